@@ -1,0 +1,3 @@
+module github.com/chuishao/whistle/cli
+
+go 1.26.0

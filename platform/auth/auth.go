@@ -1,0 +1,151 @@
+// Package auth issues and verifies Whistle's EdDSA JWTs and carries the
+// verified identity in a context.
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Roles in tokens.
+const (
+	RoleStreet     = "street"
+	RoleDesk       = "desk"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+)
+
+// Issuer is the iss claim of tokens signed by the dev signer.
+const Issuer = "whistle-dev"
+
+// Identity is who is asking, as proven by a verified token.
+type Identity struct {
+	Subject    string
+	Role       string
+	StreetID   string
+	DistrictID string
+	Department string
+}
+
+// Claims is the JWT payload.
+type Claims struct {
+	Role       string `json:"role"`
+	Street     string `json:"street,omitempty"`
+	District   string `json:"district,omitempty"`
+	Department string `json:"department,omitempty"`
+	jwt.RegisteredClaims
+}
+
+// Validate checks that the role's scope claims are present, so a token can never
+// grant a wider scope by leaving a claim out.
+func (id Identity) Validate() error {
+	switch id.Role {
+	case RoleStreet:
+		if id.StreetID == "" || id.DistrictID == "" {
+			return errors.New("a street token needs street and district")
+		}
+	case RoleDesk:
+		if id.Department == "" || id.DistrictID == "" {
+			return errors.New("a desk token needs department and district")
+		}
+	case RoleSupervisor, RoleAdmin:
+		// A supervisor without district has city scope.
+	default:
+		return fmt.Errorf("unknown role %q", id.Role)
+	}
+	if id.Subject == "" {
+		return errors.New("token has no subject")
+	}
+	return nil
+}
+
+// Signer issues tokens (dev sign-in, the launcher, tests).
+type Signer struct{ key ed25519.PrivateKey }
+
+// NewSigner returns a signer for key.
+func NewSigner(key ed25519.PrivateKey) *Signer { return &Signer{key: key} }
+
+// Sign issues a token for id, valid for ttl from now.
+func (s *Signer) Sign(id Identity, now time.Time, ttl time.Duration) (string, error) {
+	if err := id.Validate(); err != nil {
+		return "", err
+	}
+	claims := Claims{
+		Role: id.Role, Street: id.StreetID, District: id.DistrictID, Department: id.Department,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: Issuer, Subject: id.Subject,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
+		},
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(s.key)
+}
+
+// Verifier checks tokens against an Ed25519 public key.
+type Verifier struct{ key ed25519.PublicKey }
+
+// NewVerifier returns a verifier for key.
+func NewVerifier(key ed25519.PublicKey) *Verifier { return &Verifier{key: key} }
+
+// ParsePublicKey decodes a base64 (standard) raw Ed25519 public key.
+func ParsePublicKey(b64 string) (ed25519.PublicKey, error) {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(raw) != ed25519.PublicKeySize {
+		return nil, errors.New("WHISTLE_JWT_PUBLIC_KEY must be a base64 Ed25519 public key")
+	}
+	return ed25519.PublicKey(raw), nil
+}
+
+// ParsePrivateKey decodes a base64 (standard) Ed25519 seed or private key.
+func ParsePrivateKey(b64 string) (ed25519.PrivateKey, error) {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, errors.New("signing key must be base64")
+	}
+	switch len(raw) {
+	case ed25519.SeedSize:
+		return ed25519.NewKeyFromSeed(raw), nil
+	case ed25519.PrivateKeySize:
+		return ed25519.PrivateKey(raw), nil
+	}
+	return nil, errors.New("signing key must be an Ed25519 seed or private key")
+}
+
+// EncodeKey is the base64 form that ParsePublicKey and ParsePrivateKey read.
+func EncodeKey(key []byte) string { return base64.StdEncoding.EncodeToString(key) }
+
+// Verify checks the signature, expiry and scope claims of token at time now.
+func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
+	var claims Claims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return v.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+	)
+	if err != nil {
+		return Identity{}, fmt.Errorf("verify token: %w", err)
+	}
+	id := Identity{Subject: claims.Subject, Role: claims.Role, StreetID: claims.Street, DistrictID: claims.District, Department: claims.Department}
+	if err := id.Validate(); err != nil {
+		return Identity{}, fmt.Errorf("verify token: %w", err)
+	}
+	return id, nil
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// FromContext returns the verified identity of the caller, if any.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(ctxKey{}).(Identity)
+	return id, ok
+}

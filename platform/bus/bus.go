@@ -1,0 +1,55 @@
+// Package bus is the platform's JetStream plumbing: connecting, declaring the
+// event stream, running an embedded server, and consuming events idempotently.
+// Publishing goes through the transactional outbox (package outbox) only.
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chuishao/whistle/proto/events"
+)
+
+// StreamName is the one stream that carries every whistle, dispatch and SLA event.
+const StreamName = "WHISTLE"
+
+// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. Consumers
+// de-duplicate by event id as well, so this bounds only wasted work.
+const DuplicateWindow = 2 * time.Hour
+
+// Connect opens a NATS connection that keeps reconnecting, and its JetStream handle.
+func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(250*time.Millisecond))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to nats at %s: %w", url, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
+}
+
+// EnsureStream declares the event stream, or updates it to this configuration.
+// Every service calls it at start-up, so start order does not matter.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       StreamName,
+		Subjects:   events.Subjects,
+		Storage:    jetstream.FileStorage,
+		Retention:  jetstream.LimitsPolicy,
+		MaxAge:     30 * 24 * time.Hour,
+		Duplicates: DuplicateWindow,
+		Replicas:   replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("declare stream %s: %w", StreamName, err)
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+// Package outbox writes events in the caller's transaction and relays them to
+// JetStream afterwards, so a state change and its event are never separated:
+// if the transaction commits the event will be published (at least once, with
+// Nats-Msg-Id = event id so JetStream drops copies), and if it rolls back it never exists.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/chuishao/whistle/platform/bus/internal/busdb"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+)
+
+// Add writes ev to the outbox of the schema tx works in and wakes the relay at commit.
+// The trace context of ctx travels with it in the message headers.
+func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	subject, err := events.Subject(ev)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	payload, err := proto.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("outbox: marshal %s: %w", ev.GetId(), err)
+	}
+	carrier := propagation.HeaderCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, carrier)
+	carrier.Set("Whistle-Event", events.Name(ev))
+	headers, err := json.Marshal(carrier)
+	if err != nil {
+		return fmt.Errorf("outbox: headers: %w", err)
+	}
+	q := busdb.New(tx)
+	if err := q.AddOutbox(ctx, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers}); err != nil {
+		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
+	}
+	if err := q.NotifyOutbox(ctx); err != nil {
+		return fmt.Errorf("outbox: notify: %w", err)
+	}
+	return nil
+}
+
+// Relay publishes the outbox to JetStream. Any number of relays may run on one
+// schema: each batch is claimed with FOR UPDATE SKIP LOCKED.
+type Relay struct {
+	Pool *pgxpool.Pool
+	JS   jetstream.JetStream
+	Log  *slog.Logger
+	// BatchSize is the most events published per transaction (default 256).
+	BatchSize int32
+	// Poll is the longest wait between looks when no notification arrives (default 1 s).
+	Poll time.Duration
+}
+
+// Run relays until ctx is cancelled, retrying with backoff after failures
+// (NATS down, Postgres restarting): unpublished rows simply stay in the table.
+func (r *Relay) Run(ctx context.Context) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := r.listenAndRelay(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.Log.Warn("outbox relay", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func (r *Relay) listenAndRelay(ctx context.Context) error {
+	conn, err := r.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var schema string
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{"outbox_" + schema}.Sanitize()); err != nil {
+		return err
+	}
+	poll := r.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		for {
+			n, err := r.relayBatch(ctx)
+			if err != nil {
+				return err
+			}
+			if n < r.batchSize() {
+				break
+			}
+		}
+		wctx, cancel := context.WithTimeout(ctx, poll)
+		_, err := conn.Conn().WaitForNotification(wctx)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+}
+
+func (r *Relay) batchSize() int32 {
+	if r.BatchSize <= 0 {
+		return 256
+	}
+	return r.BatchSize
+}
+
+// relayBatch publishes one batch and deletes it in the same transaction once
+// JetStream has acknowledged every message.
+func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
+	var n int32
+	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
+		q := busdb.New(tx)
+		rows, err := q.ClaimOutbox(ctx, r.batchSize())
+		if err != nil {
+			return err
+		}
+		n = int32(len(rows))
+		if n == 0 {
+			return nil
+		}
+		futures := make([]jetstream.PubAckFuture, 0, len(rows))
+		ids := make([]int64, 0, len(rows))
+		for _, row := range rows {
+			msg := &nats.Msg{Subject: row.Subject, Data: row.Payload, Header: nats.Header{}}
+			if err := json.Unmarshal(row.Headers, &msg.Header); err != nil {
+				return fmt.Errorf("headers of %s: %w", row.EventID, err)
+			}
+			f, err := r.JS.PublishMsgAsync(msg, jetstream.WithMsgID(row.EventID))
+			if err != nil {
+				return fmt.Errorf("publish %s: %w", row.EventID, err)
+			}
+			futures = append(futures, f)
+			ids = append(ids, row.ID)
+		}
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return fmt.Errorf("publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return q.DeleteOutbox(ctx, ids)
+	})
+	return n, err
+}

@@ -1,0 +1,67 @@
+// Package config reads a service's configuration from the environment.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Base is what every backend service reads. Services embed it in their own Config.
+type Base struct {
+	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
+	NATSURL     string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
+	// GRPCAddr is where the service's gRPC API listens.
+	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
+	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
+	// JWTPublicKey is the base64 (std) raw Ed25519 public key that verifies tokens.
+	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
+	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
+	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
+	// TimeScale makes the clock run N times faster from TimeOrigin (drills).
+	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
+	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
+	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
+}
+
+// Validate reports the first missing or malformed variable by name.
+func (b Base) Validate() error {
+	var errs []error
+	if b.DatabaseURL == "" {
+		errs = append(errs, errors.New("DATABASE_URL is required"))
+	}
+	if b.NATSURL == "" {
+		errs = append(errs, errors.New("NATS_URL is required"))
+	}
+	if b.GRPCAddr == "" {
+		errs = append(errs, errors.New("WHISTLE_GRPC_ADDR is required"))
+	}
+	if b.JWTPublicKey == "" {
+		errs = append(errs, errors.New("WHISTLE_JWT_PUBLIC_KEY is required"))
+	}
+	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
+		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
+	}
+	if b.TimeScale <= 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))
+	}
+	return errors.Join(errs...)
+}
+
+// Validator is a config that can check itself.
+type Validator interface{ Validate() error }
+
+// Load fills cfg from the environment and validates it.
+func Load(ctx context.Context, cfg Validator) error {
+	if err := envconfig.Process(ctx, cfg); err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	return nil
+}

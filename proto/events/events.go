@@ -1,0 +1,82 @@
+// Package events names and addresses the events of proto/whistle/events/v1:
+// an event's name comes from its payload's oneof field (dispatch_acknowledged
+// is dispatch.acknowledged) and its subject adds the version and the scope
+// (dispatch.v1.acknowledged.<district>.<department>), so consumers can filter
+// by district and department.
+package events
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+// Domains of the event stream, the first token of every subject.
+const (
+	DomainWhistle  = "whistle"
+	DomainDispatch = "dispatch"
+	DomainSLA      = "sla"
+)
+
+// Subjects lists the subject patterns of the whole stream.
+var Subjects = []string{"whistle.v1.>", "dispatch.v1.>", "sla.v1.>"}
+
+// Name is the event's name, e.g. "dispatch.acknowledged", or "" without payload.
+func Name(e *eventsv1.Event) string {
+	oneof := e.ProtoReflect().Descriptor().Oneofs().ByName("payload")
+	field := e.ProtoReflect().WhichOneof(oneof)
+	if field == nil {
+		return ""
+	}
+	domain, event, _ := strings.Cut(string(field.Name()), "_")
+	return domain + "." + event
+}
+
+// Subject is where the event is published.
+func Subject(e *eventsv1.Event) (string, error) {
+	name := Name(e)
+	domain, event, ok := strings.Cut(name, ".")
+	if !ok {
+		return "", fmt.Errorf("event %s has no payload", e.GetId())
+	}
+	district := token(e.GetDistrictId())
+	switch domain {
+	case DomainDispatch:
+		return fmt.Sprintf("dispatch.v1.%s.%s.%s", event, district, token(e.GetDepartment())), nil
+	case DomainWhistle, DomainSLA:
+		return fmt.Sprintf("%s.v1.%s.%s", domain, event, district), nil
+	default:
+		return "", fmt.Errorf("event %s: unknown domain %q", e.GetId(), domain)
+	}
+}
+
+// SubjectFor is the subject pattern of one event name across all districts
+// and departments, e.g. SubjectFor("dispatch.requested") = "dispatch.v1.requested.>".
+func SubjectFor(name string) string {
+	domain, event, _ := strings.Cut(name, ".")
+	return domain + ".v1." + event + ".>"
+}
+
+// token keeps a subject token valid even for a missing value.
+func token(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.NewReplacer(".", "_", " ", "_", "*", "_", ">", "_").Replace(s)
+}
+
+// New starts an event with a fresh id, the time and the actor; the caller sets
+// the scope fields and the payload.
+func New(at time.Time, actor *typesv1.Actor) *eventsv1.Event {
+	return &eventsv1.Event{
+		Id:         uuid.Must(uuid.NewV7()).String(),
+		OccurredAt: timestamppb.New(at),
+		Actor:      actor,
+	}
+}

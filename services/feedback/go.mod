@@ -1,0 +1,3 @@
+module github.com/chuishao/whistle/services/feedback
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module github.com/chuishao/whistle/services/intake
+
+go 1.26.0

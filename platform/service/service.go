@@ -1,0 +1,152 @@
+// Package service wires what every backend service has in common: its Postgres
+// schema, the event stream, the outbox relay, the gRPC server and the ops
+// endpoints. A service's app package adds its own API, consumers and workers.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/grpcserver"
+	"github.com/chuishao/whistle/platform/health"
+	"github.com/chuishao/whistle/platform/postgres"
+)
+
+// Deps are what a service takes from its caller rather than from the environment,
+// so tests can inject a fake clock and a test logger.
+type Deps struct {
+	Log   *slog.Logger
+	Clock clock.Clock
+}
+
+// Runtime is a started service's shared plumbing.
+type Runtime struct {
+	Name  string
+	Log   *slog.Logger
+	Clock clock.Clock
+	Pool  *pgxpool.Pool
+	NC    *nats.Conn
+	JS    jetstream.JetStream
+	// GRPC is the server to register the service's API on before Run.
+	GRPC *grpc.Server
+
+	lis    net.Listener
+	opsLis net.Listener
+}
+
+// Start connects to Postgres (schema = name) and migrates it, connects to NATS
+// and declares the stream, and listens on the gRPC and ops addresses.
+func Start(ctx context.Context, name string, cfg config.Base, migrations postgres.Migrations, deps Deps) (rt *Runtime, err error) {
+	if deps.Log == nil || deps.Clock == nil {
+		return nil, errors.New("service: Deps.Log and Deps.Clock are required")
+	}
+	pub, err := auth.ParsePublicKey(cfg.JWTPublicKey)
+	if err != nil {
+		return nil, err
+	}
+	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock}
+	defer func() {
+		if err != nil {
+			rt.close()
+		}
+	}()
+	if rt.Pool, err = postgres.Connect(ctx, cfg.DatabaseURL, name); err != nil {
+		return nil, err
+	}
+	if err = postgres.Migrate(ctx, rt.Pool, name, bus.Migrations, migrations); err != nil {
+		return nil, err
+	}
+	if rt.NC, rt.JS, err = bus.Connect(cfg.NATSURL, "whistle-"+name); err != nil {
+		return nil, err
+	}
+	if err = bus.EnsureStream(ctx, rt.JS, cfg.StreamReplicas); err != nil {
+		return nil, err
+	}
+	if rt.lis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("listen WHISTLE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
+	}
+	if cfg.OpsAddr != "" {
+		if rt.opsLis, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
+			return nil, fmt.Errorf("listen WHISTLE_OPS_ADDR %s: %w", cfg.OpsAddr, err)
+		}
+	}
+	rt.GRPC = grpcserver.New(deps.Log, auth.NewVerifier(pub), deps.Clock)
+	return rt, nil
+}
+
+// GRPCAddr is the address the gRPC server listens on (useful with port 0).
+func (rt *Runtime) GRPCAddr() string { return rt.lis.Addr().String() }
+
+// Run serves gRPC and ops, relays the outbox, and runs the service's own tasks
+// (consumers, timer pollers) until ctx is cancelled or one of them fails; then
+// it stops them all and closes the connections.
+func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error) error {
+	defer rt.close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return grpcserver.Serve(ctx, rt.GRPC, rt.lis) })
+	relay := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Log: rt.Log.With("component", "outbox")}
+	g.Go(func() error { return relay.Run(ctx) })
+	if rt.opsLis != nil {
+		g.Go(func() error { return rt.serveOps(ctx) })
+	}
+	for _, task := range tasks {
+		g.Go(func() error { return task(ctx) })
+	}
+	rt.Log.Info("started", "grpc", rt.GRPCAddr())
+	return g.Wait()
+}
+
+func (rt *Runtime) serveOps(ctx context.Context) error {
+	mux := http.NewServeMux()
+	health.Register(mux,
+		health.Check{Name: "postgres", Fn: rt.Pool.Ping},
+		health.Check{Name: "nats", Fn: func(context.Context) error {
+			if !rt.NC.IsConnected() {
+				return errors.New("not connected")
+			}
+			return nil
+		}},
+	)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	if err := srv.Serve(rt.opsLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("ops server: %w", err)
+	}
+	return nil
+}
+
+func (rt *Runtime) close() {
+	if rt.NC != nil {
+		rt.NC.Close()
+	}
+	if rt.Pool != nil {
+		rt.Pool.Close()
+	}
+	if rt.lis != nil {
+		_ = rt.lis.Close()
+	}
+	if rt.opsLis != nil {
+		_ = rt.opsLis.Close()
+	}
+}

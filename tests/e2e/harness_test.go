@@ -1,0 +1,220 @@
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/platform/service"
+	feedbackapp "github.com/chuishao/whistle/services/feedback/app"
+	gatewayapp "github.com/chuishao/whistle/services/gateway/app"
+	intakeapp "github.com/chuishao/whistle/services/intake/app"
+	responseapp "github.com/chuishao/whistle/services/response/app"
+	routingapp "github.com/chuishao/whistle/services/routing/app"
+)
+
+// t0 is the fake clock's start: a Monday morning in Beijing.
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+// system is the whole of Whistle started in-process: every service with its own
+// gRPC server, real Postgres (one database per test), real embedded NATS JetStream,
+// the REST gateway, and one fake clock shared by all services.
+type system struct {
+	url    string
+	clock  *clockwork.FakeClock
+	signer *auth.Signer
+	js     jetstream.JetStream
+}
+
+type options struct{ responseReplicas int }
+
+func startSystem(t *testing.T, opts options) *system {
+	t.Helper()
+	if opts.responseReplicas == 0 {
+		opts.responseReplicas = 1
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	base := config.Base{
+		DatabaseURL:    pgtest.NewDatabase(t),
+		NATSURL:        natstest.Start(t),
+		GRPCAddr:       "127.0.0.1:0",
+		JWTPublicKey:   auth.EncodeKey(pub),
+		StreamReplicas: 1,
+		TimeScale:      1,
+	}
+	fake := clock.NewFake(t0)
+	deps := func(name string) service.Deps { return service.Deps{Log: testLogger(t, name), Clock: fake} }
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	run := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				t.Errorf("%s stopped: %v", name, err)
+			}
+		}()
+	}
+
+	routing, err := routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, deps("routing"))
+	require.NoError(t, err)
+	run("routing", routing.Run)
+
+	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: base, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
+	require.NoError(t, err)
+	run("intake", intake.Run)
+
+	var responseAddr string
+	for i := range opts.responseReplicas {
+		r, err := responseapp.New(ctx, responseapp.Config{Base: base, FarArrivalMeters: 500}, deps(fmt.Sprintf("response-%d", i)))
+		require.NoError(t, err)
+		run("response", r.Run)
+		if responseAddr == "" {
+			responseAddr = r.GRPCAddr()
+		}
+	}
+
+	feedback, err := feedbackapp.New(ctx, feedbackapp.Config{Base: base}, deps("feedback"))
+	require.NoError(t, err)
+	run("feedback", feedback.Run)
+
+	gw, err := gatewayapp.New(ctx, gatewayapp.Config{
+		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
+		ResponseAddr: responseAddr, FeedbackAddr: feedback.GRPCAddr(),
+		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
+	}, deps("gateway"))
+	require.NoError(t, err)
+	run("gateway", gw.Run)
+
+	nc, js, err := bus.Connect(base.NATSURL, "e2e")
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js}
+}
+
+func testLogger(t *testing.T, name string) *slog.Logger {
+	if os.Getenv("WHISTLE_TEST_LOG") == "" {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("svc", name, "test", t.Name())
+}
+
+// Tokens of the demo identities used across the tests.
+func (s *system) token(t *testing.T, id auth.Identity) string {
+	t.Helper()
+	if id.Subject == "" {
+		id.Subject = fmt.Sprintf("%s-%s%s%s", id.Role, id.StreetID, id.DistrictID, id.Department)
+	}
+	tok, err := s.signer.Sign(id, s.clock.Now(), 24*time.Hour)
+	require.NoError(t, err)
+	return tok
+}
+
+func streetToken(t *testing.T, s *system, street string) string {
+	return s.token(t, auth.Identity{Role: auth.RoleStreet, StreetID: street, DistrictID: street[:6]})
+}
+
+func deskToken(t *testing.T, s *system, district, department string) string {
+	return s.token(t, auth.Identity{Role: auth.RoleDesk, DistrictID: district, Department: department})
+}
+
+// response is an HTTP answer with its decoded JSON body.
+type response struct {
+	status int
+	body   map[string]any
+	raw    string
+}
+
+func (s *system) do(t *testing.T, method, path, token string, body any, headers ...string) response {
+	t.Helper()
+	var rdr io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rdr = bytes.NewBufferString(b)
+	default:
+		data, err := json.Marshal(b)
+		require.NoError(t, err)
+		rdr = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, s.url+path, rdr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	out := response{status: resp.StatusCode, raw: string(raw)}
+	if len(raw) > 0 {
+		require.NoError(t, json.Unmarshal(raw, &out.body), "body: %s", raw)
+	}
+	return out
+}
+
+// eventually polls cond (which may call the API) until it holds; the fake clock
+// is not advanced, so this only waits for asynchronous event processing.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-time.After(20 * time.Millisecond)
+	}
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func obj(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func parseTime(t *testing.T, v any) time.Time {
+	t.Helper()
+	ts, err := time.Parse(time.RFC3339Nano, str(v))
+	require.NoError(t, err, "time %v", v)
+	return ts
+}
+
+func authIdentity(role, street, district, department string) auth.Identity {
+	return auth.Identity{Role: role, StreetID: street, DistrictID: district, Department: department}
+}

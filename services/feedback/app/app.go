@@ -1,0 +1,61 @@
+// Package app assembles the feedback service: its schema, the consumer that
+// builds the timelines and the FeedbackService API. It is exported so that the
+// end-to-end tests can run the service in-process.
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/service"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+
+	"github.com/chuishao/whistle/services/feedback/internal/events"
+	"github.com/chuishao/whistle/services/feedback/internal/grpcapi"
+	"github.com/chuishao/whistle/services/feedback/migrations"
+)
+
+// Name is the service's name and its Postgres schema.
+const Name = "feedback"
+
+// Config is the feedback service's configuration; it has nothing beyond the
+// common variables yet.
+type Config struct {
+	config.Base
+}
+
+// Validate reports missing or malformed variables by name.
+func (c Config) Validate() error { return c.Base.Validate() }
+
+// App is a started feedback service.
+type App struct {
+	rt       *service.Runtime
+	recorder *events.Recorder
+}
+
+// New migrates the schema, connects to NATS and registers the API; Run serves it.
+func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration: %w", err)
+	}
+	rt, err := service.Start(ctx, Name, cfg.Base, postgres.Migrations{Name: Name, FS: migrations.FS}, deps)
+	if err != nil {
+		return nil, err
+	}
+	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log))
+	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log}}, nil
+}
+
+// GRPCAddr is the address the gRPC API listens on.
+func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
+
+// Run serves the API and consumes the event stream until ctx is cancelled.
+func (a *App) Run(ctx context.Context) error {
+	consumer := a.recorder.Consumer()
+	return a.rt.Run(ctx, func(ctx context.Context) error {
+		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer)
+	})
+}

@@ -1,0 +1,68 @@
+// Package feedback holds the feedback service's domain rules: who may read a
+// whistle's timeline, and the errors its API reports.
+package feedback
+
+import (
+	"errors"
+
+	"github.com/chuishao/whistle/platform/auth"
+)
+
+// Errors the API maps to status codes (grpcapi owns the map).
+var (
+	// ErrNotFound covers both an unknown whistle and one outside the caller's
+	// scope, so that ids cannot be probed.
+	ErrNotFound = errors.New("whistle not found")
+	// ErrWrongRole means the caller's role may not use the method at all.
+	ErrWrongRole = errors.New("role may not read timelines")
+)
+
+// DeskScope is a department's duty desk in one district.
+type DeskScope struct {
+	Department string
+	DistrictID string
+}
+
+// Whistle is what the access rules need to know about a whistle.
+type Whistle struct {
+	StreetID   string
+	DistrictID string
+	// Desks are the department desks the whistle was dispatched to.
+	Desks []DeskScope
+}
+
+// CanRead decides whether id may read w's timeline: a street its own street's
+// whistles, a desk those dispatched to its department in its district, a
+// supervisor its district's (every district without one). It returns
+// ErrWrongRole for other roles and ErrNotFound when w is outside id's scope.
+func CanRead(id auth.Identity, w Whistle) error {
+	switch id.Role {
+	case auth.RoleStreet:
+		if id.StreetID != "" && id.StreetID == w.StreetID {
+			return nil
+		}
+	case auth.RoleDesk:
+		for _, d := range w.Desks {
+			if id.Department != "" && d.Department == id.Department && d.DistrictID == id.DistrictID {
+				return nil
+			}
+		}
+	case auth.RoleSupervisor:
+		if id.DistrictID == "" || id.DistrictID == w.DistrictID {
+			return nil
+		}
+	default:
+		return ErrWrongRole
+	}
+	return ErrNotFound
+}
+
+// MayReadTimelines reports whether role may call GetTimeline at all, so the
+// API can reject a wrong role before looking anything up.
+func MayReadTimelines(role string) bool {
+	switch role {
+	case auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor:
+		return true
+	}
+	return false
+}

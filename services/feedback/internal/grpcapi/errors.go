@@ -1,0 +1,28 @@
+package grpcapi
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/chuishao/whistle/services/feedback/internal/feedback"
+)
+
+// toStatus is the one map from domain errors to gRPC codes. Anything it does
+// not know is the service's fault: logged, and reported without details.
+func (s *Server) toStatus(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, feedback.ErrNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, feedback.ErrWrongRole):
+		return status.Error(codes.PermissionDenied, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	}
+	s.log.ErrorContext(ctx, "internal error", "err", err)
+	return status.Error(codes.Internal, "internal error")
+}

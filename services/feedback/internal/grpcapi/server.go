@@ -1,0 +1,140 @@
+// Package grpcapi serves FeedbackService: it checks the caller's access,
+// reads the timeline read model and converts it to the proto messages.
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/rpcerr"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/feedback/internal/feedback"
+	"github.com/chuishao/whistle/services/feedback/internal/store"
+	"github.com/chuishao/whistle/services/feedback/internal/timeline"
+)
+
+// Server implements feedbackv1.FeedbackServiceServer.
+type Server struct {
+	feedbackv1.UnimplementedFeedbackServiceServer
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// New returns a server reading the feedback schema through pool.
+func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
+	return &Server{pool: pool, log: log}
+}
+
+// GetTimeline returns a whistle's entries in seq order, if the caller may see it.
+func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineRequest) (*feedbackv1.GetTimelineResponse, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, status.Error(codes.Unauthenticated, "missing identity")
+	}
+	if !feedback.MayReadTimelines(id.Role) {
+		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
+	}
+	if req.GetWhistleId() == "" {
+		return nil, rpcerr.Invalid("whistle_id", "is required")
+	}
+	entries, err := s.readTimeline(ctx, id, req.GetWhistleId())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	if broken, ok := timeline.Verify(entries); !ok {
+		// Serve it anyway: the caller can see (and verify) what is stored, and
+		// the log alerts operators that the audit log was tampered with.
+		s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", req.GetWhistleId(), "first_broken_seq", broken)
+	}
+	resp := &feedbackv1.GetTimelineResponse{Entries: make([]*feedbackv1.TimelineEntry, 0, len(entries))}
+	for _, e := range entries {
+		pe, err := toProto(e)
+		if err != nil {
+			return nil, s.toStatus(ctx, fmt.Errorf("timeline of whistle %s: %w", req.GetWhistleId(), err))
+		}
+		resp.Entries = append(resp.Entries, pe)
+	}
+	return resp, nil
+}
+
+// readTimeline checks access and reads the entries in one snapshot, so the
+// scope checked is the scope of the entries returned.
+func (s *Server) readTimeline(ctx context.Context, id auth.Identity, whistleID string) ([]timeline.Entry, error) {
+	var entries []timeline.Entry
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		scope, err := q.GetWhistleScope(ctx, whistleID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return feedback.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("scope of whistle %s: %w", whistleID, err)
+		}
+		w := feedback.Whistle{StreetID: scope.StreetID, DistrictID: scope.DistrictID}
+		if id.Role == auth.RoleDesk {
+			desks, err := q.ListDispatchDepartments(ctx, whistleID)
+			if err != nil {
+				return fmt.Errorf("departments of whistle %s: %w", whistleID, err)
+			}
+			for _, d := range desks {
+				w.Desks = append(w.Desks, feedback.DeskScope{Department: d.Department, DistrictID: d.DistrictID})
+			}
+		}
+		if err := feedback.CanRead(id, w); err != nil {
+			return err
+		}
+		rows, err := q.ListTimeline(ctx, whistleID)
+		if err != nil {
+			return fmt.Errorf("timeline of whistle %s: %w", whistleID, err)
+		}
+		entries = make([]timeline.Entry, 0, len(rows))
+		for _, r := range rows {
+			entries = append(entries, timeline.Entry{
+				Seq:        r.Seq,
+				Type:       r.Type,
+				At:         r.At.Time,
+				Actor:      timeline.Actor{Role: r.ActorRole, ID: r.ActorID},
+				DispatchID: r.DispatchID,
+				Department: r.Department,
+				EventID:    r.EventID,
+				Data:       r.Data,
+				PrevHash:   r.PrevHash,
+				Hash:       r.Hash,
+			})
+		}
+		return nil
+	})
+	return entries, err
+}
+
+func toProto(e timeline.Entry) (*feedbackv1.TimelineEntry, error) {
+	data := &structpb.Struct{}
+	if err := protojson.Unmarshal(e.Data, data); err != nil {
+		return nil, fmt.Errorf("data of entry %d: %w", e.Seq, err)
+	}
+	return &feedbackv1.TimelineEntry{
+		Seq:        e.Seq,
+		Type:       e.Type,
+		At:         timestamppb.New(e.At),
+		Actor:      &typesv1.Actor{Role: e.Actor.Role, Id: e.Actor.ID},
+		DispatchId: e.DispatchID,
+		Department: e.Department,
+		Data:       data,
+		Hash:       e.Hash,
+		PrevHash:   e.PrevHash,
+		EventId:    e.EventID,
+	}, nil
+}

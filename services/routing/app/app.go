@@ -1,0 +1,104 @@
+// Package app assembles the routing service: reference data over gRPC and the
+// consumer that routes whistles and re-routes returned dispatches. It is
+// exported so the end-to-end tests can run the service in-process.
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/service"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	"github.com/chuishao/whistle/services/routing/internal/events"
+	"github.com/chuishao/whistle/services/routing/internal/grpcapi"
+	"github.com/chuishao/whistle/services/routing/internal/seed"
+	"github.com/chuishao/whistle/services/routing/internal/store"
+	"github.com/chuishao/whistle/services/routing/migrations"
+)
+
+// Name is the service's name and its Postgres schema.
+const Name = "routing"
+
+// Config is the routing service's configuration.
+type Config struct {
+	config.Base
+	// Seed loads the Beijing reference data after migrating (make run, e2e tests).
+	Seed bool `env:"WHISTLE_SEED, default=false"`
+}
+
+// Validate reports the first missing or malformed variable by name.
+func (c Config) Validate() error { return c.Base.Validate() }
+
+// App is a started routing service.
+type App struct {
+	rt      *service.Runtime
+	handler *events.Handler
+}
+
+// New migrates the schema, seeds it when configured, and registers the gRPC API.
+func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
+	if cfg.Seed {
+		// Seeding goes first, on its own short-lived pool, so a failure leaves
+		// nothing of the runtime to close.
+		if err := seedURL(ctx, cfg.DatabaseURL); err != nil {
+			return nil, err
+		}
+	}
+	rt, err := service.Start(ctx, Name, cfg.Base, postgres.Migrations{Name: Name, FS: migrations.FS}, deps)
+	if err != nil {
+		return nil, err
+	}
+	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(store.New(rt.Pool), rt.Log))
+	return &App{rt: rt, handler: &events.Handler{Clock: rt.Clock, Log: rt.Log}}, nil
+}
+
+// GRPCAddr is where the gRPC API listens.
+func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
+
+// Run serves and consumes until ctx is cancelled.
+func (a *App) Run(ctx context.Context) error {
+	consumer := a.handler.Consumer()
+	return a.rt.Run(ctx, func(ctx context.Context) error {
+		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer)
+	})
+}
+
+// Seed migrates the routing schema of the database pool connects to and loads
+// the Beijing reference data; running it again changes nothing. The pool need
+// not have the routing search_path (whistlectl seed).
+func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+	if err := postgres.Migrate(ctx, pool, Name, bus.Migrations, postgres.Migrations{Name: Name, FS: migrations.FS}); err != nil {
+		return err
+	}
+	return load(ctx, pool)
+}
+
+func seedURL(ctx context.Context, url string) error {
+	pool, err := postgres.Connect(ctx, url, Name)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return Seed(ctx, pool)
+}
+
+// load upserts the seed in one transaction, so readers never see half a catalogue.
+func load(ctx context.Context, pool *pgxpool.Pool) error {
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if err := q.UseRoutingSchema(ctx); err != nil {
+			return err
+		}
+		return seed.Load(ctx, q)
+	})
+	if err != nil {
+		return fmt.Errorf("seed routing: %w", err)
+	}
+	return nil
+}

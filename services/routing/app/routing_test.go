@@ -1,0 +1,182 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+func newWhistle(category string) *intakev1.Whistle {
+	return &intakev1.Whistle{
+		Id: uuid.Must(uuid.NewV7()).String(), StreetId: "110101001", DistrictId: "110101",
+		Category: category, Description: "路边违建并伴随噪声", Location: &typesv1.LatLng{Lat: 39.91, Lng: 116.40},
+		Urgency: intakev1.Whistle_HIGH, Status: intakev1.Whistle_RAISED, RaisedAt: timestamppb.New(t0),
+	}
+}
+
+// byDepartment indexes dispatch.requested events by department.
+func byDepartment(t *testing.T, evs []*eventsv1.Event) map[string]*eventsv1.Event {
+	t.Helper()
+	out := map[string]*eventsv1.Event{}
+	for _, ev := range evs {
+		require.NotContains(t, out, ev.GetDepartment(), "two dispatches for one department")
+		out[ev.GetDepartment()] = ev
+	}
+	return out
+}
+
+func TestJointEnforcementFansOutAndReturnsFallBackToDistrictGovernment(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	w := newWhistle("joint-enforcement")
+	raise := raised(h.clk.Now(), w)
+	h.publish(t, raise)
+
+	// Three departments are asked to respond, then the decision is announced.
+	routed := h.seen.await(t, 1, "whistle.routed", w.GetId())[0]
+	dispatches := byDepartment(t, h.seen.of("dispatch.requested", w.GetId()))
+	require.Len(t, dispatches, 3)
+	wantRoles := map[string]string{"urban-management": "lead", "police": "cooperating", "environment": "cooperating"}
+	for dep, role := range wantRoles {
+		ev := dispatches[dep]
+		require.NotNil(t, ev, dep)
+		req := requested(ev)
+		require.Equal(t, role, req.GetRole(), dep)
+		require.Equal(t, "joint-enforcement", req.GetCategory())
+		require.Equal(t, "category:joint-enforcement", req.GetRule())
+		require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration(), dep)
+		require.Equal(t, 5*time.Minute, req.GetAckWithin().AsDuration())
+		require.Equal(t, 72*time.Hour, req.GetResolveWithin().AsDuration())
+		require.Nil(t, req.GetSlaStartedAt(), "a new dispatch starts its own clocks")
+		require.True(t, proto.Equal(w.GetLocation(), req.GetLocation()))
+		require.Equal(t, intakev1.Whistle_HIGH, req.GetUrgency())
+		require.Equal(t, "110101", ev.GetDistrictId())
+		require.Equal(t, "110101001", ev.GetStreetId())
+		require.NotEmpty(t, ev.GetDispatchId())
+		require.Equal(t, "system", ev.GetActor().GetRole())
+		require.Equal(t, "routing", ev.GetActor().GetId())
+	}
+	r := routed.GetWhistleRouted()
+	require.Equal(t, "category:joint-enforcement", r.GetRule())
+	require.Equal(t, "seed-1", r.GetCatalogueVersion())
+	require.Len(t, r.GetDepartments(), 3)
+	require.Equal(t, "urban-management", r.GetDepartments()[0].GetDepartment(), "the lead comes first")
+	for _, d := range r.GetDepartments() {
+		require.Equal(t, wantRoles[d.GetDepartment()], d.GetRole())
+		require.Equal(t, dispatches[d.GetDepartment()].GetDispatchId(), d.GetDispatchId())
+	}
+
+	// The same whistle raised again (a new event id, so neither JetStream nor the
+	// consumer's de-duplication drops it) routes nothing new. A second whistle
+	// published after it shows the consumer has got past it.
+	again := raised(h.clk.Now(), w)
+	require.NotEqual(t, raise.GetId(), again.GetId())
+	h.publish(t, again)
+	mystery := newWhistle("no-such-category")
+	h.publish(t, raised(h.clk.Now(), mystery))
+	h.seen.await(t, 1, "whistle.routed", mystery.GetId())
+	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 3)
+	require.Len(t, h.seen.of("whistle.routed", w.GetId()), 1)
+
+	// Police return theirs (退单): the district government takes over, with the
+	// arrival clock still running from the police dispatch's start.
+	policeStart := t0.Add(-12 * time.Minute)
+	police := dispatches["police"]
+	h.clk.Advance(12 * time.Minute)
+	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+		Id: police.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", StreetId: "110101001",
+		Category: "joint-enforcement", Department: "police", Role: "cooperating", Status: responsev1.Dispatch_RETURNED,
+		DispatchedAt: timestamppb.New(policeStart), SlaStartedAt: timestamppb.New(policeStart),
+		ReturnReason: "不属于公安职责",
+	}))
+	rerouted := h.seen.await(t, 1, "whistle.rerouted", w.GetId())[0].GetWhistleRerouted()
+	all := h.seen.of("dispatch.requested", w.GetId())
+	require.Len(t, all, 4)
+	fallback := all[3]
+	req := requested(fallback)
+	require.Equal(t, "district-government", fallback.GetDepartment())
+	require.Equal(t, "fallback", req.GetRole())
+	require.Equal(t, "fallback:returned", req.GetRule())
+	require.True(t, policeStart.Equal(req.GetSlaStartedAt().AsTime()), "inherits the SLA start, got %v", req.GetSlaStartedAt().AsTime())
+	require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration())
+	require.Equal(t, 72*time.Hour, req.GetResolveWithin().AsDuration())
+	require.True(t, proto.Equal(w.GetLocation(), req.GetLocation()))
+	require.Equal(t, intakev1.Whistle_HIGH, req.GetUrgency())
+	require.Equal(t, "joint-enforcement", req.GetCategory())
+	require.Equal(t, police.GetDispatchId(), rerouted.GetReturnedDispatchId())
+	require.Equal(t, "police", rerouted.GetFromDepartment())
+	require.Equal(t, "不属于公安职责", rerouted.GetReason())
+	require.Equal(t, "district-government", rerouted.GetTo().GetDepartment())
+	require.Equal(t, "fallback", rerouted.GetTo().GetRole())
+	require.Equal(t, fallback.GetDispatchId(), rerouted.GetTo().GetDispatchId())
+
+	// The same return delivered again under a new event id changes nothing: the
+	// next reroute below comes from urban management, not from police again.
+	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+		Id: police.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "police",
+		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "不属于公安职责",
+	}))
+
+	// Urban management returns too: the district government already holds the
+	// whistle, so no second fallback dispatch.
+	um := dispatches["urban-management"]
+	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+		Id: um.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "urban-management",
+		SlaStartedAt: timestamppb.New(t0), ReturnReason: "重复派单",
+	}))
+	second := h.seen.await(t, 2, "whistle.rerouted", w.GetId())[1].GetWhistleRerouted()
+	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+	require.Equal(t, "urban-management", second.GetFromDepartment())
+	require.Equal(t, fallback.GetDispatchId(), second.GetTo().GetDispatchId())
+	require.Equal(t, "district-government", second.GetTo().GetDepartment())
+
+	// The district government returns it as well: nobody is left, a human must decide.
+	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+		Id: fallback.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "district-government",
+		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "需市级协调",
+	}))
+	unroutable := h.seen.await(t, 1, "whistle.unroutable", w.GetId())[0]
+	require.Equal(t, "returned by the fallback department: 需市级协调", unroutable.GetWhistleUnroutable().GetReason())
+	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+	require.Len(t, h.seen.of("whistle.rerouted", w.GetId()), 2)
+}
+
+func TestUnknownCategoryGoesToDistrictGovernment(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	w := newWhistle("no-such-category")
+	w.Urgency = intakev1.Whistle_URGENCY_UNSPECIFIED
+	h.publish(t, raised(h.clk.Now(), w))
+
+	routed := h.seen.await(t, 1, "whistle.routed", w.GetId())[0].GetWhistleRouted()
+	require.Equal(t, "fallback", routed.GetRule())
+	dispatches := h.seen.of("dispatch.requested", w.GetId())
+	require.Len(t, dispatches, 1)
+	require.Equal(t, "district-government", dispatches[0].GetDepartment())
+	req := requested(dispatches[0])
+	require.Equal(t, "fallback", req.GetRole())
+	require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration())
+	require.Equal(t, intakev1.Whistle_NORMAL, req.GetUrgency())
+	require.Len(t, routed.GetDepartments(), 1)
+	require.True(t, proto.Equal(&eventsv1.RoutedDepartment{
+		Department: "district-government", Role: "fallback", DispatchId: dispatches[0].GetDispatchId(),
+	}, routed.GetDepartments()[0]), "routed lists the fallback dispatch")
+	require.Equal(t, "dispatch.v1.requested.110101.district-government", mustSubject(t, dispatches[0]))
+}
+
+func mustSubject(t *testing.T, ev *eventsv1.Event) string {
+	t.Helper()
+	s, err := events.Subject(ev)
+	require.NoError(t, err)
+	return s
+}

@@ -1,0 +1,47 @@
+package events
+
+import (
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/routing"
+	"github.com/chuishao/whistle/services/routing/internal/store"
+)
+
+// Actor is who routing's events are by.
+func Actor() *typesv1.Actor { return &typesv1.Actor{Role: "system", Id: "routing"} }
+
+// whistleEvent starts an event about the decision's whistle.
+func whistleEvent(clk clock.Clock, d store.RoutingDecision) *eventsv1.Event {
+	ev := events.New(clk.Now(), Actor())
+	ev.WhistleId = d.WhistleID
+	ev.DistrictId = d.DistrictID
+	ev.StreetId = d.StreetID
+	return ev
+}
+
+// dispatchRequested asks the response service for one department's dispatch.
+// slaStart is nil for a new dispatch, whose clocks start when it is created.
+func dispatchRequested(clk clock.Clock, d store.RoutingDecision, dispatchID string, a routing.Assignment,
+	sla routing.SLA, rule string, slaStart *timestamppb.Timestamp) *eventsv1.Event {
+	ev := whistleEvent(clk, d)
+	ev.DispatchId = dispatchID
+	ev.Department = a.Department
+	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{
+		Category:      d.Category,
+		Role:          a.Role,
+		Location:      &typesv1.LatLng{Lat: d.LocationLat, Lng: d.LocationLng},
+		Urgency:       intakev1.Whistle_Urgency(intakev1.Whistle_Urgency_value[d.Urgency]),
+		AckWithin:     durationpb.New(sla.AckWithin),
+		ArriveWithin:  durationpb.New(sla.ArriveWithin),
+		ResolveWithin: durationpb.New(sla.ResolveWithin),
+		SlaStartedAt:  slaStart,
+		Rule:          rule,
+	}}
+	return ev
+}

@@ -1,0 +1,195 @@
+// Package grpcapi serves the routing service's reference data over gRPC:
+// districts, streets with their boundaries, departments and the routing catalogue.
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/chuishao/whistle/platform/auth"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/routing"
+	"github.com/chuishao/whistle/services/routing/internal/store"
+)
+
+// Server implements routingv1.RoutingServiceServer.
+type Server struct {
+	routingv1.UnimplementedRoutingServiceServer
+	q   *store.Queries
+	log *slog.Logger
+}
+
+// New returns a server reading through q.
+func New(q *store.Queries, log *slog.Logger) *Server { return &Server{q: q, log: log} }
+
+// toStatus is the one map from domain errors to gRPC codes.
+func (s *Server) toStatus(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, routing.ErrNotFound):
+		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	default:
+		s.log.ErrorContext(ctx, "routing api", "err", err)
+		return status.Error(codes.Internal, "internal error")
+	}
+}
+
+// requireCaller lets any signed-in role read reference data. The server's
+// interceptor already rejects calls without a token; this keeps the handler
+// safe if it is ever mounted elsewhere.
+func requireCaller(ctx context.Context) error {
+	if _, ok := auth.FromContext(ctx); !ok {
+		return status.Error(codes.Unauthenticated, "missing bearer token")
+	}
+	return nil
+}
+
+// notFound turns pgx.ErrNoRows into the domain's ErrNotFound.
+func notFound(err error, what, id string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s %q: %w", what, id, routing.ErrNotFound)
+	}
+	return fmt.Errorf("get %s %s: %w", what, id, err)
+}
+
+// ListDistricts returns every district.
+func (s *Server) ListDistricts(ctx context.Context, _ *routingv1.ListDistrictsRequest) (*routingv1.ListDistrictsResponse, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListDistricts(ctx)
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("list districts: %w", err))
+	}
+	out := &routingv1.ListDistrictsResponse{Districts: make([]*routingv1.District, 0, len(rows))}
+	for _, r := range rows {
+		out.Districts = append(out.Districts, &routingv1.District{
+			Id: r.ID, Name: r.Name, NameEn: r.NameEn, Centroid: &typesv1.LatLng{Lat: r.CentroidLat, Lng: r.CentroidLng},
+		})
+	}
+	return out, nil
+}
+
+// ListStreets returns the streets, of one district when the request names it.
+func (s *Server) ListStreets(ctx context.Context, req *routingv1.ListStreetsRequest) (*routingv1.ListStreetsResponse, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListStreets(ctx, req.GetDistrict())
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("list streets of %q: %w", req.GetDistrict(), err))
+	}
+	out := &routingv1.ListStreetsResponse{Streets: make([]*routingv1.Street, 0, len(rows))}
+	for _, r := range rows {
+		st, err := streetToProto(r)
+		if err != nil {
+			return nil, s.toStatus(ctx, err)
+		}
+		out.Streets = append(out.Streets, st)
+	}
+	return out, nil
+}
+
+// GetStreet returns one street.
+func (s *Server) GetStreet(ctx context.Context, req *routingv1.GetStreetRequest) (*routingv1.Street, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.q.GetStreet(ctx, req.GetId())
+	if err != nil {
+		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
+	}
+	st, err := streetToProto(r)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return st, nil
+}
+
+// ListDepartments returns every department.
+func (s *Server) ListDepartments(ctx context.Context, _ *routingv1.ListDepartmentsRequest) (*routingv1.ListDepartmentsResponse, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListDepartments(ctx)
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("list departments: %w", err))
+	}
+	out := &routingv1.ListDepartmentsResponse{Departments: make([]*routingv1.Department, 0, len(rows))}
+	for _, r := range rows {
+		out.Departments = append(out.Departments, &routingv1.Department{Code: r.Code, Name: r.Name, NameEn: r.NameEn})
+	}
+	return out, nil
+}
+
+// ListCategories returns every category with its routing rule.
+func (s *Server) ListCategories(ctx context.Context, _ *routingv1.ListCategoriesRequest) (*routingv1.ListCategoriesResponse, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.q.ListCategories(ctx)
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("list categories: %w", err))
+	}
+	out := &routingv1.ListCategoriesResponse{Categories: make([]*routingv1.Category, 0, len(rows))}
+	for _, r := range rows {
+		out.Categories = append(out.Categories, categoryToProto(r))
+	}
+	return out, nil
+}
+
+// GetCategory returns one category.
+func (s *Server) GetCategory(ctx context.Context, req *routingv1.GetCategoryRequest) (*routingv1.Category, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.q.GetCategory(ctx, req.GetCode())
+	if err != nil {
+		return nil, s.toStatus(ctx, notFound(err, "category", req.GetCode()))
+	}
+	return categoryToProto(r), nil
+}
+
+func streetToProto(r store.Street) (*routingv1.Street, error) {
+	boundary := &structpb.Struct{}
+	if err := protojson.Unmarshal(r.Boundary, boundary); err != nil {
+		return nil, fmt.Errorf("boundary of street %s: %w", r.ID, err)
+	}
+	return &routingv1.Street{
+		Id: r.ID, Name: r.Name, NameEn: r.NameEn, DistrictId: r.DistrictID,
+		Centroid: &typesv1.LatLng{Lat: r.CentroidLat, Lng: r.CentroidLng},
+		Boundary: boundary,
+	}, nil
+}
+
+func categoryToProto(r store.Category) *routingv1.Category {
+	sla := r.Domain().SLA
+	return &routingv1.Category{
+		Code: r.Code, Name: r.Name, NameEn: r.NameEn, Description: r.Description,
+		LeadDepartment: r.LeadDepartment, CooperatingDepartments: r.CooperatingDepartments,
+		Sla: &routingv1.SlaPolicy{
+			AckWithin:     durationpb.New(sla.AckWithin),
+			ArriveWithin:  durationpb.New(sla.ArriveWithin),
+			ResolveWithin: durationpb.New(sla.ResolveWithin),
+		},
+	}
+}

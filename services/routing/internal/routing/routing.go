@@ -1,0 +1,135 @@
+// Package routing holds the rules that turn a whistle into dispatches: the
+// routing catalogue's category → departments rule, the district-government
+// fallback (兜底) and what happens when a department returns a dispatch (退单).
+// It is pure: the consumer loads the rows and applies these decisions.
+package routing
+
+import (
+	"errors"
+	"time"
+)
+
+// Roles of a department in a decision.
+const (
+	RoleLead        = "lead"
+	RoleCooperating = "cooperating"
+	RoleFallback    = "fallback"
+)
+
+// FallbackDepartment takes what no rule covers and what others return (兜底).
+const FallbackDepartment = "district-government"
+
+// CatalogueVersion is the version of the routing catalogue the seed loads.
+// Every decision records the version it was made with, so a later catalogue
+// change does not rewrite history.
+const CatalogueVersion = "seed-1"
+
+// Rules that explain a decision.
+const (
+	// RuleFallback routes a whistle whose category has no rule.
+	RuleFallback = "fallback"
+	// RuleFallbackReturned re-dispatches a returned dispatch to the fallback department.
+	RuleFallbackReturned = "fallback:returned"
+)
+
+// ErrNotFound is returned for an unknown street, category or other reference.
+var ErrNotFound = errors.New("not found")
+
+// RuleFor names the catalogue rule of a category, e.g. category:joint-enforcement.
+func RuleFor(category string) string { return "category:" + category }
+
+// SLA is the limits of a dispatch's clocks.
+type SLA struct {
+	AckWithin     time.Duration
+	ArriveWithin  time.Duration
+	ResolveWithin time.Duration
+}
+
+// DefaultSLA applies when a whistle's category is unknown: acknowledge in 5
+// minutes and arrive in 30 (DESIGN "SLA timers"), resolve in 3 days.
+var DefaultSLA = SLA{AckWithin: 5 * time.Minute, ArriveWithin: 30 * time.Minute, ResolveWithin: 72 * time.Hour}
+
+// Category is a catalogue entry as routing uses it.
+type Category struct {
+	Code        string
+	Lead        string
+	Cooperating []string
+	SLA         SLA
+	// CatalogueVersion is the catalogue version the category was loaded from.
+	CatalogueVersion string
+}
+
+// Assignment is one department a decision chose.
+type Assignment struct {
+	Department string
+	Role       string
+}
+
+// Plan is a routing decision before it gets dispatch ids.
+type Plan struct {
+	Rule             string
+	CatalogueVersion string
+	SLA              SLA
+	Assignments      []Assignment
+}
+
+// PlanFor routes a whistle of category cat: the lead department and then each
+// cooperating one, or the fallback department alone when cat is nil (no rule).
+func PlanFor(cat *Category) Plan {
+	if cat == nil {
+		return Plan{
+			Rule:             RuleFallback,
+			CatalogueVersion: CatalogueVersion,
+			SLA:              DefaultSLA,
+			Assignments:      []Assignment{{Department: FallbackDepartment, Role: RoleFallback}},
+		}
+	}
+	version := cat.CatalogueVersion
+	if version == "" {
+		version = CatalogueVersion
+	}
+	p := Plan{Rule: RuleFor(cat.Code), CatalogueVersion: version, SLA: cat.SLA}
+	seen := map[string]bool{cat.Lead: true}
+	p.Assignments = append(p.Assignments, Assignment{Department: cat.Lead, Role: RoleLead})
+	for _, d := range cat.Cooperating {
+		// A department listed twice, or as lead and cooperating, gets one dispatch.
+		if d == "" || seen[d] {
+			continue
+		}
+		seen[d] = true
+		p.Assignments = append(p.Assignments, Assignment{Department: d, Role: RoleCooperating})
+	}
+	return p
+}
+
+// ReturnAction is what routing does after a department returned its dispatch.
+type ReturnAction int
+
+// Return actions.
+const (
+	// Redispatch asks the fallback department to take over, inheriting the SLA start.
+	Redispatch ReturnAction = iota + 1
+	// JoinFallback points the returned work at the fallback department's
+	// existing active dispatch instead of creating a second one.
+	JoinFallback
+	// GiveUp marks the whistle unroutable: the fallback department itself returned it.
+	GiveUp
+)
+
+// OnReturn decides what follows a return by department from, given whether the
+// fallback department already has an active dispatch for the whistle.
+func OnReturn(from string, fallbackActive bool) ReturnAction {
+	switch {
+	case from == FallbackDepartment:
+		return GiveUp
+	case fallbackActive:
+		return JoinFallback
+	default:
+		return Redispatch
+	}
+}
+
+// UnroutableReason explains a whistle.unroutable after the fallback department returned it.
+func UnroutableReason(returnReason string) string {
+	return "returned by the fallback department: " + returnReason
+}

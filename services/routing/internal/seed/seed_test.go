@@ -1,0 +1,68 @@
+package seed_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/services/routing/internal/seed"
+	"github.com/chuishao/whistle/services/routing/internal/store"
+	"github.com/chuishao/whistle/services/routing/migrations"
+)
+
+func TestBeijingDataSetIsComplete(t *testing.T) {
+	t.Parallel()
+	d, err := seed.Beijing()
+	require.NoError(t, err)
+	require.Len(t, d.Districts, 16)
+	require.NotEmpty(t, d.Streets)
+	for _, s := range d.Streets {
+		var geo struct{ Type string }
+		require.NoError(t, json.Unmarshal(s.Boundary, &geo))
+		require.Equal(t, "Polygon", geo.Type, "street %s", s.ID)
+	}
+}
+
+func TestUpsertIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "routing")
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.NoError(t, postgres.Migrate(ctx, pool, "routing", postgres.Migrations{Name: "routing", FS: migrations.FS}))
+
+	d, err := seed.Beijing()
+	require.NoError(t, err)
+	upsert := func(d *seed.Data) int64 {
+		var n int64
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			n, err = seed.Upsert(ctx, store.New(tx), d)
+			return err
+		}))
+		return n
+	}
+	all := int64(len(d.Districts) + len(d.Streets) + len(d.Departments) + 1 + len(d.Categories))
+	require.Equal(t, all, upsert(d), "the first load inserts every row")
+	require.Zero(t, upsert(d), "loading the same data again changes nothing")
+	require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return seed.Load(ctx, store.New(tx)) }))
+
+	renamed := *d
+	renamed.Streets = append([]seed.Street(nil), d.Streets...)
+	renamed.Streets[0].NameEn = "Renamed"
+	require.Equal(t, int64(1), upsert(&renamed), "only the changed street is rewritten")
+
+	q := store.New(pool)
+	st, err := q.GetStreet(ctx, d.Streets[0].ID)
+	require.NoError(t, err)
+	require.Equal(t, "Renamed", st.NameEn)
+	cat, err := q.GetCategory(ctx, "joint-enforcement")
+	require.NoError(t, err)
+	require.Equal(t, "urban-management", cat.LeadDepartment)
+	require.Equal(t, []string{"police", "environment"}, cat.CooperatingDepartments)
+	require.Equal(t, "seed-1", cat.CatalogueVersion)
+}

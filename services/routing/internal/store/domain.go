@@ -1,0 +1,22 @@
+package store
+
+import (
+	"time"
+
+	"github.com/chuishao/whistle/services/routing/internal/routing"
+)
+
+// Domain is the category as the routing rules use it.
+func (c Category) Domain() routing.Category {
+	return routing.Category{
+		Code:        c.Code,
+		Lead:        c.LeadDepartment,
+		Cooperating: c.CooperatingDepartments,
+		SLA: routing.SLA{
+			AckWithin:     time.Duration(c.SlaAckMinutes) * time.Minute,
+			ArriveWithin:  time.Duration(c.SlaArriveMinutes) * time.Minute,
+			ResolveWithin: time.Duration(c.SlaResolveHours) * time.Hour,
+		},
+		CatalogueVersion: c.CatalogueVersion,
+	}
+}

@@ -56,6 +56,9 @@ func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, lo
 		MaxAckPending:  1000,
 	})
 	if err != nil {
+		if ctx.Err() != nil { // shut down while starting: not a failure
+			return nil
+		}
 		return fmt.Errorf("declare consumer %s: %w", c.Name, err)
 	}
 	log = log.With("consumer", c.Name)

@@ -1,0 +1,89 @@
+// Package app assembles the intake service, so that cmd/intake and the
+// end-to-end tests start exactly the same thing.
+package app
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/grpc"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/grpcserver"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/service"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/events"
+	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
+	"github.com/chuishao/whistle/services/intake/migrations"
+)
+
+// Name is the service's name and its Postgres schema.
+const Name = "intake"
+
+// Config is intake's configuration, read from the environment.
+type Config struct {
+	config.Base
+	// RoutingAddr is routing's gRPC address, asked for streets and categories.
+	RoutingAddr string `env:"WHISTLE_ROUTING_ADDR"`
+}
+
+// Validate reports every missing or malformed variable by name.
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Base.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.RoutingAddr == "" {
+		errs = append(errs, errors.New("WHISTLE_ROUTING_ADDR is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// App is a started intake service.
+type App struct {
+	rt       *service.Runtime
+	routing  *grpc.ClientConn
+	consumer bus.Consumer
+}
+
+// New connects, migrates and registers the API; Run serves it.
+func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
+	if cfg.RoutingAddr == "" {
+		return nil, errors.New("WHISTLE_ROUTING_ADDR is required")
+	}
+	// Dialling is lazy and fails only on a malformed address, so it goes first:
+	// nothing else is open yet to be closed on that error.
+	routing, err := grpcserver.Dial(cfg.RoutingAddr)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := service.Start(ctx, Name, cfg.Base, postgres.Migrations{Name: Name, FS: migrations.FS}, deps)
+	if err != nil {
+		_ = routing.Close()
+		return nil, err
+	}
+	intakev1.RegisterIntakeServiceServer(rt.GRPC, &grpcapi.Server{
+		Pool:    rt.Pool,
+		Routing: routingv1.NewRoutingServiceClient(routing),
+		Clock:   rt.Clock,
+		Log:     rt.Log,
+	})
+	consumer := &events.Consumer{Clock: rt.Clock}
+	return &App{rt: rt, routing: routing, consumer: consumer.Bus()}, nil
+}
+
+// GRPCAddr is the address the gRPC API listens on.
+func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
+
+// Run serves the API and consumes routing's and response's events until ctx
+// is cancelled.
+func (a *App) Run(ctx context.Context) error {
+	defer func() { _ = a.routing.Close() }()
+	return a.rt.Run(ctx, func(ctx context.Context) error {
+		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, a.consumer)
+	})
+}

@@ -1,0 +1,69 @@
+// Package events builds the whistle.* events intake emits and consumes
+// routing's and response's events to derive the whistle's status.
+package events
+
+import (
+	"time"
+
+	protoevents "github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/store"
+)
+
+// System is the actor of the events intake emits on its own (status derived from dispatches).
+var System = &typesv1.Actor{Role: "system", Id: "intake"}
+
+func whistleEvent(at time.Time, actor *typesv1.Actor, w store.Whistle) *eventsv1.Event {
+	ev := protoevents.New(at, actor)
+	ev.WhistleId = w.ID
+	ev.DistrictId = w.DistrictID
+	ev.StreetId = w.StreetID
+	return ev
+}
+
+// Raised is whistle.raised, carrying the whole new whistle.
+func Raised(at time.Time, actor *typesv1.Actor, w store.Whistle, whistle *intakev1.Whistle) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{Whistle: whistle}}
+	return ev
+}
+
+// Cancelled is whistle.cancelled.
+func Cancelled(at time.Time, actor *typesv1.Actor, w store.Whistle, reason string) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleCancelled{WhistleCancelled: &eventsv1.WhistleCancelled{Reason: reason}}
+	return ev
+}
+
+// Closed is whistle.closed, with the street's feedback.
+func Closed(at time.Time, actor *typesv1.Actor, w store.Whistle) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleClosed{WhistleClosed: &eventsv1.WhistleClosed{
+		Satisfaction: w.Satisfaction, Comment: w.FeedbackComment,
+	}}
+	return ev
+}
+
+// Reopened is whistle.reopened.
+func Reopened(at time.Time, actor *typesv1.Actor, w store.Whistle, reason string) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: reason}}
+	return ev
+}
+
+// Responding is whistle.responding: the first department acknowledged.
+func Responding(at time.Time, w store.Whistle) *eventsv1.Event {
+	ev := whistleEvent(at, System, w)
+	ev.Payload = &eventsv1.Event_WhistleResponding{WhistleResponding: &eventsv1.WhistleResponding{}}
+	return ev
+}
+
+// Resolved is whistle.resolved: every expected department resolved its part.
+func Resolved(at time.Time, w store.Whistle) *eventsv1.Event {
+	ev := whistleEvent(at, System, w)
+	ev.Payload = &eventsv1.Event_WhistleResolved{WhistleResolved: &eventsv1.WhistleResolved{}}
+	return ev
+}

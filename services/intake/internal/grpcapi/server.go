@@ -1,0 +1,377 @@
+// Package grpcapi is intake's gRPC API: it checks who may do what, turns
+// requests into the domain's terms and answers with the API's messages.
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/clock"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/events"
+	"github.com/chuishao/whistle/services/intake/internal/intake"
+	"github.com/chuishao/whistle/services/intake/internal/store"
+)
+
+// IdempotencyKeyHeader is the gRPC metadata key that makes a raise idempotent;
+// the gateway maps the HTTP Idempotency-Key header to it.
+const IdempotencyKeyHeader = "idempotency-key"
+
+// Server implements intakev1.IntakeServiceServer.
+type Server struct {
+	intakev1.UnimplementedIntakeServiceServer
+
+	Pool    *pgxpool.Pool
+	Routing routingv1.RoutingServiceClient
+	Clock   clock.Clock
+	Log     *slog.Logger
+}
+
+// answer maps err through the one error map.
+func answer[T any](ctx context.Context, s *Server, v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, toStatus(ctx, s.Log, err)
+	}
+	return v, nil
+}
+
+func (s *Server) now() time.Time {
+	// Postgres keeps microseconds; truncating here makes what we answer equal what we store.
+	return s.Clock.Now().UTC().Truncate(time.Microsecond)
+}
+
+func caller(ctx context.Context) (auth.Identity, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Identity{}, fmt.Errorf("no verified identity: %w", intake.ErrPermissionDenied)
+	}
+	return id, nil
+}
+
+func actorOf(id auth.Identity) *typesv1.Actor {
+	return &typesv1.Actor{Role: id.Role, Id: id.Subject}
+}
+
+// RaiseWhistle is 吹哨: a street asks departments to act.
+func (s *Server) RaiseWhistle(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
+	w, err := s.raise(ctx, req)
+	return answer(ctx, s, w, err)
+}
+
+func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id.Role != auth.RoleStreet {
+		return nil, fmt.Errorf("only a street raises whistles: %w", intake.ErrPermissionDenied)
+	}
+	if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
+		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
+	}
+	r := intake.Raise{
+		StreetID:    req.GetStreetId(),
+		Category:    req.GetCategory(),
+		Description: req.GetDescription(),
+		Title:       req.GetTitle(),
+		Address:     req.GetAddress(),
+		HasLocation: req.GetLocation() != nil,
+		Lat:         req.GetLocation().GetLat(),
+		Lng:         req.GetLocation().GetLng(),
+	}
+	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
+		r.Urgency = intake.Urgency(u.String())
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	key, err := idempotencyKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if key.Valid {
+		existing, err := store.New(s.Pool).GetWhistleByIdempotencyKey(ctx, store.GetWhistleByIdempotencyKeyParams{StreetID: r.StreetID, IdempotencyKey: key})
+		switch {
+		case err == nil:
+			return s.withDispatches(ctx, existing)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return nil, fmt.Errorf("look up idempotency key: %w", err)
+		}
+	}
+	districtID, err := s.checkReferences(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now()
+	row := store.InsertWhistleParams{
+		ID: uuid.Must(uuid.NewV7()).String(), StreetID: r.StreetID, DistrictID: districtID,
+		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
+		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
+		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
+	}
+	var saved store.Whistle
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		w, err := q.InsertWhistle(ctx, row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// A concurrent raise with the same key won; ON CONFLICT waited for it to commit.
+			saved, err = q.GetWhistleByIdempotencyKey(ctx, store.GetWhistleByIdempotencyKeyParams{StreetID: r.StreetID, IdempotencyKey: key})
+			if err != nil {
+				return fmt.Errorf("read whistle raised concurrently with key %q: %w", key.String, err)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("insert whistle: %w", err)
+		}
+		saved = w
+		whistle, err := toProto(w, nil)
+		if err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("raise whistle: %w", err)
+	}
+	if saved.ID != row.ID {
+		return s.withDispatches(ctx, saved)
+	}
+	return toProto(saved, nil)
+}
+
+func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	values := md.Get(IdempotencyKeyHeader)
+	if len(values) == 0 || values[0] == "" {
+		return pgtype.Text{}, nil
+	}
+	if len(values[0]) > intake.MaxIdempotencyKey {
+		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
+	}
+	return pgtype.Text{String: values[0], Valid: true}, nil
+}
+
+// checkReferences asks routing whether the street and the category exist, and
+// returns the street's district.
+func (s *Server) checkReferences(ctx context.Context, r intake.Raise) (string, error) {
+	var f intake.Fields
+	street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: r.StreetID})
+	switch status.Code(err) {
+	case codes.OK:
+	case codes.NotFound:
+		f.Add("street_id", "unknown street")
+	default:
+		return "", fmt.Errorf("look up street %s: %w: %w", r.StreetID, intake.ErrUnavailable, err)
+	}
+	_, err = s.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: r.Category})
+	switch status.Code(err) {
+	case codes.OK:
+	case codes.NotFound:
+		f.Add("category", "unknown category")
+	default:
+		return "", fmt.Errorf("look up category %s: %w: %w", r.Category, intake.ErrUnavailable, err)
+	}
+	if err := f.Err(); err != nil {
+		return "", err
+	}
+	if street.GetDistrictId() == "" {
+		return "", fmt.Errorf("street %s has no district: %w", r.StreetID, intake.ErrUnavailable)
+	}
+	return street.GetDistrictId(), nil
+}
+
+// GetWhistle returns a whistle in the caller's scope with its dispatches.
+func (s *Server) GetWhistle(ctx context.Context, req *intakev1.GetWhistleRequest) (*intakev1.Whistle, error) {
+	w, err := s.get(ctx, req.GetId())
+	return answer(ctx, s, w, err)
+}
+
+func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch id.Role {
+	case auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor:
+	default:
+		return nil, fmt.Errorf("role %s reads no whistles: %w", id.Role, intake.ErrPermissionDenied)
+	}
+	q := store.New(s.Pool)
+	w, err := q.GetWhistle(ctx, whistleID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, intake.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get whistle %s: %w", whistleID, err)
+	}
+	visible, err := s.visible(ctx, q, id, w)
+	if err != nil {
+		return nil, err
+	}
+	if !visible {
+		return nil, intake.ErrNotFound
+	}
+	return s.withDispatches(ctx, w)
+}
+
+// visible tells whether w is in the caller's scope.
+func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity, w store.Whistle) (bool, error) {
+	switch id.Role {
+	case auth.RoleStreet:
+		return w.StreetID == id.StreetID, nil
+	case auth.RoleSupervisor:
+		return id.DistrictID == "" || w.DistrictID == id.DistrictID, nil
+	case auth.RoleDesk:
+		if w.DistrictID != id.DistrictID {
+			return false, nil
+		}
+		ok, err := q.HasDispatchToDepartment(ctx, store.HasDispatchToDepartmentParams{WhistleID: w.ID, Department: id.Department})
+		if err != nil {
+			return false, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
+		}
+		return ok, nil
+	}
+	return false, nil
+}
+
+func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1.Whistle, error) {
+	dispatches, err := store.New(s.Pool).WhistleDispatches(ctx, w.ID)
+	if err != nil {
+		return nil, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
+	}
+	return toProto(w, dispatches)
+}
+
+// Page sizes of ListWhistles.
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// ListWhistles lists the caller's street's whistles, or a supervisor's district's, newest first.
+func (s *Server) ListWhistles(ctx context.Context, req *intakev1.ListWhistlesRequest) (*intakev1.ListWhistlesResponse, error) {
+	resp, err := s.list(ctx, req)
+	return answer(ctx, s, resp, err)
+}
+
+func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*intakev1.ListWhistlesResponse, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id.Role != auth.RoleStreet && id.Role != auth.RoleSupervisor {
+		return nil, fmt.Errorf("role %s lists no whistles: %w", id.Role, intake.ErrPermissionDenied)
+	}
+	streetID := req.GetStreetId()
+	if id.Role == auth.RoleStreet {
+		if streetID == "" {
+			streetID = id.StreetID
+		}
+		if streetID != id.StreetID {
+			return nil, fmt.Errorf("a street lists its own whistles only: %w", intake.ErrPermissionDenied)
+		}
+	}
+
+	var f intake.Fields
+	size := req.GetPageSize()
+	switch {
+	case size == 0:
+		size = defaultPageSize
+	case size < 1 || size > maxPageSize:
+		f.Add("page_size", fmt.Sprintf("must be between 1 and %d", maxPageSize))
+	}
+	var after cursor
+	if t := req.GetPageToken(); t != "" {
+		var ok bool
+		if after, ok = parseToken(t); !ok {
+			f.Add("page_token", "is not a token this API returned")
+		}
+	}
+	var statusFilter pgtype.Text
+	if st := req.GetStatus(); st != intakev1.Whistle_STATUS_UNSPECIFIED {
+		if _, known := intakev1.Whistle_Status_name[int32(st)]; !known {
+			f.Add("status", "is not a whistle status")
+		}
+		statusFilter = pgtype.Text{String: st.String(), Valid: true}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+
+	var curAt pgtype.Timestamptz
+	var curID pgtype.Text
+	if after.id != "" {
+		curAt = pgtype.Timestamptz{Time: after.raisedAt, Valid: true}
+		curID = pgtype.Text{String: after.id, Valid: true}
+	}
+	limit := size + 1 // one more tells whether there is a next page
+	q := store.New(s.Pool)
+	var rows []store.Whistle
+	switch {
+	case streetID != "":
+		var district pgtype.Text
+		if id.Role == auth.RoleSupervisor && id.DistrictID != "" {
+			district = pgtype.Text{String: id.DistrictID, Valid: true}
+		}
+		rows, err = q.ListWhistlesByStreet(ctx, store.ListWhistlesByStreetParams{
+			StreetID: streetID, DistrictID: district, Status: statusFilter, CursorRaisedAt: curAt, CursorID: curID, MaxRows: limit,
+		})
+	case id.DistrictID != "":
+		rows, err = q.ListWhistlesByDistrict(ctx, store.ListWhistlesByDistrictParams{
+			DistrictID: id.DistrictID, Status: statusFilter, CursorRaisedAt: curAt, CursorID: curID, MaxRows: limit,
+		})
+	default:
+		rows, err = q.ListAllWhistles(ctx, store.ListAllWhistlesParams{
+			Status: statusFilter, CursorRaisedAt: curAt, CursorID: curID, MaxRows: limit,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list whistles: %w", err)
+	}
+
+	resp := &intakev1.ListWhistlesResponse{}
+	if len(rows) > int(size) {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		resp.NextPageToken = cursor{raisedAt: last.RaisedAt, id: last.ID}.token()
+	}
+	ids := make([]string, len(rows))
+	for i, w := range rows {
+		ids[i] = w.ID
+	}
+	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("dispatches of listed whistles: %w", err)
+	}
+	byWhistle := make(map[string][]store.Dispatch, len(rows))
+	for _, d := range dispatches {
+		byWhistle[d.WhistleID] = append(byWhistle[d.WhistleID], d)
+	}
+	for _, w := range rows {
+		pw, err := toProto(w, byWhistle[w.ID])
+		if err != nil {
+			return nil, err
+		}
+		resp.Whistles = append(resp.Whistles, pw)
+	}
+	return resp, nil
+}

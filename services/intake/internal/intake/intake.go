@@ -1,0 +1,102 @@
+// Package intake is the whistle's domain: its statuses and the moves between
+// them, the rules a new whistle must satisfy, and how the whistle's status
+// follows from its dispatches. It knows nothing of SQL, gRPC or JetStream.
+package intake
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Status is where a whistle is in its life. The names are the API's enum names.
+type Status string
+
+// Whistle statuses.
+const (
+	StatusRaised     Status = "RAISED"
+	StatusRouted     Status = "ROUTED"
+	StatusResponding Status = "RESPONDING"
+	StatusResolved   Status = "RESOLVED"
+	StatusClosed     Status = "CLOSED"
+	StatusUnroutable Status = "UNROUTABLE"
+	StatusCancelled  Status = "CANCELLED"
+	StatusReopened   Status = "REOPENED"
+)
+
+// Final reports whether no dispatch event may move the whistle any more:
+// only the street moves a resolved whistle on (feedback or reopen).
+func (s Status) Final() bool {
+	return s == StatusResolved || s == StatusClosed || s == StatusCancelled
+}
+
+// Urgency of a whistle. The names are the API's enum names.
+type Urgency string
+
+// Urgencies.
+const (
+	UrgencyNormal   Urgency = "NORMAL"
+	UrgencyHigh     Urgency = "HIGH"
+	UrgencyCritical Urgency = "CRITICAL"
+)
+
+// ErrNotFound means the whistle does not exist or is outside the caller's scope;
+// the two are indistinguishable so ids cannot be probed.
+var ErrNotFound = errors.New("whistle not found")
+
+// ErrPermissionDenied means the caller's role may not do this at all.
+var ErrPermissionDenied = errors.New("permission denied")
+
+// ErrUnavailable means a service intake depends on did not answer.
+var ErrUnavailable = errors.New("dependency unavailable")
+
+// StateError means the whistle's status does not allow the action.
+type StateError struct {
+	Status Status
+	Reason string
+}
+
+// Error says what the status is and why it does not allow the action.
+func (e *StateError) Error() string { return fmt.Sprintf("the whistle is %s; %s", e.Status, e.Reason) }
+
+// FieldError is one invalid request field, named by its proto path (location.lat).
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// InvalidError lists every invalid field of a request.
+type InvalidError struct {
+	Fields []FieldError
+}
+
+// Error lists the invalid fields and why.
+func (e *InvalidError) Error() string {
+	msg := "invalid request"
+	for i, f := range e.Fields {
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		msg += sep + f.Field + ": " + f.Reason
+	}
+	return msg
+}
+
+// Invalid is an InvalidError for one field.
+func Invalid(field, reason string) *InvalidError {
+	return &InvalidError{Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
+// Fields collects field errors; Err is nil when there are none.
+type Fields struct{ list []FieldError }
+
+// Add records that field is invalid for reason.
+func (f *Fields) Add(field, reason string) { f.list = append(f.list, FieldError{field, reason}) }
+
+// Err returns the collected errors as an *InvalidError, or nil.
+func (f *Fields) Err() error {
+	if len(f.list) == 0 {
+		return nil
+	}
+	return &InvalidError{Fields: f.list}
+}

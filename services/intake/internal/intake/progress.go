@@ -1,0 +1,135 @@
+package intake
+
+import "time"
+
+// DispatchStatus is a dispatch's status as response reports it (the API's enum names).
+type DispatchStatus string
+
+// Dispatch statuses.
+const (
+	DispatchPending      DispatchStatus = "PENDING"
+	DispatchAcknowledged DispatchStatus = "ACKNOWLEDGED"
+	DispatchArrived      DispatchStatus = "ARRIVED"
+	DispatchResolved     DispatchStatus = "RESOLVED"
+	DispatchReturned     DispatchStatus = "RETURNED"
+	DispatchCancelled    DispatchStatus = "CANCELLED"
+)
+
+// Rank orders a dispatch's statuses along its life, so that of two snapshots
+// stamped with the same time the later one in the life wins.
+func (s DispatchStatus) Rank() int16 {
+	switch s {
+	case DispatchPending:
+		return 1
+	case DispatchAcknowledged:
+		return 2
+	case DispatchArrived:
+		return 3
+	case DispatchResolved, DispatchReturned:
+		return 4
+	case DispatchCancelled:
+		return 5
+	}
+	return 0
+}
+
+// Dispatch is what the whistle's status needs to know of one dispatch.
+type Dispatch struct {
+	Department     string
+	Status         DispatchStatus
+	AcknowledgedAt time.Time
+	ArrivedAt      time.Time
+	ResolvedAt     time.Time
+	UpdatedAt      time.Time
+}
+
+// Progress is everything the whistle's derived status depends on.
+type Progress struct {
+	Status Status
+	// Routed is true once routing's decision (whistle.routed) has arrived; until
+	// then Expected may be incomplete.
+	Routed bool
+	// ReopenedAt is when the street last reopened the whistle: dispatch work
+	// from before then does not count again. Zero when never reopened.
+	ReopenedAt time.Time
+	// Expected are the departments the whistle waits for.
+	Expected   []string
+	Dispatches []Dispatch
+}
+
+// Advance returns the statuses the whistle moves through, in order, given its
+// dispatches: RESPONDING once a department has acknowledged, RESOLVED once
+// every expected department has resolved. Empty when nothing changes. Events
+// may arrive in any order, so this is evaluated after each of them.
+func Advance(p Progress) []Status {
+	var moves []Status
+	s := p.Status
+	if (s == StatusRouted || s == StatusReopened) && p.anyResponse() {
+		s = StatusResponding
+		moves = append(moves, s)
+	}
+	if (s == StatusRouted || s == StatusResponding || s == StatusReopened) && p.allResolved() {
+		s = StatusResolved
+		moves = append(moves, s)
+	}
+	return moves
+}
+
+// counts reports whether work done at t is current, i.e. not from before a reopen.
+func (p Progress) counts(t time.Time) bool {
+	return p.ReopenedAt.IsZero() || t.After(p.ReopenedAt)
+}
+
+func (p Progress) anyResponse() bool {
+	for _, d := range p.Dispatches {
+		switch d.Status {
+		case DispatchAcknowledged, DispatchArrived, DispatchResolved:
+			last := latest(d.AcknowledgedAt, d.ArrivedAt, d.ResolvedAt)
+			if last.IsZero() {
+				last = d.UpdatedAt
+			}
+			if p.counts(last) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p Progress) allResolved() bool {
+	if !p.Routed || len(p.Expected) == 0 {
+		return false
+	}
+	for _, dept := range p.Expected {
+		if !p.resolvedBy(dept) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p Progress) resolvedBy(dept string) bool {
+	for _, d := range p.Dispatches {
+		if d.Department != dept || d.Status != DispatchResolved {
+			continue
+		}
+		at := d.ResolvedAt
+		if at.IsZero() {
+			at = d.UpdatedAt
+		}
+		if p.counts(at) {
+			return true
+		}
+	}
+	return false
+}
+
+func latest(ts ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range ts {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+-- name: InsertWhistle :one
+-- A concurrent raise with the same idempotency key makes this return no row
+-- (it waits for the other transaction), and the caller reads the winner.
+INSERT INTO whistles (
+    id, street_id, district_id, category, title, description, address, lat, lng,
+    urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, idempotency_key
+) VALUES (
+    @id, @street_id, @district_id, @category, @title, @description, @address, @lat, @lng,
+    @urgency, @status, @raised_by_role, @raised_by_id, @raised_at, @updated_at, @idempotency_key
+)
+ON CONFLICT (street_id, idempotency_key) DO NOTHING
+RETURNING *;
+
+-- name: GetWhistleByIdempotencyKey :one
+SELECT * FROM whistles WHERE street_id = @street_id AND idempotency_key = @idempotency_key;
+
+-- name: GetWhistle :one
+SELECT * FROM whistles WHERE id = @id;
+
+-- name: LockWhistle :one
+SELECT * FROM whistles WHERE id = @id FOR UPDATE;
+
+-- name: UpdateWhistle :one
+UPDATE whistles SET
+    status = @status,
+    updated_at = @updated_at,
+    resolved_at = @resolved_at,
+    closed_at = @closed_at,
+    satisfaction = @satisfaction,
+    feedback_comment = @feedback_comment,
+    routed_at = @routed_at,
+    reopened_at = @reopened_at
+WHERE id = @id
+RETURNING *;
+
+-- name: ListWhistlesByStreet :many
+-- Without a cursor the page starts at the newest whistle.
+SELECT * FROM whistles
+WHERE street_id = @street_id
+  AND (sqlc.narg(district_id)::text IS NULL OR district_id = sqlc.narg(district_id))
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (raised_at, id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+ORDER BY raised_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: ListWhistlesByDistrict :many
+SELECT * FROM whistles
+WHERE district_id = @district_id
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (raised_at, id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+ORDER BY raised_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: ListAllWhistles :many
+SELECT * FROM whistles
+WHERE (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (raised_at, id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+ORDER BY raised_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: AddDepartment :exec
+-- Routing's decision; a department already known (e.g. rerouted away first) keeps its row.
+INSERT INTO whistle_departments (whistle_id, department, expected)
+VALUES (@whistle_id, @department, true)
+ON CONFLICT (whistle_id, department) DO NOTHING;
+
+-- name: SetDepartmentExpected :exec
+INSERT INTO whistle_departments (whistle_id, department, expected)
+VALUES (@whistle_id, @department, @expected)
+ON CONFLICT (whistle_id, department) DO UPDATE SET expected = EXCLUDED.expected;
+
+-- name: ExpectedDepartments :many
+SELECT department FROM whistle_departments
+WHERE whistle_id = @whistle_id AND expected
+ORDER BY department;
+
+-- name: CountOtherActiveDispatches :one
+-- Dispatches of a department that still work on the whistle, other than the returned one.
+SELECT count(*) FROM dispatches
+WHERE whistle_id = @whistle_id AND department = @department AND dispatch_id <> @returned_dispatch_id
+  AND status NOT IN ('RETURNED', 'CANCELLED');
+
+-- name: UpsertDispatch :exec
+-- Events may arrive out of order: an older snapshot never replaces a newer one.
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+VALUES (@dispatch_id, @whistle_id, @department, @status, @status_rank, @snapshot, @updated_at)
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    whistle_id = EXCLUDED.whistle_id,
+    department = EXCLUDED.department,
+    status = EXCLUDED.status,
+    status_rank = EXCLUDED.status_rank,
+    snapshot = EXCLUDED.snapshot,
+    updated_at = EXCLUDED.updated_at
+WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank);
+
+-- name: WhistleDispatches :many
+SELECT * FROM dispatches WHERE whistle_id = @whistle_id ORDER BY department, updated_at, dispatch_id;
+
+-- name: DispatchesOfWhistles :many
+SELECT * FROM dispatches WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id;
+
+-- name: HasDispatchToDepartment :one
+SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = @whistle_id AND department = @department);

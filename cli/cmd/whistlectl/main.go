@@ -1,0 +1,17 @@
+// Command whistlectl is the command-line client of the Whistle REST API.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/chuishao/whistle/cli/internal/ctl"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := ctl.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,182 @@
+package ctl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+// TimeLayout is how tables show times, in the local zone.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// printJSON writes the gateway's answer as it came, indented.
+func printJSON(w io.Writer, raw []byte) error {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return fmt.Errorf("format JSON: %w", err)
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// table is a tabwriter with a header row.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer, header ...string) *table {
+	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	if len(header) > 0 {
+		t.row(header...)
+	}
+	return t
+}
+
+func (t *table) row(cells ...string) {
+	for i, c := range cells {
+		// A tab or newline inside a cell would break the columns.
+		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
+}
+
+func (t *table) flush() error { return t.tw.Flush() }
+
+func fmtTime(ts *timestamppb.Timestamp) string {
+	if ts == nil || (ts.GetSeconds() == 0 && ts.GetNanos() == 0) {
+		return "-"
+	}
+	return ts.AsTime().Local().Format(TimeLayout)
+}
+
+func fmtLoc(l *typesv1.LatLng) string {
+	if l == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.6f, %.6f", l.GetLat(), l.GetLng())
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func printWhistle(w io.Writer, wh *intakev1.Whistle) error {
+	t := newTable(w)
+	t.row("ID", wh.GetId())
+	t.row("STATUS", wh.GetStatus().String())
+	t.row("STREET", wh.GetStreetId()+" (district "+wh.GetDistrictId()+")")
+	t.row("CATEGORY", wh.GetCategory())
+	t.row("URGENCY", wh.GetUrgency().String())
+	t.row("TITLE", orDash(wh.GetTitle()))
+	t.row("DESCRIPTION", wh.GetDescription())
+	t.row("ADDRESS", orDash(wh.GetAddress()))
+	t.row("LOCATION", fmtLoc(wh.GetLocation()))
+	t.row("RAISED AT", fmtTime(wh.GetRaisedAt()))
+	if wh.GetRaisedBy() != nil {
+		t.row("RAISED BY", wh.GetRaisedBy().GetRole()+" "+wh.GetRaisedBy().GetId())
+	}
+	t.row("RESOLVED AT", fmtTime(wh.GetResolvedAt()))
+	t.row("CLOSED AT", fmtTime(wh.GetClosedAt()))
+	if wh.GetSatisfaction() > 0 {
+		t.row("SATISFACTION", fmt.Sprintf("%d/5 %s", wh.GetSatisfaction(), wh.GetFeedbackComment()))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if len(wh.GetDispatches()) == 0 {
+		_, err := fmt.Fprintln(w, "\nNo dispatches yet.")
+		return err
+	}
+	fmt.Fprintln(w, "\nDISPATCHES")
+	return printDispatches(w, wh.GetDispatches())
+}
+
+func printWhistles(w io.Writer, list []*intakev1.Whistle) error {
+	t := newTable(w, "ID", "STATUS", "URGENCY", "CATEGORY", "STREET", "RAISED AT", "TITLE")
+	for _, wh := range list {
+		title := wh.GetTitle()
+		if title == "" {
+			title = wh.GetDescription()
+		}
+		t.row(wh.GetId(), wh.GetStatus().String(), wh.GetUrgency().String(), wh.GetCategory(), wh.GetStreetId(),
+			fmtTime(wh.GetRaisedAt()), truncate(title, 40))
+	}
+	return t.flush()
+}
+
+func printDispatches(w io.Writer, list []*responsev1.Dispatch) error {
+	t := newTable(w, "ID", "WHISTLE", "DEPARTMENT", "STATUS", "DISPATCHED AT", "ACK BY", "ARRIVE BY", "RESOLVE BY", "BREACHES")
+	for _, d := range list {
+		t.row(d.GetId(), orDash(d.GetWhistleId()), d.GetDepartment(), d.GetStatus().String(), fmtTime(d.GetDispatchedAt()),
+			fmtTime(d.GetDeadlines().GetAckBy()), fmtTime(d.GetDeadlines().GetArriveBy()), fmtTime(d.GetDeadlines().GetResolveBy()),
+			orDash(strings.Join(d.GetBreaches(), ",")))
+	}
+	return t.flush()
+}
+
+func printDispatch(w io.Writer, d *responsev1.Dispatch) error {
+	t := newTable(w)
+	t.row("ID", d.GetId())
+	t.row("WHISTLE", d.GetWhistleId())
+	t.row("DEPARTMENT", d.GetDepartment()+" ("+orDash(d.GetRole())+")")
+	t.row("STATUS", d.GetStatus().String())
+	t.row("STREET", d.GetStreetId()+" (district "+d.GetDistrictId()+")")
+	t.row("CATEGORY", d.GetCategory())
+	t.row("LOCATION", fmtLoc(d.GetLocation()))
+	t.row("DISPATCHED AT", fmtTime(d.GetDispatchedAt()))
+	t.row("ACK BY", fmtTime(d.GetDeadlines().GetAckBy()))
+	t.row("ARRIVE BY", fmtTime(d.GetDeadlines().GetArriveBy()))
+	t.row("RESOLVE BY", fmtTime(d.GetDeadlines().GetResolveBy()))
+	t.row("ACKNOWLEDGED AT", fmtTime(d.GetAcknowledgedAt()))
+	arrived := fmtTime(d.GetArrivedAt())
+	if d.GetArrivedAt() != nil {
+		arrived += fmt.Sprintf(" at %s (%.0f m from the whistle", fmtLoc(d.GetArrivalLocation()), d.GetArrivalDistanceM())
+		if d.GetArrivalFar() {
+			arrived += ", FAR"
+		}
+		arrived += ")"
+	}
+	t.row("ARRIVED AT", arrived)
+	t.row("RESOLVED AT", fmtTime(d.GetResolvedAt()))
+	if s := d.GetResolutionSummary(); s != "" {
+		t.row("SUMMARY", s)
+	}
+	if d.GetReturnedAt() != nil {
+		t.row("RETURNED AT", fmtTime(d.GetReturnedAt()))
+		t.row("RETURN REASON", d.GetReturnReason())
+	}
+	t.row("BREACHES", orDash(strings.Join(d.GetBreaches(), ", ")))
+	return t.flush()
+}
+
+func printTimeline(w io.Writer, entries []*feedbackv1.TimelineEntry) error {
+	t := newTable(w, "SEQ", "AT", "TYPE", "ACTOR", "DEPARTMENT", "DISPATCH")
+	for _, e := range entries {
+		actor := "-"
+		if a := e.GetActor(); a != nil {
+			actor = a.GetRole() + ":" + a.GetId()
+		}
+		t.row(fmt.Sprint(e.GetSeq()), fmtTime(e.GetAt()), e.GetType(), actor, orDash(e.GetDepartment()), orDash(e.GetDispatchId()))
+	}
+	return t.flush()
+}

@@ -1,0 +1,156 @@
+// Package ctl is whistlectl's command layer: one cobra command per user
+// action, each a REST call to the gateway printed as a table or as JSON.
+package ctl
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/chuishao/whistle/cli/internal/client"
+)
+
+// DefaultURL is the gateway of `make run`.
+const DefaultURL = "http://127.0.0.1:8080"
+
+// Output formats of -o.
+const (
+	OutputTable = "table"
+	OutputJSON  = "json"
+)
+
+// env carries the global options and where to print.
+type env struct {
+	url, token, output string
+	out                io.Writer
+	getenv             func(string) string
+	http               *http.Client
+}
+
+// client returns a client for the resolved URL and token.
+func (e *env) client() *client.Client {
+	return &client.Client{BaseURL: e.url, Token: e.token, HTTP: e.http}
+}
+
+// needsToken marks commands that cannot work without --token.
+const needsToken = "needs-token"
+
+// NewRootCommand builds whistlectl. getenv supplies WHISTLE_URL and WHISTLE_TOKEN.
+func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
+	e := &env{out: out, getenv: getenv, http: &http.Client{Timeout: 60 * time.Second}}
+	root := &cobra.Command{
+		Use:   "whistlectl",
+		Short: "Raise and follow whistles (吹哨), work a duty desk's queue (报到), rate the response",
+		Long: "whistlectl talks to the Whistle gateway's REST API.\n\n" +
+			"Get a token with `whistlectl token` (dev sign-in, `make run`) and export it as WHISTLE_TOKEN.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("url") {
+				if v := getenv("WHISTLE_URL"); v != "" {
+					e.url = v
+				}
+			}
+			if !cmd.Flags().Changed("token") {
+				e.token = getenv("WHISTLE_TOKEN")
+			}
+			switch e.output {
+			case OutputTable, OutputJSON:
+			default:
+				return fmt.Errorf("-o must be %s or %s, got %q", OutputTable, OutputJSON, e.output)
+			}
+			if cmd.Annotations[needsToken] != "" && e.token == "" {
+				return errors.New("no token: pass --token or set WHISTLE_TOKEN " +
+					"(`whistlectl token --role street --street 110101001` prints one when the gateway has dev sign-in)")
+			}
+			return nil
+		},
+	}
+	root.SetOut(out)
+	pf := root.PersistentFlags()
+	pf.StringVar(&e.url, "url", DefaultURL, "gateway base URL (env WHISTLE_URL)")
+	pf.StringVar(&e.token, "token", "", "bearer token (env WHISTLE_TOKEN)")
+	pf.StringVarP(&e.output, "output", "o", OutputTable, "output format: table or json")
+
+	root.AddCommand(
+		tokenCmd(e),
+		raiseCmd(e), listCmd(e), showCmd(e), timelineCmd(e), feedbackCmd(e), cancelCmd(e), reopenCmd(e),
+		queueCmd(e), dispatchCmd(e), ackCmd(e), arriveCmd(e), resolveCmd(e), returnCmd(e),
+		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
+	)
+	return root
+}
+
+// Execute runs whistlectl with args and returns the process exit code,
+// printing any error readably to errOut.
+func Execute(ctx context.Context, args []string, out, errOut io.Writer, getenv func(string) string) int {
+	root := NewRootCommand(out, getenv)
+	root.SetErr(errOut)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		PrintError(errOut, err)
+		return 1
+	}
+	return 0
+}
+
+// PrintError writes err for a person: an API error with its code and each
+// field's reason, or the plain message.
+func PrintError(w io.Writer, err error) {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Fprintf(w, "error: %s (HTTP %d): %s\n", apiErr.Code, apiErr.Status, apiErr.Message)
+		for _, d := range apiErr.Details {
+			fmt.Fprintf(w, "  %s: %s\n", d.Field, d.Reason)
+		}
+		switch apiErr.Status {
+		case http.StatusUnauthorized:
+			fmt.Fprintln(w, "  (the token is missing, expired or not signed by this deployment's key)")
+		case http.StatusForbidden:
+			fmt.Fprintln(w, "  (this token's role may not do that)")
+		}
+		return
+	}
+	var tErr *client.TransportError
+	if errors.As(err, &tErr) {
+		fmt.Fprintf(w, "error: %v\n  (is the gateway running? `make run` starts it; --url or WHISTLE_URL points elsewhere)\n", tErr)
+		return
+	}
+	fmt.Fprintf(w, "error: %v\n", err)
+}
+
+// newIdempotencyKey makes a fresh key so that a retried raise is one whistle.
+func newIdempotencyKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// tokenClaim reads one claim of a JWT without verifying it: only to fill in
+// defaults (the caller's own street); the server verifies the token.
+func tokenClaim(token, claim string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
+	}
+	s, _ := claims[claim].(string)
+	return s
+}

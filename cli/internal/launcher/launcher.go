@@ -1,0 +1,495 @@
+// Package launcher is `make run`: it prepares Postgres, NATS and a dev signing
+// key, starts every Whistle service as its own process, waits until all are
+// ready, prints how to use them, and stops them together.
+package launcher
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
+)
+
+// Defaults of Config.
+const (
+	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"
+	DefaultHTTPAddr    = "127.0.0.1:8080"
+	// DefaultNATSPort avoids 4222, which a system NATS may already hold.
+	DefaultNATSPort = 4333
+)
+
+// TokenTTL is how long the printed dev tokens live, in real time.
+const TokenTTL = 7 * 24 * time.Hour
+
+// Backend is one backend service and where it listens.
+type Backend struct {
+	Name     string
+	GRPCAddr string
+	OpsAddr  string
+}
+
+// DefaultBackends are the fixed local addresses of `make run`. Routing comes
+// first: it seeds the reference data the others rely on.
+var DefaultBackends = []Backend{
+	{Name: "routing", GRPCAddr: "127.0.0.1:7102", OpsAddr: "127.0.0.1:7202"},
+	{Name: "intake", GRPCAddr: "127.0.0.1:7101", OpsAddr: "127.0.0.1:7201"},
+	{Name: "response", GRPCAddr: "127.0.0.1:7103", OpsAddr: "127.0.0.1:7203"},
+	{Name: "feedback", GRPCAddr: "127.0.0.1:7104", OpsAddr: "127.0.0.1:7204"},
+}
+
+// Config is the launcher's settings (flags and environment).
+type Config struct {
+	// BinDir holds the service binaries (WHISTLE_BIN_DIR, default .bin).
+	BinDir string
+	// RunDir holds the launcher's state: the NATS store and the dev key (.run).
+	RunDir string
+	// DatabaseURL is the Postgres database; created when missing.
+	DatabaseURL string
+	// NATSURL is an external NATS server; empty starts an embedded one.
+	NATSURL string
+	// NATSPort is the embedded server's port; a free one when taken, -1 for any.
+	NATSPort int
+	// HTTPAddr is the gateway's listen address.
+	HTTPAddr string
+	// TimeScale and TimeOrigin are passed to every service (drills).
+	TimeScale  string
+	TimeOrigin string
+	// Backends are the backend services and their addresses.
+	Backends []Backend
+	// ReadyTimeout bounds the wait for every service's /readyz.
+	ReadyTimeout time.Duration
+	// StopGrace is how long a child may take to stop before it is killed.
+	StopGrace time.Duration
+	// BaseEnv is the environment every child inherits (os.Environ()).
+	BaseEnv []string
+}
+
+// FromEnv returns the default Config, overridden by the environment.
+func FromEnv(getenv func(string) string) Config {
+	or := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	return Config{
+		BinDir:       or("WHISTLE_BIN_DIR", ".bin"),
+		RunDir:       or("WHISTLE_RUN_DIR", ".run"),
+		DatabaseURL:  or("DATABASE_URL", DefaultDatabaseURL),
+		NATSURL:      getenv("NATS_URL"),
+		NATSPort:     DefaultNATSPort,
+		HTTPAddr:     or("WHISTLE_HTTP_ADDR", DefaultHTTPAddr),
+		TimeScale:    getenv("WHISTLE_TIME_SCALE"),
+		TimeOrigin:   getenv("WHISTLE_TIME_ORIGIN"),
+		Backends:     DefaultBackends,
+		ReadyTimeout: 60 * time.Second,
+		StopGrace:    10 * time.Second,
+	}
+}
+
+// Process is one child to start.
+type Process struct {
+	Name     string
+	Binary   string
+	Env      []string
+	ReadyURL string
+}
+
+// Plan is what Run decided before starting anything.
+type Plan struct {
+	Processes []Process
+	APIURL    string
+	NATSURL   string
+	// TimeScale and TimeOrigin are what every service got (empty: real time).
+	TimeScale  string
+	TimeOrigin string
+}
+
+// MakePlan lays out the children: their binaries, environments and readiness
+// URLs. now fixes the common time origin of a drill when none is given.
+func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time) (Plan, error) {
+	p := Plan{NATSURL: natsURL}
+	if err := p.setTime(cfg, now); err != nil {
+		return Plan{}, err
+	}
+	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
+	if err != nil {
+		return Plan{}, fmt.Errorf("WHISTLE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1" // listening on all interfaces; talk to it over loopback
+	}
+	p.APIURL = "http://" + net.JoinHostPort(host, port)
+
+	binDir, err := filepath.Abs(cfg.BinDir)
+	if err != nil {
+		return Plan{}, fmt.Errorf("bin dir: %w", err)
+	}
+	pub := auth.EncodeKey(key.Public().(ed25519.PublicKey))
+	addrs := map[string]string{}
+	for _, b := range cfg.Backends {
+		addrs["WHISTLE_"+strings.ToUpper(b.Name)+"_ADDR"] = b.GRPCAddr
+	}
+	common := slices.Clone(cfg.BaseEnv)
+	for _, name := range slices.Sorted(maps.Keys(addrs)) {
+		common = append(common, name+"="+addrs[name])
+	}
+	if p.TimeScale != "" {
+		common = append(common, "WHISTLE_TIME_SCALE="+p.TimeScale, "WHISTLE_TIME_ORIGIN="+p.TimeOrigin)
+	}
+	common = append(common, "WHISTLE_JWT_PUBLIC_KEY="+pub)
+
+	for _, b := range cfg.Backends {
+		env := append(slices.Clone(common),
+			"DATABASE_URL="+cfg.DatabaseURL,
+			"NATS_URL="+natsURL,
+			"WHISTLE_GRPC_ADDR="+b.GRPCAddr,
+			"WHISTLE_OPS_ADDR="+b.OpsAddr,
+		)
+		if b.Name == "routing" {
+			env = append(env, "WHISTLE_SEED=1")
+		}
+		p.Processes = append(p.Processes, Process{
+			Name: b.Name, Binary: filepath.Join(binDir, b.Name), Env: env,
+			ReadyURL: "http://" + b.OpsAddr + "/readyz",
+		})
+	}
+	p.Processes = append(p.Processes, Process{
+		Name:   "gateway",
+		Binary: filepath.Join(binDir, "gateway"),
+		Env: append(slices.Clone(common),
+			"WHISTLE_HTTP_ADDR="+cfg.HTTPAddr,
+			"WHISTLE_DEV_AUTH=1",
+			"WHISTLE_DEV_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
+		),
+		ReadyURL: p.APIURL + "/readyz",
+	})
+	return p, nil
+}
+
+// setTime decides the drill clock: any scale but 1 needs one origin shared by
+// every service, or their clocks would disagree.
+func (p *Plan) setTime(cfg Config, now time.Time) error {
+	if cfg.TimeScale == "" {
+		return nil
+	}
+	scale, err := strconv.ParseFloat(cfg.TimeScale, 64)
+	if err != nil || scale <= 0 {
+		return fmt.Errorf("WHISTLE_TIME_SCALE must be a positive number, got %q", cfg.TimeScale)
+	}
+	if scale == 1 && cfg.TimeOrigin == "" {
+		return nil
+	}
+	origin := cfg.TimeOrigin
+	if origin == "" {
+		origin = now.UTC().Format(time.RFC3339Nano)
+	} else if _, err := time.Parse(time.RFC3339, origin); err != nil {
+		return fmt.Errorf("WHISTLE_TIME_ORIGIN must be RFC 3339, got %q", origin)
+	}
+	p.TimeScale, p.TimeOrigin = cfg.TimeScale, origin
+	return nil
+}
+
+// Clock is the clock the services run on under this plan.
+func (p Plan) Clock() (clock.Clock, float64, error) {
+	if p.TimeScale == "" {
+		return clock.Real(), 1, nil
+	}
+	scale, _ := strconv.ParseFloat(p.TimeScale, 64)
+	origin, err := time.Parse(time.RFC3339, p.TimeOrigin)
+	if err != nil {
+		return nil, 0, fmt.Errorf("WHISTLE_TIME_ORIGIN: %w", err)
+	}
+	clk, err := clock.FromConfig(scale, origin)
+	return clk, scale, err
+}
+
+// Run launches everything and blocks until ctx is cancelled (Ctrl-C: a clean
+// stop, nil) or a child dies (an error naming it). out receives the children's
+// prefixed output and the banner.
+func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	sup := NewSupervisor(out, len("whistle-dev"))
+	names := []string{"gateway"}
+	for _, b := range cfg.Backends {
+		names = append(names, b.Name)
+	}
+	for _, name := range names {
+		path := filepath.Join(cfg.BinDir, name)
+		if info, err := os.Stat(path); err != nil || info.IsDir() {
+			return fmt.Errorf("no %s binary at %s: build the binaries first (`make run` builds them into .bin)", name, path)
+		}
+	}
+
+	sup.Printf("checking PostgreSQL at %s", redactURL(cfg.DatabaseURL))
+	if err := ensurePostgres(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+
+	natsURL := cfg.NATSURL
+	if natsURL == "" {
+		emb, err := startNATS(filepath.Join(cfg.RunDir, "nats"), cfg.NATSPort)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			emb.Shutdown()
+			sup.Printf("embedded NATS stopped")
+		}()
+		natsURL = emb.URL()
+		sup.Printf("embedded NATS JetStream at %s (store %s)", natsURL, filepath.Join(cfg.RunDir, "nats"))
+	}
+
+	key, err := LoadOrCreateKey(filepath.Join(cfg.RunDir, "dev-key"))
+	if err != nil {
+		return err
+	}
+	plan, err := MakePlan(cfg, natsURL, key, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := checkPortsFree(cfg); err != nil {
+		return err
+	}
+
+	defer func() {
+		sup.Printf("stopping services")
+		sup.Stop(cfg.StopGrace)
+	}()
+	// Routing goes first and alone: it seeds the reference data.
+	first, rest := plan.Processes[:1], plan.Processes[1:]
+	for _, batch := range [][]Process{first, rest} {
+		for _, p := range batch {
+			if err := sup.Start(p.Name, p.Binary, p.Env); err != nil {
+				return err
+			}
+		}
+		if err := waitReady(ctx, sup, batch, cfg.ReadyTimeout); err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted while starting: still a clean stop
+			}
+			return err
+		}
+	}
+
+	if err := printBanner(sup, cfg, plan, key); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case e := <-sup.Exits():
+		return fmt.Errorf("%s %s unexpectedly; stopped everything", e.Name, exitError(e))
+	}
+}
+
+func ensurePostgres(ctx context.Context, dbURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := postgres.EnsureDatabase(ctx, dbURL); err != nil {
+		return fmt.Errorf("PostgreSQL is not usable at DATABASE_URL=%s: %w\n"+
+			"Start a server (on Debian: `sudo pg_ctlcluster 15 main start`) or set DATABASE_URL to one you have",
+			redactURL(dbURL), err)
+	}
+	return nil
+}
+
+func startNATS(dir string, port int) (*bus.Embedded, error) {
+	if port > 0 {
+		// StartEmbedded on a taken port only fails after its ready timeout; look first.
+		lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			port = -1
+		} else {
+			_ = lis.Close()
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create NATS store: %w", err)
+	}
+	emb, err := bus.StartEmbedded(dir, "127.0.0.1", port)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded NATS (or set NATS_URL): %w", err)
+	}
+	return emb, nil
+}
+
+// checkPortsFree fails early, naming the port, when something else (often an
+// earlier `make run`) holds one of the services' addresses.
+func checkPortsFree(cfg Config) error {
+	type use struct{ what, addr string }
+	uses := []use{{"gateway HTTP (WHISTLE_HTTP_ADDR)", cfg.HTTPAddr}}
+	for _, b := range cfg.Backends {
+		uses = append(uses, use{b.Name + " gRPC", b.GRPCAddr}, use{b.Name + " ops", b.OpsAddr})
+	}
+	for _, u := range uses {
+		lis, err := net.Listen("tcp", u.addr)
+		if err != nil {
+			return fmt.Errorf("%s address %s is taken (is another `make run` still running?): %w", u.what, u.addr, err)
+		}
+		_ = lis.Close()
+	}
+	return nil
+}
+
+// waitReady polls each process's /readyz until all answer 200, a child
+// exits, ctx ends or timeout passes.
+func waitReady(ctx context.Context, sup *Supervisor, procs []Process, timeout time.Duration) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	pending := map[string]Process{}
+	last := map[string]string{}
+	for _, p := range procs {
+		pending[p.Name] = p
+		last[p.Name] = "no answer yet"
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for name, p := range pending {
+			ok, detail := probe(ctx, client, p.ReadyURL)
+			if ok {
+				delete(pending, name)
+				sup.Printf("%s is ready", name)
+				continue
+			}
+			last[name] = detail
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e := <-sup.Exits():
+			return fmt.Errorf("%s %s before it was ready; see its log above", e.Name, exitError(e))
+		case <-deadline.C:
+			var msgs []string
+			for _, name := range slices.Sorted(maps.Keys(pending)) {
+				msgs = append(msgs, fmt.Sprintf("%s (%s: %s)", name, pending[name].ReadyURL, last[name]))
+			}
+			return fmt.Errorf("not ready after %v: %s", timeout, strings.Join(msgs, ", "))
+		case <-tick.C:
+		}
+	}
+}
+
+func probe(ctx context.Context, client *http.Client, url string) (bool, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false, err.Error()
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode == http.StatusOK {
+		return true, ""
+	}
+	return false, fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// DemoLogin is a ready-made identity printed at start.
+type DemoLogin struct {
+	Label string
+	Env   string // shell variable name in tokens.env
+	ID    auth.Identity
+}
+
+// DemoLogins are one identity per role around 东华门街道 (Dongcheng).
+var DemoLogins = []DemoLogin{
+	{Label: "street      东华门街道 110101001", Env: "STREET_TOKEN",
+		ID: auth.Identity{Subject: "demo-street-110101001", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}},
+	{Label: "desk        公安 police @ 东城区 110101", Env: "DESK_POLICE_TOKEN",
+		ID: auth.Identity{Subject: "demo-desk-police-110101", Role: auth.RoleDesk, DistrictID: "110101", Department: "police"}},
+	{Label: "desk        城管 urban-management @ 东城区 110101", Env: "DESK_URBAN_MANAGEMENT_TOKEN",
+		ID: auth.Identity{Subject: "demo-desk-urban-management-110101", Role: auth.RoleDesk, DistrictID: "110101", Department: "urban-management"}},
+	{Label: "supervisor  东城区 110101", Env: "SUPERVISOR_TOKEN",
+		ID: auth.Identity{Subject: "demo-supervisor-110101", Role: auth.RoleSupervisor, DistrictID: "110101"}},
+	{Label: "admin", Env: "ADMIN_TOKEN",
+		ID: auth.Identity{Subject: "demo-admin", Role: auth.RoleAdmin}},
+}
+
+func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey) error {
+	clk, scale, err := plan.Clock()
+	if err != nil {
+		return err
+	}
+	signer := auth.NewSigner(key)
+	// On a drill clock a token must outlive TokenTTL of scaled time.
+	ttl := time.Duration(float64(TokenTTL) * max(scale, 1))
+	tokens := make([]string, len(DemoLogins))
+	envFile := []string{"# Dev tokens of the last `make run`; load with: . .run/tokens.env",
+		"export WHISTLE_URL=" + plan.APIURL}
+	for i, l := range DemoLogins {
+		tok, err := signer.Sign(l.ID, clk.Now(), ttl)
+		if err != nil {
+			return fmt.Errorf("sign %s token: %w", l.ID.Role, err)
+		}
+		tokens[i] = tok
+		envFile = append(envFile, "export "+l.Env+"="+tok)
+	}
+	envPath := filepath.Join(cfg.RunDir, "tokens.env")
+	if err := os.WriteFile(envPath, []byte(strings.Join(envFile, "\n")+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", envPath, err)
+	}
+
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	line("")
+	line("==================================================================")
+	line(" Whistle is running.")
+	line("")
+	line("   API        %s", plan.APIURL)
+	line("   OpenAPI    %s/openapi.json", plan.APIURL)
+	line("   NATS       %s", plan.NATSURL)
+	line("   Postgres   %s", redactURL(cfg.DatabaseURL))
+	if plan.TimeScale != "" {
+		line("   Clock      %s× from %s", plan.TimeScale, plan.TimeOrigin)
+	}
+	line("")
+	line(" Dev tokens (valid %d days; also in %s):", int(TokenTTL.Hours()/24), envPath)
+	for i, l := range DemoLogins {
+		line("")
+		line("   %s  ($%s)", l.Label, l.Env)
+		line("   %s", tokens[i])
+	}
+	line("")
+	line(" Try it:")
+	line("   . %s", envPath)
+	line(`   curl -sS -X POST %s/v1/whistles \`, plan.APIURL)
+	line(`     -H "Authorization: Bearer $STREET_TOKEN" -H "Idempotency-Key: demo-$(date +%%s)" \`)
+	line(`     -H 'Content-Type: application/json' \`)
+	line(`     -d '{"street_id":"110101001","category":"joint-enforcement","description":"占道经营，堵塞消防通道","location":{"lat":39.9125,"lng":116.4015}}'`)
+	line("   %s --token \"$DESK_POLICE_TOKEN\" queue", filepath.Join(cfg.BinDir, "whistlectl"))
+	line("")
+	line(" Ctrl-C stops everything.")
+	line("==================================================================")
+	_, err = io.WriteString(sup, b.String())
+	return err
+}

@@ -1,0 +1,365 @@
+package launcher_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/cli/internal/launcher"
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+)
+
+var services = []string{"intake", "routing", "response", "feedback", "gateway"}
+
+// TestMain doubles as every fake service: the launcher under test runs this
+// test binary (through symlinks named after the services) as its children.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("WHISTLE_FAKE_DIR"); dir != "" {
+		os.Exit(fakeService(dir, filepath.Base(os.Args[0])))
+	}
+	os.Exit(m.Run())
+}
+
+// fakeService records its environment, serves /readyz on the address the
+// launcher gave it, and exits 0 on SIGTERM after noting that it was stopped.
+func fakeService(dir, name string) int {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	raw, _ := json.Marshal(env)
+	_ = os.WriteFile(filepath.Join(dir, name+".env.json"), raw, 0o600)
+	_ = os.WriteFile(filepath.Join(dir, name+".pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)
+
+	addr := env["WHISTLE_OPS_ADDR"]
+	if name == "gateway" {
+		addr = env["WHISTLE_HTTP_ADDR"]
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "listen:", err)
+		return 2
+	}
+	ready := env["WHISTLE_FAKE_NEVER_READY"] != name
+	go func() {
+		_ = http.Serve(lis, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			if !ready {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"status":"unavailable"}`))
+				return
+			}
+			_, _ = w.Write([]byte(`{"status":"ready"}`))
+		}))
+	}()
+	fmt.Printf("fake %s listening\n", name)
+	fmt.Fprint(os.Stderr, "a last line without newline")
+	<-stop
+	_ = os.WriteFile(filepath.Join(dir, name+".stopped"), nil, 0o600)
+	return 0
+}
+
+// syncBuffer collects the launcher's output and tells when a text appears.
+type syncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	waitFor string
+	seen    chan struct{}
+	once    sync.Once
+}
+
+func newSyncBuffer(waitFor string) *syncBuffer {
+	return &syncBuffer{waitFor: waitFor, seen: make(chan struct{})}
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.buf.Write(p)
+	if strings.Contains(b.buf.String(), b.waitFor) {
+		b.once.Do(func() { close(b.seen) })
+	}
+	return n, err
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := lis.Addr().String()
+	require.NoError(t, lis.Close())
+	return addr
+}
+
+// fakeBinDir links every service name to this test binary.
+func fakeBinDir(t *testing.T) string {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, s := range services {
+		require.NoError(t, os.Symlink(self, filepath.Join(dir, s)))
+	}
+	return dir
+}
+
+// testConfig is a launcher config on free ports with fake services, a fresh
+// database and an embedded NATS on any port.
+func testConfig(t *testing.T, dbURL string, extraEnv ...string) (launcher.Config, string) {
+	t.Helper()
+	fakeDir := t.TempDir()
+	var backends []launcher.Backend
+	for _, b := range launcher.DefaultBackends {
+		backends = append(backends, launcher.Backend{Name: b.Name, GRPCAddr: freeAddr(t), OpsAddr: freeAddr(t)})
+	}
+	return launcher.Config{
+		BinDir:       fakeBinDir(t),
+		RunDir:       filepath.Join(t.TempDir(), ".run"),
+		DatabaseURL:  dbURL,
+		NATSPort:     -1,
+		HTTPAddr:     freeAddr(t),
+		Backends:     backends,
+		ReadyTimeout: 20 * time.Second,
+		StopGrace:    5 * time.Second,
+		BaseEnv:      append([]string{"WHISTLE_FAKE_DIR=" + fakeDir}, extraEnv...),
+	}, fakeDir
+}
+
+func readEnv(t *testing.T, fakeDir, name string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fakeDir, name+".env.json"))
+	require.NoError(t, err)
+	var env map[string]string
+	require.NoError(t, json.Unmarshal(raw, &env))
+	return env
+}
+
+func startRun(t *testing.T, cfg launcher.Config) (*syncBuffer, context.CancelFunc, chan error) {
+	t.Helper()
+	out := newSyncBuffer("Whistle is running")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- launcher.Run(ctx, cfg, out) }()
+	t.Cleanup(cancel)
+	return out, cancel, done
+}
+
+func waitBanner(t *testing.T, out *syncBuffer, done chan error) {
+	t.Helper()
+	select {
+	case <-out.seen:
+	case err := <-done:
+		t.Fatalf("launcher ended before it was ready: %v\n%s", err, out)
+	}
+}
+
+func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
+	t.Parallel()
+	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t))
+	out, cancel, done := startRun(t, cfg)
+	waitBanner(t, out, done)
+
+	// Each service got its own addresses and the shared ones.
+	backendAddr := map[string]launcher.Backend{}
+	for _, b := range cfg.Backends {
+		backendAddr[b.Name] = b
+	}
+	routing := readEnv(t, fakeDir, "routing")
+	require.Equal(t, "1", routing["WHISTLE_SEED"], "routing seeds the reference data")
+	require.Equal(t, cfg.DatabaseURL, routing["DATABASE_URL"])
+	require.True(t, strings.HasPrefix(routing["NATS_URL"], "nats://127.0.0.1:"), routing["NATS_URL"])
+	for _, b := range cfg.Backends {
+		env := readEnv(t, fakeDir, b.Name)
+		require.Equal(t, b.GRPCAddr, env["WHISTLE_GRPC_ADDR"], b.Name)
+		require.Equal(t, b.OpsAddr, env["WHISTLE_OPS_ADDR"], b.Name)
+		require.Equal(t, routing["WHISTLE_JWT_PUBLIC_KEY"], env["WHISTLE_JWT_PUBLIC_KEY"], b.Name)
+	}
+	require.Equal(t, backendAddr["routing"].GRPCAddr, readEnv(t, fakeDir, "intake")["WHISTLE_ROUTING_ADDR"])
+	gw := readEnv(t, fakeDir, "gateway")
+	require.Equal(t, cfg.HTTPAddr, gw["WHISTLE_HTTP_ADDR"])
+	require.Equal(t, "1", gw["WHISTLE_DEV_AUTH"])
+	require.Equal(t, backendAddr["feedback"].GRPCAddr, gw["WHISTLE_FEEDBACK_ADDR"])
+
+	// The gateway signs with the key the services verify with.
+	priv, err := auth.ParsePrivateKey(gw["WHISTLE_DEV_SIGNING_KEY"])
+	require.NoError(t, err)
+	require.Equal(t, auth.EncodeKey(priv.Public().(ed25519.PublicKey)), routing["WHISTLE_JWT_PUBLIC_KEY"])
+
+	// The banner's tokens are valid for that key and carry the demo scopes.
+	text := out.String()
+	require.Contains(t, text, "http://"+cfg.HTTPAddr)
+	require.Contains(t, text, "curl")
+	tokens := readTokensEnv(t, filepath.Join(cfg.RunDir, "tokens.env"))
+	verifier := auth.NewVerifier(priv.Public().(ed25519.PublicKey))
+	street, err := verifier.Verify(tokens["STREET_TOKEN"], time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "110101001", street.StreetID)
+	require.Equal(t, "110101", street.DistrictID)
+	desk, err := verifier.Verify(tokens["DESK_URBAN_MANAGEMENT_TOKEN"], time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "urban-management", desk.Department)
+	require.Contains(t, text, tokens["ADMIN_TOKEN"])
+
+	// Children's lines are prefixed with their names, even an unfinished last line.
+	require.Contains(t, text, "intake      | fake intake listening")
+
+	cancel()
+	require.NoError(t, <-done, "Ctrl-C is a clean stop")
+	for _, s := range services {
+		require.FileExists(t, filepath.Join(fakeDir, s+".stopped"), "%s got SIGTERM", s)
+	}
+	require.Contains(t, out.String(), "gateway     | a last line without newline")
+}
+
+func readTokensEnv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+		if ok && !strings.HasPrefix(k, "#") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestRunStopsEverythingWhenAChildDies(t *testing.T) {
+	t.Parallel()
+	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t))
+	out, _, done := startRun(t, cfg)
+	waitBanner(t, out, done)
+
+	raw, err := os.ReadFile(filepath.Join(fakeDir, "response.pid"))
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(string(raw))
+	require.NoError(t, err)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+
+	err = <-done
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "response")
+	require.Contains(t, err.Error(), "killed")
+	for _, s := range services {
+		if s != "response" {
+			require.FileExists(t, filepath.Join(fakeDir, s+".stopped"), "%s was stopped too", s)
+		}
+	}
+}
+
+func TestRunNamesTheServiceThatIsNotReady(t *testing.T) {
+	t.Parallel()
+	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t), "WHISTLE_FAKE_NEVER_READY=feedback")
+	cfg.ReadyTimeout = time.Second
+	_, _, done := startRun(t, cfg)
+	err := <-done
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "not ready after 1s: feedback")
+	require.Contains(t, err.Error(), "503")
+	require.FileExists(t, filepath.Join(fakeDir, "routing.stopped"), "the others are stopped")
+}
+
+func TestRunWithoutPostgresSaysHowToStartIt(t *testing.T) {
+	t.Parallel()
+	dbURL := "postgres://postgres:secret@" + freeAddr(t) + "/whistle?sslmode=disable"
+	cfg, _ := testConfig(t, dbURL)
+	err := launcher.Run(context.Background(), cfg, newSyncBuffer(""))
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "pg_ctlcluster 15 main start")
+	require.Contains(t, err.Error(), strings.Replace(dbURL, "secret", "xxxxx", 1), "names the URL, not the password")
+	require.NotContains(t, err.Error(), "secret")
+}
+
+func TestRunNamesAMissingBinary(t *testing.T) {
+	t.Parallel()
+	cfg, _ := testConfig(t, "postgres://unused")
+	require.NoError(t, os.Remove(filepath.Join(cfg.BinDir, "feedback")))
+	err := launcher.Run(context.Background(), cfg, newSyncBuffer(""))
+	require.ErrorContains(t, err, "no feedback binary at "+filepath.Join(cfg.BinDir, "feedback"))
+}
+
+func TestRunRefusesATakenPort(t *testing.T) {
+	t.Parallel()
+	cfg, _ := testConfig(t, pgtest.NewDatabase(t))
+	lis, err := net.Listen("tcp", cfg.HTTPAddr)
+	require.NoError(t, err)
+	defer lis.Close()
+	err = launcher.Run(context.Background(), cfg, newSyncBuffer(""))
+	require.ErrorContains(t, err, "gateway HTTP (WHISTLE_HTTP_ADDR) address "+cfg.HTTPAddr+" is taken")
+}
+
+func TestDevKeySurvivesRestarts(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), ".run", "dev-key")
+	first, err := launcher.LoadOrCreateKey(path)
+	require.NoError(t, err)
+	again, err := launcher.LoadOrCreateKey(path)
+	require.NoError(t, err)
+	require.True(t, first.Equal(again))
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the signing key is private")
+
+	require.NoError(t, os.WriteFile(path, []byte("garbage"), 0o600))
+	_, err = launcher.LoadOrCreateKey(path)
+	require.ErrorContains(t, err, "delete it")
+}
+
+func TestPlanSharesOneDrillClock(t *testing.T) {
+	t.Parallel()
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	cfg := launcher.FromEnv(func(k string) string {
+		return map[string]string{"WHISTLE_TIME_SCALE": "60", "WHISTLE_HTTP_ADDR": "0.0.0.0:9090"}[k]
+	})
+	plan, err := launcher.MakePlan(cfg, "nats://x", key, now)
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:9090", plan.APIURL)
+	require.Len(t, plan.Processes, 5)
+	for _, p := range plan.Processes {
+		require.Contains(t, p.Env, "WHISTLE_TIME_SCALE=60", p.Name)
+		require.Contains(t, p.Env, "WHISTLE_TIME_ORIGIN=2026-03-02T09:00:00Z", p.Name)
+	}
+	require.Equal(t, "routing", plan.Processes[0].Name, "routing starts first: it seeds")
+
+	plan, err = launcher.MakePlan(launcher.FromEnv(func(string) string { return "" }), "nats://x", key, now)
+	require.NoError(t, err)
+	for _, p := range plan.Processes {
+		require.False(t, slices.ContainsFunc(p.Env, func(kv string) bool { return strings.HasPrefix(kv, "WHISTLE_TIME_") }), p.Name)
+	}
+
+	_, err = launcher.MakePlan(launcher.FromEnv(func(k string) string {
+		return map[string]string{"WHISTLE_TIME_SCALE": "fast"}[k]
+	}), "nats://x", key, now)
+	require.ErrorContains(t, err, "WHISTLE_TIME_SCALE")
+}

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -142,7 +143,7 @@ func TestJointEnforcementFromRaiseToClose(t *testing.T) {
 	for i, e := range entries {
 		e := obj(e)
 		types = append(types, str(e["type"]))
-		require.EqualValues(t, i+1, e["seq"])
+		require.Equal(t, strconv.Itoa(i+1), e["seq"], "seq (an int64, a string in proto JSON)")
 		require.Equal(t, prevHash, str(e["prev_hash"]), "hash chain at entry %d", i+1)
 		prevHash = str(e["hash"])
 		parseTime(t, e["at"])

@@ -29,6 +29,7 @@ var Consumed = []string{
 	"whistle.routed", "whistle.rerouted", "whistle.unroutable",
 	"dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 	"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
+	"sla.warning", "sla.breached", // they carry the dispatch with its breaches
 }
 
 // Consumer keeps the whistle's departments, its dispatches' projection and its
@@ -224,7 +225,7 @@ func timeOf(t time.Time, ok bool) time.Time {
 	return t
 }
 
-// dispatchOf is the dispatch snapshot of a dispatch.* event, or nil.
+// dispatchOf is the dispatch snapshot of a dispatch.* or sla.* event, or nil.
 func dispatchOf(ev *eventsv1.Event) *responsev1.Dispatch {
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_DispatchCreated:
@@ -239,6 +240,10 @@ func dispatchOf(ev *eventsv1.Event) *responsev1.Dispatch {
 		return p.DispatchReturned.GetDispatch()
 	case *eventsv1.Event_DispatchCancelled:
 		return p.DispatchCancelled.GetDispatch()
+	case *eventsv1.Event_SlaWarning:
+		return p.SlaWarning.GetDispatch()
+	case *eventsv1.Event_SlaBreached:
+		return p.SlaBreached.GetDispatch()
 	}
 	return nil
 }

@@ -1320,8 +1320,10 @@ func (x *DispatchCancelled) GetDispatch() *v12.Dispatch {
 type SlaWarning struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ack, arrive or resolve.
-	Clock         string                 `protobuf:"bytes,1,opt,name=clock,proto3" json:"clock,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	Clock string                 `protobuf:"bytes,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// The dispatch as it stands after the warning.
+	Dispatch      *v12.Dispatch `protobuf:"bytes,3,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1370,6 +1372,13 @@ func (x *SlaWarning) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *SlaWarning) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
 // SlaBreached is raised when a clock's deadline passes unmet.
 type SlaBreached struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1378,8 +1387,10 @@ type SlaBreached struct {
 	DueAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
 	// Escalation level reached: 1 remind (催办), 2 supervise (督办), 3 list (挂牌督办).
 	EscalationLevel int32 `protobuf:"varint,3,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The dispatch as it stands after the breach (its breaches include clock).
+	Dispatch      *v12.Dispatch `protobuf:"bytes,4,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SlaBreached) Reset() {
@@ -1431,6 +1442,13 @@ func (x *SlaBreached) GetEscalationLevel() int32 {
 		return x.EscalationLevel
 	}
 	return 0
+}
+
+func (x *SlaBreached) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
 }
 
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
@@ -1524,15 +1542,17 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x10DispatchReturned\x129\n" +
 	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"N\n" +
 	"\x11DispatchCancelled\x129\n" +
-	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"U\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\x90\x01\n" +
 	"\n" +
 	"SlaWarning\x12\x14\n" +
 	"\x05clock\x18\x01 \x01(\tR\x05clock\x121\n" +
-	"\x06due_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\"\x81\x01\n" +
+	"\x06due_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x129\n" +
+	"\bdispatch\x18\x03 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\xbc\x01\n" +
 	"\vSlaBreached\x12\x14\n" +
 	"\x05clock\x18\x01 \x01(\tR\x05clock\x121\n" +
 	"\x06due_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12)\n" +
-	"\x10escalation_level\x18\x03 \x01(\x05R\x0fescalationLevelBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\x10escalation_level\x18\x03 \x01(\x05R\x0fescalationLevel\x129\n" +
+	"\bdispatch\x18\x04 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatchBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -1613,12 +1633,14 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	26, // 33: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
 	26, // 34: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
 	20, // 35: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	20, // 36: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	37, // [37:37] is the sub-list for method output_type
-	37, // [37:37] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	26, // 36: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	20, // 37: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	26, // 38: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }

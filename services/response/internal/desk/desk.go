@@ -1,0 +1,201 @@
+// Package desk is what duty desks and supervisors do with dispatches: read the
+// queue and act on one dispatch. Each action is one transaction that locks the
+// dispatch, applies the state machine, stops the timers the action meets and
+// writes the event to the outbox.
+package desk
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/clock"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/response"
+	"github.com/chuishao/whistle/services/response/internal/store"
+)
+
+// Page sizes of the queue.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// Service reads and changes dispatches on behalf of a verified caller.
+type Service struct {
+	Pool  *pgxpool.Pool
+	Clock clock.Clock
+	// FarArrivalMeters is the distance from the whistle beyond which a check-in is flagged.
+	FarArrivalMeters float64
+}
+
+// Get returns one dispatch in the caller's scope.
+func (s *Service) Get(ctx context.Context, caller auth.Identity, id string) (response.Dispatch, error) {
+	scope, err := response.ReadScope(caller)
+	if err != nil {
+		return response.Dispatch{}, err
+	}
+	row, err := store.New(s.Pool).GetDispatch(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return response.Dispatch{}, response.ErrNotFound
+	}
+	if err != nil {
+		return response.Dispatch{}, fmt.Errorf("get dispatch %s: %w", id, err)
+	}
+	d, err := row.Domain()
+	if err != nil {
+		return response.Dispatch{}, err
+	}
+	if !scope.Allows(d) {
+		return response.Dispatch{}, response.ErrNotFound
+	}
+	return d, nil
+}
+
+// Query filters the queue.
+type Query struct {
+	// Status keeps one status; "" keeps every open one.
+	Status    response.Status
+	WhistleID string
+	PageSize  int
+	PageToken string
+}
+
+// List returns a page of the caller's queue, the soonest deadline to meet
+// first, and the token of the next page ("" on the last).
+func (s *Service) List(ctx context.Context, caller auth.Identity, q Query) ([]response.Dispatch, string, error) {
+	scope, err := response.ReadScope(caller)
+	if err != nil {
+		return nil, "", err
+	}
+	var invalid response.InvalidError
+	size := q.PageSize
+	switch {
+	case size < 0:
+		invalid = append(invalid, response.FieldError{Field: "page_size", Reason: "must not be negative"})
+	case size == 0:
+		size = DefaultPageSize
+	case size > MaxPageSize:
+		size = MaxPageSize
+	}
+	params := store.ListDispatchesParams{
+		Department: scope.Department,
+		DistrictID: scope.DistrictID,
+		WhistleID:  q.WhistleID,
+		PageLimit:  int32(size) + 1,
+	}
+	if q.Status == "" {
+		for _, st := range response.OpenStatuses {
+			params.Statuses = append(params.Statuses, string(st))
+		}
+	} else if _, err := response.ParseStatus(string(q.Status)); err != nil {
+		invalid = append(invalid, response.FieldError{Field: "status", Reason: "is not a dispatch status"})
+	} else {
+		params.Statuses = []string{string(q.Status)}
+	}
+	if q.PageToken != "" {
+		at, id, err := decodePageToken(q.PageToken)
+		if err != nil {
+			invalid = append(invalid, response.FieldError{Field: "page_token", Reason: "is not a token this service issued"})
+		}
+		params.AfterQueueAt, params.AfterID = &at, id
+	}
+	if len(invalid) > 0 {
+		return nil, "", invalid
+	}
+	rows, err := store.New(s.Pool).ListDispatches(ctx, params)
+	if err != nil {
+		return nil, "", fmt.Errorf("list dispatches: %w", err)
+	}
+	next := ""
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		next = encodePageToken(last.QueueAt, last.ID)
+	}
+	out := make([]response.Dispatch, 0, len(rows))
+	for _, row := range rows {
+		d, err := row.Domain()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, d)
+	}
+	return out, next, nil
+}
+
+// encodePageToken makes the keyset position (queue_at, id) opaque.
+func encodePageToken(at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
+}
+
+func decodePageToken(token string) (time.Time, string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
+		return time.Time{}, "", errors.New("malformed page token")
+	}
+	at, err := time.Parse(time.RFC3339Nano, ts)
+	return at, id, err
+}
+
+// Act performs cmd on dispatch id for caller. Repeating an action the
+// dispatch has already passed returns it unchanged and emits nothing.
+func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd response.Command) (response.Dispatch, error) {
+	scope, err := response.ActScope(caller)
+	if err != nil {
+		return response.Dispatch{}, err
+	}
+	if err := cmd.Validate(); err != nil {
+		return response.Dispatch{}, err
+	}
+	cmd.By = caller.Subject
+	actor := &typesv1.Actor{Role: caller.Role, Id: caller.Subject}
+	var out response.Dispatch
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		row, err := q.LockDispatch(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return response.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		d, err := row.Domain()
+		if err != nil {
+			return err
+		}
+		if !scope.Allows(d) {
+			return response.ErrNotFound
+		}
+		now := s.Clock.Now()
+		next, changed, err := response.Apply(d, cmd, now, s.FarArrivalMeters)
+		if err != nil {
+			return err
+		}
+		if !changed {
+			out = d
+			return nil
+		}
+		if out, err = q.SaveAction(ctx, next, cmd.Action); err != nil {
+			return err
+		}
+		return outbox.Add(ctx, tx, events.DispatchChanged(out, cmd.Action, now, actor))
+	})
+	if err != nil {
+		return response.Dispatch{}, fmt.Errorf("%s dispatch %s: %w", cmd.Action, id, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/services/response/internal/response"
+	"github.com/chuishao/whistle/services/response/internal/store"
+)
+
+// ConsumerName is the durable consumer and de-duplication scope of the service.
+const ConsumerName = "response"
+
+// Handler applies the events the response service follows.
+type Handler struct {
+	Clock clock.Clock
+	Log   *slog.Logger
+}
+
+// Consumer is the durable consumer of dispatch requests and whistle
+// cancellations. One consumer for both keeps them in stream order, so a
+// cancellation is not overtaken by a request published before it.
+func (h *Handler) Consumer() bus.Consumer {
+	return bus.Consumer{
+		Name:     ConsumerName,
+		Subjects: []string{events.SubjectFor("dispatch.requested"), events.SubjectFor("whistle.cancelled")},
+		Handle:   h.Handle,
+	}
+}
+
+// Handle applies one event inside the consumer's transaction.
+func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	switch p := ev.GetPayload().(type) {
+	case *eventsv1.Event_DispatchRequested:
+		return h.createDispatch(ctx, tx, ev, p.DispatchRequested)
+	case *eventsv1.Event_WhistleCancelled:
+		return h.cancelWhistle(ctx, tx, ev)
+	}
+	return nil
+}
+
+// createDispatch starts a dispatch with its deadlines and timers. The dispatch
+// id comes from routing, so a request delivered again under another event id
+// still creates one dispatch only.
+func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event, req *eventsv1.DispatchRequested) error {
+	if ev.GetDispatchId() == "" || ev.GetWhistleId() == "" || ev.GetDistrictId() == "" || ev.GetDepartment() == "" {
+		return bus.Permanent(fmt.Errorf("dispatch.requested %s lacks dispatch, whistle, district or department", ev.GetId()))
+	}
+	q := store.New(tx)
+	if err := q.LockWhistle(ctx, ev.GetWhistleId()); err != nil {
+		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	}
+	cancelled, err := q.IsWhistleCancelled(ctx, ev.GetWhistleId())
+	if err != nil {
+		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	}
+	if cancelled {
+		h.Log.InfoContext(ctx, "skip dispatch of a cancelled whistle", "dispatch_id", ev.GetDispatchId(), "whistle_id", ev.GetWhistleId())
+		return nil
+	}
+
+	now := h.Clock.Now()
+	start := now
+	if req.GetSlaStartedAt().IsValid() && !req.GetSlaStartedAt().AsTime().IsZero() {
+		start = req.GetSlaStartedAt().AsTime()
+	}
+	policy := response.Policy{
+		AckWithin:     req.GetAckWithin().AsDuration(),
+		ArriveWithin:  req.GetArriveWithin().AsDuration(),
+		ResolveWithin: req.GetResolveWithin().AsDuration(),
+	}.WithDefaults()
+	params := store.CreateDispatchParams{
+		ID:           ev.GetDispatchId(),
+		WhistleID:    ev.GetWhistleId(),
+		DistrictID:   ev.GetDistrictId(),
+		StreetID:     ev.GetStreetId(),
+		Category:     req.GetCategory(),
+		Department:   ev.GetDepartment(),
+		Role:         req.GetRole(),
+		DispatchedAt: now,
+		SlaStartedAt: start,
+		AckBy:        start.Add(policy.AckWithin),
+		ArriveBy:     start.Add(policy.ArriveWithin),
+		ResolveBy:    start.Add(policy.ResolveWithin),
+	}
+	if loc := req.GetLocation(); loc != nil {
+		lat, lng := loc.GetLat(), loc.GetLng()
+		params.WhistleLat, params.WhistleLng = &lat, &lng
+	}
+	row, err := q.CreateDispatch(ctx, params)
+	if errors.Is(err, pgx.ErrNoRows) {
+		h.Log.InfoContext(ctx, "dispatch already exists", "dispatch_id", params.ID, "event_id", ev.GetId())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create dispatch %s: %w", params.ID, err)
+	}
+	d, err := row.Domain()
+	if err != nil {
+		return err
+	}
+	for _, t := range response.Timers(start, policy, now) {
+		err := q.AddTimer(ctx, store.AddTimerParams{
+			DispatchID: d.ID, Clock: string(t.Clock), Kind: string(t.Kind), DueAt: t.DueAt, CreatedAt: now,
+		})
+		if err != nil {
+			return fmt.Errorf("add %s %s timer of dispatch %s: %w", t.Clock, t.Kind, d.ID, err)
+		}
+	}
+	if err := q.NotifyTimers(ctx); err != nil {
+		return fmt.Errorf("wake timer pollers: %w", err)
+	}
+	if err := outbox.Add(ctx, tx, DispatchCreated(d, now)); err != nil {
+		return fmt.Errorf("create dispatch %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// cancelWhistle cancels the whistle's open dispatches and stops their timers.
+// It also remembers the cancellation, for requests still on their way.
+func (h *Handler) cancelWhistle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	whistleID := ev.GetWhistleId()
+	if whistleID == "" {
+		return bus.Permanent(fmt.Errorf("whistle.cancelled %s names no whistle", ev.GetId()))
+	}
+	now := h.Clock.Now()
+	q := store.New(tx)
+	if err := q.LockWhistle(ctx, whistleID); err != nil {
+		return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
+	}
+	if err := q.MarkWhistleCancelled(ctx, store.MarkWhistleCancelledParams{WhistleID: whistleID, CancelledAt: now}); err != nil {
+		return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
+	}
+	rows, err := q.LockOpenDispatchesOfWhistle(ctx, whistleID)
+	if err != nil {
+		return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
+	}
+	for _, row := range rows {
+		d, err := row.Domain()
+		if err != nil {
+			return err
+		}
+		next, changed, err := response.Apply(d, response.Command{Action: response.Cancel}, now, 0)
+		if err != nil {
+			return fmt.Errorf("cancel dispatch %s: %w", d.ID, err)
+		}
+		if !changed {
+			continue
+		}
+		saved, err := q.SaveAction(ctx, next, response.Cancel)
+		if err != nil {
+			return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
+		}
+		if err := outbox.Add(ctx, tx, DispatchChanged(saved, response.Cancel, now, SystemActor())); err != nil {
+			return fmt.Errorf("cancel dispatch %s: %w", d.ID, err)
+		}
+	}
+	return nil
+}

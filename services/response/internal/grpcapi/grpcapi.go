@@ -1,0 +1,143 @@
+// Package grpcapi serves DispatchService: it turns requests into domain calls
+// and domain errors into gRPC codes, in one place (toStatus).
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/rpcerr"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	"github.com/chuishao/whistle/services/response/internal/desk"
+	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/response"
+)
+
+// Server implements responsev1.DispatchServiceServer.
+type Server struct {
+	responsev1.UnimplementedDispatchServiceServer
+	Desk *desk.Service
+	Log  *slog.Logger
+}
+
+// Register adds the API to srv.
+func (s *Server) Register(srv *grpc.Server) { responsev1.RegisterDispatchServiceServer(srv, s) }
+
+func caller(ctx context.Context) (auth.Identity, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Identity{}, status.Error(codes.Unauthenticated, "missing identity")
+	}
+	return id, nil
+}
+
+// ListDispatches returns the caller's queue, soonest deadline first.
+func (s *Server) ListDispatches(ctx context.Context, req *responsev1.ListDispatchesRequest) (*responsev1.ListDispatchesResponse, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, next, err := s.Desk.List(ctx, id, desk.Query{
+		Status:    events.StatusFromProto(req.GetStatus()),
+		WhistleID: req.GetWhistleId(),
+		PageSize:  int(req.GetPageSize()),
+		PageToken: req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	resp := &responsev1.ListDispatchesResponse{NextPageToken: next}
+	for _, d := range list {
+		resp.Dispatches = append(resp.Dispatches, events.DispatchProto(d))
+	}
+	return resp, nil
+}
+
+// GetDispatch returns one dispatch in the caller's scope.
+func (s *Server) GetDispatch(ctx context.Context, req *responsev1.GetDispatchRequest) (*responsev1.Dispatch, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetId() == "" {
+		return nil, rpcerr.Invalid("id", "is required")
+	}
+	d, err := s.Desk.Get(ctx, id, req.GetId())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return events.DispatchProto(d), nil
+}
+
+// AcknowledgeDispatch is 签收.
+func (s *Server) AcknowledgeDispatch(ctx context.Context, req *responsev1.AcknowledgeDispatchRequest) (*responsev1.Dispatch, error) {
+	return s.act(ctx, req.GetId(), response.Command{Action: response.Acknowledge})
+}
+
+// ArriveDispatch is 到场报到, with the check-in location.
+func (s *Server) ArriveDispatch(ctx context.Context, req *responsev1.ArriveDispatchRequest) (*responsev1.Dispatch, error) {
+	cmd := response.Command{Action: response.Arrive}
+	if loc := req.GetLocation(); loc != nil {
+		cmd.Location = &response.LatLng{Lat: loc.GetLat(), Lng: loc.GetLng()}
+	}
+	return s.act(ctx, req.GetId(), cmd)
+}
+
+// ResolveDispatch is 办结.
+func (s *Server) ResolveDispatch(ctx context.Context, req *responsev1.ResolveDispatchRequest) (*responsev1.Dispatch, error) {
+	return s.act(ctx, req.GetId(), response.Command{Action: response.Resolve, Summary: req.GetSummary()})
+}
+
+// ReturnDispatch is 退单.
+func (s *Server) ReturnDispatch(ctx context.Context, req *responsev1.ReturnDispatchRequest) (*responsev1.Dispatch, error) {
+	return s.act(ctx, req.GetId(), response.Command{Action: response.Return, Reason: req.GetReason()})
+}
+
+func (s *Server) act(ctx context.Context, dispatchID string, cmd response.Command) (*responsev1.Dispatch, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dispatchID == "" {
+		return nil, rpcerr.Invalid("id", "is required")
+	}
+	d, err := s.Desk.Act(ctx, id, dispatchID, cmd)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return events.DispatchProto(d), nil
+}
+
+// toStatus is the one map from domain errors to gRPC codes. Anything it does
+// not know is the service's own fault: logged here, and Internal to the caller
+// without the details.
+func (s *Server) toStatus(ctx context.Context, err error) error {
+	var invalid response.InvalidError
+	var transition *response.TransitionError
+	switch {
+	case errors.As(err, &invalid):
+		var v rpcerr.Violations
+		for _, f := range invalid {
+			v.Add(f.Field, "%s", f.Reason)
+		}
+		return v.Err()
+	case errors.Is(err, response.ErrNotFound):
+		return status.Error(codes.NotFound, "dispatch not found")
+	case errors.Is(err, response.ErrPermission):
+		return status.Error(codes.PermissionDenied, err.Error())
+	case errors.As(err, &transition):
+		return status.Error(codes.FailedPrecondition, transition.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	s.Log.ErrorContext(ctx, "dispatch request", "err", err)
+	return status.Error(codes.Internal, "internal error")
+}

@@ -1,0 +1,232 @@
+package response
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Action is something done to a dispatch.
+type Action string
+
+// Actions. The desk's four, plus Cancel which follows a cancelled whistle.
+const (
+	Acknowledge Action = "acknowledge"
+	Arrive      Action = "arrive"
+	Resolve     Action = "resolve"
+	Return      Action = "return"
+	Cancel      Action = "cancel"
+)
+
+// Limits on the free text a desk sends.
+const (
+	MaxSummaryLen = 2000
+	MaxReasonLen  = 500
+)
+
+// ErrNotFound is a dispatch that does not exist or that the caller may not see;
+// the two are indistinguishable on purpose, so ids cannot be probed.
+var ErrNotFound = errors.New("dispatch not found")
+
+// TransitionError rejects a move the lifecycle does not allow.
+type TransitionError struct {
+	From   Status
+	Action Action
+	msg    string
+}
+
+func (e *TransitionError) Error() string { return e.msg }
+
+// FieldError names one invalid field of a request, by its proto path.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// InvalidError lists what is wrong with a request.
+type InvalidError []FieldError
+
+func (e InvalidError) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Field + ": " + f.Reason
+	}
+	return "invalid request: " + strings.Join(parts, "; ")
+}
+
+// Next is the dispatch state machine: where action a takes a dispatch in
+// status from. changed is false when the dispatch is already past a — the
+// repeat of an action is answered with the current state and no event.
+func Next(from Status, a Action) (to Status, changed bool, err error) {
+	reject := func(format string, args ...any) (Status, bool, error) {
+		return from, false, &TransitionError{From: from, Action: a, msg: fmt.Sprintf(format, args...)}
+	}
+	switch a {
+	case Acknowledge:
+		switch from {
+		case Pending:
+			return Acknowledged, true, nil
+		case Acknowledged, Arrived, Resolved:
+			return from, false, nil
+		}
+		return reject("dispatch is %s; it cannot be acknowledged", from)
+	case Arrive:
+		switch from {
+		case Acknowledged:
+			return Arrived, true, nil
+		case Arrived, Resolved:
+			return from, false, nil
+		case Pending:
+			return reject("dispatch is %s; acknowledge first", from)
+		}
+		return reject("dispatch is %s; it cannot be checked in on site", from)
+	case Resolve:
+		switch from {
+		case Acknowledged, Arrived:
+			return Resolved, true, nil
+		case Resolved:
+			return from, false, nil
+		case Pending:
+			return reject("dispatch is %s; acknowledge first", from)
+		}
+		return reject("dispatch is %s; it cannot be resolved", from)
+	case Return:
+		switch from {
+		case Pending, Acknowledged:
+			return Returned, true, nil
+		case Returned:
+			return from, false, nil
+		case Arrived:
+			return reject("dispatch is %s; once on site it must be resolved, not returned", from)
+		}
+		return reject("dispatch is %s; it cannot be returned", from)
+	case Cancel:
+		switch from {
+		case Pending, Acknowledged, Arrived:
+			return Cancelled, true, nil
+		case Cancelled:
+			return from, false, nil
+		}
+		return reject("dispatch is %s; it cannot be cancelled", from)
+	}
+	return reject("unknown action %q", a)
+}
+
+// TimersMet lists the clocks whose timers an action stops: acknowledging meets
+// the ack deadline, arriving also the arrival one, and a dispatch resolved,
+// returned or cancelled has no deadline left.
+func TimersMet(a Action) []Clock {
+	switch a {
+	case Acknowledge:
+		return []Clock{ClockAck}
+	case Arrive:
+		return []Clock{ClockAck, ClockArrive}
+	default:
+		return Clocks
+	}
+}
+
+// Command is one action on a dispatch with what it carries.
+type Command struct {
+	Action Action
+	// By is the subject of who acts.
+	By string
+	// Location is where the desk checks in (Arrive).
+	Location *LatLng
+	// Summary records the handling (Resolve); optional.
+	Summary string
+	// Reason says why the dispatch goes back (Return); required.
+	Reason string
+}
+
+// Validate checks what the command carries, naming fields as the API does.
+func (c Command) Validate() error {
+	var errs InvalidError
+	switch c.Action {
+	case Arrive:
+		errs = append(errs, ValidateLocation("location", c.Location)...)
+	case Resolve:
+		if utf8.RuneCountInString(strings.TrimSpace(c.Summary)) > MaxSummaryLen {
+			errs = append(errs, FieldError{"summary", fmt.Sprintf("must be at most %d characters", MaxSummaryLen)})
+		}
+	case Return:
+		reason := strings.TrimSpace(c.Reason)
+		switch {
+		case reason == "":
+			errs = append(errs, FieldError{"reason", "is required to return a dispatch"})
+		case utf8.RuneCountInString(reason) > MaxReasonLen:
+			errs = append(errs, FieldError{"reason", fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// ValidateLocation checks a point; field is its name in the request.
+func ValidateLocation(field string, p *LatLng) InvalidError {
+	if p == nil {
+		return InvalidError{{field, "is required"}}
+	}
+	var errs InvalidError
+	if math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90 {
+		errs = append(errs, FieldError{field + ".lat", "must be between -90 and 90"})
+	}
+	if math.IsNaN(p.Lng) || p.Lng < -180 || p.Lng > 180 {
+		errs = append(errs, FieldError{field + ".lng", "must be between -180 and 180"})
+	}
+	return errs
+}
+
+// Apply performs cmd on d at now. changed is false (and d is returned as it
+// was) when d is already past the action. farMeters is the distance from the
+// whistle beyond which a check-in is flagged.
+func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch, bool, error) {
+	if err := cmd.Validate(); err != nil {
+		return d, false, err
+	}
+	to, changed, err := Next(d.Status, cmd.Action)
+	if err != nil || !changed {
+		return d, false, err
+	}
+	at := now
+	d.Status = to
+	d.UpdatedAt = now
+	switch cmd.Action {
+	case Acknowledge:
+		d.AcknowledgedAt, d.AcknowledgedBy = &at, cmd.By
+	case Arrive:
+		loc := *cmd.Location
+		d.ArrivedAt, d.ArrivedBy, d.ArrivalLocation = &at, cmd.By, &loc
+		d.ArrivalDistanceM, d.ArrivalFar = nil, false
+		if d.Location != nil {
+			dist := DistanceMeters(*d.Location, loc)
+			d.ArrivalDistanceM = &dist
+			d.ArrivalFar = dist > farMeters
+		}
+	case Resolve:
+		d.ResolvedAt, d.ResolvedBy, d.ResolutionSummary = &at, cmd.By, strings.TrimSpace(cmd.Summary)
+	case Return:
+		d.ReturnedAt, d.ReturnedBy, d.ReturnReason = &at, cmd.By, strings.TrimSpace(cmd.Reason)
+	case Cancel:
+		d.CancelledAt = &at
+	}
+	return d, true, nil
+}
+
+// earthRadiusM is the mean Earth radius (IUGG), plenty for "is the desk on site".
+const earthRadiusM = 6371008.8
+
+// DistanceMeters is the great-circle (haversine) distance between a and b.
+func DistanceMeters(a, b LatLng) float64 {
+	rad := math.Pi / 180
+	dLat := (b.Lat - a.Lat) * rad
+	dLng := (b.Lng - a.Lng) * rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) +
+		math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
+	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
+}

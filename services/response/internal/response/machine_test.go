@@ -1,0 +1,159 @@
+package response_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/services/response/internal/response"
+)
+
+func TestNext(t *testing.T) {
+	t.Parallel()
+	type want struct {
+		to      response.Status
+		changed bool
+		err     string // substring of the rejection, "" when allowed
+	}
+	cases := []struct {
+		from   response.Status
+		action response.Action
+		want   want
+	}{
+		{response.Pending, response.Acknowledge, want{response.Acknowledged, true, ""}},
+		{response.Acknowledged, response.Acknowledge, want{response.Acknowledged, false, ""}},
+		{response.Arrived, response.Acknowledge, want{response.Arrived, false, ""}},
+		{response.Resolved, response.Acknowledge, want{response.Resolved, false, ""}},
+		{response.Returned, response.Acknowledge, want{response.Returned, false, "dispatch is RETURNED; it cannot be acknowledged"}},
+		{response.Cancelled, response.Acknowledge, want{response.Cancelled, false, "dispatch is CANCELLED; it cannot be acknowledged"}},
+
+		{response.Pending, response.Arrive, want{response.Pending, false, "dispatch is PENDING; acknowledge first"}},
+		{response.Acknowledged, response.Arrive, want{response.Arrived, true, ""}},
+		{response.Arrived, response.Arrive, want{response.Arrived, false, ""}},
+		{response.Resolved, response.Arrive, want{response.Resolved, false, ""}},
+		{response.Returned, response.Arrive, want{response.Returned, false, "dispatch is RETURNED"}},
+		{response.Cancelled, response.Arrive, want{response.Cancelled, false, "dispatch is CANCELLED"}},
+
+		{response.Pending, response.Resolve, want{response.Pending, false, "acknowledge first"}},
+		{response.Acknowledged, response.Resolve, want{response.Resolved, true, ""}},
+		{response.Arrived, response.Resolve, want{response.Resolved, true, ""}},
+		{response.Resolved, response.Resolve, want{response.Resolved, false, ""}},
+		{response.Returned, response.Resolve, want{response.Returned, false, "dispatch is RETURNED; it cannot be resolved"}},
+		{response.Cancelled, response.Resolve, want{response.Cancelled, false, "dispatch is CANCELLED; it cannot be resolved"}},
+
+		{response.Pending, response.Return, want{response.Returned, true, ""}},
+		{response.Acknowledged, response.Return, want{response.Returned, true, ""}},
+		{response.Arrived, response.Return, want{response.Arrived, false, "dispatch is ARRIVED"}},
+		{response.Resolved, response.Return, want{response.Resolved, false, "dispatch is RESOLVED; it cannot be returned"}},
+		{response.Returned, response.Return, want{response.Returned, false, ""}},
+		{response.Cancelled, response.Return, want{response.Cancelled, false, "dispatch is CANCELLED; it cannot be returned"}},
+
+		{response.Pending, response.Cancel, want{response.Cancelled, true, ""}},
+		{response.Acknowledged, response.Cancel, want{response.Cancelled, true, ""}},
+		{response.Arrived, response.Cancel, want{response.Cancelled, true, ""}},
+		{response.Cancelled, response.Cancel, want{response.Cancelled, false, ""}},
+		{response.Resolved, response.Cancel, want{response.Resolved, false, "cannot be cancelled"}},
+		{response.Returned, response.Cancel, want{response.Returned, false, "cannot be cancelled"}},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.action)+" from "+string(tc.from), func(t *testing.T) {
+			t.Parallel()
+			to, changed, err := response.Next(tc.from, tc.action)
+			require.Equal(t, tc.want.to, to)
+			require.Equal(t, tc.want.changed, changed)
+			if tc.want.err == "" {
+				require.NoError(t, err)
+				return
+			}
+			var te *response.TransitionError
+			require.True(t, errors.As(err, &te), "want a TransitionError, got %v", err)
+			require.Contains(t, err.Error(), tc.want.err)
+		})
+	}
+}
+
+func TestApplyRecordsWhoWhenWhere(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	d := response.Dispatch{ID: "d1", Status: response.Pending, Location: &response.LatLng{Lat: 39.9288, Lng: 116.3884}}
+
+	d, changed, err := response.Apply(d, response.Command{Action: response.Acknowledge, By: "desk-1"}, t0, 500)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, response.Acknowledged, d.Status)
+	require.Equal(t, t0, *d.AcknowledgedAt)
+	require.Equal(t, "desk-1", d.AcknowledgedBy)
+
+	// About 1.1 km north of the whistle: flagged as far.
+	far := response.LatLng{Lat: 39.9388, Lng: 116.3884}
+	arrived, changed, err := response.Apply(d, response.Command{Action: response.Arrive, By: "desk-1", Location: &far}, t0.Add(10*time.Minute), 500)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.True(t, arrived.ArrivalFar)
+	require.InDelta(t, 1112, *arrived.ArrivalDistanceM, 5)
+
+	// Next to it: not far.
+	near := response.LatLng{Lat: 39.9290, Lng: 116.3884}
+	arrived, _, err = response.Apply(d, response.Command{Action: response.Arrive, By: "desk-1", Location: &near}, t0.Add(10*time.Minute), 500)
+	require.NoError(t, err)
+	require.False(t, arrived.ArrivalFar)
+	require.Equal(t, near, *arrived.ArrivalLocation)
+
+	// A repeat changes nothing, not even the time.
+	again, changed, err := response.Apply(arrived, response.Command{Action: response.Arrive, By: "desk-2", Location: &far}, t0.Add(20*time.Minute), 500)
+	require.NoError(t, err)
+	require.False(t, changed)
+	require.Equal(t, arrived, again)
+
+	returned, changed, err := response.Apply(d, response.Command{Action: response.Return, By: "desk-1", Reason: "  not ours  "}, t0, 500)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "not ours", returned.ReturnReason)
+}
+
+func TestCommandValidate(t *testing.T) {
+	t.Parallel()
+	fields := func(err error) []string {
+		var inv response.InvalidError
+		if !errors.As(err, &inv) {
+			return nil
+		}
+		var out []string
+		for _, f := range inv {
+			out = append(out, f.Field)
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		cmd  response.Command
+		want []string
+	}{
+		{"return without reason", response.Command{Action: response.Return, Reason: "   "}, []string{"reason"}},
+		{"return with a long reason", response.Command{Action: response.Return, Reason: strings.Repeat("理", 501)}, []string{"reason"}},
+		{"return with 500 characters", response.Command{Action: response.Return, Reason: strings.Repeat("理", 500)}, nil},
+		{"arrive without location", response.Command{Action: response.Arrive}, []string{"location"}},
+		{"arrive at lat 91", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 91, Lng: 116}}, []string{"location.lat"}},
+		{"arrive at lng -181", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: -181}}, []string{"location.lng"}},
+		{"resolve with a long summary", response.Command{Action: response.Resolve, Summary: strings.Repeat("x", 2001)}, []string{"summary"}},
+		{"resolve without summary", response.Command{Action: response.Resolve}, nil},
+		{"acknowledge", response.Command{Action: response.Acknowledge}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, fields(tc.cmd.Validate()))
+		})
+	}
+}
+
+func TestDistanceMeters(t *testing.T) {
+	t.Parallel()
+	// Tiananmen to the Forbidden City's north gate, about 1.9 km.
+	d := response.DistanceMeters(response.LatLng{Lat: 39.9087, Lng: 116.3975}, response.LatLng{Lat: 39.9254, Lng: 116.3972})
+	require.InDelta(t, 1857, d, 20)
+	require.Zero(t, response.DistanceMeters(response.LatLng{Lat: 1, Lng: 2}, response.LatLng{Lat: 1, Lng: 2}))
+}

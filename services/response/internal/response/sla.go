@@ -1,0 +1,146 @@
+package response
+
+import (
+	"fmt"
+	"time"
+)
+
+// Clock names one of a dispatch's SLA clocks.
+type Clock string
+
+// The SLA clocks of a dispatch. All start together at the SLA start.
+const (
+	ClockAck     Clock = "ack"
+	ClockArrive  Clock = "arrive"
+	ClockResolve Clock = "resolve"
+)
+
+// Clocks lists every clock, in deadline order for the defaults.
+var Clocks = []Clock{ClockAck, ClockArrive, ClockResolve}
+
+// ParseClock reads a stored clock name.
+func ParseClock(s string) (Clock, error) {
+	switch c := Clock(s); c {
+	case ClockAck, ClockArrive, ClockResolve:
+		return c, nil
+	}
+	return "", fmt.Errorf("unknown SLA clock %q", s)
+}
+
+// TimerKind says what happens when a timer fires.
+type TimerKind string
+
+// Timer kinds.
+const (
+	// Warning fires at WarningShare of a clock's limit.
+	Warning TimerKind = "warning"
+	// Breach fires at the deadline.
+	Breach TimerKind = "breach"
+)
+
+// ParseTimerKind reads a stored timer kind.
+func ParseTimerKind(s string) (TimerKind, error) {
+	switch k := TimerKind(s); k {
+	case Warning, Breach:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown timer kind %q", s)
+}
+
+// Default limits, used when a dispatch request names none.
+const (
+	DefaultAckWithin    = 5 * time.Minute
+	DefaultArriveWithin = 30 * time.Minute
+	// DefaultResolveWithin applies when routing sent no category limit.
+	DefaultResolveWithin = 72 * time.Hour
+)
+
+// WarningShare is the part of a clock's limit after which a warning fires.
+const WarningShare = 0.8
+
+// BreachEscalationLevel is the escalation step a breach starts at: 1 remind (催办).
+const BreachEscalationLevel = 1
+
+// Policy holds the limits of a dispatch's clocks, measured from the SLA start.
+type Policy struct {
+	AckWithin     time.Duration
+	ArriveWithin  time.Duration
+	ResolveWithin time.Duration
+}
+
+// WithDefaults fills limits that are unset (or nonsensical) with the defaults.
+func (p Policy) WithDefaults() Policy {
+	if p.AckWithin <= 0 {
+		p.AckWithin = DefaultAckWithin
+	}
+	if p.ArriveWithin <= 0 {
+		p.ArriveWithin = DefaultArriveWithin
+	}
+	if p.ResolveWithin <= 0 {
+		p.ResolveWithin = DefaultResolveWithin
+	}
+	return p
+}
+
+// Limit is the limit of clock c.
+func (p Policy) Limit(c Clock) time.Duration {
+	switch c {
+	case ClockAck:
+		return p.AckWithin
+	case ClockArrive:
+		return p.ArriveWithin
+	default:
+		return p.ResolveWithin
+	}
+}
+
+// Deadline is when clock c of a dispatch falls due.
+func (d Dispatch) Deadline(c Clock) time.Time {
+	switch c {
+	case ClockAck:
+		return d.AckBy
+	case ClockArrive:
+		return d.ArriveBy
+	default:
+		return d.ResolveBy
+	}
+}
+
+// Timer is one pending deadline of a dispatch.
+type Timer struct {
+	Clock Clock
+	Kind  TimerKind
+	DueAt time.Time
+}
+
+// Timers are the timers a new dispatch starts with: for each clock a warning
+// at WarningShare of its limit and a breach at its deadline. Warnings already
+// past at now are left out (they would warn of what is already late, or about
+// to be, for a re-dispatch that inherits an old start); breaches are always
+// kept, so a deadline already passed still fires, at once.
+func Timers(start time.Time, p Policy, now time.Time) []Timer {
+	var out []Timer
+	for _, c := range Clocks {
+		limit := p.Limit(c)
+		warnAt := start.Add(time.Duration(float64(limit) * WarningShare))
+		if warnAt.After(now) {
+			out = append(out, Timer{Clock: c, Kind: Warning, DueAt: warnAt})
+		}
+		out = append(out, Timer{Clock: c, Kind: Breach, DueAt: start.Add(limit)})
+	}
+	return out
+}
+
+// ClockRunning reports whether clock c still runs for a dispatch in status s,
+// i.e. whether its deadline is still to be met. A timer for a stopped clock is
+// dropped instead of fired.
+func ClockRunning(s Status, c Clock) bool {
+	switch c {
+	case ClockAck:
+		return s == Pending
+	case ClockArrive:
+		return s == Pending || s == Acknowledged
+	default:
+		return s.Open()
+	}
+}

@@ -55,3 +55,18 @@ verify: generate
 
 clean:
 	rm -rf $(BIN) .run
+
+.PHONY: console browser-test
+
+## console: vendor the web console's pinned npm packages (services/gateway/web/package-lock.json) into the
+## embedded static directory; the result is committed, so make run needs no npm
+console:
+	cd services/gateway/web && npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p services/gateway/internal/console/static/vendor
+	cp services/gateway/web/node_modules/echarts/dist/echarts.simple.min.js services/gateway/internal/console/static/vendor/
+	cp services/gateway/web/node_modules/echarts/LICENSE services/gateway/internal/console/static/vendor/echarts.LICENSE
+
+## browser-test: the console's browser tests (playwright-core driving Debian's Chromium) against a stack they start
+browser-test:
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Chromium is missing: apt-get install -y chromium fonts-noto-cjk"; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund && timeout 600 npm test

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
+	"github.com/chuishao/whistle/platform/metrics"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -62,6 +63,18 @@ func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, lo
 		return fmt.Errorf("declare consumer %s: %w", c.Name, err)
 	}
 	log = log.With("consumer", c.Name)
+	stopLag, err := metrics.ObserveConsumer(c.Name, func(ctx context.Context) (uint64, uint64, error) {
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		return info.NumPending, uint64(info.NumAckPending), nil
+	})
+	if err != nil {
+		log.Warn("consumer lag gauges", "err", err)
+	} else {
+		defer stopLag()
+	}
 	tracer := otel.Tracer("whistle/bus")
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		handleMsg(ctx, pool, log, tracer, c, msg)

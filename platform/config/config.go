@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/chuishao/whistle/platform/clock"
 )
 
 // Base is what every backend service reads. Services embed it in their own Config.
@@ -26,6 +28,9 @@ type Base struct {
 	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
 	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
 	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
+	// MigrateOnly makes the service migrate its schema and exit (a deployment's
+	// migration job) instead of serving.
+	MigrateOnly bool `env:"WHISTLE_MIGRATE_ONLY, default=false"`
 }
 
 // Validate reports the first missing or malformed variable by name.
@@ -51,6 +56,14 @@ func (b Base) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.
+func (b Base) Clock() (clock.Clock, error) { return clock.FromConfig(b.TimeScale, b.TimeOrigin) }
+
+// ErrMigrated is what service.Start returns once it has migrated the schema
+// when WHISTLE_MIGRATE_ONLY is set: the process has done its job, and run.Main
+// exits 0.
+var ErrMigrated = errors.New("migrated only (WHISTLE_MIGRATE_ONLY)")
 
 // Validator is a config that can check itself.
 type Validator interface{ Validate() error }

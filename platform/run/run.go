@@ -1,25 +1,113 @@
 // Package run gives every binary the same start: a context cancelled on
-// SIGINT/SIGTERM, a JSON logger, and a non-zero exit on error.
+// SIGINT/SIGTERM, a JSON logger, tracing and metrics, and a non-zero exit on error.
 package run
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+
+	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/telemetry"
 )
 
-// Main runs fn until it returns or a signal arrives, then exits.
+// HealthcheckFlag makes a binary probe its own /healthz and exit 0 or 1. Images
+// without a shell or curl (distroless) use it as their HEALTHCHECK.
+const HealthcheckFlag = "-healthcheck"
+
+// Main runs fn until it returns or a signal arrives, then exits. Telemetry is
+// set up here, once per process, so every service gets traces and metrics
+// without wiring them itself (see telemetry.Setup). A run that only migrated
+// (WHISTLE_MIGRATE_ONLY) exits 0.
 func Main(service string, fn func(ctx context.Context, log *slog.Logger) error) {
+	if slices.Contains(os.Args[1:], HealthcheckFlag) || slices.Contains(os.Args[1:], "-"+HealthcheckFlag) {
+		os.Exit(healthcheck())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	log := telemetry.NewLogger(os.Stderr, service, os.Getenv("WHISTLE_LOG_LEVEL"))
-	err := fn(ctx, log)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("telemetry", "err", err) }))
+	shutdown, err := telemetry.Setup(ctx, service, prometheus.DefaultRegisterer)
+	if err == nil {
+		err = fn(ctx, log)
+		// Flush the last spans even though ctx is cancelled.
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if ferr := shutdown(flushCtx); ferr != nil {
+			log.Warn("telemetry shutdown", "err", ferr)
+		}
+		cancel()
+	}
 	stop()
+	if errors.Is(err, config.ErrMigrated) {
+		err = nil
+	}
 	if err != nil {
 		log.Error("exit", "err", err)
 		os.Exit(1)
 	}
+}
+
+// healthcheck probes /healthz on the ops address (WHISTLE_OPS_ADDR) and on the
+// HTTP address (WHISTLE_HTTP_ADDR: the gateway serves it there); one healthy
+// answer is enough, since an image sets both and a service listens on one.
+func healthcheck() int {
+	var errs []error
+	for _, v := range []string{"WHISTLE_OPS_ADDR", "WHISTLE_HTTP_ADDR"} {
+		addr := os.Getenv(v)
+		if addr == "" {
+			continue
+		}
+		err := Healthcheck(context.Background(), healthURL(addr))
+		if err == nil {
+			return 0
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("healthcheck: neither WHISTLE_OPS_ADDR nor WHISTLE_HTTP_ADDR is set"))
+	}
+	fmt.Fprintln(os.Stderr, errors.Join(errs...))
+	return 1
+}
+
+// healthURL is /healthz on a listen address, reached over loopback when the
+// address is a wildcard.
+func healthURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/healthz"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz"
+}
+
+// Healthcheck fails unless url answers 200 within 3 seconds.
+func Healthcheck(ctx context.Context, url string) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck %s: %w", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck %s: status %d", url, resp.StatusCode)
+	}
+	return nil
 }

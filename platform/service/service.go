@@ -72,6 +72,10 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err = postgres.Migrate(ctx, rt.Pool, name, bus.Migrations, migrations); err != nil {
 		return nil, err
 	}
+	if cfg.MigrateOnly {
+		rt.Log.Info("migrated; exiting (WHISTLE_MIGRATE_ONLY)")
+		return nil, config.ErrMigrated
+	}
 	if rt.NC, rt.JS, err = bus.Connect(cfg.NATSURL, "whistle-"+name); err != nil {
 		return nil, err
 	}
@@ -100,7 +104,7 @@ func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error
 	defer rt.close()
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return grpcserver.Serve(ctx, rt.GRPC, rt.lis) })
-	relay := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Log: rt.Log.With("component", "outbox")}
+	relay := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Log: rt.Log.With("component", "outbox"), Name: rt.Name}
 	g.Go(func() error { return relay.Run(ctx) })
 	if rt.opsLis != nil {
 		g.Go(func() error { return rt.serveOps(ctx) })

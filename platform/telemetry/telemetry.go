@@ -7,9 +7,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -46,14 +43,4 @@ func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h traceHandler) WithGroup(name string) slog.Handler {
 	return traceHandler{h.Handler.WithGroup(name)}
-}
-
-// SetupTracing installs a tracer provider and the W3C propagator globally, so
-// trace context crosses gRPC and NATS hops. Exporting spans (OTLP) is configured
-// by the production-shape work; until then spans only carry ids into logs.
-func SetupTracing() (shutdown func(context.Context) error) {
-	tp := sdktrace.NewTracerProvider()
-	otel.SetTracerProvider(tp)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	return tp.Shutdown
 }

@@ -22,10 +22,11 @@ const (
 	DomainWhistle  = "whistle"
 	DomainDispatch = "dispatch"
 	DomainSLA      = "sla"
+	DomainFeedback = "feedback"
 )
 
 // Subjects lists the subject patterns of the whole stream.
-var Subjects = []string{"whistle.v1.>", "dispatch.v1.>", "sla.v1.>"}
+var Subjects = []string{"whistle.v1.>", "dispatch.v1.>", "sla.v1.>", "feedback.v1.>"}
 
 // Name is the event's name, e.g. "dispatch.acknowledged", or "" without payload.
 func Name(e *eventsv1.Event) string {
@@ -49,7 +50,7 @@ func Subject(e *eventsv1.Event) (string, error) {
 	switch domain {
 	case DomainDispatch:
 		return fmt.Sprintf("dispatch.v1.%s.%s.%s", event, district, token(e.GetDepartment())), nil
-	case DomainWhistle, DomainSLA:
+	case DomainWhistle, DomainSLA, DomainFeedback:
 		return fmt.Sprintf("%s.v1.%s.%s", domain, event, district), nil
 	default:
 		return "", fmt.Errorf("event %s: unknown domain %q", e.GetId(), domain)

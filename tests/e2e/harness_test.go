@@ -104,6 +104,8 @@ func startSystem(t *testing.T, opts options) *system {
 		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: responseAddr, FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
+		NATSURL: base.NATSURL, JWTPublicKey: base.JWTPublicKey,
+		Open311SigningKey: auth.EncodeKey(priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
 	}, deps("gateway"))
 	require.NoError(t, err)
 	run("gateway", gw.Run)

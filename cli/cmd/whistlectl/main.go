@@ -6,12 +6,12 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/chuishao/whistle/cli/internal/ctl"
+	"github.com/chuishao/whistle/cli/whistlectl"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := ctl.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	code := whistlectl.Run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
 }

@@ -52,17 +52,27 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		Use:   "whistlectl",
 		Short: "Raise and follow whistles (吹哨), work a duty desk's queue (报到), rate the response",
 		Long: "whistlectl talks to the Whistle gateway's REST API.\n\n" +
-			"Get a token with `whistlectl token` (dev sign-in, `make run`) and export it as WHISTLE_TOKEN.",
+			"Get a token with `whistlectl token` (dev sign-in, `make run`) and export it as WHISTLE_TOKEN.\n\n" +
+			"Settings come from flags, then the environment (WHISTLE_URL, WHISTLE_TOKEN), then a YAML config file\n" +
+			"(WHISTLE_CONFIG, default ~/.config/whistle/config.yaml) with the keys url, token and output.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// Flags beat the environment, which beats the config file.
+			file, err := loadConfigFile(getenv)
+			if err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("url") {
-				if v := getenv("WHISTLE_URL"); v != "" {
+				if v := firstOf(getenv("WHISTLE_URL"), file.URL); v != "" {
 					e.url = v
 				}
 			}
 			if !cmd.Flags().Changed("token") {
-				e.token = getenv("WHISTLE_TOKEN")
+				e.token = firstOf(getenv("WHISTLE_TOKEN"), file.Token)
+			}
+			if !cmd.Flags().Changed("output") && file.Output != "" {
+				e.output = file.Output
 			}
 			switch e.output {
 			case OutputTable, OutputJSON:
@@ -87,6 +97,8 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		raiseCmd(e), listCmd(e), showCmd(e), timelineCmd(e), feedbackCmd(e), cancelCmd(e), reopenCmd(e),
 		queueCmd(e), dispatchCmd(e), ackCmd(e), arriveCmd(e), resolveCmd(e), returnCmd(e),
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
+		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),
+		seedCmd(e), watchCmd(e),
 	)
 	return root
 }

@@ -33,6 +33,12 @@ const (
 	DefaultNATSPort = 4333
 )
 
+// The Open311 api_key of `make run`, bound to 东华门街道.
+const (
+	DemoOpen311Key    = "demo-open311-key-dongcheng"
+	DemoOpen311Street = "110101001"
+)
+
 // TokenTTL is how long the printed dev tokens live, in real time.
 const TokenTTL = 7 * 24 * time.Hour
 
@@ -176,6 +182,9 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"WHISTLE_HTTP_ADDR="+cfg.HTTPAddr,
 			"WHISTLE_DEV_AUTH=1",
 			"WHISTLE_DEV_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
+			"NATS_URL="+natsURL, // the live stream
+			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
+			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
 		),
 		ReadyURL: p.APIURL + "/readyz",
 	})
@@ -467,6 +476,8 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line("")
 	line("   API        %s", plan.APIURL)
 	line("   OpenAPI    %s/openapi.json", plan.APIURL)
+	line("   Live       %s/v1/stream (Server-Sent Events, bearer token)", plan.APIURL)
+	line("   Open311    %s/open311/v2/services.json (api_key %s → street %s)", plan.APIURL, DemoOpen311Key, DemoOpen311Street)
 	line("   NATS       %s", plan.NATSURL)
 	line("   Postgres   %s", redactURL(cfg.DatabaseURL))
 	if plan.TimeScale != "" {

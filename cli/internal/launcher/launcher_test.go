@@ -210,6 +210,11 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	priv, err := auth.ParsePrivateKey(gw["WHISTLE_DEV_SIGNING_KEY"])
 	require.NoError(t, err)
 	require.Equal(t, auth.EncodeKey(priv.Public().(ed25519.PublicKey)), routing["WHISTLE_JWT_PUBLIC_KEY"])
+	// The live stream reads the same NATS and verifies with the same key; Open311 signs with it.
+	require.Equal(t, routing["NATS_URL"], gw["NATS_URL"])
+	require.Equal(t, routing["WHISTLE_JWT_PUBLIC_KEY"], gw["WHISTLE_JWT_PUBLIC_KEY"])
+	require.Equal(t, gw["WHISTLE_DEV_SIGNING_KEY"], gw["WHISTLE_OPEN311_SIGNING_KEY"])
+	require.Equal(t, launcher.DemoOpen311Key+":110101001", gw["WHISTLE_OPEN311_KEYS"])
 
 	// The banner's tokens are valid for that key and carry the demo scopes.
 	text := out.String()

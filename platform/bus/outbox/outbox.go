@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
+	"github.com/chuishao/whistle/platform/metrics"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -63,11 +64,24 @@ type Relay struct {
 	BatchSize int32
 	// Poll is the longest wait between looks when no notification arrives (default 1 s).
 	Poll time.Duration
+	// Name labels the backlog gauges (the service name); empty reports no gauges.
+	Name string
 }
 
 // Run relays until ctx is cancelled, retrying with backoff after failures
 // (NATS down, Postgres restarting): unpublished rows simply stay in the table.
 func (r *Relay) Run(ctx context.Context) error {
+	if r.Name != "" {
+		stop, err := metrics.ObserveOutbox(r.Name, func(ctx context.Context) (int64, float64, error) {
+			b, err := busdb.New(r.Pool).OutboxBacklog(ctx)
+			return b.Pending, b.OldestSeconds, err
+		})
+		if err != nil {
+			r.Log.Warn("outbox gauges", "err", err)
+		} else {
+			defer stop()
+		}
+	}
 	wait := 100 * time.Millisecond
 	for {
 		err := r.listenAndRelay(ctx)
@@ -131,6 +145,7 @@ func (r *Relay) batchSize() int32 {
 // JetStream has acknowledged every message.
 func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
 	var n int32
+	var published [][]byte
 	err := pgx.BeginFunc(ctx, r.Pool, func(tx pgx.Tx) error {
 		q := busdb.New(tx)
 		rows, err := q.ClaimOutbox(ctx, r.batchSize())
@@ -154,6 +169,7 @@ func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
 			}
 			futures = append(futures, f)
 			ids = append(ids, row.ID)
+			published = append(published, row.Payload)
 		}
 		for _, f := range futures {
 			select {
@@ -166,5 +182,20 @@ func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
 		}
 		return q.DeleteOutbox(ctx, ids)
 	})
+	if err == nil {
+		recordPublished(ctx, published)
+	}
 	return n, err
+}
+
+// recordPublished counts what the published events stand for (metrics.Published):
+// only after the batch committed, so a batch that is retried is counted once
+// unless it was published and then failed to commit.
+func recordPublished(ctx context.Context, payloads [][]byte) {
+	for _, p := range payloads {
+		var ev eventsv1.Event
+		if proto.Unmarshal(p, &ev) == nil {
+			metrics.Published(ctx, &ev)
+		}
+	}
 }

@@ -1,5 +1,5 @@
 // Package app assembles the feedback service: its schema, the consumer that
-// builds the timelines and the FeedbackService API. It is exported so that the
+// builds the timelines and the read model, and the FeedbackService API. It is exported so that the
 // end-to-end tests can run the service in-process.
 package app
 
@@ -45,7 +45,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log))
+	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
+	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild))
 	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log}}, nil
 }
 

@@ -52,6 +52,8 @@ type harness struct {
 	js     jetstream.JetStream
 	signer *auth.Signer
 	client feedbackv1.FeedbackServiceClient
+	// dbURL is the service's database, for tests that tamper with it.
+	dbURL string
 }
 
 // start runs the feedback service on its own database and NATS server.
@@ -88,7 +90,7 @@ func start(t *testing.T) *harness {
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 
-	return &harness{t: t, clk: clk, js: js, signer: auth.NewSigner(priv), client: feedbackv1.NewFeedbackServiceClient(conn)}
+	return &harness{t: t, clk: clk, js: js, signer: auth.NewSigner(priv), client: feedbackv1.NewFeedbackServiceClient(conn), dbURL: dbURL}
 }
 
 // publish puts ev on the stream as a producer's outbox relay would, under msgID.

@@ -1,5 +1,6 @@
 // Package app assembles the gateway: the REST edge over the four backend
-// services, dev sign-in, health, metrics and the OpenAPI document. It is
+// services, Open311 GeoReport v2, the live event stream, rate limits, the web
+// console, dev sign-in, health, metrics and the OpenAPI document. It is
 // exported so the end-to-end tests can start the gateway in-process.
 package app
 
@@ -13,18 +14,29 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/health"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/telemetry"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/proto/openapi"
+	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
 	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
+	"github.com/chuishao/whistle/services/gateway/internal/open311"
+	"github.com/chuishao/whistle/services/gateway/internal/ratelimit"
+	"github.com/chuishao/whistle/services/gateway/internal/stream"
 )
 
 // DevTokenTTL is how long a dev token lives, in real time (scaled up in drills).
@@ -33,8 +45,8 @@ const DevTokenTTL = 12 * time.Hour
 // defaultRequestTimeout bounds a request when Config.RequestTimeout is unset.
 const defaultRequestTimeout = 30 * time.Second
 
-// Config is the gateway's environment. The gateway has no database and no
-// event stream, so it does not embed config.Base.
+// Config is the gateway's environment. The gateway has no database and only
+// reads the event stream, so it does not embed config.Base.
 type Config struct {
 	// HTTPAddr is where the REST API listens.
 	HTTPAddr string `env:"WHISTLE_HTTP_ADDR, default=127.0.0.1:8080"`
@@ -54,9 +66,39 @@ type Config struct {
 	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
 	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
 	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
+
+	// NATSURL is the JetStream server GET /v1/stream reads; empty disables the stream.
+	NATSURL string `env:"NATS_URL"`
+	// JWTPublicKey verifies the stream's callers (the stream has no backend
+	// to do it); required with NATS_URL.
+	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
+
+	// Open311SigningKey (base64 Ed25519 seed, trusted by the services) signs
+	// the short-lived tokens the Open311 endpoints call the backends with;
+	// empty disables /open311/v2/.
+	Open311SigningKey string `env:"WHISTLE_OPEN311_SIGNING_KEY"`
+	// Open311Keys binds api_keys to streets: "key:street_id,key2:street_id2".
+	Open311Keys string `env:"WHISTLE_OPEN311_KEYS"`
+	// Open311KeysFile holds more bindings, one key:street_id per line.
+	Open311KeysFile string `env:"WHISTLE_OPEN311_KEYS_FILE"`
+
+	// Rate limits in requests per second (token buckets); 0 disables one.
+	// A token's limit applies to everything it sends; the address limit to
+	// everything from one client IP, signed in or not.
+	RatePerToken  float64 `env:"WHISTLE_RATE_PER_TOKEN, default=20"`
+	BurstPerToken int     `env:"WHISTLE_RATE_BURST_PER_TOKEN, default=40"`
+	RatePerIP     float64 `env:"WHISTLE_RATE_PER_IP, default=50"`
+	BurstPerIP    int     `env:"WHISTLE_RATE_BURST_PER_IP, default=100"`
+
+	// Console is the web console, served at "/" and under "/console/"; nil
+	// serves none. main sets it; it is not read from the environment.
+	Console http.Handler
 }
 
 // Validate reports every missing or malformed variable by name.
+// Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.
+func (c Config) Clock() (clock.Clock, error) { return clock.FromConfig(c.TimeScale, c.TimeOrigin) }
+
 func (c Config) Validate() error {
 	var errs []error
 	if c.HTTPAddr == "" {
@@ -85,6 +127,26 @@ func (c Config) Validate() error {
 	if c.TimeScale < 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", c.TimeScale))
 	}
+	if c.NATSURL != "" {
+		if c.JWTPublicKey == "" {
+			errs = append(errs, errors.New("WHISTLE_JWT_PUBLIC_KEY is required with NATS_URL (the stream verifies its callers)"))
+		} else if _, err := auth.ParsePublicKey(c.JWTPublicKey); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Open311SigningKey != "" {
+		if _, err := auth.ParsePrivateKey(c.Open311SigningKey); err != nil {
+			errs = append(errs, fmt.Errorf("WHISTLE_OPEN311_SIGNING_KEY: %w", err))
+		}
+		if _, err := open311.LoadKeys(c.Open311Keys, c.Open311KeysFile); err != nil {
+			errs = append(errs, fmt.Errorf("WHISTLE_OPEN311_KEYS: %w", err))
+		}
+	} else if c.Open311Keys != "" || c.Open311KeysFile != "" {
+		errs = append(errs, errors.New("WHISTLE_OPEN311_SIGNING_KEY is required with WHISTLE_OPEN311_KEYS"))
+	}
+	if c.RatePerToken < 0 || c.RatePerIP < 0 || c.BurstPerToken < 0 || c.BurstPerIP < 0 {
+		errs = append(errs, errors.New("WHISTLE_RATE_* must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -94,6 +156,7 @@ type App struct {
 	lis   net.Listener
 	srv   *http.Server
 	conns []*grpc.ClientConn
+	nc    *nats.Conn
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -161,6 +224,25 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
 		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key), deps.Clock, ttl, deps.Log))
 	}
+	if cfg.Open311SigningKey != "" {
+		key, err := auth.ParsePrivateKey(cfg.Open311SigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("WHISTLE_OPEN311_SIGNING_KEY: %w", err)
+		}
+		keys, err := open311.LoadKeys(cfg.Open311Keys, cfg.Open311KeysFile)
+		if err != nil {
+			return nil, fmt.Errorf("WHISTLE_OPEN311_KEYS: %w", err)
+		}
+		o := &open311.Handler{
+			Keys: keys, Signer: auth.NewSigner(key), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
+			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
+		}
+		mux.Handle(open311.Prefix, o.Routes())
+	}
+	if cfg.Console != nil {
+		mux.Handle("GET /{$}", cfg.Console)
+		mux.Handle("GET "+console.Prefix, cfg.Console)
+	}
 	// Everything else is the generated REST API; unknown paths get its 404.
 	mux.Handle("/", gw)
 
@@ -168,18 +250,51 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if timeout == 0 {
 		timeout = defaultRequestTimeout
 	}
+	var handler http.Handler = httpapi.WithLimits(mux, timeout)
+	stopStreams := make(chan struct{})
+	if cfg.NATSURL != "" {
+		pub, err := auth.ParsePublicKey(cfg.JWTPublicKey)
+		if err != nil {
+			return nil, err
+		}
+		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway")
+		if err != nil {
+			return nil, err
+		}
+		a.nc = nc
+		// The stream lives longer than any request timeout, so it bypasses WithLimits.
+		handler = withStream(handler, &stream.Handler{
+			JS: js, Verifier: auth.NewVerifier(pub), Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
+			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Stop: stopStreams,
+		})
+	}
+	handler = ratelimit.Middleware(handler,
+		ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerToken, Burst: cfg.BurstPerToken}, deps.Clock),
+		ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerIP, Burst: cfg.BurstPerIP}, deps.Clock))
 	a.srv = &http.Server{
-		Handler:           instrument(deps.Log, httpapi.WithLimits(mux, timeout)),
+		Handler:           telemetry.HTTPHandler(instrument(deps.Log, handler)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       timeout,
 		WriteTimeout:      timeout + 5*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(deps.Log.Handler(), slog.LevelWarn),
 	}
+	a.srv.RegisterOnShutdown(func() { close(stopStreams) })
 	if a.lis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen WHISTLE_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	return a, nil
+}
+
+// withStream serves GET /v1/stream with s and everything else with next.
+func withStream(next http.Handler, s http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == stream.Path {
+			s.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // HTTPAddr is the address the REST API listens on (useful with port 0).
@@ -210,6 +325,9 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) close() {
+	if a.nc != nil {
+		a.nc.Close()
+	}
 	for _, c := range a.conns {
 		_ = c.Close()
 	}

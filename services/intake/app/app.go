@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -29,6 +30,10 @@ type Config struct {
 	config.Base
 	// RoutingAddr is routing's gRPC address, asked for streets and categories.
 	RoutingAddr string `env:"WHISTLE_ROUTING_ADDR"`
+	// DuplicateRadiusM and DuplicateWindow: a new whistle this close to an open
+	// one of the same category raised this recently is a duplicate candidate.
+	DuplicateRadiusM float64       `env:"WHISTLE_DUPLICATE_RADIUS_M, default=100"`
+	DuplicateWindow  time.Duration `env:"WHISTLE_DUPLICATE_WINDOW, default=24h"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -39,6 +44,12 @@ func (c Config) Validate() error {
 	}
 	if c.RoutingAddr == "" {
 		errs = append(errs, errors.New("WHISTLE_ROUTING_ADDR is required"))
+	}
+	if c.DuplicateRadiusM < 0 {
+		errs = append(errs, errors.New("WHISTLE_DUPLICATE_RADIUS_M must not be negative"))
+	}
+	if c.DuplicateWindow < 0 {
+		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -71,6 +82,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		Routing: routingv1.NewRoutingServiceClient(routing),
 		Clock:   rt.Clock,
 		Log:     rt.Log,
+
+		DuplicateRadiusM: cfg.DuplicateRadiusM,
+		DuplicateWindow:  cfg.DuplicateWindow,
 	})
 	consumer := &events.Consumer{Clock: rt.Clock}
 	return &App{rt: rt, routing: routing, consumer: consumer.Bus()}, nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
@@ -15,6 +16,8 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/desk"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/grpcapi"
+	"github.com/chuishao/whistle/services/response/internal/policy"
+	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/sla"
 	"github.com/chuishao/whistle/services/response/migrations"
 )
@@ -27,6 +30,43 @@ type Config struct {
 	config.Base
 	// FarArrivalMeters flags a check-in farther than this from the whistle.
 	FarArrivalMeters float64 `env:"WHISTLE_FAR_ARRIVAL_METERS, default=500"`
+	// SuperviseAfter is the delay from 催办 (the breach) to 督办 (the district supervisor).
+	SuperviseAfter time.Duration `env:"WHISTLE_SLA_SUPERVISE_AFTER, default=30m"`
+	// ListAfter is the delay from 督办 to 挂牌督办 (city level).
+	ListAfter time.Duration `env:"WHISTLE_SLA_LIST_AFTER, default=2h"`
+	// WorkStart and WorkEnd are the working hours (Asia/Shanghai, HH:MM) that
+	// resolve limits in working days count.
+	WorkStart string `env:"WHISTLE_SLA_WORK_START, default=09:00"`
+	WorkEnd   string `env:"WHISTLE_SLA_WORK_END, default=17:00"`
+	// TimerBatch is the most SLA timers fired per transaction.
+	TimerBatch int32 `env:"WHISTLE_SLA_TIMER_BATCH, default=500"`
+}
+
+// workHours parses the working hours.
+func (c Config) workHours() (start, end time.Duration, err error) {
+	parse := func(name, v string) (time.Duration, error) {
+		if v == "" {
+			return 0, nil
+		}
+		t, err := time.Parse("15:04", v)
+		if err != nil {
+			return 0, fmt.Errorf("%s must be HH:MM, got %q", name, v)
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+	}
+	if start, err = parse("WHISTLE_SLA_WORK_START", c.WorkStart); err != nil {
+		return 0, 0, err
+	}
+	if end, err = parse("WHISTLE_SLA_WORK_END", c.WorkEnd); err != nil {
+		return 0, 0, err
+	}
+	if start == 0 && end == 0 {
+		return response.DefaultWorkStart, response.DefaultWorkEnd, nil
+	}
+	if end <= start {
+		return 0, 0, fmt.Errorf("WHISTLE_SLA_WORK_END (%s) must be after WHISTLE_SLA_WORK_START (%s)", c.WorkEnd, c.WorkStart)
+	}
+	return start, end, nil
 }
 
 // Validate checks the base configuration and the service's own variables.
@@ -37,6 +77,19 @@ func (c Config) Validate() error {
 	}
 	if c.FarArrivalMeters <= 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_FAR_ARRIVAL_METERS must be positive, got %v", c.FarArrivalMeters))
+	}
+	// Zero values (a Config built in code, as the end-to-end tests do) mean the defaults.
+	if c.SuperviseAfter < 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_SLA_SUPERVISE_AFTER must be positive, got %v", c.SuperviseAfter))
+	}
+	if c.ListAfter < 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_SLA_LIST_AFTER must be positive, got %v", c.ListAfter))
+	}
+	if c.TimerBatch < 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_SLA_TIMER_BATCH must be positive, got %v", c.TimerBatch))
+	}
+	if _, _, err := c.workHours(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -57,15 +110,26 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	workStart, workEnd, _ := cfg.workHours() // validated above
+	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
 	api := &grpcapi.Server{
-		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters},
+		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder},
 		Log:  rt.Log.With("component", "grpcapi"),
 	}
 	api.Register(rt.GRPC)
+	admin := &grpcapi.AdminServer{
+		Policy: &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
+		Log:    rt.Log.With("component", "grpcapi"),
+	}
+	admin.Register(rt.GRPC)
 	return &App{
-		rt:      rt,
-		handler: &events.Handler{Clock: rt.Clock, Log: rt.Log.With("component", "consumer")},
-		poller:  &sla.Poller{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "sla")},
+		rt: rt,
+		handler: &events.Handler{
+			Clock: rt.Clock, Log: rt.Log.With("component", "consumer"), WorkStart: workStart, WorkEnd: workEnd,
+		},
+		poller: &sla.Poller{
+			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "sla"), Ladder: ladder, BatchSize: cfg.TimerBatch,
+		},
 	}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/services/routing/internal/events"
 	"github.com/chuishao/whistle/services/routing/internal/grpcapi"
+	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/seed"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 	"github.com/chuishao/whistle/services/routing/migrations"
@@ -30,10 +31,21 @@ type Config struct {
 	config.Base
 	// Seed loads the Beijing reference data after migrating (make run, e2e tests).
 	Seed bool `env:"WHISTLE_SEED, default=false"`
+	// BoundaryBufferM is how close (metres) to a street boundary a whistle
+	// counts as on it, so the neighbouring streets are informed.
+	BoundaryBufferM float64 `env:"WHISTLE_BOUNDARY_BUFFER_M, default=50"`
 }
 
 // Validate reports the first missing or malformed variable by name.
-func (c Config) Validate() error { return c.Base.Validate() }
+func (c Config) Validate() error {
+	if err := c.Base.Validate(); err != nil {
+		return err
+	}
+	if c.BoundaryBufferM < 0 || c.BoundaryBufferM > 5000 {
+		return fmt.Errorf("WHISTLE_BOUNDARY_BUFFER_M: %v is not between 0 and 5000 metres", c.BoundaryBufferM)
+	}
+	return nil
+}
 
 // App is a started routing service.
 type App struct {
@@ -54,8 +66,23 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(store.New(rt.Pool), rt.Log))
-	return &App{rt: rt, handler: &events.Handler{Clock: rt.Clock, Log: rt.Log}}, nil
+	q := store.New(rt.Pool)
+	h := &events.Handler{Clock: rt.Clock, Log: rt.Log, Map: &jurisdiction.Cache{
+		Buffer: cfg.BoundaryBufferM,
+		Load: func(ctx context.Context) ([]jurisdiction.Street, error) {
+			rows, err := q.ListStreetBoundaries(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]jurisdiction.Street, len(rows))
+			for i, r := range rows {
+				out[i] = jurisdiction.Street{ID: r.ID, Boundary: r.Boundary}
+			}
+			return out, nil
+		},
+	}}
+	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(rt.Pool, h, rt.Log))
+	return &App{rt: rt, handler: h}, nil
 }
 
 // GRPCAddr is where the gRPC API listens.

@@ -66,7 +66,16 @@ func TestReferenceData(t *testing.T) {
 
 	categories, err := h.client.ListCategories(ctx, &routingv1.ListCategoriesRequest{})
 	require.NoError(t, err)
-	require.Len(t, categories.GetCategories(), 10)
+	names := map[string]string{}
+	for _, c := range categories.GetCategories() {
+		require.NotEmpty(t, c.GetNameEn(), c.GetCode())
+		names[c.GetName()] = c.GetCode()
+	}
+	require.GreaterOrEqual(t, len(names), 12)
+	for _, name := range []string{"占道经营", "违法建设", "噪音扰民", "垃圾堆放", "餐饮油烟", "渣土遗撒", "群租房",
+		"消防通道堵塞", "道路积水", "井盖缺失", "非法小广告", "联合执法"} {
+		require.Contains(t, names, name)
+	}
 
 	joint, err := h.client.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: "joint-enforcement"})
 	require.NoError(t, err)

@@ -6,13 +6,18 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
 
@@ -35,7 +40,7 @@ func byDepartment(t *testing.T, evs []*eventsv1.Event) map[string]*eventsv1.Even
 	return out
 }
 
-func TestJointEnforcementFansOutAndReturnsFallBackToDistrictGovernment(t *testing.T) {
+func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T) {
 	t.Parallel()
 	h := start(t, options{seed: true})
 	w := newWhistle("joint-enforcement")
@@ -127,28 +132,109 @@ func TestJointEnforcementFansOutAndReturnsFallBackToDistrictGovernment(t *testin
 		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "不属于公安职责",
 	}))
 
-	// Urban management returns too: the district government already holds the
-	// whistle, so no second fallback dispatch.
+	// Urban management returns too. It is the whistle's second return, so no
+	// rule re-routes it: the district supervisor arbitrates (审定).
 	um := dispatches["urban-management"]
 	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
 		Id: um.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "urban-management",
-		SlaStartedAt: timestamppb.New(t0), ReturnReason: "重复派单",
+		SlaStartedAt: timestamppb.New(t0), ReturnReason: "wrong_location: 不在本辖区",
 	}))
-	second := h.seen.await(t, 2, "whistle.rerouted", w.GetId())[1].GetWhistleRerouted()
+	asked := h.seen.await(t, 1, "whistle.arbitration_requested", w.GetId())[0].GetWhistleArbitrationRequested()
 	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
-	require.Equal(t, "urban-management", second.GetFromDepartment())
-	require.Equal(t, fallback.GetDispatchId(), second.GetTo().GetDispatchId())
-	require.Equal(t, "district-government", second.GetTo().GetDepartment())
+	require.Len(t, h.seen.of("whistle.rerouted", w.GetId()), 1)
+	require.Equal(t, "urban-management", asked.GetFromDepartment())
+	require.Equal(t, "wrong_location", asked.GetReasonCode())
+	require.Equal(t, int32(2), asked.GetReturnCount())
 
-	// The district government returns it as well: nobody is left, a human must decide.
+	// The district's supervisor sees it in the queue; another district's does not.
+	supervisor := h.as(t, auth.Identity{Subject: "sup-dc", Role: auth.RoleSupervisor, DistrictID: "110101"})
+	queue, err := h.client.ListArbitrations(supervisor, &routingv1.ListArbitrationsRequest{})
+	require.NoError(t, err)
+	require.Len(t, queue.GetArbitrations(), 1)
+	entry := queue.GetArbitrations()[0]
+	require.Equal(t, asked.GetArbitrationId(), entry.GetId())
+	require.Equal(t, "joint-enforcement", entry.GetCategory())
+	other := h.as(t, auth.Identity{Subject: "sup-cy", Role: auth.RoleSupervisor, DistrictID: "110105"})
+	otherQueue, err := h.client.ListArbitrations(other, &routingv1.ListArbitrationsRequest{})
+	require.NoError(t, err)
+	require.Empty(t, otherQueue.GetArbitrations())
+	_, err = h.client.DecideArbitration(other, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "housing"})
+	require.Equal(t, codes.NotFound, status.Code(err))
+	desk := h.as(t, auth.Identity{Subject: "desk", Role: auth.RoleDesk, DistrictID: "110101", Department: "police"})
+	_, err = h.client.DecideArbitration(desk, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "housing"})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "housing", ResetSla: true})
+	requireField(t, err, "reset_reason")
+
+	// The decision is binding: housing gets the whistle with urban management's
+	// original clock start; deciding it again the same way changes nothing, another way is refused.
+	decided, err := h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{
+		Id: entry.GetId(), Department: "housing", Note: "违建属住建"})
+	require.NoError(t, err)
+	require.Equal(t, "decided", decided.GetStatus())
+	require.Equal(t, "sup-dc", decided.GetDecidedBy())
+	arbitrated := h.seen.await(t, 1, "whistle.arbitrated", w.GetId())[0]
+	require.Equal(t, "supervisor", arbitrated.GetActor().GetRole())
+	require.Equal(t, "housing", arbitrated.GetWhistleArbitrated().GetTo().GetDepartment())
+	require.False(t, arbitrated.GetWhistleArbitrated().GetSlaReset())
+	all = h.seen.await(t, 5, "dispatch.requested", w.GetId())
+	housing := requested(all[4])
+	require.Equal(t, "housing", all[4].GetDepartment())
+	require.Equal(t, "arbitrated", housing.GetRole())
+	require.Equal(t, "arbitration", housing.GetRule())
+	require.True(t, t0.Equal(housing.GetSlaStartedAt().AsTime()), "keeps the original start, got %v", housing.GetSlaStartedAt().AsTime())
+	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "housing"})
+	require.NoError(t, err)
+	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "water"})
+	require.Equal(t, codes.FailedPrecondition, status.Code(err))
+
+	// The district government returns it as well: arbitration again, and this
+	// time the supervisor restarts the clock, with a reason on record.
 	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
 		Id: fallback.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "district-government",
 		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "需市级协调",
 	}))
-	unroutable := h.seen.await(t, 1, "whistle.unroutable", w.GetId())[0]
-	require.Equal(t, "returned by the fallback department: 需市级协调", unroutable.GetWhistleUnroutable().GetReason())
-	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
-	require.Len(t, h.seen.of("whistle.rerouted", w.GetId()), 2)
+	again2 := h.seen.await(t, 2, "whistle.arbitration_requested", w.GetId())[1].GetWhistleArbitrationRequested()
+	require.Equal(t, "not_our_remit", again2.GetReasonCode())
+	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{
+		Id: again2.GetArbitrationId(), Department: "emergency", ResetSla: true, ResetReason: "新的险情，重新计时"})
+	require.NoError(t, err)
+	reset := h.seen.await(t, 2, "whistle.arbitrated", w.GetId())[1].GetWhistleArbitrated()
+	require.True(t, reset.GetSlaReset())
+	require.Equal(t, "新的险情，重新计时", reset.GetSlaResetReason())
+	all = h.seen.await(t, 6, "dispatch.requested", w.GetId())
+	require.Equal(t, "emergency", all[5].GetDepartment())
+	require.Nil(t, requested(all[5]).GetSlaStartedAt(), "a reset clock starts at the new dispatch")
+	require.Empty(t, h.seen.of("whistle.unroutable", w.GetId()))
+
+	// Why each department is on the whistle.
+	explained, err := h.client.ExplainRouting(supervisor, &routingv1.ExplainRoutingRequest{WhistleId: w.GetId()})
+	require.NoError(t, err)
+	require.Equal(t, "seed-1", explained.GetCatalogueVersion())
+	require.Len(t, explained.GetDepartments(), 6)
+	reasons := map[string]string{}
+	for _, d := range explained.GetDepartments() {
+		reasons[d.GetDepartment()] = d.GetReason()
+	}
+	require.Equal(t, "lead department of rule category:joint-enforcement in catalogue seed-1", reasons["urban-management"])
+	require.Contains(t, reasons["district-government"], "police returned its dispatch")
+	require.Contains(t, reasons["housing"], "arbitration")
+}
+
+func requireField(t *testing.T, err error, field string) {
+	t.Helper()
+	require.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
+	st, _ := status.FromError(err)
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				if v.GetField() == field {
+					return
+				}
+			}
+		}
+	}
+	t.Fatalf("no violation of %s in %v", field, err)
 }
 
 func TestUnknownCategoryGoesToDistrictGovernment(t *testing.T) {

@@ -39,12 +39,15 @@ func (r *Recorder) Consumer() bus.Consumer {
 	return bus.Consumer{Name: ConsumerName, Subjects: events.Subjects, Handle: r.Handle}
 }
 
-// Handle appends ev to its whistle's timeline and notes the whistle's scope
+// Handle applies ev to the read model (Project), appends it to its whistle's timeline and notes the whistle's scope
 // and dispatched departments for access checks. Events without a whistle are
 // not part of any timeline and are skipped. It runs in the transaction that
 // marks ev processed, so a redelivery adds nothing; the unique event_id is the
 // second line of defence.
 func (r *Recorder) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	if err := Project(ctx, store.New(tx), ev); err != nil {
+		return err
+	}
 	whistleID := ev.GetWhistleId()
 	if whistleID == "" {
 		return nil

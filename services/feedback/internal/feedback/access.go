@@ -14,7 +14,7 @@ var (
 	// scope, so that ids cannot be probed.
 	ErrNotFound = errors.New("whistle not found")
 	// ErrWrongRole means the caller's role may not use the method at all.
-	ErrWrongRole = errors.New("role may not read timelines")
+	ErrWrongRole = errors.New("role may not use this method")
 )
 
 // DeskScope is a department's duty desk in one district.

@@ -16,8 +16,10 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, feedback.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, feedback.ErrWrongRole):
+	case errors.Is(err, feedback.ErrWrongRole), errors.Is(err, feedback.ErrOutOfScope):
 		return status.Error(codes.PermissionDenied, err.Error())
+	case errors.Is(err, feedback.ErrConflict):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -29,13 +30,19 @@ import (
 // Server implements feedbackv1.FeedbackServiceServer.
 type Server struct {
 	feedbackv1.UnimplementedFeedbackServiceServer
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool    *pgxpool.Pool
+	log     *slog.Logger
+	clock   clock.Clock
+	rebuild Rebuilder
 }
 
-// New returns a server reading the feedback schema through pool.
-func New(pool *pgxpool.Pool, log *slog.Logger) *Server {
-	return &Server{pool: pool, log: log}
+// Rebuilder replays the event stream into a fresh read model.
+type Rebuilder func(ctx context.Context) (events, dispatches int64, err error)
+
+// New returns a server on the feedback schema through pool; rebuild serves
+// RebuildReadModel.
+func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilder) *Server {
+	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild}
 }
 
 // GetTimeline returns a whistle's entries in seq order, if the caller may see it.
@@ -137,4 +144,21 @@ func toProto(e timeline.Entry) (*feedbackv1.TimelineEntry, error) {
 		PrevHash:   e.PrevHash,
 		EventId:    e.EventID,
 	}, nil
+}
+
+// RebuildReadModel replays the whole event stream into a fresh read model
+// (admin only); reports afterwards give the same numbers.
+func (s *Server) RebuildReadModel(ctx context.Context, _ *feedbackv1.RebuildReadModelRequest) (*feedbackv1.RebuildReadModelResponse, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, status.Error(codes.Unauthenticated, "missing identity")
+	}
+	if id.Role != auth.RoleAdmin {
+		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
+	}
+	n, d, err := s.rebuild(ctx)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return &feedbackv1.RebuildReadModelResponse{EventsReplayed: n, Dispatches: d}, nil
 }

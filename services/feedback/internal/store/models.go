@@ -8,10 +8,82 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Appeal struct {
+	ID            string
+	DispatchID    string
+	WhistleID     string
+	DistrictID    string
+	Department    string
+	Clock         string
+	ReasonCode    string
+	Reason        string
+	Status        string
+	FiledByRole   string
+	FiledByID     string
+	FiledAt       pgtype.Timestamptz
+	DecidedByRole string
+	DecidedByID   string
+	DecidedAt     pgtype.Timestamptz
+	DecisionNote  string
+}
+
 type ChainHead struct {
 	WhistleID string
 	LastSeq   int64
 	LastHash  string
+}
+
+type DispatchFact struct {
+	DispatchID     string
+	WhistleID      string
+	DistrictID     string
+	StreetID       string
+	Category       string
+	Department     string
+	Round          int32
+	Status         string
+	DispatchedAt   pgtype.Timestamptz
+	SlaStartedAt   pgtype.Timestamptz
+	AckBy          pgtype.Timestamptz
+	ArriveBy       pgtype.Timestamptz
+	ResolveBy      pgtype.Timestamptz
+	AcknowledgedAt pgtype.Timestamptz
+	ArrivedAt      pgtype.Timestamptz
+	ResolvedAt     pgtype.Timestamptz
+	ReturnedAt     pgtype.Timestamptz
+	CancelledAt    pgtype.Timestamptz
+	SnapshotAt     pgtype.Timestamptz
+	ReturnAccepted bool
+	Reopened       bool
+	Satisfaction   int16
+	AckLevel       int16
+	ArriveLevel    int16
+	ResolveLevel   int16
+	AckExcused     bool
+	ArriveExcused  bool
+	ResolveExcused bool
+}
+
+type SlaDaily struct {
+	DistrictID      string
+	Day             pgtype.Date
+	Department      string
+	Dispatched      int64
+	ResponseBase    int64
+	AckedOnTime     int64
+	ArrivalBase     int64
+	ArrivedOnTime   int64
+	ResolvedOnTime  int64
+	Returned        int64
+	AcceptedReturns int64
+	ResolutionBase  int64
+	Resolved        int64
+	Reopened        int64
+	Rated           int64
+	Satisfied       int64
+	NotRated        int64
+	Breaches        int64
+	ExcusedBreaches int64
 }
 
 type TimelineEntry struct {
@@ -34,6 +106,12 @@ type WhistleDispatchDepartment struct {
 	WhistleID  string
 	Department string
 	DistrictID string
+}
+
+type WhistleReopen struct {
+	EventID   string
+	WhistleID string
+	At        pgtype.Timestamptz
 }
 
 type WhistleScope struct {

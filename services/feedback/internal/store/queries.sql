@@ -53,3 +53,205 @@ SELECT street_id, district_id FROM whistle_scopes WHERE whistle_id = $1;
 SELECT department, district_id FROM whistle_dispatch_departments
 WHERE whistle_id = $1
 ORDER BY department, district_id;
+
+-- name: CurrentRound :one
+-- A whistle's current round: 1 plus the reopens seen so far.
+SELECT (1 + count(*))::integer FROM whistle_reopens WHERE whistle_id = $1;
+
+-- name: UpsertDispatchFact :exec
+-- Applies a dispatch snapshot carried by a dispatch.* or sla.* event. A
+-- snapshot older than the one applied is ignored; breach levels only rise.
+INSERT INTO dispatch_facts (
+    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
+    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
+    ack_level, arrive_level, resolve_level
+) VALUES (
+    @dispatch_id, @whistle_id, @district_id, @street_id, @category, @department, @round, @status,
+    @dispatched_at, @sla_started_at, @ack_by, @arrive_by, @resolve_by,
+    @acknowledged_at, @arrived_at, @resolved_at, @returned_at, @cancelled_at, @snapshot_at,
+    @ack_level, @arrive_level, @resolve_level
+)
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
+    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
+    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
+    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level);
+
+-- name: RaiseEscalation :exec
+-- An SLA event reached level on clock; levels only rise.
+UPDATE dispatch_facts SET
+    ack_level = CASE WHEN @clock::text = 'ack' THEN GREATEST(ack_level, @level::smallint) ELSE ack_level END,
+    arrive_level = CASE WHEN @clock::text = 'arrive' THEN GREATEST(arrive_level, @level::smallint) ELSE arrive_level END,
+    resolve_level = CASE WHEN @clock::text = 'resolve' THEN GREATEST(resolve_level, @level::smallint) ELSE resolve_level END
+WHERE dispatch_id = @dispatch_id;
+
+-- name: AcceptReturn :exec
+-- Routing re-dispatched the returned dispatch to another department.
+UPDATE dispatch_facts SET return_accepted = true WHERE dispatch_id = $1;
+
+-- name: RateRound :exec
+-- The closing rating applies to the current round's dispatches that the
+-- departments kept (not returned, not cancelled).
+UPDATE dispatch_facts SET satisfaction = @satisfaction
+WHERE whistle_id = @whistle_id AND round = @round AND returned_at IS NULL AND cancelled_at IS NULL;
+
+-- name: AddReopen :execrows
+INSERT INTO whistle_reopens (event_id, whistle_id, at) VALUES ($1, $2, $3)
+ON CONFLICT (event_id) DO NOTHING;
+
+-- name: MarkRoundReopened :exec
+UPDATE dispatch_facts SET reopened = true WHERE whistle_id = $1 AND round = $2;
+
+-- name: SlaReport :many
+-- Per-department counts of the dispatches a district dispatched in [from, to).
+-- See docs/feedback.md for the definitions; rates are computed by the caller.
+SELECT
+    department,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE NOT ack_excused) AS response_base,
+    count(*) FILTER (WHERE NOT ack_excused AND (acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by))) AS acked_on_time,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused) AS arrival_base,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE resolved_at <= resolve_by) AS resolved_on_time,
+    count(*) FILTER (WHERE returned_at IS NOT NULL) AS returned,
+    count(*) FILTER (WHERE return_accepted) AS accepted_returns,
+    count(*) FILTER (WHERE NOT return_accepted) AS resolution_base,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND NOT reopened) AS resolved,
+    count(*) FILTER (WHERE reopened) AS reopened,
+    count(*) FILTER (WHERE satisfaction > 0) AS rated,
+    count(*) FILTER (WHERE satisfaction >= 4) AS satisfied,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND satisfaction = 0) AS not_rated,
+    sum((ack_level > 0 AND NOT ack_excused)::int + (arrive_level > 0 AND NOT arrive_excused)::int + (resolve_level > 0 AND NOT resolve_excused)::int)::bigint AS breaches,
+    sum((ack_level > 0 AND ack_excused)::int + (arrive_level > 0 AND arrive_excused)::int + (resolve_level > 0 AND resolve_excused)::int)::bigint AS excused_breaches
+FROM dispatch_facts
+WHERE district_id = @district_id AND dispatched_at >= @from_at AND dispatched_at < @to_at AND cancelled_at IS NULL
+GROUP BY department
+ORDER BY department;
+
+-- name: Scorecards :many
+-- The SLA report's counts grouped by department or by street, with breaches
+-- by escalation level and percentiles of the times from the SLA start.
+SELECT
+    (CASE WHEN @by_street::boolean THEN street_id ELSE department END)::text AS key,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE NOT ack_excused) AS response_base,
+    count(*) FILTER (WHERE NOT ack_excused AND (acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by))) AS acked_on_time,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused) AS arrival_base,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE resolved_at <= resolve_by) AS resolved_on_time,
+    count(*) FILTER (WHERE returned_at IS NOT NULL) AS returned,
+    count(*) FILTER (WHERE return_accepted) AS accepted_returns,
+    count(*) FILTER (WHERE NOT return_accepted) AS resolution_base,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND NOT reopened) AS resolved,
+    count(*) FILTER (WHERE reopened) AS reopened,
+    count(*) FILTER (WHERE satisfaction > 0) AS rated,
+    count(*) FILTER (WHERE satisfaction >= 4) AS satisfied,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND satisfaction = 0) AS not_rated,
+    sum((ack_level > 0 AND NOT ack_excused)::int + (arrive_level > 0 AND NOT arrive_excused)::int + (resolve_level > 0 AND NOT resolve_excused)::int)::bigint AS breaches,
+    sum((ack_level > 0 AND ack_excused)::int + (arrive_level > 0 AND arrive_excused)::int + (resolve_level > 0 AND resolve_excused)::int)::bigint AS excused_breaches,
+    sum((ack_level = 1 AND NOT ack_excused)::int + (arrive_level = 1 AND NOT arrive_excused)::int + (resolve_level = 1 AND NOT resolve_excused)::int)::bigint AS breaches_level1,
+    sum((ack_level = 2 AND NOT ack_excused)::int + (arrive_level = 2 AND NOT arrive_excused)::int + (resolve_level = 2 AND NOT resolve_excused)::int)::bigint AS breaches_level2,
+    sum((ack_level >= 3 AND NOT ack_excused)::int + (arrive_level >= 3 AND NOT arrive_excused)::int + (resolve_level >= 3 AND NOT resolve_excused)::int)::bigint AS breaches_level3,
+    count(acknowledged_at) AS ack_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - sla_started_at)), 0)::float8 AS ack_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - sla_started_at)), 0)::float8 AS ack_p90,
+    count(arrived_at) AS arrive_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p90,
+    count(resolved_at) AS resolve_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90
+FROM dispatch_facts
+WHERE district_id = @district_id AND dispatched_at >= @from_at AND dispatched_at < @to_at AND cancelled_at IS NULL
+GROUP BY 1
+ORDER BY 1;
+
+-- name: ListEntriesForAudit :many
+-- Every timeline entry of the whistles in a district ('' for all, one whistle
+-- when whistle_id is set), chain by chain.
+SELECT te.whistle_id, te.seq, te.event_id, te.type, te.at, te.actor_role, te.actor_id,
+       te.dispatch_id, te.department, te.data, te.prev_hash, te.hash
+FROM timeline_entries te
+JOIN whistle_scopes ws ON ws.whistle_id = te.whistle_id
+WHERE (@district_id::text = '' OR ws.district_id = @district_id)
+  AND (@whistle_id::text = '' OR te.whistle_id = @whistle_id)
+ORDER BY te.whistle_id, te.seq;
+
+-- name: GetDispatchFact :one
+SELECT dispatch_id, whistle_id, district_id, department, ack_level, arrive_level, resolve_level
+FROM dispatch_facts WHERE dispatch_id = $1;
+
+-- name: InsertAppeal :exec
+INSERT INTO appeals (
+    id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason,
+    status, filed_by_role, filed_by_id, filed_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10, $11);
+
+-- name: GetAppealForUpdate :one
+SELECT * FROM appeals WHERE id = $1 FOR UPDATE;
+
+-- name: GetLiveAppeal :one
+SELECT * FROM appeals WHERE dispatch_id = $1 AND clock = $2 AND status <> 'REJECTED';
+
+-- name: DecideAppeal :one
+UPDATE appeals SET status = @status, decided_by_role = @decided_by_role, decided_by_id = @decided_by_id,
+    decided_at = @decided_at, decision_note = @decision_note
+WHERE id = @id
+RETURNING *;
+
+-- name: ListAppeals :many
+SELECT * FROM appeals
+WHERE (@district_id::text = '' OR district_id = @district_id)
+  AND (@department::text = '' OR department = @department)
+  AND (@status::text = '' OR status = @status)
+ORDER BY filed_at DESC, id DESC
+LIMIT 500;
+
+-- name: ExcuseClock :exec
+-- An accepted appeal leaves the clock out of the scores.
+UPDATE dispatch_facts SET
+    ack_excused = ack_excused OR @clock::text = 'ack',
+    arrive_excused = arrive_excused OR @clock::text = 'arrive',
+    resolve_excused = resolve_excused OR @clock::text = 'resolve'
+WHERE dispatch_id = @dispatch_id;
+
+-- name: ListAcceptedAppeals :many
+SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
+
+-- name: ClearReadModel :exec
+-- Rebuild starts from nothing; appeals are kept and re-applied.
+TRUNCATE dispatch_facts, whistle_reopens, sla_daily;
+
+-- name: LockReadModel :exec
+-- Holds the live consumer's writes back while a rebuild replays the stream.
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily IN EXCLUSIVE MODE;
+
+-- name: CountDispatchFacts :one
+SELECT count(*) FROM dispatch_facts;
+
+-- name: SlaReportDaily :many
+-- The SlaReport counts of whole days [from_day, to_day) from the roll-up.
+SELECT department,
+    sum(dispatched)::bigint AS dispatched, sum(response_base)::bigint AS response_base,
+    sum(acked_on_time)::bigint AS acked_on_time, sum(arrival_base)::bigint AS arrival_base,
+    sum(arrived_on_time)::bigint AS arrived_on_time, sum(resolved_on_time)::bigint AS resolved_on_time,
+    sum(returned)::bigint AS returned, sum(accepted_returns)::bigint AS accepted_returns,
+    sum(resolution_base)::bigint AS resolution_base, sum(resolved)::bigint AS resolved,
+    sum(reopened)::bigint AS reopened, sum(rated)::bigint AS rated, sum(satisfied)::bigint AS satisfied,
+    sum(not_rated)::bigint AS not_rated, sum(breaches)::bigint AS breaches,
+    sum(excused_breaches)::bigint AS excused_breaches
+FROM sla_daily
+WHERE district_id = @district_id AND day >= @from_day AND day < @to_day
+GROUP BY department
+HAVING sum(dispatched) > 0
+ORDER BY department;

@@ -11,6 +11,16 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const acceptReturn = `-- name: AcceptReturn :exec
+UPDATE dispatch_facts SET return_accepted = true WHERE dispatch_id = $1
+`
+
+// Routing re-dispatched the returned dispatch to another department.
+func (q *Queries) AcceptReturn(ctx context.Context, dispatchID string) error {
+	_, err := q.db.Exec(ctx, acceptReturn, dispatchID)
+	return err
+}
+
 const addDispatchDepartment = `-- name: AddDispatchDepartment :exec
 INSERT INTO whistle_dispatch_departments (whistle_id, department, district_id)
 VALUES ($1, $2, $3)
@@ -26,6 +36,25 @@ type AddDispatchDepartmentParams struct {
 func (q *Queries) AddDispatchDepartment(ctx context.Context, arg AddDispatchDepartmentParams) error {
 	_, err := q.db.Exec(ctx, addDispatchDepartment, arg.WhistleID, arg.Department, arg.DistrictID)
 	return err
+}
+
+const addReopen = `-- name: AddReopen :execrows
+INSERT INTO whistle_reopens (event_id, whistle_id, at) VALUES ($1, $2, $3)
+ON CONFLICT (event_id) DO NOTHING
+`
+
+type AddReopenParams struct {
+	EventID   string
+	WhistleID string
+	At        pgtype.Timestamptz
+}
+
+func (q *Queries) AddReopen(ctx context.Context, arg AddReopenParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addReopen, arg.EventID, arg.WhistleID, arg.At)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const advanceChainHead = `-- name: AdvanceChainHead :exec
@@ -92,6 +121,86 @@ func (q *Queries) AppendEntry(ctx context.Context, arg AppendEntryParams) (int64
 	return result.RowsAffected(), nil
 }
 
+const clearReadModel = `-- name: ClearReadModel :exec
+TRUNCATE dispatch_facts, whistle_reopens, sla_daily
+`
+
+// Rebuild starts from nothing; appeals are kept and re-applied.
+func (q *Queries) ClearReadModel(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, clearReadModel)
+	return err
+}
+
+const countDispatchFacts = `-- name: CountDispatchFacts :one
+SELECT count(*) FROM dispatch_facts
+`
+
+func (q *Queries) CountDispatchFacts(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countDispatchFacts)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const currentRound = `-- name: CurrentRound :one
+SELECT (1 + count(*))::integer FROM whistle_reopens WHERE whistle_id = $1
+`
+
+// A whistle's current round: 1 plus the reopens seen so far.
+func (q *Queries) CurrentRound(ctx context.Context, whistleID string) (int32, error) {
+	row := q.db.QueryRow(ctx, currentRound, whistleID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const decideAppeal = `-- name: DecideAppeal :one
+UPDATE appeals SET status = $1, decided_by_role = $2, decided_by_id = $3,
+    decided_at = $4, decision_note = $5
+WHERE id = $6
+RETURNING id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason, status, filed_by_role, filed_by_id, filed_at, decided_by_role, decided_by_id, decided_at, decision_note
+`
+
+type DecideAppealParams struct {
+	Status        string
+	DecidedByRole string
+	DecidedByID   string
+	DecidedAt     pgtype.Timestamptz
+	DecisionNote  string
+	ID            string
+}
+
+func (q *Queries) DecideAppeal(ctx context.Context, arg DecideAppealParams) (Appeal, error) {
+	row := q.db.QueryRow(ctx, decideAppeal,
+		arg.Status,
+		arg.DecidedByRole,
+		arg.DecidedByID,
+		arg.DecidedAt,
+		arg.DecisionNote,
+		arg.ID,
+	)
+	var i Appeal
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Department,
+		&i.Clock,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.Status,
+		&i.FiledByRole,
+		&i.FiledByID,
+		&i.FiledAt,
+		&i.DecidedByRole,
+		&i.DecidedByID,
+		&i.DecidedAt,
+		&i.DecisionNote,
+	)
+	return i, err
+}
+
 const ensureChainHead = `-- name: EnsureChainHead :exec
 INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
 ON CONFLICT (whistle_id) DO NOTHING
@@ -101,6 +210,116 @@ ON CONFLICT (whistle_id) DO NOTHING
 func (q *Queries) EnsureChainHead(ctx context.Context, whistleID string) error {
 	_, err := q.db.Exec(ctx, ensureChainHead, whistleID)
 	return err
+}
+
+const excuseClock = `-- name: ExcuseClock :exec
+UPDATE dispatch_facts SET
+    ack_excused = ack_excused OR $1::text = 'ack',
+    arrive_excused = arrive_excused OR $1::text = 'arrive',
+    resolve_excused = resolve_excused OR $1::text = 'resolve'
+WHERE dispatch_id = $2
+`
+
+type ExcuseClockParams struct {
+	Clock      string
+	DispatchID string
+}
+
+// An accepted appeal leaves the clock out of the scores.
+func (q *Queries) ExcuseClock(ctx context.Context, arg ExcuseClockParams) error {
+	_, err := q.db.Exec(ctx, excuseClock, arg.Clock, arg.DispatchID)
+	return err
+}
+
+const getAppealForUpdate = `-- name: GetAppealForUpdate :one
+SELECT id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason, status, filed_by_role, filed_by_id, filed_at, decided_by_role, decided_by_id, decided_at, decision_note FROM appeals WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetAppealForUpdate(ctx context.Context, id string) (Appeal, error) {
+	row := q.db.QueryRow(ctx, getAppealForUpdate, id)
+	var i Appeal
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Department,
+		&i.Clock,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.Status,
+		&i.FiledByRole,
+		&i.FiledByID,
+		&i.FiledAt,
+		&i.DecidedByRole,
+		&i.DecidedByID,
+		&i.DecidedAt,
+		&i.DecisionNote,
+	)
+	return i, err
+}
+
+const getDispatchFact = `-- name: GetDispatchFact :one
+SELECT dispatch_id, whistle_id, district_id, department, ack_level, arrive_level, resolve_level
+FROM dispatch_facts WHERE dispatch_id = $1
+`
+
+type GetDispatchFactRow struct {
+	DispatchID   string
+	WhistleID    string
+	DistrictID   string
+	Department   string
+	AckLevel     int16
+	ArriveLevel  int16
+	ResolveLevel int16
+}
+
+func (q *Queries) GetDispatchFact(ctx context.Context, dispatchID string) (GetDispatchFactRow, error) {
+	row := q.db.QueryRow(ctx, getDispatchFact, dispatchID)
+	var i GetDispatchFactRow
+	err := row.Scan(
+		&i.DispatchID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Department,
+		&i.AckLevel,
+		&i.ArriveLevel,
+		&i.ResolveLevel,
+	)
+	return i, err
+}
+
+const getLiveAppeal = `-- name: GetLiveAppeal :one
+SELECT id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason, status, filed_by_role, filed_by_id, filed_at, decided_by_role, decided_by_id, decided_at, decision_note FROM appeals WHERE dispatch_id = $1 AND clock = $2 AND status <> 'REJECTED'
+`
+
+type GetLiveAppealParams struct {
+	DispatchID string
+	Clock      string
+}
+
+func (q *Queries) GetLiveAppeal(ctx context.Context, arg GetLiveAppealParams) (Appeal, error) {
+	row := q.db.QueryRow(ctx, getLiveAppeal, arg.DispatchID, arg.Clock)
+	var i Appeal
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Department,
+		&i.Clock,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.Status,
+		&i.FiledByRole,
+		&i.FiledByID,
+		&i.FiledAt,
+		&i.DecidedByRole,
+		&i.DecidedByID,
+		&i.DecidedAt,
+		&i.DecisionNote,
+	)
+	return i, err
 }
 
 const getWhistleScope = `-- name: GetWhistleScope :one
@@ -117,6 +336,125 @@ func (q *Queries) GetWhistleScope(ctx context.Context, whistleID string) (GetWhi
 	var i GetWhistleScopeRow
 	err := row.Scan(&i.StreetID, &i.DistrictID)
 	return i, err
+}
+
+const insertAppeal = `-- name: InsertAppeal :exec
+INSERT INTO appeals (
+    id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason,
+    status, filed_by_role, filed_by_id, filed_at
+) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10, $11)
+`
+
+type InsertAppealParams struct {
+	ID          string
+	DispatchID  string
+	WhistleID   string
+	DistrictID  string
+	Department  string
+	Clock       string
+	ReasonCode  string
+	Reason      string
+	FiledByRole string
+	FiledByID   string
+	FiledAt     pgtype.Timestamptz
+}
+
+func (q *Queries) InsertAppeal(ctx context.Context, arg InsertAppealParams) error {
+	_, err := q.db.Exec(ctx, insertAppeal,
+		arg.ID,
+		arg.DispatchID,
+		arg.WhistleID,
+		arg.DistrictID,
+		arg.Department,
+		arg.Clock,
+		arg.ReasonCode,
+		arg.Reason,
+		arg.FiledByRole,
+		arg.FiledByID,
+		arg.FiledAt,
+	)
+	return err
+}
+
+const listAcceptedAppeals = `-- name: ListAcceptedAppeals :many
+SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED'
+`
+
+type ListAcceptedAppealsRow struct {
+	DispatchID string
+	Clock      string
+}
+
+func (q *Queries) ListAcceptedAppeals(ctx context.Context) ([]ListAcceptedAppealsRow, error) {
+	rows, err := q.db.Query(ctx, listAcceptedAppeals)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListAcceptedAppealsRow
+	for rows.Next() {
+		var i ListAcceptedAppealsRow
+		if err := rows.Scan(&i.DispatchID, &i.Clock); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAppeals = `-- name: ListAppeals :many
+SELECT id, dispatch_id, whistle_id, district_id, department, clock, reason_code, reason, status, filed_by_role, filed_by_id, filed_at, decided_by_role, decided_by_id, decided_at, decision_note FROM appeals
+WHERE ($1::text = '' OR district_id = $1)
+  AND ($2::text = '' OR department = $2)
+  AND ($3::text = '' OR status = $3)
+ORDER BY filed_at DESC, id DESC
+LIMIT 500
+`
+
+type ListAppealsParams struct {
+	DistrictID string
+	Department string
+	Status     string
+}
+
+func (q *Queries) ListAppeals(ctx context.Context, arg ListAppealsParams) ([]Appeal, error) {
+	rows, err := q.db.Query(ctx, listAppeals, arg.DistrictID, arg.Department, arg.Status)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Appeal
+	for rows.Next() {
+		var i Appeal
+		if err := rows.Scan(
+			&i.ID,
+			&i.DispatchID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.Department,
+			&i.Clock,
+			&i.ReasonCode,
+			&i.Reason,
+			&i.Status,
+			&i.FiledByRole,
+			&i.FiledByID,
+			&i.FiledAt,
+			&i.DecidedByRole,
+			&i.DecidedByID,
+			&i.DecidedAt,
+			&i.DecisionNote,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listDispatchDepartments = `-- name: ListDispatchDepartments :many
@@ -140,6 +478,71 @@ func (q *Queries) ListDispatchDepartments(ctx context.Context, whistleID string)
 	for rows.Next() {
 		var i ListDispatchDepartmentsRow
 		if err := rows.Scan(&i.Department, &i.DistrictID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEntriesForAudit = `-- name: ListEntriesForAudit :many
+SELECT te.whistle_id, te.seq, te.event_id, te.type, te.at, te.actor_role, te.actor_id,
+       te.dispatch_id, te.department, te.data, te.prev_hash, te.hash
+FROM timeline_entries te
+JOIN whistle_scopes ws ON ws.whistle_id = te.whistle_id
+WHERE ($1::text = '' OR ws.district_id = $1)
+  AND ($2::text = '' OR te.whistle_id = $2)
+ORDER BY te.whistle_id, te.seq
+`
+
+type ListEntriesForAuditParams struct {
+	DistrictID string
+	WhistleID  string
+}
+
+type ListEntriesForAuditRow struct {
+	WhistleID  string
+	Seq        int64
+	EventID    string
+	Type       string
+	At         pgtype.Timestamptz
+	ActorRole  string
+	ActorID    string
+	DispatchID string
+	Department string
+	Data       []byte
+	PrevHash   string
+	Hash       string
+}
+
+// Every timeline entry of the whistles in a district (” for all, one whistle
+// when whistle_id is set), chain by chain.
+func (q *Queries) ListEntriesForAudit(ctx context.Context, arg ListEntriesForAuditParams) ([]ListEntriesForAuditRow, error) {
+	rows, err := q.db.Query(ctx, listEntriesForAudit, arg.DistrictID, arg.WhistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListEntriesForAuditRow
+	for rows.Next() {
+		var i ListEntriesForAuditRow
+		if err := rows.Scan(
+			&i.WhistleID,
+			&i.Seq,
+			&i.EventID,
+			&i.Type,
+			&i.At,
+			&i.ActorRole,
+			&i.ActorID,
+			&i.DispatchID,
+			&i.Department,
+			&i.Data,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -219,6 +622,30 @@ func (q *Queries) LockChainHead(ctx context.Context, whistleID string) (LockChai
 	return i, err
 }
 
+const lockReadModel = `-- name: LockReadModel :exec
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily IN EXCLUSIVE MODE
+`
+
+// Holds the live consumer's writes back while a rebuild replays the stream.
+func (q *Queries) LockReadModel(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockReadModel)
+	return err
+}
+
+const markRoundReopened = `-- name: MarkRoundReopened :exec
+UPDATE dispatch_facts SET reopened = true WHERE whistle_id = $1 AND round = $2
+`
+
+type MarkRoundReopenedParams struct {
+	WhistleID string
+	Round     int32
+}
+
+func (q *Queries) MarkRoundReopened(ctx context.Context, arg MarkRoundReopenedParams) error {
+	_, err := q.db.Exec(ctx, markRoundReopened, arg.WhistleID, arg.Round)
+	return err
+}
+
 const noteEnvelopeScope = `-- name: NoteEnvelopeScope :exec
 INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
 VALUES ($1, $2, $3, false)
@@ -240,6 +667,177 @@ func (q *Queries) NoteEnvelopeScope(ctx context.Context, arg NoteEnvelopeScopePa
 	return err
 }
 
+const raiseEscalation = `-- name: RaiseEscalation :exec
+UPDATE dispatch_facts SET
+    ack_level = CASE WHEN $1::text = 'ack' THEN GREATEST(ack_level, $2::smallint) ELSE ack_level END,
+    arrive_level = CASE WHEN $1::text = 'arrive' THEN GREATEST(arrive_level, $2::smallint) ELSE arrive_level END,
+    resolve_level = CASE WHEN $1::text = 'resolve' THEN GREATEST(resolve_level, $2::smallint) ELSE resolve_level END
+WHERE dispatch_id = $3
+`
+
+type RaiseEscalationParams struct {
+	Clock      string
+	Level      int16
+	DispatchID string
+}
+
+// An SLA event reached level on clock; levels only rise.
+func (q *Queries) RaiseEscalation(ctx context.Context, arg RaiseEscalationParams) error {
+	_, err := q.db.Exec(ctx, raiseEscalation, arg.Clock, arg.Level, arg.DispatchID)
+	return err
+}
+
+const rateRound = `-- name: RateRound :exec
+UPDATE dispatch_facts SET satisfaction = $1
+WHERE whistle_id = $2 AND round = $3 AND returned_at IS NULL AND cancelled_at IS NULL
+`
+
+type RateRoundParams struct {
+	Satisfaction int16
+	WhistleID    string
+	Round        int32
+}
+
+// The closing rating applies to the current round's dispatches that the
+// departments kept (not returned, not cancelled).
+func (q *Queries) RateRound(ctx context.Context, arg RateRoundParams) error {
+	_, err := q.db.Exec(ctx, rateRound, arg.Satisfaction, arg.WhistleID, arg.Round)
+	return err
+}
+
+const scorecards = `-- name: Scorecards :many
+SELECT
+    (CASE WHEN $1::boolean THEN street_id ELSE department END)::text AS key,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE NOT ack_excused) AS response_base,
+    count(*) FILTER (WHERE NOT ack_excused AND (acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by))) AS acked_on_time,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused) AS arrival_base,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE resolved_at <= resolve_by) AS resolved_on_time,
+    count(*) FILTER (WHERE returned_at IS NOT NULL) AS returned,
+    count(*) FILTER (WHERE return_accepted) AS accepted_returns,
+    count(*) FILTER (WHERE NOT return_accepted) AS resolution_base,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND NOT reopened) AS resolved,
+    count(*) FILTER (WHERE reopened) AS reopened,
+    count(*) FILTER (WHERE satisfaction > 0) AS rated,
+    count(*) FILTER (WHERE satisfaction >= 4) AS satisfied,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND satisfaction = 0) AS not_rated,
+    sum((ack_level > 0 AND NOT ack_excused)::int + (arrive_level > 0 AND NOT arrive_excused)::int + (resolve_level > 0 AND NOT resolve_excused)::int)::bigint AS breaches,
+    sum((ack_level > 0 AND ack_excused)::int + (arrive_level > 0 AND arrive_excused)::int + (resolve_level > 0 AND resolve_excused)::int)::bigint AS excused_breaches,
+    sum((ack_level = 1 AND NOT ack_excused)::int + (arrive_level = 1 AND NOT arrive_excused)::int + (resolve_level = 1 AND NOT resolve_excused)::int)::bigint AS breaches_level1,
+    sum((ack_level = 2 AND NOT ack_excused)::int + (arrive_level = 2 AND NOT arrive_excused)::int + (resolve_level = 2 AND NOT resolve_excused)::int)::bigint AS breaches_level2,
+    sum((ack_level >= 3 AND NOT ack_excused)::int + (arrive_level >= 3 AND NOT arrive_excused)::int + (resolve_level >= 3 AND NOT resolve_excused)::int)::bigint AS breaches_level3,
+    count(acknowledged_at) AS ack_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - sla_started_at)), 0)::float8 AS ack_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - sla_started_at)), 0)::float8 AS ack_p90,
+    count(arrived_at) AS arrive_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p90,
+    count(resolved_at) AS resolve_count,
+    COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p50,
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90
+FROM dispatch_facts
+WHERE district_id = $2 AND dispatched_at >= $3 AND dispatched_at < $4 AND cancelled_at IS NULL
+GROUP BY 1
+ORDER BY 1
+`
+
+type ScorecardsParams struct {
+	ByStreet   bool
+	DistrictID string
+	FromAt     pgtype.Timestamptz
+	ToAt       pgtype.Timestamptz
+}
+
+type ScorecardsRow struct {
+	Key             string
+	Dispatched      int64
+	ResponseBase    int64
+	AckedOnTime     int64
+	ArrivalBase     int64
+	ArrivedOnTime   int64
+	ResolvedOnTime  int64
+	Returned        int64
+	AcceptedReturns int64
+	ResolutionBase  int64
+	Resolved        int64
+	Reopened        int64
+	Rated           int64
+	Satisfied       int64
+	NotRated        int64
+	Breaches        int64
+	ExcusedBreaches int64
+	BreachesLevel1  int64
+	BreachesLevel2  int64
+	BreachesLevel3  int64
+	AckCount        int64
+	AckP50          float64
+	AckP90          float64
+	ArriveCount     int64
+	ArriveP50       float64
+	ArriveP90       float64
+	ResolveCount    int64
+	ResolveP50      float64
+	ResolveP90      float64
+}
+
+// The SLA report's counts grouped by department or by street, with breaches
+// by escalation level and percentiles of the times from the SLA start.
+func (q *Queries) Scorecards(ctx context.Context, arg ScorecardsParams) ([]ScorecardsRow, error) {
+	rows, err := q.db.Query(ctx, scorecards,
+		arg.ByStreet,
+		arg.DistrictID,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ScorecardsRow
+	for rows.Next() {
+		var i ScorecardsRow
+		if err := rows.Scan(
+			&i.Key,
+			&i.Dispatched,
+			&i.ResponseBase,
+			&i.AckedOnTime,
+			&i.ArrivalBase,
+			&i.ArrivedOnTime,
+			&i.ResolvedOnTime,
+			&i.Returned,
+			&i.AcceptedReturns,
+			&i.ResolutionBase,
+			&i.Resolved,
+			&i.Reopened,
+			&i.Rated,
+			&i.Satisfied,
+			&i.NotRated,
+			&i.Breaches,
+			&i.ExcusedBreaches,
+			&i.BreachesLevel1,
+			&i.BreachesLevel2,
+			&i.BreachesLevel3,
+			&i.AckCount,
+			&i.AckP50,
+			&i.AckP90,
+			&i.ArriveCount,
+			&i.ArriveP50,
+			&i.ArriveP90,
+			&i.ResolveCount,
+			&i.ResolveP50,
+			&i.ResolveP90,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const setRaisedScope = `-- name: SetRaisedScope :exec
 INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
 VALUES ($1, $2, $3, true)
@@ -256,5 +854,261 @@ type SetRaisedScopeParams struct {
 // whistle.raised carries the authoritative scope.
 func (q *Queries) SetRaisedScope(ctx context.Context, arg SetRaisedScopeParams) error {
 	_, err := q.db.Exec(ctx, setRaisedScope, arg.WhistleID, arg.StreetID, arg.DistrictID)
+	return err
+}
+
+const slaReport = `-- name: SlaReport :many
+SELECT
+    department,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE NOT ack_excused) AS response_base,
+    count(*) FILTER (WHERE NOT ack_excused AND (acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by))) AS acked_on_time,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused) AS arrival_base,
+    count(*) FILTER (WHERE NOT return_accepted AND NOT arrive_excused AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE resolved_at <= resolve_by) AS resolved_on_time,
+    count(*) FILTER (WHERE returned_at IS NOT NULL) AS returned,
+    count(*) FILTER (WHERE return_accepted) AS accepted_returns,
+    count(*) FILTER (WHERE NOT return_accepted) AS resolution_base,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND NOT reopened) AS resolved,
+    count(*) FILTER (WHERE reopened) AS reopened,
+    count(*) FILTER (WHERE satisfaction > 0) AS rated,
+    count(*) FILTER (WHERE satisfaction >= 4) AS satisfied,
+    count(*) FILTER (WHERE resolved_at IS NOT NULL AND satisfaction = 0) AS not_rated,
+    sum((ack_level > 0 AND NOT ack_excused)::int + (arrive_level > 0 AND NOT arrive_excused)::int + (resolve_level > 0 AND NOT resolve_excused)::int)::bigint AS breaches,
+    sum((ack_level > 0 AND ack_excused)::int + (arrive_level > 0 AND arrive_excused)::int + (resolve_level > 0 AND resolve_excused)::int)::bigint AS excused_breaches
+FROM dispatch_facts
+WHERE district_id = $1 AND dispatched_at >= $2 AND dispatched_at < $3 AND cancelled_at IS NULL
+GROUP BY department
+ORDER BY department
+`
+
+type SlaReportParams struct {
+	DistrictID string
+	FromAt     pgtype.Timestamptz
+	ToAt       pgtype.Timestamptz
+}
+
+type SlaReportRow struct {
+	Department      string
+	Dispatched      int64
+	ResponseBase    int64
+	AckedOnTime     int64
+	ArrivalBase     int64
+	ArrivedOnTime   int64
+	ResolvedOnTime  int64
+	Returned        int64
+	AcceptedReturns int64
+	ResolutionBase  int64
+	Resolved        int64
+	Reopened        int64
+	Rated           int64
+	Satisfied       int64
+	NotRated        int64
+	Breaches        int64
+	ExcusedBreaches int64
+}
+
+// Per-department counts of the dispatches a district dispatched in [from, to).
+// See docs/feedback.md for the definitions; rates are computed by the caller.
+func (q *Queries) SlaReport(ctx context.Context, arg SlaReportParams) ([]SlaReportRow, error) {
+	rows, err := q.db.Query(ctx, slaReport, arg.DistrictID, arg.FromAt, arg.ToAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SlaReportRow
+	for rows.Next() {
+		var i SlaReportRow
+		if err := rows.Scan(
+			&i.Department,
+			&i.Dispatched,
+			&i.ResponseBase,
+			&i.AckedOnTime,
+			&i.ArrivalBase,
+			&i.ArrivedOnTime,
+			&i.ResolvedOnTime,
+			&i.Returned,
+			&i.AcceptedReturns,
+			&i.ResolutionBase,
+			&i.Resolved,
+			&i.Reopened,
+			&i.Rated,
+			&i.Satisfied,
+			&i.NotRated,
+			&i.Breaches,
+			&i.ExcusedBreaches,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const slaReportDaily = `-- name: SlaReportDaily :many
+SELECT department,
+    sum(dispatched)::bigint AS dispatched, sum(response_base)::bigint AS response_base,
+    sum(acked_on_time)::bigint AS acked_on_time, sum(arrival_base)::bigint AS arrival_base,
+    sum(arrived_on_time)::bigint AS arrived_on_time, sum(resolved_on_time)::bigint AS resolved_on_time,
+    sum(returned)::bigint AS returned, sum(accepted_returns)::bigint AS accepted_returns,
+    sum(resolution_base)::bigint AS resolution_base, sum(resolved)::bigint AS resolved,
+    sum(reopened)::bigint AS reopened, sum(rated)::bigint AS rated, sum(satisfied)::bigint AS satisfied,
+    sum(not_rated)::bigint AS not_rated, sum(breaches)::bigint AS breaches,
+    sum(excused_breaches)::bigint AS excused_breaches
+FROM sla_daily
+WHERE district_id = $1 AND day >= $2 AND day < $3
+GROUP BY department
+HAVING sum(dispatched) > 0
+ORDER BY department
+`
+
+type SlaReportDailyParams struct {
+	DistrictID string
+	FromDay    pgtype.Date
+	ToDay      pgtype.Date
+}
+
+type SlaReportDailyRow struct {
+	Department      string
+	Dispatched      int64
+	ResponseBase    int64
+	AckedOnTime     int64
+	ArrivalBase     int64
+	ArrivedOnTime   int64
+	ResolvedOnTime  int64
+	Returned        int64
+	AcceptedReturns int64
+	ResolutionBase  int64
+	Resolved        int64
+	Reopened        int64
+	Rated           int64
+	Satisfied       int64
+	NotRated        int64
+	Breaches        int64
+	ExcusedBreaches int64
+}
+
+// The SlaReport counts of whole days [from_day, to_day) from the roll-up.
+func (q *Queries) SlaReportDaily(ctx context.Context, arg SlaReportDailyParams) ([]SlaReportDailyRow, error) {
+	rows, err := q.db.Query(ctx, slaReportDaily, arg.DistrictID, arg.FromDay, arg.ToDay)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SlaReportDailyRow
+	for rows.Next() {
+		var i SlaReportDailyRow
+		if err := rows.Scan(
+			&i.Department,
+			&i.Dispatched,
+			&i.ResponseBase,
+			&i.AckedOnTime,
+			&i.ArrivalBase,
+			&i.ArrivedOnTime,
+			&i.ResolvedOnTime,
+			&i.Returned,
+			&i.AcceptedReturns,
+			&i.ResolutionBase,
+			&i.Resolved,
+			&i.Reopened,
+			&i.Rated,
+			&i.Satisfied,
+			&i.NotRated,
+			&i.Breaches,
+			&i.ExcusedBreaches,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const upsertDispatchFact = `-- name: UpsertDispatchFact :exec
+INSERT INTO dispatch_facts (
+    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
+    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
+    ack_level, arrive_level, resolve_level
+) VALUES (
+    $1, $2, $3, $4, $5, $6, $7, $8,
+    $9, $10, $11, $12, $13,
+    $14, $15, $16, $17, $18, $19,
+    $20, $21, $22
+)
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
+    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
+    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
+    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level)
+`
+
+type UpsertDispatchFactParams struct {
+	DispatchID     string
+	WhistleID      string
+	DistrictID     string
+	StreetID       string
+	Category       string
+	Department     string
+	Round          int32
+	Status         string
+	DispatchedAt   pgtype.Timestamptz
+	SlaStartedAt   pgtype.Timestamptz
+	AckBy          pgtype.Timestamptz
+	ArriveBy       pgtype.Timestamptz
+	ResolveBy      pgtype.Timestamptz
+	AcknowledgedAt pgtype.Timestamptz
+	ArrivedAt      pgtype.Timestamptz
+	ResolvedAt     pgtype.Timestamptz
+	ReturnedAt     pgtype.Timestamptz
+	CancelledAt    pgtype.Timestamptz
+	SnapshotAt     pgtype.Timestamptz
+	AckLevel       int16
+	ArriveLevel    int16
+	ResolveLevel   int16
+}
+
+// Applies a dispatch snapshot carried by a dispatch.* or sla.* event. A
+// snapshot older than the one applied is ignored; breach levels only rise.
+func (q *Queries) UpsertDispatchFact(ctx context.Context, arg UpsertDispatchFactParams) error {
+	_, err := q.db.Exec(ctx, upsertDispatchFact,
+		arg.DispatchID,
+		arg.WhistleID,
+		arg.DistrictID,
+		arg.StreetID,
+		arg.Category,
+		arg.Department,
+		arg.Round,
+		arg.Status,
+		arg.DispatchedAt,
+		arg.SlaStartedAt,
+		arg.AckBy,
+		arg.ArriveBy,
+		arg.ResolveBy,
+		arg.AcknowledgedAt,
+		arg.ArrivedAt,
+		arg.ResolvedAt,
+		arg.ReturnedAt,
+		arg.CancelledAt,
+		arg.SnapshotAt,
+		arg.AckLevel,
+		arg.ArriveLevel,
+		arg.ResolveLevel,
+	)
 	return err
 }

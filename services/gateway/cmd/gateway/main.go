@@ -3,29 +3,16 @@ package main
 
 import (
 	"context"
-	"log/slog"
 
-	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/config"
-	"github.com/chuishao/whistle/platform/run"
 	"github.com/chuishao/whistle/platform/service"
+
 	"github.com/chuishao/whistle/services/gateway/app"
+	"github.com/chuishao/whistle/services/gateway/internal/console"
 )
 
 func main() {
-	run.Main("gateway", func(ctx context.Context, log *slog.Logger) error {
-		var cfg app.Config
-		if err := config.Load(ctx, &cfg); err != nil {
-			return err
-		}
-		clk, err := clock.FromConfig(cfg.TimeScale, cfg.TimeOrigin)
-		if err != nil {
-			return err
-		}
-		a, err := app.New(ctx, cfg, service.Deps{Log: log, Clock: clk})
-		if err != nil {
-			return err
-		}
-		return a.Run(ctx)
+	service.Main[app.Config]("gateway", func(ctx context.Context, cfg app.Config, deps service.Deps) (*app.App, error) {
+		cfg.Console = console.Handler() // the web console is served by the gateway itself
+		return app.New(ctx, cfg, deps)
 	})
 }

@@ -63,6 +63,7 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 		intakev1.RegisterIntakeServiceHandlerClient(ctx, mux, intakev1.NewIntakeServiceClient(b.Intake)),
 		routingv1.RegisterRoutingServiceHandlerClient(ctx, mux, routingv1.NewRoutingServiceClient(b.Routing)),
 		responsev1.RegisterDispatchServiceHandlerClient(ctx, mux, responsev1.NewDispatchServiceClient(b.Response)),
+		responsev1.RegisterSlaAdminServiceHandlerClient(ctx, mux, responsev1.NewSlaAdminServiceClient(b.Response)),
 		feedbackv1.RegisterFeedbackServiceHandlerClient(ctx, mux, feedbackv1.NewFeedbackServiceClient(b.Feedback)),
 	}
 	if err := errors.Join(regs...); err != nil {

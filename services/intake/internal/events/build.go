@@ -67,3 +67,24 @@ func Resolved(at time.Time, w store.Whistle) *eventsv1.Event {
 	ev.Payload = &eventsv1.Event_WhistleResolved{WhistleResolved: &eventsv1.WhistleResolved{}}
 	return ev
 }
+
+// Duplicate is whistle.duplicate_candidate: w may duplicate an open whistle nearby.
+func Duplicate(at time.Time, actor *typesv1.Actor, w store.Whistle, c *eventsv1.WhistleDuplicateCandidate) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleDuplicateCandidate{WhistleDuplicateCandidate: c}
+	return ev
+}
+
+// Merged is whistle.merged, on the timeline of w (either of the two whistles).
+func Merged(at time.Time, actor *typesv1.Actor, w store.Whistle, m *eventsv1.WhistleMerged) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleMerged{WhistleMerged: m}
+	return ev
+}
+
+// Kept is whistle.duplicate_kept: the street keeps w despite a candidate.
+func Kept(at time.Time, actor *typesv1.Actor, w store.Whistle, candidateOf string) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleDuplicateKept{WhistleDuplicateKept: &eventsv1.WhistleDuplicateKept{CandidateOf: candidateOf}}
+	return ev
+}

@@ -27,6 +27,7 @@ const ConsumerName = "intake"
 // Consumed are the events the whistle's status is derived from.
 var Consumed = []string{
 	"whistle.routed", "whistle.rerouted", "whistle.unroutable",
+	"whistle.arbitration_requested", "whistle.arbitrated", "whistle.department_added",
 	"dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 	"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
 	"sla.warning", "sla.breached", // they carry the dispatch with its breaches
@@ -89,6 +90,24 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 		status = intake.OnRerouted(status)
 	case *eventsv1.Event_WhistleUnroutable:
 		status = intake.OnUnroutable(status)
+	case *eventsv1.Event_WhistleArbitrationRequested:
+		// The returning department is no longer waited for; the supervisor's
+		// decision names who is.
+		a := p.WhistleArbitrationRequested
+		if err := reroute(ctx, q, w.ID, &eventsv1.WhistleRerouted{
+			ReturnedDispatchId: a.GetReturnedDispatchId(), FromDepartment: a.GetFromDepartment(),
+		}); err != nil {
+			return err
+		}
+	case *eventsv1.Event_WhistleArbitrated:
+		if err := expect(ctx, q, w.ID, p.WhistleArbitrated.GetTo().GetDepartment()); err != nil {
+			return err
+		}
+		status = intake.OnRerouted(status)
+	case *eventsv1.Event_WhistleDepartmentAdded:
+		if err := expect(ctx, q, w.ID, p.WhistleDepartmentAdded.GetDepartment().GetDepartment()); err != nil {
+			return err
+		}
 	default:
 		if snapshot == nil {
 			return bus.Permanent(fmt.Errorf("%s %s carries no dispatch", protoevents.Name(ev), ev.GetId()))
@@ -150,6 +169,17 @@ func reroute(ctx context.Context, q *store.Queries, whistleID string, r *eventsv
 		if err := q.SetDepartmentExpected(ctx, store.SetDepartmentExpectedParams{WhistleID: whistleID, Department: to, Expected: true}); err != nil {
 			return fmt.Errorf("reroute whistle %s to %s: %w", whistleID, to, err)
 		}
+	}
+	return nil
+}
+
+// expect makes the whistle wait for department as well.
+func expect(ctx context.Context, q *store.Queries, whistleID, department string) error {
+	if department == "" {
+		return nil
+	}
+	if err := q.SetDepartmentExpected(ctx, store.SetDepartmentExpectedParams{WhistleID: whistleID, Department: department, Expected: true}); err != nil {
+		return fmt.Errorf("expect %s on whistle %s: %w", department, whistleID, err)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ func toProto(w store.Whistle, dispatches []store.Dispatch) (*intakev1.Whistle, e
 		Satisfaction:    w.Satisfaction,
 		FeedbackComment: w.FeedbackComment,
 		RaisedBy:        &typesv1.Actor{Role: w.RaisedByRole, Id: w.RaisedByID},
+		MergedInto:      w.MergedInto,
 	}
 	for _, d := range dispatches {
 		var snapshot responsev1.Dispatch

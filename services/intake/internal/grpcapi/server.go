@@ -41,6 +41,10 @@ type Server struct {
 	Routing routingv1.RoutingServiceClient
 	Clock   clock.Clock
 	Log     *slog.Logger
+	// DuplicateRadiusM and DuplicateWindow bound the duplicate search (defaults
+	// intake.DefaultDuplicateRadiusM and intake.DefaultDuplicateWindow when zero).
+	DuplicateRadiusM float64
+	DuplicateWindow  time.Duration
 }
 
 // answer maps err through the one error map.
@@ -147,15 +151,17 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		if err != nil {
 			return err
 		}
-		return outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle))
+		if err := outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle)); err != nil {
+			return err
+		}
+		return s.linkDuplicates(ctx, tx, w, actorOf(id))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("raise whistle: %w", err)
 	}
-	if saved.ID != row.ID {
-		return s.withDispatches(ctx, saved)
-	}
-	return toProto(saved, nil)
+	// A repeated key answers the first whistle as it is now; a new whistle
+	// answers with the duplicate candidates found for it.
+	return s.withDispatches(ctx, saved)
 }
 
 func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
@@ -230,7 +236,27 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 	if !visible {
 		return nil, intake.ErrNotFound
 	}
-	return s.withDispatches(ctx, w)
+	out, err := s.withDispatches(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	s.explain(ctx, out)
+	return out, nil
+}
+
+// explain adds routing's explanation of the whistle's departments (catalogue
+// version, rule, per-department reason, map check). It is an addition to the
+// answer, not a condition of it: when routing cannot tell, the whistle is
+// returned without it.
+func (s *Server) explain(ctx context.Context, w *intakev1.Whistle) {
+	ex, err := s.Routing.ExplainRouting(ctx, &routingv1.ExplainRoutingRequest{WhistleId: w.GetId()})
+	switch status.Code(err) {
+	case codes.OK:
+		w.Routing = ex
+	case codes.NotFound, codes.Unimplemented: // not routed yet, or an older routing
+	default:
+		s.Log.WarnContext(ctx, "explain routing", "whistle_id", w.GetId(), "err", err)
+	}
 }
 
 // visible tells whether w is in the caller's scope.
@@ -254,11 +280,25 @@ func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity
 }
 
 func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1.Whistle, error) {
-	dispatches, err := store.New(s.Pool).WhistleDispatches(ctx, w.ID)
+	q := store.New(s.Pool)
+	dispatches, err := q.WhistleDispatches(ctx, w.ID)
 	if err != nil {
 		return nil, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
 	}
-	return toProto(w, dispatches)
+	out, err := toProto(w, dispatches)
+	if err != nil {
+		return nil, err
+	}
+	candidates, err := q.DuplicateCandidates(ctx, w.ID)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate candidates of whistle %s: %w", w.ID, err)
+	}
+	for _, c := range candidates {
+		out.DuplicateCandidates = append(out.DuplicateCandidates, &intakev1.DuplicateCandidate{
+			WhistleId: c.CandidateOf, DistanceM: c.DistanceM, State: c.State,
+		})
+	}
+	return out, nil
 }
 
 // Page sizes of ListWhistles.

@@ -194,3 +194,17 @@ func TestDispatchRankFollowsItsLife(t *testing.T) {
 		require.Less(t, order[i-1].Rank(), order[i].Rank())
 	}
 }
+
+func TestDistanceAndBox(t *testing.T) {
+	t.Parallel()
+	// 40 m north of a point in Dongcheng.
+	lat, lng := 39.9146, 116.4036
+	north := lat + 40/111195.0
+	require.InDelta(t, 40, intake.DistanceM(lat, lng, north, lng), 0.5)
+	minLat, maxLat, minLng, maxLng := intake.Box(lat, lng, 100)
+	require.Less(t, minLat, north)
+	require.Greater(t, maxLat, north)
+	require.InDelta(t, 100, intake.DistanceM(lat, lng, lat, maxLng), 0.5)
+	require.InDelta(t, 100, intake.DistanceM(lat, lng, lat, minLng), 0.5)
+	require.InDelta(t, 100, intake.DistanceM(lat, lng, minLat, lng), 0.5)
+}

@@ -20,6 +20,14 @@ type Dispatch struct {
 	UpdatedAt  time.Time
 }
 
+type DuplicateCandidate struct {
+	WhistleID   string
+	CandidateOf string
+	DistanceM   float64
+	State       string
+	FoundAt     time.Time
+}
+
 type Whistle struct {
 	ID              string
 	StreetID        string
@@ -43,6 +51,7 @@ type Whistle struct {
 	IdempotencyKey  pgtype.Text
 	RoutedAt        pgtype.Timestamptz
 	ReopenedAt      pgtype.Timestamptz
+	MergedInto      string
 }
 
 type WhistleDepartment struct {

@@ -101,3 +101,31 @@ SELECT * FROM dispatches WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY w
 
 -- name: HasDispatchToDepartment :one
 SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = @whistle_id AND department = @department);
+
+-- name: NearbyOpenWhistles :many
+-- Open whistles of a category raised since @since inside a bounding box; the
+-- caller measures the exact distance.
+SELECT id, lat, lng FROM whistles
+WHERE category = @category AND raised_at >= @since AND id <> @id
+  AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
+  AND lat BETWEEN @min_lat::float8 AND @max_lat::float8
+  AND lng BETWEEN @min_lng::float8 AND @max_lng::float8
+ORDER BY raised_at, id
+LIMIT 20;
+
+-- name: InsertDuplicateCandidate :exec
+INSERT INTO duplicate_candidates (whistle_id, candidate_of, distance_m, found_at)
+VALUES (@whistle_id, @candidate_of, @distance_m, @found_at)
+ON CONFLICT (whistle_id, candidate_of) DO NOTHING;
+
+-- name: DuplicateCandidates :many
+SELECT * FROM duplicate_candidates WHERE whistle_id = @whistle_id ORDER BY distance_m, candidate_of;
+
+-- name: SetCandidateStates :exec
+-- Merging into one candidate keeps the others; keeping keeps them all.
+UPDATE duplicate_candidates
+SET state = CASE WHEN candidate_of = @merged_into::text THEN 'merged' ELSE 'kept' END
+WHERE whistle_id = @whistle_id;
+
+-- name: SetMergedInto :exec
+UPDATE whistles SET merged_into = @merged_into, updated_at = @updated_at WHERE id = @id;

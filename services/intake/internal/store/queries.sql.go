@@ -81,6 +81,36 @@ func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string)
 	return items, nil
 }
 
+const duplicateCandidates = `-- name: DuplicateCandidates :many
+SELECT whistle_id, candidate_of, distance_m, state, found_at FROM duplicate_candidates WHERE whistle_id = $1 ORDER BY distance_m, candidate_of
+`
+
+func (q *Queries) DuplicateCandidates(ctx context.Context, whistleID string) ([]DuplicateCandidate, error) {
+	rows, err := q.db.Query(ctx, duplicateCandidates, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DuplicateCandidate
+	for rows.Next() {
+		var i DuplicateCandidate
+		if err := rows.Scan(
+			&i.WhistleID,
+			&i.CandidateOf,
+			&i.DistanceM,
+			&i.State,
+			&i.FoundAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const expectedDepartments = `-- name: ExpectedDepartments :many
 SELECT department FROM whistle_departments
 WHERE whistle_id = $1 AND expected
@@ -108,7 +138,7 @@ func (q *Queries) ExpectedDepartments(ctx context.Context, whistleID string) ([]
 }
 
 const getWhistle = `-- name: GetWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles WHERE id = $1
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = $1
 `
 
 func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -137,12 +167,13 @@ func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.IdempotencyKey,
 		&i.RoutedAt,
 		&i.ReopenedAt,
+		&i.MergedInto,
 	)
 	return i, err
 }
 
 const getWhistleByIdempotencyKey = `-- name: GetWhistleByIdempotencyKey :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles WHERE street_id = $1 AND idempotency_key = $2
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE street_id = $1 AND idempotency_key = $2
 `
 
 type GetWhistleByIdempotencyKeyParams struct {
@@ -176,6 +207,7 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 		&i.IdempotencyKey,
 		&i.RoutedAt,
 		&i.ReopenedAt,
+		&i.MergedInto,
 	)
 	return i, err
 }
@@ -196,6 +228,29 @@ func (q *Queries) HasDispatchToDepartment(ctx context.Context, arg HasDispatchTo
 	return exists, err
 }
 
+const insertDuplicateCandidate = `-- name: InsertDuplicateCandidate :exec
+INSERT INTO duplicate_candidates (whistle_id, candidate_of, distance_m, found_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (whistle_id, candidate_of) DO NOTHING
+`
+
+type InsertDuplicateCandidateParams struct {
+	WhistleID   string
+	CandidateOf string
+	DistanceM   float64
+	FoundAt     time.Time
+}
+
+func (q *Queries) InsertDuplicateCandidate(ctx context.Context, arg InsertDuplicateCandidateParams) error {
+	_, err := q.db.Exec(ctx, insertDuplicateCandidate,
+		arg.WhistleID,
+		arg.CandidateOf,
+		arg.DistanceM,
+		arg.FoundAt,
+	)
+	return err
+}
+
 const insertWhistle = `-- name: InsertWhistle :one
 INSERT INTO whistles (
     id, street_id, district_id, category, title, description, address, lat, lng,
@@ -205,7 +260,7 @@ INSERT INTO whistles (
     $10, $11, $12, $13, $14, $15, $16
 )
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into
 `
 
 type InsertWhistleParams struct {
@@ -272,12 +327,13 @@ func (q *Queries) InsertWhistle(ctx context.Context, arg InsertWhistleParams) (W
 		&i.IdempotencyKey,
 		&i.RoutedAt,
 		&i.ReopenedAt,
+		&i.MergedInto,
 	)
 	return i, err
 }
 
 const listAllWhistles = `-- name: ListAllWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
   AND (raised_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY raised_at DESC, id DESC
@@ -328,6 +384,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.IdempotencyKey,
 			&i.RoutedAt,
 			&i.ReopenedAt,
+			&i.MergedInto,
 		); err != nil {
 			return nil, err
 		}
@@ -340,7 +397,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 }
 
 const listWhistlesByDistrict = `-- name: ListWhistlesByDistrict :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
 WHERE district_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND (raised_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::text, ''))
@@ -394,6 +451,7 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 			&i.IdempotencyKey,
 			&i.RoutedAt,
 			&i.ReopenedAt,
+			&i.MergedInto,
 		); err != nil {
 			return nil, err
 		}
@@ -406,7 +464,7 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
 WHERE street_id = $1
   AND ($2::text IS NULL OR district_id = $2)
   AND ($3::text IS NULL OR status = $3)
@@ -464,6 +522,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 			&i.IdempotencyKey,
 			&i.RoutedAt,
 			&i.ReopenedAt,
+			&i.MergedInto,
 		); err != nil {
 			return nil, err
 		}
@@ -476,7 +535,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 }
 
 const lockWhistle = `-- name: LockWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at FROM whistles WHERE id = $1 FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -505,8 +564,82 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.IdempotencyKey,
 		&i.RoutedAt,
 		&i.ReopenedAt,
+		&i.MergedInto,
 	)
 	return i, err
+}
+
+const nearbyOpenWhistles = `-- name: NearbyOpenWhistles :many
+SELECT id, lat, lng FROM whistles
+WHERE category = $1 AND raised_at >= $2 AND id <> $3
+  AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
+  AND lat BETWEEN $4::float8 AND $5::float8
+  AND lng BETWEEN $6::float8 AND $7::float8
+ORDER BY raised_at, id
+LIMIT 20
+`
+
+type NearbyOpenWhistlesParams struct {
+	Category string
+	Since    time.Time
+	ID       string
+	MinLat   float64
+	MaxLat   float64
+	MinLng   float64
+	MaxLng   float64
+}
+
+type NearbyOpenWhistlesRow struct {
+	ID  string
+	Lat float64
+	Lng float64
+}
+
+// Open whistles of a category raised since @since inside a bounding box; the
+// caller measures the exact distance.
+func (q *Queries) NearbyOpenWhistles(ctx context.Context, arg NearbyOpenWhistlesParams) ([]NearbyOpenWhistlesRow, error) {
+	rows, err := q.db.Query(ctx, nearbyOpenWhistles,
+		arg.Category,
+		arg.Since,
+		arg.ID,
+		arg.MinLat,
+		arg.MaxLat,
+		arg.MinLng,
+		arg.MaxLng,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []NearbyOpenWhistlesRow
+	for rows.Next() {
+		var i NearbyOpenWhistlesRow
+		if err := rows.Scan(&i.ID, &i.Lat, &i.Lng); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const setCandidateStates = `-- name: SetCandidateStates :exec
+UPDATE duplicate_candidates
+SET state = CASE WHEN candidate_of = $1::text THEN 'merged' ELSE 'kept' END
+WHERE whistle_id = $2
+`
+
+type SetCandidateStatesParams struct {
+	MergedInto string
+	WhistleID  string
+}
+
+// Merging into one candidate keeps the others; keeping keeps them all.
+func (q *Queries) SetCandidateStates(ctx context.Context, arg SetCandidateStatesParams) error {
+	_, err := q.db.Exec(ctx, setCandidateStates, arg.MergedInto, arg.WhistleID)
+	return err
 }
 
 const setDepartmentExpected = `-- name: SetDepartmentExpected :exec
@@ -526,6 +659,21 @@ func (q *Queries) SetDepartmentExpected(ctx context.Context, arg SetDepartmentEx
 	return err
 }
 
+const setMergedInto = `-- name: SetMergedInto :exec
+UPDATE whistles SET merged_into = $1, updated_at = $2 WHERE id = $3
+`
+
+type SetMergedIntoParams struct {
+	MergedInto string
+	UpdatedAt  time.Time
+	ID         string
+}
+
+func (q *Queries) SetMergedInto(ctx context.Context, arg SetMergedIntoParams) error {
+	_, err := q.db.Exec(ctx, setMergedInto, arg.MergedInto, arg.UpdatedAt, arg.ID)
+	return err
+}
+
 const updateWhistle = `-- name: UpdateWhistle :one
 UPDATE whistles SET
     status = $1,
@@ -537,7 +685,7 @@ UPDATE whistles SET
     routed_at = $7,
     reopened_at = $8
 WHERE id = $9
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into
 `
 
 type UpdateWhistleParams struct {
@@ -588,6 +736,7 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 		&i.IdempotencyKey,
 		&i.RoutedAt,
 		&i.ReopenedAt,
+		&i.MergedInto,
 	)
 	return i, err
 }

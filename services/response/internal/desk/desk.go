@@ -36,6 +36,8 @@ type Service struct {
 	Clock clock.Clock
 	// FarArrivalMeters is the distance from the whistle beyond which a check-in is flagged.
 	FarArrivalMeters float64
+	// Ladder is the delays between escalation steps, for the step after a manual one.
+	Ladder response.Ladder
 }
 
 // Get returns one dispatch in the caller's scope.
@@ -58,7 +60,7 @@ func (s *Service) Get(ctx context.Context, caller auth.Identity, id string) (res
 	if !scope.Allows(d) {
 		return response.Dispatch{}, response.ErrNotFound
 	}
-	return d, nil
+	return store.New(s.Pool).Extensions(ctx, d)
 }
 
 // Query filters the queue.

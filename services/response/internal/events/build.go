@@ -51,7 +51,38 @@ func DispatchProto(d response.Dispatch) *responsev1.Dispatch {
 	if d.ArrivalDistanceM != nil {
 		p.ArrivalDistanceM = *d.ArrivalDistanceM
 	}
+	p.EscalationLevel = int32(d.EscalationLevel)
+	for _, cs := range d.ClockStates() {
+		p.Clocks = append(p.Clocks, &responsev1.ClockState{
+			Clock:         string(cs.Clock),
+			DueAt:         timestamppb.New(cs.DueAt),
+			OriginalDueAt: optionalTime(cs.OriginalDueAt),
+			State:         responsev1.ClockState_State(responsev1.ClockState_State_value[string(cs.State)]),
+			MetAt:         optionalTime(cs.MetAt),
+		})
+	}
+	for _, e := range d.Extensions {
+		p.Extensions = append(p.Extensions, ExtensionProto(e))
+	}
 	return p
+}
+
+// ExtensionProto is the API's and the events' view of e.
+func ExtensionProto(e response.Extension) *responsev1.Extension {
+	return &responsev1.Extension{
+		Id:            e.ID,
+		DispatchId:    e.DispatchID,
+		Clock:         string(e.Clock),
+		Until:         timestamppb.New(e.Until),
+		PreviousDueAt: timestamppb.New(e.PreviousDueAt),
+		Reason:        e.Reason,
+		RequestedBy:   e.RequestedBy,
+		RequestedAt:   timestamppb.New(e.RequestedAt),
+		Status:        responsev1.Extension_Status(responsev1.Extension_Status_value[string(e.Status)]),
+		DecidedBy:     e.DecidedBy,
+		DecidedAt:     optionalTime(e.DecidedAt),
+		DecisionNote:  e.DecisionNote,
+	}
 }
 
 // StatusFromProto is the domain status of an API status; "" for unspecified.
@@ -140,5 +171,45 @@ func SLAFired(t FiredTimer, now time.Time) *eventsv1.Event {
 			Clock: string(t.Clock), DueAt: timestamppb.New(t.DueAt), Dispatch: DispatchProto(t.Dispatch),
 		}}
 	}
+	return ev
+}
+
+// Escalation is a step up the ladder of a dispatch.
+type Escalation struct {
+	// Dispatch as it stands after the step.
+	Dispatch response.Dispatch
+	Clock    response.Clock
+	Level    int
+	// Manual is a supervisor's escalation by hand, with its reason.
+	Manual bool
+	Reason string
+}
+
+// SLAEscalated is sla.escalated for e; the actor is the supervisor for a
+// manual step and the service for the ladder's timer.
+func SLAEscalated(e Escalation, now time.Time, actor *typesv1.Actor) *eventsv1.Event {
+	ev := about(e.Dispatch, now, actor)
+	ev.Payload = &eventsv1.Event_SlaEscalated{SlaEscalated: &eventsv1.SlaEscalated{
+		Clock: string(e.Clock), EscalationLevel: int32(e.Level), Manual: e.Manual, Reason: e.Reason,
+		Dispatch: DispatchProto(e.Dispatch),
+	}}
+	return ev
+}
+
+// ExtensionRequested is sla.extension_requested.
+func ExtensionRequested(d response.Dispatch, e response.Extension, now time.Time, actor *typesv1.Actor) *eventsv1.Event {
+	ev := about(d, now, actor)
+	ev.Payload = &eventsv1.Event_SlaExtensionRequested{SlaExtensionRequested: &eventsv1.SlaExtensionRequested{
+		Extension: ExtensionProto(e), Dispatch: DispatchProto(d),
+	}}
+	return ev
+}
+
+// ExtensionDecided is sla.extension_decided; on approval d carries the new deadline.
+func ExtensionDecided(d response.Dispatch, e response.Extension, now time.Time, actor *typesv1.Actor) *eventsv1.Event {
+	ev := about(d, now, actor)
+	ev.Payload = &eventsv1.Event_SlaExtensionDecided{SlaExtensionDecided: &eventsv1.SlaExtensionDecided{
+		Extension: ExtensionProto(e), Dispatch: DispatchProto(d),
+	}}
 	return ev
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,6 +25,9 @@ const ConsumerName = "response"
 type Handler struct {
 	Clock clock.Clock
 	Log   *slog.Logger
+	// WorkStart and WorkEnd are the working hours (offsets from midnight,
+	// Asia/Shanghai) of resolve limits in working days.
+	WorkStart, WorkEnd time.Duration
 }
 
 // Consumer is the durable consumer of dispatch requests and whistle
@@ -73,11 +77,17 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	if req.GetSlaStartedAt().IsValid() && !req.GetSlaStartedAt().AsTime().IsZero() {
 		start = req.GetSlaStartedAt().AsTime()
 	}
-	policy := response.Policy{
-		AckWithin:     req.GetAckWithin().AsDuration(),
-		ArriveWithin:  req.GetArriveWithin().AsDuration(),
-		ResolveWithin: req.GetResolveWithin().AsDuration(),
-	}.WithDefaults()
+	policy, err := h.policy(ctx, q, ev, req)
+	if err != nil {
+		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	}
+	var cal *response.Calendar
+	if policy.ResolveWorkingDays > 0 {
+		if cal, err = q.Calendar(ctx, start, h.WorkStart, h.WorkEnd); err != nil {
+			return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+		}
+	}
+	sched := policy.Schedule(start, cal)
 	params := store.CreateDispatchParams{
 		ID:           ev.GetDispatchId(),
 		WhistleID:    ev.GetWhistleId(),
@@ -88,9 +98,9 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 		Role:         req.GetRole(),
 		DispatchedAt: now,
 		SlaStartedAt: start,
-		AckBy:        start.Add(policy.AckWithin),
-		ArriveBy:     start.Add(policy.ArriveWithin),
-		ResolveBy:    start.Add(policy.ResolveWithin),
+		AckBy:        sched.Due[response.ClockAck],
+		ArriveBy:     sched.Due[response.ClockArrive],
+		ResolveBy:    sched.Due[response.ClockResolve],
 	}
 	if loc := req.GetLocation(); loc != nil {
 		lat, lng := loc.GetLat(), loc.GetLng()
@@ -108,7 +118,7 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	if err != nil {
 		return err
 	}
-	for _, t := range response.Timers(start, policy, now) {
+	for _, t := range sched.Timers(now) {
 		err := q.AddTimer(ctx, store.AddTimerParams{
 			DispatchID: d.ID, Clock: string(t.Clock), Kind: string(t.Kind), DueAt: t.DueAt, CreatedAt: now,
 		})
@@ -123,6 +133,25 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 		return fmt.Errorf("create dispatch %s: %w", d.ID, err)
 	}
 	return nil
+}
+
+// policy is the limits of a new dispatch: routing's request, overridden by
+// the response schema's policy of its category in its district (or in every
+// district). Read once, at creation, so a later change leaves it alone.
+func (h *Handler) policy(ctx context.Context, q *store.Queries, ev *eventsv1.Event, req *eventsv1.DispatchRequested) (response.Policy, error) {
+	p := response.Policy{
+		AckWithin:     req.GetAckWithin().AsDuration(),
+		ArriveWithin:  req.GetArriveWithin().AsDuration(),
+		ResolveWithin: req.GetResolveWithin().AsDuration(),
+	}
+	row, err := q.FindPolicy(ctx, store.FindPolicyParams{Category: req.GetCategory(), DistrictID: ev.GetDistrictId()})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p.WithDefaults(), nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("read policy of %s in %s: %w", req.GetCategory(), ev.GetDistrictId(), err)
+	}
+	return store.PolicyOver(row, p).WithDefaults(), nil
 }
 
 // cancelWhistle cancels the whistle's open dispatches and stops their timers.

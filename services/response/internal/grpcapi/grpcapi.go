@@ -99,6 +99,61 @@ func (s *Server) ReturnDispatch(ctx context.Context, req *responsev1.ReturnDispa
 	return s.act(ctx, req.GetId(), response.Command{Action: response.Return, Reason: req.GetReason()})
 }
 
+// EscalateDispatch raises the escalation level by hand (supervisors).
+func (s *Server) EscalateDispatch(ctx context.Context, req *responsev1.EscalateDispatchRequest) (*responsev1.Dispatch, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetId() == "" {
+		return nil, rpcerr.Invalid("id", "is required")
+	}
+	d, err := s.Desk.Escalate(ctx, id, req.GetId(), req.GetReason())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return events.DispatchProto(d), nil
+}
+
+// RequestExtension is a desk asking for a later deadline (延期).
+func (s *Server) RequestExtension(ctx context.Context, req *responsev1.RequestExtensionRequest) (*responsev1.Dispatch, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetId() == "" {
+		return nil, rpcerr.Invalid("id", "is required")
+	}
+	ext := response.ExtensionRequest{Clock: req.GetClock(), Reason: req.GetReason()}
+	if req.GetUntil() != nil {
+		if err := req.GetUntil().CheckValid(); err != nil {
+			return nil, rpcerr.Invalid("until", "is not a valid time")
+		}
+		ext.Until = req.GetUntil().AsTime()
+	}
+	d, err := s.Desk.RequestExtension(ctx, id, req.GetId(), ext)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return events.DispatchProto(d), nil
+}
+
+// DecideExtension is a supervisor approving or rejecting an extension.
+func (s *Server) DecideExtension(ctx context.Context, req *responsev1.DecideExtensionRequest) (*responsev1.Dispatch, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetId() == "" {
+		return nil, rpcerr.Invalid("id", "is required")
+	}
+	d, err := s.Desk.DecideExtension(ctx, id, req.GetId(), req.GetExtensionId(), req.GetApprove(), req.GetNote())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return events.DispatchProto(d), nil
+}
+
 func (s *Server) act(ctx context.Context, dispatchID string, cmd response.Command) (*responsev1.Dispatch, error) {
 	id, err := caller(ctx)
 	if err != nil {
@@ -117,7 +172,9 @@ func (s *Server) act(ctx context.Context, dispatchID string, cmd response.Comman
 // toStatus is the one map from domain errors to gRPC codes. Anything it does
 // not know is the service's own fault: logged here, and Internal to the caller
 // without the details.
-func (s *Server) toStatus(ctx context.Context, err error) error {
+func (s *Server) toStatus(ctx context.Context, err error) error { return toStatus(ctx, s.Log, err) }
+
+func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var invalid response.InvalidError
 	var transition *response.TransitionError
 	switch {
@@ -129,6 +186,8 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 		return v.Err()
 	case errors.Is(err, response.ErrNotFound):
 		return status.Error(codes.NotFound, "dispatch not found")
+	case errors.Is(err, response.ErrExtensionNotFound):
+		return status.Error(codes.NotFound, "extension not found")
 	case errors.Is(err, response.ErrPermission):
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.As(err, &transition):
@@ -138,6 +197,6 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	s.Log.ErrorContext(ctx, "dispatch request", "err", err)
+	log.ErrorContext(ctx, "dispatch request", "err", err)
 	return status.Error(codes.Internal, "internal error")
 }

@@ -230,3 +230,8 @@ func DistanceMeters(a, b LatLng) float64 {
 		math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
 	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
 }
+
+// Reject is a TransitionError for a move the rules of the SLA engine forbid.
+func Reject(from Status, a Action, msg string) *TransitionError {
+	return &TransitionError{From: from, Action: a, msg: msg}
+}

@@ -81,6 +81,18 @@ type Dispatch struct {
 
 	// Breaches lists the clocks that passed their deadline unmet.
 	Breaches []string
+	// Warnings lists the clocks whose 80 % warning fired.
+	Warnings []string
+	// EscalationLevel is the step of the ladder reached: 0 none, 1 remind
+	// (催办), 2 supervise (督办), 3 list (挂牌督办).
+	EscalationLevel int
+	// OriginalAckBy, OriginalArriveBy and OriginalResolveBy are the deadlines
+	// before an approved extension moved them; nil while never moved.
+	OriginalAckBy     *time.Time
+	OriginalArriveBy  *time.Time
+	OriginalResolveBy *time.Time
+	// Extensions asked for, newest first; loaded for a single dispatch only.
+	Extensions []Extension
 	// Location is the whistle's location, nil when unknown.
 	Location  *LatLng
 	UpdatedAt time.Time

@@ -41,7 +41,7 @@ const (
 // ParseTimerKind reads a stored timer kind.
 func ParseTimerKind(s string) (TimerKind, error) {
 	switch k := TimerKind(s); k {
-	case Warning, Breach:
+	case Warning, Breach, Escalate:
 		return k, nil
 	}
 	return "", fmt.Errorf("unknown timer kind %q", s)
@@ -66,6 +66,9 @@ type Policy struct {
 	AckWithin     time.Duration
 	ArriveWithin  time.Duration
 	ResolveWithin time.Duration
+	// ResolveWorkingDays, when positive, replaces ResolveWithin: the limit is
+	// that many days' worth of working hours on the calendar's working days.
+	ResolveWorkingDays int
 }
 
 // WithDefaults fills limits that are unset (or nonsensical) with the defaults.
@@ -113,22 +116,52 @@ type Timer struct {
 	DueAt time.Time
 }
 
-// Timers are the timers a new dispatch starts with: for each clock a warning
-// at WarningShare of its limit and a breach at its deadline. Warnings already
-// past at now are left out (they would warn of what is already late, or about
-// to be, for a re-dispatch that inherits an old start); breaches are always
-// kept, so a deadline already passed still fires, at once.
-func Timers(start time.Time, p Policy, now time.Time) []Timer {
-	var out []Timer
+// Schedule is when each clock of a dispatch warns and falls due.
+type Schedule struct {
+	Due  map[Clock]time.Time
+	Warn map[Clock]time.Time
+}
+
+// Schedule computes the deadlines and warning times of clocks started at
+// start. A working-day resolve limit is counted in working time on cal (the
+// default calendar when nil), its warning at WarningShare of that working time.
+func (p Policy) Schedule(start time.Time, cal *Calendar) Schedule {
+	s := Schedule{Due: map[Clock]time.Time{}, Warn: map[Clock]time.Time{}}
 	for _, c := range Clocks {
 		limit := p.Limit(c)
-		warnAt := start.Add(time.Duration(float64(limit) * WarningShare))
-		if warnAt.After(now) {
+		s.Due[c] = start.Add(limit)
+		s.Warn[c] = start.Add(time.Duration(float64(limit) * WarningShare))
+	}
+	if p.ResolveWorkingDays > 0 {
+		if cal == nil {
+			cal = &Calendar{}
+		}
+		work := time.Duration(p.ResolveWorkingDays) * cal.DayLength()
+		s.Due[ClockResolve] = cal.AddWorkingTime(start, work)
+		s.Warn[ClockResolve] = cal.AddWorkingTime(start, time.Duration(float64(work)*WarningShare))
+	}
+	return s
+}
+
+// Timers are the timers a new dispatch starts with: for each clock a warning
+// and a breach. Warnings already past at now are left out (they would warn of
+// what is already late, or about to be, for a re-dispatch that inherits an old
+// start); breaches are always kept, so a deadline already passed still fires, at once.
+func (s Schedule) Timers(now time.Time) []Timer {
+	var out []Timer
+	for _, c := range Clocks {
+		if warnAt := s.Warn[c]; warnAt.After(now) {
 			out = append(out, Timer{Clock: c, Kind: Warning, DueAt: warnAt})
 		}
-		out = append(out, Timer{Clock: c, Kind: Breach, DueAt: start.Add(limit)})
+		out = append(out, Timer{Clock: c, Kind: Breach, DueAt: s.Due[c]})
 	}
 	return out
+}
+
+// Timers are the timers of a dispatch whose clocks started at start under p
+// with wall-clock limits (see Schedule.Timers).
+func Timers(start time.Time, p Policy, now time.Time) []Timer {
+	return p.Schedule(start, nil).Timers(now)
 }
 
 // ClockRunning reports whether clock c still runs for a dispatch in status s,

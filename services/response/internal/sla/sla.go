@@ -1,12 +1,14 @@
 // Package sla fires the SLA timers of dispatches: it sleeps until the next
 // deadline (or until a new timer is announced), claims the due timers and, for
-// each, deletes it and writes its sla.warning or sla.breached event in one
-// transaction. Any number of pollers may run on one schema; every timer fires
+// each, deletes it and writes its sla.warning, sla.breached or sla.escalated
+// event in one transaction (a batch of timers per transaction, recorded a few
+// statements per batch rather than per timer, so a burst of deadlines keeps up). Any number of pollers may run on one schema; every timer fires
 // exactly once, because it is claimed with FOR UPDATE SKIP LOCKED and gone at commit.
 package sla
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,9 +16,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/protobuf/proto"
 
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	pevents "github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
@@ -39,6 +45,11 @@ type Poller struct {
 	// MaxSleep caps a sleep on the clock, so a lost notification or a clock
 	// jump is never missed for long.
 	MaxSleep time.Duration
+	// Ladder is the delays between escalation steps.
+	Ladder response.Ladder
+	// OnFired, when set, is told the due times of each batch fired and when
+	// its transaction committed (benchmarks measure lateness with it).
+	OnFired func(due []time.Time, committed time.Time)
 	// LockRetry is how long, in real time, to wait before looking again at due
 	// timers that another transaction holds (another poller firing them, or a
 	// desk meeting them). It waits for a lock, not for a deadline, hence real time.
@@ -168,6 +179,7 @@ func (p *Poller) fireDue(ctx context.Context, conn *pgx.Conn) error {
 
 func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (int, error) {
 	var n int
+	var dueAt []time.Time
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		now := p.Clock.Now()
@@ -176,56 +188,239 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 			return fmt.Errorf("claim due timers: %w", err)
 		}
 		n = len(due)
-		for _, row := range due {
-			if err := p.fire(ctx, tx, q, row, now); err != nil {
-				return err
-			}
+		if n == 0 {
+			return nil
 		}
-		return nil
+		ids := make([]int64, len(due))
+		dueAt = make([]time.Time, len(due))
+		for i, row := range due {
+			ids[i], dueAt[i] = row.ID, row.DueAt
+		}
+		if _, err := q.DeleteTimersByID(ctx, ids); err != nil {
+			return fmt.Errorf("delete %d fired timers: %w", len(ids), err)
+		}
+		return p.fire(ctx, tx, q, due, now)
 	})
+	if err == nil && p.OnFired != nil && len(dueAt) > 0 {
+		p.OnFired(dueAt, p.Clock.Now())
+	}
 	return n, err
 }
 
-// fire deletes one claimed timer and writes its event in the caller's transaction.
-func (p *Poller) fire(ctx context.Context, tx pgx.Tx, q *store.Queries, row store.ClaimDueTimersRow, now time.Time) error {
-	if err := q.DeleteTimer(ctx, row.ID); err != nil {
-		return fmt.Errorf("delete timer %d: %w", row.ID, err)
-	}
-	c, err := response.ParseClock(row.Clock)
-	if err != nil {
-		return fmt.Errorf("timer %d: %w", row.ID, err)
-	}
-	kind, err := response.ParseTimerKind(row.Kind)
-	if err != nil {
-		return fmt.Errorf("timer %d: %w", row.ID, err)
-	}
-	st, err := response.ParseStatus(row.Status)
-	if err != nil {
-		return fmt.Errorf("timer %d: %w", row.ID, err)
-	}
-	if !response.ClockRunning(st, c) {
-		// Actions delete the timers they meet; one left behind must not fire.
-		p.Log.WarnContext(ctx, "drop timer of a stopped clock", "dispatch_id", row.DispatchID, "clock", c, "kind", kind, "status", st)
-		return nil
-	}
-	if kind == response.Breach {
-		if err := q.AddBreach(ctx, store.AddBreachParams{ID: row.DispatchID, Clock: string(c), UpdatedAt: now}); err != nil {
-			return fmt.Errorf("record %s breach of dispatch %s: %w", c, row.DispatchID, err)
+// claimed is a due timer with its names parsed.
+type claimed struct {
+	store.ClaimDueTimersRow
+	clock response.Clock
+	kind  response.TimerKind
+}
+
+// fire writes the events of a claimed (and already deleted) batch in the
+// caller's transaction. Warnings and breaches are recorded a statement per
+// round, not per timer, so a burst of deadlines costs a few round trips per
+// batch; the ladder's rare steps go one by one.
+func (p *Poller) fire(ctx context.Context, tx pgx.Tx, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) error {
+	var b firing
+	var pending []claimed
+	for _, row := range due {
+		c, err := response.ParseClock(row.Clock)
+		if err != nil {
+			return fmt.Errorf("timer %d: %w", row.ID, err)
+		}
+		kind, err := response.ParseTimerKind(row.Kind)
+		if err != nil {
+			return fmt.Errorf("timer %d: %w", row.ID, err)
+		}
+		st, err := response.ParseStatus(row.Status)
+		if err != nil {
+			return fmt.Errorf("timer %d: %w", row.ID, err)
+		}
+		switch {
+		case kind == response.Escalate:
+			if err := p.climb(ctx, q, row, now, &b); err != nil {
+				return err
+			}
+		case !response.ClockRunning(st, c):
+			// Actions delete the timers they meet; one left behind must not fire.
+			p.Log.WarnContext(ctx, "drop timer of a stopped clock", "dispatch_id", row.DispatchID, "clock", c, "kind", kind, "status", st)
+		default:
+			pending = append(pending, claimed{ClaimDueTimersRow: row, clock: c, kind: kind})
 		}
 	}
-	dispatch, err := q.GetDispatch(ctx, row.DispatchID)
-	if err != nil {
-		return fmt.Errorf("timer %d: dispatch %s: %w", row.ID, row.DispatchID, err)
+	for len(pending) > 0 {
+		// One timer per dispatch per statement: UPDATE ... FROM applies
+		// one row of the batch to each dispatch only.
+		var round []claimed
+		seen := map[string]bool{}
+		rest := pending[:0:0]
+		for _, t := range pending {
+			if seen[t.DispatchID] {
+				rest = append(rest, t)
+				continue
+			}
+			seen[t.DispatchID] = true
+			round = append(round, t)
+		}
+		pending = rest
+		if err := p.record(ctx, q, round, now, &b); err != nil {
+			return err
+		}
 	}
-	d, err := dispatch.Domain()
+	return b.write(ctx, q, now)
+}
+
+// record writes one round of warnings and breaches and queues their events.
+func (p *Poller) record(ctx context.Context, q *store.Queries, round []claimed, now time.Time, b *firing) error {
+	params := store.RecordFiredParams{UpdatedAt: now}
+	for _, t := range round {
+		params.Ids = append(params.Ids, t.DispatchID)
+		params.Clocks = append(params.Clocks, string(t.clock))
+		params.Kinds = append(params.Kinds, string(t.kind))
+	}
+	rows, err := q.RecordFired(ctx, params)
+	if err != nil {
+		return fmt.Errorf("record %d fired timers: %w", len(round), err)
+	}
+	byID := make(map[string]store.Dispatch, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	ladder := p.Ladder.WithDefaults()
+	for _, t := range round {
+		row, ok := byID[t.DispatchID]
+		if !ok {
+			return fmt.Errorf("timer %d: dispatch %s vanished", t.ID, t.DispatchID)
+		}
+		d, err := row.Domain()
+		if err != nil {
+			return fmt.Errorf("timer %d: %w", t.ID, err)
+		}
+		ev := events.SLAFired(events.FiredTimer{Dispatch: d, Clock: t.clock, Kind: t.kind, DueAt: t.DueAt}, now)
+		if br := ev.GetSlaBreached(); br != nil {
+			// The breach is 催办; the ladder climbs from where the dispatch
+			// stands (a supervisor may have escalated it already).
+			br.EscalationLevel = int32(d.EscalationLevel)
+			b.step(ladder, d, t.clock, t.DueAt)
+		}
+		b.events = append(b.events, ev)
+		p.Log.DebugContext(ctx, "sla timer fired", "dispatch_id", t.DispatchID, "clock", t.clock, "kind", t.kind,
+			"due_at", t.DueAt, "late_ms", now.Sub(t.DueAt).Milliseconds())
+	}
+	return nil
+}
+
+// firing collects what a batch writes at its end: events for the outbox and
+// the ladder's next steps.
+type firing struct {
+	events []*eventsv1.Event
+	steps  store.AddEscalationTimersParams
+}
+
+// step queues the escalate timer of the step after d's level, due after the
+// ladder's delay from from (when the current step was due, not when it fired,
+// so a late poller does not stretch the ladder). Nothing at the top.
+func (b *firing) step(l response.Ladder, d response.Dispatch, c response.Clock, from time.Time) {
+	next, after, ok := l.Next(d.EscalationLevel)
+	if !ok {
+		return
+	}
+	b.steps.DispatchIds = append(b.steps.DispatchIds, d.ID)
+	b.steps.Clocks = append(b.steps.Clocks, string(c))
+	b.steps.Levels = append(b.steps.Levels, int32(next))
+	b.steps.DueAts = append(b.steps.DueAts, from.Add(after))
+}
+
+func (b *firing) write(ctx context.Context, q *store.Queries, now time.Time) error {
+	if len(b.steps.DispatchIds) > 0 {
+		b.steps.CreatedAt = now
+		if err := q.AddEscalationTimers(ctx, b.steps); err != nil {
+			return fmt.Errorf("add %d escalation timers: %w", len(b.steps.DispatchIds), err)
+		}
+		// Another replica may sleep past the ladder's next step.
+		if err := q.NotifyTimers(ctx); err != nil {
+			return fmt.Errorf("wake timer pollers: %w", err)
+		}
+	}
+	if len(b.events) == 0 {
+		return nil
+	}
+	var rows store.AddOutboxBatchParams
+	for _, ev := range b.events {
+		subject, err := pevents.Subject(ev)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		payload, err := proto.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("outbox: marshal %s: %w", ev.GetId(), err)
+		}
+		// The same headers outbox.Add writes: trace context and event name.
+		carrier := propagation.HeaderCarrier{}
+		otel.GetTextMapPropagator().Inject(ctx, carrier)
+		carrier.Set("Whistle-Event", pevents.Name(ev))
+		headers, err := json.Marshal(carrier)
+		if err != nil {
+			return fmt.Errorf("outbox: headers: %w", err)
+		}
+		rows.EventIds = append(rows.EventIds, ev.GetId())
+		rows.Subjects = append(rows.Subjects, subject)
+		rows.Payloads = append(rows.Payloads, payload)
+		rows.Headers = append(rows.Headers, headers)
+	}
+	if err := q.AddOutboxBatch(ctx, rows); err != nil {
+		return fmt.Errorf("outbox: add %d events: %w", len(rows.EventIds), err)
+	}
+	if err := q.NotifyOutbox(ctx); err != nil {
+		return fmt.Errorf("outbox: notify: %w", err)
+	}
+	return nil
+}
+
+// climb fires an escalate timer: one step up the ladder while a breached
+// clock is still unmet, then queues the step after.
+func (p *Poller) climb(ctx context.Context, q *store.Queries, row store.ClaimDueTimersRow, now time.Time, b *firing) error {
+	d, err := load(ctx, q, row.DispatchID)
 	if err != nil {
 		return fmt.Errorf("timer %d: %w", row.ID, err)
 	}
-	ev := events.SLAFired(events.FiredTimer{Dispatch: d, Clock: c, Kind: kind, DueAt: row.DueAt}, now)
-	if err := outbox.Add(ctx, tx, ev); err != nil {
-		return fmt.Errorf("fire %s %s of dispatch %s: %w", c, kind, row.DispatchID, err)
+	c, unmet := d.UnmetBreach()
+	if !unmet || d.EscalationLevel >= response.MaxLevel {
+		p.Log.InfoContext(ctx, "escalation ladder stops", "dispatch_id", d.ID, "level", d.EscalationLevel, "status", d.Status)
+		return nil
 	}
-	p.Log.InfoContext(ctx, "sla timer fired", "dispatch_id", row.DispatchID, "clock", c, "kind", kind,
+	level := d.EscalationLevel + 1
+	if err := q.SetEscalationLevel(ctx, store.SetEscalationLevelParams{ID: d.ID, Level: int32(level), UpdatedAt: now}); err != nil {
+		return fmt.Errorf("escalate dispatch %s: %w", d.ID, err)
+	}
+	d.EscalationLevel, d.UpdatedAt = level, now
+	b.step(p.Ladder.WithDefaults(), d, c, row.DueAt)
+	b.events = append(b.events, events.SLAEscalated(events.Escalation{Dispatch: d, Clock: c, Level: level}, now, events.SystemActor()))
+	p.Log.InfoContext(ctx, "sla escalated", "dispatch_id", d.ID, "clock", c, "level", level,
 		"due_at", row.DueAt, "late_ms", now.Sub(row.DueAt).Milliseconds())
 	return nil
+}
+
+// ScheduleStep adds the escalate timer of the step after d's level, due after
+// the ladder's delay from from. Nothing is added at the top of the ladder, or
+// when the dispatch already has a ladder timer. The caller wakes the pollers
+// (NotifyTimers) when added is true.
+func ScheduleStep(ctx context.Context, q *store.Queries, l response.Ladder, d response.Dispatch, c response.Clock, from, now time.Time) (added bool, err error) {
+	next, after, ok := l.Next(d.EscalationLevel)
+	if !ok {
+		return false, nil
+	}
+	err = q.AddEscalationTimer(ctx, store.AddEscalationTimerParams{
+		DispatchID: d.ID, Clock: string(c), Level: int32(next), DueAt: from.Add(after), CreatedAt: now,
+	})
+	if err != nil {
+		return false, fmt.Errorf("add escalation timer of dispatch %s: %w", d.ID, err)
+	}
+	return true, nil
+}
+
+func load(ctx context.Context, q *store.Queries, id string) (response.Dispatch, error) {
+	row, err := q.GetDispatch(ctx, id)
+	if err != nil {
+		return response.Dispatch{}, fmt.Errorf("dispatch %s: %w", id, err)
+	}
+	return row.Domain()
 }

@@ -2,6 +2,9 @@ package store
 
 import (
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -41,6 +44,11 @@ func (r Dispatch) Domain() (response.Dispatch, error) {
 		ReturnReason:      r.ReturnReason,
 		CancelledAt:       r.CancelledAt,
 		Breaches:          r.Breaches,
+		Warnings:          r.Warnings,
+		EscalationLevel:   int(r.EscalationLevel),
+		OriginalAckBy:     r.OriginalAckBy,
+		OriginalArriveBy:  r.OriginalArriveBy,
+		OriginalResolveBy: r.OriginalResolveBy,
 		Location:          point(r.WhistleLat, r.WhistleLng),
 		UpdatedAt:         r.UpdatedAt,
 	}, nil
@@ -92,4 +100,62 @@ func Clocks(cs []response.Clock) []string {
 		out[i] = string(c)
 	}
 	return out
+}
+
+// Domain converts a stored extension to the domain's.
+func (e Extension) Domain() (response.Extension, error) {
+	c, err := response.ParseClock(e.Clock)
+	if err != nil {
+		return response.Extension{}, fmt.Errorf("extension %s: %w", e.ID, err)
+	}
+	return response.Extension{
+		ID:            e.ID,
+		DispatchID:    e.DispatchID,
+		Clock:         c,
+		Until:         e.Until,
+		PreviousDueAt: e.PreviousDueAt,
+		Reason:        e.Reason,
+		RequestedBy:   e.RequestedBy,
+		RequestedAt:   e.RequestedAt,
+		Status:        response.ExtensionStatus(e.Status),
+		DecidedBy:     e.DecidedBy,
+		DecidedAt:     e.DecidedAt,
+		DecisionNote:  e.DecisionNote,
+	}, nil
+}
+
+// Date is a calendar day as stored.
+func Date(t time.Time) pgtype.Date {
+	return pgtype.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), Valid: true}
+}
+
+// DayOf is the date of a stored calendar day, in DateLayout.
+func DayOf(d pgtype.Date) string { return d.Time.Format(response.DateLayout) }
+
+// PolicyOver applies the limits a stored policy sets (the positive ones) over p.
+func PolicyOver(r Policy, p response.Policy) response.Policy {
+	if r.AckWithinS > 0 {
+		p.AckWithin = time.Duration(r.AckWithinS) * time.Second
+	}
+	if r.ArriveWithinS > 0 {
+		p.ArriveWithin = time.Duration(r.ArriveWithinS) * time.Second
+	}
+	if r.ResolveWithinS > 0 {
+		p.ResolveWithin = time.Duration(r.ResolveWithinS) * time.Second
+		p.ResolveWorkingDays = 0
+	}
+	if r.ResolveWorkingDays > 0 {
+		p.ResolveWorkingDays = int(r.ResolveWorkingDays)
+	}
+	return p
+}
+
+// DomainPolicy is a stored policy as the admin API shows it.
+func (r Policy) DomainPolicy() response.Policy {
+	return response.Policy{
+		AckWithin:          time.Duration(r.AckWithinS) * time.Second,
+		ArriveWithin:       time.Duration(r.ArriveWithinS) * time.Second,
+		ResolveWithin:      time.Duration(r.ResolveWithinS) * time.Second,
+		ResolveWorkingDays: int(r.ResolveWorkingDays),
+	}
 }

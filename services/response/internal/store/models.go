@@ -6,7 +6,15 @@ package store
 
 import (
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type CalendarDay struct {
+	Day  pgtype.Date
+	Kind string
+	Name string
+}
 
 type CancelledWhistle struct {
 	WhistleID   string
@@ -47,6 +55,26 @@ type Dispatch struct {
 	WhistleLng        *float64
 	UpdatedAt         time.Time
 	QueueAt           time.Time
+	EscalationLevel   int32
+	Warnings          []string
+	OriginalAckBy     *time.Time
+	OriginalArriveBy  *time.Time
+	OriginalResolveBy *time.Time
+}
+
+type Extension struct {
+	ID            string
+	DispatchID    string
+	Clock         string
+	Until         time.Time
+	PreviousDueAt time.Time
+	Reason        string
+	RequestedBy   string
+	RequestedAt   time.Time
+	Status        string
+	DecidedBy     string
+	DecidedAt     *time.Time
+	DecisionNote  string
 }
 
 type Outbox struct {
@@ -56,6 +84,16 @@ type Outbox struct {
 	Payload   []byte
 	Headers   []byte
 	CreatedAt time.Time
+}
+
+type Policy struct {
+	Category           string
+	DistrictID         string
+	AckWithinS         int64
+	ArriveWithinS      int64
+	ResolveWithinS     int64
+	ResolveWorkingDays int32
+	UpdatedAt          time.Time
 }
 
 type ProcessedEvent struct {
@@ -71,4 +109,5 @@ type Timer struct {
 	Kind       string
 	DueAt      time.Time
 	CreatedAt  time.Time
+	Level      int32
 }

@@ -78,13 +78,37 @@ ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 SELECT pg_notify('timers_' || current_schema(), '');
 
 -- name: DeleteTimers :execrows
-DELETE FROM timers WHERE dispatch_id = @dispatch_id AND clock = ANY (@clocks::text[]);
+-- Stops the warnings and breaches of met clocks. The ladder's timer stays: it
+-- climbs while any breached clock is unmet and drops itself when none is.
+DELETE FROM timers
+WHERE dispatch_id = @dispatch_id AND clock = ANY (@clocks::text[]) AND kind <> 'escalate';
+
+-- name: DeleteAllTimers :execrows
+-- A closed dispatch has no deadline left, nor a ladder.
+DELETE FROM timers WHERE dispatch_id = @dispatch_id;
+
+-- name: AddEscalationTimer :exec
+-- One ladder per dispatch: a breach while the ladder already climbs adds nothing.
+INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
+VALUES (@dispatch_id, @clock, 'escalate', @level, @due_at, @created_at)
+ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING;
+
+-- name: DeleteEscalationTimer :exec
+DELETE FROM timers WHERE dispatch_id = @dispatch_id AND kind = 'escalate';
+
+-- name: SetEscalationLevel :exec
+UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = @id;
+
+-- name: AddWarning :exec
+UPDATE dispatches
+SET warnings = array_append(warnings, @clock::text), updated_at = @updated_at
+WHERE id = @id AND NOT (@clock::text = ANY (warnings));
 
 -- name: ClaimDueTimers :many
 -- Locks the timer and its dispatch together, skipping any held by another
 -- poller or by a desk's action in flight: no poller ever waits, so pollers and
 -- actions cannot deadlock, and a timer claimed here is seen by no one else.
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.due_at,
+SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
        d.whistle_id, d.district_id, d.street_id, d.department, d.status
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
@@ -95,6 +119,27 @@ FOR UPDATE OF t, d SKIP LOCKED;
 
 -- name: DeleteTimer :exec
 DELETE FROM timers WHERE id = @id;
+
+-- name: DeleteTimersByID :execrows
+-- Removes a claimed batch at once; gone at commit, so none fires twice.
+DELETE FROM timers WHERE id = ANY (@ids::bigint[]);
+
+-- name: RecordBreach :one
+-- A breach is 催办 (level 1) unless the dispatch is higher already; one
+-- statement records it and returns the dispatch for the event.
+UPDATE dispatches SET
+    breaches = CASE WHEN @clock::text = ANY (breaches) THEN breaches ELSE array_append(breaches, @clock::text) END,
+    escalation_level = greatest(escalation_level, 1),
+    updated_at = @updated_at
+WHERE id = @id
+RETURNING *;
+
+-- name: RecordWarning :one
+UPDATE dispatches SET
+    warnings = CASE WHEN @clock::text = ANY (warnings) THEN warnings ELSE array_append(warnings, @clock::text) END,
+    updated_at = @updated_at
+WHERE id = @id
+RETURNING *;
 
 -- name: AddBreach :exec
 UPDATE dispatches
@@ -121,3 +166,130 @@ SELECT pg_advisory_xact_lock(hashtext('response.whistle:' || @whistle_id::text))
 -- name: CurrentSchema :one
 -- The schema names the channel timer notifications travel on.
 SELECT current_schema()::text;
+
+-- name: MoveDeadline :one
+-- Applies an approved extension: the new deadline, the first one kept, and
+-- the clock's warning forgotten (it warned of the old deadline).
+UPDATE dispatches SET
+    ack_by = @ack_by,
+    arrive_by = @arrive_by,
+    resolve_by = @resolve_by,
+    original_ack_by = sqlc.narg(original_ack_by),
+    original_arrive_by = sqlc.narg(original_arrive_by),
+    original_resolve_by = sqlc.narg(original_resolve_by),
+    warnings = @warnings,
+    updated_at = @updated_at
+WHERE id = @id
+RETURNING *;
+
+-- name: DeleteClockTimers :exec
+DELETE FROM timers
+WHERE dispatch_id = @dispatch_id AND clock = @clock AND kind IN ('warning', 'breach');
+
+-- name: CreateExtension :one
+INSERT INTO extensions (id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at)
+VALUES (@id, @dispatch_id, @clock, @until, @previous_due_at, @reason, @requested_by, @requested_at)
+ON CONFLICT (dispatch_id, clock) WHERE status = 'PENDING' DO NOTHING
+RETURNING *;
+
+-- name: LockExtension :one
+SELECT * FROM extensions WHERE id = @id AND dispatch_id = @dispatch_id FOR UPDATE;
+
+-- name: DecideExtension :one
+UPDATE extensions SET status = @status, decided_by = @decided_by, decided_at = @decided_at, decision_note = @decision_note
+WHERE id = @id
+RETURNING *;
+
+-- name: ListExtensions :many
+SELECT * FROM extensions WHERE dispatch_id = @dispatch_id ORDER BY requested_at DESC, id DESC;
+
+-- name: ListCalendarDays :many
+SELECT * FROM calendar_days WHERE day >= @from_day AND day < @to_day ORDER BY day;
+
+-- name: SetCalendarDay :one
+INSERT INTO calendar_days (day, kind, name) VALUES (@day, @kind, @name)
+ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name
+RETURNING *;
+
+-- name: DeleteCalendarDay :execrows
+DELETE FROM calendar_days WHERE day = @day;
+
+-- name: FindPolicy :one
+-- The district's own row wins over the every-district row ('').
+SELECT * FROM policies
+WHERE category = @category AND district_id IN (@district_id::text, '')
+ORDER BY district_id DESC
+LIMIT 1;
+
+-- name: SetPolicy :one
+INSERT INTO policies (category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at)
+VALUES (@category, @district_id, @ack_within_s, @arrive_within_s, @resolve_within_s, @resolve_working_days, @updated_at)
+ON CONFLICT (category, district_id) DO UPDATE SET
+    ack_within_s = EXCLUDED.ack_within_s,
+    arrive_within_s = EXCLUDED.arrive_within_s,
+    resolve_within_s = EXCLUDED.resolve_within_s,
+    resolve_working_days = EXCLUDED.resolve_working_days,
+    updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: ListPolicies :many
+SELECT * FROM policies ORDER BY category, district_id;
+
+-- name: CountTimers :one
+-- Pending timers of every kind (ops, tests and benchmarks).
+SELECT count(*) FROM timers;
+
+-- name: SeedDueDispatches :execrows
+-- Load tests and benchmarks only: n pending dispatches named prefix<i>, each
+-- with one ack breach timer due at due_at.
+WITH p AS (
+    SELECT @prefix::text AS prefix, @now::timestamptz AS now, @due_at::timestamptz AS due_at, @n::int AS n
+), d AS (
+    INSERT INTO dispatches (
+        id, whistle_id, district_id, street_id, category, department, role, status,
+        dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, updated_at
+    )
+    SELECT p.prefix || g, 'w-' || p.prefix || g, '110101', '110101001', 'noise', 'police', 'lead', 'PENDING',
+           p.now, p.now, p.due_at, p.due_at + interval '25 minutes', p.due_at + interval '48 hours', p.now
+    FROM p, generate_series(1, p.n) g
+    RETURNING id, ack_by, dispatched_at
+)
+INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
+SELECT id, 'ack', 'breach', ack_by, dispatched_at FROM d;
+
+-- name: TimerTableSize :one
+-- Heap and index bytes of the timers table (benchmarks).
+SELECT pg_table_size('timers')::bigint AS table_bytes, pg_indexes_size('timers')::bigint AS index_bytes;
+
+-- name: RecordFired :many
+-- Records a batch of fired warnings and breaches in one statement (at most
+-- one timer per dispatch per call): a breach is 催办 (level 1) unless the
+-- dispatch is higher already. Returns the dispatches for their events.
+UPDATE dispatches AS d SET
+    breaches = CASE WHEN f.kind = 'breach' AND NOT (f.clock = ANY (d.breaches))
+                    THEN array_append(d.breaches, f.clock) ELSE d.breaches END,
+    warnings = CASE WHEN f.kind = 'warning' AND NOT (f.clock = ANY (d.warnings))
+                    THEN array_append(d.warnings, f.clock) ELSE d.warnings END,
+    escalation_level = CASE WHEN f.kind = 'breach' THEN greatest(d.escalation_level, 1) ELSE d.escalation_level END,
+    updated_at = @updated_at
+FROM (SELECT unnest(@ids::text[]) AS id, unnest(@clocks::text[]) AS clock, unnest(@kinds::text[]) AS kind) AS f
+WHERE d.id = f.id
+RETURNING d.*;
+
+-- name: AddEscalationTimers :exec
+-- The ladder's next steps of a batch of breaches; one ladder per dispatch.
+INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
+SELECT f.dispatch_id, f.clock, 'escalate', f.level, f.due_at, @created_at
+FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock,
+             unnest(@levels::int[]) AS level, unnest(@due_ats::timestamptz[]) AS due_at) AS f
+ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING;
+
+-- name: AddOutboxBatch :exec
+-- The platform outbox's rows for a batch of events, in one statement; the
+-- relay publishes them as it does rows written by outbox.Add.
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT unnest(@event_ids::text[]), unnest(@subjects::text[]), unnest(@payloads::bytea[]), unnest(@headers::jsonb[]);
+
+-- name: NotifyOutbox :exec
+-- Wakes the relay at commit, as outbox.Add does.
+SELECT pg_notify('outbox_' || current_schema(), '');

@@ -8,6 +8,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const addBreach = `-- name: AddBreach :exec
@@ -24,6 +26,84 @@ type AddBreachParams struct {
 
 func (q *Queries) AddBreach(ctx context.Context, arg AddBreachParams) error {
 	_, err := q.db.Exec(ctx, addBreach, arg.Clock, arg.UpdatedAt, arg.ID)
+	return err
+}
+
+const addEscalationTimer = `-- name: AddEscalationTimer :exec
+INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
+VALUES ($1, $2, 'escalate', $3, $4, $5)
+ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING
+`
+
+type AddEscalationTimerParams struct {
+	DispatchID string
+	Clock      string
+	Level      int32
+	DueAt      time.Time
+	CreatedAt  time.Time
+}
+
+// One ladder per dispatch: a breach while the ladder already climbs adds nothing.
+func (q *Queries) AddEscalationTimer(ctx context.Context, arg AddEscalationTimerParams) error {
+	_, err := q.db.Exec(ctx, addEscalationTimer,
+		arg.DispatchID,
+		arg.Clock,
+		arg.Level,
+		arg.DueAt,
+		arg.CreatedAt,
+	)
+	return err
+}
+
+const addEscalationTimers = `-- name: AddEscalationTimers :exec
+INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
+SELECT f.dispatch_id, f.clock, 'escalate', f.level, f.due_at, $1
+FROM (SELECT unnest($2::text[]) AS dispatch_id, unnest($3::text[]) AS clock,
+             unnest($4::int[]) AS level, unnest($5::timestamptz[]) AS due_at) AS f
+ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING
+`
+
+type AddEscalationTimersParams struct {
+	CreatedAt   time.Time
+	DispatchIds []string
+	Clocks      []string
+	Levels      []int32
+	DueAts      []time.Time
+}
+
+// The ladder's next steps of a batch of breaches; one ladder per dispatch.
+func (q *Queries) AddEscalationTimers(ctx context.Context, arg AddEscalationTimersParams) error {
+	_, err := q.db.Exec(ctx, addEscalationTimers,
+		arg.CreatedAt,
+		arg.DispatchIds,
+		arg.Clocks,
+		arg.Levels,
+		arg.DueAts,
+	)
+	return err
+}
+
+const addOutboxBatch = `-- name: AddOutboxBatch :exec
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::jsonb[])
+`
+
+type AddOutboxBatchParams struct {
+	EventIds []string
+	Subjects []string
+	Payloads [][]byte
+	Headers  [][]byte
+}
+
+// The platform outbox's rows for a batch of events, in one statement; the
+// relay publishes them as it does rows written by outbox.Add.
+func (q *Queries) AddOutboxBatch(ctx context.Context, arg AddOutboxBatchParams) error {
+	_, err := q.db.Exec(ctx, addOutboxBatch,
+		arg.EventIds,
+		arg.Subjects,
+		arg.Payloads,
+		arg.Headers,
+	)
 	return err
 }
 
@@ -52,8 +132,25 @@ func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
 	return err
 }
 
+const addWarning = `-- name: AddWarning :exec
+UPDATE dispatches
+SET warnings = array_append(warnings, $1::text), updated_at = $2
+WHERE id = $3 AND NOT ($1::text = ANY (warnings))
+`
+
+type AddWarningParams struct {
+	Clock     string
+	UpdatedAt time.Time
+	ID        string
+}
+
+func (q *Queries) AddWarning(ctx context.Context, arg AddWarningParams) error {
+	_, err := q.db.Exec(ctx, addWarning, arg.Clock, arg.UpdatedAt, arg.ID)
+	return err
+}
+
 const claimDueTimers = `-- name: ClaimDueTimers :many
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.due_at,
+SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
        d.whistle_id, d.district_id, d.street_id, d.department, d.status
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
@@ -73,6 +170,7 @@ type ClaimDueTimersRow struct {
 	DispatchID string
 	Clock      string
 	Kind       string
+	Level      int32
 	DueAt      time.Time
 	WhistleID  string
 	DistrictID string
@@ -98,6 +196,7 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 			&i.DispatchID,
 			&i.Clock,
 			&i.Kind,
+			&i.Level,
 			&i.DueAt,
 			&i.WhistleID,
 			&i.DistrictID,
@@ -139,6 +238,18 @@ func (q *Queries) CountOutbox(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const countTimers = `-- name: CountTimers :one
+SELECT count(*) FROM timers
+`
+
+// Pending timers of every kind (ops, tests and benchmarks).
+func (q *Queries) CountTimers(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countTimers)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const createDispatch = `-- name: CreateDispatch :one
 INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
@@ -150,7 +261,7 @@ INSERT INTO dispatches (
     $13, $14, $8
 )
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
 `
 
 type CreateDispatchParams struct {
@@ -224,6 +335,58 @@ func (q *Queries) CreateDispatch(ctx context.Context, arg CreateDispatchParams) 
 		&i.WhistleLng,
 		&i.UpdatedAt,
 		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
+	)
+	return i, err
+}
+
+const createExtension = `-- name: CreateExtension :one
+INSERT INTO extensions (id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (dispatch_id, clock) WHERE status = 'PENDING' DO NOTHING
+RETURNING id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at, status, decided_by, decided_at, decision_note
+`
+
+type CreateExtensionParams struct {
+	ID            string
+	DispatchID    string
+	Clock         string
+	Until         time.Time
+	PreviousDueAt time.Time
+	Reason        string
+	RequestedBy   string
+	RequestedAt   time.Time
+}
+
+func (q *Queries) CreateExtension(ctx context.Context, arg CreateExtensionParams) (Extension, error) {
+	row := q.db.QueryRow(ctx, createExtension,
+		arg.ID,
+		arg.DispatchID,
+		arg.Clock,
+		arg.Until,
+		arg.PreviousDueAt,
+		arg.Reason,
+		arg.RequestedBy,
+		arg.RequestedAt,
+	)
+	var i Extension
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.Clock,
+		&i.Until,
+		&i.PreviousDueAt,
+		&i.Reason,
+		&i.RequestedBy,
+		&i.RequestedAt,
+		&i.Status,
+		&i.DecidedBy,
+		&i.DecidedAt,
+		&i.DecisionNote,
 	)
 	return i, err
 }
@@ -240,6 +403,95 @@ func (q *Queries) CurrentSchema(ctx context.Context) (string, error) {
 	return column_1, err
 }
 
+const decideExtension = `-- name: DecideExtension :one
+UPDATE extensions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4
+WHERE id = $5
+RETURNING id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at, status, decided_by, decided_at, decision_note
+`
+
+type DecideExtensionParams struct {
+	Status       string
+	DecidedBy    string
+	DecidedAt    *time.Time
+	DecisionNote string
+	ID           string
+}
+
+func (q *Queries) DecideExtension(ctx context.Context, arg DecideExtensionParams) (Extension, error) {
+	row := q.db.QueryRow(ctx, decideExtension,
+		arg.Status,
+		arg.DecidedBy,
+		arg.DecidedAt,
+		arg.DecisionNote,
+		arg.ID,
+	)
+	var i Extension
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.Clock,
+		&i.Until,
+		&i.PreviousDueAt,
+		&i.Reason,
+		&i.RequestedBy,
+		&i.RequestedAt,
+		&i.Status,
+		&i.DecidedBy,
+		&i.DecidedAt,
+		&i.DecisionNote,
+	)
+	return i, err
+}
+
+const deleteAllTimers = `-- name: DeleteAllTimers :execrows
+DELETE FROM timers WHERE dispatch_id = $1
+`
+
+// A closed dispatch has no deadline left, nor a ladder.
+func (q *Queries) DeleteAllTimers(ctx context.Context, dispatchID string) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteAllTimers, dispatchID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteCalendarDay = `-- name: DeleteCalendarDay :execrows
+DELETE FROM calendar_days WHERE day = $1
+`
+
+func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteCalendarDay, day)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteClockTimers = `-- name: DeleteClockTimers :exec
+DELETE FROM timers
+WHERE dispatch_id = $1 AND clock = $2 AND kind IN ('warning', 'breach')
+`
+
+type DeleteClockTimersParams struct {
+	DispatchID string
+	Clock      string
+}
+
+func (q *Queries) DeleteClockTimers(ctx context.Context, arg DeleteClockTimersParams) error {
+	_, err := q.db.Exec(ctx, deleteClockTimers, arg.DispatchID, arg.Clock)
+	return err
+}
+
+const deleteEscalationTimer = `-- name: DeleteEscalationTimer :exec
+DELETE FROM timers WHERE dispatch_id = $1 AND kind = 'escalate'
+`
+
+func (q *Queries) DeleteEscalationTimer(ctx context.Context, dispatchID string) error {
+	_, err := q.db.Exec(ctx, deleteEscalationTimer, dispatchID)
+	return err
+}
+
 const deleteTimer = `-- name: DeleteTimer :exec
 DELETE FROM timers WHERE id = $1
 `
@@ -250,7 +502,8 @@ func (q *Queries) DeleteTimer(ctx context.Context, id int64) error {
 }
 
 const deleteTimers = `-- name: DeleteTimers :execrows
-DELETE FROM timers WHERE dispatch_id = $1 AND clock = ANY ($2::text[])
+DELETE FROM timers
+WHERE dispatch_id = $1 AND clock = ANY ($2::text[]) AND kind <> 'escalate'
 `
 
 type DeleteTimersParams struct {
@@ -258,6 +511,8 @@ type DeleteTimersParams struct {
 	Clocks     []string
 }
 
+// Stops the warnings and breaches of met clocks. The ladder's timer stays: it
+// climbs while any breached clock is unmet and drops itself when none is.
 func (q *Queries) DeleteTimers(ctx context.Context, arg DeleteTimersParams) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteTimers, arg.DispatchID, arg.Clocks)
 	if err != nil {
@@ -266,8 +521,49 @@ func (q *Queries) DeleteTimers(ctx context.Context, arg DeleteTimersParams) (int
 	return result.RowsAffected(), nil
 }
 
+const deleteTimersByID = `-- name: DeleteTimersByID :execrows
+DELETE FROM timers WHERE id = ANY ($1::bigint[])
+`
+
+// Removes a claimed batch at once; gone at commit, so none fires twice.
+func (q *Queries) DeleteTimersByID(ctx context.Context, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTimersByID, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const findPolicy = `-- name: FindPolicy :one
+SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies
+WHERE category = $1 AND district_id IN ($2::text, '')
+ORDER BY district_id DESC
+LIMIT 1
+`
+
+type FindPolicyParams struct {
+	Category   string
+	DistrictID string
+}
+
+// The district's own row wins over the every-district row (”).
+func (q *Queries) FindPolicy(ctx context.Context, arg FindPolicyParams) (Policy, error) {
+	row := q.db.QueryRow(ctx, findPolicy, arg.Category, arg.DistrictID)
+	var i Policy
+	err := row.Scan(
+		&i.Category,
+		&i.DistrictID,
+		&i.AckWithinS,
+		&i.ArriveWithinS,
+		&i.ResolveWithinS,
+		&i.ResolveWorkingDays,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -307,6 +603,11 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.WhistleLng,
 		&i.UpdatedAt,
 		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
 	)
 	return i, err
 }
@@ -322,8 +623,37 @@ func (q *Queries) IsWhistleCancelled(ctx context.Context, whistleID string) (boo
 	return exists, err
 }
 
+const listCalendarDays = `-- name: ListCalendarDays :many
+SELECT day, kind, name FROM calendar_days WHERE day >= $1 AND day < $2 ORDER BY day
+`
+
+type ListCalendarDaysParams struct {
+	FromDay pgtype.Date
+	ToDay   pgtype.Date
+}
+
+func (q *Queries) ListCalendarDays(ctx context.Context, arg ListCalendarDaysParams) ([]CalendarDay, error) {
+	rows, err := q.db.Query(ctx, listCalendarDays, arg.FromDay, arg.ToDay)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CalendarDay
+	for rows.Next() {
+		var i CalendarDay
+		if err := rows.Scan(&i.Day, &i.Kind, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -397,6 +727,80 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.WhistleLng,
 			&i.UpdatedAt,
 			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listExtensions = `-- name: ListExtensions :many
+SELECT id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at, status, decided_by, decided_at, decision_note FROM extensions WHERE dispatch_id = $1 ORDER BY requested_at DESC, id DESC
+`
+
+func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Extension, error) {
+	rows, err := q.db.Query(ctx, listExtensions, dispatchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Extension
+	for rows.Next() {
+		var i Extension
+		if err := rows.Scan(
+			&i.ID,
+			&i.DispatchID,
+			&i.Clock,
+			&i.Until,
+			&i.PreviousDueAt,
+			&i.Reason,
+			&i.RequestedBy,
+			&i.RequestedAt,
+			&i.Status,
+			&i.DecidedBy,
+			&i.DecidedAt,
+			&i.DecisionNote,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPolicies = `-- name: ListPolicies :many
+SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies ORDER BY category, district_id
+`
+
+func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
+	rows, err := q.db.Query(ctx, listPolicies)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Policy
+	for rows.Next() {
+		var i Policy
+		if err := rows.Scan(
+			&i.Category,
+			&i.DistrictID,
+			&i.AckWithinS,
+			&i.ArriveWithinS,
+			&i.ResolveWithinS,
+			&i.ResolveWorkingDays,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -409,7 +813,7 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -449,12 +853,46 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.WhistleLng,
 		&i.UpdatedAt,
 		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
+	)
+	return i, err
+}
+
+const lockExtension = `-- name: LockExtension :one
+SELECT id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at, status, decided_by, decided_at, decision_note FROM extensions WHERE id = $1 AND dispatch_id = $2 FOR UPDATE
+`
+
+type LockExtensionParams struct {
+	ID         string
+	DispatchID string
+}
+
+func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (Extension, error) {
+	row := q.db.QueryRow(ctx, lockExtension, arg.ID, arg.DispatchID)
+	var i Extension
+	err := row.Scan(
+		&i.ID,
+		&i.DispatchID,
+		&i.Clock,
+		&i.Until,
+		&i.PreviousDueAt,
+		&i.Reason,
+		&i.RequestedBy,
+		&i.RequestedAt,
+		&i.Status,
+		&i.DecidedBy,
+		&i.DecidedAt,
+		&i.DecisionNote,
 	)
 	return i, err
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -503,6 +941,11 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.WhistleLng,
 			&i.UpdatedAt,
 			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
 		); err != nil {
 			return nil, err
 		}
@@ -541,6 +984,90 @@ func (q *Queries) MarkWhistleCancelled(ctx context.Context, arg MarkWhistleCance
 	return err
 }
 
+const moveDeadline = `-- name: MoveDeadline :one
+UPDATE dispatches SET
+    ack_by = $1,
+    arrive_by = $2,
+    resolve_by = $3,
+    original_ack_by = $4,
+    original_arrive_by = $5,
+    original_resolve_by = $6,
+    warnings = $7,
+    updated_at = $8
+WHERE id = $9
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+`
+
+type MoveDeadlineParams struct {
+	AckBy             time.Time
+	ArriveBy          time.Time
+	ResolveBy         time.Time
+	OriginalAckBy     *time.Time
+	OriginalArriveBy  *time.Time
+	OriginalResolveBy *time.Time
+	Warnings          []string
+	UpdatedAt         time.Time
+	ID                string
+}
+
+// Applies an approved extension: the new deadline, the first one kept, and
+// the clock's warning forgotten (it warned of the old deadline).
+func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dispatch, error) {
+	row := q.db.QueryRow(ctx, moveDeadline,
+		arg.AckBy,
+		arg.ArriveBy,
+		arg.ResolveBy,
+		arg.OriginalAckBy,
+		arg.OriginalArriveBy,
+		arg.OriginalResolveBy,
+		arg.Warnings,
+		arg.UpdatedAt,
+		arg.ID,
+	)
+	var i Dispatch
+	err := row.Scan(
+		&i.ID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.StreetID,
+		&i.Category,
+		&i.Department,
+		&i.Role,
+		&i.Status,
+		&i.DispatchedAt,
+		&i.SlaStartedAt,
+		&i.AckBy,
+		&i.ArriveBy,
+		&i.ResolveBy,
+		&i.AcknowledgedAt,
+		&i.AcknowledgedBy,
+		&i.ArrivedAt,
+		&i.ArrivedBy,
+		&i.ArrivalLat,
+		&i.ArrivalLng,
+		&i.ArrivalDistanceM,
+		&i.ArrivalFar,
+		&i.ResolvedAt,
+		&i.ResolvedBy,
+		&i.ResolutionSummary,
+		&i.ReturnedAt,
+		&i.ReturnedBy,
+		&i.ReturnReason,
+		&i.CancelledAt,
+		&i.Breaches,
+		&i.WhistleLat,
+		&i.WhistleLng,
+		&i.UpdatedAt,
+		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
+	)
+	return i, err
+}
+
 const nextTimerDue = `-- name: NextTimerDue :one
 SELECT due_at FROM timers ORDER BY due_at LIMIT 1
 `
@@ -552,6 +1079,16 @@ func (q *Queries) NextTimerDue(ctx context.Context) (time.Time, error) {
 	return due_at, err
 }
 
+const notifyOutbox = `-- name: NotifyOutbox :exec
+SELECT pg_notify('outbox_' || current_schema(), '')
+`
+
+// Wakes the relay at commit, as outbox.Add does.
+func (q *Queries) NotifyOutbox(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, notifyOutbox)
+	return err
+}
+
 const notifyTimers = `-- name: NotifyTimers :exec
 SELECT pg_notify('timers_' || current_schema(), '')
 `
@@ -561,6 +1098,351 @@ SELECT pg_notify('timers_' || current_schema(), '')
 func (q *Queries) NotifyTimers(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, notifyTimers)
 	return err
+}
+
+const recordBreach = `-- name: RecordBreach :one
+UPDATE dispatches SET
+    breaches = CASE WHEN $1::text = ANY (breaches) THEN breaches ELSE array_append(breaches, $1::text) END,
+    escalation_level = greatest(escalation_level, 1),
+    updated_at = $2
+WHERE id = $3
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+`
+
+type RecordBreachParams struct {
+	Clock     string
+	UpdatedAt time.Time
+	ID        string
+}
+
+// A breach is 催办 (level 1) unless the dispatch is higher already; one
+// statement records it and returns the dispatch for the event.
+func (q *Queries) RecordBreach(ctx context.Context, arg RecordBreachParams) (Dispatch, error) {
+	row := q.db.QueryRow(ctx, recordBreach, arg.Clock, arg.UpdatedAt, arg.ID)
+	var i Dispatch
+	err := row.Scan(
+		&i.ID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.StreetID,
+		&i.Category,
+		&i.Department,
+		&i.Role,
+		&i.Status,
+		&i.DispatchedAt,
+		&i.SlaStartedAt,
+		&i.AckBy,
+		&i.ArriveBy,
+		&i.ResolveBy,
+		&i.AcknowledgedAt,
+		&i.AcknowledgedBy,
+		&i.ArrivedAt,
+		&i.ArrivedBy,
+		&i.ArrivalLat,
+		&i.ArrivalLng,
+		&i.ArrivalDistanceM,
+		&i.ArrivalFar,
+		&i.ResolvedAt,
+		&i.ResolvedBy,
+		&i.ResolutionSummary,
+		&i.ReturnedAt,
+		&i.ReturnedBy,
+		&i.ReturnReason,
+		&i.CancelledAt,
+		&i.Breaches,
+		&i.WhistleLat,
+		&i.WhistleLng,
+		&i.UpdatedAt,
+		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
+	)
+	return i, err
+}
+
+const recordFired = `-- name: RecordFired :many
+UPDATE dispatches AS d SET
+    breaches = CASE WHEN f.kind = 'breach' AND NOT (f.clock = ANY (d.breaches))
+                    THEN array_append(d.breaches, f.clock) ELSE d.breaches END,
+    warnings = CASE WHEN f.kind = 'warning' AND NOT (f.clock = ANY (d.warnings))
+                    THEN array_append(d.warnings, f.clock) ELSE d.warnings END,
+    escalation_level = CASE WHEN f.kind = 'breach' THEN greatest(d.escalation_level, 1) ELSE d.escalation_level END,
+    updated_at = $1
+FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS clock, unnest($4::text[]) AS kind) AS f
+WHERE d.id = f.id
+RETURNING d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by
+`
+
+type RecordFiredParams struct {
+	UpdatedAt time.Time
+	Ids       []string
+	Clocks    []string
+	Kinds     []string
+}
+
+// Records a batch of fired warnings and breaches in one statement (at most
+// one timer per dispatch per call): a breach is 催办 (level 1) unless the
+// dispatch is higher already. Returns the dispatches for their events.
+func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dispatch, error) {
+	rows, err := q.db.Query(ctx, recordFired,
+		arg.UpdatedAt,
+		arg.Ids,
+		arg.Clocks,
+		arg.Kinds,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Dispatch
+	for rows.Next() {
+		var i Dispatch
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Role,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.ArrivedAt,
+			&i.ArrivedBy,
+			&i.ArrivalLat,
+			&i.ArrivalLng,
+			&i.ArrivalDistanceM,
+			&i.ArrivalFar,
+			&i.ResolvedAt,
+			&i.ResolvedBy,
+			&i.ResolutionSummary,
+			&i.ReturnedAt,
+			&i.ReturnedBy,
+			&i.ReturnReason,
+			&i.CancelledAt,
+			&i.Breaches,
+			&i.WhistleLat,
+			&i.WhistleLng,
+			&i.UpdatedAt,
+			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordWarning = `-- name: RecordWarning :one
+UPDATE dispatches SET
+    warnings = CASE WHEN $1::text = ANY (warnings) THEN warnings ELSE array_append(warnings, $1::text) END,
+    updated_at = $2
+WHERE id = $3
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+`
+
+type RecordWarningParams struct {
+	Clock     string
+	UpdatedAt time.Time
+	ID        string
+}
+
+func (q *Queries) RecordWarning(ctx context.Context, arg RecordWarningParams) (Dispatch, error) {
+	row := q.db.QueryRow(ctx, recordWarning, arg.Clock, arg.UpdatedAt, arg.ID)
+	var i Dispatch
+	err := row.Scan(
+		&i.ID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.StreetID,
+		&i.Category,
+		&i.Department,
+		&i.Role,
+		&i.Status,
+		&i.DispatchedAt,
+		&i.SlaStartedAt,
+		&i.AckBy,
+		&i.ArriveBy,
+		&i.ResolveBy,
+		&i.AcknowledgedAt,
+		&i.AcknowledgedBy,
+		&i.ArrivedAt,
+		&i.ArrivedBy,
+		&i.ArrivalLat,
+		&i.ArrivalLng,
+		&i.ArrivalDistanceM,
+		&i.ArrivalFar,
+		&i.ResolvedAt,
+		&i.ResolvedBy,
+		&i.ResolutionSummary,
+		&i.ReturnedAt,
+		&i.ReturnedBy,
+		&i.ReturnReason,
+		&i.CancelledAt,
+		&i.Breaches,
+		&i.WhistleLat,
+		&i.WhistleLng,
+		&i.UpdatedAt,
+		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
+	)
+	return i, err
+}
+
+const seedDueDispatches = `-- name: SeedDueDispatches :execrows
+WITH p AS (
+    SELECT $1::text AS prefix, $2::timestamptz AS now, $3::timestamptz AS due_at, $4::int AS n
+), d AS (
+    INSERT INTO dispatches (
+        id, whistle_id, district_id, street_id, category, department, role, status,
+        dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, updated_at
+    )
+    SELECT p.prefix || g, 'w-' || p.prefix || g, '110101', '110101001', 'noise', 'police', 'lead', 'PENDING',
+           p.now, p.now, p.due_at, p.due_at + interval '25 minutes', p.due_at + interval '48 hours', p.now
+    FROM p, generate_series(1, p.n) g
+    RETURNING id, ack_by, dispatched_at
+)
+INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
+SELECT id, 'ack', 'breach', ack_by, dispatched_at FROM d
+`
+
+type SeedDueDispatchesParams struct {
+	Prefix string
+	Now    time.Time
+	DueAt  time.Time
+	N      int32
+}
+
+// Load tests and benchmarks only: n pending dispatches named prefix<i>, each
+// with one ack breach timer due at due_at.
+func (q *Queries) SeedDueDispatches(ctx context.Context, arg SeedDueDispatchesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, seedDueDispatches,
+		arg.Prefix,
+		arg.Now,
+		arg.DueAt,
+		arg.N,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setCalendarDay = `-- name: SetCalendarDay :one
+INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)
+ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name
+RETURNING day, kind, name
+`
+
+type SetCalendarDayParams struct {
+	Day  pgtype.Date
+	Kind string
+	Name string
+}
+
+func (q *Queries) SetCalendarDay(ctx context.Context, arg SetCalendarDayParams) (CalendarDay, error) {
+	row := q.db.QueryRow(ctx, setCalendarDay, arg.Day, arg.Kind, arg.Name)
+	var i CalendarDay
+	err := row.Scan(&i.Day, &i.Kind, &i.Name)
+	return i, err
+}
+
+const setEscalationLevel = `-- name: SetEscalationLevel :exec
+UPDATE dispatches SET escalation_level = $1, updated_at = $2 WHERE id = $3
+`
+
+type SetEscalationLevelParams struct {
+	Level     int32
+	UpdatedAt time.Time
+	ID        string
+}
+
+func (q *Queries) SetEscalationLevel(ctx context.Context, arg SetEscalationLevelParams) error {
+	_, err := q.db.Exec(ctx, setEscalationLevel, arg.Level, arg.UpdatedAt, arg.ID)
+	return err
+}
+
+const setPolicy = `-- name: SetPolicy :one
+INSERT INTO policies (category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (category, district_id) DO UPDATE SET
+    ack_within_s = EXCLUDED.ack_within_s,
+    arrive_within_s = EXCLUDED.arrive_within_s,
+    resolve_within_s = EXCLUDED.resolve_within_s,
+    resolve_working_days = EXCLUDED.resolve_working_days,
+    updated_at = EXCLUDED.updated_at
+RETURNING category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at
+`
+
+type SetPolicyParams struct {
+	Category           string
+	DistrictID         string
+	AckWithinS         int64
+	ArriveWithinS      int64
+	ResolveWithinS     int64
+	ResolveWorkingDays int32
+	UpdatedAt          time.Time
+}
+
+func (q *Queries) SetPolicy(ctx context.Context, arg SetPolicyParams) (Policy, error) {
+	row := q.db.QueryRow(ctx, setPolicy,
+		arg.Category,
+		arg.DistrictID,
+		arg.AckWithinS,
+		arg.ArriveWithinS,
+		arg.ResolveWithinS,
+		arg.ResolveWorkingDays,
+		arg.UpdatedAt,
+	)
+	var i Policy
+	err := row.Scan(
+		&i.Category,
+		&i.DistrictID,
+		&i.AckWithinS,
+		&i.ArriveWithinS,
+		&i.ResolveWithinS,
+		&i.ResolveWorkingDays,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const timerTableSize = `-- name: TimerTableSize :one
+SELECT pg_table_size('timers')::bigint AS table_bytes, pg_indexes_size('timers')::bigint AS index_bytes
+`
+
+type TimerTableSizeRow struct {
+	TableBytes int64
+	IndexBytes int64
+}
+
+// Heap and index bytes of the timers table (benchmarks).
+func (q *Queries) TimerTableSize(ctx context.Context) (TimerTableSizeRow, error) {
+	row := q.db.QueryRow(ctx, timerTableSize)
+	var i TimerTableSizeRow
+	err := row.Scan(&i.TableBytes, &i.IndexBytes)
+	return i, err
 }
 
 const updateDispatch = `-- name: UpdateDispatch :one
@@ -583,7 +1465,7 @@ UPDATE dispatches SET
     cancelled_at = $16,
     updated_at = $17
 WHERE id = $18
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
 `
 
 type UpdateDispatchParams struct {
@@ -663,6 +1545,11 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.WhistleLng,
 		&i.UpdatedAt,
 		&i.QueueAt,
+		&i.EscalationLevel,
+		&i.Warnings,
+		&i.OriginalAckBy,
+		&i.OriginalArriveBy,
+		&i.OriginalResolveBy,
 	)
 	return i, err
 }

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -16,8 +17,47 @@ func (q *Queries) SaveAction(ctx context.Context, d response.Dispatch, action re
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("update dispatch %s: %w", d.ID, err)
 	}
-	if _, err := q.DeleteTimers(ctx, DeleteTimersParams{DispatchID: d.ID, Clocks: Clocks(response.TimersMet(action))}); err != nil {
+	if !d.Status.Open() {
+		if _, err := q.DeleteAllTimers(ctx, d.ID); err != nil {
+			return response.Dispatch{}, fmt.Errorf("stop timers of dispatch %s: %w", d.ID, err)
+		}
+	} else if _, err := q.DeleteTimers(ctx, DeleteTimersParams{DispatchID: d.ID, Clocks: Clocks(response.TimersMet(action))}); err != nil {
 		return response.Dispatch{}, fmt.Errorf("stop timers of dispatch %s: %w", d.ID, err)
 	}
 	return row.Domain()
+}
+
+// Extensions loads the extensions of d, newest first.
+func (q *Queries) Extensions(ctx context.Context, d response.Dispatch) (response.Dispatch, error) {
+	rows, err := q.ListExtensions(ctx, d.ID)
+	if err != nil {
+		return d, fmt.Errorf("extensions of dispatch %s: %w", d.ID, err)
+	}
+	d.Extensions = make([]response.Extension, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.Domain()
+		if err != nil {
+			return d, err
+		}
+		d.Extensions = append(d.Extensions, e)
+	}
+	return d, nil
+}
+
+// calendarHorizon is how far ahead the calendar is read for a deadline: far
+// more than any resolve limit in working days spans.
+const calendarHorizon = 400 * 24 * time.Hour
+
+// Calendar reads the special days from start on, with the given working hours.
+func (q *Queries) Calendar(ctx context.Context, start time.Time, workStart, workEnd time.Duration) (*response.Calendar, error) {
+	local := start.In(response.Shanghai)
+	rows, err := q.ListCalendarDays(ctx, ListCalendarDaysParams{FromDay: Date(local), ToDay: Date(local.Add(calendarHorizon))})
+	if err != nil {
+		return nil, fmt.Errorf("read calendar: %w", err)
+	}
+	cal := &response.Calendar{Special: make(map[string]response.DayKind, len(rows)), WorkStart: workStart, WorkEnd: workEnd}
+	for _, r := range rows {
+		cal.Special[DayOf(r.Day)] = response.DayKind(r.Kind)
+	}
+	return cal, nil
 }

@@ -1,6 +1,8 @@
-// Package events is the routing service's consumer: it turns whistle.raised into
-// dispatch.requested per department (plus whistle.routed), and a returned
-// dispatch (退单) into a re-dispatch to the district government (兜底).
+// Package events is the routing service's consumer and its state changes: it
+// turns whistle.raised into dispatch.requested per department (plus
+// whistle.routed and, when the map says so, whistle.jurisdiction_checked), a
+// returned dispatch (退单) into a re-dispatch or an arbitration request, and a
+// supervisor's arbitration or a manual 吹哨 into new dispatches.
 package events
 
 import (
@@ -21,6 +23,8 @@ import (
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
@@ -28,18 +32,21 @@ import (
 // ConsumerName is the durable consumer and de-duplication scope of routing.
 const ConsumerName = "routing"
 
-// Handler applies the events routing consumes.
+// Handler applies the events routing consumes and the decisions people make.
 type Handler struct {
 	Clock clock.Clock
 	Log   *slog.Logger
+	// Map checks a whistle's location against its street.
+	Map *jurisdiction.Cache
 }
 
-// Consumer is the durable consumer of whistle.raised and dispatch.returned.
+// Consumer is the durable consumer of whistle.raised, whistle.reopened and dispatch.returned.
 func (h *Handler) Consumer() bus.Consumer {
 	return bus.Consumer{
-		Name:     ConsumerName,
-		Subjects: []string{events.SubjectFor("whistle.raised"), events.SubjectFor("dispatch.returned")},
-		Handle:   h.Handle,
+		Name: ConsumerName,
+		Subjects: []string{events.SubjectFor("whistle.raised"), events.SubjectFor("dispatch.returned"),
+			events.SubjectFor("whistle.reopened")},
+		Handle: h.Handle,
 	}
 }
 
@@ -50,9 +57,46 @@ func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 		return h.route(ctx, tx, p.WhistleRaised.GetWhistle())
 	case *eventsv1.Event_DispatchReturned:
 		return h.reroute(ctx, tx, p.DispatchReturned.GetDispatch())
+	case *eventsv1.Event_WhistleReopened:
+		return h.reopen(ctx, tx, ev)
 	default:
 		return nil
 	}
+}
+
+// planFor finds the rule of the catalogue version in force now for a whistle
+// of category in district. Without any published version (a database that was
+// never seeded) it falls back to the categories table.
+func planFor(ctx context.Context, q *store.Queries, now pgtype.Timestamptz, category, district string) (routing.Plan, error) {
+	version, err := q.CurrentCatalogueVersion(ctx, now)
+	if errors.Is(err, pgx.ErrNoRows) {
+		row, err := q.GetCategory(ctx, category)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return routing.PlanFor(nil), nil
+		case err != nil:
+			return routing.Plan{}, fmt.Errorf("category %s: %w", category, err)
+		}
+		c := row.Domain()
+		return routing.PlanFor(&c), nil
+	}
+	if err != nil {
+		return routing.Plan{}, fmt.Errorf("catalogue in force: %w", err)
+	}
+	rule, err := q.RuleFor(ctx, store.RuleForParams{Version: version.Version, Category: category, DistrictID: district})
+	if errors.Is(err, pgx.ErrNoRows) {
+		p := routing.PlanFor(nil)
+		p.CatalogueVersion = version.Version
+		return p, nil
+	}
+	if err != nil {
+		return routing.Plan{}, fmt.Errorf("rule for %s in catalogue %s: %w", category, version.Version, err)
+	}
+	r := rule.Domain()
+	c := r.AsCategory(version.Version)
+	p := routing.PlanFor(&c)
+	p.Rule = r.Name()
+	return p, nil
 }
 
 // route decides which departments a new whistle goes to and asks for their
@@ -63,33 +107,47 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 		return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
 	}
 	q := store.New(tx)
-	var cat *routing.Category
-	row, err := q.GetCategory(ctx, w.GetCategory())
-	switch {
-	case err == nil:
-		c := row.Domain()
-		cat = &c
-	case !errors.Is(err, pgx.ErrNoRows):
-		return fmt.Errorf("route whistle %s: category %s: %w", w.GetId(), w.GetCategory(), err)
+	now := h.Clock.Now()
+	at := pgtype.Timestamptz{Time: now, Valid: true}
+	plan, err := planFor(ctx, q, at, w.GetCategory(), w.GetDistrictId())
+	if err != nil {
+		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 	}
-	plan := routing.PlanFor(cat)
+	check, err := h.Map.Check(ctx, w.GetStreetId(), w.GetLocation().GetLat(), w.GetLocation().GetLng())
+	if err != nil {
+		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
+	}
+	if check.Result == jurisdiction.NoStreet {
+		// Nobody's street: the district government takes it (兜底) while a person
+		// reviews where it is. The catalogue version stays on record.
+		plan = routing.Plan{
+			Rule: routing.RuleFallbackNoStreet, CatalogueVersion: plan.CatalogueVersion, SLA: plan.SLA,
+			Assignments: []routing.Assignment{{Department: routing.FallbackDepartment, Role: routing.RoleFallback}},
+		}
+	}
 
 	urgency := w.GetUrgency()
 	if urgency == intakev1.Whistle_URGENCY_UNSPECIFIED {
 		urgency = intakev1.Whistle_NORMAL
 	}
-	now := h.Clock.Now()
+	neighbours := check.Neighbours
+	if neighbours == nil {
+		neighbours = []string{}
+	}
 	decision := store.RoutingDecision{
-		WhistleID:        w.GetId(),
-		Category:         w.GetCategory(),
-		StreetID:         w.GetStreetId(),
-		DistrictID:       w.GetDistrictId(),
-		LocationLat:      w.GetLocation().GetLat(),
-		LocationLng:      w.GetLocation().GetLng(),
-		Urgency:          urgency.String(),
-		Rule:             plan.Rule,
-		CatalogueVersion: plan.CatalogueVersion,
-		DecidedAt:        pgtype.Timestamptz{Time: now, Valid: true},
+		WhistleID:          w.GetId(),
+		Category:           w.GetCategory(),
+		StreetID:           w.GetStreetId(),
+		DistrictID:         w.GetDistrictId(),
+		LocationLat:        w.GetLocation().GetLat(),
+		LocationLng:        w.GetLocation().GetLng(),
+		Urgency:            urgency.String(),
+		Rule:               plan.Rule,
+		CatalogueVersion:   plan.CatalogueVersion,
+		DecidedAt:          at,
+		Jurisdiction:       string(check.Result),
+		NeighbourStreetIds: neighbours,
+		DistanceM:          check.DistanceM,
 	}
 	inserted, err := q.InsertDecision(ctx, store.InsertDecisionParams(decision))
 	if err != nil {
@@ -101,33 +159,91 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 
 	routed := &eventsv1.WhistleRouted{Rule: plan.Rule, CatalogueVersion: plan.CatalogueVersion}
 	for _, a := range plan.Assignments {
-		dispatchID := uuid.Must(uuid.NewV7()).String()
-		if err := q.InsertAssignment(ctx, store.InsertAssignmentParams{
-			DispatchID: dispatchID, WhistleID: w.GetId(), Department: a.Department, Role: a.Role,
-			CreatedAt: decision.DecidedAt,
-		}); err != nil {
-			return fmt.Errorf("route whistle %s: record dispatch to %s: %w", w.GetId(), a.Department, err)
+		to, err := h.dispatch(ctx, tx, decision, a, plan.SLA, plan.Rule, pgtype.Timestamptz{},
+			routing.Explain(a.Role, plan.Rule, plan.CatalogueVersion, "", ""))
+		if err != nil {
+			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 		}
-		ev := dispatchRequested(h.Clock, decision, dispatchID, a, plan.SLA, plan.Rule, nil)
+		routed.Departments = append(routed.Departments, to)
+	}
+	if check.Result != jurisdiction.Inside {
+		checked := &eventsv1.WhistleJurisdictionChecked{
+			Result: string(check.Result), NeighbourStreetIds: check.Neighbours, DistanceM: check.DistanceM,
+			NeedsConfirmation: check.NeedsConfirmation(),
+		}
+		if check.Result == jurisdiction.NoStreet {
+			checked.ReviewId = uuid.Must(uuid.NewV7()).String()
+			if err := q.InsertArbitration(ctx, store.InsertArbitrationParams{
+				ID: checked.ReviewId, WhistleID: decision.WhistleID, DistrictID: decision.DistrictID, Kind: "location",
+				Reason: "the location is in no street", RequestedAt: at,
+			}); err != nil {
+				return fmt.Errorf("route whistle %s: queue location review: %w", w.GetId(), err)
+			}
+		}
+		ev := whistleEvent(h.Clock, decision)
+		ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: checked}
 		if err := outbox.Add(ctx, tx, ev); err != nil {
 			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 		}
-		routed.Departments = append(routed.Departments, &eventsv1.RoutedDepartment{
-			Department: a.Department, Role: a.Role, DispatchId: dispatchID,
-		})
 	}
 	ev := whistleEvent(h.Clock, decision)
 	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
 	if err := outbox.Add(ctx, tx, ev); err != nil {
 		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 	}
-	h.Log.InfoContext(ctx, "whistle routed", "whistle_id", w.GetId(), "rule", plan.Rule, "departments", len(plan.Assignments))
+	h.Log.InfoContext(ctx, "whistle routed", "whistle_id", w.GetId(), "rule", plan.Rule,
+		"catalogue_version", plan.CatalogueVersion, "jurisdiction", check.Result, "departments", len(plan.Assignments))
 	return nil
 }
 
-// reroute handles a returned dispatch (退单): the district government takes over
-// with the original SLA start, joins in if it already holds the whistle, or the
-// whistle becomes unroutable when the district government itself returned it.
+// dispatch records an assignment and asks the response service for its dispatch.
+// slaStart is the inherited start of the clocks, or invalid for fresh clocks.
+func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
+	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
+	q := store.New(tx)
+	dispatchID := uuid.Must(uuid.NewV7()).String()
+	if err := q.InsertAssignment(ctx, store.InsertAssignmentParams{
+		DispatchID: dispatchID, WhistleID: decision.WhistleID, Department: a.Department, Role: a.Role,
+		SlaStartedAt: slaStart, CreatedAt: pgtype.Timestamptz{Time: h.Clock.Now(), Valid: true},
+		Rule: rule, Reason: reason,
+	}); err != nil {
+		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
+	}
+	var start *timestamppb.Timestamp
+	if slaStart.Valid {
+		start = timestamppb.New(slaStart.Time)
+	}
+	if err := outbox.Add(ctx, tx, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)); err != nil {
+		return nil, err
+	}
+	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}, nil
+}
+
+// slaOf is the SLA policy of the whistle's category in the catalogue version
+// its decision was made with.
+func slaOf(ctx context.Context, q *store.Queries, d store.RoutingDecision) (routing.SLA, error) {
+	rule, err := q.RuleFor(ctx, store.RuleForParams{Version: d.CatalogueVersion, Category: d.Category, DistrictID: d.DistrictID})
+	if err == nil {
+		return rule.Domain().SLA, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return routing.SLA{}, fmt.Errorf("rule of whistle %s: %w", d.WhistleID, err)
+	}
+	cat, err := q.GetCategory(ctx, d.Category)
+	switch {
+	case err == nil:
+		return cat.Domain().SLA, nil
+	case errors.Is(err, pgx.ErrNoRows):
+		return routing.DefaultSLA, nil
+	default:
+		return routing.SLA{}, fmt.Errorf("category %s: %w", d.Category, err)
+	}
+}
+
+// reroute handles a returned dispatch (退单): by its reason code it goes to the
+// department the reason names or to the district government (兜底), inheriting
+// the original SLA start; otherwise, and always from the second return of the
+// whistle on, it waits in the district supervisor's arbitration queue.
 func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch) error {
 	if d.GetId() == "" || d.GetWhistleId() == "" {
 		return bus.Permanent(errors.New("reroute: dispatch.returned without a dispatch"))
@@ -149,9 +265,11 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 	if err != nil {
 		return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 	}
+	code, text := routing.ParseReturnReason(d.GetReturnReason())
 	now := h.Clock.Now()
 	marked, err := q.MarkAssignmentReturned(ctx, store.MarkAssignmentReturnedParams{
 		DispatchID: d.GetId(), ReturnedAt: pgtype.Timestamptz{Time: now, Valid: true},
+		ReturnCode: string(code), ReturnReason: d.GetReturnReason(),
 	})
 	if err != nil {
 		return fmt.Errorf("reroute dispatch %s: mark returned: %w", d.GetId(), err)
@@ -159,62 +277,87 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 	if marked == 0 {
 		return nil // this return was handled already
 	}
-
-	fallback, err := q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{
-		WhistleID: d.GetWhistleId(), Department: routing.FallbackDepartment,
-	})
-	fallbackActive := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("reroute dispatch %s: find fallback dispatch: %w", d.GetId(), err)
+	count, err := q.CountReturned(ctx, decision.WhistleID)
+	if err != nil {
+		return fmt.Errorf("reroute dispatch %s: count returns: %w", d.GetId(), err)
 	}
+	ret := routing.Return{From: returned.Department, Code: code, Returns: count}
+	switch code {
+	case routing.NeedsOtherDepartment:
+		known, err := departmentSet(ctx, q)
+		if err != nil {
+			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
+		}
+		ret.Target = routing.TargetDepartment(text, func(s string) bool { return known[s] })
+	case routing.NotOurRemit:
+		ret.Target = routing.FallbackDepartment
+	}
+	var existing store.DispatchAssignment
+	if ret.Target != "" {
+		existing, err = q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{WhistleID: decision.WhistleID, Department: ret.Target})
+		ret.TargetActive = err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("reroute dispatch %s: find dispatch of %s: %w", d.GetId(), ret.Target, err)
+		}
+	}
+	slaStart := inheritedStart(d, returned)
 
-	switch routing.OnReturn(returned.Department, fallbackActive) {
-	case routing.GiveUp:
+	next := routing.DecideReturn(ret)
+	switch next.Action {
+	case routing.Arbitrate:
+		id := uuid.Must(uuid.NewV7()).String()
+		if err := q.InsertArbitration(ctx, store.InsertArbitrationParams{
+			ID: id, WhistleID: decision.WhistleID, DistrictID: decision.DistrictID, Kind: "return",
+			ReturnedDispatchID: d.GetId(), FromDepartment: returned.Department, ReasonCode: string(code),
+			Reason: d.GetReturnReason(), SlaStartedAt: slaStart, RequestedAt: pgtype.Timestamptz{Time: now, Valid: true},
+		}); err != nil {
+			return fmt.Errorf("reroute dispatch %s: queue arbitration: %w", d.GetId(), err)
+		}
 		ev := whistleEvent(h.Clock, decision)
-		ev.Payload = &eventsv1.Event_WhistleUnroutable{WhistleUnroutable: &eventsv1.WhistleUnroutable{
-			Reason: routing.UnroutableReason(d.GetReturnReason()),
+		ev.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
+			ArbitrationId: id, ReturnedDispatchId: d.GetId(), FromDepartment: returned.Department,
+			ReasonCode: string(code), Reason: d.GetReturnReason(), ReturnCount: int32(count),
 		}}
 		if err := outbox.Add(ctx, tx, ev); err != nil {
 			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 		}
-		h.Log.WarnContext(ctx, "whistle unroutable", "whistle_id", d.GetWhistleId(), "dispatch_id", d.GetId())
+		h.Log.InfoContext(ctx, "whistle awaits arbitration", "whistle_id", decision.WhistleID, "dispatch_id", d.GetId(), "returns", count)
 		return nil
 
-	case routing.JoinFallback:
+	case routing.JoinExisting:
 		return h.addRerouted(ctx, tx, decision, d, returned.Department, &eventsv1.RoutedDepartment{
-			Department: fallback.Department, Role: fallback.Role, DispatchId: fallback.DispatchID,
+			Department: existing.Department, Role: existing.Role, DispatchId: existing.DispatchID,
 		})
 
 	default: // routing.Redispatch
-		sla := routing.DefaultSLA
-		cat, err := q.GetCategory(ctx, decision.Category)
-		switch {
-		case err == nil:
-			sla = cat.Domain().SLA
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("reroute dispatch %s: category %s: %w", d.GetId(), decision.Category, err)
-		}
-		slaStart := inheritedStart(d, returned)
-		a := routing.Assignment{Department: routing.FallbackDepartment, Role: routing.RoleFallback}
-		dispatchID := uuid.Must(uuid.NewV7()).String()
-		if err := q.InsertAssignment(ctx, store.InsertAssignmentParams{
-			DispatchID: dispatchID, WhistleID: decision.WhistleID, Department: a.Department, Role: a.Role,
-			SlaStartedAt: slaStart, CreatedAt: pgtype.Timestamptz{Time: now, Valid: true},
-		}); err != nil {
-			return fmt.Errorf("reroute dispatch %s: record fallback dispatch: %w", d.GetId(), err)
-		}
-		var start *timestamppb.Timestamp
-		if slaStart.Valid {
-			start = timestamppb.New(slaStart.Time)
-		}
-		ev := dispatchRequested(h.Clock, decision, dispatchID, a, sla, routing.RuleFallbackReturned, start)
-		if err := outbox.Add(ctx, tx, ev); err != nil {
+		sla, err := slaOf(ctx, q, decision)
+		if err != nil {
 			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 		}
-		return h.addRerouted(ctx, tx, decision, d, returned.Department, &eventsv1.RoutedDepartment{
-			Department: a.Department, Role: a.Role, DispatchId: dispatchID,
-		})
+		role := routing.RoleFallback
+		if next.Department != routing.FallbackDepartment {
+			role = routing.RoleRedirected
+		}
+		a := routing.Assignment{Department: next.Department, Role: role}
+		to, err := h.dispatch(ctx, tx, decision, a, sla, next.Rule, slaStart,
+			routing.Explain(role, next.Rule, decision.CatalogueVersion, returned.Department, d.GetReturnReason()))
+		if err != nil {
+			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
+		}
+		return h.addRerouted(ctx, tx, decision, d, returned.Department, to)
 	}
+}
+
+func departmentSet(ctx context.Context, q *store.Queries) (map[string]bool, error) {
+	rows, err := q.ListDepartments(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list departments: %w", err)
+	}
+	out := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		out[r.Code] = true
+	}
+	return out, nil
 }
 
 func (h *Handler) addRerouted(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, d *responsev1.Dispatch,
@@ -243,4 +386,162 @@ func inheritedStart(d *responsev1.Dispatch, returned store.DispatchAssignment) p
 	default:
 		return pgtype.Timestamptz{}
 	}
+}
+
+// Errors of the decisions people make, mapped to gRPC codes by grpcapi.
+var (
+	// ErrNotFound: no such whistle or arbitration.
+	ErrNotFound = routing.ErrNotFound
+	// ErrConflict: the arbitration was decided already, or the whistle is no longer live.
+	ErrConflict = errors.New("conflict")
+)
+
+// Arbitration is a supervisor's binding decision (审定).
+type Arbitration struct {
+	ID         string
+	Department string
+	ResetSLA   bool
+	Reason     string
+	Note       string
+	By         *typesv1.Actor
+}
+
+// Arbitrate records the decision and dispatches its department, keeping the
+// original arrival clock unless the decision resets it. Deciding again with the
+// same department changes nothing; a different department is a conflict (the
+// decision is binding).
+func (h *Handler) Arbitrate(ctx context.Context, tx pgx.Tx, a Arbitration) (store.Arbitration, error) {
+	q := store.New(tx)
+	row, err := q.LockArbitration(ctx, a.ID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return row, fmt.Errorf("arbitration %s: %w", a.ID, ErrNotFound)
+	}
+	if err != nil {
+		return row, fmt.Errorf("arbitration %s: %w", a.ID, err)
+	}
+	if row.Status == "decided" {
+		if row.Department == a.Department {
+			return row, nil
+		}
+		return row, fmt.Errorf("arbitration %s was decided for %s already: %w", a.ID, row.Department, ErrConflict)
+	}
+	decision, err := q.LockDecision(ctx, row.WhistleID)
+	if err != nil {
+		return row, fmt.Errorf("arbitration %s: whistle %s: %w", a.ID, row.WhistleID, err)
+	}
+	sla, err := slaOf(ctx, q, decision)
+	if err != nil {
+		return row, fmt.Errorf("arbitration %s: %w", a.ID, err)
+	}
+	start := row.SlaStartedAt
+	if a.ResetSLA {
+		start = pgtype.Timestamptz{}
+	}
+	// The arbitrated department gets its own dispatch even if it has one
+	// already: the decision is a new, binding assignment with its own record.
+	assignment := routing.Assignment{Department: a.Department, Role: routing.RoleArbitrated}
+	reason := routing.Explain(routing.RoleArbitrated, routing.RuleArbitration, decision.CatalogueVersion, "", "")
+	if a.Note != "" {
+		reason += ": " + a.Note
+	}
+	to, err := h.dispatch(ctx, tx, decision, assignment, sla, routing.RuleArbitration, start, reason)
+	if err != nil {
+		return row, fmt.Errorf("arbitration %s: %w", a.ID, err)
+	}
+	now := pgtype.Timestamptz{Time: h.Clock.Now(), Valid: true}
+	if err := q.DecideArbitration(ctx, store.DecideArbitrationParams{
+		ID: a.ID, DecidedAt: now, DecidedBy: a.By.GetId(), Department: a.Department, DispatchID: to.GetDispatchId(),
+		SlaReset: a.ResetSLA, SlaResetReason: a.Reason, Note: a.Note,
+	}); err != nil {
+		return row, fmt.Errorf("arbitration %s: record decision: %w", a.ID, err)
+	}
+	ev := whistleEvent(h.Clock, decision)
+	ev.Actor = a.By
+	ev.Payload = &eventsv1.Event_WhistleArbitrated{WhistleArbitrated: &eventsv1.WhistleArbitrated{
+		ArbitrationId: a.ID, To: to, SlaReset: a.ResetSLA, SlaResetReason: a.Reason, Note: a.Note,
+	}}
+	if err := outbox.Add(ctx, tx, ev); err != nil {
+		return row, fmt.Errorf("arbitration %s: %w", a.ID, err)
+	}
+	h.Log.InfoContext(ctx, "whistle arbitrated", "whistle_id", decision.WhistleID, "department", a.Department, "sla_reset", a.ResetSLA)
+	return q.GetArbitration(ctx, a.ID)
+}
+
+// AddDepartment is a manual 吹哨: one more department on a live whistle, with
+// fresh clocks (it was never asked before). A department already active on the
+// whistle is not asked twice.
+func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, department, reason string, by *typesv1.Actor) error {
+	q := store.New(tx)
+	if _, err := q.LockDecision(ctx, decision.WhistleID); err != nil {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	_, err := q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{WhistleID: decision.WhistleID, Department: department})
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	sla, err := slaOf(ctx, q, decision)
+	if err != nil {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	explain := routing.Explain(routing.RoleAdded, routing.RuleManual, decision.CatalogueVersion, "", "")
+	if reason != "" {
+		explain += ": " + reason
+	}
+	to, err := h.dispatch(ctx, tx, decision, routing.Assignment{Department: department, Role: routing.RoleAdded},
+		sla, routing.RuleManual, pgtype.Timestamptz{}, explain)
+	if err != nil {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	ev := whistleEvent(h.Clock, decision)
+	ev.Actor = by
+	ev.Payload = &eventsv1.Event_WhistleDepartmentAdded{WhistleDepartmentAdded: &eventsv1.WhistleDepartmentAdded{
+		Department: to, Reason: reason,
+	}}
+	if err := outbox.Add(ctx, tx, ev); err != nil {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	return nil
+}
+
+// reopen sends a reopened whistle ("not fixed") back to the departments that
+// were working on it: each active department gets a round-2 dispatch with
+// fresh clocks, linked to the first by its rule (reopen:<first dispatch id>).
+func (h *Handler) reopen(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	q := store.New(tx)
+	decision, err := q.LockDecision(ctx, ev.GetWhistleId())
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // never routed (cancelled before routing): nobody to send it back to
+	}
+	if err != nil {
+		return fmt.Errorf("reopen whistle %s: %w", ev.GetWhistleId(), err)
+	}
+	rows, err := q.ListAssignments(ctx, decision.WhistleID)
+	if err != nil {
+		return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
+	}
+	sla, err := slaOf(ctx, q, decision)
+	if err != nil {
+		return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
+	}
+	reason := ev.GetWhistleReopened().GetReason()
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.Status != "active" || seen[r.Department] {
+			continue
+		}
+		seen[r.Department] = true
+		// Mark the first round's assignment done, so a third round links to the second.
+		if _, err := q.SupersedeAssignment(ctx, r.DispatchID); err != nil {
+			return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
+		}
+		rule := "reopen:" + r.DispatchID
+		if _, err := h.dispatch(ctx, tx, decision, routing.Assignment{Department: r.Department, Role: r.Role}, sla, rule,
+			pgtype.Timestamptz{}, "round 2 after the street reopened the whistle ("+reason+"), following dispatch "+r.DispatchID); err != nil {
+			return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
+		}
+	}
+	return nil
 }

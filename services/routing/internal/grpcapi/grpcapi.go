@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -16,8 +17,10 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/clock"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/events"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
@@ -25,12 +28,18 @@ import (
 // Server implements routingv1.RoutingServiceServer.
 type Server struct {
 	routingv1.UnimplementedRoutingServiceServer
-	q   *store.Queries
-	log *slog.Logger
+	pool  *pgxpool.Pool
+	q     *store.Queries
+	h     *events.Handler
+	clock clock.Clock
+	log   *slog.Logger
 }
 
-// New returns a server reading through q.
-func New(q *store.Queries, log *slog.Logger) *Server { return &Server{q: q, log: log} }
+// New returns a server over pool; h makes the decisions people ask for
+// (arbitration, manual 吹哨) the same way the consumer does.
+func New(pool *pgxpool.Pool, h *events.Handler, log *slog.Logger) *Server {
+	return &Server{pool: pool, q: store.New(pool), h: h, clock: h.Clock, log: log}
+}
 
 // toStatus is the one map from domain errors to gRPC codes.
 func (s *Server) toStatus(ctx context.Context, err error) error {
@@ -43,6 +52,8 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(err, routing.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
+	case errors.Is(err, events.ErrConflict):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):

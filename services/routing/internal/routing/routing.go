@@ -30,6 +30,21 @@ const (
 	RuleFallback = "fallback"
 	// RuleFallbackReturned re-dispatches a returned dispatch to the fallback department.
 	RuleFallbackReturned = "fallback:returned"
+	// RuleFallbackNoStreet routes a whistle located in no street to the fallback department.
+	RuleFallbackNoStreet = "fallback:no_street"
+	// RuleReturnRedirected re-dispatches to the department a return named.
+	RuleReturnRedirected = "return:needs_other_department"
+	// RuleArbitration is a supervisor's decision (审定).
+	RuleArbitration = "arbitration"
+	// RuleManual is a department added by hand (manual 吹哨).
+	RuleManual = "manual"
+)
+
+// Roles of departments dispatched after the first decision.
+const (
+	RoleRedirected = "redirected"
+	RoleArbitrated = "arbitrated"
+	RoleAdded      = "added"
 )
 
 // ErrNotFound is returned for an unknown street, category or other reference.
@@ -107,29 +122,9 @@ type ReturnAction int
 
 // Return actions.
 const (
-	// Redispatch asks the fallback department to take over, inheriting the SLA start.
+	// Redispatch asks another department to take over, inheriting the SLA start.
 	Redispatch ReturnAction = iota + 1
-	// JoinFallback points the returned work at the fallback department's
-	// existing active dispatch instead of creating a second one.
-	JoinFallback
-	// GiveUp marks the whistle unroutable: the fallback department itself returned it.
-	GiveUp
+	// JoinExisting points the returned work at the chosen department's existing
+	// active dispatch instead of creating a second one.
+	JoinExisting
 )
-
-// OnReturn decides what follows a return by department from, given whether the
-// fallback department already has an active dispatch for the whistle.
-func OnReturn(from string, fallbackActive bool) ReturnAction {
-	switch {
-	case from == FallbackDepartment:
-		return GiveUp
-	case fallbackActive:
-		return JoinFallback
-	default:
-		return Redispatch
-	}
-}
-
-// UnroutableReason explains a whistle.unroutable after the fallback department returned it.
-func UnroutableReason(returnReason string) string {
-	return "returned by the fallback department: " + returnReason
-}

@@ -44,11 +44,51 @@ func TestPlanForUnknownCategoryFallsBackToDistrictGovernment(t *testing.T) {
 	require.Equal(t, 30*time.Minute, p.SLA.ArriveWithin)
 }
 
-func TestOnReturn(t *testing.T) {
+func TestDecideReturn(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, routing.Redispatch, routing.OnReturn("police", false))
-	require.Equal(t, routing.JoinFallback, routing.OnReturn("police", true))
-	require.Equal(t, routing.GiveUp, routing.OnReturn("district-government", false))
-	require.Equal(t, routing.GiveUp, routing.OnReturn("district-government", true))
-	require.Equal(t, "returned by the fallback department: not ours", routing.UnroutableReason("not ours"))
+	tests := []struct {
+		name string
+		in   routing.Return
+		want routing.Decision
+	}{
+		{"not our remit goes to the district government", routing.Return{From: "police", Code: routing.NotOurRemit, Returns: 1},
+			routing.Decision{Action: routing.Redispatch, Department: "district-government", Rule: "fallback:returned"}},
+		{"joins an active district government", routing.Return{From: "police", Code: routing.NotOurRemit, Returns: 1, TargetActive: true},
+			routing.Decision{Action: routing.JoinExisting, Department: "district-government", Rule: "fallback:returned"}},
+		{"the named department", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Target: "transport", Returns: 1},
+			routing.Decision{Action: routing.Redispatch, Department: "transport", Rule: "return:needs_other_department"}},
+		{"no department named", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Returns: 1},
+			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+		{"wrong location", routing.Return{From: "police", Code: routing.WrongLocation, Returns: 1},
+			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+		{"duplicate", routing.Return{From: "police", Code: routing.Duplicate, Returns: 1},
+			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+		{"the district government returned it", routing.Return{From: "district-government", Code: routing.NotOurRemit, Returns: 1},
+			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+		{"second return always goes to arbitration", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Target: "transport", Returns: 2},
+			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, routing.DecideReturn(tc.in))
+		})
+	}
+}
+
+func TestParseReturnReason(t *testing.T) {
+	t.Parallel()
+	code, text := routing.ParseReturnReason("needs_other_department: transport 路面塌陷")
+	require.Equal(t, routing.NeedsOtherDepartment, code)
+	require.Equal(t, "transport 路面塌陷", text)
+	require.Equal(t, "transport", routing.TargetDepartment(text, func(d string) bool { return d == "transport" }))
+	require.Empty(t, routing.TargetDepartment("路面塌陷 transport", func(d string) bool { return d == "transport" }))
+	code, text = routing.ParseReturnReason("Wrong_Location：不在本区")
+	require.Equal(t, routing.WrongLocation, code)
+	require.Equal(t, "不在本区", text)
+	code, text = routing.ParseReturnReason("不属于公安职责")
+	require.Equal(t, routing.NotOurRemit, code)
+	require.Equal(t, "不属于公安职责", text)
+	code, _ = routing.ParseReturnReason("note: something")
+	require.Equal(t, routing.NotOurRemit, code)
 }

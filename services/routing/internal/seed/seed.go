@@ -222,5 +222,34 @@ func Upsert(ctx context.Context, q *store.Queries, d *Data) (int64, error) {
 	if err := add(n, err, "categories"); err != nil {
 		return total, err
 	}
+
+	// The seed's categories are also the city-wide rules of its catalogue version.
+	rp := store.UpsertCatalogueRulesParams{Version: routing.CatalogueVersion}
+	for _, c := range d.Categories {
+		rp.Categories = append(rp.Categories, c.Code)
+		rp.DistrictIds = append(rp.DistrictIds, "")
+		rp.LeadDepartments = append(rp.LeadDepartments, c.LeadDepartment)
+		rp.Cooperating = append(rp.Cooperating, strings.Join(c.CooperatingDepartments, ","))
+		rp.AckMinutes = append(rp.AckMinutes, c.SLA.AckMinutes)
+		rp.ArriveMinutes = append(rp.ArriveMinutes, c.SLA.ArriveMinutes)
+		rp.ResolveHours = append(rp.ResolveHours, c.SLA.ResolveHours)
+	}
+	n, err = q.UpsertCatalogueRules(ctx, rp)
+	if err := add(n, err, "catalogue rules"); err != nil {
+		return total, err
+	}
+
+	// Admins edit a draft that starts as the seed's catalogue; an existing
+	// draft is the admins' work and is left alone.
+	n, err = q.EnsureDraft(ctx, "draft, started from "+routing.CatalogueVersion)
+	if err := add(n, err, "catalogue draft"); err != nil {
+		return total, err
+	}
+	if n > 0 {
+		n, err = q.CopyCatalogueRules(ctx, store.CopyCatalogueRulesParams{ToVersion: routing.DraftVersion, FromVersion: routing.CatalogueVersion})
+		if err := add(n, err, "catalogue draft rules"); err != nil {
+			return total, err
+		}
+	}
 	return total, nil
 }

@@ -20,3 +20,18 @@ func (c Category) Domain() routing.Category {
 		CatalogueVersion: c.CatalogueVersion,
 	}
 }
+
+// Domain is the catalogue rule as the routing rules use it.
+func (r CatalogueRule) Domain() routing.Rule {
+	return routing.Rule{
+		Category:    r.Category,
+		DistrictID:  r.DistrictID,
+		Lead:        r.LeadDepartment,
+		Cooperating: r.CooperatingDepartments,
+		SLA: routing.SLA{
+			AckWithin:     time.Duration(r.SlaAckMinutes) * time.Minute,
+			ArriveWithin:  time.Duration(r.SlaArriveMinutes) * time.Minute,
+			ResolveWithin: time.Duration(r.SlaResolveHours) * time.Hour,
+		},
+	}
+}

@@ -8,9 +8,44 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Arbitration struct {
+	ID                 string
+	WhistleID          string
+	DistrictID         string
+	Kind               string
+	ReturnedDispatchID string
+	FromDepartment     string
+	ReasonCode         string
+	Reason             string
+	SlaStartedAt       pgtype.Timestamptz
+	Status             string
+	RequestedAt        pgtype.Timestamptz
+	DecidedAt          pgtype.Timestamptz
+	DecidedBy          string
+	Department         string
+	DispatchID         string
+	SlaReset           bool
+	SlaResetReason     string
+	Note               string
+}
+
+type CatalogueRule struct {
+	Version                string
+	Category               string
+	DistrictID             string
+	LeadDepartment         string
+	CooperatingDepartments []string
+	SlaAckMinutes          int32
+	SlaArriveMinutes       int32
+	SlaResolveHours        int32
+}
+
 type CatalogueVersion struct {
 	Version     string
 	Description string
+	EffectiveAt pgtype.Timestamptz
+	PublishedAt pgtype.Timestamptz
+	PublishedBy string
 }
 
 type Category struct {
@@ -41,6 +76,10 @@ type DispatchAssignment struct {
 	Status       string
 	CreatedAt    pgtype.Timestamptz
 	ReturnedAt   pgtype.Timestamptz
+	Rule         string
+	Reason       string
+	ReturnCode   string
+	ReturnReason string
 }
 
 type District struct {
@@ -52,16 +91,19 @@ type District struct {
 }
 
 type RoutingDecision struct {
-	WhistleID        string
-	Category         string
-	StreetID         string
-	DistrictID       string
-	LocationLat      float64
-	LocationLng      float64
-	Urgency          string
-	Rule             string
-	CatalogueVersion string
-	DecidedAt        pgtype.Timestamptz
+	WhistleID          string
+	Category           string
+	StreetID           string
+	DistrictID         string
+	LocationLat        float64
+	LocationLng        float64
+	Urgency            string
+	Rule               string
+	CatalogueVersion   string
+	DecidedAt          pgtype.Timestamptz
+	Jurisdiction       string
+	NeighbourStreetIds []string
+	DistanceM          float64
 }
 
 type Street struct {

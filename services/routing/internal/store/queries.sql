@@ -28,9 +28,44 @@ ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_e
 WHERE (departments.name, departments.name_en) IS DISTINCT FROM (excluded.name, excluded.name_en);
 
 -- name: UpsertCatalogueVersion :execrows
-INSERT INTO catalogue_versions (version, description) VALUES (@version, @description)
+-- The seed's version is in force from the start of time, so any version an
+-- admin publishes later takes over from it.
+INSERT INTO catalogue_versions (version, description, effective_at, published_at, published_by)
+VALUES (@version, @description, 'epoch', 'epoch', 'seed')
 ON CONFLICT (version) DO UPDATE SET description = excluded.description
 WHERE catalogue_versions.description IS DISTINCT FROM excluded.description;
+
+-- name: UpsertCatalogueRules :execrows
+INSERT INTO catalogue_rules (version, category, district_id, lead_department, cooperating_departments,
+                             sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours)
+SELECT @version::text, u.category, u.district_id, u.lead_department,
+       coalesce(string_to_array(nullif(u.cooperating, ''), ','), '{}'),
+       u.ack, u.arrive, u.resolve
+FROM (SELECT unnest(@categories::text[]) AS category, unnest(@district_ids::text[]) AS district_id,
+             unnest(@lead_departments::text[]) AS lead_department, unnest(@cooperating::text[]) AS cooperating,
+             unnest(@ack_minutes::int4[]) AS ack, unnest(@arrive_minutes::int4[]) AS arrive,
+             unnest(@resolve_hours::int4[]) AS resolve) AS u
+ON CONFLICT (version, category, district_id) DO UPDATE SET
+    lead_department = excluded.lead_department, cooperating_departments = excluded.cooperating_departments,
+    sla_ack_minutes = excluded.sla_ack_minutes, sla_arrive_minutes = excluded.sla_arrive_minutes,
+    sla_resolve_hours = excluded.sla_resolve_hours
+WHERE (catalogue_rules.lead_department, catalogue_rules.cooperating_departments, catalogue_rules.sla_ack_minutes,
+       catalogue_rules.sla_arrive_minutes, catalogue_rules.sla_resolve_hours)
+    IS DISTINCT FROM (excluded.lead_department, excluded.cooperating_departments, excluded.sla_ack_minutes,
+       excluded.sla_arrive_minutes, excluded.sla_resolve_hours);
+
+-- name: EnsureDraft :execrows
+-- The draft starts as a copy of a published version (the caller copies the rules
+-- when this inserted the row).
+INSERT INTO catalogue_versions (version, description) VALUES ('draft', @description)
+ON CONFLICT (version) DO NOTHING;
+
+-- name: CopyCatalogueRules :execrows
+INSERT INTO catalogue_rules (version, category, district_id, lead_department, cooperating_departments,
+                             sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours)
+SELECT @to_version::text, category, district_id, lead_department, cooperating_departments,
+       sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours
+FROM catalogue_rules WHERE version = @from_version::text;
 
 -- name: UpsertCategories :execrows
 -- Cooperating departments travel as one comma-joined string per category,
@@ -81,24 +116,32 @@ SELECT * FROM categories WHERE code = $1;
 
 -- name: InsertDecision :execrows
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
-                               urgency, rule, catalogue_version, decided_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               urgency, rule, catalogue_version, decided_at,
+                               jurisdiction, neighbour_street_ids, distance_m)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (whistle_id) DO NOTHING;
+
+-- name: GetDecision :one
+SELECT * FROM routing_decisions WHERE whistle_id = $1;
 
 -- name: LockDecision :one
 -- Serialises the handling of returns of one whistle across consumer replicas.
 SELECT * FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE;
 
 -- name: InsertAssignment :exec
-INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6);
+INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at, rule, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: GetAssignment :one
 SELECT * FROM dispatch_assignments WHERE dispatch_id = $1;
 
 -- name: MarkAssignmentReturned :execrows
-UPDATE dispatch_assignments SET status = 'returned', returned_at = @returned_at
+UPDATE dispatch_assignments
+SET status = 'returned', returned_at = @returned_at, return_code = @return_code, return_reason = @return_reason
 WHERE dispatch_id = @dispatch_id AND status = 'active';
+
+-- name: CountReturned :one
+SELECT count(*) FROM dispatch_assignments WHERE whistle_id = $1 AND status = 'returned';
 
 -- name: ActiveAssignmentOf :one
 SELECT * FROM dispatch_assignments
@@ -108,3 +151,73 @@ LIMIT 1;
 
 -- name: ListAssignments :many
 SELECT * FROM dispatch_assignments WHERE whistle_id = $1 ORDER BY created_at, dispatch_id;
+
+-- name: SetDecisionRule :exec
+UPDATE routing_decisions SET rule = @rule WHERE whistle_id = @whistle_id;
+
+-- name: CurrentCatalogueVersion :one
+-- The published version in force at @at.
+SELECT * FROM catalogue_versions
+WHERE effective_at IS NOT NULL AND effective_at <= @at
+ORDER BY effective_at DESC, published_at DESC
+LIMIT 1;
+
+-- name: GetCatalogueVersion :one
+SELECT * FROM catalogue_versions WHERE version = $1;
+
+-- name: LockDraft :one
+-- Serialises draft edits and publishing.
+SELECT * FROM catalogue_versions WHERE version = 'draft' FOR UPDATE;
+
+-- name: SetDraftDescription :exec
+UPDATE catalogue_versions SET description = @description WHERE version = 'draft';
+
+-- name: CountPublishedVersions :one
+SELECT count(*) FROM catalogue_versions WHERE effective_at IS NOT NULL;
+
+-- name: InsertPublishedVersion :exec
+INSERT INTO catalogue_versions (version, description, effective_at, published_at, published_by)
+VALUES (@version, @description, @effective_at, @published_at, @published_by);
+
+-- name: CatalogueRules :many
+SELECT * FROM catalogue_rules WHERE version = $1 ORDER BY category, district_id;
+
+-- name: DeleteCatalogueRules :exec
+DELETE FROM catalogue_rules WHERE version = $1;
+
+-- name: RuleFor :one
+-- A district's override wins over the city-wide rule.
+SELECT * FROM catalogue_rules
+WHERE version = @version AND category = @category AND district_id IN (@district_id::text, '')
+ORDER BY district_id DESC
+LIMIT 1;
+
+-- name: InsertArbitration :exec
+INSERT INTO arbitrations (id, whistle_id, district_id, kind, returned_dispatch_id, from_department,
+                          reason_code, reason, sla_started_at, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+
+-- name: LockArbitration :one
+SELECT * FROM arbitrations WHERE id = $1 FOR UPDATE;
+
+-- name: GetArbitration :one
+SELECT * FROM arbitrations WHERE id = $1;
+
+-- name: ListArbitrations :many
+SELECT a.*, d.category FROM arbitrations a JOIN routing_decisions d USING (whistle_id)
+WHERE (@district_id::text = '' OR a.district_id = @district_id)
+  AND (@status::text = '' OR a.status = @status)
+ORDER BY a.requested_at, a.id
+LIMIT 500;
+
+-- name: DecideArbitration :exec
+UPDATE arbitrations
+SET status = 'decided', decided_at = @decided_at, decided_by = @decided_by, department = @department,
+    dispatch_id = @dispatch_id, sla_reset = @sla_reset, sla_reset_reason = @sla_reset_reason, note = @note
+WHERE id = @id;
+
+-- name: ListStreetBoundaries :many
+SELECT id, boundary FROM streets ORDER BY id;
+
+-- name: SupersedeAssignment :execrows
+UPDATE dispatch_assignments SET status = 'superseded' WHERE dispatch_id = @dispatch_id AND status = 'active';

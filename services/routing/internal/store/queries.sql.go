@@ -12,7 +12,7 @@ import (
 )
 
 const activeAssignmentOf = `-- name: ActiveAssignmentOf :one
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at FROM dispatch_assignments
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments
 WHERE whistle_id = $1 AND department = $2 AND status = 'active'
 ORDER BY created_at, dispatch_id
 LIMIT 1
@@ -35,12 +35,199 @@ func (q *Queries) ActiveAssignmentOf(ctx context.Context, arg ActiveAssignmentOf
 		&i.Status,
 		&i.CreatedAt,
 		&i.ReturnedAt,
+		&i.Rule,
+		&i.Reason,
+		&i.ReturnCode,
+		&i.ReturnReason,
+	)
+	return i, err
+}
+
+const catalogueRules = `-- name: CatalogueRules :many
+SELECT version, category, district_id, lead_department, cooperating_departments, sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours FROM catalogue_rules WHERE version = $1 ORDER BY category, district_id
+`
+
+func (q *Queries) CatalogueRules(ctx context.Context, version string) ([]CatalogueRule, error) {
+	rows, err := q.db.Query(ctx, catalogueRules, version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CatalogueRule
+	for rows.Next() {
+		var i CatalogueRule
+		if err := rows.Scan(
+			&i.Version,
+			&i.Category,
+			&i.DistrictID,
+			&i.LeadDepartment,
+			&i.CooperatingDepartments,
+			&i.SlaAckMinutes,
+			&i.SlaArriveMinutes,
+			&i.SlaResolveHours,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const copyCatalogueRules = `-- name: CopyCatalogueRules :execrows
+INSERT INTO catalogue_rules (version, category, district_id, lead_department, cooperating_departments,
+                             sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours)
+SELECT $1::text, category, district_id, lead_department, cooperating_departments,
+       sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours
+FROM catalogue_rules WHERE version = $2::text
+`
+
+type CopyCatalogueRulesParams struct {
+	ToVersion   string
+	FromVersion string
+}
+
+func (q *Queries) CopyCatalogueRules(ctx context.Context, arg CopyCatalogueRulesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, copyCatalogueRules, arg.ToVersion, arg.FromVersion)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const countPublishedVersions = `-- name: CountPublishedVersions :one
+SELECT count(*) FROM catalogue_versions WHERE effective_at IS NOT NULL
+`
+
+func (q *Queries) CountPublishedVersions(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, countPublishedVersions)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countReturned = `-- name: CountReturned :one
+SELECT count(*) FROM dispatch_assignments WHERE whistle_id = $1 AND status = 'returned'
+`
+
+func (q *Queries) CountReturned(ctx context.Context, whistleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countReturned, whistleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const currentCatalogueVersion = `-- name: CurrentCatalogueVersion :one
+SELECT version, description, effective_at, published_at, published_by FROM catalogue_versions
+WHERE effective_at IS NOT NULL AND effective_at <= $1
+ORDER BY effective_at DESC, published_at DESC
+LIMIT 1
+`
+
+// The published version in force at @at.
+func (q *Queries) CurrentCatalogueVersion(ctx context.Context, at pgtype.Timestamptz) (CatalogueVersion, error) {
+	row := q.db.QueryRow(ctx, currentCatalogueVersion, at)
+	var i CatalogueVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Description,
+		&i.EffectiveAt,
+		&i.PublishedAt,
+		&i.PublishedBy,
+	)
+	return i, err
+}
+
+const decideArbitration = `-- name: DecideArbitration :exec
+UPDATE arbitrations
+SET status = 'decided', decided_at = $1, decided_by = $2, department = $3,
+    dispatch_id = $4, sla_reset = $5, sla_reset_reason = $6, note = $7
+WHERE id = $8
+`
+
+type DecideArbitrationParams struct {
+	DecidedAt      pgtype.Timestamptz
+	DecidedBy      string
+	Department     string
+	DispatchID     string
+	SlaReset       bool
+	SlaResetReason string
+	Note           string
+	ID             string
+}
+
+func (q *Queries) DecideArbitration(ctx context.Context, arg DecideArbitrationParams) error {
+	_, err := q.db.Exec(ctx, decideArbitration,
+		arg.DecidedAt,
+		arg.DecidedBy,
+		arg.Department,
+		arg.DispatchID,
+		arg.SlaReset,
+		arg.SlaResetReason,
+		arg.Note,
+		arg.ID,
+	)
+	return err
+}
+
+const deleteCatalogueRules = `-- name: DeleteCatalogueRules :exec
+DELETE FROM catalogue_rules WHERE version = $1
+`
+
+func (q *Queries) DeleteCatalogueRules(ctx context.Context, version string) error {
+	_, err := q.db.Exec(ctx, deleteCatalogueRules, version)
+	return err
+}
+
+const ensureDraft = `-- name: EnsureDraft :execrows
+INSERT INTO catalogue_versions (version, description) VALUES ('draft', $1)
+ON CONFLICT (version) DO NOTHING
+`
+
+// The draft starts as a copy of a published version (the caller copies the rules
+// when this inserted the row).
+func (q *Queries) EnsureDraft(ctx context.Context, description string) (int64, error) {
+	result, err := q.db.Exec(ctx, ensureDraft, description)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getArbitration = `-- name: GetArbitration :one
+SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note FROM arbitrations WHERE id = $1
+`
+
+func (q *Queries) GetArbitration(ctx context.Context, id string) (Arbitration, error) {
+	row := q.db.QueryRow(ctx, getArbitration, id)
+	var i Arbitration
+	err := row.Scan(
+		&i.ID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Kind,
+		&i.ReturnedDispatchID,
+		&i.FromDepartment,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.SlaStartedAt,
+		&i.Status,
+		&i.RequestedAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.Department,
+		&i.DispatchID,
+		&i.SlaReset,
+		&i.SlaResetReason,
+		&i.Note,
 	)
 	return i, err
 }
 
 const getAssignment = `-- name: GetAssignment :one
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at FROM dispatch_assignments WHERE dispatch_id = $1
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments WHERE dispatch_id = $1
 `
 
 func (q *Queries) GetAssignment(ctx context.Context, dispatchID string) (DispatchAssignment, error) {
@@ -55,6 +242,27 @@ func (q *Queries) GetAssignment(ctx context.Context, dispatchID string) (Dispatc
 		&i.Status,
 		&i.CreatedAt,
 		&i.ReturnedAt,
+		&i.Rule,
+		&i.Reason,
+		&i.ReturnCode,
+		&i.ReturnReason,
+	)
+	return i, err
+}
+
+const getCatalogueVersion = `-- name: GetCatalogueVersion :one
+SELECT version, description, effective_at, published_at, published_by FROM catalogue_versions WHERE version = $1
+`
+
+func (q *Queries) GetCatalogueVersion(ctx context.Context, version string) (CatalogueVersion, error) {
+	row := q.db.QueryRow(ctx, getCatalogueVersion, version)
+	var i CatalogueVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Description,
+		&i.EffectiveAt,
+		&i.PublishedAt,
+		&i.PublishedBy,
 	)
 	return i, err
 }
@@ -81,6 +289,31 @@ func (q *Queries) GetCategory(ctx context.Context, code string) (Category, error
 	return i, err
 }
 
+const getDecision = `-- name: GetDecision :one
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m FROM routing_decisions WHERE whistle_id = $1
+`
+
+func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDecision, error) {
+	row := q.db.QueryRow(ctx, getDecision, whistleID)
+	var i RoutingDecision
+	err := row.Scan(
+		&i.WhistleID,
+		&i.Category,
+		&i.StreetID,
+		&i.DistrictID,
+		&i.LocationLat,
+		&i.LocationLng,
+		&i.Urgency,
+		&i.Rule,
+		&i.CatalogueVersion,
+		&i.DecidedAt,
+		&i.Jurisdiction,
+		&i.NeighbourStreetIds,
+		&i.DistanceM,
+	)
+	return i, err
+}
+
 const getStreet = `-- name: GetStreet :one
 SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary FROM streets WHERE id = $1
 `
@@ -100,9 +333,44 @@ func (q *Queries) GetStreet(ctx context.Context, id string) (Street, error) {
 	return i, err
 }
 
+const insertArbitration = `-- name: InsertArbitration :exec
+INSERT INTO arbitrations (id, whistle_id, district_id, kind, returned_dispatch_id, from_department,
+                          reason_code, reason, sla_started_at, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+`
+
+type InsertArbitrationParams struct {
+	ID                 string
+	WhistleID          string
+	DistrictID         string
+	Kind               string
+	ReturnedDispatchID string
+	FromDepartment     string
+	ReasonCode         string
+	Reason             string
+	SlaStartedAt       pgtype.Timestamptz
+	RequestedAt        pgtype.Timestamptz
+}
+
+func (q *Queries) InsertArbitration(ctx context.Context, arg InsertArbitrationParams) error {
+	_, err := q.db.Exec(ctx, insertArbitration,
+		arg.ID,
+		arg.WhistleID,
+		arg.DistrictID,
+		arg.Kind,
+		arg.ReturnedDispatchID,
+		arg.FromDepartment,
+		arg.ReasonCode,
+		arg.Reason,
+		arg.SlaStartedAt,
+		arg.RequestedAt,
+	)
+	return err
+}
+
 const insertAssignment = `-- name: InsertAssignment :exec
-INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at, rule, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertAssignmentParams struct {
@@ -112,6 +380,8 @@ type InsertAssignmentParams struct {
 	Role         string
 	SlaStartedAt pgtype.Timestamptz
 	CreatedAt    pgtype.Timestamptz
+	Rule         string
+	Reason       string
 }
 
 func (q *Queries) InsertAssignment(ctx context.Context, arg InsertAssignmentParams) error {
@@ -122,28 +392,34 @@ func (q *Queries) InsertAssignment(ctx context.Context, arg InsertAssignmentPara
 		arg.Role,
 		arg.SlaStartedAt,
 		arg.CreatedAt,
+		arg.Rule,
+		arg.Reason,
 	)
 	return err
 }
 
 const insertDecision = `-- name: InsertDecision :execrows
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
-                               urgency, rule, catalogue_version, decided_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               urgency, rule, catalogue_version, decided_at,
+                               jurisdiction, neighbour_street_ids, distance_m)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (whistle_id) DO NOTHING
 `
 
 type InsertDecisionParams struct {
-	WhistleID        string
-	Category         string
-	StreetID         string
-	DistrictID       string
-	LocationLat      float64
-	LocationLng      float64
-	Urgency          string
-	Rule             string
-	CatalogueVersion string
-	DecidedAt        pgtype.Timestamptz
+	WhistleID          string
+	Category           string
+	StreetID           string
+	DistrictID         string
+	LocationLat        float64
+	LocationLng        float64
+	Urgency            string
+	Rule               string
+	CatalogueVersion   string
+	DecidedAt          pgtype.Timestamptz
+	Jurisdiction       string
+	NeighbourStreetIds []string
+	DistanceM          float64
 }
 
 func (q *Queries) InsertDecision(ctx context.Context, arg InsertDecisionParams) (int64, error) {
@@ -158,6 +434,9 @@ func (q *Queries) InsertDecision(ctx context.Context, arg InsertDecisionParams) 
 		arg.Rule,
 		arg.CatalogueVersion,
 		arg.DecidedAt,
+		arg.Jurisdiction,
+		arg.NeighbourStreetIds,
+		arg.DistanceM,
 	)
 	if err != nil {
 		return 0, err
@@ -165,8 +444,107 @@ func (q *Queries) InsertDecision(ctx context.Context, arg InsertDecisionParams) 
 	return result.RowsAffected(), nil
 }
 
+const insertPublishedVersion = `-- name: InsertPublishedVersion :exec
+INSERT INTO catalogue_versions (version, description, effective_at, published_at, published_by)
+VALUES ($1, $2, $3, $4, $5)
+`
+
+type InsertPublishedVersionParams struct {
+	Version     string
+	Description string
+	EffectiveAt pgtype.Timestamptz
+	PublishedAt pgtype.Timestamptz
+	PublishedBy string
+}
+
+func (q *Queries) InsertPublishedVersion(ctx context.Context, arg InsertPublishedVersionParams) error {
+	_, err := q.db.Exec(ctx, insertPublishedVersion,
+		arg.Version,
+		arg.Description,
+		arg.EffectiveAt,
+		arg.PublishedAt,
+		arg.PublishedBy,
+	)
+	return err
+}
+
+const listArbitrations = `-- name: ListArbitrations :many
+SELECT a.id, a.whistle_id, a.district_id, a.kind, a.returned_dispatch_id, a.from_department, a.reason_code, a.reason, a.sla_started_at, a.status, a.requested_at, a.decided_at, a.decided_by, a.department, a.dispatch_id, a.sla_reset, a.sla_reset_reason, a.note, d.category FROM arbitrations a JOIN routing_decisions d USING (whistle_id)
+WHERE ($1::text = '' OR a.district_id = $1)
+  AND ($2::text = '' OR a.status = $2)
+ORDER BY a.requested_at, a.id
+LIMIT 500
+`
+
+type ListArbitrationsParams struct {
+	DistrictID string
+	Status     string
+}
+
+type ListArbitrationsRow struct {
+	ID                 string
+	WhistleID          string
+	DistrictID         string
+	Kind               string
+	ReturnedDispatchID string
+	FromDepartment     string
+	ReasonCode         string
+	Reason             string
+	SlaStartedAt       pgtype.Timestamptz
+	Status             string
+	RequestedAt        pgtype.Timestamptz
+	DecidedAt          pgtype.Timestamptz
+	DecidedBy          string
+	Department         string
+	DispatchID         string
+	SlaReset           bool
+	SlaResetReason     string
+	Note               string
+	Category           string
+}
+
+func (q *Queries) ListArbitrations(ctx context.Context, arg ListArbitrationsParams) ([]ListArbitrationsRow, error) {
+	rows, err := q.db.Query(ctx, listArbitrations, arg.DistrictID, arg.Status)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListArbitrationsRow
+	for rows.Next() {
+		var i ListArbitrationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.Kind,
+			&i.ReturnedDispatchID,
+			&i.FromDepartment,
+			&i.ReasonCode,
+			&i.Reason,
+			&i.SlaStartedAt,
+			&i.Status,
+			&i.RequestedAt,
+			&i.DecidedAt,
+			&i.DecidedBy,
+			&i.Department,
+			&i.DispatchID,
+			&i.SlaReset,
+			&i.SlaResetReason,
+			&i.Note,
+			&i.Category,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listAssignments = `-- name: ListAssignments :many
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at FROM dispatch_assignments WHERE whistle_id = $1 ORDER BY created_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments WHERE whistle_id = $1 ORDER BY created_at, dispatch_id
 `
 
 func (q *Queries) ListAssignments(ctx context.Context, whistleID string) ([]DispatchAssignment, error) {
@@ -187,6 +565,10 @@ func (q *Queries) ListAssignments(ctx context.Context, whistleID string) ([]Disp
 			&i.Status,
 			&i.CreatedAt,
 			&i.ReturnedAt,
+			&i.Rule,
+			&i.Reason,
+			&i.ReturnCode,
+			&i.ReturnReason,
 		); err != nil {
 			return nil, err
 		}
@@ -287,6 +669,35 @@ func (q *Queries) ListDistricts(ctx context.Context) ([]District, error) {
 	return items, nil
 }
 
+const listStreetBoundaries = `-- name: ListStreetBoundaries :many
+SELECT id, boundary FROM streets ORDER BY id
+`
+
+type ListStreetBoundariesRow struct {
+	ID       string
+	Boundary []byte
+}
+
+func (q *Queries) ListStreetBoundaries(ctx context.Context) ([]ListStreetBoundariesRow, error) {
+	rows, err := q.db.Query(ctx, listStreetBoundaries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListStreetBoundariesRow
+	for rows.Next() {
+		var i ListStreetBoundariesRow
+		if err := rows.Scan(&i.ID, &i.Boundary); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listStreets = `-- name: ListStreets :many
 SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary FROM streets WHERE ($1::text = '' OR district_id = $1) ORDER BY id
 `
@@ -319,8 +730,38 @@ func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street,
 	return items, nil
 }
 
+const lockArbitration = `-- name: LockArbitration :one
+SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note FROM arbitrations WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, error) {
+	row := q.db.QueryRow(ctx, lockArbitration, id)
+	var i Arbitration
+	err := row.Scan(
+		&i.ID,
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.Kind,
+		&i.ReturnedDispatchID,
+		&i.FromDepartment,
+		&i.ReasonCode,
+		&i.Reason,
+		&i.SlaStartedAt,
+		&i.Status,
+		&i.RequestedAt,
+		&i.DecidedAt,
+		&i.DecidedBy,
+		&i.Department,
+		&i.DispatchID,
+		&i.SlaReset,
+		&i.SlaResetReason,
+		&i.Note,
+	)
+	return i, err
+}
+
 const lockDecision = `-- name: LockDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
 `
 
 // Serialises the handling of returns of one whistle across consumer replicas.
@@ -338,22 +779,164 @@ func (q *Queries) LockDecision(ctx context.Context, whistleID string) (RoutingDe
 		&i.Rule,
 		&i.CatalogueVersion,
 		&i.DecidedAt,
+		&i.Jurisdiction,
+		&i.NeighbourStreetIds,
+		&i.DistanceM,
+	)
+	return i, err
+}
+
+const lockDraft = `-- name: LockDraft :one
+SELECT version, description, effective_at, published_at, published_by FROM catalogue_versions WHERE version = 'draft' FOR UPDATE
+`
+
+// Serialises draft edits and publishing.
+func (q *Queries) LockDraft(ctx context.Context) (CatalogueVersion, error) {
+	row := q.db.QueryRow(ctx, lockDraft)
+	var i CatalogueVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Description,
+		&i.EffectiveAt,
+		&i.PublishedAt,
+		&i.PublishedBy,
 	)
 	return i, err
 }
 
 const markAssignmentReturned = `-- name: MarkAssignmentReturned :execrows
-UPDATE dispatch_assignments SET status = 'returned', returned_at = $1
-WHERE dispatch_id = $2 AND status = 'active'
+UPDATE dispatch_assignments
+SET status = 'returned', returned_at = $1, return_code = $2, return_reason = $3
+WHERE dispatch_id = $4 AND status = 'active'
 `
 
 type MarkAssignmentReturnedParams struct {
-	ReturnedAt pgtype.Timestamptz
-	DispatchID string
+	ReturnedAt   pgtype.Timestamptz
+	ReturnCode   string
+	ReturnReason string
+	DispatchID   string
 }
 
 func (q *Queries) MarkAssignmentReturned(ctx context.Context, arg MarkAssignmentReturnedParams) (int64, error) {
-	result, err := q.db.Exec(ctx, markAssignmentReturned, arg.ReturnedAt, arg.DispatchID)
+	result, err := q.db.Exec(ctx, markAssignmentReturned,
+		arg.ReturnedAt,
+		arg.ReturnCode,
+		arg.ReturnReason,
+		arg.DispatchID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const ruleFor = `-- name: RuleFor :one
+SELECT version, category, district_id, lead_department, cooperating_departments, sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours FROM catalogue_rules
+WHERE version = $1 AND category = $2 AND district_id IN ($3::text, '')
+ORDER BY district_id DESC
+LIMIT 1
+`
+
+type RuleForParams struct {
+	Version    string
+	Category   string
+	DistrictID string
+}
+
+// A district's override wins over the city-wide rule.
+func (q *Queries) RuleFor(ctx context.Context, arg RuleForParams) (CatalogueRule, error) {
+	row := q.db.QueryRow(ctx, ruleFor, arg.Version, arg.Category, arg.DistrictID)
+	var i CatalogueRule
+	err := row.Scan(
+		&i.Version,
+		&i.Category,
+		&i.DistrictID,
+		&i.LeadDepartment,
+		&i.CooperatingDepartments,
+		&i.SlaAckMinutes,
+		&i.SlaArriveMinutes,
+		&i.SlaResolveHours,
+	)
+	return i, err
+}
+
+const setDecisionRule = `-- name: SetDecisionRule :exec
+UPDATE routing_decisions SET rule = $1 WHERE whistle_id = $2
+`
+
+type SetDecisionRuleParams struct {
+	Rule      string
+	WhistleID string
+}
+
+func (q *Queries) SetDecisionRule(ctx context.Context, arg SetDecisionRuleParams) error {
+	_, err := q.db.Exec(ctx, setDecisionRule, arg.Rule, arg.WhistleID)
+	return err
+}
+
+const setDraftDescription = `-- name: SetDraftDescription :exec
+UPDATE catalogue_versions SET description = $1 WHERE version = 'draft'
+`
+
+func (q *Queries) SetDraftDescription(ctx context.Context, description string) error {
+	_, err := q.db.Exec(ctx, setDraftDescription, description)
+	return err
+}
+
+const supersedeAssignment = `-- name: SupersedeAssignment :execrows
+UPDATE dispatch_assignments SET status = 'superseded' WHERE dispatch_id = $1 AND status = 'active'
+`
+
+func (q *Queries) SupersedeAssignment(ctx context.Context, dispatchID string) (int64, error) {
+	result, err := q.db.Exec(ctx, supersedeAssignment, dispatchID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const upsertCatalogueRules = `-- name: UpsertCatalogueRules :execrows
+INSERT INTO catalogue_rules (version, category, district_id, lead_department, cooperating_departments,
+                             sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours)
+SELECT $1::text, u.category, u.district_id, u.lead_department,
+       coalesce(string_to_array(nullif(u.cooperating, ''), ','), '{}'),
+       u.ack, u.arrive, u.resolve
+FROM (SELECT unnest($2::text[]) AS category, unnest($3::text[]) AS district_id,
+             unnest($4::text[]) AS lead_department, unnest($5::text[]) AS cooperating,
+             unnest($6::int4[]) AS ack, unnest($7::int4[]) AS arrive,
+             unnest($8::int4[]) AS resolve) AS u
+ON CONFLICT (version, category, district_id) DO UPDATE SET
+    lead_department = excluded.lead_department, cooperating_departments = excluded.cooperating_departments,
+    sla_ack_minutes = excluded.sla_ack_minutes, sla_arrive_minutes = excluded.sla_arrive_minutes,
+    sla_resolve_hours = excluded.sla_resolve_hours
+WHERE (catalogue_rules.lead_department, catalogue_rules.cooperating_departments, catalogue_rules.sla_ack_minutes,
+       catalogue_rules.sla_arrive_minutes, catalogue_rules.sla_resolve_hours)
+    IS DISTINCT FROM (excluded.lead_department, excluded.cooperating_departments, excluded.sla_ack_minutes,
+       excluded.sla_arrive_minutes, excluded.sla_resolve_hours)
+`
+
+type UpsertCatalogueRulesParams struct {
+	Version         string
+	Categories      []string
+	DistrictIds     []string
+	LeadDepartments []string
+	Cooperating     []string
+	AckMinutes      []int32
+	ArriveMinutes   []int32
+	ResolveHours    []int32
+}
+
+func (q *Queries) UpsertCatalogueRules(ctx context.Context, arg UpsertCatalogueRulesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, upsertCatalogueRules,
+		arg.Version,
+		arg.Categories,
+		arg.DistrictIds,
+		arg.LeadDepartments,
+		arg.Cooperating,
+		arg.AckMinutes,
+		arg.ArriveMinutes,
+		arg.ResolveHours,
+	)
 	if err != nil {
 		return 0, err
 	}
@@ -361,7 +944,8 @@ func (q *Queries) MarkAssignmentReturned(ctx context.Context, arg MarkAssignment
 }
 
 const upsertCatalogueVersion = `-- name: UpsertCatalogueVersion :execrows
-INSERT INTO catalogue_versions (version, description) VALUES ($1, $2)
+INSERT INTO catalogue_versions (version, description, effective_at, published_at, published_by)
+VALUES ($1, $2, 'epoch', 'epoch', 'seed')
 ON CONFLICT (version) DO UPDATE SET description = excluded.description
 WHERE catalogue_versions.description IS DISTINCT FROM excluded.description
 `
@@ -371,6 +955,8 @@ type UpsertCatalogueVersionParams struct {
 	Description string
 }
 
+// The seed's version is in force from the start of time, so any version an
+// admin publishes later takes over from it.
 func (q *Queries) UpsertCatalogueVersion(ctx context.Context, arg UpsertCatalogueVersionParams) (int64, error) {
 	result, err := q.db.Exec(ctx, upsertCatalogueVersion, arg.Version, arg.Description)
 	if err != nil {

@@ -7,6 +7,7 @@
 package eventsv1
 
 import (
+	v13 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	v11 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	v12 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -53,6 +54,13 @@ type Event struct {
 	//	*Event_WhistleClosed
 	//	*Event_WhistleCancelled
 	//	*Event_WhistleReopened
+	//	*Event_WhistleJurisdictionChecked
+	//	*Event_WhistleArbitrationRequested
+	//	*Event_WhistleArbitrated
+	//	*Event_WhistleDepartmentAdded
+	//	*Event_WhistleDuplicateCandidate
+	//	*Event_WhistleMerged
+	//	*Event_WhistleDuplicateKept
 	//	*Event_DispatchRequested
 	//	*Event_DispatchCreated
 	//	*Event_DispatchAcknowledged
@@ -62,6 +70,11 @@ type Event struct {
 	//	*Event_DispatchCancelled
 	//	*Event_SlaWarning
 	//	*Event_SlaBreached
+	//	*Event_FeedbackAppealFiled
+	//	*Event_FeedbackAppealDecided
+	//	*Event_SlaEscalated
+	//	*Event_SlaExtensionRequested
+	//	*Event_SlaExtensionDecided
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -241,6 +254,69 @@ func (x *Event) GetWhistleReopened() *WhistleReopened {
 	return nil
 }
 
+func (x *Event) GetWhistleJurisdictionChecked() *WhistleJurisdictionChecked {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleJurisdictionChecked); ok {
+			return x.WhistleJurisdictionChecked
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleArbitrationRequested() *WhistleArbitrationRequested {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleArbitrationRequested); ok {
+			return x.WhistleArbitrationRequested
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleArbitrated() *WhistleArbitrated {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleArbitrated); ok {
+			return x.WhistleArbitrated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleDepartmentAdded() *WhistleDepartmentAdded {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleDepartmentAdded); ok {
+			return x.WhistleDepartmentAdded
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleDuplicateCandidate() *WhistleDuplicateCandidate {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleDuplicateCandidate); ok {
+			return x.WhistleDuplicateCandidate
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleMerged() *WhistleMerged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleMerged); ok {
+			return x.WhistleMerged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleDuplicateKept() *WhistleDuplicateKept {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleDuplicateKept); ok {
+			return x.WhistleDuplicateKept
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetDispatchRequested() *DispatchRequested {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_DispatchRequested); ok {
@@ -322,6 +398,51 @@ func (x *Event) GetSlaBreached() *SlaBreached {
 	return nil
 }
 
+func (x *Event) GetFeedbackAppealFiled() *AppealFiled {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_FeedbackAppealFiled); ok {
+			return x.FeedbackAppealFiled
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetFeedbackAppealDecided() *AppealDecided {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_FeedbackAppealDecided); ok {
+			return x.FeedbackAppealDecided
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSlaEscalated() *SlaEscalated {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SlaEscalated); ok {
+			return x.SlaEscalated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSlaExtensionRequested() *SlaExtensionRequested {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SlaExtensionRequested); ok {
+			return x.SlaExtensionRequested
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetSlaExtensionDecided() *SlaExtensionDecided {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_SlaExtensionDecided); ok {
+			return x.SlaExtensionDecided
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -362,6 +483,35 @@ type Event_WhistleReopened struct {
 	WhistleReopened *WhistleReopened `protobuf:"bytes,28,opt,name=whistle_reopened,json=whistleReopened,proto3,oneof"`
 }
 
+type Event_WhistleJurisdictionChecked struct {
+	// Routing's whistle events (issue 5).
+	WhistleJurisdictionChecked *WhistleJurisdictionChecked `protobuf:"bytes,29,opt,name=whistle_jurisdiction_checked,json=whistleJurisdictionChecked,proto3,oneof"`
+}
+
+type Event_WhistleArbitrationRequested struct {
+	WhistleArbitrationRequested *WhistleArbitrationRequested `protobuf:"bytes,30,opt,name=whistle_arbitration_requested,json=whistleArbitrationRequested,proto3,oneof"`
+}
+
+type Event_WhistleArbitrated struct {
+	WhistleArbitrated *WhistleArbitrated `protobuf:"bytes,31,opt,name=whistle_arbitrated,json=whistleArbitrated,proto3,oneof"`
+}
+
+type Event_WhistleDepartmentAdded struct {
+	WhistleDepartmentAdded *WhistleDepartmentAdded `protobuf:"bytes,32,opt,name=whistle_department_added,json=whistleDepartmentAdded,proto3,oneof"`
+}
+
+type Event_WhistleDuplicateCandidate struct {
+	WhistleDuplicateCandidate *WhistleDuplicateCandidate `protobuf:"bytes,33,opt,name=whistle_duplicate_candidate,json=whistleDuplicateCandidate,proto3,oneof"`
+}
+
+type Event_WhistleMerged struct {
+	WhistleMerged *WhistleMerged `protobuf:"bytes,34,opt,name=whistle_merged,json=whistleMerged,proto3,oneof"`
+}
+
+type Event_WhistleDuplicateKept struct {
+	WhistleDuplicateKept *WhistleDuplicateKept `protobuf:"bytes,35,opt,name=whistle_duplicate_kept,json=whistleDuplicateKept,proto3,oneof"`
+}
+
 type Event_DispatchRequested struct {
 	DispatchRequested *DispatchRequested `protobuf:"bytes,40,opt,name=dispatch_requested,json=dispatchRequested,proto3,oneof"`
 }
@@ -398,6 +548,27 @@ type Event_SlaBreached struct {
 	SlaBreached *SlaBreached `protobuf:"bytes,61,opt,name=sla_breached,json=slaBreached,proto3,oneof"`
 }
 
+type Event_FeedbackAppealFiled struct {
+	// feedback.* (70-79): appeals against breaches.
+	FeedbackAppealFiled *AppealFiled `protobuf:"bytes,70,opt,name=feedback_appeal_filed,json=feedbackAppealFiled,proto3,oneof"`
+}
+
+type Event_FeedbackAppealDecided struct {
+	FeedbackAppealDecided *AppealDecided `protobuf:"bytes,71,opt,name=feedback_appeal_decided,json=feedbackAppealDecided,proto3,oneof"`
+}
+
+type Event_SlaEscalated struct {
+	SlaEscalated *SlaEscalated `protobuf:"bytes,62,opt,name=sla_escalated,json=slaEscalated,proto3,oneof"`
+}
+
+type Event_SlaExtensionRequested struct {
+	SlaExtensionRequested *SlaExtensionRequested `protobuf:"bytes,63,opt,name=sla_extension_requested,json=slaExtensionRequested,proto3,oneof"`
+}
+
+type Event_SlaExtensionDecided struct {
+	SlaExtensionDecided *SlaExtensionDecided `protobuf:"bytes,64,opt,name=sla_extension_decided,json=slaExtensionDecided,proto3,oneof"`
+}
+
 func (*Event_WhistleRaised) isEvent_Payload() {}
 
 func (*Event_WhistleRouted) isEvent_Payload() {}
@@ -416,6 +587,20 @@ func (*Event_WhistleCancelled) isEvent_Payload() {}
 
 func (*Event_WhistleReopened) isEvent_Payload() {}
 
+func (*Event_WhistleJurisdictionChecked) isEvent_Payload() {}
+
+func (*Event_WhistleArbitrationRequested) isEvent_Payload() {}
+
+func (*Event_WhistleArbitrated) isEvent_Payload() {}
+
+func (*Event_WhistleDepartmentAdded) isEvent_Payload() {}
+
+func (*Event_WhistleDuplicateCandidate) isEvent_Payload() {}
+
+func (*Event_WhistleMerged) isEvent_Payload() {}
+
+func (*Event_WhistleDuplicateKept) isEvent_Payload() {}
+
 func (*Event_DispatchRequested) isEvent_Payload() {}
 
 func (*Event_DispatchCreated) isEvent_Payload() {}
@@ -433,6 +618,16 @@ func (*Event_DispatchCancelled) isEvent_Payload() {}
 func (*Event_SlaWarning) isEvent_Payload() {}
 
 func (*Event_SlaBreached) isEvent_Payload() {}
+
+func (*Event_FeedbackAppealFiled) isEvent_Payload() {}
+
+func (*Event_FeedbackAppealDecided) isEvent_Payload() {}
+
+func (*Event_SlaEscalated) isEvent_Payload() {}
+
+func (*Event_SlaExtensionRequested) isEvent_Payload() {}
+
+func (*Event_SlaExtensionDecided) isEvent_Payload() {}
 
 // WhistleRaised carries the new whistle.
 type WhistleRaised struct {
@@ -1451,11 +1646,752 @@ func (x *SlaBreached) GetDispatch() *v12.Dispatch {
 	return nil
 }
 
+// WhistleJurisdictionChecked is the map check of a whistle's location against
+// its street's boundary, published when the result needs someone's attention.
+type WhistleJurisdictionChecked struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// near_boundary: within the buffer of a boundary, the neighbours are informed;
+	// outside: clearly outside the raising street, which must confirm;
+	// no_street: outside every street, the district government takes it and a
+	// human reviews it.
+	Result string `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// The neighbouring streets informed (near_boundary) or the street the point
+	// lies in (outside).
+	NeighbourStreetIds []string `protobuf:"bytes,2,rep,name=neighbour_street_ids,json=neighbourStreetIds,proto3" json:"neighbour_street_ids,omitempty"`
+	// Distance in metres from the raising street's boundary (0 when inside).
+	DistanceM float64 `protobuf:"fixed64,3,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	// The raising street must confirm the location.
+	NeedsConfirmation bool `protobuf:"varint,4,opt,name=needs_confirmation,json=needsConfirmation,proto3" json:"needs_confirmation,omitempty"`
+	// The whistle waits in the district's review queue.
+	ReviewId      string `protobuf:"bytes,5,opt,name=review_id,json=reviewId,proto3" json:"review_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleJurisdictionChecked) Reset() {
+	*x = WhistleJurisdictionChecked{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleJurisdictionChecked) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleJurisdictionChecked) ProtoMessage() {}
+
+func (x *WhistleJurisdictionChecked) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleJurisdictionChecked.ProtoReflect.Descriptor instead.
+func (*WhistleJurisdictionChecked) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *WhistleJurisdictionChecked) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *WhistleJurisdictionChecked) GetNeighbourStreetIds() []string {
+	if x != nil {
+		return x.NeighbourStreetIds
+	}
+	return nil
+}
+
+func (x *WhistleJurisdictionChecked) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
+func (x *WhistleJurisdictionChecked) GetNeedsConfirmation() bool {
+	if x != nil {
+		return x.NeedsConfirmation
+	}
+	return false
+}
+
+func (x *WhistleJurisdictionChecked) GetReviewId() string {
+	if x != nil {
+		return x.ReviewId
+	}
+	return ""
+}
+
+// WhistleArbitrationRequested puts a returned whistle in the district
+// supervisor's arbitration (审定) queue.
+type WhistleArbitrationRequested struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	ArbitrationId      string                 `protobuf:"bytes,1,opt,name=arbitration_id,json=arbitrationId,proto3" json:"arbitration_id,omitempty"`
+	ReturnedDispatchId string                 `protobuf:"bytes,2,opt,name=returned_dispatch_id,json=returnedDispatchId,proto3" json:"returned_dispatch_id,omitempty"`
+	FromDepartment     string                 `protobuf:"bytes,3,opt,name=from_department,json=fromDepartment,proto3" json:"from_department,omitempty"`
+	// not_our_remit, wrong_location, duplicate, needs_other_department or empty.
+	ReasonCode string `protobuf:"bytes,4,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// How many dispatches of the whistle have been returned so far.
+	ReturnCount   int32 `protobuf:"varint,6,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleArbitrationRequested) Reset() {
+	*x = WhistleArbitrationRequested{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleArbitrationRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleArbitrationRequested) ProtoMessage() {}
+
+func (x *WhistleArbitrationRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleArbitrationRequested.ProtoReflect.Descriptor instead.
+func (*WhistleArbitrationRequested) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *WhistleArbitrationRequested) GetArbitrationId() string {
+	if x != nil {
+		return x.ArbitrationId
+	}
+	return ""
+}
+
+func (x *WhistleArbitrationRequested) GetReturnedDispatchId() string {
+	if x != nil {
+		return x.ReturnedDispatchId
+	}
+	return ""
+}
+
+func (x *WhistleArbitrationRequested) GetFromDepartment() string {
+	if x != nil {
+		return x.FromDepartment
+	}
+	return ""
+}
+
+func (x *WhistleArbitrationRequested) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *WhistleArbitrationRequested) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WhistleArbitrationRequested) GetReturnCount() int32 {
+	if x != nil {
+		return x.ReturnCount
+	}
+	return 0
+}
+
+// WhistleArbitrated records the supervisor's binding decision.
+type WhistleArbitrated struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ArbitrationId string                 `protobuf:"bytes,1,opt,name=arbitration_id,json=arbitrationId,proto3" json:"arbitration_id,omitempty"`
+	To            *RoutedDepartment      `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// The arrival clock restarts instead of keeping the original start.
+	SlaReset       bool   `protobuf:"varint,3,opt,name=sla_reset,json=slaReset,proto3" json:"sla_reset,omitempty"`
+	SlaResetReason string `protobuf:"bytes,4,opt,name=sla_reset_reason,json=slaResetReason,proto3" json:"sla_reset_reason,omitempty"`
+	Note           string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WhistleArbitrated) Reset() {
+	*x = WhistleArbitrated{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleArbitrated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleArbitrated) ProtoMessage() {}
+
+func (x *WhistleArbitrated) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleArbitrated.ProtoReflect.Descriptor instead.
+func (*WhistleArbitrated) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *WhistleArbitrated) GetArbitrationId() string {
+	if x != nil {
+		return x.ArbitrationId
+	}
+	return ""
+}
+
+func (x *WhistleArbitrated) GetTo() *RoutedDepartment {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *WhistleArbitrated) GetSlaReset() bool {
+	if x != nil {
+		return x.SlaReset
+	}
+	return false
+}
+
+func (x *WhistleArbitrated) GetSlaResetReason() string {
+	if x != nil {
+		return x.SlaResetReason
+	}
+	return ""
+}
+
+func (x *WhistleArbitrated) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// WhistleDepartmentAdded is a manual 吹哨: a street or supervisor called one
+// more department to a live whistle.
+type WhistleDepartmentAdded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Department    *RoutedDepartment      `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleDepartmentAdded) Reset() {
+	*x = WhistleDepartmentAdded{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleDepartmentAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleDepartmentAdded) ProtoMessage() {}
+
+func (x *WhistleDepartmentAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleDepartmentAdded.ProtoReflect.Descriptor instead.
+func (*WhistleDepartmentAdded) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WhistleDepartmentAdded) GetDepartment() *RoutedDepartment {
+	if x != nil {
+		return x.Department
+	}
+	return nil
+}
+
+func (x *WhistleDepartmentAdded) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// WhistleDuplicateCandidate links a new whistle to an open one nearby of the
+// same category.
+type WhistleDuplicateCandidate struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CandidateOf   string                 `protobuf:"bytes,1,opt,name=candidate_of,json=candidateOf,proto3" json:"candidate_of,omitempty"`
+	DistanceM     float64                `protobuf:"fixed64,2,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleDuplicateCandidate) Reset() {
+	*x = WhistleDuplicateCandidate{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleDuplicateCandidate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleDuplicateCandidate) ProtoMessage() {}
+
+func (x *WhistleDuplicateCandidate) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleDuplicateCandidate.ProtoReflect.Descriptor instead.
+func (*WhistleDuplicateCandidate) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *WhistleDuplicateCandidate) GetCandidateOf() string {
+	if x != nil {
+		return x.CandidateOf
+	}
+	return ""
+}
+
+func (x *WhistleDuplicateCandidate) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
+// WhistleMerged records that the street merged a duplicate into an open
+// whistle; it is published on both whistles' timelines.
+type WhistleMerged struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	IntoWhistleId   string                 `protobuf:"bytes,1,opt,name=into_whistle_id,json=intoWhistleId,proto3" json:"into_whistle_id,omitempty"`
+	MergedWhistleId string                 `protobuf:"bytes,2,opt,name=merged_whistle_id,json=mergedWhistleId,proto3" json:"merged_whistle_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *WhistleMerged) Reset() {
+	*x = WhistleMerged{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleMerged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleMerged) ProtoMessage() {}
+
+func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleMerged.ProtoReflect.Descriptor instead.
+func (*WhistleMerged) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WhistleMerged) GetIntoWhistleId() string {
+	if x != nil {
+		return x.IntoWhistleId
+	}
+	return ""
+}
+
+func (x *WhistleMerged) GetMergedWhistleId() string {
+	if x != nil {
+		return x.MergedWhistleId
+	}
+	return ""
+}
+
+// WhistleDuplicateKept records that the street kept a candidate as its own whistle.
+type WhistleDuplicateKept struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CandidateOf   string                 `protobuf:"bytes,1,opt,name=candidate_of,json=candidateOf,proto3" json:"candidate_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleDuplicateKept) Reset() {
+	*x = WhistleDuplicateKept{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleDuplicateKept) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleDuplicateKept) ProtoMessage() {}
+
+func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleDuplicateKept.ProtoReflect.Descriptor instead.
+func (*WhistleDuplicateKept) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WhistleDuplicateKept) GetCandidateOf() string {
+	if x != nil {
+		return x.CandidateOf
+	}
+	return ""
+}
+
+// SlaEscalated is a step up the escalation ladder: 2 supervise (督办, the
+// district supervisor), 3 list (挂牌督办, city level); by the timer while a
+// breached clock stays unmet, or by a supervisor's hand.
+type SlaEscalated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The breached clock that is still unmet (ack, arrive or resolve).
+	Clock string `protobuf:"bytes,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	// Escalation level reached: 1 remind (催办), 2 supervise (督办), 3 list (挂牌督办).
+	EscalationLevel int32 `protobuf:"varint,2,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
+	// True when a supervisor escalated by hand.
+	Manual bool `protobuf:"varint,3,opt,name=manual,proto3" json:"manual,omitempty"`
+	// The supervisor's reason, for a manual escalation.
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The dispatch as it stands after the escalation.
+	Dispatch      *v12.Dispatch `protobuf:"bytes,5,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaEscalated) Reset() {
+	*x = SlaEscalated{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaEscalated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaEscalated) ProtoMessage() {}
+
+func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaEscalated.ProtoReflect.Descriptor instead.
+func (*SlaEscalated) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *SlaEscalated) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *SlaEscalated) GetEscalationLevel() int32 {
+	if x != nil {
+		return x.EscalationLevel
+	}
+	return 0
+}
+
+func (x *SlaEscalated) GetManual() bool {
+	if x != nil {
+		return x.Manual
+	}
+	return false
+}
+
+func (x *SlaEscalated) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *SlaEscalated) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// SlaExtensionRequested is a desk asking for a later deadline (延期).
+type SlaExtensionRequested struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *v12.Extension         `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	Dispatch      *v12.Dispatch          `protobuf:"bytes,2,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaExtensionRequested) Reset() {
+	*x = SlaExtensionRequested{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaExtensionRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaExtensionRequested) ProtoMessage() {}
+
+func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaExtensionRequested.ProtoReflect.Descriptor instead.
+func (*SlaExtensionRequested) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SlaExtensionRequested) GetExtension() *v12.Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+func (x *SlaExtensionRequested) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// SlaExtensionDecided is a supervisor's approval or rejection of an extension;
+// on approval the dispatch carries the new deadline and keeps the original.
+type SlaExtensionDecided struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *v12.Extension         `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	Dispatch      *v12.Dispatch          `protobuf:"bytes,2,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaExtensionDecided) Reset() {
+	*x = SlaExtensionDecided{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaExtensionDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaExtensionDecided) ProtoMessage() {}
+
+func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaExtensionDecided.ProtoReflect.Descriptor instead.
+func (*SlaExtensionDecided) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SlaExtensionDecided) GetExtension() *v12.Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+func (x *SlaExtensionDecided) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// AppealFiled is a department's appeal against a breach (feedback.appeal_filed).
+type AppealFiled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeal        *v13.Appeal            `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppealFiled) Reset() {
+	*x = AppealFiled{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppealFiled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppealFiled) ProtoMessage() {}
+
+func (x *AppealFiled) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppealFiled.ProtoReflect.Descriptor instead.
+func (*AppealFiled) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *AppealFiled) GetAppeal() *v13.Appeal {
+	if x != nil {
+		return x.Appeal
+	}
+	return nil
+}
+
+// AppealDecided is the supervisor's decision on an appeal (feedback.appeal_decided).
+type AppealDecided struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeal        *v13.Appeal            `protobuf:"bytes,1,opt,name=appeal,proto3" json:"appeal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppealDecided) Reset() {
+	*x = AppealDecided{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppealDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppealDecided) ProtoMessage() {}
+
+func (x *AppealDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppealDecided.ProtoReflect.Descriptor instead.
+func (*AppealDecided) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *AppealDecided) GetAppeal() *v13.Appeal {
+	if x != nil {
+		return x.Appeal
+	}
+	return nil
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe1\r\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe0\x16\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -1479,7 +2415,14 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x10whistle_resolved\x18\x19 \x01(\v2\".whistle.events.v1.WhistleResolvedH\x00R\x0fwhistleResolved\x12I\n" +
 	"\x0ewhistle_closed\x18\x1a \x01(\v2 .whistle.events.v1.WhistleClosedH\x00R\rwhistleClosed\x12R\n" +
 	"\x11whistle_cancelled\x18\x1b \x01(\v2#.whistle.events.v1.WhistleCancelledH\x00R\x10whistleCancelled\x12O\n" +
-	"\x10whistle_reopened\x18\x1c \x01(\v2\".whistle.events.v1.WhistleReopenedH\x00R\x0fwhistleReopened\x12U\n" +
+	"\x10whistle_reopened\x18\x1c \x01(\v2\".whistle.events.v1.WhistleReopenedH\x00R\x0fwhistleReopened\x12q\n" +
+	"\x1cwhistle_jurisdiction_checked\x18\x1d \x01(\v2-.whistle.events.v1.WhistleJurisdictionCheckedH\x00R\x1awhistleJurisdictionChecked\x12t\n" +
+	"\x1dwhistle_arbitration_requested\x18\x1e \x01(\v2..whistle.events.v1.WhistleArbitrationRequestedH\x00R\x1bwhistleArbitrationRequested\x12U\n" +
+	"\x12whistle_arbitrated\x18\x1f \x01(\v2$.whistle.events.v1.WhistleArbitratedH\x00R\x11whistleArbitrated\x12e\n" +
+	"\x18whistle_department_added\x18  \x01(\v2).whistle.events.v1.WhistleDepartmentAddedH\x00R\x16whistleDepartmentAdded\x12n\n" +
+	"\x1bwhistle_duplicate_candidate\x18! \x01(\v2,.whistle.events.v1.WhistleDuplicateCandidateH\x00R\x19whistleDuplicateCandidate\x12I\n" +
+	"\x0ewhistle_merged\x18\" \x01(\v2 .whistle.events.v1.WhistleMergedH\x00R\rwhistleMerged\x12_\n" +
+	"\x16whistle_duplicate_kept\x18# \x01(\v2'.whistle.events.v1.WhistleDuplicateKeptH\x00R\x14whistleDuplicateKept\x12U\n" +
 	"\x12dispatch_requested\x18( \x01(\v2$.whistle.events.v1.DispatchRequestedH\x00R\x11dispatchRequested\x12O\n" +
 	"\x10dispatch_created\x18) \x01(\v2\".whistle.events.v1.DispatchCreatedH\x00R\x0fdispatchCreated\x12^\n" +
 	"\x15dispatch_acknowledged\x18* \x01(\v2'.whistle.events.v1.DispatchAcknowledgedH\x00R\x14dispatchAcknowledged\x12O\n" +
@@ -1489,7 +2432,12 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x12dispatch_cancelled\x18. \x01(\v2$.whistle.events.v1.DispatchCancelledH\x00R\x11dispatchCancelled\x12@\n" +
 	"\vsla_warning\x18< \x01(\v2\x1d.whistle.events.v1.SlaWarningH\x00R\n" +
 	"slaWarning\x12C\n" +
-	"\fsla_breached\x18= \x01(\v2\x1e.whistle.events.v1.SlaBreachedH\x00R\vslaBreachedB\t\n" +
+	"\fsla_breached\x18= \x01(\v2\x1e.whistle.events.v1.SlaBreachedH\x00R\vslaBreached\x12T\n" +
+	"\x15feedback_appeal_filed\x18F \x01(\v2\x1e.whistle.events.v1.AppealFiledH\x00R\x13feedbackAppealFiled\x12Z\n" +
+	"\x17feedback_appeal_decided\x18G \x01(\v2 .whistle.events.v1.AppealDecidedH\x00R\x15feedbackAppealDecided\x12F\n" +
+	"\rsla_escalated\x18> \x01(\v2\x1f.whistle.events.v1.SlaEscalatedH\x00R\fslaEscalated\x12b\n" +
+	"\x17sla_extension_requested\x18? \x01(\v2(.whistle.events.v1.SlaExtensionRequestedH\x00R\x15slaExtensionRequested\x12\\\n" +
+	"\x15sla_extension_decided\x18@ \x01(\v2&.whistle.events.v1.SlaExtensionDecidedH\x00R\x13slaExtensionDecidedB\t\n" +
 	"\apayload\"E\n" +
 	"\rWhistleRaised\x124\n" +
 	"\awhistle\x18\x01 \x01(\v2\x1a.whistle.intake.v1.WhistleR\awhistle\"g\n" +
@@ -1552,7 +2500,58 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x05clock\x18\x01 \x01(\tR\x05clock\x121\n" +
 	"\x06due_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12)\n" +
 	"\x10escalation_level\x18\x03 \x01(\x05R\x0fescalationLevel\x129\n" +
-	"\bdispatch\x18\x04 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatchBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\bdispatch\x18\x04 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\xd1\x01\n" +
+	"\x1aWhistleJurisdictionChecked\x12\x16\n" +
+	"\x06result\x18\x01 \x01(\tR\x06result\x120\n" +
+	"\x14neighbour_street_ids\x18\x02 \x03(\tR\x12neighbourStreetIds\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x03 \x01(\x01R\tdistanceM\x12-\n" +
+	"\x12needs_confirmation\x18\x04 \x01(\bR\x11needsConfirmation\x12\x1b\n" +
+	"\treview_id\x18\x05 \x01(\tR\breviewId\"\xfb\x01\n" +
+	"\x1bWhistleArbitrationRequested\x12%\n" +
+	"\x0earbitration_id\x18\x01 \x01(\tR\rarbitrationId\x120\n" +
+	"\x14returned_dispatch_id\x18\x02 \x01(\tR\x12returnedDispatchId\x12'\n" +
+	"\x0ffrom_department\x18\x03 \x01(\tR\x0efromDepartment\x12\x1f\n" +
+	"\vreason_code\x18\x04 \x01(\tR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12!\n" +
+	"\freturn_count\x18\x06 \x01(\x05R\vreturnCount\"\xca\x01\n" +
+	"\x11WhistleArbitrated\x12%\n" +
+	"\x0earbitration_id\x18\x01 \x01(\tR\rarbitrationId\x123\n" +
+	"\x02to\x18\x02 \x01(\v2#.whistle.events.v1.RoutedDepartmentR\x02to\x12\x1b\n" +
+	"\tsla_reset\x18\x03 \x01(\bR\bslaReset\x12(\n" +
+	"\x10sla_reset_reason\x18\x04 \x01(\tR\x0eslaResetReason\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\"u\n" +
+	"\x16WhistleDepartmentAdded\x12C\n" +
+	"\n" +
+	"department\x18\x01 \x01(\v2#.whistle.events.v1.RoutedDepartmentR\n" +
+	"department\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"]\n" +
+	"\x19WhistleDuplicateCandidate\x12!\n" +
+	"\fcandidate_of\x18\x01 \x01(\tR\vcandidateOf\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x02 \x01(\x01R\tdistanceM\"c\n" +
+	"\rWhistleMerged\x12&\n" +
+	"\x0finto_whistle_id\x18\x01 \x01(\tR\rintoWhistleId\x12*\n" +
+	"\x11merged_whistle_id\x18\x02 \x01(\tR\x0fmergedWhistleId\"9\n" +
+	"\x14WhistleDuplicateKept\x12!\n" +
+	"\fcandidate_of\x18\x01 \x01(\tR\vcandidateOf\"\xba\x01\n" +
+	"\fSlaEscalated\x12\x14\n" +
+	"\x05clock\x18\x01 \x01(\tR\x05clock\x12)\n" +
+	"\x10escalation_level\x18\x02 \x01(\x05R\x0fescalationLevel\x12\x16\n" +
+	"\x06manual\x18\x03 \x01(\bR\x06manual\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x129\n" +
+	"\bdispatch\x18\x05 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\x90\x01\n" +
+	"\x15SlaExtensionRequested\x12<\n" +
+	"\textension\x18\x01 \x01(\v2\x1e.whistle.response.v1.ExtensionR\textension\x129\n" +
+	"\bdispatch\x18\x02 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\x8e\x01\n" +
+	"\x13SlaExtensionDecided\x12<\n" +
+	"\textension\x18\x01 \x01(\v2\x1e.whistle.response.v1.ExtensionR\textension\x129\n" +
+	"\bdispatch\x18\x02 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"B\n" +
+	"\vAppealFiled\x123\n" +
+	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appeal\"D\n" +
+	"\rAppealDecided\x123\n" +
+	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appealBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -1566,39 +2565,53 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_whistle_events_v1_events_proto_goTypes = []any{
-	(*Event)(nil),                 // 0: whistle.events.v1.Event
-	(*WhistleRaised)(nil),         // 1: whistle.events.v1.WhistleRaised
-	(*RoutedDepartment)(nil),      // 2: whistle.events.v1.RoutedDepartment
-	(*WhistleRouted)(nil),         // 3: whistle.events.v1.WhistleRouted
-	(*WhistleUnroutable)(nil),     // 4: whistle.events.v1.WhistleUnroutable
-	(*WhistleRerouted)(nil),       // 5: whistle.events.v1.WhistleRerouted
-	(*WhistleResponding)(nil),     // 6: whistle.events.v1.WhistleResponding
-	(*WhistleResolved)(nil),       // 7: whistle.events.v1.WhistleResolved
-	(*WhistleClosed)(nil),         // 8: whistle.events.v1.WhistleClosed
-	(*WhistleCancelled)(nil),      // 9: whistle.events.v1.WhistleCancelled
-	(*WhistleReopened)(nil),       // 10: whistle.events.v1.WhistleReopened
-	(*DispatchRequested)(nil),     // 11: whistle.events.v1.DispatchRequested
-	(*DispatchCreated)(nil),       // 12: whistle.events.v1.DispatchCreated
-	(*DispatchAcknowledged)(nil),  // 13: whistle.events.v1.DispatchAcknowledged
-	(*DispatchArrived)(nil),       // 14: whistle.events.v1.DispatchArrived
-	(*DispatchResolved)(nil),      // 15: whistle.events.v1.DispatchResolved
-	(*DispatchReturned)(nil),      // 16: whistle.events.v1.DispatchReturned
-	(*DispatchCancelled)(nil),     // 17: whistle.events.v1.DispatchCancelled
-	(*SlaWarning)(nil),            // 18: whistle.events.v1.SlaWarning
-	(*SlaBreached)(nil),           // 19: whistle.events.v1.SlaBreached
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
-	(*v1.Actor)(nil),              // 21: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),           // 22: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),             // 23: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),      // 24: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),   // 25: google.protobuf.Duration
-	(*v12.Dispatch)(nil),          // 26: whistle.response.v1.Dispatch
+	(*Event)(nil),                       // 0: whistle.events.v1.Event
+	(*WhistleRaised)(nil),               // 1: whistle.events.v1.WhistleRaised
+	(*RoutedDepartment)(nil),            // 2: whistle.events.v1.RoutedDepartment
+	(*WhistleRouted)(nil),               // 3: whistle.events.v1.WhistleRouted
+	(*WhistleUnroutable)(nil),           // 4: whistle.events.v1.WhistleUnroutable
+	(*WhistleRerouted)(nil),             // 5: whistle.events.v1.WhistleRerouted
+	(*WhistleResponding)(nil),           // 6: whistle.events.v1.WhistleResponding
+	(*WhistleResolved)(nil),             // 7: whistle.events.v1.WhistleResolved
+	(*WhistleClosed)(nil),               // 8: whistle.events.v1.WhistleClosed
+	(*WhistleCancelled)(nil),            // 9: whistle.events.v1.WhistleCancelled
+	(*WhistleReopened)(nil),             // 10: whistle.events.v1.WhistleReopened
+	(*DispatchRequested)(nil),           // 11: whistle.events.v1.DispatchRequested
+	(*DispatchCreated)(nil),             // 12: whistle.events.v1.DispatchCreated
+	(*DispatchAcknowledged)(nil),        // 13: whistle.events.v1.DispatchAcknowledged
+	(*DispatchArrived)(nil),             // 14: whistle.events.v1.DispatchArrived
+	(*DispatchResolved)(nil),            // 15: whistle.events.v1.DispatchResolved
+	(*DispatchReturned)(nil),            // 16: whistle.events.v1.DispatchReturned
+	(*DispatchCancelled)(nil),           // 17: whistle.events.v1.DispatchCancelled
+	(*SlaWarning)(nil),                  // 18: whistle.events.v1.SlaWarning
+	(*SlaBreached)(nil),                 // 19: whistle.events.v1.SlaBreached
+	(*WhistleJurisdictionChecked)(nil),  // 20: whistle.events.v1.WhistleJurisdictionChecked
+	(*WhistleArbitrationRequested)(nil), // 21: whistle.events.v1.WhistleArbitrationRequested
+	(*WhistleArbitrated)(nil),           // 22: whistle.events.v1.WhistleArbitrated
+	(*WhistleDepartmentAdded)(nil),      // 23: whistle.events.v1.WhistleDepartmentAdded
+	(*WhistleDuplicateCandidate)(nil),   // 24: whistle.events.v1.WhistleDuplicateCandidate
+	(*WhistleMerged)(nil),               // 25: whistle.events.v1.WhistleMerged
+	(*WhistleDuplicateKept)(nil),        // 26: whistle.events.v1.WhistleDuplicateKept
+	(*SlaEscalated)(nil),                // 27: whistle.events.v1.SlaEscalated
+	(*SlaExtensionRequested)(nil),       // 28: whistle.events.v1.SlaExtensionRequested
+	(*SlaExtensionDecided)(nil),         // 29: whistle.events.v1.SlaExtensionDecided
+	(*AppealFiled)(nil),                 // 30: whistle.events.v1.AppealFiled
+	(*AppealDecided)(nil),               // 31: whistle.events.v1.AppealDecided
+	(*timestamppb.Timestamp)(nil),       // 32: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 33: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 34: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 35: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 36: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 37: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 38: whistle.response.v1.Dispatch
+	(*v12.Extension)(nil),               // 39: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 40: whistle.feedback.v1.Appeal
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	20, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	21, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	32, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	33, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	1,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	3,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	4,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -1608,39 +2621,60 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	8,  // 8: whistle.events.v1.Event.whistle_closed:type_name -> whistle.events.v1.WhistleClosed
 	9,  // 9: whistle.events.v1.Event.whistle_cancelled:type_name -> whistle.events.v1.WhistleCancelled
 	10, // 10: whistle.events.v1.Event.whistle_reopened:type_name -> whistle.events.v1.WhistleReopened
-	11, // 11: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
-	12, // 12: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
-	13, // 13: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
-	14, // 14: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
-	15, // 15: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
-	16, // 16: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
-	17, // 17: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	18, // 18: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	19, // 19: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	22, // 20: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	2,  // 21: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	2,  // 22: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	23, // 23: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	24, // 24: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	25, // 25: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	25, // 26: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	25, // 27: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	20, // 28: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	26, // 29: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	26, // 30: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	26, // 31: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	26, // 32: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	26, // 33: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	26, // 34: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	20, // 35: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	26, // 36: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	20, // 37: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	26, // 38: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	20, // 11: whistle.events.v1.Event.whistle_jurisdiction_checked:type_name -> whistle.events.v1.WhistleJurisdictionChecked
+	21, // 12: whistle.events.v1.Event.whistle_arbitration_requested:type_name -> whistle.events.v1.WhistleArbitrationRequested
+	22, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
+	23, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
+	24, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
+	25, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
+	26, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
+	11, // 18: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
+	12, // 19: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
+	13, // 20: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
+	14, // 21: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
+	15, // 22: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
+	16, // 23: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
+	17, // 24: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
+	18, // 25: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	19, // 26: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	30, // 27: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	31, // 28: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	27, // 29: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	28, // 30: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	29, // 31: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	34, // 32: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	2,  // 33: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	2,  // 34: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	35, // 35: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	36, // 36: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	37, // 37: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	37, // 38: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	37, // 39: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	32, // 40: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	38, // 41: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	38, // 42: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	38, // 43: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	38, // 44: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	38, // 45: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	38, // 46: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	32, // 47: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	38, // 48: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	32, // 49: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	38, // 50: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	2,  // 51: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	2,  // 52: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	38, // 53: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 54: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	38, // 55: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 56: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	38, // 57: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	40, // 58: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	40, // 59: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	60, // [60:60] is the sub-list for method output_type
+	60, // [60:60] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -1658,6 +2692,13 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_WhistleClosed)(nil),
 		(*Event_WhistleCancelled)(nil),
 		(*Event_WhistleReopened)(nil),
+		(*Event_WhistleJurisdictionChecked)(nil),
+		(*Event_WhistleArbitrationRequested)(nil),
+		(*Event_WhistleArbitrated)(nil),
+		(*Event_WhistleDepartmentAdded)(nil),
+		(*Event_WhistleDuplicateCandidate)(nil),
+		(*Event_WhistleMerged)(nil),
+		(*Event_WhistleDuplicateKept)(nil),
 		(*Event_DispatchRequested)(nil),
 		(*Event_DispatchCreated)(nil),
 		(*Event_DispatchAcknowledged)(nil),
@@ -1667,6 +2708,11 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_DispatchCancelled)(nil),
 		(*Event_SlaWarning)(nil),
 		(*Event_SlaBreached)(nil),
+		(*Event_FeedbackAppealFiled)(nil),
+		(*Event_FeedbackAppealDecided)(nil),
+		(*Event_SlaEscalated)(nil),
+		(*Event_SlaExtensionRequested)(nil),
+		(*Event_SlaExtensionDecided)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1674,7 +2720,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

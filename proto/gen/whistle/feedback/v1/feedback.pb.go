@@ -24,6 +24,111 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Grouping of a scorecard.
+type GetScorecardsRequest_GroupBy int32
+
+const (
+	GetScorecardsRequest_GROUP_BY_UNSPECIFIED GetScorecardsRequest_GroupBy = 0
+	// One scorecard per department in the district (the default).
+	GetScorecardsRequest_DEPARTMENT GetScorecardsRequest_GroupBy = 1
+	// One scorecard per street of the district.
+	GetScorecardsRequest_STREET GetScorecardsRequest_GroupBy = 2
+)
+
+// Enum value maps for GetScorecardsRequest_GroupBy.
+var (
+	GetScorecardsRequest_GroupBy_name = map[int32]string{
+		0: "GROUP_BY_UNSPECIFIED",
+		1: "DEPARTMENT",
+		2: "STREET",
+	}
+	GetScorecardsRequest_GroupBy_value = map[string]int32{
+		"GROUP_BY_UNSPECIFIED": 0,
+		"DEPARTMENT":           1,
+		"STREET":               2,
+	}
+)
+
+func (x GetScorecardsRequest_GroupBy) Enum() *GetScorecardsRequest_GroupBy {
+	p := new(GetScorecardsRequest_GroupBy)
+	*p = x
+	return p
+}
+
+func (x GetScorecardsRequest_GroupBy) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GetScorecardsRequest_GroupBy) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_feedback_v1_feedback_proto_enumTypes[0].Descriptor()
+}
+
+func (GetScorecardsRequest_GroupBy) Type() protoreflect.EnumType {
+	return &file_whistle_feedback_v1_feedback_proto_enumTypes[0]
+}
+
+func (x GetScorecardsRequest_GroupBy) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GetScorecardsRequest_GroupBy.Descriptor instead.
+func (GetScorecardsRequest_GroupBy) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{8, 0}
+}
+
+// Status of an appeal.
+type Appeal_Status int32
+
+const (
+	Appeal_STATUS_UNSPECIFIED Appeal_Status = 0
+	Appeal_PENDING            Appeal_Status = 1
+	Appeal_ACCEPTED           Appeal_Status = 2
+	Appeal_REJECTED           Appeal_Status = 3
+)
+
+// Enum value maps for Appeal_Status.
+var (
+	Appeal_Status_name = map[int32]string{
+		0: "STATUS_UNSPECIFIED",
+		1: "PENDING",
+		2: "ACCEPTED",
+		3: "REJECTED",
+	}
+	Appeal_Status_value = map[string]int32{
+		"STATUS_UNSPECIFIED": 0,
+		"PENDING":            1,
+		"ACCEPTED":           2,
+		"REJECTED":           3,
+	}
+)
+
+func (x Appeal_Status) Enum() *Appeal_Status {
+	p := new(Appeal_Status)
+	*p = x
+	return p
+}
+
+func (x Appeal_Status) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Appeal_Status) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_feedback_v1_feedback_proto_enumTypes[1].Descriptor()
+}
+
+func (Appeal_Status) Type() protoreflect.EnumType {
+	return &file_whistle_feedback_v1_feedback_proto_enumTypes[1]
+}
+
+func (x Appeal_Status) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Appeal_Status.Descriptor instead.
+func (Appeal_Status) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{16, 0}
+}
+
 // TimelineEntry is one event of a whistle.
 type TimelineEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -235,6 +340,1499 @@ func (x *GetTimelineResponse) GetEntries() []*TimelineEntry {
 	return nil
 }
 
+// GetSlaReportRequest names a district and a period [from, to).
+type GetSlaReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Six-digit district code; a district supervisor may leave it empty for its own.
+	District string `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// Start of the period (inclusive); dispatches count by dispatched_at.
+	From *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// End of the period (exclusive).
+	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSlaReportRequest) Reset() {
+	*x = GetSlaReportRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSlaReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSlaReportRequest) ProtoMessage() {}
+
+func (x *GetSlaReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSlaReportRequest.ProtoReflect.Descriptor instead.
+func (*GetSlaReportRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetSlaReportRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *GetSlaReportRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetSlaReportRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+// DepartmentSla is one department's line of the SLA report.
+type DepartmentSla struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// Dispatches created in the period, cancelled ones excluded.
+	Dispatched int64 `protobuf:"varint,2,opt,name=dispatched,proto3" json:"dispatched,omitempty"`
+	// Acknowledged (or returned) by the ack deadline.
+	AckedOnTime int64 `protobuf:"varint,3,opt,name=acked_on_time,json=ackedOnTime,proto3" json:"acked_on_time,omitempty"`
+	// Arrived by the arrival deadline (30 minutes from the SLA start by default).
+	ArrivedOnTime int64 `protobuf:"varint,4,opt,name=arrived_on_time,json=arrivedOnTime,proto3" json:"arrived_on_time,omitempty"`
+	// Resolved by the resolve deadline.
+	ResolvedOnTime int64 `protobuf:"varint,5,opt,name=resolved_on_time,json=resolvedOnTime,proto3" json:"resolved_on_time,omitempty"`
+	// Returned (退单), accepted or not.
+	Returned int64 `protobuf:"varint,6,opt,name=returned,proto3" json:"returned,omitempty"`
+	// Returns that routing accepted (re-dispatched to another department).
+	AcceptedReturns int64 `protobuf:"varint,7,opt,name=accepted_returns,json=acceptedReturns,proto3" json:"accepted_returns,omitempty"`
+	// Breached clocks (ack, arrive, resolve) not excused by an accepted appeal.
+	Breaches int64 `protobuf:"varint,8,opt,name=breaches,proto3" json:"breaches,omitempty"`
+	// Resolved and not reopened ("not fixed").
+	Resolved int64 `protobuf:"varint,9,opt,name=resolved,proto3" json:"resolved,omitempty"`
+	// Dispatches whose whistle was rated (1-5).
+	Rated int64 `protobuf:"varint,10,opt,name=rated,proto3" json:"rated,omitempty"`
+	// Rated 4 or 5.
+	Satisfied int64 `protobuf:"varint,11,opt,name=satisfied,proto3" json:"satisfied,omitempty"`
+	// Resolved but not rated (not counted as satisfied).
+	NotRated int64 `protobuf:"varint,12,opt,name=not_rated,json=notRated,proto3" json:"not_rated,omitempty"`
+	// 响应率: acked_on_time / dispatched (appeal-excused clocks left out of both).
+	ResponseRate float64 `protobuf:"fixed64,13,opt,name=response_rate,json=responseRate,proto3" json:"response_rate,omitempty"`
+	// 到场及时率: arrived_on_time / (dispatched - accepted_returns).
+	ArrivalRate float64 `protobuf:"fixed64,14,opt,name=arrival_rate,json=arrivalRate,proto3" json:"arrival_rate,omitempty"`
+	// 解决率: resolved / (dispatched - accepted_returns).
+	ResolutionRate float64 `protobuf:"fixed64,15,opt,name=resolution_rate,json=resolutionRate,proto3" json:"resolution_rate,omitempty"`
+	// 满意率: satisfied / rated.
+	SatisfactionRate float64 `protobuf:"fixed64,16,opt,name=satisfaction_rate,json=satisfactionRate,proto3" json:"satisfaction_rate,omitempty"`
+	// Breaches excused by accepted appeals (still visible, not counted).
+	ExcusedBreaches int64 `protobuf:"varint,17,opt,name=excused_breaches,json=excusedBreaches,proto3" json:"excused_breaches,omitempty"`
+	// Dispatches of a round the street reopened.
+	Reopened      int64 `protobuf:"varint,18,opt,name=reopened,proto3" json:"reopened,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DepartmentSla) Reset() {
+	*x = DepartmentSla{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DepartmentSla) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DepartmentSla) ProtoMessage() {}
+
+func (x *DepartmentSla) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DepartmentSla.ProtoReflect.Descriptor instead.
+func (*DepartmentSla) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *DepartmentSla) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DepartmentSla) GetDispatched() int64 {
+	if x != nil {
+		return x.Dispatched
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetAckedOnTime() int64 {
+	if x != nil {
+		return x.AckedOnTime
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetArrivedOnTime() int64 {
+	if x != nil {
+		return x.ArrivedOnTime
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetResolvedOnTime() int64 {
+	if x != nil {
+		return x.ResolvedOnTime
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetReturned() int64 {
+	if x != nil {
+		return x.Returned
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetAcceptedReturns() int64 {
+	if x != nil {
+		return x.AcceptedReturns
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetBreaches() int64 {
+	if x != nil {
+		return x.Breaches
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetResolved() int64 {
+	if x != nil {
+		return x.Resolved
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetRated() int64 {
+	if x != nil {
+		return x.Rated
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetSatisfied() int64 {
+	if x != nil {
+		return x.Satisfied
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetNotRated() int64 {
+	if x != nil {
+		return x.NotRated
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetResponseRate() float64 {
+	if x != nil {
+		return x.ResponseRate
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetArrivalRate() float64 {
+	if x != nil {
+		return x.ArrivalRate
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetResolutionRate() float64 {
+	if x != nil {
+		return x.ResolutionRate
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetSatisfactionRate() float64 {
+	if x != nil {
+		return x.SatisfactionRate
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetExcusedBreaches() int64 {
+	if x != nil {
+		return x.ExcusedBreaches
+	}
+	return 0
+}
+
+func (x *DepartmentSla) GetReopened() int64 {
+	if x != nil {
+		return x.Reopened
+	}
+	return 0
+}
+
+// SlaReport is GET /v1/reports/sla.
+type SlaReport struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	District string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	From     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To       *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	// One line per department, by department code.
+	Departments []*DepartmentSla `protobuf:"bytes,4,rep,name=departments,proto3" json:"departments,omitempty"`
+	// All departments together.
+	Total         *DepartmentSla `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaReport) Reset() {
+	*x = SlaReport{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaReport) ProtoMessage() {}
+
+func (x *SlaReport) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaReport.ProtoReflect.Descriptor instead.
+func (*SlaReport) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SlaReport) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *SlaReport) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *SlaReport) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *SlaReport) GetDepartments() []*DepartmentSla {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
+func (x *SlaReport) GetTotal() *DepartmentSla {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
+// ExportSlaReportRequest names a district and a period, as GetSlaReportRequest.
+type ExportSlaReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	District      string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	From          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportSlaReportRequest) Reset() {
+	*x = ExportSlaReportRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportSlaReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportSlaReportRequest) ProtoMessage() {}
+
+func (x *ExportSlaReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportSlaReportRequest.ProtoReflect.Descriptor instead.
+func (*ExportSlaReportRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ExportSlaReportRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ExportSlaReportRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ExportSlaReportRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+// SlaReportCsv is the SLA report as a CSV document.
+type SlaReportCsv struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Suggested file name, e.g. sla-110101-2026-05.csv.
+	Filename string `protobuf:"bytes,1,opt,name=filename,proto3" json:"filename,omitempty"`
+	// text/csv; charset=utf-8
+	ContentType string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// The document, header row first.
+	Csv           string `protobuf:"bytes,3,opt,name=csv,proto3" json:"csv,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SlaReportCsv) Reset() {
+	*x = SlaReportCsv{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SlaReportCsv) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SlaReportCsv) ProtoMessage() {}
+
+func (x *SlaReportCsv) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SlaReportCsv.ProtoReflect.Descriptor instead.
+func (*SlaReportCsv) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *SlaReportCsv) GetFilename() string {
+	if x != nil {
+		return x.Filename
+	}
+	return ""
+}
+
+func (x *SlaReportCsv) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *SlaReportCsv) GetCsv() string {
+	if x != nil {
+		return x.Csv
+	}
+	return ""
+}
+
+// GetScorecardsRequest selects scorecards.
+type GetScorecardsRequest struct {
+	state    protoimpl.MessageState       `protogen:"open.v1"`
+	District string                       `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	From     *timestamppb.Timestamp       `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	To       *timestamppb.Timestamp       `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	GroupBy  GetScorecardsRequest_GroupBy `protobuf:"varint,4,opt,name=group_by,json=groupBy,proto3,enum=whistle.feedback.v1.GetScorecardsRequest_GroupBy" json:"group_by,omitempty"`
+	// Composite weights in percent; all zero means the default 10/0/45/45.
+	Weights       *Weights `protobuf:"bytes,5,opt,name=weights,proto3" json:"weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScorecardsRequest) Reset() {
+	*x = GetScorecardsRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScorecardsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScorecardsRequest) ProtoMessage() {}
+
+func (x *GetScorecardsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScorecardsRequest.ProtoReflect.Descriptor instead.
+func (*GetScorecardsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *GetScorecardsRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *GetScorecardsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetScorecardsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetScorecardsRequest) GetGroupBy() GetScorecardsRequest_GroupBy {
+	if x != nil {
+		return x.GroupBy
+	}
+	return GetScorecardsRequest_GROUP_BY_UNSPECIFIED
+}
+
+func (x *GetScorecardsRequest) GetWeights() *Weights {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
+// Weights of the composite score, in percent of the rates they multiply.
+type Weights struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Response      float64                `protobuf:"fixed64,1,opt,name=response,proto3" json:"response,omitempty"`
+	Arrival       float64                `protobuf:"fixed64,2,opt,name=arrival,proto3" json:"arrival,omitempty"`
+	Resolution    float64                `protobuf:"fixed64,3,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	Satisfaction  float64                `protobuf:"fixed64,4,opt,name=satisfaction,proto3" json:"satisfaction,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Weights) Reset() {
+	*x = Weights{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Weights) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Weights) ProtoMessage() {}
+
+func (x *Weights) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Weights.ProtoReflect.Descriptor instead.
+func (*Weights) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Weights) GetResponse() float64 {
+	if x != nil {
+		return x.Response
+	}
+	return 0
+}
+
+func (x *Weights) GetArrival() float64 {
+	if x != nil {
+		return x.Arrival
+	}
+	return 0
+}
+
+func (x *Weights) GetResolution() float64 {
+	if x != nil {
+		return x.Resolution
+	}
+	return 0
+}
+
+func (x *Weights) GetSatisfaction() float64 {
+	if x != nil {
+		return x.Satisfaction
+	}
+	return 0
+}
+
+// Durations are percentiles of times from the SLA start, in seconds.
+type Durations struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MedianSeconds float64                `protobuf:"fixed64,1,opt,name=median_seconds,json=medianSeconds,proto3" json:"median_seconds,omitempty"`
+	P90Seconds    float64                `protobuf:"fixed64,2,opt,name=p90_seconds,json=p90Seconds,proto3" json:"p90_seconds,omitempty"`
+	// How many dispatches the percentiles are over.
+	Count         int64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Durations) Reset() {
+	*x = Durations{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Durations) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Durations) ProtoMessage() {}
+
+func (x *Durations) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Durations.ProtoReflect.Descriptor instead.
+func (*Durations) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Durations) GetMedianSeconds() float64 {
+	if x != nil {
+		return x.MedianSeconds
+	}
+	return 0
+}
+
+func (x *Durations) GetP90Seconds() float64 {
+	if x != nil {
+		return x.P90Seconds
+	}
+	return 0
+}
+
+func (x *Durations) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Scorecard is one department's or street's 三率 for the period.
+type Scorecard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Department code or street id, by group_by.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The same counts and rates as the SLA report.
+	Sla *DepartmentSla `protobuf:"bytes,2,opt,name=sla,proto3" json:"sla,omitempty"`
+	// Breached clocks by the highest escalation level reached: 1 催办, 2 督办, 3 挂牌督办.
+	BreachesLevel1 int64      `protobuf:"varint,3,opt,name=breaches_level1,json=breachesLevel1,proto3" json:"breaches_level1,omitempty"`
+	BreachesLevel2 int64      `protobuf:"varint,4,opt,name=breaches_level2,json=breachesLevel2,proto3" json:"breaches_level2,omitempty"`
+	BreachesLevel3 int64      `protobuf:"varint,5,opt,name=breaches_level3,json=breachesLevel3,proto3" json:"breaches_level3,omitempty"`
+	ToAcknowledge  *Durations `protobuf:"bytes,6,opt,name=to_acknowledge,json=toAcknowledge,proto3" json:"to_acknowledge,omitempty"`
+	ToArrive       *Durations `protobuf:"bytes,7,opt,name=to_arrive,json=toArrive,proto3" json:"to_arrive,omitempty"`
+	ToResolve      *Durations `protobuf:"bytes,8,opt,name=to_resolve,json=toResolve,proto3" json:"to_resolve,omitempty"`
+	// Weighted composite of the rates, 0-100.
+	Composite float64 `protobuf:"fixed64,9,opt,name=composite,proto3" json:"composite,omitempty"`
+	// 1 for the best composite.
+	Rank          int32 `protobuf:"varint,10,opt,name=rank,proto3" json:"rank,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Scorecard) Reset() {
+	*x = Scorecard{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Scorecard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Scorecard) ProtoMessage() {}
+
+func (x *Scorecard) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Scorecard.ProtoReflect.Descriptor instead.
+func (*Scorecard) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Scorecard) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Scorecard) GetSla() *DepartmentSla {
+	if x != nil {
+		return x.Sla
+	}
+	return nil
+}
+
+func (x *Scorecard) GetBreachesLevel1() int64 {
+	if x != nil {
+		return x.BreachesLevel1
+	}
+	return 0
+}
+
+func (x *Scorecard) GetBreachesLevel2() int64 {
+	if x != nil {
+		return x.BreachesLevel2
+	}
+	return 0
+}
+
+func (x *Scorecard) GetBreachesLevel3() int64 {
+	if x != nil {
+		return x.BreachesLevel3
+	}
+	return 0
+}
+
+func (x *Scorecard) GetToAcknowledge() *Durations {
+	if x != nil {
+		return x.ToAcknowledge
+	}
+	return nil
+}
+
+func (x *Scorecard) GetToArrive() *Durations {
+	if x != nil {
+		return x.ToArrive
+	}
+	return nil
+}
+
+func (x *Scorecard) GetToResolve() *Durations {
+	if x != nil {
+		return x.ToResolve
+	}
+	return nil
+}
+
+func (x *Scorecard) GetComposite() float64 {
+	if x != nil {
+		return x.Composite
+	}
+	return 0
+}
+
+func (x *Scorecard) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+// GetScorecardsResponse lists scorecards, best first.
+type GetScorecardsResponse struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Scorecards []*Scorecard           `protobuf:"bytes,1,rep,name=scorecards,proto3" json:"scorecards,omitempty"`
+	// The weights that were applied.
+	Weights       *Weights `protobuf:"bytes,2,opt,name=weights,proto3" json:"weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetScorecardsResponse) Reset() {
+	*x = GetScorecardsResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetScorecardsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetScorecardsResponse) ProtoMessage() {}
+
+func (x *GetScorecardsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetScorecardsResponse.ProtoReflect.Descriptor instead.
+func (*GetScorecardsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *GetScorecardsResponse) GetScorecards() []*Scorecard {
+	if x != nil {
+		return x.Scorecards
+	}
+	return nil
+}
+
+func (x *GetScorecardsResponse) GetWeights() *Weights {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
+// VerifyAuditRequest chooses what to verify.
+type VerifyAuditRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One whistle; every whistle in the caller's scope when empty.
+	WhistleId     string `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyAuditRequest) Reset() {
+	*x = VerifyAuditRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyAuditRequest) ProtoMessage() {}
+
+func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyAuditRequest.ProtoReflect.Descriptor instead.
+func (*VerifyAuditRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *VerifyAuditRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+// BrokenChain names the first entry of a whistle whose hash chain fails.
+type BrokenChain struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The position that fails (a removed entry is named by the seq it should have).
+	Seq int64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The event stored at that position, when there is one.
+	EventId       string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BrokenChain) Reset() {
+	*x = BrokenChain{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BrokenChain) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BrokenChain) ProtoMessage() {}
+
+func (x *BrokenChain) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BrokenChain.ProtoReflect.Descriptor instead.
+func (*BrokenChain) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *BrokenChain) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *BrokenChain) GetSeq() int64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *BrokenChain) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+// VerifyAuditResponse is the verdict.
+type VerifyAuditResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when every chain verified.
+	Ok              bool  `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
+	WhistlesChecked int64 `protobuf:"varint,2,opt,name=whistles_checked,json=whistlesChecked,proto3" json:"whistles_checked,omitempty"`
+	EntriesChecked  int64 `protobuf:"varint,3,opt,name=entries_checked,json=entriesChecked,proto3" json:"entries_checked,omitempty"`
+	// Broken chains, by whistle id.
+	Broken        []*BrokenChain `protobuf:"bytes,4,rep,name=broken,proto3" json:"broken,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyAuditResponse) Reset() {
+	*x = VerifyAuditResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyAuditResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyAuditResponse) ProtoMessage() {}
+
+func (x *VerifyAuditResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyAuditResponse.ProtoReflect.Descriptor instead.
+func (*VerifyAuditResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *VerifyAuditResponse) GetOk() bool {
+	if x != nil {
+		return x.Ok
+	}
+	return false
+}
+
+func (x *VerifyAuditResponse) GetWhistlesChecked() int64 {
+	if x != nil {
+		return x.WhistlesChecked
+	}
+	return 0
+}
+
+func (x *VerifyAuditResponse) GetEntriesChecked() int64 {
+	if x != nil {
+		return x.EntriesChecked
+	}
+	return 0
+}
+
+func (x *VerifyAuditResponse) GetBroken() []*BrokenChain {
+	if x != nil {
+		return x.Broken
+	}
+	return nil
+}
+
+// Appeal is a department's request to excuse a breach.
+type Appeal struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DispatchId string                 `protobuf:"bytes,2,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	WhistleId  string                 `protobuf:"bytes,3,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,4,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Department string                 `protobuf:"bytes,5,opt,name=department,proto3" json:"department,omitempty"`
+	// The breached clock: ack, arrive or resolve.
+	Clock string `protobuf:"bytes,6,opt,name=clock,proto3" json:"clock,omitempty"`
+	// force_majeure, wrong_routing or other.
+	ReasonCode    string                 `protobuf:"bytes,7,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	Reason        string                 `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	Status        Appeal_Status          `protobuf:"varint,9,opt,name=status,proto3,enum=whistle.feedback.v1.Appeal_Status" json:"status,omitempty"`
+	FiledBy       *v1.Actor              `protobuf:"bytes,10,opt,name=filed_by,json=filedBy,proto3" json:"filed_by,omitempty"`
+	FiledAt       *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=filed_at,json=filedAt,proto3" json:"filed_at,omitempty"`
+	DecidedBy     *v1.Actor              `protobuf:"bytes,12,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	DecidedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	DecisionNote  string                 `protobuf:"bytes,14,opt,name=decision_note,json=decisionNote,proto3" json:"decision_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Appeal) Reset() {
+	*x = Appeal{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Appeal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Appeal) ProtoMessage() {}
+
+func (x *Appeal) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Appeal.ProtoReflect.Descriptor instead.
+func (*Appeal) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Appeal) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Appeal) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *Appeal) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *Appeal) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *Appeal) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *Appeal) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *Appeal) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *Appeal) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Appeal) GetStatus() Appeal_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Appeal_STATUS_UNSPECIFIED
+}
+
+func (x *Appeal) GetFiledBy() *v1.Actor {
+	if x != nil {
+		return x.FiledBy
+	}
+	return nil
+}
+
+func (x *Appeal) GetFiledAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FiledAt
+	}
+	return nil
+}
+
+func (x *Appeal) GetDecidedBy() *v1.Actor {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return nil
+}
+
+func (x *Appeal) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+func (x *Appeal) GetDecisionNote() string {
+	if x != nil {
+		return x.DecisionNote
+	}
+	return ""
+}
+
+// FileAppealRequest appeals one breached clock of a dispatch.
+type FileAppealRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DispatchId    string                 `protobuf:"bytes,1,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Clock         string                 `protobuf:"bytes,2,opt,name=clock,proto3" json:"clock,omitempty"`
+	ReasonCode    string                 `protobuf:"bytes,3,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileAppealRequest) Reset() {
+	*x = FileAppealRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileAppealRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileAppealRequest) ProtoMessage() {}
+
+func (x *FileAppealRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileAppealRequest.ProtoReflect.Descriptor instead.
+func (*FileAppealRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FileAppealRequest) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *FileAppealRequest) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *FileAppealRequest) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *FileAppealRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// DecideAppealRequest settles an appeal.
+type DecideAppealRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Accept        bool                   `protobuf:"varint,2,opt,name=accept,proto3" json:"accept,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideAppealRequest) Reset() {
+	*x = DecideAppealRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideAppealRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideAppealRequest) ProtoMessage() {}
+
+func (x *DecideAppealRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideAppealRequest.ProtoReflect.Descriptor instead.
+func (*DecideAppealRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DecideAppealRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DecideAppealRequest) GetAccept() bool {
+	if x != nil {
+		return x.Accept
+	}
+	return false
+}
+
+func (x *DecideAppealRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// ListAppealsRequest filters appeals.
+type ListAppealsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this status; all when unspecified.
+	Status        Appeal_Status `protobuf:"varint,1,opt,name=status,proto3,enum=whistle.feedback.v1.Appeal_Status" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAppealsRequest) Reset() {
+	*x = ListAppealsRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAppealsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAppealsRequest) ProtoMessage() {}
+
+func (x *ListAppealsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAppealsRequest.ProtoReflect.Descriptor instead.
+func (*ListAppealsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListAppealsRequest) GetStatus() Appeal_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Appeal_STATUS_UNSPECIFIED
+}
+
+// ListAppealsResponse lists appeals.
+type ListAppealsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Appeals       []*Appeal              `protobuf:"bytes,1,rep,name=appeals,proto3" json:"appeals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAppealsResponse) Reset() {
+	*x = ListAppealsResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAppealsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAppealsResponse) ProtoMessage() {}
+
+func (x *ListAppealsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAppealsResponse.ProtoReflect.Descriptor instead.
+func (*ListAppealsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListAppealsResponse) GetAppeals() []*Appeal {
+	if x != nil {
+		return x.Appeals
+	}
+	return nil
+}
+
+// RebuildReadModelRequest starts a rebuild.
+type RebuildReadModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildReadModelRequest) Reset() {
+	*x = RebuildReadModelRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildReadModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildReadModelRequest) ProtoMessage() {}
+
+func (x *RebuildReadModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildReadModelRequest.ProtoReflect.Descriptor instead.
+func (*RebuildReadModelRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{21}
+}
+
+// RebuildReadModelResponse says what was replayed.
+type RebuildReadModelResponse struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	EventsReplayed int64                  `protobuf:"varint,1,opt,name=events_replayed,json=eventsReplayed,proto3" json:"events_replayed,omitempty"`
+	Dispatches     int64                  `protobuf:"varint,2,opt,name=dispatches,proto3" json:"dispatches,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RebuildReadModelResponse) Reset() {
+	*x = RebuildReadModelResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildReadModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildReadModelResponse) ProtoMessage() {}
+
+func (x *RebuildReadModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildReadModelResponse.ProtoReflect.Descriptor instead.
+func (*RebuildReadModelResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *RebuildReadModelResponse) GetEventsReplayed() int64 {
+	if x != nil {
+		return x.EventsReplayed
+	}
+	return 0
+}
+
+func (x *RebuildReadModelResponse) GetDispatches() int64 {
+	if x != nil {
+		return x.Dispatches
+	}
+	return 0
+}
+
 var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
@@ -259,9 +1857,165 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\"S\n" +
 	"\x13GetTimelineResponse\x12<\n" +
-	"\aentries\x18\x01 \x03(\v2\".whistle.feedback.v1.TimelineEntryR\aentries2s\n" +
+	"\aentries\x18\x01 \x03(\v2\".whistle.feedback.v1.TimelineEntryR\aentries\"\x8d\x01\n" +
+	"\x13GetSlaReportRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\"\xfa\x04\n" +
+	"\rDepartmentSla\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1e\n" +
+	"\n" +
+	"dispatched\x18\x02 \x01(\x03R\n" +
+	"dispatched\x12\"\n" +
+	"\racked_on_time\x18\x03 \x01(\x03R\vackedOnTime\x12&\n" +
+	"\x0farrived_on_time\x18\x04 \x01(\x03R\rarrivedOnTime\x12(\n" +
+	"\x10resolved_on_time\x18\x05 \x01(\x03R\x0eresolvedOnTime\x12\x1a\n" +
+	"\breturned\x18\x06 \x01(\x03R\breturned\x12)\n" +
+	"\x10accepted_returns\x18\a \x01(\x03R\x0facceptedReturns\x12\x1a\n" +
+	"\bbreaches\x18\b \x01(\x03R\bbreaches\x12\x1a\n" +
+	"\bresolved\x18\t \x01(\x03R\bresolved\x12\x14\n" +
+	"\x05rated\x18\n" +
+	" \x01(\x03R\x05rated\x12\x1c\n" +
+	"\tsatisfied\x18\v \x01(\x03R\tsatisfied\x12\x1b\n" +
+	"\tnot_rated\x18\f \x01(\x03R\bnotRated\x12#\n" +
+	"\rresponse_rate\x18\r \x01(\x01R\fresponseRate\x12!\n" +
+	"\farrival_rate\x18\x0e \x01(\x01R\varrivalRate\x12'\n" +
+	"\x0fresolution_rate\x18\x0f \x01(\x01R\x0eresolutionRate\x12+\n" +
+	"\x11satisfaction_rate\x18\x10 \x01(\x01R\x10satisfactionRate\x12)\n" +
+	"\x10excused_breaches\x18\x11 \x01(\x03R\x0fexcusedBreaches\x12\x1a\n" +
+	"\breopened\x18\x12 \x01(\x03R\breopened\"\x83\x02\n" +
+	"\tSlaReport\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12D\n" +
+	"\vdepartments\x18\x04 \x03(\v2\".whistle.feedback.v1.DepartmentSlaR\vdepartments\x128\n" +
+	"\x05total\x18\x05 \x01(\v2\".whistle.feedback.v1.DepartmentSlaR\x05total\"\x90\x01\n" +
+	"\x16ExportSlaReportRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\"_\n" +
+	"\fSlaReportCsv\x12\x1a\n" +
+	"\bfilename\x18\x01 \x01(\tR\bfilename\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x10\n" +
+	"\x03csv\x18\x03 \x01(\tR\x03csv\"\xd5\x02\n" +
+	"\x14GetScorecardsRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12.\n" +
+	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12L\n" +
+	"\bgroup_by\x18\x04 \x01(\x0e21.whistle.feedback.v1.GetScorecardsRequest.GroupByR\agroupBy\x126\n" +
+	"\aweights\x18\x05 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights\"?\n" +
+	"\aGroupBy\x12\x18\n" +
+	"\x14GROUP_BY_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"DEPARTMENT\x10\x01\x12\n" +
+	"\n" +
+	"\x06STREET\x10\x02\"\x83\x01\n" +
+	"\aWeights\x12\x1a\n" +
+	"\bresponse\x18\x01 \x01(\x01R\bresponse\x12\x18\n" +
+	"\aarrival\x18\x02 \x01(\x01R\aarrival\x12\x1e\n" +
+	"\n" +
+	"resolution\x18\x03 \x01(\x01R\n" +
+	"resolution\x12\"\n" +
+	"\fsatisfaction\x18\x04 \x01(\x01R\fsatisfaction\"i\n" +
+	"\tDurations\x12%\n" +
+	"\x0emedian_seconds\x18\x01 \x01(\x01R\rmedianSeconds\x12\x1f\n" +
+	"\vp90_seconds\x18\x02 \x01(\x01R\n" +
+	"p90Seconds\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\xc3\x03\n" +
+	"\tScorecard\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
+	"\x03sla\x18\x02 \x01(\v2\".whistle.feedback.v1.DepartmentSlaR\x03sla\x12'\n" +
+	"\x0fbreaches_level1\x18\x03 \x01(\x03R\x0ebreachesLevel1\x12'\n" +
+	"\x0fbreaches_level2\x18\x04 \x01(\x03R\x0ebreachesLevel2\x12'\n" +
+	"\x0fbreaches_level3\x18\x05 \x01(\x03R\x0ebreachesLevel3\x12E\n" +
+	"\x0eto_acknowledge\x18\x06 \x01(\v2\x1e.whistle.feedback.v1.DurationsR\rtoAcknowledge\x12;\n" +
+	"\tto_arrive\x18\a \x01(\v2\x1e.whistle.feedback.v1.DurationsR\btoArrive\x12=\n" +
+	"\n" +
+	"to_resolve\x18\b \x01(\v2\x1e.whistle.feedback.v1.DurationsR\ttoResolve\x12\x1c\n" +
+	"\tcomposite\x18\t \x01(\x01R\tcomposite\x12\x12\n" +
+	"\x04rank\x18\n" +
+	" \x01(\x05R\x04rank\"\x8f\x01\n" +
+	"\x15GetScorecardsResponse\x12>\n" +
+	"\n" +
+	"scorecards\x18\x01 \x03(\v2\x1e.whistle.feedback.v1.ScorecardR\n" +
+	"scorecards\x126\n" +
+	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights\"3\n" +
+	"\x12VerifyAuditRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"Y\n" +
+	"\vBrokenChain\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x10\n" +
+	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x19\n" +
+	"\bevent_id\x18\x03 \x01(\tR\aeventId\"\xb3\x01\n" +
+	"\x13VerifyAuditResponse\x12\x0e\n" +
+	"\x02ok\x18\x01 \x01(\bR\x02ok\x12)\n" +
+	"\x10whistles_checked\x18\x02 \x01(\x03R\x0fwhistlesChecked\x12'\n" +
+	"\x0fentries_checked\x18\x03 \x01(\x03R\x0eentriesChecked\x128\n" +
+	"\x06broken\x18\x04 \x03(\v2 .whistle.feedback.v1.BrokenChainR\x06broken\"\xf2\x04\n" +
+	"\x06Appeal\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vdispatch_id\x18\x02 \x01(\tR\n" +
+	"dispatchId\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x03 \x01(\tR\twhistleId\x12\x1f\n" +
+	"\vdistrict_id\x18\x04 \x01(\tR\n" +
+	"districtId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x05 \x01(\tR\n" +
+	"department\x12\x14\n" +
+	"\x05clock\x18\x06 \x01(\tR\x05clock\x12\x1f\n" +
+	"\vreason_code\x18\a \x01(\tR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x12:\n" +
+	"\x06status\x18\t \x01(\x0e2\".whistle.feedback.v1.Appeal.StatusR\x06status\x122\n" +
+	"\bfiled_by\x18\n" +
+	" \x01(\v2\x17.whistle.types.v1.ActorR\afiledBy\x125\n" +
+	"\bfiled_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\afiledAt\x126\n" +
+	"\n" +
+	"decided_by\x18\f \x01(\v2\x17.whistle.types.v1.ActorR\tdecidedBy\x129\n" +
+	"\n" +
+	"decided_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12#\n" +
+	"\rdecision_note\x18\x0e \x01(\tR\fdecisionNote\"I\n" +
+	"\x06Status\x12\x16\n" +
+	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aPENDING\x10\x01\x12\f\n" +
+	"\bACCEPTED\x10\x02\x12\f\n" +
+	"\bREJECTED\x10\x03\"\x83\x01\n" +
+	"\x11FileAppealRequest\x12\x1f\n" +
+	"\vdispatch_id\x18\x01 \x01(\tR\n" +
+	"dispatchId\x12\x14\n" +
+	"\x05clock\x18\x02 \x01(\tR\x05clock\x12\x1f\n" +
+	"\vreason_code\x18\x03 \x01(\tR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"Q\n" +
+	"\x13DecideAppealRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06accept\x18\x02 \x01(\bR\x06accept\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\"P\n" +
+	"\x12ListAppealsRequest\x12:\n" +
+	"\x06status\x18\x01 \x01(\x0e2\".whistle.feedback.v1.Appeal.StatusR\x06status\"L\n" +
+	"\x13ListAppealsResponse\x125\n" +
+	"\aappeals\x18\x01 \x03(\v2\x1b.whistle.feedback.v1.AppealR\aappeals\"\x19\n" +
+	"\x17RebuildReadModelRequest\"c\n" +
+	"\x18RebuildReadModelResponse\x12'\n" +
+	"\x0fevents_replayed\x18\x01 \x01(\x03R\x0eeventsReplayed\x12\x1e\n" +
+	"\n" +
+	"dispatches\x18\x02 \x01(\x03R\n" +
+	"dispatches2\xf7\x06\n" +
 	"\x0fFeedbackService\x12`\n" +
-	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
+	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
+	"\fGetSlaReport\x12(.whistle.feedback.v1.GetSlaReportRequest\x1a\x1e.whistle.feedback.v1.SlaReport\x12a\n" +
+	"\x0fExportSlaReport\x12+.whistle.feedback.v1.ExportSlaReportRequest\x1a!.whistle.feedback.v1.SlaReportCsv\x12f\n" +
+	"\rGetScorecards\x12).whistle.feedback.v1.GetScorecardsRequest\x1a*.whistle.feedback.v1.GetScorecardsResponse\x12`\n" +
+	"\vVerifyAudit\x12'.whistle.feedback.v1.VerifyAuditRequest\x1a(.whistle.feedback.v1.VerifyAuditResponse\x12Q\n" +
+	"\n" +
+	"FileAppeal\x12&.whistle.feedback.v1.FileAppealRequest\x1a\x1b.whistle.feedback.v1.Appeal\x12U\n" +
+	"\fDecideAppeal\x12(.whistle.feedback.v1.DecideAppealRequest\x1a\x1b.whistle.feedback.v1.Appeal\x12`\n" +
+	"\vListAppeals\x12'.whistle.feedback.v1.ListAppealsRequest\x1a(.whistle.feedback.v1.ListAppealsResponse\x12o\n" +
+	"\x10RebuildReadModel\x12,.whistle.feedback.v1.RebuildReadModelRequest\x1a-.whistle.feedback.v1.RebuildReadModelResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
 
 var (
 	file_whistle_feedback_v1_feedback_proto_rawDescOnce sync.Once
@@ -275,27 +2029,92 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 	return file_whistle_feedback_v1_feedback_proto_rawDescData
 }
 
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
-	(*TimelineEntry)(nil),         // 0: whistle.feedback.v1.TimelineEntry
-	(*GetTimelineRequest)(nil),    // 1: whistle.feedback.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),   // 2: whistle.feedback.v1.GetTimelineResponse
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
-	(*v1.Actor)(nil),              // 4: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),       // 5: google.protobuf.Struct
+	(GetScorecardsRequest_GroupBy)(0), // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	(Appeal_Status)(0),                // 1: whistle.feedback.v1.Appeal.Status
+	(*TimelineEntry)(nil),             // 2: whistle.feedback.v1.TimelineEntry
+	(*GetTimelineRequest)(nil),        // 3: whistle.feedback.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),       // 4: whistle.feedback.v1.GetTimelineResponse
+	(*GetSlaReportRequest)(nil),       // 5: whistle.feedback.v1.GetSlaReportRequest
+	(*DepartmentSla)(nil),             // 6: whistle.feedback.v1.DepartmentSla
+	(*SlaReport)(nil),                 // 7: whistle.feedback.v1.SlaReport
+	(*ExportSlaReportRequest)(nil),    // 8: whistle.feedback.v1.ExportSlaReportRequest
+	(*SlaReportCsv)(nil),              // 9: whistle.feedback.v1.SlaReportCsv
+	(*GetScorecardsRequest)(nil),      // 10: whistle.feedback.v1.GetScorecardsRequest
+	(*Weights)(nil),                   // 11: whistle.feedback.v1.Weights
+	(*Durations)(nil),                 // 12: whistle.feedback.v1.Durations
+	(*Scorecard)(nil),                 // 13: whistle.feedback.v1.Scorecard
+	(*GetScorecardsResponse)(nil),     // 14: whistle.feedback.v1.GetScorecardsResponse
+	(*VerifyAuditRequest)(nil),        // 15: whistle.feedback.v1.VerifyAuditRequest
+	(*BrokenChain)(nil),               // 16: whistle.feedback.v1.BrokenChain
+	(*VerifyAuditResponse)(nil),       // 17: whistle.feedback.v1.VerifyAuditResponse
+	(*Appeal)(nil),                    // 18: whistle.feedback.v1.Appeal
+	(*FileAppealRequest)(nil),         // 19: whistle.feedback.v1.FileAppealRequest
+	(*DecideAppealRequest)(nil),       // 20: whistle.feedback.v1.DecideAppealRequest
+	(*ListAppealsRequest)(nil),        // 21: whistle.feedback.v1.ListAppealsRequest
+	(*ListAppealsResponse)(nil),       // 22: whistle.feedback.v1.ListAppealsResponse
+	(*RebuildReadModelRequest)(nil),   // 23: whistle.feedback.v1.RebuildReadModelRequest
+	(*RebuildReadModelResponse)(nil),  // 24: whistle.feedback.v1.RebuildReadModelResponse
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                  // 26: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),           // 27: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	3, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	4, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	5, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
-	0, // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	1, // 4: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	2, // 5: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	5, // [5:6] is the sub-list for method output_type
-	4, // [4:5] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	25, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	26, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	27, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
+	25, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	25, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	25, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	25, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
+	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
+	25, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	25, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	25, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	25, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
+	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
+	12, // 17: whistle.feedback.v1.Scorecard.to_acknowledge:type_name -> whistle.feedback.v1.Durations
+	12, // 18: whistle.feedback.v1.Scorecard.to_arrive:type_name -> whistle.feedback.v1.Durations
+	12, // 19: whistle.feedback.v1.Scorecard.to_resolve:type_name -> whistle.feedback.v1.Durations
+	13, // 20: whistle.feedback.v1.GetScorecardsResponse.scorecards:type_name -> whistle.feedback.v1.Scorecard
+	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
+	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
+	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
+	26, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	25, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	26, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	25, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
+	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
+	3,  // 30: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	5,  // 31: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	8,  // 32: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	10, // 33: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	15, // 34: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	19, // 35: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	20, // 36: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	21, // 37: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	23, // 38: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	4,  // 39: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	7,  // 40: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	9,  // 41: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	14, // 42: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	17, // 43: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	18, // 44: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	18, // 45: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	22, // 46: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	24, // 47: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	39, // [39:48] is the sub-list for method output_type
+	30, // [30:39] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -308,13 +2127,14 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   3,
+			NumEnums:      2,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_whistle_feedback_v1_feedback_proto_goTypes,
 		DependencyIndexes: file_whistle_feedback_v1_feedback_proto_depIdxs,
+		EnumInfos:         file_whistle_feedback_v1_feedback_proto_enumTypes,
 		MessageInfos:      file_whistle_feedback_v1_feedback_proto_msgTypes,
 	}.Build()
 	File_whistle_feedback_v1_feedback_proto = out.File

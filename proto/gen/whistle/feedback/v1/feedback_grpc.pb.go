@@ -19,17 +19,42 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FeedbackService_GetTimeline_FullMethodName = "/whistle.feedback.v1.FeedbackService/GetTimeline"
+	FeedbackService_GetTimeline_FullMethodName      = "/whistle.feedback.v1.FeedbackService/GetTimeline"
+	FeedbackService_GetSlaReport_FullMethodName     = "/whistle.feedback.v1.FeedbackService/GetSlaReport"
+	FeedbackService_ExportSlaReport_FullMethodName  = "/whistle.feedback.v1.FeedbackService/ExportSlaReport"
+	FeedbackService_GetScorecards_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetScorecards"
+	FeedbackService_VerifyAudit_FullMethodName      = "/whistle.feedback.v1.FeedbackService/VerifyAudit"
+	FeedbackService_FileAppeal_FullMethodName       = "/whistle.feedback.v1.FeedbackService/FileAppeal"
+	FeedbackService_DecideAppeal_FullMethodName     = "/whistle.feedback.v1.FeedbackService/DecideAppeal"
+	FeedbackService_ListAppeals_FullMethodName      = "/whistle.feedback.v1.FeedbackService/ListAppeals"
+	FeedbackService_RebuildReadModel_FullMethodName = "/whistle.feedback.v1.FeedbackService/RebuildReadModel"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// FeedbackService serves the timeline read model.
+// FeedbackService serves the timeline, the audit of its hash chains and the
+// supervision read model: SLA reports, 三率 scorecards and appeals.
 type FeedbackServiceClient interface {
 	// GetTimeline returns a whistle's events in order, hash-chained.
 	GetTimeline(ctx context.Context, in *GetTimelineRequest, opts ...grpc.CallOption) (*GetTimelineResponse, error)
+	// GetSlaReport is the per-department SLA report of a district (supervisor).
+	GetSlaReport(ctx context.Context, in *GetSlaReportRequest, opts ...grpc.CallOption) (*SlaReport, error)
+	// ExportSlaReport is the same report as CSV (header documented in docs/feedback.md).
+	ExportSlaReport(ctx context.Context, in *ExportSlaReportRequest, opts ...grpc.CallOption) (*SlaReportCsv, error)
+	// GetScorecards returns 三率 scorecards per department or per street, ranked.
+	GetScorecards(ctx context.Context, in *GetScorecardsRequest, opts ...grpc.CallOption) (*GetScorecardsResponse, error)
+	// VerifyAudit re-computes the hash chains and names the first broken entry (supervisor, admin).
+	VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*VerifyAuditResponse, error)
+	// FileAppeal is a department's appeal against a breach (desk).
+	FileAppeal(ctx context.Context, in *FileAppealRequest, opts ...grpc.CallOption) (*Appeal, error)
+	// DecideAppeal accepts or rejects an appeal (supervisor).
+	DecideAppeal(ctx context.Context, in *DecideAppealRequest, opts ...grpc.CallOption) (*Appeal, error)
+	// ListAppeals lists appeals in the caller's scope, newest first.
+	ListAppeals(ctx context.Context, in *ListAppealsRequest, opts ...grpc.CallOption) (*ListAppealsResponse, error)
+	// RebuildReadModel replays the event stream into a fresh read model (admin).
+	RebuildReadModel(ctx context.Context, in *RebuildReadModelRequest, opts ...grpc.CallOption) (*RebuildReadModelResponse, error)
 }
 
 type feedbackServiceClient struct {
@@ -50,14 +75,111 @@ func (c *feedbackServiceClient) GetTimeline(ctx context.Context, in *GetTimeline
 	return out, nil
 }
 
+func (c *feedbackServiceClient) GetSlaReport(ctx context.Context, in *GetSlaReportRequest, opts ...grpc.CallOption) (*SlaReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SlaReport)
+	err := c.cc.Invoke(ctx, FeedbackService_GetSlaReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) ExportSlaReport(ctx context.Context, in *ExportSlaReportRequest, opts ...grpc.CallOption) (*SlaReportCsv, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SlaReportCsv)
+	err := c.cc.Invoke(ctx, FeedbackService_ExportSlaReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) GetScorecards(ctx context.Context, in *GetScorecardsRequest, opts ...grpc.CallOption) (*GetScorecardsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetScorecardsResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_GetScorecards_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*VerifyAuditResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VerifyAuditResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_VerifyAudit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) FileAppeal(ctx context.Context, in *FileAppealRequest, opts ...grpc.CallOption) (*Appeal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Appeal)
+	err := c.cc.Invoke(ctx, FeedbackService_FileAppeal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) DecideAppeal(ctx context.Context, in *DecideAppealRequest, opts ...grpc.CallOption) (*Appeal, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Appeal)
+	err := c.cc.Invoke(ctx, FeedbackService_DecideAppeal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) ListAppeals(ctx context.Context, in *ListAppealsRequest, opts ...grpc.CallOption) (*ListAppealsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAppealsResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_ListAppeals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) RebuildReadModel(ctx context.Context, in *RebuildReadModelRequest, opts ...grpc.CallOption) (*RebuildReadModelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RebuildReadModelResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_RebuildReadModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
 //
-// FeedbackService serves the timeline read model.
+// FeedbackService serves the timeline, the audit of its hash chains and the
+// supervision read model: SLA reports, 三率 scorecards and appeals.
 type FeedbackServiceServer interface {
 	// GetTimeline returns a whistle's events in order, hash-chained.
 	GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error)
+	// GetSlaReport is the per-department SLA report of a district (supervisor).
+	GetSlaReport(context.Context, *GetSlaReportRequest) (*SlaReport, error)
+	// ExportSlaReport is the same report as CSV (header documented in docs/feedback.md).
+	ExportSlaReport(context.Context, *ExportSlaReportRequest) (*SlaReportCsv, error)
+	// GetScorecards returns 三率 scorecards per department or per street, ranked.
+	GetScorecards(context.Context, *GetScorecardsRequest) (*GetScorecardsResponse, error)
+	// VerifyAudit re-computes the hash chains and names the first broken entry (supervisor, admin).
+	VerifyAudit(context.Context, *VerifyAuditRequest) (*VerifyAuditResponse, error)
+	// FileAppeal is a department's appeal against a breach (desk).
+	FileAppeal(context.Context, *FileAppealRequest) (*Appeal, error)
+	// DecideAppeal accepts or rejects an appeal (supervisor).
+	DecideAppeal(context.Context, *DecideAppealRequest) (*Appeal, error)
+	// ListAppeals lists appeals in the caller's scope, newest first.
+	ListAppeals(context.Context, *ListAppealsRequest) (*ListAppealsResponse, error)
+	// RebuildReadModel replays the event stream into a fresh read model (admin).
+	RebuildReadModel(context.Context, *RebuildReadModelRequest) (*RebuildReadModelResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -70,6 +192,30 @@ type UnimplementedFeedbackServiceServer struct{}
 
 func (UnimplementedFeedbackServiceServer) GetTimeline(context.Context, *GetTimelineRequest) (*GetTimelineResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTimeline not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetSlaReport(context.Context, *GetSlaReportRequest) (*SlaReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSlaReport not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ExportSlaReport(context.Context, *ExportSlaReportRequest) (*SlaReportCsv, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportSlaReport not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetScorecards(context.Context, *GetScorecardsRequest) (*GetScorecardsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetScorecards not implemented")
+}
+func (UnimplementedFeedbackServiceServer) VerifyAudit(context.Context, *VerifyAuditRequest) (*VerifyAuditResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyAudit not implemented")
+}
+func (UnimplementedFeedbackServiceServer) FileAppeal(context.Context, *FileAppealRequest) (*Appeal, error) {
+	return nil, status.Error(codes.Unimplemented, "method FileAppeal not implemented")
+}
+func (UnimplementedFeedbackServiceServer) DecideAppeal(context.Context, *DecideAppealRequest) (*Appeal, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideAppeal not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ListAppeals(context.Context, *ListAppealsRequest) (*ListAppealsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAppeals not implemented")
+}
+func (UnimplementedFeedbackServiceServer) RebuildReadModel(context.Context, *RebuildReadModelRequest) (*RebuildReadModelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RebuildReadModel not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -110,6 +256,150 @@ func _FeedbackService_GetTimeline_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_GetSlaReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSlaReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetSlaReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetSlaReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetSlaReport(ctx, req.(*GetSlaReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_ExportSlaReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportSlaReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ExportSlaReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ExportSlaReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ExportSlaReport(ctx, req.(*ExportSlaReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_GetScorecards_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetScorecardsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetScorecards(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetScorecards_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetScorecards(ctx, req.(*GetScorecardsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_VerifyAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).VerifyAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_VerifyAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).VerifyAudit(ctx, req.(*VerifyAuditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_FileAppeal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FileAppealRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).FileAppeal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_FileAppeal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).FileAppeal(ctx, req.(*FileAppealRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_DecideAppeal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideAppealRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).DecideAppeal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_DecideAppeal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).DecideAppeal(ctx, req.(*DecideAppealRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_ListAppeals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAppealsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ListAppeals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ListAppeals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ListAppeals(ctx, req.(*ListAppealsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_RebuildReadModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RebuildReadModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).RebuildReadModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_RebuildReadModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).RebuildReadModel(ctx, req.(*RebuildReadModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -120,6 +410,38 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTimeline",
 			Handler:    _FeedbackService_GetTimeline_Handler,
+		},
+		{
+			MethodName: "GetSlaReport",
+			Handler:    _FeedbackService_GetSlaReport_Handler,
+		},
+		{
+			MethodName: "ExportSlaReport",
+			Handler:    _FeedbackService_ExportSlaReport_Handler,
+		},
+		{
+			MethodName: "GetScorecards",
+			Handler:    _FeedbackService_GetScorecards_Handler,
+		},
+		{
+			MethodName: "VerifyAudit",
+			Handler:    _FeedbackService_VerifyAudit_Handler,
+		},
+		{
+			MethodName: "FileAppeal",
+			Handler:    _FeedbackService_FileAppeal_Handler,
+		},
+		{
+			MethodName: "DecideAppeal",
+			Handler:    _FeedbackService_DecideAppeal_Handler,
+		},
+		{
+			MethodName: "ListAppeals",
+			Handler:    _FeedbackService_ListAppeals_Handler,
+		},
+		{
+			MethodName: "RebuildReadModel",
+			Handler:    _FeedbackService_RebuildReadModel_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

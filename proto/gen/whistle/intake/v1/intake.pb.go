@@ -8,6 +8,7 @@ package intakev1
 
 import (
 	v11 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	v12 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -167,7 +168,15 @@ type Whistle struct {
 	FeedbackComment string    `protobuf:"bytes,16,opt,name=feedback_comment,json=feedbackComment,proto3" json:"feedback_comment,omitempty"`
 	RaisedBy        *v1.Actor `protobuf:"bytes,17,opt,name=raised_by,json=raisedBy,proto3" json:"raised_by,omitempty"`
 	// The departments' dispatches, as last reported by the response service.
-	Dispatches    []*v11.Dispatch `protobuf:"bytes,18,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	Dispatches []*v11.Dispatch `protobuf:"bytes,18,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// Why each department was chosen (catalogue version, rule, per-department
+	// reason) and the map check of the location, as routing explains it; unset
+	// when routing could not be asked.
+	Routing *v12.RoutingExplanation `protobuf:"bytes,19,opt,name=routing,proto3" json:"routing,omitempty"`
+	// Open whistles nearby of the same category this one may duplicate.
+	DuplicateCandidates []*DuplicateCandidate `protobuf:"bytes,20,rep,name=duplicate_candidates,json=duplicateCandidates,proto3" json:"duplicate_candidates,omitempty"`
+	// Set when the street merged this whistle into another.
+	MergedInto    string `protobuf:"bytes,21,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,6 +337,188 @@ func (x *Whistle) GetDispatches() []*v11.Dispatch {
 	return nil
 }
 
+func (x *Whistle) GetRouting() *v12.RoutingExplanation {
+	if x != nil {
+		return x.Routing
+	}
+	return nil
+}
+
+func (x *Whistle) GetDuplicateCandidates() []*DuplicateCandidate {
+	if x != nil {
+		return x.DuplicateCandidates
+	}
+	return nil
+}
+
+func (x *Whistle) GetMergedInto() string {
+	if x != nil {
+		return x.MergedInto
+	}
+	return ""
+}
+
+// DuplicateCandidate is an open whistle a new one may duplicate.
+type DuplicateCandidate struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistanceM float64                `protobuf:"fixed64,2,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	// candidate, merged or kept.
+	State         string `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DuplicateCandidate) Reset() {
+	*x = DuplicateCandidate{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DuplicateCandidate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DuplicateCandidate) ProtoMessage() {}
+
+func (x *DuplicateCandidate) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DuplicateCandidate.ProtoReflect.Descriptor instead.
+func (*DuplicateCandidate) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DuplicateCandidate) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *DuplicateCandidate) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
+func (x *DuplicateCandidate) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+// MergeWhistleRequest merges a whistle into one of its duplicate candidates.
+type MergeWhistleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The open whistle to merge into; must be one of the candidates.
+	IntoWhistleId string `protobuf:"bytes,2,opt,name=into_whistle_id,json=intoWhistleId,proto3" json:"into_whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeWhistleRequest) Reset() {
+	*x = MergeWhistleRequest{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeWhistleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeWhistleRequest) ProtoMessage() {}
+
+func (x *MergeWhistleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeWhistleRequest.ProtoReflect.Descriptor instead.
+func (*MergeWhistleRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MergeWhistleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *MergeWhistleRequest) GetIntoWhistleId() string {
+	if x != nil {
+		return x.IntoWhistleId
+	}
+	return ""
+}
+
+// KeepWhistleRequest keeps a whistle despite its duplicate candidates.
+type KeepWhistleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeepWhistleRequest) Reset() {
+	*x = KeepWhistleRequest{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeepWhistleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeepWhistleRequest) ProtoMessage() {}
+
+func (x *KeepWhistleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeepWhistleRequest.ProtoReflect.Descriptor instead.
+func (*KeepWhistleRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *KeepWhistleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 // RaiseWhistleRequest carries a new whistle.
 type RaiseWhistleRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -351,7 +542,7 @@ type RaiseWhistleRequest struct {
 
 func (x *RaiseWhistleRequest) Reset() {
 	*x = RaiseWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +554,7 @@ func (x *RaiseWhistleRequest) String() string {
 func (*RaiseWhistleRequest) ProtoMessage() {}
 
 func (x *RaiseWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +567,7 @@ func (x *RaiseWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaiseWhistleRequest.ProtoReflect.Descriptor instead.
 func (*RaiseWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{1}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RaiseWhistleRequest) GetStreetId() string {
@@ -438,7 +629,7 @@ type GetWhistleRequest struct {
 
 func (x *GetWhistleRequest) Reset() {
 	*x = GetWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +641,7 @@ func (x *GetWhistleRequest) String() string {
 func (*GetWhistleRequest) ProtoMessage() {}
 
 func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +654,7 @@ func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWhistleRequest.ProtoReflect.Descriptor instead.
 func (*GetWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{2}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetWhistleRequest) GetId() string {
@@ -488,7 +679,7 @@ type ListWhistlesRequest struct {
 
 func (x *ListWhistlesRequest) Reset() {
 	*x = ListWhistlesRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -500,7 +691,7 @@ func (x *ListWhistlesRequest) String() string {
 func (*ListWhistlesRequest) ProtoMessage() {}
 
 func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -513,7 +704,7 @@ func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesRequest.ProtoReflect.Descriptor instead.
 func (*ListWhistlesRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListWhistlesRequest) GetStreetId() string {
@@ -555,7 +746,7 @@ type ListWhistlesResponse struct {
 
 func (x *ListWhistlesResponse) Reset() {
 	*x = ListWhistlesResponse{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -567,7 +758,7 @@ func (x *ListWhistlesResponse) String() string {
 func (*ListWhistlesResponse) ProtoMessage() {}
 
 func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -580,7 +771,7 @@ func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesResponse.ProtoReflect.Descriptor instead.
 func (*ListWhistlesResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{4}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListWhistlesResponse) GetWhistles() []*Whistle {
@@ -608,7 +799,7 @@ type CancelWhistleRequest struct {
 
 func (x *CancelWhistleRequest) Reset() {
 	*x = CancelWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +811,7 @@ func (x *CancelWhistleRequest) String() string {
 func (*CancelWhistleRequest) ProtoMessage() {}
 
 func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +824,7 @@ func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWhistleRequest.ProtoReflect.Descriptor instead.
 func (*CancelWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{5}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CancelWhistleRequest) GetId() string {
@@ -663,7 +854,7 @@ type SubmitFeedbackRequest struct {
 
 func (x *SubmitFeedbackRequest) Reset() {
 	*x = SubmitFeedbackRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -675,7 +866,7 @@ func (x *SubmitFeedbackRequest) String() string {
 func (*SubmitFeedbackRequest) ProtoMessage() {}
 
 func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -688,7 +879,7 @@ func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{6}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SubmitFeedbackRequest) GetId() string {
@@ -723,7 +914,7 @@ type ReopenWhistleRequest struct {
 
 func (x *ReopenWhistleRequest) Reset() {
 	*x = ReopenWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -735,7 +926,7 @@ func (x *ReopenWhistleRequest) String() string {
 func (*ReopenWhistleRequest) ProtoMessage() {}
 
 func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -748,7 +939,7 @@ func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenWhistleRequest.ProtoReflect.Descriptor instead.
 func (*ReopenWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{7}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ReopenWhistleRequest) GetId() string {
@@ -769,7 +960,7 @@ var File_whistle_intake_v1_intake_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xfc\a\n" +
+	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb9\t\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tstreet_id\x18\x02 \x01(\tR\bstreetId\x12\x1f\n" +
@@ -794,7 +985,11 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\traised_by\x18\x11 \x01(\v2\x17.whistle.types.v1.ActorR\braisedBy\x12=\n" +
 	"\n" +
 	"dispatches\x18\x12 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
-	"dispatches\"\x8f\x01\n" +
+	"dispatches\x12@\n" +
+	"\arouting\x18\x13 \x01(\v2&.whistle.routing.v1.RoutingExplanationR\arouting\x12X\n" +
+	"\x14duplicate_candidates\x18\x14 \x03(\v2%.whistle.intake.v1.DuplicateCandidateR\x13duplicateCandidates\x12\x1f\n" +
+	"\vmerged_into\x18\x15 \x01(\tR\n" +
+	"mergedInto\"\x8f\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -815,7 +1010,18 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
 	"\x06NORMAL\x10\x01\x12\b\n" +
 	"\x04HIGH\x10\x02\x12\f\n" +
-	"\bCRITICAL\x10\x03\"\x94\x02\n" +
+	"\bCRITICAL\x10\x03\"h\n" +
+	"\x12DuplicateCandidate\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x02 \x01(\x01R\tdistanceM\x12\x14\n" +
+	"\x05state\x18\x03 \x01(\tR\x05state\"M\n" +
+	"\x13MergeWhistleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
+	"\x0finto_whistle_id\x18\x02 \x01(\tR\rintoWhistleId\"$\n" +
+	"\x12KeepWhistleRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x94\x02\n" +
 	"\x13RaiseWhistleRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12 \n" +
@@ -844,7 +1050,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\acomment\x18\x03 \x01(\tR\acomment\">\n" +
 	"\x14ReopenWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason2\x98\x04\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason2\xbe\x05\n" +
 	"\rIntakeService\x12R\n" +
 	"\fRaiseWhistle\x12&.whistle.intake.v1.RaiseWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12N\n" +
 	"\n" +
@@ -852,7 +1058,9 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\fListWhistles\x12&.whistle.intake.v1.ListWhistlesRequest\x1a'.whistle.intake.v1.ListWhistlesResponse\x12T\n" +
 	"\rCancelWhistle\x12'.whistle.intake.v1.CancelWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12V\n" +
 	"\x0eSubmitFeedback\x12(.whistle.intake.v1.SubmitFeedbackRequest\x1a\x1a.whistle.intake.v1.Whistle\x12T\n" +
-	"\rReopenWhistle\x12'.whistle.intake.v1.ReopenWhistleRequest\x1a\x1a.whistle.intake.v1.WhistleBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
+	"\rReopenWhistle\x12'.whistle.intake.v1.ReopenWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12R\n" +
+	"\fMergeWhistle\x12&.whistle.intake.v1.MergeWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12P\n" +
+	"\vKeepWhistle\x12%.whistle.intake.v1.KeepWhistleRequest\x1a\x1a.whistle.intake.v1.WhistleBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
 
 var (
 	file_whistle_intake_v1_intake_proto_rawDescOnce sync.Once
@@ -867,54 +1075,64 @@ func file_whistle_intake_v1_intake_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_intake_v1_intake_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_whistle_intake_v1_intake_proto_goTypes = []any{
-	(Whistle_Status)(0),           // 0: whistle.intake.v1.Whistle.Status
-	(Whistle_Urgency)(0),          // 1: whistle.intake.v1.Whistle.Urgency
-	(*Whistle)(nil),               // 2: whistle.intake.v1.Whistle
-	(*RaiseWhistleRequest)(nil),   // 3: whistle.intake.v1.RaiseWhistleRequest
-	(*GetWhistleRequest)(nil),     // 4: whistle.intake.v1.GetWhistleRequest
-	(*ListWhistlesRequest)(nil),   // 5: whistle.intake.v1.ListWhistlesRequest
-	(*ListWhistlesResponse)(nil),  // 6: whistle.intake.v1.ListWhistlesResponse
-	(*CancelWhistleRequest)(nil),  // 7: whistle.intake.v1.CancelWhistleRequest
-	(*SubmitFeedbackRequest)(nil), // 8: whistle.intake.v1.SubmitFeedbackRequest
-	(*ReopenWhistleRequest)(nil),  // 9: whistle.intake.v1.ReopenWhistleRequest
-	(*v1.LatLng)(nil),             // 10: whistle.types.v1.LatLng
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
-	(*v1.Actor)(nil),              // 12: whistle.types.v1.Actor
-	(*v11.Dispatch)(nil),          // 13: whistle.response.v1.Dispatch
+	(Whistle_Status)(0),            // 0: whistle.intake.v1.Whistle.Status
+	(Whistle_Urgency)(0),           // 1: whistle.intake.v1.Whistle.Urgency
+	(*Whistle)(nil),                // 2: whistle.intake.v1.Whistle
+	(*DuplicateCandidate)(nil),     // 3: whistle.intake.v1.DuplicateCandidate
+	(*MergeWhistleRequest)(nil),    // 4: whistle.intake.v1.MergeWhistleRequest
+	(*KeepWhistleRequest)(nil),     // 5: whistle.intake.v1.KeepWhistleRequest
+	(*RaiseWhistleRequest)(nil),    // 6: whistle.intake.v1.RaiseWhistleRequest
+	(*GetWhistleRequest)(nil),      // 7: whistle.intake.v1.GetWhistleRequest
+	(*ListWhistlesRequest)(nil),    // 8: whistle.intake.v1.ListWhistlesRequest
+	(*ListWhistlesResponse)(nil),   // 9: whistle.intake.v1.ListWhistlesResponse
+	(*CancelWhistleRequest)(nil),   // 10: whistle.intake.v1.CancelWhistleRequest
+	(*SubmitFeedbackRequest)(nil),  // 11: whistle.intake.v1.SubmitFeedbackRequest
+	(*ReopenWhistleRequest)(nil),   // 12: whistle.intake.v1.ReopenWhistleRequest
+	(*v1.LatLng)(nil),              // 13: whistle.types.v1.LatLng
+	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
+	(*v1.Actor)(nil),               // 15: whistle.types.v1.Actor
+	(*v11.Dispatch)(nil),           // 16: whistle.response.v1.Dispatch
+	(*v12.RoutingExplanation)(nil), // 17: whistle.routing.v1.RoutingExplanation
 }
 var file_whistle_intake_v1_intake_proto_depIdxs = []int32{
-	10, // 0: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
+	13, // 0: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
 	1,  // 1: whistle.intake.v1.Whistle.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
 	0,  // 2: whistle.intake.v1.Whistle.status:type_name -> whistle.intake.v1.Whistle.Status
-	11, // 3: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
-	11, // 4: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 5: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
-	11, // 6: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
-	12, // 7: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
-	13, // 8: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
-	10, // 9: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
-	1,  // 10: whistle.intake.v1.RaiseWhistleRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	0,  // 11: whistle.intake.v1.ListWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
-	2,  // 12: whistle.intake.v1.ListWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
-	3,  // 13: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
-	4,  // 14: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
-	5,  // 15: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
-	7,  // 16: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
-	8,  // 17: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
-	9,  // 18: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
-	2,  // 19: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 20: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
-	6,  // 21: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
-	2,  // 22: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 23: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
-	2,  // 24: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	14, // 3: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
+	14, // 4: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
+	14, // 5: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
+	14, // 6: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
+	15, // 7: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
+	16, // 8: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
+	17, // 9: whistle.intake.v1.Whistle.routing:type_name -> whistle.routing.v1.RoutingExplanation
+	3,  // 10: whistle.intake.v1.Whistle.duplicate_candidates:type_name -> whistle.intake.v1.DuplicateCandidate
+	13, // 11: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
+	1,  // 12: whistle.intake.v1.RaiseWhistleRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	0,  // 13: whistle.intake.v1.ListWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
+	2,  // 14: whistle.intake.v1.ListWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
+	6,  // 15: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
+	7,  // 16: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
+	8,  // 17: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
+	10, // 18: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
+	11, // 19: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
+	12, // 20: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
+	4,  // 21: whistle.intake.v1.IntakeService.MergeWhistle:input_type -> whistle.intake.v1.MergeWhistleRequest
+	5,  // 22: whistle.intake.v1.IntakeService.KeepWhistle:input_type -> whistle.intake.v1.KeepWhistleRequest
+	2,  // 23: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 24: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
+	9,  // 25: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
+	2,  // 26: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 27: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
+	2,  // 28: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 29: whistle.intake.v1.IntakeService.MergeWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 30: whistle.intake.v1.IntakeService.KeepWhistle:output_type -> whistle.intake.v1.Whistle
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_whistle_intake_v1_intake_proto_init() }
@@ -928,7 +1146,7 @@ func file_whistle_intake_v1_intake_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_intake_v1_intake_proto_rawDesc), len(file_whistle_intake_v1_intake_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   8,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,8 @@ const (
 	IntakeService_CancelWhistle_FullMethodName  = "/whistle.intake.v1.IntakeService/CancelWhistle"
 	IntakeService_SubmitFeedback_FullMethodName = "/whistle.intake.v1.IntakeService/SubmitFeedback"
 	IntakeService_ReopenWhistle_FullMethodName  = "/whistle.intake.v1.IntakeService/ReopenWhistle"
+	IntakeService_MergeWhistle_FullMethodName   = "/whistle.intake.v1.IntakeService/MergeWhistle"
+	IntakeService_KeepWhistle_FullMethodName    = "/whistle.intake.v1.IntakeService/KeepWhistle"
 )
 
 // IntakeServiceClient is the client API for IntakeService service.
@@ -45,6 +47,11 @@ type IntakeServiceClient interface {
 	SubmitFeedback(ctx context.Context, in *SubmitFeedbackRequest, opts ...grpc.CallOption) (*Whistle, error)
 	// ReopenWhistle sends a resolved or closed whistle back ("not fixed").
 	ReopenWhistle(ctx context.Context, in *ReopenWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	// MergeWhistle merges a duplicate candidate into the open whistle it duplicates
+	// (the raising street only); merging again changes nothing.
+	MergeWhistle(ctx context.Context, in *MergeWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	// KeepWhistle dismisses the duplicate candidates of a whistle: it stays on its own.
+	KeepWhistle(ctx context.Context, in *KeepWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 }
 
 type intakeServiceClient struct {
@@ -115,6 +122,26 @@ func (c *intakeServiceClient) ReopenWhistle(ctx context.Context, in *ReopenWhist
 	return out, nil
 }
 
+func (c *intakeServiceClient) MergeWhistle(ctx context.Context, in *MergeWhistleRequest, opts ...grpc.CallOption) (*Whistle, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Whistle)
+	err := c.cc.Invoke(ctx, IntakeService_MergeWhistle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *intakeServiceClient) KeepWhistle(ctx context.Context, in *KeepWhistleRequest, opts ...grpc.CallOption) (*Whistle, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Whistle)
+	err := c.cc.Invoke(ctx, IntakeService_KeepWhistle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IntakeServiceServer is the server API for IntakeService service.
 // All implementations must embed UnimplementedIntakeServiceServer
 // for forward compatibility.
@@ -133,6 +160,11 @@ type IntakeServiceServer interface {
 	SubmitFeedback(context.Context, *SubmitFeedbackRequest) (*Whistle, error)
 	// ReopenWhistle sends a resolved or closed whistle back ("not fixed").
 	ReopenWhistle(context.Context, *ReopenWhistleRequest) (*Whistle, error)
+	// MergeWhistle merges a duplicate candidate into the open whistle it duplicates
+	// (the raising street only); merging again changes nothing.
+	MergeWhistle(context.Context, *MergeWhistleRequest) (*Whistle, error)
+	// KeepWhistle dismisses the duplicate candidates of a whistle: it stays on its own.
+	KeepWhistle(context.Context, *KeepWhistleRequest) (*Whistle, error)
 	mustEmbedUnimplementedIntakeServiceServer()
 }
 
@@ -160,6 +192,12 @@ func (UnimplementedIntakeServiceServer) SubmitFeedback(context.Context, *SubmitF
 }
 func (UnimplementedIntakeServiceServer) ReopenWhistle(context.Context, *ReopenWhistleRequest) (*Whistle, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReopenWhistle not implemented")
+}
+func (UnimplementedIntakeServiceServer) MergeWhistle(context.Context, *MergeWhistleRequest) (*Whistle, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeWhistle not implemented")
+}
+func (UnimplementedIntakeServiceServer) KeepWhistle(context.Context, *KeepWhistleRequest) (*Whistle, error) {
+	return nil, status.Error(codes.Unimplemented, "method KeepWhistle not implemented")
 }
 func (UnimplementedIntakeServiceServer) mustEmbedUnimplementedIntakeServiceServer() {}
 func (UnimplementedIntakeServiceServer) testEmbeddedByValue()                       {}
@@ -290,6 +328,42 @@ func _IntakeService_ReopenWhistle_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IntakeService_MergeWhistle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeWhistleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntakeServiceServer).MergeWhistle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntakeService_MergeWhistle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntakeServiceServer).MergeWhistle(ctx, req.(*MergeWhistleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IntakeService_KeepWhistle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KeepWhistleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntakeServiceServer).KeepWhistle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntakeService_KeepWhistle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntakeServiceServer).KeepWhistle(ctx, req.(*KeepWhistleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IntakeService_ServiceDesc is the grpc.ServiceDesc for IntakeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,6 +394,14 @@ var IntakeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReopenWhistle",
 			Handler:    _IntakeService_ReopenWhistle_Handler,
+		},
+		{
+			MethodName: "MergeWhistle",
+			Handler:    _IntakeService_MergeWhistle_Handler,
+		},
+		{
+			MethodName: "KeepWhistle",
+			Handler:    _IntakeService_KeepWhistle_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

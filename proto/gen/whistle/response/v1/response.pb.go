@@ -10,6 +10,7 @@ import (
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -83,6 +84,179 @@ func (x Dispatch_Status) Number() protoreflect.EnumNumber {
 // Deprecated: Use Dispatch_Status.Descriptor instead.
 func (Dispatch_Status) EnumDescriptor() ([]byte, []int) {
 	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{1, 0}
+}
+
+// Where a clock stands.
+type ClockState_State int32
+
+const (
+	ClockState_STATE_UNSPECIFIED ClockState_State = 0
+	// Running, before its warning.
+	ClockState_ON_TIME ClockState_State = 1
+	// Running, past 80 % of its limit.
+	ClockState_WARNING ClockState_State = 2
+	// Running, past its deadline.
+	ClockState_BREACHED ClockState_State = 3
+	// Met before its deadline.
+	ClockState_MET ClockState_State = 4
+	// Met after its deadline.
+	ClockState_MET_LATE ClockState_State = 5
+	// Stopped unmet (the dispatch was returned or cancelled) before its deadline.
+	ClockState_STOPPED ClockState_State = 6
+)
+
+// Enum value maps for ClockState_State.
+var (
+	ClockState_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "ON_TIME",
+		2: "WARNING",
+		3: "BREACHED",
+		4: "MET",
+		5: "MET_LATE",
+		6: "STOPPED",
+	}
+	ClockState_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"ON_TIME":           1,
+		"WARNING":           2,
+		"BREACHED":          3,
+		"MET":               4,
+		"MET_LATE":          5,
+		"STOPPED":           6,
+	}
+)
+
+func (x ClockState_State) Enum() *ClockState_State {
+	p := new(ClockState_State)
+	*p = x
+	return p
+}
+
+func (x ClockState_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ClockState_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_response_v1_response_proto_enumTypes[1].Descriptor()
+}
+
+func (ClockState_State) Type() protoreflect.EnumType {
+	return &file_whistle_response_v1_response_proto_enumTypes[1]
+}
+
+func (x ClockState_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ClockState_State.Descriptor instead.
+func (ClockState_State) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{2, 0}
+}
+
+// Decision on an extension.
+type Extension_Status int32
+
+const (
+	Extension_STATUS_UNSPECIFIED Extension_Status = 0
+	Extension_PENDING            Extension_Status = 1
+	Extension_APPROVED           Extension_Status = 2
+	Extension_REJECTED           Extension_Status = 3
+)
+
+// Enum value maps for Extension_Status.
+var (
+	Extension_Status_name = map[int32]string{
+		0: "STATUS_UNSPECIFIED",
+		1: "PENDING",
+		2: "APPROVED",
+		3: "REJECTED",
+	}
+	Extension_Status_value = map[string]int32{
+		"STATUS_UNSPECIFIED": 0,
+		"PENDING":            1,
+		"APPROVED":           2,
+		"REJECTED":           3,
+	}
+)
+
+func (x Extension_Status) Enum() *Extension_Status {
+	p := new(Extension_Status)
+	*p = x
+	return p
+}
+
+func (x Extension_Status) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Extension_Status) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_response_v1_response_proto_enumTypes[2].Descriptor()
+}
+
+func (Extension_Status) Type() protoreflect.EnumType {
+	return &file_whistle_response_v1_response_proto_enumTypes[2]
+}
+
+func (x Extension_Status) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Extension_Status.Descriptor instead.
+func (Extension_Status) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{3, 0}
+}
+
+// Kind of a calendar day.
+type CalendarDay_Kind int32
+
+const (
+	CalendarDay_KIND_UNSPECIFIED CalendarDay_Kind = 0
+	// A statutory holiday or a rest day of its 调休.
+	CalendarDay_HOLIDAY CalendarDay_Kind = 1
+	// A make-up working day (调休上班) on a weekend.
+	CalendarDay_WORKDAY CalendarDay_Kind = 2
+)
+
+// Enum value maps for CalendarDay_Kind.
+var (
+	CalendarDay_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "HOLIDAY",
+		2: "WORKDAY",
+	}
+	CalendarDay_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED": 0,
+		"HOLIDAY":          1,
+		"WORKDAY":          2,
+	}
+)
+
+func (x CalendarDay_Kind) Enum() *CalendarDay_Kind {
+	p := new(CalendarDay_Kind)
+	*p = x
+	return p
+}
+
+func (x CalendarDay_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CalendarDay_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_response_v1_response_proto_enumTypes[3].Descriptor()
+}
+
+func (CalendarDay_Kind) Type() protoreflect.EnumType {
+	return &file_whistle_response_v1_response_proto_enumTypes[3]
+}
+
+func (x CalendarDay_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CalendarDay_Kind.Descriptor instead.
+func (CalendarDay_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // Deadlines of a dispatch's SLA clocks.
@@ -180,8 +354,14 @@ type Dispatch struct {
 	// SLA clocks that breached: ack, arrive, resolve.
 	Breaches []string `protobuf:"bytes,21,rep,name=breaches,proto3" json:"breaches,omitempty"`
 	// The whistle's location, for the desk to go to.
-	Location      *v1.LatLng             `protobuf:"bytes,22,opt,name=location,proto3" json:"location,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	Location  *v1.LatLng             `protobuf:"bytes,22,opt,name=location,proto3" json:"location,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,23,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Every SLA clock with its deadline and where it stands.
+	Clocks []*ClockState `protobuf:"bytes,24,rep,name=clocks,proto3" json:"clocks,omitempty"`
+	// Escalation level reached: 0 none, 1 remind (催办), 2 supervise (督办), 3 list (挂牌督办).
+	EscalationLevel int32 `protobuf:"varint,25,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
+	// Extensions asked for, newest first (GetDispatch only).
+	Extensions    []*Extension `protobuf:"bytes,26,rep,name=extensions,proto3" json:"extensions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -377,6 +557,243 @@ func (x *Dispatch) GetUpdatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Dispatch) GetClocks() []*ClockState {
+	if x != nil {
+		return x.Clocks
+	}
+	return nil
+}
+
+func (x *Dispatch) GetEscalationLevel() int32 {
+	if x != nil {
+		return x.EscalationLevel
+	}
+	return 0
+}
+
+func (x *Dispatch) GetExtensions() []*Extension {
+	if x != nil {
+		return x.Extensions
+	}
+	return nil
+}
+
+// ClockState is one SLA clock of a dispatch.
+type ClockState struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ack, arrive or resolve.
+	Clock string                 `protobuf:"bytes,1,opt,name=clock,proto3" json:"clock,omitempty"`
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// The deadline before an approved extension moved it; empty when never moved.
+	OriginalDueAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=original_due_at,json=originalDueAt,proto3" json:"original_due_at,omitempty"`
+	State         ClockState_State       `protobuf:"varint,4,opt,name=state,proto3,enum=whistle.response.v1.ClockState_State" json:"state,omitempty"`
+	// When the clock was met; empty while it runs.
+	MetAt         *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=met_at,json=metAt,proto3" json:"met_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ClockState) Reset() {
+	*x = ClockState{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ClockState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ClockState) ProtoMessage() {}
+
+func (x *ClockState) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ClockState.ProtoReflect.Descriptor instead.
+func (*ClockState) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ClockState) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *ClockState) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *ClockState) GetOriginalDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OriginalDueAt
+	}
+	return nil
+}
+
+func (x *ClockState) GetState() ClockState_State {
+	if x != nil {
+		return x.State
+	}
+	return ClockState_STATE_UNSPECIFIED
+}
+
+func (x *ClockState) GetMetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MetAt
+	}
+	return nil
+}
+
+// Extension is a request for a later deadline (延期) and its decision.
+type Extension struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DispatchId string                 `protobuf:"bytes,2,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	// ack, arrive or resolve.
+	Clock string `protobuf:"bytes,3,opt,name=clock,proto3" json:"clock,omitempty"`
+	// The deadline asked for.
+	Until *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=until,proto3" json:"until,omitempty"`
+	// The deadline when it was asked.
+	PreviousDueAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=previous_due_at,json=previousDueAt,proto3" json:"previous_due_at,omitempty"`
+	Reason        string                 `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestedBy   string                 `protobuf:"bytes,7,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	RequestedAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
+	Status        Extension_Status       `protobuf:"varint,9,opt,name=status,proto3,enum=whistle.response.v1.Extension_Status" json:"status,omitempty"`
+	DecidedBy     string                 `protobuf:"bytes,10,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	DecidedAt     *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	DecisionNote  string                 `protobuf:"bytes,12,opt,name=decision_note,json=decisionNote,proto3" json:"decision_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Extension) Reset() {
+	*x = Extension{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Extension) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Extension) ProtoMessage() {}
+
+func (x *Extension) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Extension.ProtoReflect.Descriptor instead.
+func (*Extension) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Extension) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Extension) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *Extension) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *Extension) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *Extension) GetPreviousDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PreviousDueAt
+	}
+	return nil
+}
+
+func (x *Extension) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Extension) GetRequestedBy() string {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return ""
+}
+
+func (x *Extension) GetRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestedAt
+	}
+	return nil
+}
+
+func (x *Extension) GetStatus() Extension_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Extension_STATUS_UNSPECIFIED
+}
+
+func (x *Extension) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *Extension) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+func (x *Extension) GetDecisionNote() string {
+	if x != nil {
+		return x.DecisionNote
+	}
+	return ""
+}
+
 // ListDispatchesRequest filters the queue.
 type ListDispatchesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -392,7 +809,7 @@ type ListDispatchesRequest struct {
 
 func (x *ListDispatchesRequest) Reset() {
 	*x = ListDispatchesRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[2]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +821,7 @@ func (x *ListDispatchesRequest) String() string {
 func (*ListDispatchesRequest) ProtoMessage() {}
 
 func (x *ListDispatchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[2]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +834,7 @@ func (x *ListDispatchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDispatchesRequest.ProtoReflect.Descriptor instead.
 func (*ListDispatchesRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{2}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListDispatchesRequest) GetStatus() Dispatch_Status {
@@ -459,7 +876,7 @@ type ListDispatchesResponse struct {
 
 func (x *ListDispatchesResponse) Reset() {
 	*x = ListDispatchesResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[3]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +888,7 @@ func (x *ListDispatchesResponse) String() string {
 func (*ListDispatchesResponse) ProtoMessage() {}
 
 func (x *ListDispatchesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[3]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +901,7 @@ func (x *ListDispatchesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDispatchesResponse.ProtoReflect.Descriptor instead.
 func (*ListDispatchesResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{3}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListDispatchesResponse) GetDispatches() []*Dispatch {
@@ -511,7 +928,7 @@ type GetDispatchRequest struct {
 
 func (x *GetDispatchRequest) Reset() {
 	*x = GetDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[4]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -523,7 +940,7 @@ func (x *GetDispatchRequest) String() string {
 func (*GetDispatchRequest) ProtoMessage() {}
 
 func (x *GetDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[4]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -536,7 +953,7 @@ func (x *GetDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDispatchRequest.ProtoReflect.Descriptor instead.
 func (*GetDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{4}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetDispatchRequest) GetId() string {
@@ -556,7 +973,7 @@ type AcknowledgeDispatchRequest struct {
 
 func (x *AcknowledgeDispatchRequest) Reset() {
 	*x = AcknowledgeDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[5]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +985,7 @@ func (x *AcknowledgeDispatchRequest) String() string {
 func (*AcknowledgeDispatchRequest) ProtoMessage() {}
 
 func (x *AcknowledgeDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[5]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,7 +998,7 @@ func (x *AcknowledgeDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcknowledgeDispatchRequest.ProtoReflect.Descriptor instead.
 func (*AcknowledgeDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{5}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AcknowledgeDispatchRequest) GetId() string {
@@ -602,7 +1019,7 @@ type ArriveDispatchRequest struct {
 
 func (x *ArriveDispatchRequest) Reset() {
 	*x = ArriveDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -614,7 +1031,7 @@ func (x *ArriveDispatchRequest) String() string {
 func (*ArriveDispatchRequest) ProtoMessage() {}
 
 func (x *ArriveDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -627,7 +1044,7 @@ func (x *ArriveDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArriveDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ArriveDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{6}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ArriveDispatchRequest) GetId() string {
@@ -655,7 +1072,7 @@ type ResolveDispatchRequest struct {
 
 func (x *ResolveDispatchRequest) Reset() {
 	*x = ResolveDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +1084,7 @@ func (x *ResolveDispatchRequest) String() string {
 func (*ResolveDispatchRequest) ProtoMessage() {}
 
 func (x *ResolveDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +1097,7 @@ func (x *ResolveDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ResolveDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{7}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ResolveDispatchRequest) GetId() string {
@@ -708,7 +1125,7 @@ type ReturnDispatchRequest struct {
 
 func (x *ReturnDispatchRequest) Reset() {
 	*x = ReturnDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +1137,7 @@ func (x *ReturnDispatchRequest) String() string {
 func (*ReturnDispatchRequest) ProtoMessage() {}
 
 func (x *ReturnDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +1150,7 @@ func (x *ReturnDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ReturnDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{8}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ReturnDispatchRequest) GetId() string {
@@ -750,16 +1167,706 @@ func (x *ReturnDispatchRequest) GetReason() string {
 	return ""
 }
 
+// EscalateDispatchRequest raises a dispatch's escalation level.
+type EscalateDispatchRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Why, for the record.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EscalateDispatchRequest) Reset() {
+	*x = EscalateDispatchRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EscalateDispatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EscalateDispatchRequest) ProtoMessage() {}
+
+func (x *EscalateDispatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EscalateDispatchRequest.ProtoReflect.Descriptor instead.
+func (*EscalateDispatchRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EscalateDispatchRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EscalateDispatchRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// RequestExtensionRequest asks for a later deadline.
+type RequestExtensionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// ack, arrive or resolve.
+	Clock         string                 `protobuf:"bytes,2,opt,name=clock,proto3" json:"clock,omitempty"`
+	Until         *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=until,proto3" json:"until,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestExtensionRequest) Reset() {
+	*x = RequestExtensionRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestExtensionRequest) ProtoMessage() {}
+
+func (x *RequestExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestExtensionRequest.ProtoReflect.Descriptor instead.
+func (*RequestExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RequestExtensionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetClock() string {
+	if x != nil {
+		return x.Clock
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
+func (x *RequestExtensionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// DecideExtensionRequest approves or rejects the pending extension of a clock.
+type DecideExtensionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ExtensionId   string                 `protobuf:"bytes,2,opt,name=extension_id,json=extensionId,proto3" json:"extension_id,omitempty"`
+	Approve       bool                   `protobuf:"varint,3,opt,name=approve,proto3" json:"approve,omitempty"`
+	Note          string                 `protobuf:"bytes,4,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideExtensionRequest) Reset() {
+	*x = DecideExtensionRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideExtensionRequest) ProtoMessage() {}
+
+func (x *DecideExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideExtensionRequest.ProtoReflect.Descriptor instead.
+func (*DecideExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *DecideExtensionRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DecideExtensionRequest) GetExtensionId() string {
+	if x != nil {
+		return x.ExtensionId
+	}
+	return ""
+}
+
+func (x *DecideExtensionRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *DecideExtensionRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// CalendarDay is a day that differs from the Monday-to-Friday rule.
+type CalendarDay struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD in Asia/Shanghai.
+	Date string           `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	Kind CalendarDay_Kind `protobuf:"varint,2,opt,name=kind,proto3,enum=whistle.response.v1.CalendarDay_Kind" json:"kind,omitempty"`
+	// e.g. 国庆节.
+	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CalendarDay) Reset() {
+	*x = CalendarDay{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CalendarDay) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CalendarDay) ProtoMessage() {}
+
+func (x *CalendarDay) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CalendarDay.ProtoReflect.Descriptor instead.
+func (*CalendarDay) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *CalendarDay) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+func (x *CalendarDay) GetKind() CalendarDay_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return CalendarDay_KIND_UNSPECIFIED
+}
+
+func (x *CalendarDay) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ListCalendarDaysRequest names a year.
+type ListCalendarDaysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Year          int32                  `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCalendarDaysRequest) Reset() {
+	*x = ListCalendarDaysRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCalendarDaysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCalendarDaysRequest) ProtoMessage() {}
+
+func (x *ListCalendarDaysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCalendarDaysRequest.ProtoReflect.Descriptor instead.
+func (*ListCalendarDaysRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListCalendarDaysRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+// ListCalendarDaysResponse lists a year's special days in date order.
+type ListCalendarDaysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Days          []*CalendarDay         `protobuf:"bytes,1,rep,name=days,proto3" json:"days,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCalendarDaysResponse) Reset() {
+	*x = ListCalendarDaysResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCalendarDaysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCalendarDaysResponse) ProtoMessage() {}
+
+func (x *ListCalendarDaysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCalendarDaysResponse.ProtoReflect.Descriptor instead.
+func (*ListCalendarDaysResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListCalendarDaysResponse) GetDays() []*CalendarDay {
+	if x != nil {
+		return x.Days
+	}
+	return nil
+}
+
+// SetCalendarDayRequest sets one day.
+type SetCalendarDayRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Day           *CalendarDay           `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetCalendarDayRequest) Reset() {
+	*x = SetCalendarDayRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetCalendarDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetCalendarDayRequest) ProtoMessage() {}
+
+func (x *SetCalendarDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetCalendarDayRequest.ProtoReflect.Descriptor instead.
+func (*SetCalendarDayRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *SetCalendarDayRequest) GetDay() *CalendarDay {
+	if x != nil {
+		return x.Day
+	}
+	return nil
+}
+
+// DeleteCalendarDayRequest names a day.
+type DeleteCalendarDayRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD.
+	Date          string `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCalendarDayRequest) Reset() {
+	*x = DeleteCalendarDayRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCalendarDayRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCalendarDayRequest) ProtoMessage() {}
+
+func (x *DeleteCalendarDayRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCalendarDayRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCalendarDayRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DeleteCalendarDayRequest) GetDate() string {
+	if x != nil {
+		return x.Date
+	}
+	return ""
+}
+
+// DeleteCalendarDayResponse is empty.
+type DeleteCalendarDayResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCalendarDayResponse) Reset() {
+	*x = DeleteCalendarDayResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCalendarDayResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCalendarDayResponse) ProtoMessage() {}
+
+func (x *DeleteCalendarDayResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCalendarDayResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCalendarDayResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{19}
+}
+
+// Policy is the SLA limits of a category in a district; an empty district is
+// every district without its own.
+type Policy struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Category     string                 `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	DistrictId   string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	AckWithin    *durationpb.Duration   `protobuf:"bytes,3,opt,name=ack_within,json=ackWithin,proto3" json:"ack_within,omitempty"`
+	ArriveWithin *durationpb.Duration   `protobuf:"bytes,4,opt,name=arrive_within,json=arriveWithin,proto3" json:"arrive_within,omitempty"`
+	// Wall-clock resolve limit; ignored when resolve_working_days is set.
+	ResolveWithin *durationpb.Duration `protobuf:"bytes,5,opt,name=resolve_within,json=resolveWithin,proto3" json:"resolve_within,omitempty"`
+	// Resolve limit in working days (working hours of the calendar's working days).
+	ResolveWorkingDays int32 `protobuf:"varint,6,opt,name=resolve_working_days,json=resolveWorkingDays,proto3" json:"resolve_working_days,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Policy) Reset() {
+	*x = Policy{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Policy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Policy) ProtoMessage() {}
+
+func (x *Policy) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Policy.ProtoReflect.Descriptor instead.
+func (*Policy) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *Policy) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *Policy) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *Policy) GetAckWithin() *durationpb.Duration {
+	if x != nil {
+		return x.AckWithin
+	}
+	return nil
+}
+
+func (x *Policy) GetArriveWithin() *durationpb.Duration {
+	if x != nil {
+		return x.ArriveWithin
+	}
+	return nil
+}
+
+func (x *Policy) GetResolveWithin() *durationpb.Duration {
+	if x != nil {
+		return x.ResolveWithin
+	}
+	return nil
+}
+
+func (x *Policy) GetResolveWorkingDays() int32 {
+	if x != nil {
+		return x.ResolveWorkingDays
+	}
+	return 0
+}
+
+// ListPoliciesRequest is empty.
+type ListPoliciesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPoliciesRequest) Reset() {
+	*x = ListPoliciesRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPoliciesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPoliciesRequest) ProtoMessage() {}
+
+func (x *ListPoliciesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPoliciesRequest.ProtoReflect.Descriptor instead.
+func (*ListPoliciesRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{21}
+}
+
+// ListPoliciesResponse lists every policy override.
+type ListPoliciesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Policies      []*Policy              `protobuf:"bytes,1,rep,name=policies,proto3" json:"policies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPoliciesResponse) Reset() {
+	*x = ListPoliciesResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPoliciesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPoliciesResponse) ProtoMessage() {}
+
+func (x *ListPoliciesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPoliciesResponse.ProtoReflect.Descriptor instead.
+func (*ListPoliciesResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListPoliciesResponse) GetPolicies() []*Policy {
+	if x != nil {
+		return x.Policies
+	}
+	return nil
+}
+
+// SetPolicyRequest sets one policy.
+type SetPolicyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Policy        *Policy                `protobuf:"bytes,1,opt,name=policy,proto3" json:"policy,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPolicyRequest) Reset() {
+	*x = SetPolicyRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPolicyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPolicyRequest) ProtoMessage() {}
+
+func (x *SetPolicyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPolicyRequest.ProtoReflect.Descriptor instead.
+func (*SetPolicyRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SetPolicyRequest) GetPolicy() *Policy {
+	if x != nil {
+		return x.Policy
+	}
+	return nil
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
-	"\"whistle/response/v1/response.proto\x12\x13whistle.response.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb2\x01\n" +
+	"\"whistle/response/v1/response.proto\x12\x13whistle.response.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb2\x01\n" +
 	"\tDeadlines\x121\n" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xae\t\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xd2\n" +
+	"\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -793,7 +1900,12 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\bbreaches\x18\x15 \x03(\tR\bbreaches\x124\n" +
 	"\blocation\x18\x16 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x129\n" +
 	"\n" +
-	"updated_at\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"w\n" +
+	"updated_at\x18\x17 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x127\n" +
+	"\x06clocks\x18\x18 \x03(\v2\x1f.whistle.response.v1.ClockStateR\x06clocks\x12)\n" +
+	"\x10escalation_level\x18\x19 \x01(\x05R\x0fescalationLevel\x12>\n" +
+	"\n" +
+	"extensions\x18\x1a \x03(\v2\x1e.whistle.response.v1.ExtensionR\n" +
+	"extensions\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -801,7 +1913,44 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\aARRIVED\x10\x03\x12\f\n" +
 	"\bRESOLVED\x10\x04\x12\f\n" +
 	"\bRETURNED\x10\x05\x12\r\n" +
-	"\tCANCELLED\x10\x06\"\xb0\x01\n" +
+	"\tCANCELLED\x10\x06\"\xf5\x02\n" +
+	"\n" +
+	"ClockState\x12\x14\n" +
+	"\x05clock\x18\x01 \x01(\tR\x05clock\x121\n" +
+	"\x06due_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12B\n" +
+	"\x0foriginal_due_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\roriginalDueAt\x12;\n" +
+	"\x05state\x18\x04 \x01(\x0e2%.whistle.response.v1.ClockState.StateR\x05state\x121\n" +
+	"\x06met_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x05metAt\"j\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aON_TIME\x10\x01\x12\v\n" +
+	"\aWARNING\x10\x02\x12\f\n" +
+	"\bBREACHED\x10\x03\x12\a\n" +
+	"\x03MET\x10\x04\x12\f\n" +
+	"\bMET_LATE\x10\x05\x12\v\n" +
+	"\aSTOPPED\x10\x06\"\xcb\x04\n" +
+	"\tExtension\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\vdispatch_id\x18\x02 \x01(\tR\n" +
+	"dispatchId\x12\x14\n" +
+	"\x05clock\x18\x03 \x01(\tR\x05clock\x120\n" +
+	"\x05until\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12B\n" +
+	"\x0fprevious_due_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rpreviousDueAt\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12!\n" +
+	"\frequested_by\x18\a \x01(\tR\vrequestedBy\x12=\n" +
+	"\frequested_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\x12=\n" +
+	"\x06status\x18\t \x01(\x0e2%.whistle.response.v1.Extension.StatusR\x06status\x12\x1d\n" +
+	"\n" +
+	"decided_by\x18\n" +
+	" \x01(\tR\tdecidedBy\x129\n" +
+	"\n" +
+	"decided_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12#\n" +
+	"\rdecision_note\x18\f \x01(\tR\fdecisionNote\"I\n" +
+	"\x06Status\x12\x16\n" +
+	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aPENDING\x10\x01\x12\f\n" +
+	"\bAPPROVED\x10\x02\x12\f\n" +
+	"\bREJECTED\x10\x03\"\xb0\x01\n" +
 	"\x15ListDispatchesRequest\x12<\n" +
 	"\x06status\x18\x01 \x01(\x0e2$.whistle.response.v1.Dispatch.StatusR\x06status\x12\x1d\n" +
 	"\n" +
@@ -826,14 +1975,67 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\asummary\x18\x02 \x01(\tR\asummary\"?\n" +
 	"\x15ReturnDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason2\xd3\x04\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x17EscalateDispatchRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x89\x01\n" +
+	"\x17RequestExtensionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05clock\x18\x02 \x01(\tR\x05clock\x120\n" +
+	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"y\n" +
+	"\x16DecideExtensionRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\fextension_id\x18\x02 \x01(\tR\vextensionId\x12\x18\n" +
+	"\aapprove\x18\x03 \x01(\bR\aapprove\x12\x12\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xa8\x01\n" +
+	"\vCalendarDay\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\x129\n" +
+	"\x04kind\x18\x02 \x01(\x0e2%.whistle.response.v1.CalendarDay.KindR\x04kind\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"6\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\v\n" +
+	"\aHOLIDAY\x10\x01\x12\v\n" +
+	"\aWORKDAY\x10\x02\"-\n" +
+	"\x17ListCalendarDaysRequest\x12\x12\n" +
+	"\x04year\x18\x01 \x01(\x05R\x04year\"P\n" +
+	"\x18ListCalendarDaysResponse\x124\n" +
+	"\x04days\x18\x01 \x03(\v2 .whistle.response.v1.CalendarDayR\x04days\"K\n" +
+	"\x15SetCalendarDayRequest\x122\n" +
+	"\x03day\x18\x01 \x01(\v2 .whistle.response.v1.CalendarDayR\x03day\".\n" +
+	"\x18DeleteCalendarDayRequest\x12\x12\n" +
+	"\x04date\x18\x01 \x01(\tR\x04date\"\x1b\n" +
+	"\x19DeleteCalendarDayResponse\"\xb3\x02\n" +
+	"\x06Policy\x12\x1a\n" +
+	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x128\n" +
+	"\n" +
+	"ack_within\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\tackWithin\x12>\n" +
+	"\rarrive_within\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\farriveWithin\x12@\n" +
+	"\x0eresolve_within\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\rresolveWithin\x120\n" +
+	"\x14resolve_working_days\x18\x06 \x01(\x05R\x12resolveWorkingDays\"\x15\n" +
+	"\x13ListPoliciesRequest\"O\n" +
+	"\x14ListPoliciesResponse\x127\n" +
+	"\bpolicies\x18\x01 \x03(\v2\x1b.whistle.response.v1.PolicyR\bpolicies\"G\n" +
+	"\x10SetPolicyRequest\x123\n" +
+	"\x06policy\x18\x01 \x01(\v2\x1b.whistle.response.v1.PolicyR\x06policy2\xf4\x06\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
 	"\x13AcknowledgeDispatch\x12/.whistle.response.v1.AcknowledgeDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12[\n" +
 	"\x0eArriveDispatch\x12*.whistle.response.v1.ArriveDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
 	"\x0fResolveDispatch\x12+.whistle.response.v1.ResolveDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12[\n" +
-	"\x0eReturnDispatch\x12*.whistle.response.v1.ReturnDispatchRequest\x1a\x1d.whistle.response.v1.DispatchBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
+	"\x0eReturnDispatch\x12*.whistle.response.v1.ReturnDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
+	"\x10EscalateDispatch\x12,.whistle.response.v1.EscalateDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
+	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
+	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x8c\x04\n" +
+	"\x0fSlaAdminService\x12o\n" +
+	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
+	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
+	"\x11DeleteCalendarDay\x12-.whistle.response.v1.DeleteCalendarDayRequest\x1a..whistle.response.v1.DeleteCalendarDayResponse\x12c\n" +
+	"\fListPolicies\x12(.whistle.response.v1.ListPoliciesRequest\x1a).whistle.response.v1.ListPoliciesResponse\x12O\n" +
+	"\tSetPolicy\x12%.whistle.response.v1.SetPolicyRequest\x1a\x1b.whistle.response.v1.PolicyBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
 
 var (
 	file_whistle_response_v1_response_proto_rawDescOnce sync.Once
@@ -847,57 +2049,112 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 	return file_whistle_response_v1_response_proto_rawDescData
 }
 
-var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),               // 0: whistle.response.v1.Dispatch.Status
-	(*Deadlines)(nil),                  // 1: whistle.response.v1.Deadlines
-	(*Dispatch)(nil),                   // 2: whistle.response.v1.Dispatch
-	(*ListDispatchesRequest)(nil),      // 3: whistle.response.v1.ListDispatchesRequest
-	(*ListDispatchesResponse)(nil),     // 4: whistle.response.v1.ListDispatchesResponse
-	(*GetDispatchRequest)(nil),         // 5: whistle.response.v1.GetDispatchRequest
-	(*AcknowledgeDispatchRequest)(nil), // 6: whistle.response.v1.AcknowledgeDispatchRequest
-	(*ArriveDispatchRequest)(nil),      // 7: whistle.response.v1.ArriveDispatchRequest
-	(*ResolveDispatchRequest)(nil),     // 8: whistle.response.v1.ResolveDispatchRequest
-	(*ReturnDispatchRequest)(nil),      // 9: whistle.response.v1.ReturnDispatchRequest
-	(*timestamppb.Timestamp)(nil),      // 10: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                  // 11: whistle.types.v1.LatLng
+	(ClockState_State)(0),              // 1: whistle.response.v1.ClockState.State
+	(Extension_Status)(0),              // 2: whistle.response.v1.Extension.Status
+	(CalendarDay_Kind)(0),              // 3: whistle.response.v1.CalendarDay.Kind
+	(*Deadlines)(nil),                  // 4: whistle.response.v1.Deadlines
+	(*Dispatch)(nil),                   // 5: whistle.response.v1.Dispatch
+	(*ClockState)(nil),                 // 6: whistle.response.v1.ClockState
+	(*Extension)(nil),                  // 7: whistle.response.v1.Extension
+	(*ListDispatchesRequest)(nil),      // 8: whistle.response.v1.ListDispatchesRequest
+	(*ListDispatchesResponse)(nil),     // 9: whistle.response.v1.ListDispatchesResponse
+	(*GetDispatchRequest)(nil),         // 10: whistle.response.v1.GetDispatchRequest
+	(*AcknowledgeDispatchRequest)(nil), // 11: whistle.response.v1.AcknowledgeDispatchRequest
+	(*ArriveDispatchRequest)(nil),      // 12: whistle.response.v1.ArriveDispatchRequest
+	(*ResolveDispatchRequest)(nil),     // 13: whistle.response.v1.ResolveDispatchRequest
+	(*ReturnDispatchRequest)(nil),      // 14: whistle.response.v1.ReturnDispatchRequest
+	(*EscalateDispatchRequest)(nil),    // 15: whistle.response.v1.EscalateDispatchRequest
+	(*RequestExtensionRequest)(nil),    // 16: whistle.response.v1.RequestExtensionRequest
+	(*DecideExtensionRequest)(nil),     // 17: whistle.response.v1.DecideExtensionRequest
+	(*CalendarDay)(nil),                // 18: whistle.response.v1.CalendarDay
+	(*ListCalendarDaysRequest)(nil),    // 19: whistle.response.v1.ListCalendarDaysRequest
+	(*ListCalendarDaysResponse)(nil),   // 20: whistle.response.v1.ListCalendarDaysResponse
+	(*SetCalendarDayRequest)(nil),      // 21: whistle.response.v1.SetCalendarDayRequest
+	(*DeleteCalendarDayRequest)(nil),   // 22: whistle.response.v1.DeleteCalendarDayRequest
+	(*DeleteCalendarDayResponse)(nil),  // 23: whistle.response.v1.DeleteCalendarDayResponse
+	(*Policy)(nil),                     // 24: whistle.response.v1.Policy
+	(*ListPoliciesRequest)(nil),        // 25: whistle.response.v1.ListPoliciesRequest
+	(*ListPoliciesResponse)(nil),       // 26: whistle.response.v1.ListPoliciesResponse
+	(*SetPolicyRequest)(nil),           // 27: whistle.response.v1.SetPolicyRequest
+	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                  // 29: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),        // 30: google.protobuf.Duration
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	10, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	10, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	10, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	28, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	28, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	28, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,  // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	10, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	10, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
-	1,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	10, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	10, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	10, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	10, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	11, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	11, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	10, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
-	0,  // 14: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
-	2,  // 15: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	11, // 16: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	3,  // 17: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	5,  // 18: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	6,  // 19: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	7,  // 20: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	8,  // 21: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	9,  // 22: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	4,  // 23: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	2,  // 24: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	2,  // 25: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	2,  // 26: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	2,  // 27: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	2,  // 28: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	23, // [23:29] is the sub-list for method output_type
-	17, // [17:23] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	28, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	28, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	4,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
+	28, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	28, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	28, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	28, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	29, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	29, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	28, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	6,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
+	7,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
+	28, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	28, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	1,  // 18: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
+	28, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	28, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	28, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	28, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	2,  // 23: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
+	28, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	0,  // 25: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
+	5,  // 26: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
+	29, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	28, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	3,  // 29: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
+	18, // 30: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
+	18, // 31: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
+	30, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	30, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	30, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	24, // 35: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
+	24, // 36: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
+	8,  // 37: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	10, // 38: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	11, // 39: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	12, // 40: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	13, // 41: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	14, // 42: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	15, // 43: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	16, // 44: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	17, // 45: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	19, // 46: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	21, // 47: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	22, // 48: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	25, // 49: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	27, // 50: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	9,  // 51: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	5,  // 52: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 53: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 54: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 55: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 56: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 57: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 58: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	5,  // 59: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	20, // 60: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	18, // 61: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	23, // 62: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	26, // 63: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	24, // 64: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	51, // [51:65] is the sub-list for method output_type
+	37, // [37:51] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -910,10 +2167,10 @@ func file_whistle_response_v1_response_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   9,
+			NumEnums:      4,
+			NumMessages:   24,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_whistle_response_v1_response_proto_goTypes,
 		DependencyIndexes: file_whistle_response_v1_response_proto_depIdxs,

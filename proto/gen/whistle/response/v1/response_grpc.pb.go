@@ -25,6 +25,9 @@ const (
 	DispatchService_ArriveDispatch_FullMethodName      = "/whistle.response.v1.DispatchService/ArriveDispatch"
 	DispatchService_ResolveDispatch_FullMethodName     = "/whistle.response.v1.DispatchService/ResolveDispatch"
 	DispatchService_ReturnDispatch_FullMethodName      = "/whistle.response.v1.DispatchService/ReturnDispatch"
+	DispatchService_EscalateDispatch_FullMethodName    = "/whistle.response.v1.DispatchService/EscalateDispatch"
+	DispatchService_RequestExtension_FullMethodName    = "/whistle.response.v1.DispatchService/RequestExtension"
+	DispatchService_DecideExtension_FullMethodName     = "/whistle.response.v1.DispatchService/DecideExtension"
 )
 
 // DispatchServiceClient is the client API for DispatchService service.
@@ -45,6 +48,13 @@ type DispatchServiceClient interface {
 	ResolveDispatch(ctx context.Context, in *ResolveDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
 	// ReturnDispatch is 退单, with a reason. Idempotent.
 	ReturnDispatch(ctx context.Context, in *ReturnDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
+	// EscalateDispatch raises the escalation level by one step, by hand (a
+	// supervisor of the dispatch's district, or of the city).
+	EscalateDispatch(ctx context.Context, in *EscalateDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
+	// RequestExtension is a desk asking for a later deadline (延期), with a reason.
+	RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error)
+	// DecideExtension is a supervisor approving or rejecting a requested extension.
+	DecideExtension(ctx context.Context, in *DecideExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error)
 }
 
 type dispatchServiceClient struct {
@@ -115,6 +125,36 @@ func (c *dispatchServiceClient) ReturnDispatch(ctx context.Context, in *ReturnDi
 	return out, nil
 }
 
+func (c *dispatchServiceClient) EscalateDispatch(ctx context.Context, in *EscalateDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Dispatch)
+	err := c.cc.Invoke(ctx, DispatchService_EscalateDispatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Dispatch)
+	err := c.cc.Invoke(ctx, DispatchService_RequestExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) DecideExtension(ctx context.Context, in *DecideExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Dispatch)
+	err := c.cc.Invoke(ctx, DispatchService_DecideExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility.
@@ -133,6 +173,13 @@ type DispatchServiceServer interface {
 	ResolveDispatch(context.Context, *ResolveDispatchRequest) (*Dispatch, error)
 	// ReturnDispatch is 退单, with a reason. Idempotent.
 	ReturnDispatch(context.Context, *ReturnDispatchRequest) (*Dispatch, error)
+	// EscalateDispatch raises the escalation level by one step, by hand (a
+	// supervisor of the dispatch's district, or of the city).
+	EscalateDispatch(context.Context, *EscalateDispatchRequest) (*Dispatch, error)
+	// RequestExtension is a desk asking for a later deadline (延期), with a reason.
+	RequestExtension(context.Context, *RequestExtensionRequest) (*Dispatch, error)
+	// DecideExtension is a supervisor approving or rejecting a requested extension.
+	DecideExtension(context.Context, *DecideExtensionRequest) (*Dispatch, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -160,6 +207,15 @@ func (UnimplementedDispatchServiceServer) ResolveDispatch(context.Context, *Reso
 }
 func (UnimplementedDispatchServiceServer) ReturnDispatch(context.Context, *ReturnDispatchRequest) (*Dispatch, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReturnDispatch not implemented")
+}
+func (UnimplementedDispatchServiceServer) EscalateDispatch(context.Context, *EscalateDispatchRequest) (*Dispatch, error) {
+	return nil, status.Error(codes.Unimplemented, "method EscalateDispatch not implemented")
+}
+func (UnimplementedDispatchServiceServer) RequestExtension(context.Context, *RequestExtensionRequest) (*Dispatch, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestExtension not implemented")
+}
+func (UnimplementedDispatchServiceServer) DecideExtension(context.Context, *DecideExtensionRequest) (*Dispatch, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideExtension not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 func (UnimplementedDispatchServiceServer) testEmbeddedByValue()                         {}
@@ -290,6 +346,60 @@ func _DispatchService_ReturnDispatch_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_EscalateDispatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(EscalateDispatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).EscalateDispatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_EscalateDispatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).EscalateDispatch(ctx, req.(*EscalateDispatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_RequestExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).RequestExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_RequestExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).RequestExtension(ctx, req.(*RequestExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_DecideExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).DecideExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_DecideExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).DecideExtension(ctx, req.(*DecideExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DispatchService_ServiceDesc is the grpc.ServiceDesc for DispatchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,6 +430,290 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReturnDispatch",
 			Handler:    _DispatchService_ReturnDispatch_Handler,
+		},
+		{
+			MethodName: "EscalateDispatch",
+			Handler:    _DispatchService_EscalateDispatch_Handler,
+		},
+		{
+			MethodName: "RequestExtension",
+			Handler:    _DispatchService_RequestExtension_Handler,
+		},
+		{
+			MethodName: "DecideExtension",
+			Handler:    _DispatchService_DecideExtension_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "whistle/response/v1/response.proto",
+}
+
+const (
+	SlaAdminService_ListCalendarDays_FullMethodName  = "/whistle.response.v1.SlaAdminService/ListCalendarDays"
+	SlaAdminService_SetCalendarDay_FullMethodName    = "/whistle.response.v1.SlaAdminService/SetCalendarDay"
+	SlaAdminService_DeleteCalendarDay_FullMethodName = "/whistle.response.v1.SlaAdminService/DeleteCalendarDay"
+	SlaAdminService_ListPolicies_FullMethodName      = "/whistle.response.v1.SlaAdminService/ListPolicies"
+	SlaAdminService_SetPolicy_FullMethodName         = "/whistle.response.v1.SlaAdminService/SetPolicy"
+)
+
+// SlaAdminServiceClient is the client API for SlaAdminService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// SlaAdminService is the admins' API for the SLA engine: the working-day
+// calendar and the per category x district policies.
+type SlaAdminServiceClient interface {
+	// ListCalendarDays returns the days that differ from Monday-to-Friday in a year.
+	ListCalendarDays(ctx context.Context, in *ListCalendarDaysRequest, opts ...grpc.CallOption) (*ListCalendarDaysResponse, error)
+	// SetCalendarDay marks a day as a holiday or a (make-up) working day.
+	SetCalendarDay(ctx context.Context, in *SetCalendarDayRequest, opts ...grpc.CallOption) (*CalendarDay, error)
+	// DeleteCalendarDay returns a day to the Monday-to-Friday rule.
+	DeleteCalendarDay(ctx context.Context, in *DeleteCalendarDayRequest, opts ...grpc.CallOption) (*DeleteCalendarDayResponse, error)
+	// ListPolicies returns every SLA policy override.
+	ListPolicies(ctx context.Context, in *ListPoliciesRequest, opts ...grpc.CallOption) (*ListPoliciesResponse, error)
+	// SetPolicy sets the limits of a category in a district (or every district);
+	// it applies to dispatches created afterwards.
+	SetPolicy(ctx context.Context, in *SetPolicyRequest, opts ...grpc.CallOption) (*Policy, error)
+}
+
+type slaAdminServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewSlaAdminServiceClient(cc grpc.ClientConnInterface) SlaAdminServiceClient {
+	return &slaAdminServiceClient{cc}
+}
+
+func (c *slaAdminServiceClient) ListCalendarDays(ctx context.Context, in *ListCalendarDaysRequest, opts ...grpc.CallOption) (*ListCalendarDaysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCalendarDaysResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListCalendarDays_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) SetCalendarDay(ctx context.Context, in *SetCalendarDayRequest, opts ...grpc.CallOption) (*CalendarDay, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CalendarDay)
+	err := c.cc.Invoke(ctx, SlaAdminService_SetCalendarDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) DeleteCalendarDay(ctx context.Context, in *DeleteCalendarDayRequest, opts ...grpc.CallOption) (*DeleteCalendarDayResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCalendarDayResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_DeleteCalendarDay_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) ListPolicies(ctx context.Context, in *ListPoliciesRequest, opts ...grpc.CallOption) (*ListPoliciesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPoliciesResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListPolicies_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) SetPolicy(ctx context.Context, in *SetPolicyRequest, opts ...grpc.CallOption) (*Policy, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Policy)
+	err := c.cc.Invoke(ctx, SlaAdminService_SetPolicy_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SlaAdminServiceServer is the server API for SlaAdminService service.
+// All implementations must embed UnimplementedSlaAdminServiceServer
+// for forward compatibility.
+//
+// SlaAdminService is the admins' API for the SLA engine: the working-day
+// calendar and the per category x district policies.
+type SlaAdminServiceServer interface {
+	// ListCalendarDays returns the days that differ from Monday-to-Friday in a year.
+	ListCalendarDays(context.Context, *ListCalendarDaysRequest) (*ListCalendarDaysResponse, error)
+	// SetCalendarDay marks a day as a holiday or a (make-up) working day.
+	SetCalendarDay(context.Context, *SetCalendarDayRequest) (*CalendarDay, error)
+	// DeleteCalendarDay returns a day to the Monday-to-Friday rule.
+	DeleteCalendarDay(context.Context, *DeleteCalendarDayRequest) (*DeleteCalendarDayResponse, error)
+	// ListPolicies returns every SLA policy override.
+	ListPolicies(context.Context, *ListPoliciesRequest) (*ListPoliciesResponse, error)
+	// SetPolicy sets the limits of a category in a district (or every district);
+	// it applies to dispatches created afterwards.
+	SetPolicy(context.Context, *SetPolicyRequest) (*Policy, error)
+	mustEmbedUnimplementedSlaAdminServiceServer()
+}
+
+// UnimplementedSlaAdminServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedSlaAdminServiceServer struct{}
+
+func (UnimplementedSlaAdminServiceServer) ListCalendarDays(context.Context, *ListCalendarDaysRequest) (*ListCalendarDaysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCalendarDays not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) SetCalendarDay(context.Context, *SetCalendarDayRequest) (*CalendarDay, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetCalendarDay not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) DeleteCalendarDay(context.Context, *DeleteCalendarDayRequest) (*DeleteCalendarDayResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteCalendarDay not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListPolicies(context.Context, *ListPoliciesRequest) (*ListPoliciesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPolicies not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) SetPolicy(context.Context, *SetPolicyRequest) (*Policy, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetPolicy not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) mustEmbedUnimplementedSlaAdminServiceServer() {}
+func (UnimplementedSlaAdminServiceServer) testEmbeddedByValue()                         {}
+
+// UnsafeSlaAdminServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to SlaAdminServiceServer will
+// result in compilation errors.
+type UnsafeSlaAdminServiceServer interface {
+	mustEmbedUnimplementedSlaAdminServiceServer()
+}
+
+func RegisterSlaAdminServiceServer(s grpc.ServiceRegistrar, srv SlaAdminServiceServer) {
+	// If the following call panics, it indicates UnimplementedSlaAdminServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&SlaAdminService_ServiceDesc, srv)
+}
+
+func _SlaAdminService_ListCalendarDays_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCalendarDaysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListCalendarDays(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListCalendarDays_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListCalendarDays(ctx, req.(*ListCalendarDaysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_SetCalendarDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetCalendarDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).SetCalendarDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_SetCalendarDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).SetCalendarDay(ctx, req.(*SetCalendarDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_DeleteCalendarDay_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCalendarDayRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).DeleteCalendarDay(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_DeleteCalendarDay_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).DeleteCalendarDay(ctx, req.(*DeleteCalendarDayRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_ListPolicies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPoliciesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListPolicies(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListPolicies_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListPolicies(ctx, req.(*ListPoliciesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_SetPolicy_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetPolicyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).SetPolicy(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_SetPolicy_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).SetPolicy(ctx, req.(*SetPolicyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// SlaAdminService_ServiceDesc is the grpc.ServiceDesc for SlaAdminService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var SlaAdminService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "whistle.response.v1.SlaAdminService",
+	HandlerType: (*SlaAdminServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListCalendarDays",
+			Handler:    _SlaAdminService_ListCalendarDays_Handler,
+		},
+		{
+			MethodName: "SetCalendarDay",
+			Handler:    _SlaAdminService_SetCalendarDay_Handler,
+		},
+		{
+			MethodName: "DeleteCalendarDay",
+			Handler:    _SlaAdminService_DeleteCalendarDay_Handler,
+		},
+		{
+			MethodName: "ListPolicies",
+			Handler:    _SlaAdminService_ListPolicies_Handler,
+		},
+		{
+			MethodName: "SetPolicy",
+			Handler:    _SlaAdminService_SetPolicy_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

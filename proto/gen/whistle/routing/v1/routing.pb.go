@@ -12,6 +12,7 @@ import (
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -821,11 +822,1253 @@ func (x *GetCategoryRequest) GetCode() string {
 	return ""
 }
 
+// LocateStreetRequest is a point and the street it is claimed to be in.
+type LocateStreetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StreetId      string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Location      *v1.LatLng             `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LocateStreetRequest) Reset() {
+	*x = LocateStreetRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocateStreetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocateStreetRequest) ProtoMessage() {}
+
+func (x *LocateStreetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocateStreetRequest.ProtoReflect.Descriptor instead.
+func (*LocateStreetRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LocateStreetRequest) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *LocateStreetRequest) GetLocation() *v1.LatLng {
+	if x != nil {
+		return x.Location
+	}
+	return nil
+}
+
+// Jurisdiction is the result of checking a point against a street's boundary.
+type Jurisdiction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// inside, near_boundary, outside or no_street.
+	Result string `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// Streets within the buffer of the point (near_boundary) or the street that
+	// contains it (outside).
+	NeighbourStreetIds []string `protobuf:"bytes,2,rep,name=neighbour_street_ids,json=neighbourStreetIds,proto3" json:"neighbour_street_ids,omitempty"`
+	// Metres from the claimed street's boundary; 0 inside.
+	DistanceM     float64 `protobuf:"fixed64,3,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Jurisdiction) Reset() {
+	*x = Jurisdiction{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Jurisdiction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Jurisdiction) ProtoMessage() {}
+
+func (x *Jurisdiction) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Jurisdiction.ProtoReflect.Descriptor instead.
+func (*Jurisdiction) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Jurisdiction) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *Jurisdiction) GetNeighbourStreetIds() []string {
+	if x != nil {
+		return x.NeighbourStreetIds
+	}
+	return nil
+}
+
+func (x *Jurisdiction) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
+// CatalogueRule routes one category (in one district, or everywhere when
+// district_id is empty) to exactly one lead department and its cooperating ones.
+type CatalogueRule struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Category string                 `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	// Six-digit district code of an override; empty for the city-wide rule.
+	DistrictId             string     `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	LeadDepartment         string     `protobuf:"bytes,3,opt,name=lead_department,json=leadDepartment,proto3" json:"lead_department,omitempty"`
+	CooperatingDepartments []string   `protobuf:"bytes,4,rep,name=cooperating_departments,json=cooperatingDepartments,proto3" json:"cooperating_departments,omitempty"`
+	Sla                    *SlaPolicy `protobuf:"bytes,5,opt,name=sla,proto3" json:"sla,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
+}
+
+func (x *CatalogueRule) Reset() {
+	*x = CatalogueRule{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CatalogueRule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CatalogueRule) ProtoMessage() {}
+
+func (x *CatalogueRule) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CatalogueRule.ProtoReflect.Descriptor instead.
+func (*CatalogueRule) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CatalogueRule) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *CatalogueRule) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *CatalogueRule) GetLeadDepartment() string {
+	if x != nil {
+		return x.LeadDepartment
+	}
+	return ""
+}
+
+func (x *CatalogueRule) GetCooperatingDepartments() []string {
+	if x != nil {
+		return x.CooperatingDepartments
+	}
+	return nil
+}
+
+func (x *CatalogueRule) GetSla() *SlaPolicy {
+	if x != nil {
+		return x.Sla
+	}
+	return nil
+}
+
+// Catalogue is one version of the routing catalogue.
+type Catalogue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "draft" for the draft; otherwise the published version, e.g. "v2".
+	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// When the version starts routing new whistles; unset for the draft.
+	EffectiveAt   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=effective_at,json=effectiveAt,proto3" json:"effective_at,omitempty"`
+	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	PublishedBy   string                 `protobuf:"bytes,4,opt,name=published_by,json=publishedBy,proto3" json:"published_by,omitempty"`
+	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	Rules         []*CatalogueRule       `protobuf:"bytes,6,rep,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Catalogue) Reset() {
+	*x = Catalogue{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Catalogue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Catalogue) ProtoMessage() {}
+
+func (x *Catalogue) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Catalogue.ProtoReflect.Descriptor instead.
+func (*Catalogue) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Catalogue) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Catalogue) GetEffectiveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveAt
+	}
+	return nil
+}
+
+func (x *Catalogue) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *Catalogue) GetPublishedBy() string {
+	if x != nil {
+		return x.PublishedBy
+	}
+	return ""
+}
+
+func (x *Catalogue) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Catalogue) GetRules() []*CatalogueRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// GetCatalogueRequest names a version.
+type GetCatalogueRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty: the version in force now; "draft": the draft.
+	Version       string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCatalogueRequest) Reset() {
+	*x = GetCatalogueRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCatalogueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCatalogueRequest) ProtoMessage() {}
+
+func (x *GetCatalogueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCatalogueRequest.ProtoReflect.Descriptor instead.
+func (*GetCatalogueRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetCatalogueRequest) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+// UpdateCatalogueDraftRequest carries the draft's full rule set.
+type UpdateCatalogueDraftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rules         []*CatalogueRule       `protobuf:"bytes,1,rep,name=rules,proto3" json:"rules,omitempty"`
+	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateCatalogueDraftRequest) Reset() {
+	*x = UpdateCatalogueDraftRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateCatalogueDraftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateCatalogueDraftRequest) ProtoMessage() {}
+
+func (x *UpdateCatalogueDraftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateCatalogueDraftRequest.ProtoReflect.Descriptor instead.
+func (*UpdateCatalogueDraftRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *UpdateCatalogueDraftRequest) GetRules() []*CatalogueRule {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+func (x *UpdateCatalogueDraftRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// PublishCatalogueRequest publishes the draft.
+type PublishCatalogueRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Now when unset; may be in the future.
+	EffectiveAt   *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=effective_at,json=effectiveAt,proto3" json:"effective_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishCatalogueRequest) Reset() {
+	*x = PublishCatalogueRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishCatalogueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishCatalogueRequest) ProtoMessage() {}
+
+func (x *PublishCatalogueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishCatalogueRequest.ProtoReflect.Descriptor instead.
+func (*PublishCatalogueRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *PublishCatalogueRequest) GetEffectiveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveAt
+	}
+	return nil
+}
+
+// DiffCatalogueRequest names two versions; empty from is the version in
+// force, empty to is the draft.
+type DiffCatalogueRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromVersion   string                 `protobuf:"bytes,1,opt,name=from_version,json=fromVersion,proto3" json:"from_version,omitempty"`
+	ToVersion     string                 `protobuf:"bytes,2,opt,name=to_version,json=toVersion,proto3" json:"to_version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiffCatalogueRequest) Reset() {
+	*x = DiffCatalogueRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiffCatalogueRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiffCatalogueRequest) ProtoMessage() {}
+
+func (x *DiffCatalogueRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiffCatalogueRequest.ProtoReflect.Descriptor instead.
+func (*DiffCatalogueRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DiffCatalogueRequest) GetFromVersion() string {
+	if x != nil {
+		return x.FromVersion
+	}
+	return ""
+}
+
+func (x *DiffCatalogueRequest) GetToVersion() string {
+	if x != nil {
+		return x.ToVersion
+	}
+	return ""
+}
+
+// RuleChange is one rule that differs between two versions.
+type RuleChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// added, removed or changed.
+	Change        string         `protobuf:"bytes,1,opt,name=change,proto3" json:"change,omitempty"`
+	Before        *CatalogueRule `protobuf:"bytes,2,opt,name=before,proto3" json:"before,omitempty"`
+	After         *CatalogueRule `protobuf:"bytes,3,opt,name=after,proto3" json:"after,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RuleChange) Reset() {
+	*x = RuleChange{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RuleChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RuleChange) ProtoMessage() {}
+
+func (x *RuleChange) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RuleChange.ProtoReflect.Descriptor instead.
+func (*RuleChange) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *RuleChange) GetChange() string {
+	if x != nil {
+		return x.Change
+	}
+	return ""
+}
+
+func (x *RuleChange) GetBefore() *CatalogueRule {
+	if x != nil {
+		return x.Before
+	}
+	return nil
+}
+
+func (x *RuleChange) GetAfter() *CatalogueRule {
+	if x != nil {
+		return x.After
+	}
+	return nil
+}
+
+// DiffCatalogueResponse lists the changed rules.
+type DiffCatalogueResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	FromVersion   string                 `protobuf:"bytes,1,opt,name=from_version,json=fromVersion,proto3" json:"from_version,omitempty"`
+	ToVersion     string                 `protobuf:"bytes,2,opt,name=to_version,json=toVersion,proto3" json:"to_version,omitempty"`
+	Changes       []*RuleChange          `protobuf:"bytes,3,rep,name=changes,proto3" json:"changes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DiffCatalogueResponse) Reset() {
+	*x = DiffCatalogueResponse{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DiffCatalogueResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DiffCatalogueResponse) ProtoMessage() {}
+
+func (x *DiffCatalogueResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DiffCatalogueResponse.ProtoReflect.Descriptor instead.
+func (*DiffCatalogueResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *DiffCatalogueResponse) GetFromVersion() string {
+	if x != nil {
+		return x.FromVersion
+	}
+	return ""
+}
+
+func (x *DiffCatalogueResponse) GetToVersion() string {
+	if x != nil {
+		return x.ToVersion
+	}
+	return ""
+}
+
+func (x *DiffCatalogueResponse) GetChanges() []*RuleChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+// ExplainRoutingRequest names a whistle.
+type ExplainRoutingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainRoutingRequest) Reset() {
+	*x = ExplainRoutingRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainRoutingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainRoutingRequest) ProtoMessage() {}
+
+func (x *ExplainRoutingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainRoutingRequest.ProtoReflect.Descriptor instead.
+func (*ExplainRoutingRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ExplainRoutingRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+// DepartmentReason says why one department was dispatched.
+type DepartmentReason struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// lead, cooperating, fallback, redirected, arbitrated or added.
+	Role       string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	DispatchId string `protobuf:"bytes,3,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	// Human-readable reason, e.g. "lead department of rule category:noise in catalogue v2".
+	Reason string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Rule that chose it: category:noise, fallback:no_street, return:needs_other_department, arbitration, manual.
+	Rule string `protobuf:"bytes,5,opt,name=rule,proto3" json:"rule,omitempty"`
+	// active or returned.
+	Status        string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	DispatchedAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=dispatched_at,json=dispatchedAt,proto3" json:"dispatched_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DepartmentReason) Reset() {
+	*x = DepartmentReason{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DepartmentReason) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DepartmentReason) ProtoMessage() {}
+
+func (x *DepartmentReason) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DepartmentReason.ProtoReflect.Descriptor instead.
+func (*DepartmentReason) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *DepartmentReason) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DepartmentReason) GetDispatchedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DispatchedAt
+	}
+	return nil
+}
+
+// RoutingExplanation is a whistle's routing decision and why each department is on it.
+type RoutingExplanation struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId        string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	CatalogueVersion string                 `protobuf:"bytes,2,opt,name=catalogue_version,json=catalogueVersion,proto3" json:"catalogue_version,omitempty"`
+	Rule             string                 `protobuf:"bytes,3,opt,name=rule,proto3" json:"rule,omitempty"`
+	// Jurisdiction result of the whistle's location.
+	Jurisdiction  *Jurisdiction       `protobuf:"bytes,4,opt,name=jurisdiction,proto3" json:"jurisdiction,omitempty"`
+	Departments   []*DepartmentReason `protobuf:"bytes,5,rep,name=departments,proto3" json:"departments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RoutingExplanation) Reset() {
+	*x = RoutingExplanation{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoutingExplanation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoutingExplanation) ProtoMessage() {}
+
+func (x *RoutingExplanation) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoutingExplanation.ProtoReflect.Descriptor instead.
+func (*RoutingExplanation) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RoutingExplanation) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *RoutingExplanation) GetCatalogueVersion() string {
+	if x != nil {
+		return x.CatalogueVersion
+	}
+	return ""
+}
+
+func (x *RoutingExplanation) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *RoutingExplanation) GetJurisdiction() *Jurisdiction {
+	if x != nil {
+		return x.Jurisdiction
+	}
+	return nil
+}
+
+func (x *RoutingExplanation) GetDepartments() []*DepartmentReason {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
+// Arbitration is an entry of a district's arbitration (审定) or review queue.
+type Arbitration struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	WhistleId  string                 `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// return (a disputed 退单) or location (a whistle outside every street).
+	Kind               string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	ReturnedDispatchId string `protobuf:"bytes,5,opt,name=returned_dispatch_id,json=returnedDispatchId,proto3" json:"returned_dispatch_id,omitempty"`
+	FromDepartment     string `protobuf:"bytes,6,opt,name=from_department,json=fromDepartment,proto3" json:"from_department,omitempty"`
+	ReasonCode         string `protobuf:"bytes,7,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
+	Reason             string `protobuf:"bytes,8,opt,name=reason,proto3" json:"reason,omitempty"`
+	// open or decided.
+	Status         string                 `protobuf:"bytes,9,opt,name=status,proto3" json:"status,omitempty"`
+	RequestedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=requested_at,json=requestedAt,proto3" json:"requested_at,omitempty"`
+	DecidedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decided_at,json=decidedAt,proto3" json:"decided_at,omitempty"`
+	DecidedBy      string                 `protobuf:"bytes,12,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	Department     string                 `protobuf:"bytes,13,opt,name=department,proto3" json:"department,omitempty"`
+	SlaReset       bool                   `protobuf:"varint,14,opt,name=sla_reset,json=slaReset,proto3" json:"sla_reset,omitempty"`
+	SlaResetReason string                 `protobuf:"bytes,15,opt,name=sla_reset_reason,json=slaResetReason,proto3" json:"sla_reset_reason,omitempty"`
+	Note           string                 `protobuf:"bytes,16,opt,name=note,proto3" json:"note,omitempty"`
+	Category       string                 `protobuf:"bytes,17,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Arbitration) Reset() {
+	*x = Arbitration{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Arbitration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Arbitration) ProtoMessage() {}
+
+func (x *Arbitration) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Arbitration.ProtoReflect.Descriptor instead.
+func (*Arbitration) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *Arbitration) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Arbitration) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *Arbitration) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *Arbitration) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Arbitration) GetReturnedDispatchId() string {
+	if x != nil {
+		return x.ReturnedDispatchId
+	}
+	return ""
+}
+
+func (x *Arbitration) GetFromDepartment() string {
+	if x != nil {
+		return x.FromDepartment
+	}
+	return ""
+}
+
+func (x *Arbitration) GetReasonCode() string {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return ""
+}
+
+func (x *Arbitration) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Arbitration) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Arbitration) GetRequestedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestedAt
+	}
+	return nil
+}
+
+func (x *Arbitration) GetDecidedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecidedAt
+	}
+	return nil
+}
+
+func (x *Arbitration) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *Arbitration) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *Arbitration) GetSlaReset() bool {
+	if x != nil {
+		return x.SlaReset
+	}
+	return false
+}
+
+func (x *Arbitration) GetSlaResetReason() string {
+	if x != nil {
+		return x.SlaResetReason
+	}
+	return ""
+}
+
+func (x *Arbitration) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *Arbitration) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+// ListArbitrationsRequest filters the queue.
+type ListArbitrationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The supervisor's own district by default; a city supervisor may name one or leave it empty for all.
+	District string `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// open (default), decided or all.
+	Status        string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListArbitrationsRequest) Reset() {
+	*x = ListArbitrationsRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListArbitrationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListArbitrationsRequest) ProtoMessage() {}
+
+func (x *ListArbitrationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListArbitrationsRequest.ProtoReflect.Descriptor instead.
+func (*ListArbitrationsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListArbitrationsRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ListArbitrationsRequest) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+// ListArbitrationsResponse lists queue entries, oldest first.
+type ListArbitrationsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Arbitrations  []*Arbitration         `protobuf:"bytes,1,rep,name=arbitrations,proto3" json:"arbitrations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListArbitrationsResponse) Reset() {
+	*x = ListArbitrationsResponse{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListArbitrationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListArbitrationsResponse) ProtoMessage() {}
+
+func (x *ListArbitrationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListArbitrationsResponse.ProtoReflect.Descriptor instead.
+func (*ListArbitrationsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListArbitrationsResponse) GetArbitrations() []*Arbitration {
+	if x != nil {
+		return x.Arbitrations
+	}
+	return nil
+}
+
+// DecideArbitrationRequest is the supervisor's binding decision.
+type DecideArbitrationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Department that owns the whistle from now on. Required.
+	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	// Restart the arrival clock instead of inheriting the original start.
+	ResetSla bool `protobuf:"varint,3,opt,name=reset_sla,json=resetSla,proto3" json:"reset_sla,omitempty"`
+	// Required when reset_sla is set.
+	ResetReason   string `protobuf:"bytes,4,opt,name=reset_reason,json=resetReason,proto3" json:"reset_reason,omitempty"`
+	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideArbitrationRequest) Reset() {
+	*x = DecideArbitrationRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideArbitrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideArbitrationRequest) ProtoMessage() {}
+
+func (x *DecideArbitrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideArbitrationRequest.ProtoReflect.Descriptor instead.
+func (*DecideArbitrationRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *DecideArbitrationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DecideArbitrationRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DecideArbitrationRequest) GetResetSla() bool {
+	if x != nil {
+		return x.ResetSla
+	}
+	return false
+}
+
+func (x *DecideArbitrationRequest) GetResetReason() string {
+	if x != nil {
+		return x.ResetReason
+	}
+	return ""
+}
+
+func (x *DecideArbitrationRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// AddDepartmentRequest adds a department to a live whistle.
+type AddDepartmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	Department    string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddDepartmentRequest) Reset() {
+	*x = AddDepartmentRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddDepartmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddDepartmentRequest) ProtoMessage() {}
+
+func (x *AddDepartmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddDepartmentRequest.ProtoReflect.Descriptor instead.
+func (*AddDepartmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *AddDepartmentRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *AddDepartmentRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *AddDepartmentRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
+	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
 	"\bDistrict\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
@@ -875,14 +2118,133 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"categories\x18\x01 \x03(\v2\x1c.whistle.routing.v1.CategoryR\n" +
 	"categories\"(\n" +
 	"\x12GetCategoryRequest\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code2\xcf\x04\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"h\n" +
+	"\x13LocateStreetRequest\x12\x1b\n" +
+	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x124\n" +
+	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"w\n" +
+	"\fJurisdiction\x12\x16\n" +
+	"\x06result\x18\x01 \x01(\tR\x06result\x120\n" +
+	"\x14neighbour_street_ids\x18\x02 \x03(\tR\x12neighbourStreetIds\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x03 \x01(\x01R\tdistanceM\"\xdf\x01\n" +
+	"\rCatalogueRule\x12\x1a\n" +
+	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12'\n" +
+	"\x0flead_department\x18\x03 \x01(\tR\x0eleadDepartment\x127\n" +
+	"\x17cooperating_departments\x18\x04 \x03(\tR\x16cooperatingDepartments\x12/\n" +
+	"\x03sla\x18\x05 \x01(\v2\x1d.whistle.routing.v1.SlaPolicyR\x03sla\"\xa1\x02\n" +
+	"\tCatalogue\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12=\n" +
+	"\feffective_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\veffectiveAt\x12=\n" +
+	"\fpublished_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12!\n" +
+	"\fpublished_by\x18\x04 \x01(\tR\vpublishedBy\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x127\n" +
+	"\x05rules\x18\x06 \x03(\v2!.whistle.routing.v1.CatalogueRuleR\x05rules\"/\n" +
+	"\x13GetCatalogueRequest\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\"x\n" +
+	"\x1bUpdateCatalogueDraftRequest\x127\n" +
+	"\x05rules\x18\x01 \x03(\v2!.whistle.routing.v1.CatalogueRuleR\x05rules\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\"X\n" +
+	"\x17PublishCatalogueRequest\x12=\n" +
+	"\feffective_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\veffectiveAt\"X\n" +
+	"\x14DiffCatalogueRequest\x12!\n" +
+	"\ffrom_version\x18\x01 \x01(\tR\vfromVersion\x12\x1d\n" +
+	"\n" +
+	"to_version\x18\x02 \x01(\tR\ttoVersion\"\x98\x01\n" +
+	"\n" +
+	"RuleChange\x12\x16\n" +
+	"\x06change\x18\x01 \x01(\tR\x06change\x129\n" +
+	"\x06before\x18\x02 \x01(\v2!.whistle.routing.v1.CatalogueRuleR\x06before\x127\n" +
+	"\x05after\x18\x03 \x01(\v2!.whistle.routing.v1.CatalogueRuleR\x05after\"\x93\x01\n" +
+	"\x15DiffCatalogueResponse\x12!\n" +
+	"\ffrom_version\x18\x01 \x01(\tR\vfromVersion\x12\x1d\n" +
+	"\n" +
+	"to_version\x18\x02 \x01(\tR\ttoVersion\x128\n" +
+	"\achanges\x18\x03 \x03(\v2\x1e.whistle.routing.v1.RuleChangeR\achanges\"6\n" +
+	"\x15ExplainRoutingRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xec\x01\n" +
+	"\x10DepartmentReason\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x1f\n" +
+	"\vdispatch_id\x18\x03 \x01(\tR\n" +
+	"dispatchId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04rule\x18\x05 \x01(\tR\x04rule\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12?\n" +
+	"\rdispatched_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\fdispatchedAt\"\x82\x02\n" +
+	"\x12RoutingExplanation\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12+\n" +
+	"\x11catalogue_version\x18\x02 \x01(\tR\x10catalogueVersion\x12\x12\n" +
+	"\x04rule\x18\x03 \x01(\tR\x04rule\x12D\n" +
+	"\fjurisdiction\x18\x04 \x01(\v2 .whistle.routing.v1.JurisdictionR\fjurisdiction\x12F\n" +
+	"\vdepartments\x18\x05 \x03(\v2$.whistle.routing.v1.DepartmentReasonR\vdepartments\"\xcd\x04\n" +
+	"\vArbitration\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1f\n" +
+	"\vdistrict_id\x18\x03 \x01(\tR\n" +
+	"districtId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x120\n" +
+	"\x14returned_dispatch_id\x18\x05 \x01(\tR\x12returnedDispatchId\x12'\n" +
+	"\x0ffrom_department\x18\x06 \x01(\tR\x0efromDepartment\x12\x1f\n" +
+	"\vreason_code\x18\a \x01(\tR\n" +
+	"reasonCode\x12\x16\n" +
+	"\x06reason\x18\b \x01(\tR\x06reason\x12\x16\n" +
+	"\x06status\x18\t \x01(\tR\x06status\x12=\n" +
+	"\frequested_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\x129\n" +
+	"\n" +
+	"decided_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tdecidedAt\x12\x1d\n" +
+	"\n" +
+	"decided_by\x18\f \x01(\tR\tdecidedBy\x12\x1e\n" +
+	"\n" +
+	"department\x18\r \x01(\tR\n" +
+	"department\x12\x1b\n" +
+	"\tsla_reset\x18\x0e \x01(\bR\bslaReset\x12(\n" +
+	"\x10sla_reset_reason\x18\x0f \x01(\tR\x0eslaResetReason\x12\x12\n" +
+	"\x04note\x18\x10 \x01(\tR\x04note\x12\x1a\n" +
+	"\bcategory\x18\x11 \x01(\tR\bcategory\"M\n" +
+	"\x17ListArbitrationsRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\"_\n" +
+	"\x18ListArbitrationsResponse\x12C\n" +
+	"\farbitrations\x18\x01 \x03(\v2\x1f.whistle.routing.v1.ArbitrationR\farbitrations\"\x9e\x01\n" +
+	"\x18DecideArbitrationRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x1b\n" +
+	"\treset_sla\x18\x03 \x01(\bR\bresetSla\x12!\n" +
+	"\freset_reason\x18\x04 \x01(\tR\vresetReason\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\"m\n" +
+	"\x14AddDepartmentRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason2\xcb\v\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
 	"\tGetStreet\x12$.whistle.routing.v1.GetStreetRequest\x1a\x1a.whistle.routing.v1.Street\x12j\n" +
 	"\x0fListDepartments\x12*.whistle.routing.v1.ListDepartmentsRequest\x1a+.whistle.routing.v1.ListDepartmentsResponse\x12g\n" +
 	"\x0eListCategories\x12).whistle.routing.v1.ListCategoriesRequest\x1a*.whistle.routing.v1.ListCategoriesResponse\x12S\n" +
-	"\vGetCategory\x12&.whistle.routing.v1.GetCategoryRequest\x1a\x1c.whistle.routing.v1.CategoryBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\vGetCategory\x12&.whistle.routing.v1.GetCategoryRequest\x1a\x1c.whistle.routing.v1.Category\x12Y\n" +
+	"\fLocateStreet\x12'.whistle.routing.v1.LocateStreetRequest\x1a .whistle.routing.v1.Jurisdiction\x12V\n" +
+	"\fGetCatalogue\x12'.whistle.routing.v1.GetCatalogueRequest\x1a\x1d.whistle.routing.v1.Catalogue\x12f\n" +
+	"\x14UpdateCatalogueDraft\x12/.whistle.routing.v1.UpdateCatalogueDraftRequest\x1a\x1d.whistle.routing.v1.Catalogue\x12^\n" +
+	"\x10PublishCatalogue\x12+.whistle.routing.v1.PublishCatalogueRequest\x1a\x1d.whistle.routing.v1.Catalogue\x12d\n" +
+	"\rDiffCatalogue\x12(.whistle.routing.v1.DiffCatalogueRequest\x1a).whistle.routing.v1.DiffCatalogueResponse\x12c\n" +
+	"\x0eExplainRouting\x12).whistle.routing.v1.ExplainRoutingRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12m\n" +
+	"\x10ListArbitrations\x12+.whistle.routing.v1.ListArbitrationsRequest\x1a,.whistle.routing.v1.ListArbitrationsResponse\x12b\n" +
+	"\x11DecideArbitration\x12,.whistle.routing.v1.DecideArbitrationRequest\x1a\x1f.whistle.routing.v1.Arbitration\x12a\n" +
+	"\rAddDepartment\x12(.whistle.routing.v1.AddDepartmentRequest\x1a&.whistle.routing.v1.RoutingExplanationBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -896,56 +2258,109 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
-	(*District)(nil),                // 0: whistle.routing.v1.District
-	(*Street)(nil),                  // 1: whistle.routing.v1.Street
-	(*Department)(nil),              // 2: whistle.routing.v1.Department
-	(*SlaPolicy)(nil),               // 3: whistle.routing.v1.SlaPolicy
-	(*Category)(nil),                // 4: whistle.routing.v1.Category
-	(*ListDistrictsRequest)(nil),    // 5: whistle.routing.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),   // 6: whistle.routing.v1.ListDistrictsResponse
-	(*ListStreetsRequest)(nil),      // 7: whistle.routing.v1.ListStreetsRequest
-	(*ListStreetsResponse)(nil),     // 8: whistle.routing.v1.ListStreetsResponse
-	(*GetStreetRequest)(nil),        // 9: whistle.routing.v1.GetStreetRequest
-	(*ListDepartmentsRequest)(nil),  // 10: whistle.routing.v1.ListDepartmentsRequest
-	(*ListDepartmentsResponse)(nil), // 11: whistle.routing.v1.ListDepartmentsResponse
-	(*ListCategoriesRequest)(nil),   // 12: whistle.routing.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),  // 13: whistle.routing.v1.ListCategoriesResponse
-	(*GetCategoryRequest)(nil),      // 14: whistle.routing.v1.GetCategoryRequest
-	(*v1.LatLng)(nil),               // 15: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),         // 16: google.protobuf.Struct
-	(*durationpb.Duration)(nil),     // 17: google.protobuf.Duration
+	(*District)(nil),                    // 0: whistle.routing.v1.District
+	(*Street)(nil),                      // 1: whistle.routing.v1.Street
+	(*Department)(nil),                  // 2: whistle.routing.v1.Department
+	(*SlaPolicy)(nil),                   // 3: whistle.routing.v1.SlaPolicy
+	(*Category)(nil),                    // 4: whistle.routing.v1.Category
+	(*ListDistrictsRequest)(nil),        // 5: whistle.routing.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),       // 6: whistle.routing.v1.ListDistrictsResponse
+	(*ListStreetsRequest)(nil),          // 7: whistle.routing.v1.ListStreetsRequest
+	(*ListStreetsResponse)(nil),         // 8: whistle.routing.v1.ListStreetsResponse
+	(*GetStreetRequest)(nil),            // 9: whistle.routing.v1.GetStreetRequest
+	(*ListDepartmentsRequest)(nil),      // 10: whistle.routing.v1.ListDepartmentsRequest
+	(*ListDepartmentsResponse)(nil),     // 11: whistle.routing.v1.ListDepartmentsResponse
+	(*ListCategoriesRequest)(nil),       // 12: whistle.routing.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),      // 13: whistle.routing.v1.ListCategoriesResponse
+	(*GetCategoryRequest)(nil),          // 14: whistle.routing.v1.GetCategoryRequest
+	(*LocateStreetRequest)(nil),         // 15: whistle.routing.v1.LocateStreetRequest
+	(*Jurisdiction)(nil),                // 16: whistle.routing.v1.Jurisdiction
+	(*CatalogueRule)(nil),               // 17: whistle.routing.v1.CatalogueRule
+	(*Catalogue)(nil),                   // 18: whistle.routing.v1.Catalogue
+	(*GetCatalogueRequest)(nil),         // 19: whistle.routing.v1.GetCatalogueRequest
+	(*UpdateCatalogueDraftRequest)(nil), // 20: whistle.routing.v1.UpdateCatalogueDraftRequest
+	(*PublishCatalogueRequest)(nil),     // 21: whistle.routing.v1.PublishCatalogueRequest
+	(*DiffCatalogueRequest)(nil),        // 22: whistle.routing.v1.DiffCatalogueRequest
+	(*RuleChange)(nil),                  // 23: whistle.routing.v1.RuleChange
+	(*DiffCatalogueResponse)(nil),       // 24: whistle.routing.v1.DiffCatalogueResponse
+	(*ExplainRoutingRequest)(nil),       // 25: whistle.routing.v1.ExplainRoutingRequest
+	(*DepartmentReason)(nil),            // 26: whistle.routing.v1.DepartmentReason
+	(*RoutingExplanation)(nil),          // 27: whistle.routing.v1.RoutingExplanation
+	(*Arbitration)(nil),                 // 28: whistle.routing.v1.Arbitration
+	(*ListArbitrationsRequest)(nil),     // 29: whistle.routing.v1.ListArbitrationsRequest
+	(*ListArbitrationsResponse)(nil),    // 30: whistle.routing.v1.ListArbitrationsResponse
+	(*DecideArbitrationRequest)(nil),    // 31: whistle.routing.v1.DecideArbitrationRequest
+	(*AddDepartmentRequest)(nil),        // 32: whistle.routing.v1.AddDepartmentRequest
+	(*v1.LatLng)(nil),                   // 33: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),             // 34: google.protobuf.Struct
+	(*durationpb.Duration)(nil),         // 35: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	15, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	15, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	16, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	17, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	17, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	17, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	33, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	33, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	34, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	35, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	35, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	35, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	5,  // 11: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 12: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 13: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 14: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 15: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 16: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	6,  // 17: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 18: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 19: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 20: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 21: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 22: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	33, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	3,  // 12: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
+	36, // 13: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	36, // 14: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	17, // 15: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
+	17, // 16: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
+	36, // 17: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	17, // 18: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
+	17, // 19: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
+	23, // 20: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
+	36, // 21: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	16, // 22: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
+	26, // 23: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
+	36, // 24: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	36, // 25: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	28, // 26: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
+	5,  // 27: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 28: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 29: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 30: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 31: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 32: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 33: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 34: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 35: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 36: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 37: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 38: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 39: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 40: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 41: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	6,  // 42: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 43: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 44: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 45: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 46: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 47: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 48: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 49: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 50: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 51: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 52: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 53: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 54: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 55: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 56: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	42, // [42:57] is the sub-list for method output_type
+	27, // [27:42] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -959,7 +2374,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   15,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

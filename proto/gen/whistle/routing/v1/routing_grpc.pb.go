@@ -19,12 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RoutingService_ListDistricts_FullMethodName   = "/whistle.routing.v1.RoutingService/ListDistricts"
-	RoutingService_ListStreets_FullMethodName     = "/whistle.routing.v1.RoutingService/ListStreets"
-	RoutingService_GetStreet_FullMethodName       = "/whistle.routing.v1.RoutingService/GetStreet"
-	RoutingService_ListDepartments_FullMethodName = "/whistle.routing.v1.RoutingService/ListDepartments"
-	RoutingService_ListCategories_FullMethodName  = "/whistle.routing.v1.RoutingService/ListCategories"
-	RoutingService_GetCategory_FullMethodName     = "/whistle.routing.v1.RoutingService/GetCategory"
+	RoutingService_ListDistricts_FullMethodName        = "/whistle.routing.v1.RoutingService/ListDistricts"
+	RoutingService_ListStreets_FullMethodName          = "/whistle.routing.v1.RoutingService/ListStreets"
+	RoutingService_GetStreet_FullMethodName            = "/whistle.routing.v1.RoutingService/GetStreet"
+	RoutingService_ListDepartments_FullMethodName      = "/whistle.routing.v1.RoutingService/ListDepartments"
+	RoutingService_ListCategories_FullMethodName       = "/whistle.routing.v1.RoutingService/ListCategories"
+	RoutingService_GetCategory_FullMethodName          = "/whistle.routing.v1.RoutingService/GetCategory"
+	RoutingService_LocateStreet_FullMethodName         = "/whistle.routing.v1.RoutingService/LocateStreet"
+	RoutingService_GetCatalogue_FullMethodName         = "/whistle.routing.v1.RoutingService/GetCatalogue"
+	RoutingService_UpdateCatalogueDraft_FullMethodName = "/whistle.routing.v1.RoutingService/UpdateCatalogueDraft"
+	RoutingService_PublishCatalogue_FullMethodName     = "/whistle.routing.v1.RoutingService/PublishCatalogue"
+	RoutingService_DiffCatalogue_FullMethodName        = "/whistle.routing.v1.RoutingService/DiffCatalogue"
+	RoutingService_ExplainRouting_FullMethodName       = "/whistle.routing.v1.RoutingService/ExplainRouting"
+	RoutingService_ListArbitrations_FullMethodName     = "/whistle.routing.v1.RoutingService/ListArbitrations"
+	RoutingService_DecideArbitration_FullMethodName    = "/whistle.routing.v1.RoutingService/DecideArbitration"
+	RoutingService_AddDepartment_FullMethodName        = "/whistle.routing.v1.RoutingService/AddDepartment"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -45,6 +54,28 @@ type RoutingServiceClient interface {
 	ListCategories(ctx context.Context, in *ListCategoriesRequest, opts ...grpc.CallOption) (*ListCategoriesResponse, error)
 	// GetCategory returns one category.
 	GetCategory(ctx context.Context, in *GetCategoryRequest, opts ...grpc.CallOption) (*Category, error)
+	// LocateStreet checks a point against a street's boundary (jurisdiction by map).
+	LocateStreet(ctx context.Context, in *LocateStreetRequest, opts ...grpc.CallOption) (*Jurisdiction, error)
+	// GetCatalogue returns a version of the routing catalogue (派单目录): the
+	// version in force when version is empty, the draft when it is "draft".
+	GetCatalogue(ctx context.Context, in *GetCatalogueRequest, opts ...grpc.CallOption) (*Catalogue, error)
+	// UpdateCatalogueDraft replaces the draft's rules after validating them. Admin.
+	UpdateCatalogueDraft(ctx context.Context, in *UpdateCatalogueDraftRequest, opts ...grpc.CallOption) (*Catalogue, error)
+	// PublishCatalogue validates the draft and publishes it as a new version in
+	// force from effective_at (now when unset). Admin.
+	PublishCatalogue(ctx context.Context, in *PublishCatalogueRequest, opts ...grpc.CallOption) (*Catalogue, error)
+	// DiffCatalogue compares two versions ("draft" allowed) rule by rule.
+	DiffCatalogue(ctx context.Context, in *DiffCatalogueRequest, opts ...grpc.CallOption) (*DiffCatalogueResponse, error)
+	// ExplainRouting tells why each department of a whistle was chosen.
+	ExplainRouting(ctx context.Context, in *ExplainRoutingRequest, opts ...grpc.CallOption) (*RoutingExplanation, error)
+	// ListArbitrations is a district supervisor's arbitration (审定) and review queue.
+	ListArbitrations(ctx context.Context, in *ListArbitrationsRequest, opts ...grpc.CallOption) (*ListArbitrationsResponse, error)
+	// DecideArbitration records the supervisor's binding decision and dispatches
+	// the department it names.
+	DecideArbitration(ctx context.Context, in *DecideArbitrationRequest, opts ...grpc.CallOption) (*Arbitration, error)
+	// AddDepartment is a manual 吹哨: a street (own whistle) or a supervisor (own
+	// district) calls one more department to a live whistle.
+	AddDepartment(ctx context.Context, in *AddDepartmentRequest, opts ...grpc.CallOption) (*RoutingExplanation, error)
 }
 
 type routingServiceClient struct {
@@ -115,6 +146,96 @@ func (c *routingServiceClient) GetCategory(ctx context.Context, in *GetCategoryR
 	return out, nil
 }
 
+func (c *routingServiceClient) LocateStreet(ctx context.Context, in *LocateStreetRequest, opts ...grpc.CallOption) (*Jurisdiction, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Jurisdiction)
+	err := c.cc.Invoke(ctx, RoutingService_LocateStreet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) GetCatalogue(ctx context.Context, in *GetCatalogueRequest, opts ...grpc.CallOption) (*Catalogue, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Catalogue)
+	err := c.cc.Invoke(ctx, RoutingService_GetCatalogue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) UpdateCatalogueDraft(ctx context.Context, in *UpdateCatalogueDraftRequest, opts ...grpc.CallOption) (*Catalogue, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Catalogue)
+	err := c.cc.Invoke(ctx, RoutingService_UpdateCatalogueDraft_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) PublishCatalogue(ctx context.Context, in *PublishCatalogueRequest, opts ...grpc.CallOption) (*Catalogue, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Catalogue)
+	err := c.cc.Invoke(ctx, RoutingService_PublishCatalogue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) DiffCatalogue(ctx context.Context, in *DiffCatalogueRequest, opts ...grpc.CallOption) (*DiffCatalogueResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DiffCatalogueResponse)
+	err := c.cc.Invoke(ctx, RoutingService_DiffCatalogue_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) ExplainRouting(ctx context.Context, in *ExplainRoutingRequest, opts ...grpc.CallOption) (*RoutingExplanation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoutingExplanation)
+	err := c.cc.Invoke(ctx, RoutingService_ExplainRouting_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) ListArbitrations(ctx context.Context, in *ListArbitrationsRequest, opts ...grpc.CallOption) (*ListArbitrationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListArbitrationsResponse)
+	err := c.cc.Invoke(ctx, RoutingService_ListArbitrations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) DecideArbitration(ctx context.Context, in *DecideArbitrationRequest, opts ...grpc.CallOption) (*Arbitration, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Arbitration)
+	err := c.cc.Invoke(ctx, RoutingService_DecideArbitration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) AddDepartment(ctx context.Context, in *AddDepartmentRequest, opts ...grpc.CallOption) (*RoutingExplanation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoutingExplanation)
+	err := c.cc.Invoke(ctx, RoutingService_AddDepartment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -133,6 +254,28 @@ type RoutingServiceServer interface {
 	ListCategories(context.Context, *ListCategoriesRequest) (*ListCategoriesResponse, error)
 	// GetCategory returns one category.
 	GetCategory(context.Context, *GetCategoryRequest) (*Category, error)
+	// LocateStreet checks a point against a street's boundary (jurisdiction by map).
+	LocateStreet(context.Context, *LocateStreetRequest) (*Jurisdiction, error)
+	// GetCatalogue returns a version of the routing catalogue (派单目录): the
+	// version in force when version is empty, the draft when it is "draft".
+	GetCatalogue(context.Context, *GetCatalogueRequest) (*Catalogue, error)
+	// UpdateCatalogueDraft replaces the draft's rules after validating them. Admin.
+	UpdateCatalogueDraft(context.Context, *UpdateCatalogueDraftRequest) (*Catalogue, error)
+	// PublishCatalogue validates the draft and publishes it as a new version in
+	// force from effective_at (now when unset). Admin.
+	PublishCatalogue(context.Context, *PublishCatalogueRequest) (*Catalogue, error)
+	// DiffCatalogue compares two versions ("draft" allowed) rule by rule.
+	DiffCatalogue(context.Context, *DiffCatalogueRequest) (*DiffCatalogueResponse, error)
+	// ExplainRouting tells why each department of a whistle was chosen.
+	ExplainRouting(context.Context, *ExplainRoutingRequest) (*RoutingExplanation, error)
+	// ListArbitrations is a district supervisor's arbitration (审定) and review queue.
+	ListArbitrations(context.Context, *ListArbitrationsRequest) (*ListArbitrationsResponse, error)
+	// DecideArbitration records the supervisor's binding decision and dispatches
+	// the department it names.
+	DecideArbitration(context.Context, *DecideArbitrationRequest) (*Arbitration, error)
+	// AddDepartment is a manual 吹哨: a street (own whistle) or a supervisor (own
+	// district) calls one more department to a live whistle.
+	AddDepartment(context.Context, *AddDepartmentRequest) (*RoutingExplanation, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -160,6 +303,33 @@ func (UnimplementedRoutingServiceServer) ListCategories(context.Context, *ListCa
 }
 func (UnimplementedRoutingServiceServer) GetCategory(context.Context, *GetCategoryRequest) (*Category, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCategory not implemented")
+}
+func (UnimplementedRoutingServiceServer) LocateStreet(context.Context, *LocateStreetRequest) (*Jurisdiction, error) {
+	return nil, status.Error(codes.Unimplemented, "method LocateStreet not implemented")
+}
+func (UnimplementedRoutingServiceServer) GetCatalogue(context.Context, *GetCatalogueRequest) (*Catalogue, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCatalogue not implemented")
+}
+func (UnimplementedRoutingServiceServer) UpdateCatalogueDraft(context.Context, *UpdateCatalogueDraftRequest) (*Catalogue, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCatalogueDraft not implemented")
+}
+func (UnimplementedRoutingServiceServer) PublishCatalogue(context.Context, *PublishCatalogueRequest) (*Catalogue, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishCatalogue not implemented")
+}
+func (UnimplementedRoutingServiceServer) DiffCatalogue(context.Context, *DiffCatalogueRequest) (*DiffCatalogueResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DiffCatalogue not implemented")
+}
+func (UnimplementedRoutingServiceServer) ExplainRouting(context.Context, *ExplainRoutingRequest) (*RoutingExplanation, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExplainRouting not implemented")
+}
+func (UnimplementedRoutingServiceServer) ListArbitrations(context.Context, *ListArbitrationsRequest) (*ListArbitrationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListArbitrations not implemented")
+}
+func (UnimplementedRoutingServiceServer) DecideArbitration(context.Context, *DecideArbitrationRequest) (*Arbitration, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideArbitration not implemented")
+}
+func (UnimplementedRoutingServiceServer) AddDepartment(context.Context, *AddDepartmentRequest) (*RoutingExplanation, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddDepartment not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -290,6 +460,168 @@ func _RoutingService_GetCategory_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_LocateStreet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LocateStreetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).LocateStreet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_LocateStreet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).LocateStreet(ctx, req.(*LocateStreetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_GetCatalogue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCatalogueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).GetCatalogue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_GetCatalogue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).GetCatalogue(ctx, req.(*GetCatalogueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_UpdateCatalogueDraft_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCatalogueDraftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).UpdateCatalogueDraft(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_UpdateCatalogueDraft_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).UpdateCatalogueDraft(ctx, req.(*UpdateCatalogueDraftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_PublishCatalogue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishCatalogueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).PublishCatalogue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_PublishCatalogue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).PublishCatalogue(ctx, req.(*PublishCatalogueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_DiffCatalogue_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DiffCatalogueRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).DiffCatalogue(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_DiffCatalogue_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).DiffCatalogue(ctx, req.(*DiffCatalogueRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_ExplainRouting_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExplainRoutingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ExplainRouting(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ExplainRouting_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ExplainRouting(ctx, req.(*ExplainRoutingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_ListArbitrations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListArbitrationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ListArbitrations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ListArbitrations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ListArbitrations(ctx, req.(*ListArbitrationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_DecideArbitration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideArbitrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).DecideArbitration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_DecideArbitration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).DecideArbitration(ctx, req.(*DecideArbitrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_AddDepartment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddDepartmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).AddDepartment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_AddDepartment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).AddDepartment(ctx, req.(*AddDepartmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -320,6 +652,42 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCategory",
 			Handler:    _RoutingService_GetCategory_Handler,
+		},
+		{
+			MethodName: "LocateStreet",
+			Handler:    _RoutingService_LocateStreet_Handler,
+		},
+		{
+			MethodName: "GetCatalogue",
+			Handler:    _RoutingService_GetCatalogue_Handler,
+		},
+		{
+			MethodName: "UpdateCatalogueDraft",
+			Handler:    _RoutingService_UpdateCatalogueDraft_Handler,
+		},
+		{
+			MethodName: "PublishCatalogue",
+			Handler:    _RoutingService_PublishCatalogue_Handler,
+		},
+		{
+			MethodName: "DiffCatalogue",
+			Handler:    _RoutingService_DiffCatalogue_Handler,
+		},
+		{
+			MethodName: "ExplainRouting",
+			Handler:    _RoutingService_ExplainRouting_Handler,
+		},
+		{
+			MethodName: "ListArbitrations",
+			Handler:    _RoutingService_ListArbitrations_Handler,
+		},
+		{
+			MethodName: "DecideArbitration",
+			Handler:    _RoutingService_DecideArbitration_Handler,
+		},
+		{
+			MethodName: "AddDepartment",
+			Handler:    _RoutingService_AddDepartment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,116 @@
+{{/* Release-scoped name, cut to fit a DNS label with a service suffix. */}}
+{{- define "whistle.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of every object; the instance label comes with the selector labels (or is added). */}}
+{{- define "whistle.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/part-of: whistle
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/* Selector labels of one service: pass (dict "root" $ "name" $name). */}}
+{{- define "whistle.selector" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{/* The merged settings of one service: defaults overridden by services.<name>. */}}
+{{- define "whistle.svc" -}}
+{{- $d := deepCopy .root.Values.defaults -}}
+{{- $s := index .root.Values.services .name | default dict -}}
+{{- toYaml (mustMergeOverwrite $d (deepCopy $s)) -}}
+{{- end -}}
+
+{{- define "whistle.natsURL" -}}
+{{- if .Values.natsURL -}}
+{{- .Values.natsURL -}}
+{{- else if .Values.nats.enabled -}}
+{{- printf "nats://%s-nats:4222" .Release.Name -}}
+{{- else -}}
+{{- fail "set natsURL, or nats.enabled=true for the in-release NATS cluster" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "whistle.postgresSecret" -}}
+{{- .Values.postgres.existingSecret | default (printf "%s-postgres" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
+{{- define "whistle.jwtSecret" -}}
+{{- .Values.jwt.existingSecret | default (printf "%s-jwt" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
+{{- define "whistle.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "whistle.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "whistle.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.repository .name (.root.Values.image.tag | default .root.Chart.AppVersion) -}}
+{{- end -}}
+
+{{/* Environment every backend shares: pass (dict "root" $ "name" $name). */}}
+{{- define "whistle.backendEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.postgresSecret" .root }}
+      key: {{ .root.Values.postgres.secretKey }}
+- name: WHISTLE_JWT_PUBLIC_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.jwtSecret" .root }}
+      key: {{ .root.Values.jwt.publicKeyKey }}
+- name: NATS_URL
+  value: {{ include "whistle.natsURL" .root | quote }}
+- name: WHISTLE_STREAM_REPLICAS
+  value: {{ .root.Values.streamReplicas | quote }}
+- name: WHISTLE_GRPC_ADDR
+  value: {{ printf ":%v" .root.Values.service.grpcPort | quote }}
+- name: WHISTLE_OPS_ADDR
+  value: {{ printf ":%v" .root.Values.service.opsPort | quote }}
+{{- end -}}
+
+{{- define "whistle.otelEnv" -}}
+- name: WHISTLE_LOG_LEVEL
+  value: {{ .root.Values.logLevel | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ .name | quote }}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "service.instance.id=$(POD_NAME),deployment.environment.name={{ .root.Release.Namespace }}"
+{{- with .root.Values.otel }}
+{{- if .endpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .endpoint | quote }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ .protocol | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ .sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .samplerArg | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "whistle.securityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+capabilities:
+  drop: [ALL]
+{{- end -}}

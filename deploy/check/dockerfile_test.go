@@ -1,0 +1,106 @@
+package check
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/dockerfile2llb"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/stretchr/testify/require"
+)
+
+var dockerfile = filepath.Join("..", "Dockerfile")
+
+// TestDockerfilePassesBuildChecks runs BuildKit's build checks — what
+// `docker build --check` runs — without an engine or the network: the base
+// images are not resolved, every rule that reads the Dockerfile itself runs.
+// hadolint is not a Go module, so this is the offline linter.
+func TestDockerfilePassesBuildChecks(t *testing.T) {
+	t.Parallel()
+	dt, err := os.ReadFile(dockerfile)
+	require.NoError(t, err)
+	for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+		res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, dockerfile2llb.ConvertOpt{
+			Config: dockerui.Config{BuildArgs: map[string]string{"SERVICE": svc}},
+		})
+		require.NoError(t, err, svc)
+		for _, w := range res.Warnings {
+			t.Errorf("%s: %s: %s (%s)", svc, w.RuleName, w.Detail, w.URL)
+		}
+	}
+}
+
+// TestDockerfileHouseRules are the rules the build checks do not know: a
+// static binary on a minimal base, a non-root user, a healthcheck that works
+// without a shell, pinned base images.
+func TestDockerfileHouseRules(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open(dockerfile)
+	require.NoError(t, err)
+	defer f.Close()
+	ast, err := parser.Parse(f)
+	require.NoError(t, err)
+	stages, metaArgs, err := instructions.Parse(ast.AST, nil)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(stages), 2, "multi-stage: build, then a minimal runtime image")
+
+	defaults := map[string]string{}
+	for _, a := range metaArgs {
+		for _, kv := range a.Args {
+			if kv.Value != nil {
+				defaults[kv.Key] = *kv.Value
+			}
+		}
+	}
+	for _, s := range stages {
+		base := s.BaseName
+		for k, v := range defaults {
+			base = strings.ReplaceAll(base, "${"+k+"}", v)
+		}
+		if slices.ContainsFunc(stages, func(o instructions.Stage) bool { return o.Name == base }) || base == "scratch" {
+			continue
+		}
+		require.Contains(t, base, ":", "stage %q: base image %s has no tag", s.Name, base)
+		require.NotContains(t, base, ":latest", "stage %q: base image %s is not pinned", s.Name, base)
+	}
+
+	build := stages[0]
+	var static bool
+	for _, c := range build.Commands {
+		if r, ok := c.(*instructions.RunCommand); ok && strings.Contains(strings.Join(r.CmdLine, " "), "CGO_ENABLED=0") {
+			static = true
+		}
+	}
+	require.True(t, static, "the build stage builds with CGO_ENABLED=0 (a static binary)")
+
+	final := stages[len(stages)-1]
+	require.True(t, strings.HasPrefix(final.BaseName, "gcr.io/distroless/static") || final.BaseName == "scratch",
+		"runtime image is distroless/static or scratch, not %s", final.BaseName)
+	var user string
+	var health *instructions.HealthCheckCommand
+	var entrypoint []string
+	for _, c := range final.Commands {
+		switch c := c.(type) {
+		case *instructions.UserCommand:
+			user = c.User
+		case *instructions.HealthCheckCommand:
+			health = c
+		case *instructions.EntrypointCommand:
+			entrypoint = c.CmdLine
+		case *instructions.RunCommand:
+			t.Errorf("RUN in the runtime stage: it has no shell (%v)", c.CmdLine)
+		}
+	}
+	require.NotEmpty(t, user, "the runtime stage sets USER")
+	require.NotContains(t, []string{"root", "0", "0:0", "root:root"}, user, "USER is not root")
+	require.NotNil(t, health, "HEALTHCHECK")
+	require.Equal(t, "CMD", health.Health.Test[0], "exec-form healthcheck: distroless has no shell")
+	require.Equal(t, []string{"/whistle", "-healthcheck"}, health.Health.Test[1:])
+	require.Equal(t, []string{"/whistle"}, entrypoint)
+}

@@ -1,0 +1,132 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/propagation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+)
+
+// Setup installs the process-wide tracer provider, meter provider and W3C
+// propagator for the named service, and returns a function that flushes and
+// stops them. It belongs in a process's main (run.Main calls it) and not in
+// service.Start, because the providers are global: tests that start several
+// services in one process install their own.
+//
+// Spans are exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set; the
+// exporter reads the other standard OTEL_* variables itself (protocol, headers,
+// timeout, sampler). Without them spans still carry ids into logs and across
+// hops. Metrics go to reg, which /metrics serves (prometheus.DefaultRegisterer
+// in a service).
+func Setup(ctx context.Context, service string, reg prometheus.Registerer) (shutdown func(context.Context) error, err error) {
+	res, err := Resource(ctx, service)
+	if err != nil {
+		return nil, err
+	}
+	tp, err := NewTracerProvider(ctx, res)
+	if err != nil {
+		return nil, err
+	}
+	mp, err := NewMeterProvider(res, reg)
+	if err != nil {
+		return nil, errors.Join(err, tp.Shutdown(ctx))
+	}
+	otel.SetTracerProvider(tp)
+	otel.SetMeterProvider(mp)
+	otel.SetTextMapPropagator(Propagator())
+	return func(ctx context.Context) error {
+		return errors.Join(tp.Shutdown(ctx), mp.Shutdown(ctx))
+	}, nil
+}
+
+// Propagator is W3C trace context and baggage: what the outbox writes into NATS
+// headers and otelgrpc into gRPC metadata.
+func Propagator() propagation.TextMapPropagator {
+	return propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+}
+
+// Resource names the service; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
+// (e.g. a pod name, a replica index) take precedence.
+func Resource(ctx context.Context, service string) (*resource.Resource, error) {
+	res, err := resource.New(ctx,
+		resource.WithAttributes(semconv.ServiceName(service), semconv.ServiceNamespace("whistle")),
+		resource.WithFromEnv(),
+		resource.WithHost(),
+		resource.WithProcessPID(),
+	)
+	if err != nil && res == nil {
+		return nil, fmt.Errorf("telemetry resource: %w", err)
+	}
+	// A partial resource (an unreadable host detail) is still usable.
+	return res, nil
+}
+
+// NewTracerProvider returns a provider that batches spans to the OTLP exporter
+// chosen by the environment, or one without an exporter.
+func NewTracerProvider(ctx context.Context, res *resource.Resource) (*sdktrace.TracerProvider, error) {
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	exp, err := traceExporter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if exp != nil {
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	return sdktrace.NewTracerProvider(opts...), nil
+}
+
+func traceExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
+	kind := strings.ToLower(strings.TrimSpace(os.Getenv("OTEL_TRACES_EXPORTER")))
+	endpoint := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") + os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	switch {
+	case kind == "none":
+		return nil, nil
+	case kind == "" && endpoint == "":
+		return nil, nil
+	case kind != "" && kind != "otlp":
+		return nil, fmt.Errorf("OTEL_TRACES_EXPORTER=%s is not supported (use otlp or none)", kind)
+	}
+	protocol := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+	if protocol == "" {
+		protocol = os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+	}
+	var (
+		exp sdktrace.SpanExporter
+		err error
+	)
+	switch protocol {
+	case "", "http/protobuf":
+		exp, err = otlptracehttp.New(ctx)
+	case "grpc":
+		exp, err = otlptracegrpc.New(ctx)
+	default:
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported (use http/protobuf or grpc)", protocol)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("otlp trace exporter: %w", err)
+	}
+	return exp, nil
+}
+
+// NewMeterProvider returns a provider whose instruments are read by a
+// Prometheus collector registered with reg.
+func NewMeterProvider(res *resource.Resource, reg prometheus.Registerer) (*sdkmetric.MeterProvider, error) {
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		return nil, fmt.Errorf("prometheus exporter: %w", err)
+	}
+	return sdkmetric.NewMeterProvider(sdkmetric.WithResource(res), sdkmetric.WithReader(exp)), nil
+}

@@ -1,0 +1,153 @@
+package app_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/proto/openapi"
+	"github.com/chuishao/whistle/services/gateway/app"
+)
+
+// TestEveryDocumentedRouteIsServed walks /openapi.json and calls every path
+// and method it documents: each must reach a backend (here a dead one: 503),
+// never the router's 404 or 405.
+func TestEveryDocumentedRouteIsServed(t *testing.T) {
+	t.Parallel()
+	base := startGateway(t, "", nil)
+
+	code, raw := do(t, http.MethodGet, base+"/openapi.json", "", nil)
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, string(openapi.JSON), string(raw), "the served document is the committed one")
+	var doc struct {
+		Swagger string                                `json:"swagger"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	require.Equal(t, "2.0", doc.Swagger)
+	require.NotEmpty(t, doc.Paths)
+
+	param := regexp.MustCompile(`\{[^}]+\}`)
+	var walked []string
+	for path, methods := range doc.Paths {
+		// {id} and {day.date} alike: any value routes; the backend judges it.
+		concrete := param.ReplaceAllString(path, "1")
+		for method := range methods {
+			if method == "parameters" {
+				continue
+			}
+			m := strings.ToUpper(method)
+			body := ""
+			if m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch {
+				body = "{}"
+			}
+			code, out := do(t, m, base+concrete, body, map[string]string{"Authorization": "Bearer x"})
+			e := decodeError(t, out)
+			require.NotEqual(t, http.StatusNotFound, code, "%s %s is documented but not routed: %s", m, path, out)
+			require.NotEqual(t, http.StatusMethodNotAllowed, code, "%s %s is documented but not routed: %s", m, path, out)
+			require.Equal(t, http.StatusServiceUnavailable, code, "%s %s: %s", m, path, out)
+			require.Equal(t, "UNAVAILABLE", e.Error.Code)
+			walked = append(walked, m+" "+path)
+		}
+	}
+	// The contract's core routes are among them.
+	for _, want := range []string{"POST /v1/whistles", "GET /v1/whistles/{id}", "GET /v1/dispatches", "POST /v1/dispatches/{id}:acknowledge", "GET /v1/whistles/{whistle_id}/timeline"} {
+		require.True(t, slices.Contains(walked, want), "%s is documented (walked %v)", want, walked)
+	}
+}
+
+func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	t.Run("per token", func(t *testing.T) {
+		t.Parallel()
+		base := startGateway(t, "", func(c *app.Config) { c.RatePerToken, c.BurstPerToken = 1, 3 })
+		// The fake clock stands still, so the bucket never refills during the test.
+		for i := range 3 {
+			code, _ := do(t, http.MethodGet, base+"/v1/whistles/w1", "", map[string]string{"Authorization": "Bearer alice"})
+			require.Equal(t, http.StatusServiceUnavailable, code, "request %d passes the limiter", i)
+		}
+		resp := rawDo(t, http.MethodGet, base+"/v1/whistles/w1", map[string]string{"Authorization": "Bearer alice"})
+		require.Equal(t, http.StatusTooManyRequests, resp.status)
+		require.Equal(t, "RESOURCE_EXHAUSTED", decodeError(t, resp.body).Error.Code)
+		secs, err := strconv.Atoi(resp.header.Get("Retry-After"))
+		require.NoError(t, err)
+		require.Equal(t, 1, secs, "one request per second: the next in a second")
+
+		// Another token has its own bucket.
+		code, _ := do(t, http.MethodGet, base+"/v1/whistles/w1", "", map[string]string{"Authorization": "Bearer bob"})
+		require.Equal(t, http.StatusServiceUnavailable, code)
+	})
+	t.Run("per address", func(t *testing.T) {
+		t.Parallel()
+		base := startGateway(t, "", func(c *app.Config) { c.RatePerIP, c.BurstPerIP = 0.1, 2 })
+		for _, tok := range []string{"a", "b"} {
+			code, _ := do(t, http.MethodGet, base+"/v1/whistles/w1", "", map[string]string{"Authorization": "Bearer " + tok})
+			require.Equal(t, http.StatusServiceUnavailable, code)
+		}
+		// A fresh token does not help: the address is spent.
+		resp := rawDo(t, http.MethodGet, base+"/v1/whistles/w1", map[string]string{"Authorization": "Bearer c"})
+		require.Equal(t, http.StatusTooManyRequests, resp.status)
+		require.Equal(t, "10", resp.header.Get("Retry-After"))
+		resp = rawDo(t, http.MethodGet, base+"/healthz", nil)
+		require.Equal(t, http.StatusTooManyRequests, resp.status, "unauthenticated requests count too")
+	})
+}
+
+func TestUnknownFieldsAreRejectedOnEveryBody(t *testing.T) {
+	t.Parallel()
+	base := startGateway(t, "", nil)
+	for _, path := range []string{"/v1/whistles", "/v1/whistles/w1:cancel", "/v1/whistles/w1:feedback", "/v1/whistles/w1:reopen",
+		"/v1/dispatches/d1:acknowledge", "/v1/dispatches/d1:arrive", "/v1/dispatches/d1:resolve", "/v1/dispatches/d1:return"} {
+		code, out := do(t, http.MethodPost, base+path, `{"colour":"red"}`, map[string]string{"Authorization": "Bearer x"})
+		require.Equal(t, http.StatusBadRequest, code, path)
+		e := decodeError(t, out)
+		require.Equal(t, "INVALID_ARGUMENT", e.Error.Code, path)
+		require.Contains(t, e.Error.Details[0].Reason, "colour", path)
+	}
+}
+
+func TestConfigNamesStreamAndOpen311Variables(t *testing.T) {
+	t.Parallel()
+	ok := app.Config{HTTPAddr: "x", IntakeAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x"}
+	c := ok
+	c.NATSURL = "nats://127.0.0.1:4222"
+	require.ErrorContains(t, c.Validate(), "WHISTLE_JWT_PUBLIC_KEY")
+	c = ok
+	c.Open311Keys = "0123456789abcdef:110101001"
+	require.ErrorContains(t, c.Validate(), "WHISTLE_OPEN311_SIGNING_KEY")
+	c.Open311SigningKey = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+	require.NoError(t, c.Validate())
+	c.Open311Keys = "short:110101001"
+	require.ErrorContains(t, c.Validate(), "WHISTLE_OPEN311_KEYS")
+	c = ok
+	c.RatePerIP = -1
+	require.ErrorContains(t, c.Validate(), "WHISTLE_RATE_")
+}
+
+type rawResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func rawDo(t *testing.T, method, url string, header map[string]string) rawResponse {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
+}

@@ -1,0 +1,165 @@
+// The console's shell: sign-in, the language toggle, and a hash router that
+// shows the page of the signed-in role. Pages are ES modules with a
+// render(root, who) function that returns a cleanup function.
+import { api, identity, setToken, districts, streets, departments, byKey } from './api.js';
+import { t, setLang, getLang, nameOf } from './i18n.js';
+import { esc, toastError } from './ui.js';
+
+const pages = {
+  street: () => import('./street.js'),
+  desk: () => import('./desk.js'),
+  supervisor: () => import('./supervisor.js'),
+  admin: () => import('./admin.js'),
+};
+
+let cleanup = null;
+let generation = 0; // a newer route() makes an older, still loading page stop itself
+
+function shell(who) {
+  document.title = `${t('app.name')} · Whistle`;
+  document.querySelector('[data-t="app.name"]').textContent = t('app.name');
+  document.getElementById('lang').textContent = t('lang.other');
+  document.getElementById('lang').setAttribute('aria-label', getLang() === 'zh' ? 'Switch to English' : '切换到中文');
+  const out = document.getElementById('signout');
+  out.textContent = t('signout');
+  out.hidden = !who;
+  const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', getLang() === 'zh' ? '主导航' : 'Main');
+  nav.innerHTML = who ? `<a href="#/${esc(who.role)}" aria-current="page">${esc(t(`nav.${who.role}`))}</a>` : '';
+  document.getElementById('who').textContent = who ? describeWho(who) : '';
+}
+
+let names = { districts: {}, streets: {}, departments: {} };
+function describeWho(who) {
+  const parts = [t(`role.${who.role}`)];
+  if (who.street) parts.push(nameOf(names.streets[who.street], who.street));
+  else if (who.district) parts.push(nameOf(names.districts[who.district], who.district));
+  else if (who.role === 'supervisor') parts.push(t('signin.cityWide'));
+  if (who.department) parts.push(nameOf(names.departments[who.department], who.department));
+  return parts.join(' · ');
+}
+
+async function route() {
+  const gen = ++generation;
+  if (cleanup) { cleanup(); cleanup = null; }
+  const main = document.getElementById('main');
+  const who = identity();
+  shell(who);
+  if (!who) {
+    if (location.hash !== '#/signin') history.replaceState(null, '', '#/signin');
+    await renderSignIn(main);
+    return;
+  }
+  try {
+    const [ds, ss, deps] = await Promise.all([districts(), streets(who.street ? who.district : ''), departments()]);
+    names = { districts: byKey(ds, 'id'), streets: byKey(ss, 'id'), departments: byKey(deps) };
+    shell(who);
+  } catch { /* names are cosmetic */ }
+  const want = location.hash.replace(/^#\/?/, '').split('/')[0];
+  if (want !== who.role) {
+    history.replaceState(null, '', `#/${who.role}`);
+  }
+  const page = pages[who.role];
+  if (!page) {
+    main.innerHTML = `<p>${esc(who.role)}?</p>`;
+    return;
+  }
+  main.innerHTML = `<p class="loading">${esc(t('loading'))}</p>`;
+  const mod = await page();
+  if (gen !== generation) return;
+  const stop = await mod.render(main, who);
+  if (gen !== generation) { stop?.(); return; }
+  cleanup = stop;
+}
+
+async function renderSignIn(main) {
+  main.innerHTML = `<section class="card signin"><h1>${esc(t('signin.title'))}</h1><div id="dev"></div>
+    <form id="tokform" class="stack">
+      <label for="tok">${esc(t('signin.token'))}</label>
+      <textarea id="tok" rows="3" autocomplete="off" spellcheck="false"></textarea>
+      <button type="submit">${esc(t('signin.tokenGo'))}</button>
+    </form></section>`;
+  main.querySelector('#tokform').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setToken(main.querySelector('#tok').value.trim());
+    route();
+  });
+  const dev = main.querySelector('#dev');
+  // The dev token endpoint answers 405 to GET when dev sign-in is on, 404 when off.
+  const probe = await fetch('/v1/dev/tokens').catch(() => null);
+  if (!probe || probe.status === 404) {
+    dev.innerHTML = `<p>${esc(t('signin.devoff'))}</p>`;
+    return;
+  }
+  // Reference data needs a signed-in caller: borrow an admin dev token to fill the pickers.
+  let ds = [], ss = [], deps = [];
+  try {
+    const { token } = await api('/v1/dev/tokens', { method: 'POST', body: { role: 'admin' }, auth: false });
+    const get = (p) => fetch(p, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json());
+    [ds, ss, deps] = await Promise.all([get('/v1/districts'), get('/v1/streets'), get('/v1/departments')])
+      .then(([a, b, c]) => [a.districts || [], b.streets || [], c.departments || []]);
+  } catch (err) {
+    toastError(err);
+  }
+  const opt = (v, label, sel) => `<option value="${esc(v)}"${sel ? ' selected' : ''}>${esc(label)}</option>`;
+  const distOpts = (withCity) => (withCity ? opt('', t('signin.cityWide')) : '') + ds.map((d) => opt(d.id, `${nameOf(d)} ${d.id}`, d.id === '110101')).join('');
+  dev.innerHTML = `<h2>${esc(t('signin.dev'))}</h2><div class="grid4">
+    <form class="card stack" data-role="street">
+      <h3>${esc(t('role.street'))}</h3>
+      <label for="si-street">${esc(t('signin.streetPick'))}</label>
+      <select id="si-street" name="street_id">${ss.map((s) => opt(s.id, `${nameOf(s)} ${s.id}`, s.id === '110101001')).join('')}</select>
+      <button type="submit">${esc(t('signin.asStreet'))}</button>
+    </form>
+    <form class="card stack" data-role="desk">
+      <h3>${esc(t('role.desk'))}</h3>
+      <label for="si-desk-district">${esc(t('signin.district'))}</label>
+      <select id="si-desk-district" name="district_id">${distOpts(false)}</select>
+      <label for="si-desk-dept">${esc(t('signin.deskDept'))}</label>
+      <select id="si-desk-dept" name="department">${deps.map((d) => opt(d.code, `${nameOf(d)} (${d.code})`)).join('')}</select>
+      <button type="submit">${esc(t('signin.asDesk'))}</button>
+    </form>
+    <form class="card stack" data-role="supervisor">
+      <h3>${esc(t('role.supervisor'))}</h3>
+      <label for="si-sup-district">${esc(t('signin.district'))}</label>
+      <select id="si-sup-district" name="district_id">${distOpts(true)}</select>
+      <button type="submit">${esc(t('signin.asSupervisor'))}</button>
+    </form>
+    <form class="card stack" data-role="admin">
+      <h3>${esc(t('role.admin'))}</h3>
+      <button type="submit">${esc(t('signin.asAdmin'))}</button>
+    </form></div>`;
+  for (const form of dev.querySelectorAll('form')) {
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { role: form.dataset.role };
+      for (const [k, v] of new FormData(form)) if (v) body[k] = v;
+      try {
+        const { token } = await api('/v1/dev/tokens', { method: 'POST', body, auth: false });
+        setToken(token);
+        history.replaceState(null, '', `#/${body.role}`);
+        route();
+      } catch (err) {
+        toastError(err);
+      }
+    });
+  }
+}
+
+document.getElementById('lang').addEventListener('click', () => {
+  setLang(getLang() === 'zh' ? 'en' : 'zh');
+  route();
+});
+document.getElementById('signout').addEventListener('click', () => {
+  setToken('');
+  history.replaceState(null, '', '#/signin');
+  route();
+});
+window.addEventListener('whistle:unauthorized', () => {
+  if (identity() === null) route();
+});
+window.addEventListener('hashchange', () => {
+  const who = identity();
+  if (!who || !location.hash.startsWith(`#/${who.role}`)) route();
+});
+setLang(getLang());
+route();

@@ -1,0 +1,152 @@
+// Chinese first, English on request. Keys are grouped by page; t() falls back
+// to the Chinese text, then to the key, so a missing translation is visible
+// but never breaks a page.
+const dict = {
+  zh: {
+    'app.name': '吹哨报到',
+    'nav.street': '街道', 'nav.desk': '值班台', 'nav.supervisor': '督查', 'nav.admin': '管理',
+    'lang.other': 'English', 'signout': '退出',
+    'live.stream': '实时', 'live.poll': '轮询刷新', 'live.off': '离线',
+    'signin.title': '登录', 'signin.dev': '演示身份（开发登录）',
+    'signin.devoff': '开发登录未开启。请粘贴单点登录（OIDC）签发的令牌。',
+    'signin.token': '访问令牌', 'signin.tokenGo': '使用令牌登录',
+    'signin.streetPick': '街道', 'signin.deskDept': '部门', 'signin.district': '区',
+    'signin.asStreet': '以街道身份进入', 'signin.asDesk': '以值班台身份进入',
+    'signin.asSupervisor': '以督查身份进入', 'signin.asAdmin': '以管理员身份进入',
+    'signin.cityWide': '全市',
+    'role.d.lead': '牵头', 'role.d.cooperating': '配合', 'role.d.fallback': '兜底',
+    'role.street': '街道工委', 'role.desk': '部门值班台', 'role.supervisor': '督查', 'role.admin': '管理员',
+    'street.raise': '吹哨', 'street.mine': '我的哨单',
+    'f.category': '类别', 'f.title': '标题（可选）', 'f.description': '问题描述', 'f.urgency': '紧急程度',
+    'f.address': '地址（可选）', 'f.lat': '纬度', 'f.lng': '经度', 'f.location': '位置',
+    'f.mapHint': '点击地图选择位置，或直接输入经纬度。', 'f.centre': '使用街道中心',
+    'f.submit': '吹哨', 'f.submitting': '提交中…', 'raised': '已吹哨：{id}',
+    'urgency.NORMAL': '一般', 'urgency.HIGH': '紧急', 'urgency.CRITICAL': '特急',
+    'w.RAISED': '已吹哨', 'w.ROUTED': '已派单', 'w.RESPONDING': '处置中', 'w.RESOLVED': '已办结',
+    'w.CLOSED': '已关闭', 'w.UNROUTABLE': '待人工派单', 'w.CANCELLED': '已撤销', 'w.REOPENED': '已重启',
+    'd.PENDING': '待签收', 'd.ACKNOWLEDGED': '已签收', 'd.ARRIVED': '已到场', 'd.RESOLVED': '已办结',
+    'd.RETURNED': '已退单', 'd.CANCELLED': '已取消',
+    'clock.ack': '签收', 'clock.arrive': '到场', 'clock.resolve': '办结',
+    'left': '剩 {t}', 'over': '超时 {t}', 'due': '{clock}时限',
+    'none': '暂无', 'noWhistles': '还没有哨单。', 'noDispatches': '队列为空。',
+    'rate': '评价', 'rate.score': '满意度（1–5）', 'rate.comment': '意见（可选）', 'rate.submit': '提交评价',
+    'reopen': '未解决，重启', 'reopen.reason': '重启原因', 'cancel': '撤销哨单', 'cancel.reason': '撤销原因',
+    'rated': '已评价：{n} 分',
+    'timeline': '时间线', 'close': '关闭',
+    'desk.queue': '待办队列', 'desk.ack': '签收', 'desk.arrive': '到场', 'desk.resolve': '办结', 'desk.return': '退单',
+    'desk.summary': '办结说明', 'desk.reason': '退单原因', 'desk.confirm': '确认', 'desk.cancel': '取消',
+    'desk.locating': '正在定位…', 'desk.manual': '无法获取定位，请手动输入到场位置。',
+    'desk.far': '到场位置距离哨点较远（{m} 米）',
+    'desk.counts': '待签收 {p} · 已签收 {a} · 已到场 {r} · 超时 {b}',
+    'desk.details': '详情', 'street': '街道', 'category': '类别', 'department': '部门', 'status': '状态',
+    'sup.board': '风险看板', 'sup.open': '在办派单', 'sup.atRisk': '临近超时', 'sup.breached': '已超时',
+    'sup.map': '各街道在办哨单', 'sup.ranking': '部门排名（按时到场率）', 'sup.trend': '近 7 天吹哨量',
+    'sup.noRisk': '没有临近超时或已超时的派单。', 'sup.openWhistles': '在办哨单', 'sup.whistles': '在办哨单 {n}',
+    'sup.onTime': '按时到场率', 'sup.dispatched': '派单', 'sup.breaches': '超时',
+    'sup.export': '导出 CSV', 'sup.deadline': '时限',
+    'admin.title': '基础数据', 'admin.categories': '类别', 'admin.departments': '部门', 'admin.districts': '区', 'admin.streets': '街道',
+    'admin.lead': '牵头部门', 'admin.coop': '配合部门', 'admin.sla': '时限（签收/到场/办结）',
+    'admin.readonly': '基础数据目前只读；目录草稿与发布、时限策略、工作日历将在后续版本提供。',
+    'err': '出错了：{m}', 'saved': '已保存', 'loading': '加载中…',
+  },
+  en: {
+    'app.name': 'Whistle',
+    'nav.street': 'Street', 'nav.desk': 'Duty desk', 'nav.supervisor': 'Supervisor', 'nav.admin': 'Admin',
+    'lang.other': '中文', 'signout': 'Sign out',
+    'live.stream': 'Live', 'live.poll': 'Polling', 'live.off': 'Offline',
+    'signin.title': 'Sign in', 'signin.dev': 'Demo identities (dev sign-in)',
+    'signin.devoff': 'Dev sign-in is off. Paste a token issued by your OIDC provider.',
+    'signin.token': 'Access token', 'signin.tokenGo': 'Sign in with token',
+    'signin.streetPick': 'Street', 'signin.deskDept': 'Department', 'signin.district': 'District',
+    'signin.asStreet': 'Enter as street committee', 'signin.asDesk': 'Enter as duty desk',
+    'signin.asSupervisor': 'Enter as supervisor', 'signin.asAdmin': 'Enter as admin',
+    'signin.cityWide': 'Whole city',
+    'role.d.lead': 'lead', 'role.d.cooperating': 'cooperating', 'role.d.fallback': 'fallback',
+    'role.street': 'Street committee', 'role.desk': 'Duty desk', 'role.supervisor': 'Supervisor', 'role.admin': 'Admin',
+    'street.raise': 'Raise a whistle', 'street.mine': 'My whistles',
+    'f.category': 'Category', 'f.title': 'Title (optional)', 'f.description': 'Description', 'f.urgency': 'Urgency',
+    'f.address': 'Address (optional)', 'f.lat': 'Latitude', 'f.lng': 'Longitude', 'f.location': 'Location',
+    'f.mapHint': 'Click the map to pick the spot, or type the coordinates.', 'f.centre': 'Use street centre',
+    'f.submit': 'Raise', 'f.submitting': 'Raising…', 'raised': 'Raised: {id}',
+    'urgency.NORMAL': 'Normal', 'urgency.HIGH': 'High', 'urgency.CRITICAL': 'Critical',
+    'w.RAISED': 'Raised', 'w.ROUTED': 'Routed', 'w.RESPONDING': 'Responding', 'w.RESOLVED': 'Resolved',
+    'w.CLOSED': 'Closed', 'w.UNROUTABLE': 'Unroutable', 'w.CANCELLED': 'Cancelled', 'w.REOPENED': 'Reopened',
+    'd.PENDING': 'Pending', 'd.ACKNOWLEDGED': 'Acknowledged', 'd.ARRIVED': 'On site', 'd.RESOLVED': 'Resolved',
+    'd.RETURNED': 'Returned', 'd.CANCELLED': 'Cancelled',
+    'clock.ack': 'Acknowledge', 'clock.arrive': 'Arrive', 'clock.resolve': 'Resolve',
+    'left': '{t} left', 'over': '{t} over', 'due': '{clock} by',
+    'none': 'None', 'noWhistles': 'No whistles yet.', 'noDispatches': 'The queue is empty.',
+    'rate': 'Rate', 'rate.score': 'Satisfaction (1–5)', 'rate.comment': 'Comment (optional)', 'rate.submit': 'Submit rating',
+    'reopen': 'Not fixed: reopen', 'reopen.reason': 'Why reopen', 'cancel': 'Cancel whistle', 'cancel.reason': 'Why cancel',
+    'rated': 'Rated {n}/5',
+    'timeline': 'Timeline', 'close': 'Close',
+    'desk.queue': 'Queue', 'desk.ack': 'Acknowledge', 'desk.arrive': 'Arrived', 'desk.resolve': 'Resolve', 'desk.return': 'Return',
+    'desk.summary': 'Resolution summary', 'desk.reason': 'Reason for returning', 'desk.confirm': 'Confirm', 'desk.cancel': 'Cancel',
+    'desk.locating': 'Locating…', 'desk.manual': 'No location from the device; enter where you are.',
+    'desk.far': 'Checked in far from the whistle ({m} m)',
+    'desk.counts': 'Pending {p} · Acknowledged {a} · On site {r} · Breached {b}',
+    'desk.details': 'Details', 'street': 'Street', 'category': 'Category', 'department': 'Department', 'status': 'Status',
+    'sup.board': 'Risk board', 'sup.open': 'Open dispatches', 'sup.atRisk': 'At risk', 'sup.breached': 'Breached',
+    'sup.map': 'Open whistles by street', 'sup.ranking': 'Departments (on-time arrival)', 'sup.trend': 'Whistles, last 7 days',
+    'sup.noRisk': 'No dispatch is at risk or breached.', 'sup.openWhistles': 'Open whistles', 'sup.whistles': '{n} open whistles',
+    'sup.onTime': 'On-time arrival', 'sup.dispatched': 'Dispatched', 'sup.breaches': 'Breaches',
+    'sup.export': 'Export CSV', 'sup.deadline': 'Deadline',
+    'admin.title': 'Reference data', 'admin.categories': 'Categories', 'admin.departments': 'Departments', 'admin.districts': 'Districts', 'admin.streets': 'Streets',
+    'admin.lead': 'Lead', 'admin.coop': 'Cooperating', 'admin.sla': 'SLA (ack/arrive/resolve)',
+    'admin.readonly': 'Reference data is read-only for now; catalogue drafts and publishing, SLA policies and the calendar come later.',
+    'err': 'Something went wrong: {m}', 'saved': 'Saved', 'loading': 'Loading…',
+  },
+};
+
+let lang = localStorage.getItem('whistle.lang') === 'en' ? 'en' : 'zh';
+
+/** The current language, "zh" or "en". */
+export function getLang() { return lang; }
+
+/** Switches the language and remembers it. */
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'zh';
+  localStorage.setItem('whistle.lang', lang);
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+}
+
+/** Translates key, filling {name} placeholders from vars. */
+export function t(key, vars = {}) {
+  const s = dict[lang][key] ?? dict.zh[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+}
+
+/** Picks the name of a reference object (department, category, street) in the current language. */
+export function nameOf(obj, fallback = '') {
+  if (!obj) return fallback;
+  return (lang === 'en' ? obj.name_en || obj.name : obj.name || obj.name_en) || fallback;
+}
+
+/** A category description is stored as "中文 / English"; show the current language's half. */
+export function describe(text = '') {
+  const [zh, en] = text.split(' / ');
+  return lang === 'en' ? (en || zh) : zh;
+}
+
+/** Formats a duration in milliseconds as "1 h 05 min" / "1小时05分" (seconds under ten minutes). */
+export function duration(ms) {
+  const s = Math.max(0, Math.round(Math.abs(ms) / 1000));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const pad = (n) => String(n).padStart(2, '0');
+  if (lang === 'en') {
+    if (h >= 24) return `${Math.floor(h / 24)} d ${h % 24} h`;
+    if (h > 0) return `${h} h ${pad(m)} min`;
+    return m >= 10 ? `${m} min` : `${m}:${pad(sec)}`;
+  }
+  if (h >= 24) return `${Math.floor(h / 24)}天${h % 24}小时`;
+  if (h > 0) return `${h}小时${pad(m)}分`;
+  return m >= 10 ? `${m}分` : `${m}分${pad(sec)}秒`;
+}
+
+/** Formats a timestamp for people in Beijing time. */
+export function when(ts) {
+  if (!ts) return '';
+  return new Date(ts).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
+    timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  });
+}

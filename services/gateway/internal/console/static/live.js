@@ -1,0 +1,87 @@
+// Live updates. The gateway's GET /v1/stream (Server-Sent Events) needs the
+// bearer token in a header, which EventSource cannot send, so the stream is
+// read with fetch(). Until the gateway offers the stream (404) or while it is
+// down, the page polls instead and tries the stream again now and then.
+import { token } from './api.js';
+import { t } from './i18n.js';
+
+const POLL_MS = 3000;
+const STREAM_RETRY_MS = 15000;
+const SAFETY_REFRESH_MS = 30000;
+
+/**
+ * Calls onChange (debounced) whenever something may have changed: on every
+ * streamed event, or on every poll tick. Returns a function that stops it.
+ */
+export function follow(onChange) {
+  let stopped = false;
+  let timer = null;
+  let pollTimer = null;
+  let retryTimer = null;
+  let ctrl = null;
+  let lastId = '';
+  const fire = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { if (!stopped) onChange(); }, 250);
+  };
+  const show = (mode) => {
+    const el = document.getElementById('live');
+    if (!el) return;
+    el.dataset.mode = mode;
+    el.textContent = `● ${t(`live.${mode}`)}`;
+  };
+  const poll = (every) => {
+    clearInterval(pollTimer);
+    pollTimer = setInterval(fire, every);
+  };
+  const connect = async () => {
+    if (stopped) return;
+    ctrl = new AbortController();
+    try {
+      const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${token()}` };
+      if (lastId) headers['Last-Event-ID'] = lastId;
+      const resp = await fetch('/v1/stream', { headers, signal: ctrl.signal, cache: 'no-store' });
+      const type = resp.headers.get('Content-Type') || '';
+      if (!resp.ok || !type.startsWith('text/event-stream') || !resp.body) {
+        throw new Error(`stream: HTTP ${resp.status}`);
+      }
+      show('stream');
+      poll(SAFETY_REFRESH_MS);
+      fire(); // catch up on whatever happened while not connected
+      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value.replace(/\r\n?/g, '\n');
+        let cut;
+        while ((cut = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, cut);
+          buf = buf.slice(cut + 2);
+          let isEvent = false;
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id:')) lastId = line.slice(3).trim();
+            if (line.startsWith('data:')) isEvent = true;
+          }
+          if (isEvent) fire();
+        }
+      }
+      throw new Error('stream closed');
+    } catch {
+      if (stopped) return;
+      show('poll');
+      poll(POLL_MS);
+      retryTimer = setTimeout(connect, STREAM_RETRY_MS);
+    }
+  };
+  show('poll');
+  poll(POLL_MS);
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    clearInterval(pollTimer);
+    ctrl?.abort();
+  };
+}

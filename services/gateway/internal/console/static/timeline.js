@@ -1,0 +1,40 @@
+// A whistle's timeline (every event, hash-chained by the feedback service),
+// shown in a dialog: the breach drill-down of supervisors and the history of
+// a street's whistle.
+import { api, departments, byKey } from './api.js';
+import { t, when, nameOf } from './i18n.js';
+import { esc, openDialog, toastError } from './ui.js';
+
+const typeNames = {
+  'whistle.raised': ['吹哨', 'Raised'], 'whistle.routed': ['派单', 'Routed'], 'whistle.rerouted': ['改派（兜底）', 'Re-routed (fallback)'],
+  'whistle.unroutable': ['无法派单', 'Unroutable'], 'whistle.responding': ['处置中', 'Responding'], 'whistle.resolved': ['办结', 'Resolved'],
+  'whistle.closed': ['关闭（已评价）', 'Closed (rated)'], 'whistle.cancelled': ['撤销', 'Cancelled'], 'whistle.reopened': ['重启', 'Reopened'],
+  'dispatch.requested': ['请求派单', 'Dispatch requested'], 'dispatch.created': ['派单到部门', 'Dispatched'],
+  'dispatch.acknowledged': ['签收', 'Acknowledged'], 'dispatch.arrived': ['到场报到', 'Arrived on site'],
+  'dispatch.resolved': ['部门办结', 'Department resolved'], 'dispatch.returned': ['退单', 'Returned'], 'dispatch.cancelled': ['派单取消', 'Dispatch cancelled'],
+  'sla.warning': ['时限预警', 'SLA warning'], 'sla.breached': ['超时', 'SLA breached'],
+};
+
+function typeName(type) {
+  const n = typeNames[type];
+  if (!n) return type;
+  return document.documentElement.lang === 'en' ? n[1] : n[0];
+}
+
+/** Opens the timeline of whistle id in a dialog. */
+export async function showTimeline(id) {
+  try {
+    const [tl, deps] = await Promise.all([api(`/v1/whistles/${encodeURIComponent(id)}/timeline`), departments().then((d) => byKey(d))]);
+    const rows = (tl?.entries || []).map((e) => {
+      const cls = e.type.startsWith('sla.breached') ? ' class="tl-late"' : e.type.startsWith('sla.warning') ? ' class="tl-warn"' : '';
+      const data = e.data && Object.keys(e.data).length ? esc(JSON.stringify(e.data)) : '';
+      return `<li${cls}><time datetime="${esc(e.at)}">${esc(when(e.at))}</time> <strong>${esc(typeName(e.type))}</strong>`
+        + `${e.department ? ` · ${esc(nameOf(deps[e.department], e.department))}` : ''}`
+        + ` <span class="muted">${esc(e.actor?.role || '')} ${esc(e.actor?.id || '')}</span>`
+        + `${data ? `<details><summary>${esc(e.type)}</summary><code>${data}</code></details>` : ''}</li>`;
+    }).join('');
+    openDialog(`${t('timeline')} · ${id}`, `<ol class="timeline">${rows || `<li>${esc(t('none'))}</li>`}</ol>`);
+  } catch (err) {
+    toastError(err);
+  }
+}

@@ -1,0 +1,106 @@
+// Small helpers shared by the pages: escaping, toasts, and the countdowns
+// that every page shows the same way (green, amber from 80 % of the limit,
+// red once breached).
+import { t, duration } from './i18n.js';
+
+/** Escapes text for HTML. */
+export function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+let toastTimer;
+/** Shows a short message in the live region. */
+export function toast(msg, kind = 'ok') {
+  const el = document.getElementById('toast');
+  el.textContent = msg;
+  el.dataset.kind = kind;
+  el.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.remove('show'), 4000);
+}
+
+/** Shows an API error, naming the offending fields. */
+export function toastError(err) {
+  const fields = (err.details || []).map((d) => `${d.field}: ${d.reason}`).join('; ');
+  toast(t('err', { m: fields ? `${err.message} (${fields})` : err.message }), 'error');
+}
+
+/** The clock a dispatch is racing now: its start, deadline and name; null when done. */
+export function activeClock(d) {
+  const dl = d.deadlines || {};
+  const start = d.sla_started_at || d.dispatched_at;
+  switch (d.status) {
+    case 'PENDING': return { clock: 'ack', start: d.dispatched_at || start, deadline: dl.ack_by };
+    case 'ACKNOWLEDGED': return { clock: 'arrive', start, deadline: dl.arrive_by };
+    case 'ARRIVED': return { clock: 'resolve', start, deadline: dl.resolve_by };
+    default: return null;
+  }
+}
+
+/** ok, warn (80 % of the limit used) or late, and the text, for a clock at now. */
+export function countdown(start, deadline, now = Date.now()) {
+  const s = Date.parse(start), e = Date.parse(deadline);
+  if (!Number.isFinite(e)) return { level: 'ok', text: '', frac: 0 };
+  const left = e - now;
+  const frac = Number.isFinite(s) && e > s ? (now - s) / (e - s) : (left < 0 ? 1 : 0);
+  const level = left < 0 ? 'late' : frac >= 0.8 ? 'warn' : 'ok';
+  return { level, frac, text: left < 0 ? t('over', { t: duration(left) }) : t('left', { t: duration(left) }) };
+}
+
+/** The risk of a dispatch now: late, warn, ok, or '' when it is done. */
+export function risk(d, now = Date.now()) {
+  const c = activeClock(d);
+  if (!c) return '';
+  return countdown(c.start, c.deadline, now).level;
+}
+
+/** The markup of a live countdown chip for a dispatch; the ticker keeps it current. */
+export function countdownChip(d) {
+  const c = activeClock(d);
+  if (!c || !c.deadline) return '';
+  const cd = countdown(c.start, c.deadline);
+  return `<span class="cd cd-${cd.level}" data-start="${esc(c.start)}" data-deadline="${esc(c.deadline)}">`
+    + `<span class="cd-clock">${esc(t('due', { clock: t(`clock.${c.clock}`) }))}</span> `
+    + `<span class="cd-text">${esc(cd.text)}</span></span>`;
+}
+
+// One ticker for every countdown on the page.
+setInterval(() => {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('.cd[data-deadline]')) {
+    const cd = countdown(el.dataset.start, el.dataset.deadline, now);
+    el.className = `cd cd-${cd.level}`;
+    const txt = el.querySelector('.cd-text');
+    if (txt && txt.textContent !== cd.text) txt.textContent = cd.text;
+  }
+}, 1000);
+
+/** Downloads rows (arrays) as a CSV file, with a BOM so spreadsheet programs read the Chinese. */
+export function downloadCSV(name, rows) {
+  const cell = (v) => {
+    const s = String(v ?? '');
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const blob = new Blob(['\ufeff' + rows.map((r) => r.map(cell).join(',')).join('\r\n')], { type: 'text/csv;charset=utf-8' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+/** Opens a modal dialog with the given title and body markup; returns the dialog. */
+export function openDialog(title, bodyHTML) {
+  let dlg = document.getElementById('dialog');
+  if (!dlg) {
+    dlg = document.createElement('dialog');
+    dlg.id = 'dialog';
+    document.body.append(dlg);
+  }
+  dlg.setAttribute('aria-labelledby', 'dialog-title');
+  dlg.innerHTML = `<div class="dialog-head"><h2 id="dialog-title">${esc(title)}</h2>`
+    + `<button type="button" class="ghost" data-close>${esc(t('close'))}</button></div><div class="dialog-body">${bodyHTML}</div>`;
+  dlg.querySelector('[data-close]').addEventListener('click', () => dlg.close());
+  dlg.showModal();
+  return dlg;
+}

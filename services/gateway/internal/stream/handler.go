@@ -1,0 +1,274 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+)
+
+// Path is where the stream is served.
+const Path = "/v1/stream"
+
+// ReadyEvent is the first SSE event of every connection. Its id is the
+// stream position the connection starts after, so a client that reconnects
+// before any real event arrived still resumes without a gap.
+const ReadyEvent = "stream.ready"
+
+// heartbeat keeps idle connections (and the proxies in between) open.
+const heartbeat = 15 * time.Second
+
+// maxSeedPages bounds how much of a desk's queue is read at connect time.
+const maxSeedPages = 10
+
+// Handler serves the stream. It verifies the caller's token itself, because
+// no backend sits between it and JetStream.
+type Handler struct {
+	JS       jetstream.JetStream
+	Verifier *auth.Verifier
+	Clock    clock.Clock
+	Log      *slog.Logger
+	// Dispatches reads a desk's queue to learn its whistles; nil skips that.
+	Dispatches responsev1.DispatchServiceClient
+	// Stop ends every open stream when closed (the gateway shutting down);
+	// otherwise a graceful shutdown would wait for clients that never leave.
+	Stop <-chan struct{}
+}
+
+var jsonOpts = protojson.MarshalOptions{UseProtoNames: true}
+
+// ServeHTTP streams events until the client goes away or the server stops.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		apierror.Write(w, http.StatusMethodNotAllowed, apierror.CodeMethodNotAllowed,
+			fmt.Sprintf("method %s is not allowed on %s", r.Method, Path))
+		return
+	}
+	token := bearer(r)
+	if token == "" {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED",
+			"a bearer token is required (Authorization header, or access_token for EventSource)")
+		return
+	}
+	id, err := h.Verifier.Verify(token, h.Clock.Now())
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "invalid token: "+err.Error())
+		return
+	}
+	scope, err := NewScope(id)
+	if err != nil {
+		apierror.Write(w, http.StatusForbidden, "PERMISSION_DENIED", err.Error())
+		return
+	}
+	after, resume, err := lastEventID(r)
+	if err != nil {
+		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "malformed Last-Event-ID",
+			apierror.Detail{Field: "Last-Event-ID", Reason: err.Error()})
+		return
+	}
+
+	ctx := r.Context() // served outside the request timeout: it ends when the client goes
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
+
+	if !resume {
+		info, err := h.lastSeq(ctx)
+		if err != nil {
+			h.Log.WarnContext(ctx, "stream info", "err", err)
+			apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the event stream is unavailable; try again shortly")
+			return
+		}
+		after = info
+	}
+	if id.Role == auth.RoleDesk && h.Dispatches != nil {
+		h.seedDesk(ctx, token, scope)
+	}
+	cons, err := h.JS.OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: scope.Subjects(),
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    after + 1,
+	})
+	if err != nil {
+		h.Log.WarnContext(ctx, "stream consumer", "err", err)
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the event stream is unavailable; try again shortly")
+		return
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		h.Log.WarnContext(ctx, "stream messages", "err", err)
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the event stream is unavailable; try again shortly")
+		return
+	}
+	defer msgs.Stop()
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
+	w.WriteHeader(http.StatusOK)
+	ready := fmt.Sprintf(`{"role":%q,"after":%d}`, id.Role, after)
+	if _, err := fmt.Fprintf(w, "retry: 2000\nid: %d\nevent: %s\ndata: %s\n\n", after, ReadyEvent, ready); err != nil {
+		return
+	}
+	if rc.Flush() != nil {
+		return
+	}
+
+	type item struct {
+		msg jetstream.Msg
+		err error
+	}
+	next := make(chan item)
+	go func() {
+		defer close(next)
+		for {
+			m, err := msgs.Next()
+			select {
+			case next <- item{m, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// Transport keepalive, not domain time: real seconds even in a drill.
+	tick := time.NewTicker(heartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.Stop:
+			return
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case it, ok := <-next:
+			if !ok || it.err != nil {
+				if ok && !errors.Is(it.err, jetstream.ErrMsgIteratorClosed) {
+					h.Log.WarnContext(ctx, "stream ended", "err", it.err)
+				}
+				return
+			}
+			if err := h.send(w, it.msg, scope); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// send writes one event in SSE framing when scope allows it.
+func (h *Handler) send(w http.ResponseWriter, msg jetstream.Msg, scope *Scope) error {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return fmt.Errorf("event metadata: %w", err)
+	}
+	var ev eventsv1.Event
+	if err := proto.Unmarshal(msg.Data(), &ev); err != nil {
+		h.Log.Warn("undecodable event on the stream", "seq", meta.Sequence.Stream, "err", err)
+		return nil
+	}
+	if !scope.Allows(&ev) {
+		return nil
+	}
+	data, err := jsonOpts.Marshal(&ev)
+	if err != nil {
+		return fmt.Errorf("encode event %s: %w", ev.GetId(), err)
+	}
+	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", meta.Sequence.Stream, events.Name(&ev), data)
+	return err
+}
+
+// streamInfo is the last sequence of the stream: a fresh connection starts after it.
+func (h *Handler) lastSeq(ctx context.Context) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	s, err := h.JS.Stream(ctx, bus.StreamName)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", bus.StreamName, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s info: %w", bus.StreamName, err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// seedDesk reads the desk's open queue, as the desk, so the whistle events of
+// whistles dispatched before the connection are shown too. A failure only
+// narrows the stream, so it is logged, not returned.
+func (h *Handler) seedDesk(ctx context.Context, token string, scope *Scope) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+	pageToken := ""
+	for range maxSeedPages {
+		resp, err := h.Dispatches.ListDispatches(ctx, &responsev1.ListDispatchesRequest{PageSize: 100, PageToken: pageToken})
+		if err != nil {
+			h.Log.WarnContext(ctx, "read desk queue for the stream", "err", err)
+			return
+		}
+		for _, d := range resp.GetDispatches() {
+			scope.Seed(d.GetWhistleId())
+		}
+		if pageToken = resp.GetNextPageToken(); pageToken == "" {
+			return
+		}
+	}
+}
+
+// bearer is the token of the Authorization header, or of the access_token
+// query parameter: a browser's EventSource cannot set headers.
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok)
+		}
+		return ""
+	}
+	return r.URL.Query().Get("access_token")
+}
+
+// lastEventID is the sequence a reconnecting client last received (header
+// Last-Event-ID, or last_event_id in the query); resume is false when absent.
+func lastEventID(r *http.Request) (seq uint64, resume bool, err error) {
+	v := r.Header.Get("Last-Event-ID")
+	if v == "" {
+		v = r.URL.Query().Get("last_event_id")
+	}
+	if v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return 0, false, errors.New("must be the id of an event this stream sent (a decimal sequence number)")
+	}
+	return n, true, nil
+}

@@ -1,0 +1,164 @@
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/events"
+	"github.com/chuishao/whistle/services/intake/internal/intake"
+	"github.com/chuishao/whistle/services/intake/internal/store"
+)
+
+// linkDuplicates links a new whistle to the open whistles of its category
+// raised nearby recently, each as a candidate it may duplicate, in the raise's
+// transaction.
+func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle, actor *typesv1.Actor) error {
+	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
+	if radius <= 0 {
+		radius = intake.DefaultDuplicateRadiusM
+	}
+	if window <= 0 {
+		window = intake.DefaultDuplicateWindow
+	}
+	minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
+	q := store.New(tx)
+	rows, err := q.NearbyOpenWhistles(ctx, store.NearbyOpenWhistlesParams{
+		Category: w.Category, Since: w.RaisedAt.Add(-window), ID: w.ID,
+		MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
+	})
+	if err != nil {
+		return fmt.Errorf("find duplicates of whistle %s: %w", w.ID, err)
+	}
+	for _, r := range rows {
+		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
+		if d > radius {
+			continue
+		}
+		if err := q.InsertDuplicateCandidate(ctx, store.InsertDuplicateCandidateParams{
+			WhistleID: w.ID, CandidateOf: r.ID, DistanceM: d, FoundAt: w.RaisedAt,
+		}); err != nil {
+			return fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
+		}
+		ev := events.Duplicate(w.RaisedAt, actor, w, &eventsv1.WhistleDuplicateCandidate{CandidateOf: r.ID, DistanceM: d})
+		if err := outbox.Add(ctx, tx, ev); err != nil {
+			return fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
+		}
+	}
+	return nil
+}
+
+// MergeWhistle merges a duplicate into the open whistle it duplicates: the
+// duplicate is withdrawn (its dispatches are cancelled) and points at the
+// surviving whistle, and both timelines record the merge.
+func (s *Server) MergeWhistle(ctx context.Context, req *intakev1.MergeWhistleRequest) (*intakev1.Whistle, error) {
+	w, err := s.resolveDuplicate(ctx, req.GetId(), req.GetIntoWhistleId(), true)
+	return answer(ctx, s, w, err)
+}
+
+// KeepWhistle keeps a whistle on its own despite its candidates.
+func (s *Server) KeepWhistle(ctx context.Context, req *intakev1.KeepWhistleRequest) (*intakev1.Whistle, error) {
+	w, err := s.resolveDuplicate(ctx, req.GetId(), "", false)
+	return answer(ctx, s, w, err)
+}
+
+func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, merge bool) (*intakev1.Whistle, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id.Role != auth.RoleStreet {
+		return nil, fmt.Errorf("only the raising street merges or keeps its whistle: %w", intake.ErrPermissionDenied)
+	}
+	if merge && into == "" {
+		return nil, intake.Invalid("into_whistle_id", "is required")
+	}
+	var saved store.Whistle
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		w, err := q.LockWhistle(ctx, whistleID)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && w.StreetID != id.StreetID) {
+			return intake.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock whistle %s: %w", whistleID, err)
+		}
+		saved = w
+		candidates, err := q.DuplicateCandidates(ctx, w.ID)
+		if err != nil {
+			return fmt.Errorf("duplicate candidates of whistle %s: %w", w.ID, err)
+		}
+		if w.MergedInto != "" {
+			if merge && w.MergedInto == into {
+				return nil // merged already: the same answer again
+			}
+			return &intake.StateError{Status: intake.Status(w.Status), Reason: "the whistle was merged into " + w.MergedInto + " already"}
+		}
+		if !merge {
+			if err := q.SetCandidateStates(ctx, store.SetCandidateStatesParams{WhistleID: w.ID}); err != nil {
+				return fmt.Errorf("keep whistle %s: %w", w.ID, err)
+			}
+			for _, c := range candidates {
+				if c.State == intake.CandidateOpen {
+					ev := events.Kept(s.now(), actorOf(id), w, c.CandidateOf)
+					if err := outbox.Add(ctx, tx, ev); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
+		found := false
+		for _, c := range candidates {
+			found = found || c.CandidateOf == into
+		}
+		if !found {
+			return intake.Invalid("into_whistle_id", "is not a duplicate candidate of this whistle")
+		}
+		now := s.now()
+		next, _, err := intake.Cancel(intake.Status(w.Status))
+		if err != nil {
+			return err
+		}
+		if err := q.SetCandidateStates(ctx, store.SetCandidateStatesParams{WhistleID: w.ID, MergedInto: into}); err != nil {
+			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
+		}
+		if err := q.SetMergedInto(ctx, store.SetMergedIntoParams{ID: w.ID, MergedInto: into, UpdatedAt: now}); err != nil {
+			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
+		}
+		target, err := q.GetWhistle(ctx, into)
+		if err != nil {
+			return fmt.Errorf("merge whistle %s into %s: %w", w.ID, into, err)
+		}
+		merged := &eventsv1.WhistleMerged{IntoWhistleId: into, MergedWhistleId: w.ID}
+		for _, on := range []store.Whistle{w, target} {
+			if err := outbox.Add(ctx, tx, events.Merged(now, actorOf(id), on, merged)); err != nil {
+				return err
+			}
+		}
+		w.Status = string(next)
+		w.UpdatedAt = now
+		w.MergedInto = into
+		if _, err := q.UpdateWhistle(ctx, w.UpdateParams()); err != nil {
+			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
+		}
+		saved = w
+		return outbox.Add(ctx, tx, events.Cancelled(now, actorOf(id), w, "merged into "+into))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("resolve duplicates of whistle %s: %w", whistleID, err)
+	}
+	fresh, err := store.New(s.Pool).GetWhistle(ctx, saved.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read whistle %s: %w", saved.ID, err)
+	}
+	return s.withDispatches(ctx, fresh)
+}

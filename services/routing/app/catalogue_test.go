@@ -1,0 +1,203 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/chuishao/whistle/platform/auth"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+func TestPublishedCatalogueRoutesNewWhistlesOnly(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	admin := h.as(t, auth.Identity{Subject: "admin-1", Role: auth.RoleAdmin})
+	street := h.as(t, auth.Identity{Subject: "st", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+
+	before := newWhistle("noise")
+	h.publish(t, raised(h.clk.Now(), before))
+	require.Equal(t, "seed-1", h.seen.await(t, 1, "whistle.routed", before.GetId())[0].GetWhistleRouted().GetCatalogueVersion())
+
+	draft, err := h.client.GetCatalogue(admin, &routingv1.GetCatalogueRequest{Version: "draft"})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(draft.GetRules()), 12)
+
+	// An invalid draft is refused field by field: two leads for noise, an unknown department.
+	bad := append([]*routingv1.CatalogueRule(nil), draft.GetRules()...)
+	bad = append(bad, &routingv1.CatalogueRule{Category: "noise", LeadDepartment: "police", Sla: bad[0].GetSla()},
+		&routingv1.CatalogueRule{Category: "garbage", DistrictId: "110101", LeadDepartment: "sanitation", Sla: bad[0].GetSla()})
+	_, err = h.client.UpdateCatalogueDraft(admin, &routingv1.UpdateCatalogueDraftRequest{Rules: bad})
+	n := len(draft.GetRules())
+	requireField(t, err, "rules["+itoa(n)+"].category")
+	requireField(t, err, "rules["+itoa(n+1)+"].lead_department")
+	require.Contains(t, status.Convert(err).Message(), "exactly one lead")
+	require.Contains(t, status.Convert(err).Message(), `unknown department "sanitation"`)
+	_, err = h.client.UpdateCatalogueDraft(street, &routingv1.UpdateCatalogueDraftRequest{Rules: draft.GetRules()})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+
+	// Noise in Dongcheng goes to police as lead from the new version on.
+	good := append([]*routingv1.CatalogueRule(nil), draft.GetRules()...)
+	good = append(good, &routingv1.CatalogueRule{Category: "noise", DistrictId: "110101", LeadDepartment: "police",
+		CooperatingDepartments: []string{"environment"},
+		Sla: &routingv1.SlaPolicy{AckWithin: durationpb.New(5 * time.Minute), ArriveWithin: durationpb.New(20 * time.Minute), ResolveWithin: durationpb.New(24 * time.Hour)}})
+	_, err = h.client.UpdateCatalogueDraft(admin, &routingv1.UpdateCatalogueDraftRequest{Rules: good, Description: "夜间噪音由公安牵头"})
+	require.NoError(t, err)
+	diff, err := h.client.DiffCatalogue(admin, &routingv1.DiffCatalogueRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "seed-1", diff.GetFromVersion())
+	require.Len(t, diff.GetChanges(), 1)
+	require.Equal(t, "added", diff.GetChanges()[0].GetChange())
+
+	// Published to take effect in an hour: nothing changes until then.
+	v2, err := h.client.PublishCatalogue(admin, &routingv1.PublishCatalogueRequest{EffectiveAt: timestamppb.New(h.clk.Now().Add(time.Hour))})
+	require.NoError(t, err)
+	require.Equal(t, "v2", v2.GetVersion())
+	require.Equal(t, "admin-1", v2.GetPublishedBy())
+	early := newWhistle("noise")
+	h.publish(t, raised(h.clk.Now(), early))
+	require.Equal(t, "seed-1", h.seen.await(t, 1, "whistle.routed", early.GetId())[0].GetWhistleRouted().GetCatalogueVersion())
+
+	h.clk.Advance(time.Hour)
+	after := newWhistle("noise")
+	h.publish(t, raised(h.clk.Now(), after))
+	routed := h.seen.await(t, 1, "whistle.routed", after.GetId())[0].GetWhistleRouted()
+	require.Equal(t, "v2", routed.GetCatalogueVersion())
+	require.Equal(t, "category:noise@110101", routed.GetRule())
+	require.Equal(t, "police", routed.GetDepartments()[0].GetDepartment())
+	require.Len(t, routed.GetDepartments(), 2)
+	req := requested(h.seen.of("dispatch.requested", after.GetId())[0])
+	require.Equal(t, 20*time.Minute, req.GetArriveWithin().AsDuration())
+
+	// The earlier whistle keeps its decision and explains it by its own version.
+	street = h.as(t, auth.Identity{Subject: "st", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	explained, err := h.client.ExplainRouting(street, &routingv1.ExplainRoutingRequest{WhistleId: before.GetId()})
+	require.NoError(t, err)
+	require.Equal(t, "seed-1", explained.GetCatalogueVersion())
+	require.Len(t, explained.GetDepartments(), 3)
+	current, err := h.client.GetCatalogue(street, &routingv1.GetCatalogueRequest{})
+	require.NoError(t, err)
+	require.Equal(t, "v2", current.GetVersion())
+}
+
+func itoa(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }
+
+func TestLocationIsCheckedAgainstTheMap(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+
+	// On the boundary with Jingshan: Jingshan is informed, routing is unchanged.
+	edge := newWhistle("noise")
+	edge.Location = &typesv1.LatLng{Lat: 39.922 - 20/111195.0, Lng: 116.395}
+	h.publish(t, raised(h.clk.Now(), edge))
+	checked := h.seen.await(t, 1, "whistle.jurisdiction_checked", edge.GetId())[0].GetWhistleJurisdictionChecked()
+	require.Equal(t, "near_boundary", checked.GetResult())
+	require.Equal(t, []string{"110101002"}, checked.GetNeighbourStreetIds())
+	require.False(t, checked.GetNeedsConfirmation())
+	require.Len(t, h.seen.await(t, 3, "dispatch.requested", edge.GetId()), 3)
+
+	// Clearly in another street: flagged for the raising street to confirm.
+	outside := newWhistle("noise")
+	outside.Location = &typesv1.LatLng{Lat: 39.93, Lng: 116.392}
+	h.publish(t, raised(h.clk.Now(), outside))
+	flagged := h.seen.await(t, 1, "whistle.jurisdiction_checked", outside.GetId())[0].GetWhistleJurisdictionChecked()
+	require.Equal(t, "outside", flagged.GetResult())
+	require.True(t, flagged.GetNeedsConfirmation())
+	require.Equal(t, []string{"110101002"}, flagged.GetNeighbourStreetIds())
+
+	// In no street at all: the district government takes it, and a person reviews it.
+	lost := newWhistle("noise")
+	lost.Location = &typesv1.LatLng{Lat: 39.0, Lng: 115.0}
+	h.publish(t, raised(h.clk.Now(), lost))
+	routed := h.seen.await(t, 1, "whistle.routed", lost.GetId())[0].GetWhistleRouted()
+	require.Equal(t, "fallback:no_street", routed.GetRule())
+	require.Len(t, routed.GetDepartments(), 1)
+	require.Equal(t, "district-government", routed.GetDepartments()[0].GetDepartment())
+	review := h.seen.of("whistle.jurisdiction_checked", lost.GetId())[0].GetWhistleJurisdictionChecked()
+	require.Equal(t, "no_street", review.GetResult())
+	require.NotEmpty(t, review.GetReviewId())
+	supervisor := h.as(t, auth.Identity{Subject: "sup", Role: auth.RoleSupervisor, DistrictID: "110101"})
+	queue, err := h.client.ListArbitrations(supervisor, &routingv1.ListArbitrationsRequest{})
+	require.NoError(t, err)
+	require.Len(t, queue.GetArbitrations(), 1)
+	require.Equal(t, "location", queue.GetArbitrations()[0].GetKind())
+	require.Equal(t, review.GetReviewId(), queue.GetArbitrations()[0].GetId())
+
+	// Inside, away from any boundary: nothing to say.
+	inside := newWhistle("noise")
+	h.publish(t, raised(h.clk.Now(), inside))
+	h.seen.await(t, 1, "whistle.routed", inside.GetId())
+	require.Empty(t, h.seen.of("whistle.jurisdiction_checked", inside.GetId()))
+
+	located, err := h.client.LocateStreet(supervisor, &routingv1.LocateStreetRequest{StreetId: "110101001", Location: &typesv1.LatLng{Lat: 39.922, Lng: 116.395}})
+	require.NoError(t, err)
+	require.Equal(t, "near_boundary", located.GetResult())
+}
+
+func TestReturnNamingADepartmentIsRedirectedThere(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	w := newWhistle("street-vending")
+	h.publish(t, raised(h.clk.Now(), w))
+	first := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))
+	market := first["market-regulation"]
+	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+		Id: market.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "market-regulation",
+		SlaStartedAt: timestamppb.New(t0), ReturnReason: "needs_other_department: transport 占用机动车道",
+	}))
+	rerouted := h.seen.await(t, 1, "whistle.rerouted", w.GetId())[0].GetWhistleRerouted()
+	require.Equal(t, "transport", rerouted.GetTo().GetDepartment())
+	require.Equal(t, "redirected", rerouted.GetTo().GetRole())
+	all := h.seen.await(t, 3, "dispatch.requested", w.GetId())
+	req := requested(all[2])
+	require.Equal(t, "return:needs_other_department", req.GetRule())
+	require.True(t, t0.Equal(req.GetSlaStartedAt().AsTime()))
+}
+
+func TestStreetOrSupervisorAddsADepartment(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	w := newWhistle("street-vending")
+	h.publish(t, raised(h.clk.Now(), w))
+	h.seen.await(t, 1, "whistle.routed", w.GetId())
+
+	own := h.as(t, auth.Identity{Subject: "st", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	neighbour := h.as(t, auth.Identity{Subject: "st2", Role: auth.RoleStreet, StreetID: "110101002", DistrictID: "110101"})
+	otherSup := h.as(t, auth.Identity{Subject: "sup", Role: auth.RoleSupervisor, DistrictID: "110105"})
+	desk := h.as(t, auth.Identity{Subject: "d", Role: auth.RoleDesk, DistrictID: "110101", Department: "urban-management"})
+
+	_, err := h.client.AddDepartment(neighbour, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "police"})
+	require.Equal(t, codes.NotFound, status.Code(err))
+	_, err = h.client.AddDepartment(otherSup, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "police"})
+	require.Equal(t, codes.NotFound, status.Code(err))
+	_, err = h.client.AddDepartment(desk, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "police"})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+	_, err = h.client.AddDepartment(own, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "firefighters"})
+	requireField(t, err, "department")
+
+	explained, err := h.client.AddDepartment(own, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "police", Reason: "摊贩暴力抗法"})
+	require.NoError(t, err)
+	require.Len(t, explained.GetDepartments(), 3)
+	added := h.seen.await(t, 1, "whistle.department_added", w.GetId())[0]
+	require.Equal(t, "street", added.GetActor().GetRole())
+	require.Equal(t, "police", added.GetWhistleDepartmentAdded().GetDepartment().GetDepartment())
+	require.Equal(t, "added", added.GetWhistleDepartmentAdded().GetDepartment().GetRole())
+	all := h.seen.await(t, 3, "dispatch.requested", w.GetId())
+	require.Equal(t, "manual", requested(all[2]).GetRule())
+
+	// Asking for the same department again does not dispatch it twice.
+	sup := h.as(t, auth.Identity{Subject: "sup-dc", Role: auth.RoleSupervisor, DistrictID: "110101"})
+	_, err = h.client.AddDepartment(sup, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "police"})
+	require.NoError(t, err)
+	_, err = h.client.AddDepartment(sup, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "environment"})
+	require.NoError(t, err)
+	h.seen.await(t, 2, "whistle.department_added", w.GetId())
+	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+}

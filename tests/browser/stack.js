@@ -1,0 +1,87 @@
+// Starts the whole system for the browser tests: builds the binaries and runs
+// the `make run` launcher (.bin/whistle-dev) on a free HTTP port with its own
+// database and run directory, so nothing is shared with a developer's
+// `make run`. The launcher's backend ports are fixed, so one stack at a time.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function psql(sql) {
+  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+}
+
+/**
+ * Returns {url, stop}. WHISTLE_CONSOLE_URL points the tests at a stack that
+ * is already running instead (stop does nothing then).
+ */
+export async function startStack() {
+  if (process.env.WHISTLE_CONSOLE_URL) {
+    return { url: process.env.WHISTLE_CONSOLE_URL.replace(/\/$/, ''), stop: async () => {} };
+  }
+  execFileSync('make', ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const db = `whistle_browser_${process.pid}`;
+  psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  const runDir = mkdtempSync(path.join(tmpdir(), 'whistle-browser-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(path.join(ROOT, '.bin/whistle-dev'), [], {
+    cwd: ROOT,
+    detached: true, // its own process group, so stop() reaches every service
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}?sslmode=disable`,
+      WHISTLE_RUN_DIR: runDir,
+      WHISTLE_HTTP_ADDR: `127.0.0.1:${port}`,
+      // The tests seed hundreds of whistles with one token.
+      WHISTLE_RATE_PER_TOKEN: '0',
+      WHISTLE_RATE_PER_IP: '0',
+      WHISTLE_LOG_LEVEL: 'warn',
+    },
+  });
+  let log = '';
+  const keep = (b) => { log = (log + b.toString()).slice(-20000); };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = (async () => {
+    for (let i = 0; i < 240; i++) {
+      try {
+        const r = await fetch(`${url}/readyz`);
+        if (r.ok) return true;
+      } catch { /* not listening yet */ }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    return false;
+  })();
+  const ok = await Promise.race([ready, exited.then(() => false)]);
+  const stop = async () => {
+    try { process.kill(-child.pid, 'SIGINT'); } catch { /* gone */ }
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 15000);
+    await exited;
+    clearTimeout(timer);
+    rmSync(runDir, { recursive: true, force: true });
+    try { psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`); } catch { /* best effort */ }
+  };
+  if (!ok) {
+    await stop();
+    throw new Error(`the stack did not become ready:\n${log}`);
+  }
+  return { url, stop };
+}

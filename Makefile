@@ -70,3 +70,12 @@ console:
 browser-test:
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Chromium is missing: apt-get install -y chromium fonts-noto-cjk"; exit 1; }
 	cd tests/browser && npm ci --no-audit --no-fund && timeout 600 npm test
+
+## deploy-check: offline checks of deploy/ and charts/whistle (helm lint, rendered chart strictly decoded into
+## Kubernetes API types, BuildKit build checks of the Dockerfile, compose.yaml through compose-go); see docs/operations.md
+.PHONY: deploy-check
+deploy-check:
+	cd deploy/check && GOWORK=off go mod tidy -diff || { echo "go.mod of deploy/check is not tidy"; exit 1; }
+	cd deploy/check && GOWORK=off go vet ./... && GOWORK=off $(BIN)/staticcheck ./...
+	cd deploy/check && GOWORK=off go test -count=1 ./...
+verify: deploy-check

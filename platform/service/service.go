@@ -61,9 +61,10 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 		return nil, err
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock}
+	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
-			rt.close()
+			started.close()
 		}
 	}()
 	if rt.Pool, err = postgres.Connect(ctx, cfg.DatabaseURL, name); err != nil {

@@ -192,6 +192,9 @@ describe('console', () => {
     for (const step of ['吹哨', '签收', '到场报到', '部门办结']) assert.ok(tl.includes(step), `timeline shows ${step}:\n${tl}`);
     await street.keyboard.press('Escape');
 
+    for (const page of Object.values(desks)) {
+      assert.equal(await page.locator('#live').getAttribute('data-mode'), 'stream', 'the desk follows the event stream');
+    }
     for (const p of [sup, street, ...Object.values(desks)]) assert.deepEqual(p.errors, [], 'no script errors');
     await Promise.all([sup, street, ...Object.values(desks)].map((p) => p.context().close()));
   });
@@ -237,6 +240,46 @@ describe('console', () => {
     await axe(signin, 'sign-in page');
     await shot(signin, 'signin-desktop');
     await signin.context().close();
+  });
+
+  test('a desk asks for an extension (延期) with a reason', async () => {
+    const street = await devToken({ role: 'street', street_id: STREET });
+    const r = await fetch(`${stack.url}/v1/whistles`, {
+      method: 'POST', headers: { Authorization: `Bearer ${street}`, 'Idempotency-Key': `extension-${Date.now()}` },
+      body: JSON.stringify({ street_id: STREET, category: 'road-damage', description: '路面塌陷需要封闭施工', location: { lat: 39.9121, lng: 116.4003 } }),
+    });
+    const wid = (await r.json()).id;
+    const token = await devToken({ role: 'desk', district_id: DISTRICT, department: 'transport' });
+    const page = await newPage(PHONE);
+    await openAs(page, token, 'desk');
+    const d = page.locator(`article.dispatch[data-whistle="${wid}"]`);
+    await d.waitFor({ timeout: LIVE });
+    await d.getByRole('button', { name: '签收' }).click();
+    await page.waitForSelector(`article.dispatch[data-whistle="${wid}"][data-status="ACKNOWLEDGED"]`);
+    await d.getByRole('button', { name: '延期' }).click();
+    assert.equal(await d.getByLabel('延期的时限').inputValue(), 'arrive', 'the clock being raced is preselected');
+    await d.getByLabel('延期理由').fill('道路封闭，需绕行，预计晚到');
+    await d.getByRole('button', { name: '确认' }).click();
+    await page.waitForSelector('#toast.show:has-text("延期申请已提交")');
+    const id = await d.getAttribute('data-dispatch');
+    const got = await (await fetch(`${stack.url}/v1/dispatches/${id}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(got.extensions?.[0]?.status, 'PENDING', JSON.stringify(got.extensions));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+
+    // The supervisor finds it on the board and approves it.
+    const sup = await newPage(DESKTOP);
+    await openAs(sup, await devToken({ role: 'supervisor', district_id: DISTRICT }), 'supervisor');
+    await sup.getByLabel('显示全部在办派单').check();
+    const row = sup.locator(`#board tr[data-dispatch="${id}"]`);
+    await row.waitFor({ timeout: LIVE });
+    await row.getByRole('button', { name: '处置' }).click();
+    await sup.locator('dialog[open]').getByRole('button', { name: '批准' }).click();
+    await sup.waitForSelector('#toast.show:has-text("已保存")');
+    const after = await (await fetch(`${stack.url}/v1/dispatches/${id}`, { headers: { Authorization: `Bearer ${token}` } })).json();
+    assert.equal(after.extensions?.[0]?.status, 'APPROVED', JSON.stringify(after.extensions));
+    assert.deepEqual(sup.errors, []);
+    await sup.context().close();
   });
 
   // The page a desk uses most, with 500 open dispatches in its queue. The time

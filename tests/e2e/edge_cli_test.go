@@ -137,7 +137,9 @@ func TestWhistlectlWatchFollowsTheStream(t *testing.T) {
 	var out syncBuffer
 	var errOut bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- whistlectl.Run(ctx, []string{"watch"}, &out, &errOut, func(k string) string { return env[k] }) }()
+	go func() {
+		done <- whistlectl.Run(ctx, []string{"watch"}, &out, &errOut, func(k string) string { return env[k] })
+	}()
 	eventually(t, "watch connected", func() bool { return strings.Contains(out.String(), "stream.ready") })
 
 	id, _ := raise(t, s, donghuamen, "garbage", 2)

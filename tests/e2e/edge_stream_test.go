@@ -266,3 +266,13 @@ func TestStreamRejectsMissingAndBadTokens(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
 	require.Equal(t, "Last-Event-ID", obj(list(obj(r.body["error"])["details"])[0])["field"])
 }
+
+func TestStreamWithAnIDFromTheFutureStartsNow(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	live := openStream(t, s, streetToken(t, s, donghuamen), "999999")
+	require.NotEqual(t, "999999", live.ready.id, "it starts at the stream's end, not at an id it never reached")
+	id, _ := raise(t, s, donghuamen, "garbage", 2)
+	got := live.until(t, 5*time.Second, func(ev sseEvent) bool { return ev.name == "whistle.raised" })
+	require.Equal(t, id, got[len(got)-1].data["whistle_id"])
+}

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"encoding/csv"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -231,14 +233,14 @@ func reportScenario() (dispatches []scenarioDispatch, whistles []timedEvent) {
 	u1 := d("u1", "w1", urban, at(11, 9))
 	u1.ack, u1.arrive, u1.resolve = mins(1, 0), mins(12, 0), h
 	add(u1)
-	u2 := d("u2", "w2", urban, at(11, 10)) // returned after acking; nobody takes it over
+	u2 := d("u2", "w2", urban, at(11, 10)) // returned after acking; arbitration gives it back
 	u2.ack, u2.ret = mins(4, 0), mins(10, 0)
 	add(u2)
 	u3 := d("u3", "w3", urban, at(11, 11)) // acks at 5:01 (breach), arrives at exactly 30:00
 	u3.ack, u3.arrive, u3.resolve = mins(5, 1), mins(30, 0), 2*h
 	u3.breaches = []breach{{"ack", 1}}
 	add(u3)
-	u4 := d("u4", "w4", urban, at(11, 12)) // returned at 2:00 without acking (a response); accepted
+	u4 := d("u4", "w4", urban, at(11, 12)) // returned at 2:00 without acking (a response); arbitration accepts
 	u4.ret = mins(2, 0)
 	add(u4)
 	u5 := d("u5", "w11", urban, at(11, 18)) // arrives late; the appeal is rejected; never rated
@@ -270,10 +272,27 @@ func reportScenario() (dispatches []scenarioDispatch, whistles []timedEvent) {
 				To: &eventsv1.RoutedDepartment{Department: fallback, Role: "lead", DispatchId: "d1"}, Reason: "not our remit",
 			}}
 		}),
+		// u4's return goes to arbitration (审定), which gives the whistle to
+		// the district government: accepted.
 		whistleEvent("w4", u4.start.Add(mins(2, 0)).Add(time.Second), func(ev *eventsv1.Event) {
-			ev.Payload = &eventsv1.Event_WhistleRerouted{WhistleRerouted: &eventsv1.WhistleRerouted{
-				ReturnedDispatchId: "u4", FromDepartment: urban,
-				To: &eventsv1.RoutedDepartment{Department: fallback, Role: "lead", DispatchId: "d-unused"}, Reason: "wrong location",
+			ev.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
+				ArbitrationId: "arb-u4", ReturnedDispatchId: "u4", FromDepartment: urban, ReasonCode: "wrong_location", ReturnCount: 1,
+			}}
+		}),
+		whistleEvent("w4", u4.start.Add(mins(3, 0)), func(ev *eventsv1.Event) {
+			ev.Payload = &eventsv1.Event_WhistleArbitrated{WhistleArbitrated: &eventsv1.WhistleArbitrated{
+				ArbitrationId: "arb-u4", To: &eventsv1.RoutedDepartment{Department: fallback, Role: "arbitrated", DispatchId: "d-unused"},
+			}}
+		}),
+		// u2's arbitration sends it back to urban management: not accepted.
+		whistleEvent("w2", u2.start.Add(mins(10, 1)), func(ev *eventsv1.Event) {
+			ev.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
+				ArbitrationId: "arb-u2", ReturnedDispatchId: "u2", FromDepartment: urban, ReasonCode: "not_our_remit", ReturnCount: 2,
+			}}
+		}),
+		whistleEvent("w2", u2.start.Add(mins(15, 0)), func(ev *eventsv1.Event) {
+			ev.Payload = &eventsv1.Event_WhistleArbitrated{WhistleArbitrated: &eventsv1.WhistleArbitrated{
+				ArbitrationId: "arb-u2", To: &eventsv1.RoutedDepartment{Department: urban, Role: "arbitrated", DispatchId: "u2-again"},
 			}}
 		}),
 		closed("w5", at(12, 3), 5),
@@ -408,6 +427,19 @@ func TestSlaReportScenario(t *testing.T) {
 	require.Equal(t, int64(len(ds)), rebuilt.GetDispatches())
 	requireReport(t, want, report())
 
+	// A period that starts or ends mid-day counts those hours from the facts
+	// and the whole days from the daily roll-up: two halves add up to the month.
+	mid := time.Date(2026, 5, 11, 12, 30, 0, 0, may.Location())
+	first, err := h.client.GetSlaReport(h.as(dongchengSupervisor), &feedbackv1.GetSlaReportRequest{District: dongcheng, From: req.GetFrom(), To: timestamppb.New(mid)})
+	require.NoError(t, err)
+	second, err := h.client.GetSlaReport(h.as(dongchengSupervisor), &feedbackv1.GetSlaReportRequest{District: dongcheng, From: timestamppb.New(mid), To: req.GetTo()})
+	require.NoError(t, err)
+	require.Equal(t, int64(9), first.GetTotal().GetDispatched(), "p1-p4, u1-u4 and e1 were dispatched before 12:30 on the 11th")
+	require.Equal(t, want.GetTotal().GetDispatched(), first.GetTotal().GetDispatched()+second.GetTotal().GetDispatched())
+	require.Equal(t, want.GetTotal().GetBreaches(), first.GetTotal().GetBreaches()+second.GetTotal().GetBreaches())
+	require.Equal(t, want.GetTotal().GetAckedOnTime(), first.GetTotal().GetAckedOnTime()+second.GetTotal().GetAckedOnTime())
+	require.Equal(t, want.GetTotal().GetRated(), first.GetTotal().GetRated()+second.GetTotal().GetRated())
+
 	// The CSV export has the documented header and one line per department plus the total.
 	exp, err := h.client.ExportSlaReport(h.as(dongchengSupervisor), &feedbackv1.ExportSlaReportRequest{District: dongcheng, From: req.GetFrom(), To: req.GetTo()})
 	require.NoError(t, err)
@@ -499,4 +531,127 @@ func TestScorecardsScenario(t *testing.T) {
 	req.Weights = &feedbackv1.Weights{Response: -1}
 	_, err = h.client.GetScorecards(ctx, req)
 	require.Equal(t, codes.InvalidArgument, status.Code(err))
+}
+
+// raised is a whistle.raised event of a whistle in category on street.
+func raised(id, district, street, category string, at time.Time) timedEvent {
+	return whistleEvent(id, at, func(ev *eventsv1.Event) {
+		ev.DistrictId, ev.StreetId = district, street
+		ev.Payload = &eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{Whistle: &intakev1.Whistle{
+			Id: id, DistrictId: district, StreetId: street, Category: category, RaisedAt: timestamppb.New(at),
+		}}}
+	})
+}
+
+// hotspotWhistles raise, in the 30 days before June: 4 garbage whistles on
+// Jingshan (1 in the 30 days before), 3 noise on Donghuamen (5 before), one
+// vending (too few) and 3 garbage in Xicheng (another district).
+func hotspotWhistles() []timedEvent {
+	var out []timedEvent
+	n := 0
+	add := func(district, street, category string, at time.Time) {
+		n++
+		out = append(out, raised("h"+itoa(int64(n)), district, street, category, at))
+	}
+	for i := range 4 {
+		add(dongcheng, jingshan, "garbage", june.AddDate(0, 0, -3*(i+1)))
+	}
+	add(dongcheng, jingshan, "garbage", june.AddDate(0, 0, -40))
+	for i := range 3 {
+		add(dongcheng, donghuamen, "noise", june.AddDate(0, 0, -2*(i+1)))
+	}
+	for i := range 5 {
+		add(dongcheng, donghuamen, "noise", june.AddDate(0, 0, -31-i))
+	}
+	add(dongcheng, donghuamen, "street-vending", june.AddDate(0, 0, -1))
+	for i := range 3 {
+		add(xicheng, "110102001", "garbage", june.AddDate(0, 0, -i-1))
+	}
+	add(dongcheng, jingshan, "garbage", june.Add(time.Hour)) // after the window
+	return out
+}
+
+func TestHotspots(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	h.publishScenario(nil, hotspotWhistles())
+	resp, err := h.client.ListHotspots(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: dongcheng}),
+		&feedbackv1.ListHotspotsRequest{At: timestamppb.New(june)})
+	require.NoError(t, err)
+	type hot struct {
+		street, category       string
+		count, previous, trend int64
+	}
+	var got []hot
+	for _, x := range resp.GetHotspots() {
+		got = append(got, hot{x.GetStreetId(), x.GetCategory(), x.GetCount(), x.GetPreviousCount(), x.GetTrend()})
+	}
+	require.Equal(t, []hot{{jingshan, "garbage", 4, 1, 3}, {donghuamen, "noise", 3, 5, -2}}, got)
+	require.True(t, resp.GetWindowStart().AsTime().Equal(june.AddDate(0, 0, -30)))
+
+	_, err = h.client.ListHotspots(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: xicheng}),
+		&feedbackv1.ListHotspotsRequest{District: dongcheng})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+}
+
+func TestMonthlyScorecardPage(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	ds, ws := reportScenario()
+	h.publishScenario(ds, append(ws, hotspotWhistles()...))
+	page, err := h.client.GetMonthlyScorecard(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: dongcheng}),
+		&feedbackv1.GetMonthlyScorecardRequest{Month: "2026-05"})
+	require.NoError(t, err)
+	require.Equal(t, "text/html; charset=utf-8", page.GetContentType())
+	html := page.GetHtml()
+	for _, want := range []string{
+		"东城区 治理成绩单 · 2026年5月", "2026-05-01 至 2026-05-31",
+		"区政府（兜底）", "公安", "76.5%", // response rate of the district: 13/17
+		jingshan, "garbage", "+3",
+	} {
+		require.Contains(t, html, want)
+	}
+	if path := os.Getenv("FEEDBACK_MONTHLY_HTML"); path != "" {
+		// For the screenshot in docs/: FEEDBACK_MONTHLY_HTML=/tmp/monthly.html go test ./app -run MonthlyScorecardPage
+		require.NoError(t, os.WriteFile(path, []byte(html), 0o644))
+	}
+
+	_, err = h.client.GetMonthlyScorecard(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: dongcheng}),
+		&feedbackv1.GetMonthlyScorecardRequest{Month: "May"})
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestWhistleUpwardReport(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	ds, ws := reportScenario()
+	ws = append(ws, raised("w7", dongcheng, donghuamen, "noise", time.Date(2026, 5, 11, 14, 55, 0, 0, may.Location())))
+	h.publishScenario(ds, ws)
+
+	rep, err := h.client.GetWhistleReport(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: dongcheng}), &feedbackv1.GetWhistleReportRequest{WhistleId: "w7"})
+	require.NoError(t, err)
+	require.Equal(t, "noise", rep.GetCategory())
+	require.Equal(t, int32(1), rep.GetReopened())
+	require.Equal(t, int32(4), rep.GetSatisfaction(), "the rating that closed round 2")
+	require.Len(t, rep.GetDispatches(), 2)
+	require.Equal(t, []int32{1, 2}, []int32{rep.GetDispatches()[0].GetRound(), rep.GetDispatches()[1].GetRound()})
+	require.True(t, rep.GetDispatches()[0].GetArrivedOnTime())
+	require.Equal(t, strings.Join([]string{
+		"05-11 14:55 街道 110101001 吹哨：noise（noise）。",
+		"公安 05-11 15:00 派单，05-11 15:04 签收，05-11 15:25 到场（按时），05-11 17:00 办结。",
+		"公安（第2轮） 05-12 09:00 派单，05-12 09:01 签收，05-12 09:15 到场（按时），05-12 10:00 办结。",
+		"街道反馈未解决，重新打开 1 次。",
+		"05-12 12:00 街道回访评价 4 分。",
+	}, "\n"), rep.GetText())
+
+	p6, err := h.client.GetWhistleReport(h.as(auth.Identity{Role: auth.RoleSupervisor}), &feedbackv1.GetWhistleReportRequest{WhistleId: "w6"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"ack", "arrive"}, p6.GetDispatches()[0].GetBreaches())
+	require.Equal(t, int32(3), p6.GetDispatches()[0].GetEscalationLevel())
+	require.Contains(t, p6.GetText(), "超时：ack、arrive，已挂牌督办")
+
+	_, err = h.client.GetWhistleReport(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: xicheng}), &feedbackv1.GetWhistleReportRequest{WhistleId: "w7"})
+	require.Equal(t, codes.NotFound, status.Code(err))
 }

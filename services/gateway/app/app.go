@@ -169,9 +169,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		return nil, err
 	}
 	a = &App{log: deps.Log}
+	opened := a // a is nil by the time a failing return runs the deferred close
 	defer func() {
 		if err != nil {
-			a.close()
+			opened.close()
 		}
 	}()
 	dial := func(name, addr string) (*grpc.ClientConn, error) {

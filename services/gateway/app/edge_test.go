@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/proto/openapi"
 	"github.com/chuishao/whistle/services/gateway/app"
 )
@@ -150,4 +155,32 @@ func rawDo(t *testing.T, method, url string, header map[string]string) rawRespon
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
+}
+
+func TestInvalidDatesAndNumbersNameTheParameter(t *testing.T) {
+	t.Parallel()
+	base := startGateway(t, "", nil)
+	for path, field := range map[string]string{
+		"/v1/reports/sla?district=110101&from=yesterday": "from",
+		"/v1/reports/sla?to=2026-13-45T00:00:00Z":        "to",
+		"/v1/whistles?page_size=many":                    "page_size",
+		"/v1/whistles?status=LOST":                       "status",
+	} {
+		code, out := do(t, http.MethodGet, base+path, "", map[string]string{"Authorization": "Bearer x"})
+		require.Equal(t, http.StatusBadRequest, code, "%s: %s", path, out)
+		e := decodeError(t, out)
+		require.Equal(t, "INVALID_ARGUMENT", e.Error.Code, path)
+		require.Len(t, e.Error.Details, 1, "%s: %s", path, out)
+		require.Equal(t, field, e.Error.Details[0].Field, path)
+	}
+}
+
+func TestTakenAddressIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer lis.Close()
+	cfg := app.Config{HTTPAddr: lis.Addr().String(), IntakeAddr: "x:1", RoutingAddr: "x:1", ResponseAddr: "x:1", FeedbackAddr: "x:1"}
+	_, err = app.New(context.Background(), cfg, service.Deps{Log: slog.New(slog.DiscardHandler), Clock: clock.NewFake(t0)})
+	require.ErrorContains(t, err, "WHISTLE_HTTP_ADDR")
 }

@@ -215,3 +215,34 @@ func TestReopenWhistle(t *testing.T) {
 	e.waitStatus(w.GetId(), intakev1.Whistle_RESOLVED)
 	e.waitEvents("whistle.resolved", w.GetId(), 2)
 }
+
+func TestWhistleWaitsForArbitration(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.raise(streetA, "joint-enforcement")
+	e.publish(routed(w, "police", "urban-management"))
+	e.publish(dispatchEvent(w, "police", pending, 1))
+	e.publish(dispatchEvent(w, "urban-management", acknowledged, 2))
+	e.waitEvent("whistle.responding", w.GetId())
+
+	// Police return theirs and routing asks the supervisor; urban management
+	// resolving its part does not resolve the whistle meanwhile.
+	e.publish(dispatchEvent(w, "police", returned, 5))
+	asked := whistleEvent(w, routingRole)
+	asked.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
+		ArbitrationId: "arb-1", ReturnedDispatchId: dispatchID(w, "police"), FromDepartment: "police", ReturnCount: 2,
+	}}
+	e.publish(asked)
+	e.publish(dispatchEvent(w, "urban-management", resolved, 10))
+	got := e.waitDispatch(w.GetId(), dispatchID(w, "urban-management"), resolved)
+	require.Equal(t, intakev1.Whistle_RESPONDING, got.GetStatus(), "the arbitration is pending")
+
+	decided := whistleEvent(w, routingRole)
+	decided.Payload = &eventsv1.Event_WhistleArbitrated{WhistleArbitrated: &eventsv1.WhistleArbitrated{
+		ArbitrationId: "arb-1", To: &eventsv1.RoutedDepartment{Department: "housing", Role: "arbitrated", DispatchId: dispatchID(w, "housing")},
+	}}
+	e.publish(decided)
+	e.publish(dispatchEvent(w, "housing", resolved, 20))
+	e.waitEvent("whistle.resolved", w.GetId())
+	e.waitStatus(w.GetId(), intakev1.Whistle_RESOLVED)
+}

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -47,7 +49,7 @@ func TestPublishedCatalogueRoutesNewWhistlesOnly(t *testing.T) {
 	good := append([]*routingv1.CatalogueRule(nil), draft.GetRules()...)
 	good = append(good, &routingv1.CatalogueRule{Category: "noise", DistrictId: "110101", LeadDepartment: "police",
 		CooperatingDepartments: []string{"environment"},
-		Sla: &routingv1.SlaPolicy{AckWithin: durationpb.New(5 * time.Minute), ArriveWithin: durationpb.New(20 * time.Minute), ResolveWithin: durationpb.New(24 * time.Hour)}})
+		Sla:                    &routingv1.SlaPolicy{AckWithin: durationpb.New(5 * time.Minute), ArriveWithin: durationpb.New(20 * time.Minute), ResolveWithin: durationpb.New(24 * time.Hour)}})
 	_, err = h.client.UpdateCatalogueDraft(admin, &routingv1.UpdateCatalogueDraftRequest{Rules: good, Description: "夜间噪音由公安牵头"})
 	require.NoError(t, err)
 	diff, err := h.client.DiffCatalogue(admin, &routingv1.DiffCatalogueRequest{})
@@ -111,6 +113,25 @@ func TestLocationIsCheckedAgainstTheMap(t *testing.T) {
 	require.Equal(t, "outside", flagged.GetResult())
 	require.True(t, flagged.GetNeedsConfirmation())
 	require.Equal(t, []string{"110101002"}, flagged.GetNeighbourStreetIds())
+
+	// The raising street sees the flag on the whistle and confirms the location; once is enough.
+	street := h.as(t, auth.Identity{Subject: "st", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	explained, err := h.client.ExplainRouting(street, &routingv1.ExplainRoutingRequest{WhistleId: outside.GetId()})
+	require.NoError(t, err)
+	require.True(t, explained.GetJurisdiction().GetNeedsConfirmation())
+	require.Nil(t, explained.GetJurisdiction().GetConfirmedAt())
+	for range 2 {
+		confirmed, err := h.client.ConfirmLocation(street, &routingv1.ConfirmLocationRequest{WhistleId: outside.GetId(), Note: "地址在两街交界，由我街道负责"})
+		require.NoError(t, err)
+		require.Equal(t, "st", confirmed.GetJurisdiction().GetConfirmedBy())
+		require.NotNil(t, confirmed.GetJurisdiction().GetConfirmedAt())
+	}
+	require.Equal(t, "outside", h.seen.await(t, 1, "whistle.location_confirmed", outside.GetId())[0].GetWhistleLocationConfirmed().GetResult())
+	_, err = h.client.ConfirmLocation(street, &routingv1.ConfirmLocationRequest{WhistleId: edge.GetId()})
+	require.Equal(t, codes.FailedPrecondition, status.Code(err), "a location on the boundary needs no confirmation")
+	neighbour := h.as(t, auth.Identity{Subject: "st2", Role: auth.RoleStreet, StreetID: "110101002", DistrictID: "110101"})
+	_, err = h.client.ConfirmLocation(neighbour, &routingv1.ConfirmLocationRequest{WhistleId: outside.GetId()})
+	require.Equal(t, codes.NotFound, status.Code(err))
 
 	// In no street at all: the district government takes it, and a person reviews it.
 	lost := newWhistle("noise")
@@ -200,4 +221,28 @@ func TestStreetOrSupervisorAddsADepartment(t *testing.T) {
 	require.NoError(t, err)
 	h.seen.await(t, 2, "whistle.department_added", w.GetId())
 	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+}
+
+func TestReopenedWhistleGoesBackToItsDepartments(t *testing.T) {
+	t.Parallel()
+	h := start(t, options{seed: true})
+	w := newWhistle("street-vending")
+	h.publish(t, raised(h.clk.Now(), w))
+	first := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))
+
+	h.clk.Advance(3 * time.Hour)
+	ev := events.New(h.clk.Now(), &typesv1.Actor{Role: auth.RoleStreet, Id: "st"})
+	ev.WhistleId, ev.DistrictId, ev.StreetId = w.GetId(), w.GetDistrictId(), w.GetStreetId()
+	ev.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: "摊贩又回来了"}}
+	h.publish(t, ev)
+
+	all := h.seen.await(t, 4, "dispatch.requested", w.GetId())
+	second := byDepartment(t, all[2:])
+	for dep, d := range first {
+		round2 := second[dep]
+		require.NotNil(t, round2, dep)
+		require.NotEqual(t, d.GetDispatchId(), round2.GetDispatchId())
+		require.Equal(t, "reopen:"+d.GetDispatchId(), requested(round2).GetRule(), "round 2 links to round 1")
+		require.Nil(t, requested(round2).GetSlaStartedAt(), "round 2 has its own clocks")
+	}
 }

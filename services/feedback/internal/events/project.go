@@ -2,9 +2,11 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -36,6 +38,18 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 		}
 	}
 	switch p := ev.GetPayload().(type) {
+	case *eventsv1.Event_WhistleRaised:
+		w := p.WhistleRaised.GetWhistle()
+		err := q.UpsertWhistleFact(ctx, store.UpsertWhistleFactParams{
+			WhistleID:  firstOf(w.GetId(), ev.GetWhistleId()),
+			DistrictID: firstOf(w.GetDistrictId(), ev.GetDistrictId()),
+			StreetID:   firstOf(w.GetStreetId(), ev.GetStreetId()),
+			Category:   w.GetCategory(),
+			RaisedAt:   tsOf(firstTime(w.GetRaisedAt(), ev.GetOccurredAt())),
+		})
+		if err != nil {
+			return fmt.Errorf("project whistle.raised: %w", err)
+		}
 	case *eventsv1.Event_WhistleRerouted:
 		r := p.WhistleRerouted
 		// Routing re-dispatching a return to another department is what makes
@@ -43,6 +57,32 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 		if r.GetReturnedDispatchId() != "" && r.GetTo().GetDepartment() != "" && r.GetTo().GetDepartment() != r.GetFromDepartment() {
 			if err := q.AcceptReturn(ctx, r.GetReturnedDispatchId()); err != nil {
 				return fmt.Errorf("project whistle.rerouted: %w", err)
+			}
+		}
+	case *eventsv1.Event_WhistleArbitrationRequested:
+		r := p.WhistleArbitrationRequested
+		if r.GetArbitrationId() != "" && r.GetReturnedDispatchId() != "" {
+			err := q.NoteArbitrationReturn(ctx, store.NoteArbitrationReturnParams{
+				ArbitrationID: r.GetArbitrationId(), ReturnedDispatchID: r.GetReturnedDispatchId(), FromDepartment: r.GetFromDepartment(),
+			})
+			if err != nil {
+				return fmt.Errorf("project whistle.arbitration_requested: %w", err)
+			}
+		}
+	case *eventsv1.Event_WhistleArbitrated:
+		// The arbitrator's binding decision accepts the return when it gives
+		// the whistle to another department.
+		a := p.WhistleArbitrated
+		ret, err := q.GetArbitrationReturn(ctx, a.GetArbitrationId())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("project whistle.arbitrated: %w", err)
+		}
+		if to := a.GetTo().GetDepartment(); to != "" && to != ret.FromDepartment {
+			if err := q.AcceptReturn(ctx, ret.ReturnedDispatchID); err != nil {
+				return fmt.Errorf("project whistle.arbitrated: %w", err)
 			}
 		}
 	case *eventsv1.Event_WhistleClosed:

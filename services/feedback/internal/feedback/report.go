@@ -190,3 +190,11 @@ func WholeDays(from, to time.Time) Days {
 	}
 	return Days{First: first, End: midnight(to)}
 }
+
+// Hotspot defaults: a rolling 30-day window compared with the 30 days before;
+// a pair needs two whistles in the window to be a hotspot at all.
+const (
+	HotspotWindow          = 30 * 24 * time.Hour
+	DefaultHotspotLimit    = 20
+	DefaultHotspotMinCount = 2
+)

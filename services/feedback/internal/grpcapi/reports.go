@@ -239,12 +239,22 @@ func (s *Server) GetScorecards(ctx context.Context, req *feedbackv1.GetScorecard
 	if err := w.Validate(); err != nil {
 		return nil, rpcerr.Invalid("weights", "%s", err.Error())
 	}
+	resp, err := s.scorecards(ctx, p, w, req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return resp, nil
+}
+
+// scorecards computes the scorecards of p grouped by department or street,
+// ranked by their composite under w.
+func (s *Server) scorecards(ctx context.Context, p period, w feedback.Weights, byStreet bool) (*feedbackv1.GetScorecardsResponse, error) {
 	rows, err := store.New(s.pool).Scorecards(ctx, store.ScorecardsParams{
-		ByStreet:   req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET,
+		ByStreet:   byStreet,
 		DistrictID: p.district, FromAt: tstz(p.from), ToAt: tstz(p.to),
 	})
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("scorecards of %s: %w", p.district, err))
+		return nil, fmt.Errorf("scorecards of %s: %w", p.district, err)
 	}
 	cards := make([]*feedbackv1.Scorecard, 0, len(rows))
 	ranked := make([]feedback.Ranked, 0, len(rows))
@@ -258,7 +268,7 @@ func (s *Server) GetScorecards(ctx context.Context, req *feedbackv1.GetScorecard
 		}
 		composite := w.Composite(c.Rates())
 		line := slaLine("", c)
-		if req.GetGroupBy() != feedbackv1.GetScorecardsRequest_STREET {
+		if !byStreet {
 			line.Department = r.Key
 		}
 		cards = append(cards, &feedbackv1.Scorecard{
@@ -286,3 +296,11 @@ func (s *Server) GetScorecards(ctx context.Context, req *feedbackv1.GetScorecard
 }
 
 func tstz(t time.Time) pgtype.Timestamptz { return pgtype.Timestamptz{Time: t, Valid: true} }
+
+// pbTime is t as a proto timestamp, nil when NULL.
+func pbTime(t pgtype.Timestamptz) *timestamppb.Timestamp {
+	if !t.Valid {
+		return nil
+	}
+	return timestamppb.New(t.Time)
+}

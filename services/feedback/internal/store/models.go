@@ -27,6 +27,12 @@ type Appeal struct {
 	DecisionNote  string
 }
 
+type ArbitrationReturn struct {
+	ArbitrationID      string
+	ReturnedDispatchID string
+	FromDepartment     string
+}
+
 type ChainHead struct {
 	WhistleID string
 	LastSeq   int64
@@ -106,6 +112,14 @@ type WhistleDispatchDepartment struct {
 	WhistleID  string
 	Department string
 	DistrictID string
+}
+
+type WhistleFact struct {
+	WhistleID  string
+	DistrictID string
+	StreetID   string
+	Category   string
+	RaisedAt   pgtype.Timestamptz
 }
 
 type WhistleReopen struct {

@@ -230,11 +230,11 @@ SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
 
 -- name: ClearReadModel :exec
 -- Rebuild starts from nothing; appeals are kept and re-applied.
-TRUNCATE dispatch_facts, whistle_reopens, sla_daily;
+TRUNCATE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns;
 
 -- name: LockReadModel :exec
 -- Holds the live consumer's writes back while a rebuild replays the stream.
-LOCK TABLE dispatch_facts, whistle_reopens, sla_daily IN EXCLUSIVE MODE;
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns IN EXCLUSIVE MODE;
 
 -- name: CountDispatchFacts :one
 SELECT count(*) FROM dispatch_facts;
@@ -255,3 +255,38 @@ WHERE district_id = @district_id AND day >= @from_day AND day < @to_day
 GROUP BY department
 HAVING sum(dispatched) > 0
 ORDER BY department;
+
+-- name: UpsertWhistleFact :exec
+INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (whistle_id) DO UPDATE SET
+    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at;
+
+-- name: Hotspots :many
+-- Category × street pairs of a district with at least min_count whistles in
+-- [window_start, window_end), with the count of the window before.
+SELECT street_id, category,
+    count(*) FILTER (WHERE raised_at >= @window_start) AS count,
+    count(*) FILTER (WHERE raised_at < @window_start) AS previous_count,
+    max(raised_at)::timestamptz AS last_raised_at
+FROM whistle_facts
+WHERE district_id = @district_id AND raised_at >= @previous_start AND raised_at < @window_end
+GROUP BY street_id, category
+HAVING count(*) FILTER (WHERE raised_at >= @window_start) >= @min_count::bigint
+ORDER BY 3 DESC, (count(*) FILTER (WHERE raised_at >= @window_start) - count(*) FILTER (WHERE raised_at < @window_start)) DESC, street_id, category
+LIMIT @max_rows;
+
+-- name: ListWhistleDispatchFacts :many
+SELECT * FROM dispatch_facts WHERE whistle_id = $1 ORDER BY round, dispatched_at, department;
+
+-- name: GetWhistleFact :one
+SELECT * FROM whistle_facts WHERE whistle_id = $1;
+
+-- name: NoteArbitrationReturn :exec
+INSERT INTO arbitration_returns (arbitration_id, returned_dispatch_id, from_department)
+VALUES ($1, $2, $3)
+ON CONFLICT (arbitration_id) DO NOTHING;
+
+-- name: GetArbitrationReturn :one
+SELECT returned_dispatch_id, from_department FROM arbitration_returns WHERE arbitration_id = $1;

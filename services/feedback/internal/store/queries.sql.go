@@ -122,7 +122,7 @@ func (q *Queries) AppendEntry(ctx context.Context, arg AppendEntryParams) (int64
 }
 
 const clearReadModel = `-- name: ClearReadModel :exec
-TRUNCATE dispatch_facts, whistle_reopens, sla_daily
+TRUNCATE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns
 `
 
 // Rebuild starts from nothing; appeals are kept and re-applied.
@@ -259,6 +259,22 @@ func (q *Queries) GetAppealForUpdate(ctx context.Context, id string) (Appeal, er
 	return i, err
 }
 
+const getArbitrationReturn = `-- name: GetArbitrationReturn :one
+SELECT returned_dispatch_id, from_department FROM arbitration_returns WHERE arbitration_id = $1
+`
+
+type GetArbitrationReturnRow struct {
+	ReturnedDispatchID string
+	FromDepartment     string
+}
+
+func (q *Queries) GetArbitrationReturn(ctx context.Context, arbitrationID string) (GetArbitrationReturnRow, error) {
+	row := q.db.QueryRow(ctx, getArbitrationReturn, arbitrationID)
+	var i GetArbitrationReturnRow
+	err := row.Scan(&i.ReturnedDispatchID, &i.FromDepartment)
+	return i, err
+}
+
 const getDispatchFact = `-- name: GetDispatchFact :one
 SELECT dispatch_id, whistle_id, district_id, department, ack_level, arrive_level, resolve_level
 FROM dispatch_facts WHERE dispatch_id = $1
@@ -322,6 +338,23 @@ func (q *Queries) GetLiveAppeal(ctx context.Context, arg GetLiveAppealParams) (A
 	return i, err
 }
 
+const getWhistleFact = `-- name: GetWhistleFact :one
+SELECT whistle_id, district_id, street_id, category, raised_at FROM whistle_facts WHERE whistle_id = $1
+`
+
+func (q *Queries) GetWhistleFact(ctx context.Context, whistleID string) (WhistleFact, error) {
+	row := q.db.QueryRow(ctx, getWhistleFact, whistleID)
+	var i WhistleFact
+	err := row.Scan(
+		&i.WhistleID,
+		&i.DistrictID,
+		&i.StreetID,
+		&i.Category,
+		&i.RaisedAt,
+	)
+	return i, err
+}
+
 const getWhistleScope = `-- name: GetWhistleScope :one
 SELECT street_id, district_id FROM whistle_scopes WHERE whistle_id = $1
 `
@@ -336,6 +369,71 @@ func (q *Queries) GetWhistleScope(ctx context.Context, whistleID string) (GetWhi
 	var i GetWhistleScopeRow
 	err := row.Scan(&i.StreetID, &i.DistrictID)
 	return i, err
+}
+
+const hotspots = `-- name: Hotspots :many
+SELECT street_id, category,
+    count(*) FILTER (WHERE raised_at >= $1) AS count,
+    count(*) FILTER (WHERE raised_at < $1) AS previous_count,
+    max(raised_at)::timestamptz AS last_raised_at
+FROM whistle_facts
+WHERE district_id = $2 AND raised_at >= $3 AND raised_at < $4
+GROUP BY street_id, category
+HAVING count(*) FILTER (WHERE raised_at >= $1) >= $5::bigint
+ORDER BY 3 DESC, (count(*) FILTER (WHERE raised_at >= $1) - count(*) FILTER (WHERE raised_at < $1)) DESC, street_id, category
+LIMIT $6
+`
+
+type HotspotsParams struct {
+	WindowStart   pgtype.Timestamptz
+	DistrictID    string
+	PreviousStart pgtype.Timestamptz
+	WindowEnd     pgtype.Timestamptz
+	MinCount      int64
+	MaxRows       int32
+}
+
+type HotspotsRow struct {
+	StreetID      string
+	Category      string
+	Count         int64
+	PreviousCount int64
+	LastRaisedAt  pgtype.Timestamptz
+}
+
+// Category × street pairs of a district with at least min_count whistles in
+// [window_start, window_end), with the count of the window before.
+func (q *Queries) Hotspots(ctx context.Context, arg HotspotsParams) ([]HotspotsRow, error) {
+	rows, err := q.db.Query(ctx, hotspots,
+		arg.WindowStart,
+		arg.DistrictID,
+		arg.PreviousStart,
+		arg.WindowEnd,
+		arg.MinCount,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HotspotsRow
+	for rows.Next() {
+		var i HotspotsRow
+		if err := rows.Scan(
+			&i.StreetID,
+			&i.Category,
+			&i.Count,
+			&i.PreviousCount,
+			&i.LastRaisedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertAppeal = `-- name: InsertAppeal :exec
@@ -606,6 +704,59 @@ func (q *Queries) ListTimeline(ctx context.Context, whistleID string) ([]ListTim
 	return items, nil
 }
 
+const listWhistleDispatchFacts = `-- name: ListWhistleDispatchFacts :many
+SELECT dispatch_id, whistle_id, district_id, street_id, category, department, round, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at, return_accepted, reopened, satisfaction, ack_level, arrive_level, resolve_level, ack_excused, arrive_excused, resolve_excused FROM dispatch_facts WHERE whistle_id = $1 ORDER BY round, dispatched_at, department
+`
+
+func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string) ([]DispatchFact, error) {
+	rows, err := q.db.Query(ctx, listWhistleDispatchFacts, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DispatchFact
+	for rows.Next() {
+		var i DispatchFact
+		if err := rows.Scan(
+			&i.DispatchID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Round,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.ArrivedAt,
+			&i.ResolvedAt,
+			&i.ReturnedAt,
+			&i.CancelledAt,
+			&i.SnapshotAt,
+			&i.ReturnAccepted,
+			&i.Reopened,
+			&i.Satisfaction,
+			&i.AckLevel,
+			&i.ArriveLevel,
+			&i.ResolveLevel,
+			&i.AckExcused,
+			&i.ArriveExcused,
+			&i.ResolveExcused,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockChainHead = `-- name: LockChainHead :one
 SELECT last_seq, last_hash FROM chain_heads WHERE whistle_id = $1 FOR UPDATE
 `
@@ -623,7 +774,7 @@ func (q *Queries) LockChainHead(ctx context.Context, whistleID string) (LockChai
 }
 
 const lockReadModel = `-- name: LockReadModel :exec
-LOCK TABLE dispatch_facts, whistle_reopens, sla_daily IN EXCLUSIVE MODE
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns IN EXCLUSIVE MODE
 `
 
 // Holds the live consumer's writes back while a rebuild replays the stream.
@@ -643,6 +794,23 @@ type MarkRoundReopenedParams struct {
 
 func (q *Queries) MarkRoundReopened(ctx context.Context, arg MarkRoundReopenedParams) error {
 	_, err := q.db.Exec(ctx, markRoundReopened, arg.WhistleID, arg.Round)
+	return err
+}
+
+const noteArbitrationReturn = `-- name: NoteArbitrationReturn :exec
+INSERT INTO arbitration_returns (arbitration_id, returned_dispatch_id, from_department)
+VALUES ($1, $2, $3)
+ON CONFLICT (arbitration_id) DO NOTHING
+`
+
+type NoteArbitrationReturnParams struct {
+	ArbitrationID      string
+	ReturnedDispatchID string
+	FromDepartment     string
+}
+
+func (q *Queries) NoteArbitrationReturn(ctx context.Context, arg NoteArbitrationReturnParams) error {
+	_, err := q.db.Exec(ctx, noteArbitrationReturn, arg.ArbitrationID, arg.ReturnedDispatchID, arg.FromDepartment)
 	return err
 }
 
@@ -1109,6 +1277,33 @@ func (q *Queries) UpsertDispatchFact(ctx context.Context, arg UpsertDispatchFact
 		arg.AckLevel,
 		arg.ArriveLevel,
 		arg.ResolveLevel,
+	)
+	return err
+}
+
+const upsertWhistleFact = `-- name: UpsertWhistleFact :exec
+INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (whistle_id) DO UPDATE SET
+    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at
+`
+
+type UpsertWhistleFactParams struct {
+	WhistleID  string
+	DistrictID string
+	StreetID   string
+	Category   string
+	RaisedAt   pgtype.Timestamptz
+}
+
+func (q *Queries) UpsertWhistleFact(ctx context.Context, arg UpsertWhistleFactParams) error {
+	_, err := q.db.Exec(ctx, upsertWhistleFact,
+		arg.WhistleID,
+		arg.DistrictID,
+		arg.StreetID,
+		arg.Category,
+		arg.RaisedAt,
 	)
 	return err
 }

@@ -631,27 +631,36 @@ func serviceNotice(sla *routingv1.SlaPolicy) string {
 	}
 	var parts []string
 	if d := sla.GetAckWithin(); d != nil {
-		parts = append(parts, "acknowledged within "+human(d.AsDuration()))
+		parts = append(parts, "acknowledge within "+human(d.AsDuration()))
 	}
 	if d := sla.GetArriveWithin(); d != nil {
-		parts = append(parts, "on site within "+human(d.AsDuration()))
+		parts = append(parts, "arrive on site within "+human(d.AsDuration()))
 	}
 	if d := sla.GetResolveWithin(); d != nil {
-		parts = append(parts, "resolved within "+human(d.AsDuration()))
+		parts = append(parts, "resolve within "+human(d.AsDuration()))
 	}
-	if len(parts) == 0 {
+	switch len(parts) {
+	case 0:
 		return ""
+	case 1:
+		return "The departments " + parts[0] + "."
 	}
-	return "The departments are " + strings.Join(parts, ", ") + "."
+	return "The departments " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1] + "."
 }
 
 func human(d time.Duration) string {
+	unit := func(n int, name string) string {
+		if n == 1 {
+			return "1 " + name
+		}
+		return strconv.Itoa(n) + " " + name + "s"
+	}
 	switch {
 	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
-		return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+		return unit(int(d/(24*time.Hour)), "day")
 	case d >= time.Hour && d%time.Hour == 0:
-		return strconv.Itoa(int(d/time.Hour)) + " hours"
+		return unit(int(d/time.Hour), "hour")
 	default:
-		return strconv.Itoa(int(d.Round(time.Minute)/time.Minute)) + " minutes"
+		return unit(int(d.Round(time.Minute)/time.Minute), "minute")
 	}
 }

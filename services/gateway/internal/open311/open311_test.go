@@ -53,7 +53,7 @@ func TestRequestFromWhistle(t *testing.T) {
 	require.Equal(t, "open", req.Status)
 	require.Equal(t, "生态环境局", *req.AgencyResponsible)
 	require.Equal(t, "2026-11-26T09:00:00+08:00", *req.ExpectedDatetime, "from the category's SLA before dispatches exist")
-	require.Equal(t, "The departments are on site within 30 minutes, resolved within 3 days.", *req.ServiceNotice)
+	require.Equal(t, "The departments arrive on site within 30 minutes and resolve within 3 days.", *req.ServiceNotice)
 
 	// The environment desk returned it; the district government leads now, and the deadlines come from the dispatches.
 	wh.Status = intakev1.Whistle_RESOLVED

@@ -92,14 +92,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Time{})
 	_ = rc.SetReadDeadline(time.Time{})
 
-	if !resume {
-		info, err := h.lastSeq(ctx)
-		if err != nil {
-			h.Log.WarnContext(ctx, "stream info", "err", err)
-			apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the event stream is unavailable; try again shortly")
-			return
-		}
-		after = info
+	last, err := h.lastSeq(ctx)
+	if err != nil {
+		h.Log.WarnContext(ctx, "stream info", "err", err)
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the event stream is unavailable; try again shortly")
+		return
+	}
+	if !resume || after > last {
+		// A fresh client starts now; so does one whose id this stream never
+		// reached (a stream recreated since), rather than wait for it.
+		after = last
 	}
 	if id.Role == auth.RoleDesk && h.Dispatches != nil {
 		h.seedDesk(ctx, token, scope)
@@ -163,6 +165,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-h.Stop:
 			return
 		case <-tick.C:
+			// An expired token ends the stream, as it would end any other call.
+			if _, err := h.Verifier.Verify(token, h.Clock.Now()); err != nil {
+				_, _ = fmt.Fprint(w, "event: stream.expired\ndata: {}\n\n")
+				_ = rc.Flush()
+				return
+			}
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}

@@ -99,9 +99,18 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 		}); err != nil {
 			return err
 		}
-	case *eventsv1.Event_WhistleArbitrated:
-		if err := expect(ctx, q, w.ID, p.WhistleArbitrated.GetTo().GetDepartment()); err != nil {
+		if err := expect(ctx, q, w.ID, intake.PendingArbitration(a.GetArbitrationId())); err != nil {
 			return err
+		}
+	case *eventsv1.Event_WhistleArbitrated:
+		a := p.WhistleArbitrated
+		if err := expect(ctx, q, w.ID, a.GetTo().GetDepartment()); err != nil {
+			return err
+		}
+		if err := q.SetDepartmentExpected(ctx, store.SetDepartmentExpectedParams{
+			WhistleID: w.ID, Department: intake.PendingArbitration(a.GetArbitrationId()), Expected: false,
+		}); err != nil {
+			return fmt.Errorf("arbitration %s of whistle %s decided: %w", a.GetArbitrationId(), w.ID, err)
 		}
 		status = intake.OnRerouted(status)
 	case *eventsv1.Event_WhistleDepartmentAdded:

@@ -133,3 +133,8 @@ func latest(ts ...time.Time) time.Time {
 	}
 	return out
 }
+
+// PendingArbitration is the placeholder a whistle waits for while a supervisor
+// arbitrates a return: it has no dispatch, so the whistle cannot be resolved
+// by the departments left on it until the decision replaces it.
+func PendingArbitration(arbitrationID string) string { return "arbitration:" + arbitrationID }

@@ -161,7 +161,7 @@ func (s *Service) DecideExtension(ctx context.Context, caller auth.Identity, id,
 		}
 		status := response.ExtensionRejected
 		if approve {
-			if !response.ClockRunning(d.Status, e.Clock) || slices.Contains(d.Breaches, string(e.Clock)) {
+			if !response.ClockRunning(d.Status, e.Clock) || slices.Contains(d.Breaches, string(e.Clock)) || !now.Before(d.Deadline(e.Clock)) {
 				return response.Reject(d.Status, "decideExtension", fmt.Sprintf("the %s clock is no longer before its deadline; reject the extension instead", e.Clock))
 			}
 			status = response.ExtensionApproved

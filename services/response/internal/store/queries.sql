@@ -99,11 +99,6 @@ DELETE FROM timers WHERE dispatch_id = @dispatch_id AND kind = 'escalate';
 -- name: SetEscalationLevel :exec
 UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = @id;
 
--- name: AddWarning :exec
-UPDATE dispatches
-SET warnings = array_append(warnings, @clock::text), updated_at = @updated_at
-WHERE id = @id AND NOT (@clock::text = ANY (warnings));
-
 -- name: ClaimDueTimers :many
 -- Locks the timer and its dispatch together, skipping any held by another
 -- poller or by a desk's action in flight: no poller ever waits, so pollers and
@@ -117,34 +112,9 @@ ORDER BY t.due_at, t.id
 LIMIT @batch_size
 FOR UPDATE OF t, d SKIP LOCKED;
 
--- name: DeleteTimer :exec
-DELETE FROM timers WHERE id = @id;
-
 -- name: DeleteTimersByID :execrows
 -- Removes a claimed batch at once; gone at commit, so none fires twice.
 DELETE FROM timers WHERE id = ANY (@ids::bigint[]);
-
--- name: RecordBreach :one
--- A breach is 催办 (level 1) unless the dispatch is higher already; one
--- statement records it and returns the dispatch for the event.
-UPDATE dispatches SET
-    breaches = CASE WHEN @clock::text = ANY (breaches) THEN breaches ELSE array_append(breaches, @clock::text) END,
-    escalation_level = greatest(escalation_level, 1),
-    updated_at = @updated_at
-WHERE id = @id
-RETURNING *;
-
--- name: RecordWarning :one
-UPDATE dispatches SET
-    warnings = CASE WHEN @clock::text = ANY (warnings) THEN warnings ELSE array_append(warnings, @clock::text) END,
-    updated_at = @updated_at
-WHERE id = @id
-RETURNING *;
-
--- name: AddBreach :exec
-UPDATE dispatches
-SET breaches = array_append(breaches, @clock::text), updated_at = @updated_at
-WHERE id = @id AND NOT (@clock::text = ANY (breaches));
 
 -- name: NextTimerDue :one
 SELECT due_at FROM timers ORDER BY due_at LIMIT 1;

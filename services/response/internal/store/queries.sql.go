@@ -12,23 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const addBreach = `-- name: AddBreach :exec
-UPDATE dispatches
-SET breaches = array_append(breaches, $1::text), updated_at = $2
-WHERE id = $3 AND NOT ($1::text = ANY (breaches))
-`
-
-type AddBreachParams struct {
-	Clock     string
-	UpdatedAt time.Time
-	ID        string
-}
-
-func (q *Queries) AddBreach(ctx context.Context, arg AddBreachParams) error {
-	_, err := q.db.Exec(ctx, addBreach, arg.Clock, arg.UpdatedAt, arg.ID)
-	return err
-}
-
 const addEscalationTimer = `-- name: AddEscalationTimer :exec
 INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
 VALUES ($1, $2, 'escalate', $3, $4, $5)
@@ -129,23 +112,6 @@ func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
 		arg.DueAt,
 		arg.CreatedAt,
 	)
-	return err
-}
-
-const addWarning = `-- name: AddWarning :exec
-UPDATE dispatches
-SET warnings = array_append(warnings, $1::text), updated_at = $2
-WHERE id = $3 AND NOT ($1::text = ANY (warnings))
-`
-
-type AddWarningParams struct {
-	Clock     string
-	UpdatedAt time.Time
-	ID        string
-}
-
-func (q *Queries) AddWarning(ctx context.Context, arg AddWarningParams) error {
-	_, err := q.db.Exec(ctx, addWarning, arg.Clock, arg.UpdatedAt, arg.ID)
 	return err
 }
 
@@ -489,15 +455,6 @@ DELETE FROM timers WHERE dispatch_id = $1 AND kind = 'escalate'
 
 func (q *Queries) DeleteEscalationTimer(ctx context.Context, dispatchID string) error {
 	_, err := q.db.Exec(ctx, deleteEscalationTimer, dispatchID)
-	return err
-}
-
-const deleteTimer = `-- name: DeleteTimer :exec
-DELETE FROM timers WHERE id = $1
-`
-
-func (q *Queries) DeleteTimer(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, deleteTimer, id)
 	return err
 }
 
@@ -1100,69 +1057,6 @@ func (q *Queries) NotifyTimers(ctx context.Context) error {
 	return err
 }
 
-const recordBreach = `-- name: RecordBreach :one
-UPDATE dispatches SET
-    breaches = CASE WHEN $1::text = ANY (breaches) THEN breaches ELSE array_append(breaches, $1::text) END,
-    escalation_level = greatest(escalation_level, 1),
-    updated_at = $2
-WHERE id = $3
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
-`
-
-type RecordBreachParams struct {
-	Clock     string
-	UpdatedAt time.Time
-	ID        string
-}
-
-// A breach is 催办 (level 1) unless the dispatch is higher already; one
-// statement records it and returns the dispatch for the event.
-func (q *Queries) RecordBreach(ctx context.Context, arg RecordBreachParams) (Dispatch, error) {
-	row := q.db.QueryRow(ctx, recordBreach, arg.Clock, arg.UpdatedAt, arg.ID)
-	var i Dispatch
-	err := row.Scan(
-		&i.ID,
-		&i.WhistleID,
-		&i.DistrictID,
-		&i.StreetID,
-		&i.Category,
-		&i.Department,
-		&i.Role,
-		&i.Status,
-		&i.DispatchedAt,
-		&i.SlaStartedAt,
-		&i.AckBy,
-		&i.ArriveBy,
-		&i.ResolveBy,
-		&i.AcknowledgedAt,
-		&i.AcknowledgedBy,
-		&i.ArrivedAt,
-		&i.ArrivedBy,
-		&i.ArrivalLat,
-		&i.ArrivalLng,
-		&i.ArrivalDistanceM,
-		&i.ArrivalFar,
-		&i.ResolvedAt,
-		&i.ResolvedBy,
-		&i.ResolutionSummary,
-		&i.ReturnedAt,
-		&i.ReturnedBy,
-		&i.ReturnReason,
-		&i.CancelledAt,
-		&i.Breaches,
-		&i.WhistleLat,
-		&i.WhistleLng,
-		&i.UpdatedAt,
-		&i.QueueAt,
-		&i.EscalationLevel,
-		&i.Warnings,
-		&i.OriginalAckBy,
-		&i.OriginalArriveBy,
-		&i.OriginalResolveBy,
-	)
-	return i, err
-}
-
 const recordFired = `-- name: RecordFired :many
 UPDATE dispatches AS d SET
     breaches = CASE WHEN f.kind = 'breach' AND NOT (f.clock = ANY (d.breaches))
@@ -1248,66 +1142,6 @@ func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dis
 		return nil, err
 	}
 	return items, nil
-}
-
-const recordWarning = `-- name: RecordWarning :one
-UPDATE dispatches SET
-    warnings = CASE WHEN $1::text = ANY (warnings) THEN warnings ELSE array_append(warnings, $1::text) END,
-    updated_at = $2
-WHERE id = $3
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
-`
-
-type RecordWarningParams struct {
-	Clock     string
-	UpdatedAt time.Time
-	ID        string
-}
-
-func (q *Queries) RecordWarning(ctx context.Context, arg RecordWarningParams) (Dispatch, error) {
-	row := q.db.QueryRow(ctx, recordWarning, arg.Clock, arg.UpdatedAt, arg.ID)
-	var i Dispatch
-	err := row.Scan(
-		&i.ID,
-		&i.WhistleID,
-		&i.DistrictID,
-		&i.StreetID,
-		&i.Category,
-		&i.Department,
-		&i.Role,
-		&i.Status,
-		&i.DispatchedAt,
-		&i.SlaStartedAt,
-		&i.AckBy,
-		&i.ArriveBy,
-		&i.ResolveBy,
-		&i.AcknowledgedAt,
-		&i.AcknowledgedBy,
-		&i.ArrivedAt,
-		&i.ArrivedBy,
-		&i.ArrivalLat,
-		&i.ArrivalLng,
-		&i.ArrivalDistanceM,
-		&i.ArrivalFar,
-		&i.ResolvedAt,
-		&i.ResolvedBy,
-		&i.ResolutionSummary,
-		&i.ReturnedAt,
-		&i.ReturnedBy,
-		&i.ReturnReason,
-		&i.CancelledAt,
-		&i.Breaches,
-		&i.WhistleLat,
-		&i.WhistleLng,
-		&i.UpdatedAt,
-		&i.QueueAt,
-		&i.EscalationLevel,
-		&i.Warnings,
-		&i.OriginalAckBy,
-		&i.OriginalArriveBy,
-		&i.OriginalResolveBy,
-	)
-	return i, err
 }
 
 const seedDueDispatches = `-- name: SeedDueDispatches :execrows

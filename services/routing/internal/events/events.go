@@ -149,7 +149,13 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 		NeighbourStreetIds: neighbours,
 		DistanceM:          check.DistanceM,
 	}
-	inserted, err := q.InsertDecision(ctx, store.InsertDecisionParams(decision))
+	inserted, err := q.InsertDecision(ctx, store.InsertDecisionParams{
+		WhistleID: decision.WhistleID, Category: decision.Category, StreetID: decision.StreetID,
+		DistrictID: decision.DistrictID, LocationLat: decision.LocationLat, LocationLng: decision.LocationLng,
+		Urgency: decision.Urgency, Rule: decision.Rule, CatalogueVersion: decision.CatalogueVersion,
+		DecidedAt: decision.DecidedAt, Jurisdiction: decision.Jurisdiction,
+		NeighbourStreetIds: decision.NeighbourStreetIds, DistanceM: decision.DistanceM,
+	})
 	if err != nil {
 		return fmt.Errorf("route whistle %s: record decision: %w", w.GetId(), err)
 	}
@@ -542,6 +548,39 @@ func (h *Handler) reopen(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 			pgtype.Timestamptz{}, "round 2 after the street reopened the whistle ("+reason+"), following dispatch "+r.DispatchID); err != nil {
 			return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
 		}
+	}
+	return nil
+}
+
+// ConfirmLocation records the raising street's confirmation of a location the
+// map check flagged. Confirming again changes nothing; a location that needed
+// no confirmation is a conflict.
+func (h *Handler) ConfirmLocation(ctx context.Context, tx pgx.Tx, whistleID, note string, by *typesv1.Actor) error {
+	q := store.New(tx)
+	decision, err := q.LockDecision(ctx, whistleID)
+	if err != nil {
+		return fmt.Errorf("confirm location of whistle %s: %w", whistleID, err)
+	}
+	check := jurisdiction.Check{Result: jurisdiction.Result(decision.Jurisdiction)}
+	if !check.NeedsConfirmation() {
+		return fmt.Errorf("the location of whistle %s is %s and needs no confirmation: %w", whistleID, decision.Jurisdiction, ErrConflict)
+	}
+	n, err := q.ConfirmLocation(ctx, store.ConfirmLocationParams{
+		WhistleID: whistleID, ConfirmedAt: pgtype.Timestamptz{Time: h.Clock.Now(), Valid: true}, ConfirmedBy: by.GetId(),
+	})
+	if err != nil {
+		return fmt.Errorf("confirm location of whistle %s: %w", whistleID, err)
+	}
+	if n == 0 {
+		return nil // confirmed already
+	}
+	ev := whistleEvent(h.Clock, decision)
+	ev.Actor = by
+	ev.Payload = &eventsv1.Event_WhistleLocationConfirmed{WhistleLocationConfirmed: &eventsv1.WhistleLocationConfirmed{
+		Result: decision.Jurisdiction, Note: note,
+	}}
+	if err := outbox.Add(ctx, tx, ev); err != nil {
+		return fmt.Errorf("confirm location of whistle %s: %w", whistleID, err)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/routing/internal/events"
+	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
@@ -74,7 +75,9 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	return &routingv1.Jurisdiction{Result: string(c.Result), NeighbourStreetIds: c.Neighbours, DistanceM: c.DistanceM}, nil
+	return &routingv1.Jurisdiction{
+		Result: string(c.Result), NeighbourStreetIds: c.Neighbours, DistanceM: c.DistanceM, NeedsConfirmation: c.NeedsConfirmation(),
+	}, nil
 }
 
 // GetCatalogue returns the version in force, a named version, or the draft.
@@ -407,7 +410,14 @@ func (s *Server) explain(ctx context.Context, d store.RoutingDecision) (*routing
 	}
 	out := &routingv1.RoutingExplanation{
 		WhistleId: d.WhistleID, CatalogueVersion: d.CatalogueVersion, Rule: d.Rule,
-		Jurisdiction: &routingv1.Jurisdiction{Result: d.Jurisdiction, NeighbourStreetIds: d.NeighbourStreetIds, DistanceM: d.DistanceM},
+		Jurisdiction: &routingv1.Jurisdiction{
+			Result: d.Jurisdiction, NeighbourStreetIds: d.NeighbourStreetIds, DistanceM: d.DistanceM,
+			NeedsConfirmation: jurisdiction.Check{Result: jurisdiction.Result(d.Jurisdiction)}.NeedsConfirmation(),
+			ConfirmedBy:       d.LocationConfirmedBy,
+		},
+	}
+	if d.LocationConfirmedAt.Valid {
+		out.Jurisdiction.ConfirmedAt = timestamppb.New(d.LocationConfirmedAt.Time)
 	}
 	for _, r := range rows {
 		reason := r.Reason
@@ -570,4 +580,30 @@ func (s *Server) AddDepartment(ctx context.Context, req *routingv1.AddDepartment
 		return nil, s.toStatus(ctx, err)
 	}
 	return s.explain(ctx, d)
+}
+
+// ConfirmLocation is the raising street confirming its flagged location.
+func (s *Server) ConfirmLocation(ctx context.Context, req *routingv1.ConfirmLocationRequest) (*routingv1.RoutingExplanation, error) {
+	id, err := requireRole(ctx, auth.RoleStreet)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.decisionFor(ctx, id, req.GetWhistleId()); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		return s.h.ConfirmLocation(ctx, tx, req.GetWhistleId(), req.GetNote(), actor(id))
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	d, err := s.q.GetDecision(ctx, req.GetWhistleId())
+	if err != nil {
+		return nil, s.toStatus(ctx, notFound(err, "whistle", req.GetWhistleId()))
+	}
+	out, err := s.explain(ctx, d)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
+	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/seed"
 )
 
@@ -109,4 +110,36 @@ func BenchmarkCheck(b *testing.B) {
 		ix.Check(x.street, x.lat, x.lng)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
+
+// BenchmarkDecision measures the in-memory part of a routing decision with the
+// full seed catalogue: the category's rule, the plan, and the polygon check.
+// (The consumer adds one transaction per whistle on top.)
+func BenchmarkDecision(b *testing.B) {
+	ix := beijing(b)
+	d, err := seed.Beijing()
+	require.NoError(b, err)
+	rules := map[string]routing.Category{}
+	for _, c := range d.Categories {
+		rules[c.Code] = routing.Category{Code: c.Code, Lead: c.LeadDepartment, Cooperating: c.CooperatingDepartments, CatalogueVersion: "seed-1"}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	type q struct {
+		street, category string
+		lat, lng         float64
+	}
+	qs := make([]q, 4096)
+	for i := range qs {
+		s := d.Streets[r.IntN(len(d.Streets))]
+		qs[i] = q{s.ID, d.Categories[r.IntN(len(d.Categories))].Code, s.Centroid.Lat + (r.Float64()-0.5)*0.03, s.Centroid.Lng + (r.Float64()-0.5)*0.03}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		x := qs[i%len(qs)]
+		c := rules[x.category]
+		routing.PlanFor(&c)
+		ix.Check(x.street, x.lat, x.lng)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 }

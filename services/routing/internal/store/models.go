@@ -91,19 +91,21 @@ type District struct {
 }
 
 type RoutingDecision struct {
-	WhistleID          string
-	Category           string
-	StreetID           string
-	DistrictID         string
-	LocationLat        float64
-	LocationLng        float64
-	Urgency            string
-	Rule               string
-	CatalogueVersion   string
-	DecidedAt          pgtype.Timestamptz
-	Jurisdiction       string
-	NeighbourStreetIds []string
-	DistanceM          float64
+	WhistleID           string
+	Category            string
+	StreetID            string
+	DistrictID          string
+	LocationLat         float64
+	LocationLng         float64
+	Urgency             string
+	Rule                string
+	CatalogueVersion    string
+	DecidedAt           pgtype.Timestamptz
+	Jurisdiction        string
+	NeighbourStreetIds  []string
+	DistanceM           float64
+	LocationConfirmedAt pgtype.Timestamptz
+	LocationConfirmedBy string
 }
 
 type Street struct {

@@ -221,3 +221,7 @@ SELECT id, boundary FROM streets ORDER BY id;
 
 -- name: SupersedeAssignment :execrows
 UPDATE dispatch_assignments SET status = 'superseded' WHERE dispatch_id = @dispatch_id AND status = 'active';
+
+-- name: ConfirmLocation :execrows
+UPDATE routing_decisions SET location_confirmed_at = @confirmed_at, location_confirmed_by = @confirmed_by
+WHERE whistle_id = @whistle_id AND location_confirmed_at IS NULL;

@@ -76,6 +76,25 @@ func (q *Queries) CatalogueRules(ctx context.Context, version string) ([]Catalog
 	return items, nil
 }
 
+const confirmLocation = `-- name: ConfirmLocation :execrows
+UPDATE routing_decisions SET location_confirmed_at = $1, location_confirmed_by = $2
+WHERE whistle_id = $3 AND location_confirmed_at IS NULL
+`
+
+type ConfirmLocationParams struct {
+	ConfirmedAt pgtype.Timestamptz
+	ConfirmedBy string
+	WhistleID   string
+}
+
+func (q *Queries) ConfirmLocation(ctx context.Context, arg ConfirmLocationParams) (int64, error) {
+	result, err := q.db.Exec(ctx, confirmLocation, arg.ConfirmedAt, arg.ConfirmedBy, arg.WhistleID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const copyCatalogueRules = `-- name: CopyCatalogueRules :execrows
 INSERT INTO catalogue_rules (version, category, district_id, lead_department, cooperating_departments,
                              sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours)
@@ -290,7 +309,7 @@ func (q *Queries) GetCategory(ctx context.Context, code string) (Category, error
 }
 
 const getDecision = `-- name: GetDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m FROM routing_decisions WHERE whistle_id = $1
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by FROM routing_decisions WHERE whistle_id = $1
 `
 
 func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDecision, error) {
@@ -310,6 +329,8 @@ func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDec
 		&i.Jurisdiction,
 		&i.NeighbourStreetIds,
 		&i.DistanceM,
+		&i.LocationConfirmedAt,
+		&i.LocationConfirmedBy,
 	)
 	return i, err
 }
@@ -761,7 +782,7 @@ func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, 
 }
 
 const lockDecision = `-- name: LockDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
 `
 
 // Serialises the handling of returns of one whistle across consumer replicas.
@@ -782,6 +803,8 @@ func (q *Queries) LockDecision(ctx context.Context, whistleID string) (RoutingDe
 		&i.Jurisdiction,
 		&i.NeighbourStreetIds,
 		&i.DistanceM,
+		&i.LocationConfirmedAt,
+		&i.LocationConfirmedBy,
 	)
 	return i, err
 }

@@ -61,6 +61,7 @@ type Event struct {
 	//	*Event_WhistleDuplicateCandidate
 	//	*Event_WhistleMerged
 	//	*Event_WhistleDuplicateKept
+	//	*Event_WhistleLocationConfirmed
 	//	*Event_DispatchRequested
 	//	*Event_DispatchCreated
 	//	*Event_DispatchAcknowledged
@@ -317,6 +318,15 @@ func (x *Event) GetWhistleDuplicateKept() *WhistleDuplicateKept {
 	return nil
 }
 
+func (x *Event) GetWhistleLocationConfirmed() *WhistleLocationConfirmed {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleLocationConfirmed); ok {
+			return x.WhistleLocationConfirmed
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetDispatchRequested() *DispatchRequested {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_DispatchRequested); ok {
@@ -512,6 +522,10 @@ type Event_WhistleDuplicateKept struct {
 	WhistleDuplicateKept *WhistleDuplicateKept `protobuf:"bytes,35,opt,name=whistle_duplicate_kept,json=whistleDuplicateKept,proto3,oneof"`
 }
 
+type Event_WhistleLocationConfirmed struct {
+	WhistleLocationConfirmed *WhistleLocationConfirmed `protobuf:"bytes,36,opt,name=whistle_location_confirmed,json=whistleLocationConfirmed,proto3,oneof"`
+}
+
 type Event_DispatchRequested struct {
 	DispatchRequested *DispatchRequested `protobuf:"bytes,40,opt,name=dispatch_requested,json=dispatchRequested,proto3,oneof"`
 }
@@ -600,6 +614,8 @@ func (*Event_WhistleDuplicateCandidate) isEvent_Payload() {}
 func (*Event_WhistleMerged) isEvent_Payload() {}
 
 func (*Event_WhistleDuplicateKept) isEvent_Payload() {}
+
+func (*Event_WhistleLocationConfirmed) isEvent_Payload() {}
 
 func (*Event_DispatchRequested) isEvent_Payload() {}
 
@@ -2387,11 +2403,66 @@ func (x *AppealDecided) GetAppeal() *v13.Appeal {
 	return nil
 }
 
+// WhistleLocationConfirmed records that the raising street confirmed a
+// location the map check flagged.
+type WhistleLocationConfirmed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The map check's result that needed confirmation: outside or no_street.
+	Result        string `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	Note          string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleLocationConfirmed) Reset() {
+	*x = WhistleLocationConfirmed{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleLocationConfirmed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleLocationConfirmed) ProtoMessage() {}
+
+func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleLocationConfirmed.ProtoReflect.Descriptor instead.
+func (*WhistleLocationConfirmed) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *WhistleLocationConfirmed) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *WhistleLocationConfirmed) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe0\x16\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xcd\x17\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2422,7 +2493,8 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x18whistle_department_added\x18  \x01(\v2).whistle.events.v1.WhistleDepartmentAddedH\x00R\x16whistleDepartmentAdded\x12n\n" +
 	"\x1bwhistle_duplicate_candidate\x18! \x01(\v2,.whistle.events.v1.WhistleDuplicateCandidateH\x00R\x19whistleDuplicateCandidate\x12I\n" +
 	"\x0ewhistle_merged\x18\" \x01(\v2 .whistle.events.v1.WhistleMergedH\x00R\rwhistleMerged\x12_\n" +
-	"\x16whistle_duplicate_kept\x18# \x01(\v2'.whistle.events.v1.WhistleDuplicateKeptH\x00R\x14whistleDuplicateKept\x12U\n" +
+	"\x16whistle_duplicate_kept\x18# \x01(\v2'.whistle.events.v1.WhistleDuplicateKeptH\x00R\x14whistleDuplicateKept\x12k\n" +
+	"\x1awhistle_location_confirmed\x18$ \x01(\v2+.whistle.events.v1.WhistleLocationConfirmedH\x00R\x18whistleLocationConfirmed\x12U\n" +
 	"\x12dispatch_requested\x18( \x01(\v2$.whistle.events.v1.DispatchRequestedH\x00R\x11dispatchRequested\x12O\n" +
 	"\x10dispatch_created\x18) \x01(\v2\".whistle.events.v1.DispatchCreatedH\x00R\x0fdispatchCreated\x12^\n" +
 	"\x15dispatch_acknowledged\x18* \x01(\v2'.whistle.events.v1.DispatchAcknowledgedH\x00R\x14dispatchAcknowledged\x12O\n" +
@@ -2551,7 +2623,10 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\vAppealFiled\x123\n" +
 	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appeal\"D\n" +
 	"\rAppealDecided\x123\n" +
-	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appealBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appeal\"F\n" +
+	"\x18WhistleLocationConfirmed\x12\x16\n" +
+	"\x06result\x18\x01 \x01(\tR\x06result\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04noteBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -2565,7 +2640,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*WhistleRaised)(nil),               // 1: whistle.events.v1.WhistleRaised
@@ -2599,19 +2674,20 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*SlaExtensionDecided)(nil),         // 29: whistle.events.v1.SlaExtensionDecided
 	(*AppealFiled)(nil),                 // 30: whistle.events.v1.AppealFiled
 	(*AppealDecided)(nil),               // 31: whistle.events.v1.AppealDecided
-	(*timestamppb.Timestamp)(nil),       // 32: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 33: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 34: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 35: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 36: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 37: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 38: whistle.response.v1.Dispatch
-	(*v12.Extension)(nil),               // 39: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 40: whistle.feedback.v1.Appeal
+	(*WhistleLocationConfirmed)(nil),    // 32: whistle.events.v1.WhistleLocationConfirmed
+	(*timestamppb.Timestamp)(nil),       // 33: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 34: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 35: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 36: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 37: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 38: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 39: whistle.response.v1.Dispatch
+	(*v12.Extension)(nil),               // 40: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 41: whistle.feedback.v1.Appeal
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	32, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	33, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	33, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	34, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	1,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	3,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	4,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -2628,53 +2704,54 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	24, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
 	25, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
 	26, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
-	11, // 18: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
-	12, // 19: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
-	13, // 20: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
-	14, // 21: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
-	15, // 22: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
-	16, // 23: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
-	17, // 24: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	18, // 25: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	19, // 26: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	30, // 27: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	31, // 28: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	27, // 29: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	28, // 30: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	29, // 31: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	34, // 32: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	2,  // 33: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	2,  // 34: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	35, // 35: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	36, // 36: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	37, // 37: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	37, // 38: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	37, // 39: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	32, // 40: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	38, // 41: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	38, // 42: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	38, // 43: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	38, // 44: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	38, // 45: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	38, // 46: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	32, // 47: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	38, // 48: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	32, // 49: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	38, // 50: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	2,  // 51: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	2,  // 52: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	38, // 53: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 54: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	38, // 55: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 56: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	38, // 57: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	40, // 58: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	40, // 59: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	60, // [60:60] is the sub-list for method output_type
-	60, // [60:60] is the sub-list for method input_type
-	60, // [60:60] is the sub-list for extension type_name
-	60, // [60:60] is the sub-list for extension extendee
-	0,  // [0:60] is the sub-list for field type_name
+	32, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
+	11, // 19: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
+	12, // 20: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
+	13, // 21: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
+	14, // 22: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
+	15, // 23: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
+	16, // 24: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
+	17, // 25: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
+	18, // 26: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	19, // 27: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	30, // 28: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	31, // 29: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	27, // 30: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	28, // 31: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	29, // 32: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	35, // 33: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	2,  // 34: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	2,  // 35: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	36, // 36: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	37, // 37: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	38, // 38: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	38, // 39: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	38, // 40: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	33, // 41: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	39, // 42: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 43: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 44: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 45: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 46: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	39, // 47: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	33, // 48: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	39, // 49: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	33, // 50: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	39, // 51: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	2,  // 52: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	2,  // 53: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	39, // 54: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	40, // 55: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	39, // 56: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	40, // 57: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	39, // 58: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	41, // 59: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	41, // 60: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	61, // [61:61] is the sub-list for method output_type
+	61, // [61:61] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -2699,6 +2776,7 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_WhistleDuplicateCandidate)(nil),
 		(*Event_WhistleMerged)(nil),
 		(*Event_WhistleDuplicateKept)(nil),
+		(*Event_WhistleLocationConfirmed)(nil),
 		(*Event_DispatchRequested)(nil),
 		(*Event_DispatchCreated)(nil),
 		(*Event_DispatchAcknowledged)(nil),
@@ -2720,7 +2798,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

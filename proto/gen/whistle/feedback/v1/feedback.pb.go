@@ -1833,6 +1833,653 @@ func (x *RebuildReadModelResponse) GetDispatches() int64 {
 	return 0
 }
 
+// ListHotspotsRequest selects a district's hotspots.
+type ListHotspotsRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	District string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// End of the rolling window; now when unset.
+	At *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
+	// At most this many (default 20, at most 200).
+	Limit int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
+	// Only pairs with at least this many whistles in the window (default 2).
+	MinCount      int32 `protobuf:"varint,4,opt,name=min_count,json=minCount,proto3" json:"min_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListHotspotsRequest) Reset() {
+	*x = ListHotspotsRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListHotspotsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListHotspotsRequest) ProtoMessage() {}
+
+func (x *ListHotspotsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListHotspotsRequest.ProtoReflect.Descriptor instead.
+func (*ListHotspotsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListHotspotsRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *ListHotspotsRequest) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *ListHotspotsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *ListHotspotsRequest) GetMinCount() int32 {
+	if x != nil {
+		return x.MinCount
+	}
+	return 0
+}
+
+// Hotspot is one recurring category on one street.
+type Hotspot struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	StreetId string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Category string                 `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	// Whistles raised in the 30 days before at.
+	Count int64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	// Whistles raised in the 30 days before that.
+	PreviousCount int64 `protobuf:"varint,4,opt,name=previous_count,json=previousCount,proto3" json:"previous_count,omitempty"`
+	// count - previous_count.
+	Trend         int64                  `protobuf:"varint,5,opt,name=trend,proto3" json:"trend,omitempty"`
+	LastRaisedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=last_raised_at,json=lastRaisedAt,proto3" json:"last_raised_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Hotspot) Reset() {
+	*x = Hotspot{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Hotspot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Hotspot) ProtoMessage() {}
+
+func (x *Hotspot) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Hotspot.ProtoReflect.Descriptor instead.
+func (*Hotspot) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *Hotspot) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *Hotspot) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *Hotspot) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *Hotspot) GetPreviousCount() int64 {
+	if x != nil {
+		return x.PreviousCount
+	}
+	return 0
+}
+
+func (x *Hotspot) GetTrend() int64 {
+	if x != nil {
+		return x.Trend
+	}
+	return 0
+}
+
+func (x *Hotspot) GetLastRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastRaisedAt
+	}
+	return nil
+}
+
+// ListHotspotsResponse is the top list, most whistles first, then rising trend.
+type ListHotspotsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Hotspots      []*Hotspot             `protobuf:"bytes,1,rep,name=hotspots,proto3" json:"hotspots,omitempty"`
+	WindowStart   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=window_start,json=windowStart,proto3" json:"window_start,omitempty"`
+	WindowEnd     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListHotspotsResponse) Reset() {
+	*x = ListHotspotsResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListHotspotsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListHotspotsResponse) ProtoMessage() {}
+
+func (x *ListHotspotsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListHotspotsResponse.ProtoReflect.Descriptor instead.
+func (*ListHotspotsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListHotspotsResponse) GetHotspots() []*Hotspot {
+	if x != nil {
+		return x.Hotspots
+	}
+	return nil
+}
+
+func (x *ListHotspotsResponse) GetWindowStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowStart
+	}
+	return nil
+}
+
+func (x *ListHotspotsResponse) GetWindowEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return nil
+}
+
+// GetMonthlyScorecardRequest names a district and a month.
+type GetMonthlyScorecardRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	District string                 `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// YYYY-MM, months beginning at midnight Beijing time.
+	Month         string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMonthlyScorecardRequest) Reset() {
+	*x = GetMonthlyScorecardRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMonthlyScorecardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMonthlyScorecardRequest) ProtoMessage() {}
+
+func (x *GetMonthlyScorecardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMonthlyScorecardRequest.ProtoReflect.Descriptor instead.
+func (*GetMonthlyScorecardRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetMonthlyScorecardRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *GetMonthlyScorecardRequest) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+// MonthlyScorecard is the rendered page.
+type MonthlyScorecard struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// text/html; charset=utf-8
+	ContentType   string `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Html          string `protobuf:"bytes,2,opt,name=html,proto3" json:"html,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MonthlyScorecard) Reset() {
+	*x = MonthlyScorecard{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MonthlyScorecard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MonthlyScorecard) ProtoMessage() {}
+
+func (x *MonthlyScorecard) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MonthlyScorecard.ProtoReflect.Descriptor instead.
+func (*MonthlyScorecard) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MonthlyScorecard) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *MonthlyScorecard) GetHtml() string {
+	if x != nil {
+		return x.Html
+	}
+	return ""
+}
+
+// GetWhistleReportRequest names a whistle.
+type GetWhistleReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWhistleReportRequest) Reset() {
+	*x = GetWhistleReportRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWhistleReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWhistleReportRequest) ProtoMessage() {}
+
+func (x *GetWhistleReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWhistleReportRequest.ProtoReflect.Descriptor instead.
+func (*GetWhistleReportRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetWhistleReportRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+// DispatchSummary is one department's part in an upward report.
+type DispatchSummary struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DispatchId string                 `protobuf:"bytes,1,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Department string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	// 1 for the first round, 2 after the first reopen...
+	Round int32 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	// PENDING, ACKNOWLEDGED, ARRIVED, RESOLVED, RETURNED or CANCELLED.
+	Status         string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	DispatchedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=dispatched_at,json=dispatchedAt,proto3" json:"dispatched_at,omitempty"`
+	AcknowledgedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=acknowledged_at,json=acknowledgedAt,proto3" json:"acknowledged_at,omitempty"`
+	ArrivedAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=arrived_at,json=arrivedAt,proto3" json:"arrived_at,omitempty"`
+	ResolvedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=resolved_at,json=resolvedAt,proto3" json:"resolved_at,omitempty"`
+	ReturnedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
+	ArrivedOnTime  bool                   `protobuf:"varint,10,opt,name=arrived_on_time,json=arrivedOnTime,proto3" json:"arrived_on_time,omitempty"`
+	// Clocks that breached: ack, arrive, resolve.
+	Breaches []string `protobuf:"bytes,11,rep,name=breaches,proto3" json:"breaches,omitempty"`
+	// Highest escalation level reached by any clock, 0 for none.
+	EscalationLevel int32 `protobuf:"varint,12,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *DispatchSummary) Reset() {
+	*x = DispatchSummary{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchSummary) ProtoMessage() {}
+
+func (x *DispatchSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchSummary.ProtoReflect.Descriptor instead.
+func (*DispatchSummary) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DispatchSummary) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *DispatchSummary) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DispatchSummary) GetRound() int32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *DispatchSummary) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DispatchSummary) GetDispatchedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DispatchedAt
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetAcknowledgedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcknowledgedAt
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetArrivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArrivedAt
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetResolvedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolvedAt
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetReturnedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReturnedAt
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetArrivedOnTime() bool {
+	if x != nil {
+		return x.ArrivedOnTime
+	}
+	return false
+}
+
+func (x *DispatchSummary) GetBreaches() []string {
+	if x != nil {
+		return x.Breaches
+	}
+	return nil
+}
+
+func (x *DispatchSummary) GetEscalationLevel() int32 {
+	if x != nil {
+		return x.EscalationLevel
+	}
+	return 0
+}
+
+// WhistleReport is the upward report of one whistle.
+type WhistleReport struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId  string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	StreetId   string                 `protobuf:"bytes,3,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Category   string                 `protobuf:"bytes,4,opt,name=category,proto3" json:"category,omitempty"`
+	Title      string                 `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	RaisedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	Dispatches []*DispatchSummary     `protobuf:"bytes,7,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// Times the street reopened it ("not fixed").
+	Reopened int32 `protobuf:"varint,8,opt,name=reopened,proto3" json:"reopened,omitempty"`
+	// The last closing rating 1-5, 0 when not rated.
+	Satisfaction    int32                  `protobuf:"varint,9,opt,name=satisfaction,proto3" json:"satisfaction,omitempty"`
+	FeedbackComment string                 `protobuf:"bytes,10,opt,name=feedback_comment,json=feedbackComment,proto3" json:"feedback_comment,omitempty"`
+	ClosedAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	// The report as a few lines of plain Chinese text, for forwarding upward.
+	Text          string `protobuf:"bytes,12,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleReport) Reset() {
+	*x = WhistleReport{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleReport) ProtoMessage() {}
+
+func (x *WhistleReport) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleReport.ProtoReflect.Descriptor instead.
+func (*WhistleReport) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *WhistleReport) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetRaisedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RaisedAt
+	}
+	return nil
+}
+
+func (x *WhistleReport) GetDispatches() []*DispatchSummary {
+	if x != nil {
+		return x.Dispatches
+	}
+	return nil
+}
+
+func (x *WhistleReport) GetReopened() int32 {
+	if x != nil {
+		return x.Reopened
+	}
+	return 0
+}
+
+func (x *WhistleReport) GetSatisfaction() int32 {
+	if x != nil {
+		return x.Satisfaction
+	}
+	return 0
+}
+
+func (x *WhistleReport) GetFeedbackComment() string {
+	if x != nil {
+		return x.FeedbackComment
+	}
+	return ""
+}
+
+func (x *WhistleReport) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *WhistleReport) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
 var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
@@ -2004,7 +2651,71 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x0fevents_replayed\x18\x01 \x01(\x03R\x0eeventsReplayed\x12\x1e\n" +
 	"\n" +
 	"dispatches\x18\x02 \x01(\x03R\n" +
-	"dispatches2\xf7\x06\n" +
+	"dispatches\"\x90\x01\n" +
+	"\x13ListHotspotsRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12*\n" +
+	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\x12\x1b\n" +
+	"\tmin_count\x18\x04 \x01(\x05R\bminCount\"\xd7\x01\n" +
+	"\aHotspot\x12\x1b\n" +
+	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
+	"\bcategory\x18\x02 \x01(\tR\bcategory\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\x12%\n" +
+	"\x0eprevious_count\x18\x04 \x01(\x03R\rpreviousCount\x12\x14\n" +
+	"\x05trend\x18\x05 \x01(\x03R\x05trend\x12@\n" +
+	"\x0elast_raised_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\flastRaisedAt\"\xca\x01\n" +
+	"\x14ListHotspotsResponse\x128\n" +
+	"\bhotspots\x18\x01 \x03(\v2\x1c.whistle.feedback.v1.HotspotR\bhotspots\x12=\n" +
+	"\fwindow_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x129\n" +
+	"\n" +
+	"window_end\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\twindowEnd\"N\n" +
+	"\x1aGetMonthlyScorecardRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\tR\x05month\"I\n" +
+	"\x10MonthlyScorecard\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04html\x18\x02 \x01(\tR\x04html\"8\n" +
+	"\x17GetWhistleReportRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xaa\x04\n" +
+	"\x0fDispatchSummary\x12\x1f\n" +
+	"\vdispatch_id\x18\x01 \x01(\tR\n" +
+	"dispatchId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x14\n" +
+	"\x05round\x18\x03 \x01(\x05R\x05round\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12?\n" +
+	"\rdispatched_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\fdispatchedAt\x12C\n" +
+	"\x0facknowledged_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0eacknowledgedAt\x129\n" +
+	"\n" +
+	"arrived_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tarrivedAt\x12;\n" +
+	"\vresolved_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"resolvedAt\x12;\n" +
+	"\vreturned_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"returnedAt\x12&\n" +
+	"\x0farrived_on_time\x18\n" +
+	" \x01(\bR\rarrivedOnTime\x12\x1a\n" +
+	"\bbreaches\x18\v \x03(\tR\bbreaches\x12)\n" +
+	"\x10escalation_level\x18\f \x01(\x05R\x0fescalationLevel\"\xd5\x03\n" +
+	"\rWhistleReport\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12\x1b\n" +
+	"\tstreet_id\x18\x03 \x01(\tR\bstreetId\x12\x1a\n" +
+	"\bcategory\x18\x04 \x01(\tR\bcategory\x12\x14\n" +
+	"\x05title\x18\x05 \x01(\tR\x05title\x127\n" +
+	"\traised_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\x12D\n" +
+	"\n" +
+	"dispatches\x18\a \x03(\v2$.whistle.feedback.v1.DispatchSummaryR\n" +
+	"dispatches\x12\x1a\n" +
+	"\breopened\x18\b \x01(\x05R\breopened\x12\"\n" +
+	"\fsatisfaction\x18\t \x01(\x05R\fsatisfaction\x12)\n" +
+	"\x10feedback_comment\x18\n" +
+	" \x01(\tR\x0ffeedbackComment\x127\n" +
+	"\tclosed_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x12\n" +
+	"\x04text\x18\f \x01(\tR\x04text2\xb1\t\n" +
 	"\x0fFeedbackService\x12`\n" +
 	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
 	"\fGetSlaReport\x12(.whistle.feedback.v1.GetSlaReportRequest\x1a\x1e.whistle.feedback.v1.SlaReport\x12a\n" +
@@ -2015,7 +2726,10 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"FileAppeal\x12&.whistle.feedback.v1.FileAppealRequest\x1a\x1b.whistle.feedback.v1.Appeal\x12U\n" +
 	"\fDecideAppeal\x12(.whistle.feedback.v1.DecideAppealRequest\x1a\x1b.whistle.feedback.v1.Appeal\x12`\n" +
 	"\vListAppeals\x12'.whistle.feedback.v1.ListAppealsRequest\x1a(.whistle.feedback.v1.ListAppealsResponse\x12o\n" +
-	"\x10RebuildReadModel\x12,.whistle.feedback.v1.RebuildReadModelRequest\x1a-.whistle.feedback.v1.RebuildReadModelResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
+	"\x10RebuildReadModel\x12,.whistle.feedback.v1.RebuildReadModelRequest\x1a-.whistle.feedback.v1.RebuildReadModelResponse\x12c\n" +
+	"\fListHotspots\x12(.whistle.feedback.v1.ListHotspotsRequest\x1a).whistle.feedback.v1.ListHotspotsResponse\x12m\n" +
+	"\x13GetMonthlyScorecard\x12/.whistle.feedback.v1.GetMonthlyScorecardRequest\x1a%.whistle.feedback.v1.MonthlyScorecard\x12d\n" +
+	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReportBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
 
 var (
 	file_whistle_feedback_v1_feedback_proto_rawDescOnce sync.Once
@@ -2030,52 +2744,60 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
-	(GetScorecardsRequest_GroupBy)(0), // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
-	(Appeal_Status)(0),                // 1: whistle.feedback.v1.Appeal.Status
-	(*TimelineEntry)(nil),             // 2: whistle.feedback.v1.TimelineEntry
-	(*GetTimelineRequest)(nil),        // 3: whistle.feedback.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),       // 4: whistle.feedback.v1.GetTimelineResponse
-	(*GetSlaReportRequest)(nil),       // 5: whistle.feedback.v1.GetSlaReportRequest
-	(*DepartmentSla)(nil),             // 6: whistle.feedback.v1.DepartmentSla
-	(*SlaReport)(nil),                 // 7: whistle.feedback.v1.SlaReport
-	(*ExportSlaReportRequest)(nil),    // 8: whistle.feedback.v1.ExportSlaReportRequest
-	(*SlaReportCsv)(nil),              // 9: whistle.feedback.v1.SlaReportCsv
-	(*GetScorecardsRequest)(nil),      // 10: whistle.feedback.v1.GetScorecardsRequest
-	(*Weights)(nil),                   // 11: whistle.feedback.v1.Weights
-	(*Durations)(nil),                 // 12: whistle.feedback.v1.Durations
-	(*Scorecard)(nil),                 // 13: whistle.feedback.v1.Scorecard
-	(*GetScorecardsResponse)(nil),     // 14: whistle.feedback.v1.GetScorecardsResponse
-	(*VerifyAuditRequest)(nil),        // 15: whistle.feedback.v1.VerifyAuditRequest
-	(*BrokenChain)(nil),               // 16: whistle.feedback.v1.BrokenChain
-	(*VerifyAuditResponse)(nil),       // 17: whistle.feedback.v1.VerifyAuditResponse
-	(*Appeal)(nil),                    // 18: whistle.feedback.v1.Appeal
-	(*FileAppealRequest)(nil),         // 19: whistle.feedback.v1.FileAppealRequest
-	(*DecideAppealRequest)(nil),       // 20: whistle.feedback.v1.DecideAppealRequest
-	(*ListAppealsRequest)(nil),        // 21: whistle.feedback.v1.ListAppealsRequest
-	(*ListAppealsResponse)(nil),       // 22: whistle.feedback.v1.ListAppealsResponse
-	(*RebuildReadModelRequest)(nil),   // 23: whistle.feedback.v1.RebuildReadModelRequest
-	(*RebuildReadModelResponse)(nil),  // 24: whistle.feedback.v1.RebuildReadModelResponse
-	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                  // 26: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),           // 27: google.protobuf.Struct
+	(GetScorecardsRequest_GroupBy)(0),  // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	(Appeal_Status)(0),                 // 1: whistle.feedback.v1.Appeal.Status
+	(*TimelineEntry)(nil),              // 2: whistle.feedback.v1.TimelineEntry
+	(*GetTimelineRequest)(nil),         // 3: whistle.feedback.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),        // 4: whistle.feedback.v1.GetTimelineResponse
+	(*GetSlaReportRequest)(nil),        // 5: whistle.feedback.v1.GetSlaReportRequest
+	(*DepartmentSla)(nil),              // 6: whistle.feedback.v1.DepartmentSla
+	(*SlaReport)(nil),                  // 7: whistle.feedback.v1.SlaReport
+	(*ExportSlaReportRequest)(nil),     // 8: whistle.feedback.v1.ExportSlaReportRequest
+	(*SlaReportCsv)(nil),               // 9: whistle.feedback.v1.SlaReportCsv
+	(*GetScorecardsRequest)(nil),       // 10: whistle.feedback.v1.GetScorecardsRequest
+	(*Weights)(nil),                    // 11: whistle.feedback.v1.Weights
+	(*Durations)(nil),                  // 12: whistle.feedback.v1.Durations
+	(*Scorecard)(nil),                  // 13: whistle.feedback.v1.Scorecard
+	(*GetScorecardsResponse)(nil),      // 14: whistle.feedback.v1.GetScorecardsResponse
+	(*VerifyAuditRequest)(nil),         // 15: whistle.feedback.v1.VerifyAuditRequest
+	(*BrokenChain)(nil),                // 16: whistle.feedback.v1.BrokenChain
+	(*VerifyAuditResponse)(nil),        // 17: whistle.feedback.v1.VerifyAuditResponse
+	(*Appeal)(nil),                     // 18: whistle.feedback.v1.Appeal
+	(*FileAppealRequest)(nil),          // 19: whistle.feedback.v1.FileAppealRequest
+	(*DecideAppealRequest)(nil),        // 20: whistle.feedback.v1.DecideAppealRequest
+	(*ListAppealsRequest)(nil),         // 21: whistle.feedback.v1.ListAppealsRequest
+	(*ListAppealsResponse)(nil),        // 22: whistle.feedback.v1.ListAppealsResponse
+	(*RebuildReadModelRequest)(nil),    // 23: whistle.feedback.v1.RebuildReadModelRequest
+	(*RebuildReadModelResponse)(nil),   // 24: whistle.feedback.v1.RebuildReadModelResponse
+	(*ListHotspotsRequest)(nil),        // 25: whistle.feedback.v1.ListHotspotsRequest
+	(*Hotspot)(nil),                    // 26: whistle.feedback.v1.Hotspot
+	(*ListHotspotsResponse)(nil),       // 27: whistle.feedback.v1.ListHotspotsResponse
+	(*GetMonthlyScorecardRequest)(nil), // 28: whistle.feedback.v1.GetMonthlyScorecardRequest
+	(*MonthlyScorecard)(nil),           // 29: whistle.feedback.v1.MonthlyScorecard
+	(*GetWhistleReportRequest)(nil),    // 30: whistle.feedback.v1.GetWhistleReportRequest
+	(*DispatchSummary)(nil),            // 31: whistle.feedback.v1.DispatchSummary
+	(*WhistleReport)(nil),              // 32: whistle.feedback.v1.WhistleReport
+	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                   // 34: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),            // 35: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	25, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	26, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	27, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	33, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	34, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	35, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
 	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	25, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	25, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	25, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
-	25, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	33, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	33, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	33, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	33, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
 	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
 	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
-	25, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	25, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	25, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
-	25, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	33, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	33, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	33, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	33, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
 	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
 	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
@@ -2086,35 +2808,54 @@ var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
 	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
 	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
 	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
-	26, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
-	25, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
-	26, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
-	25, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	34, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	33, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	34, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	33, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
 	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
 	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
-	3,  // 30: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	5,  // 31: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
-	8,  // 32: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
-	10, // 33: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
-	15, // 34: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
-	19, // 35: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
-	20, // 36: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
-	21, // 37: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
-	23, // 38: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
-	4,  // 39: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	7,  // 40: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
-	9,  // 41: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
-	14, // 42: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
-	17, // 43: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
-	18, // 44: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
-	18, // 45: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
-	22, // 46: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
-	24, // 47: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
-	39, // [39:48] is the sub-list for method output_type
-	30, // [30:39] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	33, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
+	33, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
+	26, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
+	33, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
+	33, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
+	33, // 35: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
+	33, // 36: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
+	33, // 37: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
+	33, // 38: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
+	33, // 39: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
+	33, // 40: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
+	31, // 41: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
+	33, // 42: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
+	3,  // 43: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	5,  // 44: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	8,  // 45: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	10, // 46: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	15, // 47: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	19, // 48: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	20, // 49: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	21, // 50: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	23, // 51: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	25, // 52: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
+	28, // 53: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
+	30, // 54: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
+	4,  // 55: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	7,  // 56: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	9,  // 57: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	14, // 58: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	17, // 59: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	18, // 60: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	18, // 61: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	22, // 62: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	24, // 63: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	27, // 64: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
+	29, // 65: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
+	32, // 66: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
+	55, // [55:67] is the sub-list for method output_type
+	43, // [43:55] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -2128,7 +2869,7 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

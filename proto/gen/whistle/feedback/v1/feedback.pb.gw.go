@@ -340,6 +340,115 @@ func local_request_FeedbackService_RebuildReadModel_0(ctx context.Context, marsh
 	return msg, metadata, err
 }
 
+var filter_FeedbackService_ListHotspots_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_FeedbackService_ListHotspots_0(ctx context.Context, marshaler runtime.Marshaler, client FeedbackServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListHotspotsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FeedbackService_ListHotspots_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListHotspots(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FeedbackService_ListHotspots_0(ctx context.Context, marshaler runtime.Marshaler, server FeedbackServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListHotspotsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FeedbackService_ListHotspots_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListHotspots(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_FeedbackService_GetMonthlyScorecard_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_FeedbackService_GetMonthlyScorecard_0(ctx context.Context, marshaler runtime.Marshaler, client FeedbackServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetMonthlyScorecardRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FeedbackService_GetMonthlyScorecard_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetMonthlyScorecard(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FeedbackService_GetMonthlyScorecard_0(ctx context.Context, marshaler runtime.Marshaler, server FeedbackServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetMonthlyScorecardRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_FeedbackService_GetMonthlyScorecard_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.GetMonthlyScorecard(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+func request_FeedbackService_GetWhistleReport_0(ctx context.Context, marshaler runtime.Marshaler, client FeedbackServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetWhistleReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["whistle_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "whistle_id")
+	}
+	protoReq.WhistleId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "whistle_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetWhistleReport(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FeedbackService_GetWhistleReport_0(ctx context.Context, marshaler runtime.Marshaler, server FeedbackServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetWhistleReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["whistle_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "whistle_id")
+	}
+	protoReq.WhistleId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "whistle_id", err)
+	}
+	msg, err := server.GetWhistleReport(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterFeedbackServiceHandlerServer registers the http handlers for service FeedbackService to "mux".
 // UnaryRPC     :call FeedbackServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -525,6 +634,66 @@ func RegisterFeedbackServiceHandlerServer(ctx context.Context, mux *runtime.Serv
 			return
 		}
 		forward_FeedbackService_RebuildReadModel_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_ListHotspots_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/ListHotspots", runtime.WithHTTPPathPattern("/v1/reports/hotspots"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FeedbackService_ListHotspots_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_ListHotspots_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_GetMonthlyScorecard_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard", runtime.WithHTTPPathPattern("/v1/reports/monthly"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FeedbackService_GetMonthlyScorecard_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_GetMonthlyScorecard_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_GetWhistleReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/GetWhistleReport", runtime.WithHTTPPathPattern("/v1/whistles/{whistle_id}/report"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FeedbackService_GetWhistleReport_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_GetWhistleReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -719,29 +888,86 @@ func RegisterFeedbackServiceHandlerClient(ctx context.Context, mux *runtime.Serv
 		}
 		forward_FeedbackService_RebuildReadModel_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_ListHotspots_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/ListHotspots", runtime.WithHTTPPathPattern("/v1/reports/hotspots"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FeedbackService_ListHotspots_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_ListHotspots_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_GetMonthlyScorecard_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard", runtime.WithHTTPPathPattern("/v1/reports/monthly"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FeedbackService_GetMonthlyScorecard_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_GetMonthlyScorecard_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FeedbackService_GetWhistleReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.feedback.v1.FeedbackService/GetWhistleReport", runtime.WithHTTPPathPattern("/v1/whistles/{whistle_id}/report"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FeedbackService_GetWhistleReport_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FeedbackService_GetWhistleReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_FeedbackService_GetTimeline_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "timeline"}, ""))
-	pattern_FeedbackService_GetSlaReport_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "sla"}, ""))
-	pattern_FeedbackService_ExportSlaReport_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "sla"}, "csv"))
-	pattern_FeedbackService_GetScorecards_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "scorecards"}, ""))
-	pattern_FeedbackService_VerifyAudit_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit"}, "verify"))
-	pattern_FeedbackService_FileAppeal_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "appeals"}, ""))
-	pattern_FeedbackService_DecideAppeal_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "appeals", "id"}, "decide"))
-	pattern_FeedbackService_ListAppeals_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "appeals"}, ""))
-	pattern_FeedbackService_RebuildReadModel_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "feedback"}, "rebuild"))
+	pattern_FeedbackService_GetTimeline_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "timeline"}, ""))
+	pattern_FeedbackService_GetSlaReport_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "sla"}, ""))
+	pattern_FeedbackService_ExportSlaReport_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "sla"}, "csv"))
+	pattern_FeedbackService_GetScorecards_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "scorecards"}, ""))
+	pattern_FeedbackService_VerifyAudit_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit"}, "verify"))
+	pattern_FeedbackService_FileAppeal_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "appeals"}, ""))
+	pattern_FeedbackService_DecideAppeal_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "appeals", "id"}, "decide"))
+	pattern_FeedbackService_ListAppeals_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "appeals"}, ""))
+	pattern_FeedbackService_RebuildReadModel_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "feedback"}, "rebuild"))
+	pattern_FeedbackService_ListHotspots_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "hotspots"}, ""))
+	pattern_FeedbackService_GetMonthlyScorecard_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "reports", "monthly"}, ""))
+	pattern_FeedbackService_GetWhistleReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "report"}, ""))
 )
 
 var (
-	forward_FeedbackService_GetTimeline_0      = runtime.ForwardResponseMessage
-	forward_FeedbackService_GetSlaReport_0     = runtime.ForwardResponseMessage
-	forward_FeedbackService_ExportSlaReport_0  = runtime.ForwardResponseMessage
-	forward_FeedbackService_GetScorecards_0    = runtime.ForwardResponseMessage
-	forward_FeedbackService_VerifyAudit_0      = runtime.ForwardResponseMessage
-	forward_FeedbackService_FileAppeal_0       = runtime.ForwardResponseMessage
-	forward_FeedbackService_DecideAppeal_0     = runtime.ForwardResponseMessage
-	forward_FeedbackService_ListAppeals_0      = runtime.ForwardResponseMessage
-	forward_FeedbackService_RebuildReadModel_0 = runtime.ForwardResponseMessage
+	forward_FeedbackService_GetTimeline_0         = runtime.ForwardResponseMessage
+	forward_FeedbackService_GetSlaReport_0        = runtime.ForwardResponseMessage
+	forward_FeedbackService_ExportSlaReport_0     = runtime.ForwardResponseMessage
+	forward_FeedbackService_GetScorecards_0       = runtime.ForwardResponseMessage
+	forward_FeedbackService_VerifyAudit_0         = runtime.ForwardResponseMessage
+	forward_FeedbackService_FileAppeal_0          = runtime.ForwardResponseMessage
+	forward_FeedbackService_DecideAppeal_0        = runtime.ForwardResponseMessage
+	forward_FeedbackService_ListAppeals_0         = runtime.ForwardResponseMessage
+	forward_FeedbackService_RebuildReadModel_0    = runtime.ForwardResponseMessage
+	forward_FeedbackService_ListHotspots_0        = runtime.ForwardResponseMessage
+	forward_FeedbackService_GetMonthlyScorecard_0 = runtime.ForwardResponseMessage
+	forward_FeedbackService_GetWhistleReport_0    = runtime.ForwardResponseMessage
 )

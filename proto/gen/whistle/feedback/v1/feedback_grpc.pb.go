@@ -19,15 +19,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FeedbackService_GetTimeline_FullMethodName      = "/whistle.feedback.v1.FeedbackService/GetTimeline"
-	FeedbackService_GetSlaReport_FullMethodName     = "/whistle.feedback.v1.FeedbackService/GetSlaReport"
-	FeedbackService_ExportSlaReport_FullMethodName  = "/whistle.feedback.v1.FeedbackService/ExportSlaReport"
-	FeedbackService_GetScorecards_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetScorecards"
-	FeedbackService_VerifyAudit_FullMethodName      = "/whistle.feedback.v1.FeedbackService/VerifyAudit"
-	FeedbackService_FileAppeal_FullMethodName       = "/whistle.feedback.v1.FeedbackService/FileAppeal"
-	FeedbackService_DecideAppeal_FullMethodName     = "/whistle.feedback.v1.FeedbackService/DecideAppeal"
-	FeedbackService_ListAppeals_FullMethodName      = "/whistle.feedback.v1.FeedbackService/ListAppeals"
-	FeedbackService_RebuildReadModel_FullMethodName = "/whistle.feedback.v1.FeedbackService/RebuildReadModel"
+	FeedbackService_GetTimeline_FullMethodName         = "/whistle.feedback.v1.FeedbackService/GetTimeline"
+	FeedbackService_GetSlaReport_FullMethodName        = "/whistle.feedback.v1.FeedbackService/GetSlaReport"
+	FeedbackService_ExportSlaReport_FullMethodName     = "/whistle.feedback.v1.FeedbackService/ExportSlaReport"
+	FeedbackService_GetScorecards_FullMethodName       = "/whistle.feedback.v1.FeedbackService/GetScorecards"
+	FeedbackService_VerifyAudit_FullMethodName         = "/whistle.feedback.v1.FeedbackService/VerifyAudit"
+	FeedbackService_FileAppeal_FullMethodName          = "/whistle.feedback.v1.FeedbackService/FileAppeal"
+	FeedbackService_DecideAppeal_FullMethodName        = "/whistle.feedback.v1.FeedbackService/DecideAppeal"
+	FeedbackService_ListAppeals_FullMethodName         = "/whistle.feedback.v1.FeedbackService/ListAppeals"
+	FeedbackService_RebuildReadModel_FullMethodName    = "/whistle.feedback.v1.FeedbackService/RebuildReadModel"
+	FeedbackService_ListHotspots_FullMethodName        = "/whistle.feedback.v1.FeedbackService/ListHotspots"
+	FeedbackService_GetMonthlyScorecard_FullMethodName = "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard"
+	FeedbackService_GetWhistleReport_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetWhistleReport"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -55,6 +58,12 @@ type FeedbackServiceClient interface {
 	ListAppeals(ctx context.Context, in *ListAppealsRequest, opts ...grpc.CallOption) (*ListAppealsResponse, error)
 	// RebuildReadModel replays the event stream into a fresh read model (admin).
 	RebuildReadModel(ctx context.Context, in *RebuildReadModelRequest, opts ...grpc.CallOption) (*RebuildReadModelResponse, error)
+	// ListHotspots is 未诉先办: recurring category × street over the last 30 days vs the 30 before.
+	ListHotspots(ctx context.Context, in *ListHotspotsRequest, opts ...grpc.CallOption) (*ListHotspotsResponse, error)
+	// GetMonthlyScorecard renders a district's 治理成绩单 for a month as a printable HTML page.
+	GetMonthlyScorecard(ctx context.Context, in *GetMonthlyScorecardRequest, opts ...grpc.CallOption) (*MonthlyScorecard, error)
+	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
+	GetWhistleReport(ctx context.Context, in *GetWhistleReportRequest, opts ...grpc.CallOption) (*WhistleReport, error)
 }
 
 type feedbackServiceClient struct {
@@ -155,6 +164,36 @@ func (c *feedbackServiceClient) RebuildReadModel(ctx context.Context, in *Rebuil
 	return out, nil
 }
 
+func (c *feedbackServiceClient) ListHotspots(ctx context.Context, in *ListHotspotsRequest, opts ...grpc.CallOption) (*ListHotspotsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListHotspotsResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_ListHotspots_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) GetMonthlyScorecard(ctx context.Context, in *GetMonthlyScorecardRequest, opts ...grpc.CallOption) (*MonthlyScorecard, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MonthlyScorecard)
+	err := c.cc.Invoke(ctx, FeedbackService_GetMonthlyScorecard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *feedbackServiceClient) GetWhistleReport(ctx context.Context, in *GetWhistleReportRequest, opts ...grpc.CallOption) (*WhistleReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WhistleReport)
+	err := c.cc.Invoke(ctx, FeedbackService_GetWhistleReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -180,6 +219,12 @@ type FeedbackServiceServer interface {
 	ListAppeals(context.Context, *ListAppealsRequest) (*ListAppealsResponse, error)
 	// RebuildReadModel replays the event stream into a fresh read model (admin).
 	RebuildReadModel(context.Context, *RebuildReadModelRequest) (*RebuildReadModelResponse, error)
+	// ListHotspots is 未诉先办: recurring category × street over the last 30 days vs the 30 before.
+	ListHotspots(context.Context, *ListHotspotsRequest) (*ListHotspotsResponse, error)
+	// GetMonthlyScorecard renders a district's 治理成绩单 for a month as a printable HTML page.
+	GetMonthlyScorecard(context.Context, *GetMonthlyScorecardRequest) (*MonthlyScorecard, error)
+	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
+	GetWhistleReport(context.Context, *GetWhistleReportRequest) (*WhistleReport, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -216,6 +261,15 @@ func (UnimplementedFeedbackServiceServer) ListAppeals(context.Context, *ListAppe
 }
 func (UnimplementedFeedbackServiceServer) RebuildReadModel(context.Context, *RebuildReadModelRequest) (*RebuildReadModelResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RebuildReadModel not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ListHotspots(context.Context, *ListHotspotsRequest) (*ListHotspotsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListHotspots not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetMonthlyScorecard(context.Context, *GetMonthlyScorecardRequest) (*MonthlyScorecard, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMonthlyScorecard not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetWhistleReport(context.Context, *GetWhistleReportRequest) (*WhistleReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWhistleReport not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -400,6 +454,60 @@ func _FeedbackService_RebuildReadModel_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_ListHotspots_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListHotspotsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ListHotspots(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ListHotspots_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ListHotspots(ctx, req.(*ListHotspotsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_GetMonthlyScorecard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMonthlyScorecardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetMonthlyScorecard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetMonthlyScorecard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetMonthlyScorecard(ctx, req.(*GetMonthlyScorecardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FeedbackService_GetWhistleReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWhistleReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetWhistleReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetWhistleReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetWhistleReport(ctx, req.(*GetWhistleReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -442,6 +550,18 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RebuildReadModel",
 			Handler:    _FeedbackService_RebuildReadModel_Handler,
+		},
+		{
+			MethodName: "ListHotspots",
+			Handler:    _FeedbackService_ListHotspots_Handler,
+		},
+		{
+			MethodName: "GetMonthlyScorecard",
+			Handler:    _FeedbackService_GetMonthlyScorecard_Handler,
+		},
+		{
+			MethodName: "GetWhistleReport",
+			Handler:    _FeedbackService_GetWhistleReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -884,7 +884,12 @@ type Jurisdiction struct {
 	// contains it (outside).
 	NeighbourStreetIds []string `protobuf:"bytes,2,rep,name=neighbour_street_ids,json=neighbourStreetIds,proto3" json:"neighbour_street_ids,omitempty"`
 	// Metres from the claimed street's boundary; 0 inside.
-	DistanceM     float64 `protobuf:"fixed64,3,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	DistanceM float64 `protobuf:"fixed64,3,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	// The raising street must confirm the location (outside, no_street).
+	NeedsConfirmation bool `protobuf:"varint,4,opt,name=needs_confirmation,json=needsConfirmation,proto3" json:"needs_confirmation,omitempty"`
+	// When and by whom the street confirmed it; unset until then.
+	ConfirmedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
+	ConfirmedBy   string                 `protobuf:"bytes,6,opt,name=confirmed_by,json=confirmedBy,proto3" json:"confirmed_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -938,6 +943,27 @@ func (x *Jurisdiction) GetDistanceM() float64 {
 		return x.DistanceM
 	}
 	return 0
+}
+
+func (x *Jurisdiction) GetNeedsConfirmation() bool {
+	if x != nil {
+		return x.NeedsConfirmation
+	}
+	return false
+}
+
+func (x *Jurisdiction) GetConfirmedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmedAt
+	}
+	return nil
+}
+
+func (x *Jurisdiction) GetConfirmedBy() string {
+	if x != nil {
+		return x.ConfirmedBy
+	}
+	return ""
 }
 
 // CatalogueRule routes one category (in one district, or everywhere when
@@ -2064,6 +2090,59 @@ func (x *AddDepartmentRequest) GetReason() string {
 	return ""
 }
 
+// ConfirmLocationRequest confirms a flagged location.
+type ConfirmLocationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	Note          string                 `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmLocationRequest) Reset() {
+	*x = ConfirmLocationRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmLocationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmLocationRequest) ProtoMessage() {}
+
+func (x *ConfirmLocationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmLocationRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmLocationRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ConfirmLocationRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *ConfirmLocationRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
@@ -2121,12 +2200,15 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\tR\x04code\"h\n" +
 	"\x13LocateStreetRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x124\n" +
-	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"w\n" +
+	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"\x88\x02\n" +
 	"\fJurisdiction\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x120\n" +
 	"\x14neighbour_street_ids\x18\x02 \x03(\tR\x12neighbourStreetIds\x12\x1d\n" +
 	"\n" +
-	"distance_m\x18\x03 \x01(\x01R\tdistanceM\"\xdf\x01\n" +
+	"distance_m\x18\x03 \x01(\x01R\tdistanceM\x12-\n" +
+	"\x12needs_confirmation\x18\x04 \x01(\bR\x11needsConfirmation\x12=\n" +
+	"\fconfirmed_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12!\n" +
+	"\fconfirmed_by\x18\x06 \x01(\tR\vconfirmedBy\"\xdf\x01\n" +
 	"\rCatalogueRule\x12\x1a\n" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1f\n" +
 	"\vdistrict_id\x18\x02 \x01(\tR\n" +
@@ -2228,7 +2310,11 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\n" +
 	"department\x18\x02 \x01(\tR\n" +
 	"department\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason2\xcb\v\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"K\n" +
+	"\x16ConfirmLocationRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x12\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note2\xb2\f\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -2244,7 +2330,8 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x0eExplainRouting\x12).whistle.routing.v1.ExplainRoutingRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12m\n" +
 	"\x10ListArbitrations\x12+.whistle.routing.v1.ListArbitrationsRequest\x1a,.whistle.routing.v1.ListArbitrationsResponse\x12b\n" +
 	"\x11DecideArbitration\x12,.whistle.routing.v1.DecideArbitrationRequest\x1a\x1f.whistle.routing.v1.Arbitration\x12a\n" +
-	"\rAddDepartment\x12(.whistle.routing.v1.AddDepartmentRequest\x1a&.whistle.routing.v1.RoutingExplanationBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\rAddDepartment\x12(.whistle.routing.v1.AddDepartmentRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12e\n" +
+	"\x0fConfirmLocation\x12*.whistle.routing.v1.ConfirmLocationRequest\x1a&.whistle.routing.v1.RoutingExplanationBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -2258,7 +2345,7 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*District)(nil),                    // 0: whistle.routing.v1.District
 	(*Street)(nil),                      // 1: whistle.routing.v1.Street
@@ -2293,74 +2380,78 @@ var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*ListArbitrationsResponse)(nil),    // 30: whistle.routing.v1.ListArbitrationsResponse
 	(*DecideArbitrationRequest)(nil),    // 31: whistle.routing.v1.DecideArbitrationRequest
 	(*AddDepartmentRequest)(nil),        // 32: whistle.routing.v1.AddDepartmentRequest
-	(*v1.LatLng)(nil),                   // 33: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),             // 34: google.protobuf.Struct
-	(*durationpb.Duration)(nil),         // 35: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
+	(*ConfirmLocationRequest)(nil),      // 33: whistle.routing.v1.ConfirmLocationRequest
+	(*v1.LatLng)(nil),                   // 34: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),             // 35: google.protobuf.Struct
+	(*durationpb.Duration)(nil),         // 36: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 37: google.protobuf.Timestamp
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	33, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	33, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	34, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	35, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	35, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	35, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	34, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	34, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	35, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	36, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	36, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	36, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	33, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	3,  // 12: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	36, // 13: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	36, // 14: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
-	17, // 15: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
-	17, // 16: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	36, // 17: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
-	17, // 18: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
-	17, // 19: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
-	23, // 20: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	36, // 21: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
-	16, // 22: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
-	26, // 23: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	36, // 24: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	36, // 25: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	28, // 26: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
-	5,  // 27: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 28: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 29: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 30: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 31: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 32: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 33: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 34: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 35: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 36: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 37: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 38: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 39: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 40: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 41: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	6,  // 42: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 43: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 44: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 45: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 46: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 47: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 48: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 49: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 50: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 51: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 52: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 53: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 54: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 55: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 56: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	42, // [42:57] is the sub-list for method output_type
-	27, // [27:42] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	34, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	37, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
+	37, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	37, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
+	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
+	37, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
+	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
+	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
+	37, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
+	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
+	37, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	37, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	28, // 27: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
+	5,  // 28: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 29: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 30: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 31: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 32: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 33: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 34: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 35: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 36: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 37: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 38: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 39: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 40: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 41: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 42: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 43: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	6,  // 44: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 45: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 46: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 47: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 48: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 49: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 50: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 51: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 52: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 53: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 54: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 55: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 56: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 57: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 58: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 59: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	44, // [44:60] is the sub-list for method output_type
+	28, // [28:44] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -2374,7 +2465,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	RoutingService_ListArbitrations_FullMethodName     = "/whistle.routing.v1.RoutingService/ListArbitrations"
 	RoutingService_DecideArbitration_FullMethodName    = "/whistle.routing.v1.RoutingService/DecideArbitration"
 	RoutingService_AddDepartment_FullMethodName        = "/whistle.routing.v1.RoutingService/AddDepartment"
+	RoutingService_ConfirmLocation_FullMethodName      = "/whistle.routing.v1.RoutingService/ConfirmLocation"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -76,6 +77,9 @@ type RoutingServiceClient interface {
 	// AddDepartment is a manual 吹哨: a street (own whistle) or a supervisor (own
 	// district) calls one more department to a live whistle.
 	AddDepartment(ctx context.Context, in *AddDepartmentRequest, opts ...grpc.CallOption) (*RoutingExplanation, error)
+	// ConfirmLocation is the raising street confirming a location the map check
+	// flagged (outside the street, or in no street).
+	ConfirmLocation(ctx context.Context, in *ConfirmLocationRequest, opts ...grpc.CallOption) (*RoutingExplanation, error)
 }
 
 type routingServiceClient struct {
@@ -236,6 +240,16 @@ func (c *routingServiceClient) AddDepartment(ctx context.Context, in *AddDepartm
 	return out, nil
 }
 
+func (c *routingServiceClient) ConfirmLocation(ctx context.Context, in *ConfirmLocationRequest, opts ...grpc.CallOption) (*RoutingExplanation, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RoutingExplanation)
+	err := c.cc.Invoke(ctx, RoutingService_ConfirmLocation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -276,6 +290,9 @@ type RoutingServiceServer interface {
 	// AddDepartment is a manual 吹哨: a street (own whistle) or a supervisor (own
 	// district) calls one more department to a live whistle.
 	AddDepartment(context.Context, *AddDepartmentRequest) (*RoutingExplanation, error)
+	// ConfirmLocation is the raising street confirming a location the map check
+	// flagged (outside the street, or in no street).
+	ConfirmLocation(context.Context, *ConfirmLocationRequest) (*RoutingExplanation, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -330,6 +347,9 @@ func (UnimplementedRoutingServiceServer) DecideArbitration(context.Context, *Dec
 }
 func (UnimplementedRoutingServiceServer) AddDepartment(context.Context, *AddDepartmentRequest) (*RoutingExplanation, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddDepartment not implemented")
+}
+func (UnimplementedRoutingServiceServer) ConfirmLocation(context.Context, *ConfirmLocationRequest) (*RoutingExplanation, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmLocation not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -622,6 +642,24 @@ func _RoutingService_AddDepartment_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_ConfirmLocation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmLocationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ConfirmLocation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ConfirmLocation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ConfirmLocation(ctx, req.(*ConfirmLocationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -688,6 +726,10 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AddDepartment",
 			Handler:    _RoutingService_AddDepartment_Handler,
+		},
+		{
+			MethodName: "ConfirmLocation",
+			Handler:    _RoutingService_ConfirmLocation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -50,11 +50,11 @@ async function route() {
     await renderSignIn(main);
     return;
   }
-  try {
-    const [ds, ss, deps] = await Promise.all([districts(), streets(who.street ? who.district : ''), departments()]);
+  // The names in the header are cosmetic: fetch them beside the page, not before it.
+  Promise.all([districts(), streets(who.street ? who.district : ''), departments()]).then(([ds, ss, deps]) => {
     names = { districts: byKey(ds, 'id'), streets: byKey(ss, 'id'), departments: byKey(deps) };
-    shell(who);
-  } catch { /* names are cosmetic */ }
+    if (gen === generation) shell(who);
+  }).catch(() => {});
   const want = location.hash.replace(/^#\/?/, '').split('/')[0];
   if (want !== who.role) {
     history.replaceState(null, '', `#/${who.role}`);

@@ -7,6 +7,9 @@ import { esc, toast, toastError, activeClock, countdownChip, risk } from './ui.j
 import { follow } from './live.js';
 
 export async function render(root, who) {
+  // The queue is what the desk came for: ask for it at once, beside the names.
+  let first = all('/v1/dispatches', 'dispatches');
+  first.catch(() => {});
   const [cats, sts] = await Promise.all([categories().then((c) => byKey(c)), streets(who.district).then((s) => byKey(s, 'id'))]);
   root.innerHTML = `<section aria-labelledby="q-h" class="desk">
     <div class="queue-head"><h1 id="q-h">${esc(t('desk.queue'))}</h1><p id="q-counts" class="counts" aria-live="polite"></p></div>
@@ -29,7 +32,9 @@ export async function render(root, who) {
     if (queue.querySelector('.inline-form')) { stale = true; return; }
     stale = false;
     try {
-      const list = await all('/v1/dispatches', 'dispatches');
+      const pending = first || all('/v1/dispatches', 'dispatches');
+      first = null;
+      const list = await pending;
       if (!alive) return;
       items = list;
       draw();
@@ -112,6 +117,23 @@ export async function render(root, who) {
         inlineForm(card, `<label for="rsn-${esc(id)}">${esc(t('desk.reason'))}</label><textarea id="rsn-${esc(id)}" name="reason" rows="2" required maxlength="1000"></textarea>`,
           (fd) => act(id, 'return', { reason: String(fd.get('reason') || '') }));
         break;
+      case 'extend': {
+        // 延期: ask the supervisor for a later deadline of the clock being raced.
+        const c = activeClock(d);
+        const base = Math.max(Date.now(), Date.parse(c?.deadline || '') || 0) + 30 * 60000;
+        const local = new Date(base - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+        inlineForm(card, `<label for="clk-${esc(id)}">${esc(t('desk.extClock'))}</label>
+          <select id="clk-${esc(id)}" name="clock">${['ack', 'arrive', 'resolve'].map((k) => `<option value="${k}"${k === c?.clock ? ' selected' : ''}>${esc(t(`clock.${k}`))}</option>`).join('')}</select>
+          <label for="until-${esc(id)}">${esc(t('desk.extUntil'))}</label><input id="until-${esc(id)}" name="until" type="datetime-local" required value="${local}">
+          <label for="ext-${esc(id)}">${esc(t('desk.extReason'))}</label><textarea id="ext-${esc(id)}" name="reason" rows="2" required maxlength="1000"></textarea>`,
+        async (fd) => {
+          const until = new Date(String(fd.get('until'))).toISOString();
+          const r = await act(id, 'requestExtension', { clock: fd.get('clock'), until, reason: String(fd.get('reason') || '') });
+          if (r) toast(t('desk.extAsked'));
+          return r;
+        });
+        break;
+      }
       case 'details': {
         const box = card.querySelector('.details');
         if (!box.hidden) { box.hidden = true; b.setAttribute('aria-expanded', 'false'); break; }
@@ -161,7 +183,7 @@ function card(d, cats, sts) {
     <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     <p>${countdownChip(d)}</p>
-    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
+    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button><button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;
 }

@@ -13,16 +13,30 @@ const SAFETY_REFRESH_MS = 30000;
  * Calls onChange (debounced) whenever something may have changed: on every
  * streamed event, or on every poll tick. Returns a function that stops it.
  */
-export function follow(onChange) {
+export function follow(onChange, { minGap = 1000 } = {}) {
   let stopped = false;
   let timer = null;
+  let running = false;
+  let again = false;
+  let lastRun = 0;
   let pollTimer = null;
   let retryTimer = null;
   let ctrl = null;
   let lastId = '';
+  // One refresh at a time, at most one per minGap: a burst of events (or a
+  // busy stream) must not turn into a burst of requests and trip the
+  // gateway's rate limit.
+  const run = async () => {
+    if (stopped) return;
+    if (running) { again = true; return; }
+    running = true;
+    lastRun = Date.now();
+    try { await onChange(); } finally { running = false; }
+    if (again) { again = false; fire(); }
+  };
   const fire = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { if (!stopped) onChange(); }, 250);
+    if (timer) return; // already due: events keep coming, the refresh still happens
+    timer = setTimeout(() => { timer = null; run(); }, Math.max(250, lastRun + minGap - Date.now()));
   };
   const show = (mode) => {
     const el = document.getElementById('live');
@@ -66,7 +80,8 @@ export function follow(onChange) {
           if (isEvent) fire();
         }
       }
-      throw new Error('stream closed');
+      // The server ended a healthy stream (a deploy, a timeout): resume at once.
+      retryTimer = setTimeout(connect, 1000);
     } catch {
       if (stopped) return;
       show('poll');

@@ -3,8 +3,8 @@
 // on-time arrival, the week's trend, and a drill-down to any whistle's
 // timeline.
 import { api, all, categories, departments, streets, districts, byKey } from './api.js';
-import { t, nameOf, getLang } from './i18n.js';
-import { esc, toastError, countdownChip, risk, activeClock, downloadCSV } from './ui.js';
+import { t, nameOf, getLang, when } from './i18n.js';
+import { esc, toast, toastError, countdownChip, risk, activeClock, downloadCSV, openDialog } from './ui.js';
 import { drawMap, shade } from './map.js';
 import { follow } from './live.js';
 import { showTimeline } from './timeline.js';
@@ -23,10 +23,19 @@ export async function render(root, who) {
       <button type="button" id="csv" class="secondary">${esc(t('sup.export'))}</button></div>
     <div class="kpis" id="kpis" aria-live="polite"></div>
     <div class="cols wide">
-      <section class="card" aria-labelledby="risk-h"><h2 id="risk-h">${esc(t('sup.atRisk'))} / ${esc(t('sup.breached'))}</h2><div id="board"></div></section>
+      <section class="card" aria-labelledby="risk-h"><div class="queue-head"><h2 id="risk-h">${esc(t('sup.atRisk'))} / ${esc(t('sup.breached'))}</h2>
+        <label class="radio"><input type="checkbox" id="show-all"> ${esc(t('sup.showAll'))}</label></div><div id="board"></div></section>
       <section class="card" aria-labelledby="map-h"><h2 id="map-h">${esc(t('sup.map'))}</h2>
         <svg id="smap" class="map" role="img" aria-label="${esc(t('sup.map'))}"></svg><p id="map-legend" class="hint"></p></section>
     </div>
+    <section class="card" aria-labelledby="sc-h" id="sc-card"><div class="queue-head"><h2 id="sc-h">${esc(t('sc.title'))}</h2>
+      <form id="sc-form" class="row">
+        <div class="stack"><label for="sc-month">${esc(t('sc.month'))}</label><input id="sc-month" name="month" type="month" required></div>
+        <div class="stack"><label for="sc-group">${esc(t('sc.group'))}</label><select id="sc-group" name="group">
+          <option value="DEPARTMENT">${esc(t('department'))}</option><option value="STREET">${esc(t('street'))}</option></select></div>
+        <button type="button" id="sc-csv" class="secondary">${esc(t('sc.csv'))}</button></form></div>
+      <div id="scorecards" class="scroll"></div></section>
+    <section class="card" aria-labelledby="arb-h" id="arb-card"><h2 id="arb-h">${esc(t('sup.arbitrations'))}</h2><div id="arbs"></div></section>
     <div class="cols">
       <section class="card" aria-labelledby="rank-h"><h2 id="rank-h">${esc(t('sup.ranking'))}</h2>
         <div id="rank-chart" class="chart" role="img" aria-label="${esc(t('sup.ranking'))}"></div><div id="rank-table"></div></section>
@@ -50,6 +59,73 @@ export async function render(root, who) {
   root.querySelector('#board').addEventListener('click', (ev) => {
     const b = ev.target.closest('[data-timeline]');
     if (b) showTimeline(b.dataset.timeline);
+    const h = ev.target.closest('[data-handle]');
+    if (h) handleDispatch(h.dataset.handle, deps, () => refresh());
+  });
+  root.querySelector('#show-all').addEventListener('change', () => refresh());
+
+  // The monthly scorecard (三率) and its CSV: asked for on demand, not on every live refresh.
+  const scForm = root.querySelector('#sc-form');
+  const month = scForm.querySelector('#sc-month');
+  month.value = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+  const period = () => {
+    const [y, m] = month.value.split('-').map(Number);
+    const from = new Date(Date.UTC(y, m - 1, 1) - 8 * 3600e3), to = new Date(Date.UTC(y, m, 1) - 8 * 3600e3); // Beijing months
+    return `${who.district ? `district=${who.district}&` : ''}from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+  };
+  async function scorecards() {
+    if (!month.value) return;
+    const group = scForm.querySelector('#sc-group').value;
+    const box = root.querySelector('#scorecards');
+    try {
+      const r = await api(`/v1/reports/scorecards?${period()}&group_by=${group}`);
+      const pct = (x) => `${(Number(x || 0) * 100).toFixed(0)}%`;
+      const rows = r?.scorecards || [];
+      box.innerHTML = rows.length ? `<table class="rank"><thead><tr><th scope="col">#</th><th scope="col">${esc(t(group === 'STREET' ? 'street' : 'department'))}</th>
+        <th scope="col">${esc(t('sup.dispatched'))}</th><th scope="col">${esc(t('sc.response'))}</th><th scope="col">${esc(t('sup.onTime'))}</th>
+        <th scope="col">${esc(t('sc.resolution'))}</th><th scope="col">${esc(t('sc.satisfaction'))}</th><th scope="col">${esc(t('sc.composite'))}</th></tr></thead><tbody>
+        ${rows.map((c) => `<tr><td>${esc(c.rank)}</td><th scope="row">${esc(group === 'STREET' ? nameOf(stBy[c.key], c.key) : nameOf(deps[c.key], c.key))}</th>
+          <td>${esc(Number(c.sla?.dispatched || 0))}</td><td>${pct(c.sla?.response_rate)}</td><td>${pct(c.sla?.arrival_rate)}</td>
+          <td>${pct(c.sla?.resolution_rate)}</td><td>${pct(c.sla?.satisfaction_rate)}</td><td><strong>${Number(c.composite || 0).toFixed(1)}</strong></td></tr>`).join('')}</tbody></table>`
+        : `<p class="muted">${esc(t('none'))}</p>`;
+    } catch (err) {
+      root.querySelector('#sc-card').hidden = err.status === 404;
+      if (err.status !== 404) box.innerHTML = `<p class="muted">${esc(err.message)}</p>`;
+    }
+  }
+  scForm.addEventListener('change', scorecards);
+  scForm.addEventListener('submit', (ev) => { ev.preventDefault(); scorecards(); });
+  root.querySelector('#sc-csv').addEventListener('click', async () => {
+    try {
+      const r = await api(`/v1/reports/sla:csv?${period()}`);
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(new Blob([r.csv || ''], { type: r.content_type || 'text/csv' }));
+      a.download = r.filename || 'sla.csv';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    } catch (err) {
+      toastError(err);
+    }
+  });
+  scorecards();
+  const arbs = root.querySelector('#arbs');
+  arbs.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const fd = new FormData(f);
+    const body = { department: fd.get('department'), reset_sla: fd.get('reset_sla') === 'on', reset_reason: String(fd.get('reset_reason') || ''), note: String(fd.get('note') || '') };
+    try {
+      await api(`/v1/arbitrations/${encodeURIComponent(f.dataset.id)}:decide`, { method: 'POST', body });
+      toast(t('saved'));
+      f.closest('details').open = false;
+      refresh();
+    } catch (err) {
+      toastError(err);
+    }
+  });
+  arbs.addEventListener('click', (ev) => {
+    const b = ev.target.closest('[data-timeline]');
+    if (b) showTimeline(b.dataset.timeline);
   });
   root.querySelector('#csv').addEventListener('click', () => {
     const rows = [['dispatch_id', 'whistle_id', 'department', 'street_id', 'category', 'status', 'deadline', 'risk', 'breaches']];
@@ -61,10 +137,11 @@ export async function render(root, who) {
     if (!alive) return;
     try {
       const from = new Date(Date.now() - 30 * 864e5).toISOString(), to = new Date(Date.now() + 864e5).toISOString();
-      const [ds, ws, report] = await Promise.all([
+      const [ds, ws, report, arb] = await Promise.all([
         all('/v1/dispatches', 'dispatches'),
         all('/v1/whistles', 'whistles', { pageSize: 100, maxPages: 10 }),
         api(`/v1/reports/sla?${who.district ? `district=${who.district}&` : ''}from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).catch(() => null),
+        api('/v1/arbitrations').catch(() => null),
       ]);
       if (!alive) return;
       dispatches = ds;
@@ -77,16 +154,26 @@ export async function render(root, who) {
         ['whistles', t('sup.openWhistles'), openW.length],
       ].map(([k, label, n]) => `<div class="kpi kpi-${k}" data-kpi="${k}"><span class="kpi-n">${n}</span><span class="kpi-l">${esc(label)}</span></div>`).join('');
 
-      const board = ds.filter((d, i) => levels[i] === 'warn' || levels[i] === 'late')
-        .sort((a, b) => Date.parse(activeClock(a).deadline) - Date.parse(activeClock(b).deadline));
+      const showAll = root.querySelector('#show-all').checked;
+      const board = ds.filter((d, i) => showAll || levels[i] === 'warn' || levels[i] === 'late')
+        .sort((a, b) => Date.parse(activeClock(a)?.deadline || '') - Date.parse(activeClock(b)?.deadline || ''))
+        .slice(0, 200);
       root.querySelector('#board').innerHTML = board.length ? `<table class="board"><thead><tr>
           <th scope="col">${esc(t('department'))}</th><th scope="col">${esc(t('street'))}</th><th scope="col">${esc(t('category'))}</th>
           <th scope="col">${esc(t('status'))}</th><th scope="col">${esc(t('sup.deadline'))}</th><th scope="col"><span class="sr-only">${esc(t('timeline'))}</span></th></tr></thead><tbody>
         ${board.map((d) => `<tr class="risk-${risk(d, now)}" data-dispatch="${esc(d.id)}"><td>${esc(nameOf(deps[d.department], d.department))}</td>
           <td>${esc(nameOf(stBy[d.street_id], d.street_id))}</td><td>${esc(nameOf(cats[d.category], d.category))}</td>
           <td><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></td><td>${countdownChip(d)}</td>
-          <td><button type="button" class="ghost" data-timeline="${esc(d.whistle_id)}">${esc(t('timeline'))}</button></td></tr>`).join('')}
+          <td class="nowrap"><button type="button" class="ghost" data-handle="${esc(d.id)}">${esc(t('sup.handle'))}</button>
+            <button type="button" class="ghost" data-timeline="${esc(d.whistle_id)}">${esc(t('timeline'))}</button></td></tr>`).join('')}
         </tbody></table>` : `<p class="muted">${esc(t('sup.noRisk'))}</p>`;
+
+      // 审定: disputed returns and whistles outside every street wait for a decision here.
+      const openArbs = arb?.arbitrations || [];
+      root.querySelector('#arb-card').hidden = !arb;
+      if (!arbs.querySelector('details[open]')) {
+        arbs.innerHTML = openArbs.length ? openArbs.map((a) => arbitration(a, deps, cats)).join('') : `<p class="muted">${esc(t('none'))}</p>`;
+      }
 
       const perStreet = {};
       for (const w of openW) perStreet[w.street_id] = (perStreet[w.street_id] || 0) + 1;
@@ -130,7 +217,7 @@ export async function render(root, who) {
   }
   let alive = true;
   await refresh();
-  const stop = follow(refresh);
+  const stop = follow(refresh, { minGap: 2000 });
   return () => {
     alive = false;
     stop();
@@ -175,4 +262,67 @@ function loadECharts() {
     document.head.append(s);
   });
   return echartsPromise;
+}
+
+function arbitration(a, deps, cats) {
+  const opts = Object.values(deps).map((d) => `<option value="${esc(d.code)}"${d.code === 'district-government' ? ' selected' : ''}>${esc(nameOf(d))}</option>`).join('');
+  const id = esc(a.id);
+  return `<article class="whistle" data-arbitration="${id}">
+    <header><h3>${esc(t(`arb.${a.kind}`))} · ${esc(nameOf(cats[a.category], a.category || ''))}</h3>
+      <time class="muted" datetime="${esc(a.requested_at)}">${esc(when(a.requested_at))}</time></header>
+    <p>${a.from_department ? `${esc(nameOf(deps[a.from_department], a.from_department))}: ` : ''}${esc(a.reason || a.reason_code || '')}</p>
+    <div class="actions"><button type="button" class="ghost" data-timeline="${esc(a.whistle_id)}">${esc(t('timeline'))}</button>
+    <details><summary class="button primary">${esc(t('arb.decide'))}</summary>
+      <form class="stack" data-id="${id}">
+        <label for="arb-dep-${id}">${esc(t('arb.department'))}</label><select id="arb-dep-${id}" name="department">${opts}</select>
+        <label class="radio"><input type="checkbox" name="reset_sla"> ${esc(t('arb.reset'))}</label>
+        <label for="arb-rr-${id}">${esc(t('arb.resetReason'))}</label><input id="arb-rr-${id}" name="reset_reason" maxlength="1000">
+        <label for="arb-note-${id}">${esc(t('arb.note'))}</label><input id="arb-note-${id}" name="note" maxlength="1000">
+        <button type="submit" class="primary">${esc(t('arb.decide'))}</button>
+      </form></details></div></article>`;
+}
+
+/** The dispatch drill-down: its clocks, escalation and extensions; remind (催办) and decide extensions. */
+async function handleDispatch(id, deps, onChange) {
+  let d;
+  try {
+    d = await api(`/v1/dispatches/${encodeURIComponent(id)}`);
+  } catch (err) {
+    toastError(err);
+    return;
+  }
+  const clocks = (d.clocks || []).map((c) => `<tr><th scope="row">${esc(t(`clock.${c.clock}`))}</th><td>${esc(when(c.due_at))}${c.original_due_at ? ` <span class="muted">(${esc(when(c.original_due_at))})</span>` : ''}</td>
+    <td><span class="badge st-${esc(c.state)}">${esc(t(`st.${c.state}`))}</span></td></tr>`).join('');
+  const exts = (d.extensions || []).map((x) => `<li>${esc(t(`clock.${x.clock}`))} → ${esc(when(x.until))} · ${esc(x.reason)} · <strong>${esc(t(`ext.${x.status}`))}</strong>
+    ${x.status === 'PENDING' ? `<span class="row"><button type="button" class="primary" data-ext="${esc(x.id)}" data-approve="1">${esc(t('ext.approve'))}</button>
+      <button type="button" class="secondary" data-ext="${esc(x.id)}" data-approve="">${esc(t('ext.reject'))}</button></span>` : ''}</li>`).join('');
+  const dlg = openDialog(`${nameOf(deps[d.department], d.department)} · ${t(`d.${d.status}`)}`, `
+    <table><tbody>${clocks}</tbody></table>
+    <p>${esc(t('sup.escalation'))}: <strong>${esc(t(`esc.${d.escalation_level || 0}`))}</strong></p>
+    <h3>${esc(t('sup.extensions'))}</h3><ul class="timeline">${exts || `<li>${esc(t('none'))}</li>`}</ul>
+    <form class="stack" id="esc-form"><label for="esc-reason">${esc(t('sup.escReason'))}</label><input id="esc-reason" name="reason" required maxlength="1000">
+      <button type="submit" class="primary">${esc(t('sup.escalate'))}</button></form>`);
+  dlg.querySelector('#esc-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api(`/v1/dispatches/${encodeURIComponent(id)}:escalate`, { method: 'POST', body: { reason: String(new FormData(ev.target).get('reason') || '') } });
+      toast(t('saved'));
+      dlg.close();
+      onChange();
+    } catch (err) {
+      toastError(err);
+    }
+  });
+  dlg.addEventListener('click', async (ev) => {
+    const b = ev.target.closest('[data-ext]');
+    if (!b) return;
+    try {
+      await api(`/v1/dispatches/${encodeURIComponent(id)}:decideExtension`, { method: 'POST', body: { extension_id: b.dataset.ext, approve: !!b.dataset.approve } });
+      toast(t('saved'));
+      dlg.close();
+      onChange();
+    } catch (err) {
+      toastError(err);
+    }
+  });
 }

@@ -13,6 +13,12 @@ const typeNames = {
   'dispatch.acknowledged': ['签收', 'Acknowledged'], 'dispatch.arrived': ['到场报到', 'Arrived on site'],
   'dispatch.resolved': ['部门办结', 'Department resolved'], 'dispatch.returned': ['退单', 'Returned'], 'dispatch.cancelled': ['派单取消', 'Dispatch cancelled'],
   'sla.warning': ['时限预警', 'SLA warning'], 'sla.breached': ['超时', 'SLA breached'],
+  'sla.escalated': ['升级督办', 'Escalated'], 'sla.extension_requested': ['申请延期', 'Extension requested'],
+  'sla.extension_decided': ['延期审批', 'Extension decided'], 'whistle.arbitration_requested': ['提请审定', 'Arbitration requested'],
+  'whistle.arbitrated': ['审定', 'Arbitrated'], 'whistle.department_added': ['增派部门', 'Department added'],
+  'whistle.merged': ['合并', 'Merged'], 'whistle.duplicate_candidate': ['疑似重复', 'Possible duplicate'],
+  'whistle.jurisdiction_checked': ['辖区核验', 'Jurisdiction checked'], 'whistle.location_confirmed': ['位置确认', 'Location confirmed'],
+  'feedback.appeal_filed': ['申诉', 'Appeal filed'], 'feedback.appeal_decided': ['申诉裁决', 'Appeal decided'],
 };
 
 function typeName(type) {

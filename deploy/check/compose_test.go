@@ -1,0 +1,151 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/yaml"
+)
+
+// loadCompose is `docker compose config` (the same loader, compose-go): the
+// file is parsed, validated against the Compose specification's schema,
+// interpolated and normalised, with no engine and no network.
+func loadCompose(t *testing.T) *types.Project {
+	t.Helper()
+	dir, err := filepath.Abs("..")
+	require.NoError(t, err)
+	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "compose.yaml")}},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) { o.SetProjectName("whistle", true) })
+	require.NoError(t, err)
+	return p
+}
+
+func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
+	t.Parallel()
+	p := loadCompose(t)
+	for _, name := range []string{"nats-1", "nats-2", "nats-3", "postgres", "intake", "routing", "response-1", "response-2",
+		"feedback", "gateway", "otel-collector", "jaeger", "prometheus", "grafana"} {
+		require.Contains(t, p.Services, name)
+	}
+
+	// Three NATS servers in one JetStream cluster, each routing to all three.
+	for _, n := range []string{"nats-1", "nats-2", "nats-3"} {
+		cmd := strings.Join(p.Services[n].Command, " ")
+		require.Contains(t, cmd, "--jetstream", n)
+		require.Contains(t, cmd, "--cluster_name whistle", n)
+		require.Contains(t, cmd, "--name "+n, n)
+		require.Contains(t, cmd, "nats://nats-1:6222,nats://nats-2:6222,nats://nats-3:6222", n)
+	}
+
+	// Every Whistle process is built from deploy/Dockerfile for its service and
+	// exports traces to the collector; the backends use an R3 stream on all three servers.
+	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback", "gateway"} {
+		s := p.Services[name]
+		require.NotNil(t, s.Build, name)
+		require.Equal(t, "deploy/Dockerfile", s.Build.Dockerfile, name)
+		svc := strings.TrimSuffix(strings.TrimSuffix(name, "-1"), "-2")
+		require.Equal(t, svc, *s.Build.Args["SERVICE"], name)
+		require.Equal(t, svc, *s.Environment["OTEL_SERVICE_NAME"], name)
+		require.Equal(t, "http://otel-collector:4318", *s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"], name)
+		if name == "gateway" {
+			continue
+		}
+		require.Equal(t, "3", *s.Environment["WHISTLE_STREAM_REPLICAS"], name)
+		require.Equal(t, "nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222", *s.Environment["NATS_URL"], name)
+		require.Contains(t, s.DependsOn, "postgres", name)
+	}
+
+	// The files the tools mount exist.
+	for _, name := range []string{"otel-collector", "prometheus", "grafana"} {
+		for _, v := range p.Services[name].Volumes {
+			_, err := os.Stat(v.Source)
+			require.NoError(t, err, "%s mounts %s", name, v.Source)
+		}
+	}
+}
+
+// TestPrometheusScrapesEveryWhistleProcess checks deploy/prometheus against the
+// compose services: every process's /metrics is a target.
+func TestPrometheusScrapesEveryWhistleProcess(t *testing.T) {
+	t.Parallel()
+	p := loadCompose(t)
+	raw, err := os.ReadFile(filepath.Join("..", "prometheus", "prometheus.yml"))
+	require.NoError(t, err)
+	var cfg struct {
+		ScrapeConfigs []struct {
+			StaticConfigs []struct {
+				Targets []string `json:"targets"`
+			} `json:"static_configs"`
+		} `json:"scrape_configs"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &cfg))
+	var targets []string
+	for _, sc := range cfg.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback"} {
+		require.Contains(t, targets, name+":8081")
+		require.Equal(t, ":8081", *p.Services[name].Environment["WHISTLE_OPS_ADDR"], name)
+	}
+	require.Contains(t, targets, "gateway:8080")
+}
+
+var seriesRE = regexp.MustCompile(`\b((?:whistle|rpc)_[a-z_]+)\b`)
+
+// TestDashboardUsesDocumentedSeries parses the Grafana dashboard and checks
+// that every series its queries use is documented in docs/operations.md.
+func TestDashboardUsesDocumentedSeries(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join("..", "grafana", "dashboards", "whistle.json"))
+	require.NoError(t, err)
+	var dash struct {
+		UID    string `json:"uid"`
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &dash))
+	require.NotEmpty(t, dash.UID)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "operations.md"))
+	require.NoError(t, err)
+	var used []string
+	for _, panel := range dash.Panels {
+		require.NotEmpty(t, panel.Targets, panel.Title)
+		for _, tg := range panel.Targets {
+			for _, m := range seriesRE.FindAllStringSubmatch(tg.Expr, -1) {
+				name := m[1]
+				for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+					name = strings.TrimSuffix(name, suffix)
+				}
+				if !slices.Contains(used, name) {
+					used = append(used, name)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"whistle_whistles_raised_total", "whistle_dispatch_transitions_total", "whistle_sla_breached_total",
+		"whistle_sla_at_risk_total", "whistle_timer_lateness_seconds", "whistle_outbox_backlog", "whistle_outbox_oldest_age_seconds",
+		"whistle_consumer_pending", "rpc_server_call_duration_seconds"} {
+		require.Contains(t, used, want, "the dashboard shows %s", want)
+	}
+	for _, name := range used {
+		require.Contains(t, string(doc), "`"+name, "docs/operations.md documents %s", name)
+	}
+}

@@ -1,0 +1,44 @@
+package telemetry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Not parallel: t.Setenv.
+func TestTraceExporterOnlyWhenTheEnvironmentAsksForIt(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name             string
+		env              map[string]string
+		wantExporter     bool
+		wantErrSubstring string
+	}{
+		{name: "nothing set: no exporter"},
+		{name: "endpoint", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, wantExporter: true},
+		{name: "grpc", env: map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, wantExporter: true},
+		{name: "exporter named", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}, wantExporter: true},
+		{name: "none wins", env: map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"}},
+		{name: "unknown exporter", env: map[string]string{"OTEL_TRACES_EXPORTER": "zipkin"}, wantErrSubstring: "OTEL_TRACES_EXPORTER=zipkin"},
+		{name: "unknown protocol", env: map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}, wantErrSubstring: "OTEL_EXPORTER_OTLP_PROTOCOL=http/json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+				"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+				t.Setenv(k, tc.env[k])
+			}
+			exp, err := traceExporter(ctx)
+			if tc.wantErrSubstring != "" {
+				require.ErrorContains(t, err, tc.wantErrSubstring)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.wantExporter, exp != nil)
+			if exp != nil {
+				require.NoError(t, exp.Shutdown(ctx))
+			}
+		})
+	}
+}

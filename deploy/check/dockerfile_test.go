@@ -63,7 +63,7 @@ func buildChecks(t *testing.T, dt []byte, service string) []string {
 	sm := llb.NewSourceMap(nil, "deploy/Dockerfile", "Dockerfile", dt)
 	sm.Definition = def
 	res, err := dockerfile2llb.DockerfileLint(context.Background(), dt, dockerfile2llb.ConvertOpt{
-		Config:    dockerui.Config{BuildArgs: map[string]string{"SERVICE": service}},
+		Config:       dockerui.Config{BuildArgs: map[string]string{"SERVICE": service}},
 		SourceMap:    sm,
 		MetaResolver: offlineImages{},
 	})

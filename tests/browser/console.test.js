@@ -20,7 +20,7 @@ const PHONE = { width: 390, height: 844 };
 const STREET = '110101001'; // 东华门街道, 东城区
 const DISTRICT = '110101';
 const DEPTS = ['urban-management', 'police', 'environment'];
-const LIVE = 15000; // how long a change may take to show without a reload
+const LIVE = 30000; // how long a change may take to show without a reload (generous: CI shares two cores)
 
 let stack;
 let browser;
@@ -282,6 +282,29 @@ describe('console', () => {
     await sup.context().close();
   });
 
+  test('an admin sets a calendar day and an SLA policy', async () => {
+    const page = await newPage(DESKTOP);
+    await openAs(page, await devToken({ role: 'admin' }), 'admin');
+    await page.waitForSelector('#cal-form');
+    const date = `${new Date().getFullYear()}-12-27`;
+    await page.getByLabel('日期', { exact: true }).fill(date);
+    await page.getByLabel('类型').selectOption('WORKDAY');
+    await page.getByLabel('名称（如 国庆节）').fill('元旦调休');
+    await page.locator('#cal-form').getByRole('button', { name: '保存' }).click();
+    await page.waitForSelector(`#calendar tr[data-day="${date}"]:has-text("元旦调休")`, { timeout: LIVE });
+
+    await page.locator('#pol-form').getByLabel('类别').selectOption('noise');
+    await page.locator('#pol-form').getByLabel('区').selectOption(DISTRICT);
+    await page.getByLabel('到场时限（分钟）').fill('20');
+    await page.locator('#pol-form').getByRole('button', { name: '保存' }).click();
+    await page.waitForSelector('#policies tr:has-text("噪音扰民"):has-text("20 min")', { timeout: LIVE });
+
+    await page.getByRole('button', { name: `删除日历日 ${date}` }).click();
+    await page.waitForSelector(`#calendar tr[data-day="${date}"]`, { state: 'detached', timeout: LIVE });
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
   // The page a desk uses most, with 500 open dispatches in its queue. The time
   // is printed (and recorded in docs/benchmarks.md), not asserted: a shared
   // 2-core machine makes timing asserts flaky.
@@ -320,20 +343,31 @@ describe('console', () => {
     assert.ok(have >= N, `the desk's queue holds ${have} dispatches, want ${N}`);
 
     const times = [];
+    const firsts = [];
     for (let run = 0; run < 3; run++) {
       const page = await newPage(PHONE);
       await page.addInitScript((tk) => localStorage.setItem('whistle.token', tk), desk);
+      await page.addInitScript(() => {
+        const watch = () => {
+          if (document.querySelector('article.dispatch')) window.firstCardAt = performance.now();
+          else requestAnimationFrame(watch);
+        };
+        requestAnimationFrame(watch);
+      });
       await page.goto(`${stack.url}/#/desk`);
       const ms = await (await page.waitForFunction((n) => {
         const cards = document.querySelectorAll('article.dispatch').length;
         return cards >= n ? performance.now() : false;
       }, N, { timeout: 30000, polling: 'raf' })).jsonValue();
       times.push(Math.round(ms));
+      firsts.push(Math.round(await page.evaluate(() => window.firstCardAt)));
       assert.deepEqual(page.errors, []);
       await page.context().close();
     }
     times.sort((a, b) => a - b);
-    const line = `desk page with ${have} open dispatches: navigation start → every card rendered: ${times.join(', ')} ms (median ${times[1]} ms)`;
+    firsts.sort((a, b) => a - b);
+    const line = `desk page with ${have} open dispatches: navigation start → first cards shown: ${firsts.join(', ')} ms (median ${firsts[1]} ms); `
+      + `→ every card rendered: ${times.join(', ')} ms (median ${times[1]} ms)`;
     t.diagnostic(line);
   });
 });

@@ -262,6 +262,13 @@ func TestStreamRejectsMissingAndBadTokens(t *testing.T) {
 		resp.Body.Close()
 		require.Equal(t, c.status, resp.StatusCode, name)
 	}
+	// EventSource cannot set headers: the token may come as access_token.
+	resp, err := http.Get(s.url + "/v1/stream?access_token=" + streetToken(t, s, donghuamen))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+
 	r := s.do(t, http.MethodGet, "/v1/stream", streetToken(t, s, donghuamen), nil, "Last-Event-ID", "yesterday")
 	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
 	require.Equal(t, "Last-Event-ID", obj(list(obj(r.body["error"])["details"])[0])["field"])
@@ -275,4 +282,41 @@ func TestStreamWithAnIDFromTheFutureStartsNow(t *testing.T) {
 	id, _ := raise(t, s, donghuamen, "garbage", 2)
 	got := live.until(t, 5*time.Second, func(ev sseEvent) bool { return ev.name == "whistle.raised" })
 	require.Equal(t, id, got[len(got)-1].data["whistle_id"])
+}
+
+func TestStreamCarriesSLAEventsToTheirDesk(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	police := openStream(t, s, deskToken(t, s, dongcheng, "police"), "")
+	street := openStream(t, s, streetToken(t, s, donghuamen), "")
+	id, _ := raise(t, s, donghuamen, "joint-enforcement", 3)
+
+	// Nobody acknowledges: the 5-minute ack clock warns, then breaches, on the fake clock.
+	var seen []sseEvent
+	breached := func() bool {
+		for _, ev := range seen {
+			if ev.name == "sla.breached" {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !breached() {
+		require.True(t, time.Now().Before(deadline), "no sla.breached on the desk's stream; saw %d events", len(seen))
+		s.clock.Advance(30 * time.Second)
+		select {
+		case ev := <-police.events:
+			seen = append(seen, ev)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	for _, ev := range seen {
+		if strings.HasPrefix(ev.name, "sla.") || strings.HasPrefix(ev.name, "dispatch.") {
+			require.Equal(t, "police", ev.data["department"], "%s of another department on the police desk's stream", ev.name)
+		}
+		require.Equal(t, id, ev.data["whistle_id"])
+	}
+	// The street follows its whistle's breaches too.
+	street.until(t, 10*time.Second, func(ev sseEvent) bool { return ev.name == "sla.breached" && ev.data["whistle_id"] == id })
 }

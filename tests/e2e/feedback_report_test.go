@@ -113,6 +113,14 @@ func TestSlaReportThroughTheGateway(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, s.do(t, http.MethodGet, "/v1/reports/sla?"+q.Encode(), other, nil).status)
 	require.Equal(t, http.StatusForbidden, s.do(t, http.MethodGet, "/v1/reports/sla?"+q.Encode(), desks["police"], nil).status)
 
+	// An admin rebuilds the read model from the stream: the same report.
+	admin := s.token(t, auth.Identity{Role: auth.RoleAdmin})
+	rb := s.do(t, http.MethodPost, "/v1/feedback:rebuild", admin, map[string]any{})
+	require.Equal(t, http.StatusOK, rb.status, rb.raw)
+	require.Equal(t, "3", rb.body["dispatches"])
+	again := s.do(t, http.MethodGet, "/v1/reports/sla?"+q.Encode(), supervisorTok, nil)
+	require.Equal(t, rep.body, again.body)
+
 	// The month's printable page and the audit of the hash chains.
 	page := s.do(t, http.MethodGet, "/v1/reports/monthly?district="+dongcheng+"&month="+t0.Format("2006-01"), supervisorTok, nil)
 	require.Equal(t, http.StatusOK, page.status, page.raw)

@@ -531,6 +531,24 @@ func TestScorecardsScenario(t *testing.T) {
 	req.Weights = &feedbackv1.Weights{Response: -1}
 	_, err = h.client.GetScorecards(ctx, req)
 	require.Equal(t, codes.InvalidArgument, status.Code(err))
+
+	// An admin sets May's weights; scorecards of May use them when the
+	// request names none, other months keep the defaults.
+	admin := h.as(auth.Identity{Role: auth.RoleAdmin})
+	_, err = h.client.SetScorecardWeights(ctx, &feedbackv1.SetScorecardWeightsRequest{Month: "2026-05", Weights: &feedbackv1.Weights{Response: 10}})
+	require.Equal(t, codes.PermissionDenied, status.Code(err), "a supervisor may not")
+	_, err = h.client.SetScorecardWeights(admin, &feedbackv1.SetScorecardWeightsRequest{Month: "2026-5"})
+	require.Equal(t, codes.InvalidArgument, status.Code(err))
+	_, err = h.client.SetScorecardWeights(admin, &feedbackv1.SetScorecardWeightsRequest{Month: "2026-05", Weights: &feedbackv1.Weights{Response: 10, Arrival: 30, Resolution: 30, Satisfaction: 30}})
+	require.NoError(t, err)
+	req.Weights, req.GroupBy = nil, feedbackv1.GetScorecardsRequest_DEPARTMENT
+	resp, err = h.client.GetScorecards(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, []ranked{{fallback, 90, 1}, {environ, 85, 2}, {police, 67.03, 3}, {urban, 60.5, 4}}, rankings(resp))
+	june2 := &feedbackv1.GetScorecardsRequest{District: dongcheng, From: timestamppb.New(june), To: timestamppb.New(june.AddDate(0, 1, 0))}
+	resp, err = h.client.GetScorecards(ctx, june2)
+	require.NoError(t, err)
+	require.Equal(t, &feedbackv1.Weights{Response: 10, Resolution: 45, Satisfaction: 45}, resp.GetWeights())
 }
 
 // raised is a whistle.raised event of a whistle in category on street.

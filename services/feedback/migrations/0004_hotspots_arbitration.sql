@@ -43,3 +43,15 @@ CREATE TABLE arbitration_returns (
     returned_dispatch_id text NOT NULL,
     from_department      text NOT NULL
 );
+
+-- Composite weights per month (YYYY-MM), set by an admin; months without a row
+-- use the defaults (10 / 0 / 45 / 45).
+CREATE TABLE scorecard_weights (
+    month        text        PRIMARY KEY CHECK (month ~ '^[0-9]{4}-[0-9]{2}$'),
+    response     float8      NOT NULL CHECK (response >= 0),
+    arrival      float8      NOT NULL CHECK (arrival >= 0),
+    resolution   float8      NOT NULL CHECK (resolution >= 0),
+    satisfaction float8      NOT NULL CHECK (satisfaction >= 0),
+    set_by       text        NOT NULL,
+    set_at       timestamptz NOT NULL
+);

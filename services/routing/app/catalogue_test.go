@@ -221,6 +221,16 @@ func TestStreetOrSupervisorAddsADepartment(t *testing.T) {
 	require.NoError(t, err)
 	h.seen.await(t, 2, "whistle.department_added", w.GetId())
 	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+
+	// A cancelled whistle is not live: nobody is added to it any more.
+	cancelled := events.New(h.clk.Now(), &typesv1.Actor{Role: auth.RoleStreet, Id: "st"})
+	cancelled.WhistleId, cancelled.DistrictId, cancelled.StreetId = w.GetId(), w.GetDistrictId(), w.GetStreetId()
+	cancelled.Payload = &eventsv1.Event_WhistleCancelled{WhistleCancelled: &eventsv1.WhistleCancelled{Reason: "已自行解决"}}
+	h.publish(t, cancelled)
+	require.Eventually(t, func() bool {
+		_, err := h.client.AddDepartment(own, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "water"})
+		return status.Code(err) == codes.FailedPrecondition
+	}, 10*time.Second, 20*time.Millisecond)
 }
 
 func TestReopenedWhistleGoesBackToItsDepartments(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -32,19 +31,56 @@ func (s *Server) VerifyAudit(ctx context.Context, req *feedbackv1.VerifyAuditReq
 	default:
 		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
 	}
-	var rows []store.ListEntriesForAuditRow
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var err error
-		rows, err = store.New(tx).ListEntriesForAudit(ctx, store.ListEntriesForAuditParams{DistrictID: district, WhistleID: req.GetWhistleId()})
-		return err
-	})
-	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("read timelines for audit: %w", err))
+	resp := &feedbackv1.VerifyAuditResponse{Ok: true}
+	if req.GetWhistleId() != "" {
+		rows, err := store.New(s.pool).ListEntriesForAudit(ctx, store.ListEntriesForAuditParams{DistrictID: district, WhistleID: req.GetWhistleId()})
+		if err != nil {
+			return nil, s.toStatus(ctx, fmt.Errorf("read timeline of %s for audit: %w", req.GetWhistleId(), err))
+		}
+		if len(rows) == 0 {
+			return nil, s.toStatus(ctx, feedback.ErrNotFound)
+		}
+		entries := make([]auditEntry, len(rows))
+		for i, r := range rows {
+			entries[i] = auditEntry(r)
+		}
+		s.verifyChains(ctx, entries, resp)
+		return resp, nil
 	}
-	if req.GetWhistleId() != "" && len(rows) == 0 {
-		return nil, s.toStatus(ctx, feedback.ErrNotFound)
+	// Every whistle in scope, a page at a time, so a city-wide audit never
+	// holds more than one page of entries.
+	after := ""
+	for {
+		ids, err := store.New(s.pool).ListAuditWhistles(ctx, store.ListAuditWhistlesParams{DistrictID: district, After: after, MaxRows: auditPage})
+		if err != nil {
+			return nil, s.toStatus(ctx, fmt.Errorf("list whistles for audit: %w", err))
+		}
+		if len(ids) == 0 {
+			return resp, nil
+		}
+		rows, err := store.New(s.pool).ListEntriesOfWhistles(ctx, ids)
+		if err != nil {
+			return nil, s.toStatus(ctx, fmt.Errorf("read timelines for audit: %w", err))
+		}
+		entries := make([]auditEntry, len(rows))
+		for i, r := range rows {
+			entries[i] = auditEntry(r)
+		}
+		s.verifyChains(ctx, entries, resp)
+		after = ids[len(ids)-1]
 	}
-	resp := &feedbackv1.VerifyAuditResponse{Ok: true, EntriesChecked: int64(len(rows))}
+}
+
+// auditPage is how many whistles' timelines an audit reads at a time.
+const auditPage = 500
+
+// auditEntry is a stored timeline entry with its whistle.
+type auditEntry store.ListEntriesOfWhistlesRow
+
+// verifyChains verifies entries (ordered by whistle, then seq) chain by
+// chain and adds the counts and broken chains to resp.
+func (s *Server) verifyChains(ctx context.Context, rows []auditEntry, resp *feedbackv1.VerifyAuditResponse) {
+	resp.EntriesChecked += int64(len(rows))
 	for start := 0; start < len(rows); {
 		end := start
 		for end < len(rows) && rows[end].WhistleID == rows[start].WhistleID {
@@ -70,5 +106,4 @@ func (s *Server) VerifyAudit(ctx context.Context, req *feedbackv1.VerifyAuditReq
 		}
 		start = end
 	}
-	return resp, nil
 }

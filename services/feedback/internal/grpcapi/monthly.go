@@ -73,7 +73,10 @@ func (s *Server) renderMonthly(ctx context.Context, p period) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	w := feedback.DefaultWeights
+	w, err := s.periodWeights(ctx, p.from)
+	if err != nil {
+		return "", err
+	}
 	depts, err := s.scorecards(ctx, p, w, false)
 	if err != nil {
 		return "", err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -233,11 +234,13 @@ func (s *Server) GetScorecards(ctx context.Context, req *feedbackv1.GetScorecard
 		Response: req.GetWeights().GetResponse(), Arrival: req.GetWeights().GetArrival(),
 		Resolution: req.GetWeights().GetResolution(), Satisfaction: req.GetWeights().GetSatisfaction(),
 	}
-	if w.IsZero() {
-		w = feedback.DefaultWeights
-	}
 	if err := w.Validate(); err != nil {
 		return nil, rpcerr.Invalid("weights", "%s", err.Error())
+	}
+	if w.IsZero() {
+		if w, err = s.periodWeights(ctx, p.from); err != nil {
+			return nil, s.toStatus(ctx, err)
+		}
 	}
 	resp, err := s.scorecards(ctx, p, w, req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET)
 	if err != nil {
@@ -303,4 +306,53 @@ func pbTime(t pgtype.Timestamptz) *timestamppb.Timestamp {
 		return nil
 	}
 	return timestamppb.New(t.Time)
+}
+
+// periodWeights are the weights set for the month (Beijing time) that
+// contains from, or the defaults.
+func (s *Server) periodWeights(ctx context.Context, from time.Time) (feedback.Weights, error) {
+	month := from.In(feedback.ReportZone).Format("2006-01")
+	row, err := store.New(s.pool).GetScorecardWeights(ctx, month)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return feedback.DefaultWeights, nil
+	}
+	if err != nil {
+		return feedback.Weights{}, fmt.Errorf("weights of %s: %w", month, err)
+	}
+	return feedback.Weights{Response: row.Response, Arrival: row.Arrival, Resolution: row.Resolution, Satisfaction: row.Satisfaction}, nil
+}
+
+// SetScorecardWeights sets a month's composite weights (admin only).
+func (s *Server) SetScorecardWeights(ctx context.Context, req *feedbackv1.SetScorecardWeightsRequest) (*feedbackv1.Weights, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, status.Error(codes.Unauthenticated, "missing identity")
+	}
+	if id.Role != auth.RoleAdmin {
+		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
+	}
+	var v rpcerr.Violations
+	if _, err := time.Parse("2006-01", req.GetMonth()); err != nil {
+		v.Add("month", "must be YYYY-MM")
+	}
+	w := feedback.Weights{
+		Response: req.GetWeights().GetResponse(), Arrival: req.GetWeights().GetArrival(),
+		Resolution: req.GetWeights().GetResolution(), Satisfaction: req.GetWeights().GetSatisfaction(),
+	}
+	if err := w.Validate(); err != nil {
+		v.Add("weights", "%s", err.Error())
+	} else if w.IsZero() {
+		v.Add("weights", "at least one weight must be positive")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	err := store.New(s.pool).SetScorecardWeights(ctx, store.SetScorecardWeightsParams{
+		Month: req.GetMonth(), Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution,
+		Satisfaction: w.Satisfaction, SetBy: id.Subject, SetAt: tstz(s.clock.Now()),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("set weights of %s: %w", req.GetMonth(), err))
+	}
+	return &feedbackv1.Weights{Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution, Satisfaction: w.Satisfaction}, nil
 }

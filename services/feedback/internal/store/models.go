@@ -70,6 +70,16 @@ type DispatchFact struct {
 	ResolveExcused bool
 }
 
+type ScorecardWeight struct {
+	Month        string
+	Response     float64
+	Arrival      float64
+	Resolution   float64
+	Satisfaction float64
+	SetBy        string
+	SetAt        pgtype.Timestamptz
+}
+
 type SlaDaily struct {
 	DistrictID      string
 	Day             pgtype.Date

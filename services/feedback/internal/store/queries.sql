@@ -290,3 +290,26 @@ ON CONFLICT (arbitration_id) DO NOTHING;
 
 -- name: GetArbitrationReturn :one
 SELECT returned_dispatch_id, from_department FROM arbitration_returns WHERE arbitration_id = $1;
+
+-- name: ListAuditWhistles :many
+-- A page of the whistles in a district ('' for all), by id after @after.
+SELECT whistle_id FROM whistle_scopes
+WHERE (@district_id::text = '' OR district_id = @district_id) AND whistle_id > @after::text
+ORDER BY whistle_id
+LIMIT @max_rows;
+
+-- name: ListEntriesOfWhistles :many
+SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+FROM timeline_entries
+WHERE whistle_id = ANY(@whistle_ids::text[])
+ORDER BY whistle_id, seq;
+
+-- name: SetScorecardWeights :exec
+INSERT INTO scorecard_weights (month, response, arrival, resolution, satisfaction, set_by, set_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (month) DO UPDATE SET
+    response = EXCLUDED.response, arrival = EXCLUDED.arrival, resolution = EXCLUDED.resolution,
+    satisfaction = EXCLUDED.satisfaction, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at;
+
+-- name: GetScorecardWeights :one
+SELECT response, arrival, resolution, satisfaction FROM scorecard_weights WHERE month = $1;

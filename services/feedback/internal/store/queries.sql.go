@@ -338,6 +338,29 @@ func (q *Queries) GetLiveAppeal(ctx context.Context, arg GetLiveAppealParams) (A
 	return i, err
 }
 
+const getScorecardWeights = `-- name: GetScorecardWeights :one
+SELECT response, arrival, resolution, satisfaction FROM scorecard_weights WHERE month = $1
+`
+
+type GetScorecardWeightsRow struct {
+	Response     float64
+	Arrival      float64
+	Resolution   float64
+	Satisfaction float64
+}
+
+func (q *Queries) GetScorecardWeights(ctx context.Context, month string) (GetScorecardWeightsRow, error) {
+	row := q.db.QueryRow(ctx, getScorecardWeights, month)
+	var i GetScorecardWeightsRow
+	err := row.Scan(
+		&i.Response,
+		&i.Arrival,
+		&i.Resolution,
+		&i.Satisfaction,
+	)
+	return i, err
+}
+
 const getWhistleFact = `-- name: GetWhistleFact :one
 SELECT whistle_id, district_id, street_id, category, raised_at FROM whistle_facts WHERE whistle_id = $1
 `
@@ -555,6 +578,40 @@ func (q *Queries) ListAppeals(ctx context.Context, arg ListAppealsParams) ([]App
 	return items, nil
 }
 
+const listAuditWhistles = `-- name: ListAuditWhistles :many
+SELECT whistle_id FROM whistle_scopes
+WHERE ($1::text = '' OR district_id = $1) AND whistle_id > $2::text
+ORDER BY whistle_id
+LIMIT $3
+`
+
+type ListAuditWhistlesParams struct {
+	DistrictID string
+	After      string
+	MaxRows    int32
+}
+
+// A page of the whistles in a district (” for all), by id after @after.
+func (q *Queries) ListAuditWhistles(ctx context.Context, arg ListAuditWhistlesParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, listAuditWhistles, arg.DistrictID, arg.After, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var whistle_id string
+		if err := rows.Scan(&whistle_id); err != nil {
+			return nil, err
+		}
+		items = append(items, whistle_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listDispatchDepartments = `-- name: ListDispatchDepartments :many
 SELECT department, district_id FROM whistle_dispatch_departments
 WHERE whistle_id = $1
@@ -627,6 +684,61 @@ func (q *Queries) ListEntriesForAudit(ctx context.Context, arg ListEntriesForAud
 	var items []ListEntriesForAuditRow
 	for rows.Next() {
 		var i ListEntriesForAuditRow
+		if err := rows.Scan(
+			&i.WhistleID,
+			&i.Seq,
+			&i.EventID,
+			&i.Type,
+			&i.At,
+			&i.ActorRole,
+			&i.ActorID,
+			&i.DispatchID,
+			&i.Department,
+			&i.Data,
+			&i.PrevHash,
+			&i.Hash,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEntriesOfWhistles = `-- name: ListEntriesOfWhistles :many
+SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+FROM timeline_entries
+WHERE whistle_id = ANY($1::text[])
+ORDER BY whistle_id, seq
+`
+
+type ListEntriesOfWhistlesRow struct {
+	WhistleID  string
+	Seq        int64
+	EventID    string
+	Type       string
+	At         pgtype.Timestamptz
+	ActorRole  string
+	ActorID    string
+	DispatchID string
+	Department string
+	Data       []byte
+	PrevHash   string
+	Hash       string
+}
+
+func (q *Queries) ListEntriesOfWhistles(ctx context.Context, whistleIds []string) ([]ListEntriesOfWhistlesRow, error) {
+	rows, err := q.db.Query(ctx, listEntriesOfWhistles, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListEntriesOfWhistlesRow
+	for rows.Next() {
+		var i ListEntriesOfWhistlesRow
 		if err := rows.Scan(
 			&i.WhistleID,
 			&i.Seq,
@@ -1022,6 +1134,37 @@ type SetRaisedScopeParams struct {
 // whistle.raised carries the authoritative scope.
 func (q *Queries) SetRaisedScope(ctx context.Context, arg SetRaisedScopeParams) error {
 	_, err := q.db.Exec(ctx, setRaisedScope, arg.WhistleID, arg.StreetID, arg.DistrictID)
+	return err
+}
+
+const setScorecardWeights = `-- name: SetScorecardWeights :exec
+INSERT INTO scorecard_weights (month, response, arrival, resolution, satisfaction, set_by, set_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (month) DO UPDATE SET
+    response = EXCLUDED.response, arrival = EXCLUDED.arrival, resolution = EXCLUDED.resolution,
+    satisfaction = EXCLUDED.satisfaction, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at
+`
+
+type SetScorecardWeightsParams struct {
+	Month        string
+	Response     float64
+	Arrival      float64
+	Resolution   float64
+	Satisfaction float64
+	SetBy        string
+	SetAt        pgtype.Timestamptz
+}
+
+func (q *Queries) SetScorecardWeights(ctx context.Context, arg SetScorecardWeightsParams) error {
+	_, err := q.db.Exec(ctx, setScorecardWeights,
+		arg.Month,
+		arg.Response,
+		arg.Arrival,
+		arg.Resolution,
+		arg.Satisfaction,
+		arg.SetBy,
+		arg.SetAt,
+	)
 	return err
 }
 

@@ -133,7 +133,7 @@ func (s *Service) SetRule(ctx context.Context, caller auth.Identity, r Rule) (Ru
 		d    time.Duration
 	}{{"policy.ack_within", r.AckWithin}, {"policy.arrive_within", r.ArriveWithin}, {"policy.resolve_within", r.ResolveWithin}} {
 		if f.d < 0 || f.d%time.Second != 0 {
-			errs = append(errs, response.FieldError{Field: f.name, Reason: "must be a positive whole number of seconds"})
+			errs = append(errs, response.FieldError{Field: f.name, Reason: "must be zero (keep routing's limit) or a whole number of seconds"})
 		}
 	}
 	if r.ResolveWorkingDays < 0 || r.ResolveWorkingDays > 365 {

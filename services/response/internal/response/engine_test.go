@@ -27,7 +27,9 @@ func national2025() *response.Calendar {
 func TestWorkingTimeAcrossNationalDay(t *testing.T) {
 	t.Parallel()
 	cal := national2025()
-	at := func(m time.Month, d, h, min int) time.Time { return time.Date(2025, m, d, h, min, 0, 0, response.Shanghai) }
+	at := func(m time.Month, d, h, min int) time.Time {
+		return time.Date(2025, m, d, h, min, 0, 0, response.Shanghai)
+	}
 	cases := []struct {
 		name  string
 		start time.Time

@@ -45,7 +45,7 @@ func (h *Handler) Consumer() bus.Consumer {
 	return bus.Consumer{
 		Name: ConsumerName,
 		Subjects: []string{events.SubjectFor("whistle.raised"), events.SubjectFor("dispatch.returned"),
-			events.SubjectFor("whistle.reopened")},
+			events.SubjectFor("whistle.reopened"), events.SubjectFor("whistle.cancelled"), events.SubjectFor("whistle.closed")},
 		Handle: h.Handle,
 	}
 }
@@ -58,10 +58,24 @@ func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 	case *eventsv1.Event_DispatchReturned:
 		return h.reroute(ctx, tx, p.DispatchReturned.GetDispatch())
 	case *eventsv1.Event_WhistleReopened:
+		if err := setClosed(ctx, tx, ev.GetWhistleId(), false); err != nil {
+			return err
+		}
 		return h.reopen(ctx, tx, ev)
+	case *eventsv1.Event_WhistleCancelled, *eventsv1.Event_WhistleClosed:
+		return setClosed(ctx, tx, ev.GetWhistleId(), true)
 	default:
 		return nil
 	}
+}
+
+// setClosed records whether the whistle is over (cancelled or closed), so no
+// department is added to it; a whistle never routed has nothing to record.
+func setClosed(ctx context.Context, tx pgx.Tx, whistleID string, closed bool) error {
+	if err := store.New(tx).SetDecisionClosed(ctx, store.SetDecisionClosedParams{WhistleID: whistleID, Closed: closed}); err != nil {
+		return fmt.Errorf("whistle %s closed=%v: %w", whistleID, closed, err)
+	}
+	return nil
 }
 
 // planFor finds the rule of the catalogue version in force now for a whistle
@@ -435,6 +449,9 @@ func (h *Handler) Arbitrate(ctx context.Context, tx pgx.Tx, a Arbitration) (stor
 	if err != nil {
 		return row, fmt.Errorf("arbitration %s: whistle %s: %w", a.ID, row.WhistleID, err)
 	}
+	if decision.Closed {
+		return row, fmt.Errorf("arbitration %s: whistle %s is cancelled or closed: %w", a.ID, row.WhistleID, ErrConflict)
+	}
 	sla, err := slaOf(ctx, q, decision)
 	if err != nil {
 		return row, fmt.Errorf("arbitration %s: %w", a.ID, err)
@@ -478,10 +495,14 @@ func (h *Handler) Arbitrate(ctx context.Context, tx pgx.Tx, a Arbitration) (stor
 // whistle is not asked twice.
 func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, department, reason string, by *typesv1.Actor) error {
 	q := store.New(tx)
-	if _, err := q.LockDecision(ctx, decision.WhistleID); err != nil {
+	locked, err := q.LockDecision(ctx, decision.WhistleID)
+	if err != nil {
 		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
 	}
-	_, err := q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{WhistleID: decision.WhistleID, Department: department})
+	if locked.Closed {
+		return fmt.Errorf("add %s to whistle %s: the whistle is cancelled or closed: %w", department, decision.WhistleID, ErrConflict)
+	}
+	_, err = q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{WhistleID: decision.WhistleID, Department: department})
 	if err == nil {
 		return nil
 	}

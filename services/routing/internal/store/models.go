@@ -106,6 +106,7 @@ type RoutingDecision struct {
 	DistanceM           float64
 	LocationConfirmedAt pgtype.Timestamptz
 	LocationConfirmedBy string
+	Closed              bool
 }
 
 type Street struct {

@@ -225,3 +225,6 @@ UPDATE dispatch_assignments SET status = 'superseded' WHERE dispatch_id = @dispa
 -- name: ConfirmLocation :execrows
 UPDATE routing_decisions SET location_confirmed_at = @confirmed_at, location_confirmed_by = @confirmed_by
 WHERE whistle_id = @whistle_id AND location_confirmed_at IS NULL;
+
+-- name: SetDecisionClosed :exec
+UPDATE routing_decisions SET closed = @closed WHERE whistle_id = @whistle_id;

@@ -309,7 +309,7 @@ func (q *Queries) GetCategory(ctx context.Context, code string) (Category, error
 }
 
 const getDecision = `-- name: GetDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by FROM routing_decisions WHERE whistle_id = $1
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed FROM routing_decisions WHERE whistle_id = $1
 `
 
 func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDecision, error) {
@@ -331,6 +331,7 @@ func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDec
 		&i.DistanceM,
 		&i.LocationConfirmedAt,
 		&i.LocationConfirmedBy,
+		&i.Closed,
 	)
 	return i, err
 }
@@ -782,7 +783,7 @@ func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, 
 }
 
 const lockDecision = `-- name: LockDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
 `
 
 // Serialises the handling of returns of one whistle across consumer replicas.
@@ -805,6 +806,7 @@ func (q *Queries) LockDecision(ctx context.Context, whistleID string) (RoutingDe
 		&i.DistanceM,
 		&i.LocationConfirmedAt,
 		&i.LocationConfirmedBy,
+		&i.Closed,
 	)
 	return i, err
 }
@@ -881,6 +883,20 @@ func (q *Queries) RuleFor(ctx context.Context, arg RuleForParams) (CatalogueRule
 		&i.SlaResolveHours,
 	)
 	return i, err
+}
+
+const setDecisionClosed = `-- name: SetDecisionClosed :exec
+UPDATE routing_decisions SET closed = $1 WHERE whistle_id = $2
+`
+
+type SetDecisionClosedParams struct {
+	Closed    bool
+	WhistleID string
+}
+
+func (q *Queries) SetDecisionClosed(ctx context.Context, arg SetDecisionClosedParams) error {
+	_, err := q.db.Exec(ctx, setDecisionClosed, arg.Closed, arg.WhistleID)
+	return err
 }
 
 const setDecisionRule = `-- name: SetDecisionRule :exec

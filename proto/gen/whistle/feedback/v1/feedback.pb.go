@@ -2480,6 +2480,60 @@ func (x *WhistleReport) GetText() string {
 	return ""
 }
 
+// SetScorecardWeights sets the weights of a month.
+type SetScorecardWeightsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM.
+	Month         string   `protobuf:"bytes,1,opt,name=month,proto3" json:"month,omitempty"`
+	Weights       *Weights `protobuf:"bytes,2,opt,name=weights,proto3" json:"weights,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetScorecardWeightsRequest) Reset() {
+	*x = SetScorecardWeightsRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetScorecardWeightsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetScorecardWeightsRequest) ProtoMessage() {}
+
+func (x *SetScorecardWeightsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetScorecardWeightsRequest.ProtoReflect.Descriptor instead.
+func (*SetScorecardWeightsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *SetScorecardWeightsRequest) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *SetScorecardWeightsRequest) GetWeights() *Weights {
+	if x != nil {
+		return x.Weights
+	}
+	return nil
+}
+
 var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
@@ -2715,7 +2769,11 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x10feedback_comment\x18\n" +
 	" \x01(\tR\x0ffeedbackComment\x127\n" +
 	"\tclosed_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x12\n" +
-	"\x04text\x18\f \x01(\tR\x04text2\xb1\t\n" +
+	"\x04text\x18\f \x01(\tR\x04text\"j\n" +
+	"\x1aSetScorecardWeightsRequest\x12\x14\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\x126\n" +
+	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights2\x97\n" +
+	"\n" +
 	"\x0fFeedbackService\x12`\n" +
 	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
 	"\fGetSlaReport\x12(.whistle.feedback.v1.GetSlaReportRequest\x1a\x1e.whistle.feedback.v1.SlaReport\x12a\n" +
@@ -2729,7 +2787,8 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x10RebuildReadModel\x12,.whistle.feedback.v1.RebuildReadModelRequest\x1a-.whistle.feedback.v1.RebuildReadModelResponse\x12c\n" +
 	"\fListHotspots\x12(.whistle.feedback.v1.ListHotspotsRequest\x1a).whistle.feedback.v1.ListHotspotsResponse\x12m\n" +
 	"\x13GetMonthlyScorecard\x12/.whistle.feedback.v1.GetMonthlyScorecardRequest\x1a%.whistle.feedback.v1.MonthlyScorecard\x12d\n" +
-	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReportBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
+	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReport\x12d\n" +
+	"\x13SetScorecardWeights\x12/.whistle.feedback.v1.SetScorecardWeightsRequest\x1a\x1c.whistle.feedback.v1.WeightsBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
 
 var (
 	file_whistle_feedback_v1_feedback_proto_rawDescOnce sync.Once
@@ -2744,7 +2803,7 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(GetScorecardsRequest_GroupBy)(0),  // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	(Appeal_Status)(0),                 // 1: whistle.feedback.v1.Appeal.Status
@@ -2779,25 +2838,26 @@ var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(*GetWhistleReportRequest)(nil),    // 30: whistle.feedback.v1.GetWhistleReportRequest
 	(*DispatchSummary)(nil),            // 31: whistle.feedback.v1.DispatchSummary
 	(*WhistleReport)(nil),              // 32: whistle.feedback.v1.WhistleReport
-	(*timestamppb.Timestamp)(nil),      // 33: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                   // 34: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),            // 35: google.protobuf.Struct
+	(*SetScorecardWeightsRequest)(nil), // 33: whistle.feedback.v1.SetScorecardWeightsRequest
+	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                   // 35: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),            // 36: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	33, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	34, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	35, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	34, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	35, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	36, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
 	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	33, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	33, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	33, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
-	33, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	34, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	34, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	34, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	34, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
 	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
 	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
-	33, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	33, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	33, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
-	33, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	34, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	34, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	34, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	34, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
 	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
 	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
@@ -2808,54 +2868,57 @@ var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
 	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
 	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
 	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
-	34, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
-	33, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
-	34, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
-	33, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	35, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	34, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	35, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	34, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
 	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
 	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
-	33, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
-	33, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
+	34, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
+	34, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
 	26, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
-	33, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
-	33, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
-	33, // 35: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
-	33, // 36: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
-	33, // 37: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
-	33, // 38: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
-	33, // 39: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
-	33, // 40: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
+	34, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
+	34, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
+	34, // 35: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
+	34, // 36: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
+	34, // 37: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
+	34, // 38: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
+	34, // 39: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
+	34, // 40: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
 	31, // 41: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
-	33, // 42: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
-	3,  // 43: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	5,  // 44: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
-	8,  // 45: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
-	10, // 46: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
-	15, // 47: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
-	19, // 48: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
-	20, // 49: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
-	21, // 50: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
-	23, // 51: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
-	25, // 52: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
-	28, // 53: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
-	30, // 54: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
-	4,  // 55: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	7,  // 56: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
-	9,  // 57: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
-	14, // 58: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
-	17, // 59: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
-	18, // 60: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
-	18, // 61: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
-	22, // 62: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
-	24, // 63: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
-	27, // 64: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
-	29, // 65: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
-	32, // 66: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
-	55, // [55:67] is the sub-list for method output_type
-	43, // [43:55] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	34, // 42: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
+	11, // 43: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
+	3,  // 44: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	5,  // 45: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	8,  // 46: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	10, // 47: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	15, // 48: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	19, // 49: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	20, // 50: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	21, // 51: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	23, // 52: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	25, // 53: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
+	28, // 54: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
+	30, // 55: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
+	33, // 56: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
+	4,  // 57: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	7,  // 58: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	9,  // 59: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	14, // 60: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	17, // 61: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	18, // 62: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	18, // 63: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	22, // 64: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	24, // 65: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	27, // 66: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
+	29, // 67: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
+	32, // 68: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
+	11, // 69: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
+	57, // [57:70] is the sub-list for method output_type
+	44, // [44:57] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -2869,7 +2932,7 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   31,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -31,6 +31,7 @@ const (
 	FeedbackService_ListHotspots_FullMethodName        = "/whistle.feedback.v1.FeedbackService/ListHotspots"
 	FeedbackService_GetMonthlyScorecard_FullMethodName = "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard"
 	FeedbackService_GetWhistleReport_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetWhistleReport"
+	FeedbackService_SetScorecardWeights_FullMethodName = "/whistle.feedback.v1.FeedbackService/SetScorecardWeights"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -64,6 +65,8 @@ type FeedbackServiceClient interface {
 	GetMonthlyScorecard(ctx context.Context, in *GetMonthlyScorecardRequest, opts ...grpc.CallOption) (*MonthlyScorecard, error)
 	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
 	GetWhistleReport(ctx context.Context, in *GetWhistleReportRequest, opts ...grpc.CallOption) (*WhistleReport, error)
+	// SetScorecardWeights sets a month's composite weights (admin); scorecards of periods starting in it use them.
+	SetScorecardWeights(ctx context.Context, in *SetScorecardWeightsRequest, opts ...grpc.CallOption) (*Weights, error)
 }
 
 type feedbackServiceClient struct {
@@ -194,6 +197,16 @@ func (c *feedbackServiceClient) GetWhistleReport(ctx context.Context, in *GetWhi
 	return out, nil
 }
 
+func (c *feedbackServiceClient) SetScorecardWeights(ctx context.Context, in *SetScorecardWeightsRequest, opts ...grpc.CallOption) (*Weights, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Weights)
+	err := c.cc.Invoke(ctx, FeedbackService_SetScorecardWeights_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -225,6 +238,8 @@ type FeedbackServiceServer interface {
 	GetMonthlyScorecard(context.Context, *GetMonthlyScorecardRequest) (*MonthlyScorecard, error)
 	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
 	GetWhistleReport(context.Context, *GetWhistleReportRequest) (*WhistleReport, error)
+	// SetScorecardWeights sets a month's composite weights (admin); scorecards of periods starting in it use them.
+	SetScorecardWeights(context.Context, *SetScorecardWeightsRequest) (*Weights, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -270,6 +285,9 @@ func (UnimplementedFeedbackServiceServer) GetMonthlyScorecard(context.Context, *
 }
 func (UnimplementedFeedbackServiceServer) GetWhistleReport(context.Context, *GetWhistleReportRequest) (*WhistleReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetWhistleReport not implemented")
+}
+func (UnimplementedFeedbackServiceServer) SetScorecardWeights(context.Context, *SetScorecardWeightsRequest) (*Weights, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetScorecardWeights not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -508,6 +526,24 @@ func _FeedbackService_GetWhistleReport_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_SetScorecardWeights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetScorecardWeightsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).SetScorecardWeights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_SetScorecardWeights_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).SetScorecardWeights(ctx, req.(*SetScorecardWeightsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -562,6 +598,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetWhistleReport",
 			Handler:    _FeedbackService_GetWhistleReport_Handler,
+		},
+		{
+			MethodName: "SetScorecardWeights",
+			Handler:    _FeedbackService_SetScorecardWeights_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -27,8 +27,21 @@ export async function render(root) {
       </form>
       <h3>${esc(t('admin.diff'))}</h3><div id="diff" class="scroll"></div></section>
     <div class="cols">
-      <section class="card" aria-labelledby="pol-h"><h2 id="pol-h">${esc(t('admin.policies'))}</h2><div id="policies" class="scroll"></div></section>
-      <section class="card" aria-labelledby="cal-h"><h2 id="cal-h">${esc(t('admin.calendar'))} ${new Date().getFullYear()}</h2><div id="calendar" class="scroll"></div></section>
+      <section class="card" aria-labelledby="pol-h"><h2 id="pol-h">${esc(t('admin.policies'))}</h2><div id="policies" class="scroll"></div>
+        <form id="pol-form" class="stack"><h3>${esc(t('admin.setPolicy'))}</h3>
+          <div class="row"><div class="stack"><label for="pol-cat">${esc(t('category'))}</label><select id="pol-cat" name="category">${cats.map((c) => `<option value="${esc(c.code)}">${esc(nameOf(c))}</option>`).join('')}</select></div>
+          <div class="stack"><label for="pol-dist">${esc(t('admin.districts'))}</label><select id="pol-dist" name="district_id"><option value="">${esc(t('signin.cityWide'))}</option>${dists.map((d) => `<option value="${esc(d.id)}">${esc(nameOf(d))}</option>`).join('')}</select></div></div>
+          <div class="row"><div class="stack"><label for="pol-ack">${esc(t('admin.ackMin'))}</label><input id="pol-ack" name="ack" type="number" min="1" value="5" required></div>
+          <div class="stack"><label for="pol-arr">${esc(t('admin.arriveMin'))}</label><input id="pol-arr" name="arrive" type="number" min="1" value="30" required></div></div>
+          <div class="row"><div class="stack"><label for="pol-res">${esc(t('admin.resolveH'))}</label><input id="pol-res" name="resolve" type="number" min="0" value="72"></div>
+          <div class="stack"><label for="pol-wd">${esc(t('admin.resolveWD'))}</label><input id="pol-wd" name="workdays" type="number" min="0" value="0"></div></div>
+          <button type="submit" class="secondary">${esc(t('admin.save'))}</button></form></section>
+      <section class="card" aria-labelledby="cal-h"><h2 id="cal-h">${esc(t('admin.calendar'))} ${new Date().getFullYear()}</h2><div id="calendar" class="scroll"></div>
+        <form id="cal-form" class="stack"><h3>${esc(t('admin.setDay'))}</h3>
+          <div class="row"><div class="stack"><label for="cal-date">${esc(t('admin.date'))}</label><input id="cal-date" name="date" type="date" required></div>
+          <div class="stack"><label for="cal-kind">${esc(t('admin.kind'))}</label><select id="cal-kind" name="kind"><option value="HOLIDAY">${esc(t('admin.day.HOLIDAY'))}</option><option value="WORKDAY">${esc(t('admin.day.WORKDAY'))}</option></select></div></div>
+          <label for="cal-name">${esc(t('admin.dayName'))}</label><input id="cal-name" name="name" maxlength="100">
+          <button type="submit" class="secondary">${esc(t('admin.save'))}</button></form></section>
     </div>
     <section class="card"><h2>${esc(t('admin.categories'))}</h2><div class="scroll"><table>
       <thead><tr><th scope="col">code</th><th scope="col">${esc(t('category'))}</th><th scope="col">${esc(t('admin.lead'))}</th><th scope="col">${esc(t('admin.coop'))}</th><th scope="col">${esc(t('admin.sla'))}</th></tr></thead>
@@ -74,7 +87,8 @@ export async function render(root) {
       ${pol.policies.map((p) => `<tr><td>${esc(nameOf(catBy[p.category], p.category))}</td><td>${esc(p.district_id ? nameOf(distBy[p.district_id], p.district_id) : t('signin.cityWide'))}</td>
         <td>${mins(p.ack_within)} / ${mins(p.arrive_within)} min / ${p.resolve_working_days ? `${p.resolve_working_days} ${esc(t('admin.workdays'))}` : hours(p.resolve_within)}</td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
     section('#calendar').hidden = !cal;
-    root.querySelector('#calendar').innerHTML = (cal?.days || []).length ? `<table><tbody>${cal.days.map((d) => `<tr><td>${esc(d.date)}</td><td>${esc(t(`admin.day.${d.kind}`))}</td><td>${esc(d.name || '')}</td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
+    root.querySelector('#calendar').innerHTML = (cal?.days || []).length ? `<table><tbody>${cal.days.map((d) => `<tr data-day="${esc(d.date)}"><td>${esc(d.date)}</td><td>${esc(t(`admin.day.${d.kind}`))}</td><td>${esc(d.name || '')}</td>
+      <td><button type="button" class="ghost" data-delete-day="${esc(d.date)}" aria-label="${esc(t('admin.deleteDay'))} ${esc(d.date)}">${esc(t('admin.delete'))}</button></td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
   }
 
   root.querySelector('#draft-form').addEventListener('submit', async (ev) => {
@@ -104,6 +118,36 @@ export async function render(root) {
     } catch (err) {
       toastError(err);
     }
+  });
+  const save = async (fn) => {
+    try {
+      await fn();
+      toast(t('saved'));
+      load();
+    } catch (err) {
+      toastError(err);
+    }
+  };
+  root.querySelector('#pol-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(ev.target);
+    const secs = (v, k) => `${Math.round(Number(v || 0) * k)}s`;
+    const policy = {
+      category: fd.get('category'), district_id: fd.get('district_id'),
+      ack_within: secs(fd.get('ack'), 60), arrive_within: secs(fd.get('arrive'), 60),
+      resolve_within: secs(fd.get('resolve'), 3600), resolve_working_days: Number(fd.get('workdays') || 0),
+    };
+    save(() => api('/v1/sla/policies', { method: 'POST', body: policy }));
+  });
+  root.querySelector('#cal-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(ev.target);
+    const day = { date: fd.get('date'), kind: fd.get('kind'), name: String(fd.get('name') || '') };
+    save(() => api(`/v1/sla/calendar/days/${encodeURIComponent(day.date)}`, { method: 'PUT', body: day }));
+  });
+  root.querySelector('#calendar').addEventListener('click', (ev) => {
+    const b = ev.target.closest('[data-delete-day]');
+    if (b) save(() => api(`/v1/sla/calendar/days/${encodeURIComponent(b.dataset.deleteDay)}`, { method: 'DELETE' }));
   });
   await load();
   return () => {};

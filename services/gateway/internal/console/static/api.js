@@ -51,7 +51,7 @@ export async function api(path, { method = 'GET', body, headers = {}, auth = tru
 }
 
 /** Fetches every page of a list endpoint (bounded, so a huge list cannot hang the page). */
-export async function all(path, key, { pageSize = 200, maxPages = 20 } = {}) {
+export async function all(path, key, { pageSize = 200, maxPages = 20, onPage = null } = {}) {
   const out = [];
   let tokenParam = '';
   for (let i = 0; i < maxPages; i++) {
@@ -59,6 +59,7 @@ export async function all(path, key, { pageSize = 200, maxPages = 20 } = {}) {
     const page = await api(`${path}${sep}page_size=${pageSize}${tokenParam ? `&page_token=${encodeURIComponent(tokenParam)}` : ''}`);
     out.push(...(page?.[key] || []));
     tokenParam = page?.next_page_token || '';
+    if (onPage && tokenParam) onPage(out.slice());
     if (!tokenParam) break;
   }
   return out;

@@ -8,14 +8,18 @@ import { follow } from './live.js';
 
 export async function render(root, who) {
   // The queue is what the desk came for: ask for it at once, beside the names.
-  let first = all('/v1/dispatches', 'dispatches');
+  // A long queue shows its first page (the soonest deadlines) while the rest loads.
+  let early = null;
+  let namesReady = false;
+  let first = all('/v1/dispatches', 'dispatches', { onPage: (part) => { early = part; if (namesReady && first) { items = part; draw(); } } });
   first.catch(() => {});
   const [cats, sts] = await Promise.all([categories().then((c) => byKey(c)), streets(who.district).then((s) => byKey(s, 'id'))]);
+  namesReady = true;
   root.innerHTML = `<section aria-labelledby="q-h" class="desk">
     <div class="queue-head"><h1 id="q-h">${esc(t('desk.queue'))}</h1><p id="q-counts" class="counts" aria-live="polite"></p></div>
     <div id="queue" class="queue"></div></section>`;
   const queue = root.querySelector('#queue');
-  let items = [];
+  let items = early || [];
   let stale = false;
 
   const deadlineOf = (d) => Date.parse(activeClock(d)?.deadline || '') || Infinity;
@@ -153,6 +157,7 @@ export async function render(root, who) {
   });
 
   let alive = true;
+  if (items.length) draw();
   await refresh();
   const stop = follow(refresh);
   return () => { alive = false; stop(); };

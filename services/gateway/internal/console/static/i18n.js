@@ -62,6 +62,9 @@ const dict = {
     'admin.change.added': '新增', 'admin.change.removed': '删除', 'admin.change.changed': '修改',
     'admin.policies': '时限策略', 'admin.calendar': '工作日历', 'admin.workdays': '个工作日',
     'admin.day.HOLIDAY': '休息日', 'admin.day.WORKDAY': '调休上班',
+    'admin.setPolicy': '设置时限策略', 'admin.ackMin': '签收时限（分钟）', 'admin.arriveMin': '到场时限（分钟）', 'admin.resolveH': '办结时限（小时）',
+    'admin.resolveWD': '办结时限（工作日，0 表示按小时）', 'admin.save': '保存', 'admin.setDay': '设置日历', 'admin.date': '日期', 'admin.kind': '类型',
+    'admin.dayName': '名称（如 国庆节）', 'admin.delete': '删除', 'admin.deleteDay': '删除日历日',
     'err': '出错了：{m}', 'saved': '已保存', 'loading': '加载中…',
   },
   en: {
@@ -124,6 +127,9 @@ const dict = {
     'admin.change.added': 'Added', 'admin.change.removed': 'Removed', 'admin.change.changed': 'Changed',
     'admin.policies': 'SLA policies', 'admin.calendar': 'Working-day calendar', 'admin.workdays': 'working days',
     'admin.day.HOLIDAY': 'Holiday', 'admin.day.WORKDAY': 'Make-up workday',
+    'admin.setPolicy': 'Set an SLA policy', 'admin.ackMin': 'Acknowledge within (minutes)', 'admin.arriveMin': 'Arrive within (minutes)', 'admin.resolveH': 'Resolve within (hours)',
+    'admin.resolveWD': 'Resolve within (working days; 0 = hours)', 'admin.save': 'Save', 'admin.setDay': 'Set a calendar day', 'admin.date': 'Date', 'admin.kind': 'Kind',
+    'admin.dayName': 'Name (e.g. National Day)', 'admin.delete': 'Delete', 'admin.deleteDay': 'Delete calendar day',
     'err': 'Something went wrong: {m}', 'saved': 'Saved', 'loading': 'Loading…',
   },
 };

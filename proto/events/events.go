@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
 
@@ -37,6 +38,23 @@ func Name(e *eventsv1.Event) string {
 	}
 	domain, event, _ := strings.Cut(string(field.Name()), "_")
 	return domain + "." + event
+}
+
+// Dispatch is the dispatch snapshot the payload carries — every dispatch.* and
+// sla.* payload has a `dispatch` field — or nil for other events.
+func Dispatch(e *eventsv1.Event) *responsev1.Dispatch {
+	m := e.ProtoReflect()
+	field := m.WhichOneof(m.Descriptor().Oneofs().ByName("payload"))
+	if field == nil || field.Message() == nil {
+		return nil
+	}
+	payload := m.Get(field).Message()
+	fd := payload.Descriptor().Fields().ByName("dispatch")
+	if fd == nil || !payload.Has(fd) {
+		return nil
+	}
+	d, _ := payload.Get(fd).Message().Interface().(*responsev1.Dispatch)
+	return d
 }
 
 // Subject is where the event is published.

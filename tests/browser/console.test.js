@@ -126,6 +126,7 @@ describe('console', () => {
     await street.keyboard.press('Tab'); // use street centre
     await street.keyboard.press('Tab');
     await street.keyboard.type('东华门大街 18 号');
+    await street.waitForSelector('#f-loc-check[data-result="inside"]', { timeout: LIVE }); // checked against the street's boundary
     await street.keyboard.press('Tab');
     assert.equal(await street.evaluate(() => document.activeElement?.id), 'f-submit');
     await street.keyboard.press('Enter');

@@ -43,6 +43,8 @@ type system struct {
 	clock  *clockwork.FakeClock
 	signer *auth.Signer
 	js     jetstream.JetStream
+	// grpc holds each backend's gRPC address, for tests that bypass the gateway.
+	grpc backendAddrs
 }
 
 type options struct{ responseReplicas int }
@@ -113,7 +115,8 @@ func startSystem(t *testing.T, opts options) *system {
 	nc, js, err := bus.Connect(base.NATSURL, "e2e")
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js}
+	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js,
+		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()}}
 }
 
 func testLogger(t *testing.T, name string) *slog.Logger {

@@ -19,7 +19,6 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
-	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/store"
 	"github.com/chuishao/whistle/services/feedback/internal/timeline"
@@ -140,7 +139,7 @@ func noteAccess(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error
 	if !strings.HasPrefix(events.Name(ev), events.DomainDispatch+".") {
 		return nil
 	}
-	d := dispatchOf(ev)
+	d := events.Dispatch(ev)
 	department := firstOf(ev.GetDepartment(), d.GetDepartment())
 	if department == "" {
 		return nil
@@ -170,7 +169,7 @@ func EntryOf(ev *eventsv1.Event) (timeline.Entry, error) {
 	if err != nil {
 		return timeline.Entry{}, fmt.Errorf("render payload: %w", err)
 	}
-	d := dispatchOf(ev)
+	d := events.Dispatch(ev)
 	return timeline.Entry{
 		Type:       events.Name(ev),
 		At:         ev.GetOccurredAt().AsTime(),
@@ -180,25 +179,6 @@ func EntryOf(ev *eventsv1.Event) (timeline.Entry, error) {
 		EventID:    ev.GetId(),
 		Data:       data,
 	}, nil
-}
-
-// dispatchOf is the dispatch a dispatch.* payload carries, or nil.
-func dispatchOf(ev *eventsv1.Event) *responsev1.Dispatch {
-	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_DispatchCreated:
-		return p.DispatchCreated.GetDispatch()
-	case *eventsv1.Event_DispatchAcknowledged:
-		return p.DispatchAcknowledged.GetDispatch()
-	case *eventsv1.Event_DispatchArrived:
-		return p.DispatchArrived.GetDispatch()
-	case *eventsv1.Event_DispatchResolved:
-		return p.DispatchResolved.GetDispatch()
-	case *eventsv1.Event_DispatchReturned:
-		return p.DispatchReturned.GetDispatch()
-	case *eventsv1.Event_DispatchCancelled:
-		return p.DispatchCancelled.GetDispatch()
-	}
-	return nil
 }
 
 func firstOf(values ...string) string {

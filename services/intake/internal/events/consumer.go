@@ -30,7 +30,8 @@ var Consumed = []string{
 	"whistle.arbitration_requested", "whistle.arbitrated", "whistle.department_added",
 	"dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 	"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
-	"sla.warning", "sla.breached", // they carry the dispatch with its breaches
+	// SLA events carry the dispatch with its breaches, escalation level and deadlines.
+	"sla.warning", "sla.breached", "sla.escalated", "sla.extension_requested", "sla.extension_decided",
 }
 
 // Consumer keeps the whistle's departments, its dispatches' projection and its
@@ -51,7 +52,7 @@ func (c *Consumer) Bus() bus.Consumer {
 // Handle applies one event in tx. Events may arrive in any order: each one
 // records what it says, then the status is derived from everything recorded.
 func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
-	snapshot := dispatchOf(ev)
+	snapshot := protoevents.Dispatch(ev)
 	whistleID := ev.GetWhistleId()
 	if whistleID == "" {
 		whistleID = snapshot.GetWhistleId()
@@ -262,27 +263,4 @@ func timeOf(t time.Time, ok bool) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// dispatchOf is the dispatch snapshot of a dispatch.* or sla.* event, or nil.
-func dispatchOf(ev *eventsv1.Event) *responsev1.Dispatch {
-	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_DispatchCreated:
-		return p.DispatchCreated.GetDispatch()
-	case *eventsv1.Event_DispatchAcknowledged:
-		return p.DispatchAcknowledged.GetDispatch()
-	case *eventsv1.Event_DispatchArrived:
-		return p.DispatchArrived.GetDispatch()
-	case *eventsv1.Event_DispatchResolved:
-		return p.DispatchResolved.GetDispatch()
-	case *eventsv1.Event_DispatchReturned:
-		return p.DispatchReturned.GetDispatch()
-	case *eventsv1.Event_DispatchCancelled:
-		return p.DispatchCancelled.GetDispatch()
-	case *eventsv1.Event_SlaWarning:
-		return p.SlaWarning.GetDispatch()
-	case *eventsv1.Event_SlaBreached:
-		return p.SlaBreached.GetDispatch()
-	}
-	return nil
 }

@@ -108,25 +108,25 @@ async function renderSignIn(main) {
       <h3>${esc(t('role.street'))}</h3>
       <label for="si-street">${esc(t('signin.streetPick'))}</label>
       <select id="si-street" name="street_id">${ss.map((s) => opt(s.id, `${nameOf(s)} ${s.id}`, s.id === '110101001')).join('')}</select>
-      <button type="submit">${esc(t('signin.asStreet'))}</button>
+      <button type="submit" class="primary">${esc(t('signin.asStreet'))}</button>
     </form>
     <form class="card stack" data-role="desk">
       <h3>${esc(t('role.desk'))}</h3>
       <label for="si-desk-district">${esc(t('signin.district'))}</label>
       <select id="si-desk-district" name="district_id">${distOpts(false)}</select>
       <label for="si-desk-dept">${esc(t('signin.deskDept'))}</label>
-      <select id="si-desk-dept" name="department">${deps.map((d) => opt(d.code, `${nameOf(d)} (${d.code})`)).join('')}</select>
-      <button type="submit">${esc(t('signin.asDesk'))}</button>
+      <select id="si-desk-dept" name="department">${deps.map((d) => opt(d.code, `${nameOf(d)} (${d.code})`, d.code === 'police')).join('')}</select>
+      <button type="submit" class="primary">${esc(t('signin.asDesk'))}</button>
     </form>
     <form class="card stack" data-role="supervisor">
       <h3>${esc(t('role.supervisor'))}</h3>
       <label for="si-sup-district">${esc(t('signin.district'))}</label>
       <select id="si-sup-district" name="district_id">${distOpts(true)}</select>
-      <button type="submit">${esc(t('signin.asSupervisor'))}</button>
+      <button type="submit" class="primary">${esc(t('signin.asSupervisor'))}</button>
     </form>
     <form class="card stack" data-role="admin">
       <h3>${esc(t('role.admin'))}</h3>
-      <button type="submit">${esc(t('signin.asAdmin'))}</button>
+      <button type="submit" class="primary">${esc(t('signin.asAdmin'))}</button>
     </form></div>`;
   for (const form of dev.querySelectorAll('form')) {
     form.addEventListener('submit', async (ev) => {
@@ -154,8 +154,11 @@ document.getElementById('signout').addEventListener('click', () => {
   history.replaceState(null, '', '#/signin');
   route();
 });
+// A token the services no longer accept (expired, revoked, another key): sign in again.
 window.addEventListener('whistle:unauthorized', () => {
-  if (identity() === null) route();
+  setToken('');
+  history.replaceState(null, '', '#/signin');
+  route();
 });
 window.addEventListener('hashchange', () => {
   const who = identity();

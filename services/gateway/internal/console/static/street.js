@@ -43,6 +43,7 @@ export async function render(root, who) {
           <div class="stack"><label for="f-lng">${esc(t('f.lng'))}</label>
             <input id="f-lng" name="lng" type="number" step="0.000001" min="-180" max="180" required inputmode="decimal"></div>
         </div>
+        <p id="f-loc-check" class="hint" aria-live="polite"></p>
         <button type="button" id="f-centre" class="secondary">${esc(t('f.centre'))}</button>
         <label for="f-addr">${esc(t('f.address'))}</label>
         <input id="f-addr" name="address" maxlength="500" autocomplete="street-address">
@@ -75,9 +76,28 @@ export async function render(root, who) {
   const areas = [...around.filter((s) => s.id !== who.street).map((s) => ({ ...s, fill: '#eef1f4', muted: true, label: nameOf(s) })),
     ...(street ? [{ ...street, fill: '#cfe0f3', label: nameOf(street) }] : [])];
   const map = street ? drawMap(root.querySelector('#f-map'), areas, { fit: [street.id], pad: 0.12, size: 360,
-    onPick: (la, ln) => { lat.value = la; lng.value = ln; map?.setMarker(la, ln); },
+    onPick: (la, ln) => { lat.value = la; lng.value = ln; map?.setMarker(la, ln); checkLocation(); },
   }) : null;
-  const syncMarker = () => map?.setMarker(parseFloat(lat.value), parseFloat(lng.value));
+  // Jurisdiction by map: say at once whether the spot is in this street.
+  const aroundBy = byKey(around, 'id');
+  let checkTimer;
+  const checkLocation = () => {
+    clearTimeout(checkTimer);
+    const box = form.querySelector('#f-loc-check');
+    const la = parseFloat(lat.value), ln = parseFloat(lng.value);
+    if (!Number.isFinite(la) || !Number.isFinite(ln)) { box.textContent = ''; return; }
+    checkTimer = setTimeout(async () => {
+      try {
+        const j = await api(`/v1/streets/${encodeURIComponent(who.street)}:locate`, { method: 'POST', body: { location: { lat: la, lng: ln } } });
+        const others = (j?.neighbour_street_ids || []).map((id) => nameOf(aroundBy[id], id)).join('、');
+        box.textContent = t(`loc.${j?.result || 'inside'}`, { s: others });
+        box.dataset.result = j?.result || '';
+      } catch {
+        box.textContent = '';
+      }
+    }, 300);
+  };
+  const syncMarker = () => { map?.setMarker(parseFloat(lat.value), parseFloat(lng.value)); checkLocation(); };
   lat.addEventListener('input', syncMarker);
   lng.addEventListener('input', syncMarker);
   form.querySelector('#f-centre').addEventListener('click', () => {

@@ -1,0 +1,143 @@
+// Package report turns one bench run into the stdout table and the row
+// appended to docs/benchmarks.md.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chuishao/whistle/tools/bench/internal/stats"
+)
+
+// Steady is the outcome of the steady scenario.
+type Steady struct {
+	// Rate and Duration are what was asked for.
+	Rate     float64
+	Duration time.Duration
+	// FanOut is the dispatches each whistle must get.
+	FanOut int
+	// Raised counts 201s, Errors failed raises, Visible whistles whose every
+	// dispatch was seen, Missing raised whistles never fully visible in time.
+	Raised, Errors, Visible, Missing int
+	// Elapsed is from the first raise to the last whistle fully visible.
+	Elapsed time.Duration
+	// RaiseLatency is request → 201; Visible is 201 → last dispatch seen.
+	RaiseLatency stats.Summary
+	VisibleAfter stats.Summary
+	// FirstError is one example error, for the reader.
+	FirstError string
+}
+
+// Achieved is fully visible whistles per second of the run.
+func (s Steady) Achieved() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Visible) / s.Elapsed.Seconds()
+}
+
+// Baseline is one raw rate measured on the same servers.
+type Baseline struct {
+	Name  string
+	Ops   int
+	Rate  float64 // per second
+	Unit  string
+	Error string
+}
+
+// Run is everything one invocation measured.
+type Run struct {
+	Steady    Steady
+	Baselines []Baseline
+}
+
+// PgTx is the "insert row + outbox row" baseline, the denominator of the
+// ratio the issue asks for; nil when it was not measured.
+func (r Run) PgTx() *Baseline {
+	for i := range r.Baselines {
+		if strings.HasPrefix(r.Baselines[i].Name, "pgx") && r.Baselines[i].Error == "" {
+			return &r.Baselines[i]
+		}
+	}
+	return nil
+}
+
+// Ratio is achieved whistles/s ÷ raw pgx tx/s (0 without a baseline).
+func (r Run) Ratio() float64 {
+	b := r.PgTx()
+	if b == nil || b.Rate == 0 {
+		return 0
+	}
+	return r.Steady.Achieved() / b.Rate
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// WriteTable prints the human-readable table.
+func WriteTable(w io.Writer, r Run) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	s := r.Steady
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
+	p("steady scenario\t%.0f whistles/s for %s, %d-department fan-out", s.Rate, s.Duration, s.FanOut)
+	p("  raised (201)\t%d", s.Raised)
+	p("  raise errors\t%d", s.Errors)
+	p("  fully visible\t%d", s.Visible)
+	p("  never fully visible\t%d", s.Missing)
+	p("  achieved\t%.1f whistles/s (%.1f dispatches/s)", s.Achieved(), s.Achieved()*float64(s.FanOut))
+	p("  raise → 201\tp50 %s  p95 %s  p99 %s  max %s", ms(s.RaiseLatency.P50), ms(s.RaiseLatency.P95), ms(s.RaiseLatency.P99), ms(s.RaiseLatency.Max))
+	p("  201 → all dispatches visible\tp50 %s  p95 %s  p99 %s  max %s", ms(s.VisibleAfter.P50), ms(s.VisibleAfter.P95), ms(s.VisibleAfter.P99), ms(s.VisibleAfter.Max))
+	if s.FirstError != "" {
+		p("  first error\t%s", s.FirstError)
+	}
+	p("raw baselines (same servers)\t")
+	for _, b := range r.Baselines {
+		if b.Error != "" {
+			p("  %s\terror: %s", b.Name, b.Error)
+			continue
+		}
+		p("  %s\t%.0f %s (%d ops)", b.Name, b.Rate, b.Unit, b.Ops)
+	}
+	if ratio := r.Ratio(); ratio > 0 {
+		p("ratio whistles/s ÷ pgx tx/s\t%.4f (1/%.0f; target ≥ 1/8)", ratio, 1/ratio)
+	}
+	return tw.Flush()
+}
+
+// Meta is what makes a recorded row reproducible.
+type Meta struct {
+	Date    time.Time
+	Commit  string
+	Cores   int
+	Command string
+	Machine string // free text appended to the core count, e.g. load average
+}
+
+// MarkdownRow is one row for docs/benchmarks.md, in its existing columns:
+// date | commit | what | command | machine | result.
+func MarkdownRow(m Meta, r Run) string {
+	s := r.Steady
+	what := fmt.Sprintf("bench steady: %.0f whistles/s for %s over REST (joint-enforcement, noise; %d-department fan-out), "+
+		"raise → every dispatch.created on the supervisor's SSE stream; raw baselines on the same NATS and Postgres", s.Rate, s.Duration, s.FanOut)
+	machine := fmt.Sprintf("%d cores", m.Cores)
+	if m.Machine != "" {
+		machine += ", " + m.Machine
+	}
+	var res []string
+	res = append(res, fmt.Sprintf("**%.1f whistles/s** end to end (%d raised, %d errors, %d never visible)", s.Achieved(), s.Raised, s.Errors, s.Missing))
+	res = append(res, fmt.Sprintf("201 → visible p50 / p95 / p99 **%s / %s / %s**", ms(s.VisibleAfter.P50), ms(s.VisibleAfter.P95), ms(s.VisibleAfter.P99)))
+	res = append(res, fmt.Sprintf("raise p99 %s", ms(s.RaiseLatency.P99)))
+	for _, b := range r.Baselines {
+		if b.Error == "" {
+			res = append(res, fmt.Sprintf("%s %.0f %s", b.Name, b.Rate, b.Unit))
+		}
+	}
+	if ratio := r.Ratio(); ratio > 0 {
+		res = append(res, fmt.Sprintf("ratio whistles/s ÷ pgx tx/s = %.4f (1/%.0f)", ratio, 1/ratio))
+	}
+	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	return fmt.Sprintf("| %s | %s | %s | `%s` | %s | %s |",
+		m.Date.UTC().Format("2006-01-02"), cell(m.Commit), cell(what), cell(m.Command), cell(machine), cell(strings.Join(res, "; ")))
+}

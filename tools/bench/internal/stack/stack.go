@@ -1,0 +1,154 @@
+// Package stack starts the whole Whistle system for a bench run: a fresh
+// database, the `make run` launcher (.bin/whistle-dev) as a child with its own
+// run directory, and waits until the gateway is ready.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Config says how to start the stack.
+type Config struct {
+	// Launcher is the path of whistle-dev (built by `make build`).
+	Launcher string
+	// BinDir holds the service binaries.
+	BinDir string
+	// DatabaseURL names the bench's own database; it is created fresh and
+	// dropped when the stack stops.
+	DatabaseURL string
+	// APIURL is where the gateway answers (the launcher's default address).
+	APIURL string
+	// ReadyTimeout bounds the wait for /readyz.
+	ReadyTimeout time.Duration
+	// Output receives the launcher's stdout and stderr.
+	Output io.Writer
+	Log    *slog.Logger
+}
+
+// Stack is a running system.
+type Stack struct {
+	cfg    Config
+	cmd    *exec.Cmd
+	runDir string
+	done   chan error
+}
+
+// Start creates the database and starts the launcher.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	if err := recreateDatabase(ctx, cfg.DatabaseURL, true); err != nil {
+		return nil, err
+	}
+	runDir, err := os.MkdirTemp("", "whistle-bench-run-")
+	if err != nil {
+		return nil, fmt.Errorf("make run directory: %w", err)
+	}
+	// Not CommandContext: a cancelled bench must still stop the children
+	// gracefully (SIGINT), which Stop does.
+	cmd := exec.Command(cfg.Launcher, "--bin-dir", cfg.BinDir, "--run-dir", runDir, "--database-url", cfg.DatabaseURL)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "NATS_URL=")
+	cmd.Stdout = cfg.Output
+	cmd.Stderr = cfg.Output
+	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(runDir)
+		return nil, fmt.Errorf("start %s: %w", cfg.Launcher, err)
+	}
+	s := &Stack{cfg: cfg, cmd: cmd, runDir: runDir, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	if err := s.waitReady(ctx); err != nil {
+		s.Stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Stack) waitReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadyTimeout)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.APIURL+"/readyz", nil)
+		if err != nil {
+			return fmt.Errorf("readyz request: %w", err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			return fmt.Errorf("launcher exited before the stack was ready: %v", err)
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s/readyz: %w", s.cfg.APIURL, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// Stop interrupts the launcher (which stops every service), kills it if it
+// takes too long, then drops the database and the run directory.
+func (s *Stack) Stop(ctx context.Context) {
+	if s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			s.cfg.Log.Warn("launcher did not stop within 30 s; killing it")
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	}
+	if err := recreateDatabase(ctx, s.cfg.DatabaseURL, false); err != nil {
+		s.cfg.Log.Warn("drop bench database", "err", err)
+	}
+	_ = os.RemoveAll(s.runDir)
+}
+
+// recreateDatabase drops the database named by dbURL and, when create is set,
+// creates it again, connecting to the server's postgres database to do so.
+func recreateDatabase(ctx context.Context, dbURL string, create bool) error {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	name := filepath.Base(u.Path)
+	if name == "" || name == "/" || name == "." {
+		return errors.New("DATABASE_URL names no database")
+	}
+	if name == "postgres" || name == "whistle" {
+		return fmt.Errorf("refusing to drop database %q: give the bench a database of its own", name)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	conn, err := pgx.Connect(ctx, admin.String())
+	if err != nil {
+		return fmt.Errorf("connect to postgres: %w", err)
+	}
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	if create {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+			return fmt.Errorf("create database %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -79,3 +79,12 @@ deploy-check:
 	cd deploy/check && GOWORK=off go vet ./... && GOWORK=off $(BIN)/staticcheck ./...
 	cd deploy/check && GOWORK=off go test -count=1 ./...
 verify: deploy-check
+
+## chart-lint: the helm CLI itself (v3.22.0, built once into .bin) lints charts/whistle; deploy-check covers the
+## same offline in CI. `helm template` needs `helm dependency build charts/whistle` (network) for the NATS chart.
+.PHONY: chart-lint
+chart-lint: $(BIN)/helm
+	$(BIN)/helm lint charts/whistle --set nats.enabled=false --set natsURL=nats://nats:4222 \
+		--set postgres.url=postgres://whistle@postgres:5432/whistle --set jwt.publicKey=qxzbmaT1dScWluD8nPWIr8/yRPV4H5mDUC7YsgW2yJg=
+$(BIN)/helm:
+	cd /tmp && GOWORK=off GOBIN=$(BIN) go install helm.sh/helm/v3/cmd/helm@v3.22.0

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/chuishao/whistle/cli v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/platform v0.0.0-00010101000000-000000000000
+	github.com/chuishao/whistle/proto v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/feedback v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/gateway v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/intake v0.0.0-00010101000000-000000000000
@@ -19,6 +20,8 @@ require (
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
+	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (
@@ -26,7 +29,6 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/chuishao/whistle/proto v0.0.0-00010101000000-000000000000 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
@@ -71,8 +73,6 @@ require (
 	golang.org/x/time v0.16.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261026165753-2ffab32bce7e // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
-	google.golang.org/grpc v1.85.0 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/chuishao/whistle/platform => ../../platform

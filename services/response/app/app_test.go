@@ -333,8 +333,9 @@ func TestMissedArrivalBreachesExactlyOnceAcrossInstances(t *testing.T) {
 		wanted = append(wanted, isBreach(id, "ack"), isBreach(id, "arrive"))
 	}
 
-	// Nobody acknowledges; the arrival deadline at 09:30 passes.
-	e.advanceUntil(t0.Add(35*time.Minute), 30*time.Second, sla, collect(wanted...))
+	// Nobody acknowledges; the arrival deadline at 09:30 passes. Stay short of
+	// 09:35, when the ack clock's ladder climbs to 督办 (5 min + 30 min).
+	e.advanceUntil(t0.Add(34*time.Minute), 30*time.Second, sla, collect(wanted...))
 	e.settle()
 
 	breaches := e.stored("sla.v1.breached.>")

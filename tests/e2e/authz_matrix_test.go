@@ -1,0 +1,368 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+// The callers of the matrix, in the order of its columns. The object under
+// test is a joint-enforcement whistle raised by 东华门街道 (东城区) and its
+// police dispatch.
+var matrixCallers = []string{
+	"owner-street",      // 110101001, raised the whistle
+	"district-street",   // another street of 东城区
+	"other-street",      // a street of 朝阳区
+	"owning-desk",       // 东城区 police
+	"district-desk",     // 东城区 transport: same district, a department the whistle never reached
+	"other-desk",        // 朝阳区 police: same department, other district
+	"supervisor",        // 东城区 supervisor
+	"other-supervisor",  // 朝阳区 supervisor
+	"city-supervisor",   // supervisor without a district
+	"admin",             //
+	"no-token",          //
+	"expired-token",     // the owning desk's token, expired a day ago
+	"foreign-key-token", // the owning desk's identity, signed by a key nobody trusts
+}
+
+// Expected outcomes, one letter per caller:
+//
+//	A  allowed: 2xx, or a 4xx other than 401/403/404 (the call passed the access
+//	   check and failed on the object's state or the input); on a list route
+//	   the object must also be in the answer
+//	H  allowed, but on a list route the object must NOT be in the answer
+//	F  403 / PermissionDenied: the role may not use the route at all
+//	N  404 / NotFound: out of scope, indistinguishable from an unknown id
+//	U  401 / Unauthenticated
+type outcome byte
+
+// matrixFixture is what the routes act on.
+type matrixFixture struct {
+	whistleID, dispatchID string
+}
+
+// matrixRoute is one REST route and the gRPC method behind it.
+type matrixRoute struct {
+	name   string
+	method string
+	path   func(f matrixFixture) string
+	body   any
+	// rpc calls the backend directly; seen (when set) tells whether the
+	// object is in a list answer.
+	rpc func(ctx context.Context, c *backendClients, f matrixFixture) (seen bool, err error)
+	// seen tells whether the object is in the gateway's list answer; nil for
+	// routes on one object.
+	seen func(body map[string]any, f matrixFixture) bool
+	// want is one outcome letter per caller, in matrixCallers order (spaces
+	// are ignored; they only align the columns).
+	want string
+}
+
+// authzMatrix is THE table. Columns:
+//
+//	own dSt oSt desk dDk oDk sup oSup city adm none exp key
+//
+// Routes run top to bottom against one whistle; the mutating ones come after
+// the reads, and cancel last, because allowed callers really act.
+var authzMatrix = []matrixRoute{
+	{
+		name: "ListDispatches", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/dispatches?whistle_id=" + f.whistleID },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			r, err := c.response.ListDispatches(ctx, &responsev1.ListDispatchesRequest{WhistleId: f.whistleID})
+			return slices.ContainsFunc(r.GetDispatches(), func(d *responsev1.Dispatch) bool { return d.GetId() == f.dispatchID }), err
+		},
+		seen: func(b map[string]any, f matrixFixture) bool {
+			return slices.ContainsFunc(list(b["dispatches"]), func(d any) bool { return str(obj(d)["id"]) == f.dispatchID })
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    H   H   A   H    A    F   U    U   U",
+	},
+	{
+		name: "ListWhistles", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/whistles?street_id=" + donghuamen },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			r, err := c.intake.ListWhistles(ctx, &intakev1.ListWhistlesRequest{StreetId: donghuamen})
+			return slices.ContainsFunc(r.GetWhistles(), func(w *intakev1.Whistle) bool { return w.GetId() == f.whistleID }), err
+		},
+		seen: func(b map[string]any, f matrixFixture) bool {
+			return slices.ContainsFunc(list(b["whistles"]), func(w any) bool { return str(obj(w)["id"]) == f.whistleID })
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   F   F   F    F   F   A   H    A    F   U    U   U",
+	},
+	{
+		name: "GetWhistle", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: f.whistleID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+	},
+	{
+		name: "GetTimeline", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + "/timeline" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.feedback.GetTimeline(ctx, &feedbackv1.GetTimelineRequest{WhistleId: f.whistleID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+	},
+	{
+		name: "GetWhistleReport", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + "/report" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.feedback.GetWhistleReport(ctx, &feedbackv1.GetWhistleReportRequest{WhistleId: f.whistleID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+	},
+	{
+		name: "ExplainRouting", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + "/routing" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.routing.ExplainRouting(ctx, &routingv1.ExplainRoutingRequest{WhistleId: f.whistleID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   A    N   N   A   N    A    A   U    U   U",
+	},
+	{
+		name: "GetSlaReport", method: http.MethodGet,
+		path: func(matrixFixture) string {
+			return "/v1/reports/sla?district=" + dongcheng + "&from=" + reportFrom + "&to=" + reportTo
+		},
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.feedback.GetSlaReport(ctx, &feedbackv1.GetSlaReportRequest{District: dongcheng,
+				From: timestamppb.New(mustTime(reportFrom)), To: timestamppb.New(mustTime(reportTo))})
+			return true, err
+		},
+		// A district is a public scope (ListDistricts names them all), not an
+		// object whose existence could leak, so a supervisor of another
+		// district is refused with 403.
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+	},
+	{
+		name: "GetDispatch", method: http.MethodGet,
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.GetDispatch(ctx, &responsev1.GetDispatchRequest{Id: f.dispatchID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   A   N    A    F   U    U   U",
+	},
+	{
+		name: "AcknowledgeDispatch", method: http.MethodPost, body: map[string]any{},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":acknowledge" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.AcknowledgeDispatch(ctx, &responsev1.AcknowledgeDispatchRequest{Id: f.dispatchID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+	},
+	{
+		name: "RequestExtension", method: http.MethodPost,
+		body: map[string]any{"clock": "arrive", "until": t0.Add(6 * time.Hour).Format(time.RFC3339), "reason": "道路封闭，需绕行"},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":requestExtension" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.RequestExtension(ctx, &responsev1.RequestExtensionRequest{
+				Id: f.dispatchID, Clock: "arrive", Until: timestamppb.New(t0.Add(6 * time.Hour)), Reason: "道路封闭，需绕行"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+	},
+	{
+		name: "EscalateDispatch", method: http.MethodPost, body: map[string]any{"reason": "群众反映强烈"},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":escalate" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.EscalateDispatch(ctx, &responsev1.EscalateDispatchRequest{Id: f.dispatchID, Reason: "群众反映强烈"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   N    A    F   U    U   U",
+	},
+	{
+		name: "ArriveDispatch", method: http.MethodPost,
+		body: map[string]any{"location": map[string]any{"lat": 39.9146, "lng": 116.4036}},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":arrive" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.ArriveDispatch(ctx, &responsev1.ArriveDispatchRequest{Id: f.dispatchID, Location: &typesv1.LatLng{Lat: 39.9146, Lng: 116.4036}})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+	},
+	{
+		name: "ResolveDispatch", method: http.MethodPost, body: map[string]any{"summary": "已责令停工"},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":resolve" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.ResolveDispatch(ctx, &responsev1.ResolveDispatchRequest{Id: f.dispatchID, Summary: "已责令停工"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+	},
+	{
+		name: "ReturnDispatch", method: http.MethodPost, body: map[string]any{"reason": "不属本部门职责"},
+		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":return" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.response.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: f.dispatchID, Reason: "不属本部门职责"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+	},
+	{
+		name: "SubmitFeedback", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "comment": "满意"},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":feedback" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.SubmitFeedback(ctx, &intakev1.SubmitFeedbackRequest{Id: f.whistleID, Satisfaction: 5, Comment: "满意"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+	},
+	{
+		name: "ReopenWhistle", method: http.MethodPost, body: map[string]any{"reason": "仍在施工"},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":reopen" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.ReopenWhistle(ctx, &intakev1.ReopenWhistleRequest{Id: f.whistleID, Reason: "仍在施工"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+	},
+	{
+		name: "CancelWhistle", method: http.MethodPost, body: map[string]any{"reason": "已自行解决"},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":cancel" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.CancelWhistle(ctx, &intakev1.CancelWhistleRequest{Id: f.whistleID, Reason: "已自行解决"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+	},
+}
+
+// TestAuthorisationMatrix checks every route of authzMatrix for every caller,
+// at the gateway and directly at the backend's gRPC port: the backends must
+// hold the line by themselves, not rely on the gateway.
+func TestAuthorisationMatrix(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	whistleID, w := raise(t, s, donghuamen, "joint-enforcement", 3)
+	f := matrixFixture{whistleID: whistleID, dispatchID: str(dispatchOf(t, w, "police")["id"])}
+	tokens := matrixTokens(t, s)
+	clients := dialBackends(t, s)
+
+	for _, r := range authzMatrix {
+		want := strings.ReplaceAll(r.want, " ", "")
+		require.Len(t, want, len(matrixCallers), "row %s", r.name)
+		// Subtests run in order (no t.Parallel): allowed callers really act,
+		// and the rows are ordered so that each action finds the state it needs.
+		t.Run(r.name, func(t *testing.T) {
+			for i, callerName := range matrixCallers {
+				expected := outcome(want[i])
+				tok := tokens[callerName]
+				t.Run(callerName+"/gateway", func(t *testing.T) {
+					resp := s.do(t, r.method, r.path(f), tok, r.body)
+					var seen bool
+					if r.seen != nil && resp.status == http.StatusOK {
+						seen = r.seen(resp.body, f)
+					}
+					checkHTTPOutcome(t, expected, r.seen != nil, resp, seen)
+				})
+				t.Run(callerName+"/grpc", func(t *testing.T) {
+					ctx, cancel := context.WithTimeout(withBearer(t.Context(), tok), 10*time.Second)
+					defer cancel()
+					seen, err := r.rpc(ctx, clients, f)
+					checkGRPCOutcome(t, expected, r.seen != nil, err, seen)
+				})
+			}
+		})
+	}
+}
+
+// The period of the SLA report row: the month of t0.
+const reportFrom, reportTo = "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"
+
+func mustTime(s string) time.Time {
+	ts, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return ts
+}
+
+// allowedCode is a gRPC code that proves the call got past the access check.
+func allowedCode(c codes.Code) bool {
+	switch c {
+	case codes.OK, codes.InvalidArgument, codes.FailedPrecondition, codes.AlreadyExists, codes.Aborted, codes.OutOfRange:
+		return true
+	}
+	return false
+}
+
+func checkHTTPOutcome(t *testing.T, want outcome, isList bool, resp response, seen bool) {
+	t.Helper()
+	switch want {
+	case 'A', 'H':
+		require.True(t, resp.status < 500 && !slices.Contains([]int{401, 403, 404}, resp.status),
+			"want the access check passed, got %d: %s", resp.status, resp.raw)
+		if isList {
+			require.Equal(t, http.StatusOK, resp.status, resp.raw)
+			require.Equal(t, want == 'A', seen, "object in the list answer: %s", resp.raw)
+		}
+	case 'F':
+		require.Equal(t, http.StatusForbidden, resp.status, resp.raw)
+	case 'N':
+		require.Equal(t, http.StatusNotFound, resp.status, resp.raw)
+	case 'U':
+		require.Equal(t, http.StatusUnauthorized, resp.status, resp.raw)
+	default:
+		t.Fatalf("unknown outcome %q", want)
+	}
+}
+
+func checkGRPCOutcome(t *testing.T, want outcome, isList bool, err error, seen bool) {
+	t.Helper()
+	code := status.Code(err)
+	switch want {
+	case 'A', 'H':
+		require.True(t, allowedCode(code), "want the access check passed, got %v", err)
+		if isList {
+			require.NoError(t, err)
+			require.Equal(t, want == 'A', seen, "object in the list answer")
+		}
+	case 'F':
+		require.Equal(t, codes.PermissionDenied, code, "err: %v", err)
+	case 'N':
+		require.Equal(t, codes.NotFound, code, "err: %v", err)
+	case 'U':
+		require.Equal(t, codes.Unauthenticated, code, "err: %v", err)
+	default:
+		t.Fatalf("unknown outcome %q", want)
+	}
+}

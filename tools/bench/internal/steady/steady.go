@@ -1,0 +1,183 @@
+package steady
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chuishao/whistle/tools/bench/internal/report"
+	"github.com/chuishao/whistle/tools/bench/internal/stats"
+)
+
+// Categories are the seeded categories with a three-department fan-out
+// (lead plus two cooperating departments).
+var Categories = []string{"joint-enforcement", "noise"}
+
+// FanOut is the dispatches each of Categories gets.
+const FanOut = 3
+
+// Config is the scenario's shape.
+type Config struct {
+	Rate     float64       // whistles per second
+	Duration time.Duration // how long to raise
+	// Drain bounds the wait for the last whistles' dispatches after raising.
+	Drain time.Duration
+	// MaxInFlight bounds concurrent raise requests.
+	MaxInFlight int
+	// Streets limits how many seeded streets raise (0: all).
+	Streets int
+	Log     *slog.Logger
+}
+
+type streetLogin struct {
+	Street
+	token string
+}
+
+// Run raises whistles at cfg.Rate for cfg.Duration and measures them.
+func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
+	res := report.Steady{Rate: cfg.Rate, Duration: cfg.Duration, FanOut: FanOut}
+	if cfg.Rate <= 0 || cfg.Duration <= 0 {
+		return res, errors.New("rate and duration must be positive")
+	}
+	sup, err := c.DevToken(ctx, "supervisor", "", "")
+	if err != nil {
+		return res, err
+	}
+	streets, err := c.Streets(ctx, sup)
+	if err != nil {
+		return res, err
+	}
+	if len(streets) == 0 {
+		return res, errors.New("no seeded streets: is routing's reference data loaded?")
+	}
+	if cfg.Streets > 0 && cfg.Streets < len(streets) {
+		streets = streets[:cfg.Streets]
+	}
+	logins := make([]streetLogin, len(streets))
+	for i, s := range streets {
+		tok, err := c.DevToken(ctx, "street", s.ID, s.DistrictID)
+		if err != nil {
+			return res, err
+		}
+		logins[i] = streetLogin{Street: s, token: tok}
+	}
+	cfg.Log.Info("steady: signed in", "streets", len(logins))
+
+	tr := NewTracker(FanOut)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	streamErrs, err := c.Watch(watchCtx, sup, tr, time.Now)
+	if err != nil {
+		return res, err
+	}
+
+	total := int(cfg.Rate * cfg.Duration.Seconds())
+	interval := time.Duration(float64(time.Second) / cfg.Rate)
+	sem := make(chan struct{}, max(cfg.MaxInFlight, 1))
+	var (
+		wg         sync.WaitGroup
+		raised     atomic.Int64
+		failed     atomic.Int64
+		mu         sync.Mutex
+		raiseLat   []time.Duration
+		firstError string
+	)
+	runID := time.Now().UTC().Format("20060102T150405")
+	start := time.Now()
+	deadline := start.Add(cfg.Duration)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	// Bounded twice: by count and by time; a slow stack yields fewer
+	// whistles, never a longer run.
+	for i := 0; i < total && time.Now().Before(deadline); i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-tick.C:
+			}
+		}
+		select {
+		case sem <- struct{}{}:
+		default:
+			// Every slot busy: the stack is not keeping up; count it as an
+			// error rather than silently lowering the offered rate.
+			failed.Add(1)
+			mu.Lock()
+			if firstError == "" {
+				firstError = fmt.Sprintf("more than %d raises in flight", cap(sem))
+			}
+			mu.Unlock()
+			continue
+		}
+		s := logins[i%len(logins)]
+		// Jitter of ±0.0003° (~30 m) keeps the point inside the street.
+		req := RaiseRequest{
+			StreetID:    s.ID,
+			Category:    Categories[i%len(Categories)],
+			Description: fmt.Sprintf("bench %s #%d: 占道经营，堵塞消防通道", runID, i),
+			Location: LatLng{
+				Lat: s.Centroid.Lat + (rand.Float64()-0.5)*0.0006,
+				Lng: s.Centroid.Lng + (rand.Float64()-0.5)*0.0006,
+			},
+		}
+		key := fmt.Sprintf("bench-%s-%d", runID, i)
+		wg.Go(func() {
+			defer func() { <-sem }()
+			t0 := time.Now()
+			id, err := c.Raise(ctx, s.token, key, req)
+			t1 := time.Now()
+			if err != nil {
+				failed.Add(1)
+				mu.Lock()
+				if firstError == "" {
+					firstError = err.Error()
+				}
+				mu.Unlock()
+				return
+			}
+			raised.Add(1)
+			mu.Lock()
+			raiseLat = append(raiseLat, t1.Sub(t0))
+			mu.Unlock()
+			tr.Raised(id, t1)
+		})
+	}
+	wg.Wait()
+	cfg.Log.Info("steady: raising done; waiting for the last dispatches", "raised", raised.Load(), "pending", tr.Pending())
+
+	drain := time.NewTimer(cfg.Drain)
+	defer drain.Stop()
+waiting:
+	for tr.Pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case err := <-streamErrs:
+			if err != nil {
+				return res, err
+			}
+			streamErrs = nil
+		case <-drain.C:
+			cfg.Log.Warn("steady: drain timeout", "pending", tr.Pending())
+			break waiting
+		case <-tr.Changed():
+		}
+	}
+	lat := tr.Latencies()
+	res.Raised = int(raised.Load())
+	res.Errors = int(failed.Load())
+	res.Visible = len(lat)
+	res.Missing = res.Raised - res.Visible
+	res.Elapsed = tr.LastDone().Sub(start)
+	res.RaiseLatency = stats.Summarize(raiseLat)
+	res.VisibleAfter = stats.Summarize(lat)
+	res.FirstError = firstError
+	return res, nil
+}

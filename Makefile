@@ -5,7 +5,7 @@ ROOT  := $(abspath .)
 BIN   := $(ROOT)/.bin
 export GOFLAGS := -buildvcs=false
 
-MODULES  := platform proto cli tests/e2e $(wildcard services/*)
+MODULES  := platform proto cli tests/e2e tools/bench $(wildcard services/*)
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 
@@ -88,3 +88,12 @@ chart-lint: $(BIN)/helm
 		--set postgres.url=postgres://whistle@postgres:5432/whistle --set jwt.publicKey=qxzbmaT1dScWluD8nPWIr8/yRPV4H5mDUC7YsgW2yJg=
 $(BIN)/helm:
 	cd /tmp && GOWORK=off GOBIN=$(BIN) go install helm.sh/helm/v3/cmd/helm@v3.22.0
+
+## bench: the steady benchmark (tools/bench) on a stack it starts with its own database whistle_bench:
+## 50 whistles/s for 20 s, then the raw JetStream and pgx baselines; nothing else may hold ports 8080,
+## 7101-7104, 7201-7204, 4333 meanwhile. Extra flags: make bench BENCH_FLAGS='--rate 200 --record docs/benchmarks.md'
+.PHONY: bench
+bench: build
+	go build -o $(BIN)/bench ./tools/bench
+	WHISTLE_BENCH_COMMAND="make bench$(if $(BENCH_FLAGS), BENCH_FLAGS='$(BENCH_FLAGS)')" \
+		$(BIN)/bench --launcher $(BIN)/whistle-dev --bin-dir $(BIN) --rate 50 --duration 20s $(BENCH_FLAGS)

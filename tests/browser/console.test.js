@@ -194,7 +194,7 @@ describe('console', () => {
     await street.keyboard.press('Escape');
 
     for (const page of Object.values(desks)) {
-      assert.equal(await page.locator('#live').getAttribute('data-mode'), 'stream', 'the desk follows the event stream');
+      await page.waitForSelector('#live[data-mode="stream"]', { timeout: LIVE }); // the desk follows the event stream
     }
     for (const p of [sup, street, ...Object.values(desks)]) assert.deepEqual(p.errors, [], 'no script errors');
     await Promise.all([sup, street, ...Object.values(desks)].map((p) => p.context().close()));

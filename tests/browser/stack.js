@@ -55,6 +55,11 @@ export async function startStack() {
       WHISTLE_LOG_LEVEL: 'warn',
     },
   });
+  // Whatever ends this process (a timeout's SIGTERM, Ctrl-C) ends the stack too,
+  // so no service is left holding the launcher's fixed ports.
+  const killGroup = () => { try { process.kill(-child.pid, 'SIGINT'); } catch { /* gone */ } };
+  process.once('exit', killGroup);
+  for (const sig of ['SIGTERM', 'SIGINT']) process.once(sig, () => { killGroup(); process.exit(130); });
   let log = '';
   const keep = (b) => { log = (log + b.toString()).slice(-20000); };
   child.stdout.on('data', keep);

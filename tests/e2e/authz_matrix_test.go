@@ -60,7 +60,8 @@ type matrixRoute struct {
 	name   string
 	method string
 	path   func(f matrixFixture) string
-	body   any
+	// body is the JSON body, or a func(matrixFixture) any that makes it.
+	body any
 	// rpc calls the backend directly; seen (when set) tells whether the
 	// object is in a list answer.
 	rpc func(ctx context.Context, c *backendClients, f matrixFixture) (seen bool, err error)
@@ -162,6 +163,49 @@ var authzMatrix = []matrixRoute{
 		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
 	},
 	{
+		name: "GetScorecards", method: http.MethodGet,
+		path: func(matrixFixture) string {
+			return "/v1/reports/scorecards?district=" + dongcheng + "&from=" + reportFrom + "&to=" + reportTo
+		},
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.feedback.GetScorecards(ctx, &feedbackv1.GetScorecardsRequest{District: dongcheng,
+				From: timestamppb.New(mustTime(reportFrom)), To: timestamppb.New(mustTime(reportTo))})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+	},
+	{
+		name: "ListHotspots", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/reports/hotspots?district=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.feedback.ListHotspots(ctx, &feedbackv1.ListHotspotsRequest{District: dongcheng})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+	},
+	{
+		name: "GetMonthlyScorecard", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/reports/monthly?district=" + dongcheng + "&month=2026-11" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.feedback.GetMonthlyScorecard(ctx, &feedbackv1.GetMonthlyScorecardRequest{District: dongcheng, Month: "2026-11"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+	},
+	{
+		name: "ListArbitrations", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/arbitrations?district=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListArbitrations(ctx, &routingv1.ListArbitrationsRequest{District: dongcheng})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   F    F   F   A   F    A    F   U    U   U",
+	},
+	{
 		name: "GetDispatch", method: http.MethodGet,
 		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID },
 		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
@@ -170,6 +214,20 @@ var authzMatrix = []matrixRoute{
 		},
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
 		want: "F   F   F   A    N   N   A   N    A    F   U    U   U",
+	},
+	{
+		name: "FileAppeal", method: http.MethodPost,
+		body: func(f matrixFixture) any {
+			return map[string]any{"dispatch_id": f.dispatchID, "clock": "ack", "reason_code": "other", "reason": "系统故障未能及时签收"}
+		},
+		path: func(matrixFixture) string { return "/v1/appeals" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.feedback.FileAppeal(ctx, &feedbackv1.FileAppealRequest{DispatchId: f.dispatchID, Clock: "ack", ReasonCode: "other", Reason: "系统故障未能及时签收"})
+			return true, err
+		},
+		// Allowed, it fails as a conflict: the dispatch did not breach.
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
 	},
 	{
 		name: "AcknowledgeDispatch", method: http.MethodPost, body: map[string]any{},
@@ -235,6 +293,38 @@ var authzMatrix = []matrixRoute{
 		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
 	},
 	{
+		name: "ConfirmLocation", method: http.MethodPost, body: map[string]any{"note": "位置无误"},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":confirmLocation" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.routing.ConfirmLocation(ctx, &routingv1.ConfirmLocationRequest{WhistleId: f.whistleID, Note: "位置无误"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+	},
+	{
+		name: "KeepWhistle", method: http.MethodPost, body: map[string]any{},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":keep" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.KeepWhistle(ctx, &intakev1.KeepWhistleRequest{Id: f.whistleID})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+	},
+	{
+		// Water is a department no caller of the matrix belongs to, so adding
+		// it changes no later row's scope.
+		name: "AddDepartment", method: http.MethodPost, body: map[string]any{"department": "water", "reason": "管线破损"},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":addDepartment" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.routing.AddDepartment(ctx, &routingv1.AddDepartmentRequest{WhistleId: f.whistleID, Department: "water", Reason: "管线破损"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U",
+	},
+	{
 		name: "SubmitFeedback", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "comment": "满意"},
 		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":feedback" },
 		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
@@ -275,6 +365,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 	whistleID, w := raise(t, s, donghuamen, "joint-enforcement", 3)
 	f := matrixFixture{whistleID: whistleID, dispatchID: str(dispatchOf(t, w, "police")["id"])}
 	tokens := matrixTokens(t, s)
+	// Feedback learns the dispatch's desk from events; wait for it, so the
+	// owning desk's rows do not race the projection.
+	eventually(t, "feedback knows the police dispatch", func() bool {
+		return s.do(t, http.MethodGet, "/v1/whistles/"+whistleID+"/timeline", tokens["owning-desk"], nil).status == http.StatusOK
+	})
 	clients := dialBackends(t, s)
 
 	for _, r := range authzMatrix {
@@ -287,7 +382,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 				expected := outcome(want[i])
 				tok := tokens[callerName]
 				t.Run(callerName+"/gateway", func(t *testing.T) {
-					resp := s.do(t, r.method, r.path(f), tok, r.body)
+					body := r.body
+					if fn, ok := body.(func(matrixFixture) any); ok {
+						body = fn(f)
+					}
+					resp := s.do(t, r.method, r.path(f), tok, body)
 					var seen bool
 					if r.seen != nil && resp.status == http.StatusOK {
 						seen = r.seen(resp.body, f)

@@ -47,7 +47,11 @@ type system struct {
 	grpc backendAddrs
 }
 
-type options struct{ responseReplicas int }
+type options struct {
+	responseReplicas int
+	// logs, when set, receives every service's log lines (at debug level).
+	logs io.Writer
+}
 
 func startSystem(t *testing.T, opts options) *system {
 	t.Helper()
@@ -66,6 +70,12 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 	fake := clock.NewFake(t0)
 	deps := func(name string) service.Deps { return service.Deps{Log: testLogger(t, name), Clock: fake} }
+	if opts.logs != nil {
+		deps = func(name string) service.Deps {
+			h := slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+			return service.Deps{Log: slog.New(h).With("svc", name), Clock: fake}
+		}
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -34,6 +34,7 @@ func main() {
 		rate        = flag.Float64("rate", 50, "steady: whistles raised per second")
 		duration    = flag.Duration("duration", 20*time.Second, "steady: how long to raise")
 		drain       = flag.Duration("drain", 60*time.Second, "steady: longest wait for the last dispatches after raising")
+		sample      = flag.Int("sample-every", 20, "steady: also poll every n-th whistle with GET /v1/whistles/{id} (0: never)")
 		inFlight    = flag.Int("max-in-flight", 256, "steady: most raise requests outstanding at once")
 		rawDuration = flag.Duration("raw-duration", 5*time.Second, "raw baselines: how long each runs")
 		rawMax      = flag.Int("raw-max", 500000, "raw baselines: most operations each runs")
@@ -46,7 +47,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, log, options{
 		target: *target, launcher: *launcher, binDir: *binDir, apiURL: *apiURL, dbURL: *dbURL, natsURL: *natsURL,
-		steady:  steady.Config{Rate: *rate, Duration: *duration, Drain: *drain, MaxInFlight: *inFlight, Log: log},
+		steady:  steady.Config{Rate: *rate, Duration: *duration, Drain: *drain, MaxInFlight: *inFlight, SampleEvery: *sample, Log: log},
 		rawLim:  raw.Limits{Duration: *rawDuration, MaxOps: *rawMax},
 		pgConns: *pgConns, window: *window, record: *record,
 	})
@@ -83,7 +84,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 		log.Info("starting the stack", "launcher", o.launcher, "database", o.dbURL, "log", logFile.Name())
 		st, err := stack.Start(ctx, stack.Config{
 			Launcher: o.launcher, BinDir: o.binDir, DatabaseURL: o.dbURL, APIURL: o.apiURL,
-			ReadyTimeout: 2 * time.Minute, Output: logFile, Log: log,
+			ReadyTimeout: 2 * time.Minute, Output: logFile, Log: log, Ports: stack.LauncherPorts,
 		})
 		if err != nil {
 			return fmt.Errorf("start the stack (see %s): %w", logFile.Name(), err)
@@ -160,4 +161,3 @@ func loadAverage() string {
 	}
 	return fmt.Sprintf("load average %s %s %s at the end", f[0], f[1], f[2])
 }
-

@@ -224,6 +224,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// A drill's clock runs scale times faster; keep the token alive for 12 real hours.
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
 		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key), deps.Clock, ttl, deps.Log))
+		// Anyone who can reach the gateway can mint any identity: an operator
+		// must not miss that this is switched on.
+		deps.Log.WarnContext(ctx, "DEV AUTH IS ON: "+devtoken.Path+" issues tokens for any identity to anyone; never enable WHISTLE_DEV_AUTH in production",
+			"env", "WHISTLE_DEV_AUTH")
 	}
 	if cfg.Open311SigningKey != "" {
 		key, err := auth.ParsePrivateKey(cfg.Open311SigningKey)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -31,11 +32,22 @@ type Config struct {
 	DatabaseURL string
 	// APIURL is where the gateway answers (the launcher's default address).
 	APIURL string
+	// Ports must all be free before the launcher starts: it uses fixed
+	// addresses, and a NATS on another port would put the publish baseline
+	// on a different server than the stack's.
+	Ports []string
 	// ReadyTimeout bounds the wait for /readyz.
 	ReadyTimeout time.Duration
 	// Output receives the launcher's stdout and stderr.
 	Output io.Writer
 	Log    *slog.Logger
+}
+
+// LauncherPorts are the fixed addresses `make run` listens on.
+var LauncherPorts = []string{
+	"127.0.0.1:8080", "127.0.0.1:4333",
+	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104",
+	"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204",
 }
 
 // Stack is a running system.
@@ -48,6 +60,13 @@ type Stack struct {
 
 // Start creates the database and starts the launcher.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	for _, addr := range cfg.Ports {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("%s is taken (another `make run`, browser test or bench?); the bench needs the launcher's fixed ports: %w", addr, err)
+		}
+		_ = l.Close()
+	}
 	if err := recreateDatabase(ctx, cfg.DatabaseURL, true); err != nil {
 		return nil, err
 	}

@@ -162,3 +162,14 @@ func (c *Client) Raise(ctx context.Context, token, idempotencyKey string, req Ra
 	}
 	return out.ID, nil
 }
+
+// DispatchCount is how many dispatches GET /v1/whistles/{id} shows.
+func (c *Client) DispatchCount(ctx context.Context, token, whistleID string) (int, error) {
+	var out struct {
+		Dispatches []json.RawMessage `json:"dispatches"`
+	}
+	if _, err := c.call(ctx, http.MethodGet, "/v1/whistles/"+url.PathEscape(whistleID), token, nil, nil, &out); err != nil {
+		return 0, fmt.Errorf("get whistle %s: %w", whistleID, err)
+	}
+	return len(out.Dispatches), nil
+}

@@ -29,6 +29,10 @@ type Config struct {
 	Drain time.Duration
 	// MaxInFlight bounds concurrent raise requests.
 	MaxInFlight int
+	// SampleEvery: every n-th raised whistle is also polled with
+	// GET /v1/whistles/{id} until it shows all its dispatches, a second view
+	// of "visible" that does not depend on the live stream (0: never).
+	SampleEvery int
 	// Streets limits how many seeded streets raise (0: all).
 	Streets int
 	Log     *slog.Logger
@@ -86,11 +90,14 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 		failed     atomic.Int64
 		mu         sync.Mutex
 		raiseLat   []time.Duration
+		polled     []time.Duration
+		polls      sync.WaitGroup
 		firstError string
 	)
 	runID := time.Now().UTC().Format("20060102T150405")
 	start := time.Now()
-	deadline := start.Add(cfg.Duration)
+	// One interval of grace: the last tick falls due just at Duration.
+	deadline := start.Add(cfg.Duration + interval)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	// Bounded twice: by count and by time; a slow stack yields fewer
@@ -142,11 +149,20 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 				mu.Unlock()
 				return
 			}
-			raised.Add(1)
+			n := raised.Add(1)
 			mu.Lock()
 			raiseLat = append(raiseLat, t1.Sub(t0))
 			mu.Unlock()
 			tr.Raised(id, t1)
+			if cfg.SampleEvery > 0 && n%int64(cfg.SampleEvery) == 0 {
+				polls.Go(func() {
+					if d, ok := pollVisible(ctx, c, s.token, id, t1, deadline.Add(cfg.Drain)); ok {
+						mu.Lock()
+						polled = append(polled, d)
+						mu.Unlock()
+					}
+				})
+			}
 		})
 	}
 	wg.Wait()
@@ -170,7 +186,9 @@ waiting:
 		case <-tr.Changed():
 		}
 	}
+	polls.Wait()
 	lat := tr.Latencies()
+	res.Polled = stats.Summarize(polled)
 	res.Raised = int(raised.Load())
 	res.Errors = int(failed.Load())
 	res.Visible = len(lat)
@@ -180,4 +198,23 @@ waiting:
 	res.VisibleAfter = stats.Summarize(lat)
 	res.FirstError = firstError
 	return res, nil
+}
+
+// pollVisible polls a whistle every 100 ms until it shows FanOut dispatches
+// or until (bounded by time, like every loop of the bench).
+func pollVisible(ctx context.Context, c *Client, token, id string, raisedAt, until time.Time) (time.Duration, bool) {
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(until) {
+		n, err := c.DispatchCount(ctx, token, id)
+		if err == nil && n >= FanOut {
+			return time.Since(raisedAt), true
+		}
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-tick.C:
+		}
+	}
+	return 0, false
 }

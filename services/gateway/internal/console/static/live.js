@@ -50,6 +50,7 @@ export function follow(onChange, { minGap = 1000 } = {}) {
   };
   const connect = async () => {
     if (stopped) return;
+    let connected = false;
     ctrl = new AbortController();
     try {
       const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${token()}` };
@@ -59,6 +60,7 @@ export function follow(onChange, { minGap = 1000 } = {}) {
       if (!resp.ok || !type.startsWith('text/event-stream') || !resp.body) {
         throw new Error(`stream: HTTP ${resp.status}`);
       }
+      connected = true;
       show('stream');
       poll(SAFETY_REFRESH_MS);
       fire(); // catch up on whatever happened while not connected
@@ -86,7 +88,8 @@ export function follow(onChange, { minGap = 1000 } = {}) {
       if (stopped) return;
       show('poll');
       poll(POLL_MS);
-      retryTimer = setTimeout(connect, STREAM_RETRY_MS);
+      // A stream that broke is tried again at once; one that never came up, now and then.
+      retryTimer = setTimeout(connect, connected ? 1000 : STREAM_RETRY_MS);
     }
   };
   show('poll');

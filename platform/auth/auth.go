@@ -24,6 +24,9 @@ const (
 // Issuer is the iss claim of tokens signed by the dev signer.
 const Issuer = "whistle-dev"
 
+// Audience is the aud claim of tokens signed by the dev signer.
+const Audience = "whistle"
+
 // Identity is who is asking, as proven by a verified token.
 type Identity struct {
 	Subject    string
@@ -66,10 +69,22 @@ func (id Identity) Validate() error {
 }
 
 // Signer issues tokens (dev sign-in, the launcher, tests).
-type Signer struct{ key ed25519.PrivateKey }
+type Signer struct {
+	key ed25519.PrivateKey
+	kid string
+}
 
-// NewSigner returns a signer for key.
-func NewSigner(key ed25519.PrivateKey) *Signer { return &Signer{key: key} }
+// NewSigner returns a signer for key. Its tokens carry the key's RFC 7638
+// thumbprint as kid, so a verifier holding a JWKS picks the right key.
+func NewSigner(key ed25519.PrivateKey) *Signer {
+	return &Signer{key: key, kid: KeyID(key.Public().(ed25519.PublicKey))}
+}
+
+// KeyID is the kid of the signer's key (also its JWK's kid).
+func (s *Signer) KeyID() string { return s.kid }
+
+// PublicKey is the key that verifies the signer's tokens.
+func (s *Signer) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
 
 // Sign issues a token for id, valid for ttl from now.
 func (s *Signer) Sign(id Identity, now time.Time, ttl time.Duration) (string, error) {
@@ -79,18 +94,51 @@ func (s *Signer) Sign(id Identity, now time.Time, ttl time.Duration) (string, er
 	claims := Claims{
 		Role: id.Role, Street: id.StreetID, District: id.DistrictID, Department: id.Department,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: Issuer, Subject: id.Subject,
+			Issuer: Issuer, Subject: id.Subject, Audience: jwt.ClaimStrings{Audience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(s.key)
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = s.kid
+	return tok.SignedString(s.key)
 }
 
-// Verifier checks tokens against an Ed25519 public key.
-type Verifier struct{ key ed25519.PublicKey }
+// Verifier checks tokens: the signature against a static key or a JWKS, then
+// expiry (required), not-before, and issuer and audience when configured.
+type Verifier struct {
+	keys     func(kid string, now time.Time) (any, error)
+	issuer   string
+	audience string
+}
 
-// NewVerifier returns a verifier for key.
-func NewVerifier(key ed25519.PublicKey) *Verifier { return &Verifier{key: key} }
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier)
+
+// WithIssuer makes the verifier require iss == issuer.
+func WithIssuer(issuer string) VerifierOption { return func(v *Verifier) { v.issuer = issuer } }
+
+// WithAudience makes the verifier require audience among the token's aud.
+func WithAudience(audience string) VerifierOption {
+	return func(v *Verifier) { v.audience = audience }
+}
+
+// NewVerifier returns a verifier for one static key; a token's kid is ignored.
+func NewVerifier(key ed25519.PublicKey, opts ...VerifierOption) *Verifier {
+	return newVerifier(func(string, time.Time) (any, error) { return key, nil }, opts)
+}
+
+// NewJWKSVerifier returns a verifier that picks each token's key by kid from set.
+func NewJWKSVerifier(set *JWKS, opts ...VerifierOption) *Verifier {
+	return newVerifier(set.Key, opts)
+}
+
+func newVerifier(keys func(string, time.Time) (any, error), opts []VerifierOption) *Verifier {
+	v := &Verifier{keys: keys}
+	for _, o := range opts {
+		o(v)
+	}
+	return v
+}
 
 // ParsePublicKey decodes a base64 (standard) raw Ed25519 public key.
 func ParsePublicKey(b64 string) (ed25519.PublicKey, error) {
@@ -119,14 +167,25 @@ func ParsePrivateKey(b64 string) (ed25519.PrivateKey, error) {
 // EncodeKey is the base64 form that ParsePublicKey and ParsePrivateKey read.
 func EncodeKey(key []byte) string { return base64.StdEncoding.EncodeToString(key) }
 
-// Verify checks the signature, expiry and scope claims of token at time now.
+// Verify checks the signature, expiry, not-before, issuer, audience and scope
+// claims of token at time now.
 func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	var claims Claims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return v.key, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg(), jwt.SigningMethodRS256.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }),
-	)
+	}
+	if v.issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.issuer))
+	}
+	if v.audience != "" {
+		opts = append(opts, jwt.WithAudience(v.audience))
+	}
+	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		return v.keys(kid, now)
+	}, opts...)
 	if err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
 	}

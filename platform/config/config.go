@@ -9,6 +9,7 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
 )
 
@@ -22,6 +23,16 @@ type Base struct {
 	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
 	// JWTPublicKey is the base64 (std) raw Ed25519 public key that verifies tokens.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
+	// JWKSURL is where verification keys are fetched from (preferred over
+	// JWTPublicKey; tokens pick their key by kid, so keys rotate without a restart).
+	JWKSURL string `env:"WHISTLE_JWKS_URL"`
+	// JWKSRefresh is how often the key set is refetched; JWKSMaxStale how long
+	// the last fetched set still serves while the key server is unreachable.
+	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
+	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
+	// JWTIssuer and JWTAudience, when set, must match the token's iss and aud.
+	JWTIssuer   string `env:"WHISTLE_JWT_ISSUER"`
+	JWTAudience string `env:"WHISTLE_JWT_AUDIENCE"`
 	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
 	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
 	// TimeScale makes the clock run N times faster from TimeOrigin (drills).
@@ -45,8 +56,8 @@ func (b Base) Validate() error {
 	if b.GRPCAddr == "" {
 		errs = append(errs, errors.New("WHISTLE_GRPC_ADDR is required"))
 	}
-	if b.JWTPublicKey == "" {
-		errs = append(errs, errors.New("WHISTLE_JWT_PUBLIC_KEY is required"))
+	if b.JWTPublicKey == "" && b.JWKSURL == "" {
+		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
 	}
 	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
@@ -55,6 +66,14 @@ func (b Base) Validate() error {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))
 	}
 	return errors.Join(errs...)
+}
+
+// Keys is where the service gets its token verification keys.
+func (b Base) Keys() auth.KeyConfig {
+	return auth.KeyConfig{
+		PublicKey: b.JWTPublicKey, JWKSURL: b.JWKSURL, Issuer: b.JWTIssuer, Audience: b.JWTAudience,
+		Refresh: b.JWKSRefresh, MaxStale: b.JWKSMaxStale,
+	}
 }
 
 // Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.

@@ -56,7 +56,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if deps.Log == nil || deps.Clock == nil {
 		return nil, errors.New("service: Deps.Log and Deps.Clock are required")
 	}
-	pub, err := auth.ParsePublicKey(cfg.JWTPublicKey)
+	verifier, err := auth.NewVerifierFromConfig(cfg.Keys(), deps.Clock, deps.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 			return nil, fmt.Errorf("listen WHISTLE_OPS_ADDR %s: %w", cfg.OpsAddr, err)
 		}
 	}
-	rt.GRPC = grpcserver.New(deps.Log, auth.NewVerifier(pub), deps.Clock)
+	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock)
 	return rt, nil
 }
 

@@ -146,7 +146,6 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 	if err != nil {
 		return Plan{}, fmt.Errorf("bin dir: %w", err)
 	}
-	pub := auth.EncodeKey(key.Public().(ed25519.PublicKey))
 	addrs := map[string]string{}
 	for _, b := range cfg.Backends {
 		addrs["WHISTLE_"+strings.ToUpper(b.Name)+"_ADDR"] = b.GRPCAddr
@@ -158,7 +157,10 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 	if p.TimeScale != "" {
 		common = append(common, "WHISTLE_TIME_SCALE="+p.TimeScale, "WHISTLE_TIME_ORIGIN="+p.TimeOrigin)
 	}
-	common = append(common, "WHISTLE_JWT_PUBLIC_KEY="+pub)
+	// Everyone fetches the dev signer's keys from the gateway (by kid, cached),
+	// the way a deployment fetches its identity provider's JWKS.
+	common = append(common, "WHISTLE_JWKS_URL="+p.APIURL+"/.well-known/jwks.json",
+		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience)
 
 	for _, b := range cfg.Backends {
 		env := append(slices.Clone(common),

@@ -198,7 +198,9 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 		env := readEnv(t, fakeDir, b.Name)
 		require.Equal(t, b.GRPCAddr, env["WHISTLE_GRPC_ADDR"], b.Name)
 		require.Equal(t, b.OpsAddr, env["WHISTLE_OPS_ADDR"], b.Name)
-		require.Equal(t, routing["WHISTLE_JWT_PUBLIC_KEY"], env["WHISTLE_JWT_PUBLIC_KEY"], b.Name)
+		require.Equal(t, routing["WHISTLE_JWKS_URL"], env["WHISTLE_JWKS_URL"], b.Name)
+		require.Equal(t, "whistle-dev", env["WHISTLE_JWT_ISSUER"], b.Name)
+		require.Equal(t, "whistle", env["WHISTLE_JWT_AUDIENCE"], b.Name)
 	}
 	require.Equal(t, backendAddr["routing"].GRPCAddr, readEnv(t, fakeDir, "intake")["WHISTLE_ROUTING_ADDR"])
 	gw := readEnv(t, fakeDir, "gateway")
@@ -206,13 +208,13 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.Equal(t, "1", gw["WHISTLE_DEV_AUTH"])
 	require.Equal(t, backendAddr["feedback"].GRPCAddr, gw["WHISTLE_FEEDBACK_ADDR"])
 
-	// The gateway signs with the key the services verify with.
+	// The services fetch the keys the gateway signs with from the gateway's JWKS.
 	priv, err := auth.ParsePrivateKey(gw["WHISTLE_DEV_SIGNING_KEY"])
 	require.NoError(t, err)
-	require.Equal(t, auth.EncodeKey(priv.Public().(ed25519.PublicKey)), routing["WHISTLE_JWT_PUBLIC_KEY"])
+	require.Equal(t, "http://"+cfg.HTTPAddr+"/.well-known/jwks.json", routing["WHISTLE_JWKS_URL"])
 	// The live stream reads the same NATS and verifies with the same key; Open311 signs with it.
 	require.Equal(t, routing["NATS_URL"], gw["NATS_URL"])
-	require.Equal(t, routing["WHISTLE_JWT_PUBLIC_KEY"], gw["WHISTLE_JWT_PUBLIC_KEY"])
+	require.Equal(t, routing["WHISTLE_JWKS_URL"], gw["WHISTLE_JWKS_URL"])
 	require.Equal(t, gw["WHISTLE_DEV_SIGNING_KEY"], gw["WHISTLE_OPEN311_SIGNING_KEY"])
 	require.Equal(t, launcher.DemoOpen311Key+":110101001", gw["WHISTLE_OPEN311_KEYS"])
 
@@ -221,7 +223,7 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.Contains(t, text, "http://"+cfg.HTTPAddr)
 	require.Contains(t, text, "curl")
 	tokens := readTokensEnv(t, filepath.Join(cfg.RunDir, "tokens.env"))
-	verifier := auth.NewVerifier(priv.Public().(ed25519.PublicKey))
+	verifier := auth.NewVerifier(priv.Public().(ed25519.PublicKey), auth.WithIssuer(auth.Issuer), auth.WithAudience(auth.Audience))
 	street, err := verifier.Verify(tokens["STREET_TOKEN"], time.Now())
 	require.NoError(t, err)
 	require.Equal(t, "110101001", street.StreetID)

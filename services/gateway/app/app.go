@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,10 @@ import (
 // DevTokenTTL is how long a dev token lives, in real time (scaled up in drills).
 const DevTokenTTL = 12 * time.Hour
 
+// JWKSPath is where the gateway publishes the dev signer's public keys when
+// dev auth is on.
+const JWKSPath = "/.well-known/jwks.json"
+
 // defaultRequestTimeout bounds a request when Config.RequestTimeout is unset.
 const defaultRequestTimeout = 30 * time.Second
 
@@ -72,6 +77,13 @@ type Config struct {
 	// JWTPublicKey verifies the stream's callers (the stream has no backend
 	// to do it); required with NATS_URL.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
+	// JWKSURL, when set, is where the stream's verification keys come from
+	// instead (see config.Base for these five).
+	JWKSURL      string        `env:"WHISTLE_JWKS_URL"`
+	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
+	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
+	JWTIssuer    string        `env:"WHISTLE_JWT_ISSUER"`
+	JWTAudience  string        `env:"WHISTLE_JWT_AUDIENCE"`
 
 	// Open311SigningKey (base64 Ed25519 seed, trusted by the services) signs
 	// the short-lived tokens the Open311 endpoints call the backends with;
@@ -128,10 +140,12 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", c.TimeScale))
 	}
 	if c.NATSURL != "" {
-		if c.JWTPublicKey == "" {
-			errs = append(errs, errors.New("WHISTLE_JWT_PUBLIC_KEY is required with NATS_URL (the stream verifies its callers)"))
-		} else if _, err := auth.ParsePublicKey(c.JWTPublicKey); err != nil {
-			errs = append(errs, err)
+		if c.JWTPublicKey == "" && c.JWKSURL == "" {
+			errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required with NATS_URL (the stream verifies its callers)"))
+		} else if c.JWKSURL == "" {
+			if _, err := auth.ParsePublicKey(c.JWTPublicKey); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if c.Open311SigningKey != "" {
@@ -224,6 +238,13 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// A drill's clock runs scale times faster; keep the token alive for 12 real hours.
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
 		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key), deps.Clock, ttl, deps.Log))
+		// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
+		// the dev signer (and the Open311 signer) without holding its key.
+		published := []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}
+		if o311, err := auth.ParsePrivateKey(cfg.Open311SigningKey); err == nil {
+			published = append(published, o311.Public().(ed25519.PublicKey))
+		}
+		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(published...))
 		// Anyone who can reach the gateway can mint any identity: an operator
 		// must not miss that this is switched on.
 		deps.Log.WarnContext(ctx, "DEV AUTH IS ON: "+devtoken.Path+" issues tokens for any identity to anyone; never enable WHISTLE_DEV_AUTH in production",
@@ -258,7 +279,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	var handler http.Handler = httpapi.WithLimits(mux, timeout)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
-		pub, err := auth.ParsePublicKey(cfg.JWTPublicKey)
+		verifier, err := auth.NewVerifierFromConfig(auth.KeyConfig{
+			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
+			Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
+		}, deps.Clock, deps.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +293,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		a.nc = nc
 		// The stream lives longer than any request timeout, so it bypasses WithLimits.
 		handler = withStream(handler, &stream.Handler{
-			JS: js, Verifier: auth.NewVerifier(pub), Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
+			JS: js, Verifier: verifier, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
 			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Stop: stopStreams,
 		})
 	}

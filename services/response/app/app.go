@@ -1,5 +1,6 @@
 // Package app assembles the response service: its schema, the dispatch
-// consumer, the duty desks' gRPC API and the SLA timer poller. It is exported
+// consumer, the duty desks' gRPC API, the SLA timer poller and the outbound
+// webhooks (internal/notify). It is exported
 // so that cmd/response and the end-to-end tests start it the same way.
 package app
 
@@ -16,6 +17,7 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/desk"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/grpcapi"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/policy"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/sla"
@@ -40,6 +42,16 @@ type Config struct {
 	WorkEnd   string `env:"WHISTLE_SLA_WORK_END, default=17:00"`
 	// TimerBatch is the most SLA timers fired per transaction.
 	TimerBatch int32 `env:"WHISTLE_SLA_TIMER_BATCH, default=500"`
+	// Webhooks are the departments' outbound webhook endpoints,
+	// "department@district=url|secret,..." (see docs/webhooks.md); loaded
+	// into the schema at start, replacing the previous set.
+	Webhooks string `env:"WHISTLE_WEBHOOKS"`
+	// WebhookTimeout bounds one delivery attempt.
+	WebhookTimeout time.Duration `env:"WHISTLE_WEBHOOK_TIMEOUT, default=10s"`
+	// WebhookBackoff is the wait after a first failed attempt; it doubles after each further one.
+	WebhookBackoff time.Duration `env:"WHISTLE_WEBHOOK_BACKOFF, default=30s"`
+	// WebhookMaxAttempts failed attempts make a delivery a dead letter.
+	WebhookMaxAttempts int `env:"WHISTLE_WEBHOOK_MAX_ATTEMPTS, default=8"`
 }
 
 // workHours parses the working hours.
@@ -91,6 +103,12 @@ func (c Config) Validate() error {
 	if _, _, err := c.workHours(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := notify.ParseEndpoints(c.Webhooks); err != nil {
+		errs = append(errs, err)
+	}
+	if c.WebhookTimeout < 0 || c.WebhookBackoff < 0 || c.WebhookMaxAttempts < 0 {
+		errs = append(errs, errors.New("WHISTLE_WEBHOOK_TIMEOUT, WHISTLE_WEBHOOK_BACKOFF and WHISTLE_WEBHOOK_MAX_ATTEMPTS must be positive"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -99,6 +117,7 @@ type App struct {
 	rt      *service.Runtime
 	handler *events.Handler
 	poller  *sla.Poller
+	webhook *notify.Notifier
 }
 
 // New connects, migrates and registers the API; Run starts the work.
@@ -122,6 +141,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		Log:    rt.Log.With("component", "grpcapi"),
 	}
 	admin.Register(rt.GRPC)
+	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
 	return &App{
 		rt: rt,
 		handler: &events.Handler{
@@ -129,6 +149,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		},
 		poller: &sla.Poller{
 			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "sla"), Ladder: ladder, BatchSize: cfg.TimerBatch,
+		},
+		webhook: &notify.Notifier{
+			Pool: rt.Pool, JS: rt.JS, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Endpoints: webhooks,
+			Worker: notify.Worker{Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts},
 		},
 	}, nil
 }
@@ -143,5 +167,6 @@ func (a *App) Run(ctx context.Context) error {
 	return a.rt.Run(ctx,
 		func(ctx context.Context) error { return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer) },
 		a.poller.Run,
+		a.webhook.Run,
 	)
 }

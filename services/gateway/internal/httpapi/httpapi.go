@@ -6,6 +6,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -106,11 +107,11 @@ type jsonMarshaler struct {
 	runtime.JSONPb
 }
 
-// NewDecoder decodes like JSONPb and records a failure on a *requestBody.
+// NewDecoder decodes like JSONPb, but rejects data after the JSON value, and
+// records a failure on a *requestBody.
 func (m *jsonMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
-	inner := m.JSONPb.NewDecoder(r)
 	return runtime.DecoderFunc(func(v any) error {
-		err := inner.Decode(v)
+		err := m.decodeOne(r, v)
 		if err == nil || errors.Is(err, io.EOF) { // an empty body is an empty request
 			return err
 		}
@@ -120,6 +121,25 @@ func (m *jsonMarshaler) NewDecoder(r io.Reader) runtime.Decoder {
 		}
 		return err
 	})
+}
+
+// decodeOne reads exactly one JSON value from r into v. JSONPb's streaming
+// decoder stops after the first value, so `{} {"street_id":"x"}` or `{}junk`
+// would be accepted with the rest silently dropped (found by FuzzRaiseWhistleBody).
+func (m *jsonMarshaler) decodeOne(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return err // io.EOF for an empty body
+	}
+	switch _, err := dec.Token(); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return fmt.Errorf("after the JSON value: %w", err)
+	default:
+		return errors.New("unexpected data after the JSON value")
+	}
+	return m.JSONPb.Unmarshal(raw, v)
 }
 
 func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
@@ -162,6 +182,9 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		}
 		if msg == "" {
 			msg = http.StatusText(httpStatus)
+		}
+		if msg == "" { // 499 has no status text; the shape promises a message (found by FuzzErrorShape)
+			msg = strings.ToLower(strings.ReplaceAll(code, "_", " "))
 		}
 		details := apierror.FieldDetails(st)
 		if m := queryFieldError.FindStringSubmatch(msg); m != nil && len(details) == 0 {

@@ -111,3 +111,38 @@ type Timer struct {
 	CreatedAt  time.Time
 	Level      int32
 }
+
+type WebhookAttempt struct {
+	ID          int64
+	DeliveryID  string
+	Attempt     int32
+	AttemptedAt time.Time
+	StatusCode  int32
+	Error       string
+}
+
+type WebhookDelivery struct {
+	ID             string
+	EndpointID     int64
+	EventID        string
+	EventName      string
+	DispatchID     string
+	Body           []byte
+	Status         string
+	Attempts       int32
+	NextAttemptAt  time.Time
+	LastStatusCode int32
+	LastError      string
+	CreatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+type WebhookEndpoint struct {
+	ID         int64
+	Department string
+	DistrictID string
+	Url        string
+	Secret     string
+	Enabled    bool
+	CreatedAt  time.Time
+}

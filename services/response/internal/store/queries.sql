@@ -263,3 +263,76 @@ SELECT unnest(@event_ids::text[]), unnest(@subjects::text[]), unnest(@payloads::
 -- name: NotifyOutbox :exec
 -- Wakes the relay at commit, as outbox.Add does.
 SELECT pg_notify('outbox_' || current_schema(), '');
+
+-- name: UpsertWebhookEndpoint :one
+-- An endpoint from the configuration; a changed secret replaces the old one.
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
+VALUES (@department, @district_id, @url, @secret, true, @created_at)
+ON CONFLICT (department, district_id, url) DO UPDATE SET secret = excluded.secret, enabled = true
+RETURNING id;
+
+-- name: DisableOtherWebhookEndpoints :exec
+-- Endpoints dropped from the configuration stop receiving; their history stays.
+UPDATE webhook_endpoints SET enabled = false WHERE NOT (id = ANY (@keep::bigint[]));
+
+-- name: WebhookEndpointsFor :many
+SELECT * FROM webhook_endpoints
+WHERE department = @department AND district_id = @district_id AND enabled
+ORDER BY id;
+
+-- name: AddWebhookDelivery :execrows
+-- One delivery per endpoint and event: a redelivered event adds nothing.
+INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
+VALUES (@id, @endpoint_id, @event_id, @event_name, @dispatch_id, @body, @created_at, @created_at)
+ON CONFLICT (endpoint_id, event_id) DO NOTHING;
+
+-- name: NotifyWebhooks :exec
+-- Wakes the delivery workers at commit.
+SELECT pg_notify('webhooks_' || current_schema(), '');
+
+-- name: ClaimDueWebhookDelivery :one
+-- The oldest due delivery nobody else is sending; locked until the attempt is recorded.
+SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
+FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+ORDER BY d.next_attempt_at
+LIMIT 1
+FOR UPDATE OF d SKIP LOCKED;
+
+-- name: NextWebhookDeliveryDue :one
+SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1;
+
+-- name: AddWebhookAttempt :exec
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
+VALUES (@delivery_id, @attempt, @attempted_at, @status_code, @error);
+
+-- name: FinishWebhookAttempt :exec
+-- Records an attempt's outcome: status is delivered, pending (retry at next_attempt_at) or dead.
+UPDATE webhook_deliveries SET
+    status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
+    last_status_code = @last_status_code, last_error = @last_error,
+    delivered_at = CASE WHEN @status = 'delivered' THEN @attempted_at::timestamptz ELSE delivered_at END
+WHERE id = @id;
+
+-- name: ListDeadWebhookDeliveries :many
+-- The dead-letter list, newest first, optionally for one district.
+SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.attempts, d.last_status_code, d.last_error, d.created_at,
+       e.department, e.district_id, e.url
+FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'dead' AND (@district_id::text = '' OR e.district_id = @district_id)
+ORDER BY d.created_at DESC, d.id
+LIMIT @max_rows;
+
+-- name: ReplayWebhookDelivery :execrows
+-- Puts a dead letter back in the queue with a fresh attempt budget.
+UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now
+WHERE id = @id AND status = 'dead';
+
+-- name: WebhookDeliveryLog :many
+-- Every attempt to deliver a dispatch's events, oldest first.
+SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+FROM webhook_deliveries d
+JOIN webhook_endpoints e ON e.id = d.endpoint_id
+JOIN webhook_attempts a ON a.delivery_id = d.id
+WHERE d.dispatch_id = @dispatch_id
+ORDER BY a.attempted_at, a.id;

@@ -115,6 +115,63 @@ func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
 	return err
 }
 
+const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
+VALUES ($1, $2, $3, $4, $5)
+`
+
+type AddWebhookAttemptParams struct {
+	DeliveryID  string
+	Attempt     int32
+	AttemptedAt time.Time
+	StatusCode  int32
+	Error       string
+}
+
+func (q *Queries) AddWebhookAttempt(ctx context.Context, arg AddWebhookAttemptParams) error {
+	_, err := q.db.Exec(ctx, addWebhookAttempt,
+		arg.DeliveryID,
+		arg.Attempt,
+		arg.AttemptedAt,
+		arg.StatusCode,
+		arg.Error,
+	)
+	return err
+}
+
+const addWebhookDelivery = `-- name: AddWebhookDelivery :execrows
+INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+ON CONFLICT (endpoint_id, event_id) DO NOTHING
+`
+
+type AddWebhookDeliveryParams struct {
+	ID         string
+	EndpointID int64
+	EventID    string
+	EventName  string
+	DispatchID string
+	Body       []byte
+	CreatedAt  time.Time
+}
+
+// One delivery per endpoint and event: a redelivered event adds nothing.
+func (q *Queries) AddWebhookDelivery(ctx context.Context, arg AddWebhookDeliveryParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addWebhookDelivery,
+		arg.ID,
+		arg.EndpointID,
+		arg.EventID,
+		arg.EventName,
+		arg.DispatchID,
+		arg.Body,
+		arg.CreatedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const claimDueTimers = `-- name: ClaimDueTimers :many
 SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
        d.whistle_id, d.district_id, d.street_id, d.department, d.status
@@ -178,6 +235,43 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const claimDueWebhookDelivery = `-- name: ClaimDueWebhookDelivery :one
+SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
+FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+ORDER BY d.next_attempt_at
+LIMIT 1
+FOR UPDATE OF d SKIP LOCKED
+`
+
+type ClaimDueWebhookDeliveryRow struct {
+	ID         string
+	EventID    string
+	EventName  string
+	DispatchID string
+	Body       []byte
+	Attempts   int32
+	Url        string
+	Secret     string
+}
+
+// The oldest due delivery nobody else is sending; locked until the attempt is recorded.
+func (q *Queries) ClaimDueWebhookDelivery(ctx context.Context, now time.Time) (ClaimDueWebhookDeliveryRow, error) {
+	row := q.db.QueryRow(ctx, claimDueWebhookDelivery, now)
+	var i ClaimDueWebhookDeliveryRow
+	err := row.Scan(
+		&i.ID,
+		&i.EventID,
+		&i.EventName,
+		&i.DispatchID,
+		&i.Body,
+		&i.Attempts,
+		&i.Url,
+		&i.Secret,
+	)
+	return i, err
 }
 
 const countDueTimers = `-- name: CountDueTimers :one
@@ -491,6 +585,16 @@ func (q *Queries) DeleteTimersByID(ctx context.Context, ids []int64) (int64, err
 	return result.RowsAffected(), nil
 }
 
+const disableOtherWebhookEndpoints = `-- name: DisableOtherWebhookEndpoints :exec
+UPDATE webhook_endpoints SET enabled = false WHERE NOT (id = ANY ($1::bigint[]))
+`
+
+// Endpoints dropped from the configuration stop receiving; their history stays.
+func (q *Queries) DisableOtherWebhookEndpoints(ctx context.Context, keep []int64) error {
+	_, err := q.db.Exec(ctx, disableOtherWebhookEndpoints, keep)
+	return err
+}
+
 const findPolicy = `-- name: FindPolicy :one
 SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies
 WHERE category = $1 AND district_id IN ($2::text, '')
@@ -517,6 +621,38 @@ func (q *Queries) FindPolicy(ctx context.Context, arg FindPolicyParams) (Policy,
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const finishWebhookAttempt = `-- name: FinishWebhookAttempt :exec
+UPDATE webhook_deliveries SET
+    status = $1, attempts = $2, next_attempt_at = $3,
+    last_status_code = $4, last_error = $5,
+    delivered_at = CASE WHEN $1 = 'delivered' THEN $6::timestamptz ELSE delivered_at END
+WHERE id = $7
+`
+
+type FinishWebhookAttemptParams struct {
+	Status         string
+	Attempts       int32
+	NextAttemptAt  time.Time
+	LastStatusCode int32
+	LastError      string
+	AttemptedAt    time.Time
+	ID             string
+}
+
+// Records an attempt's outcome: status is delivered, pending (retry at next_attempt_at) or dead.
+func (q *Queries) FinishWebhookAttempt(ctx context.Context, arg FinishWebhookAttemptParams) error {
+	_, err := q.db.Exec(ctx, finishWebhookAttempt,
+		arg.Status,
+		arg.Attempts,
+		arg.NextAttemptAt,
+		arg.LastStatusCode,
+		arg.LastError,
+		arg.AttemptedAt,
+		arg.ID,
+	)
+	return err
 }
 
 const getDispatch = `-- name: GetDispatch :one
@@ -599,6 +735,67 @@ func (q *Queries) ListCalendarDays(ctx context.Context, arg ListCalendarDaysPara
 	for rows.Next() {
 		var i CalendarDay
 		if err := rows.Scan(&i.Day, &i.Kind, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listDeadWebhookDeliveries = `-- name: ListDeadWebhookDeliveries :many
+SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.attempts, d.last_status_code, d.last_error, d.created_at,
+       e.department, e.district_id, e.url
+FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'dead' AND ($1::text = '' OR e.district_id = $1)
+ORDER BY d.created_at DESC, d.id
+LIMIT $2
+`
+
+type ListDeadWebhookDeliveriesParams struct {
+	DistrictID string
+	MaxRows    int32
+}
+
+type ListDeadWebhookDeliveriesRow struct {
+	ID             string
+	EventID        string
+	EventName      string
+	DispatchID     string
+	Attempts       int32
+	LastStatusCode int32
+	LastError      string
+	CreatedAt      time.Time
+	Department     string
+	DistrictID     string
+	Url            string
+}
+
+// The dead-letter list, newest first, optionally for one district.
+func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWebhookDeliveriesParams) ([]ListDeadWebhookDeliveriesRow, error) {
+	rows, err := q.db.Query(ctx, listDeadWebhookDeliveries, arg.DistrictID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListDeadWebhookDeliveriesRow
+	for rows.Next() {
+		var i ListDeadWebhookDeliveriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.EventID,
+			&i.EventName,
+			&i.DispatchID,
+			&i.Attempts,
+			&i.LastStatusCode,
+			&i.LastError,
+			&i.CreatedAt,
+			&i.Department,
+			&i.DistrictID,
+			&i.Url,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -1036,6 +1233,17 @@ func (q *Queries) NextTimerDue(ctx context.Context) (time.Time, error) {
 	return due_at, err
 }
 
+const nextWebhookDeliveryDue = `-- name: NextWebhookDeliveryDue :one
+SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1
+`
+
+func (q *Queries) NextWebhookDeliveryDue(ctx context.Context) (time.Time, error) {
+	row := q.db.QueryRow(ctx, nextWebhookDeliveryDue)
+	var next_attempt_at time.Time
+	err := row.Scan(&next_attempt_at)
+	return next_attempt_at, err
+}
+
 const notifyOutbox = `-- name: NotifyOutbox :exec
 SELECT pg_notify('outbox_' || current_schema(), '')
 `
@@ -1054,6 +1262,16 @@ SELECT pg_notify('timers_' || current_schema(), '')
 // commit and sees a deadline earlier than the one it sleeps towards.
 func (q *Queries) NotifyTimers(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, notifyTimers)
+	return err
+}
+
+const notifyWebhooks = `-- name: NotifyWebhooks :exec
+SELECT pg_notify('webhooks_' || current_schema(), '')
+`
+
+// Wakes the delivery workers at commit.
+func (q *Queries) NotifyWebhooks(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, notifyWebhooks)
 	return err
 }
 
@@ -1142,6 +1360,25 @@ func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dis
 		return nil, err
 	}
 	return items, nil
+}
+
+const replayWebhookDelivery = `-- name: ReplayWebhookDelivery :execrows
+UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1
+WHERE id = $2 AND status = 'dead'
+`
+
+type ReplayWebhookDeliveryParams struct {
+	Now time.Time
+	ID  string
+}
+
+// Puts a dead letter back in the queue with a fresh attempt budget.
+func (q *Queries) ReplayWebhookDelivery(ctx context.Context, arg ReplayWebhookDeliveryParams) (int64, error) {
+	result, err := q.db.Exec(ctx, replayWebhookDelivery, arg.Now, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const seedDueDispatches = `-- name: SeedDueDispatches :execrows
@@ -1386,4 +1623,122 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.OriginalResolveBy,
 	)
 	return i, err
+}
+
+const upsertWebhookEndpoint = `-- name: UpsertWebhookEndpoint :one
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
+VALUES ($1, $2, $3, $4, true, $5)
+ON CONFLICT (department, district_id, url) DO UPDATE SET secret = excluded.secret, enabled = true
+RETURNING id
+`
+
+type UpsertWebhookEndpointParams struct {
+	Department string
+	DistrictID string
+	Url        string
+	Secret     string
+	CreatedAt  time.Time
+}
+
+// An endpoint from the configuration; a changed secret replaces the old one.
+func (q *Queries) UpsertWebhookEndpoint(ctx context.Context, arg UpsertWebhookEndpointParams) (int64, error) {
+	row := q.db.QueryRow(ctx, upsertWebhookEndpoint,
+		arg.Department,
+		arg.DistrictID,
+		arg.Url,
+		arg.Secret,
+		arg.CreatedAt,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const webhookDeliveryLog = `-- name: WebhookDeliveryLog :many
+SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+FROM webhook_deliveries d
+JOIN webhook_endpoints e ON e.id = d.endpoint_id
+JOIN webhook_attempts a ON a.delivery_id = d.id
+WHERE d.dispatch_id = $1
+ORDER BY a.attempted_at, a.id
+`
+
+type WebhookDeliveryLogRow struct {
+	DeliveryID  string
+	EventName   string
+	Status      string
+	Url         string
+	Attempt     int32
+	AttemptedAt time.Time
+	StatusCode  int32
+	Error       string
+}
+
+// Every attempt to deliver a dispatch's events, oldest first.
+func (q *Queries) WebhookDeliveryLog(ctx context.Context, dispatchID string) ([]WebhookDeliveryLogRow, error) {
+	rows, err := q.db.Query(ctx, webhookDeliveryLog, dispatchID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookDeliveryLogRow
+	for rows.Next() {
+		var i WebhookDeliveryLogRow
+		if err := rows.Scan(
+			&i.DeliveryID,
+			&i.EventName,
+			&i.Status,
+			&i.Url,
+			&i.Attempt,
+			&i.AttemptedAt,
+			&i.StatusCode,
+			&i.Error,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const webhookEndpointsFor = `-- name: WebhookEndpointsFor :many
+SELECT id, department, district_id, url, secret, enabled, created_at FROM webhook_endpoints
+WHERE department = $1 AND district_id = $2 AND enabled
+ORDER BY id
+`
+
+type WebhookEndpointsForParams struct {
+	Department string
+	DistrictID string
+}
+
+func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsForParams) ([]WebhookEndpoint, error) {
+	rows, err := q.db.Query(ctx, webhookEndpointsFor, arg.Department, arg.DistrictID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WebhookEndpoint
+	for rows.Next() {
+		var i WebhookEndpoint
+		if err := rows.Scan(
+			&i.ID,
+			&i.Department,
+			&i.DistrictID,
+			&i.Url,
+			&i.Secret,
+			&i.Enabled,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

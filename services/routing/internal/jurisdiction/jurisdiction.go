@@ -186,7 +186,9 @@ func (ix *Index) Check(streetID string, lat, lng float64) Check {
 
 // parse reads a GeoJSON Polygon or MultiPolygon geometry. It is parsed here
 // rather than with orb/geojson, whose BSON support would pull a database
-// driver into the service for two geometry types.
+// driver into the service for two geometry types. What RFC 7946 does not
+// allow is an error, not a boundary: a silently empty or open polygon would
+// put every whistle of the street outside it.
 func parse(raw []byte) (orb.MultiPolygon, error) {
 	var g struct {
 		Type        string          `json:"type"`
@@ -197,19 +199,30 @@ func parse(raw []byte) (orb.MultiPolygon, error) {
 	}
 	switch g.Type {
 	case "Polygon":
-		var rings [][][2]float64
+		var rings [][][]float64
 		if err := json.Unmarshal(g.Coordinates, &rings); err != nil {
 			return nil, fmt.Errorf("polygon coordinates: %w", err)
 		}
-		return orb.MultiPolygon{polygon(rings)}, nil
+		p, err := polygon(rings)
+		if err != nil {
+			return nil, fmt.Errorf("polygon: %w", err)
+		}
+		return orb.MultiPolygon{p}, nil
 	case "MultiPolygon":
-		var polys [][][][2]float64
+		var polys [][][][]float64
 		if err := json.Unmarshal(g.Coordinates, &polys); err != nil {
 			return nil, fmt.Errorf("multipolygon coordinates: %w", err)
 		}
+		if len(polys) == 0 {
+			return nil, fmt.Errorf("multipolygon has no polygons")
+		}
 		out := make(orb.MultiPolygon, len(polys))
-		for i, p := range polys {
-			out[i] = polygon(p)
+		for i, rings := range polys {
+			p, err := polygon(rings)
+			if err != nil {
+				return nil, fmt.Errorf("multipolygon polygon %d: %w", i, err)
+			}
+			out[i] = p
 		}
 		return out, nil
 	default:
@@ -217,15 +230,34 @@ func parse(raw []byte) (orb.MultiPolygon, error) {
 	}
 }
 
-func polygon(rings [][][2]float64) orb.Polygon {
+// polygon checks and converts one polygon's rings: at least one ring, each
+// closed with at least four positions, each position [lng, lat] (an altitude
+// may follow) within WGS-84.
+func polygon(rings [][][]float64) (orb.Polygon, error) {
+	if len(rings) == 0 {
+		return nil, fmt.Errorf("has no rings")
+	}
 	p := make(orb.Polygon, len(rings))
 	for i, r := range rings {
+		if len(r) < 4 {
+			return nil, fmt.Errorf("ring %d has %d positions, a closed ring needs at least 4", i, len(r))
+		}
 		p[i] = make(orb.Ring, len(r))
 		for j, c := range r {
-			p[i][j] = orb.Point{c[0], c[1]}
+			if len(c) < 2 || len(c) > 3 {
+				return nil, fmt.Errorf("ring %d position %d has %d numbers, want [lng, lat]", i, j, len(c))
+			}
+			lng, lat := c[0], c[1]
+			if !(lng >= -180 && lng <= 180) || !(lat >= -90 && lat <= 90) {
+				return nil, fmt.Errorf("ring %d position %d [%v, %v] is not a WGS-84 longitude and latitude", i, j, lng, lat)
+			}
+			p[i][j] = orb.Point{lng, lat}
+		}
+		if p[i][0] != p[i][len(r)-1] {
+			return nil, fmt.Errorf("ring %d is not closed: its last position differs from its first", i)
 		}
 	}
-	return p
+	return p, nil
 }
 
 // Cache keeps the index of the streets a loader returns, loading it on first

@@ -20,7 +20,8 @@ type Steady struct {
 	// FanOut is the dispatches each whistle must get.
 	FanOut int
 	// Raised counts 201s, Errors failed raises, Visible whistles whose every
-	// dispatch was seen, Missing raised whistles never fully visible in time.
+	// dispatch was seen, Missing raised whistles not fully visible before the
+	// drain ended.
 	Raised, Errors, Visible, Missing int
 	// Elapsed is from the first raise to the last whistle fully visible.
 	Elapsed time.Duration
@@ -88,7 +89,7 @@ func WriteTable(w io.Writer, r Run) error {
 	p("  raised (201)\t%d", s.Raised)
 	p("  raise errors\t%d", s.Errors)
 	p("  fully visible\t%d", s.Visible)
-	p("  never fully visible\t%d", s.Missing)
+	p("  not fully visible within the drain\t%d", s.Missing)
 	p("  achieved\t%.1f whistles/s (%.1f dispatches/s)", s.Achieved(), s.Achieved()*float64(s.FanOut))
 	p("  raise → 201\tp50 %s  p95 %s  p99 %s  max %s", ms(s.RaiseLatency.P50), ms(s.RaiseLatency.P95), ms(s.RaiseLatency.P99), ms(s.RaiseLatency.Max))
 	p("  201 → all dispatches visible\tp50 %s  p95 %s  p99 %s  max %s", ms(s.VisibleAfter.P50), ms(s.VisibleAfter.P95), ms(s.VisibleAfter.P99), ms(s.VisibleAfter.Max))
@@ -132,7 +133,7 @@ func MarkdownRow(m Meta, r Run) string {
 		machine += ", " + m.Machine
 	}
 	var res []string
-	res = append(res, fmt.Sprintf("**%.1f whistles/s** end to end (%d raised, %d errors, %d never visible)", s.Achieved(), s.Raised, s.Errors, s.Missing))
+	res = append(res, fmt.Sprintf("**%.1f whistles/s** end to end (%d raised, %d errors, %d not fully visible within the drain)", s.Achieved(), s.Raised, s.Errors, s.Missing))
 	res = append(res, fmt.Sprintf("201 → visible p50 / p95 / p99 **%s / %s / %s**", ms(s.VisibleAfter.P50), ms(s.VisibleAfter.P95), ms(s.VisibleAfter.P99)))
 	if s.Polled.Count > 0 {
 		res = append(res, fmt.Sprintf("same by polling GET /v1/whistles/{id} (%d sampled) p50 / p99 %s / %s", s.Polled.Count, ms(s.Polled.P50), ms(s.Polled.P99)))

@@ -17,6 +17,7 @@ func sampleRun() report.Run {
 			Rate: 50, Duration: 20 * time.Second, FanOut: 3,
 			Raised: 1000, Visible: 1000, Elapsed: 20 * time.Second,
 			VisibleAfter: stats.Summary{Count: 1000, P50: 12 * time.Millisecond, P95: 30 * time.Millisecond, P99: 45 * time.Millisecond},
+			Polled:       stats.Summary{Count: 50, P50: 60 * time.Millisecond, P99: 140 * time.Millisecond},
 		},
 		Baselines: []report.Baseline{
 			{Name: "jetstream publish sync 512 B", Ops: 10, Rate: 5000, Unit: "msgs/s"},
@@ -44,6 +45,7 @@ func TestTableAndRowShowTheFiguresAReaderNeeds(t *testing.T) {
 	require.Contains(t, out, "50.0 whistles/s")
 	require.Contains(t, out, "p99 45.0 ms")
 	require.Contains(t, out, "1/8")
+	require.Contains(t, out, "dispatches on GET (sample of 50)")
 
 	row := report.MarkdownRow(report.Meta{
 		Date: time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), Commit: "abc1234", Cores: 2,
@@ -53,5 +55,6 @@ func TestTableAndRowShowTheFiguresAReaderNeeds(t *testing.T) {
 	require.Contains(t, row, "`make bench \\| tee x`", "a pipe in the command must not split the cell")
 	require.Contains(t, row, "| 2 cores |")
 	require.Contains(t, row, "12.0 ms / 30.0 ms / 45.0 ms")
+	require.Contains(t, row, "(50 sampled) p50 / p99 60.0 ms / 140.0 ms")
 	require.Equal(t, 7, strings.Count(row, " | ")+2, "six cells")
 }

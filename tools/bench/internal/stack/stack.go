@@ -77,7 +77,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	// Not CommandContext: a cancelled bench must still stop the children
 	// gracefully (SIGINT), which Stop does.
 	cmd := exec.Command(cfg.Launcher, "--bin-dir", cfg.BinDir, "--run-dir", runDir, "--database-url", cfg.DatabaseURL)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "NATS_URL=")
+	// The gateway's per-address and per-token rate limits (50/s and 20/s by
+	// default) protect a real edge from one client; here that one client is
+	// the load generator, so they are lifted for the bench's own stack.
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "NATS_URL=",
+		"WHISTLE_RATE_PER_IP=1000000", "WHISTLE_RATE_BURST_PER_IP=1000000",
+		"WHISTLE_RATE_PER_TOKEN=1000000", "WHISTLE_RATE_BURST_PER_TOKEN=1000000")
 	cmd.Stdout = cfg.Output
 	cmd.Stderr = cfg.Output
 	if err := cmd.Start(); err != nil {

@@ -1856,6 +1856,316 @@ func (x *SetPolicyRequest) GetPolicy() *Policy {
 	return nil
 }
 
+// WebhookDeadLetter is an outbound webhook delivery that ran out of attempts.
+type WebhookDeadLetter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delivery id, sent as the Whistle-Delivery header.
+	Id      string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	EventId string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Event name, e.g. dispatch.created.
+	EventName  string `protobuf:"bytes,3,opt,name=event_name,json=eventName,proto3" json:"event_name,omitempty"`
+	DispatchId string `protobuf:"bytes,4,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Department string `protobuf:"bytes,5,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string `protobuf:"bytes,6,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Url        string `protobuf:"bytes,7,opt,name=url,proto3" json:"url,omitempty"`
+	Attempts   int32  `protobuf:"varint,8,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// HTTP status of the last attempt; 0 when no answer came.
+	LastStatusCode int32                  `protobuf:"varint,9,opt,name=last_status_code,json=lastStatusCode,proto3" json:"last_status_code,omitempty"`
+	LastError      string                 `protobuf:"bytes,10,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	CreatedAt      *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *WebhookDeadLetter) Reset() {
+	*x = WebhookDeadLetter{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookDeadLetter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookDeadLetter) ProtoMessage() {}
+
+func (x *WebhookDeadLetter) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookDeadLetter.ProtoReflect.Descriptor instead.
+func (*WebhookDeadLetter) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *WebhookDeadLetter) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetEventName() string {
+	if x != nil {
+		return x.EventName
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *WebhookDeadLetter) GetLastStatusCode() int32 {
+	if x != nil {
+		return x.LastStatusCode
+	}
+	return 0
+}
+
+func (x *WebhookDeadLetter) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *WebhookDeadLetter) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// ListWebhookDeadLettersRequest filters the dead-letter list.
+type ListWebhookDeadLettersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One district; empty means the caller's whole scope.
+	DistrictId string `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// At most this many (default 100, at most 1000).
+	PageSize      int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookDeadLettersRequest) Reset() {
+	*x = ListWebhookDeadLettersRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookDeadLettersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookDeadLettersRequest) ProtoMessage() {}
+
+func (x *ListWebhookDeadLettersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookDeadLettersRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookDeadLettersRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListWebhookDeadLettersRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *ListWebhookDeadLettersRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// ListWebhookDeadLettersResponse is the dead-letter list, newest first.
+type ListWebhookDeadLettersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DeadLetters   []*WebhookDeadLetter   `protobuf:"bytes,1,rep,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookDeadLettersResponse) Reset() {
+	*x = ListWebhookDeadLettersResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookDeadLettersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookDeadLettersResponse) ProtoMessage() {}
+
+func (x *ListWebhookDeadLettersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookDeadLettersResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookDeadLettersResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListWebhookDeadLettersResponse) GetDeadLetters() []*WebhookDeadLetter {
+	if x != nil {
+		return x.DeadLetters
+	}
+	return nil
+}
+
+// ReplayWebhookDeadLetterRequest names the dead letter to send again.
+type ReplayWebhookDeadLetterRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookDeadLetterRequest) Reset() {
+	*x = ReplayWebhookDeadLetterRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookDeadLetterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookDeadLetterRequest) ProtoMessage() {}
+
+func (x *ReplayWebhookDeadLetterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookDeadLetterRequest.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookDeadLetterRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ReplayWebhookDeadLetterRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// ReplayWebhookDeadLetterResponse says the delivery is queued again.
+type ReplayWebhookDeadLetterResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayWebhookDeadLetterResponse) Reset() {
+	*x = ReplayWebhookDeadLetterResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayWebhookDeadLetterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayWebhookDeadLetterResponse) ProtoMessage() {}
+
+func (x *ReplayWebhookDeadLetterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayWebhookDeadLetterResponse.ProtoReflect.Descriptor instead.
+func (*ReplayWebhookDeadLetterResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{28}
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -2019,7 +2329,36 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x14ListPoliciesResponse\x127\n" +
 	"\bpolicies\x18\x01 \x03(\v2\x1b.whistle.response.v1.PolicyR\bpolicies\"G\n" +
 	"\x10SetPolicyRequest\x123\n" +
-	"\x06policy\x18\x01 \x01(\v2\x1b.whistle.response.v1.PolicyR\x06policy2\xf4\x06\n" +
+	"\x06policy\x18\x01 \x01(\v2\x1b.whistle.response.v1.PolicyR\x06policy\"\xf1\x02\n" +
+	"\x11WebhookDeadLetter\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"event_name\x18\x03 \x01(\tR\teventName\x12\x1f\n" +
+	"\vdispatch_id\x18\x04 \x01(\tR\n" +
+	"dispatchId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x05 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x06 \x01(\tR\n" +
+	"districtId\x12\x10\n" +
+	"\x03url\x18\a \x01(\tR\x03url\x12\x1a\n" +
+	"\battempts\x18\b \x01(\x05R\battempts\x12(\n" +
+	"\x10last_status_code\x18\t \x01(\x05R\x0elastStatusCode\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\n" +
+	" \x01(\tR\tlastError\x129\n" +
+	"\n" +
+	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"]\n" +
+	"\x1dListWebhookDeadLettersRequest\x12\x1f\n" +
+	"\vdistrict_id\x18\x01 \x01(\tR\n" +
+	"districtId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\"k\n" +
+	"\x1eListWebhookDeadLettersResponse\x12I\n" +
+	"\fdead_letters\x18\x01 \x03(\v2&.whistle.response.v1.WebhookDeadLetterR\vdeadLetters\"0\n" +
+	"\x1eReplayWebhookDeadLetterRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"!\n" +
+	"\x1fReplayWebhookDeadLetterResponse2\xf4\x06\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
@@ -2029,13 +2368,15 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x0eReturnDispatch\x12*.whistle.response.v1.ReturnDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10EscalateDispatch\x12,.whistle.response.v1.EscalateDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
-	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x8c\x04\n" +
+	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x97\x06\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
 	"\x11DeleteCalendarDay\x12-.whistle.response.v1.DeleteCalendarDayRequest\x1a..whistle.response.v1.DeleteCalendarDayResponse\x12c\n" +
 	"\fListPolicies\x12(.whistle.response.v1.ListPoliciesRequest\x1a).whistle.response.v1.ListPoliciesResponse\x12O\n" +
-	"\tSetPolicy\x12%.whistle.response.v1.SetPolicyRequest\x1a\x1b.whistle.response.v1.PolicyBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
+	"\tSetPolicy\x12%.whistle.response.v1.SetPolicyRequest\x1a\x1b.whistle.response.v1.Policy\x12\x81\x01\n" +
+	"\x16ListWebhookDeadLetters\x122.whistle.response.v1.ListWebhookDeadLettersRequest\x1a3.whistle.response.v1.ListWebhookDeadLettersResponse\x12\x84\x01\n" +
+	"\x17ReplayWebhookDeadLetter\x123.whistle.response.v1.ReplayWebhookDeadLetterRequest\x1a4.whistle.response.v1.ReplayWebhookDeadLetterResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
 
 var (
 	file_whistle_response_v1_response_proto_rawDescOnce sync.Once
@@ -2050,111 +2391,122 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_whistle_response_v1_response_proto_goTypes = []any{
-	(Dispatch_Status)(0),               // 0: whistle.response.v1.Dispatch.Status
-	(ClockState_State)(0),              // 1: whistle.response.v1.ClockState.State
-	(Extension_Status)(0),              // 2: whistle.response.v1.Extension.Status
-	(CalendarDay_Kind)(0),              // 3: whistle.response.v1.CalendarDay.Kind
-	(*Deadlines)(nil),                  // 4: whistle.response.v1.Deadlines
-	(*Dispatch)(nil),                   // 5: whistle.response.v1.Dispatch
-	(*ClockState)(nil),                 // 6: whistle.response.v1.ClockState
-	(*Extension)(nil),                  // 7: whistle.response.v1.Extension
-	(*ListDispatchesRequest)(nil),      // 8: whistle.response.v1.ListDispatchesRequest
-	(*ListDispatchesResponse)(nil),     // 9: whistle.response.v1.ListDispatchesResponse
-	(*GetDispatchRequest)(nil),         // 10: whistle.response.v1.GetDispatchRequest
-	(*AcknowledgeDispatchRequest)(nil), // 11: whistle.response.v1.AcknowledgeDispatchRequest
-	(*ArriveDispatchRequest)(nil),      // 12: whistle.response.v1.ArriveDispatchRequest
-	(*ResolveDispatchRequest)(nil),     // 13: whistle.response.v1.ResolveDispatchRequest
-	(*ReturnDispatchRequest)(nil),      // 14: whistle.response.v1.ReturnDispatchRequest
-	(*EscalateDispatchRequest)(nil),    // 15: whistle.response.v1.EscalateDispatchRequest
-	(*RequestExtensionRequest)(nil),    // 16: whistle.response.v1.RequestExtensionRequest
-	(*DecideExtensionRequest)(nil),     // 17: whistle.response.v1.DecideExtensionRequest
-	(*CalendarDay)(nil),                // 18: whistle.response.v1.CalendarDay
-	(*ListCalendarDaysRequest)(nil),    // 19: whistle.response.v1.ListCalendarDaysRequest
-	(*ListCalendarDaysResponse)(nil),   // 20: whistle.response.v1.ListCalendarDaysResponse
-	(*SetCalendarDayRequest)(nil),      // 21: whistle.response.v1.SetCalendarDayRequest
-	(*DeleteCalendarDayRequest)(nil),   // 22: whistle.response.v1.DeleteCalendarDayRequest
-	(*DeleteCalendarDayResponse)(nil),  // 23: whistle.response.v1.DeleteCalendarDayResponse
-	(*Policy)(nil),                     // 24: whistle.response.v1.Policy
-	(*ListPoliciesRequest)(nil),        // 25: whistle.response.v1.ListPoliciesRequest
-	(*ListPoliciesResponse)(nil),       // 26: whistle.response.v1.ListPoliciesResponse
-	(*SetPolicyRequest)(nil),           // 27: whistle.response.v1.SetPolicyRequest
-	(*timestamppb.Timestamp)(nil),      // 28: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                  // 29: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),        // 30: google.protobuf.Duration
+	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
+	(ClockState_State)(0),                   // 1: whistle.response.v1.ClockState.State
+	(Extension_Status)(0),                   // 2: whistle.response.v1.Extension.Status
+	(CalendarDay_Kind)(0),                   // 3: whistle.response.v1.CalendarDay.Kind
+	(*Deadlines)(nil),                       // 4: whistle.response.v1.Deadlines
+	(*Dispatch)(nil),                        // 5: whistle.response.v1.Dispatch
+	(*ClockState)(nil),                      // 6: whistle.response.v1.ClockState
+	(*Extension)(nil),                       // 7: whistle.response.v1.Extension
+	(*ListDispatchesRequest)(nil),           // 8: whistle.response.v1.ListDispatchesRequest
+	(*ListDispatchesResponse)(nil),          // 9: whistle.response.v1.ListDispatchesResponse
+	(*GetDispatchRequest)(nil),              // 10: whistle.response.v1.GetDispatchRequest
+	(*AcknowledgeDispatchRequest)(nil),      // 11: whistle.response.v1.AcknowledgeDispatchRequest
+	(*ArriveDispatchRequest)(nil),           // 12: whistle.response.v1.ArriveDispatchRequest
+	(*ResolveDispatchRequest)(nil),          // 13: whistle.response.v1.ResolveDispatchRequest
+	(*ReturnDispatchRequest)(nil),           // 14: whistle.response.v1.ReturnDispatchRequest
+	(*EscalateDispatchRequest)(nil),         // 15: whistle.response.v1.EscalateDispatchRequest
+	(*RequestExtensionRequest)(nil),         // 16: whistle.response.v1.RequestExtensionRequest
+	(*DecideExtensionRequest)(nil),          // 17: whistle.response.v1.DecideExtensionRequest
+	(*CalendarDay)(nil),                     // 18: whistle.response.v1.CalendarDay
+	(*ListCalendarDaysRequest)(nil),         // 19: whistle.response.v1.ListCalendarDaysRequest
+	(*ListCalendarDaysResponse)(nil),        // 20: whistle.response.v1.ListCalendarDaysResponse
+	(*SetCalendarDayRequest)(nil),           // 21: whistle.response.v1.SetCalendarDayRequest
+	(*DeleteCalendarDayRequest)(nil),        // 22: whistle.response.v1.DeleteCalendarDayRequest
+	(*DeleteCalendarDayResponse)(nil),       // 23: whistle.response.v1.DeleteCalendarDayResponse
+	(*Policy)(nil),                          // 24: whistle.response.v1.Policy
+	(*ListPoliciesRequest)(nil),             // 25: whistle.response.v1.ListPoliciesRequest
+	(*ListPoliciesResponse)(nil),            // 26: whistle.response.v1.ListPoliciesResponse
+	(*SetPolicyRequest)(nil),                // 27: whistle.response.v1.SetPolicyRequest
+	(*WebhookDeadLetter)(nil),               // 28: whistle.response.v1.WebhookDeadLetter
+	(*ListWebhookDeadLettersRequest)(nil),   // 29: whistle.response.v1.ListWebhookDeadLettersRequest
+	(*ListWebhookDeadLettersResponse)(nil),  // 30: whistle.response.v1.ListWebhookDeadLettersResponse
+	(*ReplayWebhookDeadLetterRequest)(nil),  // 31: whistle.response.v1.ReplayWebhookDeadLetterRequest
+	(*ReplayWebhookDeadLetterResponse)(nil), // 32: whistle.response.v1.ReplayWebhookDeadLetterResponse
+	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 34: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 35: google.protobuf.Duration
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	28, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	28, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	28, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	33, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	33, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	33, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,  // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	28, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	28, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	33, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	33, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	28, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	28, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	28, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	28, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	29, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	29, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	28, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	33, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	33, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	33, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	33, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	34, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	34, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	33, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	6,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	7,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
-	28, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	28, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	33, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	33, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	1,  // 18: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	28, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	28, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	28, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	28, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	33, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	33, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	33, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	33, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	2,  // 23: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	28, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	33, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,  // 25: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	5,  // 26: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	29, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	28, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	34, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	33, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
 	3,  // 29: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
 	18, // 30: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
 	18, // 31: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	30, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	30, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	30, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	35, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	35, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	35, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
 	24, // 35: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
 	24, // 36: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	8,  // 37: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	10, // 38: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	11, // 39: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	12, // 40: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	13, // 41: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	14, // 42: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	15, // 43: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	16, // 44: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	17, // 45: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	19, // 46: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	21, // 47: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	22, // 48: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	25, // 49: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	27, // 50: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	9,  // 51: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	5,  // 52: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 53: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 54: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 55: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 56: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 57: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 58: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	5,  // 59: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	20, // 60: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	18, // 61: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	23, // 62: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	26, // 63: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	24, // 64: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	51, // [51:65] is the sub-list for method output_type
-	37, // [37:51] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	33, // 37: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	28, // 38: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
+	8,  // 39: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	10, // 40: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	11, // 41: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	12, // 42: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	13, // 43: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	14, // 44: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	15, // 45: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	16, // 46: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	17, // 47: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	19, // 48: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	21, // 49: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	22, // 50: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	25, // 51: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	27, // 52: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	29, // 53: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	31, // 54: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	9,  // 55: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	5,  // 56: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 57: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 58: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 59: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 60: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 61: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 62: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	5,  // 63: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	20, // 64: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	18, // 65: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	23, // 66: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	26, // 67: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	24, // 68: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	30, // 69: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	32, // 70: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	55, // [55:71] is the sub-list for method output_type
+	39, // [39:55] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -2168,7 +2520,7 @@ func file_whistle_response_v1_response_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   24,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -449,11 +449,13 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	SlaAdminService_ListCalendarDays_FullMethodName  = "/whistle.response.v1.SlaAdminService/ListCalendarDays"
-	SlaAdminService_SetCalendarDay_FullMethodName    = "/whistle.response.v1.SlaAdminService/SetCalendarDay"
-	SlaAdminService_DeleteCalendarDay_FullMethodName = "/whistle.response.v1.SlaAdminService/DeleteCalendarDay"
-	SlaAdminService_ListPolicies_FullMethodName      = "/whistle.response.v1.SlaAdminService/ListPolicies"
-	SlaAdminService_SetPolicy_FullMethodName         = "/whistle.response.v1.SlaAdminService/SetPolicy"
+	SlaAdminService_ListCalendarDays_FullMethodName        = "/whistle.response.v1.SlaAdminService/ListCalendarDays"
+	SlaAdminService_SetCalendarDay_FullMethodName          = "/whistle.response.v1.SlaAdminService/SetCalendarDay"
+	SlaAdminService_DeleteCalendarDay_FullMethodName       = "/whistle.response.v1.SlaAdminService/DeleteCalendarDay"
+	SlaAdminService_ListPolicies_FullMethodName            = "/whistle.response.v1.SlaAdminService/ListPolicies"
+	SlaAdminService_SetPolicy_FullMethodName               = "/whistle.response.v1.SlaAdminService/SetPolicy"
+	SlaAdminService_ListWebhookDeadLetters_FullMethodName  = "/whistle.response.v1.SlaAdminService/ListWebhookDeadLetters"
+	SlaAdminService_ReplayWebhookDeadLetter_FullMethodName = "/whistle.response.v1.SlaAdminService/ReplayWebhookDeadLetter"
 )
 
 // SlaAdminServiceClient is the client API for SlaAdminService service.
@@ -474,6 +476,12 @@ type SlaAdminServiceClient interface {
 	// SetPolicy sets the limits of a category in a district (or every district);
 	// it applies to dispatches created afterwards.
 	SetPolicy(ctx context.Context, in *SetPolicyRequest, opts ...grpc.CallOption) (*Policy, error)
+	// ListWebhookDeadLetters returns the outbound webhook deliveries that ran
+	// out of attempts, newest first: a district supervisor sees its district's.
+	ListWebhookDeadLetters(ctx context.Context, in *ListWebhookDeadLettersRequest, opts ...grpc.CallOption) (*ListWebhookDeadLettersResponse, error)
+	// ReplayWebhookDeadLetter queues a dead letter again, due now, with a fresh
+	// attempt budget.
+	ReplayWebhookDeadLetter(ctx context.Context, in *ReplayWebhookDeadLetterRequest, opts ...grpc.CallOption) (*ReplayWebhookDeadLetterResponse, error)
 }
 
 type slaAdminServiceClient struct {
@@ -534,6 +542,26 @@ func (c *slaAdminServiceClient) SetPolicy(ctx context.Context, in *SetPolicyRequ
 	return out, nil
 }
 
+func (c *slaAdminServiceClient) ListWebhookDeadLetters(ctx context.Context, in *ListWebhookDeadLettersRequest, opts ...grpc.CallOption) (*ListWebhookDeadLettersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookDeadLettersResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListWebhookDeadLetters_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) ReplayWebhookDeadLetter(ctx context.Context, in *ReplayWebhookDeadLetterRequest, opts ...grpc.CallOption) (*ReplayWebhookDeadLetterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayWebhookDeadLetterResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ReplayWebhookDeadLetter_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SlaAdminServiceServer is the server API for SlaAdminService service.
 // All implementations must embed UnimplementedSlaAdminServiceServer
 // for forward compatibility.
@@ -552,6 +580,12 @@ type SlaAdminServiceServer interface {
 	// SetPolicy sets the limits of a category in a district (or every district);
 	// it applies to dispatches created afterwards.
 	SetPolicy(context.Context, *SetPolicyRequest) (*Policy, error)
+	// ListWebhookDeadLetters returns the outbound webhook deliveries that ran
+	// out of attempts, newest first: a district supervisor sees its district's.
+	ListWebhookDeadLetters(context.Context, *ListWebhookDeadLettersRequest) (*ListWebhookDeadLettersResponse, error)
+	// ReplayWebhookDeadLetter queues a dead letter again, due now, with a fresh
+	// attempt budget.
+	ReplayWebhookDeadLetter(context.Context, *ReplayWebhookDeadLetterRequest) (*ReplayWebhookDeadLetterResponse, error)
 	mustEmbedUnimplementedSlaAdminServiceServer()
 }
 
@@ -576,6 +610,12 @@ func (UnimplementedSlaAdminServiceServer) ListPolicies(context.Context, *ListPol
 }
 func (UnimplementedSlaAdminServiceServer) SetPolicy(context.Context, *SetPolicyRequest) (*Policy, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetPolicy not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListWebhookDeadLetters(context.Context, *ListWebhookDeadLettersRequest) (*ListWebhookDeadLettersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookDeadLetters not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ReplayWebhookDeadLetter(context.Context, *ReplayWebhookDeadLetterRequest) (*ReplayWebhookDeadLetterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayWebhookDeadLetter not implemented")
 }
 func (UnimplementedSlaAdminServiceServer) mustEmbedUnimplementedSlaAdminServiceServer() {}
 func (UnimplementedSlaAdminServiceServer) testEmbeddedByValue()                         {}
@@ -688,6 +728,42 @@ func _SlaAdminService_SetPolicy_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SlaAdminService_ListWebhookDeadLetters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookDeadLettersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListWebhookDeadLetters(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListWebhookDeadLetters_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListWebhookDeadLetters(ctx, req.(*ListWebhookDeadLettersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_ReplayWebhookDeadLetter_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayWebhookDeadLetterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ReplayWebhookDeadLetter(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ReplayWebhookDeadLetter_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ReplayWebhookDeadLetter(ctx, req.(*ReplayWebhookDeadLetterRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SlaAdminService_ServiceDesc is the grpc.ServiceDesc for SlaAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -714,6 +790,14 @@ var SlaAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetPolicy",
 			Handler:    _SlaAdminService_SetPolicy_Handler,
+		},
+		{
+			MethodName: "ListWebhookDeadLetters",
+			Handler:    _SlaAdminService_ListWebhookDeadLetters_Handler,
+		},
+		{
+			MethodName: "ReplayWebhookDeadLetter",
+			Handler:    _SlaAdminService_ReplayWebhookDeadLetter_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

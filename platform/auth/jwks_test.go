@@ -1,0 +1,260 @@
+package auth_test
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/clock"
+)
+
+// keyServer is a JWKS endpoint whose published keys the test rotates.
+type keyServer struct {
+	mu      sync.Mutex
+	keys    []ed25519.PublicKey
+	fetches atomic.Int32
+	down    atomic.Bool
+	url     string
+}
+
+func newKeyServer(t *testing.T, keys ...ed25519.PublicKey) *keyServer {
+	ks := &keyServer{keys: keys}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ks.fetches.Add(1)
+		if ks.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		ks.mu.Lock()
+		keys := ks.keys
+		ks.mu.Unlock()
+		auth.JWKSHandler(keys...).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	ks.url = srv.URL + "/.well-known/jwks.json"
+	return ks
+}
+
+func (ks *keyServer) publish(keys ...ed25519.PublicKey) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.keys = keys
+}
+
+func newSigner(t *testing.T) *auth.Signer {
+	_, priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	return auth.NewSigner(priv)
+}
+
+var (
+	t0     = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	street = auth.Identity{Subject: "s1", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}
+)
+
+func sign(t *testing.T, s *auth.Signer, now time.Time) string {
+	tok, err := s.Sign(street, now, time.Hour)
+	require.NoError(t, err)
+	return tok
+}
+
+func TestRotatedKeyWorksWithoutRestartAndRemovedKeyStopsAfterRefresh(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey := newSigner(t), newSigner(t)
+	ks := newKeyServer(t, oldKey.PublicKey())
+	clk := clock.NewFake(t0)
+	set := auth.NewJWKS(ks.url, clk, auth.JWKSOptions{Refresh: 5 * time.Minute, MinRefetch: 10 * time.Second})
+	v := auth.NewJWKSVerifier(set, auth.WithIssuer(auth.Issuer), auth.WithAudience(auth.Audience))
+
+	oldTok := sign(t, oldKey, clk.Now())
+	got, err := v.Verify(oldTok, clk.Now())
+	require.NoError(t, err)
+	require.Equal(t, street, got)
+
+	// Rotation starts: the server publishes both keys; a token by the new key
+	// names a kid the cache has not seen, which triggers a refetch at once.
+	ks.publish(oldKey.PublicKey(), newKey.PublicKey())
+	clk.Advance(time.Minute)
+	newTok := sign(t, newKey, clk.Now())
+	_, err = v.Verify(newTok, clk.Now())
+	require.NoError(t, err, "the new key works without a restart")
+	_, err = v.Verify(oldTok, clk.Now())
+	require.NoError(t, err, "the old key still works while it is published")
+
+	// Rotation ends: the old key is withdrawn. The cached set keeps it until
+	// the refresh interval passes; then the old key's tokens are rejected.
+	ks.publish(newKey.PublicKey())
+	clk.Advance(time.Minute)
+	_, err = v.Verify(oldTok, clk.Now())
+	require.NoError(t, err, "the cached set is used until the refresh interval")
+	clk.Advance(5 * time.Minute)
+	_, err = v.Verify(oldTok, clk.Now())
+	require.ErrorContains(t, err, "unknown kid")
+	_, err = v.Verify(newTok, clk.Now())
+	require.NoError(t, err)
+}
+
+func TestExplicitRefreshDropsAWithdrawnKey(t *testing.T) {
+	t.Parallel()
+	oldKey, newKey := newSigner(t), newSigner(t)
+	ks := newKeyServer(t, oldKey.PublicKey())
+	clk := clock.NewFake(t0)
+	set := auth.NewJWKS(ks.url, clk, auth.JWKSOptions{})
+	v := auth.NewJWKSVerifier(set)
+	oldTok := sign(t, oldKey, clk.Now())
+	_, err := v.Verify(oldTok, clk.Now())
+	require.NoError(t, err)
+
+	ks.publish(newKey.PublicKey())
+	require.NoError(t, set.Refresh(t.Context()))
+	_, err = v.Verify(oldTok, clk.Now())
+	require.Error(t, err)
+	_, err = v.Verify(sign(t, newKey, clk.Now()), clk.Now())
+	require.NoError(t, err)
+}
+
+func TestUnknownKidRefetchesAreRateLimited(t *testing.T) {
+	t.Parallel()
+	known := newSigner(t)
+	ks := newKeyServer(t, known.PublicKey())
+	clk := clock.NewFake(t0)
+	v := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{MinRefetch: 10 * time.Second}))
+	_, err := v.Verify(sign(t, known, clk.Now()), clk.Now())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, ks.fetches.Load())
+
+	forged := sign(t, newSigner(t), clk.Now())
+	for range 5 {
+		_, err = v.Verify(forged, clk.Now())
+		require.ErrorContains(t, err, "unknown kid")
+	}
+	require.EqualValues(t, 1, ks.fetches.Load(), "unknown kids within MinRefetch cause no fetch storm")
+	clk.Advance(10 * time.Second)
+	_, err = v.Verify(forged, clk.Now())
+	require.Error(t, err)
+	require.EqualValues(t, 2, ks.fetches.Load())
+}
+
+func TestAStaleKeySetServesUntilMaxStaleThenRejects(t *testing.T) {
+	t.Parallel()
+	key := newSigner(t)
+	ks := newKeyServer(t, key.PublicKey())
+	clk := clock.NewFake(t0)
+	v := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{Refresh: time.Minute, MaxStale: 10 * time.Minute}))
+	_, err := v.Verify(sign(t, key, clk.Now()), clk.Now())
+	require.NoError(t, err)
+
+	ks.down.Store(true)
+	clk.Advance(5 * time.Minute)
+	_, err = v.Verify(sign(t, key, clk.Now()), clk.Now())
+	require.NoError(t, err, "a key server outage does not lock everyone out at once")
+	clk.Advance(6 * time.Minute)
+	_, err = v.Verify(sign(t, key, clk.Now()), clk.Now())
+	require.ErrorContains(t, err, "stale")
+
+	ks.down.Store(false)
+	clk.Advance(time.Minute)
+	_, err = v.Verify(sign(t, key, clk.Now()), clk.Now())
+	require.NoError(t, err, "recovers once the key server is back")
+}
+
+func TestClaimChecks(t *testing.T) {
+	t.Parallel()
+	_, priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	pub := priv.Public().(ed25519.PublicKey)
+	ks := newKeyServer(t, pub)
+	clk := clock.NewFake(t0)
+	jwksV := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{}), auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
+	staticV := auth.NewVerifier(pub, auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
+
+	mint := func(edit func(*auth.Claims)) string {
+		c := auth.Claims{Role: auth.RoleStreet, Street: "110101001", District: "110101", RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: "whistle-dev", Subject: "s1", Audience: jwt.ClaimStrings{"whistle"},
+			IssuedAt: jwt.NewNumericDate(t0), NotBefore: jwt.NewNumericDate(t0), ExpiresAt: jwt.NewNumericDate(t0.Add(time.Hour)),
+		}}
+		edit(&c)
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+		tok.Header["kid"] = auth.KeyID(pub)
+		s, err := tok.SignedString(priv)
+		require.NoError(t, err)
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*auth.Claims)
+		want string // empty: accepted
+	}{
+		{"valid", func(*auth.Claims) {}, ""},
+		{"wrong issuer", func(c *auth.Claims) { c.Issuer = "evil" }, "issuer"},
+		{"no issuer", func(c *auth.Claims) { c.Issuer = "" }, "iss"},
+		{"wrong audience", func(c *auth.Claims) { c.Audience = jwt.ClaimStrings{"other"} }, "audience"},
+		{"no audience", func(c *auth.Claims) { c.Audience = nil }, "aud"},
+		{"not yet valid", func(c *auth.Claims) { c.NotBefore = jwt.NewNumericDate(t0.Add(time.Minute)) }, "not valid yet"},
+		{"expired", func(c *auth.Claims) { c.ExpiresAt = jwt.NewNumericDate(t0.Add(-time.Second)) }, "expired"},
+		{"no expiry", func(c *auth.Claims) { c.ExpiresAt = nil }, "exp"},
+	} {
+		tok := mint(tc.edit)
+		for vname, v := range map[string]*auth.Verifier{"jwks": jwksV, "static": staticV} {
+			_, err := v.Verify(tok, clk.Now())
+			if tc.want == "" {
+				require.NoError(t, err, "%s/%s", tc.name, vname)
+			} else {
+				require.ErrorContains(t, err, tc.want, "%s/%s", tc.name, vname)
+			}
+		}
+	}
+}
+
+func TestDevTokensCarryKidIssuerAndAudience(t *testing.T) {
+	t.Parallel()
+	s := newSigner(t)
+	tok := sign(t, s, t0)
+	parsed, _, err := jwt.NewParser().ParseUnverified(tok, &auth.Claims{})
+	require.NoError(t, err)
+	require.Equal(t, s.KeyID(), parsed.Header["kid"])
+	claims := parsed.Claims.(*auth.Claims)
+	require.Equal(t, "whistle-dev", claims.Issuer)
+	require.Equal(t, jwt.ClaimStrings{"whistle"}, claims.Audience)
+
+	var set auth.KeySet
+	rec := httptest.NewRecorder()
+	auth.JWKSHandler(s.PublicKey()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/.well-known/jwks.json", nil))
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &set))
+	require.Len(t, set.Keys, 1)
+	require.Equal(t, s.KeyID(), set.Keys[0].Kid)
+	require.Equal(t, "OKP", set.Keys[0].Kty)
+}
+
+func TestVerifierFromConfigPrefersJWKS(t *testing.T) {
+	t.Parallel()
+	jwksKey, staticKey := newSigner(t), newSigner(t)
+	ks := newKeyServer(t, jwksKey.PublicKey())
+	clk := clock.NewFake(t0)
+	log := slog.New(slog.DiscardHandler)
+	v, err := auth.NewVerifierFromConfig(auth.KeyConfig{
+		PublicKey: auth.EncodeKey(staticKey.PublicKey()), JWKSURL: ks.url, Issuer: auth.Issuer, Audience: auth.Audience,
+	}, clk, log)
+	require.NoError(t, err)
+	_, err = v.Verify(sign(t, jwksKey, t0), t0)
+	require.NoError(t, err)
+	_, err = v.Verify(sign(t, staticKey, t0), t0)
+	require.Error(t, err)
+
+	v, err = auth.NewVerifierFromConfig(auth.KeyConfig{PublicKey: auth.EncodeKey(staticKey.PublicKey())}, clk, log)
+	require.NoError(t, err)
+	_, err = v.Verify(sign(t, staticKey, t0), t0)
+	require.NoError(t, err)
+	_, err = auth.NewVerifierFromConfig(auth.KeyConfig{}, clk, log)
+	require.ErrorContains(t, err, "WHISTLE_JWT_PUBLIC_KEY")
+}

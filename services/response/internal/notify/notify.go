@@ -1,0 +1,287 @@
+// Package notify sends dispatch and SLA events to the departments' own systems
+// as signed webhooks. A durable consumer turns each event into one delivery row
+// per matching endpoint, in the transaction that records the event as handled,
+// so a redelivered event never posts twice; a worker posts due deliveries,
+// retries failures with exponential backoff on the injected clock and moves a
+// delivery that keeps failing to the dead-letter list, from which it can be
+// replayed. The signature scheme is documented in docs/webhooks.md.
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/services/response/internal/store"
+)
+
+// ConsumerName is the durable consumer's name.
+const ConsumerName = "response-notify"
+
+// EventNames are the events a department's system is told about.
+var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated"}
+
+// Headers of a delivery.
+const (
+	HeaderEvent     = "Whistle-Event"
+	HeaderDelivery  = "Whistle-Delivery"
+	HeaderTimestamp = "Whistle-Timestamp"
+	HeaderSignature = "Whistle-Signature"
+)
+
+// Sign is the Whistle-Signature header value for body sent at unix time ts:
+// "v1=" and the hex HMAC-SHA256 of "<ts>.<body>" under secret. Signing the
+// timestamp with the body lets a receiver reject replays of old deliveries.
+func Sign(secret string, ts int64, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(strconv.FormatInt(ts, 10)))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify reports whether signature is Sign(secret, ts, body), in constant time.
+func Verify(secret string, ts int64, body []byte, signature string) bool {
+	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(signature))
+}
+
+// Endpoint is where one department of one district receives its webhooks.
+type Endpoint struct {
+	Department string
+	DistrictID string
+	URL        string
+	Secret     string
+}
+
+// ParseEndpoints reads WHISTLE_WEBHOOKS: comma-separated
+// "department@district=url|secret" entries. Empty means no webhooks.
+func ParseEndpoints(s string) ([]Endpoint, error) {
+	var out []Endpoint
+	for i, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		scope, target, ok := strings.Cut(entry, "=")
+		dept, district, ok2 := strings.Cut(scope, "@")
+		rawURL, secret, ok3 := strings.Cut(target, "|")
+		if !ok || !ok2 || !ok3 || dept == "" || district == "" || secret == "" {
+			return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: want department@district=url|secret", i+1)
+		}
+		u, err := url.Parse(rawURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: %q is not an http(s) URL", i+1, rawURL)
+		}
+		out = append(out, Endpoint{Department: dept, DistrictID: district, URL: rawURL, Secret: secret})
+	}
+	return out, nil
+}
+
+// SyncEndpoints makes the configured endpoints the enabled ones: new ones are
+// added, changed secrets replaced, and endpoints no longer configured disabled
+// (their deliveries and log stay).
+func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpoints []Endpoint) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		keep := make([]int64, 0, len(endpoints))
+		for _, e := range endpoints {
+			id, err := q.UpsertWebhookEndpoint(ctx, store.UpsertWebhookEndpointParams{
+				Department: e.Department, DistrictID: e.DistrictID, Url: e.URL, Secret: e.Secret, CreatedAt: now,
+			})
+			if err != nil {
+				return fmt.Errorf("save webhook endpoint %s@%s: %w", e.Department, e.DistrictID, err)
+			}
+			keep = append(keep, id)
+		}
+		if err := q.DisableOtherWebhookEndpoints(ctx, keep); err != nil {
+			return fmt.Errorf("disable unconfigured webhook endpoints: %w", err)
+		}
+		return nil
+	})
+}
+
+// bodyOptions render an event as the webhook body: the proto field names, so
+// the JSON matches events.proto.
+var bodyOptions = protojson.MarshalOptions{UseProtoNames: true}
+
+// Consumer returns the durable consumer that queues deliveries.
+func Consumer(clk clock.Clock, log *slog.Logger) bus.Consumer {
+	subjects := make([]string, len(EventNames))
+	for i, n := range EventNames {
+		subjects[i] = events.SubjectFor(n)
+	}
+	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+		return enqueue(ctx, tx, clk, log, ev)
+	}}
+}
+
+// enqueue adds one delivery per enabled endpoint of the event's department and district.
+func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, ev *eventsv1.Event) error {
+	q := store.New(tx)
+	eps, err := q.WebhookEndpointsFor(ctx, store.WebhookEndpointsForParams{Department: ev.GetDepartment(), DistrictID: ev.GetDistrictId()})
+	if err != nil {
+		return fmt.Errorf("webhook endpoints for %s@%s: %w", ev.GetDepartment(), ev.GetDistrictId(), err)
+	}
+	if len(eps) == 0 {
+		return nil
+	}
+	body, err := bodyOptions.Marshal(ev)
+	if err != nil {
+		return bus.Permanent(fmt.Errorf("render event %s: %w", ev.GetId(), err))
+	}
+	added := int64(0)
+	for _, ep := range eps {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return fmt.Errorf("delivery id: %w", err)
+		}
+		n, err := q.AddWebhookDelivery(ctx, store.AddWebhookDeliveryParams{
+			ID: id.String(), EndpointID: ep.ID, EventID: ev.GetId(), EventName: events.Name(ev),
+			DispatchID: ev.GetDispatchId(), Body: body, CreatedAt: clk.Now(),
+		})
+		if err != nil {
+			return fmt.Errorf("queue delivery of event %s to endpoint %d: %w", ev.GetId(), ep.ID, err)
+		}
+		added += n
+	}
+	if added > 0 {
+		if err := q.NotifyWebhooks(ctx); err != nil {
+			return fmt.Errorf("wake webhook workers: %w", err)
+		}
+		log.Debug("webhook deliveries queued", "event", ev.GetId(), "count", added)
+	}
+	return nil
+}
+
+// DeadLetter is a delivery that ran out of attempts.
+type DeadLetter struct {
+	ID, EventID, EventName, DispatchID string
+	Department, DistrictID, URL        string
+	Attempts                           int
+	LastStatusCode                     int
+	LastError                          string
+	CreatedAt                          time.Time
+}
+
+// Attempt is one line of a dispatch's delivery log.
+type Attempt struct {
+	DeliveryID, EventName, URL string
+	// Status is the delivery's current status: pending, delivered or dead.
+	Status      string
+	Attempt     int
+	AttemptedAt time.Time
+	// StatusCode is the receiver's HTTP status, 0 when none came.
+	StatusCode int
+	Error      string
+}
+
+// ErrNotDead is returned when replaying a delivery that is not a dead letter.
+var ErrNotDead = errors.New("not a dead letter")
+
+// Deliveries reads and replays deliveries (the supervisors' view).
+type Deliveries struct {
+	Pool  *pgxpool.Pool
+	Clock clock.Clock
+}
+
+// DeadLetters lists up to limit dead letters, newest first; districtID "" means all districts.
+func (d *Deliveries) DeadLetters(ctx context.Context, districtID string, limit int) ([]DeadLetter, error) {
+	rows, err := store.New(d.Pool).ListDeadWebhookDeliveries(ctx, store.ListDeadWebhookDeliveriesParams{
+		DistrictID: districtID, MaxRows: int32(limit),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list dead webhook deliveries: %w", err)
+	}
+	out := make([]DeadLetter, len(rows))
+	for i, r := range rows {
+		out[i] = DeadLetter{
+			ID: r.ID, EventID: r.EventID, EventName: r.EventName, DispatchID: r.DispatchID,
+			Department: r.Department, DistrictID: r.DistrictID, URL: r.Url,
+			Attempts: int(r.Attempts), LastStatusCode: int(r.LastStatusCode), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(),
+		}
+	}
+	return out, nil
+}
+
+// Replay queues a dead letter again, due now, with a fresh attempt budget.
+func (d *Deliveries) Replay(ctx context.Context, id string) error {
+	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		n, err := q.ReplayWebhookDelivery(ctx, store.ReplayWebhookDeliveryParams{ID: id, Now: d.Clock.Now()})
+		if err != nil {
+			return fmt.Errorf("replay delivery %s: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("replay delivery %s: %w", id, ErrNotDead)
+		}
+		if err := q.NotifyWebhooks(ctx); err != nil {
+			return fmt.Errorf("wake webhook workers: %w", err)
+		}
+		return nil
+	})
+}
+
+// Log is every delivery attempt for a dispatch's events, oldest first.
+func (d *Deliveries) Log(ctx context.Context, dispatchID string) ([]Attempt, error) {
+	rows, err := store.New(d.Pool).WebhookDeliveryLog(ctx, dispatchID)
+	if err != nil {
+		return nil, fmt.Errorf("delivery log of dispatch %s: %w", dispatchID, err)
+	}
+	out := make([]Attempt, len(rows))
+	for i, r := range rows {
+		out[i] = Attempt{
+			DeliveryID: r.DeliveryID, EventName: r.EventName, URL: r.Url, Status: r.Status,
+			Attempt: int(r.Attempt), AttemptedAt: r.AttemptedAt.UTC(), StatusCode: int(r.StatusCode), Error: r.Error,
+		}
+	}
+	return out, nil
+}
+
+// Notifier is the whole of outbound webhooks as one task: it loads the
+// configured endpoints, then runs the consumer that queues deliveries and a
+// worker that posts them.
+type Notifier struct {
+	Pool      *pgxpool.Pool
+	JS        jetstream.JetStream
+	Clock     clock.Clock
+	Log       *slog.Logger
+	Endpoints []Endpoint
+	// Worker's Pool, Clock and Log are set from the Notifier's.
+	Worker Worker
+}
+
+// Run loads the endpoints before consuming, so that no event is matched
+// against a stale set, and delivers until ctx is cancelled.
+func (n *Notifier) Run(ctx context.Context) error {
+	if err := SyncEndpoints(ctx, n.Pool, n.Clock.Now(), n.Endpoints); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("load webhook endpoints: %w", err)
+	}
+	w := n.Worker
+	w.Pool, w.Clock, w.Log = n.Pool, n.Clock, n.Log
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return bus.Consume(ctx, n.JS, n.Pool, n.Log, Consumer(n.Clock, n.Log)) })
+	g.Go(func() error { return w.Run(ctx) })
+	return g.Wait()
+}

@@ -1,0 +1,303 @@
+package notify_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jonboulle/clockwork"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/response/internal/notify"
+	"github.com/chuishao/whistle/services/response/migrations"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+const secret = "s3cret-police"
+
+// rig is a migrated response schema, a stream, the notify consumer and a
+// delivery worker on a fake clock, and a webhook receiver.
+type rig struct {
+	t    *testing.T
+	ctx  context.Context
+	clk  *clockwork.FakeClock
+	pool *pgxpool.Pool
+	js   jetstream.JetStream
+	recv *receiver
+	dl   *notify.Deliveries
+}
+
+// receiver is a department's system: it checks every signature and answers
+// with the status its test sets.
+type receiver struct {
+	t      *testing.T
+	mu     sync.Mutex
+	status int
+	hits   chan hit
+}
+
+type hit struct {
+	status int
+	event  string
+	body   map[string]any
+}
+
+func (r *receiver) setStatus(s int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status = s
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	// Verified the way docs/webhooks.md tells a receiver to, not with notify.Verify.
+	ts := req.Header.Get("Whistle-Timestamp")
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts + "." + string(body)))
+	want := "v1=" + hex.EncodeToString(mac.Sum(nil))
+	if _, err := strconv.ParseInt(ts, 10, 64); err != nil || !hmac.Equal([]byte(want), []byte(req.Header.Get("Whistle-Signature"))) ||
+		req.Header.Get("Whistle-Delivery") == "" {
+		w.WriteHeader(http.StatusUnauthorized)
+		r.hits <- hit{status: http.StatusUnauthorized}
+		return
+	}
+	var parsed map[string]any
+	if err := json.Unmarshal(body, &parsed); err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		r.hits <- hit{status: http.StatusBadRequest}
+		return
+	}
+	r.mu.Lock()
+	status := r.status
+	r.mu.Unlock()
+	w.WriteHeader(status)
+	r.hits <- hit{status: status, event: req.Header.Get("Whistle-Event"), body: parsed}
+}
+
+func newRig(t *testing.T, w notify.Worker) *rig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "response")
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
+	nc, js, err := bus.Connect(natstest.Start(t), "notify-test")
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	require.NoError(t, bus.EnsureStream(ctx, js, 1))
+
+	recv := &receiver{t: t, status: http.StatusOK, hits: make(chan hit, 100)}
+	srv := httptest.NewServer(recv)
+	t.Cleanup(srv.Close)
+	clk := clock.NewFake(t0)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := &rig{t: t, ctx: ctx, clk: clk, pool: pool, js: js, recv: recv, dl: &notify.Deliveries{Pool: pool, Clock: clk}}
+	w.Recheck = 20 * time.Millisecond
+	n := &notify.Notifier{Pool: pool, JS: js, Clock: clk, Log: log, Worker: w, Endpoints: []notify.Endpoint{
+		{Department: "police", DistrictID: "110101", URL: srv.URL + "/hook", Secret: secret},
+		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one"},
+	}}
+	r.run(n.Run)
+	return r
+}
+
+// run runs task until the test ends.
+func (r *rig) run(task func(context.Context) error) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan error, 1)
+	go func() { done <- task(ctx) }()
+	r.t.Cleanup(func() {
+		cancel()
+		require.NoError(r.t, <-done)
+	})
+}
+
+// publish puts a dispatch.created for department in district 110101 on the stream.
+func (r *rig) publish(department, dispatchID string) *eventsv1.Event {
+	ev := events.New(r.clk.Now(), &typesv1.Actor{Role: "system", Id: "response"})
+	ev.WhistleId, ev.DistrictId, ev.DispatchId, ev.Department = "w-"+dispatchID, "110101", dispatchID, department
+	ev.Payload = &eventsv1.Event_DispatchCreated{DispatchCreated: &eventsv1.DispatchCreated{
+		Dispatch: &responsev1.Dispatch{Id: dispatchID, Department: department, DistrictId: "110101"},
+	}}
+	subject, err := events.Subject(ev)
+	require.NoError(r.t, err)
+	data, err := proto.Marshal(ev)
+	require.NoError(r.t, err)
+	_, err = r.js.Publish(r.ctx, subject, data, jetstream.WithMsgID(ev.GetId()))
+	require.NoError(r.t, err)
+	return ev
+}
+
+func (r *rig) nextHit() hit {
+	r.t.Helper()
+	select {
+	case h := <-r.recv.hits:
+		return h
+	case <-time.After(10 * time.Second):
+		r.t.Fatal("no webhook arrived")
+		return hit{}
+	}
+}
+
+// waitAttempts waits until the dispatch's delivery log has n attempts and returns it.
+func (r *rig) waitAttempts(dispatchID string, n int) []notify.Attempt {
+	r.t.Helper()
+	var log []notify.Attempt
+	require.Eventually(r.t, func() bool {
+		var err error
+		log, err = r.dl.Log(r.ctx, dispatchID)
+		require.NoError(r.t, err)
+		return len(log) == n
+	}, 10*time.Second, 10*time.Millisecond)
+	return log
+}
+
+func TestASignedDeliveryReachesTheDepartmentsEndpoint(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, notify.Worker{})
+	r.publish("fire", "d-other") // no endpoint for fire: nothing is sent
+	ev := r.publish("police", "d1")
+
+	h := r.nextHit()
+	require.Equal(t, http.StatusOK, h.status, "the receiver accepted the signature")
+	require.Equal(t, "dispatch.created", h.event)
+	require.Equal(t, ev.GetId(), h.body["id"])
+	require.Equal(t, "d1", h.body["dispatch_id"], "proto field names in the body")
+	require.Contains(t, h.body, "dispatch_created")
+
+	log := r.waitAttempts("d1", 1)
+	require.Equal(t, "delivered", log[0].Status)
+	require.Equal(t, http.StatusOK, log[0].StatusCode)
+	other, err := r.dl.Log(r.ctx, "d-other")
+	require.NoError(t, err)
+	require.Empty(t, other)
+}
+
+func TestAFlakyReceiverGetsTheDeliveryOnceAfterBackoff(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, notify.Worker{Backoff: 30 * time.Second, MaxAttempts: 8})
+	r.recv.setStatus(http.StatusInternalServerError)
+	r.publish("police", "d2")
+
+	backoffs := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute}
+	for i, wait := range backoffs {
+		require.Equal(t, http.StatusInternalServerError, r.nextHit().status)
+		r.waitAttempts("d2", i+1)
+		if i == len(backoffs)-1 {
+			r.recv.setStatus(http.StatusOK) // the department's system recovers
+		}
+		r.clk.Advance(wait)
+	}
+	require.Equal(t, http.StatusOK, r.nextHit().status)
+
+	log := r.waitAttempts("d2", 4)
+	codes := make([]int, len(log))
+	at := make([]time.Time, len(log))
+	for i, a := range log {
+		codes[i], at[i] = a.StatusCode, a.AttemptedAt
+		require.Equal(t, "delivered", a.Status)
+	}
+	require.Equal(t, []int{500, 500, 500, 200}, codes)
+	require.Equal(t, []time.Time{t0, t0.Add(30 * time.Second), t0.Add(90 * time.Second), t0.Add(210 * time.Second)}, at,
+		"each retry waited twice as long as the one before")
+	// Delivered means no further attempt, however long the clock runs.
+	r.clk.Advance(24 * time.Hour)
+	r.publish("police", "d-sentinel")
+	require.Equal(t, http.StatusOK, r.nextHit().status)
+	r.waitAttempts("d-sentinel", 1)
+	require.Len(t, r.waitAttempts("d2", 4), 4)
+}
+
+func TestAPermanentlyFailingEndpointIsDeadLetteredAndReplayed(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, notify.Worker{Backoff: 10 * time.Second, MaxAttempts: 3})
+	r.recv.setStatus(http.StatusServiceUnavailable)
+	r.publish("police", "d3")
+
+	for i := range 3 {
+		require.Equal(t, http.StatusServiceUnavailable, r.nextHit().status)
+		r.waitAttempts("d3", i+1)
+		r.clk.Advance(time.Hour)
+	}
+	var dead []notify.DeadLetter
+	require.Eventually(t, func() bool {
+		var err error
+		dead, err = r.dl.DeadLetters(r.ctx, "110101", 10)
+		require.NoError(t, err)
+		return len(dead) == 1
+	}, 10*time.Second, 10*time.Millisecond)
+	require.Equal(t, "d3", dead[0].DispatchID)
+	require.Equal(t, "dispatch.created", dead[0].EventName)
+	require.Equal(t, 3, dead[0].Attempts)
+	require.Equal(t, http.StatusServiceUnavailable, dead[0].LastStatusCode)
+	require.Equal(t, "police", dead[0].Department)
+	others, err := r.dl.DeadLetters(r.ctx, "110105", 10)
+	require.NoError(t, err)
+	require.Empty(t, others, "another district's supervisor sees none")
+
+	r.recv.setStatus(http.StatusOK)
+	require.NoError(t, r.dl.Replay(r.ctx, dead[0].ID))
+	require.Equal(t, http.StatusOK, r.nextHit().status)
+	log := r.waitAttempts("d3", 4)
+	require.Equal(t, "delivered", log[3].Status)
+	dead, err = r.dl.DeadLetters(r.ctx, "", 10)
+	require.NoError(t, err)
+	require.Empty(t, dead)
+	require.ErrorIs(t, r.dl.Replay(r.ctx, log[3].DeliveryID), notify.ErrNotDead)
+}
+
+func TestSignatureIsHMACOfTimestampAndBody(t *testing.T) {
+	t.Parallel()
+	// The example in docs/webhooks.md.
+	body := []byte(`{"id":"e1"}`)
+	sig := notify.Sign("topsecret", 1772442000, body)
+	require.Equal(t, "v1=9982f65e25ddde056534f4b6893f13cca3db61cbd11323136009ec63fb0f53f3", sig)
+	require.True(t, notify.Verify("topsecret", 1772442000, body, sig))
+	require.False(t, notify.Verify("topsecret", 1772442001, body, sig), "another timestamp")
+	require.False(t, notify.Verify("other", 1772442000, body, sig), "another secret")
+}
+
+func TestParseEndpoints(t *testing.T) {
+	t.Parallel()
+	eps, err := notify.ParseEndpoints("police@110101=https://cmd.example/hook|s1, chengguan@110105=http://cg.example:8080/w|s2")
+	require.NoError(t, err)
+	require.Equal(t, []notify.Endpoint{
+		{Department: "police", DistrictID: "110101", URL: "https://cmd.example/hook", Secret: "s1"},
+		{Department: "chengguan", DistrictID: "110105", URL: "http://cg.example:8080/w", Secret: "s2"},
+	}, eps)
+	eps, err = notify.ParseEndpoints("")
+	require.NoError(t, err)
+	require.Empty(t, eps)
+	for _, bad := range []string{"police=https://x|s", "police@1=ftp://x|s", "police@1=https://x", "@1=https://x|s"} {
+		_, err := notify.ParseEndpoints(bad)
+		require.Error(t, err, bad)
+	}
+}

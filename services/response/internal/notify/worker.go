@@ -1,0 +1,267 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/services/response/internal/store"
+)
+
+// Defaults of the Worker's knobs.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultBackoff     = 30 * time.Second
+	DefaultMaxBackoff  = time.Hour
+	DefaultMaxAttempts = 8
+	DefaultRecheck     = time.Second
+)
+
+// Worker posts due deliveries. Any number of workers may share a schema: a
+// delivery is claimed with FOR UPDATE SKIP LOCKED and held while it is posted.
+type Worker struct {
+	Pool  *pgxpool.Pool
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Client posts the deliveries; nil means one with Timeout.
+	Client *http.Client
+	// Timeout bounds one attempt (real time: it guards against a stuck receiver).
+	Timeout time.Duration
+	// Backoff is the wait after the first failure; it doubles with each
+	// further failure, up to MaxBackoff.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// MaxAttempts failures make a delivery a dead letter.
+	MaxAttempts int
+	// Recheck is how often, in real time, the worker looks again although no
+	// notification came and no retry fell due: it covers a lost notification
+	// and a clock that another process moved. Deadlines themselves are waited
+	// for on the clock.
+	Recheck time.Duration
+}
+
+func (w *Worker) defaults() {
+	if w.Timeout <= 0 {
+		w.Timeout = DefaultTimeout
+	}
+	if w.Client == nil {
+		w.Client = &http.Client{Timeout: w.Timeout}
+	}
+	if w.Backoff <= 0 {
+		w.Backoff = DefaultBackoff
+	}
+	if w.MaxBackoff <= 0 {
+		w.MaxBackoff = DefaultMaxBackoff
+	}
+	if w.MaxAttempts <= 0 {
+		w.MaxAttempts = DefaultMaxAttempts
+	}
+	if w.Recheck <= 0 {
+		w.Recheck = DefaultRecheck
+	}
+}
+
+// Run delivers until ctx is cancelled, reconnecting with backoff after a
+// database failure (the deliveries wait in their table meanwhile).
+func (w *Worker) Run(ctx context.Context) error {
+	w.defaults()
+	wait := 100 * time.Millisecond
+	for {
+		err := w.listenAndDeliver(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.Log.Warn("webhook worker", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+func (w *Worker) listenAndDeliver(ctx context.Context) error {
+	conn, err := w.Pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire listen connection: %w", err)
+	}
+	defer conn.Release()
+	schema, err := store.New(conn).CurrentSchema(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema: %w", err)
+	}
+	// Listen before the first look, so a delivery queued in between still
+	// wakes us. LISTEN takes an identifier, not a parameter, hence not in queries.sql.
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{"webhooks_" + schema}.Sanitize()); err != nil {
+		return fmt.Errorf("listen for webhooks: %w", err)
+	}
+	var wake wakeup
+	for {
+		for {
+			sent, err := w.deliverOne(ctx, conn.Conn())
+			if err != nil {
+				return err
+			}
+			if !sent {
+				break
+			}
+		}
+		if err := w.nextWake(ctx, conn.Conn(), &wake); err != nil {
+			return err
+		}
+		fired, err := waitForWake(ctx, conn.Conn(), wake.c, w.Recheck)
+		if err != nil {
+			return err
+		}
+		if fired {
+			wake = wakeup{}
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// wakeup is a wait on the clock for the retry due at at.
+type wakeup struct {
+	at time.Time
+	c  <-chan time.Time
+}
+
+// nextWake sets wake to fire when the next retry falls due on the clock, or
+// never when none is pending. A wait for the same time is kept rather than
+// started again, so rechecks do not pile up timers.
+func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) error {
+	next, err := store.New(conn).NextWebhookDeliveryDue(ctx)
+	if errors.Is(err, pgx.ErrNoRows) {
+		*wake = wakeup{}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("next webhook delivery due: %w", err)
+	}
+	if wake.c != nil && wake.at.Equal(next) {
+		return nil
+	}
+	*wake = wakeup{at: next, c: w.Clock.After(max(next.Sub(w.Clock.Now()), 0))}
+	return nil
+}
+
+// waitForWake blocks until wake fires, a notification arrives on conn, recheck
+// passes or ctx ends, and reports whether wake fired. It returns an error only
+// when the connection failed.
+func waitForWake(ctx context.Context, conn *pgx.Conn, wake <-chan time.Time, recheck time.Duration) (bool, error) {
+	wctx, cancel := context.WithTimeout(ctx, recheck)
+	fired := false
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-wake:
+			fired = true
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	_, err := conn.WaitForNotification(wctx)
+	cancel()
+	<-done
+	if err != nil && wctx.Err() == nil {
+		return fired, fmt.Errorf("wait for webhook notification: %w", err)
+	}
+	return fired, nil
+}
+
+// deliverOne claims one due delivery, posts it and records the outcome in the
+// claiming transaction. It reports whether there was one.
+func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	sent := false
+	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		d, err := q.ClaimDueWebhookDelivery(ctx, w.Clock.Now())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim webhook delivery: %w", err)
+		}
+		sent = true
+		at := w.Clock.Now()
+		code, postErr := w.post(ctx, d, at)
+		attempt := d.Attempts + 1
+		errText := ""
+		if postErr != nil {
+			errText = postErr.Error()
+		}
+		if err := q.AddWebhookAttempt(ctx, store.AddWebhookAttemptParams{
+			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
+		}); err != nil {
+			return fmt.Errorf("log attempt %d of delivery %s: %w", attempt, d.ID, err)
+		}
+		fin := store.FinishWebhookAttemptParams{
+			ID: d.ID, Attempts: attempt, NextAttemptAt: at, LastStatusCode: int32(code), LastError: errText, AttemptedAt: at,
+		}
+		switch {
+		case postErr == nil:
+			fin.Status = "delivered"
+		case int(attempt) >= w.MaxAttempts:
+			fin.Status = "dead"
+			w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", d.Url, "attempts", attempt, "err", postErr)
+		default:
+			fin.Status = "pending"
+			fin.NextAttemptAt = at.Add(w.backoff(int(attempt)))
+		}
+		if err := q.FinishWebhookAttempt(ctx, fin); err != nil {
+			return fmt.Errorf("record attempt %d of delivery %s: %w", attempt, d.ID, err)
+		}
+		return nil
+	})
+	return sent, err
+}
+
+// backoff is the wait after the n-th failed attempt: Backoff, doubling, capped.
+func (w *Worker) backoff(n int) time.Duration {
+	d := w.Backoff
+	for i := 1; i < n && d < w.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, w.MaxBackoff)
+}
+
+// post sends one attempt and returns the receiver's status code (0 when none
+// came) and an error unless it was 2xx.
+func (w *Worker) post(ctx context.Context, d store.ClaimDueWebhookDeliveryRow, at time.Time) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Url, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	ts := at.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderEvent, d.EventName)
+	req.Header.Set(HeaderDelivery, d.ID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, d.Body))
+	resp, err := w.Client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("post to %s: %w", d.Url, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("post to %s: status %d", d.Url, resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}

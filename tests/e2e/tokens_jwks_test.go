@@ -1,0 +1,87 @@
+package e2e_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/platform/service"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	routingapp "github.com/chuishao/whistle/services/routing/app"
+)
+
+// A running service that knows only a JWKS URL follows a key rotation: the new
+// key works without a restart, and the withdrawn key's tokens are refused once
+// the refresh interval (the rotation window) has passed.
+func TestServiceFollowsJWKSKeyRotation(t *testing.T) {
+	t.Parallel()
+	_, oldPriv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	_, newPriv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	oldKey, newKey := auth.NewSigner(oldPriv), auth.NewSigner(newPriv)
+
+	var mu sync.Mutex
+	published := []ed25519.PublicKey{oldKey.PublicKey()}
+	keys := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		set := published
+		mu.Unlock()
+		auth.JWKSHandler(set...).ServeHTTP(w, r)
+	}))
+	t.Cleanup(keys.Close)
+	publish := func(k ...ed25519.PublicKey) { mu.Lock(); published = k; mu.Unlock() }
+
+	fake := clock.NewFake(t0)
+	base := config.Base{
+		DatabaseURL: pgtest.NewDatabase(t), NATSURL: natstest.Start(t), GRPCAddr: "127.0.0.1:0",
+		JWKSURL: keys.URL, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
+		JWKSRefresh: 5 * time.Minute, JWKSMaxStale: time.Hour, StreamReplicas: 1, TimeScale: 1,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	routing, err := routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, service.Deps{Log: testLogger(t, "routing"), Clock: fake})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- routing.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	conn, err := grpc.NewClient(routing.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	client := routingv1.NewRoutingServiceClient(conn)
+	supervisor := auth.Identity{Subject: "sup", Role: auth.RoleSupervisor}
+	call := func(s *auth.Signer) codes.Code {
+		tok, err := s.Sign(supervisor, fake.Now(), time.Hour)
+		require.NoError(t, err)
+		_, err = client.ListDistricts(withBearer(ctx, tok), &routingv1.ListDistrictsRequest{})
+		return status.Code(err)
+	}
+
+	require.Equal(t, codes.OK, call(oldKey))
+	require.Equal(t, codes.Unauthenticated, call(newKey), "an unpublished key is refused")
+
+	publish(oldKey.PublicKey(), newKey.PublicKey())
+	fake.Advance(time.Minute)
+	require.Equal(t, codes.OK, call(newKey), "the new key works without a restart")
+	require.Equal(t, codes.OK, call(oldKey), "both work during the rotation")
+
+	publish(newKey.PublicKey())
+	fake.Advance(5 * time.Minute)
+	require.Equal(t, codes.Unauthenticated, call(oldKey), "the old key stops working after the rotation window")
+	require.Equal(t, codes.OK, call(newKey))
+}

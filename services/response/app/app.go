@@ -137,8 +137,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}
 	api.Register(rt.GRPC)
 	admin := &grpcapi.AdminServer{
-		Policy: &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
-		Log:    rt.Log.With("component", "grpcapi"),
+		Policy:   &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
+		Webhooks: &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
+		Log:      rt.Log.With("component", "grpcapi"),
 	}
 	admin.Register(rt.GRPC)
 	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above

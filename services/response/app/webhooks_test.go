@@ -6,12 +6,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/proto/events"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/notify"
 )
 
@@ -75,4 +79,87 @@ func TestABadWebhookEntryIsRejectedAtStart(t *testing.T) {
 	e.cfg.Webhooks = "police@110101=not-a-url|secret"
 	err := e.cfg.Validate()
 	require.ErrorContains(t, err, "WHISTLE_WEBHOOKS")
+}
+
+func TestSupervisorSeesAndReplaysDeadLetters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var answer atomic.Int32
+	answer.Store(http.StatusServiceUnavailable)
+	hits := make(chan int, 50)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := int(answer.Load())
+		w.WriteHeader(code)
+		if r.Header.Get(notify.HeaderEvent) == "dispatch.created" {
+			hits <- code
+		}
+	}))
+	t.Cleanup(srv.Close)
+	e.cfg.Webhooks = department + "@" + district + "=" + srv.URL + "|police-secret"
+	e.cfg.WebhookBackoff, e.cfg.WebhookMaxAttempts = 10*time.Second, 2
+	a := e.start()
+	created := e.watch(events.SubjectFor("dispatch.created"))
+	supervisor := auth.Identity{Subject: "sup-1", Role: auth.RoleSupervisor, DistrictID: district}
+	cli, ctx := e.adminClient(a, supervisor)
+
+	e.createDispatch(created, e.request("d-1", "w-1", department))
+	var dead []*responsev1.WebhookDeadLetter
+	require.Eventually(t, func() bool {
+		if e.clk.Now().Before(t0.Add(time.Minute)) { // the retry is 10 s after the first failure
+			e.clk.Advance(5 * time.Second)
+		}
+		resp, err := cli.ListWebhookDeadLetters(ctx, &responsev1.ListWebhookDeadLettersRequest{})
+		require.NoError(t, err)
+		dead = resp.GetDeadLetters()
+		return len(dead) == 1
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, "d-1", dead[0].GetDispatchId())
+	require.Equal(t, "dispatch.created", dead[0].GetEventName())
+	require.EqualValues(t, 2, dead[0].GetAttempts())
+	require.EqualValues(t, http.StatusServiceUnavailable, dead[0].GetLastStatusCode())
+
+	other, octx := e.adminClient(a, auth.Identity{Subject: "sup-2", Role: auth.RoleSupervisor, DistrictID: "110105"})
+	resp, err := other.ListWebhookDeadLetters(octx, &responsev1.ListWebhookDeadLettersRequest{})
+	require.NoError(t, err)
+	require.Empty(t, resp.GetDeadLetters(), "another district's supervisor sees none")
+	_, err = other.ReplayWebhookDeadLetter(octx, &responsev1.ReplayWebhookDeadLetterRequest{Id: dead[0].GetId()})
+	requireCode(t, err, codes.NotFound)
+	desk, dctx := e.adminClient(a, deskOf(department, district))
+	_, err = desk.ListWebhookDeadLetters(dctx, &responsev1.ListWebhookDeadLettersRequest{})
+	requireCode(t, err, codes.PermissionDenied)
+
+	answer.Store(http.StatusOK) // the police system is back
+	_, err = cli.ReplayWebhookDeadLetter(ctx, &responsev1.ReplayWebhookDeadLetterRequest{Id: dead[0].GetId()})
+	require.NoError(t, err)
+	for delivered := false; !delivered; {
+		select {
+		case code := <-hits:
+			delivered = code == http.StatusOK
+		case <-time.After(10 * time.Second):
+			t.Fatal("the replayed delivery did not arrive")
+		}
+	}
+	// The dispatch's delivery log tells the whole story (once the worker has
+	// recorded the answer); another district sees none of it.
+	var codesSeen []int32
+	require.Eventually(t, func() bool {
+		log, err := cli.ListWebhookAttempts(ctx, &responsev1.ListWebhookAttemptsRequest{DispatchId: "d-1"})
+		require.NoError(t, err)
+		codesSeen = nil
+		for _, a := range log.GetAttempts() {
+			if a.GetEventName() == "dispatch.created" && a.GetStatus() == "delivered" {
+				codesSeen = append(codesSeen, a.GetStatusCode())
+			}
+		}
+		return len(codesSeen) == 3
+	}, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, []int32{503, 503, 200}, codesSeen)
+	resp, err = cli.ListWebhookDeadLetters(ctx, &responsev1.ListWebhookDeadLettersRequest{})
+	require.NoError(t, err)
+	require.Empty(t, resp.GetDeadLetters())
+	_, err = cli.ReplayWebhookDeadLetter(ctx, &responsev1.ReplayWebhookDeadLetterRequest{Id: dead[0].GetId()})
+	requireCode(t, err, codes.NotFound)
+	olog, err := other.ListWebhookAttempts(octx, &responsev1.ListWebhookAttemptsRequest{DispatchId: "d-1"})
+	require.NoError(t, err)
+	require.Empty(t, olog.GetAttempts())
 }

@@ -218,3 +218,30 @@ func FuzzErrorShape(f *testing.F) {
 		}
 	})
 }
+
+// TestRaiseBodyIsOneJSONValue pins what FuzzRaiseWhistleBody found: data
+// after the JSON object used to be dropped silently and the raise accepted.
+func TestRaiseBodyIsOneJSONValue(t *testing.T) {
+	t.Parallel()
+	be := &fakeBackend{}
+	mux, err := NewGateway(context.Background(), slog.New(slog.DiscardHandler), Backends{Intake: be, Routing: be, Response: be, Feedback: be})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := WithLimits(mux, time.Minute)
+	for _, body := range []string{`{"street_id":"1"} {"street_id":"2"}`, `{"street_id":"1"}junk`, `{"street_id":"1"}}`} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/whistles", bytes.NewReader([]byte(body))))
+		if rec.Code != http.StatusBadRequest || be.take() != nil {
+			t.Fatalf("body %q answered %d: %s", body, rec.Code, rec.Body.String())
+		}
+		if e := errorShape(t, rec); e["message"] != "malformed JSON body" {
+			t.Fatalf("body %q answered %v", body, e)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/whistles", bytes.NewReader([]byte("{\"street_id\":\"1\"}\n"))))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("a body with a trailing newline answered %d", rec.Code)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/policy"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -16,7 +17,9 @@ import (
 type AdminServer struct {
 	responsev1.UnimplementedSlaAdminServiceServer
 	Policy *policy.Service
-	Log    *slog.Logger
+	// Webhooks are the outbound webhook deliveries (dead letters, replay).
+	Webhooks *notify.Deliveries
+	Log      *slog.Logger
 }
 
 // Register adds the API to srv.

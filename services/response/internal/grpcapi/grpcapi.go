@@ -16,6 +16,7 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/desk"
 	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
@@ -188,6 +189,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.NotFound, "dispatch not found")
 	case errors.Is(err, response.ErrExtensionNotFound):
 		return status.Error(codes.NotFound, "extension not found")
+	case errors.Is(err, notify.ErrNotDead):
+		return status.Error(codes.NotFound, "dead letter not found")
 	case errors.Is(err, response.ErrPermission):
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.As(err, &transition):

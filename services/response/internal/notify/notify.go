@@ -27,10 +27,12 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
@@ -222,11 +224,13 @@ func (d *Deliveries) DeadLetters(ctx context.Context, districtID string, limit i
 	return out, nil
 }
 
-// Replay queues a dead letter again, due now, with a fresh attempt budget.
-func (d *Deliveries) Replay(ctx context.Context, id string) error {
+// Replay queues a dead letter of districtID ("" for any district) again, due
+// now, with a fresh attempt budget. An unknown id, a delivery that is not dead
+// and another district's are all ErrNotDead, so ids cannot be probed.
+func (d *Deliveries) Replay(ctx context.Context, districtID, id string) error {
 	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		n, err := q.ReplayWebhookDelivery(ctx, store.ReplayWebhookDeliveryParams{ID: id, Now: d.Clock.Now()})
+		n, err := q.ReplayWebhookDelivery(ctx, store.ReplayWebhookDeliveryParams{ID: id, Now: d.Clock.Now(), DistrictID: districtID})
 		if err != nil {
 			return fmt.Errorf("replay delivery %s: %w", id, err)
 		}
@@ -240,9 +244,10 @@ func (d *Deliveries) Replay(ctx context.Context, id string) error {
 	})
 }
 
-// Log is every delivery attempt for a dispatch's events, oldest first.
-func (d *Deliveries) Log(ctx context.Context, dispatchID string) ([]Attempt, error) {
-	rows, err := store.New(d.Pool).WebhookDeliveryLog(ctx, dispatchID)
+// Log is every delivery attempt for a dispatch's events to endpoints of
+// districtID ("" for any district), oldest first.
+func (d *Deliveries) Log(ctx context.Context, districtID, dispatchID string) ([]Attempt, error) {
+	rows, err := store.New(d.Pool).WebhookDeliveryLog(ctx, store.WebhookDeliveryLogParams{DispatchID: dispatchID, DistrictID: districtID})
 	if err != nil {
 		return nil, fmt.Errorf("delivery log of dispatch %s: %w", dispatchID, err)
 	}
@@ -284,4 +289,18 @@ func (n *Notifier) Run(ctx context.Context) error {
 	g.Go(func() error { return bus.Consume(ctx, n.JS, n.Pool, n.Log, Consumer(n.Clock, n.Log)) })
 	g.Go(func() error { return w.Run(ctx) })
 	return g.Wait()
+}
+
+// Scope is the district whose dead letters caller may see and replay ("" for
+// every district), given the district it asked for ("" for its whole scope).
+// ok is false when it asked for a district outside its scope, which then looks
+// empty. Only supervisors and admins see webhooks.
+func Scope(caller auth.Identity, requested string) (district string, ok bool, err error) {
+	switch {
+	case caller.Role == auth.RoleAdmin, caller.Role == auth.RoleSupervisor && caller.DistrictID == "":
+		return requested, true, nil
+	case caller.Role == auth.RoleSupervisor:
+		return caller.DistrictID, requested == "" || requested == caller.DistrictID, nil
+	}
+	return "", false, fmt.Errorf("%w: webhook dead letters are for supervisors and admins", response.ErrPermission)
 }

@@ -173,7 +173,7 @@ func (r *rig) waitAttempts(dispatchID string, n int) []notify.Attempt {
 	var log []notify.Attempt
 	require.Eventually(r.t, func() bool {
 		var err error
-		log, err = r.dl.Log(r.ctx, dispatchID)
+		log, err = r.dl.Log(r.ctx, "", dispatchID)
 		require.NoError(r.t, err)
 		return len(log) == n
 	}, 10*time.Second, 10*time.Millisecond)
@@ -196,7 +196,7 @@ func TestASignedDeliveryReachesTheDepartmentsEndpoint(t *testing.T) {
 	log := r.waitAttempts("d1", 1)
 	require.Equal(t, "delivered", log[0].Status)
 	require.Equal(t, http.StatusOK, log[0].StatusCode)
-	other, err := r.dl.Log(r.ctx, "d-other")
+	other, err := r.dl.Log(r.ctx, "", "d-other")
 	require.NoError(t, err)
 	require.Empty(t, other)
 }
@@ -264,14 +264,15 @@ func TestAPermanentlyFailingEndpointIsDeadLetteredAndReplayed(t *testing.T) {
 	require.Empty(t, others, "another district's supervisor sees none")
 
 	r.recv.setStatus(http.StatusOK)
-	require.NoError(t, r.dl.Replay(r.ctx, dead[0].ID))
+	require.ErrorIs(t, r.dl.Replay(r.ctx, "110105", dead[0].ID), notify.ErrNotDead, "not another district's to replay")
+	require.NoError(t, r.dl.Replay(r.ctx, "110101", dead[0].ID))
 	require.Equal(t, http.StatusOK, r.nextHit().status)
 	log := r.waitAttempts("d3", 4)
 	require.Equal(t, "delivered", log[3].Status)
 	dead, err = r.dl.DeadLetters(r.ctx, "", 10)
 	require.NoError(t, err)
 	require.Empty(t, dead)
-	require.ErrorIs(t, r.dl.Replay(r.ctx, log[3].DeliveryID), notify.ErrNotDead)
+	require.ErrorIs(t, r.dl.Replay(r.ctx, "", log[3].DeliveryID), notify.ErrNotDead, "delivered is not dead")
 }
 
 func TestSignatureIsHMACOfTimestampAndBody(t *testing.T) {

@@ -133,6 +133,9 @@ func (w *Worker) listenAndDeliver(ctx context.Context) error {
 	}
 }
 
+// lockRetry is how soon to look again at a due delivery another worker holds.
+const lockRetry = 50 * time.Millisecond
+
 // wakeup is a wait on the clock for the retry due at at.
 type wakeup struct {
 	at time.Time
@@ -154,7 +157,14 @@ func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) err
 	if wake.c != nil && wake.at.Equal(next) {
 		return nil
 	}
-	*wake = wakeup{at: next, c: w.Clock.After(max(next.Sub(w.Clock.Now()), 0))}
+	wait := next.Sub(w.Clock.Now())
+	if wait <= 0 {
+		// Due but not claimed: another worker holds it while posting. Look
+		// again shortly in real time (a lock, not a deadline) rather than spin.
+		*wake = wakeup{at: next, c: time.After(lockRetry)}
+		return nil
+	}
+	*wake = wakeup{at: next, c: w.Clock.After(wait)}
 	return nil
 }
 

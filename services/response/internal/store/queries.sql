@@ -294,13 +294,16 @@ SELECT pg_notify('webhooks_' || current_schema(), '');
 -- The oldest due delivery nobody else is sending; locked until the attempt is recorded.
 SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND e.enabled
 ORDER BY d.next_attempt_at
 LIMIT 1
 FOR UPDATE OF d SKIP LOCKED;
 
 -- name: NextWebhookDeliveryDue :one
-SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1;
+-- Deliveries to a disabled endpoint wait, unsent, until it is configured again.
+SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND e.enabled
+ORDER BY d.next_attempt_at LIMIT 1;
 
 -- name: AddWebhookAttempt :exec
 INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
@@ -324,15 +327,19 @@ ORDER BY d.created_at DESC, d.id
 LIMIT @max_rows;
 
 -- name: ReplayWebhookDelivery :execrows
--- Puts a dead letter back in the queue with a fresh attempt budget.
-UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = @now
-WHERE id = @id AND status = 'dead';
+-- Puts a dead letter back in the queue with a fresh attempt budget; district_id
+-- '' means any district, otherwise the dead letter must be that district's.
+UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = @now
+FROM webhook_endpoints AS e
+WHERE d.id = @id AND d.status = 'dead' AND e.id = d.endpoint_id
+  AND (@district_id::text = '' OR e.district_id = @district_id);
 
 -- name: WebhookDeliveryLog :many
--- Every attempt to deliver a dispatch's events, oldest first.
+-- Every attempt to deliver a dispatch's events, oldest first; district_id ''
+-- means any district, otherwise only that district's endpoints.
 SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_deliveries d
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id
-WHERE d.dispatch_id = @dispatch_id
+WHERE d.dispatch_id = @dispatch_id AND (@district_id::text = '' OR e.district_id = @district_id)
 ORDER BY a.attempted_at, a.id;

@@ -240,7 +240,7 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 const claimDueWebhookDelivery = `-- name: ClaimDueWebhookDelivery :one
 SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
 ORDER BY d.next_attempt_at
 LIMIT 1
 FOR UPDATE OF d SKIP LOCKED
@@ -1234,9 +1234,12 @@ func (q *Queries) NextTimerDue(ctx context.Context) (time.Time, error) {
 }
 
 const nextWebhookDeliveryDue = `-- name: NextWebhookDeliveryDue :one
-SELECT next_attempt_at FROM webhook_deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1
+SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND e.enabled
+ORDER BY d.next_attempt_at LIMIT 1
 `
 
+// Deliveries to a disabled endpoint wait, unsent, until it is configured again.
 func (q *Queries) NextWebhookDeliveryDue(ctx context.Context) (time.Time, error) {
 	row := q.db.QueryRow(ctx, nextWebhookDeliveryDue)
 	var next_attempt_at time.Time
@@ -1363,18 +1366,22 @@ func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dis
 }
 
 const replayWebhookDelivery = `-- name: ReplayWebhookDelivery :execrows
-UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1
-WHERE id = $2 AND status = 'dead'
+UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = $1
+FROM webhook_endpoints AS e
+WHERE d.id = $2 AND d.status = 'dead' AND e.id = d.endpoint_id
+  AND ($3::text = '' OR e.district_id = $3)
 `
 
 type ReplayWebhookDeliveryParams struct {
-	Now time.Time
-	ID  string
+	Now        time.Time
+	ID         string
+	DistrictID string
 }
 
-// Puts a dead letter back in the queue with a fresh attempt budget.
+// Puts a dead letter back in the queue with a fresh attempt budget; district_id
+// ” means any district, otherwise the dead letter must be that district's.
 func (q *Queries) ReplayWebhookDelivery(ctx context.Context, arg ReplayWebhookDeliveryParams) (int64, error) {
-	result, err := q.db.Exec(ctx, replayWebhookDelivery, arg.Now, arg.ID)
+	result, err := q.db.Exec(ctx, replayWebhookDelivery, arg.Now, arg.ID, arg.DistrictID)
 	if err != nil {
 		return 0, err
 	}
@@ -1659,9 +1666,14 @@ SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempte
 FROM webhook_deliveries d
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id
-WHERE d.dispatch_id = $1
+WHERE d.dispatch_id = $1 AND ($2::text = '' OR e.district_id = $2)
 ORDER BY a.attempted_at, a.id
 `
+
+type WebhookDeliveryLogParams struct {
+	DispatchID string
+	DistrictID string
+}
 
 type WebhookDeliveryLogRow struct {
 	DeliveryID  string
@@ -1674,9 +1686,10 @@ type WebhookDeliveryLogRow struct {
 	Error       string
 }
 
-// Every attempt to deliver a dispatch's events, oldest first.
-func (q *Queries) WebhookDeliveryLog(ctx context.Context, dispatchID string) ([]WebhookDeliveryLogRow, error) {
-	rows, err := q.db.Query(ctx, webhookDeliveryLog, dispatchID)
+// Every attempt to deliver a dispatch's events, oldest first; district_id ”
+// means any district, otherwise only that district's endpoints.
+func (q *Queries) WebhookDeliveryLog(ctx context.Context, arg WebhookDeliveryLogParams) ([]WebhookDeliveryLogRow, error) {
+	rows, err := q.db.Query(ctx, webhookDeliveryLog, arg.DispatchID, arg.DistrictID)
 	if err != nil {
 		return nil, err
 	}

@@ -127,3 +127,31 @@ func coordinates(t *testing.T, raw []byte) [][][][2]float64 {
 	}
 	return out
 }
+
+// TestNewRejectsInvalidBoundaries pins what FuzzBoundary found accepted:
+// geometry RFC 7946 forbids used to become a street that contains nothing.
+func TestNewRejectsInvalidBoundaries(t *testing.T) {
+	t.Parallel()
+	for name, raw := range map[string]string{
+		"no rings":          `{"type":"Polygon","coordinates":[]}`,
+		"null coordinates":  `{"type":"Polygon","coordinates":null}`,
+		"empty ring":        `{"type":"Polygon","coordinates":[[]]}`,
+		"open ring":         `{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}`,
+		"short ring":        `{"type":"Polygon","coordinates":[[[0,0],[1,1],[0,0]]]}`,
+		"lat 91":            `{"type":"Polygon","coordinates":[[[116.39,91],[116.413,39.903],[116.413,39.922],[116.39,91]]]}`,
+		"lng 500":           `{"type":"Polygon","coordinates":[[[500,39],[501,39],[501,40],[500,39]]]}`,
+		"one-number":        `{"type":"Polygon","coordinates":[[[0],[1,0],[1,1],[0]]]}`,
+		"no polygons":       `{"type":"MultiPolygon","coordinates":[]}`,
+		"polygon w/o rings": `{"type":"MultiPolygon","coordinates":[[]]}`,
+	} {
+		_, err := jurisdiction.New([]jurisdiction.Street{{ID: "s", Boundary: []byte(raw)}}, 0)
+		if err == nil {
+			t.Errorf("%s: boundary %s accepted", name, raw)
+		}
+	}
+	// An altitude is allowed (RFC 7946 §3.1.1) and ignored.
+	_, err := jurisdiction.New([]jurisdiction.Street{{ID: "s", Boundary: []byte(`{"type":"Polygon","coordinates":[[[0,0,5],[1,0,5],[1,1,5],[0,0,5]]]}`)}}, 0)
+	if err != nil {
+		t.Fatalf("boundary with altitudes rejected: %v", err)
+	}
+}

@@ -2166,6 +2166,201 @@ func (*ReplayWebhookDeadLetterResponse) Descriptor() ([]byte, []int) {
 	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{28}
 }
 
+// WebhookAttempt is one attempt to post one of a dispatch's events.
+type WebhookAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delivery id (Whistle-Delivery).
+	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	EventName  string `protobuf:"bytes,2,opt,name=event_name,json=eventName,proto3" json:"event_name,omitempty"`
+	Url        string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// The delivery's status now: pending, delivered or dead.
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// Counts from 1, again after a replay.
+	Attempt     int32                  `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	AttemptedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=attempted_at,json=attemptedAt,proto3" json:"attempted_at,omitempty"`
+	// HTTP status the receiver answered; 0 when no answer came.
+	StatusCode    int32  `protobuf:"varint,7,opt,name=status_code,json=statusCode,proto3" json:"status_code,omitempty"`
+	Error         string `protobuf:"bytes,8,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookAttempt) Reset() {
+	*x = WebhookAttempt{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookAttempt) ProtoMessage() {}
+
+func (x *WebhookAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookAttempt.ProtoReflect.Descriptor instead.
+func (*WebhookAttempt) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *WebhookAttempt) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetEventName() string {
+	if x != nil {
+		return x.EventName
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *WebhookAttempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *WebhookAttempt) GetAttemptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttemptedAt
+	}
+	return nil
+}
+
+func (x *WebhookAttempt) GetStatusCode() int32 {
+	if x != nil {
+		return x.StatusCode
+	}
+	return 0
+}
+
+func (x *WebhookAttempt) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+// ListWebhookAttemptsRequest names the dispatch.
+type ListWebhookAttemptsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DispatchId    string                 `protobuf:"bytes,1,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookAttemptsRequest) Reset() {
+	*x = ListWebhookAttemptsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookAttemptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookAttemptsRequest) ProtoMessage() {}
+
+func (x *ListWebhookAttemptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookAttemptsRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookAttemptsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListWebhookAttemptsRequest) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+// ListWebhookAttemptsResponse is the dispatch's delivery log, oldest first.
+type ListWebhookAttemptsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attempts      []*WebhookAttempt      `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookAttemptsResponse) Reset() {
+	*x = ListWebhookAttemptsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookAttemptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookAttemptsResponse) ProtoMessage() {}
+
+func (x *ListWebhookAttemptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookAttemptsResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookAttemptsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ListWebhookAttemptsResponse) GetAttempts() []*WebhookAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -2358,7 +2553,24 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\fdead_letters\x18\x01 \x03(\v2&.whistle.response.v1.WebhookDeadLetterR\vdeadLetters\"0\n" +
 	"\x1eReplayWebhookDeadLetterRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"!\n" +
-	"\x1fReplayWebhookDeadLetterResponse2\xf4\x06\n" +
+	"\x1fReplayWebhookDeadLetterResponse\"\x8a\x02\n" +
+	"\x0eWebhookAttempt\x12\x1f\n" +
+	"\vdelivery_id\x18\x01 \x01(\tR\n" +
+	"deliveryId\x12\x1d\n" +
+	"\n" +
+	"event_name\x18\x02 \x01(\tR\teventName\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x12=\n" +
+	"\fattempted_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vattemptedAt\x12\x1f\n" +
+	"\vstatus_code\x18\a \x01(\x05R\n" +
+	"statusCode\x12\x14\n" +
+	"\x05error\x18\b \x01(\tR\x05error\"=\n" +
+	"\x1aListWebhookAttemptsRequest\x12\x1f\n" +
+	"\vdispatch_id\x18\x01 \x01(\tR\n" +
+	"dispatchId\"^\n" +
+	"\x1bListWebhookAttemptsResponse\x12?\n" +
+	"\battempts\x18\x01 \x03(\v2#.whistle.response.v1.WebhookAttemptR\battempts2\xf4\x06\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
@@ -2368,7 +2580,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x0eReturnDispatch\x12*.whistle.response.v1.ReturnDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10EscalateDispatch\x12,.whistle.response.v1.EscalateDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
-	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x97\x06\n" +
+	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x91\a\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -2376,7 +2588,8 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\fListPolicies\x12(.whistle.response.v1.ListPoliciesRequest\x1a).whistle.response.v1.ListPoliciesResponse\x12O\n" +
 	"\tSetPolicy\x12%.whistle.response.v1.SetPolicyRequest\x1a\x1b.whistle.response.v1.Policy\x12\x81\x01\n" +
 	"\x16ListWebhookDeadLetters\x122.whistle.response.v1.ListWebhookDeadLettersRequest\x1a3.whistle.response.v1.ListWebhookDeadLettersResponse\x12\x84\x01\n" +
-	"\x17ReplayWebhookDeadLetter\x123.whistle.response.v1.ReplayWebhookDeadLetterRequest\x1a4.whistle.response.v1.ReplayWebhookDeadLetterResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
+	"\x17ReplayWebhookDeadLetter\x123.whistle.response.v1.ReplayWebhookDeadLetterRequest\x1a4.whistle.response.v1.ReplayWebhookDeadLetterResponse\x12x\n" +
+	"\x13ListWebhookAttempts\x12/.whistle.response.v1.ListWebhookAttemptsRequest\x1a0.whistle.response.v1.ListWebhookAttemptsResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
 
 var (
 	file_whistle_response_v1_response_proto_rawDescOnce sync.Once
@@ -2391,7 +2604,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(ClockState_State)(0),                   // 1: whistle.response.v1.ClockState.State
@@ -2426,87 +2639,94 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*ListWebhookDeadLettersResponse)(nil),  // 30: whistle.response.v1.ListWebhookDeadLettersResponse
 	(*ReplayWebhookDeadLetterRequest)(nil),  // 31: whistle.response.v1.ReplayWebhookDeadLetterRequest
 	(*ReplayWebhookDeadLetterResponse)(nil), // 32: whistle.response.v1.ReplayWebhookDeadLetterResponse
-	(*timestamppb.Timestamp)(nil),           // 33: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 34: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 35: google.protobuf.Duration
+	(*WebhookAttempt)(nil),                  // 33: whistle.response.v1.WebhookAttempt
+	(*ListWebhookAttemptsRequest)(nil),      // 34: whistle.response.v1.ListWebhookAttemptsRequest
+	(*ListWebhookAttemptsResponse)(nil),     // 35: whistle.response.v1.ListWebhookAttemptsResponse
+	(*timestamppb.Timestamp)(nil),           // 36: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 37: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 38: google.protobuf.Duration
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	33, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	33, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	33, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	36, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	36, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	36, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,  // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	33, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	33, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	36, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	36, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	33, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	33, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	33, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	33, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	34, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	34, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	33, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	36, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	36, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	36, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	36, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	37, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	37, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	36, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	6,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	7,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
-	33, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	33, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	36, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	36, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	1,  // 18: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	33, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	33, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	33, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	33, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	36, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	36, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	36, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	36, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	2,  // 23: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	33, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	36, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,  // 25: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	5,  // 26: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	34, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	33, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	37, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	36, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
 	3,  // 29: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
 	18, // 30: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
 	18, // 31: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	35, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	35, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	35, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	38, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	38, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	38, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
 	24, // 35: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
 	24, // 36: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	33, // 37: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	36, // 37: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
 	28, // 38: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	8,  // 39: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	10, // 40: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	11, // 41: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	12, // 42: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	13, // 43: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	14, // 44: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	15, // 45: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	16, // 46: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	17, // 47: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	19, // 48: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	21, // 49: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	22, // 50: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	25, // 51: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	27, // 52: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	29, // 53: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	31, // 54: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	9,  // 55: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	5,  // 56: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 57: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 58: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 59: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 60: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 61: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 62: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	5,  // 63: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	20, // 64: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	18, // 65: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	23, // 66: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	26, // 67: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	24, // 68: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	30, // 69: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	32, // 70: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	55, // [55:71] is the sub-list for method output_type
-	39, // [39:55] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	36, // 39: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	33, // 40: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
+	8,  // 41: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	10, // 42: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	11, // 43: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	12, // 44: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	13, // 45: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	14, // 46: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	15, // 47: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	16, // 48: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	17, // 49: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	19, // 50: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	21, // 51: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	22, // 52: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	25, // 53: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	27, // 54: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	29, // 55: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	31, // 56: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	34, // 57: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	9,  // 58: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	5,  // 59: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 60: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 61: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 62: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 63: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 64: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	5,  // 65: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	5,  // 66: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	20, // 67: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	18, // 68: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	23, // 69: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	26, // 70: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	24, // 71: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	30, // 72: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	32, // 73: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	35, // 74: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	58, // [58:75] is the sub-list for method output_type
+	41, // [41:58] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -2520,7 +2740,7 @@ func file_whistle_response_v1_response_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   29,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

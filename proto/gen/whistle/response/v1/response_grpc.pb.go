@@ -456,6 +456,7 @@ const (
 	SlaAdminService_SetPolicy_FullMethodName               = "/whistle.response.v1.SlaAdminService/SetPolicy"
 	SlaAdminService_ListWebhookDeadLetters_FullMethodName  = "/whistle.response.v1.SlaAdminService/ListWebhookDeadLetters"
 	SlaAdminService_ReplayWebhookDeadLetter_FullMethodName = "/whistle.response.v1.SlaAdminService/ReplayWebhookDeadLetter"
+	SlaAdminService_ListWebhookAttempts_FullMethodName     = "/whistle.response.v1.SlaAdminService/ListWebhookAttempts"
 )
 
 // SlaAdminServiceClient is the client API for SlaAdminService service.
@@ -482,6 +483,9 @@ type SlaAdminServiceClient interface {
 	// ReplayWebhookDeadLetter queues a dead letter again, due now, with a fresh
 	// attempt budget.
 	ReplayWebhookDeadLetter(ctx context.Context, in *ReplayWebhookDeadLetterRequest, opts ...grpc.CallOption) (*ReplayWebhookDeadLetterResponse, error)
+	// ListWebhookAttempts is a dispatch's webhook delivery log: every attempt
+	// to post its events, oldest first.
+	ListWebhookAttempts(ctx context.Context, in *ListWebhookAttemptsRequest, opts ...grpc.CallOption) (*ListWebhookAttemptsResponse, error)
 }
 
 type slaAdminServiceClient struct {
@@ -562,6 +566,16 @@ func (c *slaAdminServiceClient) ReplayWebhookDeadLetter(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *slaAdminServiceClient) ListWebhookAttempts(ctx context.Context, in *ListWebhookAttemptsRequest, opts ...grpc.CallOption) (*ListWebhookAttemptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookAttemptsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListWebhookAttempts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SlaAdminServiceServer is the server API for SlaAdminService service.
 // All implementations must embed UnimplementedSlaAdminServiceServer
 // for forward compatibility.
@@ -586,6 +600,9 @@ type SlaAdminServiceServer interface {
 	// ReplayWebhookDeadLetter queues a dead letter again, due now, with a fresh
 	// attempt budget.
 	ReplayWebhookDeadLetter(context.Context, *ReplayWebhookDeadLetterRequest) (*ReplayWebhookDeadLetterResponse, error)
+	// ListWebhookAttempts is a dispatch's webhook delivery log: every attempt
+	// to post its events, oldest first.
+	ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error)
 	mustEmbedUnimplementedSlaAdminServiceServer()
 }
 
@@ -616,6 +633,9 @@ func (UnimplementedSlaAdminServiceServer) ListWebhookDeadLetters(context.Context
 }
 func (UnimplementedSlaAdminServiceServer) ReplayWebhookDeadLetter(context.Context, *ReplayWebhookDeadLetterRequest) (*ReplayWebhookDeadLetterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReplayWebhookDeadLetter not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookAttempts not implemented")
 }
 func (UnimplementedSlaAdminServiceServer) mustEmbedUnimplementedSlaAdminServiceServer() {}
 func (UnimplementedSlaAdminServiceServer) testEmbeddedByValue()                         {}
@@ -764,6 +784,24 @@ func _SlaAdminService_ReplayWebhookDeadLetter_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SlaAdminService_ListWebhookAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookAttemptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListWebhookAttempts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListWebhookAttempts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListWebhookAttempts(ctx, req.(*ListWebhookAttemptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SlaAdminService_ServiceDesc is the grpc.ServiceDesc for SlaAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -798,6 +836,10 @@ var SlaAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ReplayWebhookDeadLetter",
 			Handler:    _SlaAdminService_ReplayWebhookDeadLetter_Handler,
+		},
+		{
+			MethodName: "ListWebhookAttempts",
+			Handler:    _SlaAdminService_ListWebhookAttempts_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

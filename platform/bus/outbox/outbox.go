@@ -22,6 +22,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
 	"github.com/chuishao/whistle/platform/metrics"
+	"github.com/chuishao/whistle/platform/run"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -82,20 +83,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			defer stop()
 		}
 	}
-	wait := 100 * time.Millisecond
-	for {
-		err := r.listenAndRelay(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		r.Log.Warn("outbox relay", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
-	}
+	return run.WithRetry(ctx, r.Log, "outbox relay", r.listenAndRelay)
 }
 
 func (r *Relay) listenAndRelay(ctx context.Context) error {

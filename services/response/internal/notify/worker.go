@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/run"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
@@ -75,20 +76,7 @@ func (w *Worker) defaults() {
 // database failure (the deliveries wait in their table meanwhile).
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
-	wait := 100 * time.Millisecond
-	for {
-		err := w.listenAndDeliver(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		w.Log.Warn("webhook worker", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
-	}
+	return run.WithRetry(ctx, w.Log, "webhook worker", w.listenAndDeliver)
 }
 
 func (w *Worker) listenAndDeliver(ctx context.Context) error {

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/run"
 	pevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
@@ -59,20 +60,7 @@ type Poller struct {
 // Run fires timers until ctx is cancelled, reconnecting with backoff after a
 // failure (the timers wait in their table meanwhile).
 func (p *Poller) Run(ctx context.Context) error {
-	wait := 100 * time.Millisecond
-	for {
-		err := p.listenAndFire(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		p.Log.Warn("sla timer poller", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, 5*time.Second)
-	}
+	return run.WithRetry(ctx, p.Log, "sla timer poller", p.listenAndFire)
 }
 
 func (p *Poller) listenAndFire(ctx context.Context) error {

@@ -22,7 +22,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
 	"github.com/chuishao/whistle/platform/metrics"
-	"github.com/chuishao/whistle/platform/run"
+	"github.com/chuishao/whistle/platform/retry"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -83,7 +83,7 @@ func (r *Relay) Run(ctx context.Context) error {
 			defer stop()
 		}
 	}
-	return run.WithRetry(ctx, r.Log, "outbox relay", r.listenAndRelay)
+	return retry.Forever(ctx, r.Log, "outbox relay", r.listenAndRelay)
 }
 
 func (r *Relay) listenAndRelay(ctx context.Context) error {

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/run"
+	"github.com/chuishao/whistle/platform/retry"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
@@ -76,7 +76,7 @@ func (w *Worker) defaults() {
 // database failure (the deliveries wait in their table meanwhile).
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
-	return run.WithRetry(ctx, w.Log, "webhook worker", w.listenAndDeliver)
+	return retry.Forever(ctx, w.Log, "webhook worker", w.listenAndDeliver)
 }
 
 func (w *Worker) listenAndDeliver(ctx context.Context) error {

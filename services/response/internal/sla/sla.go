@@ -21,7 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/run"
+	"github.com/chuishao/whistle/platform/retry"
 	pevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
@@ -60,7 +60,7 @@ type Poller struct {
 // Run fires timers until ctx is cancelled, reconnecting with backoff after a
 // failure (the timers wait in their table meanwhile).
 func (p *Poller) Run(ctx context.Context) error {
-	return run.WithRetry(ctx, p.Log, "sla timer poller", p.listenAndFire)
+	return retry.Forever(ctx, p.Log, "sla timer poller", p.listenAndFire)
 }
 
 func (p *Poller) listenAndFire(ctx context.Context) error {

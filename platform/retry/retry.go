@@ -1,4 +1,5 @@
-package run
+// Package retry keeps a loop running through failures.
+package retry
 
 import (
 	"context"
@@ -6,11 +7,11 @@ import (
 	"time"
 )
 
-// WithRetry runs fn until ctx is cancelled, running it again after each
+// Forever runs fn until ctx is cancelled, running it again after each
 // failure with a backoff that grows from 100 ms to 5 s. It is for the loops
 // whose work waits durably in a table while they reconnect (the outbox relay,
 // the SLA timer poller, the webhook worker): a failure delays them, it loses nothing.
-func WithRetry(ctx context.Context, log *slog.Logger, what string, fn func(context.Context) error) error {
+func Forever(ctx context.Context, log *slog.Logger, what string, fn func(context.Context) error) error {
 	wait := 100 * time.Millisecond
 	for {
 		err := fn(ctx)

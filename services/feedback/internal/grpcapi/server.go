@@ -47,19 +47,9 @@ func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilde
 
 // GetTimeline returns a whistle's entries in seq order, if the caller may see it.
 func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineRequest) (*feedbackv1.GetTimelineResponse, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "missing identity")
-	}
-	if !feedback.MayReadTimelines(id.Role) {
-		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
-	}
-	if req.GetWhistleId() == "" {
-		return nil, rpcerr.Invalid("whistle_id", "is required")
-	}
-	entries, err := s.readTimeline(ctx, id, req.GetWhistleId())
+	entries, err := s.callersTimeline(ctx, req.GetWhistleId())
 	if err != nil {
-		return nil, s.toStatus(ctx, err)
+		return nil, err
 	}
 	if broken, ok := timeline.Verify(entries); !ok {
 		// Serve it anyway: the caller can see (and verify) what is stored, and
@@ -78,6 +68,27 @@ func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineReq
 }
 
 // readTimeline checks access and reads the entries in one snapshot, so the
+
+// callersTimeline is a whistle's timeline for the caller, as a gRPC status
+// error when the caller may not read timelines, gives no id, or is out of scope.
+func (s *Server) callersTimeline(ctx context.Context, whistleID string) ([]timeline.Entry, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, status.Error(codes.Unauthenticated, "missing identity")
+	}
+	if !feedback.MayReadTimelines(id.Role) {
+		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
+	}
+	if whistleID == "" {
+		return nil, rpcerr.Invalid("whistle_id", "is required")
+	}
+	entries, err := s.readTimeline(ctx, id, whistleID)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return entries, nil
+}
+
 // scope checked is the scope of the entries returned.
 func (s *Server) readTimeline(ctx context.Context, id auth.Identity, whistleID string) ([]timeline.Entry, error) {
 	var entries []timeline.Entry

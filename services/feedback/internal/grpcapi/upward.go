@@ -5,12 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/rpcerr"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
@@ -21,19 +17,9 @@ import (
 // timeline: the whistle, each department's times, reopens and the rating,
 // also as plain text.
 func (s *Server) GetWhistleReport(ctx context.Context, req *feedbackv1.GetWhistleReportRequest) (*feedbackv1.WhistleReport, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "missing identity")
-	}
-	if !feedback.MayReadTimelines(id.Role) {
-		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
-	}
-	if req.GetWhistleId() == "" {
-		return nil, rpcerr.Invalid("whistle_id", "is required")
-	}
-	entries, err := s.readTimeline(ctx, id, req.GetWhistleId())
+	entries, err := s.callersTimeline(ctx, req.GetWhistleId())
 	if err != nil {
-		return nil, s.toStatus(ctx, err)
+		return nil, err
 	}
 	facts, err := store.New(s.pool).ListWhistleDispatchFacts(ctx, req.GetWhistleId())
 	if err != nil {

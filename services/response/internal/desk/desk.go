@@ -166,23 +166,7 @@ func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd 
 	cmd.By = caller.Subject
 	actor := &typesv1.Actor{Role: caller.Role, Id: caller.Subject}
 	var out response.Dispatch
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		row, err := q.LockDispatch(ctx, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return response.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		d, err := row.Domain()
-		if err != nil {
-			return err
-		}
-		if !scope.Allows(d) {
-			return response.ErrNotFound
-		}
-		now := s.Clock.Now()
+	err = s.inTx(ctx, id, scope, func(tx pgx.Tx, q *store.Queries, d response.Dispatch, now time.Time) error {
 		next, changed, err := response.Apply(d, cmd, now, s.FarArrivalMeters)
 		if err != nil {
 			return err

@@ -5,7 +5,7 @@ ROOT  := $(abspath .)
 BIN   := $(ROOT)/.bin
 export GOFLAGS := -buildvcs=false
 
-MODULES  := platform proto cli tests/e2e tools/bench $(wildcard services/*)
+MODULES  := platform proto cli tests/e2e tools/bench tools/chaos $(wildcard services/*)
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 
@@ -120,3 +120,13 @@ fuzz:
 		if grep -q 'Failing input written' $$log || ! grep -qx '    context deadline exceeded' $$log; then exit 1; fi; \
 		echo "fuzz: $$fn stopped on Go's fuzztime deadline race (golang/go#75804) with no failing input; not a crash"; \
 	done
+
+## chaos: a storm of whistles on a private PostgreSQL cluster and a 3-node NATS JetStream cluster (R3 stream),
+## every service its own process (response twice); meanwhile kill -9 services, a NATS node, and restart Postgres
+## immediately; then prove nothing was lost or duplicated and no deadline missed (tools/chaos; exit 1 if not).
+## Free ports only. Default a few minutes; CI: CHAOS_FLAGS='--whistles 1000 --duration 1m --kills 1-of-each --recover-timeout 30s'
+CHAOS_FLAGS ?= --whistles 2000 --duration 2m --kills random:8 --recover-timeout 30s
+.PHONY: chaos
+chaos: build
+	go build -o $(BIN)/chaos ./tools/chaos
+	$(BIN)/chaos --bin-dir $(BIN) $(CHAOS_FLAGS)

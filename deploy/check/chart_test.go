@@ -310,7 +310,7 @@ func TestChartRefusesAnIncompleteConfiguration(t *testing.T) {
 		want string
 	}{
 		{"no database", func(v map[string]any) { delete(v, "postgres") }, "postgres.existingSecret"},
-		{"no key", func(v map[string]any) { delete(v, "jwt") }, "jwt.existingSecret"},
+		{"no key", func(v map[string]any) { delete(v, "jwt") }, "set jwt.jwksURL"},
 		{"no NATS", func(v map[string]any) { delete(v, "natsURL") }, "set natsURL"},
 	} {
 		vals := minimal()
@@ -318,4 +318,37 @@ func TestChartRefusesAnIncompleteConfiguration(t *testing.T) {
 		_, err := render(t, vals)
 		require.ErrorContains(t, err, tc.want, tc.name)
 	}
+}
+
+// TestChartVerifiesTokensWithTheJWKSAndConnectsAsEachServicesNATSUser: in
+// production the services fetch verification keys from the JWKS URL (no
+// static key, no JWT secret), and each connects to NATS as its own user.
+func TestChartVerifiesTokensWithTheJWKSAndConnectsAsEachServicesNATSUser(t *testing.T) {
+	t.Parallel()
+	vals := minimal()
+	vals["jwt"] = map[string]any{"jwksURL": "https://idp.example.gov.cn/.well-known/jwks.json", "issuer": "https://idp.example.gov.cn"}
+	vals["natsUsers"] = map[string]any{"passwords": map[string]any{
+		"admin": "a", "intake": "i", "routing": "r", "response": "s", "feedback": "f", "gateway": "g"}}
+	objs, err := render(t, vals)
+	require.NoError(t, err)
+	for _, name := range append(slices.Clone(backends), "gateway") {
+		d := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-"+name)
+		env := envOf(d.Spec.Template.Spec.Containers[0])
+		require.Equal(t, "https://idp.example.gov.cn/.well-known/jwks.json", env["WHISTLE_JWKS_URL"].Value, name)
+		require.Equal(t, "https://idp.example.gov.cn", env["WHISTLE_JWT_ISSUER"].Value, name)
+		require.Equal(t, "whistle", env["WHISTLE_JWT_AUDIENCE"].Value, name)
+		require.NotContains(t, env, "WHISTLE_JWT_PUBLIC_KEY", name)
+		require.Equal(t, name, env["NATS_USER"].Value, name)
+		require.Equal(t, "whistle-nats-users", env["NATS_PASSWORD"].ValueFrom.SecretKeyRef.Name, name)
+		require.Equal(t, name, env["NATS_PASSWORD"].ValueFrom.SecretKeyRef.Key, name)
+	}
+	for _, o := range objs {
+		require.NotEqual(t, "city-whistle-jwt", o.name, "no JWT secret without a static key")
+	}
+	users := find[*corev1.Secret](t, objs, "Secret", "whistle-nats-users")
+	require.Equal(t, "g", users.StringData["gateway"])
+
+	delete(vals["natsUsers"].(map[string]any)["passwords"].(map[string]any), "gateway")
+	_, err = render(t, vals)
+	require.ErrorContains(t, err, "natsUsers.passwords.gateway is missing")
 }

@@ -47,6 +47,11 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 		require.Contains(t, cmd, "--cluster_name whistle", n)
 		require.Contains(t, cmd, "--name "+n, n)
 		require.Contains(t, cmd, "nats://nats-1:6222,nats://nats-2:6222,nats://nats-3:6222", n)
+		// with one user per service (deploy/nats/users.conf), whose passwords it has
+		require.Contains(t, cmd, "--config /etc/nats/users.conf", n)
+		for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+			require.NotEmpty(t, *p.Services[n].Environment["NATS_"+strings.ToUpper(svc)+"_PASSWORD"], n)
+		}
 	}
 
 	// Every Whistle process is built from deploy/Dockerfile for its service and
@@ -59,6 +64,12 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 		require.Equal(t, svc, *s.Build.Args["SERVICE"], name)
 		require.Equal(t, svc, *s.Environment["OTEL_SERVICE_NAME"], name)
 		require.Equal(t, "http://otel-collector:4318", *s.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"], name)
+		// Tokens are verified with the keys of a JWKS, not a static key; NATS
+		// is reached as the service's own user, with the password the servers have.
+		require.Equal(t, "http://gateway:8080/.well-known/jwks.json", *s.Environment["WHISTLE_JWKS_URL"], name)
+		require.NotContains(t, s.Environment, "WHISTLE_JWT_PUBLIC_KEY", name)
+		require.Equal(t, svc, *s.Environment["NATS_USER"], name)
+		require.Equal(t, *p.Services["nats-1"].Environment["NATS_"+strings.ToUpper(svc)+"_PASSWORD"], *s.Environment["NATS_PASSWORD"], name)
 		if name == "gateway" {
 			continue
 		}
@@ -68,8 +79,11 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 	}
 
 	// The files the tools mount exist.
-	for _, name := range []string{"otel-collector", "prometheus", "grafana"} {
+	for _, name := range []string{"otel-collector", "prometheus", "grafana", "nats-1", "nats-2", "nats-3"} {
 		for _, v := range p.Services[name].Volumes {
+			if v.Type == "volume" {
+				continue // a named volume, not a file
+			}
 			_, err := os.Stat(v.Source)
 			require.NoError(t, err, "%s mounts %s", name, v.Source)
 		}

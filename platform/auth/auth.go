@@ -19,6 +19,8 @@ const (
 	RoleDesk       = "desk"
 	RoleSupervisor = "supervisor"
 	RoleAdmin      = "admin"
+	// RoleGrid is a grid worker (网格员): files reports on its street's micro-grid.
+	RoleGrid = "grid"
 )
 
 // Issuer is the iss claim of tokens signed by the dev signer.
@@ -34,6 +36,8 @@ type Identity struct {
 	StreetID   string
 	DistrictID string
 	Department string
+	// GridID is a grid worker's micro-grid within its street.
+	GridID string
 }
 
 // Claims is the JWT payload.
@@ -42,6 +46,7 @@ type Claims struct {
 	Street     string `json:"street,omitempty"`
 	District   string `json:"district,omitempty"`
 	Department string `json:"department,omitempty"`
+	Grid       string `json:"grid,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -56,6 +61,10 @@ func (id Identity) Validate() error {
 	case RoleDesk:
 		if id.Department == "" || id.DistrictID == "" {
 			return errors.New("a desk token needs department and district")
+		}
+	case RoleGrid:
+		if id.StreetID == "" || id.DistrictID == "" || id.GridID == "" {
+			return errors.New("a grid token needs street, district and grid")
 		}
 	case RoleSupervisor, RoleAdmin:
 		// A supervisor without district has city scope.
@@ -92,12 +101,18 @@ func (s *Signer) Sign(id Identity, now time.Time, ttl time.Duration) (string, er
 		return "", err
 	}
 	claims := Claims{
-		Role: id.Role, Street: id.StreetID, District: id.DistrictID, Department: id.Department,
+		Role: id.Role, Street: id.StreetID, District: id.DistrictID, Department: id.Department, Grid: id.GridID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: Issuer, Subject: id.Subject, Audience: jwt.ClaimStrings{Audience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 	}
+	return s.SignClaims(claims)
+}
+
+// SignClaims signs claims as they are, with the signer's kid: for tests of
+// what verifiers refuse (another audience, a future not-before).
+func (s *Signer) SignClaims(claims Claims) (string, error) {
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = s.kid
 	return tok.SignedString(s.key)
@@ -189,7 +204,7 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	if err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
 	}
-	id := Identity{Subject: claims.Subject, Role: claims.Role, StreetID: claims.Street, DistrictID: claims.District, Department: claims.Department}
+	id := Identity{Subject: claims.Subject, Role: claims.Role, StreetID: claims.Street, DistrictID: claims.District, Department: claims.Department, GridID: claims.Grid}
 	if err := id.Validate(); err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
 	}

@@ -21,10 +21,12 @@ const StreamName = "WHISTLE"
 // de-duplicate by event id as well, so this bounds only wasted work.
 const DuplicateWindow = 2 * time.Hour
 
-// Connect opens a NATS connection that keeps reconnecting, and its JetStream handle.
-func Connect(url, name string) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
-		nats.ReconnectWait(250*time.Millisecond))
+// Connect opens a NATS connection that keeps reconnecting, and its JetStream
+// handle; opts add credentials and TLS (Client.Options).
+func Connect(url, name string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream, error) {
+	opts = append([]nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true),
+		nats.ReconnectWait(250 * time.Millisecond)}, opts...)
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect to nats at %s: %w", url, err)
 	}

@@ -28,6 +28,7 @@ type env struct {
 	pool *pgxpool.Pool
 	js   jetstream.JetStream
 	log  *slog.Logger
+	url  string // of the NATS server
 }
 
 func setup(t *testing.T) env {
@@ -37,11 +38,12 @@ func setup(t *testing.T) env {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, postgres.Migrate(ctx, pool, "svc", bus.Migrations))
-	nc, js, err := bus.Connect(natstest.Start(t), "test")
+	url := natstest.Start(t)
+	nc, js, err := bus.Connect(url, "test")
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	require.NoError(t, bus.EnsureStream(ctx, js, 1))
-	return env{pool: pool, js: js, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return env{pool: pool, js: js, log: slog.New(slog.NewTextHandler(io.Discard, nil)), url: url}
 }
 
 func raised(district string) *eventsv1.Event {

@@ -10,19 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/protobuf/proto"
 
-	"github.com/chuishao/whistle/platform/bus/internal/busdb"
-	"github.com/chuishao/whistle/platform/metrics"
-	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
 
 // Handler applies one event inside the transaction that also records it as
 // processed: the event's effects and that record commit together or not at all.
+// The transaction may hold other events of the same batch, each in its own
+// savepoint: a handler must not commit or roll it back.
 type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
 
 // Consumer is a durable pull consumer of the event stream.
@@ -45,87 +40,95 @@ func Permanent(err error) error { return permanentError{err} }
 
 var errDuplicate = errors.New("already processed")
 
-// Consume declares the durable consumer and handles its events one at a time
-// until ctx is cancelled. A handler error redelivers the event with backoff.
-func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger, c Consumer) error {
-	cons, err := js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
-		Durable:        c.Name,
-		FilterSubjects: c.Subjects,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        30 * time.Second,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  1000,
-	})
-	if err != nil {
-		if ctx.Err() != nil { // shut down while starting: not a failure
-			return nil
-		}
-		return fmt.Errorf("declare consumer %s: %w", c.Name, err)
-	}
-	log = log.With("consumer", c.Name)
-	stopLag, err := metrics.ObserveConsumer(c.Name, func(ctx context.Context) (uint64, uint64, error) {
-		info, err := cons.Info(ctx)
-		if err != nil {
-			return 0, 0, err
-		}
-		return info.NumPending, uint64(info.NumAckPending), nil
-	})
-	if err != nil {
-		log.Warn("consumer lag gauges", "err", err)
-	} else {
-		defer stopLag()
-	}
-	tracer := otel.Tracer("whistle/bus")
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		handleMsg(ctx, pool, log, tracer, c, msg)
-	})
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", c.Name, err)
-	}
-	<-ctx.Done()
-	cc.Drain()
-	<-cc.Closed()
-	return nil
+// Defaults of Options.
+const (
+	// DefaultBatch stays within the 64 subtransactions Postgres caches per
+	// backend: each event's savepoint writes, and a transaction with more
+	// subtransactions slows every other session's snapshots.
+	DefaultBatch     = 64
+	DefaultRebalance = 2 * time.Second
+	DefaultAckWait   = 30 * time.Second
+)
+
+// Options tune how a service runs its consumers (config.Base carries them).
+type Options struct {
+	// Batch is the most events handled in one transaction (default DefaultBatch).
+	Batch int
+	// Linger is how long a batch waits for more events after its first one
+	// when fewer than Batch are at hand (default 0: it takes what is there).
+	Linger time.Duration
+	// Partitions splits every consumer by district into this many durable
+	// consumers, shared out among the service's replicas (partition.go).
+	// 0 or 1: one durable consumer that every replica pulls from.
+	Partitions int
+	// Rebalance is how often a replica re-counts the replicas and takes or
+	// gives up partitions (default DefaultRebalance).
+	Rebalance time.Duration
+	// Limit bounds the batches in flight on the pool; every consumer of a
+	// pool should share one (NewLimit). Nil: each Consume call gets its own.
+	Limit Limit
+	// AckWait is how long an event delivered to a replica that died stays
+	// with it before it is redelivered (default DefaultAckWait).
+	AckWait time.Duration
 }
 
-func handleMsg(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, tracer trace.Tracer, c Consumer, msg jetstream.Msg) {
-	var ev eventsv1.Event
-	if err := proto.Unmarshal(msg.Data(), &ev); err != nil || ev.GetId() == "" {
-		log.Error("drop undecodable event", "subject", msg.Subject(), "err", err)
-		_ = msg.Term()
-		return
-	}
-	ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
-	ctx, span := tracer.Start(ctx, "consume "+events.Name(&ev), trace.WithSpanKind(trace.SpanKindConsumer))
-	defer span.End()
+// Limit is a number of batch slots, shared by the consumers of one pool.
+type Limit chan struct{}
 
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		n, err := busdb.New(tx).MarkProcessed(ctx, busdb.MarkProcessedParams{Consumer: c.Name, EventID: ev.GetId()})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return errDuplicate
-		}
-		return c.Handle(ctx, tx, &ev)
-	})
-	var perm permanentError
-	switch {
-	case err == nil, errors.Is(err, errDuplicate):
-		if err := msg.Ack(); err != nil {
-			log.WarnContext(ctx, "ack", "event_id", ev.GetId(), "err", err)
-		}
-	case errors.As(err, &perm):
-		log.ErrorContext(ctx, "drop event that cannot be handled", "event", events.Name(&ev), "event_id", ev.GetId(), "err", err)
-		_ = msg.Term()
-	default:
-		delay := time.Second
-		if md, mdErr := msg.Metadata(); mdErr == nil {
-			delay = backoff(md.NumDelivered)
-		}
-		log.WarnContext(ctx, "retry event", "event", events.Name(&ev), "event_id", ev.GetId(), "in", delay, "err", err)
-		_ = msg.NakWithDelay(delay)
+// NewLimit allows half of pool's connections to be held by batches: a handler
+// may take a second connection (a cache filling itself) while its batch holds
+// one, and with every connection held by a batch that second one would never come.
+func NewLimit(pool *pgxpool.Pool) Limit {
+	return make(Limit, max(1, pool.Config().MaxConns/2))
+}
+
+func (o Options) batch() int {
+	if o.Batch <= 0 {
+		return DefaultBatch
 	}
+	return o.Batch
+}
+
+func (o Options) ackWait() time.Duration {
+	if o.AckWait <= 0 {
+		return DefaultAckWait
+	}
+	return o.AckWait
+}
+
+func (o Options) rebalance() time.Duration {
+	if o.Rebalance <= 0 {
+		return DefaultRebalance
+	}
+	return o.Rebalance
+}
+
+// Consume runs c with the default options (one durable consumer, batches of
+// DefaultBatch) until ctx is cancelled.
+func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger, c Consumer) error {
+	return Options{}.Consume(ctx, js, pool, log, c)
+}
+
+// Consume declares c's durable consumer (or, with Partitions > 1, takes part in
+// its partitions) and handles its events in batches until ctx is cancelled.
+// Each event is applied in its own savepoint of the batch's transaction, which
+// also records the event as processed; the batch commits once and its events
+// are acknowledged after the commit. An event whose handler fails is rolled
+// back to its savepoint and redelivered with backoff (or terminated, for a
+// Permanent error) without holding back the rest of the batch.
+func (o Options) Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger, c Consumer) error {
+	log = log.With("consumer", c.Name)
+	if o.Limit == nil {
+		o.Limit = NewLimit(pool)
+	}
+	if o.Partitions > MaxPartitions {
+		return fmt.Errorf("consumer %s: %d partitions, at most %d", c.Name, o.Partitions, MaxPartitions)
+	}
+	if o.Partitions > 1 {
+		return (&partitioned{opts: o, js: js, pool: pool, log: log, c: c}).run(ctx)
+	}
+	d := durable{stream: StreamName, name: c.Name, subjects: c.Subjects, c: c, opts: o, js: js, pool: pool, log: log}
+	return d.run(ctx)
 }
 
 // backoff grows from 100 ms to 30 s with the number of deliveries.

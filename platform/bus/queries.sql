@@ -1,10 +1,9 @@
--- name: MarkProcessed :execrows
-INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING;
-
 -- name: AddOutbox :exec
-INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4);
-
--- name: NotifyOutbox :exec
+-- One round trip: the row, and the relay's wake-up at commit (Postgres folds
+-- the identical notifications of one transaction into one).
+WITH added AS (
+    INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
+)
 SELECT pg_notify('outbox_' || current_schema(), '');
 
 -- name: ClaimOutbox :many

@@ -10,13 +10,21 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/grpcserver"
 )
 
 // Base is what every backend service reads. Services embed it in their own Config.
 type Base struct {
 	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
 	NATSURL     string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
+	// NATS is the service's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
+	NATS bus.Client
+	// GRPCTLS is the gRPC server's certificate and the CA its peers are
+	// checked against (WHISTLE_GRPC_TLS_*); Postgres TLS is in DATABASE_URL
+	// (sslmode=verify-full&sslrootcert=...).
+	GRPCTLS grpcserver.TLS
 	// GRPCAddr is where the service's gRPC API listens.
 	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
 	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
@@ -42,6 +50,18 @@ type Base struct {
 	// MigrateOnly makes the service migrate its schema and exit (a deployment's
 	// migration job) instead of serving.
 	MigrateOnly bool `env:"WHISTLE_MIGRATE_ONLY, default=false"`
+	// OpsPprof serves net/http/pprof under /debug/pprof/ on the ops address
+	// (profiling a bench run; off by default: it reveals internals).
+	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`
+	// ConsumerBatch is the most events a consumer handles in one transaction.
+	ConsumerBatch int `env:"WHISTLE_CONSUMER_BATCH, default=64"`
+	// ConsumerPartitions splits every consumer by district into this many
+	// partitions that the service's replicas share out (1: one consumer that
+	// every replica pulls from). Every replica of a service must use the same value.
+	ConsumerPartitions int `env:"WHISTLE_CONSUMER_PARTITIONS, default=1"`
+	// ConsumerRebalance is how often a replica re-counts the replicas and
+	// takes or gives up partitions.
+	ConsumerRebalance time.Duration `env:"WHISTLE_CONSUMER_REBALANCE, default=2s"`
 }
 
 // Validate reports the first missing or malformed variable by name.
@@ -59,8 +79,19 @@ func (b Base) Validate() error {
 	if b.JWTPublicKey == "" && b.JWKSURL == "" {
 		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
 	}
+	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate())
 	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
+	}
+	// Zero values (a Base built in code, as the end-to-end tests do) mean the defaults.
+	if b.ConsumerBatch < 0 || b.ConsumerBatch > 1000 {
+		errs = append(errs, fmt.Errorf("WHISTLE_CONSUMER_BATCH must be 1..1000, got %d", b.ConsumerBatch))
+	}
+	if b.ConsumerPartitions < 0 || b.ConsumerPartitions > bus.MaxPartitions {
+		errs = append(errs, fmt.Errorf("WHISTLE_CONSUMER_PARTITIONS must be 1..%d, got %d", bus.MaxPartitions, b.ConsumerPartitions))
+	}
+	if b.ConsumerRebalance < 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_CONSUMER_REBALANCE must be positive, got %v", b.ConsumerRebalance))
 	}
 	if b.TimeScale <= 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))

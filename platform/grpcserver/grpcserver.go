@@ -10,6 +10,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -26,13 +27,14 @@ import (
 )
 
 // New returns a server that requires a valid bearer token on every method but
-// the gRPC health check, and registers the health service.
-func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock) *grpc.Server {
-	srv := grpc.NewServer(
+// the gRPC health check, and registers the health service; opts add e.g. TLS
+// (TLS.ServerOptions).
+func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grpc.ServerOption) *grpc.Server {
+	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), authUnary(verifier, clk)),
 		grpc.ChainStreamInterceptor(authStream(verifier, clk)),
-	)
+	}, opts...)...)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	return srv
 }
@@ -56,18 +58,42 @@ func Serve(ctx context.Context, srv *grpc.Server, lis net.Listener) error {
 	}
 }
 
+// publicMethods are the methods a service declared callable without a token
+// (RegisterPublic); the gRPC health check always is.
+var publicMethods sync.Map
+
+// RegisterPublic declares full method names (/pkg.Service/Method) callable
+// without a bearer token: the residents' and the public's routes. A method is
+// public by its definition, whichever server serves it, so the set is global.
+// A token that is sent is still verified, and its identity passed on.
+func RegisterPublic(methods ...string) {
+	for _, m := range methods {
+		publicMethods.Store(m, true)
+	}
+}
+
+// IsPublic tells whether method (/pkg.Service/Method) may be called without a token.
+func IsPublic(method string) bool { return isPublic(method) }
+
 func isPublic(method string) bool {
-	return strings.HasPrefix(method, "/grpc.health.v1.Health/")
+	if strings.HasPrefix(method, "/grpc.health.v1.Health/") {
+		return true
+	}
+	_, ok := publicMethods.Load(method)
+	return ok
 }
 
 func authenticate(ctx context.Context, method string, verifier *auth.Verifier, clk clock.Clock) (context.Context, error) {
-	if isPublic(method) {
-		return ctx, nil
-	}
 	md, _ := metadata.FromIncomingContext(ctx)
 	values := md.Get("authorization")
 	if len(values) == 0 {
+		if isPublic(method) {
+			return ctx, nil
+		}
 		return nil, status.Error(codes.Unauthenticated, "missing bearer token")
+	}
+	if strings.HasPrefix(method, "/grpc.health.v1.Health/") {
+		return ctx, nil
 	}
 	token, ok := strings.CutPrefix(values[0], "Bearer ")
 	if !ok {
@@ -137,13 +163,14 @@ func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 }
 
 // Dial returns a client connection that traces calls and forwards the incoming
-// caller's bearer token, so the called service checks the same identity.
-func Dial(target string) (*grpc.ClientConn, error) {
-	conn, err := grpc.NewClient(target,
+// caller's bearer token, so the called service checks the same identity. It
+// is plaintext unless opts give transport credentials (TLS.DialOption).
+func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	conn, err := grpc.NewClient(target, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithUnaryInterceptor(forwardIdentity),
-	)
+	}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", target, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -46,8 +47,10 @@ type Runtime struct {
 	// GRPC is the server to register the service's API on before Run.
 	GRPC *grpc.Server
 
-	lis    net.Listener
-	opsLis net.Listener
+	lis       net.Listener
+	opsLis    net.Listener
+	pprof     bool
+	consumers bus.Options
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -60,7 +63,9 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err != nil {
 		return nil, err
 	}
-	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock}
+	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, consumers: bus.Options{
+		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
+	}}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
@@ -70,6 +75,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if rt.Pool, err = postgres.Connect(ctx, cfg.DatabaseURL, name); err != nil {
 		return nil, err
 	}
+	rt.consumers.Limit = bus.NewLimit(rt.Pool)
 	if err = postgres.Migrate(ctx, rt.Pool, name, bus.Migrations, migrations); err != nil {
 		return nil, err
 	}
@@ -77,7 +83,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 		rt.Log.Info("migrated; exiting (WHISTLE_MIGRATE_ONLY)")
 		return nil, config.ErrMigrated
 	}
-	if rt.NC, rt.JS, err = bus.Connect(cfg.NATSURL, "whistle-"+name); err != nil {
+	if rt.NC, rt.JS, err = bus.Connect(cfg.NATSURL, "whistle-"+name, cfg.NATS.Options()...); err != nil {
 		return nil, err
 	}
 	if err = bus.EnsureStream(ctx, rt.JS, cfg.StreamReplicas); err != nil {
@@ -91,7 +97,12 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 			return nil, fmt.Errorf("listen WHISTLE_OPS_ADDR %s: %w", cfg.OpsAddr, err)
 		}
 	}
-	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock)
+	tlsOpts, err := cfg.GRPCTLS.ServerOptions()
+	if err != nil {
+		return nil, err
+	}
+	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.Pool, deps.Clock, deps.Log))
+	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock, append(tlsOpts, audit)...)
 	return rt, nil
 }
 
@@ -117,6 +128,12 @@ func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error
 	return g.Wait()
 }
 
+// Consume runs the durable consumer c with the service's batch and partition
+// settings (WHISTLE_CONSUMER_*) until ctx is cancelled.
+func (rt *Runtime) Consume(ctx context.Context, c bus.Consumer) error {
+	return rt.consumers.Consume(ctx, rt.JS, rt.Pool, rt.Log, c)
+}
+
 func (rt *Runtime) serveOps(ctx context.Context) error {
 	mux := http.NewServeMux()
 	health.Register(mux,
@@ -128,6 +145,12 @@ func (rt *Runtime) serveOps(ctx context.Context) error {
 			return nil
 		}},
 	)
+	if rt.pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -24,10 +24,14 @@ const (
 	DomainDispatch = "dispatch"
 	DomainSLA      = "sla"
 	DomainFeedback = "feedback"
+	// DomainReport is discovery before the whistle (issue 13).
+	DomainReport = "report"
+	// DomainAdmin is the audit of admin actions (issue 10).
+	DomainAdmin = "admin"
 )
 
 // Subjects lists the subject patterns of the whole stream.
-var Subjects = []string{"whistle.v1.>", "dispatch.v1.>", "sla.v1.>", "feedback.v1.>"}
+var Subjects = []string{"whistle.v1.>", "dispatch.v1.>", "sla.v1.>", "feedback.v1.>", "report.v1.>", "admin.v1.>"}
 
 // Name is the event's name, e.g. "dispatch.acknowledged", or "" without payload.
 func Name(e *eventsv1.Event) string {
@@ -68,7 +72,7 @@ func Subject(e *eventsv1.Event) (string, error) {
 	switch domain {
 	case DomainDispatch:
 		return fmt.Sprintf("dispatch.v1.%s.%s.%s", event, district, token(e.GetDepartment())), nil
-	case DomainWhistle, DomainSLA, DomainFeedback:
+	case DomainWhistle, DomainSLA, DomainFeedback, DomainReport, DomainAdmin:
 		return fmt.Sprintf("%s.v1.%s.%s", domain, event, district), nil
 	default:
 		return "", fmt.Errorf("event %s: unknown domain %q", e.GetId(), domain)

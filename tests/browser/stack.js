@@ -26,6 +26,14 @@ function psql(sql) {
   execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
 }
 
+// The stack runs on a drill clock, as `make run` does with WHISTLE_TIME_SCALE:
+// a clock that runs DRILL_SCALE times real time from an origin in the past,
+// chosen so that the services' time is DRILL_AHEAD_MS ahead of the browser's
+// when the stack starts. Countdowns computed from the browser's clock would
+// be two hours off; the console must use the services' clock (GET /v1/time).
+export const DRILL_SCALE = 1.001;
+export const DRILL_AHEAD_MS = 2 * 3600e3;
+
 /**
  * Returns {url, stop}. WHISTLE_CONSOLE_URL points the tests at a stack that
  * is already running instead (stop does nothing then).
@@ -53,6 +61,8 @@ export async function startStack() {
       WHISTLE_RATE_PER_TOKEN: '0',
       WHISTLE_RATE_PER_IP: '0',
       WHISTLE_LOG_LEVEL: 'warn',
+      WHISTLE_TIME_SCALE: String(DRILL_SCALE),
+      WHISTLE_TIME_ORIGIN: new Date(Date.now() - DRILL_AHEAD_MS / (DRILL_SCALE - 1)).toISOString(),
     },
   });
   // Whatever ends this process (a timeout's SIGTERM, Ctrl-C) ends the stack too,

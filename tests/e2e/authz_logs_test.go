@@ -36,8 +36,9 @@ func (b *lockedBuffer) String() string {
 
 // TestLogsHoldNoSecrets runs a whole scenario — dev sign-in, a whistle raised
 // over REST and one over Open311, every desk action, feedback, and requests
-// with rejected tokens — and scans every service's log for the bearer tokens,
-// the Open311 api key and the dev-auth warning.
+// with rejected tokens, a webhook endpoint whose secret is rotated — and scans
+// every service's log for the bearer tokens, the Open311 api key, the webhook
+// secrets and the NATS passwords, and for the dev-auth warning.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	logs := &lockedBuffer{}
@@ -52,6 +53,20 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	require.NotEmpty(t, devTok)
 	secrets = append(secrets, devTok)
 	require.Equal(t, http.StatusOK, s.do(t, http.MethodGet, "/v1/whistles?street_id="+donghuamen, devTok, nil).status)
+
+	// A webhook endpoint for the police desk, its secret set and then rotated:
+	// the deliveries of the scenario are signed with it (and fail to connect).
+	sup := supervisorToken(t, s, dongcheng)
+	hook := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", sup, map[string]any{
+		"department": "police", "district_id": dongcheng, "url": "https://police.invalid/whistle",
+		"secret": "webhook-secret-first-5e1d7a"})
+	require.Equal(t, http.StatusOK, hook.status, hook.raw)
+	rotated := s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+str(hook.body["id"]), sup,
+		map[string]any{"secret": "webhook-secret-second-93c0b4"})
+	require.Equal(t, http.StatusOK, rotated.status, rotated.raw)
+	secrets = append(secrets, "webhook-secret-first-5e1d7a", "webhook-secret-second-93c0b4", sup)
+	// Every service's NATS password.
+	secrets = append(secrets, s.nats.Passwords()...)
 
 	id, w := raise(t, s, donghuamen, "joint-enforcement", 3)
 	streetTok := streetToken(t, s, donghuamen)

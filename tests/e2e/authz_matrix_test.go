@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +36,8 @@ var matrixCallers = []string{
 	"no-token",          //
 	"expired-token",     // the owning desk's token, expired a day ago
 	"foreign-key-token", // the owning desk's identity, signed by a key nobody trusts
+	"wrong-audience",    // the owning desk's token, trusted key, for another audience
+	"not-yet-valid",     // the owning desk's token, trusted key, not before tomorrow
 }
 
 // Expected outcomes, one letter per caller:
@@ -56,30 +57,109 @@ type matrixFixture struct {
 }
 
 // matrixRoute is one REST route and the gRPC method behind it.
-type matrixRoute struct {
-	name   string
-	method string
-	path   func(f matrixFixture) string
-	// body is the JSON body, or a func(matrixFixture) any that makes it.
-	body any
-	// rpc calls the backend directly; seen (when set) tells whether the
-	// object is in a list answer.
-	rpc func(ctx context.Context, c *backendClients, f matrixFixture) (seen bool, err error)
-	// seen tells whether the object is in the gateway's list answer; nil for
-	// routes on one object.
-	seen func(body map[string]any, f matrixFixture) bool
-	// want is one outcome letter per caller, in matrixCallers order (spaces
-	// are ignored; they only align the columns).
-	want string
-}
+type matrixRoute = authzRoute[matrixFixture, *backendClients]
 
 // authzMatrix is THE table. Columns:
 //
-//	own dSt oSt desk dDk oDk sup oSup city adm none exp key
+//	own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 //
 // Routes run top to bottom against one whistle; the mutating ones come after
 // the reads, and cancel last, because allowed callers really act.
 var authzMatrix = []matrixRoute{
+	// Reference data: every signed-in caller reads it, whatever its scope.
+	{
+		name: "ListDistricts", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/districts" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListDistricts(ctx, &routingv1.ListDistrictsRequest{})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	{
+		name: "ListStreets", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/streets?district=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListStreets(ctx, &routingv1.ListStreetsRequest{District: dongcheng})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	{
+		name: "GetStreet", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/streets/" + donghuamen },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: donghuamen})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	{
+		name: "ListDepartments", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/departments" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListDepartments(ctx, &routingv1.ListDepartmentsRequest{})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	{
+		name: "ListCategories", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/categories" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListCategories(ctx, &routingv1.ListCategoriesRequest{})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	{
+		name: "GetCategory", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/categories/joint-enforcement" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: "joint-enforcement"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
+	// SLA calendars and policies: the admin's alone.
+	{
+		name: "ListPolicies", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/sla/policies" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.slaAdmin.ListPolicies(ctx, &responsev1.ListPoliciesRequest{})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
+	},
+	{
+		name: "ListCalendarDays", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/sla/calendar/2026" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.slaAdmin.ListCalendarDays(ctx, &responsev1.ListCalendarDaysRequest{Year: 2026})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
+	},
+	{
+		name: "LocateStreet", method: http.MethodPost,
+		path: func(matrixFixture) string { return "/v1/streets/" + donghuamen + ":locate" },
+		body: map[string]any{"location": map[string]any{"lat": 39.9146, "lng": 116.4036}},
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.LocateStreet(ctx, &routingv1.LocateStreetRequest{
+				StreetId: donghuamen, Location: &typesv1.LatLng{Lat: 39.9146, Lng: 116.4036}})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	},
 	{
 		name: "ListDispatches", method: http.MethodGet,
 		path: func(f matrixFixture) string { return "/v1/dispatches?whistle_id=" + f.whistleID },
@@ -90,8 +170,8 @@ var authzMatrix = []matrixRoute{
 		seen: func(b map[string]any, f matrixFixture) bool {
 			return slices.ContainsFunc(list(b["dispatches"]), func(d any) bool { return str(obj(d)["id"]) == f.dispatchID })
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    H   H   A   H    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    H   H   A   H    A    F   U    U   U   U   U",
 	},
 	{
 		name: "ListWhistles", method: http.MethodGet,
@@ -103,8 +183,8 @@ var authzMatrix = []matrixRoute{
 		seen: func(b map[string]any, f matrixFixture) bool {
 			return slices.ContainsFunc(list(b["whistles"]), func(w any) bool { return str(obj(w)["id"]) == f.whistleID })
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   F   F   F    F   F   A   H    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   F   F   F    F   F   A   H    A    F   U    U   U   U   U",
 	},
 	{
 		name: "GetWhistle", method: http.MethodGet,
@@ -113,8 +193,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: f.whistleID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "GetTimeline", method: http.MethodGet,
@@ -123,8 +203,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.feedback.GetTimeline(ctx, &feedbackv1.GetTimelineRequest{WhistleId: f.whistleID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "GetWhistleReport", method: http.MethodGet,
@@ -133,8 +213,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.feedback.GetWhistleReport(ctx, &feedbackv1.GetWhistleReportRequest{WhistleId: f.whistleID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   A    N   N   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "ExplainRouting", method: http.MethodGet,
@@ -143,8 +223,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.routing.ExplainRouting(ctx, &routingv1.ExplainRoutingRequest{WhistleId: f.whistleID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   A    N   N   A   N    A    A   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   A   N    A    A   U    U   U   U   U",
 	},
 	{
 		name: "GetSlaReport", method: http.MethodGet,
@@ -159,8 +239,8 @@ var authzMatrix = []matrixRoute{
 		// A district is a public scope (ListDistricts names them all), not an
 		// object whose existence could leak, so a supervisor of another
 		// district is refused with 403.
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
 		name: "GetScorecards", method: http.MethodGet,
@@ -172,8 +252,8 @@ var authzMatrix = []matrixRoute{
 				From: timestamppb.New(mustTime(reportFrom)), To: timestamppb.New(mustTime(reportTo))})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
 		name: "ListHotspots", method: http.MethodGet,
@@ -182,8 +262,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.feedback.ListHotspots(ctx, &feedbackv1.ListHotspotsRequest{District: dongcheng})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
 		name: "GetMonthlyScorecard", method: http.MethodGet,
@@ -192,8 +272,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.feedback.GetMonthlyScorecard(ctx, &feedbackv1.GetMonthlyScorecardRequest{District: dongcheng, Month: "2026-11"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
 		name: "ListArbitrations", method: http.MethodGet,
@@ -202,8 +282,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.routing.ListArbitrations(ctx, &routingv1.ListArbitrationsRequest{District: dongcheng})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   F    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    F   U    U   U   U   U",
 	},
 	{
 		name: "GetDispatch", method: http.MethodGet,
@@ -212,8 +292,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.response.GetDispatch(ctx, &responsev1.GetDispatchRequest{Id: f.dispatchID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "FileAppeal", method: http.MethodPost,
@@ -226,8 +306,8 @@ var authzMatrix = []matrixRoute{
 			return true, err
 		},
 		// Allowed, it fails as a conflict: the dispatch did not breach.
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "AcknowledgeDispatch", method: http.MethodPost, body: map[string]any{},
@@ -236,8 +316,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.response.AcknowledgeDispatch(ctx, &responsev1.AcknowledgeDispatchRequest{Id: f.dispatchID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "RequestExtension", method: http.MethodPost,
@@ -248,8 +328,8 @@ var authzMatrix = []matrixRoute{
 				Id: f.dispatchID, Clock: "arrive", Until: timestamppb.New(t0.Add(6 * time.Hour)), Reason: "道路封闭，需绕行"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "EscalateDispatch", method: http.MethodPost, body: map[string]any{"reason": "群众反映强烈"},
@@ -258,8 +338,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.response.EscalateDispatch(ctx, &responsev1.EscalateDispatchRequest{Id: f.dispatchID, Reason: "群众反映强烈"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   F    F   F   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "ArriveDispatch", method: http.MethodPost,
@@ -269,8 +349,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.response.ArriveDispatch(ctx, &responsev1.ArriveDispatchRequest{Id: f.dispatchID, Location: &typesv1.LatLng{Lat: 39.9146, Lng: 116.4036}})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "ResolveDispatch", method: http.MethodPost, body: map[string]any{"summary": "已责令停工"},
@@ -279,18 +359,18 @@ var authzMatrix = []matrixRoute{
 			_, err := c.response.ResolveDispatch(ctx, &responsev1.ResolveDispatchRequest{Id: f.dispatchID, Summary: "已责令停工"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
-		name: "ReturnDispatch", method: http.MethodPost, body: map[string]any{"reason": "不属本部门职责"},
+		name: "ReturnDispatch", method: http.MethodPost, body: map[string]any{"reason": "不属本部门职责", "reason_code": "NOT_OUR_REMIT"},
 		path: func(f matrixFixture) string { return "/v1/dispatches/" + f.dispatchID + ":return" },
 		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
-			_, err := c.response.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: f.dispatchID, Reason: "不属本部门职责"})
+			_, err := c.response.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: f.dispatchID, Reason: "不属本部门职责", ReasonCode: responsev1.Dispatch_NOT_OUR_REMIT})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "F   F   F   A    N   N   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "ConfirmLocation", method: http.MethodPost, body: map[string]any{"note": "位置无误"},
@@ -299,8 +379,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.routing.ConfirmLocation(ctx, &routingv1.ConfirmLocationRequest{WhistleId: f.whistleID, Note: "位置无误"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "KeepWhistle", method: http.MethodPost, body: map[string]any{},
@@ -309,8 +389,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.intake.KeepWhistle(ctx, &intakev1.KeepWhistleRequest{Id: f.whistleID})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		// Water is a department no caller of the matrix belongs to, so adding
@@ -321,8 +401,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.routing.AddDepartment(ctx, &routingv1.AddDepartmentRequest{WhistleId: f.whistleID, Department: "water", Reason: "管线破损"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   U   U",
 	},
 	{
 		name: "SubmitFeedback", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "comment": "满意"},
@@ -331,8 +411,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.intake.SubmitFeedback(ctx, &intakev1.SubmitFeedbackRequest{Id: f.whistleID, Satisfaction: 5, Comment: "满意"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "ReopenWhistle", method: http.MethodPost, body: map[string]any{"reason": "仍在施工"},
@@ -341,8 +421,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.intake.ReopenWhistle(ctx, &intakev1.ReopenWhistleRequest{Id: f.whistleID, Reason: "仍在施工"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 	{
 		name: "CancelWhistle", method: http.MethodPost, body: map[string]any{"reason": "已自行解决"},
@@ -351,8 +431,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.intake.CancelWhistle(ctx, &intakev1.CancelWhistleRequest{Id: f.whistleID, Reason: "已自行解决"})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 }
 
@@ -372,36 +452,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	})
 	clients := dialBackends(t, s)
 
-	for _, r := range authzMatrix {
-		want := strings.ReplaceAll(r.want, " ", "")
-		require.Len(t, want, len(matrixCallers), "row %s", r.name)
-		// Subtests run in order (no t.Parallel): allowed callers really act,
-		// and the rows are ordered so that each action finds the state it needs.
-		t.Run(r.name, func(t *testing.T) {
-			for i, callerName := range matrixCallers {
-				expected := outcome(want[i])
-				tok := tokens[callerName]
-				t.Run(callerName+"/gateway", func(t *testing.T) {
-					body := r.body
-					if fn, ok := body.(func(matrixFixture) any); ok {
-						body = fn(f)
-					}
-					resp := s.do(t, r.method, r.path(f), tok, body)
-					var seen bool
-					if r.seen != nil && resp.status == http.StatusOK {
-						seen = r.seen(resp.body, f)
-					}
-					checkHTTPOutcome(t, expected, r.seen != nil, resp, seen)
-				})
-				t.Run(callerName+"/grpc", func(t *testing.T) {
-					ctx, cancel := context.WithTimeout(withBearer(t.Context(), tok), 10*time.Second)
-					defer cancel()
-					seen, err := r.rpc(ctx, clients, f)
-					checkGRPCOutcome(t, expected, r.seen != nil, err, seen)
-				})
-			}
-		})
-	}
+	runAuthzMatrix(t, s, authzMatrix, matrixCallers, tokens, clients, f)
 }
 
 // The period of the SLA report row: the month of t0.

@@ -45,12 +45,17 @@ type system struct {
 	js     jetstream.JetStream
 	// grpc holds each backend's gRPC address, for tests that bypass the gateway.
 	grpc backendAddrs
+	// nats is the NATS server, with each service's credentials.
+	nats *natstest.Secured
 }
 
 type options struct {
 	responseReplicas int
 	// logs, when set, receives every service's log lines (at debug level).
 	logs io.Writer
+	// partitions, when set, splits every consumer by district into this many
+	// partitions shared out among replicas (WHISTLE_CONSUMER_PARTITIONS).
+	partitions int
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -60,14 +65,21 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
+	natsSrv := natstest.StartSecured(t) // one NATS user per service, limited to its subjects
 	base := config.Base{
 		DatabaseURL:    pgtest.NewDatabase(t),
-		NATSURL:        natstest.Start(t),
+		NATSURL:        natsSrv.URL,
 		GRPCAddr:       "127.0.0.1:0",
 		JWTPublicKey:   auth.EncodeKey(pub),
+		JWTIssuer:      auth.Issuer,
+		JWTAudience:    auth.Audience,
 		StreamReplicas: 1,
 		TimeScale:      1,
+		// Partitions (when asked for) move between replicas within a fraction of a second.
+		ConsumerPartitions: opts.partitions,
+		ConsumerRebalance:  200 * time.Millisecond,
 	}
+	as := func(user string) config.Base { b := base; b.NATS = natsSrv.Client(user); return b }
 	fake := clock.NewFake(t0)
 	deps := func(name string) service.Deps { return service.Deps{Log: testLogger(t, name), Clock: fake} }
 	if opts.logs != nil {
@@ -90,17 +102,19 @@ func startSystem(t *testing.T, opts options) *system {
 		}()
 	}
 
-	routing, err := routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, deps("routing"))
+	routing, err := routingapp.New(ctx, routingapp.Config{Base: as(bus.UserRouting), Seed: true}, deps("routing"))
 	require.NoError(t, err)
 	run("routing", routing.Run)
 
-	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: base, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
+	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: as(bus.UserIntake), RoutingAddr: routing.GRPCAddr()}, deps("intake"))
 	require.NoError(t, err)
 	run("intake", intake.Run)
 
 	var responseAddr string
 	for i := range opts.responseReplicas {
-		r, err := responseapp.New(ctx, responseapp.Config{Base: base, FarArrivalMeters: 500}, deps(fmt.Sprintf("response-%d", i)))
+		r, err := responseapp.New(ctx, responseapp.Config{
+			Base: as(bus.UserResponse), FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()),
+		}, deps(fmt.Sprintf("response-%d", i)))
 		require.NoError(t, err)
 		run("response", r.Run)
 		if responseAddr == "" {
@@ -108,7 +122,7 @@ func startSystem(t *testing.T, opts options) *system {
 		}
 	}
 
-	feedback, err := feedbackapp.New(ctx, feedbackapp.Config{Base: base}, deps("feedback"))
+	feedback, err := feedbackapp.New(ctx, feedbackapp.Config{Base: as(bus.UserFeedback)}, deps("feedback"))
 	require.NoError(t, err)
 	run("feedback", feedback.Run)
 
@@ -116,17 +130,18 @@ func startSystem(t *testing.T, opts options) *system {
 		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: responseAddr, FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
-		NATSURL: base.NATSURL, JWTPublicKey: base.JWTPublicKey,
+		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
 		Open311SigningKey: auth.EncodeKey(priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
 	}, deps("gateway"))
 	require.NoError(t, err)
 	run("gateway", gw.Run)
 
-	nc, js, err := bus.Connect(base.NATSURL, "e2e")
+	nc, js, err := bus.Connect(base.NATSURL, "e2e", natsSrv.Client(bus.UserAdmin).Options()...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js,
-		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()}}
+		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
+		nats: natsSrv}
 }
 
 func testLogger(t *testing.T, name string) *slog.Logger {

@@ -17,10 +17,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/chuishao/whistle/tools/bench/internal/ramp"
 	"github.com/chuishao/whistle/tools/bench/internal/raw"
 	"github.com/chuishao/whistle/tools/bench/internal/report"
 	"github.com/chuishao/whistle/tools/bench/internal/stack"
 	"github.com/chuishao/whistle/tools/bench/internal/steady"
+	"github.com/chuishao/whistle/tools/bench/machine"
+	"github.com/chuishao/whistle/tools/bench/storm"
 )
 
 func main() {
@@ -41,15 +46,34 @@ func main() {
 		pgConns     = flag.Int("pg-conns", 8, "raw baselines: Postgres connections")
 		window      = flag.Int("publish-window", 256, "raw baselines: outstanding async publishes")
 		record      = flag.String("record", "", "append a dated row to this markdown file (e.g. docs/benchmarks.md)")
+		scenario    = flag.String("scenario", "steady", "steady; ramp (steady steps of rising rate, --ramp-*); or storm: --whistles over --duration across every street (tools/bench/storm)")
+		whistles    = flag.Int("whistles", 100000, "storm: whistles to raise over --duration")
+		rampStart   = flag.Float64("ramp-start", 25, "ramp (--scenario ramp): the first step's whistles/s")
+		rampFactor  = flag.Float64("ramp-factor", 1.5, "ramp: each step's rate is the previous one's times this")
+		rampMax     = flag.Float64("ramp-max", 2000, "ramp: the highest rate tried")
+		rampStep    = flag.Duration("ramp-step", 15*time.Second, "ramp: how long each step raises")
+		rampP99     = flag.Duration("ramp-max-p99", 5*time.Second, "ramp: the highest 201 → visible p99 of a sustained step")
 	)
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if *scenario == "storm" {
+		err := runStorm(ctx, log, stormOptions{launcher: *launcher, binDir: *binDir, apiURL: *apiURL, dbURL: *dbURL, drain: *drain,
+			cfg: storm.Config{Whistles: *whistles, Duration: *duration, MaxInFlight: *inFlight, Log: log}})
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	err := run(ctx, log, options{
 		target: *target, launcher: *launcher, binDir: *binDir, apiURL: *apiURL, dbURL: *dbURL, natsURL: *natsURL,
 		steady:  steady.Config{Rate: *rate, Duration: *duration, Drain: *drain, MaxInFlight: *inFlight, SampleEvery: *sample, Log: log},
 		rawLim:  raw.Limits{Duration: *rawDuration, MaxOps: *rawMax},
-		pgConns: *pgConns, window: *window, record: *record,
+		pgConns: *pgConns, window: *window, record: *record, scenario: *scenario,
+		ramp: ramp.Config{Start: *rampStart, Factor: *rampFactor, MaxRate: *rampMax, Step: *rampStep, MaxP99: *rampP99,
+			Steady: steady.Config{Drain: *drain, MaxInFlight: *inFlight, Log: log}, Load: loadAverage},
 	})
 	stop()
 	if err != nil {
@@ -63,7 +87,8 @@ type options struct {
 	steady                                           steady.Config
 	rawLim                                           raw.Limits
 	pgConns, window                                  int
-	record                                           string
+	record, scenario                                 string
+	ramp                                             ramp.Config
 }
 
 func run(ctx context.Context, log *slog.Logger, o options) error {
@@ -75,22 +100,27 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	if err != nil {
 		return err
 	}
+	// A target stack's NATS user comes from NATS_USER/NATS_PASSWORD; a stack
+	// the bench starts has its admin user read from the launcher's run directory.
+	var natsAuth []nats.Option
+	if u := os.Getenv("NATS_USER"); u != "" {
+		natsAuth = append(natsAuth, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
+	}
 	if o.target == "" {
-		logFile, err := os.CreateTemp("", "whistle-bench-stack-*.log")
+		st, stop, err := startStack(ctx, log, o.launcher, o.binDir, o.dbURL, o.apiURL)
 		if err != nil {
-			return fmt.Errorf("stack log file: %w", err)
+			return err
 		}
-		defer func() { _ = logFile.Close() }()
-		log.Info("starting the stack", "launcher", o.launcher, "database", o.dbURL, "log", logFile.Name())
-		st, err := stack.Start(ctx, stack.Config{
-			Launcher: o.launcher, BinDir: o.binDir, DatabaseURL: o.dbURL, APIURL: o.apiURL,
-			ReadyTimeout: 2 * time.Minute, Output: logFile, Log: log, Ports: stack.LauncherPorts,
-		})
+		defer stop()
+		user, password, err := st.NATSAdmin()
 		if err != nil {
-			return fmt.Errorf("start the stack (see %s): %w", logFile.Name(), err)
+			return err
 		}
-		defer st.Stop(context.WithoutCancel(ctx))
+		natsAuth = []nats.Option{nats.UserInfo(user, password)}
 		log.Info("stack ready")
+	}
+	if o.scenario == "ramp" {
+		return runRamp(ctx, client, o)
 	}
 
 	res := report.Run{}
@@ -99,7 +129,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 		return fmt.Errorf("steady scenario: %w", err)
 	}
 	log.Info("raw baselines", "each", o.rawLim.Duration)
-	res.Baselines = append(res.Baselines, raw.JetStream(ctx, o.natsURL, o.rawLim, o.window)...)
+	res.Baselines = append(res.Baselines, raw.JetStream(ctx, o.natsURL, o.rawLim, o.window, natsAuth...)...)
 	res.Baselines = append(res.Baselines, raw.PgTx(ctx, o.dbURL, o.pgConns, o.rawLim))
 	if err := ctx.Err(); err != nil {
 		return err
@@ -111,21 +141,44 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	if o.record == "" {
 		return nil
 	}
-	row := report.MarkdownRow(report.Meta{
-		Date: time.Now(), Commit: commit(ctx), Cores: runtime.NumCPU(), Command: command(), Machine: loadAverage(),
-	}, res)
-	f, err := os.OpenFile(o.record, os.O_APPEND|os.O_WRONLY, 0)
+	return appendRow(o.record, report.MarkdownRow(meta(ctx), res))
+}
+
+// runRamp steps the steady scenario's rate up on the started stack (ramp).
+func runRamp(ctx context.Context, client *steady.Client, o options) error {
+	steps, err := ramp.Run(ctx, client, o.ramp)
+	if len(steps) > 0 {
+		if werr := ramp.WriteTable(os.Stdout, steps); werr != nil {
+			return werr
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("open %s: %w", o.record, err)
+		return err
+	}
+	if o.record == "" {
+		return nil
+	}
+	return appendRow(o.record, ramp.MarkdownRow(meta(ctx), o.ramp, steps))
+}
+
+func meta(ctx context.Context) report.Meta {
+	return report.Meta{Date: time.Now(), Commit: commit(ctx), Cores: runtime.NumCPU(), Command: command(), Machine: loadAverage()}
+}
+
+// appendRow appends a row to the markdown file at path.
+func appendRow(path, row string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
 	}
 	if _, err := fmt.Fprintln(f, row); err != nil {
 		_ = f.Close()
-		return fmt.Errorf("append to %s: %w", o.record, err)
+		return fmt.Errorf("append to %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", o.record, err)
+		return fmt.Errorf("close %s: %w", path, err)
 	}
-	fmt.Printf("\nrecorded in %s\n", o.record)
+	fmt.Printf("\nrecorded in %s\n", path)
 	return nil
 }
 
@@ -150,14 +203,32 @@ func command() string {
 	return strings.Join(os.Args, " ")
 }
 
+// loadAverage is the machine's load when the run ends.
 func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
+	if l := machine.LoadAverage(); l != "" {
+		return l + " at the end"
+	}
+	return ""
+}
+
+// startStack starts the launcher's stack with its output in a temporary log
+// file; stop stops the stack and closes the log.
+func startStack(ctx context.Context, log *slog.Logger, launcher, binDir, dbURL, apiURL string) (st *stack.Stack, stop func(), err error) {
+	logFile, err := os.CreateTemp("", "whistle-bench-stack-*.log")
 	if err != nil {
-		return ""
+		return nil, nil, fmt.Errorf("stack log file: %w", err)
 	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
+	log.Info("starting the stack", "launcher", launcher, "database", dbURL, "log", logFile.Name())
+	st, err = stack.Start(ctx, stack.Config{
+		Launcher: launcher, BinDir: binDir, DatabaseURL: dbURL, APIURL: apiURL,
+		ReadyTimeout: 2 * time.Minute, Output: logFile, Log: log, Ports: stack.LauncherPorts,
+	})
+	if err != nil {
+		_ = logFile.Close()
+		return nil, nil, fmt.Errorf("start the stack (see %s): %w", logFile.Name(), err)
 	}
-	return fmt.Sprintf("load average %s %s %s at the end", f[0], f[1], f[2])
+	return st, func() {
+		st.Stop(context.WithoutCancel(ctx))
+		_ = logFile.Close()
+	}, nil
 }

@@ -65,15 +65,12 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
     secretKeyRef:
       name: {{ include "whistle.postgresSecret" .root }}
       key: {{ .root.Values.postgres.secretKey }}
-- name: WHISTLE_JWT_PUBLIC_KEY
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "whistle.jwtSecret" .root }}
-      key: {{ .root.Values.jwt.publicKeyKey }}
-- name: NATS_URL
-  value: {{ include "whistle.natsURL" .root | quote }}
+{{ include "whistle.jwtEnv" .root }}
+{{ include "whistle.natsEnv" . }}
 - name: WHISTLE_STREAM_REPLICAS
   value: {{ .root.Values.streamReplicas | quote }}
+- name: WHISTLE_CONSUMER_PARTITIONS
+  value: {{ .root.Values.consumerPartitions | quote }}
 - name: WHISTLE_GRPC_ADDR
   value: {{ printf ":%v" .root.Values.service.grpcPort | quote }}
 - name: WHISTLE_OPS_ADDR
@@ -113,4 +110,49 @@ runAsUser: 65532
 runAsGroup: 65532
 capabilities:
   drop: [ALL]
+{{- end -}}
+
+{{/* Token verification: the JWKS URL in production, else the static key (dev fallback). */}}
+{{- define "whistle.jwtEnv" -}}
+{{- with .Values.jwt -}}
+{{- if .jwksURL }}
+- name: WHISTLE_JWKS_URL
+  value: {{ .jwksURL | quote }}
+{{- else }}
+- name: WHISTLE_JWT_PUBLIC_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.jwtSecret" $ }}
+      key: {{ .publicKeyKey }}
+{{- end }}
+{{- if .issuer }}
+- name: WHISTLE_JWT_ISSUER
+  value: {{ .issuer | quote }}
+{{- end }}
+{{- if .audience }}
+- name: WHISTLE_JWT_AUDIENCE
+  value: {{ .audience | quote }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/* NATS URL, the service's own NATS user and client TLS: pass (dict "root" $ "name" $name). */}}
+{{- define "whistle.natsEnv" -}}
+- name: NATS_URL
+  value: {{ include "whistle.natsURL" .root | quote }}
+{{- with .root.Values.natsUsers }}
+{{- if .enabled }}
+- name: NATS_USER
+  value: {{ $.name | quote }}
+- name: NATS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ $.name }}
+{{- end }}
+{{- if .tlsSecret }}
+- name: NATS_CA
+  value: /etc/whistle/nats-tls/ca.crt
+{{- end }}
+{{- end }}
 {{- end -}}

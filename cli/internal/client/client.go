@@ -278,9 +278,10 @@ func (c *Client) Resolve(ctx context.Context, dispatchID, summary string) (*resp
 	return c.dispatchAction(ctx, dispatchID, "resolve", &responsev1.ResolveDispatchRequest{Summary: summary})
 }
 
-// Return is POST /v1/dispatches/{id}:return (退单).
-func (c *Client) Return(ctx context.Context, dispatchID, reason string) (*responsev1.Dispatch, []byte, error) {
-	return c.dispatchAction(ctx, dispatchID, "return", &responsev1.ReturnDispatchRequest{Reason: reason})
+// Return is POST /v1/dispatches/{id}:return (退单); in names the reason code,
+// the reason and, for NEEDS_ANOTHER_DEPARTMENT, the department.
+func (c *Client) Return(ctx context.Context, dispatchID string, in *responsev1.ReturnDispatchRequest) (*responsev1.Dispatch, []byte, error) {
+	return c.dispatchAction(ctx, dispatchID, "return", in)
 }
 
 func (c *Client) dispatchAction(ctx context.Context, dispatchID, verb string, in proto.Message) (*responsev1.Dispatch, []byte, error) {

@@ -335,11 +335,20 @@ func resolveCmd(e *env) *cobra.Command {
 }
 
 func returnCmd(e *env) *cobra.Command {
-	var reason string
-	cmd := dispatchAction(e, "return", "Return a dispatch (退单) with a reason", func(ctx context.Context, c *client.Client, id string) (*responsev1.Dispatch, []byte, error) {
-		return c.Return(ctx, id, reason)
+	var reason, code, department string
+	cmd := dispatchAction(e, "return", "Return a dispatch (退单) with a reason code and a reason", func(ctx context.Context, c *client.Client, id string) (*responsev1.Dispatch, []byte, error) {
+		v, ok := responsev1.Dispatch_ReturnCode_value[strings.ToUpper(code)]
+		if !ok || v == 0 {
+			return nil, nil, fmt.Errorf("--code must be not_our_remit, wrong_location, duplicate or needs_another_department, not %q", code)
+		}
+		return c.Return(ctx, id, &responsev1.ReturnDispatchRequest{
+			Reason: reason, ReasonCode: responsev1.Dispatch_ReturnCode(v), Department: department,
+		})
 	})
 	cmd.Flags().StringVar(&reason, "reason", "", "why this is not your department's")
+	cmd.Flags().StringVar(&code, "code", "", "not_our_remit, wrong_location, duplicate or needs_another_department")
+	cmd.Flags().StringVar(&department, "department", "", "with needs_another_department: the department that should take it")
 	_ = cmd.MarkFlagRequired("reason")
+	_ = cmd.MarkFlagRequired("code")
 	return cmd
 }

@@ -251,7 +251,8 @@ func TestDispatchActions(t *testing.T) {
 		{[]string{"arrive", "d-1", "--lat", "39.9126", "--lng", "116.4016"}, "/v1/dispatches/d-1:arrive",
 			map[string]any{"location": map[string]any{"lat": 39.9126, "lng": 116.4016}}},
 		{[]string{"resolve", "d-1", "--summary", "摊贩已劝离"}, "/v1/dispatches/d-1:resolve", map[string]any{"summary": "摊贩已劝离"}},
-		{[]string{"return", "d-1", "--reason", "不属于本部门"}, "/v1/dispatches/d-1:return", map[string]any{"reason": "不属于本部门"}},
+		{[]string{"return", "d-1", "--reason", "违建属住建", "--code", "needs_another_department", "--department", "housing"}, "/v1/dispatches/d-1:return",
+			map[string]any{"reason": "违建属住建", "reason_code": "NEEDS_ANOTHER_DEPARTMENT", "department": "housing"}},
 	} {
 		code, out, errOut := run(t, env, tc.args...)
 		require.Equal(t, 0, code, "%v: %s", tc.args, errOut)
@@ -264,9 +265,12 @@ func TestDispatchActions(t *testing.T) {
 		require.Contains(t, out, "14 m from the whistle")
 	}
 
-	code, _, errOut := run(t, env, "return", "d-1")
+	code, _, errOut := run(t, env, "return", "d-1", "--code", "duplicate")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `"reason" not set`, "a return needs a reason")
+	code, _, errOut = run(t, env, "return", "d-1", "--reason", "x", "--code", "other")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--code must be", "a return needs a known code")
 }
 
 func TestFeedbackAndTimeline(t *testing.T) {

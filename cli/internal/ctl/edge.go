@@ -24,16 +24,26 @@ import (
 
 // parseWhen reads --from/--to: RFC 3339, or a plain date taken as midnight local time.
 func parseWhen(flag, v string) (string, error) {
+	t, err := parseTimeFlag(flag, v, "2006-01-02", time.Local, "a date (2026-11-01) or an RFC 3339 time (2026-11-01T08:00:00+08:00)")
+	if t.IsZero() || err != nil {
+		return "", err
+	}
+	return t.Format(time.RFC3339), nil
+}
+
+// parseTimeFlag reads the time flag --flag: RFC 3339, or layout in loc. An
+// empty value is the zero time; hint says what to use in the error.
+func parseTimeFlag(flag, v, layout string, loc *time.Location, hint string) (time.Time, error) {
 	if v == "" {
-		return "", nil
+		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.Format(time.RFC3339), nil
+		return t, nil
 	}
-	if t, err := time.ParseInLocation("2006-01-02", v, time.Local); err == nil {
-		return t.Format(time.RFC3339), nil
+	if t, err := time.ParseInLocation(layout, v, loc); err == nil {
+		return t, nil
 	}
-	return "", fmt.Errorf("--%s %q: use a date (2026-11-01) or an RFC 3339 time (2026-11-01T08:00:00+08:00)", flag, v)
+	return time.Time{}, fmt.Errorf("--%s %q: use %s", flag, v, hint)
 }
 
 func escalateCmd(e *env) *cobra.Command {
@@ -72,7 +82,7 @@ func arbitrationsCmd(e *env) *cobra.Command {
 				}
 				t := newTable(e.out, "ID", "WHISTLE", "KIND", "FROM", "REASON", "STATUS", "REQUESTED")
 				for _, a := range resp.GetArbitrations() {
-					t.row(a.GetId(), a.GetWhistleId(), a.GetKind(), dash(a.GetFromDepartment()), dash(a.GetReason()), a.GetStatus(), fmtTime(a.GetRequestedAt()))
+					t.row(a.GetId(), a.GetWhistleId(), a.GetKind(), orDash(a.GetFromDepartment()), orDash(a.GetReason()), a.GetStatus(), fmtTime(a.GetRequestedAt()))
 				}
 				return t.flush()
 			})
@@ -101,7 +111,7 @@ func arbitrateCmd(e *env) *cobra.Command {
 				t.row("Arbitration:", a.GetId())
 				t.row("Whistle:", a.GetWhistleId())
 				t.row("Status:", a.GetStatus())
-				t.row("Decided:", fmtTime(a.GetDecidedAt()), dash(a.GetDecidedBy()))
+				t.row("Decided:", fmtTime(a.GetDecidedAt()), orDash(a.GetDecidedBy()))
 				return t.flush()
 			})
 		},
@@ -158,7 +168,7 @@ func reportCmd(e *env) *cobra.Command {
 			var r feedbackv1.SlaReport
 			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/reports/sla", q, nil, nil, &r)
 			return show(e, &r, raw, err, func(r *feedbackv1.SlaReport) error {
-				fmt.Fprintf(e.out, "District %s, %s – %s\n\n", dash(r.GetDistrict()), fmtTime(r.GetFrom()), fmtTime(r.GetTo()))
+				fmt.Fprintf(e.out, "District %s, %s – %s\n\n", orDash(r.GetDistrict()), fmtTime(r.GetFrom()), fmtTime(r.GetTo()))
 				t := newTable(e.out, "DEPARTMENT", "DISPATCHED", "ACK ON TIME", "ARRIVED ON TIME", "RESOLVED ON TIME", "RETURNED", "BREACHES", "RESPONSE", "RESOLUTION", "SATISFACTION")
 				lines := append(r.GetDepartments(), r.GetTotal())
 				for i, d := range lines {
@@ -206,7 +216,7 @@ func auditCmd(e *env) *cobra.Command {
 				}
 				t := newTable(e.out, "WHISTLE", "SEQ", "EVENT")
 				for _, b := range v.GetBroken() {
-					t.row(b.GetWhistleId(), strconv.FormatInt(b.GetSeq(), 10), dash(b.GetEventId()))
+					t.row(b.GetWhistleId(), strconv.FormatInt(b.GetSeq(), 10), orDash(b.GetEventId()))
 				}
 				return t.flush()
 			}); err != nil {
@@ -239,7 +249,7 @@ func slaCmd(e *env) *cobra.Command {
 					if wd := p.GetResolveWorkingDays(); wd > 0 {
 						resolve = fmt.Sprintf("%d working days", wd)
 					}
-					t.row(p.GetCategory(), dash(p.GetDistrictId()), dur(p.GetAckWithin()), dur(p.GetArriveWithin()), resolve)
+					t.row(p.GetCategory(), orDash(p.GetDistrictId()), dur(p.GetAckWithin()), dur(p.GetArriveWithin()), resolve)
 				}
 				return t.flush()
 			})
@@ -256,15 +266,28 @@ func slaCmd(e *env) *cobra.Command {
 			var resp responsev1.ListCalendarDaysResponse
 			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/sla/calendar/"+args[0], nil, nil, nil, &resp)
 			return show(e, &resp, raw, err, func(resp *responsev1.ListCalendarDaysResponse) error {
-				t := newTable(e.out, "DATE", "KIND")
+				t := newTable(e.out, "DATE", "KIND", "NAME", "NOTE")
 				for _, d := range resp.GetDays() {
-					t.row(d.GetDate(), d.GetKind().String())
+					note := "-"
+					if d.GetProvisional() {
+						note = "暂定 provisional (调休 not yet published)"
+					}
+					t.row(d.GetDate(), d.GetKind().String(), orDash(d.GetName()), note)
 				}
 				return t.flush()
 			})
 		},
 	})
-	sla.AddCommand(policies, calendar)
+	clocks := authed(&cobra.Command{
+		Use:   "clocks DISPATCH_ID",
+		Short: "A dispatch's SLA clocks: deadline, state (on time/warning/breached/met/met late) and the escalation level",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, raw, err := e.client().GetDispatch(cmd.Context(), args[0])
+			return show(e, d, raw, err, func(d *responsev1.Dispatch) error { return printClocks(e.out, d) })
+		},
+	})
+	sla.AddCommand(policies, calendar, clocks)
 	return sla
 }
 
@@ -292,7 +315,7 @@ func catalogueCmd(e *env) *cobra.Command {
 					if r == nil {
 						r = c.GetBefore()
 					}
-					t.row(c.GetChange(), r.GetCategory(), dash(r.GetDistrictId()), rule(c.GetBefore()), rule(c.GetAfter()))
+					t.row(c.GetChange(), r.GetCategory(), orDash(r.GetDistrictId()), rule(c.GetBefore()), rule(c.GetAfter()))
 				}
 				return t.flush()
 			})
@@ -438,13 +461,6 @@ func watch(ctx context.Context, e *env) error {
 		return nil
 	}
 	return sc.Err()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func n(v int64) string { return strconv.FormatInt(v, 10) }

@@ -115,3 +115,31 @@ func TestReportSlaAsCSVAndTable(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "--from")
 }
+
+func TestSlaClocksShowsEveryDeadlineStateAndLevel(t *testing.T) {
+	t.Parallel()
+	fake, url := startFake(t, http.StatusOK, `{"id": "d-1", "status": "ACKNOWLEDGED", "escalation_level": 2,
+	  "clocks": [
+	    {"clock": "ack", "due_at": "2026-03-02T01:05:01Z", "state": "MET", "met_at": "2026-03-02T01:02:00Z"},
+	    {"clock": "arrive", "due_at": "2026-03-02T02:30:01Z", "original_due_at": "2026-03-02T01:30:01Z", "state": "BREACHED"},
+	    {"clock": "resolve", "due_at": "2026-03-04T01:00:01Z", "state": "WARNING"}]}`)
+	code, out, errOut := run(t, map[string]string{"WHISTLE_URL": url, "WHISTLE_TOKEN": "t"}, "sla", "clocks", "d-1")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "/v1/dispatches/d-1", fake.last(t).Path)
+	require.Contains(t, out, "escalation level 2 督办")
+	require.Regexp(t, `ack\s+\S+ \S+\s+-\s+MET\s+\S+ \S+`, out)
+	require.Regexp(t, `arrive\s+\S+ \S+\s+\S+ \S+\s+BREACHED\s+-`, out)
+	require.Regexp(t, `resolve\s+\S+ \S+\s+-\s+WARNING`, out)
+}
+
+func TestSlaCalendarMarksProvisionalDays(t *testing.T) {
+	t.Parallel()
+	fake, url := startFake(t, http.StatusOK, `{"days": [
+	    {"date": "2027-02-06", "kind": "HOLIDAY", "name": "春节", "provisional": true},
+	    {"date": "2026-10-10", "kind": "WORKDAY", "name": "国庆节调休"}]}`)
+	code, out, errOut := run(t, map[string]string{"WHISTLE_URL": url, "WHISTLE_TOKEN": "t"}, "sla", "calendar", "2027")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "/v1/sla/calendar/2027", fake.last(t).Path)
+	require.Regexp(t, `2027-02-06\s+HOLIDAY\s+春节\s+暂定 provisional`, out)
+	require.Regexp(t, `2026-10-10\s+WORKDAY\s+国庆节调休\s+-`, out)
+}

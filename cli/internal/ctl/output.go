@@ -163,9 +163,72 @@ func printDispatch(w io.Writer, d *responsev1.Dispatch) error {
 	}
 	if d.GetReturnedAt() != nil {
 		t.row("RETURNED AT", fmtTime(d.GetReturnedAt()))
+		t.row("RETURN CODE", returnCode(d))
 		t.row("RETURN REASON", d.GetReturnReason())
 	}
 	t.row("BREACHES", orDash(strings.Join(d.GetBreaches(), ", ")))
+	t.row("ON DUTY", onDuty(d.GetOnDuty()))
+	return t.flush()
+}
+
+// returnCodeNames are the return reason codes (退单原因) in Chinese.
+var returnCodeNames = map[responsev1.Dispatch_ReturnCode]string{
+	responsev1.Dispatch_NOT_OUR_REMIT:            "不属本部门职责",
+	responsev1.Dispatch_WRONG_LOCATION:           "地点有误",
+	responsev1.Dispatch_DUPLICATE:                "重复",
+	responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT: "需其他部门",
+}
+
+// returnCode is a returned dispatch's reason code, e.g.
+// "NEEDS_ANOTHER_DEPARTMENT 需其他部门 → housing".
+func returnCode(d *responsev1.Dispatch) string {
+	c := d.GetReturnCode()
+	if c == responsev1.Dispatch_RETURN_CODE_UNSPECIFIED {
+		return "-"
+	}
+	out := c.String()
+	if name, ok := returnCodeNames[c]; ok {
+		out += " " + name
+	}
+	if dept := d.GetReturnDepartment(); dept != "" {
+		out += " → " + dept
+	}
+	return out
+}
+
+// onDuty lists who is on duty for the dispatch's desk now, from the roster:
+// "值班长 张三 13800000000; desk-1 李四".
+func onDuty(shifts []*responsev1.Shift) string {
+	if len(shifts) == 0 {
+		return "无人值班 (nobody on the roster now)"
+	}
+	people := make([]string, 0, len(shifts))
+	for _, s := range shifts {
+		var parts []string
+		for _, p := range []string{s.GetSeat(), s.GetPerson(), s.GetPhone()} {
+			if p != "" {
+				parts = append(parts, p)
+			}
+		}
+		people = append(people, strings.Join(parts, " "))
+	}
+	return strings.Join(people, "; ")
+}
+
+// escalationNames are the rungs of the ladder, by level.
+var escalationNames = []string{"none 未升级", "催办 (desk reminded)", "督办 (district supervisor)", "挂牌督办 (city level)"}
+
+func printClocks(w io.Writer, d *responsev1.Dispatch) error {
+	level := fmt.Sprint(d.GetEscalationLevel())
+	if l := int(d.GetEscalationLevel()); l >= 0 && l < len(escalationNames) {
+		level += " " + escalationNames[l]
+	}
+	fmt.Fprintf(w, "%s  %s  escalation level %s\n", d.GetId(), d.GetStatus(), level)
+	t := newTable(w, "CLOCK", "DUE AT", "ORIGINAL DUE AT", "STATE", "MET AT")
+	for _, c := range d.GetClocks() {
+		t.row(c.GetClock(), fmtTime(c.GetDueAt()), fmtTime(c.GetOriginalDueAt()),
+			strings.TrimPrefix(c.GetState().String(), "STATE_"), fmtTime(c.GetMetAt()))
+	}
 	return t.flush()
 }
 

@@ -99,6 +99,8 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
 		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),
 		seedCmd(e), watchCmd(e),
+		rosterCmd(e), endpointsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
+		reportsCmd(e), ticketsCmd(e),
 	)
 	return root
 }

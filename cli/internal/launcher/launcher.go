@@ -6,6 +6,7 @@ package launcher
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -70,6 +71,9 @@ type Config struct {
 	NATSURL string
 	// NATSPort is the embedded server's port; a free one when taken, -1 for any.
 	NATSPort int
+	// NATSUsers are the embedded server's users (bus.NewCredentials), set by
+	// Run: each service then connects as its own user, limited to its subjects.
+	NATSUsers []bus.Credential
 	// HTTPAddr is the gateway's listen address.
 	HTTPAddr string
 	// TimeScale and TimeOrigin are passed to every service (drills).
@@ -169,8 +173,15 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"WHISTLE_GRPC_ADDR="+b.GRPCAddr,
 			"WHISTLE_OPS_ADDR="+b.OpsAddr,
 		)
-		if b.Name == "routing" {
+		env = append(env, natsUserEnv(cfg.NATSUsers, b.Name)...)
+		switch b.Name {
+		case "routing":
 			env = append(env, "WHISTLE_SEED=1")
+		case "response":
+			// Service-account tokens for departments' own systems are signed
+			// with the dev key too, so every service verifies them through the
+			// same JWKS (docs/duty-desks.md).
+			env = append(env, "WHISTLE_SERVICE_ACCOUNT_KEY="+auth.EncodeKey(key.Seed()))
 		}
 		p.Processes = append(p.Processes, Process{
 			Name: b.Name, Binary: filepath.Join(binDir, b.Name), Env: env,
@@ -180,17 +191,47 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 	p.Processes = append(p.Processes, Process{
 		Name:   "gateway",
 		Binary: filepath.Join(binDir, "gateway"),
-		Env: append(slices.Clone(common),
+		Env: append(append(slices.Clone(common),
 			"WHISTLE_HTTP_ADDR="+cfg.HTTPAddr,
 			"WHISTLE_DEV_AUTH=1",
 			"WHISTLE_DEV_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
 			"NATS_URL="+natsURL, // the live stream
 			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
-		),
+		), natsUserEnv(cfg.NATSUsers, bus.UserGateway)...),
 		ReadyURL: p.APIURL + "/readyz",
 	})
 	return p, nil
+}
+
+// natsAdminFile holds the embedded server's admin user, in the run directory.
+const natsAdminFile = "nats-admin.env"
+
+// writeNATSAdmin writes NATS_URL, NATS_USER and NATS_PASSWORD of the embedded
+// server's admin user to nats-admin.env in the run directory (for tools such as
+// the bench's raw JetStream baseline).
+func writeNATSAdmin(cfg Config, natsURL string) error {
+	path := filepath.Join(cfg.RunDir, natsAdminFile)
+	for _, c := range cfg.NATSUsers {
+		if c.User == bus.UserAdmin {
+			body := fmt.Sprintf("NATS_URL=%s\nNATS_USER=%s\nNATS_PASSWORD=%s\n", natsURL, c.User, c.Password)
+			if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+				return fmt.Errorf("write %s: %w", path, err)
+			}
+			return nil
+		}
+	}
+	return errors.New("no NATS admin user")
+}
+
+// natsUserEnv is the NATS_USER/NATS_PASSWORD of a service among users, if any.
+func natsUserEnv(users []bus.Credential, service string) []string {
+	for _, c := range users {
+		if c.User == service {
+			return []string{"NATS_USER=" + c.User, "NATS_PASSWORD=" + c.Password}
+		}
+	}
+	return nil
 }
 
 // setTime decides the drill clock: any scale but 1 needs one origin shared by
@@ -253,7 +294,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		emb, err := startNATS(filepath.Join(cfg.RunDir, "nats"), cfg.NATSPort)
+		cfg.NATSUsers = bus.NewCredentials()
+		emb, err := startNATS(filepath.Join(cfg.RunDir, "nats"), cfg.NATSPort, cfg.NATSUsers)
 		if err != nil {
 			return err
 		}
@@ -263,6 +305,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		}()
 		natsURL = emb.URL()
 		sup.Printf("embedded NATS JetStream at %s (store %s)", natsURL, filepath.Join(cfg.RunDir, "nats"))
+		// Written before any service starts, so a tool that waits for the
+		// gateway's readiness (the bench) finds it.
+		if err := writeNATSAdmin(cfg, natsURL); err != nil {
+			return err
+		}
 	}
 
 	key, err := LoadOrCreateKey(filepath.Join(cfg.RunDir, "dev-key"))
@@ -319,7 +366,7 @@ func ensurePostgres(ctx context.Context, dbURL string) error {
 	return nil
 }
 
-func startNATS(dir string, port int) (*bus.Embedded, error) {
+func startNATS(dir string, port int, users []bus.Credential) (*bus.Embedded, error) {
 	if port > 0 {
 		// StartEmbedded on a taken port only fails after its ready timeout; look first.
 		lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
@@ -332,7 +379,7 @@ func startNATS(dir string, port int) (*bus.Embedded, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create NATS store: %w", err)
 	}
-	emb, err := bus.StartEmbedded(dir, "127.0.0.1", port)
+	emb, err := bus.StartEmbedded(dir, "127.0.0.1", port, users...)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded NATS (or set NATS_URL): %w", err)
 	}
@@ -482,6 +529,10 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line("   Live       %s/v1/stream (Server-Sent Events, bearer token)", plan.APIURL)
 	line("   Open311    %s/open311/v2/services.json (api_key %s → street %s)", plan.APIURL, DemoOpen311Key, DemoOpen311Street)
 	line("   NATS       %s", plan.NATSURL)
+	if len(cfg.NATSUsers) > 0 {
+		line("              one user per service, each limited to its own subjects (new passwords every run);")
+		line("              the unrestricted admin user for tools is in %s", filepath.Join(cfg.RunDir, natsAdminFile))
+	}
 	line("   Postgres   %s", redactURL(cfg.DatabaseURL))
 	if plan.TimeScale != "" {
 		line("   Clock      %s× from %s", plan.TimeScale, plan.TimeOrigin)

@@ -194,6 +194,7 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.Equal(t, "1", routing["WHISTLE_SEED"], "routing seeds the reference data")
 	require.Equal(t, cfg.DatabaseURL, routing["DATABASE_URL"])
 	require.True(t, strings.HasPrefix(routing["NATS_URL"], "nats://127.0.0.1:"), routing["NATS_URL"])
+	passwords := map[string]bool{}
 	for _, b := range cfg.Backends {
 		env := readEnv(t, fakeDir, b.Name)
 		require.Equal(t, b.GRPCAddr, env["WHISTLE_GRPC_ADDR"], b.Name)
@@ -201,7 +202,12 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 		require.Equal(t, routing["WHISTLE_JWKS_URL"], env["WHISTLE_JWKS_URL"], b.Name)
 		require.Equal(t, "whistle-dev", env["WHISTLE_JWT_ISSUER"], b.Name)
 		require.Equal(t, "whistle", env["WHISTLE_JWT_AUDIENCE"], b.Name)
+		// Each service is its own NATS user, with a password of its own.
+		require.Equal(t, b.Name, env["NATS_USER"], b.Name)
+		require.NotEmpty(t, env["NATS_PASSWORD"], b.Name)
+		passwords[env["NATS_PASSWORD"]] = true
 	}
+	require.Len(t, passwords, len(cfg.Backends))
 	require.Equal(t, backendAddr["routing"].GRPCAddr, readEnv(t, fakeDir, "intake")["WHISTLE_ROUTING_ADDR"])
 	gw := readEnv(t, fakeDir, "gateway")
 	require.Equal(t, cfg.HTTPAddr, gw["WHISTLE_HTTP_ADDR"])
@@ -214,6 +220,10 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.Equal(t, "http://"+cfg.HTTPAddr+"/.well-known/jwks.json", routing["WHISTLE_JWKS_URL"])
 	// The live stream reads the same NATS and verifies with the same key; Open311 signs with it.
 	require.Equal(t, routing["NATS_URL"], gw["NATS_URL"])
+	require.Equal(t, "gateway", gw["NATS_USER"])
+	admin, err := os.ReadFile(filepath.Join(cfg.RunDir, "nats-admin.env"))
+	require.NoError(t, err)
+	require.Contains(t, string(admin), "NATS_USER=admin\n", "tools get the admin user")
 	require.Equal(t, routing["WHISTLE_JWKS_URL"], gw["WHISTLE_JWKS_URL"])
 	require.Equal(t, gw["WHISTLE_DEV_SIGNING_KEY"], gw["WHISTLE_OPEN311_SIGNING_KEY"])
 	require.Equal(t, launcher.DemoOpen311Key+":110101001", gw["WHISTLE_OPEN311_KEYS"])

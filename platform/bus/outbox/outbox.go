@@ -45,12 +45,8 @@ func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	if err != nil {
 		return fmt.Errorf("outbox: headers: %w", err)
 	}
-	q := busdb.New(tx)
-	if err := q.AddOutbox(ctx, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers}); err != nil {
+	if err := busdb.New(tx).AddOutbox(ctx, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers}); err != nil {
 		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
-	}
-	if err := q.NotifyOutbox(ctx); err != nil {
-		return fmt.Errorf("outbox: notify: %w", err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
@@ -57,6 +56,6 @@ func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
 func (a *App) Run(ctx context.Context) error {
 	consumer := a.recorder.Consumer()
 	return a.rt.Run(ctx, func(ctx context.Context) error {
-		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer)
+		return a.rt.Consume(ctx, consumer)
 	})
 }

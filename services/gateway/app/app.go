@@ -28,16 +28,22 @@ import (
 	"github.com/chuishao/whistle/platform/health"
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/platform/telemetry"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/proto/openapi"
+	"github.com/chuishao/whistle/services/gateway/internal/compression"
 	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
+	"github.com/chuishao/whistle/services/gateway/internal/download"
 	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
+	"github.com/chuishao/whistle/services/gateway/internal/publicpages"
 	"github.com/chuishao/whistle/services/gateway/internal/ratelimit"
+	"github.com/chuishao/whistle/services/gateway/internal/servertime"
 	"github.com/chuishao/whistle/services/gateway/internal/stream"
+	"github.com/chuishao/whistle/services/gateway/internal/ticketcsv"
 )
 
 // DevTokenTTL is how long a dev token lives, in real time (scaled up in drills).
@@ -74,6 +80,11 @@ type Config struct {
 
 	// NATSURL is the JetStream server GET /v1/stream reads; empty disables the stream.
 	NATSURL string `env:"NATS_URL"`
+	// NATS is the gateway's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
+	NATS bus.Client
+	// GRPCTLS secures the calls to the backends (WHISTLE_GRPC_TLS_CA, and a
+	// client certificate when they require one).
+	GRPCTLS grpcserver.TLS
 	// JWTPublicKey verifies the stream's callers (the stream has no backend
 	// to do it); required with NATS_URL.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
@@ -133,6 +144,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("WHISTLE_DEV_SIGNING_KEY: %w", err))
 		}
 	}
+	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate())
 	if c.RequestTimeout < 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_REQUEST_TIMEOUT must not be negative, got %v", c.RequestTimeout))
 	}
@@ -190,7 +202,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		}
 	}()
 	dial := func(name, addr string) (*grpc.ClientConn, error) {
-		conn, err := grpcserver.Dial(addr)
+		conn, err := cfg.GRPCTLS.Dial(addr)
 		if err != nil {
 			return nil, fmt.Errorf("dial %s: %w", name, err)
 		}
@@ -222,6 +234,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	}
 	mux := http.NewServeMux()
 	health.Register(mux, checks...)
+	// The CSV report and the printable scorecard as files, beside their JSON-wrapped REST mapping.
+	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback)}).Register(mux)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
@@ -262,9 +276,13 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		o := &open311.Handler{
 			Keys: keys, Signer: auth.NewSigner(key), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
+			Reports: intakev1.NewReportServiceClient(b.Intake),
 		}
 		mux.Handle(open311.Prefix, o.Routes())
 	}
+	mux.Handle("GET "+servertime.Path, servertime.Handler(deps.Clock, cfg.TimeScale))
+	// Residents' and the public's pages (issue 13): no sign-in.
+	mux.Handle("GET "+publicpages.Prefix, publicpages.Handler())
 	if cfg.Console != nil {
 		mux.Handle("GET /{$}", cfg.Console)
 		mux.Handle("GET "+console.Prefix, cfg.Console)
@@ -276,7 +294,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if timeout == 0 {
 		timeout = defaultRequestTimeout
 	}
-	var handler http.Handler = httpapi.WithLimits(mux, timeout)
+	var handler http.Handler = httpapi.WithLimits(compression.Wrap(mux), timeout)
+	// A 12345 CSV export is larger than the JSON body limit: its own route.
+	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
 		verifier, err := auth.NewVerifierFromConfig(auth.KeyConfig{
@@ -286,7 +306,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		if err != nil {
 			return nil, err
 		}
-		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway")
+		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway", cfg.NATS.Options()...)
 		if err != nil {
 			return nil, err
 		}
@@ -294,7 +314,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// The stream lives longer than any request timeout, so it bypasses WithLimits.
 		handler = withStream(handler, &stream.Handler{
 			JS: js, Verifier: verifier, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
-			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Stop: stopStreams,
+			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Whistles: intakev1.NewIntakeServiceClient(b.Intake),
+			Stop: stopStreams,
 		})
 	}
 	handler = ratelimit.Middleware(handler,

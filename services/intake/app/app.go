@@ -34,6 +34,8 @@ type Config struct {
 	// one of the same category raised this recently is a duplicate candidate.
 	DuplicateRadiusM float64       `env:"WHISTLE_DUPLICATE_RADIUS_M, default=100"`
 	DuplicateWindow  time.Duration `env:"WHISTLE_DUPLICATE_WINDOW, default=24h"`
+	// TriageLimit is how long a street has to triage a report (warning at 80 %).
+	TriageLimit time.Duration `env:"WHISTLE_TRIAGE_LIMIT, default=2h"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -48,6 +50,9 @@ func (c Config) Validate() error {
 	if c.DuplicateRadiusM < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_RADIUS_M must not be negative"))
 	}
+	if c.TriageLimit < 0 {
+		errs = append(errs, errors.New("WHISTLE_TRIAGE_LIMIT must not be negative"))
+	}
 	if c.DuplicateWindow < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
 	}
@@ -59,6 +64,10 @@ type App struct {
 	rt       *service.Runtime
 	routing  *grpc.ClientConn
 	consumer bus.Consumer
+	// reports keeps linked reports in step with their whistles; triage
+	// raises the triage clock's warnings and breaches.
+	reports bus.Consumer
+	triage  *events.TriageClock
 }
 
 // New connects, migrates and registers the API; Run serves it.
@@ -68,7 +77,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}
 	// Dialling is lazy and fails only on a malformed address, so it goes first:
 	// nothing else is open yet to be closed on that error.
-	routing, err := grpcserver.Dial(cfg.RoutingAddr)
+	routing, err := cfg.GRPCTLS.Dial(cfg.RoutingAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +86,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		_ = routing.Close()
 		return nil, err
 	}
-	intakev1.RegisterIntakeServiceServer(rt.GRPC, &grpcapi.Server{
+	whistles := &grpcapi.Server{
 		Pool:    rt.Pool,
 		Routing: routingv1.NewRoutingServiceClient(routing),
 		Clock:   rt.Clock,
@@ -85,9 +94,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 
 		DuplicateRadiusM: cfg.DuplicateRadiusM,
 		DuplicateWindow:  cfg.DuplicateWindow,
-	})
+	}
+	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
+	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit})
+	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}
-	return &App{rt: rt, routing: routing, consumer: consumer.Bus()}, nil
+	follower := &events.ReportFollower{Clock: rt.Clock}
+	return &App{rt: rt, routing: routing, consumer: consumer.Bus(), reports: follower.Bus(),
+		triage: &events.TriageClock{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "triage")}}, nil
 }
 
 // GRPCAddr is the address the gRPC API listens on.
@@ -98,6 +112,8 @@ func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
 func (a *App) Run(ctx context.Context) error {
 	defer func() { _ = a.routing.Close() }()
 	return a.rt.Run(ctx, func(ctx context.Context) error {
-		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, a.consumer)
-	})
+		return a.rt.Consume(ctx, a.consumer)
+	}, func(ctx context.Context) error {
+		return a.rt.Consume(ctx, a.reports)
+	}, a.triage.Run)
 }

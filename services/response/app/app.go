@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/services/response/internal/desk"
+	"github.com/chuishao/whistle/services/response/internal/duty"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/grpcapi"
 	"github.com/chuishao/whistle/services/response/internal/notify"
@@ -52,6 +53,43 @@ type Config struct {
 	WebhookBackoff time.Duration `env:"WHISTLE_WEBHOOK_BACKOFF, default=30s"`
 	// WebhookMaxAttempts failed attempts make a delivery a dead letter.
 	WebhookMaxAttempts int `env:"WHISTLE_WEBHOOK_MAX_ATTEMPTS, default=8"`
+	// WebhookPerMinute individual deliveries per endpoint and minute; the
+	// events beyond go into a digest (docs/webhooks.md). Negative: no limit.
+	WebhookPerMinute int `env:"WHISTLE_WEBHOOK_PER_MINUTE, default=30"`
+	// DeskWindow is how recent a desk's heartbeat must be for its department
+	// to be staffed; a dispatch to an unstaffed desk escalates at once
+	// (docs/duty-desks.md). Negative: no unstaffed escalation.
+	DeskWindow time.Duration `env:"WHISTLE_DESK_HEARTBEAT_WINDOW, default=2m"`
+	// ServiceAccountKey is the base64 Ed25519 key that signs service-account
+	// tokens; the services' verifiers must accept it (the issuer's key or a
+	// key in the JWKS). Empty: service accounts cannot be issued.
+	ServiceAccountKey string `env:"WHISTLE_SERVICE_ACCOUNT_KEY"`
+}
+
+// duty is the duty desks' service: rosters, heartbeats, service accounts.
+func (c Config) duty(rt *service.Runtime) *duty.Service {
+	s := &duty.Service{Pool: rt.Pool, Clock: rt.Clock, Window: c.DeskWindow}
+	switch {
+	case c.DeskWindow == 0:
+		s.Window = duty.DefaultWindow
+	case c.DeskWindow < 0:
+		s.Window = 0
+	}
+	if key, err := auth.ParsePrivateKey(c.ServiceAccountKey); err == nil && c.ServiceAccountKey != "" {
+		s.Signer = auth.NewSigner(key)
+	}
+	return s
+}
+
+// throttle is the webhooks' limit per endpoint and minute.
+func (c Config) throttle() notify.Throttle {
+	switch {
+	case c.WebhookPerMinute == 0:
+		return notify.Throttle{PerMinute: notify.DefaultPerMinute}
+	case c.WebhookPerMinute < 0:
+		return notify.Throttle{}
+	}
+	return notify.Throttle{PerMinute: c.WebhookPerMinute}
 }
 
 // workHours parses the working hours.
@@ -106,6 +144,11 @@ func (c Config) Validate() error {
 	if _, err := notify.ParseEndpoints(c.Webhooks); err != nil {
 		errs = append(errs, err)
 	}
+	if c.ServiceAccountKey != "" {
+		if _, err := auth.ParsePrivateKey(c.ServiceAccountKey); err != nil {
+			errs = append(errs, fmt.Errorf("WHISTLE_SERVICE_ACCOUNT_KEY: %w", err))
+		}
+	}
 	if c.WebhookTimeout < 0 || c.WebhookBackoff < 0 || c.WebhookMaxAttempts < 0 {
 		errs = append(errs, errors.New("WHISTLE_WEBHOOK_TIMEOUT, WHISTLE_WEBHOOK_BACKOFF and WHISTLE_WEBHOOK_MAX_ATTEMPTS must be positive"))
 	}
@@ -131,15 +174,19 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}
 	workStart, workEnd, _ := cfg.workHours() // validated above
 	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
+	duties := cfg.duty(rt)
 	api := &grpcapi.Server{
-		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder},
+		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties},
+		Duty: duties,
 		Log:  rt.Log.With("component", "grpcapi"),
 	}
 	api.Register(rt.GRPC)
 	admin := &grpcapi.AdminServer{
-		Policy:   &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
-		Webhooks: &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
-		Log:      rt.Log.With("component", "grpcapi"),
+		Policy:    &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
+		Webhooks:  &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
+		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock},
+		Duty:      duties,
+		Log:       rt.Log.With("component", "grpcapi"),
 	}
 	admin.Register(rt.GRPC)
 	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
@@ -147,13 +194,15 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		rt: rt,
 		handler: &events.Handler{
 			Clock: rt.Clock, Log: rt.Log.With("component", "consumer"), WorkStart: workStart, WorkEnd: workEnd,
+			Created: duties.EscalateIfUnstaffed,
 		},
 		poller: &sla.Poller{
 			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "sla"), Ladder: ladder, BatchSize: cfg.TimerBatch,
 		},
 		webhook: &notify.Notifier{
-			Pool: rt.Pool, JS: rt.JS, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Endpoints: webhooks,
-			Worker: notify.Worker{Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts},
+			Pool: rt.Pool, JS: rt.JS, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Endpoints: webhooks, Consume: rt.Consume,
+			Throttle: cfg.throttle(),
+			Worker:   notify.Worker{Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts},
 		},
 	}, nil
 }
@@ -166,7 +215,7 @@ func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
 func (a *App) Run(ctx context.Context) error {
 	consumer := a.handler.Consumer()
 	return a.rt.Run(ctx,
-		func(ctx context.Context) error { return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer) },
+		func(ctx context.Context) error { return a.rt.Consume(ctx, consumer) },
 		a.poller.Run,
 		a.webhook.Run,
 	)

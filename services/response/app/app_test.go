@@ -141,7 +141,7 @@ func TestDispatchOutsideCallersScopeLooksUnknown(t *testing.T) {
 			if id.Role == auth.RoleDesk {
 				_, err = cli.AcknowledgeDispatch(ctx, &responsev1.AcknowledgeDispatchRequest{Id: "d-1"})
 				requireCode(t, err, codes.NotFound)
-				_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-1", Reason: "not ours"})
+				_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-1", Reason: "not ours", ReasonCode: responsev1.Dispatch_NOT_OUR_REMIT})
 				requireCode(t, err, codes.NotFound)
 			}
 		})
@@ -201,14 +201,24 @@ func TestIllegalMovesAreRejectedClearly(t *testing.T) {
 
 	_, err := cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret"})
 	requireField(t, err, "reason")
+	requireField(t, err, "reason_code")
 	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "   "})
 	requireField(t, err, "reason")
+	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "不属于公安职责"})
+	requireField(t, err, "reason_code")
+	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "x", ReasonCode: 99})
+	requireField(t, err, "reason_code")
+	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "x", ReasonCode: responsev1.Dispatch_DUPLICATE, Department: "housing"})
+	requireField(t, err, "department")
 
-	returned, err := cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "不属于公安职责"})
+	ret := &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "违建属住建", ReasonCode: responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, Department: "housing"}
+	returned, err := cli.ReturnDispatch(ctx, ret)
 	require.NoError(t, err)
 	require.Equal(t, responsev1.Dispatch_RETURNED, returned.GetStatus())
-	require.Equal(t, "不属于公安职责", returned.GetReturnReason())
-	again, err := cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-ret", Reason: "不属于公安职责"})
+	require.Equal(t, "违建属住建", returned.GetReturnReason())
+	require.Equal(t, responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, returned.GetReturnCode())
+	require.Equal(t, "housing", returned.GetReturnDepartment())
+	again, err := cli.ReturnDispatch(ctx, ret)
 	require.NoError(t, err)
 	require.True(t, proto.Equal(returned, again))
 
@@ -231,7 +241,7 @@ func TestIllegalMovesAreRejectedClearly(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, arrived.GetArrivalFar())
 	require.Greater(t, arrived.GetArrivalDistanceM(), 3000.0)
-	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-new", Reason: "late"})
+	_, err = cli.ReturnDispatch(ctx, &responsev1.ReturnDispatchRequest{Id: "d-new", Reason: "late", ReasonCode: responsev1.Dispatch_NOT_OUR_REMIT})
 	requireCode(t, err, codes.FailedPrecondition)
 
 	e.settle()

@@ -387,3 +387,44 @@ func TestSeededCalendarOf2025NationalDay(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "2027-02-05", y2027.GetDays()[1].GetDate())
 }
+
+func TestCalendarOf2027IsProvisionalUntilAnAdminSetsIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.start()
+	adm, ctx := e.adminClient(a, admin)
+	days, err := adm.ListCalendarDays(ctx, &responsev1.ListCalendarDaysRequest{Year: 2027})
+	require.NoError(t, err)
+	// The statutory days of 全国年节及纪念日放假办法 on their 2027 dates, and
+	// no 调休 until the State Council's schedule is entered.
+	got := map[string]string{}
+	for _, d := range days.GetDays() {
+		require.Equal(t, responsev1.CalendarDay_HOLIDAY, d.GetKind(), d.GetDate())
+		require.True(t, d.GetProvisional(), d.GetDate())
+		got[d.GetDate()] = d.GetName()
+	}
+	require.Equal(t, map[string]string{
+		"2027-01-01": "元旦",
+		"2027-02-05": "春节", "2027-02-06": "春节", "2027-02-07": "春节", "2027-02-08": "春节",
+		"2027-04-05": "清明节", "2027-05-01": "劳动节", "2027-05-02": "劳动节", "2027-06-09": "端午节",
+		"2027-09-15": "中秋节", "2027-10-01": "国庆节", "2027-10-02": "国庆节", "2027-10-03": "国庆节",
+	}, got)
+
+	// The admin enters the published schedule: those days are final.
+	day, err := adm.SetCalendarDay(ctx, &responsev1.SetCalendarDayRequest{Day: &responsev1.CalendarDay{Date: "2027-02-06", Kind: responsev1.CalendarDay_HOLIDAY, Name: "春节"}})
+	require.NoError(t, err)
+	require.False(t, day.GetProvisional())
+	day, err = adm.SetCalendarDay(ctx, &responsev1.SetCalendarDayRequest{Day: &responsev1.CalendarDay{Date: "2027-02-20", Kind: responsev1.CalendarDay_WORKDAY, Name: "春节调休"}})
+	require.NoError(t, err)
+	require.False(t, day.GetProvisional())
+	days, err = adm.ListCalendarDays(ctx, &responsev1.ListCalendarDaysRequest{Year: 2027})
+	require.NoError(t, err)
+	provisional := 0
+	for _, d := range days.GetDays() {
+		if d.GetProvisional() {
+			provisional++
+		}
+	}
+	require.Len(t, days.GetDays(), 14)
+	require.Equal(t, 12, provisional)
+}

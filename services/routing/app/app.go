@@ -92,7 +92,7 @@ func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
 func (a *App) Run(ctx context.Context) error {
 	consumer := a.handler.Consumer()
 	return a.rt.Run(ctx, func(ctx context.Context) error {
-		return bus.Consume(ctx, a.rt.JS, a.rt.Pool, a.rt.Log, consumer)
+		return a.rt.Consume(ctx, consumer)
 	})
 }
 

@@ -162,24 +162,32 @@ func TestLocationIsCheckedAgainstTheMap(t *testing.T) {
 	require.Equal(t, "near_boundary", located.GetResult())
 }
 
-func TestReturnNamingADepartmentIsRedirectedThere(t *testing.T) {
+// A return re-routes only where it says where: not our remit, or a department
+// routing does not know, goes to the district supervisor's arbitration.
+func TestReturnWithoutAKnownDepartmentGoesToArbitration(t *testing.T) {
 	t.Parallel()
 	h := start(t, options{seed: true})
-	w := newWhistle("street-vending")
-	h.publish(t, raised(h.clk.Now(), w))
-	first := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))
-	market := first["market-regulation"]
-	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
-		Id: market.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "market-regulation",
-		SlaStartedAt: timestamppb.New(t0), ReturnReason: "needs_other_department: transport 占用机动车道",
-	}))
-	rerouted := h.seen.await(t, 1, "whistle.rerouted", w.GetId())[0].GetWhistleRerouted()
-	require.Equal(t, "transport", rerouted.GetTo().GetDepartment())
-	require.Equal(t, "redirected", rerouted.GetTo().GetRole())
-	all := h.seen.await(t, 3, "dispatch.requested", w.GetId())
-	req := requested(all[2])
-	require.Equal(t, "return:needs_other_department", req.GetRule())
-	require.True(t, t0.Equal(req.GetSlaStartedAt().AsTime()))
+	for _, tc := range []struct {
+		code       responsev1.Dispatch_ReturnCode
+		department string
+	}{
+		{responsev1.Dispatch_NOT_OUR_REMIT, ""},
+		{responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, "no-such-department"},
+	} {
+		w := newWhistle("street-vending")
+		h.publish(t, raised(h.clk.Now(), w))
+		market := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))["market-regulation"]
+		h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
+			Id: market.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "market-regulation",
+			SlaStartedAt: timestamppb.New(t0), ReturnReason: "不归市场监管", ReturnCode: tc.code, ReturnDepartment: tc.department,
+		}))
+		asked := h.seen.await(t, 1, "whistle.arbitration_requested", w.GetId())[0].GetWhistleArbitrationRequested()
+		require.Equal(t, tc.code, asked.GetReturnCode())
+		require.Equal(t, tc.department, asked.GetReturnDepartment())
+		require.Equal(t, int32(1), asked.GetReturnCount())
+		require.Empty(t, h.seen.of("whistle.rerouted", w.GetId()))
+		require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 2)
+	}
 }
 
 func TestStreetOrSupervisorAddsADepartment(t *testing.T) {

@@ -93,8 +93,8 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 3)
 	require.Len(t, h.seen.of("whistle.routed", w.GetId()), 1)
 
-	// Police return theirs (退单): the district government takes over, with the
-	// arrival clock still running from the police dispatch's start.
+	// Police return theirs (退单) naming transport: transport takes over, with
+	// the arrival clock still running from the police dispatch's start.
 	policeStart := t0.Add(-12 * time.Minute)
 	police := dispatches["police"]
 	h.clk.Advance(12 * time.Minute)
@@ -102,16 +102,16 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 		Id: police.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", StreetId: "110101001",
 		Category: "joint-enforcement", Department: "police", Role: "cooperating", Status: responsev1.Dispatch_RETURNED,
 		DispatchedAt: timestamppb.New(policeStart), SlaStartedAt: timestamppb.New(policeStart),
-		ReturnReason: "不属于公安职责",
+		ReturnReason: "占用机动车道，需交通部门", ReturnCode: responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, ReturnDepartment: "transport",
 	}))
 	rerouted := h.seen.await(t, 1, "whistle.rerouted", w.GetId())[0].GetWhistleRerouted()
 	all := h.seen.of("dispatch.requested", w.GetId())
 	require.Len(t, all, 4)
 	fallback := all[3]
 	req := requested(fallback)
-	require.Equal(t, "district-government", fallback.GetDepartment())
-	require.Equal(t, "fallback", req.GetRole())
-	require.Equal(t, "fallback:returned", req.GetRule())
+	require.Equal(t, "transport", fallback.GetDepartment())
+	require.Equal(t, "redirected", req.GetRole())
+	require.Equal(t, "return:needs_another_department", req.GetRule())
 	require.True(t, policeStart.Equal(req.GetSlaStartedAt().AsTime()), "inherits the SLA start, got %v", req.GetSlaStartedAt().AsTime())
 	require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration())
 	require.Equal(t, 72*time.Hour, req.GetResolveWithin().AsDuration())
@@ -120,16 +120,17 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	require.Equal(t, "joint-enforcement", req.GetCategory())
 	require.Equal(t, police.GetDispatchId(), rerouted.GetReturnedDispatchId())
 	require.Equal(t, "police", rerouted.GetFromDepartment())
-	require.Equal(t, "不属于公安职责", rerouted.GetReason())
-	require.Equal(t, "district-government", rerouted.GetTo().GetDepartment())
-	require.Equal(t, "fallback", rerouted.GetTo().GetRole())
+	require.Equal(t, "占用机动车道，需交通部门", rerouted.GetReason())
+	require.Equal(t, "transport", rerouted.GetTo().GetDepartment())
+	require.Equal(t, "redirected", rerouted.GetTo().GetRole())
 	require.Equal(t, fallback.GetDispatchId(), rerouted.GetTo().GetDispatchId())
 
 	// The same return delivered again under a new event id changes nothing: the
 	// next reroute below comes from urban management, not from police again.
 	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
 		Id: police.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "police",
-		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "不属于公安职责",
+		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "占用机动车道，需交通部门",
+		ReturnCode: responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, ReturnDepartment: "transport",
 	}))
 
 	// Urban management returns too. It is the whistle's second return, so no
@@ -137,13 +138,14 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	um := dispatches["urban-management"]
 	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
 		Id: um.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "urban-management",
-		SlaStartedAt: timestamppb.New(t0), ReturnReason: "wrong_location: 不在本辖区",
+		SlaStartedAt: timestamppb.New(t0), ReturnReason: "不在本辖区", ReturnCode: responsev1.Dispatch_WRONG_LOCATION,
 	}))
 	asked := h.seen.await(t, 1, "whistle.arbitration_requested", w.GetId())[0].GetWhistleArbitrationRequested()
 	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
 	require.Len(t, h.seen.of("whistle.rerouted", w.GetId()), 1)
 	require.Equal(t, "urban-management", asked.GetFromDepartment())
 	require.Equal(t, "wrong_location", asked.GetReasonCode())
+	require.Equal(t, responsev1.Dispatch_WRONG_LOCATION, asked.GetReturnCode())
 	require.Equal(t, int32(2), asked.GetReturnCount())
 
 	// The district's supervisor sees it in the queue; another district's does not.
@@ -154,6 +156,8 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	entry := queue.GetArbitrations()[0]
 	require.Equal(t, asked.GetArbitrationId(), entry.GetId())
 	require.Equal(t, "joint-enforcement", entry.GetCategory())
+	require.Equal(t, responsev1.Dispatch_WRONG_LOCATION, entry.GetReturnCode())
+	require.Equal(t, "wrong_location", entry.GetReasonCode())
 	other := h.as(t, auth.Identity{Subject: "sup-cy", Role: auth.RoleSupervisor, DistrictID: "110105"})
 	otherQueue, err := h.client.ListArbitrations(other, &routingv1.ListArbitrationsRequest{})
 	require.NoError(t, err)
@@ -188,14 +192,17 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{Id: entry.GetId(), Department: "water"})
 	require.Equal(t, codes.FailedPrecondition, status.Code(err))
 
-	// The district government returns it as well: arbitration again, and this
-	// time the supervisor restarts the clock, with a reason on record.
+	// Transport returns it as well, naming yet another department: that is a
+	// third return, so arbitration again, and this time the supervisor
+	// restarts the clock, with a reason on record.
 	h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
-		Id: fallback.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "district-government",
-		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "需市级协调",
+		Id: fallback.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "transport",
+		SlaStartedAt: timestamppb.New(policeStart), ReturnReason: "需应急部门",
+		ReturnCode: responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, ReturnDepartment: "emergency",
 	}))
 	again2 := h.seen.await(t, 2, "whistle.arbitration_requested", w.GetId())[1].GetWhistleArbitrationRequested()
-	require.Equal(t, "not_our_remit", again2.GetReasonCode())
+	require.Equal(t, "needs_another_department", again2.GetReasonCode())
+	require.Equal(t, "emergency", again2.GetReturnDepartment())
 	_, err = h.client.DecideArbitration(supervisor, &routingv1.DecideArbitrationRequest{
 		Id: again2.GetArbitrationId(), Department: "emergency", ResetSla: true, ResetReason: "新的险情，重新计时"})
 	require.NoError(t, err)
@@ -217,7 +224,7 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 		reasons[d.GetDepartment()] = d.GetReason()
 	}
 	require.Equal(t, "lead department of rule category:joint-enforcement in catalogue seed-1", reasons["urban-management"])
-	require.Contains(t, reasons["district-government"], "police returned its dispatch")
+	require.Contains(t, reasons["transport"], "police returned its dispatch")
 	require.Contains(t, reasons["housing"], "arbitration")
 }
 

@@ -10,7 +10,10 @@ import (
 )
 
 const addOutbox = `-- name: AddOutbox :exec
-INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
+WITH added AS (
+    INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
+)
+SELECT pg_notify('outbox_' || current_schema(), '')
 `
 
 type AddOutboxParams struct {
@@ -20,6 +23,8 @@ type AddOutboxParams struct {
 	Headers []byte
 }
 
+// One round trip: the row, and the relay's wake-up at commit (Postgres folds
+// the identical notifications of one transaction into one).
 func (q *Queries) AddOutbox(ctx context.Context, arg AddOutboxParams) error {
 	_, err := q.db.Exec(ctx, addOutbox,
 		arg.EventID,
@@ -74,32 +79,6 @@ DELETE FROM outbox WHERE id = ANY($1::bigint[])
 
 func (q *Queries) DeleteOutbox(ctx context.Context, ids []int64) error {
 	_, err := q.db.Exec(ctx, deleteOutbox, ids)
-	return err
-}
-
-const markProcessed = `-- name: MarkProcessed :execrows
-INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING
-`
-
-type MarkProcessedParams struct {
-	Consumer string
-	EventID  string
-}
-
-func (q *Queries) MarkProcessed(ctx context.Context, arg MarkProcessedParams) (int64, error) {
-	result, err := q.db.Exec(ctx, markProcessed, arg.Consumer, arg.EventID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const notifyOutbox = `-- name: NotifyOutbox :exec
-SELECT pg_notify('outbox_' || current_schema(), '')
-`
-
-func (q *Queries) NotifyOutbox(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, notifyOutbox)
 	return err
 }
 

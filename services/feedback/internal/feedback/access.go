@@ -4,6 +4,7 @@ package feedback
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/chuishao/whistle/platform/auth"
 )
@@ -29,16 +30,18 @@ type Whistle struct {
 	DistrictID string
 	// Desks are the department desks the whistle was dispatched to.
 	Desks []DeskScope
+	// Neighbours are the streets the map check informed (near a boundary).
+	Neighbours []string
 }
 
 // CanRead decides whether id may read w's timeline: a street its own street's
-// whistles, a desk those dispatched to its department in its district, a
+// whistles and those it was informed of as a neighbour, a desk those dispatched to its department in its district, a
 // supervisor its district's (every district without one). It returns
 // ErrWrongRole for other roles and ErrNotFound when w is outside id's scope.
 func CanRead(id auth.Identity, w Whistle) error {
 	switch id.Role {
 	case auth.RoleStreet:
-		if id.StreetID != "" && id.StreetID == w.StreetID {
+		if id.StreetID != "" && (id.StreetID == w.StreetID || slices.Contains(w.Neighbours, id.StreetID)) {
 			return nil
 		}
 	case auth.RoleDesk:

@@ -15,6 +15,7 @@ func TestCanRead(t *testing.T) {
 		StreetID:   "110101001",
 		DistrictID: "110101",
 		Desks:      []feedback.DeskScope{{Department: "police", DistrictID: "110101"}},
+		Neighbours: []string{"110101003"},
 	}
 	tests := map[string]struct {
 		id   auth.Identity
@@ -22,6 +23,7 @@ func TestCanRead(t *testing.T) {
 	}{
 		"own street":             {auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}, nil},
 		"other street":           {auth.Identity{Role: auth.RoleStreet, StreetID: "110101002", DistrictID: "110101"}, feedback.ErrNotFound},
+		"neighbouring street":    {auth.Identity{Role: auth.RoleStreet, StreetID: "110101003", DistrictID: "110101"}, nil},
 		"dispatched desk":        {auth.Identity{Role: auth.RoleDesk, Department: "police", DistrictID: "110101"}, nil},
 		"other department desk":  {auth.Identity{Role: auth.RoleDesk, Department: "environment", DistrictID: "110101"}, feedback.ErrNotFound},
 		"same department abroad": {auth.Identity{Role: auth.RoleDesk, Department: "police", DistrictID: "110102"}, feedback.ErrNotFound},

@@ -25,6 +25,9 @@ type WhistleStory struct {
 	Satisfaction              int
 	Comment                   string
 	ClosedAt                  time.Time
+	// MergedInto is the whistle this one was merged into, whose dispatches
+	// and outcome the story goes on with; empty when it was not merged.
+	MergedInto string
 }
 
 var escalationNames = map[int]string{1: "催办", 2: "督办", 3: "挂牌督办"}
@@ -40,6 +43,9 @@ func UpwardText(s WhistleStory) string {
 		title = s.Category
 	}
 	fmt.Fprintf(&b, "%s 街道 %s 吹哨：%s（%s）。\n", at(s.RaisedAt), s.StreetID, title, s.Category)
+	if s.MergedInto != "" {
+		fmt.Fprintf(&b, "已合并至吹哨 %s，共享其派单与处置。\n", s.MergedInto)
+	}
 	for _, d := range s.Dispatches {
 		fmt.Fprintf(&b, "%s", DepartmentName(d.Department))
 		if d.Round > 1 {

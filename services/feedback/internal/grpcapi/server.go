@@ -45,17 +45,24 @@ func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilde
 	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild}
 }
 
-// GetTimeline returns a whistle's entries in seq order, if the caller may see it.
+// GetTimeline returns a whistle's entries in seq order, if the caller may see
+// it; a merged whistle's timeline continues, in time order, with the entries
+// of the whistle it was merged into (each entry names its whistle).
 func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineRequest) (*feedbackv1.GetTimelineResponse, error) {
-	entries, err := s.callersTimeline(ctx, req.GetWhistleId())
+	chains, err := s.sharedChains(ctx, req.GetWhistleId())
 	if err != nil {
 		return nil, err
 	}
-	if broken, ok := timeline.Verify(entries); !ok {
-		// Serve it anyway: the caller can see (and verify) what is stored, and
-		// the log alerts operators that the audit log was tampered with.
-		s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", req.GetWhistleId(), "first_broken_seq", broken)
+	for _, chain := range chains {
+		if broken, ok := timeline.Verify(chain); !ok && len(chain) > 0 {
+			// Serve it anyway: the caller can see (and verify) what is stored, and
+			// the log alerts operators that the audit log was tampered with.
+			s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", chain[0].WhistleID, "first_broken_seq", broken)
+		}
 	}
+	// Each chain verifies on its own (whistle_id, seq, prev_hash); joined, the
+	// entries are in time order.
+	entries := timeline.Join(chains...)
 	resp := &feedbackv1.GetTimelineResponse{Entries: make([]*feedbackv1.TimelineEntry, 0, len(entries))}
 	for _, e := range entries {
 		pe, err := toProto(e)
@@ -67,7 +74,20 @@ func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineReq
 	return resp, nil
 }
 
-// readTimeline checks access and reads the entries in one snapshot, so the
+// sharedChains are the hash chains the caller reads for a whistle: its own
+// first, then those of the whistles it was merged into (errors are gRPC
+// status errors).
+func (s *Server) sharedChains(ctx context.Context, whistleID string) ([][]timeline.Entry, error) {
+	own, err := s.callersTimeline(ctx, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	merged, err := s.mergedChains(ctx, whistleID, own)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return append([][]timeline.Entry{own}, merged...), nil
+}
 
 // callersTimeline is a whistle's timeline for the caller, as a gRPC status
 // error when the caller may not read timelines, gives no id, or is out of scope.
@@ -89,6 +109,7 @@ func (s *Server) callersTimeline(ctx context.Context, whistleID string) ([]timel
 	return entries, nil
 }
 
+// readTimeline checks access and reads the entries in one snapshot, so the
 // scope checked is the scope of the entries returned.
 func (s *Server) readTimeline(ctx context.Context, id auth.Identity, whistleID string) ([]timeline.Entry, error) {
 	var entries []timeline.Entry
@@ -111,31 +132,77 @@ func (s *Server) readTimeline(ctx context.Context, id auth.Identity, whistleID s
 				w.Desks = append(w.Desks, feedback.DeskScope{Department: d.Department, DistrictID: d.DistrictID})
 			}
 		}
+		all, err := listEntries(ctx, q, whistleID)
+		if err != nil {
+			return err
+		}
+		if id.Role == auth.RoleStreet {
+			// A neighbouring street informed by the map check reads it too.
+			w.Neighbours = timeline.Neighbours(all)
+		}
 		if err := feedback.CanRead(id, w); err != nil {
 			return err
 		}
-		rows, err := q.ListTimeline(ctx, whistleID)
-		if err != nil {
-			return fmt.Errorf("timeline of whistle %s: %w", whistleID, err)
-		}
-		entries = make([]timeline.Entry, 0, len(rows))
-		for _, r := range rows {
-			entries = append(entries, timeline.Entry{
-				Seq:        r.Seq,
-				Type:       r.Type,
-				At:         r.At.Time,
-				Actor:      timeline.Actor{Role: r.ActorRole, ID: r.ActorID},
-				DispatchID: r.DispatchID,
-				Department: r.Department,
-				EventID:    r.EventID,
-				Data:       r.Data,
-				PrevHash:   r.PrevHash,
-				Hash:       r.Hash,
-			})
-		}
+		entries = all
 		return nil
 	})
 	return entries, err
+}
+
+// listEntries reads one whistle's hash chain in seq order.
+func listEntries(ctx context.Context, q *store.Queries, whistleID string) ([]timeline.Entry, error) {
+	rows, err := q.ListTimeline(ctx, whistleID)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of whistle %s: %w", whistleID, err)
+	}
+	entries := make([]timeline.Entry, 0, len(rows))
+	for _, r := range rows {
+		entries = append(entries, timeline.Entry{
+			WhistleID:  whistleID,
+			Seq:        r.Seq,
+			Type:       r.Type,
+			At:         r.At.Time,
+			Actor:      timeline.Actor{Role: r.ActorRole, ID: r.ActorID},
+			DispatchID: r.DispatchID,
+			Department: r.Department,
+			EventID:    r.EventID,
+			Data:       r.Data,
+			PrevHash:   r.PrevHash,
+			Hash:       r.Hash,
+		})
+	}
+	return entries, nil
+}
+
+// maxMergeHops bounds how far a merged whistle's timeline follows merges (a
+// whistle merged into one that was merged in turn).
+const maxMergeHops = 4
+
+// mergedChains are the hash chains of the whistles that whistleID was merged
+// into, in merge order: the merge shares the timeline, so whoever may read
+// the merged whistle reads the surviving whistle's entries with it.
+func (s *Server) mergedChains(ctx context.Context, whistleID string, own []timeline.Entry) ([][]timeline.Entry, error) {
+	var chains [][]timeline.Entry
+	seen := map[string]bool{whistleID: true}
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		from, entries := whistleID, own
+		for range maxMergeHops {
+			into := timeline.MergedInto(from, entries)
+			if into == "" || seen[into] {
+				return nil
+			}
+			seen[into] = true
+			next, err := listEntries(ctx, q, into)
+			if err != nil {
+				return err
+			}
+			chains = append(chains, next)
+			from, entries = into, next
+		}
+		return nil
+	})
+	return chains, err
 }
 
 func toProto(e timeline.Entry) (*feedbackv1.TimelineEntry, error) {
@@ -154,6 +221,7 @@ func toProto(e timeline.Entry) (*feedbackv1.TimelineEntry, error) {
 		Hash:       e.Hash,
 		PrevHash:   e.PrevHash,
 		EventId:    e.EventID,
+		WhistleId:  e.WhistleID,
 	}, nil
 }
 

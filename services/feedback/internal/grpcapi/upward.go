@@ -11,25 +11,41 @@ import (
 
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
 	"github.com/chuishao/whistle/services/feedback/internal/store"
+	"github.com/chuishao/whistle/services/feedback/internal/timeline"
 )
 
 // GetWhistleReport is the 向上级报告 of one whistle, for whoever may read its
 // timeline: the whistle, each department's times, reopens and the rating,
-// also as plain text.
+// also as plain text. A merged whistle's report goes on with the whistle it
+// was merged into, as its timeline does: that whistle's dispatches are listed
+// after its own (cancelled) ones, and its outcome is the merged whistle's.
 func (s *Server) GetWhistleReport(ctx context.Context, req *feedbackv1.GetWhistleReportRequest) (*feedbackv1.WhistleReport, error) {
-	entries, err := s.callersTimeline(ctx, req.GetWhistleId())
+	chains, err := s.sharedChains(ctx, req.GetWhistleId())
 	if err != nil {
 		return nil, err
 	}
-	facts, err := store.New(s.pool).ListWhistleDispatchFacts(ctx, req.GetWhistleId())
-	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("dispatches of whistle %s: %w", req.GetWhistleId(), err))
+	rep := &feedbackv1.WhistleReport{WhistleId: req.GetWhistleId(), MergedInto: timeline.MergedInto(req.GetWhistleId(), chains[0])}
+	whistles := []string{req.GetWhistleId()}
+	for _, chain := range chains[1:] {
+		if len(chain) > 0 {
+			whistles = append(whistles, chain[0].WhistleID)
+		}
 	}
-	rep := &feedbackv1.WhistleReport{WhistleId: req.GetWhistleId()}
-	story := feedback.WhistleStory{}
-	for _, e := range entries {
+	var facts []store.DispatchFact
+	for _, w := range whistles {
+		fs, err := store.New(s.pool).ListWhistleDispatchFacts(ctx, w)
+		if err != nil {
+			return nil, s.toStatus(ctx, fmt.Errorf("dispatches of whistle %s: %w", w, err))
+		}
+		facts = append(facts, fs...)
+	}
+	story := feedback.WhistleStory{MergedInto: rep.GetMergedInto()}
+	for _, e := range timeline.Join(chains...) {
 		switch e.Type {
 		case "whistle.raised":
+			if e.WhistleID != req.GetWhistleId() {
+				continue // the surviving whistle's raising is not this one's
+			}
 			var d struct {
 				Whistle struct {
 					StreetID   string `json:"street_id"`
@@ -61,7 +77,7 @@ func (s *Server) GetWhistleReport(ctx context.Context, req *feedbackv1.GetWhistl
 	}
 	for _, f := range facts {
 		d := &feedbackv1.DispatchSummary{
-			DispatchId: f.DispatchID, Department: f.Department, Round: f.Round, Status: f.Status,
+			DispatchId: f.DispatchID, WhistleId: f.WhistleID, Department: f.Department, Round: f.Round, Status: f.Status,
 			DispatchedAt: pbTime(f.DispatchedAt), AcknowledgedAt: pbTime(f.AcknowledgedAt), ArrivedAt: pbTime(f.ArrivedAt),
 			ResolvedAt: pbTime(f.ResolvedAt), ReturnedAt: pbTime(f.ReturnedAt),
 			ArrivedOnTime:   f.ArrivedAt.Valid && f.ArriveBy.Valid && !f.ArrivedAt.Time.After(f.ArriveBy.Time),

@@ -45,6 +45,9 @@ type Actor struct {
 
 // Entry is one event in a whistle's timeline.
 type Entry struct {
+	// WhistleID names the chain the entry belongs to; not part of the hash
+	// (the chain is per whistle).
+	WhistleID  string
 	Seq        int64
 	Type       string
 	At         time.Time

@@ -5,7 +5,9 @@
 package console
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -30,33 +32,67 @@ func Static() fs.FS {
 
 // Handler serves the page at "/" and "/console/", and the assets under
 // Prefix. Mount it on "GET /{$}" and "GET /console/".
+//
+// Every file carries an ETag (a hash of its content), so a browser that has
+// it revalidates with a 304 instead of downloading it again. The console's
+// own modules are revalidated at every load (a new gateway's console is
+// picked up at once); the vendored libraries, which change only with `make
+// console`, are cached for a day.
 func Handler() http.Handler {
 	static := Static()
 	index, err := fs.ReadFile(static, "index.html")
 	if err != nil {
 		panic(err)
 	}
+	etags := contentTags(static)
 	assets := http.StripPrefix(strings.TrimSuffix(Prefix, "/"), http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		if r.URL.Path == "/" || r.URL.Path == Prefix || r.URL.Path == Prefix+"index.html" {
-			// The page is small and names its assets; always revalidate it
-			// so a new gateway's console is picked up at the next load.
 			h.Set("Content-Type", "text/html; charset=utf-8")
 			h.Set("Cache-Control", "no-cache")
 			h.Set("Content-Security-Policy", csp)
 			_, _ = w.Write(index)
 			return
 		}
-		if !strings.HasPrefix(r.URL.Path, Prefix) {
+		name, ok := strings.CutPrefix(r.URL.Path, Prefix)
+		if !ok {
 			http.NotFound(w, r)
 			return
 		}
-		h.Set("Cache-Control", "no-cache")
+		if tag, ok := etags[name]; ok {
+			h.Set("Etag", tag) // http.ServeContent answers If-None-Match with 304
+		}
+		if strings.HasPrefix(name, "vendor/") {
+			h.Set("Cache-Control", "public, max-age=86400")
+		} else {
+			h.Set("Cache-Control", "no-cache")
+		}
 		assets.ServeHTTP(w, r)
 	})
+}
+
+// contentTags is a strong ETag for every file of static, by path.
+func contentTags(static fs.FS) map[string]string {
+	tags := map[string]string{}
+	err := fs.WalkDir(static, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		tags[path] = `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+		return nil
+	})
+	if err != nil { // the files are embedded, so this cannot happen
+		panic(err)
+	}
+	return tags
 }
 
 // csp keeps the page to its own origin: no CDN, no inline script, no tiles.

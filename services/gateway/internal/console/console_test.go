@@ -72,3 +72,26 @@ func TestAssetsAreSelfContained(t *testing.T) {
 	_, err = fs.Stat(static, "vendor/echarts.simple.min.js")
 	require.NoError(t, err, "run make console to vendor ECharts")
 }
+
+// A browser that has an asset revalidates it with a 304; the vendored
+// libraries are cached for a day, the console's own modules revalidated.
+func TestAssetsCarryETagsAndCachePolicies(t *testing.T) {
+	t.Parallel()
+	h := console.Handler()
+	resp, _ := get(t, h, "/console/app.js")
+	tag := resp.Header.Get("Etag")
+	require.NotEmpty(t, tag)
+	require.Equal(t, "no-cache", resp.Header.Get("Cache-Control"))
+
+	req := httptest.NewRequest(http.MethodGet, "/console/app.js", nil)
+	req.Header.Set("If-None-Match", tag)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusNotModified, rec.Code)
+	require.Empty(t, rec.Body.String())
+
+	resp, _ = get(t, h, "/console/vendor/echarts.simple.min.js")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "public, max-age=86400", resp.Header.Get("Cache-Control"))
+	require.NotEqual(t, tag, resp.Header.Get("Etag"))
+}

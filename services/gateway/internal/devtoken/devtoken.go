@@ -27,6 +27,8 @@ type Request struct {
 	StreetID   string `json:"street_id"`
 	DistrictID string `json:"district_id"`
 	Department string `json:"department"`
+	// GridID is a grid worker's micro-grid (role grid).
+	GridID string `json:"grid_id"`
 	// Subject defaults to dev-<role>-<scope>.
 	Subject string `json:"subject"`
 }
@@ -40,15 +42,18 @@ type Response struct {
 // (township codes begin with their district's code) and the subject. It
 // returns the field problems when the scope is incomplete.
 func Identity(req Request) (auth.Identity, []apierror.Detail) {
-	id := auth.Identity{Role: req.Role, StreetID: req.StreetID, DistrictID: req.DistrictID, Department: req.Department, Subject: req.Subject}
+	id := auth.Identity{Role: req.Role, StreetID: req.StreetID, DistrictID: req.DistrictID, Department: req.Department, GridID: req.GridID, Subject: req.Subject}
 	var bad []apierror.Detail
 	scope := ""
 	switch req.Role {
 	case "":
-		bad = append(bad, apierror.Detail{Field: "role", Reason: "is required (street, desk, supervisor or admin)"})
-	case auth.RoleStreet:
+		bad = append(bad, apierror.Detail{Field: "role", Reason: "is required (street, grid, desk, supervisor or admin)"})
+	case auth.RoleStreet, auth.RoleGrid:
+		if req.Role == auth.RoleGrid && id.GridID == "" {
+			bad = append(bad, apierror.Detail{Field: "grid_id", Reason: "is required for role grid"})
+		}
 		if id.StreetID == "" {
-			bad = append(bad, apierror.Detail{Field: "street_id", Reason: "is required for role street"})
+			bad = append(bad, apierror.Detail{Field: "street_id", Reason: "is required for role " + req.Role})
 		} else if id.DistrictID == "" {
 			if !leadingDigits(id.StreetID, 6) {
 				bad = append(bad, apierror.Detail{Field: "district_id", Reason: "is required when street_id does not begin with a six-digit district code"})
@@ -57,6 +62,9 @@ func Identity(req Request) (auth.Identity, []apierror.Detail) {
 			}
 		}
 		scope = id.StreetID
+		if id.GridID != "" {
+			scope += "-" + id.GridID
+		}
 	case auth.RoleDesk:
 		if id.Department == "" {
 			bad = append(bad, apierror.Detail{Field: "department", Reason: "is required for role desk"})
@@ -72,7 +80,7 @@ func Identity(req Request) (auth.Identity, []apierror.Detail) {
 		}
 	case auth.RoleAdmin:
 	default:
-		bad = append(bad, apierror.Detail{Field: "role", Reason: fmt.Sprintf("unknown role %q (street, desk, supervisor or admin)", req.Role)})
+		bad = append(bad, apierror.Detail{Field: "role", Reason: fmt.Sprintf("unknown role %q (street, grid, desk, supervisor or admin)", req.Role)})
 	}
 	if id.Subject == "" {
 		id.Subject = "dev-" + req.Role

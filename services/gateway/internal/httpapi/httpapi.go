@@ -62,6 +62,7 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 	)
 	regs := []error{
 		intakev1.RegisterIntakeServiceHandlerClient(ctx, mux, intakev1.NewIntakeServiceClient(b.Intake)),
+		intakev1.RegisterReportServiceHandlerClient(ctx, mux, intakev1.NewReportServiceClient(b.Intake)),
 		routingv1.RegisterRoutingServiceHandlerClient(ctx, mux, routingv1.NewRoutingServiceClient(b.Routing)),
 		responsev1.RegisterDispatchServiceHandlerClient(ctx, mux, responsev1.NewDispatchServiceClient(b.Response)),
 		responsev1.RegisterSlaAdminServiceHandlerClient(ctx, mux, responsev1.NewSlaAdminServiceClient(b.Response)),

@@ -59,6 +59,9 @@ type Handler struct {
 	Log     *slog.Logger
 	Intake  intakev1.IntakeServiceClient
 	Routing routingv1.RoutingServiceClient
+	// Reports, when set, takes residents' requests (attribute[reporter]=resident)
+	// as reports and answers their follow-up tokens.
+	Reports intakev1.ReportServiceClient
 }
 
 // Routes returns the mux of every Open311 endpoint; unknown paths get the
@@ -235,13 +238,14 @@ func (h *Handler) getService(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, format, err)
 		return
 	}
-	def := ServiceDefinition{ServiceCode: code, Attributes: attributes()}
+	def := ServiceDefinition{ServiceCode: code, Attributes: h.attributes()}
 	write(w, format, http.StatusOK, def, def)
 }
 
-// attributes are the extra fields every service accepts.
-func attributes() []Attribute {
-	return []Attribute{
+// attributes are the extra fields every service accepts; reporter only when
+// residents' requests are taken as reports.
+func (h *Handler) attributes() []Attribute {
+	attrs := []Attribute{
 		{
 			Variable: true, Code: "urgency", Datatype: "singlevaluelist", Required: false, Order: 1,
 			Description: ptr("How urgent the problem is (NORMAL when not given)."),
@@ -255,6 +259,10 @@ func attributes() []Attribute {
 			Description:         ptr("A short title for the request."),
 		},
 	}
+	if h.Reports != nil {
+		attrs = append(attrs, reporterAttribute)
+	}
+	return attrs
 }
 
 func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
@@ -269,6 +277,15 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	wh, err := h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: id})
+	if notFound(err) {
+		rep, err := h.reportRequest(ctx, id)
+		if err != nil {
+			h.fail(w, r, format, err)
+			return
+		}
+		write(w, format, http.StatusOK, []Request{*rep}, requestsXML{Requests: []Request{*rep}})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
@@ -295,6 +312,16 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request) {
 	}
 	// A whistle exists as soon as it is raised, so its token is its id.
 	wh, err := h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: token})
+	if notFound(err) {
+		// A resident's request has a follow-up token instead.
+		answer, err := h.followUpToken(ctx, token)
+		if err != nil {
+			h.fail(w, r, format, err)
+			return
+		}
+		write(w, format, http.StatusOK, []TokenAnswer{answer}, tokensXML{Requests: []TokenAnswer{answer}})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, format, err)
 		return
@@ -471,6 +498,16 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, format s
 	}
 	if in.location == nil {
 		in.location = st.GetCentroid() // an address alone: the street's centre stands in
+	}
+	if h.Reports != nil && isResident(r.Form) {
+		created, err := h.residentReport(ctx, street, in, r.Form)
+		if err != nil {
+			h.fail(w, r, format, err)
+			return
+		}
+		h.Log.InfoContext(r.Context(), "open311 resident report filed", "client", clientID(key), "report", created.ServiceRequestID, "street", street)
+		write(w, format, http.StatusOK, []Created{created}, createdXML{Requests: []Created{created}})
+		return
 	}
 	client := clientID(key)
 	raiseCtx, err := h.as(r.Context(), auth.Identity{Subject: client, Role: auth.RoleStreet, StreetID: street, DistrictID: st.GetDistrictId()})

@@ -20,6 +20,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 )
@@ -35,7 +36,8 @@ const ReadyEvent = "stream.ready"
 // heartbeat keeps idle connections (and the proxies in between) open.
 const heartbeat = 15 * time.Second
 
-// maxSeedPages bounds how much of a desk's queue is read at connect time.
+// maxSeedPages bounds how much of a desk's queue or a street's list is read
+// at connect time.
 const maxSeedPages = 10
 
 // Handler serves the stream. It verifies the caller's token itself, because
@@ -47,6 +49,9 @@ type Handler struct {
 	Log      *slog.Logger
 	// Dispatches reads a desk's queue to learn its whistles; nil skips that.
 	Dispatches responsev1.DispatchServiceClient
+	// Whistles reads a street's list to learn the whistles it was informed of
+	// as a neighbour; nil skips that.
+	Whistles intakev1.IntakeServiceClient
 	// Stop ends every open stream when closed (the gateway shutting down);
 	// otherwise a graceful shutdown would wait for clients that never leave.
 	Stop <-chan struct{}
@@ -103,9 +108,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// reached (a stream recreated since), rather than wait for it.
 		after = last
 	}
-	if id.Role == auth.RoleDesk && h.Dispatches != nil {
-		h.seedDesk(ctx, token, scope)
-	}
+	h.seed(ctx, token, id.Role, scope)
 	cons, err := h.JS.OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{
 		FilterSubjects: scope.Subjects(),
 		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
@@ -228,28 +231,67 @@ func (h *Handler) lastSeq(ctx context.Context) (uint64, error) {
 	return info.State.LastSeq, nil
 }
 
-// seedDesk reads the desk's open queue, as the desk, so the whistle events of
-// whistles dispatched before the connection are shown too. A failure only
-// narrows the stream, so it is logged, not returned.
-func (h *Handler) seedDesk(ctx context.Context, token string, scope *Scope) {
+// page is one page of a list read at connect time: the whistles it follows
+// and the token of the next page ("" after the last).
+type page func(ctx context.Context, pageToken string) (whistleIDs []string, next string, err error)
+
+// seed reads, as the caller, the list that tells which whistles it follows
+// beyond its own scope, so their events are shown from the connection on:
+// a desk's queue (whistles dispatched to its department before the
+// connection), a street's list (whistles it was informed of as a neighbour).
+// A failure only narrows the stream, so it is logged, not returned.
+func (h *Handler) seed(ctx context.Context, token, role string, scope *Scope) {
+	var read page
+	switch {
+	case role == auth.RoleDesk && h.Dispatches != nil:
+		read = func(ctx context.Context, pageToken string) ([]string, string, error) {
+			resp, err := h.Dispatches.ListDispatches(ctx, &responsev1.ListDispatchesRequest{PageSize: 100, PageToken: pageToken})
+			if err != nil {
+				return nil, "", fmt.Errorf("read the desk's queue: %w", err)
+			}
+			var ids []string
+			for _, d := range resp.GetDispatches() {
+				ids = append(ids, d.GetWhistleId())
+			}
+			return ids, resp.GetNextPageToken(), nil
+		}
+	case role == auth.RoleStreet && h.Whistles != nil:
+		read = func(ctx context.Context, pageToken string) ([]string, string, error) {
+			resp, err := h.Whistles.ListWhistles(ctx, &intakev1.ListWhistlesRequest{PageSize: 100, PageToken: pageToken})
+			if err != nil {
+				return nil, "", fmt.Errorf("read the street's list: %w", err)
+			}
+			var ids []string
+			for _, w := range resp.GetWhistles() {
+				if w.GetViewerRole() == viewerNeighbour {
+					ids = append(ids, w.GetId())
+				}
+			}
+			return ids, resp.GetNextPageToken(), nil
+		}
+	default:
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 	pageToken := ""
 	for range maxSeedPages {
-		resp, err := h.Dispatches.ListDispatches(ctx, &responsev1.ListDispatchesRequest{PageSize: 100, PageToken: pageToken})
+		ids, next, err := read(ctx, pageToken)
 		if err != nil {
-			h.Log.WarnContext(ctx, "read desk queue for the stream", "err", err)
+			h.Log.WarnContext(ctx, "seed the stream", "err", err)
 			return
 		}
-		for _, d := range resp.GetDispatches() {
-			scope.Seed(d.GetWhistleId())
-		}
-		if pageToken = resp.GetNextPageToken(); pageToken == "" {
+		scope.Seed(ids...)
+		if pageToken = next; pageToken == "" {
 			return
 		}
 	}
 }
+
+// viewerNeighbour is intake's viewer_role of a whistle a street reads as an
+// informed neighbour.
+const viewerNeighbour = "neighbour"
 
 // bearer is the token of the Authorization header, or of the access_token
 // query parameter: a browser's EventSource cannot set headers.

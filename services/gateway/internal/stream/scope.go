@@ -6,15 +6,17 @@ package stream
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 )
 
 // ErrRoleNotAllowed is returned for roles that have no stream (admin).
-var ErrRoleNotAllowed = errors.New("the live stream is for street, desk and supervisor tokens")
+var ErrRoleNotAllowed = errors.New("the live stream is for street, grid, desk and supervisor tokens")
 
 // Scope decides which events one caller sees. It narrows the JetStream
 // subjects as far as subjects allow (district, department) and checks the
@@ -23,28 +25,36 @@ var ErrRoleNotAllowed = errors.New("the live stream is for street, desk and supe
 // A desk sees its department's dispatch and SLA events in its district and
 // the whistle events of the whistles its department was dispatched to; it
 // learns those from its queue at connect time (Seed) and from routing events
-// as they pass. A Scope is used by one connection and is not safe for
-// concurrent use.
+// as they pass. A street sees everything of its own whistles and, read only,
+// the whistle events of the whistles a map check informed it of as a
+// neighbour (within the buffer of its boundary, possibly in another
+// district); it learns those from its list at connect time (Seed) and from
+// whistle.jurisdiction_checked events as they pass. Report events (issue
+// 13) go to the report's street, to the grid worker of its micro-grid and to
+// the district's supervisors; a desk sees none. A Scope is used by one
+// connection and is not safe for concurrent use.
 type Scope struct {
 	id auth.Identity
-	// deskWhistles are the whistles a desk's department has a dispatch for.
-	deskWhistles map[string]bool
+	// follows are the whistles followed beyond the caller's own: a desk's
+	// department has a dispatch for them, a street was informed of them.
+	follows map[string]bool
 }
 
 // NewScope returns the scope of a verified identity.
 func NewScope(id auth.Identity) (*Scope, error) {
 	switch id.Role {
-	case auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor:
+	case auth.RoleStreet, auth.RoleGrid, auth.RoleDesk, auth.RoleSupervisor:
 	default:
 		return nil, ErrRoleNotAllowed
 	}
-	return &Scope{id: id, deskWhistles: map[string]bool{}}, nil
+	return &Scope{id: id, follows: map[string]bool{}}, nil
 }
 
-// Seed records whistles the desk's department already has dispatches for.
+// Seed records whistles the caller already follows: those the desk's
+// department has dispatches for, or those the street was informed of.
 func (s *Scope) Seed(whistleIDs ...string) {
 	for _, w := range whistleIDs {
-		s.deskWhistles[w] = true
+		s.follows[w] = true
 	}
 }
 
@@ -61,31 +71,93 @@ func (s *Scope) Subjects() []string {
 			events.DomainDispatch + ".v1.*." + d + "." + s.id.Department,
 			events.DomainSLA + ".v1.*." + d,
 		}
+	case s.id.Role == auth.RoleStreet:
+		return []string{
+			// Every district's whistle events: a neighbour may lie across a
+			// district boundary. Allows keeps only the street's own and those
+			// it was informed of.
+			events.DomainWhistle + ".v1.*.*",
+			events.DomainDispatch + ".v1.*." + d + ".*",
+			events.DomainSLA + ".v1.*." + d,
+			events.DomainReport + ".v1.*." + d,
+		}
+	case s.id.Role == auth.RoleGrid:
+		return []string{events.DomainReport + ".v1.*." + d}
 	default:
 		return []string{
 			events.DomainWhistle + ".v1.*." + d,
 			events.DomainDispatch + ".v1.*." + d + ".*",
 			events.DomainSLA + ".v1.*." + d,
+			events.DomainReport + ".v1.*." + d,
 		}
 	}
 }
 
-// Allows reports whether the caller may see ev, and for a desk remembers the
-// whistles routing gives its department.
+// Allows reports whether the caller may see ev, and remembers the whistles
+// routing gives a desk's department or a map check informs a street of.
 func (s *Scope) Allows(ev *eventsv1.Event) bool {
 	id := s.id
+	if id.Role == auth.RoleStreet {
+		return s.streetAllows(ev)
+	}
 	if id.DistrictID != "" && ev.GetDistrictId() != id.DistrictID {
 		return false // subjects already filter; this guards a mis-published event
 	}
 	switch id.Role {
 	case auth.RoleSupervisor:
 		return true
-	case auth.RoleStreet:
-		return ev.GetStreetId() == id.StreetID
 	case auth.RoleDesk:
 		return s.deskAllows(ev)
+	case auth.RoleGrid:
+		return s.gridAllows(ev)
 	}
 	return false
+}
+
+// reportOf is the report an event of the report domain carries; nil for the
+// other domains and for report.rated, which carries only the report's id.
+func reportOf(ev *eventsv1.Event) *intakev1.Report {
+	switch p := ev.GetPayload().(type) {
+	case *eventsv1.Event_ReportFiled:
+		return p.ReportFiled.GetReport()
+	case *eventsv1.Event_ReportTriaged:
+		return p.ReportTriaged.GetReport()
+	case *eventsv1.Event_ReportClosed:
+		return p.ReportClosed.GetReport()
+	case *eventsv1.Event_ReportReopened:
+		return p.ReportReopened.GetReport()
+	case *eventsv1.Event_ReportTriageWarning:
+		return p.ReportTriageWarning.GetReport()
+	case *eventsv1.Event_ReportTriageBreached:
+		return p.ReportTriageBreached.GetReport()
+	}
+	return nil
+}
+
+// gridAllows: a grid worker sees the reports of its own micro-grid and those
+// of its street that carry none (a resident's, a ticket), nothing of whistles
+// or departments — intake's scope for reading reports.
+func (s *Scope) gridAllows(ev *eventsv1.Event) bool {
+	r := reportOf(ev)
+	return r != nil && ev.GetStreetId() == s.id.StreetID && (r.GetGridId() == "" || r.GetGridId() == s.id.GridID)
+}
+
+// nearBoundary is the map check result that informs the neighbouring streets
+// (routing's jurisdiction.NearBoundary; intake informs them on it).
+const nearBoundary = "near_boundary"
+
+func (s *Scope) streetAllows(ev *eventsv1.Event) bool {
+	if c, ok := ev.GetPayload().(*eventsv1.Event_WhistleJurisdictionChecked); ok &&
+		c.WhistleJurisdictionChecked.GetResult() == nearBoundary &&
+		slices.Contains(c.WhistleJurisdictionChecked.GetNeighbourStreetIds(), s.id.StreetID) {
+		s.follows[ev.GetWhistleId()] = true
+	}
+	if ev.GetDistrictId() == s.id.DistrictID && ev.GetStreetId() == s.id.StreetID {
+		return true
+	}
+	// A neighbour reads the whistle, not its departments' work.
+	domain, _, _ := strings.Cut(events.Name(ev), ".")
+	return domain == events.DomainWhistle && s.follows[ev.GetWhistleId()]
 }
 
 func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
@@ -94,12 +166,12 @@ func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
 	case *eventsv1.Event_WhistleRouted:
 		for _, d := range p.WhistleRouted.GetDepartments() {
 			if d.GetDepartment() == dept {
-				s.deskWhistles[ev.GetWhistleId()] = true
+				s.follows[ev.GetWhistleId()] = true
 			}
 		}
 	case *eventsv1.Event_WhistleRerouted:
 		if p.WhistleRerouted.GetTo().GetDepartment() == dept {
-			s.deskWhistles[ev.GetWhistleId()] = true
+			s.follows[ev.GetWhistleId()] = true
 		}
 		if p.WhistleRerouted.GetFromDepartment() == dept {
 			return true // its own return, even if it has no other part in the whistle
@@ -110,8 +182,8 @@ func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
 		if ev.GetDepartment() != dept {
 			return false
 		}
-		s.deskWhistles[ev.GetWhistleId()] = true
+		s.follows[ev.GetWhistleId()] = true
 		return true
 	}
-	return s.deskWhistles[ev.GetWhistleId()]
+	return s.follows[ev.GetWhistleId()]
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/stream"
 )
 
@@ -24,7 +25,7 @@ func TestStreetSeesOnlyItsOwnStreet(t *testing.T) {
 	t.Parallel()
 	s, err := stream.NewScope(auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{"whistle.v1.*.110101", "dispatch.v1.*.110101.*", "sla.v1.*.110101"}, s.Subjects())
+	require.ElementsMatch(t, []string{"whistle.v1.*.*", "dispatch.v1.*.110101.*", "sla.v1.*.110101", "report.v1.*.110101"}, s.Subjects())
 	require.True(t, s.Allows(dispatchEvent("w1", "110101001", "110101", "police")))
 	require.True(t, s.Allows(whistleEvent("w1", "110101001", "110101")))
 	require.False(t, s.Allows(whistleEvent("w2", "110101002", "110101")))
@@ -61,4 +62,77 @@ func TestSupervisorScopeAndRoles(t *testing.T) {
 
 	_, err = stream.NewScope(auth.Identity{Role: auth.RoleAdmin})
 	require.ErrorIs(t, err, stream.ErrRoleNotAllowed)
+}
+
+func jurisdictionChecked(whistle, street, district, result string, neighbours ...string) *eventsv1.Event {
+	return &eventsv1.Event{WhistleId: whistle, StreetId: street, DistrictId: district,
+		Payload: &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: &eventsv1.WhistleJurisdictionChecked{
+			Result: result, NeighbourStreetIds: neighbours}}}
+}
+
+func TestNeighbourStreetFollowsTheWhistlesItWasInformedOf(t *testing.T) {
+	t.Parallel()
+	s, err := stream.NewScope(auth.Identity{Role: auth.RoleStreet, StreetID: "110101002", DistrictID: "110101"})
+	require.NoError(t, err)
+	require.Contains(t, s.Subjects(), "whistle.v1.*.*", "a neighbour may lie in another district")
+
+	require.False(t, s.Allows(whistleEvent("w1", "110101001", "110101")), "not informed yet")
+	require.True(t, s.Allows(jurisdictionChecked("w1", "110101001", "110101", "near_boundary", "110101002")),
+		"the map check that informs it")
+	require.True(t, s.Allows(whistleEvent("w1", "110101001", "110101")), "informed: its whistle events now")
+	require.False(t, s.Allows(dispatchEvent("w1", "110101001", "110101", "police")), "read only: not the departments' work")
+
+	require.False(t, s.Allows(jurisdictionChecked("w2", "110101001", "110101", "outside", "110101002")),
+		"an outside result asks the raising street to confirm; it informs nobody")
+	require.False(t, s.Allows(whistleEvent("w2", "110101001", "110101")))
+	require.False(t, s.Allows(jurisdictionChecked("w3", "110101001", "110101", "near_boundary", "110101003")), "another street's neighbour")
+	require.False(t, s.Allows(whistleEvent("w3", "110101001", "110101")))
+
+	require.True(t, s.Allows(jurisdictionChecked("w4", "110102001", "110102", "near_boundary", "110101002")), "across a district boundary")
+	require.True(t, s.Allows(whistleEvent("w4", "110102001", "110102")))
+	require.False(t, s.Allows(whistleEvent("w5", "110102001", "110102")), "another district's whistle it was not informed of")
+
+	s.Seed("w6")
+	require.True(t, s.Allows(whistleEvent("w6", "110101003", "110101")), "a neighbour whistle from its list")
+	require.True(t, s.Allows(dispatchEvent("w7", "110101002", "110101", "police")), "its own whistles: everything")
+}
+
+func reportEvent(street, district, grid string) *eventsv1.Event {
+	return &eventsv1.Event{StreetId: street, DistrictId: district, Payload: &eventsv1.Event_ReportFiled{
+		ReportFiled: &eventsv1.ReportFiled{Report: &intakev1.Report{StreetId: street, DistrictId: district, GridId: grid}}}}
+}
+
+// TestReportEventsAreScoped: a street sees its own street's reports, a grid
+// worker its own micro-grid's, a district supervisor its district's, a desk none.
+func TestReportEventsAreScoped(t *testing.T) {
+	t.Parallel()
+	mine, neighbour, otherGrid := reportEvent("110101001", "110101", "DHM-01"), reportEvent("110101002", "110101", "JGM-01"),
+		reportEvent("110101001", "110101", "DHM-02")
+
+	street, err := stream.NewScope(auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	require.NoError(t, err)
+	require.Contains(t, street.Subjects(), "report.v1.*.110101")
+	require.True(t, street.Allows(mine))
+	require.True(t, street.Allows(otherGrid), "the street committee sees every micro-grid")
+	require.False(t, street.Allows(neighbour))
+
+	grid, err := stream.NewScope(auth.Identity{Role: auth.RoleGrid, StreetID: "110101001", DistrictID: "110101", GridID: "DHM-01"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"report.v1.*.110101"}, grid.Subjects())
+	require.True(t, grid.Allows(mine))
+	require.False(t, grid.Allows(otherGrid), "another micro-grid of its street")
+	require.False(t, grid.Allows(neighbour))
+	require.True(t, grid.Allows(reportEvent("110101001", "110101", "")), "a resident's report or a ticket of its street")
+	require.False(t, grid.Allows(whistleEvent("w1", "110101001", "110101")), "no whistle events")
+
+	sup, err := stream.NewScope(auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110101"})
+	require.NoError(t, err)
+	require.Contains(t, sup.Subjects(), "report.v1.*.110101")
+	require.True(t, sup.Allows(neighbour))
+	require.False(t, sup.Allows(reportEvent("110105001", "110105", "X")))
+
+	desk, err := stream.NewScope(auth.Identity{Role: auth.RoleDesk, DistrictID: "110101", Department: "police"})
+	require.NoError(t, err)
+	require.NotContains(t, desk.Subjects(), "report.v1.*.110101")
+	require.False(t, desk.Allows(mine))
 }

@@ -28,6 +28,8 @@ const ConsumerName = "intake"
 var Consumed = []string{
 	"whistle.routed", "whistle.rerouted", "whistle.unroutable",
 	"whistle.arbitration_requested", "whistle.arbitrated", "whistle.department_added",
+	// The map check names the neighbouring streets to inform.
+	"whistle.jurisdiction_checked",
 	"dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 	"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
 	// SLA events carry the dispatch with its breaches, escalation level and deadlines.
@@ -117,6 +119,12 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	case *eventsv1.Event_WhistleDepartmentAdded:
 		if err := expect(ctx, q, w.ID, p.WhistleDepartmentAdded.GetDepartment().GetDepartment()); err != nil {
 			return err
+		}
+	case *eventsv1.Event_WhistleJurisdictionChecked:
+		for _, street := range intake.Neighbours(w.StreetID, p.WhistleJurisdictionChecked.GetResult(), p.WhistleJurisdictionChecked.GetNeighbourStreetIds()) {
+			if err := q.AddNeighbour(ctx, store.AddNeighbourParams{WhistleID: w.ID, StreetID: street}); err != nil {
+				return fmt.Errorf("inform street %s of whistle %s: %w", street, w.ID, err)
+			}
 		}
 	default:
 		if snapshot == nil {

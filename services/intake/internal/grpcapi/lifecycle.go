@@ -54,17 +54,22 @@ func (s *Server) feedback(ctx context.Context, req *intakev1.SubmitFeedbackReque
 	if err := intake.ValidateFeedback(req.GetSatisfaction(), req.GetComment()); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, "give feedback on", req.GetId(), func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
+	return s.act(ctx, "give feedback on", req.GetId(), closeWith(req.GetSatisfaction(), req.GetComment()))
+}
+
+// closeWith is the 回访 answer that closes a resolved whistle with a rating.
+func closeWith(satisfaction int32, comment string) change {
+	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
 		next, changed, err := intake.Close(intake.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
 		}
 		w.Status = string(next)
 		w.ClosedAt = pgtype.Timestamptz{Time: now, Valid: true}
-		w.Satisfaction = req.GetSatisfaction()
-		w.FeedbackComment = req.GetComment()
+		w.Satisfaction = satisfaction
+		w.FeedbackComment = comment
 		return events.Closed(now, actor, *w), nil
-	})
+	}
 }
 
 // ReopenWhistle sends a resolved or closed whistle back: "not fixed".
@@ -77,7 +82,12 @@ func (s *Server) reopen(ctx context.Context, req *intakev1.ReopenWhistleRequest)
 	if err := intake.ValidateReason(req.GetReason(), true); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, "reopen", req.GetId(), func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
+	return s.act(ctx, "reopen", req.GetId(), reopenWith(req.GetReason()))
+}
+
+// reopenWith is "not fixed": a resolved or closed whistle is reopened.
+func reopenWith(reason string) change {
+	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
 		next, changed, err := intake.Reopen(intake.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
@@ -88,8 +98,8 @@ func (s *Server) reopen(ctx context.Context, req *intakev1.ReopenWhistleRequest)
 		w.ResolvedAt = pgtype.Timestamptz{}
 		w.ClosedAt = pgtype.Timestamptz{}
 		w.ReopenedAt = pgtype.Timestamptz{Time: now, Valid: true}
-		return events.Reopened(now, actor, *w, req.GetReason()), nil
-	})
+		return events.Reopened(now, actor, *w, reason), nil
+	}
 }
 
 // act runs one of the street's actions on its own whistle: the new state and
@@ -103,8 +113,15 @@ func (s *Server) act(ctx context.Context, verb, whistleID string, apply change) 
 	if id.Role != auth.RoleStreet {
 		return nil, fmt.Errorf("only the street that raised it may %s a whistle: %w", verb, intake.ErrPermissionDenied)
 	}
+	return s.actAs(ctx, verb, whistleID, actorOf(id), func(w store.Whistle) bool { return w.StreetID == id.StreetID }, apply)
+}
+
+// actAs runs apply on a whistle for actor, who may act on it when inScope
+// says so: the street's own actions, and a resident's through a follow-up
+// token (the token is the scope).
+func (s *Server) actAs(ctx context.Context, verb, whistleID string, actor *typesv1.Actor, inScope func(store.Whistle) bool, apply change) (*intakev1.Whistle, error) {
 	var saved store.Whistle
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		w, err := q.LockWhistle(ctx, whistleID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -113,11 +130,11 @@ func (s *Server) act(ctx context.Context, verb, whistleID string, apply change) 
 		if err != nil {
 			return fmt.Errorf("lock whistle %s: %w", whistleID, err)
 		}
-		if w.StreetID != id.StreetID {
+		if !inScope(w) {
 			return intake.ErrNotFound
 		}
 		now := s.now()
-		ev, err := apply(&w, now, actorOf(id))
+		ev, err := apply(&w, now, actor)
 		if err != nil || ev == nil {
 			saved = w
 			return err

@@ -229,7 +229,7 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 	if err != nil {
 		return nil, fmt.Errorf("get whistle %s: %w", whistleID, err)
 	}
-	visible, err := s.visible(ctx, q, id, w)
+	visible, viewerRole, err := s.visible(ctx, q, id, w)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +240,7 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 	if err != nil {
 		return nil, err
 	}
+	out.ViewerRole = viewerRole
 	s.explain(ctx, out)
 	return out, nil
 }
@@ -259,35 +260,56 @@ func (s *Server) explain(ctx context.Context, w *intakev1.Whistle) {
 	}
 }
 
-// visible tells whether w is in the caller's scope.
-func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity, w store.Whistle) (bool, error) {
+// visible tells whether w is in the caller's scope, and how the caller sees
+// it: ViewerNeighbour for a street informed as a neighbour, "" otherwise.
+func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity, w store.Whistle) (bool, string, error) {
 	switch id.Role {
 	case auth.RoleStreet:
-		return w.StreetID == id.StreetID, nil
+		if w.StreetID == id.StreetID {
+			return true, "", nil
+		}
+		ok, err := q.IsNeighbour(ctx, store.IsNeighbourParams{WhistleID: w.ID, StreetID: id.StreetID})
+		if err != nil {
+			return false, "", fmt.Errorf("neighbours of whistle %s: %w", w.ID, err)
+		}
+		if ok {
+			return true, intake.ViewerNeighbour, nil
+		}
+		return false, "", nil
 	case auth.RoleSupervisor:
-		return id.DistrictID == "" || w.DistrictID == id.DistrictID, nil
+		return id.DistrictID == "" || w.DistrictID == id.DistrictID, "", nil
 	case auth.RoleDesk:
 		if w.DistrictID != id.DistrictID {
-			return false, nil
+			return false, "", nil
 		}
 		ok, err := q.HasDispatchToDepartment(ctx, store.HasDispatchToDepartmentParams{WhistleID: w.ID, Department: id.Department})
 		if err != nil {
-			return false, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
+			return false, "", fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
 		}
-		return ok, nil
+		return ok, "", nil
 	}
-	return false, nil
+	return false, "", nil
 }
 
+// withDispatches is the API's view of w: its dispatches (a merged whistle's
+// own, cancelled ones followed by those of the whistle it was merged into),
+// the whistles merged into it and its duplicate candidates.
 func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1.Whistle, error) {
 	q := store.New(s.Pool)
-	dispatches, err := q.WhistleDispatches(ctx, w.ID)
+	ids := []string{w.ID}
+	if w.MergedInto != "" {
+		ids = append(ids, w.MergedInto)
+	}
+	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
 	}
-	out, err := toProto(w, dispatches)
+	out, err := toProto(w, ownFirst(w.ID, dispatches))
 	if err != nil {
 		return nil, err
+	}
+	if out.MergedWhistleIds, err = q.MergedWhistleIDs(ctx, w.ID); err != nil {
+		return nil, fmt.Errorf("whistles merged into %s: %w", w.ID, err)
 	}
 	candidates, err := q.DuplicateCandidates(ctx, w.ID)
 	if err != nil {
@@ -299,6 +321,20 @@ func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1
 		})
 	}
 	return out, nil
+}
+
+// ownFirst orders the dispatches of whistle id before those of the whistle it
+// was merged into, keeping each group's order.
+func ownFirst(id string, ds []store.Dispatch) []store.Dispatch {
+	out := make([]store.Dispatch, 0, len(ds))
+	for _, own := range []bool{true, false} {
+		for _, d := range ds {
+			if (d.WhistleID == id) == own {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }
 
 // Page sizes of ListWhistles.
@@ -374,6 +410,8 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		}
 		rows, err = q.ListWhistlesByStreet(ctx, store.ListWhistlesByStreetParams{
 			StreetID: streetID, DistrictID: district, Status: statusFilter, CursorRaisedAt: curAt, CursorID: curID, MaxRows: limit,
+			// A street's own list (its inbox) shows what it was informed of as a neighbour too.
+			WithNeighbours: id.Role == auth.RoleStreet,
 		})
 	case id.DistrictID != "":
 		rows, err = q.ListWhistlesByDistrict(ctx, store.ListWhistlesByDistrictParams{
@@ -394,9 +432,12 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		last := rows[len(rows)-1]
 		resp.NextPageToken = cursor{raisedAt: last.RaisedAt, id: last.ID}.token()
 	}
-	ids := make([]string, len(rows))
-	for i, w := range rows {
-		ids[i] = w.ID
+	ids := make([]string, 0, len(rows))
+	for _, w := range rows {
+		ids = append(ids, w.ID)
+		if w.MergedInto != "" {
+			ids = append(ids, w.MergedInto)
+		}
 	}
 	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
 	if err != nil {
@@ -407,11 +448,31 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		byWhistle[d.WhistleID] = append(byWhistle[d.WhistleID], d)
 	}
 	for _, w := range rows {
-		pw, err := toProto(w, byWhistle[w.ID])
+		ds := byWhistle[w.ID]
+		if w.MergedInto != "" {
+			ds = append(append([]store.Dispatch(nil), ds...), byWhistle[w.MergedInto]...)
+		}
+		pw, err := toProto(w, ds)
 		if err != nil {
 			return nil, err
+		}
+		if id.Role == auth.RoleStreet && w.StreetID != id.StreetID {
+			pw.ViewerRole = intake.ViewerNeighbour
 		}
 		resp.Whistles = append(resp.Whistles, pw)
 	}
 	return resp, nil
+}
+
+// handle answers an RPC: fn acts for the verified caller, and its error
+// becomes the gRPC status.
+func handle[Req, Resp any](ctx context.Context, s *Server, req Req,
+	fn func(context.Context, auth.Identity, Req) (Resp, error)) (Resp, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		var zero Resp
+		return answer(ctx, s, zero, err)
+	}
+	out, err := fn(ctx, id, req)
+	return answer(ctx, s, out, err)
 }

@@ -93,6 +93,17 @@ type Fields struct{ list []FieldError }
 // Add records that field is invalid for reason.
 func (f *Fields) Add(field, reason string) { f.list = append(f.list, FieldError{field, reason}) }
 
+// Merge adds the field errors of err when it is an *InvalidError.
+func (f *Fields) Merge(err error) {
+	var invalid *InvalidError
+	if errors.As(err, &invalid) {
+		f.list = append(f.list, invalid.Fields...)
+	}
+}
+
+// List is the collected errors.
+func (f *Fields) List() []FieldError { return f.list }
+
 // Err returns the collected errors as an *InvalidError, or nil.
 func (f *Fields) Err() error {
 	if len(f.list) == 0 {

@@ -28,6 +28,52 @@ type DuplicateCandidate struct {
 	FoundAt     time.Time
 }
 
+type FollowUpToken struct {
+	TokenHash    string
+	ReportID     string
+	WhistleID    string
+	IssuedAt     time.Time
+	Satisfaction int32
+	Fixed        bool
+	Comment      string
+	RatedAt      pgtype.Timestamptz
+}
+
+type Report struct {
+	ID               string
+	Source           string
+	StreetID         string
+	DistrictID       string
+	GridID           string
+	Category         string
+	Description      string
+	Address          string
+	Lat              float64
+	Lng              float64
+	Photos           []byte
+	ContactName      string
+	ContactPhone     string
+	Status           string
+	Triage           string
+	WhistleID        string
+	Result           string
+	ReceivedAt       time.Time
+	TriageFrom       time.Time
+	TriageBy         time.Time
+	TriagedAt        pgtype.Timestamptz
+	ClosedAt         pgtype.Timestamptz
+	TriageWarnedAt   pgtype.Timestamptz
+	TriageBreachedAt pgtype.Timestamptz
+	ExternalSource   string
+	ExternalNumber   string
+	DueAt            pgtype.Timestamptz
+	ReportedByRole   string
+	ReportedByID     string
+	Satisfaction     int32
+	Fixed            bool
+	RatedAt          pgtype.Timestamptz
+}
+
 type Whistle struct {
 	ID              string
 	StreetID        string
@@ -58,4 +104,9 @@ type WhistleDepartment struct {
 	WhistleID  string
 	Department string
 	Expected   bool
+}
+
+type WhistleNeighbour struct {
+	WhistleID string
+	StreetID  string
 }

@@ -34,12 +34,27 @@ WHERE id = @id
 RETURNING *;
 
 -- name: ListWhistlesByStreet :many
--- Without a cursor the page starts at the newest whistle.
-SELECT * FROM whistles
-WHERE street_id = @street_id
-  AND (sqlc.narg(district_id)::text IS NULL OR district_id = sqlc.narg(district_id))
-  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
-  AND (raised_at, id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+-- Without a cursor the page starts at the newest whistle. With neighbours, the
+-- whistles the street was informed of as a neighbour are listed too. Each
+-- branch pages through its own index (an OR of the two would walk every
+-- whistle for a quiet street), and the page is the newest of both.
+SELECT * FROM (
+    (SELECT * FROM whistles own
+     WHERE own.street_id = @street_id
+       AND (sqlc.narg(district_id)::text IS NULL OR own.district_id = sqlc.narg(district_id))
+       AND (sqlc.narg(status)::text IS NULL OR own.status = sqlc.narg(status))
+       AND (own.raised_at, own.id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+     ORDER BY own.raised_at DESC, own.id DESC
+     LIMIT @max_rows)
+    UNION ALL
+    (SELECT w.* FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+     WHERE @with_neighbours::boolean AND n.street_id = @street_id AND w.street_id <> @street_id
+       AND (sqlc.narg(district_id)::text IS NULL OR w.district_id = sqlc.narg(district_id))
+       AND (sqlc.narg(status)::text IS NULL OR w.status = sqlc.narg(status))
+       AND (w.raised_at, w.id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+     ORDER BY w.raised_at DESC, w.id DESC
+     LIMIT @max_rows)
+) AS page
 ORDER BY raised_at DESC, id DESC
 LIMIT @max_rows;
 
@@ -129,3 +144,13 @@ WHERE whistle_id = @whistle_id;
 
 -- name: SetMergedInto :exec
 UPDATE whistles SET merged_into = @merged_into, updated_at = @updated_at WHERE id = @id;
+
+-- name: AddNeighbour :exec
+INSERT INTO whistle_neighbours (whistle_id, street_id) VALUES (@whistle_id, @street_id)
+ON CONFLICT (whistle_id, street_id) DO NOTHING;
+
+-- name: IsNeighbour :one
+SELECT EXISTS (SELECT 1 FROM whistle_neighbours WHERE whistle_id = @whistle_id AND street_id = @street_id);
+
+-- name: MergedWhistleIDs :many
+SELECT id FROM whistles WHERE merged_into = @id ORDER BY raised_at, id;

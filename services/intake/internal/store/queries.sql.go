@@ -29,6 +29,21 @@ func (q *Queries) AddDepartment(ctx context.Context, arg AddDepartmentParams) er
 	return err
 }
 
+const addNeighbour = `-- name: AddNeighbour :exec
+INSERT INTO whistle_neighbours (whistle_id, street_id) VALUES ($1, $2)
+ON CONFLICT (whistle_id, street_id) DO NOTHING
+`
+
+type AddNeighbourParams struct {
+	WhistleID string
+	StreetID  string
+}
+
+func (q *Queries) AddNeighbour(ctx context.Context, arg AddNeighbourParams) error {
+	_, err := q.db.Exec(ctx, addNeighbour, arg.WhistleID, arg.StreetID)
+	return err
+}
+
 const countOtherActiveDispatches = `-- name: CountOtherActiveDispatches :one
 SELECT count(*) FROM dispatches
 WHERE whistle_id = $1 AND department = $2 AND dispatch_id <> $3
@@ -332,6 +347,22 @@ func (q *Queries) InsertWhistle(ctx context.Context, arg InsertWhistleParams) (W
 	return i, err
 }
 
+const isNeighbour = `-- name: IsNeighbour :one
+SELECT EXISTS (SELECT 1 FROM whistle_neighbours WHERE whistle_id = $1 AND street_id = $2)
+`
+
+type IsNeighbourParams struct {
+	WhistleID string
+	StreetID  string
+}
+
+func (q *Queries) IsNeighbour(ctx context.Context, arg IsNeighbourParams) (bool, error) {
+	row := q.db.QueryRow(ctx, isNeighbour, arg.WhistleID, arg.StreetID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const listAllWhistles = `-- name: ListAllWhistles :many
 SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
@@ -464,11 +495,23 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
-WHERE street_id = $1
-  AND ($2::text IS NULL OR district_id = $2)
-  AND ($3::text IS NULL OR status = $3)
-  AND (raised_at, id) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::text, ''))
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM (
+    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles own
+     WHERE own.street_id = $1
+       AND ($2::text IS NULL OR own.district_id = $2)
+       AND ($3::text IS NULL OR own.status = $3)
+       AND (own.raised_at, own.id) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::text, ''))
+     ORDER BY own.raised_at DESC, own.id DESC
+     LIMIT $6)
+    UNION ALL
+    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+     WHERE $7::boolean AND n.street_id = $1 AND w.street_id <> $1
+       AND ($2::text IS NULL OR w.district_id = $2)
+       AND ($3::text IS NULL OR w.status = $3)
+       AND (w.raised_at, w.id) < (coalesce($4::timestamptz, 'infinity'), coalesce($5::text, ''))
+     ORDER BY w.raised_at DESC, w.id DESC
+     LIMIT $6)
+) AS page
 ORDER BY raised_at DESC, id DESC
 LIMIT $6
 `
@@ -480,9 +523,13 @@ type ListWhistlesByStreetParams struct {
 	CursorRaisedAt pgtype.Timestamptz
 	CursorID       pgtype.Text
 	MaxRows        int32
+	WithNeighbours bool
 }
 
-// Without a cursor the page starts at the newest whistle.
+// Without a cursor the page starts at the newest whistle. With neighbours, the
+// whistles the street was informed of as a neighbour are listed too. Each
+// branch pages through its own index (an OR of the two would walk every
+// whistle for a quiet street), and the page is the newest of both.
 func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesByStreetParams) ([]Whistle, error) {
 	rows, err := q.db.Query(ctx, listWhistlesByStreet,
 		arg.StreetID,
@@ -491,6 +538,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 		arg.CursorRaisedAt,
 		arg.CursorID,
 		arg.MaxRows,
+		arg.WithNeighbours,
 	)
 	if err != nil {
 		return nil, err
@@ -567,6 +615,30 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.MergedInto,
 	)
 	return i, err
+}
+
+const mergedWhistleIDs = `-- name: MergedWhistleIDs :many
+SELECT id FROM whistles WHERE merged_into = $1 ORDER BY raised_at, id
+`
+
+func (q *Queries) MergedWhistleIDs(ctx context.Context, id string) ([]string, error) {
+	rows, err := q.db.Query(ctx, mergedWhistleIDs, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const nearbyOpenWhistles = `-- name: NearbyOpenWhistles :many

@@ -38,11 +38,39 @@ type Service struct {
 	FarArrivalMeters float64
 	// Ladder is the delays between escalation steps, for the step after a manual one.
 	Ladder response.Ladder
+	// Accounts turns away revoked service-account tokens; nil lets every verified caller through.
+	Accounts interface {
+		CheckAccount(ctx context.Context, caller auth.Identity) error
+	}
+}
+
+// checkAccount turns away a revoked service account.
+func (s *Service) checkAccount(ctx context.Context, caller auth.Identity) error {
+	if s.Accounts == nil {
+		return nil
+	}
+	return s.Accounts.CheckAccount(ctx, caller)
+}
+
+// readScope is what caller may read, once its service account (if it is one) is checked.
+func (s *Service) readScope(ctx context.Context, caller auth.Identity) (response.Scope, error) {
+	if err := s.checkAccount(ctx, caller); err != nil {
+		return response.Scope{}, err
+	}
+	return response.ReadScope(caller)
+}
+
+// actScope is what caller may act on, once its service account (if it is one) is checked.
+func (s *Service) actScope(ctx context.Context, caller auth.Identity) (response.Scope, error) {
+	if err := s.checkAccount(ctx, caller); err != nil {
+		return response.Scope{}, err
+	}
+	return response.ActScope(caller)
 }
 
 // Get returns one dispatch in the caller's scope.
 func (s *Service) Get(ctx context.Context, caller auth.Identity, id string) (response.Dispatch, error) {
-	scope, err := response.ReadScope(caller)
+	scope, err := s.readScope(ctx, caller)
 	if err != nil {
 		return response.Dispatch{}, err
 	}
@@ -75,20 +103,11 @@ type Query struct {
 // List returns a page of the caller's queue, the soonest deadline to meet
 // first, and the token of the next page ("" on the last).
 func (s *Service) List(ctx context.Context, caller auth.Identity, q Query) ([]response.Dispatch, string, error) {
-	scope, err := response.ReadScope(caller)
+	scope, err := s.readScope(ctx, caller)
 	if err != nil {
 		return nil, "", err
 	}
-	var invalid response.InvalidError
-	size := q.PageSize
-	switch {
-	case size < 0:
-		invalid = append(invalid, response.FieldError{Field: "page_size", Reason: "must not be negative"})
-	case size == 0:
-		size = DefaultPageSize
-	case size > MaxPageSize:
-		size = MaxPageSize
-	}
+	size, invalid := pageSize(q.PageSize, nil)
 	params := store.ListDispatchesParams{
 		Department: scope.Department,
 		DistrictID: scope.DistrictID,
@@ -156,7 +175,7 @@ func decodePageToken(token string) (time.Time, string, error) {
 // Act performs cmd on dispatch id for caller. Repeating an action the
 // dispatch has already passed returns it unchanged and emits nothing.
 func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd response.Command) (response.Dispatch, error) {
-	scope, err := response.ActScope(caller)
+	scope, err := s.actScope(ctx, caller)
 	if err != nil {
 		return response.Dispatch{}, err
 	}

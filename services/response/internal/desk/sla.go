@@ -96,7 +96,7 @@ func (s *Service) Escalate(ctx context.Context, caller auth.Identity, id, reason
 
 // RequestExtension is a desk asking for a later deadline of one clock.
 func (s *Service) RequestExtension(ctx context.Context, caller auth.Identity, id string, req response.ExtensionRequest) (response.Dispatch, error) {
-	scope, err := response.ActScope(caller)
+	scope, err := s.actScope(ctx, caller)
 	if err != nil {
 		return response.Dispatch{}, err
 	}

@@ -41,6 +41,8 @@ func DispatchProto(d response.Dispatch) *responsev1.Dispatch {
 		ResolvedAt:        optionalTime(d.ResolvedAt),
 		ReturnedAt:        optionalTime(d.ReturnedAt),
 		ReturnReason:      d.ReturnReason,
+		ReturnCode:        responsev1.Dispatch_ReturnCode(responsev1.Dispatch_ReturnCode_value[string(d.ReturnCode)]),
+		ReturnDepartment:  d.ReturnDepartment,
 		ResolutionSummary: d.ResolutionSummary,
 		ArrivalLocation:   latLng(d.ArrivalLocation),
 		ArrivalFar:        d.ArrivalFar,

@@ -28,6 +28,10 @@ type Handler struct {
 	// WorkStart and WorkEnd are the working hours (offsets from midnight,
 	// Asia/Shanghai) of resolve limits in working days.
 	WorkStart, WorkEnd time.Duration
+	// Created, when set, runs in the transaction that created a dispatch,
+	// after its dispatch.created event (the duty desks escalate a dispatch to
+	// an unstaffed desk there).
+	Created func(ctx context.Context, tx pgx.Tx, d response.Dispatch, now time.Time) error
 }
 
 // Consumer is the durable consumer of dispatch requests and whistle
@@ -131,6 +135,9 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	}
 	if err := outbox.Add(ctx, tx, DispatchCreated(d, now)); err != nil {
 		return fmt.Errorf("create dispatch %s: %w", d.ID, err)
+	}
+	if h.Created != nil {
+		return h.Created(ctx, tx, d, now)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	"github.com/chuishao/whistle/services/response/internal/duty"
 	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/policy"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -19,7 +20,10 @@ type AdminServer struct {
 	Policy *policy.Service
 	// Webhooks are the outbound webhook deliveries (dead letters, replay).
 	Webhooks *notify.Deliveries
-	Log      *slog.Logger
+	// Endpoints manages webhook endpoints; Duty rosters, heartbeats and service accounts.
+	Endpoints *notify.Endpoints
+	Duty      *duty.Service
+	Log       *slog.Logger
 }
 
 // Register adds the API to srv.
@@ -35,7 +39,7 @@ func dayProto(d policy.Day) *responsev1.CalendarDay {
 	if d.Kind == response.Workday {
 		kind = responsev1.CalendarDay_WORKDAY
 	}
-	return &responsev1.CalendarDay{Date: d.Date, Kind: kind, Name: d.Name}
+	return &responsev1.CalendarDay{Date: d.Date, Kind: kind, Name: d.Name, Provisional: d.Provisional}
 }
 
 func ruleProto(r policy.Rule) *responsev1.Policy {

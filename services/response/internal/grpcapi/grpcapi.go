@@ -15,6 +15,7 @@ import (
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/desk"
+	"github.com/chuishao/whistle/services/response/internal/duty"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -24,6 +25,8 @@ import (
 type Server struct {
 	responsev1.UnimplementedDispatchServiceServer
 	Desk *desk.Service
+	// Duty keeps rosters and heartbeats (issue 12).
+	Duty *duty.Service
 	Log  *slog.Logger
 }
 
@@ -57,6 +60,9 @@ func (s *Server) ListDispatches(ctx context.Context, req *responsev1.ListDispatc
 	for _, d := range list {
 		resp.Dispatches = append(resp.Dispatches, events.DispatchProto(d))
 	}
+	if err := s.withOnDuty(ctx, resp.Dispatches...); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
 	return resp, nil
 }
 
@@ -73,7 +79,11 @@ func (s *Server) GetDispatch(ctx context.Context, req *responsev1.GetDispatchReq
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	return events.DispatchProto(d), nil
+	p := events.DispatchProto(d)
+	if err := s.withOnDuty(ctx, p); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return p, nil
 }
 
 // AcknowledgeDispatch is 签收.
@@ -95,9 +105,13 @@ func (s *Server) ResolveDispatch(ctx context.Context, req *responsev1.ResolveDis
 	return s.act(ctx, req.GetId(), response.Command{Action: response.Resolve, Summary: req.GetSummary()})
 }
 
-// ReturnDispatch is 退单.
+// ReturnDispatch is 退单, with a reason code.
 func (s *Server) ReturnDispatch(ctx context.Context, req *responsev1.ReturnDispatchRequest) (*responsev1.Dispatch, error) {
-	return s.act(ctx, req.GetId(), response.Command{Action: response.Return, Reason: req.GetReason()})
+	cmd := response.Command{Action: response.Return, Reason: req.GetReason(), Department: req.GetDepartment()}
+	if c := req.GetReasonCode(); c != responsev1.Dispatch_RETURN_CODE_UNSPECIFIED {
+		cmd.Code = response.ReturnCode(c.String())
+	}
+	return s.act(ctx, req.GetId(), cmd)
 }
 
 // EscalateDispatch raises the escalation level by hand (supervisors).
@@ -173,7 +187,7 @@ func (s *Server) act(ctx context.Context, dispatchID string, cmd response.Comman
 // toStatus is the one map from domain errors to gRPC codes. Anything it does
 // not know is the service's own fault: logged here, and Internal to the caller
 // without the details.
-func (s *Server) toStatus(ctx context.Context, err error) error { return toStatus(ctx, s.Log, err) }
+func (s *Server) toStatus(ctx context.Context, err error) error { return dutyStatus(ctx, s.Log, err) }
 
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var invalid response.InvalidError

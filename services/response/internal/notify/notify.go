@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -89,8 +91,7 @@ func ParseEndpoints(s string) ([]Endpoint, error) {
 		if !ok || !ok2 || !ok3 || dept == "" || district == "" || secret == "" {
 			return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: want department@district=url|secret", i+1)
 		}
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !isHTTPURL(rawURL) {
 			return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: %q is not an http(s) URL", i+1, rawURL)
 		}
 		out = append(out, Endpoint{Department: dept, DistrictID: district, URL: rawURL, Secret: secret})
@@ -98,9 +99,15 @@ func ParseEndpoints(s string) ([]Endpoint, error) {
 	return out, nil
 }
 
+// isHTTPURL reports whether s is an absolute http(s) URL.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
 // SyncEndpoints makes the configured endpoints the enabled ones: new ones are
 // added, changed secrets replaced, and endpoints no longer configured disabled
-// (their deliveries and log stay).
+// (their deliveries and log stay). Endpoints added through the API stay as they are.
 func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpoints []Endpoint) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
@@ -114,7 +121,7 @@ func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpo
 			}
 			keep = append(keep, id)
 		}
-		if err := q.DisableOtherWebhookEndpoints(ctx, keep); err != nil {
+		if err := dutystore.New(tx).DisableOtherEnvEndpoints(ctx, keep); err != nil {
 			return fmt.Errorf("disable unconfigured webhook endpoints: %w", err)
 		}
 		return nil
@@ -125,19 +132,21 @@ func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpo
 // the JSON matches events.proto.
 var bodyOptions = protojson.MarshalOptions{UseProtoNames: true}
 
-// Consumer returns the durable consumer that queues deliveries.
-func Consumer(clk clock.Clock, log *slog.Logger) bus.Consumer {
+// Consumer returns the durable consumer that queues deliveries, throttled by th.
+func Consumer(clk clock.Clock, log *slog.Logger, th Throttle) bus.Consumer {
 	subjects := make([]string, len(EventNames))
 	for i, n := range EventNames {
 		subjects[i] = events.SubjectFor(n)
 	}
 	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
-		return enqueue(ctx, tx, clk, log, ev)
+		return enqueue(ctx, tx, clk, log, th, ev)
 	}}
 }
 
-// enqueue adds one delivery per enabled endpoint of the event's department and district.
-func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, ev *eventsv1.Event) error {
+// enqueue adds one delivery per enabled endpoint of the event's department
+// and district; beyond an endpoint's limit per minute the event goes into the
+// endpoint's digest instead (see Throttle).
+func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, th Throttle, ev *eventsv1.Event) error {
 	q := store.New(tx)
 	eps, err := q.WebhookEndpointsFor(ctx, store.WebhookEndpointsForParams{Department: ev.GetDepartment(), DistrictID: ev.GetDistrictId()})
 	if err != nil {
@@ -150,15 +159,23 @@ func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, 
 	if err != nil {
 		return bus.Permanent(fmt.Errorf("render event %s: %w", ev.GetId(), err))
 	}
+	now := clk.Now()
 	added := int64(0)
 	for _, ep := range eps {
+		collected, err := th.collect(ctx, tx, ep.ID, ev, now)
+		if err != nil {
+			return err
+		}
+		if collected {
+			continue
+		}
 		id, err := uuid.NewV7()
 		if err != nil {
 			return fmt.Errorf("delivery id: %w", err)
 		}
 		n, err := q.AddWebhookDelivery(ctx, store.AddWebhookDeliveryParams{
 			ID: id.String(), EndpointID: ep.ID, EventID: ev.GetId(), EventName: events.Name(ev),
-			DispatchID: ev.GetDispatchId(), Body: body, CreatedAt: clk.Now(),
+			DispatchID: ev.GetDispatchId(), Body: body, CreatedAt: now,
 		})
 		if err != nil {
 			return fmt.Errorf("queue delivery of event %s to endpoint %d: %w", ev.GetId(), ep.ID, err)
@@ -245,12 +262,21 @@ func (d *Deliveries) Replay(ctx context.Context, districtID, id string) error {
 }
 
 // Log is every delivery attempt for a dispatch's events to endpoints of
-// districtID ("" for any district), oldest first.
+// districtID ("" for any district), oldest first, including the digests that
+// listed the dispatch.
 func (d *Deliveries) Log(ctx context.Context, districtID, dispatchID string) ([]Attempt, error) {
 	rows, err := store.New(d.Pool).WebhookDeliveryLog(ctx, store.WebhookDeliveryLogParams{DispatchID: dispatchID, DistrictID: districtID})
 	if err != nil {
 		return nil, fmt.Errorf("delivery log of dispatch %s: %w", dispatchID, err)
 	}
+	digests, err := dutystore.New(d.Pool).DigestDeliveryLog(ctx, dutystore.DigestDeliveryLogParams{DispatchID: dispatchID, DistrictID: districtID})
+	if err != nil {
+		return nil, fmt.Errorf("digest log of dispatch %s: %w", dispatchID, err)
+	}
+	for _, r := range digests {
+		rows = append(rows, store.WebhookDeliveryLogRow(r))
+	}
+	slices.SortStableFunc(rows, func(a, b store.WebhookDeliveryLogRow) int { return a.AttemptedAt.Compare(b.AttemptedAt) })
 	out := make([]Attempt, len(rows))
 	for i, r := range rows {
 		out[i] = Attempt{
@@ -270,8 +296,13 @@ type Notifier struct {
 	Clock     clock.Clock
 	Log       *slog.Logger
 	Endpoints []Endpoint
+	// Throttle bounds the deliveries per endpoint and minute.
+	Throttle Throttle
 	// Worker's Pool, Clock and Log are set from the Notifier's.
 	Worker Worker
+	// Consume runs the consumer (the service's service.Runtime.Consume);
+	// nil runs it with bus.Consume's defaults.
+	Consume func(context.Context, bus.Consumer) error
 }
 
 // Run loads the endpoints before consuming, so that no event is matched
@@ -286,7 +317,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 	w := n.Worker
 	w.Pool, w.Clock, w.Log = n.Pool, n.Clock, n.Log
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return bus.Consume(ctx, n.JS, n.Pool, n.Log, Consumer(n.Clock, n.Log)) })
+	consume := n.Consume
+	if consume == nil {
+		consume = func(ctx context.Context, c bus.Consumer) error { return bus.Consume(ctx, n.JS, n.Pool, n.Log, c) }
+	}
+	g.Go(func() error { return consume(ctx, Consumer(n.Clock, n.Log, n.Throttle)) })
 	g.Go(func() error { return w.Run(ctx) })
 	return g.Wait()
 }

@@ -103,6 +103,12 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 func newRig(t *testing.T, w notify.Worker) *rig {
 	t.Helper()
+	return newThrottledRig(t, w, notify.Throttle{})
+}
+
+// newThrottledRig is newRig with a throttle on the endpoints.
+func newThrottledRig(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "response")
@@ -121,7 +127,7 @@ func newRig(t *testing.T, w notify.Worker) *rig {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	r := &rig{t: t, ctx: ctx, clk: clk, pool: pool, js: js, recv: recv, dl: &notify.Deliveries{Pool: pool, Clock: clk}}
 	w.Recheck = 20 * time.Millisecond
-	n := &notify.Notifier{Pool: pool, JS: js, Clock: clk, Log: log, Worker: w, Endpoints: []notify.Endpoint{
+	n := &notify.Notifier{Pool: pool, JS: js, Clock: clk, Log: log, Worker: w, Throttle: th, Endpoints: []notify.Endpoint{
 		{Department: "police", DistrictID: "110101", URL: srv.URL + "/hook", Secret: secret},
 		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one"},
 	}}

@@ -195,6 +195,11 @@ func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
 			return fmt.Errorf("claim webhook delivery: %w", err)
 		}
 		sent = true
+		if d.EventName == DigestEvent && len(d.Body) == 0 {
+			if d.Body, err = seal(ctx, tx, d.ID); err != nil {
+				return err
+			}
+		}
 		at := w.Clock.Now()
 		code, postErr := w.post(ctx, d, at)
 		attempt := d.Attempts + 1

@@ -27,6 +27,8 @@ type Day struct {
 	Date string
 	Kind response.DayKind
 	Name string
+	// Provisional is a day seeded before the year's schedule was published.
+	Provisional bool
 }
 
 // Rule is the policy of a category in a district ("" for every district).
@@ -58,7 +60,7 @@ func (s *Service) ListDays(ctx context.Context, caller auth.Identity, year int) 
 	}
 	out := make([]Day, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Day{Date: store.DayOf(r.Day), Kind: response.DayKind(r.Kind), Name: r.Name})
+		out = append(out, Day{Date: store.DayOf(r.Day), Kind: response.DayKind(r.Kind), Name: r.Name, Provisional: r.Provisional})
 	}
 	return out, nil
 }
@@ -84,7 +86,7 @@ func (s *Service) SetDay(ctx context.Context, caller auth.Identity, d Day) (Day,
 	if err != nil {
 		return Day{}, fmt.Errorf("set calendar day %s: %w", d.Date, err)
 	}
-	return Day{Date: store.DayOf(row.Day), Kind: response.DayKind(row.Kind), Name: row.Name}, nil
+	return Day{Date: store.DayOf(row.Day), Kind: response.DayKind(row.Kind), Name: row.Name, Provisional: row.Provisional}, nil
 }
 
 // DeleteDay returns a day to the Monday-to-Friday rule.

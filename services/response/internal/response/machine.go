@@ -140,6 +140,10 @@ type Command struct {
 	Summary string
 	// Reason says why the dispatch goes back (Return); required.
 	Reason string
+	// Code is the reason code of a return (Return); required.
+	Code ReturnCode
+	// Department is the department a NeedsAnotherDepartment return names; optional.
+	Department string
 }
 
 // Validate checks what the command carries, naming fields as the API does.
@@ -160,6 +164,7 @@ func (c Command) Validate() error {
 		case utf8.RuneCountInString(reason) > MaxReasonLen:
 			errs = append(errs, FieldError{"reason", fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
 		}
+		errs = append(errs, validateReturnCode(c.Code, c.Department)...)
 	}
 	if len(errs) > 0 {
 		return errs
@@ -212,6 +217,7 @@ func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch,
 		d.ResolvedAt, d.ResolvedBy, d.ResolutionSummary = &at, cmd.By, strings.TrimSpace(cmd.Summary)
 	case Return:
 		d.ReturnedAt, d.ReturnedBy, d.ReturnReason = &at, cmd.By, strings.TrimSpace(cmd.Reason)
+		d.ReturnCode, d.ReturnDepartment = cmd.Code, strings.TrimSpace(cmd.Department)
 	case Cancel:
 		d.CancelledAt = &at
 	}

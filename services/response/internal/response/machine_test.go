@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/proto/returncodes"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
@@ -108,10 +109,13 @@ func TestApplyRecordsWhoWhenWhere(t *testing.T) {
 	require.False(t, changed)
 	require.Equal(t, arrived, again)
 
-	returned, changed, err := response.Apply(d, response.Command{Action: response.Return, By: "desk-1", Reason: "  not ours  "}, t0, 500)
+	returned, changed, err := response.Apply(d, response.Command{Action: response.Return, By: "desk-1", Reason: "  not ours  ",
+		Code: returncodes.NeedsAnotherDepartment, Department: " housing "}, t0, 500)
 	require.NoError(t, err)
 	require.True(t, changed)
 	require.Equal(t, "not ours", returned.ReturnReason)
+	require.Equal(t, returncodes.NeedsAnotherDepartment, returned.ReturnCode)
+	require.Equal(t, "housing", returned.ReturnDepartment)
 }
 
 func TestCommandValidate(t *testing.T) {
@@ -132,9 +136,14 @@ func TestCommandValidate(t *testing.T) {
 		cmd  response.Command
 		want []string
 	}{
-		{"return without reason", response.Command{Action: response.Return, Reason: "   "}, []string{"reason"}},
-		{"return with a long reason", response.Command{Action: response.Return, Reason: strings.Repeat("理", 501)}, []string{"reason"}},
-		{"return with 500 characters", response.Command{Action: response.Return, Reason: strings.Repeat("理", 500)}, nil},
+		{"return without reason", response.Command{Action: response.Return, Reason: "   ", Code: returncodes.Duplicate}, []string{"reason"}},
+		{"return with a long reason", response.Command{Action: response.Return, Reason: strings.Repeat("理", 501), Code: returncodes.Duplicate}, []string{"reason"}},
+		{"return with 500 characters", response.Command{Action: response.Return, Reason: strings.Repeat("理", 500), Code: returncodes.Duplicate}, nil},
+		{"return without a code", response.Command{Action: response.Return, Reason: "x"}, []string{"reason_code"}},
+		{"return with an unknown code", response.Command{Action: response.Return, Reason: "x", Code: "not_our_remit"}, []string{"reason_code"}},
+		{"return naming a department", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NeedsAnotherDepartment, Department: "housing"}, nil},
+		{"return naming a department with another code", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NotOurRemit, Department: "housing"}, []string{"department"}},
+		{"return naming no department code", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NeedsAnotherDepartment, Department: "住建委"}, []string{"department"}},
 		{"arrive without location", response.Command{Action: response.Arrive}, []string{"location"}},
 		{"arrive at lat 91", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 91, Lng: 116}}, []string{"location.lat"}},
 		{"arrive at lng -181", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: -181}}, []string{"location.lng"}},

@@ -77,7 +77,11 @@ type Dispatch struct {
 	ReturnedAt        *time.Time
 	ReturnedBy        string
 	ReturnReason      string
-	CancelledAt       *time.Time
+	// ReturnCode is why the dispatch was returned; ReturnDepartment the
+	// department a NeedsAnotherDepartment return named.
+	ReturnCode       ReturnCode
+	ReturnDepartment string
+	CancelledAt      *time.Time
 
 	// Breaches lists the clocks that passed their deadline unmet.
 	Breaches []string

@@ -2,8 +2,14 @@
 // deadline (or until a new timer is announced), claims the due timers and, for
 // each, deletes it and writes its sla.warning, sla.breached or sla.escalated
 // event in one transaction (a batch of timers per transaction, recorded a few
-// statements per batch rather than per timer, so a burst of deadlines keeps up). Any number of pollers may run on one schema; every timer fires
-// exactly once, because it is claimed with FOR UPDATE SKIP LOCKED and gone at commit.
+// statements per batch rather than per timer, so a burst of deadlines keeps
+// up). Any number of pollers may run on one schema; every timer fires exactly
+// once, because it is claimed with FOR UPDATE SKIP LOCKED and gone at commit.
+//
+// A burst is armed ahead: shortly before a group of timers falls due, a
+// poller claims it and does all of its work in a transaction it commits once
+// the last timer of the group is due, never before (see armAhead). A desk
+// acting on an armed dispatch meanwhile makes the poller step aside.
 package sla
 
 import (
@@ -34,6 +40,19 @@ const (
 	DefaultBatchSize = 100
 	DefaultMaxSleep  = time.Minute
 	DefaultLockRetry = 50 * time.Millisecond
+	// DefaultLead is how long before a deadline a poller claims and prepares
+	// its group of timers; DefaultArmWindow bounds how far apart the due
+	// times of a group are (its first timer commits that late at most);
+	// DefaultArmMax bounds a group's size.
+	DefaultLead      = 2 * time.Second
+	DefaultArmWindow = 50 * time.Millisecond
+	DefaultArmMax    = 2000
+	DefaultMaxArmed  = 8
+	// DefaultWaiterCheck is how often, in real time, an armed group looks
+	// for an action waiting for one of its dispatches near its deadline;
+	// further from it, every tenth of the time left, up to maxWaiterCheck.
+	DefaultWaiterCheck = 5 * time.Millisecond
+	maxWaiterCheck     = 100 * time.Millisecond
 )
 
 // Poller fires due timers.
@@ -55,6 +74,20 @@ type Poller struct {
 	// timers that another transaction holds (another poller firing them, or a
 	// desk meeting them). It waits for a lock, not for a deadline, hence real time.
 	LockRetry time.Duration
+	// Lead is how long before a deadline its timer is armed (claimed and
+	// fired in a transaction that commits at the deadline); negative turns
+	// arming off, so timers are claimed only once due.
+	Lead time.Duration
+	// ArmWindow is the most the due times of an armed group differ by;
+	// ArmMax is the most timers in one armed group; MaxArmed is the most
+	// groups a poller holds armed at once, each on a connection of its own
+	// (outside Pool, whose connections the desks' actions need).
+	ArmWindow time.Duration
+	ArmMax    int32
+	MaxArmed  int
+	// WaiterCheck is how often (real time), at the most, an armed group
+	// looks for a transaction waiting for its locks.
+	WaiterCheck time.Duration
 }
 
 // Run fires timers until ctx is cancelled, reconnecting with backoff after a
@@ -78,18 +111,27 @@ func (p *Poller) listenAndFire(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{"timers_" + schema}.Sanitize()); err != nil {
 		return fmt.Errorf("listen for timers: %w", err)
 	}
-	// The same connection fires the timers: notifications that arrive
-	// meanwhile are kept by pgx for the next wait, and a poller needs one
-	// connection only, whatever the pool's size.
+	// The same connection fires the due timers: notifications that arrive
+	// meanwhile are kept by pgx for the next wait, and a poller takes one
+	// connection of the pool only, whatever its size.
+	arm, err := p.newArmer(ctx)
+	if err != nil {
+		return err
+	}
+	defer arm.close()
 	for {
 		if err := p.fireDue(ctx, conn.Conn()); err != nil {
 			return err
 		}
-		wake, err := p.nextWake(ctx, conn.Conn())
+		armedAt := p.Clock.Now()
+		if err := arm.armAhead(ctx, armedAt); err != nil {
+			return err
+		}
+		wake, err := p.nextWake(ctx, conn.Conn(), armedAt)
 		if err != nil {
 			return err
 		}
-		if err := waitForWake(ctx, conn.Conn(), wake); err != nil {
+		if err := waitForWake(ctx, conn.Conn(), wake, arm.ended); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -98,10 +140,11 @@ func (p *Poller) listenAndFire(ctx context.Context) error {
 	}
 }
 
-// nextWake is the channel that fires when it is time to look again: the next
-// deadline on the clock (capped at MaxSleep), or soon in real time when a due
-// timer is held by another transaction.
-func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn) (<-chan time.Time, error) {
+// nextWake is the channel that fires when it is time to look again: Lead
+// before the next deadline on the clock, or, once arming at armedAt could
+// see it, every ArmWindow until it is due, capped at MaxSleep; or soon in
+// real time when a due timer is held by another transaction.
+func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn, armedAt time.Time) (<-chan time.Time, error) {
 	maxSleep := p.MaxSleep
 	if maxSleep <= 0 {
 		maxSleep = DefaultMaxSleep
@@ -123,18 +166,38 @@ func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn) (<-chan time.Time
 		}
 		return time.After(retry), nil
 	}
+	// Arm next Lead before it is due. Once armAhead, looking at armedAt, could
+	// see it, it is armed (by us or another poller) or could not be, and it
+	// stays the next due until it commits, hiding the timers behind it: look
+	// again every window meanwhile, so that the next group is armed as soon
+	// as it comes within Lead.
+	if lead := p.lead(); lead > 0 {
+		if next.Sub(armedAt) > lead {
+			wait -= lead
+		} else {
+			wait = min(wait, p.armWindow())
+		}
+	}
+	if wait <= 0 {
+		now := make(chan time.Time, 1)
+		now <- p.Clock.Now()
+		return now, nil
+	}
 	return p.Clock.After(min(wait, maxSleep)), nil
 }
 
-// waitForWake blocks until wake fires, a notification arrives on conn, or ctx
-// ends. It returns an error only when the connection failed.
-func waitForWake(ctx context.Context, conn *pgx.Conn, wake <-chan time.Time) error {
+// waitForWake blocks until wake fires, an armed group ends, a notification
+// arrives on conn, or ctx ends. It returns an error only when the connection
+// failed.
+func waitForWake(ctx context.Context, conn *pgx.Conn, wake <-chan time.Time, armEnded <-chan struct{}) error {
 	wctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		select {
 		case <-wake:
+			cancel()
+		case <-armEnded:
 			cancel()
 		case <-wctx.Done():
 		}
@@ -176,23 +239,30 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 			return fmt.Errorf("claim due timers: %w", err)
 		}
 		n = len(due)
-		if n == 0 {
-			return nil
-		}
-		ids := make([]int64, len(due))
-		dueAt = make([]time.Time, len(due))
-		for i, row := range due {
-			ids[i], dueAt[i] = row.ID, row.DueAt
-		}
-		if _, err := q.DeleteTimersByID(ctx, ids); err != nil {
-			return fmt.Errorf("delete %d fired timers: %w", len(ids), err)
-		}
-		return p.fire(ctx, tx, q, due, now)
+		dueAt, err = p.fireClaimed(ctx, q, due, now)
+		return err
 	})
 	if err == nil && p.OnFired != nil && len(dueAt) > 0 {
 		p.OnFired(dueAt, p.Clock.Now())
 	}
 	return n, err
+}
+
+// fireClaimed deletes the claimed timers and writes their events, as of
+// now, in the caller's transaction. It returns their due times.
+func (p *Poller) fireClaimed(ctx context.Context, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) ([]time.Time, error) {
+	if len(due) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(due))
+	dueAt := make([]time.Time, len(due))
+	for i, row := range due {
+		ids[i], dueAt[i] = row.ID, row.DueAt
+	}
+	if _, err := q.DeleteTimersByID(ctx, ids); err != nil {
+		return nil, fmt.Errorf("delete %d fired timers: %w", len(ids), err)
+	}
+	return dueAt, p.fire(ctx, q, due, now)
 }
 
 // claimed is a due timer with its names parsed.
@@ -206,7 +276,7 @@ type claimed struct {
 // caller's transaction. Warnings and breaches are recorded a statement per
 // round, not per timer, so a burst of deadlines costs a few round trips per
 // batch; the ladder's rare steps go one by one.
-func (p *Poller) fire(ctx context.Context, tx pgx.Tx, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) error {
+func (p *Poller) fire(ctx context.Context, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) error {
 	var b firing
 	var pending []claimed
 	for _, row := range due {

@@ -42,6 +42,8 @@ func (r Dispatch) Domain() (response.Dispatch, error) {
 		ReturnedAt:        r.ReturnedAt,
 		ReturnedBy:        r.ReturnedBy,
 		ReturnReason:      r.ReturnReason,
+		ReturnCode:        response.ReturnCode(r.ReturnCode),
+		ReturnDepartment:  r.ReturnDepartment,
 		CancelledAt:       r.CancelledAt,
 		Breaches:          r.Breaches,
 		Warnings:          r.Warnings,
@@ -74,6 +76,8 @@ func UpdateParams(d response.Dispatch) UpdateDispatchParams {
 		ReturnedAt:        d.ReturnedAt,
 		ReturnedBy:        d.ReturnedBy,
 		ReturnReason:      d.ReturnReason,
+		ReturnCode:        string(d.ReturnCode),
+		ReturnDepartment:  d.ReturnDepartment,
 		CancelledAt:       d.CancelledAt,
 		UpdatedAt:         d.UpdatedAt,
 	}

@@ -11,14 +11,22 @@ import (
 )
 
 type CalendarDay struct {
-	Day  pgtype.Date
-	Kind string
-	Name string
+	Day         pgtype.Date
+	Kind        string
+	Name        string
+	Provisional bool
 }
 
 type CancelledWhistle struct {
 	WhistleID   string
 	CancelledAt time.Time
+}
+
+type DeskHeartbeat struct {
+	Department string
+	DistrictID string
+	Desk       string
+	LastSeen   time.Time
 }
 
 type Dispatch struct {
@@ -60,6 +68,8 @@ type Dispatch struct {
 	OriginalAckBy     *time.Time
 	OriginalArriveBy  *time.Time
 	OriginalResolveBy *time.Time
+	ReturnCode        string
+	ReturnDepartment  string
 }
 
 type Extension struct {
@@ -102,6 +112,31 @@ type ProcessedEvent struct {
 	ProcessedAt time.Time
 }
 
+type RosterShift struct {
+	ID         string
+	Department string
+	DistrictID string
+	Seat       string
+	Person     string
+	Phone      string
+	StartsAt   time.Time
+	EndsAt     time.Time
+	CreatedBy  string
+	CreatedAt  time.Time
+}
+
+type ServiceAccount struct {
+	ID         string
+	Name       string
+	Department string
+	DistrictID string
+	CreatedBy  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	RevokedBy  string
+	RevokedAt  *time.Time
+}
+
 type Timer struct {
 	ID         int64
 	DispatchID string
@@ -135,6 +170,17 @@ type WebhookDelivery struct {
 	LastError      string
 	CreatedAt      time.Time
 	DeliveredAt    *time.Time
+	Digest         bool
+}
+
+type WebhookDigestItem struct {
+	ID         int64
+	DeliveryID string
+	EventID    string
+	EventName  string
+	DispatchID string
+	WhistleID  string
+	OccurredAt time.Time
 }
 
 type WebhookEndpoint struct {
@@ -145,4 +191,6 @@ type WebhookEndpoint struct {
 	Secret     string
 	Enabled    bool
 	CreatedAt  time.Time
+	Source     string
+	UpdatedAt  *time.Time
 }

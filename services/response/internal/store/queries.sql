@@ -36,6 +36,8 @@ UPDATE dispatches SET
     returned_at = sqlc.narg(returned_at),
     returned_by = @returned_by,
     return_reason = @return_reason,
+    return_code = @return_code,
+    return_department = @return_department,
     cancelled_at = sqlc.narg(cancelled_at),
     updated_at = @updated_at
 WHERE id = @id
@@ -177,8 +179,9 @@ SELECT * FROM extensions WHERE dispatch_id = @dispatch_id ORDER BY requested_at 
 SELECT * FROM calendar_days WHERE day >= @from_day AND day < @to_day ORDER BY day;
 
 -- name: SetCalendarDay :one
+-- An admin's day is as published: no longer provisional.
 INSERT INTO calendar_days (day, kind, name) VALUES (@day, @kind, @name)
-ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name
+ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, provisional = false
 RETURNING *;
 
 -- name: DeleteCalendarDay :execrows
@@ -271,10 +274,6 @@ VALUES (@department, @district_id, @url, @secret, true, @created_at)
 ON CONFLICT (department, district_id, url) DO UPDATE SET secret = excluded.secret, enabled = true
 RETURNING id;
 
--- name: DisableOtherWebhookEndpoints :exec
--- Endpoints dropped from the configuration stop receiving; their history stays.
-UPDATE webhook_endpoints SET enabled = false WHERE NOT (id = ANY (@keep::bigint[]));
-
 -- name: WebhookEndpointsFor :many
 SELECT * FROM webhook_endpoints
 WHERE department = @department AND district_id = @district_id AND enabled
@@ -343,3 +342,46 @@ JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id
 WHERE d.dispatch_id = @dispatch_id AND (@district_id::text = '' OR e.district_id = @district_id)
 ORDER BY a.attempted_at, a.id;
+
+-- name: ArmTimers :many
+-- Claims, ahead of time, the group of timers falling due first within
+-- @horizon: those due no later than @spread after the earliest unclaimed one,
+-- with their dispatches, skipping any held by another poller or an action.
+-- The poller fires them in this transaction and commits once the last of
+-- them is due (never before), so the work is done when the deadline comes.
+WITH earliest AS (
+    SELECT f.due_at FROM timers f
+    WHERE f.due_at <= @horizon
+    ORDER BY f.due_at
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
+       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+FROM timers t
+JOIN dispatches d ON d.id = t.dispatch_id
+WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + @spread::interval
+ORDER BY t.due_at, t.id
+LIMIT @max_timers
+FOR UPDATE OF t, d SKIP LOCKED;
+
+-- name: SomeoneWaitsForUs :one
+-- True when another transaction waits for a lock this one holds: a desk's
+-- action on a dispatch whose timer is armed. The poller then steps aside.
+SELECT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_locks
+    WHERE locktype = 'transactionid' AND NOT granted AND transactionid = pg_current_xact_id()::xid
+)::bool AS waiting;
+
+-- name: ListPendingExtensions :many
+-- Extensions awaiting a decision with their dispatch, in a district (an empty
+-- district means the city), the oldest request first. Keyset pagination on
+-- (requested_at, id).
+SELECT sqlc.embed(e), sqlc.embed(d) FROM extensions e
+JOIN dispatches d ON d.id = e.dispatch_id
+WHERE e.status = 'PENDING'
+  AND (@district_id::text = '' OR d.district_id = @district_id::text)
+  AND (sqlc.narg(after_requested_at)::timestamptz IS NULL
+       OR (e.requested_at, e.id) > (sqlc.narg(after_requested_at)::timestamptz, @after_id::text))
+ORDER BY e.requested_at, e.id
+LIMIT @page_limit;

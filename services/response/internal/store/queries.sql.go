@@ -172,6 +172,81 @@ func (q *Queries) AddWebhookDelivery(ctx context.Context, arg AddWebhookDelivery
 	return result.RowsAffected(), nil
 }
 
+const armTimers = `-- name: ArmTimers :many
+WITH earliest AS (
+    SELECT f.due_at FROM timers f
+    WHERE f.due_at <= $3
+    ORDER BY f.due_at
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+)
+SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
+       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+FROM timers t
+JOIN dispatches d ON d.id = t.dispatch_id
+WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + $1::interval
+ORDER BY t.due_at, t.id
+LIMIT $2
+FOR UPDATE OF t, d SKIP LOCKED
+`
+
+type ArmTimersParams struct {
+	Spread    pgtype.Interval
+	MaxTimers int32
+	Horizon   time.Time
+}
+
+type ArmTimersRow struct {
+	ID         int64
+	DispatchID string
+	Clock      string
+	Kind       string
+	Level      int32
+	DueAt      time.Time
+	WhistleID  string
+	DistrictID string
+	StreetID   string
+	Department string
+	Status     string
+}
+
+// Claims, ahead of time, the group of timers falling due first within
+// @horizon: those due no later than @spread after the earliest unclaimed one,
+// with their dispatches, skipping any held by another poller or an action.
+// The poller fires them in this transaction and commits once the last of
+// them is due (never before), so the work is done when the deadline comes.
+func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTimersRow, error) {
+	rows, err := q.db.Query(ctx, armTimers, arg.Spread, arg.MaxTimers, arg.Horizon)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ArmTimersRow
+	for rows.Next() {
+		var i ArmTimersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.DispatchID,
+			&i.Clock,
+			&i.Kind,
+			&i.Level,
+			&i.DueAt,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Department,
+			&i.Status,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const claimDueTimers = `-- name: ClaimDueTimers :many
 SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
        d.whistle_id, d.district_id, d.street_id, d.department, d.status
@@ -321,7 +396,7 @@ INSERT INTO dispatches (
     $13, $14, $8
 )
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
 `
 
 type CreateDispatchParams struct {
@@ -400,6 +475,8 @@ func (q *Queries) CreateDispatch(ctx context.Context, arg CreateDispatchParams) 
 		&i.OriginalAckBy,
 		&i.OriginalArriveBy,
 		&i.OriginalResolveBy,
+		&i.ReturnCode,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -585,16 +662,6 @@ func (q *Queries) DeleteTimersByID(ctx context.Context, ids []int64) (int64, err
 	return result.RowsAffected(), nil
 }
 
-const disableOtherWebhookEndpoints = `-- name: DisableOtherWebhookEndpoints :exec
-UPDATE webhook_endpoints SET enabled = false WHERE NOT (id = ANY ($1::bigint[]))
-`
-
-// Endpoints dropped from the configuration stop receiving; their history stays.
-func (q *Queries) DisableOtherWebhookEndpoints(ctx context.Context, keep []int64) error {
-	_, err := q.db.Exec(ctx, disableOtherWebhookEndpoints, keep)
-	return err
-}
-
 const findPolicy = `-- name: FindPolicy :one
 SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies
 WHERE category = $1 AND district_id IN ($2::text, '')
@@ -656,7 +723,7 @@ func (q *Queries) FinishWebhookAttempt(ctx context.Context, arg FinishWebhookAtt
 }
 
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -701,6 +768,8 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.OriginalAckBy,
 		&i.OriginalArriveBy,
 		&i.OriginalResolveBy,
+		&i.ReturnCode,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -717,7 +786,7 @@ func (q *Queries) IsWhistleCancelled(ctx context.Context, whistleID string) (boo
 }
 
 const listCalendarDays = `-- name: ListCalendarDays :many
-SELECT day, kind, name FROM calendar_days WHERE day >= $1 AND day < $2 ORDER BY day
+SELECT day, kind, name, provisional FROM calendar_days WHERE day >= $1 AND day < $2 ORDER BY day
 `
 
 type ListCalendarDaysParams struct {
@@ -734,7 +803,12 @@ func (q *Queries) ListCalendarDays(ctx context.Context, arg ListCalendarDaysPara
 	var items []CalendarDay
 	for rows.Next() {
 		var i CalendarDay
-		if err := rows.Scan(&i.Day, &i.Kind, &i.Name); err != nil {
+		if err := rows.Scan(
+			&i.Day,
+			&i.Kind,
+			&i.Name,
+			&i.Provisional,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -807,7 +881,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 }
 
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -886,6 +960,8 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.OriginalAckBy,
 			&i.OriginalArriveBy,
 			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
 		); err != nil {
 			return nil, err
 		}
@@ -934,6 +1010,110 @@ func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Exte
 	return items, nil
 }
 
+const listPendingExtensions = `-- name: ListPendingExtensions :many
+SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department FROM extensions e
+JOIN dispatches d ON d.id = e.dispatch_id
+WHERE e.status = 'PENDING'
+  AND ($1::text = '' OR d.district_id = $1::text)
+  AND ($2::timestamptz IS NULL
+       OR (e.requested_at, e.id) > ($2::timestamptz, $3::text))
+ORDER BY e.requested_at, e.id
+LIMIT $4
+`
+
+type ListPendingExtensionsParams struct {
+	DistrictID       string
+	AfterRequestedAt *time.Time
+	AfterID          string
+	PageLimit        int32
+}
+
+type ListPendingExtensionsRow struct {
+	Extension Extension
+	Dispatch  Dispatch
+}
+
+// Extensions awaiting a decision with their dispatch, in a district (an empty
+// district means the city), the oldest request first. Keyset pagination on
+// (requested_at, id).
+func (q *Queries) ListPendingExtensions(ctx context.Context, arg ListPendingExtensionsParams) ([]ListPendingExtensionsRow, error) {
+	rows, err := q.db.Query(ctx, listPendingExtensions,
+		arg.DistrictID,
+		arg.AfterRequestedAt,
+		arg.AfterID,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPendingExtensionsRow
+	for rows.Next() {
+		var i ListPendingExtensionsRow
+		if err := rows.Scan(
+			&i.Extension.ID,
+			&i.Extension.DispatchID,
+			&i.Extension.Clock,
+			&i.Extension.Until,
+			&i.Extension.PreviousDueAt,
+			&i.Extension.Reason,
+			&i.Extension.RequestedBy,
+			&i.Extension.RequestedAt,
+			&i.Extension.Status,
+			&i.Extension.DecidedBy,
+			&i.Extension.DecidedAt,
+			&i.Extension.DecisionNote,
+			&i.Dispatch.ID,
+			&i.Dispatch.WhistleID,
+			&i.Dispatch.DistrictID,
+			&i.Dispatch.StreetID,
+			&i.Dispatch.Category,
+			&i.Dispatch.Department,
+			&i.Dispatch.Role,
+			&i.Dispatch.Status,
+			&i.Dispatch.DispatchedAt,
+			&i.Dispatch.SlaStartedAt,
+			&i.Dispatch.AckBy,
+			&i.Dispatch.ArriveBy,
+			&i.Dispatch.ResolveBy,
+			&i.Dispatch.AcknowledgedAt,
+			&i.Dispatch.AcknowledgedBy,
+			&i.Dispatch.ArrivedAt,
+			&i.Dispatch.ArrivedBy,
+			&i.Dispatch.ArrivalLat,
+			&i.Dispatch.ArrivalLng,
+			&i.Dispatch.ArrivalDistanceM,
+			&i.Dispatch.ArrivalFar,
+			&i.Dispatch.ResolvedAt,
+			&i.Dispatch.ResolvedBy,
+			&i.Dispatch.ResolutionSummary,
+			&i.Dispatch.ReturnedAt,
+			&i.Dispatch.ReturnedBy,
+			&i.Dispatch.ReturnReason,
+			&i.Dispatch.CancelledAt,
+			&i.Dispatch.Breaches,
+			&i.Dispatch.WhistleLat,
+			&i.Dispatch.WhistleLng,
+			&i.Dispatch.UpdatedAt,
+			&i.Dispatch.QueueAt,
+			&i.Dispatch.EscalationLevel,
+			&i.Dispatch.Warnings,
+			&i.Dispatch.OriginalAckBy,
+			&i.Dispatch.OriginalArriveBy,
+			&i.Dispatch.OriginalResolveBy,
+			&i.Dispatch.ReturnCode,
+			&i.Dispatch.ReturnDepartment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listPolicies = `-- name: ListPolicies :many
 SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies ORDER BY category, district_id
 `
@@ -967,7 +1147,7 @@ func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -1012,6 +1192,8 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.OriginalAckBy,
 		&i.OriginalArriveBy,
 		&i.OriginalResolveBy,
+		&i.ReturnCode,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -1046,7 +1228,7 @@ func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (E
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -1100,6 +1282,8 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.OriginalAckBy,
 			&i.OriginalArriveBy,
 			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
 		); err != nil {
 			return nil, err
 		}
@@ -1149,7 +1333,7 @@ UPDATE dispatches SET
     warnings = $7,
     updated_at = $8
 WHERE id = $9
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
 `
 
 type MoveDeadlineParams struct {
@@ -1218,6 +1402,8 @@ func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dis
 		&i.OriginalAckBy,
 		&i.OriginalArriveBy,
 		&i.OriginalResolveBy,
+		&i.ReturnCode,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -1288,7 +1474,7 @@ UPDATE dispatches AS d SET
     updated_at = $1
 FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS clock, unnest($4::text[]) AS kind) AS f
 WHERE d.id = f.id
-RETURNING d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by
+RETURNING d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department
 `
 
 type RecordFiredParams struct {
@@ -1354,6 +1540,8 @@ func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dis
 			&i.OriginalAckBy,
 			&i.OriginalArriveBy,
 			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
 		); err != nil {
 			return nil, err
 		}
@@ -1429,8 +1617,8 @@ func (q *Queries) SeedDueDispatches(ctx context.Context, arg SeedDueDispatchesPa
 
 const setCalendarDay = `-- name: SetCalendarDay :one
 INSERT INTO calendar_days (day, kind, name) VALUES ($1, $2, $3)
-ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name
-RETURNING day, kind, name
+ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, provisional = false
+RETURNING day, kind, name, provisional
 `
 
 type SetCalendarDayParams struct {
@@ -1439,10 +1627,16 @@ type SetCalendarDayParams struct {
 	Name string
 }
 
+// An admin's day is as published: no longer provisional.
 func (q *Queries) SetCalendarDay(ctx context.Context, arg SetCalendarDayParams) (CalendarDay, error) {
 	row := q.db.QueryRow(ctx, setCalendarDay, arg.Day, arg.Kind, arg.Name)
 	var i CalendarDay
-	err := row.Scan(&i.Day, &i.Kind, &i.Name)
+	err := row.Scan(
+		&i.Day,
+		&i.Kind,
+		&i.Name,
+		&i.Provisional,
+	)
 	return i, err
 }
 
@@ -1506,6 +1700,22 @@ func (q *Queries) SetPolicy(ctx context.Context, arg SetPolicyParams) (Policy, e
 	return i, err
 }
 
+const someoneWaitsForUs = `-- name: SomeoneWaitsForUs :one
+SELECT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_locks
+    WHERE locktype = 'transactionid' AND NOT granted AND transactionid = pg_current_xact_id()::xid
+)::bool AS waiting
+`
+
+// True when another transaction waits for a lock this one holds: a desk's
+// action on a dispatch whose timer is armed. The poller then steps aside.
+func (q *Queries) SomeoneWaitsForUs(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, someoneWaitsForUs)
+	var waiting bool
+	err := row.Scan(&waiting)
+	return waiting, err
+}
+
 const timerTableSize = `-- name: TimerTableSize :one
 SELECT pg_table_size('timers')::bigint AS table_bytes, pg_indexes_size('timers')::bigint AS index_bytes
 `
@@ -1540,10 +1750,12 @@ UPDATE dispatches SET
     returned_at = $13,
     returned_by = $14,
     return_reason = $15,
-    cancelled_at = $16,
-    updated_at = $17
-WHERE id = $18
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by
+    return_code = $16,
+    return_department = $17,
+    cancelled_at = $18,
+    updated_at = $19
+WHERE id = $20
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
 `
 
 type UpdateDispatchParams struct {
@@ -1562,6 +1774,8 @@ type UpdateDispatchParams struct {
 	ReturnedAt        *time.Time
 	ReturnedBy        string
 	ReturnReason      string
+	ReturnCode        string
+	ReturnDepartment  string
 	CancelledAt       *time.Time
 	UpdatedAt         time.Time
 	ID                string
@@ -1584,6 +1798,8 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		arg.ReturnedAt,
 		arg.ReturnedBy,
 		arg.ReturnReason,
+		arg.ReturnCode,
+		arg.ReturnDepartment,
 		arg.CancelledAt,
 		arg.UpdatedAt,
 		arg.ID,
@@ -1628,6 +1844,8 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.OriginalAckBy,
 		&i.OriginalArriveBy,
 		&i.OriginalResolveBy,
+		&i.ReturnCode,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -1718,7 +1936,7 @@ func (q *Queries) WebhookDeliveryLog(ctx context.Context, arg WebhookDeliveryLog
 }
 
 const webhookEndpointsFor = `-- name: WebhookEndpointsFor :many
-SELECT id, department, district_id, url, secret, enabled, created_at FROM webhook_endpoints
+SELECT id, department, district_id, url, secret, enabled, created_at, source, updated_at FROM webhook_endpoints
 WHERE department = $1 AND district_id = $2 AND enabled
 ORDER BY id
 `
@@ -1745,6 +1963,8 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 			&i.Secret,
 			&i.Enabled,
 			&i.CreatedAt,
+			&i.Source,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/proto/returncodes"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
@@ -260,10 +261,10 @@ func slaOf(ctx context.Context, q *store.Queries, d store.RoutingDecision) (rout
 	}
 }
 
-// reroute handles a returned dispatch (退单): by its reason code it goes to the
-// department the reason names or to the district government (兜底), inheriting
-// the original SLA start; otherwise, and always from the second return of the
-// whistle on, it waits in the district supervisor's arbitration queue.
+// reroute handles a returned dispatch (退单): a NEEDS_ANOTHER_DEPARTMENT return
+// naming a known department goes to that department, inheriting the original
+// SLA start; every other return, and always the second return of the whistle,
+// waits in the district supervisor's arbitration queue.
 func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch) error {
 	if d.GetId() == "" || d.GetWhistleId() == "" {
 		return bus.Permanent(errors.New("reroute: dispatch.returned without a dispatch"))
@@ -285,11 +286,11 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 	if err != nil {
 		return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 	}
-	code, text := routing.ParseReturnReason(d.GetReturnReason())
+	code := returnCodeOf(d)
 	now := h.Clock.Now()
 	marked, err := q.MarkAssignmentReturned(ctx, store.MarkAssignmentReturnedParams{
 		DispatchID: d.GetId(), ReturnedAt: pgtype.Timestamptz{Time: now, Valid: true},
-		ReturnCode: string(code), ReturnReason: d.GetReturnReason(),
+		ReturnCode: string(code), ReturnReason: d.GetReturnReason(), ReturnDepartment: d.GetReturnDepartment(),
 	})
 	if err != nil {
 		return fmt.Errorf("reroute dispatch %s: mark returned: %w", d.GetId(), err)
@@ -302,15 +303,14 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 		return fmt.Errorf("reroute dispatch %s: count returns: %w", d.GetId(), err)
 	}
 	ret := routing.Return{From: returned.Department, Code: code, Returns: count}
-	switch code {
-	case routing.NeedsOtherDepartment:
+	if named := d.GetReturnDepartment(); code == returncodes.NeedsAnotherDepartment && named != "" {
 		known, err := departmentSet(ctx, q)
 		if err != nil {
 			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 		}
-		ret.Target = routing.TargetDepartment(text, func(s string) bool { return known[s] })
-	case routing.NotOurRemit:
-		ret.Target = routing.FallbackDepartment
+		if known[named] {
+			ret.Target = named
+		}
 	}
 	var existing store.DispatchAssignment
 	if ret.Target != "" {
@@ -330,13 +330,15 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 			ID: id, WhistleID: decision.WhistleID, DistrictID: decision.DistrictID, Kind: "return",
 			ReturnedDispatchID: d.GetId(), FromDepartment: returned.Department, ReasonCode: string(code),
 			Reason: d.GetReturnReason(), SlaStartedAt: slaStart, RequestedAt: pgtype.Timestamptz{Time: now, Valid: true},
+			ReturnDepartment: d.GetReturnDepartment(),
 		}); err != nil {
 			return fmt.Errorf("reroute dispatch %s: queue arbitration: %w", d.GetId(), err)
 		}
 		ev := whistleEvent(h.Clock, decision)
 		ev.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
 			ArbitrationId: id, ReturnedDispatchId: d.GetId(), FromDepartment: returned.Department,
-			ReasonCode: string(code), Reason: d.GetReturnReason(), ReturnCount: int32(count),
+			ReasonCode: code.Legacy(), Reason: d.GetReturnReason(), ReturnCount: int32(count),
+			ReturnCode: d.GetReturnCode(), ReturnDepartment: d.GetReturnDepartment(),
 		}}
 		if err := outbox.Add(ctx, tx, ev); err != nil {
 			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
@@ -354,10 +356,7 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 		if err != nil {
 			return fmt.Errorf("reroute dispatch %s: %w", d.GetId(), err)
 		}
-		role := routing.RoleFallback
-		if next.Department != routing.FallbackDepartment {
-			role = routing.RoleRedirected
-		}
+		role := routing.RoleRedirected
 		a := routing.Assignment{Department: next.Department, Role: role}
 		to, err := h.dispatch(ctx, tx, decision, a, sla, next.Rule, slaStart,
 			routing.Explain(role, next.Rule, decision.CatalogueVersion, returned.Department, d.GetReturnReason()))
@@ -366,6 +365,15 @@ func (h *Handler) reroute(ctx context.Context, tx pgx.Tx, d *responsev1.Dispatch
 		}
 		return h.addRerouted(ctx, tx, decision, d, returned.Department, to)
 	}
+}
+
+// returnCodeOf is the code of a returned dispatch; "" for one returned before
+// codes existed (RETURN_CODE_UNSPECIFIED), which a supervisor decides.
+func returnCodeOf(d *responsev1.Dispatch) routing.ReturnCode {
+	if d.GetReturnCode() == responsev1.Dispatch_RETURN_CODE_UNSPECIFIED {
+		return ""
+	}
+	return routing.ReturnCode(d.GetReturnCode().String())
 }
 
 func departmentSet(ctx context.Context, q *store.Queries) (map[string]bool, error) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/rpcerr"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/routing/internal/events"
@@ -474,6 +475,7 @@ func (s *Server) ListArbitrations(ctx context.Context, req *routingv1.ListArbitr
 			FromDepartment: r.FromDepartment, ReasonCode: r.ReasonCode, Reason: r.Reason, SlaStartedAt: r.SlaStartedAt,
 			Status: r.Status, RequestedAt: r.RequestedAt, DecidedAt: r.DecidedAt, DecidedBy: r.DecidedBy,
 			Department: r.Department, DispatchID: r.DispatchID, SlaReset: r.SlaReset, SlaResetReason: r.SlaResetReason, Note: r.Note,
+			ReturnDepartment: r.ReturnDepartment,
 		})
 		a.Category = r.Category
 		out.Arbitrations = append(out.Arbitrations, a)
@@ -484,8 +486,12 @@ func (s *Server) ListArbitrations(ctx context.Context, req *routingv1.ListArbitr
 func arbitrationToProto(r store.Arbitration) *routingv1.Arbitration {
 	a := &routingv1.Arbitration{
 		Id: r.ID, WhistleId: r.WhistleID, DistrictId: r.DistrictID, Kind: r.Kind, ReturnedDispatchId: r.ReturnedDispatchID,
-		FromDepartment: r.FromDepartment, ReasonCode: r.ReasonCode, Reason: r.Reason, Status: r.Status,
+		FromDepartment: r.FromDepartment, Reason: r.Reason, Status: r.Status,
 		DecidedBy: r.DecidedBy, Department: r.Department, SlaReset: r.SlaReset, SlaResetReason: r.SlaResetReason, Note: r.Note,
+		// reason_code (deprecated) is the code in lower case; return_code the enum.
+		ReasonCode:       routing.ReturnCode(r.ReasonCode).Legacy(),
+		ReturnCode:       responsev1.Dispatch_ReturnCode(responsev1.Dispatch_ReturnCode_value[r.ReasonCode]),
+		ReturnDepartment: r.ReturnDepartment,
 	}
 	if r.RequestedAt.Valid {
 		a.RequestedAt = timestamppb.New(r.RequestedAt.Time)

@@ -186,8 +186,6 @@ func Explain(role, rule, version, from, returnReason string) string {
 		switch rule {
 		case RuleFallbackNoStreet:
 			return "兜底: the location is in no street, so the district government takes it pending review"
-		case RuleFallbackReturned:
-			return fmt.Sprintf("兜底: %s returned its dispatch (%s)", from, returnReason)
 		default:
 			return fmt.Sprintf("兜底: catalogue %s has no rule for the category", version)
 		}

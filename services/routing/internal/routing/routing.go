@@ -16,7 +16,7 @@ const (
 	RoleFallback    = "fallback"
 )
 
-// FallbackDepartment takes what no rule covers and what others return (兜底).
+// FallbackDepartment takes what no rule covers and what is in no street (兜底).
 const FallbackDepartment = "district-government"
 
 // CatalogueVersion is the version of the routing catalogue the seed loads.
@@ -28,12 +28,10 @@ const CatalogueVersion = "seed-1"
 const (
 	// RuleFallback routes a whistle whose category has no rule.
 	RuleFallback = "fallback"
-	// RuleFallbackReturned re-dispatches a returned dispatch to the fallback department.
-	RuleFallbackReturned = "fallback:returned"
 	// RuleFallbackNoStreet routes a whistle located in no street to the fallback department.
 	RuleFallbackNoStreet = "fallback:no_street"
 	// RuleReturnRedirected re-dispatches to the department a return named.
-	RuleReturnRedirected = "return:needs_other_department"
+	RuleReturnRedirected = "return:needs_another_department"
 	// RuleArbitration is a supervisor's decision (审定).
 	RuleArbitration = "arbitration"
 	// RuleManual is a department added by hand (manual 吹哨).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/proto/returncodes"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 )
 
@@ -46,27 +47,23 @@ func TestPlanForUnknownCategoryFallsBackToDistrictGovernment(t *testing.T) {
 
 func TestDecideReturn(t *testing.T) {
 	t.Parallel()
+	arbitrate := routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}
 	tests := []struct {
 		name string
 		in   routing.Return
 		want routing.Decision
 	}{
-		{"not our remit goes to the district government", routing.Return{From: "police", Code: routing.NotOurRemit, Returns: 1},
-			routing.Decision{Action: routing.Redispatch, Department: "district-government", Rule: "fallback:returned"}},
-		{"joins an active district government", routing.Return{From: "police", Code: routing.NotOurRemit, Returns: 1, TargetActive: true},
-			routing.Decision{Action: routing.JoinExisting, Department: "district-government", Rule: "fallback:returned"}},
-		{"the named department", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Target: "transport", Returns: 1},
-			routing.Decision{Action: routing.Redispatch, Department: "transport", Rule: "return:needs_other_department"}},
-		{"no department named", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Returns: 1},
-			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
-		{"wrong location", routing.Return{From: "police", Code: routing.WrongLocation, Returns: 1},
-			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
-		{"duplicate", routing.Return{From: "police", Code: routing.Duplicate, Returns: 1},
-			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
-		{"the district government returned it", routing.Return{From: "district-government", Code: routing.NotOurRemit, Returns: 1},
-			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
-		{"second return always goes to arbitration", routing.Return{From: "police", Code: routing.NeedsOtherDepartment, Target: "transport", Returns: 2},
-			routing.Decision{Action: routing.Arbitrate, Rule: "arbitration"}},
+		{"the named department", routing.Return{From: "police", Code: returncodes.NeedsAnotherDepartment, Target: "transport", Returns: 1},
+			routing.Decision{Action: routing.Redispatch, Department: "transport", Rule: "return:needs_another_department"}},
+		{"joins the named department's active dispatch", routing.Return{From: "police", Code: returncodes.NeedsAnotherDepartment, Target: "transport", Returns: 1, TargetActive: true},
+			routing.Decision{Action: routing.JoinExisting, Department: "transport", Rule: "return:needs_another_department"}},
+		{"no department named", routing.Return{From: "police", Code: returncodes.NeedsAnotherDepartment, Returns: 1}, arbitrate},
+		{"naming itself", routing.Return{From: "police", Code: returncodes.NeedsAnotherDepartment, Target: "police", Returns: 1}, arbitrate},
+		{"not our remit says nothing of who", routing.Return{From: "police", Code: returncodes.NotOurRemit, Returns: 1}, arbitrate},
+		{"wrong location", routing.Return{From: "police", Code: returncodes.WrongLocation, Returns: 1}, arbitrate},
+		{"duplicate", routing.Return{From: "police", Code: returncodes.Duplicate, Returns: 1}, arbitrate},
+		{"returned before codes existed", routing.Return{From: "police", Returns: 1}, arbitrate},
+		{"second return always goes to arbitration", routing.Return{From: "police", Code: returncodes.NeedsAnotherDepartment, Target: "transport", Returns: 2}, arbitrate},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,19 +73,8 @@ func TestDecideReturn(t *testing.T) {
 	}
 }
 
-func TestParseReturnReason(t *testing.T) {
+func TestReturnCodeLegacySpelling(t *testing.T) {
 	t.Parallel()
-	code, text := routing.ParseReturnReason("needs_other_department: transport 路面塌陷")
-	require.Equal(t, routing.NeedsOtherDepartment, code)
-	require.Equal(t, "transport 路面塌陷", text)
-	require.Equal(t, "transport", routing.TargetDepartment(text, func(d string) bool { return d == "transport" }))
-	require.Empty(t, routing.TargetDepartment("路面塌陷 transport", func(d string) bool { return d == "transport" }))
-	code, text = routing.ParseReturnReason("Wrong_Location：不在本区")
-	require.Equal(t, routing.WrongLocation, code)
-	require.Equal(t, "不在本区", text)
-	code, text = routing.ParseReturnReason("不属于公安职责")
-	require.Equal(t, routing.NotOurRemit, code)
-	require.Equal(t, "不属于公安职责", text)
-	code, _ = routing.ParseReturnReason("note: something")
-	require.Equal(t, routing.NotOurRemit, code)
+	require.Equal(t, "needs_another_department", returncodes.NeedsAnotherDepartment.Legacy())
+	require.Equal(t, "", routing.ReturnCode("").Legacy())
 }

@@ -3,6 +3,7 @@ package seed_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -66,4 +67,52 @@ func TestUpsertIsIdempotent(t *testing.T) {
 	require.Equal(t, "urban-management", cat.LeadDepartment)
 	require.Equal(t, []string{"police", "environment"}, cat.CooperatingDepartments)
 	require.Equal(t, "seed-1", cat.CatalogueVersion)
+}
+
+// Every seeded street shares a stretch of boundary with another street, so a
+// point near any boundary has a neighbour to inform (issue 5: "laid out so
+// neighbours touch").
+func TestEveryStreetTouchesANeighbour(t *testing.T) {
+	t.Parallel()
+	d, err := seed.Beijing()
+	require.NoError(t, err)
+	type segment [2][2]float64
+	edges := map[string][]segment{}
+	for _, s := range d.Streets {
+		var geo struct{ Coordinates [][][2]float64 }
+		require.NoError(t, json.Unmarshal(s.Boundary, &geo))
+		ring := geo.Coordinates[0]
+		for i := 0; i+1 < len(ring); i++ {
+			edges[s.ID] = append(edges[s.ID], segment{ring[i], ring[i+1]})
+		}
+	}
+	const eps = 1e-9
+	// shared reports whether a and b lie on one line and overlap by more than a point.
+	shared := func(a, b segment) bool {
+		cross := func(o, p, q [2]float64) float64 { return (p[0]-o[0])*(q[1]-o[1]) - (p[1]-o[1])*(q[0]-o[0]) }
+		if math.Abs(cross(a[0], a[1], b[0])) > eps || math.Abs(cross(a[0], a[1], b[1])) > eps {
+			return false
+		}
+		axis := 0
+		if math.Abs(a[1][0]-a[0][0]) < math.Abs(a[1][1]-a[0][1]) {
+			axis = 1
+		}
+		lo := math.Max(math.Min(a[0][axis], a[1][axis]), math.Min(b[0][axis], b[1][axis]))
+		hi := math.Min(math.Max(a[0][axis], a[1][axis]), math.Max(b[0][axis], b[1][axis]))
+		return hi-lo > eps
+	}
+	for _, s := range d.Streets {
+		touches := false
+		for _, o := range d.Streets {
+			if o.ID == s.ID || touches {
+				continue
+			}
+			for _, a := range edges[s.ID] {
+				for _, b := range edges[o.ID] {
+					touches = touches || shared(a, b)
+				}
+			}
+		}
+		require.True(t, touches, "street %s %s shares no boundary with another street", s.ID, s.Name)
+	}
 }

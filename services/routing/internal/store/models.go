@@ -27,6 +27,7 @@ type Arbitration struct {
 	SlaReset           bool
 	SlaResetReason     string
 	Note               string
+	ReturnDepartment   string
 }
 
 type CatalogueRule struct {
@@ -62,24 +63,27 @@ type Category struct {
 }
 
 type Department struct {
-	Code   string
-	Name   string
-	NameEn string
+	Code     string
+	Name     string
+	NameEn   string
+	EditedAt pgtype.Timestamptz
+	EditedBy string
 }
 
 type DispatchAssignment struct {
-	DispatchID   string
-	WhistleID    string
-	Department   string
-	Role         string
-	SlaStartedAt pgtype.Timestamptz
-	Status       string
-	CreatedAt    pgtype.Timestamptz
-	ReturnedAt   pgtype.Timestamptz
-	Rule         string
-	Reason       string
-	ReturnCode   string
-	ReturnReason string
+	DispatchID       string
+	WhistleID        string
+	Department       string
+	Role             string
+	SlaStartedAt     pgtype.Timestamptz
+	Status           string
+	CreatedAt        pgtype.Timestamptz
+	ReturnedAt       pgtype.Timestamptz
+	Rule             string
+	Reason           string
+	ReturnCode       string
+	ReturnReason     string
+	ReturnDepartment string
 }
 
 type District struct {
@@ -117,4 +121,6 @@ type Street struct {
 	CentroidLat float64
 	CentroidLng float64
 	Boundary    []byte
+	EditedAt    pgtype.Timestamptz
+	EditedBy    string
 }

@@ -18,14 +18,16 @@ SELECT unnest(@ids::text[]), unnest(@names::text[]), unnest(@names_en::text[]), 
 ON CONFLICT (id) DO UPDATE SET
     name = excluded.name, name_en = excluded.name_en, district_id = excluded.district_id,
     centroid_lat = excluded.centroid_lat, centroid_lng = excluded.centroid_lng, boundary = excluded.boundary
-WHERE (streets.name, streets.name_en, streets.district_id, streets.centroid_lat, streets.centroid_lng, streets.boundary)
+WHERE streets.edited_at IS NULL -- an admin's edit wins over the seed
+  AND (streets.name, streets.name_en, streets.district_id, streets.centroid_lat, streets.centroid_lng, streets.boundary)
     IS DISTINCT FROM (excluded.name, excluded.name_en, excluded.district_id, excluded.centroid_lat, excluded.centroid_lng, excluded.boundary);
 
 -- name: UpsertDepartments :execrows
 INSERT INTO departments (code, name, name_en)
 SELECT unnest(@codes::text[]), unnest(@names::text[]), unnest(@names_en::text[])
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en
-WHERE (departments.name, departments.name_en) IS DISTINCT FROM (excluded.name, excluded.name_en);
+WHERE departments.edited_at IS NULL -- an admin's edit wins over the seed
+  AND (departments.name, departments.name_en) IS DISTINCT FROM (excluded.name, excluded.name_en);
 
 -- name: UpsertCatalogueVersion :execrows
 -- The seed's version is in force from the start of time, so any version an
@@ -137,7 +139,8 @@ SELECT * FROM dispatch_assignments WHERE dispatch_id = $1;
 
 -- name: MarkAssignmentReturned :execrows
 UPDATE dispatch_assignments
-SET status = 'returned', returned_at = @returned_at, return_code = @return_code, return_reason = @return_reason
+SET status = 'returned', returned_at = @returned_at, return_code = @return_code, return_reason = @return_reason,
+    return_department = @return_department
 WHERE dispatch_id = @dispatch_id AND status = 'active';
 
 -- name: CountReturned :one
@@ -194,8 +197,8 @@ LIMIT 1;
 
 -- name: InsertArbitration :exec
 INSERT INTO arbitrations (id, whistle_id, district_id, kind, returned_dispatch_id, from_department,
-                          reason_code, reason, sla_started_at, requested_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+                          reason_code, reason, sla_started_at, requested_at, return_department)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
 -- name: LockArbitration :one
 SELECT * FROM arbitrations WHERE id = $1 FOR UPDATE;
@@ -228,3 +231,15 @@ WHERE whistle_id = @whistle_id AND location_confirmed_at IS NULL;
 
 -- name: SetDecisionClosed :exec
 UPDATE routing_decisions SET closed = @closed WHERE whistle_id = @whistle_id;
+
+-- name: SaveDepartment :one
+INSERT INTO departments (code, name, name_en, edited_at, edited_by)
+VALUES (@code, @name, @name_en, @edited_at, @edited_by)
+ON CONFLICT (code) DO UPDATE SET
+    name = excluded.name, name_en = excluded.name_en, edited_at = excluded.edited_at, edited_by = excluded.edited_by
+RETURNING *;
+
+-- name: RenameStreet :one
+UPDATE streets SET name = @name, name_en = @name_en, edited_at = @edited_at, edited_by = @edited_by
+WHERE id = @id
+RETURNING *;

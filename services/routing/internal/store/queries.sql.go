@@ -12,7 +12,7 @@ import (
 )
 
 const activeAssignmentOf = `-- name: ActiveAssignmentOf :one
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason, return_department FROM dispatch_assignments
 WHERE whistle_id = $1 AND department = $2 AND status = 'active'
 ORDER BY created_at, dispatch_id
 LIMIT 1
@@ -39,6 +39,7 @@ func (q *Queries) ActiveAssignmentOf(ctx context.Context, arg ActiveAssignmentOf
 		&i.Reason,
 		&i.ReturnCode,
 		&i.ReturnReason,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -216,7 +217,7 @@ func (q *Queries) EnsureDraft(ctx context.Context, description string) (int64, e
 }
 
 const getArbitration = `-- name: GetArbitration :one
-SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note FROM arbitrations WHERE id = $1
+SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note, return_department FROM arbitrations WHERE id = $1
 `
 
 func (q *Queries) GetArbitration(ctx context.Context, id string) (Arbitration, error) {
@@ -241,12 +242,13 @@ func (q *Queries) GetArbitration(ctx context.Context, id string) (Arbitration, e
 		&i.SlaReset,
 		&i.SlaResetReason,
 		&i.Note,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
 
 const getAssignment = `-- name: GetAssignment :one
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments WHERE dispatch_id = $1
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason, return_department FROM dispatch_assignments WHERE dispatch_id = $1
 `
 
 func (q *Queries) GetAssignment(ctx context.Context, dispatchID string) (DispatchAssignment, error) {
@@ -265,6 +267,7 @@ func (q *Queries) GetAssignment(ctx context.Context, dispatchID string) (Dispatc
 		&i.Reason,
 		&i.ReturnCode,
 		&i.ReturnReason,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -337,7 +340,7 @@ func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDec
 }
 
 const getStreet = `-- name: GetStreet :one
-SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary FROM streets WHERE id = $1
+SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary, edited_at, edited_by FROM streets WHERE id = $1
 `
 
 func (q *Queries) GetStreet(ctx context.Context, id string) (Street, error) {
@@ -351,14 +354,16 @@ func (q *Queries) GetStreet(ctx context.Context, id string) (Street, error) {
 		&i.CentroidLat,
 		&i.CentroidLng,
 		&i.Boundary,
+		&i.EditedAt,
+		&i.EditedBy,
 	)
 	return i, err
 }
 
 const insertArbitration = `-- name: InsertArbitration :exec
 INSERT INTO arbitrations (id, whistle_id, district_id, kind, returned_dispatch_id, from_department,
-                          reason_code, reason, sla_started_at, requested_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                          reason_code, reason, sla_started_at, requested_at, return_department)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 `
 
 type InsertArbitrationParams struct {
@@ -372,6 +377,7 @@ type InsertArbitrationParams struct {
 	Reason             string
 	SlaStartedAt       pgtype.Timestamptz
 	RequestedAt        pgtype.Timestamptz
+	ReturnDepartment   string
 }
 
 func (q *Queries) InsertArbitration(ctx context.Context, arg InsertArbitrationParams) error {
@@ -386,6 +392,7 @@ func (q *Queries) InsertArbitration(ctx context.Context, arg InsertArbitrationPa
 		arg.Reason,
 		arg.SlaStartedAt,
 		arg.RequestedAt,
+		arg.ReturnDepartment,
 	)
 	return err
 }
@@ -491,7 +498,7 @@ func (q *Queries) InsertPublishedVersion(ctx context.Context, arg InsertPublishe
 }
 
 const listArbitrations = `-- name: ListArbitrations :many
-SELECT a.id, a.whistle_id, a.district_id, a.kind, a.returned_dispatch_id, a.from_department, a.reason_code, a.reason, a.sla_started_at, a.status, a.requested_at, a.decided_at, a.decided_by, a.department, a.dispatch_id, a.sla_reset, a.sla_reset_reason, a.note, d.category FROM arbitrations a JOIN routing_decisions d USING (whistle_id)
+SELECT a.id, a.whistle_id, a.district_id, a.kind, a.returned_dispatch_id, a.from_department, a.reason_code, a.reason, a.sla_started_at, a.status, a.requested_at, a.decided_at, a.decided_by, a.department, a.dispatch_id, a.sla_reset, a.sla_reset_reason, a.note, a.return_department, d.category FROM arbitrations a JOIN routing_decisions d USING (whistle_id)
 WHERE ($1::text = '' OR a.district_id = $1)
   AND ($2::text = '' OR a.status = $2)
 ORDER BY a.requested_at, a.id
@@ -522,6 +529,7 @@ type ListArbitrationsRow struct {
 	SlaReset           bool
 	SlaResetReason     string
 	Note               string
+	ReturnDepartment   string
 	Category           string
 }
 
@@ -553,6 +561,7 @@ func (q *Queries) ListArbitrations(ctx context.Context, arg ListArbitrationsPara
 			&i.SlaReset,
 			&i.SlaResetReason,
 			&i.Note,
+			&i.ReturnDepartment,
 			&i.Category,
 		); err != nil {
 			return nil, err
@@ -566,7 +575,7 @@ func (q *Queries) ListArbitrations(ctx context.Context, arg ListArbitrationsPara
 }
 
 const listAssignments = `-- name: ListAssignments :many
-SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason FROM dispatch_assignments WHERE whistle_id = $1 ORDER BY created_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, role, sla_started_at, status, created_at, returned_at, rule, reason, return_code, return_reason, return_department FROM dispatch_assignments WHERE whistle_id = $1 ORDER BY created_at, dispatch_id
 `
 
 func (q *Queries) ListAssignments(ctx context.Context, whistleID string) ([]DispatchAssignment, error) {
@@ -591,6 +600,7 @@ func (q *Queries) ListAssignments(ctx context.Context, whistleID string) ([]Disp
 			&i.Reason,
 			&i.ReturnCode,
 			&i.ReturnReason,
+			&i.ReturnDepartment,
 		); err != nil {
 			return nil, err
 		}
@@ -638,7 +648,7 @@ func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
 }
 
 const listDepartments = `-- name: ListDepartments :many
-SELECT code, name, name_en FROM departments ORDER BY code
+SELECT code, name, name_en, edited_at, edited_by FROM departments ORDER BY code
 `
 
 func (q *Queries) ListDepartments(ctx context.Context) ([]Department, error) {
@@ -650,7 +660,13 @@ func (q *Queries) ListDepartments(ctx context.Context) ([]Department, error) {
 	var items []Department
 	for rows.Next() {
 		var i Department
-		if err := rows.Scan(&i.Code, &i.Name, &i.NameEn); err != nil {
+		if err := rows.Scan(
+			&i.Code,
+			&i.Name,
+			&i.NameEn,
+			&i.EditedAt,
+			&i.EditedBy,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -721,7 +737,7 @@ func (q *Queries) ListStreetBoundaries(ctx context.Context) ([]ListStreetBoundar
 }
 
 const listStreets = `-- name: ListStreets :many
-SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary FROM streets WHERE ($1::text = '' OR district_id = $1) ORDER BY id
+SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary, edited_at, edited_by FROM streets WHERE ($1::text = '' OR district_id = $1) ORDER BY id
 `
 
 func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street, error) {
@@ -741,6 +757,8 @@ func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street,
 			&i.CentroidLat,
 			&i.CentroidLng,
 			&i.Boundary,
+			&i.EditedAt,
+			&i.EditedBy,
 		); err != nil {
 			return nil, err
 		}
@@ -753,7 +771,7 @@ func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street,
 }
 
 const lockArbitration = `-- name: LockArbitration :one
-SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note FROM arbitrations WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, kind, returned_dispatch_id, from_department, reason_code, reason, sla_started_at, status, requested_at, decided_at, decided_by, department, dispatch_id, sla_reset, sla_reset_reason, note, return_department FROM arbitrations WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, error) {
@@ -778,6 +796,7 @@ func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, 
 		&i.SlaReset,
 		&i.SlaResetReason,
 		&i.Note,
+		&i.ReturnDepartment,
 	)
 	return i, err
 }
@@ -831,15 +850,17 @@ func (q *Queries) LockDraft(ctx context.Context) (CatalogueVersion, error) {
 
 const markAssignmentReturned = `-- name: MarkAssignmentReturned :execrows
 UPDATE dispatch_assignments
-SET status = 'returned', returned_at = $1, return_code = $2, return_reason = $3
-WHERE dispatch_id = $4 AND status = 'active'
+SET status = 'returned', returned_at = $1, return_code = $2, return_reason = $3,
+    return_department = $4
+WHERE dispatch_id = $5 AND status = 'active'
 `
 
 type MarkAssignmentReturnedParams struct {
-	ReturnedAt   pgtype.Timestamptz
-	ReturnCode   string
-	ReturnReason string
-	DispatchID   string
+	ReturnedAt       pgtype.Timestamptz
+	ReturnCode       string
+	ReturnReason     string
+	ReturnDepartment string
+	DispatchID       string
 }
 
 func (q *Queries) MarkAssignmentReturned(ctx context.Context, arg MarkAssignmentReturnedParams) (int64, error) {
@@ -847,12 +868,50 @@ func (q *Queries) MarkAssignmentReturned(ctx context.Context, arg MarkAssignment
 		arg.ReturnedAt,
 		arg.ReturnCode,
 		arg.ReturnReason,
+		arg.ReturnDepartment,
 		arg.DispatchID,
 	)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const renameStreet = `-- name: RenameStreet :one
+UPDATE streets SET name = $1, name_en = $2, edited_at = $3, edited_by = $4
+WHERE id = $5
+RETURNING id, name, name_en, district_id, centroid_lat, centroid_lng, boundary, edited_at, edited_by
+`
+
+type RenameStreetParams struct {
+	Name     string
+	NameEn   string
+	EditedAt pgtype.Timestamptz
+	EditedBy string
+	ID       string
+}
+
+func (q *Queries) RenameStreet(ctx context.Context, arg RenameStreetParams) (Street, error) {
+	row := q.db.QueryRow(ctx, renameStreet,
+		arg.Name,
+		arg.NameEn,
+		arg.EditedAt,
+		arg.EditedBy,
+		arg.ID,
+	)
+	var i Street
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.NameEn,
+		&i.DistrictID,
+		&i.CentroidLat,
+		&i.CentroidLng,
+		&i.Boundary,
+		&i.EditedAt,
+		&i.EditedBy,
+	)
+	return i, err
 }
 
 const ruleFor = `-- name: RuleFor :one
@@ -881,6 +940,41 @@ func (q *Queries) RuleFor(ctx context.Context, arg RuleForParams) (CatalogueRule
 		&i.SlaAckMinutes,
 		&i.SlaArriveMinutes,
 		&i.SlaResolveHours,
+	)
+	return i, err
+}
+
+const saveDepartment = `-- name: SaveDepartment :one
+INSERT INTO departments (code, name, name_en, edited_at, edited_by)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (code) DO UPDATE SET
+    name = excluded.name, name_en = excluded.name_en, edited_at = excluded.edited_at, edited_by = excluded.edited_by
+RETURNING code, name, name_en, edited_at, edited_by
+`
+
+type SaveDepartmentParams struct {
+	Code     string
+	Name     string
+	NameEn   string
+	EditedAt pgtype.Timestamptz
+	EditedBy string
+}
+
+func (q *Queries) SaveDepartment(ctx context.Context, arg SaveDepartmentParams) (Department, error) {
+	row := q.db.QueryRow(ctx, saveDepartment,
+		arg.Code,
+		arg.Name,
+		arg.NameEn,
+		arg.EditedAt,
+		arg.EditedBy,
+	)
+	var i Department
+	err := row.Scan(
+		&i.Code,
+		&i.Name,
+		&i.NameEn,
+		&i.EditedAt,
+		&i.EditedBy,
 	)
 	return i, err
 }
@@ -1065,7 +1159,8 @@ const upsertDepartments = `-- name: UpsertDepartments :execrows
 INSERT INTO departments (code, name, name_en)
 SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[])
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en
-WHERE (departments.name, departments.name_en) IS DISTINCT FROM (excluded.name, excluded.name_en)
+WHERE departments.edited_at IS NULL -- an admin's edit wins over the seed
+  AND (departments.name, departments.name_en) IS DISTINCT FROM (excluded.name, excluded.name_en)
 `
 
 type UpsertDepartmentsParams struct {
@@ -1125,7 +1220,8 @@ SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::te
 ON CONFLICT (id) DO UPDATE SET
     name = excluded.name, name_en = excluded.name_en, district_id = excluded.district_id,
     centroid_lat = excluded.centroid_lat, centroid_lng = excluded.centroid_lng, boundary = excluded.boundary
-WHERE (streets.name, streets.name_en, streets.district_id, streets.centroid_lat, streets.centroid_lng, streets.boundary)
+WHERE streets.edited_at IS NULL -- an admin's edit wins over the seed
+  AND (streets.name, streets.name_en, streets.district_id, streets.centroid_lat, streets.centroid_lng, streets.boundary)
     IS DISTINCT FROM (excluded.name, excluded.name_en, excluded.district_id, excluded.centroid_lat, excluded.centroid_lng, excluded.boundary)
 `
 

@@ -44,13 +44,13 @@ func failed(name, unit string, err error) report.Baseline {
 }
 
 // JetStream publishes MessageSize-byte messages to a scratch file-storage
-// stream (like the WHISTLE stream) on natsURL: once waiting for every ack
+// stream (like the WHISTLE stream) on natsURL (as the user opts name): once waiting for every ack
 // (sync), once with up to window acks outstanding (async). The stream is
 // deleted afterwards.
-func JetStream(ctx context.Context, natsURL string, lim Limits, window int) []report.Baseline {
+func JetStream(ctx context.Context, natsURL string, lim Limits, window int, opts ...nats.Option) []report.Baseline {
 	syncName := fmt.Sprintf("jetstream publish sync, %d B", MessageSize)
 	asyncName := fmt.Sprintf("jetstream publish async (window %d), %d B", window, MessageSize)
-	nc, err := nats.Connect(natsURL)
+	nc, err := nats.Connect(natsURL, opts...)
 	if err != nil {
 		err = fmt.Errorf("connect %s: %w", natsURL, err)
 		return []report.Baseline{failed(syncName, "msgs/s", err), failed(asyncName, "msgs/s", err)}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -83,6 +84,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "NATS_URL=",
 		"WHISTLE_RATE_PER_IP=1000000", "WHISTLE_RATE_BURST_PER_IP=1000000",
 		"WHISTLE_RATE_PER_TOKEN=1000000", "WHISTLE_RATE_BURST_PER_TOKEN=1000000")
+	// The load puts hundreds of open whistles of one category on each street
+	// within metres; intake's duplicate search (100 m) would link each new one
+	// to all of them, which no real street sees, so it is narrowed unless asked for.
+	if os.Getenv("WHISTLE_DUPLICATE_RADIUS_M") == "" {
+		cmd.Env = append(cmd.Env, "WHISTLE_DUPLICATE_RADIUS_M=1")
+	}
 	cmd.Stdout = cfg.Output
 	cmd.Stderr = cfg.Output
 	if err := cmd.Start(); err != nil {
@@ -123,6 +130,30 @@ func (s *Stack) waitReady(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// NATSAdmin is the embedded NATS server's admin user, which the launcher
+// writes to nats-admin.env in its run directory: the server refuses anonymous
+// clients, and the raw JetStream baseline needs a user that may create streams.
+func (s *Stack) NATSAdmin() (user, password string, err error) {
+	path := filepath.Join(s.runDir, "nats-admin.env")
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return "", "", fmt.Errorf("read the NATS admin user: %w", err)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "NATS_USER":
+			user = v
+		case "NATS_PASSWORD":
+			password = v
+		}
+	}
+	if user == "" {
+		return "", "", fmt.Errorf("%s names no NATS_USER", path)
+	}
+	return user, password, nil
 }
 
 // Stop interrupts the launcher (which stops every service), kills it if it

@@ -173,3 +173,37 @@ func (c *Client) DispatchCount(ctx context.Context, token, whistleID string) (in
 	}
 	return len(out.Dispatches), nil
 }
+
+// StreetLogin is a seeded street and its dev token.
+type StreetLogin struct {
+	Street
+	Token string
+}
+
+// SignInStreets signs in through the dev sign-in as a supervisor and as the
+// seeded streets: the first limit of them, or all when limit is 0.
+func (c *Client) SignInStreets(ctx context.Context, limit int) (supervisor string, logins []StreetLogin, err error) {
+	supervisor, err = c.DevToken(ctx, "supervisor", "", "")
+	if err != nil {
+		return "", nil, err
+	}
+	streets, err := c.Streets(ctx, supervisor)
+	if err != nil {
+		return "", nil, err
+	}
+	if len(streets) == 0 {
+		return "", nil, errors.New("no seeded streets: is routing's reference data loaded?")
+	}
+	if limit > 0 && limit < len(streets) {
+		streets = streets[:limit]
+	}
+	logins = make([]StreetLogin, len(streets))
+	for i, s := range streets {
+		tok, err := c.DevToken(ctx, "street", s.ID, s.DistrictID)
+		if err != nil {
+			return "", nil, err
+		}
+		logins[i] = StreetLogin{Street: s, Token: tok}
+	}
+	return supervisor, logins, nil
+}

@@ -38,38 +38,15 @@ type Config struct {
 	Log     *slog.Logger
 }
 
-type streetLogin struct {
-	Street
-	token string
-}
-
 // Run raises whistles at cfg.Rate for cfg.Duration and measures them.
 func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 	res := report.Steady{Rate: cfg.Rate, Duration: cfg.Duration, FanOut: FanOut}
 	if cfg.Rate <= 0 || cfg.Duration <= 0 {
 		return res, errors.New("rate and duration must be positive")
 	}
-	sup, err := c.DevToken(ctx, "supervisor", "", "")
+	sup, logins, err := c.SignInStreets(ctx, cfg.Streets)
 	if err != nil {
 		return res, err
-	}
-	streets, err := c.Streets(ctx, sup)
-	if err != nil {
-		return res, err
-	}
-	if len(streets) == 0 {
-		return res, errors.New("no seeded streets: is routing's reference data loaded?")
-	}
-	if cfg.Streets > 0 && cfg.Streets < len(streets) {
-		streets = streets[:cfg.Streets]
-	}
-	logins := make([]streetLogin, len(streets))
-	for i, s := range streets {
-		tok, err := c.DevToken(ctx, "street", s.ID, s.DistrictID)
-		if err != nil {
-			return res, err
-		}
-		logins[i] = streetLogin{Street: s, token: tok}
 	}
 	cfg.Log.Info("steady: signed in", "streets", len(logins))
 
@@ -138,7 +115,7 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			t0 := time.Now()
-			id, err := c.Raise(ctx, s.token, key, req)
+			id, err := c.Raise(ctx, s.Token, key, req)
 			t1 := time.Now()
 			if err != nil {
 				failed.Add(1)
@@ -156,7 +133,7 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 			tr.Raised(id, t1)
 			if cfg.SampleEvery > 0 && n%int64(cfg.SampleEvery) == 0 {
 				polls.Go(func() {
-					if d, ok := pollVisible(ctx, c, s.token, id, t1, deadline.Add(cfg.Drain)); ok {
+					if d, ok := pollVisible(ctx, c, s.Token, id, t1, deadline.Add(cfg.Drain)); ok {
 						mu.Lock()
 						polled = append(polled, d)
 						mu.Unlock()

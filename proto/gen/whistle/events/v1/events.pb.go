@@ -76,6 +76,17 @@ type Event struct {
 	//	*Event_SlaEscalated
 	//	*Event_SlaExtensionRequested
 	//	*Event_SlaExtensionDecided
+	//	*Event_ReportFiled
+	//	*Event_ReportTriaged
+	//	*Event_ReportClosed
+	//	*Event_ReportRated
+	//	*Event_ReportTriageWarning
+	//	*Event_ReportTriageBreached
+	//	*Event_ReportReopened
+	//	*Event_AdminIntake
+	//	*Event_AdminRouting
+	//	*Event_AdminResponse
+	//	*Event_AdminFeedback
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -453,6 +464,105 @@ func (x *Event) GetSlaExtensionDecided() *SlaExtensionDecided {
 	return nil
 }
 
+func (x *Event) GetReportFiled() *ReportFiled {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportFiled); ok {
+			return x.ReportFiled
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportTriaged() *ReportTriaged {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportTriaged); ok {
+			return x.ReportTriaged
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportClosed() *ReportClosed {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportClosed); ok {
+			return x.ReportClosed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportRated() *ReportRated {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportRated); ok {
+			return x.ReportRated
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportTriageWarning() *ReportTriageWarning {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportTriageWarning); ok {
+			return x.ReportTriageWarning
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportTriageBreached() *ReportTriageBreached {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportTriageBreached); ok {
+			return x.ReportTriageBreached
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportReopened() *ReportReopened {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportReopened); ok {
+			return x.ReportReopened
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAdminIntake() *AdminAction {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AdminIntake); ok {
+			return x.AdminIntake
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAdminRouting() *AdminAction {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AdminRouting); ok {
+			return x.AdminRouting
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAdminResponse() *AdminAction {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AdminResponse); ok {
+			return x.AdminResponse
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetAdminFeedback() *AdminAction {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AdminFeedback); ok {
+			return x.AdminFeedback
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -583,6 +693,55 @@ type Event_SlaExtensionDecided struct {
 	SlaExtensionDecided *SlaExtensionDecided `protobuf:"bytes,64,opt,name=sla_extension_decided,json=slaExtensionDecided,proto3,oneof"`
 }
 
+type Event_ReportFiled struct {
+	// report.* (90-99): discovery before the whistle (issue 13), published on
+	// report.v1.<event>.<district>.
+	ReportFiled *ReportFiled `protobuf:"bytes,90,opt,name=report_filed,json=reportFiled,proto3,oneof"`
+}
+
+type Event_ReportTriaged struct {
+	ReportTriaged *ReportTriaged `protobuf:"bytes,91,opt,name=report_triaged,json=reportTriaged,proto3,oneof"`
+}
+
+type Event_ReportClosed struct {
+	ReportClosed *ReportClosed `protobuf:"bytes,92,opt,name=report_closed,json=reportClosed,proto3,oneof"`
+}
+
+type Event_ReportRated struct {
+	ReportRated *ReportRated `protobuf:"bytes,93,opt,name=report_rated,json=reportRated,proto3,oneof"`
+}
+
+type Event_ReportTriageWarning struct {
+	ReportTriageWarning *ReportTriageWarning `protobuf:"bytes,94,opt,name=report_triage_warning,json=reportTriageWarning,proto3,oneof"`
+}
+
+type Event_ReportTriageBreached struct {
+	ReportTriageBreached *ReportTriageBreached `protobuf:"bytes,95,opt,name=report_triage_breached,json=reportTriageBreached,proto3,oneof"`
+}
+
+type Event_ReportReopened struct {
+	ReportReopened *ReportReopened `protobuf:"bytes,96,opt,name=report_reopened,json=reportReopened,proto3,oneof"`
+}
+
+type Event_AdminIntake struct {
+	// admin.* (100-109): the audit of admin actions (issue 10), one event per
+	// service that performs them, on admin.v1.<service>.<district|_>; the
+	// feedback service chains them as the timeline "audit-<district|city>".
+	AdminIntake *AdminAction `protobuf:"bytes,100,opt,name=admin_intake,json=adminIntake,proto3,oneof"`
+}
+
+type Event_AdminRouting struct {
+	AdminRouting *AdminAction `protobuf:"bytes,101,opt,name=admin_routing,json=adminRouting,proto3,oneof"`
+}
+
+type Event_AdminResponse struct {
+	AdminResponse *AdminAction `protobuf:"bytes,102,opt,name=admin_response,json=adminResponse,proto3,oneof"`
+}
+
+type Event_AdminFeedback struct {
+	AdminFeedback *AdminAction `protobuf:"bytes,103,opt,name=admin_feedback,json=adminFeedback,proto3,oneof"`
+}
+
 func (*Event_WhistleRaised) isEvent_Payload() {}
 
 func (*Event_WhistleRouted) isEvent_Payload() {}
@@ -645,6 +804,94 @@ func (*Event_SlaExtensionRequested) isEvent_Payload() {}
 
 func (*Event_SlaExtensionDecided) isEvent_Payload() {}
 
+func (*Event_ReportFiled) isEvent_Payload() {}
+
+func (*Event_ReportTriaged) isEvent_Payload() {}
+
+func (*Event_ReportClosed) isEvent_Payload() {}
+
+func (*Event_ReportRated) isEvent_Payload() {}
+
+func (*Event_ReportTriageWarning) isEvent_Payload() {}
+
+func (*Event_ReportTriageBreached) isEvent_Payload() {}
+
+func (*Event_ReportReopened) isEvent_Payload() {}
+
+func (*Event_AdminIntake) isEvent_Payload() {}
+
+func (*Event_AdminRouting) isEvent_Payload() {}
+
+func (*Event_AdminResponse) isEvent_Payload() {}
+
+func (*Event_AdminFeedback) isEvent_Payload() {}
+
+// AdminAction is one successful admin call: who (the envelope's actor), when
+// (occurred_at), and what changed — the method and its request, with secrets
+// replaced by "[redacted]".
+type AdminAction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The full gRPC method, e.g. /whistle.response.v1.SlaAdminService/CreateWebhookEndpoint.
+	Method string `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	// The request as JSON (proto field names), secrets redacted.
+	RequestJson string `protobuf:"bytes,2,opt,name=request_json,json=requestJson,proto3" json:"request_json,omitempty"`
+	// The id of the object the call created or changed, when its answer has one.
+	ObjectId      string `protobuf:"bytes,3,opt,name=object_id,json=objectId,proto3" json:"object_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdminAction) Reset() {
+	*x = AdminAction{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdminAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdminAction) ProtoMessage() {}
+
+func (x *AdminAction) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdminAction.ProtoReflect.Descriptor instead.
+func (*AdminAction) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AdminAction) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AdminAction) GetRequestJson() string {
+	if x != nil {
+		return x.RequestJson
+	}
+	return ""
+}
+
+func (x *AdminAction) GetObjectId() string {
+	if x != nil {
+		return x.ObjectId
+	}
+	return ""
+}
+
 // WhistleRaised carries the new whistle.
 type WhistleRaised struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -655,7 +902,7 @@ type WhistleRaised struct {
 
 func (x *WhistleRaised) Reset() {
 	*x = WhistleRaised{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[1]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -667,7 +914,7 @@ func (x *WhistleRaised) String() string {
 func (*WhistleRaised) ProtoMessage() {}
 
 func (x *WhistleRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[1]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -680,7 +927,7 @@ func (x *WhistleRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleRaised.ProtoReflect.Descriptor instead.
 func (*WhistleRaised) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{1}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *WhistleRaised) GetWhistle() *v11.Whistle {
@@ -703,7 +950,7 @@ type RoutedDepartment struct {
 
 func (x *RoutedDepartment) Reset() {
 	*x = RoutedDepartment{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[2]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -715,7 +962,7 @@ func (x *RoutedDepartment) String() string {
 func (*RoutedDepartment) ProtoMessage() {}
 
 func (x *RoutedDepartment) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[2]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -728,7 +975,7 @@ func (x *RoutedDepartment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoutedDepartment.ProtoReflect.Descriptor instead.
 func (*RoutedDepartment) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{2}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *RoutedDepartment) GetDepartment() string {
@@ -765,7 +1012,7 @@ type WhistleRouted struct {
 
 func (x *WhistleRouted) Reset() {
 	*x = WhistleRouted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[3]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -777,7 +1024,7 @@ func (x *WhistleRouted) String() string {
 func (*WhistleRouted) ProtoMessage() {}
 
 func (x *WhistleRouted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[3]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -790,7 +1037,7 @@ func (x *WhistleRouted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleRouted.ProtoReflect.Descriptor instead.
 func (*WhistleRouted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *WhistleRouted) GetDepartments() []*RoutedDepartment {
@@ -824,7 +1071,7 @@ type WhistleUnroutable struct {
 
 func (x *WhistleUnroutable) Reset() {
 	*x = WhistleUnroutable{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[4]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -836,7 +1083,7 @@ func (x *WhistleUnroutable) String() string {
 func (*WhistleUnroutable) ProtoMessage() {}
 
 func (x *WhistleUnroutable) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[4]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -849,7 +1096,7 @@ func (x *WhistleUnroutable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleUnroutable.ProtoReflect.Descriptor instead.
 func (*WhistleUnroutable) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *WhistleUnroutable) GetReason() string {
@@ -872,7 +1119,7 @@ type WhistleRerouted struct {
 
 func (x *WhistleRerouted) Reset() {
 	*x = WhistleRerouted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[5]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1131,7 @@ func (x *WhistleRerouted) String() string {
 func (*WhistleRerouted) ProtoMessage() {}
 
 func (x *WhistleRerouted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[5]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1144,7 @@ func (x *WhistleRerouted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleRerouted.ProtoReflect.Descriptor instead.
 func (*WhistleRerouted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *WhistleRerouted) GetReturnedDispatchId() string {
@@ -937,7 +1184,7 @@ type WhistleResponding struct {
 
 func (x *WhistleResponding) Reset() {
 	*x = WhistleResponding{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[6]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -949,7 +1196,7 @@ func (x *WhistleResponding) String() string {
 func (*WhistleResponding) ProtoMessage() {}
 
 func (x *WhistleResponding) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[6]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -962,7 +1209,7 @@ func (x *WhistleResponding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleResponding.ProtoReflect.Descriptor instead.
 func (*WhistleResponding) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 // WhistleResolved means every department resolved its part.
@@ -974,7 +1221,7 @@ type WhistleResolved struct {
 
 func (x *WhistleResolved) Reset() {
 	*x = WhistleResolved{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[7]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -986,7 +1233,7 @@ func (x *WhistleResolved) String() string {
 func (*WhistleResolved) ProtoMessage() {}
 
 func (x *WhistleResolved) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[7]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -999,7 +1246,7 @@ func (x *WhistleResolved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleResolved.ProtoReflect.Descriptor instead.
 func (*WhistleResolved) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{7}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{8}
 }
 
 // WhistleClosed records the street's feedback that closed the whistle.
@@ -1013,7 +1260,7 @@ type WhistleClosed struct {
 
 func (x *WhistleClosed) Reset() {
 	*x = WhistleClosed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[8]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1025,7 +1272,7 @@ func (x *WhistleClosed) String() string {
 func (*WhistleClosed) ProtoMessage() {}
 
 func (x *WhistleClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[8]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1038,7 +1285,7 @@ func (x *WhistleClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleClosed.ProtoReflect.Descriptor instead.
 func (*WhistleClosed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{8}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WhistleClosed) GetSatisfaction() int32 {
@@ -1065,7 +1312,7 @@ type WhistleCancelled struct {
 
 func (x *WhistleCancelled) Reset() {
 	*x = WhistleCancelled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[9]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1324,7 @@ func (x *WhistleCancelled) String() string {
 func (*WhistleCancelled) ProtoMessage() {}
 
 func (x *WhistleCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[9]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1337,7 @@ func (x *WhistleCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleCancelled.ProtoReflect.Descriptor instead.
 func (*WhistleCancelled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{9}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WhistleCancelled) GetReason() string {
@@ -1110,7 +1357,7 @@ type WhistleReopened struct {
 
 func (x *WhistleReopened) Reset() {
 	*x = WhistleReopened{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[10]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1122,7 +1369,7 @@ func (x *WhistleReopened) String() string {
 func (*WhistleReopened) ProtoMessage() {}
 
 func (x *WhistleReopened) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[10]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1135,7 +1382,7 @@ func (x *WhistleReopened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleReopened.ProtoReflect.Descriptor instead.
 func (*WhistleReopened) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{10}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WhistleReopened) GetReason() string {
@@ -1166,7 +1413,7 @@ type DispatchRequested struct {
 
 func (x *DispatchRequested) Reset() {
 	*x = DispatchRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[11]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1178,7 +1425,7 @@ func (x *DispatchRequested) String() string {
 func (*DispatchRequested) ProtoMessage() {}
 
 func (x *DispatchRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[11]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1191,7 +1438,7 @@ func (x *DispatchRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchRequested.ProtoReflect.Descriptor instead.
 func (*DispatchRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{11}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DispatchRequested) GetCategory() string {
@@ -1267,7 +1514,7 @@ type DispatchCreated struct {
 
 func (x *DispatchCreated) Reset() {
 	*x = DispatchCreated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1279,7 +1526,7 @@ func (x *DispatchCreated) String() string {
 func (*DispatchCreated) ProtoMessage() {}
 
 func (x *DispatchCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1292,7 +1539,7 @@ func (x *DispatchCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchCreated.ProtoReflect.Descriptor instead.
 func (*DispatchCreated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DispatchCreated) GetDispatch() *v12.Dispatch {
@@ -1312,7 +1559,7 @@ type DispatchAcknowledged struct {
 
 func (x *DispatchAcknowledged) Reset() {
 	*x = DispatchAcknowledged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1571,7 @@ func (x *DispatchAcknowledged) String() string {
 func (*DispatchAcknowledged) ProtoMessage() {}
 
 func (x *DispatchAcknowledged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1584,7 @@ func (x *DispatchAcknowledged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchAcknowledged.ProtoReflect.Descriptor instead.
 func (*DispatchAcknowledged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DispatchAcknowledged) GetDispatch() *v12.Dispatch {
@@ -1357,7 +1604,7 @@ type DispatchArrived struct {
 
 func (x *DispatchArrived) Reset() {
 	*x = DispatchArrived{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1369,7 +1616,7 @@ func (x *DispatchArrived) String() string {
 func (*DispatchArrived) ProtoMessage() {}
 
 func (x *DispatchArrived) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1382,7 +1629,7 @@ func (x *DispatchArrived) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchArrived.ProtoReflect.Descriptor instead.
 func (*DispatchArrived) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{14}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DispatchArrived) GetDispatch() *v12.Dispatch {
@@ -1402,7 +1649,7 @@ type DispatchResolved struct {
 
 func (x *DispatchResolved) Reset() {
 	*x = DispatchResolved{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +1661,7 @@ func (x *DispatchResolved) String() string {
 func (*DispatchResolved) ProtoMessage() {}
 
 func (x *DispatchResolved) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +1674,7 @@ func (x *DispatchResolved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchResolved.ProtoReflect.Descriptor instead.
 func (*DispatchResolved) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{15}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DispatchResolved) GetDispatch() *v12.Dispatch {
@@ -1447,7 +1694,7 @@ type DispatchReturned struct {
 
 func (x *DispatchReturned) Reset() {
 	*x = DispatchReturned{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1706,7 @@ func (x *DispatchReturned) String() string {
 func (*DispatchReturned) ProtoMessage() {}
 
 func (x *DispatchReturned) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1719,7 @@ func (x *DispatchReturned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchReturned.ProtoReflect.Descriptor instead.
 func (*DispatchReturned) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{16}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DispatchReturned) GetDispatch() *v12.Dispatch {
@@ -1492,7 +1739,7 @@ type DispatchCancelled struct {
 
 func (x *DispatchCancelled) Reset() {
 	*x = DispatchCancelled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1504,7 +1751,7 @@ func (x *DispatchCancelled) String() string {
 func (*DispatchCancelled) ProtoMessage() {}
 
 func (x *DispatchCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1517,7 +1764,7 @@ func (x *DispatchCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchCancelled.ProtoReflect.Descriptor instead.
 func (*DispatchCancelled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DispatchCancelled) GetDispatch() *v12.Dispatch {
@@ -1541,7 +1788,7 @@ type SlaWarning struct {
 
 func (x *SlaWarning) Reset() {
 	*x = SlaWarning{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1553,7 +1800,7 @@ func (x *SlaWarning) String() string {
 func (*SlaWarning) ProtoMessage() {}
 
 func (x *SlaWarning) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +1813,7 @@ func (x *SlaWarning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaWarning.ProtoReflect.Descriptor instead.
 func (*SlaWarning) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SlaWarning) GetClock() string {
@@ -1606,7 +1853,7 @@ type SlaBreached struct {
 
 func (x *SlaBreached) Reset() {
 	*x = SlaBreached{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1618,7 +1865,7 @@ func (x *SlaBreached) String() string {
 func (*SlaBreached) ProtoMessage() {}
 
 func (x *SlaBreached) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1631,7 +1878,7 @@ func (x *SlaBreached) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaBreached.ProtoReflect.Descriptor instead.
 func (*SlaBreached) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SlaBreached) GetClock() string {
@@ -1686,7 +1933,7 @@ type WhistleJurisdictionChecked struct {
 
 func (x *WhistleJurisdictionChecked) Reset() {
 	*x = WhistleJurisdictionChecked{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1945,7 @@ func (x *WhistleJurisdictionChecked) String() string {
 func (*WhistleJurisdictionChecked) ProtoMessage() {}
 
 func (x *WhistleJurisdictionChecked) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1958,7 @@ func (x *WhistleJurisdictionChecked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleJurisdictionChecked.ProtoReflect.Descriptor instead.
 func (*WhistleJurisdictionChecked) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{20}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WhistleJurisdictionChecked) GetResult() string {
@@ -1756,18 +2003,23 @@ type WhistleArbitrationRequested struct {
 	ArbitrationId      string                 `protobuf:"bytes,1,opt,name=arbitration_id,json=arbitrationId,proto3" json:"arbitration_id,omitempty"`
 	ReturnedDispatchId string                 `protobuf:"bytes,2,opt,name=returned_dispatch_id,json=returnedDispatchId,proto3" json:"returned_dispatch_id,omitempty"`
 	FromDepartment     string                 `protobuf:"bytes,3,opt,name=from_department,json=fromDepartment,proto3" json:"from_department,omitempty"`
-	// not_our_remit, wrong_location, duplicate, needs_other_department or empty.
+	// Kept for older readers: return_code in lower case (not_our_remit,
+	// wrong_location, duplicate, needs_another_department); read return_code.
 	ReasonCode string `protobuf:"bytes,4,opt,name=reason_code,json=reasonCode,proto3" json:"reason_code,omitempty"`
 	Reason     string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	// How many dispatches of the whistle have been returned so far.
-	ReturnCount   int32 `protobuf:"varint,6,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ReturnCount int32 `protobuf:"varint,6,opt,name=return_count,json=returnCount,proto3" json:"return_count,omitempty"`
+	// Why the desk returned it.
+	ReturnCode v12.Dispatch_ReturnCode `protobuf:"varint,7,opt,name=return_code,json=returnCode,proto3,enum=whistle.response.v1.Dispatch_ReturnCode" json:"return_code,omitempty"`
+	// The department a NEEDS_ANOTHER_DEPARTMENT return named; empty when none.
+	ReturnDepartment string `protobuf:"bytes,8,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WhistleArbitrationRequested) Reset() {
 	*x = WhistleArbitrationRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1779,7 +2031,7 @@ func (x *WhistleArbitrationRequested) String() string {
 func (*WhistleArbitrationRequested) ProtoMessage() {}
 
 func (x *WhistleArbitrationRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1792,7 +2044,7 @@ func (x *WhistleArbitrationRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleArbitrationRequested.ProtoReflect.Descriptor instead.
 func (*WhistleArbitrationRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{21}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WhistleArbitrationRequested) GetArbitrationId() string {
@@ -1837,6 +2089,20 @@ func (x *WhistleArbitrationRequested) GetReturnCount() int32 {
 	return 0
 }
 
+func (x *WhistleArbitrationRequested) GetReturnCode() v12.Dispatch_ReturnCode {
+	if x != nil {
+		return x.ReturnCode
+	}
+	return v12.Dispatch_ReturnCode(0)
+}
+
+func (x *WhistleArbitrationRequested) GetReturnDepartment() string {
+	if x != nil {
+		return x.ReturnDepartment
+	}
+	return ""
+}
+
 // WhistleArbitrated records the supervisor's binding decision.
 type WhistleArbitrated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1852,7 +2118,7 @@ type WhistleArbitrated struct {
 
 func (x *WhistleArbitrated) Reset() {
 	*x = WhistleArbitrated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1864,7 +2130,7 @@ func (x *WhistleArbitrated) String() string {
 func (*WhistleArbitrated) ProtoMessage() {}
 
 func (x *WhistleArbitrated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1877,7 +2143,7 @@ func (x *WhistleArbitrated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleArbitrated.ProtoReflect.Descriptor instead.
 func (*WhistleArbitrated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{22}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WhistleArbitrated) GetArbitrationId() string {
@@ -1927,7 +2193,7 @@ type WhistleDepartmentAdded struct {
 
 func (x *WhistleDepartmentAdded) Reset() {
 	*x = WhistleDepartmentAdded{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1939,7 +2205,7 @@ func (x *WhistleDepartmentAdded) String() string {
 func (*WhistleDepartmentAdded) ProtoMessage() {}
 
 func (x *WhistleDepartmentAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1952,7 +2218,7 @@ func (x *WhistleDepartmentAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDepartmentAdded.ProtoReflect.Descriptor instead.
 func (*WhistleDepartmentAdded) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{23}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WhistleDepartmentAdded) GetDepartment() *RoutedDepartment {
@@ -1981,7 +2247,7 @@ type WhistleDuplicateCandidate struct {
 
 func (x *WhistleDuplicateCandidate) Reset() {
 	*x = WhistleDuplicateCandidate{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1993,7 +2259,7 @@ func (x *WhistleDuplicateCandidate) String() string {
 func (*WhistleDuplicateCandidate) ProtoMessage() {}
 
 func (x *WhistleDuplicateCandidate) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2006,7 +2272,7 @@ func (x *WhistleDuplicateCandidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDuplicateCandidate.ProtoReflect.Descriptor instead.
 func (*WhistleDuplicateCandidate) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{24}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WhistleDuplicateCandidate) GetCandidateOf() string {
@@ -2035,7 +2301,7 @@ type WhistleMerged struct {
 
 func (x *WhistleMerged) Reset() {
 	*x = WhistleMerged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2047,7 +2313,7 @@ func (x *WhistleMerged) String() string {
 func (*WhistleMerged) ProtoMessage() {}
 
 func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2060,7 +2326,7 @@ func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleMerged.ProtoReflect.Descriptor instead.
 func (*WhistleMerged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{25}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WhistleMerged) GetIntoWhistleId() string {
@@ -2087,7 +2353,7 @@ type WhistleDuplicateKept struct {
 
 func (x *WhistleDuplicateKept) Reset() {
 	*x = WhistleDuplicateKept{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2099,7 +2365,7 @@ func (x *WhistleDuplicateKept) String() string {
 func (*WhistleDuplicateKept) ProtoMessage() {}
 
 func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2112,7 +2378,7 @@ func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDuplicateKept.ProtoReflect.Descriptor instead.
 func (*WhistleDuplicateKept) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{26}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WhistleDuplicateKept) GetCandidateOf() string {
@@ -2143,7 +2409,7 @@ type SlaEscalated struct {
 
 func (x *SlaEscalated) Reset() {
 	*x = SlaEscalated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2421,7 @@ func (x *SlaEscalated) String() string {
 func (*SlaEscalated) ProtoMessage() {}
 
 func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2434,7 @@ func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaEscalated.ProtoReflect.Descriptor instead.
 func (*SlaEscalated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *SlaEscalated) GetClock() string {
@@ -2217,7 +2483,7 @@ type SlaExtensionRequested struct {
 
 func (x *SlaExtensionRequested) Reset() {
 	*x = SlaExtensionRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2229,7 +2495,7 @@ func (x *SlaExtensionRequested) String() string {
 func (*SlaExtensionRequested) ProtoMessage() {}
 
 func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2242,7 +2508,7 @@ func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionRequested.ProtoReflect.Descriptor instead.
 func (*SlaExtensionRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SlaExtensionRequested) GetExtension() *v12.Extension {
@@ -2271,7 +2537,7 @@ type SlaExtensionDecided struct {
 
 func (x *SlaExtensionDecided) Reset() {
 	*x = SlaExtensionDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2549,7 @@ func (x *SlaExtensionDecided) String() string {
 func (*SlaExtensionDecided) ProtoMessage() {}
 
 func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2562,7 @@ func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionDecided.ProtoReflect.Descriptor instead.
 func (*SlaExtensionDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SlaExtensionDecided) GetExtension() *v12.Extension {
@@ -2323,7 +2589,7 @@ type AppealFiled struct {
 
 func (x *AppealFiled) Reset() {
 	*x = AppealFiled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2335,7 +2601,7 @@ func (x *AppealFiled) String() string {
 func (*AppealFiled) ProtoMessage() {}
 
 func (x *AppealFiled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2348,7 +2614,7 @@ func (x *AppealFiled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealFiled.ProtoReflect.Descriptor instead.
 func (*AppealFiled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AppealFiled) GetAppeal() *v13.Appeal {
@@ -2368,7 +2634,7 @@ type AppealDecided struct {
 
 func (x *AppealDecided) Reset() {
 	*x = AppealDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2380,7 +2646,7 @@ func (x *AppealDecided) String() string {
 func (*AppealDecided) ProtoMessage() {}
 
 func (x *AppealDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2393,7 +2659,7 @@ func (x *AppealDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealDecided.ProtoReflect.Descriptor instead.
 func (*AppealDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AppealDecided) GetAppeal() *v13.Appeal {
@@ -2416,7 +2682,7 @@ type WhistleLocationConfirmed struct {
 
 func (x *WhistleLocationConfirmed) Reset() {
 	*x = WhistleLocationConfirmed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2428,7 +2694,7 @@ func (x *WhistleLocationConfirmed) String() string {
 func (*WhistleLocationConfirmed) ProtoMessage() {}
 
 func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2441,7 +2707,7 @@ func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleLocationConfirmed.ProtoReflect.Descriptor instead.
 func (*WhistleLocationConfirmed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WhistleLocationConfirmed) GetResult() string {
@@ -2458,11 +2724,354 @@ func (x *WhistleLocationConfirmed) GetNote() string {
 	return ""
 }
 
+// ReportFiled is a new report (grid worker, resident, 12345 ticket); it holds
+// no contact data.
+type ReportFiled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportFiled) Reset() {
+	*x = ReportFiled{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportFiled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportFiled) ProtoMessage() {}
+
+func (x *ReportFiled) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportFiled.ProtoReflect.Descriptor instead.
+func (*ReportFiled) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ReportFiled) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportTriaged is the street's triage of a report: handled locally, merged
+// into a whistle or the whistle blown on it.
+type ReportTriaged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportTriaged) Reset() {
+	*x = ReportTriaged{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportTriaged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportTriaged) ProtoMessage() {}
+
+func (x *ReportTriaged) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportTriaged.ProtoReflect.Descriptor instead.
+func (*ReportTriaged) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReportTriaged) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportClosed is a report closed with its result (handled locally, or its
+// whistle resolved).
+type ReportClosed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportClosed) Reset() {
+	*x = ReportClosed{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportClosed) ProtoMessage() {}
+
+func (x *ReportClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportClosed.ProtoReflect.Descriptor instead.
+func (*ReportClosed) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ReportClosed) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportRated is a reporter's rating through the follow-up token.
+type ReportRated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty for a whistle's resident follow-up token.
+	ReportId      string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	Satisfaction  int32  `protobuf:"varint,2,opt,name=satisfaction,proto3" json:"satisfaction,omitempty"`
+	Fixed         bool   `protobuf:"varint,3,opt,name=fixed,proto3" json:"fixed,omitempty"`
+	Comment       string `protobuf:"bytes,4,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportRated) Reset() {
+	*x = ReportRated{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportRated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportRated) ProtoMessage() {}
+
+func (x *ReportRated) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportRated.ProtoReflect.Descriptor instead.
+func (*ReportRated) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ReportRated) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *ReportRated) GetSatisfaction() int32 {
+	if x != nil {
+		return x.Satisfaction
+	}
+	return 0
+}
+
+func (x *ReportRated) GetFixed() bool {
+	if x != nil {
+		return x.Fixed
+	}
+	return false
+}
+
+func (x *ReportRated) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// ReportTriageWarning is 80 % of the triage limit passed untriaged.
+type ReportTriageWarning struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportTriageWarning) Reset() {
+	*x = ReportTriageWarning{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportTriageWarning) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportTriageWarning) ProtoMessage() {}
+
+func (x *ReportTriageWarning) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportTriageWarning.ProtoReflect.Descriptor instead.
+func (*ReportTriageWarning) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ReportTriageWarning) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportTriageBreached is the triage limit passed untriaged.
+type ReportTriageBreached struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportTriageBreached) Reset() {
+	*x = ReportTriageBreached{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportTriageBreached) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportTriageBreached) ProtoMessage() {}
+
+func (x *ReportTriageBreached) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportTriageBreached.ProtoReflect.Descriptor instead.
+func (*ReportTriageBreached) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ReportTriageBreached) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportReopened is a report back in progress or in the inbox after "not fixed".
+type ReportReopened struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportReopened) Reset() {
+	*x = ReportReopened{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportReopened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportReopened) ProtoMessage() {}
+
+func (x *ReportReopened) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportReopened.ProtoReflect.Descriptor instead.
+func (*ReportReopened) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ReportReopened) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xcd\x17\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\x95\x1e\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -2509,8 +3118,23 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x17feedback_appeal_decided\x18G \x01(\v2 .whistle.events.v1.AppealDecidedH\x00R\x15feedbackAppealDecided\x12F\n" +
 	"\rsla_escalated\x18> \x01(\v2\x1f.whistle.events.v1.SlaEscalatedH\x00R\fslaEscalated\x12b\n" +
 	"\x17sla_extension_requested\x18? \x01(\v2(.whistle.events.v1.SlaExtensionRequestedH\x00R\x15slaExtensionRequested\x12\\\n" +
-	"\x15sla_extension_decided\x18@ \x01(\v2&.whistle.events.v1.SlaExtensionDecidedH\x00R\x13slaExtensionDecidedB\t\n" +
-	"\apayload\"E\n" +
+	"\x15sla_extension_decided\x18@ \x01(\v2&.whistle.events.v1.SlaExtensionDecidedH\x00R\x13slaExtensionDecided\x12C\n" +
+	"\freport_filed\x18Z \x01(\v2\x1e.whistle.events.v1.ReportFiledH\x00R\vreportFiled\x12I\n" +
+	"\x0ereport_triaged\x18[ \x01(\v2 .whistle.events.v1.ReportTriagedH\x00R\rreportTriaged\x12F\n" +
+	"\rreport_closed\x18\\ \x01(\v2\x1f.whistle.events.v1.ReportClosedH\x00R\freportClosed\x12C\n" +
+	"\freport_rated\x18] \x01(\v2\x1e.whistle.events.v1.ReportRatedH\x00R\vreportRated\x12\\\n" +
+	"\x15report_triage_warning\x18^ \x01(\v2&.whistle.events.v1.ReportTriageWarningH\x00R\x13reportTriageWarning\x12_\n" +
+	"\x16report_triage_breached\x18_ \x01(\v2'.whistle.events.v1.ReportTriageBreachedH\x00R\x14reportTriageBreached\x12L\n" +
+	"\x0freport_reopened\x18` \x01(\v2!.whistle.events.v1.ReportReopenedH\x00R\x0ereportReopened\x12C\n" +
+	"\fadmin_intake\x18d \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\vadminIntake\x12E\n" +
+	"\radmin_routing\x18e \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\fadminRouting\x12G\n" +
+	"\x0eadmin_response\x18f \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminResponse\x12G\n" +
+	"\x0eadmin_feedback\x18g \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminFeedbackB\t\n" +
+	"\apayload\"e\n" +
+	"\vAdminAction\x12\x16\n" +
+	"\x06method\x18\x01 \x01(\tR\x06method\x12!\n" +
+	"\frequest_json\x18\x02 \x01(\tR\vrequestJson\x12\x1b\n" +
+	"\tobject_id\x18\x03 \x01(\tR\bobjectId\"E\n" +
 	"\rWhistleRaised\x124\n" +
 	"\awhistle\x18\x01 \x01(\v2\x1a.whistle.intake.v1.WhistleR\awhistle\"g\n" +
 	"\x10RoutedDepartment\x12\x1e\n" +
@@ -2579,7 +3203,7 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"distance_m\x18\x03 \x01(\x01R\tdistanceM\x12-\n" +
 	"\x12needs_confirmation\x18\x04 \x01(\bR\x11needsConfirmation\x12\x1b\n" +
-	"\treview_id\x18\x05 \x01(\tR\breviewId\"\xfb\x01\n" +
+	"\treview_id\x18\x05 \x01(\tR\breviewId\"\xf3\x02\n" +
 	"\x1bWhistleArbitrationRequested\x12%\n" +
 	"\x0earbitration_id\x18\x01 \x01(\tR\rarbitrationId\x120\n" +
 	"\x14returned_dispatch_id\x18\x02 \x01(\tR\x12returnedDispatchId\x12'\n" +
@@ -2587,7 +3211,10 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\vreason_code\x18\x04 \x01(\tR\n" +
 	"reasonCode\x12\x16\n" +
 	"\x06reason\x18\x05 \x01(\tR\x06reason\x12!\n" +
-	"\freturn_count\x18\x06 \x01(\x05R\vreturnCount\"\xca\x01\n" +
+	"\freturn_count\x18\x06 \x01(\x05R\vreturnCount\x12I\n" +
+	"\vreturn_code\x18\a \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
+	"returnCode\x12+\n" +
+	"\x11return_department\x18\b \x01(\tR\x10returnDepartment\"\xca\x01\n" +
 	"\x11WhistleArbitrated\x12%\n" +
 	"\x0earbitration_id\x18\x01 \x01(\tR\rarbitrationId\x123\n" +
 	"\x02to\x18\x02 \x01(\v2#.whistle.events.v1.RoutedDepartmentR\x02to\x12\x1b\n" +
@@ -2626,7 +3253,24 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x06appeal\x18\x01 \x01(\v2\x1b.whistle.feedback.v1.AppealR\x06appeal\"F\n" +
 	"\x18WhistleLocationConfirmed\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04noteBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\x04note\x18\x02 \x01(\tR\x04note\"@\n" +
+	"\vReportFiled\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"B\n" +
+	"\rReportTriaged\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"A\n" +
+	"\fReportClosed\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"~\n" +
+	"\vReportRated\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\tR\breportId\x12\"\n" +
+	"\fsatisfaction\x18\x02 \x01(\x05R\fsatisfaction\x12\x14\n" +
+	"\x05fixed\x18\x03 \x01(\bR\x05fixed\x12\x18\n" +
+	"\acomment\x18\x04 \x01(\tR\acomment\"H\n" +
+	"\x13ReportTriageWarning\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"I\n" +
+	"\x14ReportTriageBreached\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"C\n" +
+	"\x0eReportReopened\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06reportBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -2640,118 +3284,146 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
-	(*WhistleRaised)(nil),               // 1: whistle.events.v1.WhistleRaised
-	(*RoutedDepartment)(nil),            // 2: whistle.events.v1.RoutedDepartment
-	(*WhistleRouted)(nil),               // 3: whistle.events.v1.WhistleRouted
-	(*WhistleUnroutable)(nil),           // 4: whistle.events.v1.WhistleUnroutable
-	(*WhistleRerouted)(nil),             // 5: whistle.events.v1.WhistleRerouted
-	(*WhistleResponding)(nil),           // 6: whistle.events.v1.WhistleResponding
-	(*WhistleResolved)(nil),             // 7: whistle.events.v1.WhistleResolved
-	(*WhistleClosed)(nil),               // 8: whistle.events.v1.WhistleClosed
-	(*WhistleCancelled)(nil),            // 9: whistle.events.v1.WhistleCancelled
-	(*WhistleReopened)(nil),             // 10: whistle.events.v1.WhistleReopened
-	(*DispatchRequested)(nil),           // 11: whistle.events.v1.DispatchRequested
-	(*DispatchCreated)(nil),             // 12: whistle.events.v1.DispatchCreated
-	(*DispatchAcknowledged)(nil),        // 13: whistle.events.v1.DispatchAcknowledged
-	(*DispatchArrived)(nil),             // 14: whistle.events.v1.DispatchArrived
-	(*DispatchResolved)(nil),            // 15: whistle.events.v1.DispatchResolved
-	(*DispatchReturned)(nil),            // 16: whistle.events.v1.DispatchReturned
-	(*DispatchCancelled)(nil),           // 17: whistle.events.v1.DispatchCancelled
-	(*SlaWarning)(nil),                  // 18: whistle.events.v1.SlaWarning
-	(*SlaBreached)(nil),                 // 19: whistle.events.v1.SlaBreached
-	(*WhistleJurisdictionChecked)(nil),  // 20: whistle.events.v1.WhistleJurisdictionChecked
-	(*WhistleArbitrationRequested)(nil), // 21: whistle.events.v1.WhistleArbitrationRequested
-	(*WhistleArbitrated)(nil),           // 22: whistle.events.v1.WhistleArbitrated
-	(*WhistleDepartmentAdded)(nil),      // 23: whistle.events.v1.WhistleDepartmentAdded
-	(*WhistleDuplicateCandidate)(nil),   // 24: whistle.events.v1.WhistleDuplicateCandidate
-	(*WhistleMerged)(nil),               // 25: whistle.events.v1.WhistleMerged
-	(*WhistleDuplicateKept)(nil),        // 26: whistle.events.v1.WhistleDuplicateKept
-	(*SlaEscalated)(nil),                // 27: whistle.events.v1.SlaEscalated
-	(*SlaExtensionRequested)(nil),       // 28: whistle.events.v1.SlaExtensionRequested
-	(*SlaExtensionDecided)(nil),         // 29: whistle.events.v1.SlaExtensionDecided
-	(*AppealFiled)(nil),                 // 30: whistle.events.v1.AppealFiled
-	(*AppealDecided)(nil),               // 31: whistle.events.v1.AppealDecided
-	(*WhistleLocationConfirmed)(nil),    // 32: whistle.events.v1.WhistleLocationConfirmed
-	(*timestamppb.Timestamp)(nil),       // 33: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 34: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 35: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 36: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 37: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 38: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 39: whistle.response.v1.Dispatch
-	(*v12.Extension)(nil),               // 40: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 41: whistle.feedback.v1.Appeal
+	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
+	(*WhistleRaised)(nil),               // 2: whistle.events.v1.WhistleRaised
+	(*RoutedDepartment)(nil),            // 3: whistle.events.v1.RoutedDepartment
+	(*WhistleRouted)(nil),               // 4: whistle.events.v1.WhistleRouted
+	(*WhistleUnroutable)(nil),           // 5: whistle.events.v1.WhistleUnroutable
+	(*WhistleRerouted)(nil),             // 6: whistle.events.v1.WhistleRerouted
+	(*WhistleResponding)(nil),           // 7: whistle.events.v1.WhistleResponding
+	(*WhistleResolved)(nil),             // 8: whistle.events.v1.WhistleResolved
+	(*WhistleClosed)(nil),               // 9: whistle.events.v1.WhistleClosed
+	(*WhistleCancelled)(nil),            // 10: whistle.events.v1.WhistleCancelled
+	(*WhistleReopened)(nil),             // 11: whistle.events.v1.WhistleReopened
+	(*DispatchRequested)(nil),           // 12: whistle.events.v1.DispatchRequested
+	(*DispatchCreated)(nil),             // 13: whistle.events.v1.DispatchCreated
+	(*DispatchAcknowledged)(nil),        // 14: whistle.events.v1.DispatchAcknowledged
+	(*DispatchArrived)(nil),             // 15: whistle.events.v1.DispatchArrived
+	(*DispatchResolved)(nil),            // 16: whistle.events.v1.DispatchResolved
+	(*DispatchReturned)(nil),            // 17: whistle.events.v1.DispatchReturned
+	(*DispatchCancelled)(nil),           // 18: whistle.events.v1.DispatchCancelled
+	(*SlaWarning)(nil),                  // 19: whistle.events.v1.SlaWarning
+	(*SlaBreached)(nil),                 // 20: whistle.events.v1.SlaBreached
+	(*WhistleJurisdictionChecked)(nil),  // 21: whistle.events.v1.WhistleJurisdictionChecked
+	(*WhistleArbitrationRequested)(nil), // 22: whistle.events.v1.WhistleArbitrationRequested
+	(*WhistleArbitrated)(nil),           // 23: whistle.events.v1.WhistleArbitrated
+	(*WhistleDepartmentAdded)(nil),      // 24: whistle.events.v1.WhistleDepartmentAdded
+	(*WhistleDuplicateCandidate)(nil),   // 25: whistle.events.v1.WhistleDuplicateCandidate
+	(*WhistleMerged)(nil),               // 26: whistle.events.v1.WhistleMerged
+	(*WhistleDuplicateKept)(nil),        // 27: whistle.events.v1.WhistleDuplicateKept
+	(*SlaEscalated)(nil),                // 28: whistle.events.v1.SlaEscalated
+	(*SlaExtensionRequested)(nil),       // 29: whistle.events.v1.SlaExtensionRequested
+	(*SlaExtensionDecided)(nil),         // 30: whistle.events.v1.SlaExtensionDecided
+	(*AppealFiled)(nil),                 // 31: whistle.events.v1.AppealFiled
+	(*AppealDecided)(nil),               // 32: whistle.events.v1.AppealDecided
+	(*WhistleLocationConfirmed)(nil),    // 33: whistle.events.v1.WhistleLocationConfirmed
+	(*ReportFiled)(nil),                 // 34: whistle.events.v1.ReportFiled
+	(*ReportTriaged)(nil),               // 35: whistle.events.v1.ReportTriaged
+	(*ReportClosed)(nil),                // 36: whistle.events.v1.ReportClosed
+	(*ReportRated)(nil),                 // 37: whistle.events.v1.ReportRated
+	(*ReportTriageWarning)(nil),         // 38: whistle.events.v1.ReportTriageWarning
+	(*ReportTriageBreached)(nil),        // 39: whistle.events.v1.ReportTriageBreached
+	(*ReportReopened)(nil),              // 40: whistle.events.v1.ReportReopened
+	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 42: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 43: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 44: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 45: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 46: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 47: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 48: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 49: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 50: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 51: whistle.intake.v1.Report
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	33, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	34, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
-	1,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
-	3,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
-	4,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
-	5,  // 5: whistle.events.v1.Event.whistle_rerouted:type_name -> whistle.events.v1.WhistleRerouted
-	6,  // 6: whistle.events.v1.Event.whistle_responding:type_name -> whistle.events.v1.WhistleResponding
-	7,  // 7: whistle.events.v1.Event.whistle_resolved:type_name -> whistle.events.v1.WhistleResolved
-	8,  // 8: whistle.events.v1.Event.whistle_closed:type_name -> whistle.events.v1.WhistleClosed
-	9,  // 9: whistle.events.v1.Event.whistle_cancelled:type_name -> whistle.events.v1.WhistleCancelled
-	10, // 10: whistle.events.v1.Event.whistle_reopened:type_name -> whistle.events.v1.WhistleReopened
-	20, // 11: whistle.events.v1.Event.whistle_jurisdiction_checked:type_name -> whistle.events.v1.WhistleJurisdictionChecked
-	21, // 12: whistle.events.v1.Event.whistle_arbitration_requested:type_name -> whistle.events.v1.WhistleArbitrationRequested
-	22, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
-	23, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
-	24, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
-	25, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
-	26, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
-	32, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
-	11, // 19: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
-	12, // 20: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
-	13, // 21: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
-	14, // 22: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
-	15, // 23: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
-	16, // 24: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
-	17, // 25: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	18, // 26: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	19, // 27: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	30, // 28: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	31, // 29: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	27, // 30: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	28, // 31: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	29, // 32: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	35, // 33: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	2,  // 34: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	2,  // 35: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	36, // 36: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	37, // 37: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	38, // 38: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	38, // 39: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	38, // 40: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	33, // 41: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	39, // 42: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 43: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 44: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 45: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 46: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	39, // 47: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	33, // 48: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	39, // 49: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	33, // 50: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	39, // 51: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	2,  // 52: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	2,  // 53: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	39, // 54: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	40, // 55: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	39, // 56: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	40, // 57: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	39, // 58: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	41, // 59: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	41, // 60: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	61, // [61:61] is the sub-list for method output_type
-	61, // [61:61] is the sub-list for method input_type
-	61, // [61:61] is the sub-list for extension type_name
-	61, // [61:61] is the sub-list for extension extendee
-	0,  // [0:61] is the sub-list for field type_name
+	41, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	42, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
+	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
+	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
+	6,  // 5: whistle.events.v1.Event.whistle_rerouted:type_name -> whistle.events.v1.WhistleRerouted
+	7,  // 6: whistle.events.v1.Event.whistle_responding:type_name -> whistle.events.v1.WhistleResponding
+	8,  // 7: whistle.events.v1.Event.whistle_resolved:type_name -> whistle.events.v1.WhistleResolved
+	9,  // 8: whistle.events.v1.Event.whistle_closed:type_name -> whistle.events.v1.WhistleClosed
+	10, // 9: whistle.events.v1.Event.whistle_cancelled:type_name -> whistle.events.v1.WhistleCancelled
+	11, // 10: whistle.events.v1.Event.whistle_reopened:type_name -> whistle.events.v1.WhistleReopened
+	21, // 11: whistle.events.v1.Event.whistle_jurisdiction_checked:type_name -> whistle.events.v1.WhistleJurisdictionChecked
+	22, // 12: whistle.events.v1.Event.whistle_arbitration_requested:type_name -> whistle.events.v1.WhistleArbitrationRequested
+	23, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
+	24, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
+	25, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
+	26, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
+	27, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
+	33, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
+	12, // 19: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
+	13, // 20: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
+	14, // 21: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
+	15, // 22: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
+	16, // 23: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
+	17, // 24: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
+	18, // 25: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
+	19, // 26: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	20, // 27: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	31, // 28: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	32, // 29: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	28, // 30: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	29, // 31: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	30, // 32: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	34, // 33: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	35, // 34: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	36, // 35: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	37, // 36: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	38, // 37: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	39, // 38: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	40, // 39: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	1,  // 40: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 41: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 42: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 43: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	43, // 44: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	3,  // 45: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 46: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	44, // 47: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	45, // 48: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	46, // 49: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	46, // 50: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	46, // 51: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	41, // 52: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	47, // 53: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	47, // 54: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	47, // 55: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	47, // 56: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	47, // 57: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	47, // 58: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	41, // 59: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	47, // 60: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	41, // 61: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	47, // 62: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 63: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 64: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 65: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	47, // 66: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	49, // 67: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	47, // 68: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	49, // 69: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	47, // 70: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 71: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	50, // 72: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	51, // 73: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	51, // 74: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	51, // 75: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	51, // 76: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	51, // 77: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	51, // 78: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	79, // [79:79] is the sub-list for method output_type
+	79, // [79:79] is the sub-list for method input_type
+	79, // [79:79] is the sub-list for extension type_name
+	79, // [79:79] is the sub-list for extension extendee
+	0,  // [0:79] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -2791,6 +3463,17 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_SlaEscalated)(nil),
 		(*Event_SlaExtensionRequested)(nil),
 		(*Event_SlaExtensionDecided)(nil),
+		(*Event_ReportFiled)(nil),
+		(*Event_ReportTriaged)(nil),
+		(*Event_ReportClosed)(nil),
+		(*Event_ReportRated)(nil),
+		(*Event_ReportTriageWarning)(nil),
+		(*Event_ReportTriageBreached)(nil),
+		(*Event_ReportReopened)(nil),
+		(*Event_AdminIntake)(nil),
+		(*Event_AdminRouting)(nil),
+		(*Event_AdminResponse)(nil),
+		(*Event_AdminFeedback)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2798,7 +3481,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   33,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -143,9 +143,12 @@ type TimelineEntry struct {
 	// The event's payload as JSON.
 	Data *structpb.Struct `protobuf:"bytes,7,opt,name=data,proto3" json:"data,omitempty"`
 	// Hex SHA-256 of prev_hash and the canonical entry.
-	Hash          string `protobuf:"bytes,8,opt,name=hash,proto3" json:"hash,omitempty"`
-	PrevHash      string `protobuf:"bytes,9,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
-	EventId       string `protobuf:"bytes,10,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	Hash     string `protobuf:"bytes,8,opt,name=hash,proto3" json:"hash,omitempty"`
+	PrevHash string `protobuf:"bytes,9,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
+	EventId  string `protobuf:"bytes,10,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The whistle whose hash chain holds the entry: a merged whistle's timeline
+	// continues with the entries of the whistle it was merged into.
+	WhistleId     string `protobuf:"bytes,11,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -246,6 +249,13 @@ func (x *TimelineEntry) GetPrevHash() string {
 func (x *TimelineEntry) GetEventId() string {
 	if x != nil {
 		return x.EventId
+	}
+	return ""
+}
+
+func (x *TimelineEntry) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
 	}
 	return ""
 }
@@ -2226,8 +2236,11 @@ type DispatchSummary struct {
 	Breaches []string `protobuf:"bytes,11,rep,name=breaches,proto3" json:"breaches,omitempty"`
 	// Highest escalation level reached by any clock, 0 for none.
 	EscalationLevel int32 `protobuf:"varint,12,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The whistle the dispatch belongs to: a merged whistle's report lists the
+	// dispatches of the whistle it was merged into as well as its own.
+	WhistleId     string `protobuf:"bytes,13,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DispatchSummary) Reset() {
@@ -2344,6 +2357,13 @@ func (x *DispatchSummary) GetEscalationLevel() int32 {
 	return 0
 }
 
+func (x *DispatchSummary) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
 // WhistleReport is the upward report of one whistle.
 type WhistleReport struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
@@ -2361,7 +2381,10 @@ type WhistleReport struct {
 	FeedbackComment string                 `protobuf:"bytes,10,opt,name=feedback_comment,json=feedbackComment,proto3" json:"feedback_comment,omitempty"`
 	ClosedAt        *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
 	// The report as a few lines of plain Chinese text, for forwarding upward.
-	Text          string `protobuf:"bytes,12,opt,name=text,proto3" json:"text,omitempty"`
+	Text string `protobuf:"bytes,12,opt,name=text,proto3" json:"text,omitempty"`
+	// Set when the street merged this whistle into another: the report then
+	// follows that whistle's dispatches and outcome too, as its timeline does.
+	MergedInto    string `protobuf:"bytes,13,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2480,6 +2503,13 @@ func (x *WhistleReport) GetText() string {
 	return ""
 }
 
+func (x *WhistleReport) GetMergedInto() string {
+	if x != nil {
+		return x.MergedInto
+	}
+	return ""
+}
+
 // SetScorecardWeights sets the weights of a month.
 type SetScorecardWeightsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2538,7 +2568,7 @@ var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xca\x02\n" +
+	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe9\x02\n" +
 	"\rTimelineEntry\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12*\n" +
@@ -2553,7 +2583,9 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x04hash\x18\b \x01(\tR\x04hash\x12\x1b\n" +
 	"\tprev_hash\x18\t \x01(\tR\bprevHash\x12\x19\n" +
 	"\bevent_id\x18\n" +
-	" \x01(\tR\aeventId\"3\n" +
+	" \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\v \x01(\tR\twhistleId\"3\n" +
 	"\x12GetTimelineRequest\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\"S\n" +
@@ -2731,7 +2763,7 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x04html\x18\x02 \x01(\tR\x04html\"8\n" +
 	"\x17GetWhistleReportRequest\x12\x1d\n" +
 	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xaa\x04\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xc9\x04\n" +
 	"\x0fDispatchSummary\x12\x1f\n" +
 	"\vdispatch_id\x18\x01 \x01(\tR\n" +
 	"dispatchId\x12\x1e\n" +
@@ -2751,7 +2783,9 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x0farrived_on_time\x18\n" +
 	" \x01(\bR\rarrivedOnTime\x12\x1a\n" +
 	"\bbreaches\x18\v \x03(\tR\bbreaches\x12)\n" +
-	"\x10escalation_level\x18\f \x01(\x05R\x0fescalationLevel\"\xd5\x03\n" +
+	"\x10escalation_level\x18\f \x01(\x05R\x0fescalationLevel\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\r \x01(\tR\twhistleId\"\xf6\x03\n" +
 	"\rWhistleReport\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1f\n" +
@@ -2769,7 +2803,9 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x10feedback_comment\x18\n" +
 	" \x01(\tR\x0ffeedbackComment\x127\n" +
 	"\tclosed_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x12\n" +
-	"\x04text\x18\f \x01(\tR\x04text\"j\n" +
+	"\x04text\x18\f \x01(\tR\x04text\x12\x1f\n" +
+	"\vmerged_into\x18\r \x01(\tR\n" +
+	"mergedInto\"j\n" +
 	"\x1aSetScorecardWeightsRequest\x12\x14\n" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x126\n" +
 	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights2\x97\n" +

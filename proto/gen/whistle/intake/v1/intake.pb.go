@@ -175,8 +175,15 @@ type Whistle struct {
 	Routing *v12.RoutingExplanation `protobuf:"bytes,19,opt,name=routing,proto3" json:"routing,omitempty"`
 	// Open whistles nearby of the same category this one may duplicate.
 	DuplicateCandidates []*DuplicateCandidate `protobuf:"bytes,20,rep,name=duplicate_candidates,json=duplicateCandidates,proto3" json:"duplicate_candidates,omitempty"`
-	// Set when the street merged this whistle into another.
-	MergedInto    string `protobuf:"bytes,21,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
+	// Set when the street merged this whistle into another; the whistle then
+	// lists that whistle's dispatches as well as its own (cancelled) ones.
+	MergedInto string `protobuf:"bytes,21,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
+	// The whistles the street merged into this one.
+	MergedWhistleIds []string `protobuf:"bytes,22,rep,name=merged_whistle_ids,json=mergedWhistleIds,proto3" json:"merged_whistle_ids,omitempty"`
+	// How the caller sees the whistle: empty for the raising street, a desk or
+	// a supervisor; neighbour for a street whose boundary lies within the map
+	// check's buffer of the location (informed, read only).
+	ViewerRole    string `protobuf:"bytes,23,opt,name=viewer_role,json=viewerRole,proto3" json:"viewer_role,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -354,6 +361,20 @@ func (x *Whistle) GetDuplicateCandidates() []*DuplicateCandidate {
 func (x *Whistle) GetMergedInto() string {
 	if x != nil {
 		return x.MergedInto
+	}
+	return ""
+}
+
+func (x *Whistle) GetMergedWhistleIds() []string {
+	if x != nil {
+		return x.MergedWhistleIds
+	}
+	return nil
+}
+
+func (x *Whistle) GetViewerRole() string {
+	if x != nil {
+		return x.ViewerRole
 	}
 	return ""
 }
@@ -960,7 +981,8 @@ var File_whistle_intake_v1_intake_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb9\t\n" +
+	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\x88\n" +
+	"\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tstreet_id\x18\x02 \x01(\tR\bstreetId\x12\x1f\n" +
@@ -989,7 +1011,10 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\arouting\x18\x13 \x01(\v2&.whistle.routing.v1.RoutingExplanationR\arouting\x12X\n" +
 	"\x14duplicate_candidates\x18\x14 \x03(\v2%.whistle.intake.v1.DuplicateCandidateR\x13duplicateCandidates\x12\x1f\n" +
 	"\vmerged_into\x18\x15 \x01(\tR\n" +
-	"mergedInto\"\x8f\x01\n" +
+	"mergedInto\x12,\n" +
+	"\x12merged_whistle_ids\x18\x16 \x03(\tR\x10mergedWhistleIds\x12\x1f\n" +
+	"\vviewer_role\x18\x17 \x01(\tR\n" +
+	"viewerRole\"\x8f\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +

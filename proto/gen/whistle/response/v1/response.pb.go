@@ -86,6 +86,66 @@ func (Dispatch_Status) EnumDescriptor() ([]byte, []int) {
 	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{1, 0}
 }
 
+// Why a desk returned its dispatch (退单原因).
+type Dispatch_ReturnCode int32
+
+const (
+	Dispatch_RETURN_CODE_UNSPECIFIED Dispatch_ReturnCode = 0
+	// Not this department's remit (不属本部门职责).
+	Dispatch_NOT_OUR_REMIT Dispatch_ReturnCode = 1
+	// The whistle is not where it says (地点有误).
+	Dispatch_WRONG_LOCATION Dispatch_ReturnCode = 2
+	// Another whistle covers it (重复).
+	Dispatch_DUPLICATE Dispatch_ReturnCode = 3
+	// Another department must act (需其他部门); the return may name it.
+	Dispatch_NEEDS_ANOTHER_DEPARTMENT Dispatch_ReturnCode = 4
+)
+
+// Enum value maps for Dispatch_ReturnCode.
+var (
+	Dispatch_ReturnCode_name = map[int32]string{
+		0: "RETURN_CODE_UNSPECIFIED",
+		1: "NOT_OUR_REMIT",
+		2: "WRONG_LOCATION",
+		3: "DUPLICATE",
+		4: "NEEDS_ANOTHER_DEPARTMENT",
+	}
+	Dispatch_ReturnCode_value = map[string]int32{
+		"RETURN_CODE_UNSPECIFIED":  0,
+		"NOT_OUR_REMIT":            1,
+		"WRONG_LOCATION":           2,
+		"DUPLICATE":                3,
+		"NEEDS_ANOTHER_DEPARTMENT": 4,
+	}
+)
+
+func (x Dispatch_ReturnCode) Enum() *Dispatch_ReturnCode {
+	p := new(Dispatch_ReturnCode)
+	*p = x
+	return p
+}
+
+func (x Dispatch_ReturnCode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Dispatch_ReturnCode) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_response_v1_response_proto_enumTypes[1].Descriptor()
+}
+
+func (Dispatch_ReturnCode) Type() protoreflect.EnumType {
+	return &file_whistle_response_v1_response_proto_enumTypes[1]
+}
+
+func (x Dispatch_ReturnCode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Dispatch_ReturnCode.Descriptor instead.
+func (Dispatch_ReturnCode) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{1, 1}
+}
+
 // Where a clock stands.
 type ClockState_State int32
 
@@ -138,11 +198,11 @@ func (x ClockState_State) String() string {
 }
 
 func (ClockState_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_whistle_response_v1_response_proto_enumTypes[1].Descriptor()
+	return file_whistle_response_v1_response_proto_enumTypes[2].Descriptor()
 }
 
 func (ClockState_State) Type() protoreflect.EnumType {
-	return &file_whistle_response_v1_response_proto_enumTypes[1]
+	return &file_whistle_response_v1_response_proto_enumTypes[2]
 }
 
 func (x ClockState_State) Number() protoreflect.EnumNumber {
@@ -191,11 +251,11 @@ func (x Extension_Status) String() string {
 }
 
 func (Extension_Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_whistle_response_v1_response_proto_enumTypes[2].Descriptor()
+	return file_whistle_response_v1_response_proto_enumTypes[3].Descriptor()
 }
 
 func (Extension_Status) Type() protoreflect.EnumType {
-	return &file_whistle_response_v1_response_proto_enumTypes[2]
+	return &file_whistle_response_v1_response_proto_enumTypes[3]
 }
 
 func (x Extension_Status) Number() protoreflect.EnumNumber {
@@ -243,11 +303,11 @@ func (x CalendarDay_Kind) String() string {
 }
 
 func (CalendarDay_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_whistle_response_v1_response_proto_enumTypes[3].Descriptor()
+	return file_whistle_response_v1_response_proto_enumTypes[4].Descriptor()
 }
 
 func (CalendarDay_Kind) Type() protoreflect.EnumType {
-	return &file_whistle_response_v1_response_proto_enumTypes[3]
+	return &file_whistle_response_v1_response_proto_enumTypes[4]
 }
 
 func (x CalendarDay_Kind) Number() protoreflect.EnumNumber {
@@ -361,7 +421,14 @@ type Dispatch struct {
 	// Escalation level reached: 0 none, 1 remind (催办), 2 supervise (督办), 3 list (挂牌督办).
 	EscalationLevel int32 `protobuf:"varint,25,opt,name=escalation_level,json=escalationLevel,proto3" json:"escalation_level,omitempty"`
 	// Extensions asked for, newest first (GetDispatch only).
-	Extensions    []*Extension `protobuf:"bytes,26,rep,name=extensions,proto3" json:"extensions,omitempty"`
+	Extensions []*Extension `protobuf:"bytes,26,rep,name=extensions,proto3" json:"extensions,omitempty"`
+	// Why the dispatch was returned; set with return_reason.
+	ReturnCode Dispatch_ReturnCode `protobuf:"varint,27,opt,name=return_code,json=returnCode,proto3,enum=whistle.response.v1.Dispatch_ReturnCode" json:"return_code,omitempty"`
+	// The department a NEEDS_ANOTHER_DEPARTMENT return named; empty when none.
+	ReturnDepartment string `protobuf:"bytes,28,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
+	// Who is on duty for the department in the district now, from the roster
+	// (computed when read; not part of the events' snapshots). Issue 12.
+	OnDuty        []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -574,6 +641,27 @@ func (x *Dispatch) GetEscalationLevel() int32 {
 func (x *Dispatch) GetExtensions() []*Extension {
 	if x != nil {
 		return x.Extensions
+	}
+	return nil
+}
+
+func (x *Dispatch) GetReturnCode() Dispatch_ReturnCode {
+	if x != nil {
+		return x.ReturnCode
+	}
+	return Dispatch_RETURN_CODE_UNSPECIFIED
+}
+
+func (x *Dispatch) GetReturnDepartment() string {
+	if x != nil {
+		return x.ReturnDepartment
+	}
+	return ""
+}
+
+func (x *Dispatch) GetOnDuty() []*Shift {
+	if x != nil {
+		return x.OnDuty
 	}
 	return nil
 }
@@ -1116,9 +1204,15 @@ func (x *ResolveDispatchRequest) GetSummary() string {
 
 // ReturnDispatchRequest sends the dispatch back.
 type ReturnDispatchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Free text for the record, required.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Why, required: routing re-routes or asks for arbitration by it.
+	ReasonCode Dispatch_ReturnCode `protobuf:"varint,3,opt,name=reason_code,json=reasonCode,proto3,enum=whistle.response.v1.Dispatch_ReturnCode" json:"reason_code,omitempty"`
+	// For NEEDS_ANOTHER_DEPARTMENT: the department code that should take it
+	// (e.g. housing); routing re-routes to it. Not allowed with other codes.
+	Department    string `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1163,6 +1257,20 @@ func (x *ReturnDispatchRequest) GetId() string {
 func (x *ReturnDispatchRequest) GetReason() string {
 	if x != nil {
 		return x.Reason
+	}
+	return ""
+}
+
+func (x *ReturnDispatchRequest) GetReasonCode() Dispatch_ReturnCode {
+	if x != nil {
+		return x.ReasonCode
+	}
+	return Dispatch_RETURN_CODE_UNSPECIFIED
+}
+
+func (x *ReturnDispatchRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
 	}
 	return ""
 }
@@ -1367,7 +1475,11 @@ type CalendarDay struct {
 	Date string           `protobuf:"bytes,1,opt,name=date,proto3" json:"date,omitempty"`
 	Kind CalendarDay_Kind `protobuf:"varint,2,opt,name=kind,proto3,enum=whistle.response.v1.CalendarDay_Kind" json:"kind,omitempty"`
 	// e.g. 国庆节.
-	Name          string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Output only: seeded before the State Council published the year's
+	// schedule (only the statutory days themselves, no 调休); an admin setting
+	// the day makes it final.
+	Provisional   bool `protobuf:"varint,4,opt,name=provisional,proto3" json:"provisional,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1421,6 +1533,13 @@ func (x *CalendarDay) GetName() string {
 		return x.Name
 	}
 	return ""
+}
+
+func (x *CalendarDay) GetProvisional() bool {
+	if x != nil {
+		return x.Provisional
+	}
+	return false
 }
 
 // ListCalendarDaysRequest names a year.
@@ -2361,6 +2480,1597 @@ func (x *ListWebhookAttemptsResponse) GetAttempts() []*WebhookAttempt {
 	return nil
 }
 
+// Shift is one seat of a department's duty desk in a district, held by one
+// person from starts_at until ends_at (instants; the console and CLI show
+// them in Asia/Shanghai). Issue 12.
+type Shift struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Department string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string                 `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// The seat, e.g. 值班长 or desk-1; shifts of one seat never overlap.
+	Seat          string                 `protobuf:"bytes,4,opt,name=seat,proto3" json:"seat,omitempty"`
+	Person        string                 `protobuf:"bytes,5,opt,name=person,proto3" json:"person,omitempty"`
+	Phone         string                 `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
+	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
+	CreatedBy     string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Shift) Reset() {
+	*x = Shift{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Shift) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Shift) ProtoMessage() {}
+
+func (x *Shift) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Shift.ProtoReflect.Descriptor instead.
+func (*Shift) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Shift) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Shift) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *Shift) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *Shift) GetSeat() string {
+	if x != nil {
+		return x.Seat
+	}
+	return ""
+}
+
+func (x *Shift) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
+func (x *Shift) GetPhone() string {
+	if x != nil {
+		return x.Phone
+	}
+	return ""
+}
+
+func (x *Shift) GetStartsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartsAt
+	}
+	return nil
+}
+
+func (x *Shift) GetEndsAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndsAt
+	}
+	return nil
+}
+
+func (x *Shift) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+// ListShiftsRequest filters the roster.
+type ListShiftsRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	// Empty means the caller's whole scope.
+	DistrictId string `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// The period [from, to); from defaults to now and to to 7 days after from.
+	From          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	To            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShiftsRequest) Reset() {
+	*x = ListShiftsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShiftsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShiftsRequest) ProtoMessage() {}
+
+func (x *ListShiftsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShiftsRequest.ProtoReflect.Descriptor instead.
+func (*ListShiftsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListShiftsRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ListShiftsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *ListShiftsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListShiftsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+// ListShiftsResponse lists shifts in start order.
+type ListShiftsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shifts        []*Shift               `protobuf:"bytes,1,rep,name=shifts,proto3" json:"shifts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListShiftsResponse) Reset() {
+	*x = ListShiftsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListShiftsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListShiftsResponse) ProtoMessage() {}
+
+func (x *ListShiftsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListShiftsResponse.ProtoReflect.Descriptor instead.
+func (*ListShiftsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListShiftsResponse) GetShifts() []*Shift {
+	if x != nil {
+		return x.Shifts
+	}
+	return nil
+}
+
+// AddShiftRequest adds a shift; its id and created_by are ignored.
+type AddShiftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Shift         *Shift                 `protobuf:"bytes,1,opt,name=shift,proto3" json:"shift,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddShiftRequest) Reset() {
+	*x = AddShiftRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddShiftRequest) ProtoMessage() {}
+
+func (x *AddShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddShiftRequest.ProtoReflect.Descriptor instead.
+func (*AddShiftRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *AddShiftRequest) GetShift() *Shift {
+	if x != nil {
+		return x.Shift
+	}
+	return nil
+}
+
+// DeleteShiftRequest names a shift.
+type DeleteShiftRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteShiftRequest) Reset() {
+	*x = DeleteShiftRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteShiftRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteShiftRequest) ProtoMessage() {}
+
+func (x *DeleteShiftRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteShiftRequest.ProtoReflect.Descriptor instead.
+func (*DeleteShiftRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DeleteShiftRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// DeleteShiftResponse is empty.
+type DeleteShiftResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteShiftResponse) Reset() {
+	*x = DeleteShiftResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteShiftResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteShiftResponse) ProtoMessage() {}
+
+func (x *DeleteShiftResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteShiftResponse.ProtoReflect.Descriptor instead.
+func (*DeleteShiftResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{37}
+}
+
+// DeskHeartbeatRequest may name the desk (a console tab, a system); the
+// department and district are the caller's.
+type DeskHeartbeatRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Defaults to the caller's subject.
+	Desk          string `protobuf:"bytes,1,opt,name=desk,proto3" json:"desk,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeskHeartbeatRequest) Reset() {
+	*x = DeskHeartbeatRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeskHeartbeatRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeskHeartbeatRequest) ProtoMessage() {}
+
+func (x *DeskHeartbeatRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeskHeartbeatRequest.ProtoReflect.Descriptor instead.
+func (*DeskHeartbeatRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *DeskHeartbeatRequest) GetDesk() string {
+	if x != nil {
+		return x.Desk
+	}
+	return ""
+}
+
+// DeskHeartbeatResponse tells the desk the window to beat within.
+type DeskHeartbeatResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Window *durationpb.Duration   `protobuf:"bytes,1,opt,name=window,proto3" json:"window,omitempty"`
+	// Who is on duty now by the roster.
+	OnDuty        []*Shift `protobuf:"bytes,2,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeskHeartbeatResponse) Reset() {
+	*x = DeskHeartbeatResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeskHeartbeatResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeskHeartbeatResponse) ProtoMessage() {}
+
+func (x *DeskHeartbeatResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeskHeartbeatResponse.ProtoReflect.Descriptor instead.
+func (*DeskHeartbeatResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DeskHeartbeatResponse) GetWindow() *durationpb.Duration {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+func (x *DeskHeartbeatResponse) GetOnDuty() []*Shift {
+	if x != nil {
+		return x.OnDuty
+	}
+	return nil
+}
+
+// DeskHeartbeat is a desk's last heartbeat.
+type DeskHeartbeat struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Desk       string                 `protobuf:"bytes,3,opt,name=desk,proto3" json:"desk,omitempty"`
+	LastSeen   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
+	// True when last_seen is within the window.
+	Live          bool `protobuf:"varint,5,opt,name=live,proto3" json:"live,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeskHeartbeat) Reset() {
+	*x = DeskHeartbeat{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeskHeartbeat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeskHeartbeat) ProtoMessage() {}
+
+func (x *DeskHeartbeat) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeskHeartbeat.ProtoReflect.Descriptor instead.
+func (*DeskHeartbeat) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *DeskHeartbeat) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DeskHeartbeat) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *DeskHeartbeat) GetDesk() string {
+	if x != nil {
+		return x.Desk
+	}
+	return ""
+}
+
+func (x *DeskHeartbeat) GetLastSeen() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSeen
+	}
+	return nil
+}
+
+func (x *DeskHeartbeat) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+// ListDeskHeartbeatsRequest filters the heartbeats.
+type ListDeskHeartbeatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Department    string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId    string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeskHeartbeatsRequest) Reset() {
+	*x = ListDeskHeartbeatsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeskHeartbeatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeskHeartbeatsRequest) ProtoMessage() {}
+
+func (x *ListDeskHeartbeatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeskHeartbeatsRequest.ProtoReflect.Descriptor instead.
+func (*ListDeskHeartbeatsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListDeskHeartbeatsRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ListDeskHeartbeatsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+// ListDeskHeartbeatsResponse lists the desks' heartbeats.
+type ListDeskHeartbeatsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Heartbeats    []*DeskHeartbeat       `protobuf:"bytes,1,rep,name=heartbeats,proto3" json:"heartbeats,omitempty"`
+	Window        *durationpb.Duration   `protobuf:"bytes,2,opt,name=window,proto3" json:"window,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeskHeartbeatsResponse) Reset() {
+	*x = ListDeskHeartbeatsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeskHeartbeatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeskHeartbeatsResponse) ProtoMessage() {}
+
+func (x *ListDeskHeartbeatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeskHeartbeatsResponse.ProtoReflect.Descriptor instead.
+func (*ListDeskHeartbeatsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListDeskHeartbeatsResponse) GetHeartbeats() []*DeskHeartbeat {
+	if x != nil {
+		return x.Heartbeats
+	}
+	return nil
+}
+
+func (x *ListDeskHeartbeatsResponse) GetWindow() *durationpb.Duration {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+// WebhookEndpoint is where a department of a district receives its webhooks.
+// Its secret is write-only: never returned.
+type WebhookEndpoint struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Department string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string                 `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Url        string                 `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
+	Enabled    bool                   `protobuf:"varint,5,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// env (from WHISTLE_WEBHOOKS, replaced at each start) or api.
+	Source        string                 `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookEndpoint) Reset() {
+	*x = WebhookEndpoint{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookEndpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookEndpoint) ProtoMessage() {}
+
+func (x *WebhookEndpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookEndpoint.ProtoReflect.Descriptor instead.
+func (*WebhookEndpoint) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *WebhookEndpoint) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *WebhookEndpoint) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *WebhookEndpoint) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *WebhookEndpoint) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *WebhookEndpoint) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// ListWebhookEndpointsRequest filters the endpoints.
+type ListWebhookEndpointsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Department    string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId    string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookEndpointsRequest) Reset() {
+	*x = ListWebhookEndpointsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookEndpointsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookEndpointsRequest) ProtoMessage() {}
+
+func (x *ListWebhookEndpointsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookEndpointsRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookEndpointsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListWebhookEndpointsRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ListWebhookEndpointsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+// ListWebhookEndpointsResponse lists endpoints without their secrets.
+type ListWebhookEndpointsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Endpoints     []*WebhookEndpoint     `protobuf:"bytes,1,rep,name=endpoints,proto3" json:"endpoints,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookEndpointsResponse) Reset() {
+	*x = ListWebhookEndpointsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookEndpointsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookEndpointsResponse) ProtoMessage() {}
+
+func (x *ListWebhookEndpointsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookEndpointsResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookEndpointsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListWebhookEndpointsResponse) GetEndpoints() []*WebhookEndpoint {
+	if x != nil {
+		return x.Endpoints
+	}
+	return nil
+}
+
+// CreateWebhookEndpointRequest adds an endpoint.
+type CreateWebhookEndpointRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Url        string                 `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// The HMAC secret (at least 16 characters); stored, never returned.
+	Secret        string `protobuf:"bytes,4,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWebhookEndpointRequest) Reset() {
+	*x = CreateWebhookEndpointRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWebhookEndpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWebhookEndpointRequest) ProtoMessage() {}
+
+func (x *CreateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
+func (*CreateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *CreateWebhookEndpointRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *CreateWebhookEndpointRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *CreateWebhookEndpointRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *CreateWebhookEndpointRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// UpdateWebhookEndpointRequest changes an endpoint; empty fields stay.
+type UpdateWebhookEndpointRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Url    string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Secret string                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// Set to change enabled.
+	Enabled       *bool `protobuf:"varint,4,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateWebhookEndpointRequest) Reset() {
+	*x = UpdateWebhookEndpointRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateWebhookEndpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateWebhookEndpointRequest) ProtoMessage() {}
+
+func (x *UpdateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
+func (*UpdateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *UpdateWebhookEndpointRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateWebhookEndpointRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *UpdateWebhookEndpointRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *UpdateWebhookEndpointRequest) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+// DeleteWebhookEndpointRequest names an endpoint.
+type DeleteWebhookEndpointRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookEndpointRequest) Reset() {
+	*x = DeleteWebhookEndpointRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookEndpointRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookEndpointRequest) ProtoMessage() {}
+
+func (x *DeleteWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookEndpointRequest.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookEndpointRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *DeleteWebhookEndpointRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// DeleteWebhookEndpointResponse is empty.
+type DeleteWebhookEndpointResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookEndpointResponse) Reset() {
+	*x = DeleteWebhookEndpointResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookEndpointResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookEndpointResponse) ProtoMessage() {}
+
+func (x *DeleteWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookEndpointResponse.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookEndpointResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{49}
+}
+
+// ServiceAccount is a department's system allowed to act on the department's
+// dispatches in one district, as a desk.
+type ServiceAccount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Department    string                 `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId    string                 `protobuf:"bytes,4,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	CreatedBy     string                 `protobuf:"bytes,5,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	RevokedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
+	RevokedBy     string                 `protobuf:"bytes,9,opt,name=revoked_by,json=revokedBy,proto3" json:"revoked_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServiceAccount) Reset() {
+	*x = ServiceAccount{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServiceAccount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServiceAccount) ProtoMessage() {}
+
+func (x *ServiceAccount) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServiceAccount.ProtoReflect.Descriptor instead.
+func (*ServiceAccount) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ServiceAccount) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ServiceAccount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ServiceAccount) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ServiceAccount) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *ServiceAccount) GetCreatedBy() string {
+	if x != nil {
+		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *ServiceAccount) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *ServiceAccount) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *ServiceAccount) GetRevokedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokedAt
+	}
+	return nil
+}
+
+func (x *ServiceAccount) GetRevokedBy() string {
+	if x != nil {
+		return x.RevokedBy
+	}
+	return ""
+}
+
+// ListServiceAccountsRequest filters the accounts.
+type ListServiceAccountsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DistrictId    string                 `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListServiceAccountsRequest) Reset() {
+	*x = ListServiceAccountsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListServiceAccountsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListServiceAccountsRequest) ProtoMessage() {}
+
+func (x *ListServiceAccountsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListServiceAccountsRequest.ProtoReflect.Descriptor instead.
+func (*ListServiceAccountsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *ListServiceAccountsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+// ListServiceAccountsResponse lists accounts, oldest first; never tokens.
+type ListServiceAccountsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Accounts      []*ServiceAccount      `protobuf:"bytes,1,rep,name=accounts,proto3" json:"accounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListServiceAccountsResponse) Reset() {
+	*x = ListServiceAccountsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListServiceAccountsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListServiceAccountsResponse) ProtoMessage() {}
+
+func (x *ListServiceAccountsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListServiceAccountsResponse.ProtoReflect.Descriptor instead.
+func (*ListServiceAccountsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ListServiceAccountsResponse) GetAccounts() []*ServiceAccount {
+	if x != nil {
+		return x.Accounts
+	}
+	return nil
+}
+
+// CreateServiceAccountRequest issues an account.
+type CreateServiceAccountRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. 110指挥系统.
+	Name       string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// How long the token lasts; default 90 days, at most 366 days.
+	Ttl           *durationpb.Duration `protobuf:"bytes,4,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateServiceAccountRequest) Reset() {
+	*x = CreateServiceAccountRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceAccountRequest) ProtoMessage() {}
+
+func (x *CreateServiceAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceAccountRequest.ProtoReflect.Descriptor instead.
+func (*CreateServiceAccountRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *CreateServiceAccountRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateServiceAccountRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *CreateServiceAccountRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *CreateServiceAccountRequest) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+// CreateServiceAccountResponse carries the token, shown once.
+type CreateServiceAccountResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Account       *ServiceAccount        `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
+	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateServiceAccountResponse) Reset() {
+	*x = CreateServiceAccountResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceAccountResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceAccountResponse) ProtoMessage() {}
+
+func (x *CreateServiceAccountResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceAccountResponse.ProtoReflect.Descriptor instead.
+func (*CreateServiceAccountResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *CreateServiceAccountResponse) GetAccount() *ServiceAccount {
+	if x != nil {
+		return x.Account
+	}
+	return nil
+}
+
+func (x *CreateServiceAccountResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// RevokeServiceAccountRequest names an account.
+type RevokeServiceAccountRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeServiceAccountRequest) Reset() {
+	*x = RevokeServiceAccountRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeServiceAccountRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeServiceAccountRequest) ProtoMessage() {}
+
+func (x *RevokeServiceAccountRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeServiceAccountRequest.ProtoReflect.Descriptor instead.
+func (*RevokeServiceAccountRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *RevokeServiceAccountRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// ListPendingExtensionsRequest pages through the pending extensions.
+type ListPendingExtensionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPendingExtensionsRequest) Reset() {
+	*x = ListPendingExtensionsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPendingExtensionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPendingExtensionsRequest) ProtoMessage() {}
+
+func (x *ListPendingExtensionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPendingExtensionsRequest.ProtoReflect.Descriptor instead.
+func (*ListPendingExtensionsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *ListPendingExtensionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPendingExtensionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// PendingExtension is an extension awaiting a decision and its dispatch.
+type PendingExtension struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extension     *Extension             `protobuf:"bytes,1,opt,name=extension,proto3" json:"extension,omitempty"`
+	Dispatch      *Dispatch              `protobuf:"bytes,2,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PendingExtension) Reset() {
+	*x = PendingExtension{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PendingExtension) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PendingExtension) ProtoMessage() {}
+
+func (x *PendingExtension) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PendingExtension.ProtoReflect.Descriptor instead.
+func (*PendingExtension) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *PendingExtension) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+func (x *PendingExtension) GetDispatch() *Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// ListPendingExtensionsResponse is a page of pending extensions.
+type ListPendingExtensionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Extensions    []*PendingExtension    `protobuf:"bytes,1,rep,name=extensions,proto3" json:"extensions,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPendingExtensionsResponse) Reset() {
+	*x = ListPendingExtensionsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPendingExtensionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPendingExtensionsResponse) ProtoMessage() {}
+
+func (x *ListPendingExtensionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPendingExtensionsResponse.ProtoReflect.Descriptor instead.
+func (*ListPendingExtensionsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{58}
+}
+
+func (x *ListPendingExtensionsResponse) GetExtensions() []*PendingExtension {
+	if x != nil {
+		return x.Extensions
+	}
+	return nil
+}
+
+func (x *ListPendingExtensionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -2370,8 +4080,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xd2\n" +
-	"\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xfe\f\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -2410,7 +4119,11 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x10escalation_level\x18\x19 \x01(\x05R\x0fescalationLevel\x12>\n" +
 	"\n" +
 	"extensions\x18\x1a \x03(\v2\x1e.whistle.response.v1.ExtensionR\n" +
-	"extensions\"w\n" +
+	"extensions\x12I\n" +
+	"\vreturn_code\x18\x1b \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
+	"returnCode\x12+\n" +
+	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x123\n" +
+	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -2418,7 +4131,14 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\aARRIVED\x10\x03\x12\f\n" +
 	"\bRESOLVED\x10\x04\x12\f\n" +
 	"\bRETURNED\x10\x05\x12\r\n" +
-	"\tCANCELLED\x10\x06\"\xf5\x02\n" +
+	"\tCANCELLED\x10\x06\"}\n" +
+	"\n" +
+	"ReturnCode\x12\x1b\n" +
+	"\x17RETURN_CODE_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rNOT_OUR_REMIT\x10\x01\x12\x12\n" +
+	"\x0eWRONG_LOCATION\x10\x02\x12\r\n" +
+	"\tDUPLICATE\x10\x03\x12\x1c\n" +
+	"\x18NEEDS_ANOTHER_DEPARTMENT\x10\x04\"\xf5\x02\n" +
 	"\n" +
 	"ClockState\x12\x14\n" +
 	"\x05clock\x18\x01 \x01(\tR\x05clock\x121\n" +
@@ -2477,10 +4197,15 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"B\n" +
 	"\x16ResolveDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\asummary\x18\x02 \x01(\tR\asummary\"?\n" +
+	"\asummary\x18\x02 \x01(\tR\asummary\"\xaa\x01\n" +
 	"\x15ReturnDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"A\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12I\n" +
+	"\vreason_code\x18\x03 \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
+	"reasonCode\x12\x1e\n" +
+	"\n" +
+	"department\x18\x04 \x01(\tR\n" +
+	"department\"A\n" +
 	"\x17EscalateDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x89\x01\n" +
@@ -2493,11 +4218,12 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fextension_id\x18\x02 \x01(\tR\vextensionId\x12\x18\n" +
 	"\aapprove\x18\x03 \x01(\bR\aapprove\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"\xa8\x01\n" +
+	"\x04note\x18\x04 \x01(\tR\x04note\"\xca\x01\n" +
 	"\vCalendarDay\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x129\n" +
 	"\x04kind\x18\x02 \x01(\x0e2%.whistle.response.v1.CalendarDay.KindR\x04kind\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"6\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12 \n" +
+	"\vprovisional\x18\x04 \x01(\bR\vprovisional\"6\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aHOLIDAY\x10\x01\x12\v\n" +
@@ -2570,7 +4296,149 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vdispatch_id\x18\x01 \x01(\tR\n" +
 	"dispatchId\"^\n" +
 	"\x1bListWebhookAttemptsResponse\x12?\n" +
-	"\battempts\x18\x01 \x03(\v2#.whistle.response.v1.WebhookAttemptR\battempts2\xf4\x06\n" +
+	"\battempts\x18\x01 \x03(\v2#.whistle.response.v1.WebhookAttemptR\battempts\"\xa7\x02\n" +
+	"\x05Shift\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x03 \x01(\tR\n" +
+	"districtId\x12\x12\n" +
+	"\x04seat\x18\x04 \x01(\tR\x04seat\x12\x16\n" +
+	"\x06person\x18\x05 \x01(\tR\x06person\x12\x14\n" +
+	"\x05phone\x18\x06 \x01(\tR\x05phone\x127\n" +
+	"\tstarts_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bstartsAt\x123\n" +
+	"\aends_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\t \x01(\tR\tcreatedBy\"\xb0\x01\n" +
+	"\x11ListShiftsRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12.\n" +
+	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\"H\n" +
+	"\x12ListShiftsResponse\x122\n" +
+	"\x06shifts\x18\x01 \x03(\v2\x1a.whistle.response.v1.ShiftR\x06shifts\"C\n" +
+	"\x0fAddShiftRequest\x120\n" +
+	"\x05shift\x18\x01 \x01(\v2\x1a.whistle.response.v1.ShiftR\x05shift\"$\n" +
+	"\x12DeleteShiftRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\x15\n" +
+	"\x13DeleteShiftResponse\"*\n" +
+	"\x14DeskHeartbeatRequest\x12\x12\n" +
+	"\x04desk\x18\x01 \x01(\tR\x04desk\"\x7f\n" +
+	"\x15DeskHeartbeatResponse\x121\n" +
+	"\x06window\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x06window\x123\n" +
+	"\aon_duty\x18\x02 \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\"\xb1\x01\n" +
+	"\rDeskHeartbeat\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12\x12\n" +
+	"\x04desk\x18\x03 \x01(\tR\x04desk\x127\n" +
+	"\tlast_seen\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12\x12\n" +
+	"\x04live\x18\x05 \x01(\bR\x04live\"\\\n" +
+	"\x19ListDeskHeartbeatsRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\"\x93\x01\n" +
+	"\x1aListDeskHeartbeatsResponse\x12B\n" +
+	"\n" +
+	"heartbeats\x18\x01 \x03(\v2\".whistle.response.v1.DeskHeartbeatR\n" +
+	"heartbeats\x121\n" +
+	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\"\x9c\x02\n" +
+	"\x0fWebhookEndpoint\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x03 \x01(\tR\n" +
+	"districtId\x12\x10\n" +
+	"\x03url\x18\x04 \x01(\tR\x03url\x12\x18\n" +
+	"\aenabled\x18\x05 \x01(\bR\aenabled\x12\x16\n" +
+	"\x06source\x18\x06 \x01(\tR\x06source\x129\n" +
+	"\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"^\n" +
+	"\x1bListWebhookEndpointsRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\"b\n" +
+	"\x1cListWebhookEndpointsResponse\x12B\n" +
+	"\tendpoints\x18\x01 \x03(\v2$.whistle.response.v1.WebhookEndpointR\tendpoints\"\x89\x01\n" +
+	"\x1cCreateWebhookEndpointRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12\x10\n" +
+	"\x03url\x18\x03 \x01(\tR\x03url\x12\x16\n" +
+	"\x06secret\x18\x04 \x01(\tR\x06secret\"\x83\x01\n" +
+	"\x1cUpdateWebhookEndpointRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
+	"\x06secret\x18\x03 \x01(\tR\x06secret\x12\x1d\n" +
+	"\aenabled\x18\x04 \x01(\bH\x00R\aenabled\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabled\".\n" +
+	"\x1cDeleteWebhookEndpointRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\x1f\n" +
+	"\x1dDeleteWebhookEndpointResponse\"\xe4\x02\n" +
+	"\x0eServiceAccount\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x04 \x01(\tR\n" +
+	"districtId\x12\x1d\n" +
+	"\n" +
+	"created_by\x18\x05 \x01(\tR\tcreatedBy\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x129\n" +
+	"\n" +
+	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x1d\n" +
+	"\n" +
+	"revoked_by\x18\t \x01(\tR\trevokedBy\"=\n" +
+	"\x1aListServiceAccountsRequest\x12\x1f\n" +
+	"\vdistrict_id\x18\x01 \x01(\tR\n" +
+	"districtId\"^\n" +
+	"\x1bListServiceAccountsResponse\x12?\n" +
+	"\baccounts\x18\x01 \x03(\v2#.whistle.response.v1.ServiceAccountR\baccounts\"\x9f\x01\n" +
+	"\x1bCreateServiceAccountRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x03 \x01(\tR\n" +
+	"districtId\x12+\n" +
+	"\x03ttl\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"s\n" +
+	"\x1cCreateServiceAccountResponse\x12=\n" +
+	"\aaccount\x18\x01 \x01(\v2#.whistle.response.v1.ServiceAccountR\aaccount\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"-\n" +
+	"\x1bRevokeServiceAccountRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"Z\n" +
+	"\x1cListPendingExtensionsRequest\x12\x1b\n" +
+	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"\x8b\x01\n" +
+	"\x10PendingExtension\x12<\n" +
+	"\textension\x18\x01 \x01(\v2\x1e.whistle.response.v1.ExtensionR\textension\x129\n" +
+	"\bdispatch\x18\x02 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"\x8e\x01\n" +
+	"\x1dListPendingExtensionsResponse\x12E\n" +
+	"\n" +
+	"extensions\x18\x01 \x03(\v2%.whistle.response.v1.PendingExtensionR\n" +
+	"extensions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdc\b\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
@@ -2580,7 +4448,9 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x0eReturnDispatch\x12*.whistle.response.v1.ReturnDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10EscalateDispatch\x12,.whistle.response.v1.EscalateDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12_\n" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
-	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch2\x91\a\n" +
+	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12f\n" +
+	"\rDeskHeartbeat\x12).whistle.response.v1.DeskHeartbeatRequest\x1a*.whistle.response.v1.DeskHeartbeatResponse\x12~\n" +
+	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse2\xde\x10\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -2589,7 +4459,19 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\tSetPolicy\x12%.whistle.response.v1.SetPolicyRequest\x1a\x1b.whistle.response.v1.Policy\x12\x81\x01\n" +
 	"\x16ListWebhookDeadLetters\x122.whistle.response.v1.ListWebhookDeadLettersRequest\x1a3.whistle.response.v1.ListWebhookDeadLettersResponse\x12\x84\x01\n" +
 	"\x17ReplayWebhookDeadLetter\x123.whistle.response.v1.ReplayWebhookDeadLetterRequest\x1a4.whistle.response.v1.ReplayWebhookDeadLetterResponse\x12x\n" +
-	"\x13ListWebhookAttempts\x12/.whistle.response.v1.ListWebhookAttemptsRequest\x1a0.whistle.response.v1.ListWebhookAttemptsResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
+	"\x13ListWebhookAttempts\x12/.whistle.response.v1.ListWebhookAttemptsRequest\x1a0.whistle.response.v1.ListWebhookAttemptsResponse\x12]\n" +
+	"\n" +
+	"ListShifts\x12&.whistle.response.v1.ListShiftsRequest\x1a'.whistle.response.v1.ListShiftsResponse\x12L\n" +
+	"\bAddShift\x12$.whistle.response.v1.AddShiftRequest\x1a\x1a.whistle.response.v1.Shift\x12`\n" +
+	"\vDeleteShift\x12'.whistle.response.v1.DeleteShiftRequest\x1a(.whistle.response.v1.DeleteShiftResponse\x12u\n" +
+	"\x12ListDeskHeartbeats\x12..whistle.response.v1.ListDeskHeartbeatsRequest\x1a/.whistle.response.v1.ListDeskHeartbeatsResponse\x12{\n" +
+	"\x14ListWebhookEndpoints\x120.whistle.response.v1.ListWebhookEndpointsRequest\x1a1.whistle.response.v1.ListWebhookEndpointsResponse\x12p\n" +
+	"\x15CreateWebhookEndpoint\x121.whistle.response.v1.CreateWebhookEndpointRequest\x1a$.whistle.response.v1.WebhookEndpoint\x12p\n" +
+	"\x15UpdateWebhookEndpoint\x121.whistle.response.v1.UpdateWebhookEndpointRequest\x1a$.whistle.response.v1.WebhookEndpoint\x12~\n" +
+	"\x15DeleteWebhookEndpoint\x121.whistle.response.v1.DeleteWebhookEndpointRequest\x1a2.whistle.response.v1.DeleteWebhookEndpointResponse\x12x\n" +
+	"\x13ListServiceAccounts\x12/.whistle.response.v1.ListServiceAccountsRequest\x1a0.whistle.response.v1.ListServiceAccountsResponse\x12{\n" +
+	"\x14CreateServiceAccount\x120.whistle.response.v1.CreateServiceAccountRequest\x1a1.whistle.response.v1.CreateServiceAccountResponse\x12m\n" +
+	"\x14RevokeServiceAccount\x120.whistle.response.v1.RevokeServiceAccountRequest\x1a#.whistle.response.v1.ServiceAccountBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
 
 var (
 	file_whistle_response_v1_response_proto_rawDescOnce sync.Once
@@ -2603,130 +4485,210 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 	return file_whistle_response_v1_response_proto_rawDescData
 }
 
-var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
-	(ClockState_State)(0),                   // 1: whistle.response.v1.ClockState.State
-	(Extension_Status)(0),                   // 2: whistle.response.v1.Extension.Status
-	(CalendarDay_Kind)(0),                   // 3: whistle.response.v1.CalendarDay.Kind
-	(*Deadlines)(nil),                       // 4: whistle.response.v1.Deadlines
-	(*Dispatch)(nil),                        // 5: whistle.response.v1.Dispatch
-	(*ClockState)(nil),                      // 6: whistle.response.v1.ClockState
-	(*Extension)(nil),                       // 7: whistle.response.v1.Extension
-	(*ListDispatchesRequest)(nil),           // 8: whistle.response.v1.ListDispatchesRequest
-	(*ListDispatchesResponse)(nil),          // 9: whistle.response.v1.ListDispatchesResponse
-	(*GetDispatchRequest)(nil),              // 10: whistle.response.v1.GetDispatchRequest
-	(*AcknowledgeDispatchRequest)(nil),      // 11: whistle.response.v1.AcknowledgeDispatchRequest
-	(*ArriveDispatchRequest)(nil),           // 12: whistle.response.v1.ArriveDispatchRequest
-	(*ResolveDispatchRequest)(nil),          // 13: whistle.response.v1.ResolveDispatchRequest
-	(*ReturnDispatchRequest)(nil),           // 14: whistle.response.v1.ReturnDispatchRequest
-	(*EscalateDispatchRequest)(nil),         // 15: whistle.response.v1.EscalateDispatchRequest
-	(*RequestExtensionRequest)(nil),         // 16: whistle.response.v1.RequestExtensionRequest
-	(*DecideExtensionRequest)(nil),          // 17: whistle.response.v1.DecideExtensionRequest
-	(*CalendarDay)(nil),                     // 18: whistle.response.v1.CalendarDay
-	(*ListCalendarDaysRequest)(nil),         // 19: whistle.response.v1.ListCalendarDaysRequest
-	(*ListCalendarDaysResponse)(nil),        // 20: whistle.response.v1.ListCalendarDaysResponse
-	(*SetCalendarDayRequest)(nil),           // 21: whistle.response.v1.SetCalendarDayRequest
-	(*DeleteCalendarDayRequest)(nil),        // 22: whistle.response.v1.DeleteCalendarDayRequest
-	(*DeleteCalendarDayResponse)(nil),       // 23: whistle.response.v1.DeleteCalendarDayResponse
-	(*Policy)(nil),                          // 24: whistle.response.v1.Policy
-	(*ListPoliciesRequest)(nil),             // 25: whistle.response.v1.ListPoliciesRequest
-	(*ListPoliciesResponse)(nil),            // 26: whistle.response.v1.ListPoliciesResponse
-	(*SetPolicyRequest)(nil),                // 27: whistle.response.v1.SetPolicyRequest
-	(*WebhookDeadLetter)(nil),               // 28: whistle.response.v1.WebhookDeadLetter
-	(*ListWebhookDeadLettersRequest)(nil),   // 29: whistle.response.v1.ListWebhookDeadLettersRequest
-	(*ListWebhookDeadLettersResponse)(nil),  // 30: whistle.response.v1.ListWebhookDeadLettersResponse
-	(*ReplayWebhookDeadLetterRequest)(nil),  // 31: whistle.response.v1.ReplayWebhookDeadLetterRequest
-	(*ReplayWebhookDeadLetterResponse)(nil), // 32: whistle.response.v1.ReplayWebhookDeadLetterResponse
-	(*WebhookAttempt)(nil),                  // 33: whistle.response.v1.WebhookAttempt
-	(*ListWebhookAttemptsRequest)(nil),      // 34: whistle.response.v1.ListWebhookAttemptsRequest
-	(*ListWebhookAttemptsResponse)(nil),     // 35: whistle.response.v1.ListWebhookAttemptsResponse
-	(*timestamppb.Timestamp)(nil),           // 36: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 37: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 38: google.protobuf.Duration
+	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
+	(ClockState_State)(0),                   // 2: whistle.response.v1.ClockState.State
+	(Extension_Status)(0),                   // 3: whistle.response.v1.Extension.Status
+	(CalendarDay_Kind)(0),                   // 4: whistle.response.v1.CalendarDay.Kind
+	(*Deadlines)(nil),                       // 5: whistle.response.v1.Deadlines
+	(*Dispatch)(nil),                        // 6: whistle.response.v1.Dispatch
+	(*ClockState)(nil),                      // 7: whistle.response.v1.ClockState
+	(*Extension)(nil),                       // 8: whistle.response.v1.Extension
+	(*ListDispatchesRequest)(nil),           // 9: whistle.response.v1.ListDispatchesRequest
+	(*ListDispatchesResponse)(nil),          // 10: whistle.response.v1.ListDispatchesResponse
+	(*GetDispatchRequest)(nil),              // 11: whistle.response.v1.GetDispatchRequest
+	(*AcknowledgeDispatchRequest)(nil),      // 12: whistle.response.v1.AcknowledgeDispatchRequest
+	(*ArriveDispatchRequest)(nil),           // 13: whistle.response.v1.ArriveDispatchRequest
+	(*ResolveDispatchRequest)(nil),          // 14: whistle.response.v1.ResolveDispatchRequest
+	(*ReturnDispatchRequest)(nil),           // 15: whistle.response.v1.ReturnDispatchRequest
+	(*EscalateDispatchRequest)(nil),         // 16: whistle.response.v1.EscalateDispatchRequest
+	(*RequestExtensionRequest)(nil),         // 17: whistle.response.v1.RequestExtensionRequest
+	(*DecideExtensionRequest)(nil),          // 18: whistle.response.v1.DecideExtensionRequest
+	(*CalendarDay)(nil),                     // 19: whistle.response.v1.CalendarDay
+	(*ListCalendarDaysRequest)(nil),         // 20: whistle.response.v1.ListCalendarDaysRequest
+	(*ListCalendarDaysResponse)(nil),        // 21: whistle.response.v1.ListCalendarDaysResponse
+	(*SetCalendarDayRequest)(nil),           // 22: whistle.response.v1.SetCalendarDayRequest
+	(*DeleteCalendarDayRequest)(nil),        // 23: whistle.response.v1.DeleteCalendarDayRequest
+	(*DeleteCalendarDayResponse)(nil),       // 24: whistle.response.v1.DeleteCalendarDayResponse
+	(*Policy)(nil),                          // 25: whistle.response.v1.Policy
+	(*ListPoliciesRequest)(nil),             // 26: whistle.response.v1.ListPoliciesRequest
+	(*ListPoliciesResponse)(nil),            // 27: whistle.response.v1.ListPoliciesResponse
+	(*SetPolicyRequest)(nil),                // 28: whistle.response.v1.SetPolicyRequest
+	(*WebhookDeadLetter)(nil),               // 29: whistle.response.v1.WebhookDeadLetter
+	(*ListWebhookDeadLettersRequest)(nil),   // 30: whistle.response.v1.ListWebhookDeadLettersRequest
+	(*ListWebhookDeadLettersResponse)(nil),  // 31: whistle.response.v1.ListWebhookDeadLettersResponse
+	(*ReplayWebhookDeadLetterRequest)(nil),  // 32: whistle.response.v1.ReplayWebhookDeadLetterRequest
+	(*ReplayWebhookDeadLetterResponse)(nil), // 33: whistle.response.v1.ReplayWebhookDeadLetterResponse
+	(*WebhookAttempt)(nil),                  // 34: whistle.response.v1.WebhookAttempt
+	(*ListWebhookAttemptsRequest)(nil),      // 35: whistle.response.v1.ListWebhookAttemptsRequest
+	(*ListWebhookAttemptsResponse)(nil),     // 36: whistle.response.v1.ListWebhookAttemptsResponse
+	(*Shift)(nil),                           // 37: whistle.response.v1.Shift
+	(*ListShiftsRequest)(nil),               // 38: whistle.response.v1.ListShiftsRequest
+	(*ListShiftsResponse)(nil),              // 39: whistle.response.v1.ListShiftsResponse
+	(*AddShiftRequest)(nil),                 // 40: whistle.response.v1.AddShiftRequest
+	(*DeleteShiftRequest)(nil),              // 41: whistle.response.v1.DeleteShiftRequest
+	(*DeleteShiftResponse)(nil),             // 42: whistle.response.v1.DeleteShiftResponse
+	(*DeskHeartbeatRequest)(nil),            // 43: whistle.response.v1.DeskHeartbeatRequest
+	(*DeskHeartbeatResponse)(nil),           // 44: whistle.response.v1.DeskHeartbeatResponse
+	(*DeskHeartbeat)(nil),                   // 45: whistle.response.v1.DeskHeartbeat
+	(*ListDeskHeartbeatsRequest)(nil),       // 46: whistle.response.v1.ListDeskHeartbeatsRequest
+	(*ListDeskHeartbeatsResponse)(nil),      // 47: whistle.response.v1.ListDeskHeartbeatsResponse
+	(*WebhookEndpoint)(nil),                 // 48: whistle.response.v1.WebhookEndpoint
+	(*ListWebhookEndpointsRequest)(nil),     // 49: whistle.response.v1.ListWebhookEndpointsRequest
+	(*ListWebhookEndpointsResponse)(nil),    // 50: whistle.response.v1.ListWebhookEndpointsResponse
+	(*CreateWebhookEndpointRequest)(nil),    // 51: whistle.response.v1.CreateWebhookEndpointRequest
+	(*UpdateWebhookEndpointRequest)(nil),    // 52: whistle.response.v1.UpdateWebhookEndpointRequest
+	(*DeleteWebhookEndpointRequest)(nil),    // 53: whistle.response.v1.DeleteWebhookEndpointRequest
+	(*DeleteWebhookEndpointResponse)(nil),   // 54: whistle.response.v1.DeleteWebhookEndpointResponse
+	(*ServiceAccount)(nil),                  // 55: whistle.response.v1.ServiceAccount
+	(*ListServiceAccountsRequest)(nil),      // 56: whistle.response.v1.ListServiceAccountsRequest
+	(*ListServiceAccountsResponse)(nil),     // 57: whistle.response.v1.ListServiceAccountsResponse
+	(*CreateServiceAccountRequest)(nil),     // 58: whistle.response.v1.CreateServiceAccountRequest
+	(*CreateServiceAccountResponse)(nil),    // 59: whistle.response.v1.CreateServiceAccountResponse
+	(*RevokeServiceAccountRequest)(nil),     // 60: whistle.response.v1.RevokeServiceAccountRequest
+	(*ListPendingExtensionsRequest)(nil),    // 61: whistle.response.v1.ListPendingExtensionsRequest
+	(*PendingExtension)(nil),                // 62: whistle.response.v1.PendingExtension
+	(*ListPendingExtensionsResponse)(nil),   // 63: whistle.response.v1.ListPendingExtensionsResponse
+	(*timestamppb.Timestamp)(nil),           // 64: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 65: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 66: google.protobuf.Duration
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	36, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	36, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	36, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	64, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	64, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	64, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,  // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	36, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	36, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
-	4,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	36, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	36, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	36, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	36, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	37, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	37, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	36, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
-	6,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
-	7,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
-	36, // 16: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	36, // 17: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
-	1,  // 18: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	36, // 19: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	36, // 20: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	36, // 21: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	36, // 22: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
-	2,  // 23: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	36, // 24: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
-	0,  // 25: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
-	5,  // 26: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	37, // 27: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	36, // 28: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
-	3,  // 29: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
-	18, // 30: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
-	18, // 31: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	38, // 32: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	38, // 33: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	38, // 34: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
-	24, // 35: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
-	24, // 36: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	36, // 37: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
-	28, // 38: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	36, // 39: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
-	33, // 40: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	8,  // 41: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	10, // 42: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	11, // 43: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	12, // 44: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	13, // 45: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	14, // 46: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	15, // 47: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	16, // 48: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	17, // 49: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	19, // 50: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	21, // 51: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	22, // 52: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	25, // 53: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	27, // 54: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	29, // 55: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	31, // 56: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	34, // 57: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	9,  // 58: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	5,  // 59: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 60: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 61: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 62: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 63: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 64: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	5,  // 65: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	5,  // 66: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	20, // 67: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	18, // 68: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	23, // 69: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	26, // 70: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	24, // 71: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	30, // 72: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	32, // 73: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	35, // 74: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	58, // [58:75] is the sub-list for method output_type
-	41, // [41:58] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	64, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	64, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	5,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
+	64, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	64, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	64, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	64, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	65, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	65, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	64, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	7,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
+	8,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
+	1,  // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	37, // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
+	64, // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	64, // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	2,  // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
+	64, // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	64, // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	64, // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	64, // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	3,  // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
+	64, // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	0,  // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
+	6,  // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
+	65, // 29: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	1,  // 30: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	64, // 31: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	4,  // 32: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
+	19, // 33: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
+	19, // 34: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
+	66, // 35: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	66, // 36: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	66, // 37: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	25, // 38: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
+	25, // 39: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
+	64, // 40: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	29, // 41: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
+	64, // 42: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	34, // 43: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
+	64, // 44: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	64, // 45: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	64, // 46: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	64, // 47: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	37, // 48: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
+	37, // 49: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
+	66, // 50: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	37, // 51: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
+	64, // 52: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	45, // 53: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
+	66, // 54: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	64, // 55: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	64, // 56: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	48, // 57: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
+	64, // 58: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	64, // 59: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	64, // 60: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	55, // 61: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
+	66, // 62: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	55, // 63: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
+	8,  // 64: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
+	6,  // 65: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
+	62, // 66: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
+	9,  // 67: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11, // 68: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	12, // 69: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	13, // 70: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	14, // 71: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	15, // 72: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	16, // 73: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	17, // 74: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	18, // 75: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	43, // 76: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	61, // 77: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	20, // 78: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	22, // 79: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	23, // 80: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	26, // 81: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	28, // 82: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	30, // 83: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	32, // 84: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	35, // 85: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	38, // 86: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	40, // 87: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	41, // 88: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	46, // 89: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	49, // 90: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	51, // 91: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	52, // 92: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	53, // 93: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	56, // 94: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	58, // 95: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	60, // 96: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10, // 97: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	6,  // 98: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 99: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 100: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 101: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 102: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 103: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 104: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,  // 105: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	44, // 106: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	63, // 107: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	21, // 108: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	19, // 109: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	24, // 110: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	27, // 111: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	25, // 112: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	31, // 113: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	33, // 114: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	36, // 115: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	39, // 116: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	37, // 117: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	42, // 118: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	47, // 119: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	50, // 120: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	48, // 121: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	48, // 122: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	54, // 123: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	57, // 124: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	59, // 125: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	55, // 126: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	97, // [97:127] is the sub-list for method output_type
+	67, // [67:97] is the sub-list for method input_type
+	67, // [67:67] is the sub-list for extension type_name
+	67, // [67:67] is the sub-list for extension extendee
+	0,  // [0:67] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -2734,13 +4696,14 @@ func file_whistle_response_v1_response_proto_init() {
 	if File_whistle_response_v1_response_proto != nil {
 		return
 	}
+	file_whistle_response_v1_response_proto_msgTypes[47].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   32,
+			NumEnums:      5,
+			NumMessages:   59,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -19,15 +19,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	DispatchService_ListDispatches_FullMethodName      = "/whistle.response.v1.DispatchService/ListDispatches"
-	DispatchService_GetDispatch_FullMethodName         = "/whistle.response.v1.DispatchService/GetDispatch"
-	DispatchService_AcknowledgeDispatch_FullMethodName = "/whistle.response.v1.DispatchService/AcknowledgeDispatch"
-	DispatchService_ArriveDispatch_FullMethodName      = "/whistle.response.v1.DispatchService/ArriveDispatch"
-	DispatchService_ResolveDispatch_FullMethodName     = "/whistle.response.v1.DispatchService/ResolveDispatch"
-	DispatchService_ReturnDispatch_FullMethodName      = "/whistle.response.v1.DispatchService/ReturnDispatch"
-	DispatchService_EscalateDispatch_FullMethodName    = "/whistle.response.v1.DispatchService/EscalateDispatch"
-	DispatchService_RequestExtension_FullMethodName    = "/whistle.response.v1.DispatchService/RequestExtension"
-	DispatchService_DecideExtension_FullMethodName     = "/whistle.response.v1.DispatchService/DecideExtension"
+	DispatchService_ListDispatches_FullMethodName        = "/whistle.response.v1.DispatchService/ListDispatches"
+	DispatchService_GetDispatch_FullMethodName           = "/whistle.response.v1.DispatchService/GetDispatch"
+	DispatchService_AcknowledgeDispatch_FullMethodName   = "/whistle.response.v1.DispatchService/AcknowledgeDispatch"
+	DispatchService_ArriveDispatch_FullMethodName        = "/whistle.response.v1.DispatchService/ArriveDispatch"
+	DispatchService_ResolveDispatch_FullMethodName       = "/whistle.response.v1.DispatchService/ResolveDispatch"
+	DispatchService_ReturnDispatch_FullMethodName        = "/whistle.response.v1.DispatchService/ReturnDispatch"
+	DispatchService_EscalateDispatch_FullMethodName      = "/whistle.response.v1.DispatchService/EscalateDispatch"
+	DispatchService_RequestExtension_FullMethodName      = "/whistle.response.v1.DispatchService/RequestExtension"
+	DispatchService_DecideExtension_FullMethodName       = "/whistle.response.v1.DispatchService/DecideExtension"
+	DispatchService_DeskHeartbeat_FullMethodName         = "/whistle.response.v1.DispatchService/DeskHeartbeat"
+	DispatchService_ListPendingExtensions_FullMethodName = "/whistle.response.v1.DispatchService/ListPendingExtensions"
 )
 
 // DispatchServiceClient is the client API for DispatchService service.
@@ -55,6 +57,14 @@ type DispatchServiceClient interface {
 	RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error)
 	// DecideExtension is a supervisor approving or rejecting a requested extension.
 	DecideExtension(ctx context.Context, in *DecideExtensionRequest, opts ...grpc.CallOption) (*Dispatch, error)
+	// DeskHeartbeat says a desk (console or integration) of the caller's
+	// department and district is live. Without one within the configured window
+	// the department is unstaffed there, and new dispatches escalate at once.
+	DeskHeartbeat(ctx context.Context, in *DeskHeartbeatRequest, opts ...grpc.CallOption) (*DeskHeartbeatResponse, error)
+	// ListPendingExtensions is a supervisor's queue of extension requests
+	// awaiting a decision across the dispatches of its district (the city's
+	// for a supervisor without one), the oldest request first.
+	ListPendingExtensions(ctx context.Context, in *ListPendingExtensionsRequest, opts ...grpc.CallOption) (*ListPendingExtensionsResponse, error)
 }
 
 type dispatchServiceClient struct {
@@ -155,6 +165,26 @@ func (c *dispatchServiceClient) DecideExtension(ctx context.Context, in *DecideE
 	return out, nil
 }
 
+func (c *dispatchServiceClient) DeskHeartbeat(ctx context.Context, in *DeskHeartbeatRequest, opts ...grpc.CallOption) (*DeskHeartbeatResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeskHeartbeatResponse)
+	err := c.cc.Invoke(ctx, DispatchService_DeskHeartbeat_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) ListPendingExtensions(ctx context.Context, in *ListPendingExtensionsRequest, opts ...grpc.CallOption) (*ListPendingExtensionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPendingExtensionsResponse)
+	err := c.cc.Invoke(ctx, DispatchService_ListPendingExtensions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility.
@@ -180,6 +210,14 @@ type DispatchServiceServer interface {
 	RequestExtension(context.Context, *RequestExtensionRequest) (*Dispatch, error)
 	// DecideExtension is a supervisor approving or rejecting a requested extension.
 	DecideExtension(context.Context, *DecideExtensionRequest) (*Dispatch, error)
+	// DeskHeartbeat says a desk (console or integration) of the caller's
+	// department and district is live. Without one within the configured window
+	// the department is unstaffed there, and new dispatches escalate at once.
+	DeskHeartbeat(context.Context, *DeskHeartbeatRequest) (*DeskHeartbeatResponse, error)
+	// ListPendingExtensions is a supervisor's queue of extension requests
+	// awaiting a decision across the dispatches of its district (the city's
+	// for a supervisor without one), the oldest request first.
+	ListPendingExtensions(context.Context, *ListPendingExtensionsRequest) (*ListPendingExtensionsResponse, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -216,6 +254,12 @@ func (UnimplementedDispatchServiceServer) RequestExtension(context.Context, *Req
 }
 func (UnimplementedDispatchServiceServer) DecideExtension(context.Context, *DecideExtensionRequest) (*Dispatch, error) {
 	return nil, status.Error(codes.Unimplemented, "method DecideExtension not implemented")
+}
+func (UnimplementedDispatchServiceServer) DeskHeartbeat(context.Context, *DeskHeartbeatRequest) (*DeskHeartbeatResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeskHeartbeat not implemented")
+}
+func (UnimplementedDispatchServiceServer) ListPendingExtensions(context.Context, *ListPendingExtensionsRequest) (*ListPendingExtensionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPendingExtensions not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 func (UnimplementedDispatchServiceServer) testEmbeddedByValue()                         {}
@@ -400,6 +444,42 @@ func _DispatchService_DecideExtension_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_DeskHeartbeat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeskHeartbeatRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).DeskHeartbeat(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_DeskHeartbeat_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).DeskHeartbeat(ctx, req.(*DeskHeartbeatRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_ListPendingExtensions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPendingExtensionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).ListPendingExtensions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_ListPendingExtensions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).ListPendingExtensions(ctx, req.(*ListPendingExtensionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DispatchService_ServiceDesc is the grpc.ServiceDesc for DispatchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -443,6 +523,14 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "DecideExtension",
 			Handler:    _DispatchService_DecideExtension_Handler,
 		},
+		{
+			MethodName: "DeskHeartbeat",
+			Handler:    _DispatchService_DeskHeartbeat_Handler,
+		},
+		{
+			MethodName: "ListPendingExtensions",
+			Handler:    _DispatchService_ListPendingExtensions_Handler,
+		},
 	},
 	Streams:  []grpc.StreamDesc{},
 	Metadata: "whistle/response/v1/response.proto",
@@ -457,6 +545,17 @@ const (
 	SlaAdminService_ListWebhookDeadLetters_FullMethodName  = "/whistle.response.v1.SlaAdminService/ListWebhookDeadLetters"
 	SlaAdminService_ReplayWebhookDeadLetter_FullMethodName = "/whistle.response.v1.SlaAdminService/ReplayWebhookDeadLetter"
 	SlaAdminService_ListWebhookAttempts_FullMethodName     = "/whistle.response.v1.SlaAdminService/ListWebhookAttempts"
+	SlaAdminService_ListShifts_FullMethodName              = "/whistle.response.v1.SlaAdminService/ListShifts"
+	SlaAdminService_AddShift_FullMethodName                = "/whistle.response.v1.SlaAdminService/AddShift"
+	SlaAdminService_DeleteShift_FullMethodName             = "/whistle.response.v1.SlaAdminService/DeleteShift"
+	SlaAdminService_ListDeskHeartbeats_FullMethodName      = "/whistle.response.v1.SlaAdminService/ListDeskHeartbeats"
+	SlaAdminService_ListWebhookEndpoints_FullMethodName    = "/whistle.response.v1.SlaAdminService/ListWebhookEndpoints"
+	SlaAdminService_CreateWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/CreateWebhookEndpoint"
+	SlaAdminService_UpdateWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/UpdateWebhookEndpoint"
+	SlaAdminService_DeleteWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/DeleteWebhookEndpoint"
+	SlaAdminService_ListServiceAccounts_FullMethodName     = "/whistle.response.v1.SlaAdminService/ListServiceAccounts"
+	SlaAdminService_CreateServiceAccount_FullMethodName    = "/whistle.response.v1.SlaAdminService/CreateServiceAccount"
+	SlaAdminService_RevokeServiceAccount_FullMethodName    = "/whistle.response.v1.SlaAdminService/RevokeServiceAccount"
 )
 
 // SlaAdminServiceClient is the client API for SlaAdminService service.
@@ -486,6 +585,30 @@ type SlaAdminServiceClient interface {
 	// ListWebhookAttempts is a dispatch's webhook delivery log: every attempt
 	// to post its events, oldest first.
 	ListWebhookAttempts(ctx context.Context, in *ListWebhookAttemptsRequest, opts ...grpc.CallOption) (*ListWebhookAttemptsResponse, error)
+	// ListShifts returns the roster shifts overlapping a period.
+	ListShifts(ctx context.Context, in *ListShiftsRequest, opts ...grpc.CallOption) (*ListShiftsResponse, error)
+	// AddShift adds one shift; shifts of the same seat must not overlap.
+	AddShift(ctx context.Context, in *AddShiftRequest, opts ...grpc.CallOption) (*Shift, error)
+	// DeleteShift removes one shift.
+	DeleteShift(ctx context.Context, in *DeleteShiftRequest, opts ...grpc.CallOption) (*DeleteShiftResponse, error)
+	// ListDeskHeartbeats returns the last heartbeat of every desk, with whether
+	// it is live now.
+	ListDeskHeartbeats(ctx context.Context, in *ListDeskHeartbeatsRequest, opts ...grpc.CallOption) (*ListDeskHeartbeatsResponse, error)
+	// ListWebhookEndpoints returns the endpoints, never their secrets.
+	ListWebhookEndpoints(ctx context.Context, in *ListWebhookEndpointsRequest, opts ...grpc.CallOption) (*ListWebhookEndpointsResponse, error)
+	// CreateWebhookEndpoint adds an endpoint with its (write-only) secret.
+	CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint changes an endpoint's URL, secret or enabled flag.
+	UpdateWebhookEndpoint(ctx context.Context, in *UpdateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error)
+	// DeleteWebhookEndpoint removes an endpoint with its delivery history.
+	DeleteWebhookEndpoint(ctx context.Context, in *DeleteWebhookEndpointRequest, opts ...grpc.CallOption) (*DeleteWebhookEndpointResponse, error)
+	// ListServiceAccounts returns the integrations' service accounts.
+	ListServiceAccounts(ctx context.Context, in *ListServiceAccountsRequest, opts ...grpc.CallOption) (*ListServiceAccountsResponse, error)
+	// CreateServiceAccount issues a service account of a department in a
+	// district and its token (returned once, never stored).
+	CreateServiceAccount(ctx context.Context, in *CreateServiceAccountRequest, opts ...grpc.CallOption) (*CreateServiceAccountResponse, error)
+	// RevokeServiceAccount makes the account's token stop working at once.
+	RevokeServiceAccount(ctx context.Context, in *RevokeServiceAccountRequest, opts ...grpc.CallOption) (*ServiceAccount, error)
 }
 
 type slaAdminServiceClient struct {
@@ -576,6 +699,116 @@ func (c *slaAdminServiceClient) ListWebhookAttempts(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *slaAdminServiceClient) ListShifts(ctx context.Context, in *ListShiftsRequest, opts ...grpc.CallOption) (*ListShiftsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListShiftsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListShifts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) AddShift(ctx context.Context, in *AddShiftRequest, opts ...grpc.CallOption) (*Shift, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Shift)
+	err := c.cc.Invoke(ctx, SlaAdminService_AddShift_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) DeleteShift(ctx context.Context, in *DeleteShiftRequest, opts ...grpc.CallOption) (*DeleteShiftResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteShiftResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_DeleteShift_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) ListDeskHeartbeats(ctx context.Context, in *ListDeskHeartbeatsRequest, opts ...grpc.CallOption) (*ListDeskHeartbeatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeskHeartbeatsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListDeskHeartbeats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) ListWebhookEndpoints(ctx context.Context, in *ListWebhookEndpointsRequest, opts ...grpc.CallOption) (*ListWebhookEndpointsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookEndpointsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListWebhookEndpoints_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) CreateWebhookEndpoint(ctx context.Context, in *CreateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WebhookEndpoint)
+	err := c.cc.Invoke(ctx, SlaAdminService_CreateWebhookEndpoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) UpdateWebhookEndpoint(ctx context.Context, in *UpdateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WebhookEndpoint)
+	err := c.cc.Invoke(ctx, SlaAdminService_UpdateWebhookEndpoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) DeleteWebhookEndpoint(ctx context.Context, in *DeleteWebhookEndpointRequest, opts ...grpc.CallOption) (*DeleteWebhookEndpointResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteWebhookEndpointResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_DeleteWebhookEndpoint_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) ListServiceAccounts(ctx context.Context, in *ListServiceAccountsRequest, opts ...grpc.CallOption) (*ListServiceAccountsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListServiceAccountsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListServiceAccounts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) CreateServiceAccount(ctx context.Context, in *CreateServiceAccountRequest, opts ...grpc.CallOption) (*CreateServiceAccountResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateServiceAccountResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_CreateServiceAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) RevokeServiceAccount(ctx context.Context, in *RevokeServiceAccountRequest, opts ...grpc.CallOption) (*ServiceAccount, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ServiceAccount)
+	err := c.cc.Invoke(ctx, SlaAdminService_RevokeServiceAccount_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SlaAdminServiceServer is the server API for SlaAdminService service.
 // All implementations must embed UnimplementedSlaAdminServiceServer
 // for forward compatibility.
@@ -603,6 +836,30 @@ type SlaAdminServiceServer interface {
 	// ListWebhookAttempts is a dispatch's webhook delivery log: every attempt
 	// to post its events, oldest first.
 	ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error)
+	// ListShifts returns the roster shifts overlapping a period.
+	ListShifts(context.Context, *ListShiftsRequest) (*ListShiftsResponse, error)
+	// AddShift adds one shift; shifts of the same seat must not overlap.
+	AddShift(context.Context, *AddShiftRequest) (*Shift, error)
+	// DeleteShift removes one shift.
+	DeleteShift(context.Context, *DeleteShiftRequest) (*DeleteShiftResponse, error)
+	// ListDeskHeartbeats returns the last heartbeat of every desk, with whether
+	// it is live now.
+	ListDeskHeartbeats(context.Context, *ListDeskHeartbeatsRequest) (*ListDeskHeartbeatsResponse, error)
+	// ListWebhookEndpoints returns the endpoints, never their secrets.
+	ListWebhookEndpoints(context.Context, *ListWebhookEndpointsRequest) (*ListWebhookEndpointsResponse, error)
+	// CreateWebhookEndpoint adds an endpoint with its (write-only) secret.
+	CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*WebhookEndpoint, error)
+	// UpdateWebhookEndpoint changes an endpoint's URL, secret or enabled flag.
+	UpdateWebhookEndpoint(context.Context, *UpdateWebhookEndpointRequest) (*WebhookEndpoint, error)
+	// DeleteWebhookEndpoint removes an endpoint with its delivery history.
+	DeleteWebhookEndpoint(context.Context, *DeleteWebhookEndpointRequest) (*DeleteWebhookEndpointResponse, error)
+	// ListServiceAccounts returns the integrations' service accounts.
+	ListServiceAccounts(context.Context, *ListServiceAccountsRequest) (*ListServiceAccountsResponse, error)
+	// CreateServiceAccount issues a service account of a department in a
+	// district and its token (returned once, never stored).
+	CreateServiceAccount(context.Context, *CreateServiceAccountRequest) (*CreateServiceAccountResponse, error)
+	// RevokeServiceAccount makes the account's token stop working at once.
+	RevokeServiceAccount(context.Context, *RevokeServiceAccountRequest) (*ServiceAccount, error)
 	mustEmbedUnimplementedSlaAdminServiceServer()
 }
 
@@ -636,6 +893,39 @@ func (UnimplementedSlaAdminServiceServer) ReplayWebhookDeadLetter(context.Contex
 }
 func (UnimplementedSlaAdminServiceServer) ListWebhookAttempts(context.Context, *ListWebhookAttemptsRequest) (*ListWebhookAttemptsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWebhookAttempts not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListShifts(context.Context, *ListShiftsRequest) (*ListShiftsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListShifts not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) AddShift(context.Context, *AddShiftRequest) (*Shift, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddShift not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) DeleteShift(context.Context, *DeleteShiftRequest) (*DeleteShiftResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteShift not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListDeskHeartbeats(context.Context, *ListDeskHeartbeatsRequest) (*ListDeskHeartbeatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeskHeartbeats not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListWebhookEndpoints(context.Context, *ListWebhookEndpointsRequest) (*ListWebhookEndpointsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookEndpoints not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) CreateWebhookEndpoint(context.Context, *CreateWebhookEndpointRequest) (*WebhookEndpoint, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateWebhookEndpoint not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) UpdateWebhookEndpoint(context.Context, *UpdateWebhookEndpointRequest) (*WebhookEndpoint, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateWebhookEndpoint not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) DeleteWebhookEndpoint(context.Context, *DeleteWebhookEndpointRequest) (*DeleteWebhookEndpointResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteWebhookEndpoint not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListServiceAccounts(context.Context, *ListServiceAccountsRequest) (*ListServiceAccountsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListServiceAccounts not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) CreateServiceAccount(context.Context, *CreateServiceAccountRequest) (*CreateServiceAccountResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateServiceAccount not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) RevokeServiceAccount(context.Context, *RevokeServiceAccountRequest) (*ServiceAccount, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeServiceAccount not implemented")
 }
 func (UnimplementedSlaAdminServiceServer) mustEmbedUnimplementedSlaAdminServiceServer() {}
 func (UnimplementedSlaAdminServiceServer) testEmbeddedByValue()                         {}
@@ -802,6 +1092,204 @@ func _SlaAdminService_ListWebhookAttempts_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SlaAdminService_ListShifts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListShiftsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListShifts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListShifts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListShifts(ctx, req.(*ListShiftsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_AddShift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddShiftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).AddShift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_AddShift_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).AddShift(ctx, req.(*AddShiftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_DeleteShift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteShiftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).DeleteShift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_DeleteShift_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).DeleteShift(ctx, req.(*DeleteShiftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_ListDeskHeartbeats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeskHeartbeatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListDeskHeartbeats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListDeskHeartbeats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListDeskHeartbeats(ctx, req.(*ListDeskHeartbeatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_ListWebhookEndpoints_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookEndpointsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListWebhookEndpoints(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListWebhookEndpoints_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListWebhookEndpoints(ctx, req.(*ListWebhookEndpointsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_CreateWebhookEndpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWebhookEndpointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).CreateWebhookEndpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_CreateWebhookEndpoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).CreateWebhookEndpoint(ctx, req.(*CreateWebhookEndpointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_UpdateWebhookEndpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateWebhookEndpointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).UpdateWebhookEndpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_UpdateWebhookEndpoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).UpdateWebhookEndpoint(ctx, req.(*UpdateWebhookEndpointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_DeleteWebhookEndpoint_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteWebhookEndpointRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).DeleteWebhookEndpoint(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_DeleteWebhookEndpoint_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).DeleteWebhookEndpoint(ctx, req.(*DeleteWebhookEndpointRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_ListServiceAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListServiceAccountsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListServiceAccounts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListServiceAccounts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListServiceAccounts(ctx, req.(*ListServiceAccountsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_CreateServiceAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateServiceAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).CreateServiceAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_CreateServiceAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).CreateServiceAccount(ctx, req.(*CreateServiceAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_RevokeServiceAccount_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeServiceAccountRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).RevokeServiceAccount(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_RevokeServiceAccount_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).RevokeServiceAccount(ctx, req.(*RevokeServiceAccountRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SlaAdminService_ServiceDesc is the grpc.ServiceDesc for SlaAdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -840,6 +1328,50 @@ var SlaAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListWebhookAttempts",
 			Handler:    _SlaAdminService_ListWebhookAttempts_Handler,
+		},
+		{
+			MethodName: "ListShifts",
+			Handler:    _SlaAdminService_ListShifts_Handler,
+		},
+		{
+			MethodName: "AddShift",
+			Handler:    _SlaAdminService_AddShift_Handler,
+		},
+		{
+			MethodName: "DeleteShift",
+			Handler:    _SlaAdminService_DeleteShift_Handler,
+		},
+		{
+			MethodName: "ListDeskHeartbeats",
+			Handler:    _SlaAdminService_ListDeskHeartbeats_Handler,
+		},
+		{
+			MethodName: "ListWebhookEndpoints",
+			Handler:    _SlaAdminService_ListWebhookEndpoints_Handler,
+		},
+		{
+			MethodName: "CreateWebhookEndpoint",
+			Handler:    _SlaAdminService_CreateWebhookEndpoint_Handler,
+		},
+		{
+			MethodName: "UpdateWebhookEndpoint",
+			Handler:    _SlaAdminService_UpdateWebhookEndpoint_Handler,
+		},
+		{
+			MethodName: "DeleteWebhookEndpoint",
+			Handler:    _SlaAdminService_DeleteWebhookEndpoint_Handler,
+		},
+		{
+			MethodName: "ListServiceAccounts",
+			Handler:    _SlaAdminService_ListServiceAccounts_Handler,
+		},
+		{
+			MethodName: "CreateServiceAccount",
+			Handler:    _SlaAdminService_CreateServiceAccount_Handler,
+		},
+		{
+			MethodName: "RevokeServiceAccount",
+			Handler:    _SlaAdminService_RevokeServiceAccount_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -7,6 +7,7 @@
 package routingv1
 
 import (
+	v11 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1696,8 +1697,12 @@ type Arbitration struct {
 	SlaResetReason string                 `protobuf:"bytes,15,opt,name=sla_reset_reason,json=slaResetReason,proto3" json:"sla_reset_reason,omitempty"`
 	Note           string                 `protobuf:"bytes,16,opt,name=note,proto3" json:"note,omitempty"`
 	Category       string                 `protobuf:"bytes,17,opt,name=category,proto3" json:"category,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Why the desk returned it (kind return); reason_code is its lower-case name.
+	ReturnCode v11.Dispatch_ReturnCode `protobuf:"varint,18,opt,name=return_code,json=returnCode,proto3,enum=whistle.response.v1.Dispatch_ReturnCode" json:"return_code,omitempty"`
+	// The department a NEEDS_ANOTHER_DEPARTMENT return named; empty when none.
+	ReturnDepartment string `protobuf:"bytes,19,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Arbitration) Reset() {
@@ -1845,6 +1850,20 @@ func (x *Arbitration) GetNote() string {
 func (x *Arbitration) GetCategory() string {
 	if x != nil {
 		return x.Category
+	}
+	return ""
+}
+
+func (x *Arbitration) GetReturnCode() v11.Dispatch_ReturnCode {
+	if x != nil {
+		return x.ReturnCode
+	}
+	return v11.Dispatch_ReturnCode(0)
+}
+
+func (x *Arbitration) GetReturnDepartment() string {
+	if x != nil {
+		return x.ReturnDepartment
 	}
 	return ""
 }
@@ -2143,11 +2162,134 @@ func (x *ConfirmLocationRequest) GetNote() string {
 	return ""
 }
 
+// SaveDepartmentRequest is a department's code and names.
+type SaveDepartmentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower-case letters, digits and hyphens, e.g. housing.
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn        string `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SaveDepartmentRequest) Reset() {
+	*x = SaveDepartmentRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SaveDepartmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SaveDepartmentRequest) ProtoMessage() {}
+
+func (x *SaveDepartmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SaveDepartmentRequest.ProtoReflect.Descriptor instead.
+func (*SaveDepartmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *SaveDepartmentRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *SaveDepartmentRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SaveDepartmentRequest) GetNameEn() string {
+	if x != nil {
+		return x.NameEn
+	}
+	return ""
+}
+
+// RenameStreetRequest is a street's new names.
+type RenameStreetRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn        string                 `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RenameStreetRequest) Reset() {
+	*x = RenameStreetRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RenameStreetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RenameStreetRequest) ProtoMessage() {}
+
+func (x *RenameStreetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RenameStreetRequest.ProtoReflect.Descriptor instead.
+func (*RenameStreetRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RenameStreetRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RenameStreetRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RenameStreetRequest) GetNameEn() string {
+	if x != nil {
+		return x.NameEn
+	}
+	return ""
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
+	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
 	"\bDistrict\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
@@ -2264,7 +2406,7 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x11catalogue_version\x18\x02 \x01(\tR\x10catalogueVersion\x12\x12\n" +
 	"\x04rule\x18\x03 \x01(\tR\x04rule\x12D\n" +
 	"\fjurisdiction\x18\x04 \x01(\v2 .whistle.routing.v1.JurisdictionR\fjurisdiction\x12F\n" +
-	"\vdepartments\x18\x05 \x03(\v2$.whistle.routing.v1.DepartmentReasonR\vdepartments\"\xcd\x04\n" +
+	"\vdepartments\x18\x05 \x03(\v2$.whistle.routing.v1.DepartmentReasonR\vdepartments\"\xc5\x05\n" +
 	"\vArbitration\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -2290,7 +2432,10 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\tsla_reset\x18\x0e \x01(\bR\bslaReset\x12(\n" +
 	"\x10sla_reset_reason\x18\x0f \x01(\tR\x0eslaResetReason\x12\x12\n" +
 	"\x04note\x18\x10 \x01(\tR\x04note\x12\x1a\n" +
-	"\bcategory\x18\x11 \x01(\tR\bcategory\"M\n" +
+	"\bcategory\x18\x11 \x01(\tR\bcategory\x12I\n" +
+	"\vreturn_code\x18\x12 \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
+	"returnCode\x12+\n" +
+	"\x11return_department\x18\x13 \x01(\tR\x10returnDepartment\"M\n" +
 	"\x17ListArbitrationsRequest\x12\x1a\n" +
 	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\"_\n" +
@@ -2314,7 +2459,15 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x16ConfirmLocationRequest\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04note2\xb2\f\n" +
+	"\x04note\x18\x02 \x01(\tR\x04note\"X\n" +
+	"\x15SaveDepartmentRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn\"R\n" +
+	"\x13RenameStreetRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn2\xe4\r\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -2331,7 +2484,9 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x10ListArbitrations\x12+.whistle.routing.v1.ListArbitrationsRequest\x1a,.whistle.routing.v1.ListArbitrationsResponse\x12b\n" +
 	"\x11DecideArbitration\x12,.whistle.routing.v1.DecideArbitrationRequest\x1a\x1f.whistle.routing.v1.Arbitration\x12a\n" +
 	"\rAddDepartment\x12(.whistle.routing.v1.AddDepartmentRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12e\n" +
-	"\x0fConfirmLocation\x12*.whistle.routing.v1.ConfirmLocationRequest\x1a&.whistle.routing.v1.RoutingExplanationBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\x0fConfirmLocation\x12*.whistle.routing.v1.ConfirmLocationRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12[\n" +
+	"\x0eSaveDepartment\x12).whistle.routing.v1.SaveDepartmentRequest\x1a\x1e.whistle.routing.v1.Department\x12S\n" +
+	"\fRenameStreet\x12'.whistle.routing.v1.RenameStreetRequest\x1a\x1a.whistle.routing.v1.StreetBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -2345,7 +2500,7 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*District)(nil),                    // 0: whistle.routing.v1.District
 	(*Street)(nil),                      // 1: whistle.routing.v1.Street
@@ -2381,77 +2536,85 @@ var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*DecideArbitrationRequest)(nil),    // 31: whistle.routing.v1.DecideArbitrationRequest
 	(*AddDepartmentRequest)(nil),        // 32: whistle.routing.v1.AddDepartmentRequest
 	(*ConfirmLocationRequest)(nil),      // 33: whistle.routing.v1.ConfirmLocationRequest
-	(*v1.LatLng)(nil),                   // 34: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),             // 35: google.protobuf.Struct
-	(*durationpb.Duration)(nil),         // 36: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 37: google.protobuf.Timestamp
+	(*SaveDepartmentRequest)(nil),       // 34: whistle.routing.v1.SaveDepartmentRequest
+	(*RenameStreetRequest)(nil),         // 35: whistle.routing.v1.RenameStreetRequest
+	(*v1.LatLng)(nil),                   // 36: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),             // 37: google.protobuf.Struct
+	(*durationpb.Duration)(nil),         // 38: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
+	(v11.Dispatch_ReturnCode)(0),        // 40: whistle.response.v1.Dispatch.ReturnCode
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	34, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	34, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	35, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	36, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	36, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	36, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	36, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	36, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	37, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	38, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	38, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	38, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	34, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	37, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	36, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	39, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	37, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	37, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	39, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	39, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
 	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	37, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	39, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
 	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
 	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	37, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	39, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
 	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
 	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	37, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	37, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	28, // 27: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
-	5,  // 28: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 29: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 30: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 31: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 32: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 33: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 34: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 35: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 36: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 37: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 38: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 39: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 40: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 41: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 42: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	33, // 43: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
-	6,  // 44: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 45: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 46: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 47: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 48: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 49: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 50: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 51: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 52: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 53: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 54: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 55: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 56: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 57: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 58: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	27, // 59: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
-	44, // [44:60] is the sub-list for method output_type
-	28, // [28:44] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	39, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	39, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	40, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	28, // 28: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
+	5,  // 29: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 30: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 31: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 32: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 33: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 34: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 35: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 36: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 37: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 38: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 39: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 40: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 41: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 42: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 43: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 44: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	34, // 45: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
+	35, // 46: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
+	6,  // 47: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 48: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 49: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 50: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 51: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 52: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 53: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 54: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 55: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 56: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 57: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 58: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 59: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 60: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 61: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 62: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	2,  // 63: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
+	1,  // 64: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
+	47, // [47:65] is the sub-list for method output_type
+	29, // [29:47] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -2465,7 +2628,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   34,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

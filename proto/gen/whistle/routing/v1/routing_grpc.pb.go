@@ -35,6 +35,8 @@ const (
 	RoutingService_DecideArbitration_FullMethodName    = "/whistle.routing.v1.RoutingService/DecideArbitration"
 	RoutingService_AddDepartment_FullMethodName        = "/whistle.routing.v1.RoutingService/AddDepartment"
 	RoutingService_ConfirmLocation_FullMethodName      = "/whistle.routing.v1.RoutingService/ConfirmLocation"
+	RoutingService_SaveDepartment_FullMethodName       = "/whistle.routing.v1.RoutingService/SaveDepartment"
+	RoutingService_RenameStreet_FullMethodName         = "/whistle.routing.v1.RoutingService/RenameStreet"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -80,6 +82,12 @@ type RoutingServiceClient interface {
 	// ConfirmLocation is the raising street confirming a location the map check
 	// flagged (outside the street, or in no street).
 	ConfirmLocation(ctx context.Context, in *ConfirmLocationRequest, opts ...grpc.CallOption) (*RoutingExplanation, error)
+	// SaveDepartment adds a department or renames one (admin). The code is
+	// permanent: categories, dispatches and desks refer to it.
+	SaveDepartment(ctx context.Context, in *SaveDepartmentRequest, opts ...grpc.CallOption) (*Department, error)
+	// RenameStreet changes a street's names (admin). Its code, district and
+	// boundary stay: they are the administrative division's.
+	RenameStreet(ctx context.Context, in *RenameStreetRequest, opts ...grpc.CallOption) (*Street, error)
 }
 
 type routingServiceClient struct {
@@ -250,6 +258,26 @@ func (c *routingServiceClient) ConfirmLocation(ctx context.Context, in *ConfirmL
 	return out, nil
 }
 
+func (c *routingServiceClient) SaveDepartment(ctx context.Context, in *SaveDepartmentRequest, opts ...grpc.CallOption) (*Department, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Department)
+	err := c.cc.Invoke(ctx, RoutingService_SaveDepartment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) RenameStreet(ctx context.Context, in *RenameStreetRequest, opts ...grpc.CallOption) (*Street, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Street)
+	err := c.cc.Invoke(ctx, RoutingService_RenameStreet_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -293,6 +321,12 @@ type RoutingServiceServer interface {
 	// ConfirmLocation is the raising street confirming a location the map check
 	// flagged (outside the street, or in no street).
 	ConfirmLocation(context.Context, *ConfirmLocationRequest) (*RoutingExplanation, error)
+	// SaveDepartment adds a department or renames one (admin). The code is
+	// permanent: categories, dispatches and desks refer to it.
+	SaveDepartment(context.Context, *SaveDepartmentRequest) (*Department, error)
+	// RenameStreet changes a street's names (admin). Its code, district and
+	// boundary stay: they are the administrative division's.
+	RenameStreet(context.Context, *RenameStreetRequest) (*Street, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -350,6 +384,12 @@ func (UnimplementedRoutingServiceServer) AddDepartment(context.Context, *AddDepa
 }
 func (UnimplementedRoutingServiceServer) ConfirmLocation(context.Context, *ConfirmLocationRequest) (*RoutingExplanation, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConfirmLocation not implemented")
+}
+func (UnimplementedRoutingServiceServer) SaveDepartment(context.Context, *SaveDepartmentRequest) (*Department, error) {
+	return nil, status.Error(codes.Unimplemented, "method SaveDepartment not implemented")
+}
+func (UnimplementedRoutingServiceServer) RenameStreet(context.Context, *RenameStreetRequest) (*Street, error) {
+	return nil, status.Error(codes.Unimplemented, "method RenameStreet not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -660,6 +700,42 @@ func _RoutingService_ConfirmLocation_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_SaveDepartment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SaveDepartmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).SaveDepartment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_SaveDepartment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).SaveDepartment(ctx, req.(*SaveDepartmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_RenameStreet_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RenameStreetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).RenameStreet(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_RenameStreet_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).RenameStreet(ctx, req.(*RenameStreetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -730,6 +806,14 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConfirmLocation",
 			Handler:    _RoutingService_ConfirmLocation_Handler,
+		},
+		{
+			MethodName: "SaveDepartment",
+			Handler:    _RoutingService_SaveDepartment_Handler,
+		},
+		{
+			MethodName: "RenameStreet",
+			Handler:    _RoutingService_RenameStreet_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

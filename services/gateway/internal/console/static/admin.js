@@ -1,7 +1,7 @@
 // The admin's page: the routing catalogue (the version in force, the draft
 // as JSON with its diff, publishing), SLA policy overrides, the working-day
 // calendar, and the reference data every other page names things by.
-import { api, categories, departments, districts, streets, byKey } from './api.js';
+import { api, categories, departments, districts, streets, byKey, forgetRefs } from './api.js';
 import { t, nameOf, describe, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 
@@ -49,8 +49,22 @@ export async function render(root) {
         <td>${esc(dep(c.lead_department))}</td><td>${esc((c.cooperating_departments || []).map(dep).join('、'))}</td>
         <td>${mins(c.sla?.ack_within)} / ${mins(c.sla?.arrive_within)} min / ${hours(c.sla?.resolve_within)}</td></tr>`).join('')}</tbody></table></div></section>
     <div class="cols">
-      <section class="card"><h2>${esc(t('admin.departments'))}</h2><table><tbody>${deps.map((d) => `<tr><td><code>${esc(d.code)}</code></td><td>${esc(nameOf(d))}</td></tr>`).join('')}</tbody></table></section>
-      <section class="card"><h2>${esc(t('admin.districts'))} / ${esc(t('admin.streets'))}</h2><table><tbody>${dists.map((d) => `<tr><td><code>${esc(d.id)}</code></td><td>${esc(nameOf(d))}</td><td>${perDistrict[d.id] || 0}</td></tr>`).join('')}</tbody></table></section>
+      <section class="card" aria-labelledby="dep-h"><h2 id="dep-h">${esc(t('admin.departments'))}</h2>
+        <div class="scroll"><table id="departments"><tbody>${deps.map((d) => `<tr data-department="${esc(d.code)}"><td><code>${esc(d.code)}</code></td><td>${esc(d.name)}</td><td>${esc(d.name_en)}</td>
+          <td><button type="button" class="ghost" data-edit-dept="${esc(d.code)}" aria-label="${esc(t('admin.edit'))} ${esc(nameOf(d))}">${esc(t('admin.edit'))}</button></td></tr>`).join('')}</tbody></table></div>
+        <form id="dep-form" class="stack"><h3>${esc(t('admin.saveDept'))}</h3>
+          <label for="dep-code">${esc(t('admin.code'))}</label><input id="dep-code" name="code" required maxlength="40" aria-describedby="dep-code-hint" autocomplete="off">
+          <p id="dep-code-hint" class="hint">${esc(t('admin.codeHint'))}</p>
+          <div class="row"><div class="stack"><label for="dep-name">${esc(t('admin.nameZh'))}</label><input id="dep-name" name="name" required maxlength="64"></div>
+          <div class="stack"><label for="dep-name-en">${esc(t('admin.nameEn'))}</label><input id="dep-name-en" name="name_en" required maxlength="128"></div></div>
+          <button type="submit" class="secondary">${esc(t('admin.saveDept'))}</button></form></section>
+      <section class="card" aria-labelledby="st-h"><h2 id="st-h">${esc(t('admin.districts'))} / ${esc(t('admin.streets'))}</h2>
+        <div class="scroll"><table><tbody>${dists.map((d) => `<tr><td><code>${esc(d.id)}</code></td><td>${esc(nameOf(d))}</td><td>${perDistrict[d.id] || 0}</td></tr>`).join('')}</tbody></table></div>
+        <form id="st-form" class="stack"><h3>${esc(t('admin.renameStreet'))}</h3>
+          <label for="st-id">${esc(t('admin.streets'))}</label><select id="st-id" name="id">${sts.map((s) => `<option value="${esc(s.id)}">${esc(distBy[s.district_id] ? nameOf(distBy[s.district_id]) : s.district_id)} · ${esc(s.name)} (${esc(s.id)})</option>`).join('')}</select>
+          <div class="row"><div class="stack"><label for="st-name">${esc(t('admin.nameZh'))}</label><input id="st-name" name="name" required maxlength="64"></div>
+          <div class="stack"><label for="st-name-en">${esc(t('admin.nameEn'))}</label><input id="st-name-en" name="name_en" required maxlength="128"></div></div>
+          <button type="submit" class="secondary">${esc(t('admin.renameStreet'))}</button></form></section>
     </div></section>`;
 
   const ruleRows = (rules) => `<table><thead><tr><th scope="col">${esc(t('category'))}</th><th scope="col">${esc(t('admin.districts'))}</th>
@@ -148,6 +162,46 @@ export async function render(root) {
   root.querySelector('#calendar').addEventListener('click', (ev) => {
     const b = ev.target.closest('[data-delete-day]');
     if (b) save(() => api(`/v1/sla/calendar/days/${encodeURIComponent(b.dataset.deleteDay)}`, { method: 'DELETE' }));
+  });
+  // Departments and streets: saved, then the page is drawn again from fresh reference data.
+  const reference = async (fn) => {
+    try {
+      await fn();
+      toast(t('saved'));
+      forgetRefs();
+      await render(root);
+    } catch (err) {
+      toastError(err);
+    }
+  };
+  const depForm = root.querySelector('#dep-form');
+  root.querySelector('#departments').addEventListener('click', (ev) => {
+    const d = depBy[ev.target.closest('[data-edit-dept]')?.dataset.editDept];
+    if (!d) return;
+    // (form.name and form.id are the form's own attributes, so the fields are found by id)
+    root.querySelector('#dep-code').value = d.code;
+    root.querySelector('#dep-name').value = d.name;
+    root.querySelector('#dep-name-en').value = d.name_en;
+    root.querySelector('#dep-name').focus();
+  });
+  depForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(depForm);
+    reference(() => api(`/v1/departments/${encodeURIComponent(fd.get('code'))}`, { method: 'PUT', body: { name: fd.get('name'), name_en: fd.get('name_en') } }));
+  });
+  const stForm = root.querySelector('#st-form');
+  const stBy = byKey(sts, 'id');
+  const fillStreet = () => {
+    const s = stBy[root.querySelector('#st-id').value];
+    root.querySelector('#st-name').value = s?.name || '';
+    root.querySelector('#st-name-en').value = s?.name_en || '';
+  };
+  root.querySelector('#st-id').addEventListener('change', fillStreet);
+  fillStreet();
+  stForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(stForm);
+    reference(() => api(`/v1/streets/${encodeURIComponent(fd.get('id'))}`, { method: 'PATCH', body: { name: fd.get('name'), name_en: fd.get('name_en') } }));
   });
   await load();
   return () => {};

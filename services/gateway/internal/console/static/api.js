@@ -1,6 +1,8 @@
 // The REST client: the bearer token of the signed-in user, the contract's
 // error shape, and a cache of the reference data every page names things by.
 
+import { now } from './clock.js';
+
 const TOKEN_KEY = 'whistle.token';
 
 /** An API error carrying the contract's code, message and field details. */
@@ -27,7 +29,7 @@ export function identity() {
     const b64 = tok.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
     const c = JSON.parse(json);
-    if (c.exp && c.exp * 1000 < Date.now()) return null;
+    if (c.exp && c.exp * 1000 < now()) return null; // exp is on the services' (drill) clock
     return { subject: c.sub, role: c.role, street: c.street || '', district: c.district || '', department: c.department || '' };
   } catch {
     return null;
@@ -50,19 +52,40 @@ export async function api(path, { method = 'GET', body, headers = {}, auth = tru
   return data;
 }
 
-/** Fetches every page of a list endpoint (bounded, so a huge list cannot hang the page). */
-export async function all(path, key, { pageSize = 200, maxPages = 20, onPage = null } = {}) {
+/**
+ * Fetches every page of a list endpoint (bounded, so a huge list cannot hang
+ * the page). onPage(items, last) sees each page as it arrives; a small
+ * firstPageSize gets the first screenful drawn sooner.
+ */
+export async function all(path, key, { pageSize = 200, firstPageSize = pageSize, maxPages = 20, onPage = null } = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const get = (i, next) => api(`${path}${sep}page_size=${i ? pageSize : firstPageSize}${next ? `&page_token=${encodeURIComponent(next)}` : ''}`);
   const out = [];
-  let tokenParam = '';
-  for (let i = 0; i < maxPages; i++) {
-    const sep = path.includes('?') ? '&' : '?';
-    const page = await api(`${path}${sep}page_size=${pageSize}${tokenParam ? `&page_token=${encodeURIComponent(tokenParam)}` : ''}`);
-    out.push(...(page?.[key] || []));
-    tokenParam = page?.next_page_token || '';
-    if (onPage && tokenParam) onPage(out.slice());
-    if (!tokenParam) break;
+  let pending = get(0, '');
+  for (let i = 0; pending; i++) {
+    const page = await pending;
+    const items = page?.[key] || [];
+    out.push(...items);
+    const next = page?.next_page_token || '';
+    // Ask for the next page before handing this one over, so drawing it overlaps the request.
+    pending = next && i + 1 < maxPages ? get(i + 1, next) : null;
+    onPage?.(items, !pending);
   }
   return out;
+}
+
+/**
+ * Fetches a document route (a CSV file, a printable page) with the token;
+ * resolves to its blob and the file name of its Content-Disposition.
+ */
+export async function fetchFile(path) {
+  const resp = await fetch(path, { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
+  if (!resp.ok) {
+    if (resp.status === 401) window.dispatchEvent(new CustomEvent('whistle:unauthorized'));
+    throw new ApiError(resp.status, await resp.json().catch(() => null));
+  }
+  const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(resp.headers.get('Content-Disposition') || '')?.[1];
+  return { blob: await resp.blob(), filename: name ? decodeURIComponent(name) : '' };
 }
 
 const cache = new Map();
@@ -73,6 +96,9 @@ export function ref(path, key) {
   }
   return cache.get(path);
 }
+
+/** Forgets the cached reference data (after an admin changed it). */
+export function forgetRefs() { cache.clear(); }
 
 export const categories = () => ref('/v1/categories', 'categories');
 export const departments = () => ref('/v1/departments', 'departments');

@@ -10,7 +10,16 @@ const pages = {
   desk: () => import('./desk.js'),
   supervisor: () => import('./supervisor.js'),
   admin: () => import('./admin.js'),
+  'street/inbox': () => import('./inbox.js'),
 };
+// The pages in a role's navigation (a role without an entry has its one page).
+const navPages = { street: ['street', 'street/inbox'] };
+// The page of the hash: a role's sub-page (#/street/inbox) or the role's page.
+function pageKey(who) {
+  const sub = `${who.role}/${location.hash.replace(/^#\/?/, '').split('/')[1]}`;
+  return pages[sub] ? sub : who.role;
+}
+let shown = '';
 
 let cleanup = null;
 let generation = 0; // a newer route() makes an older, still loading page stop itself
@@ -25,7 +34,7 @@ function shell(who) {
   out.hidden = !who;
   const nav = document.getElementById('nav');
   nav.setAttribute('aria-label', getLang() === 'zh' ? '主导航' : 'Main');
-  nav.innerHTML = who ? `<a href="#/${esc(who.role)}" aria-current="page">${esc(t(`nav.${who.role}`))}</a>` : '';
+  nav.innerHTML = who ? (navPages[who.role] || [who.role]).map((k) => `<a href="#/${esc(k)}"${k === pageKey(who) ? ' aria-current="page"' : ''}>${esc(t(`nav.${k}`))}</a>`).join('') : '';
   document.getElementById('who').textContent = who ? describeWho(who) : '';
 }
 
@@ -50,16 +59,12 @@ async function route() {
     await renderSignIn(main);
     return;
   }
-  // The names in the header are cosmetic: fetch them beside the page, not before it.
-  Promise.all([districts(), streets(who.street ? who.district : ''), departments()]).then(([ds, ss, deps]) => {
-    names = { districts: byKey(ds, 'id'), streets: byKey(ss, 'id'), departments: byKey(deps) };
-    if (gen === generation) shell(who);
-  }).catch(() => {});
   const want = location.hash.replace(/^#\/?/, '').split('/')[0];
   if (want !== who.role) {
     history.replaceState(null, '', `#/${who.role}`);
   }
-  const page = pages[who.role];
+  shown = pageKey(who);
+  const page = pages[shown];
   if (!page) {
     main.innerHTML = `<p>${esc(who.role)}?</p>`;
     return;
@@ -70,6 +75,13 @@ async function route() {
   const stop = await mod.render(main, who);
   if (gen !== generation) { stop?.(); return; }
   cleanup = stop;
+  // The names in the header are cosmetic: fetch them once the page is up, not
+  // beside it (a phone has few connections to spare). A district's streets are
+  // the list its pages already fetched.
+  Promise.all([districts(), streets(who.district), departments()]).then(([ds, ss, deps]) => {
+    names = { districts: byKey(ds, 'id'), streets: byKey(ss, 'id'), departments: byKey(deps) };
+    if (gen === generation) shell(who);
+  }).catch(() => {});
 }
 
 async function renderSignIn(main) {
@@ -162,7 +174,7 @@ window.addEventListener('whistle:unauthorized', () => {
 });
 window.addEventListener('hashchange', () => {
   const who = identity();
-  if (!who || !location.hash.startsWith(`#/${who.role}`)) route();
+  if (!who || !location.hash.startsWith(`#/${who.role}`) || pageKey(who) !== shown) route();
 });
 setLang(getLang());
 route();

@@ -4,41 +4,84 @@
 import { api, all, categories, streets, byKey } from './api.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError, activeClock, countdownChip, risk } from './ui.js';
+import { now as serverNow, sync, scale as clockScale } from './clock.js';
 import { follow } from './live.js';
 
+// The first page fills a phone's screen several times over and comes back
+// quickly; the rest of the queue follows in pages of 200.
+const FIRST_PAGE = 50;
+// Cards drawn per frame: a page of 200 is drawn as it arrives (~20 ms of
+// work); only a backlog (pages that came before the names) waits a frame.
+const CHUNK = 200;
+// 退单 reason codes, as the API's enum names (whistle.response.v1.Dispatch.ReturnCode).
+const RETURN_CODES = ['NOT_OUR_REMIT', 'WRONG_LOCATION', 'DUPLICATE', 'NEEDS_ANOTHER_DEPARTMENT'];
+
 export async function render(root, who) {
-  // The queue is what the desk came for: ask for it at once, beside the names.
-  // A long queue shows its first page (the soonest deadlines) while the rest loads.
-  let early = null;
-  let namesReady = false;
-  let first = all('/v1/dispatches', 'dispatches', { onPage: (part) => { early = part; if (namesReady && first) { items = part; draw(); } } });
+  // The queue is what the desk came for: ask for it at once, beside the names
+  // and the services' clock. The service sorts it by deadline, so each page
+  // is appended as it arrives; pages that come before the names wait.
+  const arrived = [];
+  let arrivedAll = false;
+  let onPage = (page, last) => { arrived.push(...page); arrivedAll = last; };
+  const first = all('/v1/dispatches', 'dispatches', { firstPageSize: FIRST_PAGE, onPage: (page, last) => onPage(page, last) });
   first.catch(() => {});
-  const [cats, sts] = await Promise.all([categories().then((c) => byKey(c)), streets(who.district).then((s) => byKey(s, 'id'))]);
-  namesReady = true;
+  const [cats, sts] = await Promise.all([categories().then((c) => byKey(c)), streets(who.district).then((s) => byKey(s, 'id')), sync()]);
   root.innerHTML = `<section aria-labelledby="q-h" class="desk">
     <div class="queue-head"><h1 id="q-h">${esc(t('desk.queue'))}</h1><p id="q-counts" class="counts" aria-live="polite"></p></div>
     <div id="queue" class="queue"></div></section>`;
   const queue = root.querySelector('#queue');
-  let items = early || [];
+  let items = [];
   let stale = false;
 
   const deadlineOf = (d) => Date.parse(activeClock(d)?.deadline || '') || Infinity;
-  function draw() {
-    items.sort((a, b) => deadlineOf(a) - deadlineOf(b) || a.id.localeCompare(b.id));
+  const before = (a, b) => deadlineOf(a) - deadlineOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  function count() {
     const n = { PENDING: 0, ACKNOWLEDGED: 0, ARRIVED: 0 };
     let late = 0;
     for (const d of items) { n[d.status] = (n[d.status] || 0) + 1; if (risk(d) === 'late') late++; }
     root.querySelector('#q-counts').textContent = t('desk.counts', { p: n.PENDING, a: n.ACKNOWLEDGED, r: n.ARRIVED, b: late });
+  }
+  // The first load draws a chunk of cards at a time: the first screenful at
+  // once, the rest one chunk per frame, so the page answers taps (and reads
+  // the next page) while a long queue is still being drawn. A redraw (a live
+  // update) replaces every card at once, so the scroll position stays.
+  let backlog = [];
+  let frame = 0;
+  function paint() {
+    frame = 0;
+    queue.insertAdjacentHTML('beforeend', backlog.splice(0, CHUNK).map((d) => card(d, cats, sts)).join(''));
+    if (backlog.length) frame = requestAnimationFrame(paint);
+  }
+  function show(list) {
+    backlog.push(...list);
+    if (!frame) paint();
+  }
+  function draw() {
+    items.sort(before);
+    count();
+    cancelAnimationFrame(frame);
+    frame = 0;
+    backlog = [];
     queue.innerHTML = items.length ? items.map((d) => card(d, cats, sts)).join('') : `<p class="muted">${esc(t('noDispatches'))}</p>`;
+  }
+  // The first load appends page by page; a page out of order redraws all.
+  function append(page, last) {
+    if (!alive) return;
+    const sorted = page.every((d, i) => before(i ? page[i - 1] : items[items.length - 1] || d, d) <= 0);
+    items.push(...page);
+    if (!sorted) draw();
+    else if (page.length) { count(); show(page); }
+    if (last) {
+      if (!items.length) draw();
+      root.dataset.loaded = String(items.length);
+    }
   }
   async function refresh() {
     if (!alive) return;
     if (queue.querySelector('.inline-form')) { stale = true; return; }
     stale = false;
     try {
-      const pending = first || all('/v1/dispatches', 'dispatches');
-      first = null;
-      const list = await pending;
+      const list = await all('/v1/dispatches', 'dispatches');
       if (!alive) return;
       items = list;
       draw();
@@ -118,13 +161,22 @@ export async function render(root, who) {
           (fd) => act(id, 'resolve', { summary: String(fd.get('summary') || '') }));
         break;
       case 'return':
-        inlineForm(card, `<label for="rsn-${esc(id)}">${esc(t('desk.reason'))}</label><textarea id="rsn-${esc(id)}" name="reason" rows="2" required maxlength="1000"></textarea>`,
-          (fd) => act(id, 'return', { reason: String(fd.get('reason') || '') }));
+        // 退单: a reason code (routing re-routes a NEEDS_ANOTHER_DEPARTMENT return to the department named), and a reason.
+        inlineForm(card, `<label for="rcode-${esc(id)}">${esc(t('desk.returnCode'))}</label>
+          <select id="rcode-${esc(id)}" name="reason_code" required>${RETURN_CODES.map((k) => `<option value="${k}">${esc(t(`return.${k}`))}</option>`).join('')}</select>
+          <label for="rdept-${esc(id)}">${esc(t('desk.returnDept'))}</label><input id="rdept-${esc(id)}" name="department" placeholder="housing" pattern="[a-z][a-z0-9\\-]*" maxlength="64">
+          <label for="rsn-${esc(id)}">${esc(t('desk.reason'))}</label><textarea id="rsn-${esc(id)}" name="reason" rows="2" required maxlength="500"></textarea>`,
+          (fd) => {
+            const body = { reason_code: String(fd.get('reason_code')), reason: String(fd.get('reason') || '') };
+            const dept = String(fd.get('department') || '').trim();
+            if (dept && body.reason_code === 'NEEDS_ANOTHER_DEPARTMENT') body.department = dept;
+            return act(id, 'return', body);
+          });
         break;
       case 'extend': {
         // 延期: ask the supervisor for a later deadline of the clock being raced.
         const c = activeClock(d);
-        const base = Math.max(Date.now(), Date.parse(c?.deadline || '') || 0) + 30 * 60000;
+        const base = Math.max(serverNow(), Date.parse(c?.deadline || '') || 0) + 30 * 60000;
         const local = new Date(base - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
         inlineForm(card, `<label for="clk-${esc(id)}">${esc(t('desk.extClock'))}</label>
           <select id="clk-${esc(id)}" name="clock">${['ack', 'arrive', 'resolve'].map((k) => `<option value="${k}"${k === c?.clock ? ' selected' : ''}>${esc(t(`clock.${k}`))}</option>`).join('')}</select>
@@ -157,10 +209,17 @@ export async function render(root, who) {
   });
 
   let alive = true;
-  if (items.length) draw();
-  await refresh();
+  const done = first.then(() => true, (err) => { toastError(err); return false; });
+  append(arrived, arrivedAll);
+  onPage = append;
+  if (!await done) await refresh();
   const stop = follow(refresh);
-  return () => { alive = false; stop(); };
+  // The desk counts as staffed while this page is open (docs/duty-desks.md): a heartbeat every
+  // minute of the services' clock (faster in a scaled drill), well inside the 2-minute window.
+  const beat = () => api('/v1/desk/heartbeat', { method: 'POST', body: { desk: 'console' } }).catch(() => {});
+  beat();
+  const beating = setInterval(beat, Math.max(1000, 60_000 / clockScale()));
+  return () => { alive = false; clearInterval(beating); cancelAnimationFrame(frame); stop(); };
 }
 
 /** The device's position, or null when it cannot be had within a few seconds. */
@@ -188,6 +247,7 @@ function card(d, cats, sts) {
     <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     <p>${countdownChip(d)}</p>
+    <p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>
     <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button><button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;

@@ -4,6 +4,7 @@
 const dict = {
   zh: {
     'app.name': '吹哨报到',
+    'nav.street/inbox': '收件箱',
     'nav.street': '街道', 'nav.desk': '值班台', 'nav.supervisor': '督查', 'nav.admin': '管理',
     'lang.other': 'English', 'signout': '退出',
     'live.stream': '实时', 'live.poll': '轮询刷新', 'live.off': '离线',
@@ -36,28 +37,34 @@ const dict = {
     'rated': '已评价：{n} 分',
     'timeline': '时间线', 'close': '关闭',
     'desk.queue': '待办队列', 'desk.ack': '签收', 'desk.arrive': '到场', 'desk.resolve': '办结', 'desk.return': '退单',
-    'desk.summary': '办结说明', 'desk.reason': '退单原因', 'desk.confirm': '确认', 'desk.cancel': '取消',
+    'desk.summary': '办结说明', 'desk.reason': '退单说明', 'desk.returnCode': '退单原因',
+    'desk.returnDept': '应由哪个部门（部门代码，需其他部门时填写）',
+    'return.NOT_OUR_REMIT': '不属本部门职责', 'return.WRONG_LOCATION': '地点有误', 'return.DUPLICATE': '重复工单',
+    'return.NEEDS_ANOTHER_DEPARTMENT': '需其他部门处理', 'desk.confirm': '确认', 'desk.cancel': '取消',
     'desk.locating': '正在定位…', 'desk.manual': '无法获取定位，请手动输入到场位置。',
     'desk.far': '到场位置距离哨点较远（{m} 米）',
     'desk.counts': '待签收 {p} · 已签收 {a} · 已到场 {r} · 超时 {b}',
     'desk.extend': '延期', 'desk.extClock': '延期的时限', 'desk.extUntil': '延至', 'desk.extReason': '延期理由',
     'desk.extAsked': '延期申请已提交，等待督查审批',
+    'desk.onDuty': '值班人员', 'desk.nobodyOnDuty': '当前无人值班',
     'desk.details': '详情', 'street': '街道', 'category': '类别', 'department': '部门', 'status': '状态',
     'sup.board': '风险看板', 'sup.open': '在办派单', 'sup.atRisk': '临近超时', 'sup.breached': '已超时',
     'sup.map': '各街道在办哨单', 'sup.ranking': '部门排名（按时到场率）', 'sup.trend': '近 7 天吹哨量',
     'sup.noRisk': '没有临近超时或已超时的派单。', 'sup.openWhistles': '在办哨单', 'sup.whistles': '在办哨单 {n}',
     'sup.onTime': '按时到场率', 'sup.dispatched': '派单', 'sup.breaches': '超时',
-    'sc.title': '月度三率记分卡', 'sc.month': '月份', 'sc.group': '统计对象', 'sc.csv': '导出 SLA 报表', 'sc.response': '响应率',
+    'sc.title': '月度三率记分卡', 'sc.month': '月份', 'sc.group': '统计对象', 'sc.csv': '导出 SLA 报表', 'sc.print': '打印成绩单', 'sc.response': '响应率',
     'sc.resolution': '解决率', 'sc.satisfaction': '满意率', 'sc.composite': '综合得分',
     'sup.arbitrations': '审定队列', 'sup.showAll': '显示全部在办派单', 'sup.handle': '处置', 'sup.escalation': '督办级别', 'sup.extensions': '延期申请',
     'sup.escReason': '催办/督办理由', 'sup.escalate': '升级督办',
     'esc.0': '无', 'esc.1': '催办', 'esc.2': '督办', 'esc.3': '挂牌督办',
     'st.ON_TIME': '正常', 'st.WARNING': '预警', 'st.BREACHED': '超时', 'st.MET': '按时完成', 'st.MET_LATE': '超时完成', 'st.STOPPED': '已停止',
     'ext.PENDING': '待审批', 'ext.APPROVED': '已批准', 'ext.REJECTED': '已驳回', 'ext.approve': '批准', 'ext.reject': '驳回',
+    'ext.queue': '延期审批', 'ext.clock': '时限', 'ext.from': '原时限', 'ext.until': '延至', 'ext.reason': '理由', 'ext.asked': '申请时间',
     'arb.return': '退单争议', 'arb.location': '位置不在辖区', 'arb.decide': '审定', 'arb.department': '责任部门',
     'arb.reset': '重新计算到场时限', 'arb.resetReason': '重新计时理由', 'arb.note': '备注',
     'sup.export': '导出 CSV', 'sup.deadline': '时限',
     'admin.title': '基础数据', 'admin.categories': '类别', 'admin.departments': '部门', 'admin.districts': '区', 'admin.streets': '街道',
+    'admin.code': '代码', 'admin.nameZh': '中文名称', 'admin.nameEn': '英文名称', 'admin.saveDept': '保存部门', 'admin.renameStreet': '修改街道名称', 'admin.edit': '编辑', 'admin.codeHint': '小写字母、数字和连字符，如 housing；保存后不可更改',
     'admin.lead': '牵头部门', 'admin.coop': '配合部门', 'admin.sla': '时限（签收/到场/办结）',
     'admin.catalogue': '派单目录（现行）', 'admin.draft': '目录草稿', 'admin.draftDesc': '草稿说明', 'admin.draftRules': '规则（JSON）',
     'admin.saveDraft': '保存草稿', 'admin.publish': '发布草稿', 'admin.published': '已发布', 'admin.diff': '与现行版本的差异', 'admin.noDiff': '草稿与现行版本相同。',
@@ -71,6 +78,7 @@ const dict = {
   },
   en: {
     'app.name': 'Whistle',
+    'nav.street/inbox': 'Inbox',
     'nav.street': 'Street', 'nav.desk': 'Duty desk', 'nav.supervisor': 'Supervisor', 'nav.admin': 'Admin',
     'lang.other': '中文', 'signout': 'Sign out',
     'live.stream': 'Live', 'live.poll': 'Polling', 'live.off': 'Offline',
@@ -103,28 +111,34 @@ const dict = {
     'rated': 'Rated {n}/5',
     'timeline': 'Timeline', 'close': 'Close',
     'desk.queue': 'Queue', 'desk.ack': 'Acknowledge', 'desk.arrive': 'Arrived', 'desk.resolve': 'Resolve', 'desk.return': 'Return',
-    'desk.summary': 'Resolution summary', 'desk.reason': 'Reason for returning', 'desk.confirm': 'Confirm', 'desk.cancel': 'Cancel',
+    'desk.summary': 'Resolution summary', 'desk.reason': 'Details', 'desk.returnCode': 'Reason for returning',
+    'desk.returnDept': 'Which department should take it (code, with “needs another department”)',
+    'return.NOT_OUR_REMIT': 'Not our remit', 'return.WRONG_LOCATION': 'Wrong location', 'return.DUPLICATE': 'Duplicate',
+    'return.NEEDS_ANOTHER_DEPARTMENT': 'Needs another department', 'desk.confirm': 'Confirm', 'desk.cancel': 'Cancel',
     'desk.locating': 'Locating…', 'desk.manual': 'No location from the device; enter where you are.',
     'desk.far': 'Checked in far from the whistle ({m} m)',
     'desk.counts': 'Pending {p} · Acknowledged {a} · On site {r} · Breached {b}',
     'desk.extend': 'Extension', 'desk.extClock': 'Deadline to extend', 'desk.extUntil': 'Until', 'desk.extReason': 'Why',
     'desk.extAsked': 'Extension requested; a supervisor decides',
+    'desk.onDuty': 'On duty', 'desk.nobodyOnDuty': 'Nobody on the roster now',
     'desk.details': 'Details', 'street': 'Street', 'category': 'Category', 'department': 'Department', 'status': 'Status',
     'sup.board': 'Risk board', 'sup.open': 'Open dispatches', 'sup.atRisk': 'At risk', 'sup.breached': 'Breached',
     'sup.map': 'Open whistles by street', 'sup.ranking': 'Departments (on-time arrival)', 'sup.trend': 'Whistles, last 7 days',
     'sup.noRisk': 'No dispatch is at risk or breached.', 'sup.openWhistles': 'Open whistles', 'sup.whistles': '{n} open whistles',
     'sup.onTime': 'On-time arrival', 'sup.dispatched': 'Dispatched', 'sup.breaches': 'Breaches',
-    'sc.title': 'Monthly scorecard', 'sc.month': 'Month', 'sc.group': 'Per', 'sc.csv': 'Export SLA report', 'sc.response': 'Response',
+    'sc.title': 'Monthly scorecard', 'sc.month': 'Month', 'sc.group': 'Per', 'sc.csv': 'Export SLA report', 'sc.print': 'Printable scorecard', 'sc.response': 'Response',
     'sc.resolution': 'Resolution', 'sc.satisfaction': 'Satisfaction', 'sc.composite': 'Composite',
     'sup.arbitrations': 'Arbitration queue', 'sup.showAll': 'Show every open dispatch', 'sup.handle': 'Handle', 'sup.escalation': 'Escalation', 'sup.extensions': 'Extension requests',
     'sup.escReason': 'Why escalate', 'sup.escalate': 'Escalate',
     'esc.0': 'None', 'esc.1': 'Remind', 'esc.2': 'Supervise', 'esc.3': 'Listed',
     'st.ON_TIME': 'On time', 'st.WARNING': 'Warning', 'st.BREACHED': 'Breached', 'st.MET': 'Met', 'st.MET_LATE': 'Met late', 'st.STOPPED': 'Stopped',
     'ext.PENDING': 'Pending', 'ext.APPROVED': 'Approved', 'ext.REJECTED': 'Rejected', 'ext.approve': 'Approve', 'ext.reject': 'Reject',
+    'ext.queue': 'Extensions awaiting decision', 'ext.clock': 'Clock', 'ext.from': 'Deadline', 'ext.until': 'Until', 'ext.reason': 'Reason', 'ext.asked': 'Asked',
     'arb.return': 'Disputed return', 'arb.location': 'Outside every street', 'arb.decide': 'Decide', 'arb.department': 'Owning department',
     'arb.reset': 'Restart the arrival clock', 'arb.resetReason': 'Why restart', 'arb.note': 'Note',
     'sup.export': 'Export CSV', 'sup.deadline': 'Deadline',
     'admin.title': 'Reference data', 'admin.categories': 'Categories', 'admin.departments': 'Departments', 'admin.districts': 'Districts', 'admin.streets': 'Streets',
+    'admin.code': 'Code', 'admin.nameZh': 'Chinese name', 'admin.nameEn': 'English name', 'admin.saveDept': 'Save department', 'admin.renameStreet': 'Rename street', 'admin.edit': 'Edit', 'admin.codeHint': 'lower-case letters, digits and hyphens, e.g. housing; permanent once saved',
     'admin.lead': 'Lead', 'admin.coop': 'Cooperating', 'admin.sla': 'SLA (ack/arrive/resolve)',
     'admin.catalogue': 'Routing catalogue (in force)', 'admin.draft': 'Catalogue draft', 'admin.draftDesc': 'Draft description', 'admin.draftRules': 'Rules (JSON)',
     'admin.saveDraft': 'Save draft', 'admin.publish': 'Publish draft', 'admin.published': 'Published', 'admin.diff': 'Changes from the version in force', 'admin.noDiff': 'The draft equals the version in force.',
@@ -183,10 +197,15 @@ export function duration(ms) {
   return m >= 10 ? `${m}分` : `${m}分${pad(sec)}秒`;
 }
 
-/** Formats a timestamp for people in Beijing time. */
+/**
+ * Formats a timestamp for people in Beijing time, as Intl would ("11/27 10:05",
+ * "27/11, 10:05") but by hand: a queue formats hundreds, and Beijing keeps UTC+8
+ * all year.
+ */
 export function when(ts) {
-  if (!ts) return '';
-  return new Date(ts).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', {
-    timeZone: 'Asia/Shanghai', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-  });
+  const ms = Date.parse(ts || '');
+  if (!Number.isFinite(ms)) return '';
+  const s = new Date(ms + 8 * 3600e3).toISOString();
+  const mm = s.slice(5, 7), dd = s.slice(8, 10), hm = s.slice(11, 16);
+  return lang === 'en' ? `${dd}/${mm}, ${hm}` : `${mm}/${dd} ${hm}`;
 }

@@ -5,6 +5,7 @@
 import { api, categories, departments, streets, byKey } from './api.js';
 import { t, nameOf, describe, when } from './i18n.js';
 import { esc, toast, toastError, countdownChip } from './ui.js';
+import { sync } from './clock.js';
 import { drawMap } from './map.js';
 import { follow } from './live.js';
 import { showTimeline } from './timeline.js';
@@ -14,7 +15,7 @@ const OPEN = new Set(['RAISED', 'ROUTED', 'RESPONDING', 'REOPENED', 'UNROUTABLE'
 export async function render(root, who) {
   const [cats, deps, street] = await Promise.all([
     categories(), departments().then((d) => byKey(d)),
-    api(`/v1/streets/${encodeURIComponent(who.street)}`).catch(() => null),
+    api(`/v1/streets/${encodeURIComponent(who.street)}`).catch(() => null), sync(),
   ]);
   const catBy = byKey(cats);
   const urg = ['NORMAL', 'HIGH', 'CRITICAL'];
@@ -201,7 +202,7 @@ function card(w, catBy, deps) {
   const rows = (w.dispatches || []).map((d) => `<tr>
       <th scope="row">${esc(nameOf(deps[d.department], d.department))}</th>
       <td><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></td>
-      <td>${countdownChip(d)}${d.return_reason ? ` <span class="muted">${esc(d.return_reason)}</span>` : ''}</td></tr>`).join('');
+      <td>${countdownChip(d)}${d.return_reason ? ` <span class="muted">${esc(d.return_reason)}</span>` : ''}${(d.on_duty || []).length ? ` <span class="muted on-duty">${esc(t('desk.onDuty'))}：${esc(d.on_duty.map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；'))}</span>` : ''}</td></tr>`).join('');
   const actions = [];
   if (w.status === 'RESOLVED') {
     actions.push(`<details><summary class="button primary">${esc(t('rate'))}</summary>

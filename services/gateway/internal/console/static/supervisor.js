@@ -2,8 +2,9 @@
 // district's streets shaded by open whistles, the departments ranked by
 // on-time arrival, the week's trend, and a drill-down to any whistle's
 // timeline.
-import { api, all, categories, departments, streets, districts, byKey } from './api.js';
+import { api, all, fetchFile, categories, departments, streets, districts, byKey } from './api.js';
 import { t, nameOf, getLang, when } from './i18n.js';
+import { now as serverNow, sync } from './clock.js';
 import { esc, toast, toastError, countdownChip, risk, activeClock, downloadCSV, openDialog } from './ui.js';
 import { drawMap, shade } from './map.js';
 import { follow } from './live.js';
@@ -14,7 +15,7 @@ const CLOSED = new Set(['CLOSED', 'CANCELLED']);
 export async function render(root, who) {
   const [cats, deps, sts, dists] = await Promise.all([
     categories().then((c) => byKey(c)), departments().then((d) => byKey(d)),
-    streets(who.district), districts().then((d) => byKey(d, 'id')),
+    streets(who.district), districts().then((d) => byKey(d, 'id')), sync(),
   ]);
   const stBy = byKey(sts, 'id');
   const scope = who.district ? nameOf(dists[who.district], who.district) : t('signin.cityWide');
@@ -33,9 +34,11 @@ export async function render(root, who) {
         <div class="stack"><label for="sc-month">${esc(t('sc.month'))}</label><input id="sc-month" name="month" type="month" required></div>
         <div class="stack"><label for="sc-group">${esc(t('sc.group'))}</label><select id="sc-group" name="group">
           <option value="DEPARTMENT">${esc(t('department'))}</option><option value="STREET">${esc(t('street'))}</option></select></div>
-        <button type="button" id="sc-csv" class="secondary">${esc(t('sc.csv'))}</button></form></div>
+        <button type="button" id="sc-csv" class="secondary">${esc(t('sc.csv'))}</button>
+        <button type="button" id="sc-print" class="secondary">${esc(t('sc.print'))}</button></form></div>
       <div id="scorecards" class="scroll"></div></section>
     <section class="card" aria-labelledby="arb-h" id="arb-card"><h2 id="arb-h">${esc(t('sup.arbitrations'))}</h2><div id="arbs"></div></section>
+    <section class="card" aria-labelledby="ext-h" id="ext-card"><h2 id="ext-h">${esc(t('ext.queue'))}</h2><div id="exts" class="scroll"></div></section>
     <div class="cols">
       <section class="card" aria-labelledby="rank-h"><h2 id="rank-h">${esc(t('sup.ranking'))}</h2>
         <div id="rank-chart" class="chart" role="img" aria-label="${esc(t('sup.ranking'))}"></div><div id="rank-table"></div></section>
@@ -67,7 +70,7 @@ export async function render(root, who) {
   // The monthly scorecard (三率) and its CSV: asked for on demand, not on every live refresh.
   const scForm = root.querySelector('#sc-form');
   const month = scForm.querySelector('#sc-month');
-  month.value = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
+  month.value = new Date(serverNow()).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).slice(0, 7);
   const period = () => {
     const [y, m] = month.value.split('-').map(Number);
     const from = new Date(Date.UTC(y, m - 1, 1) - 8 * 3600e3), to = new Date(Date.UTC(y, m, 1) - 8 * 3600e3); // Beijing months
@@ -95,15 +98,28 @@ export async function render(root, who) {
   }
   scForm.addEventListener('change', scorecards);
   scForm.addEventListener('submit', (ev) => { ev.preventDefault(); scorecards(); });
+  // The gateway serves both as documents (a CSV file, a printable page); fetched with the token, then saved or shown.
   root.querySelector('#sc-csv').addEventListener('click', async () => {
     try {
-      const r = await api(`/v1/reports/sla:csv?${period()}`);
+      const { blob, filename } = await fetchFile(`/v1/reports/sla.csv?${period()}`);
       const a = document.createElement('a');
-      a.href = URL.createObjectURL(new Blob([r.csv || ''], { type: r.content_type || 'text/csv' }));
-      a.download = r.filename || 'sla.csv';
+      a.href = URL.createObjectURL(blob);
+      a.download = filename || 'sla.csv';
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 1000);
     } catch (err) {
+      toastError(err);
+    }
+  });
+  root.querySelector('#sc-print').addEventListener('click', async () => {
+    const tab = window.open('', '_blank'); // opened at the click, so no pop-up blocker stops it
+    try {
+      const { blob } = await fetchFile(`/v1/reports/monthly.html?${who.district ? `district=${who.district}&` : ''}month=${month.value}`);
+      const url = URL.createObjectURL(blob);
+      if (tab) tab.location.href = url; else window.location.assign(url);
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      tab?.close();
       toastError(err);
     }
   });
@@ -123,6 +139,19 @@ export async function render(root, who) {
       toastError(err);
     }
   });
+  root.querySelector('#exts').addEventListener('click', async (ev) => {
+    const b = ev.target.closest('[data-ext]');
+    if (!b) return;
+    b.disabled = true;
+    try {
+      await api(`/v1/dispatches/${encodeURIComponent(b.dataset.dispatch)}:decideExtension`, { method: 'POST', body: { extension_id: b.dataset.ext, approve: !!b.dataset.approve } });
+      toast(t('saved'));
+      refresh();
+    } catch (err) {
+      b.disabled = false;
+      toastError(err);
+    }
+  });
   arbs.addEventListener('click', (ev) => {
     const b = ev.target.closest('[data-timeline]');
     if (b) showTimeline(b.dataset.timeline);
@@ -136,16 +165,17 @@ export async function render(root, who) {
   async function refresh() {
     if (!alive) return;
     try {
-      const from = new Date(Date.now() - 30 * 864e5).toISOString(), to = new Date(Date.now() + 864e5).toISOString();
-      const [ds, ws, report, arb] = await Promise.all([
+      const from = new Date(serverNow() - 30 * 864e5).toISOString(), to = new Date(serverNow() + 864e5).toISOString();
+      const [ds, ws, report, arb, ext] = await Promise.all([
         all('/v1/dispatches', 'dispatches'),
         all('/v1/whistles', 'whistles', { pageSize: 100, maxPages: 10 }),
         api(`/v1/reports/sla?${who.district ? `district=${who.district}&` : ''}from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).catch(() => null),
         api('/v1/arbitrations').catch(() => null),
+        api('/v1/extensions/pending?page_size=100').catch(() => null),
       ]);
       if (!alive) return;
       dispatches = ds;
-      const now = Date.now();
+      const now = serverNow();
       const levels = ds.map((d) => risk(d, now));
       const atRisk = levels.filter((l) => l === 'warn').length, late = levels.filter((l) => l === 'late').length;
       const openW = ws.filter((w) => !CLOSED.has(w.status));
@@ -174,6 +204,10 @@ export async function render(root, who) {
       if (!arbs.querySelector('details[open]')) {
         arbs.innerHTML = openArbs.length ? openArbs.map((a) => arbitration(a, deps, cats)).join('') : `<p class="muted">${esc(t('none'))}</p>`;
       }
+
+      // 延期审批: every extension asked for in the district, decided from the list.
+      root.querySelector('#ext-card').hidden = !ext;
+      root.querySelector('#exts').innerHTML = extensionQueue(ext?.extensions || [], deps, stBy, cats);
 
       const perStreet = {};
       for (const w of openW) perStreet[w.street_id] = (perStreet[w.street_id] || 0) + 1;
@@ -280,6 +314,24 @@ function arbitration(a, deps, cats) {
         <label for="arb-note-${id}">${esc(t('arb.note'))}</label><input id="arb-note-${id}" name="note" maxlength="1000">
         <button type="submit" class="primary">${esc(t('arb.decide'))}</button>
       </form></details></div></article>`;
+}
+
+/** The table of extensions awaiting a decision, each with approve and reject buttons. */
+function extensionQueue(list, deps, stBy, cats) {
+  if (!list.length) return `<p class="muted">${esc(t('none'))}</p>`;
+  return `<table class="board"><thead><tr><th scope="col">${esc(t('department'))}</th><th scope="col">${esc(t('street'))}</th>
+    <th scope="col">${esc(t('category'))}</th><th scope="col">${esc(t('ext.clock'))}</th><th scope="col">${esc(t('ext.from'))}</th>
+    <th scope="col">${esc(t('ext.until'))}</th><th scope="col">${esc(t('ext.reason'))}</th><th scope="col">${esc(t('ext.asked'))}</th>
+    <th scope="col"><span class="sr-only">${esc(t('sup.handle'))}</span></th></tr></thead><tbody>
+    ${list.map(({ extension: x, dispatch: d }) => {
+      const who = `${nameOf(deps[d.department], d.department)} · ${nameOf(cats[d.category], d.category)}`;
+      const btn = (approve, cls, label) => `<button type="button" class="${cls}" data-ext="${esc(x.id)}" data-dispatch="${esc(d.id)}" data-approve="${approve}"
+        aria-label="${esc(`${label}: ${who}`)}">${esc(label)}</button>`;
+      return `<tr data-extension="${esc(x.id)}"><td>${esc(nameOf(deps[d.department], d.department))}</td><td>${esc(nameOf(stBy[d.street_id], d.street_id))}</td>
+        <td>${esc(nameOf(cats[d.category], d.category))}</td><td>${esc(t(`clock.${x.clock}`))}</td><td>${esc(when(x.previous_due_at))}</td>
+        <td>${esc(when(x.until))}</td><td>${esc(x.reason)}</td><td>${esc(when(x.requested_at))}</td>
+        <td class="nowrap">${btn('1', 'primary', t('ext.approve'))} ${btn('', 'secondary', t('ext.reject'))}</td></tr>`;
+    }).join('')}</tbody></table>`;
 }
 
 /** The dispatch drill-down: its clocks, escalation and extensions; remind (催办) and decide extensions. */

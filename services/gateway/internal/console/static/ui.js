@@ -2,6 +2,7 @@
 // that every page shows the same way (green, amber from 80 % of the limit,
 // red once breached).
 import { t, duration } from './i18n.js';
+import { now as serverNow } from './clock.js';
 
 /** Escapes text for HTML. */
 export function esc(s) {
@@ -38,7 +39,7 @@ export function activeClock(d) {
 }
 
 /** ok, warn (80 % of the limit used) or late, and the text, for a clock at now. */
-export function countdown(start, deadline, now = Date.now()) {
+export function countdown(start, deadline, now = serverNow()) {
   const s = Date.parse(start), e = Date.parse(deadline);
   if (!Number.isFinite(e)) return { level: 'ok', text: '', frac: 0 };
   const left = e - now;
@@ -48,7 +49,7 @@ export function countdown(start, deadline, now = Date.now()) {
 }
 
 /** The risk of a dispatch now: late, warn, ok, or '' when it is done. */
-export function risk(d, now = Date.now()) {
+export function risk(d, now = serverNow()) {
   const c = activeClock(d);
   if (!c) return '';
   return countdown(c.start, c.deadline, now).level;
@@ -64,12 +65,13 @@ export function countdownChip(d) {
     + `<span class="cd-text">${esc(cd.text)}</span></span>`;
 }
 
-// One ticker for every countdown on the page.
+// One ticker for every countdown on the page, on the services' clock.
 setInterval(() => {
-  const now = Date.now();
+  const now = serverNow();
   for (const el of document.querySelectorAll('.cd[data-deadline]')) {
     const cd = countdown(el.dataset.start, el.dataset.deadline, now);
-    el.className = `cd cd-${cd.level}`;
+    const cls = `cd cd-${cd.level}`;
+    if (el.className !== cls) el.className = cls;
     const txt = el.querySelector('.cd-text');
     if (txt && txt.textContent !== cd.text) txt.textContent = cd.text;
   }

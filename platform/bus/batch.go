@@ -1,0 +1,274 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/chuishao/whistle/platform/metrics"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+)
+
+// batchTimeout bounds one batch's transaction. A batch runs to its end even
+// when its consumer is stopping, so a hand-over does not throw work away.
+const batchTimeout = 30 * time.Second
+
+// durable is one JetStream durable consumer handled in batches.
+type durable struct {
+	stream, name string   // where the durable consumer lives and its name
+	subjects     []string // its filter
+	c            Consumer // the handler and the de-duplication scope (c.Name)
+	opts         Options
+	js           jetstream.JetStream
+	pool         *pgxpool.Pool
+	log          *slog.Logger
+}
+
+// run declares the durable consumer and handles its events until ctx is
+// cancelled. On cancellation it finishes the batch in hand and gives the
+// events already pulled back to the stream (Nak), so another replica gets
+// them at once rather than after the ack wait.
+func (d durable) run(ctx context.Context) error {
+	cons, err := d.js.CreateOrUpdateConsumer(ctx, d.stream, jetstream.ConsumerConfig{
+		Durable:        d.name,
+		FilterSubjects: d.subjects,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        d.opts.ackWait(),
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		MaxAckPending:  max(1000, 4*d.opts.batch()),
+	})
+	if err != nil {
+		if ctx.Err() != nil { // shut down while starting: not a failure
+			return nil
+		}
+		return fmt.Errorf("declare consumer %s: %w", d.name, err)
+	}
+	stopLag, err := metrics.ObserveConsumer(d.name, func(ctx context.Context) (uint64, uint64, error) {
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		return info.NumPending, uint64(info.NumAckPending), nil
+	})
+	if err != nil {
+		d.log.Warn("consumer lag gauges", "err", err)
+	} else {
+		defer stopLag()
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * d.opts.batch()))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", d.name, err)
+	}
+	msgs := make(chan jetstream.Msg, d.opts.batch())
+	go d.pull(it, msgs)
+	stop := context.AfterFunc(ctx, it.Drain)
+	defer stop()
+
+	tracer := otel.Tracer("whistle/bus")
+	batch := make([]jetstream.Msg, 0, d.opts.batch())
+	for {
+		first, ok := <-msgs
+		if !ok {
+			return nil
+		}
+		if ctx.Err() != nil {
+			_ = first.Nak()
+			continue
+		}
+		batch = append(batch[:0], first)
+		batch = takeAvailable(msgs, batch, d.opts.batch(), d.opts.Linger)
+		d.opts.Limit <- struct{}{}
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+		d.handle(bctx, tracer, batch)
+		cancel()
+		<-d.opts.Limit
+	}
+}
+
+// pull feeds msgs from the iterator until it is closed (drained).
+func (d durable) pull(it jetstream.MessagesContext, msgs chan<- jetstream.Msg) {
+	defer close(msgs)
+	for {
+		msg, err := it.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			return
+		}
+		if err != nil {
+			d.log.Warn("pull", "err", err)
+			continue
+		}
+		msgs <- msg
+	}
+}
+
+// takeAvailable appends what msgs holds, up to limit messages in all,
+// waiting up to linger for more when it holds fewer.
+func takeAvailable(msgs <-chan jetstream.Msg, batch []jetstream.Msg, limit int, linger time.Duration) []jetstream.Msg {
+	var deadline <-chan time.Time // nil: do not wait
+	if linger > 0 {
+		t := time.NewTimer(linger)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(batch) < limit {
+		var msg jetstream.Msg
+		var ok bool
+		if deadline == nil {
+			select {
+			case msg, ok = <-msgs:
+			default:
+				return batch
+			}
+		} else {
+			select {
+			case msg, ok = <-msgs:
+			case <-deadline:
+				return batch
+			}
+		}
+		if !ok {
+			return batch
+		}
+		batch = append(batch, msg)
+	}
+	return batch
+}
+
+// outcome is what becomes of one event of a batch.
+type outcome int
+
+const (
+	applied   outcome = iota // committed with the batch (or a duplicate): ack
+	retried                  // rolled back to its savepoint: redeliver with backoff
+	dropped                  // a permanent error: terminate
+	undecided                // the batch failed before reaching it
+)
+
+type item struct {
+	msg     jetstream.Msg
+	ev      *eventsv1.Event
+	ctx     context.Context
+	span    trace.Span
+	outcome outcome
+	err     error
+}
+
+// handle applies a batch in one transaction, one savepoint per event, then
+// settles each message: ack after the commit, nak or term per event.
+func (d durable) handle(ctx context.Context, tracer trace.Tracer, msgs []jetstream.Msg) {
+	items := make([]item, 0, len(msgs))
+	for _, msg := range msgs {
+		ev := &eventsv1.Event{}
+		if err := proto.Unmarshal(msg.Data(), ev); err != nil || ev.GetId() == "" {
+			d.log.Error("drop undecodable event", "subject", msg.Subject(), "err", err)
+			_ = msg.Term()
+			continue
+		}
+		ectx := otel.GetTextMapPropagator().Extract(ctx, propagation.HeaderCarrier(msg.Headers()))
+		ectx, span := tracer.Start(ectx, "consume "+events.Name(ev), trace.WithSpanKind(trace.SpanKindConsumer))
+		items = append(items, item{msg: msg, ev: ev, ctx: ectx, span: span, outcome: undecided})
+	}
+	if len(items) == 0 {
+		return
+	}
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		for i := range items {
+			if err := d.applyOne(tx, &items[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i := range items {
+		d.settle(&items[i], err)
+	}
+}
+
+// markProcessed records that the consumer (the de-duplication scope) has
+// handled an event; no row affected means it had been handled before.
+const markProcessed = "INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+
+// applyOne runs one event in a savepoint and records its outcome. An error
+// return means the transaction itself is unusable (the connection failed).
+// The savepoint and the processed-event row go in one round trip, and a
+// savepoint that needs no rolling back is not released: the next one nests
+// inside it and the commit keeps them all, one round trip less per event.
+func (d durable) applyOne(tx pgx.Tx, it *item) error {
+	ctx := it.ctx
+	b := &pgx.Batch{}
+	b.Queue("SAVEPOINT event")
+	b.Queue(markProcessed, d.c.Name, it.ev.GetId())
+	res := tx.SendBatch(ctx, b)
+	_, spErr := res.Exec()
+	tag, err := res.Exec()
+	closeErr := res.Close()
+	if spErr != nil {
+		return spErr
+	}
+	if err == nil {
+		err = closeErr
+	}
+	if err == nil && tag.RowsAffected() == 0 {
+		it.outcome, it.err = applied, errDuplicate
+		return nil
+	}
+	if err == nil {
+		err = d.c.Handle(ctx, tx, it.ev)
+	}
+	if err == nil {
+		it.outcome = applied
+		return nil
+	}
+	if _, rbErr := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT event"); rbErr != nil {
+		return rbErr
+	}
+	it.err = err
+	if errors.As(err, new(permanentError)) {
+		it.outcome = dropped
+	} else {
+		it.outcome = retried
+	}
+	return nil
+}
+
+// settle acknowledges, redelivers or terminates one message once the batch's
+// transaction has ended with commitErr.
+func (d durable) settle(it *item, commitErr error) {
+	ctx, ev := it.ctx, it.ev
+	defer it.span.End()
+	outcome, err := it.outcome, it.err
+	if commitErr != nil && outcome != dropped {
+		outcome, err = retried, commitErr
+	}
+	switch outcome {
+	case applied:
+		d.log.DebugContext(ctx, "event handled", "event", events.Name(ev), "event_id", ev.GetId(), "duplicate", err != nil)
+		if err := it.msg.Ack(); err != nil {
+			d.log.WarnContext(ctx, "ack", "event_id", ev.GetId(), "err", err)
+		}
+	case dropped:
+		it.span.SetStatus(codes.Error, err.Error())
+		d.log.ErrorContext(ctx, "drop event that cannot be handled", "event", events.Name(ev), "event_id", ev.GetId(), "err", err)
+		_ = it.msg.Term()
+	default:
+		it.span.SetStatus(codes.Error, err.Error())
+		delay := time.Second
+		if md, mdErr := it.msg.Metadata(); mdErr == nil {
+			delay = backoff(md.NumDelivered)
+		}
+		d.log.WarnContext(ctx, "retry event", "event", events.Name(ev), "event_id", ev.GetId(), "in", delay, "err", err)
+		_ = it.msg.NakWithDelay(delay)
+	}
+}

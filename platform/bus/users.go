@@ -1,0 +1,106 @@
+package bus
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/chuishao/whistle/proto/events"
+)
+
+// A service's NATS user may publish only the events it emits, call only the
+// JetStream API of its own durable consumers, and receive replies only on its
+// own inbox prefix (see Client.Options). The gateway and the timeline rebuild
+// read the stream through ordered consumers, whose names are random, so those
+// two may create and read any consumer of the stream, but publish no event.
+
+// Service names of the NATS users.
+const (
+	UserIntake   = "intake"
+	UserRouting  = "routing"
+	UserResponse = "response"
+	UserFeedback = "feedback"
+	UserGateway  = "gateway"
+)
+
+// ServiceUsers are the users every secured server has, in a stable order.
+var ServiceUsers = []string{UserIntake, UserRouting, UserResponse, UserFeedback, UserGateway}
+
+// emits lists the events each service publishes (through its outbox), as
+// subject patterns. An event type nobody owns cannot be published at all:
+// TestEveryEventHasOnePublisher names it.
+var emits = map[string][]string{
+	UserIntake: subjectsFor("whistle.raised", "whistle.cancelled", "whistle.closed", "whistle.reopened",
+		"whistle.responding", "whistle.resolved", "whistle.duplicate_candidate", "whistle.merged",
+		"whistle.duplicate_kept", "report.filed", "report.triaged", "report.closed", "report.rated",
+		"report.triage_warning", "report.triage_breached", "report.reopened"),
+	UserRouting: subjectsFor("whistle.routed", "whistle.unroutable", "whistle.rerouted",
+		"whistle.jurisdiction_checked", "whistle.arbitration_requested", "whistle.arbitrated",
+		"whistle.department_added", "whistle.location_confirmed", "dispatch.requested"),
+	UserResponse: append(subjectsFor("dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
+		"dispatch.resolved", "dispatch.returned", "dispatch.cancelled"), "sla.v1.>"),
+	UserFeedback: {"feedback.v1.>"},
+}
+
+// durables are the durable consumers each service runs (their names).
+var durables = map[string][]string{
+	UserIntake:   {"intake", "intake-reports"},
+	UserRouting:  {"routing"},
+	UserResponse: {"response", "response-notify"},
+	UserFeedback: {"feedback"},
+}
+
+// orderedReaders create ordered (ephemeral, randomly named) consumers.
+var orderedReaders = []string{UserFeedback, UserGateway}
+
+// Permissions are the subjects a user may publish and subscribe to.
+type Permissions struct {
+	Publish   []string
+	Subscribe []string
+}
+
+// InboxPrefix is the reply subject prefix of a user's connection; only that
+// user may subscribe under it.
+func InboxPrefix(user string) string { return "_INBOX." + user }
+
+// PermissionsOf are the permissions of a service's user.
+func PermissionsOf(user string) (Permissions, error) {
+	if !slices.Contains(ServiceUsers, user) {
+		return Permissions{}, fmt.Errorf("nats: no such service user %q", user)
+	}
+	api := func(f string, args ...any) string { return "$JS.API." + fmt.Sprintf(f, args...) }
+	var pub []string
+	pub = append(pub, emits[user]...)
+	pub = append(pub, api("STREAM.INFO.%s", StreamName))
+	if user != UserGateway {
+		// every backend audits its admin actions (platform/service/audit.go)
+		pub = append(pub, AdminSubject(user))
+		// and declares the stream at start-up
+		pub = append(pub, api("STREAM.CREATE.%s", StreamName), api("STREAM.UPDATE.%s", StreamName))
+	}
+	for _, d := range durables[user] {
+		pub = append(pub, PartitionAPI(d)...)
+	}
+	consumers := durables[user]
+	if slices.Contains(orderedReaders, user) {
+		consumers = []string{"*"}
+		pub = append(pub, api("CONSUMER.DELETE.%s.*", StreamName), api("STREAM.MSG.GET.%s", StreamName))
+	}
+	for _, c := range consumers {
+		pub = append(pub,
+			api("CONSUMER.CREATE.%s.%s", StreamName, c), api("CONSUMER.CREATE.%s.%s.>", StreamName, c),
+			api("CONSUMER.INFO.%s.%s", StreamName, c), api("CONSUMER.MSG.NEXT.%s.%s", StreamName, c),
+			fmt.Sprintf("$JS.ACK.%s.%s.>", StreamName, c))
+	}
+	return Permissions{Publish: pub, Subscribe: []string{InboxPrefix(user) + ".>"}}, nil
+}
+
+func subjectsFor(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = events.SubjectFor(n)
+	}
+	return out
+}
+
+// AdminSubject is where a service's audit events (admin.<service>) go.
+func AdminSubject(service string) string { return events.SubjectFor("admin." + service) }

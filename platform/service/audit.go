@@ -1,0 +1,140 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+)
+
+// adminActions are the methods (by name, whichever service serves them) that
+// change the system's configuration or decide for others: each successful
+// call is audited as an admin.<service> event.
+var adminActions = map[string]bool{
+	"PublishCatalogue": true, "UpdateCatalogueDraft": true, "SetPolicy": true,
+	"SetCalendarDay": true, "DeleteCalendarDay": true, "AddShift": true, "DeleteShift": true,
+	"CreateWebhookEndpoint": true, "UpdateWebhookEndpoint": true, "DeleteWebhookEndpoint": true,
+	"ReplayWebhookDeadLetter": true, "CreateServiceAccount": true, "RevokeServiceAccount": true,
+	"DecideArbitration": true, "DecideAppeal": true, "DecideExtension": true,
+	"SetScorecardWeights": true, "RebuildReadModel": true,
+}
+
+// IsAdminAction tells whether method (/pkg.Service/Method) is audited.
+func IsAdminAction(method string) bool {
+	return adminActions[method[strings.LastIndex(method, "/")+1:]]
+}
+
+// AuditChain is the timeline an admin action of a caller in district (""
+// for the city) is chained into by the feedback service.
+func AuditChain(district string) string {
+	if district == "" {
+		return "audit-city"
+	}
+	return "audit-" + district
+}
+
+// redacted replaces the value of every secret-looking string field.
+const redacted = "[redacted]"
+
+// auditUnary writes an admin.<service> event to the outbox after every
+// successful admin action. It runs after the action's own transaction has
+// committed: a failure to record is logged loudly, and does not undo the action.
+func auditUnary(service string, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil || !IsAdminAction(info.FullMethod) {
+			return resp, err
+		}
+		ev, aerr := adminEvent(ctx, clk, service, info.FullMethod, req, resp)
+		if aerr == nil {
+			aerr = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return outbox.Add(ctx, tx, ev) })
+		}
+		if aerr != nil {
+			log.ErrorContext(ctx, "AUDIT RECORD LOST for an admin action", "method", info.FullMethod, "err", aerr)
+		}
+		return resp, err
+	}
+}
+
+func adminEvent(ctx context.Context, clk clock.Clock, service, method string, req, resp any) (*eventsv1.Event, error) {
+	id, _ := auth.FromContext(ctx)
+	ev := events.New(clk.Now(), &typesv1.Actor{Role: id.Role, Id: id.Subject})
+	ev.DistrictId = id.DistrictID
+	ev.WhistleId = AuditChain(id.DistrictID)
+	ev.Department = id.Department
+	action := &eventsv1.AdminAction{Method: method}
+	if m, ok := req.(proto.Message); ok {
+		clean := proto.Clone(m)
+		redact(clean.ProtoReflect())
+		data, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(clean)
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", method, err)
+		}
+		action.RequestJson = string(data)
+		action.ObjectId = idOf(m)
+	}
+	if m, ok := resp.(proto.Message); ok && idOf(m) != "" {
+		action.ObjectId = idOf(m)
+	}
+	msg := ev.ProtoReflect()
+	field := msg.Descriptor().Fields().ByName(protoreflect.Name("admin_" + service))
+	if field == nil || field.ContainingOneof() == nil {
+		return nil, fmt.Errorf("audit %s: no admin_%s event in events.proto", method, service)
+	}
+	msg.Set(field, protoreflect.ValueOfMessage(action.ProtoReflect()))
+	return ev, nil
+}
+
+// idOf is the message's "id" field (a string or a number), if it has a set one.
+func idOf(m proto.Message) string {
+	r := m.ProtoReflect()
+	f := r.Descriptor().Fields().ByName("id")
+	if f == nil || f.IsList() || f.IsMap() || !r.Has(f) {
+		return ""
+	}
+	switch f.Kind() {
+	case protoreflect.StringKind, protoreflect.Int64Kind, protoreflect.Int32Kind, protoreflect.Uint64Kind, protoreflect.Uint32Kind:
+		return r.Get(f).String()
+	}
+	return ""
+}
+
+// redact blanks secret-looking string fields of m and of its nested messages.
+func redact(m protoreflect.Message) {
+	m.Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case f.Kind() == protoreflect.StringKind && !f.IsList() && !f.IsMap() && secretName(string(f.Name())):
+			m.Set(f, protoreflect.ValueOfString(redacted))
+		case f.Kind() == protoreflect.MessageKind && f.IsList():
+			for i := range v.List().Len() {
+				redact(v.List().Get(i).Message())
+			}
+		case f.Kind() == protoreflect.MessageKind && !f.IsMap():
+			redact(v.Message())
+		}
+		return true
+	})
+}
+
+func secretName(name string) bool {
+	for _, s := range []string{"secret", "password", "token", "private_key", "signing_key", "credential"} {
+		if strings.Contains(name, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,78 @@
+package ticketcsv_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	"github.com/chuishao/whistle/services/gateway/internal/ticketcsv"
+)
+
+type fakeImporter struct {
+	got  *intakev1.ImportTicketsCsvRequest
+	auth []string
+	err  error
+}
+
+func (f *fakeImporter) ImportTicketsCsv(ctx context.Context, in *intakev1.ImportTicketsCsvRequest, _ ...grpc.CallOption) (*intakev1.ImportTicketsCsvResponse, error) {
+	f.got = in
+	md, _ := metadata.FromOutgoingContext(ctx)
+	f.auth = md.Get("authorization")
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &intakev1.ImportTicketsCsvResponse{Rows: 1, Imported: 1}, nil
+}
+
+func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
+	t.Parallel()
+	imp := &fakeImporter{}
+	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h := ticketcsv.Route(next, imp, time.Second)
+
+	req := httptest.NewRequest(http.MethodPost, ticketcsv.Path+"?source=12345", strings.NewReader("external_number\n"))
+	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
+	req.Header.Set("Authorization", "Bearer t")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"rows":1,"imported":1,"already_imported":0,"errors":[]}`, rec.Body.String())
+	require.Equal(t, "external_number\n", imp.got.GetCsv())
+	require.Equal(t, "12345", imp.got.GetSource())
+	require.Equal(t, []string{"Bearer t"}, imp.auth)
+
+	// JSON bodies and other paths belong to the REST API.
+	for _, r := range []*http.Request{
+		httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader(`{"csv":""}`)),
+		httptest.NewRequest(http.MethodPost, "/v1/tickets", strings.NewReader("x")),
+	} {
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		require.Equal(t, http.StatusTeapot, rec.Code)
+	}
+
+	big := httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader(strings.Repeat("x", ticketcsv.MaxBytes+1)))
+	big.Header.Set("Content-Type", "text/csv")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, big)
+	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+
+	imp.err = status.Error(codes.PermissionDenied, "role desk imports no tickets")
+	req = httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader("a\n"))
+	req.Header.Set("Content-Type", "text/csv")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Contains(t, rec.Body.String(), `"PERMISSION_DENIED"`)
+}

@@ -1,0 +1,152 @@
+// Package reports is discovery before the whistle (issue 13): what a report
+// is, how it is checked, how the inbox groups nearby duplicates, how a 12345
+// CSV is read, and the follow-up tokens reporters rate with. It knows nothing
+// of SQL, gRPC or JetStream.
+package reports
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/chuishao/whistle/services/intake/internal/intake"
+)
+
+// Source is where a report came from (the API's enum names).
+type Source string
+
+// Sources.
+const (
+	SourceGrid     Source = "GRID"
+	SourceResident Source = "RESIDENT"
+	SourceHotline  Source = "HOTLINE"
+	SourceStreet   Source = "STREET"
+)
+
+// Status of a report (the API's enum names).
+type Status string
+
+// Report statuses.
+const (
+	StatusReceived   Status = "RECEIVED"
+	StatusInProgress Status = "IN_PROGRESS"
+	StatusClosed     Status = "CLOSED"
+)
+
+// Triage actions (the API's enum names).
+const (
+	TriageLocal   = "HANDLE_LOCALLY"
+	TriageMerge   = "MERGE"
+	TriageWhistle = "BLOW_WHISTLE"
+)
+
+// DefaultTriageLimit is how long a street has to triage a report.
+const DefaultTriageLimit = 2 * time.Hour
+
+// WarningShare of the triage limit raises the warning.
+const WarningShare = 0.8
+
+// DefaultTicketSource is the source of imported tickets when none is named.
+const DefaultTicketSource = "12345"
+
+// Limits in characters.
+const (
+	MaxExternalNumber = 64
+	MaxContact        = 100
+	MaxResult         = 2000
+	MaxPhotos         = 9
+	MaxURL            = 1000
+)
+
+// New is a report before it is checked: the fields every source shares.
+type New struct {
+	StreetID    string
+	Category    string
+	Description string
+	Address     string
+	HasLocation bool
+	Lat, Lng    float64
+	Photos      []Photo
+}
+
+// Photo is a photo's metadata.
+type Photo struct {
+	URL         string    `json:"url"`
+	ContentType string    `json:"content_type,omitempty"`
+	SizeBytes   int64     `json:"size_bytes,omitempty"`
+	TakenAt     time.Time `json:"taken_at,omitzero"`
+	HasLocation bool      `json:"has_location,omitempty"`
+	Lat         float64   `json:"lat,omitempty"`
+	Lng         float64   `json:"lng,omitempty"`
+}
+
+// Validate checks a report with the whistle's own rules for the fields they
+// share (a report may become a whistle), and the photos.
+func (n New) Validate(f *intake.Fields) {
+	r := intake.Raise{StreetID: n.StreetID, Category: n.Category, Description: n.Description,
+		Address: n.Address, HasLocation: n.HasLocation, Lat: n.Lat, Lng: n.Lng}
+	f.Merge(r.Validate())
+	if len(n.Photos) > MaxPhotos {
+		f.Add("photos", "at most 9 photos")
+	}
+	for _, p := range n.Photos {
+		if strings.TrimSpace(p.URL) == "" || utf8.RuneCountInString(p.URL) > MaxURL {
+			f.Add("photos.url", "is required, at most 1000 characters")
+			break
+		}
+	}
+}
+
+// ValidateContact checks a resident's optional contact.
+func ValidateContact(f *intake.Fields, name, phone string) {
+	if utf8.RuneCountInString(name) > MaxContact {
+		f.Add("contact_name", "must be at most 100 characters")
+	}
+	if utf8.RuneCountInString(phone) > MaxContact {
+		f.Add("contact_phone", "must be at most 100 characters")
+	}
+}
+
+// ValidateResult checks the result text of a locally handled report.
+func ValidateResult(f *intake.Fields, result string) {
+	switch n := utf8.RuneCountInString(result); {
+	case strings.TrimSpace(result) == "":
+		f.Add("result", "is required")
+	case n > MaxResult:
+		f.Add("result", "must be at most 2000 characters")
+	}
+}
+
+// NewToken returns a follow-up token and the hash that is stored: the token
+// itself is shown once, to the reporter.
+func NewToken() (token, hash string) {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// TriageState is the triage clock of an untriaged report at now: "" while
+// running, WARNING after 80 % of the limit, BREACHED after it.
+func TriageState(status Status, from, by, now time.Time) string {
+	if status != StatusReceived {
+		return ""
+	}
+	switch {
+	case !now.Before(by):
+		return "BREACHED"
+	case !now.Before(from.Add(time.Duration(float64(by.Sub(from)) * WarningShare))):
+		return "WARNING"
+	}
+	return ""
+}

@@ -1,0 +1,142 @@
+-- Reports, triage and follow-up tokens (issue 13).
+
+-- name: InsertReport :one
+-- A ticket whose external number was imported before returns no row.
+INSERT INTO reports (
+    id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos,
+    contact_name, contact_phone, status, received_at, triage_from, triage_by, external_source, external_number, due_at,
+    reported_by_role, reported_by_id
+) VALUES (
+    @id, @source, @street_id, @district_id, @grid_id, @category, @description, @address, @lat, @lng, @photos,
+    @contact_name, @contact_phone, @status, @received_at, @triage_from, @triage_by, @external_source, @external_number, @due_at,
+    @reported_by_role, @reported_by_id
+)
+ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+RETURNING *;
+
+-- name: GetReport :one
+SELECT * FROM reports WHERE id = @id;
+
+-- name: LockReports :many
+SELECT * FROM reports WHERE id = ANY(@ids::text[]) ORDER BY received_at, id FOR UPDATE;
+
+-- name: GetTicket :one
+SELECT * FROM reports WHERE external_source = @external_source AND external_number = @external_number AND external_number <> '';
+
+-- name: ExistingTickets :many
+SELECT external_number FROM reports WHERE external_source = @external_source AND external_number = ANY(@numbers::text[]);
+
+-- name: ListReportsByStreet :many
+SELECT * FROM reports
+WHERE street_id = @street_id AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+ORDER BY received_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: ListReportsByWhistle :many
+SELECT * FROM reports WHERE whistle_id = @whistle_id ORDER BY received_at, id;
+
+-- name: InboxReports :many
+-- The street's untriaged reports, oldest first (a group is named by its oldest).
+SELECT * FROM reports WHERE street_id = @street_id AND status = 'RECEIVED' ORDER BY received_at, id LIMIT 1000;
+
+-- name: UpdateReport :one
+UPDATE reports SET
+    status = @status,
+    triage = @triage,
+    whistle_id = @whistle_id,
+    result = @result,
+    triaged_at = @triaged_at,
+    closed_at = @closed_at,
+    satisfaction = @satisfaction,
+    fixed = @fixed,
+    rated_at = @rated_at
+WHERE id = @id
+RETURNING *;
+
+-- name: LockReportsOfWhistle :many
+SELECT * FROM reports WHERE whistle_id = @whistle_id ORDER BY received_at, id FOR UPDATE;
+
+-- name: DueTriageWarnings :many
+-- Untriaged reports past 80 % of their triage limit not warned yet.
+SELECT * FROM reports
+WHERE status = 'RECEIVED' AND triage_warned_at IS NULL
+  AND triage_from + (triage_by - triage_from) * 0.8 <= @now
+ORDER BY triage_by, id
+LIMIT 500
+FOR UPDATE SKIP LOCKED;
+
+-- name: DueTriageBreaches :many
+SELECT * FROM reports
+WHERE status = 'RECEIVED' AND triage_breached_at IS NULL AND triage_by <= @now
+ORDER BY triage_by, id
+LIMIT 500
+FOR UPDATE SKIP LOCKED;
+
+-- name: MarkTriageWarned :exec
+UPDATE reports SET triage_warned_at = @at WHERE id = @id;
+
+-- name: MarkTriageBreached :exec
+UPDATE reports SET triage_breached_at = @at, triage_warned_at = coalesce(triage_warned_at, @at) WHERE id = @id;
+
+-- name: InsertFollowUpToken :exec
+INSERT INTO follow_up_tokens (token_hash, report_id, whistle_id, issued_at)
+VALUES (@token_hash, @report_id, @whistle_id, @issued_at);
+
+-- name: LockFollowUpToken :one
+SELECT * FROM follow_up_tokens WHERE token_hash = @token_hash FOR UPDATE;
+
+-- name: GetFollowUpToken :one
+SELECT * FROM follow_up_tokens WHERE token_hash = @token_hash;
+
+-- name: RateFollowUpToken :exec
+UPDATE follow_up_tokens SET satisfaction = @satisfaction, fixed = @fixed, comment = @comment, rated_at = @rated_at
+WHERE token_hash = @token_hash;
+
+-- name: PublicReportCounts :one
+-- Reports received in a period in a street or district.
+SELECT count(*)                                          AS received,
+       count(*) FILTER (WHERE triage = 'HANDLE_LOCALLY') AS handled_locally
+FROM reports
+WHERE (sqlc.narg(street_id)::text IS NULL OR street_id = sqlc.narg(street_id))
+  AND (sqlc.narg(district_id)::text IS NULL OR district_id = sqlc.narg(district_id))
+  AND received_at >= @from_at AND received_at < @to_at;
+
+-- name: PublicWhistles :many
+-- Whistles raised in a period in a street or district: only what the figures need.
+SELECT id, status FROM whistles
+WHERE (sqlc.narg(street_id)::text IS NULL OR street_id = sqlc.narg(street_id))
+  AND (sqlc.narg(district_id)::text IS NULL OR district_id = sqlc.narg(district_id))
+  AND raised_at >= @from_at AND raised_at < @to_at;
+
+-- name: PublicRatings :one
+-- Follow-up ratings given in a period on reports or whistles of a street or district.
+SELECT count(*)                                  AS ratings,
+       count(*) FILTER (WHERE t.satisfaction >= 4) AS satisfied
+FROM follow_up_tokens t
+LEFT JOIN reports r ON r.id = t.report_id AND t.report_id <> ''
+LEFT JOIN whistles w ON w.id = t.whistle_id AND t.whistle_id <> ''
+WHERE t.rated_at >= @from_at AND t.rated_at < @to_at
+  AND (sqlc.narg(street_id)::text IS NULL OR coalesce(r.street_id, w.street_id) = sqlc.narg(street_id))
+  AND (sqlc.narg(district_id)::text IS NULL OR coalesce(r.district_id, w.district_id) = sqlc.narg(district_id));
+
+-- name: RestartTriage :exec
+-- A report back in the inbox gets a fresh triage clock.
+UPDATE reports SET triage_from = @triage_from, triage_by = @triage_by, triage_warned_at = NULL, triage_breached_at = NULL
+WHERE id = @id;
+
+-- name: GetReports :many
+SELECT * FROM reports WHERE id = ANY(@ids::text[]) ORDER BY received_at, id;
+
+-- name: InsertTickets :many
+-- A CSV import's tickets in one statement; numbers imported before return no row.
+INSERT INTO reports (
+    id, source, street_id, district_id, category, description, address, lat, lng,
+    status, received_at, triage_from, triage_by, external_source, external_number, due_at, reported_by_role, reported_by_id
+)
+SELECT unnest(@ids::text[]), 'HOTLINE', unnest(@street_ids::text[]), unnest(@district_ids::text[]),
+       unnest(@categories::text[]), unnest(@descriptions::text[]), unnest(@addresses::text[]),
+       unnest(@lats::float8[]), unnest(@lngs::float8[]), 'RECEIVED',
+       unnest(@received_ats::timestamptz[]), @triage_from::timestamptz, @triage_by::timestamptz, @external_source::text,
+       unnest(@external_numbers::text[]), unnest(@due_ats::timestamptz[]), @reported_by_role::text, @reported_by_id::text
+ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+RETURNING *;

@@ -1,0 +1,155 @@
+-- Queries of the duty desks (issue 12): rosters, heartbeats, service
+-- accounts, webhook endpoints managed through the API, and digests.
+
+-- name: LockDesk :exec
+-- Serialises roster edits of one department x district, so that the overlap
+-- check and the insert see the same shifts.
+SELECT pg_advisory_xact_lock(hashtext('roster:' || @department::text || '@' || @district_id::text));
+
+-- name: OverlappingShift :one
+-- A shift of the same seat that overlaps [starts_at, ends_at), other than except_id.
+SELECT * FROM roster_shifts
+WHERE department = @department AND district_id = @district_id AND seat = @seat
+  AND starts_at < @ends_at AND ends_at > @starts_at AND id <> @except_id
+ORDER BY starts_at LIMIT 1;
+
+-- name: AddShift :one
+INSERT INTO roster_shifts (id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at)
+VALUES (@id, @department, @district_id, @seat, @person, @phone, @starts_at, @ends_at, @created_by, @created_at)
+RETURNING *;
+
+-- name: GetShift :one
+SELECT * FROM roster_shifts WHERE id = @id;
+
+-- name: DeleteShift :execrows
+DELETE FROM roster_shifts WHERE id = @id;
+
+-- name: ListShifts :many
+-- Shifts of a department x district ('' means every one the filter allows)
+-- that overlap [from, to), in start order.
+SELECT * FROM roster_shifts
+WHERE (@department::text = '' OR department = @department)
+  AND (@district_id::text = '' OR district_id = @district_id)
+  AND starts_at < @until AND ends_at > @since
+ORDER BY department, district_id, starts_at, seat
+LIMIT @max_rows;
+
+-- name: OnDutyAt :many
+-- Who is on duty at at for each of the given department x district pairs.
+SELECT s.* FROM roster_shifts s
+WHERE (s.department, s.district_id) IN (
+    SELECT unnest(@departments::text[]), unnest(@district_ids::text[]))
+  AND s.starts_at <= @at AND s.ends_at > @at
+ORDER BY s.department, s.district_id, s.seat, s.starts_at;
+
+-- name: Heartbeat :exec
+INSERT INTO desk_heartbeats (department, district_id, desk, last_seen)
+VALUES (@department, @district_id, @desk, @seen)
+ON CONFLICT (department, district_id, desk) DO UPDATE SET last_seen = greatest(desk_heartbeats.last_seen, excluded.last_seen);
+
+-- name: LastHeartbeat :one
+-- The latest heartbeat of any desk of a department x district.
+SELECT last_seen FROM desk_heartbeats
+WHERE department = @department AND district_id = @district_id
+ORDER BY last_seen DESC LIMIT 1;
+
+-- name: HasRoster :one
+SELECT EXISTS (SELECT 1 FROM roster_shifts WHERE department = @department AND district_id = @district_id);
+
+-- name: ListHeartbeats :many
+SELECT * FROM desk_heartbeats
+WHERE (@department::text = '' OR department = @department)
+  AND (@district_id::text = '' OR district_id = @district_id)
+ORDER BY department, district_id, desk;
+
+-- name: AddServiceAccount :one
+INSERT INTO service_accounts (id, name, department, district_id, created_by, created_at, expires_at)
+VALUES (@id, @name, @department, @district_id, @created_by, @created_at, @expires_at)
+RETURNING *;
+
+-- name: GetServiceAccount :one
+SELECT * FROM service_accounts WHERE id = @id;
+
+-- name: ListServiceAccounts :many
+SELECT * FROM service_accounts
+WHERE (@district_id::text = '' OR district_id = @district_id)
+ORDER BY created_at, id;
+
+-- name: RevokeServiceAccount :one
+UPDATE service_accounts SET revoked_at = coalesce(revoked_at, @now::timestamptz), revoked_by = CASE WHEN revoked_at IS NULL THEN @revoked_by ELSE revoked_by END
+WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id)
+RETURNING *;
+
+-- name: AddEndpoint :one
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source)
+VALUES (@department, @district_id, @url, @secret, true, @now, @now, 'api')
+ON CONFLICT (department, district_id, url) DO NOTHING
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at;
+
+-- name: ListEndpoints :many
+-- Without secrets: they are write-only.
+SELECT id, department, district_id, url, enabled, source, created_at, updated_at FROM webhook_endpoints
+WHERE (@district_id::text = '' OR district_id = @district_id)
+  AND (@department::text = '' OR department = @department)
+ORDER BY department, district_id, id;
+
+-- name: UpdateEndpoint :one
+-- Changes the URL, the secret (when one is given) or enabled; district_id ''
+-- means any district.
+UPDATE webhook_endpoints SET
+    url = coalesce(sqlc.narg(url), url),
+    secret = coalesce(sqlc.narg(secret), secret),
+    enabled = coalesce(sqlc.narg(enabled), enabled),
+    updated_at = @now::timestamptz
+WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id)
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at;
+
+-- name: DeleteEndpoint :execrows
+-- Deletes an endpoint with its deliveries and their log.
+DELETE FROM webhook_endpoints WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id);
+
+-- name: DisableOtherEnvEndpoints :exec
+-- Endpoints dropped from WHISTLE_WEBHOOKS stop receiving; their history stays.
+-- Endpoints added through the API are not the configuration's to disable.
+UPDATE webhook_endpoints SET enabled = false WHERE source = 'env' AND NOT (id = ANY (@keep::bigint[]));
+
+-- name: LockEndpoint :exec
+-- Serialises the throttle of one endpoint across consumers.
+SELECT id FROM webhook_endpoints WHERE id = @id FOR UPDATE;
+
+-- name: RecentDeliveries :one
+-- Individual deliveries queued for an endpoint since since (the throttle's window).
+SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = @endpoint_id AND NOT digest AND created_at > @since;
+
+-- name: OpenDigest :one
+-- The endpoint's digest that still collects (its body is not yet written).
+SELECT id FROM webhook_deliveries
+WHERE endpoint_id = @endpoint_id AND digest AND status = 'pending' AND octet_length(body) = 0
+ORDER BY created_at LIMIT 1
+FOR UPDATE;
+
+-- name: AddDigest :exec
+INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at, digest)
+VALUES (@id, @endpoint_id, @id, 'webhook.digest', '', '', @due_at, @created_at, true);
+
+-- name: AddDigestItem :exec
+INSERT INTO webhook_digest_items (delivery_id, event_id, event_name, dispatch_id, whistle_id, occurred_at)
+VALUES (@delivery_id, @event_id, @event_name, @dispatch_id, @whistle_id, @occurred_at)
+ON CONFLICT (delivery_id, event_id) DO NOTHING;
+
+-- name: DigestItems :many
+SELECT * FROM webhook_digest_items WHERE delivery_id = @delivery_id ORDER BY id;
+
+-- name: SealDigest :exec
+UPDATE webhook_deliveries SET body = @body WHERE id = @id;
+
+-- name: DigestDeliveryLog :many
+-- Every attempt to post the digests that listed a dispatch, oldest first;
+-- district_id '' means any district.
+SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+FROM webhook_digest_items i
+JOIN webhook_deliveries d ON d.id = i.delivery_id
+JOIN webhook_endpoints e ON e.id = d.endpoint_id
+JOIN webhook_attempts a ON a.delivery_id = d.id
+WHERE i.dispatch_id = @dispatch_id AND (@district_id::text = '' OR e.district_id = @district_id)
+ORDER BY a.attempted_at, a.id;

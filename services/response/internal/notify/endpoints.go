@@ -1,0 +1,196 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/services/response/internal/dutystore"
+	"github.com/chuishao/whistle/services/response/internal/response"
+)
+
+// ErrEndpointNotFound is an unknown endpoint or one outside the caller's scope.
+var ErrEndpointNotFound = errors.New("webhook endpoint not found")
+
+// ErrEndpointExists is an endpoint added twice (same department, district and URL).
+var ErrEndpointExists = errors.New("webhook endpoint already exists")
+
+// MinSecretLen is the shortest secret an endpoint may have.
+const MinSecretLen = 16
+
+// ManagedEndpoint is an endpoint as the API shows it: never with its secret.
+type ManagedEndpoint struct {
+	ID                   int64
+	Department, District string
+	URL                  string
+	Enabled              bool
+	// Source is env (WHISTLE_WEBHOOKS) or api.
+	Source    string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// EndpointChange is what an update changes; nil fields stay.
+type EndpointChange struct {
+	URL, Secret *string
+	Enabled     *bool
+}
+
+// Endpoints manages webhook endpoints through the API. Secrets are write-only:
+// stored, used to sign, and never returned or logged.
+type Endpoints struct {
+	Pool  *pgxpool.Pool
+	Clock clock.Clock
+}
+
+var (
+	endpointDepartment = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+	endpointDistrict   = regexp.MustCompile(`^[0-9]{6}$`)
+)
+
+func checkSecret(invalid *response.InvalidError, secret string) {
+	if utf8.RuneCountInString(secret) < MinSecretLen || len(secret) > 256 {
+		*invalid = append(*invalid, response.FieldError{Field: "secret", Reason: fmt.Sprintf("must be %d to 256 characters", MinSecretLen)})
+	}
+}
+
+func checkURL(invalid *response.InvalidError, u string) {
+	if !isHTTPURL(u) || len(u) > 2048 {
+		*invalid = append(*invalid, response.FieldError{Field: "url", Reason: "must be an absolute http(s) URL"})
+	}
+}
+
+type endpointRow struct {
+	ID         int64
+	Department string
+	DistrictID string
+	Url        string
+	Enabled    bool
+	Source     string
+	CreatedAt  time.Time
+	UpdatedAt  *time.Time
+}
+
+func managed(r endpointRow) ManagedEndpoint {
+	return ManagedEndpoint{
+		ID: r.ID, Department: r.Department, District: r.DistrictID, URL: r.Url, Enabled: r.Enabled,
+		Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt,
+	}
+}
+
+// List returns the endpoints in the caller's scope.
+func (e *Endpoints) List(ctx context.Context, caller auth.Identity, department, district string) ([]ManagedEndpoint, error) {
+	district, ok, err := Scope(caller, district)
+	if err != nil || !ok {
+		return nil, err
+	}
+	rows, err := dutystore.New(e.Pool).ListEndpoints(ctx, dutystore.ListEndpointsParams{DistrictID: district, Department: department})
+	if err != nil {
+		return nil, fmt.Errorf("list webhook endpoints: %w", err)
+	}
+	out := make([]ManagedEndpoint, len(rows))
+	for i, r := range rows {
+		out[i] = managed(endpointRow(r))
+	}
+	return out, nil
+}
+
+// Create adds an endpoint of a department in a district of the caller's scope.
+func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department, district, url, secret string) (ManagedEndpoint, error) {
+	scope, _, err := Scope(caller, "")
+	if err != nil {
+		return ManagedEndpoint{}, err
+	}
+	var invalid response.InvalidError
+	if !endpointDepartment.MatchString(department) {
+		invalid = append(invalid, response.FieldError{Field: "department", Reason: "must be a department code such as police"})
+	}
+	if !endpointDistrict.MatchString(district) {
+		invalid = append(invalid, response.FieldError{Field: "district_id", Reason: "must be a six-digit district code"})
+	}
+	checkURL(&invalid, url)
+	checkSecret(&invalid, secret)
+	if len(invalid) > 0 {
+		return ManagedEndpoint{}, invalid
+	}
+	if scope != "" && scope != district {
+		return ManagedEndpoint{}, fmt.Errorf("%w: a district supervisor manages its own district's endpoints", response.ErrPermission)
+	}
+	row, err := dutystore.New(e.Pool).AddEndpoint(ctx, dutystore.AddEndpointParams{
+		Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ManagedEndpoint{}, ErrEndpointExists
+	}
+	if err != nil {
+		return ManagedEndpoint{}, fmt.Errorf("add webhook endpoint: %w", err)
+	}
+	return managed(endpointRow(row)), nil
+}
+
+// Update changes an endpoint in the caller's scope.
+func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, ch EndpointChange) (ManagedEndpoint, error) {
+	scope, _, err := Scope(caller, "")
+	if err != nil {
+		return ManagedEndpoint{}, err
+	}
+	var invalid response.InvalidError
+	if ch.URL != nil {
+		checkURL(&invalid, *ch.URL)
+	}
+	if ch.Secret != nil {
+		checkSecret(&invalid, *ch.Secret)
+	}
+	if len(invalid) > 0 {
+		return ManagedEndpoint{}, invalid
+	}
+	row, err := dutystore.New(e.Pool).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
+		ID: id, DistrictID: scope, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ManagedEndpoint{}, ErrEndpointNotFound
+	}
+	if err != nil {
+		return ManagedEndpoint{}, fmt.Errorf("update webhook endpoint %d: %w", id, err)
+	}
+	return managed(endpointRow(row)), nil
+}
+
+// Delete removes an endpoint in the caller's scope, with its deliveries.
+func (e *Endpoints) Delete(ctx context.Context, caller auth.Identity, id int64) error {
+	scope, _, err := Scope(caller, "")
+	if err != nil {
+		return err
+	}
+	n, err := dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id, DistrictID: scope})
+	if err != nil {
+		return fmt.Errorf("delete webhook endpoint %d: %w", id, err)
+	}
+	if n == 0 {
+		return ErrEndpointNotFound
+	}
+	return nil
+}
+
+func optText(p *string) pgtype.Text {
+	if p == nil {
+		return pgtype.Text{}
+	}
+	return pgtype.Text{String: *p, Valid: true}
+}
+
+func optBool(p *bool) pgtype.Bool {
+	if p == nil {
+		return pgtype.Bool{}
+	}
+	return pgtype.Bool{Bool: *p, Valid: true}
+}

@@ -1,0 +1,71 @@
+package e2e_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/bus"
+)
+
+// The harness runs every service as its own NATS user (bus.PermissionsOf), so
+// every e2e test exercises the permissions; this one checks that a service's
+// credentials cannot put another service's events on the stream.
+func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	ctx := context.Background()
+	id, _ := raise(t, s, donghuamen, "joint-enforcement", 3)
+
+	stream, err := s.js.Stream(ctx, bus.StreamName)
+	require.NoError(t, err)
+	requested, err := stream.GetLastMsgForSubject(ctx, "dispatch.v1.requested."+dongcheng+".police")
+	require.NoError(t, err)
+	lastSeq := func() uint64 {
+		info, err := stream.Info(ctx)
+		require.NoError(t, err)
+		return info.State.LastSeq
+	}
+	before := lastSeq()
+
+	for _, tc := range []struct{ user, subject string }{
+		// response consumes dispatch.requested but only routing may publish it
+		{bus.UserResponse, requested.Subject},
+		// intake cannot acknowledge a dispatch on the desk's behalf
+		{bus.UserIntake, "dispatch.v1.acknowledged." + dongcheng + ".police"},
+		// routing cannot close a whistle, feedback cannot breach an SLA
+		{bus.UserRouting, "whistle.v1.closed." + dongcheng},
+		{bus.UserFeedback, "sla.v1.breached." + dongcheng},
+		// the gateway only reads
+		{bus.UserGateway, "whistle.v1.raised." + dongcheng},
+	} {
+		errs := make(chan error, 4)
+		nc, _, err := bus.Connect(s.nats.URL, "forger", append(s.nats.Client(tc.user).Options(),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))...)
+		require.NoError(t, err)
+		forged := &nats.Msg{Subject: tc.subject, Data: requested.Data, Header: nats.Header{}}
+		forged.Header.Set(jetstream.MsgIDHeader, "forged-"+tc.user)
+		require.NoError(t, nc.PublishMsg(forged))
+		require.NoError(t, nc.Flush())
+		select {
+		case err := <-errs:
+			require.ErrorIs(t, err, nats.ErrPermissionViolation)
+			require.Contains(t, err.Error(), `Publish to "`+tc.subject+`"`)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s publishing %s: no permission violation", tc.user, tc.subject)
+		}
+		nc.Close()
+	}
+	require.Equal(t, before, lastSeq(), "no forged event reached the stream")
+
+	// The flow goes on: a second whistle is routed and dispatched as usual,
+	// and the first still has its three dispatches.
+	raise(t, s, donghuamen, "street-vending", 2)
+	got := s.do(t, http.MethodGet, "/v1/whistles/"+id, streetToken(t, s, donghuamen), nil)
+	require.Len(t, list(got.body["dispatches"]), 3)
+}

@@ -54,6 +54,7 @@ type outcome byte
 // matrixFixture is what the routes act on.
 type matrixFixture struct {
 	whistleID, dispatchID string
+	matrixObjects
 }
 
 // matrixRoute is one REST route and the gRPC method behind it.
@@ -305,7 +306,8 @@ var authzMatrix = []matrixRoute{
 			_, err := c.feedback.FileAppeal(ctx, &feedbackv1.FileAppealRequest{DispatchId: f.dispatchID, Clock: "ack", ReasonCode: "other", Reason: "系统故障未能及时签收"})
 			return true, err
 		},
-		// Allowed, it fails as a conflict: the dispatch did not breach.
+		// Allowed: the desk's appeal against the breach (makeMatrixObjects)
+		// comes back, filing is idempotent.
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 		want: "F   F   F   A    N   N   F   F    F    F   U    U   U   U   U",
 	},
@@ -443,8 +445,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
 	whistleID, w := raise(t, s, donghuamen, "joint-enforcement", 3)
-	f := matrixFixture{whistleID: whistleID, dispatchID: str(dispatchOf(t, w, "police")["id"])}
 	tokens := matrixTokens(t, s)
+	f := matrixFixture{whistleID: whistleID, dispatchID: str(dispatchOf(t, w, "police")["id"]),
+		matrixObjects: makeMatrixObjects(t, s, w, tokens)}
 	// Feedback learns the dispatch's desk from events; wait for it, so the
 	// owning desk's rows do not race the projection.
 	eventually(t, "feedback knows the police dispatch", func() bool {

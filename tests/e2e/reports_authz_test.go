@@ -81,7 +81,7 @@ var reportsAuthzMatrix = []reportRoute{
 		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N",
 	},
 	{
-		name: "ListReportsOfWhistle", method: http.MethodGet,
+		name: "ListReports ofWhistle", method: http.MethodGet,
 		path: func(f reportFixture) string { return "/v1/whistles/" + f.whistleID + "/reports" },
 		rpc: func(ctx context.Context, c intakev1.ReportServiceClient, f reportFixture) (bool, error) {
 			_, err := c.ListReports(ctx, &intakev1.ListReportsRequest{WhistleId: f.whistleID})

@@ -264,6 +264,7 @@ func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	vals["postgres"] = map[string]any{"existingSecret": "pg-app", "secretKey": "uri"}
 	vals["jwt"] = map[string]any{"existingSecret": "whistle-keys", "devAuth": true}
 	vals["serviceMonitor"] = map[string]any{"enabled": true}
+	vals["serviceAccounts"] = map[string]any{"existingSecret": "whistle-sa"}
 	vals["services"] = map[string]any{
 		"response": map[string]any{"replicas": 3, "autoscaling": map[string]any{"enabled": false}},
 		"feedback": map[string]any{"enabled": false},
@@ -281,6 +282,8 @@ func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	require.Equal(t, "pg-app", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name)
 	require.Equal(t, "uri", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Key)
 	require.Equal(t, "http://otel-collector.monitoring:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"].Value)
+	require.Equal(t, "whistle-sa", env["WHISTLE_SERVICE_ACCOUNT_KEY"].ValueFrom.SecretKeyRef.Name, "response signs service-account tokens")
+	require.Equal(t, "8", env["WHISTLE_CONSUMER_PARTITIONS"].Value)
 	for _, o := range objs {
 		if o.kind == "HorizontalPodAutoscaler" {
 			require.NotEqual(t, "city-whistle-response", o.name, "no HPA when autoscaling is off")
@@ -289,6 +292,8 @@ func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	gw := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-gateway")
 	gwEnv := envOf(gw.Spec.Template.Spec.Containers[0])
 	require.Equal(t, "whistle-keys", gwEnv["WHISTLE_DEV_SIGNING_KEY"].ValueFrom.SecretKeyRef.Name)
+	_, signs := gwEnv["WHISTLE_SERVICE_ACCOUNT_KEY"]
+	require.False(t, signs, "only response holds the service-account key")
 }
 
 func TestChartWithTheNATSDependencyUsesTheReleaseCluster(t *testing.T) {

@@ -414,8 +414,9 @@ func init() {
 			_, err := c.routing.DiffCatalogue(ctx, &routingv1.DiffCatalogueRequest{})
 			return true, err
 		},
+		// The diff is against the unpublished draft by default: admins and supervisors only.
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+		want: "F   F   F   F    F   F   A   A    A    A   U    U   U   U   U",
 	}, matrixRoute{
 		name: "UpdateCatalogueDraft", method: http.MethodPut,
 		body: map[string]any{"rules": []any{map[string]any{"category": "no-such-category"}}},

@@ -87,6 +87,11 @@ func TestPublishedCatalogueRoutesNewWhistlesOnly(t *testing.T) {
 	current, err := h.client.GetCatalogue(street, &routingv1.GetCatalogueRequest{})
 	require.NoError(t, err)
 	require.Equal(t, "v2", current.GetVersion())
+	// The unpublished draft is for admins and supervisors only.
+	_, err = h.client.GetCatalogue(street, &routingv1.GetCatalogueRequest{Version: "draft"})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
+	_, err = h.client.DiffCatalogue(street, &routingv1.DiffCatalogueRequest{})
+	require.Equal(t, codes.PermissionDenied, status.Code(err))
 }
 
 func itoa(n int) string { return string(rune('0'+n/10)) + string(rune('0'+n%10)) }

@@ -34,6 +34,18 @@ func caller(ctx context.Context) (auth.Identity, error) {
 	return id, nil
 }
 
+// mayRead lets every signed-in caller read a published catalogue version (so
+// anyone can see why a department was chosen), but only admins, who edit it,
+// and supervisors, who are consulted on it, read the unpublished draft.
+func mayRead(ctx context.Context, version string) error {
+	if version == routing.DraftVersion {
+		_, err := requireRole(ctx, auth.RoleAdmin, auth.RoleSupervisor)
+		return err
+	}
+	_, err := caller(ctx)
+	return err
+}
+
 func requireRole(ctx context.Context, roles ...string) (auth.Identity, error) {
 	id, err := caller(ctx)
 	if err != nil {
@@ -83,7 +95,7 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 
 // GetCatalogue returns the version in force, a named version, or the draft.
 func (s *Server) GetCatalogue(ctx context.Context, req *routingv1.GetCatalogueRequest) (*routingv1.Catalogue, error) {
-	if _, err := caller(ctx); err != nil {
+	if err := mayRead(ctx, req.GetVersion()); err != nil {
 		return nil, err
 	}
 	c, err := s.catalogue(ctx, s.q, req.GetVersion())
@@ -313,12 +325,14 @@ func (s *Server) PublishCatalogue(ctx context.Context, req *routingv1.PublishCat
 
 // DiffCatalogue compares two versions rule by rule.
 func (s *Server) DiffCatalogue(ctx context.Context, req *routingv1.DiffCatalogueRequest) (*routingv1.DiffCatalogueResponse, error) {
-	if _, err := caller(ctx); err != nil {
-		return nil, err
-	}
 	to := req.GetToVersion()
 	if to == "" {
 		to = routing.DraftVersion
+	}
+	for _, v := range []string{req.GetFromVersion(), to} {
+		if err := mayRead(ctx, v); err != nil {
+			return nil, err
+		}
 	}
 	from, err := s.catalogue(ctx, s.q, req.GetFromVersion())
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -29,6 +30,9 @@ func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolConns()
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -38,6 +42,16 @@ func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("connect to postgres at %s: %w", redact(cfg), err)
 	}
 	return pool, nil
+}
+
+// defaultPoolConns is a service pool's size unless DATABASE_URL sets
+// pool_max_conns. pgx's own default, max(4, CPUs), is too small here: a
+// service keeps up to three connections for its long-lived loops (outbox
+// relay, SLA poller, webhook worker), and what is left must serve requests and
+// the consumers' batches (which may hold half the pool), so on 2 cores a
+// batch could wait out its timeout for a connection.
+func defaultPoolConns() int32 {
+	return int32(max(10, 2*runtime.NumCPU()))
 }
 
 func redact(cfg *pgxpool.Config) string {

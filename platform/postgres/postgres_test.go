@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -49,4 +50,25 @@ func TestABrokenMigrationLeavesNothingBehind(t *testing.T) {
 	var exists bool
 	require.NoError(t, pool.QueryRow(ctx, "SELECT to_regclass('gamma.ok') IS NOT NULL").Scan(&exists))
 	require.False(t, exists)
+}
+
+// A service's pool leaves room beside its long-lived loops unless the URL
+// sizes it.
+func TestPoolSizeDefaultsAboveThreeListenersUnlessTheURLSetsIt(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.NewDatabase(t)
+	pool, err := postgres.Connect(ctx, url, "delta")
+	require.NoError(t, err)
+	defer pool.Close()
+	require.GreaterOrEqual(t, pool.Config().MaxConns, int32(10))
+
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	sized, err := postgres.Connect(ctx, url+sep+"pool_max_conns=3", "delta")
+	require.NoError(t, err)
+	defer sized.Close()
+	require.Equal(t, int32(3), sized.Config().MaxConns)
 }

@@ -29,12 +29,8 @@ func runStorm(ctx context.Context, log *slog.Logger, o stormOptions) error {
 	if err != nil {
 		return err
 	}
-	// A storm puts hundreds of open whistles of one category on each street
-	// within metres; intake's duplicate search (100 m by default) would link
-	// each to all the others, so the storm's stack narrows it unless told.
-	if os.Getenv("WHISTLE_DUPLICATE_RADIUS_M") == "" {
-		_ = os.Setenv("WHISTLE_DUPLICATE_RADIUS_M", "1")
-	}
+	// The started stack narrows intake's duplicate search (stack.Start), as a
+	// storm puts hundreds of open whistles of one category within metres.
 	_, stop, err := startStack(ctx, log, o.launcher, o.binDir, o.dbURL, o.apiURL)
 	if err != nil {
 		return err

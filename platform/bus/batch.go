@@ -36,24 +36,45 @@ type durable struct {
 	log          *slog.Logger
 }
 
+// declare creates or updates the durable consumer, trying again while
+// JetStream cannot answer (a node restarting, a stream leader being elected):
+// a replica that starts in such a moment waits for the cluster instead of
+// exiting. It fails only when ctx is cancelled.
+func (d durable) declare(ctx context.Context) (jetstream.Consumer, error) {
+	wait := 100 * time.Millisecond
+	for {
+		cons, err := d.js.CreateOrUpdateConsumer(ctx, d.stream, jetstream.ConsumerConfig{
+			Durable:        d.name,
+			FilterSubjects: d.subjects,
+			AckPolicy:      jetstream.AckExplicitPolicy,
+			AckWait:        d.opts.ackWait(),
+			DeliverPolicy:  jetstream.DeliverAllPolicy,
+			MaxAckPending:  max(1000, 4*d.opts.batch()),
+		})
+		if err == nil {
+			return cons, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		d.log.Warn("declare consumer", "consumer", d.name, "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
 // run declares the durable consumer and handles its events until ctx is
 // cancelled. On cancellation it finishes the batch in hand and gives the
 // events already pulled back to the stream (Nak), so another replica gets
 // them at once rather than after the ack wait.
 func (d durable) run(ctx context.Context) error {
-	cons, err := d.js.CreateOrUpdateConsumer(ctx, d.stream, jetstream.ConsumerConfig{
-		Durable:        d.name,
-		FilterSubjects: d.subjects,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        d.opts.ackWait(),
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  max(1000, 4*d.opts.batch()),
-	})
-	if err != nil {
-		if ctx.Err() != nil { // shut down while starting: not a failure
-			return nil
-		}
-		return fmt.Errorf("declare consumer %s: %w", d.name, err)
+	cons, err := d.declare(ctx)
+	if err != nil { // only when ctx is cancelled: shut down while starting is not a failure
+		return nil
 	}
 	stopLag, err := metrics.ObserveConsumer(d.name, func(ctx context.Context) (uint64, uint64, error) {
 		info, err := cons.Info(ctx)

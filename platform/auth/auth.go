@@ -4,6 +4,7 @@ package auth
 
 import (
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // Roles in tokens.
@@ -120,10 +122,29 @@ func (s *Signer) SignClaims(claims Claims) (string, error) {
 
 // Verifier checks tokens: the signature against a static key or a JWKS, then
 // expiry (required), not-before, and issuer and audience when configured.
+//
+// A token that verified is remembered (an LRU of verifiedCacheSize tokens), so
+// the same token presented again — every request of a session, every hop of a
+// forwarded call — skips the signature check. A remembered token still gets
+// expiry and not-before checked against now, and its kid must still give the
+// same key (a key withdrawn from the JWKS withdraws its tokens).
 type Verifier struct {
 	keys     func(kid string, now time.Time) (any, error)
 	issuer   string
 	audience string
+	verified *lru.Cache[string, verifiedToken]
+}
+
+// verifiedCacheSize bounds the tokens a verifier remembers.
+const verifiedCacheSize = 4096
+
+// verifiedToken is what a successful Verify remembers of a token.
+type verifiedToken struct {
+	id        Identity
+	kid       string
+	key       any
+	notBefore time.Time // zero: none
+	expires   time.Time
 }
 
 // VerifierOption configures a Verifier.
@@ -148,7 +169,11 @@ func NewJWKSVerifier(set *JWKS, opts ...VerifierOption) *Verifier {
 }
 
 func newVerifier(keys func(string, time.Time) (any, error), opts []VerifierOption) *Verifier {
-	v := &Verifier{keys: keys}
+	cache, err := lru.New[string, verifiedToken](verifiedCacheSize)
+	if err != nil {
+		panic(err) // only for a size < 1
+	}
+	v := &Verifier{keys: keys, verified: cache}
 	for _, o := range opts {
 		o(v)
 	}
@@ -185,7 +210,12 @@ func EncodeKey(key []byte) string { return base64.StdEncoding.EncodeToString(key
 // Verify checks the signature, expiry, not-before, issuer, audience and scope
 // claims of token at time now.
 func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
+	if t, ok := v.verified.Get(token); ok && t.stillValid(v, now) {
+		return t.id, nil
+	}
 	var claims Claims
+	var kid string
+	var key any
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg(), jwt.SigningMethodRS256.Alg()}),
 		jwt.WithExpirationRequired(),
@@ -198,8 +228,10 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 		opts = append(opts, jwt.WithAudience(v.audience))
 	}
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		return v.keys(kid, now)
+		kid, _ = t.Header["kid"].(string)
+		k, err := v.keys(kid, now)
+		key = k
+		return k, err
 	}, opts...)
 	if err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
@@ -208,7 +240,27 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	if err := id.Validate(); err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
 	}
+	t := verifiedToken{id: id, kid: kid, key: key, expires: claims.ExpiresAt.Time}
+	if claims.NotBefore != nil {
+		t.notBefore = claims.NotBefore.Time
+	}
+	v.verified.Add(token, t)
 	return id, nil
+}
+
+// stillValid reports whether a remembered token holds at now: inside its
+// validity window, and its kid still resolves to the key that verified it.
+// Anything else goes through the full check, which gives the error.
+func (t verifiedToken) stillValid(v *Verifier, now time.Time) bool {
+	if !now.Before(t.expires) || now.Before(t.notBefore) {
+		return false
+	}
+	k, err := v.keys(t.kid, now)
+	if err != nil {
+		return false
+	}
+	eq, ok := k.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && eq.Equal(t.key)
 }
 
 type ctxKey struct{}

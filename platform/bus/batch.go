@@ -186,8 +186,13 @@ type item struct {
 	err     error
 }
 
-// handle applies a batch in one transaction, one savepoint per event, then
-// settles each message: ack after the commit, nak or term per event.
+// handle applies a batch in one transaction and then settles each message:
+// ack after the commit, nak or term per event. It first tries the whole batch
+// without savepoints (applyAll: one statement records every event as
+// processed, then the handlers run back to back); only when a handler fails
+// is that attempt rolled back and the batch applied again one savepoint per
+// event (applyOne), so the failing event is retried or dropped on its own and
+// the others commit. Most batches thus cost one round trip less per event.
 func (d durable) handle(ctx context.Context, tracer trace.Tracer, msgs []jetstream.Msg) {
 	items := make([]item, 0, len(msgs))
 	for _, msg := range msgs {
@@ -204,17 +209,70 @@ func (d durable) handle(ctx context.Context, tracer trace.Tracer, msgs []jetstre
 	if len(items) == 0 {
 		return
 	}
-	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return d.applyAll(ctx, tx, items) })
+	if errors.Is(err, errHandlerFailed) {
 		for i := range items {
-			if err := d.applyOne(tx, &items[i]); err != nil {
-				return err
-			}
+			items[i].outcome, items[i].err = undecided, nil
 		}
-		return nil
-	})
+		err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			for i := range items {
+				if err := d.applyOne(tx, &items[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	for i := range items {
 		d.settle(&items[i], err)
 	}
+}
+
+// errHandlerFailed ends applyAll's transaction when a handler fails: the batch
+// is then applied again one savepoint per event.
+var errHandlerFailed = errors.New("a handler failed")
+
+// markAllProcessed records a batch of events as handled by the consumer in one
+// statement and returns the ids that had not been handled before.
+const markAllProcessed = `INSERT INTO processed_events (consumer, event_id)
+SELECT $1, id FROM unnest($2::text[]) AS id
+ON CONFLICT DO NOTHING RETURNING event_id`
+
+// applyAll applies the batch's new events without savepoints. It returns
+// errHandlerFailed when a handler fails (the transaction is then rolled back
+// and nothing of it stays), or the error of the transaction itself.
+func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ev.GetId()
+	}
+	rows, err := tx.Query(ctx, markAllProcessed, d.c.Name, ids)
+	if err != nil {
+		return err
+	}
+	fresh, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	isNew := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		isNew[id] = true
+	}
+	for i := range items {
+		it := &items[i]
+		// A second copy of an event within the batch is a duplicate of the first.
+		if !isNew[it.ev.GetId()] {
+			it.outcome, it.err = applied, errDuplicate
+			continue
+		}
+		delete(isNew, it.ev.GetId())
+		if err := d.c.Handle(it.ctx, tx, it.ev); err != nil {
+			d.log.DebugContext(it.ctx, "handler failed; applying the batch event by event", "event_id", it.ev.GetId(), "err", err)
+			return errHandlerFailed
+		}
+		it.outcome = applied
+	}
+	return nil
 }
 
 // markProcessed records that the consumer (the de-duplication scope) has

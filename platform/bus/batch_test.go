@@ -90,13 +90,15 @@ func TestOneFailingEventOfABatchIsRedeliveredWhileTheOthersCommitTogether(t *tes
 			Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 				mu.Lock()
 				attempts[ev.GetId()]++
-				first := attempts[ev.GetId()] == 1
+				// The batch is tried whole, then event by event: two calls
+				// make the failing event's whole first delivery fail.
+				firstDelivery := attempts[ev.GetId()] <= 2
 				mu.Unlock()
 				if err := writeEffect(ctx, tx, ev); err != nil {
 					return err
 				}
-				if ev.GetId() == failing && first {
-					return errors.New("transient") // after writing: the savepoint must undo it
+				if ev.GetId() == failing && firstDelivery {
+					return errors.New("transient") // after writing: the rollback must undo it
 				}
 				return nil
 			}})
@@ -108,10 +110,12 @@ func TestOneFailingEventOfABatchIsRedeliveredWhileTheOthersCommitTogether(t *tes
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	require.Equal(t, 2, attempts[failing], "the failing event is redelivered")
+	require.Equal(t, 3, attempts[failing], "the failing event is redelivered (after the whole batch and its own savepoint failed)")
 	for _, ev := range evs {
 		if ev.GetId() != failing {
-			require.Equal(t, 1, attempts[ev.GetId()], "the others are not retried")
+			// Once in the whole-batch attempt (if it came before the failing
+			// event) and once more event by event: never redelivered.
+			require.LessOrEqual(t, attempts[ev.GetId()], 2, "the others are not redelivered")
 		}
 	}
 	// The four that did not fail committed in one transaction; the retried one in another.

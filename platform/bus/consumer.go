@@ -16,8 +16,11 @@ import (
 
 // Handler applies one event inside the transaction that also records it as
 // processed: the event's effects and that record commit together or not at all.
-// The transaction may hold other events of the same batch, each in its own
-// savepoint: a handler must not commit or roll it back.
+// The transaction may hold other events of the same batch: a handler must not
+// commit or roll it back. A handler may be called more than once for one
+// delivery — the batch is first tried whole and, when any handler fails,
+// rolled back and applied again one savepoint per event — so it must keep
+// its effects inside tx (only the committed attempt counts).
 type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
 
 // Consumer is a durable pull consumer of the event stream.
@@ -111,11 +114,11 @@ func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, lo
 
 // Consume declares c's durable consumer (or, with Partitions > 1, takes part in
 // its partitions) and handles its events in batches until ctx is cancelled.
-// Each event is applied in its own savepoint of the batch's transaction, which
-// also records the event as processed; the batch commits once and its events
-// are acknowledged after the commit. An event whose handler fails is rolled
-// back to its savepoint and redelivered with backoff (or terminated, for a
-// Permanent error) without holding back the rest of the batch.
+// A batch's events are applied in one transaction, which also records them
+// as processed; the batch commits once and its events are acknowledged after
+// the commit. An event whose handler fails is rolled back (the batch is then
+// applied again one savepoint per event) and redelivered with backoff (or
+// terminated, for a Permanent error) without holding back the rest of the batch.
 func (o Options) Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger, c Consumer) error {
 	log = log.With("consumer", c.Name)
 	if o.Limit == nil {

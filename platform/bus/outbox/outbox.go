@@ -30,6 +30,20 @@ import (
 // Add writes ev to the outbox of the schema tx works in and wakes the relay at commit.
 // The trace context of ctx travels with it in the message headers.
 func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	b := &pgx.Batch{}
+	if err := Queue(ctx, b, ev); err != nil {
+		return err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
+	}
+	return nil
+}
+
+// Queue is Add as a statement queued on b, for a handler that sends its writes
+// in one round trip (tx.SendBatch): the event is in the outbox once b has been
+// sent without error in the transaction.
+func Queue(ctx context.Context, b *pgx.Batch, ev *eventsv1.Event) error {
 	subject, err := events.Subject(ev)
 	if err != nil {
 		return fmt.Errorf("outbox: %w", err)
@@ -45,9 +59,7 @@ func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	if err != nil {
 		return fmt.Errorf("outbox: headers: %w", err)
 	}
-	if err := busdb.New(tx).AddOutbox(ctx, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers}); err != nil {
-		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
-	}
+	busdb.QueueAddOutbox(b, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers})
 	return nil
 }
 

@@ -1,9 +1,12 @@
 package grpcapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +24,7 @@ import (
 // linkDuplicates links a new whistle to the open whistles of its category
 // raised nearby recently, each as a candidate it may duplicate, in the raise's
 // transaction.
-func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle, actor *typesv1.Actor) error {
+func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle, actor *typesv1.Actor) ([]*intakev1.DuplicateCandidate, error) {
 	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
 	if radius <= 0 {
 		radius = intake.DefaultDuplicateRadiusM
@@ -36,8 +39,9 @@ func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle,
 		MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
 	})
 	if err != nil {
-		return fmt.Errorf("find duplicates of whistle %s: %w", w.ID, err)
+		return nil, fmt.Errorf("find duplicates of whistle %s: %w", w.ID, err)
 	}
+	var linked []*intakev1.DuplicateCandidate
 	for _, r := range rows {
 		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
 		if d > radius {
@@ -46,15 +50,23 @@ func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle,
 		if err := q.InsertDuplicateCandidate(ctx, store.InsertDuplicateCandidateParams{
 			WhistleID: w.ID, CandidateOf: r.ID, DistanceM: d, FoundAt: w.RaisedAt,
 		}); err != nil {
-			return fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
+			return nil, fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
 		}
+		linked = append(linked, &intakev1.DuplicateCandidate{WhistleId: r.ID, DistanceM: d, State: candidateState})
 		ev := events.Duplicate(w.RaisedAt, actor, w, &eventsv1.WhistleDuplicateCandidate{CandidateOf: r.ID, DistanceM: d})
 		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
+			return nil, fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
 		}
 	}
-	return nil
+	// In the order DuplicateCandidates reads them back.
+	slices.SortStableFunc(linked, func(a, b *intakev1.DuplicateCandidate) int {
+		return cmp.Or(cmp.Compare(a.DistanceM, b.DistanceM), strings.Compare(a.WhistleId, b.WhistleId))
+	})
+	return linked, nil
 }
+
+// candidateState is a new duplicate link's state (the column's default).
+const candidateState = "candidate"
 
 // MergeWhistle merges a duplicate into the open whistle it duplicates: the
 // duplicate is withdrawn (its dispatches are cancelled) and points at the

@@ -45,6 +45,8 @@ type Server struct {
 	// intake.DefaultDuplicateRadiusM and intake.DefaultDuplicateWindow when zero).
 	DuplicateRadiusM float64
 	DuplicateWindow  time.Duration
+
+	refs references // routing's answers about streets and categories, remembered a while
 }
 
 // answer maps err through the one error map.
@@ -110,15 +112,6 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	if err != nil {
 		return nil, err
 	}
-	if key.Valid {
-		existing, err := store.New(s.Pool).GetWhistleByIdempotencyKey(ctx, store.GetWhistleByIdempotencyKeyParams{StreetID: r.StreetID, IdempotencyKey: key})
-		switch {
-		case err == nil:
-			return s.withDispatches(ctx, existing)
-		case !errors.Is(err, pgx.ErrNoRows):
-			return nil, fmt.Errorf("look up idempotency key: %w", err)
-		}
-	}
 	districtID, err := s.checkReferences(ctx, r)
 	if err != nil {
 		return nil, err
@@ -131,7 +124,11 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
 		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
 	}
-	var saved store.Whistle
+	var (
+		saved      store.Whistle
+		answer     *intakev1.Whistle // a new whistle's answer, built from what its transaction wrote
+		candidates []*intakev1.DuplicateCandidate
+	)
 	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		w, err := q.InsertWhistle(ctx, row)
@@ -154,13 +151,20 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		if err := outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle)); err != nil {
 			return err
 		}
-		return s.linkDuplicates(ctx, tx, w, actorOf(id))
+		candidates, err = s.linkDuplicates(ctx, tx, w, actorOf(id))
+		answer = whistle
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("raise whistle: %w", err)
 	}
-	// A repeated key answers the first whistle as it is now; a new whistle
-	// answers with the duplicate candidates found for it.
+	if answer != nil {
+		// A new whistle has no dispatches and nothing merged into it yet: its
+		// answer needs no second look at the database.
+		answer.DuplicateCandidates = candidates
+		return answer, nil
+	}
+	// A repeated key answers the first whistle as it is now.
 	return s.withDispatches(ctx, saved)
 }
 
@@ -174,35 +178,6 @@ func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
 		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
 	}
 	return pgtype.Text{String: values[0], Valid: true}, nil
-}
-
-// checkReferences asks routing whether the street and the category exist, and
-// returns the street's district.
-func (s *Server) checkReferences(ctx context.Context, r intake.Raise) (string, error) {
-	var f intake.Fields
-	street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: r.StreetID})
-	switch status.Code(err) {
-	case codes.OK:
-	case codes.NotFound:
-		f.Add("street_id", "unknown street")
-	default:
-		return "", fmt.Errorf("look up street %s: %w: %w", r.StreetID, intake.ErrUnavailable, err)
-	}
-	_, err = s.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: r.Category})
-	switch status.Code(err) {
-	case codes.OK:
-	case codes.NotFound:
-		f.Add("category", "unknown category")
-	default:
-		return "", fmt.Errorf("look up category %s: %w: %w", r.Category, intake.ErrUnavailable, err)
-	}
-	if err := f.Err(); err != nil {
-		return "", err
-	}
-	if street.GetDistrictId() == "" {
-		return "", fmt.Errorf("street %s has no district: %w", r.StreetID, intake.ErrUnavailable)
-	}
-	return street.GetDistrictId(), nil
 }
 
 // GetWhistle returns a whistle in the caller's scope with its dispatches.

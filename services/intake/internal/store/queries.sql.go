@@ -618,9 +618,11 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 }
 
 const mergedWhistleIDs = `-- name: MergedWhistleIDs :many
-SELECT id FROM whistles WHERE merged_into = $1 ORDER BY raised_at, id
+SELECT id FROM whistles WHERE merged_into = $1 AND merged_into <> '' ORDER BY raised_at, id
 `
 
+// The repeated condition lets the partial index whistles_merged_into serve a
+// prepared (generic) plan, which cannot know that @id is never ”.
 func (q *Queries) MergedWhistleIDs(ctx context.Context, id string) ([]string, error) {
 	rows, err := q.db.Query(ctx, mergedWhistleIDs, id)
 	if err != nil {

@@ -2,7 +2,6 @@ package duty
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -86,22 +85,18 @@ func (s *Service) Unstaffed(ctx context.Context, q *dutystore.Queries, d Desk, n
 	if s.Window <= 0 {
 		return false, "", nil
 	}
-	desk := dutystore.LastHeartbeatParams{Department: d.Department, DistrictID: d.DistrictID}
-	lastSeen, err := q.LastHeartbeat(ctx, desk)
+	st, err := q.DeskStaffing(ctx, dutystore.DeskStaffingParams{Department: d.Department, DistrictID: d.DistrictID})
 	switch {
-	case err == nil && now.Sub(lastSeen) <= s.Window:
-		return false, "", nil
-	case errors.Is(err, pgx.ErrNoRows):
-		rostered, err := q.HasRoster(ctx, dutystore.HasRosterParams(desk))
-		if err != nil || !rostered {
-			return false, "", err
-		}
 	case err != nil:
 		return false, "", fmt.Errorf("staffing of %s@%s: %w", d.Department, d.DistrictID, err)
+	case st.Seen && now.Sub(st.LastSeen) <= s.Window:
+		return false, "", nil
+	case !st.Seen && !st.Rostered:
+		return false, "", nil // a desk never rostered nor seen is not expected to be staffed
 	}
 	last := "never"
-	if !lastSeen.IsZero() {
-		last = shanghai(lastSeen)
+	if st.Seen {
+		last = shanghai(st.LastSeen)
 	}
 	reason := fmt.Sprintf("值班台无人值守，直接督办 (unstaffed: no %s desk heartbeat in %s within %s; last heartbeat %s)",
 		d.Department, d.DistrictID, s.Window, last)

@@ -47,14 +47,14 @@ INSERT INTO desk_heartbeats (department, district_id, desk, last_seen)
 VALUES (@department, @district_id, @desk, @seen)
 ON CONFLICT (department, district_id, desk) DO UPDATE SET last_seen = greatest(desk_heartbeats.last_seen, excluded.last_seen);
 
--- name: LastHeartbeat :one
--- The latest heartbeat of any desk of a department x district.
-SELECT last_seen FROM desk_heartbeats
-WHERE department = @department AND district_id = @district_id
-ORDER BY last_seen DESC LIMIT 1;
-
--- name: HasRoster :one
-SELECT EXISTS (SELECT 1 FROM roster_shifts WHERE department = @department AND district_id = @district_id);
+-- name: DeskStaffing :one
+-- Whether any desk of a department x district has sent a heartbeat, the
+-- latest one, and whether the desk has a roster: one look per new dispatch.
+SELECT (hb.last_seen IS NOT NULL)::bool AS seen,
+       coalesce(hb.last_seen, 'epoch'::timestamptz)::timestamptz AS last_seen,
+       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = @department AND r.district_id = @district_id)::bool AS rostered
+FROM (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
+      WHERE h.department = @department AND h.district_id = @district_id) AS hb;
 
 -- name: ListHeartbeats :many
 SELECT * FROM desk_heartbeats

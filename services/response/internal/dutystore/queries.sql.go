@@ -228,6 +228,34 @@ func (q *Queries) DeleteShift(ctx context.Context, id string) (int64, error) {
 	return result.RowsAffected(), nil
 }
 
+const deskStaffing = `-- name: DeskStaffing :one
+SELECT (hb.last_seen IS NOT NULL)::bool AS seen,
+       coalesce(hb.last_seen, 'epoch'::timestamptz)::timestamptz AS last_seen,
+       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = $1 AND r.district_id = $2)::bool AS rostered
+FROM (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
+      WHERE h.department = $1 AND h.district_id = $2) AS hb
+`
+
+type DeskStaffingParams struct {
+	Department string
+	DistrictID string
+}
+
+type DeskStaffingRow struct {
+	Seen     bool
+	LastSeen time.Time
+	Rostered bool
+}
+
+// Whether any desk of a department x district has sent a heartbeat, the
+// latest one, and whether the desk has a roster: one look per new dispatch.
+func (q *Queries) DeskStaffing(ctx context.Context, arg DeskStaffingParams) (DeskStaffingRow, error) {
+	row := q.db.QueryRow(ctx, deskStaffing, arg.Department, arg.DistrictID)
+	var i DeskStaffingRow
+	err := row.Scan(&i.Seen, &i.LastSeen, &i.Rostered)
+	return i, err
+}
+
 const digestDeliveryLog = `-- name: DigestDeliveryLog :many
 SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_digest_items i
@@ -371,22 +399,6 @@ func (q *Queries) GetShift(ctx context.Context, id string) (RosterShift, error) 
 	return i, err
 }
 
-const hasRoster = `-- name: HasRoster :one
-SELECT EXISTS (SELECT 1 FROM roster_shifts WHERE department = $1 AND district_id = $2)
-`
-
-type HasRosterParams struct {
-	Department string
-	DistrictID string
-}
-
-func (q *Queries) HasRoster(ctx context.Context, arg HasRosterParams) (bool, error) {
-	row := q.db.QueryRow(ctx, hasRoster, arg.Department, arg.DistrictID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const heartbeat = `-- name: Heartbeat :exec
 INSERT INTO desk_heartbeats (department, district_id, desk, last_seen)
 VALUES ($1, $2, $3, $4)
@@ -408,25 +420,6 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) error {
 		arg.Seen,
 	)
 	return err
-}
-
-const lastHeartbeat = `-- name: LastHeartbeat :one
-SELECT last_seen FROM desk_heartbeats
-WHERE department = $1 AND district_id = $2
-ORDER BY last_seen DESC LIMIT 1
-`
-
-type LastHeartbeatParams struct {
-	Department string
-	DistrictID string
-}
-
-// The latest heartbeat of any desk of a department x district.
-func (q *Queries) LastHeartbeat(ctx context.Context, arg LastHeartbeatParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, lastHeartbeat, arg.Department, arg.DistrictID)
-	var last_seen time.Time
-	err := row.Scan(&last_seen)
-	return last_seen, err
 }
 
 const listEndpoints = `-- name: ListEndpoints :many

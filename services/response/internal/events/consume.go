@@ -64,14 +64,11 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 		return bus.Permanent(fmt.Errorf("dispatch.requested %s lacks dispatch, whistle, district or department", ev.GetId()))
 	}
 	q := store.New(tx)
-	if err := q.LockWhistle(ctx, ev.GetWhistleId()); err != nil {
-		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
-	}
-	cancelled, err := q.IsWhistleCancelled(ctx, ev.GetWhistleId())
+	pre, err := store.PreflightDispatch(ctx, tx, ev.GetWhistleId(), req.GetCategory(), ev.GetDistrictId())
 	if err != nil {
 		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
 	}
-	if cancelled {
+	if pre.Cancelled {
 		h.Log.InfoContext(ctx, "skip dispatch of a cancelled whistle", "dispatch_id", ev.GetDispatchId(), "whistle_id", ev.GetWhistleId())
 		return nil
 	}
@@ -81,10 +78,11 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	if req.GetSlaStartedAt().IsValid() && !req.GetSlaStartedAt().AsTime().IsZero() {
 		start = req.GetSlaStartedAt().AsTime()
 	}
-	policy, err := h.policy(ctx, q, ev, req)
-	if err != nil {
-		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	policy := requestedPolicy(req)
+	if pre.HasPolicy {
+		policy = store.PolicyOver(pre.Policy, policy)
 	}
+	policy = policy.WithDefaults()
 	var cal *response.Calendar
 	if policy.ResolveWorkingDays > 0 {
 		if cal, err = q.Calendar(ctx, start, h.WorkStart, h.WorkEnd); err != nil {
@@ -122,19 +120,21 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	if err != nil {
 		return err
 	}
+	// The timers, the pollers' wake-up and dispatch.created in one round trip.
+	b := &pgx.Batch{}
+	timers := store.AddTimersParams{DispatchID: d.ID, CreatedAt: now}
 	for _, t := range sched.Timers(now) {
-		err := q.AddTimer(ctx, store.AddTimerParams{
-			DispatchID: d.ID, Clock: string(t.Clock), Kind: string(t.Kind), DueAt: t.DueAt, CreatedAt: now,
-		})
-		if err != nil {
-			return fmt.Errorf("add %s %s timer of dispatch %s: %w", t.Clock, t.Kind, d.ID, err)
-		}
+		timers.Clocks = append(timers.Clocks, string(t.Clock))
+		timers.Kinds = append(timers.Kinds, string(t.Kind))
+		timers.DueAts = append(timers.DueAts, t.DueAt)
 	}
-	if err := q.NotifyTimers(ctx); err != nil {
-		return fmt.Errorf("wake timer pollers: %w", err)
-	}
-	if err := outbox.Add(ctx, tx, DispatchCreated(d, now)); err != nil {
+	store.QueueAddTimers(b, timers)
+	store.QueueNotifyTimers(b)
+	if err := outbox.Queue(ctx, b, DispatchCreated(d, now)); err != nil {
 		return fmt.Errorf("create dispatch %s: %w", d.ID, err)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("create dispatch %s: timers and event: %w", d.ID, err)
 	}
 	if h.Created != nil {
 		return h.Created(ctx, tx, d, now)
@@ -142,23 +142,16 @@ func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Ev
 	return nil
 }
 
-// policy is the limits of a new dispatch: routing's request, overridden by
-// the response schema's policy of its category in its district (or in every
-// district). Read once, at creation, so a later change leaves it alone.
-func (h *Handler) policy(ctx context.Context, q *store.Queries, ev *eventsv1.Event, req *eventsv1.DispatchRequested) (response.Policy, error) {
-	p := response.Policy{
+// requestedPolicy is the limits routing's request asks for. The response
+// schema's policy of the category in the district (or in every district)
+// overrides them (store.PreflightDispatch reads it); read once, at creation,
+// so a later change leaves the dispatch alone.
+func requestedPolicy(req *eventsv1.DispatchRequested) response.Policy {
+	return response.Policy{
 		AckWithin:     req.GetAckWithin().AsDuration(),
 		ArriveWithin:  req.GetArriveWithin().AsDuration(),
 		ResolveWithin: req.GetResolveWithin().AsDuration(),
 	}
-	row, err := q.FindPolicy(ctx, store.FindPolicyParams{Category: req.GetCategory(), DistrictID: ev.GetDistrictId()})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return p.WithDefaults(), nil
-	}
-	if err != nil {
-		return p, fmt.Errorf("read policy of %s in %s: %w", req.GetCategory(), ev.GetDistrictId(), err)
-	}
-	return store.PolicyOver(row, p).WithDefaults(), nil
 }
 
 // cancelWhistle cancels the whistle's open dispatches and stops their timers.

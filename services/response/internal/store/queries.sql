@@ -74,6 +74,13 @@ INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
 VALUES (@dispatch_id, @clock, @kind, @due_at, @created_at)
 ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 
+-- name: AddTimers :exec
+-- A new dispatch's timers in one statement.
+INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
+SELECT @dispatch_id, f.clock, f.kind, f.due_at, @created_at
+FROM (SELECT unnest(@clocks::text[]) AS clock, unnest(@kinds::text[]) AS kind, unnest(@due_ats::timestamptz[]) AS due_at) AS f
+ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
+
 -- name: NotifyTimers :exec
 -- Sent in the transaction that adds timers, so a sleeping poller wakes at
 -- commit and sees a deadline earlier than the one it sleeps towards.

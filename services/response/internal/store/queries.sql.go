@@ -115,6 +115,33 @@ func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
 	return err
 }
 
+const addTimers = `-- name: AddTimers :exec
+INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
+SELECT $1, f.clock, f.kind, f.due_at, $2
+FROM (SELECT unnest($3::text[]) AS clock, unnest($4::text[]) AS kind, unnest($5::timestamptz[]) AS due_at) AS f
+ON CONFLICT (dispatch_id, clock, kind) DO NOTHING
+`
+
+type AddTimersParams struct {
+	DispatchID string
+	CreatedAt  time.Time
+	Clocks     []string
+	Kinds      []string
+	DueAts     []time.Time
+}
+
+// A new dispatch's timers in one statement.
+func (q *Queries) AddTimers(ctx context.Context, arg AddTimersParams) error {
+	_, err := q.db.Exec(ctx, addTimers,
+		arg.DispatchID,
+		arg.CreatedAt,
+		arg.Clocks,
+		arg.Kinds,
+		arg.DueAts,
+	)
+	return err
+}
+
 const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
 INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
 VALUES ($1, $2, $3, $4, $5)

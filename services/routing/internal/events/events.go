@@ -178,9 +178,11 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 		return nil // routed already
 	}
 
+	// The assignments, their dispatch requests and the whistle's events in one round trip.
+	b := &pgx.Batch{}
 	routed := &eventsv1.WhistleRouted{Rule: plan.Rule, CatalogueVersion: plan.CatalogueVersion}
 	for _, a := range plan.Assignments {
-		to, err := h.dispatch(ctx, tx, decision, a, plan.SLA, plan.Rule, pgtype.Timestamptz{},
+		to, err := h.queueDispatch(ctx, b, decision, a, plan.SLA, plan.Rule, pgtype.Timestamptz{},
 			routing.Explain(a.Role, plan.Rule, plan.CatalogueVersion, "", ""))
 		if err != nil {
 			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
@@ -203,14 +205,17 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 		}
 		ev := whistleEvent(h.Clock, decision)
 		ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: checked}
-		if err := outbox.Add(ctx, tx, ev); err != nil {
+		if err := outbox.Queue(ctx, b, ev); err != nil {
 			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 		}
 	}
 	ev := whistleEvent(h.Clock, decision)
 	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
-	if err := outbox.Add(ctx, tx, ev); err != nil {
+	if err := outbox.Queue(ctx, b, ev); err != nil {
 		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("route whistle %s: record dispatches: %w", w.GetId(), err)
 	}
 	h.Log.InfoContext(ctx, "whistle routed", "whistle_id", w.GetId(), "rule", plan.Rule,
 		"catalogue_version", plan.CatalogueVersion, "jurisdiction", check.Result, "departments", len(plan.Assignments))
@@ -218,23 +223,34 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 }
 
 // dispatch records an assignment and asks the response service for its dispatch.
-// slaStart is the inherited start of the clocks, or invalid for fresh clocks.
 func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
-	q := store.New(tx)
+	b := &pgx.Batch{}
+	to, err := h.queueDispatch(ctx, b, decision, a, sla, rule, slaStart, reason)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
+	}
+	return to, nil
+}
+
+// queueDispatch is dispatch as statements queued on b: the assignment and its
+// dispatch.requested are recorded once b is sent without error.
+func (h *Handler) queueDispatch(ctx context.Context, b *pgx.Batch, decision store.RoutingDecision, a routing.Assignment,
+	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
 	dispatchID := uuid.Must(uuid.NewV7()).String()
-	if err := q.InsertAssignment(ctx, store.InsertAssignmentParams{
+	store.QueueInsertAssignment(b, store.InsertAssignmentParams{
 		DispatchID: dispatchID, WhistleID: decision.WhistleID, Department: a.Department, Role: a.Role,
 		SlaStartedAt: slaStart, CreatedAt: pgtype.Timestamptz{Time: h.Clock.Now(), Valid: true},
 		Rule: rule, Reason: reason,
-	}); err != nil {
-		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
-	}
+	})
 	var start *timestamppb.Timestamp
 	if slaStart.Valid {
 		start = timestamppb.New(slaStart.Time)
 	}
-	if err := outbox.Add(ctx, tx, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)); err != nil {
+	if err := outbox.Queue(ctx, b, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)); err != nil {
 		return nil, err
 	}
 	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}, nil

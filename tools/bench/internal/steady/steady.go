@@ -31,7 +31,10 @@ type Config struct {
 	MaxInFlight int
 	// SampleEvery: every n-th raised whistle is also polled with
 	// GET /v1/whistles/{id} until it shows all its dispatches, a second view
-	// of "visible" that does not depend on the live stream (0: never).
+	// of "visible" that does not depend on the live stream (0: never). At
+	// most MaxPolling samples are polled at once (a sample is skipped while
+	// all are busy), so a lagging stack is not buried under the bench's own
+	// GETs: 16 × 10 polls/s at most.
 	SampleEvery int
 	// Streets limits how many seeded streets raise (0: all).
 	Streets int
@@ -69,6 +72,7 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 		raiseLat   []time.Duration
 		polled     []time.Duration
 		polls      sync.WaitGroup
+		polling    atomic.Int64
 		firstError string
 	)
 	runID := time.Now().UTC().Format("20060102T150405")
@@ -132,7 +136,12 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 			mu.Unlock()
 			tr.Raised(id, t1)
 			if cfg.SampleEvery > 0 && n%int64(cfg.SampleEvery) == 0 {
+				if polling.Add(1) > MaxPolling {
+					polling.Add(-1)
+					return
+				}
 				polls.Go(func() {
+					defer polling.Add(-1)
 					if d, ok := pollVisible(ctx, c, s.Token, id, t1, deadline.Add(cfg.Drain)); ok {
 						mu.Lock()
 						polled = append(polled, d)
@@ -176,6 +185,9 @@ waiting:
 	res.FirstError = firstError
 	return res, nil
 }
+
+// MaxPolling bounds the samples polled at once (Config.SampleEvery).
+const MaxPolling = 16
 
 // pollVisible polls a whistle every 100 ms until it shows FanOut dispatches
 // or until (bounded by time, like every loop of the bench).

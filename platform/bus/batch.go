@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,9 +94,12 @@ func (d durable) run(ctx context.Context) error {
 		return fmt.Errorf("consume %s: %w", d.name, err)
 	}
 	msgs := make(chan jetstream.Msg, d.opts.batch())
-	go d.pull(it, msgs)
+	held := &heldMsgs{m: map[jetstream.Msg]struct{}{}}
+	go d.pull(it, msgs, held)
 	stop := context.AfterFunc(ctx, it.Drain)
 	defer stop()
+	stopBeat := held.keepInProgress(d.opts.ackWait() / 3)
+	defer stopBeat()
 
 	tracer := otel.Tracer("whistle/bus")
 	batch := make([]jetstream.Msg, 0, d.opts.batch())
@@ -105,6 +109,7 @@ func (d durable) run(ctx context.Context) error {
 			return nil
 		}
 		if ctx.Err() != nil {
+			held.release(first)
 			_ = first.Nak()
 			continue
 		}
@@ -113,13 +118,15 @@ func (d durable) run(ctx context.Context) error {
 		d.opts.Limit <- struct{}{}
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 		d.handle(bctx, tracer, batch)
+		held.release(batch...)
 		cancel()
 		<-d.opts.Limit
 	}
 }
 
-// pull feeds msgs from the iterator until it is closed (drained).
-func (d durable) pull(it jetstream.MessagesContext, msgs chan<- jetstream.Msg) {
+// pull feeds msgs from the iterator until it is closed (drained); each
+// message is held (kept in progress) until its batch has settled it.
+func (d durable) pull(it jetstream.MessagesContext, msgs chan<- jetstream.Msg, held *heldMsgs) {
 	defer close(msgs)
 	for {
 		msg, err := it.Next()
@@ -130,8 +137,61 @@ func (d durable) pull(it jetstream.MessagesContext, msgs chan<- jetstream.Msg) {
 			d.log.Warn("pull", "err", err)
 			continue
 		}
+		held.hold(msg)
 		msgs <- msg
 	}
+}
+
+// heldMsgs are the messages a consumer has taken from its iterator and not yet
+// settled: waiting for a batch or in one. They are kept in progress, so the
+// ack wait can be short — an event delivered to a replica that died goes to
+// another after seconds, not half a minute — without a slow batch (a
+// Postgres restart) having its events redelivered while it still works on
+// them.
+type heldMsgs struct {
+	mu sync.Mutex
+	m  map[jetstream.Msg]struct{}
+}
+
+func (h *heldMsgs) hold(msg jetstream.Msg) {
+	h.mu.Lock()
+	h.m[msg] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *heldMsgs) release(msgs ...jetstream.Msg) {
+	h.mu.Lock()
+	for _, msg := range msgs {
+		delete(h.m, msg)
+	}
+	h.mu.Unlock()
+}
+
+// keepInProgress tells JetStream every interval that the held messages are
+// being worked on, until the returned stop is called.
+func (h *heldMsgs) keepInProgress(interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			h.mu.Lock()
+			msgs := make([]jetstream.Msg, 0, len(h.m))
+			for msg := range h.m {
+				msgs = append(msgs, msg)
+			}
+			h.mu.Unlock()
+			for _, msg := range msgs {
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // takeAvailable appends what msgs holds, up to limit messages in all,

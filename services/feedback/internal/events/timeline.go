@@ -63,10 +63,7 @@ func (r *Recorder) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	}
 
 	q := store.New(tx)
-	if err := q.EnsureChainHead(ctx, whistleID); err != nil {
-		return fmt.Errorf("append %s to whistle %s: chain head: %w", ev.GetId(), whistleID, err)
-	}
-	head, err := q.LockChainHead(ctx, whistleID)
+	head, err := q.ClaimChainHead(ctx, whistleID)
 	if err != nil {
 		return fmt.Errorf("append %s to whistle %s: lock chain head: %w", ev.GetId(), whistleID, err)
 	}
@@ -105,9 +102,6 @@ func (r *Recorder) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	if n == 0 {
 		r.Log.InfoContext(ctx, "event already in a timeline", "event_id", ev.GetId(), "whistle_id", whistleID)
 		return nil
-	}
-	if err := q.AdvanceChainHead(ctx, store.AdvanceChainHeadParams{WhistleID: whistleID, LastSeq: entry.Seq, LastHash: entry.Hash}); err != nil {
-		return fmt.Errorf("append %s to whistle %s: advance chain head: %w", ev.GetId(), whistleID, err)
 	}
 	if err := noteAccess(ctx, q, ev); err != nil {
 		return fmt.Errorf("append %s to whistle %s: %w", ev.GetId(), whistleID, err)

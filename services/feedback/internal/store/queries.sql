@@ -1,23 +1,27 @@
--- name: EnsureChainHead :exec
--- Creates an empty chain (seq 0, hash '') the first time a whistle is seen.
+-- name: ClaimChainHead :one
+-- The whistle's chain head, locked until the transaction ends (the no-op
+-- update of ON CONFLICT takes the row lock); an empty chain (seq 0, hash '')
+-- is created the first time a whistle is seen. One statement for what was an
+-- insert-if-missing and a SELECT … FOR UPDATE.
 INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
-ON CONFLICT (whistle_id) DO NOTHING;
-
--- name: LockChainHead :one
-SELECT last_seq, last_hash FROM chain_heads WHERE whistle_id = $1 FOR UPDATE;
-
--- name: AdvanceChainHead :exec
-UPDATE chain_heads SET last_seq = $2, last_hash = $3 WHERE whistle_id = $1;
+ON CONFLICT (whistle_id) DO UPDATE SET whistle_id = EXCLUDED.whistle_id
+RETURNING last_seq, last_hash;
 
 -- name: AppendEntry :execrows
--- Zero rows means the event is already in a timeline.
-INSERT INTO timeline_entries (
-    whistle_id, seq, event_id, type, at, actor_role, actor_id,
-    dispatch_id, department, data, prev_hash, hash, recorded_at
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+-- Appends the entry and advances the chain head (claimed by ClaimChainHead)
+-- to it. Zero rows means the event is already in a timeline: nothing changes.
+WITH appended AS (
+    INSERT INTO timeline_entries (
+        whistle_id, seq, event_id, type, at, actor_role, actor_id,
+        dispatch_id, department, data, prev_hash, hash, recorded_at
+    ) VALUES (
+        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+    )
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING whistle_id, seq, hash
 )
-ON CONFLICT (event_id) DO NOTHING;
+UPDATE chain_heads AS h SET last_seq = a.seq, last_hash = a.hash
+FROM appended AS a WHERE h.whistle_id = a.whistle_id;
 
 -- name: ListTimeline :many
 SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash

@@ -57,29 +57,19 @@ func (q *Queries) AddReopen(ctx context.Context, arg AddReopenParams) (int64, er
 	return result.RowsAffected(), nil
 }
 
-const advanceChainHead = `-- name: AdvanceChainHead :exec
-UPDATE chain_heads SET last_seq = $2, last_hash = $3 WHERE whistle_id = $1
-`
-
-type AdvanceChainHeadParams struct {
-	WhistleID string
-	LastSeq   int64
-	LastHash  string
-}
-
-func (q *Queries) AdvanceChainHead(ctx context.Context, arg AdvanceChainHeadParams) error {
-	_, err := q.db.Exec(ctx, advanceChainHead, arg.WhistleID, arg.LastSeq, arg.LastHash)
-	return err
-}
-
 const appendEntry = `-- name: AppendEntry :execrows
-INSERT INTO timeline_entries (
-    whistle_id, seq, event_id, type, at, actor_role, actor_id,
-    dispatch_id, department, data, prev_hash, hash, recorded_at
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+WITH appended AS (
+    INSERT INTO timeline_entries (
+        whistle_id, seq, event_id, type, at, actor_role, actor_id,
+        dispatch_id, department, data, prev_hash, hash, recorded_at
+    ) VALUES (
+        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+    )
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING whistle_id, seq, hash
 )
-ON CONFLICT (event_id) DO NOTHING
+UPDATE chain_heads AS h SET last_seq = a.seq, last_hash = a.hash
+FROM appended AS a WHERE h.whistle_id = a.whistle_id
 `
 
 type AppendEntryParams struct {
@@ -98,7 +88,8 @@ type AppendEntryParams struct {
 	RecordedAt pgtype.Timestamptz
 }
 
-// Zero rows means the event is already in a timeline.
+// Appends the entry and advances the chain head (claimed by ClaimChainHead)
+// to it. Zero rows means the event is already in a timeline: nothing changes.
 func (q *Queries) AppendEntry(ctx context.Context, arg AppendEntryParams) (int64, error) {
 	result, err := q.db.Exec(ctx, appendEntry,
 		arg.WhistleID,
@@ -119,6 +110,28 @@ func (q *Queries) AppendEntry(ctx context.Context, arg AppendEntryParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const claimChainHead = `-- name: ClaimChainHead :one
+INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
+ON CONFLICT (whistle_id) DO UPDATE SET whistle_id = EXCLUDED.whistle_id
+RETURNING last_seq, last_hash
+`
+
+type ClaimChainHeadRow struct {
+	LastSeq  int64
+	LastHash string
+}
+
+// The whistle's chain head, locked until the transaction ends (the no-op
+// update of ON CONFLICT takes the row lock); an empty chain (seq 0, hash ”)
+// is created the first time a whistle is seen. One statement for what was an
+// insert-if-missing and a SELECT … FOR UPDATE.
+func (q *Queries) ClaimChainHead(ctx context.Context, whistleID string) (ClaimChainHeadRow, error) {
+	row := q.db.QueryRow(ctx, claimChainHead, whistleID)
+	var i ClaimChainHeadRow
+	err := row.Scan(&i.LastSeq, &i.LastHash)
+	return i, err
 }
 
 const clearReadModel = `-- name: ClearReadModel :exec
@@ -199,17 +212,6 @@ func (q *Queries) DecideAppeal(ctx context.Context, arg DecideAppealParams) (App
 		&i.DecisionNote,
 	)
 	return i, err
-}
-
-const ensureChainHead = `-- name: EnsureChainHead :exec
-INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
-ON CONFLICT (whistle_id) DO NOTHING
-`
-
-// Creates an empty chain (seq 0, hash ”) the first time a whistle is seen.
-func (q *Queries) EnsureChainHead(ctx context.Context, whistleID string) error {
-	_, err := q.db.Exec(ctx, ensureChainHead, whistleID)
-	return err
 }
 
 const excuseClock = `-- name: ExcuseClock :exec
@@ -867,22 +869,6 @@ func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string
 		return nil, err
 	}
 	return items, nil
-}
-
-const lockChainHead = `-- name: LockChainHead :one
-SELECT last_seq, last_hash FROM chain_heads WHERE whistle_id = $1 FOR UPDATE
-`
-
-type LockChainHeadRow struct {
-	LastSeq  int64
-	LastHash string
-}
-
-func (q *Queries) LockChainHead(ctx context.Context, whistleID string) (LockChainHeadRow, error) {
-	row := q.db.QueryRow(ctx, lockChainHead, whistleID)
-	var i LockChainHeadRow
-	err := row.Scan(&i.LastSeq, &i.LastHash)
-	return i, err
 }
 
 const lockReadModel = `-- name: LockReadModel :exec

@@ -26,6 +26,9 @@ func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 
 	at := pgtype.Timestamptz{Time: time.Date(2026, 5, 11, 1, 0, 0, 0, time.UTC), Valid: true}
 	q := store.New(pool)
+	head, err := q.ClaimChainHead(ctx, "w-1")
+	require.NoError(t, err)
+	require.Zero(t, head.LastSeq)
 	n, err := q.AppendEntry(ctx, store.AppendEntryParams{
 		WhistleID: "w-1", Seq: 1, EventID: "ev-1", Type: "whistle.raised", At: at,
 		ActorRole: "street", ActorID: "u-1", Data: []byte(`{"whistle":{"id":"w-1"}}`),
@@ -58,4 +61,8 @@ func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Zero(t, n)
+	head, err = q.ClaimChainHead(ctx, "w-1")
+	require.NoError(t, err)
+	require.EqualValues(t, 1, head.LastSeq, "the head advanced with the first append only")
+	require.Equal(t, "abc", head.LastHash)
 }

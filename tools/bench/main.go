@@ -24,6 +24,7 @@ import (
 	"github.com/chuishao/whistle/tools/bench/internal/report"
 	"github.com/chuishao/whistle/tools/bench/internal/stack"
 	"github.com/chuishao/whistle/tools/bench/internal/steady"
+	"github.com/chuishao/whistle/tools/bench/internal/usage"
 	"github.com/chuishao/whistle/tools/bench/machine"
 	"github.com/chuishao/whistle/tools/bench/storm"
 )
@@ -103,6 +104,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	// A target stack's NATS user comes from NATS_USER/NATS_PASSWORD; a stack
 	// the bench starts has its admin user read from the launcher's run directory.
 	var natsAuth []nats.Option
+	var launcherPid int // 0: a target stack, whose processes the bench does not sample
 	if u := os.Getenv("NATS_USER"); u != "" {
 		natsAuth = append(natsAuth, nats.UserInfo(u, os.Getenv("NATS_PASSWORD")))
 	}
@@ -117,6 +119,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 			return err
 		}
 		natsAuth = []nats.Option{nats.UserInfo(user, password)}
+		launcherPid = st.Pid()
 		log.Info("stack ready")
 	}
 	if o.scenario == "ramp" {
@@ -124,7 +127,9 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	}
 
 	res := report.Run{}
+	sampler := startSampler(log, launcherPid)
 	res.Steady, err = steady.Run(ctx, client, o.steady)
+	res.Usage = sampler.stop()
 	if err != nil {
 		return fmt.Errorf("steady scenario: %w", err)
 	}
@@ -209,6 +214,31 @@ func loadAverage() string {
 		return l + " at the end"
 	}
 	return ""
+}
+
+// sampler samples the started stack's processes and backlogs (usage).
+type sampler struct{ s *usage.Sampler }
+
+// startSampler samples every second while a scenario runs; with no launcher
+// (a --target stack) it samples nothing.
+func startSampler(log *slog.Logger, launcherPid int) sampler {
+	if launcherPid == 0 {
+		return sampler{}
+	}
+	s, err := usage.Start(launcherPid, "NATS (whistle-dev)", stack.LauncherOps, time.Second)
+	if err != nil {
+		log.Warn("no machine use figures", "err", err)
+		return sampler{}
+	}
+	return sampler{s}
+}
+
+// stop ends sampling and returns the report's lines (none without sampling).
+func (s sampler) stop() []string {
+	if s.s == nil {
+		return nil
+	}
+	return s.s.Stop().Lines()
 }
 
 // startStack starts the launcher's stack with its output in a temporary log

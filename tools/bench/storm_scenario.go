@@ -31,7 +31,7 @@ func runStorm(ctx context.Context, log *slog.Logger, o stormOptions) error {
 	}
 	// The started stack narrows intake's duplicate search (stack.Start), as a
 	// storm puts hundreds of open whistles of one category within metres.
-	_, stop, err := startStack(ctx, log, o.launcher, o.binDir, o.dbURL, o.apiURL)
+	st, stop, err := startStack(ctx, log, o.launcher, o.binDir, o.dbURL, o.apiURL)
 	if err != nil {
 		return err
 	}
@@ -45,19 +45,24 @@ func runStorm(ctx context.Context, log *slog.Logger, o stormOptions) error {
 	if err != nil {
 		return err
 	}
+	sampler := startSampler(log, st.Pid())
 	res, err := storm.Run(ctx, client, o.cfg)
 	if err != nil {
+		sampler.stop()
 		return fmt.Errorf("storm: %w", err)
 	}
 	log.Info("storm: raising done; waiting for the last dispatches", "accepted", res.Accepted)
 	vis, err := storm.WaitDispatched(ctx, db, res, fanOut, o.drain)
+	use := sampler.stop()
 	if err != nil {
 		return err
 	}
-	return writeStormTable(os.Stdout, o.cfg, res, vis)
+	return writeStormTable(os.Stdout, o.cfg, res, vis, use)
 }
 
-func writeStormTable(w io.Writer, cfg storm.Config, res storm.Result, vis storm.Visible) error {
+// writeStormTable prints the storm's figures and, when sampled, what it cost
+// the machine (usage lines).
+func writeStormTable(w io.Writer, cfg storm.Config, res storm.Result, vis storm.Visible, use []string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	elapsed := res.End.Sub(res.Start)
 	rows := [][2]string{
@@ -71,6 +76,9 @@ func writeStormTable(w io.Writer, cfg storm.Config, res storm.Result, vis storm.
 	}
 	if res.FirstError != "" {
 		rows = append(rows, [2]string{"first error", res.FirstError})
+	}
+	for _, l := range use {
+		rows = append(rows, [2]string{"machine use", l})
 	}
 	for _, r := range rows {
 		if _, err := fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1]); err != nil {

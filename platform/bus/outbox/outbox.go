@@ -137,6 +137,9 @@ func (r *Relay) batchSize() int32 {
 	return r.BatchSize
 }
 
+// publishAckTimeout bounds the wait for JetStream's acks of one batch.
+const publishAckTimeout = 10 * time.Second
+
 // relayBatch publishes one batch and deletes it in the same transaction once
 // JetStream has acknowledged every message.
 func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
@@ -167,11 +170,20 @@ func (r *Relay) relayBatch(ctx context.Context) (int32, error) {
 			ids = append(ids, row.ID)
 			published = append(published, row.Payload)
 		}
+		// An ack lost in a reconnect (a NATS node killed) resolves neither
+		// way: without a bound the relay waited for it forever and the
+		// service's events stopped (seen in the chaos run). On timeout the rows
+		// stay and are published again; the stream drops the copies by
+		// Nats-Msg-Id.
+		acks := time.NewTimer(publishAckTimeout)
+		defer acks.Stop()
 		for _, f := range futures {
 			select {
 			case <-f.Ok():
 			case err := <-f.Err():
 				return fmt.Errorf("publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
+			case <-acks.C:
+				return fmt.Errorf("publish %s: no ack within %s", f.Msg().Header.Get(jetstream.MsgIDHeader), publishAckTimeout)
 			case <-ctx.Done():
 				return ctx.Err()
 			}

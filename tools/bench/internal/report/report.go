@@ -56,6 +56,8 @@ type Baseline struct {
 type Run struct {
 	Steady    Steady
 	Baselines []Baseline
+	// Usage is what the scenario cost the machine (usage.Summary.Lines).
+	Usage []string
 }
 
 // PgTx is the "insert row + outbox row" baseline, the denominator of the
@@ -98,6 +100,12 @@ func WriteTable(w io.Writer, r Run) error {
 	}
 	if s.FirstError != "" {
 		p("  first error\t%s", s.FirstError)
+	}
+	if len(r.Usage) > 0 {
+		p("machine use while raising and draining\t")
+		for _, l := range r.Usage {
+			p("  %s\t", l)
+		}
 	}
 	p("raw baselines (same servers)\t")
 	for _, b := range r.Baselines {
@@ -147,6 +155,7 @@ func MarkdownRow(m Meta, r Run) string {
 	if ratio := r.Ratio(); ratio > 0 {
 		res = append(res, fmt.Sprintf("ratio whistles/s ÷ pgx tx/s = %.4f (1/%.0f)", ratio, 1/ratio))
 	}
+	res = append(res, r.Usage...)
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	return fmt.Sprintf("| %s | %s | %s | `%s` | %s | %s |",
 		m.Date.UTC().Format("2006-01-02"), cell(m.Commit), cell(what), cell(m.Command), cell(machine), cell(strings.Join(res, "; ")))

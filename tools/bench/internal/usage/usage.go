@@ -1,0 +1,258 @@
+// Package usage samples what a benchmark costs the machine while it runs: the
+// CPU time and resident set of the stack's processes (the launcher, which
+// embeds NATS, and the services it started), the CPU time of every PostgreSQL
+// process, and the consumer and outbox backlogs the services report on their
+// ops /metrics. The bench prints the summary beside its figures.
+package usage
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/procfs"
+)
+
+// Process is one process's (or, for postgres, all its processes') use of the
+// machine over the sampled window.
+type Process struct {
+	Name string
+	// CPU is the CPU time used in the window as a percentage of one core.
+	CPU float64
+	// PeakRSS is the highest resident set seen, in bytes (0: not sampled, as
+	// for postgres, whose shared memory would be counted once per backend).
+	PeakRSS uint64
+}
+
+// Summary is what a Sampler saw. CPU of processes that ended during the
+// window (a short-lived Postgres backend) is not counted.
+type Summary struct {
+	Window    time.Duration
+	Processes []Process // highest CPU first
+	// PeakPending is the highest NumPending seen per durable consumer.
+	PeakPending map[string]float64
+	// PeakOutbox is the highest outbox backlog seen per service.
+	PeakOutbox map[string]float64
+}
+
+// Sampler samples until Stop.
+type Sampler struct {
+	fs       procfs.FS
+	root     int
+	rootName string
+	ops      []string // base URLs of the services' ops endpoints
+	every    time.Duration
+	cancel   context.CancelFunc
+	done     chan struct{}
+
+	mu      sync.Mutex
+	start   time.Time
+	first   map[string]float64 // CPU seconds at the first sample, by name
+	last    map[string]float64
+	peakRSS map[string]uint64
+	pending map[string]float64
+	outbox  map[string]float64
+}
+
+// Start samples every interval the process root (named rootName in the
+// summary) and its descendants, all postgres processes, and the ops
+// endpoints at opsAddrs (host:port).
+func Start(root int, rootName string, opsAddrs []string, every time.Duration) (*Sampler, error) {
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return nil, fmt.Errorf("usage: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Sampler{
+		fs: fs, root: root, rootName: rootName, every: every, cancel: cancel, done: make(chan struct{}),
+		first: map[string]float64{}, last: map[string]float64{}, peakRSS: map[string]uint64{},
+		pending: map[string]float64{}, outbox: map[string]float64{},
+	}
+	for _, a := range opsAddrs {
+		s.ops = append(s.ops, "http://"+a+"/metrics")
+	}
+	s.sample(ctx)
+	go s.run(ctx)
+	return s, nil
+}
+
+func (s *Sampler) run(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.sample(ctx)
+		}
+	}
+}
+
+// Stop takes a last sample and returns the summary.
+func (s *Sampler) Stop() Summary {
+	s.cancel()
+	<-s.done
+	s.sample(context.Background())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum := Summary{Window: time.Since(s.start), PeakPending: s.pending, PeakOutbox: s.outbox}
+	for name, end := range s.last {
+		p := Process{Name: name, PeakRSS: s.peakRSS[name]}
+		if w := sum.Window.Seconds(); w > 0 {
+			p.CPU = 100 * (end - s.first[name]) / w
+		}
+		sum.Processes = append(sum.Processes, p)
+	}
+	slices.SortFunc(sum.Processes, func(a, b Process) int { return cmp.Compare(b.CPU, a.CPU) })
+	return sum
+}
+
+// sample reads every process once and every ops endpoint once.
+func (s *Sampler) sample(ctx context.Context) {
+	cpu, rss := s.readProcs()
+	s.mu.Lock()
+	firstSample := s.start.IsZero()
+	if firstSample {
+		s.start = time.Now()
+	}
+	for name, sec := range cpu {
+		if _, seen := s.first[name]; !seen {
+			// A process that appears later started in the window: all its time counts.
+			s.first[name] = 0
+			if firstSample {
+				s.first[name] = sec
+			}
+		}
+		s.last[name] = sec
+	}
+	for name, b := range rss {
+		s.peakRSS[name] = max(s.peakRSS[name], b)
+	}
+	s.mu.Unlock()
+	for _, url := range s.ops {
+		s.scrape(ctx, url)
+	}
+}
+
+// readProcs returns the CPU seconds of the stack's processes by name (the
+// postgres processes summed) and their current resident sets.
+func (s *Sampler) readProcs() (cpu map[string]float64, rss map[string]uint64) {
+	cpu, rss = map[string]float64{}, map[string]uint64{}
+	procs, err := s.fs.AllProcs()
+	if err != nil {
+		return cpu, rss
+	}
+	parent := map[int]int{}
+	stats := map[int]procfs.ProcStat{}
+	for _, p := range procs {
+		st, err := p.Stat()
+		if err != nil {
+			continue // ended meanwhile
+		}
+		parent[p.PID], stats[p.PID] = st.PPID, st
+	}
+	descends := func(pid int) bool {
+		for range 8 {
+			if pid == s.root {
+				return true
+			}
+			if pid = parent[pid]; pid <= 1 {
+				return false
+			}
+		}
+		return false
+	}
+	for pid, st := range stats {
+		name := st.Comm
+		switch {
+		case name == "postgres":
+			cpu[name] += st.CPUTime()
+		case descends(pid):
+			if pid == s.root {
+				name = s.rootName
+			}
+			cpu[name] += st.CPUTime()
+			rss[name] += uint64(st.ResidentMemory())
+		}
+	}
+	return cpu, rss
+}
+
+// scrape records the consumer and outbox backlogs an ops endpoint reports.
+func (s *Sampler) scrape(ctx context.Context, url string) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	peak(families["whistle_consumer_pending"], "consumer", s.pending)
+	peak(families["whistle_outbox_backlog"], "service", s.outbox)
+}
+
+// peak keeps, per value of label, the highest gauge value of f seen.
+func peak(f *dto.MetricFamily, label string, into map[string]float64) {
+	for _, m := range f.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == label {
+				into[l.GetValue()] = max(into[l.GetValue()], m.GetGauge().GetValue())
+			}
+		}
+	}
+}
+
+// Lines renders the summary for the report, e.g. "CPU (% of one core):
+// postgres 75, intake 28 …".
+func (sum Summary) Lines() []string {
+	var cpu, mem []string
+	for _, p := range sum.Processes {
+		cpu = append(cpu, fmt.Sprintf("%s %.0f", p.Name, p.CPU))
+		if p.PeakRSS > 0 {
+			mem = append(mem, fmt.Sprintf("%s %.0f", p.Name, float64(p.PeakRSS)/(1<<20)))
+		}
+	}
+	return []string{
+		"CPU, % of one core: " + strings.Join(cpu, ", "),
+		"peak RSS, MB: " + strings.Join(mem, ", "),
+		"peak consumer pending: " + joinPeaks(sum.PeakPending),
+		"peak outbox backlog: " + joinPeaks(sum.PeakOutbox),
+	}
+}
+
+func joinPeaks(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none reported"
+	}
+	return strings.Join(parts, ", ")
+}

@@ -104,7 +104,8 @@ func WriteTable(w io.Writer, r Run) error {
 	if len(r.Usage) > 0 {
 		p("machine use while raising and draining\t")
 		for _, l := range r.Usage {
-			p("  %s\t", l)
+			label, value, _ := strings.Cut(l, ": ")
+			p("  %s\t%s", label, value)
 		}
 	}
 	p("raw baselines (same servers)\t")

@@ -42,6 +42,7 @@ func main() {
 		drain       = flag.Duration("drain", 60*time.Second, "steady: longest wait for the last dispatches after raising")
 		sample      = flag.Int("sample-every", 20, "steady: also poll every n-th whistle with GET /v1/whistles/{id} (0: never)")
 		inFlight    = flag.Int("max-in-flight", 256, "steady: most raise requests outstanding at once")
+		desks       = flag.Bool("desks", true, "steady: the desks acknowledge, arrive at and resolve every dispatch 1 s, 10 s and 30 s after it appears (1/120 of a brisk real response)")
 		rawDuration = flag.Duration("raw-duration", 5*time.Second, "raw baselines: how long each runs")
 		rawMax      = flag.Int("raw-max", 500000, "raw baselines: most operations each runs")
 		pgConns     = flag.Int("pg-conns", 8, "raw baselines: Postgres connections")
@@ -68,9 +69,13 @@ func main() {
 		}
 		return
 	}
+	var deskDelays *steady.DeskDelays
+	if *desks {
+		deskDelays = &steady.DefaultDeskDelays
+	}
 	err := run(ctx, log, options{
 		target: *target, launcher: *launcher, binDir: *binDir, apiURL: *apiURL, dbURL: *dbURL, natsURL: *natsURL,
-		steady:  steady.Config{Rate: *rate, Duration: *duration, Drain: *drain, MaxInFlight: *inFlight, SampleEvery: *sample, Log: log},
+		steady:  steady.Config{Rate: *rate, Duration: *duration, Drain: *drain, MaxInFlight: *inFlight, SampleEvery: *sample, Desks: deskDelays, Log: log},
 		rawLim:  raw.Limits{Duration: *rawDuration, MaxOps: *rawMax},
 		pgConns: *pgConns, window: *window, record: *record, scenario: *scenario,
 		ramp: ramp.Config{Start: *rampStart, Factor: *rampFactor, MaxRate: *rampMax, Step: *rampStep, MaxP99: *rampP99,

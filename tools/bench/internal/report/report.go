@@ -33,6 +33,28 @@ type Steady struct {
 	Polled stats.Summary
 	// FirstError is one example error, for the reader.
 	FirstError string
+	// Desks is what the bench's duty desks did, when they acted.
+	Desks *Desks
+}
+
+// Desks is request → answer latency of each desk action, and failures.
+type Desks struct {
+	Acknowledged, Arrived, Resolved stats.Summary
+	Failed                          int
+	FirstError                      string
+}
+
+// line is the desks' part of a report, e.g. "acknowledged 600 (p50 … p99 …) …".
+func (d Desks) line() string {
+	one := func(what string, s stats.Summary) string {
+		return fmt.Sprintf("%s %d (p50 %s, p99 %s)", what, s.Count, ms(s.P50), ms(s.P99))
+	}
+	l := one("acknowledged", d.Acknowledged) + ", " + one("arrived", d.Arrived) + ", " + one("resolved", d.Resolved) +
+		fmt.Sprintf(", %d failed", d.Failed)
+	if d.FirstError != "" {
+		l += " (first: " + d.FirstError + ")"
+	}
+	return l
 }
 
 // Achieved is fully visible whistles per second of the run.
@@ -101,6 +123,9 @@ func WriteTable(w io.Writer, r Run) error {
 	if s.FirstError != "" {
 		p("  first error\t%s", s.FirstError)
 	}
+	if s.Desks != nil {
+		p("  desk actions (request → answer)\t%s", s.Desks.line())
+	}
 	if len(r.Usage) > 0 {
 		p("machine use while raising and draining\t")
 		for _, l := range r.Usage {
@@ -137,6 +162,9 @@ func MarkdownRow(m Meta, r Run) string {
 	s := r.Steady
 	what := fmt.Sprintf("bench steady: %.0f whistles/s for %s over REST (joint-enforcement, noise; %d-department fan-out), "+
 		"raise → every dispatch.created on the supervisor's SSE stream; raw baselines on the same NATS and Postgres", s.Rate, s.Duration, s.FanOut)
+	if s.Desks != nil {
+		what += "; desks acknowledge, arrive and resolve every dispatch 1 s, 10 s and 30 s after it appears"
+	}
 	machine := fmt.Sprintf("%d cores", m.Cores)
 	if m.Machine != "" {
 		machine += ", " + m.Machine
@@ -148,6 +176,9 @@ func MarkdownRow(m Meta, r Run) string {
 		res = append(res, fmt.Sprintf("same by polling GET /v1/whistles/{id} (%d sampled) p50 / p99 %s / %s", s.Polled.Count, ms(s.Polled.P50), ms(s.Polled.P99)))
 	}
 	res = append(res, fmt.Sprintf("raise p99 %s", ms(s.RaiseLatency.P99)))
+	if s.Desks != nil {
+		res = append(res, "desk actions "+s.Desks.line())
+	}
 	for _, b := range r.Baselines {
 		if b.Error == "" {
 			res = append(res, fmt.Sprintf("%s %.0f %s", b.Name, b.Rate, b.Unit))

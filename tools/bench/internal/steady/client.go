@@ -103,12 +103,20 @@ func (c *Client) call(ctx context.Context, method, path, token string, header ht
 
 // DevToken signs in through the gateway's dev sign-in (the launcher enables it).
 func (c *Client) DevToken(ctx context.Context, role, streetID, districtID string) (string, error) {
-	in := map[string]string{"role": role, "street_id": streetID, "district_id": districtID, "subject": "bench-" + role + "-" + streetID}
+	return c.devToken(ctx, map[string]string{"role": role, "street_id": streetID, "district_id": districtID, "subject": "bench-" + role + "-" + streetID})
+}
+
+// DeskToken signs in as the duty desk of department in district.
+func (c *Client) DeskToken(ctx context.Context, department, districtID string) (string, error) {
+	return c.devToken(ctx, map[string]string{"role": "desk", "department": department, "district_id": districtID, "subject": "bench-desk-" + department + "-" + districtID})
+}
+
+func (c *Client) devToken(ctx context.Context, in map[string]string) (string, error) {
 	var out struct {
 		Token string `json:"token"`
 	}
 	if _, err := c.call(ctx, http.MethodPost, "/v1/dev/tokens", "", nil, in, &out); err != nil {
-		return "", fmt.Errorf("dev token for %s %s: %w", role, streetID, err)
+		return "", fmt.Errorf("dev token for %v: %w", in, err)
 	}
 	if out.Token == "" {
 		return "", errors.New("dev token: empty token in answer")

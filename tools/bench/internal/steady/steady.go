@@ -38,6 +38,10 @@ type Config struct {
 	SampleEvery int
 	// Streets limits how many seeded streets raise (0: all).
 	Streets int
+	// Desks, when set, has each dispatch acknowledged, arrived at and
+	// resolved by its desk after these delays; the run then also waits (up to
+	// the drain) for the last resolve.
+	Desks *DeskDelays
 	Log     *slog.Logger
 }
 
@@ -56,7 +60,16 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 	tr := NewTracker(FanOut)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
-	streamErrs, err := c.Watch(watchCtx, sup, tr, time.Now)
+	var desks *Desks
+	if cfg.Desks != nil {
+		desks = NewDesks(c, *cfg.Desks)
+	}
+	streamErrs, err := c.Watch(watchCtx, sup, func(ev Created, at time.Time) {
+		tr.Dispatched(ev.WhistleID, at)
+		if desks != nil && ev.DispatchID != "" {
+			desks.Created(watchCtx, ev, at)
+		}
+	})
 	if err != nil {
 		return res, err
 	}
@@ -135,6 +148,9 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 			raiseLat = append(raiseLat, t1.Sub(t0))
 			mu.Unlock()
 			tr.Raised(id, t1)
+			if desks != nil {
+				desks.Raised(id, req.Location)
+			}
 			if cfg.SampleEvery > 0 && n%int64(cfg.SampleEvery) == 0 {
 				if polling.Add(1) > MaxPolling {
 					polling.Add(-1)
@@ -173,6 +189,17 @@ waiting:
 		}
 	}
 	polls.Wait()
+	if desks != nil {
+		// The last dispatches' resolves fall due one resolve delay after them.
+		wait := time.NewTimer(time.Until(tr.LastDone().Add(cfg.Desks.Resolve + 5*time.Second)))
+		select {
+		case <-ctx.Done():
+		case <-wait.C:
+		}
+		wait.Stop()
+		stopWatch()
+		res.Desks = desks.Wait()
+	}
 	lat := tr.Latencies()
 	res.Polled = stats.Summarize(polled)
 	res.Raised = int(raised.Load())

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// Watch reads the live stream (GET /v1/stream) with token and reports each
-// dispatch.created to tr. It returns once the stream is open (after the
-// stream.ready event) and keeps reading in the background until ctx ends;
-// errs receives the reason the stream ended early.
-func (c *Client) Watch(ctx context.Context, token string, tr *Tracker, now func() time.Time) (<-chan error, error) {
+// Watch reads the live stream (GET /v1/stream) with token and hands each
+// dispatch.created to created with the time it was read. It returns once the
+// stream is open (after the stream.ready event) and keeps reading in the
+// background until ctx ends; errs receives the reason the stream ended early.
+func (c *Client) Watch(ctx context.Context, token string, created func(Created, time.Time)) (<-chan error, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/stream", nil)
 	if err != nil {
 		return nil, fmt.Errorf("stream request: %w", err)
@@ -51,10 +51,13 @@ func (c *Client) Watch(ctx context.Context, token string, tr *Tracker, now func(
 				event = strings.TrimPrefix(line, "event: ")
 			case strings.HasPrefix(line, "data: ") && event == "dispatch.created":
 				var ev struct {
-					WhistleID string `json:"whistle_id"`
+					DispatchID string `json:"dispatch_id"`
+					WhistleID  string `json:"whistle_id"`
+					Department string `json:"department"`
+					DistrictID string `json:"district_id"`
 				}
 				if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev); err == nil && ev.WhistleID != "" {
-					tr.Dispatched(ev.WhistleID, now())
+					created(Created(ev), time.Now())
 				}
 			}
 		}

@@ -42,7 +42,7 @@ type Config struct {
 	// resolved by its desk after these delays; the run then also waits (up to
 	// the drain) for the last resolve.
 	Desks *DeskDelays
-	Log     *slog.Logger
+	Log   *slog.Logger
 }
 
 // Run raises whistles at cfg.Rate for cfg.Duration and measures them.

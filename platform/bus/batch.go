@@ -89,7 +89,9 @@ func (d durable) run(ctx context.Context) error {
 	} else {
 		defer stopLag()
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * d.opts.batch()))
+	// The client's own buffer holds one batch: messages in it are not yet
+	// held (kept in progress), so it is kept well within one ack wait of work.
+	it, err := cons.Messages(jetstream.PullMaxMessages(d.opts.batch()))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", d.name, err)
 	}

@@ -50,7 +50,7 @@ const (
 	// subtransactions slows every other session's snapshots.
 	DefaultBatch     = 64
 	DefaultRebalance = 2 * time.Second
-	DefaultAckWait   = 5 * time.Second
+	DefaultAckWait   = 3 * time.Second
 )
 
 // Options tune how a service runs its consumers (config.Base carries them).

@@ -44,23 +44,56 @@ func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 // in one round trip (tx.SendBatch): the event is in the outbox once b has been
 // sent without error in the transaction.
 func Queue(ctx context.Context, b *pgx.Batch, ev *eventsv1.Event) error {
+	row, err := rowOf(ctx, ev)
+	if err != nil {
+		return err
+	}
+	busdb.QueueAddOutbox(b, row)
+	return nil
+}
+
+// AddAll is Add for many events in one statement (a burst of SLA breaches),
+// in their order.
+func AddAll(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var rows busdb.AddOutboxRowsParams
+	for _, ev := range evs {
+		row, err := rowOf(ctx, ev)
+		if err != nil {
+			return err
+		}
+		rows.EventIds = append(rows.EventIds, row.EventID)
+		rows.Subjects = append(rows.Subjects, row.Subject)
+		rows.Payloads = append(rows.Payloads, row.Payload)
+		rows.Headers = append(rows.Headers, row.Headers)
+	}
+	if err := busdb.New(tx).AddOutboxRows(ctx, rows); err != nil {
+		return fmt.Errorf("outbox: add %d events: %w", len(evs), err)
+	}
+	return nil
+}
+
+// rowOf is ev's outbox row: its subject, the encoded event, and the headers
+// it is published with (the trace context of ctx and the event's name).
+func rowOf(ctx context.Context, ev *eventsv1.Event) (busdb.AddOutboxParams, error) {
 	subject, err := events.Subject(ev)
 	if err != nil {
-		return fmt.Errorf("outbox: %w", err)
+		return busdb.AddOutboxParams{}, fmt.Errorf("outbox: %w", err)
 	}
 	payload, err := proto.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("outbox: marshal %s: %w", ev.GetId(), err)
+		return busdb.AddOutboxParams{}, fmt.Errorf("outbox: marshal %s: %w", ev.GetId(), err)
 	}
 	carrier := propagation.HeaderCarrier{}
 	otel.GetTextMapPropagator().Inject(ctx, carrier)
 	carrier.Set("Whistle-Event", events.Name(ev))
 	headers, err := json.Marshal(carrier)
 	if err != nil {
-		return fmt.Errorf("outbox: headers: %w", err)
+		return busdb.AddOutboxParams{}, fmt.Errorf("outbox: headers: %w", err)
 	}
-	busdb.QueueAddOutbox(b, busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers})
-	return nil
+	return busdb.AddOutboxParams{EventID: ev.GetId(), Subject: subject, Payload: payload, Headers: headers}, nil
 }
 
 // Relay publishes the outbox to JetStream. Any number of relays may run on one

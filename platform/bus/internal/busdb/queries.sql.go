@@ -35,6 +35,33 @@ func (q *Queries) AddOutbox(ctx context.Context, arg AddOutboxParams) error {
 	return err
 }
 
+const addOutboxRows = `-- name: AddOutboxRows :exec
+WITH added AS (
+    INSERT INTO outbox (event_id, subject, payload, headers)
+    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::jsonb[])
+)
+SELECT pg_notify('outbox_' || current_schema(), '')
+`
+
+type AddOutboxRowsParams struct {
+	EventIds []string
+	Subjects []string
+	Payloads [][]byte
+	Headers  [][]byte
+}
+
+// A batch of events in one statement, with the relay's wake-up at commit (as
+// AddOutbox; the data-modifying CTE runs whether or not it is read).
+func (q *Queries) AddOutboxRows(ctx context.Context, arg AddOutboxRowsParams) error {
+	_, err := q.db.Exec(ctx, addOutboxRows,
+		arg.EventIds,
+		arg.Subjects,
+		arg.Payloads,
+		arg.Headers,
+	)
+	return err
+}
+
 const claimOutbox = `-- name: ClaimOutbox :many
 SELECT id, event_id, subject, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 `

@@ -128,7 +128,7 @@ func (a *armer) armOne(ctx context.Context, now time.Time) (bool, error) {
 	}
 	// Ordered by due time: the last is when the whole group is due.
 	at := due[len(due)-1].DueAt
-	dueAt, err := p.fireClaimed(ctx, q, due, at)
+	dueAt, err := p.fireClaimed(ctx, tx, due, at)
 	if err != nil {
 		end()
 		return false, err

@@ -14,7 +14,6 @@ package sla
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,13 +21,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/propagation"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/retry"
-	pevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -239,7 +235,7 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 			return fmt.Errorf("claim due timers: %w", err)
 		}
 		n = len(due)
-		dueAt, err = p.fireClaimed(ctx, q, due, now)
+		dueAt, err = p.fireClaimed(ctx, tx, due, now)
 		return err
 	})
 	if err == nil && p.OnFired != nil && len(dueAt) > 0 {
@@ -250,10 +246,11 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 
 // fireClaimed deletes the claimed timers and writes their events, as of
 // now, in the caller's transaction. It returns their due times.
-func (p *Poller) fireClaimed(ctx context.Context, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) ([]time.Time, error) {
+func (p *Poller) fireClaimed(ctx context.Context, tx pgx.Tx, due []store.ClaimDueTimersRow, now time.Time) ([]time.Time, error) {
 	if len(due) == 0 {
 		return nil, nil
 	}
+	q := store.New(tx)
 	ids := make([]int64, len(due))
 	dueAt := make([]time.Time, len(due))
 	for i, row := range due {
@@ -262,7 +259,7 @@ func (p *Poller) fireClaimed(ctx context.Context, q *store.Queries, due []store.
 	if _, err := q.DeleteTimersByID(ctx, ids); err != nil {
 		return nil, fmt.Errorf("delete %d fired timers: %w", len(ids), err)
 	}
-	return dueAt, p.fire(ctx, q, due, now)
+	return dueAt, p.fire(ctx, tx, due, now)
 }
 
 // claimed is a due timer with its names parsed.
@@ -276,7 +273,8 @@ type claimed struct {
 // caller's transaction. Warnings and breaches are recorded a statement per
 // round, not per timer, so a burst of deadlines costs a few round trips per
 // batch; the ladder's rare steps go one by one.
-func (p *Poller) fire(ctx context.Context, q *store.Queries, due []store.ClaimDueTimersRow, now time.Time) error {
+func (p *Poller) fire(ctx context.Context, tx pgx.Tx, due []store.ClaimDueTimersRow, now time.Time) error {
+	q := store.New(tx)
 	var b firing
 	var pending []claimed
 	for _, row := range due {
@@ -323,7 +321,7 @@ func (p *Poller) fire(ctx context.Context, q *store.Queries, due []store.ClaimDu
 			return err
 		}
 	}
-	return b.write(ctx, q, now)
+	return b.write(ctx, tx, now)
 }
 
 // record writes one round of warnings and breaches and queues their events.
@@ -387,7 +385,8 @@ func (b *firing) step(l response.Ladder, d response.Dispatch, c response.Clock, 
 	b.steps.DueAts = append(b.steps.DueAts, from.Add(after))
 }
 
-func (b *firing) write(ctx context.Context, q *store.Queries, now time.Time) error {
+func (b *firing) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	q := store.New(tx)
 	if len(b.steps.DispatchIds) > 0 {
 		b.steps.CreatedAt = now
 		if err := q.AddEscalationTimers(ctx, b.steps); err != nil {
@@ -398,39 +397,7 @@ func (b *firing) write(ctx context.Context, q *store.Queries, now time.Time) err
 			return fmt.Errorf("wake timer pollers: %w", err)
 		}
 	}
-	if len(b.events) == 0 {
-		return nil
-	}
-	var rows store.AddOutboxBatchParams
-	for _, ev := range b.events {
-		subject, err := pevents.Subject(ev)
-		if err != nil {
-			return fmt.Errorf("outbox: %w", err)
-		}
-		payload, err := proto.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("outbox: marshal %s: %w", ev.GetId(), err)
-		}
-		// The same headers outbox.Add writes: trace context and event name.
-		carrier := propagation.HeaderCarrier{}
-		otel.GetTextMapPropagator().Inject(ctx, carrier)
-		carrier.Set("Whistle-Event", pevents.Name(ev))
-		headers, err := json.Marshal(carrier)
-		if err != nil {
-			return fmt.Errorf("outbox: headers: %w", err)
-		}
-		rows.EventIds = append(rows.EventIds, ev.GetId())
-		rows.Subjects = append(rows.Subjects, subject)
-		rows.Payloads = append(rows.Payloads, payload)
-		rows.Headers = append(rows.Headers, headers)
-	}
-	if err := q.AddOutboxBatch(ctx, rows); err != nil {
-		return fmt.Errorf("outbox: add %d events: %w", len(rows.EventIds), err)
-	}
-	if err := q.NotifyOutbox(ctx); err != nil {
-		return fmt.Errorf("outbox: notify: %w", err)
-	}
-	return nil
+	return outbox.AddAll(ctx, tx, b.events)
 }
 
 // climb fires an escalate timer: one step up the ladder while a breached

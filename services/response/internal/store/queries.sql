@@ -264,16 +264,6 @@ FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[
              unnest(@levels::int[]) AS level, unnest(@due_ats::timestamptz[]) AS due_at) AS f
 ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING;
 
--- name: AddOutboxBatch :exec
--- The platform outbox's rows for a batch of events, in one statement; the
--- relay publishes them as it does rows written by outbox.Add.
-INSERT INTO outbox (event_id, subject, payload, headers)
-SELECT unnest(@event_ids::text[]), unnest(@subjects::text[]), unnest(@payloads::bytea[]), unnest(@headers::jsonb[]);
-
--- name: NotifyOutbox :exec
--- Wakes the relay at commit, as outbox.Add does.
-SELECT pg_notify('outbox_' || current_schema(), '');
-
 -- name: UpsertWebhookEndpoint :one
 -- An endpoint from the configuration; a changed secret replaces the old one.
 INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)

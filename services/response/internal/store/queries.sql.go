@@ -66,30 +66,6 @@ func (q *Queries) AddEscalationTimers(ctx context.Context, arg AddEscalationTime
 	return err
 }
 
-const addOutboxBatch = `-- name: AddOutboxBatch :exec
-INSERT INTO outbox (event_id, subject, payload, headers)
-SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::jsonb[])
-`
-
-type AddOutboxBatchParams struct {
-	EventIds []string
-	Subjects []string
-	Payloads [][]byte
-	Headers  [][]byte
-}
-
-// The platform outbox's rows for a batch of events, in one statement; the
-// relay publishes them as it does rows written by outbox.Add.
-func (q *Queries) AddOutboxBatch(ctx context.Context, arg AddOutboxBatchParams) error {
-	_, err := q.db.Exec(ctx, addOutboxBatch,
-		arg.EventIds,
-		arg.Subjects,
-		arg.Payloads,
-		arg.Headers,
-	)
-	return err
-}
-
 const addTimer = `-- name: AddTimer :exec
 INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
 VALUES ($1, $2, $3, $4, $5)
@@ -1458,16 +1434,6 @@ func (q *Queries) NextWebhookDeliveryDue(ctx context.Context) (time.Time, error)
 	var next_attempt_at time.Time
 	err := row.Scan(&next_attempt_at)
 	return next_attempt_at, err
-}
-
-const notifyOutbox = `-- name: NotifyOutbox :exec
-SELECT pg_notify('outbox_' || current_schema(), '')
-`
-
-// Wakes the relay at commit, as outbox.Add does.
-func (q *Queries) NotifyOutbox(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, notifyOutbox)
-	return err
 }
 
 const notifyTimers = `-- name: NotifyTimers :exec

@@ -125,9 +125,8 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
 	}
 	var (
-		saved      store.Whistle
-		answer     *intakev1.Whistle // a new whistle's answer, built from what its transaction wrote
-		candidates []*intakev1.DuplicateCandidate
+		saved  store.Whistle     // the first whistle, when the key was used before
+		answer *intakev1.Whistle // a new whistle's answer, built from what its transaction wrote
 	)
 	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
@@ -143,7 +142,6 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		if err != nil {
 			return fmt.Errorf("insert whistle: %w", err)
 		}
-		saved = w
 		whistle, err := toProto(w, nil)
 		if err != nil {
 			return err
@@ -151,9 +149,11 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		if err := outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle)); err != nil {
 			return err
 		}
-		candidates, err = s.linkDuplicates(ctx, tx, w, actorOf(id))
+		if whistle.DuplicateCandidates, err = s.linkDuplicates(ctx, tx, w, actorOf(id)); err != nil {
+			return err
+		}
 		answer = whistle
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("raise whistle: %w", err)
@@ -161,7 +161,6 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	if answer != nil {
 		// A new whistle has no dispatches and nothing merged into it yet: its
 		// answer needs no second look at the database.
-		answer.DuplicateCandidates = candidates
 		return answer, nil
 	}
 	// A repeated key answers the first whistle as it is now.

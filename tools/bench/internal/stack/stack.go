@@ -44,15 +44,14 @@ type Config struct {
 	Log    *slog.Logger
 }
 
-// LauncherPorts are the fixed addresses `make run` listens on.
-var LauncherPorts = []string{
-	"127.0.0.1:8080", "127.0.0.1:4333",
-	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104",
-	"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204",
-}
-
 // LauncherOps are the services' ops addresses (/metrics) on `make run`.
 var LauncherOps = []string{"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204"}
+
+// LauncherPorts are the fixed addresses `make run` listens on.
+var LauncherPorts = append([]string{
+	"127.0.0.1:8080", "127.0.0.1:4333",
+	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104",
+}, LauncherOps...)
 
 // Stack is a running system.
 type Stack struct {
@@ -135,13 +134,13 @@ func (s *Stack) waitReady(ctx context.Context) error {
 	}
 }
 
-// NATSAdmin is the embedded NATS server's admin user, which the launcher
-// writes to nats-admin.env in its run directory: the server refuses anonymous
-// clients, and the raw JetStream baseline needs a user that may create streams.
 // Pid is the launcher's process id: the services are its children, and it
 // runs the embedded NATS server itself.
 func (s *Stack) Pid() int { return s.cmd.Process.Pid }
 
+// NATSAdmin is the embedded NATS server's admin user, which the launcher
+// writes to nats-admin.env in its run directory: the server refuses anonymous
+// clients, and the raw JetStream baseline needs a user that may create streams.
 func (s *Stack) NATSAdmin() (user, password string, err error) {
 	path := filepath.Join(s.runDir, "nats-admin.env")
 	body, err := os.ReadFile(path)

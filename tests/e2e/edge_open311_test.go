@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,27 +22,10 @@ const (
 	open311Street = donghuamen
 )
 
-// georeportDir finds shared/open311/georeport-v2 above the test's directory
-// (the repository's ../shared, or a shared/ inside it).
-func georeportDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("WHISTLE_OPEN311_SCHEMAS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		cand := filepath.Join(dir, "shared", "open311", "georeport-v2")
-		if _, err := os.Stat(filepath.Join(cand, "request.json")); err == nil {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no shared/open311/georeport-v2 above the test directory; set WHISTLE_OPEN311_SCHEMAS")
-		}
-		dir = parent
-	}
-}
+// georeportDir is the repository's copy of the published GeoReport v2 schemas
+// (testdata/georeport-v2, see its README for origin and licence); go test runs
+// in the package directory, so the path is relative to it.
+const georeportDir = "testdata/georeport-v2"
 
 var (
 	schemasOnce sync.Once
@@ -55,7 +37,8 @@ var (
 // with a # are definitions inside the spec's swagger.json.
 func georeportSchema(t *testing.T, name string) *jsonschema.Schema {
 	t.Helper()
-	dir := georeportDir(t)
+	dir, err := filepath.Abs(georeportDir)
+	require.NoError(t, err)
 	schemasOnce.Do(func() {
 		schemas = map[string]*jsonschema.Schema{}
 		c := jsonschema.NewCompiler()

@@ -40,6 +40,7 @@ const (
 	OutboxOldestAge    = "whistle_outbox_oldest_age"
 	ConsumerPending    = "whistle_consumer_pending"
 	ConsumerAckPending = "whistle_consumer_ack_pending"
+	SQLStatements      = "whistle_sql_statements"
 )
 
 // Meter is the meter of Whistle's own instruments on the current global provider.
@@ -52,6 +53,7 @@ type instruments struct {
 	atRisk     metric.Int64Counter
 	breached   metric.Int64Counter
 	lateness   metric.Float64Histogram
+	statements metric.Int64Counter
 }
 
 var (
@@ -84,8 +86,16 @@ func current() *instruments {
 		metric.WithUnit("s"),
 		metric.WithDescription("How long after the deadline an SLA breach timer fired, by clock."),
 		metric.WithExplicitBucketBoundaries(0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900))
+	in.statements, _ = m.Int64Counter(SQLStatements,
+		metric.WithDescription("SQL statements the service sent to PostgreSQL (each statement of a pipelined batch counts, and each COPY)."))
 	cached = in
 	return in
+}
+
+// Statement counts one SQL statement sent to PostgreSQL (platform/postgres
+// calls it for every query, batched query and COPY of a service's pool).
+func Statement(ctx context.Context) {
+	current().statements.Add(ctx, 1)
 }
 
 // Published records what a published event stands for. The outbox relay calls

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/chuishao/whistle/tools/bench/internal/natscount"
 	"github.com/chuishao/whistle/tools/bench/internal/ramp"
 	"github.com/chuishao/whistle/tools/bench/internal/raw"
 	"github.com/chuishao/whistle/tools/bench/internal/report"
@@ -132,11 +134,16 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	}
 
 	res := report.Run{}
+	counter := startNATSCount(ctx, log, o.natsURL, natsAuth)
 	sampler := startSampler(log, launcherPid)
 	res.Steady, err = steady.Run(ctx, client, o.steady)
-	res.Usage = sampler.stop()
+	sum := sampler.stop()
 	if err != nil {
 		return fmt.Errorf("steady scenario: %w", err)
+	}
+	if sum != nil {
+		msgs, split := counter.stop(ctx)
+		res.Usage = append(sum.Lines(), sum.PerWhistle(res.Steady.Raised, msgs, split))
 	}
 	log.Info("raw baselines", "each", o.rawLim.Duration)
 	res.Baselines = append(res.Baselines, raw.JetStream(ctx, o.natsURL, o.rawLim, o.window, natsAuth...)...)
@@ -238,12 +245,56 @@ func startSampler(log *slog.Logger, launcherPid int) sampler {
 	return sampler{s}
 }
 
-// stop ends sampling and returns the report's lines (none without sampling).
-func (s sampler) stop() []string {
+// stop ends sampling and returns what was seen (nil without sampling).
+func (s sampler) stop() *usage.Summary {
 	if s.s == nil {
 		return nil
 	}
-	return s.s.Stop().Lines()
+	sum := s.s.Stop()
+	return &sum
+}
+
+// natsCount counts the JetStream messages a scenario moves (natscount).
+type natsCount struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	before natscount.Snapshot
+	log    *slog.Logger
+}
+
+// startNATSCount takes the counters before a scenario; when NATS cannot be
+// read the report says the messages were not counted.
+func startNATSCount(ctx context.Context, log *slog.Logger, url string, auth []nats.Option) *natsCount {
+	nc, err := nats.Connect(url, auth...)
+	if err != nil {
+		log.Warn("no NATS message count", "err", err)
+		return nil
+	}
+	js, err := jetstream.New(nc)
+	if err == nil {
+		var before natscount.Snapshot
+		if before, err = natscount.Take(ctx, js); err == nil {
+			return &natsCount{nc: nc, js: js, before: before, log: log}
+		}
+	}
+	log.Warn("no NATS message count", "err", err)
+	nc.Close()
+	return nil
+}
+
+// stop returns the messages moved since start and their split (-1: not counted).
+func (c *natsCount) stop(ctx context.Context) (float64, string) {
+	if c == nil {
+		return -1, ""
+	}
+	defer c.nc.Close()
+	after, err := natscount.Take(ctx, c.js)
+	if err != nil {
+		c.log.Warn("no NATS message count", "err", err)
+		return -1, ""
+	}
+	pub, del := after.Since(c.before)
+	return float64(pub + del), fmt.Sprintf("%d events published, %d deliveries in all", pub, del)
 }
 
 // startStack starts the launcher's stack with its output in a temporary log

@@ -53,9 +53,13 @@ func runStorm(ctx context.Context, log *slog.Logger, o stormOptions) error {
 	}
 	log.Info("storm: raising done; waiting for the last dispatches", "accepted", res.Accepted)
 	vis, err := storm.WaitDispatched(ctx, db, res, fanOut, o.drain)
-	use := sampler.stop()
+	sum := sampler.stop()
 	if err != nil {
 		return err
+	}
+	var use []string
+	if sum != nil {
+		use = append(sum.Lines(), sum.PerWhistle(res.Accepted, -1, ""))
 	}
 	return writeStormTable(os.Stdout, o.cfg, res, vis, use)
 }

@@ -41,6 +41,11 @@ type Summary struct {
 	PeakPending map[string]float64
 	// PeakOutbox is the highest outbox backlog seen per service.
 	PeakOutbox map[string]float64
+	// CPUSeconds is the CPU time all sampled processes used in the window.
+	CPUSeconds float64
+	// Statements is the SQL statements each service sent in the window
+	// (whistle_sql_statements_total on its ops endpoint), by service name.
+	Statements map[string]float64
 }
 
 // Sampler samples until Stop.
@@ -60,6 +65,8 @@ type Sampler struct {
 	peakRSS map[string]uint64
 	pending map[string]float64
 	outbox  map[string]float64
+	// statements holds each ops endpoint's first and last statement count.
+	stmtFirst, stmtLast map[string]float64
 }
 
 // Start samples every interval the process root (named rootName in the
@@ -75,6 +82,7 @@ func Start(root int, rootName string, opsAddrs []string, every time.Duration) (*
 		fs: fs, root: root, rootName: rootName, every: every, cancel: cancel, done: make(chan struct{}),
 		first: map[string]float64{}, last: map[string]float64{}, peakRSS: map[string]uint64{},
 		pending: map[string]float64{}, outbox: map[string]float64{},
+		stmtFirst: map[string]float64{}, stmtLast: map[string]float64{},
 	}
 	for _, a := range opsAddrs {
 		s.ops = append(s.ops, "http://"+a+"/metrics")
@@ -105,8 +113,12 @@ func (s *Sampler) Stop() Summary {
 	s.sample(context.Background())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sum := Summary{Window: time.Since(s.start), PeakPending: s.pending, PeakOutbox: s.outbox}
+	sum := Summary{Window: time.Since(s.start), PeakPending: s.pending, PeakOutbox: s.outbox, Statements: map[string]float64{}}
+	for name, last := range s.stmtLast {
+		sum.Statements[name] = last - s.stmtFirst[name]
+	}
 	for name, end := range s.last {
+		sum.CPUSeconds += end - s.first[name]
 		p := Process{Name: name, PeakRSS: s.peakRSS[name]}
 		if w := sum.Window.Seconds(); w > 0 {
 			p.CPU = 100 * (end - s.first[name]) / w
@@ -210,6 +222,30 @@ func (s *Sampler) scrape(ctx context.Context, url string) {
 	defer s.mu.Unlock()
 	peak(families["whistle_consumer_pending"], "consumer", s.pending)
 	peak(families["whistle_outbox_backlog"], "service", s.outbox)
+	if f, ok := families["whistle_sql_statements_total"]; ok {
+		name := serviceName(families, url)
+		var n float64
+		for _, m := range f.GetMetric() {
+			n += m.GetCounter().GetValue()
+		}
+		if _, seen := s.stmtFirst[name]; !seen {
+			s.stmtFirst[name] = n
+		}
+		s.stmtLast[name] = n
+	}
+}
+
+// serviceName is the service an ops endpoint belongs to (the service_name of
+// its target_info), or the endpoint's URL when it does not say.
+func serviceName(families map[string]*dto.MetricFamily, url string) string {
+	for _, m := range families["target_info"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "service_name" && l.GetValue() != "" {
+				return l.GetValue()
+			}
+		}
+	}
+	return url
 }
 
 // peak keeps, per value of label, the highest gauge value of f seen.
@@ -239,6 +275,45 @@ func (sum Summary) Lines() []string {
 		"peak consumer pending: " + joinPeaks(sum.PeakPending),
 		"peak outbox backlog: " + joinPeaks(sum.PeakOutbox),
 	}
+}
+
+// PerWhistle renders the run's cost per whistle: CPU across the sampled
+// processes, SQL statements across the services (with the split) and the
+// NATS messages counted by the caller (natsMsgs < 0: not counted).
+func (sum Summary) PerWhistle(whistles int, natsMsgs float64, natsSplit string) string {
+	if whistles <= 0 {
+		return "per whistle: no whistles"
+	}
+	n := float64(whistles)
+	var total float64
+	for _, v := range sum.Statements {
+		total += v
+	}
+	line := fmt.Sprintf("per whistle: CPU %.2f ms (all processes, postgres included)", 1000*sum.CPUSeconds/n)
+	if len(sum.Statements) > 0 {
+		per := map[string]float64{}
+		for k, v := range sum.Statements {
+			per[k] = v / n
+		}
+		line += fmt.Sprintf(", %.1f SQL statements (%s)", total/n, joinFloats(per))
+	}
+	if natsMsgs >= 0 {
+		line += fmt.Sprintf(", %.1f NATS messages (%s)", natsMsgs/n, natsSplit)
+	}
+	return line
+}
+
+func joinFloats(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.1f", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func joinPeaks(m map[string]float64) string {

@@ -274,9 +274,9 @@ func init() {
 				Url: "https://water.invalid/authz", Secret: "authz-matrix-secret-0001"})
 			return true, err
 		},
-		// The first supervisor creates it; later callers find it exists (409).
+		// Only admins manage endpoints: they decide where the service posts from inside the deployment.
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
 		name: "UpdateWebhookEndpoint", method: http.MethodPatch, body: map[string]any{"enabled": true},
 		path: func(f matrixFixture) string { return "/v1/webhooks/endpoints/" + f.endpointID },
@@ -286,7 +286,7 @@ func init() {
 			return true, err
 		},
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "F   F   F   F    F   F   A   N    A    A   U    U   U   U   U",
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
 		name: "DeleteWebhookEndpoint", method: http.MethodDelete,
 		path: func(f matrixFixture) string { return "/v1/webhooks/endpoints/" + f.fresh("endpoint") },
@@ -295,7 +295,7 @@ func init() {
 			return true, err
 		},
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "F   F   F   F    F   F   A   N    A    A   U    U   U   U   U",
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
 		name: "ListServiceAccounts", method: http.MethodGet,
 		path: func(matrixFixture) string { return "/v1/service-accounts" },

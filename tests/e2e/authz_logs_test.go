@@ -56,15 +56,15 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 
 	// A webhook endpoint for the police desk, its secret set and then rotated:
 	// the deliveries of the scenario are signed with it (and fail to connect).
-	sup := supervisorToken(t, s, dongcheng)
-	hook := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", sup, map[string]any{
+	admin := adminToken(t, s)
+	hook := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", admin, map[string]any{
 		"department": "police", "district_id": dongcheng, "url": "https://police.invalid/whistle",
 		"secret": "webhook-secret-first-5e1d7a"})
 	require.Equal(t, http.StatusOK, hook.status, hook.raw)
-	rotated := s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+str(hook.body["id"]), sup,
+	rotated := s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+str(hook.body["id"]), admin,
 		map[string]any{"secret": "webhook-secret-second-93c0b4"})
 	require.Equal(t, http.StatusOK, rotated.status, rotated.raw)
-	secrets = append(secrets, "webhook-secret-first-5e1d7a", "webhook-secret-second-93c0b4", sup)
+	secrets = append(secrets, "webhook-secret-first-5e1d7a", "webhook-secret-second-93c0b4", admin)
 	// Every service's NATS password.
 	secrets = append(secrets, s.nats.Passwords()...)
 

@@ -118,40 +118,47 @@ func TestTheTimelineSaysWhyAnUnstaffedDeskWasEscalated(t *testing.T) {
 func TestWebhookEndpointsAreManagedWithWriteOnlySecrets(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
-	sup := supervisorToken(t, s, dongcheng)
+	admin := adminToken(t, s)
 	const secret = "a-very-secret-webhook-key"
 
-	r := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", sup, map[string]any{
+	r := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", admin, map[string]any{
 		"department": "police", "district_id": dongcheng, "url": "https://police.example/whistle", "secret": secret,
 	})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	require.NotContains(t, r.raw, secret)
 	require.Equal(t, "api", r.body["source"])
 	id := str(r.body["id"])
-	require.Equal(t, http.StatusConflict, s.do(t, http.MethodPost, "/v1/webhooks/endpoints", sup, map[string]any{
+	require.Equal(t, http.StatusConflict, s.do(t, http.MethodPost, "/v1/webhooks/endpoints", admin, map[string]any{
 		"department": "police", "district_id": dongcheng, "url": "https://police.example/whistle", "secret": secret,
 	}).status)
 
-	bad := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", sup, map[string]any{
+	bad := s.do(t, http.MethodPost, "/v1/webhooks/endpoints", admin, map[string]any{
 		"department": "police", "district_id": dongcheng, "url": "ftp://x", "secret": "short",
 	})
 	require.Equal(t, http.StatusBadRequest, bad.status, bad.raw)
 	require.Contains(t, bad.raw, "secret")
 	require.Contains(t, bad.raw, "url")
 
-	listed := s.do(t, http.MethodGet, "/v1/webhooks/endpoints", sup, nil)
+	listed := s.do(t, http.MethodGet, "/v1/webhooks/endpoints", admin, nil)
 	require.Equal(t, http.StatusOK, listed.status, listed.raw)
 	require.Len(t, list(listed.body["endpoints"]), 1)
 	require.NotContains(t, listed.raw, secret)
 
-	r = s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+id, sup, map[string]any{"enabled": false, "secret": secret + "-2"})
+	r = s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+id, admin, map[string]any{"enabled": false, "secret": secret + "-2"})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	require.NotEqual(t, true, r.body["enabled"])
 	require.NotContains(t, r.raw, secret)
 
-	// Out of scope looks unknown; desks may not manage endpoints.
-	require.Equal(t, http.StatusNotFound, s.do(t, http.MethodDelete, "/v1/webhooks/endpoints/"+id, supervisorToken(t, s, chaoyang), nil).status)
+	// Supervisors read their district's endpoints but do not manage them; desks do neither.
+	district := supervisorToken(t, s, dongcheng)
+	require.Len(t, list(s.do(t, http.MethodGet, "/v1/webhooks/endpoints", district, nil).body["endpoints"]), 1)
+	require.Equal(t, http.StatusForbidden, s.do(t, http.MethodDelete, "/v1/webhooks/endpoints/"+id, district, nil).status)
+	require.Equal(t, http.StatusForbidden, s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+id, district,
+		map[string]any{"url": "http://169.254.169.254/latest/meta-data/"}).status)
 	require.Equal(t, http.StatusForbidden, s.do(t, http.MethodGet, "/v1/webhooks/endpoints", deskToken(t, s, dongcheng, "police"), nil).status)
-	require.Equal(t, http.StatusOK, s.do(t, http.MethodDelete, "/v1/webhooks/endpoints/"+id, sup, nil).status)
-	require.Empty(t, list(s.do(t, http.MethodGet, "/v1/webhooks/endpoints", sup, nil).body["endpoints"]))
+	internal := s.do(t, http.MethodPatch, "/v1/webhooks/endpoints/"+id, admin, map[string]any{"url": "http://169.254.169.254/latest/meta-data/"})
+	require.Equal(t, http.StatusBadRequest, internal.status, internal.raw)
+	require.Contains(t, internal.raw, "destination not allowed")
+	require.Equal(t, http.StatusOK, s.do(t, http.MethodDelete, "/v1/webhooks/endpoints/"+id, admin, nil).status)
+	require.Empty(t, list(s.do(t, http.MethodGet, "/v1/webhooks/endpoints", admin, nil).body["endpoints"]))
 }

@@ -47,6 +47,14 @@ type Config struct {
 	// "department@district=url|secret,..." (see docs/webhooks.md); loaded
 	// into the schema at start, replacing the previous set.
 	Webhooks string `env:"WHISTLE_WEBHOOKS"`
+	// WebhookAllow opens the webhooks' egress to internal destinations that
+	// are refused by default (loopback, private, link-local, CGNAT...): comma-
+	// separated CIDRs, IP addresses and hostnames, for a department's real
+	// intranet (docs/security.md, "Webhook egress").
+	WebhookAllow string `env:"WHISTLE_WEBHOOK_ALLOW"`
+	// WebhookDeny are ranges webhooks never reach, whatever WebhookAllow says:
+	// comma-separated CIDRs, such as the cluster's pod and service ranges.
+	WebhookDeny string `env:"WHISTLE_WEBHOOK_DENY"`
 	// WebhookTimeout bounds one delivery attempt.
 	WebhookTimeout time.Duration `env:"WHISTLE_WEBHOOK_TIMEOUT, default=10s"`
 	// WebhookBackoff is the wait after a first failed attempt; it doubles after each further one.
@@ -90,6 +98,31 @@ func (c Config) throttle() notify.Throttle {
 		return notify.Throttle{}
 	}
 	return notify.Throttle{PerMinute: c.WebhookPerMinute}
+}
+
+// egress is the webhooks' egress policy.
+func (c Config) egress() (notify.Egress, error) {
+	return notify.ParseEgress(c.WebhookAllow, c.WebhookDeny)
+}
+
+// checkWebhooks validates the egress policy and the configured endpoints, and
+// refuses an endpoint whose address the policy would refuse on every attempt.
+func (c Config) checkWebhooks() error {
+	eg, err := c.egress()
+	if err != nil {
+		return err
+	}
+	eps, err := notify.ParseEndpoints(c.Webhooks)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if err := eg.CheckURL(ep.URL); err != nil {
+			return fmt.Errorf("WHISTLE_WEBHOOKS endpoint %s@%s: %w (list it in WHISTLE_WEBHOOK_ALLOW if it is a department's intranet)",
+				ep.Department, ep.DistrictID, err)
+		}
+	}
+	return nil
 }
 
 // workHours parses the working hours.
@@ -141,7 +174,7 @@ func (c Config) Validate() error {
 	if _, _, err := c.workHours(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := notify.ParseEndpoints(c.Webhooks); err != nil {
+	if err := c.checkWebhooks(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.ServiceAccountKey != "" {
@@ -173,6 +206,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, err
 	}
 	workStart, workEnd, _ := cfg.workHours() // validated above
+	egress, _ := cfg.egress()                // validated above
 	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
 	duties := cfg.duty(rt)
 	api := &grpcapi.Server{
@@ -184,7 +218,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	admin := &grpcapi.AdminServer{
 		Policy:    &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
 		Webhooks:  &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
-		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock},
+		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress},
 		Duty:      duties,
 		Log:       rt.Log.With("component", "grpcapi"),
 	}
@@ -202,7 +236,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		webhook: &notify.Notifier{
 			Pool: rt.Pool, JS: rt.JS, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Endpoints: webhooks, Consume: rt.Consume,
 			Throttle: cfg.throttle(),
-			Worker:   notify.Worker{Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts},
+			Worker: notify.Worker{
+				Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts, Egress: egress,
+			},
 		},
 	}, nil
 }

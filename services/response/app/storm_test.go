@@ -74,6 +74,7 @@ func TestAStormOfDispatchesReachesTheDeskAsADigest(t *testing.T) {
 	srv := httptest.NewServer(recv)
 	t.Cleanup(srv.Close)
 	e.cfg.Webhooks = department + "@" + district + "=" + srv.URL + "|police-secret"
+	e.cfg.WebhookAllow = "127.0.0.1" // the department's system is a loopback test server
 	e.start()
 
 	for i := range storm {

@@ -43,6 +43,7 @@ func TestDepartmentsSystemIsToldOfNewDispatchesAndBreaches(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	e.cfg.Webhooks = department + "@" + district + "=" + srv.URL + "|police-secret"
+	e.cfg.WebhookAllow = "127.0.0.1" // the department's system is a loopback test server
 	e.start()
 	created := e.watch(events.SubjectFor("dispatch.created"))
 	sla := e.watch("sla.v1.>")
@@ -79,6 +80,15 @@ func TestABadWebhookEntryIsRejectedAtStart(t *testing.T) {
 	e.cfg.Webhooks = "police@110101=not-a-url|secret"
 	err := e.cfg.Validate()
 	require.ErrorContains(t, err, "WHISTLE_WEBHOOKS")
+
+	e.cfg.Webhooks = "police@110101=http://127.0.0.1:9000/hook|police-secret"
+	require.ErrorContains(t, e.cfg.Validate(), "WHISTLE_WEBHOOK_ALLOW", "a loopback endpoint needs the allow-list")
+	e.cfg.WebhookAllow = "127.0.0.0/8"
+	require.NoError(t, e.cfg.Validate())
+	e.cfg.WebhookAllow = "10.0.0.0/33"
+	require.ErrorContains(t, e.cfg.Validate(), "WHISTLE_WEBHOOK_ALLOW")
+	e.cfg.WebhookAllow, e.cfg.WebhookDeny = "", "cmd.example"
+	require.ErrorContains(t, e.cfg.Validate(), "WHISTLE_WEBHOOK_DENY")
 }
 
 func TestSupervisorSeesAndReplaysDeadLetters(t *testing.T) {
@@ -96,6 +106,7 @@ func TestSupervisorSeesAndReplaysDeadLetters(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	e.cfg.Webhooks = department + "@" + district + "=" + srv.URL + "|police-secret"
+	e.cfg.WebhookAllow = "127.0.0.1" // the department's system is a loopback test server
 	e.cfg.WebhookBackoff, e.cfg.WebhookMaxAttempts = 10*time.Second, 2
 	a := e.start()
 	created := e.watch(events.SubjectFor("dispatch.created"))
@@ -162,4 +173,54 @@ func TestSupervisorSeesAndReplaysDeadLetters(t *testing.T) {
 	olog, err := other.ListWebhookAttempts(octx, &responsev1.ListWebhookAttemptsRequest{DispatchId: "d-1"})
 	require.NoError(t, err)
 	require.Empty(t, olog.GetAttempts())
+}
+
+func TestOnlyAdminsManageWebhookEndpoints(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.cfg.Webhooks = department + "@" + district + "=https://cmd.police.example/hook|police-secret-0001"
+	a := e.start()
+	sup, sctx := e.adminClient(a, auth.Identity{Subject: "sup-1", Role: auth.RoleSupervisor, DistrictID: district})
+	city, cctx := e.adminClient(a, auth.Identity{Subject: "sup-city", Role: auth.RoleSupervisor})
+	admin, actx := e.adminClient(a, auth.Identity{Subject: "admin-1", Role: auth.RoleAdmin})
+
+	create := &responsev1.CreateWebhookEndpointRequest{Department: "water", DistrictId: district,
+		Url: "https://water.example/hook", Secret: "water-secret-00001"}
+	_, err := sup.CreateWebhookEndpoint(sctx, create)
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = city.CreateWebhookEndpoint(cctx, create)
+	requireCode(t, err, codes.PermissionDenied)
+	made, err := admin.CreateWebhookEndpoint(actx, create)
+	require.NoError(t, err)
+	for _, internal := range []string{"http://169.254.169.254/latest/meta-data", "http://localhost:8080/", "http://[::1]/", "http://10.1.2.3/"} {
+		_, err = admin.CreateWebhookEndpoint(actx, &responsev1.CreateWebhookEndpointRequest{Department: "water", DistrictId: district,
+			Url: internal, Secret: "water-secret-00001"})
+		requireField(t, err, "url")
+	}
+
+	enabled := false
+	_, err = sup.UpdateWebhookEndpoint(sctx, &responsev1.UpdateWebhookEndpointRequest{Id: made.GetId(), Url: "https://attacker.example/"})
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = sup.UpdateWebhookEndpoint(sctx, &responsev1.UpdateWebhookEndpointRequest{Id: made.GetId(), Enabled: &enabled})
+	requireCode(t, err, codes.PermissionDenied)
+	_, err = sup.DeleteWebhookEndpoint(sctx, &responsev1.DeleteWebhookEndpointRequest{Id: made.GetId()})
+	requireCode(t, err, codes.PermissionDenied)
+	listed, err := sup.ListWebhookEndpoints(sctx, &responsev1.ListWebhookEndpointsRequest{})
+	require.NoError(t, err, "supervisors still see their district's endpoints")
+	require.Len(t, listed.GetEndpoints(), 2)
+
+	// The configured endpoint cannot be pointed elsewhere through the API.
+	var configured *responsev1.WebhookEndpoint
+	for _, ep := range listed.GetEndpoints() {
+		if ep.GetSource() == "env" {
+			configured = ep
+		}
+	}
+	require.NotNil(t, configured)
+	_, err = admin.UpdateWebhookEndpoint(actx, &responsev1.UpdateWebhookEndpointRequest{Id: configured.GetId(), Url: "https://attacker.example/"})
+	requireField(t, err, "url")
+	got, err := admin.UpdateWebhookEndpoint(actx, &responsev1.UpdateWebhookEndpointRequest{Id: configured.GetId(), Enabled: &enabled})
+	require.NoError(t, err, "an admin may still disable it")
+	require.Equal(t, "https://cmd.police.example/hook", got.GetUrl())
+	require.False(t, got.GetEnabled())
 }

@@ -45,11 +45,23 @@ type EndpointChange struct {
 	Enabled     *bool
 }
 
-// Endpoints manages webhook endpoints through the API. Secrets are write-only:
+// Endpoints manages webhook endpoints through the API. Only admins change
+// them (an endpoint decides where the service sends requests from inside the
+// deployment); supervisors may list their district's. Secrets are write-only:
 // stored, used to sign, and never returned or logged.
 type Endpoints struct {
 	Pool  *pgxpool.Pool
 	Clock clock.Clock
+	// Egress refuses at once a URL that no delivery could reach.
+	Egress Egress
+}
+
+// requireAdmin refuses every caller but an admin.
+func requireAdmin(caller auth.Identity) error {
+	if caller.Role != auth.RoleAdmin {
+		return fmt.Errorf("%w: webhook endpoints are managed by admins", response.ErrPermission)
+	}
+	return nil
 }
 
 var (
@@ -63,11 +75,19 @@ func checkSecret(invalid *response.InvalidError, secret string) {
 	}
 }
 
-func checkURL(invalid *response.InvalidError, u string) {
-	if !isHTTPURL(u) || len(u) > 2048 {
+func (e *Endpoints) checkURL(invalid *response.InvalidError, u string) {
+	switch {
+	case !isHTTPURL(u) || len(u) > 2048:
 		*invalid = append(*invalid, response.FieldError{Field: "url", Reason: "must be an absolute http(s) URL"})
+	case e.Egress.CheckURL(u) != nil:
+		*invalid = append(*invalid, response.FieldError{Field: "url",
+			Reason: "destination not allowed: loopback, private, link-local and cluster addresses are refused unless WHISTLE_WEBHOOK_ALLOW lists them"})
 	}
 }
+
+// errConfiguredURL refuses retargeting an endpoint of WHISTLE_WEBHOOKS.
+var errConfiguredURL = response.InvalidError{{Field: "url",
+	Reason: "this endpoint is configured by WHISTLE_WEBHOOKS; change its URL in the service's configuration"}}
 
 type endpointRow struct {
 	ID         int64
@@ -104,10 +124,9 @@ func (e *Endpoints) List(ctx context.Context, caller auth.Identity, department, 
 	return out, nil
 }
 
-// Create adds an endpoint of a department in a district of the caller's scope.
+// Create adds an endpoint of a department in a district.
 func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department, district, url, secret string) (ManagedEndpoint, error) {
-	scope, _, err := Scope(caller, "")
-	if err != nil {
+	if err := requireAdmin(caller); err != nil {
 		return ManagedEndpoint{}, err
 	}
 	var invalid response.InvalidError
@@ -117,13 +136,10 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 	if !endpointDistrict.MatchString(district) {
 		invalid = append(invalid, response.FieldError{Field: "district_id", Reason: "must be a six-digit district code"})
 	}
-	checkURL(&invalid, url)
+	e.checkURL(&invalid, url)
 	checkSecret(&invalid, secret)
 	if len(invalid) > 0 {
 		return ManagedEndpoint{}, invalid
-	}
-	if scope != "" && scope != district {
-		return ManagedEndpoint{}, fmt.Errorf("%w: a district supervisor manages its own district's endpoints", response.ErrPermission)
 	}
 	row, err := dutystore.New(e.Pool).AddEndpoint(ctx, dutystore.AddEndpointParams{
 		Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
@@ -137,15 +153,15 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 	return managed(endpointRow(row)), nil
 }
 
-// Update changes an endpoint in the caller's scope.
+// Update changes an endpoint. The URL of an endpoint of WHISTLE_WEBHOOKS
+// stays what the configuration says.
 func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, ch EndpointChange) (ManagedEndpoint, error) {
-	scope, _, err := Scope(caller, "")
-	if err != nil {
+	if err := requireAdmin(caller); err != nil {
 		return ManagedEndpoint{}, err
 	}
 	var invalid response.InvalidError
 	if ch.URL != nil {
-		checkURL(&invalid, *ch.URL)
+		e.checkURL(&invalid, *ch.URL)
 	}
 	if ch.Secret != nil {
 		checkSecret(&invalid, *ch.Secret)
@@ -153,25 +169,32 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 	if len(invalid) > 0 {
 		return ManagedEndpoint{}, invalid
 	}
-	row, err := dutystore.New(e.Pool).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
-		ID: id, DistrictID: scope, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+	var out ManagedEndpoint
+	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+		row, err := dutystore.New(tx).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
+			ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+		})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrEndpointNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("update webhook endpoint %d: %w", id, err)
+		}
+		if row.Source == "env" && ch.URL != nil {
+			return errConfiguredURL // rolls the update back
+		}
+		out = managed(endpointRow(row))
+		return nil
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ManagedEndpoint{}, ErrEndpointNotFound
-	}
-	if err != nil {
-		return ManagedEndpoint{}, fmt.Errorf("update webhook endpoint %d: %w", id, err)
-	}
-	return managed(endpointRow(row)), nil
+	return out, err
 }
 
-// Delete removes an endpoint in the caller's scope, with its deliveries.
+// Delete removes an endpoint with its deliveries.
 func (e *Endpoints) Delete(ctx context.Context, caller auth.Identity, id int64) error {
-	scope, _, err := Scope(caller, "")
-	if err != nil {
+	if err := requireAdmin(caller); err != nil {
 		return err
 	}
-	n, err := dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id, DistrictID: scope})
+	n, err := dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id})
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint %d: %w", id, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -53,10 +54,11 @@ type rig struct {
 // receiver is a department's system: it checks every signature and answers
 // with the status its test sets.
 type receiver struct {
-	t      *testing.T
-	mu     sync.Mutex
-	status int
-	hits   chan hit
+	t        *testing.T
+	mu       sync.Mutex
+	status   int
+	redirect string
+	hits     chan hit
 }
 
 type hit struct {
@@ -95,8 +97,13 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.mu.Lock()
-	status := r.status
+	status, redirect := r.status, r.redirect
 	r.mu.Unlock()
+	if redirect != "" {
+		http.Redirect(w, req, redirect, http.StatusFound)
+		r.hits <- hit{status: http.StatusFound, event: req.Header.Get("Whistle-Event"), body: parsed}
+		return
+	}
 	w.WriteHeader(status)
 	r.hits <- hit{status: status, event: req.Header.Get("Whistle-Event"), body: parsed}
 }
@@ -108,6 +115,16 @@ func newRig(t *testing.T, w notify.Worker) *rig {
 
 // newThrottledRig is newRig with a throttle on the endpoints.
 func newThrottledRig(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
+	t.Helper()
+	// The departments' systems are loopback test servers: allowed explicitly.
+	loopback, err := notify.ParseEgress("127.0.0.1", "")
+	require.NoError(t, err)
+	w.Egress = loopback
+	return newRigWith(t, w, th)
+}
+
+// newRigWith is a rig whose worker is w as given, egress policy included.
+func newRigWith(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -130,9 +147,20 @@ func newThrottledRig(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
 	n := &notify.Notifier{Pool: pool, JS: js, Clock: clk, Log: log, Worker: w, Throttle: th, Endpoints: []notify.Endpoint{
 		{Department: "police", DistrictID: "110101", URL: srv.URL + "/hook", Secret: secret},
 		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one"},
+		{Department: "closed", DistrictID: "110101", URL: "http://" + closedAddr(t) + "/hook", Secret: secret},
 	}}
 	r.run(n.Run)
 	return r
+}
+
+// closedAddr is a loopback address nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := lis.Addr().String()
+	require.NoError(t, lis.Close())
+	return addr
 }
 
 // run runs task until the test ends.

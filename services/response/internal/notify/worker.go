@@ -34,8 +34,9 @@ type Worker struct {
 	Pool  *pgxpool.Pool
 	Clock clock.Clock
 	Log   *slog.Logger
-	// Client posts the deliveries; nil means one with Timeout.
-	Client *http.Client
+	// Egress is where deliveries may go (the zero value: public addresses only).
+	Egress Egress
+	client *http.Client
 	// Timeout bounds one attempt (real time: it guards against a stuck receiver).
 	Timeout time.Duration
 	// Backoff is the wait after the first failure; it doubles with each
@@ -55,9 +56,7 @@ func (w *Worker) defaults() {
 	if w.Timeout <= 0 {
 		w.Timeout = DefaultTimeout
 	}
-	if w.Client == nil {
-		w.Client = &http.Client{Timeout: w.Timeout}
-	}
+	w.client = w.Egress.Client(w.Timeout)
 	if w.Backoff <= 0 {
 		w.Backoff = DefaultBackoff
 	}
@@ -203,10 +202,7 @@ func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
 		at := w.Clock.Now()
 		code, postErr := w.post(ctx, d, at)
 		attempt := d.Attempts + 1
-		errText := ""
-		if postErr != nil {
-			errText = postErr.Error()
-		}
+		errText := Outcome(code, postErr)
 		if err := q.AddWebhookAttempt(ctx, store.AddWebhookAttemptParams{
 			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
 		}); err != nil {
@@ -222,6 +218,7 @@ func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
 			fin.Status = "dead"
 			w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", d.Url, "attempts", attempt, "err", postErr)
 		default:
+			w.Log.Info("webhook attempt failed", "delivery", d.ID, "url", d.Url, "attempt", attempt, "err", postErr)
 			fin.Status = "pending"
 			fin.NextAttemptAt = at.Add(w.backoff(int(attempt)))
 		}
@@ -243,7 +240,7 @@ func (w *Worker) backoff(n int) time.Duration {
 }
 
 // post sends one attempt and returns the receiver's status code (0 when none
-// came) and an error unless it was 2xx.
+// came) and an error unless it was 2xx (a redirect is not followed).
 func (w *Worker) post(ctx context.Context, d store.ClaimDueWebhookDeliveryRow, at time.Time) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
@@ -257,7 +254,7 @@ func (w *Worker) post(ctx context.Context, d store.ClaimDueWebhookDeliveryRow, a
 	req.Header.Set(HeaderDelivery, d.ID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, d.Body))
-	resp, err := w.Client.Do(req)
+	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("post to %s: %w", d.Url, err)
 	}

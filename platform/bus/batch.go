@@ -300,7 +300,8 @@ const markAllProcessed = `INSERT INTO processed_events (consumer, event_id)
 SELECT $1, id FROM unnest($2::text[]) AS id
 ON CONFLICT DO NOTHING RETURNING event_id`
 
-// applyAll applies the batch's new events without savepoints. It returns
+// applyAll applies the batch's new events without savepoints: one call of a
+// batch handler for all of them, or the event handler once per event. It returns
 // errHandlerFailed when a handler fails (the transaction is then rolled back
 // and nothing of it stays), or the error of the transaction itself.
 func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
@@ -320,6 +321,7 @@ func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
 	for _, id := range fresh {
 		isNew[id] = true
 	}
+	evs := make([]*eventsv1.Event, 0, len(fresh))
 	for i := range items {
 		it := &items[i]
 		// A second copy of an event within the batch is a duplicate of the first.
@@ -328,11 +330,21 @@ func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
 			continue
 		}
 		delete(isNew, it.ev.GetId())
+		it.outcome = applied // if the handlers fail, handle starts over
+		if d.c.HandleBatch != nil {
+			evs = append(evs, it.ev)
+			continue
+		}
 		if err := d.c.Handle(it.ctx, tx, it.ev); err != nil {
 			d.log.DebugContext(it.ctx, "handler failed; applying the batch event by event", "event_id", it.ev.GetId(), "err", err)
 			return errHandlerFailed
 		}
-		it.outcome = applied
+	}
+	if len(evs) > 0 {
+		if err := d.c.HandleBatch(ctx, tx, evs); err != nil {
+			d.log.DebugContext(ctx, "batch handler failed; applying the batch event by event", "events", len(evs), "err", err)
+			return errHandlerFailed
+		}
 	}
 	return nil
 }
@@ -366,7 +378,7 @@ func (d durable) applyOne(tx pgx.Tx, it *item) error {
 		return nil
 	}
 	if err == nil {
-		err = d.c.Handle(ctx, tx, it.ev)
+		err = d.c.handleOne(ctx, tx, it.ev)
 	}
 	if err == nil {
 		it.outcome = applied

@@ -200,3 +200,56 @@ func TestABatchLostBeforeItsCommitIsRedeliveredAndAppliedOnce(t *testing.T) {
 	perEvent, _ := applied(t, e)
 	require.Equal(t, map[string]int{evs[0].GetId(): 1, evs[1].GetId(): 1}, perEvent)
 }
+
+func TestABatchHandlerAppliesABatchInOneCallAndDropsAPoisonEventAlone(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	effects(t, e)
+	evs := []*eventsv1.Event{raised("110101"), raised("110102"), raised("110105"), raised("110106")}
+	for _, ev := range evs {
+		publish(t, e, ev, "")
+	}
+	poison := evs[1].GetId()
+	var mu sync.Mutex
+	var calls [][]string
+	opts := bus.Options{Batch: len(evs), Linger: 10 * time.Second} // the four make one batch
+	go func() {
+		_ = opts.Consume(ctx, e.js, e.pool, e.log, bus.Consumer{Name: "c", Subjects: []string{"whistle.v1.>"},
+			HandleBatch: func(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+				var ids []string
+				for _, ev := range evs {
+					ids = append(ids, ev.GetId())
+					if err := writeEffect(ctx, tx, ev); err != nil {
+						return err
+					}
+				}
+				mu.Lock()
+				calls = append(calls, ids)
+				mu.Unlock()
+				for _, ev := range evs {
+					if ev.GetId() == poison {
+						return bus.Permanent(errors.New("poison")) // after writing: the rollback must undo it
+					}
+				}
+				return nil
+			}})
+	}()
+	drained(t, e, bus.StreamName, "c")
+	perEvent, txs := applied(t, e)
+	require.Equal(t, map[string]int{evs[0].GetId(): 1, evs[2].GetId(): 1, evs[3].GetId(): 1}, perEvent,
+		"the poison event is dropped, the others commit once")
+	require.Equal(t, 1, txs, "the three commit together")
+	mu.Lock()
+	defer mu.Unlock()
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.GetId()
+	}
+	require.Equal(t, ids, calls[0], "first the whole batch in one call, in stream order")
+	require.Len(t, calls, 1+len(evs), "then each event alone")
+	for i, call := range calls[1:] {
+		require.Equal(t, []string{ids[i]}, call)
+	}
+}

@@ -23,13 +23,43 @@ import (
 // its effects inside tx (only the committed attempt counts).
 type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
 
-// Consumer is a durable pull consumer of the event stream.
+// BatchHandler applies many events at once, in a fixed number of statements,
+// inside the transaction that records them as processed. evs are the batch's
+// new events (duplicates and events handled before are left out) in stream
+// order; a handler that reorders them keeps what stream order means to it.
+// When it fails, the batch is rolled back and applied again one savepoint
+// per event, each event alone in a call of its own, so that an event that
+// fails is retried (or, with a Permanent error, dropped) without the others.
+// What Handler says of tx and of being called more than once holds here too.
+type BatchHandler func(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error
+
+// Consumer is a durable pull consumer of the event stream. It sets Handle or
+// HandleBatch, not both.
 type Consumer struct {
 	// Name is the durable name and the de-duplication scope, e.g. "routing".
 	Name string
 	// Subjects filter the stream, e.g. events.SubjectFor("whistle.raised").
 	Subjects []string
-	Handle   Handler
+	// Handle applies one event at a time.
+	Handle Handler
+	// HandleBatch applies a batch's events together.
+	HandleBatch BatchHandler
+}
+
+// check reports a consumer that sets neither handler or both.
+func (c Consumer) check() error {
+	if (c.Handle == nil) == (c.HandleBatch == nil) {
+		return fmt.Errorf("consumer %s: set exactly one of Handle and HandleBatch", c.Name)
+	}
+	return nil
+}
+
+// handleOne applies one event with whichever handler c has.
+func (c Consumer) handleOne(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	if c.HandleBatch != nil {
+		return c.HandleBatch(ctx, tx, []*eventsv1.Event{ev})
+	}
+	return c.Handle(ctx, tx, ev)
 }
 
 // permanentError marks an event that can never be handled: it is terminated, not retried.
@@ -120,6 +150,9 @@ func Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, lo
 // applied again one savepoint per event) and redelivered with backoff (or
 // terminated, for a Permanent error) without holding back the rest of the batch.
 func (o Options) Consume(ctx context.Context, js jetstream.JetStream, pool *pgxpool.Pool, log *slog.Logger, c Consumer) error {
+	if err := c.check(); err != nil {
+		return err
+	}
 	log = log.With("consumer", c.Name)
 	if o.Limit == nil {
 		o.Limit = NewLimit(pool)

@@ -129,6 +129,15 @@ func applySnapshot(ctx context.Context, q *store.Queries, ev *eventsv1.Event, d 
 	if err != nil {
 		return fmt.Errorf("round of dispatch %s: %w", d.GetId(), err)
 	}
+	if err := q.UpsertDispatchFact(ctx, factOf(ev, d, round)); err != nil {
+		return fmt.Errorf("dispatch %s: %w", d.GetId(), err)
+	}
+	return nil
+}
+
+// factOf is the dispatch_facts row the snapshot d, carried by ev, stands for
+// in the whistle's round.
+func factOf(ev *eventsv1.Event, d *responsev1.Dispatch, round int32) store.UpsertDispatchFactParams {
 	snapshotAt := d.GetUpdatedAt()
 	if snapshotAt == nil {
 		snapshotAt = ev.GetOccurredAt()
@@ -149,7 +158,7 @@ func applySnapshot(ctx context.Context, q *store.Queries, ev *eventsv1.Event, d 
 			levels[2] = 1
 		}
 	}
-	err = q.UpsertDispatchFact(ctx, store.UpsertDispatchFactParams{
+	return store.UpsertDispatchFactParams{
 		DispatchID:     d.GetId(),
 		WhistleID:      firstOf(d.GetWhistleId(), ev.GetWhistleId()),
 		DistrictID:     firstOf(d.GetDistrictId(), ev.GetDistrictId()),
@@ -172,11 +181,7 @@ func applySnapshot(ctx context.Context, q *store.Queries, ev *eventsv1.Event, d 
 		AckLevel:       levels[0],
 		ArriveLevel:    levels[1],
 		ResolveLevel:   levels[2],
-	})
-	if err != nil {
-		return fmt.Errorf("dispatch %s: %w", d.GetId(), err)
 	}
-	return nil
 }
 
 var dispatchName = (&responsev1.Dispatch{}).ProtoReflect().Descriptor().FullName()

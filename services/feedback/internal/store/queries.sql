@@ -1,54 +1,8 @@
--- name: ClaimChainHead :one
--- The whistle's chain head, locked until the transaction ends (the no-op
--- update of ON CONFLICT takes the row lock); an empty chain (seq 0, hash '')
--- is created the first time a whistle is seen. One statement for what was an
--- insert-if-missing and a SELECT … FOR UPDATE.
-INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
-ON CONFLICT (whistle_id) DO UPDATE SET whistle_id = EXCLUDED.whistle_id
-RETURNING last_seq, last_hash;
-
--- name: AppendEntry :execrows
--- Appends the entry and advances the chain head (claimed by ClaimChainHead)
--- to it. Zero rows means the event is already in a timeline: nothing changes.
-WITH appended AS (
-    INSERT INTO timeline_entries (
-        whistle_id, seq, event_id, type, at, actor_role, actor_id,
-        dispatch_id, department, data, prev_hash, hash, recorded_at
-    ) VALUES (
-        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
-    )
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING whistle_id, seq, hash
-)
-UPDATE chain_heads AS h SET last_seq = a.seq, last_hash = a.hash
-FROM appended AS a WHERE h.whistle_id = a.whistle_id;
-
 -- name: ListTimeline :many
 SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
 FROM timeline_entries
 WHERE whistle_id = $1
 ORDER BY seq;
-
--- name: SetRaisedScope :exec
--- whistle.raised carries the authoritative scope.
-INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
-VALUES ($1, $2, $3, true)
-ON CONFLICT (whistle_id) DO UPDATE
-SET street_id = EXCLUDED.street_id, district_id = EXCLUDED.district_id, from_raised = true;
-
--- name: NoteEnvelopeScope :exec
--- Any other event fills in what is still unknown until whistle.raised arrives.
-INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
-VALUES ($1, $2, $3, false)
-ON CONFLICT (whistle_id) DO UPDATE
-SET street_id = CASE WHEN whistle_scopes.street_id = '' THEN EXCLUDED.street_id ELSE whistle_scopes.street_id END,
-    district_id = CASE WHEN whistle_scopes.district_id = '' THEN EXCLUDED.district_id ELSE whistle_scopes.district_id END
-WHERE NOT whistle_scopes.from_raised;
-
--- name: AddDispatchDepartment :exec
-INSERT INTO whistle_dispatch_departments (whistle_id, department, district_id)
-VALUES ($1, $2, $3)
-ON CONFLICT DO NOTHING;
 
 -- name: GetWhistleScope :one
 SELECT street_id, district_id FROM whistle_scopes WHERE whistle_id = $1;
@@ -317,3 +271,113 @@ ON CONFLICT (month) DO UPDATE SET
 
 -- name: GetScorecardWeights :one
 SELECT response, arrival, resolution, satisfaction FROM scorecard_weights WHERE month = $1;
+
+-- The statements below handle a whole consumer batch at once (events.Recorder.HandleBatch):
+-- a fixed number of statements however many events the batch holds.
+
+-- name: ExistingTimelineEvents :many
+-- Which of the events are already in a timeline (a replayed event).
+SELECT event_id FROM timeline_entries WHERE event_id = ANY(@event_ids::text[]);
+
+-- name: ClaimChainHeads :many
+-- ClaimChainHead for many whistles: each head locked until the transaction
+-- ends, created empty the first time; claimed in whistle id order so that two
+-- batches never wait on each other in a cycle. The ids must be distinct.
+INSERT INTO chain_heads (whistle_id, last_seq, last_hash)
+SELECT w, 0, '' FROM unnest(@whistle_ids::text[]) AS w ORDER BY w
+ON CONFLICT (whistle_id) DO UPDATE SET whistle_id = EXCLUDED.whistle_id
+RETURNING whistle_id, last_seq, last_hash;
+
+-- name: AppendEntries :exec
+-- AppendEntry for many entries (heads claimed by ClaimChainHeads, none of the
+-- events in a timeline yet): each chain head advances to its whistle's last entry.
+WITH appended AS (
+    INSERT INTO timeline_entries (
+        whistle_id, seq, event_id, type, at, actor_role, actor_id,
+        dispatch_id, department, data, prev_hash, hash, recorded_at
+    )
+    SELECT unnest(@whistle_ids::text[]), unnest(@seqs::bigint[]), unnest(@event_ids::text[]), unnest(@types::text[]),
+        unnest(@ats::timestamptz[]), unnest(@actor_roles::text[]), unnest(@actor_ids::text[]), unnest(@dispatch_ids::text[]),
+        unnest(@departments::text[]), unnest(@datas::jsonb[]), unnest(@prev_hashes::text[]), unnest(@hashes::text[]),
+        unnest(@recorded_ats::timestamptz[])
+    RETURNING whistle_id, seq, hash
+), last AS (
+    SELECT DISTINCT ON (whistle_id) whistle_id, seq, hash FROM appended ORDER BY whistle_id, seq DESC
+)
+UPDATE chain_heads AS h SET last_seq = l.seq, last_hash = l.hash
+FROM last AS l WHERE h.whistle_id = l.whistle_id;
+
+-- name: NoteScopes :exec
+-- SetRaisedScope and NoteEnvelopeScope for many whistles, one row each: a row
+-- from whistle.raised (from_raised) is authoritative; any other fills in what
+-- is still unknown until whistle.raised arrives.
+INSERT INTO whistle_scopes AS s (whistle_id, street_id, district_id, from_raised)
+SELECT unnest(@whistle_ids::text[]), unnest(@street_ids::text[]), unnest(@district_ids::text[]), unnest(@from_raised::boolean[])
+ON CONFLICT (whistle_id) DO UPDATE SET
+    street_id = CASE WHEN EXCLUDED.from_raised OR s.street_id = '' THEN EXCLUDED.street_id ELSE s.street_id END,
+    district_id = CASE WHEN EXCLUDED.from_raised OR s.district_id = '' THEN EXCLUDED.district_id ELSE s.district_id END,
+    from_raised = s.from_raised OR EXCLUDED.from_raised
+WHERE EXCLUDED.from_raised OR NOT s.from_raised;
+
+-- name: AddDispatchDepartments :exec
+INSERT INTO whistle_dispatch_departments (whistle_id, department, district_id)
+SELECT unnest(@whistle_ids::text[]), unnest(@departments::text[]), unnest(@district_ids::text[])
+ON CONFLICT DO NOTHING;
+
+-- name: CurrentRounds :many
+-- CurrentRound of many whistles.
+SELECT w::text AS whistle_id, (1 + count(r.whistle_id))::integer AS round
+FROM unnest(@whistle_ids::text[]) AS w
+LEFT JOIN whistle_reopens AS r ON r.whistle_id = w
+GROUP BY w;
+
+-- name: UpsertDispatchFacts :exec
+-- UpsertDispatchFact for many dispatches, one snapshot each (folded by the
+-- caller the way applying them one after another would), in dispatch id order.
+INSERT INTO dispatch_facts (
+    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
+    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
+    ack_level, arrive_level, resolve_level
+)
+SELECT unnest(@dispatch_ids::text[]), unnest(@whistle_ids::text[]), unnest(@district_ids::text[]), unnest(@street_ids::text[]),
+    unnest(@categories::text[]), unnest(@departments::text[]), unnest(@rounds::integer[]), unnest(@statuses::text[]),
+    unnest(@dispatched_ats::timestamptz[]), unnest(@sla_started_ats::timestamptz[]), unnest(@ack_bys::timestamptz[]), unnest(@arrive_bys::timestamptz[]),
+    unnest(@resolve_bys::timestamptz[]), unnest(@acknowledged_ats::timestamptz[]), unnest(@arrived_ats::timestamptz[]), unnest(@resolved_ats::timestamptz[]),
+    unnest(@returned_ats::timestamptz[]), unnest(@cancelled_ats::timestamptz[]), unnest(@snapshot_ats::timestamptz[]), unnest(@ack_levels::smallint[]),
+    unnest(@arrive_levels::smallint[]), unnest(@resolve_levels::smallint[])
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
+    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
+    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
+    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level);
+
+-- name: RaiseEscalations :exec
+-- RaiseEscalation for many dispatches, one row each with its highest level per clock.
+UPDATE dispatch_facts AS f SET
+    ack_level = GREATEST(f.ack_level, u.ack_level),
+    arrive_level = GREATEST(f.arrive_level, u.arrive_level),
+    resolve_level = GREATEST(f.resolve_level, u.resolve_level)
+FROM (
+    SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@ack_levels::smallint[]) AS ack_level,
+        unnest(@arrive_levels::smallint[]) AS arrive_level, unnest(@resolve_levels::smallint[]) AS resolve_level
+) AS u
+WHERE f.dispatch_id = u.dispatch_id;
+
+-- name: UpsertWhistleFacts :exec
+-- UpsertWhistleFact for many whistles, one row each.
+INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
+SELECT unnest(@whistle_ids::text[]), unnest(@district_ids::text[]), unnest(@street_ids::text[]), unnest(@categories::text[]),
+    unnest(@raised_ats::timestamptz[])
+ON CONFLICT (whistle_id) DO UPDATE SET
+    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at;

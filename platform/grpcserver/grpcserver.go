@@ -83,6 +83,30 @@ func isPublic(method string) bool {
 	return ok
 }
 
+// publicViewMethods are the methods a token of role public may call
+// (RegisterPublicView), besides the public ones.
+var publicViewMethods sync.Map
+
+// RegisterPublicView declares full method names (/pkg.Service/Method) a token
+// of role auth.RolePublic may call: the reads whose answer the service
+// reduces to its public view for that role. Every other method refuses the
+// role with PermissionDenied before the service sees the request, so a
+// service that forgets the role cannot widen it.
+func RegisterPublicView(methods ...string) {
+	for _, m := range methods {
+		publicViewMethods.Store(m, true)
+	}
+}
+
+// servesRole tells whether method may be called by a verified id.
+func servesRole(method string, id auth.Identity) bool {
+	if id.Role != auth.RolePublic || isPublic(method) {
+		return true
+	}
+	_, ok := publicViewMethods.Load(method)
+	return ok
+}
+
 func authenticate(ctx context.Context, method string, verifier *auth.Verifier, clk clock.Clock) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	values := md.Get("authorization")
@@ -102,6 +126,9 @@ func authenticate(ctx context.Context, method string, verifier *auth.Verifier, c
 	id, err := verifier.Verify(token, clk.Now())
 	if err != nil {
 		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	if !servesRole(method, id) {
+		return nil, status.Errorf(codes.PermissionDenied, "role %s may call only the public view", id.Role)
 	}
 	return auth.WithIdentity(ctx, id), nil
 }

@@ -98,6 +98,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
 	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit})
 	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
+	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}
 	follower := &events.ReportFollower{Clock: rt.Clock}
 	return &App{rt: rt, routing: routing, consumer: consumer.Bus(), reports: follower.Bus(),

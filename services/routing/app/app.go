@@ -12,6 +12,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -82,6 +83,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		},
 	}}
 	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(rt.Pool, h, rt.Log))
+	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	return &App{rt: rt, handler: h}, nil
 }
 

@@ -2,8 +2,9 @@
 // 311 apps can raise and follow whistles: categories are services, whistles
 // are service requests. Reads are public; raising needs an api_key, which the
 // gateway's configuration binds to one street. The handler calls the backends
-// over gRPC like any client, with short-lived tokens it signs itself: a
-// read-only city-wide identity for the public reads, and the bound street's
+// over gRPC like any client, with short-lived tokens it signs itself: the
+// public's read-only identity (auth.RolePublic) for the public reads, whose
+// answers the backends reduce to their public view, and the bound street's
 // identity for a raise (see docs/decisions.md).
 package open311
 
@@ -109,9 +110,11 @@ func (h *Handler) postTop(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// asReader returns ctx carrying a read-only city-wide token.
+// asReader returns ctx carrying the public's read-only token: the backends
+// let it call only their public-view reads and answer those without
+// personal data.
 func (h *Handler) asReader(ctx context.Context) (context.Context, error) {
-	return h.as(ctx, auth.Identity{Subject: ReaderSubject, Role: auth.RoleSupervisor})
+	return h.as(ctx, auth.Identity{Subject: ReaderSubject, Role: auth.RolePublic})
 }
 
 func (h *Handler) as(ctx context.Context, id auth.Identity) (context.Context, error) {
@@ -583,7 +586,9 @@ func parseCreate(form map[string][]string) (createInput, []string) {
 	return in, problems
 }
 
-// toRequest is a whistle as an Open311 service request.
+// toRequest is a whistle's public view as an Open311 service request: no
+// description or address (the street's and residents' words), and the
+// coarse location the public view carries.
 func toRequest(wh *intakev1.Whistle, ref reference) Request {
 	cat := ref.categories[wh.GetCategory()]
 	req := Request{
@@ -591,9 +596,7 @@ func toRequest(wh *intakev1.Whistle, ref reference) Request {
 		Status:            "open",
 		StatusNotes:       ptr(statusNotes(wh)),
 		ServiceCode:       wh.GetCategory(),
-		Description:       optional(wh.GetDescription()),
 		RequestedDatetime: wh.GetRaisedAt().AsTime().In(beijing).Format(time.RFC3339),
-		Address:           optional(wh.GetAddress()),
 	}
 	switch wh.GetStatus() {
 	case intakev1.Whistle_RESOLVED, intakev1.Whistle_CLOSED, intakev1.Whistle_CANCELLED:

@@ -46,7 +46,8 @@ func (h *Handler) residentReport(ctx context.Context, street string, in createIn
 		ServiceNotice: "已转街道受理，将在2小时内分拣 (triaged by the street within 2 hours)"}, nil
 }
 
-// reportRequest answers requests/{id} for a report id when it is no whistle.
+// reportRequest answers requests/{id} for a report id when it is no whistle:
+// its public view, without the reporter's words or address.
 func (h *Handler) reportRequest(ctx context.Context, id string) (*Request, error) {
 	if h.Reports == nil {
 		return nil, status.Error(codes.NotFound, "request not found")
@@ -59,17 +60,12 @@ func (h *Handler) reportRequest(ctx context.Context, id string) (*Request, error
 		ServiceRequestID:  rep.GetId(),
 		Status:            "open",
 		ServiceCode:       rep.GetCategory(),
-		Description:       optional(rep.GetDescription()),
 		RequestedDatetime: rep.GetReceivedAt().AsTime().In(beijing).Format(time.RFC3339),
 		StatusNotes:       ptr(reportNotes(rep)),
 	}
 	if rep.GetStatus() == intakev1.Report_CLOSED {
 		req.Status = "closed"
 		req.UpdatedDatetime = ptr(rep.GetClosedAt().AsTime().In(beijing).Format(time.RFC3339))
-	}
-	if rep.GetSource() != intakev1.Report_RESIDENT {
-		// A resident's own words about where they live stay off the public API.
-		req.Address = optional(rep.GetAddress())
 	}
 	return req, nil
 }
@@ -81,7 +77,7 @@ func reportNotes(r *intakev1.Report) string {
 	case intakev1.Report_IN_PROGRESS:
 		return "The street blew the whistle; departments are handling it (whistle " + r.GetWhistleId() + ")."
 	}
-	return "Closed: " + r.GetResult()
+	return "Closed by the street."
 }
 
 // followUpToken answers tokens/{token} for a follow-up token.

@@ -264,15 +264,22 @@ func (s *ReportServer) getReport(ctx context.Context, reportID string) (*intakev
 	if err != nil {
 		return nil, err
 	}
-	if err := readsReports(id); err != nil {
-		return nil, err
+	// The public reads every report, in its public view.
+	public := id.Role == auth.RolePublic
+	if !public {
+		if err := readsReports(id); err != nil {
+			return nil, err
+		}
 	}
 	r, err := store.New(s.Whistles.Pool).GetReport(ctx, reportID)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !reportVisible(id, r)) {
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !public && !reportVisible(id, r)) {
 		return nil, intake.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get report %s: %w", reportID, err)
+	}
+	if public {
+		return publicReport(s.proto(r)), nil
 	}
 	return s.proto(r), nil
 }
@@ -331,9 +338,13 @@ func (s *ReportServer) listReports(ctx context.Context, id auth.Identity, req *i
 	}
 	out := &intakev1.ListReportsResponse{}
 	for _, r := range rows {
-		// A whistle's reports go to whoever may read the whistle.
-		if req.GetWhistleId() != "" || reportVisible(id, r) {
+		switch {
+		case reportVisible(id, r):
 			out.Reports = append(out.Reports, s.proto(r))
+		case req.GetWhistleId() != "":
+			// A whistle's reports go to whoever may read the whistle, but
+			// only the street's side sees what the reporters wrote.
+			out.Reports = append(out.Reports, publicReport(s.proto(r)))
 		}
 	}
 	return out, nil

@@ -191,7 +191,7 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 		return nil, err
 	}
 	switch id.Role {
-	case auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor:
+	case auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor, auth.RolePublic:
 	default:
 		return nil, fmt.Errorf("role %s reads no whistles: %w", id.Role, intake.ErrPermissionDenied)
 	}
@@ -213,6 +213,9 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 	out, err := s.withDispatches(ctx, w)
 	if err != nil {
 		return nil, err
+	}
+	if id.Role == auth.RolePublic {
+		return publicWhistle(out), nil
 	}
 	out.ViewerRole = viewerRole
 	s.explain(ctx, out)
@@ -252,6 +255,8 @@ func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity
 		return false, "", nil
 	case auth.RoleSupervisor:
 		return id.DistrictID == "" || w.DistrictID == id.DistrictID, "", nil
+	case auth.RolePublic:
+		return true, "", nil // every whistle, in its public view
 	case auth.RoleDesk:
 		if w.DistrictID != id.DistrictID {
 			return false, "", nil
@@ -328,7 +333,9 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	if id.Role != auth.RoleStreet && id.Role != auth.RoleSupervisor {
+	switch id.Role {
+	case auth.RoleStreet, auth.RoleSupervisor, auth.RolePublic:
+	default:
 		return nil, fmt.Errorf("role %s lists no whistles: %w", id.Role, intake.ErrPermissionDenied)
 	}
 	streetID := req.GetStreetId()
@@ -430,7 +437,10 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		if err != nil {
 			return nil, err
 		}
-		if id.Role == auth.RoleStreet && w.StreetID != id.StreetID {
+		switch {
+		case id.Role == auth.RolePublic:
+			pw = publicWhistle(pw)
+		case id.Role == auth.RoleStreet && w.StreetID != id.StreetID:
 			pw.ViewerRole = intake.ViewerNeighbour
 		}
 		resp.Whistles = append(resp.Whistles, pw)

@@ -161,6 +161,12 @@ func alreadyLinked(rows []store.Report, whistleID string) bool {
 // is checked, de-duplicated and routed like any other. Its idempotency key
 // is made of the report ids, so triaging the same reports again (say after a
 // failure between the raise and the link) raises no second whistle.
+//
+// What the street leaves out of the whistle is filled from the reports, but
+// only from its own staff's (grid workers', the street's): a resident's or a
+// hotline caller's words, address and exact point stay in the street's inbox.
+// Their reports are named by id, and a resident's point is rounded to
+// staffGridDegrees, near enough for a department to find the spot.
 func (s *ReportServer) blow(ctx context.Context, rows []store.Report, w *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
 	first := rows[0]
 	req := proto.Clone(w).(*intakev1.RaiseWhistleRequest)
@@ -173,16 +179,25 @@ func (s *ReportServer) blow(ctx context.Context, rows []store.Report, w *intakev
 	if req.Category == "" {
 		req.Category = first.Category
 	}
+	staff := slices.IndexFunc(rows, byStaff)
 	if req.Location == nil {
-		req.Location = events.ReportProto(first, s.Whistles.now()).GetLocation()
+		if staff >= 0 {
+			req.Location = events.ReportProto(rows[staff], s.Whistles.now()).GetLocation()
+		} else {
+			req.Location = roundTo(events.ReportProto(first, s.Whistles.now()).GetLocation(), staffGridDegrees)
+		}
 	}
-	if req.Address == "" {
-		req.Address = first.Address
+	if req.Address == "" && staff >= 0 {
+		req.Address = rows[staff].Address
 	}
 	if req.Description == "" {
 		var parts []string
 		for _, r := range rows {
-			parts = append(parts, r.Description)
+			if byStaff(r) {
+				parts = append(parts, r.Description)
+			} else {
+				parts = append(parts, fmt.Sprintf("居民报告 %s，详见街道收件箱 (a resident's report: see the street's inbox)", r.ID))
+			}
 		}
 		req.Description = truncate(strings.Join(parts, "\n"), intake.MaxDescription)
 	}
@@ -195,6 +210,16 @@ func (s *ReportServer) blow(ctx context.Context, rows []store.Report, w *intakev
 	md = md.Copy()
 	md.Set(IdempotencyKeyHeader, "reports:"+hex.EncodeToString(sum[:16]))
 	return s.Whistles.raise(metadata.NewIncomingContext(ctx, md), req)
+}
+
+// staffGridDegrees is the grid a resident's point is rounded to in a
+// whistle: 0.001° is about 110 m north-south and 85 m east-west in Beijing.
+const staffGridDegrees = 0.001
+
+// byStaff tells whether a report is the street's own staff's (a grid
+// worker's or the street's), whose words may go into a whistle.
+func byStaff(r store.Report) bool {
+	return r.Source == string(reports.SourceGrid) || r.Source == string(reports.SourceStreet)
 }
 
 func truncate(s string, runes int) string {

@@ -64,6 +64,16 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	}
 }
 
+// PublicViewMethods are the reference reads the public's read-only identity
+// (auth.RolePublic) may call: the categories, departments and streets
+// Open311 publishes. They hold no personal data.
+var PublicViewMethods = []string{
+	routingv1.RoutingService_ListCategories_FullMethodName,
+	routingv1.RoutingService_GetCategory_FullMethodName,
+	routingv1.RoutingService_ListDepartments_FullMethodName,
+	routingv1.RoutingService_GetStreet_FullMethodName,
+}
+
 // requireCaller lets any signed-in role read reference data. The server's
 // interceptor already rejects calls without a token; this keeps the handler
 // safe if it is ever mounted elsewhere.

@@ -61,6 +61,8 @@ export async function startStack() {
       WHISTLE_RATE_PER_TOKEN: '0',
       WHISTLE_RATE_PER_IP: '0',
       WHISTLE_LOG_LEVEL: 'warn',
+      // A service that dies fails the tests instead of being restarted unseen.
+      WHISTLE_EXIT_ON_CRASH: '1',
       WHISTLE_TIME_SCALE: String(DRILL_SCALE),
       WHISTLE_TIME_ORIGIN: new Date(Date.now() - DRILL_AHEAD_MS / (DRILL_SCALE - 1)).toISOString(),
     },

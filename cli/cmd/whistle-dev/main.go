@@ -21,6 +21,8 @@ func main() {
 	flag.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostgreSQL database, created if missing (DATABASE_URL)")
 	flag.StringVar(&cfg.NATSURL, "nats-url", cfg.NATSURL, "external NATS server; empty starts an embedded one (NATS_URL)")
 	flag.StringVar(&cfg.TimeScale, "time-scale", cfg.TimeScale, "run every clock N times faster, for drills (WHISTLE_TIME_SCALE)")
+	flag.BoolVar(&cfg.ExitOnCrash, "exit-on-crash", cfg.ExitOnCrash,
+		"stop everything when a service dies, instead of restarting it (WHISTLE_EXIT_ON_CRASH=1)")
 	flag.Parse()
 	cfg.BaseEnv = os.Environ()
 

@@ -85,6 +85,15 @@ type Config struct {
 	ReadyTimeout time.Duration
 	// StopGrace is how long a child may take to stop before it is killed.
 	StopGrace time.Duration
+	// ExitOnCrash stops everything when a service exits after start-up, as
+	// tests and tools may want (WHISTLE_EXIT_ON_CRASH=1, --exit-on-crash);
+	// otherwise the service is restarted after Backoff.
+	ExitOnCrash bool
+	// Backoff is the wait before restarting a crashed service (the zero
+	// value: DefaultBackoff).
+	Backoff Backoff
+	// Clock is what restart waits run on (nil: real time).
+	Clock clock.Clock
 	// BaseEnv is the environment every child inherits (os.Environ()).
 	BaseEnv []string
 }
@@ -109,7 +118,17 @@ func FromEnv(getenv func(string) string) Config {
 		Backends:     DefaultBackends,
 		ReadyTimeout: 60 * time.Second,
 		StopGrace:    10 * time.Second,
+		ExitOnCrash:  truthy(getenv("WHISTLE_EXIT_ON_CRASH")),
 	}
+}
+
+// truthy reads a boolean environment variable: 1, true, yes or on.
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 // Process is one child to start.
@@ -272,8 +291,9 @@ func (p Plan) Clock() (clock.Clock, float64, error) {
 }
 
 // Run launches everything and blocks until ctx is cancelled (Ctrl-C: a clean
-// stop, nil) or a child dies (an error naming it). out receives the children's
-// prefixed output and the banner.
+// stop, nil). A service that dies after start-up is restarted with backoff
+// while the others run on, or, with ExitOnCrash, everything is stopped and
+// the error names it. out receives the children's prefixed output and the banner.
 func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	sup := NewSupervisor(out, len("whistle-dev"))
 	names := []string{"gateway"}
@@ -347,11 +367,22 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	if err := printBanner(sup, cfg, plan, key); err != nil {
 		return err
 	}
+	if !cfg.ExitOnCrash {
+		b, clk := cfg.Backoff, cfg.Clock
+		if b == (Backoff{}) {
+			b = DefaultBackoff
+		}
+		if clk == nil {
+			clk = clock.Real()
+		}
+		keepRunning(ctx, sup, plan.Processes, b, clk)
+		return nil
+	}
 	select {
 	case <-ctx.Done():
 		return nil
 	case e := <-sup.Exits():
-		return fmt.Errorf("%s %s unexpectedly; stopped everything", e.Name, exitError(e))
+		return fmt.Errorf("%s exited (%s); stopped everything (exit on crash)", e.Name, exitReason(e))
 	}
 }
 
@@ -435,7 +466,7 @@ func waitReady(ctx context.Context, sup *Supervisor, procs []Process, timeout ti
 		case <-ctx.Done():
 			return ctx.Err()
 		case e := <-sup.Exits():
-			return fmt.Errorf("%s %s before it was ready; see its log above", e.Name, exitError(e))
+			return fmt.Errorf("%s exited (%s) before it was ready; see its log above", e.Name, exitReason(e))
 		case <-deadline.C:
 			var msgs []string
 			for _, name := range slices.Sorted(maps.Keys(pending)) {
@@ -553,7 +584,11 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line(`     -d '{"street_id":"110101001","category":"joint-enforcement","description":"占道经营，堵塞消防通道","location":{"lat":39.9125,"lng":116.4015}}'`)
 	line("   %s --token \"$DESK_POLICE_TOKEN\" queue", filepath.Join(cfg.BinDir, "whistlectl"))
 	line("")
-	line(" Ctrl-C stops everything.")
+	if cfg.ExitOnCrash {
+		line(" A service that dies stops everything (exit on crash). Ctrl-C stops everything.")
+	} else {
+		line(" A service that dies is restarted (after 1 s, doubling while it keeps dying). Ctrl-C stops everything.")
+	}
 	line("==================================================================")
 	_, err = io.WriteString(sup, b.String())
 	return err

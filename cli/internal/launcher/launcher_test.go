@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/cli/internal/launcher"
@@ -86,10 +87,11 @@ type syncBuffer struct {
 	waitFor string
 	seen    chan struct{}
 	once    sync.Once
+	changed chan struct{} // closed and replaced at every write
 }
 
 func newSyncBuffer(waitFor string) *syncBuffer {
-	return &syncBuffer{waitFor: waitFor, seen: make(chan struct{})}
+	return &syncBuffer{waitFor: waitFor, seen: make(chan struct{}), changed: make(chan struct{})}
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
@@ -99,7 +101,28 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	if strings.Contains(b.buf.String(), b.waitFor) {
 		b.once.Do(func() { close(b.seen) })
 	}
+	close(b.changed)
+	b.changed = make(chan struct{})
 	return n, err
+}
+
+// waitCount waits until text has appeared n times in the output, failing the
+// test if the launcher ends first.
+func (b *syncBuffer) waitCount(t *testing.T, text string, n int, done chan error) {
+	t.Helper()
+	for {
+		b.mu.Lock()
+		count, changed := strings.Count(b.buf.String(), text), b.changed
+		b.mu.Unlock()
+		if count >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case err := <-done:
+			t.Fatalf("launcher ended while waiting for %q ×%d: %v\n%s", text, n, err, b)
+		}
+	}
 }
 
 func (b *syncBuffer) String() string {
@@ -270,19 +293,78 @@ func readTokensEnv(t *testing.T, path string) map[string]string {
 	return out
 }
 
-func TestRunStopsEverythingWhenAChildDies(t *testing.T) {
-	t.Parallel()
-	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t))
-	out, _, done := startRun(t, cfg)
-	waitBanner(t, out, done)
-
-	raw, err := os.ReadFile(filepath.Join(fakeDir, "response.pid"))
+// pidOf is the pid a fake service last wrote.
+func pidOf(t *testing.T, fakeDir, name string) int {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fakeDir, name+".pid"))
 	require.NoError(t, err)
 	pid, err := strconv.Atoi(string(raw))
 	require.NoError(t, err)
-	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	return pid
+}
 
-	err = <-done
+func TestRunRestartsAKilledServiceAndKeepsTheOthers(t *testing.T) {
+	t.Parallel()
+	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t))
+	clk := clockwork.NewFakeClock()
+	cfg.Clock = clk
+	cfg.Backoff = launcher.Backoff{Initial: time.Second, Max: 4 * time.Second, Reset: time.Minute}
+	out, cancel, done := startRun(t, cfg)
+	waitBanner(t, out, done)
+	others := map[string]int{}
+	for _, s := range services {
+		if s != "intake" {
+			others[s] = pidOf(t, fakeDir, s)
+		}
+	}
+
+	// kill -9 intake; it comes back after the backoff, on the launcher's clock.
+	kill := func(n int, wait string) {
+		t.Helper()
+		require.NoError(t, syscall.Kill(pidOf(t, fakeDir, "intake"), syscall.SIGKILL))
+		line := "intake exited (signal: killed); restarting in " + wait
+		out.waitCount(t, line, strings.Count(out.String(), line)+1, done)
+		require.NoError(t, clk.BlockUntilContext(context.Background(), 1))
+		d, err := time.ParseDuration(wait)
+		require.NoError(t, err)
+		clk.Advance(d)
+		out.waitCount(t, "fake intake listening", n+1, done)
+	}
+	kill(1, "1s")
+	kill(2, "2s") // it died again at once: the wait doubles
+	kill(3, "4s")
+	kill(4, "4s") // capped
+	clk.Advance(time.Minute)
+	kill(5, "1s") // it stayed up a minute: back to the first wait
+	require.Equal(t, 5, strings.Count(out.String(), "intake restarted"))
+
+	// The others never stopped, and the restarted intake got the same environment.
+	for name, pid := range others {
+		require.Equal(t, pid, pidOf(t, fakeDir, name), name)
+		require.NoError(t, syscall.Kill(pid, 0), "%s still runs", name)
+		require.NoFileExists(t, filepath.Join(fakeDir, name+".stopped"))
+	}
+	require.Equal(t, cfg.Backends[1].OpsAddr, readEnv(t, fakeDir, "intake")["WHISTLE_OPS_ADDR"])
+
+	cancel()
+	require.NoError(t, <-done)
+	for _, s := range services {
+		require.FileExists(t, filepath.Join(fakeDir, s+".stopped"), "%s got SIGTERM", s)
+	}
+}
+
+func TestRunWithExitOnCrashStopsEverythingWhenAChildDies(t *testing.T) {
+	t.Parallel()
+	cfg, fakeDir := testConfig(t, pgtest.NewDatabase(t))
+	cfg.ExitOnCrash = true
+	require.True(t, launcher.FromEnv(func(k string) string { return map[string]string{"WHISTLE_EXIT_ON_CRASH": "1"}[k] }).ExitOnCrash)
+	require.False(t, launcher.FromEnv(func(string) string { return "" }).ExitOnCrash, "restarting is the default")
+	out, _, done := startRun(t, cfg)
+	waitBanner(t, out, done)
+
+	require.NoError(t, syscall.Kill(pidOf(t, fakeDir, "response"), syscall.SIGKILL))
+
+	err := <-done
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "response")
 	require.Contains(t, err.Error(), "killed")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -44,6 +45,8 @@ func NewSupervisor(out io.Writer, width int) *Supervisor {
 func (s *Supervisor) Exits() <-chan Exit { return s.exits }
 
 // Start runs path as a child named name with exactly env as its environment.
+// A child started again under a name takes the place of the one that ended,
+// so Stop still stops the children in the order they were first started.
 func (s *Supervisor) Start(name, path string, env []string) error {
 	cmd := exec.Command(path)
 	cmd.Env = env
@@ -55,7 +58,11 @@ func (s *Supervisor) Start(name, path string, env []string) error {
 	}
 	c := &child{name: name, cmd: cmd, done: make(chan struct{})}
 	s.mu.Lock()
-	s.kids = append(s.kids, c)
+	if i := slices.IndexFunc(s.kids, func(k *child) bool { return k.name == name }); i >= 0 {
+		s.kids[i] = c
+	} else {
+		s.kids = append(s.kids, c)
+	}
 	s.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
@@ -157,10 +164,10 @@ func (w *prefixWriter) flush() {
 	}
 }
 
-// exitError describes how a child ended.
-func exitError(e Exit) string {
+// exitReason says how a child ended: "signal: killed", "exit status 2".
+func exitReason(e Exit) string {
 	if e.Err == nil {
-		return "exited with status 0"
+		return "exit status 0"
 	}
 	var ee *exec.ExitError
 	if errors.As(e.Err, &ee) {

@@ -79,7 +79,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	// Not CommandContext: a cancelled bench must still stop the children
 	// gracefully (SIGINT), which Stop does.
-	cmd := exec.Command(cfg.Launcher, "--bin-dir", cfg.BinDir, "--run-dir", runDir, "--database-url", cfg.DatabaseURL)
+	// --exit-on-crash: a service that dies under load ends the run, rather
+	// than being restarted by the launcher and measured as a slow patch.
+	cmd := exec.Command(cfg.Launcher, "--bin-dir", cfg.BinDir, "--run-dir", runDir, "--database-url", cfg.DatabaseURL, "--exit-on-crash")
 	// The gateway's per-address and per-token rate limits (50/s and 20/s by
 	// default) protect a real edge from one client; here that one client is
 	// the load generator, so they are lifted for the bench's own stack.

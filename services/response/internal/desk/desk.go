@@ -184,8 +184,12 @@ func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd 
 	}
 	cmd.By = caller.Subject
 	actor := &typesv1.Actor{Role: caller.Role, Id: caller.Subject}
+	// The action happened when the desk asked, not when its transaction got
+	// the dispatch's lock: a desk that arrived in time is not judged late
+	// because another transaction (the SLA poller, a colleague) held the row.
+	now := s.Clock.Now()
 	var out response.Dispatch
-	err = s.inTx(ctx, id, scope, func(tx pgx.Tx, q *store.Queries, d response.Dispatch, now time.Time) error {
+	err = s.inTx(ctx, id, scope, func(tx pgx.Tx, q *store.Queries, d response.Dispatch, _ time.Time) error {
 		next, changed, err := response.Apply(d, cmd, now, s.FarArrivalMeters)
 		if err != nil {
 			return err

@@ -200,7 +200,10 @@ func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch,
 	}
 	at := now
 	d.Status = to
-	d.UpdatedAt = now
+	// updated_at orders the dispatch's snapshots for every projection, so it
+	// never goes back, even for an action dated before the last change (a desk
+	// action that waited on the row's lock).
+	d.UpdatedAt = later(now, d.UpdatedAt)
 	switch cmd.Action {
 	case Acknowledge:
 		d.AcknowledgedAt, d.AcknowledgedBy = &at, cmd.By
@@ -222,6 +225,13 @@ func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch,
 		d.CancelledAt = &at
 	}
 	return d, true, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
 }
 
 // earthRadiusM is the mean Earth radius (IUGG), plenty for "is the desk on site".

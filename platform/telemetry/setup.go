@@ -75,7 +75,10 @@ func Resource(ctx context.Context, service string) (*resource.Resource, error) {
 }
 
 // NewTracerProvider returns a provider that batches spans to the OTLP exporter
-// chosen by the environment, or one without an exporter.
+// chosen by the environment (sampled as OTEL_TRACES_SAMPLER says, every span
+// by default), or, without an exporter, one that records nothing: its spans
+// still carry trace and span ids into logs and across hops, but nobody would
+// read their attributes and events, so they are not built.
 func NewTracerProvider(ctx context.Context, res *resource.Resource) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	exp, err := traceExporter(ctx)
@@ -84,6 +87,8 @@ func NewTracerProvider(ctx context.Context, res *resource.Resource) (*sdktrace.T
 	}
 	if exp != nil {
 		opts = append(opts, sdktrace.WithBatcher(exp))
+	} else {
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	return sdktrace.NewTracerProvider(opts...), nil
 }

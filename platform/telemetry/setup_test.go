@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/resource"
 )
 
 // Not parallel: t.Setenv.
@@ -41,4 +42,20 @@ func TestTraceExporterOnlyWhenTheEnvironmentAsksForIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Not parallel: t.Setenv.
+func TestWithoutAnExporterSpansCarryIDsButRecordNothing(t *testing.T) {
+	for _, k := range []string{"OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		t.Setenv(k, "")
+	}
+	ctx := context.Background()
+	tp, err := NewTracerProvider(ctx, resource.Empty())
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, tp.Shutdown(ctx)) })
+	ctx, parent := tp.Tracer("test").Start(ctx, "parent")
+	_, child := tp.Tracer("test").Start(ctx, "child")
+	require.False(t, parent.IsRecording())
+	require.True(t, parent.SpanContext().IsValid(), "logs still get a trace id")
+	require.Equal(t, parent.SpanContext().TraceID(), child.SpanContext().TraceID(), "one trace across the hop")
 }

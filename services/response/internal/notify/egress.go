@@ -202,10 +202,10 @@ func (e Egress) Client(timeout time.Duration) *http.Client {
 	}
 }
 
-// Outcome is what the delivery log records of one attempt: coarse enough that
+// outcome is what the delivery log records of one attempt: coarse enough that
 // the log cannot be used to probe which hosts and ports answer, and never the
 // receiver's body. The details go to the service's own log.
-func Outcome(code int, err error) string {
+func outcome(code int, err error) string {
 	var netErr net.Error
 	switch {
 	case code >= 200 && code <= 299:

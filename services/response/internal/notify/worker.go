@@ -202,7 +202,7 @@ func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
 		at := w.Clock.Now()
 		code, postErr := w.post(ctx, d, at)
 		attempt := d.Attempts + 1
-		errText := Outcome(code, postErr)
+		errText := outcome(code, postErr)
 		if err := q.AddWebhookAttempt(ctx, store.AddWebhookAttemptParams{
 			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
 		}); err != nil {

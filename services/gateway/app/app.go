@@ -112,6 +112,16 @@ type Config struct {
 	BurstPerToken int     `env:"WHISTLE_RATE_BURST_PER_TOKEN, default=40"`
 	RatePerIP     float64 `env:"WHISTLE_RATE_PER_IP, default=50"`
 	BurstPerIP    int     `env:"WHISTLE_RATE_BURST_PER_IP, default=100"`
+	// RatePublicForm limits, per client address, the anonymous public's
+	// submissions (POST /v1/public/...: the resident's report, ratings):
+	// 0.1/s is six a minute, after a burst of ten.
+	RatePublicForm  float64 `env:"WHISTLE_RATE_PUBLIC_FORM, default=0.1"`
+	BurstPublicForm int     `env:"WHISTLE_RATE_BURST_PUBLIC_FORM, default=10"`
+	// TrustedProxies are the reverse proxies (the ingress) whose
+	// X-Forwarded-For names the client, as CIDR ranges or addresses
+	// separated by commas; empty trusts none, and every client behind a
+	// proxy then shares the proxy's address limit.
+	TrustedProxies string `env:"WHISTLE_TRUSTED_PROXIES"`
 
 	// Console is the web console, served at "/" and under "/console/"; nil
 	// serves none. main sets it; it is not read from the environment.
@@ -170,8 +180,11 @@ func (c Config) Validate() error {
 	} else if c.Open311Keys != "" || c.Open311KeysFile != "" {
 		errs = append(errs, errors.New("WHISTLE_OPEN311_SIGNING_KEY is required with WHISTLE_OPEN311_KEYS"))
 	}
-	if c.RatePerToken < 0 || c.RatePerIP < 0 || c.BurstPerToken < 0 || c.BurstPerIP < 0 {
+	if c.RatePerToken < 0 || c.RatePerIP < 0 || c.BurstPerToken < 0 || c.BurstPerIP < 0 || c.RatePublicForm < 0 || c.BurstPublicForm < 0 {
 		errs = append(errs, errors.New("WHISTLE_RATE_* must not be negative"))
+	}
+	if _, err := ratelimit.ParseProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("WHISTLE_TRUSTED_PROXIES: %w", err))
 	}
 	return errors.Join(errs...)
 }
@@ -318,9 +331,16 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			Stop: stopStreams,
 		})
 	}
-	handler = ratelimit.Middleware(handler,
-		ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerToken, Burst: cfg.BurstPerToken}, deps.Clock),
-		ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerIP, Burst: cfg.BurstPerIP}, deps.Clock))
+	proxies, err := ratelimit.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("WHISTLE_TRUSTED_PROXIES: %w", err)
+	}
+	handler = ratelimit.Middleware(handler, ratelimit.Limiters{
+		PerToken:     ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerToken, Burst: cfg.BurstPerToken}, deps.Clock),
+		PerIP:        ratelimit.New(ratelimit.Limit{Rate: cfg.RatePerIP, Burst: cfg.BurstPerIP}, deps.Clock),
+		PublicWrites: ratelimit.New(ratelimit.Limit{Rate: cfg.RatePublicForm, Burst: cfg.BurstPublicForm}, deps.Clock),
+		Proxies:      proxies,
+	})
 	a.srv = &http.Server{
 		Handler:           telemetry.HTTPHandler(instrument(deps.Log, handler)),
 		ReadHeaderTimeout: 10 * time.Second,

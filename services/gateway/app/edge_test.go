@@ -105,6 +105,65 @@ func TestRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 	})
 }
 
+// TestRateLimitsKeyOnTheClientBehindATrustedProxy: behind the ingress every
+// request comes from the proxy's address; with the proxy trusted each client
+// named by X-Forwarded-For gets its own bucket, and without it (or from an
+// untrusted peer) the header changes nothing.
+func TestRateLimitsKeyOnTheClientBehindATrustedProxy(t *testing.T) {
+	t.Parallel()
+	get := func(base, xff string) int {
+		resp := rawDo(t, http.MethodGet, base+"/healthz", map[string]string{"X-Forwarded-For": xff})
+		return resp.status
+	}
+	t.Run("trusted proxy", func(t *testing.T) {
+		t.Parallel()
+		base := startGateway(t, "", func(c *app.Config) { c.RatePerIP, c.BurstPerIP, c.TrustedProxies = 0.1, 1, "127.0.0.1/32" })
+		require.NotEqual(t, http.StatusTooManyRequests, get(base, "203.0.113.7"))
+		require.Equal(t, http.StatusTooManyRequests, get(base, "203.0.113.7"), "the same client is limited")
+		require.NotEqual(t, http.StatusTooManyRequests, get(base, "203.0.113.8"), "another client behind the proxy is not")
+		require.Equal(t, http.StatusTooManyRequests, get(base, "203.0.113.9, 203.0.113.8"),
+			"what the client writes left of the proxy's entry does not give it a fresh bucket")
+	})
+	t.Run("no proxy trusted", func(t *testing.T) {
+		t.Parallel()
+		base := startGateway(t, "", func(c *app.Config) { c.RatePerIP, c.BurstPerIP = 0.1, 1 })
+		require.NotEqual(t, http.StatusTooManyRequests, get(base, "203.0.113.7"))
+		require.Equal(t, http.StatusTooManyRequests, get(base, "203.0.113.8"), "a made-up address does not help")
+	})
+	c := app.Config{HTTPAddr: "x", IntakeAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x", TrustedProxies: "10.0.0.0/8,ingress"}
+	require.ErrorContains(t, c.Validate(), "WHISTLE_TRUSTED_PROXIES")
+}
+
+// TestPublicFormIsRateLimitedPerClient: the anonymous public's submissions
+// have their own, tighter bucket per address; other requests do not spend it.
+func TestPublicFormIsRateLimitedPerClient(t *testing.T) {
+	t.Parallel()
+	base := startGateway(t, "", func(c *app.Config) {
+		c.RatePublicForm, c.BurstPublicForm, c.TrustedProxies = 0.1, 2, "127.0.0.1"
+	})
+	post := func(xff string) rawResponse {
+		req, err := http.NewRequest(http.MethodPost, base+"/v1/public/reports", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return rawResponse{status: resp.StatusCode, header: resp.Header, body: body}
+	}
+	for range 2 {
+		require.Equal(t, http.StatusServiceUnavailable, post("203.0.113.7").status, "reaches the (dead) backend")
+	}
+	flood := post("203.0.113.7")
+	require.Equal(t, http.StatusTooManyRequests, flood.status)
+	require.Equal(t, "10", flood.header.Get("Retry-After"))
+	require.Equal(t, http.StatusServiceUnavailable, post("203.0.113.8").status, "another resident is not held up")
+	code, _ := do(t, http.MethodGet, base+"/v1/whistles/w1", "", map[string]string{"Authorization": "Bearer x", "X-Forwarded-For": "203.0.113.7"})
+	require.Equal(t, http.StatusServiceUnavailable, code, "reads are not the form's")
+}
+
 func TestUnknownFieldsAreRejectedOnEveryBody(t *testing.T) {
 	t.Parallel()
 	base := startGateway(t, "", nil)

@@ -1,13 +1,18 @@
 // Package ratelimit answers 429 Too Many Requests, with Retry-After, to a
-// client that sends more than its share: per bearer token and per client IP,
-// each a token bucket (golang.org/x/time/rate) read on the injected clock.
+// client that sends more than its share: per bearer token, per client IP,
+// and per client IP on the public forms, each a token bucket
+// (golang.org/x/time/rate) read on the injected clock. The client IP is the
+// connection's peer, or, behind a trusted proxy, the address the proxies
+// say they were connected from.
 package ratelimit
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,24 +96,46 @@ func (l *Limiter) Take(key string) (ok bool, retryAfter time.Duration) {
 	return true, 0
 }
 
-// Middleware limits next per token (when the request carries one) and per IP.
-// Either limiter may be nil.
-func Middleware(next http.Handler, perToken, perIP *Limiter) http.Handler {
-	if perToken == nil && perIP == nil {
+// Limiters are the limits Middleware applies; any limiter may be nil.
+type Limiters struct {
+	// PerToken limits everything a bearer token (or api_key) sends.
+	PerToken *Limiter
+	// PerIP limits everything from one client address, signed in or not.
+	PerIP *Limiter
+	// PublicWrites limits, per client address, what the anonymous public
+	// submits: the resident's report form and follow-up ratings. (Open311
+	// requests carry an api_key, and its app posts for many residents.)
+	PublicWrites *Limiter
+	// Proxies are the trusted reverse proxies whose X-Forwarded-For names
+	// the client.
+	Proxies Proxies
+}
+
+// Middleware limits next per token (when the request carries one), per IP,
+// and per IP on the public writes.
+func Middleware(next http.Handler, l Limiters) http.Handler {
+	if l.PerToken == nil && l.PerIP == nil && l.PublicWrites == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if perIP != nil {
-			if ok, wait := perIP.Take(clientIP(r)); !ok {
+		ip := l.Proxies.ClientIP(r)
+		if l.PerIP != nil {
+			if ok, wait := l.PerIP.Take(ip); !ok {
 				refuse(w, wait, "too many requests from this address")
 				return
 			}
 		}
-		if perToken != nil {
+		if l.PublicWrites != nil && IsPublicWrite(r) {
+			if ok, wait := l.PublicWrites.Take(ip); !ok {
+				refuse(w, wait, "too many reports from this address")
+				return
+			}
+		}
+		if l.PerToken != nil {
 			if tok := token(r); tok != "" {
 				// The hash keys the bucket: only the token's holder can spend it.
 				sum := sha256.Sum256([]byte(tok))
-				if ok, wait := perToken.Take(string(sum[:])); !ok {
+				if ok, wait := l.PerToken.Take(string(sum[:])); !ok {
 					refuse(w, wait, "too many requests with this token")
 					return
 				}
@@ -118,20 +145,81 @@ func Middleware(next http.Handler, perToken, perIP *Limiter) http.Handler {
 	})
 }
 
+// IsPublicWrite tells whether r submits something without signing in: a
+// POST under /v1/public/ (the resident's report, a follow-up's rating).
+func IsPublicWrite(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/public/")
+}
+
 func refuse(w http.ResponseWriter, wait time.Duration, msg string) {
 	secs := int(math.Ceil(wait.Seconds()))
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 	apierror.Write(w, http.StatusTooManyRequests, CodeRateLimited, msg+"; retry after "+strconv.Itoa(max(secs, 1))+" s")
 }
 
-// clientIP is the peer address. Forwarded headers are not trusted: anyone
-// could set them to spread their requests over made-up addresses.
-func clientIP(r *http.Request) string {
+// Proxies are trusted reverse proxies (an ingress, a load balancer), by
+// address range. Empty trusts none: the peer address is the client.
+type Proxies []netip.Prefix
+
+// ParseProxies reads a comma- or space-separated list of CIDR ranges or
+// single addresses ("10.0.0.0/8, 192.168.1.10").
+func ParseProxies(s string) (Proxies, error) {
+	var out Proxies
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+func (p Proxies) trusts(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, pr := range p {
+		if pr.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientIP is the address a request came from. A connection from a trusted
+// proxy is taken at its word: X-Forwarded-For is read from the right (each
+// proxy appends the address it was connected from), skipping the trusted
+// proxies, and the first address that is not one is the client. Anything
+// left of it could be made up by the client, so it is never used. A
+// connection from anywhere else is its own client, whatever it sends.
+func (p Proxies) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !p.trusts(peer) {
+		return host
+	}
+	client := peer.Unmap()
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return client.String() // a garbled hop: the last proxy that spoke for it
+			}
+			client = a.Unmap()
+			if !p.trusts(client) {
+				return client.String()
+			}
+		}
+	}
+	return client.String()
 }
 
 // token is the bearer token of the request: the Authorization header, the

@@ -1,6 +1,8 @@
 package ratelimit_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -33,4 +35,38 @@ func TestBucketRefillsOnTheClock(t *testing.T) {
 func TestZeroRateDisables(t *testing.T) {
 	t.Parallel()
 	require.Nil(t, ratelimit.New(ratelimit.Limit{}, clock.NewFake(time.Now())))
+}
+
+func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
+	t.Parallel()
+	proxies, err := ratelimit.ParseProxies("10.0.0.0/8, 192.168.1.10")
+	require.NoError(t, err)
+	req := func(peer string, xff ...string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = peer
+		for _, v := range xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		proxies ratelimit.Proxies
+		r       *http.Request
+		want    string
+	}{
+		{"no proxies trusted: the peer, whatever it claims", nil, req("10.1.2.3:5000", "203.0.113.7"), "10.1.2.3"},
+		{"an untrusted peer's claim is ignored", proxies, req("198.51.100.1:5000", "203.0.113.7"), "198.51.100.1"},
+		{"a trusted proxy names the client", proxies, req("10.1.2.3:5000", "203.0.113.7"), "203.0.113.7"},
+		{"a single trusted address", proxies, req("192.168.1.10:5000", "203.0.113.7"), "203.0.113.7"},
+		{"the rightmost untrusted hop, not what the client wrote", proxies, req("10.1.2.3:5000", "1.2.3.4, 203.0.113.7, 10.9.9.9"), "203.0.113.7"},
+		{"several header lines read as one list", proxies, req("10.1.2.3:5000", "1.2.3.4", "203.0.113.7"), "203.0.113.7"},
+		{"no header: the proxy itself", proxies, req("10.1.2.3:5000"), "10.1.2.3"},
+		{"a garbled hop: the last proxy", proxies, req("10.1.2.3:5000", "203.0.113.7, not-an-ip"), "10.1.2.3"},
+		{"only proxies in the chain: the leftmost", proxies, req("10.1.2.3:5000", "10.4.4.4"), "10.4.4.4"},
+	} {
+		require.Equal(t, c.want, c.proxies.ClientIP(c.r), c.name)
+	}
+	_, err = ratelimit.ParseProxies("10.0.0.0/8, ingress")
+	require.ErrorContains(t, err, "ingress")
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/auth"
 )
 
 // sseEvent is one Server-Sent Event as a client receives it.
@@ -319,4 +321,78 @@ func TestStreamCarriesSLAEventsToTheirDesk(t *testing.T) {
 	}
 	// The street follows its whistle's breaches too.
 	street.until(t, 10*time.Second, func(ev sseEvent) bool { return ev.name == "sla.breached" && ev.data["whistle_id"] == id })
+}
+
+// streamStatus opens GET /v1/stream as token and returns the answer's
+// status; a stream that opened is closed when the test ends, or by the
+// returned func.
+func streamStatus(t *testing.T, s *system, token string) (int, http.Header, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/v1/stream", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+	}
+	return resp.StatusCode, resp.Header, cancel
+}
+
+// TestStreamCapsConcurrentStreamsPerCaller: one identity holds at most four
+// live streams; a fifth is refused with 429 until one closes, and other
+// callers are not affected.
+func TestStreamCapsConcurrentStreamsPerCaller(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	tok := streetToken(t, s, donghuamen)
+	var open []*sseClient
+	for range 4 {
+		open = append(open, openStream(t, s, tok, ""))
+	}
+	code, hdr, _ := streamStatus(t, s, tok)
+	require.Equal(t, http.StatusTooManyRequests, code)
+	require.NotEmpty(t, hdr.Get("Retry-After"))
+	openStream(t, s, streetToken(t, s, "110101002"), "").close()
+
+	open[0].close()
+	eventually(t, "a stream slot freed by the closed connection", func() bool {
+		code, _, _ := streamStatus(t, s, tok)
+		return code == http.StatusOK
+	})
+}
+
+// TestStreamReplayIsBounded: resuming from the stream's very beginning goes
+// back at most WHISTLE_STREAM_MAX_REPLAY positions, and the ready event says
+// events were skipped; a client within the bound resumes exactly.
+func TestStreamReplayIsBounded(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{streamMaxReplay: 5})
+	tok := streetToken(t, s, donghuamen)
+	for range 3 {
+		raise(t, s, donghuamen, "joint-enforcement", 3)
+	}
+	// The probe is another identity, so its connections spend none of the street's streams.
+	probe := s.token(t, auth.Identity{Role: auth.RoleSupervisor, Subject: "supervisor-city"})
+	var last uint64
+	eventually(t, "more events than the replay bound", func() bool {
+		live := openStream(t, s, probe, "")
+		defer live.close()
+		last = seq(t, live.ready)
+		return last > 10
+	})
+
+	full := openStream(t, s, tok, "0")
+	require.Equal(t, last-5, seq(t, full.ready), "starts at most five positions back")
+	require.Equal(t, true, full.ready.data["gap"])
+	ev := full.next(t, 5*time.Second)
+	require.Greater(t, seq(t, ev), last-5)
+	full.close()
+
+	near := openStream(t, s, tok, strconv.FormatUint(last-2, 10))
+	require.Equal(t, last-2, seq(t, near.ready))
+	require.Equal(t, false, near.ready.data["gap"])
 }

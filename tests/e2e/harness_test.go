@@ -56,6 +56,8 @@ type options struct {
 	// partitions, when set, splits every consumer by district into this many
 	// partitions shared out among replicas (WHISTLE_CONSUMER_PARTITIONS).
 	partitions int
+	// streamMaxReplay, when set, is the gateway's WHISTLE_STREAM_MAX_REPLAY.
+	streamMaxReplay uint64
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -132,6 +134,7 @@ func startSystem(t *testing.T, opts options) *system {
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
 		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
 		Open311SigningKey: auth.EncodeKey(priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
+		StreamMaxReplay: opts.streamMaxReplay,
 	}, deps("gateway"))
 	require.NoError(t, err)
 	run("gateway", gw.Run)

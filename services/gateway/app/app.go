@@ -85,6 +85,11 @@ type Config struct {
 	// GRPCTLS secures the calls to the backends (WHISTLE_GRPC_TLS_CA, and a
 	// client certificate when they require one).
 	GRPCTLS grpcserver.TLS
+	// StreamMaxPerCaller caps the live streams one token subject holds open.
+	StreamMaxPerCaller int `env:"WHISTLE_STREAM_MAX_PER_CALLER, default=4"`
+	// StreamMaxReplay caps how many stream positions a reconnecting client
+	// may go back with Last-Event-ID.
+	StreamMaxReplay uint64 `env:"WHISTLE_STREAM_MAX_REPLAY, default=10000"`
 	// JWTPublicKey verifies the stream's callers (the stream has no backend
 	// to do it); required with NATS_URL.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
@@ -182,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if c.RatePerToken < 0 || c.RatePerIP < 0 || c.BurstPerToken < 0 || c.BurstPerIP < 0 || c.RatePublicForm < 0 || c.BurstPublicForm < 0 {
 		errs = append(errs, errors.New("WHISTLE_RATE_* must not be negative"))
+	}
+	if c.StreamMaxPerCaller < 0 {
+		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_MAX_PER_CALLER must not be negative, got %d", c.StreamMaxPerCaller))
 	}
 	if _, err := ratelimit.ParseProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("WHISTLE_TRUSTED_PROXIES: %w", err))
@@ -328,7 +336,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		handler = withStream(handler, &stream.Handler{
 			JS: js, Verifier: verifier, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
 			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Whistles: intakev1.NewIntakeServiceClient(b.Intake),
-			Stop: stopStreams,
+			Stop: stopStreams, MaxPerCaller: cfg.StreamMaxPerCaller, MaxReplay: cfg.StreamMaxReplay,
 		})
 	}
 	proxies, err := ratelimit.ParseProxies(cfg.TrustedProxies)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -40,6 +41,17 @@ const heartbeat = 15 * time.Second
 // at connect time.
 const maxSeedPages = 10
 
+// Defaults of Handler's limits.
+const (
+	// DefaultMaxPerCaller is how many streams one caller may hold open: a
+	// few browser tabs.
+	DefaultMaxPerCaller = 4
+	// DefaultMaxReplay is how many stream positions a reconnecting client may
+	// go back: every position read is a message JetStream scans, in the
+	// caller's scope or not.
+	DefaultMaxReplay = 10000
+)
+
 // Handler serves the stream. It verifies the caller's token itself, because
 // no backend sits between it and JetStream.
 type Handler struct {
@@ -55,6 +67,42 @@ type Handler struct {
 	// Stop ends every open stream when closed (the gateway shutting down);
 	// otherwise a graceful shutdown would wait for clients that never leave.
 	Stop <-chan struct{}
+	// MaxPerCaller caps the streams one token subject holds open at once
+	// (DefaultMaxPerCaller when zero); one more is answered 429.
+	MaxPerCaller int
+	// MaxReplay caps how far back a Last-Event-ID may resume, in stream
+	// positions (DefaultMaxReplay when zero). A client further behind
+	// starts that far back, and its ready event says "gap": true, so it
+	// reloads what it shows instead of trusting the events to be complete.
+	MaxReplay uint64
+
+	mu   sync.Mutex
+	open map[string]int // streams open per caller
+}
+
+// hold counts one more stream of caller, or reports false when the caller
+// has its share open already. release gives it back.
+func (h *Handler) hold(caller string) (release func(), ok bool) {
+	limit := h.MaxPerCaller
+	if limit <= 0 {
+		limit = DefaultMaxPerCaller
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.open[caller] >= limit {
+		return nil, false
+	}
+	if h.open == nil {
+		h.open = map[string]int{}
+	}
+	h.open[caller]++
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.open[caller]--; h.open[caller] <= 0 {
+			delete(h.open, caller)
+		}
+	}, true
 }
 
 var jsonOpts = protojson.MarshalOptions{UseProtoNames: true}
@@ -91,6 +139,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			apierror.Detail{Field: "Last-Event-ID", Reason: err.Error()})
 		return
 	}
+	release, ok := h.hold(id.Role + ":" + id.Subject)
+	if !ok {
+		w.Header().Set("Retry-After", "30")
+		apierror.Write(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED",
+			"too many live streams open with this identity; close one (another tab?) and retry")
+		return
+	}
+	defer release()
 
 	ctx := r.Context() // served outside the request timeout: it ends when the client goes
 	rc := http.NewResponseController(w)
@@ -107,6 +163,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A fresh client starts now; so does one whose id this stream never
 		// reached (a stream recreated since), rather than wait for it.
 		after = last
+	}
+	maxReplay := h.MaxReplay
+	if maxReplay == 0 {
+		maxReplay = DefaultMaxReplay
+	}
+	gap := last-after > maxReplay
+	if gap {
+		after = last - maxReplay
 	}
 	h.seed(ctx, token, id.Role, scope)
 	cons, err := h.JS.OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{
@@ -131,7 +195,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
 	w.WriteHeader(http.StatusOK)
-	ready := fmt.Sprintf(`{"role":%q,"after":%d}`, id.Role, after)
+	ready := fmt.Sprintf(`{"role":%q,"after":%d,"gap":%t}`, id.Role, after, gap)
 	if _, err := fmt.Fprintf(w, "retry: 2000\nid: %d\nevent: %s\ndata: %s\n\n", after, ReadyEvent, ready); err != nil {
 		return
 	}

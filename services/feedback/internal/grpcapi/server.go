@@ -75,38 +75,39 @@ func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineReq
 }
 
 // sharedChains are the hash chains the caller reads for a whistle: its own
-// first, then those of the whistles it was merged into (errors are gRPC
-// status errors).
+// first, then those of the whistles it was merged into that the caller may
+// read (errors are gRPC status errors).
 func (s *Server) sharedChains(ctx context.Context, whistleID string) ([][]timeline.Entry, error) {
-	own, err := s.callersTimeline(ctx, whistleID)
+	id, own, err := s.callersTimeline(ctx, whistleID)
 	if err != nil {
 		return nil, err
 	}
-	merged, err := s.mergedChains(ctx, whistleID, own)
+	merged, err := s.mergedChains(ctx, id, whistleID, own)
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
 	return append([][]timeline.Entry{own}, merged...), nil
 }
 
-// callersTimeline is a whistle's timeline for the caller, as a gRPC status
-// error when the caller may not read timelines, gives no id, or is out of scope.
-func (s *Server) callersTimeline(ctx context.Context, whistleID string) ([]timeline.Entry, error) {
+// callersTimeline is the caller and a whistle's timeline for it, as a gRPC
+// status error when the caller may not read timelines, gives no id, or is out
+// of scope.
+func (s *Server) callersTimeline(ctx context.Context, whistleID string) (auth.Identity, []timeline.Entry, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "missing identity")
+		return id, nil, status.Error(codes.Unauthenticated, "missing identity")
 	}
 	if !feedback.MayReadTimelines(id.Role) {
-		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
+		return id, nil, s.toStatus(ctx, feedback.ErrWrongRole)
 	}
 	if whistleID == "" {
-		return nil, rpcerr.Invalid("whistle_id", "is required")
+		return id, nil, rpcerr.Invalid("whistle_id", "is required")
 	}
 	entries, err := s.readTimeline(ctx, id, whistleID)
 	if err != nil {
-		return nil, s.toStatus(ctx, err)
+		return id, nil, s.toStatus(ctx, err)
 	}
-	return entries, nil
+	return id, entries, nil
 }
 
 // readTimeline checks access and reads the entries in one snapshot, so the
@@ -114,39 +115,45 @@ func (s *Server) callersTimeline(ctx context.Context, whistleID string) ([]timel
 func (s *Server) readTimeline(ctx context.Context, id auth.Identity, whistleID string) ([]timeline.Entry, error) {
 	var entries []timeline.Entry
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		scope, err := q.GetWhistleScope(ctx, whistleID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return feedback.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("scope of whistle %s: %w", whistleID, err)
-		}
-		w := feedback.Whistle{StreetID: scope.StreetID, DistrictID: scope.DistrictID}
-		if id.Role == auth.RoleDesk {
-			desks, err := q.ListDispatchDepartments(ctx, whistleID)
-			if err != nil {
-				return fmt.Errorf("departments of whistle %s: %w", whistleID, err)
-			}
-			for _, d := range desks {
-				w.Desks = append(w.Desks, feedback.DeskScope{Department: d.Department, DistrictID: d.DistrictID})
-			}
-		}
-		all, err := listEntries(ctx, q, whistleID)
-		if err != nil {
-			return err
-		}
-		if id.Role == auth.RoleStreet {
-			// A neighbouring street informed by the map check reads it too.
-			w.Neighbours = timeline.Neighbours(all)
-		}
-		if err := feedback.CanRead(id, w); err != nil {
-			return err
-		}
-		entries = all
-		return nil
+		var err error
+		entries, err = readableEntries(ctx, store.New(tx), id, whistleID)
+		return err
 	})
 	return entries, err
+}
+
+// readableEntries is a whistle's hash chain if id may read it: ErrNotFound
+// for an unknown whistle or one outside id's scope.
+func readableEntries(ctx context.Context, q *store.Queries, id auth.Identity, whistleID string) ([]timeline.Entry, error) {
+	scope, err := q.GetWhistleScope(ctx, whistleID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, feedback.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scope of whistle %s: %w", whistleID, err)
+	}
+	w := feedback.Whistle{StreetID: scope.StreetID, DistrictID: scope.DistrictID}
+	if id.Role == auth.RoleDesk {
+		desks, err := q.ListDispatchDepartments(ctx, whistleID)
+		if err != nil {
+			return nil, fmt.Errorf("departments of whistle %s: %w", whistleID, err)
+		}
+		for _, d := range desks {
+			w.Desks = append(w.Desks, feedback.DeskScope{Department: d.Department, DistrictID: d.DistrictID})
+		}
+	}
+	all, err := listEntries(ctx, q, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	if id.Role == auth.RoleStreet {
+		// A neighbouring street informed by the map check reads it too.
+		w.Neighbours = timeline.Neighbours(all)
+	}
+	if err := feedback.CanRead(id, w); err != nil {
+		return nil, err
+	}
+	return all, nil
 }
 
 // listEntries reads one whistle's hash chain in seq order.
@@ -179,9 +186,10 @@ func listEntries(ctx context.Context, q *store.Queries, whistleID string) ([]tim
 const maxMergeHops = 4
 
 // mergedChains are the hash chains of the whistles that whistleID was merged
-// into, in merge order: the merge shares the timeline, so whoever may read
-// the merged whistle reads the surviving whistle's entries with it.
-func (s *Server) mergedChains(ctx context.Context, whistleID string, own []timeline.Entry) ([][]timeline.Entry, error) {
+// into, in merge order: the merge shares the timeline with whoever may read
+// both whistles. A link is followed only to a whistle the caller may read on
+// its own; the chain stops at the first one it may not.
+func (s *Server) mergedChains(ctx context.Context, id auth.Identity, whistleID string, own []timeline.Entry) ([][]timeline.Entry, error) {
 	var chains [][]timeline.Entry
 	seen := map[string]bool{whistleID: true}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
@@ -193,7 +201,10 @@ func (s *Server) mergedChains(ctx context.Context, whistleID string, own []timel
 				return nil
 			}
 			seen[into] = true
-			next, err := listEntries(ctx, q, into)
+			next, err := readableEntries(ctx, q, id, into)
+			if errors.Is(err, feedback.ErrNotFound) {
+				return nil // out of the caller's scope: left out
+			}
 			if err != nil {
 				return err
 			}

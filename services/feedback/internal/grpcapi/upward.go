@@ -18,7 +18,8 @@ import (
 // timeline: the whistle, each department's times, reopens and the rating,
 // also as plain text. A merged whistle's report goes on with the whistle it
 // was merged into, as its timeline does: that whistle's dispatches are listed
-// after its own (cancelled) ones, and its outcome is the merged whistle's.
+// after its own (cancelled) ones, and its outcome is the merged whistle's;
+// a surviving whistle outside the caller's scope is left out.
 func (s *Server) GetWhistleReport(ctx context.Context, req *feedbackv1.GetWhistleReportRequest) (*feedbackv1.WhistleReport, error) {
 	chains, err := s.sharedChains(ctx, req.GetWhistleId())
 	if err != nil {

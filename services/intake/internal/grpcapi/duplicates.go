@@ -21,9 +21,11 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 
-// linkDuplicates links a new whistle to the open whistles of its category
-// raised nearby recently, each as a candidate it may duplicate, in the raise's
-// transaction.
+// linkDuplicates links a new whistle to the open whistles of its street and
+// category raised nearby recently, each as a candidate it may duplicate, in
+// the raise's transaction. Only the raising street's own whistles are
+// candidates, wherever the point lies: the street may read and merge into
+// them, and nothing of another street is shown to it.
 func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle, actor *typesv1.Actor) ([]*intakev1.DuplicateCandidate, error) {
 	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
 	if radius <= 0 {
@@ -35,7 +37,7 @@ func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle,
 	minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
 	q := store.New(tx)
 	rows, err := q.NearbyOpenWhistles(ctx, store.NearbyOpenWhistlesParams{
-		Category: w.Category, Since: w.RaisedAt.Add(-window), ID: w.ID,
+		StreetID: w.StreetID, Category: w.Category, Since: w.RaisedAt.Add(-window), ID: w.ID,
 		MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
 	})
 	if err != nil {
@@ -104,6 +106,18 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 			return fmt.Errorf("lock whistle %s: %w", whistleID, err)
 		}
 		saved = w
+		var target store.Whistle
+		if merge {
+			// The target is checked as a write to it would be: an unknown
+			// whistle and another street's answer alike, so ids cannot be probed.
+			target, err = q.GetWhistle(ctx, into)
+			if errors.Is(err, pgx.ErrNoRows) || (err == nil && target.StreetID != id.StreetID) {
+				return intake.ErrNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("merge whistle %s into %s: %w", w.ID, into, err)
+			}
+		}
 		candidates, err := q.DuplicateCandidates(ctx, w.ID)
 		if err != nil {
 			return fmt.Errorf("duplicate candidates of whistle %s: %w", w.ID, err)
@@ -146,10 +160,6 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 		if err := q.SetMergedInto(ctx, store.SetMergedIntoParams{ID: w.ID, MergedInto: into, UpdatedAt: now}); err != nil {
 			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
 		}
-		target, err := q.GetWhistle(ctx, into)
-		if err != nil {
-			return fmt.Errorf("merge whistle %s into %s: %w", w.ID, into, err)
-		}
 		merged := &eventsv1.WhistleMerged{IntoWhistleId: into, MergedWhistleId: w.ID}
 		for _, on := range []store.Whistle{w, target} {
 			if err := outbox.Add(ctx, tx, events.Merged(now, actorOf(id), on, merged)); err != nil {
@@ -172,5 +182,5 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 	if err != nil {
 		return nil, fmt.Errorf("read whistle %s: %w", saved.ID, err)
 	}
-	return s.withDispatches(ctx, fresh)
+	return s.withDispatches(ctx, id, fresh)
 }

@@ -151,5 +151,7 @@ func (s *Server) actAs(ctx context.Context, verb, whistleID string, actor *types
 	if err != nil {
 		return nil, err
 	}
-	return s.withDispatches(ctx, saved)
+	// A resident acting through a token has no identity: links are left out.
+	viewer, _ := auth.FromContext(ctx)
+	return s.withDispatches(ctx, viewer, saved)
 }

@@ -292,14 +292,17 @@ func (s *ReportServer) ListReports(ctx context.Context, req *intakev1.ListReport
 func (s *ReportServer) listReports(ctx context.Context, id auth.Identity, req *intakev1.ListReportsRequest) (*intakev1.ListReportsResponse, error) {
 	q := store.New(s.Whistles.Pool)
 	var (
-		rows []store.Report
-		err  error
+		rows  []store.Report
+		err   error
+		party bool // the caller reads the whistle as a party to it, not as an informed neighbour
 	)
 	if wid := req.GetWhistleId(); wid != "" {
 		// The whistle's side of the link: whoever may read the whistle.
-		if _, err := s.Whistles.get(ctx, wid); err != nil {
+		w, err := s.Whistles.get(ctx, wid)
+		if err != nil {
 			return nil, err
 		}
+		party = w.GetViewerRole() != intake.ViewerNeighbour
 		if rows, err = q.ListReportsByWhistle(ctx, wid); err != nil {
 			return nil, fmt.Errorf("reports of whistle %s: %w", wid, err)
 		}
@@ -341,9 +344,11 @@ func (s *ReportServer) listReports(ctx context.Context, id auth.Identity, req *i
 		switch {
 		case reportVisible(id, r):
 			out.Reports = append(out.Reports, s.proto(r))
-		case req.GetWhistleId() != "":
-			// A whistle's reports go to whoever may read the whistle, but
-			// only the street's side sees what the reporters wrote.
+		case party:
+			// A whistle's reports go to its parties (its street, its desks,
+			// the supervisors), but only the street's side sees what the
+			// reporters wrote; a neighbour informed of the whistle reads
+			// only the reports it may read on its own.
 			out.Reports = append(out.Reports, publicReport(s.proto(r)))
 		}
 	}

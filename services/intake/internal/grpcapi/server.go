@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -164,7 +165,7 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		return answer, nil
 	}
 	// A repeated key answers the first whistle as it is now.
-	return s.withDispatches(ctx, saved)
+	return s.withDispatches(ctx, id, saved)
 }
 
 func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
@@ -210,7 +211,7 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 	if !visible {
 		return nil, intake.ErrNotFound
 	}
-	out, err := s.withDispatches(ctx, w)
+	out, err := s.withDispatches(ctx, id, w)
 	if err != nil {
 		return nil, err
 	}
@@ -270,13 +271,34 @@ func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity
 	return false, "", nil
 }
 
-// withDispatches is the API's view of w: its dispatches (a merged whistle's
-// own, cancelled ones followed by those of the whistle it was merged into),
-// the whistles merged into it and its duplicate candidates.
-func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1.Whistle, error) {
+// withDispatches is the API's view of w for the caller id: its dispatches (a
+// merged whistle's own, cancelled ones followed by those of the whistle it
+// was merged into), the whistles merged into it and its duplicate candidates.
+// What a link brings in comes only from whistles the caller may read on their
+// own; links to any other are left out.
+func (s *Server) withDispatches(ctx context.Context, id auth.Identity, w store.Whistle) (*intakev1.Whistle, error) {
 	q := store.New(s.Pool)
-	ids := []string{w.ID}
+	mergedIDs, err := q.MergedWhistleIDs(ctx, w.ID)
+	if err != nil {
+		return nil, fmt.Errorf("whistles merged into %s: %w", w.ID, err)
+	}
+	candidates, err := q.DuplicateCandidates(ctx, w.ID)
+	if err != nil {
+		return nil, fmt.Errorf("duplicate candidates of whistle %s: %w", w.ID, err)
+	}
+	links := slices.Clone(mergedIDs)
 	if w.MergedInto != "" {
+		links = append(links, w.MergedInto)
+	}
+	for _, c := range candidates {
+		links = append(links, c.CandidateOf)
+	}
+	readable, err := s.readableLinks(ctx, q, id, links)
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{w.ID}
+	if readable[w.MergedInto] {
 		ids = append(ids, w.MergedInto)
 	}
 	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
@@ -287,19 +309,40 @@ func (s *Server) withDispatches(ctx context.Context, w store.Whistle) (*intakev1
 	if err != nil {
 		return nil, err
 	}
-	if out.MergedWhistleIds, err = q.MergedWhistleIDs(ctx, w.ID); err != nil {
-		return nil, fmt.Errorf("whistles merged into %s: %w", w.ID, err)
-	}
-	candidates, err := q.DuplicateCandidates(ctx, w.ID)
-	if err != nil {
-		return nil, fmt.Errorf("duplicate candidates of whistle %s: %w", w.ID, err)
+	for _, m := range mergedIDs {
+		if readable[m] {
+			out.MergedWhistleIds = append(out.MergedWhistleIds, m)
+		}
 	}
 	for _, c := range candidates {
-		out.DuplicateCandidates = append(out.DuplicateCandidates, &intakev1.DuplicateCandidate{
-			WhistleId: c.CandidateOf, DistanceM: c.DistanceM, State: c.State,
-		})
+		if readable[c.CandidateOf] {
+			out.DuplicateCandidates = append(out.DuplicateCandidates, &intakev1.DuplicateCandidate{
+				WhistleId: c.CandidateOf, DistanceM: c.DistanceM, State: c.State,
+			})
+		}
 	}
 	return out, nil
+}
+
+// readableLinks tells which of the linked whistles ids the caller id may read
+// on its own, as a direct GetWhistle would decide.
+func (s *Server) readableLinks(ctx context.Context, q *store.Queries, id auth.Identity, ids []string) (map[string]bool, error) {
+	readable := map[string]bool{}
+	if len(ids) == 0 {
+		return readable, nil
+	}
+	rows, err := q.GetWhistles(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("linked whistles: %w", err)
+	}
+	for _, w := range rows {
+		ok, _, err := s.visible(ctx, q, id, w)
+		if err != nil {
+			return nil, err
+		}
+		readable[w.ID] = ok
+	}
+	return readable, nil
 }
 
 // ownFirst orders the dispatches of whistle id before those of the whistle it
@@ -414,10 +457,21 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		resp.NextPageToken = cursor{raisedAt: last.RaisedAt, id: last.ID}.token()
 	}
 	ids := make([]string, 0, len(rows))
+	var targets []string
 	for _, w := range rows {
 		ids = append(ids, w.ID)
 		if w.MergedInto != "" {
-			ids = append(ids, w.MergedInto)
+			targets = append(targets, w.MergedInto)
+		}
+	}
+	// A merged whistle shows its target's dispatches only to who may read the target.
+	readable, err := s.readableLinks(ctx, q, id, targets)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range targets {
+		if readable[t] {
+			ids = append(ids, t)
 		}
 	}
 	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
@@ -430,7 +484,7 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 	}
 	for _, w := range rows {
 		ds := byWhistle[w.ID]
-		if w.MergedInto != "" {
+		if readable[w.MergedInto] {
 			ds = append(append([]store.Dispatch(nil), ds...), byWhistle[w.MergedInto]...)
 		}
 		pw, err := toProto(w, ds)

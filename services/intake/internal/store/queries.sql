@@ -17,6 +17,9 @@ SELECT * FROM whistles WHERE street_id = @street_id AND idempotency_key = @idemp
 -- name: GetWhistle :one
 SELECT * FROM whistles WHERE id = @id;
 
+-- name: GetWhistles :many
+SELECT * FROM whistles WHERE id = ANY(@ids::text[]) ORDER BY id;
+
 -- name: LockWhistle :one
 SELECT * FROM whistles WHERE id = @id FOR UPDATE;
 
@@ -118,10 +121,10 @@ SELECT * FROM dispatches WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY w
 SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = @whistle_id AND department = @department);
 
 -- name: NearbyOpenWhistles :many
--- Open whistles of a category raised since @since inside a bounding box; the
--- caller measures the exact distance.
+-- A street's open whistles of a category raised since @since inside a
+-- bounding box; the caller measures the exact distance.
 SELECT id, lat, lng FROM whistles
-WHERE category = @category AND raised_at >= @since AND id <> @id
+WHERE street_id = @street_id AND category = @category AND raised_at >= @since AND id <> @id
   AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
   AND lat BETWEEN @min_lat::float8 AND @max_lat::float8
   AND lng BETWEEN @min_lng::float8 AND @max_lng::float8

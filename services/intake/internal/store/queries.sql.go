@@ -227,6 +227,54 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 	return i, err
 }
 
+const getWhistles = `-- name: GetWhistles :many
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
+`
+
+func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
+	rows, err := q.db.Query(ctx, getWhistles, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Whistle
+	for rows.Next() {
+		var i Whistle
+		if err := rows.Scan(
+			&i.ID,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.Category,
+			&i.Title,
+			&i.Description,
+			&i.Address,
+			&i.Lat,
+			&i.Lng,
+			&i.Urgency,
+			&i.Status,
+			&i.RaisedByRole,
+			&i.RaisedByID,
+			&i.RaisedAt,
+			&i.UpdatedAt,
+			&i.ResolvedAt,
+			&i.ClosedAt,
+			&i.Satisfaction,
+			&i.FeedbackComment,
+			&i.IdempotencyKey,
+			&i.RoutedAt,
+			&i.ReopenedAt,
+			&i.MergedInto,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const hasDispatchToDepartment = `-- name: HasDispatchToDepartment :one
 SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = $1 AND department = $2)
 `
@@ -645,15 +693,16 @@ func (q *Queries) MergedWhistleIDs(ctx context.Context, id string) ([]string, er
 
 const nearbyOpenWhistles = `-- name: NearbyOpenWhistles :many
 SELECT id, lat, lng FROM whistles
-WHERE category = $1 AND raised_at >= $2 AND id <> $3
+WHERE street_id = $1 AND category = $2 AND raised_at >= $3 AND id <> $4
   AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
-  AND lat BETWEEN $4::float8 AND $5::float8
-  AND lng BETWEEN $6::float8 AND $7::float8
+  AND lat BETWEEN $5::float8 AND $6::float8
+  AND lng BETWEEN $7::float8 AND $8::float8
 ORDER BY raised_at, id
 LIMIT 20
 `
 
 type NearbyOpenWhistlesParams struct {
+	StreetID string
 	Category string
 	Since    time.Time
 	ID       string
@@ -669,10 +718,11 @@ type NearbyOpenWhistlesRow struct {
 	Lng float64
 }
 
-// Open whistles of a category raised since @since inside a bounding box; the
-// caller measures the exact distance.
+// A street's open whistles of a category raised since @since inside a
+// bounding box; the caller measures the exact distance.
 func (q *Queries) NearbyOpenWhistles(ctx context.Context, arg NearbyOpenWhistlesParams) ([]NearbyOpenWhistlesRow, error) {
 	rows, err := q.db.Query(ctx, nearbyOpenWhistles,
+		arg.StreetID,
 		arg.Category,
 		arg.Since,
 		arg.ID,

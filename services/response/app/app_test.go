@@ -512,3 +512,22 @@ func TestDeadlinePassedWhileDownFiresOnceAfterRestart(t *testing.T) {
 	require.Equal(t, map[string]int{"warning:ack": 1, "breached:ack": 1, "warning:arrive": 1, "breached:arrive": 1},
 		countByClock(e.storedFor("sla.v1.>", "d-1")))
 }
+
+func TestAPoisonRequestIsDroppedAloneAndTheRestOfItsBatchCommits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	poison := e.request("", "w-2", department)     // names no dispatch: can never be handled
+	e.publish(e.request("d-1", "w-1", department)) // published before the service starts,
+	e.publish(poison)                              // so the three come in one batch
+	e.publish(e.request("d-2", "w-3", department))
+	a := e.start()
+	e.settle()
+
+	cli, ctx := e.client(a, deskOf(department, district))
+	for _, id := range []string{"d-1", "d-2"} {
+		d, err := cli.GetDispatch(ctx, &responsev1.GetDispatchRequest{Id: id})
+		require.NoError(t, err, id)
+		require.Equal(t, responsev1.Dispatch_PENDING, d.GetStatus())
+	}
+	require.Len(t, e.stored(events.SubjectFor("dispatch.created")), 2, "the poison event made nothing")
+}

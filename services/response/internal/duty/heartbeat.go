@@ -76,40 +76,61 @@ func (s *Service) Heartbeats(ctx context.Context, caller auth.Identity, filter D
 	return out, nil
 }
 
-// Unstaffed reports whether nobody staffs department's desk in district at
-// now, and why. Only desks that take part in duty tracking can be unstaffed:
-// one that has a roster or has ever sent a heartbeat. A desk never heard of
-// is not escalated, so that turning the feature on changes nothing until a
-// department starts using it.
-func (s *Service) Unstaffed(ctx context.Context, q *dutystore.Queries, d Desk, now time.Time) (bool, string, error) {
-	if s.Window <= 0 {
-		return false, "", nil
+// Unstaffed names the desks among desks that nobody staffs at now, with
+// why, in one statement. Only desks that take part in duty tracking can be
+// unstaffed: one that has a roster or has ever sent a heartbeat. A desk never
+// heard of is not escalated, so that turning the feature on changes nothing
+// until a department starts using it.
+func (s *Service) Unstaffed(ctx context.Context, q *dutystore.Queries, desks []Desk, now time.Time) (map[Desk]string, error) {
+	if s.Window <= 0 || len(desks) == 0 {
+		return nil, nil
 	}
-	st, err := q.DeskStaffing(ctx, dutystore.DeskStaffingParams{Department: d.Department, DistrictID: d.DistrictID})
-	switch {
-	case err != nil:
-		return false, "", fmt.Errorf("staffing of %s@%s: %w", d.Department, d.DistrictID, err)
-	case st.Seen && now.Sub(st.LastSeen) <= s.Window:
-		return false, "", nil
-	case !st.Seen && !st.Rostered:
-		return false, "", nil // a desk never rostered nor seen is not expected to be staffed
+	var arg dutystore.DesksStaffingParams
+	for _, d := range desks {
+		arg.Departments = append(arg.Departments, d.Department)
+		arg.DistrictIds = append(arg.DistrictIds, d.DistrictID)
 	}
-	last := "never"
-	if st.Seen {
-		last = shanghai(st.LastSeen)
+	rows, err := q.DesksStaffing(ctx, arg)
+	if err != nil {
+		return nil, fmt.Errorf("staffing of %d desks: %w", len(desks), err)
 	}
-	reason := fmt.Sprintf("值班台无人值守，直接督办 (unstaffed: no %s desk heartbeat in %s within %s; last heartbeat %s)",
-		d.Department, d.DistrictID, s.Window, last)
-	return true, reason, nil
+	unstaffed := map[Desk]string{}
+	for _, st := range rows {
+		if st.Seen && now.Sub(st.LastSeen) <= s.Window || !st.Seen && !st.Rostered {
+			continue // staffed, or never rostered nor seen: not expected to be staffed
+		}
+		last := "never"
+		if st.Seen {
+			last = shanghai(st.LastSeen)
+		}
+		unstaffed[Desk{Department: st.Department, DistrictID: st.DistrictID}] = fmt.Sprintf(
+			"值班台无人值守，直接督办 (unstaffed: no %s desk heartbeat in %s within %s; last heartbeat %s)",
+			st.Department, st.DistrictID, s.Window, last)
+	}
+	return unstaffed, nil
 }
 
-// EscalateIfUnstaffed is the hook run when a dispatch is created, in its
+// EscalateIfUnstaffed is the hook run when dispatches are created, in their
 // transaction: a dispatch to an unstaffed desk goes straight to 督办.
-func (s *Service) EscalateIfUnstaffed(ctx context.Context, tx pgx.Tx, d response.Dispatch, now time.Time) error {
-	unstaffed, reason, err := s.Unstaffed(ctx, dutystore.New(tx), Desk{Department: d.Department, DistrictID: d.DistrictID}, now)
-	if err != nil || !unstaffed {
+func (s *Service) EscalateIfUnstaffed(ctx context.Context, tx pgx.Tx, ds []response.Dispatch, now time.Time) error {
+	var desks []Desk
+	seen := map[Desk]bool{}
+	for _, d := range ds {
+		desk := Desk{Department: d.Department, DistrictID: d.DistrictID}
+		if !seen[desk] {
+			seen[desk] = true
+			desks = append(desks, desk)
+		}
+	}
+	unstaffed, err := s.Unstaffed(ctx, dutystore.New(tx), desks, now)
+	if err != nil || len(unstaffed) == 0 {
 		return err
 	}
-	_, err = sla.EscalateUnstaffed(ctx, tx, d, reason, now)
-	return err
+	var us []sla.Unstaffed
+	for _, d := range ds {
+		if reason, ok := unstaffed[Desk{Department: d.Department, DistrictID: d.DistrictID}]; ok {
+			us = append(us, sla.Unstaffed{Dispatch: d, Reason: reason})
+		}
+	}
+	return sla.EscalateUnstaffed(ctx, tx, us, now)
 }

@@ -47,14 +47,17 @@ INSERT INTO desk_heartbeats (department, district_id, desk, last_seen)
 VALUES (@department, @district_id, @desk, @seen)
 ON CONFLICT (department, district_id, desk) DO UPDATE SET last_seen = greatest(desk_heartbeats.last_seen, excluded.last_seen);
 
--- name: DeskStaffing :one
--- Whether any desk of a department x district has sent a heartbeat, the
--- latest one, and whether the desk has a roster: one look per new dispatch.
-SELECT (hb.last_seen IS NOT NULL)::bool AS seen,
+-- name: DesksStaffing :many
+-- Per desk (department x district): whether any of its
+-- desks has sent a heartbeat, the latest one, and whether it has a roster.
+-- One look for a batch of new dispatches.
+SELECT d.department::text AS department, d.district_id::text AS district_id,
+       (hb.last_seen IS NOT NULL)::bool AS seen,
        coalesce(hb.last_seen, 'epoch'::timestamptz)::timestamptz AS last_seen,
-       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = @department AND r.district_id = @district_id)::bool AS rostered
-FROM (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
-      WHERE h.department = @department AND h.district_id = @district_id) AS hb;
+       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = d.department AND r.district_id = d.district_id)::bool AS rostered
+FROM (SELECT DISTINCT unnest(@departments::text[]) AS department, unnest(@district_ids::text[]) AS district_id) AS d
+LEFT JOIN LATERAL (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
+                   WHERE h.department = d.department AND h.district_id = d.district_id) AS hb ON true;
 
 -- name: ListHeartbeats :many
 SELECT * FROM desk_heartbeats

@@ -228,32 +228,56 @@ func (q *Queries) DeleteShift(ctx context.Context, id string) (int64, error) {
 	return result.RowsAffected(), nil
 }
 
-const deskStaffing = `-- name: DeskStaffing :one
-SELECT (hb.last_seen IS NOT NULL)::bool AS seen,
+const desksStaffing = `-- name: DesksStaffing :many
+SELECT d.department::text AS department, d.district_id::text AS district_id,
+       (hb.last_seen IS NOT NULL)::bool AS seen,
        coalesce(hb.last_seen, 'epoch'::timestamptz)::timestamptz AS last_seen,
-       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = $1 AND r.district_id = $2)::bool AS rostered
-FROM (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
-      WHERE h.department = $1 AND h.district_id = $2) AS hb
+       EXISTS (SELECT 1 FROM roster_shifts r WHERE r.department = d.department AND r.district_id = d.district_id)::bool AS rostered
+FROM (SELECT DISTINCT unnest($1::text[]) AS department, unnest($2::text[]) AS district_id) AS d
+LEFT JOIN LATERAL (SELECT max(h.last_seen) AS last_seen FROM desk_heartbeats h
+                   WHERE h.department = d.department AND h.district_id = d.district_id) AS hb ON true
 `
 
-type DeskStaffingParams struct {
+type DesksStaffingParams struct {
+	Departments []string
+	DistrictIds []string
+}
+
+type DesksStaffingRow struct {
 	Department string
 	DistrictID string
+	Seen       bool
+	LastSeen   time.Time
+	Rostered   bool
 }
 
-type DeskStaffingRow struct {
-	Seen     bool
-	LastSeen time.Time
-	Rostered bool
-}
-
-// Whether any desk of a department x district has sent a heartbeat, the
-// latest one, and whether the desk has a roster: one look per new dispatch.
-func (q *Queries) DeskStaffing(ctx context.Context, arg DeskStaffingParams) (DeskStaffingRow, error) {
-	row := q.db.QueryRow(ctx, deskStaffing, arg.Department, arg.DistrictID)
-	var i DeskStaffingRow
-	err := row.Scan(&i.Seen, &i.LastSeen, &i.Rostered)
-	return i, err
+// Per desk (department x district): whether any of its
+// desks has sent a heartbeat, the latest one, and whether it has a roster.
+// One look for a batch of new dispatches.
+func (q *Queries) DesksStaffing(ctx context.Context, arg DesksStaffingParams) ([]DesksStaffingRow, error) {
+	rows, err := q.db.Query(ctx, desksStaffing, arg.Departments, arg.DistrictIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DesksStaffingRow
+	for rows.Next() {
+		var i DesksStaffingRow
+		if err := rows.Scan(
+			&i.Department,
+			&i.DistrictID,
+			&i.Seen,
+			&i.LastSeen,
+			&i.Rostered,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const digestDeliveryLog = `-- name: DigestDeliveryLog :many

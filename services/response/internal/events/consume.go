@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -28,10 +27,10 @@ type Handler struct {
 	// WorkStart and WorkEnd are the working hours (offsets from midnight,
 	// Asia/Shanghai) of resolve limits in working days.
 	WorkStart, WorkEnd time.Duration
-	// Created, when set, runs in the transaction that created a dispatch,
-	// after its dispatch.created event (the duty desks escalate a dispatch to
-	// an unstaffed desk there).
-	Created func(ctx context.Context, tx pgx.Tx, d response.Dispatch, now time.Time) error
+	// Created, when set, runs in the transaction that created dispatches,
+	// after their dispatch.created events (the duty desks escalate the
+	// dispatches to unstaffed desks there), once per batch of new dispatches.
+	Created func(ctx context.Context, tx pgx.Tx, ds []response.Dispatch, now time.Time) error
 }
 
 // Consumer is the durable consumer of dispatch requests and whistle
@@ -39,112 +38,206 @@ type Handler struct {
 // cancellation is not overtaken by a request published before it.
 func (h *Handler) Consumer() bus.Consumer {
 	return bus.Consumer{
-		Name:     ConsumerName,
-		Subjects: []string{events.SubjectFor("dispatch.requested"), events.SubjectFor("whistle.cancelled")},
-		Handle:   h.Handle,
+		Name:        ConsumerName,
+		Subjects:    []string{events.SubjectFor("dispatch.requested"), events.SubjectFor("whistle.cancelled")},
+		HandleBatch: h.HandleBatch,
 	}
 }
 
-// Handle applies one event inside the consumer's transaction.
-func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
-	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_DispatchRequested:
-		return h.createDispatch(ctx, tx, ev, p.DispatchRequested)
-	case *eventsv1.Event_WhistleCancelled:
-		return h.cancelWhistle(ctx, tx, ev)
+// HandleBatch applies a batch of events inside the consumer's transaction, as
+// if one by one in stream order: a run of dispatch requests is created
+// together, and a cancellation is applied after the requests of its whistle
+// that came before it (the run is cut there) and before those after it.
+// Requests of other whistles commute with it, so they stay in the run.
+func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	var run []*eventsv1.Event     // requests not applied yet
+	whistles := map[string]bool{} // their whistles
+	for _, ev := range evs {
+		switch ev.GetPayload().(type) {
+		case *eventsv1.Event_DispatchRequested:
+			run = append(run, ev)
+			whistles[ev.GetWhistleId()] = true
+		case *eventsv1.Event_WhistleCancelled:
+			if whistles[ev.GetWhistleId()] {
+				if err := h.createDispatches(ctx, tx, run); err != nil {
+					return err
+				}
+				run, whistles = nil, map[string]bool{}
+			}
+			if err := h.cancelWhistle(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	return h.createDispatches(ctx, tx, run)
 }
 
-// createDispatch starts a dispatch with its deadlines and timers. The dispatch
-// id comes from routing, so a request delivered again under another event id
-// still creates one dispatch only.
-func (h *Handler) createDispatch(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event, req *eventsv1.DispatchRequested) error {
-	if ev.GetDispatchId() == "" || ev.GetWhistleId() == "" || ev.GetDistrictId() == "" || ev.GetDepartment() == "" {
-		return bus.Permanent(fmt.Errorf("dispatch.requested %s lacks dispatch, whistle, district or department", ev.GetId()))
+// request is a dispatch request about to be created.
+type request struct {
+	ev    *eventsv1.Event
+	req   *eventsv1.DispatchRequested
+	start time.Time
+	sched response.Schedule
+}
+
+// createDispatches starts dispatches with their deadlines and timers, in a
+// fixed number of statements however many there are. The dispatch id comes
+// from routing, so a request delivered again under another event id (even in
+// the same batch) still creates one dispatch only.
+func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var reqs []request
+	seen := map[string]bool{}
+	var pre store.PreflightDispatchesParams
+	for _, ev := range evs {
+		if ev.GetDispatchId() == "" || ev.GetWhistleId() == "" || ev.GetDistrictId() == "" || ev.GetDepartment() == "" {
+			return bus.Permanent(fmt.Errorf("dispatch.requested %s lacks dispatch, whistle, district or department", ev.GetId()))
+		}
+		if seen[ev.GetDispatchId()] {
+			continue // one statement cannot insert a row twice: the first request stands
+		}
+		seen[ev.GetDispatchId()] = true
+		r := request{ev: ev, req: ev.GetDispatchRequested()}
+		reqs = append(reqs, r)
+		pre.WhistleIds = append(pre.WhistleIds, ev.GetWhistleId())
+		pre.Categories = append(pre.Categories, r.req.GetCategory())
+		pre.DistrictIds = append(pre.DistrictIds, ev.GetDistrictId())
 	}
 	q := store.New(tx)
-	pre, err := store.PreflightDispatch(ctx, tx, ev.GetWhistleId(), req.GetCategory(), ev.GetDistrictId())
-	if err != nil {
-		return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	// The lock, then the reads: the reads' snapshot is taken after the lock is
+	// held, so they see a cancellation committed while it was awaited.
+	if err := q.LockWhistles(ctx, pre.WhistleIds); err != nil {
+		return fmt.Errorf("create %d dispatches: lock whistles: %w", len(reqs), err)
 	}
-	if pre.Cancelled {
-		h.Log.InfoContext(ctx, "skip dispatch of a cancelled whistle", "dispatch_id", ev.GetDispatchId(), "whistle_id", ev.GetWhistleId())
-		return nil
+	rows, err := q.PreflightDispatches(ctx, pre)
+	if err != nil {
+		return fmt.Errorf("create %d dispatches: %w", len(reqs), err)
+	}
+	type key struct{ whistle, category, district string }
+	pres := make(map[key]store.PreflightDispatchesRow, len(rows))
+	for _, p := range rows {
+		pres[key{p.WhistleID, p.Category, p.DistrictID}] = p
 	}
 
 	now := h.Clock.Now()
-	start := now
-	if req.GetSlaStartedAt().IsValid() && !req.GetSlaStartedAt().AsTime().IsZero() {
-		start = req.GetSlaStartedAt().AsTime()
-	}
-	policy := requestedPolicy(req)
-	if pre.HasPolicy {
-		policy = store.PolicyOver(pre.Policy, policy)
-	}
-	policy = policy.WithDefaults()
-	var cal *response.Calendar
-	if policy.ResolveWorkingDays > 0 {
-		if cal, err = q.Calendar(ctx, start, h.WorkStart, h.WorkEnd); err != nil {
-			return fmt.Errorf("create dispatch %s: %w", ev.GetDispatchId(), err)
+	policies := make([]response.Policy, 0, len(reqs))
+	kept := reqs[:0]
+	var calFrom, calTo time.Time // the starts of the deadlines in working days
+	for _, r := range reqs {
+		p := pres[key{r.ev.GetWhistleId(), r.req.GetCategory(), r.ev.GetDistrictId()}]
+		if p.Cancelled {
+			h.Log.InfoContext(ctx, "skip dispatch of a cancelled whistle", "dispatch_id", r.ev.GetDispatchId(), "whistle_id", r.ev.GetWhistleId())
+			continue
 		}
+		r.start = now
+		if st := r.req.GetSlaStartedAt(); st.IsValid() && !st.AsTime().IsZero() {
+			r.start = st.AsTime()
+		}
+		policy := requestedPolicy(r.req)
+		if p.HasPolicy {
+			policy = store.PolicyOver(store.Policy{
+				AckWithinS: p.AckWithinS, ArriveWithinS: p.ArriveWithinS, ResolveWithinS: p.ResolveWithinS,
+				ResolveWorkingDays: p.ResolveWorkingDays,
+			}, policy)
+		}
+		policy = policy.WithDefaults()
+		if policy.ResolveWorkingDays > 0 {
+			if calFrom.IsZero() || r.start.Before(calFrom) {
+				calFrom = r.start
+			}
+			if r.start.After(calTo) {
+				calTo = r.start
+			}
+		}
+		policies = append(policies, policy)
+		kept = append(kept, r)
 	}
-	sched := policy.Schedule(start, cal)
-	params := store.CreateDispatchParams{
-		ID:           ev.GetDispatchId(),
-		WhistleID:    ev.GetWhistleId(),
-		DistrictID:   ev.GetDistrictId(),
-		StreetID:     ev.GetStreetId(),
-		Category:     req.GetCategory(),
-		Department:   ev.GetDepartment(),
-		Role:         req.GetRole(),
-		DispatchedAt: now,
-		SlaStartedAt: start,
-		AckBy:        sched.Due[response.ClockAck],
-		ArriveBy:     sched.Due[response.ClockArrive],
-		ResolveBy:    sched.Due[response.ClockResolve],
-	}
-	if loc := req.GetLocation(); loc != nil {
-		lat, lng := loc.GetLat(), loc.GetLng()
-		params.WhistleLat, params.WhistleLng = &lat, &lng
-	}
-	row, err := q.CreateDispatch(ctx, params)
-	if errors.Is(err, pgx.ErrNoRows) {
-		h.Log.InfoContext(ctx, "dispatch already exists", "dispatch_id", params.ID, "event_id", ev.GetId())
+	reqs = kept
+	if len(reqs) == 0 {
 		return nil
 	}
+	var cal *response.Calendar
+	if !calFrom.IsZero() {
+		if cal, err = q.Calendar(ctx, calFrom, calTo, h.WorkStart, h.WorkEnd); err != nil {
+			return fmt.Errorf("create %d dispatches: %w", len(reqs), err)
+		}
+	}
+
+	arg := store.CreateDispatchesParams{DispatchedAt: now}
+	for i := range reqs {
+		r := &reqs[i]
+		r.sched = policies[i].Schedule(r.start, cal)
+		ev, loc := r.ev, r.req.GetLocation()
+		arg.Ids = append(arg.Ids, ev.GetDispatchId())
+		arg.WhistleIds = append(arg.WhistleIds, ev.GetWhistleId())
+		arg.DistrictIds = append(arg.DistrictIds, ev.GetDistrictId())
+		arg.StreetIds = append(arg.StreetIds, ev.GetStreetId())
+		arg.Categories = append(arg.Categories, r.req.GetCategory())
+		arg.Departments = append(arg.Departments, ev.GetDepartment())
+		arg.Roles = append(arg.Roles, r.req.GetRole())
+		arg.SlaStartedAts = append(arg.SlaStartedAts, r.start)
+		arg.AckBys = append(arg.AckBys, r.sched.Due[response.ClockAck])
+		arg.ArriveBys = append(arg.ArriveBys, r.sched.Due[response.ClockArrive])
+		arg.ResolveBys = append(arg.ResolveBys, r.sched.Due[response.ClockResolve])
+		arg.Located = append(arg.Located, loc != nil)
+		arg.Lats = append(arg.Lats, loc.GetLat())
+		arg.Lngs = append(arg.Lngs, loc.GetLng())
+	}
+	inserted, err := q.CreateDispatches(ctx, arg)
 	if err != nil {
-		return fmt.Errorf("create dispatch %s: %w", params.ID, err)
+		return fmt.Errorf("create %d dispatches: %w", len(reqs), err)
 	}
-	d, err := row.Domain()
-	if err != nil {
-		return err
+	created := make(map[string]response.Dispatch, len(inserted))
+	for _, row := range inserted {
+		d, err := row.Domain()
+		if err != nil {
+			return err
+		}
+		created[d.ID] = d
 	}
-	// The timers, the pollers' wake-up and dispatch.created in one round trip.
-	b := &pgx.Batch{}
-	timers := store.AddTimersParams{DispatchID: d.ID, CreatedAt: now}
-	for _, t := range sched.Timers(now) {
-		timers.Clocks = append(timers.Clocks, string(t.Clock))
-		timers.Kinds = append(timers.Kinds, string(t.Kind))
-		timers.DueAts = append(timers.DueAts, t.DueAt)
+
+	// In stream order: the timers, the pollers' wake-up and dispatch.created.
+	var ds []response.Dispatch
+	var out []*eventsv1.Event
+	timers := store.AddTimersParams{CreatedAt: now}
+	for _, r := range reqs {
+		d, ok := created[r.ev.GetDispatchId()]
+		if !ok {
+			h.Log.InfoContext(ctx, "dispatch already exists", "dispatch_id", r.ev.GetDispatchId(), "event_id", r.ev.GetId())
+			continue
+		}
+		for _, t := range r.sched.Timers(now) {
+			timers.DispatchIds = append(timers.DispatchIds, d.ID)
+			timers.Clocks = append(timers.Clocks, string(t.Clock))
+			timers.Kinds = append(timers.Kinds, string(t.Kind))
+			timers.DueAts = append(timers.DueAts, t.DueAt)
+		}
+		ds = append(ds, d)
+		out = append(out, DispatchCreated(d, now))
 	}
-	store.QueueAddTimers(b, timers)
-	store.QueueNotifyTimers(b)
-	if err := outbox.Queue(ctx, b, DispatchCreated(d, now)); err != nil {
-		return fmt.Errorf("create dispatch %s: %w", d.ID, err)
+	if len(ds) == 0 {
+		return nil
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("create dispatch %s: timers and event: %w", d.ID, err)
+	if err := q.AddTimers(ctx, timers); err != nil {
+		return fmt.Errorf("create %d dispatches: timers: %w", len(ds), err)
+	}
+	if err := q.NotifyTimers(ctx); err != nil {
+		return fmt.Errorf("create %d dispatches: wake the pollers: %w", len(ds), err)
+	}
+	if err := outbox.AddAll(ctx, tx, out); err != nil {
+		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
 	}
 	if h.Created != nil {
-		return h.Created(ctx, tx, d, now)
+		return h.Created(ctx, tx, ds, now)
 	}
 	return nil
 }
 
 // requestedPolicy is the limits routing's request asks for. The response
 // schema's policy of the category in the district (or in every district)
-// overrides them (store.PreflightDispatch reads it); read once, at creation,
+// overrides them (store's PreflightDispatches reads it); read once, at creation,
 // so a later change leaves the dispatch alone.
 func requestedPolicy(req *eventsv1.DispatchRequested) response.Policy {
 	return response.Policy{

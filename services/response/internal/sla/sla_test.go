@@ -88,7 +88,7 @@ func (r *rig) createDispatch(id string) {
 	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = "w-"+id, "110101", "110101001", id, "police"
 	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{Category: "noise"}}
 	h := &rspevents.Handler{Clock: r.clk, Log: r.log}
-	require.NoError(r.t, pgx.BeginFunc(r.ctx, r.pool, func(tx pgx.Tx) error { return h.Handle(r.ctx, tx, ev) }))
+	require.NoError(r.t, pgx.BeginFunc(r.ctx, r.pool, func(tx pgx.Tx) error { return h.HandleBatch(r.ctx, tx, []*eventsv1.Event{ev}) }))
 }
 
 // advanceUntilFired moves the clock to limit in small steps and returns once

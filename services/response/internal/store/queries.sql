@@ -1,15 +1,23 @@
--- name: CreateDispatch :one
--- ON CONFLICT makes a re-delivered request (even under a new event id) a no-op:
--- no row comes back, and the caller does nothing more.
+-- name: CreateDispatches :many
+-- New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
+-- makes a re-delivered request (even under a new event id) a no-op: only the
+-- dispatches created now come back, and the caller does nothing more for the others.
 INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     whistle_lat, whistle_lng, updated_at
-) VALUES (
-    @id, @whistle_id, @district_id, @street_id, @category, @department, @role, 'PENDING',
-    @dispatched_at, @sla_started_at, @ack_by, @arrive_by, @resolve_by,
-    sqlc.narg(whistle_lat), sqlc.narg(whistle_lng), @dispatched_at
 )
+SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
+       @dispatched_at, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at
+FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle_id,
+             unnest(@district_ids::text[]) AS district_id, unnest(@street_ids::text[]) AS street_id,
+             unnest(@categories::text[]) AS category, unnest(@departments::text[]) AS department,
+             unnest(@roles::text[]) AS role, unnest(@sla_started_ats::timestamptz[]) AS sla_started_at,
+             unnest(@ack_bys::timestamptz[]) AS ack_by, unnest(@arrive_bys::timestamptz[]) AS arrive_by,
+             unnest(@resolve_bys::timestamptz[]) AS resolve_by, unnest(@located::boolean[]) AS located,
+             unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng) AS r
+ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
@@ -66,8 +74,25 @@ FOR UPDATE;
 INSERT INTO cancelled_whistles (whistle_id, cancelled_at) VALUES (@whistle_id, @cancelled_at)
 ON CONFLICT DO NOTHING;
 
--- name: IsWhistleCancelled :one
-SELECT EXISTS (SELECT 1 FROM cancelled_whistles WHERE whistle_id = @whistle_id);
+-- name: PreflightDispatches :many
+-- What creating dispatches reads first, per request (whistle, category and
+-- district): whether its whistle was cancelled, and the policy of its category
+-- in its district (the district's own row wins over the every-district row ''), if any.
+SELECT r.whistle_id::text AS whistle_id, r.category::text AS category, r.district_id::text AS district_id,
+       EXISTS (SELECT 1 FROM cancelled_whistles c WHERE c.whistle_id = r.whistle_id)::bool AS cancelled,
+       (p.category IS NOT NULL)::bool AS has_policy,
+       coalesce(p.ack_within_s, 0)::bigint AS ack_within_s,
+       coalesce(p.arrive_within_s, 0)::bigint AS arrive_within_s,
+       coalesce(p.resolve_within_s, 0)::bigint AS resolve_within_s,
+       coalesce(p.resolve_working_days, 0)::integer AS resolve_working_days
+FROM (SELECT DISTINCT unnest(@whistle_ids::text[]) AS whistle_id, unnest(@categories::text[]) AS category,
+                      unnest(@district_ids::text[]) AS district_id) AS r
+LEFT JOIN LATERAL (
+    SELECT * FROM policies
+    WHERE policies.category = r.category AND policies.district_id IN (r.district_id, '')
+    ORDER BY policies.district_id DESC
+    LIMIT 1
+) AS p ON true;
 
 -- name: AddTimer :exec
 INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
@@ -75,10 +100,11 @@ VALUES (@dispatch_id, @clock, @kind, @due_at, @created_at)
 ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 
 -- name: AddTimers :exec
--- A new dispatch's timers in one statement.
+-- New dispatches' timers in one statement, one per element of the arrays.
 INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT @dispatch_id, f.clock, f.kind, f.due_at, @created_at
-FROM (SELECT unnest(@clocks::text[]) AS clock, unnest(@kinds::text[]) AS kind, unnest(@due_ats::timestamptz[]) AS due_at) AS f
+SELECT f.dispatch_id, f.clock, f.kind, f.due_at, @created_at
+FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock,
+             unnest(@kinds::text[]) AS kind, unnest(@due_ats::timestamptz[]) AS due_at) AS f
 ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 
 -- name: NotifyTimers :exec
@@ -107,6 +133,9 @@ DELETE FROM timers WHERE dispatch_id = @dispatch_id AND kind = 'escalate';
 
 -- name: SetEscalationLevel :exec
 UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = @id;
+
+-- name: SetEscalationLevels :exec
+UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = ANY (@ids::text[]);
 
 -- name: ClaimDueTimers :many
 -- Locks the timer and its dispatch together, skipping any held by another
@@ -141,6 +170,12 @@ SELECT count(*) FROM outbox;
 -- replicas, so a request handled concurrently with the cancellation cannot
 -- slip past it. Held until the transaction ends.
 SELECT pg_advisory_xact_lock(hashtext('response.whistle:' || @whistle_id::text));
+
+-- name: LockWhistles :exec
+-- LockWhistle for many whistles, taken in one order (by id) so that two
+-- transactions locking overlapping sets do not wait on each other in a cycle.
+SELECT pg_advisory_xact_lock(hashtext('response.whistle:' || w.id))
+FROM (SELECT DISTINCT id FROM unnest(@whistle_ids::text[]) AS id ORDER BY id) AS w;
 
 -- name: CurrentSchema :one
 -- The schema names the channel timer notifications travel on.
@@ -193,13 +228,6 @@ RETURNING *;
 
 -- name: DeleteCalendarDay :execrows
 DELETE FROM calendar_days WHERE day = @day;
-
--- name: FindPolicy :one
--- The district's own row wins over the every-district row ('').
-SELECT * FROM policies
-WHERE category = @category AND district_id IN (@district_id::text, '')
-ORDER BY district_id DESC
-LIMIT 1;
 
 -- name: SetPolicy :one
 INSERT INTO policies (category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at)

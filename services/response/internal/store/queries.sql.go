@@ -93,24 +93,25 @@ func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
 
 const addTimers = `-- name: AddTimers :exec
 INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT $1, f.clock, f.kind, f.due_at, $2
-FROM (SELECT unnest($3::text[]) AS clock, unnest($4::text[]) AS kind, unnest($5::timestamptz[]) AS due_at) AS f
+SELECT f.dispatch_id, f.clock, f.kind, f.due_at, $1
+FROM (SELECT unnest($2::text[]) AS dispatch_id, unnest($3::text[]) AS clock,
+             unnest($4::text[]) AS kind, unnest($5::timestamptz[]) AS due_at) AS f
 ON CONFLICT (dispatch_id, clock, kind) DO NOTHING
 `
 
 type AddTimersParams struct {
-	DispatchID string
-	CreatedAt  time.Time
-	Clocks     []string
-	Kinds      []string
-	DueAts     []time.Time
+	CreatedAt   time.Time
+	DispatchIds []string
+	Clocks      []string
+	Kinds       []string
+	DueAts      []time.Time
 }
 
-// A new dispatch's timers in one statement.
+// New dispatches' timers in one statement, one per element of the arrays.
 func (q *Queries) AddTimers(ctx context.Context, arg AddTimersParams) error {
 	_, err := q.db.Exec(ctx, addTimers,
-		arg.DispatchID,
 		arg.CreatedAt,
+		arg.DispatchIds,
 		arg.Clocks,
 		arg.Kinds,
 		arg.DueAts,
@@ -388,100 +389,123 @@ func (q *Queries) CountTimers(ctx context.Context) (int64, error) {
 	return count, err
 }
 
-const createDispatch = `-- name: CreateDispatch :one
+const createDispatches = `-- name: CreateDispatches :many
 INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     whistle_lat, whistle_lng, updated_at
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, 'PENDING',
-    $8, $9, $10, $11, $12,
-    $13, $14, $8
 )
+SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
+       $1, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1
+FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
+             unnest($4::text[]) AS district_id, unnest($5::text[]) AS street_id,
+             unnest($6::text[]) AS category, unnest($7::text[]) AS department,
+             unnest($8::text[]) AS role, unnest($9::timestamptz[]) AS sla_started_at,
+             unnest($10::timestamptz[]) AS ack_by, unnest($11::timestamptz[]) AS arrive_by,
+             unnest($12::timestamptz[]) AS resolve_by, unnest($13::boolean[]) AS located,
+             unnest($14::float8[]) AS lat, unnest($15::float8[]) AS lng) AS r
+ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
 RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
 `
 
-type CreateDispatchParams struct {
-	ID           string
-	WhistleID    string
-	DistrictID   string
-	StreetID     string
-	Category     string
-	Department   string
-	Role         string
-	DispatchedAt time.Time
-	SlaStartedAt time.Time
-	AckBy        time.Time
-	ArriveBy     time.Time
-	ResolveBy    time.Time
-	WhistleLat   *float64
-	WhistleLng   *float64
+type CreateDispatchesParams struct {
+	DispatchedAt  time.Time
+	Ids           []string
+	WhistleIds    []string
+	DistrictIds   []string
+	StreetIds     []string
+	Categories    []string
+	Departments   []string
+	Roles         []string
+	SlaStartedAts []time.Time
+	AckBys        []time.Time
+	ArriveBys     []time.Time
+	ResolveBys    []time.Time
+	Located       []bool
+	Lats          []float64
+	Lngs          []float64
 }
 
-// ON CONFLICT makes a re-delivered request (even under a new event id) a no-op:
-// no row comes back, and the caller does nothing more.
-func (q *Queries) CreateDispatch(ctx context.Context, arg CreateDispatchParams) (Dispatch, error) {
-	row := q.db.QueryRow(ctx, createDispatch,
-		arg.ID,
-		arg.WhistleID,
-		arg.DistrictID,
-		arg.StreetID,
-		arg.Category,
-		arg.Department,
-		arg.Role,
+// New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
+// makes a re-delivered request (even under a new event id) a no-op: only the
+// dispatches created now come back, and the caller does nothing more for the others.
+func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesParams) ([]Dispatch, error) {
+	rows, err := q.db.Query(ctx, createDispatches,
 		arg.DispatchedAt,
-		arg.SlaStartedAt,
-		arg.AckBy,
-		arg.ArriveBy,
-		arg.ResolveBy,
-		arg.WhistleLat,
-		arg.WhistleLng,
+		arg.Ids,
+		arg.WhistleIds,
+		arg.DistrictIds,
+		arg.StreetIds,
+		arg.Categories,
+		arg.Departments,
+		arg.Roles,
+		arg.SlaStartedAts,
+		arg.AckBys,
+		arg.ArriveBys,
+		arg.ResolveBys,
+		arg.Located,
+		arg.Lats,
+		arg.Lngs,
 	)
-	var i Dispatch
-	err := row.Scan(
-		&i.ID,
-		&i.WhistleID,
-		&i.DistrictID,
-		&i.StreetID,
-		&i.Category,
-		&i.Department,
-		&i.Role,
-		&i.Status,
-		&i.DispatchedAt,
-		&i.SlaStartedAt,
-		&i.AckBy,
-		&i.ArriveBy,
-		&i.ResolveBy,
-		&i.AcknowledgedAt,
-		&i.AcknowledgedBy,
-		&i.ArrivedAt,
-		&i.ArrivedBy,
-		&i.ArrivalLat,
-		&i.ArrivalLng,
-		&i.ArrivalDistanceM,
-		&i.ArrivalFar,
-		&i.ResolvedAt,
-		&i.ResolvedBy,
-		&i.ResolutionSummary,
-		&i.ReturnedAt,
-		&i.ReturnedBy,
-		&i.ReturnReason,
-		&i.CancelledAt,
-		&i.Breaches,
-		&i.WhistleLat,
-		&i.WhistleLng,
-		&i.UpdatedAt,
-		&i.QueueAt,
-		&i.EscalationLevel,
-		&i.Warnings,
-		&i.OriginalAckBy,
-		&i.OriginalArriveBy,
-		&i.OriginalResolveBy,
-		&i.ReturnCode,
-		&i.ReturnDepartment,
-	)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Dispatch
+	for rows.Next() {
+		var i Dispatch
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Role,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.ArrivedAt,
+			&i.ArrivedBy,
+			&i.ArrivalLat,
+			&i.ArrivalLng,
+			&i.ArrivalDistanceM,
+			&i.ArrivalFar,
+			&i.ResolvedAt,
+			&i.ResolvedBy,
+			&i.ResolutionSummary,
+			&i.ReturnedAt,
+			&i.ReturnedBy,
+			&i.ReturnReason,
+			&i.CancelledAt,
+			&i.Breaches,
+			&i.WhistleLat,
+			&i.WhistleLng,
+			&i.UpdatedAt,
+			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const createExtension = `-- name: CreateExtension :one
@@ -665,34 +689,6 @@ func (q *Queries) DeleteTimersByID(ctx context.Context, ids []int64) (int64, err
 	return result.RowsAffected(), nil
 }
 
-const findPolicy = `-- name: FindPolicy :one
-SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies
-WHERE category = $1 AND district_id IN ($2::text, '')
-ORDER BY district_id DESC
-LIMIT 1
-`
-
-type FindPolicyParams struct {
-	Category   string
-	DistrictID string
-}
-
-// The district's own row wins over the every-district row (”).
-func (q *Queries) FindPolicy(ctx context.Context, arg FindPolicyParams) (Policy, error) {
-	row := q.db.QueryRow(ctx, findPolicy, arg.Category, arg.DistrictID)
-	var i Policy
-	err := row.Scan(
-		&i.Category,
-		&i.DistrictID,
-		&i.AckWithinS,
-		&i.ArriveWithinS,
-		&i.ResolveWithinS,
-		&i.ResolveWorkingDays,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const finishWebhookAttempt = `-- name: FinishWebhookAttempt :exec
 UPDATE webhook_deliveries SET
     status = $1, attempts = $2, next_attempt_at = $3,
@@ -775,17 +771,6 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.ReturnDepartment,
 	)
 	return i, err
-}
-
-const isWhistleCancelled = `-- name: IsWhistleCancelled :one
-SELECT EXISTS (SELECT 1 FROM cancelled_whistles WHERE whistle_id = $1)
-`
-
-func (q *Queries) IsWhistleCancelled(ctx context.Context, whistleID string) (bool, error) {
-	row := q.db.QueryRow(ctx, isWhistleCancelled, whistleID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
 }
 
 const listCalendarDays = `-- name: ListCalendarDays :many
@@ -1310,6 +1295,18 @@ func (q *Queries) LockWhistle(ctx context.Context, whistleID string) error {
 	return err
 }
 
+const lockWhistles = `-- name: LockWhistles :exec
+SELECT pg_advisory_xact_lock(hashtext('response.whistle:' || w.id))
+FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS id ORDER BY id) AS w
+`
+
+// LockWhistle for many whistles, taken in one order (by id) so that two
+// transactions locking overlapping sets do not wait on each other in a cycle.
+func (q *Queries) LockWhistles(ctx context.Context, whistleIds []string) error {
+	_, err := q.db.Exec(ctx, lockWhistles, whistleIds)
+	return err
+}
+
 const markWhistleCancelled = `-- name: MarkWhistleCancelled :exec
 INSERT INTO cancelled_whistles (whistle_id, cancelled_at) VALUES ($1, $2)
 ON CONFLICT DO NOTHING
@@ -1455,6 +1452,75 @@ SELECT pg_notify('webhooks_' || current_schema(), '')
 func (q *Queries) NotifyWebhooks(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, notifyWebhooks)
 	return err
+}
+
+const preflightDispatches = `-- name: PreflightDispatches :many
+SELECT r.whistle_id::text AS whistle_id, r.category::text AS category, r.district_id::text AS district_id,
+       EXISTS (SELECT 1 FROM cancelled_whistles c WHERE c.whistle_id = r.whistle_id)::bool AS cancelled,
+       (p.category IS NOT NULL)::bool AS has_policy,
+       coalesce(p.ack_within_s, 0)::bigint AS ack_within_s,
+       coalesce(p.arrive_within_s, 0)::bigint AS arrive_within_s,
+       coalesce(p.resolve_within_s, 0)::bigint AS resolve_within_s,
+       coalesce(p.resolve_working_days, 0)::integer AS resolve_working_days
+FROM (SELECT DISTINCT unnest($1::text[]) AS whistle_id, unnest($2::text[]) AS category,
+                      unnest($3::text[]) AS district_id) AS r
+LEFT JOIN LATERAL (
+    SELECT category, district_id, ack_within_s, arrive_within_s, resolve_within_s, resolve_working_days, updated_at FROM policies
+    WHERE policies.category = r.category AND policies.district_id IN (r.district_id, '')
+    ORDER BY policies.district_id DESC
+    LIMIT 1
+) AS p ON true
+`
+
+type PreflightDispatchesParams struct {
+	WhistleIds  []string
+	Categories  []string
+	DistrictIds []string
+}
+
+type PreflightDispatchesRow struct {
+	WhistleID          string
+	Category           string
+	DistrictID         string
+	Cancelled          bool
+	HasPolicy          bool
+	AckWithinS         int64
+	ArriveWithinS      int64
+	ResolveWithinS     int64
+	ResolveWorkingDays int32
+}
+
+// What creating dispatches reads first, per request (whistle, category and
+// district): whether its whistle was cancelled, and the policy of its category
+// in its district (the district's own row wins over the every-district row ”), if any.
+func (q *Queries) PreflightDispatches(ctx context.Context, arg PreflightDispatchesParams) ([]PreflightDispatchesRow, error) {
+	rows, err := q.db.Query(ctx, preflightDispatches, arg.WhistleIds, arg.Categories, arg.DistrictIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []PreflightDispatchesRow
+	for rows.Next() {
+		var i PreflightDispatchesRow
+		if err := rows.Scan(
+			&i.WhistleID,
+			&i.Category,
+			&i.DistrictID,
+			&i.Cancelled,
+			&i.HasPolicy,
+			&i.AckWithinS,
+			&i.ArriveWithinS,
+			&i.ResolveWithinS,
+			&i.ResolveWorkingDays,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const recordFired = `-- name: RecordFired :many
@@ -1645,6 +1711,21 @@ type SetEscalationLevelParams struct {
 
 func (q *Queries) SetEscalationLevel(ctx context.Context, arg SetEscalationLevelParams) error {
 	_, err := q.db.Exec(ctx, setEscalationLevel, arg.Level, arg.UpdatedAt, arg.ID)
+	return err
+}
+
+const setEscalationLevels = `-- name: SetEscalationLevels :exec
+UPDATE dispatches SET escalation_level = $1, updated_at = $2 WHERE id = ANY ($3::text[])
+`
+
+type SetEscalationLevelsParams struct {
+	Level     int32
+	UpdatedAt time.Time
+	Ids       []string
+}
+
+func (q *Queries) SetEscalationLevels(ctx context.Context, arg SetEscalationLevelsParams) error {
+	_, err := q.db.Exec(ctx, setEscalationLevels, arg.Level, arg.UpdatedAt, arg.Ids)
 	return err
 }
 

@@ -48,10 +48,12 @@ func (q *Queries) Extensions(ctx context.Context, d response.Dispatch) (response
 // more than any resolve limit in working days spans.
 const calendarHorizon = 400 * 24 * time.Hour
 
-// Calendar reads the special days from start on, with the given working hours.
-func (q *Queries) Calendar(ctx context.Context, start time.Time, workStart, workEnd time.Duration) (*response.Calendar, error) {
-	local := start.In(response.Shanghai)
-	rows, err := q.ListCalendarDays(ctx, ListCalendarDaysParams{FromDay: Date(local), ToDay: Date(local.Add(calendarHorizon))})
+// Calendar reads the special days that deadlines starting between from and
+// to may meet, with the given working hours.
+func (q *Queries) Calendar(ctx context.Context, from, to time.Time, workStart, workEnd time.Duration) (*response.Calendar, error) {
+	rows, err := q.ListCalendarDays(ctx, ListCalendarDaysParams{
+		FromDay: Date(from.In(response.Shanghai)), ToDay: Date(to.In(response.Shanghai).Add(calendarHorizon)),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read calendar: %w", err)
 	}

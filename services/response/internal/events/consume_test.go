@@ -1,0 +1,169 @@
+package events_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	protoevents "github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/migrations"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// statements counts the statements sent on a pool's connections.
+type statements struct{ n atomic.Int64 }
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	s.n.Add(1)
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// TraceBatchStart counts a pgx.Batch's statements one by one (TraceBatchQuery).
+func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (s *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { s.n.Add(1) }
+
+func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// setup migrates a fresh response schema and returns a pool whose statements are counted.
+func setup(t *testing.T) (*pgxpool.Pool, *statements) {
+	t.Helper()
+	ctx := t.Context()
+	url := pgtest.NewDatabase(t)
+	plain, err := postgres.Connect(ctx, url, "response")
+	require.NoError(t, err)
+	defer plain.Close()
+	require.NoError(t, postgres.Migrate(ctx, plain, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	cfg.ConnConfig.RuntimeParams["search_path"] = "response"
+	count := &statements{}
+	cfg.ConnConfig.Tracer = count
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return pool, count
+}
+
+func handler() *events.Handler {
+	return &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		WorkStart: 9 * time.Hour, WorkEnd: 17 * time.Hour}
+}
+
+func request(dispatchID, whistleID string) *eventsv1.Event {
+	ev := protoevents.New(t0, &typesv1.Actor{Role: "system", Id: "routing"})
+	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = whistleID, "110101", "110101001", dispatchID, "police"
+	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{
+		Category: "noise", Role: "lead", Location: &typesv1.LatLng{Lat: 39.9288, Lng: 116.3884},
+		ResolveWithin: durationpb.New(48 * time.Hour),
+	}}
+	return ev
+}
+
+func cancellation(whistleID string) *eventsv1.Event {
+	ev := protoevents.New(t0, &typesv1.Actor{Role: "street", Id: "s1"})
+	ev.WhistleId, ev.DistrictId = whistleID, "110101"
+	ev.Payload = &eventsv1.Event_WhistleCancelled{WhistleCancelled: &eventsv1.WhistleCancelled{Reason: "gone"}}
+	return ev
+}
+
+// handle applies evs as one batch and commits it.
+func handle(t *testing.T, pool *pgxpool.Pool, h *events.Handler, evs ...*eventsv1.Event) {
+	t.Helper()
+	require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error { return h.HandleBatch(t.Context(), tx, evs) }))
+}
+
+// dispatches maps each dispatch of whistleID to its status.
+func dispatches(t *testing.T, pool *pgxpool.Pool, whistleID string) map[string]string {
+	t.Helper()
+	rows, err := pool.Query(t.Context(), "SELECT id, status FROM dispatches WHERE whistle_id = $1", whistleID)
+	require.NoError(t, err)
+	out := map[string]string{}
+	for rows.Next() {
+		var id, status string
+		require.NoError(t, rows.Scan(&id, &status))
+		out[id] = status
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+func count(t *testing.T, pool *pgxpool.Pool, query string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, pool.QueryRow(t.Context(), query, args...).Scan(&n))
+	return n
+}
+
+func TestDuplicatesOfARequestInOneBatchCreateOneDispatch(t *testing.T) {
+	t.Parallel()
+	pool, _ := setup(t)
+	first, other := request("d-1", "w-1"), request("d-2", "w-1")
+	again := request("d-1", "w-1") // routing retried: same dispatch, new event id
+	handle(t, pool, handler(), first, again, other, again)
+
+	require.Equal(t, map[string]string{"d-1": "PENDING", "d-2": "PENDING"}, dispatches(t, pool, "w-1"))
+	timers := count(t, pool, "SELECT count(*) FROM timers WHERE dispatch_id = 'd-2'")
+	require.Positive(t, timers)
+	require.Equal(t, timers, count(t, pool, "SELECT count(*) FROM timers WHERE dispatch_id = 'd-1'"), "d-1's timers once")
+	require.Equal(t, 2, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"), "one dispatch.created each")
+
+	handle(t, pool, handler(), again) // and in a later batch
+	require.Equal(t, 2, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"))
+}
+
+func TestACancellationInABatchWinsOverTheRequestsOfItsWhistle(t *testing.T) {
+	t.Parallel()
+	pool, _ := setup(t)
+	// Before the cancellation, after it, and another whistle's around it.
+	handle(t, pool, handler(),
+		request("d-1", "w-1"), request("d-9", "w-2"), cancellation("w-1"), request("d-2", "w-1"), request("d-8", "w-2"))
+
+	require.Equal(t, map[string]string{"d-1": "CANCELLED"}, dispatches(t, pool, "w-1"), "no open dispatch of the cancelled whistle")
+	require.Equal(t, map[string]string{"d-8": "PENDING", "d-9": "PENDING"}, dispatches(t, pool, "w-2"))
+	require.Zero(t, count(t, pool, "SELECT count(*) FROM timers WHERE dispatch_id = 'd-1'"), "the cancelled dispatch keeps no timer")
+	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.cancelled.%'"))
+}
+
+func TestABatchOfRequestsTakesAFixedNumberOfStatements(t *testing.T) {
+	t.Parallel()
+	pool, stmts := setup(t)
+	h := handler()
+	batchOf := func(n int, prefix string) []*eventsv1.Event {
+		evs := make([]*eventsv1.Event, n)
+		for i := range evs {
+			evs[i] = request(prefix+string(rune('a'+i%26))+time.Duration(i).String(), prefix+"w"+time.Duration(i/2).String())
+		}
+		return evs
+	}
+	counted := func(evs []*eventsv1.Event) int64 {
+		before := stmts.n.Load()
+		handle(t, pool, h, evs...)
+		return stmts.n.Load() - before
+	}
+	hundred := counted(batchOf(100, "x"))
+	ten := counted(batchOf(10, "y"))
+	t.Logf("statements for a batch of 100 dispatch requests: %d (of 10: %d), begin and commit included", hundred, ten)
+	require.Equal(t, ten, hundred, "the count does not grow with the batch")
+	require.Equal(t, 100, count(t, pool, "SELECT count(*) FROM dispatches WHERE id LIKE 'x%'"))
+}

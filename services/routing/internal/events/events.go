@@ -7,9 +7,11 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -47,15 +49,40 @@ func (h *Handler) Consumer() bus.Consumer {
 		Name: ConsumerName,
 		Subjects: []string{events.SubjectFor("whistle.raised"), events.SubjectFor("dispatch.returned"),
 			events.SubjectFor("whistle.reopened"), events.SubjectFor("whistle.cancelled"), events.SubjectFor("whistle.closed")},
-		Handle: h.Handle,
+		HandleBatch: h.HandleBatch,
 	}
 }
 
-// Handle applies one event in tx; events of other kinds are ignored.
-func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+// HandleBatch applies a batch of events in tx as if one by one in stream
+// order: a run of new whistles is routed together, and any other event is
+// applied on its own, after the run when it concerns one of the run's
+// whistles (the run is cut there) and before it otherwise (the two commute).
+func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	var run []*intakev1.Whistle   // new whistles not routed yet
+	whistles := map[string]bool{} // their ids
+	for _, ev := range evs {
+		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
+			run = append(run, p.WhistleRaised.GetWhistle())
+			whistles[p.WhistleRaised.GetWhistle().GetId()] = true
+			continue
+		}
+		if id := ev.GetWhistleId(); id == "" || whistles[id] {
+			if err := h.route(ctx, tx, run); err != nil {
+				return err
+			}
+			run, whistles = nil, map[string]bool{}
+		}
+		if err := h.handle(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return h.route(ctx, tx, run)
+}
+
+// handle applies one event other than whistle.raised in tx; events of other
+// kinds are ignored.
+func (h *Handler) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_WhistleRaised:
-		return h.route(ctx, tx, p.WhistleRaised.GetWhistle())
 	case *eventsv1.Event_DispatchReturned:
 		return h.reroute(ctx, tx, p.DispatchReturned.GetDispatch())
 	case *eventsv1.Event_WhistleReopened:
@@ -79,58 +106,158 @@ func setClosed(ctx context.Context, tx pgx.Tx, whistleID string, closed bool) er
 	return nil
 }
 
-// planFor finds the rule of the catalogue version in force now for a whistle
-// of category in district. Without any published version (a database that was
-// never seeded) it falls back to the categories table.
-func planFor(ctx context.Context, q *store.Queries, now pgtype.Timestamptz, category, district string) (routing.Plan, error) {
+// plansFor finds, for each whistle, the rule of the catalogue version in force
+// now for its category in its district: two statements for all of them.
+// Without any published version (a database that was never seeded) it falls
+// back to the categories table.
+func plansFor(ctx context.Context, q *store.Queries, now pgtype.Timestamptz, ws []*intakev1.Whistle) ([]routing.Plan, error) {
+	plans := make([]routing.Plan, len(ws))
 	version, err := q.CurrentCatalogueVersion(ctx, now)
 	if errors.Is(err, pgx.ErrNoRows) {
-		row, err := q.GetCategory(ctx, category)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return routing.PlanFor(nil), nil
-		case err != nil:
-			return routing.Plan{}, fmt.Errorf("category %s: %w", category, err)
+		for i, w := range ws {
+			if plans[i], err = categoryPlan(ctx, q, w.GetCategory()); err != nil {
+				return nil, err
+			}
 		}
-		c := row.Domain()
-		return routing.PlanFor(&c), nil
+		return plans, nil
 	}
 	if err != nil {
-		return routing.Plan{}, fmt.Errorf("catalogue in force: %w", err)
+		return nil, fmt.Errorf("catalogue in force: %w", err)
 	}
-	rule, err := q.RuleFor(ctx, store.RuleForParams{Version: version.Version, Category: category, DistrictID: district})
-	if errors.Is(err, pgx.ErrNoRows) {
-		p := routing.PlanFor(nil)
-		p.CatalogueVersion = version.Version
-		return p, nil
+	arg := store.RulesForParams{Version: version.Version}
+	for _, w := range ws {
+		arg.Categories = append(arg.Categories, w.GetCategory())
+		arg.DistrictIds = append(arg.DistrictIds, w.GetDistrictId())
 	}
+	rows, err := q.RulesFor(ctx, arg)
 	if err != nil {
-		return routing.Plan{}, fmt.Errorf("rule for %s in catalogue %s: %w", category, version.Version, err)
+		return nil, fmt.Errorf("rules in catalogue %s: %w", version.Version, err)
 	}
-	r := rule.Domain()
-	c := r.AsCategory(version.Version)
-	p := routing.PlanFor(&c)
-	p.Rule = r.Name()
-	return p, nil
+	type key struct{ category, district string }
+	rules := make(map[key]store.CatalogueRule, len(rows))
+	for _, row := range rows {
+		k := key{row.CatalogueRule.Category, row.ForDistrict}
+		if _, ok := rules[k]; !ok { // the district's override comes before the city-wide rule
+			rules[k] = row.CatalogueRule
+		}
+	}
+	for i, w := range ws {
+		rule, ok := rules[key{w.GetCategory(), w.GetDistrictId()}]
+		if !ok {
+			plans[i] = routing.PlanFor(nil)
+			plans[i].CatalogueVersion = version.Version
+			continue
+		}
+		r := rule.Domain()
+		c := r.AsCategory(version.Version)
+		plans[i] = routing.PlanFor(&c)
+		plans[i].Rule = r.Name()
+	}
+	return plans, nil
 }
 
-// route decides which departments a new whistle goes to and asks for their
-// dispatches. The decision row's primary key makes it happen once per whistle,
-// however often whistle.raised arrives.
-func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) error {
-	if w.GetId() == "" {
-		return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
+// categoryPlan is the plan of category from the categories table.
+func categoryPlan(ctx context.Context, q *store.Queries, category string) (routing.Plan, error) {
+	row, err := q.GetCategory(ctx, category)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return routing.PlanFor(nil), nil
+	case err != nil:
+		return routing.Plan{}, fmt.Errorf("category %s: %w", category, err)
+	}
+	c := row.Domain()
+	return routing.PlanFor(&c), nil
+}
+
+// decided is one whistle's routing decision before it is written.
+type decided struct {
+	decision store.RoutingDecision
+	plan     routing.Plan
+	check    jurisdiction.Check
+}
+
+// route decides which departments new whistles go to and asks for their
+// dispatches, in a fixed number of statements however many whistles there
+// are (plus one per whistle in no street, queued for a person's review). The
+// decision row's primary key makes it happen once per whistle, however often
+// whistle.raised arrives.
+func (h *Handler) route(ctx context.Context, tx pgx.Tx, ws []*intakev1.Whistle) error {
+	if len(ws) == 0 {
+		return nil
 	}
 	q := store.New(tx)
 	now := h.Clock.Now()
 	at := pgtype.Timestamptz{Time: now, Valid: true}
-	plan, err := planFor(ctx, q, at, w.GetCategory(), w.GetDistrictId())
-	if err != nil {
-		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
+	var fresh []*intakev1.Whistle
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if w.GetId() == "" {
+			return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
+		}
+		if !seen[w.GetId()] { // a second copy in the batch changes nothing
+			seen[w.GetId()] = true
+			fresh = append(fresh, w)
+		}
 	}
+	plans, err := plansFor(ctx, q, at, fresh)
+	if err != nil {
+		return fmt.Errorf("route %d whistles: %w", len(fresh), err)
+	}
+	ds := make([]decided, len(fresh))
+	arg := store.InsertDecisionsParams{DecidedAt: at}
+	for i, w := range fresh {
+		d, err := h.decide(ctx, w, plans[i], at)
+		if err != nil {
+			return err
+		}
+		ds[i] = d
+		neighbours, err := json.Marshal(d.decision.NeighbourStreetIds)
+		if err != nil {
+			return bus.Permanent(fmt.Errorf("route whistle %s: %w", w.GetId(), err))
+		}
+		arg.WhistleIds = append(arg.WhistleIds, d.decision.WhistleID)
+		arg.Categories = append(arg.Categories, d.decision.Category)
+		arg.StreetIds = append(arg.StreetIds, d.decision.StreetID)
+		arg.DistrictIds = append(arg.DistrictIds, d.decision.DistrictID)
+		arg.Lats = append(arg.Lats, d.decision.LocationLat)
+		arg.Lngs = append(arg.Lngs, d.decision.LocationLng)
+		arg.Urgencies = append(arg.Urgencies, d.decision.Urgency)
+		arg.Rules = append(arg.Rules, d.decision.Rule)
+		arg.CatalogueVersions = append(arg.CatalogueVersions, d.decision.CatalogueVersion)
+		arg.Jurisdictions = append(arg.Jurisdictions, d.decision.Jurisdiction)
+		arg.Neighbours = append(arg.Neighbours, neighbours)
+		arg.DistancesM = append(arg.DistancesM, d.decision.DistanceM)
+	}
+	inserted, err := q.InsertDecisions(ctx, arg)
+	if err != nil {
+		return fmt.Errorf("route %d whistles: record decisions: %w", len(fresh), err)
+	}
+	isNew := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
+
+	// The assignments, their dispatch requests and the whistles' events, in
+	// stream order, in one statement each.
+	var reqs requests
+	for _, d := range ds {
+		if !isNew[d.decision.WhistleID] {
+			continue // routed already
+		}
+		if err := h.requestAll(ctx, q, &reqs, d); err != nil {
+			return fmt.Errorf("route whistle %s: %w", d.decision.WhistleID, err)
+		}
+		h.Log.InfoContext(ctx, "whistle routed", "whistle_id", d.decision.WhistleID, "rule", d.plan.Rule,
+			"catalogue_version", d.plan.CatalogueVersion, "jurisdiction", d.check.Result, "departments", len(d.plan.Assignments))
+	}
+	return reqs.write(ctx, tx, now)
+}
+
+// decide makes a whistle's decision in memory (the map check reads its cache).
+func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.Plan, at pgtype.Timestamptz) (decided, error) {
 	check, err := h.Map.Check(ctx, w.GetStreetId(), w.GetLocation().GetLat(), w.GetLocation().GetLng())
 	if err != nil {
-		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
+		return decided{}, fmt.Errorf("route whistle %s: %w", w.GetId(), err)
 	}
 	if check.Result == jurisdiction.NoStreet {
 		// Nobody's street: the district government takes it (兜底) while a person
@@ -140,7 +267,6 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 			Assignments: []routing.Assignment{{Department: routing.FallbackDepartment, Role: routing.RoleFallback}},
 		}
 	}
-
 	urgency := w.GetUrgency()
 	if urgency == intakev1.Whistle_URGENCY_UNSPECIFIED {
 		urgency = intakev1.Whistle_NORMAL
@@ -149,7 +275,7 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 	if neighbours == nil {
 		neighbours = []string{}
 	}
-	decision := store.RoutingDecision{
+	return decided{plan: plan, check: check, decision: store.RoutingDecision{
 		WhistleID:          w.GetId(),
 		Category:           w.GetCategory(),
 		StreetID:           w.GetStreetId(),
@@ -163,97 +289,88 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, w *intakev1.Whistle) err
 		Jurisdiction:       string(check.Result),
 		NeighbourStreetIds: neighbours,
 		DistanceM:          check.DistanceM,
-	}
-	inserted, err := q.InsertDecision(ctx, store.InsertDecisionParams{
-		WhistleID: decision.WhistleID, Category: decision.Category, StreetID: decision.StreetID,
-		DistrictID: decision.DistrictID, LocationLat: decision.LocationLat, LocationLng: decision.LocationLng,
-		Urgency: decision.Urgency, Rule: decision.Rule, CatalogueVersion: decision.CatalogueVersion,
-		DecidedAt: decision.DecidedAt, Jurisdiction: decision.Jurisdiction,
-		NeighbourStreetIds: decision.NeighbourStreetIds, DistanceM: decision.DistanceM,
-	})
-	if err != nil {
-		return fmt.Errorf("route whistle %s: record decision: %w", w.GetId(), err)
-	}
-	if inserted == 0 {
-		return nil // routed already
-	}
+	}}, nil
+}
 
-	// The assignments, their dispatch requests and the whistle's events in one round trip.
-	b := &pgx.Batch{}
-	routed := &eventsv1.WhistleRouted{Rule: plan.Rule, CatalogueVersion: plan.CatalogueVersion}
-	for _, a := range plan.Assignments {
-		to, err := h.queueDispatch(ctx, b, decision, a, plan.SLA, plan.Rule, pgtype.Timestamptz{},
-			routing.Explain(a.Role, plan.Rule, plan.CatalogueVersion, "", ""))
-		if err != nil {
-			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
-		}
-		routed.Departments = append(routed.Departments, to)
+// requestAll adds a new decision's dispatch requests and events to reqs; a
+// whistle in no street is queued for a person's review at once.
+func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *requests, d decided) error {
+	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion}
+	for _, a := range d.plan.Assignments {
+		routed.Departments = append(routed.Departments, h.request(reqs, d.decision, a, d.plan.SLA, d.plan.Rule,
+			pgtype.Timestamptz{}, routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", "")))
 	}
-	if check.Result != jurisdiction.Inside {
+	if d.check.Result != jurisdiction.Inside {
 		checked := &eventsv1.WhistleJurisdictionChecked{
-			Result: string(check.Result), NeighbourStreetIds: check.Neighbours, DistanceM: check.DistanceM,
-			NeedsConfirmation: check.NeedsConfirmation(),
+			Result: string(d.check.Result), NeighbourStreetIds: d.check.Neighbours, DistanceM: d.check.DistanceM,
+			NeedsConfirmation: d.check.NeedsConfirmation(),
 		}
-		if check.Result == jurisdiction.NoStreet {
+		if d.check.Result == jurisdiction.NoStreet {
 			checked.ReviewId = uuid.Must(uuid.NewV7()).String()
 			if err := q.InsertArbitration(ctx, store.InsertArbitrationParams{
-				ID: checked.ReviewId, WhistleID: decision.WhistleID, DistrictID: decision.DistrictID, Kind: "location",
-				Reason: "the location is in no street", RequestedAt: at,
+				ID: checked.ReviewId, WhistleID: d.decision.WhistleID, DistrictID: d.decision.DistrictID, Kind: "location",
+				Reason: "the location is in no street", RequestedAt: d.decision.DecidedAt,
 			}); err != nil {
-				return fmt.Errorf("route whistle %s: queue location review: %w", w.GetId(), err)
+				return fmt.Errorf("queue location review: %w", err)
 			}
 		}
-		ev := whistleEvent(h.Clock, decision)
+		ev := whistleEvent(h.Clock, d.decision)
 		ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: checked}
-		if err := outbox.Queue(ctx, b, ev); err != nil {
-			return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
+		reqs.events = append(reqs.events, ev)
+	}
+	ev := whistleEvent(h.Clock, d.decision)
+	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
+	reqs.events = append(reqs.events, ev)
+	return nil
+}
+
+// requests are dispatch assignments and events on their way to the database:
+// write records them all in two statements.
+type requests struct {
+	assignments store.InsertAssignmentsParams
+	events      []*eventsv1.Event
+}
+
+// write records the assignments, then the events in their order.
+func (r *requests) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	if len(r.assignments.DispatchIds) > 0 {
+		r.assignments.CreatedAt = pgtype.Timestamptz{Time: now, Valid: true}
+		if err := store.New(tx).InsertAssignments(ctx, r.assignments); err != nil {
+			return fmt.Errorf("record %d dispatch assignments: %w", len(r.assignments.DispatchIds), err)
 		}
 	}
-	ev := whistleEvent(h.Clock, decision)
-	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
-	if err := outbox.Queue(ctx, b, ev); err != nil {
-		return fmt.Errorf("route whistle %s: %w", w.GetId(), err)
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("route whistle %s: record dispatches: %w", w.GetId(), err)
-	}
-	h.Log.InfoContext(ctx, "whistle routed", "whistle_id", w.GetId(), "rule", plan.Rule,
-		"catalogue_version", plan.CatalogueVersion, "jurisdiction", check.Result, "departments", len(plan.Assignments))
-	return nil
+	return outbox.AddAll(ctx, tx, r.events)
 }
 
 // dispatch records an assignment and asks the response service for its dispatch.
 func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
-	b := &pgx.Batch{}
-	to, err := h.queueDispatch(ctx, b, decision, a, sla, rule, slaStart, reason)
-	if err != nil {
-		return nil, err
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	var reqs requests
+	to := h.request(&reqs, decision, a, sla, rule, slaStart, reason)
+	if err := reqs.write(ctx, tx, h.Clock.Now()); err != nil {
 		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
 	}
 	return to, nil
 }
 
-// queueDispatch is dispatch as statements queued on b: the assignment and its
-// dispatch.requested are recorded once b is sent without error.
-func (h *Handler) queueDispatch(ctx context.Context, b *pgx.Batch, decision store.RoutingDecision, a routing.Assignment,
-	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
+// request adds an assignment and its dispatch.requested to reqs.
+func (h *Handler) request(reqs *requests, decision store.RoutingDecision, a routing.Assignment,
+	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) *eventsv1.RoutedDepartment {
 	dispatchID := uuid.Must(uuid.NewV7()).String()
-	store.QueueInsertAssignment(b, store.InsertAssignmentParams{
-		DispatchID: dispatchID, WhistleID: decision.WhistleID, Department: a.Department, Role: a.Role,
-		SlaStartedAt: slaStart, CreatedAt: pgtype.Timestamptz{Time: h.Clock.Now(), Valid: true},
-		Rule: rule, Reason: reason,
-	})
+	as := &reqs.assignments
+	as.DispatchIds = append(as.DispatchIds, dispatchID)
+	as.WhistleIds = append(as.WhistleIds, decision.WhistleID)
+	as.Departments = append(as.Departments, a.Department)
+	as.Roles = append(as.Roles, a.Role)
+	as.SlaStartedAts = append(as.SlaStartedAts, slaStart)
+	as.Rules = append(as.Rules, rule)
+	as.Reasons = append(as.Reasons, reason)
 	var start *timestamppb.Timestamp
 	if slaStart.Valid {
 		start = timestamppb.New(slaStart.Time)
 	}
-	if err := outbox.Queue(ctx, b, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)); err != nil {
-		return nil, err
-	}
-	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}, nil
+	reqs.events = append(reqs.events, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start))
+	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}
 }
 
 // slaOf is the SLA policy of the whistle's category in the catalogue version

@@ -116,12 +116,24 @@ SELECT * FROM categories ORDER BY code;
 -- name: GetCategory :one
 SELECT * FROM categories WHERE code = $1;
 
--- name: InsertDecision :execrows
+-- name: InsertDecisions :many
+-- Routing decisions, one per element of the arrays (whistles distinct); each
+-- neighbours element is a JSON array of street ids. A whistle routed before
+-- keeps its decision: only the whistles decided now come back.
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
                                urgency, rule, catalogue_version, decided_at,
                                jurisdiction, neighbour_street_ids, distance_m)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (whistle_id) DO NOTHING;
+SELECT r.whistle_id, r.category, r.street_id, r.district_id, r.lat, r.lng, r.urgency, r.rule, r.catalogue_version,
+       @decided_at, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m
+FROM (SELECT unnest(@whistle_ids::text[]) AS whistle_id, unnest(@categories::text[]) AS category,
+             unnest(@street_ids::text[]) AS street_id, unnest(@district_ids::text[]) AS district_id,
+             unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng, unnest(@urgencies::text[]) AS urgency,
+             unnest(@rules::text[]) AS rule, unnest(@catalogue_versions::text[]) AS catalogue_version,
+             unnest(@jurisdictions::text[]) AS jurisdiction, unnest(@neighbours::jsonb[]) AS neighbours,
+             unnest(@distances_m::float8[]) AS distance_m) AS r
+ORDER BY r.whistle_id
+ON CONFLICT (whistle_id) DO NOTHING
+RETURNING whistle_id;
 
 -- name: GetDecision :one
 SELECT * FROM routing_decisions WHERE whistle_id = $1;
@@ -130,9 +142,14 @@ SELECT * FROM routing_decisions WHERE whistle_id = $1;
 -- Serialises the handling of returns of one whistle across consumer replicas.
 SELECT * FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE;
 
--- name: InsertAssignment :exec
+-- name: InsertAssignments :exec
+-- Dispatch assignments, one per element of the arrays.
 INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at, rule, reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+SELECT r.dispatch_id, r.whistle_id, r.department, r.role, r.sla_started_at, @created_at, r.rule, r.reason
+FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@whistle_ids::text[]) AS whistle_id,
+             unnest(@departments::text[]) AS department, unnest(@roles::text[]) AS role,
+             unnest(@sla_started_ats::timestamptz[]) AS sla_started_at, unnest(@rules::text[]) AS rule,
+             unnest(@reasons::text[]) AS reason) AS r;
 
 -- name: GetAssignment :one
 SELECT * FROM dispatch_assignments WHERE dispatch_id = $1;
@@ -194,6 +211,15 @@ SELECT * FROM catalogue_rules
 WHERE version = @version AND category = @category AND district_id IN (@district_id::text, '')
 ORDER BY district_id DESC
 LIMIT 1;
+
+-- name: RulesFor :many
+-- RuleFor for many pairs of category and district: the rules of each pair
+-- (named by for_district), the district's override first.
+SELECT sqlc.embed(catalogue_rules), k.district_id::text AS for_district
+FROM (SELECT DISTINCT unnest(@categories::text[]) AS category, unnest(@district_ids::text[]) AS district_id) AS k
+JOIN catalogue_rules ON catalogue_rules.version = @version AND catalogue_rules.category = k.category
+                    AND catalogue_rules.district_id IN (k.district_id, '')
+ORDER BY k.category, k.district_id, catalogue_rules.district_id DESC;
 
 -- name: InsertArbitration :exec
 INSERT INTO arbitrations (id, whistle_id, district_id, kind, returned_dispatch_id, from_department,

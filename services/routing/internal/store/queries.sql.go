@@ -397,80 +397,109 @@ func (q *Queries) InsertArbitration(ctx context.Context, arg InsertArbitrationPa
 	return err
 }
 
-const insertAssignment = `-- name: InsertAssignment :exec
+const insertAssignments = `-- name: InsertAssignments :exec
 INSERT INTO dispatch_assignments (dispatch_id, whistle_id, department, role, sla_started_at, created_at, rule, reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT r.dispatch_id, r.whistle_id, r.department, r.role, r.sla_started_at, $1, r.rule, r.reason
+FROM (SELECT unnest($2::text[]) AS dispatch_id, unnest($3::text[]) AS whistle_id,
+             unnest($4::text[]) AS department, unnest($5::text[]) AS role,
+             unnest($6::timestamptz[]) AS sla_started_at, unnest($7::text[]) AS rule,
+             unnest($8::text[]) AS reason) AS r
 `
 
-type InsertAssignmentParams struct {
-	DispatchID   string
-	WhistleID    string
-	Department   string
-	Role         string
-	SlaStartedAt pgtype.Timestamptz
-	CreatedAt    pgtype.Timestamptz
-	Rule         string
-	Reason       string
+type InsertAssignmentsParams struct {
+	CreatedAt     pgtype.Timestamptz
+	DispatchIds   []string
+	WhistleIds    []string
+	Departments   []string
+	Roles         []string
+	SlaStartedAts []pgtype.Timestamptz
+	Rules         []string
+	Reasons       []string
 }
 
-func (q *Queries) InsertAssignment(ctx context.Context, arg InsertAssignmentParams) error {
-	_, err := q.db.Exec(ctx, insertAssignment,
-		arg.DispatchID,
-		arg.WhistleID,
-		arg.Department,
-		arg.Role,
-		arg.SlaStartedAt,
+// Dispatch assignments, one per element of the arrays.
+func (q *Queries) InsertAssignments(ctx context.Context, arg InsertAssignmentsParams) error {
+	_, err := q.db.Exec(ctx, insertAssignments,
 		arg.CreatedAt,
-		arg.Rule,
-		arg.Reason,
+		arg.DispatchIds,
+		arg.WhistleIds,
+		arg.Departments,
+		arg.Roles,
+		arg.SlaStartedAts,
+		arg.Rules,
+		arg.Reasons,
 	)
 	return err
 }
 
-const insertDecision = `-- name: InsertDecision :execrows
+const insertDecisions = `-- name: InsertDecisions :many
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
                                urgency, rule, catalogue_version, decided_at,
                                jurisdiction, neighbour_street_ids, distance_m)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+SELECT r.whistle_id, r.category, r.street_id, r.district_id, r.lat, r.lng, r.urgency, r.rule, r.catalogue_version,
+       $1, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m
+FROM (SELECT unnest($2::text[]) AS whistle_id, unnest($3::text[]) AS category,
+             unnest($4::text[]) AS street_id, unnest($5::text[]) AS district_id,
+             unnest($6::float8[]) AS lat, unnest($7::float8[]) AS lng, unnest($8::text[]) AS urgency,
+             unnest($9::text[]) AS rule, unnest($10::text[]) AS catalogue_version,
+             unnest($11::text[]) AS jurisdiction, unnest($12::jsonb[]) AS neighbours,
+             unnest($13::float8[]) AS distance_m) AS r
+ORDER BY r.whistle_id
 ON CONFLICT (whistle_id) DO NOTHING
+RETURNING whistle_id
 `
 
-type InsertDecisionParams struct {
-	WhistleID          string
-	Category           string
-	StreetID           string
-	DistrictID         string
-	LocationLat        float64
-	LocationLng        float64
-	Urgency            string
-	Rule               string
-	CatalogueVersion   string
-	DecidedAt          pgtype.Timestamptz
-	Jurisdiction       string
-	NeighbourStreetIds []string
-	DistanceM          float64
+type InsertDecisionsParams struct {
+	DecidedAt         pgtype.Timestamptz
+	WhistleIds        []string
+	Categories        []string
+	StreetIds         []string
+	DistrictIds       []string
+	Lats              []float64
+	Lngs              []float64
+	Urgencies         []string
+	Rules             []string
+	CatalogueVersions []string
+	Jurisdictions     []string
+	Neighbours        [][]byte
+	DistancesM        []float64
 }
 
-func (q *Queries) InsertDecision(ctx context.Context, arg InsertDecisionParams) (int64, error) {
-	result, err := q.db.Exec(ctx, insertDecision,
-		arg.WhistleID,
-		arg.Category,
-		arg.StreetID,
-		arg.DistrictID,
-		arg.LocationLat,
-		arg.LocationLng,
-		arg.Urgency,
-		arg.Rule,
-		arg.CatalogueVersion,
+// Routing decisions, one per element of the arrays (whistles distinct); each
+// neighbours element is a JSON array of street ids. A whistle routed before
+// keeps its decision: only the whistles decided now come back.
+func (q *Queries) InsertDecisions(ctx context.Context, arg InsertDecisionsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, insertDecisions,
 		arg.DecidedAt,
-		arg.Jurisdiction,
-		arg.NeighbourStreetIds,
-		arg.DistanceM,
+		arg.WhistleIds,
+		arg.Categories,
+		arg.StreetIds,
+		arg.DistrictIds,
+		arg.Lats,
+		arg.Lngs,
+		arg.Urgencies,
+		arg.Rules,
+		arg.CatalogueVersions,
+		arg.Jurisdictions,
+		arg.Neighbours,
+		arg.DistancesM,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var whistle_id string
+		if err := rows.Scan(&whistle_id); err != nil {
+			return nil, err
+		}
+		items = append(items, whistle_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const insertPublishedVersion = `-- name: InsertPublishedVersion :exec
@@ -942,6 +971,57 @@ func (q *Queries) RuleFor(ctx context.Context, arg RuleForParams) (CatalogueRule
 		&i.SlaResolveHours,
 	)
 	return i, err
+}
+
+const rulesFor = `-- name: RulesFor :many
+SELECT catalogue_rules.version, catalogue_rules.category, catalogue_rules.district_id, catalogue_rules.lead_department, catalogue_rules.cooperating_departments, catalogue_rules.sla_ack_minutes, catalogue_rules.sla_arrive_minutes, catalogue_rules.sla_resolve_hours, k.district_id::text AS for_district
+FROM (SELECT DISTINCT unnest($1::text[]) AS category, unnest($2::text[]) AS district_id) AS k
+JOIN catalogue_rules ON catalogue_rules.version = $3 AND catalogue_rules.category = k.category
+                    AND catalogue_rules.district_id IN (k.district_id, '')
+ORDER BY k.category, k.district_id, catalogue_rules.district_id DESC
+`
+
+type RulesForParams struct {
+	Categories  []string
+	DistrictIds []string
+	Version     string
+}
+
+type RulesForRow struct {
+	CatalogueRule CatalogueRule
+	ForDistrict   string
+}
+
+// RuleFor for many pairs of category and district: the rules of each pair
+// (named by for_district), the district's override first.
+func (q *Queries) RulesFor(ctx context.Context, arg RulesForParams) ([]RulesForRow, error) {
+	rows, err := q.db.Query(ctx, rulesFor, arg.Categories, arg.DistrictIds, arg.Version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []RulesForRow
+	for rows.Next() {
+		var i RulesForRow
+		if err := rows.Scan(
+			&i.CatalogueRule.Version,
+			&i.CatalogueRule.Category,
+			&i.CatalogueRule.DistrictID,
+			&i.CatalogueRule.LeadDepartment,
+			&i.CatalogueRule.CooperatingDepartments,
+			&i.CatalogueRule.SlaAckMinutes,
+			&i.CatalogueRule.SlaArriveMinutes,
+			&i.CatalogueRule.SlaResolveHours,
+			&i.ForDistrict,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const saveDepartment = `-- name: SaveDepartment :one

@@ -48,12 +48,182 @@ func (c *Consumer) Bus() bus.Consumer {
 	for i, name := range Consumed {
 		subjects[i] = protoevents.SubjectFor(name)
 	}
-	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: c.Handle}
+	return bus.Consumer{Name: ConsumerName, Subjects: subjects, HandleBatch: c.HandleBatch}
 }
 
-// Handle applies one event in tx. Events may arrive in any order: each one
+// HandleBatch applies a batch of events in tx as if one by one in stream
+// order. Routing decisions and dispatch snapshots (nearly every event) are
+// recorded together for a run of events and each whistle's status is then
+// derived once from everything recorded: the same status and the same
+// whistle events as one event at a time, since recording only adds and the
+// status only moves forward. Any other event is applied on its own, after the
+// run when it concerns one of the run's whistles (the run is cut there).
+func (c *Consumer) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	var run []*eventsv1.Event
+	whistles := map[string]bool{}
+	for _, ev := range evs {
+		id := whistleOf(ev)
+		if _, ok := ev.GetPayload().(*eventsv1.Event_WhistleRouted); ok || isSnapshot(ev) {
+			run = append(run, ev)
+			whistles[id] = true
+			continue
+		}
+		if id == "" || whistles[id] {
+			if err := c.progress(ctx, tx, run); err != nil {
+				return err
+			}
+			run, whistles = nil, map[string]bool{}
+		}
+		if err := c.handle(ctx, tx, ev); err != nil {
+			return err
+		}
+	}
+	return c.progress(ctx, tx, run)
+}
+
+// whistleOf is the whistle an event is about.
+func whistleOf(ev *eventsv1.Event) string {
+	if id := ev.GetWhistleId(); id != "" {
+		return id
+	}
+	return protoevents.Dispatch(ev).GetWhistleId()
+}
+
+// isSnapshot reports an event that carries a dispatch and says no more
+// (dispatch.* and sla.*).
+func isSnapshot(ev *eventsv1.Event) bool {
+	switch ev.GetPayload().(type) {
+	case *eventsv1.Event_WhistleRouted, *eventsv1.Event_WhistleRerouted, *eventsv1.Event_WhistleUnroutable,
+		*eventsv1.Event_WhistleArbitrationRequested, *eventsv1.Event_WhistleArbitrated,
+		*eventsv1.Event_WhistleDepartmentAdded, *eventsv1.Event_WhistleJurisdictionChecked:
+		return false
+	}
+	return protoevents.Dispatch(ev) != nil
+}
+
+// progress records a run of routing decisions and dispatch snapshots and
+// moves their whistles on, in a fixed number of statements.
+func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var ids []string
+	routed := map[string]bool{}
+	var departments store.AddDepartmentsParams
+	snapshots := map[string]store.UpsertDispatchParams{}
+	var order []string // dispatch ids, first seen first
+	for _, ev := range evs {
+		id := whistleOf(ev)
+		if id == "" {
+			return bus.Permanent(fmt.Errorf("%s %s names no whistle", protoevents.Name(ev), ev.GetId()))
+		}
+		ids = append(ids, id)
+		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRouted); ok {
+			routed[id] = true
+			for _, d := range p.WhistleRouted.GetDepartments() {
+				departments.WhistleIds = append(departments.WhistleIds, id)
+				departments.Departments = append(departments.Departments, d.GetDepartment())
+			}
+			continue
+		}
+		row, err := snapshotOf(ev, id, protoevents.Dispatch(ev))
+		if err != nil {
+			return err
+		}
+		// One statement cannot write a row twice: the newest snapshot of a
+		// dispatch stands for the batch (the later one on a tie, as one by one).
+		if prev, ok := snapshots[row.DispatchID]; !ok {
+			order = append(order, row.DispatchID)
+			snapshots[row.DispatchID] = row
+		} else if !row.UpdatedAt.Before(prev.UpdatedAt) && (row.UpdatedAt.After(prev.UpdatedAt) || row.StatusRank >= prev.StatusRank) {
+			snapshots[row.DispatchID] = row
+		}
+	}
+	q := store.New(tx)
+	locked, err := q.LockWhistles(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("lock %d whistles: %w", len(ids), err)
+	}
+	ws := make(map[string]store.Whistle, len(locked))
+	for _, w := range locked {
+		ws[w.ID] = w
+	}
+	for _, ev := range evs {
+		if _, ok := ws[whistleOf(ev)]; !ok {
+			// Intake wrote every whistle before anyone could route it, so this can never succeed.
+			return bus.Permanent(fmt.Errorf("%s %s: whistle %s is unknown", protoevents.Name(ev), ev.GetId(), whistleOf(ev)))
+		}
+	}
+	if len(departments.WhistleIds) > 0 {
+		if err := q.AddDepartments(ctx, departments); err != nil {
+			return fmt.Errorf("expect departments on %d whistles: %w", len(routed), err)
+		}
+	}
+	if len(order) > 0 {
+		var arg store.UpsertDispatchesParams
+		for _, id := range order {
+			r := snapshots[id]
+			arg.DispatchIds = append(arg.DispatchIds, r.DispatchID)
+			arg.WhistleIds = append(arg.WhistleIds, r.WhistleID)
+			arg.Departments = append(arg.Departments, r.Department)
+			arg.Statuses = append(arg.Statuses, r.Status)
+			arg.StatusRanks = append(arg.StatusRanks, r.StatusRank)
+			arg.Snapshots = append(arg.Snapshots, r.Snapshot)
+			arg.UpdatedAts = append(arg.UpdatedAts, r.UpdatedAt)
+		}
+		if err := q.UpsertDispatches(ctx, arg); err != nil {
+			return fmt.Errorf("record %d dispatches: %w", len(order), err)
+		}
+	}
+
+	progress, err := loadProgresses(ctx, q, locked)
+	if err != nil {
+		return err
+	}
+	now := c.Clock.Now().UTC().Truncate(time.Microsecond)
+	var out []*eventsv1.Event
+	set := store.SetWhistlesProgressParams{At: now}
+	for _, w := range locked {
+		p := progress[w.ID]
+		if routed[w.ID] {
+			p.Status = intake.OnRouted(p.Status)
+			p.Routed = true
+		}
+		resolved := false
+		for _, next := range intake.Advance(p) {
+			p.Status = next
+			switch next {
+			case intake.StatusResponding:
+				out = append(out, Responding(now, w))
+			case intake.StatusResolved:
+				resolved = true
+				w.ResolvedAt = pgtype.Timestamptz{Time: now, Valid: true}
+				out = append(out, Resolved(now, w))
+			}
+		}
+		setRouted := routed[w.ID] && !w.RoutedAt.Valid
+		if string(p.Status) == w.Status && !setRouted && !resolved {
+			continue
+		}
+		set.Ids = append(set.Ids, w.ID)
+		set.Statuses = append(set.Statuses, string(p.Status))
+		set.Routed = append(set.Routed, setRouted)
+		set.Resolved = append(set.Resolved, resolved)
+	}
+	if err := outbox.AddAll(ctx, tx, out); err != nil {
+		return fmt.Errorf("move %d whistles on: %w", len(set.Ids), err)
+	}
+	if len(set.Ids) > 0 {
+		if err := q.SetWhistlesProgress(ctx, set); err != nil {
+			return fmt.Errorf("move %d whistles on: %w", len(set.Ids), err)
+		}
+	}
+	return nil
+}
+
+// handle applies one event in tx. Events may arrive in any order: each one
 // records what it says, then the status is derived from everything recorded.
-func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	snapshot := protoevents.Dispatch(ev)
 	whistleID := ev.GetWhistleId()
 	if whistleID == "" {
@@ -204,12 +374,24 @@ func expect(ctx context.Context, q *store.Queries, whistleID, department string)
 
 // upsertDispatch records the snapshot unless the projection already holds a newer one.
 func upsertDispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) error {
+	row, err := snapshotOf(ev, whistleID, d)
+	if err != nil {
+		return err
+	}
+	if err := q.UpsertDispatch(ctx, row); err != nil {
+		return fmt.Errorf("record dispatch %s: %w", row.DispatchID, err)
+	}
+	return nil
+}
+
+// snapshotOf is the projection's row of the dispatch an event carries.
+func snapshotOf(ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) (store.UpsertDispatchParams, error) {
 	id := d.GetId()
 	if id == "" {
 		id = ev.GetDispatchId()
 	}
 	if id == "" {
-		return bus.Permanent(fmt.Errorf("%s %s names no dispatch", protoevents.Name(ev), ev.GetId()))
+		return store.UpsertDispatchParams{}, bus.Permanent(fmt.Errorf("%s %s names no dispatch", protoevents.Name(ev), ev.GetId()))
 	}
 	department := d.GetDepartment()
 	if department == "" {
@@ -221,39 +403,54 @@ func upsertDispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event, w
 	}
 	raw, err := proto.Marshal(d)
 	if err != nil {
-		return bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
+		return store.UpsertDispatchParams{}, bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
 	}
 	status := intake.DispatchStatus(d.GetStatus().String())
-	err = q.UpsertDispatch(ctx, store.UpsertDispatchParams{
+	return store.UpsertDispatchParams{
 		DispatchID: id, WhistleID: whistleID, Department: department,
 		Status: string(status), StatusRank: status.Rank(), Snapshot: raw,
 		UpdatedAt: updated.AsTime().Truncate(time.Microsecond),
-	})
-	if err != nil {
-		return fmt.Errorf("record dispatch %s: %w", id, err)
-	}
-	return nil
+	}, nil
 }
 
 func loadProgress(ctx context.Context, q *store.Queries, w store.Whistle, status intake.Status) (intake.Progress, error) {
-	p := intake.Progress{Status: status, Routed: w.RoutedAt.Valid}
-	if w.ReopenedAt.Valid {
-		p.ReopenedAt = w.ReopenedAt.Time
+	ps, err := loadProgresses(ctx, q, []store.Whistle{w})
+	p := ps[w.ID]
+	p.Status = status
+	return p, err
+}
+
+// loadProgresses reads what is recorded of whistles, in two statements.
+func loadProgresses(ctx context.Context, q *store.Queries, ws []store.Whistle) (map[string]intake.Progress, error) {
+	out := make(map[string]intake.Progress, len(ws))
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.ID
+		p := intake.Progress{Status: intake.Status(w.Status), Routed: w.RoutedAt.Valid}
+		if w.ReopenedAt.Valid {
+			p.ReopenedAt = w.ReopenedAt.Time
+		}
+		out[w.ID] = p
 	}
-	expected, err := q.ExpectedDepartments(ctx, w.ID)
+	expected, err := q.ExpectedDepartmentsOfWhistles(ctx, ids)
 	if err != nil {
-		return p, fmt.Errorf("departments of whistle %s: %w", w.ID, err)
+		return out, fmt.Errorf("departments of %d whistles: %w", len(ids), err)
 	}
-	p.Expected = expected
-	rows, err := q.WhistleDispatches(ctx, w.ID)
+	for _, e := range expected {
+		p := out[e.WhistleID]
+		p.Expected = append(p.Expected, e.Department)
+		out[e.WhistleID] = p
+	}
+	rows, err := q.DispatchesOfWhistles(ctx, ids)
 	if err != nil {
-		return p, fmt.Errorf("dispatches of whistle %s: %w", w.ID, err)
+		return out, fmt.Errorf("dispatches of %d whistles: %w", len(ids), err)
 	}
 	for _, row := range rows {
 		var d responsev1.Dispatch
 		if err := proto.Unmarshal(row.Snapshot, &d); err != nil {
-			return p, fmt.Errorf("dispatch %s: %w", row.DispatchID, err)
+			return out, fmt.Errorf("dispatch %s: %w", row.DispatchID, err)
 		}
+		p := out[row.WhistleID]
 		p.Dispatches = append(p.Dispatches, intake.Dispatch{
 			Department:     row.Department,
 			Status:         intake.DispatchStatus(row.Status),
@@ -262,8 +459,9 @@ func loadProgress(ctx context.Context, q *store.Queries, w store.Whistle, status
 			ResolvedAt:     timeOf(d.GetResolvedAt().AsTime(), d.ResolvedAt != nil),
 			UpdatedAt:      row.UpdatedAt,
 		})
+		out[row.WhistleID] = p
 	}
-	return p, nil
+	return out, nil
 }
 
 func timeOf(t time.Time, ok bool) time.Time {

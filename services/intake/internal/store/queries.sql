@@ -23,6 +23,24 @@ SELECT * FROM whistles WHERE id = ANY(@ids::text[]) ORDER BY id;
 -- name: LockWhistle :one
 SELECT * FROM whistles WHERE id = @id FOR UPDATE;
 
+-- name: LockWhistles :many
+-- LockWhistle for many whistles, in one order (by id) so that two
+-- transactions locking overlapping sets do not wait on each other in a cycle.
+SELECT * FROM whistles WHERE id = ANY (@ids::text[]) ORDER BY id FOR UPDATE;
+
+-- name: SetWhistlesProgress :exec
+-- What routing's and response's events move on whistles locked by
+-- LockWhistles, one per element of the arrays (ids distinct): the status, and
+-- routed_at / resolved_at set to @at where asked.
+UPDATE whistles AS w SET
+    status = r.status,
+    updated_at = @at,
+    routed_at = CASE WHEN r.routed THEN @at ELSE w.routed_at END,
+    resolved_at = CASE WHEN r.resolved THEN @at ELSE w.resolved_at END
+FROM (SELECT unnest(@ids::text[]) AS id, unnest(@statuses::text[]) AS status, unnest(@routed::boolean[]) AS routed,
+             unnest(@resolved::boolean[]) AS resolved) AS r
+WHERE w.id = r.id;
+
 -- name: UpdateWhistle :one
 UPDATE whistles SET
     status = @status,
@@ -82,15 +100,22 @@ INSERT INTO whistle_departments (whistle_id, department, expected)
 VALUES (@whistle_id, @department, true)
 ON CONFLICT (whistle_id, department) DO NOTHING;
 
+-- name: AddDepartments :exec
+-- AddDepartment for many pairs of whistle and department.
+INSERT INTO whistle_departments (whistle_id, department, expected)
+SELECT r.whistle_id, r.department, true
+FROM (SELECT unnest(@whistle_ids::text[]) AS whistle_id, unnest(@departments::text[]) AS department) AS r
+ON CONFLICT (whistle_id, department) DO NOTHING;
+
 -- name: SetDepartmentExpected :exec
 INSERT INTO whistle_departments (whistle_id, department, expected)
 VALUES (@whistle_id, @department, @expected)
 ON CONFLICT (whistle_id, department) DO UPDATE SET expected = EXCLUDED.expected;
 
--- name: ExpectedDepartments :many
-SELECT department FROM whistle_departments
-WHERE whistle_id = @whistle_id AND expected
-ORDER BY department;
+-- name: ExpectedDepartmentsOfWhistles :many
+SELECT whistle_id, department FROM whistle_departments
+WHERE whistle_id = ANY (@whistle_ids::text[]) AND expected
+ORDER BY whistle_id, department;
 
 -- name: CountOtherActiveDispatches :one
 -- Dispatches of a department that still work on the whistle, other than the returned one.
@@ -102,6 +127,23 @@ WHERE whistle_id = @whistle_id AND department = @department AND dispatch_id <> @
 -- Events may arrive out of order: an older snapshot never replaces a newer one.
 INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
 VALUES (@dispatch_id, @whistle_id, @department, @status, @status_rank, @snapshot, @updated_at)
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    whistle_id = EXCLUDED.whistle_id,
+    department = EXCLUDED.department,
+    status = EXCLUDED.status,
+    status_rank = EXCLUDED.status_rank,
+    snapshot = EXCLUDED.snapshot,
+    updated_at = EXCLUDED.updated_at
+WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank);
+
+-- name: UpsertDispatches :exec
+-- UpsertDispatch for many dispatches, one per element of the arrays (ids distinct).
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@whistle_ids::text[]) AS whistle_id,
+       unnest(@departments::text[]) AS department, unnest(@statuses::text[]) AS status,
+       unnest(@status_ranks::smallint[]) AS status_rank, unnest(@snapshots::bytea[]) AS snapshot,
+       unnest(@updated_ats::timestamptz[]) AS updated_at
+ORDER BY 1
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
     department = EXCLUDED.department,

@@ -29,6 +29,24 @@ func (q *Queries) AddDepartment(ctx context.Context, arg AddDepartmentParams) er
 	return err
 }
 
+const addDepartments = `-- name: AddDepartments :exec
+INSERT INTO whistle_departments (whistle_id, department, expected)
+SELECT r.whistle_id, r.department, true
+FROM (SELECT unnest($1::text[]) AS whistle_id, unnest($2::text[]) AS department) AS r
+ON CONFLICT (whistle_id, department) DO NOTHING
+`
+
+type AddDepartmentsParams struct {
+	WhistleIds  []string
+	Departments []string
+}
+
+// AddDepartment for many pairs of whistle and department.
+func (q *Queries) AddDepartments(ctx context.Context, arg AddDepartmentsParams) error {
+	_, err := q.db.Exec(ctx, addDepartments, arg.WhistleIds, arg.Departments)
+	return err
+}
+
 const addNeighbour = `-- name: AddNeighbour :exec
 INSERT INTO whistle_neighbours (whistle_id, street_id) VALUES ($1, $2)
 ON CONFLICT (whistle_id, street_id) DO NOTHING
@@ -126,25 +144,30 @@ func (q *Queries) DuplicateCandidates(ctx context.Context, whistleID string) ([]
 	return items, nil
 }
 
-const expectedDepartments = `-- name: ExpectedDepartments :many
-SELECT department FROM whistle_departments
-WHERE whistle_id = $1 AND expected
-ORDER BY department
+const expectedDepartmentsOfWhistles = `-- name: ExpectedDepartmentsOfWhistles :many
+SELECT whistle_id, department FROM whistle_departments
+WHERE whistle_id = ANY ($1::text[]) AND expected
+ORDER BY whistle_id, department
 `
 
-func (q *Queries) ExpectedDepartments(ctx context.Context, whistleID string) ([]string, error) {
-	rows, err := q.db.Query(ctx, expectedDepartments, whistleID)
+type ExpectedDepartmentsOfWhistlesRow struct {
+	WhistleID  string
+	Department string
+}
+
+func (q *Queries) ExpectedDepartmentsOfWhistles(ctx context.Context, whistleIds []string) ([]ExpectedDepartmentsOfWhistlesRow, error) {
+	rows, err := q.db.Query(ctx, expectedDepartmentsOfWhistles, whistleIds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []string
+	var items []ExpectedDepartmentsOfWhistlesRow
 	for rows.Next() {
-		var department string
-		if err := rows.Scan(&department); err != nil {
+		var i ExpectedDepartmentsOfWhistlesRow
+		if err := rows.Scan(&i.WhistleID, &i.Department); err != nil {
 			return nil, err
 		}
-		items = append(items, department)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -665,6 +688,56 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 	return i, err
 }
 
+const lockWhistles = `-- name: LockWhistles :many
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+`
+
+// LockWhistle for many whistles, in one order (by id) so that two
+// transactions locking overlapping sets do not wait on each other in a cycle.
+func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
+	rows, err := q.db.Query(ctx, lockWhistles, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Whistle
+	for rows.Next() {
+		var i Whistle
+		if err := rows.Scan(
+			&i.ID,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.Category,
+			&i.Title,
+			&i.Description,
+			&i.Address,
+			&i.Lat,
+			&i.Lng,
+			&i.Urgency,
+			&i.Status,
+			&i.RaisedByRole,
+			&i.RaisedByID,
+			&i.RaisedAt,
+			&i.UpdatedAt,
+			&i.ResolvedAt,
+			&i.ClosedAt,
+			&i.Satisfaction,
+			&i.FeedbackComment,
+			&i.IdempotencyKey,
+			&i.RoutedAt,
+			&i.ReopenedAt,
+			&i.MergedInto,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const mergedWhistleIDs = `-- name: MergedWhistleIDs :many
 SELECT id FROM whistles WHERE merged_into = $1 AND merged_into <> '' ORDER BY raised_at, id
 `
@@ -798,6 +871,39 @@ func (q *Queries) SetMergedInto(ctx context.Context, arg SetMergedIntoParams) er
 	return err
 }
 
+const setWhistlesProgress = `-- name: SetWhistlesProgress :exec
+UPDATE whistles AS w SET
+    status = r.status,
+    updated_at = $1,
+    routed_at = CASE WHEN r.routed THEN $1 ELSE w.routed_at END,
+    resolved_at = CASE WHEN r.resolved THEN $1 ELSE w.resolved_at END
+FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS status, unnest($4::boolean[]) AS routed,
+             unnest($5::boolean[]) AS resolved) AS r
+WHERE w.id = r.id
+`
+
+type SetWhistlesProgressParams struct {
+	At       time.Time
+	Ids      []string
+	Statuses []string
+	Routed   []bool
+	Resolved []bool
+}
+
+// What routing's and response's events move on whistles locked by
+// LockWhistles, one per element of the arrays (ids distinct): the status, and
+// routed_at / resolved_at set to @at where asked.
+func (q *Queries) SetWhistlesProgress(ctx context.Context, arg SetWhistlesProgressParams) error {
+	_, err := q.db.Exec(ctx, setWhistlesProgress,
+		arg.At,
+		arg.Ids,
+		arg.Statuses,
+		arg.Routed,
+		arg.Resolved,
+	)
+	return err
+}
+
 const updateWhistle = `-- name: UpdateWhistle :one
 UPDATE whistles SET
     status = $1,
@@ -898,6 +1004,47 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 		arg.StatusRank,
 		arg.Snapshot,
 		arg.UpdatedAt,
+	)
+	return err
+}
+
+const upsertDispatches = `-- name: UpsertDispatches :exec
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+SELECT unnest($1::text[]) AS dispatch_id, unnest($2::text[]) AS whistle_id,
+       unnest($3::text[]) AS department, unnest($4::text[]) AS status,
+       unnest($5::smallint[]) AS status_rank, unnest($6::bytea[]) AS snapshot,
+       unnest($7::timestamptz[]) AS updated_at
+ORDER BY 1
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    whistle_id = EXCLUDED.whistle_id,
+    department = EXCLUDED.department,
+    status = EXCLUDED.status,
+    status_rank = EXCLUDED.status_rank,
+    snapshot = EXCLUDED.snapshot,
+    updated_at = EXCLUDED.updated_at
+WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank)
+`
+
+type UpsertDispatchesParams struct {
+	DispatchIds []string
+	WhistleIds  []string
+	Departments []string
+	Statuses    []string
+	StatusRanks []int16
+	Snapshots   [][]byte
+	UpdatedAts  []time.Time
+}
+
+// UpsertDispatch for many dispatches, one per element of the arrays (ids distinct).
+func (q *Queries) UpsertDispatches(ctx context.Context, arg UpsertDispatchesParams) error {
+	_, err := q.db.Exec(ctx, upsertDispatches,
+		arg.DispatchIds,
+		arg.WhistleIds,
+		arg.Departments,
+		arg.Statuses,
+		arg.StatusRanks,
+		arg.Snapshots,
+		arg.UpdatedAts,
 	)
 	return err
 }

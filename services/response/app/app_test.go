@@ -516,11 +516,14 @@ func TestDeadlinePassedWhileDownFiresOnceAfterRestart(t *testing.T) {
 func TestAPoisonRequestIsDroppedAloneAndTheRestOfItsBatchCommits(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	created := e.watch(events.SubjectFor("dispatch.created"))
 	poison := e.request("", "w-2", department)     // names no dispatch: can never be handled
 	e.publish(e.request("d-1", "w-1", department)) // published before the service starts,
 	e.publish(poison)                              // so the three come in one batch
 	e.publish(e.request("d-2", "w-3", department))
 	a := e.start()
+	e.next(created, ofDispatch("d-1"))
+	e.next(created, ofDispatch("d-2"))
 	e.settle()
 
 	cli, ctx := e.client(a, deskOf(department, district))

@@ -1,0 +1,101 @@
+package events_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	protoevents "github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/events"
+	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
+	"github.com/chuishao/whistle/services/routing/internal/seed"
+	"github.com/chuishao/whistle/services/routing/internal/store"
+	"github.com/chuishao/whistle/services/routing/migrations"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// statements counts the statements sent on a pool's connections.
+type statements struct{ n atomic.Int64 }
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	s.n.Add(1)
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (s *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { s.n.Add(1) }
+
+func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+func raised(i int) *eventsv1.Event {
+	ev := protoevents.New(t0, &typesv1.Actor{Role: "street", Id: "s1"})
+	id := fmt.Sprintf("w-%03d", i)
+	ev.WhistleId, ev.DistrictId, ev.StreetId = id, "110101", "110101001"
+	categories := []string{"noise", "garbage", "illegal-construction", "street-vending"}
+	ev.Payload = &eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{Whistle: &intakev1.Whistle{
+		Id: id, DistrictId: "110101", StreetId: "110101001", Category: categories[i%len(categories)],
+		Location: &typesv1.LatLng{Lat: 39.9288, Lng: 116.3884},
+	}}}
+	return ev
+}
+
+func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.NewDatabase(t)
+	plain, err := postgres.Connect(ctx, url, "routing")
+	require.NoError(t, err)
+	defer plain.Close()
+	require.NoError(t, postgres.Migrate(ctx, plain, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
+	require.NoError(t, seed.Load(ctx, store.New(plain)))
+	cfg, err := pgxpool.ParseConfig(url)
+	require.NoError(t, err)
+	cfg.ConnConfig.RuntimeParams["search_path"] = "routing"
+	stmts := &statements{}
+	cfg.ConnConfig.Tracer = stmts
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+
+	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Map: &jurisdiction.Cache{Load: func(context.Context) ([]jurisdiction.Street, error) { return nil, nil }}}
+	counted := func(from, to int) int64 {
+		evs := make([]*eventsv1.Event, 0, to-from)
+		for i := from; i < to; i++ {
+			evs = append(evs, raised(i))
+		}
+		before := stmts.n.Load()
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, evs) }))
+		return stmts.n.Load() - before
+	}
+	hundred := counted(0, 100)
+	ten := counted(100, 110)
+	t.Logf("statements for a batch of 100 new whistles: %d (of 10: %d), begin and commit included", hundred, ten)
+	require.Equal(t, ten, hundred, "the count does not grow with the batch")
+	var decisions, requested int
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM routing_decisions").Scan(&decisions))
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.requested.%'").Scan(&requested))
+	require.Equal(t, 110, decisions)
+	require.GreaterOrEqual(t, requested, 110, "every whistle asks for at least its lead department")
+}

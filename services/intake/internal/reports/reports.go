@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,7 +100,34 @@ func (n New) Validate(f *intake.Fields) {
 			f.Add("photos.url", "is required, at most 1000 characters")
 			break
 		}
+		if !photoURLAllowed(p.URL) {
+			f.Add("photos.url", "must be an https URL (http only for localhost)")
+			break
+		}
 	}
+}
+
+// photoURLAllowed says whether a photo URL may be stored and shown as a link:
+// https to a named host, or http to a loopback host for development. Any other
+// scheme (javascript:, data:, file:, ftp:) would run or read something in the
+// browser of whoever opens the report.
+func photoURLAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return true
+	case "http":
+		h := u.Hostname()
+		if h == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(h)
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
 }
 
 // ValidateContact checks a resident's optional contact.

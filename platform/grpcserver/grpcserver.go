@@ -24,16 +24,19 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/limits"
 )
 
 // New returns a server that requires a valid bearer token on every method but
-// the gRPC health check, and registers the health service; opts add e.g. TLS
-// (TLS.ServerOptions).
+// the gRPC health check, refuses requests over their field limits
+// (platform/limits) or over limits.MaxMessageBytes, and registers the health
+// service; opts add e.g. TLS (TLS.ServerOptions).
 func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grpc.ServerOption) *grpc.Server {
 	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), authUnary(verifier, clk)),
-		grpc.ChainStreamInterceptor(authStream(verifier, clk)),
+		grpc.MaxRecvMsgSize(limits.MaxMessageBytes),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), authUnary(verifier, clk), limitsUnary),
+		grpc.ChainStreamInterceptor(authStream(verifier, clk), limitsStream),
 	}, opts...)...)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	return srv

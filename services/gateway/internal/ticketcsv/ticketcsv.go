@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/chuishao/whistle/platform/limits"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 )
@@ -26,8 +27,9 @@ import (
 // Path is the route; it is shared with the JSON form.
 const Path = "/v1/tickets:importCsv"
 
-// MaxBytes bounds a CSV body (about 25,000 rows), below gRPC's 4 MiB message limit.
-const MaxBytes = 3 << 20
+// MaxBytes bounds a CSV body (3 MiB, about 25,000 rows): the limit declared
+// on ImportTicketsCsvRequest.csv, below the backends' message limit.
+var MaxBytes = limits.Of((&intakev1.ImportTicketsCsvRequest{}).ProtoReflect().Descriptor().Fields().ByName("csv")).MaxBytes
 
 // Importer is the one intake call the route makes.
 type Importer interface {
@@ -46,18 +48,18 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBytes))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(MaxBytes)))
 		if err != nil {
 			apierror.Write(w, http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge,
 				fmt.Sprintf("a CSV body is at most %d bytes: split the file", MaxBytes),
-				apierror.Detail{Field: "body", Reason: "must be at most 3 MiB"})
+				apierror.Detail{Field: "body", Reason: fmt.Sprintf("must be at most %d bytes", MaxBytes)})
 			return
 		}
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
 		}
 		resp, err := imp.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{Csv: string(body), Source: r.URL.Query().Get("source")},
-			grpc.MaxCallSendMsgSize(MaxBytes+(64<<10)))
+			grpc.MaxCallSendMsgSize(limits.MaxMessageBytes))
 		if err != nil {
 			st := status.Convert(err)
 			code := runtime.HTTPStatusFromCode(st.Code())

@@ -14,7 +14,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/chuishao/whistle/platform/limits"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
 	"github.com/chuishao/whistle/services/gateway/internal/ticketcsv"
 )
 
@@ -46,7 +48,7 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.JSONEq(t, `{"rows":1,"imported":1,"already_imported":0,"errors":[]}`, rec.Body.String())
+	require.JSONEq(t, `{"rows":1,"imported":1,"already_imported":0,"errors":[],"errors_omitted":0}`, rec.Body.String())
 	require.Equal(t, "external_number\n", imp.got.GetCsv())
 	require.Equal(t, "12345", imp.got.GetSource())
 	require.Equal(t, []string{"Bearer t"}, imp.auth)
@@ -75,4 +77,15 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusForbidden, rec.Code)
 	require.Contains(t, rec.Body.String(), `"PERMISSION_DENIED"`)
+}
+
+// TestTheEdgeLimitsFitTheBackendsMessageLimit: the CSV route reads at most the
+// limit declared on the csv field, and both it and the JSON API's body limit
+// stay below what a backend's gRPC server receives, so a body the edge takes
+// is never refused as an oversized message.
+func TestTheEdgeLimitsFitTheBackendsMessageLimit(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, 3<<20, ticketcsv.MaxBytes)
+	require.Less(t, ticketcsv.MaxBytes+64<<10, limits.MaxMessageBytes)
+	require.Less(t, httpapi.MaxBodyBytes+64<<10, limits.MaxMessageBytes)
 }

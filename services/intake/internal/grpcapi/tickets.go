@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -127,7 +128,8 @@ func (s *ReportServer) importTicket(ctx context.Context, id auth.Identity, req *
 			saved = r
 			return err
 		}
-		saved, err = store.New(tx).GetTicket(ctx, store.GetTicketParams{ExternalSource: source, ExternalNumber: t.ExternalNumber})
+		saved, err = store.New(tx).GetTicket(ctx, store.GetTicketParams{
+			ExternalSource: source, StreetID: t.Report.StreetID, ExternalNumber: t.ExternalNumber})
 		return err
 	})
 	if err != nil {
@@ -157,19 +159,22 @@ func (s *ReportServer) importCSV(ctx context.Context, id auth.Identity, req *int
 	if err := importsTickets(id); err != nil {
 		return nil, err
 	}
-	tickets, bad, err := reports.ParseCSV(strings.NewReader(req.GetCsv()))
+	parsed, err := reports.ParseCSV(ctx, strings.NewReader(req.GetCsv()))
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, intake.Invalid("csv", err.Error())
 	}
 	source := ticketSource(req.GetSource())
-	out := &intakev1.ImportTicketsCsvResponse{Rows: int32(len(tickets) + countLines(bad))}
 	checker := &ticketChecker{s: s, id: id}
-	type good struct {
-		t        reports.Ticket
-		district string
-	}
-	var goods []good
-	for _, t := range tickets {
+	var tickets []reports.Ticket
+	var districts []string
+	var bad []reports.RowError
+	for i, t := range parsed.Tickets {
+		if i%256 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		var f intake.Fields
 		district, err := checker.check(ctx, &t, &f)
 		if err != nil {
@@ -179,25 +184,19 @@ func (s *ReportServer) importCSV(ctx context.Context, id auth.Identity, req *int
 			bad = append(bad, rows...)
 			continue
 		}
-		goods = append(goods, good{t, district})
+		tickets = append(tickets, t)
+		districts = append(districts, district)
 	}
-	tickets = tickets[:0]
-	districts := make([]string, 0, len(goods))
-	for _, g := range goods {
-		tickets = append(tickets, g.t)
-		districts = append(districts, g.district)
-	}
+	parsed.Merge(bad)
 	imported, err := s.insertTickets(ctx, tickets, districts, source, id)
 	if err != nil {
 		return nil, fmt.Errorf("import tickets: %w", err)
 	}
-	out.Imported = int32(imported)
-	out.AlreadyImported = int32(len(goods) - imported)
-	sortRowErrors(bad)
-	for _, b := range bad {
+	out := &intakev1.ImportTicketsCsvResponse{Rows: int32(parsed.Rows), Imported: int32(imported),
+		AlreadyImported: int32(len(tickets) - imported), ErrorsOmitted: int32(parsed.Omitted)}
+	for _, b := range parsed.Errors {
 		out.Errors = append(out.Errors, &intakev1.RowError{Line: int32(b.Line), Field: b.Field, Reason: b.Reason})
 	}
-	out.Rows = out.Imported + out.AlreadyImported + int32(countLines(bad))
 	return out, nil
 }
 
@@ -279,23 +278,6 @@ func (p *pipeline) flush(ctx context.Context) error {
 	return nil
 }
 
-// countLines counts the distinct lines of row errors (a row may have several).
-func countLines(bad []reports.RowError) int {
-	seen := map[int]bool{}
-	for _, b := range bad {
-		seen[b.Line] = true
-	}
-	return len(seen)
-}
-
-func sortRowErrors(bad []reports.RowError) {
-	for i := 1; i < len(bad); i++ {
-		for j := i; j > 0 && bad[j].Line < bad[j-1].Line; j-- {
-			bad[j], bad[j-1] = bad[j-1], bad[j]
-		}
-	}
-}
-
 // GetTicket finds a ticket by its external number, in the caller's scope.
 func (s *ReportServer) GetTicket(ctx context.Context, req *intakev1.GetTicketRequest) (*intakev1.Report, error) {
 	return handle(ctx, s.Whistles, req, s.getTicket)
@@ -305,8 +287,16 @@ func (s *ReportServer) getTicket(ctx context.Context, id auth.Identity, req *int
 	if err := readsReports(id); err != nil {
 		return nil, err
 	}
-	r, err := store.New(s.Whistles.Pool).GetTicket(ctx, store.GetTicketParams{
-		ExternalSource: ticketSource(req.GetSource()), ExternalNumber: req.GetExternalNumber()})
+	// Only the caller's scope is searched, so a number used elsewhere
+	// answers exactly like one never used.
+	p := store.FindTicketParams{ExternalSource: ticketSource(req.GetSource()), ExternalNumber: req.GetExternalNumber()}
+	switch {
+	case id.Role == auth.RoleStreet || id.Role == auth.RoleGrid:
+		p.StreetID = pgtype.Text{String: id.StreetID, Valid: true}
+	case id.DistrictID != "":
+		p.DistrictID = pgtype.Text{String: id.DistrictID, Valid: true}
+	}
+	r, err := store.New(s.Whistles.Pool).FindTicket(ctx, p)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !reportVisible(id, r)) {
 		return nil, intake.ErrNotFound
 	}

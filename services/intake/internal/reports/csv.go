@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +20,12 @@ import (
 // header; address and received_at may be empty.
 var CSVColumns = []string{"external_number", "street_id", "category", "description", "lat", "lng", "address", "received_at", "due_at"}
 
-// MaxCSVRows bounds one import.
+// MaxCSVRows bounds the rows of one import, good or bad.
 const MaxCSVRows = 50000
+
+// MaxRowErrors bounds the bad-row problems one import lists; the rest are
+// counted (ParsedCSV.Omitted).
+const MaxRowErrors = 1000
 
 // Ticket is one 12345 ticket.
 type Ticket struct {
@@ -70,19 +77,55 @@ func ValidateTicket(t Ticket, f *intake.Fields) {
 	}
 }
 
+// ParsedCSV is a ticket CSV read by ParseCSV.
+type ParsedCSV struct {
+	// Tickets are the good rows.
+	Tickets []Ticket
+	// Errors are the first MaxRowErrors problems of the bad rows, by line.
+	Errors []RowError
+	// Omitted counts the problems beyond MaxRowErrors, not listed.
+	Omitted int
+	// Rows counts every row after the header, good or bad (not empty lines).
+	Rows int
+}
+
+// add records problems of rows read in order, listing at most MaxRowErrors.
+func (p *ParsedCSV) add(rows ...RowError) {
+	room := min(max(0, MaxRowErrors-len(p.Errors)), len(rows))
+	p.Errors = append(p.Errors, rows[:room]...)
+	p.Omitted += len(rows) - room
+}
+
+// Merge adds problems found after parsing (of any lines) and keeps the
+// first MaxRowErrors by line. The problems add dropped come after at least
+// MaxRowErrors listed ones, so they would be dropped here too.
+func (p *ParsedCSV) Merge(rows []RowError) {
+	p.Errors = append(p.Errors, rows...)
+	slices.SortStableFunc(p.Errors, func(a, b RowError) int { return cmp.Compare(a.Line, b.Line) })
+	if n := len(p.Errors) - MaxRowErrors; n > 0 {
+		p.Omitted += n
+		p.Errors = p.Errors[:MaxRowErrors]
+	}
+}
+
+// checkEvery is how many rows ParseCSV reads between looks at its context.
+const checkEvery = 256
+
 // ParseCSV reads a ticket CSV: every good row as a Ticket, every bad row as
 // RowErrors naming its line (the header is line 1). A row repeating an
 // external number of an earlier row is an error; an empty line is skipped.
-func ParseCSV(r io.Reader) ([]Ticket, []RowError, error) {
+// Every row, good or bad, counts against MaxCSVRows; ParseCSV stops when ctx
+// is done.
+func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, nil, errors.New("the CSV is empty: a header row is required")
+		return nil, errors.New("the CSV is empty: a header row is required")
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("header: %w", err)
+		return nil, fmt.Errorf("header: %w", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -90,31 +133,35 @@ func ParseCSV(r io.Reader) ([]Ticket, []RowError, error) {
 	}
 	for _, c := range CSVColumns {
 		if _, ok := col[c]; !ok {
-			return nil, nil, fmt.Errorf("header: column %s is missing (want %s)", c, strings.Join(CSVColumns, ","))
+			return nil, fmt.Errorf("header: column %s is missing (want %s)", c, strings.Join(CSVColumns, ","))
 		}
 	}
-	var tickets []Ticket
-	var bad []RowError
+	out := &ParsedCSV{}
 	seen := map[string]int{}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		if out.Rows++; out.Rows > MaxCSVRows {
+			return nil, fmt.Errorf("more than %d rows: split the file", MaxCSVRows)
+		}
+		if out.Rows%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
-			bad = append(bad, RowError{Line: perr.StartLine, Field: "row", Reason: perr.Err.Error()})
+			out.add(RowError{Line: perr.StartLine, Field: "row", Reason: perr.Err.Error()})
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, fmt.Errorf("row %d: %w", out.Rows, err)
 		}
-		if len(tickets)+len(bad) >= MaxCSVRows {
-			return nil, nil, fmt.Errorf("more than %d rows: split the file", MaxCSVRows)
-		}
+		line, _ := cr.FieldPos(0) // only a record read without error has positions
 		if len(rec) != len(header) {
-			bad = append(bad, RowError{Line: line, Field: "row", Reason: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
+			out.add(RowError{Line: line, Field: "row", Reason: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
 			continue
 		}
 		get := func(name string) string { return strings.TrimSpace(rec[col[name]]) }
@@ -130,13 +177,13 @@ func ParseCSV(r io.Reader) ([]Ticket, []RowError, error) {
 			f.Add("external_number", fmt.Sprintf("repeats line %d", first))
 		}
 		if rows := RowErrorsOf(line, &f); len(rows) > 0 {
-			bad = append(bad, rows...)
+			out.add(rows...)
 			continue
 		}
 		seen[t.ExternalNumber] = line
-		tickets = append(tickets, t)
+		out.Tickets = append(out.Tickets, t)
 	}
-	return tickets, bad, nil
+	return out, nil
 }
 
 func parseLatLng(f *intake.Fields, lat, lng string) (float64, float64, bool) {

@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +48,10 @@ func TestParseCSVReportsEveryBadLine(t *testing.T) {
 		"T6,110101001,garbage\n" + // 7 field count
 		"\n" + // 8 empty: skipped
 		"T7,110101001,garbage,\"未闭合的引号,39.91,116.40,,,2026-11-26 08:00\n" // 9 quote
-	tickets, bad, err := reports.ParseCSV(strings.NewReader(csv))
+	parsed, err := reports.ParseCSV(context.Background(), strings.NewReader(csv))
 	require.NoError(t, err)
+	tickets, bad := parsed.Tickets, parsed.Errors
+	require.Equal(t, 7, parsed.Rows, "every row but the empty line")
 	require.Len(t, tickets, 2)
 	require.Equal(t, 2, tickets[0].Line)
 	require.Equal(t, "T2", tickets[1].ExternalNumber)
@@ -61,10 +64,45 @@ func TestParseCSVReportsEveryBadLine(t *testing.T) {
 	}
 	require.Equal(t, map[int]string{4: "lat", 5: "due_at", 6: "external_number", 7: "row", 9: "row"}, lines)
 
-	_, _, err = reports.ParseCSV(strings.NewReader("external_number,street_id\nT1,110101001\n"))
+	_, err = reports.ParseCSV(context.Background(), strings.NewReader("external_number,street_id\nT1,110101001\n"))
 	require.ErrorContains(t, err, "column category is missing")
-	_, _, err = reports.ParseCSV(strings.NewReader(""))
+	_, err = reports.ParseCSV(context.Background(), strings.NewReader(""))
 	require.Error(t, err)
+}
+
+const csvHeader = "external_number,street_id,category,description,lat,lng,address,received_at,due_at\n"
+
+// TestParseCSVCountsBadRowsAgainstTheRowLimit: rows the CSV reader cannot
+// parse count like any other, and only the first MaxRowErrors problems are
+// listed.
+func TestParseCSVCountsBadRowsAgainstTheRowLimit(t *testing.T) {
+	t.Parallel()
+	over := csvHeader + strings.Repeat("a\"b\n", reports.MaxCSVRows+1) // a bare quote: a parse error per row
+	_, err := reports.ParseCSV(context.Background(), strings.NewReader(over))
+	require.ErrorContains(t, err, "more than 50000 rows")
+
+	many := csvHeader + strings.Repeat("a\"b\n", 3*reports.MaxRowErrors)
+	parsed, err := reports.ParseCSV(context.Background(), strings.NewReader(many))
+	require.NoError(t, err)
+	require.Equal(t, 3*reports.MaxRowErrors, parsed.Rows)
+	require.Len(t, parsed.Errors, reports.MaxRowErrors)
+	require.Equal(t, 2*reports.MaxRowErrors, parsed.Omitted)
+	require.Equal(t, 2, parsed.Errors[0].Line)
+
+	// Problems found later (of earlier lines) keep the list the first ones by line.
+	parsed.Merge([]reports.RowError{{Line: 1500, Field: "street_id", Reason: "unknown street"}, {Line: 3, Field: "category", Reason: "unknown"}})
+	require.Len(t, parsed.Errors, reports.MaxRowErrors)
+	require.Equal(t, 2*reports.MaxRowErrors+2, parsed.Omitted)
+	require.Equal(t, []int{2, 3, 3}, []int{parsed.Errors[0].Line, parsed.Errors[1].Line, parsed.Errors[2].Line})
+}
+
+// TestParseCSVStopsWhenItsContextIsDone: a cancelled import stops reading.
+func TestParseCSVStopsWhenItsContextIsDone(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := reports.ParseCSV(ctx, strings.NewReader(csvHeader+strings.Repeat("a\"b\n", reports.MaxCSVRows)))
+	require.ErrorIs(t, err, context.Canceled)
 }
 
 func TestTokensAreRandomAndStoredHashed(t *testing.T) {

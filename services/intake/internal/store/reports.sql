@@ -11,7 +11,7 @@ INSERT INTO reports (
     @contact_name, @contact_phone, @status, @received_at, @triage_from, @triage_by, @external_source, @external_number, @due_at,
     @reported_by_role, @reported_by_id
 )
-ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING *;
 
 -- name: GetReport :one
@@ -21,10 +21,19 @@ SELECT * FROM reports WHERE id = @id;
 SELECT * FROM reports WHERE id = ANY(@ids::text[]) ORDER BY received_at, id FOR UPDATE;
 
 -- name: GetTicket :one
-SELECT * FROM reports WHERE external_source = @external_source AND external_number = @external_number AND external_number <> '';
+-- A street's ticket by its number (unique within the street).
+SELECT * FROM reports
+WHERE external_source = @external_source AND street_id = @street_id AND external_number = @external_number AND external_number <> '';
 
--- name: ExistingTickets :many
-SELECT external_number FROM reports WHERE external_source = @external_source AND external_number = ANY(@numbers::text[]);
+-- name: FindTicket :one
+-- The first imported ticket with this number in a scope: a street, a
+-- district, or (both null) the city.
+SELECT * FROM reports
+WHERE external_source = @external_source AND external_number = @external_number AND external_number <> ''
+  AND (sqlc.narg(street_id)::text IS NULL OR street_id = sqlc.narg(street_id))
+  AND (sqlc.narg(district_id)::text IS NULL OR district_id = sqlc.narg(district_id))
+ORDER BY id
+LIMIT 1;
 
 -- name: ListReportsByStreet :many
 SELECT * FROM reports
@@ -138,5 +147,5 @@ SELECT unnest(@ids::text[]), 'HOTLINE', unnest(@street_ids::text[]), unnest(@dis
        unnest(@lats::float8[]), unnest(@lngs::float8[]), 'RECEIVED',
        unnest(@received_ats::timestamptz[]), @triage_from::timestamptz, @triage_by::timestamptz, @external_source::text,
        unnest(@external_numbers::text[]), unnest(@due_ats::timestamptz[]), @reported_by_role::text, @reported_by_id::text
-ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING *;

@@ -136,33 +136,67 @@ func (q *Queries) DueTriageWarnings(ctx context.Context, now time.Time) ([]Repor
 	return items, nil
 }
 
-const existingTickets = `-- name: ExistingTickets :many
-SELECT external_number FROM reports WHERE external_source = $1 AND external_number = ANY($2::text[])
+const findTicket = `-- name: FindTicket :one
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+WHERE external_source = $1 AND external_number = $2 AND external_number <> ''
+  AND ($3::text IS NULL OR street_id = $3)
+  AND ($4::text IS NULL OR district_id = $4)
+ORDER BY id
+LIMIT 1
 `
 
-type ExistingTicketsParams struct {
+type FindTicketParams struct {
 	ExternalSource string
-	Numbers        []string
+	ExternalNumber string
+	StreetID       pgtype.Text
+	DistrictID     pgtype.Text
 }
 
-func (q *Queries) ExistingTickets(ctx context.Context, arg ExistingTicketsParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, existingTickets, arg.ExternalSource, arg.Numbers)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []string
-	for rows.Next() {
-		var external_number string
-		if err := rows.Scan(&external_number); err != nil {
-			return nil, err
-		}
-		items = append(items, external_number)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+// The first imported ticket with this number in a scope: a street, a
+// district, or (both null) the city.
+func (q *Queries) FindTicket(ctx context.Context, arg FindTicketParams) (Report, error) {
+	row := q.db.QueryRow(ctx, findTicket,
+		arg.ExternalSource,
+		arg.ExternalNumber,
+		arg.StreetID,
+		arg.DistrictID,
+	)
+	var i Report
+	err := row.Scan(
+		&i.ID,
+		&i.Source,
+		&i.StreetID,
+		&i.DistrictID,
+		&i.GridID,
+		&i.Category,
+		&i.Description,
+		&i.Address,
+		&i.Lat,
+		&i.Lng,
+		&i.Photos,
+		&i.ContactName,
+		&i.ContactPhone,
+		&i.Status,
+		&i.Triage,
+		&i.WhistleID,
+		&i.Result,
+		&i.ReceivedAt,
+		&i.TriageFrom,
+		&i.TriageBy,
+		&i.TriagedAt,
+		&i.ClosedAt,
+		&i.TriageWarnedAt,
+		&i.TriageBreachedAt,
+		&i.ExternalSource,
+		&i.ExternalNumber,
+		&i.DueAt,
+		&i.ReportedByRole,
+		&i.ReportedByID,
+		&i.Satisfaction,
+		&i.Fixed,
+		&i.RatedAt,
+	)
+	return i, err
 }
 
 const getFollowUpToken = `-- name: GetFollowUpToken :one
@@ -287,16 +321,19 @@ func (q *Queries) GetReports(ctx context.Context, ids []string) ([]Report, error
 }
 
 const getTicket = `-- name: GetTicket :one
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE external_source = $1 AND external_number = $2 AND external_number <> ''
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+WHERE external_source = $1 AND street_id = $2 AND external_number = $3 AND external_number <> ''
 `
 
 type GetTicketParams struct {
 	ExternalSource string
+	StreetID       string
 	ExternalNumber string
 }
 
+// A street's ticket by its number (unique within the street).
 func (q *Queries) GetTicket(ctx context.Context, arg GetTicketParams) (Report, error) {
-	row := q.db.QueryRow(ctx, getTicket, arg.ExternalSource, arg.ExternalNumber)
+	row := q.db.QueryRow(ctx, getTicket, arg.ExternalSource, arg.StreetID, arg.ExternalNumber)
 	var i Report
 	err := row.Scan(
 		&i.ID,
@@ -426,7 +463,7 @@ INSERT INTO reports (
     $12, $13, $14, $15, $16, $17, $18, $19, $20,
     $21, $22
 )
-ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at
 `
 
@@ -530,7 +567,7 @@ SELECT unnest($1::text[]), 'HOTLINE', unnest($2::text[]), unnest($3::text[]),
        unnest($7::float8[]), unnest($8::float8[]), 'RECEIVED',
        unnest($9::timestamptz[]), $10::timestamptz, $11::timestamptz, $12::text,
        unnest($13::text[]), unnest($14::timestamptz[]), $15::text, $16::text
-ON CONFLICT (external_source, external_number) WHERE external_number <> '' DO NOTHING
+ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at
 `
 

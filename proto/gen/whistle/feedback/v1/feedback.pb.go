@@ -7,6 +7,7 @@
 package feedbackv1
 
 import (
+	_ "github.com/chuishao/whistle/proto/gen/whistle/options/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -2568,7 +2569,7 @@ var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe9\x02\n" +
+	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe9\x02\n" +
 	"\rTimelineEntry\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12*\n" +
@@ -2716,18 +2717,18 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\f\n" +
 	"\bACCEPTED\x10\x02\x12\f\n" +
-	"\bREJECTED\x10\x03\"\x83\x01\n" +
+	"\bREJECTED\x10\x03\"\x8c\x01\n" +
 	"\x11FileAppealRequest\x12\x1f\n" +
 	"\vdispatch_id\x18\x01 \x01(\tR\n" +
 	"dispatchId\x12\x14\n" +
 	"\x05clock\x18\x02 \x01(\tR\x05clock\x12\x1f\n" +
 	"\vreason_code\x18\x03 \x01(\tR\n" +
-	"reasonCode\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"Q\n" +
+	"reasonCode\x12\x1f\n" +
+	"\x06reason\x18\x04 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\x06reason\"Z\n" +
 	"\x13DecideAppealRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06accept\x18\x02 \x01(\bR\x06accept\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note\"P\n" +
+	"\x06accept\x18\x02 \x01(\bR\x06accept\x12\x1b\n" +
+	"\x04note\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\x04note\"P\n" +
 	"\x12ListAppealsRequest\x12:\n" +
 	"\x06status\x18\x01 \x01(\x0e2\".whistle.feedback.v1.Appeal.StatusR\x06status\"L\n" +
 	"\x13ListAppealsResponse\x125\n" +

@@ -7,6 +7,7 @@
 package intakev1
 
 import (
+	_ "github.com/chuishao/whistle/proto/gen/whistle/options/v1"
 	v11 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	v12 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -981,7 +982,7 @@ var File_whistle_intake_v1_intake_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\x88\n" +
+	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\x88\n" +
 	"\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -1046,14 +1047,14 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
 	"\x0finto_whistle_id\x18\x02 \x01(\tR\rintoWhistleId\"$\n" +
 	"\x12KeepWhistleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x94\x02\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xaf\x02\n" +
 	"\x13RaiseWhistleRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
-	"\bcategory\x18\x02 \x01(\tR\bcategory\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x124\n" +
-	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x14\n" +
-	"\x05title\x18\x05 \x01(\tR\x05title\x12\x18\n" +
-	"\aaddress\x18\x06 \x01(\tR\aaddress\x12<\n" +
+	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
+	"\vdescription\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x124\n" +
+	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x1d\n" +
+	"\x05title\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\x05title\x12!\n" +
+	"\aaddress\x18\x06 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x12<\n" +
 	"\aurgency\x18\a \x01(\x0e2\".whistle.intake.v1.Whistle.UrgencyR\aurgency\"#\n" +
 	"\x11GetWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xa9\x01\n" +
@@ -1065,17 +1066,17 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"v\n" +
 	"\x14ListWhistlesResponse\x126\n" +
 	"\bwhistles\x18\x01 \x03(\v2\x1a.whistle.intake.v1.WhistleR\bwhistles\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\">\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n" +
 	"\x14CancelWhistleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason\"n\n" +
 	"\x15SubmitFeedbackRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\"\n" +
-	"\fsatisfaction\x18\x02 \x01(\x05R\fsatisfaction\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\">\n" +
+	"\fsatisfaction\x18\x02 \x01(\x05R\fsatisfaction\x12!\n" +
+	"\acomment\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\acomment\"G\n" +
 	"\x14ReopenWhistleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason2\xbe\x05\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason2\xbe\x05\n" +
 	"\rIntakeService\x12R\n" +
 	"\fRaiseWhistle\x12&.whistle.intake.v1.RaiseWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12N\n" +
 	"\n" +

@@ -7,6 +7,7 @@
 package intakev1
 
 import (
+	_ "github.com/chuishao/whistle/proto/gen/whistle/options/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -925,10 +926,13 @@ type ImportTicketsCsvResponse struct {
 	Rows     int32                  `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
 	Imported int32                  `protobuf:"varint,2,opt,name=imported,proto3" json:"imported,omitempty"`
 	// Rows whose external number was imported before.
-	AlreadyImported int32       `protobuf:"varint,3,opt,name=already_imported,json=alreadyImported,proto3" json:"already_imported,omitempty"`
-	Errors          []*RowError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	AlreadyImported int32 `protobuf:"varint,3,opt,name=already_imported,json=alreadyImported,proto3" json:"already_imported,omitempty"`
+	// The bad rows' problems, by line: the first 1,000.
+	Errors []*RowError `protobuf:"bytes,4,rep,name=errors,proto3" json:"errors,omitempty"`
+	// How many problems there were beyond those listed.
+	ErrorsOmitted int32 `protobuf:"varint,5,opt,name=errors_omitted,json=errorsOmitted,proto3" json:"errors_omitted,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ImportTicketsCsvResponse) Reset() {
@@ -987,6 +991,13 @@ func (x *ImportTicketsCsvResponse) GetErrors() []*RowError {
 		return x.Errors
 	}
 	return nil
+}
+
+func (x *ImportTicketsCsvResponse) GetErrorsOmitted() int32 {
+	if x != nil {
+		return x.ErrorsOmitted
+	}
+	return 0
 }
 
 // RowError is one bad CSV row.
@@ -2160,7 +2171,7 @@ var File_whistle_intake_v1_reports_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\n" +
-	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1cwhistle/types/v1/types.proto\"\x81\n" +
+	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\x81\n" +
 	"\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
@@ -2213,9 +2224,9 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x12TRIAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eHANDLE_LOCALLY\x10\x01\x12\t\n" +
 	"\x05MERGE\x10\x02\x12\x10\n" +
-	"\fBLOW_WHISTLE\x10\x03\"\xc8\x01\n" +
-	"\x05Photo\x12\x10\n" +
-	"\x03url\x18\x01 \x01(\tR\x03url\x12!\n" +
+	"\fBLOW_WHISTLE\x10\x03\"\xd1\x01\n" +
+	"\x05Photo\x12\x19\n" +
+	"\x03url\x18\x01 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x03url\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x1d\n" +
 	"\n" +
 	"size_bytes\x18\x03 \x01(\x03R\tsizeBytes\x125\n" +
@@ -2223,42 +2234,44 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\blocation\x18\x05 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"h\n" +
 	"\vFiledReport\x121\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\x12&\n" +
-	"\x0ffollow_up_token\x18\x02 \x01(\tR\rfollowUpToken\"\xf0\x01\n" +
+	"\x0ffollow_up_token\x18\x02 \x01(\tR\rfollowUpToken\"\x82\x02\n" +
 	"\x11FileReportRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
-	"\bcategory\x18\x02 \x01(\tR\bcategory\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x124\n" +
-	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x18\n" +
-	"\aaddress\x18\x05 \x01(\tR\aaddress\x120\n" +
-	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\"\xc0\x02\n" +
+	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
+	"\vdescription\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x124\n" +
+	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12!\n" +
+	"\aaddress\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x120\n" +
+	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\"\xd2\x02\n" +
 	"\x19SubmitPublicReportRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
-	"\bcategory\x18\x02 \x01(\tR\bcategory\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x124\n" +
-	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x18\n" +
-	"\aaddress\x18\x05 \x01(\tR\aaddress\x120\n" +
+	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
+	"\vdescription\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x124\n" +
+	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12!\n" +
+	"\aaddress\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x120\n" +
 	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\x12!\n" +
 	"\fcontact_name\x18\a \x01(\tR\vcontactName\x12#\n" +
-	"\rcontact_phone\x18\b \x01(\tR\fcontactPhone\"\xf1\x02\n" +
+	"\rcontact_phone\x18\b \x01(\tR\fcontactPhone\"\x83\x03\n" +
 	"\x13ImportTicketRequest\x12'\n" +
 	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1b\n" +
 	"\tstreet_id\x18\x03 \x01(\tR\bstreetId\x12\x1a\n" +
-	"\bcategory\x18\x04 \x01(\tR\bcategory\x12 \n" +
-	"\vdescription\x18\x05 \x01(\tR\vdescription\x124\n" +
-	"\blocation\x18\x06 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x18\n" +
-	"\aaddress\x18\a \x01(\tR\aaddress\x12;\n" +
+	"\bcategory\x18\x04 \x01(\tR\bcategory\x12)\n" +
+	"\vdescription\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x124\n" +
+	"\blocation\x18\x06 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12!\n" +
+	"\aaddress\x18\a \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x12;\n" +
 	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAt\x121\n" +
-	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\"C\n" +
-	"\x17ImportTicketsCsvRequest\x12\x10\n" +
-	"\x03csv\x18\x01 \x01(\tR\x03csv\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\"\xaa\x01\n" +
+	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\"S\n" +
+	"\x17ImportTicketsCsvRequest\x12 \n" +
+	"\x03csv\x18\x01 \x01(\tB\x0e\x8a\xb5\x18\n" +
+	"\b\x80\x80\xc0\x01\x10\x80\x80\xc0\x01R\x03csv\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\xd1\x01\n" +
 	"\x18ImportTicketsCsvResponse\x12\x12\n" +
 	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x1a\n" +
 	"\bimported\x18\x02 \x01(\x05R\bimported\x12)\n" +
 	"\x10already_imported\x18\x03 \x01(\x05R\x0falreadyImported\x123\n" +
-	"\x06errors\x18\x04 \x03(\v2\x1b.whistle.intake.v1.RowErrorR\x06errors\"L\n" +
+	"\x06errors\x18\x04 \x03(\v2\x1b.whistle.intake.v1.RowErrorR\x06errors\x12%\n" +
+	"\x0eerrors_omitted\x18\x05 \x01(\x05R\rerrorsOmitted\"L\n" +
 	"\bRowError\x12\x12\n" +
 	"\x04line\x18\x01 \x01(\x05R\x04line\x12\x14\n" +
 	"\x05field\x18\x02 \x01(\tR\x05field\x12\x16\n" +
@@ -2285,12 +2298,12 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x123\n" +
 	"\areports\x18\x03 \x03(\v2\x19.whistle.intake.v1.ReportR\areports\x127\n" +
-	"\ttriage_by\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\btriageBy\"\xe8\x01\n" +
+	"\ttriage_by\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\btriageBy\"\xf1\x01\n" +
 	"\x14TriageReportsRequest\x12\x1d\n" +
 	"\n" +
 	"report_ids\x18\x01 \x03(\tR\treportIds\x128\n" +
-	"\x06action\x18\x02 \x01(\x0e2 .whistle.intake.v1.Report.TriageR\x06action\x12\x16\n" +
-	"\x06result\x18\x03 \x01(\tR\x06result\x12\x1d\n" +
+	"\x06action\x18\x02 \x01(\x0e2 .whistle.intake.v1.Report.TriageR\x06action\x12\x1f\n" +
+	"\x06result\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\x06result\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x04 \x01(\tR\twhistleId\x12@\n" +
 	"\awhistle\x18\x05 \x01(\v2&.whistle.intake.v1.RaiseWhistleRequestR\awhistle\"\x82\x01\n" +
@@ -2317,11 +2330,11 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x05fixed\x18\t \x01(\bR\x05fixed\x12%\n" +
 	"\x0ewhistle_status\x18\n" +
 	" \x01(\tR\rwhistleStatus\x12\x1b\n" +
-	"\treport_id\x18\v \x01(\tR\breportId\"\x8e\x01\n" +
+	"\treport_id\x18\v \x01(\tR\breportId\"\x97\x01\n" +
 	"\x13RateFollowUpRequest\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12\"\n" +
-	"\fsatisfaction\x18\x02 \x01(\x05R\fsatisfaction\x12\x18\n" +
-	"\acomment\x18\x03 \x01(\tR\acomment\x12\x19\n" +
+	"\fsatisfaction\x18\x02 \x01(\x05R\fsatisfaction\x12!\n" +
+	"\acomment\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\acomment\x12\x19\n" +
 	"\x05fixed\x18\x04 \x01(\bH\x00R\x05fixed\x88\x01\x01B\b\n" +
 	"\x06_fixed\"m\n" +
 	"\x17GetPublicResultsRequest\x12\x1b\n" +

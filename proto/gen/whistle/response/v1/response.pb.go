@@ -7,6 +7,7 @@
 package responsev1
 
 import (
+	_ "github.com/chuishao/whistle/proto/gen/whistle/options/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -4075,7 +4076,7 @@ var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
-	"\"whistle/response/v1/response.proto\x12\x13whistle.response.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb2\x01\n" +
+	"\"whistle/response/v1/response.proto\x12\x13whistle.response.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb2\x01\n" +
 	"\tDeadlines\x121\n" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
@@ -4194,31 +4195,31 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"]\n" +
 	"\x15ArriveDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
-	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"B\n" +
+	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"K\n" +
 	"\x16ResolveDispatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\asummary\x18\x02 \x01(\tR\asummary\"\xaa\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\asummary\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\asummary\"\xb3\x01\n" +
 	"\x15ReturnDispatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\x12I\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\x06reason\x12I\n" +
 	"\vreason_code\x18\x03 \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
 	"reasonCode\x12\x1e\n" +
 	"\n" +
 	"department\x18\x04 \x01(\tR\n" +
-	"department\"A\n" +
+	"department\"J\n" +
 	"\x17EscalateDispatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x89\x01\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\x06reason\"\x92\x01\n" +
 	"\x17RequestExtensionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05clock\x18\x02 \x01(\tR\x05clock\x120\n" +
-	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"y\n" +
+	"\x05until\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\x12\x1f\n" +
+	"\x06reason\x18\x04 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\x06reason\"\x82\x01\n" +
 	"\x16DecideExtensionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fextension_id\x18\x02 \x01(\tR\vextensionId\x12\x18\n" +
-	"\aapprove\x18\x03 \x01(\bR\aapprove\x12\x12\n" +
-	"\x04note\x18\x04 \x01(\tR\x04note\"\xca\x01\n" +
+	"\aapprove\x18\x03 \x01(\bR\aapprove\x12\x1b\n" +
+	"\x04note\x18\x04 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\x04note\"\xca\x01\n" +
 	"\vCalendarDay\x12\x12\n" +
 	"\x04date\x18\x01 \x01(\tR\x04date\x129\n" +
 	"\x04kind\x18\x02 \x01(\x0e2%.whistle.response.v1.CalendarDay.KindR\x04kind\x12\x12\n" +
@@ -4372,18 +4373,18 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vdistrict_id\x18\x02 \x01(\tR\n" +
 	"districtId\"b\n" +
 	"\x1cListWebhookEndpointsResponse\x12B\n" +
-	"\tendpoints\x18\x01 \x03(\v2$.whistle.response.v1.WebhookEndpointR\tendpoints\"\x89\x01\n" +
+	"\tendpoints\x18\x01 \x03(\v2$.whistle.response.v1.WebhookEndpointR\tendpoints\"\x92\x01\n" +
 	"\x1cCreateWebhookEndpointRequest\x12\x1e\n" +
 	"\n" +
 	"department\x18\x01 \x01(\tR\n" +
 	"department\x12\x1f\n" +
 	"\vdistrict_id\x18\x02 \x01(\tR\n" +
-	"districtId\x12\x10\n" +
-	"\x03url\x18\x03 \x01(\tR\x03url\x12\x16\n" +
-	"\x06secret\x18\x04 \x01(\tR\x06secret\"\x83\x01\n" +
+	"districtId\x12\x19\n" +
+	"\x03url\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\x03url\x12\x16\n" +
+	"\x06secret\x18\x04 \x01(\tR\x06secret\"\x8c\x01\n" +
 	"\x1cUpdateWebhookEndpointRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
+	"\x03url\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\x03url\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\tR\x06secret\x12\x1d\n" +
 	"\aenabled\x18\x04 \x01(\bH\x00R\aenabled\x88\x01\x01B\n" +
 	"\n" +

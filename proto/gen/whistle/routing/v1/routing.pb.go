@@ -7,6 +7,7 @@
 package routingv1
 
 import (
+	_ "github.com/chuishao/whistle/proto/gen/whistle/options/v1"
 	v11 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	v1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -2289,7 +2290,7 @@ var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\n" +
-	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
+	" whistle/routing/v1/routing.proto\x12\x12whistle.routing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"}\n" +
 	"\bDistrict\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
@@ -2366,10 +2367,10 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x127\n" +
 	"\x05rules\x18\x06 \x03(\v2!.whistle.routing.v1.CatalogueRuleR\x05rules\"/\n" +
 	"\x13GetCatalogueRequest\x12\x18\n" +
-	"\aversion\x18\x01 \x01(\tR\aversion\"x\n" +
-	"\x1bUpdateCatalogueDraftRequest\x127\n" +
-	"\x05rules\x18\x01 \x03(\v2!.whistle.routing.v1.CatalogueRuleR\x05rules\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\"X\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\"\x8a\x01\n" +
+	"\x1bUpdateCatalogueDraftRequest\x12@\n" +
+	"\x05rules\x18\x01 \x03(\v2!.whistle.routing.v1.CatalogueRuleB\a\x8a\xb5\x18\x03\x18\x88'R\x05rules\x12)\n" +
+	"\vdescription\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\"X\n" +
 	"\x17PublishCatalogueRequest\x12=\n" +
 	"\feffective_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\veffectiveAt\"X\n" +
 	"\x14DiffCatalogueRequest\x12!\n" +
@@ -2440,26 +2441,26 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x16\n" +
 	"\x06status\x18\x02 \x01(\tR\x06status\"_\n" +
 	"\x18ListArbitrationsResponse\x12C\n" +
-	"\farbitrations\x18\x01 \x03(\v2\x1f.whistle.routing.v1.ArbitrationR\farbitrations\"\x9e\x01\n" +
+	"\farbitrations\x18\x01 \x03(\v2\x1f.whistle.routing.v1.ArbitrationR\farbitrations\"\xa7\x01\n" +
 	"\x18DecideArbitrationRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
 	"\n" +
 	"department\x18\x02 \x01(\tR\n" +
 	"department\x12\x1b\n" +
 	"\treset_sla\x18\x03 \x01(\bR\bresetSla\x12!\n" +
-	"\freset_reason\x18\x04 \x01(\tR\vresetReason\x12\x12\n" +
-	"\x04note\x18\x05 \x01(\tR\x04note\"m\n" +
+	"\freset_reason\x18\x04 \x01(\tR\vresetReason\x12\x1b\n" +
+	"\x04note\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\x04note\"v\n" +
 	"\x14AddDepartmentRequest\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1e\n" +
 	"\n" +
 	"department\x18\x02 \x01(\tR\n" +
-	"department\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"K\n" +
+	"department\x12\x1f\n" +
+	"\x06reason\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\x06reason\"T\n" +
 	"\x16ConfirmLocationRequest\x12\x1d\n" +
 	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x12\n" +
-	"\x04note\x18\x02 \x01(\tR\x04note\"X\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1b\n" +
+	"\x04note\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\x04note\"X\n" +
 	"\x15SaveDepartmentRequest\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +

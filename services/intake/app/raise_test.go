@@ -86,14 +86,17 @@ func TestRaiseRejectsBadInput(t *testing.T) {
 		edit   func(*intakev1.RaiseWhistleRequest)
 		fields []string
 	}{
-		"missing category": {func(r *intakev1.RaiseWhistleRequest) { r.Category = "" }, []string{"category"}},
-		"unknown category": {func(r *intakev1.RaiseWhistleRequest) { r.Category = "dragons" }, []string{"category"}},
-		"lat 91":           {func(r *intakev1.RaiseWhistleRequest) { r.Location.Lat = 91 }, []string{"location.lat"}},
-		"5,000 characters": {func(r *intakev1.RaiseWhistleRequest) { r.Description = strings.Repeat("噪", 5000) }, []string{"description"}},
-		"no location":      {func(r *intakev1.RaiseWhistleRequest) { r.Location = nil }, []string{"location"}},
+		"missing category":    {func(r *intakev1.RaiseWhistleRequest) { r.Category = "" }, []string{"category"}},
+		"unknown category":    {func(r *intakev1.RaiseWhistleRequest) { r.Category = "dragons" }, []string{"category"}},
+		"lat 91":              {func(r *intakev1.RaiseWhistleRequest) { r.Location.Lat = 91 }, []string{"location.lat"}},
+		"5,000 characters":    {func(r *intakev1.RaiseWhistleRequest) { r.Description = strings.Repeat("噪", 5000) }, []string{"description"}},
+		"no location":         {func(r *intakev1.RaiseWhistleRequest) { r.Location = nil }, []string{"location"}},
+		"201-character title": {func(r *intakev1.RaiseWhistleRequest) { r.Title = strings.Repeat("t", 201) }, []string{"title"}},
+		// A field over its size limit is refused before the rest is looked at
+		// (platform/limits); every other problem is named at once.
 		"every problem at once": {func(r *intakev1.RaiseWhistleRequest) {
-			r.Category, r.Description, r.Title, r.Location = "", "", strings.Repeat("t", 201), &typesv1.LatLng{Lat: -91, Lng: 181}
-		}, []string{"category", "description", "title", "location.lat", "location.lng"}},
+			r.Category, r.Description, r.Location = "", "", &typesv1.LatLng{Lat: -91, Lng: 181}
+		}, []string{"category", "description", "location.lat", "location.lng"}},
 		"unknown urgency": {func(r *intakev1.RaiseWhistleRequest) { r.Urgency = 9 }, []string{"urgency"}},
 	}
 	for name, tc := range cases {

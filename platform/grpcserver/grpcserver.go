@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
@@ -35,8 +36,8 @@ func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grp
 	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.MaxRecvMsgSize(limits.MaxMessageBytes),
-		grpc.ChainUnaryInterceptor(recoverUnary(log), logUnary(log), authUnary(verifier, clk), limitsUnary),
-		grpc.ChainStreamInterceptor(authStream(verifier, clk), limitsStream),
+		grpc.ChainUnaryInterceptor(recoverUnary(log), authUnary(log, verifier, clk), limitsUnary),
+		grpc.ChainStreamInterceptor(authStream(log, verifier, clk), limitsStream),
 	}, opts...)...)
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	return srv
@@ -136,14 +137,55 @@ func authenticate(ctx context.Context, method string, verifier *auth.Verifier, c
 	return auth.WithIdentity(ctx, id), nil
 }
 
-func authUnary(verifier *auth.Verifier, clk clock.Clock) grpc.UnaryServerInterceptor {
+// authUnary authenticates the caller, serves the call and logs its outcome
+// with the caller it was served for.
+func authUnary(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := authenticate(ctx, info.FullMethod, verifier, clk)
-		if err != nil {
-			return nil, err
+		start := time.Now()
+		actx, err := authenticate(ctx, info.FullMethod, verifier, clk)
+		var resp any
+		if err == nil {
+			resp, err = handler(actx, req)
+		} else {
+			actx = ctx
 		}
-		return handler(ctx, req)
+		logRPC(actx, log, info.FullMethod, err, time.Since(start))
+		return resp, err
 	}
+}
+
+// logRPC logs a call's outcome. Refusals of the caller (Unauthenticated,
+// PermissionDenied) are warnings, so operators see probing without debug
+// logs; the caller's subject and role and the peer's address are named, never
+// its token. A server fault is an error; everything else is debug.
+func logRPC(ctx context.Context, log *slog.Logger, method string, err error, elapsed time.Duration) {
+	code := status.Code(err)
+	attrs := []any{"method", method, "code", code.String(), "ms", elapsed.Milliseconds()}
+	level := slog.LevelDebug
+	switch code {
+	case codes.OK, codes.InvalidArgument, codes.NotFound, codes.FailedPrecondition, codes.AlreadyExists:
+	case codes.Unauthenticated, codes.PermissionDenied:
+		level = slog.LevelWarn
+		if id, ok := auth.FromContext(ctx); ok {
+			attrs = append(attrs, "subject", id.Subject, "role", string(id.Role))
+		}
+		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+			attrs = append(attrs, "peer", p.Addr.String())
+		}
+		if fwd := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for"); len(fwd) > 0 {
+			attrs = append(attrs, "forwarded_for", fwd[0])
+		}
+	default:
+		level = slog.LevelError
+	}
+	if err != nil {
+		attrs = append(attrs, "err", status.Convert(err).Message())
+	}
+	msg := "rpc"
+	if level == slog.LevelWarn {
+		msg = "rpc denied"
+	}
+	log.Log(ctx, level, msg, attrs...)
 }
 
 type wrappedStream struct {
@@ -153,10 +195,11 @@ type wrappedStream struct {
 
 func (w wrappedStream) Context() context.Context { return w.ctx }
 
-func authStream(verifier *auth.Verifier, clk clock.Clock) grpc.StreamServerInterceptor {
+func authStream(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx, err := authenticate(ss.Context(), info.FullMethod, verifier, clk)
 		if err != nil {
+			logRPC(ss.Context(), log, info.FullMethod, err, 0)
 			return err
 		}
 		return handler(srv, wrappedStream{ss, ctx})
@@ -172,23 +215,6 @@ func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 			}
 		}()
 		return handler(ctx, req)
-	}
-}
-
-func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		start := time.Now()
-		resp, err := handler(ctx, req)
-		code := status.Code(err)
-		level := slog.LevelDebug
-		switch code {
-		case codes.OK, codes.InvalidArgument, codes.NotFound, codes.PermissionDenied, codes.Unauthenticated,
-			codes.FailedPrecondition, codes.AlreadyExists:
-		default:
-			level = slog.LevelError
-		}
-		log.Log(ctx, level, "rpc", "method", info.FullMethod, "code", code.String(), "ms", time.Since(start).Milliseconds(), "err", err)
-		return resp, err
 	}
 }
 

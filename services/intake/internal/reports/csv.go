@@ -112,8 +112,9 @@ func (p *ParsedCSV) Merge(rows []RowError) {
 const checkEvery = 256
 
 // ParseCSV reads a ticket CSV: every good row as a Ticket, every bad row as
-// RowErrors naming its line (the header is line 1). A row repeating an
-// external number of an earlier row is an error; an empty line is skipped.
+// RowErrors naming its line (the header is line 1). A row repeating the
+// street and external number of an earlier row is an error; an empty line is
+// skipped.
 // Every row, good or bad, counts against MaxCSVRows; ParseCSV stops when ctx
 // is done.
 func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
@@ -137,7 +138,8 @@ func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 		}
 	}
 	out := &ParsedCSV{}
-	seen := map[string]int{}
+	type number struct{ street, number string } // a ticket number is unique within its street
+	seen := map[number]int{}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -173,14 +175,15 @@ func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 		t.ReceivedAt = parseTime(&f, "received_at", get("received_at"))
 		t.DueAt = parseTime(&f, "due_at", get("due_at"))
 		ValidateTicket(t, &f)
-		if first, dup := seen[t.ExternalNumber]; dup && t.ExternalNumber != "" {
+		key := number{t.Report.StreetID, t.ExternalNumber}
+		if first, dup := seen[key]; dup && t.ExternalNumber != "" {
 			f.Add("external_number", fmt.Sprintf("repeats line %d", first))
 		}
 		if rows := RowErrorsOf(line, &f); len(rows) > 0 {
 			out.add(rows...)
 			continue
 		}
-		seen[t.ExternalNumber] = line
+		seen[key] = line
 		out.Tickets = append(out.Tickets, t)
 	}
 	return out, nil

@@ -45,14 +45,15 @@ func TestParseCSVReportsEveryBadLine(t *testing.T) {
 		"T3,110101001,garbage,坐标,x,116.40,,,2026-11-26 08:00\n" + // 4 lat
 		"T4,110101001,garbage,时限早于受理,39.91,116.40,,2026-11-27 08:00,2026-11-26 08:00\n" + // 5 due_at
 		"T1,110101001,garbage,重复,39.91,116.40,,,2026-11-26 08:00\n" + // 6 repeats line 2
-		"T6,110101001,garbage\n" + // 7 field count
-		"\n" + // 8 empty: skipped
-		"T7,110101001,garbage,\"未闭合的引号,39.91,116.40,,,2026-11-26 08:00\n" // 9 quote
+		"T1,110105001,garbage,另一街道的同号工单,39.91,116.40,,,2026-11-26 08:00\n" + // 7 good: another street's number
+		"T6,110101001,garbage\n" + // 8 field count
+		"\n" + // 9 empty: skipped
+		"T7,110101001,garbage,\"未闭合的引号,39.91,116.40,,,2026-11-26 08:00\n" // 10 quote
 	parsed, err := reports.ParseCSV(context.Background(), strings.NewReader(csv))
 	require.NoError(t, err)
 	tickets, bad := parsed.Tickets, parsed.Errors
-	require.Equal(t, 7, parsed.Rows, "every row but the empty line")
-	require.Len(t, tickets, 2)
+	require.Equal(t, 8, parsed.Rows, "every row but the empty line")
+	require.Len(t, tickets, 3)
 	require.Equal(t, 2, tickets[0].Line)
 	require.Equal(t, "T2", tickets[1].ExternalNumber)
 	require.False(t, tickets[1].Report.HasLocation)
@@ -62,7 +63,8 @@ func TestParseCSVReportsEveryBadLine(t *testing.T) {
 		lines[b.Line] = b.Field
 		require.NotEmpty(t, b.Reason)
 	}
-	require.Equal(t, map[int]string{4: "lat", 5: "due_at", 6: "external_number", 7: "row", 9: "row"}, lines)
+	require.Equal(t, 7, tickets[2].Line)
+	require.Equal(t, map[int]string{4: "lat", 5: "due_at", 6: "external_number", 8: "row", 10: "row"}, lines)
 
 	_, err = reports.ParseCSV(context.Background(), strings.NewReader("external_number,street_id\nT1,110101001\n"))
 	require.ErrorContains(t, err, "column category is missing")

@@ -167,7 +167,11 @@ func ticketsCmd(e *env) *cobra.Command {
 				for _, re := range r.GetErrors() {
 					t.row(strconv.Itoa(int(re.GetLine())), orDash(re.GetField()), re.GetReason())
 				}
-				return t.flush()
+				if err := t.flush(); err != nil || r.GetErrorsOmitted() == 0 {
+					return err
+				}
+				_, err := fmt.Fprintf(e.out, "and %d more problems not listed\n", r.GetErrorsOmitted())
+				return err
 			})
 		},
 	})

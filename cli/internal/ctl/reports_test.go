@@ -87,6 +87,12 @@ func TestTicketsImportCsv(t *testing.T) {
 	require.Contains(t, out, "rows 3, imported 2, already imported 0, errors 1")
 	require.Regexp(t, `3\s+due_at\s+is required`, out)
 
+	_, many := startFake(t, http.StatusOK, `{"rows": 1500, "imported": 0, "already_imported": 0,
+		"errors": [{"line": 2, "field": "row", "reason": "bare quote in a field"}], "errors_omitted": 1499}`)
+	code, out, errOut = run(t, map[string]string{"WHISTLE_URL": many, "WHISTLE_TOKEN": streetToken()}, "tickets", "import", file)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "and 1499 more problems not listed")
+
 	code, _, errOut = run(t, env, "tickets", "import", filepath.Join(t.TempDir(), "missing.csv"))
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "missing.csv")

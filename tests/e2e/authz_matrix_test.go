@@ -96,7 +96,7 @@ var authzMatrix = []matrixRoute{
 			return true, err
 		},
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   U   U",
 	},
 	{
 		name: "ListDepartments", method: http.MethodGet,
@@ -126,7 +126,7 @@ var authzMatrix = []matrixRoute{
 			return true, err
 		},
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   U   U",
 	},
 	// SLA calendars and policies: the admin's alone.
 	{

@@ -52,16 +52,17 @@ func TestGridWorkerSeesOnlyItsMicroGrid(t *testing.T) {
 	require.Equal(t, http.StatusOK, listed.status, listed.raw)
 	require.ElementsMatch(t, []string{mine, str(obj(resident.body["report"])["id"])}, ids(list(listed.body["reports"])))
 
-	// The street's inbox groups both (the resident's, 800 m away, is a group of
-	// its own); the grid worker's shows its own part of the group.
+	// The street's inbox groups both (the resident's, 800 m away and filed
+	// last, is a group of its own and leads: newest first); the grid worker's
+	// shows its own part of the group.
 	inbox := s.do(t, http.MethodGet, "/v1/streets/"+donghuamen+"/inbox", streetTok, nil)
 	require.Equal(t, http.StatusOK, inbox.status, inbox.raw)
 	require.Len(t, list(inbox.body["groups"]), 2)
-	require.ElementsMatch(t, []string{mine, theirs}, ids(list(obj(list(inbox.body["groups"])[0])["reports"])))
+	require.ElementsMatch(t, []string{mine, theirs}, ids(list(obj(list(inbox.body["groups"])[1])["reports"])))
 	gridInbox := s.do(t, http.MethodGet, "/v1/streets/"+donghuamen+"/inbox", mineTok, nil)
 	require.Equal(t, http.StatusOK, gridInbox.status, gridInbox.raw)
 	require.Len(t, list(gridInbox.body["groups"]), 2)
-	require.Equal(t, []string{mine}, ids(list(obj(list(gridInbox.body["groups"])[0])["reports"])))
+	require.Equal(t, []string{mine}, ids(list(obj(list(gridInbox.body["groups"])[1])["reports"])))
 
 	// The live stream: report.filed reaches the street and the grid worker of
 	// its micro-grid; the other micro-grid's report and the neighbour see none.

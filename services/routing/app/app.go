@@ -84,6 +84,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}}
 	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(rt.Pool, h, rt.Log))
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
+	grpcserver.RegisterPublic(grpcapi.PublicMethods...)
 	return &App{rt: rt, handler: h}, nil
 }
 

@@ -211,7 +211,13 @@ func (s *ReportServer) submitPublic(ctx context.Context, req *intakev1.SubmitPub
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.file(ctx, newReport{New: n, source: reports.SourceResident, districtID: n.StreetID[:6],
+	// Anyone may call this: a street or category routing does not know is
+	// refused, not left in an inbox nobody reads.
+	district, err := s.Whistles.checkReferences(ctx, intake.Raise{StreetID: n.StreetID, Category: n.Category})
+	if err != nil {
+		return nil, err
+	}
+	return s.file(ctx, newReport{New: n, source: reports.SourceResident, districtID: district,
 		contactName: strings.TrimSpace(req.GetContactName()), contactPhone: strings.TrimSpace(req.GetContactPhone()),
 		actor: &typesv1.Actor{Role: "resident", Id: "resident"}, withToken: true})
 }
@@ -367,14 +373,20 @@ func streetInScope(id auth.Identity, street string) bool {
 	return false
 }
 
-// GetInbox is the street's untriaged reports, nearby duplicates grouped with
-// the whistles' duplicate radius.
+// Inbox page sizes.
+const (
+	defaultInboxPage = 200
+	maxInboxPage     = 1000
+)
+
+// GetInbox is a page of the street's untriaged reports, newest first, nearby
+// duplicates grouped with the whistles' duplicate radius.
 func (s *ReportServer) GetInbox(ctx context.Context, req *intakev1.GetInboxRequest) (*intakev1.Inbox, error) {
-	out, err := s.inbox(ctx, req.GetStreetId())
+	out, err := s.inbox(ctx, req)
 	return answer(ctx, s.Whistles, out, err)
 }
 
-func (s *ReportServer) inbox(ctx context.Context, street string) (*intakev1.Inbox, error) {
+func (s *ReportServer) inbox(ctx context.Context, req *intakev1.GetInboxRequest) (*intakev1.Inbox, error) {
 	id, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -382,13 +394,48 @@ func (s *ReportServer) inbox(ctx context.Context, street string) (*intakev1.Inbo
 	if err := readsReports(id); err != nil {
 		return nil, err
 	}
+	street := req.GetStreetId()
+	var f intake.Fields
+	size := req.GetPageSize()
+	switch {
+	case size == 0:
+		size = defaultInboxPage
+	case size < 1 || size > maxInboxPage:
+		f.Add("page_size", fmt.Sprintf("must be between 1 and %d", maxInboxPage))
+	}
+	params := store.InboxReportsParams{StreetID: street, MaxRows: size + 1} // one more tells whether there is a next page
+	if t := req.GetPageToken(); t != "" {
+		after, ok := parseToken(t)
+		if !ok {
+			f.Add("page_token", "is not a token this API returned")
+		}
+		params.CursorReceivedAt = pgtype.Timestamptz{Time: after.raisedAt, Valid: true}
+		params.CursorID = pgtype.Text{String: after.id, Valid: true}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
 	if !streetInScope(id, street) {
 		return nil, intake.ErrNotFound
 	}
-	rows, err := store.New(s.Whistles.Pool).InboxReports(ctx, street)
+	q := store.New(s.Whistles.Pool)
+	rows, err := q.InboxReports(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("inbox of street %s: %w", street, err)
 	}
+	waiting, err := q.CountInboxReports(ctx, street)
+	if err != nil {
+		return nil, fmt.Errorf("inbox of street %s: %w", street, err)
+	}
+	out := &intakev1.Inbox{StreetId: street, Waiting: int32(waiting)}
+	if len(rows) > int(size) {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		out.NextPageToken = cursor{raisedAt: last.ReceivedAt, id: last.ID}.token()
+	}
+	// Grouping goes oldest first (a group is named by its oldest report);
+	// the groups are then shown newest first.
+	slices.Reverse(rows)
 	points := make([]reports.Point, len(rows))
 	for i, r := range rows {
 		points[i] = reports.Point{ID: r.ID, Category: r.Category, Lat: r.Lat, Lng: r.Lng}
@@ -397,8 +444,9 @@ func (s *ReportServer) inbox(ctx context.Context, street string) (*intakev1.Inbo
 	if radius <= 0 {
 		radius = intake.DefaultDuplicateRadiusM
 	}
-	out := &intakev1.Inbox{StreetId: street}
-	for _, members := range reports.Group(points, radius) {
+	groups := reports.Group(points, radius)
+	slices.SortStableFunc(groups, func(a, b []int) int { return slices.Max(b) - slices.Max(a) })
+	for _, members := range groups {
 		// A grid worker's inbox is its micro-grid's part of the street's:
 		// groups keep the street's grouping, less the other grids' reports.
 		members = slices.DeleteFunc(members, func(i int) bool { return !reportVisible(id, rows[i]) })

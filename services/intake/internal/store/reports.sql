@@ -45,8 +45,16 @@ LIMIT @max_rows;
 SELECT * FROM reports WHERE whistle_id = @whistle_id ORDER BY received_at, id;
 
 -- name: InboxReports :many
--- The street's untriaged reports, oldest first (a group is named by its oldest).
-SELECT * FROM reports WHERE street_id = @street_id AND status = 'RECEIVED' ORDER BY received_at, id LIMIT 1000;
+-- A page of the street's untriaged reports, newest first, older than the
+-- cursor when one is given.
+SELECT * FROM reports
+WHERE street_id = @street_id AND status = 'RECEIVED'
+  AND (received_at, id) < (coalesce(sqlc.narg(cursor_received_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
+ORDER BY received_at DESC, id DESC
+LIMIT @max_rows;
+
+-- name: CountInboxReports :one
+SELECT count(*) FROM reports WHERE street_id = @street_id AND status = 'RECEIVED';
 
 -- name: UpdateReport :one
 UPDATE reports SET

@@ -12,6 +12,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const countInboxReports = `-- name: CountInboxReports :one
+SELECT count(*) FROM reports WHERE street_id = $1 AND status = 'RECEIVED'
+`
+
+func (q *Queries) CountInboxReports(ctx context.Context, streetID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countInboxReports, streetID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const dueTriageBreaches = `-- name: DueTriageBreaches :many
 SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
 WHERE status = 'RECEIVED' AND triage_breached_at IS NULL AND triage_by <= $1
@@ -373,12 +384,29 @@ func (q *Queries) GetTicket(ctx context.Context, arg GetTicketParams) (Report, e
 }
 
 const inboxReports = `-- name: InboxReports :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE street_id = $1 AND status = 'RECEIVED' ORDER BY received_at, id LIMIT 1000
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+WHERE street_id = $1 AND status = 'RECEIVED'
+  AND (received_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
+ORDER BY received_at DESC, id DESC
+LIMIT $4
 `
 
-// The street's untriaged reports, oldest first (a group is named by its oldest).
-func (q *Queries) InboxReports(ctx context.Context, streetID string) ([]Report, error) {
-	rows, err := q.db.Query(ctx, inboxReports, streetID)
+type InboxReportsParams struct {
+	StreetID         string
+	CursorReceivedAt pgtype.Timestamptz
+	CursorID         pgtype.Text
+	MaxRows          int32
+}
+
+// A page of the street's untriaged reports, newest first, older than the
+// cursor when one is given.
+func (q *Queries) InboxReports(ctx context.Context, arg InboxReportsParams) ([]Report, error) {
+	rows, err := q.db.Query(ctx, inboxReports,
+		arg.StreetID,
+		arg.CursorReceivedAt,
+		arg.CursorID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}

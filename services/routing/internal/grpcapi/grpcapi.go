@@ -74,6 +74,15 @@ var PublicViewMethods = []string{
 	routingv1.RoutingService_GetStreet_FullMethodName,
 }
 
+// PublicMethods are the reference reads callable without a token: whether a
+// street or a category exists, which intake asks when a resident's report
+// (itself public) names them. Both are public facts (Open311 publishes the
+// categories; streets are the city's administrative map).
+var PublicMethods = []string{
+	routingv1.RoutingService_GetCategory_FullMethodName,
+	routingv1.RoutingService_GetStreet_FullMethodName,
+}
+
 // requireCaller lets any signed-in role read reference data. The server's
 // interceptor already rejects calls without a token; this keeps the handler
 // safe if it is ever mounted elsewhere.
@@ -132,9 +141,6 @@ func (s *Server) ListStreets(ctx context.Context, req *routingv1.ListStreetsRequ
 
 // GetStreet returns one street.
 func (s *Server) GetStreet(ctx context.Context, req *routingv1.GetStreetRequest) (*routingv1.Street, error) {
-	if err := requireCaller(ctx); err != nil {
-		return nil, err
-	}
 	r, err := s.q.GetStreet(ctx, req.GetId())
 	if err != nil {
 		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
@@ -180,9 +186,6 @@ func (s *Server) ListCategories(ctx context.Context, _ *routingv1.ListCategories
 
 // GetCategory returns one category.
 func (s *Server) GetCategory(ctx context.Context, req *routingv1.GetCategoryRequest) (*routingv1.Category, error) {
-	if err := requireCaller(ctx); err != nil {
-		return nil, err
-	}
 	r, err := s.q.GetCategory(ctx, req.GetCode())
 	if err != nil {
 		return nil, s.toStatus(ctx, notFound(err, "category", req.GetCode()))

@@ -1276,10 +1276,14 @@ func (x *ListReportsResponse) GetReports() []*Report {
 	return nil
 }
 
-// GetInboxRequest names the street.
+// GetInboxRequest names the street and the page.
 type GetInboxRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StreetId      string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	StreetId string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	// Reports per page, newest first: 1..1000, 200 when not given.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, for older reports.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1321,11 +1325,31 @@ func (x *GetInboxRequest) GetStreetId() string {
 	return ""
 }
 
-// Inbox is a street's untriaged reports in groups of nearby duplicates.
+func (x *GetInboxRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetInboxRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Inbox is a page of a street's untriaged reports, newest first, in groups of
+// nearby duplicates (a group is grouped within its page; the group holding
+// the newest report comes first).
 type Inbox struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StreetId      string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
-	Groups        []*ReportGroup         `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	StreetId string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Groups   []*ReportGroup         `protobuf:"bytes,2,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Token of the page of older reports; empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// How many untriaged reports the street has in all.
+	Waiting       int32 `protobuf:"varint,4,opt,name=waiting,proto3" json:"waiting,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1372,6 +1396,20 @@ func (x *Inbox) GetGroups() []*ReportGroup {
 		return x.Groups
 	}
 	return nil
+}
+
+func (x *Inbox) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *Inbox) GetWaiting() int32 {
+	if x != nil {
+		return x.Waiting
+	}
+	return 0
 }
 
 // ReportGroup is reports of one category within the duplicate radius of each other.
@@ -2288,12 +2326,17 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\x0e2 .whistle.intake.v1.Report.StatusR\x06status\x12\x1b\n" +
 	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"J\n" +
 	"\x13ListReportsResponse\x123\n" +
-	"\areports\x18\x01 \x03(\v2\x19.whistle.intake.v1.ReportR\areports\".\n" +
+	"\areports\x18\x01 \x03(\v2\x19.whistle.intake.v1.ReportR\areports\"j\n" +
 	"\x0fGetInboxRequest\x12\x1b\n" +
-	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\"\\\n" +
+	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x9e\x01\n" +
 	"\x05Inbox\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x126\n" +
-	"\x06groups\x18\x02 \x03(\v2\x1e.whistle.intake.v1.ReportGroupR\x06groups\"\xa7\x01\n" +
+	"\x06groups\x18\x02 \x03(\v2\x1e.whistle.intake.v1.ReportGroupR\x06groups\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\x12\x18\n" +
+	"\awaiting\x18\x04 \x01(\x05R\awaiting\"\xa7\x01\n" +
 	"\vReportGroup\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x123\n" +

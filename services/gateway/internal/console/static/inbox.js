@@ -20,6 +20,7 @@ const words = {
     action: '处理方式', local: '街道自行处置', merge: '并入已有哨单', blow: '吹哨',
     result: '处置结果', whistle: '并入的哨单', noWhistle: '（无进行中的哨单）', go: '确认',
     done: '已分拣 {n} 条', needResult: '请填写处置结果', needWhistle: '请选择哨单', contact: '有联系方式',
+    waiting: '共 {n} 条待分拣，最新的在前。', older: '更早的上报', newest: '回到最新',
   },
   en: {
     title: 'Inbox', intro: 'Reports from grid workers, residents and the 12345 hotline, waiting for triage. Nearby duplicates are grouped.',
@@ -28,6 +29,7 @@ const words = {
     action: 'Action', local: 'Handle locally', merge: 'Merge into a whistle', blow: 'Blow the whistle',
     result: 'Result', whistle: 'Whistle to merge into', noWhistle: '(no open whistle)', go: 'Confirm',
     done: '{n} triaged', needResult: 'Enter the result', needWhistle: 'Choose a whistle', contact: 'has contact',
+    waiting: '{n} waiting, newest first.', older: 'Older reports', newest: 'Back to the newest',
   },
 };
 
@@ -47,18 +49,28 @@ export async function render(root, who) {
     <h1 id="inbox-h">${esc(both('title'))}</h1>
     <p class="hint">${esc(w('intro'))}</p>
     <button type="button" id="inbox-refresh" class="secondary">${esc(w('refresh'))}</button>
-    <div id="inbox-groups" aria-live="polite"></div></section>`;
+    <p id="inbox-waiting" class="hint"></p>
+    <div id="inbox-groups" aria-live="polite"></div>
+    <nav id="inbox-pages" class="row" aria-label="${esc(both('title'))}"></nav></section>`;
   const list = root.querySelector('#inbox-groups');
+  const pages = root.querySelector('#inbox-pages');
   let stopped = false;
+  // The page shown: '' is the newest; older pages by the server's token.
+  let pageToken = '';
 
   async function load() {
+    const q = pageToken ? `?page_token=${encodeURIComponent(pageToken)}` : '';
     const [inbox, page] = await Promise.all([
-      api(`/v1/streets/${encodeURIComponent(who.street)}/inbox`),
+      api(`/v1/streets/${encodeURIComponent(who.street)}/inbox${q}`),
       api(`/v1/whistles?street_id=${encodeURIComponent(who.street)}&page_size=50`).catch(() => ({})),
     ]);
     if (stopped) return;
     const open = (page?.whistles || []).filter((x) => OPEN.has(x.status));
     const groups = inbox?.groups || [];
+    root.querySelector('#inbox-waiting').textContent = inbox?.waiting ? w('waiting', { n: inbox.waiting }) : '';
+    pages.innerHTML = (pageToken ? `<button type="button" class="secondary" data-page="">${esc(w('newest'))}</button>` : '')
+      + (inbox?.next_page_token
+        ? `<button type="button" class="secondary" data-page="${esc(inbox.next_page_token)}">${esc(w('older'))}</button>` : '');
     if (!groups.length) {
       list.innerHTML = `<p>${esc(w('empty'))}</p>`;
       return;
@@ -102,6 +114,12 @@ export async function render(root, who) {
     }
   });
   root.querySelector('#inbox-refresh').addEventListener('click', () => load().catch(toastError));
+  pages.addEventListener('click', (ev) => {
+    const b = ev.target.closest('button[data-page]');
+    if (!b) return;
+    pageToken = b.dataset.page;
+    load().catch(toastError);
+  });
   await load().catch(toastError);
   // Reports arrive on the live stream too; refresh then, unless the street is
   // in the middle of triaging a group (a redraw would lose what it typed).

@@ -209,8 +209,8 @@ func (p Proxies) ClientIP(r *http.Request) string {
 	for i := len(hops) - 1; i >= 0; i-- {
 		parts := strings.Split(hops[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
-			if err != nil {
+			a, ok := hopAddr(strings.TrimSpace(parts[j]))
+			if !ok {
 				return client.String() // a garbled hop: the last proxy that spoke for it
 			}
 			client = a.Unmap()
@@ -220,6 +220,18 @@ func (p Proxies) ClientIP(r *http.Request) string {
 		}
 	}
 	return client.String()
+}
+
+// hopAddr reads one X-Forwarded-For entry: an address, or an address with a
+// port as some load balancers write it ("203.0.113.7:41234", "[2001:db8::1]:443").
+func hopAddr(v string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(v); err == nil {
+		return a, true
+	}
+	if ap, err := netip.ParseAddrPort(v); err == nil {
+		return ap.Addr(), true
+	}
+	return netip.Addr{}, false
 }
 
 // token is the bearer token of the request: the Authorization header, the

@@ -62,6 +62,8 @@ func TestClientIPTrustsOnlyConfiguredProxies(t *testing.T) {
 		{"the rightmost untrusted hop, not what the client wrote", proxies, req("10.1.2.3:5000", "1.2.3.4, 203.0.113.7, 10.9.9.9"), "203.0.113.7"},
 		{"several header lines read as one list", proxies, req("10.1.2.3:5000", "1.2.3.4", "203.0.113.7"), "203.0.113.7"},
 		{"no header: the proxy itself", proxies, req("10.1.2.3:5000"), "10.1.2.3"},
+		{"a hop with a port", proxies, req("10.1.2.3:5000", "203.0.113.7:41234"), "203.0.113.7"},
+		{"an IPv6 hop with a port", proxies, req("10.1.2.3:5000", "[2001:db8::1]:443"), "2001:db8::1"},
 		{"a garbled hop: the last proxy", proxies, req("10.1.2.3:5000", "203.0.113.7, not-an-ip"), "10.1.2.3"},
 		{"only proxies in the chain: the leftmost", proxies, req("10.1.2.3:5000", "10.4.4.4"), "10.4.4.4"},
 	} {

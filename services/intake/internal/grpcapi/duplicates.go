@@ -38,6 +38,7 @@ func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle,
 	q := store.New(tx)
 	rows, err := q.NearbyOpenWhistles(ctx, store.NearbyOpenWhistlesParams{
 		StreetID: w.StreetID, Category: w.Category, Since: w.RaisedAt.Add(-window), ID: w.ID,
+		Cells:  intake.Cells(minLat, maxLat, minLng, maxLng),
 		MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
 	})
 	if err != nil {

@@ -98,6 +98,7 @@ type Whistle struct {
 	RoutedAt        pgtype.Timestamptz
 	ReopenedAt      pgtype.Timestamptz
 	MergedInto      string
+	Cell            int64
 }
 
 type WhistleDepartment struct {

@@ -163,14 +163,24 @@ SELECT * FROM dispatches WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY w
 SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = @whistle_id AND department = @department);
 
 -- name: NearbyOpenWhistles :many
--- A street's open whistles of a category raised since @since inside a
--- bounding box; the caller measures the exact distance.
-SELECT id, lat, lng FROM whistles
-WHERE street_id = @street_id AND category = @category AND raised_at >= @since AND id <> @id
-  AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
-  AND lat BETWEEN @min_lat::float8 AND @max_lat::float8
-  AND lng BETWEEN @min_lng::float8 AND @max_lng::float8
-ORDER BY raised_at, id
+-- The first 20, oldest first, of a street's open whistles of a category
+-- raised since @since inside a bounding box; the caller measures the exact
+-- distance. The box is read through the grid cells that cover it (@cells, see
+-- intake.Cells), each cell in time order up to its own first 20: the first 20
+-- of all are among them.
+SELECT n.id, n.lat, n.lng
+FROM unnest(@cells::bigint[]) AS c (cell)
+CROSS JOIN LATERAL (
+    SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
+    WHERE w.street_id = @street_id AND w.category = @category AND w.cell = c.cell
+      AND w.raised_at >= @since AND w.id <> @id
+      AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+      AND w.lat BETWEEN @min_lat::float8 AND @max_lat::float8
+      AND w.lng BETWEEN @min_lng::float8 AND @max_lng::float8
+    ORDER BY w.raised_at, w.id
+    LIMIT 20
+) AS n
+ORDER BY n.raised_at, n.id
 LIMIT 20;
 
 -- name: InsertDuplicateCandidate :exec

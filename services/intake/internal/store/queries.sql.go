@@ -176,7 +176,7 @@ func (q *Queries) ExpectedDepartmentsOfWhistles(ctx context.Context, whistleIds 
 }
 
 const getWhistle = `-- name: GetWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = $1
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = $1
 `
 
 func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -206,12 +206,13 @@ func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.RoutedAt,
 		&i.ReopenedAt,
 		&i.MergedInto,
+		&i.Cell,
 	)
 	return i, err
 }
 
 const getWhistleByIdempotencyKey = `-- name: GetWhistleByIdempotencyKey :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE street_id = $1 AND idempotency_key = $2
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE street_id = $1 AND idempotency_key = $2
 `
 
 type GetWhistleByIdempotencyKeyParams struct {
@@ -246,12 +247,13 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 		&i.RoutedAt,
 		&i.ReopenedAt,
 		&i.MergedInto,
+		&i.Cell,
 	)
 	return i, err
 }
 
 const getWhistles = `-- name: GetWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
 `
 
 func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
@@ -287,6 +289,7 @@ func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, err
 			&i.RoutedAt,
 			&i.ReopenedAt,
 			&i.MergedInto,
+			&i.Cell,
 		); err != nil {
 			return nil, err
 		}
@@ -346,7 +349,7 @@ INSERT INTO whistles (
     $10, $11, $12, $13, $14, $15, $16
 )
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell
 `
 
 type InsertWhistleParams struct {
@@ -414,6 +417,7 @@ func (q *Queries) InsertWhistle(ctx context.Context, arg InsertWhistleParams) (W
 		&i.RoutedAt,
 		&i.ReopenedAt,
 		&i.MergedInto,
+		&i.Cell,
 	)
 	return i, err
 }
@@ -435,7 +439,7 @@ func (q *Queries) IsNeighbour(ctx context.Context, arg IsNeighbourParams) (bool,
 }
 
 const listAllWhistles = `-- name: ListAllWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
   AND (raised_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY raised_at DESC, id DESC
@@ -487,6 +491,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.RoutedAt,
 			&i.ReopenedAt,
 			&i.MergedInto,
+			&i.Cell,
 		); err != nil {
 			return nil, err
 		}
@@ -499,7 +504,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 }
 
 const listWhistlesByDistrict = `-- name: ListWhistlesByDistrict :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles
 WHERE district_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND (raised_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::text, ''))
@@ -554,6 +559,7 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 			&i.RoutedAt,
 			&i.ReopenedAt,
 			&i.MergedInto,
+			&i.Cell,
 		); err != nil {
 			return nil, err
 		}
@@ -566,8 +572,8 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM (
-    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles own
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM (
+    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles own
      WHERE own.street_id = $1
        AND ($2::text IS NULL OR own.district_id = $2)
        AND ($3::text IS NULL OR own.status = $3)
@@ -575,7 +581,7 @@ SELECT id, street_id, district_id, category, title, description, address, lat, l
      ORDER BY own.raised_at DESC, own.id DESC
      LIMIT $6)
     UNION ALL
-    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
      WHERE $7::boolean AND n.street_id = $1 AND w.street_id <> $1
        AND ($2::text IS NULL OR w.district_id = $2)
        AND ($3::text IS NULL OR w.status = $3)
@@ -642,6 +648,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 			&i.RoutedAt,
 			&i.ReopenedAt,
 			&i.MergedInto,
+			&i.Cell,
 		); err != nil {
 			return nil, err
 		}
@@ -654,7 +661,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 }
 
 const lockWhistle = `-- name: LockWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = $1 FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -684,12 +691,13 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.RoutedAt,
 		&i.ReopenedAt,
 		&i.MergedInto,
+		&i.Cell,
 	)
 	return i, err
 }
 
 const lockWhistles = `-- name: LockWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockWhistle for many whistles, in one order (by id) so that two
@@ -727,6 +735,7 @@ func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, er
 			&i.RoutedAt,
 			&i.ReopenedAt,
 			&i.MergedInto,
+			&i.Cell,
 		); err != nil {
 			return nil, err
 		}
@@ -765,16 +774,24 @@ func (q *Queries) MergedWhistleIDs(ctx context.Context, id string) ([]string, er
 }
 
 const nearbyOpenWhistles = `-- name: NearbyOpenWhistles :many
-SELECT id, lat, lng FROM whistles
-WHERE street_id = $1 AND category = $2 AND raised_at >= $3 AND id <> $4
-  AND status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND merged_into = ''
-  AND lat BETWEEN $5::float8 AND $6::float8
-  AND lng BETWEEN $7::float8 AND $8::float8
-ORDER BY raised_at, id
+SELECT n.id, n.lat, n.lng
+FROM unnest($1::bigint[]) AS c (cell)
+CROSS JOIN LATERAL (
+    SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
+    WHERE w.street_id = $2 AND w.category = $3 AND w.cell = c.cell
+      AND w.raised_at >= $4 AND w.id <> $5
+      AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+      AND w.lat BETWEEN $6::float8 AND $7::float8
+      AND w.lng BETWEEN $8::float8 AND $9::float8
+    ORDER BY w.raised_at, w.id
+    LIMIT 20
+) AS n
+ORDER BY n.raised_at, n.id
 LIMIT 20
 `
 
 type NearbyOpenWhistlesParams struct {
+	Cells    []int64
 	StreetID string
 	Category string
 	Since    time.Time
@@ -791,10 +808,14 @@ type NearbyOpenWhistlesRow struct {
 	Lng float64
 }
 
-// A street's open whistles of a category raised since @since inside a
-// bounding box; the caller measures the exact distance.
+// The first 20, oldest first, of a street's open whistles of a category
+// raised since @since inside a bounding box; the caller measures the exact
+// distance. The box is read through the grid cells that cover it (@cells, see
+// intake.Cells), each cell in time order up to its own first 20: the first 20
+// of all are among them.
 func (q *Queries) NearbyOpenWhistles(ctx context.Context, arg NearbyOpenWhistlesParams) ([]NearbyOpenWhistlesRow, error) {
 	rows, err := q.db.Query(ctx, nearbyOpenWhistles,
+		arg.Cells,
 		arg.StreetID,
 		arg.Category,
 		arg.Since,
@@ -915,7 +936,7 @@ UPDATE whistles SET
     routed_at = $7,
     reopened_at = $8
 WHERE id = $9
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell
 `
 
 type UpdateWhistleParams struct {
@@ -967,6 +988,7 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 		&i.RoutedAt,
 		&i.ReopenedAt,
 		&i.MergedInto,
+		&i.Cell,
 	)
 	return i, err
 }

@@ -1,10 +1,5 @@
 -- name: AddOutbox :exec
--- One round trip: the row, and the relay's wake-up at commit (Postgres folds
--- the identical notifications of one transaction into one).
-WITH added AS (
-    INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
-)
-SELECT pg_notify('outbox_' || current_schema(), '');
+INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4);
 
 -- name: ClaimOutbox :many
 SELECT id, event_id, subject, payload, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED;
@@ -16,10 +11,29 @@ DELETE FROM outbox WHERE id = ANY(@ids::bigint[]);
 SELECT count(*)::bigint AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_seconds FROM outbox;
 
 -- name: AddOutboxRows :exec
--- A batch of events in one statement, with the relay's wake-up at commit (as
--- AddOutbox; the data-modifying CTE runs whether or not it is read).
-WITH added AS (
-    INSERT INTO outbox (event_id, subject, payload, headers)
-    SELECT unnest(@event_ids::text[]), unnest(@subjects::text[]), unnest(@payloads::bytea[]), unnest(@headers::jsonb[])
+-- A batch of events in one statement, in their order.
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT unnest(@event_ids::text[]), unnest(@subjects::text[]), unnest(@payloads::bytea[]), unnest(@headers::jsonb[]);
+
+-- name: DeadLetterOutbox :exec
+-- Copies a claimed row that can never be published to the dead letters, with
+-- its error; the relay then deletes it from the outbox in the same transaction.
+INSERT INTO outbox_dead_letters (event_id, subject, payload, headers, error, created_at)
+SELECT o.event_id, o.subject, o.payload, o.headers, @error::text, o.created_at FROM outbox o WHERE o.id = @id
+ON CONFLICT (event_id) DO UPDATE
+SET subject = excluded.subject, payload = excluded.payload, headers = excluded.headers,
+    error = excluded.error, created_at = excluded.created_at, failed_at = now();
+
+-- name: ListDeadLetters :many
+SELECT event_id, subject, octet_length(payload)::int AS size, error, created_at, failed_at
+FROM outbox_dead_letters ORDER BY failed_at DESC, event_id LIMIT $1;
+
+-- name: ReplayDeadLetter :execrows
+-- Moves a dead letter back into the outbox under its own event id, so
+-- JetStream still drops a copy of an event it once took.
+WITH moved AS (
+    DELETE FROM outbox_dead_letters d WHERE d.event_id = @event_id
+    RETURNING d.event_id, d.subject, d.payload, d.headers
 )
-SELECT pg_notify('outbox_' || current_schema(), '');
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT m.event_id, m.subject, m.payload, m.headers FROM moved m;

@@ -62,7 +62,16 @@ type Base struct {
 	// ConsumerRebalance is how often a replica re-counts the replicas and
 	// takes or gives up partitions.
 	ConsumerRebalance time.Duration `env:"WHISTLE_CONSUMER_REBALANCE, default=2s"`
+	// MaxEventBytes is the largest event (encoded, with its headers) a
+	// service writes to its outbox; a request that would make a larger one is
+	// refused. It must stay well under the NATS server's max_payload, so that
+	// no accepted event is too large to publish.
+	MaxEventBytes int `env:"WHISTLE_MAX_EVENT_BYTES, default=65536"`
 }
+
+// MinEventBytes is the smallest WHISTLE_MAX_EVENT_BYTES: below it ordinary
+// events would be refused.
+const MinEventBytes = 4 << 10
 
 // Validate reports the first missing or malformed variable by name.
 func (b Base) Validate() error {
@@ -92,6 +101,9 @@ func (b Base) Validate() error {
 	}
 	if b.ConsumerRebalance < 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_CONSUMER_REBALANCE must be positive, got %v", b.ConsumerRebalance))
+	}
+	if b.MaxEventBytes != 0 && b.MaxEventBytes < MinEventBytes {
+		errs = append(errs, fmt.Errorf("WHISTLE_MAX_EVENT_BYTES must be at least %d, got %d", MinEventBytes, b.MaxEventBytes))
 	}
 	if b.TimeScale <= 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))

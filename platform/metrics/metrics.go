@@ -38,6 +38,7 @@ const (
 	TimerLateness      = "whistle_timer_lateness"
 	OutboxBacklog      = "whistle_outbox_backlog"
 	OutboxOldestAge    = "whistle_outbox_oldest_age"
+	OutboxDeadLetters  = "whistle_outbox_dead_letters"
 	ConsumerPending    = "whistle_consumer_pending"
 	ConsumerAckPending = "whistle_consumer_ack_pending"
 	SQLStatements      = "whistle_sql_statements"
@@ -54,6 +55,7 @@ type instruments struct {
 	breached   metric.Int64Counter
 	lateness   metric.Float64Histogram
 	statements metric.Int64Counter
+	dead       metric.Int64Counter
 }
 
 var (
@@ -88,6 +90,8 @@ func current() *instruments {
 		metric.WithExplicitBucketBoundaries(0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900))
 	in.statements, _ = m.Int64Counter(SQLStatements,
 		metric.WithDescription("SQL statements the service sent to PostgreSQL (each statement of a pipelined batch counts, and each COPY)."))
+	in.dead, _ = m.Int64Counter(OutboxDeadLetters,
+		metric.WithDescription("Outbox events the relay could never publish (too large, bad subject or headers), moved to the dead-letter table, by service."))
 	cached = in
 	return in
 }
@@ -96,6 +100,12 @@ func current() *instruments {
 // calls it for every query, batched query and COPY of a service's pool).
 func Statement(ctx context.Context) {
 	current().statements.Add(ctx, 1)
+}
+
+// DeadLettered counts an outbox event that service's relay moved to its
+// dead-letter table instead of publishing it.
+func DeadLettered(ctx context.Context, service string) {
+	current().dead.Add(ctx, 1, metric.WithAttributes(attribute.String("service", service)))
 }
 
 // Published records what a published event stands for. The outbox relay calls

@@ -20,7 +20,8 @@ import (
 
 var schemaName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
-// Connect opens a pool whose search_path is schema.
+// Connect opens a pool whose search_path is schema. Its transactions can wake
+// the service's loops after they commit (WakeAfterCommit, Wakeups).
 func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 	if !schemaName.MatchString(schema) {
 		return nil, fmt.Errorf("invalid schema name %q", schema)
@@ -30,10 +31,10 @@ func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.ConnConfig.Tracer = statementCounter{}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultPoolConns()
 	}
+	newCommitter().install(cfg) // the pool's tracer: wake-ups after commit, statement counts
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)

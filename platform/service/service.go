@@ -86,6 +86,9 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if rt.NC, rt.JS, err = bus.Connect(cfg.NATSURL, "whistle-"+name, cfg.NATS.Options()...); err != nil {
 		return nil, err
 	}
+	if err = checkEventLimit(cfg.MaxEventBytes, rt.NC.MaxPayload()); err != nil {
+		return nil, err
+	}
 	if err = bus.EnsureStream(ctx, rt.JS, cfg.StreamReplicas); err != nil {
 		return nil, err
 	}
@@ -104,6 +107,25 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.Pool, deps.Clock, deps.Log))
 	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock, append(tlsOpts, audit)...)
 	return rt, nil
+}
+
+// eventHeadroom is the part of the server's max payload kept for what the
+// relay adds to an event (the message id and NATS's header framing).
+const eventHeadroom = 4 << 10
+
+// checkEventLimit sets the outbox's event size limit (0: the default) once it
+// has checked that an event of that size can be published to a server whose
+// max payload is maxPayload.
+func checkEventLimit(limit int, maxPayload int64) error {
+	if limit == 0 {
+		limit = outbox.DefaultMaxEventBytes
+	}
+	if int64(limit) > maxPayload-eventHeadroom {
+		return fmt.Errorf("WHISTLE_MAX_EVENT_BYTES (%d) must be at most the NATS server's max_payload (%d) less %d bytes for headers",
+			limit, maxPayload, eventHeadroom)
+	}
+	outbox.SetMaxEventBytes(limit)
+	return nil
 }
 
 // GRPCAddr is the address the gRPC server listens on (useful with port 0).

@@ -147,7 +147,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 	}
 	log.Info("raw baselines", "each", o.rawLim.Duration)
 	res.Baselines = append(res.Baselines, raw.JetStream(ctx, o.natsURL, o.rawLim, o.window, natsAuth...)...)
-	res.Baselines = append(res.Baselines, raw.PgTx(ctx, o.dbURL, o.pgConns, o.rawLim))
+	res.Baselines = append(res.Baselines, raw.PgTx(ctx, o.dbURL, o.pgConns, o.rawLim)...)
 	if err := ctx.Err(); err != nil {
 		return err
 	}

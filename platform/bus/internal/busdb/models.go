@@ -17,6 +17,16 @@ type Outbox struct {
 	CreatedAt pgtype.Timestamptz
 }
 
+type OutboxDeadLetter struct {
+	EventID   string
+	Subject   string
+	Payload   []byte
+	Headers   []byte
+	Error     string
+	CreatedAt pgtype.Timestamptz
+	FailedAt  pgtype.Timestamptz
+}
+
 type ProcessedEvent struct {
 	Consumer    string
 	EventID     string

@@ -7,13 +7,12 @@ package busdb
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const addOutbox = `-- name: AddOutbox :exec
-WITH added AS (
-    INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
-)
-SELECT pg_notify('outbox_' || current_schema(), '')
+INSERT INTO outbox (event_id, subject, payload, headers) VALUES ($1, $2, $3, $4)
 `
 
 type AddOutboxParams struct {
@@ -23,8 +22,6 @@ type AddOutboxParams struct {
 	Headers []byte
 }
 
-// One round trip: the row, and the relay's wake-up at commit (Postgres folds
-// the identical notifications of one transaction into one).
 func (q *Queries) AddOutbox(ctx context.Context, arg AddOutboxParams) error {
 	_, err := q.db.Exec(ctx, addOutbox,
 		arg.EventID,
@@ -36,11 +33,8 @@ func (q *Queries) AddOutbox(ctx context.Context, arg AddOutboxParams) error {
 }
 
 const addOutboxRows = `-- name: AddOutboxRows :exec
-WITH added AS (
-    INSERT INTO outbox (event_id, subject, payload, headers)
-    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::jsonb[])
-)
-SELECT pg_notify('outbox_' || current_schema(), '')
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::bytea[]), unnest($4::jsonb[])
 `
 
 type AddOutboxRowsParams struct {
@@ -50,8 +44,7 @@ type AddOutboxRowsParams struct {
 	Headers  [][]byte
 }
 
-// A batch of events in one statement, with the relay's wake-up at commit (as
-// AddOutbox; the data-modifying CTE runs whether or not it is read).
+// A batch of events in one statement, in their order.
 func (q *Queries) AddOutboxRows(ctx context.Context, arg AddOutboxRowsParams) error {
 	_, err := q.db.Exec(ctx, addOutboxRows,
 		arg.EventIds,
@@ -100,6 +93,26 @@ func (q *Queries) ClaimOutbox(ctx context.Context, limit int32) ([]ClaimOutboxRo
 	return items, nil
 }
 
+const deadLetterOutbox = `-- name: DeadLetterOutbox :exec
+INSERT INTO outbox_dead_letters (event_id, subject, payload, headers, error, created_at)
+SELECT o.event_id, o.subject, o.payload, o.headers, $1::text, o.created_at FROM outbox o WHERE o.id = $2
+ON CONFLICT (event_id) DO UPDATE
+SET subject = excluded.subject, payload = excluded.payload, headers = excluded.headers,
+    error = excluded.error, created_at = excluded.created_at, failed_at = now()
+`
+
+type DeadLetterOutboxParams struct {
+	Error string
+	ID    int64
+}
+
+// Copies a claimed row that can never be published to the dead letters, with
+// its error; the relay then deletes it from the outbox in the same transaction.
+func (q *Queries) DeadLetterOutbox(ctx context.Context, arg DeadLetterOutboxParams) error {
+	_, err := q.db.Exec(ctx, deadLetterOutbox, arg.Error, arg.ID)
+	return err
+}
+
 const deleteOutbox = `-- name: DeleteOutbox :exec
 DELETE FROM outbox WHERE id = ANY($1::bigint[])
 `
@@ -107,6 +120,47 @@ DELETE FROM outbox WHERE id = ANY($1::bigint[])
 func (q *Queries) DeleteOutbox(ctx context.Context, ids []int64) error {
 	_, err := q.db.Exec(ctx, deleteOutbox, ids)
 	return err
+}
+
+const listDeadLetters = `-- name: ListDeadLetters :many
+SELECT event_id, subject, octet_length(payload)::int AS size, error, created_at, failed_at
+FROM outbox_dead_letters ORDER BY failed_at DESC, event_id LIMIT $1
+`
+
+type ListDeadLettersRow struct {
+	EventID   string
+	Subject   string
+	Size      int32
+	Error     string
+	CreatedAt pgtype.Timestamptz
+	FailedAt  pgtype.Timestamptz
+}
+
+func (q *Queries) ListDeadLetters(ctx context.Context, limit int32) ([]ListDeadLettersRow, error) {
+	rows, err := q.db.Query(ctx, listDeadLetters, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListDeadLettersRow
+	for rows.Next() {
+		var i ListDeadLettersRow
+		if err := rows.Scan(
+			&i.EventID,
+			&i.Subject,
+			&i.Size,
+			&i.Error,
+			&i.CreatedAt,
+			&i.FailedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const outboxBacklog = `-- name: OutboxBacklog :one
@@ -123,4 +177,23 @@ func (q *Queries) OutboxBacklog(ctx context.Context) (OutboxBacklogRow, error) {
 	var i OutboxBacklogRow
 	err := row.Scan(&i.Pending, &i.OldestSeconds)
 	return i, err
+}
+
+const replayDeadLetter = `-- name: ReplayDeadLetter :execrows
+WITH moved AS (
+    DELETE FROM outbox_dead_letters d WHERE d.event_id = $1
+    RETURNING d.event_id, d.subject, d.payload, d.headers
+)
+INSERT INTO outbox (event_id, subject, payload, headers)
+SELECT m.event_id, m.subject, m.payload, m.headers FROM moved m
+`
+
+// Moves a dead letter back into the outbox under its own event id, so
+// JetStream still drops a copy of an event it once took.
+func (q *Queries) ReplayDeadLetter(ctx context.Context, eventID string) (int64, error) {
+	result, err := q.db.Exec(ctx, replayDeadLetter, eventID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -7,13 +7,18 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/rpcerr"
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
 )
 
 // toStatus is the one map from domain errors to gRPC codes. Anything it does
 // not know is the service's fault: logged, and reported without details.
 func (s *Server) toStatus(ctx context.Context, err error) error {
+	var tooLarge *outbox.TooLargeError
 	switch {
+	case errors.As(err, &tooLarge):
+		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, feedback.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, feedback.ErrWrongRole), errors.Is(err, feedback.ErrOutOfScope):

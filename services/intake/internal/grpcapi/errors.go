@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/rpcerr"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
@@ -21,6 +22,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	}
 	var invalid *intake.InvalidError
 	var state *intake.StateError
+	var tooLarge *outbox.TooLargeError
 	switch {
 	case errors.As(err, &invalid):
 		var v rpcerr.Violations
@@ -28,6 +30,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 			v.Add(f.Field, "%s", f.Reason)
 		}
 		return v.Err()
+	case errors.As(err, &tooLarge):
+		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.As(err, &state):
 		return status.Error(codes.FailedPrecondition, state.Error())
 	case errors.Is(err, intake.ErrNotFound):

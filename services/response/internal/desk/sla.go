@@ -78,9 +78,7 @@ func (s *Service) Escalate(ctx context.Context, caller auth.Identity, id, reason
 			if _, err := sla.ScheduleStep(ctx, q, s.Ladder.WithDefaults(), d, c, now, now); err != nil {
 				return err
 			}
-			if err := q.NotifyTimers(ctx); err != nil {
-				return err
-			}
+			store.WakeTimerPollers(tx)
 		}
 		out = d
 		ev := events.SLAEscalated(events.Escalation{
@@ -165,7 +163,7 @@ func (s *Service) DecideExtension(ctx context.Context, caller auth.Identity, id,
 				return response.Reject(d.Status, "decideExtension", fmt.Sprintf("the %s clock is no longer before its deadline; reject the extension instead", e.Clock))
 			}
 			status = response.ExtensionApproved
-			if d, err = s.extend(ctx, q, d, e, now); err != nil {
+			if d, err = s.extend(ctx, tx, d, e, now); err != nil {
 				return err
 			}
 		}
@@ -190,7 +188,8 @@ func (s *Service) DecideExtension(ctx context.Context, caller auth.Identity, id,
 }
 
 // extend moves the deadline of e's clock and replaces its timers.
-func (s *Service) extend(ctx context.Context, q *store.Queries, d response.Dispatch, e response.Extension, now time.Time) (response.Dispatch, error) {
+func (s *Service) extend(ctx context.Context, tx pgx.Tx, d response.Dispatch, e response.Extension, now time.Time) (response.Dispatch, error) {
+	q := store.New(tx)
 	next := response.Extend(d, e.Clock, e.Until, now)
 	row, err := q.MoveDeadline(ctx, store.MoveDeadlineParams{
 		ID: d.ID, AckBy: next.AckBy, ArriveBy: next.ArriveBy, ResolveBy: next.ResolveBy,
@@ -210,8 +209,6 @@ func (s *Service) extend(ctx context.Context, q *store.Queries, d response.Dispa
 			return d, err
 		}
 	}
-	if err := q.NotifyTimers(ctx); err != nil {
-		return d, err
-	}
+	store.WakeTimerPollers(tx)
 	return row.Domain()
 }

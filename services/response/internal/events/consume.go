@@ -223,9 +223,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	if err := q.AddTimers(ctx, timers); err != nil {
 		return fmt.Errorf("create %d dispatches: timers: %w", len(ds), err)
 	}
-	if err := q.NotifyTimers(ctx); err != nil {
-		return fmt.Errorf("create %d dispatches: wake the pollers: %w", len(ds), err)
-	}
+	store.WakeTimerPollers(tx)
 	if err := outbox.AddAll(ctx, tx, out); err != nil {
 		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
 	}

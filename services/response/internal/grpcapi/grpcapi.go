@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/desk"
@@ -192,6 +193,7 @@ func (s *Server) toStatus(ctx context.Context, err error) error { return dutySta
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var invalid response.InvalidError
 	var transition *response.TransitionError
+	var tooLarge *outbox.TooLargeError
 	switch {
 	case errors.As(err, &invalid):
 		var v rpcerr.Violations
@@ -199,6 +201,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 			v.Add(f.Field, "%s", f.Reason)
 		}
 		return v.Err()
+	case errors.As(err, &tooLarge):
+		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, response.ErrNotFound):
 		return status.Error(codes.NotFound, "dispatch not found")
 	case errors.Is(err, response.ErrExtensionNotFound):

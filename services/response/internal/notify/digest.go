@@ -67,9 +67,7 @@ func (th Throttle) collect(ctx context.Context, tx pgx.Tx, endpoint int64, ev *e
 			return false, fmt.Errorf("open digest of endpoint %d: %w", endpoint, err)
 		}
 		// The workers sleep until the next due delivery: tell them of this one.
-		if err := store.New(tx).NotifyWebhooks(ctx); err != nil {
-			return false, fmt.Errorf("wake webhook workers: %w", err)
-		}
+		store.WakeWebhookWorkers(tx)
 	} else if err != nil {
 		return false, fmt.Errorf("open digest of endpoint %d: %w", endpoint, err)
 	}

@@ -183,9 +183,7 @@ func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, 
 		added += n
 	}
 	if added > 0 {
-		if err := q.NotifyWebhooks(ctx); err != nil {
-			return fmt.Errorf("wake webhook workers: %w", err)
-		}
+		store.WakeWebhookWorkers(tx)
 		log.Debug("webhook deliveries queued", "event", ev.GetId(), "count", added)
 	}
 	return nil
@@ -254,9 +252,7 @@ func (d *Deliveries) Replay(ctx context.Context, districtID, id string) error {
 		if n == 0 {
 			return fmt.Errorf("replay delivery %s: %w", id, ErrNotDead)
 		}
-		if err := q.NotifyWebhooks(ctx); err != nil {
-			return fmt.Errorf("wake webhook workers: %w", err)
-		}
+		store.WakeWebhookWorkers(tx)
 		return nil
 	})
 }

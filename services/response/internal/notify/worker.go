@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/retry"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -46,9 +47,9 @@ type Worker struct {
 	// MaxAttempts failures make a delivery a dead letter.
 	MaxAttempts int
 	// Recheck is how often, in real time, the worker looks again although no
-	// notification came and no retry fell due: it covers a lost notification
-	// and a clock that another process moved. Deadlines themselves are waited
-	// for on the clock.
+	// writer of its process woke it and no retry fell due: it covers the
+	// deliveries other processes queue and a clock that another process moved.
+	// Deadlines themselves are waited for on the clock.
 	Recheck time.Duration
 }
 
@@ -75,25 +76,25 @@ func (w *Worker) defaults() {
 // database failure (the deliveries wait in their table meanwhile).
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
-	return retry.Forever(ctx, w.Log, "webhook worker", w.listenAndDeliver)
+	queued, stop := postgres.Wakeups(w.Pool, store.WebhooksTopic)
+	defer stop()
+	return retry.Forever(ctx, w.Log, "webhook worker", func(ctx context.Context) error {
+		return w.deliverAndWait(ctx, queued)
+	})
 }
 
-func (w *Worker) listenAndDeliver(ctx context.Context) error {
+// deliverAndWait posts what is due, then sleeps until the next retry falls
+// due, a transaction of this process queues a delivery (queued), or Recheck
+// passes (another process's deliveries).
+func (w *Worker) deliverAndWait(ctx context.Context, queued <-chan struct{}) error {
 	conn, err := w.Pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire listen connection: %w", err)
+		return fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	schema, err := store.New(conn).CurrentSchema(ctx)
-	if err != nil {
-		return fmt.Errorf("read schema: %w", err)
-	}
-	// Listen before the first look, so a delivery queued in between still
-	// wakes us. LISTEN takes an identifier, not a parameter, hence not in queries.sql.
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{"webhooks_" + schema}.Sanitize()); err != nil {
-		return fmt.Errorf("listen for webhooks: %w", err)
-	}
 	var wake wakeup
+	recheck := time.NewTimer(w.Recheck)
+	defer recheck.Stop()
 	for {
 		for {
 			sent, err := w.deliverOne(ctx, conn.Conn())
@@ -107,14 +108,13 @@ func (w *Worker) listenAndDeliver(ctx context.Context) error {
 		if err := w.nextWake(ctx, conn.Conn(), &wake); err != nil {
 			return err
 		}
-		fired, err := waitForWake(ctx, conn.Conn(), wake.c, w.Recheck)
-		if err != nil {
-			return err
-		}
-		if fired {
+		recheck.Reset(w.Recheck)
+		select {
+		case <-wake.c:
 			wake = wakeup{}
-		}
-		if ctx.Err() != nil {
+		case <-queued:
+		case <-recheck.C:
+		case <-ctx.Done():
 			return nil
 		}
 	}
@@ -153,31 +153,6 @@ func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) err
 	}
 	*wake = wakeup{at: next, c: w.Clock.After(wait)}
 	return nil
-}
-
-// waitForWake blocks until wake fires, a notification arrives on conn, recheck
-// passes or ctx ends, and reports whether wake fired. It returns an error only
-// when the connection failed.
-func waitForWake(ctx context.Context, conn *pgx.Conn, wake <-chan time.Time, recheck time.Duration) (bool, error) {
-	wctx, cancel := context.WithTimeout(ctx, recheck)
-	fired := false
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-wake:
-			fired = true
-			cancel()
-		case <-wctx.Done():
-		}
-	}()
-	_, err := conn.WaitForNotification(wctx)
-	cancel()
-	<-done
-	if err != nil && wctx.Err() == nil {
-		return fired, fmt.Errorf("wait for webhook notification: %w", err)
-	}
-	return fired, nil
 }
 
 // deliverOne claims one due delivery, posts it and records the outcome in the

@@ -24,6 +24,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/retry"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
@@ -58,8 +59,8 @@ type Poller struct {
 	Log   *slog.Logger
 	// BatchSize is the most timers fired per transaction.
 	BatchSize int32
-	// MaxSleep caps a sleep on the clock, so a lost notification or a clock
-	// jump is never missed for long.
+	// MaxSleep caps a sleep on the clock, so a timer that another process
+	// added, or a clock jump, is never missed for long.
 	MaxSleep time.Duration
 	// Ladder is the delays between escalation steps.
 	Ladder response.Ladder
@@ -89,27 +90,23 @@ type Poller struct {
 // Run fires timers until ctx is cancelled, reconnecting with backoff after a
 // failure (the timers wait in their table meanwhile).
 func (p *Poller) Run(ctx context.Context) error {
-	return retry.Forever(ctx, p.Log, "sla timer poller", p.listenAndFire)
+	added, stop := postgres.Wakeups(p.Pool, store.TimersTopic)
+	defer stop()
+	return retry.Forever(ctx, p.Log, "sla timer poller", func(ctx context.Context) error {
+		return p.fireAndWait(ctx, added)
+	})
 }
 
-func (p *Poller) listenAndFire(ctx context.Context) error {
+// fireAndWait fires what is due, then sleeps until the next deadline, an armed
+// group ends, or a transaction of this process adds a timer (added); other
+// processes' timers are seen at the next deadline or after MaxSleep.
+func (p *Poller) fireAndWait(ctx context.Context, added <-chan struct{}) error {
+	// One connection fires the due timers, whatever the pool's size.
 	conn, err := p.Pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire listen connection: %w", err)
+		return fmt.Errorf("acquire connection: %w", err)
 	}
 	defer conn.Release()
-	schema, err := store.New(conn).CurrentSchema(ctx)
-	if err != nil {
-		return fmt.Errorf("read schema: %w", err)
-	}
-	// Listen before the first look, so a timer added in between still wakes
-	// us. LISTEN takes an identifier, not a parameter, hence not in queries.sql.
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{"timers_" + schema}.Sanitize()); err != nil {
-		return fmt.Errorf("listen for timers: %w", err)
-	}
-	// The same connection fires the due timers: notifications that arrive
-	// meanwhile are kept by pgx for the next wait, and a poller takes one
-	// connection of the pool only, whatever its size.
 	arm, err := p.newArmer(ctx)
 	if err != nil {
 		return err
@@ -127,10 +124,11 @@ func (p *Poller) listenAndFire(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := waitForWake(ctx, conn.Conn(), wake, arm.ended); err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
+		select {
+		case <-wake:
+		case <-arm.ended:
+		case <-added:
+		case <-ctx.Done():
 			return nil
 		}
 	}
@@ -180,31 +178,6 @@ func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn, armedAt time.Time
 		return now, nil
 	}
 	return p.Clock.After(min(wait, maxSleep)), nil
-}
-
-// waitForWake blocks until wake fires, an armed group ends, a notification
-// arrives on conn, or ctx ends. It returns an error only when the connection
-// failed.
-func waitForWake(ctx context.Context, conn *pgx.Conn, wake <-chan time.Time, armEnded <-chan struct{}) error {
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-wake:
-			cancel()
-		case <-armEnded:
-			cancel()
-		case <-wctx.Done():
-		}
-	}()
-	_, err := conn.WaitForNotification(wctx)
-	cancel()
-	<-done
-	if err != nil && wctx.Err() == nil {
-		return fmt.Errorf("wait for timer notification: %w", err)
-	}
-	return nil
 }
 
 // fireDue fires every timer due at the clock's now, batch by batch.
@@ -392,10 +365,8 @@ func (b *firing) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
 		if err := q.AddEscalationTimers(ctx, b.steps); err != nil {
 			return fmt.Errorf("add %d escalation timers: %w", len(b.steps.DispatchIds), err)
 		}
-		// Another replica may sleep past the ladder's next step.
-		if err := q.NotifyTimers(ctx); err != nil {
-			return fmt.Errorf("wake timer pollers: %w", err)
-		}
+		// The poller may sleep past the ladder's next step.
+		store.WakeTimerPollers(tx)
 	}
 	return outbox.AddAll(ctx, tx, b.events)
 }
@@ -427,7 +398,7 @@ func (p *Poller) climb(ctx context.Context, q *store.Queries, row store.ClaimDue
 // ScheduleStep adds the escalate timer of the step after d's level, due after
 // the ladder's delay from from. Nothing is added at the top of the ladder, or
 // when the dispatch already has a ladder timer. The caller wakes the pollers
-// (NotifyTimers) when added is true.
+// (store.WakeTimerPollers) when added is true.
 func ScheduleStep(ctx context.Context, q *store.Queries, l response.Ladder, d response.Dispatch, c response.Clock, from, now time.Time) (added bool, err error) {
 	next, after, ok := l.Next(d.EscalationLevel)
 	if !ok {

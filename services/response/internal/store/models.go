@@ -96,6 +96,16 @@ type Outbox struct {
 	CreatedAt time.Time
 }
 
+type OutboxDeadLetter struct {
+	EventID   string
+	Subject   string
+	Payload   []byte
+	Headers   []byte
+	Error     string
+	CreatedAt time.Time
+	FailedAt  time.Time
+}
+
 type Policy struct {
 	Category           string
 	DistrictID         string

@@ -107,11 +107,6 @@ FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[
              unnest(@kinds::text[]) AS kind, unnest(@due_ats::timestamptz[]) AS due_at) AS f
 ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 
--- name: NotifyTimers :exec
--- Sent in the transaction that adds timers, so a sleeping poller wakes at
--- commit and sees a deadline earlier than the one it sleeps towards.
-SELECT pg_notify('timers_' || current_schema(), '');
-
 -- name: DeleteTimers :execrows
 -- Stops the warnings and breaches of met clocks. The ladder's timer stays: it
 -- climbs while any breached clock is unmet and drops itself when none is.
@@ -309,10 +304,6 @@ ORDER BY id;
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
 VALUES (@id, @endpoint_id, @event_id, @event_name, @dispatch_id, @body, @created_at, @created_at)
 ON CONFLICT (endpoint_id, event_id) DO NOTHING;
-
--- name: NotifyWebhooks :exec
--- Wakes the delivery workers at commit.
-SELECT pg_notify('webhooks_' || current_schema(), '');
 
 -- name: ClaimDueWebhookDelivery :one
 -- The oldest due delivery nobody else is sending; locked until the attempt is recorded.

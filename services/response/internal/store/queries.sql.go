@@ -1433,27 +1433,6 @@ func (q *Queries) NextWebhookDeliveryDue(ctx context.Context) (time.Time, error)
 	return next_attempt_at, err
 }
 
-const notifyTimers = `-- name: NotifyTimers :exec
-SELECT pg_notify('timers_' || current_schema(), '')
-`
-
-// Sent in the transaction that adds timers, so a sleeping poller wakes at
-// commit and sees a deadline earlier than the one it sleeps towards.
-func (q *Queries) NotifyTimers(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, notifyTimers)
-	return err
-}
-
-const notifyWebhooks = `-- name: NotifyWebhooks :exec
-SELECT pg_notify('webhooks_' || current_schema(), '')
-`
-
-// Wakes the delivery workers at commit.
-func (q *Queries) NotifyWebhooks(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, notifyWebhooks)
-	return err
-}
-
 const preflightDispatches = `-- name: PreflightDispatches :many
 SELECT r.whistle_id::text AS whistle_id, r.category::text AS category, r.district_id::text AS district_id,
        EXISTS (SELECT 1 FROM cancelled_whistles c WHERE c.whistle_id = r.whistle_id)::bool AS cancelled,

@@ -17,7 +17,9 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/rpcerr"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/routing/internal/events"
@@ -49,7 +51,10 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	if _, ok := status.FromError(err); ok {
 		return err
 	}
+	var tooLarge *outbox.TooLargeError
 	switch {
+	case errors.As(err, &tooLarge):
+		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, routing.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, events.ErrConflict):

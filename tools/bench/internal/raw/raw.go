@@ -101,40 +101,59 @@ func JetStream(ctx context.Context, natsURL string, lim Limits, window int, opts
 	return out
 }
 
+// Names of the Postgres baselines.
+const (
+	pgTxName       = "pgx insert + outbox row tx"
+	pgTxNotifyName = "pgx insert + outbox row + pg_notify tx"
+)
+
 // PgTx runs conns connections, each committing transactions of one row
 // insert plus one outbox insert, in a scratch schema of dbURL's database that
-// is dropped afterwards.
-func PgTx(ctx context.Context, dbURL string, conns int, lim Limits) report.Baseline {
-	b := report.Baseline{Name: fmt.Sprintf("pgx insert + outbox row tx, %d conns", conns), Unit: "tx/s"}
+// is dropped afterwards; then the same with a pg_notify in each transaction,
+// which Whistle no longer does: its queue lock serialises the commits of the
+// whole cluster, and the second figure shows what that costs.
+func PgTx(ctx context.Context, dbURL string, conns int, lim Limits) []report.Baseline {
+	plain := report.Baseline{Name: fmt.Sprintf("%s, %d conns", pgTxName, conns), Unit: "tx/s"}
+	notify := report.Baseline{Name: fmt.Sprintf("%s, %d conns", pgTxNotifyName, conns), Unit: "tx/s"}
+	fail := func(err error) []report.Baseline {
+		return []report.Baseline{failed(plain.Name, plain.Unit, err), failed(notify.Name, notify.Unit, err)}
+	}
 	cfg, err := pgx.ParseConfig(dbURL)
 	if err != nil {
-		return failed(b.Name, b.Unit, fmt.Errorf("parse DATABASE_URL: %w", err))
+		return fail(fmt.Errorf("parse DATABASE_URL: %w", err))
 	}
 	schema := fmt.Sprintf("bench_raw_%d", os.Getpid())
 	cfg.RuntimeParams["search_path"] = schema
 	admin, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return failed(b.Name, b.Unit, fmt.Errorf("connect: %w", err))
+		return fail(fmt.Errorf("connect: %w", err))
 	}
 	defer func() { _ = admin.Close(context.WithoutCancel(ctx)) }()
 	ident := pgx.Identifier{schema}.Sanitize()
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		return failed(b.Name, b.Unit, fmt.Errorf("create schema %s: %w", schema, err))
+		return fail(fmt.Errorf("create schema %s: %w", schema, err))
 	}
 	defer func() { _, _ = admin.Exec(context.WithoutCancel(ctx), "DROP SCHEMA "+ident+" CASCADE") }()
 	if _, err := admin.Exec(ctx, schemaSQL); err != nil {
-		return failed(b.Name, b.Unit, fmt.Errorf("create scratch tables: %w", err))
+		return fail(fmt.Errorf("create scratch tables: %w", err))
 	}
 
 	workers := make([]*pgx.Conn, conns)
 	for i := range workers {
 		c, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
-			return failed(b.Name, b.Unit, fmt.Errorf("connect worker %d: %w", i, err))
+			return fail(fmt.Errorf("connect worker %d: %w", i, err))
 		}
 		defer func() { _ = c.Close(context.WithoutCancel(ctx)) }()
 		workers[i] = c
 	}
+	measure(ctx, &plain, workers, lim, false)
+	measure(ctx, &notify, workers, lim, true)
+	return []report.Baseline{plain, notify}
+}
+
+// measure fills b with the rate at which workers commit oneTx.
+func measure(ctx context.Context, b *report.Baseline, workers []*pgx.Conn, lim Limits, notify bool) {
 	payload := make([]byte, MessageSize)
 	_, _ = rand.Read(payload)
 	var (
@@ -150,7 +169,7 @@ func PgTx(ctx context.Context, dbURL string, conns int, lim Limits) report.Basel
 					ops.Add(-1)
 					return
 				}
-				if err := oneTx(ctx, c, payload); err != nil {
+				if err := oneTx(ctx, c, payload, notify); err != nil {
 					ops.Add(-1)
 					firstErr.CompareAndSwap(nil, err.Error())
 					return
@@ -164,10 +183,9 @@ func PgTx(ctx context.Context, dbURL string, conns int, lim Limits) report.Basel
 	if e, ok := firstErr.Load().(string); ok {
 		b.Error = e
 	}
-	return b
 }
 
-func oneTx(ctx context.Context, c *pgx.Conn, payload []byte) error {
+func oneTx(ctx context.Context, c *pgx.Conn, payload []byte, notify bool) error {
 	var rowID, eventID [16]byte
 	_, _ = rand.Read(rowID[:])
 	_, _ = rand.Read(eventID[:])
@@ -177,6 +195,11 @@ func oneTx(ctx context.Context, c *pgx.Conn, payload []byte) error {
 		}
 		if _, err := tx.Exec(ctx, insertOutboxSQL, eventID, "whistle.v1.raised.110101", payload); err != nil {
 			return fmt.Errorf("insert outbox row: %w", err)
+		}
+		if notify {
+			if _, err := tx.Exec(ctx, "SELECT pg_notify('bench_outbox', '')"); err != nil {
+				return fmt.Errorf("notify: %w", err)
+			}
 		}
 		return nil
 	})

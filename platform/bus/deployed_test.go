@@ -53,6 +53,14 @@ func permissions(t *testing.T, user string) (bus.Permissions, bool) {
 	return p, true
 }
 
+// denyList is the ", deny: [...]" part of a publish permission, if it has one.
+func denyList(p bus.Permissions) string {
+	if len(p.PublishDeny) == 0 {
+		return ""
+	}
+	return ", deny: " + quoted(p.PublishDeny)
+}
+
 func renderConf(t *testing.T) string {
 	var b strings.Builder
 	b.WriteString("# Generated from platform/bus/users.go: go test ./platform/bus -run TestDeployedNATSUsers -update\n")
@@ -61,8 +69,8 @@ func renderConf(t *testing.T) string {
 	for _, u := range users() {
 		fmt.Fprintf(&b, "    {user: %s, password: $%s", u, passwordVar(u))
 		if p, ok := permissions(t, u); ok {
-			fmt.Fprintf(&b, ", permissions: {\n      publish: {allow: %s}\n      subscribe: {allow: %s}\n    }",
-				quoted(p.Publish), quoted(p.Subscribe))
+			fmt.Fprintf(&b, ", permissions: {\n      publish: {allow: %s%s}\n      subscribe: {allow: %s}\n    }",
+				quoted(p.Publish), denyList(p), quoted(p.Subscribe))
 		}
 		b.WriteString("}\n")
 	}
@@ -82,8 +90,8 @@ func renderValues(t *testing.T) string {
 	for _, u := range users() {
 		fmt.Fprintf(&b, "          - user: %s\n            password: << $%s >>\n", u, passwordVar(u))
 		if p, ok := permissions(t, u); ok {
-			fmt.Fprintf(&b, "            permissions:\n              publish: {allow: %s}\n              subscribe: {allow: %s}\n",
-				quoted(p.Publish), quoted(p.Subscribe))
+			fmt.Fprintf(&b, "            permissions:\n              publish: {allow: %s%s}\n              subscribe: {allow: %s}\n",
+				quoted(p.Publish), denyList(p), quoted(p.Subscribe))
 		}
 	}
 	b.WriteString("  " + endMark + "\n")

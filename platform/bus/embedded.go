@@ -55,7 +55,7 @@ func StartEmbedded(dir, host string, port int, users ...Credential) (*Embedded, 
 				return nil, fmt.Errorf("embedded nats: %w", err)
 			}
 			u.Permissions = &server.Permissions{
-				Publish:   &server.SubjectPermission{Allow: p.Publish},
+				Publish:   &server.SubjectPermission{Allow: p.Publish, Deny: p.PublishDeny},
 				Subscribe: &server.SubjectPermission{Allow: p.Subscribe},
 			}
 		}

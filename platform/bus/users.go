@@ -11,7 +11,9 @@ import (
 // JetStream API of its own durable consumers, and receive replies only on its
 // own inbox prefix (see Client.Options). The gateway and the timeline rebuild
 // read the stream through ordered consumers, whose names are random, so those
-// two may create and read any consumer of the stream, but publish no event.
+// two may create, read and delete a consumer of any name except the other
+// services' durables (a deny list, which NATS applies over the allow list);
+// ordered consumers acknowledge nothing, so they get no $JS.ACK subject.
 
 // Service names of the NATS users.
 const (
@@ -52,10 +54,12 @@ var durables = map[string][]string{
 // orderedReaders create ordered (ephemeral, randomly named) consumers.
 var orderedReaders = []string{UserFeedback, UserGateway}
 
-// Permissions are the subjects a user may publish and subscribe to.
+// Permissions are the subjects a user may publish and subscribe to;
+// PublishDeny are refused even where Publish allows them.
 type Permissions struct {
-	Publish   []string
-	Subscribe []string
+	Publish     []string
+	PublishDeny []string
+	Subscribe   []string
 }
 
 // InboxPrefix is the reply subject prefix of a user's connection; only that
@@ -80,18 +84,33 @@ func PermissionsOf(user string) (Permissions, error) {
 	for _, d := range durables[user] {
 		pub = append(pub, PartitionAPI(d)...)
 	}
-	consumers := durables[user]
+	for _, c := range durables[user] {
+		pub = append(pub, consumerAPI(c)...)
+		pub = append(pub, fmt.Sprintf("$JS.ACK.%s.%s.>", StreamName, c))
+	}
+	var deny []string
 	if slices.Contains(orderedReaders, user) {
-		consumers = []string{"*"}
+		pub = append(pub, consumerAPI("*")...)
 		pub = append(pub, api("CONSUMER.DELETE.%s.*", StreamName), api("STREAM.MSG.GET.%s", StreamName))
+		for _, other := range ServiceUsers {
+			if other == user {
+				continue
+			}
+			for _, c := range durables[other] {
+				deny = append(deny, consumerAPI(c)...)
+				deny = append(deny, api("CONSUMER.DELETE.%s.%s", StreamName, c), fmt.Sprintf("$JS.ACK.%s.%s.>", StreamName, c))
+			}
+		}
 	}
-	for _, c := range consumers {
-		pub = append(pub,
-			api("CONSUMER.CREATE.%s.%s", StreamName, c), api("CONSUMER.CREATE.%s.%s.>", StreamName, c),
-			api("CONSUMER.INFO.%s.%s", StreamName, c), api("CONSUMER.MSG.NEXT.%s.%s", StreamName, c),
-			fmt.Sprintf("$JS.ACK.%s.%s.>", StreamName, c))
-	}
-	return Permissions{Publish: pub, Subscribe: []string{InboxPrefix(user) + ".>"}}, nil
+	return Permissions{Publish: pub, PublishDeny: deny, Subscribe: []string{InboxPrefix(user) + ".>"}}, nil
+}
+
+// consumerAPI are the JetStream API subjects that create, inspect and pull
+// from the event stream's consumer c (a name or "*").
+func consumerAPI(c string) []string {
+	api := "$JS.API.CONSUMER."
+	return []string{api + "CREATE." + StreamName + "." + c, api + "CREATE." + StreamName + "." + c + ".>",
+		api + "INFO." + StreamName + "." + c, api + "MSG.NEXT." + StreamName + "." + c}
 }
 
 func subjectsFor(names ...string) []string {

@@ -69,3 +69,42 @@ func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
 	got := s.do(t, http.MethodGet, "/v1/whistles/"+id, streetToken(t, s, donghuamen), nil)
 	require.Len(t, list(got.body["dispatches"]), 3)
 }
+
+// TestAReaderCannotTouchAnotherServicesConsumer: the gateway and feedback read
+// the stream through ordered consumers of any name, but may not delete, pull
+// from or acknowledge on another service's durable consumer — which would
+// stop that service or take its events away from it. Their own reads work.
+func TestAReaderCannotTouchAnotherServicesConsumer(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	ctx := t.Context()
+	raise(t, s, donghuamen, "joint-enforcement", 3)
+	victims := map[string]string{bus.UserGateway: "routing", bus.UserFeedback: "response"}
+	for user, victim := range victims {
+		before, err := s.js.Consumer(ctx, bus.StreamName, victim)
+		require.NoError(t, err, "the %s durable exists", victim)
+
+		nc, js, err := bus.Connect(s.nats.URL, "prober", s.nats.Client(user).Options()...)
+		require.NoError(t, err)
+		call, cancel := context.WithTimeout(ctx, 3*time.Second)
+		require.Error(t, js.DeleteConsumer(call, bus.StreamName, victim), "%s deleting %s", user, victim)
+		_, err = js.Consumer(call, bus.StreamName, victim)
+		require.Error(t, err, "%s looking up %s", user, victim)
+		_, err = js.CreateOrUpdateConsumer(call, bus.StreamName, jetstream.ConsumerConfig{Durable: victim, AckPolicy: jetstream.AckNonePolicy})
+		require.Error(t, err, "%s redefining %s", user, victim)
+		cancel()
+
+		// Its own ordered reads still work.
+		oc, err := js.OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"whistle.v1.raised.>"}})
+		require.NoError(t, err, "%s ordered consumer", user)
+		msg, err := oc.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err, "%s reading", user)
+		require.Contains(t, msg.Subject(), "whistle.v1.raised.")
+		nc.Close()
+
+		after, err := s.js.Consumer(ctx, bus.StreamName, victim)
+		require.NoError(t, err, "%s's durable survived %s", victim, user)
+		require.Equal(t, before.CachedInfo().Created, after.CachedInfo().Created)
+		require.Equal(t, before.CachedInfo().Config.AckPolicy, after.CachedInfo().Config.AckPolicy)
+	}
+}

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,13 +20,19 @@ import (
 // rebuildBatch is how many messages a rebuild fetches at a time.
 const rebuildBatch = 1000
 
+// ErrStreamTooShort means the event stream no longer holds the events of the
+// read model's oldest facts (the stream keeps events for a limited time), so a
+// rebuild would lose them.
+var ErrStreamTooShort = errors.New("the event stream no longer reaches back to the read model's oldest fact")
+
 // Rebuild empties the read model and replays the stream into it, from the
 // first event to the last one present when it starts, in one transaction:
 // reports see the old model until the new one commits, and the live consumer
 // waits on the table lock meanwhile (its events are applied after, and
 // applying an event twice changes nothing). Accepted appeals, this service's
 // own record, are applied again at the end. It returns the number of events
-// replayed and of dispatches in the new model.
+// replayed and of dispatches in the new model, or ErrStreamTooShort, changing
+// nothing, when the stream's first event is younger than the oldest fact.
 func Rebuild(ctx context.Context, pool *pgxpool.Pool, js jetstream.JetStream) (replayed, dispatches int64, err error) {
 	stream, err := js.Stream(ctx, bus.StreamName)
 	if err != nil {
@@ -40,6 +47,9 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, js jetstream.JetStream) (r
 		q := store.New(tx)
 		if err := q.LockReadModel(ctx); err != nil {
 			return fmt.Errorf("lock read model: %w", err)
+		}
+		if err := reachesBack(ctx, q, stream, info.State); err != nil {
+			return err
 		}
 		if err := q.ClearReadModel(ctx); err != nil {
 			return fmt.Errorf("clear read model: %w", err)
@@ -70,6 +80,38 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, js jetstream.JetStream) (r
 		return 0, 0, fmt.Errorf("rebuild: %w", err)
 	}
 	return replayed, dispatches, nil
+}
+
+// reachesBack returns ErrStreamTooShort when the stream has dropped events
+// (its first sequence is past 1) and its first event happened after the read
+// model's oldest fact.
+func reachesBack(ctx context.Context, q *store.Queries, stream jetstream.Stream, state jetstream.StreamState) error {
+	if state.FirstSeq <= 1 {
+		return nil
+	}
+	oldest, err := q.OldestFact(ctx)
+	if err != nil {
+		return fmt.Errorf("oldest fact: %w", err)
+	}
+	if !oldest.Valid {
+		return nil
+	}
+	if state.Msgs == 0 {
+		return fmt.Errorf("%w: the stream is empty, the oldest fact is of %s", ErrStreamTooShort, oldest.Time.UTC().Format(time.RFC3339))
+	}
+	first, err := stream.GetMsg(ctx, state.FirstSeq)
+	if err != nil {
+		return fmt.Errorf("first stream message: %w", err)
+	}
+	var ev eventsv1.Event
+	if err := proto.Unmarshal(first.Data, &ev); err != nil {
+		return fmt.Errorf("first stream message %d: %w", state.FirstSeq, err)
+	}
+	if begins := ev.GetOccurredAt().AsTime(); oldest.Time.Before(begins) {
+		return fmt.Errorf("%w: the stream begins at %s, the oldest fact is of %s", ErrStreamTooShort,
+			begins.UTC().Format(time.RFC3339), oldest.Time.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // replay projects every message up to stream sequence last.

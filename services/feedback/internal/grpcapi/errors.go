@@ -9,6 +9,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/rpcerr"
+	"github.com/chuishao/whistle/services/feedback/internal/events"
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
 )
 
@@ -23,6 +24,8 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, feedback.ErrWrongRole), errors.Is(err, feedback.ErrOutOfScope):
 		return status.Error(codes.PermissionDenied, err.Error())
+	case errors.Is(err, events.ErrStreamTooShort):
+		return status.Error(codes.FailedPrecondition, err.Error()+"; nothing was changed")
 	case errors.Is(err, feedback.ErrConflict):
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.Canceled):

@@ -190,6 +190,11 @@ SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
 -- Rebuild starts from nothing; appeals are kept and re-applied.
 TRUNCATE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns;
 
+-- name: OldestFact :one
+-- When the oldest whistle or dispatch in the read model happened (NULL when
+-- it is empty): a rebuild must replay from a stream that reaches back to it.
+SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts))::timestamptz AS oldest;
+
 -- name: LockReadModel :exec
 -- Holds the live consumer's writes back while a rebuild replays the stream.
 LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns IN EXCLUSIVE MODE;

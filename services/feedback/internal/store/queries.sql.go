@@ -1011,6 +1011,19 @@ func (q *Queries) NoteScopes(ctx context.Context, arg NoteScopesParams) error {
 	return err
 }
 
+const oldestFact = `-- name: OldestFact :one
+SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts))::timestamptz AS oldest
+`
+
+// When the oldest whistle or dispatch in the read model happened (NULL when
+// it is empty): a rebuild must replay from a stream that reaches back to it.
+func (q *Queries) OldestFact(ctx context.Context) (pgtype.Timestamptz, error) {
+	row := q.db.QueryRow(ctx, oldestFact)
+	var oldest pgtype.Timestamptz
+	err := row.Scan(&oldest)
+	return oldest, err
+}
+
 const raiseEscalation = `-- name: RaiseEscalation :exec
 UPDATE dispatch_facts SET
     ack_level = CASE WHEN $1::text = 'ack' THEN GREATEST(ack_level, $2::smallint) ELSE ack_level END,

@@ -322,6 +322,7 @@ func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
 		isNew[id] = true
 	}
 	evs := make([]*eventsv1.Event, 0, len(fresh))
+	contexts := make(map[*eventsv1.Event]context.Context, len(fresh))
 	for i := range items {
 		it := &items[i]
 		// A second copy of an event within the batch is a duplicate of the first.
@@ -333,6 +334,7 @@ func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
 		it.outcome = applied // if the handlers fail, handle starts over
 		if d.c.HandleBatch != nil {
 			evs = append(evs, it.ev)
+			contexts[it.ev] = it.ctx
 			continue
 		}
 		if err := d.c.Handle(it.ctx, tx, it.ev); err != nil {
@@ -341,12 +343,28 @@ func (d durable) applyAll(ctx context.Context, tx pgx.Tx, items []item) error {
 		}
 	}
 	if len(evs) > 0 {
-		if err := d.c.HandleBatch(ctx, tx, evs); err != nil {
+		bctx := context.WithValue(ctx, eventContexts{}, contexts)
+		if err := d.c.HandleBatch(bctx, tx, evs); err != nil {
 			d.log.DebugContext(ctx, "batch handler failed; applying the batch event by event", "events", len(evs), "err", err)
 			return errHandlerFailed
 		}
 	}
 	return nil
+}
+
+// eventContexts keys the contexts of a batch handler's events (ContextOf).
+type eventContexts struct{}
+
+// ContextOf is the context of ev, one of the events a batch handler was
+// given, within the handler's ctx: ctx with ev's span, so that what is logged
+// or written to the outbox in it continues ev's trace. For an event handled
+// alone (or outside a batch handler) it is ctx, which already is the event's.
+func ContextOf(ctx context.Context, ev *eventsv1.Event) context.Context {
+	evCtx, ok := ctx.Value(eventContexts{}).(map[*eventsv1.Event]context.Context)[ev]
+	if !ok {
+		return ctx
+	}
+	return trace.ContextWithSpan(ctx, trace.SpanFromContext(evCtx))
 }
 
 // markProcessed records that the consumer (the de-duplication scope) has

@@ -27,6 +27,7 @@ type Handler func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error
 // inside the transaction that records them as processed. evs are the batch's
 // new events (duplicates and events handled before are left out) in stream
 // order; a handler that reorders them keeps what stream order means to it.
+// ctx is the batch's; ContextOf(ctx, ev) is one event's, with its trace.
 // When it fails, the batch is rolled back and applied again one savepoint
 // per event, each event alone in a call of its own, so that an event that
 // fails is retried (or, with a Permanent error, dropped) without the others.

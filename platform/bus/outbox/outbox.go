@@ -109,12 +109,31 @@ func Queue(ctx context.Context, tx pgx.Tx, b *pgx.Batch, ev *eventsv1.Event) err
 // AddAll is Add for many events in one statement (a burst of SLA breaches),
 // in their order.
 func AddAll(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	caused := make([]Caused, len(evs))
+	for i, ev := range evs {
+		caused[i] = Caused{Ctx: ctx, Event: ev}
+	}
+	return AddCaused(ctx, tx, caused)
+}
+
+// Caused is an event with the context it comes from: the trace context of
+// Ctx travels with it.
+type Caused struct {
+	Ctx   context.Context
+	Event *eventsv1.Event
+}
+
+// AddCaused is AddAll for events of different causes, such as the events a
+// consumer's batch leads to (each in the context of the event it handled,
+// bus.ContextOf), so that each continues its own cause's trace.
+func AddCaused(ctx context.Context, tx pgx.Tx, evs []Caused) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	var rows busdb.AddOutboxRowsParams
-	for _, ev := range evs {
-		row, err := rowOf(ctx, ev)
+	for _, c := range evs {
+		ev := c.Event
+		row, err := rowOf(c.Ctx, ev)
 		if err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func (c *Consumer) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.E
 			}
 			run, whistles = nil, map[string]bool{}
 		}
-		if err := c.handle(ctx, tx, ev); err != nil {
+		if err := c.handle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
 			return err
 		}
 	}
@@ -108,6 +108,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 		return nil
 	}
 	var ids []string
+	causes := map[string]context.Context{} // per whistle, its last event's: what moves it on
 	routed := map[string]bool{}
 	var departments store.AddDepartmentsParams
 	snapshots := map[string]store.UpsertDispatchParams{}
@@ -118,6 +119,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			return bus.Permanent(fmt.Errorf("%s %s names no whistle", protoevents.Name(ev), ev.GetId()))
 		}
 		ids = append(ids, id)
+		causes[id] = bus.ContextOf(ctx, ev)
 		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRouted); ok {
 			routed[id] = true
 			for _, d := range p.WhistleRouted.GetDepartments() {
@@ -181,7 +183,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 		return err
 	}
 	now := c.Clock.Now().UTC().Truncate(time.Microsecond)
-	var out []*eventsv1.Event
+	var out []outbox.Caused
 	set := store.SetWhistlesProgressParams{At: now}
 	for _, w := range locked {
 		p := progress[w.ID]
@@ -194,11 +196,11 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			p.Status = next
 			switch next {
 			case intake.StatusResponding:
-				out = append(out, Responding(now, w))
+				out = append(out, outbox.Caused{Ctx: causes[w.ID], Event: Responding(now, w)})
 			case intake.StatusResolved:
 				resolved = true
 				w.ResolvedAt = pgtype.Timestamptz{Time: now, Valid: true}
-				out = append(out, Resolved(now, w))
+				out = append(out, outbox.Caused{Ctx: causes[w.ID], Event: Resolved(now, w)})
 			}
 		}
 		setRouted := routed[w.ID] && !w.RoutedAt.Valid
@@ -210,7 +212,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 		set.Routed = append(set.Routed, setRouted)
 		set.Resolved = append(set.Resolved, resolved)
 	}
-	if err := outbox.AddAll(ctx, tx, out); err != nil {
+	if err := outbox.AddCaused(ctx, tx, out); err != nil {
 		return fmt.Errorf("move %d whistles on: %w", len(set.Ids), err)
 	}
 	if len(set.Ids) > 0 {

@@ -64,7 +64,7 @@ func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Ev
 				}
 				run, whistles = nil, map[string]bool{}
 			}
-			if err := h.cancelWhistle(ctx, tx, ev); err != nil {
+			if err := h.cancelWhistle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
 				return err
 			}
 		}
@@ -128,7 +128,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	for _, r := range reqs {
 		p := pres[key{r.ev.GetWhistleId(), r.req.GetCategory(), r.ev.GetDistrictId()}]
 		if p.Cancelled {
-			h.Log.InfoContext(ctx, "skip dispatch of a cancelled whistle", "dispatch_id", r.ev.GetDispatchId(), "whistle_id", r.ev.GetWhistleId())
+			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "skip dispatch of a cancelled whistle", "dispatch_id", r.ev.GetDispatchId(), "whistle_id", r.ev.GetWhistleId())
 			continue
 		}
 		r.start = now
@@ -200,12 +200,12 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 
 	// In stream order: the timers, the pollers' wake-up and dispatch.created.
 	var ds []response.Dispatch
-	var out []*eventsv1.Event
+	var out []outbox.Caused
 	timers := store.AddTimersParams{CreatedAt: now}
 	for _, r := range reqs {
 		d, ok := created[r.ev.GetDispatchId()]
 		if !ok {
-			h.Log.InfoContext(ctx, "dispatch already exists", "dispatch_id", r.ev.GetDispatchId(), "event_id", r.ev.GetId())
+			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.ev.GetDispatchId(), "event_id", r.ev.GetId())
 			continue
 		}
 		for _, t := range r.sched.Timers(now) {
@@ -215,7 +215,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 			timers.DueAts = append(timers.DueAts, t.DueAt)
 		}
 		ds = append(ds, d)
-		out = append(out, DispatchCreated(d, now))
+		out = append(out, outbox.Caused{Ctx: bus.ContextOf(ctx, r.ev), Event: DispatchCreated(d, now)})
 	}
 	if len(ds) == 0 {
 		return nil
@@ -224,7 +224,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		return fmt.Errorf("create %d dispatches: timers: %w", len(ds), err)
 	}
 	store.WakeTimerPollers(tx)
-	if err := outbox.AddAll(ctx, tx, out); err != nil {
+	if err := outbox.AddCaused(ctx, tx, out); err != nil {
 		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
 	}
 	if h.Created != nil {

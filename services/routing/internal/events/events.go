@@ -58,11 +58,11 @@ func (h *Handler) Consumer() bus.Consumer {
 // applied on its own, after the run when it concerns one of the run's
 // whistles (the run is cut there) and before it otherwise (the two commute).
 func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	var run []*intakev1.Whistle   // new whistles not routed yet
+	var run []*eventsv1.Event     // new whistles not routed yet
 	whistles := map[string]bool{} // their ids
 	for _, ev := range evs {
 		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
-			run = append(run, p.WhistleRaised.GetWhistle())
+			run = append(run, ev)
 			whistles[p.WhistleRaised.GetWhistle().GetId()] = true
 			continue
 		}
@@ -72,7 +72,7 @@ func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Ev
 			}
 			run, whistles = nil, map[string]bool{}
 		}
-		if err := h.handle(ctx, tx, ev); err != nil {
+		if err := h.handle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
 			return err
 		}
 	}
@@ -171,6 +171,7 @@ func categoryPlan(ctx context.Context, q *store.Queries, category string) (routi
 
 // decided is one whistle's routing decision before it is written.
 type decided struct {
+	ctx      context.Context // of the whistle.raised it answers
 	decision store.RoutingDecision
 	plan     routing.Plan
 	check    jurisdiction.Check
@@ -181,22 +182,25 @@ type decided struct {
 // are (plus one per whistle in no street, queued for a person's review). The
 // decision row's primary key makes it happen once per whistle, however often
 // whistle.raised arrives.
-func (h *Handler) route(ctx context.Context, tx pgx.Tx, ws []*intakev1.Whistle) error {
-	if len(ws) == 0 {
+func (h *Handler) route(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	if len(evs) == 0 {
 		return nil
 	}
 	q := store.New(tx)
 	now := h.Clock.Now()
 	at := pgtype.Timestamptz{Time: now, Valid: true}
 	var fresh []*intakev1.Whistle
+	var causes []context.Context
 	seen := map[string]bool{}
-	for _, w := range ws {
+	for _, ev := range evs {
+		w := ev.GetWhistleRaised().GetWhistle()
 		if w.GetId() == "" {
 			return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
 		}
 		if !seen[w.GetId()] { // a second copy in the batch changes nothing
 			seen[w.GetId()] = true
 			fresh = append(fresh, w)
+			causes = append(causes, bus.ContextOf(ctx, ev))
 		}
 	}
 	plans, err := plansFor(ctx, q, at, fresh)
@@ -206,7 +210,7 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, ws []*intakev1.Whistle) 
 	ds := make([]decided, len(fresh))
 	arg := store.InsertDecisionsParams{DecidedAt: at}
 	for i, w := range fresh {
-		d, err := h.decide(ctx, w, plans[i], at)
+		d, err := h.decide(causes[i], w, plans[i], at)
 		if err != nil {
 			return err
 		}
@@ -247,7 +251,7 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, ws []*intakev1.Whistle) 
 		if err := h.requestAll(ctx, q, &reqs, d); err != nil {
 			return fmt.Errorf("route whistle %s: %w", d.decision.WhistleID, err)
 		}
-		h.Log.InfoContext(ctx, "whistle routed", "whistle_id", d.decision.WhistleID, "rule", d.plan.Rule,
+		h.Log.InfoContext(d.ctx, "whistle routed", "whistle_id", d.decision.WhistleID, "rule", d.plan.Rule,
 			"catalogue_version", d.plan.CatalogueVersion, "jurisdiction", d.check.Result, "departments", len(d.plan.Assignments))
 	}
 	return reqs.write(ctx, tx, now)
@@ -275,7 +279,7 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 	if neighbours == nil {
 		neighbours = []string{}
 	}
-	return decided{plan: plan, check: check, decision: store.RoutingDecision{
+	return decided{ctx: ctx, plan: plan, check: check, decision: store.RoutingDecision{
 		WhistleID:          w.GetId(),
 		Category:           w.GetCategory(),
 		StreetID:           w.GetStreetId(),
@@ -297,7 +301,7 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *requests, d decided) error {
 	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion}
 	for _, a := range d.plan.Assignments {
-		routed.Departments = append(routed.Departments, h.request(reqs, d.decision, a, d.plan.SLA, d.plan.Rule,
+		routed.Departments = append(routed.Departments, h.request(d.ctx, reqs, d.decision, a, d.plan.SLA, d.plan.Rule,
 			pgtype.Timestamptz{}, routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", "")))
 	}
 	if d.check.Result != jurisdiction.Inside {
@@ -316,11 +320,11 @@ func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *reques
 		}
 		ev := whistleEvent(h.Clock, d.decision)
 		ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: checked}
-		reqs.events = append(reqs.events, ev)
+		reqs.events = append(reqs.events, outbox.Caused{Ctx: d.ctx, Event: ev})
 	}
 	ev := whistleEvent(h.Clock, d.decision)
 	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
-	reqs.events = append(reqs.events, ev)
+	reqs.events = append(reqs.events, outbox.Caused{Ctx: d.ctx, Event: ev})
 	return nil
 }
 
@@ -328,7 +332,7 @@ func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *reques
 // write records them all in two statements.
 type requests struct {
 	assignments store.InsertAssignmentsParams
-	events      []*eventsv1.Event
+	events      []outbox.Caused
 }
 
 // write records the assignments, then the events in their order.
@@ -339,22 +343,22 @@ func (r *requests) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
 			return fmt.Errorf("record %d dispatch assignments: %w", len(r.assignments.DispatchIds), err)
 		}
 	}
-	return outbox.AddAll(ctx, tx, r.events)
+	return outbox.AddCaused(ctx, tx, r.events)
 }
 
 // dispatch records an assignment and asks the response service for its dispatch.
 func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
 	var reqs requests
-	to := h.request(&reqs, decision, a, sla, rule, slaStart, reason)
+	to := h.request(ctx, &reqs, decision, a, sla, rule, slaStart, reason)
 	if err := reqs.write(ctx, tx, h.Clock.Now()); err != nil {
 		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
 	}
 	return to, nil
 }
 
-// request adds an assignment and its dispatch.requested to reqs.
-func (h *Handler) request(reqs *requests, decision store.RoutingDecision, a routing.Assignment,
+// request adds an assignment and its dispatch.requested (in ctx) to reqs.
+func (h *Handler) request(ctx context.Context, reqs *requests, decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) *eventsv1.RoutedDepartment {
 	dispatchID := uuid.Must(uuid.NewV7()).String()
 	as := &reqs.assignments
@@ -369,7 +373,7 @@ func (h *Handler) request(reqs *requests, decision store.RoutingDecision, a rout
 	if slaStart.Valid {
 		start = timestamppb.New(slaStart.Time)
 	}
-	reqs.events = append(reqs.events, dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start))
+	reqs.events = append(reqs.events, outbox.Caused{Ctx: ctx, Event: dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)})
 	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}
 }
 

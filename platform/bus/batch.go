@@ -360,7 +360,8 @@ type eventContexts struct{}
 // or written to the outbox in it continues ev's trace. For an event handled
 // alone (or outside a batch handler) it is ctx, which already is the event's.
 func ContextOf(ctx context.Context, ev *eventsv1.Event) context.Context {
-	evCtx, ok := ctx.Value(eventContexts{}).(map[*eventsv1.Event]context.Context)[ev]
+	contexts, _ := ctx.Value(eventContexts{}).(map[*eventsv1.Event]context.Context)
+	evCtx, ok := contexts[ev]
 	if !ok {
 		return ctx
 	}

@@ -61,4 +61,3 @@ func TestArrivalThatWaitedOnALockIsDatedWhenTheDeskAsked(t *testing.T) {
 	// Its snapshot's time never goes back, so projections keep it.
 	require.False(t, got.GetUpdatedAt().AsTime().Before(got.GetArrivedAt().AsTime()))
 }
-

@@ -38,6 +38,7 @@ import (
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
 	"github.com/chuishao/whistle/services/gateway/internal/download"
 	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
+	"github.com/chuishao/whistle/services/gateway/internal/logpath"
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
 	"github.com/chuishao/whistle/services/gateway/internal/publicpages"
 	"github.com/chuishao/whistle/services/gateway/internal/ratelimit"
@@ -463,7 +464,7 @@ func instrument(log *slog.Logger, next http.Handler) http.Handler {
 		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
 			level = slog.LevelDebug // probes would drown the log
 		}
-		log.Log(r.Context(), level, "http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", elapsed.Milliseconds())
+		log.Log(r.Context(), level, "http", "method", r.Method, "path", logpath.Redact(r.URL.Path), "status", rec.status, "ms", elapsed.Milliseconds())
 	})
 }
 

@@ -36,6 +36,9 @@ type Config struct {
 	DuplicateWindow  time.Duration `env:"WHISTLE_DUPLICATE_WINDOW, default=24h"`
 	// TriageLimit is how long a street has to triage a report (warning at 80 %).
 	TriageLimit time.Duration `env:"WHISTLE_TRIAGE_LIMIT, default=2h"`
+	// FollowUpTTL is how long a resident's follow-up token works after the
+	// result it follows was given (30 days).
+	FollowUpTTL time.Duration `env:"WHISTLE_FOLLOWUP_TTL, default=720h"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -52,6 +55,9 @@ func (c Config) Validate() error {
 	}
 	if c.TriageLimit < 0 {
 		errs = append(errs, errors.New("WHISTLE_TRIAGE_LIMIT must not be negative"))
+	}
+	if c.FollowUpTTL < 0 {
+		errs = append(errs, errors.New("WHISTLE_FOLLOWUP_TTL must not be negative"))
 	}
 	if c.DuplicateWindow < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
@@ -96,7 +102,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		DuplicateWindow:  cfg.DuplicateWindow,
 	}
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
-	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit})
+	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL})
 	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}

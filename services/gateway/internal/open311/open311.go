@@ -28,8 +28,10 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
+	"github.com/chuishao/whistle/services/gateway/internal/logpath"
 )
 
 // Prefix is where the Open311 endpoints are mounted.
@@ -144,10 +146,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, format string, er
 	case codes.PermissionDenied:
 		writeError(w, format, http.StatusForbidden, st.Message())
 	case codes.Unavailable, codes.DeadlineExceeded:
-		h.Log.WarnContext(r.Context(), "open311 backend unavailable", "path", r.URL.Path, "err", st.Message())
+		h.Log.WarnContext(r.Context(), "open311 backend unavailable", "path", logpath.Redact(r.URL.Path), "err", st.Message())
 		writeError(w, format, http.StatusServiceUnavailable, "a backend service is unavailable; try again shortly")
 	default:
-		h.Log.ErrorContext(r.Context(), "open311 request failed", "path", r.URL.Path, "code", st.Code().String(), "err", st.Message())
+		h.Log.ErrorContext(r.Context(), "open311 request failed", "path", logpath.Redact(r.URL.Path), "code", st.Code().String(), "err", st.Message())
 		writeError(w, format, http.StatusInternalServerError, "internal error")
 	}
 }

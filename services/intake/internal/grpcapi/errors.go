@@ -12,6 +12,7 @@ import (
 	"github.com/chuishao/whistle/platform/rpcerr"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
+	"github.com/chuishao/whistle/services/intake/internal/reports"
 )
 
 // toStatus is THE map from intake's errors to gRPC codes. Anything it does not
@@ -34,6 +35,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.As(err, &state):
 		return status.Error(codes.FailedPrecondition, state.Error())
+	case errors.Is(err, reports.ErrTokenExpired), errors.Is(err, reports.ErrAlreadyRated):
+		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, intake.ErrNotFound):
 		return status.Error(codes.NotFound, intake.ErrNotFound.Error())
 	case errors.Is(err, intake.ErrPermissionDenied):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -58,6 +59,34 @@ type followUp struct {
 	whistle *store.Whistle
 }
 
+// check is when the followed report or whistle got its current result, and
+// when this token last rated one.
+func (fu followUp) check() reports.TokenCheck {
+	var c reports.TokenCheck
+	if fu.token.RatedAt.Valid {
+		c.RatedAt = fu.token.RatedAt.Time
+	}
+	switch {
+	case fu.report != nil:
+		if fu.report.Status == string(reports.StatusClosed) && fu.report.ClosedAt.Valid {
+			c.ResultAt = fu.report.ClosedAt.Time
+		}
+	case fu.whistle != nil:
+		st := intake.Status(fu.whistle.Status)
+		if (st == intake.StatusResolved || st == intake.StatusClosed) && fu.whistle.ResolvedAt.Valid {
+			c.ResultAt = fu.whistle.ResolvedAt.Time
+		}
+	}
+	return c
+}
+
+func (s *ReportServer) followUpTTL() time.Duration {
+	if s.FollowUpTTL > 0 {
+		return s.FollowUpTTL
+	}
+	return reports.DefaultFollowUpTTL
+}
+
 func (s *ReportServer) loadFollowUp(ctx context.Context, token string) (followUp, error) {
 	var fu followUp
 	if strings.TrimSpace(token) == "" {
@@ -88,6 +117,10 @@ func (s *ReportServer) loadFollowUp(ctx context.Context, token string) (followUp
 		}
 		fu.whistle = &w
 	}
+	if c := fu.check(); c.Expired(s.Whistles.now(), s.followUpTTL()) {
+		return fu, fmt.Errorf("%w: it worked until %s", reports.ErrTokenExpired,
+			c.ResultAt.Add(s.followUpTTL()).In(beijing).Format("2006-01-02 15:04")+" Beijing time")
+	}
 	return fu, nil
 }
 
@@ -116,7 +149,7 @@ func (s *ReportServer) followUpView(ctx context.Context, fu followUp) (*intakev1
 		if r.ClosedAt.Valid {
 			out.ClosedAt = timestamppb.New(r.ClosedAt.Time)
 		}
-		out.CanRate = r.Status == string(reports.StatusClosed)
+		out.CanRate = r.Status == string(reports.StatusClosed) && !fu.check().Rated()
 		return out, nil
 	}
 	w := fu.whistle
@@ -126,8 +159,8 @@ func (s *ReportServer) followUpView(ctx context.Context, fu followUp) (*intakev1
 		out.ClosedAt = timestamppb.New(w.ResolvedAt.Time)
 	}
 	st := intake.Status(w.Status)
-	out.CanRate = st == intake.StatusResolved || st == intake.StatusClosed
-	if out.CanRate {
+	out.CanRate = (st == intake.StatusResolved || st == intake.StatusClosed) && !fu.check().Rated()
+	if st == intake.StatusResolved || st == intake.StatusClosed {
 		result, err := events.ResultOf(ctx, store.New(s.Whistles.Pool), w.ID)
 		if err != nil {
 			return nil, err
@@ -164,6 +197,9 @@ func (s *ReportServer) rate(ctx context.Context, req *intakev1.RateFollowUpReque
 	if err != nil {
 		return nil, err
 	}
+	if fu.check().Rated() {
+		return nil, reports.ErrAlreadyRated
+	}
 	if !view.GetCanRate() {
 		return nil, &intake.StateError{Status: intake.Status(view.GetStatus()), Reason: "the result can be rated once it is closed"}
 	}
@@ -177,8 +213,12 @@ func (s *ReportServer) rate(ctx context.Context, req *intakev1.RateFollowUpReque
 	at := pgtype.Timestamptz{Time: now, Valid: true}
 	err = pgx.BeginFunc(ctx, s.Whistles.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		if _, err := q.LockFollowUpToken(ctx, fu.token.TokenHash); err != nil {
+		locked, err := q.LockFollowUpToken(ctx, fu.token.TokenHash)
+		if err != nil {
 			return fmt.Errorf("lock follow-up token: %w", err)
+		}
+		if fresh := (followUp{token: locked, report: fu.report, whistle: fu.whistle}); fresh.check().Rated() {
+			return reports.ErrAlreadyRated // a concurrent rating of the same token won
 		}
 		if err := q.RateFollowUpToken(ctx, store.RateFollowUpTokenParams{TokenHash: fu.token.TokenHash,
 			Satisfaction: req.GetSatisfaction(), Fixed: fixed, Comment: req.GetComment(), RatedAt: at}); err != nil {

@@ -46,6 +46,9 @@ type ReportServer struct {
 	// TriageLimit is how long a street has to triage a report
 	// (reports.DefaultTriageLimit when zero).
 	TriageLimit time.Duration
+	// FollowUpTTL is how long a follow-up token works after the result it
+	// follows (reports.DefaultFollowUpTTL when zero).
+	FollowUpTTL time.Duration
 }
 
 func (s *ReportServer) triageLimit() time.Duration {

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -148,6 +149,37 @@ func ValidateResult(f *intake.Fields, result string) {
 	case n > MaxResult:
 		f.Add("result", "must be at most 2000 characters")
 	}
+}
+
+// DefaultFollowUpTTL is how long a follow-up token works after the result it
+// follows was given: long enough for a resident to look and rate, short
+// enough that an old link found in a browser history or a log is worthless.
+const DefaultFollowUpTTL = 30 * 24 * time.Hour
+
+// Follow-up token refusals.
+var (
+	// ErrTokenExpired means the result was given longer ago than the token's lifetime.
+	ErrTokenExpired = errors.New("this follow-up code has expired")
+	// ErrAlreadyRated means the token already rated this result; a reopened
+	// and again resolved whistle or report can be rated once more.
+	ErrAlreadyRated = errors.New("this result has already been rated with this follow-up code")
+)
+
+// TokenCheck is when the followed report or whistle got its current result
+// (resultAt zero while it has none) and when the token last rated one.
+type TokenCheck struct {
+	ResultAt time.Time
+	RatedAt  time.Time
+}
+
+// Expired tells whether the token no longer works at now: ttl after the result.
+func (c TokenCheck) Expired(now time.Time, ttl time.Duration) bool {
+	return !c.ResultAt.IsZero() && now.After(c.ResultAt.Add(ttl))
+}
+
+// Rated tells whether the token already rated the current result.
+func (c TokenCheck) Rated() bool {
+	return !c.ResultAt.IsZero() && !c.RatedAt.IsZero() && !c.RatedAt.Before(c.ResultAt)
 }
 
 // NewToken returns a follow-up token and the hash that is stored: the token

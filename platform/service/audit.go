@@ -6,9 +6,10 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -16,6 +17,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -50,23 +52,45 @@ func AuditChain(district string) string {
 // redacted replaces the value of every secret-looking string field.
 const redacted = "[redacted]"
 
-// auditUnary writes an admin.<service> event to the outbox after every
-// successful admin action. It runs after the action's own transaction has
-// committed: a failure to record is logged loudly, and does not undo the action.
+// auditUnary records every successful admin action as an admin.<service>
+// event in the outbox. It opens a transaction for the action and hands it to
+// the handler (postgres.WithTx): an action whose use case joins it
+// (postgres.InTx) commits with its audit record or not at all — if the record
+// cannot be written the action is refused with Unavailable. An action that
+// ran in a transaction of its own has committed already; its record is then
+// written alone, and a failure is logged loudly.
 func auditUnary(service string, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		resp, err := handler(ctx, req)
-		if err != nil || !IsAdminAction(info.FullMethod) {
+		if !IsAdminAction(info.FullMethod) {
+			return handler(ctx, req)
+		}
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			return nil, status.Error(codes.Unavailable, "the action was not applied: the database is unavailable")
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op once committed
+		actx := postgres.WithTx(ctx, tx)
+		resp, err := handler(actx, req)
+		if err != nil {
 			return resp, err
 		}
 		ev, aerr := adminEvent(ctx, clk, service, info.FullMethod, req, resp)
 		if aerr == nil {
-			aerr = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return outbox.Add(ctx, tx, ev) })
+			aerr = outbox.Add(ctx, tx, ev)
 		}
-		if aerr != nil {
+		if aerr == nil {
+			aerr = tx.Commit(ctx)
+		}
+		switch {
+		case aerr == nil:
+			return resp, nil
+		case postgres.Joined(actx):
+			log.ErrorContext(ctx, "admin action refused: its audit record could not be written", "method", info.FullMethod, "err", aerr)
+			return nil, status.Error(codes.Unavailable, "the action was not applied: its audit record could not be written")
+		default:
 			log.ErrorContext(ctx, "AUDIT RECORD LOST for an admin action", "method", info.FullMethod, "err", aerr)
+			return resp, nil
 		}
-		return resp, err
 	}
 }
 

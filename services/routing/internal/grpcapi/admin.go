@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -61,9 +62,11 @@ func requireRole(ctx context.Context, roles ...string) (auth.Identity, error) {
 
 func actor(id auth.Identity) *typesv1.Actor { return &typesv1.Actor{Role: id.Role, Id: id.Subject} }
 
-// inTx runs fn in one transaction, so a state change and its events commit together.
+// inTx runs fn in one transaction, so a state change and its events commit
+// together — with the admin action's audit record when the caller's context
+// carries the audit's transaction.
 func (s *Server) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	return postgres.InTx(ctx, s.pool, fn)
 }
 
 // LocateStreet checks a point against a street's boundary.

@@ -226,6 +226,11 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 
 		svc := find[*corev1.Service](t, objs, "Service", "city-whistle-"+name)
 		require.Equal(t, d.Spec.Selector.MatchLabels, svc.Spec.Selector, "%s: the Service selects the pods", name)
+		if name == "gateway" {
+			require.Empty(t, svc.Spec.ClusterIP, "the gateway's Service has a virtual IP")
+		} else {
+			require.Equal(t, corev1.ClusterIPNone, svc.Spec.ClusterIP, "%s: headless, so callers balance over its pods", name)
+		}
 		hpa := find[*autoscalingv2.HorizontalPodAutoscaler](t, objs, "HorizontalPodAutoscaler", "city-whistle-"+name)
 		require.Equal(t, d.Name, hpa.Spec.ScaleTargetRef.Name)
 		pdb := find[*policyv1.PodDisruptionBudget](t, objs, "PodDisruptionBudget", "city-whistle-"+name)
@@ -234,7 +239,7 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 		require.Equal(t, d.Spec.Selector.MatchLabels, np.Spec.PodSelector.MatchLabels)
 
 		if name == "gateway" {
-			require.Equal(t, "city-whistle-response:9090", env["WHISTLE_RESPONSE_ADDR"].Value)
+			require.Equal(t, "dns:///city-whistle-response:9090", env["WHISTLE_RESPONSE_ADDR"].Value)
 			require.NotContains(t, env, "WHISTLE_DEV_AUTH", "dev tokens are off unless asked for")
 			continue
 		}

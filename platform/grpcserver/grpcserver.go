@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
@@ -28,13 +29,25 @@ import (
 	"github.com/chuishao/whistle/platform/limits"
 )
 
+// MaxConnectionAge is how long a server keeps a client connection before
+// asking the client to reconnect (a GOAWAY): the client then resolves the
+// service's name again and spreads its calls over the replicas that exist
+// now, so pods added by the autoscaler get traffic within this time.
+const MaxConnectionAge = 5 * time.Minute
+
+// MaxConnectionAgeGrace is how long calls in flight on an aged connection may
+// still run before it is closed.
+const MaxConnectionAgeGrace = 30 * time.Second
+
 // New returns a server that requires a valid bearer token on every method but
 // the gRPC health check, refuses requests over their field limits
-// (platform/limits) or over limits.MaxMessageBytes, and registers the health
-// service; opts add e.g. TLS (TLS.ServerOptions).
+// (platform/limits) or over limits.MaxMessageBytes, closes every connection
+// after MaxConnectionAge, and registers the health service; opts add e.g.
+// TLS (TLS.ServerOptions).
 func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grpc.ServerOption) *grpc.Server {
 	srv := grpc.NewServer(append([]grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: MaxConnectionAge, MaxConnectionAgeGrace: MaxConnectionAgeGrace}),
 		grpc.MaxRecvMsgSize(limits.MaxMessageBytes),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), authUnary(log, verifier, clk), limitsUnary),
 		grpc.ChainStreamInterceptor(authStream(log, verifier, clk), limitsStream),
@@ -218,12 +231,23 @@ func recoverUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
 	}
 }
 
+// serviceConfig balances calls round-robin over every address the target
+// resolves to. gRPC's default (pick_first) sends every call of a client to one
+// replica, however many the service has.
+const serviceConfig = `{"loadBalancingConfig":[{"round_robin":{}}]}`
+
 // Dial returns a client connection that traces calls and forwards the incoming
-// caller's bearer token, so the called service checks the same identity. It
-// is plaintext unless opts give transport credentials (TLS.DialOption).
+// caller's bearer token, so the called service checks the same identity. A
+// target without a scheme is a DNS name ("dns:///intake:9090", or
+// "intake:9090"): every address it resolves to (a headless Service's pods) gets
+// calls in turn, and the name is resolved again whenever a connection closes.
+// A service config published in DNS is ignored. It is plaintext unless opts
+// give transport credentials (TLS.DialOption).
 func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	conn, err := grpc.NewClient(target, append([]grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultServiceConfig(serviceConfig),
+		grpc.WithDisableServiceConfig(),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithUnaryInterceptor(forwardIdentity),
 	}, opts...)...)

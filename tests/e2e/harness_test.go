@@ -112,17 +112,16 @@ func startSystem(t *testing.T, opts options) *system {
 	require.NoError(t, err)
 	run("intake", intake.Run)
 
-	var responseAddr string
+	var responseAddrs []string
 	for i := range opts.responseReplicas {
 		r, err := responseapp.New(ctx, responseapp.Config{
 			Base: as(bus.UserResponse), FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()),
 		}, deps(fmt.Sprintf("response-%d", i)))
 		require.NoError(t, err)
 		run("response", r.Run)
-		if responseAddr == "" {
-			responseAddr = r.GRPCAddr()
-		}
+		responseAddrs = append(responseAddrs, r.GRPCAddr())
 	}
+	responseAddr := responseAddrs[0]
 
 	feedback, err := feedbackapp.New(ctx, feedbackapp.Config{Base: as(bus.UserFeedback)}, deps("feedback"))
 	require.NoError(t, err)
@@ -130,7 +129,7 @@ func startSystem(t *testing.T, opts options) *system {
 
 	gw, err := gatewayapp.New(ctx, gatewayapp.Config{
 		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
-		ResponseAddr: responseAddr, FeedbackAddr: feedback.GRPCAddr(),
+		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
 		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
 		Open311SigningKey: auth.EncodeKey(priv.Seed()), Open311Keys: open311Key + ":" + open311Street,

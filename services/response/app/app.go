@@ -205,12 +205,20 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	workStart, workEnd, _ := cfg.workHours() // validated above
-	egress, _ := cfg.egress()                // validated above
+	workStart, workEnd, _ := cfg.workHours()           // validated above
+	egress, _ := cfg.egress()                          // validated above
+	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
+	// The configured endpoints are in place before any event is written.
+	if err := notify.SyncEndpoints(ctx, rt.Pool, rt.Clock.Now(), webhooks); err != nil {
+		return nil, fmt.Errorf("load webhook endpoints: %w", err)
+	}
+	subscriptions := &notify.Subscriptions{Pool: rt.Pool}
+	out := &notify.Outbox{Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Throttle: cfg.throttle(), Subscriptions: subscriptions}
 	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
 	duties := cfg.duty(rt)
+	duties.Outbox = out
 	api := &grpcapi.Server{
-		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties},
+		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties, Outbox: out},
 		Duty: duties,
 		Log:  rt.Log.With("component", "grpcapi"),
 	}
@@ -218,24 +226,23 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	admin := &grpcapi.AdminServer{
 		Policy:    &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
 		Webhooks:  &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
-		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress},
+		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress, Subscriptions: subscriptions},
 		Duty:      duties,
 		Log:       rt.Log.With("component", "grpcapi"),
 	}
 	admin.Register(rt.GRPC)
-	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
 	return &App{
 		rt: rt,
 		handler: &events.Handler{
 			Clock: rt.Clock, Log: rt.Log.With("component", "consumer"), WorkStart: workStart, WorkEnd: workEnd,
-			Created: duties.EscalateIfUnstaffed,
+			Created: duties.EscalateIfUnstaffed, Outbox: out,
 		},
 		poller: &sla.Poller{
 			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "sla"), Ladder: ladder, BatchSize: cfg.TimerBatch,
+			Outbox: out,
 		},
 		webhook: &notify.Notifier{
-			Pool: rt.Pool, JS: rt.JS, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Endpoints: webhooks, Consume: rt.Consume,
-			Throttle: cfg.throttle(),
+			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Subscriptions: subscriptions,
 			Worker: notify.Worker{
 				Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts, Egress: egress,
 			},

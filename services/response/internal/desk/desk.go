@@ -16,10 +16,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -42,6 +42,8 @@ type Service struct {
 	Accounts interface {
 		CheckAccount(ctx context.Context, caller auth.Identity) error
 	}
+	// Outbox writes the events and queues their webhooks.
+	Outbox *notify.Outbox
 }
 
 // checkAccount turns away a revoked service account.
@@ -201,7 +203,7 @@ func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd 
 		if out, err = q.SaveAction(ctx, next, cmd.Action); err != nil {
 			return err
 		}
-		return outbox.Add(ctx, tx, events.DispatchChanged(out, cmd.Action, now, actor))
+		return s.Outbox.Add(ctx, tx, events.DispatchChanged(out, cmd.Action, now, actor))
 	})
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("%s dispatch %s: %w", cmd.Action, id, err)

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -84,7 +83,7 @@ func (s *Service) Escalate(ctx context.Context, caller auth.Identity, id, reason
 		ev := events.SLAEscalated(events.Escalation{
 			Dispatch: d, Clock: d.PressingClock(), Level: level, Manual: true, Reason: strings.TrimSpace(reason),
 		}, now, actor)
-		return outbox.Add(ctx, tx, ev)
+		return s.Outbox.Add(ctx, tx, ev)
 	})
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("escalate dispatch %s: %w", id, err)
@@ -122,7 +121,7 @@ func (s *Service) RequestExtension(ctx context.Context, caller auth.Identity, id
 		if out, err = q.Extensions(ctx, d); err != nil {
 			return err
 		}
-		return outbox.Add(ctx, tx, events.ExtensionRequested(d, e, now, actor))
+		return s.Outbox.Add(ctx, tx, events.ExtensionRequested(d, e, now, actor))
 	})
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("request extension of dispatch %s: %w", id, err)
@@ -179,7 +178,7 @@ func (s *Service) DecideExtension(ctx context.Context, caller auth.Identity, id,
 		if out, err = q.Extensions(ctx, d); err != nil {
 			return err
 		}
-		return outbox.Add(ctx, tx, events.ExtensionDecided(d, e, now, actor))
+		return s.Outbox.Add(ctx, tx, events.ExtensionDecided(d, e, now, actor))
 	})
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("decide extension %s of dispatch %s: %w", extensionID, id, err)

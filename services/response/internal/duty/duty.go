@@ -15,6 +15,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
@@ -49,6 +50,8 @@ type Service struct {
 	Window time.Duration
 	// Signer issues service-account tokens; nil when none is configured.
 	Signer *auth.Signer
+	// Outbox writes the escalations of unstaffed desks and queues their webhooks.
+	Outbox *notify.Outbox
 }
 
 var (

@@ -132,5 +132,5 @@ func (s *Service) EscalateIfUnstaffed(ctx context.Context, tx pgx.Tx, ds []respo
 			us = append(us, sla.Unstaffed{Dispatch: d, Reason: reason})
 		}
 	}
-	return sla.EscalateUnstaffed(ctx, tx, us, now)
+	return sla.EscalateUnstaffed(ctx, tx, s.Outbox, us, now)
 }

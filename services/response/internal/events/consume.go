@@ -13,6 +13,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -31,6 +32,8 @@ type Handler struct {
 	// after their dispatch.created events (the duty desks escalate the
 	// dispatches to unstaffed desks there), once per batch of new dispatches.
 	Created func(ctx context.Context, tx pgx.Tx, ds []response.Dispatch, now time.Time) error
+	// Outbox writes the events and queues their webhooks.
+	Outbox *notify.Outbox
 }
 
 // Consumer is the durable consumer of dispatch requests and whistle
@@ -224,7 +227,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		return fmt.Errorf("create %d dispatches: timers: %w", len(ds), err)
 	}
 	store.WakeTimerPollers(tx)
-	if err := outbox.AddCaused(ctx, tx, out); err != nil {
+	if err := h.Outbox.AddCaused(ctx, tx, out); err != nil {
 		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
 	}
 	if h.Created != nil {
@@ -280,7 +283,7 @@ func (h *Handler) cancelWhistle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Eve
 		if err != nil {
 			return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
 		}
-		if err := outbox.Add(ctx, tx, DispatchChanged(saved, response.Cancel, now, SystemActor())); err != nil {
+		if err := h.Outbox.Add(ctx, tx, DispatchChanged(saved, response.Cancel, now, SystemActor())); err != nil {
 			return fmt.Errorf("cancel dispatch %s: %w", d.ID, err)
 		}
 	}

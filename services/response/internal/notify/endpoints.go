@@ -54,6 +54,8 @@ type Endpoints struct {
 	Clock clock.Clock
 	// Egress refuses at once a URL that no delivery could reach.
 	Egress Egress
+	// Subscriptions are reloaded after each change.
+	Subscriptions *Subscriptions
 }
 
 // requireAdmin refuses every caller but an admin.
@@ -141,8 +143,12 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 	if len(invalid) > 0 {
 		return ManagedEndpoint{}, invalid
 	}
-	row, err := dutystore.New(e.Pool).AddEndpoint(ctx, dutystore.AddEndpointParams{
-		Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
+	var row dutystore.AddEndpointRow
+	err := e.Subscriptions.change(ctx, func() (err error) {
+		row, err = dutystore.New(e.Pool).AddEndpoint(ctx, dutystore.AddEndpointParams{
+			Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
+		})
+		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ManagedEndpoint{}, ErrEndpointExists
@@ -170,21 +176,23 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 		return ManagedEndpoint{}, invalid
 	}
 	var out ManagedEndpoint
-	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
-		row, err := dutystore.New(tx).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
-			ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+	err := e.Subscriptions.change(ctx, func() error {
+		return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+			row, err := dutystore.New(tx).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
+				ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+			})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrEndpointNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("update webhook endpoint %d: %w", id, err)
+			}
+			if row.Source == "env" && ch.URL != nil {
+				return errConfiguredURL // rolls the update back
+			}
+			out = managed(endpointRow(row))
+			return nil
 		})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrEndpointNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("update webhook endpoint %d: %w", id, err)
-		}
-		if row.Source == "env" && ch.URL != nil {
-			return errConfiguredURL // rolls the update back
-		}
-		out = managed(endpointRow(row))
-		return nil
 	})
 	return out, err
 }
@@ -194,7 +202,11 @@ func (e *Endpoints) Delete(ctx context.Context, caller auth.Identity, id int64) 
 	if err := requireAdmin(caller); err != nil {
 		return err
 	}
-	n, err := dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id})
+	var n int64
+	err := e.Subscriptions.change(ctx, func() (err error) {
+		n, err = dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint %d: %w", id, err)
 	}

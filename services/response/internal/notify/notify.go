@@ -1,7 +1,7 @@
 // Package notify sends dispatch and SLA events to the departments' own systems
-// as signed webhooks. A durable consumer turns each event into one delivery row
-// per matching endpoint, in the transaction that records the event as handled,
-// so a redelivered event never posts twice; a worker posts due deliveries,
+// as signed webhooks. The service writes its events through Outbox, which
+// queues one delivery row per matching endpoint in the transaction that writes
+// the event, so an event is queued exactly once; a worker posts due deliveries,
 // retries failures with exponential backoff on the injected clock and moves a
 // delivery that keeps failing to the dead-letter list, from which it can be
 // replayed. The signature scheme is documented in docs/webhooks.md.
@@ -24,7 +24,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -37,9 +36,6 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
-
-// ConsumerName is the durable consumer's name.
-const ConsumerName = "response-notify"
 
 // EventNames are the events a department's system is told about.
 var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated"}
@@ -131,17 +127,6 @@ func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpo
 // bodyOptions render an event as the webhook body: the proto field names, so
 // the JSON matches events.proto.
 var bodyOptions = protojson.MarshalOptions{UseProtoNames: true}
-
-// Consumer returns the durable consumer that queues deliveries, throttled by th.
-func Consumer(clk clock.Clock, log *slog.Logger, th Throttle) bus.Consumer {
-	subjects := make([]string, len(EventNames))
-	for i, n := range EventNames {
-		subjects[i] = events.SubjectFor(n)
-	}
-	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: func(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
-		return enqueue(ctx, tx, clk, log, th, ev)
-	}}
-}
 
 // enqueue adds one delivery per enabled endpoint of the event's department
 // and district; beyond an endpoint's limit per minute the event goes into the
@@ -283,41 +268,30 @@ func (d *Deliveries) Log(ctx context.Context, districtID, dispatchID string) ([]
 	return out, nil
 }
 
-// Notifier is the whole of outbound webhooks as one task: it loads the
-// configured endpoints, then runs the consumer that queues deliveries and a
-// worker that posts them.
+// Notifier is the background half of outbound webhooks as one task: a
+// worker that posts the deliveries Outbox queued, and the periodic reload of
+// the Subscriptions.
 type Notifier struct {
-	Pool      *pgxpool.Pool
-	JS        jetstream.JetStream
-	Clock     clock.Clock
-	Log       *slog.Logger
-	Endpoints []Endpoint
-	// Throttle bounds the deliveries per endpoint and minute.
-	Throttle Throttle
+	Pool  *pgxpool.Pool
+	Clock clock.Clock
+	Log   *slog.Logger
+	// Subscriptions are reloaded every Refresh (default DefaultRefresh).
+	Subscriptions *Subscriptions
+	Refresh       time.Duration
 	// Worker's Pool, Clock and Log are set from the Notifier's.
 	Worker Worker
-	// Consume runs the consumer (the service's service.Runtime.Consume);
-	// nil runs it with bus.Consume's defaults.
-	Consume func(context.Context, bus.Consumer) error
 }
 
-// Run loads the endpoints before consuming, so that no event is matched
-// against a stale set, and delivers until ctx is cancelled.
+// Run delivers until ctx is cancelled.
 func (n *Notifier) Run(ctx context.Context) error {
-	if err := SyncEndpoints(ctx, n.Pool, n.Clock.Now(), n.Endpoints); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("load webhook endpoints: %w", err)
-	}
 	w := n.Worker
 	w.Pool, w.Clock, w.Log = n.Pool, n.Clock, n.Log
-	g, ctx := errgroup.WithContext(ctx)
-	consume := n.Consume
-	if consume == nil {
-		consume = func(ctx context.Context, c bus.Consumer) error { return bus.Consume(ctx, n.JS, n.Pool, n.Log, c) }
+	refresh := n.Refresh
+	if refresh <= 0 {
+		refresh = DefaultRefresh
 	}
-	g.Go(func() error { return consume(ctx, Consumer(n.Clock, n.Log, n.Throttle)) })
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.Subscriptions.refresh(ctx, n.Clock, n.Log, refresh) })
 	g.Go(func() error { return w.Run(ctx) })
 	return g.Wait()
 }

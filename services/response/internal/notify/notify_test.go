@@ -16,14 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jonboulle/clockwork"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
-	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
@@ -39,14 +38,16 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 const secret = "s3cret-police"
 
-// rig is a migrated response schema, a stream, the notify consumer and a
-// delivery worker on a fake clock, and a webhook receiver.
+// rig is a migrated response schema with the service's outbox, a delivery
+// worker on a fake clock, and a webhook receiver. No stream and no consumer:
+// the deliveries are queued where the events are written.
 type rig struct {
 	t    *testing.T
 	ctx  context.Context
 	clk  *clockwork.FakeClock
 	pool *pgxpool.Pool
-	js   jetstream.JetStream
+	out  *notify.Outbox
+	subs *notify.Subscriptions
 	recv *receiver
 	dl   *notify.Deliveries
 }
@@ -132,23 +133,23 @@ func newRigWith(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
-	nc, js, err := bus.Connect(natstest.Start(t), "notify-test")
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	require.NoError(t, bus.EnsureStream(ctx, js, 1))
 
 	recv := &receiver{t: t, status: http.StatusOK, hits: make(chan hit, 100)}
 	srv := httptest.NewServer(recv)
 	t.Cleanup(srv.Close)
 	clk := clock.NewFake(t0)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	r := &rig{t: t, ctx: ctx, clk: clk, pool: pool, js: js, recv: recv, dl: &notify.Deliveries{Pool: pool, Clock: clk}}
-	w.Recheck = 20 * time.Millisecond
-	n := &notify.Notifier{Pool: pool, JS: js, Clock: clk, Log: log, Worker: w, Throttle: th, Endpoints: []notify.Endpoint{
+	require.NoError(t, notify.SyncEndpoints(ctx, pool, t0, []notify.Endpoint{
 		{Department: "police", DistrictID: "110101", URL: srv.URL + "/hook", Secret: secret},
 		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one"},
 		{Department: "closed", DistrictID: "110101", URL: "http://" + closedAddr(t) + "/hook", Secret: secret},
-	}}
+	}))
+	subs := &notify.Subscriptions{Pool: pool}
+	require.NoError(t, subs.Reload(ctx))
+	r := &rig{t: t, ctx: ctx, clk: clk, pool: pool, recv: recv, dl: &notify.Deliveries{Pool: pool, Clock: clk}, subs: subs,
+		out: &notify.Outbox{Clock: clk, Log: log, Throttle: th, Subscriptions: subs}}
+	w.Recheck = 20 * time.Millisecond
+	n := &notify.Notifier{Pool: pool, Clock: clk, Log: log, Worker: w, Subscriptions: subs}
 	r.run(n.Run)
 	return r
 }
@@ -174,19 +175,15 @@ func (r *rig) run(task func(context.Context) error) {
 	})
 }
 
-// publish puts a dispatch.created for department in district 110101 on the stream.
+// publish writes a dispatch.created for department in district 110101 to
+// the service's outbox, as the dispatch consumer does, and commits it.
 func (r *rig) publish(department, dispatchID string) *eventsv1.Event {
 	ev := events.New(r.clk.Now(), &typesv1.Actor{Role: "system", Id: "response"})
 	ev.WhistleId, ev.DistrictId, ev.DispatchId, ev.Department = "w-"+dispatchID, "110101", dispatchID, department
 	ev.Payload = &eventsv1.Event_DispatchCreated{DispatchCreated: &eventsv1.DispatchCreated{
 		Dispatch: &responsev1.Dispatch{Id: dispatchID, Department: department, DistrictId: "110101"},
 	}}
-	subject, err := events.Subject(ev)
-	require.NoError(r.t, err)
-	data, err := proto.Marshal(ev)
-	require.NoError(r.t, err)
-	_, err = r.js.Publish(r.ctx, subject, data, jetstream.WithMsgID(ev.GetId()))
-	require.NoError(r.t, err)
+	require.NoError(r.t, pgx.BeginFunc(r.ctx, r.pool, func(tx pgx.Tx) error { return r.out.Add(r.ctx, tx, ev) }))
 	return ev
 }
 
@@ -335,4 +332,34 @@ func TestParseEndpoints(t *testing.T) {
 		_, err := notify.ParseEndpoints(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// TestAnEndpointChangedThroughTheAPIAppliesToTheNextEvent: the subscriptions
+// held in memory follow the admin API at once, so an endpoint added after
+// they were loaded gets the very next event, and a disabled one none.
+func TestAnEndpointChangedThroughTheAPIAppliesToTheNextEvent(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, notify.Worker{})
+	queued := func(dispatchID string) int {
+		var n int
+		require.NoError(t, r.pool.QueryRow(r.ctx, `SELECT count(*) FROM webhook_deliveries WHERE dispatch_id = $1`, dispatchID).Scan(&n))
+		return n
+	}
+	r.publish("fire", "d-before")
+	require.Zero(t, queued("d-before"), "nobody subscribes to fire yet")
+
+	loopback, err := notify.ParseEgress("127.0.0.1", "")
+	require.NoError(t, err)
+	eps := &notify.Endpoints{Pool: r.pool, Clock: r.clk, Egress: loopback, Subscriptions: r.subs}
+	admin := auth.Identity{Role: auth.RoleAdmin, Subject: "admin"}
+	ep, err := eps.Create(r.ctx, admin, "fire", "110101", "http://127.0.0.1:1/fire", "fire-secret-0123456789")
+	require.NoError(t, err)
+	r.publish("fire", "d-after")
+	require.Equal(t, 1, queued("d-after"), "queued with the event")
+
+	off := false
+	_, err = eps.Update(r.ctx, admin, ep.ID, notify.EndpointChange{Enabled: &off})
+	require.NoError(t, err)
+	r.publish("fire", "d-disabled")
+	require.Zero(t, queued("d-disabled"))
 }

@@ -22,12 +22,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/retry"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -64,6 +64,8 @@ type Poller struct {
 	MaxSleep time.Duration
 	// Ladder is the delays between escalation steps.
 	Ladder response.Ladder
+	// Outbox writes the events and queues their webhooks.
+	Outbox *notify.Outbox
 	// OnFired, when set, is told the due times of each batch fired and when
 	// its transaction committed (benchmarks measure lateness with it).
 	OnFired func(due []time.Time, committed time.Time)
@@ -294,7 +296,7 @@ func (p *Poller) fire(ctx context.Context, tx pgx.Tx, due []store.ClaimDueTimers
 			return err
 		}
 	}
-	return b.write(ctx, tx, now)
+	return b.write(ctx, tx, p.Outbox, now)
 }
 
 // record writes one round of warnings and breaches and queues their events.
@@ -358,7 +360,7 @@ func (b *firing) step(l response.Ladder, d response.Dispatch, c response.Clock, 
 	b.steps.DueAts = append(b.steps.DueAts, from.Add(after))
 }
 
-func (b *firing) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
+func (b *firing) write(ctx context.Context, tx pgx.Tx, out *notify.Outbox, now time.Time) error {
 	q := store.New(tx)
 	if len(b.steps.DispatchIds) > 0 {
 		b.steps.CreatedAt = now
@@ -368,7 +370,7 @@ func (b *firing) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
 		// The poller may sleep past the ladder's next step.
 		store.WakeTimerPollers(tx)
 	}
-	return outbox.AddAll(ctx, tx, b.events)
+	return out.Add(ctx, tx, b.events...)
 }
 
 // climb fires an escalate timer: one step up the ladder while a breached

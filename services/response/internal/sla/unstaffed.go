@@ -7,9 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/notify"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -26,7 +26,7 @@ type Unstaffed struct {
 // statement for the dispatches and one for their events. The ladder goes on
 // from there as usual: a later breach keeps the level and schedules 挂牌督办.
 // A dispatch already at or above 督办, or closed, is left alone.
-func EscalateUnstaffed(ctx context.Context, tx pgx.Tx, us []Unstaffed, now time.Time) error {
+func EscalateUnstaffed(ctx context.Context, tx pgx.Tx, out *notify.Outbox, us []Unstaffed, now time.Time) error {
 	var ids []string
 	var evs []*eventsv1.Event
 	for _, u := range us {
@@ -46,7 +46,7 @@ func EscalateUnstaffed(ctx context.Context, tx pgx.Tx, us []Unstaffed, now time.
 	if err := store.New(tx).SetEscalationLevels(ctx, store.SetEscalationLevelsParams{Ids: ids, Level: response.LevelSupervise, UpdatedAt: now}); err != nil {
 		return fmt.Errorf("escalate %d unstaffed dispatches: %w", len(ids), err)
 	}
-	if err := outbox.AddAll(ctx, tx, evs); err != nil {
+	if err := out.Add(ctx, tx, evs...); err != nil {
 		return fmt.Errorf("escalate %d unstaffed dispatches: %w", len(ids), err)
 	}
 	return nil

@@ -17,9 +17,12 @@ import (
 // StreamName is the one stream that carries every whistle, dispatch and SLA event.
 const StreamName = "WHISTLE"
 
-// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id. Consumers
-// de-duplicate by event id as well, so this bounds only wasted work.
-const DuplicateWindow = 2 * time.Hour
+// DuplicateWindow is how long JetStream remembers a Nats-Msg-Id: long enough
+// for a relay's re-publish after an unanswered publish (seconds) or a quick
+// restart, short enough that the ids held in the server's memory stay few at
+// full rate. A copy published later is a new message that the consumers skip
+// by event id (processed_events, then their own keys).
+const DuplicateWindow = 2 * time.Minute
 
 // Connect opens a NATS connection that keeps reconnecting, and its JetStream
 // handle; opts add credentials and TLS (Client.Options).

@@ -37,3 +37,14 @@ WITH moved AS (
 )
 INSERT INTO outbox (event_id, subject, payload, headers)
 SELECT m.event_id, m.subject, m.payload, m.headers FROM moved m;
+
+-- name: PruneProcessedEvents :execrows
+-- At most max_rows of the events handled more than retention_seconds ago (by
+-- the database's clock, which dated them), so one statement stays short
+-- whatever the backlog.
+DELETE FROM processed_events
+WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM processed_events
+    WHERE processed_at < now() - make_interval(secs => @retention_seconds::float8)
+    LIMIT @max_rows::int
+));

@@ -67,6 +67,9 @@ type Base struct {
 	// refused. It must stay well under the NATS server's max_payload, so that
 	// no accepted event is too large to publish.
 	MaxEventBytes int `env:"WHISTLE_MAX_EVENT_BYTES, default=65536"`
+	// DedupRetention is how long the consumers remember an event they
+	// handled (processed_events); older records are pruned.
+	DedupRetention time.Duration `env:"WHISTLE_DEDUP_RETENTION, default=168h"`
 }
 
 // MinEventBytes is the smallest WHISTLE_MAX_EVENT_BYTES: below it ordinary
@@ -104,6 +107,9 @@ func (b Base) Validate() error {
 	}
 	if b.MaxEventBytes != 0 && b.MaxEventBytes < MinEventBytes {
 		errs = append(errs, fmt.Errorf("WHISTLE_MAX_EVENT_BYTES must be at least %d, got %d", MinEventBytes, b.MaxEventBytes))
+	}
+	if b.DedupRetention != 0 && b.DedupRetention < bus.MinRetention {
+		errs = append(errs, fmt.Errorf("WHISTLE_DEDUP_RETENTION must be at least %v (longer than any redelivery), got %v", bus.MinRetention, b.DedupRetention))
 	}
 	if b.TimeScale <= 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))

@@ -51,6 +51,7 @@ type Runtime struct {
 	opsLis    net.Listener
 	pprof     bool
 	consumers bus.Options
+	retention time.Duration
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -63,7 +64,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err != nil {
 		return nil, err
 	}
-	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, consumers: bus.Options{
+	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
 	}}
 	started := rt // the named result is nil by the time a failed Start returns
@@ -131,7 +132,8 @@ func checkEventLimit(limit int, maxPayload int64) error {
 // GRPCAddr is the address the gRPC server listens on (useful with port 0).
 func (rt *Runtime) GRPCAddr() string { return rt.lis.Addr().String() }
 
-// Run serves gRPC and ops, relays the outbox, and runs the service's own tasks
+// Run serves gRPC and ops, relays the outbox, prunes the consumers' records of
+// handled events, and runs the service's own tasks
 // (consumers, timer pollers) until ctx is cancelled or one of them fails; then
 // it stops them all and closes the connections.
 func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error) error {
@@ -140,6 +142,8 @@ func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error
 	g.Go(func() error { return grpcserver.Serve(ctx, rt.GRPC, rt.lis) })
 	relay := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Log: rt.Log.With("component", "outbox"), Name: rt.Name}
 	g.Go(func() error { return relay.Run(ctx) })
+	pruner := &bus.Pruner{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "dedup"), Retention: rt.retention}
+	g.Go(func() error { return pruner.Run(ctx) })
 	if rt.opsLis != nil {
 		g.Go(func() error { return rt.serveOps(ctx) })
 	}

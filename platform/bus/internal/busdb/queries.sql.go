@@ -179,6 +179,31 @@ func (q *Queries) OutboxBacklog(ctx context.Context) (OutboxBacklogRow, error) {
 	return i, err
 }
 
+const pruneProcessedEvents = `-- name: PruneProcessedEvents :execrows
+DELETE FROM processed_events
+WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM processed_events
+    WHERE processed_at < now() - make_interval(secs => $1::float8)
+    LIMIT $2::int
+))
+`
+
+type PruneProcessedEventsParams struct {
+	RetentionSeconds float64
+	MaxRows          int32
+}
+
+// At most max_rows of the events handled more than retention_seconds ago (by
+// the database's clock, which dated them), so one statement stays short
+// whatever the backlog.
+func (q *Queries) PruneProcessedEvents(ctx context.Context, arg PruneProcessedEventsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, pruneProcessedEvents, arg.RetentionSeconds, arg.MaxRows)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const replayDeadLetter = `-- name: ReplayDeadLetter :execrows
 WITH moved AS (
     DELETE FROM outbox_dead_letters d WHERE d.event_id = $1

@@ -47,7 +47,7 @@ var emits = map[string][]string{
 var durables = map[string][]string{
 	UserIntake:   {"intake", "intake-reports"},
 	UserRouting:  {"routing"},
-	UserResponse: {"response", "response-notify"},
+	UserResponse: {"response"},
 	UserFeedback: {"feedback"},
 }
 

@@ -14,13 +14,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/proto/events"
-	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
@@ -36,6 +33,9 @@ const ReadyEvent = "stream.ready"
 
 // heartbeat keeps idle connections (and the proxies in between) open.
 const heartbeat = 15 * time.Second
+
+// maxBurst is the most events written between two flushes.
+const maxBurst = 64
 
 // maxSeedPages bounds how much of a desk's queue or a street's list is read
 // at connect time.
@@ -78,6 +78,8 @@ type Handler struct {
 
 	mu   sync.Mutex
 	open map[string]int // streams open per caller
+	// encoded decodes and encodes each event once for all connections.
+	encoded encodings
 }
 
 // hold counts one more stream of caller, or reports false when the caller
@@ -207,7 +209,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		msg jetstream.Msg
 		err error
 	}
-	next := make(chan item)
+	// Buffered, so that the events of a burst are waiting when the loop
+	// below writes: it writes them all, then flushes once.
+	next := make(chan item, maxBurst)
 	go func() {
 		defer close(next)
 		for {
@@ -242,14 +246,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case it, ok := <-next:
-			if !ok || it.err != nil {
-				if ok && !errors.Is(it.err, jetstream.ErrMsgIteratorClosed) {
-					h.Log.WarnContext(ctx, "stream ended", "err", it.err)
+			for n := 1; ; n++ {
+				if !ok || it.err != nil {
+					if ok && !errors.Is(it.err, jetstream.ErrMsgIteratorClosed) {
+						h.Log.WarnContext(ctx, "stream ended", "err", it.err)
+					}
+					return
 				}
-				return
-			}
-			if err := h.send(w, it.msg, scope); err != nil {
-				return
+				if err := h.send(w, it.msg, scope); err != nil {
+					return
+				}
+				if n == maxBurst {
+					break
+				}
+				select {
+				case it, ok = <-next:
+					continue
+				default:
+				}
+				break
 			}
 			if rc.Flush() != nil {
 				return
@@ -264,19 +279,15 @@ func (h *Handler) send(w http.ResponseWriter, msg jetstream.Msg, scope *Scope) e
 	if err != nil {
 		return fmt.Errorf("event metadata: %w", err)
 	}
-	var ev eventsv1.Event
-	if err := proto.Unmarshal(msg.Data(), &ev); err != nil {
+	e, err := h.encoded.get(meta.Sequence.Stream, msg.Data())
+	if err != nil {
 		h.Log.Warn("undecodable event on the stream", "seq", meta.Sequence.Stream, "err", err)
 		return nil
 	}
-	if !scope.Allows(&ev) {
+	if !scope.Allows(e.ev) {
 		return nil
 	}
-	data, err := jsonOpts.Marshal(&ev)
-	if err != nil {
-		return fmt.Errorf("encode event %s: %w", ev.GetId(), err)
-	}
-	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", meta.Sequence.Stream, events.Name(&ev), data)
+	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", meta.Sequence.Stream, e.name, e.data)
 	return err
 }
 

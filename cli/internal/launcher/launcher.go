@@ -22,6 +22,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/embedded"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 )
@@ -397,9 +398,9 @@ func ensurePostgres(ctx context.Context, dbURL string) error {
 	return nil
 }
 
-func startNATS(dir string, port int, users []bus.Credential) (*bus.Embedded, error) {
+func startNATS(dir string, port int, users []bus.Credential) (*embedded.Server, error) {
 	if port > 0 {
-		// StartEmbedded on a taken port only fails after its ready timeout; look first.
+		// embedded.Start on a taken port only fails after its ready timeout; look first.
 		lis, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			port = -1
@@ -410,7 +411,7 @@ func startNATS(dir string, port int, users []bus.Credential) (*bus.Embedded, err
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create NATS store: %w", err)
 	}
-	emb, err := bus.StartEmbedded(dir, "127.0.0.1", port, users...)
+	emb, err := embedded.Start(dir, "127.0.0.1", port, users...)
 	if err != nil {
 		return nil, fmt.Errorf("start embedded NATS (or set NATS_URL): %w", err)
 	}

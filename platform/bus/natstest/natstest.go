@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/bus/embedded"
 )
 
 // Start runs a fresh JetStream server for t on a free loopback port and returns
 // its URL. Anyone may connect to it and do anything.
 func Start(t testing.TB) string {
 	t.Helper()
-	srv, err := bus.StartEmbedded(t.TempDir(), "127.0.0.1", -1)
+	srv, err := embedded.Start(t.TempDir(), "127.0.0.1", -1)
 	if err != nil {
 		t.Fatalf("natstest: %v", err)
 	}
@@ -34,7 +35,7 @@ func StartSecured(t testing.TB) *Secured {
 	for _, c := range users {
 		s.creds[c.User] = c
 	}
-	srv, err := bus.StartEmbedded(t.TempDir(), "127.0.0.1", -1, users...)
+	srv, err := embedded.Start(t.TempDir(), "127.0.0.1", -1, users...)
 	if err != nil {
 		t.Fatalf("natstest: %v", err)
 	}

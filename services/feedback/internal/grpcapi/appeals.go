@@ -14,6 +14,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
@@ -124,7 +125,7 @@ func (s *Server) DecideAppeal(ctx context.Context, req *feedbackv1.DecideAppealR
 		return nil, rpcerr.Invalid("note", "must be at most 2000 characters")
 	}
 	var out store.Appeal
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		a, err := q.GetAppealForUpdate(ctx, req.GetId())
 		if errors.Is(err, pgx.ErrNoRows) {

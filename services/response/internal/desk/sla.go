@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -31,7 +32,7 @@ func supervisorScope(caller auth.Identity) (response.Scope, error) {
 // inTx locks dispatch id inside a transaction, checks it is in scope and
 // runs fn on it.
 func (s *Service) inTx(ctx context.Context, id string, scope response.Scope, fn func(tx pgx.Tx, q *store.Queries, d response.Dispatch, now time.Time) error) error {
-	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	return postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		row, err := q.LockDispatch(ctx, id)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -86,7 +87,7 @@ func (s *Service) AddShift(ctx context.Context, caller auth.Identity, sh Shift) 
 		return Shift{}, fmt.Errorf("%w: a district supervisor edits its own district's roster", response.ErrPermission)
 	}
 	var out Shift
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err = postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := dutystore.New(tx)
 		if err := q.LockDesk(ctx, dutystore.LockDeskParams{Department: sh.Department, DistrictID: sh.DistrictID}); err != nil {
 			return fmt.Errorf("lock roster: %w", err)

@@ -30,6 +30,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
@@ -228,7 +229,7 @@ func (d *Deliveries) DeadLetters(ctx context.Context, districtID string, limit i
 // now, with a fresh attempt budget. An unknown id, a delivery that is not dead
 // and another district's are all ErrNotDead, so ids cannot be probed.
 func (d *Deliveries) Replay(ctx context.Context, districtID, id string) error {
-	return pgx.BeginFunc(ctx, d.Pool, func(tx pgx.Tx) error {
+	return postgres.InTx(ctx, d.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		n, err := q.ReplayWebhookDelivery(ctx, store.ReplayWebhookDeliveryParams{ID: id, Now: d.Clock.Now(), DistrictID: districtID})
 		if err != nil {

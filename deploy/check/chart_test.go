@@ -223,6 +223,11 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 		require.False(t, *c.SecurityContext.AllowPrivilegeEscalation, name)
 		env := envOf(c)
 		require.Equal(t, name, env["OTEL_SERVICE_NAME"].Value)
+		mem := env["WHISTLE_MEMORY_LIMIT_MIB"].ValueFrom.ResourceFieldRef
+		require.Equal(t, "limits.memory", mem.Resource, "%s: the Go memory limit follows the container's", name)
+		require.Equal(t, "1Mi", mem.Divisor.String(), name)
+		require.EqualValues(t, 5, c.Lifecycle.PreStop.Sleep.Seconds, "%s: preStop sleep while endpoints drop the pod", name)
+		require.Greater(t, *pod.Spec.TerminationGracePeriodSeconds, int64(5+10), "%s: room for the sleep and the drain", name)
 
 		svc := find[*corev1.Service](t, objs, "Service", "city-whistle-"+name)
 		require.Equal(t, d.Spec.Selector.MatchLabels, svc.Spec.Selector, "%s: the Service selects the pods", name)

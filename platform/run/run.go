@@ -1,5 +1,6 @@
 // Package run gives every binary the same start: a context cancelled on
-// SIGINT/SIGTERM, a JSON logger, tracing and metrics, and a non-zero exit on error.
+// SIGINT/SIGTERM, a JSON logger, tracing and metrics, the Go runtime's memory
+// limit from the container's, and a non-zero exit on error.
 package run
 
 import (
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"syscall"
 	"time"
@@ -36,6 +38,13 @@ func Main(service string, fn func(ctx context.Context, log *slog.Logger) error) 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	log := telemetry.NewLogger(os.Stderr, service, os.Getenv("WHISTLE_LOG_LEVEL"))
+	if limit, err := memoryLimit(os.Getenv); err != nil {
+		log.Error("exit", "err", err)
+		os.Exit(1)
+	} else if limit > 0 {
+		debug.SetMemoryLimit(limit)
+		log.Info("memory limit", "bytes", limit, "from", MemoryLimitEnv)
+	}
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("telemetry", "err", err) }))
 	shutdown, err := telemetry.Setup(ctx, service, prometheus.DefaultRegisterer)
 	if err == nil {

@@ -43,3 +43,28 @@ func TestHealthcheckTriesTheOpsThenTheHTTPAddress(t *testing.T) {
 	t.Setenv("WHISTLE_HTTP_ADDR", "")
 	require.Equal(t, 1, healthcheck())
 }
+
+func TestMemoryLimitIsNinetyPercentOfTheContainersUnlessGOMEMLIMITIsSet(t *testing.T) {
+	t.Parallel()
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	limit, err := memoryLimit(env(MemoryLimitEnv, "256"))
+	require.NoError(t, err)
+	require.Equal(t, int64(256<<20)*9/10, limit)
+	limit, err = memoryLimit(env(MemoryLimitEnv, "256", "GOMEMLIMIT", "200MiB"))
+	require.NoError(t, err)
+	require.Zero(t, limit, "an explicit GOMEMLIMIT stands")
+	limit, err = memoryLimit(env())
+	require.NoError(t, err)
+	require.Zero(t, limit, "no container limit: the runtime's default")
+	_, err = memoryLimit(env(MemoryLimitEnv, "256Mi"))
+	require.ErrorContains(t, err, MemoryLimitEnv)
+}

@@ -47,6 +47,18 @@ type system struct {
 	grpc backendAddrs
 	// nats is the NATS server, with each service's credentials.
 	nats *natstest.Secured
+	// stops stop a service (every replica of it) and wait until it has stopped.
+	stops map[string][]func()
+}
+
+// stop stops every replica of the service name ("intake", "response", ...)
+// and returns once they have stopped.
+func (s *system) stop(t *testing.T, name string) {
+	t.Helper()
+	require.NotEmpty(t, s.stops[name], "no service %s", name)
+	for _, stop := range s.stops[name] {
+		stop()
+	}
 }
 
 type options struct {
@@ -94,11 +106,16 @@ func startSystem(t *testing.T, opts options) *system {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
+	stops := map[string][]func(){}
 	run := func(name string, fn func(context.Context) error) {
+		sctx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		stops[name] = append(stops[name], func() { stop(); <-stopped })
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := fn(ctx); err != nil && ctx.Err() == nil {
+			defer close(stopped)
+			if err := fn(sctx); err != nil && sctx.Err() == nil {
 				t.Errorf("%s stopped: %v", name, err)
 			}
 		}()
@@ -143,7 +160,7 @@ func startSystem(t *testing.T, opts options) *system {
 	t.Cleanup(nc.Close)
 	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js,
 		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
-		nats: natsSrv}
+		nats: natsSrv, stops: stops}
 }
 
 func testLogger(t *testing.T, name string) *slog.Logger {

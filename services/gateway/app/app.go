@@ -13,13 +13,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
@@ -57,6 +57,9 @@ const JWKSPath = "/.well-known/jwks.json"
 // defaultRequestTimeout bounds a request when Config.RequestTimeout is unset.
 const defaultRequestTimeout = 30 * time.Second
 
+// defaultShutdownTimeout bounds the drain when Config.ShutdownTimeout is unset.
+const defaultShutdownTimeout = 10 * time.Second
+
 // Config is the gateway's environment. The gateway has no database and only
 // reads the event stream, so it does not embed config.Base.
 type Config struct {
@@ -74,6 +77,14 @@ type Config struct {
 	DevSigningKey string `env:"WHISTLE_DEV_SIGNING_KEY"`
 	// RequestTimeout bounds every request; 0 means 30 s.
 	RequestTimeout time.Duration `env:"WHISTLE_REQUEST_TIMEOUT, default=30s"`
+	// ShutdownDelay is how long the gateway keeps serving after SIGTERM while
+	// /readyz answers 503, so a load balancer that polls readiness stops
+	// sending before the listener closes (in Kubernetes the chart's preStop
+	// sleep does this instead). It runs on the service clock.
+	ShutdownDelay time.Duration `env:"WHISTLE_SHUTDOWN_DELAY, default=0s"`
+	// ShutdownTimeout bounds how long requests in flight may finish after
+	// the delay; 0 means 10 s.
+	ShutdownTimeout time.Duration `env:"WHISTLE_SHUTDOWN_TIMEOUT, default=10s"`
 	// TimeScale and TimeOrigin make the clock run faster in drills (see clock.FromConfig).
 	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
 	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
@@ -161,8 +172,13 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate())
-	if c.RequestTimeout < 0 {
-		errs = append(errs, fmt.Errorf("WHISTLE_REQUEST_TIMEOUT must not be negative, got %v", c.RequestTimeout))
+	for _, d := range []struct {
+		name string
+		val  time.Duration
+	}{{"WHISTLE_REQUEST_TIMEOUT", c.RequestTimeout}, {"WHISTLE_SHUTDOWN_DELAY", c.ShutdownDelay}, {"WHISTLE_SHUTDOWN_TIMEOUT", c.ShutdownTimeout}} {
+		if d.val < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %v", d.name, d.val))
+		}
 	}
 	if c.TimeScale < 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", c.TimeScale))
@@ -201,10 +217,15 @@ func (c Config) Validate() error {
 // App is a gateway listening on its HTTP address.
 type App struct {
 	log   *slog.Logger
+	clock clock.Clock
 	lis   net.Listener
 	srv   *http.Server
 	conns []*grpc.ClientConn
 	nc    *nats.Conn
+	// draining is set once shutdown has begun: /readyz answers 503.
+	draining        atomic.Bool
+	shutdownDelay   time.Duration
+	shutdownTimeout time.Duration
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -216,7 +237,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a = &App{log: deps.Log}
+	a = &App{log: deps.Log, clock: deps.Clock, shutdownDelay: cfg.ShutdownDelay, shutdownTimeout: cfg.ShutdownTimeout}
+	if a.shutdownTimeout == 0 {
+		a.shutdownTimeout = defaultShutdownTimeout
+	}
 	opened := a // a is nil by the time a failing return runs the deferred close
 	defer func() {
 		if err != nil {
@@ -232,7 +256,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		return conn, nil
 	}
 	var b httpapi.Backends
-	var checks []health.Check
 	for _, be := range []struct {
 		name, addr string
 		dst        *grpc.ClientConnInterface
@@ -247,7 +270,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			return nil, err
 		}
 		*be.dst = conn
-		checks = append(checks, health.Check{Name: be.name, Fn: servingCheck(conn)})
 	}
 
 	gw, err := httpapi.NewGateway(ctx, deps.Log, b)
@@ -255,7 +277,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	health.Register(mux, checks...)
+	// Readiness is the gateway's own: a backend that is down fails its own
+	// routes with 503 UNAVAILABLE, while every other route keeps serving.
+	health.Register(mux, health.Check{Name: "shutdown", Fn: func(context.Context) error {
+		if a.draining.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	}})
 	// The CSV report and the printable scorecard as files, beside their JSON-wrapped REST mapping.
 	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback)}).Register(mux)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -379,8 +408,10 @@ func withStream(next http.Handler, s http.Handler) http.Handler {
 // HTTPAddr is the address the REST API listens on (useful with port 0).
 func (a *App) HTTPAddr() string { return a.lis.Addr().String() }
 
-// Run serves until ctx is cancelled, then lets in-flight requests finish
-// (up to 10 s) and closes the backend connections.
+// Run serves until ctx is cancelled. Then /readyz answers 503 while the
+// gateway serves on for the shutdown delay; then it stops accepting, lets
+// requests in flight finish (up to the shutdown timeout) and closes the
+// backend connections.
 func (a *App) Run(ctx context.Context) error {
 	defer a.close()
 	errc := make(chan error, 1)
@@ -391,7 +422,16 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("http serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	a.draining.Store(true)
+	if a.shutdownDelay > 0 {
+		a.log.Info("shutting down: not ready, serving on", "delay", a.shutdownDelay)
+		select {
+		case <-a.clock.After(a.shutdownDelay):
+		case err := <-errc:
+			return fmt.Errorf("http serve: %w", err)
+		}
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout)
 	defer cancel()
 	if err := a.srv.Shutdown(shutdownCtx); err != nil {
 		_ = a.srv.Close()
@@ -412,21 +452,6 @@ func (a *App) close() {
 	}
 	if a.lis != nil {
 		_ = a.lis.Close()
-	}
-}
-
-// servingCheck asks a backend's gRPC health service whether it serves.
-func servingCheck(conn grpc.ClientConnInterface) func(context.Context) error {
-	client := healthpb.NewHealthClient(conn)
-	return func(ctx context.Context) error {
-		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
-		if err != nil {
-			return fmt.Errorf("health check: %w", err)
-		}
-		if resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-			return fmt.Errorf("health check: %s", resp.GetStatus())
-		}
-		return nil
 	}
 }
 

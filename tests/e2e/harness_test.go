@@ -70,6 +70,8 @@ type options struct {
 	partitions int
 	// streamMaxReplay, when set, is the gateway's WHISTLE_STREAM_MAX_REPLAY.
 	streamMaxReplay uint64
+	// webhookAllow, when set, is response's WHISTLE_WEBHOOK_ALLOW.
+	webhookAllow string
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -133,6 +135,7 @@ func startSystem(t *testing.T, opts options) *system {
 	for i := range opts.responseReplicas {
 		r, err := responseapp.New(ctx, responseapp.Config{
 			Base: as(bus.UserResponse), FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()),
+			WebhookAllow: opts.webhookAllow,
 		}, deps(fmt.Sprintf("response-%d", i)))
 		require.NoError(t, err)
 		run("response", r.Run)

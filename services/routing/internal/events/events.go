@@ -86,6 +86,14 @@ func (h *Handler) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 	case *eventsv1.Event_DispatchReturned:
 		return h.reroute(ctx, tx, p.DispatchReturned.GetDispatch())
 	case *eventsv1.Event_WhistleReopened:
+		// Each reopen is one round, whatever the copies of its event.
+		n, err := store.New(tx).MarkReopenHandled(ctx, store.MarkReopenHandledParams{EventID: ev.GetId(), WhistleID: ev.GetWhistleId()})
+		if err != nil {
+			return fmt.Errorf("reopen whistle %s: %w", ev.GetWhistleId(), err)
+		}
+		if n == 0 {
+			return nil
+		}
 		if err := setClosed(ctx, tx, ev.GetWhistleId(), false); err != nil {
 			return err
 		}

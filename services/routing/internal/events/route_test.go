@@ -99,3 +99,37 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	require.Equal(t, 110, decisions)
 	require.GreaterOrEqual(t, requested, 110, "every whistle asks for at least its lead department")
 }
+
+// TestACopyOfAReopenDispatchesNoFurtherRound: a whistle.reopened handled
+// again (a copy that came after its processed-event record was pruned)
+// leaves the second round as it was.
+func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "routing")
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	require.NoError(t, postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
+	require.NoError(t, seed.Load(ctx, store.New(pool)))
+	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Map: &jurisdiction.Cache{Load: func(context.Context) ([]jurisdiction.Street, error) { return nil, nil }}}
+	handle := func(ev *eventsv1.Event) {
+		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, []*eventsv1.Event{ev}) }))
+	}
+	requested := func() (n int) {
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.requested.%'").Scan(&n))
+		return n
+	}
+	handle(raised(0))
+	first := requested()
+	require.Positive(t, first)
+
+	reopened := protoevents.New(t0.Add(time.Hour), &typesv1.Actor{Role: "street", Id: "s1"})
+	reopened.WhistleId, reopened.DistrictId, reopened.StreetId = "w-000", "110101", "110101001"
+	reopened.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: "not fixed"}}
+	handle(reopened)
+	second := requested()
+	require.Equal(t, 2*first, second, "one round-2 dispatch per department")
+	handle(reopened)
+	require.Equal(t, second, requested(), "the copy dispatched nothing")
+}

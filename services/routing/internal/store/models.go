@@ -94,6 +94,12 @@ type District struct {
 	CentroidLng float64
 }
 
+type ReopensHandled struct {
+	EventID   string
+	WhistleID string
+	HandledAt pgtype.Timestamptz
+}
+
 type RoutingDecision struct {
 	WhistleID           string
 	Category            string

@@ -269,3 +269,8 @@ RETURNING *;
 UPDATE streets SET name = @name, name_en = @name_en, edited_at = @edited_at, edited_by = @edited_by
 WHERE id = @id
 RETURNING *;
+
+-- name: MarkReopenHandled :execrows
+-- 0 when this reopen was handled already.
+INSERT INTO reopens_handled (event_id, whistle_id) VALUES (@event_id, @whistle_id)
+ON CONFLICT (event_id) DO NOTHING;

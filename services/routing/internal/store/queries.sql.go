@@ -906,6 +906,25 @@ func (q *Queries) MarkAssignmentReturned(ctx context.Context, arg MarkAssignment
 	return result.RowsAffected(), nil
 }
 
+const markReopenHandled = `-- name: MarkReopenHandled :execrows
+INSERT INTO reopens_handled (event_id, whistle_id) VALUES ($1, $2)
+ON CONFLICT (event_id) DO NOTHING
+`
+
+type MarkReopenHandledParams struct {
+	EventID   string
+	WhistleID string
+}
+
+// 0 when this reopen was handled already.
+func (q *Queries) MarkReopenHandled(ctx context.Context, arg MarkReopenHandledParams) (int64, error) {
+	result, err := q.db.Exec(ctx, markReopenHandled, arg.EventID, arg.WhistleID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const renameStreet = `-- name: RenameStreet :one
 UPDATE streets SET name = $1, name_en = $2, edited_at = $3, edited_by = $4
 WHERE id = $5

@@ -5,6 +5,14 @@ ROOT  := $(abspath .)
 BIN   := $(ROOT)/.bin
 export GOFLAGS := -buildvcs=false
 
+# Stamped into every binary (platform/version; whistlectl version, GET /v1/version,
+# whistle_build_info). DATE is the commit's time, so a rebuild of the same commit is identical.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+VERSION_PKG := github.com/chuishao/whistle/platform/version
+LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
+
 MODULES  := platform proto cli tests/e2e tools/bench tools/chaos $(wildcard services/*)
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
@@ -18,9 +26,9 @@ run: build
 ## build: every service binary, the launcher and whistlectl into .bin/
 build:
 	@mkdir -p $(BIN)
-	@for s in $(SERVICES); do go build -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
-	go build -o $(BIN)/whistle-dev ./cli/cmd/whistle-dev
-	go build -o $(BIN)/whistlectl ./cli/cmd/whistlectl
+	@for s in $(SERVICES); do go build -ldflags "$(LDFLAGS)" -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/whistle-dev ./cli/cmd/whistle-dev
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/whistlectl ./cli/cmd/whistlectl
 
 ## test: every module's tests and the end-to-end tests
 test:

@@ -30,7 +30,7 @@ import (
 // exporter reads the other standard OTEL_* variables itself (protocol, headers,
 // timeout, sampler). Without them spans still carry ids into logs and across
 // hops. Metrics go to reg, which /metrics serves (prometheus.DefaultRegisterer
-// in a service).
+// in a service), with whistle_build_info (BuildInfo).
 func Setup(ctx context.Context, service string, reg prometheus.Registerer) (shutdown func(context.Context) error, err error) {
 	res, err := Resource(ctx, service)
 	if err != nil {
@@ -43,6 +43,9 @@ func Setup(ctx context.Context, service string, reg prometheus.Registerer) (shut
 	mp, err := NewMeterProvider(res, reg)
 	if err != nil {
 		return nil, errors.Join(err, tp.Shutdown(ctx))
+	}
+	if err := reg.Register(BuildInfo()); err != nil {
+		return nil, errors.Join(fmt.Errorf("register whistle_build_info: %w", err), tp.Shutdown(ctx), mp.Shutdown(ctx))
 	}
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(mp)

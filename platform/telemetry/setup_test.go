@@ -2,10 +2,14 @@ package telemetry
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/sdk/resource"
+
+	"github.com/chuishao/whistle/platform/version"
 )
 
 // Not parallel: t.Setenv.
@@ -58,4 +62,22 @@ func TestWithoutAnExporterSpansCarryIDsButRecordNothing(t *testing.T) {
 	require.False(t, parent.IsRecording())
 	require.True(t, parent.SpanContext().IsValid(), "logs still get a trace id")
 	require.Equal(t, parent.SpanContext().TraceID(), child.SpanContext().TraceID(), "one trace across the hop")
+}
+
+func TestBuildInfoNamesTheStampedVersion(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	require.NoError(t, reg.Register(BuildInfo()))
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	require.Len(t, families, 1)
+	require.Equal(t, "whistle_build_info", families[0].GetName())
+	m := families[0].GetMetric()[0]
+	require.Equal(t, 1.0, m.GetGauge().GetValue())
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	require.Equal(t, version.Get().Version, labels["version"])
+	require.Equal(t, runtime.Version(), labels["goversion"])
 }

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/cli/internal/client"
+	"github.com/chuishao/whistle/platform/version"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -83,6 +85,26 @@ func tokenCmd(e *env) *cobra.Command {
 	f.StringVar(&req.Subject, "subject", "", "token subject (default dev-<role>-<scope>)")
 	_ = cmd.MarkFlagRequired("role")
 	return cmd
+}
+
+func versionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and build date whistlectl was built from",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			v := version.Get()
+			if e.output == OutputJSON {
+				raw, err := json.Marshal(v)
+				if err != nil {
+					return err
+				}
+				return printJSON(e.out, raw)
+			}
+			_, err := fmt.Fprintln(e.out, "whistlectl", v)
+			return err
+		},
+	}
 }
 
 func raiseCmd(e *env) *cobra.Command {

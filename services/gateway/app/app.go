@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,7 @@ import (
 	"github.com/chuishao/whistle/platform/health"
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/platform/telemetry"
+	"github.com/chuishao/whistle/platform/version"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -49,6 +51,9 @@ import (
 
 // DevTokenTTL is how long a dev token lives, in real time (scaled up in drills).
 const DevTokenTTL = 12 * time.Hour
+
+// VersionPath answers the build the gateway runs (platform/version), without sign-in.
+const VersionPath = "/v1/version"
 
 // JWKSPath is where the gateway publishes the dev signer's public keys when
 // dev auth is on.
@@ -332,6 +337,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		mux.Handle(open311.Prefix, o.Routes())
 	}
 	mux.Handle("GET "+servertime.Path, servertime.Handler(deps.Clock, cfg.TimeScale))
+	mux.HandleFunc("GET "+VersionPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(version.Get())
+	})
 	// Residents' and the public's pages (issue 13): no sign-in.
 	mux.Handle("GET "+publicpages.Prefix, publicpages.Handler())
 	if cfg.Console != nil {

@@ -364,6 +364,14 @@ func TestOpsEndpoints(t *testing.T) {
 	code, out = do(t, http.MethodGet, down+"/readyz", "", nil)
 	require.Equal(t, http.StatusOK, code, "body: %s", out)
 
+	code, out = do(t, http.MethodGet, up+"/v1/version", "", nil)
+	require.Equal(t, http.StatusOK, code)
+	var v map[string]string
+	require.NoError(t, json.Unmarshal(out, &v), "body: %s", out)
+	require.Equal(t, "dev", v["version"], "an unstamped build")
+	require.Contains(t, v, "commit")
+	require.Contains(t, v["go_version"], "go1.")
+
 	code, out = do(t, http.MethodGet, up+"/openapi.json", "", nil)
 	require.Equal(t, http.StatusOK, code)
 	require.True(t, bytes.Contains(out, []byte(`"/v1/whistles"`)))

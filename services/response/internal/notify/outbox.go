@@ -127,6 +127,9 @@ func (s *Subscriptions) Reload(ctx context.Context) error {
 
 // change runs f, which changes endpoints, and reloads after it. Meanwhile
 // every event is looked up, so none committed after the change is missed.
+// f must commit before it returns: a change that joined a caller's
+// transaction (postgres.InTx) would be reloaded before its commit, and an
+// endpoint it enabled would be matched only at the next periodic reload.
 func (s *Subscriptions) change(ctx context.Context, f func() error) error {
 	if s == nil {
 		return f()

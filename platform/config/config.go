@@ -48,8 +48,12 @@ type Base struct {
 	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
 	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
 	// MigrateOnly makes the service migrate its schema and exit (a deployment's
-	// migration job) instead of serving.
+	// migration job, run with the database admin's DATABASE_URL) instead of serving.
 	MigrateOnly bool `env:"WHISTLE_MIGRATE_ONLY, default=false"`
+	// DatabaseRolePassword, when set, is the password a migration gives the
+	// service's own login role (whistle_<service>), which the service then
+	// runs as (its DATABASE_URL names that role).
+	DatabaseRolePassword string `env:"WHISTLE_DATABASE_ROLE_PASSWORD"`
 	// OpsPprof serves net/http/pprof under /debug/pprof/ on the ops address
 	// (profiling a bench run; off by default: it reveals internals).
 	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`

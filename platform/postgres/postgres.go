@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,13 +100,28 @@ type Migrations struct {
 	// Name keeps sets apart in the schema's history (platform, intake, ...).
 	Name string
 	FS   fs.FS
+	// Then, when set, runs after the set's files on every Migrate, as the
+	// schema's owner in its own transaction (search_path = the schema): a
+	// step that needs the owner's rights and the service's configuration.
+	Then func(ctx context.Context, tx pgx.Tx) error
 }
 
-// Migrate creates schema if needed and applies every set's files not applied yet,
-// each in its own transaction, under an advisory lock so replicas may start together.
+// Migrate prepares schema's roles (EnsureServiceRoles, without a password)
+// and applies every set's files not applied yet as the schema's owner role,
+// each in its own transaction, under an advisory lock so replicas may start
+// together. That takes the database admin; connected as the service's own
+// role (RuntimeRole), which may not change the schema, it only checks that
+// nothing is pending (CheckMigrated).
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, sets ...Migrations) error {
 	if !schemaName.MatchString(schema) {
 		return fmt.Errorf("invalid schema name %q", schema)
+	}
+	runtime, err := IsRuntimeRole(ctx, pool, schema)
+	if err != nil {
+		return err
+	}
+	if runtime {
+		return CheckMigrated(ctx, pool, schema, sets...)
 	}
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -119,25 +135,101 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, sets ...Mig
 	defer func() {
 		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", lockKey)
 	}()
-
-	ident := pgx.Identifier{schema}.Sanitize()
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+ident); err != nil {
-		return fmt.Errorf("migrate %s: create schema: %w", schema, err)
+	if err := ensureRoles(ctx, conn.Conn(), schema, ""); err != nil {
+		return fmt.Errorf("migrate %s: %w", schema, err)
 	}
-	if _, err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+ident+`.schema_migrations (
-		set_name text NOT NULL, version text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
-		PRIMARY KEY (set_name, version))`); err != nil {
+	s := ident(schema)
+	err = asOwner(ctx, conn.Conn(), schema, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+s+`.schema_migrations (
+			set_name text NOT NULL, version text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (set_name, version))`); err != nil {
+			return err
+		}
+		// The service reads its history (CheckMigrated) but does not write it.
+		_, err := tx.Exec(ctx, "REVOKE INSERT, UPDATE, DELETE ON "+s+".schema_migrations FROM "+ident(RuntimeRole(schema)))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate %s: history table: %w", schema, err)
 	}
 	for _, set := range sets {
-		if err := applySet(ctx, conn.Conn(), ident, set); err != nil {
+		if err := applySet(ctx, conn.Conn(), schema, set); err != nil {
 			return fmt.Errorf("migrate %s: %w", schema, err)
+		}
+		if set.Then == nil {
+			continue
+		}
+		if err := asOwner(ctx, conn.Conn(), schema, set.Then); err != nil {
+			return fmt.Errorf("migrate %s: after %s: %w", schema, set.Name, err)
 		}
 	}
 	return nil
 }
 
-func applySet(ctx context.Context, conn *pgx.Conn, ident string, set Migrations) error {
+// CheckMigrated fails, naming them, when files of sets are not applied to
+// schema yet: what a service running as its own role does instead of
+// migrating.
+func CheckMigrated(ctx context.Context, pool *pgxpool.Pool, schema string, sets ...Migrations) error {
+	if !schemaName.MatchString(schema) {
+		return fmt.Errorf("invalid schema name %q", schema)
+	}
+	var pending []string
+	for _, set := range sets {
+		files, err := fs.Glob(set.FS, "*.sql")
+		if err != nil {
+			return fmt.Errorf("list %s migrations: %w", set.Name, err)
+		}
+		var applied []string
+		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, "SELECT version FROM "+ident(schema)+".schema_migrations"+" WHERE set_name = $1", set.Name)
+			if err != nil {
+				return err
+			}
+			applied, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		var pgErr *pgconn.PgError
+		if err != nil && !(errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000" || pgErr.Code == "42501")) {
+			return fmt.Errorf("check migrations of %s: %w", schema, err)
+		}
+		for _, file := range files {
+			if version := strings.TrimSuffix(file, ".sql"); !slices.Contains(applied, version) {
+				pending = append(pending, set.Name+"/"+version)
+			}
+		}
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("schema %s is not migrated (%s pending): run the migration as the database admin first "+
+			"(the service with WHISTLE_MIGRATE_ONLY=true and the admin's DATABASE_URL; docs/operations.md)", schema, strings.Join(pending, ", "))
+	}
+	return nil
+}
+
+// IsRuntimeRole tells whether pool connects as schema's runtime role.
+func IsRuntimeRole(ctx context.Context, pool *pgxpool.Pool, schema string) (bool, error) {
+	var user string
+	if err := pool.QueryRow(ctx, "SELECT current_user").Scan(&user); err != nil {
+		return false, fmt.Errorf("who am i: %w", err)
+	}
+	return user == RuntimeRole(schema), nil
+}
+
+// asOwner runs fn in a transaction as schema's owner role, with search_path
+// the schema.
+func asOwner(ctx context.Context, conn *pgx.Conn, schema string, fn func(context.Context, pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+ident(OwnerRole(schema))); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident(schema)); err != nil {
+			return err
+		}
+		return fn(ctx, tx)
+	})
+}
+
+func applySet(ctx context.Context, conn *pgx.Conn, schema string, set Migrations) error {
+	s := ident(schema)
 	files, err := fs.Glob(set.FS, "*.sql")
 	if err != nil {
 		return fmt.Errorf("list %s migrations: %w", set.Name, err)
@@ -146,7 +238,7 @@ func applySet(ctx context.Context, conn *pgx.Conn, ident string, set Migrations)
 	for _, file := range files {
 		version := strings.TrimSuffix(file, ".sql")
 		var done bool
-		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+ident+".schema_migrations WHERE set_name = $1 AND version = $2)",
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+s+".schema_migrations WHERE set_name = $1 AND version = $2)",
 			set.Name, version).Scan(&done); err != nil {
 			return fmt.Errorf("check %s/%s: %w", set.Name, version, err)
 		}
@@ -157,14 +249,11 @@ func applySet(ctx context.Context, conn *pgx.Conn, ident string, set Migrations)
 		if err != nil {
 			return fmt.Errorf("read %s/%s: %w", set.Name, file, err)
 		}
-		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SET LOCAL search_path TO "+ident); err != nil {
-				return err
-			}
+		err = asOwner(ctx, conn, schema, func(ctx context.Context, tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO "+ident+".schema_migrations (set_name, version) VALUES ($1, $2)", set.Name, version)
+			_, err := tx.Exec(ctx, "INSERT INTO "+s+".schema_migrations (set_name, version) VALUES ($1, $2)", set.Name, version)
 			return err
 		})
 		if err != nil {

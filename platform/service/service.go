@@ -77,7 +77,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 		return nil, err
 	}
 	rt.consumers.Limit = bus.NewLimit(rt.Pool)
-	if err = postgres.Migrate(ctx, rt.Pool, name, bus.Migrations, migrations); err != nil {
+	if err = prepareSchema(ctx, rt.Pool, name, cfg, migrations); err != nil {
 		return nil, err
 	}
 	if cfg.MigrateOnly {
@@ -127,6 +127,18 @@ func checkEventLimit(limit int, maxPayload int64) error {
 	}
 	outbox.SetMaxEventBytes(limit)
 	return nil
+}
+
+// prepareSchema sets the password of the service's own database role when
+// asked to (a migration job), then migrates the schema, or, connected as that
+// role, checks that it is migrated (postgres.Migrate).
+func prepareSchema(ctx context.Context, pool *pgxpool.Pool, name string, cfg config.Base, migrations postgres.Migrations) error {
+	if cfg.DatabaseRolePassword != "" {
+		if err := postgres.EnsureServiceRoles(ctx, pool, name, cfg.DatabaseRolePassword); err != nil {
+			return err
+		}
+	}
+	return postgres.Migrate(ctx, pool, name, bus.Migrations, migrations)
 }
 
 // GRPCAddr is the address the gRPC server listens on (useful with port 0).

@@ -5,7 +5,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
@@ -14,20 +17,34 @@ import (
 
 	"github.com/chuishao/whistle/services/feedback/internal/events"
 	"github.com/chuishao/whistle/services/feedback/internal/grpcapi"
+	"github.com/chuishao/whistle/services/feedback/internal/rekey"
+	"github.com/chuishao/whistle/services/feedback/internal/timeline"
 	"github.com/chuishao/whistle/services/feedback/migrations"
 )
 
 // Name is the service's name and its Postgres schema.
 const Name = "feedback"
 
-// Config is the feedback service's configuration; it has nothing beyond the
-// common variables yet.
+// Config is the feedback service's configuration.
 type Config struct {
 	config.Base
+	// TimelineKeys seal and verify the timelines' hash chains: "id:base64",
+	// the current key first, then retired keys still needed to verify older
+	// entries (timeline.ParseKeys). The database never holds them.
+	TimelineKeys string `env:"WHISTLE_TIMELINE_KEYS"`
+	// TimelineRekey re-seals, with the current key, the intact timelines
+	// written before keyed hashes, when the schema is migrated (as its owner).
+	TimelineRekey bool `env:"WHISTLE_TIMELINE_REKEY, default=false"`
 }
 
 // Validate reports missing or malformed variables by name.
-func (c Config) Validate() error { return c.Base.Validate() }
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := timeline.ParseKeys(c.TimelineKeys); err != nil {
+		errs = append(errs, fmt.Errorf("WHISTLE_TIMELINE_KEYS: %w", err))
+	}
+	return errors.Join(c.Base.Validate(), errors.Join(errs...))
+}
 
 // App is a started feedback service.
 type App struct {
@@ -40,13 +57,18 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
-	rt, err := service.Start(ctx, Name, cfg.Base, postgres.Migrations{Name: Name, FS: migrations.FS}, deps)
+	keys, _ := timeline.ParseKeys(cfg.TimelineKeys) // validated above
+	schema := postgres.Migrations{Name: Name, FS: migrations.FS}
+	if cfg.TimelineRekey {
+		schema.Then = func(ctx context.Context, tx pgx.Tx) error { return rekey.Run(ctx, tx, keys, deps.Log) }
+	}
+	rt, err := service.Start(ctx, Name, cfg.Base, schema, deps)
 	if err != nil {
 		return nil, err
 	}
 	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
-	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild))
-	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log}}, nil
+	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys))
+	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}}, nil
 }
 
 // GRPCAddr is the address the gRPC API listens on.

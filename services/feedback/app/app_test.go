@@ -46,6 +46,17 @@ const (
 
 var t0 = time.Date(2026, 5, 11, 9, 0, 0, 123456789, time.FixedZone("CST", 8*3600))
 
+// testTimelineKeys is the service's chain key in these tests.
+var testTimelineKeys = timeline.EncodeKey("test", []byte("a chain key of thirty-two bytes!"))
+
+// verifyChain checks served entries with the service's chain key.
+func verifyChain(t *testing.T, entries []*feedbackv1.TimelineEntry) (timeline.Break, bool) {
+	t.Helper()
+	keys, err := timeline.ParseKeys(testTimelineKeys)
+	require.NoError(t, err)
+	return keys.VerifyChain(entriesOf(t, entries))
+}
+
 type harness struct {
 	t      *testing.T
 	clk    *clockwork.FakeClock
@@ -54,6 +65,9 @@ type harness struct {
 	client feedbackv1.FeedbackServiceClient
 	// dbURL is the service's database, for tests that tamper with it.
 	dbURL string
+	// cfg and log are the service's, for tests that start it again.
+	cfg app.Config
+	log *slog.Logger
 }
 
 // start runs the feedback service on its own database and NATS server.
@@ -68,7 +82,7 @@ func start(t *testing.T) *harness {
 	cfg := app.Config{Base: config.Base{
 		DatabaseURL: dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
 		JWTPublicKey: auth.EncodeKey(pub), StreamReplicas: 1, TimeScale: 1,
-	}}
+	}, TimelineKeys: testTimelineKeys}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, service.Deps{Log: log, Clock: clk})
@@ -90,7 +104,7 @@ func start(t *testing.T) *harness {
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 
-	return &harness{t: t, clk: clk, js: js, signer: auth.NewSigner(priv), client: feedbackv1.NewFeedbackServiceClient(conn), dbURL: dbURL}
+	return &harness{t: t, clk: clk, js: js, signer: auth.NewSigner(priv), client: feedbackv1.NewFeedbackServiceClient(conn), dbURL: dbURL, cfg: cfg, log: log}
 }
 
 // publish puts ev on the stream as a producer's outbox relay would, under msgID.
@@ -232,6 +246,7 @@ func entriesOf(t *testing.T, in []*feedbackv1.TimelineEntry) []timeline.Entry {
 		data, err := protojson.Marshal(e.GetData())
 		require.NoError(t, err)
 		out = append(out, timeline.Entry{
+			WhistleID: e.GetWhistleId(), KeyID: e.GetKeyId(),
 			Seq: e.GetSeq(), Type: e.GetType(), At: e.GetAt().AsTime(),
 			Actor:      timeline.Actor{Role: e.GetActor().GetRole(), ID: e.GetActor().GetId()},
 			DispatchID: e.GetDispatchId(), Department: e.GetDepartment(), EventID: e.GetEventId(),
@@ -286,15 +301,18 @@ func TestTimelineRecordsEveryEventInOrder(t *testing.T) {
 	for i := 1; i < len(entries); i++ {
 		require.Equal(t, entries[i-1].GetHash(), entries[i].GetPrevHash())
 	}
-	broken, ok := timeline.Verify(entriesOf(t, entries))
-	require.True(t, ok, "chain broken at seq %d", broken)
+	b, broken := verifyChain(t, entries)
+	require.False(t, broken, "chain broken: %+v", b)
 
-	// Tampering with what was served is detected at that entry.
+	// Tampering with what was served is detected at that entry by whoever
+	// holds the chain key.
 	tampered := entriesOf(t, entries)
 	tampered[4].Actor.ID = "someone-else"
-	broken, ok = timeline.Verify(tampered)
-	require.False(t, ok)
-	require.Equal(t, 5, broken)
+	keys, err := timeline.ParseKeys(testTimelineKeys)
+	require.NoError(t, err)
+	b, broken = keys.VerifyChain(tampered)
+	require.True(t, broken)
+	require.Equal(t, timeline.Break{Seq: 5, Reason: timeline.ReasonContent}, b)
 }
 
 func TestRepublishedEventAddsNothing(t *testing.T) {
@@ -321,8 +339,8 @@ func TestRepublishedEventAddsNothing(t *testing.T) {
 	last := after[len(evs)]
 	require.Equal(t, "whistle.resolved", last.GetType())
 	require.Equal(t, resolved.GetId(), last.GetEventId())
-	broken, ok := timeline.Verify(entriesOf(t, after))
-	require.True(t, ok, "chain broken at seq %d", broken)
+	b, broken := verifyChain(t, after)
+	require.False(t, broken, "chain broken: %+v", b)
 }
 
 func TestTimelineAccess(t *testing.T) {
@@ -394,8 +412,8 @@ func TestScopeFromEnvelopeBeforeRaised(t *testing.T) {
 	h.publish(evs[0], evs[0].GetId())
 	entries := h.waitForTimeline(s.whistle, 2)
 	require.Equal(t, "whistle.raised", entries[1].GetType(), "the timeline is in arrival order")
-	broken, ok := timeline.Verify(entriesOf(t, entries))
-	require.True(t, ok, "chain broken at seq %d", broken)
+	b, broken := verifyChain(t, entries)
+	require.False(t, broken, "chain broken: %+v", b)
 
 	other := auth.Identity{Role: auth.RoleStreet, StreetID: donghuamen, DistrictID: dongcheng}
 	_, err = h.client.GetTimeline(h.as(other), &feedbackv1.GetTimelineRequest{WhistleId: s.whistle})

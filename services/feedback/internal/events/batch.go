@@ -279,8 +279,8 @@ func (r *Recorder) appendAll(ctx context.Context, q *store.Queries, evs []*event
 			entry.At = now
 		}
 		h := last[whistleID]
-		entry.Seq = h.seq + 1
-		if entry, err = timeline.Seal(h.hash, entry); err != nil {
+		entry.Seq, entry.WhistleID = h.seq+1, whistleID
+		if entry, err = r.Keys.Seal(h.hash, entry); err != nil {
 			return bus.Permanent(fmt.Errorf("append %s to whistle %s: %w", ev.GetId(), whistleID, err))
 		}
 		data, err := timeline.CanonicalData(entry.Data)
@@ -301,6 +301,7 @@ func (r *Recorder) appendAll(ctx context.Context, q *store.Queries, evs []*event
 		p.PrevHashes = append(p.PrevHashes, entry.PrevHash)
 		p.Hashes = append(p.Hashes, entry.Hash)
 		p.RecordedAts = append(p.RecordedAts, timestamptz(now))
+		p.KeyIds = append(p.KeyIds, entry.KeyID)
 	}
 	if err := q.AppendEntries(ctx, p); err != nil {
 		var pgErr *pgconn.PgError

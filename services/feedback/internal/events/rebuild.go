@@ -54,6 +54,9 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, js jetstream.JetStream) (r
 		if err := q.ClearReadModel(ctx); err != nil {
 			return fmt.Errorf("clear read model: %w", err)
 		}
+		if err := q.ClearSlaDaily(ctx); err != nil {
+			return fmt.Errorf("clear read model: %w", err)
+		}
 		if last > 0 && info.State.Msgs > 0 {
 			n, err := replay(ctx, q, stream, last)
 			if err != nil {

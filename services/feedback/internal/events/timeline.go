@@ -29,6 +29,8 @@ const ConsumerName = "feedback"
 type Recorder struct {
 	Clock clock.Clock
 	Log   *slog.Logger
+	// Keys seal every new entry (with the current key).
+	Keys timeline.Keys
 }
 
 // Consumer is the durable consumer of the whole stream that feeds HandleBatch.

@@ -15,9 +15,10 @@ import (
 	"github.com/chuishao/whistle/services/feedback/internal/timeline"
 )
 
-// VerifyAudit re-computes the hash chains of one whistle or of every whistle
-// in the caller's scope (a district supervisor's district; the city's for a
-// city supervisor or an admin) and names each broken chain's first bad entry.
+// VerifyAudit re-computes the keyed hash chains of one whistle or of every
+// whistle in the caller's scope (a district supervisor's district; the city's
+// for a city supervisor or an admin), holds each to its chain head, and names
+// each broken chain's first bad position and why.
 func (s *Server) VerifyAudit(ctx context.Context, req *feedbackv1.VerifyAuditRequest) (*feedbackv1.VerifyAuditResponse, error) {
 	id, ok := auth.FromContext(ctx)
 	if !ok {
@@ -32,41 +33,32 @@ func (s *Server) VerifyAudit(ctx context.Context, req *feedbackv1.VerifyAuditReq
 		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
 	}
 	resp := &feedbackv1.VerifyAuditResponse{Ok: true}
-	if req.GetWhistleId() != "" {
-		rows, err := store.New(s.pool).ListEntriesForAudit(ctx, store.ListEntriesForAuditParams{DistrictID: district, WhistleID: req.GetWhistleId()})
-		if err != nil {
-			return nil, s.toStatus(ctx, fmt.Errorf("read timeline of %s for audit: %w", req.GetWhistleId(), err))
-		}
-		if len(rows) == 0 {
-			return nil, s.toStatus(ctx, feedback.ErrNotFound)
-		}
-		entries := make([]auditEntry, len(rows))
-		for i, r := range rows {
-			entries[i] = auditEntry(r)
-		}
-		s.verifyChains(ctx, entries, resp)
-		return resp, nil
-	}
-	// Every whistle in scope, a page at a time, so a city-wide audit never
-	// holds more than one page of entries.
+	// A page of chains at a time, so a city-wide audit never holds more than
+	// one page of entries.
+	q := store.New(s.pool)
 	after := ""
 	for {
-		ids, err := store.New(s.pool).ListAuditWhistles(ctx, store.ListAuditWhistlesParams{DistrictID: district, After: after, MaxRows: auditPage})
+		heads, err := q.ListAuditChains(ctx, store.ListAuditChainsParams{
+			DistrictID: district, WhistleID: req.GetWhistleId(), After: after, MaxRows: auditPage,
+		})
 		if err != nil {
-			return nil, s.toStatus(ctx, fmt.Errorf("list whistles for audit: %w", err))
+			return nil, s.toStatus(ctx, fmt.Errorf("list chains for audit: %w", err))
 		}
-		if len(ids) == 0 {
+		if len(heads) == 0 {
+			if req.GetWhistleId() != "" && after == "" {
+				return nil, s.toStatus(ctx, feedback.ErrNotFound)
+			}
 			return resp, nil
 		}
-		rows, err := store.New(s.pool).ListEntriesOfWhistles(ctx, ids)
+		ids := make([]string, len(heads))
+		for i, h := range heads {
+			ids[i] = h.WhistleID
+		}
+		rows, err := q.ListEntriesOfWhistles(ctx, ids)
 		if err != nil {
 			return nil, s.toStatus(ctx, fmt.Errorf("read timelines for audit: %w", err))
 		}
-		entries := make([]auditEntry, len(rows))
-		for i, r := range rows {
-			entries[i] = auditEntry(r)
-		}
-		s.verifyChains(ctx, entries, resp)
+		s.verifyChains(ctx, heads, rows, resp)
 		after = ids[len(ids)-1]
 	}
 }
@@ -74,36 +66,28 @@ func (s *Server) VerifyAudit(ctx context.Context, req *feedbackv1.VerifyAuditReq
 // auditPage is how many whistles' timelines an audit reads at a time.
 const auditPage = 500
 
-// auditEntry is a stored timeline entry with its whistle.
-type auditEntry store.ListEntriesOfWhistlesRow
-
-// verifyChains verifies entries (ordered by whistle, then seq) chain by
-// chain and adds the counts and broken chains to resp.
-func (s *Server) verifyChains(ctx context.Context, rows []auditEntry, resp *feedbackv1.VerifyAuditResponse) {
+// verifyChains verifies the chains of heads (ordered by whistle) against
+// their entries (ordered by whistle, then seq) and adds the counts and
+// broken chains to resp.
+func (s *Server) verifyChains(ctx context.Context, heads []store.ListAuditChainsRow, rows []store.ListEntriesOfWhistlesRow, resp *feedbackv1.VerifyAuditResponse) {
 	resp.EntriesChecked += int64(len(rows))
-	for start := 0; start < len(rows); {
-		end := start
-		for end < len(rows) && rows[end].WhistleID == rows[start].WhistleID {
-			end++
-		}
-		chain := make([]timeline.Entry, 0, end-start)
-		for _, r := range rows[start:end] {
-			chain = append(chain, timeline.Entry{
-				Seq: r.Seq, Type: r.Type, At: r.At.Time, Actor: timeline.Actor{Role: r.ActorRole, ID: r.ActorID},
-				DispatchID: r.DispatchID, Department: r.Department, EventID: r.EventID, Data: r.Data,
-				PrevHash: r.PrevHash, Hash: r.Hash,
-			})
+	next := 0
+	for _, h := range heads {
+		var chain []timeline.Entry
+		for ; next < len(rows) && rows[next].WhistleID == h.WhistleID; next++ {
+			chain = append(chain, rows[next].Entry())
 		}
 		resp.WhistlesChecked++
-		if seq, ok := timeline.Verify(chain); !ok {
-			resp.Ok = false
-			b := &feedbackv1.BrokenChain{WhistleId: rows[start].WhistleID, Seq: int64(seq)}
-			if seq-1 < len(chain) {
-				b.EventId = chain[seq-1].EventID
-			}
-			resp.Broken = append(resp.Broken, b)
-			s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", b.WhistleId, "first_broken_seq", seq)
+		b, broken := s.keys.Verify(chain, timeline.Head{Seq: h.LastSeq, Hash: h.LastHash, Found: h.HasHead})
+		if !broken {
+			continue
 		}
-		start = end
+		resp.Ok = false
+		bc := &feedbackv1.BrokenChain{WhistleId: h.WhistleID, Seq: b.Seq, Reason: b.Reason}
+		if b.Seq >= 1 && int(b.Seq) <= len(chain) {
+			bc.EventId = chain[b.Seq-1].EventID
+		}
+		resp.Broken = append(resp.Broken, bc)
+		s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", h.WhistleID, "first_broken_seq", b.Seq, "reason", b.Reason)
 	}
 }

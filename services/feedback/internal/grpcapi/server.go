@@ -34,15 +34,16 @@ type Server struct {
 	log     *slog.Logger
 	clock   clock.Clock
 	rebuild Rebuilder
+	keys    timeline.Keys
 }
 
 // Rebuilder replays the event stream into a fresh read model.
 type Rebuilder func(ctx context.Context) (events, dispatches int64, err error)
 
 // New returns a server on the feedback schema through pool; rebuild serves
-// RebuildReadModel.
-func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilder) *Server {
-	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild}
+// RebuildReadModel and keys verify the timelines' hash chains.
+func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilder, keys timeline.Keys) *Server {
+	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild, keys: keys}
 }
 
 // GetTimeline returns a whistle's entries in seq order, if the caller may see
@@ -54,10 +55,10 @@ func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineReq
 		return nil, err
 	}
 	for _, chain := range chains {
-		if broken, ok := timeline.Verify(chain); !ok && len(chain) > 0 {
-			// Serve it anyway: the caller can see (and verify) what is stored, and
-			// the log alerts operators that the audit log was tampered with.
-			s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", chain[0].WhistleID, "first_broken_seq", broken)
+		if b, broken := s.keys.VerifyChain(chain); broken {
+			// Serve it anyway: the caller sees what is stored, and the log
+			// alerts operators that the audit log was tampered with.
+			s.log.ErrorContext(ctx, "timeline hash chain broken", "whistle_id", chain[0].WhistleID, "first_broken_seq", b.Seq, "reason", b.Reason)
 		}
 	}
 	// Each chain verifies on its own (whistle_id, seq, prev_hash); joined, the
@@ -176,6 +177,7 @@ func listEntries(ctx context.Context, q *store.Queries, whistleID string) ([]tim
 			Data:       r.Data,
 			PrevHash:   r.PrevHash,
 			Hash:       r.Hash,
+			KeyID:      r.KeyID,
 		})
 	}
 	return entries, nil
@@ -231,6 +233,7 @@ func toProto(e timeline.Entry) (*feedbackv1.TimelineEntry, error) {
 		Data:       data,
 		Hash:       e.Hash,
 		PrevHash:   e.PrevHash,
+		KeyId:      e.KeyID,
 		EventId:    e.EventID,
 		WhistleId:  e.WhistleID,
 	}, nil

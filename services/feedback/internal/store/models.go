@@ -116,6 +116,7 @@ type TimelineEntry struct {
 	PrevHash   string
 	Hash       string
 	RecordedAt pgtype.Timestamptz
+	KeyID      string
 }
 
 type WhistleDispatchDepartment struct {

@@ -1,5 +1,5 @@
 -- name: ListTimeline :many
-SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash, key_id
 FROM timeline_entries
 WHERE whistle_id = $1
 ORDER BY seq;
@@ -134,17 +134,6 @@ WHERE district_id = @district_id AND dispatched_at >= @from_at AND dispatched_at
 GROUP BY 1
 ORDER BY 1;
 
--- name: ListEntriesForAudit :many
--- Every timeline entry of the whistles in a district ('' for all, one whistle
--- when whistle_id is set), chain by chain.
-SELECT te.whistle_id, te.seq, te.event_id, te.type, te.at, te.actor_role, te.actor_id,
-       te.dispatch_id, te.department, te.data, te.prev_hash, te.hash
-FROM timeline_entries te
-JOIN whistle_scopes ws ON ws.whistle_id = te.whistle_id
-WHERE (@district_id::text = '' OR ws.district_id = @district_id)
-  AND (@whistle_id::text = '' OR te.whistle_id = @whistle_id)
-ORDER BY te.whistle_id, te.seq;
-
 -- name: GetDispatchFact :one
 SELECT dispatch_id, whistle_id, district_id, department, ack_level, arrive_level, resolve_level
 FROM dispatch_facts WHERE dispatch_id = $1;
@@ -187,8 +176,15 @@ WHERE dispatch_id = @dispatch_id;
 SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
 
 -- name: ClearReadModel :exec
--- Rebuild starts from nothing; appeals are kept and re-applied.
-TRUNCATE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns;
+-- Rebuild starts from nothing; appeals are kept and re-applied. DELETE, not
+-- TRUNCATE: the service's role may not truncate (docs/security.md). The
+-- roll-up trigger on dispatch_facts writes to sla_daily at the end of this
+-- statement, so ClearSlaDaily follows.
+WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts)
+DELETE FROM arbitration_returns;
+
+-- name: ClearSlaDaily :exec
+DELETE FROM sla_daily;
 
 -- name: OldestFact :one
 -- When the oldest whistle or dispatch in the read model happened (NULL when
@@ -254,18 +250,50 @@ ON CONFLICT (arbitration_id) DO NOTHING;
 -- name: GetArbitrationReturn :one
 SELECT returned_dispatch_id, from_department FROM arbitration_returns WHERE arbitration_id = $1;
 
--- name: ListAuditWhistles :many
--- A page of the whistles in a district ('' for all), by id after @after.
-SELECT whistle_id FROM whistle_scopes
-WHERE (@district_id::text = '' OR district_id = @district_id) AND whistle_id > @after::text
-ORDER BY whistle_id
+-- name: ListAuditChains :many
+-- A page of the chains to audit, by whistle id after @after: the whistles of a
+-- district ('' for all; then also every chain head without a scope), or just
+-- @whistle_id when set, each with its head when it has one.
+SELECT w.whistle_id::text AS whistle_id, (h.whistle_id IS NOT NULL)::boolean AS has_head,
+       COALESCE(h.last_seq, 0)::bigint AS last_seq, COALESCE(h.last_hash, '')::text AS last_hash
+FROM (
+    (SELECT ws.whistle_id FROM whistle_scopes ws
+     WHERE (@district_id::text = '' OR ws.district_id = @district_id)
+       AND (@whistle_id::text = '' OR ws.whistle_id = @whistle_id)
+       AND ws.whistle_id > @after::text
+     ORDER BY ws.whistle_id LIMIT @max_rows)
+    UNION
+    (SELECT ch.whistle_id FROM chain_heads ch
+     WHERE @district_id::text = ''
+       AND (@whistle_id::text = '' OR ch.whistle_id = @whistle_id)
+       AND ch.whistle_id > @after::text
+     ORDER BY ch.whistle_id LIMIT @max_rows)
+) w
+LEFT JOIN chain_heads h ON h.whistle_id = w.whistle_id
+ORDER BY w.whistle_id
 LIMIT @max_rows;
 
 -- name: ListEntriesOfWhistles :many
-SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash, key_id
 FROM timeline_entries
 WHERE whistle_id = ANY(@whistle_ids::text[])
 ORDER BY whistle_id, seq;
+
+-- name: ListUnkeyedChains :many
+-- Whistles whose timelines hold entries written before keyed hashes.
+SELECT DISTINCT whistle_id FROM timeline_entries WHERE key_id = '' ORDER BY whistle_id;
+
+-- name: GetChainHead :one
+SELECT last_seq, last_hash FROM chain_heads WHERE whistle_id = $1;
+
+-- name: RekeyEntry :exec
+-- Re-seals an entry with the chain key (run by the schema's owner, with the
+-- append-only trigger off for the transaction).
+UPDATE timeline_entries SET prev_hash = @prev_hash, hash = @hash, key_id = @key_id
+WHERE whistle_id = @whistle_id AND seq = @seq;
+
+-- name: SetChainHeadHash :exec
+UPDATE chain_heads SET last_hash = @last_hash WHERE whistle_id = @whistle_id;
 
 -- name: SetScorecardWeights :exec
 INSERT INTO scorecard_weights (month, response, arrival, resolution, satisfaction, set_by, set_at)
@@ -299,12 +327,12 @@ RETURNING whistle_id, last_seq, last_hash;
 WITH appended AS (
     INSERT INTO timeline_entries (
         whistle_id, seq, event_id, type, at, actor_role, actor_id,
-        dispatch_id, department, data, prev_hash, hash, recorded_at
+        dispatch_id, department, data, prev_hash, hash, recorded_at, key_id
     )
     SELECT unnest(@whistle_ids::text[]), unnest(@seqs::bigint[]), unnest(@event_ids::text[]), unnest(@types::text[]),
         unnest(@ats::timestamptz[]), unnest(@actor_roles::text[]), unnest(@actor_ids::text[]), unnest(@dispatch_ids::text[]),
         unnest(@departments::text[]), unnest(@datas::jsonb[]), unnest(@prev_hashes::text[]), unnest(@hashes::text[]),
-        unnest(@recorded_ats::timestamptz[])
+        unnest(@recorded_ats::timestamptz[]), unnest(@key_ids::text[])
     RETURNING whistle_id, seq, hash
 ), last AS (
     SELECT DISTINCT ON (whistle_id) whistle_id, seq, hash FROM appended ORDER BY whistle_id, seq DESC

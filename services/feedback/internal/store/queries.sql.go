@@ -61,12 +61,12 @@ const appendEntries = `-- name: AppendEntries :exec
 WITH appended AS (
     INSERT INTO timeline_entries (
         whistle_id, seq, event_id, type, at, actor_role, actor_id,
-        dispatch_id, department, data, prev_hash, hash, recorded_at
+        dispatch_id, department, data, prev_hash, hash, recorded_at, key_id
     )
     SELECT unnest($1::text[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::text[]),
         unnest($5::timestamptz[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
         unnest($9::text[]), unnest($10::jsonb[]), unnest($11::text[]), unnest($12::text[]),
-        unnest($13::timestamptz[])
+        unnest($13::timestamptz[]), unnest($14::text[])
     RETURNING whistle_id, seq, hash
 ), last AS (
     SELECT DISTINCT ON (whistle_id) whistle_id, seq, hash FROM appended ORDER BY whistle_id, seq DESC
@@ -89,6 +89,7 @@ type AppendEntriesParams struct {
 	PrevHashes  []string
 	Hashes      []string
 	RecordedAts []pgtype.Timestamptz
+	KeyIds      []string
 }
 
 // AppendEntry for many entries (heads claimed by ClaimChainHeads, none of the
@@ -108,6 +109,7 @@ func (q *Queries) AppendEntries(ctx context.Context, arg AppendEntriesParams) er
 		arg.PrevHashes,
 		arg.Hashes,
 		arg.RecordedAts,
+		arg.KeyIds,
 	)
 	return err
 }
@@ -143,12 +145,25 @@ func (q *Queries) ClaimChainHeads(ctx context.Context, whistleIds []string) ([]C
 }
 
 const clearReadModel = `-- name: ClearReadModel :exec
-TRUNCATE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns
+WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts)
+DELETE FROM arbitration_returns
 `
 
-// Rebuild starts from nothing; appeals are kept and re-applied.
+// Rebuild starts from nothing; appeals are kept and re-applied. DELETE, not
+// TRUNCATE: the service's role may not truncate (docs/security.md). The
+// roll-up trigger on dispatch_facts writes to sla_daily at the end of this
+// statement, so ClearSlaDaily follows.
 func (q *Queries) ClearReadModel(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, clearReadModel)
+	return err
+}
+
+const clearSlaDaily = `-- name: ClearSlaDaily :exec
+DELETE FROM sla_daily
+`
+
+func (q *Queries) ClearSlaDaily(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, clearSlaDaily)
 	return err
 }
 
@@ -343,6 +358,22 @@ func (q *Queries) GetArbitrationReturn(ctx context.Context, arbitrationID string
 	row := q.db.QueryRow(ctx, getArbitrationReturn, arbitrationID)
 	var i GetArbitrationReturnRow
 	err := row.Scan(&i.ReturnedDispatchID, &i.FromDepartment)
+	return i, err
+}
+
+const getChainHead = `-- name: GetChainHead :one
+SELECT last_seq, last_hash FROM chain_heads WHERE whistle_id = $1
+`
+
+type GetChainHeadRow struct {
+	LastSeq  int64
+	LastHash string
+}
+
+func (q *Queries) GetChainHead(ctx context.Context, whistleID string) (GetChainHeadRow, error) {
+	row := q.db.QueryRow(ctx, getChainHead, whistleID)
+	var i GetChainHeadRow
+	err := row.Scan(&i.LastSeq, &i.LastHash)
 	return i, err
 }
 
@@ -649,33 +680,67 @@ func (q *Queries) ListAppeals(ctx context.Context, arg ListAppealsParams) ([]App
 	return items, nil
 }
 
-const listAuditWhistles = `-- name: ListAuditWhistles :many
-SELECT whistle_id FROM whistle_scopes
-WHERE ($1::text = '' OR district_id = $1) AND whistle_id > $2::text
-ORDER BY whistle_id
-LIMIT $3
+const listAuditChains = `-- name: ListAuditChains :many
+SELECT w.whistle_id::text AS whistle_id, (h.whistle_id IS NOT NULL)::boolean AS has_head,
+       COALESCE(h.last_seq, 0)::bigint AS last_seq, COALESCE(h.last_hash, '')::text AS last_hash
+FROM (
+    (SELECT ws.whistle_id FROM whistle_scopes ws
+     WHERE ($1::text = '' OR ws.district_id = $1)
+       AND ($2::text = '' OR ws.whistle_id = $2)
+       AND ws.whistle_id > $3::text
+     ORDER BY ws.whistle_id LIMIT $4)
+    UNION
+    (SELECT ch.whistle_id FROM chain_heads ch
+     WHERE $1::text = ''
+       AND ($2::text = '' OR ch.whistle_id = $2)
+       AND ch.whistle_id > $3::text
+     ORDER BY ch.whistle_id LIMIT $4)
+) w
+LEFT JOIN chain_heads h ON h.whistle_id = w.whistle_id
+ORDER BY w.whistle_id
+LIMIT $4
 `
 
-type ListAuditWhistlesParams struct {
+type ListAuditChainsParams struct {
 	DistrictID string
+	WhistleID  string
 	After      string
 	MaxRows    int32
 }
 
-// A page of the whistles in a district (” for all), by id after @after.
-func (q *Queries) ListAuditWhistles(ctx context.Context, arg ListAuditWhistlesParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, listAuditWhistles, arg.DistrictID, arg.After, arg.MaxRows)
+type ListAuditChainsRow struct {
+	WhistleID string
+	HasHead   bool
+	LastSeq   int64
+	LastHash  string
+}
+
+// A page of the chains to audit, by whistle id after @after: the whistles of a
+// district (” for all; then also every chain head without a scope), or just
+// @whistle_id when set, each with its head when it has one.
+func (q *Queries) ListAuditChains(ctx context.Context, arg ListAuditChainsParams) ([]ListAuditChainsRow, error) {
+	rows, err := q.db.Query(ctx, listAuditChains,
+		arg.DistrictID,
+		arg.WhistleID,
+		arg.After,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []string
+	var items []ListAuditChainsRow
 	for rows.Next() {
-		var whistle_id string
-		if err := rows.Scan(&whistle_id); err != nil {
+		var i ListAuditChainsRow
+		if err := rows.Scan(
+			&i.WhistleID,
+			&i.HasHead,
+			&i.LastSeq,
+			&i.LastHash,
+		); err != nil {
 			return nil, err
 		}
-		items = append(items, whistle_id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -714,73 +779,8 @@ func (q *Queries) ListDispatchDepartments(ctx context.Context, whistleID string)
 	return items, nil
 }
 
-const listEntriesForAudit = `-- name: ListEntriesForAudit :many
-SELECT te.whistle_id, te.seq, te.event_id, te.type, te.at, te.actor_role, te.actor_id,
-       te.dispatch_id, te.department, te.data, te.prev_hash, te.hash
-FROM timeline_entries te
-JOIN whistle_scopes ws ON ws.whistle_id = te.whistle_id
-WHERE ($1::text = '' OR ws.district_id = $1)
-  AND ($2::text = '' OR te.whistle_id = $2)
-ORDER BY te.whistle_id, te.seq
-`
-
-type ListEntriesForAuditParams struct {
-	DistrictID string
-	WhistleID  string
-}
-
-type ListEntriesForAuditRow struct {
-	WhistleID  string
-	Seq        int64
-	EventID    string
-	Type       string
-	At         pgtype.Timestamptz
-	ActorRole  string
-	ActorID    string
-	DispatchID string
-	Department string
-	Data       []byte
-	PrevHash   string
-	Hash       string
-}
-
-// Every timeline entry of the whistles in a district (” for all, one whistle
-// when whistle_id is set), chain by chain.
-func (q *Queries) ListEntriesForAudit(ctx context.Context, arg ListEntriesForAuditParams) ([]ListEntriesForAuditRow, error) {
-	rows, err := q.db.Query(ctx, listEntriesForAudit, arg.DistrictID, arg.WhistleID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListEntriesForAuditRow
-	for rows.Next() {
-		var i ListEntriesForAuditRow
-		if err := rows.Scan(
-			&i.WhistleID,
-			&i.Seq,
-			&i.EventID,
-			&i.Type,
-			&i.At,
-			&i.ActorRole,
-			&i.ActorID,
-			&i.DispatchID,
-			&i.Department,
-			&i.Data,
-			&i.PrevHash,
-			&i.Hash,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listEntriesOfWhistles = `-- name: ListEntriesOfWhistles :many
-SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash, key_id
 FROM timeline_entries
 WHERE whistle_id = ANY($1::text[])
 ORDER BY whistle_id, seq
@@ -799,6 +799,7 @@ type ListEntriesOfWhistlesRow struct {
 	Data       []byte
 	PrevHash   string
 	Hash       string
+	KeyID      string
 }
 
 func (q *Queries) ListEntriesOfWhistles(ctx context.Context, whistleIds []string) ([]ListEntriesOfWhistlesRow, error) {
@@ -823,6 +824,7 @@ func (q *Queries) ListEntriesOfWhistles(ctx context.Context, whistleIds []string
 			&i.Data,
 			&i.PrevHash,
 			&i.Hash,
+			&i.KeyID,
 		); err != nil {
 			return nil, err
 		}
@@ -835,7 +837,7 @@ func (q *Queries) ListEntriesOfWhistles(ctx context.Context, whistleIds []string
 }
 
 const listTimeline = `-- name: ListTimeline :many
-SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash
+SELECT seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data, prev_hash, hash, key_id
 FROM timeline_entries
 WHERE whistle_id = $1
 ORDER BY seq
@@ -853,6 +855,7 @@ type ListTimelineRow struct {
 	Data       []byte
 	PrevHash   string
 	Hash       string
+	KeyID      string
 }
 
 func (q *Queries) ListTimeline(ctx context.Context, whistleID string) ([]ListTimelineRow, error) {
@@ -876,10 +879,36 @@ func (q *Queries) ListTimeline(ctx context.Context, whistleID string) ([]ListTim
 			&i.Data,
 			&i.PrevHash,
 			&i.Hash,
+			&i.KeyID,
 		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUnkeyedChains = `-- name: ListUnkeyedChains :many
+SELECT DISTINCT whistle_id FROM timeline_entries WHERE key_id = '' ORDER BY whistle_id
+`
+
+// Whistles whose timelines hold entries written before keyed hashes.
+func (q *Queries) ListUnkeyedChains(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, listUnkeyedChains)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var whistle_id string
+		if err := rows.Scan(&whistle_id); err != nil {
+			return nil, err
+		}
+		items = append(items, whistle_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -1092,6 +1121,32 @@ func (q *Queries) RateRound(ctx context.Context, arg RateRoundParams) error {
 	return err
 }
 
+const rekeyEntry = `-- name: RekeyEntry :exec
+UPDATE timeline_entries SET prev_hash = $1, hash = $2, key_id = $3
+WHERE whistle_id = $4 AND seq = $5
+`
+
+type RekeyEntryParams struct {
+	PrevHash  string
+	Hash      string
+	KeyID     string
+	WhistleID string
+	Seq       int64
+}
+
+// Re-seals an entry with the chain key (run by the schema's owner, with the
+// append-only trigger off for the transaction).
+func (q *Queries) RekeyEntry(ctx context.Context, arg RekeyEntryParams) error {
+	_, err := q.db.Exec(ctx, rekeyEntry,
+		arg.PrevHash,
+		arg.Hash,
+		arg.KeyID,
+		arg.WhistleID,
+		arg.Seq,
+	)
+	return err
+}
+
 const scorecards = `-- name: Scorecards :many
 SELECT
     (CASE WHEN $1::boolean THEN street_id ELSE department END)::text AS key,
@@ -1223,6 +1278,20 @@ func (q *Queries) Scorecards(ctx context.Context, arg ScorecardsParams) ([]Score
 		return nil, err
 	}
 	return items, nil
+}
+
+const setChainHeadHash = `-- name: SetChainHeadHash :exec
+UPDATE chain_heads SET last_hash = $1 WHERE whistle_id = $2
+`
+
+type SetChainHeadHashParams struct {
+	LastHash  string
+	WhistleID string
+}
+
+func (q *Queries) SetChainHeadHash(ctx context.Context, arg SetChainHeadHashParams) error {
+	_, err := q.db.Exec(ctx, setChainHeadHash, arg.LastHash, arg.WhistleID)
+	return err
 }
 
 const setScorecardWeights = `-- name: SetScorecardWeights :exec

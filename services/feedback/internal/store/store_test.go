@@ -34,7 +34,7 @@ func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 		WhistleIds: []string{"w-1"}, Seqs: []int64{1}, EventIds: []string{"ev-1"}, Types: []string{"whistle.raised"},
 		Ats: []pgtype.Timestamptz{at}, ActorRoles: []string{"street"}, ActorIds: []string{"u-1"}, DispatchIds: []string{""},
 		Departments: []string{""}, Datas: [][]byte{[]byte(`{"whistle":{"id":"w-1"}}`)}, PrevHashes: []string{""},
-		Hashes: []string{"abc"}, RecordedAts: []pgtype.Timestamptz{at},
+		Hashes: []string{"abc"}, RecordedAts: []pgtype.Timestamptz{at}, KeyIds: []string{"k1"},
 	}))
 
 	// The service's own statements must not be able to rewrite history.

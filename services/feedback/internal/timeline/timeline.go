@@ -1,17 +1,22 @@
 // Package timeline defines a whistle's hash-chained timeline: the canonical
-// form of an entry, its hash, and the check that a stored chain is intact.
+// form of an entry, its keyed hash, and the check that a stored chain is intact
+// and matches its head.
 //
-// Canonical form. An entry is hashed as
+// Keyed hash. An entry is sealed as
 //
-//	hash = hex(SHA-256(prev_hash || canonical))
+//	hash = hex(HMAC-SHA256(key, "whistle.timeline.v2\n" || prev_hash || "\n" || canonical))
 //
-// where prev_hash is the previous entry's hash as its lowercase hex text ("" for
+// with a key the database does not hold (Keys), so that whoever owns the
+// tables can neither rewrite an entry nor forge a chain: without the key no
+// recomputed hash matches. The entry records the id of its key (key_id), so
+// keys rotate: new entries take the current key, old ones verify with theirs.
+// prev_hash is the previous entry's hash as its lowercase hex text ("" for
 // seq 1) and canonical is the UTF-8 JSON text of exactly this object, fields in
 // this order, no insignificant whitespace, no HTML escaping:
 //
-//		{"seq":1,"type":"dispatch.acknowledged","at":"2026-05-01T08:00:00.123456Z",
-//		 "actor":{"role":"desk","id":"u-1"},"dispatch_id":"...","department":"police",
-//		 "event_id":"...","data":{...}}
+//		{"whistle_id":"w-1","seq":1,"type":"dispatch.acknowledged",
+//		 "at":"2026-05-01T08:00:00.123456Z","actor":{"role":"desk","id":"u-1"},
+//		 "dispatch_id":"...","department":"police","event_id":"...","data":{...}}
 //
 //	  - at is RFC 3339 with nanoseconds (time.RFC3339Nano) in UTC, after truncating
 //	    to whole microseconds, the precision PostgreSQL stores;
@@ -22,12 +27,15 @@
 //
 // The form survives a round trip through jsonb (which reorders keys and
 // rewrites numbers) because data is canonicalised again when it is read back.
+//
+// Unkeyed entries. Entries written before keyed hashes (key_id "") were
+// hashed as hex(SHA-256(prev_hash || Canonical(e))), Canonical lacking
+// whistle_id. Anyone can recompute that, so Verify reports such an entry
+// (ReasonUnkeyed) unless Rekey has sealed its chain with the key.
 package timeline
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -45,8 +53,8 @@ type Actor struct {
 
 // Entry is one event in a whistle's timeline.
 type Entry struct {
-	// WhistleID names the chain the entry belongs to; not part of the hash
-	// (the chain is per whistle).
+	// WhistleID names the chain the entry belongs to (part of the keyed hash,
+	// so an entry cannot be moved to another whistle's chain).
 	WhistleID  string
 	Seq        int64
 	Type       string
@@ -59,6 +67,8 @@ type Entry struct {
 	Data     json.RawMessage
 	PrevHash string
 	Hash     string
+	// KeyID names the key Hash was computed with; "" for an unkeyed entry.
+	KeyID string
 }
 
 // canonicalEntry fixes the field order and names of the hashed form.
@@ -73,14 +83,37 @@ type canonicalEntry struct {
 	Data       any    `json:"data"`
 }
 
-// Canonical is the text of e that is hashed (see the package comment);
-// PrevHash and Hash are not part of it.
+// keyedEntry is canonicalEntry with the whistle first.
+type keyedEntry struct {
+	WhistleID string `json:"whistle_id"`
+	canonicalEntry
+}
+
+// Canonical is the unkeyed form of e (see the package comment), without its
+// whistle; PrevHash, Hash and KeyID are not part of it.
 func Canonical(e Entry) ([]byte, error) {
+	c, err := canonical(e)
+	if err != nil {
+		return nil, err
+	}
+	return encode(c)
+}
+
+// canonicalKeyed is the text of e that the keyed hash covers.
+func canonicalKeyed(e Entry) ([]byte, error) {
+	c, err := canonical(e)
+	if err != nil {
+		return nil, err
+	}
+	return encode(keyedEntry{WhistleID: e.WhistleID, canonicalEntry: c})
+}
+
+func canonical(e Entry) (canonicalEntry, error) {
 	data, err := decodeData(e.Data)
 	if err != nil {
-		return nil, fmt.Errorf("canonical entry %d: %w", e.Seq, err)
+		return canonicalEntry{}, fmt.Errorf("canonical entry %d: %w", e.Seq, err)
 	}
-	return encode(canonicalEntry{
+	return canonicalEntry{
 		Seq:        e.Seq,
 		Type:       e.Type,
 		At:         e.At.Truncate(Precision).UTC().Format(time.RFC3339Nano),
@@ -89,7 +122,7 @@ func Canonical(e Entry) ([]byte, error) {
 		Department: e.Department,
 		EventID:    e.EventID,
 		Data:       data,
-	})
+	}, nil
 }
 
 // CanonicalData re-encodes a JSON value with sorted keys, canonical numbers and
@@ -100,51 +133,6 @@ func CanonicalData(raw json.RawMessage) (json.RawMessage, error) {
 		return nil, err
 	}
 	return encode(v)
-}
-
-// Hash is hex(SHA-256(prevHash || Canonical(e))).
-func Hash(prevHash string, e Entry) (string, error) {
-	c, err := Canonical(e)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write([]byte(prevHash))
-	h.Write(c)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// Seal sets e's PrevHash to prevHash and its Hash accordingly, making it the
-// next link after the entry whose hash is prevHash.
-func Seal(prevHash string, e Entry) (Entry, error) {
-	e.PrevHash = prevHash
-	h, err := Hash(prevHash, e)
-	if err != nil {
-		return Entry{}, err
-	}
-	e.Hash = h
-	return e, nil
-}
-
-// Verify checks a whole timeline, in order: the i-th entry (from 1) must have
-// seq i, carry the previous entry's hash as PrevHash ("" for the first) and a
-// Hash that matches its content. It returns the seq of the first entry that
-// fails (the position it should hold, so a removed entry is named too) and
-// false, or 0 and true when the chain is intact.
-func Verify(entries []Entry) (firstBroken int, ok bool) {
-	prev := ""
-	for i, e := range entries {
-		want := int64(i) + 1
-		if e.Seq != want || e.PrevHash != prev {
-			return int(want), false
-		}
-		h, err := Hash(prev, e)
-		if err != nil || h != e.Hash {
-			return int(want), false
-		}
-		prev = e.Hash
-	}
-	return 0, true
 }
 
 // decodeData parses a JSON value into maps, slices, strings, float64s, bools

@@ -143,13 +143,16 @@ type TimelineEntry struct {
 	Department string                 `protobuf:"bytes,6,opt,name=department,proto3" json:"department,omitempty"`
 	// The event's payload as JSON.
 	Data *structpb.Struct `protobuf:"bytes,7,opt,name=data,proto3" json:"data,omitempty"`
-	// Hex SHA-256 of prev_hash and the canonical entry.
+	// Hex HMAC-SHA256, under the key named by key_id, of prev_hash and the
+	// canonical entry (docs/security.md); only the key's holder can verify it.
 	Hash     string `protobuf:"bytes,8,opt,name=hash,proto3" json:"hash,omitempty"`
 	PrevHash string `protobuf:"bytes,9,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
 	EventId  string `protobuf:"bytes,10,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
 	// The whistle whose hash chain holds the entry: a merged whistle's timeline
 	// continues with the entries of the whistle it was merged into.
-	WhistleId     string `protobuf:"bytes,11,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	WhistleId string `protobuf:"bytes,11,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The id of the chain key the hash was computed with.
+	KeyId         string `protobuf:"bytes,12,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -257,6 +260,13 @@ func (x *TimelineEntry) GetEventId() string {
 func (x *TimelineEntry) GetWhistleId() string {
 	if x != nil {
 		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *TimelineEntry) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
 	}
 	return ""
 }
@@ -1255,7 +1265,12 @@ type BrokenChain struct {
 	// The position that fails (a removed entry is named by the seq it should have).
 	Seq int64 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The event stored at that position, when there is one.
-	EventId       string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	EventId string `protobuf:"bytes,3,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// Why it fails: content (hash does not match under the key), order (an
+	// entry missing, added or moved), unkeyed (written without a key), unknown
+	// key, truncated (the chain head counts entries that are gone) or head (the
+	// head is missing or names another last entry).
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1307,6 +1322,13 @@ func (x *BrokenChain) GetSeq() int64 {
 func (x *BrokenChain) GetEventId() string {
 	if x != nil {
 		return x.EventId
+	}
+	return ""
+}
+
+func (x *BrokenChain) GetReason() string {
+	if x != nil {
+		return x.Reason
 	}
 	return ""
 }
@@ -2569,7 +2591,7 @@ var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\n" +
-	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe9\x02\n" +
+	"\"whistle/feedback/v1/feedback.proto\x12\x13whistle.feedback.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\x80\x03\n" +
 	"\rTimelineEntry\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12*\n" +
@@ -2586,7 +2608,8 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\bevent_id\x18\n" +
 	" \x01(\tR\aeventId\x12\x1d\n" +
 	"\n" +
-	"whistle_id\x18\v \x01(\tR\twhistleId\"3\n" +
+	"whistle_id\x18\v \x01(\tR\twhistleId\x12\x15\n" +
+	"\x06key_id\x18\f \x01(\tR\x05keyId\"3\n" +
 	"\x12GetTimelineRequest\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\"S\n" +
@@ -2678,12 +2701,13 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights\"3\n" +
 	"\x12VerifyAuditRequest\x12\x1d\n" +
 	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\"Y\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"q\n" +
 	"\vBrokenChain\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x19\n" +
-	"\bevent_id\x18\x03 \x01(\tR\aeventId\"\xb3\x01\n" +
+	"\bevent_id\x18\x03 \x01(\tR\aeventId\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"\xb3\x01\n" +
 	"\x13VerifyAuditResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12)\n" +
 	"\x10whistles_checked\x18\x02 \x01(\x03R\x0fwhistlesChecked\x12'\n" +

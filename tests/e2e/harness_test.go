@@ -23,6 +23,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
 	feedbackapp "github.com/chuishao/whistle/services/feedback/app"
@@ -47,6 +48,8 @@ type system struct {
 	grpc backendAddrs
 	// nats is the NATS server, with each service's credentials.
 	nats *natstest.Secured
+	// db is each backend's DATABASE_URL: its own role (whistle_<service>).
+	db map[string]string
 	// stops stop a service (every replica of it) and wait until it has stopped.
 	stops map[string][]func()
 }
@@ -96,6 +99,18 @@ func startSystem(t *testing.T, opts options) *system {
 		ConsumerRebalance:  200 * time.Millisecond,
 	}
 	as := func(user string) config.Base { b := base; b.NATS = natsSrv.Client(user); return b }
+	// Each backend's schema is migrated as the admin (its migration job), and
+	// the backend then runs as its own role, so the tests exercise its grants.
+	dbURLs := map[string]string{}
+	migrated := func(name string, b config.Base, newApp func(config.Base) error) config.Base {
+		b.MigrateOnly, b.DatabaseRolePassword = true, e2eRolePassword
+		require.ErrorIs(t, newApp(b), config.ErrMigrated)
+		url, err := postgres.RoleURL(base.DatabaseURL, postgres.RuntimeRole(name), e2eRolePassword)
+		require.NoError(t, err)
+		dbURLs[name] = url
+		b.MigrateOnly, b.DatabaseRolePassword, b.DatabaseURL = false, "", url
+		return b
+	}
 	fake := clock.NewFake(t0)
 	deps := func(name string) service.Deps { return service.Deps{Log: testLogger(t, name), Clock: fake} }
 	if opts.logs != nil {
@@ -123,27 +138,48 @@ func startSystem(t *testing.T, opts options) *system {
 		}()
 	}
 
-	routing, err := routingapp.New(ctx, routingapp.Config{Base: as(bus.UserRouting), Seed: true}, deps("routing"))
+	routingBase := migrated("routing", as(bus.UserRouting), func(b config.Base) error {
+		_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
+		return err
+	})
+	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true}, deps("routing"))
 	require.NoError(t, err)
 	run("routing", routing.Run)
 
-	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: as(bus.UserIntake), RoutingAddr: routing.GRPCAddr()}, deps("intake"))
+	intakeBase := migrated("intake", as(bus.UserIntake), func(b config.Base) error {
+		_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
+		return err
+	})
+	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
 	require.NoError(t, err)
 	run("intake", intake.Run)
 
+	responseCfg := func(b config.Base) responseapp.Config {
+		return responseapp.Config{
+			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()), WebhookAllow: opts.webhookAllow,
+		}
+	}
+	responseBase := migrated("response", as(bus.UserResponse), func(b config.Base) error {
+		_, err := responseapp.New(ctx, responseCfg(b), deps("response"))
+		return err
+	})
 	var responseAddrs []string
 	for i := range opts.responseReplicas {
-		r, err := responseapp.New(ctx, responseapp.Config{
-			Base: as(bus.UserResponse), FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()),
-			WebhookAllow: opts.webhookAllow,
-		}, deps(fmt.Sprintf("response-%d", i)))
+		r, err := responseapp.New(ctx, responseCfg(responseBase), deps(fmt.Sprintf("response-%d", i)))
 		require.NoError(t, err)
 		run("response", r.Run)
 		responseAddrs = append(responseAddrs, r.GRPCAddr())
 	}
 	responseAddr := responseAddrs[0]
 
-	feedback, err := feedbackapp.New(ctx, feedbackapp.Config{Base: as(bus.UserFeedback)}, deps("feedback"))
+	feedbackCfg := func(b config.Base) feedbackapp.Config {
+		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
+	}
+	feedbackBase := migrated("feedback", as(bus.UserFeedback), func(b config.Base) error {
+		_, err := feedbackapp.New(ctx, feedbackCfg(b), deps("feedback"))
+		return err
+	})
+	feedback, err := feedbackapp.New(ctx, feedbackCfg(feedbackBase), deps("feedback"))
 	require.NoError(t, err)
 	run("feedback", feedback.Run)
 
@@ -163,8 +199,15 @@ func startSystem(t *testing.T, opts options) *system {
 	t.Cleanup(nc.Close)
 	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js,
 		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
-		nats: natsSrv, stops: stops}
+		nats: natsSrv, stops: stops, db: dbURLs}
 }
+
+// The backends' database role password and the feedback service's chain key
+// in every test.
+const (
+	e2eRolePassword = "e2e-role-password"
+	e2eTimelineKeys = "e2e:ZTJlLXRpbWVsaW5lLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
+)
 
 func testLogger(t *testing.T, name string) *slog.Logger {
 	if os.Getenv("WHISTLE_TEST_LOG") == "" {

@@ -97,6 +97,12 @@ type Config struct {
 	Clock clock.Clock
 	// BaseEnv is the environment every child inherits (os.Environ()).
 	BaseEnv []string
+	// DatabasePasswords are the backends' database role passwords, set by
+	// Run: each backend then runs as its own role, and its schema is migrated
+	// first as DatabaseURL's user. Without them every backend uses DatabaseURL.
+	DatabasePasswords map[string]string
+	// TimelineKeys is the feedback service's chain key list, set by Run.
+	TimelineKeys string
 }
 
 // FromEnv returns the default Config, overridden by the environment.
@@ -138,6 +144,9 @@ type Process struct {
 	Binary   string
 	Env      []string
 	ReadyURL string
+	// MigrateEnv, when set, is the environment of the process's migration
+	// step, run to completion before any service starts.
+	MigrateEnv []string
 }
 
 // Plan is what Run decided before starting anything.
@@ -187,13 +196,27 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience)
 
 	for _, b := range cfg.Backends {
+		dbURL := cfg.DatabaseURL
+		password := cfg.DatabasePasswords[b.Name]
+		if password != "" {
+			if dbURL, err = postgres.RoleURL(cfg.DatabaseURL, postgres.RuntimeRole(b.Name), password); err != nil {
+				return Plan{}, err
+			}
+		}
 		env := append(slices.Clone(common),
-			"DATABASE_URL="+cfg.DatabaseURL,
+			"DATABASE_URL="+dbURL,
 			"NATS_URL="+natsURL,
 			"WHISTLE_GRPC_ADDR="+b.GRPCAddr,
 			"WHISTLE_OPS_ADDR="+b.OpsAddr,
 		)
 		env = append(env, natsUserEnv(cfg.NATSUsers, b.Name)...)
+		var migrateEnv []string
+		if password != "" {
+			// The admin's URL, and the role's password to set. A development
+			// database re-keys timelines written before keyed hashes.
+			migrateEnv = append(slices.Clone(env), "DATABASE_URL="+cfg.DatabaseURL,
+				"WHISTLE_MIGRATE_ONLY=true", "WHISTLE_DATABASE_ROLE_PASSWORD="+password, "WHISTLE_TIMELINE_REKEY=true")
+		}
 		switch b.Name {
 		case "routing":
 			env = append(env, "WHISTLE_SEED=1")
@@ -202,10 +225,15 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			// with the dev key too, so every service verifies them through the
 			// same JWKS (docs/duty-desks.md).
 			env = append(env, "WHISTLE_SERVICE_ACCOUNT_KEY="+auth.EncodeKey(key.Seed()))
+		case "feedback":
+			env = append(env, "WHISTLE_TIMELINE_KEYS="+cfg.TimelineKeys)
+			if migrateEnv != nil {
+				migrateEnv = append(migrateEnv, "WHISTLE_TIMELINE_KEYS="+cfg.TimelineKeys)
+			}
 		}
 		p.Processes = append(p.Processes, Process{
 			Name: b.Name, Binary: filepath.Join(binDir, b.Name), Env: env,
-			ReadyURL: "http://" + b.OpsAddr + "/readyz",
+			ReadyURL: "http://" + b.OpsAddr + "/readyz", MigrateEnv: migrateEnv,
 		})
 	}
 	p.Processes = append(p.Processes, Process{
@@ -337,11 +365,23 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.TimelineKeys, err = LoadOrCreateTimelineKeys(filepath.Join(cfg.RunDir, "timeline-keys")); err != nil {
+		return err
+	}
+	if cfg.DatabasePasswords, err = newDatabasePasswords(cfg.Backends); err != nil {
+		return err
+	}
 	plan, err := MakePlan(cfg, natsURL, key, time.Now())
 	if err != nil {
 		return err
 	}
 	if err := checkPortsFree(cfg); err != nil {
+		return err
+	}
+	if err := migrate(ctx, sup, plan.Processes); err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while migrating: still a clean stop
+		}
 		return err
 	}
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -50,6 +51,11 @@ func fakeService(dir, name string) int {
 		env[k] = v
 	}
 	raw, _ := json.Marshal(env)
+	if env["WHISTLE_MIGRATE_ONLY"] == "true" {
+		// The migration step: record it and finish, as a migrated service does.
+		_ = os.WriteFile(filepath.Join(dir, name+".migrate.env.json"), raw, 0o600)
+		return 0
+	}
 	_ = os.WriteFile(filepath.Join(dir, name+".env.json"), raw, 0o600)
 	_ = os.WriteFile(filepath.Join(dir, name+".pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)
 
@@ -215,7 +221,22 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	}
 	routing := readEnv(t, fakeDir, "routing")
 	require.Equal(t, "1", routing["WHISTLE_SEED"], "routing seeds the reference data")
-	require.Equal(t, cfg.DatabaseURL, routing["DATABASE_URL"])
+	// Each backend runs as its own database role, after its migration step ran
+	// as the admin and set that role's password.
+	for _, b := range cfg.Backends {
+		env := readEnv(t, fakeDir, b.Name)
+		u, err := url.Parse(env["DATABASE_URL"])
+		require.NoError(t, err)
+		require.Equal(t, "whistle_"+b.Name, u.User.Username())
+		password, _ := u.User.Password()
+		require.NotEmpty(t, password)
+		migrated := readEnv(t, fakeDir, b.Name+".migrate")
+		require.Equal(t, cfg.DatabaseURL, migrated["DATABASE_URL"])
+		require.Equal(t, password, migrated["WHISTLE_DATABASE_ROLE_PASSWORD"])
+	}
+	require.Regexp(t, `^dev1:[A-Za-z0-9+/]{43}=$`, readEnv(t, fakeDir, "feedback")["WHISTLE_TIMELINE_KEYS"])
+	_, err := os.Stat(filepath.Join(fakeDir, "gateway.migrate.env.json"))
+	require.ErrorIs(t, err, os.ErrNotExist, "the gateway has no database")
 	require.True(t, strings.HasPrefix(routing["NATS_URL"], "nats://127.0.0.1:"), routing["NATS_URL"])
 	passwords := map[string]bool{}
 	for _, b := range cfg.Backends {

@@ -8,13 +8,17 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/tools/chaos/internal/pgcluster"
 	"github.com/chuishao/whistle/tools/chaos/internal/proc"
 )
@@ -81,8 +85,18 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		// each other; see tools/bench/storm_scenario.go.
 		"WHISTLE_DUPLICATE_RADIUS_M=1",
 	)
+	timelineKeys, err := newTimelineKeys()
+	if err != nil {
+		return nil, err
+	}
+	common = append(common, "WHISTLE_TIMELINE_KEYS="+timelineKeys)
+	// Each kind of backend runs as its own database role, as under `make run`.
+	roleURLs, err := migrate(ctx, cfg, common)
+	if err != nil {
+		return nil, err
+	}
 	for _, b := range backends {
-		env := append(append([]string(nil), common...), "DATABASE_URL="+cfg.DatabaseURL,
+		env := append(append([]string(nil), common...), "DATABASE_URL="+roleURLs[b.kind],
 			"WHISTLE_GRPC_ADDR="+grpc[b.name], "WHISTLE_OPS_ADDR="+ops[b.name])
 		if b.kind == "routing" {
 			env = append(env, "WHISTLE_SEED=1")
@@ -115,6 +129,44 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		}
 	}
 	return f, nil
+}
+
+// backendKinds are the services with a database schema.
+var backendKinds = []string{"routing", "intake", "response", "feedback"}
+
+// migrate prepares each backend kind's database roles and migrates its schema
+// as the cluster's admin (the binary with WHISTLE_MIGRATE_ONLY, which calls
+// postgres.EnsureServiceRoles), and returns each kind's own DATABASE_URL.
+func migrate(ctx context.Context, cfg Config, common []string) (map[string]string, error) {
+	urls := map[string]string{}
+	for _, kind := range backendKinds {
+		raw := make([]byte, 16)
+		if _, err := rand.Read(raw); err != nil {
+			return nil, fmt.Errorf("database password: %w", err)
+		}
+		password := hex.EncodeToString(raw)
+		cmd := exec.CommandContext(ctx, filepath.Join(cfg.BinDir, kind))
+		cmd.Env = append(append([]string(nil), common...), "DATABASE_URL="+cfg.DatabaseURL, "WHISTLE_GRPC_ADDR=127.0.0.1:0",
+			"WHISTLE_MIGRATE_ONLY=true", "WHISTLE_DATABASE_ROLE_PASSWORD="+password)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("migrate %s: %w\n%s", kind, err, out)
+		}
+		u, err := postgres.RoleURL(cfg.DatabaseURL, postgres.RuntimeRole(kind), password)
+		if err != nil {
+			return nil, err
+		}
+		urls[kind] = u
+	}
+	return urls, nil
+}
+
+// newTimelineKeys is a fresh chain key list for the feedback service.
+func newTimelineKeys() (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("timeline key: %w", err)
+	}
+	return "chaos:" + base64.StdEncoding.EncodeToString(secret), nil
 }
 
 // Ready reports whether the service answers /readyz with 200.

@@ -38,6 +38,10 @@ func minimal() map[string]any {
 		"natsURL":  "nats://nats-0.nats:4222,nats://nats-1.nats:4222,nats://nats-2.nats:4222",
 		"postgres": map[string]any{"url": "postgres://whistle:secret@pg-rw:5432/whistle?sslmode=require"},
 		"jwt":      map[string]any{"publicKey": "qxzbmaT1dScWluD8nPWIr8/yRPV4H5mDUC7YsgW2yJg="},
+		"databaseRoles": map[string]any{"passwords": map[string]any{
+			"intake": "pw-intake", "routing": "pw-routing", "response": "pw-response", "feedback": "pw/feedback",
+		}},
+		"timelineKeys": map[string]any{"keys": "k1:MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
 	}
 }
 
@@ -248,7 +252,13 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 			require.NotContains(t, env, "WHISTLE_DEV_AUTH", "dev tokens are off unless asked for")
 			continue
 		}
-		require.Equal(t, "city-whistle-postgres", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name, "%s: database URL from the secret", name)
+		// Each backend connects as its own role; only the migration Job holds the admin's URL.
+		require.Equal(t, "city-whistle-database-roles", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name, "%s: its own role's URL", name)
+		require.Equal(t, name+"-url", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Key, name)
+		require.NotContains(t, env, "WHISTLE_DATABASE_ROLE_PASSWORD", name)
+		if name == "feedback" {
+			require.Equal(t, "city-whistle-timeline-keys", env["WHISTLE_TIMELINE_KEYS"].ValueFrom.SecretKeyRef.Name)
+		}
 		require.Equal(t, "city-whistle-jwt", env["WHISTLE_JWT_PUBLIC_KEY"].ValueFrom.SecretKeyRef.Name, "%s: JWT key from the secret", name)
 		require.Equal(t, minimal()["natsURL"], env["NATS_URL"].Value)
 		require.Equal(t, "3", env["WHISTLE_STREAM_REPLICAS"].Value, "%s: R3 stream", name)
@@ -258,20 +268,28 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 	require.Equal(t, "pre-install,pre-upgrade", job.Annotations["helm.sh/hook"])
 	var migrated []string
 	for _, c := range append(job.Spec.Template.Spec.InitContainers, job.Spec.Template.Spec.Containers...) {
-		require.Equal(t, "true", envOf(c)["WHISTLE_MIGRATE_ONLY"].Value)
+		env := envOf(c)
+		require.Equal(t, "true", env["WHISTLE_MIGRATE_ONLY"].Value)
+		require.Equal(t, "city-whistle-postgres", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name, "%s migrates as the admin", c.Name)
+		require.Equal(t, c.Name+"-password", env["WHISTLE_DATABASE_ROLE_PASSWORD"].ValueFrom.SecretKeyRef.Key, "and sets its role's password")
 		migrated = append(migrated, c.Name)
 	}
 	require.Equal(t, backends, migrated, "every backend's schema is migrated")
-	for _, name := range []string{"city-whistle-postgres", "city-whistle-jwt"} {
+	for _, name := range []string{"city-whistle-postgres", "city-whistle-jwt", "city-whistle-database-roles", "city-whistle-timeline-keys"} {
 		s := find[*corev1.Secret](t, objs, "Secret", name)
 		require.Equal(t, "-10", s.Annotations["helm.sh/hook-weight"], "%s exists before the migration job", name)
 	}
+	roles := find[*corev1.Secret](t, objs, "Secret", "city-whistle-database-roles")
+	require.Equal(t, "postgres://whistle_feedback:pw%2Ffeedback@pg-rw:5432/whistle?sslmode=require", roles.StringData["feedback-url"])
+	require.Equal(t, "pw/feedback", roles.StringData["feedback-password"])
 }
 
 func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	t.Parallel()
 	vals := minimal()
 	vals["postgres"] = map[string]any{"existingSecret": "pg-app", "secretKey": "uri"}
+	vals["databaseRoles"] = map[string]any{"existingSecret": "pg-roles"}
+	vals["timelineKeys"] = map[string]any{"existingSecret": "whistle-timeline"}
 	vals["jwt"] = map[string]any{"existingSecret": "whistle-keys", "devAuth": true}
 	vals["serviceMonitor"] = map[string]any{"enabled": true}
 	vals["serviceAccounts"] = map[string]any{"existingSecret": "whistle-sa"}
@@ -289,8 +307,13 @@ func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	resp := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-response")
 	require.EqualValues(t, 3, *resp.Spec.Replicas)
 	env := envOf(resp.Spec.Template.Spec.Containers[0])
-	require.Equal(t, "pg-app", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name)
-	require.Equal(t, "uri", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Key)
+	require.Equal(t, "pg-roles", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name)
+	require.Equal(t, "response-url", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Key)
+	job := find[*batchv1.Job](t, objs, "Job", "city-whistle-migrate")
+	migrateEnv := envOf(job.Spec.Template.Spec.InitContainers[0])
+	require.Equal(t, "pg-app", migrateEnv["DATABASE_URL"].ValueFrom.SecretKeyRef.Name)
+	require.Equal(t, "uri", migrateEnv["DATABASE_URL"].ValueFrom.SecretKeyRef.Key)
+	require.Equal(t, "pg-roles", migrateEnv["WHISTLE_DATABASE_ROLE_PASSWORD"].ValueFrom.SecretKeyRef.Name)
 	require.Equal(t, "http://otel-collector.monitoring:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"].Value)
 	require.Equal(t, "whistle-sa", env["WHISTLE_SERVICE_ACCOUNT_KEY"].ValueFrom.SecretKeyRef.Name, "response signs service-account tokens")
 	require.Equal(t, "8", env["WHISTLE_CONSUMER_PARTITIONS"].Value)
@@ -327,6 +350,8 @@ func TestChartRefusesAnIncompleteConfiguration(t *testing.T) {
 		{"no database", func(v map[string]any) { delete(v, "postgres") }, "postgres.existingSecret"},
 		{"no key", func(v map[string]any) { delete(v, "jwt") }, "set jwt.jwksURL"},
 		{"no NATS", func(v map[string]any) { delete(v, "natsURL") }, "set natsURL"},
+		{"no role password", func(v map[string]any) { delete(v, "databaseRoles") }, "databaseRoles.passwords.intake"},
+		{"no chain key", func(v map[string]any) { delete(v, "timelineKeys") }, "set timelineKeys"},
 	} {
 		vals := minimal()
 		tc.edit(vals)

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,7 +77,25 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 		require.Equal(t, "3", *s.Environment["WHISTLE_STREAM_REPLICAS"], name)
 		require.Equal(t, "nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222", *s.Environment["NATS_URL"], name)
 		require.Contains(t, s.DependsOn, "postgres", name)
+
+		// It connects as its own database role, after its migration ran as the
+		// admin and set that role's password.
+		u, err := url.Parse(*s.Environment["DATABASE_URL"])
+		require.NoError(t, err)
+		require.Equal(t, "whistle_"+svc, u.User.Username(), name)
+		password, _ := u.User.Password()
+		m, ok := p.Services[svc+"-migrate"]
+		require.True(t, ok, "%s-migrate", svc)
+		require.Equal(t, "service_completed_successfully", s.DependsOn[svc+"-migrate"].Condition, name)
+		require.Equal(t, "true", *m.Environment["WHISTLE_MIGRATE_ONLY"], name)
+		require.Equal(t, password, *m.Environment["WHISTLE_DATABASE_ROLE_PASSWORD"], name)
+		admin, err := url.Parse(*m.Environment["DATABASE_URL"])
+		require.NoError(t, err)
+		require.Equal(t, "whistle", admin.User.Username(), "%s-migrate connects as the admin", svc)
+		require.Equal(t, *s.Build.Args["SERVICE"], *m.Build.Args["SERVICE"], name)
 	}
+	require.NotEmpty(t, *p.Services["feedback"].Environment["WHISTLE_TIMELINE_KEYS"])
+	require.Equal(t, *p.Services["feedback"].Environment["WHISTLE_TIMELINE_KEYS"], *p.Services["feedback-migrate"].Environment["WHISTLE_TIMELINE_KEYS"])
 
 	// The files the tools mount exist.
 	for _, name := range []string{"otel-collector", "prometheus", "grafana", "nats-1", "nats-2", "nats-3"} {

@@ -42,6 +42,14 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- .Values.postgres.existingSecret | default (printf "%s-postgres" (include "whistle.fullname" .)) -}}
 {{- end -}}
 
+{{- define "whistle.rolesSecret" -}}
+{{- .Values.databaseRoles.existingSecret | default (printf "%s-database-roles" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
+{{- define "whistle.timelineSecret" -}}
+{{- .Values.timelineKeys.existingSecret | default (printf "%s-timeline-keys" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
 {{- define "whistle.jwtSecret" -}}
 {{- .Values.jwt.existingSecret | default (printf "%s-jwt" (include "whistle.fullname" .)) -}}
 {{- end -}}
@@ -59,12 +67,37 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- end -}}
 
 {{/* Environment every backend shares: pass (dict "root" $ "name" $name). */}}
+{{/* A backend's environment; with "migrate" true, its migration step's: the
+admin's DATABASE_URL and the password to give the backend's role. */}}
 {{- define "whistle.backendEnv" -}}
+{{- $roles := .root.Values.databaseRoles }}
+{{- if and $roles.enabled (not .migrate) }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.rolesSecret" .root }}
+      key: {{ .name }}-url
+{{- else }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ include "whistle.postgresSecret" .root }}
       key: {{ .root.Values.postgres.secretKey }}
+{{- end }}
+{{- if and $roles.enabled .migrate }}
+- name: WHISTLE_DATABASE_ROLE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.rolesSecret" .root }}
+      key: {{ .name }}-password
+{{- end }}
+{{- if eq .name "feedback" }}
+- name: WHISTLE_TIMELINE_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.timelineSecret" .root }}
+      key: {{ .root.Values.timelineKeys.secretKey }}
+{{- end }}
 {{ include "whistle.jwtEnv" .root }}
 {{ include "whistle.natsEnv" . }}
 - name: WHISTLE_STREAM_REPLICAS

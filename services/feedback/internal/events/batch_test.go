@@ -21,6 +21,7 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	feedbackevents "github.com/chuishao/whistle/services/feedback/internal/events"
+	"github.com/chuishao/whistle/services/feedback/internal/timeline"
 	"github.com/chuishao/whistle/services/feedback/migrations"
 )
 
@@ -32,7 +33,9 @@ func TestBatchLeavesWhatOneByOneLeaves(t *testing.T) {
 	t.Parallel()
 	evs := storyOfTwoWhistles()
 	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
-	rec := &feedbackevents.Recorder{Clock: clk, Log: slog.New(slog.DiscardHandler)}
+	keys, err := timeline.ParseKeys(timeline.EncodeKey("k1", []byte("a chain key of thirty-two bytes!")))
+	require.NoError(t, err)
+	rec := &feedbackevents.Recorder{Clock: clk, Log: slog.New(slog.DiscardHandler), Keys: keys}
 	ctx := context.Background()
 
 	batched := migratedPool(t)
@@ -51,7 +54,7 @@ func TestBatchLeavesWhatOneByOneLeaves(t *testing.T) {
 		        cancelled_at, snapshot_at, reopened, satisfaction, ack_level, arrive_level, resolve_level
 		 FROM dispatch_facts ORDER BY dispatch_id`,
 		`SELECT whistle_id, district_id, street_id, category, raised_at FROM whistle_facts ORDER BY whistle_id`,
-		`SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data::text, prev_hash, hash
+		`SELECT whistle_id, seq, event_id, type, at, actor_role, actor_id, dispatch_id, department, data::text, prev_hash, hash, key_id
 		 FROM timeline_entries ORDER BY whistle_id, seq`,
 		`SELECT whistle_id, last_seq, last_hash FROM chain_heads ORDER BY whistle_id`,
 		`SELECT whistle_id, street_id, district_id, from_raised FROM whistle_scopes ORDER BY whistle_id`,

@@ -272,6 +272,9 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 		require.Equal(t, "true", env["WHISTLE_MIGRATE_ONLY"].Value)
 		require.Equal(t, "city-whistle-postgres", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name, "%s migrates as the admin", c.Name)
 		require.Equal(t, c.Name+"-password", env["WHISTLE_DATABASE_ROLE_PASSWORD"].ValueFrom.SecretKeyRef.Key, "and sets its role's password")
+		if c.Name == "intake" {
+			require.Equal(t, "city-whistle-routing:9090", env["WHISTLE_ROUTING_ADDR"].Value, "intake's configuration is valid")
+		}
 		migrated = append(migrated, c.Name)
 	}
 	require.Equal(t, backends, migrated, "every backend's schema is migrated")

@@ -9,14 +9,18 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/groupcommit"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/notify"
@@ -44,6 +48,9 @@ type Service struct {
 	}
 	// Outbox writes the events and queues their webhooks.
 	Outbox *notify.Outbox
+
+	actOnce    sync.Once
+	actBatcher *groupcommit.Batcher[action, response.Dispatch]
 }
 
 // checkAccount turns away a revoked service account.
@@ -176,6 +183,8 @@ func decodePageToken(token string) (time.Time, string, error) {
 
 // Act performs cmd on dispatch id for caller. Repeating an action the
 // dispatch has already passed returns it unchanged and emits nothing.
+// Concurrent actions commit together in groups (groupcommit): the caller's
+// checks run here, before its action joins a group.
 func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd response.Command) (response.Dispatch, error) {
 	scope, err := s.actScope(ctx, caller)
 	if err != nil {
@@ -185,14 +194,45 @@ func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd 
 		return response.Dispatch{}, err
 	}
 	cmd.By = caller.Subject
-	actor := &typesv1.Actor{Role: caller.Role, Id: caller.Subject}
-	// The action happened when the desk asked, not when its transaction got
-	// the dispatch's lock: a desk that arrived in time is not judged late
-	// because another transaction (the SLA poller, a colleague) held the row.
-	now := s.Clock.Now()
+	a := action{
+		id: id, scope: scope, cmd: cmd,
+		actor: &typesv1.Actor{Role: caller.Role, Id: caller.Subject},
+		// The action happened when the desk asked, not when its transaction
+		// got the dispatch's lock: a desk that arrived in time is not judged
+		// late because another transaction (the SLA poller, a colleague, the
+		// group ahead) held the row. Whole microseconds, as stored, so that
+		// the answer of an action a group applied in memory is what is stored.
+		now: s.Clock.Now().Round(time.Microsecond),
+	}
+	out, err := s.actions().Do(ctx, a)
+	if err != nil {
+		return response.Dispatch{}, fmt.Errorf("%s dispatch %s: %w", cmd.Action, id, err)
+	}
+	return out, nil
+}
+
+// action is one desk's checked request to act on one dispatch.
+type action struct {
+	id    string
+	scope response.Scope
+	cmd   response.Command
+	actor *typesv1.Actor
+	now   time.Time
+}
+
+// actions is the batcher desk actions go through.
+func (s *Service) actions() *groupcommit.Batcher[action, response.Dispatch] {
+	s.actOnce.Do(func() {
+		s.actBatcher = &groupcommit.Batcher[action, response.Dispatch]{Group: s.actGroup, Alone: s.actAlone}
+	})
+	return s.actBatcher
+}
+
+// actAlone is one action in its own transaction.
+func (s *Service) actAlone(ctx context.Context, a action) (response.Dispatch, error) {
 	var out response.Dispatch
-	err = s.inTx(ctx, id, scope, func(tx pgx.Tx, q *store.Queries, d response.Dispatch, _ time.Time) error {
-		next, changed, err := response.Apply(d, cmd, now, s.FarArrivalMeters)
+	err := s.inTx(ctx, a.id, a.scope, func(tx pgx.Tx, q *store.Queries, d response.Dispatch, _ time.Time) error {
+		next, changed, err := response.Apply(d, a.cmd, a.now, s.FarArrivalMeters)
 		if err != nil {
 			return err
 		}
@@ -200,13 +240,77 @@ func (s *Service) Act(ctx context.Context, caller auth.Identity, id string, cmd 
 			out = d
 			return nil
 		}
-		if out, err = q.SaveAction(ctx, next, cmd.Action); err != nil {
+		if out, err = q.SaveAction(ctx, next, a.cmd.Action); err != nil {
 			return err
 		}
-		return s.Outbox.Add(ctx, tx, events.DispatchChanged(out, cmd.Action, now, actor))
+		return s.Outbox.Add(ctx, tx, events.DispatchChanged(out, a.cmd.Action, a.now, a.actor))
+	})
+	return out, err
+}
+
+// actGroup is a group of actions in one transaction of a fixed number of
+// statements: lock every dispatch of the group, apply the actions in arrival
+// order in memory (a dispatch acted on twice sees the first action's result),
+// write the changed dispatches, stop the timers their actions meet, and add
+// the events. A request's own failure (not found, an illegal move) is its
+// answer and does not fail the group.
+func (s *Service) actGroup(ctx context.Context, reqs []groupcommit.Request[action]) ([]groupcommit.Outcome[response.Dispatch], error) {
+	outs := make([]groupcommit.Outcome[response.Dispatch], len(reqs))
+	ids := make([]string, 0, len(reqs))
+	for _, r := range reqs {
+		if !slices.Contains(ids, r.Req.id) {
+			ids = append(ids, r.Req.id)
+		}
+	}
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		rows, err := q.LockDispatches(ctx, ids)
+		if err != nil {
+			return err
+		}
+		state := make(map[string]response.Dispatch, len(rows))
+		for _, row := range rows {
+			d, err := row.Domain()
+			if err != nil {
+				return err
+			}
+			state[d.ID] = d
+		}
+		var evs []outbox.Caused
+		changed := map[string][]response.Action{}
+		for i, r := range reqs {
+			a := r.Req
+			d, ok := state[a.id]
+			if !ok || !a.scope.Allows(d) {
+				outs[i].Err = response.ErrNotFound
+				continue
+			}
+			next, moved, err := response.Apply(d, a.cmd, a.now, s.FarArrivalMeters)
+			if err != nil {
+				outs[i].Err = err
+				continue
+			}
+			outs[i].Value = next
+			if !moved {
+				continue
+			}
+			state[a.id] = next
+			changed[a.id] = append(changed[a.id], a.cmd.Action)
+			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: events.DispatchChanged(next, a.cmd.Action, a.now, a.actor)})
+		}
+		saved := make([]store.Saved, 0, len(changed))
+		for _, id := range ids {
+			if acts, ok := changed[id]; ok {
+				saved = append(saved, store.Saved{Dispatch: state[id], Actions: acts})
+			}
+		}
+		if err := q.SaveActions(ctx, saved); err != nil {
+			return err
+		}
+		return s.Outbox.AddCaused(ctx, tx, evs)
 	})
 	if err != nil {
-		return response.Dispatch{}, fmt.Errorf("%s dispatch %s: %w", cmd.Action, id, err)
+		return nil, fmt.Errorf("act on %d dispatches: %w", len(ids), err)
 	}
-	return out, nil
+	return outs, nil
 }

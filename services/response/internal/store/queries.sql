@@ -51,6 +51,46 @@ UPDATE dispatches SET
 WHERE id = @id
 RETURNING *;
 
+-- name: LockDispatches :many
+-- LockDispatch for a group of desk actions, locked in one order (by id) so
+-- that two groups with dispatches in common do not wait on each other in a cycle.
+SELECT * FROM dispatches WHERE id = ANY (@ids::text[]) ORDER BY id FOR UPDATE;
+
+-- name: UpdateDispatches :exec
+-- UpdateDispatch for many dispatches at once; @rows is a JSON array of
+-- objects with the columns UpdateDispatch sets, named as stored.
+UPDATE dispatches d SET
+    status = u.status,
+    acknowledged_at = u.acknowledged_at,
+    acknowledged_by = u.acknowledged_by,
+    arrived_at = u.arrived_at,
+    arrived_by = u.arrived_by,
+    arrival_lat = u.arrival_lat,
+    arrival_lng = u.arrival_lng,
+    arrival_distance_m = u.arrival_distance_m,
+    arrival_far = u.arrival_far,
+    resolved_at = u.resolved_at,
+    resolved_by = u.resolved_by,
+    resolution_summary = u.resolution_summary,
+    returned_at = u.returned_at,
+    returned_by = u.returned_by,
+    return_reason = u.return_reason,
+    return_code = u.return_code,
+    return_department = u.return_department,
+    cancelled_at = u.cancelled_at,
+    updated_at = u.updated_at
+FROM jsonb_to_recordset(@rows::jsonb) AS u(
+    id text, status text,
+    acknowledged_at timestamptz, acknowledged_by text,
+    arrived_at timestamptz, arrived_by text,
+    arrival_lat double precision, arrival_lng double precision,
+    arrival_distance_m double precision, arrival_far boolean,
+    resolved_at timestamptz, resolved_by text, resolution_summary text,
+    returned_at timestamptz, returned_by text, return_reason text,
+    return_code text, return_department text,
+    cancelled_at timestamptz, updated_at timestamptz)
+WHERE d.id = u.id;
+
 -- name: ListDispatches :many
 -- Empty department or district means any (a supervisor's district or city
 -- scope). Keyset pagination on (queue_at, id).
@@ -112,6 +152,15 @@ ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
 -- climbs while any breached clock is unmet and drops itself when none is.
 DELETE FROM timers
 WHERE dispatch_id = @dispatch_id AND clock = ANY (@clocks::text[]) AND kind <> 'escalate';
+
+-- name: DeleteMetTimers :execrows
+-- DeleteTimers and DeleteAllTimers for many dispatches at once: each pair
+-- (dispatch, clock) stops that clock's warning and breach; an empty clock
+-- stops every timer of the dispatch, its ladder too (it closed).
+DELETE FROM timers t
+USING (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock) AS m
+WHERE t.dispatch_id = m.dispatch_id
+  AND (m.clock = '' OR (t.clock = m.clock AND t.kind <> 'escalate'));
 
 -- name: DeleteAllTimers :execrows
 -- A closed dispatch has no deadline left, nor a ladder.

@@ -656,6 +656,29 @@ func (q *Queries) DeleteEscalationTimer(ctx context.Context, dispatchID string) 
 	return err
 }
 
+const deleteMetTimers = `-- name: DeleteMetTimers :execrows
+DELETE FROM timers t
+USING (SELECT unnest($1::text[]) AS dispatch_id, unnest($2::text[]) AS clock) AS m
+WHERE t.dispatch_id = m.dispatch_id
+  AND (m.clock = '' OR (t.clock = m.clock AND t.kind <> 'escalate'))
+`
+
+type DeleteMetTimersParams struct {
+	DispatchIds []string
+	Clocks      []string
+}
+
+// DeleteTimers and DeleteAllTimers for many dispatches at once: each pair
+// (dispatch, clock) stops that clock's warning and breach; an empty clock
+// stops every timer of the dispatch, its ladder too (it closed).
+func (q *Queries) DeleteMetTimers(ctx context.Context, arg DeleteMetTimersParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteMetTimers, arg.DispatchIds, arg.Clocks)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteTimers = `-- name: DeleteTimers :execrows
 DELETE FROM timers
 WHERE dispatch_id = $1 AND clock = ANY ($2::text[]) AND kind <> 'escalate'
@@ -1184,6 +1207,73 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.ReturnDepartment,
 	)
 	return i, err
+}
+
+const lockDispatches = `-- name: LockDispatches :many
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+`
+
+// LockDispatch for a group of desk actions, locked in one order (by id) so
+// that two groups with dispatches in common do not wait on each other in a cycle.
+func (q *Queries) LockDispatches(ctx context.Context, ids []string) ([]Dispatch, error) {
+	rows, err := q.db.Query(ctx, lockDispatches, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Dispatch
+	for rows.Next() {
+		var i Dispatch
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Role,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.ArrivedAt,
+			&i.ArrivedBy,
+			&i.ArrivalLat,
+			&i.ArrivalLng,
+			&i.ArrivalDistanceM,
+			&i.ArrivalFar,
+			&i.ResolvedAt,
+			&i.ResolvedBy,
+			&i.ResolutionSummary,
+			&i.ReturnedAt,
+			&i.ReturnedBy,
+			&i.ReturnReason,
+			&i.CancelledAt,
+			&i.Breaches,
+			&i.WhistleLat,
+			&i.WhistleLng,
+			&i.UpdatedAt,
+			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const lockExtension = `-- name: LockExtension :one
@@ -1901,6 +1991,47 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.ReturnDepartment,
 	)
 	return i, err
+}
+
+const updateDispatches = `-- name: UpdateDispatches :exec
+UPDATE dispatches d SET
+    status = u.status,
+    acknowledged_at = u.acknowledged_at,
+    acknowledged_by = u.acknowledged_by,
+    arrived_at = u.arrived_at,
+    arrived_by = u.arrived_by,
+    arrival_lat = u.arrival_lat,
+    arrival_lng = u.arrival_lng,
+    arrival_distance_m = u.arrival_distance_m,
+    arrival_far = u.arrival_far,
+    resolved_at = u.resolved_at,
+    resolved_by = u.resolved_by,
+    resolution_summary = u.resolution_summary,
+    returned_at = u.returned_at,
+    returned_by = u.returned_by,
+    return_reason = u.return_reason,
+    return_code = u.return_code,
+    return_department = u.return_department,
+    cancelled_at = u.cancelled_at,
+    updated_at = u.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS u(
+    id text, status text,
+    acknowledged_at timestamptz, acknowledged_by text,
+    arrived_at timestamptz, arrived_by text,
+    arrival_lat double precision, arrival_lng double precision,
+    arrival_distance_m double precision, arrival_far boolean,
+    resolved_at timestamptz, resolved_by text, resolution_summary text,
+    returned_at timestamptz, returned_by text, return_reason text,
+    return_code text, return_department text,
+    cancelled_at timestamptz, updated_at timestamptz)
+WHERE d.id = u.id
+`
+
+// UpdateDispatch for many dispatches at once; @rows is a JSON array of
+// objects with the columns UpdateDispatch sets, named as stored.
+func (q *Queries) UpdateDispatches(ctx context.Context, rows []byte) error {
+	_, err := q.db.Exec(ctx, updateDispatches, rows)
+	return err
 }
 
 const upsertWebhookEndpoint = `-- name: UpsertWebhookEndpoint :one

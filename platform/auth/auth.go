@@ -30,7 +30,8 @@ const (
 	RolePublic = "public"
 )
 
-// Issuer is the iss claim of tokens signed by the dev signer.
+// Issuer is the default iss claim: what signers write and verifiers require
+// unless WHISTLE_JWT_ISSUER names another (make run, tests).
 const Issuer = "whistle-dev"
 
 // Audience is the aud claim of tokens signed by the dev signer.
@@ -88,16 +89,28 @@ func (id Identity) Validate() error {
 	return nil
 }
 
-// Signer issues tokens (dev sign-in, the launcher, tests).
+// Signer issues tokens (dev sign-in, the launcher, Open311, service accounts, tests).
 type Signer struct {
-	key ed25519.PrivateKey
-	kid string
+	key    ed25519.PrivateKey
+	kid    string
+	issuer string
 }
 
-// NewSigner returns a signer for key. Its tokens carry the key's RFC 7638
-// thumbprint as kid, so a verifier holding a JWKS picks the right key.
+// NewSigner returns a signer for key whose tokens name Issuer. Its tokens
+// carry the key's RFC 7638 thumbprint as kid, so a verifier picks the right
+// key (and knows what that key may sign: KeyScope).
 func NewSigner(key ed25519.PrivateKey) *Signer {
-	return &Signer{key: key, kid: KeyID(key.Public().(ed25519.PublicKey))}
+	return &Signer{key: key, kid: KeyID(key.Public().(ed25519.PublicKey)), issuer: Issuer}
+}
+
+// WithIssuer returns a signer of the same key whose tokens name issuer
+// (WHISTLE_JWT_ISSUER); empty keeps Issuer.
+func (s *Signer) WithIssuer(issuer string) *Signer {
+	c := *s
+	if issuer != "" {
+		c.issuer = issuer
+	}
+	return &c
 }
 
 // KeyID is the kid of the signer's key (also its JWK's kid).
@@ -114,7 +127,7 @@ func (s *Signer) Sign(id Identity, now time.Time, ttl time.Duration) (string, er
 	claims := Claims{
 		Role: id.Role, Street: id.StreetID, District: id.DistrictID, Department: id.Department, Grid: id.GridID,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: Issuer, Subject: id.Subject, Audience: jwt.ClaimStrings{Audience},
+			Issuer: s.issuer, Subject: id.Subject, Audience: jwt.ClaimStrings{Audience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 	}
@@ -137,11 +150,16 @@ func (s *Signer) SignClaims(claims Claims) (string, error) {
 // forwarded call — skips the signature check. A remembered token still gets
 // expiry and not-before checked against now, and its kid must still give the
 // same key (a key withdrawn from the JWKS withdraws its tokens).
+//
+// Service-account tokens (subject sa:<id>) are checked against the
+// revocation list on every call, remembered or not (WithRevocations).
 type Verifier struct {
-	keys     func(kid string, now time.Time) (any, error)
-	issuer   string
-	audience string
-	verified *lru.Cache[string, verifiedToken]
+	keys        func(kid string, now time.Time) (any, error)
+	scoped      map[string]ScopedKey // by kid
+	revocations Revocations
+	issuer      string
+	audience    string
+	verified    *lru.Cache[string, verifiedToken]
 }
 
 // verifiedCacheSize bounds the tokens a verifier remembers.
@@ -182,7 +200,7 @@ func newVerifier(keys func(string, time.Time) (any, error), opts []VerifierOptio
 	if err != nil {
 		panic(err) // only for a size < 1
 	}
-	v := &Verifier{keys: keys, verified: cache}
+	v := &Verifier{keys: keys, scoped: map[string]ScopedKey{}, verified: cache}
 	for _, o := range opts {
 		o(v)
 	}
@@ -220,6 +238,9 @@ func EncodeKey(key []byte) string { return base64.StdEncoding.EncodeToString(key
 // claims of token at time now.
 func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	if t, ok := v.verified.Get(token); ok && t.stillValid(v, now) {
+		if err := v.checkRevoked(t.id); err != nil {
+			return Identity{}, err
+		}
 		return t.id, nil
 	}
 	var claims Claims
@@ -238,7 +259,7 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	}
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ = t.Header["kid"].(string)
-		k, err := v.keys(kid, now)
+		k, err := v.key(kid, now)
 		key = k
 		return k, err
 	}, opts...)
@@ -248,6 +269,14 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	id := Identity{Subject: claims.Subject, Role: claims.Role, StreetID: claims.Street, DistrictID: claims.District, Department: claims.Department, GridID: claims.Grid}
 	if err := id.Validate(); err != nil {
 		return Identity{}, fmt.Errorf("verify token: %w", err)
+	}
+	if sk, ok := v.scoped[kid]; ok {
+		if err := sk.Scope.Permits(id); err != nil {
+			return Identity{}, fmt.Errorf("verify token: %w", err)
+		}
+	}
+	if err := v.checkRevoked(id); err != nil {
+		return Identity{}, err
 	}
 	t := verifiedToken{id: id, kid: kid, key: key, expires: claims.ExpiresAt.Time}
 	if claims.NotBefore != nil {
@@ -264,12 +293,20 @@ func (t verifiedToken) stillValid(v *Verifier, now time.Time) bool {
 	if !now.Before(t.expires) || now.Before(t.notBefore) {
 		return false
 	}
-	k, err := v.keys(t.kid, now)
+	k, err := v.key(t.kid, now)
 	if err != nil {
 		return false
 	}
 	eq, ok := k.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && eq.Equal(t.key)
+}
+
+// key is the key named kid: a scoped key first, then the main keys.
+func (v *Verifier) key(kid string, now time.Time) (any, error) {
+	if sk, ok := v.scoped[kid]; ok {
+		return sk.Key, nil
+	}
+	return v.keys(kid, now)
 }
 
 type ctxKey struct{}

@@ -233,17 +233,30 @@ type KeyConfig struct {
 	PublicKey string
 	// JWKSURL is a key set URL (WHISTLE_JWKS_URL); it wins over PublicKey.
 	JWKSURL string
-	// Issuer and Audience are required in tokens when set.
+	// Issuer is required in every token's iss (Issuer when empty);
+	// Audience in its aud when set.
 	Issuer, Audience string
+	// ScopedKeys are keys that may sign only some identities (WHISTLE_JWT_SCOPED_KEYS).
+	ScopedKeys string
+	// Revocations, when set, is checked for every service-account token.
+	Revocations Revocations
 	// Refresh and MaxStale tune the JWKS cache (see JWKSOptions).
 	Refresh, MaxStale time.Duration
 }
 
 // NewVerifierFromConfig builds the verifier c describes.
 func NewVerifierFromConfig(c KeyConfig, clk clock.Clock, log *slog.Logger) (*Verifier, error) {
-	var opts []VerifierOption
-	if c.Issuer != "" {
-		opts = append(opts, WithIssuer(c.Issuer))
+	issuer := c.Issuer
+	if issuer == "" {
+		issuer = Issuer
+	}
+	scoped, err := ParseScopedKeys(c.ScopedKeys)
+	if err != nil {
+		return nil, err
+	}
+	opts := []VerifierOption{WithIssuer(issuer), WithScopedKeys(scoped...)}
+	if c.Revocations != nil {
+		opts = append(opts, WithRevocations(c.Revocations))
 	}
 	if c.Audience != "" {
 		opts = append(opts, WithAudience(c.Audience))

@@ -51,6 +51,10 @@ var durables = map[string][]string{
 	UserFeedback: {"feedback"},
 }
 
+// revocationOwner keeps RevokedBucket (it owns the service accounts); every
+// user watches it.
+const revocationOwner = UserResponse
+
 // orderedReaders create ordered (ephemeral, randomly named) consumers.
 var orderedReaders = []string{UserFeedback, UserGateway}
 
@@ -101,6 +105,13 @@ func PermissionsOf(user string) (Permissions, error) {
 				deny = append(deny, api("CONSUMER.DELETE.%s.%s", StreamName, c), fmt.Sprintf("$JS.ACK.%s.%s.>", StreamName, c))
 			}
 		}
+	}
+	kvStream := "KV_" + RevokedBucket
+	pub = append(pub, api("STREAM.INFO.%s", kvStream), api("CONSUMER.CREATE.%s", kvStream),
+		api("CONSUMER.CREATE.%s.>", kvStream), api("CONSUMER.DELETE.%s.>", kvStream), "$JS.FC."+kvStream+".>")
+	if user == revocationOwner {
+		pub = append(pub, "$KV."+RevokedBucket+".>", api("STREAM.CREATE.%s", kvStream), api("STREAM.UPDATE.%s", kvStream),
+			"$JS.API.INFO") // declaring a bucket reads the account's limits first
 	}
 	return Permissions{Publish: pub, PublishDeny: deny, Subscribe: []string{InboxPrefix(user) + ".>"}}, nil
 }

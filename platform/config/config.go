@@ -38,9 +38,14 @@ type Base struct {
 	// the last fetched set still serves while the key server is unreachable.
 	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
 	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
-	// JWTIssuer and JWTAudience, when set, must match the token's iss and aud.
-	JWTIssuer   string `env:"WHISTLE_JWT_ISSUER"`
+	// JWTIssuer must match every token's iss (whistle-dev, the dev signer's,
+	// by default); JWTAudience, when set, its aud.
+	JWTIssuer   string `env:"WHISTLE_JWT_ISSUER, default=whistle-dev"`
 	JWTAudience string `env:"WHISTLE_JWT_AUDIENCE"`
+	// JWTScopedKeys are signing keys trusted only for some identities
+	// (scope:base64-public-key pairs: response's service-account key, the
+	// gateway's Open311 key; see auth.ParseScopedKeys).
+	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
 	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
 	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
 	// TimeScale makes the clock run N times faster from TimeOrigin (drills).
@@ -95,7 +100,10 @@ func (b Base) Validate() error {
 	if b.JWTPublicKey == "" && b.JWKSURL == "" {
 		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
 	}
-	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate())
+	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate(), auth.ValidateIssuer(b.JWTIssuer))
+	if _, err := auth.ParseScopedKeys(b.JWTScopedKeys); err != nil {
+		errs = append(errs, err)
+	}
 	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
 	}
@@ -125,7 +133,7 @@ func (b Base) Validate() error {
 func (b Base) Keys() auth.KeyConfig {
 	return auth.KeyConfig{
 		PublicKey: b.JWTPublicKey, JWKSURL: b.JWKSURL, Issuer: b.JWTIssuer, Audience: b.JWTAudience,
-		Refresh: b.JWKSRefresh, MaxStale: b.JWKSMaxStale,
+		ScopedKeys: b.JWTScopedKeys, Refresh: b.JWKSRefresh, MaxStale: b.JWKSMaxStale,
 	}
 }
 

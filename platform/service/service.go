@@ -47,11 +47,12 @@ type Runtime struct {
 	// GRPC is the server to register the service's API on before Run.
 	GRPC *grpc.Server
 
-	lis       net.Listener
-	opsLis    net.Listener
-	pprof     bool
-	consumers bus.Options
-	retention time.Duration
+	lis         net.Listener
+	opsLis      net.Listener
+	pprof       bool
+	consumers   bus.Options
+	retention   time.Duration
+	revocations *bus.RevocationList
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -60,13 +61,17 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if deps.Log == nil || deps.Clock == nil {
 		return nil, errors.New("service: Deps.Log and Deps.Clock are required")
 	}
-	verifier, err := auth.NewVerifierFromConfig(cfg.Keys(), deps.Clock, deps.Log)
+	// Every service refuses revoked service accounts' tokens (JS is set once connected).
+	revocations := &bus.RevocationList{Log: deps.Log.With("component", "revocations")}
+	keys := cfg.Keys()
+	keys.Revocations = revocations
+	verifier, err := auth.NewVerifierFromConfig(keys, deps.Clock, deps.Log)
 	if err != nil {
 		return nil, err
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
-	}}
+	}, revocations: revocations}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
@@ -93,6 +98,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err = bus.EnsureStream(ctx, rt.JS, cfg.StreamReplicas); err != nil {
 		return nil, err
 	}
+	revocations.JS = rt.JS
 	if rt.lis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen WHISTLE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
@@ -156,6 +162,7 @@ func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error
 	g.Go(func() error { return relay.Run(ctx) })
 	pruner := &bus.Pruner{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "dedup"), Retention: rt.retention}
 	g.Go(func() error { return pruner.Run(ctx) })
+	g.Go(func() error { return rt.revocations.Run(ctx) })
 	if rt.opsLis != nil {
 		g.Go(func() error { return rt.serveOps(ctx) })
 	}

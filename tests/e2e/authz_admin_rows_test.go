@@ -314,8 +314,9 @@ func init() {
 			_, err := c.slaAdmin.CreateServiceAccount(ctx, &responsev1.CreateServiceAccountRequest{Name: "矩阵系统", Department: "police", DistrictId: dongcheng})
 			return true, err
 		},
+		// Only the admin issues desk credentials: supervisors audit desks, they do not act as them.
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
-		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
 		name: "RevokeServiceAccount", method: http.MethodPost, body: map[string]any{},
 		path: func(f matrixFixture) string { return "/v1/service-accounts/" + f.fresh("account") + ":revoke" },

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -104,6 +105,7 @@ func TestEveryGRPCMethodRefusesBadTokens(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
 	tokens := matrixTokens(t, s)
+	maps.Copy(tokens, refusedTokens(t, s))
 	addrs := map[string]string{
 		"whistle.intake.v1": s.grpc.intake, "whistle.routing.v1": s.grpc.routing,
 		"whistle.response.v1": s.grpc.response, "whistle.feedback.v1": s.grpc.feedback,
@@ -119,7 +121,8 @@ func TestEveryGRPCMethodRefusesBadTokens(t *testing.T) {
 		pkg := string(m.ParentFile().Package())
 		conn, ok := conns[pkg]
 		require.True(t, ok, "no backend serves package %s (%s)", pkg, fullMethod(m))
-		for _, caller := range []string{"no-token", "expired-token", "foreign-key-token", "wrong-audience", "not-yet-valid"} {
+		for _, caller := range []string{"no-token", "expired-token", "foreign-key-token", "wrong-audience", "not-yet-valid",
+			"revoked-service-account", "open311-key-admin", "wrong-issuer"} {
 			if caller == "no-token" && grpcserver.IsPublic(fullMethod(m)) {
 				continue
 			}

@@ -43,7 +43,9 @@ type system struct {
 	url    string
 	clock  *clockwork.FakeClock
 	signer *auth.Signer
-	js     jetstream.JetStream
+	// open311Signer holds the gateway's Open311 key (scoped: streets and the public reader).
+	open311Signer *auth.Signer
+	js            jetstream.JetStream
 	// grpc holds each backend's gRPC address, for tests that bypass the gateway.
 	grpc backendAddrs
 	// nats is the NATS server, with each service's credentials.
@@ -75,6 +77,8 @@ type options struct {
 	streamMaxReplay uint64
 	// webhookAllow, when set, is response's WHISTLE_WEBHOOK_ALLOW.
 	webhookAllow string
+	// issuer, when set, is WHISTLE_JWT_ISSUER of every process (default auth.Issuer).
+	issuer string
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -82,16 +86,28 @@ func startSystem(t *testing.T, opts options) *system {
 	if opts.responseReplicas == 0 {
 		opts.responseReplicas = 1
 	}
+	if opts.issuer == "" {
+		opts.issuer = auth.Issuer
+	}
 	pub, priv, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
+	// Response's service-account key and the gateway's Open311 key are their
+	// own, trusted only within their scopes.
+	saPub, saPriv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	o311Pub, o311Priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	scoped := auth.FormatScopedKeys(auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saPub},
+		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub})
 	natsSrv := natstest.StartSecured(t) // one NATS user per service, limited to its subjects
 	base := config.Base{
 		DatabaseURL:    pgtest.NewDatabase(t),
 		NATSURL:        natsSrv.URL,
 		GRPCAddr:       "127.0.0.1:0",
 		JWTPublicKey:   auth.EncodeKey(pub),
-		JWTIssuer:      auth.Issuer,
+		JWTIssuer:      opts.issuer,
 		JWTAudience:    auth.Audience,
+		JWTScopedKeys:  scoped,
 		StreamReplicas: 1,
 		TimeScale:      1,
 		// Partitions (when asked for) move between replicas within a fraction of a second.
@@ -156,7 +172,7 @@ func startSystem(t *testing.T, opts options) *system {
 
 	responseCfg := func(b config.Base) responseapp.Config {
 		return responseapp.Config{
-			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(priv.Seed()), WebhookAllow: opts.webhookAllow,
+			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed()), WebhookAllow: opts.webhookAllow,
 		}
 	}
 	responseBase := migrated("response", as(bus.UserResponse), func(b config.Base) error {
@@ -187,8 +203,8 @@ func startSystem(t *testing.T, opts options) *system {
 		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
-		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
-		Open311SigningKey: auth.EncodeKey(priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
+		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
+		JWTScopedKeys: scoped, Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
 		StreamMaxReplay: opts.streamMaxReplay,
 	}, deps("gateway"))
 	require.NoError(t, err)
@@ -197,7 +213,7 @@ func startSystem(t *testing.T, opts options) *system {
 	nc, js, err := bus.Connect(base.NATSURL, "e2e", natsSrv.Client(bus.UserAdmin).Options()...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv), js: js,
+	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv).WithIssuer(opts.issuer), open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: js,
 		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
 		nats: natsSrv, stops: stops, db: dbURLs}
 }

@@ -166,6 +166,10 @@ capabilities:
 - name: WHISTLE_JWT_AUDIENCE
   value: {{ .audience | quote }}
 {{- end }}
+{{- if .scopedKeys }}
+- name: WHISTLE_JWT_SCOPED_KEYS
+  value: {{ .scopedKeys | quote }}
+{{- end }}
 {{- end -}}
 {{- end -}}
 

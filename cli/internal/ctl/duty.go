@@ -321,7 +321,7 @@ func serviceAccountsCmd(e *env) *cobra.Command {
 	var ttl time.Duration
 	create := authed(&cobra.Command{
 		Use:     "create",
-		Short:   "Issue a service account; its token is printed once",
+		Short:   "Issue a service account (admins only); its token is printed once",
 		Example: "  whistlectl service-accounts create --name 110指挥系统 --department police --district 110101 --ttl 2160h",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -6,6 +6,7 @@ package launcher
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -159,6 +160,14 @@ type Plan struct {
 	TimeOrigin string
 }
 
+// DerivedKey is the key of scope derived from the dev key, so that it stays
+// the same across restarts (tokens issued before still verify) without a file
+// of its own.
+func DerivedKey(dev ed25519.PrivateKey, scope auth.KeyScope) ed25519.PrivateKey {
+	seed := sha256.Sum256(append([]byte("whistle-dev "+string(scope)+" key "), dev.Seed()...))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
 // MakePlan lays out the children: their binaries, environments and readiness
 // URLs. now fixes the common time origin of a drill when none is given.
 func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time) (Plan, error) {
@@ -191,9 +200,15 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		common = append(common, "WHISTLE_TIME_SCALE="+p.TimeScale, "WHISTLE_TIME_ORIGIN="+p.TimeOrigin)
 	}
 	// Everyone fetches the dev signer's keys from the gateway (by kid, cached),
-	// the way a deployment fetches its identity provider's JWKS.
+	// the way a deployment fetches its identity provider's JWKS. Response's
+	// service-account key and the gateway's Open311 key are keys of their own,
+	// which every service trusts only within their scopes.
+	saKey, open311Key := DerivedKey(key, auth.ScopeServiceAccount), DerivedKey(key, auth.ScopeOpen311)
 	common = append(common, "WHISTLE_JWKS_URL="+p.APIURL+"/.well-known/jwks.json",
-		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience)
+		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience,
+		"WHISTLE_JWT_SCOPED_KEYS="+auth.FormatScopedKeys(
+			auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saKey.Public().(ed25519.PublicKey)},
+			auth.ScopedKey{Scope: auth.ScopeOpen311, Key: open311Key.Public().(ed25519.PublicKey)}))
 
 	for _, b := range cfg.Backends {
 		dbURL := cfg.DatabaseURL
@@ -221,10 +236,7 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		case "routing":
 			env = append(env, "WHISTLE_SEED=1")
 		case "response":
-			// Service-account tokens for departments' own systems are signed
-			// with the dev key too, so every service verifies them through the
-			// same JWKS (docs/duty-desks.md).
-			env = append(env, "WHISTLE_SERVICE_ACCOUNT_KEY="+auth.EncodeKey(key.Seed()))
+			env = append(env, "WHISTLE_SERVICE_ACCOUNT_KEY="+auth.EncodeKey(saKey.Seed()))
 		case "feedback":
 			env = append(env, "WHISTLE_TIMELINE_KEYS="+cfg.TimelineKeys)
 			if migrateEnv != nil {
@@ -244,7 +256,7 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"WHISTLE_DEV_AUTH=1",
 			"WHISTLE_DEV_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
 			"NATS_URL="+natsURL, // the live stream
-			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
+			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(open311Key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
 		), natsUserEnv(cfg.NATSUsers, bus.UserGateway)...),
 		ReadyURL: p.APIURL + "/readyz",

@@ -269,7 +269,19 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(admin), "NATS_USER=admin\n", "tools get the admin user")
 	require.Equal(t, routing["WHISTLE_JWKS_URL"], gw["WHISTLE_JWKS_URL"])
-	require.Equal(t, gw["WHISTLE_DEV_SIGNING_KEY"], gw["WHISTLE_OPEN311_SIGNING_KEY"])
+	// Open311 and service accounts sign with keys of their own, trusted only in their scopes.
+	open311, err := auth.ParsePrivateKey(gw["WHISTLE_OPEN311_SIGNING_KEY"])
+	require.NoError(t, err)
+	require.Equal(t, launcher.DerivedKey(priv, auth.ScopeOpen311), open311)
+	sa, err := auth.ParsePrivateKey(readEnv(t, fakeDir, "response")["WHISTLE_SERVICE_ACCOUNT_KEY"])
+	require.NoError(t, err)
+	require.Equal(t, launcher.DerivedKey(priv, auth.ScopeServiceAccount), sa)
+	require.NotEqual(t, priv, sa)
+	scoped, err := auth.ParseScopedKeys(routing["WHISTLE_JWT_SCOPED_KEYS"])
+	require.NoError(t, err)
+	require.Equal(t, []auth.ScopedKey{{Scope: auth.ScopeServiceAccount, Key: sa.Public().(ed25519.PublicKey)},
+		{Scope: auth.ScopeOpen311, Key: open311.Public().(ed25519.PublicKey)}}, scoped)
+	require.Equal(t, routing["WHISTLE_JWT_SCOPED_KEYS"], gw["WHISTLE_JWT_SCOPED_KEYS"])
 	require.Equal(t, launcher.DemoOpen311Key+":110101001", gw["WHISTLE_OPEN311_KEYS"])
 
 	// The banner's tokens are valid for that key and carry the demo scopes.

@@ -115,8 +115,12 @@ type Config struct {
 	JWKSURL      string        `env:"WHISTLE_JWKS_URL"`
 	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
 	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
-	JWTIssuer    string        `env:"WHISTLE_JWT_ISSUER"`
+	JWTIssuer    string        `env:"WHISTLE_JWT_ISSUER, default=whistle-dev"`
 	JWTAudience  string        `env:"WHISTLE_JWT_AUDIENCE"`
+	// JWTScopedKeys are the keys trusted only for some identities (see
+	// config.Base); the Open311 key must be among them, so that it can
+	// never sign anyone but the streets and the public reader.
+	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
 
 	// Open311SigningKey (base64 Ed25519 seed, trusted by the services) signs
 	// the short-lived tokens the Open311 endpoints call the backends with;
@@ -176,7 +180,10 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("WHISTLE_DEV_SIGNING_KEY: %w", err))
 		}
 	}
-	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate())
+	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), auth.ValidateIssuer(c.JWTIssuer))
+	if _, err := auth.ParseScopedKeys(c.JWTScopedKeys); err != nil {
+		errs = append(errs, err)
+	}
 	for _, d := range []struct {
 		name string
 		val  time.Duration
@@ -231,6 +238,8 @@ type App struct {
 	draining        atomic.Bool
 	shutdownDelay   time.Duration
 	shutdownTimeout time.Duration
+	// revocations is the stream's copy of the revoked service accounts (nil without NATS).
+	revocations *bus.RevocationList
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -307,14 +316,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		}
 		// A drill's clock runs scale times faster; keep the token alive for 12 real hours.
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
-		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key), deps.Clock, ttl, deps.Log))
+		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), deps.Clock, ttl, deps.Log))
 		// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
-		// the dev signer (and the Open311 signer) without holding its key.
-		published := []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}
-		if o311, err := auth.ParsePrivateKey(cfg.Open311SigningKey); err == nil {
-			published = append(published, o311.Public().(ed25519.PublicKey))
-		}
-		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(published...))
+		// the dev signer without holding its key. The Open311 key is not
+		// published: the services hold it as a scoped key (WHISTLE_JWT_SCOPED_KEYS).
+		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(key.Public().(ed25519.PublicKey)))
 		// Anyone who can reach the gateway can mint any identity: an operator
 		// must not miss that this is switched on.
 		deps.Log.WarnContext(ctx, "DEV AUTH IS ON: "+devtoken.Path+" issues tokens for any identity to anyone; never enable WHISTLE_DEV_AUTH in production",
@@ -330,7 +336,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			return nil, fmt.Errorf("WHISTLE_OPEN311_KEYS: %w", err)
 		}
 		o := &open311.Handler{
-			Keys: keys, Signer: auth.NewSigner(key), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
+			Keys: keys, Signer: auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
 			Reports: intakev1.NewReportServiceClient(b.Intake),
 		}
@@ -359,21 +365,25 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
-		verifier, err := auth.NewVerifierFromConfig(auth.KeyConfig{
-			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
-			Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
-		}, deps.Clock, deps.Log)
-		if err != nil {
-			return nil, err
-		}
 		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway", cfg.NATS.Options()...)
 		if err != nil {
 			return nil, err
 		}
 		a.nc = nc
+		// The stream refuses revoked service accounts, at connect and at once
+		// when a revocation arrives.
+		a.revocations = &bus.RevocationList{JS: js, Log: deps.Log.With("component", "revocations")}
+		verifier, err := auth.NewVerifierFromConfig(auth.KeyConfig{
+			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
+			ScopedKeys: cfg.JWTScopedKeys, Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
+			Revocations: a.revocations,
+		}, deps.Clock, deps.Log)
+		if err != nil {
+			return nil, err
+		}
 		// The stream lives longer than any request timeout, so it bypasses WithLimits.
 		handler = withStream(handler, &stream.Handler{
-			JS: js, Verifier: verifier, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
+			JS: js, Verifier: verifier, Revoked: a.revocations.Changed, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
 			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Whistles: intakev1.NewIntakeServiceClient(b.Intake),
 			Stop: stopStreams, MaxPerCaller: cfg.StreamMaxPerCaller, MaxReplay: cfg.StreamMaxReplay,
 		})
@@ -425,6 +435,13 @@ func (a *App) Run(ctx context.Context) error {
 	defer a.close()
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.lis) }()
+	if a.revocations != nil {
+		// Watched until Run returns, so that streams draining at shutdown stay checked.
+		watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+		watched := make(chan struct{})
+		go func() { defer close(watched); _ = a.revocations.Run(watchCtx) }()
+		defer func() { stopWatch(); <-watched }()
+	}
 	a.log.Info("started", "http", a.HTTPAddr())
 	select {
 	case err := <-errc:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
@@ -84,7 +85,7 @@ func (c Config) duty(rt *service.Runtime) *duty.Service {
 		s.Window = 0
 	}
 	if key, err := auth.ParsePrivateKey(c.ServiceAccountKey); err == nil && c.ServiceAccountKey != "" {
-		s.Signer = auth.NewSigner(key)
+		s.Signer = auth.NewSigner(key).WithIssuer(c.JWTIssuer)
 	}
 	return s
 }
@@ -194,6 +195,8 @@ type App struct {
 	handler *events.Handler
 	poller  *sla.Poller
 	webhook *notify.Notifier
+	// revocations publishes the revoked service accounts to every service.
+	revocations *bus.RevocationPublisher
 }
 
 // New connects, migrates and registers the API; Run starts the work.
@@ -217,6 +220,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
 	duties := cfg.duty(rt)
 	duties.Outbox = out
+	revocations := &bus.RevocationPublisher{
+		JS: rt.JS, Log: rt.Log.With("component", "revocations"), Revoked: duties.RevokedAccounts, Replicas: cfg.StreamReplicas,
+	}
+	duties.Revoked = revocations.Wake
 	api := &grpcapi.Server{
 		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties, Outbox: out},
 		Duty: duties,
@@ -247,6 +254,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 				Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts, Egress: egress,
 			},
 		},
+		revocations: revocations,
 	}, nil
 }
 
@@ -261,5 +269,6 @@ func (a *App) Run(ctx context.Context) error {
 		func(ctx context.Context) error { return a.rt.Consume(ctx, consumer) },
 		a.poller.Run,
 		a.webhook.Run,
+		a.revocations.Run,
 	)
 }

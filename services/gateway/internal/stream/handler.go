@@ -57,8 +57,11 @@ const (
 type Handler struct {
 	JS       jetstream.JetStream
 	Verifier *auth.Verifier
-	Clock    clock.Clock
-	Log      *slog.Logger
+	// Revoked, when set, gives a channel closed at the next service-account
+	// revocation: every open stream then re-checks its token at once.
+	Revoked func() <-chan struct{}
+	Clock   clock.Clock
+	Log     *slog.Logger
 	// Dispatches reads a desk's queue to learn its whistles; nil skips that.
 	Dispatches responsev1.DispatchServiceClient
 	// Whistles reads a street's list to learn the whistles it was informed of
@@ -229,17 +232,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Transport keepalive, not domain time: real seconds even in a drill.
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	revoked := h.revoked()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.Stop:
 			return
+		case <-revoked:
+			revoked = h.revoked()
+			if !h.stillValid(w, rc, token) {
+				return
+			}
 		case <-tick.C:
-			// An expired token ends the stream, as it would end any other call.
-			if _, err := h.Verifier.Verify(token, h.Clock.Now()); err != nil {
-				_, _ = fmt.Fprint(w, "event: stream.expired\ndata: {}\n\n")
-				_ = rc.Flush()
+			if !h.stillValid(w, rc, token) {
 				return
 			}
 			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || rc.Flush() != nil {
@@ -271,6 +277,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// revoked is the channel closed at the next revocation (nil: never).
+func (h *Handler) revoked() <-chan struct{} {
+	if h.Revoked == nil {
+		return nil
+	}
+	return h.Revoked()
+}
+
+// stillValid re-verifies an open stream's token: an expired or revoked one
+// ends the stream, as it would end any other call.
+func (h *Handler) stillValid(w http.ResponseWriter, rc *http.ResponseController, token string) bool {
+	if _, err := h.Verifier.Verify(token, h.Clock.Now()); err != nil {
+		_, _ = fmt.Fprint(w, "event: stream.expired\ndata: {}\n\n")
+		_ = rc.Flush()
+		return false
+	}
+	return true
 }
 
 // send writes one event in SSE framing when scope allows it.

@@ -18,7 +18,7 @@ import (
 
 // SubjectPrefix begins the subject of every service-account token; the rest
 // is the account id.
-const SubjectPrefix = "sa:"
+const SubjectPrefix = auth.ServiceAccountPrefix
 
 // Token lifetimes of service accounts.
 const (
@@ -55,11 +55,12 @@ type NewAccount struct {
 
 // CreateAccount issues a service account and its token: a desk token of the
 // department and district whose subject is "sa:<id>". The token is returned
-// once and not stored; revoking the account stops it at once.
+// once and not stored; revoking the account stops it everywhere within
+// seconds. Only admins issue accounts: a supervisor audits the desks and must
+// not hold a desk's credentials.
 func (s *Service) CreateAccount(ctx context.Context, caller auth.Identity, req NewAccount) (Account, string, error) {
-	scope, err := adminScope(caller)
-	if err != nil {
-		return Account{}, "", err
+	if caller.Role != auth.RoleAdmin {
+		return Account{}, "", fmt.Errorf("%w: only admins issue service accounts, not role %q", response.ErrPermission, caller.Role)
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	var invalid response.InvalidError
@@ -75,9 +76,6 @@ func (s *Service) CreateAccount(ctx context.Context, caller auth.Identity, req N
 	}
 	if len(invalid) > 0 {
 		return Account{}, "", invalid
-	}
-	if !inScope(scope, req.DistrictID) {
-		return Account{}, "", fmt.Errorf("%w: a district supervisor issues accounts of its own district", response.ErrPermission)
 	}
 	if s.Signer == nil {
 		return Account{}, "", ErrNoSigner
@@ -136,7 +134,20 @@ func (s *Service) RevokeAccount(ctx context.Context, caller auth.Identity, id st
 	if err != nil {
 		return Account{}, fmt.Errorf("revoke service account %s: %w", id, err)
 	}
+	if s.Revoked != nil {
+		s.Revoked()
+	}
 	return accountOf(row), nil
+}
+
+// RevokedAccounts lists the revoked accounts whose tokens have not all
+// expired: what every service must refuse.
+func (s *Service) RevokedAccounts(ctx context.Context) ([]string, error) {
+	ids, err := dutystore.New(s.Pool).ListRevokedServiceAccounts(ctx, s.Clock.Now())
+	if err != nil {
+		return nil, fmt.Errorf("list revoked service accounts: %w", err)
+	}
+	return ids, nil
 }
 
 // CheckAccount lets every caller through but a service account that is

@@ -52,6 +52,9 @@ type Service struct {
 	Signer *auth.Signer
 	// Outbox writes the escalations of unstaffed desks and queues their webhooks.
 	Outbox *notify.Outbox
+	// Revoked, when set, is told after a revocation commits (to publish the
+	// revocation list to every service at once).
+	Revoked func()
 }
 
 var (

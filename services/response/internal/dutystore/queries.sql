@@ -78,6 +78,11 @@ SELECT * FROM service_accounts
 WHERE (@district_id::text = '' OR district_id = @district_id)
 ORDER BY created_at, id;
 
+-- name: ListRevokedServiceAccounts :many
+-- The revoked accounts whose tokens may still be unexpired: the list every
+-- service refuses (published to NATS).
+SELECT id FROM service_accounts WHERE revoked_at IS NOT NULL AND expires_at > @now::timestamptz ORDER BY id;
+
 -- name: RevokeServiceAccount :one
 UPDATE service_accounts SET revoked_at = coalesce(revoked_at, @now::timestamptz), revoked_by = CASE WHEN revoked_at IS NULL THEN @revoked_by ELSE revoked_by END
 WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id)

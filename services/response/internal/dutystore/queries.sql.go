@@ -536,6 +536,32 @@ func (q *Queries) ListHeartbeats(ctx context.Context, arg ListHeartbeatsParams) 
 	return items, nil
 }
 
+const listRevokedServiceAccounts = `-- name: ListRevokedServiceAccounts :many
+SELECT id FROM service_accounts WHERE revoked_at IS NOT NULL AND expires_at > $1::timestamptz ORDER BY id
+`
+
+// The revoked accounts whose tokens may still be unexpired: the list every
+// service refuses (published to NATS).
+func (q *Queries) ListRevokedServiceAccounts(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := q.db.Query(ctx, listRevokedServiceAccounts, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listServiceAccounts = `-- name: ListServiceAccounts :many
 SELECT id, name, department, district_id, created_by, created_at, expires_at, revoked_by, revoked_at FROM service_accounts
 WHERE ($1::text = '' OR district_id = $1)

@@ -605,9 +605,10 @@ type SlaAdminServiceClient interface {
 	// ListServiceAccounts returns the integrations' service accounts.
 	ListServiceAccounts(ctx context.Context, in *ListServiceAccountsRequest, opts ...grpc.CallOption) (*ListServiceAccountsResponse, error)
 	// CreateServiceAccount issues a service account of a department in a
-	// district and its token (returned once, never stored).
+	// district and its token (returned once, never stored); admins only.
 	CreateServiceAccount(ctx context.Context, in *CreateServiceAccountRequest, opts ...grpc.CallOption) (*CreateServiceAccountResponse, error)
-	// RevokeServiceAccount makes the account's token stop working at once.
+	// RevokeServiceAccount makes the account's token stop working in every
+	// service within seconds.
 	RevokeServiceAccount(ctx context.Context, in *RevokeServiceAccountRequest, opts ...grpc.CallOption) (*ServiceAccount, error)
 }
 
@@ -856,9 +857,10 @@ type SlaAdminServiceServer interface {
 	// ListServiceAccounts returns the integrations' service accounts.
 	ListServiceAccounts(context.Context, *ListServiceAccountsRequest) (*ListServiceAccountsResponse, error)
 	// CreateServiceAccount issues a service account of a department in a
-	// district and its token (returned once, never stored).
+	// district and its token (returned once, never stored); admins only.
 	CreateServiceAccount(context.Context, *CreateServiceAccountRequest) (*CreateServiceAccountResponse, error)
-	// RevokeServiceAccount makes the account's token stop working at once.
+	// RevokeServiceAccount makes the account's token stop working in every
+	// service within seconds.
 	RevokeServiceAccount(context.Context, *RevokeServiceAccountRequest) (*ServiceAccount, error)
 	mustEmbedUnimplementedSlaAdminServiceServer()
 }

@@ -61,25 +61,14 @@ func TestARevokedServiceAccountIsRefusedEverywhere(t *testing.T) {
 			return s.do(t, r.method, r.path, token, r.body).status == http.StatusUnauthorized
 		})
 	}
-	require.Equal(t, http.StatusUnauthorized, streamStatus(t, s, token))
+	refused, _, _ := streamStatus(t, s, token)
+	require.Equal(t, http.StatusUnauthorized, refused)
 
 	// Another account of the same desk is not affected.
 	_, other := serviceAccount(t, s, "110指挥系统-备", "police", dongcheng)
 	eventually(t, "another account still works", func() bool {
 		return s.do(t, http.MethodGet, "/v1/whistles/"+whistleID, other, nil).status == http.StatusOK
 	})
-}
-
-// streamStatus is the status GET /v1/stream answers token with.
-func streamStatus(t *testing.T, s *system, token string) int {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+"/v1/stream", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	_ = resp.Body.Close()
-	return resp.StatusCode
 }
 
 // TestSupervisorsAuditDesksButDoNotActAsThem: only an admin issues a desk's
@@ -126,7 +115,8 @@ func TestSigningKeysSignOnlyWhatTheyMay(t *testing.T) {
 	require.Contains(t, r.raw, "may not sign")
 	open311Desk := sign(s.open311Signer, auth.Identity{Role: auth.RoleDesk, Subject: "sa:x", Department: "police", DistrictID: dongcheng})
 	require.Equal(t, http.StatusUnauthorized, s.do(t, http.MethodGet, "/v1/dispatches", open311Desk, nil).status)
-	require.Equal(t, http.StatusUnauthorized, streamStatus(t, s, open311Admin))
+	refused, _, _ := streamStatus(t, s, open311Admin)
+	require.Equal(t, http.StatusUnauthorized, refused)
 	// Its street identities still work (Open311 raises whistles as the bound street).
 	street := sign(s.open311Signer, auth.Identity{Role: auth.RoleStreet, Subject: "open311-client", StreetID: donghuamen, DistrictID: dongcheng})
 	require.Equal(t, http.StatusOK, s.do(t, http.MethodGet, "/v1/whistles?street_id="+donghuamen, street, nil).status)

@@ -49,7 +49,7 @@ generate: tools
 ## lint: vet, staticcheck, buf lint, go mod tidy -diff in every module
 lint: tools
 	cd proto && $(BIN)/buf lint
-	@for m in $(MODULES) tools tools/buf; do \
+	@for m in $(MODULES) tools tools/buf tools/sbom; do \
 		(cd $$m && GOWORK=off go mod tidy -diff) || { echo "go.mod of $$m is not tidy"; exit 1; }; \
 	done
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
@@ -63,6 +63,17 @@ verify: generate
 
 clean:
 	rm -rf $(BIN) .run
+
+## sbom: a CycloneDX SBOM (JSON) of each service binary, from the modules linked into it, into .bin/sbom/
+.PHONY: sbom
+sbom: build $(BIN)/cyclonedx-gomod
+	@mkdir -p $(BIN)/sbom
+	@for s in $(SERVICES); do \
+		$(BIN)/cyclonedx-gomod bin -json -version $(VERSION) -output $(BIN)/sbom/$$s.cdx.json $(BIN)/$$s || exit 1; \
+	done
+	@echo "SBOMs in $(BIN)/sbom/"
+$(BIN)/cyclonedx-gomod: tools/sbom/go.mod
+	cd tools/sbom && GOWORK=off GOBIN=$(BIN) go install tool
 
 .PHONY: console browser-test
 

@@ -94,6 +94,11 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 		require.Equal(t, "whistle", admin.User.Username(), "%s-migrate connects as the admin", svc)
 		require.Equal(t, *s.Build.Args["SERVICE"], *m.Build.Args["SERVICE"], name)
 	}
+	// The gateway balances over both response replicas, which answer to one name.
+	require.Equal(t, "dns:///response:9090", *p.Services["gateway"].Environment["WHISTLE_RESPONSE_ADDR"])
+	for _, name := range []string{"response-1", "response-2"} {
+		require.Contains(t, p.Services[name].Networks["default"].Aliases, "response", name)
+	}
 	require.NotEmpty(t, *p.Services["feedback"].Environment["WHISTLE_TIMELINE_KEYS"])
 	require.Equal(t, *p.Services["feedback"].Environment["WHISTLE_TIMELINE_KEYS"], *p.Services["feedback-migrate"].Environment["WHISTLE_TIMELINE_KEYS"])
 

@@ -78,6 +78,8 @@ func TestScopedKeysSignOnlyTheirScope(t *testing.T) {
 	saDesk := auth.Identity{Subject: "sa:1", Role: auth.RoleDesk, DistrictID: "110101", Department: "police"}
 	desk := auth.Identity{Subject: "d", Role: auth.RoleDesk, DistrictID: "110101", Department: "police"}
 	street := auth.Identity{Subject: "client", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}
+	public := auth.Identity{Subject: "open311-public", Role: auth.RolePublic}
+	publicSupervisor := auth.Identity{Subject: "open311-public", Role: auth.RoleSupervisor}
 	for _, c := range []struct {
 		key  ed25519.PrivateKey
 		id   auth.Identity
@@ -85,7 +87,8 @@ func TestScopedKeysSignOnlyTheirScope(t *testing.T) {
 	}{
 		{priv, admin, true}, {priv, saDesk, true},
 		{saPriv, saDesk, true}, {saPriv, admin, false}, {saPriv, desk, false}, {saPriv, street, false},
-		{o311Priv, street, true}, {o311Priv, admin, false}, {o311Priv, saDesk, false}, {o311Priv, desk, false},
+		{o311Priv, street, true}, {o311Priv, public, true}, {o311Priv, admin, false}, {o311Priv, saDesk, false},
+		{o311Priv, desk, false}, {o311Priv, publicSupervisor, false}, {saPriv, public, false},
 	} {
 		tok, err := auth.NewSigner(c.key).Sign(c.id, now, time.Hour)
 		require.NoError(t, err)

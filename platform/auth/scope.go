@@ -12,10 +12,6 @@ import (
 // (Revocations) by every verifier that has one.
 const ServiceAccountPrefix = "sa:"
 
-// Open311ReaderSubject is the subject of the identity the Open311 endpoints
-// read the public view with.
-const Open311ReaderSubject = "open311-public"
-
 // KeyScope names what a scoped signing key may issue. A key without a scope
 // (the identity provider's, the dev signer's) issues any identity; a scoped
 // key's token for anything else is refused by every verifier.
@@ -27,8 +23,8 @@ const (
 	// whose subject is sa:<account id>, nothing else.
 	ScopeServiceAccount KeyScope = "service-account"
 	// ScopeOpen311 is the gateway's Open311 key: street identities (a
-	// client's api_key bound to its street) and the public reader, never a
-	// desk, supervisor or admin.
+	// client's api_key bound to its street) and the public's read-only
+	// identity, never a desk, supervisor or admin.
 	ScopeOpen311 KeyScope = "open311"
 )
 
@@ -41,10 +37,7 @@ func (s KeyScope) Permits(id Identity) error {
 			return nil
 		}
 	case ScopeOpen311:
-		if sa {
-			break
-		}
-		if id.Role == RoleStreet || id.Subject == Open311ReaderSubject && id.Role != RoleAdmin && id.Role != RoleDesk {
+		if !sa && (id.Role == RoleStreet || id.Role == RolePublic) {
 			return nil
 		}
 	default:

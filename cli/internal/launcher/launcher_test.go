@@ -354,13 +354,20 @@ func TestRunRestartsAKilledServiceAndKeepsTheOthers(t *testing.T) {
 	// kill -9 intake; it comes back after the backoff, on the launcher's clock.
 	kill := func(n int, wait string) {
 		t.Helper()
-		require.NoError(t, syscall.Kill(pidOf(t, fakeDir, "intake"), syscall.SIGKILL))
+		// Count before the kill: the launcher may print the line before the
+		// kill call has even returned.
 		line := "intake exited (signal: killed); restarting in " + wait
-		out.waitCount(t, line, strings.Count(out.String(), line)+1, done)
+		seen := strings.Count(out.String(), line)
+		require.NoError(t, syscall.Kill(pidOf(t, fakeDir, "intake"), syscall.SIGKILL))
+		out.waitCount(t, line, seen+1, done)
 		require.NoError(t, clk.BlockUntilContext(context.Background(), 1))
 		d, err := time.ParseDuration(wait)
 		require.NoError(t, err)
 		clk.Advance(d)
+		// "restarted" comes once the launcher has noted the start time that
+		// the next wait depends on (so the clock may move on); "listening"
+		// once the new intake has written its pid (so it may be killed).
+		out.waitCount(t, "intake restarted", n, done)
 		out.waitCount(t, "fake intake listening", n+1, done)
 	}
 	kill(1, "1s")

@@ -76,10 +76,12 @@ var errDuplicate = errors.New("already processed")
 
 // Defaults of Options.
 const (
-	// DefaultBatch stays within the 64 subtransactions Postgres caches per
-	// backend: each event's savepoint writes, and a transaction with more
-	// subtransactions slows every other session's snapshots.
-	DefaultBatch     = 64
+	// DefaultBatch is large because a batch costs a fixed number of
+	// statements: the larger the batch, the fewer statements and commits per
+	// event. Only the fallback after a failed batch (one savepoint per event)
+	// grows with it, past the 64 subtransactions Postgres caches per backend,
+	// which slows other sessions' snapshots while that one transaction runs.
+	DefaultBatch     = 256
 	DefaultRebalance = 2 * time.Second
 	DefaultAckWait   = 3 * time.Second
 )

@@ -63,7 +63,7 @@ type Base struct {
 	// (profiling a bench run; off by default: it reveals internals).
 	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`
 	// ConsumerBatch is the most events a consumer handles in one transaction.
-	ConsumerBatch int `env:"WHISTLE_CONSUMER_BATCH, default=64"`
+	ConsumerBatch int `env:"WHISTLE_CONSUMER_BATCH, default=256"`
 	// ConsumerPartitions splits every consumer by district into this many
 	// partitions that the service's replicas share out (1: one consumer that
 	// every replica pulls from). Every replica of a service must use the same value.

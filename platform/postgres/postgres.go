@@ -32,6 +32,12 @@ func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	// Every statement is planned with its parameters. pgx prepares each
+	// statement once per connection, and Postgres may then keep a generic plan
+	// chosen while the tables were still empty (a service's first minutes): a
+	// sequential scan that stays after the table has grown to millions of rows.
+	// The statements are few and set-based, so planning each one costs little.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultPoolConns()
 	}

@@ -75,9 +75,9 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 		}
 	}
 
-	facts := map[string]store.UpsertDispatchFactParams{}
+	facts := map[string]dispatchFact{}
 	levels := map[string][3]int16{}
-	whistles := map[string]store.UpsertWhistleFactParams{}
+	whistles := map[string]whistleFact{}
 	for _, ev := range run {
 		dispatchID := ev.GetDispatchId()
 		if d := carriedDispatch(ev); d != nil && d.GetId() != "" {
@@ -96,7 +96,7 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 			levels[dispatchID] = l
 		}
 		if w := ev.GetWhistleRaised().GetWhistle(); w != nil {
-			f := store.UpsertWhistleFactParams{
+			f := whistleFact{
 				WhistleID:  firstOf(w.GetId(), ev.GetWhistleId()),
 				DistrictID: firstOf(w.GetDistrictId(), ev.GetDistrictId()),
 				StreetID:   firstOf(w.GetStreetId(), ev.GetStreetId()),
@@ -115,10 +115,27 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 	return upsertWhistles(ctx, q, whistles)
 }
 
-// foldFact is what applying acc and then s with UpsertDispatchFact leaves,
+// dispatchFact is one dispatch_facts row as a snapshot sets it.
+type dispatchFact struct {
+	DispatchID, WhistleID, DistrictID, StreetID, Category, Department string
+	Round                                                             int32
+	Status                                                            string
+	DispatchedAt, SlaStartedAt, AckBy, ArriveBy, ResolveBy            pgtype.Timestamptz
+	AcknowledgedAt, ArrivedAt, ResolvedAt, ReturnedAt, CancelledAt    pgtype.Timestamptz
+	SnapshotAt                                                        pgtype.Timestamptz
+	AckLevel, ArriveLevel, ResolveLevel                               int16
+}
+
+// whistleFact is one whistle_facts row.
+type whistleFact struct {
+	WhistleID, DistrictID, StreetID, Category string
+	RaisedAt                                  pgtype.Timestamptz
+}
+
+// foldFact is what applying acc and then s with UpsertDispatchFacts leaves,
 // as one row: the newer snapshot's status and deadlines (the later one on a
 // tie), the first time each step was seen, the highest levels.
-func foldFact(acc, s store.UpsertDispatchFactParams) store.UpsertDispatchFactParams {
+func foldFact(acc, s dispatchFact) dispatchFact {
 	if acc.SnapshotAt.Valid && s.SnapshotAt.Valid && !acc.SnapshotAt.Time.After(s.SnapshotAt.Time) {
 		acc.Status, acc.AckBy, acc.ArriveBy, acc.ResolveBy = s.Status, s.AckBy, s.ArriveBy, s.ResolveBy
 		acc.SnapshotAt = s.SnapshotAt
@@ -143,7 +160,7 @@ func firstValid(a, b pgtype.Timestamptz) pgtype.Timestamptz {
 
 // upsertFacts writes the folded facts in dispatch id order, the order every
 // batch locks them in.
-func upsertFacts(ctx context.Context, q *store.Queries, facts map[string]store.UpsertDispatchFactParams) error {
+func upsertFacts(ctx context.Context, q *store.Queries, facts map[string]dispatchFact) error {
 	if len(facts) == 0 {
 		return nil
 	}
@@ -197,7 +214,7 @@ func raiseEscalations(ctx context.Context, q *store.Queries, levels map[string][
 	return nil
 }
 
-func upsertWhistles(ctx context.Context, q *store.Queries, whistles map[string]store.UpsertWhistleFactParams) error {
+func upsertWhistles(ctx context.Context, q *store.Queries, whistles map[string]whistleFact) error {
 	if len(whistles) == 0 {
 		return nil
 	}

@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 
@@ -24,32 +23,10 @@ import (
 // accepted returns, ratings and reopens. Every step is idempotent, so an
 // event applied twice (a live delivery racing a rebuild) changes nothing.
 func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
-	dispatchID := ev.GetDispatchId()
-	if d := carriedDispatch(ev); d != nil && d.GetId() != "" {
-		if err := applySnapshot(ctx, q, ev, d); err != nil {
-			return fmt.Errorf("project %s: %w", events.Name(ev), err)
-		}
-		dispatchID = d.GetId()
-	}
-	if clock, level := escalationOf(ev); clock != "" && level > 0 && dispatchID != "" {
-		err := q.RaiseEscalation(ctx, store.RaiseEscalationParams{Clock: clock, Level: int16(min(level, 3)), DispatchID: dispatchID})
-		if err != nil {
-			return fmt.Errorf("project %s: escalation of %s: %w", events.Name(ev), dispatchID, err)
-		}
+	if foldable(ev) {
+		return projectRun(ctx, q, []*eventsv1.Event{ev})
 	}
 	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_WhistleRaised:
-		w := p.WhistleRaised.GetWhistle()
-		err := q.UpsertWhistleFact(ctx, store.UpsertWhistleFactParams{
-			WhistleID:  firstOf(w.GetId(), ev.GetWhistleId()),
-			DistrictID: firstOf(w.GetDistrictId(), ev.GetDistrictId()),
-			StreetID:   firstOf(w.GetStreetId(), ev.GetStreetId()),
-			Category:   w.GetCategory(),
-			RaisedAt:   tsOf(firstTime(w.GetRaisedAt(), ev.GetOccurredAt())),
-		})
-		if err != nil {
-			return fmt.Errorf("project whistle.raised: %w", err)
-		}
 	case *eventsv1.Event_WhistleRerouted:
 		r := p.WhistleRerouted
 		// Routing re-dispatching a return to another department is what makes
@@ -86,7 +63,7 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 			}
 		}
 	case *eventsv1.Event_WhistleClosed:
-		round, err := q.CurrentRound(ctx, ev.GetWhistleId())
+		round, err := currentRound(ctx, q, ev.GetWhistleId())
 		if err != nil {
 			return fmt.Errorf("project whistle.closed: round: %w", err)
 		}
@@ -105,7 +82,7 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 			return nil
 		}
 		// The round just ended is the one before the new current round.
-		round, err := q.CurrentRound(ctx, ev.GetWhistleId())
+		round, err := currentRound(ctx, q, ev.GetWhistleId())
 		if err != nil {
 			return fmt.Errorf("project whistle.reopened: round: %w", err)
 		}
@@ -116,6 +93,15 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 	return nil
 }
 
+// currentRound is a whistle's current round: 1 plus the reopens seen so far.
+func currentRound(ctx context.Context, q *store.Queries, whistleID string) (int32, error) {
+	rows, err := q.CurrentRounds(ctx, []string{whistleID})
+	if err != nil || len(rows) == 0 {
+		return 1, err
+	}
+	return rows[0].Round, nil
+}
+
 // clampRating keeps a rating in 0 (not rated) ... 5.
 func clampRating(r int32) int32 {
 	if r < 0 || r > 5 {
@@ -124,20 +110,9 @@ func clampRating(r int32) int32 {
 	return r
 }
 
-func applySnapshot(ctx context.Context, q *store.Queries, ev *eventsv1.Event, d *responsev1.Dispatch) error {
-	round, err := q.CurrentRound(ctx, firstOf(d.GetWhistleId(), ev.GetWhistleId()))
-	if err != nil {
-		return fmt.Errorf("round of dispatch %s: %w", d.GetId(), err)
-	}
-	if err := q.UpsertDispatchFact(ctx, factOf(ev, d, round)); err != nil {
-		return fmt.Errorf("dispatch %s: %w", d.GetId(), err)
-	}
-	return nil
-}
-
 // factOf is the dispatch_facts row the snapshot d, carried by ev, stands for
 // in the whistle's round.
-func factOf(ev *eventsv1.Event, d *responsev1.Dispatch, round int32) store.UpsertDispatchFactParams {
+func factOf(ev *eventsv1.Event, d *responsev1.Dispatch, round int32) dispatchFact {
 	snapshotAt := d.GetUpdatedAt()
 	if snapshotAt == nil {
 		snapshotAt = ev.GetOccurredAt()
@@ -158,7 +133,7 @@ func factOf(ev *eventsv1.Event, d *responsev1.Dispatch, round int32) store.Upser
 			levels[2] = 1
 		}
 	}
-	return store.UpsertDispatchFactParams{
+	return dispatchFact{
 		DispatchID:     d.GetId(),
 		WhistleID:      firstOf(d.GetWhistleId(), ev.GetWhistleId()),
 		DistrictID:     firstOf(d.GetDistrictId(), ev.GetDistrictId()),

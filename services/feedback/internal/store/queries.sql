@@ -12,47 +12,6 @@ SELECT department, district_id FROM whistle_dispatch_departments
 WHERE whistle_id = $1
 ORDER BY department, district_id;
 
--- name: CurrentRound :one
--- A whistle's current round: 1 plus the reopens seen so far.
-SELECT (1 + count(*))::integer FROM whistle_reopens WHERE whistle_id = $1;
-
--- name: UpsertDispatchFact :exec
--- Applies a dispatch snapshot carried by a dispatch.* or sla.* event. A
--- snapshot older than the one applied is ignored; breach levels only rise.
-INSERT INTO dispatch_facts (
-    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
-    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
-    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
-    ack_level, arrive_level, resolve_level
-) VALUES (
-    @dispatch_id, @whistle_id, @district_id, @street_id, @category, @department, @round, @status,
-    @dispatched_at, @sla_started_at, @ack_by, @arrive_by, @resolve_by,
-    @acknowledged_at, @arrived_at, @resolved_at, @returned_at, @cancelled_at, @snapshot_at,
-    @ack_level, @arrive_level, @resolve_level
-)
-ON CONFLICT (dispatch_id) DO UPDATE SET
-    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
-    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
-    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
-    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
-    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
-    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
-    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
-    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
-    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
-    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
-    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
-    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
-    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level);
-
--- name: RaiseEscalation :exec
--- An SLA event reached level on clock; levels only rise.
-UPDATE dispatch_facts SET
-    ack_level = CASE WHEN @clock::text = 'ack' THEN GREATEST(ack_level, @level::smallint) ELSE ack_level END,
-    arrive_level = CASE WHEN @clock::text = 'arrive' THEN GREATEST(arrive_level, @level::smallint) ELSE arrive_level END,
-    resolve_level = CASE WHEN @clock::text = 'resolve' THEN GREATEST(resolve_level, @level::smallint) ELSE resolve_level END
-WHERE dispatch_id = @dispatch_id;
-
 -- name: AcceptReturn :exec
 -- Routing re-dispatched the returned dispatch to another department.
 UPDATE dispatch_facts SET return_accepted = true WHERE dispatch_id = $1;
@@ -214,13 +173,6 @@ WHERE district_id = @district_id AND day >= @from_day AND day < @to_day
 GROUP BY department
 HAVING sum(dispatched) > 0
 ORDER BY department;
-
--- name: UpsertWhistleFact :exec
-INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (whistle_id) DO UPDATE SET
-    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
-    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at;
 
 -- name: Hotspots :many
 -- Category × street pairs of a district with at least min_count whistles in

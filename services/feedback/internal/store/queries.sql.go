@@ -178,18 +178,6 @@ func (q *Queries) CountDispatchFacts(ctx context.Context) (int64, error) {
 	return count, err
 }
 
-const currentRound = `-- name: CurrentRound :one
-SELECT (1 + count(*))::integer FROM whistle_reopens WHERE whistle_id = $1
-`
-
-// A whistle's current round: 1 plus the reopens seen so far.
-func (q *Queries) CurrentRound(ctx context.Context, whistleID string) (int32, error) {
-	row := q.db.QueryRow(ctx, currentRound, whistleID)
-	var column_1 int32
-	err := row.Scan(&column_1)
-	return column_1, err
-}
-
 const currentRounds = `-- name: CurrentRounds :many
 SELECT w::text AS whistle_id, (1 + count(r.whistle_id))::integer AS round
 FROM unnest($1::text[]) AS w
@@ -1053,26 +1041,6 @@ func (q *Queries) OldestFact(ctx context.Context) (pgtype.Timestamptz, error) {
 	return oldest, err
 }
 
-const raiseEscalation = `-- name: RaiseEscalation :exec
-UPDATE dispatch_facts SET
-    ack_level = CASE WHEN $1::text = 'ack' THEN GREATEST(ack_level, $2::smallint) ELSE ack_level END,
-    arrive_level = CASE WHEN $1::text = 'arrive' THEN GREATEST(arrive_level, $2::smallint) ELSE arrive_level END,
-    resolve_level = CASE WHEN $1::text = 'resolve' THEN GREATEST(resolve_level, $2::smallint) ELSE resolve_level END
-WHERE dispatch_id = $3
-`
-
-type RaiseEscalationParams struct {
-	Clock      string
-	Level      int16
-	DispatchID string
-}
-
-// An SLA event reached level on clock; levels only rise.
-func (q *Queries) RaiseEscalation(ctx context.Context, arg RaiseEscalationParams) error {
-	_, err := q.db.Exec(ctx, raiseEscalation, arg.Clock, arg.Level, arg.DispatchID)
-	return err
-}
-
 const raiseEscalations = `-- name: RaiseEscalations :exec
 UPDATE dispatch_facts AS f SET
     ack_level = GREATEST(f.ack_level, u.ack_level),
@@ -1498,89 +1466,6 @@ func (q *Queries) SlaReportDaily(ctx context.Context, arg SlaReportDailyParams) 
 	return items, nil
 }
 
-const upsertDispatchFact = `-- name: UpsertDispatchFact :exec
-INSERT INTO dispatch_facts (
-    dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
-    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
-    acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
-    ack_level, arrive_level, resolve_level
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8,
-    $9, $10, $11, $12, $13,
-    $14, $15, $16, $17, $18, $19,
-    $20, $21, $22
-)
-ON CONFLICT (dispatch_id) DO UPDATE SET
-    status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
-    ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
-    arrive_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE dispatch_facts.arrive_by END,
-    resolve_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE dispatch_facts.resolve_by END,
-    acknowledged_at = COALESCE(dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
-    arrived_at = COALESCE(dispatch_facts.arrived_at, EXCLUDED.arrived_at),
-    resolved_at = COALESCE(dispatch_facts.resolved_at, EXCLUDED.resolved_at),
-    returned_at = COALESCE(dispatch_facts.returned_at, EXCLUDED.returned_at),
-    cancelled_at = COALESCE(dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
-    snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
-    ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
-    arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
-    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level)
-`
-
-type UpsertDispatchFactParams struct {
-	DispatchID     string
-	WhistleID      string
-	DistrictID     string
-	StreetID       string
-	Category       string
-	Department     string
-	Round          int32
-	Status         string
-	DispatchedAt   pgtype.Timestamptz
-	SlaStartedAt   pgtype.Timestamptz
-	AckBy          pgtype.Timestamptz
-	ArriveBy       pgtype.Timestamptz
-	ResolveBy      pgtype.Timestamptz
-	AcknowledgedAt pgtype.Timestamptz
-	ArrivedAt      pgtype.Timestamptz
-	ResolvedAt     pgtype.Timestamptz
-	ReturnedAt     pgtype.Timestamptz
-	CancelledAt    pgtype.Timestamptz
-	SnapshotAt     pgtype.Timestamptz
-	AckLevel       int16
-	ArriveLevel    int16
-	ResolveLevel   int16
-}
-
-// Applies a dispatch snapshot carried by a dispatch.* or sla.* event. A
-// snapshot older than the one applied is ignored; breach levels only rise.
-func (q *Queries) UpsertDispatchFact(ctx context.Context, arg UpsertDispatchFactParams) error {
-	_, err := q.db.Exec(ctx, upsertDispatchFact,
-		arg.DispatchID,
-		arg.WhistleID,
-		arg.DistrictID,
-		arg.StreetID,
-		arg.Category,
-		arg.Department,
-		arg.Round,
-		arg.Status,
-		arg.DispatchedAt,
-		arg.SlaStartedAt,
-		arg.AckBy,
-		arg.ArriveBy,
-		arg.ResolveBy,
-		arg.AcknowledgedAt,
-		arg.ArrivedAt,
-		arg.ResolvedAt,
-		arg.ReturnedAt,
-		arg.CancelledAt,
-		arg.SnapshotAt,
-		arg.AckLevel,
-		arg.ArriveLevel,
-		arg.ResolveLevel,
-	)
-	return err
-}
-
 const upsertDispatchFacts = `-- name: UpsertDispatchFacts :exec
 INSERT INTO dispatch_facts (
     dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
@@ -1661,33 +1546,6 @@ func (q *Queries) UpsertDispatchFacts(ctx context.Context, arg UpsertDispatchFac
 		arg.AckLevels,
 		arg.ArriveLevels,
 		arg.ResolveLevels,
-	)
-	return err
-}
-
-const upsertWhistleFact = `-- name: UpsertWhistleFact :exec
-INSERT INTO whistle_facts (whistle_id, district_id, street_id, category, raised_at)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (whistle_id) DO UPDATE SET
-    district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
-    category = EXCLUDED.category, raised_at = EXCLUDED.raised_at
-`
-
-type UpsertWhistleFactParams struct {
-	WhistleID  string
-	DistrictID string
-	StreetID   string
-	Category   string
-	RaisedAt   pgtype.Timestamptz
-}
-
-func (q *Queries) UpsertWhistleFact(ctx context.Context, arg UpsertWhistleFactParams) error {
-	_, err := q.db.Exec(ctx, upsertWhistleFact,
-		arg.WhistleID,
-		arg.DistrictID,
-		arg.StreetID,
-		arg.Category,
-		arg.RaisedAt,
 	)
 	return err
 }

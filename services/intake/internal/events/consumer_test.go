@@ -1,10 +1,8 @@
 package events_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,19 +25,9 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// statements counts the statements sent on a pool's connections.
-type statements struct{ n atomic.Int64 }
-
-func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	s.n.Add(1)
-	return ctx
-}
-
-func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
 // setup migrates a fresh intake schema with the whistles ids, all RAISED, and
 // returns a pool whose statements are counted.
-func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *statements) {
+func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
 	ctx := t.Context()
 	url := pgtest.NewDatabase(t)
@@ -55,7 +43,7 @@ func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *statements) {
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
 	cfg.ConnConfig.RuntimeParams["search_path"] = "intake"
-	count := &statements{}
+	count := &pgtest.Statements{}
 	cfg.ConnConfig.Tracer = count
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
@@ -176,9 +164,9 @@ func TestABatchOfDispatchEventsTakesAFixedNumberOfStatements(t *testing.T) {
 		for _, id := range ids {
 			evs = append(evs, routed(id, "police"), step(id, "police", responsev1.Dispatch_PENDING, 1))
 		}
-		before := stmts.n.Load()
+		before := stmts.Count()
 		require.NoError(t, pgx.BeginFunc(t.Context(), pool, func(tx pgx.Tx) error { return c.HandleBatch(t.Context(), tx, evs) }))
-		return stmts.n.Load() - before
+		return stmts.Count() - before
 	}
 	hundred := counted(ids[:50])
 	ten := counted(ids[50:])

@@ -1,10 +1,8 @@
 package events_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,27 +24,8 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// statements counts the statements sent on a pool's connections.
-type statements struct{ n atomic.Int64 }
-
-func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	s.n.Add(1)
-	return ctx
-}
-
-func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-// TraceBatchStart counts a pgx.Batch's statements one by one (TraceBatchQuery).
-func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return ctx
-}
-
-func (s *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { s.n.Add(1) }
-
-func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
-
 // setup migrates a fresh response schema and returns a pool whose statements are counted.
-func setup(t *testing.T) (*pgxpool.Pool, *statements) {
+func setup(t *testing.T) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
 	ctx := t.Context()
 	url := pgtest.NewDatabase(t)
@@ -57,7 +36,7 @@ func setup(t *testing.T) (*pgxpool.Pool, *statements) {
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
 	cfg.ConnConfig.RuntimeParams["search_path"] = "response"
-	count := &statements{}
+	count := &pgtest.Statements{}
 	cfg.ConnConfig.Tracer = count
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
@@ -157,9 +136,9 @@ func TestABatchOfRequestsTakesAFixedNumberOfStatements(t *testing.T) {
 		return evs
 	}
 	counted := func(evs []*eventsv1.Event) int64 {
-		before := stmts.n.Load()
+		before := stmts.Count()
 		handle(t, pool, h, evs...)
-		return stmts.n.Load() - before
+		return stmts.Count() - before
 	}
 	hundred := counted(batchOf(100, "x"))
 	ten := counted(batchOf(10, "y"))

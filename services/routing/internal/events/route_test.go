@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,24 +28,6 @@ import (
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-// statements counts the statements sent on a pool's connections.
-type statements struct{ n atomic.Int64 }
-
-func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	s.n.Add(1)
-	return ctx
-}
-
-func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-func (s *statements) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	return ctx
-}
-
-func (s *statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { s.n.Add(1) }
-
-func (s *statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 func raised(i int) *eventsv1.Event {
 	ev := protoevents.New(t0, &typesv1.Actor{Role: "street", Id: "s1"})
@@ -72,7 +53,7 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	cfg, err := pgxpool.ParseConfig(url)
 	require.NoError(t, err)
 	cfg.ConnConfig.RuntimeParams["search_path"] = "routing"
-	stmts := &statements{}
+	stmts := &pgtest.Statements{}
 	cfg.ConnConfig.Tracer = stmts
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(t, err)
@@ -85,9 +66,9 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 		for i := from; i < to; i++ {
 			evs = append(evs, raised(i))
 		}
-		before := stmts.n.Load()
+		before := stmts.Count()
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, evs) }))
-		return stmts.n.Load() - before
+		return stmts.Count() - before
 	}
 	hundred := counted(0, 100)
 	ten := counted(100, 110)

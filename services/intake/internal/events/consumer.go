@@ -59,26 +59,14 @@ func (c *Consumer) Bus() bus.Consumer {
 // status only moves forward. Any other event is applied on its own, after the
 // run when it concerns one of the run's whistles (the run is cut there).
 func (c *Consumer) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	var run []*eventsv1.Event
-	whistles := map[string]bool{}
-	for _, ev := range evs {
-		id := whistleOf(ev)
-		if _, ok := ev.GetPayload().(*eventsv1.Event_WhistleRouted); ok || isSnapshot(ev) {
-			run = append(run, ev)
-			whistles[id] = true
-			continue
-		}
-		if id == "" || whistles[id] {
-			if err := c.progress(ctx, tx, run); err != nil {
-				return err
-			}
-			run, whistles = nil, map[string]bool{}
-		}
-		if err := c.handle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
-			return err
-		}
-	}
-	return c.progress(ctx, tx, run)
+	return bus.Runs(ctx, evs,
+		func(ev *eventsv1.Event) bool {
+			_, routed := ev.GetPayload().(*eventsv1.Event_WhistleRouted)
+			return routed || isSnapshot(ev)
+		},
+		whistleOf,
+		func(run []*eventsv1.Event) error { return c.progress(ctx, tx, run) },
+		func(ctx context.Context, ev *eventsv1.Event) error { return c.handle(ctx, tx, ev) })
 }
 
 // whistleOf is the whistle an event is about.

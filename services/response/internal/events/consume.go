@@ -53,26 +53,19 @@ func (h *Handler) Consumer() bus.Consumer {
 // that came before it (the run is cut there) and before those after it.
 // Requests of other whistles commute with it, so they stay in the run.
 func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	var run []*eventsv1.Event     // requests not applied yet
-	whistles := map[string]bool{} // their whistles
-	for _, ev := range evs {
-		switch ev.GetPayload().(type) {
-		case *eventsv1.Event_DispatchRequested:
-			run = append(run, ev)
-			whistles[ev.GetWhistleId()] = true
-		case *eventsv1.Event_WhistleCancelled:
-			if whistles[ev.GetWhistleId()] {
-				if err := h.createDispatches(ctx, tx, run); err != nil {
-					return err
-				}
-				run, whistles = nil, map[string]bool{}
+	return bus.Runs(ctx, evs,
+		func(ev *eventsv1.Event) bool {
+			_, ok := ev.GetPayload().(*eventsv1.Event_DispatchRequested)
+			return ok
+		},
+		(*eventsv1.Event).GetWhistleId,
+		func(run []*eventsv1.Event) error { return h.createDispatches(ctx, tx, run) },
+		func(ctx context.Context, ev *eventsv1.Event) error {
+			if _, ok := ev.GetPayload().(*eventsv1.Event_WhistleCancelled); !ok {
+				return nil // the consumer's subjects hold nothing else
 			}
-			if err := h.cancelWhistle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
-				return err
-			}
-		}
-	}
-	return h.createDispatches(ctx, tx, run)
+			return h.cancelWhistle(ctx, tx, ev)
+		})
 }
 
 // request is a dispatch request about to be created.

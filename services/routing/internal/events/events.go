@@ -58,25 +58,19 @@ func (h *Handler) Consumer() bus.Consumer {
 // applied on its own, after the run when it concerns one of the run's
 // whistles (the run is cut there) and before it otherwise (the two commute).
 func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	var run []*eventsv1.Event     // new whistles not routed yet
-	whistles := map[string]bool{} // their ids
-	for _, ev := range evs {
-		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
-			run = append(run, ev)
-			whistles[p.WhistleRaised.GetWhistle().GetId()] = true
-			continue
-		}
-		if id := ev.GetWhistleId(); id == "" || whistles[id] {
-			if err := h.route(ctx, tx, run); err != nil {
-				return err
+	return bus.Runs(ctx, evs,
+		func(ev *eventsv1.Event) bool {
+			_, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised)
+			return ok
+		},
+		func(ev *eventsv1.Event) string {
+			if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
+				return p.WhistleRaised.GetWhistle().GetId()
 			}
-			run, whistles = nil, map[string]bool{}
-		}
-		if err := h.handle(bus.ContextOf(ctx, ev), tx, ev); err != nil {
-			return err
-		}
-	}
-	return h.route(ctx, tx, run)
+			return ev.GetWhistleId()
+		},
+		func(run []*eventsv1.Event) error { return h.route(ctx, tx, run) },
+		func(ctx context.Context, ev *eventsv1.Event) error { return h.handle(ctx, tx, ev) })
 }
 
 // handle applies one event other than whistle.raised in tx; events of other

@@ -300,10 +300,6 @@ func (r *Recorder) appendAll(ctx context.Context, q *store.Queries, evs []*event
 		if entry, err = r.Keys.Seal(h.hash, entry); err != nil {
 			return bus.Permanent(fmt.Errorf("append %s to whistle %s: %w", ev.GetId(), whistleID, err))
 		}
-		data, err := timeline.CanonicalData(entry.Data)
-		if err != nil {
-			return bus.Permanent(fmt.Errorf("append %s to whistle %s: %w", ev.GetId(), whistleID, err))
-		}
 		last[whistleID] = head{entry.Seq, entry.Hash}
 		p.WhistleIds = append(p.WhistleIds, whistleID)
 		p.Seqs = append(p.Seqs, entry.Seq)
@@ -314,7 +310,7 @@ func (r *Recorder) appendAll(ctx context.Context, q *store.Queries, evs []*event
 		p.ActorIds = append(p.ActorIds, entry.Actor.ID)
 		p.DispatchIds = append(p.DispatchIds, entry.DispatchID)
 		p.Departments = append(p.Departments, entry.Department)
-		p.Datas = append(p.Datas, data)
+		p.Datas = append(p.Datas, entry.Data)
 		p.PrevHashes = append(p.PrevHashes, entry.PrevHash)
 		p.Hashes = append(p.Hashes, entry.Hash)
 		p.RecordedAts = append(p.RecordedAts, timestamptz(now))

@@ -46,10 +46,16 @@ type Break struct {
 }
 
 // Seal makes e the next link after the entry whose hash is prevHash: it sets
-// e's PrevHash, KeyID (the current key) and Hash.
+// e's PrevHash, KeyID (the current key) and Hash, and replaces e.Data by its
+// canonical form (CanonicalData), the text the store keeps. The data is
+// parsed once: the hashed form embeds the canonical text as it is.
 func (k Keys) Seal(prevHash string, e Entry) (Entry, error) {
-	e.PrevHash, e.KeyID = prevHash, k.currentID
-	h, err := k.mac(prevHash, e)
+	data, err := CanonicalData(e.Data)
+	if err != nil {
+		return Entry{}, fmt.Errorf("canonical entry %d: %w", e.Seq, err)
+	}
+	e.Data, e.PrevHash, e.KeyID = data, prevHash, k.currentID
+	h, err := k.macOf(e, canonicalOf(e, data))
 	if err != nil {
 		return Entry{}, err
 	}
@@ -57,21 +63,33 @@ func (k Keys) Seal(prevHash string, e Entry) (Entry, error) {
 	return e, nil
 }
 
-// mac is the keyed hash of e after prevHash under e.KeyID.
+// mac is the keyed hash of e after prevHash under e.KeyID, for data in any
+// key order or spacing (as read back from jsonb).
 func (k Keys) mac(prevHash string, e Entry) (string, error) {
+	c, err := canonical(e)
+	if err != nil {
+		return "", err
+	}
+	e.PrevHash = prevHash
+	return k.macOf(e, c)
+}
+
+// macOf is the keyed hash of the canonical form c of e after e.PrevHash under e.KeyID.
+func (k Keys) macOf(e Entry, c canonicalEntry) (string, error) {
 	secret, ok := k.secrets[e.KeyID]
 	if !ok {
 		return "", fmt.Errorf("entry %d: unknown key %q", e.Seq, e.KeyID)
 	}
-	c, err := canonicalKeyed(e)
+	text, err := encode(keyedEntry{WhistleID: e.WhistleID, canonicalEntry: c})
 	if err != nil {
 		return "", err
 	}
+	prevHash := e.PrevHash
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(macDomain))
 	m.Write([]byte(prevHash))
 	m.Write([]byte("\n"))
-	m.Write(c)
+	m.Write(text)
 	return hex.EncodeToString(m.Sum(nil)), nil
 }
 

@@ -99,20 +99,18 @@ func Canonical(e Entry) ([]byte, error) {
 	return encode(c)
 }
 
-// canonicalKeyed is the text of e that the keyed hash covers.
-func canonicalKeyed(e Entry) ([]byte, error) {
-	c, err := canonical(e)
-	if err != nil {
-		return nil, err
-	}
-	return encode(keyedEntry{WhistleID: e.WhistleID, canonicalEntry: c})
-}
-
 func canonical(e Entry) (canonicalEntry, error) {
 	data, err := decodeData(e.Data)
 	if err != nil {
 		return canonicalEntry{}, fmt.Errorf("canonical entry %d: %w", e.Seq, err)
 	}
+	return canonicalOf(e, data), nil
+}
+
+// canonicalOf is e's hashed form with data as given: decoded JSON values, or
+// json.RawMessage text that is already canonical (encoding/json embeds it
+// unchanged, as it is compact and HTML escaping is off).
+func canonicalOf(e Entry, data any) canonicalEntry {
 	return canonicalEntry{
 		Seq:        e.Seq,
 		Type:       e.Type,
@@ -122,7 +120,7 @@ func canonical(e Entry) (canonicalEntry, error) {
 		Department: e.Department,
 		EventID:    e.EventID,
 		Data:       data,
-	}, nil
+	}
 }
 
 // CanonicalData re-encodes a JSON value with sorted keys, canonical numbers and

@@ -204,6 +204,27 @@ func TestHashSurvivesStorageRoundTrip(t *testing.T) {
 	require.Equal(t, `{"dispatch":{"id":"d-1","status":"ACKNOWLEDGED"},"n":0}`, string(canonical))
 }
 
+// Seal parses the data once and embeds its canonical text; the hash must be the
+// one the read path computes from the data in any order (as jsonb returns it),
+// for text that HTML escaping, unicode escapes and number forms would change.
+func TestSealHashesTheCanonicalDataItKeeps(t *testing.T) {
+	t.Parallel()
+	raw := `{"z":"<a href=\"x\">&</a>","n":[1.0,2e3,-0.5],"u":"\u4e1c\u534e\u95e8 东城","a":{"y":true,"b":null}}`
+	e := timeline.Entry{WhistleID: "w-1", Seq: 1, Type: "whistle.raised",
+		At: time.Date(2026, 5, 11, 1, 0, 0, 123456789, time.UTC), EventID: "ev-1", Data: json.RawMessage(raw)}
+	sealed, err := testKeys(t).Seal("", e)
+	require.NoError(t, err)
+	want, err := timeline.CanonicalData(json.RawMessage(raw))
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(sealed.Data), "Seal keeps the canonical data")
+	require.Equal(t, `{"a":{"b":null,"y":true},"n":[1,2000,-0.5],"u":"东华门 东城","z":"<a href=\"x\">&</a>"}`, string(sealed.Data))
+
+	stored := sealed
+	stored.Data = json.RawMessage(`{"n": [1, 2000, -0.5], "a": {"y": true, "b": null}, "u": "东华门 东城", "z": "<a href=\"x\">&</a>"}`)
+	b, broken := testKeys(t).Verify([]timeline.Entry{stored}, timeline.Head{Seq: 1, Hash: sealed.Hash, Found: true})
+	require.False(t, broken, "broken: %+v", b)
+}
+
 func TestCanonicalRejectsInvalidData(t *testing.T) {
 	t.Parallel()
 	_, err := testKeys(t).Seal("", timeline.Entry{Seq: 1, Data: json.RawMessage(`{"a":`)})

@@ -87,7 +87,7 @@ func current() *instruments {
 	in.lateness, _ = m.Float64Histogram(TimerLateness,
 		metric.WithUnit("s"),
 		metric.WithDescription("How long after the deadline an SLA breach timer fired, by clock."),
-		metric.WithExplicitBucketBoundaries(0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900))
+		metric.WithExplicitBucketBoundaries(0, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900))
 	in.statements, _ = m.Int64Counter(SQLStatements,
 		metric.WithDescription("SQL statements the service sent to PostgreSQL (each statement of a pipelined batch counts, and each COPY)."))
 	in.dead, _ = m.Int64Counter(OutboxDeadLetters,

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -46,6 +47,74 @@ type Summary struct {
 	// Statements is the SQL statements each service sent in the window
 	// (whistle_sql_statements_total on its ops endpoint), by service name.
 	Statements map[string]float64
+	// Lateness is how late the SLA breach timers that fired in the window
+	// were (the whistle_timer_lateness histogram, on the services' clock).
+	Lateness Histogram
+	// TimeScale is how many times faster than real time the services' clock
+	// ran (WHISTLE_TIME_SCALE; 0 or 1: real time); Lines reports lateness in
+	// real seconds.
+	TimeScale float64
+}
+
+// Histogram is a cumulative histogram: Counts[i] observations ≤ Bounds[i].
+type Histogram struct {
+	Bounds []float64
+	Counts []float64
+}
+
+// Total is the number of observations.
+func (h Histogram) Total() float64 {
+	if len(h.Counts) == 0 {
+		return 0
+	}
+	return h.Counts[len(h.Counts)-1]
+}
+
+// Quantile is the upper bound of the bucket that holds quantile q (the
+// observations are known only to lie at or under it), or +Inf above the
+// last bound.
+func (h Histogram) Quantile(q float64) float64 {
+	want := q * h.Total()
+	for i, c := range h.Counts {
+		if c >= want && c > 0 {
+			return h.Bounds[i]
+		}
+	}
+	return math.Inf(1)
+}
+
+// minus is h − earlier, bucket by bucket (earlier has the same bounds or none).
+func (h Histogram) minus(earlier Histogram) Histogram {
+	out := Histogram{Bounds: h.Bounds, Counts: slices.Clone(h.Counts)}
+	if len(earlier.Counts) == len(h.Counts) {
+		for i := range out.Counts {
+			out.Counts[i] -= earlier.Counts[i]
+		}
+	}
+	return out
+}
+
+// histogramOf sums every series of a histogram family (e.g. all clocks).
+func histogramOf(f *dto.MetricFamily) Histogram {
+	var h Histogram
+	for _, m := range f.GetMetric() {
+		buckets := m.GetHistogram().GetBucket()
+		if h.Bounds == nil {
+			for _, b := range buckets {
+				h.Bounds = append(h.Bounds, b.GetUpperBound())
+			}
+			h.Bounds = append(h.Bounds, math.Inf(1))
+			h.Counts = make([]float64, len(h.Bounds))
+		}
+		if len(buckets)+1 != len(h.Bounds) {
+			continue // another bucket layout: not comparable
+		}
+		for i, b := range buckets {
+			h.Counts[i] += float64(b.GetCumulativeCount())
+		}
+		h.Counts[len(buckets)] += float64(m.GetHistogram().GetSampleCount())
+	}
+	return h
 }
 
 // Sampler samples until Stop.
@@ -67,6 +136,8 @@ type Sampler struct {
 	outbox  map[string]float64
 	// statements holds each ops endpoint's first and last statement count.
 	stmtFirst, stmtLast map[string]float64
+	// lateFirst and lateLast are each endpoint's timer lateness histogram.
+	lateFirst, lateLast map[string]Histogram
 }
 
 // Start samples every interval the process root (named rootName in the
@@ -83,6 +154,7 @@ func Start(root int, rootName string, opsAddrs []string, every time.Duration) (*
 		first: map[string]float64{}, last: map[string]float64{}, peakRSS: map[string]uint64{},
 		pending: map[string]float64{}, outbox: map[string]float64{},
 		stmtFirst: map[string]float64{}, stmtLast: map[string]float64{},
+		lateFirst: map[string]Histogram{}, lateLast: map[string]Histogram{},
 	}
 	for _, a := range opsAddrs {
 		s.ops = append(s.ops, "http://"+a+"/metrics")
@@ -116,6 +188,17 @@ func (s *Sampler) Stop() Summary {
 	sum := Summary{Window: time.Since(s.start), PeakPending: s.pending, PeakOutbox: s.outbox, Statements: map[string]float64{}}
 	for name, last := range s.stmtLast {
 		sum.Statements[name] = last - s.stmtFirst[name]
+	}
+	for name, last := range s.lateLast {
+		d := last.minus(s.lateFirst[name])
+		if sum.Lateness.Bounds == nil {
+			sum.Lateness = Histogram{Bounds: d.Bounds, Counts: make([]float64, len(d.Counts))}
+		}
+		if len(d.Counts) == len(sum.Lateness.Counts) {
+			for i := range d.Counts {
+				sum.Lateness.Counts[i] += d.Counts[i]
+			}
+		}
 	}
 	for name, end := range s.last {
 		sum.CPUSeconds += end - s.first[name]
@@ -233,6 +316,17 @@ func (s *Sampler) scrape(ctx context.Context, url string) {
 		}
 		s.stmtLast[name] = n
 	}
+	for fname, f := range families {
+		if !strings.HasPrefix(fname, "whistle_timer_lateness") || f.GetType() != dto.MetricType_HISTOGRAM {
+			continue
+		}
+		name := serviceName(families, url)
+		h := histogramOf(f)
+		if _, seen := s.lateFirst[name]; !seen {
+			s.lateFirst[name] = h
+		}
+		s.lateLast[name] = h
+	}
 }
 
 // serviceName is the service an ops endpoint belongs to (the service_name of
@@ -269,12 +363,25 @@ func (sum Summary) Lines() []string {
 			mem = append(mem, fmt.Sprintf("%s %.0f", p.Name, float64(p.PeakRSS)/(1<<20)))
 		}
 	}
-	return []string{
+	lines := []string{
 		"CPU, % of one core: " + strings.Join(cpu, ", "),
 		"peak RSS, MB: " + strings.Join(mem, ", "),
 		"peak consumer pending: " + joinPeaks(sum.PeakPending),
 		"peak outbox backlog: " + joinPeaks(sum.PeakOutbox),
 	}
+	if n := sum.Lateness.Total(); n > 0 {
+		scale := max(sum.TimeScale, 1)
+		real := func(q float64) string {
+			v := sum.Lateness.Quantile(q)
+			if math.IsInf(v, 1) {
+				return "> last bucket"
+			}
+			return fmt.Sprintf("≤ %g s", v/scale)
+		}
+		lines = append(lines, fmt.Sprintf("SLA breach timers fired: %.0f, lateness (real time) p50 %s, p99 %s, max %s",
+			n, real(0.5), real(0.99), real(1)))
+	}
+	return lines
 }
 
 // PerWhistle renders the run's cost per whistle: CPU across the sampled

@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/chuishao/whistle/cli/internal/client"
 	"github.com/chuishao/whistle/platform/version"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -26,15 +26,12 @@ func authed(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
-// show prints a result as JSON or with the table printer.
+// show prints a gateway answer (see emit), or returns the call's error.
 func show[T proto.Message](e *env, v T, raw []byte, err error, table func(T) error) error {
 	if err != nil {
 		return err
 	}
-	if e.output == OutputJSON {
-		return printJSON(e.out, raw)
-	}
-	return table(v)
+	return e.emit(raw, func() error { return table(v) })
 }
 
 // enumValue turns a user's "acknowledged" into the contract's ACKNOWLEDGED,
@@ -70,11 +67,10 @@ func tokenCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if e.output == OutputJSON {
-				return printJSON(e.out, fmt.Appendf(nil, `{"token":%q}`, tok))
-			}
-			_, err = fmt.Fprintln(e.out, tok)
-			return err
+			return e.emitValue(map[string]string{"token": tok}, func() error {
+				_, err := fmt.Fprintln(e.out, tok)
+				return err
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -94,15 +90,10 @@ func versionCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			v := version.Get()
-			if e.output == OutputJSON {
-				raw, err := json.Marshal(v)
-				if err != nil {
-					return err
-				}
-				return printJSON(e.out, raw)
-			}
-			_, err := fmt.Fprintln(e.out, "whistlectl", v)
-			return err
+			return e.emitValue(v, func() error {
+				_, err := fmt.Fprintln(e.out, "whistlectl", v)
+				return err
+			})
 		},
 	}
 }
@@ -208,13 +199,9 @@ func timelineCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			resp, raw, err := e.client().Timeline(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if e.output == OutputJSON {
-				return printJSON(e.out, raw)
-			}
-			return printTimeline(e.out, resp.GetEntries())
+			return show(e, resp, raw, err, func(resp *feedbackv1.GetTimelineResponse) error {
+				return printTimeline(e.out, resp.GetEntries())
+			})
 		},
 	})
 }

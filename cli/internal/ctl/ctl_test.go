@@ -298,7 +298,7 @@ func TestFeedbackAndTimeline(t *testing.T) {
 
 func TestBadOutputFormat(t *testing.T) {
 	t.Parallel()
-	code, _, errOut := run(t, map[string]string{"WHISTLE_TOKEN": "t"}, "list", "-o", "yaml")
+	code, _, errOut := run(t, map[string]string{"WHISTLE_TOKEN": "t"}, "list", "-o", "xml")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "-o must be table or json")
+	require.Contains(t, errOut, "-o must be table, json, yaml")
 }

@@ -64,15 +64,17 @@ func deleteCmd(e *env, use, short, prefix string) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := e.client().Call(cmd.Context(), http.MethodDelete, prefix+url.PathEscape(args[0]), nil, nil, nil, nil)
+			raw, err := e.client().Call(cmd.Context(), http.MethodDelete, prefix+url.PathEscape(args[0]), nil, nil, nil, nil)
 			if err != nil {
 				return err
 			}
-			if e.output == OutputJSON {
-				return printJSON(e.out, []byte("{}"))
+			if len(raw) == 0 {
+				raw = []byte("{}")
 			}
-			_, err = fmt.Fprintln(e.out, "deleted", args[0])
-			return err
+			return e.emit(raw, func() error {
+				_, err := fmt.Fprintln(e.out, "deleted", args[0])
+				return err
+			})
 		},
 	})
 }

@@ -393,14 +393,11 @@ func seedCmd(e *env) *cobra.Command {
 				}
 				raised = append(raised, wh)
 			}
-			if e.output == OutputJSON {
-				ids := make([]string, len(raised))
-				for i, w := range raised {
-					ids[i] = strconv.Quote(w.GetId())
-				}
-				return printJSON(e.out, []byte(`{"whistle_ids":[`+strings.Join(ids, ",")+`]}`))
+			ids := make([]string, len(raised))
+			for i, w := range raised {
+				ids[i] = w.GetId()
 			}
-			return printWhistles(e.out, raised)
+			return e.emitValue(map[string][]string{"whistle_ids": ids}, func() error { return printWhistles(e.out, raised) })
 		},
 	})
 	cmd.Flags().IntVar(&count, "count", 6, "how many whistles")
@@ -418,7 +415,9 @@ func watchCmd(e *env) *cobra.Command {
 	})
 }
 
-// watch prints one line per event of GET /v1/stream, or the raw data with -o json.
+// watch prints one line per event of GET /v1/stream; with -o json each
+// event's data on a line of its own (JSON Lines), with -o yaml each event's
+// data as a YAML document.
 func watch(ctx context.Context, e *env) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(e.url, "/")+"/v1/stream", nil)
 	if err != nil {
@@ -450,10 +449,19 @@ func watch(ctx context.Context, e *env) error {
 			name = strings.TrimPrefix(line, "event: ")
 		case strings.HasPrefix(line, "data: "):
 			data := strings.TrimPrefix(line, "data: ")
-			if e.output == OutputJSON {
-				fmt.Fprintln(e.out, data)
-			} else {
-				fmt.Fprintf(e.out, "%s\t%s\t%s\n", id, name, data)
+			var err error
+			switch e.output {
+			case OutputJSON:
+				_, err = fmt.Fprintln(e.out, data)
+			case OutputYAML:
+				if _, err = fmt.Fprintln(e.out, "---"); err == nil {
+					err = printYAML(e.out, []byte(data))
+				}
+			default:
+				_, err = fmt.Fprintf(e.out, "%s\t%s\t%s\n", id, name, data)
+			}
+			if err != nil {
+				return err
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package ctl
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,18 +55,13 @@ func outboxCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if e.output == OutputJSON {
-				raw, err := json.Marshal(dead)
-				if err != nil {
-					return err
+			return e.emitValue(dead, func() error {
+				t := newTable(e.out, "EVENT ID", "SUBJECT", "BYTES", "ERROR", "FAILED")
+				for _, d := range dead {
+					t.row(d.EventID, d.Subject, strconv.Itoa(d.Size), truncate(d.Error, 60), d.FailedAt.Local().Format(TimeLayout))
 				}
-				return printJSON(e.out, raw)
-			}
-			t := newTable(e.out, "EVENT ID", "SUBJECT", "BYTES", "ERROR", "FAILED")
-			for _, d := range dead {
-				t.row(d.EventID, d.Subject, strconv.Itoa(d.Size), truncate(d.Error, 60), d.FailedAt.Local().Format(TimeLayout))
-			}
-			return t.flush()
+				return t.flush()
+			})
 		},
 	}
 	list.Flags().Int32Var(&limit, "limit", 100, "at most this many")
@@ -85,8 +79,10 @@ func outboxCmd(e *env) *cobra.Command {
 			if err := outbox.ReplayDeadLetter(cmd.Context(), pool, args[0]); err != nil {
 				return err
 			}
-			_, err = fmt.Fprintln(e.out, "back in the outbox:", args[0])
-			return err
+			return e.emitValue(map[string]string{"replayed": args[0]}, func() error {
+				_, err := fmt.Fprintln(e.out, "back in the outbox:", args[0])
+				return err
+			})
 		},
 	}
 	cmd.AddCommand(list, replay)

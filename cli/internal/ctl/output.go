@@ -1,12 +1,9 @@
 package ctl
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,38 +15,6 @@ import (
 
 // TimeLayout is how tables show times, in the local zone.
 const TimeLayout = "2006-01-02 15:04:05"
-
-// printJSON writes the gateway's answer as it came, indented.
-func printJSON(w io.Writer, raw []byte) error {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return fmt.Errorf("format JSON: %w", err)
-	}
-	buf.WriteByte('\n')
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// table is a tabwriter with a header row.
-type table struct{ tw *tabwriter.Writer }
-
-func newTable(w io.Writer, header ...string) *table {
-	t := &table{tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
-	if len(header) > 0 {
-		t.row(header...)
-	}
-	return t
-}
-
-func (t *table) row(cells ...string) {
-	for i, c := range cells {
-		// A tab or newline inside a cell would break the columns.
-		cells[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(c)
-	}
-	fmt.Fprintln(t.tw, strings.Join(cells, "\t"))
-}
-
-func (t *table) flush() error { return t.tw.Flush() }
 
 func fmtTime(ts *timestamppb.Timestamp) string {
 	if ts == nil || (ts.GetSeconds() == 0 && ts.GetNanos() == 0) {
@@ -72,13 +37,6 @@ func orDash(s string) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
 
 func printWhistle(w io.Writer, wh *intakev1.Whistle) error {
 	t := newTable(w)

@@ -1,5 +1,5 @@
 // Package ctl is whistlectl's command layer: one cobra command per user
-// action, each a REST call to the gateway printed as a table or as JSON.
+// action, each a REST call to the gateway printed as a table, JSON or YAML.
 package ctl
 
 import (
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,12 +23,6 @@ import (
 
 // DefaultURL is the gateway of `make run`.
 const DefaultURL = "http://127.0.0.1:8080"
-
-// Output formats of -o.
-const (
-	OutputTable = "table"
-	OutputJSON  = "json"
-)
 
 // env carries the global options and where to print.
 type env struct {
@@ -54,10 +49,14 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		Long: "whistlectl talks to the Whistle gateway's REST API.\n\n" +
 			"Get a token with `whistlectl token` (dev sign-in, `make run`) and export it as WHISTLE_TOKEN.\n\n" +
 			"Settings come from flags, then the environment (WHISTLE_URL, WHISTLE_TOKEN), then a YAML config file\n" +
-			"(WHISTLE_CONFIG, default ~/.config/whistle/config.yaml) with the keys url, token and output.",
+			"(WHISTLE_CONFIG, default ~/.config/whistle/config.yaml) with the keys url, token and output.\n\n" +
+			"Shell completion: `source <(whistlectl completion bash)`; see `whistlectl completion --help` for zsh and fish.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if isCompletion(cmd) {
+				return nil // completion reads no settings: a broken config file must not break the shell
+			}
 			// Flags beat the environment, which beats the config file.
 			file, err := loadConfigFile(getenv)
 			if err != nil {
@@ -74,10 +73,8 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 			if !cmd.Flags().Changed("output") && file.Output != "" {
 				e.output = file.Output
 			}
-			switch e.output {
-			case OutputTable, OutputJSON:
-			default:
-				return fmt.Errorf("-o must be %s or %s, got %q", OutputTable, OutputJSON, e.output)
+			if !slices.Contains(outputFormats, e.output) {
+				return fmt.Errorf("-o must be %s, got %q", strings.Join(outputFormats, ", "), e.output)
 			}
 			if cmd.Annotations[needsToken] != "" && e.token == "" {
 				return errors.New("no token: pass --token or set WHISTLE_TOKEN " +
@@ -90,7 +87,8 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&e.url, "url", DefaultURL, "gateway base URL (env WHISTLE_URL)")
 	pf.StringVar(&e.token, "token", "", "bearer token (env WHISTLE_TOKEN)")
-	pf.StringVarP(&e.output, "output", "o", OutputTable, "output format: table or json")
+	pf.StringVarP(&e.output, "output", "o", OutputTable, "output format: table, json or yaml (json and yaml print the API's objects as they came)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(
 		tokenCmd(e),
@@ -103,6 +101,17 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		reportsCmd(e), ticketsCmd(e), outboxCmd(e), versionCmd(e),
 	)
 	return root
+}
+
+// isCompletion says whether cmd is cobra's `completion` command (or one of
+// its shells) or the hidden __complete the scripts call.
+func isCompletion(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if n := c.Name(); n == "completion" || n == cobra.ShellCompRequestCmd || n == cobra.ShellCompNoDescRequestCmd {
+			return true
+		}
+	}
+	return false
 }
 
 // Execute runs whistlectl with args and returns the process exit code,

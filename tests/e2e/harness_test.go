@@ -79,6 +79,9 @@ type options struct {
 	webhookAllow string
 	// issuer, when set, is WHISTLE_JWT_ISSUER of every process (default auth.Issuer).
 	issuer string
+	// coordSys, when set, is intake's WHISTLE_COORD_SYS (the default
+	// coordinate system of an incoming point).
+	coordSys string
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -166,7 +169,7 @@ func startSystem(t *testing.T, opts options) *system {
 		_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
 		return err
 	})
-	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
+	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps("intake"))
 	require.NoError(t, err)
 	run("intake", intake.Run)
 

@@ -133,6 +133,7 @@ func raiseCmd(e *env) *cobra.Command {
 		},
 	})
 	f := cmd.Flags()
+	f.StringVar(&req.CoordSys, "coord-sys", "", "system of --lat/--lng: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度); the deployment's default when unset")
 	f.StringVar(&req.StreetId, "street", "", "nine-digit township code (default: the token's street)")
 	f.StringVar(&req.Category, "category", "", "category code, e.g. joint-enforcement (see `whistlectl categories`)")
 	f.StringVar(&req.Description, "description", "", "what is wrong")

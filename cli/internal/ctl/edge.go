@@ -387,6 +387,7 @@ func seedCmd(e *env) *cobra.Command {
 				loc := &typesv1.LatLng{Lat: c.GetLat() + float64(i%5-2)*0.0007, Lng: c.GetLng() + float64(i%3-1)*0.0009}
 				wh, _, err := e.client().RaiseWhistle(cmd.Context(), &intakev1.RaiseWhistleRequest{
 					StreetId: street, Category: p.category, Title: p.title, Description: p.description, Location: loc,
+					CoordSys: "WGS84", // street centroids are stored in WGS-84
 				}, newIdempotencyKey())
 				if err != nil {
 					return fmt.Errorf("seed whistle %d: %w", i+1, err)

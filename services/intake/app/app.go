@@ -5,12 +5,14 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"google.golang.org/grpc"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
@@ -39,6 +41,9 @@ type Config struct {
 	// FollowUpTTL is how long a resident's follow-up token works after the
 	// result it follows was given (30 days).
 	FollowUpTTL time.Duration `env:"WHISTLE_FOLLOWUP_TTL, default=720h"`
+	// CoordSys is the coordinate system of a location whose request names
+	// none: WGS84, GCJ02 or BD09 (what the deployment's clients mostly send).
+	CoordSys string `env:"WHISTLE_COORD_SYS, default=WGS84"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -62,7 +67,23 @@ func (c Config) Validate() error {
 	if c.DuplicateWindow < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
 	}
+	if _, err := c.coordSys(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// coordSys is the default coordinate system; WGS-84 when unset (a Config
+// built in code).
+func (c Config) coordSys() (coordsys.System, error) {
+	if c.CoordSys == "" {
+		return coordsys.WGS84, nil
+	}
+	sys, err := coordsys.Parse(c.CoordSys)
+	if err != nil {
+		return "", fmt.Errorf("WHISTLE_COORD_SYS: %w", err)
+	}
+	return sys, nil
 }
 
 // App is a started intake service.
@@ -80,6 +101,10 @@ type App struct {
 func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if cfg.RoutingAddr == "" {
 		return nil, errors.New("WHISTLE_ROUTING_ADDR is required")
+	}
+	sys, err := cfg.coordSys()
+	if err != nil {
+		return nil, err
 	}
 	// Dialling is lazy and fails only on a malformed address, so it goes first:
 	// nothing else is open yet to be closed on that error.
@@ -100,6 +125,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 
 		DuplicateRadiusM: cfg.DuplicateRadiusM,
 		DuplicateWindow:  cfg.DuplicateWindow,
+		CoordSys:         sys,
 	}
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
 	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL})

@@ -502,7 +502,8 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, format s
 		return
 	}
 	if in.location == nil {
-		in.location = st.GetCentroid() // an address alone: the street's centre stands in
+		// An address alone: the street's centre (WGS-84) stands in.
+		in.location, in.coordSys = st.GetCentroid(), "WGS84"
 	}
 	if h.Reports != nil && isResident(r.Form) {
 		created, err := h.residentReport(ctx, street, in, r.Form)
@@ -524,7 +525,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, format s
 		raiseCtx = metadata.AppendToOutgoingContext(raiseCtx, "idempotency-key", client+":"+k)
 	}
 	wh, err := h.Intake.RaiseWhistle(raiseCtx, &intakev1.RaiseWhistleRequest{
-		StreetId: street, Category: in.category, Description: in.description, Location: in.location,
+		StreetId: street, Category: in.category, Description: in.description, Location: in.location, CoordSys: in.coordSys,
 		Title: in.title, Address: in.address, Urgency: in.urgency,
 	})
 	if err != nil {
@@ -540,7 +541,10 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, format s
 type createInput struct {
 	category, description, title, address string
 	location                              *typesv1.LatLng
-	urgency                               intakev1.Whistle_Urgency
+	// coordSys is the system lat and long are in (an extension: WGS84,
+	// GCJ02 or BD09; intake's default when empty). Intake checks it.
+	coordSys string
+	urgency  intakev1.Whistle_Urgency
 }
 
 // parseCreate reads the form, naming every problem by its Open311 parameter.
@@ -568,15 +572,16 @@ func parseCreate(form map[string][]string) (createInput, []string) {
 		la, errLat := strconv.ParseFloat(lat, 64)
 		lo, errLng := strconv.ParseFloat(lng, 64)
 		if errLat != nil {
-			problems = append(problems, "lat must be a number (WGS-84 degrees)")
+			problems = append(problems, "lat must be a number (degrees)")
 		}
 		if errLng != nil {
-			problems = append(problems, "long must be a number (WGS-84 degrees)")
+			problems = append(problems, "long must be a number (degrees)")
 		}
 		in.location = &typesv1.LatLng{Lat: la, Lng: lo}
 	case in.address == "" && get("address_id") == "":
 		problems = append(problems, "a location is required: lat and long, address_string or address_id")
 	}
+	in.coordSys = get("coord_sys")
 	in.title = get("attribute[title]")
 	if u := get("attribute[urgency]"); u != "" {
 		v, ok := intakev1.Whistle_Urgency_value[strings.ToUpper(u)]

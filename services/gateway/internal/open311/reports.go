@@ -35,7 +35,7 @@ func (h *Handler) residentReport(ctx context.Context, street string, in createIn
 		return ""
 	}
 	filed, err := h.Reports.SubmitPublicReport(ctx, &intakev1.SubmitPublicReportRequest{
-		StreetId: street, Category: in.category, Description: in.description, Location: in.location, Address: in.address,
+		StreetId: street, Category: in.category, Description: in.description, Location: in.location, CoordSys: in.coordSys, Address: in.address,
 		ContactName:  strings.TrimSpace(get("first_name") + " " + get("last_name")),
 		ContactPhone: get("phone"),
 	})

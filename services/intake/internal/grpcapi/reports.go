@@ -181,8 +181,9 @@ func (s *ReportServer) fileReport(ctx context.Context, id auth.Identity, req *in
 	if street != id.StreetID {
 		return nil, fmt.Errorf("reports are filed for the caller's own street: %w", intake.ErrPermissionDenied)
 	}
-	n := newFromRequest(street, req.GetCategory(), req.GetDescription(), req.GetAddress(), req.GetLocation(), req.GetPhotos())
 	var f intake.Fields
+	loc := s.Whistles.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
+	n := newFromRequest(street, req.GetCategory(), req.GetDescription(), req.GetAddress(), loc, req.GetPhotos())
 	n.Validate(&f)
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -204,8 +205,9 @@ func (s *ReportServer) SubmitPublicReport(ctx context.Context, req *intakev1.Sub
 }
 
 func (s *ReportServer) submitPublic(ctx context.Context, req *intakev1.SubmitPublicReportRequest) (*intakev1.FiledReport, error) {
-	n := newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), req.GetLocation(), req.GetPhotos())
 	var f intake.Fields
+	loc := s.Whistles.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
+	n := newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), loc, req.GetPhotos())
 	n.Validate(&f)
 	if n.StreetID != "" && !townshipCode(n.StreetID) {
 		f.Add("street_id", "must be a nine-digit township code")

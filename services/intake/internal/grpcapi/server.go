@@ -21,6 +21,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -46,6 +47,9 @@ type Server struct {
 	// intake.DefaultDuplicateRadiusM and intake.DefaultDuplicateWindow when zero).
 	DuplicateRadiusM float64
 	DuplicateWindow  time.Duration
+	// CoordSys is the coordinate system of a location whose request names
+	// none (WGS-84 when empty).
+	CoordSys coordsys.System
 
 	refs references // routing's answers about streets and categories, remembered a while
 }
@@ -93,20 +97,23 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
 		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
 	}
+	var f intake.Fields
+	loc := s.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
 	r := intake.Raise{
 		StreetID:    req.GetStreetId(),
 		Category:    req.GetCategory(),
 		Description: req.GetDescription(),
 		Title:       req.GetTitle(),
 		Address:     req.GetAddress(),
-		HasLocation: req.GetLocation() != nil,
-		Lat:         req.GetLocation().GetLat(),
-		Lng:         req.GetLocation().GetLng(),
+		HasLocation: loc != nil,
+		Lat:         loc.GetLat(),
+		Lng:         loc.GetLng(),
 	}
 	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
 		r.Urgency = intake.Urgency(u.String())
 	}
-	if err := r.Validate(); err != nil {
+	f.Merge(r.Validate())
+	if err := f.Err(); err != nil {
 		return nil, err
 	}
 	key, err := idempotencyKey(ctx)

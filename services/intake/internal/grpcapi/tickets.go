@@ -16,6 +16,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
@@ -100,15 +101,16 @@ func (s *ReportServer) importTicket(ctx context.Context, id auth.Identity, req *
 		return nil, err
 	}
 	source := ticketSource(req.GetSource())
+	var f intake.Fields
+	loc := s.Whistles.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
 	t := reports.Ticket{ExternalNumber: strings.TrimSpace(req.GetExternalNumber()),
-		Report: newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), req.GetLocation(), nil)}
+		Report: newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), loc, nil)}
 	if req.GetReceivedAt() != nil {
 		t.ReceivedAt = req.GetReceivedAt().AsTime()
 	}
 	if req.GetDueAt() != nil {
 		t.DueAt = req.GetDueAt().AsTime()
 	}
-	var f intake.Fields
 	reports.ValidateTicket(t, &f)
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -159,6 +161,11 @@ func (s *ReportServer) importCSV(ctx context.Context, id auth.Identity, req *int
 	if err := importsTickets(id); err != nil {
 		return nil, err
 	}
+	var sf intake.Fields
+	sys := s.Whistles.coordSys(&sf, req.GetCoordSys())
+	if err := sf.Err(); err != nil {
+		return nil, err
+	}
 	parsed, err := reports.ParseCSV(ctx, strings.NewReader(req.GetCsv()))
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -174,6 +181,10 @@ func (s *ReportServer) importCSV(ctx context.Context, id auth.Identity, req *int
 	for i, t := range parsed.Tickets {
 		if i%256 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if t.Report.HasLocation {
+			p := coordsys.ToWGS84(sys, coordsys.Point{Lat: t.Report.Lat, Lng: t.Report.Lng})
+			t.Report.Lat, t.Report.Lng = p.Lat, p.Lng
 		}
 		var f intake.Fields
 		district, err := checker.check(ctx, &t, &f)

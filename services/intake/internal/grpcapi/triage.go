@@ -15,6 +15,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/events"
@@ -181,6 +182,8 @@ func (s *ReportServer) blow(ctx context.Context, rows []store.Report, w *intakev
 	}
 	staff := slices.IndexFunc(rows, byStaff)
 	if req.Location == nil {
+		// The reports' points are stored in WGS-84 already.
+		req.CoordSys = string(coordsys.WGS84)
 		if staff >= 0 {
 			req.Location = events.ReportProto(rows[staff], s.Whistles.now()).GetLocation()
 		} else {

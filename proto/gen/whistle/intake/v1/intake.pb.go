@@ -557,7 +557,10 @@ type RaiseWhistleRequest struct {
 	// Up to 500 characters.
 	Address string `protobuf:"bytes,6,opt,name=address,proto3" json:"address,omitempty"`
 	// NORMAL when unspecified.
-	Urgency       Whistle_Urgency `protobuf:"varint,7,opt,name=urgency,proto3,enum=whistle.intake.v1.Whistle_Urgency" json:"urgency,omitempty"`
+	Urgency Whistle_Urgency `protobuf:"varint,7,opt,name=urgency,proto3,enum=whistle.intake.v1.Whistle_Urgency" json:"urgency,omitempty"`
+	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
+	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
+	CoordSys      string `protobuf:"bytes,8,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -639,6 +642,13 @@ func (x *RaiseWhistleRequest) GetUrgency() Whistle_Urgency {
 		return x.Urgency
 	}
 	return Whistle_URGENCY_UNSPECIFIED
+}
+
+func (x *RaiseWhistleRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
 }
 
 // GetWhistleRequest names a whistle.
@@ -1047,7 +1057,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
 	"\x0finto_whistle_id\x18\x02 \x01(\tR\rintoWhistleId\"$\n" +
 	"\x12KeepWhistleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xaf\x02\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xd4\x02\n" +
 	"\x13RaiseWhistleRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
@@ -1055,7 +1065,8 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x1d\n" +
 	"\x05title\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\x05title\x12!\n" +
 	"\aaddress\x18\x06 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x12<\n" +
-	"\aurgency\x18\a \x01(\x0e2\".whistle.intake.v1.Whistle.UrgencyR\aurgency\"#\n" +
+	"\aurgency\x18\a \x01(\x0e2\".whistle.intake.v1.Whistle.UrgencyR\aurgency\x12#\n" +
+	"\tcoord_sys\x18\b \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"#\n" +
 	"\x11GetWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xa9\x01\n" +
 	"\x13ListWhistlesRequest\x12\x1b\n" +

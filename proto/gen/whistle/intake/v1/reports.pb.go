@@ -568,12 +568,15 @@ func (x *FiledReport) GetFollowUpToken() string {
 type FileReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Defaults to the caller's street.
-	StreetId      string     `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
-	Category      string     `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
-	Description   string     `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Location      *v1.LatLng `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
-	Address       string     `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
-	Photos        []*Photo   `protobuf:"bytes,6,rep,name=photos,proto3" json:"photos,omitempty"`
+	StreetId    string     `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Category    string     `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	Description string     `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Location    *v1.LatLng `protobuf:"bytes,4,opt,name=location,proto3" json:"location,omitempty"`
+	Address     string     `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
+	Photos      []*Photo   `protobuf:"bytes,6,rep,name=photos,proto3" json:"photos,omitempty"`
+	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
+	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
+	CoordSys      string `protobuf:"bytes,7,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -650,6 +653,13 @@ func (x *FileReportRequest) GetPhotos() []*Photo {
 	return nil
 }
 
+func (x *FileReportRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
+}
+
 // SubmitPublicReportRequest is a resident's report.
 type SubmitPublicReportRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
@@ -660,8 +670,11 @@ type SubmitPublicReportRequest struct {
 	Address     string                 `protobuf:"bytes,5,opt,name=address,proto3" json:"address,omitempty"`
 	Photos      []*Photo               `protobuf:"bytes,6,rep,name=photos,proto3" json:"photos,omitempty"`
 	// Optional; kept for the street's callback only, never published.
-	ContactName   string `protobuf:"bytes,7,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
-	ContactPhone  string `protobuf:"bytes,8,opt,name=contact_phone,json=contactPhone,proto3" json:"contact_phone,omitempty"`
+	ContactName  string `protobuf:"bytes,7,opt,name=contact_name,json=contactName,proto3" json:"contact_name,omitempty"`
+	ContactPhone string `protobuf:"bytes,8,opt,name=contact_phone,json=contactPhone,proto3" json:"contact_phone,omitempty"`
+	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
+	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
+	CoordSys      string `protobuf:"bytes,9,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -752,6 +765,13 @@ func (x *SubmitPublicReportRequest) GetContactPhone() string {
 	return ""
 }
 
+func (x *SubmitPublicReportRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
+}
+
 // ImportTicketRequest is one 12345 ticket.
 type ImportTicketRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -767,7 +787,10 @@ type ImportTicketRequest struct {
 	// When the hotline received it; now when unset.
 	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	// The statutory time limit; required.
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
+	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
+	CoordSys      string `protobuf:"bytes,10,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -865,13 +888,23 @@ func (x *ImportTicketRequest) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ImportTicketRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
+}
+
 // ImportTicketsCsvRequest carries the CSV text, header first:
 // external_number,street_id,category,description,lat,lng,address,received_at,due_at
 type ImportTicketsCsvRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Csv   string                 `protobuf:"bytes,1,opt,name=csv,proto3" json:"csv,omitempty"`
 	// 12345 when empty.
-	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// The system the lat and lng columns are in: WGS84, GCJ02 or BD09; the
+	// deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
+	CoordSys      string `protobuf:"bytes,3,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -916,6 +949,13 @@ func (x *ImportTicketsCsvRequest) GetCsv() string {
 func (x *ImportTicketsCsvRequest) GetSource() string {
 	if x != nil {
 		return x.Source
+	}
+	return ""
+}
+
+func (x *ImportTicketsCsvRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
 	}
 	return ""
 }
@@ -2272,14 +2312,15 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\blocation\x18\x05 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"h\n" +
 	"\vFiledReport\x121\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\x12&\n" +
-	"\x0ffollow_up_token\x18\x02 \x01(\tR\rfollowUpToken\"\x82\x02\n" +
+	"\x0ffollow_up_token\x18\x02 \x01(\tR\rfollowUpToken\"\xa7\x02\n" +
 	"\x11FileReportRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
 	"\vdescription\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x124\n" +
 	"\blocation\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12!\n" +
 	"\aaddress\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x120\n" +
-	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\"\xd2\x02\n" +
+	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\x12#\n" +
+	"\tcoord_sys\x18\a \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\xf7\x02\n" +
 	"\x19SubmitPublicReportRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
@@ -2288,7 +2329,8 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\aaddress\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x120\n" +
 	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\x12!\n" +
 	"\fcontact_name\x18\a \x01(\tR\vcontactName\x12#\n" +
-	"\rcontact_phone\x18\b \x01(\tR\fcontactPhone\"\x83\x03\n" +
+	"\rcontact_phone\x18\b \x01(\tR\fcontactPhone\x12#\n" +
+	"\tcoord_sys\x18\t \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\xa8\x03\n" +
 	"\x13ImportTicketRequest\x12'\n" +
 	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1b\n" +
@@ -2299,11 +2341,14 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\aaddress\x18\a \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x12;\n" +
 	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAt\x121\n" +
-	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\"S\n" +
+	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12#\n" +
+	"\tcoord_sys\x18\n" +
+	" \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"x\n" +
 	"\x17ImportTicketsCsvRequest\x12 \n" +
 	"\x03csv\x18\x01 \x01(\tB\x0e\x8a\xb5\x18\n" +
 	"\b\x80\x80\xc0\x01\x10\x80\x80\xc0\x01R\x03csv\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\"\xd1\x01\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12#\n" +
+	"\tcoord_sys\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\xd1\x01\n" +
 	"\x18ImportTicketsCsvResponse\x12\x12\n" +
 	"\x04rows\x18\x01 \x01(\x05R\x04rows\x12\x1a\n" +
 	"\bimported\x18\x02 \x01(\x05R\bimported\x12)\n" +

@@ -119,7 +119,8 @@ export async function render(root, who) {
     const body = {
       street_id: who.street, category: fd.get('category'), description: String(fd.get('description') || '').trim(),
       title: String(fd.get('title') || '').trim(), address: String(fd.get('address') || '').trim(), urgency: fd.get('urgency'),
-      location: { lat: parseFloat(fd.get('lat')), lng: parseFloat(fd.get('lng')) },
+      // Picked on the console's map (or typed from it): WGS-84, whatever the deployment's default.
+      location: { lat: parseFloat(fd.get('lat')), lng: parseFloat(fd.get('lng')) }, coord_sys: 'WGS84',
     };
     const local = [];
     if (!body.description) local.push(['f-desc', t('f.description')]);

@@ -15,7 +15,8 @@ form.addEventListener('submit', async (e) => {
   const f = new FormData(form);
   const body = {
     street_id: f.get('street_id'), category: f.get('category'), description: f.get('description'),
-    location: { lat: Number(f.get('lat')), lng: Number(f.get('lng')) }, address: f.get('address'),
+    // The browser's own position is WGS-84, whatever the deployment's default.
+    location: { lat: Number(f.get('lat')), lng: Number(f.get('lng')) }, coord_sys: 'WGS84', address: f.get('address'),
     contact_name: f.get('contact_name'), contact_phone: f.get('contact_phone'),
   };
   const resp = await fetch('/v1/public/reports', {

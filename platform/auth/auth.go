@@ -154,7 +154,8 @@ func (s *Signer) SignClaims(claims Claims) (string, error) {
 // Service-account tokens (subject sa:<id>) are checked against the
 // revocation list on every call, remembered or not (WithRevocations).
 type Verifier struct {
-	keys        func(kid string, now time.Time) (any, error)
+	keys        func(kid, alg string) (any, error)
+	close       func()
 	scoped      map[string]ScopedKey // by kid
 	revocations Revocations
 	issuer      string
@@ -168,7 +169,7 @@ const verifiedCacheSize = 4096
 // verifiedToken is what a successful Verify remembers of a token.
 type verifiedToken struct {
 	id        Identity
-	kid       string
+	kid, alg  string
 	key       any
 	notBefore time.Time // zero: none
 	expires   time.Time
@@ -187,15 +188,25 @@ func WithAudience(audience string) VerifierOption {
 
 // NewVerifier returns a verifier for one static key; a token's kid is ignored.
 func NewVerifier(key ed25519.PublicKey, opts ...VerifierOption) *Verifier {
-	return newVerifier(func(string, time.Time) (any, error) { return key, nil }, opts)
+	return newVerifier(func(string, string) (any, error) { return key, nil }, opts)
 }
 
-// NewJWKSVerifier returns a verifier that picks each token's key by kid from set.
+// NewJWKSVerifier returns a verifier that picks each token's key by kid from
+// set; closing the verifier closes set.
 func NewJWKSVerifier(set *JWKS, opts ...VerifierOption) *Verifier {
-	return newVerifier(set.Key, opts)
+	v := newVerifier(set.Key, opts)
+	v.close = set.Close
+	return v
 }
 
-func newVerifier(keys func(string, time.Time) (any, error), opts []VerifierOption) *Verifier {
+// Close stops the background work of the verifier's key set, if any.
+func (v *Verifier) Close() {
+	if v != nil && v.close != nil {
+		v.close()
+	}
+}
+
+func newVerifier(keys func(kid, alg string) (any, error), opts []VerifierOption) *Verifier {
 	cache, err := lru.New[string, verifiedToken](verifiedCacheSize)
 	if err != nil {
 		panic(err) // only for a size < 1
@@ -244,7 +255,7 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 		return t.id, nil
 	}
 	var claims Claims
-	var kid string
+	var kid, alg string
 	var key any
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg(), jwt.SigningMethodRS256.Alg()}),
@@ -259,7 +270,8 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	}
 	_, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ = t.Header["kid"].(string)
-		k, err := v.key(kid, now)
+		alg = t.Method.Alg()
+		k, err := v.key(kid, alg)
 		key = k
 		return k, err
 	}, opts...)
@@ -278,7 +290,7 @@ func (v *Verifier) Verify(token string, now time.Time) (Identity, error) {
 	if err := v.checkRevoked(id); err != nil {
 		return Identity{}, err
 	}
-	t := verifiedToken{id: id, kid: kid, key: key, expires: claims.ExpiresAt.Time}
+	t := verifiedToken{id: id, kid: kid, alg: alg, key: key, expires: claims.ExpiresAt.Time}
 	if claims.NotBefore != nil {
 		t.notBefore = claims.NotBefore.Time
 	}
@@ -293,7 +305,7 @@ func (t verifiedToken) stillValid(v *Verifier, now time.Time) bool {
 	if !now.Before(t.expires) || now.Before(t.notBefore) {
 		return false
 	}
-	k, err := v.key(t.kid, now)
+	k, err := v.key(t.kid, t.alg)
 	if err != nil {
 		return false
 	}
@@ -302,11 +314,11 @@ func (t verifiedToken) stillValid(v *Verifier, now time.Time) bool {
 }
 
 // key is the key named kid: a scoped key first, then the main keys.
-func (v *Verifier) key(kid string, now time.Time) (any, error) {
+func (v *Verifier) key(kid, alg string) (any, error) {
 	if sk, ok := v.scoped[kid]; ok {
 		return sk.Key, nil
 	}
-	return v.keys(kid, now)
+	return v.keys(kid, alg)
 }
 
 type ctxKey struct{}

@@ -3,24 +3,26 @@ package auth
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/MicahParks/jwkset"
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/chuishao/whistle/platform/clock"
 )
 
-// JWK is one public key of a JSON Web Key Set (RFC 7517). Ed25519 (kty OKP)
-// and RSA keys are understood; others are skipped.
+// JWK is one public key of a JSON Web Key Set (RFC 7517), as PublicKeySet
+// writes it (reading a set is jwkset's).
 type JWK struct {
 	Kty string `json:"kty"`
 	Crv string `json:"crv,omitempty"`
@@ -72,65 +74,69 @@ func JWKSHandler(keys ...ed25519.PublicKey) http.Handler {
 	})
 }
 
-// publicKey decodes k, or reports why it cannot verify signatures.
-func (k JWK) publicKey() (any, error) {
-	if k.Use != "" && k.Use != "sig" {
-		return nil, fmt.Errorf("use %q is not sig", k.Use)
-	}
-	switch k.Kty {
-	case "OKP":
-		x, err := base64.RawURLEncoding.DecodeString(k.X)
-		if k.Crv != "Ed25519" || err != nil || len(x) != ed25519.PublicKeySize {
-			return nil, errors.New("not an Ed25519 key")
-		}
-		return ed25519.PublicKey(x), nil
-	case "RSA":
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil || len(n) < 256 || len(e) == 0 || len(e) > 4 {
-			return nil, errors.New("not an RSA key of at least 2048 bits")
-		}
-		return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}, nil
-	}
-	return nil, fmt.Errorf("unsupported kty %q", k.Kty)
-}
-
 // JWKSOptions tune a JWKS cache; zero values take the defaults.
 type JWKSOptions struct {
-	// Refresh is how old the cached set may get before the next lookup refetches it (default 5 min).
+	// Refresh is how often the set is refetched in the background (default 5 min).
 	Refresh time.Duration
 	// MaxStale is how long the last good set is still used while refetches
 	// fail (default 1 h); after that every token is rejected.
 	MaxStale time.Duration
-	// MinRefetch rate-limits refetches: an unknown kid, or a failed fetch,
-	// triggers at most one refetch per MinRefetch (default 10 s).
+	// MinRefetch rate-limits the refetches an unknown kid triggers: at most
+	// one per MinRefetch (default 10 s).
 	MinRefetch time.Duration
-	// Client fetches the set (default: a client with a 10 s timeout).
+	// Timeout bounds one fetch, and how long a token with an unknown kid may
+	// wait for its refetch (default 10 s).
+	Timeout time.Duration
+	// Client fetches the set (default: http.DefaultClient, bounded by Timeout).
 	Client *http.Client
+	// Clock measures MaxStale (default: the real clock, since refetches run on
+	// real time even when the service runs a scaled clock).
+	Clock clock.Clock
 	// Log receives refetch failures (default: discarded).
 	Log *slog.Logger
 }
 
-// JWKS is a cached key set fetched from a URL. Keys are looked up by kid; the
-// set is refetched when it is older than Refresh, and at once (rate-limited)
-// when a token names a kid it does not hold, so a rotated-in key works without
-// a restart and a removed key stops working at the next refresh. Refetches
-// happen on the lookup path, timed by the injected clock, so tests drive them
-// with a fake clock.
+// JWKS is a key set fetched from a URL and kept fresh in the background by
+// jwkset, with keyfunc picking a token's key by kid. Verifying a token whose
+// kid is known reads memory only: a slow or unreachable key server never
+// stalls it. A kid the set does not hold triggers one refetch (rate-limited
+// to one per MinRefetch; such a token may wait up to Timeout for it), so a
+// rotated-in key works without a restart; a withdrawn key stops working at the
+// next background refresh. Close stops the refreshing.
 type JWKS struct {
 	url  string
-	clk  clock.Clock
 	opts JWKSOptions
-
-	mu          sync.Mutex
-	keys        map[string]any
-	fetchedAt   time.Time // last successful fetch; zero before the first
-	attemptedAt time.Time // last fetch attempt, successful or not
+	// cached reads the keys held; refetching reads them and, for a kid not
+	// held, refetches the set first.
+	cached, refetching keyfunc.Keyfunc
+	// unknown rate-limits the refetches of unknown kids.
+	unknown *rate.Limiter
+	stamp   *stampedStorage
+	cancel  context.CancelFunc
 }
 
-// NewJWKS returns a cache for the key set at url. It fetches nothing yet: the
-// first lookup does, so a service may start before its key server.
-func NewJWKS(url string, clk clock.Clock, opts JWKSOptions) *JWKS {
+// stampedStorage is jwkset's memory storage that remembers when the key
+// server last answered with a set (a successful fetch replaces all keys).
+type stampedStorage struct {
+	jwkset.Storage
+	clk       clock.Clock
+	fetchedAt atomic.Pointer[time.Time]
+}
+
+// KeyReplaceAll stores a freshly fetched set and the time it came.
+func (s *stampedStorage) KeyReplaceAll(ctx context.Context, given []jwkset.JWK) error {
+	if err := s.Storage.KeyReplaceAll(ctx, given); err != nil {
+		return err
+	}
+	now := s.clk.Now()
+	s.fetchedAt.Store(&now)
+	return nil
+}
+
+// NewJWKS fetches the key set at url once (bounded by Timeout; a failure is
+// logged and the service starts anyway, so it may start before its key
+// server) and keeps refreshing it in the background until Close.
+func NewJWKS(url string, opts JWKSOptions) (*JWKS, error) {
 	if opts.Refresh <= 0 {
 		opts.Refresh = 5 * time.Minute
 	}
@@ -140,88 +146,85 @@ func NewJWKS(url string, clk clock.Clock, opts JWKSOptions) *JWKS {
 	if opts.MinRefetch <= 0 {
 		opts.MinRefetch = 10 * time.Second
 	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Second
+	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: 10 * time.Second}
+		opts.Client = http.DefaultClient
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real()
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return &JWKS{url: url, clk: clk, opts: opts}
-}
-
-// Refresh fetches the set now, replacing the cached keys on success.
-func (j *JWKS) Refresh(ctx context.Context) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.refreshLocked(ctx, j.clk.Now())
-}
-
-func (j *JWKS) refreshLocked(ctx context.Context, now time.Time) error {
-	j.attemptedAt = now
-	keys, err := j.fetch(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
+	stamp := &stampedStorage{Storage: jwkset.NewMemoryStorage(), clk: opts.Clock}
+	remote, err := jwkset.NewStorageFromHTTP(url, jwkset.HTTPClientStorageOptions{
+		Client: opts.Client, Ctx: ctx, HTTPTimeout: opts.Timeout, RefreshInterval: opts.Refresh,
+		NoErrorReturnFirstHTTPReq: true, Storage: stamp,
+		RefreshErrorHandler: func(ctx context.Context, err error) {
+			opts.Log.WarnContext(ctx, "fetch JWKS", "url", url, "err", err)
+		},
+	})
 	if err != nil {
-		j.opts.Log.WarnContext(ctx, "fetch JWKS", "url", j.url, "err", err)
-		return err
+		cancel()
+		return nil, fmt.Errorf("JWKS %s: %w", url, err)
 	}
-	j.keys, j.fetchedAt = keys, now
-	return nil
+	// The limiter is ours (Key asks it without waiting), so jwkset's never holds a refetch back.
+	client, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
+		HTTPURLs:          map[string]jwkset.Storage{url: remote},
+		RateLimitWaitMax:  opts.Timeout,
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("JWKS %s: %w", url, err)
+	}
+	uses := []jwkset.USE{jwkset.UseSig, ""}
+	cached, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: stamp, UseWhitelist: uses})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("JWKS %s: %w", url, err)
+	}
+	refetching, err := keyfunc.New(keyfunc.Options{Ctx: ctx, Storage: client, UseWhitelist: uses})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("JWKS %s: %w", url, err)
+	}
+	return &JWKS{
+		url: url, opts: opts, cached: cached, refetching: refetching, stamp: stamp, cancel: cancel,
+		unknown: rate.NewLimiter(rate.Every(opts.MinRefetch), 1),
+	}, nil
 }
 
-func (j *JWKS) fetch(ctx context.Context) (map[string]any, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.url, nil)
-	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS %s: %w", j.url, err)
-	}
-	resp, err := j.opts.Client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch JWKS %s: %w", j.url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch JWKS %s: status %s", j.url, resp.Status)
-	}
-	var set KeySet
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
-		return nil, fmt.Errorf("decode JWKS %s: %w", j.url, err)
-	}
-	keys := make(map[string]any, len(set.Keys))
-	for _, k := range set.Keys {
-		pub, err := k.publicKey()
-		if err != nil || k.Kid == "" {
-			continue // a key we cannot use must not hide the ones we can
-		}
-		keys[k.Kid] = pub
-	}
-	return keys, nil
-}
+// Close stops the background refresh.
+func (j *JWKS) Close() { j.cancel() }
 
-// Key returns the public key named kid, refetching the set first when it is
-// due or (rate-limited) when kid is unknown.
-func (j *JWKS) Key(kid string, now time.Time) (any, error) {
+// Key returns the public key named kid for a token signed with alg, after
+// keyfunc's checks (the key's alg and use must fit). A kid the set does not
+// hold refetches the set first, unless another did within MinRefetch: then it
+// is refused at once, so a flood of made-up kids neither waits nor fetches.
+// Every key is refused once the set is older than MaxStale.
+func (j *JWKS) Key(kid, alg string) (any, error) {
 	if kid == "" {
 		return nil, errors.New("token has no kid")
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	ctx := context.Background() // the fetch is bounded by the client's timeout
-	canRetry := now.Sub(j.attemptedAt) >= j.opts.MinRefetch
+	tok := &jwt.Token{Header: map[string]any{"kid": kid, "alg": alg}}
+	key, err := j.cached.Keyfunc(tok)
+	if errors.Is(err, jwkset.ErrKeyNotFound) && j.unknown.Allow() {
+		key, err = j.refetching.Keyfunc(tok)
+	}
+	fetched := j.stamp.fetchedAt.Load()
 	switch {
-	case j.fetchedAt.IsZero() || now.Sub(j.fetchedAt) >= j.opts.Refresh:
-		if canRetry {
-			_ = j.refreshLocked(ctx, now) // logged; the stale set serves until MaxStale
-		}
-	case j.keys[kid] == nil && canRetry:
-		_ = j.refreshLocked(ctx, now)
-	}
-	if j.fetchedAt.IsZero() {
+	case fetched == nil:
 		return nil, fmt.Errorf("no key set fetched from %s yet", j.url)
-	}
-	if now.Sub(j.fetchedAt) > j.opts.MaxStale {
-		return nil, fmt.Errorf("key set from %s is stale (last fetched %s)", j.url, j.fetchedAt.Format(time.RFC3339))
-	}
-	key, ok := j.keys[kid]
-	if !ok {
+	case j.opts.Clock.Now().Sub(*fetched) > j.opts.MaxStale:
+		return nil, fmt.Errorf("key set from %s is stale (last fetched %s)", j.url, fetched.Format(time.RFC3339))
+	case errors.Is(err, jwkset.ErrKeyNotFound):
 		return nil, fmt.Errorf("unknown kid %q", kid)
+	case err != nil:
+		return nil, fmt.Errorf("key %q: %w", kid, err)
 	}
 	return key, nil
 }
@@ -244,8 +247,9 @@ type KeyConfig struct {
 	Refresh, MaxStale time.Duration
 }
 
-// NewVerifierFromConfig builds the verifier c describes.
-func NewVerifierFromConfig(c KeyConfig, clk clock.Clock, log *slog.Logger) (*Verifier, error) {
+// NewVerifierFromConfig builds the verifier c describes; Close it to stop
+// the refreshing of its JWKS.
+func NewVerifierFromConfig(c KeyConfig, log *slog.Logger) (*Verifier, error) {
 	issuer := c.Issuer
 	if issuer == "" {
 		issuer = Issuer
@@ -265,7 +269,10 @@ func NewVerifierFromConfig(c KeyConfig, clk clock.Clock, log *slog.Logger) (*Ver
 		if c.PublicKey != "" {
 			log.Info("WHISTLE_JWKS_URL is set: WHISTLE_JWT_PUBLIC_KEY is ignored", "jwks_url", c.JWKSURL)
 		}
-		set := NewJWKS(c.JWKSURL, clk, JWKSOptions{Refresh: c.Refresh, MaxStale: c.MaxStale, Log: log.With("component", "jwks")})
+		set, err := NewJWKS(c.JWKSURL, JWKSOptions{Refresh: c.Refresh, MaxStale: c.MaxStale, Log: log.With("component", "jwks")})
+		if err != nil {
+			return nil, err
+		}
 		return NewJWKSVerifier(set, opts...), nil
 	}
 	pub, err := ParsePublicKey(c.PublicKey)

@@ -68,58 +68,55 @@ func sign(t *testing.T, s *auth.Signer, now time.Time) string {
 	return tok
 }
 
-func TestRotatedKeyWorksWithoutRestartAndRemovedKeyStopsAfterRefresh(t *testing.T) {
+// newJWKS is a JWKS of url closed with the test.
+func newJWKS(t *testing.T, url string, opts auth.JWKSOptions) *auth.JWKS {
+	set, err := auth.NewJWKS(url, opts)
+	require.NoError(t, err)
+	t.Cleanup(set.Close)
+	return set
+}
+
+func TestARotatedInKeyWorksWithoutRestart(t *testing.T) {
 	t.Parallel()
 	oldKey, newKey := newSigner(t), newSigner(t)
 	ks := newKeyServer(t, oldKey.PublicKey())
-	clk := clock.NewFake(t0)
-	set := auth.NewJWKS(ks.url, clk, auth.JWKSOptions{Refresh: 5 * time.Minute, MinRefetch: 10 * time.Second})
-	v := auth.NewJWKSVerifier(set, auth.WithIssuer(auth.Issuer), auth.WithAudience(auth.Audience))
+	// No background refresh during the test: only the unknown kid fetches.
+	v := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{Refresh: time.Hour}),
+		auth.WithIssuer(auth.Issuer), auth.WithAudience(auth.Audience))
 
-	oldTok := sign(t, oldKey, clk.Now())
-	got, err := v.Verify(oldTok, clk.Now())
+	oldTok := sign(t, oldKey, t0)
+	got, err := v.Verify(oldTok, t0)
 	require.NoError(t, err)
 	require.Equal(t, street, got)
+	require.EqualValues(t, 1, ks.fetches.Load(), "the set is fetched once at start")
 
 	// Rotation starts: the server publishes both keys; a token by the new key
 	// names a kid the cache has not seen, which triggers a refetch at once.
 	ks.publish(oldKey.PublicKey(), newKey.PublicKey())
-	clk.Advance(time.Minute)
-	newTok := sign(t, newKey, clk.Now())
-	_, err = v.Verify(newTok, clk.Now())
+	_, err = v.Verify(sign(t, newKey, t0), t0)
 	require.NoError(t, err, "the new key works without a restart")
-	_, err = v.Verify(oldTok, clk.Now())
+	require.EqualValues(t, 2, ks.fetches.Load())
+	_, err = v.Verify(oldTok, t0)
 	require.NoError(t, err, "the old key still works while it is published")
-
-	// Rotation ends: the old key is withdrawn. The cached set keeps it until
-	// the refresh interval passes; then the old key's tokens are rejected.
-	ks.publish(newKey.PublicKey())
-	clk.Advance(time.Minute)
-	_, err = v.Verify(oldTok, clk.Now())
-	require.NoError(t, err, "the cached set is used until the refresh interval")
-	clk.Advance(5 * time.Minute)
-	_, err = v.Verify(oldTok, clk.Now())
-	require.ErrorContains(t, err, "unknown kid")
-	_, err = v.Verify(newTok, clk.Now())
-	require.NoError(t, err)
 }
 
-func TestExplicitRefreshDropsAWithdrawnKey(t *testing.T) {
+func TestAWithdrawnKeyStopsAtTheNextBackgroundRefresh(t *testing.T) {
 	t.Parallel()
 	oldKey, newKey := newSigner(t), newSigner(t)
-	ks := newKeyServer(t, oldKey.PublicKey())
-	clk := clock.NewFake(t0)
-	set := auth.NewJWKS(ks.url, clk, auth.JWKSOptions{})
-	v := auth.NewJWKSVerifier(set)
-	oldTok := sign(t, oldKey, clk.Now())
-	_, err := v.Verify(oldTok, clk.Now())
+	ks := newKeyServer(t, oldKey.PublicKey(), newKey.PublicKey())
+	v := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{Refresh: 20 * time.Millisecond}))
+	oldTok, newTok := sign(t, oldKey, t0), sign(t, newKey, t0)
+	_, err := v.Verify(oldTok, t0)
 	require.NoError(t, err)
 
 	ks.publish(newKey.PublicKey())
-	require.NoError(t, set.Refresh(t.Context()))
-	_, err = v.Verify(oldTok, clk.Now())
-	require.Error(t, err)
-	_, err = v.Verify(sign(t, newKey, clk.Now()), clk.Now())
+	require.Eventually(t, func() bool {
+		_, err := v.Verify(oldTok, t0)
+		return err != nil
+	}, 10*time.Second, 10*time.Millisecond, "a remembered token of a withdrawn key is refused too")
+	_, err = v.Verify(oldTok, t0)
+	require.ErrorContains(t, err, "unknown kid")
+	_, err = v.Verify(newTok, t0)
 	require.NoError(t, err)
 }
 
@@ -127,22 +124,67 @@ func TestUnknownKidRefetchesAreRateLimited(t *testing.T) {
 	t.Parallel()
 	known := newSigner(t)
 	ks := newKeyServer(t, known.PublicKey())
-	clk := clock.NewFake(t0)
-	v := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{MinRefetch: 10 * time.Second}))
-	_, err := v.Verify(sign(t, known, clk.Now()), clk.Now())
+	v := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{Refresh: time.Hour, MinRefetch: time.Hour, Timeout: time.Second}))
+	_, err := v.Verify(sign(t, known, t0), t0)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, ks.fetches.Load())
 
-	forged := sign(t, newSigner(t), clk.Now())
+	forged := sign(t, newSigner(t), t0)
 	for range 5 {
-		_, err = v.Verify(forged, clk.Now())
+		_, err = v.Verify(forged, t0)
 		require.ErrorContains(t, err, "unknown kid")
 	}
-	require.EqualValues(t, 1, ks.fetches.Load(), "unknown kids within MinRefetch cause no fetch storm")
-	clk.Advance(10 * time.Second)
-	_, err = v.Verify(forged, clk.Now())
-	require.Error(t, err)
-	require.EqualValues(t, 2, ks.fetches.Load())
+	require.EqualValues(t, 2, ks.fetches.Load(), "the first unknown kid refetches; the next ones within MinRefetch do not")
+}
+
+func TestASlowKeyServerDoesNotStallTokensOfKnownKeys(t *testing.T) {
+	t.Parallel()
+	known, rotated := newSigner(t), newSigner(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fetches.Add(1) == 1 {
+			auth.JWKSHandler(known.PublicKey()).ServeHTTP(w, r)
+			return
+		}
+		// Every later fetch (the rotated-in key is published) hangs until released.
+		entered <- struct{}{}
+		<-release
+		auth.JWKSHandler(known.PublicKey(), rotated.PublicKey()).ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	v := auth.NewJWKSVerifier(newJWKS(t, srv.URL, auth.JWKSOptions{Refresh: time.Hour, Timeout: time.Minute}))
+	_, err := v.Verify(sign(t, known, t0), t0)
+	require.NoError(t, err)
+
+	// A token of a key the cache has not seen yet starts a refetch, which hangs.
+	rotatedDone := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(sign(t, rotated, t0.Add(time.Second)), t0.Add(time.Second))
+		rotatedDone <- err
+	}()
+	<-entered
+
+	// Meanwhile new tokens of the known key verify: nothing waits for the fetch.
+	knownDone := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(sign(t, known, t0.Add(2*time.Second)), t0.Add(2*time.Second))
+		knownDone <- err
+	}()
+	select {
+	case err := <-knownDone:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a token of a known key waited for the hanging key server")
+	}
+	select {
+	case <-rotatedDone:
+		t.Fatal("the rotated-in key's token did not wait for its refetch")
+	default:
+	}
+	release <- struct{}{} // the key server answers; the waiting token verifies
+	require.NoError(t, <-rotatedDone)
 }
 
 func TestAStaleKeySetServesUntilMaxStaleThenRejects(t *testing.T) {
@@ -150,11 +192,15 @@ func TestAStaleKeySetServesUntilMaxStaleThenRejects(t *testing.T) {
 	key := newSigner(t)
 	ks := newKeyServer(t, key.PublicKey())
 	clk := clock.NewFake(t0)
-	v := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{Refresh: time.Minute, MaxStale: 10 * time.Minute}))
+	v := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{Refresh: 20 * time.Millisecond, MaxStale: 10 * time.Minute, Clock: clk}))
 	_, err := v.Verify(sign(t, key, clk.Now()), clk.Now())
 	require.NoError(t, err)
 
 	ks.down.Store(true)
+	// Let refreshes fail (the second one after this starts once every earlier
+	// one has finished), then age the set on the fake clock.
+	since := ks.fetches.Load()
+	require.Eventually(t, func() bool { return ks.fetches.Load() > since+1 }, 10*time.Second, 5*time.Millisecond)
 	clk.Advance(5 * time.Minute)
 	_, err = v.Verify(sign(t, key, clk.Now()), clk.Now())
 	require.NoError(t, err, "a key server outage does not lock everyone out at once")
@@ -163,9 +209,10 @@ func TestAStaleKeySetServesUntilMaxStaleThenRejects(t *testing.T) {
 	require.ErrorContains(t, err, "stale")
 
 	ks.down.Store(false)
-	clk.Advance(time.Minute)
-	_, err = v.Verify(sign(t, key, clk.Now()), clk.Now())
-	require.NoError(t, err, "recovers once the key server is back")
+	require.Eventually(t, func() bool {
+		_, err := v.Verify(sign(t, key, clk.Now()), clk.Now())
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond, "recovers once the key server is back")
 }
 
 func TestClaimChecks(t *testing.T) {
@@ -175,7 +222,7 @@ func TestClaimChecks(t *testing.T) {
 	pub := priv.Public().(ed25519.PublicKey)
 	ks := newKeyServer(t, pub)
 	clk := clock.NewFake(t0)
-	jwksV := auth.NewJWKSVerifier(auth.NewJWKS(ks.url, clk, auth.JWKSOptions{}), auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
+	jwksV := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{}), auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
 	staticV := auth.NewVerifier(pub, auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
 
 	mint := func(edit func(*auth.Claims)) string {
@@ -240,21 +287,21 @@ func TestVerifierFromConfigPrefersJWKS(t *testing.T) {
 	t.Parallel()
 	jwksKey, staticKey := newSigner(t), newSigner(t)
 	ks := newKeyServer(t, jwksKey.PublicKey())
-	clk := clock.NewFake(t0)
 	log := slog.New(slog.DiscardHandler)
 	v, err := auth.NewVerifierFromConfig(auth.KeyConfig{
 		PublicKey: auth.EncodeKey(staticKey.PublicKey()), JWKSURL: ks.url, Issuer: auth.Issuer, Audience: auth.Audience,
-	}, clk, log)
+	}, log)
 	require.NoError(t, err)
+	t.Cleanup(v.Close)
 	_, err = v.Verify(sign(t, jwksKey, t0), t0)
 	require.NoError(t, err)
 	_, err = v.Verify(sign(t, staticKey, t0), t0)
 	require.Error(t, err)
 
-	v, err = auth.NewVerifierFromConfig(auth.KeyConfig{PublicKey: auth.EncodeKey(staticKey.PublicKey())}, clk, log)
+	v, err = auth.NewVerifierFromConfig(auth.KeyConfig{PublicKey: auth.EncodeKey(staticKey.PublicKey())}, log)
 	require.NoError(t, err)
 	_, err = v.Verify(sign(t, staticKey, t0), t0)
 	require.NoError(t, err)
-	_, err = auth.NewVerifierFromConfig(auth.KeyConfig{}, clk, log)
+	_, err = auth.NewVerifierFromConfig(auth.KeyConfig{}, log)
 	require.ErrorContains(t, err, "WHISTLE_JWT_PUBLIC_KEY")
 }

@@ -53,6 +53,7 @@ type Runtime struct {
 	consumers   bus.Options
 	retention   time.Duration
 	revocations *bus.RevocationList
+	verifier    *auth.Verifier
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -65,13 +66,13 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	revocations := &bus.RevocationList{Log: deps.Log.With("component", "revocations")}
 	keys := cfg.Keys()
 	keys.Revocations = revocations
-	verifier, err := auth.NewVerifierFromConfig(keys, deps.Clock, deps.Log)
+	verifier, err := auth.NewVerifierFromConfig(keys, deps.Log)
 	if err != nil {
 		return nil, err
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
-	}, revocations: revocations}
+	}, revocations: revocations, verifier: verifier}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
@@ -210,6 +211,7 @@ func (rt *Runtime) serveOps(ctx context.Context) error {
 }
 
 func (rt *Runtime) close() {
+	rt.verifier.Close()
 	if rt.NC != nil {
 		rt.NC.Close()
 	}

@@ -240,6 +240,8 @@ type App struct {
 	shutdownTimeout time.Duration
 	// revocations is the stream's copy of the revoked service accounts (nil without NATS).
 	revocations *bus.RevocationList
+	// verifier checks the stream's tokens (nil without NATS); closed with the app.
+	verifier *auth.Verifier
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -377,10 +379,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
 			ScopedKeys: cfg.JWTScopedKeys, Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
 			Revocations: a.revocations,
-		}, deps.Clock, deps.Log)
+		}, deps.Log)
 		if err != nil {
 			return nil, err
 		}
+		a.verifier = verifier
 		// The stream lives longer than any request timeout, so it bypasses WithLimits.
 		handler = withStream(handler, &stream.Handler{
 			JS: js, Verifier: verifier, Revoked: a.revocations.Changed, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
@@ -470,6 +473,7 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) close() {
+	a.verifier.Close()
 	if a.nc != nil {
 		a.nc.Close()
 	}

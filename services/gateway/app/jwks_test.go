@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/services/gateway/app"
 )
 
@@ -37,8 +36,10 @@ func TestDevAuthPublishesItsKeysAsJWKS(t *testing.T) {
 		Token string `json:"token"`
 	}
 	require.NoError(t, json.Unmarshal(out, &resp))
-	v := auth.NewJWKSVerifier(auth.NewJWKS(base+app.JWKSPath, clock.NewFake(t0), auth.JWKSOptions{}),
-		auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
+	keys, err := auth.NewJWKS(base+app.JWKSPath, auth.JWKSOptions{})
+	require.NoError(t, err)
+	t.Cleanup(keys.Close)
+	v := auth.NewJWKSVerifier(keys, auth.WithIssuer("whistle-dev"), auth.WithAudience("whistle"))
 	id, err := v.Verify(resp.Token, t0.Add(time.Minute))
 	require.NoError(t, err)
 	require.Equal(t, "110101001", id.StreetID)

@@ -110,7 +110,7 @@ $(BIN)/helm:
 
 ## bench: the steady benchmark (tools/bench) on a stack it starts with its own database whistle_bench:
 ## 50 whistles/s for 20 s, then the raw JetStream and pgx baselines; nothing else may hold ports 8080,
-## 7101-7104, 7201-7204, 4333 meanwhile. Extra flags: make bench BENCH_FLAGS='--rate 200 --record docs/benchmarks.md'
+## 7101-7104, 7201-7205, 4333 meanwhile. Extra flags: make bench BENCH_FLAGS='--rate 200 --record docs/benchmarks.md'
 .PHONY: bench
 bench: build
 	go build -o $(BIN)/bench ./tools/bench

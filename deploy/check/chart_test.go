@@ -69,18 +69,18 @@ type object struct {
 	obj  any
 }
 
-// serviceMonitor is the part of monitoring.coreos.com/v1 ServiceMonitor the
-// chart uses; strict decoding rejects anything else.
-type serviceMonitor struct {
+// podMonitor is the part of monitoring.coreos.com/v1 PodMonitor the chart
+// uses; strict decoding rejects anything else.
+type podMonitor struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
 	Spec              struct {
-		Selector  metav1.LabelSelector `json:"selector"`
-		Endpoints []struct {
+		Selector            metav1.LabelSelector `json:"selector"`
+		PodMetricsEndpoints []struct {
 			Port     string `json:"port"`
 			Path     string `json:"path"`
 			Interval string `json:"interval"`
-		} `json:"endpoints"`
+		} `json:"podMetricsEndpoints"`
 	} `json:"spec"`
 }
 
@@ -104,8 +104,10 @@ func newTyped(apiVersion, kind string) (any, error) {
 		return &policyv1.PodDisruptionBudget{}, nil
 	case "networking.k8s.io/v1/NetworkPolicy":
 		return &networkingv1.NetworkPolicy{}, nil
-	case "monitoring.coreos.com/v1/ServiceMonitor":
-		return &serviceMonitor{}, nil
+	case "monitoring.coreos.com/v1/PodMonitor":
+		return &podMonitor{}, nil
+	case "networking.k8s.io/v1/Ingress":
+		return &networkingv1.Ingress{}, nil
 	}
 	return nil, fmt.Errorf("no schema for %s %s", apiVersion, kind)
 }
@@ -207,7 +209,8 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 	require.Equal(t, 5, count(objs, "HorizontalPodAutoscaler"))
 	require.Equal(t, 5, count(objs, "PodDisruptionBudget"))
 	require.Equal(t, 5, count(objs, "NetworkPolicy"))
-	require.Equal(t, 0, count(objs, "ServiceMonitor"), "ServiceMonitor is optional and off by default")
+	require.Equal(t, 0, count(objs, "PodMonitor"), "the PodMonitor is optional and off by default")
+	require.Equal(t, 0, count(objs, "Ingress"), "the Ingress is off by default")
 
 	for _, name := range append(slices.Clone(backends), "gateway") {
 		d := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-"+name)
@@ -287,14 +290,14 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 	require.Equal(t, "pw/feedback", roles.StringData["feedback-password"])
 }
 
-func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
+func TestChartWithExistingSecretsPodMonitorAndFixedReplicas(t *testing.T) {
 	t.Parallel()
 	vals := minimal()
 	vals["postgres"] = map[string]any{"existingSecret": "pg-app", "secretKey": "uri"}
 	vals["databaseRoles"] = map[string]any{"existingSecret": "pg-roles"}
 	vals["timelineKeys"] = map[string]any{"existingSecret": "whistle-timeline"}
 	vals["jwt"] = map[string]any{"existingSecret": "whistle-keys", "devAuth": true}
-	vals["serviceMonitor"] = map[string]any{"enabled": true}
+	vals["metrics"] = map[string]any{"podMonitor": map[string]any{"enabled": true}}
 	vals["serviceAccounts"] = map[string]any{"existingSecret": "whistle-sa"}
 	vals["services"] = map[string]any{
 		"response": map[string]any{"replicas": 3, "autoscaling": map[string]any{"enabled": false}},
@@ -305,7 +308,8 @@ func TestChartWithExistingSecretsServiceMonitorAndFixedReplicas(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, count(objs, "Secret"), "existing secrets are used, not created")
 	require.Equal(t, 4, count(objs, "Deployment"), "feedback is disabled")
-	require.Equal(t, 1, count(objs, "ServiceMonitor"))
+	pm := find[*podMonitor](t, objs, "PodMonitor", "city-whistle")
+	require.Equal(t, "ops", pm.Spec.PodMetricsEndpoints[0].Port, "scraped on the private ops port")
 
 	resp := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-response")
 	require.EqualValues(t, 3, *resp.Spec.Replicas)

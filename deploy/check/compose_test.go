@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -135,11 +136,14 @@ func TestPrometheusScrapesEveryWhistleProcess(t *testing.T) {
 			targets = append(targets, st.Targets...)
 		}
 	}
-	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback"} {
+	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback", "gateway"} {
 		require.Contains(t, targets, name+":8081")
 		require.Equal(t, ":8081", *p.Services[name].Environment["WHISTLE_OPS_ADDR"], name)
 	}
-	require.Contains(t, targets, "gateway:8080")
+	require.NotContains(t, targets, "gateway:8080", "the public port serves no /metrics")
+	for _, port := range p.Services["gateway"].Ports {
+		require.NotEqual(t, "8081", fmt.Sprint(port.Target), "the ops port is not published")
+	}
 }
 
 var seriesRE = regexp.MustCompile(`\b((?:whistle|rpc)_[a-z_]+)\b`)

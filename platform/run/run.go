@@ -66,27 +66,19 @@ func Main(service string, fn func(ctx context.Context, log *slog.Logger) error) 
 	}
 }
 
-// healthcheck probes /healthz on the ops address (WHISTLE_OPS_ADDR) and on the
-// HTTP address (WHISTLE_HTTP_ADDR: the gateway serves it there); one healthy
-// answer is enough, since an image sets both and a service listens on one.
+// healthcheck probes /healthz on the ops address (WHISTLE_OPS_ADDR), where
+// every process, the gateway too, serves it (platform/ops).
 func healthcheck() int {
-	var errs []error
-	for _, v := range []string{"WHISTLE_OPS_ADDR", "WHISTLE_HTTP_ADDR"} {
-		addr := os.Getenv(v)
-		if addr == "" {
-			continue
-		}
-		err := Healthcheck(context.Background(), healthURL(addr))
-		if err == nil {
-			return 0
-		}
-		errs = append(errs, err)
+	addr := os.Getenv("WHISTLE_OPS_ADDR")
+	if addr == "" {
+		fmt.Fprintln(os.Stderr, "healthcheck: WHISTLE_OPS_ADDR is not set")
+		return 1
 	}
-	if len(errs) == 0 {
-		errs = append(errs, errors.New("healthcheck: neither WHISTLE_OPS_ADDR nor WHISTLE_HTTP_ADDR is set"))
+	if err := Healthcheck(context.Background(), healthURL(addr)); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	fmt.Fprintln(os.Stderr, errors.Join(errs...))
-	return 1
+	return 0
 }
 
 // healthURL is /healthz on a listen address, reached over loopback when the

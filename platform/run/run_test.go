@@ -29,18 +29,19 @@ func TestHealthcheckNeedsA200(t *testing.T) {
 }
 
 // Not parallel: t.Setenv.
-func TestHealthcheckTriesTheOpsThenTheHTTPAddress(t *testing.T) {
+func TestHealthcheckProbesTheOpsAddress(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" {
 			w.WriteHeader(http.StatusNotFound)
 		}
 	}))
 	t.Cleanup(srv.Close)
-	addr := strings.TrimPrefix(srv.URL, "http://")
-	t.Setenv("WHISTLE_OPS_ADDR", "127.0.0.1:1") // nothing listens: the gateway has no ops address
-	t.Setenv("WHISTLE_HTTP_ADDR", addr)
+	t.Setenv("WHISTLE_HTTP_ADDR", strings.TrimPrefix(srv.URL, "http://"))
+	t.Setenv("WHISTLE_OPS_ADDR", "127.0.0.1:1") // nothing listens; the public address is not asked
+	require.Equal(t, 1, healthcheck())
+	t.Setenv("WHISTLE_OPS_ADDR", strings.TrimPrefix(srv.URL, "http://"))
 	require.Equal(t, 0, healthcheck())
-	t.Setenv("WHISTLE_HTTP_ADDR", "")
+	t.Setenv("WHISTLE_OPS_ADDR", "")
 	require.Equal(t, 1, healthcheck())
 }
 

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/pprof"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,7 +23,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/grpcserver"
-	"github.com/chuishao/whistle/platform/health"
+	"github.com/chuishao/whistle/platform/ops"
 	"github.com/chuishao/whistle/platform/postgres"
 )
 
@@ -103,10 +101,8 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if rt.lis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
 		return nil, fmt.Errorf("listen WHISTLE_GRPC_ADDR %s: %w", cfg.GRPCAddr, err)
 	}
-	if cfg.OpsAddr != "" {
-		if rt.opsLis, err = net.Listen("tcp", cfg.OpsAddr); err != nil {
-			return nil, fmt.Errorf("listen WHISTLE_OPS_ADDR %s: %w", cfg.OpsAddr, err)
-		}
+	if rt.opsLis, err = ops.Listen(cfg.OpsAddr); err != nil {
+		return nil, err
 	}
 	tlsOpts, err := cfg.GRPCTLS.ServerOptions()
 	if err != nil {
@@ -181,33 +177,15 @@ func (rt *Runtime) Consume(ctx context.Context, c bus.Consumer) error {
 }
 
 func (rt *Runtime) serveOps(ctx context.Context) error {
-	mux := http.NewServeMux()
-	health.Register(mux,
-		health.Check{Name: "postgres", Fn: rt.Pool.Ping},
-		health.Check{Name: "nats", Fn: func(context.Context) error {
+	return ops.Serve(ctx, rt.opsLis, ops.Handler(rt.pprof,
+		ops.Check{Name: "postgres", Fn: rt.Pool.Ping},
+		ops.Check{Name: "nats", Fn: func(context.Context) error {
 			if !rt.NC.IsConnected() {
 				return errors.New("not connected")
 			}
 			return nil
 		}},
-	)
-	if rt.pprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
-	if err := srv.Serve(rt.opsLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("ops server: %w", err)
-	}
-	return nil
+	))
 }
 
 func (rt *Runtime) close() {

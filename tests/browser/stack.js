@@ -48,6 +48,8 @@ export async function startStack() {
   const runDir = mkdtempSync(path.join(tmpdir(), 'whistle-browser-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // The gateway's /readyz is on its private ops port, not the public one.
+  const opsUrl = `http://127.0.0.1:${await freePort()}`;
   const child = spawn(path.join(ROOT, '.bin/whistle-dev'), [], {
     cwd: ROOT,
     detached: true, // its own process group, so stop() reaches every service
@@ -57,6 +59,7 @@ export async function startStack() {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}?sslmode=disable`,
       WHISTLE_RUN_DIR: runDir,
       WHISTLE_HTTP_ADDR: `127.0.0.1:${port}`,
+      WHISTLE_GATEWAY_OPS_ADDR: opsUrl.replace('http://', ''),
       // The tests seed hundreds of whistles with one token.
       WHISTLE_RATE_PER_TOKEN: '0',
       WHISTLE_RATE_PER_IP: '0',
@@ -80,7 +83,7 @@ export async function startStack() {
   const ready = (async () => {
     for (let i = 0; i < 240; i++) {
       try {
-        const r = await fetch(`${url}/readyz`);
+        const r = await fetch(`${opsUrl}/readyz`);
         if (r.ok) return true;
       } catch { /* not listening yet */ }
       await new Promise((r) => setTimeout(r, 500));

@@ -40,7 +40,9 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 // gRPC server, real Postgres (one database per test), real embedded NATS JetStream,
 // the REST gateway, and one fake clock shared by all services.
 type system struct {
-	url    string
+	url string
+	// opsURL is the gateway's ops listener (/healthz, /readyz, /metrics).
+	opsURL string
 	clock  *clockwork.FakeClock
 	signer *auth.Signer
 	// open311Signer holds the gateway's Open311 key (scoped: streets and the public reader).
@@ -203,7 +205,7 @@ func startSystem(t *testing.T, opts options) *system {
 	run("feedback", feedback.Run)
 
 	gw, err := gatewayapp.New(ctx, gatewayapp.Config{
-		HTTPAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
+		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
 		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
@@ -216,7 +218,7 @@ func startSystem(t *testing.T, opts options) *system {
 	nc, js, err := bus.Connect(base.NATSURL, "e2e", natsSrv.Client(bus.UserAdmin).Options()...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	return &system{url: "http://" + gw.HTTPAddr(), clock: fake, signer: auth.NewSigner(priv).WithIssuer(opts.issuer), open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: js,
+	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), clock: fake, signer: auth.NewSigner(priv).WithIssuer(opts.issuer), open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: js,
 		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
 		nats: natsSrv, stops: stops, db: dbURLs}
 }

@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/otel"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
-	"github.com/chuishao/whistle/platform/health"
+	"github.com/chuishao/whistle/platform/ops"
 	"github.com/chuishao/whistle/platform/telemetry"
 )
 
@@ -36,7 +36,7 @@ func (u *unregistering) Register(c prometheus.Collector) error {
 // useMetrics installs a meter provider exporting to the default Prometheus
 // registry (the one a service's /metrics serves, as telemetry.Setup does) for
 // the rest of the test, and returns the URL of a /metrics endpoint served by
-// health.Register. Like useTracing it must not run in parallel: the meter
+// ops.Handler. Like useTracing it must not run in parallel: the meter
 // provider is process-wide and the counters would add up other tests' work.
 func useMetrics(t *testing.T) string {
 	t.Helper()
@@ -46,9 +46,7 @@ func useMetrics(t *testing.T) string {
 	mp, err := telemetry.NewMeterProvider(res, reg)
 	require.NoError(t, err)
 	otel.SetMeterProvider(mp)
-	mux := http.NewServeMux()
-	health.Register(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(ops.Handler(false))
 	t.Cleanup(func() {
 		srv.Close()
 		otel.SetMeterProvider(sdkmetric.NewMeterProvider())

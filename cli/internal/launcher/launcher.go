@@ -32,6 +32,9 @@ import (
 const (
 	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"
 	DefaultHTTPAddr    = "127.0.0.1:8080"
+	// DefaultGatewayOpsAddr is the gateway's private ops listener (/healthz,
+	// /readyz, /metrics), beside the backends' 7201–7204.
+	DefaultGatewayOpsAddr = "127.0.0.1:7205"
 	// DefaultNATSPort avoids 4222, which a system NATS may already hold.
 	DefaultNATSPort = 4333
 )
@@ -78,6 +81,8 @@ type Config struct {
 	NATSUsers []bus.Credential
 	// HTTPAddr is the gateway's listen address.
 	HTTPAddr string
+	// GatewayOpsAddr is the gateway's ops address (WHISTLE_GATEWAY_OPS_ADDR).
+	GatewayOpsAddr string
 	// TimeScale and TimeOrigin are passed to every service (drills).
 	TimeScale  string
 	TimeOrigin string
@@ -115,18 +120,19 @@ func FromEnv(getenv func(string) string) Config {
 		return def
 	}
 	return Config{
-		BinDir:       or("WHISTLE_BIN_DIR", ".bin"),
-		RunDir:       or("WHISTLE_RUN_DIR", ".run"),
-		DatabaseURL:  or("DATABASE_URL", DefaultDatabaseURL),
-		NATSURL:      getenv("NATS_URL"),
-		NATSPort:     DefaultNATSPort,
-		HTTPAddr:     or("WHISTLE_HTTP_ADDR", DefaultHTTPAddr),
-		TimeScale:    getenv("WHISTLE_TIME_SCALE"),
-		TimeOrigin:   getenv("WHISTLE_TIME_ORIGIN"),
-		Backends:     DefaultBackends,
-		ReadyTimeout: 60 * time.Second,
-		StopGrace:    10 * time.Second,
-		ExitOnCrash:  truthy(getenv("WHISTLE_EXIT_ON_CRASH")),
+		BinDir:         or("WHISTLE_BIN_DIR", ".bin"),
+		RunDir:         or("WHISTLE_RUN_DIR", ".run"),
+		DatabaseURL:    or("DATABASE_URL", DefaultDatabaseURL),
+		NATSURL:        getenv("NATS_URL"),
+		NATSPort:       DefaultNATSPort,
+		HTTPAddr:       or("WHISTLE_HTTP_ADDR", DefaultHTTPAddr),
+		GatewayOpsAddr: or("WHISTLE_GATEWAY_OPS_ADDR", DefaultGatewayOpsAddr),
+		TimeScale:      getenv("WHISTLE_TIME_SCALE"),
+		TimeOrigin:     getenv("WHISTLE_TIME_ORIGIN"),
+		Backends:       DefaultBackends,
+		ReadyTimeout:   60 * time.Second,
+		StopGrace:      10 * time.Second,
+		ExitOnCrash:    truthy(getenv("WHISTLE_EXIT_ON_CRASH")),
 	}
 }
 
@@ -253,13 +259,14 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		Binary: filepath.Join(binDir, "gateway"),
 		Env: append(append(slices.Clone(common),
 			"WHISTLE_HTTP_ADDR="+cfg.HTTPAddr,
+			"WHISTLE_OPS_ADDR="+cfg.GatewayOpsAddr,
 			"WHISTLE_DEV_AUTH=1",
 			"WHISTLE_DEV_SIGNING_KEY="+auth.EncodeKey(key.Seed()),
 			"NATS_URL="+natsURL, // the live stream
 			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(open311Key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
 		), natsUserEnv(cfg.NATSUsers, bus.UserGateway)...),
-		ReadyURL: p.APIURL + "/readyz",
+		ReadyURL: "http://" + cfg.GatewayOpsAddr + "/readyz",
 	})
 	return p, nil
 }
@@ -474,7 +481,7 @@ func startNATS(dir string, port int, users []bus.Credential) (*embedded.Server, 
 // earlier `make run`) holds one of the services' addresses.
 func checkPortsFree(cfg Config) error {
 	type use struct{ what, addr string }
-	uses := []use{{"gateway HTTP (WHISTLE_HTTP_ADDR)", cfg.HTTPAddr}}
+	uses := []use{{"gateway HTTP (WHISTLE_HTTP_ADDR)", cfg.HTTPAddr}, {"gateway ops (WHISTLE_GATEWAY_OPS_ADDR)", cfg.GatewayOpsAddr}}
 	for _, b := range cfg.Backends {
 		uses = append(uses, use{b.Name + " gRPC", b.GRPCAddr}, use{b.Name + " ops", b.OpsAddr})
 	}
@@ -612,6 +619,7 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line("   OpenAPI    %s/openapi.json", plan.APIURL)
 	line("   Live       %s/v1/stream (Server-Sent Events, bearer token)", plan.APIURL)
 	line("   Open311    %s/open311/v2/services.json (api_key %s → street %s)", plan.APIURL, DemoOpen311Key, DemoOpen311Street)
+	line("   Ops        http://%s/metrics (gateway; backends: %s)", cfg.GatewayOpsAddr, opsAddrs(cfg.Backends))
 	line("   NATS       %s", plan.NATSURL)
 	if len(cfg.NATSUsers) > 0 {
 		line("              one user per service, each limited to its own subjects (new passwords every run);")
@@ -645,4 +653,13 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line("==================================================================")
 	_, err = io.WriteString(sup, b.String())
 	return err
+}
+
+// opsAddrs lists the backends' ops addresses for the banner.
+func opsAddrs(backends []Backend) string {
+	addrs := make([]string, len(backends))
+	for i, b := range backends {
+		addrs[i] = b.Name + " " + b.OpsAddr
+	}
+	return strings.Join(addrs, ", ")
 }

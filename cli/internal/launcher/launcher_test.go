@@ -59,11 +59,7 @@ func fakeService(dir, name string) int {
 	_ = os.WriteFile(filepath.Join(dir, name+".env.json"), raw, 0o600)
 	_ = os.WriteFile(filepath.Join(dir, name+".pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)
 
-	addr := env["WHISTLE_OPS_ADDR"]
-	if name == "gateway" {
-		addr = env["WHISTLE_HTTP_ADDR"]
-	}
-	lis, err := net.Listen("tcp", addr)
+	lis, err := net.Listen("tcp", env["WHISTLE_OPS_ADDR"])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "listen:", err)
 		return 2
@@ -168,15 +164,16 @@ func testConfig(t *testing.T, dbURL string, extraEnv ...string) (launcher.Config
 		backends = append(backends, launcher.Backend{Name: b.Name, GRPCAddr: freeAddr(t), OpsAddr: freeAddr(t)})
 	}
 	return launcher.Config{
-		BinDir:       fakeBinDir(t),
-		RunDir:       filepath.Join(t.TempDir(), ".run"),
-		DatabaseURL:  dbURL,
-		NATSPort:     -1,
-		HTTPAddr:     freeAddr(t),
-		Backends:     backends,
-		ReadyTimeout: 20 * time.Second,
-		StopGrace:    5 * time.Second,
-		BaseEnv:      append([]string{"WHISTLE_FAKE_DIR=" + fakeDir}, extraEnv...),
+		BinDir:         fakeBinDir(t),
+		RunDir:         filepath.Join(t.TempDir(), ".run"),
+		DatabaseURL:    dbURL,
+		NATSPort:       -1,
+		HTTPAddr:       freeAddr(t),
+		GatewayOpsAddr: freeAddr(t),
+		Backends:       backends,
+		ReadyTimeout:   20 * time.Second,
+		StopGrace:      5 * time.Second,
+		BaseEnv:        append([]string{"WHISTLE_FAKE_DIR=" + fakeDir}, extraEnv...),
 	}, fakeDir
 }
 
@@ -255,6 +252,7 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.Equal(t, backendAddr["routing"].GRPCAddr, readEnv(t, fakeDir, "intake")["WHISTLE_ROUTING_ADDR"])
 	gw := readEnv(t, fakeDir, "gateway")
 	require.Equal(t, cfg.HTTPAddr, gw["WHISTLE_HTTP_ADDR"])
+	require.Equal(t, cfg.GatewayOpsAddr, gw["WHISTLE_OPS_ADDR"], "the gateway's health and metrics are on its own ops port")
 	require.Equal(t, "1", gw["WHISTLE_DEV_AUTH"])
 	require.Equal(t, backendAddr["feedback"].GRPCAddr, gw["WHISTLE_FEEDBACK_ADDR"])
 

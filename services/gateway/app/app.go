@@ -25,8 +25,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/grpcserver"
-	"github.com/chuishao/whistle/platform/health"
+	"github.com/chuishao/whistle/platform/ops"
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/platform/telemetry"
 	"github.com/chuishao/whistle/platform/version"
@@ -65,175 +64,17 @@ const defaultRequestTimeout = 30 * time.Second
 // defaultShutdownTimeout bounds the drain when Config.ShutdownTimeout is unset.
 const defaultShutdownTimeout = 10 * time.Second
 
-// Config is the gateway's environment. The gateway has no database and only
-// reads the event stream, so it does not embed config.Base.
-type Config struct {
-	// HTTPAddr is where the REST API listens.
-	HTTPAddr string `env:"WHISTLE_HTTP_ADDR, default=127.0.0.1:8080"`
-	// gRPC addresses of the backends.
-	IntakeAddr   string `env:"WHISTLE_INTAKE_ADDR"`
-	RoutingAddr  string `env:"WHISTLE_ROUTING_ADDR"`
-	ResponseAddr string `env:"WHISTLE_RESPONSE_ADDR"`
-	FeedbackAddr string `env:"WHISTLE_FEEDBACK_ADDR"`
-	// DevAuth enables POST /v1/dev/tokens.
-	DevAuth bool `env:"WHISTLE_DEV_AUTH, default=false"`
-	// DevSigningKey is the base64 Ed25519 seed dev tokens are signed with;
-	// the services must hold its public key as WHISTLE_JWT_PUBLIC_KEY.
-	DevSigningKey string `env:"WHISTLE_DEV_SIGNING_KEY"`
-	// RequestTimeout bounds every request; 0 means 30 s.
-	RequestTimeout time.Duration `env:"WHISTLE_REQUEST_TIMEOUT, default=30s"`
-	// ShutdownDelay is how long the gateway keeps serving after SIGTERM while
-	// /readyz answers 503, so a load balancer that polls readiness stops
-	// sending before the listener closes (in Kubernetes the chart's preStop
-	// sleep does this instead). It runs on the service clock.
-	ShutdownDelay time.Duration `env:"WHISTLE_SHUTDOWN_DELAY, default=0s"`
-	// ShutdownTimeout bounds how long requests in flight may finish after
-	// the delay; 0 means 10 s.
-	ShutdownTimeout time.Duration `env:"WHISTLE_SHUTDOWN_TIMEOUT, default=10s"`
-	// TimeScale and TimeOrigin make the clock run faster in drills (see clock.FromConfig).
-	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
-	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
-	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
-
-	// NATSURL is the JetStream server GET /v1/stream reads; empty disables the stream.
-	NATSURL string `env:"NATS_URL"`
-	// NATS is the gateway's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
-	NATS bus.Client
-	// GRPCTLS secures the calls to the backends (WHISTLE_GRPC_TLS_CA, and a
-	// client certificate when they require one).
-	GRPCTLS grpcserver.TLS
-	// StreamMaxPerCaller caps the live streams one token subject holds open.
-	StreamMaxPerCaller int `env:"WHISTLE_STREAM_MAX_PER_CALLER, default=4"`
-	// StreamMaxReplay caps how many stream positions a reconnecting client
-	// may go back with Last-Event-ID.
-	StreamMaxReplay uint64 `env:"WHISTLE_STREAM_MAX_REPLAY, default=10000"`
-	// JWTPublicKey verifies the stream's callers (the stream has no backend
-	// to do it); required with NATS_URL.
-	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
-	// JWKSURL, when set, is where the stream's verification keys come from
-	// instead (see config.Base for these five).
-	JWKSURL      string        `env:"WHISTLE_JWKS_URL"`
-	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
-	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
-	JWTIssuer    string        `env:"WHISTLE_JWT_ISSUER, default=whistle-dev"`
-	JWTAudience  string        `env:"WHISTLE_JWT_AUDIENCE"`
-	// JWTScopedKeys are the keys trusted only for some identities (see
-	// config.Base); the Open311 key must be among them, so that it can
-	// never sign anyone but the streets and the public reader.
-	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
-
-	// Open311SigningKey (base64 Ed25519 seed, trusted by the services) signs
-	// the short-lived tokens the Open311 endpoints call the backends with;
-	// empty disables /open311/v2/.
-	Open311SigningKey string `env:"WHISTLE_OPEN311_SIGNING_KEY"`
-	// Open311Keys binds api_keys to streets: "key:street_id,key2:street_id2".
-	Open311Keys string `env:"WHISTLE_OPEN311_KEYS"`
-	// Open311KeysFile holds more bindings, one key:street_id per line.
-	Open311KeysFile string `env:"WHISTLE_OPEN311_KEYS_FILE"`
-
-	// Rate limits in requests per second (token buckets); 0 disables one.
-	// A token's limit applies to everything it sends; the address limit to
-	// everything from one client IP, signed in or not.
-	RatePerToken  float64 `env:"WHISTLE_RATE_PER_TOKEN, default=20"`
-	BurstPerToken int     `env:"WHISTLE_RATE_BURST_PER_TOKEN, default=40"`
-	RatePerIP     float64 `env:"WHISTLE_RATE_PER_IP, default=50"`
-	BurstPerIP    int     `env:"WHISTLE_RATE_BURST_PER_IP, default=100"`
-	// RatePublicForm limits, per client address, the anonymous public's
-	// submissions (POST /v1/public/...: the resident's report, ratings):
-	// 0.1/s is six a minute, after a burst of ten.
-	RatePublicForm  float64 `env:"WHISTLE_RATE_PUBLIC_FORM, default=0.1"`
-	BurstPublicForm int     `env:"WHISTLE_RATE_BURST_PUBLIC_FORM, default=10"`
-	// TrustedProxies are the reverse proxies (the ingress) whose
-	// X-Forwarded-For names the client, as CIDR ranges or addresses
-	// separated by commas; empty trusts none, and every client behind a
-	// proxy then shares the proxy's address limit.
-	TrustedProxies string `env:"WHISTLE_TRUSTED_PROXIES"`
-
-	// Console is the web console, served at "/" and under "/console/"; nil
-	// serves none. main sets it; it is not read from the environment.
-	Console http.Handler
-}
-
-// Validate reports every missing or malformed variable by name.
-// Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.
-func (c Config) Clock() (clock.Clock, error) { return clock.FromConfig(c.TimeScale, c.TimeOrigin) }
-
-func (c Config) Validate() error {
-	var errs []error
-	if c.HTTPAddr == "" {
-		errs = append(errs, errors.New("WHISTLE_HTTP_ADDR is required"))
-	}
-	for _, v := range []struct{ name, val string }{
-		{"WHISTLE_INTAKE_ADDR", c.IntakeAddr},
-		{"WHISTLE_ROUTING_ADDR", c.RoutingAddr},
-		{"WHISTLE_RESPONSE_ADDR", c.ResponseAddr},
-		{"WHISTLE_FEEDBACK_ADDR", c.FeedbackAddr},
-	} {
-		if v.val == "" {
-			errs = append(errs, fmt.Errorf("%s is required", v.name))
-		}
-	}
-	if c.DevAuth {
-		if c.DevSigningKey == "" {
-			errs = append(errs, errors.New("WHISTLE_DEV_SIGNING_KEY is required when WHISTLE_DEV_AUTH is set"))
-		} else if _, err := auth.ParsePrivateKey(c.DevSigningKey); err != nil {
-			errs = append(errs, fmt.Errorf("WHISTLE_DEV_SIGNING_KEY: %w", err))
-		}
-	}
-	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), auth.ValidateIssuer(c.JWTIssuer))
-	if _, err := auth.ParseScopedKeys(c.JWTScopedKeys); err != nil {
-		errs = append(errs, err)
-	}
-	for _, d := range []struct {
-		name string
-		val  time.Duration
-	}{{"WHISTLE_REQUEST_TIMEOUT", c.RequestTimeout}, {"WHISTLE_SHUTDOWN_DELAY", c.ShutdownDelay}, {"WHISTLE_SHUTDOWN_TIMEOUT", c.ShutdownTimeout}} {
-		if d.val < 0 {
-			errs = append(errs, fmt.Errorf("%s must not be negative, got %v", d.name, d.val))
-		}
-	}
-	if c.TimeScale < 0 {
-		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", c.TimeScale))
-	}
-	if c.NATSURL != "" {
-		if c.JWTPublicKey == "" && c.JWKSURL == "" {
-			errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required with NATS_URL (the stream verifies its callers)"))
-		} else if c.JWKSURL == "" {
-			if _, err := auth.ParsePublicKey(c.JWTPublicKey); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if c.Open311SigningKey != "" {
-		if _, err := auth.ParsePrivateKey(c.Open311SigningKey); err != nil {
-			errs = append(errs, fmt.Errorf("WHISTLE_OPEN311_SIGNING_KEY: %w", err))
-		}
-		if _, err := open311.LoadKeys(c.Open311Keys, c.Open311KeysFile); err != nil {
-			errs = append(errs, fmt.Errorf("WHISTLE_OPEN311_KEYS: %w", err))
-		}
-	} else if c.Open311Keys != "" || c.Open311KeysFile != "" {
-		errs = append(errs, errors.New("WHISTLE_OPEN311_SIGNING_KEY is required with WHISTLE_OPEN311_KEYS"))
-	}
-	if c.RatePerToken < 0 || c.RatePerIP < 0 || c.BurstPerToken < 0 || c.BurstPerIP < 0 || c.RatePublicForm < 0 || c.BurstPublicForm < 0 {
-		errs = append(errs, errors.New("WHISTLE_RATE_* must not be negative"))
-	}
-	if c.StreamMaxPerCaller < 0 {
-		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_MAX_PER_CALLER must not be negative, got %d", c.StreamMaxPerCaller))
-	}
-	if _, err := ratelimit.ParseProxies(c.TrustedProxies); err != nil {
-		errs = append(errs, fmt.Errorf("WHISTLE_TRUSTED_PROXIES: %w", err))
-	}
-	return errors.Join(errs...)
-}
-
 // App is a gateway listening on its HTTP address.
 type App struct {
 	log   *slog.Logger
 	clock clock.Clock
 	lis   net.Listener
 	srv   *http.Server
-	conns []*grpc.ClientConn
-	nc    *nats.Conn
+	// opsLis serves ops (health, metrics, pprof) apart from the public API.
+	opsLis net.Listener
+	ops    http.Handler
+	conns  []*grpc.ClientConn
+	nc     *nats.Conn
 	// draining is set once shutdown has begun: /readyz answers 503.
 	draining        atomic.Bool
 	shutdownDelay   time.Duration
@@ -292,15 +133,15 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
 	// Readiness is the gateway's own: a backend that is down fails its own
 	// routes with 503 UNAVAILABLE, while every other route keeps serving.
-	health.Register(mux, health.Check{Name: "shutdown", Fn: func(context.Context) error {
+	a.ops = ops.Handler(cfg.OpsPprof, ops.Check{Name: "shutdown", Fn: func(context.Context) error {
 		if a.draining.Load() {
 			return errors.New("shutting down")
 		}
 		return nil
 	}})
+	mux := http.NewServeMux()
 	// The CSV report and the printable scorecard as files, beside their JSON-wrapped REST mapping.
 	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback)}).Register(mux)
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -413,6 +254,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if a.lis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("listen WHISTLE_HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	if a.opsLis, err = ops.Listen(cfg.OpsAddr); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -430,6 +274,14 @@ func withStream(next http.Handler, s http.Handler) http.Handler {
 // HTTPAddr is the address the REST API listens on (useful with port 0).
 func (a *App) HTTPAddr() string { return a.lis.Addr().String() }
 
+// OpsAddr is the address the ops endpoints listen on; empty without one.
+func (a *App) OpsAddr() string {
+	if a.opsLis == nil {
+		return ""
+	}
+	return a.opsLis.Addr().String()
+}
+
 // Run serves until ctx is cancelled. Then /readyz answers 503 while the
 // gateway serves on for the shutdown delay; then it stops accepting, lets
 // requests in flight finish (up to the shutdown timeout) and closes the
@@ -445,7 +297,19 @@ func (a *App) Run(ctx context.Context) error {
 		go func() { defer close(watched); _ = a.revocations.Run(watchCtx) }()
 		defer func() { stopWatch(); <-watched }()
 	}
-	a.log.Info("started", "http", a.HTTPAddr())
+	if a.opsLis != nil {
+		// Ops serves until Run returns, so /readyz answers 503 through the drain.
+		opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
+		opsDone := make(chan struct{})
+		go func() {
+			defer close(opsDone)
+			if err := ops.Serve(opsCtx, a.opsLis, a.ops); err != nil {
+				a.log.Error("ops", "err", err)
+			}
+		}()
+		defer func() { stopOps(); <-opsDone }()
+	}
+	a.log.Info("started", "http", a.HTTPAddr(), "ops", a.OpsAddr())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http serve: %w", err)
@@ -483,6 +347,9 @@ func (a *App) close() {
 	if a.lis != nil {
 		_ = a.lis.Close()
 	}
+	if a.opsLis != nil {
+		_ = a.opsLis.Close()
+	}
 }
 
 var (
@@ -513,11 +380,8 @@ func instrument(log *slog.Logger, next http.Handler) http.Handler {
 		httpRequests.WithLabelValues(method, strconv.Itoa(rec.status)).Inc()
 		httpDuration.WithLabelValues(method).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
-		switch {
-		case rec.status >= 500:
+		if rec.status >= 500 {
 			level = slog.LevelError
-		case r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics":
-			level = slog.LevelDebug // probes would drown the log
 		}
 		log.Log(r.Context(), level, "http", "method", r.Method, "path", logpath.Redact(r.URL.Path), "status", rec.status, "ms", elapsed.Milliseconds())
 	})

@@ -60,11 +60,18 @@ func deadAddr(t *testing.T) string {
 // address when empty) and returns its base URL.
 func startGateway(t *testing.T, backend string, edit func(*app.Config)) string {
 	t.Helper()
+	return "http://" + startApp(t, backend, edit).HTTPAddr()
+}
+
+// startApp runs a gateway as startGateway does, with an ops listener, and
+// returns it.
+func startApp(t *testing.T, backend string, edit func(*app.Config)) *app.App {
+	t.Helper()
 	if backend == "" {
 		backend = deadAddr(t)
 	}
 	cfg := app.Config{
-		HTTPAddr:   "127.0.0.1:0",
+		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0",
 		IntakeAddr: backend, RoutingAddr: backend, ResponseAddr: backend, FeedbackAddr: backend,
 	}
 	if edit != nil {
@@ -79,7 +86,7 @@ func startGateway(t *testing.T, backend string, edit func(*app.Config)) string {
 		cancel()
 		require.NoError(t, <-done)
 	})
-	return "http://" + a.HTTPAddr()
+	return a
 }
 
 func do(t *testing.T, method, url, body string, header map[string]string) (int, []byte) {
@@ -350,21 +357,15 @@ func TestBackendErrorsKeepFieldDetails(t *testing.T) {
 	require.Equal(t, "UNIMPLEMENTED", decodeError(t, out).Error.Code)
 }
 
-func TestOpsEndpoints(t *testing.T) {
+// TestOpsEndpointsAreOnTheOpsPortOnly: health, readiness, metrics and pprof
+// answer on the private ops listener; the public port answers 404 for each.
+func TestOpsEndpointsAreOnTheOpsPortOnly(t *testing.T) {
 	t.Parallel()
-	up := startGateway(t, startBackend(t, &fakeIntake{}), nil)
-	down := startGateway(t, "", nil)
+	upApp := startApp(t, startBackend(t, &fakeIntake{}), func(c *app.Config) { c.OpsPprof = true })
+	up, upOps := "http://"+upApp.HTTPAddr(), "http://"+upApp.OpsAddr()
+	downApp := startApp(t, "", nil)
 
-	code, _ := do(t, http.MethodGet, up+"/healthz", "", nil)
-	require.Equal(t, http.StatusOK, code)
-	code, out := do(t, http.MethodGet, up+"/readyz", "", nil)
-	require.Equal(t, http.StatusOK, code, "body: %s", out)
-
-	// Readiness is the gateway's own: backends that are down fail their routes, not the gateway.
-	code, out = do(t, http.MethodGet, down+"/readyz", "", nil)
-	require.Equal(t, http.StatusOK, code, "body: %s", out)
-
-	code, out = do(t, http.MethodGet, up+"/v1/version", "", nil)
+	code, out := do(t, http.MethodGet, up+"/v1/version", "", nil)
 	require.Equal(t, http.StatusOK, code)
 	var v map[string]string
 	require.NoError(t, json.Unmarshal(out, &v), "body: %s", out)
@@ -376,9 +377,27 @@ func TestOpsEndpoints(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.True(t, bytes.Contains(out, []byte(`"/v1/whistles"`)))
 
-	code, out = do(t, http.MethodGet, up+"/metrics", "", nil)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/debug/pprof/", "/debug/pprof/cmdline"} {
+		code, out := do(t, http.MethodGet, up+path, "", nil)
+		require.Equal(t, http.StatusNotFound, code, "public %s: %s", path, out)
+		code, out = do(t, http.MethodGet, upOps+path, "", nil)
+		require.Equal(t, http.StatusOK, code, "ops %s: %s", path, out)
+	}
+	code, out = do(t, http.MethodGet, upOps+"/metrics", "", nil)
 	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, string(out), "whistle_gateway_http_requests_total")
+	require.Contains(t, string(out), "whistle_gateway_http_requests_total", "the public requests above are counted")
+
+	// Readiness is the gateway's own: backends that are down fail their routes, not the gateway.
+	code, out = do(t, http.MethodGet, "http://"+downApp.OpsAddr()+"/readyz", "", nil)
+	require.Equal(t, http.StatusOK, code, "body: %s", out)
+	code, _ = do(t, http.MethodGet, "http://"+downApp.OpsAddr()+"/debug/pprof/", "", nil)
+	require.Equal(t, http.StatusNotFound, code, "pprof only with WHISTLE_OPS_PPROF")
+}
+
+func TestOpsAddressMustDifferFromThePublicOne(t *testing.T) {
+	t.Parallel()
+	err := app.Config{HTTPAddr: ":8080", OpsAddr: ":8080", IntakeAddr: "a", RoutingAddr: "b", ResponseAddr: "c", FeedbackAddr: "d"}.Validate()
+	require.ErrorContains(t, err, "WHISTLE_OPS_ADDR must differ")
 }
 
 // blockingIntake holds GetWhistle until release is closed.
@@ -411,14 +430,14 @@ func TestShutdownTurnsNotReadyThenDrains(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, err := app.New(ctx, app.Config{
-		HTTPAddr: "127.0.0.1:0", IntakeAddr: addr, RoutingAddr: addr, ResponseAddr: addr, FeedbackAddr: addr,
+		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", IntakeAddr: addr, RoutingAddr: addr, ResponseAddr: addr, FeedbackAddr: addr,
 		ShutdownDelay: time.Minute, ShutdownTimeout: time.Minute,
 	}, service.Deps{Log: slog.New(slog.DiscardHandler), Clock: clk})
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	base := "http://" + a.HTTPAddr()
-	code, _ := do(t, http.MethodGet, base+"/readyz", "", nil)
+	base, opsURL := "http://"+a.HTTPAddr(), "http://"+a.OpsAddr()
+	code, _ := do(t, http.MethodGet, opsURL+"/readyz", "", nil)
 	require.Equal(t, http.StatusOK, code)
 
 	inFlight := make(chan int, 1)
@@ -429,7 +448,7 @@ func TestShutdownTurnsNotReadyThenDrains(t *testing.T) {
 	<-fake.entered
 	cancel() // SIGTERM
 	require.NoError(t, clk.BlockUntilContext(t.Context(), 1), "the shutdown delay started")
-	code, out := do(t, http.MethodGet, base+"/readyz", "", nil)
+	code, out := do(t, http.MethodGet, opsURL+"/readyz", "", nil)
 	require.Equal(t, http.StatusServiceUnavailable, code, "not ready once shutting down: %s", out)
 	code, _ = do(t, http.MethodGet, base+"/v1/time", "", nil)
 	require.Equal(t, http.StatusOK, code, "serves on during the delay")

@@ -37,6 +37,9 @@ type Config struct {
 	// addresses, and a NATS on another port would put the publish baseline
 	// on a different server than the stack's.
 	Ports []string
+	// ReadyURL is the gateway's /readyz on its ops port (the launcher's
+	// default: LauncherGatewayOps); empty means that one.
+	ReadyURL string
 	// ReadyTimeout bounds the wait for /readyz.
 	ReadyTimeout time.Duration
 	// Output receives the launcher's stdout and stderr.
@@ -47,9 +50,12 @@ type Config struct {
 // LauncherOps are the services' ops addresses (/metrics) on `make run`.
 var LauncherOps = []string{"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204"}
 
+// LauncherGatewayOps is the gateway's ops address (/readyz, /metrics) on `make run`.
+const LauncherGatewayOps = "127.0.0.1:7205"
+
 // LauncherPorts are the fixed addresses `make run` listens on.
 var LauncherPorts = append([]string{
-	"127.0.0.1:8080", "127.0.0.1:4333",
+	"127.0.0.1:8080", LauncherGatewayOps, "127.0.0.1:4333",
 	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104",
 }, LauncherOps...)
 
@@ -114,8 +120,12 @@ func (s *Stack) waitReady(ctx context.Context) error {
 	defer cancel()
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	readyURL := s.cfg.ReadyURL
+	if readyURL == "" {
+		readyURL = "http://" + LauncherGatewayOps + "/readyz"
+	}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.APIURL+"/readyz", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, readyURL, nil)
 		if err != nil {
 			return fmt.Errorf("readyz request: %w", err)
 		}
@@ -130,7 +140,7 @@ func (s *Stack) waitReady(ctx context.Context) error {
 			s.done <- err
 			return fmt.Errorf("launcher exited before the stack was ready: %v", err)
 		case <-ctx.Done():
-			return fmt.Errorf("wait for %s/readyz: %w", s.cfg.APIURL, ctx.Err())
+			return fmt.Errorf("wait for %s: %w", readyURL, ctx.Err())
 		case <-tick.C:
 		}
 	}

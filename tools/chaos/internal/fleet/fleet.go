@@ -61,11 +61,12 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		backends = append(backends, backend{fmt.Sprintf("response-%d", i+1), "response", "response"})
 	}
 	backends = append(backends, backend{"feedback", "feedback", "feedback"})
-	ports, err := pgcluster.FreePorts(1 + 2*len(backends))
+	ports, err := pgcluster.FreePorts(2 + 2*len(backends))
 	if err != nil {
 		return nil, err
 	}
 	httpPort := ports[0]
+	gatewayOps := fmt.Sprintf("127.0.0.1:%d", ports[len(ports)-1])
 	f := &Fleet{APIURL: fmt.Sprintf("http://127.0.0.1:%d", httpPort)}
 	grpc := map[string]string{}
 	ops := map[string]string{}
@@ -105,9 +106,9 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 			Proc: &proc.Proc{Name: b.name, Path: filepath.Join(cfg.BinDir, b.kind), Env: env, Log: filepath.Join(cfg.LogDir, b.name+".log")}})
 	}
 	seed := auth.EncodeKey(key.Seed())
-	f.Services = append(f.Services, &Service{Kind: "gateway", ReadyURL: f.APIURL + "/readyz", Proc: &proc.Proc{
+	f.Services = append(f.Services, &Service{Kind: "gateway", ReadyURL: "http://" + gatewayOps + "/readyz", Proc: &proc.Proc{
 		Name: "gateway", Path: filepath.Join(cfg.BinDir, "gateway"), Log: filepath.Join(cfg.LogDir, "gateway.log"),
-		Env: append(append([]string(nil), common...), fmt.Sprintf("WHISTLE_HTTP_ADDR=127.0.0.1:%d", httpPort),
+		Env: append(append([]string(nil), common...), fmt.Sprintf("WHISTLE_HTTP_ADDR=127.0.0.1:%d", httpPort), "WHISTLE_OPS_ADDR="+gatewayOps,
 			"WHISTLE_DEV_AUTH=1", "WHISTLE_DEV_SIGNING_KEY="+seed,
 			// The storm is one client; a real edge's per-address limits do not apply.
 			"WHISTLE_RATE_PER_IP=1000000", "WHISTLE_RATE_BURST_PER_IP=1000000",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -106,7 +107,6 @@ func startSystem(t *testing.T, opts options) *system {
 		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub})
 	natsSrv := natstest.StartSecured(t) // one NATS user per service, limited to its subjects
 	base := config.Base{
-		DatabaseURL:    pgtest.NewDatabase(t),
 		NATSURL:        natsSrv.URL,
 		GRPCAddr:       "127.0.0.1:0",
 		JWTPublicKey:   auth.EncodeKey(pub),
@@ -142,6 +142,36 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
+	// Every test starts from a copy of one database the backends' migration
+	// jobs prepared once; each backend's own job below then finds nothing to do.
+	base.DatabaseURL = pgtest.NewDatabaseFrom(t, "e2e", func(ctx context.Context, url string) error {
+		jobs := map[string]func(config.Base) error{
+			"routing": func(b config.Base) error {
+				_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
+				return err
+			},
+			"intake": func(b config.Base) error {
+				_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, deps("intake"))
+				return err
+			},
+			"response": func(b config.Base) error {
+				_, err := responseapp.New(ctx, responseapp.Config{Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed())}, deps("response"))
+				return err
+			},
+			"feedback": func(b config.Base) error {
+				_, err := feedbackapp.New(ctx, feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}, deps("feedback"))
+				return err
+			},
+		}
+		for name, job := range jobs {
+			b := as(name) // NATS users are named after their services
+			b.DatabaseURL, b.MigrateOnly, b.DatabaseRolePassword = url, true, e2eRolePassword
+			if err := job(b); !errors.Is(err, config.ErrMigrated) {
+				return fmt.Errorf("migrate %s: %w", name, err)
+			}
+		}
+		return nil
+	})
 	var wg sync.WaitGroup
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	stops := map[string][]func(){}

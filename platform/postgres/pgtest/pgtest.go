@@ -4,7 +4,6 @@ package pgtest
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -24,6 +23,13 @@ func AdminURL() string {
 // NewDatabase creates a fresh database for t and returns its URL.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
+	return newDatabase(t, "")
+}
+
+// newDatabase creates a database for t, a copy of tpl ("" for an empty one),
+// dropped at cleanup.
+func newDatabase(t testing.TB, tpl string) string {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := pgx.ParseConfig(AdminURL())
 	if err != nil {
@@ -35,7 +41,7 @@ func NewDatabase(t testing.TB) string {
 	}
 	defer conn.Close(ctx)
 	name := "whistle_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if err := createFrom(ctx, conn, name, tpl); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -49,5 +55,5 @@ func NewDatabase(t testing.TB) string {
 			t.Logf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	return urlOf(cfg, name)
 }

@@ -159,9 +159,13 @@ func refusedTokens(t *testing.T, s *system) map[string]string {
 	accountID, revoked := serviceAccount(t, s, "110指挥系统", "police", dongcheng)
 	r := s.do(t, http.MethodPost, "/v1/service-accounts/"+accountID+":revoke", adminToken(t, s), map[string]any{})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
-	eventually(t, "the revocation reaches intake", func() bool {
-		return s.do(t, http.MethodGet, "/v1/whistles?street_id="+donghuamen, revoked, nil).status == http.StatusUnauthorized
-	})
+	// Each backend learns of the revocation on its own: wait for all of them
+	// (a route of each: intake, response, feedback, routing).
+	for _, path := range []string{"/v1/whistles?street_id=" + donghuamen, "/v1/dispatches", "/v1/appeals", "/v1/catalogue"} {
+		eventually(t, "the revocation reaches the backend of "+path, func() bool {
+			return s.do(t, http.MethodGet, path, revoked, nil).status == http.StatusUnauthorized
+		})
+	}
 	open311Admin, err := s.open311Signer.Sign(auth.Identity{Role: auth.RoleAdmin, Subject: "admin"}, s.clock.Now(), time.Hour)
 	require.NoError(t, err)
 	return map[string]string{

@@ -72,8 +72,9 @@ type Snapshot struct {
 	Whistles    []Whistle
 	Dispatches  []Dispatch
 	Events      []Event
-	// Outbox rows left per schema; DueTimers are timers due before Now-Grace
-	// and still in the timers table.
+	// Outbox rows left per schema; DueTimers are dispatches whose next SLA
+	// step was due before Now-Grace and is still waiting in the timers table
+	// (one row per dispatch, moved forward as each step fires).
 	Outbox    map[string]int
 	DueTimers int
 	Consumers map[string]Lag

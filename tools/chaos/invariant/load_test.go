@@ -136,7 +136,7 @@ func TestLoadCatchesADoctoredDatabaseAndStream(t *testing.T) {
 		sla_started_at, ack_by, arrive_by, resolve_by, updated_at)
 		VALUES ('d9', 'w1', '110101', 'water', 'PENDING', $1, $1, $2, $2, $2, $1)`, t0, t0.Add(time.Hour))
 	s.exec(t, `INSERT INTO routing.outbox (event_id, subject, payload) VALUES ('x', 'whistle.v1.routed.110101', '')`)
-	s.exec(t, `INSERT INTO response.timers (dispatch_id, clock, kind, due_at, created_at) VALUES ('d9', 'ack', 'warning', $1, $1)`, t0)
+	s.exec(t, `INSERT INTO response.timers (dispatch_id, due_at, clock, kind) VALUES ('d9', $1, 'ack', 'warning')`, t0)
 	s.publish(t, "again", "w1", "d2", &eventsv1.Event{Payload: &eventsv1.Event_SlaBreached{SlaBreached: &eventsv1.SlaBreached{Clock: "ack"}}})
 
 	r := s.check(t)

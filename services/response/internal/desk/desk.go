@@ -1,7 +1,7 @@
 // Package desk is what duty desks and supervisors do with dispatches: read the
 // queue and act on one dispatch. Each action is one transaction that locks the
-// dispatch, applies the state machine, stops the timers the action meets and
-// writes the event to the outbox.
+// dispatch, applies the state machine, moves the dispatch's timer to its next
+// SLA step (or removes it) and writes the event to the outbox.
 package desk
 
 import (
@@ -240,7 +240,7 @@ func (s *Service) actAlone(ctx context.Context, a action) (response.Dispatch, er
 			out = d
 			return nil
 		}
-		if out, err = q.SaveAction(ctx, next, a.cmd.Action); err != nil {
+		if out, err = q.SaveAction(ctx, next); err != nil {
 			return err
 		}
 		return s.Outbox.Add(ctx, tx, events.DispatchChanged(out, a.cmd.Action, a.now, a.actor))
@@ -251,8 +251,8 @@ func (s *Service) actAlone(ctx context.Context, a action) (response.Dispatch, er
 // actGroup is a group of actions in one transaction of a fixed number of
 // statements: lock every dispatch of the group, apply the actions in arrival
 // order in memory (a dispatch acted on twice sees the first action's result),
-// write the changed dispatches, stop the timers their actions meet, and add
-// the events. A request's own failure (not found, an illegal move) is its
+// write the changed dispatches, move their timers to their next SLA steps,
+// and add the events. A request's own failure (not found, an illegal move) is its
 // answer and does not fail the group.
 func (s *Service) actGroup(ctx context.Context, reqs []groupcommit.Request[action]) ([]groupcommit.Outcome[response.Dispatch], error) {
 	outs := make([]groupcommit.Outcome[response.Dispatch], len(reqs))
@@ -277,7 +277,7 @@ func (s *Service) actGroup(ctx context.Context, reqs []groupcommit.Request[actio
 			state[d.ID] = d
 		}
 		var evs []outbox.Caused
-		changed := map[string][]response.Action{}
+		changed := map[string]bool{}
 		for i, r := range reqs {
 			a := r.Req
 			d, ok := state[a.id]
@@ -295,13 +295,13 @@ func (s *Service) actGroup(ctx context.Context, reqs []groupcommit.Request[actio
 				continue
 			}
 			state[a.id] = next
-			changed[a.id] = append(changed[a.id], a.cmd.Action)
+			changed[a.id] = true
 			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: events.DispatchChanged(next, a.cmd.Action, a.now, a.actor)})
 		}
-		saved := make([]store.Saved, 0, len(changed))
+		saved := make([]response.Dispatch, 0, len(changed))
 		for _, id := range ids {
-			if acts, ok := changed[id]; ok {
-				saved = append(saved, store.Saved{Dispatch: state[id], Actions: acts})
+			if changed[id] {
+				saved = append(saved, state[id])
 			}
 		}
 		if err := q.SaveActions(ctx, saved); err != nil {

@@ -16,7 +16,6 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/response"
-	"github.com/chuishao/whistle/services/response/internal/sla"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
@@ -66,20 +65,17 @@ func (s *Service) Escalate(ctx context.Context, caller auth.Identity, id, reason
 		if err != nil {
 			return err
 		}
-		if err := q.SetEscalationLevel(ctx, store.SetEscalationLevelParams{ID: d.ID, Level: int32(level), UpdatedAt: now}); err != nil {
-			return err
-		}
-		d.EscalationLevel, d.UpdatedAt = level, now
 		// The pending step is now this one; the next is counted from now.
-		if err := q.DeleteEscalationTimer(ctx, d.ID); err != nil {
+		d = d.EscalateByHand(level, s.Ladder, now)
+		if err := q.SetEscalation(ctx, store.SetEscalationParams{
+			ID: d.ID, Level: int32(level), EscalateAt: d.EscalateAt, UpdatedAt: now,
+		}); err != nil {
 			return err
 		}
-		if c, unmet := d.UnmetBreach(); unmet {
-			if _, err := sla.ScheduleStep(ctx, q, s.Ladder.WithDefaults(), d, c, now, now); err != nil {
-				return err
-			}
-			store.WakeTimerPollers(tx)
+		if err := q.Reschedule(ctx, d); err != nil {
+			return err
 		}
+		store.WakeTimerPollers(tx) // the ladder's next step may come sooner
 		out = d
 		ev := events.SLAEscalated(events.Escalation{
 			Dispatch: d, Clock: d.PressingClock(), Level: level, Manual: true, Reason: strings.TrimSpace(reason),
@@ -187,28 +183,28 @@ func (s *Service) DecideExtension(ctx context.Context, caller auth.Identity, id,
 	return out, nil
 }
 
-// extend moves the deadline of e's clock and replaces its timers.
+// extend moves the deadline of e's clock and its warning, and rewrites the
+// dispatch's timer row.
 func (s *Service) extend(ctx context.Context, tx pgx.Tx, d response.Dispatch, e response.Extension, now time.Time) (response.Dispatch, error) {
 	q := store.New(tx)
 	next := response.Extend(d, e.Clock, e.Until, now)
 	row, err := q.MoveDeadline(ctx, store.MoveDeadlineParams{
 		ID: d.ID, AckBy: next.AckBy, ArriveBy: next.ArriveBy, ResolveBy: next.ResolveBy,
+		AckWarnAt: next.AckWarnAt, ArriveWarnAt: next.ArriveWarnAt, ResolveWarnAt: next.ResolveWarnAt,
 		OriginalAckBy: next.OriginalAckBy, OriginalArriveBy: next.OriginalArriveBy, OriginalResolveBy: next.OriginalResolveBy,
 		Warnings: next.Warnings, UpdatedAt: now,
 	})
 	if err != nil {
 		return d, err
 	}
-	if err := q.DeleteClockTimers(ctx, store.DeleteClockTimersParams{DispatchID: d.ID, Clock: string(e.Clock)}); err != nil {
+	moved, err := row.Domain()
+	if err != nil {
 		return d, err
 	}
-	for _, t := range response.ExtendedTimers(d.SLAStartedAt, e.Clock, e.Until, now) {
-		if err := q.AddTimer(ctx, store.AddTimerParams{
-			DispatchID: d.ID, Clock: string(t.Clock), Kind: string(t.Kind), DueAt: t.DueAt, CreatedAt: now,
-		}); err != nil {
-			return d, err
-		}
+	if err := q.Reschedule(ctx, moved); err != nil {
+		return d, err
 	}
+	// The new warning may come before the step the pollers sleep towards.
 	store.WakeTimerPollers(tx)
-	return row.Domain()
+	return moved, nil
 }

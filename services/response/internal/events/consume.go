@@ -177,6 +177,9 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		arg.AckBys = append(arg.AckBys, r.sched.Due[response.ClockAck])
 		arg.ArriveBys = append(arg.ArriveBys, r.sched.Due[response.ClockArrive])
 		arg.ResolveBys = append(arg.ResolveBys, r.sched.Due[response.ClockResolve])
+		arg.AckWarnAts = append(arg.AckWarnAts, r.sched.Warn[response.ClockAck])
+		arg.ArriveWarnAts = append(arg.ArriveWarnAts, r.sched.Warn[response.ClockArrive])
+		arg.ResolveWarnAts = append(arg.ResolveWarnAts, r.sched.Warn[response.ClockResolve])
 		arg.Located = append(arg.Located, loc != nil)
 		arg.Lats = append(arg.Lats, loc.GetLat())
 		arg.Lngs = append(arg.Lngs, loc.GetLng())
@@ -197,18 +200,11 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	// In stream order: the timers, the pollers' wake-up and dispatch.created.
 	var ds []response.Dispatch
 	var out []outbox.Caused
-	timers := store.AddTimersParams{CreatedAt: now}
 	for _, r := range reqs {
 		d, ok := created[r.ev.GetDispatchId()]
 		if !ok {
 			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.ev.GetDispatchId(), "event_id", r.ev.GetId())
 			continue
-		}
-		for _, t := range r.sched.Timers(now) {
-			timers.DispatchIds = append(timers.DispatchIds, d.ID)
-			timers.Clocks = append(timers.Clocks, string(t.Clock))
-			timers.Kinds = append(timers.Kinds, string(t.Kind))
-			timers.DueAts = append(timers.DueAts, t.DueAt)
 		}
 		ds = append(ds, d)
 		out = append(out, outbox.Caused{Ctx: bus.ContextOf(ctx, r.ev), Event: DispatchCreated(d, now)})
@@ -216,8 +212,8 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := q.AddTimers(ctx, timers); err != nil {
-		return fmt.Errorf("create %d dispatches: timers: %w", len(ds), err)
+	if err := q.Reschedule(ctx, ds...); err != nil {
+		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
 	}
 	store.WakeTimerPollers(tx)
 	if err := h.Outbox.AddCaused(ctx, tx, out); err != nil {
@@ -272,7 +268,7 @@ func (h *Handler) cancelWhistle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Eve
 		if !changed {
 			continue
 		}
-		saved, err := q.SaveAction(ctx, next, response.Cancel)
+		saved, err := q.SaveAction(ctx, next)
 		if err != nil {
 			return fmt.Errorf("cancel whistle %s: %w", whistleID, err)
 		}

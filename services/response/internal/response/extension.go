@@ -93,6 +93,8 @@ func CheckDecision(e Extension, note string) error {
 }
 
 // Extend moves clock c of d to until, keeping the first deadline on record.
+// The clock warns again at WarningShare of its new wall-clock span from the
+// SLA start, unless that is already past at now.
 func Extend(d Dispatch, c Clock, until, now time.Time) Dispatch {
 	keep := func(orig **time.Time, cur time.Time) {
 		if *orig == nil {
@@ -100,30 +102,23 @@ func Extend(d Dispatch, c Clock, until, now time.Time) Dispatch {
 			*orig = &v
 		}
 	}
+	var warnAt *time.Time
+	if at := d.SLAStartedAt.Add(time.Duration(float64(until.Sub(d.SLAStartedAt)) * WarningShare)); at.After(now) {
+		warnAt = &at
+	}
 	switch c {
 	case ClockAck:
 		keep(&d.OriginalAckBy, d.AckBy)
-		d.AckBy = until
+		d.AckBy, d.AckWarnAt = until, warnAt
 	case ClockArrive:
 		keep(&d.OriginalArriveBy, d.ArriveBy)
-		d.ArriveBy = until
+		d.ArriveBy, d.ArriveWarnAt = until, warnAt
 	default:
 		keep(&d.OriginalResolveBy, d.ResolveBy)
-		d.ResolveBy = until
+		d.ResolveBy, d.ResolveWarnAt = until, warnAt
 	}
 	// A warning of the old deadline no longer says anything about the new one.
 	d.Warnings = slices.DeleteFunc(slices.Clone(d.Warnings), func(w string) bool { return w == string(c) })
 	d.UpdatedAt = now
 	return d
-}
-
-// ExtendedTimers are the timers of clock c after its deadline moved to
-// until: a warning at WarningShare of the new limit (if still ahead) and the breach.
-func ExtendedTimers(start time.Time, c Clock, until, now time.Time) []Timer {
-	var out []Timer
-	warnAt := start.Add(time.Duration(float64(until.Sub(start)) * WarningShare))
-	if warnAt.After(now) {
-		out = append(out, Timer{Clock: c, Kind: Warning, DueAt: warnAt})
-	}
-	return append(out, Timer{Clock: c, Kind: Breach, DueAt: until})
 }

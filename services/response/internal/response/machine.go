@@ -115,20 +115,6 @@ func Next(from Status, a Action) (to Status, changed bool, err error) {
 	return reject("unknown action %q", a)
 }
 
-// TimersMet lists the clocks whose timers an action stops: acknowledging meets
-// the ack deadline, arriving also the arrival one, and a dispatch resolved,
-// returned or cancelled has no deadline left.
-func TimersMet(a Action) []Clock {
-	switch a {
-	case Acknowledge:
-		return []Clock{ClockAck}
-	case Arrive:
-		return []Clock{ClockAck, ClockArrive}
-	default:
-		return Clocks
-	}
-}
-
 // Command is one action on a dispatch with what it carries.
 type Command struct {
 	Action Action

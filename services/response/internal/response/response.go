@@ -95,6 +95,14 @@ type Dispatch struct {
 	OriginalAckBy     *time.Time
 	OriginalArriveBy  *time.Time
 	OriginalResolveBy *time.Time
+	// AckWarnAt, ArriveWarnAt and ResolveWarnAt are when each clock's warning
+	// fires; nil when none is to (it was due before the dispatch was created).
+	AckWarnAt     *time.Time
+	ArriveWarnAt  *time.Time
+	ResolveWarnAt *time.Time
+	// EscalateAt is when the ladder climbs to the next level, if a breached
+	// clock is still unmet then; nil until a breach starts the ladder.
+	EscalateAt *time.Time
 	// Extensions asked for, newest first; loaded for a single dispatch only.
 	Extensions []Extension
 	// Location is the whistle's location, nil when unknown.

@@ -27,7 +27,7 @@ func ParseClock(s string) (Clock, error) {
 	return "", fmt.Errorf("unknown SLA clock %q", s)
 }
 
-// TimerKind says what happens when a timer fires.
+// TimerKind says what happens when a step of a dispatch's SLA falls due.
 type TimerKind string
 
 // Timer kinds.
@@ -109,13 +109,6 @@ func (d Dispatch) Deadline(c Clock) time.Time {
 	}
 }
 
-// Timer is one pending deadline of a dispatch.
-type Timer struct {
-	Clock Clock
-	Kind  TimerKind
-	DueAt time.Time
-}
-
 // Schedule is when each clock of a dispatch warns and falls due.
 type Schedule struct {
 	Due  map[Clock]time.Time
@@ -143,30 +136,9 @@ func (p Policy) Schedule(start time.Time, cal *Calendar) Schedule {
 	return s
 }
 
-// Timers are the timers a new dispatch starts with: for each clock a warning
-// and a breach. Warnings already past at now are left out (they would warn of
-// what is already late, or about to be, for a re-dispatch that inherits an old
-// start); breaches are always kept, so a deadline already passed still fires, at once.
-func (s Schedule) Timers(now time.Time) []Timer {
-	var out []Timer
-	for _, c := range Clocks {
-		if warnAt := s.Warn[c]; warnAt.After(now) {
-			out = append(out, Timer{Clock: c, Kind: Warning, DueAt: warnAt})
-		}
-		out = append(out, Timer{Clock: c, Kind: Breach, DueAt: s.Due[c]})
-	}
-	return out
-}
-
-// Timers are the timers of a dispatch whose clocks started at start under p
-// with wall-clock limits (see Schedule.Timers).
-func Timers(start time.Time, p Policy, now time.Time) []Timer {
-	return p.Schedule(start, nil).Timers(now)
-}
-
 // ClockRunning reports whether clock c still runs for a dispatch in status s,
-// i.e. whether its deadline is still to be met. A timer for a stopped clock is
-// dropped instead of fired.
+// i.e. whether its deadline is still to be met. A stopped clock neither warns
+// nor breaches.
 func ClockRunning(s Status, c Clock) bool {
 	switch c {
 	case ClockAck:

@@ -10,30 +10,134 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
-func TestTimers(t *testing.T) {
+// newDispatch is a pending dispatch whose clocks start at start under p, as
+// the consumer creates it.
+func newDispatch(start time.Time, p response.Policy) response.Dispatch {
+	s := p.Schedule(start, nil)
+	warn := func(c response.Clock) *time.Time { w := s.Warn[c]; return &w }
+	return response.Dispatch{
+		ID: "d", Status: response.Pending, SLAStartedAt: start,
+		AckBy: s.Due[response.ClockAck], ArriveBy: s.Due[response.ClockArrive], ResolveBy: s.Due[response.ClockResolve],
+		AckWarnAt: warn(response.ClockAck), ArriveWarnAt: warn(response.ClockArrive), ResolveWarnAt: warn(response.ClockResolve),
+	}
+}
+
+// fireUntil fires d's steps due by until, each at its due time, as a poller
+// on time does, and returns them.
+func fireUntil(d *response.Dispatch, until time.Time) []response.Step {
+	var out []response.Step
+	for {
+		s, ok := d.NextStep()
+		if !ok || s.DueAt.After(until) {
+			return out
+		}
+		*d = d.Fire(s, response.Ladder{}, s.DueAt)
+		out = append(out, s)
+	}
+}
+
+func TestAnUnattendedDispatchFiresItsWholeLadderInOrder(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	p := response.Policy{ResolveWithin: 10 * time.Hour}.WithDefaults()
 	require.Equal(t, 5*time.Minute, p.AckWithin)
 	require.Equal(t, 30*time.Minute, p.ArriveWithin)
+	d := newDispatch(start, p)
+	at := start.Add
+	require.Equal(t, []response.Step{
+		{Clock: response.ClockAck, Kind: response.Warning, DueAt: at(4 * time.Minute)},
+		{Clock: response.ClockAck, Kind: response.Breach, DueAt: at(5 * time.Minute)},
+		{Clock: response.ClockArrive, Kind: response.Warning, DueAt: at(24 * time.Minute)},
+		{Clock: response.ClockArrive, Kind: response.Breach, DueAt: at(30 * time.Minute)},
+		// 督办 30 min after the first breach (the arrive breach joins its ladder),
+		// 挂牌督办 2 h after that.
+		{Clock: response.ClockAck, Kind: response.Escalate, DueAt: at(35 * time.Minute)},
+		{Clock: response.ClockAck, Kind: response.Escalate, DueAt: at(155 * time.Minute)},
+		{Clock: response.ClockResolve, Kind: response.Warning, DueAt: at(8 * time.Hour)},
+		{Clock: response.ClockResolve, Kind: response.Breach, DueAt: at(10 * time.Hour)},
+	}, fireUntil(&d, at(100*time.Hour)))
+	require.Equal(t, []string{"ack", "arrive", "resolve"}, d.Warnings)
+	require.Equal(t, []string{"ack", "arrive", "resolve"}, d.Breaches)
+	require.Equal(t, response.MaxLevel, d.EscalationLevel)
+	_, ok := d.NextStep()
+	require.False(t, ok, "nothing left")
+}
 
-	require.Equal(t, []response.Timer{
-		{Clock: response.ClockAck, Kind: response.Warning, DueAt: start.Add(4 * time.Minute)},
-		{Clock: response.ClockAck, Kind: response.Breach, DueAt: start.Add(5 * time.Minute)},
-		{Clock: response.ClockArrive, Kind: response.Warning, DueAt: start.Add(24 * time.Minute)},
-		{Clock: response.ClockArrive, Kind: response.Breach, DueAt: start.Add(30 * time.Minute)},
-		{Clock: response.ClockResolve, Kind: response.Warning, DueAt: start.Add(8 * time.Hour)},
-		{Clock: response.ClockResolve, Kind: response.Breach, DueAt: start.Add(10 * time.Hour)},
-	}, response.Timers(start, p, start))
+func TestALateFiringCatchesUpInOrderAndCountsTheLadderFromDueTimes(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	d := newDispatch(start, response.Policy{}.WithDefaults())
+	now := start.Add(40 * time.Minute) // a poller 40 minutes behind
+	var fired []response.TimerKind
+	for {
+		s, ok := d.NextStep()
+		if !ok || s.DueAt.After(now) {
+			break
+		}
+		d = d.Fire(s, response.Ladder{}, now)
+		fired = append(fired, s.Kind)
+	}
+	require.Equal(t, []response.TimerKind{response.Warning, response.Breach, response.Warning, response.Breach, response.Escalate}, fired)
+	require.Equal(t, response.LevelSupervise, d.EscalationLevel)
+	next, ok := d.NextStep()
+	require.True(t, ok)
+	require.Equal(t, response.Step{Clock: response.ClockAck, Kind: response.Escalate, DueAt: start.Add(155 * time.Minute)}, next,
+		"挂牌督办 2 h after 督办 was due, not after it fired")
+	require.Equal(t, now, d.UpdatedAt)
+}
 
-	// A re-dispatch 26 minutes into the inherited clocks: warnings already
-	// past are dropped, breaches kept (the ack one fires at once).
-	require.Equal(t, []response.Timer{
-		{Clock: response.ClockAck, Kind: response.Breach, DueAt: start.Add(5 * time.Minute)},
-		{Clock: response.ClockArrive, Kind: response.Breach, DueAt: start.Add(30 * time.Minute)},
-		{Clock: response.ClockResolve, Kind: response.Warning, DueAt: start.Add(8 * time.Hour)},
-		{Clock: response.ClockResolve, Kind: response.Breach, DueAt: start.Add(10 * time.Hour)},
-	}, response.Timers(start, p, start.Add(26*time.Minute)))
+func TestDeskActionsMoveTheNextStep(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	d := newDispatch(start, response.Policy{}.WithDefaults())
+	require.Len(t, fireUntil(&d, start.Add(4*time.Minute)), 1, "the ack warning")
+
+	act := func(a response.Action, at time.Time) {
+		t.Helper()
+		next, changed, err := response.Apply(d, response.Command{Action: a, By: "desk", Location: &response.LatLng{Lat: 39.9, Lng: 116.4}}, at, 0)
+		require.NoError(t, err)
+		require.True(t, changed)
+		d = next
+	}
+	act(response.Acknowledge, start.Add(4*time.Minute+30*time.Second))
+	next, _ := d.NextStep()
+	require.Equal(t, response.Step{Clock: response.ClockArrive, Kind: response.Warning, DueAt: start.Add(24 * time.Minute)}, next,
+		"the ack breach is gone; the arrive warning is next")
+
+	// The arrive clock breaches, 催办 starts the ladder; arriving stops it.
+	require.Len(t, fireUntil(&d, start.Add(31*time.Minute)), 2)
+	next, _ = d.NextStep()
+	require.Equal(t, response.Escalate, next.Kind)
+	act(response.Arrive, start.Add(32*time.Minute))
+	next, _ = d.NextStep()
+	require.Equal(t, response.Step{Clock: response.ClockResolve, Kind: response.Warning, DueAt: start.Add(72 * time.Hour * 8 / 10)}, next,
+		"met, the breach stops the ladder")
+
+	act(response.Resolve, start.Add(time.Hour))
+	_, ok := d.NextStep()
+	require.False(t, ok, "a resolved dispatch has nothing left to fire")
+}
+
+func TestExtensionAndManualEscalationMoveTheNextStep(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	d := newDispatch(start, response.Policy{}.WithDefaults())
+	fireUntil(&d, start.Add(4*time.Minute))
+	// The ack clock, warned at 4 min, is extended to 10 min at 4.5 min: it
+	// warns again at 8 min and breaches at 10.
+	d = response.Extend(d, response.ClockAck, start.Add(10*time.Minute), start.Add(4*time.Minute+30*time.Second))
+	require.Equal(t, []response.Step{
+		{Clock: response.ClockAck, Kind: response.Warning, DueAt: start.Add(8 * time.Minute)},
+		{Clock: response.ClockAck, Kind: response.Breach, DueAt: start.Add(10 * time.Minute)},
+	}, fireUntil(&d, start.Add(10*time.Minute)))
+
+	// A supervisor escalates by hand at 12 min: 督办 now, 挂牌督办 2 h later.
+	level, err := response.ManualEscalation(d, "")
+	require.NoError(t, err)
+	require.Equal(t, start.Add(40*time.Minute), *d.EscalateAt, "the breach's ladder: 督办 at 40 min")
+	d = d.EscalateByHand(level, response.Ladder{}, start.Add(12*time.Minute))
+	require.Equal(t, response.LevelSupervise, d.EscalationLevel)
+	require.Equal(t, start.Add(132*time.Minute), *d.EscalateAt, "挂牌督办 2 h after the step by hand")
 }
 
 func TestClockRunning(t *testing.T) {

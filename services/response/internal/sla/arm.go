@@ -127,7 +127,7 @@ func (a *armer) armOne(ctx context.Context, now time.Time) (bool, error) {
 		due[i] = store.ClaimDueTimersRow(r)
 	}
 	// Ordered by due time: the last is when the whole group is due.
-	at := due[len(due)-1].DueAt
+	at := due[len(due)-1].TimerDueAt
 	dueAt, err := p.fireClaimed(ctx, tx, due, at)
 	if err != nil {
 		end()

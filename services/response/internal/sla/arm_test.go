@@ -97,7 +97,7 @@ func TestArmedTimersGiveWayToADeskActingBeforeTheDeadline(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		_, err = q.SaveAction(r.ctx, acked, response.Acknowledge)
+		_, err = q.SaveAction(r.ctx, acked)
 		return err
 	})
 	require.NoError(t, err)

@@ -1,10 +1,15 @@
-// Package sla fires the SLA timers of dispatches: it sleeps until the next
-// deadline (or until a new timer is announced), claims the due timers and, for
-// each, deletes it and writes its sla.warning, sla.breached or sla.escalated
-// event in one transaction (a batch of timers per transaction, recorded a few
-// statements per batch rather than per timer, so a burst of deadlines keeps
-// up). Any number of pollers may run on one schema; every timer fires exactly
-// once, because it is claimed with FOR UPDATE SKIP LOCKED and gone at commit.
+// Package sla fires the SLA steps of dispatches: warnings, breaches and the
+// escalation ladder. Each dispatch with a step still to fire has one row in
+// timers, due when its next step is. A poller sleeps until the next one is due
+// (or until a new timer is announced), claims the due rows with their
+// dispatches, fires every step due (computed from the dispatch's state, which
+// records each step fired) and moves each row to its dispatch's next step, or
+// deletes it, writing the sla.warning, sla.breached and sla.escalated events
+// in the same transaction: a batch of timers per transaction, a fixed number
+// of statements per batch, so a burst of deadlines keeps up. Any number of
+// pollers may run on one schema; every step fires exactly once, because the
+// row and its dispatch are claimed with FOR UPDATE SKIP LOCKED and the step is
+// recorded on the dispatch in the transaction that fires it.
 //
 // A burst is armed ahead: shortly before a group of timers falls due, a
 // poller claims it and does all of its work in a transaction it commits once
@@ -219,206 +224,72 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 	return n, err
 }
 
-// fireClaimed deletes the claimed timers and writes their events, as of
-// now, in the caller's transaction. It returns their due times.
+// fireClaimed fires, as of now, every step due by now of the dispatches whose
+// timers were claimed, and moves each timer to its dispatch's next step (or
+// deletes it), in the caller's transaction: one statement records the steps
+// on the dispatches, one writes their timers and one their events, however
+// many there are. It returns the due times of the steps fired.
+//
+// A dispatch is the truth, its timer only says when to look: a step fires
+// only if NextStep, from the dispatch's state, says it is due, and firing
+// records it there, so none fires twice and a timer due earlier than its
+// dispatch's next step (one left by an older version) fires nothing.
 func (p *Poller) fireClaimed(ctx context.Context, tx pgx.Tx, due []store.ClaimDueTimersRow, now time.Time) ([]time.Time, error) {
 	if len(due) == 0 {
 		return nil, nil
 	}
-	q := store.New(tx)
-	ids := make([]int64, len(due))
-	dueAt := make([]time.Time, len(due))
-	for i, row := range due {
-		ids[i], dueAt[i] = row.ID, row.DueAt
-	}
-	if _, err := q.DeleteTimersByID(ctx, ids); err != nil {
-		return nil, fmt.Errorf("delete %d fired timers: %w", len(ids), err)
-	}
-	return dueAt, p.fire(ctx, tx, due, now)
-}
-
-// claimed is a due timer with its names parsed.
-type claimed struct {
-	store.ClaimDueTimersRow
-	clock response.Clock
-	kind  response.TimerKind
-}
-
-// fire writes the events of a claimed (and already deleted) batch in the
-// caller's transaction. Warnings and breaches are recorded a statement per
-// round, not per timer, so a burst of deadlines costs a few round trips per
-// batch; the ladder's rare steps go one by one.
-func (p *Poller) fire(ctx context.Context, tx pgx.Tx, due []store.ClaimDueTimersRow, now time.Time) error {
-	q := store.New(tx)
-	var b firing
-	var pending []claimed
-	for _, row := range due {
-		c, err := response.ParseClock(row.Clock)
-		if err != nil {
-			return fmt.Errorf("timer %d: %w", row.ID, err)
-		}
-		kind, err := response.ParseTimerKind(row.Kind)
-		if err != nil {
-			return fmt.Errorf("timer %d: %w", row.ID, err)
-		}
-		st, err := response.ParseStatus(row.Status)
-		if err != nil {
-			return fmt.Errorf("timer %d: %w", row.ID, err)
-		}
-		switch {
-		case kind == response.Escalate:
-			if err := p.climb(ctx, q, row, now, &b); err != nil {
-				return err
-			}
-		case !response.ClockRunning(st, c):
-			// Actions delete the timers they meet; one left behind must not fire.
-			p.Log.WarnContext(ctx, "drop timer of a stopped clock", "dispatch_id", row.DispatchID, "clock", c, "kind", kind, "status", st)
-		default:
-			pending = append(pending, claimed{ClaimDueTimersRow: row, clock: c, kind: kind})
-		}
-	}
-	for len(pending) > 0 {
-		// One timer per dispatch per statement: UPDATE ... FROM applies
-		// one row of the batch to each dispatch only.
-		var round []claimed
-		seen := map[string]bool{}
-		rest := pending[:0:0]
-		for _, t := range pending {
-			if seen[t.DispatchID] {
-				rest = append(rest, t)
-				continue
-			}
-			seen[t.DispatchID] = true
-			round = append(round, t)
-		}
-		pending = rest
-		if err := p.record(ctx, q, round, now, &b); err != nil {
-			return err
-		}
-	}
-	return b.write(ctx, tx, p.Outbox, now)
-}
-
-// record writes one round of warnings and breaches and queues their events.
-func (p *Poller) record(ctx context.Context, q *store.Queries, round []claimed, now time.Time, b *firing) error {
-	params := store.RecordFiredParams{UpdatedAt: now}
-	for _, t := range round {
-		params.Ids = append(params.Ids, t.DispatchID)
-		params.Clocks = append(params.Clocks, string(t.clock))
-		params.Kinds = append(params.Kinds, string(t.kind))
-	}
-	rows, err := q.RecordFired(ctx, params)
-	if err != nil {
-		return fmt.Errorf("record %d fired timers: %w", len(round), err)
-	}
-	byID := make(map[string]store.Dispatch, len(rows))
-	for _, r := range rows {
-		byID[r.ID] = r
-	}
 	ladder := p.Ladder.WithDefaults()
-	for _, t := range round {
-		row, ok := byID[t.DispatchID]
-		if !ok {
-			return fmt.Errorf("timer %d: dispatch %s vanished", t.ID, t.DispatchID)
-		}
-		d, err := row.Domain()
+	var (
+		dueAt []time.Time
+		evs   []*eventsv1.Event
+		all   = make([]response.Dispatch, 0, len(due))
+		fired []response.Dispatch
+	)
+	for _, row := range due {
+		d, err := row.Dispatch.Domain()
 		if err != nil {
-			return fmt.Errorf("timer %d: %w", t.ID, err)
+			return nil, err
 		}
-		ev := events.SLAFired(events.FiredTimer{Dispatch: d, Clock: t.clock, Kind: t.kind, DueAt: t.DueAt}, now)
-		if br := ev.GetSlaBreached(); br != nil {
-			// The breach is 催办; the ladder climbs from where the dispatch
-			// stands (a supervisor may have escalated it already).
-			br.EscalationLevel = int32(d.EscalationLevel)
-			b.step(ladder, d, t.clock, t.DueAt)
+		n := len(dueAt)
+		for {
+			s, ok := d.NextStep()
+			if !ok || s.DueAt.After(now) {
+				break
+			}
+			d = d.Fire(s, ladder, now)
+			evs = append(evs, stepEvent(d, s, now))
+			dueAt = append(dueAt, s.DueAt)
+			p.Log.DebugContext(ctx, "sla step fired", "dispatch_id", d.ID, "clock", s.Clock, "kind", s.Kind,
+				"due_at", s.DueAt, "late_ms", now.Sub(s.DueAt).Milliseconds())
 		}
-		b.events = append(b.events, ev)
-		p.Log.DebugContext(ctx, "sla timer fired", "dispatch_id", t.DispatchID, "clock", t.clock, "kind", t.kind,
-			"due_at", t.DueAt, "late_ms", now.Sub(t.DueAt).Milliseconds())
+		if len(dueAt) > n {
+			fired = append(fired, d)
+		}
+		all = append(all, d)
 	}
-	return nil
-}
-
-// firing collects what a batch writes at its end: events for the outbox and
-// the ladder's next steps.
-type firing struct {
-	events []*eventsv1.Event
-	steps  store.AddEscalationTimersParams
-}
-
-// step queues the escalate timer of the step after d's level, due after the
-// ladder's delay from from (when the current step was due, not when it fired,
-// so a late poller does not stretch the ladder). Nothing at the top.
-func (b *firing) step(l response.Ladder, d response.Dispatch, c response.Clock, from time.Time) {
-	next, after, ok := l.Next(d.EscalationLevel)
-	if !ok {
-		return
-	}
-	b.steps.DispatchIds = append(b.steps.DispatchIds, d.ID)
-	b.steps.Clocks = append(b.steps.Clocks, string(c))
-	b.steps.Levels = append(b.steps.Levels, int32(next))
-	b.steps.DueAts = append(b.steps.DueAts, from.Add(after))
-}
-
-func (b *firing) write(ctx context.Context, tx pgx.Tx, out *notify.Outbox, now time.Time) error {
 	q := store.New(tx)
-	if len(b.steps.DispatchIds) > 0 {
-		b.steps.CreatedAt = now
-		if err := q.AddEscalationTimers(ctx, b.steps); err != nil {
-			return fmt.Errorf("add %d escalation timers: %w", len(b.steps.DispatchIds), err)
-		}
-		// The poller may sleep past the ladder's next step.
-		store.WakeTimerPollers(tx)
+	if err := q.RecordSteps(ctx, fired); err != nil {
+		return nil, err
 	}
-	return out.Add(ctx, tx, b.events...)
+	if err := q.Reschedule(ctx, all...); err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	return dueAt, p.Outbox.Add(ctx, tx, evs...)
 }
 
-// climb fires an escalate timer: one step up the ladder while a breached
-// clock is still unmet, then queues the step after.
-func (p *Poller) climb(ctx context.Context, q *store.Queries, row store.ClaimDueTimersRow, now time.Time, b *firing) error {
-	d, err := load(ctx, q, row.DispatchID)
-	if err != nil {
-		return fmt.Errorf("timer %d: %w", row.ID, err)
+// stepEvent is the event of step s, fired at now; d is the dispatch after it.
+func stepEvent(d response.Dispatch, s response.Step, now time.Time) *eventsv1.Event {
+	if s.Kind == response.Escalate {
+		return events.SLAEscalated(events.Escalation{Dispatch: d, Clock: s.Clock, Level: d.EscalationLevel}, now, events.SystemActor())
 	}
-	c, unmet := d.UnmetBreach()
-	if !unmet || d.EscalationLevel >= response.MaxLevel {
-		p.Log.InfoContext(ctx, "escalation ladder stops", "dispatch_id", d.ID, "level", d.EscalationLevel, "status", d.Status)
-		return nil
+	ev := events.SLAFired(events.FiredTimer{Dispatch: d, Clock: s.Clock, Kind: s.Kind, DueAt: s.DueAt}, now)
+	if br := ev.GetSlaBreached(); br != nil {
+		// The breach is 催办; the dispatch may stand higher already (a
+		// supervisor's step, an unstaffed desk).
+		br.EscalationLevel = int32(d.EscalationLevel)
 	}
-	level := d.EscalationLevel + 1
-	if err := q.SetEscalationLevel(ctx, store.SetEscalationLevelParams{ID: d.ID, Level: int32(level), UpdatedAt: now}); err != nil {
-		return fmt.Errorf("escalate dispatch %s: %w", d.ID, err)
-	}
-	d.EscalationLevel, d.UpdatedAt = level, now
-	b.step(p.Ladder.WithDefaults(), d, c, row.DueAt)
-	b.events = append(b.events, events.SLAEscalated(events.Escalation{Dispatch: d, Clock: c, Level: level}, now, events.SystemActor()))
-	p.Log.InfoContext(ctx, "sla escalated", "dispatch_id", d.ID, "clock", c, "level", level,
-		"due_at", row.DueAt, "late_ms", now.Sub(row.DueAt).Milliseconds())
-	return nil
-}
-
-// ScheduleStep adds the escalate timer of the step after d's level, due after
-// the ladder's delay from from. Nothing is added at the top of the ladder, or
-// when the dispatch already has a ladder timer. The caller wakes the pollers
-// (store.WakeTimerPollers) when added is true.
-func ScheduleStep(ctx context.Context, q *store.Queries, l response.Ladder, d response.Dispatch, c response.Clock, from, now time.Time) (added bool, err error) {
-	next, after, ok := l.Next(d.EscalationLevel)
-	if !ok {
-		return false, nil
-	}
-	err = q.AddEscalationTimer(ctx, store.AddEscalationTimerParams{
-		DispatchID: d.ID, Clock: string(c), Level: int32(next), DueAt: from.Add(after), CreatedAt: now,
-	})
-	if err != nil {
-		return false, fmt.Errorf("add escalation timer of dispatch %s: %w", d.ID, err)
-	}
-	return true, nil
-}
-
-func load(ctx context.Context, q *store.Queries, id string) (response.Dispatch, error) {
-	row, err := q.GetDispatch(ctx, id)
-	if err != nil {
-		return response.Dispatch{}, fmt.Errorf("dispatch %s: %w", id, err)
-	}
-	return row.Domain()
+	return ev
 }

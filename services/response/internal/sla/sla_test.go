@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"testing"
 	"time"
@@ -45,7 +46,11 @@ type rig struct {
 	log  *slog.Logger
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigFrom(t, nil) }
+
+// newRigFrom is newRig whose schema first gets the migrations before
+// (test data of an older version written in between, by old), then the rest.
+func newRigFrom(t *testing.T, before fs.FS, old ...string) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -53,6 +58,13 @@ func newRig(t *testing.T) *rig {
 	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t)+"&pool_max_conns=16", "response")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
+	if before != nil {
+		require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: before}))
+		for _, stmt := range old {
+			_, err := pool.Exec(ctx, stmt, t0)
+			require.NoError(t, err)
+		}
+	}
 	require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
 	nc, js, err := bus.Connect(natstest.Start(t), "sla-test")
 	require.NoError(t, err)
@@ -238,7 +250,7 @@ func TestDueTimerOfALockedDispatchWaitsForTheAction(t *testing.T) {
 	acked, changed, err := response.Apply(d, response.Command{Action: response.Acknowledge, By: "desk"}, r.clk.Now(), 500)
 	require.NoError(t, err)
 	require.True(t, changed)
-	_, err = q.SaveAction(r.ctx, acked, response.Acknowledge)
+	_, err = q.SaveAction(r.ctx, acked)
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(r.ctx))
 

@@ -25,8 +25,11 @@ func TestAnEarlierTimerWakesASleepingPoller(t *testing.T) {
 	require.NoError(t, r.clk.BlockUntilContext(wait, 1), "the poller sleeps towards the ack warning")
 
 	require.NoError(t, pgx.BeginFunc(r.ctx, r.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(r.ctx, "UPDATE timers SET due_at = $1 WHERE dispatch_id = 'd1' AND clock = 'ack' AND kind = 'warning'",
-			t0.Add(time.Minute)); err != nil {
+		// The ack clock now warns at 1 min, and its timer says so.
+		if _, err := tx.Exec(r.ctx, "UPDATE dispatches SET ack_warn_at = $1 WHERE id = 'd1'", t0.Add(time.Minute)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(r.ctx, "UPDATE timers SET due_at = $1 WHERE dispatch_id = 'd1'", t0.Add(time.Minute)); err != nil {
 			return err
 		}
 		store.WakeTimerPollers(tx)

@@ -51,6 +51,10 @@ func (r Dispatch) Domain() (response.Dispatch, error) {
 		OriginalAckBy:     r.OriginalAckBy,
 		OriginalArriveBy:  r.OriginalArriveBy,
 		OriginalResolveBy: r.OriginalResolveBy,
+		AckWarnAt:         r.AckWarnAt,
+		ArriveWarnAt:      r.ArriveWarnAt,
+		ResolveWarnAt:     r.ResolveWarnAt,
+		EscalateAt:        r.EscalateAt,
 		Location:          point(r.WhistleLat, r.WhistleLng),
 		UpdatedAt:         r.UpdatedAt,
 	}, nil
@@ -95,15 +99,6 @@ func coords(p *response.LatLng) (lat, lng *float64) {
 		return nil, nil
 	}
 	return &p.Lat, &p.Lng
-}
-
-// Clocks are clock names as stored.
-func Clocks(cs []response.Clock) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = string(c)
-	}
-	return out
 }
 
 // Domain converts a stored extension to the domain's.

@@ -70,6 +70,10 @@ type Dispatch struct {
 	OriginalResolveBy *time.Time
 	ReturnCode        string
 	ReturnDepartment  string
+	AckWarnAt         *time.Time
+	ArriveWarnAt      *time.Time
+	ResolveWarnAt     *time.Time
+	EscalateAt        *time.Time
 }
 
 type Extension struct {
@@ -148,13 +152,10 @@ type ServiceAccount struct {
 }
 
 type Timer struct {
-	ID         int64
 	DispatchID string
+	DueAt      time.Time
 	Clock      string
 	Kind       string
-	DueAt      time.Time
-	CreatedAt  time.Time
-	Level      int32
 }
 
 type WebhookAttempt struct {

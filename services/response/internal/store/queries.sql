@@ -5,17 +5,25 @@
 INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    ack_warn_at, arrive_warn_at, resolve_warn_at,
     whistle_lat, whistle_lng, updated_at
 )
 SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
        @dispatched_at, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+       -- A warning already due at creation (a re-dispatch inherits an old
+       -- start) is not kept: it would warn of what is late or about to be.
+       CASE WHEN r.ack_warn_at > @dispatched_at THEN r.ack_warn_at END,
+       CASE WHEN r.arrive_warn_at > @dispatched_at THEN r.arrive_warn_at END,
+       CASE WHEN r.resolve_warn_at > @dispatched_at THEN r.resolve_warn_at END,
        CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at
 FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle_id,
              unnest(@district_ids::text[]) AS district_id, unnest(@street_ids::text[]) AS street_id,
              unnest(@categories::text[]) AS category, unnest(@departments::text[]) AS department,
              unnest(@roles::text[]) AS role, unnest(@sla_started_ats::timestamptz[]) AS sla_started_at,
              unnest(@ack_bys::timestamptz[]) AS ack_by, unnest(@arrive_bys::timestamptz[]) AS arrive_by,
-             unnest(@resolve_bys::timestamptz[]) AS resolve_by, unnest(@located::boolean[]) AS located,
+             unnest(@resolve_bys::timestamptz[]) AS resolve_by,
+             unnest(@ack_warn_ats::timestamptz[]) AS ack_warn_at, unnest(@arrive_warn_ats::timestamptz[]) AS arrive_warn_at,
+             unnest(@resolve_warn_ats::timestamptz[]) AS resolve_warn_at, unnest(@located::boolean[]) AS located,
              unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
@@ -134,49 +142,22 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) AS p ON true;
 
--- name: AddTimer :exec
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-VALUES (@dispatch_id, @clock, @kind, @due_at, @created_at)
-ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
+-- name: SetTimers :exec
+-- Writes the next step of each dispatch: @dispatch_ids (distinct) get their
+-- row set to (@due_ats, @clocks, @kinds), inserted if missing and left alone
+-- if unchanged; @stop_ids have nothing left to fire and lose theirs.
+WITH stopped AS (
+    DELETE FROM timers WHERE dispatch_id = ANY (@stop_ids::text[])
+)
+INSERT INTO timers (dispatch_id, due_at, clock, kind)
+SELECT unnest(@dispatch_ids::text[]), unnest(@due_ats::timestamptz[]), unnest(@clocks::text[]), unnest(@kinds::text[])
+ON CONFLICT (dispatch_id) DO UPDATE SET due_at = excluded.due_at, clock = excluded.clock, kind = excluded.kind
+WHERE (timers.due_at, timers.clock, timers.kind) IS DISTINCT FROM (excluded.due_at, excluded.clock, excluded.kind);
 
--- name: AddTimers :exec
--- New dispatches' timers in one statement, one per element of the arrays.
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT f.dispatch_id, f.clock, f.kind, f.due_at, @created_at
-FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock,
-             unnest(@kinds::text[]) AS kind, unnest(@due_ats::timestamptz[]) AS due_at) AS f
-ON CONFLICT (dispatch_id, clock, kind) DO NOTHING;
-
--- name: DeleteTimers :execrows
--- Stops the warnings and breaches of met clocks. The ladder's timer stays: it
--- climbs while any breached clock is unmet and drops itself when none is.
-DELETE FROM timers
-WHERE dispatch_id = @dispatch_id AND clock = ANY (@clocks::text[]) AND kind <> 'escalate';
-
--- name: DeleteMetTimers :execrows
--- DeleteTimers and DeleteAllTimers for many dispatches at once: each pair
--- (dispatch, clock) stops that clock's warning and breach; an empty clock
--- stops every timer of the dispatch, its ladder too (it closed).
-DELETE FROM timers t
-USING (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock) AS m
-WHERE t.dispatch_id = m.dispatch_id
-  AND (m.clock = '' OR (t.clock = m.clock AND t.kind <> 'escalate'));
-
--- name: DeleteAllTimers :execrows
--- A closed dispatch has no deadline left, nor a ladder.
-DELETE FROM timers WHERE dispatch_id = @dispatch_id;
-
--- name: AddEscalationTimer :exec
--- One ladder per dispatch: a breach while the ladder already climbs adds nothing.
-INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
-VALUES (@dispatch_id, @clock, 'escalate', @level, @due_at, @created_at)
-ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING;
-
--- name: DeleteEscalationTimer :exec
-DELETE FROM timers WHERE dispatch_id = @dispatch_id AND kind = 'escalate';
-
--- name: SetEscalationLevel :exec
-UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = @id;
+-- name: SetEscalation :exec
+-- A supervisor's step by hand: the level, and when the ladder climbs next.
+UPDATE dispatches SET escalation_level = @level, escalate_at = sqlc.narg(escalate_at), updated_at = @updated_at
+WHERE id = @id;
 
 -- name: SetEscalationLevels :exec
 UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE id = ANY (@ids::text[]);
@@ -185,18 +166,13 @@ UPDATE dispatches SET escalation_level = @level, updated_at = @updated_at WHERE 
 -- Locks the timer and its dispatch together, skipping any held by another
 -- poller or by a desk's action in flight: no poller ever waits, so pollers and
 -- actions cannot deadlock, and a timer claimed here is seen by no one else.
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
-       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+SELECT t.due_at AS timer_due_at, sqlc.embed(d)
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= @now
-ORDER BY t.due_at, t.id
+ORDER BY t.due_at
 LIMIT @batch_size
 FOR UPDATE OF t, d SKIP LOCKED;
-
--- name: DeleteTimersByID :execrows
--- Removes a claimed batch at once; gone at commit, so none fires twice.
-DELETE FROM timers WHERE id = ANY (@ids::bigint[]);
 
 -- name: NextTimerDue :one
 SELECT due_at FROM timers ORDER BY due_at LIMIT 1;
@@ -226,12 +202,15 @@ FROM (SELECT DISTINCT id FROM unnest(@whistle_ids::text[]) AS id ORDER BY id) AS
 SELECT current_schema()::text;
 
 -- name: MoveDeadline :one
--- Applies an approved extension: the new deadline, the first one kept, and
--- the clock's warning forgotten (it warned of the old deadline).
+-- Applies an approved extension: the new deadline and warning time, the first
+-- deadline kept, and the clock's warning forgotten (it warned of the old deadline).
 UPDATE dispatches SET
     ack_by = @ack_by,
     arrive_by = @arrive_by,
     resolve_by = @resolve_by,
+    ack_warn_at = sqlc.narg(ack_warn_at),
+    arrive_warn_at = sqlc.narg(arrive_warn_at),
+    resolve_warn_at = sqlc.narg(resolve_warn_at),
     original_ack_by = sqlc.narg(original_ack_by),
     original_arrive_by = sqlc.narg(original_arrive_by),
     original_resolve_by = sqlc.narg(original_resolve_by),
@@ -239,10 +218,6 @@ UPDATE dispatches SET
     updated_at = @updated_at
 WHERE id = @id
 RETURNING *;
-
--- name: DeleteClockTimers :exec
-DELETE FROM timers
-WHERE dispatch_id = @dispatch_id AND clock = @clock AND kind IN ('warning', 'breach');
 
 -- name: CreateExtension :one
 INSERT INTO extensions (id, dispatch_id, clock, until, previous_due_at, reason, requested_by, requested_at)
@@ -288,12 +263,12 @@ RETURNING *;
 SELECT * FROM policies ORDER BY category, district_id;
 
 -- name: CountTimers :one
--- Pending timers of every kind (ops, tests and benchmarks).
+-- Timer rows: dispatches with a step still to fire (ops, tests and benchmarks).
 SELECT count(*) FROM timers;
 
 -- name: SeedDueDispatches :execrows
 -- Load tests and benchmarks only: n pending dispatches named prefix<i>, each
--- with one ack breach timer due at due_at.
+-- whose next step is its ack breach, due at due_at.
 WITH p AS (
     SELECT @prefix::text AS prefix, @now::timestamptz AS now, @due_at::timestamptz AS due_at, @n::int AS n
 ), d AS (
@@ -304,37 +279,29 @@ WITH p AS (
     SELECT p.prefix || g, 'w-' || p.prefix || g, '110101', '110101001', 'noise', 'police', 'lead', 'PENDING',
            p.now, p.now, p.due_at, p.due_at + interval '25 minutes', p.due_at + interval '48 hours', p.now
     FROM p, generate_series(1, p.n) g
-    RETURNING id, ack_by, dispatched_at
+    RETURNING id, ack_by
 )
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT id, 'ack', 'breach', ack_by, dispatched_at FROM d;
+INSERT INTO timers (dispatch_id, due_at, clock, kind)
+SELECT id, ack_by, 'ack', 'breach' FROM d;
 
 -- name: TimerTableSize :one
 -- Heap and index bytes of the timers table (benchmarks).
 SELECT pg_table_size('timers')::bigint AS table_bytes, pg_indexes_size('timers')::bigint AS index_bytes;
 
--- name: RecordFired :many
--- Records a batch of fired warnings and breaches in one statement (at most
--- one timer per dispatch per call): a breach is 催办 (level 1) unless the
--- dispatch is higher already. Returns the dispatches for their events.
+-- name: RecordFired :exec
+-- Records what the pollers fired on a batch of dispatches, in one statement:
+-- @rows is a JSON array of the dispatches' SLA state after firing, the
+-- columns named as stored.
 UPDATE dispatches AS d SET
-    breaches = CASE WHEN f.kind = 'breach' AND NOT (f.clock = ANY (d.breaches))
-                    THEN array_append(d.breaches, f.clock) ELSE d.breaches END,
-    warnings = CASE WHEN f.kind = 'warning' AND NOT (f.clock = ANY (d.warnings))
-                    THEN array_append(d.warnings, f.clock) ELSE d.warnings END,
-    escalation_level = CASE WHEN f.kind = 'breach' THEN greatest(d.escalation_level, 1) ELSE d.escalation_level END,
-    updated_at = @updated_at
-FROM (SELECT unnest(@ids::text[]) AS id, unnest(@clocks::text[]) AS clock, unnest(@kinds::text[]) AS kind) AS f
-WHERE d.id = f.id
-RETURNING d.*;
-
--- name: AddEscalationTimers :exec
--- The ladder's next steps of a batch of breaches; one ladder per dispatch.
-INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
-SELECT f.dispatch_id, f.clock, 'escalate', f.level, f.due_at, @created_at
-FROM (SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@clocks::text[]) AS clock,
-             unnest(@levels::int[]) AS level, unnest(@due_ats::timestamptz[]) AS due_at) AS f
-ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING;
+    warnings = f.warnings,
+    breaches = f.breaches,
+    escalation_level = f.escalation_level,
+    escalate_at = f.escalate_at,
+    updated_at = f.updated_at
+FROM jsonb_to_recordset(@rows::jsonb) AS f(
+    id text, warnings text[], breaches text[], escalation_level integer,
+    escalate_at timestamptz, updated_at timestamptz)
+WHERE d.id = f.id;
 
 -- name: UpsertWebhookEndpoint :one
 -- An endpoint from the configuration; a changed secret replaces the old one.
@@ -421,12 +388,11 @@ WITH earliest AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
-       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+SELECT t.due_at AS timer_due_at, sqlc.embed(d)
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + @spread::interval
-ORDER BY t.due_at, t.id
+ORDER BY t.due_at
 LIMIT @max_timers
 FOR UPDATE OF t, d SKIP LOCKED;
 

@@ -12,113 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const addEscalationTimer = `-- name: AddEscalationTimer :exec
-INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
-VALUES ($1, $2, 'escalate', $3, $4, $5)
-ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING
-`
-
-type AddEscalationTimerParams struct {
-	DispatchID string
-	Clock      string
-	Level      int32
-	DueAt      time.Time
-	CreatedAt  time.Time
-}
-
-// One ladder per dispatch: a breach while the ladder already climbs adds nothing.
-func (q *Queries) AddEscalationTimer(ctx context.Context, arg AddEscalationTimerParams) error {
-	_, err := q.db.Exec(ctx, addEscalationTimer,
-		arg.DispatchID,
-		arg.Clock,
-		arg.Level,
-		arg.DueAt,
-		arg.CreatedAt,
-	)
-	return err
-}
-
-const addEscalationTimers = `-- name: AddEscalationTimers :exec
-INSERT INTO timers (dispatch_id, clock, kind, level, due_at, created_at)
-SELECT f.dispatch_id, f.clock, 'escalate', f.level, f.due_at, $1
-FROM (SELECT unnest($2::text[]) AS dispatch_id, unnest($3::text[]) AS clock,
-             unnest($4::int[]) AS level, unnest($5::timestamptz[]) AS due_at) AS f
-ON CONFLICT (dispatch_id) WHERE kind = 'escalate' DO NOTHING
-`
-
-type AddEscalationTimersParams struct {
-	CreatedAt   time.Time
-	DispatchIds []string
-	Clocks      []string
-	Levels      []int32
-	DueAts      []time.Time
-}
-
-// The ladder's next steps of a batch of breaches; one ladder per dispatch.
-func (q *Queries) AddEscalationTimers(ctx context.Context, arg AddEscalationTimersParams) error {
-	_, err := q.db.Exec(ctx, addEscalationTimers,
-		arg.CreatedAt,
-		arg.DispatchIds,
-		arg.Clocks,
-		arg.Levels,
-		arg.DueAts,
-	)
-	return err
-}
-
-const addTimer = `-- name: AddTimer :exec
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (dispatch_id, clock, kind) DO NOTHING
-`
-
-type AddTimerParams struct {
-	DispatchID string
-	Clock      string
-	Kind       string
-	DueAt      time.Time
-	CreatedAt  time.Time
-}
-
-func (q *Queries) AddTimer(ctx context.Context, arg AddTimerParams) error {
-	_, err := q.db.Exec(ctx, addTimer,
-		arg.DispatchID,
-		arg.Clock,
-		arg.Kind,
-		arg.DueAt,
-		arg.CreatedAt,
-	)
-	return err
-}
-
-const addTimers = `-- name: AddTimers :exec
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT f.dispatch_id, f.clock, f.kind, f.due_at, $1
-FROM (SELECT unnest($2::text[]) AS dispatch_id, unnest($3::text[]) AS clock,
-             unnest($4::text[]) AS kind, unnest($5::timestamptz[]) AS due_at) AS f
-ON CONFLICT (dispatch_id, clock, kind) DO NOTHING
-`
-
-type AddTimersParams struct {
-	CreatedAt   time.Time
-	DispatchIds []string
-	Clocks      []string
-	Kinds       []string
-	DueAts      []time.Time
-}
-
-// New dispatches' timers in one statement, one per element of the arrays.
-func (q *Queries) AddTimers(ctx context.Context, arg AddTimersParams) error {
-	_, err := q.db.Exec(ctx, addTimers,
-		arg.CreatedAt,
-		arg.DispatchIds,
-		arg.Clocks,
-		arg.Kinds,
-		arg.DueAts,
-	)
-	return err
-}
-
 const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
 INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
 VALUES ($1, $2, $3, $4, $5)
@@ -184,12 +77,11 @@ WITH earliest AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
-       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + $1::interval
-ORDER BY t.due_at, t.id
+ORDER BY t.due_at
 LIMIT $2
 FOR UPDATE OF t, d SKIP LOCKED
 `
@@ -201,17 +93,8 @@ type ArmTimersParams struct {
 }
 
 type ArmTimersRow struct {
-	ID         int64
-	DispatchID string
-	Clock      string
-	Kind       string
-	Level      int32
-	DueAt      time.Time
-	WhistleID  string
-	DistrictID string
-	StreetID   string
-	Department string
-	Status     string
+	TimerDueAt time.Time
+	Dispatch   Dispatch
 }
 
 // Claims, ahead of time, the group of timers falling due first within
@@ -229,17 +112,51 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 	for rows.Next() {
 		var i ArmTimersRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.DispatchID,
-			&i.Clock,
-			&i.Kind,
-			&i.Level,
-			&i.DueAt,
-			&i.WhistleID,
-			&i.DistrictID,
-			&i.StreetID,
-			&i.Department,
-			&i.Status,
+			&i.TimerDueAt,
+			&i.Dispatch.ID,
+			&i.Dispatch.WhistleID,
+			&i.Dispatch.DistrictID,
+			&i.Dispatch.StreetID,
+			&i.Dispatch.Category,
+			&i.Dispatch.Department,
+			&i.Dispatch.Role,
+			&i.Dispatch.Status,
+			&i.Dispatch.DispatchedAt,
+			&i.Dispatch.SlaStartedAt,
+			&i.Dispatch.AckBy,
+			&i.Dispatch.ArriveBy,
+			&i.Dispatch.ResolveBy,
+			&i.Dispatch.AcknowledgedAt,
+			&i.Dispatch.AcknowledgedBy,
+			&i.Dispatch.ArrivedAt,
+			&i.Dispatch.ArrivedBy,
+			&i.Dispatch.ArrivalLat,
+			&i.Dispatch.ArrivalLng,
+			&i.Dispatch.ArrivalDistanceM,
+			&i.Dispatch.ArrivalFar,
+			&i.Dispatch.ResolvedAt,
+			&i.Dispatch.ResolvedBy,
+			&i.Dispatch.ResolutionSummary,
+			&i.Dispatch.ReturnedAt,
+			&i.Dispatch.ReturnedBy,
+			&i.Dispatch.ReturnReason,
+			&i.Dispatch.CancelledAt,
+			&i.Dispatch.Breaches,
+			&i.Dispatch.WhistleLat,
+			&i.Dispatch.WhistleLng,
+			&i.Dispatch.UpdatedAt,
+			&i.Dispatch.QueueAt,
+			&i.Dispatch.EscalationLevel,
+			&i.Dispatch.Warnings,
+			&i.Dispatch.OriginalAckBy,
+			&i.Dispatch.OriginalArriveBy,
+			&i.Dispatch.OriginalResolveBy,
+			&i.Dispatch.ReturnCode,
+			&i.Dispatch.ReturnDepartment,
+			&i.Dispatch.AckWarnAt,
+			&i.Dispatch.ArriveWarnAt,
+			&i.Dispatch.ResolveWarnAt,
+			&i.Dispatch.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -252,12 +169,11 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 }
 
 const claimDueTimers = `-- name: ClaimDueTimers :many
-SELECT t.id, t.dispatch_id, t.clock, t.kind, t.level, t.due_at,
-       d.whistle_id, d.district_id, d.street_id, d.department, d.status
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= $1
-ORDER BY t.due_at, t.id
+ORDER BY t.due_at
 LIMIT $2
 FOR UPDATE OF t, d SKIP LOCKED
 `
@@ -268,17 +184,8 @@ type ClaimDueTimersParams struct {
 }
 
 type ClaimDueTimersRow struct {
-	ID         int64
-	DispatchID string
-	Clock      string
-	Kind       string
-	Level      int32
-	DueAt      time.Time
-	WhistleID  string
-	DistrictID string
-	StreetID   string
-	Department string
-	Status     string
+	TimerDueAt time.Time
+	Dispatch   Dispatch
 }
 
 // Locks the timer and its dispatch together, skipping any held by another
@@ -294,17 +201,51 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 	for rows.Next() {
 		var i ClaimDueTimersRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.DispatchID,
-			&i.Clock,
-			&i.Kind,
-			&i.Level,
-			&i.DueAt,
-			&i.WhistleID,
-			&i.DistrictID,
-			&i.StreetID,
-			&i.Department,
-			&i.Status,
+			&i.TimerDueAt,
+			&i.Dispatch.ID,
+			&i.Dispatch.WhistleID,
+			&i.Dispatch.DistrictID,
+			&i.Dispatch.StreetID,
+			&i.Dispatch.Category,
+			&i.Dispatch.Department,
+			&i.Dispatch.Role,
+			&i.Dispatch.Status,
+			&i.Dispatch.DispatchedAt,
+			&i.Dispatch.SlaStartedAt,
+			&i.Dispatch.AckBy,
+			&i.Dispatch.ArriveBy,
+			&i.Dispatch.ResolveBy,
+			&i.Dispatch.AcknowledgedAt,
+			&i.Dispatch.AcknowledgedBy,
+			&i.Dispatch.ArrivedAt,
+			&i.Dispatch.ArrivedBy,
+			&i.Dispatch.ArrivalLat,
+			&i.Dispatch.ArrivalLng,
+			&i.Dispatch.ArrivalDistanceM,
+			&i.Dispatch.ArrivalFar,
+			&i.Dispatch.ResolvedAt,
+			&i.Dispatch.ResolvedBy,
+			&i.Dispatch.ResolutionSummary,
+			&i.Dispatch.ReturnedAt,
+			&i.Dispatch.ReturnedBy,
+			&i.Dispatch.ReturnReason,
+			&i.Dispatch.CancelledAt,
+			&i.Dispatch.Breaches,
+			&i.Dispatch.WhistleLat,
+			&i.Dispatch.WhistleLng,
+			&i.Dispatch.UpdatedAt,
+			&i.Dispatch.QueueAt,
+			&i.Dispatch.EscalationLevel,
+			&i.Dispatch.Warnings,
+			&i.Dispatch.OriginalAckBy,
+			&i.Dispatch.OriginalArriveBy,
+			&i.Dispatch.OriginalResolveBy,
+			&i.Dispatch.ReturnCode,
+			&i.Dispatch.ReturnDepartment,
+			&i.Dispatch.AckWarnAt,
+			&i.Dispatch.ArriveWarnAt,
+			&i.Dispatch.ResolveWarnAt,
+			&i.Dispatch.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -381,7 +322,7 @@ const countTimers = `-- name: CountTimers :one
 SELECT count(*) FROM timers
 `
 
-// Pending timers of every kind (ops, tests and benchmarks).
+// Timer rows: dispatches with a step still to fire (ops, tests and benchmarks).
 func (q *Queries) CountTimers(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, countTimers)
 	var count int64
@@ -393,39 +334,50 @@ const createDispatches = `-- name: CreateDispatches :many
 INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+    ack_warn_at, arrive_warn_at, resolve_warn_at,
     whistle_lat, whistle_lng, updated_at
 )
 SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
        $1, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+       -- A warning already due at creation (a re-dispatch inherits an old
+       -- start) is not kept: it would warn of what is late or about to be.
+       CASE WHEN r.ack_warn_at > $1 THEN r.ack_warn_at END,
+       CASE WHEN r.arrive_warn_at > $1 THEN r.arrive_warn_at END,
+       CASE WHEN r.resolve_warn_at > $1 THEN r.resolve_warn_at END,
        CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1
 FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
              unnest($4::text[]) AS district_id, unnest($5::text[]) AS street_id,
              unnest($6::text[]) AS category, unnest($7::text[]) AS department,
              unnest($8::text[]) AS role, unnest($9::timestamptz[]) AS sla_started_at,
              unnest($10::timestamptz[]) AS ack_by, unnest($11::timestamptz[]) AS arrive_by,
-             unnest($12::timestamptz[]) AS resolve_by, unnest($13::boolean[]) AS located,
-             unnest($14::float8[]) AS lat, unnest($15::float8[]) AS lng) AS r
+             unnest($12::timestamptz[]) AS resolve_by,
+             unnest($13::timestamptz[]) AS ack_warn_at, unnest($14::timestamptz[]) AS arrive_warn_at,
+             unnest($15::timestamptz[]) AS resolve_warn_at, unnest($16::boolean[]) AS located,
+             unnest($17::float8[]) AS lat, unnest($18::float8[]) AS lng) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
 `
 
 type CreateDispatchesParams struct {
-	DispatchedAt  time.Time
-	Ids           []string
-	WhistleIds    []string
-	DistrictIds   []string
-	StreetIds     []string
-	Categories    []string
-	Departments   []string
-	Roles         []string
-	SlaStartedAts []time.Time
-	AckBys        []time.Time
-	ArriveBys     []time.Time
-	ResolveBys    []time.Time
-	Located       []bool
-	Lats          []float64
-	Lngs          []float64
+	DispatchedAt   time.Time
+	Ids            []string
+	WhistleIds     []string
+	DistrictIds    []string
+	StreetIds      []string
+	Categories     []string
+	Departments    []string
+	Roles          []string
+	SlaStartedAts  []time.Time
+	AckBys         []time.Time
+	ArriveBys      []time.Time
+	ResolveBys     []time.Time
+	AckWarnAts     []time.Time
+	ArriveWarnAts  []time.Time
+	ResolveWarnAts []time.Time
+	Located        []bool
+	Lats           []float64
+	Lngs           []float64
 }
 
 // New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
@@ -445,6 +397,9 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 		arg.AckBys,
 		arg.ArriveBys,
 		arg.ResolveBys,
+		arg.AckWarnAts,
+		arg.ArriveWarnAts,
+		arg.ResolveWarnAts,
 		arg.Located,
 		arg.Lats,
 		arg.Lngs,
@@ -497,6 +452,10 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 			&i.OriginalResolveBy,
 			&i.ReturnCode,
 			&i.ReturnDepartment,
+			&i.AckWarnAt,
+			&i.ArriveWarnAt,
+			&i.ResolveWarnAt,
+			&i.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -607,105 +566,12 @@ func (q *Queries) DecideExtension(ctx context.Context, arg DecideExtensionParams
 	return i, err
 }
 
-const deleteAllTimers = `-- name: DeleteAllTimers :execrows
-DELETE FROM timers WHERE dispatch_id = $1
-`
-
-// A closed dispatch has no deadline left, nor a ladder.
-func (q *Queries) DeleteAllTimers(ctx context.Context, dispatchID string) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteAllTimers, dispatchID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
 const deleteCalendarDay = `-- name: DeleteCalendarDay :execrows
 DELETE FROM calendar_days WHERE day = $1
 `
 
 func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteCalendarDay, day)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const deleteClockTimers = `-- name: DeleteClockTimers :exec
-DELETE FROM timers
-WHERE dispatch_id = $1 AND clock = $2 AND kind IN ('warning', 'breach')
-`
-
-type DeleteClockTimersParams struct {
-	DispatchID string
-	Clock      string
-}
-
-func (q *Queries) DeleteClockTimers(ctx context.Context, arg DeleteClockTimersParams) error {
-	_, err := q.db.Exec(ctx, deleteClockTimers, arg.DispatchID, arg.Clock)
-	return err
-}
-
-const deleteEscalationTimer = `-- name: DeleteEscalationTimer :exec
-DELETE FROM timers WHERE dispatch_id = $1 AND kind = 'escalate'
-`
-
-func (q *Queries) DeleteEscalationTimer(ctx context.Context, dispatchID string) error {
-	_, err := q.db.Exec(ctx, deleteEscalationTimer, dispatchID)
-	return err
-}
-
-const deleteMetTimers = `-- name: DeleteMetTimers :execrows
-DELETE FROM timers t
-USING (SELECT unnest($1::text[]) AS dispatch_id, unnest($2::text[]) AS clock) AS m
-WHERE t.dispatch_id = m.dispatch_id
-  AND (m.clock = '' OR (t.clock = m.clock AND t.kind <> 'escalate'))
-`
-
-type DeleteMetTimersParams struct {
-	DispatchIds []string
-	Clocks      []string
-}
-
-// DeleteTimers and DeleteAllTimers for many dispatches at once: each pair
-// (dispatch, clock) stops that clock's warning and breach; an empty clock
-// stops every timer of the dispatch, its ladder too (it closed).
-func (q *Queries) DeleteMetTimers(ctx context.Context, arg DeleteMetTimersParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteMetTimers, arg.DispatchIds, arg.Clocks)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const deleteTimers = `-- name: DeleteTimers :execrows
-DELETE FROM timers
-WHERE dispatch_id = $1 AND clock = ANY ($2::text[]) AND kind <> 'escalate'
-`
-
-type DeleteTimersParams struct {
-	DispatchID string
-	Clocks     []string
-}
-
-// Stops the warnings and breaches of met clocks. The ladder's timer stays: it
-// climbs while any breached clock is unmet and drops itself when none is.
-func (q *Queries) DeleteTimers(ctx context.Context, arg DeleteTimersParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteTimers, arg.DispatchID, arg.Clocks)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const deleteTimersByID = `-- name: DeleteTimersByID :execrows
-DELETE FROM timers WHERE id = ANY ($1::bigint[])
-`
-
-// Removes a claimed batch at once; gone at commit, so none fires twice.
-func (q *Queries) DeleteTimersByID(ctx context.Context, ids []int64) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteTimersByID, ids)
 	if err != nil {
 		return 0, err
 	}
@@ -745,7 +611,7 @@ func (q *Queries) FinishWebhookAttempt(ctx context.Context, arg FinishWebhookAtt
 }
 
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -792,6 +658,10 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.OriginalResolveBy,
 		&i.ReturnCode,
 		&i.ReturnDepartment,
+		&i.AckWarnAt,
+		&i.ArriveWarnAt,
+		&i.ResolveWarnAt,
+		&i.EscalateAt,
 	)
 	return i, err
 }
@@ -892,7 +762,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 }
 
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -973,6 +843,10 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.OriginalResolveBy,
 			&i.ReturnCode,
 			&i.ReturnDepartment,
+			&i.AckWarnAt,
+			&i.ArriveWarnAt,
+			&i.ResolveWarnAt,
+			&i.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1022,7 +896,7 @@ func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Exte
 }
 
 const listPendingExtensions = `-- name: ListPendingExtensions :many
-SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department FROM extensions e
+SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at FROM extensions e
 JOIN dispatches d ON d.id = e.dispatch_id
 WHERE e.status = 'PENDING'
   AND ($1::text = '' OR d.district_id = $1::text)
@@ -1114,6 +988,10 @@ func (q *Queries) ListPendingExtensions(ctx context.Context, arg ListPendingExte
 			&i.Dispatch.OriginalResolveBy,
 			&i.Dispatch.ReturnCode,
 			&i.Dispatch.ReturnDepartment,
+			&i.Dispatch.AckWarnAt,
+			&i.Dispatch.ArriveWarnAt,
+			&i.Dispatch.ResolveWarnAt,
+			&i.Dispatch.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1158,7 +1036,7 @@ func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -1205,12 +1083,16 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.OriginalResolveBy,
 		&i.ReturnCode,
 		&i.ReturnDepartment,
+		&i.AckWarnAt,
+		&i.ArriveWarnAt,
+		&i.ResolveWarnAt,
+		&i.EscalateAt,
 	)
 	return i, err
 }
 
 const lockDispatches = `-- name: LockDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockDispatch for a group of desk actions, locked in one order (by id) so
@@ -1265,6 +1147,10 @@ func (q *Queries) LockDispatches(ctx context.Context, ids []string) ([]Dispatch,
 			&i.OriginalResolveBy,
 			&i.ReturnCode,
 			&i.ReturnDepartment,
+			&i.AckWarnAt,
+			&i.ArriveWarnAt,
+			&i.ResolveWarnAt,
+			&i.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1306,7 +1192,7 @@ func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (E
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -1362,6 +1248,10 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.OriginalResolveBy,
 			&i.ReturnCode,
 			&i.ReturnDepartment,
+			&i.AckWarnAt,
+			&i.ArriveWarnAt,
+			&i.ResolveWarnAt,
+			&i.EscalateAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1417,19 +1307,25 @@ UPDATE dispatches SET
     ack_by = $1,
     arrive_by = $2,
     resolve_by = $3,
-    original_ack_by = $4,
-    original_arrive_by = $5,
-    original_resolve_by = $6,
-    warnings = $7,
-    updated_at = $8
-WHERE id = $9
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
+    ack_warn_at = $4,
+    arrive_warn_at = $5,
+    resolve_warn_at = $6,
+    original_ack_by = $7,
+    original_arrive_by = $8,
+    original_resolve_by = $9,
+    warnings = $10,
+    updated_at = $11
+WHERE id = $12
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
 `
 
 type MoveDeadlineParams struct {
 	AckBy             time.Time
 	ArriveBy          time.Time
 	ResolveBy         time.Time
+	AckWarnAt         *time.Time
+	ArriveWarnAt      *time.Time
+	ResolveWarnAt     *time.Time
 	OriginalAckBy     *time.Time
 	OriginalArriveBy  *time.Time
 	OriginalResolveBy *time.Time
@@ -1438,13 +1334,16 @@ type MoveDeadlineParams struct {
 	ID                string
 }
 
-// Applies an approved extension: the new deadline, the first one kept, and
-// the clock's warning forgotten (it warned of the old deadline).
+// Applies an approved extension: the new deadline and warning time, the first
+// deadline kept, and the clock's warning forgotten (it warned of the old deadline).
 func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dispatch, error) {
 	row := q.db.QueryRow(ctx, moveDeadline,
 		arg.AckBy,
 		arg.ArriveBy,
 		arg.ResolveBy,
+		arg.AckWarnAt,
+		arg.ArriveWarnAt,
+		arg.ResolveWarnAt,
 		arg.OriginalAckBy,
 		arg.OriginalArriveBy,
 		arg.OriginalResolveBy,
@@ -1494,6 +1393,10 @@ func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dis
 		&i.OriginalResolveBy,
 		&i.ReturnCode,
 		&i.ReturnDepartment,
+		&i.AckWarnAt,
+		&i.ArriveWarnAt,
+		&i.ResolveWarnAt,
+		&i.EscalateAt,
 	)
 	return i, err
 }
@@ -1592,93 +1495,25 @@ func (q *Queries) PreflightDispatches(ctx context.Context, arg PreflightDispatch
 	return items, nil
 }
 
-const recordFired = `-- name: RecordFired :many
+const recordFired = `-- name: RecordFired :exec
 UPDATE dispatches AS d SET
-    breaches = CASE WHEN f.kind = 'breach' AND NOT (f.clock = ANY (d.breaches))
-                    THEN array_append(d.breaches, f.clock) ELSE d.breaches END,
-    warnings = CASE WHEN f.kind = 'warning' AND NOT (f.clock = ANY (d.warnings))
-                    THEN array_append(d.warnings, f.clock) ELSE d.warnings END,
-    escalation_level = CASE WHEN f.kind = 'breach' THEN greatest(d.escalation_level, 1) ELSE d.escalation_level END,
-    updated_at = $1
-FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS clock, unnest($4::text[]) AS kind) AS f
+    warnings = f.warnings,
+    breaches = f.breaches,
+    escalation_level = f.escalation_level,
+    escalate_at = f.escalate_at,
+    updated_at = f.updated_at
+FROM jsonb_to_recordset($1::jsonb) AS f(
+    id text, warnings text[], breaches text[], escalation_level integer,
+    escalate_at timestamptz, updated_at timestamptz)
 WHERE d.id = f.id
-RETURNING d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department
 `
 
-type RecordFiredParams struct {
-	UpdatedAt time.Time
-	Ids       []string
-	Clocks    []string
-	Kinds     []string
-}
-
-// Records a batch of fired warnings and breaches in one statement (at most
-// one timer per dispatch per call): a breach is 催办 (level 1) unless the
-// dispatch is higher already. Returns the dispatches for their events.
-func (q *Queries) RecordFired(ctx context.Context, arg RecordFiredParams) ([]Dispatch, error) {
-	rows, err := q.db.Query(ctx, recordFired,
-		arg.UpdatedAt,
-		arg.Ids,
-		arg.Clocks,
-		arg.Kinds,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Dispatch
-	for rows.Next() {
-		var i Dispatch
-		if err := rows.Scan(
-			&i.ID,
-			&i.WhistleID,
-			&i.DistrictID,
-			&i.StreetID,
-			&i.Category,
-			&i.Department,
-			&i.Role,
-			&i.Status,
-			&i.DispatchedAt,
-			&i.SlaStartedAt,
-			&i.AckBy,
-			&i.ArriveBy,
-			&i.ResolveBy,
-			&i.AcknowledgedAt,
-			&i.AcknowledgedBy,
-			&i.ArrivedAt,
-			&i.ArrivedBy,
-			&i.ArrivalLat,
-			&i.ArrivalLng,
-			&i.ArrivalDistanceM,
-			&i.ArrivalFar,
-			&i.ResolvedAt,
-			&i.ResolvedBy,
-			&i.ResolutionSummary,
-			&i.ReturnedAt,
-			&i.ReturnedBy,
-			&i.ReturnReason,
-			&i.CancelledAt,
-			&i.Breaches,
-			&i.WhistleLat,
-			&i.WhistleLng,
-			&i.UpdatedAt,
-			&i.QueueAt,
-			&i.EscalationLevel,
-			&i.Warnings,
-			&i.OriginalAckBy,
-			&i.OriginalArriveBy,
-			&i.OriginalResolveBy,
-			&i.ReturnCode,
-			&i.ReturnDepartment,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+// Records what the pollers fired on a batch of dispatches, in one statement:
+// @rows is a JSON array of the dispatches' SLA state after firing, the
+// columns named as stored.
+func (q *Queries) RecordFired(ctx context.Context, rows []byte) error {
+	_, err := q.db.Exec(ctx, recordFired, rows)
+	return err
 }
 
 const replayWebhookDelivery = `-- name: ReplayWebhookDelivery :execrows
@@ -1715,10 +1550,10 @@ WITH p AS (
     SELECT p.prefix || g, 'w-' || p.prefix || g, '110101', '110101001', 'noise', 'police', 'lead', 'PENDING',
            p.now, p.now, p.due_at, p.due_at + interval '25 minutes', p.due_at + interval '48 hours', p.now
     FROM p, generate_series(1, p.n) g
-    RETURNING id, ack_by, dispatched_at
+    RETURNING id, ack_by
 )
-INSERT INTO timers (dispatch_id, clock, kind, due_at, created_at)
-SELECT id, 'ack', 'breach', ack_by, dispatched_at FROM d
+INSERT INTO timers (dispatch_id, due_at, clock, kind)
+SELECT id, ack_by, 'ack', 'breach' FROM d
 `
 
 type SeedDueDispatchesParams struct {
@@ -1729,7 +1564,7 @@ type SeedDueDispatchesParams struct {
 }
 
 // Load tests and benchmarks only: n pending dispatches named prefix<i>, each
-// with one ack breach timer due at due_at.
+// whose next step is its ack breach, due at due_at.
 func (q *Queries) SeedDueDispatches(ctx context.Context, arg SeedDueDispatchesParams) (int64, error) {
 	result, err := q.db.Exec(ctx, seedDueDispatches,
 		arg.Prefix,
@@ -1768,18 +1603,26 @@ func (q *Queries) SetCalendarDay(ctx context.Context, arg SetCalendarDayParams) 
 	return i, err
 }
 
-const setEscalationLevel = `-- name: SetEscalationLevel :exec
-UPDATE dispatches SET escalation_level = $1, updated_at = $2 WHERE id = $3
+const setEscalation = `-- name: SetEscalation :exec
+UPDATE dispatches SET escalation_level = $1, escalate_at = $2, updated_at = $3
+WHERE id = $4
 `
 
-type SetEscalationLevelParams struct {
-	Level     int32
-	UpdatedAt time.Time
-	ID        string
+type SetEscalationParams struct {
+	Level      int32
+	EscalateAt *time.Time
+	UpdatedAt  time.Time
+	ID         string
 }
 
-func (q *Queries) SetEscalationLevel(ctx context.Context, arg SetEscalationLevelParams) error {
-	_, err := q.db.Exec(ctx, setEscalationLevel, arg.Level, arg.UpdatedAt, arg.ID)
+// A supervisor's step by hand: the level, and when the ladder climbs next.
+func (q *Queries) SetEscalation(ctx context.Context, arg SetEscalationParams) error {
+	_, err := q.db.Exec(ctx, setEscalation,
+		arg.Level,
+		arg.EscalateAt,
+		arg.UpdatedAt,
+		arg.ID,
+	)
 	return err
 }
 
@@ -1843,6 +1686,38 @@ func (q *Queries) SetPolicy(ctx context.Context, arg SetPolicyParams) (Policy, e
 	return i, err
 }
 
+const setTimers = `-- name: SetTimers :exec
+WITH stopped AS (
+    DELETE FROM timers WHERE dispatch_id = ANY ($5::text[])
+)
+INSERT INTO timers (dispatch_id, due_at, clock, kind)
+SELECT unnest($1::text[]), unnest($2::timestamptz[]), unnest($3::text[]), unnest($4::text[])
+ON CONFLICT (dispatch_id) DO UPDATE SET due_at = excluded.due_at, clock = excluded.clock, kind = excluded.kind
+WHERE (timers.due_at, timers.clock, timers.kind) IS DISTINCT FROM (excluded.due_at, excluded.clock, excluded.kind)
+`
+
+type SetTimersParams struct {
+	DispatchIds []string
+	DueAts      []time.Time
+	Clocks      []string
+	Kinds       []string
+	StopIds     []string
+}
+
+// Writes the next step of each dispatch: @dispatch_ids (distinct) get their
+// row set to (@due_ats, @clocks, @kinds), inserted if missing and left alone
+// if unchanged; @stop_ids have nothing left to fire and lose theirs.
+func (q *Queries) SetTimers(ctx context.Context, arg SetTimersParams) error {
+	_, err := q.db.Exec(ctx, setTimers,
+		arg.DispatchIds,
+		arg.DueAts,
+		arg.Clocks,
+		arg.Kinds,
+		arg.StopIds,
+	)
+	return err
+}
+
 const someoneWaitsForUs = `-- name: SomeoneWaitsForUs :one
 SELECT EXISTS (
     SELECT 1 FROM pg_catalog.pg_locks
@@ -1898,7 +1773,7 @@ UPDATE dispatches SET
     cancelled_at = $18,
     updated_at = $19
 WHERE id = $20
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
 `
 
 type UpdateDispatchParams struct {
@@ -1989,6 +1864,10 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.OriginalResolveBy,
 		&i.ReturnCode,
 		&i.ReturnDepartment,
+		&i.AckWarnAt,
+		&i.ArriveWarnAt,
+		&i.ResolveWarnAt,
+		&i.EscalateAt,
 	)
 	return i, err
 }

@@ -11,49 +11,28 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
-// SaveAction writes d as action left it and deletes the timers the action
-// meets, so the state change and the end of its deadlines commit together.
-func (q *Queries) SaveAction(ctx context.Context, d response.Dispatch, action response.Action) (response.Dispatch, error) {
+// SaveAction writes d as an action left it and rewrites its timer row, so
+// the state change and its next deadline (none once closed) commit together.
+func (q *Queries) SaveAction(ctx context.Context, d response.Dispatch) (response.Dispatch, error) {
 	row, err := q.UpdateDispatch(ctx, UpdateParams(d))
 	if err != nil {
 		return response.Dispatch{}, fmt.Errorf("update dispatch %s: %w", d.ID, err)
 	}
-	if !d.Status.Open() {
-		if _, err := q.DeleteAllTimers(ctx, d.ID); err != nil {
-			return response.Dispatch{}, fmt.Errorf("stop timers of dispatch %s: %w", d.ID, err)
-		}
-	} else if _, err := q.DeleteTimers(ctx, DeleteTimersParams{DispatchID: d.ID, Clocks: Clocks(response.TimersMet(action))}); err != nil {
-		return response.Dispatch{}, fmt.Errorf("stop timers of dispatch %s: %w", d.ID, err)
+	if err := q.Reschedule(ctx, d); err != nil {
+		return response.Dispatch{}, err
 	}
 	return row.Domain()
 }
 
-// Saved is a dispatch as a group of desk actions left it, with the actions
-// that changed it.
-type Saved struct {
-	Dispatch response.Dispatch
-	Actions  []response.Action
-}
-
-// SaveActions is SaveAction for many dispatches in two statements: one
-// update of them all, one delete of the timers their actions meet.
-func (q *Queries) SaveActions(ctx context.Context, saved []Saved) error {
-	if len(saved) == 0 {
+// SaveActions is SaveAction for many dispatches (distinct) in two
+// statements: one update of them all, one write of their timer rows.
+func (q *Queries) SaveActions(ctx context.Context, ds []response.Dispatch) error {
+	if len(ds) == 0 {
 		return nil
 	}
-	rows := make([]updateRow, len(saved))
-	var stop DeleteMetTimersParams
-	for i, s := range saved {
-		rows[i] = updateRow(UpdateParams(s.Dispatch))
-		if !s.Dispatch.Status.Open() {
-			stop.DispatchIds, stop.Clocks = append(stop.DispatchIds, s.Dispatch.ID), append(stop.Clocks, "")
-			continue
-		}
-		for _, a := range s.Actions {
-			for _, c := range response.TimersMet(a) {
-				stop.DispatchIds, stop.Clocks = append(stop.DispatchIds, s.Dispatch.ID), append(stop.Clocks, string(c))
-			}
-		}
+	rows := make([]updateRow, len(ds))
+	for i, d := range ds {
+		rows[i] = updateRow(UpdateParams(d))
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
@@ -62,13 +41,72 @@ func (q *Queries) SaveActions(ctx context.Context, saved []Saved) error {
 	if err := q.UpdateDispatches(ctx, b); err != nil {
 		return fmt.Errorf("update %d dispatches: %w", len(rows), err)
 	}
-	if len(stop.DispatchIds) == 0 {
-		return nil
+	return q.Reschedule(ctx, ds...)
+}
+
+// Reschedule writes the timer row of each dispatch (distinct) in one
+// statement: its NextStep, or no row when nothing is left to fire. Whoever
+// changes a dispatch's SLA state calls it in the same transaction, holding
+// the dispatch's lock. When a step may now come sooner than the one the
+// pollers sleep towards, the caller wakes them (WakeTimerPollers).
+func (q *Queries) Reschedule(ctx context.Context, ds ...response.Dispatch) error {
+	var arg SetTimersParams
+	for _, d := range ds {
+		s, ok := d.NextStep()
+		if !ok {
+			arg.StopIds = append(arg.StopIds, d.ID)
+			continue
+		}
+		arg.DispatchIds = append(arg.DispatchIds, d.ID)
+		arg.DueAts = append(arg.DueAts, s.DueAt)
+		arg.Clocks = append(arg.Clocks, string(s.Clock))
+		arg.Kinds = append(arg.Kinds, string(s.Kind))
 	}
-	if _, err := q.DeleteMetTimers(ctx, stop); err != nil {
-		return fmt.Errorf("stop timers of %d dispatches: %w", len(rows), err)
+	if err := q.SetTimers(ctx, arg); err != nil {
+		return fmt.Errorf("set timers of %d dispatches: %w", len(ds), err)
 	}
 	return nil
+}
+
+// RecordSteps writes what firing changed on dispatches (distinct) in one
+// statement: their warnings, breaches, escalation level and ladder step.
+func (q *Queries) RecordSteps(ctx context.Context, ds []response.Dispatch) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	rows := make([]stepsRow, len(ds))
+	for i, d := range ds {
+		rows[i] = stepsRow{
+			ID: d.ID, Warnings: nonNil(d.Warnings), Breaches: nonNil(d.Breaches),
+			EscalationLevel: d.EscalationLevel, EscalateAt: d.EscalateAt, UpdatedAt: d.UpdatedAt,
+		}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("record steps of %d dispatches: %w", len(rows), err)
+	}
+	if err := q.RecordFired(ctx, b); err != nil {
+		return fmt.Errorf("record steps of %d dispatches: %w", len(rows), err)
+	}
+	return nil
+}
+
+// stepsRow is a dispatch's SLA state as RecordSteps writes it.
+type stepsRow struct {
+	ID              string     `json:"id"`
+	Warnings        []string   `json:"warnings"`
+	Breaches        []string   `json:"breaches"`
+	EscalationLevel int        `json:"escalation_level"`
+	EscalateAt      *time.Time `json:"escalate_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+// nonNil keeps an empty list an empty array in JSON (the columns are NOT NULL).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // updateRow is UpdateDispatchParams as UpdateDispatches reads it.

@@ -123,3 +123,21 @@ func TestDeskActionsBetweenStepsMoveTheTimer(t *testing.T) {
 		"other/warning/ack", "other/breach/ack", "other/warning/arrive", "other/breach/arrive", "other/escalate/2", "other/escalate/3",
 	}, theirs)
 }
+
+// A re-dispatch inherits the returned dispatch's SLA start: warnings already
+// due at creation are not sent (they would warn of what is late), a deadline
+// already passed breaches at once.
+func TestARedispatchSkipsPastWarningsAndBreachesAtOnce(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.clk.Advance(26 * time.Minute)
+	r.createRedispatch("d", t0)
+	step, _ := r.timer("d")
+	require.Equal(t, response.Step{Clock: response.ClockAck, Kind: response.Breach, DueAt: t0.Add(5 * time.Minute)}, step)
+	r.startPollers(1)
+	r.advanceUntilFired(t0.Add(31*time.Minute), time.Minute)
+	require.Equal(t, []string{"d/breach/ack", "d/breach/arrive"}, r.keys())
+	step, _ = r.timer("d")
+	require.Equal(t, response.Step{Clock: response.ClockAck, Kind: response.Escalate, DueAt: t0.Add(35 * time.Minute)}, step,
+		"督办 30 min after the ack deadline")
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
@@ -94,11 +95,19 @@ func (r *rig) startPollers(n int) {
 }
 
 // createDispatch handles a dispatch request as the consumer does.
-func (r *rig) createDispatch(id string) {
+func (r *rig) createDispatch(id string) { r.createRedispatch(id, time.Time{}) }
+
+// createRedispatch is createDispatch for a re-dispatch whose clocks started
+// at start, before now (zero: now).
+func (r *rig) createRedispatch(id string, start time.Time) {
 	r.t.Helper()
 	ev := events.New(r.clk.Now(), &typesv1.Actor{Role: "system", Id: "routing"})
 	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = "w-"+id, "110101", "110101001", id, "police"
-	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{Category: "noise"}}
+	req := &eventsv1.DispatchRequested{Category: "noise"}
+	if !start.IsZero() {
+		req.SlaStartedAt = timestamppb.New(start)
+	}
+	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: req}
 	h := &rspevents.Handler{Clock: r.clk, Log: r.log}
 	require.NoError(r.t, pgx.BeginFunc(r.ctx, r.pool, func(tx pgx.Tx) error { return h.HandleBatch(r.ctx, tx, []*eventsv1.Event{ev}) }))
 }

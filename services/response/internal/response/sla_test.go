@@ -24,14 +24,22 @@ func newDispatch(start time.Time, p response.Policy) response.Dispatch {
 
 // fireUntil fires d's steps due by until, each at its due time, as a poller
 // on time does, and returns them.
-func fireUntil(d *response.Dispatch, until time.Time) []response.Step {
+func fireUntil(d *response.Dispatch, until time.Time) []response.Step { return fire(d, until, false) }
+
+// fire fires d's steps due by until, each at its due time or, late, all at
+// until, and returns them.
+func fire(d *response.Dispatch, until time.Time, late bool) []response.Step {
 	var out []response.Step
 	for {
 		s, ok := d.NextStep()
 		if !ok || s.DueAt.After(until) {
 			return out
 		}
-		*d = d.Fire(s, response.Ladder{}, s.DueAt)
+		at := s.DueAt
+		if late {
+			at = until
+		}
+		*d = d.Fire(s, response.Ladder{}, at)
 		out = append(out, s)
 	}
 }
@@ -69,12 +77,7 @@ func TestALateFiringCatchesUpInOrderAndCountsTheLadderFromDueTimes(t *testing.T)
 	d := newDispatch(start, response.Policy{}.WithDefaults())
 	now := start.Add(40 * time.Minute) // a poller 40 minutes behind
 	var fired []response.TimerKind
-	for {
-		s, ok := d.NextStep()
-		if !ok || s.DueAt.After(now) {
-			break
-		}
-		d = d.Fire(s, response.Ladder{}, now)
+	for _, s := range fire(&d, now, true) {
 		fired = append(fired, s.Kind)
 	}
 	require.Equal(t, []response.TimerKind{response.Warning, response.Breach, response.Warning, response.Breach, response.Escalate}, fired)

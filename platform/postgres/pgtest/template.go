@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/chuishao/whistle/platform/postgres"
 )
 
 var templateName = regexp.MustCompile(`^[a-z0-9_]{1,20}$`)
@@ -159,4 +161,17 @@ func createFrom(ctx context.Context, conn *pgx.Conn, name, tpl string) error {
 
 func urlOf(cfg *pgx.ConnConfig, db string) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, db)
+}
+
+// Migrated is a template build for one service's schema: sets applied by
+// postgres.Migrate as the admin, as the service does when it starts.
+func Migrated(schema string, sets ...postgres.Migrations) func(ctx context.Context, url string) error {
+	return func(ctx context.Context, url string) error {
+		pool, err := postgres.Connect(ctx, url, schema)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return postgres.Migrate(ctx, pool, schema, sets...)
+	}
 }

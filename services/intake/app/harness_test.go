@@ -26,6 +26,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
 	protoevents "github.com/chuishao/whistle/proto/events"
@@ -34,6 +35,7 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/intake/migrations"
 
 	"github.com/chuishao/whistle/services/intake/app"
 )
@@ -133,7 +135,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dbURL := pgtest.NewDatabase(t)
+	dbURL := pgtest.NewDatabaseFrom(t, "intake", pgtest.Migrated(app.Name, bus.Migrations, postgres.Migrations{Name: app.Name, FS: migrations.FS}))
 	natsURL := natstest.Start(t)
 	routing, routingAddr := startRouting(t)
 	pub, priv, err := ed25519.GenerateKey(nil)

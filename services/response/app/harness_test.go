@@ -35,6 +35,7 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/app"
 	"github.com/chuishao/whistle/services/response/internal/store"
+	"github.com/chuishao/whistle/services/response/migrations"
 )
 
 // t0 is when every test starts: a Monday morning in Beijing.
@@ -76,7 +77,7 @@ func newEnv(t *testing.T) *env {
 		signer: auth.NewSigner(priv),
 		cfg: app.Config{
 			Base: config.Base{
-				DatabaseURL:    pgtest.NewDatabase(t),
+				DatabaseURL:    pgtest.NewDatabaseFrom(t, "response", pgtest.Migrated(app.Name, bus.Migrations, postgres.Migrations{Name: app.Name, FS: migrations.FS})),
 				NATSURL:        natstest.Start(t),
 				GRPCAddr:       "127.0.0.1:0",
 				JWTPublicKey:   auth.EncodeKey(pub),

@@ -54,6 +54,14 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- .Values.jwt.existingSecret | default (printf "%s-jwt" (include "whistle.fullname" .)) -}}
 {{- end -}}
 
+{{- define "whistle.open311Secret" -}}
+{{- .Values.open311.existingSecret | default (printf "%s-open311" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
+{{- define "whistle.webhooksSecret" -}}
+{{- .Values.webhooks.existingSecret | default (printf "%s-webhooks" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
 {{- define "whistle.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- .Values.serviceAccount.name | default (include "whistle.fullname" .) -}}

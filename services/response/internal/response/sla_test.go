@@ -10,6 +10,9 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
+// start is when the clocks of the tests' dispatches start.
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
 // newDispatch is a pending dispatch whose clocks start at start under p, as
 // the consumer creates it.
 func newDispatch(start time.Time, p response.Policy) response.Dispatch {
@@ -46,7 +49,6 @@ func fire(d *response.Dispatch, until time.Time, late bool) []response.Step {
 
 func TestAnUnattendedDispatchFiresItsWholeLadderInOrder(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	p := response.Policy{ResolveWithin: 10 * time.Hour}.WithDefaults()
 	require.Equal(t, 5*time.Minute, p.AckWithin)
 	require.Equal(t, 30*time.Minute, p.ArriveWithin)
@@ -73,7 +75,6 @@ func TestAnUnattendedDispatchFiresItsWholeLadderInOrder(t *testing.T) {
 
 func TestALateFiringCatchesUpInOrderAndCountsTheLadderFromDueTimes(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	d := newDispatch(start, response.Policy{}.WithDefaults())
 	now := start.Add(40 * time.Minute) // a poller 40 minutes behind
 	var fired []response.TimerKind
@@ -91,7 +92,6 @@ func TestALateFiringCatchesUpInOrderAndCountsTheLadderFromDueTimes(t *testing.T)
 
 func TestDeskActionsMoveTheNextStep(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	d := newDispatch(start, response.Policy{}.WithDefaults())
 	require.Len(t, fireUntil(&d, start.Add(4*time.Minute)), 1, "the ack warning")
 
@@ -123,7 +123,6 @@ func TestDeskActionsMoveTheNextStep(t *testing.T) {
 
 func TestExtensionAndManualEscalationMoveTheNextStep(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	d := newDispatch(start, response.Policy{}.WithDefaults())
 	fireUntil(&d, start.Add(4*time.Minute))
 	// The ack clock, warned at 4 min, is extended to 10 min at 4.5 min: it

@@ -103,6 +103,14 @@ func (b *Batcher[Req, Resp]) Do(ctx context.Context, req Req) (Resp, error) {
 	return c.out.Value, c.out.Err
 }
 
+// Waiting is how many requests wait for a slot now (for tests that need a
+// group to form, and for gauges).
+func (b *Batcher[Req, Resp]) Waiting() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.pending)
+}
+
 // run runs group (whose first call is the caller's own), hands the slot to
 // the requests that gathered meanwhile, and wakes the group's other callers.
 func (b *Batcher[Req, Resp]) run(group []*call[Req, Resp]) {

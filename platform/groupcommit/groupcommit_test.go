@@ -27,23 +27,17 @@ func blocked(t *testing.T, b *Batcher[int, string], reqs []int) (answers func() 
 	}
 	wg.Add(1)
 	go do(-1)
-	for b.waiting() == 0 && !b.busy() {
+	for b.Waiting() == 0 && !b.busy() {
 		runtime.Gosched()
 	}
 	for _, r := range reqs {
 		wg.Add(1)
 		go do(r)
 	}
-	for b.waiting() < len(reqs) {
+	for b.Waiting() < len(reqs) {
 		runtime.Gosched()
 	}
 	return func() map[int]Outcome[string] { wg.Wait(); return got }
-}
-
-func (b *Batcher[Req, Resp]) waiting() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.pending)
 }
 
 func (b *Batcher[Req, Resp]) busy() bool {
@@ -87,7 +81,7 @@ func TestRequestsThatWaitedRunAsOneGroupEachWithItsOwnAnswer(t *testing.T) {
 	}
 	require.EqualError(t, got[2].Err, "illegal", "one request's failure is its own")
 	require.NoError(t, got[1].Err)
-	require.Equal(t, 0, b.waiting())
+	require.Equal(t, 0, b.Waiting())
 	require.False(t, b.busy(), "the slot is free again")
 }
 
@@ -135,7 +129,7 @@ func TestACallerGivingUpWhileWaitingIsNotRun(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error)
 	go func() { _, err := b.Do(ctx, 1); errc <- err }()
-	for b.waiting() == 0 {
+	for b.Waiting() == 0 {
 		runtime.Gosched()
 	}
 	cancel()

@@ -21,12 +21,26 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 
-// linkDuplicates links a new whistle to the open whistles of its street and
-// category raised nearby recently, each as a candidate it may duplicate, in
-// the raise's transaction. Only the raising street's own whistles are
-// candidates, wherever the point lies: the street may read and merge into
-// them, and nothing of another street is shown to it.
-func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle, actor *typesv1.Actor) ([]*intakev1.DuplicateCandidate, error) {
+// link is a new whistle's link to an open whistle it may duplicate.
+type link struct {
+	whistle     store.Whistle
+	candidateOf string
+	distanceM   float64
+}
+
+// event is whistle.duplicate_candidate of the link, by actor.
+func (l link) event(actor *typesv1.Actor) *eventsv1.Event {
+	return events.Duplicate(l.whistle.RaisedAt, actor, l.whistle, &eventsv1.WhistleDuplicateCandidate{CandidateOf: l.candidateOf, DistanceM: l.distanceM})
+}
+
+// findDuplicates finds, in one statement, the open whistles each of the new
+// whistles raised (in arrival order) may duplicate: those of its street and
+// category raised nearby recently, including the group's whistles raised
+// before it, as raising them one by one would. Only the raising street's own
+// whistles are candidates, wherever the point lies: the street may read and
+// merge into them, and nothing of another street is shown to it. The links of
+// raised[j] are found[j], in the search's order (oldest first).
+func (s *Server) findDuplicates(ctx context.Context, q *store.Queries, raised []store.Whistle) ([][]link, error) {
 	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
 	if radius <= 0 {
 		radius = intake.DefaultDuplicateRadiusM
@@ -34,38 +48,66 @@ func (s *Server) linkDuplicates(ctx context.Context, tx pgx.Tx, w store.Whistle,
 	if window <= 0 {
 		window = intake.DefaultDuplicateWindow
 	}
-	minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
-	q := store.New(tx)
-	rows, err := q.NearbyOpenWhistles(ctx, store.NearbyOpenWhistlesParams{
-		StreetID: w.StreetID, Category: w.Category, Since: w.RaisedAt.Add(-window), ID: w.ID,
-		Cells:  intake.Cells(minLat, maxLat, minLng, maxLng),
-		MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find duplicates of whistle %s: %w", w.ID, err)
+	var p store.NearbyOpenWhistlesParams
+	for j, w := range raised {
+		p.Ids = append(p.Ids, w.ID)
+		minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
+		for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
+			p.Whistles = append(p.Whistles, int32(j+1))
+			p.Cells = append(p.Cells, c)
+			p.StreetIds = append(p.StreetIds, w.StreetID)
+			p.Categories = append(p.Categories, w.Category)
+			p.Since = append(p.Since, w.RaisedAt.Add(-window))
+			p.MinLats, p.MaxLats = append(p.MinLats, minLat), append(p.MaxLats, maxLat)
+			p.MinLngs, p.MaxLngs = append(p.MinLngs, minLng), append(p.MaxLngs, maxLng)
+		}
 	}
-	var linked []*intakev1.DuplicateCandidate
+	rows, err := q.NearbyOpenWhistles(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates of %d whistles: %w", len(raised), err)
+	}
+	found := make([][]link, len(raised))
 	for _, r := range rows {
+		j := int(r.Whistle) - 1
+		w := raised[j]
 		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
 		if d > radius {
 			continue
 		}
-		if err := q.InsertDuplicateCandidate(ctx, store.InsertDuplicateCandidateParams{
-			WhistleID: w.ID, CandidateOf: r.ID, DistanceM: d, FoundAt: w.RaisedAt,
-		}); err != nil {
-			return nil, fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
-		}
-		linked = append(linked, &intakev1.DuplicateCandidate{WhistleId: r.ID, DistanceM: d, State: candidateState})
-		ev := events.Duplicate(w.RaisedAt, actor, w, &eventsv1.WhistleDuplicateCandidate{CandidateOf: r.ID, DistanceM: d})
-		if err := outbox.Add(ctx, tx, ev); err != nil {
-			return nil, fmt.Errorf("link whistle %s to %s: %w", w.ID, r.ID, err)
-		}
+		found[j] = append(found[j], link{whistle: w, candidateOf: r.ID, distanceM: d})
 	}
-	// In the order DuplicateCandidates reads them back.
-	slices.SortStableFunc(linked, func(a, b *intakev1.DuplicateCandidate) int {
+	return found, nil
+}
+
+// insertLinks saves links in one statement (none when there are none).
+func insertLinks(ctx context.Context, q *store.Queries, links []link) error {
+	if len(links) == 0 {
+		return nil
+	}
+	var p store.InsertDuplicateCandidatesParams
+	for _, l := range links {
+		p.WhistleIds = append(p.WhistleIds, l.whistle.ID)
+		p.CandidateOfs = append(p.CandidateOfs, l.candidateOf)
+		p.Distances = append(p.Distances, l.distanceM)
+		p.FoundAts = append(p.FoundAts, l.whistle.RaisedAt)
+	}
+	if err := q.InsertDuplicateCandidates(ctx, p); err != nil {
+		return fmt.Errorf("link %d duplicate candidates: %w", len(links), err)
+	}
+	return nil
+}
+
+// candidates are a new whistle's links as its answer shows them, in the
+// order DuplicateCandidates reads them back.
+func candidates(links []link) []*intakev1.DuplicateCandidate {
+	var out []*intakev1.DuplicateCandidate
+	for _, l := range links {
+		out = append(out, &intakev1.DuplicateCandidate{WhistleId: l.candidateOf, DistanceM: l.distanceM, State: candidateState})
+	}
+	slices.SortStableFunc(out, func(a, b *intakev1.DuplicateCandidate) int {
 		return cmp.Or(cmp.Compare(a.DistanceM, b.DistanceM), strings.Compare(a.WhistleId, b.WhistleId))
 	})
-	return linked, nil
+	return out
 }
 
 // candidateState is a new duplicate link's state (the column's default).

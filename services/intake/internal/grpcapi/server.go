@@ -8,32 +8,26 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/groupcommit"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
-	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
-
-// IdempotencyKeyHeader is the gRPC metadata key that makes a raise idempotent;
-// the gateway maps the HTTP Idempotency-Key header to it.
-const IdempotencyKeyHeader = "idempotency-key"
 
 // Server implements intakev1.IntakeServiceServer.
 type Server struct {
@@ -52,6 +46,9 @@ type Server struct {
 	CoordSys coordsys.System
 
 	refs references // routing's answers about streets and categories, remembered a while
+
+	raiseOnce    sync.Once
+	raiseBatcher *groupcommit.Batcher[newWhistle, *intakev1.Whistle]
 }
 
 // answer maps err through the one error map.
@@ -78,113 +75,6 @@ func caller(ctx context.Context) (auth.Identity, error) {
 
 func actorOf(id auth.Identity) *typesv1.Actor {
 	return &typesv1.Actor{Role: id.Role, Id: id.Subject}
-}
-
-// RaiseWhistle is 吹哨: a street asks departments to act.
-func (s *Server) RaiseWhistle(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.raise(ctx, req)
-	return answer(ctx, s, w, err)
-}
-
-func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if id.Role != auth.RoleStreet {
-		return nil, fmt.Errorf("only a street raises whistles: %w", intake.ErrPermissionDenied)
-	}
-	if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
-		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
-	}
-	var f intake.Fields
-	loc := s.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
-	r := intake.Raise{
-		StreetID:    req.GetStreetId(),
-		Category:    req.GetCategory(),
-		Description: req.GetDescription(),
-		Title:       req.GetTitle(),
-		Address:     req.GetAddress(),
-		HasLocation: loc != nil,
-		Lat:         loc.GetLat(),
-		Lng:         loc.GetLng(),
-	}
-	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
-		r.Urgency = intake.Urgency(u.String())
-	}
-	f.Merge(r.Validate())
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
-	key, err := idempotencyKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	districtID, err := s.checkReferences(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-
-	now := s.now()
-	row := store.InsertWhistleParams{
-		ID: uuid.Must(uuid.NewV7()).String(), StreetID: r.StreetID, DistrictID: districtID,
-		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
-		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
-		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
-	}
-	var (
-		saved  store.Whistle     // the first whistle, when the key was used before
-		answer *intakev1.Whistle // a new whistle's answer, built from what its transaction wrote
-	)
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		w, err := q.InsertWhistle(ctx, row)
-		if errors.Is(err, pgx.ErrNoRows) {
-			// A concurrent raise with the same key won; ON CONFLICT waited for it to commit.
-			saved, err = q.GetWhistleByIdempotencyKey(ctx, store.GetWhistleByIdempotencyKeyParams{StreetID: r.StreetID, IdempotencyKey: key})
-			if err != nil {
-				return fmt.Errorf("read whistle raised concurrently with key %q: %w", key.String, err)
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("insert whistle: %w", err)
-		}
-		whistle, err := toProto(w, nil)
-		if err != nil {
-			return err
-		}
-		if err := outbox.Add(ctx, tx, events.Raised(now, actorOf(id), w, whistle)); err != nil {
-			return err
-		}
-		if whistle.DuplicateCandidates, err = s.linkDuplicates(ctx, tx, w, actorOf(id)); err != nil {
-			return err
-		}
-		answer = whistle
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("raise whistle: %w", err)
-	}
-	if answer != nil {
-		// A new whistle has no dispatches and nothing merged into it yet: its
-		// answer needs no second look at the database.
-		return answer, nil
-	}
-	// A repeated key answers the first whistle as it is now.
-	return s.withDispatches(ctx, id, saved)
-}
-
-func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	values := md.Get(IdempotencyKeyHeader)
-	if len(values) == 0 || values[0] == "" {
-		return pgtype.Text{}, nil
-	}
-	if len(values[0]) > intake.MaxIdempotencyKey {
-		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
-	}
-	return pgtype.Text{String: values[0], Valid: true}, nil
 }
 
 // GetWhistle returns a whistle in the caller's scope with its dispatches.

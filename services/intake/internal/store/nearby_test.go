@@ -75,14 +75,21 @@ func raiseStormOver(t testing.TB, pool *pgxpool.Pool, n int, latSpan, lngSpan fl
 	require.NoError(t, err)
 }
 
-// nearbyParams is the duplicate search linkDuplicates runs for a new whistle
-// of street at (lat, lng).
+// nearbyParams is the duplicate search of a new whistle of street at (lat,
+// lng), a group of one.
 func nearbyParams(street string, lat, lng, radiusM float64) NearbyOpenWhistlesParams {
 	minLat, maxLat, minLng, maxLng := intake.Box(lat, lng, radiusM)
-	return NearbyOpenWhistlesParams{
-		StreetID: street, Category: "noise", Since: now.Add(-intake.DefaultDuplicateWindow), ID: "new",
-		Cells: intake.Cells(minLat, maxLat, minLng, maxLng), MinLat: minLat, MaxLat: maxLat, MinLng: minLng, MaxLng: maxLng,
+	p := NearbyOpenWhistlesParams{Ids: []string{"new"}}
+	for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
+		p.Whistles = append(p.Whistles, 1)
+		p.Cells = append(p.Cells, c)
+		p.StreetIds = append(p.StreetIds, street)
+		p.Categories = append(p.Categories, "noise")
+		p.Since = append(p.Since, now.Add(-intake.DefaultDuplicateWindow))
+		p.MinLats, p.MaxLats = append(p.MinLats, minLat), append(p.MaxLats, maxLat)
+		p.MinLngs, p.MaxLngs = append(p.MinLngs, minLng), append(p.MaxLngs, maxLng)
 	}
+	return p
 }
 
 // plan is the part of EXPLAIN's JSON this test reads.
@@ -118,7 +125,7 @@ func explain(t testing.TB, pool *pgxpool.Pool, genericPlan bool, p NearbyOpenWhi
 	}
 	var raw []byte
 	require.NoError(t, conn.QueryRow(ctx, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+nearbyOpenWhistles,
-		p.Cells, p.StreetID, p.Category, p.Since, p.ID, p.MinLat, p.MaxLat, p.MinLng, p.MaxLng).Scan(&raw))
+		p.Whistles, p.Cells, p.StreetIds, p.Categories, p.Since, p.MinLats, p.MaxLats, p.MinLngs, p.MaxLngs, p.Ids).Scan(&raw))
 	require.NoError(t, json.Unmarshal(raw, &out))
 	return out[0].Plan, out[0].ExecutionTime
 }

@@ -1,13 +1,18 @@
--- name: InsertWhistle :one
--- A concurrent raise with the same idempotency key makes this return no row
--- (it waits for the other transaction), and the caller reads the winner.
+-- name: InsertWhistles :many
+-- A group of new whistles, one per element of the arrays (an empty key is
+-- none). A row whose key its street used before returns nothing: ON CONFLICT
+-- waits for a concurrent transaction holding the key, and the caller reads
+-- the winner after its own commit. Rows come in the arrays' order, sorted by
+-- street and key, so two groups wait on each other's keys in one order only.
 INSERT INTO whistles (
     id, street_id, district_id, category, title, description, address, lat, lng,
     urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, idempotency_key
-) VALUES (
-    @id, @street_id, @district_id, @category, @title, @description, @address, @lat, @lng,
-    @urgency, @status, @raised_by_role, @raised_by_id, @raised_at, @updated_at, @idempotency_key
 )
+SELECT unnest(@ids::text[]), unnest(@street_ids::text[]), unnest(@district_ids::text[]), unnest(@categories::text[]),
+       unnest(@titles::text[]), unnest(@descriptions::text[]), unnest(@addresses::text[]),
+       unnest(@lats::float8[]), unnest(@lngs::float8[]), unnest(@urgencies::text[]), unnest(@statuses::text[]),
+       unnest(@raised_by_roles::text[]), unnest(@raised_by_ids::text[]), unnest(@raised_ats::timestamptz[]),
+       unnest(@updated_ats::timestamptz[]), NULLIF(unnest(@idempotency_keys::text[]), '')
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
 RETURNING *;
 
@@ -163,29 +168,47 @@ SELECT * FROM dispatches WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY w
 SELECT EXISTS (SELECT 1 FROM dispatches WHERE whistle_id = @whistle_id AND department = @department);
 
 -- name: NearbyOpenWhistles :many
--- The first 20, oldest first, of a street's open whistles of a category
--- raised since @since inside a bounding box; the caller measures the exact
--- distance. The box is read through the grid cells that cover it (@cells, see
--- intake.Cells), each cell in time order up to its own first 20: the first 20
--- of all are among them.
-SELECT n.id, n.lat, n.lng
-FROM unnest(@cells::bigint[]) AS c (cell)
-CROSS JOIN LATERAL (
-    SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
-    WHERE w.street_id = @street_id AND w.category = @category AND w.cell = c.cell
-      AND w.raised_at >= @since AND w.id <> @id
-      AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
-      AND w.lat BETWEEN @min_lat::float8 AND @max_lat::float8
-      AND w.lng BETWEEN @min_lng::float8 AND @max_lng::float8
-    ORDER BY w.raised_at, w.id
-    LIMIT 20
-) AS n
-ORDER BY n.raised_at, n.id
-LIMIT 20;
+-- The duplicate search of a group of new whistles (@ids, in the order they
+-- were raised): for each, the first 20, oldest first, of its street's open
+-- whistles of its category raised since its @since inside its box, other than
+-- itself and the group's whistles raised after it, so the group finds what
+-- raising its whistles one by one would. The caller measures the exact
+-- distance. A box is read through the grid cells that cover it (see
+-- intake.Cells): the other arrays hold one element per whistle and cell, the
+-- whistle named by its position in @ids (from 1). Each cell is read in time
+-- order up to its own first 20: the first 20 of all are among them.
+SELECT f.whistle::int AS whistle, f.id, f.lat, f.lng
+FROM (
+    SELECT s.whistle, n.id, n.lat, n.lng, n.raised_at,
+           row_number() OVER (PARTITION BY s.whistle ORDER BY n.raised_at, n.id) AS rank
+    FROM (
+        SELECT unnest(@whistles::int[]) AS whistle, unnest(@cells::bigint[]) AS cell,
+               unnest(@street_ids::text[]) AS street_id, unnest(@categories::text[]) AS category,
+               unnest(@since::timestamptz[]) AS since,
+               unnest(@min_lats::float8[]) AS min_lat, unnest(@max_lats::float8[]) AS max_lat,
+               unnest(@min_lngs::float8[]) AS min_lng, unnest(@max_lngs::float8[]) AS max_lng
+    ) AS s
+    CROSS JOIN LATERAL (
+        SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
+        WHERE w.street_id = s.street_id AND w.category = s.category AND w.cell = s.cell
+          AND w.raised_at >= s.since
+          AND coalesce(array_position(@ids::text[], w.id), 0) < s.whistle
+          AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+          AND w.lat BETWEEN s.min_lat AND s.max_lat
+          AND w.lng BETWEEN s.min_lng AND s.max_lng
+        ORDER BY w.raised_at, w.id
+        LIMIT 20
+    ) AS n
+) AS f
+WHERE f.rank <= 20
+ORDER BY f.whistle, f.raised_at, f.id;
 
--- name: InsertDuplicateCandidate :exec
+-- name: InsertDuplicateCandidates :exec
+-- Links of new whistles to the candidates they may duplicate, one per
+-- element of the arrays.
 INSERT INTO duplicate_candidates (whistle_id, candidate_of, distance_m, found_at)
-VALUES (@whistle_id, @candidate_of, @distance_m, @found_at)
+SELECT unnest(@whistle_ids::text[]), unnest(@candidate_ofs::text[]), unnest(@distances::float8[]),
+       unnest(@found_ats::timestamptz[])
 ON CONFLICT (whistle_id, candidate_of) DO NOTHING;
 
 -- name: DuplicateCandidates :many

@@ -317,109 +317,130 @@ func (q *Queries) HasDispatchToDepartment(ctx context.Context, arg HasDispatchTo
 	return exists, err
 }
 
-const insertDuplicateCandidate = `-- name: InsertDuplicateCandidate :exec
+const insertDuplicateCandidates = `-- name: InsertDuplicateCandidates :exec
 INSERT INTO duplicate_candidates (whistle_id, candidate_of, distance_m, found_at)
-VALUES ($1, $2, $3, $4)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::float8[]),
+       unnest($4::timestamptz[])
 ON CONFLICT (whistle_id, candidate_of) DO NOTHING
 `
 
-type InsertDuplicateCandidateParams struct {
-	WhistleID   string
-	CandidateOf string
-	DistanceM   float64
-	FoundAt     time.Time
+type InsertDuplicateCandidatesParams struct {
+	WhistleIds   []string
+	CandidateOfs []string
+	Distances    []float64
+	FoundAts     []time.Time
 }
 
-func (q *Queries) InsertDuplicateCandidate(ctx context.Context, arg InsertDuplicateCandidateParams) error {
-	_, err := q.db.Exec(ctx, insertDuplicateCandidate,
-		arg.WhistleID,
-		arg.CandidateOf,
-		arg.DistanceM,
-		arg.FoundAt,
+// Links of new whistles to the candidates they may duplicate, one per
+// element of the arrays.
+func (q *Queries) InsertDuplicateCandidates(ctx context.Context, arg InsertDuplicateCandidatesParams) error {
+	_, err := q.db.Exec(ctx, insertDuplicateCandidates,
+		arg.WhistleIds,
+		arg.CandidateOfs,
+		arg.Distances,
+		arg.FoundAts,
 	)
 	return err
 }
 
-const insertWhistle = `-- name: InsertWhistle :one
+const insertWhistles = `-- name: InsertWhistles :many
 INSERT INTO whistles (
     id, street_id, district_id, category, title, description, address, lat, lng,
     urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, idempotency_key
-) VALUES (
-    $1, $2, $3, $4, $5, $6, $7, $8, $9,
-    $10, $11, $12, $13, $14, $15, $16
 )
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+       unnest($5::text[]), unnest($6::text[]), unnest($7::text[]),
+       unnest($8::float8[]), unnest($9::float8[]), unnest($10::text[]), unnest($11::text[]),
+       unnest($12::text[]), unnest($13::text[]), unnest($14::timestamptz[]),
+       unnest($15::timestamptz[]), NULLIF(unnest($16::text[]), '')
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
 RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell
 `
 
-type InsertWhistleParams struct {
-	ID             string
-	StreetID       string
-	DistrictID     string
-	Category       string
-	Title          string
-	Description    string
-	Address        string
-	Lat            float64
-	Lng            float64
-	Urgency        string
-	Status         string
-	RaisedByRole   string
-	RaisedByID     string
-	RaisedAt       time.Time
-	UpdatedAt      time.Time
-	IdempotencyKey pgtype.Text
+type InsertWhistlesParams struct {
+	Ids             []string
+	StreetIds       []string
+	DistrictIds     []string
+	Categories      []string
+	Titles          []string
+	Descriptions    []string
+	Addresses       []string
+	Lats            []float64
+	Lngs            []float64
+	Urgencies       []string
+	Statuses        []string
+	RaisedByRoles   []string
+	RaisedByIds     []string
+	RaisedAts       []time.Time
+	UpdatedAts      []time.Time
+	IdempotencyKeys []string
 }
 
-// A concurrent raise with the same idempotency key makes this return no row
-// (it waits for the other transaction), and the caller reads the winner.
-func (q *Queries) InsertWhistle(ctx context.Context, arg InsertWhistleParams) (Whistle, error) {
-	row := q.db.QueryRow(ctx, insertWhistle,
-		arg.ID,
-		arg.StreetID,
-		arg.DistrictID,
-		arg.Category,
-		arg.Title,
-		arg.Description,
-		arg.Address,
-		arg.Lat,
-		arg.Lng,
-		arg.Urgency,
-		arg.Status,
-		arg.RaisedByRole,
-		arg.RaisedByID,
-		arg.RaisedAt,
-		arg.UpdatedAt,
-		arg.IdempotencyKey,
+// A group of new whistles, one per element of the arrays (an empty key is
+// none). A row whose key its street used before returns nothing: ON CONFLICT
+// waits for a concurrent transaction holding the key, and the caller reads
+// the winner after its own commit. Rows come in the arrays' order, sorted by
+// street and key, so two groups wait on each other's keys in one order only.
+func (q *Queries) InsertWhistles(ctx context.Context, arg InsertWhistlesParams) ([]Whistle, error) {
+	rows, err := q.db.Query(ctx, insertWhistles,
+		arg.Ids,
+		arg.StreetIds,
+		arg.DistrictIds,
+		arg.Categories,
+		arg.Titles,
+		arg.Descriptions,
+		arg.Addresses,
+		arg.Lats,
+		arg.Lngs,
+		arg.Urgencies,
+		arg.Statuses,
+		arg.RaisedByRoles,
+		arg.RaisedByIds,
+		arg.RaisedAts,
+		arg.UpdatedAts,
+		arg.IdempotencyKeys,
 	)
-	var i Whistle
-	err := row.Scan(
-		&i.ID,
-		&i.StreetID,
-		&i.DistrictID,
-		&i.Category,
-		&i.Title,
-		&i.Description,
-		&i.Address,
-		&i.Lat,
-		&i.Lng,
-		&i.Urgency,
-		&i.Status,
-		&i.RaisedByRole,
-		&i.RaisedByID,
-		&i.RaisedAt,
-		&i.UpdatedAt,
-		&i.ResolvedAt,
-		&i.ClosedAt,
-		&i.Satisfaction,
-		&i.FeedbackComment,
-		&i.IdempotencyKey,
-		&i.RoutedAt,
-		&i.ReopenedAt,
-		&i.MergedInto,
-		&i.Cell,
-	)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Whistle
+	for rows.Next() {
+		var i Whistle
+		if err := rows.Scan(
+			&i.ID,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.Category,
+			&i.Title,
+			&i.Description,
+			&i.Address,
+			&i.Lat,
+			&i.Lng,
+			&i.Urgency,
+			&i.Status,
+			&i.RaisedByRole,
+			&i.RaisedByID,
+			&i.RaisedAt,
+			&i.UpdatedAt,
+			&i.ResolvedAt,
+			&i.ClosedAt,
+			&i.Satisfaction,
+			&i.FeedbackComment,
+			&i.IdempotencyKey,
+			&i.RoutedAt,
+			&i.ReopenedAt,
+			&i.MergedInto,
+			&i.Cell,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const isNeighbour = `-- name: IsNeighbour :one
@@ -774,56 +795,74 @@ func (q *Queries) MergedWhistleIDs(ctx context.Context, id string) ([]string, er
 }
 
 const nearbyOpenWhistles = `-- name: NearbyOpenWhistles :many
-SELECT n.id, n.lat, n.lng
-FROM unnest($1::bigint[]) AS c (cell)
-CROSS JOIN LATERAL (
-    SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
-    WHERE w.street_id = $2 AND w.category = $3 AND w.cell = c.cell
-      AND w.raised_at >= $4 AND w.id <> $5
-      AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
-      AND w.lat BETWEEN $6::float8 AND $7::float8
-      AND w.lng BETWEEN $8::float8 AND $9::float8
-    ORDER BY w.raised_at, w.id
-    LIMIT 20
-) AS n
-ORDER BY n.raised_at, n.id
-LIMIT 20
+SELECT f.whistle::int AS whistle, f.id, f.lat, f.lng
+FROM (
+    SELECT s.whistle, n.id, n.lat, n.lng, n.raised_at,
+           row_number() OVER (PARTITION BY s.whistle ORDER BY n.raised_at, n.id) AS rank
+    FROM (
+        SELECT unnest($1::int[]) AS whistle, unnest($2::bigint[]) AS cell,
+               unnest($3::text[]) AS street_id, unnest($4::text[]) AS category,
+               unnest($5::timestamptz[]) AS since,
+               unnest($6::float8[]) AS min_lat, unnest($7::float8[]) AS max_lat,
+               unnest($8::float8[]) AS min_lng, unnest($9::float8[]) AS max_lng
+    ) AS s
+    CROSS JOIN LATERAL (
+        SELECT w.id, w.lat, w.lng, w.raised_at FROM whistles w
+        WHERE w.street_id = s.street_id AND w.category = s.category AND w.cell = s.cell
+          AND w.raised_at >= s.since
+          AND coalesce(array_position($10::text[], w.id), 0) < s.whistle
+          AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+          AND w.lat BETWEEN s.min_lat AND s.max_lat
+          AND w.lng BETWEEN s.min_lng AND s.max_lng
+        ORDER BY w.raised_at, w.id
+        LIMIT 20
+    ) AS n
+) AS f
+WHERE f.rank <= 20
+ORDER BY f.whistle, f.raised_at, f.id
 `
 
 type NearbyOpenWhistlesParams struct {
-	Cells    []int64
-	StreetID string
-	Category string
-	Since    time.Time
-	ID       string
-	MinLat   float64
-	MaxLat   float64
-	MinLng   float64
-	MaxLng   float64
+	Whistles   []int32
+	Cells      []int64
+	StreetIds  []string
+	Categories []string
+	Since      []time.Time
+	MinLats    []float64
+	MaxLats    []float64
+	MinLngs    []float64
+	MaxLngs    []float64
+	Ids        []string
 }
 
 type NearbyOpenWhistlesRow struct {
-	ID  string
-	Lat float64
-	Lng float64
+	Whistle int32
+	ID      string
+	Lat     float64
+	Lng     float64
 }
 
-// The first 20, oldest first, of a street's open whistles of a category
-// raised since @since inside a bounding box; the caller measures the exact
-// distance. The box is read through the grid cells that cover it (@cells, see
-// intake.Cells), each cell in time order up to its own first 20: the first 20
-// of all are among them.
+// The duplicate search of a group of new whistles (@ids, in the order they
+// were raised): for each, the first 20, oldest first, of its street's open
+// whistles of its category raised since its @since inside its box, other than
+// itself and the group's whistles raised after it, so the group finds what
+// raising its whistles one by one would. The caller measures the exact
+// distance. A box is read through the grid cells that cover it (see
+// intake.Cells): the other arrays hold one element per whistle and cell, the
+// whistle named by its position in @ids (from 1). Each cell is read in time
+// order up to its own first 20: the first 20 of all are among them.
 func (q *Queries) NearbyOpenWhistles(ctx context.Context, arg NearbyOpenWhistlesParams) ([]NearbyOpenWhistlesRow, error) {
 	rows, err := q.db.Query(ctx, nearbyOpenWhistles,
+		arg.Whistles,
 		arg.Cells,
-		arg.StreetID,
-		arg.Category,
+		arg.StreetIds,
+		arg.Categories,
 		arg.Since,
-		arg.ID,
-		arg.MinLat,
-		arg.MaxLat,
-		arg.MinLng,
-		arg.MaxLng,
+		arg.MinLats,
+		arg.MaxLats,
+		arg.MinLngs,
+		arg.MaxLngs,
+		arg.Ids,
 	)
 	if err != nil {
 		return nil, err
@@ -832,7 +871,12 @@ func (q *Queries) NearbyOpenWhistles(ctx context.Context, arg NearbyOpenWhistles
 	var items []NearbyOpenWhistlesRow
 	for rows.Next() {
 		var i NearbyOpenWhistlesRow
-		if err := rows.Scan(&i.ID, &i.Lat, &i.Lng); err != nil {
+		if err := rows.Scan(
+			&i.Whistle,
+			&i.ID,
+			&i.Lat,
+			&i.Lng,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

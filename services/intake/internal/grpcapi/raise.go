@@ -1,0 +1,224 @@
+package grpcapi
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/groupcommit"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/events"
+	"github.com/chuishao/whistle/services/intake/internal/intake"
+	"github.com/chuishao/whistle/services/intake/internal/store"
+)
+
+// IdempotencyKeyHeader is the gRPC metadata key that makes a raise idempotent;
+// the gateway maps the HTTP Idempotency-Key header to it.
+const IdempotencyKeyHeader = "idempotency-key"
+
+// RaiseWhistle is 吹哨: a street asks departments to act.
+func (s *Server) RaiseWhistle(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
+	w, err := s.raise(ctx, req)
+	return answer(ctx, s, w, err)
+}
+
+// raise checks the caller and the request, then saves the whistle with the
+// raises that arrive meanwhile (raiseGroup). A key the street used before
+// answers the first whistle raised with it, as it is now.
+func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id.Role != auth.RoleStreet {
+		return nil, fmt.Errorf("only a street raises whistles: %w", intake.ErrPermissionDenied)
+	}
+	if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
+		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
+	}
+	var f intake.Fields
+	loc := s.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
+	r := intake.Raise{
+		StreetID:    req.GetStreetId(),
+		Category:    req.GetCategory(),
+		Description: req.GetDescription(),
+		Title:       req.GetTitle(),
+		Address:     req.GetAddress(),
+		HasLocation: loc != nil,
+		Lat:         loc.GetLat(),
+		Lng:         loc.GetLng(),
+	}
+	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
+		r.Urgency = intake.Urgency(u.String())
+	}
+	f.Merge(r.Validate())
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	key, err := idempotencyKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	districtID, err := s.checkReferences(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.now()
+	row := store.Whistle{
+		ID: uuid.Must(uuid.NewV7()).String(), StreetID: r.StreetID, DistrictID: districtID,
+		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
+		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
+		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
+	}
+	w, err := s.raises().Do(ctx, newWhistle{row: row, actor: actorOf(id)})
+	if err != nil {
+		return nil, fmt.Errorf("raise whistle: %w", err)
+	}
+	if w != nil {
+		return w, nil
+	}
+	// The key was used before: by a transaction that has committed by now
+	// (ON CONFLICT waited for it), or by a raise earlier in the same group.
+	saved, err := store.New(s.Pool).GetWhistleByIdempotencyKey(ctx, store.GetWhistleByIdempotencyKeyParams{StreetID: r.StreetID, IdempotencyKey: key})
+	if err != nil {
+		return nil, fmt.Errorf("read whistle raised before with key %q: %w", key.String, err)
+	}
+	return s.withDispatches(ctx, id, saved)
+}
+
+func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	values := md.Get(IdempotencyKeyHeader)
+	if len(values) == 0 || values[0] == "" {
+		return pgtype.Text{}, nil
+	}
+	if len(values[0]) > intake.MaxIdempotencyKey {
+		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
+	}
+	return pgtype.Text{String: values[0], Valid: true}, nil
+}
+
+// newWhistle is one checked raise, ready to join a group: the row to insert
+// (its cell and the columns of later life left zero) and who raised it.
+type newWhistle struct {
+	row   store.Whistle
+	actor *typesv1.Actor
+}
+
+// raises is the batcher raises go through: concurrent raises commit together.
+func (s *Server) raises() *groupcommit.Batcher[newWhistle, *intakev1.Whistle] {
+	s.raiseOnce.Do(func() {
+		s.raiseBatcher = &groupcommit.Batcher[newWhistle, *intakev1.Whistle]{Group: s.raiseGroup, Alone: s.raiseAlone}
+	})
+	return s.raiseBatcher
+}
+
+// raiseAlone is a group of one: a raise that found a free slot, or one of a
+// group that failed as a whole.
+func (s *Server) raiseAlone(ctx context.Context, n newWhistle) (*intakev1.Whistle, error) {
+	outs, err := s.raiseGroup(ctx, []groupcommit.Request[newWhistle]{{Ctx: ctx, Req: n}})
+	if err != nil {
+		return nil, err
+	}
+	return outs[0].Value, outs[0].Err
+}
+
+// raiseGroup saves a group of raises in one transaction of a fixed number of
+// statements, whatever its size: insert the whistles, search the duplicates of
+// all of them, link them, add the events. The result equals raising them one
+// by one in arrival order. A raise whose key its street used before (in an
+// earlier transaction, or earlier in the group) is not inserted: its outcome
+// is nil, and its caller reads the first whistle after the commit.
+func (s *Server) raiseGroup(ctx context.Context, reqs []groupcommit.Request[newWhistle]) ([]groupcommit.Outcome[*intakev1.Whistle], error) {
+	outs := make([]groupcommit.Outcome[*intakev1.Whistle], len(reqs))
+	// The first raise of each key is inserted; a later one with the same key
+	// answers the same whistle.
+	type streetKey struct{ street, key string }
+	used := map[streetKey]bool{}
+	var rows []store.Whistle
+	for _, r := range reqs {
+		w := r.Req.row
+		if k := (streetKey{w.StreetID, w.IdempotencyKey.String}); w.IdempotencyKey.Valid {
+			if used[k] {
+				continue
+			}
+			used[k] = true
+		}
+		rows = append(rows, w)
+	}
+	// One insertion order (street, key) for every group, so that two groups
+	// waiting on each other's keys cannot deadlock.
+	slices.SortStableFunc(rows, func(a, b store.Whistle) int {
+		return cmp.Or(strings.Compare(a.StreetID, b.StreetID), strings.Compare(a.IdempotencyKey.String, b.IdempotencyKey.String))
+	})
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		inserted, err := q.InsertWhistles(ctx, store.InsertWhistlesOf(rows))
+		if err != nil {
+			return fmt.Errorf("insert %d whistles: %w", len(rows), err)
+		}
+		byID := make(map[string]store.Whistle, len(inserted))
+		for _, w := range inserted {
+			byID[w.ID] = w
+		}
+		// The new whistles in arrival order, and which request raised each.
+		var raised []store.Whistle
+		var of []int
+		for i, r := range reqs {
+			if w, ok := byID[r.Req.row.ID]; ok {
+				raised = append(raised, w)
+				of = append(of, i)
+			}
+		}
+		if len(raised) == 0 {
+			return nil
+		}
+		found, err := s.findDuplicates(ctx, q, raised)
+		if err != nil {
+			return err
+		}
+		var evs []outbox.Caused
+		var links []link
+		for j, w := range raised {
+			r := reqs[of[j]]
+			whistle, err := toProto(w, nil)
+			if err != nil {
+				return err
+			}
+			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: events.Raised(w.RaisedAt, r.Req.actor, w, whistle)})
+			for _, l := range found[j] {
+				evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: l.event(r.Req.actor)})
+			}
+			links = append(links, found[j]...)
+			// The answer carries the candidates, the event (marshalled by
+			// AddCaused below, before they are set) does not.
+			outs[of[j]].Value = whistle
+		}
+		if err := insertLinks(ctx, q, links); err != nil {
+			return err
+		}
+		if err := outbox.AddCaused(ctx, tx, evs); err != nil {
+			return err
+		}
+		for j := range raised {
+			outs[of[j]].Value.DuplicateCandidates = candidates(found[j])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("raise %d whistles: %w", len(reqs), err)
+	}
+	return outs, nil
+}

@@ -3,8 +3,12 @@ package pgtest
 import (
 	"context"
 	"sync/atomic"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chuishao/whistle/platform/postgres"
 )
 
 // Statements counts the statements sent on the connections of a pool whose
@@ -39,3 +43,33 @@ func (s *Statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQ
 
 // TraceBatchEnd does nothing.
 func (s *Statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
+// CountedPool is a pool on a fresh database (NewDatabase) whose schema is
+// migrated with sets, working in that schema, whose statements are counted;
+// it closes when the test ends.
+func CountedPool(t testing.TB, schema string, sets ...postgres.Migrations) (*pgxpool.Pool, *Statements) {
+	t.Helper()
+	ctx := context.Background()
+	url := NewDatabase(t)
+	plain, err := postgres.Connect(ctx, url, schema)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer plain.Close()
+	if err := postgres.Migrate(ctx, plain, schema, sets...); err != nil {
+		t.Fatalf("pgtest: migrate %s: %v", schema, err)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	count := &Statements{}
+	cfg.ConnConfig.Tracer = count
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool, count
+}

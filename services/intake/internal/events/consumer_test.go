@@ -29,25 +29,12 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // returns a pool whose statements are counted.
 func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
-	ctx := t.Context()
-	url := pgtest.NewDatabase(t)
-	plain, err := postgres.Connect(ctx, url, "intake")
-	require.NoError(t, err)
-	defer plain.Close()
-	require.NoError(t, postgres.Migrate(ctx, plain, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
-	_, err = plain.Exec(ctx, `INSERT INTO whistles (id, street_id, district_id, category, description, lat, lng, urgency,
+	pool, count := pgtest.CountedPool(t, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS})
+	_, err := pool.Exec(t.Context(), `INSERT INTO whistles (id, street_id, district_id, category, description, lat, lng, urgency,
 		status, raised_by_role, raised_by_id, raised_at, updated_at)
 		SELECT id, '110101001', '110101', 'noise', 'loud', 39.9, 116.4, 'NORMAL', 'RAISED', 'street', 's1', $2, $2
 		FROM unnest($1::text[]) AS id`, ids, t0)
 	require.NoError(t, err)
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = "intake"
-	count := &pgtest.Statements{}
-	cfg.ConnConfig.Tracer = count
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
 	return pool, count
 }
 

@@ -54,20 +54,8 @@ type raiseEnv struct {
 
 func newRaiseEnv(t *testing.T) *raiseEnv {
 	t.Helper()
-	ctx := t.Context()
-	url := pgtest.NewDatabase(t)
-	plain, err := postgres.Connect(ctx, url, "intake")
-	require.NoError(t, err)
-	defer plain.Close()
-	require.NoError(t, postgres.Migrate(ctx, plain, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = "intake"
-	e := &raiseEnv{t: t, stmts: &pgtest.Statements{}}
-	cfg.ConnConfig.Tracer = e.stmts
-	e.pool, err = pgxpool.NewWithConfig(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(e.pool.Close)
+	e := &raiseEnv{t: t}
+	e.pool, e.stmts = pgtest.CountedPool(t, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS})
 	e.s = &Server{Pool: e.pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.s.refs.init()
 	e.s.refs.streets.Add(street, district)

@@ -7,8 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/chuishao/whistle/platform/postgres"
 )
 
 // Statements counts the statements sent on the connections of a pool whose
@@ -44,21 +42,11 @@ func (s *Statements) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQ
 // TraceBatchEnd does nothing.
 func (s *Statements) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
-// CountedPool is a pool on a fresh database (NewDatabase) whose schema is
-// migrated with sets, working in that schema, whose statements are counted;
-// it closes when the test ends.
-func CountedPool(t testing.TB, schema string, sets ...postgres.Migrations) (*pgxpool.Pool, *Statements) {
+// CountedPool is a pool on the database at url (NewDatabase,
+// NewDatabaseFrom) working in schema, whose statements are counted; it closes
+// when the test ends.
+func CountedPool(t testing.TB, url, schema string) (*pgxpool.Pool, *Statements) {
 	t.Helper()
-	ctx := context.Background()
-	url := NewDatabase(t)
-	plain, err := postgres.Connect(ctx, url, schema)
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	defer plain.Close()
-	if err := postgres.Migrate(ctx, plain, schema, sets...); err != nil {
-		t.Fatalf("pgtest: migrate %s: %v", schema, err)
-	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
@@ -66,7 +54,7 @@ func CountedPool(t testing.TB, schema string, sets ...postgres.Migrations) (*pgx
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	count := &Statements{}
 	cfg.ConnConfig.Tracer = count
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}

@@ -29,7 +29,8 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // returns a pool whose statements are counted.
 func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
-	pool, count := pgtest.CountedPool(t, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS})
+	url := pgtest.NewDatabaseFrom(t, "intake_events", pgtest.Migrated("intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	pool, count := pgtest.CountedPool(t, url, "intake")
 	_, err := pool.Exec(t.Context(), `INSERT INTO whistles (id, street_id, district_id, category, description, lat, lng, urgency,
 		status, raised_by_role, raised_by_id, raised_at, updated_at)
 		SELECT id, '110101001', '110101', 'noise', 'loud', 39.9, 116.4, 'NORMAL', 'RAISED', 'street', 's1', $2, $2

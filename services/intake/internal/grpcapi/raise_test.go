@@ -55,7 +55,8 @@ type raiseEnv struct {
 func newRaiseEnv(t *testing.T) *raiseEnv {
 	t.Helper()
 	e := &raiseEnv{t: t}
-	e.pool, e.stmts = pgtest.CountedPool(t, "intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS})
+	url := pgtest.NewDatabaseFrom(t, "intake_grpcapi", pgtest.Migrated("intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	e.pool, e.stmts = pgtest.CountedPool(t, url, "intake")
 	e.s = &Server{Pool: e.pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.s.refs.init()
 	e.s.refs.streets.Add(street, district)

@@ -209,7 +209,10 @@ func (p *Poller) fireBatch(ctx context.Context, conn *pgx.Conn, batch int32) (in
 	var dueAt []time.Time
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		now := p.Clock.Now()
+		// Whole microseconds, as stored: the events carry the dispatches as
+		// fired in memory, which must equal what is stored (truncated, so no
+		// step is fired before it is due).
+		now := p.Clock.Now().Truncate(time.Microsecond)
 		due, err := q.ClaimDueTimers(ctx, store.ClaimDueTimersParams{Now: now, BatchSize: batch})
 		if err != nil {
 			return fmt.Errorf("claim due timers: %w", err)

@@ -41,6 +41,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 type rig struct {
 	t    *testing.T
 	ctx  context.Context
+	url  string
 	clk  *clockwork.FakeClock
 	pool *pgxpool.Pool
 	js   jetstream.JetStream
@@ -56,7 +57,8 @@ func newRigFrom(t *testing.T, before fs.FS, old ...string) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// Room for several pollers (one connection each), the relay and the test.
-	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t)+"&pool_max_conns=16", "response")
+	url := pgtest.NewDatabase(t)
+	pool, err := postgres.Connect(ctx, url+"&pool_max_conns=16", "response")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 	if before != nil {
@@ -71,7 +73,7 @@ func newRigFrom(t *testing.T, before fs.FS, old ...string) *rig {
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	require.NoError(t, bus.EnsureStream(ctx, js, 1))
-	r := &rig{t: t, ctx: ctx, clk: clock.NewFake(t0), pool: pool, js: js, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := &rig{t: t, ctx: ctx, url: url, clk: clock.NewFake(t0), pool: pool, js: js, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	r.run((&outbox.Relay{Pool: pool, JS: js, Log: r.log}).Run)
 	return r
 }

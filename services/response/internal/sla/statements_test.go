@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
@@ -20,12 +19,7 @@ import (
 func TestABatchIsFiredInAFixedNumberOfStatements(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	cfg := r.pool.Config().Copy()
-	stmts := &pgtest.Statements{}
-	cfg.ConnConfig.Tracer = stmts
-	counted, err := pgxpool.NewWithConfig(r.ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(counted.Close)
+	counted, stmts := pgtest.CountedPool(t, r.url, "response")
 	conn, err := counted.Acquire(r.ctx)
 	require.NoError(t, err)
 	defer conn.Release()

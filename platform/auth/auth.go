@@ -158,6 +158,7 @@ type Verifier struct {
 	close       func()
 	scoped      map[string]ScopedKey // by kid
 	revocations Revocations
+	check       func(Identity) error
 	issuer      string
 	audience    string
 	verified    *lru.Cache[string, verifiedToken]

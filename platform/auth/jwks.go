@@ -243,6 +243,8 @@ type KeyConfig struct {
 	ScopedKeys string
 	// Revocations, when set, is checked for every service-account token.
 	Revocations Revocations
+	// Check, when set, is applied to every identity (WithIdentityCheck).
+	Check func(Identity) error
 	// Refresh and MaxStale tune the JWKS cache (see JWKSOptions).
 	Refresh, MaxStale time.Duration
 }
@@ -261,6 +263,9 @@ func NewVerifierFromConfig(c KeyConfig, log *slog.Logger) (*Verifier, error) {
 	opts := []VerifierOption{WithIssuer(issuer), WithScopedKeys(scoped...)}
 	if c.Revocations != nil {
 		opts = append(opts, WithRevocations(c.Revocations))
+	}
+	if c.Check != nil {
+		opts = append(opts, WithIdentityCheck(c.Check))
 	}
 	if c.Audience != "" {
 		opts = append(opts, WithAudience(c.Audience))

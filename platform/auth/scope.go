@@ -124,8 +124,21 @@ func WithScopedKeys(keys ...ScopedKey) VerifierOption {
 	}
 }
 
-// checkRevoked applies the revocation list to a service-account identity.
+// WithIdentityCheck makes the verifier refuse every identity check refuses,
+// on every call (a remembered token too): the gateway's check that a
+// signed-in person's grant still stands.
+func WithIdentityCheck(check func(Identity) error) VerifierOption {
+	return func(v *Verifier) { v.check = check }
+}
+
+// checkRevoked applies the revocation list to a service-account identity,
+// and the identity check to every identity.
 func (v *Verifier) checkRevoked(id Identity) error {
+	if v.check != nil {
+		if err := v.check(id); err != nil {
+			return fmt.Errorf("verify token: %w", err)
+		}
+	}
 	account, ok := strings.CutPrefix(id.Subject, ServiceAccountPrefix)
 	if !ok || v.revocations == nil {
 		return nil

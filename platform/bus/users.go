@@ -55,6 +55,11 @@ var durables = map[string][]string{
 // user watches it.
 const revocationOwner = UserResponse
 
+// ownedBuckets are the key-value buckets a service keeps besides
+// RevokedBucket: the gateway's signed-in sessions and grants (its
+// signin and grants packages name them).
+var ownedBuckets = map[string][]string{UserGateway: {"WHISTLE_SESSIONS", "WHISTLE_GRANTS"}}
+
 // orderedReaders create ordered (ephemeral, randomly named) consumers.
 var orderedReaders = []string{UserFeedback, UserGateway}
 
@@ -113,7 +118,23 @@ func PermissionsOf(user string) (Permissions, error) {
 		pub = append(pub, "$KV."+RevokedBucket+".>", api("STREAM.CREATE.%s", kvStream), api("STREAM.UPDATE.%s", kvStream),
 			"$JS.API.INFO") // declaring a bucket reads the account's limits first
 	}
+	for i, b := range ownedBuckets[user] {
+		if i == 0 {
+			pub = append(pub, "$JS.API.INFO") // declaring a bucket reads the account's limits first
+		}
+		pub = append(pub, bucketOwnerAPI(b)...)
+	}
 	return Permissions{Publish: pub, PublishDeny: deny, Subscribe: []string{InboxPrefix(user) + ".>"}}, nil
+}
+
+// bucketOwnerAPI are the subjects that declare, read, write and watch the
+// key-value bucket b.
+func bucketOwnerAPI(b string) []string {
+	api, stream := "$JS.API.", "KV_"+b
+	return []string{"$KV." + b + ".>", api + "STREAM.CREATE." + stream, api + "STREAM.UPDATE." + stream,
+		api + "STREAM.INFO." + stream, api + "STREAM.MSG.GET." + stream, api + "DIRECT.GET." + stream + ".>",
+		api + "CONSUMER.CREATE." + stream, api + "CONSUMER.CREATE." + stream + ".>", api + "CONSUMER.DELETE." + stream + ".>",
+		"$JS.FC." + stream + ".>"}
 }
 
 // consumerAPI are the JetStream API subjects that create, inspect and pull

@@ -85,6 +85,9 @@ type options struct {
 	// coordSys, when set, is intake's WHISTLE_COORD_SYS (the default
 	// coordinate system of an incoming point).
 	coordSys string
+	// oidc, when its Issuer is set, is the gateway's OIDC sign-in; the
+	// redirect URL and signing key are filled in.
+	oidc gatewayapp.OIDCConfig
 }
 
 func startSystem(t *testing.T, opts options) *system {
@@ -234,8 +237,15 @@ func startSystem(t *testing.T, opts options) *system {
 	require.NoError(t, err)
 	run("feedback", feedback.Run)
 
+	gwAddr := "127.0.0.1:0"
+	if opts.oidc.Issuer != "" {
+		// The callback URL names the gateway's port, so it is picked first.
+		gwAddr = freeAddr(t)
+		opts.oidc.RedirectURL = "http://" + gwAddr + "/auth/callback"
+		opts.oidc.SigningKey = auth.EncodeKey(priv.Seed()) // the key the services trust
+	}
 	gw, err := gatewayapp.New(ctx, gatewayapp.Config{
-		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
+		HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
 		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chuishao/whistle/cli/devoidc"
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/embedded"
@@ -109,6 +110,11 @@ type Config struct {
 	DatabasePasswords map[string]string
 	// TimelineKeys is the feedback service's chain key list, set by Run.
 	TimelineKeys string
+	// OIDCPort is the dev identity provider's port (WHISTLE_DEV_OIDC_PORT);
+	// a free one when taken.
+	OIDCPort int
+	// OIDC is the dev identity provider, set by Run.
+	OIDC DevOIDC
 }
 
 // FromEnv returns the default Config, overridden by the environment.
@@ -125,6 +131,7 @@ func FromEnv(getenv func(string) string) Config {
 		DatabaseURL:    or("DATABASE_URL", DefaultDatabaseURL),
 		NATSURL:        getenv("NATS_URL"),
 		NATSPort:       DefaultNATSPort,
+		OIDCPort:       intOr(getenv("WHISTLE_DEV_OIDC_PORT"), DefaultOIDCPort),
 		HTTPAddr:       or("WHISTLE_HTTP_ADDR", DefaultHTTPAddr),
 		GatewayOpsAddr: or("WHISTLE_GATEWAY_OPS_ADDR", DefaultGatewayOpsAddr),
 		TimeScale:      getenv("WHISTLE_TIME_SCALE"),
@@ -134,6 +141,14 @@ func FromEnv(getenv func(string) string) Config {
 		StopGrace:      10 * time.Second,
 		ExitOnCrash:    truthy(getenv("WHISTLE_EXIT_ON_CRASH")),
 	}
+}
+
+// intOr reads an integer environment variable, or def when unset or not a number.
+func intOr(v string, def int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return n
+	}
+	return def
 }
 
 // truthy reads a boolean environment variable: 1, true, yes or on.
@@ -181,14 +196,11 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 	if err := p.setTime(cfg, now); err != nil {
 		return Plan{}, err
 	}
-	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
+	api, err := apiURL(cfg.HTTPAddr)
 	if err != nil {
-		return Plan{}, fmt.Errorf("WHISTLE_HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
+		return Plan{}, err
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1" // listening on all interfaces; talk to it over loopback
-	}
-	p.APIURL = "http://" + net.JoinHostPort(host, port)
+	p.APIURL = api
 
 	binDir, err := filepath.Abs(cfg.BinDir)
 	if err != nil {
@@ -265,7 +277,7 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"NATS_URL="+natsURL, // the live stream
 			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(open311Key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
-		), natsUserEnv(cfg.NATSUsers, bus.UserGateway)...),
+		), append(natsUserEnv(cfg.NATSUsers, bus.UserGateway), oidcEnv(cfg.OIDC, p.APIURL, key)...)...),
 		ReadyURL: "http://" + cfg.GatewayOpsAddr + "/readyz",
 	})
 	return p, nil
@@ -390,6 +402,13 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	if cfg.DatabasePasswords, err = newDatabasePasswords(cfg.Backends); err != nil {
 		return err
 	}
+	idp, devOIDC, err := startDevOIDC(cfg, key)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = idp.Close() }()
+	cfg.OIDC = devOIDC
+	sup.Printf("dev identity provider at %s (demo people, password %s)", devOIDC.Issuer, devoidc.DemoPassword)
 	plan, err := MakePlan(cfg, natsURL, key, time.Now())
 	if err != nil {
 		return err
@@ -614,7 +633,10 @@ func printBanner(sup *Supervisor, cfg Config, plan Plan, key ed25519.PrivateKey)
 	line("==================================================================")
 	line(" Whistle is running.")
 	line("")
-	line("   Console    %s/   (web console: dev sign-in picks a demo identity)", plan.APIURL)
+	line("   Console    %s/   (web console: sign in at the dev identity provider, or dev sign-in)", plan.APIURL)
+	if cfg.OIDC.Issuer != "" {
+		line("   Sign-in    %s (demo people: donghuamen, police-desk, supervisor, admin, newcomer; password %s)", cfg.OIDC.Issuer, devoidc.DemoPassword)
+	}
 	line("   API        %s", plan.APIURL)
 	line("   OpenAPI    %s/openapi.json", plan.APIURL)
 	line("   Live       %s/v1/stream (Server-Sent Events, bearer token)", plan.APIURL)

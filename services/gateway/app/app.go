@@ -83,6 +83,8 @@ type App struct {
 	revocations *bus.RevocationList
 	// verifier checks the stream's tokens (nil without NATS); closed with the app.
 	verifier *auth.Verifier
+	// signIn is the OIDC sign-in (nil when off).
+	signIn *signIn
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -140,6 +142,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			return errors.New("shutting down")
 		}
 		return nil
+	}}, ops.Check{Name: "grants", Fn: func(context.Context) error {
+		if a.signIn != nil { // set below, before serving
+			return a.signIn.grants.Ready()
+		}
+		return nil
 	}})
 	mux := http.NewServeMux()
 	// The CSV report and the printable scorecard as files, beside their JSON-wrapped REST mapping.
@@ -148,6 +155,18 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
 	})
+	// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
+	// the dev signer and the signed-in people's signer without holding their
+	// keys. The Open311 key is not published: the services hold it as a
+	// scoped key (WHISTLE_JWT_SCOPED_KEYS).
+	var published []ed25519.PublicKey
+	if cfg.OIDC.enabled() {
+		key, err := auth.ParsePrivateKey(cfg.OIDC.SigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("WHISTLE_OIDC_SIGNING_KEY: %w", err)
+		}
+		published = append(published, key.Public().(ed25519.PublicKey))
+	}
 	if cfg.DevAuth {
 		key, err := auth.ParsePrivateKey(cfg.DevSigningKey)
 		if err != nil {
@@ -160,14 +179,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// A drill's clock runs scale times faster; keep the token alive for 12 real hours.
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
 		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), deps.Clock, ttl, deps.Log))
-		// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
-		// the dev signer without holding its key. The Open311 key is not
-		// published: the services hold it as a scoped key (WHISTLE_JWT_SCOPED_KEYS).
-		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(key.Public().(ed25519.PublicKey)))
+		published = append(published, key.Public().(ed25519.PublicKey))
 		// Anyone who can reach the gateway can mint any identity: an operator
 		// must not miss that this is switched on.
 		deps.Log.WarnContext(ctx, "DEV AUTH IS ON: "+devtoken.Path+" issues tokens for any identity to anyone; never enable WHISTLE_DEV_AUTH in production",
 			"env", "WHISTLE_DEV_AUTH")
+	}
+	if len(published) > 0 {
+		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(published...))
 	}
 	if cfg.Open311SigningKey != "" {
 		key, err := auth.ParsePrivateKey(cfg.Open311SigningKey)
@@ -216,21 +235,39 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// The stream refuses revoked service accounts, at connect and at once
 		// when a revocation arrives.
 		a.revocations = &bus.RevocationList{JS: js, Log: deps.Log.With("component", "revocations")}
-		verifier, err := auth.NewVerifierFromConfig(auth.KeyConfig{
+		keys := auth.KeyConfig{
 			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
 			ScopedKeys: cfg.JWTScopedKeys, Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
 			Revocations: a.revocations,
-		}, deps.Log)
+		}
+		var grantsChanged func() <-chan struct{}
+		if cfg.OIDC.enabled() {
+			store := newGrantStore(cfg.OIDC, js, deps.Log)
+			// A person's internal token stops at once when their grant is revoked or changed.
+			keys.Check = store.Check(cfg.OIDC.Issuer)
+			grantsChanged = store.Changed
+			a.signIn = &signIn{grants: store}
+		}
+		verifier, err := auth.NewVerifierFromConfig(keys, deps.Log)
 		if err != nil {
 			return nil, err
 		}
 		a.verifier = verifier
+		if a.signIn != nil {
+			if a.signIn.handler, err = newSignIn(ctx, cfg.OIDC, cfg.JWTIssuer, js, a.signIn.grants, verifier, mux, deps.Clock, deps.Log); err != nil {
+				return nil, err
+			}
+		}
 		// The stream lives longer than any request timeout, so it bypasses WithLimits.
 		handler = withStream(handler, &stream.Handler{
 			JS: js, Verifier: verifier, Revoked: a.revocations.Changed, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
 			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Whistles: intakev1.NewIntakeServiceClient(b.Intake),
-			Stop: stopStreams, MaxPerCaller: cfg.StreamMaxPerCaller, MaxReplay: cfg.StreamMaxReplay,
+			Stop: stopStreams, MaxPerCaller: cfg.StreamMaxPerCaller, MaxReplay: cfg.StreamMaxReplay, GrantsChanged: grantsChanged,
 		})
+		if a.signIn != nil {
+			// Inside the rate limits, outside everything that reads the caller's token.
+			handler = a.signIn.handler.Middleware(handler)
+		}
 	}
 	proxies, err := ratelimit.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -308,6 +345,12 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 		defer func() { stopOps(); <-opsDone }()
+	}
+	if a.signIn != nil {
+		grantsCtx, stopGrants := context.WithCancel(context.WithoutCancel(ctx))
+		watched := make(chan struct{})
+		go func() { defer close(watched); _ = a.signIn.grants.Run(grantsCtx) }()
+		defer func() { stopGrants(); <-watched }()
 	}
 	a.log.Info("started", "http", a.HTTPAddr(), "ops", a.OpsAddr())
 	select {

@@ -105,6 +105,9 @@ type Config struct {
 	// proxy then shares the proxy's address limit.
 	TrustedProxies string `env:"WHISTLE_TRUSTED_PROXIES"`
 
+	// OIDC is the OpenID Connect sign-in of people (off without WHISTLE_OIDC_ISSUER).
+	OIDC OIDCConfig
+
 	// Console is the web console, served at "/" and under "/console/"; nil
 	// serves none. main sets it; it is not read from the environment.
 	Console http.Handler
@@ -139,7 +142,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("WHISTLE_DEV_SIGNING_KEY: %w", err))
 		}
 	}
-	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), auth.ValidateIssuer(c.JWTIssuer))
+	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), auth.ValidateIssuer(c.JWTIssuer), c.OIDC.validate(c.NATSURL))
 	if _, err := auth.ParseScopedKeys(c.JWTScopedKeys); err != nil {
 		errs = append(errs, err)
 	}

@@ -60,6 +60,9 @@ type Handler struct {
 	// Revoked, when set, gives a channel closed at the next service-account
 	// revocation: every open stream then re-checks its token at once.
 	Revoked func() <-chan struct{}
+	// GrantsChanged, when set, gives a channel closed at the next change of
+	// a signed-in person's grant: every open stream re-checks its token.
+	GrantsChanged func() <-chan struct{}
 	Clock   clock.Clock
 	Log     *slog.Logger
 	// Dispatches reads a desk's queue to learn its whistles; nil skips that.
@@ -232,7 +235,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Transport keepalive, not domain time: real seconds even in a drill.
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	revoked := h.revoked()
+	revoked, regranted := h.revoked(), changed(h.GrantsChanged)
 	for {
 		select {
 		case <-ctx.Done():
@@ -241,6 +244,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-revoked:
 			revoked = h.revoked()
+			if !h.stillValid(w, rc, token) {
+				return
+			}
+		case <-regranted:
+			regranted = changed(h.GrantsChanged)
 			if !h.stillValid(w, rc, token) {
 				return
 			}
@@ -280,11 +288,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // revoked is the channel closed at the next revocation (nil: never).
-func (h *Handler) revoked() <-chan struct{} {
-	if h.Revoked == nil {
+func (h *Handler) revoked() <-chan struct{} { return changed(h.Revoked) }
+
+// changed is the channel f gives, or nil (never) without f.
+func changed(f func() <-chan struct{}) <-chan struct{} {
+	if f == nil {
 		return nil
 	}
-	return h.Revoked()
+	return f()
 }
 
 // stillValid re-verifies an open stream's token: an expired or revoked one

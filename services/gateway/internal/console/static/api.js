@@ -21,10 +21,47 @@ export function setToken(tok) {
   if (tok) localStorage.setItem(TOKEN_KEY, tok); else localStorage.removeItem(TOKEN_KEY);
 }
 
-/** The signed-in identity from the token's claims (the server checks them; this only shapes the UI). */
+// The person signed in through the identity provider (a session cookie the
+// page cannot read): what GET /auth/session answered, or null.
+let session = null;
+// Whether the gateway offers single sign-on (GET /auth/session is routed).
+let sso = false;
+
+/**
+ * Asks the gateway who the session cookie signs in, if anyone. Resolves to
+ * whether single sign-on is offered at all.
+ */
+export async function loadSession() {
+  const r = await fetch('/auth/session', { headers: { Accept: 'application/json' }, cache: 'no-store' }).catch(() => null);
+  sso = !!r && (r.ok || r.status === 401);
+  session = r?.ok ? await r.json().catch(() => null) : null;
+  return sso;
+}
+
+/** Whether the gateway offers single sign-on. */
+export function ssoOffered() { return sso; }
+
+/** Whether the signed-in person came through single sign-on (not a pasted or dev token). */
+export function viaSession() { return !token() && !!session; }
+
+/** Ends the single sign-on session; resolves to where the browser goes next (the provider's sign-out). */
+export async function endSession() {
+  session = null;
+  const r = await fetch('/auth/logout', { method: 'POST', headers: { Accept: 'application/json' } }).catch(() => null);
+  const body = r?.ok ? await r.json().catch(() => null) : null;
+  return body?.redirect || '/';
+}
+
+/** Forgets the session (the gateway refused it). */
+export function forgetSession() { session = null; }
+
+/** The signed-in identity from the token's claims or the session (the server checks them; this only shapes the UI). */
 export function identity() {
   const tok = token();
-  if (!tok) return null;
+  if (!tok) {
+    if (!session) return null;
+    return { subject: session.subject, name: session.name || '', role: session.role, street: session.street || '', district: session.district || '', department: session.department || '' };
+  }
   try {
     const b64 = tok.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));

@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the language toggle, and a hash router that
 // shows the page of the signed-in role. Pages are ES modules with a
 // render(root, who) function that returns a cleanup function.
-import { api, identity, setToken, districts, streets, departments, byKey } from './api.js';
+import { api, identity, setToken, districts, streets, departments, byKey, loadSession, ssoOffered, viaSession, endSession, forgetSession } from './api.js';
 import { t, setLang, getLang, nameOf } from './i18n.js';
 import { esc, toastError } from './ui.js';
 
@@ -85,7 +85,10 @@ async function route() {
 }
 
 async function renderSignIn(main) {
-  main.innerHTML = `<section class="card signin"><h1>${esc(t('signin.title'))}</h1><div id="dev"></div>
+  const ssoLink = ssoOffered()
+    ? `<p><a id="sso" class="button primary" href="/auth/login">${esc(t('signin.sso'))}</a></p><p class="hint">${esc(t('signin.ssoHint'))}</p>`
+    : '';
+  main.innerHTML = `<section class="card signin"><h1>${esc(t('signin.title'))}</h1>${ssoLink}<div id="dev"></div>
     <form id="tokform" class="stack">
       <label for="tok">${esc(t('signin.token'))}</label>
       <textarea id="tok" rows="3" autocomplete="off" spellcheck="false"></textarea>
@@ -161,7 +164,12 @@ document.getElementById('lang').addEventListener('click', () => {
   setLang(getLang() === 'zh' ? 'en' : 'zh');
   route();
 });
-document.getElementById('signout').addEventListener('click', () => {
+document.getElementById('signout').addEventListener('click', async () => {
+  if (viaSession()) {
+    // The gateway ends the session, then the provider its own.
+    location.assign(await endSession());
+    return;
+  }
   setToken('');
   history.replaceState(null, '', '#/signin');
   route();
@@ -169,6 +177,7 @@ document.getElementById('signout').addEventListener('click', () => {
 // A token the services no longer accept (expired, revoked, another key): sign in again.
 window.addEventListener('whistle:unauthorized', () => {
   setToken('');
+  forgetSession();
   history.replaceState(null, '', '#/signin');
   route();
 });
@@ -177,4 +186,4 @@ window.addEventListener('hashchange', () => {
   if (!who || !location.hash.startsWith(`#/${who.role}`) || pageKey(who) !== shown) route();
 });
 setLang(getLang());
-route();
+loadSession().finally(route);

@@ -53,7 +53,8 @@ export function follow(onChange, { minGap = 1000 } = {}) {
     let connected = false;
     ctrl = new AbortController();
     try {
-      const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${token()}` };
+      const headers = { Accept: 'text/event-stream' };
+      if (token()) headers.Authorization = `Bearer ${token()}`; // else the session cookie goes along
       if (lastId) headers['Last-Event-ID'] = lastId;
       const resp = await fetch('/v1/stream', { headers, signal: ctrl.signal, cache: 'no-store' });
       const type = resp.headers.get('Content-Type') || '';

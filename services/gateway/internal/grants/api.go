@@ -1,0 +1,135 @@
+package grants
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
+)
+
+// Path is the admin API's collection; a person is Path + "/" + subject.
+const Path = "/v1/admin/grants"
+
+// API is the admins' REST API over the grants of the provider Issuer.
+type API struct {
+	Store  *Store
+	Issuer string
+	// Verifier checks the caller's (internal) token; only admins may call.
+	Verifier *auth.Verifier
+	Clock    clock.Clock
+	Log      *slog.Logger
+}
+
+// Request grants a role and its scope to a person (the fields of a dev
+// token request, checked the same way).
+type Request struct {
+	Name       string `json:"name"`
+	Role       string `json:"role"`
+	StreetID   string `json:"street_id"`
+	DistrictID string `json:"district_id"`
+	Department string `json:"department"`
+	GridID     string `json:"grid_id"`
+}
+
+// List is the answer of GET Path.
+type List struct {
+	Issuer string  `json:"issuer"`
+	Grants []Grant `json:"grants"`
+}
+
+// Register mounts the API on mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+Path, a.admin(a.list))
+	mux.HandleFunc("PUT "+Path+"/{subject}", a.admin(a.grant))
+	mux.HandleFunc("DELETE "+Path+"/{subject}", a.admin(a.revoke))
+}
+
+// admin lets only an admin through to next.
+func (a *API) admin(next func(http.ResponseWriter, *http.Request, auth.Identity)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok := r.Header.Get("Authorization")
+		if len(tok) < 7 || tok[:7] != "Bearer " {
+			apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "sign in first")
+			return
+		}
+		id, err := a.Verifier.Verify(tok[7:], a.Clock.Now())
+		if err != nil {
+			apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "invalid token: "+err.Error())
+			return
+		}
+		if id.Role != auth.RoleAdmin {
+			apierror.Write(w, http.StatusForbidden, "PERMISSION_DENIED", "only an admin may manage grants")
+			return
+		}
+		next(w, r, id)
+	}
+}
+
+func (a *API) list(w http.ResponseWriter, _ *http.Request, _ auth.Identity) {
+	gs, err := a.Store.List()
+	if err != nil {
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", err.Error())
+		return
+	}
+	writeJSON(w, List{Issuer: a.Issuer, Grants: gs})
+}
+
+func (a *API) grant(w http.ResponseWriter, r *http.Request, admin auth.Identity) {
+	subject := r.PathValue("subject")
+	var req Request
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "malformed JSON body", apierror.Detail{Field: "body", Reason: err.Error()})
+		return
+	}
+	id, bad := devtoken.Identity(devtoken.Request{Role: req.Role, StreetID: req.StreetID, DistrictID: req.DistrictID,
+		Department: req.Department, GridID: req.GridID, Subject: PersonSubject(subject)})
+	if len(bad) > 0 {
+		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "invalid grant: "+bad[0].Field+" "+bad[0].Reason, bad...)
+		return
+	}
+	g := Grant{Issuer: a.Issuer, Subject: subject, Name: req.Name, Role: id.Role, Street: id.StreetID, District: id.DistrictID,
+		Department: id.Department, Grid: id.GridID, By: admin.Subject, At: time.Now().UTC()}
+	a.put(w, r, g)
+}
+
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, admin auth.Identity) {
+	subject := r.PathValue("subject")
+	g := Grant{Issuer: a.Issuer, Subject: subject, Revoked: true, By: admin.Subject, At: time.Now().UTC()}
+	if old, ok, err := a.Store.Lookup(a.Issuer, subject); err == nil && ok {
+		g.Name = old.Name
+	}
+	a.put(w, r, g)
+}
+
+func (a *API) put(w http.ResponseWriter, r *http.Request, g Grant) {
+	if g.Subject == "" || len(g.Subject) > 255 {
+		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "invalid subject", apierror.Detail{Field: "subject", Reason: "must be 1 to 255 characters"})
+		return
+	}
+	if err := a.Store.Put(r.Context(), g); err != nil {
+		if errors.Is(err, ErrNotReady) {
+			apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", err.Error())
+			return
+		}
+		a.Log.ErrorContext(r.Context(), "write grant", "err", err)
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "could not write the grant; try again")
+		return
+	}
+	a.Log.InfoContext(r.Context(), "grant changed", "subject", g.Subject, "role", g.Role, "revoked", g.Revoked, "by", g.By)
+	writeJSON(w, g)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(v)
+}

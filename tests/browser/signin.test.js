@@ -1,0 +1,60 @@
+// Browser test of single sign-on (issue 21): a desk person signs in through
+// the dev identity provider's login page (started by the `make run`
+// launcher), lands on the desk page, and signs out; the session is over
+// at the gateway and the page is back at sign-in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startStack } from './stack.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+let stack;
+let browser;
+
+before(async () => {
+  stack = await startStack();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+test('a desk person signs in at the provider, lands on the desk page and signs out', async () => {
+  const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+
+  await page.goto(`${stack.url}/`);
+  await page.getByRole('link', { name: '统一身份认证登录' }).click();
+  // The provider's own login page, filled in as a person would.
+  await page.getByLabel('用户名 / Username').fill('police-desk');
+  await page.getByLabel('密码 / Password').fill('whistle');
+  await page.getByRole('button', { name: '登录 / Sign in', exact: true }).click();
+
+  await page.waitForURL(`${stack.url}/#/desk`);
+  await page.locator('#who').filter({ hasText: '值班台' }).waitFor();
+  assert.match(await page.locator('#who').textContent(), /公安|police/);
+  const cookies = await ctx.cookies(stack.url);
+  const session = cookies.find((c) => c.name === 'whistle_session');
+  assert.ok(session, 'a session cookie');
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+  assert.equal(await page.evaluate(() => localStorage.getItem('whistle.token')), null, 'no token in the page');
+  const queue = await page.evaluate(async () => (await fetch('/v1/dispatches')).status);
+  assert.equal(queue, 200, 'the desk queue answers with the session cookie');
+
+  await page.getByRole('button', { name: '退出' }).click();
+  // The provider ends its session too and sends the browser back to the console.
+  await page.waitForURL(`${stack.url}/#/signin`);
+  await page.getByRole('link', { name: '统一身份认证登录' }).waitFor();
+  const after = await page.evaluate(async () => (await fetch('/v1/dispatches')).status);
+  assert.equal(after, 401, 'signed out: the API refuses the browser');
+  const again = await fetch(`${stack.url}/v1/dispatches`, { headers: { Cookie: `whistle_session=${session.value}` } });
+  assert.equal(again.status, 401, 'the old session id is dead');
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

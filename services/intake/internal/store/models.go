@@ -99,6 +99,7 @@ type Whistle struct {
 	ReopenedAt      pgtype.Timestamptz
 	MergedInto      string
 	Cell            int64
+	Open            bool
 }
 
 type WhistleDepartment struct {

@@ -193,7 +193,7 @@ FROM (
         WHERE w.street_id = s.street_id AND w.category = s.category AND w.cell = s.cell
           AND w.raised_at >= s.since
           AND coalesce(array_position(@ids::text[], w.id), 0) < s.whistle
-          AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+          AND w.open
           AND w.lat BETWEEN s.min_lat AND s.max_lat
           AND w.lng BETWEEN s.min_lng AND s.max_lng
         ORDER BY w.raised_at, w.id

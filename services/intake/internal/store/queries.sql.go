@@ -176,7 +176,7 @@ func (q *Queries) ExpectedDepartmentsOfWhistles(ctx context.Context, whistleIds 
 }
 
 const getWhistle = `-- name: GetWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = $1
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = $1
 `
 
 func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -207,12 +207,13 @@ func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.ReopenedAt,
 		&i.MergedInto,
 		&i.Cell,
+		&i.Open,
 	)
 	return i, err
 }
 
 const getWhistleByIdempotencyKey = `-- name: GetWhistleByIdempotencyKey :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE street_id = $1 AND idempotency_key = $2
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE street_id = $1 AND idempotency_key = $2
 `
 
 type GetWhistleByIdempotencyKeyParams struct {
@@ -248,12 +249,13 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 		&i.ReopenedAt,
 		&i.MergedInto,
 		&i.Cell,
+		&i.Open,
 	)
 	return i, err
 }
 
 const getWhistles = `-- name: GetWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
 `
 
 func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
@@ -290,6 +292,7 @@ func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, err
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -354,7 +357,7 @@ SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::te
        unnest($12::text[]), unnest($13::text[]), unnest($14::timestamptz[]),
        unnest($15::timestamptz[]), NULLIF(unnest($16::text[]), '')
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open
 `
 
 type InsertWhistlesParams struct {
@@ -432,6 +435,7 @@ func (q *Queries) InsertWhistles(ctx context.Context, arg InsertWhistlesParams) 
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -460,7 +464,7 @@ func (q *Queries) IsNeighbour(ctx context.Context, arg IsNeighbourParams) (bool,
 }
 
 const listAllWhistles = `-- name: ListAllWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
   AND (raised_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY raised_at DESC, id DESC
@@ -513,6 +517,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -525,7 +530,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 }
 
 const listWhistlesByDistrict = `-- name: ListWhistlesByDistrict :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles
 WHERE district_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND (raised_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::text, ''))
@@ -581,6 +586,7 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -593,8 +599,8 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM (
-    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles own
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM (
+    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles own
      WHERE own.street_id = $1
        AND ($2::text IS NULL OR own.district_id = $2)
        AND ($3::text IS NULL OR own.status = $3)
@@ -602,7 +608,7 @@ SELECT id, street_id, district_id, category, title, description, address, lat, l
      ORDER BY own.raised_at DESC, own.id DESC
      LIMIT $6)
     UNION ALL
-    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
      WHERE $7::boolean AND n.street_id = $1 AND w.street_id <> $1
        AND ($2::text IS NULL OR w.district_id = $2)
        AND ($3::text IS NULL OR w.status = $3)
@@ -670,6 +676,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -682,7 +689,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 }
 
 const lockWhistle = `-- name: LockWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = $1 FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -713,12 +720,13 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.ReopenedAt,
 		&i.MergedInto,
 		&i.Cell,
+		&i.Open,
 	)
 	return i, err
 }
 
 const lockWhistles = `-- name: LockWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockWhistle for many whistles, in one order (by id) so that two
@@ -757,6 +765,7 @@ func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, er
 			&i.ReopenedAt,
 			&i.MergedInto,
 			&i.Cell,
+			&i.Open,
 		); err != nil {
 			return nil, err
 		}
@@ -811,7 +820,7 @@ FROM (
         WHERE w.street_id = s.street_id AND w.category = s.category AND w.cell = s.cell
           AND w.raised_at >= s.since
           AND coalesce(array_position($10::text[], w.id), 0) < s.whistle
-          AND w.status NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND w.merged_into = ''
+          AND w.open
           AND w.lat BETWEEN s.min_lat AND s.max_lat
           AND w.lng BETWEEN s.min_lng AND s.max_lng
         ORDER BY w.raised_at, w.id
@@ -980,7 +989,7 @@ UPDATE whistles SET
     routed_at = $7,
     reopened_at = $8
 WHERE id = $9
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open
 `
 
 type UpdateWhistleParams struct {
@@ -1033,6 +1042,7 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 		&i.ReopenedAt,
 		&i.MergedInto,
 		&i.Cell,
+		&i.Open,
 	)
 	return i, err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -23,11 +24,13 @@ var templateName = regexp.MustCompile(`^[a-z0-9_]{1,20}$`)
 // NewDatabaseFrom creates a fresh database for t as a copy of a template that
 // build prepared (typically: every schema migrated), and returns its URL.
 // The template is built once per test binary and name, whatever the number of
-// tests and packages asking at once (an advisory lock orders them), and kept
-// on the server for later runs of the same binary: its name carries a hash of
-// the test binary, so any change to the code or the migrations builds a new
-// one (and drops the older ones of that name). build gets the template's URL
-// and must close its connections before returning.
+// tests asking at once (an advisory lock orders them), and kept on the server
+// for later runs of the same binary: its name carries a hash of the test
+// package and of the binary, so any change to the code or the migrations
+// builds a new one. Only the newest keepTemplates of a package and name are
+// kept, so that another checkout running the same tests at the same time
+// (with other code) does not lose its template while cloning it. build gets
+// the template's URL and must close its connections before returning.
 func NewDatabaseFrom(t testing.TB, name string, build func(ctx context.Context, url string) error) string {
 	t.Helper()
 	if !templateName.MatchString(name) {
@@ -39,6 +42,20 @@ func NewDatabaseFrom(t testing.TB, name string, build func(ctx context.Context, 
 		t.Fatalf("pgtest: template %s: %v", name, err)
 	}
 	return newDatabase(t, tpl)
+}
+
+// keepTemplates is how many templates of one package and name stay on the server.
+const keepTemplates = 8
+
+// thisPackage is a short hash of the test binary's package path, so that two
+// packages' templates of the same name do not replace each other.
+func thisPackage() string {
+	path := os.Args[0]
+	if info, ok := debug.ReadBuildInfo(); ok && info.Path != "" {
+		path = info.Path
+	}
+	sum := sha256.Sum256([]byte(path))
+	return hex.EncodeToString(sum[:])[:8]
 }
 
 var (
@@ -78,7 +95,7 @@ func ensureTemplate(ctx context.Context, name string, build func(ctx context.Con
 	if err != nil {
 		return "", fmt.Errorf("hash the test binary: %w", err)
 	}
-	prefix := "whistle_tpl_" + name + "_"
+	prefix := "whistle_tpl_" + name + "_" + thisPackage() + "_"
 	tpl := prefix + hash
 	cfg, err := pgx.ParseConfig(AdminURL())
 	if err != nil {
@@ -93,7 +110,9 @@ func ensureTemplate(ctx context.Context, name string, build func(ctx context.Con
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtext($1))", prefix); err != nil {
 		return "", err
 	}
-	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", prefix) }()
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext($1))", prefix)
+	}()
 	var ready bool
 	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", tpl).Scan(&ready)
 	if err == nil && ready {
@@ -116,8 +135,10 @@ func ensureTemplate(ctx context.Context, name string, build func(ctx context.Con
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+tpl+" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true"); err != nil {
 		return "", err
 	}
-	// Templates of older builds of this binary are of no more use.
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1) AND datname <> $2", prefix, tpl)
+	// Templates of older builds of this package are of no more use, but
+	// another checkout may still be cloning a recent one: keep the newest.
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY oid DESC OFFSET $2",
+		prefix, keepTemplates)
 	if err != nil {
 		return "", err
 	}

@@ -50,6 +50,9 @@ func (q *Queries) SaveActions(ctx context.Context, ds []response.Dispatch) error
 // the dispatch's lock. When a step may now come sooner than the one the
 // pollers sleep towards, the caller wakes them (WakeTimerPollers).
 func (q *Queries) Reschedule(ctx context.Context, ds ...response.Dispatch) error {
+	if len(ds) == 0 {
+		return nil
+	}
 	var arg SetTimersParams
 	for _, d := range ds {
 		s, ok := d.NextStep()

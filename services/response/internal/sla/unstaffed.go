@@ -25,7 +25,9 @@ type Unstaffed struct {
 // ladder's delay, and writes the sla.escalated events that say why in tx: one
 // statement for the dispatches and one for their events. The ladder goes on
 // from there as usual: a later breach keeps the level and schedules 挂牌督办.
-// A dispatch already at or above 督办, or closed, is left alone.
+// A dispatch already at or above 督办, or closed, is left alone. A new
+// dispatch has no ladder step pending (escalate_at), so the level does not
+// change its next step: its timer row stays as written at creation.
 func EscalateUnstaffed(ctx context.Context, tx pgx.Tx, out *notify.Outbox, us []Unstaffed, now time.Time) error {
 	var ids []string
 	var evs []*eventsv1.Event

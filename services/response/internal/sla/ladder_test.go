@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/proto/returncodes"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -28,6 +29,9 @@ func (r *rig) act(id string, a response.Action) {
 			return err
 		}
 		cmd := response.Command{Action: a, By: "desk", Location: &response.LatLng{Lat: 39.9, Lng: 116.4}}
+		if a == response.Return {
+			cmd.Reason, cmd.Code = "不属本部门职责", returncodes.NotOurRemit
+		}
 		next, changed, err := response.Apply(d, cmd, r.clk.Now(), 500)
 		if err != nil || !changed {
 			return fmt.Errorf("%s %s: changed %v, %w", a, id, changed, err)

@@ -88,6 +88,19 @@ func (c *Client) Call(ctx context.Context, method, path string, query url.Values
 	return raw, nil
 }
 
+// Upload posts body, a file of type contentType, to path?query and decodes
+// the answer into out; it returns the raw answer too.
+func (c *Client) Upload(ctx context.Context, path string, query url.Values, contentType string, body []byte, out proto.Message) ([]byte, error) {
+	raw, err := c.do(ctx, http.MethodPost, path, query, http.Header{"Content-Type": {contentType}}, body, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := unmarshal.Unmarshal(raw, out); err != nil {
+		return raw, fmt.Errorf("decode POST %s response: %w", path, err)
+	}
+	return raw, nil
+}
+
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte, withToken bool) ([]byte, error) {
 	u := strings.TrimRight(c.BaseURL, "/") + path
 	if len(query) > 0 {
@@ -105,7 +118,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header[k] = vs
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
+	if body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if withToken && c.Token != "" {

@@ -25,6 +25,8 @@ type request struct {
 	Query        map[string][]string
 	Header       http.Header
 	Body         map[string]any
+	// Raw is a body that is no JSON (a file upload).
+	Raw []byte
 }
 
 // fakeGateway answers every request with one canned response and records it.
@@ -41,11 +43,11 @@ func startFake(t *testing.T, status int, body string) (*fakeGateway, string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		var body map[string]any
-		if len(raw) > 0 {
+		if len(raw) > 0 && r.Header.Get("Content-Type") == "application/json" {
 			require.NoError(t, json.Unmarshal(raw, &body), "request body must be JSON: %s", raw)
 		}
 		f.mu.Lock()
-		f.seen = append(f.seen, request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body})
+		f.seen = append(f.seen, request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: body, Raw: raw})
 		f.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(f.status)

@@ -1,10 +1,12 @@
 package ctl
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -13,9 +15,21 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 )
 
-// maxCsvBytes is what the JSON form of a ticket import carries: the JSON API
-// takes 1 MiB, and escaping (quotes, newlines) adds a little to the file.
-const maxCsvBytes = 900 << 10
+// maxTicketFileBytes is the most the gateway takes in one ticket file
+// (POST /v1/tickets:importCsv with the file as the body).
+const maxTicketFileBytes = 3 << 20
+
+// xlsxType is the media type of an .xlsx workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// ticketFileType is the media type to send a ticket file as: a workbook by
+// its name or its zip signature, else CSV, whose encoding the gateway detects.
+func ticketFileType(name string, data []byte) string {
+	if strings.EqualFold(filepath.Ext(name), ".xlsx") || bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return xlsxType
+	}
+	return "text/csv"
+}
 
 // reportsCmd is whistlectl reports: discovery (issue 13) — the reports of grid
 // workers, residents and the 12345 hotline, the street's inbox and triage.
@@ -136,25 +150,28 @@ func reportsCmd(e *env) *cobra.Command {
 
 // ticketsCmd is whistlectl tickets: 12345 hotline tickets (接诉即办).
 func ticketsCmd(e *env) *cobra.Command {
-	tc := &cobra.Command{Use: "tickets", Short: "12345 hotline tickets: import a CSV, find one by its number"}
+	tc := &cobra.Command{Use: "tickets", Short: "12345 hotline tickets: import a CSV or .xlsx export, find one by its number"}
 	var source string
 	imp := authed(&cobra.Command{
-		Use: "import FILE.csv",
-		Short: "Import tickets from a CSV (header external_number,street_id,category,description,lat,lng,address,received_at,due_at); " +
-			"a re-run imports nothing twice",
+		Use: "import FILE.csv|FILE.xlsx",
+		Short: "Import tickets from a 12345 export: CSV (UTF-8, UTF-8 with BOM or GB18030/GBK) or .xlsx (first sheet), " +
+			"header external_number,street_id,category,description,lat,lng,address,received_at,due_at; a re-run imports nothing twice",
 		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"csv", "xlsx"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fi, err := os.Stat(args[0]); err == nil && fi.Size() > maxTicketFileBytes {
+				return fmt.Errorf("%s is %d KiB; the gateway takes at most %d KiB at once: split it", args[0], fi.Size()>>10, maxTicketFileBytes>>10)
+			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return err
 			}
-			if len(data) > maxCsvBytes {
-				return fmt.Errorf("%s is %d KiB; whistlectl sends at most %d KiB at once: split it, or POST it as text/csv to /v1/tickets:importCsv",
-					args[0], len(data)>>10, maxCsvBytes>>10)
-			}
+			q := url.Values{}
+			setIf(q, "source", source)
 			var resp intakev1.ImportTicketsCsvResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/tickets:importCsv", nil, nil,
-				&intakev1.ImportTicketsCsvRequest{Csv: string(data), Source: source}, &resp)
+			raw, err := e.client().Upload(cmd.Context(), "/v1/tickets:importCsv", q, ticketFileType(args[0], data), data, &resp)
 			return show(e, &resp, raw, err, func(r *intakev1.ImportTicketsCsvResponse) error {
 				if _, err := fmt.Fprintf(e.out, "rows %d, imported %d, already imported %d, errors %d\n",
 					r.GetRows(), r.GetImported(), r.GetAlreadyImported(), len(r.GetErrors())); err != nil {

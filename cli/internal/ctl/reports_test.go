@@ -83,7 +83,8 @@ func TestTicketsImportCsv(t *testing.T) {
 	req := fake.last(t)
 	require.Equal(t, http.MethodPost, req.Method)
 	require.Equal(t, "/v1/tickets:importCsv", req.Path)
-	require.Equal(t, csv, req.Body["csv"])
+	require.Equal(t, csv, string(req.Raw), "the file is sent as it is")
+	require.Equal(t, "text/csv", req.Header.Get("Content-Type"))
 	require.Contains(t, out, "rows 3, imported 2, already imported 0, errors 1")
 	require.Regexp(t, `3\s+due_at\s+is required`, out)
 
@@ -96,4 +97,19 @@ func TestTicketsImportCsv(t *testing.T) {
 	code, _, errOut = run(t, env, "tickets", "import", filepath.Join(t.TempDir(), "missing.csv"))
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "missing.csv")
+
+	// A workbook goes as one, with the source asked for.
+	book := filepath.Join(t.TempDir(), "12345导出.XLSX")
+	require.NoError(t, os.WriteFile(book, []byte("PK\x03\x04 a workbook"), 0o600))
+	code, _, errOut = run(t, env, "tickets", "import", book, "--source", "12345-dongcheng")
+	require.Equal(t, 0, code, errOut)
+	req = fake.last(t)
+	require.Equal(t, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", req.Header.Get("Content-Type"))
+	require.Equal(t, []string{"12345-dongcheng"}, req.Query["source"])
+
+	big := filepath.Join(t.TempDir(), "big.csv")
+	require.NoError(t, os.WriteFile(big, make([]byte, 3<<20+1), 0o600))
+	code, _, errOut = run(t, env, "tickets", "import", big)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "at most 3072 KiB at once: split it")
 }

@@ -1,11 +1,14 @@
-// Package ticketcsv serves POST /v1/tickets:importCsv with a text/csv body: a
-// 12345 hotline export of tens of thousands of rows is larger than the JSON
-// API's 1 MiB body limit, so the file is sent as it is (curl --data-binary)
+// Package ticketcsv serves POST /v1/tickets:importCsv with a file as its body:
+// a 12345 hotline export as CSV (text/csv, in UTF-8, UTF-8 with a byte order
+// mark, or GB18030/GBK) or as an .xlsx workbook. An export of tens of
+// thousands of rows is larger than the JSON API's 1 MiB body limit, so the
+// file is sent as it is (curl --data-binary), turned into UTF-8 CSV text here
 // and handed to intake's ImportTicketsCsv. A JSON body ({"csv": "..."}) still
 // goes to the generated REST route.
 package ticketcsv
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,8 +30,9 @@ import (
 // Path is the route; it is shared with the JSON form.
 const Path = "/v1/tickets:importCsv"
 
-// MaxBytes bounds a CSV body (3 MiB, about 25,000 rows): the limit declared
-// on ImportTicketsCsvRequest.csv, below the backends' message limit.
+// MaxBytes bounds a body, CSV or .xlsx, and the UTF-8 CSV text made of it
+// (3 MiB, about 25,000 rows): the limit declared on
+// ImportTicketsCsvRequest.csv, below the backends' message limit.
 var MaxBytes = limits.Of((&intakev1.ImportTicketsCsvRequest{}).ProtoReflect().Descriptor().Fields().ByName("csv")).MaxBytes
 
 // Importer is the one intake call the route makes.
@@ -40,10 +44,19 @@ type Importer interface {
 // It sits outside the gateway's 1 MiB body limit, with its own limit and the
 // request timeout.
 func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler {
+	workbooks := make(chan struct{}, MaxWorkbooksAtOnce)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.URL.Path != Path || r.Method != http.MethodPost || media != "text/csv" {
+		if r.URL.Path != Path || r.Method != http.MethodPost || (media != "text/csv" && media != XLSXType) {
 			next.ServeHTTP(w, r)
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		if auth == "" {
+			// Intake checks the token; a caller without one is turned away
+			// before the gateway reads, decodes or unpacks anything.
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "a bearer token is required to import tickets")
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
@@ -51,14 +64,26 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(MaxBytes)))
 		if err != nil {
 			apierror.Write(w, http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge,
-				fmt.Sprintf("a CSV body is at most %d bytes: split the file", MaxBytes),
+				fmt.Sprintf("a CSV or .xlsx body is at most %d bytes: split the file", MaxBytes),
 				apierror.Detail{Field: "body", Reason: fmt.Sprintf("must be at most %d bytes", MaxBytes)})
 			return
 		}
-		if auth := r.Header.Get("Authorization"); auth != "" {
-			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
+		if media == XLSXType {
+			select {
+			case workbooks <- struct{}{}:
+				defer func() { <-workbooks }()
+			case <-ctx.Done():
+				apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "other workbooks are being read: try again")
+				return
+			}
 		}
-		resp, err := imp.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{Csv: string(body), Source: r.URL.Query().Get("source")},
+		text, sheet, err := toCSV(media, body)
+		if err != nil {
+			apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", err.Error(), apierror.Detail{Field: "body", Reason: err.Error()})
+			return
+		}
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
+		resp, err := imp.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{Csv: text, Source: r.URL.Query().Get("source")},
 			grpc.MaxCallSendMsgSize(limits.MaxMessageBytes))
 		if err != nil {
 			st := status.Convert(err)
@@ -69,6 +94,11 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			apierror.Write(w, code, apierror.CodeName(st), st.Message(), apierror.FieldDetails(st)...)
 			return
 		}
+		if sheet != nil {
+			for _, e := range resp.GetErrors() {
+				e.Line = int32(sheet.Row(int(e.GetLine())))
+			}
+		}
 		out, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(resp)
 		if err != nil {
 			apierror.Write(w, http.StatusInternalServerError, "INTERNAL", "could not encode the answer")
@@ -77,4 +107,25 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(out)
 	})
+}
+
+// toCSV is body as UTF-8 CSV text; for a workbook also its sheet, whose row
+// numbers replace CSV line numbers in the answer.
+func toCSV(media string, body []byte) (string, *Sheet, error) {
+	if media == XLSXType {
+		sheet, err := FromXLSX(body)
+		if err != nil {
+			return "", nil, err
+		}
+		return sheet.CSV, sheet, nil
+	}
+	if bytes.HasPrefix(body, []byte("PK\x03\x04")) {
+		return "", nil, fmt.Errorf("the body is a zip archive, not CSV text: send an .xlsx workbook as %s", XLSXType)
+	}
+	text, err := DecodeText(body)
+	if err == nil && len(text) > MaxBytes {
+		// GB18030 takes two bytes for a Chinese character, UTF-8 three.
+		err = fmt.Errorf("the file is %d bytes as UTF-8, more than %d: split the file", len(text), MaxBytes)
+	}
+	return text, nil, err
 }

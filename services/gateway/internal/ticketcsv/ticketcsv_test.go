@@ -66,6 +66,7 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 
 	big := httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader(strings.Repeat("x", ticketcsv.MaxBytes+1)))
 	big.Header.Set("Content-Type", "text/csv")
+	big.Header.Set("Authorization", "Bearer t")
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, big)
 	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
@@ -73,10 +74,21 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 	imp.err = status.Error(codes.PermissionDenied, "role desk imports no tickets")
 	req = httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader("a\n"))
 	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer t")
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusForbidden, rec.Code)
 	require.Contains(t, rec.Body.String(), `"PERMISSION_DENIED"`)
+
+	// Without a token nothing is read.
+	imp.got = nil
+	req = httptest.NewRequest(http.MethodPost, ticketcsv.Path, strings.NewReader("a\n"))
+	req.Header.Set("Content-Type", ticketcsv.XLSXType)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+	require.Nil(t, imp.got)
 }
 
 // TestTheEdgeLimitsFitTheBackendsMessageLimit: the CSV route reads at most the

@@ -35,9 +35,12 @@ var emits = map[string][]string{
 		"whistle.responding", "whistle.resolved", "whistle.duplicate_candidate", "whistle.merged",
 		"whistle.duplicate_kept", "report.filed", "report.triaged", "report.closed", "report.rated",
 		"report.triage_warning", "report.triage_breached", "report.reopened"),
+	// Routing's decisions carry their dispatch requests; dispatch.requested,
+	// which it no longer writes, stays allowed while events written before
+	// may still wait in its outbox (docs/decisions.md).
 	UserRouting: subjectsFor("whistle.routed", "whistle.unroutable", "whistle.rerouted",
 		"whistle.jurisdiction_checked", "whistle.arbitration_requested", "whistle.arbitrated",
-		"whistle.department_added", "whistle.location_confirmed", "dispatch.requested"),
+		"whistle.department_added", "whistle.location_confirmed", "whistle.redispatched", "dispatch.requested"),
 	UserResponse: append(subjectsFor("dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 		"dispatch.resolved", "dispatch.returned", "dispatch.cancelled"), "sla.v1.>"),
 	UserFeedback: {"feedback.v1.>"},

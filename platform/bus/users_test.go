@@ -112,8 +112,8 @@ func TestAServiceUserPublishesOnlyTheEventsItOwns(t *testing.T) {
 	srv, admin := startWithStream(t)
 	routing := connectAs(t, srv, bus.UserRouting)
 	require.NoError(t, bus.EnsureStream(t.Context(), routing.js, 1), "a backend declares the stream at start-up")
-	_, err := routing.js.Publish(t.Context(), "dispatch.v1.requested.110101.police", []byte("x"))
-	require.NoError(t, err, "routing publishes dispatch.requested")
+	_, err := routing.js.Publish(t.Context(), "whistle.v1.routed.110101", []byte("x"))
+	require.NoError(t, err, "routing publishes whistle.routed")
 	before := lastSeq(t, admin.js)
 
 	// Routing's credentials cannot pass for response (dispatch.acknowledged)

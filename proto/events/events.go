@@ -103,3 +103,40 @@ func New(at time.Time, actor *typesv1.Actor) *eventsv1.Event {
 		Actor:      actor,
 	}
 }
+
+// Requests are the dispatch requests an event carries, each with the
+// department and dispatch id it is for: the departments of routing's
+// decisions (whistle.routed, .rerouted, .arbitrated, .department_added,
+// .redispatched) that come with a request, or a dispatch.requested of old,
+// whose envelope names the department and the dispatch.
+func Requests(e *eventsv1.Event) []*eventsv1.RoutedDepartment {
+	var routed []*eventsv1.RoutedDepartment
+	switch p := e.GetPayload().(type) {
+	case *eventsv1.Event_WhistleRouted:
+		routed = p.WhistleRouted.GetDepartments()
+	case *eventsv1.Event_WhistleRedispatched:
+		routed = p.WhistleRedispatched.GetDepartments()
+	case *eventsv1.Event_WhistleRerouted:
+		routed = []*eventsv1.RoutedDepartment{p.WhistleRerouted.GetTo()}
+	case *eventsv1.Event_WhistleArbitrated:
+		routed = []*eventsv1.RoutedDepartment{p.WhistleArbitrated.GetTo()}
+	case *eventsv1.Event_WhistleDepartmentAdded:
+		routed = []*eventsv1.RoutedDepartment{p.WhistleDepartmentAdded.GetDepartment()}
+	case *eventsv1.Event_DispatchRequested:
+		return []*eventsv1.RoutedDepartment{{
+			Department: e.GetDepartment(), Role: p.DispatchRequested.GetRole(), DispatchId: e.GetDispatchId(),
+			Request: p.DispatchRequested,
+		}}
+	}
+	var out []*eventsv1.RoutedDepartment
+	for _, d := range routed {
+		if d.GetRequest() != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// RequestNames are the events that may carry dispatch requests (Requests).
+var RequestNames = []string{"whistle.routed", "whistle.rerouted", "whistle.arbitrated", "whistle.department_added",
+	"whistle.redispatched", "dispatch.requested"}

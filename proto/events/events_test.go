@@ -60,3 +60,37 @@ func TestDispatchIsTheSnapshotOfDispatchAndSLAEvents(t *testing.T) {
 	require.Nil(t, events.Dispatch(with(&eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{}})))
 	require.Nil(t, events.Dispatch(with(&eventsv1.Event_DispatchAcknowledged{DispatchAcknowledged: &eventsv1.DispatchAcknowledged{}})))
 }
+
+func TestRequestsAreTheDispatchRequestsAnEventCarries(t *testing.T) {
+	t.Parallel()
+	asked := &eventsv1.DispatchRequested{Category: "noise", Role: "lead"}
+	routed := event()
+	routed.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: &eventsv1.WhistleRouted{Departments: []*eventsv1.RoutedDepartment{
+		{Department: "police", DispatchId: "d1", Request: asked},
+		{Department: "environment", DispatchId: "d2", Request: asked},
+		{Department: "water", DispatchId: "d0"}, // from before decisions carried requests
+	}}}
+	var ids []string
+	for _, r := range events.Requests(routed) {
+		ids = append(ids, r.GetDispatchId())
+	}
+	require.Equal(t, []string{"d1", "d2"}, ids)
+
+	joined := event()
+	joined.Payload = &eventsv1.Event_WhistleRerouted{WhistleRerouted: &eventsv1.WhistleRerouted{
+		To: &eventsv1.RoutedDepartment{Department: "police", DispatchId: "d1"}, // at work on it already
+	}}
+	require.Empty(t, events.Requests(joined))
+
+	old := event()
+	old.DispatchId = "d3"
+	old.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: asked}
+	got := events.Requests(old)
+	require.Len(t, got, 1)
+	require.Equal(t, "d3", got[0].GetDispatchId())
+	require.Equal(t, "police", got[0].GetDepartment(), "the envelope's department")
+	require.Equal(t, "lead", got[0].GetRole())
+	require.Same(t, asked, got[0].GetRequest())
+
+	require.Empty(t, events.Requests(with(&eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{}})))
+}

@@ -24,7 +24,7 @@ func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
 
 	stream, err := s.js.Stream(ctx, bus.StreamName)
 	require.NoError(t, err)
-	requested, err := stream.GetLastMsgForSubject(ctx, "dispatch.v1.requested."+dongcheng+".police")
+	routed, err := stream.GetLastMsgForSubject(ctx, "whistle.v1.routed."+dongcheng)
 	require.NoError(t, err)
 	lastSeq := func() uint64 {
 		info, err := stream.Info(ctx)
@@ -34,8 +34,8 @@ func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
 	before := lastSeq()
 
 	for _, tc := range []struct{ user, subject string }{
-		// response consumes dispatch.requested but only routing may publish it
-		{bus.UserResponse, requested.Subject},
+		// response consumes whistle.routed, which asks for its dispatches, but only routing may publish it
+		{bus.UserResponse, routed.Subject},
 		// intake cannot acknowledge a dispatch on the desk's behalf
 		{bus.UserIntake, "dispatch.v1.acknowledged." + dongcheng + ".police"},
 		// routing cannot close a whistle, feedback cannot breach an SLA
@@ -48,7 +48,7 @@ func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
 		nc, _, err := bus.Connect(s.nats.URL, "forger", append(s.nats.Client(tc.user).Options(),
 			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))...)
 		require.NoError(t, err)
-		forged := &nats.Msg{Subject: tc.subject, Data: requested.Data, Header: nats.Header{}}
+		forged := &nats.Msg{Subject: tc.subject, Data: routed.Data, Header: nats.Header{}}
 		forged.Header.Set(jetstream.MsgIDHeader, "forged-"+tc.user)
 		require.NoError(t, nc.PublishMsg(forged))
 		require.NoError(t, nc.Flush())

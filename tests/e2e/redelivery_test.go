@@ -19,12 +19,13 @@ func TestTheSameEventDeliveredTwiceCreatesNoSecondDispatch(t *testing.T) {
 	id, w := raise(t, s, donghuamen, "joint-enforcement", 3)
 	policeID := str(dispatchOf(t, w, "police")["id"])
 
-	// Take the police dispatch.requested event off the stream and publish it again:
-	// once with its own Nats-Msg-Id (JetStream drops it) and once under a new id,
-	// as a redelivery would look to the consumer.
+	// Take routing's decision, which asks for the three dispatches, off the
+	// stream and publish it again: once with its own Nats-Msg-Id (JetStream
+	// drops it) and once under a new id, as a redelivery would look to the
+	// consumer.
 	stream, err := s.js.Stream(ctx, bus.StreamName)
 	require.NoError(t, err)
-	orig, err := stream.GetLastMsgForSubject(ctx, "dispatch.v1.requested."+dongcheng+".police")
+	orig, err := stream.GetLastMsgForSubject(ctx, "whistle.v1.routed."+dongcheng)
 	require.NoError(t, err)
 	msgID := orig.Header.Get(jetstream.MsgIDHeader)
 	require.NotEmpty(t, msgID)

@@ -73,7 +73,7 @@ func TestTelemetryOneTraceFromRaiseToAcknowledge(t *testing.T) {
 	path := []string{
 		"whistle.intake.v1.IntakeService/RaiseWhistle",            // gateway → intake (gRPC server)
 		"consume whistle.raised",                                  // intake → routing (NATS)
-		"consume dispatch.requested",                              // routing → response (NATS)
+		"consume whistle.routed",                                  // routing → response (NATS)
 		"consume dispatch.created",                                // response → intake (NATS)
 		"whistle.response.v1.DispatchService/AcknowledgeDispatch", // gateway → response (gRPC server)
 		"consume dispatch.acknowledged",                           // response → intake (NATS)

@@ -437,7 +437,7 @@ func TestSameRequestTwiceCreatesOneDispatch(t *testing.T) {
 	// Routing retried: same dispatch id, new event id (so JetStream and the
 	// processed-events table both let it through).
 	second := e.request("d-1", "w-1", department)
-	second.GetDispatchRequested().Category = "garbage"
+	asked(second).GetRequest().Category = "garbage"
 	require.NotEqual(t, first.GetId(), second.GetId())
 	e.publish(second)
 	e.publish(first) // and a plain redelivery

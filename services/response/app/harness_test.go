@@ -160,22 +160,30 @@ func (e *env) publish(ev *eventsv1.Event) {
 	require.NoError(e.t, err)
 }
 
-// request is a dispatch.requested event as routing sends it, with default limits.
+// request is routing's decision on whistleID asking for one dispatch, to
+// dept, with default limits.
 func (e *env) request(dispatchID, whistleID, dept string) *eventsv1.Event {
 	ev := events.New(e.clk.Now(), &typesv1.Actor{Role: "system", Id: "routing"})
-	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = whistleID, district, street, dispatchID, dept
-	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{
-		Category:      "noise",
-		Role:          "lead",
-		Location:      whistleLocation,
-		ResolveWithin: durationpb.New(48 * time.Hour),
+	ev.WhistleId, ev.DistrictId, ev.StreetId = whistleID, district, street
+	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: &eventsv1.WhistleRouted{
+		Rule: "category:noise", CatalogueVersion: "1",
+		Departments: []*eventsv1.RoutedDepartment{{Department: dept, Role: "lead", DispatchId: dispatchID,
+			Request: &eventsv1.DispatchRequested{
+				Category:      "noise",
+				Role:          "lead",
+				Location:      whistleLocation,
+				ResolveWithin: durationpb.New(48 * time.Hour),
+			}}},
 	}}
 	return ev
 }
 
+// asked is the one dispatch request that request's event carries.
+func asked(ev *eventsv1.Event) *eventsv1.RoutedDepartment { return events.Requests(ev)[0] }
+
 // inheritedStart makes a request a re-dispatch whose clocks started at start.
 func inheritedStart(ev *eventsv1.Event, start time.Time) *eventsv1.Event {
-	ev.GetDispatchRequested().SlaStartedAt = timestamppb.New(start)
+	asked(ev).GetRequest().SlaStartedAt = timestamppb.New(start)
 	return ev
 }
 
@@ -221,7 +229,7 @@ func ofDispatch(id string) func(*eventsv1.Event) bool {
 func (e *env) createDispatch(created <-chan *eventsv1.Event, req *eventsv1.Event) *responsev1.Dispatch {
 	e.t.Helper()
 	e.publish(req)
-	return e.next(created, ofDispatch(req.GetDispatchId())).GetDispatchCreated().GetDispatch()
+	return e.next(created, ofDispatch(asked(req).GetDispatchId())).GetDispatchCreated().GetDispatch()
 }
 
 // advanceUntil moves the fake clock forward in steps of step, never past

@@ -133,7 +133,7 @@ func TestLadderStopsWhenTheBreachedClockIsMet(t *testing.T) {
 	e.createDispatch(created, e.request("d-stop", "w-stop", department))
 	// Arrived but not resolved: a one-hour resolve limit breaches and climbs.
 	quick := e.request("d-res", "w-res", department)
-	quick.GetDispatchRequested().ResolveWithin = durationpb.New(time.Hour)
+	asked(quick).GetRequest().ResolveWithin = durationpb.New(time.Hour)
 	e.createDispatch(created, quick)
 	cli, ctx := e.client(a, deskOf(department, district))
 

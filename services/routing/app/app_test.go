@@ -170,6 +170,46 @@ func (c *collector) await(t *testing.T, n int, name, whistle string) []*eventsv1
 	}
 }
 
+// asked is one dispatch request routing made: the department, the dispatch
+// id and the request, in ev, the event of the decision that carries it.
+type asked struct {
+	*eventsv1.RoutedDepartment
+	ev *eventsv1.Event
+}
+
+// requests returns the dispatch requests about whistle, in stream order.
+func (c *collector) requests(whistle string) []asked {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []asked
+	for _, ev := range c.events {
+		if ev.GetWhistleId() != whistle {
+			continue
+		}
+		for _, r := range events.Requests(ev) {
+			out = append(out, asked{RoutedDepartment: r, ev: ev})
+		}
+	}
+	return out
+}
+
+// awaitRequests waits until n dispatch requests about whistle have been
+// seen, and returns all of them seen so far.
+func (c *collector) awaitRequests(t *testing.T, n int, whistle string) []asked {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		if got := c.requests(whistle); len(got) >= n {
+			return got
+		}
+		select {
+		case <-c.change:
+		case <-timeout:
+			t.Fatalf("timed out waiting for %d dispatch requests of whistle %s; have %d", n, whistle, len(c.requests(whistle)))
+		}
+	}
+}
+
 func system() *typesv1.Actor { return &typesv1.Actor{Role: "system", Id: "intake"} }
 
 func raised(at time.Time, w *intakev1.Whistle) *eventsv1.Event {
@@ -186,5 +226,3 @@ func returned(at time.Time, d *responsev1.Dispatch) *eventsv1.Event {
 	ev.Payload = &eventsv1.Event_DispatchReturned{DispatchReturned: &eventsv1.DispatchReturned{Dispatch: d}}
 	return ev
 }
-
-func requested(ev *eventsv1.Event) *eventsv1.DispatchRequested { return ev.GetDispatchRequested() }

@@ -75,7 +75,7 @@ func TestPublishedCatalogueRoutesNewWhistlesOnly(t *testing.T) {
 	require.Equal(t, "category:noise@110101", routed.GetRule())
 	require.Equal(t, "police", routed.GetDepartments()[0].GetDepartment())
 	require.Len(t, routed.GetDepartments(), 2)
-	req := requested(h.seen.of("dispatch.requested", after.GetId())[0])
+	req := h.seen.requests(after.GetId())[0].GetRequest()
 	require.Equal(t, 20*time.Minute, req.GetArriveWithin().AsDuration())
 
 	// The earlier whistle keeps its decision and explains it by its own version.
@@ -108,7 +108,7 @@ func TestLocationIsCheckedAgainstTheMap(t *testing.T) {
 	require.Equal(t, "near_boundary", checked.GetResult())
 	require.Equal(t, []string{"110101002"}, checked.GetNeighbourStreetIds())
 	require.False(t, checked.GetNeedsConfirmation())
-	require.Len(t, h.seen.await(t, 3, "dispatch.requested", edge.GetId()), 3)
+	require.Len(t, h.seen.awaitRequests(t, 3, edge.GetId()), 3)
 
 	// Clearly in another street: flagged for the raising street to confirm.
 	outside := newWhistle("noise")
@@ -181,7 +181,7 @@ func TestReturnWithoutAKnownDepartmentGoesToArbitration(t *testing.T) {
 	} {
 		w := newWhistle("street-vending")
 		h.publish(t, raised(h.clk.Now(), w))
-		market := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))["market-regulation"]
+		market := byDepartment(t, h.seen.awaitRequests(t, 2, w.GetId()))["market-regulation"]
 		h.publish(t, returned(h.clk.Now(), &responsev1.Dispatch{
 			Id: market.GetDispatchId(), WhistleId: w.GetId(), DistrictId: "110101", Department: "market-regulation",
 			SlaStartedAt: timestamppb.New(t0), ReturnReason: "不归市场监管", ReturnCode: tc.code, ReturnDepartment: tc.department,
@@ -191,7 +191,7 @@ func TestReturnWithoutAKnownDepartmentGoesToArbitration(t *testing.T) {
 		require.Equal(t, tc.department, asked.GetReturnDepartment())
 		require.Equal(t, int32(1), asked.GetReturnCount())
 		require.Empty(t, h.seen.of("whistle.rerouted", w.GetId()))
-		require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 2)
+		require.Len(t, h.seen.requests(w.GetId()), 2)
 	}
 }
 
@@ -223,8 +223,9 @@ func TestStreetOrSupervisorAddsADepartment(t *testing.T) {
 	require.Equal(t, "street", added.GetActor().GetRole())
 	require.Equal(t, "police", added.GetWhistleDepartmentAdded().GetDepartment().GetDepartment())
 	require.Equal(t, "added", added.GetWhistleDepartmentAdded().GetDepartment().GetRole())
-	all := h.seen.await(t, 3, "dispatch.requested", w.GetId())
-	require.Equal(t, "manual", requested(all[2]).GetRule())
+	all := h.seen.awaitRequests(t, 3, w.GetId())
+	require.Equal(t, "manual", all[2].GetRequest().GetRule())
+	require.Same(t, added, all[2].ev, "whistle.department_added carries the request")
 
 	// Asking for the same department again does not dispatch it twice.
 	sup := h.as(t, auth.Identity{Subject: "sup-dc", Role: auth.RoleSupervisor, DistrictID: "110101"})
@@ -233,7 +234,7 @@ func TestStreetOrSupervisorAddsADepartment(t *testing.T) {
 	_, err = h.client.AddDepartment(sup, &routingv1.AddDepartmentRequest{WhistleId: w.GetId(), Department: "environment"})
 	require.NoError(t, err)
 	h.seen.await(t, 2, "whistle.department_added", w.GetId())
-	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+	require.Len(t, h.seen.requests(w.GetId()), 4)
 
 	// A cancelled whistle is not live: nobody is added to it any more.
 	cancelled := events.New(h.clk.Now(), &typesv1.Actor{Role: auth.RoleStreet, Id: "st"})
@@ -251,7 +252,7 @@ func TestReopenedWhistleGoesBackToItsDepartments(t *testing.T) {
 	h := start(t, options{seed: true})
 	w := newWhistle("street-vending")
 	h.publish(t, raised(h.clk.Now(), w))
-	first := byDepartment(t, h.seen.await(t, 2, "dispatch.requested", w.GetId()))
+	first := byDepartment(t, h.seen.awaitRequests(t, 2, w.GetId()))
 
 	h.clk.Advance(3 * time.Hour)
 	ev := events.New(h.clk.Now(), &typesv1.Actor{Role: auth.RoleStreet, Id: "st"})
@@ -259,13 +260,17 @@ func TestReopenedWhistleGoesBackToItsDepartments(t *testing.T) {
 	ev.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: "摊贩又回来了"}}
 	h.publish(t, ev)
 
-	all := h.seen.await(t, 4, "dispatch.requested", w.GetId())
+	all := h.seen.awaitRequests(t, 4, w.GetId())
 	second := byDepartment(t, all[2:])
+	redispatched := h.seen.of("whistle.redispatched", w.GetId())
+	require.Len(t, redispatched, 1, "one event sends the whistle back to both departments")
+	require.Equal(t, "摊贩又回来了", redispatched[0].GetWhistleRedispatched().GetReason())
+	require.Same(t, redispatched[0], all[2].ev)
 	for dep, d := range first {
 		round2 := second[dep]
 		require.NotNil(t, round2, dep)
 		require.NotEqual(t, d.GetDispatchId(), round2.GetDispatchId())
-		require.Equal(t, "reopen:"+d.GetDispatchId(), requested(round2).GetRule(), "round 2 links to round 1")
-		require.Nil(t, requested(round2).GetSlaStartedAt(), "round 2 has its own clocks")
+		require.Equal(t, "reopen:"+d.GetDispatchId(), round2.GetRequest().GetRule(), "round 2 links to round 1")
+		require.Nil(t, round2.GetRequest().GetSlaStartedAt(), "round 2 has its own clocks")
 	}
 }

@@ -29,13 +29,13 @@ func newWhistle(category string) *intakev1.Whistle {
 	}
 }
 
-// byDepartment indexes dispatch.requested events by department.
-func byDepartment(t *testing.T, evs []*eventsv1.Event) map[string]*eventsv1.Event {
+// byDepartment indexes dispatch requests by department.
+func byDepartment(t *testing.T, reqs []asked) map[string]asked {
 	t.Helper()
-	out := map[string]*eventsv1.Event{}
-	for _, ev := range evs {
-		require.NotContains(t, out, ev.GetDepartment(), "two dispatches for one department")
-		out[ev.GetDepartment()] = ev
+	out := map[string]asked{}
+	for _, r := range reqs {
+		require.NotContains(t, out, r.GetDepartment(), "two dispatches for one department")
+		out[r.GetDepartment()] = r
 	}
 	return out
 }
@@ -47,15 +47,16 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	raise := raised(h.clk.Now(), w)
 	h.publish(t, raise)
 
-	// Three departments are asked to respond, then the decision is announced.
+	// The decision asks three departments to respond, in one event.
 	routed := h.seen.await(t, 1, "whistle.routed", w.GetId())[0]
-	dispatches := byDepartment(t, h.seen.of("dispatch.requested", w.GetId()))
+	dispatches := byDepartment(t, h.seen.requests(w.GetId()))
 	require.Len(t, dispatches, 3)
 	wantRoles := map[string]string{"urban-management": "lead", "police": "cooperating", "environment": "cooperating"}
 	for dep, role := range wantRoles {
+		require.Contains(t, dispatches, dep)
 		ev := dispatches[dep]
-		require.NotNil(t, ev, dep)
-		req := requested(ev)
+		require.Same(t, routed, ev.ev, "whistle.routed carries the request")
+		req := ev.GetRequest()
 		require.Equal(t, role, req.GetRole(), dep)
 		require.Equal(t, "joint-enforcement", req.GetCategory())
 		require.Equal(t, "category:joint-enforcement", req.GetRule())
@@ -65,12 +66,13 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 		require.Nil(t, req.GetSlaStartedAt(), "a new dispatch starts its own clocks")
 		require.True(t, proto.Equal(w.GetLocation(), req.GetLocation()))
 		require.Equal(t, intakev1.Whistle_HIGH, req.GetUrgency())
-		require.Equal(t, "110101", ev.GetDistrictId())
-		require.Equal(t, "110101001", ev.GetStreetId())
 		require.NotEmpty(t, ev.GetDispatchId())
-		require.Equal(t, "system", ev.GetActor().GetRole())
-		require.Equal(t, "routing", ev.GetActor().GetId())
 	}
+	require.Equal(t, "110101", routed.GetDistrictId())
+	require.Equal(t, "110101001", routed.GetStreetId())
+	require.Equal(t, "system", routed.GetActor().GetRole())
+	require.Equal(t, "routing", routed.GetActor().GetId())
+	require.Equal(t, "whistle.v1.routed.110101", mustSubject(t, routed))
 	r := routed.GetWhistleRouted()
 	require.Equal(t, "category:joint-enforcement", r.GetRule())
 	require.Equal(t, "seed-1", r.GetCatalogueVersion())
@@ -90,7 +92,7 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	mystery := newWhistle("no-such-category")
 	h.publish(t, raised(h.clk.Now(), mystery))
 	h.seen.await(t, 1, "whistle.routed", mystery.GetId())
-	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 3)
+	require.Len(t, h.seen.requests(w.GetId()), 3)
 	require.Len(t, h.seen.of("whistle.routed", w.GetId()), 1)
 
 	// Police return theirs (退单) naming transport: transport takes over, with
@@ -105,10 +107,11 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 		ReturnReason: "占用机动车道，需交通部门", ReturnCode: responsev1.Dispatch_NEEDS_ANOTHER_DEPARTMENT, ReturnDepartment: "transport",
 	}))
 	rerouted := h.seen.await(t, 1, "whistle.rerouted", w.GetId())[0].GetWhistleRerouted()
-	all := h.seen.of("dispatch.requested", w.GetId())
+	all := h.seen.requests(w.GetId())
 	require.Len(t, all, 4)
 	fallback := all[3]
-	req := requested(fallback)
+	require.Equal(t, "whistle.rerouted", events.Name(fallback.ev), "the reroute carries its request")
+	req := fallback.GetRequest()
 	require.Equal(t, "transport", fallback.GetDepartment())
 	require.Equal(t, "redirected", req.GetRole())
 	require.Equal(t, "return:needs_another_department", req.GetRule())
@@ -141,7 +144,7 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 		SlaStartedAt: timestamppb.New(t0), ReturnReason: "不在本辖区", ReturnCode: responsev1.Dispatch_WRONG_LOCATION,
 	}))
 	asked := h.seen.await(t, 1, "whistle.arbitration_requested", w.GetId())[0].GetWhistleArbitrationRequested()
-	require.Len(t, h.seen.of("dispatch.requested", w.GetId()), 4)
+	require.Len(t, h.seen.requests(w.GetId()), 4)
 	require.Len(t, h.seen.of("whistle.rerouted", w.GetId()), 1)
 	require.Equal(t, "urban-management", asked.GetFromDepartment())
 	require.Equal(t, "wrong_location", asked.GetReasonCode())
@@ -181,8 +184,8 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	require.Equal(t, "supervisor", arbitrated.GetActor().GetRole())
 	require.Equal(t, "housing", arbitrated.GetWhistleArbitrated().GetTo().GetDepartment())
 	require.False(t, arbitrated.GetWhistleArbitrated().GetSlaReset())
-	all = h.seen.await(t, 5, "dispatch.requested", w.GetId())
-	housing := requested(all[4])
+	all = h.seen.awaitRequests(t, 5, w.GetId())
+	housing := all[4].GetRequest()
 	require.Equal(t, "housing", all[4].GetDepartment())
 	require.Equal(t, "arbitrated", housing.GetRole())
 	require.Equal(t, "arbitration", housing.GetRule())
@@ -209,9 +212,9 @@ func TestJointEnforcementFansOutReturnsFallBackThenGoToArbitration(t *testing.T)
 	reset := h.seen.await(t, 2, "whistle.arbitrated", w.GetId())[1].GetWhistleArbitrated()
 	require.True(t, reset.GetSlaReset())
 	require.Equal(t, "新的险情，重新计时", reset.GetSlaResetReason())
-	all = h.seen.await(t, 6, "dispatch.requested", w.GetId())
+	all = h.seen.awaitRequests(t, 6, w.GetId())
 	require.Equal(t, "emergency", all[5].GetDepartment())
-	require.Nil(t, requested(all[5]).GetSlaStartedAt(), "a reset clock starts at the new dispatch")
+	require.Nil(t, all[5].GetRequest().GetSlaStartedAt(), "a reset clock starts at the new dispatch")
 	require.Empty(t, h.seen.of("whistle.unroutable", w.GetId()))
 
 	// Why each department is on the whistle.
@@ -253,18 +256,17 @@ func TestUnknownCategoryGoesToDistrictGovernment(t *testing.T) {
 
 	routed := h.seen.await(t, 1, "whistle.routed", w.GetId())[0].GetWhistleRouted()
 	require.Equal(t, "fallback", routed.GetRule())
-	dispatches := h.seen.of("dispatch.requested", w.GetId())
+	dispatches := h.seen.requests(w.GetId())
 	require.Len(t, dispatches, 1)
 	require.Equal(t, "district-government", dispatches[0].GetDepartment())
-	req := requested(dispatches[0])
+	req := dispatches[0].GetRequest()
 	require.Equal(t, "fallback", req.GetRole())
 	require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration())
 	require.Equal(t, intakev1.Whistle_NORMAL, req.GetUrgency())
 	require.Len(t, routed.GetDepartments(), 1)
 	require.True(t, proto.Equal(&eventsv1.RoutedDepartment{
-		Department: "district-government", Role: "fallback", DispatchId: dispatches[0].GetDispatchId(),
-	}, routed.GetDepartments()[0]), "routed lists the fallback dispatch")
-	require.Equal(t, "dispatch.v1.requested.110101.district-government", mustSubject(t, dispatches[0]))
+		Department: "district-government", Role: "fallback", DispatchId: dispatches[0].GetDispatchId(), Request: req,
+	}, routed.GetDepartments()[0]), "routed lists the fallback dispatch with its request")
 }
 
 func mustSubject(t *testing.T, ev *eventsv1.Event) string {

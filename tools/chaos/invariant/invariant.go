@@ -5,7 +5,8 @@
 //   - every raise that got a 2xx exists exactly once (one intake row, one
 //     whistle.raised event);
 //   - each whistle has exactly the dispatches its category's rules demand (lead
-//     plus cooperating departments), each created once, no duplicates;
+//     plus cooperating departments), each requested once (by the routing
+//     decision that carries its request) and created once, no duplicates;
 //   - every deadline that fell due fired exactly once (one sla.breached event
 //     and the breach recorded on the dispatch), none fired before it was due,
 //     no warning or escalation step fired twice;
@@ -46,6 +47,8 @@ type Dispatch struct {
 // Event is one message of the stream, decoded.
 type Event struct {
 	ID, Name, WhistleID, DispatchID string
+	// Requested are the dispatches a routing decision asks for.
+	Requested []string
 	// Clock and Level of sla.* events.
 	Clock string
 	Level int32
@@ -131,6 +134,9 @@ func Check(s Snapshot) Report {
 		ids[k][id] = true
 	}
 	for _, e := range s.Events {
+		for _, d := range e.Requested {
+			add(key{"request", d, ""}, e.ID)
+		}
 		switch e.Name {
 		case "whistle.raised", "whistle.routed":
 			add(key{e.Name, e.WhistleID, ""}, e.ID)
@@ -192,6 +198,12 @@ func Check(s Snapshot) Report {
 
 	// Deadlines.
 	for _, d := range s.Dispatches {
+		switch n := count("request", d.ID, ""); {
+		case n == 0:
+			c.fail("lost event", &c.r.Lost, "dispatch %s was never requested on the stream", d.ID)
+		case n > 1:
+			c.fail("duplicate event", &c.r.Duplicated, "dispatch %s was requested by %d events", d.ID, n)
+		}
 		if n := count("dispatch.created", d.ID, ""); n != 1 {
 			if n == 0 {
 				c.fail("lost event", &c.r.Lost, "dispatch %s has no dispatch.created on the stream", d.ID)

@@ -25,7 +25,7 @@ func healthy() Snapshot {
 		Audit:       Audit{OK: true, Whistles: 1, Entries: 12},
 		Events: []Event{
 			{ID: "e1", Name: "whistle.raised", WhistleID: "w1"},
-			{ID: "e2", Name: "whistle.routed", WhistleID: "w1"},
+			{ID: "e2", Name: "whistle.routed", WhistleID: "w1", Requested: []string{"d1", "d2", "d3"}},
 		},
 	}
 	for i, dep := range []string{"water", "transport", "emergency"} {
@@ -83,6 +83,16 @@ func TestCatchesBrokenPromises(t *testing.T) {
 				s.Events = append(s.Events, Event{ID: "e9", Name: "whistle.raised", WhistleID: "w1"})
 			},
 			want: "duplicate event", count: func(r Report) int { return r.Duplicated },
+		},
+		"a dispatch requested twice under two ids": {
+			doctor: func(s *Snapshot) {
+				s.Events = append(s.Events, Event{ID: "e8", Name: "whistle.department_added", WhistleID: "w1", Requested: []string{"d2"}})
+			},
+			want: "duplicate event", count: func(r Report) int { return r.Duplicated },
+		},
+		"a dispatch nobody requested": {
+			doctor: func(s *Snapshot) { s.Events[1].Requested = []string{"d1", "d2"} },
+			want:   "lost event", count: func(r Report) int { return r.Lost },
 		},
 		"a department never dispatched": {
 			doctor: func(s *Snapshot) { s.Dispatches = s.Dispatches[:2] },

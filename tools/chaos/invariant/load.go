@@ -229,6 +229,9 @@ func readFrom(ctx context.Context, js jetstream.JetStream, stream string, next u
 
 func fromProto(ev *eventsv1.Event) Event {
 	e := Event{ID: ev.GetId(), Name: pevents.Name(ev), WhistleID: ev.GetWhistleId(), DispatchID: ev.GetDispatchId()}
+	for _, r := range pevents.Requests(ev) {
+		e.Requested = append(e.Requested, r.GetDispatchId())
+	}
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_SlaWarning:
 		e.Clock = p.SlaWarning.GetClock()

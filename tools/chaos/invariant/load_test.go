@@ -27,8 +27,9 @@ import (
 )
 
 // system is a database migrated with the services' real schemas and a real
-// JetStream stream, holding one flooding whistle dispatched to its three
-// departments, each with its dispatch.created on the stream.
+// JetStream stream, holding one flooding whistle routed to its three
+// departments in one whistle.routed and dispatched, each dispatch with its
+// dispatch.created on the stream.
 type system struct {
 	db  *pgxpool.Pool
 	js  jetstream.JetStream
@@ -73,8 +74,14 @@ func newSystem(t *testing.T) *system {
 		raised_by_role, raised_by_id, raised_at, updated_at, idempotency_key)
 		VALUES ('w1', '110101001', '110101', 'flooding', '积水', 39.9, 116.4, 'NORMAL', 'ROUTED', 'street', 's', $1, $1, 'k1')`, t0)
 	s.publish(t, "e1", "w1", "", &eventsv1.Event{Payload: &eventsv1.Event_WhistleRaised{}})
+	routed := &eventsv1.WhistleRouted{}
 	for _, d := range [][2]string{{"d1", "water"}, {"d2", "transport"}, {"d3", "emergency"}} {
-		s.dispatch(t, d[0], d[1])
+		routed.Departments = append(routed.Departments, &eventsv1.RoutedDepartment{
+			Department: d[1], DispatchId: d[0], Request: &eventsv1.DispatchRequested{Category: "flooding"}})
+	}
+	s.publish(t, "e2", "w1", "", &eventsv1.Event{Payload: &eventsv1.Event_WhistleRouted{WhistleRouted: routed}})
+	for _, d := range routed.GetDepartments() {
+		s.dispatch(t, d.GetDispatchId(), d.GetDepartment())
 	}
 	return s
 }
@@ -124,7 +131,7 @@ func TestLoadReadsASettledSystemAsHealthy(t *testing.T) {
 	assert.True(t, r.OK(), r.Violations)
 	assert.Equal(t, 1, r.Whistles)
 	assert.Equal(t, 3, r.Dispatches)
-	assert.Equal(t, 7, r.Events)
+	assert.Equal(t, 8, r.Events)
 	assert.Equal(t, 3, r.BreachesFired)
 }
 

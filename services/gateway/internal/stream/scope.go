@@ -177,6 +177,13 @@ func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
 			return true // its own return, even if it has no other part in the whistle
 		}
 	}
+	// A decision that asks the desk for a dispatch (an arbitration, an added
+	// department, a second round) is where its part in the whistle starts.
+	for _, r := range events.Requests(ev) {
+		if r.GetDepartment() == dept {
+			s.follows[ev.GetWhistleId()] = true
+		}
+	}
 	switch domain, _, _ := strings.Cut(events.Name(ev), "."); domain {
 	case events.DomainDispatch, events.DomainSLA:
 		if ev.GetDepartment() != dept {

@@ -49,6 +49,17 @@ func TestDeskFollowsItsDepartmentAndItsWhistles(t *testing.T) {
 	require.False(t, s.Allows(dispatchEvent("w5", "110105001", "110105", "police")), "another district")
 }
 
+func TestDeskFollowsAWhistleOnceADecisionAsksItsDepartment(t *testing.T) {
+	t.Parallel()
+	s, err := stream.NewScope(auth.Identity{Role: auth.RoleDesk, DistrictID: "110101", Department: "police"})
+	require.NoError(t, err)
+	added := &eventsv1.Event{WhistleId: "w1", DistrictId: "110101", Payload: &eventsv1.Event_WhistleDepartmentAdded{
+		WhistleDepartmentAdded: &eventsv1.WhistleDepartmentAdded{Department: &eventsv1.RoutedDepartment{
+			Department: "police", DispatchId: "d1", Request: &eventsv1.DispatchRequested{Category: "noise"}}}}}
+	require.True(t, s.Allows(added), "the decision that asks police for a dispatch")
+	require.True(t, s.Allows(whistleEvent("w1", "110101001", "110101")), "its whistle now")
+}
+
 func TestSupervisorScopeAndRoles(t *testing.T) {
 	t.Parallel()
 	city, err := stream.NewScope(auth.Identity{Role: auth.RoleSupervisor})

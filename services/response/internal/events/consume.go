@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,28 +37,27 @@ type Handler struct {
 	Outbox *notify.Outbox
 }
 
-// Consumer is the durable consumer of dispatch requests and whistle
-// cancellations. One consumer for both keeps them in stream order, so a
-// cancellation is not overtaken by a request published before it.
+// Consumer is the durable consumer of routing's decisions, which carry the
+// dispatch requests (events.RequestNames, with dispatch.requested of old),
+// and of whistle cancellations. One consumer for both keeps them in stream
+// order, so a cancellation is not overtaken by a request published before it.
 func (h *Handler) Consumer() bus.Consumer {
-	return bus.Consumer{
-		Name:        ConsumerName,
-		Subjects:    []string{events.SubjectFor("dispatch.requested"), events.SubjectFor("whistle.cancelled")},
-		HandleBatch: h.HandleBatch,
+	subjects := []string{events.SubjectFor("whistle.cancelled")}
+	for _, name := range events.RequestNames {
+		subjects = append(subjects, events.SubjectFor(name))
 	}
+	return bus.Consumer{Name: ConsumerName, Subjects: subjects, HandleBatch: h.HandleBatch}
 }
 
 // HandleBatch applies a batch of events inside the consumer's transaction, as
-// if one by one in stream order: a run of dispatch requests is created
-// together, and a cancellation is applied after the requests of its whistle
-// that came before it (the run is cut there) and before those after it.
-// Requests of other whistles commute with it, so they stay in the run.
+// if one by one in stream order: the dispatch requests of a run of routing's
+// decisions are created together, and a cancellation is applied after the
+// requests of its whistle that came before it (the run is cut there) and
+// before those after it. Requests of other whistles commute with it, so they
+// stay in the run.
 func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
 	return bus.Runs(ctx, evs,
-		func(ev *eventsv1.Event) bool {
-			_, ok := ev.GetPayload().(*eventsv1.Event_DispatchRequested)
-			return ok
-		},
+		func(ev *eventsv1.Event) bool { return slices.Contains(events.RequestNames, events.Name(ev)) },
 		(*eventsv1.Event).GetWhistleId,
 		func(run []*eventsv1.Event) error { return h.createDispatches(ctx, tx, run) },
 		func(ctx context.Context, ev *eventsv1.Event) error {
@@ -70,36 +70,41 @@ func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Ev
 
 // request is a dispatch request about to be created.
 type request struct {
-	ev    *eventsv1.Event
+	// ev is the event that carries it, about the dispatch's whistle.
+	ev *eventsv1.Event
+	// to is the department, the dispatch id and the request.
+	to    *eventsv1.RoutedDepartment
 	req   *eventsv1.DispatchRequested
 	start time.Time
 	sched response.Schedule
 }
 
-// createDispatches starts dispatches with their deadlines and timers, in a
-// fixed number of statements however many there are. The dispatch id comes
-// from routing, so a request delivered again under another event id (even in
-// the same batch) still creates one dispatch only.
+// createDispatches starts the dispatches evs ask for with their deadlines and
+// timers, in a fixed number of statements however many there are. The
+// dispatch id comes from routing, so a request delivered again under another
+// event id (even in the same batch) still creates one dispatch only.
 func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
 	var reqs []request
 	seen := map[string]bool{}
 	var pre store.PreflightDispatchesParams
 	for _, ev := range evs {
-		if ev.GetDispatchId() == "" || ev.GetWhistleId() == "" || ev.GetDistrictId() == "" || ev.GetDepartment() == "" {
-			return bus.Permanent(fmt.Errorf("dispatch.requested %s lacks dispatch, whistle, district or department", ev.GetId()))
+		for _, to := range events.Requests(ev) {
+			if to.GetDispatchId() == "" || ev.GetWhistleId() == "" || ev.GetDistrictId() == "" || to.GetDepartment() == "" {
+				return bus.Permanent(fmt.Errorf("%s %s asks for a dispatch without id, whistle, district or department", events.Name(ev), ev.GetId()))
+			}
+			if seen[to.GetDispatchId()] {
+				continue // one statement cannot insert a row twice: the first request stands
+			}
+			seen[to.GetDispatchId()] = true
+			r := request{ev: ev, to: to, req: to.GetRequest()}
+			reqs = append(reqs, r)
+			pre.WhistleIds = append(pre.WhistleIds, ev.GetWhistleId())
+			pre.Categories = append(pre.Categories, r.req.GetCategory())
+			pre.DistrictIds = append(pre.DistrictIds, ev.GetDistrictId())
 		}
-		if seen[ev.GetDispatchId()] {
-			continue // one statement cannot insert a row twice: the first request stands
-		}
-		seen[ev.GetDispatchId()] = true
-		r := request{ev: ev, req: ev.GetDispatchRequested()}
-		reqs = append(reqs, r)
-		pre.WhistleIds = append(pre.WhistleIds, ev.GetWhistleId())
-		pre.Categories = append(pre.Categories, r.req.GetCategory())
-		pre.DistrictIds = append(pre.DistrictIds, ev.GetDistrictId())
+	}
+	if len(reqs) == 0 {
+		return nil
 	}
 	q := store.New(tx)
 	// The lock, then the reads: the reads' snapshot is taken after the lock is
@@ -124,7 +129,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	for _, r := range reqs {
 		p := pres[key{r.ev.GetWhistleId(), r.req.GetCategory(), r.ev.GetDistrictId()}]
 		if p.Cancelled {
-			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "skip dispatch of a cancelled whistle", "dispatch_id", r.ev.GetDispatchId(), "whistle_id", r.ev.GetWhistleId())
+			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "skip dispatch of a cancelled whistle", "dispatch_id", r.to.GetDispatchId(), "whistle_id", r.ev.GetWhistleId())
 			continue
 		}
 		r.start = now
@@ -166,13 +171,13 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		r := &reqs[i]
 		r.sched = policies[i].Schedule(r.start, cal)
 		ev, loc := r.ev, r.req.GetLocation()
-		arg.Ids = append(arg.Ids, ev.GetDispatchId())
+		arg.Ids = append(arg.Ids, r.to.GetDispatchId())
 		arg.WhistleIds = append(arg.WhistleIds, ev.GetWhistleId())
 		arg.DistrictIds = append(arg.DistrictIds, ev.GetDistrictId())
 		arg.StreetIds = append(arg.StreetIds, ev.GetStreetId())
 		arg.Categories = append(arg.Categories, r.req.GetCategory())
-		arg.Departments = append(arg.Departments, ev.GetDepartment())
-		arg.Roles = append(arg.Roles, r.req.GetRole())
+		arg.Departments = append(arg.Departments, r.to.GetDepartment())
+		arg.Roles = append(arg.Roles, r.to.GetRole())
 		arg.SlaStartedAts = append(arg.SlaStartedAts, r.start)
 		arg.AckBys = append(arg.AckBys, r.sched.Due[response.ClockAck])
 		arg.ArriveBys = append(arg.ArriveBys, r.sched.Due[response.ClockArrive])
@@ -201,9 +206,9 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	var ds []response.Dispatch
 	var out []outbox.Caused
 	for _, r := range reqs {
-		d, ok := created[r.ev.GetDispatchId()]
+		d, ok := created[r.to.GetDispatchId()]
 		if !ok {
-			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.ev.GetDispatchId(), "event_id", r.ev.GetId())
+			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.to.GetDispatchId(), "event_id", r.ev.GetId())
 			continue
 		}
 		ds = append(ds, d)

@@ -49,13 +49,41 @@ func handler() *events.Handler {
 		WorkStart: 9 * time.Hour, WorkEnd: 17 * time.Hour}
 }
 
-func request(dispatchID, whistleID string) *eventsv1.Event {
+// departments are those routing asks, in turn, in routed.
+var departments = []string{"urban-management", "police", "environment"}
+
+// routed is routing's decision on whistleID: one whistle.routed asking for a
+// dispatch per id.
+func routed(whistleID string, dispatchIDs ...string) *eventsv1.Event {
 	ev := protoevents.New(t0, &typesv1.Actor{Role: "system", Id: "routing"})
-	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = whistleID, "110101", "110101001", dispatchID, "police"
-	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{
+	ev.WhistleId, ev.DistrictId, ev.StreetId = whistleID, "110101", "110101001"
+	decision := &eventsv1.WhistleRouted{Rule: "category:noise", CatalogueVersion: "1"}
+	for i, id := range dispatchIDs {
+		dep := departments[i%len(departments)]
+		decision.Departments = append(decision.Departments, &eventsv1.RoutedDepartment{
+			Department: dep, Role: "lead", DispatchId: id, Request: asked(),
+		})
+	}
+	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: decision}
+	return ev
+}
+
+// request is a decision on whistleID asking for the one dispatch.
+func request(dispatchID, whistleID string) *eventsv1.Event { return routed(whistleID, dispatchID) }
+
+func asked() *eventsv1.DispatchRequested {
+	return &eventsv1.DispatchRequested{
 		Category: "noise", Role: "lead", Location: &typesv1.LatLng{Lat: 39.9288, Lng: 116.3884},
 		ResolveWithin: durationpb.New(48 * time.Hour),
-	}}
+	}
+}
+
+// requestOfOld is a dispatch.requested, one per department, as routing wrote
+// them before its decisions carried the requests.
+func requestOfOld(dispatchID, whistleID string) *eventsv1.Event {
+	ev := protoevents.New(t0, &typesv1.Actor{Role: "system", Id: "routing"})
+	ev.WhistleId, ev.DistrictId, ev.StreetId, ev.DispatchId, ev.Department = whistleID, "110101", "110101001", dispatchID, "police"
+	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: asked()}
 	return ev
 }
 
@@ -145,4 +173,31 @@ func TestABatchOfRequestsTakesAFixedNumberOfStatements(t *testing.T) {
 	t.Logf("statements for a batch of 100 dispatch requests: %d (of 10: %d), begin and commit included", hundred, ten)
 	require.Equal(t, ten, hundred, "the count does not grow with the batch")
 	require.Equal(t, 100, count(t, pool, "SELECT count(*) FROM dispatches WHERE id LIKE 'x%'"))
+}
+
+func TestOneDecisionCreatesTheDispatchOfEachDepartment(t *testing.T) {
+	t.Parallel()
+	pool, _ := setup(t)
+	handle(t, pool, handler(), routed("w-1", "d-1", "d-2", "d-3"))
+
+	require.Equal(t, map[string]string{"d-1": "PENDING", "d-2": "PENDING", "d-3": "PENDING"}, dispatches(t, pool, "w-1"))
+	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM dispatches WHERE id = 'd-2' AND department = 'police'"))
+	require.Equal(t, 3, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"), "one dispatch.created each")
+
+	// The decision delivered again under another event id changes nothing.
+	handle(t, pool, handler(), routed("w-1", "d-1", "d-2", "d-3"))
+	require.Equal(t, 3, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"))
+}
+
+// A dispatch.requested written before routing's decisions carried their
+// requests may still wait in a stream or an outbox during an upgrade.
+func TestARequestOfOldStillCreatesItsDispatchOnce(t *testing.T) {
+	t.Parallel()
+	pool, _ := setup(t)
+	handle(t, pool, handler(), requestOfOld("d-1", "w-1"), request("d-1", "w-1"))
+	handle(t, pool, handler(), requestOfOld("d-1", "w-1"))
+
+	require.Equal(t, map[string]string{"d-1": "PENDING"}, dispatches(t, pool, "w-1"))
+	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM dispatches WHERE id = 'd-1' AND department = 'police'"))
+	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"))
 }

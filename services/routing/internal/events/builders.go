@@ -25,14 +25,12 @@ func whistleEvent(clk clock.Clock, d store.RoutingDecision) *eventsv1.Event {
 	return ev
 }
 
-// dispatchRequested asks the response service for one department's dispatch.
-// slaStart is nil for a new dispatch, whose clocks start when it is created.
-func dispatchRequested(clk clock.Clock, d store.RoutingDecision, dispatchID string, a routing.Assignment,
-	sla routing.SLA, rule string, slaStart *timestamppb.Timestamp) *eventsv1.Event {
-	ev := whistleEvent(clk, d)
-	ev.DispatchId = dispatchID
-	ev.Department = a.Department
-	ev.Payload = &eventsv1.Event_DispatchRequested{DispatchRequested: &eventsv1.DispatchRequested{
+// dispatchRequested is the request for one department's dispatch of the
+// decision's whistle. slaStart is nil for a new dispatch, whose clocks start
+// when it is created.
+func dispatchRequested(d store.RoutingDecision, a routing.Assignment, sla routing.SLA, rule string,
+	slaStart *timestamppb.Timestamp) *eventsv1.DispatchRequested {
+	return &eventsv1.DispatchRequested{
 		Category:      d.Category,
 		Role:          a.Role,
 		Location:      &typesv1.LatLng{Lat: d.LocationLat, Lng: d.LocationLng},
@@ -42,6 +40,5 @@ func dispatchRequested(clk clock.Clock, d store.RoutingDecision, dispatchID stri
 		ResolveWithin: durationpb.New(sla.ResolveWithin),
 		SlaStartedAt:  slaStart,
 		Rule:          rule,
-	}}
-	return ev
+	}
 }

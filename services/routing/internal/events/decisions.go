@@ -143,7 +143,8 @@ func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.R
 
 // reopen sends a reopened whistle ("not fixed") back to the departments that
 // were working on it: each active department gets a round-2 dispatch with
-// fresh clocks, linked to the first by its rule (reopen:<first dispatch id>).
+// fresh clocks, linked to the first by its rule (reopen:<first dispatch id>),
+// all asked for by one whistle.redispatched.
 func (h *Handler) reopen(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	q := store.New(tx)
 	decision, err := q.LockDecision(ctx, ev.GetWhistleId())
@@ -162,6 +163,8 @@ func (h *Handler) reopen(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 		return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
 	}
 	reason := ev.GetWhistleReopened().GetReason()
+	redispatched := &eventsv1.WhistleRedispatched{Reason: reason}
+	var reqs requests
 	seen := map[string]bool{}
 	for _, r := range rows {
 		if r.Status != "active" || seen[r.Department] {
@@ -172,11 +175,18 @@ func (h *Handler) reopen(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) err
 		if _, err := q.SupersedeAssignment(ctx, r.DispatchID); err != nil {
 			return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
 		}
-		rule := "reopen:" + r.DispatchID
-		if _, err := h.dispatch(ctx, tx, decision, routing.Assignment{Department: r.Department, Role: r.Role}, sla, rule,
-			pgtype.Timestamptz{}, "round 2 after the street reopened the whistle ("+reason+"), following dispatch "+r.DispatchID); err != nil {
-			return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
-		}
+		redispatched.Departments = append(redispatched.Departments, reqs.request(decision,
+			routing.Assignment{Department: r.Department, Role: r.Role}, sla, "reopen:"+r.DispatchID, pgtype.Timestamptz{},
+			"round 2 after the street reopened the whistle ("+reason+"), following dispatch "+r.DispatchID))
+	}
+	if len(redispatched.Departments) == 0 {
+		return nil
+	}
+	out := whistleEvent(h.Clock, decision)
+	out.Payload = &eventsv1.Event_WhistleRedispatched{WhistleRedispatched: redispatched}
+	reqs.events = append(reqs.events, outbox.Caused{Ctx: ctx, Event: out})
+	if err := reqs.write(ctx, tx, h.Clock.Now()); err != nil {
+		return fmt.Errorf("reopen whistle %s: %w", decision.WhistleID, err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 // Package events is the routing service's consumer and its state changes: it
-// turns whistle.raised into dispatch.requested per department (plus
-// whistle.routed and, when the map says so, whistle.jurisdiction_checked), a
-// returned dispatch (退单) into a re-dispatch or an arbitration request, and a
-// supervisor's arbitration or a manual 吹哨 into new dispatches.
+// turns whistle.raised into whistle.routed, which carries a dispatch request
+// per department (and, when the map says so, whistle.jurisdiction_checked), a
+// returned dispatch (退单) into a re-dispatch or an arbitration request, a
+// supervisor's arbitration or a manual 吹哨 into new dispatches, and a
+// reopened whistle into whistle.redispatched. Each decision is one event that
+// carries the dispatch requests it makes.
 package events
 
 import (
@@ -295,12 +297,14 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 	}}, nil
 }
 
-// requestAll adds a new decision's dispatch requests and events to reqs; a
-// whistle in no street is queued for a person's review at once.
+// requestAll adds a new decision's assignments and events to reqs: one
+// whistle.routed carrying every dispatch request, after the map check's event
+// when there is one; a whistle in no street is queued for a person's review
+// at once.
 func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *requests, d decided) error {
 	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion}
 	for _, a := range d.plan.Assignments {
-		routed.Departments = append(routed.Departments, h.request(d.ctx, reqs, d.decision, a, d.plan.SLA, d.plan.Rule,
+		routed.Departments = append(routed.Departments, reqs.request(d.decision, a, d.plan.SLA, d.plan.Rule,
 			pgtype.Timestamptz{}, routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", "")))
 	}
 	if d.check.Result != jurisdiction.Inside {
@@ -345,22 +349,25 @@ func (r *requests) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	return outbox.AddCaused(ctx, tx, r.events)
 }
 
-// dispatch records an assignment and asks the response service for its dispatch.
+// dispatch records an assignment and returns its department with the
+// dispatch request, for the event of the decision to carry.
 func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
 	var reqs requests
-	to := h.request(ctx, &reqs, decision, a, sla, rule, slaStart, reason)
+	to := reqs.request(decision, a, sla, rule, slaStart, reason)
 	if err := reqs.write(ctx, tx, h.Clock.Now()); err != nil {
 		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
 	}
 	return to, nil
 }
 
-// request adds an assignment and its dispatch.requested (in ctx) to reqs.
-func (h *Handler) request(ctx context.Context, reqs *requests, decision store.RoutingDecision, a routing.Assignment,
+// request adds an assignment with a new dispatch id to r and returns its
+// department with the request for the response service to create the
+// dispatch; the event of the decision carries it.
+func (r *requests) request(decision store.RoutingDecision, a routing.Assignment,
 	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) *eventsv1.RoutedDepartment {
 	dispatchID := uuid.Must(uuid.NewV7()).String()
-	as := &reqs.assignments
+	as := &r.assignments
 	as.DispatchIds = append(as.DispatchIds, dispatchID)
 	as.WhistleIds = append(as.WhistleIds, decision.WhistleID)
 	as.Departments = append(as.Departments, a.Department)
@@ -372,8 +379,8 @@ func (h *Handler) request(ctx context.Context, reqs *requests, decision store.Ro
 	if slaStart.Valid {
 		start = timestamppb.New(slaStart.Time)
 	}
-	reqs.events = append(reqs.events, outbox.Caused{Ctx: ctx, Event: dispatchRequested(h.Clock, decision, dispatchID, a, sla, rule, start)})
-	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID}
+	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID,
+		Request: dispatchRequested(decision, a, sla, rule, start)}
 }
 
 // slaOf is the SLA policy of the whistle's category in the catalogue version

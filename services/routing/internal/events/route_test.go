@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
@@ -74,11 +75,24 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	ten := counted(100, 110)
 	t.Logf("statements for a batch of 100 new whistles: %d (of 10: %d), begin and commit included", hundred, ten)
 	require.Equal(t, ten, hundred, "the count does not grow with the batch")
-	var decisions, requested int
+	var decisions, assigned, routed, carried int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM routing_decisions").Scan(&decisions))
-	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.requested.%'").Scan(&requested))
+	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM dispatch_assignments").Scan(&assigned))
+	rows, err := pool.Query(ctx, "SELECT payload FROM outbox WHERE subject LIKE 'whistle.v1.routed.%'")
+	require.NoError(t, err)
+	for rows.Next() {
+		var payload []byte
+		require.NoError(t, rows.Scan(&payload))
+		var ev eventsv1.Event
+		require.NoError(t, proto.Unmarshal(payload, &ev))
+		routed++
+		carried += len(protoevents.Requests(&ev))
+	}
+	require.NoError(t, rows.Err())
 	require.Equal(t, 110, decisions)
-	require.GreaterOrEqual(t, requested, 110, "every whistle asks for at least its lead department")
+	require.Equal(t, 110, routed, "one whistle.routed per whistle")
+	require.GreaterOrEqual(t, assigned, 110, "every whistle asks for at least its lead department")
+	require.Equal(t, assigned, carried, "whistle.routed carries every request")
 }
 
 // TestACopyOfAReopenDispatchesNoFurtherRound: a whistle.reopened handled
@@ -98,7 +112,11 @@ func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, []*eventsv1.Event{ev}) }))
 	}
 	requested := func() (n int) {
-		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.requested.%'").Scan(&n))
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM dispatch_assignments").Scan(&n))
+		return n
+	}
+	redispatched := func() (n int) {
+		require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM outbox WHERE subject LIKE 'whistle.v1.redispatched.%'").Scan(&n))
 		return n
 	}
 	handle(raised(0))
@@ -111,6 +129,8 @@ func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
 	handle(reopened)
 	second := requested()
 	require.Equal(t, 2*first, second, "one round-2 dispatch per department")
+	require.Equal(t, 1, redispatched(), "asked for by one event")
 	handle(reopened)
 	require.Equal(t, second, requested(), "the copy dispatched nothing")
+	require.Equal(t, 1, redispatched())
 }

@@ -62,6 +62,7 @@ type Event struct {
 	//	*Event_WhistleMerged
 	//	*Event_WhistleDuplicateKept
 	//	*Event_WhistleLocationConfirmed
+	//	*Event_WhistleRedispatched
 	//	*Event_DispatchRequested
 	//	*Event_DispatchCreated
 	//	*Event_DispatchAcknowledged
@@ -333,6 +334,15 @@ func (x *Event) GetWhistleLocationConfirmed() *WhistleLocationConfirmed {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_WhistleLocationConfirmed); ok {
 			return x.WhistleLocationConfirmed
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleRedispatched() *WhistleRedispatched {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleRedispatched); ok {
+			return x.WhistleRedispatched
 		}
 	}
 	return nil
@@ -636,7 +646,14 @@ type Event_WhistleLocationConfirmed struct {
 	WhistleLocationConfirmed *WhistleLocationConfirmed `protobuf:"bytes,36,opt,name=whistle_location_confirmed,json=whistleLocationConfirmed,proto3,oneof"`
 }
 
+type Event_WhistleRedispatched struct {
+	WhistleRedispatched *WhistleRedispatched `protobuf:"bytes,37,opt,name=whistle_redispatched,json=whistleRedispatched,proto3,oneof"`
+}
+
 type Event_DispatchRequested struct {
+	// Routing no longer publishes it: its decisions carry their dispatch
+	// requests (RoutedDepartment.request). Still read for events written
+	// before that, which may wait in a stream or an outbox.
 	DispatchRequested *DispatchRequested `protobuf:"bytes,40,opt,name=dispatch_requested,json=dispatchRequested,proto3,oneof"`
 }
 
@@ -775,6 +792,8 @@ func (*Event_WhistleMerged) isEvent_Payload() {}
 func (*Event_WhistleDuplicateKept) isEvent_Payload() {}
 
 func (*Event_WhistleLocationConfirmed) isEvent_Payload() {}
+
+func (*Event_WhistleRedispatched) isEvent_Payload() {}
 
 func (*Event_DispatchRequested) isEvent_Payload() {}
 
@@ -942,8 +961,14 @@ type RoutedDepartment struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
 	// lead or cooperating.
-	Role          string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
-	DispatchId    string `protobuf:"bytes,3,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Role       string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	DispatchId string `protobuf:"bytes,3,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	// The dispatch the response service is to create for the department, with
+	// the id dispatch_id: a routing decision is one event that carries all its
+	// dispatch requests. Unset when the department's dispatch exists already (a
+	// return handed to a department at work on the whistle) and in events
+	// written before decisions carried their requests.
+	Request       *DispatchRequested `protobuf:"bytes,4,opt,name=request,proto3" json:"request,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -999,7 +1024,14 @@ func (x *RoutedDepartment) GetDispatchId() string {
 	return ""
 }
 
-// WhistleRouted records the routing decision.
+func (x *RoutedDepartment) GetRequest() *DispatchRequested {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+// WhistleRouted records the routing decision and asks for its dispatches.
 type WhistleRouted struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Departments []*RoutedDepartment    `protobuf:"bytes,1,rep,name=departments,proto3" json:"departments,omitempty"`
@@ -1111,10 +1143,12 @@ type WhistleRerouted struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	ReturnedDispatchId string                 `protobuf:"bytes,1,opt,name=returned_dispatch_id,json=returnedDispatchId,proto3" json:"returned_dispatch_id,omitempty"`
 	FromDepartment     string                 `protobuf:"bytes,2,opt,name=from_department,json=fromDepartment,proto3" json:"from_department,omitempty"`
-	To                 *RoutedDepartment      `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
-	Reason             string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The department taking over, with its dispatch request; without one when
+	// it is at work on the whistle already.
+	To            *RoutedDepartment `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	Reason        string            `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WhistleRerouted) Reset() {
@@ -1392,7 +1426,65 @@ func (x *WhistleReopened) GetReason() string {
 	return ""
 }
 
-// DispatchRequested asks the response service to create a dispatch.
+// WhistleRedispatched sends a reopened whistle back to the departments that
+// were at work on it: each gets a round-2 dispatch with fresh clocks, asked
+// for by its request.
+type WhistleRedispatched struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Departments []*RoutedDepartment    `protobuf:"bytes,1,rep,name=departments,proto3" json:"departments,omitempty"`
+	// The street's reason for reopening.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleRedispatched) Reset() {
+	*x = WhistleRedispatched{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleRedispatched) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleRedispatched) ProtoMessage() {}
+
+func (x *WhistleRedispatched) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleRedispatched.ProtoReflect.Descriptor instead.
+func (*WhistleRedispatched) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WhistleRedispatched) GetDepartments() []*RoutedDepartment {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
+func (x *WhistleRedispatched) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// DispatchRequested asks the response service to create a dispatch: carried
+// by routing's decisions (RoutedDepartment.request), and the payload of the
+// former per-department dispatch.requested event.
 type DispatchRequested struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Category string                 `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
@@ -1413,7 +1505,7 @@ type DispatchRequested struct {
 
 func (x *DispatchRequested) Reset() {
 	*x = DispatchRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1425,7 +1517,7 @@ func (x *DispatchRequested) String() string {
 func (*DispatchRequested) ProtoMessage() {}
 
 func (x *DispatchRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[12]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1438,7 +1530,7 @@ func (x *DispatchRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchRequested.ProtoReflect.Descriptor instead.
 func (*DispatchRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{12}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DispatchRequested) GetCategory() string {
@@ -1514,7 +1606,7 @@ type DispatchCreated struct {
 
 func (x *DispatchCreated) Reset() {
 	*x = DispatchCreated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1526,7 +1618,7 @@ func (x *DispatchCreated) String() string {
 func (*DispatchCreated) ProtoMessage() {}
 
 func (x *DispatchCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[13]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1539,7 +1631,7 @@ func (x *DispatchCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchCreated.ProtoReflect.Descriptor instead.
 func (*DispatchCreated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{13}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *DispatchCreated) GetDispatch() *v12.Dispatch {
@@ -1559,7 +1651,7 @@ type DispatchAcknowledged struct {
 
 func (x *DispatchAcknowledged) Reset() {
 	*x = DispatchAcknowledged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1571,7 +1663,7 @@ func (x *DispatchAcknowledged) String() string {
 func (*DispatchAcknowledged) ProtoMessage() {}
 
 func (x *DispatchAcknowledged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[14]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1584,7 +1676,7 @@ func (x *DispatchAcknowledged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchAcknowledged.ProtoReflect.Descriptor instead.
 func (*DispatchAcknowledged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{14}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DispatchAcknowledged) GetDispatch() *v12.Dispatch {
@@ -1604,7 +1696,7 @@ type DispatchArrived struct {
 
 func (x *DispatchArrived) Reset() {
 	*x = DispatchArrived{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1616,7 +1708,7 @@ func (x *DispatchArrived) String() string {
 func (*DispatchArrived) ProtoMessage() {}
 
 func (x *DispatchArrived) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[15]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1629,7 +1721,7 @@ func (x *DispatchArrived) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchArrived.ProtoReflect.Descriptor instead.
 func (*DispatchArrived) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{15}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DispatchArrived) GetDispatch() *v12.Dispatch {
@@ -1649,7 +1741,7 @@ type DispatchResolved struct {
 
 func (x *DispatchResolved) Reset() {
 	*x = DispatchResolved{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1753,7 @@ func (x *DispatchResolved) String() string {
 func (*DispatchResolved) ProtoMessage() {}
 
 func (x *DispatchResolved) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[16]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1674,7 +1766,7 @@ func (x *DispatchResolved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchResolved.ProtoReflect.Descriptor instead.
 func (*DispatchResolved) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{16}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DispatchResolved) GetDispatch() *v12.Dispatch {
@@ -1694,7 +1786,7 @@ type DispatchReturned struct {
 
 func (x *DispatchReturned) Reset() {
 	*x = DispatchReturned{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1706,7 +1798,7 @@ func (x *DispatchReturned) String() string {
 func (*DispatchReturned) ProtoMessage() {}
 
 func (x *DispatchReturned) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[17]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1719,7 +1811,7 @@ func (x *DispatchReturned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchReturned.ProtoReflect.Descriptor instead.
 func (*DispatchReturned) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{17}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DispatchReturned) GetDispatch() *v12.Dispatch {
@@ -1739,7 +1831,7 @@ type DispatchCancelled struct {
 
 func (x *DispatchCancelled) Reset() {
 	*x = DispatchCancelled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1843,7 @@ func (x *DispatchCancelled) String() string {
 func (*DispatchCancelled) ProtoMessage() {}
 
 func (x *DispatchCancelled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[18]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1856,7 @@ func (x *DispatchCancelled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchCancelled.ProtoReflect.Descriptor instead.
 func (*DispatchCancelled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{18}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DispatchCancelled) GetDispatch() *v12.Dispatch {
@@ -1788,7 +1880,7 @@ type SlaWarning struct {
 
 func (x *SlaWarning) Reset() {
 	*x = SlaWarning{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +1892,7 @@ func (x *SlaWarning) String() string {
 func (*SlaWarning) ProtoMessage() {}
 
 func (x *SlaWarning) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[19]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +1905,7 @@ func (x *SlaWarning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaWarning.ProtoReflect.Descriptor instead.
 func (*SlaWarning) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{19}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SlaWarning) GetClock() string {
@@ -1853,7 +1945,7 @@ type SlaBreached struct {
 
 func (x *SlaBreached) Reset() {
 	*x = SlaBreached{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +1957,7 @@ func (x *SlaBreached) String() string {
 func (*SlaBreached) ProtoMessage() {}
 
 func (x *SlaBreached) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[20]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +1970,7 @@ func (x *SlaBreached) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaBreached.ProtoReflect.Descriptor instead.
 func (*SlaBreached) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{20}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SlaBreached) GetClock() string {
@@ -1933,7 +2025,7 @@ type WhistleJurisdictionChecked struct {
 
 func (x *WhistleJurisdictionChecked) Reset() {
 	*x = WhistleJurisdictionChecked{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2037,7 @@ func (x *WhistleJurisdictionChecked) String() string {
 func (*WhistleJurisdictionChecked) ProtoMessage() {}
 
 func (x *WhistleJurisdictionChecked) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[21]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2050,7 @@ func (x *WhistleJurisdictionChecked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleJurisdictionChecked.ProtoReflect.Descriptor instead.
 func (*WhistleJurisdictionChecked) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{21}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *WhistleJurisdictionChecked) GetResult() string {
@@ -2019,7 +2111,7 @@ type WhistleArbitrationRequested struct {
 
 func (x *WhistleArbitrationRequested) Reset() {
 	*x = WhistleArbitrationRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2031,7 +2123,7 @@ func (x *WhistleArbitrationRequested) String() string {
 func (*WhistleArbitrationRequested) ProtoMessage() {}
 
 func (x *WhistleArbitrationRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[22]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2044,7 +2136,7 @@ func (x *WhistleArbitrationRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleArbitrationRequested.ProtoReflect.Descriptor instead.
 func (*WhistleArbitrationRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{22}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *WhistleArbitrationRequested) GetArbitrationId() string {
@@ -2107,7 +2199,8 @@ func (x *WhistleArbitrationRequested) GetReturnDepartment() string {
 type WhistleArbitrated struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ArbitrationId string                 `protobuf:"bytes,1,opt,name=arbitration_id,json=arbitrationId,proto3" json:"arbitration_id,omitempty"`
-	To            *RoutedDepartment      `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// The department decided on, with its dispatch request.
+	To *RoutedDepartment `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
 	// The arrival clock restarts instead of keeping the original start.
 	SlaReset       bool   `protobuf:"varint,3,opt,name=sla_reset,json=slaReset,proto3" json:"sla_reset,omitempty"`
 	SlaResetReason string `protobuf:"bytes,4,opt,name=sla_reset_reason,json=slaResetReason,proto3" json:"sla_reset_reason,omitempty"`
@@ -2118,7 +2211,7 @@ type WhistleArbitrated struct {
 
 func (x *WhistleArbitrated) Reset() {
 	*x = WhistleArbitrated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2130,7 +2223,7 @@ func (x *WhistleArbitrated) String() string {
 func (*WhistleArbitrated) ProtoMessage() {}
 
 func (x *WhistleArbitrated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[23]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2143,7 +2236,7 @@ func (x *WhistleArbitrated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleArbitrated.ProtoReflect.Descriptor instead.
 func (*WhistleArbitrated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{23}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WhistleArbitrated) GetArbitrationId() string {
@@ -2184,16 +2277,17 @@ func (x *WhistleArbitrated) GetNote() string {
 // WhistleDepartmentAdded is a manual 吹哨: a street or supervisor called one
 // more department to a live whistle.
 type WhistleDepartmentAdded struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Department    *RoutedDepartment      `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The department added, with its dispatch request.
+	Department    *RoutedDepartment `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	Reason        string            `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WhistleDepartmentAdded) Reset() {
 	*x = WhistleDepartmentAdded{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2205,7 +2299,7 @@ func (x *WhistleDepartmentAdded) String() string {
 func (*WhistleDepartmentAdded) ProtoMessage() {}
 
 func (x *WhistleDepartmentAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[24]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2218,7 +2312,7 @@ func (x *WhistleDepartmentAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDepartmentAdded.ProtoReflect.Descriptor instead.
 func (*WhistleDepartmentAdded) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{24}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WhistleDepartmentAdded) GetDepartment() *RoutedDepartment {
@@ -2247,7 +2341,7 @@ type WhistleDuplicateCandidate struct {
 
 func (x *WhistleDuplicateCandidate) Reset() {
 	*x = WhistleDuplicateCandidate{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2259,7 +2353,7 @@ func (x *WhistleDuplicateCandidate) String() string {
 func (*WhistleDuplicateCandidate) ProtoMessage() {}
 
 func (x *WhistleDuplicateCandidate) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[25]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2272,7 +2366,7 @@ func (x *WhistleDuplicateCandidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDuplicateCandidate.ProtoReflect.Descriptor instead.
 func (*WhistleDuplicateCandidate) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{25}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WhistleDuplicateCandidate) GetCandidateOf() string {
@@ -2301,7 +2395,7 @@ type WhistleMerged struct {
 
 func (x *WhistleMerged) Reset() {
 	*x = WhistleMerged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2313,7 +2407,7 @@ func (x *WhistleMerged) String() string {
 func (*WhistleMerged) ProtoMessage() {}
 
 func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[26]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,7 +2420,7 @@ func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleMerged.ProtoReflect.Descriptor instead.
 func (*WhistleMerged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{26}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WhistleMerged) GetIntoWhistleId() string {
@@ -2353,7 +2447,7 @@ type WhistleDuplicateKept struct {
 
 func (x *WhistleDuplicateKept) Reset() {
 	*x = WhistleDuplicateKept{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2365,7 +2459,7 @@ func (x *WhistleDuplicateKept) String() string {
 func (*WhistleDuplicateKept) ProtoMessage() {}
 
 func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2378,7 +2472,7 @@ func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDuplicateKept.ProtoReflect.Descriptor instead.
 func (*WhistleDuplicateKept) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WhistleDuplicateKept) GetCandidateOf() string {
@@ -2409,7 +2503,7 @@ type SlaEscalated struct {
 
 func (x *SlaEscalated) Reset() {
 	*x = SlaEscalated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2421,7 +2515,7 @@ func (x *SlaEscalated) String() string {
 func (*SlaEscalated) ProtoMessage() {}
 
 func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2434,7 +2528,7 @@ func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaEscalated.ProtoReflect.Descriptor instead.
 func (*SlaEscalated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *SlaEscalated) GetClock() string {
@@ -2483,7 +2577,7 @@ type SlaExtensionRequested struct {
 
 func (x *SlaExtensionRequested) Reset() {
 	*x = SlaExtensionRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2495,7 +2589,7 @@ func (x *SlaExtensionRequested) String() string {
 func (*SlaExtensionRequested) ProtoMessage() {}
 
 func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2508,7 +2602,7 @@ func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionRequested.ProtoReflect.Descriptor instead.
 func (*SlaExtensionRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SlaExtensionRequested) GetExtension() *v12.Extension {
@@ -2537,7 +2631,7 @@ type SlaExtensionDecided struct {
 
 func (x *SlaExtensionDecided) Reset() {
 	*x = SlaExtensionDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2549,7 +2643,7 @@ func (x *SlaExtensionDecided) String() string {
 func (*SlaExtensionDecided) ProtoMessage() {}
 
 func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2562,7 +2656,7 @@ func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionDecided.ProtoReflect.Descriptor instead.
 func (*SlaExtensionDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SlaExtensionDecided) GetExtension() *v12.Extension {
@@ -2589,7 +2683,7 @@ type AppealFiled struct {
 
 func (x *AppealFiled) Reset() {
 	*x = AppealFiled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2601,7 +2695,7 @@ func (x *AppealFiled) String() string {
 func (*AppealFiled) ProtoMessage() {}
 
 func (x *AppealFiled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2614,7 +2708,7 @@ func (x *AppealFiled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealFiled.ProtoReflect.Descriptor instead.
 func (*AppealFiled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AppealFiled) GetAppeal() *v13.Appeal {
@@ -2634,7 +2728,7 @@ type AppealDecided struct {
 
 func (x *AppealDecided) Reset() {
 	*x = AppealDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2646,7 +2740,7 @@ func (x *AppealDecided) String() string {
 func (*AppealDecided) ProtoMessage() {}
 
 func (x *AppealDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2659,7 +2753,7 @@ func (x *AppealDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealDecided.ProtoReflect.Descriptor instead.
 func (*AppealDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AppealDecided) GetAppeal() *v13.Appeal {
@@ -2682,7 +2776,7 @@ type WhistleLocationConfirmed struct {
 
 func (x *WhistleLocationConfirmed) Reset() {
 	*x = WhistleLocationConfirmed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2788,7 @@ func (x *WhistleLocationConfirmed) String() string {
 func (*WhistleLocationConfirmed) ProtoMessage() {}
 
 func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2801,7 @@ func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleLocationConfirmed.ProtoReflect.Descriptor instead.
 func (*WhistleLocationConfirmed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{33}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WhistleLocationConfirmed) GetResult() string {
@@ -2735,7 +2829,7 @@ type ReportFiled struct {
 
 func (x *ReportFiled) Reset() {
 	*x = ReportFiled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2747,7 +2841,7 @@ func (x *ReportFiled) String() string {
 func (*ReportFiled) ProtoMessage() {}
 
 func (x *ReportFiled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2760,7 +2854,7 @@ func (x *ReportFiled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportFiled.ProtoReflect.Descriptor instead.
 func (*ReportFiled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{34}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ReportFiled) GetReport() *v11.Report {
@@ -2781,7 +2875,7 @@ type ReportTriaged struct {
 
 func (x *ReportTriaged) Reset() {
 	*x = ReportTriaged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2793,7 +2887,7 @@ func (x *ReportTriaged) String() string {
 func (*ReportTriaged) ProtoMessage() {}
 
 func (x *ReportTriaged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2806,7 +2900,7 @@ func (x *ReportTriaged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriaged.ProtoReflect.Descriptor instead.
 func (*ReportTriaged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{35}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReportTriaged) GetReport() *v11.Report {
@@ -2827,7 +2921,7 @@ type ReportClosed struct {
 
 func (x *ReportClosed) Reset() {
 	*x = ReportClosed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2839,7 +2933,7 @@ func (x *ReportClosed) String() string {
 func (*ReportClosed) ProtoMessage() {}
 
 func (x *ReportClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2852,7 +2946,7 @@ func (x *ReportClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportClosed.ProtoReflect.Descriptor instead.
 func (*ReportClosed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{36}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ReportClosed) GetReport() *v11.Report {
@@ -2876,7 +2970,7 @@ type ReportRated struct {
 
 func (x *ReportRated) Reset() {
 	*x = ReportRated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2888,7 +2982,7 @@ func (x *ReportRated) String() string {
 func (*ReportRated) ProtoMessage() {}
 
 func (x *ReportRated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2901,7 +2995,7 @@ func (x *ReportRated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRated.ProtoReflect.Descriptor instead.
 func (*ReportRated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{37}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReportRated) GetReportId() string {
@@ -2942,7 +3036,7 @@ type ReportTriageWarning struct {
 
 func (x *ReportTriageWarning) Reset() {
 	*x = ReportTriageWarning{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2954,7 +3048,7 @@ func (x *ReportTriageWarning) String() string {
 func (*ReportTriageWarning) ProtoMessage() {}
 
 func (x *ReportTriageWarning) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2967,7 +3061,7 @@ func (x *ReportTriageWarning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriageWarning.ProtoReflect.Descriptor instead.
 func (*ReportTriageWarning) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{38}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReportTriageWarning) GetReport() *v11.Report {
@@ -2987,7 +3081,7 @@ type ReportTriageBreached struct {
 
 func (x *ReportTriageBreached) Reset() {
 	*x = ReportTriageBreached{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2999,7 +3093,7 @@ func (x *ReportTriageBreached) String() string {
 func (*ReportTriageBreached) ProtoMessage() {}
 
 func (x *ReportTriageBreached) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3012,7 +3106,7 @@ func (x *ReportTriageBreached) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriageBreached.ProtoReflect.Descriptor instead.
 func (*ReportTriageBreached) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{39}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReportTriageBreached) GetReport() *v11.Report {
@@ -3032,7 +3126,7 @@ type ReportReopened struct {
 
 func (x *ReportReopened) Reset() {
 	*x = ReportReopened{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3044,7 +3138,7 @@ func (x *ReportReopened) String() string {
 func (*ReportReopened) ProtoMessage() {}
 
 func (x *ReportReopened) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3057,7 +3151,7 @@ func (x *ReportReopened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportReopened.ProtoReflect.Descriptor instead.
 func (*ReportReopened) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{40}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReportReopened) GetReport() *v11.Report {
@@ -3071,7 +3165,7 @@ var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\x95\x1e\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xf2\x1e\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3103,7 +3197,8 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x1bwhistle_duplicate_candidate\x18! \x01(\v2,.whistle.events.v1.WhistleDuplicateCandidateH\x00R\x19whistleDuplicateCandidate\x12I\n" +
 	"\x0ewhistle_merged\x18\" \x01(\v2 .whistle.events.v1.WhistleMergedH\x00R\rwhistleMerged\x12_\n" +
 	"\x16whistle_duplicate_kept\x18# \x01(\v2'.whistle.events.v1.WhistleDuplicateKeptH\x00R\x14whistleDuplicateKept\x12k\n" +
-	"\x1awhistle_location_confirmed\x18$ \x01(\v2+.whistle.events.v1.WhistleLocationConfirmedH\x00R\x18whistleLocationConfirmed\x12U\n" +
+	"\x1awhistle_location_confirmed\x18$ \x01(\v2+.whistle.events.v1.WhistleLocationConfirmedH\x00R\x18whistleLocationConfirmed\x12[\n" +
+	"\x14whistle_redispatched\x18% \x01(\v2&.whistle.events.v1.WhistleRedispatchedH\x00R\x13whistleRedispatched\x12U\n" +
 	"\x12dispatch_requested\x18( \x01(\v2$.whistle.events.v1.DispatchRequestedH\x00R\x11dispatchRequested\x12O\n" +
 	"\x10dispatch_created\x18) \x01(\v2\".whistle.events.v1.DispatchCreatedH\x00R\x0fdispatchCreated\x12^\n" +
 	"\x15dispatch_acknowledged\x18* \x01(\v2'.whistle.events.v1.DispatchAcknowledgedH\x00R\x14dispatchAcknowledged\x12O\n" +
@@ -3136,14 +3231,15 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\frequest_json\x18\x02 \x01(\tR\vrequestJson\x12\x1b\n" +
 	"\tobject_id\x18\x03 \x01(\tR\bobjectId\"E\n" +
 	"\rWhistleRaised\x124\n" +
-	"\awhistle\x18\x01 \x01(\v2\x1a.whistle.intake.v1.WhistleR\awhistle\"g\n" +
+	"\awhistle\x18\x01 \x01(\v2\x1a.whistle.intake.v1.WhistleR\awhistle\"\xa7\x01\n" +
 	"\x10RoutedDepartment\x12\x1e\n" +
 	"\n" +
 	"department\x18\x01 \x01(\tR\n" +
 	"department\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x1f\n" +
 	"\vdispatch_id\x18\x03 \x01(\tR\n" +
-	"dispatchId\"\x97\x01\n" +
+	"dispatchId\x12>\n" +
+	"\arequest\x18\x04 \x01(\v2$.whistle.events.v1.DispatchRequestedR\arequest\"\x97\x01\n" +
 	"\rWhistleRouted\x12E\n" +
 	"\vdepartments\x18\x01 \x03(\v2#.whistle.events.v1.RoutedDepartmentR\vdepartments\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12+\n" +
@@ -3163,7 +3259,10 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x10WhistleCancelled\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\")\n" +
 	"\x0fWhistleReopened\x12\x16\n" +
-	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xc9\x03\n" +
+	"\x06reason\x18\x01 \x01(\tR\x06reason\"t\n" +
+	"\x13WhistleRedispatched\x12E\n" +
+	"\vdepartments\x18\x01 \x03(\v2#.whistle.events.v1.RoutedDepartmentR\vdepartments\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc9\x03\n" +
 	"\x11DispatchRequested\x12\x1a\n" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x124\n" +
@@ -3284,7 +3383,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3298,50 +3397,51 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*WhistleClosed)(nil),               // 9: whistle.events.v1.WhistleClosed
 	(*WhistleCancelled)(nil),            // 10: whistle.events.v1.WhistleCancelled
 	(*WhistleReopened)(nil),             // 11: whistle.events.v1.WhistleReopened
-	(*DispatchRequested)(nil),           // 12: whistle.events.v1.DispatchRequested
-	(*DispatchCreated)(nil),             // 13: whistle.events.v1.DispatchCreated
-	(*DispatchAcknowledged)(nil),        // 14: whistle.events.v1.DispatchAcknowledged
-	(*DispatchArrived)(nil),             // 15: whistle.events.v1.DispatchArrived
-	(*DispatchResolved)(nil),            // 16: whistle.events.v1.DispatchResolved
-	(*DispatchReturned)(nil),            // 17: whistle.events.v1.DispatchReturned
-	(*DispatchCancelled)(nil),           // 18: whistle.events.v1.DispatchCancelled
-	(*SlaWarning)(nil),                  // 19: whistle.events.v1.SlaWarning
-	(*SlaBreached)(nil),                 // 20: whistle.events.v1.SlaBreached
-	(*WhistleJurisdictionChecked)(nil),  // 21: whistle.events.v1.WhistleJurisdictionChecked
-	(*WhistleArbitrationRequested)(nil), // 22: whistle.events.v1.WhistleArbitrationRequested
-	(*WhistleArbitrated)(nil),           // 23: whistle.events.v1.WhistleArbitrated
-	(*WhistleDepartmentAdded)(nil),      // 24: whistle.events.v1.WhistleDepartmentAdded
-	(*WhistleDuplicateCandidate)(nil),   // 25: whistle.events.v1.WhistleDuplicateCandidate
-	(*WhistleMerged)(nil),               // 26: whistle.events.v1.WhistleMerged
-	(*WhistleDuplicateKept)(nil),        // 27: whistle.events.v1.WhistleDuplicateKept
-	(*SlaEscalated)(nil),                // 28: whistle.events.v1.SlaEscalated
-	(*SlaExtensionRequested)(nil),       // 29: whistle.events.v1.SlaExtensionRequested
-	(*SlaExtensionDecided)(nil),         // 30: whistle.events.v1.SlaExtensionDecided
-	(*AppealFiled)(nil),                 // 31: whistle.events.v1.AppealFiled
-	(*AppealDecided)(nil),               // 32: whistle.events.v1.AppealDecided
-	(*WhistleLocationConfirmed)(nil),    // 33: whistle.events.v1.WhistleLocationConfirmed
-	(*ReportFiled)(nil),                 // 34: whistle.events.v1.ReportFiled
-	(*ReportTriaged)(nil),               // 35: whistle.events.v1.ReportTriaged
-	(*ReportClosed)(nil),                // 36: whistle.events.v1.ReportClosed
-	(*ReportRated)(nil),                 // 37: whistle.events.v1.ReportRated
-	(*ReportTriageWarning)(nil),         // 38: whistle.events.v1.ReportTriageWarning
-	(*ReportTriageBreached)(nil),        // 39: whistle.events.v1.ReportTriageBreached
-	(*ReportReopened)(nil),              // 40: whistle.events.v1.ReportReopened
-	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 42: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 43: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 44: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 45: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 46: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 47: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 48: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 49: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 50: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 51: whistle.intake.v1.Report
+	(*WhistleRedispatched)(nil),         // 12: whistle.events.v1.WhistleRedispatched
+	(*DispatchRequested)(nil),           // 13: whistle.events.v1.DispatchRequested
+	(*DispatchCreated)(nil),             // 14: whistle.events.v1.DispatchCreated
+	(*DispatchAcknowledged)(nil),        // 15: whistle.events.v1.DispatchAcknowledged
+	(*DispatchArrived)(nil),             // 16: whistle.events.v1.DispatchArrived
+	(*DispatchResolved)(nil),            // 17: whistle.events.v1.DispatchResolved
+	(*DispatchReturned)(nil),            // 18: whistle.events.v1.DispatchReturned
+	(*DispatchCancelled)(nil),           // 19: whistle.events.v1.DispatchCancelled
+	(*SlaWarning)(nil),                  // 20: whistle.events.v1.SlaWarning
+	(*SlaBreached)(nil),                 // 21: whistle.events.v1.SlaBreached
+	(*WhistleJurisdictionChecked)(nil),  // 22: whistle.events.v1.WhistleJurisdictionChecked
+	(*WhistleArbitrationRequested)(nil), // 23: whistle.events.v1.WhistleArbitrationRequested
+	(*WhistleArbitrated)(nil),           // 24: whistle.events.v1.WhistleArbitrated
+	(*WhistleDepartmentAdded)(nil),      // 25: whistle.events.v1.WhistleDepartmentAdded
+	(*WhistleDuplicateCandidate)(nil),   // 26: whistle.events.v1.WhistleDuplicateCandidate
+	(*WhistleMerged)(nil),               // 27: whistle.events.v1.WhistleMerged
+	(*WhistleDuplicateKept)(nil),        // 28: whistle.events.v1.WhistleDuplicateKept
+	(*SlaEscalated)(nil),                // 29: whistle.events.v1.SlaEscalated
+	(*SlaExtensionRequested)(nil),       // 30: whistle.events.v1.SlaExtensionRequested
+	(*SlaExtensionDecided)(nil),         // 31: whistle.events.v1.SlaExtensionDecided
+	(*AppealFiled)(nil),                 // 32: whistle.events.v1.AppealFiled
+	(*AppealDecided)(nil),               // 33: whistle.events.v1.AppealDecided
+	(*WhistleLocationConfirmed)(nil),    // 34: whistle.events.v1.WhistleLocationConfirmed
+	(*ReportFiled)(nil),                 // 35: whistle.events.v1.ReportFiled
+	(*ReportTriaged)(nil),               // 36: whistle.events.v1.ReportTriaged
+	(*ReportClosed)(nil),                // 37: whistle.events.v1.ReportClosed
+	(*ReportRated)(nil),                 // 38: whistle.events.v1.ReportRated
+	(*ReportTriageWarning)(nil),         // 39: whistle.events.v1.ReportTriageWarning
+	(*ReportTriageBreached)(nil),        // 40: whistle.events.v1.ReportTriageBreached
+	(*ReportReopened)(nil),              // 41: whistle.events.v1.ReportReopened
+	(*timestamppb.Timestamp)(nil),       // 42: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 43: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 44: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 45: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 46: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 48: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 49: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 50: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 51: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 52: whistle.intake.v1.Report
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	41, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	42, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	42, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	43, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3351,79 +3451,82 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	9,  // 8: whistle.events.v1.Event.whistle_closed:type_name -> whistle.events.v1.WhistleClosed
 	10, // 9: whistle.events.v1.Event.whistle_cancelled:type_name -> whistle.events.v1.WhistleCancelled
 	11, // 10: whistle.events.v1.Event.whistle_reopened:type_name -> whistle.events.v1.WhistleReopened
-	21, // 11: whistle.events.v1.Event.whistle_jurisdiction_checked:type_name -> whistle.events.v1.WhistleJurisdictionChecked
-	22, // 12: whistle.events.v1.Event.whistle_arbitration_requested:type_name -> whistle.events.v1.WhistleArbitrationRequested
-	23, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
-	24, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
-	25, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
-	26, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
-	27, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
-	33, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
-	12, // 19: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
-	13, // 20: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
-	14, // 21: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
-	15, // 22: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
-	16, // 23: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
-	17, // 24: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
-	18, // 25: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	19, // 26: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	20, // 27: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	31, // 28: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	32, // 29: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	28, // 30: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	29, // 31: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	30, // 32: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	34, // 33: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
-	35, // 34: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
-	36, // 35: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
-	37, // 36: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
-	38, // 37: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
-	39, // 38: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	40, // 39: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
-	1,  // 40: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
-	1,  // 41: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
-	1,  // 42: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
-	1,  // 43: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	43, // 44: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	3,  // 45: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 46: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	44, // 47: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	45, // 48: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	46, // 49: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	46, // 50: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	46, // 51: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	41, // 52: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	47, // 53: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	47, // 54: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	47, // 55: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	47, // 56: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	47, // 57: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	47, // 58: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	41, // 59: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	47, // 60: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	41, // 61: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	47, // 62: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 63: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 64: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 65: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	47, // 66: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	49, // 67: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	47, // 68: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	49, // 69: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	47, // 70: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 71: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	50, // 72: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	51, // 73: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	51, // 74: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	51, // 75: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	51, // 76: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	51, // 77: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	51, // 78: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	79, // [79:79] is the sub-list for method output_type
-	79, // [79:79] is the sub-list for method input_type
-	79, // [79:79] is the sub-list for extension type_name
-	79, // [79:79] is the sub-list for extension extendee
-	0,  // [0:79] is the sub-list for field type_name
+	22, // 11: whistle.events.v1.Event.whistle_jurisdiction_checked:type_name -> whistle.events.v1.WhistleJurisdictionChecked
+	23, // 12: whistle.events.v1.Event.whistle_arbitration_requested:type_name -> whistle.events.v1.WhistleArbitrationRequested
+	24, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
+	25, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
+	26, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
+	27, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
+	28, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
+	34, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
+	12, // 19: whistle.events.v1.Event.whistle_redispatched:type_name -> whistle.events.v1.WhistleRedispatched
+	13, // 20: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
+	14, // 21: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
+	15, // 22: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
+	16, // 23: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
+	17, // 24: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
+	18, // 25: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
+	19, // 26: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
+	20, // 27: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	21, // 28: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	32, // 29: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	33, // 30: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	29, // 31: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	30, // 32: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	31, // 33: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	35, // 34: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	36, // 35: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	37, // 36: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	38, // 37: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	39, // 38: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	40, // 39: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	41, // 40: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	1,  // 41: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 42: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 43: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 44: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	44, // 45: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 46: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 47: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 48: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 49: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	45, // 50: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	46, // 51: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	47, // 52: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	47, // 53: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	47, // 54: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	42, // 55: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	48, // 56: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 57: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 58: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 59: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 60: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 61: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	42, // 62: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	48, // 63: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	42, // 64: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	48, // 65: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	49, // 66: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 67: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 68: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	48, // 69: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 70: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	48, // 71: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 72: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	48, // 73: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 74: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	51, // 75: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	52, // 76: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	52, // 77: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	52, // 78: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	52, // 79: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	52, // 80: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	52, // 81: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	82, // [82:82] is the sub-list for method output_type
+	82, // [82:82] is the sub-list for method input_type
+	82, // [82:82] is the sub-list for extension type_name
+	82, // [82:82] is the sub-list for extension extendee
+	0,  // [0:82] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -3449,6 +3552,7 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_WhistleMerged)(nil),
 		(*Event_WhistleDuplicateKept)(nil),
 		(*Event_WhistleLocationConfirmed)(nil),
+		(*Event_WhistleRedispatched)(nil),
 		(*Event_DispatchRequested)(nil),
 		(*Event_DispatchCreated)(nil),
 		(*Event_DispatchAcknowledged)(nil),
@@ -3481,7 +3585,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   41,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

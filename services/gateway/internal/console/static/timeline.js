@@ -16,10 +16,19 @@ const typeNames = {
   'sla.escalated': ['升级督办', 'Escalated'], 'sla.extension_requested': ['申请延期', 'Extension requested'],
   'sla.extension_decided': ['延期审批', 'Extension decided'], 'whistle.arbitration_requested': ['提请审定', 'Arbitration requested'],
   'whistle.arbitrated': ['审定', 'Arbitrated'], 'whistle.department_added': ['增派部门', 'Department added'],
+  'whistle.redispatched': ['重新派单', 'Sent back to the departments'],
   'whistle.merged': ['合并', 'Merged'], 'whistle.duplicate_candidate': ['疑似重复', 'Possible duplicate'],
   'whistle.jurisdiction_checked': ['辖区核验', 'Jurisdiction checked'], 'whistle.location_confirmed': ['位置确认', 'Location confirmed'],
   'feedback.appeal_filed': ['申诉', 'Appeal filed'], 'feedback.appeal_decided': ['申诉裁决', 'Appeal decided'],
 };
+
+// asked are the departments a routing decision asks for a dispatch (each
+// department's request travels in the decision's entry), or [] for others.
+function asked(e) {
+  const d = e.data || {};
+  const routed = [...(d.departments || []), d.to, d.department].filter((r) => r && r.request);
+  return routed.map((r) => r.department);
+}
 
 function typeName(type) {
   const n = typeNames[type];
@@ -34,8 +43,9 @@ export async function showTimeline(id) {
     const rows = (tl?.entries || []).map((e) => {
       const cls = e.type.startsWith('sla.breached') ? ' class="tl-late"' : e.type.startsWith('sla.warning') ? ' class="tl-warn"' : '';
       const data = e.data && Object.keys(e.data).length ? esc(JSON.stringify(e.data)) : '';
+      const named = e.department ? [e.department] : asked(e);
       return `<li${cls}><time datetime="${esc(e.at)}">${esc(when(e.at))}</time> <strong>${esc(typeName(e.type))}</strong>`
-        + `${e.department ? ` · ${esc(nameOf(deps[e.department], e.department))}` : ''}`
+        + `${named.length ? ` · ${named.map((d) => esc(nameOf(deps[d], d))).join('、')}` : ''}`
         + ` <span class="muted">${esc(e.actor?.role || '')} ${esc(e.actor?.id || '')}</span>`
         + `${data ? `<details><summary>${esc(e.type)}</summary><code>${data}</code></details>` : ''}</li>`;
     }).join('');

@@ -191,9 +191,10 @@ func rosterCmd(e *env) *cobra.Command {
 }
 
 func printEndpoints(e *env, eps []*responsev1.WebhookEndpoint) error {
-	t := newTable(e.out, "ID", "DEPARTMENT", "DISTRICT", "URL", "ENABLED", "SOURCE")
+	t := newTable(e.out, "ID", "DEPARTMENT", "DISTRICT", "URL", "ENABLED", "SOURCE", "OLD SECRET UNTIL (CST)")
 	for _, ep := range eps {
-		t.row(strconv.FormatInt(ep.GetId(), 10), ep.GetDepartment(), ep.GetDistrictId(), ep.GetUrl(), strconv.FormatBool(ep.GetEnabled()), ep.GetSource())
+		t.row(strconv.FormatInt(ep.GetId(), 10), ep.GetDepartment(), ep.GetDistrictId(), ep.GetUrl(), strconv.FormatBool(ep.GetEnabled()), ep.GetSource(),
+			cst(ep.GetPreviousSecretExpiresAt()))
 	}
 	return t.flush()
 }
@@ -253,9 +254,11 @@ func endpointsCmd(e *env) *cobra.Command {
 	var update responsev1.UpdateWebhookEndpointRequest
 	var newSecret bool
 	var enabled string
+	var overlap time.Duration
 	upd := authed(&cobra.Command{
-		Use:   "update ENDPOINT_ID",
-		Short: "Change an endpoint's URL, secret (--secret-stdin) or --enabled true/false",
+		Use: "update ENDPOINT_ID",
+		Short: "Change an endpoint's URL, secret (--secret-stdin: a rotation, the old secret signs beside the new " +
+			"for --overlap) or --enabled true/false",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
@@ -266,6 +269,12 @@ func endpointsCmd(e *env) *cobra.Command {
 				if update.Secret, err = readSecret(cmd); err != nil {
 					return err
 				}
+			}
+			if cmd.Flags().Changed("overlap") {
+				if !newSecret {
+					return errors.New("--overlap goes with --secret-stdin")
+				}
+				update.SecretOverlap = durationpb.New(overlap)
 			}
 			if enabled != "" {
 				b, err := strconv.ParseBool(enabled)
@@ -282,7 +291,8 @@ func endpointsCmd(e *env) *cobra.Command {
 		},
 	})
 	upd.Flags().StringVar(&update.Url, "url", "", "new URL")
-	upd.Flags().BoolVar(&newSecret, "secret-stdin", false, "read a new secret from stdin")
+	upd.Flags().BoolVar(&newSecret, "secret-stdin", false, "read a new secret from stdin (rotates: both sign during the overlap)")
+	upd.Flags().DurationVar(&overlap, "overlap", 0, "how long the replaced secret keeps signing (default: the service's, 24h; 0s: not at all)")
 	upd.Flags().StringVar(&enabled, "enabled", "", "true or false")
 
 	del := deleteCmd(e, "delete ENDPOINT_ID", "Delete an endpoint with its delivery history", "/v1/webhooks/endpoints/")

@@ -65,6 +65,13 @@ type Config struct {
 	// WebhookPerMinute individual deliveries per endpoint and minute; the
 	// events beyond go into a digest (docs/webhooks.md). Negative: no limit.
 	WebhookPerMinute int `env:"WHISTLE_WEBHOOK_PER_MINUTE, default=30"`
+	// WebhookWorkers posts run at once per replica; WebhookPerEndpoint of
+	// them at most to one endpoint, so a hanging endpoint delays no other.
+	WebhookWorkers     int `env:"WHISTLE_WEBHOOK_WORKERS, default=8"`
+	WebhookPerEndpoint int `env:"WHISTLE_WEBHOOK_PER_ENDPOINT, default=2"`
+	// WebhookSecretOverlap is how long a replaced secret keeps signing beside
+	// the new one (a rotation through the API may say otherwise).
+	WebhookSecretOverlap time.Duration `env:"WHISTLE_WEBHOOK_SECRET_OVERLAP, default=24h"`
 	// DeskWindow is how recent a desk's heartbeat must be for its department
 	// to be staffed; a dispatch to an unstaffed desk escalates at once
 	// (docs/duty-desks.md). Negative: no unstaffed escalation.
@@ -186,6 +193,9 @@ func (c Config) Validate() error {
 	if c.WebhookTimeout < 0 || c.WebhookBackoff < 0 || c.WebhookMaxAttempts < 0 {
 		errs = append(errs, errors.New("WHISTLE_WEBHOOK_TIMEOUT, WHISTLE_WEBHOOK_BACKOFF and WHISTLE_WEBHOOK_MAX_ATTEMPTS must be positive"))
 	}
+	if c.WebhookWorkers < 0 || c.WebhookPerEndpoint < 0 || c.WebhookSecretOverlap < 0 {
+		errs = append(errs, errors.New("WHISTLE_WEBHOOK_WORKERS, WHISTLE_WEBHOOK_PER_ENDPOINT and WHISTLE_WEBHOOK_SECRET_OVERLAP must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -212,7 +222,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	egress, _ := cfg.egress()                          // validated above
 	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
 	// The configured endpoints are in place before any event is written.
-	if err := notify.SyncEndpoints(ctx, rt.Pool, rt.Clock.Now(), webhooks); err != nil {
+	if err := notify.SyncEndpoints(ctx, rt.Pool, rt.Clock.Now(), cfg.WebhookSecretOverlap, webhooks); err != nil {
 		return nil, fmt.Errorf("load webhook endpoints: %w", err)
 	}
 	subscriptions := &notify.Subscriptions{Pool: rt.Pool}
@@ -233,7 +243,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	admin := &grpcapi.AdminServer{
 		Policy:    &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
 		Webhooks:  &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
-		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress, Subscriptions: subscriptions},
+		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress, Subscriptions: subscriptions, SecretOverlap: cfg.WebhookSecretOverlap},
 		Duty:      duties,
 		Log:       rt.Log.With("component", "grpcapi"),
 	}
@@ -252,6 +262,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Subscriptions: subscriptions,
 			Worker: notify.Worker{
 				Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts, Egress: egress,
+				Concurrency: cfg.WebhookWorkers, PerEndpoint: cfg.WebhookPerEndpoint,
 			},
 		},
 		revocations: revocations,

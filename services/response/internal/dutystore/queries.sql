@@ -92,25 +92,30 @@ RETURNING *;
 INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source)
 VALUES (@department, @district_id, @url, @secret, true, @now, @now, 'api')
 ON CONFLICT (department, district_id, url) DO NOTHING
-RETURNING id, department, district_id, url, enabled, source, created_at, updated_at;
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at;
 
 -- name: ListEndpoints :many
 -- Without secrets: they are write-only.
-SELECT id, department, district_id, url, enabled, source, created_at, updated_at FROM webhook_endpoints
+SELECT id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at FROM webhook_endpoints
 WHERE (@district_id::text = '' OR district_id = @district_id)
   AND (@department::text = '' OR department = @department)
 ORDER BY department, district_id, id;
 
 -- name: UpdateEndpoint :one
 -- Changes the URL, the secret (when one is given) or enabled; district_id ''
--- means any district.
+-- means any district. A new secret rotates: the old one keeps signing beside
+-- it until @previous_until.
 UPDATE webhook_endpoints SET
     url = coalesce(sqlc.narg(url), url),
+    previous_secret = CASE WHEN sqlc.narg(secret)::text IS NOT NULL AND sqlc.narg(secret)::text <> secret THEN secret
+                           ELSE previous_secret END,
+    previous_secret_expires_at = CASE WHEN sqlc.narg(secret)::text IS NOT NULL AND sqlc.narg(secret)::text <> secret
+                                      THEN @previous_until::timestamptz ELSE previous_secret_expires_at END,
     secret = coalesce(sqlc.narg(secret), secret),
     enabled = coalesce(sqlc.narg(enabled), enabled),
     updated_at = @now::timestamptz
 WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id)
-RETURNING id, department, district_id, url, enabled, source, created_at, updated_at;
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at;
 
 -- name: DeleteEndpoint :execrows
 -- Deletes an endpoint with its deliveries and their log.
@@ -161,3 +166,59 @@ JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id
 WHERE i.dispatch_id = @dispatch_id AND (@district_id::text = '' OR e.district_id = @district_id)
 ORDER BY a.attempted_at, a.id;
+
+-- name: UpsertConfiguredEndpoint :one
+-- An endpoint from the configuration. A changed secret is rotated: the old one
+-- keeps signing beside it until @previous_until (no overlap when that is now).
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
+VALUES (@department, @district_id, @url, @secret, true, @created_at)
+ON CONFLICT (department, district_id, url) DO UPDATE SET
+    previous_secret = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN webhook_endpoints.secret
+                           ELSE webhook_endpoints.previous_secret END,
+    previous_secret_expires_at = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN @previous_until::timestamptz
+                                      ELSE webhook_endpoints.previous_secret_expires_at END,
+    secret = excluded.secret, enabled = true
+RETURNING id;
+
+-- name: ClaimWebhookDelivery :one
+-- Leases the oldest due delivery that no live lease holds, skipping the
+-- endpoints in @busy (this worker's per-endpoint limit is reached). The lease
+-- is on the database's real clock: it must outlast the post, which runs on
+-- real time whatever the service's clock.
+UPDATE webhook_deliveries AS w SET
+    lease_token = @lease_token, lease_until = clock_timestamp() + make_interval(secs => @lease_seconds::float8)
+FROM webhook_endpoints AS e
+WHERE e.id = w.endpoint_id AND w.id = (
+    SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints de ON de.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND de.enabled
+      AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
+      AND NOT (d.endpoint_id = ANY (@busy::bigint[]))
+    ORDER BY d.next_attempt_at
+    LIMIT 1
+    FOR UPDATE OF d SKIP LOCKED)
+RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest,
+          e.url, e.secret, e.previous_secret, e.previous_secret_expires_at;
+
+-- name: NextWebhookDeliveryDue :one
+-- When the next delivery falls due that no live lease holds, outside @busy.
+-- Deliveries to a disabled endpoint wait, unsent, until it is enabled again.
+SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND e.enabled
+  AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
+  AND NOT (d.endpoint_id = ANY (@busy::bigint[]))
+ORDER BY d.next_attempt_at LIMIT 1;
+
+-- name: AddWebhookAttempt :exec
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature)
+VALUES (@delivery_id, @attempt, @attempted_at, @status_code, @error, @webhook_timestamp, @signature);
+
+-- name: FinishWebhookAttempt :execrows
+-- Records an attempt's outcome and ends the lease, if the lease is still
+-- @lease_token's: a worker whose lease ran out (and was taken over) records nothing.
+-- status is delivered, pending (retry at next_attempt_at) or dead.
+UPDATE webhook_deliveries SET
+    status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
+    last_status_code = @last_status_code, last_error = @last_error,
+    delivered_at = CASE WHEN @status = 'delivered' THEN @attempted_at::timestamptz ELSE delivered_at END,
+    lease_token = '', lease_until = NULL
+WHERE id = @id AND lease_token = @lease_token;

@@ -65,7 +65,7 @@ const addEndpoint = `-- name: AddEndpoint :one
 INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source)
 VALUES ($1, $2, $3, $4, true, $5, $5, 'api')
 ON CONFLICT (department, district_id, url) DO NOTHING
-RETURNING id, department, district_id, url, enabled, source, created_at, updated_at
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at
 `
 
 type AddEndpointParams struct {
@@ -77,14 +77,15 @@ type AddEndpointParams struct {
 }
 
 type AddEndpointRow struct {
-	ID         int64
-	Department string
-	DistrictID string
-	Url        string
-	Enabled    bool
-	Source     string
-	CreatedAt  time.Time
-	UpdatedAt  *time.Time
+	ID                      int64
+	Department              string
+	DistrictID              string
+	Url                     string
+	Enabled                 bool
+	Source                  string
+	CreatedAt               time.Time
+	UpdatedAt               *time.Time
+	PreviousSecretExpiresAt *time.Time
 }
 
 func (q *Queries) AddEndpoint(ctx context.Context, arg AddEndpointParams) (AddEndpointRow, error) {
@@ -105,6 +106,7 @@ func (q *Queries) AddEndpoint(ctx context.Context, arg AddEndpointParams) (AddEn
 		&i.Source,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PreviousSecretExpiresAt,
 	)
 	return i, err
 }
@@ -194,6 +196,101 @@ func (q *Queries) AddShift(ctx context.Context, arg AddShiftParams) (RosterShift
 		&i.EndsAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+`
+
+type AddWebhookAttemptParams struct {
+	DeliveryID       string
+	Attempt          int32
+	AttemptedAt      time.Time
+	StatusCode       int32
+	Error            string
+	WebhookTimestamp int64
+	Signature        string
+}
+
+func (q *Queries) AddWebhookAttempt(ctx context.Context, arg AddWebhookAttemptParams) error {
+	_, err := q.db.Exec(ctx, addWebhookAttempt,
+		arg.DeliveryID,
+		arg.Attempt,
+		arg.AttemptedAt,
+		arg.StatusCode,
+		arg.Error,
+		arg.WebhookTimestamp,
+		arg.Signature,
+	)
+	return err
+}
+
+const claimWebhookDelivery = `-- name: ClaimWebhookDelivery :one
+UPDATE webhook_deliveries AS w SET
+    lease_token = $1, lease_until = clock_timestamp() + make_interval(secs => $2::float8)
+FROM webhook_endpoints AS e
+WHERE e.id = w.endpoint_id AND w.id = (
+    SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints de ON de.id = d.endpoint_id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND de.enabled
+      AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
+      AND NOT (d.endpoint_id = ANY ($4::bigint[]))
+    ORDER BY d.next_attempt_at
+    LIMIT 1
+    FOR UPDATE OF d SKIP LOCKED)
+RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest,
+          e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
+`
+
+type ClaimWebhookDeliveryParams struct {
+	LeaseToken   string
+	LeaseSeconds float64
+	Now          time.Time
+	Busy         []int64
+}
+
+type ClaimWebhookDeliveryRow struct {
+	ID                      string
+	EndpointID              int64
+	EventID                 string
+	EventName               string
+	DispatchID              string
+	Body                    []byte
+	Attempts                int32
+	Digest                  bool
+	Url                     string
+	Secret                  string
+	PreviousSecret          string
+	PreviousSecretExpiresAt *time.Time
+}
+
+// Leases the oldest due delivery that no live lease holds, skipping the
+// endpoints in @busy (this worker's per-endpoint limit is reached). The lease
+// is on the database's real clock: it must outlast the post, which runs on
+// real time whatever the service's clock.
+func (q *Queries) ClaimWebhookDelivery(ctx context.Context, arg ClaimWebhookDeliveryParams) (ClaimWebhookDeliveryRow, error) {
+	row := q.db.QueryRow(ctx, claimWebhookDelivery,
+		arg.LeaseToken,
+		arg.LeaseSeconds,
+		arg.Now,
+		arg.Busy,
+	)
+	var i ClaimWebhookDeliveryRow
+	err := row.Scan(
+		&i.ID,
+		&i.EndpointID,
+		&i.EventID,
+		&i.EventName,
+		&i.DispatchID,
+		&i.Body,
+		&i.Attempts,
+		&i.Digest,
+		&i.Url,
+		&i.Secret,
+		&i.PreviousSecret,
+		&i.PreviousSecretExpiresAt,
 	)
 	return i, err
 }
@@ -380,6 +477,46 @@ func (q *Queries) DisableOtherEnvEndpoints(ctx context.Context, keep []int64) er
 	return err
 }
 
+const finishWebhookAttempt = `-- name: FinishWebhookAttempt :execrows
+UPDATE webhook_deliveries SET
+    status = $1, attempts = $2, next_attempt_at = $3,
+    last_status_code = $4, last_error = $5,
+    delivered_at = CASE WHEN $1 = 'delivered' THEN $6::timestamptz ELSE delivered_at END,
+    lease_token = '', lease_until = NULL
+WHERE id = $7 AND lease_token = $8
+`
+
+type FinishWebhookAttemptParams struct {
+	Status         string
+	Attempts       int32
+	NextAttemptAt  time.Time
+	LastStatusCode int32
+	LastError      string
+	AttemptedAt    time.Time
+	ID             string
+	LeaseToken     string
+}
+
+// Records an attempt's outcome and ends the lease, if the lease is still
+// @lease_token's: a worker whose lease ran out (and was taken over) records nothing.
+// status is delivered, pending (retry at next_attempt_at) or dead.
+func (q *Queries) FinishWebhookAttempt(ctx context.Context, arg FinishWebhookAttemptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, finishWebhookAttempt,
+		arg.Status,
+		arg.Attempts,
+		arg.NextAttemptAt,
+		arg.LastStatusCode,
+		arg.LastError,
+		arg.AttemptedAt,
+		arg.ID,
+		arg.LeaseToken,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getServiceAccount = `-- name: GetServiceAccount :one
 SELECT id, name, department, district_id, created_by, created_at, expires_at, revoked_by, revoked_at FROM service_accounts WHERE id = $1
 `
@@ -447,7 +584,7 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) error {
 }
 
 const listEndpoints = `-- name: ListEndpoints :many
-SELECT id, department, district_id, url, enabled, source, created_at, updated_at FROM webhook_endpoints
+SELECT id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at FROM webhook_endpoints
 WHERE ($1::text = '' OR district_id = $1)
   AND ($2::text = '' OR department = $2)
 ORDER BY department, district_id, id
@@ -459,14 +596,15 @@ type ListEndpointsParams struct {
 }
 
 type ListEndpointsRow struct {
-	ID         int64
-	Department string
-	DistrictID string
-	Url        string
-	Enabled    bool
-	Source     string
-	CreatedAt  time.Time
-	UpdatedAt  *time.Time
+	ID                      int64
+	Department              string
+	DistrictID              string
+	Url                     string
+	Enabled                 bool
+	Source                  string
+	CreatedAt               time.Time
+	UpdatedAt               *time.Time
+	PreviousSecretExpiresAt *time.Time
 }
 
 // Without secrets: they are write-only.
@@ -488,6 +626,7 @@ func (q *Queries) ListEndpoints(ctx context.Context, arg ListEndpointsParams) ([
 			&i.Source,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PreviousSecretExpiresAt,
 		); err != nil {
 			return nil, err
 		}
@@ -683,6 +822,23 @@ func (q *Queries) LockEndpoint(ctx context.Context, id int64) error {
 	return err
 }
 
+const nextWebhookDeliveryDue = `-- name: NextWebhookDeliveryDue :one
+SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+WHERE d.status = 'pending' AND e.enabled
+  AND (d.lease_until IS NULL OR d.lease_until < clock_timestamp())
+  AND NOT (d.endpoint_id = ANY ($1::bigint[]))
+ORDER BY d.next_attempt_at LIMIT 1
+`
+
+// When the next delivery falls due that no live lease holds, outside @busy.
+// Deliveries to a disabled endpoint wait, unsent, until it is enabled again.
+func (q *Queries) NextWebhookDeliveryDue(ctx context.Context, busy []int64) (time.Time, error) {
+	row := q.db.QueryRow(ctx, nextWebhookDeliveryDue, busy)
+	var next_attempt_at time.Time
+	err := row.Scan(&next_attempt_at)
+	return next_attempt_at, err
+}
+
 const onDutyAt = `-- name: OnDutyAt :many
 SELECT s.id, s.department, s.district_id, s.seat, s.person, s.phone, s.starts_at, s.ends_at, s.created_by, s.created_at FROM roster_shifts s
 WHERE (s.department, s.district_id) IN (
@@ -855,39 +1011,47 @@ func (q *Queries) SealDigest(ctx context.Context, arg SealDigestParams) error {
 const updateEndpoint = `-- name: UpdateEndpoint :one
 UPDATE webhook_endpoints SET
     url = coalesce($1, url),
+    previous_secret = CASE WHEN $2::text IS NOT NULL AND $2::text <> secret THEN secret
+                           ELSE previous_secret END,
+    previous_secret_expires_at = CASE WHEN $2::text IS NOT NULL AND $2::text <> secret
+                                      THEN $3::timestamptz ELSE previous_secret_expires_at END,
     secret = coalesce($2, secret),
-    enabled = coalesce($3, enabled),
-    updated_at = $4::timestamptz
-WHERE id = $5 AND ($6::text = '' OR district_id = $6)
-RETURNING id, department, district_id, url, enabled, source, created_at, updated_at
+    enabled = coalesce($4, enabled),
+    updated_at = $5::timestamptz
+WHERE id = $6 AND ($7::text = '' OR district_id = $7)
+RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at
 `
 
 type UpdateEndpointParams struct {
-	Url        pgtype.Text
-	Secret     pgtype.Text
-	Enabled    pgtype.Bool
-	Now        time.Time
-	ID         int64
-	DistrictID string
+	Url           pgtype.Text
+	Secret        pgtype.Text
+	PreviousUntil time.Time
+	Enabled       pgtype.Bool
+	Now           time.Time
+	ID            int64
+	DistrictID    string
 }
 
 type UpdateEndpointRow struct {
-	ID         int64
-	Department string
-	DistrictID string
-	Url        string
-	Enabled    bool
-	Source     string
-	CreatedAt  time.Time
-	UpdatedAt  *time.Time
+	ID                      int64
+	Department              string
+	DistrictID              string
+	Url                     string
+	Enabled                 bool
+	Source                  string
+	CreatedAt               time.Time
+	UpdatedAt               *time.Time
+	PreviousSecretExpiresAt *time.Time
 }
 
 // Changes the URL, the secret (when one is given) or enabled; district_id ”
-// means any district.
+// means any district. A new secret rotates: the old one keeps signing beside
+// it until @previous_until.
 func (q *Queries) UpdateEndpoint(ctx context.Context, arg UpdateEndpointParams) (UpdateEndpointRow, error) {
 	row := q.db.QueryRow(ctx, updateEndpoint,
 		arg.Url,
 		arg.Secret,
+		arg.PreviousUntil,
 		arg.Enabled,
 		arg.Now,
 		arg.ID,
@@ -903,6 +1067,44 @@ func (q *Queries) UpdateEndpoint(ctx context.Context, arg UpdateEndpointParams) 
 		&i.Source,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PreviousSecretExpiresAt,
 	)
 	return i, err
+}
+
+const upsertConfiguredEndpoint = `-- name: UpsertConfiguredEndpoint :one
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
+VALUES ($1, $2, $3, $4, true, $5)
+ON CONFLICT (department, district_id, url) DO UPDATE SET
+    previous_secret = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN webhook_endpoints.secret
+                           ELSE webhook_endpoints.previous_secret END,
+    previous_secret_expires_at = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN $6::timestamptz
+                                      ELSE webhook_endpoints.previous_secret_expires_at END,
+    secret = excluded.secret, enabled = true
+RETURNING id
+`
+
+type UpsertConfiguredEndpointParams struct {
+	Department    string
+	DistrictID    string
+	Url           string
+	Secret        string
+	CreatedAt     time.Time
+	PreviousUntil time.Time
+}
+
+// An endpoint from the configuration. A changed secret is rotated: the old one
+// keeps signing beside it until @previous_until (no overlap when that is now).
+func (q *Queries) UpsertConfiguredEndpoint(ctx context.Context, arg UpsertConfiguredEndpointParams) (int64, error) {
+	row := q.db.QueryRow(ctx, upsertConfiguredEndpoint,
+		arg.Department,
+		arg.DistrictID,
+		arg.Url,
+		arg.Secret,
+		arg.CreatedAt,
+		arg.PreviousUntil,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
 }

@@ -14,6 +14,7 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/duty"
 	"github.com/chuishao/whistle/services/response/internal/notify"
+	"github.com/chuishao/whistle/services/response/internal/response"
 )
 
 // dutyStatus maps the duty desks' errors, then the rest as toStatus does.
@@ -165,6 +166,9 @@ func endpointProto(e notify.ManagedEndpoint) *responsev1.WebhookEndpoint {
 	if e.UpdatedAt != nil {
 		p.UpdatedAt = timestamppb.New(*e.UpdatedAt)
 	}
+	if e.PreviousSecretExpiresAt != nil {
+		p.PreviousSecretExpiresAt = timestamppb.New(*e.PreviousSecretExpiresAt)
+	}
 	return p
 }
 
@@ -212,6 +216,13 @@ func (s *AdminServer) UpdateWebhookEndpoint(ctx context.Context, req *responsev1
 		ch.Secret = &sec
 	}
 	ch.Enabled = req.Enabled
+	if o := req.GetSecretOverlap(); o != nil {
+		if err := o.CheckValid(); err != nil {
+			return nil, dutyStatus(ctx, s.Log, response.InvalidError{{Field: "secret_overlap", Reason: "must be a duration"}})
+		}
+		d := o.AsDuration()
+		ch.SecretOverlap = &d
+	}
 	e, err := s.Endpoints.Update(ctx, id, req.GetId(), ch)
 	if err != nil {
 		return nil, dutyStatus(ctx, s.Log, err)

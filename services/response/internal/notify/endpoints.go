@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -24,8 +23,8 @@ var ErrEndpointNotFound = errors.New("webhook endpoint not found")
 // ErrEndpointExists is an endpoint added twice (same department, district and URL).
 var ErrEndpointExists = errors.New("webhook endpoint already exists")
 
-// MinSecretLen is the shortest secret an endpoint may have.
-const MinSecretLen = 16
+// DefaultSecretOverlap is how long a replaced secret keeps signing beside the new one.
+const DefaultSecretOverlap = 24 * time.Hour
 
 // ManagedEndpoint is an endpoint as the API shows it: never with its secret.
 type ManagedEndpoint struct {
@@ -37,12 +36,18 @@ type ManagedEndpoint struct {
 	Source    string
 	CreatedAt time.Time
 	UpdatedAt *time.Time
+	// PreviousSecretExpiresAt, while in the future, is when the secret that
+	// the last rotation replaced stops signing beside the current one.
+	PreviousSecretExpiresAt *time.Time
 }
 
 // EndpointChange is what an update changes; nil fields stay.
 type EndpointChange struct {
 	URL, Secret *string
 	Enabled     *bool
+	// SecretOverlap is how long the replaced secret keeps signing beside a
+	// new Secret (nil: the Endpoints' SecretOverlap; 0: it stops at once).
+	SecretOverlap *time.Duration
 }
 
 // Endpoints manages webhook endpoints through the API. Only admins change
@@ -56,6 +61,9 @@ type Endpoints struct {
 	Egress Egress
 	// Subscriptions are reloaded after each change.
 	Subscriptions *Subscriptions
+	// SecretOverlap is how long a replaced secret keeps signing beside the
+	// new one unless a change says otherwise (0: DefaultSecretOverlap).
+	SecretOverlap time.Duration
 }
 
 // requireAdmin refuses every caller but an admin.
@@ -72,8 +80,8 @@ var (
 )
 
 func checkSecret(invalid *response.InvalidError, secret string) {
-	if utf8.RuneCountInString(secret) < MinSecretLen || len(secret) > 256 {
-		*invalid = append(*invalid, response.FieldError{Field: "secret", Reason: fmt.Sprintf("must be %d to 256 characters", MinSecretLen)})
+	if err := CheckSecret(secret); err != nil {
+		*invalid = append(*invalid, response.FieldError{Field: "secret", Reason: err.Error()})
 	}
 }
 
@@ -100,13 +108,20 @@ type endpointRow struct {
 	Source     string
 	CreatedAt  time.Time
 	UpdatedAt  *time.Time
+	// PreviousSecretExpiresAt is set by every rotation.
+	PreviousSecretExpiresAt *time.Time
 }
 
-func managed(r endpointRow) ManagedEndpoint {
-	return ManagedEndpoint{
+func managed(r endpointRow, now time.Time) ManagedEndpoint {
+	m := ManagedEndpoint{
 		ID: r.ID, Department: r.Department, District: r.DistrictID, URL: r.Url, Enabled: r.Enabled,
 		Source: r.Source, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt,
 	}
+	if r.PreviousSecretExpiresAt != nil && r.PreviousSecretExpiresAt.After(now) {
+		at := r.PreviousSecretExpiresAt.UTC()
+		m.PreviousSecretExpiresAt = &at
+	}
+	return m
 }
 
 // List returns the endpoints in the caller's scope.
@@ -121,7 +136,7 @@ func (e *Endpoints) List(ctx context.Context, caller auth.Identity, department, 
 	}
 	out := make([]ManagedEndpoint, len(rows))
 	for i, r := range rows {
-		out[i] = managed(endpointRow(r))
+		out[i] = managed(endpointRow(r), e.Clock.Now())
 	}
 	return out, nil
 }
@@ -156,7 +171,7 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 	if err != nil {
 		return ManagedEndpoint{}, fmt.Errorf("add webhook endpoint: %w", err)
 	}
-	return managed(endpointRow(row)), nil
+	return managed(endpointRow(row), e.Clock.Now()), nil
 }
 
 // Update changes an endpoint. The URL of an endpoint of WHISTLE_WEBHOOKS
@@ -172,14 +187,26 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 	if ch.Secret != nil {
 		checkSecret(&invalid, *ch.Secret)
 	}
+	if ch.SecretOverlap != nil && ch.Secret == nil {
+		invalid = append(invalid, response.FieldError{Field: "secret_overlap", Reason: "only with a new secret"})
+	}
 	if len(invalid) > 0 {
 		return ManagedEndpoint{}, invalid
 	}
+	overlap := e.SecretOverlap
+	if overlap <= 0 {
+		overlap = DefaultSecretOverlap
+	}
+	if ch.SecretOverlap != nil {
+		overlap = max(*ch.SecretOverlap, 0)
+	}
+	now := e.Clock.Now()
 	var out ManagedEndpoint
 	err := e.Subscriptions.change(ctx, func() error {
 		return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
 			row, err := dutystore.New(tx).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
-				ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: e.Clock.Now(),
+				ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: now,
+				PreviousUntil: now.Add(overlap),
 			})
 			if errors.Is(err, pgx.ErrNoRows) {
 				return ErrEndpointNotFound
@@ -190,7 +217,7 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 			if row.Source == "env" && ch.URL != nil {
 				return errConfiguredURL // rolls the update back
 			}
-			out = managed(endpointRow(row))
+			out = managed(endpointRow(row), now)
 			return nil
 		})
 	})

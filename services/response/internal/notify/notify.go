@@ -4,20 +4,17 @@
 // the event, so an event is queued exactly once; a worker posts due deliveries,
 // retries failures with exponential backoff on the injected clock and moves a
 // delivery that keeps failing to the dead-letter list, from which it can be
-// replayed. The signature scheme is documented in docs/webhooks.md.
+// replayed. Deliveries follow Standard Webhooks (webhook-id,
+// webhook-timestamp, webhook-signature), as docs/webhooks.md documents.
 package notify
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,30 +37,6 @@ import (
 
 // EventNames are the events a department's system is told about.
 var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated"}
-
-// Headers of a delivery.
-const (
-	HeaderEvent     = "Whistle-Event"
-	HeaderDelivery  = "Whistle-Delivery"
-	HeaderTimestamp = "Whistle-Timestamp"
-	HeaderSignature = "Whistle-Signature"
-)
-
-// Sign is the Whistle-Signature header value for body sent at unix time ts:
-// "v1=" and the hex HMAC-SHA256 of "<ts>.<body>" under secret. Signing the
-// timestamp with the body lets a receiver reject replays of old deliveries.
-func Sign(secret string, ts int64, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(strconv.FormatInt(ts, 10)))
-	mac.Write([]byte("."))
-	mac.Write(body)
-	return "v1=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-// Verify reports whether signature is Sign(secret, ts, body), in constant time.
-func Verify(secret string, ts int64, body []byte, signature string) bool {
-	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(signature))
-}
 
 // Endpoint is where one department of one district receives its webhooks.
 type Endpoint struct {
@@ -91,6 +64,11 @@ func ParseEndpoints(s string) ([]Endpoint, error) {
 		if !isHTTPURL(rawURL) {
 			return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: %q is not an http(s) URL", i+1, rawURL)
 		}
+		if strings.HasPrefix(secret, SecretPrefix) {
+			if err := CheckSecret(secret); err != nil {
+				return nil, fmt.Errorf("WHISTLE_WEBHOOKS entry %d: secret: %w", i+1, err)
+			}
+		}
 		out = append(out, Endpoint{Department: dept, DistrictID: district, URL: rawURL, Secret: secret})
 	}
 	return out, nil
@@ -103,22 +81,24 @@ func isHTTPURL(s string) bool {
 }
 
 // SyncEndpoints makes the configured endpoints the enabled ones: new ones are
-// added, changed secrets replaced, and endpoints no longer configured disabled
-// (their deliveries and log stay). Endpoints added through the API stay as they are.
-func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, endpoints []Endpoint) error {
+// added, changed secrets rotated (the old one keeps signing beside the new for
+// overlap), and endpoints no longer configured disabled (their deliveries and
+// log stay). Endpoints added through the API stay as they are.
+func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, overlap time.Duration, endpoints []Endpoint) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		q := store.New(tx)
+		q := dutystore.New(tx)
 		keep := make([]int64, 0, len(endpoints))
 		for _, e := range endpoints {
-			id, err := q.UpsertWebhookEndpoint(ctx, store.UpsertWebhookEndpointParams{
+			id, err := q.UpsertConfiguredEndpoint(ctx, dutystore.UpsertConfiguredEndpointParams{
 				Department: e.Department, DistrictID: e.DistrictID, Url: e.URL, Secret: e.Secret, CreatedAt: now,
+				PreviousUntil: now.Add(max(overlap, 0)),
 			})
 			if err != nil {
 				return fmt.Errorf("save webhook endpoint %s@%s: %w", e.Department, e.DistrictID, err)
 			}
 			keep = append(keep, id)
 		}
-		if err := dutystore.New(tx).DisableOtherEnvEndpoints(ctx, keep); err != nil {
+		if err := q.DisableOtherEnvEndpoints(ctx, keep); err != nil {
 			return fmt.Errorf("disable unconfigured webhook endpoints: %w", err)
 		}
 		return nil

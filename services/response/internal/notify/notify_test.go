@@ -1,17 +1,14 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,12 +28,14 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/notify"
+	"github.com/chuishao/whistle/services/response/internal/notify/whistlewebhook"
 	"github.com/chuishao/whistle/services/response/migrations"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-const secret = "s3cret-police"
+// secret is a Standard Webhooks secret: whsec_ and the base64 of 32 bytes.
+const secret = "whsec_cG9saWNlLWNvbW1hbmQtc3lzdGVtLXNlY3JldC0zMmI="
 
 // rig is a migrated response schema with the service's outbox, a delivery
 // worker on a fake clock, and a webhook receiver. No stream and no consumer:
@@ -52,20 +51,32 @@ type rig struct {
 	dl   *notify.Deliveries
 }
 
-// receiver is a department's system: it checks every signature and answers
-// with the status its test sets.
+// receiver is a department's system: it checks every signature with the
+// receiver of docs/webhooks.md and answers with the status its test sets.
 type receiver struct {
 	t        *testing.T
+	clk      clock.Clock
 	mu       sync.Mutex
 	status   int
 	redirect string
-	hits     chan hit
+	// secrets are the secrets the department's system may hold (default: secret).
+	secrets []string
+	hits    chan hit
 }
 
 type hit struct {
 	status int
 	event  string
+	id     string
 	body   map[string]any
+	// verifiedBy are the receiver's secrets under which the delivery verified.
+	verifiedBy []string
+}
+
+func (r *receiver) setSecrets(s ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.secrets = s
 }
 
 func (r *receiver) setStatus(s int) {
@@ -80,13 +91,17 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	// Verified the way docs/webhooks.md tells a receiver to, not with notify.Verify.
-	ts := req.Header.Get("Whistle-Timestamp")
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "." + string(body)))
-	want := "v1=" + hex.EncodeToString(mac.Sum(nil))
-	if _, err := strconv.ParseInt(ts, 10, 64); err != nil || !hmac.Equal([]byte(want), []byte(req.Header.Get("Whistle-Signature"))) ||
-		req.Header.Get("Whistle-Delivery") == "" {
+	r.mu.Lock()
+	status, redirect, secrets := r.status, r.redirect, r.secrets
+	r.mu.Unlock()
+	var verifiedBy []string
+	for _, s := range secrets {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if _, err := whistlewebhook.Verify(req, s, r.clk.Now()); err == nil {
+			verifiedBy = append(verifiedBy, s)
+		}
+	}
+	if len(verifiedBy) == 0 {
 		w.WriteHeader(http.StatusUnauthorized)
 		r.hits <- hit{status: http.StatusUnauthorized}
 		return
@@ -97,16 +112,16 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.hits <- hit{status: http.StatusBadRequest}
 		return
 	}
-	r.mu.Lock()
-	status, redirect := r.status, r.redirect
-	r.mu.Unlock()
+	h := hit{event: req.Header.Get(notify.HeaderEvent), id: req.Header.Get(notify.HeaderID), body: parsed, verifiedBy: verifiedBy}
 	if redirect != "" {
 		http.Redirect(w, req, redirect, http.StatusFound)
-		r.hits <- hit{status: http.StatusFound, event: req.Header.Get("Whistle-Event"), body: parsed}
+		h.status = http.StatusFound
+		r.hits <- h
 		return
 	}
 	w.WriteHeader(status)
-	r.hits <- hit{status: status, event: req.Header.Get("Whistle-Event"), body: parsed}
+	h.status = status
+	r.hits <- h
 }
 
 func newRig(t *testing.T, w notify.Worker) *rig {
@@ -134,14 +149,14 @@ func newRigWith(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
 	t.Cleanup(pool.Close)
 	require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
 
-	recv := &receiver{t: t, status: http.StatusOK, hits: make(chan hit, 100)}
+	clk := clock.NewFake(t0)
+	recv := &receiver{t: t, clk: clk, status: http.StatusOK, secrets: []string{secret}, hits: make(chan hit, 100)}
 	srv := httptest.NewServer(recv)
 	t.Cleanup(srv.Close)
-	clk := clock.NewFake(t0)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	require.NoError(t, notify.SyncEndpoints(ctx, pool, t0, []notify.Endpoint{
+	require.NoError(t, notify.SyncEndpoints(ctx, pool, t0, 0, []notify.Endpoint{
 		{Department: "police", DistrictID: "110101", URL: srv.URL + "/hook", Secret: secret},
-		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one"},
+		{Department: "police", DistrictID: "110105", URL: srv.URL + "/elsewhere", Secret: "not-this-one-at-all"},
 		{Department: "closed", DistrictID: "110101", URL: "http://" + closedAddr(t) + "/hook", Secret: secret},
 	}))
 	subs := &notify.Subscriptions{Pool: pool}
@@ -219,6 +234,8 @@ func TestASignedDeliveryReachesTheDepartmentsEndpoint(t *testing.T) {
 
 	h := r.nextHit()
 	require.Equal(t, http.StatusOK, h.status, "the receiver accepted the signature")
+	require.Equal(t, []string{secret}, h.verifiedBy)
+	require.NotEmpty(t, h.id, "webhook-id")
 	require.Equal(t, "dispatch.created", h.event)
 	require.Equal(t, ev.GetId(), h.body["id"])
 	require.Equal(t, "d1", h.body["dispatch_id"], "proto field names in the body")
@@ -304,17 +321,6 @@ func TestAPermanentlyFailingEndpointIsDeadLetteredAndReplayed(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, dead)
 	require.ErrorIs(t, r.dl.Replay(r.ctx, "", log[3].DeliveryID), notify.ErrNotDead, "delivered is not dead")
-}
-
-func TestSignatureIsHMACOfTimestampAndBody(t *testing.T) {
-	t.Parallel()
-	// The example in docs/webhooks.md.
-	body := []byte(`{"id":"e1"}`)
-	sig := notify.Sign("topsecret", 1772442000, body)
-	require.Equal(t, "v1=9982f65e25ddde056534f4b6893f13cca3db61cbd11323136009ec63fb0f53f3", sig)
-	require.True(t, notify.Verify("topsecret", 1772442000, body, sig))
-	require.False(t, notify.Verify("topsecret", 1772442001, body, sig), "another timestamp")
-	require.False(t, notify.Verify("other", 1772442000, body, sig), "another secret")
 }
 
 func TestParseEndpoints(t *testing.T) {

@@ -9,14 +9,17 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/retry"
+	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
@@ -27,10 +30,19 @@ const (
 	DefaultMaxBackoff  = time.Hour
 	DefaultMaxAttempts = 8
 	DefaultRecheck     = time.Second
+	DefaultConcurrency = 8
+	DefaultPerEndpoint = 2
+	// leaseMargin is how much longer than one attempt's timeout a lease lasts.
+	leaseMargin = 30 * time.Second
 )
 
-// Worker posts due deliveries. Any number of workers may share a schema: a
-// delivery is claimed with FOR UPDATE SKIP LOCKED and held while it is posted.
+// Worker posts due deliveries with a bounded pool of posters, outside any
+// database transaction: a delivery is claimed (leased) in a short
+// transaction, posted, and its outcome recorded in another. At most
+// PerEndpoint posts go to one endpoint at a time, so an endpoint that hangs
+// holds that many posters and no more: the others serve other endpoints. Any
+// number of workers (replicas) may share a schema; a lease that runs out (its
+// worker crashed) frees the delivery for another.
 type Worker struct {
 	Pool  *pgxpool.Pool
 	Clock clock.Clock
@@ -46,10 +58,17 @@ type Worker struct {
 	MaxBackoff time.Duration
 	// MaxAttempts failures make a delivery a dead letter.
 	MaxAttempts int
+	// Concurrency is how many posts run at once (default DefaultConcurrency).
+	Concurrency int
+	// PerEndpoint is how many of them may go to one endpoint (default DefaultPerEndpoint).
+	PerEndpoint int
+	// Lease is how long a claimed delivery stays this worker's, in real time
+	// (default Timeout + 30 s): after a crash it is posted again by another.
+	Lease time.Duration
 	// Recheck is how often, in real time, the worker looks again although no
 	// writer of its process woke it and no retry fell due: it covers the
-	// deliveries other processes queue and a clock that another process moved.
-	// Deadlines themselves are waited for on the clock.
+	// deliveries other processes queue, leases that ran out and a clock that
+	// another process moved. Deadlines themselves are waited for on the clock.
 	Recheck time.Duration
 }
 
@@ -67,49 +86,80 @@ func (w *Worker) defaults() {
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = DefaultMaxAttempts
 	}
+	if w.Concurrency <= 0 {
+		w.Concurrency = DefaultConcurrency
+	}
+	if w.PerEndpoint <= 0 {
+		w.PerEndpoint = DefaultPerEndpoint
+	}
+	if w.Lease <= 0 {
+		w.Lease = w.Timeout + leaseMargin
+	}
 	if w.Recheck <= 0 {
 		w.Recheck = DefaultRecheck
 	}
 }
 
-// Run delivers until ctx is cancelled, reconnecting with backoff after a
+// Run delivers until ctx is cancelled, starting again with backoff after a
 // database failure (the deliveries wait in their table meanwhile).
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
 	queued, stop := postgres.Wakeups(w.Pool, store.WebhooksTopic)
 	defer stop()
 	return retry.Forever(ctx, w.Log, "webhook worker", func(ctx context.Context) error {
-		return w.deliverAndWait(ctx, queued)
+		return w.dispatch(ctx, queued)
 	})
 }
 
-// deliverAndWait posts what is due, then sleeps until the next retry falls
-// due, a transaction of this process queues a delivery (queued), or Recheck
-// passes (another process's deliveries).
-func (w *Worker) deliverAndWait(ctx context.Context, queued <-chan struct{}) error {
-	conn, err := w.Pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
-	}
-	defer conn.Release()
+// claimed is a leased delivery on its way to a poster.
+type claimed struct {
+	dutystore.ClaimWebhookDeliveryRow
+	lease string
+}
+
+// dispatch hands due deliveries to posters while one is free and the
+// delivery's endpoint is under its limit, then sleeps until a post ends, the
+// next retry falls due, a transaction of this process queues a delivery
+// (queued), or Recheck passes. It returns once its posts have ended.
+func (w *Worker) dispatch(ctx context.Context, queued <-chan struct{}) error {
+	var posts sync.WaitGroup
+	defer posts.Wait()
+	done := make(chan int64, w.Concurrency) // the endpoint of an ended post; never blocks
+	busy := map[int64]int{}                 // posts under way per endpoint
+	running := 0
 	var wake wakeup
 	recheck := time.NewTimer(w.Recheck)
 	defer recheck.Stop()
 	for {
-		for {
-			sent, err := w.deliverOne(ctx, conn.Conn())
+		for running < w.Concurrency {
+			d, ok, err := w.claim(ctx, w.full(busy))
 			if err != nil {
 				return err
 			}
-			if !sent {
+			if !ok {
 				break
 			}
+			running++
+			busy[d.EndpointID]++
+			posts.Add(1)
+			go func() {
+				defer posts.Done()
+				w.attempt(ctx, d)
+				done <- d.EndpointID
+			}()
 		}
-		if err := w.nextWake(ctx, conn.Conn(), &wake); err != nil {
-			return err
+		if running < w.Concurrency {
+			if err := w.nextWake(ctx, w.full(busy), &wake); err != nil {
+				return err
+			}
 		}
 		recheck.Reset(w.Recheck)
 		select {
+		case ep := <-done:
+			running--
+			if busy[ep]--; busy[ep] == 0 {
+				delete(busy, ep)
+			}
 		case <-wake.c:
 			wake = wakeup{}
 		case <-queued:
@@ -120,7 +170,19 @@ func (w *Worker) deliverAndWait(ctx context.Context, queued <-chan struct{}) err
 	}
 }
 
-// lockRetry is how soon to look again at a due delivery another worker holds.
+// full lists the endpoints that have PerEndpoint posts under way (never nil:
+// the queries compare with = ANY).
+func (w *Worker) full(busy map[int64]int) []int64 {
+	out := []int64{}
+	for ep, n := range busy {
+		if n >= w.PerEndpoint {
+			out = append(out, ep)
+		}
+	}
+	return out
+}
+
+// lockRetry is how soon to look again at a due delivery another worker is claiming.
 const lockRetry = 50 * time.Millisecond
 
 // wakeup is a wait on the clock for the retry due at at.
@@ -129,11 +191,11 @@ type wakeup struct {
 	c  <-chan time.Time
 }
 
-// nextWake sets wake to fire when the next retry falls due on the clock, or
-// never when none is pending. A wait for the same time is kept rather than
-// started again, so rechecks do not pile up timers.
-func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) error {
-	next, err := store.New(conn).NextWebhookDeliveryDue(ctx)
+// nextWake sets wake to fire when the next unleased delivery outside busy
+// falls due on the clock, or never when none is pending. A wait for the same
+// time is kept rather than started again, so rechecks do not pile up timers.
+func (w *Worker) nextWake(ctx context.Context, busy []int64, wake *wakeup) error {
+	next, err := dutystore.New(w.Pool).NextWebhookDeliveryDue(ctx, busy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		*wake = wakeup{}
 		return nil
@@ -146,8 +208,8 @@ func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) err
 	}
 	wait := next.Sub(w.Clock.Now())
 	if wait <= 0 {
-		// Due but not claimed: another worker holds it while posting. Look
-		// again shortly in real time (a lock, not a deadline) rather than spin.
+		// Due but not claimed: another worker is claiming it. Look again
+		// shortly in real time (a lock, not a deadline) rather than spin.
 		*wake = wakeup{at: next, c: time.After(lockRetry)}
 		return nil
 	}
@@ -155,54 +217,82 @@ func (w *Worker) nextWake(ctx context.Context, conn *pgx.Conn, wake *wakeup) err
 	return nil
 }
 
-// deliverOne claims one due delivery, posts it and records the outcome in the
-// claiming transaction. It reports whether there was one.
-func (w *Worker) deliverOne(ctx context.Context, conn *pgx.Conn) (bool, error) {
-	sent := false
-	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		d, err := q.ClaimDueWebhookDelivery(ctx, w.Clock.Now())
+// claim leases the oldest due delivery outside busy, in a short transaction
+// that also writes a digest's body when it is first sent. It reports whether
+// there was one.
+func (w *Worker) claim(ctx context.Context, busy []int64) (claimed, bool, error) {
+	d := claimed{lease: uuid.NewString()}
+	found := false
+	err := postgres.InTx(ctx, w.Pool, func(tx pgx.Tx) error {
+		row, err := dutystore.New(tx).ClaimWebhookDelivery(ctx, dutystore.ClaimWebhookDeliveryParams{
+			LeaseToken: d.lease, LeaseSeconds: w.Lease.Seconds(), Now: w.Clock.Now(), Busy: busy,
+		})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("claim webhook delivery: %w", err)
 		}
-		sent = true
-		if d.EventName == DigestEvent && len(d.Body) == 0 {
-			if d.Body, err = seal(ctx, tx, d.ID); err != nil {
+		if row.Digest && len(row.Body) == 0 {
+			if row.Body, err = seal(ctx, tx, row.ID); err != nil {
 				return err
 			}
 		}
-		at := w.Clock.Now()
-		code, postErr := w.post(ctx, d, at)
-		attempt := d.Attempts + 1
-		errText := outcome(code, postErr)
-		if err := q.AddWebhookAttempt(ctx, store.AddWebhookAttemptParams{
-			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
-		}); err != nil {
-			return fmt.Errorf("log attempt %d of delivery %s: %w", attempt, d.ID, err)
-		}
-		fin := store.FinishWebhookAttemptParams{
-			ID: d.ID, Attempts: attempt, NextAttemptAt: at, LastStatusCode: int32(code), LastError: errText, AttemptedAt: at,
-		}
-		switch {
-		case postErr == nil:
-			fin.Status = "delivered"
-		case int(attempt) >= w.MaxAttempts:
-			fin.Status = "dead"
-			w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", d.Url, "attempts", attempt, "err", postErr)
-		default:
-			w.Log.Info("webhook attempt failed", "delivery", d.ID, "url", d.Url, "attempt", attempt, "err", postErr)
-			fin.Status = "pending"
-			fin.NextAttemptAt = at.Add(w.backoff(int(attempt)))
-		}
-		if err := q.FinishWebhookAttempt(ctx, fin); err != nil {
-			return fmt.Errorf("record attempt %d of delivery %s: %w", attempt, d.ID, err)
-		}
+		d.ClaimWebhookDeliveryRow, found = row, true
 		return nil
 	})
-	return sent, err
+	return d, found, err
+}
+
+// errLeaseLost rolls back the record of an attempt whose lease ran out.
+var errLeaseLost = errors.New("lease ran out")
+
+// attempt posts d once and records the outcome. Failures to record are
+// logged: the lease then runs out and the delivery is posted again, with the
+// same webhook-id.
+func (w *Worker) attempt(ctx context.Context, d claimed) {
+	at := w.Clock.Now()
+	sig, err := Sign(d.ID, at, d.Body, signingSecrets(d.Secret, d.PreviousSecret, d.PreviousSecretExpiresAt, at)...)
+	code := 0
+	if err == nil {
+		code, err = w.post(ctx, d, at, sig)
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease runs out and the delivery is posted again
+	}
+	attempt := d.Attempts + 1
+	errText := outcome(code, err)
+	fin := dutystore.FinishWebhookAttemptParams{
+		ID: d.ID, LeaseToken: d.lease, Attempts: attempt, NextAttemptAt: at, LastStatusCode: int32(code), LastError: errText, AttemptedAt: at,
+	}
+	switch {
+	case err == nil:
+		fin.Status = "delivered"
+	case int(attempt) >= w.MaxAttempts:
+		fin.Status = "dead"
+		w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", d.Url, "attempts", attempt, "err", err)
+	default:
+		w.Log.Info("webhook attempt failed", "delivery", d.ID, "url", d.Url, "attempt", attempt, "err", err)
+		fin.Status = "pending"
+		fin.NextAttemptAt = at.Add(w.backoff(int(attempt)))
+	}
+	rerr := postgres.InTx(ctx, w.Pool, func(tx pgx.Tx) error {
+		q := dutystore.New(tx)
+		n, err := q.FinishWebhookAttempt(ctx, fin)
+		if err != nil {
+			return fmt.Errorf("record attempt %d of delivery %s: %w", attempt, d.ID, err)
+		}
+		if n == 0 {
+			return errLeaseLost
+		}
+		return q.AddWebhookAttempt(ctx, dutystore.AddWebhookAttemptParams{
+			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
+			WebhookTimestamp: at.Unix(), Signature: sig,
+		})
+	})
+	if rerr != nil {
+		w.Log.Warn("webhook attempt not recorded; it will be posted again", "delivery", d.ID, "err", rerr)
+	}
 }
 
 // backoff is the wait after the n-th failed attempt: Backoff, doubling, capped.
@@ -214,21 +304,21 @@ func (w *Worker) backoff(n int) time.Duration {
 	return min(d, w.MaxBackoff)
 }
 
-// post sends one attempt and returns the receiver's status code (0 when none
-// came) and an error unless it was 2xx (a redirect is not followed).
-func (w *Worker) post(ctx context.Context, d store.ClaimDueWebhookDeliveryRow, at time.Time) (int, error) {
+// post sends one attempt signed sig at at and returns the receiver's status
+// code (0 when none came) and an error unless it was 2xx (a redirect is not
+// followed).
+func (w *Worker) post(ctx context.Context, d claimed, at time.Time, sig string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Url, bytes.NewReader(d.Body))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}
-	ts := at.Unix()
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderID, d.ID)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(at.Unix(), 10))
+	req.Header.Set(HeaderSignature, sig)
 	req.Header.Set(HeaderEvent, d.EventName)
-	req.Header.Set(HeaderDelivery, d.ID)
-	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, d.Body))
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("post to %s: %w", d.Url, err)

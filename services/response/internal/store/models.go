@@ -159,12 +159,14 @@ type Timer struct {
 }
 
 type WebhookAttempt struct {
-	ID          int64
-	DeliveryID  string
-	Attempt     int32
-	AttemptedAt time.Time
-	StatusCode  int32
-	Error       string
+	ID               int64
+	DeliveryID       string
+	Attempt          int32
+	AttemptedAt      time.Time
+	StatusCode       int32
+	Error            string
+	WebhookTimestamp int64
+	Signature        string
 }
 
 type WebhookDelivery struct {
@@ -182,6 +184,8 @@ type WebhookDelivery struct {
 	CreatedAt      time.Time
 	DeliveredAt    *time.Time
 	Digest         bool
+	LeaseToken     string
+	LeaseUntil     *time.Time
 }
 
 type WebhookDigestItem struct {
@@ -195,13 +199,15 @@ type WebhookDigestItem struct {
 }
 
 type WebhookEndpoint struct {
-	ID         int64
-	Department string
-	DistrictID string
-	Url        string
-	Secret     string
-	Enabled    bool
-	CreatedAt  time.Time
-	Source     string
-	UpdatedAt  *time.Time
+	ID                      int64
+	Department              string
+	DistrictID              string
+	Url                     string
+	Secret                  string
+	Enabled                 bool
+	CreatedAt               time.Time
+	Source                  string
+	UpdatedAt               *time.Time
+	PreviousSecret          string
+	PreviousSecretExpiresAt *time.Time
 }

@@ -303,13 +303,6 @@ FROM jsonb_to_recordset(@rows::jsonb) AS f(
     escalate_at timestamptz, updated_at timestamptz)
 WHERE d.id = f.id;
 
--- name: UpsertWebhookEndpoint :one
--- An endpoint from the configuration; a changed secret replaces the old one.
-INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
-VALUES (@department, @district_id, @url, @secret, true, @created_at)
-ON CONFLICT (department, district_id, url) DO UPDATE SET secret = excluded.secret, enabled = true
-RETURNING id;
-
 -- name: WebhookEndpointsFor :many
 SELECT * FROM webhook_endpoints
 WHERE department = @department AND district_id = @district_id AND enabled
@@ -320,33 +313,6 @@ ORDER BY id;
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
 VALUES (@id, @endpoint_id, @event_id, @event_name, @dispatch_id, @body, @created_at, @created_at)
 ON CONFLICT (endpoint_id, event_id) DO NOTHING;
-
--- name: ClaimDueWebhookDelivery :one
--- The oldest due delivery nobody else is sending; locked until the attempt is recorded.
-SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
-FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND e.enabled
-ORDER BY d.next_attempt_at
-LIMIT 1
-FOR UPDATE OF d SKIP LOCKED;
-
--- name: NextWebhookDeliveryDue :one
--- Deliveries to a disabled endpoint wait, unsent, until it is configured again.
-SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND e.enabled
-ORDER BY d.next_attempt_at LIMIT 1;
-
--- name: AddWebhookAttempt :exec
-INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
-VALUES (@delivery_id, @attempt, @attempted_at, @status_code, @error);
-
--- name: FinishWebhookAttempt :exec
--- Records an attempt's outcome: status is delivered, pending (retry at next_attempt_at) or dead.
-UPDATE webhook_deliveries SET
-    status = @status, attempts = @attempts, next_attempt_at = @next_attempt_at,
-    last_status_code = @last_status_code, last_error = @last_error,
-    delivered_at = CASE WHEN @status = 'delivered' THEN @attempted_at::timestamptz ELSE delivered_at END
-WHERE id = @id;
 
 -- name: ListDeadWebhookDeliveries :many
 -- The dead-letter list, newest first, optionally for one district.
@@ -360,7 +326,7 @@ LIMIT @max_rows;
 -- name: ReplayWebhookDelivery :execrows
 -- Puts a dead letter back in the queue with a fresh attempt budget; district_id
 -- '' means any district, otherwise the dead letter must be that district's.
-UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = @now
+UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = @now, lease_token = '', lease_until = NULL
 FROM webhook_endpoints AS e
 WHERE d.id = @id AND d.status = 'dead' AND e.id = d.endpoint_id
   AND (@district_id::text = '' OR e.district_id = @district_id);

@@ -12,30 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
-INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error)
-VALUES ($1, $2, $3, $4, $5)
-`
-
-type AddWebhookAttemptParams struct {
-	DeliveryID  string
-	Attempt     int32
-	AttemptedAt time.Time
-	StatusCode  int32
-	Error       string
-}
-
-func (q *Queries) AddWebhookAttempt(ctx context.Context, arg AddWebhookAttemptParams) error {
-	_, err := q.db.Exec(ctx, addWebhookAttempt,
-		arg.DeliveryID,
-		arg.Attempt,
-		arg.AttemptedAt,
-		arg.StatusCode,
-		arg.Error,
-	)
-	return err
-}
-
 const addWebhookDelivery = `-- name: AddWebhookDelivery :execrows
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
@@ -255,43 +231,6 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 		return nil, err
 	}
 	return items, nil
-}
-
-const claimDueWebhookDelivery = `-- name: ClaimDueWebhookDelivery :one
-SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.body, d.attempts, e.url, e.secret
-FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND e.enabled
-ORDER BY d.next_attempt_at
-LIMIT 1
-FOR UPDATE OF d SKIP LOCKED
-`
-
-type ClaimDueWebhookDeliveryRow struct {
-	ID         string
-	EventID    string
-	EventName  string
-	DispatchID string
-	Body       []byte
-	Attempts   int32
-	Url        string
-	Secret     string
-}
-
-// The oldest due delivery nobody else is sending; locked until the attempt is recorded.
-func (q *Queries) ClaimDueWebhookDelivery(ctx context.Context, now time.Time) (ClaimDueWebhookDeliveryRow, error) {
-	row := q.db.QueryRow(ctx, claimDueWebhookDelivery, now)
-	var i ClaimDueWebhookDeliveryRow
-	err := row.Scan(
-		&i.ID,
-		&i.EventID,
-		&i.EventName,
-		&i.DispatchID,
-		&i.Body,
-		&i.Attempts,
-		&i.Url,
-		&i.Secret,
-	)
-	return i, err
 }
 
 const countDueTimers = `-- name: CountDueTimers :one
@@ -576,38 +515,6 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const finishWebhookAttempt = `-- name: FinishWebhookAttempt :exec
-UPDATE webhook_deliveries SET
-    status = $1, attempts = $2, next_attempt_at = $3,
-    last_status_code = $4, last_error = $5,
-    delivered_at = CASE WHEN $1 = 'delivered' THEN $6::timestamptz ELSE delivered_at END
-WHERE id = $7
-`
-
-type FinishWebhookAttemptParams struct {
-	Status         string
-	Attempts       int32
-	NextAttemptAt  time.Time
-	LastStatusCode int32
-	LastError      string
-	AttemptedAt    time.Time
-	ID             string
-}
-
-// Records an attempt's outcome: status is delivered, pending (retry at next_attempt_at) or dead.
-func (q *Queries) FinishWebhookAttempt(ctx context.Context, arg FinishWebhookAttemptParams) error {
-	_, err := q.db.Exec(ctx, finishWebhookAttempt,
-		arg.Status,
-		arg.Attempts,
-		arg.NextAttemptAt,
-		arg.LastStatusCode,
-		arg.LastError,
-		arg.AttemptedAt,
-		arg.ID,
-	)
-	return err
 }
 
 const getDispatch = `-- name: GetDispatch :one
@@ -1412,20 +1319,6 @@ func (q *Queries) NextTimerDue(ctx context.Context) (time.Time, error) {
 	return due_at, err
 }
 
-const nextWebhookDeliveryDue = `-- name: NextWebhookDeliveryDue :one
-SELECT d.next_attempt_at FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-WHERE d.status = 'pending' AND e.enabled
-ORDER BY d.next_attempt_at LIMIT 1
-`
-
-// Deliveries to a disabled endpoint wait, unsent, until it is configured again.
-func (q *Queries) NextWebhookDeliveryDue(ctx context.Context) (time.Time, error) {
-	row := q.db.QueryRow(ctx, nextWebhookDeliveryDue)
-	var next_attempt_at time.Time
-	err := row.Scan(&next_attempt_at)
-	return next_attempt_at, err
-}
-
 const preflightDispatches = `-- name: PreflightDispatches :many
 SELECT r.whistle_id::text AS whistle_id, r.category::text AS category, r.district_id::text AS district_id,
        EXISTS (SELECT 1 FROM cancelled_whistles c WHERE c.whistle_id = r.whistle_id)::bool AS cancelled,
@@ -1517,7 +1410,7 @@ func (q *Queries) RecordFired(ctx context.Context, rows []byte) error {
 }
 
 const replayWebhookDelivery = `-- name: ReplayWebhookDelivery :execrows
-UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = $1
+UPDATE webhook_deliveries AS d SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_token = '', lease_until = NULL
 FROM webhook_endpoints AS e
 WHERE d.id = $2 AND d.status = 'dead' AND e.id = d.endpoint_id
   AND ($3::text = '' OR e.district_id = $3)
@@ -1913,35 +1806,6 @@ func (q *Queries) UpdateDispatches(ctx context.Context, rows []byte) error {
 	return err
 }
 
-const upsertWebhookEndpoint = `-- name: UpsertWebhookEndpoint :one
-INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
-VALUES ($1, $2, $3, $4, true, $5)
-ON CONFLICT (department, district_id, url) DO UPDATE SET secret = excluded.secret, enabled = true
-RETURNING id
-`
-
-type UpsertWebhookEndpointParams struct {
-	Department string
-	DistrictID string
-	Url        string
-	Secret     string
-	CreatedAt  time.Time
-}
-
-// An endpoint from the configuration; a changed secret replaces the old one.
-func (q *Queries) UpsertWebhookEndpoint(ctx context.Context, arg UpsertWebhookEndpointParams) (int64, error) {
-	row := q.db.QueryRow(ctx, upsertWebhookEndpoint,
-		arg.Department,
-		arg.DistrictID,
-		arg.Url,
-		arg.Secret,
-		arg.CreatedAt,
-	)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
-}
-
 const webhookDeliveryLog = `-- name: WebhookDeliveryLog :many
 SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_deliveries d
@@ -1999,7 +1863,7 @@ func (q *Queries) WebhookDeliveryLog(ctx context.Context, arg WebhookDeliveryLog
 }
 
 const webhookEndpointsFor = `-- name: WebhookEndpointsFor :many
-SELECT id, department, district_id, url, secret, enabled, created_at, source, updated_at FROM webhook_endpoints
+SELECT id, department, district_id, url, secret, enabled, created_at, source, updated_at, previous_secret, previous_secret_expires_at FROM webhook_endpoints
 WHERE department = $1 AND district_id = $2 AND enabled
 ORDER BY id
 `
@@ -2028,6 +1892,8 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 			&i.CreatedAt,
 			&i.Source,
 			&i.UpdatedAt,
+			&i.PreviousSecret,
+			&i.PreviousSecretExpiresAt,
 		); err != nil {
 			return nil, err
 		}

@@ -3131,11 +3131,14 @@ type WebhookEndpoint struct {
 	Url        string                 `protobuf:"bytes,4,opt,name=url,proto3" json:"url,omitempty"`
 	Enabled    bool                   `protobuf:"varint,5,opt,name=enabled,proto3" json:"enabled,omitempty"`
 	// env (from WHISTLE_WEBHOOKS, replaced at each start) or api.
-	Source        string                 `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Source    string                 `protobuf:"bytes,6,opt,name=source,proto3" json:"source,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// While a rotation's overlap lasts: when the replaced secret stops signing
+	// beside the current one (deliveries carry both signatures until then).
+	PreviousSecretExpiresAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=previous_secret_expires_at,json=previousSecretExpiresAt,proto3" json:"previous_secret_expires_at,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *WebhookEndpoint) Reset() {
@@ -3220,6 +3223,13 @@ func (x *WebhookEndpoint) GetCreatedAt() *timestamppb.Timestamp {
 func (x *WebhookEndpoint) GetUpdatedAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *WebhookEndpoint) GetPreviousSecretExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PreviousSecretExpiresAt
 	}
 	return nil
 }
@@ -3328,7 +3338,8 @@ type CreateWebhookEndpointRequest struct {
 	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
 	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
 	Url        string                 `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
-	// The HMAC secret (at least 16 characters); stored, never returned.
+	// The signing secret: whsec_ and the base64 of 24 to 64 random bytes
+	// (Standard Webhooks), or any 16 to 256 characters; stored, never returned.
 	Secret        string `protobuf:"bytes,4,opt,name=secret,proto3" json:"secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -3394,12 +3405,17 @@ func (x *CreateWebhookEndpointRequest) GetSecret() string {
 
 // UpdateWebhookEndpointRequest changes an endpoint; empty fields stay.
 type UpdateWebhookEndpointRequest struct {
-	state  protoimpl.MessageState `protogen:"open.v1"`
-	Id     int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	Url    string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
-	Secret string                 `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Url   string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	// A new secret rotates: the replaced one keeps signing beside it for
+	// secret_overlap, so receivers can switch without losing a delivery.
+	Secret string `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
 	// Set to change enabled.
-	Enabled       *bool `protobuf:"varint,4,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	Enabled *bool `protobuf:"varint,4,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// How long the replaced secret keeps signing (only with secret; default
+	// WHISTLE_WEBHOOK_SECRET_OVERLAP, 24 h; 0s ends it at once).
+	SecretOverlap *durationpb.Duration `protobuf:"bytes,5,opt,name=secret_overlap,json=secretOverlap,proto3" json:"secret_overlap,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3460,6 +3476,13 @@ func (x *UpdateWebhookEndpointRequest) GetEnabled() bool {
 		return *x.Enabled
 	}
 	return false
+}
+
+func (x *UpdateWebhookEndpointRequest) GetSecretOverlap() *durationpb.Duration {
+	if x != nil {
+		return x.SecretOverlap
+	}
+	return nil
 }
 
 // DeleteWebhookEndpointRequest names an endpoint.
@@ -4351,7 +4374,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"heartbeats\x18\x01 \x03(\v2\".whistle.response.v1.DeskHeartbeatR\n" +
 	"heartbeats\x121\n" +
-	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\"\x9c\x02\n" +
+	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\"\xf5\x02\n" +
 	"\x0fWebhookEndpoint\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
 	"\n" +
@@ -4365,7 +4388,8 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"^\n" +
+	"updated_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12W\n" +
+	"\x1aprevious_secret_expires_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x17previousSecretExpiresAt\"^\n" +
 	"\x1bListWebhookEndpointsRequest\x12\x1e\n" +
 	"\n" +
 	"department\x18\x01 \x01(\tR\n" +
@@ -4381,12 +4405,13 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vdistrict_id\x18\x02 \x01(\tR\n" +
 	"districtId\x12\x19\n" +
 	"\x03url\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\x03url\x12\x16\n" +
-	"\x06secret\x18\x04 \x01(\tR\x06secret\"\x8c\x01\n" +
+	"\x06secret\x18\x04 \x01(\tR\x06secret\"\xce\x01\n" +
 	"\x1cUpdateWebhookEndpointRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x19\n" +
 	"\x03url\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\x03url\x12\x16\n" +
 	"\x06secret\x18\x03 \x01(\tR\x06secret\x12\x1d\n" +
-	"\aenabled\x18\x04 \x01(\bH\x00R\aenabled\x88\x01\x01B\n" +
+	"\aenabled\x18\x04 \x01(\bH\x00R\aenabled\x88\x01\x01\x12@\n" +
+	"\x0esecret_overlap\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\rsecretOverlapB\n" +
 	"\n" +
 	"\b_enabled\".\n" +
 	"\x1cDeleteWebhookEndpointRequest\x12\x0e\n" +
@@ -4615,81 +4640,83 @@ var file_whistle_response_v1_response_proto_depIdxs = []int32{
 	66, // 54: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
 	64, // 55: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
 	64, // 56: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	48, // 57: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	64, // 58: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	64, // 59: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	64, // 60: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
-	55, // 61: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	66, // 62: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
-	55, // 63: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
-	8,  // 64: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
-	6,  // 65: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
-	62, // 66: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	9,  // 67: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11, // 68: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	12, // 69: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	13, // 70: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	14, // 71: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	15, // 72: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	16, // 73: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	17, // 74: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	18, // 75: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	43, // 76: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	61, // 77: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	20, // 78: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	22, // 79: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	23, // 80: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	26, // 81: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	28, // 82: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	30, // 83: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	32, // 84: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	35, // 85: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	38, // 86: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	40, // 87: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	41, // 88: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	46, // 89: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	49, // 90: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	51, // 91: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	52, // 92: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	53, // 93: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	56, // 94: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	58, // 95: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	60, // 96: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10, // 97: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	6,  // 98: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 99: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 100: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 101: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 102: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 103: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 104: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,  // 105: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	44, // 106: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	63, // 107: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	21, // 108: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	19, // 109: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	24, // 110: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	27, // 111: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	25, // 112: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	31, // 113: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	33, // 114: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	36, // 115: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	39, // 116: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	37, // 117: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	42, // 118: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	47, // 119: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	50, // 120: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	48, // 121: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	48, // 122: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	54, // 123: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	57, // 124: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	59, // 125: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	55, // 126: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	97, // [97:127] is the sub-list for method output_type
-	67, // [67:97] is the sub-list for method input_type
-	67, // [67:67] is the sub-list for extension type_name
-	67, // [67:67] is the sub-list for extension extendee
-	0,  // [0:67] is the sub-list for field type_name
+	64, // 57: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	48, // 58: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
+	66, // 59: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	64, // 60: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	64, // 61: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	64, // 62: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	55, // 63: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
+	66, // 64: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	55, // 65: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
+	8,  // 66: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
+	6,  // 67: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
+	62, // 68: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
+	9,  // 69: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11, // 70: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	12, // 71: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	13, // 72: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	14, // 73: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	15, // 74: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	16, // 75: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	17, // 76: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	18, // 77: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	43, // 78: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	61, // 79: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	20, // 80: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	22, // 81: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	23, // 82: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	26, // 83: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	28, // 84: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	30, // 85: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	32, // 86: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	35, // 87: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	38, // 88: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	40, // 89: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	41, // 90: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	46, // 91: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	49, // 92: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	51, // 93: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	52, // 94: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	53, // 95: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	56, // 96: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	58, // 97: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	60, // 98: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10, // 99: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	6,  // 100: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 101: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 102: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 103: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 104: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 105: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,  // 106: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,  // 107: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	44, // 108: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	63, // 109: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	21, // 110: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	19, // 111: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	24, // 112: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	27, // 113: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	25, // 114: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	31, // 115: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	33, // 116: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	36, // 117: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	39, // 118: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	37, // 119: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	42, // 120: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	47, // 121: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	50, // 122: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	48, // 123: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	48, // 124: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	54, // 125: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	57, // 126: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	59, // 127: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	55, // 128: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	99, // [99:129] is the sub-list for method output_type
+	69, // [69:99] is the sub-list for method input_type
+	69, // [69:69] is the sub-list for extension type_name
+	69, // [69:69] is the sub-list for extension extendee
+	0,  // [0:69] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }

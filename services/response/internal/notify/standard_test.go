@@ -175,3 +175,24 @@ func (r *rig) endpointID(department, district string) int64 {
 		`SELECT id FROM webhook_endpoints WHERE department = $1 AND district_id = $2`, department, district).Scan(&id))
 	return id
 }
+
+// TestALeaseOfADeadWorkerRunsOutAndTheDeliveryIsPosted: a delivery claimed by
+// a worker that died mid-post (its lease still held in the table) is posted
+// by another once the lease runs out, and logged once.
+func TestALeaseOfADeadWorkerRunsOutAndTheDeliveryIsPosted(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, notify.Worker{})
+	_, err := r.pool.Exec(r.ctx, `
+		INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at,
+		                                lease_token, lease_until)
+		VALUES ('del-orphan', $1, 'ev-orphan', 'dispatch.created', 'd-orphan', '{"dispatch_id":"d-orphan"}', $2, $2,
+		        'a-worker-that-died', clock_timestamp() + interval '300 milliseconds')`,
+		r.endpointID("police", "110101"), t0)
+	require.NoError(t, err)
+
+	h := r.nextHit()
+	require.Equal(t, http.StatusOK, h.status)
+	require.Equal(t, "del-orphan", h.id, "the same webhook-id")
+	log := r.waitAttempts("d-orphan", 1)
+	require.Equal(t, "delivered", log[0].Status)
+}

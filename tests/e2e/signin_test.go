@@ -1,11 +1,15 @@
 package e2e_test
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/cli/devoidc"
+	"github.com/chuishao/whistle/cli/whistlectl"
 	gatewayapp "github.com/chuishao/whistle/services/gateway/app"
 )
 
@@ -192,4 +197,64 @@ func TestAdminGrantsAndRevokesRole(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, code)
 	_, status := newBrowser(t, s).signIn("police-desk")
 	require.Equal(t, http.StatusForbidden, status)
+}
+
+// signInAt fills in the provider's login page that authURL leads to and
+// follows the redirects to wherever the client asked to be answered.
+func (b *browser) signInAt(authURL, username string) int {
+	b.t.Helper()
+	resp, err := b.client.Get(authURL)
+	require.NoError(b.t, err)
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	m := authRequestID.FindSubmatch(page)
+	require.NotNil(b.t, m, "a login form: %s", page)
+	form := url.Values{"authRequestID": {string(m[1])}, "username": {username}, "password": {devoidc.DemoPassword}}
+	resp, err = b.client.PostForm(resp.Request.URL.ResolveReference(&url.URL{Path: "/login"}).String(), form)
+	require.NoError(b.t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+var signInAddress = regexp.MustCompile(`(?m)^\s+(http://\S+/authorize\?\S+)$`)
+
+func TestWhistlectlLoginThenQueue(t *testing.T) {
+	t.Parallel()
+	s, _ := startSignInSystem(t)
+	home := t.TempDir()
+	env := map[string]string{"WHISTLE_URL": s.url, "HOME": home}
+
+	var out syncBuffer
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- whistlectl.Run(context.Background(), []string{"login", "--no-browser"}, &out, &errOut, func(k string) string { return env[k] })
+	}()
+	var authURL string
+	eventually(t, "whistlectl prints the sign-in address", func() bool {
+		if m := signInAddress.FindStringSubmatch(out.String()); m != nil {
+			authURL = m[1]
+		}
+		return authURL != ""
+	})
+	// The person signs in in a browser; the provider answers whistlectl on its loopback address.
+	require.Equal(t, http.StatusOK, newBrowser(t, s).signInAt(authURL, "police-desk"))
+	require.Equal(t, 0, <-done, errOut.String())
+	require.Contains(t, out.String(), "Signed in")
+
+	creds := filepath.Join(home, ".config", "whistle", "credentials.json")
+	info, err := os.Stat(creds)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the sign-in is readable by its owner alone")
+
+	// No token pasted: the queue is the desk's.
+	require.Contains(t, cli(t, env, "queue"), "The queue is empty.")
+	q := cliJSON(t, env, "queue")
+	require.NotNil(t, q)
+
+	cli(t, env, "logout")
+	var qerr bytes.Buffer
+	code := whistlectl.Run(context.Background(), []string{"queue"}, &out, &qerr, func(k string) string { return env[k] })
+	require.Equal(t, 1, code)
+	require.Contains(t, qerr.String(), "whistlectl login")
 }

@@ -101,6 +101,19 @@ func (c *Client) Upload(ctx context.Context, path string, query url.Values, cont
 	return raw, nil
 }
 
+// GetJSON gets path and decodes its JSON answer into out: for the gateway's
+// documents that are not API messages (GET /auth/cli).
+func (c *Client) GetJSON(ctx context.Context, path string, out any) error {
+	raw, err := c.do(ctx, http.MethodGet, path, nil, nil, nil, false)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode GET %s response: %w", path, err)
+	}
+	return nil
+}
+
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, header http.Header, body []byte, withToken bool) ([]byte, error) {
 	u := strings.TrimRight(c.BaseURL, "/") + path
 	if len(query) > 0 {

@@ -47,7 +47,8 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		Use:   "whistlectl",
 		Short: "Raise and follow whistles (吹哨), work a duty desk's queue (报到), rate the response",
 		Long: "whistlectl talks to the Whistle gateway's REST API.\n\n" +
-			"Get a token with `whistlectl token` (dev sign-in, `make run`) and export it as WHISTLE_TOKEN.\n\n" +
+			"Sign in with `whistlectl login` (the deployment's identity provider), or get a dev token with\n" +
+			"`whistlectl token` (`make run`) and export it as WHISTLE_TOKEN.\n\n" +
 			"Settings come from flags, then the environment (WHISTLE_URL, WHISTLE_TOKEN), then a YAML config file\n" +
 			"(WHISTLE_CONFIG, default ~/.config/whistle/config.yaml) with the keys url, token and output.\n\n" +
 			"Shell completion: `source <(whistlectl completion bash)`; see `whistlectl completion --help` for zsh and fish.",
@@ -70,6 +71,12 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 			if !cmd.Flags().Changed("token") {
 				e.token = firstOf(getenv("WHISTLE_TOKEN"), file.Token)
 			}
+			if e.token == "" && cmd.Annotations[needsToken] != "" {
+				// The sign-in of `whistlectl login`, renewed when due.
+				if e.token, err = e.signedInToken(cmd.Context()); err != nil {
+					return err
+				}
+			}
 			if !cmd.Flags().Changed("output") && file.Output != "" {
 				e.output = file.Output
 			}
@@ -77,7 +84,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 				return fmt.Errorf("-o must be %s, got %q", strings.Join(outputFormats, ", "), e.output)
 			}
 			if cmd.Annotations[needsToken] != "" && e.token == "" {
-				return errors.New("no token: pass --token or set WHISTLE_TOKEN " +
+				return errors.New("not signed in: run `whistlectl login`, or pass --token or set WHISTLE_TOKEN " +
 					"(`whistlectl token --role street --street 110101001` prints one when the gateway has dev sign-in)")
 			}
 			return nil
@@ -91,7 +98,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(
-		tokenCmd(e),
+		loginCmd(e), logoutCmd(e), tokenCmd(e),
 		raiseCmd(e), listCmd(e), showCmd(e), timelineCmd(e), feedbackCmd(e), cancelCmd(e), reopenCmd(e),
 		queueCmd(e), dispatchCmd(e), ackCmd(e), arriveCmd(e), resolveCmd(e), returnCmd(e),
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),

@@ -178,7 +178,7 @@ func TestWithoutATokenSaysHowToGetOne(t *testing.T) {
 	fake, url := startFake(t, http.StatusOK, `{}`)
 	code, _, errOut := run(t, map[string]string{"WHISTLE_URL": url}, "list")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "no token")
+	require.Contains(t, errOut, "whistlectl login")
 	require.Contains(t, errOut, "WHISTLE_TOKEN")
 	fake.mu.Lock()
 	defer fake.mu.Unlock()

@@ -58,3 +58,38 @@ test('a desk person signs in at the provider, lands on the desk page and signs o
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+/** Signs a fresh browser context in as a demo person at the provider; returns its page. */
+async function signInAs(username) {
+  const ctx = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await ctx.newPage();
+  await page.goto(`${stack.url}/`);
+  await page.getByRole('link', { name: '统一身份认证登录' }).click();
+  await page.getByRole('button', { name: new RegExp(`\\(${username}\\)`) }).click(); // the provider's one-click demo person
+  return page;
+}
+
+test('an admin grants a role in the console and revokes it; the person is refused at once', async () => {
+  const admin = await signInAs('admin');
+  await admin.waitForURL(`${stack.url}/#/admin`);
+  const card = admin.locator('#grants');
+  await card.getByRole('heading', { name: '人员授权' }).waitFor();
+  await card.getByLabel('身份标识（sub）').fill('u-newcomer');
+  await card.getByLabel('姓名').fill('新同事');
+  await card.getByLabel('角色').selectOption('desk');
+  await card.getByLabel('区').selectOption('110101');
+  await card.getByLabel('部门').selectOption('police');
+  await card.getByRole('button', { name: '授予角色' }).click();
+  await card.locator('tr[data-subject="u-newcomer"]').waitFor();
+
+  const newcomer = await signInAs('newcomer');
+  await newcomer.waitForURL(`${stack.url}/#/desk`);
+  assert.equal(await newcomer.evaluate(async () => (await fetch('/v1/dispatches')).status), 200);
+
+  await card.getByRole('button', { name: '撤销 新同事' }).click();
+  await card.locator('tr[data-subject="u-newcomer"] .badge', { hasText: '已撤销' }).waitFor();
+  // The revocation has been written (the admin's page shows it): the newcomer's next request is refused.
+  assert.equal(await newcomer.evaluate(async () => (await fetch('/v1/dispatches')).status), 401);
+  await admin.context().close();
+  await newcomer.context().close();
+});

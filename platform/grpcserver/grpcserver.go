@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc/filters"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -46,7 +47,7 @@ const MaxConnectionAgeGrace = 30 * time.Second
 // TLS (TLS.ServerOptions).
 func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grpc.ServerOption) *grpc.Server {
 	srv := grpc.NewServer(append([]grpc.ServerOption{
-		grpc.StatsHandler(otelgrpc.NewServerHandler()),
+		grpc.StatsHandler(otelgrpc.NewServerHandler(notHealth)),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionAge: MaxConnectionAge, MaxConnectionAgeGrace: MaxConnectionAgeGrace}),
 		grpc.MaxRecvMsgSize(limits.MaxMessageBytes),
 		grpc.ChainUnaryInterceptor(recoverUnary(log), authUnary(log, verifier, clk), limitsUnary),
@@ -55,6 +56,10 @@ func New(log *slog.Logger, verifier *auth.Verifier, clk clock.Clock, opts ...grp
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	return srv
 }
+
+// notHealth leaves the gRPC health checks out of traces and RPC metrics:
+// probes every few seconds per pod would drown both.
+var notHealth = otelgrpc.WithFilter(filters.Not(filters.HealthCheck()))
 
 // Serve serves on addr until ctx is cancelled, then stops gracefully.
 func Serve(ctx context.Context, srv *grpc.Server, lis net.Listener) error {
@@ -248,7 +253,7 @@ func Dial(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultServiceConfig(serviceConfig),
 		grpc.WithDisableServiceConfig(),
-		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler(notHealth)),
 		grpc.WithUnaryInterceptor(forwardIdentity),
 	}, opts...)...)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -36,9 +37,9 @@ func newCommitter() *committer {
 	return &committer{marked: map[*pgx.Conn][]string{}, waiters: map[string][]chan struct{}{}}
 }
 
-// install makes cfg's pool report its commits to c.
+// install makes cfg's pool report its commits to c (beside its spans).
 func (c *committer) install(cfg *pgxpool.Config) {
-	cfg.ConnConfig.Tracer = c
+	cfg.ConnConfig.Tracer = tracer(c)
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		conns.Store(conn, c)
 		return nil
@@ -70,7 +71,7 @@ func WakeAfterCommit(tx pgx.Tx, topic string) {
 // that unregisters it. For a pool not from Connect the channel never fires.
 func Wakeups(pool *pgxpool.Pool, topic string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
-	c, ok := pool.Config().ConnConfig.Tracer.(*committer)
+	c, ok := committerOf(pool.Config().ConnConfig.Tracer)
 	if !ok {
 		return ch, func() {}
 	}
@@ -82,6 +83,21 @@ func Wakeups(pool *pgxpool.Pool, topic string) (<-chan struct{}, func()) {
 		defer c.mu.Unlock()
 		c.waiters[topic] = slices.DeleteFunc(c.waiters[topic], func(w chan struct{}) bool { return w == ch })
 	}
+}
+
+// committerOf finds the committer among a pool's tracers.
+func committerOf(t pgx.QueryTracer) (*committer, bool) {
+	switch t := t.(type) {
+	case *committer:
+		return t, true
+	case *multitracer.Tracer:
+		for _, q := range t.QueryTracers {
+			if c, ok := q.(*committer); ok {
+				return c, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // take removes and returns conn's marks.

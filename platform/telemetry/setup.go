@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,7 +29,7 @@ import (
 // Spans are exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT,
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_TRACES_EXPORTER=otlp is set; the
 // exporter reads the other standard OTEL_* variables itself (protocol, headers,
-// timeout, sampler). Without them spans still carry ids into logs and across
+// timeout); the sampler is Sampler's. Without them spans still carry ids into logs and across
 // hops. Metrics go to reg, which /metrics serves (prometheus.DefaultRegisterer
 // in a service), with whistle_build_info (BuildInfo).
 func Setup(ctx context.Context, service string, reg prometheus.Registerer) (shutdown func(context.Context) error, err error) {
@@ -78,22 +79,70 @@ func Resource(ctx context.Context, service string) (*resource.Resource, error) {
 }
 
 // NewTracerProvider returns a provider that batches spans to the OTLP exporter
-// chosen by the environment (sampled as OTEL_TRACES_SAMPLER says, every span
+// chosen by the environment, sampled as Sampler says (a tenth of the traces
 // by default), or, without an exporter, one that records nothing: its spans
 // still carry trace and span ids into logs and across hops, but nobody would
-// read their attributes and events, so they are not built.
+// read their attributes and events, so they are not built, and the
+// instrumentation (otelhttp, otelgrpc, the pgx tracer) skips its work.
 func NewTracerProvider(ctx context.Context, res *resource.Resource) (*sdktrace.TracerProvider, error) {
+	sampler, err := Sampler(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	exp, err := traceExporter(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if exp != nil {
-		opts = append(opts, sdktrace.WithBatcher(exp))
+		opts = append(opts, sdktrace.WithBatcher(exp), sdktrace.WithSampler(sampler))
 	} else {
 		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	return sdktrace.NewTracerProvider(opts...), nil
+}
+
+// DefaultSampleRatio is the share of traces sampled when
+// OTEL_TRACES_SAMPLER_ARG is not set.
+const DefaultSampleRatio = 0.1
+
+// Sampler is the sampler the environment names: OTEL_TRACES_SAMPLER (default
+// parentbased_traceidratio) with OTEL_TRACES_SAMPLER_ARG (the ratio, default
+// DefaultSampleRatio), the standard variables, read here rather than by the
+// SDK so that a mistake stops the process instead of falling back to
+// sampling everything. parentbased_traceidratio differs from the SDK's in one
+// way: a remote parent's sampled flag does not force sampling, the ratio
+// decides by trace id instead, so a public client sending traceparent cannot
+// make the gateway trace every request. The decision by trace id is the same
+// on every hop, and so every trace whole, as long as every service has the
+// same ratio; a local parent's decision (a span of the same process) stands.
+func Sampler(getenv func(string) string) (sdktrace.Sampler, error) {
+	name := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER"))
+	ratio := DefaultSampleRatio
+	if arg := strings.TrimSpace(getenv("OTEL_TRACES_SAMPLER_ARG")); arg != "" {
+		r, err := strconv.ParseFloat(arg, 64)
+		if err != nil || r < 0 || r > 1 {
+			return nil, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG=%s must be a ratio from 0 to 1", arg)
+		}
+		ratio = r
+	}
+	switch name {
+	case "", "parentbased_traceidratio":
+		byID := sdktrace.TraceIDRatioBased(ratio)
+		return sdktrace.ParentBased(byID, sdktrace.WithRemoteParentSampled(byID)), nil
+	case "traceidratio":
+		return sdktrace.TraceIDRatioBased(ratio), nil
+	case "parentbased_always_on":
+		return sdktrace.ParentBased(sdktrace.AlwaysSample()), nil
+	case "always_on":
+		return sdktrace.AlwaysSample(), nil
+	case "parentbased_always_off":
+		return sdktrace.ParentBased(sdktrace.NeverSample()), nil
+	case "always_off":
+		return sdktrace.NeverSample(), nil
+	}
+	return nil, fmt.Errorf("OTEL_TRACES_SAMPLER=%s is not supported (use parentbased_traceidratio, traceidratio, "+
+		"parentbased_always_on, always_on, parentbased_always_off or always_off)", name)
 }
 
 func traceExporter(ctx context.Context) (sdktrace.SpanExporter, error) {

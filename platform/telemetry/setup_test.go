@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/chuishao/whistle/platform/version"
 )
@@ -80,4 +82,51 @@ func TestBuildInfoNamesTheStampedVersion(t *testing.T) {
 	}
 	require.Equal(t, version.Get().Version, labels["version"])
 	require.Equal(t, runtime.Version(), labels["goversion"])
+}
+
+func TestSamplerIsParentBasedByRatioAndRefusesMistakes(t *testing.T) {
+	t.Parallel()
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	s, err := Sampler(env())
+	require.NoError(t, err)
+	require.Contains(t, s.Description(), "ParentBased")
+	require.Contains(t, s.Description(), "TraceIDRatioBased{0.1}", "a tenth by default")
+	s, err = Sampler(env("OTEL_TRACES_SAMPLER_ARG", "0.25"))
+	require.NoError(t, err)
+	require.Contains(t, s.Description(), "TraceIDRatioBased{0.25}")
+	s, err = Sampler(env("OTEL_TRACES_SAMPLER", "always_off"))
+	require.NoError(t, err)
+	require.Equal(t, "AlwaysOffSampler", s.Description())
+	_, err = Sampler(env("OTEL_TRACES_SAMPLER_ARG", "1.5"))
+	require.ErrorContains(t, err, "OTEL_TRACES_SAMPLER_ARG=1.5")
+	_, err = Sampler(env("OTEL_TRACES_SAMPLER", "jaeger_remote"))
+	require.ErrorContains(t, err, "OTEL_TRACES_SAMPLER=jaeger_remote")
+}
+
+// TestAClientsSampledFlagDoesNotForceSampling: behind parentbased_traceidratio
+// a request whose traceparent says "sampled" is sampled only if its trace id
+// falls within the ratio; a span of the same process follows its parent.
+func TestAClientsSampledFlagDoesNotForceSampling(t *testing.T) {
+	t.Parallel()
+	s, err := Sampler(func(k string) string {
+		if k == "OTEL_TRACES_SAMPLER_ARG" {
+			return "0"
+		}
+		return ""
+	})
+	require.NoError(t, err)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(s))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	remote := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled, Remote: true,
+	})
+	_, span := tp.Tracer("test").Start(trace.ContextWithRemoteSpanContext(context.Background(), remote), "request")
+	require.False(t, span.IsRecording(), "ratio 0: the client's flag is not obeyed")
+	require.Equal(t, remote.TraceID(), span.SpanContext().TraceID(), "the trace id is kept for the logs")
 }

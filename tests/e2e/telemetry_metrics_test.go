@@ -103,6 +103,9 @@ func TestTelemetryMetricsAfterAScenario(t *testing.T) {
 		{"whistle_outbox_backlog", map[string]string{"service": "response"}, 0},
 		{"whistle_consumer_pending", map[string]string{"consumer": "routing"}, 0},
 		{"rpc_server_call_duration_seconds_count", map[string]string{"rpc_method": "whistle.response.v1.DispatchService/AcknowledgeDispatch", "rpc_response_status_code": "OK"}, 1},
+		// The gateway's requests by route (otelhttp), the route's template rather than the path.
+		{"http_server_request_duration_seconds_count", map[string]string{"http_request_method": "POST",
+			"http_route": "/v1/dispatches/{id}:acknowledge", "http_response_status_code": "200"}, 1},
 	}
 	var text, missing string
 	defer func() {

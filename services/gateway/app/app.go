@@ -13,13 +13,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promauto"
 	"google.golang.org/grpc"
 
 	"github.com/chuishao/whistle/platform/auth"
@@ -222,7 +219,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if timeout == 0 {
 		timeout = defaultRequestTimeout
 	}
-	var handler http.Handler = httpapi.WithLimits(compression.Wrap(mux), timeout)
+	var handler http.Handler = httpapi.WithLimits(compression.Wrap(telemetry.Routes(mux)), timeout)
 	// A 12345 CSV export is larger than the JSON body limit: its own route.
 	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
 	stopStreams := make(chan struct{})
@@ -280,7 +277,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		Proxies:      proxies,
 	})
 	a.srv = &http.Server{
-		Handler:           telemetry.HTTPHandler(instrument(deps.Log, handler)),
+		Handler:           telemetry.HTTPHandler("gateway"+port(cfg.HTTPAddr), logRequests(deps.Log, handler)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       timeout,
 		WriteTimeout:      timeout + 5*time.Second,
@@ -301,6 +298,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 func withStream(next http.Handler, s http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == stream.Path {
+			telemetry.SetRoute(r.Context(), r.Method, stream.Path)
 			s.ServeHTTP(w, r)
 			return
 		}
@@ -395,33 +393,14 @@ func (a *App) close() {
 	}
 }
 
-var (
-	httpRequests = promauto.NewCounterVec(prometheus.CounterOpts{
-		Name: "whistle_gateway_http_requests_total",
-		Help: "HTTP requests answered by the gateway, by method and status code.",
-	}, []string{"method", "code"})
-	httpDuration = promauto.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "whistle_gateway_http_request_duration_seconds",
-		Help:    "Time to answer an HTTP request.",
-		Buckets: prometheus.DefBuckets,
-	}, []string{"method"})
-)
-
-// instrument counts, times and logs every request.
-func instrument(log *slog.Logger, next http.Handler) http.Handler {
+// logRequests logs every request: method, path with ids redacted, status and
+// time (its metrics are otelhttp's, HTTPHandler).
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		elapsed := time.Since(start)
-		method := r.Method
-		switch method {
-		case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodHead, http.MethodOptions:
-		default:
-			method = "other" // keep label cardinality bounded
-		}
-		httpRequests.WithLabelValues(method, strconv.Itoa(rec.status)).Inc()
-		httpDuration.WithLabelValues(method).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
@@ -450,3 +429,12 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// port is ":port" of a listen address ("" when it has none), naming the
+// server in the HTTP metrics.
+func port(addr string) string {
+	if _, p, err := net.SplitHostPort(addr); err == nil {
+		return ":" + p
+	}
+	return ""
+}

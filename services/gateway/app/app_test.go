@@ -385,7 +385,7 @@ func TestOpsEndpointsAreOnTheOpsPortOnly(t *testing.T) {
 	}
 	code, out = do(t, http.MethodGet, upOps+"/metrics", "", nil)
 	require.Equal(t, http.StatusOK, code)
-	require.Contains(t, string(out), "whistle_gateway_http_requests_total", "the public requests above are counted")
+	require.Contains(t, string(out), "go_goroutines", "the process's Prometheus registry")
 
 	// Readiness is the gateway's own: backends that are down fail their routes, not the gateway.
 	code, out = do(t, http.MethodGet, "http://"+downApp.OpsAddr()+"/readyz", "", nil)

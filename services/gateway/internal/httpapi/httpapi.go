@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chuishao/whistle/platform/telemetry"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -59,6 +60,7 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 		runtime.WithForwardResponseOption(createdOnRaise),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaderMatcher),
+		runtime.WithMiddlewares(nameRoute),
 	)
 	regs := []error{
 		intakev1.RegisterIntakeServiceHandlerClient(ctx, mux, intakev1.NewIntakeServiceClient(b.Intake)),
@@ -72,6 +74,17 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 		return nil, fmt.Errorf("register REST handlers: %w", err)
 	}
 	return mux, nil
+}
+
+// nameRoute names the request's span and metrics by the matched route's
+// template ("/v1/whistles/{id}"), not its path.
+func nameRoute(next runtime.HandlerFunc) runtime.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		if p, ok := runtime.HTTPPattern(r.Context()); ok {
+			telemetry.SetRoute(r.Context(), r.Method, telemetry.GatewayRoute(p.String()))
+		}
+		next(w, r, params)
+	}
 }
 
 // WithLimits caps every request body at MaxBodyBytes and every request at

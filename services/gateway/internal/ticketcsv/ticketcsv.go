@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/chuishao/whistle/platform/limits"
+	"github.com/chuishao/whistle/platform/telemetry"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 )
@@ -51,6 +52,7 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			next.ServeHTTP(w, r)
 			return
 		}
+		telemetry.SetRoute(r.Context(), r.Method, Path)
 		auth := r.Header.Get("Authorization")
 		if auth == "" {
 			// Intake checks the token; a caller without one is turned away

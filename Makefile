@@ -125,6 +125,7 @@ bench: build
 FUZZTIME ?= 30s
 FUZZ_TARGETS := services/intake/internal/intake:FuzzRaiseValidate \
 	services/routing/internal/jurisdiction:FuzzBoundary \
+	services/routing/internal/boundary:FuzzRead \
 	services/gateway/internal/httpapi:FuzzRaiseWhistleBody \
 	services/gateway/internal/httpapi:FuzzErrorShape \
 	services/gateway/internal/open311:FuzzCreateRequestForm

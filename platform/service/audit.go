@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -32,7 +34,7 @@ var adminActions = map[string]bool{
 	"CreateWebhookEndpoint": true, "UpdateWebhookEndpoint": true, "DeleteWebhookEndpoint": true,
 	"ReplayWebhookDeadLetter": true, "CreateServiceAccount": true, "RevokeServiceAccount": true,
 	"DecideArbitration": true, "DecideAppeal": true, "DecideExtension": true,
-	"SetScorecardWeights": true, "RebuildReadModel": true,
+	"SetScorecardWeights": true, "RebuildReadModel": true, "ImportBoundaries": true, "PublishBoundaries": true,
 }
 
 // IsAdminAction tells whether method (/pkg.Service/Method) is audited.
@@ -143,6 +145,8 @@ func redact(m protoreflect.Message) {
 		switch {
 		case f.Kind() == protoreflect.StringKind && !f.IsList() && !f.IsMap() && secretName(string(f.Name())):
 			m.Set(f, protoreflect.ValueOfString(redacted))
+		case f.Kind() == protoreflect.StringKind && !f.IsList() && !f.IsMap() && len(v.String()) > maxAuditedText:
+			m.Set(f, protoreflect.ValueOfString(digest(v.String())))
 		case f.Kind() == protoreflect.MessageKind && f.IsList():
 			for i := range v.List().Len() {
 				redact(v.List().Get(i).Message())
@@ -152,6 +156,16 @@ func redact(m protoreflect.Message) {
 		}
 		return true
 	})
+}
+
+// maxAuditedText is the longest string an audit record carries as it is. A
+// longer one is a document (a boundary file): the record keeps its size and
+// SHA-256, which identify it, and stays small enough for the event bus.
+const maxAuditedText = 4 << 10
+
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return fmt.Sprintf("[%d bytes, sha256 %s]", len(s), hex.EncodeToString(sum[:]))
 }
 
 func secretName(name string) bool {

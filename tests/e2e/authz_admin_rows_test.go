@@ -441,6 +441,38 @@ func init() {
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
+		// Boundaries are the city's map, like the streets.
+		name: "ListBoundaryUnits", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/boundaries/units?level=street" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListBoundaryUnits(ctx, &routingv1.ListBoundaryUnitsRequest{Level: "street"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	}, matrixRoute{
+		name: "ImportBoundaries", method: http.MethodPost,
+		body: map[string]any{"geojson": `{"type":"FeatureCollection","features":[]}`, "level": "street"},
+		path: func(matrixFixture) string { return "/v1/boundaries:import" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ImportBoundaries(ctx, &routingv1.ImportBoundariesRequest{
+				Geojson: `{"type":"FeatureCollection","features":[]}`, Level: "street"})
+			return true, err
+		},
+		// A file without features: the admin gets 400 and nothing changes.
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
+	}, matrixRoute{
+		name: "PublishBoundaries", method: http.MethodPost, body: map[string]any{},
+		path: func(matrixFixture) string { return "/v1/boundaries/draft:publish" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.PublishBoundaries(ctx, &routingv1.PublishBoundariesRequest{})
+			return true, err
+		},
+		// No draft to publish: the admin gets 400 and nothing changes.
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
+	}, matrixRoute{
 		name: "RaiseWhistle", method: http.MethodPost,
 		body: map[string]any{"street_id": donghuamen, "description": "矩阵"},
 		path: func(matrixFixture) string { return "/v1/whistles" },

@@ -105,7 +105,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),
 		seedCmd(e), watchCmd(e),
 		rosterCmd(e), endpointsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
-		reportsCmd(e), ticketsCmd(e), outboxCmd(e), versionCmd(e),
+		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e),
 	)
 	return root
 }

@@ -31,6 +31,7 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/proto/openapi"
+	"github.com/chuishao/whistle/services/gateway/internal/boundaryfile"
 	"github.com/chuishao/whistle/services/gateway/internal/compression"
 	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
@@ -220,8 +221,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		timeout = defaultRequestTimeout
 	}
 	var handler http.Handler = httpapi.WithLimits(compression.Wrap(telemetry.Routes(mux)), timeout)
-	// A 12345 CSV export is larger than the JSON body limit: its own route.
+	// A 12345 CSV export or a boundary file is larger than the JSON body limit: their own routes.
 	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
+	handler = boundaryfile.Route(handler, routingv1.NewRoutingServiceClient(b.Routing), timeout)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
 		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway", cfg.NATS.Options()...)

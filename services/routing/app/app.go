@@ -81,6 +81,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 			}
 			return out, nil
 		},
+		Version: q.CurrentBoundaryNumber,
 	}}
 	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(rt.Pool, h, rt.Log))
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)

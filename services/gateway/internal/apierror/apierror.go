@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/status"
@@ -69,4 +70,16 @@ func FieldDetails(st *status.Status) []Detail {
 		}
 	}
 	return out
+}
+
+// WriteStatus sends a backend's gRPC error as the error document with its
+// HTTP status, asking for a bearer token on 401. Handlers outside the
+// grpc-gateway mux that call a backend answer its errors with it.
+func WriteStatus(w http.ResponseWriter, err error) {
+	st := status.Convert(err)
+	httpStatus := runtime.HTTPStatusFromCode(st.Code())
+	if httpStatus == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
+	Write(w, httpStatus, CodeName(st), st.Message(), FieldDetails(st)...)
 }

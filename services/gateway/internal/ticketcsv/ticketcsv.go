@@ -16,10 +16,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/chuishao/whistle/platform/limits"
@@ -85,15 +83,11 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			return
 		}
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
-		resp, err := imp.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{Csv: text, Source: r.URL.Query().Get("source")},
-			grpc.MaxCallSendMsgSize(limits.MaxMessageBytes))
+		resp, err := imp.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{
+			Csv: text, Source: r.URL.Query().Get("source"), CoordSys: r.URL.Query().Get("coord_sys"),
+		}, grpc.MaxCallSendMsgSize(limits.MaxMessageBytes))
 		if err != nil {
-			st := status.Convert(err)
-			code := runtime.HTTPStatusFromCode(st.Code())
-			if code == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", "Bearer")
-			}
-			apierror.Write(w, code, apierror.CodeName(st), st.Message(), apierror.FieldDetails(st)...)
+			apierror.WriteStatus(w, err)
 			return
 		}
 		if sheet != nil {

@@ -187,6 +187,10 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) e
 	if len(evs) == 0 {
 		return nil
 	}
+	// The batch is checked against the boundaries in force now.
+	if err := h.Map.Refresh(ctx); err != nil {
+		return err
+	}
 	q := store.New(tx)
 	now := h.Clock.Now()
 	at := pgtype.Timestamptz{Time: now, Valid: true}

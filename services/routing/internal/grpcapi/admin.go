@@ -87,7 +87,11 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	c, err := s.h.Map.Check(ctx, req.GetStreetId(), req.GetLocation().GetLat(), req.GetLocation().GetLng())
+	err := s.h.Map.Refresh(ctx)
+	var c jurisdiction.Check
+	if err == nil {
+		c, err = s.h.Map.Check(ctx, req.GetStreetId(), req.GetLocation().GetLat(), req.GetLocation().GetLng())
+	}
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}

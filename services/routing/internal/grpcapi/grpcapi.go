@@ -12,9 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
@@ -150,7 +148,7 @@ func (s *Server) GetStreet(ctx context.Context, req *routingv1.GetStreetRequest)
 	if err != nil {
 		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
 	}
-	st, err := streetToProto(r)
+	st, err := streetToProto(store.ListStreetsRow(r))
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
@@ -198,15 +196,17 @@ func (s *Server) GetCategory(ctx context.Context, req *routingv1.GetCategoryRequ
 	return categoryToProto(r), nil
 }
 
-func streetToProto(r store.Street) (*routingv1.Street, error) {
-	boundary := &structpb.Struct{}
-	if err := protojson.Unmarshal(r.Boundary, boundary); err != nil {
+// streetToProto is a street with its boundary in force: the published
+// version's, or the synthetic stand-in (boundary_version empty).
+func streetToProto(r store.ListStreetsRow) (*routingv1.Street, error) {
+	boundary, err := geoJSONStruct(r.Boundary)
+	if err != nil {
 		return nil, fmt.Errorf("boundary of street %s: %w", r.ID, err)
 	}
 	return &routingv1.Street{
 		Id: r.ID, Name: r.Name, NameEn: r.NameEn, DistrictId: r.DistrictID,
 		Centroid: &typesv1.LatLng{Lat: r.CentroidLat, Lng: r.CentroidLng},
-		Boundary: boundary,
+		Boundary: boundary, BoundaryVersion: r.BoundaryVersion, SyntheticBoundary: r.BoundaryVersion == "",
 	}, nil
 }
 

@@ -61,13 +61,16 @@ func (s *Server) RenameStreet(ctx context.Context, req *routingv1.RenameStreetRe
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	row, err := s.q.RenameStreet(ctx, store.RenameStreetParams{
+	if _, err := s.q.RenameStreet(ctx, store.RenameStreetParams{
 		ID: req.GetId(), Name: name, NameEn: nameEn, EditedAt: s.editedAt(), EditedBy: id.Subject,
-	})
+	}); err != nil {
+		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
+	}
+	row, err := s.q.GetStreet(ctx, req.GetId()) // with its boundary in force
 	if err != nil {
 		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
 	}
-	st, err := streetToProto(row)
+	st, err := streetToProto(store.ListStreetsRow(row))
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}

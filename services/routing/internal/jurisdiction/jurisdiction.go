@@ -4,13 +4,14 @@ package jurisdiction
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"github.com/chuishao/whistle/services/routing/internal/boundary"
 )
 
 // Result of a location check.
@@ -82,7 +83,7 @@ func New(streets []Street, bufferM float64) (*Index, error) {
 	var latSum float64
 	var n int
 	for i, s := range streets {
-		shape, err := parse(s.Boundary)
+		shape, err := boundary.Decode(s.Boundary)
 		if err != nil {
 			return nil, fmt.Errorf("boundary of street %s: %w", s.ID, err)
 		}
@@ -184,93 +185,41 @@ func (ix *Index) Check(streetID string, lat, lng float64) Check {
 	}
 }
 
-// parse reads a GeoJSON Polygon or MultiPolygon geometry. It is parsed here
-// rather than with orb/geojson, whose BSON support would pull a database
-// driver into the service for two geometry types. What RFC 7946 does not
-// allow is an error, not a boundary: a silently empty or open polygon would
-// put every whistle of the street outside it.
-func parse(raw []byte) (orb.MultiPolygon, error) {
-	var g struct {
-		Type        string          `json:"type"`
-		Coordinates json.RawMessage `json:"coordinates"`
-	}
-	if err := json.Unmarshal(raw, &g); err != nil {
-		return nil, err
-	}
-	switch g.Type {
-	case "Polygon":
-		var rings [][][]float64
-		if err := json.Unmarshal(g.Coordinates, &rings); err != nil {
-			return nil, fmt.Errorf("polygon coordinates: %w", err)
-		}
-		p, err := polygon(rings)
-		if err != nil {
-			return nil, fmt.Errorf("polygon: %w", err)
-		}
-		return orb.MultiPolygon{p}, nil
-	case "MultiPolygon":
-		var polys [][][][]float64
-		if err := json.Unmarshal(g.Coordinates, &polys); err != nil {
-			return nil, fmt.Errorf("multipolygon coordinates: %w", err)
-		}
-		if len(polys) == 0 {
-			return nil, fmt.Errorf("multipolygon has no polygons")
-		}
-		out := make(orb.MultiPolygon, len(polys))
-		for i, rings := range polys {
-			p, err := polygon(rings)
-			if err != nil {
-				return nil, fmt.Errorf("multipolygon polygon %d: %w", i, err)
-			}
-			out[i] = p
-		}
-		return out, nil
-	default:
-		return nil, fmt.Errorf("%q is not a Polygon or MultiPolygon", g.Type)
-	}
-}
-
-// polygon checks and converts one polygon's rings: at least one ring, each
-// closed with at least four positions, each position [lng, lat] (an altitude
-// may follow) within WGS-84.
-func polygon(rings [][][]float64) (orb.Polygon, error) {
-	if len(rings) == 0 {
-		return nil, fmt.Errorf("has no rings")
-	}
-	p := make(orb.Polygon, len(rings))
-	for i, r := range rings {
-		if len(r) < 4 {
-			return nil, fmt.Errorf("ring %d has %d positions, a closed ring needs at least 4", i, len(r))
-		}
-		p[i] = make(orb.Ring, len(r))
-		for j, c := range r {
-			if len(c) < 2 || len(c) > 3 {
-				return nil, fmt.Errorf("ring %d position %d has %d numbers, want [lng, lat]", i, j, len(c))
-			}
-			lng, lat := c[0], c[1]
-			if !(lng >= -180 && lng <= 180) || !(lat >= -90 && lat <= 90) {
-				return nil, fmt.Errorf("ring %d position %d [%v, %v] is not a WGS-84 longitude and latitude", i, j, lng, lat)
-			}
-			p[i][j] = orb.Point{lng, lat}
-		}
-		if p[i][0] != p[i][len(r)-1] {
-			return nil, fmt.Errorf("ring %d is not closed: its last position differs from its first", i)
-		}
-	}
-	return p, nil
-}
-
 // Cache keeps the index of the streets a loader returns, loading it on first
-// use and again when asked about a street it does not hold (streets are seeded
-// or added while the service runs). Safe for concurrent use.
+// use, again when asked about a street it does not hold (streets are seeded
+// or added while the service runs), and again after Refresh finds a newer
+// boundary version published (by any replica). Safe for concurrent use.
 type Cache struct {
 	// Load returns every street's boundary.
 	Load func(ctx context.Context) ([]Street, error)
+	// Version returns the number of the boundary version in force; nil when
+	// boundaries never change while the service runs.
+	Version func(ctx context.Context) (int32, error)
 	// Buffer in metres; DefaultBuffer when <= 0.
 	Buffer float64
 
-	mu sync.Mutex
-	ix *Index
+	mu      sync.Mutex
+	ix      *Index
+	version int32 // the version ix was built from
+}
+
+// Refresh drops the index when a newer boundary version is in force than the
+// one it was built from, so the next check uses the new boundaries. It costs
+// one small query; callers make it once per batch of checks.
+func (c *Cache) Refresh(ctx context.Context) error {
+	if c.Version == nil {
+		return nil
+	}
+	v, err := c.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("boundary version: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v != c.version {
+		c.ix, c.version = nil, v
+	}
+	return nil
 }
 
 // Check locates the point relative to streetID (see Index.Check). With no

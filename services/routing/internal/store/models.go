@@ -30,6 +30,28 @@ type Arbitration struct {
 	ReturnDepartment   string
 }
 
+type BoundaryUnit struct {
+	Version     string
+	Level       string
+	Code        string
+	Name        string
+	ParentCode  string
+	Geometry    []byte
+	CentroidLat float64
+	CentroidLng float64
+}
+
+type BoundaryVersion struct {
+	Version      string
+	Number       int32
+	Description  string
+	SourceSha256 string
+	ImportedAt   pgtype.Timestamptz
+	ImportedBy   string
+	PublishedAt  pgtype.Timestamptz
+	PublishedBy  string
+}
+
 type CatalogueRule struct {
 	Version                string
 	Category               string
@@ -60,6 +82,17 @@ type Category struct {
 	SlaArriveMinutes       int32
 	SlaResolveHours        int32
 	CatalogueVersion       string
+}
+
+type CurrentBoundaryUnit struct {
+	Version     string
+	Level       string
+	Code        string
+	Name        string
+	ParentCode  string
+	Geometry    []byte
+	CentroidLat float64
+	CentroidLng float64
 }
 
 type Department struct {

@@ -102,10 +102,22 @@ SELECT set_config('search_path', 'routing', true);
 SELECT * FROM districts ORDER BY id;
 
 -- name: ListStreets :many
-SELECT * FROM streets WHERE (@district_id::text = '' OR district_id = @district_id) ORDER BY id;
+-- A street's boundary and centre are the published version's where it holds
+-- the street; the seeded (synthetic) ones otherwise (boundary_version '').
+SELECT s.id, s.name, s.name_en, s.district_id,
+       coalesce(u.centroid_lat, s.centroid_lat)::float8 AS centroid_lat,
+       coalesce(u.centroid_lng, s.centroid_lng)::float8 AS centroid_lng,
+       coalesce(u.geometry, s.boundary)::jsonb AS boundary, coalesce(u.version, '')::text AS boundary_version
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+WHERE (@district_id::text = '' OR s.district_id = @district_id) ORDER BY s.id;
 
 -- name: GetStreet :one
-SELECT * FROM streets WHERE id = $1;
+SELECT s.id, s.name, s.name_en, s.district_id,
+       coalesce(u.centroid_lat, s.centroid_lat)::float8 AS centroid_lat,
+       coalesce(u.centroid_lng, s.centroid_lng)::float8 AS centroid_lng,
+       coalesce(u.geometry, s.boundary)::jsonb AS boundary, coalesce(u.version, '')::text AS boundary_version
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+WHERE s.id = $1;
 
 -- name: ListDepartments :many
 SELECT * FROM departments ORDER BY code;
@@ -246,7 +258,10 @@ SET status = 'decided', decided_at = @decided_at, decided_by = @decided_by, depa
 WHERE id = @id;
 
 -- name: ListStreetBoundaries :many
-SELECT id, boundary FROM streets ORDER BY id;
+-- What the jurisdiction index is built from: each street's boundary as ListStreets gives it.
+SELECT s.id, coalesce(u.geometry, s.boundary)::jsonb AS boundary
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+ORDER BY s.id;
 
 -- name: SupersedeAssignment :execrows
 UPDATE dispatch_assignments SET status = 'superseded' WHERE dispatch_id = @dispatch_id AND status = 'active';
@@ -274,3 +289,63 @@ RETURNING *;
 -- 0 when this reopen was handled already.
 INSERT INTO reopens_handled (event_id, whistle_id) VALUES (@event_id, @whistle_id)
 ON CONFLICT (event_id) DO NOTHING;
+
+-- name: CurrentBoundaryNumber :one
+-- The number of the version in force (0 before the first publication): the
+-- jurisdiction index rebuilds itself when it changes.
+SELECT coalesce(max(number), 0)::int FROM boundary_versions WHERE number > 0;
+
+-- name: CurrentBoundaryVersion :one
+SELECT * FROM boundary_versions WHERE number > 0 ORDER BY number DESC LIMIT 1;
+
+-- name: GetBoundaryVersion :one
+SELECT * FROM boundary_versions WHERE version = $1;
+
+-- name: ListBoundaryUnits :many
+SELECT * FROM boundary_units
+WHERE version = @version AND (@level::text = '' OR level = @level) AND (@parent_code::text = '' OR parent_code = @parent_code)
+ORDER BY array_position(ARRAY['district', 'street', 'community', 'grid'], level), code;
+
+-- name: CountBoundaryUnits :one
+SELECT count(*) FROM boundary_units WHERE version = $1;
+
+-- name: DeleteBoundaryDraft :exec
+-- An import replaces the draft whole (its units go with it).
+DELETE FROM boundary_versions WHERE version = 'draft';
+
+-- name: CreateBoundaryDraft :exec
+INSERT INTO boundary_versions (version, number, description, source_sha256, imported_at, imported_by)
+VALUES ('draft', 0, @description, @source_sha256, @imported_at, @imported_by);
+
+-- name: InsertBoundaryUnits :exec
+INSERT INTO boundary_units (version, level, code, name, parent_code, geometry, centroid_lat, centroid_lng)
+SELECT @version, unnest(@levels::text[]), unnest(@codes::text[]), unnest(@names::text[]), unnest(@parent_codes::text[]),
+       unnest(@geometries::text[])::jsonb, unnest(@lats::float8[]), unnest(@lngs::float8[]);
+
+-- name: LockBoundaryDraft :one
+SELECT * FROM boundary_versions WHERE version = 'draft' FOR UPDATE;
+
+-- name: InsertPublishedBoundaryVersion :exec
+INSERT INTO boundary_versions (version, number, description, source_sha256, imported_at, imported_by, published_at, published_by)
+SELECT @version, @number, description, source_sha256, imported_at, imported_by, @published_at, @published_by
+FROM boundary_versions WHERE version = 'draft';
+
+-- name: MoveBoundaryDraftUnits :exec
+UPDATE boundary_units SET version = @version WHERE version = 'draft';
+
+-- name: InsertImportedStreets :execrows
+-- Streets a published version holds that the reference data lacks (a new
+-- township): their boundary and centre stand as the seeded ones too.
+INSERT INTO streets (id, name, name_en, district_id, centroid_lat, centroid_lng, boundary)
+SELECT u.code, u.name, '', u.parent_code, u.centroid_lat, u.centroid_lng, u.geometry
+FROM boundary_units u
+WHERE u.version = @version AND u.level = 'street'
+ON CONFLICT (id) DO NOTHING;
+
+-- name: KnownDistrictsAndStreets :many
+-- The codes an import's units may name as parents, besides its own.
+SELECT id FROM districts UNION ALL SELECT id FROM streets;
+
+-- name: LockBoundaries :exec
+-- Imports and publications of boundaries take turns.
+SELECT pg_advisory_xact_lock(hashtext('routing.boundaries'));

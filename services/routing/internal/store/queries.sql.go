@@ -117,6 +117,17 @@ func (q *Queries) CopyCatalogueRules(ctx context.Context, arg CopyCatalogueRules
 	return result.RowsAffected(), nil
 }
 
+const countBoundaryUnits = `-- name: CountBoundaryUnits :one
+SELECT count(*) FROM boundary_units WHERE version = $1
+`
+
+func (q *Queries) CountBoundaryUnits(ctx context.Context, version string) (int64, error) {
+	row := q.db.QueryRow(ctx, countBoundaryUnits, version)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countPublishedVersions = `-- name: CountPublishedVersions :one
 SELECT count(*) FROM catalogue_versions WHERE effective_at IS NOT NULL
 `
@@ -137,6 +148,61 @@ func (q *Queries) CountReturned(ctx context.Context, whistleID string) (int64, e
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const createBoundaryDraft = `-- name: CreateBoundaryDraft :exec
+INSERT INTO boundary_versions (version, number, description, source_sha256, imported_at, imported_by)
+VALUES ('draft', 0, $1, $2, $3, $4)
+`
+
+type CreateBoundaryDraftParams struct {
+	Description  string
+	SourceSha256 string
+	ImportedAt   pgtype.Timestamptz
+	ImportedBy   string
+}
+
+func (q *Queries) CreateBoundaryDraft(ctx context.Context, arg CreateBoundaryDraftParams) error {
+	_, err := q.db.Exec(ctx, createBoundaryDraft,
+		arg.Description,
+		arg.SourceSha256,
+		arg.ImportedAt,
+		arg.ImportedBy,
+	)
+	return err
+}
+
+const currentBoundaryNumber = `-- name: CurrentBoundaryNumber :one
+SELECT coalesce(max(number), 0)::int FROM boundary_versions WHERE number > 0
+`
+
+// The number of the version in force (0 before the first publication): the
+// jurisdiction index rebuilds itself when it changes.
+func (q *Queries) CurrentBoundaryNumber(ctx context.Context) (int32, error) {
+	row := q.db.QueryRow(ctx, currentBoundaryNumber)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const currentBoundaryVersion = `-- name: CurrentBoundaryVersion :one
+SELECT version, number, description, source_sha256, imported_at, imported_by, published_at, published_by FROM boundary_versions WHERE number > 0 ORDER BY number DESC LIMIT 1
+`
+
+func (q *Queries) CurrentBoundaryVersion(ctx context.Context) (BoundaryVersion, error) {
+	row := q.db.QueryRow(ctx, currentBoundaryVersion)
+	var i BoundaryVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Number,
+		&i.Description,
+		&i.SourceSha256,
+		&i.ImportedAt,
+		&i.ImportedBy,
+		&i.PublishedAt,
+		&i.PublishedBy,
+	)
+	return i, err
 }
 
 const currentCatalogueVersion = `-- name: CurrentCatalogueVersion :one
@@ -189,6 +255,16 @@ func (q *Queries) DecideArbitration(ctx context.Context, arg DecideArbitrationPa
 		arg.Note,
 		arg.ID,
 	)
+	return err
+}
+
+const deleteBoundaryDraft = `-- name: DeleteBoundaryDraft :exec
+DELETE FROM boundary_versions WHERE version = 'draft'
+`
+
+// An import replaces the draft whole (its units go with it).
+func (q *Queries) DeleteBoundaryDraft(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, deleteBoundaryDraft)
 	return err
 }
 
@@ -272,6 +348,26 @@ func (q *Queries) GetAssignment(ctx context.Context, dispatchID string) (Dispatc
 	return i, err
 }
 
+const getBoundaryVersion = `-- name: GetBoundaryVersion :one
+SELECT version, number, description, source_sha256, imported_at, imported_by, published_at, published_by FROM boundary_versions WHERE version = $1
+`
+
+func (q *Queries) GetBoundaryVersion(ctx context.Context, version string) (BoundaryVersion, error) {
+	row := q.db.QueryRow(ctx, getBoundaryVersion, version)
+	var i BoundaryVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Number,
+		&i.Description,
+		&i.SourceSha256,
+		&i.ImportedAt,
+		&i.ImportedBy,
+		&i.PublishedAt,
+		&i.PublishedBy,
+	)
+	return i, err
+}
+
 const getCatalogueVersion = `-- name: GetCatalogueVersion :one
 SELECT version, description, effective_at, published_at, published_by FROM catalogue_versions WHERE version = $1
 `
@@ -340,12 +436,28 @@ func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDec
 }
 
 const getStreet = `-- name: GetStreet :one
-SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary, edited_at, edited_by FROM streets WHERE id = $1
+SELECT s.id, s.name, s.name_en, s.district_id,
+       coalesce(u.centroid_lat, s.centroid_lat)::float8 AS centroid_lat,
+       coalesce(u.centroid_lng, s.centroid_lng)::float8 AS centroid_lng,
+       coalesce(u.geometry, s.boundary)::jsonb AS boundary, coalesce(u.version, '')::text AS boundary_version
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+WHERE s.id = $1
 `
 
-func (q *Queries) GetStreet(ctx context.Context, id string) (Street, error) {
+type GetStreetRow struct {
+	ID              string
+	Name            string
+	NameEn          string
+	DistrictID      string
+	CentroidLat     float64
+	CentroidLng     float64
+	Boundary        []byte
+	BoundaryVersion string
+}
+
+func (q *Queries) GetStreet(ctx context.Context, id string) (GetStreetRow, error) {
 	row := q.db.QueryRow(ctx, getStreet, id)
-	var i Street
+	var i GetStreetRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -354,8 +466,7 @@ func (q *Queries) GetStreet(ctx context.Context, id string) (Street, error) {
 		&i.CentroidLat,
 		&i.CentroidLng,
 		&i.Boundary,
-		&i.EditedAt,
-		&i.EditedBy,
+		&i.BoundaryVersion,
 	)
 	return i, err
 }
@@ -432,6 +543,37 @@ func (q *Queries) InsertAssignments(ctx context.Context, arg InsertAssignmentsPa
 	return err
 }
 
+const insertBoundaryUnits = `-- name: InsertBoundaryUnits :exec
+INSERT INTO boundary_units (version, level, code, name, parent_code, geometry, centroid_lat, centroid_lng)
+SELECT $1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
+       unnest($6::text[])::jsonb, unnest($7::float8[]), unnest($8::float8[])
+`
+
+type InsertBoundaryUnitsParams struct {
+	Version     string
+	Levels      []string
+	Codes       []string
+	Names       []string
+	ParentCodes []string
+	Geometries  []string
+	Lats        []float64
+	Lngs        []float64
+}
+
+func (q *Queries) InsertBoundaryUnits(ctx context.Context, arg InsertBoundaryUnitsParams) error {
+	_, err := q.db.Exec(ctx, insertBoundaryUnits,
+		arg.Version,
+		arg.Levels,
+		arg.Codes,
+		arg.Names,
+		arg.ParentCodes,
+		arg.Geometries,
+		arg.Lats,
+		arg.Lngs,
+	)
+	return err
+}
+
 const insertDecisions = `-- name: InsertDecisions :many
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
                                urgency, rule, catalogue_version, decided_at,
@@ -502,6 +644,47 @@ func (q *Queries) InsertDecisions(ctx context.Context, arg InsertDecisionsParams
 	return items, nil
 }
 
+const insertImportedStreets = `-- name: InsertImportedStreets :execrows
+INSERT INTO streets (id, name, name_en, district_id, centroid_lat, centroid_lng, boundary)
+SELECT u.code, u.name, '', u.parent_code, u.centroid_lat, u.centroid_lng, u.geometry
+FROM boundary_units u
+WHERE u.version = $1 AND u.level = 'street'
+ON CONFLICT (id) DO NOTHING
+`
+
+// Streets a published version holds that the reference data lacks (a new
+// township): their boundary and centre stand as the seeded ones too.
+func (q *Queries) InsertImportedStreets(ctx context.Context, version string) (int64, error) {
+	result, err := q.db.Exec(ctx, insertImportedStreets, version)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const insertPublishedBoundaryVersion = `-- name: InsertPublishedBoundaryVersion :exec
+INSERT INTO boundary_versions (version, number, description, source_sha256, imported_at, imported_by, published_at, published_by)
+SELECT $1, $2, description, source_sha256, imported_at, imported_by, $3, $4
+FROM boundary_versions WHERE version = 'draft'
+`
+
+type InsertPublishedBoundaryVersionParams struct {
+	Version     string
+	Number      int32
+	PublishedAt pgtype.Timestamptz
+	PublishedBy string
+}
+
+func (q *Queries) InsertPublishedBoundaryVersion(ctx context.Context, arg InsertPublishedBoundaryVersionParams) error {
+	_, err := q.db.Exec(ctx, insertPublishedBoundaryVersion,
+		arg.Version,
+		arg.Number,
+		arg.PublishedAt,
+		arg.PublishedBy,
+	)
+	return err
+}
+
 const insertPublishedVersion = `-- name: InsertPublishedVersion :exec
 INSERT INTO catalogue_versions (version, description, effective_at, published_at, published_by)
 VALUES ($1, $2, $3, $4, $5)
@@ -524,6 +707,31 @@ func (q *Queries) InsertPublishedVersion(ctx context.Context, arg InsertPublishe
 		arg.PublishedBy,
 	)
 	return err
+}
+
+const knownDistrictsAndStreets = `-- name: KnownDistrictsAndStreets :many
+SELECT id FROM districts UNION ALL SELECT id FROM streets
+`
+
+// The codes an import's units may name as parents, besides its own.
+func (q *Queries) KnownDistrictsAndStreets(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, knownDistrictsAndStreets)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listArbitrations = `-- name: ListArbitrations :many
@@ -641,6 +849,47 @@ func (q *Queries) ListAssignments(ctx context.Context, whistleID string) ([]Disp
 	return items, nil
 }
 
+const listBoundaryUnits = `-- name: ListBoundaryUnits :many
+SELECT version, level, code, name, parent_code, geometry, centroid_lat, centroid_lng FROM boundary_units
+WHERE version = $1 AND ($2::text = '' OR level = $2) AND ($3::text = '' OR parent_code = $3)
+ORDER BY array_position(ARRAY['district', 'street', 'community', 'grid'], level), code
+`
+
+type ListBoundaryUnitsParams struct {
+	Version    string
+	Level      string
+	ParentCode string
+}
+
+func (q *Queries) ListBoundaryUnits(ctx context.Context, arg ListBoundaryUnitsParams) ([]BoundaryUnit, error) {
+	rows, err := q.db.Query(ctx, listBoundaryUnits, arg.Version, arg.Level, arg.ParentCode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []BoundaryUnit
+	for rows.Next() {
+		var i BoundaryUnit
+		if err := rows.Scan(
+			&i.Version,
+			&i.Level,
+			&i.Code,
+			&i.Name,
+			&i.ParentCode,
+			&i.Geometry,
+			&i.CentroidLat,
+			&i.CentroidLng,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCategories = `-- name: ListCategories :many
 SELECT code, name, name_en, description, lead_department, cooperating_departments, sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours, catalogue_version FROM categories ORDER BY code
 `
@@ -737,7 +986,9 @@ func (q *Queries) ListDistricts(ctx context.Context) ([]District, error) {
 }
 
 const listStreetBoundaries = `-- name: ListStreetBoundaries :many
-SELECT id, boundary FROM streets ORDER BY id
+SELECT s.id, coalesce(u.geometry, s.boundary)::jsonb AS boundary
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+ORDER BY s.id
 `
 
 type ListStreetBoundariesRow struct {
@@ -745,6 +996,7 @@ type ListStreetBoundariesRow struct {
 	Boundary []byte
 }
 
+// What the jurisdiction index is built from: each street's boundary as ListStreets gives it.
 func (q *Queries) ListStreetBoundaries(ctx context.Context) ([]ListStreetBoundariesRow, error) {
 	rows, err := q.db.Query(ctx, listStreetBoundaries)
 	if err != nil {
@@ -766,18 +1018,36 @@ func (q *Queries) ListStreetBoundaries(ctx context.Context) ([]ListStreetBoundar
 }
 
 const listStreets = `-- name: ListStreets :many
-SELECT id, name, name_en, district_id, centroid_lat, centroid_lng, boundary, edited_at, edited_by FROM streets WHERE ($1::text = '' OR district_id = $1) ORDER BY id
+SELECT s.id, s.name, s.name_en, s.district_id,
+       coalesce(u.centroid_lat, s.centroid_lat)::float8 AS centroid_lat,
+       coalesce(u.centroid_lng, s.centroid_lng)::float8 AS centroid_lng,
+       coalesce(u.geometry, s.boundary)::jsonb AS boundary, coalesce(u.version, '')::text AS boundary_version
+FROM streets s LEFT JOIN current_boundary_units u ON u.level = 'street' AND u.code = s.id
+WHERE ($1::text = '' OR s.district_id = $1) ORDER BY s.id
 `
 
-func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street, error) {
+type ListStreetsRow struct {
+	ID              string
+	Name            string
+	NameEn          string
+	DistrictID      string
+	CentroidLat     float64
+	CentroidLng     float64
+	Boundary        []byte
+	BoundaryVersion string
+}
+
+// A street's boundary and centre are the published version's where it holds
+// the street; the seeded (synthetic) ones otherwise (boundary_version ”).
+func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]ListStreetsRow, error) {
 	rows, err := q.db.Query(ctx, listStreets, districtID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Street
+	var items []ListStreetsRow
 	for rows.Next() {
-		var i Street
+		var i ListStreetsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.Name,
@@ -786,8 +1056,7 @@ func (q *Queries) ListStreets(ctx context.Context, districtID string) ([]Street,
 			&i.CentroidLat,
 			&i.CentroidLng,
 			&i.Boundary,
-			&i.EditedAt,
-			&i.EditedBy,
+			&i.BoundaryVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -826,6 +1095,36 @@ func (q *Queries) LockArbitration(ctx context.Context, id string) (Arbitration, 
 		&i.SlaResetReason,
 		&i.Note,
 		&i.ReturnDepartment,
+	)
+	return i, err
+}
+
+const lockBoundaries = `-- name: LockBoundaries :exec
+SELECT pg_advisory_xact_lock(hashtext('routing.boundaries'))
+`
+
+// Imports and publications of boundaries take turns.
+func (q *Queries) LockBoundaries(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockBoundaries)
+	return err
+}
+
+const lockBoundaryDraft = `-- name: LockBoundaryDraft :one
+SELECT version, number, description, source_sha256, imported_at, imported_by, published_at, published_by FROM boundary_versions WHERE version = 'draft' FOR UPDATE
+`
+
+func (q *Queries) LockBoundaryDraft(ctx context.Context) (BoundaryVersion, error) {
+	row := q.db.QueryRow(ctx, lockBoundaryDraft)
+	var i BoundaryVersion
+	err := row.Scan(
+		&i.Version,
+		&i.Number,
+		&i.Description,
+		&i.SourceSha256,
+		&i.ImportedAt,
+		&i.ImportedBy,
+		&i.PublishedAt,
+		&i.PublishedBy,
 	)
 	return i, err
 }
@@ -923,6 +1222,15 @@ func (q *Queries) MarkReopenHandled(ctx context.Context, arg MarkReopenHandledPa
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const moveBoundaryDraftUnits = `-- name: MoveBoundaryDraftUnits :exec
+UPDATE boundary_units SET version = $1 WHERE version = 'draft'
+`
+
+func (q *Queries) MoveBoundaryDraftUnits(ctx context.Context, version string) error {
+	_, err := q.db.Exec(ctx, moveBoundaryDraftUnits, version)
+	return err
 }
 
 const renameStreet = `-- name: RenameStreet :one

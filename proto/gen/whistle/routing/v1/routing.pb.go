@@ -104,10 +104,16 @@ type Street struct {
 	NameEn     string                 `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
 	DistrictId string                 `protobuf:"bytes,4,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
 	Centroid   *v1.LatLng             `protobuf:"bytes,5,opt,name=centroid,proto3" json:"centroid,omitempty"`
-	// GeoJSON Polygon geometry.
-	Boundary      *structpb.Struct `protobuf:"bytes,6,opt,name=boundary,proto3" json:"boundary,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// GeoJSON Polygon or MultiPolygon geometry, WGS-84.
+	Boundary *structpb.Struct `protobuf:"bytes,6,opt,name=boundary,proto3" json:"boundary,omitempty"`
+	// The published boundary version the boundary (and centroid) come from;
+	// empty when none holds the street and the seeded, synthetic (示意)
+	// boundary stands in.
+	BoundaryVersion string `protobuf:"bytes,7,opt,name=boundary_version,json=boundaryVersion,proto3" json:"boundary_version,omitempty"`
+	// True when the boundary is the synthetic stand-in.
+	SyntheticBoundary bool `protobuf:"varint,8,opt,name=synthetic_boundary,json=syntheticBoundary,proto3" json:"synthetic_boundary,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Street) Reset() {
@@ -180,6 +186,20 @@ func (x *Street) GetBoundary() *structpb.Struct {
 		return x.Boundary
 	}
 	return nil
+}
+
+func (x *Street) GetBoundaryVersion() string {
+	if x != nil {
+		return x.BoundaryVersion
+	}
+	return ""
+}
+
+func (x *Street) GetSyntheticBoundary() bool {
+	if x != nil {
+		return x.SyntheticBoundary
+	}
+	return false
 }
 
 // Department is a responding party, e.g. police (公安).
@@ -2286,6 +2306,658 @@ func (x *RenameStreetRequest) GetNameEn() string {
 	return ""
 }
 
+// ImportBoundariesRequest carries a GeoJSON FeatureCollection of Polygon and
+// MultiPolygon features, one administrative unit each.
+type ImportBoundariesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file, at most 3 MiB (split larger ones, e.g. by district).
+	Geojson string `protobuf:"bytes,1,opt,name=geojson,proto3" json:"geojson,omitempty"`
+	// Level of the features without a "level" property: district, street,
+	// community or grid.
+	Level string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	// The system of the file's positions: WGS84 (default), GCJ02 or BD09.
+	// Boundaries are stored in WGS-84.
+	CoordSys string `protobuf:"bytes,3,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
+	// The feature properties holding a unit's code, name and parent's code:
+	// "code", "name" and "parent" when empty. The feature id stands in for a
+	// missing code.
+	CodeProperty   string `protobuf:"bytes,4,opt,name=code_property,json=codeProperty,proto3" json:"code_property,omitempty"`
+	NameProperty   string `protobuf:"bytes,5,opt,name=name_property,json=nameProperty,proto3" json:"name_property,omitempty"`
+	ParentProperty string `protobuf:"bytes,6,opt,name=parent_property,json=parentProperty,proto3" json:"parent_property,omitempty"`
+	// The file is the whole of each level it holds: the version in force's
+	// units of those levels that it lacks are removed. Otherwise units are
+	// added and changed only.
+	Replace     bool   `protobuf:"varint,7,opt,name=replace,proto3" json:"replace,omitempty"`
+	Description string `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`
+	// Publish the draft at once.
+	Publish       bool `protobuf:"varint,9,opt,name=publish,proto3" json:"publish,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportBoundariesRequest) Reset() {
+	*x = ImportBoundariesRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportBoundariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportBoundariesRequest) ProtoMessage() {}
+
+func (x *ImportBoundariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportBoundariesRequest.ProtoReflect.Descriptor instead.
+func (*ImportBoundariesRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ImportBoundariesRequest) GetGeojson() string {
+	if x != nil {
+		return x.Geojson
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetCodeProperty() string {
+	if x != nil {
+		return x.CodeProperty
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetNameProperty() string {
+	if x != nil {
+		return x.NameProperty
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetParentProperty() string {
+	if x != nil {
+		return x.ParentProperty
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetReplace() bool {
+	if x != nil {
+		return x.Replace
+	}
+	return false
+}
+
+func (x *ImportBoundariesRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ImportBoundariesRequest) GetPublish() bool {
+	if x != nil {
+		return x.Publish
+	}
+	return false
+}
+
+// BoundaryChange is one unit an import adds, changes or removes.
+type BoundaryChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// added, changed or removed.
+	Change        string `protobuf:"bytes,1,opt,name=change,proto3" json:"change,omitempty"`
+	Level         string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	Code          string `protobuf:"bytes,3,opt,name=code,proto3" json:"code,omitempty"`
+	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoundaryChange) Reset() {
+	*x = BoundaryChange{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoundaryChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoundaryChange) ProtoMessage() {}
+
+func (x *BoundaryChange) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoundaryChange.ProtoReflect.Descriptor instead.
+func (*BoundaryChange) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *BoundaryChange) GetChange() string {
+	if x != nil {
+		return x.Change
+	}
+	return ""
+}
+
+func (x *BoundaryChange) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *BoundaryChange) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *BoundaryChange) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// BoundaryImport is the draft an import made and what it changes.
+type BoundaryImport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "draft", or the version it was published as.
+	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// The version in force it is compared with; empty before the first.
+	FromVersion string `protobuf:"bytes,2,opt,name=from_version,json=fromVersion,proto3" json:"from_version,omitempty"`
+	// Units in the draft, and how many it adds, changes and removes.
+	Units   int32 `protobuf:"varint,3,opt,name=units,proto3" json:"units,omitempty"`
+	Added   int32 `protobuf:"varint,4,opt,name=added,proto3" json:"added,omitempty"`
+	Changed int32 `protobuf:"varint,5,opt,name=changed,proto3" json:"changed,omitempty"`
+	Removed int32 `protobuf:"varint,6,opt,name=removed,proto3" json:"removed,omitempty"`
+	// The changed units, by level and code.
+	Changes []*BoundaryChange `protobuf:"bytes,7,rep,name=changes,proto3" json:"changes,omitempty"`
+	// SHA-256 of the file, hex; publishing may name it to publish this draft only.
+	SourceSha256  string `protobuf:"bytes,8,opt,name=source_sha256,json=sourceSha256,proto3" json:"source_sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoundaryImport) Reset() {
+	*x = BoundaryImport{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoundaryImport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoundaryImport) ProtoMessage() {}
+
+func (x *BoundaryImport) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoundaryImport.ProtoReflect.Descriptor instead.
+func (*BoundaryImport) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *BoundaryImport) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *BoundaryImport) GetFromVersion() string {
+	if x != nil {
+		return x.FromVersion
+	}
+	return ""
+}
+
+func (x *BoundaryImport) GetUnits() int32 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *BoundaryImport) GetAdded() int32 {
+	if x != nil {
+		return x.Added
+	}
+	return 0
+}
+
+func (x *BoundaryImport) GetChanged() int32 {
+	if x != nil {
+		return x.Changed
+	}
+	return 0
+}
+
+func (x *BoundaryImport) GetRemoved() int32 {
+	if x != nil {
+		return x.Removed
+	}
+	return 0
+}
+
+func (x *BoundaryImport) GetChanges() []*BoundaryChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *BoundaryImport) GetSourceSha256() string {
+	if x != nil {
+		return x.SourceSha256
+	}
+	return ""
+}
+
+// PublishBoundariesRequest publishes the draft.
+type PublishBoundariesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When set, the draft is published only if it was made from this file
+	// (another admin may have imported since the preview).
+	SourceSha256  string `protobuf:"bytes,1,opt,name=source_sha256,json=sourceSha256,proto3" json:"source_sha256,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishBoundariesRequest) Reset() {
+	*x = PublishBoundariesRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishBoundariesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishBoundariesRequest) ProtoMessage() {}
+
+func (x *PublishBoundariesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishBoundariesRequest.ProtoReflect.Descriptor instead.
+func (*PublishBoundariesRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *PublishBoundariesRequest) GetSourceSha256() string {
+	if x != nil {
+		return x.SourceSha256
+	}
+	return ""
+}
+
+// BoundaryVersion is one published version of the boundaries.
+type BoundaryVersion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// b1, b2, ...
+	Version       string                 `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	Description   string                 `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	SourceSha256  string                 `protobuf:"bytes,3,opt,name=source_sha256,json=sourceSha256,proto3" json:"source_sha256,omitempty"`
+	ImportedAt    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=imported_at,json=importedAt,proto3" json:"imported_at,omitempty"`
+	ImportedBy    string                 `protobuf:"bytes,5,opt,name=imported_by,json=importedBy,proto3" json:"imported_by,omitempty"`
+	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	PublishedBy   string                 `protobuf:"bytes,7,opt,name=published_by,json=publishedBy,proto3" json:"published_by,omitempty"`
+	Units         int32                  `protobuf:"varint,8,opt,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoundaryVersion) Reset() {
+	*x = BoundaryVersion{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoundaryVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoundaryVersion) ProtoMessage() {}
+
+func (x *BoundaryVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoundaryVersion.ProtoReflect.Descriptor instead.
+func (*BoundaryVersion) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *BoundaryVersion) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *BoundaryVersion) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *BoundaryVersion) GetSourceSha256() string {
+	if x != nil {
+		return x.SourceSha256
+	}
+	return ""
+}
+
+func (x *BoundaryVersion) GetImportedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ImportedAt
+	}
+	return nil
+}
+
+func (x *BoundaryVersion) GetImportedBy() string {
+	if x != nil {
+		return x.ImportedBy
+	}
+	return ""
+}
+
+func (x *BoundaryVersion) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *BoundaryVersion) GetPublishedBy() string {
+	if x != nil {
+		return x.PublishedBy
+	}
+	return ""
+}
+
+func (x *BoundaryVersion) GetUnits() int32 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+// ListBoundaryUnitsRequest filters units.
+type ListBoundaryUnitsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty: the version in force; "draft": the draft (admins).
+	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// district, street, community or grid; every level when empty.
+	Level string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	// Only the units within this one (e.g. a street's communities).
+	ParentCode    string `protobuf:"bytes,3,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBoundaryUnitsRequest) Reset() {
+	*x = ListBoundaryUnitsRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBoundaryUnitsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBoundaryUnitsRequest) ProtoMessage() {}
+
+func (x *ListBoundaryUnitsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBoundaryUnitsRequest.ProtoReflect.Descriptor instead.
+func (*ListBoundaryUnitsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListBoundaryUnitsRequest) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ListBoundaryUnitsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *ListBoundaryUnitsRequest) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+// BoundaryUnit is an administrative unit with its boundary.
+type BoundaryUnit struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Level      string                 `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Code       string                 `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Name       string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	ParentCode string                 `protobuf:"bytes,4,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	// GeoJSON MultiPolygon, WGS-84.
+	Boundary *structpb.Struct `protobuf:"bytes,5,opt,name=boundary,proto3" json:"boundary,omitempty"`
+	// A point inside the unit, where it is labelled.
+	Centroid      *v1.LatLng `protobuf:"bytes,6,opt,name=centroid,proto3" json:"centroid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoundaryUnit) Reset() {
+	*x = BoundaryUnit{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoundaryUnit) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoundaryUnit) ProtoMessage() {}
+
+func (x *BoundaryUnit) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoundaryUnit.ProtoReflect.Descriptor instead.
+func (*BoundaryUnit) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *BoundaryUnit) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *BoundaryUnit) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *BoundaryUnit) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *BoundaryUnit) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+func (x *BoundaryUnit) GetBoundary() *structpb.Struct {
+	if x != nil {
+		return x.Boundary
+	}
+	return nil
+}
+
+func (x *BoundaryUnit) GetCentroid() *v1.LatLng {
+	if x != nil {
+		return x.Centroid
+	}
+	return nil
+}
+
+// ListBoundaryUnitsResponse lists the units of one version.
+type ListBoundaryUnitsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version listed; empty when none is published yet.
+	Version       string          `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	Units         []*BoundaryUnit `protobuf:"bytes,2,rep,name=units,proto3" json:"units,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBoundaryUnitsResponse) Reset() {
+	*x = ListBoundaryUnitsResponse{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBoundaryUnitsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBoundaryUnitsResponse) ProtoMessage() {}
+
+func (x *ListBoundaryUnitsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBoundaryUnitsResponse.ProtoReflect.Descriptor instead.
+func (*ListBoundaryUnitsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListBoundaryUnitsResponse) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ListBoundaryUnitsResponse) GetUnits() []*BoundaryUnit {
+	if x != nil {
+		return x.Units
+	}
+	return nil
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
@@ -2295,7 +2967,7 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
 	"\aname_en\x18\x03 \x01(\tR\x06nameEn\x124\n" +
-	"\bcentroid\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\"\xd1\x01\n" +
+	"\bcentroid\x18\x04 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\"\xab\x02\n" +
 	"\x06Street\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
@@ -2303,7 +2975,9 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\vdistrict_id\x18\x04 \x01(\tR\n" +
 	"districtId\x124\n" +
 	"\bcentroid\x18\x05 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\x123\n" +
-	"\bboundary\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bboundary\"M\n" +
+	"\bboundary\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bboundary\x12)\n" +
+	"\x10boundary_version\x18\a \x01(\tR\x0fboundaryVersion\x12-\n" +
+	"\x12synthetic_boundary\x18\b \x01(\bR\x11syntheticBoundary\"M\n" +
 	"\n" +
 	"Department\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
@@ -2468,7 +3142,61 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x13RenameStreetRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
-	"\aname_en\x18\x03 \x01(\tR\x06nameEn2\xe4\r\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn\"\xe8\x02\n" +
+	"\x17ImportBoundariesRequest\x12(\n" +
+	"\ageojson\x18\x01 \x01(\tB\x0e\x8a\xb5\x18\n" +
+	"\b\x80\x80\xc0\x01\x10\x80\x80\xc0\x01R\ageojson\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12#\n" +
+	"\tcoord_sys\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\x12+\n" +
+	"\rcode_property\x18\x04 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\fcodeProperty\x12+\n" +
+	"\rname_property\x18\x05 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\fnameProperty\x12/\n" +
+	"\x0fparent_property\x18\x06 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\x0eparentProperty\x12\x18\n" +
+	"\areplace\x18\a \x01(\bR\areplace\x12)\n" +
+	"\vdescription\x18\b \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\vdescription\x12\x18\n" +
+	"\apublish\x18\t \x01(\bR\apublish\"f\n" +
+	"\x0eBoundaryChange\x12\x16\n" +
+	"\x06change\x18\x01 \x01(\tR\x06change\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12\x12\n" +
+	"\x04code\x18\x03 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\"\x90\x02\n" +
+	"\x0eBoundaryImport\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12!\n" +
+	"\ffrom_version\x18\x02 \x01(\tR\vfromVersion\x12\x14\n" +
+	"\x05units\x18\x03 \x01(\x05R\x05units\x12\x14\n" +
+	"\x05added\x18\x04 \x01(\x05R\x05added\x12\x18\n" +
+	"\achanged\x18\x05 \x01(\x05R\achanged\x12\x18\n" +
+	"\aremoved\x18\x06 \x01(\x05R\aremoved\x12<\n" +
+	"\achanges\x18\a \x03(\v2\".whistle.routing.v1.BoundaryChangeR\achanges\x12#\n" +
+	"\rsource_sha256\x18\b \x01(\tR\fsourceSha256\"G\n" +
+	"\x18PublishBoundariesRequest\x12+\n" +
+	"\rsource_sha256\x18\x01 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\fsourceSha256\"\xc8\x02\n" +
+	"\x0fBoundaryVersion\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12#\n" +
+	"\rsource_sha256\x18\x03 \x01(\tR\fsourceSha256\x12;\n" +
+	"\vimported_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"importedAt\x12\x1f\n" +
+	"\vimported_by\x18\x05 \x01(\tR\n" +
+	"importedBy\x12=\n" +
+	"\fpublished_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12!\n" +
+	"\fpublished_by\x18\a \x01(\tR\vpublishedBy\x12\x14\n" +
+	"\x05units\x18\b \x01(\x05R\x05units\"k\n" +
+	"\x18ListBoundaryUnitsRequest\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12\x1f\n" +
+	"\vparent_code\x18\x03 \x01(\tR\n" +
+	"parentCode\"\xd8\x01\n" +
+	"\fBoundaryUnit\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1f\n" +
+	"\vparent_code\x18\x04 \x01(\tR\n" +
+	"parentCode\x123\n" +
+	"\bboundary\x18\x05 \x01(\v2\x17.google.protobuf.StructR\bboundary\x124\n" +
+	"\bcentroid\x18\x06 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\"m\n" +
+	"\x19ListBoundaryUnitsResponse\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x126\n" +
+	"\x05units\x18\x02 \x03(\v2 .whistle.routing.v1.BoundaryUnitR\x05units2\xa3\x10\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -2487,7 +3215,10 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\rAddDepartment\x12(.whistle.routing.v1.AddDepartmentRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12e\n" +
 	"\x0fConfirmLocation\x12*.whistle.routing.v1.ConfirmLocationRequest\x1a&.whistle.routing.v1.RoutingExplanation\x12[\n" +
 	"\x0eSaveDepartment\x12).whistle.routing.v1.SaveDepartmentRequest\x1a\x1e.whistle.routing.v1.Department\x12S\n" +
-	"\fRenameStreet\x12'.whistle.routing.v1.RenameStreetRequest\x1a\x1a.whistle.routing.v1.StreetBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\fRenameStreet\x12'.whistle.routing.v1.RenameStreetRequest\x1a\x1a.whistle.routing.v1.Street\x12c\n" +
+	"\x10ImportBoundaries\x12+.whistle.routing.v1.ImportBoundariesRequest\x1a\".whistle.routing.v1.BoundaryImport\x12f\n" +
+	"\x11PublishBoundaries\x12,.whistle.routing.v1.PublishBoundariesRequest\x1a#.whistle.routing.v1.BoundaryVersion\x12p\n" +
+	"\x11ListBoundaryUnits\x12,.whistle.routing.v1.ListBoundaryUnitsRequest\x1a-.whistle.routing.v1.ListBoundaryUnitsResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -2501,7 +3232,7 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*District)(nil),                    // 0: whistle.routing.v1.District
 	(*Street)(nil),                      // 1: whistle.routing.v1.Street
@@ -2539,83 +3270,103 @@ var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*ConfirmLocationRequest)(nil),      // 33: whistle.routing.v1.ConfirmLocationRequest
 	(*SaveDepartmentRequest)(nil),       // 34: whistle.routing.v1.SaveDepartmentRequest
 	(*RenameStreetRequest)(nil),         // 35: whistle.routing.v1.RenameStreetRequest
-	(*v1.LatLng)(nil),                   // 36: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),             // 37: google.protobuf.Struct
-	(*durationpb.Duration)(nil),         // 38: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
-	(v11.Dispatch_ReturnCode)(0),        // 40: whistle.response.v1.Dispatch.ReturnCode
+	(*ImportBoundariesRequest)(nil),     // 36: whistle.routing.v1.ImportBoundariesRequest
+	(*BoundaryChange)(nil),              // 37: whistle.routing.v1.BoundaryChange
+	(*BoundaryImport)(nil),              // 38: whistle.routing.v1.BoundaryImport
+	(*PublishBoundariesRequest)(nil),    // 39: whistle.routing.v1.PublishBoundariesRequest
+	(*BoundaryVersion)(nil),             // 40: whistle.routing.v1.BoundaryVersion
+	(*ListBoundaryUnitsRequest)(nil),    // 41: whistle.routing.v1.ListBoundaryUnitsRequest
+	(*BoundaryUnit)(nil),                // 42: whistle.routing.v1.BoundaryUnit
+	(*ListBoundaryUnitsResponse)(nil),   // 43: whistle.routing.v1.ListBoundaryUnitsResponse
+	(*v1.LatLng)(nil),                   // 44: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),             // 45: google.protobuf.Struct
+	(*durationpb.Duration)(nil),         // 46: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
+	(v11.Dispatch_ReturnCode)(0),        // 48: whistle.response.v1.Dispatch.ReturnCode
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	36, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	36, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	37, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	38, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	38, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	38, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	44, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	44, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	45, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	46, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	46, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	46, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	36, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	39, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	44, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	47, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	39, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	39, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	47, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	47, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
 	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	39, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	47, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
 	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
 	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	39, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	47, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
 	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
 	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	39, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	39, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	40, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	47, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	47, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	48, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	28, // 28: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
-	5,  // 29: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 30: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 31: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 32: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 33: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 34: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 35: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 36: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 37: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 38: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 39: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 40: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 41: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 42: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 43: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	33, // 44: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
-	34, // 45: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
-	35, // 46: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
-	6,  // 47: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 48: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 49: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 50: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 51: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 52: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 53: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 54: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 55: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 56: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 57: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 58: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 59: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 60: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 61: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	27, // 62: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
-	2,  // 63: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
-	1,  // 64: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
-	47, // [47:65] is the sub-list for method output_type
-	29, // [29:47] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	37, // 29: whistle.routing.v1.BoundaryImport.changes:type_name -> whistle.routing.v1.BoundaryChange
+	47, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
+	47, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
+	45, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
+	44, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
+	42, // 34: whistle.routing.v1.ListBoundaryUnitsResponse.units:type_name -> whistle.routing.v1.BoundaryUnit
+	5,  // 35: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 36: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 37: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 38: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 39: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 40: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 41: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 42: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 43: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 44: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 45: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 46: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 47: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 48: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 49: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 50: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	34, // 51: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
+	35, // 52: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
+	36, // 53: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
+	39, // 54: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
+	41, // 55: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
+	6,  // 56: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 57: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 58: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 59: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 60: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 61: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 62: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 63: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 64: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 65: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 66: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 67: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 68: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 69: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 70: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 71: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	2,  // 72: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
+	1,  // 73: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
+	38, // 74: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
+	40, // 75: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
+	43, // 76: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
+	56, // [56:77] is the sub-list for method output_type
+	35, // [35:56] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -2629,7 +3380,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   36,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,9 @@ const (
 	RoutingService_ConfirmLocation_FullMethodName      = "/whistle.routing.v1.RoutingService/ConfirmLocation"
 	RoutingService_SaveDepartment_FullMethodName       = "/whistle.routing.v1.RoutingService/SaveDepartment"
 	RoutingService_RenameStreet_FullMethodName         = "/whistle.routing.v1.RoutingService/RenameStreet"
+	RoutingService_ImportBoundaries_FullMethodName     = "/whistle.routing.v1.RoutingService/ImportBoundaries"
+	RoutingService_PublishBoundaries_FullMethodName    = "/whistle.routing.v1.RoutingService/PublishBoundaries"
+	RoutingService_ListBoundaryUnits_FullMethodName    = "/whistle.routing.v1.RoutingService/ListBoundaryUnits"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -88,6 +91,18 @@ type RoutingServiceClient interface {
 	// RenameStreet changes a street's names (admin). Its code, district and
 	// boundary stay: they are the administrative division's.
 	RenameStreet(ctx context.Context, in *RenameStreetRequest, opts ...grpc.CallOption) (*Street, error)
+	// ImportBoundaries checks a GeoJSON file of administrative units'
+	// boundaries and makes it the boundary draft, answering what it changes
+	// against the version in force; with publish, publishes it at once. A file
+	// with any wrong feature is refused whole, naming each (up to ten) and why,
+	// and changes nothing. Admin.
+	ImportBoundaries(ctx context.Context, in *ImportBoundariesRequest, opts ...grpc.CallOption) (*BoundaryImport, error)
+	// PublishBoundaries publishes the boundary draft as the next version;
+	// routing checks locations against it from then on. Admin.
+	PublishBoundaries(ctx context.Context, in *PublishBoundariesRequest, opts ...grpc.CallOption) (*BoundaryVersion, error)
+	// ListBoundaryUnits returns the units of the version in force (or of a
+	// named version, or the draft for admins), optionally of one level or parent.
+	ListBoundaryUnits(ctx context.Context, in *ListBoundaryUnitsRequest, opts ...grpc.CallOption) (*ListBoundaryUnitsResponse, error)
 }
 
 type routingServiceClient struct {
@@ -278,6 +293,36 @@ func (c *routingServiceClient) RenameStreet(ctx context.Context, in *RenameStree
 	return out, nil
 }
 
+func (c *routingServiceClient) ImportBoundaries(ctx context.Context, in *ImportBoundariesRequest, opts ...grpc.CallOption) (*BoundaryImport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BoundaryImport)
+	err := c.cc.Invoke(ctx, RoutingService_ImportBoundaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) PublishBoundaries(ctx context.Context, in *PublishBoundariesRequest, opts ...grpc.CallOption) (*BoundaryVersion, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BoundaryVersion)
+	err := c.cc.Invoke(ctx, RoutingService_PublishBoundaries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) ListBoundaryUnits(ctx context.Context, in *ListBoundaryUnitsRequest, opts ...grpc.CallOption) (*ListBoundaryUnitsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBoundaryUnitsResponse)
+	err := c.cc.Invoke(ctx, RoutingService_ListBoundaryUnits_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -327,6 +372,18 @@ type RoutingServiceServer interface {
 	// RenameStreet changes a street's names (admin). Its code, district and
 	// boundary stay: they are the administrative division's.
 	RenameStreet(context.Context, *RenameStreetRequest) (*Street, error)
+	// ImportBoundaries checks a GeoJSON file of administrative units'
+	// boundaries and makes it the boundary draft, answering what it changes
+	// against the version in force; with publish, publishes it at once. A file
+	// with any wrong feature is refused whole, naming each (up to ten) and why,
+	// and changes nothing. Admin.
+	ImportBoundaries(context.Context, *ImportBoundariesRequest) (*BoundaryImport, error)
+	// PublishBoundaries publishes the boundary draft as the next version;
+	// routing checks locations against it from then on. Admin.
+	PublishBoundaries(context.Context, *PublishBoundariesRequest) (*BoundaryVersion, error)
+	// ListBoundaryUnits returns the units of the version in force (or of a
+	// named version, or the draft for admins), optionally of one level or parent.
+	ListBoundaryUnits(context.Context, *ListBoundaryUnitsRequest) (*ListBoundaryUnitsResponse, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -390,6 +447,15 @@ func (UnimplementedRoutingServiceServer) SaveDepartment(context.Context, *SaveDe
 }
 func (UnimplementedRoutingServiceServer) RenameStreet(context.Context, *RenameStreetRequest) (*Street, error) {
 	return nil, status.Error(codes.Unimplemented, "method RenameStreet not implemented")
+}
+func (UnimplementedRoutingServiceServer) ImportBoundaries(context.Context, *ImportBoundariesRequest) (*BoundaryImport, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportBoundaries not implemented")
+}
+func (UnimplementedRoutingServiceServer) PublishBoundaries(context.Context, *PublishBoundariesRequest) (*BoundaryVersion, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishBoundaries not implemented")
+}
+func (UnimplementedRoutingServiceServer) ListBoundaryUnits(context.Context, *ListBoundaryUnitsRequest) (*ListBoundaryUnitsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBoundaryUnits not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -736,6 +802,60 @@ func _RoutingService_RenameStreet_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_ImportBoundaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportBoundariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ImportBoundaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ImportBoundaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ImportBoundaries(ctx, req.(*ImportBoundariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_PublishBoundaries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishBoundariesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).PublishBoundaries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_PublishBoundaries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).PublishBoundaries(ctx, req.(*PublishBoundariesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_ListBoundaryUnits_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBoundaryUnitsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ListBoundaryUnits(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ListBoundaryUnits_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ListBoundaryUnits(ctx, req.(*ListBoundaryUnitsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -814,6 +934,18 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RenameStreet",
 			Handler:    _RoutingService_RenameStreet_Handler,
+		},
+		{
+			MethodName: "ImportBoundaries",
+			Handler:    _RoutingService_ImportBoundaries_Handler,
+		},
+		{
+			MethodName: "PublishBoundaries",
+			Handler:    _RoutingService_PublishBoundaries_Handler,
+		},
+		{
+			MethodName: "ListBoundaryUnits",
+			Handler:    _RoutingService_ListBoundaryUnits_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,6 +1,8 @@
 // Street maps drawn as SVG from the streets' GeoJSON boundaries: the network
 // is closed, so there are no map tiles, and a street's outline is what a
 // street secretary or a supervisor needs to orient by.
+import { t } from './i18n.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 function rings(geom) {
@@ -47,9 +49,12 @@ export function drawMap(svg, areas, { onPick, size = 600, fit = null, pad = 0.05
   const g = el('g');
   for (const a of areas) {
     const d = rings(a.boundary).map((ring) => `M${ring.map((p) => project(p).map((v) => v.toFixed(1)).join(',')).join('L')}Z`).join('');
-    const path = el('path', { d, class: a.muted ? 'area muted' : 'area', fill: a.fill || '#dfe9f3', 'data-id': a.id });
+    // A synthetic stand-in (no real boundary imported) is dashed and says so;
+    // even-odd filling leaves a real boundary's holes empty.
+    const cls = ['area', a.muted && 'muted', a.synthetic_boundary && 'synthetic'].filter(Boolean).join(' ');
+    const path = el('path', { d, class: cls, fill: a.fill || '#dfe9f3', 'fill-rule': 'evenodd', 'data-id': a.id });
     const title = el('title');
-    title.textContent = a.title || a.name;
+    title.textContent = (a.title || a.name) + (a.synthetic_boundary ? ` · ${t('map.synthetic')}` : '');
     path.append(title);
     g.append(path);
   }

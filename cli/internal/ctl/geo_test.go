@@ -25,7 +25,7 @@ func TestGeoImportSendsTheFileAndPrintsTheDiff(t *testing.T) {
 	require.Equal(t, http.MethodPost, req.Method)
 	require.Equal(t, "/v1/boundaries:import", req.Path)
 	require.Equal(t, "application/geo+json", req.Header.Get("Content-Type"))
-	require.Equal(t, "FeatureCollection", req.Body["type"], "the file itself is the body")
+	require.Equal(t, geo, string(req.Raw), "the file itself is the body")
 	require.Equal(t, []string{"street"}, req.Query["level"])
 	require.Equal(t, []string{"GCJ02"}, req.Query["coord_sys"])
 	require.Equal(t, []string{"XZQDM"}, req.Query["code_property"])

@@ -69,6 +69,14 @@ func TestChartIngressWithEveryExistingSecret(t *testing.T) {
 	require.Equal(t, "whistle-open311", env["WHISTLE_OPEN311_SIGNING_KEY"].ValueFrom.SecretKeyRef.Name)
 	require.Equal(t, "signing-key", env["WHISTLE_OPEN311_SIGNING_KEY"].ValueFrom.SecretKeyRef.Key)
 	require.Equal(t, "api-keys", env["WHISTLE_OPEN311_KEYS"].ValueFrom.SecretKeyRef.Key)
+	require.Equal(t, "https://idp.example.gov.cn", env["WHISTLE_OIDC_ISSUER"].Value)
+	require.Equal(t, "whistle_role", env["WHISTLE_OIDC_CLAIM_ROLE"].Value)
+	require.Equal(t, "district_code", env["WHISTLE_OIDC_CLAIM_DISTRICT"].Value)
+	require.Equal(t, "3", env["WHISTLE_OIDC_BUCKET_REPLICAS"].Value, "sessions on the R3 cluster")
+	for k, key := range map[string]string{"WHISTLE_OIDC_CLIENT_SECRET": "client-secret", "WHISTLE_OIDC_SIGNING_KEY": "signing-key"} {
+		require.Equal(t, "whistle-oidc", env[k].ValueFrom.SecretKeyRef.Name, k)
+		require.Equal(t, key, env[k].ValueFrom.SecretKeyRef.Key, k)
+	}
 	resp := envOf(find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-response").Spec.Template.Spec.Containers[0])
 	require.Equal(t, "whistle-webhooks", resp["WHISTLE_WEBHOOKS"].ValueFrom.SecretKeyRef.Name)
 	require.Equal(t, "whistle-sa", resp["WHISTLE_SERVICE_ACCOUNT_KEY"].ValueFrom.SecretKeyRef.Name)
@@ -82,7 +90,7 @@ func TestChartIngressWithEveryExistingSecret(t *testing.T) {
 	require.Equal(t, "ingress-nginx", np.Spec.Ingress[0].From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"])
 }
 
-// TestChartCreatesTheOpen311AndWebhookSecretsFromValues, and refuses an
+// TestChartCreatesTheOpen311AndWebhookSecretsFromValues (and OIDC's), and refuses an
 // Ingress without trusted proxies (every client would share one bucket).
 func TestChartCreatesTheOpen311AndWebhookSecretsFromValues(t *testing.T) {
 	t.Parallel()
@@ -101,6 +109,20 @@ func TestChartCreatesTheOpen311AndWebhookSecretsFromValues(t *testing.T) {
 	vals["open311"] = map[string]any{"enabled": true}
 	_, err = render(t, vals)
 	require.ErrorContains(t, err, "open311.existingSecret")
+
+	vals = minimal()
+	vals["oidc"] = map[string]any{"enabled": true, "issuer": "https://idp.example.gov.cn", "clientID": "console",
+		"redirectURL": "https://whistle.example.gov.cn/auth/callback", "signingKey": "c2VlZA=="}
+	objs, err = render(t, vals)
+	require.NoError(t, err)
+	oidc := find[*corev1.Secret](t, objs, "Secret", "city-whistle-oidc")
+	require.Equal(t, map[string]string{"signing-key": "c2VlZA=="}, oidc.StringData, "a public client: no client secret")
+	gw := envOf(find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-gateway").Spec.Template.Spec.Containers[0])
+	require.NotContains(t, gw, "WHISTLE_OIDC_CLIENT_SECRET")
+	require.Equal(t, "city-whistle-oidc", gw["WHISTLE_OIDC_SIGNING_KEY"].ValueFrom.SecretKeyRef.Name)
+	delete(vals["oidc"].(map[string]any), "redirectURL")
+	_, err = render(t, vals)
+	require.ErrorContains(t, err, "oidc.redirectURL")
 
 	vals = minimal()
 	vals["ingress"] = map[string]any{"enabled": true, "hosts": []any{"whistle.example.gov.cn"}}

@@ -58,6 +58,51 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 {{- .Values.open311.existingSecret | default (printf "%s-open311" (include "whistle.fullname" .)) -}}
 {{- end -}}
 
+{{- define "whistle.oidcSecret" -}}
+{{- .Values.oidc.existingSecret | default (printf "%s-oidc" (include "whistle.fullname" .)) -}}
+{{- end -}}
+
+{{/* The gateway's OpenID sign-in: settings as values, the two secrets from the Secret. */}}
+{{- define "whistle.oidcEnv" -}}
+{{- with .Values.oidc }}
+{{- if not (and .issuer .clientID .redirectURL) }}
+{{- fail "oidc.enabled: set oidc.issuer, oidc.clientID and oidc.redirectURL" }}
+{{- end }}
+- name: WHISTLE_OIDC_ISSUER
+  value: {{ .issuer | quote }}
+- name: WHISTLE_OIDC_CLIENT_ID
+  value: {{ .clientID | quote }}
+- name: WHISTLE_OIDC_REDIRECT_URL
+  value: {{ .redirectURL | quote }}
+{{- with .cliClientID }}
+- name: WHISTLE_OIDC_CLI_CLIENT_ID
+  value: {{ . | quote }}
+{{- end }}
+{{- with .admins }}
+- name: WHISTLE_OIDC_ADMINS
+  value: {{ . | quote }}
+{{- end }}
+{{- range $claim, $name := .claims }}
+- name: WHISTLE_OIDC_CLAIM_{{ upper $claim }}
+  value: {{ $name | quote }}
+{{- end }}
+- name: WHISTLE_OIDC_BUCKET_REPLICAS
+  value: {{ $.Values.streamReplicas | quote }}
+{{- if or .existingSecret .clientSecret }}
+- name: WHISTLE_OIDC_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.oidcSecret" $ }}
+      key: {{ .clientSecretKey }}
+{{- end }}
+- name: WHISTLE_OIDC_SIGNING_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "whistle.oidcSecret" $ }}
+      key: {{ .signingKeyKey }}
+{{- end }}
+{{- end -}}
+
 {{- define "whistle.webhooksSecret" -}}
 {{- .Values.webhooks.existingSecret | default (printf "%s-webhooks" (include "whistle.fullname" .)) -}}
 {{- end -}}

@@ -168,6 +168,7 @@ func testConfig(t *testing.T, dbURL string, extraEnv ...string) (launcher.Config
 		RunDir:         filepath.Join(t.TempDir(), ".run"),
 		DatabaseURL:    dbURL,
 		NATSPort:       -1,
+		OIDCPort:       freePort(t),
 		HTTPAddr:       freeAddr(t),
 		GatewayOpsAddr: freeAddr(t),
 		Backends:       backends,
@@ -175,6 +176,17 @@ func testConfig(t *testing.T, dbURL string, extraEnv ...string) (launcher.Config
 		StopGrace:      5 * time.Second,
 		BaseEnv:        append([]string{"WHISTLE_FAKE_DIR=" + fakeDir}, extraEnv...),
 	}, fakeDir
+}
+
+// freePort is the port of freeAddr: the dev identity provider's, reserved
+// like the others so that it cannot take one of theirs.
+func freePort(t *testing.T) int {
+	t.Helper()
+	_, port, err := net.SplitHostPort(freeAddr(t))
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return n
 }
 
 func readEnv(t *testing.T, fakeDir, name string) map[string]string {

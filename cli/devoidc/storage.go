@@ -341,24 +341,30 @@ func (s *storage) SetUserinfoFromScopes(_ context.Context, info *oidc.UserInfo, 
 	return s.setUserinfo(info, subject, scopes)
 }
 
+// liveToken is the access token tokenID while it is unexpired.
+func (s *storage) liveToken(tokenID string) (tokenInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.access[tokenID]
+	if !ok || t.expires.Before(time.Now()) {
+		return tokenInfo{}, errors.New("token is invalid or has expired")
+	}
+	return t, nil
+}
+
 // SetUserinfoFromToken implements op.OPStorage.
 func (s *storage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	s.mu.Lock()
-	t, ok := s.access[tokenID]
-	s.mu.Unlock()
-	if !ok || t.expires.Before(time.Now()) {
-		return errors.New("token is invalid or has expired")
+	if _, err := s.liveToken(tokenID); err != nil {
+		return err
 	}
 	return s.setUserinfo(info, subject, []string{oidc.ScopeOpenID, oidc.ScopeProfile})
 }
 
 // SetIntrospectionFromToken implements op.OPStorage.
 func (s *storage) SetIntrospectionFromToken(_ context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	s.mu.Lock()
-	t, ok := s.access[tokenID]
-	s.mu.Unlock()
-	if !ok || t.expires.Before(time.Now()) {
-		return errors.New("token is invalid or has expired")
+	t, err := s.liveToken(tokenID)
+	if err != nil {
+		return err
 	}
 	resp.Active, resp.Subject, resp.ClientID = true, subject, t.clientID
 	return nil

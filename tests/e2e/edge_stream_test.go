@@ -32,16 +32,25 @@ type sseClient struct {
 // and returns once the stream's ready event arrived (the subscription is live).
 func openStream(t *testing.T, s *system, token, lastID string) *sseClient {
 	t.Helper()
+	return openStreamWith(t, s, http.DefaultClient, token, lastID)
+}
+
+// openStreamWith is openStream through client (a browser's, with its
+// session cookie, when token is empty).
+func openStreamWith(t *testing.T, s *system, client *http.Client, token, lastID string) *sseClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/v1/stream", nil)
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	req.Header.Set("Accept", "text/event-stream")
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"))

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -184,11 +185,15 @@ func TestAdminGrantsAndRevokesRole(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, `"subject":"u-newcomer"`)
 
+	live := openStreamWith(t, s, newcomer.client, "", "") // the desk page's live stream, on the session cookie
+
 	code, body = admin.do(http.MethodDelete, "/v1/admin/grants/u-newcomer", "")
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, `"revoked":true`)
 	code, _ = newcomer.do(http.MethodGet, "/v1/dispatches", "")
 	require.Equal(t, http.StatusUnauthorized, code, "the revoked person's next request is refused")
+	// The open stream ends at the revocation, not at its next keepalive.
+	live.until(t, 10*time.Second, func(ev sseEvent) bool { return ev.name == "stream.expired" })
 
 	// A revocation refuses a person even where the provider's claims give a role.
 	code, _ = admin.do(http.MethodDelete, "/v1/admin/grants/u-police-desk", "")

@@ -259,7 +259,7 @@ func endpointsCmd(e *env) *cobra.Command {
 		Use: "update ENDPOINT_ID",
 		Short: "Change an endpoint's URL, secret (--secret-stdin: a rotation, the old secret signs beside the new " +
 			"for --overlap) or --enabled true/false",
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil {

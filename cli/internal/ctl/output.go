@@ -37,7 +37,6 @@ func orDash(s string) string {
 	return s
 }
 
-
 func printWhistle(w io.Writer, wh *intakev1.Whistle) error {
 	t := newTable(w)
 	t.row("ID", wh.GetId())

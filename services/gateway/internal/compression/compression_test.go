@@ -18,8 +18,8 @@ func TestCompressesLargeAnswersForClientsThatAcceptIt(t *testing.T) {
 	body := `{"dispatches":[` + strings.Repeat(`{"id":"x","status":"PENDING"},`, 200) + `{}]}`
 	h := compression.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Path == "/small" {
-			_, _ = io.WriteString(w, `{}`)
+		if r.URL.Path == "/small" { // one dispatch's answer
+			_, _ = io.WriteString(w, `{"id":"x","status":"ACKNOWLEDGED","note":"`+strings.Repeat("到场", 300)+`"}`)
 			return
 		}
 		_, _ = io.WriteString(w, body)

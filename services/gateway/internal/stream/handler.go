@@ -63,8 +63,8 @@ type Handler struct {
 	// GrantsChanged, when set, gives a channel closed at the next change of
 	// a signed-in person's grant: every open stream re-checks its token.
 	GrantsChanged func() <-chan struct{}
-	Clock   clock.Clock
-	Log     *slog.Logger
+	Clock         clock.Clock
+	Log           *slog.Logger
 	// Dispatches reads a desk's queue to learn its whistles; nil skips that.
 	Dispatches responsev1.DispatchServiceClient
 	// Whistles reads a street's list to learn the whistles it was informed of

@@ -52,6 +52,8 @@ lint: tools
 	@for m in $(MODULES) tools tools/buf tools/sbom; do \
 		(cd $$m && GOWORK=off go mod tidy -diff) || { echo "go.mod of $$m is not tidy"; exit 1; }; \
 	done
+	@unformatted=$$(gofmt -l $(MODULES) tools/cmd 2>/dev/null | grep -v '/gen/' || true); \
+		if [ -n "$$unformatted" ]; then echo "not gofmt'd (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	go vet $(addsuffix /...,$(addprefix ./,$(MODULES)))
 	$(BIN)/staticcheck $(addsuffix /...,$(addprefix ./,$(MODULES)))
 

@@ -451,6 +451,15 @@ func init() {
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
 	}, matrixRoute{
+		name: "ListDivisions", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/divisions?parent_code=" + donghuamen },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListDivisions(ctx, &routingv1.ListDivisionsRequest{ParentCode: donghuamen})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	}, matrixRoute{
 		name: "ImportBoundaries", method: http.MethodPost,
 		body: map[string]any{"geojson": `{"type":"FeatureCollection","features":[]}`, "level": "street"},
 		path: func(matrixFixture) string { return "/v1/boundaries:import" },

@@ -180,6 +180,22 @@ func TestImportedBoundariesRouteAtOnce(t *testing.T) {
 	require.Len(t, list(comm.body["units"]), 1)
 	require.Equal(t, "多福巷社区", str(obj(list(comm.body["units"])[0])["name"]))
 
+	// The official units say which have a real boundary and which streets operate on a synthetic one.
+	div := s.do(t, http.MethodGet, "/v1/divisions?level=street&parent_code="+dongcheng, streetTok, nil)
+	require.Equal(t, http.StatusOK, div.status, div.raw)
+	byCode := map[string]map[string]any{}
+	for _, d := range list(div.body["divisions"]) {
+		byCode[str(obj(d)["code"])] = obj(d)
+	}
+	require.Len(t, byCode, 17, "Dongcheng's official streets")
+	require.Equal(t, "b1", str(byCode[donghuamen]["boundary_version"]))
+	require.Equal(t, true, byCode[donghuamen]["operating_street"])
+	require.Equal(t, "", str(byCode["110101002"]["boundary_version"]), "Jingshan operates on its synthetic boundary")
+	require.Equal(t, true, byCode["110101002"]["operating_street"])
+	dfx := s.do(t, http.MethodGet, "/v1/divisions?parent_code="+donghuamen, streetTok, nil)
+	require.Equal(t, "多福巷社区居委会", str(obj(list(dfx.body["divisions"])[0])["name"]))
+	require.Equal(t, "b1", str(obj(list(dfx.body["divisions"])[0])["boundary_version"]))
+
 	// Importing the same file again changes nothing.
 	again := upload("level=street", good)
 	require.Equal(t, http.StatusOK, again.status, again.raw)

@@ -105,7 +105,41 @@ func geoCmd(e *env) *cobra.Command {
 	units.Flags().StringVar(&unitLevel, "level", "", "district, street, community or grid")
 	units.Flags().StringVar(&parent, "parent", "", "only the units within this one")
 
-	gc.AddCommand(imp, pub, units)
+	var divLevel, divParent string
+	divisions := authed(&cobra.Command{
+		Use:   "divisions",
+		Short: "Beijing's official administrative units (区, 街道/乡镇, 社区/村) and which have a real boundary",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			if divLevel != "" {
+				q.Set("level", divLevel)
+			}
+			if divParent != "" {
+				q.Set("parent_code", divParent)
+			}
+			var resp routingv1.ListDivisionsResponse
+			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/divisions", q, nil, nil, &resp)
+			return show(e, &resp, raw, err, func(r *routingv1.ListDivisionsResponse) error {
+				t := newTable(e.out, "CODE", "LEVEL", "NAME", "BOUNDARY")
+				for _, d := range r.GetDivisions() {
+					b := d.GetBoundaryVersion()
+					switch {
+					case b == "" && d.GetOperatingStreet():
+						b = "synthetic"
+					case b == "":
+						b = "-"
+					}
+					t.row(d.GetCode(), d.GetLevel(), d.GetName(), b)
+				}
+				return t.flush()
+			})
+		},
+	})
+	divisions.Flags().StringVar(&divLevel, "level", "", "district, street or community")
+	divisions.Flags().StringVar(&divParent, "parent", "", "only the units within this one, e.g. 110101 (东城区)")
+
+	gc.AddCommand(imp, pub, units, divisions)
 	return gc
 }
 

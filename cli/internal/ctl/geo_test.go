@@ -44,4 +44,14 @@ func TestGeoImportSendsTheFileAndPrintsTheDiff(t *testing.T) {
 	require.Equal(t, "/v1/boundaries/draft:publish", pub.last(t).Path)
 	require.Equal(t, "abc", pub.last(t).Body["source_sha256"])
 	require.Contains(t, out, "published b2: 3 units")
+
+	div, durl := startFake(t, http.StatusOK, `{"divisions": [{"code": "110101001", "level": "street", "name": "东华门街道", "boundary_version": "b1", "operating_street": true},
+		{"code": "110101002", "level": "street", "name": "景山街道", "operating_street": true}, {"code": "110105043", "level": "street", "name": "某乡"}]}`)
+	code, out, errOut = run(t, map[string]string{"WHISTLE_URL": durl, "WHISTLE_TOKEN": streetToken()}, "geo", "divisions", "--level", "street", "--parent", "110101")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "/v1/divisions", div.last(t).Path)
+	require.Equal(t, []string{"110101"}, div.last(t).Query["parent_code"])
+	require.Regexp(t, `110101001\s+street\s+东华门街道\s+b1`, out)
+	require.Regexp(t, `110101002\s+street\s+景山街道\s+synthetic`, out)
+	require.Regexp(t, `110105043\s+street\s+某乡\s+-`, out)
 }

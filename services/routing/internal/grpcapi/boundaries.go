@@ -340,3 +340,25 @@ func geoJSONStruct(raw []byte) (*structpb.Struct, error) {
 	}
 	return out, nil
 }
+
+// ListDivisions lists the official units with what the map has for each.
+func (s *Server) ListDivisions(ctx context.Context, req *routingv1.ListDivisionsRequest) (*routingv1.ListDivisionsResponse, error) {
+	if err := requireCaller(ctx); err != nil {
+		return nil, err
+	}
+	if l, ok := boundary.ParseLevel(req.GetLevel()); req.GetLevel() != "" && (!ok || l == boundary.Grid) {
+		return nil, rpcerr.Invalid("level", "must be district, street or community")
+	}
+	rows, err := s.q.ListDivisions(ctx, store.ListDivisionsParams{Level: req.GetLevel(), ParentCode: req.GetParentCode()})
+	if err != nil {
+		return nil, s.toStatus(ctx, fmt.Errorf("list divisions: %w", err))
+	}
+	out := &routingv1.ListDivisionsResponse{Divisions: make([]*routingv1.Division, 0, len(rows))}
+	for _, r := range rows {
+		out.Divisions = append(out.Divisions, &routingv1.Division{
+			Code: r.Code, Level: r.Level, Name: r.Name, ParentCode: r.ParentCode, BoundaryVersion: r.BoundaryVersion,
+			OperatingStreet: r.Operating,
+		})
+	}
+	return out, nil
+}

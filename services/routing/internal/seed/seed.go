@@ -144,7 +144,10 @@ func Load(ctx context.Context, q *store.Queries) error {
 	if err != nil {
 		return err
 	}
-	_, err = Upsert(ctx, q, d)
+	if _, err := Upsert(ctx, q, d); err != nil {
+		return err
+	}
+	_, err = upsertDivisions(ctx, q)
 	return err
 }
 

@@ -127,6 +127,13 @@ type District struct {
 	CentroidLng float64
 }
 
+type Division struct {
+	Code       string
+	Level      string
+	Name       string
+	ParentCode string
+}
+
 type ReopensHandled struct {
 	EventID   string
 	WhistleID string

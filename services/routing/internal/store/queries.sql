@@ -343,9 +343,30 @@ WHERE u.version = @version AND u.level = 'street'
 ON CONFLICT (id) DO NOTHING;
 
 -- name: KnownDistrictsAndStreets :many
--- The codes an import's units may name as parents, besides its own.
-SELECT id FROM districts UNION ALL SELECT id FROM streets;
+-- The codes an import's units may name as parents, besides its own: the
+-- operating districts and streets and every official unit.
+SELECT id FROM districts UNION SELECT id FROM streets UNION SELECT code FROM divisions;
 
 -- name: LockBoundaries :exec
 -- Imports and publications of boundaries take turns.
 SELECT pg_advisory_xact_lock(hashtext('routing.boundaries'));
+
+-- name: UpsertDivisions :execrows
+-- The official units; re-loading the same edition changes nothing.
+INSERT INTO divisions (code, level, name, parent_code)
+SELECT unnest(@codes::text[]), unnest(@levels::text[]), unnest(@names::text[]), unnest(@parent_codes::text[])
+ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name, parent_code = excluded.parent_code
+WHERE (divisions.level, divisions.name, divisions.parent_code) IS DISTINCT FROM (excluded.level, excluded.name, excluded.parent_code);
+
+-- name: ListDivisions :many
+-- Official units with what the map has for each: the published boundary
+-- version holding it ('' when none), and for a street whether it is an
+-- operating street (with a synthetic boundary when no version holds it).
+SELECT d.code, d.level, d.name, d.parent_code,
+       coalesce(u.version, '')::text AS boundary_version,
+       (s.id IS NOT NULL)::bool AS operating
+FROM divisions d
+LEFT JOIN current_boundary_units u ON u.level = d.level AND u.code = d.code
+LEFT JOIN streets s ON d.level = 'street' AND s.id = d.code
+WHERE (@level::text = '' OR d.level = @level) AND (@parent_code::text = '' OR d.parent_code = @parent_code)
+ORDER BY d.code;

@@ -710,10 +710,11 @@ func (q *Queries) InsertPublishedVersion(ctx context.Context, arg InsertPublishe
 }
 
 const knownDistrictsAndStreets = `-- name: KnownDistrictsAndStreets :many
-SELECT id FROM districts UNION ALL SELECT id FROM streets
+SELECT id FROM districts UNION SELECT id FROM streets UNION SELECT code FROM divisions
 `
 
-// The codes an import's units may name as parents, besides its own.
+// The codes an import's units may name as parents, besides its own: the
+// operating districts and streets and every official unit.
 func (q *Queries) KnownDistrictsAndStreets(ctx context.Context) ([]string, error) {
 	rows, err := q.db.Query(ctx, knownDistrictsAndStreets)
 	if err != nil {
@@ -974,6 +975,61 @@ func (q *Queries) ListDistricts(ctx context.Context) ([]District, error) {
 			&i.NameEn,
 			&i.CentroidLat,
 			&i.CentroidLng,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listDivisions = `-- name: ListDivisions :many
+SELECT d.code, d.level, d.name, d.parent_code,
+       coalesce(u.version, '')::text AS boundary_version,
+       (s.id IS NOT NULL)::bool AS operating
+FROM divisions d
+LEFT JOIN current_boundary_units u ON u.level = d.level AND u.code = d.code
+LEFT JOIN streets s ON d.level = 'street' AND s.id = d.code
+WHERE ($1::text = '' OR d.level = $1) AND ($2::text = '' OR d.parent_code = $2)
+ORDER BY d.code
+`
+
+type ListDivisionsParams struct {
+	Level      string
+	ParentCode string
+}
+
+type ListDivisionsRow struct {
+	Code            string
+	Level           string
+	Name            string
+	ParentCode      string
+	BoundaryVersion string
+	Operating       bool
+}
+
+// Official units with what the map has for each: the published boundary
+// version holding it (” when none), and for a street whether it is an
+// operating street (with a synthetic boundary when no version holds it).
+func (q *Queries) ListDivisions(ctx context.Context, arg ListDivisionsParams) ([]ListDivisionsRow, error) {
+	rows, err := q.db.Query(ctx, listDivisions, arg.Level, arg.ParentCode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListDivisionsRow
+	for rows.Next() {
+		var i ListDivisionsRow
+		if err := rows.Scan(
+			&i.Code,
+			&i.Level,
+			&i.Name,
+			&i.ParentCode,
+			&i.BoundaryVersion,
+			&i.Operating,
 		); err != nil {
 			return nil, err
 		}
@@ -1613,6 +1669,34 @@ func (q *Queries) UpsertDistricts(ctx context.Context, arg UpsertDistrictsParams
 		arg.NamesEn,
 		arg.Lats,
 		arg.Lngs,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const upsertDivisions = `-- name: UpsertDivisions :execrows
+INSERT INTO divisions (code, level, name, parent_code)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[])
+ON CONFLICT (code) DO UPDATE SET level = excluded.level, name = excluded.name, parent_code = excluded.parent_code
+WHERE (divisions.level, divisions.name, divisions.parent_code) IS DISTINCT FROM (excluded.level, excluded.name, excluded.parent_code)
+`
+
+type UpsertDivisionsParams struct {
+	Codes       []string
+	Levels      []string
+	Names       []string
+	ParentCodes []string
+}
+
+// The official units; re-loading the same edition changes nothing.
+func (q *Queries) UpsertDivisions(ctx context.Context, arg UpsertDivisionsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, upsertDivisions,
+		arg.Codes,
+		arg.Levels,
+		arg.Names,
+		arg.ParentCodes,
 	)
 	if err != nil {
 		return 0, err

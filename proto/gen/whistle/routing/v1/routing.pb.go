@@ -2958,6 +2958,195 @@ func (x *ListBoundaryUnitsResponse) GetUnits() []*BoundaryUnit {
 	return nil
 }
 
+// ListDivisionsRequest filters the official units.
+type ListDivisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// district, street or community; every level when empty.
+	Level string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	// Only the units within this one (a district's streets, a street's communities).
+	ParentCode    string `protobuf:"bytes,2,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDivisionsRequest) Reset() {
+	*x = ListDivisionsRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivisionsRequest) ProtoMessage() {}
+
+func (x *ListDivisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListDivisionsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListDivisionsRequest) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *ListDivisionsRequest) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+// Division is one official administrative unit.
+type Division struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Code  string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// district, street or community.
+	Level      string `protobuf:"bytes,2,opt,name=level,proto3" json:"level,omitempty"`
+	Name       string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	ParentCode string `protobuf:"bytes,4,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	// The published boundary version holding the unit; empty when none does.
+	BoundaryVersion string `protobuf:"bytes,5,opt,name=boundary_version,json=boundaryVersion,proto3" json:"boundary_version,omitempty"`
+	// A street Whistle operates (it raises whistles); its boundary is the
+	// synthetic stand-in while boundary_version is empty.
+	OperatingStreet bool `protobuf:"varint,6,opt,name=operating_street,json=operatingStreet,proto3" json:"operating_street,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Division) Reset() {
+	*x = Division{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Division) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Division) ProtoMessage() {}
+
+func (x *Division) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Division.ProtoReflect.Descriptor instead.
+func (*Division) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *Division) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *Division) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *Division) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Division) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+func (x *Division) GetBoundaryVersion() string {
+	if x != nil {
+		return x.BoundaryVersion
+	}
+	return ""
+}
+
+func (x *Division) GetOperatingStreet() bool {
+	if x != nil {
+		return x.OperatingStreet
+	}
+	return false
+}
+
+// ListDivisionsResponse lists official units by code.
+type ListDivisionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Divisions     []*Division            `protobuf:"bytes,1,rep,name=divisions,proto3" json:"divisions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDivisionsResponse) Reset() {
+	*x = ListDivisionsResponse{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDivisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDivisionsResponse) ProtoMessage() {}
+
+func (x *ListDivisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDivisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListDivisionsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ListDivisionsResponse) GetDivisions() []*Division {
+	if x != nil {
+		return x.Divisions
+	}
+	return nil
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
@@ -3196,7 +3385,21 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\bcentroid\x18\x06 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\"m\n" +
 	"\x19ListBoundaryUnitsResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x126\n" +
-	"\x05units\x18\x02 \x03(\v2 .whistle.routing.v1.BoundaryUnitR\x05units2\xa3\x10\n" +
+	"\x05units\x18\x02 \x03(\v2 .whistle.routing.v1.BoundaryUnitR\x05units\"M\n" +
+	"\x14ListDivisionsRequest\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x1f\n" +
+	"\vparent_code\x18\x02 \x01(\tR\n" +
+	"parentCode\"\xbf\x01\n" +
+	"\bDivision\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x14\n" +
+	"\x05level\x18\x02 \x01(\tR\x05level\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1f\n" +
+	"\vparent_code\x18\x04 \x01(\tR\n" +
+	"parentCode\x12)\n" +
+	"\x10boundary_version\x18\x05 \x01(\tR\x0fboundaryVersion\x12)\n" +
+	"\x10operating_street\x18\x06 \x01(\bR\x0foperatingStreet\"S\n" +
+	"\x15ListDivisionsResponse\x12:\n" +
+	"\tdivisions\x18\x01 \x03(\v2\x1c.whistle.routing.v1.DivisionR\tdivisions2\x89\x11\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -3218,7 +3421,8 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\fRenameStreet\x12'.whistle.routing.v1.RenameStreetRequest\x1a\x1a.whistle.routing.v1.Street\x12c\n" +
 	"\x10ImportBoundaries\x12+.whistle.routing.v1.ImportBoundariesRequest\x1a\".whistle.routing.v1.BoundaryImport\x12f\n" +
 	"\x11PublishBoundaries\x12,.whistle.routing.v1.PublishBoundariesRequest\x1a#.whistle.routing.v1.BoundaryVersion\x12p\n" +
-	"\x11ListBoundaryUnits\x12,.whistle.routing.v1.ListBoundaryUnitsRequest\x1a-.whistle.routing.v1.ListBoundaryUnitsResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\x11ListBoundaryUnits\x12,.whistle.routing.v1.ListBoundaryUnitsRequest\x1a-.whistle.routing.v1.ListBoundaryUnitsResponse\x12d\n" +
+	"\rListDivisions\x12(.whistle.routing.v1.ListDivisionsRequest\x1a).whistle.routing.v1.ListDivisionsResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -3232,7 +3436,7 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*District)(nil),                    // 0: whistle.routing.v1.District
 	(*Street)(nil),                      // 1: whistle.routing.v1.Street
@@ -3278,95 +3482,101 @@ var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*ListBoundaryUnitsRequest)(nil),    // 41: whistle.routing.v1.ListBoundaryUnitsRequest
 	(*BoundaryUnit)(nil),                // 42: whistle.routing.v1.BoundaryUnit
 	(*ListBoundaryUnitsResponse)(nil),   // 43: whistle.routing.v1.ListBoundaryUnitsResponse
-	(*v1.LatLng)(nil),                   // 44: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),             // 45: google.protobuf.Struct
-	(*durationpb.Duration)(nil),         // 46: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
-	(v11.Dispatch_ReturnCode)(0),        // 48: whistle.response.v1.Dispatch.ReturnCode
+	(*ListDivisionsRequest)(nil),        // 44: whistle.routing.v1.ListDivisionsRequest
+	(*Division)(nil),                    // 45: whistle.routing.v1.Division
+	(*ListDivisionsResponse)(nil),       // 46: whistle.routing.v1.ListDivisionsResponse
+	(*v1.LatLng)(nil),                   // 47: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),             // 48: google.protobuf.Struct
+	(*durationpb.Duration)(nil),         // 49: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
+	(v11.Dispatch_ReturnCode)(0),        // 51: whistle.response.v1.Dispatch.ReturnCode
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	44, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	44, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	45, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	46, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	46, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	46, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	47, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	47, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	48, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	49, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	49, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	49, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	44, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	47, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	47, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	50, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	47, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	47, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	50, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	50, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
 	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	47, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	50, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
 	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
 	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	47, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	50, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
 	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
 	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	47, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	47, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	48, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	50, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	50, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	51, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	28, // 28: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
 	37, // 29: whistle.routing.v1.BoundaryImport.changes:type_name -> whistle.routing.v1.BoundaryChange
-	47, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
-	47, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
-	45, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
-	44, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
+	50, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
+	50, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
+	48, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
+	47, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
 	42, // 34: whistle.routing.v1.ListBoundaryUnitsResponse.units:type_name -> whistle.routing.v1.BoundaryUnit
-	5,  // 35: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 36: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 37: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 38: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 39: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 40: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 41: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 42: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 43: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 44: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 45: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 46: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 47: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 48: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 49: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	33, // 50: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
-	34, // 51: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
-	35, // 52: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
-	36, // 53: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
-	39, // 54: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
-	41, // 55: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
-	6,  // 56: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 57: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 58: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 59: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 60: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 61: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 62: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 63: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 64: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 65: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 66: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 67: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 68: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 69: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 70: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	27, // 71: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
-	2,  // 72: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
-	1,  // 73: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
-	38, // 74: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
-	40, // 75: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
-	43, // 76: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
-	56, // [56:77] is the sub-list for method output_type
-	35, // [35:56] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	45, // 35: whistle.routing.v1.ListDivisionsResponse.divisions:type_name -> whistle.routing.v1.Division
+	5,  // 36: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 37: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 38: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 39: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 40: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 41: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 42: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 43: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 44: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 45: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 46: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 47: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 48: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 49: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 50: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 51: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	34, // 52: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
+	35, // 53: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
+	36, // 54: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
+	39, // 55: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
+	41, // 56: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
+	44, // 57: whistle.routing.v1.RoutingService.ListDivisions:input_type -> whistle.routing.v1.ListDivisionsRequest
+	6,  // 58: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 59: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 60: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 61: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 62: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 63: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 64: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 65: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 66: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 67: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 68: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 69: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 70: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 71: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 72: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 73: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	2,  // 74: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
+	1,  // 75: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
+	38, // 76: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
+	40, // 77: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
+	43, // 78: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
+	46, // 79: whistle.routing.v1.RoutingService.ListDivisions:output_type -> whistle.routing.v1.ListDivisionsResponse
+	58, // [58:80] is the sub-list for method output_type
+	36, // [36:58] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -3380,7 +3590,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   44,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,7 @@ const (
 	RoutingService_ImportBoundaries_FullMethodName     = "/whistle.routing.v1.RoutingService/ImportBoundaries"
 	RoutingService_PublishBoundaries_FullMethodName    = "/whistle.routing.v1.RoutingService/PublishBoundaries"
 	RoutingService_ListBoundaryUnits_FullMethodName    = "/whistle.routing.v1.RoutingService/ListBoundaryUnits"
+	RoutingService_ListDivisions_FullMethodName        = "/whistle.routing.v1.RoutingService/ListDivisions"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -103,6 +104,10 @@ type RoutingServiceClient interface {
 	// ListBoundaryUnits returns the units of the version in force (or of a
 	// named version, or the draft for admins), optionally of one level or parent.
 	ListBoundaryUnits(ctx context.Context, in *ListBoundaryUnitsRequest, opts ...grpc.CallOption) (*ListBoundaryUnitsResponse, error)
+	// ListDivisions returns Beijing's official administrative units (districts,
+	// streets and towns, communities and villages, by statistical code) and
+	// what the map has for each.
+	ListDivisions(ctx context.Context, in *ListDivisionsRequest, opts ...grpc.CallOption) (*ListDivisionsResponse, error)
 }
 
 type routingServiceClient struct {
@@ -323,6 +328,16 @@ func (c *routingServiceClient) ListBoundaryUnits(ctx context.Context, in *ListBo
 	return out, nil
 }
 
+func (c *routingServiceClient) ListDivisions(ctx context.Context, in *ListDivisionsRequest, opts ...grpc.CallOption) (*ListDivisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDivisionsResponse)
+	err := c.cc.Invoke(ctx, RoutingService_ListDivisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -384,6 +399,10 @@ type RoutingServiceServer interface {
 	// ListBoundaryUnits returns the units of the version in force (or of a
 	// named version, or the draft for admins), optionally of one level or parent.
 	ListBoundaryUnits(context.Context, *ListBoundaryUnitsRequest) (*ListBoundaryUnitsResponse, error)
+	// ListDivisions returns Beijing's official administrative units (districts,
+	// streets and towns, communities and villages, by statistical code) and
+	// what the map has for each.
+	ListDivisions(context.Context, *ListDivisionsRequest) (*ListDivisionsResponse, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -456,6 +475,9 @@ func (UnimplementedRoutingServiceServer) PublishBoundaries(context.Context, *Pub
 }
 func (UnimplementedRoutingServiceServer) ListBoundaryUnits(context.Context, *ListBoundaryUnitsRequest) (*ListBoundaryUnitsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListBoundaryUnits not implemented")
+}
+func (UnimplementedRoutingServiceServer) ListDivisions(context.Context, *ListDivisionsRequest) (*ListDivisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDivisions not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -856,6 +878,24 @@ func _RoutingService_ListBoundaryUnits_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_ListDivisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDivisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ListDivisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ListDivisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ListDivisions(ctx, req.(*ListDivisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -946,6 +986,10 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListBoundaryUnits",
 			Handler:    _RoutingService_ListBoundaryUnits_Handler,
+		},
+		{
+			MethodName: "ListDivisions",
+			Handler:    _RoutingService_ListDivisions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -263,3 +263,27 @@ func TestWhistlectlLoginThenQueue(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, qerr.String(), "whistlectl login")
 }
+
+func TestSignInCompletedInAnotherBrowserIsRefused(t *testing.T) {
+	t.Parallel()
+	s, _ := startSignInSystem(t)
+	// An attacker starts a sign-in and lures the victim's browser to its
+	// callback with the attacker's code (login CSRF): the victim's browser
+	// holds no sealed sign-in of its own, so the gateway refuses.
+	attacker := newBrowser(t, s)
+	resp, err := attacker.client.Get(s.url + "/auth/login")
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	m := authRequestID.FindSubmatch(page)
+	require.NotNil(t, m)
+	victim := newBrowser(t, s)
+	form := url.Values{"authRequestID": {string(m[1])}, "username": {"admin"}, "password": {devoidc.DemoPassword}}
+	resp, err = victim.client.PostForm(resp.Request.URL.ResolveReference(&url.URL{Path: "/login"}).String(), form)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	require.Equal(t, "/auth/callback", resp.Request.URL.Path)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	code, _ := victim.do(http.MethodGet, "/auth/session", "")
+	require.Equal(t, http.StatusUnauthorized, code, "no session was made")
+}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -130,6 +131,7 @@ func newSignIn(ctx context.Context, c OIDCConfig, jwtIssuer string, js jetstream
 		Scopes: splitList(c.Scopes, " "), CLIClientID: c.CLIClientID,
 		Claims:     signin.ClaimMapping{Role: c.ClaimRole, Street: c.ClaimStreet, District: c.ClaimDistrict, Department: c.ClaimDepartment, Grid: c.ClaimGrid},
 		SessionTTL: c.SessionTTL, TokenTTL: c.TokenTTL, Replicas: c.Replicas,
+		CookieKey: sha256.Sum256(append([]byte("whistle sign-in cookie "), key.Seed()...)),
 	}, js, resolver, auth.NewSigner(key).WithIssuer(jwtIssuer), clk, log.With("component", "signin"))
 	if err != nil {
 		return nil, err

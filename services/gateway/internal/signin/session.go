@@ -14,8 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// SessionBucket holds the signed-in sessions and the sign-ins in progress,
-// shared by every gateway replica. Keys are hashes of the ids the browser
+// SessionBucket holds the signed-in sessions, shared by every gateway replica. Keys are hashes of the ids the browser
 // holds, so reading the bucket does not give anyone a session.
 const SessionBucket = "WHISTLE_SESSIONS"
 
@@ -33,7 +32,8 @@ type Session struct {
 	Created      time.Time `json:"created"`
 }
 
-// pending is a sign-in between the redirect to the provider and its callback.
+// pending is a sign-in between the redirect to the provider and its
+// callback, sealed into the browser's whistle_login cookie.
 type pending struct {
 	State    string    `json:"state"`
 	Nonce    string    `json:"nonce"`

@@ -70,6 +70,9 @@ type Config struct {
 	TokenTTL time.Duration
 	// Replicas is the session bucket's replica count.
 	Replicas int
+	// CookieKey seals the sign-in in progress into its cookie; every
+	// replica must have the same.
+	CookieKey [32]byte
 }
 
 // Handler serves the sign-in routes and resolves every request's caller.
@@ -178,15 +181,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.page(w, http.StatusServiceUnavailable, "身份提供方暂时无法访问，请稍后再试。", "The identity provider cannot be reached; try again shortly.")
 		return
 	}
-	id := newID()
 	pend := pending{State: newID(), Nonce: newID(), Verifier: oauth2.GenerateVerifier(), Created: time.Now()}
-	if err := h.sessions.put(r.Context(), hashKey("p.", id), pend); err != nil {
-		h.log.ErrorContext(r.Context(), "sign-in: store pending", "err", err)
+	sealed, err := sealJSON(h.cfg.CookieKey, pend)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "sign-in: seal", "err", err)
 		h.page(w, http.StatusServiceUnavailable, "暂时无法登录，请稍后再试。", "Sign-in is unavailable; try again shortly.")
 		return
 	}
 	// Lax, not Strict: the provider's redirect back is a cross-site navigation.
-	http.SetCookie(w, h.cookie(loginCookie, id, CallbackPath, loginTTL, http.SameSiteLaxMode))
+	http.SetCookie(w, h.cookie(loginCookie, sealed, CallbackPath, loginTTL, http.SameSiteLaxMode))
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, h.oauth(p).AuthCodeURL(pend.State, oauth2.S256ChallengeOption(pend.Verifier), oidc.Nonce(pend.Nonce)), http.StatusFound)
 }
@@ -200,12 +203,10 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, h.cookie(loginCookie, "", CallbackPath, 0, http.SameSiteLaxMode))
 	var pend pending
-	key := hashKey("p.", c.Value)
-	if err := h.sessions.get(ctx, key, &pend); err != nil || time.Since(pend.Created) > loginTTL {
+	if err := openJSON(h.cfg.CookieKey, c.Value, &pend); err != nil || time.Since(pend.Created) > loginTTL {
 		h.page(w, http.StatusBadRequest, "登录已过期，请重新登录。", "The sign-in expired; sign in again.")
 		return
 	}
-	_ = h.sessions.remove(ctx, key) // one use
 	q := r.URL.Query()
 	if q.Get("state") != pend.State {
 		h.page(w, http.StatusBadRequest, "登录请求不匹配，请重新登录。", "The sign-in does not match this browser; sign in again.")

@@ -13,7 +13,7 @@ DATE    ?= $(shell TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y-%m-%dT
 VERSION_PKG := github.com/chuishao/whistle/platform/version
 LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
 
-MODULES  := platform proto cli tests/e2e tools/bench tools/chaos $(wildcard services/*)
+MODULES  := platform proto cli tests/e2e tools/bench tools/chaos tools/openapi $(wildcard services/*)
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 
@@ -43,7 +43,8 @@ $(BIN)/sqlc $(BIN)/protoc-gen-go $(BIN)/staticcheck: tools/go.mod
 
 ## generate: protobuf/gRPC/gateway/OpenAPI code and sqlc queries
 generate: tools
-	cd proto && $(BIN)/buf lint && rm -rf gen && $(BIN)/buf generate
+	cd proto && $(BIN)/buf lint && rm -rf gen $(BIN)/openapiv2 && $(BIN)/buf generate
+	go run ./tools/openapi -in $(BIN)/openapiv2/whistle.swagger.json -out proto/openapi/whistle.openapi.json
 	@for d in $(SQLC_DIRS); do (cd $$d && $(BIN)/sqlc generate) || exit 1; done
 
 ## lint: vet, staticcheck, buf lint, go mod tidy -diff in every module

@@ -52,6 +52,9 @@ const DevTokenTTL = 12 * time.Hour
 // VersionPath answers the build the gateway runs (platform/version), without sign-in.
 const VersionPath = "/v1/version"
 
+// OpenAPIPath serves the OpenAPI document of the REST API (proto/openapi), without sign-in.
+const OpenAPIPath = "/openapi.json"
+
 // JWKSPath is where the gateway publishes the dev signer's public keys when
 // dev auth is on.
 const JWKSPath = "/.well-known/jwks.json"
@@ -149,9 +152,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	mux := http.NewServeMux()
 	// The CSV report and the printable scorecard as files, beside their JSON-wrapped REST mapping.
 	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback)}).Register(mux)
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+	// The OpenAPI 3.1 document, carrying the version of this build.
+	doc, err := openapi.WithVersion(version.Get().Version)
+	if err != nil {
+		return nil, err
+	}
+	mux.HandleFunc("GET "+OpenAPIPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.JSON)
+		_, _ = w.Write(doc)
 	})
 	// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
 	// the dev signer and the signed-in people's signer without holding their

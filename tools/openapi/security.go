@@ -1,0 +1,54 @@
+package main
+
+import (
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// BearerScheme is the security scheme every non-public operation requires.
+const BearerScheme = "bearer"
+
+// publicOperations are the generated operations that need no token: the
+// residents' report form, follow-up pages and public results (intake's
+// PublicReportMethods), and the street and category lookups routing answers
+// anyone (routing's PublicMethods; a token is accepted and widens nothing).
+var publicOperations = map[string]bool{
+	"ReportService_SubmitPublicReport": true,
+	"ReportService_GetFollowUp":        true,
+	"ReportService_RateFollowUp":       true,
+	"ReportService_GetPublicResults":   true,
+	"RoutingService_GetCategory":       true,
+	"RoutingService_GetStreet":         true,
+}
+
+// public is the security of an operation anyone may call.
+func public() *openapi3.SecurityRequirements {
+	return &openapi3.SecurityRequirements{}
+}
+
+// secure declares the bearer scheme, requires it document-wide and marks the
+// public operations (security: []). Hand-written operations set their own.
+func secure(doc *openapi3.T) error {
+	if doc.Components.SecuritySchemes == nil {
+		doc.Components.SecuritySchemes = openapi3.SecuritySchemes{}
+	}
+	doc.Components.SecuritySchemes[BearerScheme] = &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
+		Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+		Description: "EdDSA 签名的 JWT：单点登录（/auth/login）或开发环境 POST /v1/dev/tokens 签发。" +
+			"An EdDSA-signed JWT from the sign-in (/auth/login) or, in development, POST /v1/dev/tokens; " +
+			"the gateway publishes its keys at /.well-known/jwks.json.",
+	}}
+	doc.Security = openapi3.SecurityRequirements{{BearerScheme: []string{}}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Security == nil && publicOperations[op.OperationID] {
+				op.Security = public()
+			}
+		}
+	}
+	return nil
+}
+
+// isPublic reports whether op needs no token.
+func isPublic(op *openapi3.Operation) bool {
+	return op.Security != nil && len(*op.Security) == 0
+}

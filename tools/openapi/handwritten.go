@@ -92,7 +92,7 @@ func addHandWritten(doc *openapi3.T) error {
 	devReq := object("", []string{"role"}, withProp(identity, "subject", str("Defaults to dev-<role>-<scope>.")))
 	add("POST", "/v1/dev/tokens", &openapi3.Operation{
 		OperationID: "Edge_IssueDevToken", Tags: []string{"Edge"}, Security: public(),
-		Summary: "开发环境令牌（仅 WHISTLE_DEV_AUTH=1 时存在）。A token for any identity, only when dev auth is on; never in production.",
+		Summary:     "开发环境令牌（仅 WHISTLE_DEV_AUTH=1 时存在）。A token for any identity, only when dev auth is on; never in production.",
 		RequestBody: &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(jsonContent(devReq))},
 		Responses:   ok("The token.", jsonContent(token)),
 	})
@@ -107,7 +107,7 @@ func addHandWritten(doc *openapi3.T) error {
 	})
 	add("GET", "/v1/time", &openapi3.Operation{
 		OperationID: "Edge_GetTime", Tags: []string{"Edge"}, Security: public(),
-		Summary:   "服务器时间（演练时按倍速）。The server's clock, scaled in a drill.",
+		Summary: "服务器时间（演练时按倍速）。The server's clock, scaled in a drill.",
 		Responses: ok("The time.", jsonContent(object("", []string{"now", "scale"}, map[string]*openapi3.SchemaRef{
 			"now":   openapi3.NewSchemaRef("", &openapi3.Schema{Type: typ("string"), Format: "date-time"}),
 			"scale": openapi3.NewSchemaRef("", &openapi3.Schema{Type: typ("number"), Description: "How many times faster than real time the clock runs (1 outside drills)."}),

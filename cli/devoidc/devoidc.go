@@ -24,8 +24,8 @@ import (
 
 // Token lifetimes: short, so refresh is exercised.
 const (
-	accessTokenTTL = 5 * time.Minute
-	idTokenTTL     = 5 * time.Minute
+	defaultAccessTokenTTL = 5 * time.Minute
+	idTokenTTL            = 5 * time.Minute
 )
 
 // Person is someone who can sign in.
@@ -76,13 +76,17 @@ type Config struct {
 	People  []Person
 	Clients []Client
 	Log     *slog.Logger
+	// AccessTokenTTL is how long an access token lives (default 5 min); a
+	// test that wants every request of a relying party to refresh sets 1ns.
+	AccessTokenTTL time.Duration
 }
 
 // Provider is a running OpenID provider.
 type Provider struct {
-	issuer string
-	lis    net.Listener
-	srv    *http.Server
+	issuer  string
+	lis     net.Listener
+	srv     *http.Server
+	storage *storage
 }
 
 // Start listens on cfg.Addr and serves until Close.
@@ -95,7 +99,8 @@ func Start(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("devoidc listen %s: %w", cfg.Addr, err)
 	}
 	p := &Provider{issuer: "http://" + lis.Addr().String(), lis: lis}
-	handler, err := newHandler(p.issuer, cfg)
+	handler, st, err := newHandler(p.issuer, cfg)
+	p.storage = st
 	if err != nil {
 		_ = lis.Close()
 		return nil, err
@@ -112,6 +117,19 @@ func Start(cfg Config) (*Provider, error) {
 // Issuer is the provider's issuer URL (its discovery document is under it).
 func (p *Provider) Issuer() string { return p.issuer }
 
+// EndSessions ends every session of the person with subject at every
+// client, as a provider does when the person is disabled: their refresh
+// tokens stop working.
+func (p *Provider) EndSessions(subject string) {
+	p.storage.mu.Lock()
+	defer p.storage.mu.Unlock()
+	for rt, t := range p.storage.refresh {
+		if t.subject == subject {
+			delete(p.storage.refresh, rt)
+		}
+	}
+}
+
 // Close stops the provider.
 func (p *Provider) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -119,10 +137,14 @@ func (p *Provider) Close() error {
 	return p.srv.Shutdown(ctx)
 }
 
-func newHandler(issuer string, cfg Config) (http.Handler, error) {
+func newHandler(issuer string, cfg Config) (http.Handler, *storage, error) {
 	st, err := newStorage(cfg.People, cfg.Clients)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	st.accessTTL = cfg.AccessTokenTTL
+	if st.accessTTL <= 0 {
+		st.accessTTL = defaultAccessTokenTTL
 	}
 	for _, c := range st.clients {
 		c.loginURL = func(id string) string { return "/login?authRequestID=" + url.QueryEscape(id) }
@@ -136,7 +158,7 @@ func newHandler(issuer string, cfg Config) (http.Handler, error) {
 		SupportedUILocales:       []language.Tag{language.SimplifiedChinese, language.English},
 	}, st, op.StaticIssuer(issuer), op.WithAllowInsecure(), op.WithLogger(cfg.Log))
 	if err != nil {
-		return nil, fmt.Errorf("devoidc: %w", err)
+		return nil, nil, fmt.Errorf("devoidc: %w", err)
 	}
 	l := &login{storage: st, callback: op.AuthCallbackURL(provider), people: cfg.People}
 	mux := http.NewServeMux()
@@ -147,7 +169,7 @@ func newHandler(issuer string, cfg Config) (http.Handler, error) {
 		_ = signedOutPage.Execute(w, nil)
 	})
 	mux.Handle("/", provider)
-	return mux, nil
+	return mux, st, nil
 }
 
 // login is the provider's login page: a username and password form, and a

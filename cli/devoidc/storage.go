@@ -22,8 +22,9 @@ type storage struct {
 	people  map[string]Person // by subject
 	clients map[string]*client
 
-	key   *rsa.PrivateKey
-	keyID string
+	key       *rsa.PrivateKey
+	keyID     string
+	accessTTL time.Duration
 
 	mu       sync.Mutex
 	requests map[string]*authRequest // by id
@@ -179,7 +180,7 @@ func (s *storage) clientOf(req op.TokenRequest) string {
 func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, exp := randomID(), time.Now().Add(accessTokenTTL)
+	id, exp := randomID(), time.Now().Add(s.accessTTL)
 	s.access[id] = tokenInfo{subject: req.GetSubject(), clientID: s.clientOf(req), expires: exp}
 	return id, exp, nil
 }

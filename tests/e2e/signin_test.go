@@ -43,8 +43,15 @@ const (
 // a system whose gateway signs people in through it.
 func startSignInSystem(t *testing.T) (*system, *devoidc.Provider) {
 	t.Helper()
+	return startSignInSystemWith(t, 0)
+}
+
+// startSignInSystemWith is startSignInSystem whose provider's access tokens
+// live accessTTL (0: the default).
+func startSignInSystemWith(t *testing.T, accessTTL time.Duration) (*system, *devoidc.Provider) {
+	t.Helper()
 	idp, err := devoidc.Start(devoidc.Config{
-		Addr: "127.0.0.1:0", People: devoidc.DemoPeople(),
+		Addr: "127.0.0.1:0", People: devoidc.DemoPeople(), AccessTokenTTL: accessTTL,
 		Clients: []devoidc.Client{
 			{ID: testConsoleClient, Secret: testConsoleSecret, RedirectURIs: []string{"http://127.0.0.1:*/auth/callback"},
 				PostLogoutRedirectURIs: []string{"http://127.0.0.1:*/"}},
@@ -286,4 +293,22 @@ func TestSignInCompletedInAnotherBrowserIsRefused(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	code, _ := victim.do(http.MethodGet, "/auth/session", "")
 	require.Equal(t, http.StatusUnauthorized, code, "no session was made")
+}
+
+func TestSessionRefreshesAtTheProviderAndEndsWhenTheProviderSaysSo(t *testing.T) {
+	t.Parallel()
+	// Access tokens that expire at once: every request of the session refreshes.
+	s, idp := startSignInSystemWith(t, time.Nanosecond)
+	desk := newBrowser(t, s)
+	landed, _ := desk.signIn("police-desk")
+	require.Equal(t, "/desk", landed.Fragment)
+	for range 3 {
+		code, body := desk.do(http.MethodGet, "/v1/dispatches", "")
+		require.Equal(t, http.StatusOK, code, "refreshed (the provider rotates the refresh token each time): %s", body)
+	}
+	idp.EndSessions("u-police-desk") // the person is disabled at the provider
+	code, _ := desk.do(http.MethodGet, "/v1/dispatches", "")
+	require.Equal(t, http.StatusUnauthorized, code, "the refused refresh ends the session")
+	code, _ = desk.do(http.MethodGet, "/auth/session", "")
+	require.Equal(t, http.StatusUnauthorized, code)
 }

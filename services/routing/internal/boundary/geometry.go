@@ -6,7 +6,6 @@
 package boundary
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -224,11 +223,15 @@ type segment struct {
 	ringLen    int // edges in its ring
 }
 
-// firstCrossing finds two edges that meet other than where consecutive edges
-// of one ring share their position, by a sweep over x: edges are taken in
-// order of their left end and compared only with edges still open there.
+// firstCrossing finds the first pair of edges (in ring order) that meet
+// other than where consecutive edges of one ring share their position. Edges
+// are put in the cells of a grid of about one cell per edge over the shape's
+// bounds and compared only with the edges sharing a cell, so a traced
+// boundary of tens of thousands of positions costs about as many
+// comparisons, whatever its shape.
 func firstCrossing(mp orb.MultiPolygon) (crossing, bool) {
 	var segs []segment
+	bound := mp.Bound()
 	for i, poly := range mp {
 		for j, r := range poly {
 			n := len(r) - 1
@@ -240,29 +243,50 @@ func firstCrossing(mp orb.MultiPolygon) (crossing, bool) {
 			}
 		}
 	}
-	slices.SortFunc(segs, func(a, b segment) int { return cmp.Compare(a.minX, b.minX) })
-	var open []int
-	for i := range segs {
-		s := &segs[i]
-		kept := open[:0]
-		for _, j := range open {
-			if segs[j].maxX >= s.minX {
-				kept = append(kept, j)
-			}
-		}
-		open = kept
-		for _, j := range open {
-			o := &segs[j]
-			if o.maxY < s.minY || o.minY > s.maxY {
-				continue
-			}
-			if at, bad := meet(s, o); bad {
-				return crossing{a: o.ref, b: s.ref, at: at}, true
-			}
-		}
-		open = append(open, i)
+	g := max(1, int(math.Ceil(math.Sqrt(float64(len(segs))))))
+	w, h := bound.Max[0]-bound.Min[0], bound.Max[1]-bound.Min[1]
+	col := func(x float64) int { return min(g-1, max(0, int((x-bound.Min[0])/w*float64(g)))) }
+	row := func(y float64) int { return min(g-1, max(0, int((y-bound.Min[1])/h*float64(g)))) }
+	if !(w > 0) {
+		col = func(float64) int { return 0 }
 	}
-	return crossing{}, false
+	if !(h > 0) {
+		row = func(float64) int { return 0 }
+	}
+	cells := make([][]int, g*g) // edge indexes, ascending within a cell
+	for i, s := range segs {
+		for y := row(s.minY); y <= row(s.maxY); y++ {
+			for x := col(s.minX); x <= col(s.maxX); x++ {
+				cells[y*g+x] = append(cells[y*g+x], i)
+			}
+		}
+	}
+	bi, bj := len(segs), len(segs) // the first crossing pair found so far
+	var at orb.Point
+	for _, cell := range cells {
+		for a, i := range cell {
+			if i > bi {
+				break
+			}
+			for _, j := range cell[a+1:] {
+				if i == bi && j >= bj {
+					break
+				}
+				s, o := &segs[i], &segs[j]
+				if o.maxX < s.minX || o.minX > s.maxX || o.maxY < s.minY || o.minY > s.maxY {
+					continue
+				}
+				if p, bad := meet(s, o); bad {
+					bi, bj, at = i, j, p
+					break
+				}
+			}
+		}
+	}
+	if bi == len(segs) {
+		return crossing{}, false
+	}
+	return crossing{a: segs[bi].ref, b: segs[bj].ref, at: at}, true
 }
 
 // adjacent reports whether two edges follow each other in one ring.

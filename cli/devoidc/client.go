@@ -22,7 +22,8 @@ type Client struct {
 // client adapts Client to op.Client.
 type client struct {
 	Client
-	loginURL func(string) string
+	loginURL   func(string) string
+	idTokenTTL time.Duration
 }
 
 func (c *client) GetID() string                        { return c.ID }
@@ -30,7 +31,7 @@ func (c *client) RedirectURIs() []string               { return c.Client.Redirec
 func (c *client) PostLogoutRedirectURIs() []string     { return c.Client.PostLogoutRedirectURIs }
 func (c *client) LoginURL(id string) string            { return c.loginURL(id) }
 func (c *client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
-func (c *client) IDTokenLifetime() time.Duration       { return idTokenTTL }
+func (c *client) IDTokenLifetime() time.Duration       { return c.idTokenTTL }
 func (c *client) DevMode() bool                        { return true }
 func (c *client) IsScopeAllowed(string) bool           { return false }
 func (c *client) IDTokenUserinfoClaimsAssertion() bool { return true }

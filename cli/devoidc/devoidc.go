@@ -25,7 +25,7 @@ import (
 // Token lifetimes: short, so refresh is exercised.
 const (
 	defaultAccessTokenTTL = 5 * time.Minute
-	idTokenTTL            = 5 * time.Minute
+	defaultIDTokenTTL     = 5 * time.Minute
 )
 
 // Person is someone who can sign in.
@@ -79,6 +79,8 @@ type Config struct {
 	// AccessTokenTTL is how long an access token lives (default 5 min); a
 	// test that wants every request of a relying party to refresh sets 1ns.
 	AccessTokenTTL time.Duration
+	// IDTokenTTL is how long an ID token lives (default 5 min).
+	IDTokenTTL time.Duration
 }
 
 // Provider is a running OpenID provider.
@@ -146,8 +148,13 @@ func newHandler(issuer string, cfg Config) (http.Handler, *storage, error) {
 	if st.accessTTL <= 0 {
 		st.accessTTL = defaultAccessTokenTTL
 	}
+	idTTL := cfg.IDTokenTTL
+	if idTTL <= 0 {
+		idTTL = defaultIDTokenTTL
+	}
 	for _, c := range st.clients {
 		c.loginURL = func(id string) string { return "/login?authRequestID=" + url.QueryEscape(id) }
+		c.idTokenTTL = idTTL
 	}
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:                sha256.Sum256([]byte(st.keyID)),

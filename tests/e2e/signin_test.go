@@ -43,15 +43,15 @@ const (
 // a system whose gateway signs people in through it.
 func startSignInSystem(t *testing.T) (*system, *devoidc.Provider) {
 	t.Helper()
-	return startSignInSystemWith(t, 0)
+	return startSignInSystemWith(t, 0, 0)
 }
 
-// startSignInSystemWith is startSignInSystem whose provider's access tokens
-// live accessTTL (0: the default).
-func startSignInSystemWith(t *testing.T, accessTTL time.Duration) (*system, *devoidc.Provider) {
+// startSignInSystemWith is startSignInSystem whose provider's access and ID
+// tokens live accessTTL and idTTL (0: the defaults).
+func startSignInSystemWith(t *testing.T, accessTTL, idTTL time.Duration) (*system, *devoidc.Provider) {
 	t.Helper()
 	idp, err := devoidc.Start(devoidc.Config{
-		Addr: "127.0.0.1:0", People: devoidc.DemoPeople(), AccessTokenTTL: accessTTL,
+		Addr: "127.0.0.1:0", People: devoidc.DemoPeople(), AccessTokenTTL: accessTTL, IDTokenTTL: idTTL,
 		Clients: []devoidc.Client{
 			{ID: testConsoleClient, Secret: testConsoleSecret, RedirectURIs: []string{"http://127.0.0.1:*/auth/callback"},
 				PostLogoutRedirectURIs: []string{"http://127.0.0.1:*/"}},
@@ -230,12 +230,10 @@ func (b *browser) signInAt(authURL, username string) int {
 
 var signInAddress = regexp.MustCompile(`(?m)^\s+(http://\S+/authorize\?\S+)$`)
 
-func TestWhistlectlLoginThenQueue(t *testing.T) {
-	t.Parallel()
-	s, _ := startSignInSystem(t)
-	home := t.TempDir()
-	env := map[string]string{"WHISTLE_URL": s.url, "HOME": home}
-
+// cliLogin runs `whistlectl login --no-browser` with env and signs in as
+// username in a browser at the address it prints.
+func cliLogin(t *testing.T, s *system, env map[string]string, username string) {
+	t.Helper()
 	var out syncBuffer
 	var errOut bytes.Buffer
 	done := make(chan int, 1)
@@ -250,9 +248,17 @@ func TestWhistlectlLoginThenQueue(t *testing.T) {
 		return authURL != ""
 	})
 	// The person signs in in a browser; the provider answers whistlectl on its loopback address.
-	require.Equal(t, http.StatusOK, newBrowser(t, s).signInAt(authURL, "police-desk"))
+	require.Equal(t, http.StatusOK, newBrowser(t, s).signInAt(authURL, username))
 	require.Equal(t, 0, <-done, errOut.String())
 	require.Contains(t, out.String(), "Signed in")
+}
+
+func TestWhistlectlLoginThenQueue(t *testing.T) {
+	t.Parallel()
+	s, _ := startSignInSystem(t)
+	home := t.TempDir()
+	env := map[string]string{"WHISTLE_URL": s.url, "HOME": home}
+	cliLogin(t, s, env, "police-desk")
 
 	creds := filepath.Join(home, ".config", "whistle", "credentials.json")
 	info, err := os.Stat(creds)
@@ -265,7 +271,7 @@ func TestWhistlectlLoginThenQueue(t *testing.T) {
 	require.NotNil(t, q)
 
 	cli(t, env, "logout")
-	var qerr bytes.Buffer
+	var out, qerr bytes.Buffer
 	code := whistlectl.Run(context.Background(), []string{"queue"}, &out, &qerr, func(k string) string { return env[k] })
 	require.Equal(t, 1, code)
 	require.Contains(t, qerr.String(), "whistlectl login")
@@ -298,7 +304,7 @@ func TestSignInCompletedInAnotherBrowserIsRefused(t *testing.T) {
 func TestSessionRefreshesAtTheProviderAndEndsWhenTheProviderSaysSo(t *testing.T) {
 	t.Parallel()
 	// Access tokens that expire at once: every request of the session refreshes.
-	s, idp := startSignInSystemWith(t, time.Nanosecond)
+	s, idp := startSignInSystemWith(t, time.Nanosecond, 0)
 	desk := newBrowser(t, s)
 	landed, _ := desk.signIn("police-desk")
 	require.Equal(t, "/desk", landed.Fragment)
@@ -311,4 +317,25 @@ func TestSessionRefreshesAtTheProviderAndEndsWhenTheProviderSaysSo(t *testing.T)
 	require.Equal(t, http.StatusUnauthorized, code, "the refused refresh ends the session")
 	code, _ = desk.do(http.MethodGet, "/auth/session", "")
 	require.Equal(t, http.StatusUnauthorized, code)
+}
+
+func TestWhistlectlRenewsItsSignInAndStopsWhenTheProviderEndsIt(t *testing.T) {
+	t.Parallel()
+	// ID tokens with less than whistlectl's 30 s margin left: every command renews at the provider.
+	s, idp := startSignInSystemWith(t, 0, 20*time.Second)
+	env := map[string]string{"WHISTLE_URL": s.url, "HOME": t.TempDir()}
+	cliLogin(t, s, env, "police-desk")
+	creds := filepath.Join(env["HOME"], ".config", "whistle", "credentials.json")
+	before, err := os.ReadFile(creds)
+	require.NoError(t, err)
+	require.Contains(t, cli(t, env, "queue"), "The queue is empty.")
+	after, err := os.ReadFile(creds)
+	require.NoError(t, err)
+	require.NotEqual(t, string(before), string(after), "renewed and kept")
+
+	idp.EndSessions("u-police-desk")
+	var out, errOut bytes.Buffer
+	code := whistlectl.Run(context.Background(), []string{"queue"}, &out, &errOut, func(k string) string { return env[k] })
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut.String(), "whistlectl login")
 }

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,6 +84,17 @@ func TestPointsFromChineseMapsAreStoredInWGS84(t *testing.T) {
 		"category": "garbage", "description": "垃圾桶满溢", "location": map[string]any{"lat": gcjLat, "lng": gcjLng}})
 	require.Equal(t, http.StatusOK, rep.status, rep.raw)
 	atWGS84("report", obj(rep.body["report"])["location"])
+
+	// A 12345 export whose lat/lng columns are BD-09.
+	sup := supervisorToken(t, s, dongcheng)
+	csvBody := "external_number,street_id,category,description,lat,lng,address,received_at,due_at\n" +
+		fmt.Sprintf("BD-1,%s,garbage,垃圾堆放,%v,%v,,,2026-11-26 08:00\n", donghuamen, bdLat, bdLng)
+	imported := s.do(t, http.MethodPost, "/v1/tickets:importCsv?coord_sys=BD09", sup, csvBody, "Content-Type", "text/csv")
+	require.Equal(t, http.StatusOK, imported.status, imported.raw)
+	require.EqualValues(t, 1, imported.body["imported"], imported.raw)
+	ticket := s.do(t, http.MethodGet, "/v1/tickets/BD-1", sup, nil)
+	require.Equal(t, http.StatusOK, ticket.status, ticket.raw)
+	atWGS84("12345 CSV in BD-09", ticket.body["location"])
 
 	// Blown into a whistle, the report's stored point is not converted again.
 	blown := s.do(t, http.MethodPost, "/v1/discovery/reports:triage", tok, map[string]any{

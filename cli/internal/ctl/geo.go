@@ -38,12 +38,12 @@ func geoCmd(e *env) *cobra.Command {
 				return fmt.Errorf("%s is %d KiB; at most %d KiB are imported at once: split it (e.g. by district)", args[0], len(data)>>10, maxGeoJSONBytes>>10)
 			}
 			q := url.Values{}
-			for k, v := range map[string]string{"level": level, "coord_sys": coordSys, "code_property": codeProp,
-				"name_property": nameProp, "parent_property": parentProp, "description": description} {
-				if v != "" {
-					q.Set(k, v)
-				}
-			}
+			setIf(q, "level", level)
+			setIf(q, "coord_sys", coordSys)
+			setIf(q, "code_property", codeProp)
+			setIf(q, "name_property", nameProp)
+			setIf(q, "parent_property", parentProp)
+			setIf(q, "description", description)
 			q.Set("replace", strconv.FormatBool(replace))
 			q.Set("publish", strconv.FormatBool(publish))
 			var resp routingv1.BoundaryImport
@@ -85,12 +85,8 @@ func geoCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
-			if unitLevel != "" {
-				q.Set("level", unitLevel)
-			}
-			if parent != "" {
-				q.Set("parent_code", parent)
-			}
+			setIf(q, "level", unitLevel)
+			setIf(q, "parent_code", parent)
 			var resp routingv1.ListBoundaryUnitsResponse
 			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/boundaries/units", q, nil, nil, &resp)
 			return show(e, &resp, raw, err, func(r *routingv1.ListBoundaryUnitsResponse) error {
@@ -112,12 +108,8 @@ func geoCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
-			if divLevel != "" {
-				q.Set("level", divLevel)
-			}
-			if divParent != "" {
-				q.Set("parent_code", divParent)
-			}
+			setIf(q, "level", divLevel)
+			setIf(q, "parent_code", divParent)
 			var resp routingv1.ListDivisionsResponse
 			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/divisions", q, nil, nil, &resp)
 			return show(e, &resp, raw, err, func(r *routingv1.ListDivisionsResponse) error {

@@ -151,7 +151,7 @@ func reportsCmd(e *env) *cobra.Command {
 // ticketsCmd is whistlectl tickets: 12345 hotline tickets (接诉即办).
 func ticketsCmd(e *env) *cobra.Command {
 	tc := &cobra.Command{Use: "tickets", Short: "12345 hotline tickets: import a CSV or .xlsx export, find one by its number"}
-	var source string
+	var source, coordSys string
 	imp := authed(&cobra.Command{
 		Use: "import FILE.csv|FILE.xlsx",
 		Short: "Import tickets from a 12345 export: CSV (UTF-8, UTF-8 with BOM or GB18030/GBK) or .xlsx (first sheet), " +
@@ -170,6 +170,7 @@ func ticketsCmd(e *env) *cobra.Command {
 			}
 			q := url.Values{}
 			setIf(q, "source", source)
+			setIf(q, "coord_sys", coordSys)
 			var resp intakev1.ImportTicketsCsvResponse
 			raw, err := e.client().Upload(cmd.Context(), "/v1/tickets:importCsv", q, ticketFileType(args[0], data), data, &resp)
 			return show(e, &resp, raw, err, func(r *intakev1.ImportTicketsCsvResponse) error {
@@ -193,6 +194,7 @@ func ticketsCmd(e *env) *cobra.Command {
 		},
 	})
 	imp.Flags().StringVar(&source, "source", "", "the tickets' source (default 12345)")
+	imp.Flags().StringVar(&coordSys, "coord-sys", "", "system of the lat/lng columns: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度); the deployment's default when unset")
 
 	showTicket := authed(&cobra.Command{
 		Use:   "show EXTERNAL_NUMBER",

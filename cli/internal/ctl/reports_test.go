@@ -78,11 +78,12 @@ func TestTicketsImportCsv(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(csv), 0o600))
 	env := map[string]string{"WHISTLE_URL": url, "WHISTLE_TOKEN": streetToken()}
 
-	code, out, errOut := run(t, env, "tickets", "import", file)
+	code, out, errOut := run(t, env, "tickets", "import", file, "--coord-sys", "GCJ02")
 	require.Equal(t, 0, code, errOut)
 	req := fake.last(t)
 	require.Equal(t, http.MethodPost, req.Method)
 	require.Equal(t, "/v1/tickets:importCsv", req.Path)
+	require.Equal(t, []string{"GCJ02"}, req.Query["coord_sys"])
 	require.Equal(t, csv, string(req.Raw), "the file is sent as it is")
 	require.Equal(t, "text/csv", req.Header.Get("Content-Type"))
 	require.Contains(t, out, "rows 3, imported 2, already imported 0, errors 1")

@@ -42,7 +42,7 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 	next := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
 	h := ticketcsv.Route(next, imp, time.Second)
 
-	req := httptest.NewRequest(http.MethodPost, ticketcsv.Path+"?source=12345", strings.NewReader("external_number\n"))
+	req := httptest.NewRequest(http.MethodPost, ticketcsv.Path+"?source=12345&coord_sys=GCJ02", strings.NewReader("external_number\n"))
 	req.Header.Set("Content-Type", "text/csv; charset=utf-8")
 	req.Header.Set("Authorization", "Bearer t")
 	rec := httptest.NewRecorder()
@@ -51,6 +51,7 @@ func TestRouteTakesCSVBodiesAndPassesTheRestOn(t *testing.T) {
 	require.JSONEq(t, `{"rows":1,"imported":1,"already_imported":0,"errors":[],"errors_omitted":0}`, rec.Body.String())
 	require.Equal(t, "external_number\n", imp.got.GetCsv())
 	require.Equal(t, "12345", imp.got.GetSource())
+	require.Equal(t, "GCJ02", imp.got.GetCoordSys(), "the lat/lng columns' system")
 	require.Equal(t, []string{"Bearer t"}, imp.auth)
 
 	// JSON bodies and other paths belong to the REST API.

@@ -1,6 +1,7 @@
 // Package run gives every binary the same start: a context cancelled on
 // SIGINT/SIGTERM, a JSON logger, tracing and metrics, the Go runtime's memory
-// limit from the container's, and a non-zero exit on error.
+// limit from the container's (and a lazier collector under it), and a
+// non-zero exit on error.
 package run
 
 import (
@@ -41,9 +42,14 @@ func Main(service string, fn func(ctx context.Context, log *slog.Logger) error) 
 	if limit, err := memoryLimit(os.Getenv); err != nil {
 		log.Error("exit", "err", err)
 		os.Exit(1)
-	} else if limit > 0 {
-		debug.SetMemoryLimit(limit)
-		log.Info("memory limit", "bytes", limit, "from", MemoryLimitEnv)
+	} else {
+		if limit > 0 {
+			debug.SetMemoryLimit(limit)
+			log.Info("memory limit", "bytes", limit, "from", MemoryLimitEnv)
+		}
+		if gc := gcPercent(os.Getenv, limit); gc > 0 {
+			debug.SetGCPercent(gc)
+		}
 	}
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("telemetry", "err", err) }))
 	shutdown, err := telemetry.Setup(ctx, service, prometheus.DefaultRegisterer)

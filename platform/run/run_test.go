@@ -68,4 +68,10 @@ func TestMemoryLimitIsNinetyPercentOfTheContainersUnlessGOMEMLIMITIsSet(t *testi
 	require.Zero(t, limit, "no container limit: the runtime's default")
 	_, err = memoryLimit(env(MemoryLimitEnv, "256Mi"))
 	require.ErrorContains(t, err, MemoryLimitEnv)
+
+	// Under a memory limit the collector runs less often, unless GOGC says otherwise.
+	require.Equal(t, limitedGCPercent, gcPercent(env(MemoryLimitEnv, "256"), int64(256<<20)*9/10))
+	require.Equal(t, limitedGCPercent, gcPercent(env("GOMEMLIMIT", "200MiB"), 0))
+	require.Zero(t, gcPercent(env(MemoryLimitEnv, "256", "GOGC", "100"), int64(256<<20)*9/10), "an explicit GOGC stands")
+	require.Zero(t, gcPercent(env(), 0), "no limit: the runtime's default")
 }

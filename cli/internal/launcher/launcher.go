@@ -27,6 +27,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus/embedded"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/platform/run"
 )
 
 // Defaults of Config.
@@ -116,6 +117,10 @@ type Config struct {
 	// OIDC is the dev identity provider, set by Run.
 	OIDC DevOIDC
 }
+
+// DefaultMemoryLimitMiB is each process's memory limit when the environment
+// gives none: the chart's default container limit.
+const DefaultMemoryLimitMiB = 256
 
 // FromEnv returns the default Config, overridden by the environment.
 func FromEnv(getenv func(string) string) Config {
@@ -211,6 +216,12 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		addrs["WHISTLE_"+strings.ToUpper(b.Name)+"_ADDR"] = b.GRPCAddr
 	}
 	common := slices.Clone(cfg.BaseEnv)
+	// Every process runs under the chart's default container limit unless told
+	// otherwise, so that make run and the bench see a deployment's memory and
+	// collector behaviour (platform/run).
+	if !slices.ContainsFunc(common, func(kv string) bool { return strings.HasPrefix(kv, run.MemoryLimitEnv+"=") }) {
+		common = append(common, run.MemoryLimitEnv+"="+strconv.Itoa(DefaultMemoryLimitMiB))
+	}
 	for _, name := range slices.Sorted(maps.Keys(addrs)) {
 		common = append(common, name+"="+addrs[name])
 	}

@@ -130,6 +130,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"a bearer token is required (Authorization header, or access_token for EventSource)")
 		return
 	}
+	// Watched from before the token is checked, so a revocation while the
+	// stream starts still reaches the loop below.
+	revoked, regranted := h.revoked(), changed(h.GrantsChanged)
 	id, err := h.Verifier.Verify(token, h.Clock.Now())
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", "Bearer")
@@ -235,7 +238,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Transport keepalive, not domain time: real seconds even in a drill.
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
-	revoked, regranted := h.revoked(), changed(h.GrantsChanged)
 	for {
 		select {
 		case <-ctx.Done():

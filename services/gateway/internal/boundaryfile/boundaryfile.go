@@ -9,7 +9,6 @@ package boundaryfile
 import (
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -17,11 +16,11 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/chuishao/whistle/platform/limits"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
 )
 
 // Path is the route; it is shared with the JSON form.
@@ -50,23 +49,13 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			next.ServeHTTP(w, r)
 			return
 		}
-		auth := r.Header.Get("Authorization")
-		if auth == "" {
-			// Routing checks the token; a caller without one is turned away
-			// before the gateway reads the file.
-			w.Header().Set("WWW-Authenticate", "Bearer")
-			apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "a bearer token is required to import boundaries")
+		auth, body, ok := httpapi.ReadUpload(w, r, Path, MaxBytes, "boundaries",
+			fmt.Sprintf("a GeoJSON body is at most %d bytes: split the file (e.g. by district)", MaxBytes))
+		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(MaxBytes)))
-		if err != nil {
-			apierror.Write(w, http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge,
-				fmt.Sprintf("a GeoJSON body is at most %d bytes: split the file (e.g. by district)", MaxBytes),
-				apierror.Detail{Field: "body", Reason: fmt.Sprintf("must be at most %d bytes", MaxBytes)})
-			return
-		}
 		q := r.URL.Query()
 		flag := func(name string) bool { v, _ := strconv.ParseBool(q.Get(name)); return v }
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", auth)
@@ -79,12 +68,6 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			apierror.WriteStatus(w, err)
 			return
 		}
-		out, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(resp)
-		if err != nil {
-			apierror.Write(w, http.StatusInternalServerError, "INTERNAL", "could not encode the answer")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(out)
+		httpapi.WriteAnswer(w, resp)
 	})
 }

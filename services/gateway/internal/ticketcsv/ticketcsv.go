@@ -11,19 +11,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/chuishao/whistle/platform/limits"
-	"github.com/chuishao/whistle/platform/telemetry"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
 )
 
 // Path is the route; it is shared with the JSON form.
@@ -50,24 +48,13 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 			next.ServeHTTP(w, r)
 			return
 		}
-		telemetry.SetRoute(r.Context(), r.Method, Path)
-		auth := r.Header.Get("Authorization")
-		if auth == "" {
-			// Intake checks the token; a caller without one is turned away
-			// before the gateway reads, decodes or unpacks anything.
-			w.Header().Set("WWW-Authenticate", "Bearer")
-			apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "a bearer token is required to import tickets")
+		auth, body, ok := httpapi.ReadUpload(w, r, Path, MaxBytes, "tickets",
+			fmt.Sprintf("a CSV or .xlsx body is at most %d bytes: split the file", MaxBytes))
+		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(MaxBytes)))
-		if err != nil {
-			apierror.Write(w, http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge,
-				fmt.Sprintf("a CSV or .xlsx body is at most %d bytes: split the file", MaxBytes),
-				apierror.Detail{Field: "body", Reason: fmt.Sprintf("must be at most %d bytes", MaxBytes)})
-			return
-		}
 		if media == XLSXType {
 			select {
 			case workbooks <- struct{}{}:
@@ -95,13 +82,7 @@ func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler 
 				e.Line = int32(sheet.Row(int(e.GetLine())))
 			}
 		}
-		out, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(resp)
-		if err != nil {
-			apierror.Write(w, http.StatusInternalServerError, "INTERNAL", "could not encode the answer")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(out)
+		httpapi.WriteAnswer(w, resp)
 	})
 }
 

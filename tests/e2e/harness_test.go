@@ -329,6 +329,7 @@ func (s *system) do(t *testing.T, method, path, token string, body any, headers 
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	checkAnswer(t, req, resp.StatusCode, resp.Header, raw)
 	out := response{status: resp.StatusCode, raw: string(raw)}
 	if len(raw) > 0 {
 		require.NoError(t, json.Unmarshal(raw, &out.body), "body: %s", raw)

@@ -23,7 +23,7 @@ func Build(doc2 *openapi2.T) (*openapi3.T, error) {
 	}
 	doc.OpenAPI = Version
 	describe(doc)
-	for _, step := range []func(*openapi3.T) error{mergeTemplates, addHandWritten, secure, addErrors, fixStatuses, addExamples} {
+	for _, step := range []func(*openapi3.T) error{mergeTemplates, allowNull, addHandWritten, secure, addErrors, fixStatuses, addExamples} {
 		if err := step(doc); err != nil {
 			return nil, err
 		}

@@ -41,8 +41,9 @@ var errorResponses = []errorResponse{
 // which is not what the gateway sends.
 func addErrors(doc *openapi3.T) error {
 	c := doc.Components
+	closed := openapi3.AdditionalProperties{Has: new(false)}
 	detail := &openapi3.Schema{
-		Type: &openapi3.Types{"object"}, Required: []string{"field", "reason"},
+		Type: &openapi3.Types{"object"}, Required: []string{"field", "reason"}, AdditionalProperties: closed,
 		Description: "一个出错的请求字段。One offending request field (a query parameter, path segment, header or body field).",
 		Properties: openapi3.Schemas{
 			"field":  openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"}, Description: "The field's snake_case name, dotted for nested fields (location.lat), or body / a header's name."}),
@@ -50,7 +51,7 @@ func addErrors(doc *openapi3.T) error {
 		},
 	}
 	body := &openapi3.Schema{
-		Type: &openapi3.Types{"object"}, Required: []string{"code", "message", "details"},
+		Type: &openapi3.Types{"object"}, Required: []string{"code", "message", "details"}, AdditionalProperties: closed,
 		Properties: openapi3.Schemas{
 			"code": openapi3.NewSchemaRef("", &openapi3.Schema{Type: &openapi3.Types{"string"},
 				Description: "The canonical gRPC code name (INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, " +
@@ -63,7 +64,7 @@ func addErrors(doc *openapi3.T) error {
 		},
 	}
 	errSchema := &openapi3.Schema{
-		Type: &openapi3.Types{"object"}, Required: []string{"error"},
+		Type: &openapi3.Types{"object"}, Required: []string{"error"}, AdditionalProperties: closed,
 		Description: "出错时的统一返回。The one error body every failing request answers.",
 		Properties:  openapi3.Schemas{"error": openapi3.NewSchemaRef("", body)},
 	}
@@ -105,9 +106,9 @@ func addErrors(doc *openapi3.T) error {
 			}
 		}
 	}
-	delete(c.Schemas, "googleRpcStatus")
-	if !strings.Contains(string(mustJSON(doc)), "#/components/schemas/protobufAny") {
-		delete(c.Schemas, "protobufAny")
+	delete(c.Schemas, "google.rpc.Status")
+	if !strings.Contains(string(mustJSON(doc)), "#/components/schemas/google.protobuf.Any") {
+		delete(c.Schemas, "google.protobuf.Any")
 	}
 	return nil
 }

@@ -91,6 +91,9 @@ func example(doc *openapi3.T, ref *openapi3.SchemaRef, name string, depth int) a
 	if s == nil {
 		return nil
 	}
+	if len(s.AnyOf) > 0 { // a nullable field: show it set
+		return example(doc, s.AnyOf[0], name, depth)
+	}
 	if len(s.Enum) > 0 {
 		for _, v := range s.Enum {
 			if str, ok := v.(string); !ok || !strings.HasSuffix(str, "_UNSPECIFIED") {
@@ -100,7 +103,7 @@ func example(doc *openapi3.T, ref *openapi3.SchemaRef, name string, depth int) a
 		return s.Enum[0]
 	}
 	switch {
-	case s.Type.Is("object") || (s.Type == nil && len(s.Properties) > 0):
+	case s.Type.Includes("object") || (s.Type == nil && len(s.Properties) > 0):
 		out := map[string]any{}
 		if depth > 4 {
 			return out
@@ -112,22 +115,22 @@ func example(doc *openapi3.T, ref *openapi3.SchemaRef, name string, depth int) a
 			out["110101"] = example(doc, ap, name, depth+1)
 		}
 		return out
-	case s.Type.Is("array"):
+	case s.Type.Includes("array"):
 		if depth > 4 || s.Items == nil {
 			return []any{}
 		}
 		return []any{example(doc, s.Items, strings.TrimSuffix(name, "s"), depth+1)}
-	case s.Type.Is("boolean"):
+	case s.Type.Includes("boolean"):
 		return name == "ok" || name == "enabled" || name == "live"
-	case s.Type.Is("integer"), s.Type.Is("number"):
+	case s.Type.Includes("integer"), s.Type.Includes("number"):
 		if v, ok := exampleNumbers[name]; ok {
 			return v
 		}
-		if strings.HasSuffix(name, "_rate") && s.Type.Is("number") {
+		if strings.HasSuffix(name, "_rate") && s.Type.Includes("number") {
 			return 0.95
 		}
 		return 3
-	case s.Type.Is("string"):
+	case s.Type.Includes("string"):
 		return exampleString(s, name)
 	}
 	return nil

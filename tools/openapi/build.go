@@ -15,15 +15,16 @@ import (
 // validates 3.1 documents, with JSON Schema 2020-12 semantics for their schemas.
 const Version = "3.1.0"
 
-// Build converts doc2 and completes it (see the package comment).
-func Build(doc2 *openapi2.T) (*openapi3.T, error) {
+// Build converts doc2 and completes it (see the package comment);
+// descriptions are those of refDescriptions.
+func Build(doc2 *openapi2.T, descriptions map[string]map[string]string) (*openapi3.T, error) {
 	doc, err := openapi2conv.ToV3(doc2)
 	if err != nil {
 		return nil, fmt.Errorf("convert to OpenAPI 3: %w", err)
 	}
 	doc.OpenAPI = Version
 	describe(doc)
-	for _, step := range []func(*openapi3.T) error{mergeTemplates, allowNull, addHandWritten, secure, addErrors, fixStatuses, addExamples} {
+	for _, step := range []func(*openapi3.T) error{mergeTemplates, allowNull, describeRefs(descriptions), addHandWritten, secure, addErrors, fixStatuses, addExamples} {
 		if err := step(doc); err != nil {
 			return nil, err
 		}

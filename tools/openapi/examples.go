@@ -94,6 +94,9 @@ func example(doc *openapi3.T, ref *openapi3.SchemaRef, name string, depth int) a
 	if len(s.AnyOf) > 0 { // a nullable field: show it set
 		return example(doc, s.AnyOf[0], name, depth)
 	}
+	if len(s.AllOf) == 1 { // a described reference
+		return example(doc, s.AllOf[0], name, depth)
+	}
 	if len(s.Enum) > 0 {
 		for _, v := range s.Enum {
 			if str, ok := v.(string); !ok || !strings.HasSuffix(str, "_UNSPECIFIED") {

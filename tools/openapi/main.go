@@ -36,7 +36,11 @@ func run(in, out string) error {
 	if err := json.Unmarshal(raw, &doc2); err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	doc, err := Build(&doc2)
+	descriptions, err := refDescriptions(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	doc, err := Build(&doc2, descriptions)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ func getRaw(t *testing.T, s *system, path, token string) (*http.Response, string
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	checkAnswer(t, req, resp.StatusCode, resp.Header, body)
 	return resp, string(body)
 }
 

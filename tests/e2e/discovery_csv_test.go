@@ -60,6 +60,7 @@ func importCSV(t *testing.T, s *system, token, body string) map[string]any {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	checkAnswer(t, req, resp.StatusCode, resp.Header, raw)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
 	var out map[string]any
 	require.NoError(t, json.NewDecoder(bytes.NewReader(raw)).Decode(&out))

@@ -113,6 +113,7 @@ func TestACSVOfBadRowsIsBoundedByTheRowLimit(t *testing.T) {
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
+	checkAnswer(t, req, resp.StatusCode, resp.Header, raw)
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "%.300s", raw)
 	var refused map[string]any
 	require.NoError(t, json.Unmarshal(raw, &refused))

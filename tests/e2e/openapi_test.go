@@ -33,6 +33,8 @@ var apiRouter = sync.OnceValues(func() (routers.Router, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, err
 	}
+	// The scorecard page is HTML, decoded as text like text/plain.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	// The document names no server (its paths are relative to the gateway
 	// serving it); the router needs one to match paths at all.
 	doc.Servers = openapi3.Servers{{URL: "/"}}

@@ -61,6 +61,22 @@ func TestPointsFromChineseMapsAreStoredInWGS84(t *testing.T) {
 	})
 	require.Equal(t, "inside", str(obj(obj(w["routing"])["jurisdiction"])["result"]), w)
 
+	// Checking a point before raising takes the same systems.
+	locate := func(lat, lng float64, coordSys string) string {
+		t.Helper()
+		body := map[string]any{"location": map[string]any{"lat": lat, "lng": lng}}
+		if coordSys != "" {
+			body["coord_sys"] = coordSys
+		}
+		r := s.do(t, http.MethodPost, "/v1/streets/"+donghuamen+":locate", tok, body)
+		require.Equal(t, http.StatusOK, r.status, r.raw)
+		return str(r.body["result"])
+	}
+	require.Equal(t, "inside", locate(gcjLat, gcjLng, ""), "GCJ-02 by default")
+	require.Equal(t, "inside", locate(bdLat, bdLng, "BD09"))
+	require.Equal(t, "inside", locate(wgsLat, wgsLng, "WGS84"))
+	require.Equal(t, "outside", locate(gcjLat, gcjLng, "WGS84"), "the 高德 point taken as WGS-84 is in the next street")
+
 	// An unknown system is the caller's mistake, named by field; nothing is raised.
 	r := s.do(t, http.MethodPost, "/v1/whistles", tok, map[string]any{"street_id": donghuamen, "category": "street-vending",
 		"description": "占道经营", "location": map[string]any{"lat": gcjLat, "lng": gcjLng}, "coord_sys": "EPSG:4326"})

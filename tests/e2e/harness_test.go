@@ -82,8 +82,8 @@ type options struct {
 	webhookAllow string
 	// issuer, when set, is WHISTLE_JWT_ISSUER of every process (default auth.Issuer).
 	issuer string
-	// coordSys, when set, is intake's WHISTLE_COORD_SYS (the default
-	// coordinate system of an incoming point).
+	// coordSys, when set, is intake's and routing's WHISTLE_COORD_SYS (the
+	// default coordinate system of an incoming point).
 	coordSys string
 	// oidc, when its Issuer is set, is the gateway's OIDC sign-in; the
 	// redirect URL and signing key are filled in.
@@ -196,7 +196,7 @@ func startSystem(t *testing.T, opts options) *system {
 		_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
 		return err
 	})
-	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true}, deps("routing"))
+	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps("routing"))
 	require.NoError(t, err)
 	run("routing", routing.Run)
 

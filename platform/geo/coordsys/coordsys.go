@@ -45,6 +45,14 @@ func Parse(name string) (System, error) {
 	return "", fmt.Errorf("%q is not a coordinate system: want WGS84, GCJ02 or BD09", name)
 }
 
+// ParseDefault reads a deployment's default system: WGS-84 when unset.
+func ParseDefault(name string) (System, error) {
+	if name == "" {
+		return WGS84, nil
+	}
+	return Parse(name)
+}
+
 // Point is a position in degrees.
 type Point struct {
 	Lat, Lng float64

@@ -122,4 +122,10 @@ func TestParse(t *testing.T) {
 		_, err := coordsys.Parse(bad)
 		require.Error(t, err, bad)
 	}
+	def, err := coordsys.ParseDefault("")
+	require.NoError(t, err)
+	require.Equal(t, coordsys.WGS84, def, "a deployment without a default takes WGS-84")
+	def, err = coordsys.ParseDefault("gcj02")
+	require.NoError(t, err)
+	require.Equal(t, coordsys.GCJ02, def)
 }

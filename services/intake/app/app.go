@@ -76,10 +76,7 @@ func (c Config) Validate() error {
 // coordSys is the default coordinate system; WGS-84 when unset (a Config
 // built in code).
 func (c Config) coordSys() (coordsys.System, error) {
-	if c.CoordSys == "" {
-		return coordsys.WGS84, nil
-	}
-	sys, err := coordsys.Parse(c.CoordSys)
+	sys, err := coordsys.ParseDefault(c.CoordSys)
 	if err != nil {
 		return "", fmt.Errorf("WHISTLE_COORD_SYS: %w", err)
 	}

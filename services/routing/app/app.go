@@ -12,6 +12,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
@@ -35,6 +36,9 @@ type Config struct {
 	// BoundaryBufferM is how close (metres) to a street boundary a whistle
 	// counts as on it, so the neighbouring streets are informed.
 	BoundaryBufferM float64 `env:"WHISTLE_BOUNDARY_BUFFER_M, default=50"`
+	// CoordSys is the coordinate system of a point to locate whose request
+	// names none, as intake's: WGS84, GCJ02 or BD09.
+	CoordSys string `env:"WHISTLE_COORD_SYS, default=WGS84"`
 }
 
 // Validate reports the first missing or malformed variable by name.
@@ -44,6 +48,9 @@ func (c Config) Validate() error {
 	}
 	if c.BoundaryBufferM < 0 || c.BoundaryBufferM > 5000 {
 		return fmt.Errorf("WHISTLE_BOUNDARY_BUFFER_M: %v is not between 0 and 5000 metres", c.BoundaryBufferM)
+	}
+	if _, err := coordsys.ParseDefault(c.CoordSys); err != nil {
+		return fmt.Errorf("WHISTLE_COORD_SYS: %w", err)
 	}
 	return nil
 }
@@ -56,6 +63,10 @@ type App struct {
 
 // New migrates the schema, seeds it when configured, and registers the gRPC API.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
+	sys, err := coordsys.ParseDefault(cfg.CoordSys)
+	if err != nil {
+		return nil, fmt.Errorf("WHISTLE_COORD_SYS: %w", err)
+	}
 	if cfg.Seed {
 		// Seeding goes first, on its own short-lived pool, so a failure leaves
 		// nothing of the runtime to close.
@@ -83,7 +94,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		},
 		Version: q.CurrentBoundaryNumber,
 	}}
-	routingv1.RegisterRoutingServiceServer(rt.GRPC, grpcapi.New(rt.Pool, h, rt.Log))
+	api := grpcapi.New(rt.Pool, h, rt.Log)
+	api.CoordSys = sys
+	routingv1.RegisterRoutingServiceServer(rt.GRPC, api)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	grpcserver.RegisterPublic(grpcapi.PublicMethods...)
 	return &App{rt: rt, handler: h}, nil

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -84,13 +85,21 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 	if lng := req.GetLocation().GetLng(); req.GetLocation() == nil || lng < -180 || lng > 180 {
 		v.Add("location.lng", "must be between -180 and 180")
 	}
+	sys := s.CoordSys
+	if req.GetCoordSys() != "" {
+		var err error
+		if sys, err = coordsys.Parse(req.GetCoordSys()); err != nil {
+			v.Add("coord_sys", "must be WGS84, GCJ02 (高德, 腾讯) or BD09 (百度)")
+		}
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	p := coordsys.ToWGS84(sys, coordsys.Point{Lat: req.GetLocation().GetLat(), Lng: req.GetLocation().GetLng()})
 	err := s.h.Map.Refresh(ctx)
 	var c jurisdiction.Check
 	if err == nil {
-		c, err = s.h.Map.Check(ctx, req.GetStreetId(), req.GetLocation().GetLat(), req.GetLocation().GetLng())
+		c, err = s.h.Map.Check(ctx, req.GetStreetId(), p.Lat, p.Lng)
 	}
 	if err != nil {
 		return nil, s.toStatus(ctx, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -33,6 +34,9 @@ type Server struct {
 	h     *events.Handler
 	clock clock.Clock
 	log   *slog.Logger
+	// CoordSys is the system of a point to locate whose request names none
+	// (WGS-84 when empty).
+	CoordSys coordsys.System
 }
 
 // New returns a server over pool; h makes the decisions people ask for

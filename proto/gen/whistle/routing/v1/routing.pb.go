@@ -846,9 +846,12 @@ func (x *GetCategoryRequest) GetCode() string {
 
 // LocateStreetRequest is a point and the street it is claimed to be in.
 type LocateStreetRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	StreetId      string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
-	Location      *v1.LatLng             `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	StreetId string                 `protobuf:"bytes,1,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	Location *v1.LatLng             `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
+	// the deployment's default (WHISTLE_COORD_SYS) when empty.
+	CoordSys      string `protobuf:"bytes,3,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -895,6 +898,13 @@ func (x *LocateStreetRequest) GetLocation() *v1.LatLng {
 		return x.Location
 	}
 	return nil
+}
+
+func (x *LocateStreetRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
 }
 
 // Jurisdiction is the result of checking a point against a street's boundary.
@@ -3203,10 +3213,11 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"categories\x18\x01 \x03(\v2\x1c.whistle.routing.v1.CategoryR\n" +
 	"categories\"(\n" +
 	"\x12GetCategoryRequest\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\"h\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\"\x8d\x01\n" +
 	"\x13LocateStreetRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x124\n" +
-	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"\x88\x02\n" +
+	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12#\n" +
+	"\tcoord_sys\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\x88\x02\n" +
 	"\fJurisdiction\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x120\n" +
 	"\x14neighbour_street_ids\x18\x02 \x03(\tR\x12neighbourStreetIds\x12\x1d\n" +

@@ -89,7 +89,7 @@ export async function render(root, who) {
     if (!Number.isFinite(la) || !Number.isFinite(ln)) { box.textContent = ''; return; }
     checkTimer = setTimeout(async () => {
       try {
-        const j = await api(`/v1/streets/${encodeURIComponent(who.street)}:locate`, { method: 'POST', body: { location: { lat: la, lng: ln } } });
+        const j = await api(`/v1/streets/${encodeURIComponent(who.street)}:locate`, { method: 'POST', body: { location: { lat: la, lng: ln }, coord_sys: 'WGS84' } });
         const others = (j?.neighbour_street_ids || []).map((id) => nameOf(aroundBy[id], id)).join('、');
         box.textContent = t(`loc.${j?.result || 'inside'}`, { s: others });
         box.dataset.result = j?.result || '';

@@ -121,6 +121,7 @@ func (b *browser) do(method, path string, body string) (int, string) {
 	require.NoError(b.t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkAnswer(b.t, req, resp.StatusCode, resp.Header, raw)
 	return resp.StatusCode, string(raw)
 }
 

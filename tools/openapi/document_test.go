@@ -36,7 +36,7 @@ func TestEveryOperationTellsTheTruth(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "bearer", doc.Components.SecuritySchemes[BearerScheme].Value.Scheme)
 	require.Equal(t, "JWT", doc.Components.SecuritySchemes[BearerScheme].Value.BearerFormat)
-	require.Equal(t, openapi3.SecurityRequirements{{BearerScheme: []string{}}}, doc.Security)
+	require.Equal(t, openapi3.SecurityRequirements{{BearerScheme: []string{}}, {SessionScheme: []string{}}}, doc.Security)
 	require.NotContains(t, string(data), "google.rpc.Status", "the generator's error schema is not what the gateway sends")
 
 	publics := map[string]bool{}

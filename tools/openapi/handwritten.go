@@ -219,14 +219,22 @@ func addSignIn(add func(string, string, *openapi3.Operation)) {
 	}
 	redirect("SignIn_Login", "/auth/login", "单点登录：跳转到身份提供方。Start the OIDC sign-in (authorization code with PKCE).")
 	redirect("SignIn_Callback", "/auth/callback", "身份提供方回调。The identity provider's redirect back; sets the session cookie.")
-	free := jsonContent(object("", nil, map[string]*openapi3.SchemaRef{}))
+	session := object("", []string{"subject", "role"}, map[string]*openapi3.SchemaRef{
+		"subject": str("The person's subject at the identity provider."), "name": str(""), "role": str(""),
+		"street": str("Township code (roles street and grid)."), "district": str("District code."),
+		"department": str("Department code (role desk)."), "grid": str("The micro-grid (role grid)."),
+	})
+	cli := object("", []string{"issuer", "client_id", "scopes"}, map[string]*openapi3.SchemaRef{
+		"issuer": str("The OIDC provider."), "client_id": str("whistlectl's public client (device or PKCE flow)."),
+		"scopes": openapi3.NewSchemaRef("", openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema())),
+	})
 	add("POST", "/auth/logout", &openapi3.Operation{OperationID: "SignIn_Logout", Tags: []string{"SignIn"}, Security: public(),
 		Summary: "退出登录。End the session; answers where the browser goes next.", Responses: ok("Where to go.", jsonContent(object("", []string{"redirect"},
 			map[string]*openapi3.SchemaRef{"redirect": str("")})))})
 	add("GET", "/auth/session", &openapi3.Operation{OperationID: "SignIn_Session", Tags: []string{"SignIn"}, Security: public(),
-		Summary: "当前登录人员（会话 Cookie）。The signed-in person of the session cookie.", Responses: ok("The person.", free)})
+		Summary: "当前登录人员（会话 Cookie）。The signed-in person of the session cookie.", Responses: ok("The person.", jsonContent(session))})
 	add("GET", "/auth/cli", &openapi3.Operation{OperationID: "SignIn_CLIConfig", Tags: []string{"SignIn"}, Security: public(),
-		Summary: "whistlectl 登录配置。What whistlectl needs to sign in (issuer, client id).", Responses: ok("The configuration.", free)})
+		Summary: "whistlectl 登录配置。What whistlectl needs to sign in (issuer, client id).", Responses: ok("The configuration.", jsonContent(cli))})
 }
 
 func addOpen311(add func(string, string, *openapi3.Operation)) {

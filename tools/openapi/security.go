@@ -4,8 +4,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// BearerScheme is the security scheme every non-public operation requires.
-const BearerScheme = "bearer"
+// BearerScheme or SessionScheme is what every non-public operation requires.
+const (
+	BearerScheme  = "bearer"
+	SessionScheme = "session"
+)
 
 // publicOperations are the generated operations that need no token: the
 // residents' report form, follow-up pages and public results (intake's
@@ -37,7 +40,12 @@ func secure(doc *openapi3.T) error {
 			"An EdDSA-signed JWT from the sign-in (/auth/login) or, in development, POST /v1/dev/tokens; " +
 			"the gateway publishes its keys at /.well-known/jwks.json.",
 	}}
-	doc.Security = openapi3.SecurityRequirements{{BearerScheme: []string{}}}
+	doc.Components.SecuritySchemes[SessionScheme] = &openapi3.SecuritySchemeRef{Value: &openapi3.SecurityScheme{
+		Type: "apiKey", In: "cookie", Name: "whistle_session",
+		Description: "控制台登录后的会话 Cookie（同源请求）。The console's session cookie after the OIDC sign-in " +
+			"(same-origin requests only); the gateway exchanges it for an internal token.",
+	}}
+	doc.Security = openapi3.SecurityRequirements{{BearerScheme: []string{}}, {SessionScheme: []string{}}}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			if op.Security == nil && publicOperations[op.OperationID] {

@@ -16,13 +16,29 @@ import (
 const encodedSlots = 1024
 
 // encoded is one stream message as every connection sends it: decoded once
-// (for the scope checks, read only) and rendered once as SSE data.
+// (for the scope checks, read only) and rendered once as SSE data, when the
+// first connection whose scope allows it sends it (a desk's stream reads its
+// whole district's whistle events but sends only its own whistles').
 type encoded struct {
 	seq  uint64
 	raw  []byte
 	ev   *eventsv1.Event
 	name string
-	data []byte
+
+	once    sync.Once
+	data    []byte
+	dataErr error
+}
+
+// json is the event rendered as SSE data (once, whoever asks first).
+func (e *encoded) json() ([]byte, error) {
+	e.once.Do(func() {
+		e.data, e.dataErr = jsonOpts.Marshal(e.ev)
+		if e.dataErr != nil {
+			e.dataErr = fmt.Errorf("encode event %s: %w", e.ev.GetId(), e.dataErr)
+		}
+	})
+	return e.data, e.dataErr
 }
 
 // encodings caches the last encodedSlots messages by stream position, so that
@@ -34,7 +50,7 @@ type encodings struct {
 }
 
 // get returns the message at stream position seq with payload raw, decoding
-// and encoding it unless a connection already did. The payload is compared
+// it unless a connection already did. The payload is compared
 // too: a stream recreated since reuses positions.
 func (c *encodings) get(seq uint64, raw []byte) (*encoded, error) {
 	i := seq % encodedSlots
@@ -48,11 +64,7 @@ func (c *encodings) get(seq uint64, raw []byte) (*encoded, error) {
 	if err := proto.Unmarshal(raw, ev); err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	data, err := jsonOpts.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("encode event %s: %w", ev.GetId(), err)
-	}
-	e = &encoded{seq: seq, raw: raw, ev: ev, name: events.Name(ev), data: data}
+	e = &encoded{seq: seq, raw: raw, ev: ev, name: events.Name(ev)}
 	c.mu.Lock()
 	c.slots[i] = e
 	c.mu.Unlock()

@@ -325,7 +325,12 @@ func (h *Handler) send(w http.ResponseWriter, msg jetstream.Msg, scope *Scope) e
 	if !scope.Allows(e.ev) {
 		return nil
 	}
-	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", meta.Sequence.Stream, e.name, e.data)
+	data, err := e.json()
+	if err != nil {
+		h.Log.Warn("unencodable event on the stream", "seq", meta.Sequence.Stream, "err", err)
+		return nil
+	}
+	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", meta.Sequence.Stream, e.name, data)
 	return err
 }
 

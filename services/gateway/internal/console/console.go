@@ -17,6 +17,13 @@ import (
 // is served at "/".
 const Prefix = "/console/"
 
+// The web app manifest and the service worker, under Prefix: they make the
+// console installable on a phone (docs/duty-desks.md).
+const (
+	Manifest      = "manifest.webmanifest"
+	ServiceWorker = "sw.js"
+)
+
 //go:embed static
 var files embed.FS
 
@@ -69,6 +76,15 @@ func Handler() http.Handler {
 			h.Set("Cache-Control", "public, max-age=86400")
 		} else {
 			h.Set("Cache-Control", "no-cache")
+		}
+		switch name {
+		case ServiceWorker:
+			// Served under Prefix, it may still control the page at "/".
+			h.Set("Service-Worker-Allowed", "/")
+			h.Set("Content-Type", "text/javascript; charset=utf-8")
+		case Manifest:
+			// Not in every system's MIME table.
+			h.Set("Content-Type", "application/manifest+json")
 		}
 		assets.ServeHTTP(w, r)
 	})

@@ -6,6 +6,7 @@ import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError, activeClock, countdownChip, risk } from './ui.js';
 import { now as serverNow, sync, scale as clockScale } from './clock.js';
 import { follow } from './live.js';
+import { deskAlerts } from './alerts.js';
 
 // The first page fills a phone's screen several times over and comes back
 // quickly; the rest of the queue follows in pages of 200.
@@ -15,6 +16,11 @@ const FIRST_PAGE = 50;
 const CHUNK = 200;
 // 退单 reason codes, as the API's enum names (whistle.response.v1.Dispatch.ReturnCode).
 const RETURN_CODES = ['NOT_OUR_REMIT', 'WRONG_LOCATION', 'DUPLICATE', 'NEEDS_ANOTHER_DEPARTMENT'];
+// A dispatch not yet on site this close to its arrival deadline (services' time) calls the desk.
+const DUE_SOON_MS = 5 * 60000;
+// The streamed events that call the desk, by name: the alert's kind.
+const CALLS = { 'dispatch.created': 'new', 'sla.warning': 'warning', 'sla.breached': 'level', 'sla.escalated': 'level' };
+const LEVELS = { 1: 'remind', 2: 'supervise', 3: 'list' };
 
 export async function render(root, who) {
   // The queue is what the desk came for: ask for it at once, beside the names
@@ -28,8 +34,17 @@ export async function render(root, who) {
   const [cats, sts] = await Promise.all([categories().then((c) => byKey(c)), streets(who.district).then((s) => byKey(s, 'id')), sync()]);
   root.innerHTML = `<section aria-labelledby="q-h" class="desk">
     <div class="queue-head"><h1 id="q-h">${esc(t('desk.queue'))}</h1><p id="q-counts" class="counts" aria-live="polite"></p></div>
+    <div id="desk-alerts" class="desk-alerts"></div>
     <div id="queue" class="queue"></div></section>`;
   const queue = root.querySelector('#queue');
+  const alerts = deskAlerts(root.querySelector('#desk-alerts'), {
+    baseTitle: `${t('nav.desk')} · Whistle`,
+    onOpen: (id) => {
+      const el = id && queue.querySelector(`[data-dispatch="${CSS.escape(id)}"]`);
+      el?.scrollIntoView({ block: 'center' });
+      el?.focus?.();
+    },
+  });
   let items = [];
   let stale = false;
 
@@ -213,13 +228,35 @@ export async function render(root, who) {
   append(arrived, arrivedAll);
   onPage = append;
   if (!await done) await refresh();
-  const stop = follow(refresh);
+  // Calls: what the stream says (a new dispatch, 预警, 催办, 督办), and what the
+  // services' clock says (a dispatch five minutes from its arrival deadline).
+  const describe = (d) => [nameOf(cats[d.category], d.category), nameOf(sts[d.street_id], d.street_id)].filter(Boolean).join(' · ');
+  const onEvent = (name, ev) => {
+    const kind = CALLS[name];
+    const payload = ev?.[name.replace('.', '_')];
+    const d = payload?.dispatch;
+    if (!kind || !d || (who.department && ev.department && ev.department !== who.department)) return;
+    const what = kind === 'level' ? LEVELS[payload.escalation_level] || 'remind' : kind;
+    const key = kind === 'new' ? `new:${d.id}` : `${what}:${d.id}:${payload.clock || ''}`;
+    alerts.call({ key, title: t(`alert.${what}`), body: describe(d), dispatch: d.id });
+  };
+  const dueSoon = () => {
+    const now = serverNow();
+    for (const d of items) {
+      const by = Date.parse(d.deadlines?.arrive_by || '');
+      if ((d.status !== 'PENDING' && d.status !== 'ACKNOWLEDGED') || !(by - now <= DUE_SOON_MS && by > now)) continue;
+      alerts.call({ key: `due:${d.id}:${d.deadlines.arrive_by}`, title: t('alert.dueSoon'), body: describe(d), dispatch: d.id });
+    }
+  };
+  dueSoon();
+  const watching = setInterval(dueSoon, 1000);
+  const stop = follow(refresh, { onEvent });
   // The desk counts as staffed while this page is open (docs/duty-desks.md): a heartbeat every
   // minute of the services' clock (faster in a scaled drill), well inside the 2-minute window.
   const beat = () => api('/v1/desk/heartbeat', { method: 'POST', body: { desk: 'console' } }).catch(() => {});
   beat();
   const beating = setInterval(beat, Math.max(1000, 60_000 / clockScale()));
-  return () => { alive = false; clearInterval(beating); cancelAnimationFrame(frame); stop(); };
+  return () => { alive = false; clearInterval(beating); clearInterval(watching); cancelAnimationFrame(frame); stop(); alerts.stop(); };
 }
 
 /** The device's position, or null when it cannot be had within a few seconds. */

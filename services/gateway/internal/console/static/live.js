@@ -1,19 +1,34 @@
 // Live updates. The gateway's GET /v1/stream (Server-Sent Events) needs the
 // bearer token in a header, which EventSource cannot send, so the stream is
-// read with fetch(). Until the gateway offers the stream (404) or while it is
-// down, the page polls instead and tries the stream again now and then.
+// read with fetch(). While the stream is down the page polls, and the stream
+// is tried again with a growing, jittered backoff; a stream that was up and
+// broke says so in a banner until it is back (docs/duty-desks.md).
 import { token } from './api.js';
 import { t } from './i18n.js';
 
 const POLL_MS = 3000;
-const STREAM_RETRY_MS = 15000;
 const SAFETY_REFRESH_MS = 30000;
+// Reconnect delays: 1 s, doubling up to 30 s, each ±20 %, back to 1 s once connected.
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30000;
+// A break shorter than this (a gateway restarting in a deploy) shows no banner.
+const LOST_GRACE_MS = 2000;
+const READY = 'stream.ready';
+
+/** The stream's state, for tests: connections made, breaks seen and the banner shown. */
+export const streamState = { connects: 0, breaks: 0, banner: '' };
+window.whistleTest = Object.assign(window.whistleTest || {}, { stream: streamState });
 
 /**
  * Calls onChange (debounced) whenever something may have changed: on every
- * streamed event, or on every poll tick. Returns a function that stops it.
+ * streamed event, on every poll tick, and when the stream (re)starts with
+ * events missing (a fresh connection, or a resume past what the server keeps:
+ * the ready event's "gap"). onEvent(name, data, id), when given, sees each
+ * streamed event with its JSON data first; events replayed after a resume
+ * (Last-Event-ID) are seen again, so it must be idempotent. Returns a
+ * function that stops it.
  */
-export function follow(onChange, { minGap = 1000 } = {}) {
+export function follow(onChange, { minGap = 1000, onEvent = null } = {}) {
   let stopped = false;
   let timer = null;
   let running = false;
@@ -21,8 +36,13 @@ export function follow(onChange, { minGap = 1000 } = {}) {
   let lastRun = 0;
   let pollTimer = null;
   let retryTimer = null;
+  let lostTimer = null;
+  let backTimer = null;
   let ctrl = null;
   let lastId = '';
+  let wasUp = false; // the stream was up once, so a break is news
+  let lost = false; // the banner is showing
+  let attempt = 0;
   // One refresh at a time, at most one per minGap: a burst of events (or a
   // busy stream) must not turn into a burst of requests and trip the
   // gateway's rate limit.
@@ -49,6 +69,8 @@ export function follow(onChange, { minGap = 1000 } = {}) {
     pollTimer = setInterval(fire, every);
   };
   const connect = async () => {
+    clearTimeout(retryTimer);
+    retryTimer = null;
     if (stopped) return;
     let connected = false;
     ctrl = new AbortController();
@@ -62,9 +84,12 @@ export function follow(onChange, { minGap = 1000 } = {}) {
         throw new Error(`stream: HTTP ${resp.status}`);
       }
       connected = true;
+      wasUp = true;
+      attempt = 0;
+      streamState.connects++;
       show('stream');
+      banner(false);
       poll(SAFETY_REFRESH_MS);
-      fire(); // catch up on whatever happened while not connected
       const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
@@ -73,26 +98,58 @@ export function follow(onChange, { minGap = 1000 } = {}) {
         buf += value.replace(/\r\n?/g, '\n');
         let cut;
         while ((cut = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, cut);
+          const ev = parse(buf.slice(0, cut));
           buf = buf.slice(cut + 2);
-          let isEvent = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id:')) lastId = line.slice(3).trim();
-            if (line.startsWith('data:')) isEvent = true;
+          if (!ev) continue;
+          const resumed = !!lastId;
+          if (ev.id) lastId = ev.id;
+          if (ev.name === READY) {
+            // Catch up on whatever the events cannot replay: the time before
+            // the first connection, or more than the server keeps.
+            if (!resumed || ev.data?.gap) fire();
+            continue;
           }
-          if (isEvent) fire();
+          try { onEvent?.(ev.name, ev.data, ev.id); } catch (err) { console.warn('live event', err); }
+          fire();
         }
       }
-      // The server ended a healthy stream (a deploy, a timeout): resume at once.
-      retryTimer = setTimeout(connect, 1000);
+      throw new Error('stream: ended');
     } catch {
       if (stopped) return;
+      if (connected) streamState.breaks++;
       show('poll');
       poll(POLL_MS);
-      // A stream that broke is tried again at once; one that never came up, now and then.
-      retryTimer = setTimeout(connect, connected ? 1000 : STREAM_RETRY_MS);
+      if (wasUp && !lost && !lostTimer) {
+        // A break that a quick reconnect mends is not worth a banner; one that lasts is.
+        lostTimer = setTimeout(() => { lostTimer = null; banner(true); }, connected ? LOST_GRACE_MS : 0);
+      }
+      const base = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt++);
+      retryTimer = setTimeout(connect, base * (0.8 + Math.random() * 0.4));
     }
   };
+  // The banner: "lost" while a stream that was up stays down, "back" for a
+  // few seconds once it is up again.
+  const banner = (down) => {
+    clearTimeout(lostTimer);
+    lostTimer = null;
+    if (down === lost && down) return;
+    const el = bannerEl();
+    clearTimeout(backTimer);
+    if (down) {
+      lost = true;
+      setBanner(el, 'lost');
+    } else if (lost) {
+      lost = false;
+      setBanner(el, 'back');
+      backTimer = setTimeout(() => setBanner(el, ''), 4000);
+    }
+  };
+  // Back online, or back in front of the person: try now instead of at the end of the backoff.
+  const soon = () => {
+    if (!stopped && retryTimer && document.visibilityState === 'visible') connect();
+  };
+  window.addEventListener('online', soon);
+  document.addEventListener('visibilitychange', soon);
   show('poll');
   poll(POLL_MS);
   connect();
@@ -100,7 +157,51 @@ export function follow(onChange, { minGap = 1000 } = {}) {
     stopped = true;
     clearTimeout(timer);
     clearTimeout(retryTimer);
+    clearTimeout(lostTimer);
+    clearTimeout(backTimer);
     clearInterval(pollTimer);
+    window.removeEventListener('online', soon);
+    document.removeEventListener('visibilitychange', soon);
     ctrl?.abort();
+    if (lost) setBanner(bannerEl(), '');
   };
+}
+
+/** One SSE block as {id, name, data} (data parsed as JSON when it is), or null for a comment. */
+function parse(block) {
+  let id = '', name = 'message', data = null;
+  for (const line of block.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon === 0) continue; // a comment: the keepalive
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'id') id = value;
+    else if (field === 'event') name = value;
+    else if (field === 'data') data = data === null ? value : `${data}\n${value}`;
+  }
+  if (data === null) return id ? { id, name, data: null } : null;
+  try { data = JSON.parse(data); } catch { /* not JSON: keep the text */ }
+  return { id, name, data };
+}
+
+function bannerEl() {
+  let el = document.getElementById('conn');
+  if (!el) {
+    el = document.createElement('div');
+    el.id = 'conn';
+    el.className = 'conn';
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', 'assertive');
+    el.hidden = true;
+    const top = document.querySelector('header.top');
+    if (top) top.after(el); else document.body.prepend(el);
+  }
+  return el;
+}
+
+function setBanner(el, state) {
+  streamState.banner = state;
+  el.dataset.state = state;
+  el.textContent = state ? t(`live.${state}`) : '';
+  el.hidden = !state;
 }

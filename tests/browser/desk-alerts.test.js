@@ -58,6 +58,7 @@ function startRelay(target) {
 before(async () => {
   stack = await startStack();
   relay = await startRelay(stack.url);
+  await servicesTakeTokens();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // A desk's 开启提醒 tap unlocks sound in a real browser; the test has no tap to give.
@@ -72,11 +73,29 @@ after(async () => {
   await stack?.stop();
 });
 
+/**
+ * Waits until every service the desk page reads accepts a token: the gateway
+ * is ready before each backend has fetched the token keys (JWKS), and a 401
+ * in that window signs the page out.
+ */
+async function servicesTakeTokens() {
+  const tok = await deskToken();
+  for (let i = 0; i < 120; i++) {
+    const codes = await Promise.all(['/v1/streets?district=110101', '/v1/categories', '/v1/dispatches', '/v1/whistles']
+      .map((p) => fetch(`${stack.url}${p}`, { headers: { Authorization: `Bearer ${tok}` } }).then((r) => r.status)));
+    if (codes.every((c) => c !== 401)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail('the services never accepted a desk token');
+}
+
 async function devToken(body) {
   const r = await fetch(`${stack.url}/v1/dev/tokens`, { method: 'POST', body: JSON.stringify(body) });
   assert.equal(r.status, 200, await r.clone().text());
   return (await r.json()).token;
 }
+
+const deskToken = () => devToken({ role: 'desk', district_id: DISTRICT, department: DEPT });
 
 async function raise(description) {
   const tok = await devToken({ role: 'street', street_id: STREET });
@@ -89,16 +108,17 @@ async function raise(description) {
 }
 
 /** The desk's page through the relay, in a context of its own; notes counts the notifications the page creates. */
-async function deskPage(permissions) {
+async function deskPage(permissions, { fakeClock = false } = {}) {
   const ctx = await browser.newContext({ viewport: PHONE, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions });
   const page = await ctx.newPage();
+  if (fakeClock) await page.clock.install(); // runs on at real speed until the test moves it on
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   if (process.env.WHISTLE_TEST_DEBUG) {
     page.on('console', (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
     page.on('response', async (r) => { if (r.status() >= 400) process.stderr.write(`[page ${r.status()}] ${r.url()} ${await r.text().catch(() => '')}\n`); });
   }
-  const token = await devToken({ role: 'desk', district_id: DISTRICT, department: DEPT });
+  const token = await deskToken();
   await page.addInitScript((tok) => {
     localStorage.setItem('whistle.token', tok);
     // Count what the page asks the browser to notify, whether or not a headless browser shows it.
@@ -205,5 +225,24 @@ describe('duty desk alerts', () => {
     assert.deepEqual(muted.errors, [], 'no script errors');
     await desk.context().close();
     await muted.context().close();
+  });
+
+  test('a dispatch 5 minutes from its arrival deadline calls the desk', async () => {
+    const desk = await deskPage(['notifications'], { fakeClock: true });
+    const wid = await raise('东华门大街早市占道');
+    await desk.waitForSelector(`article.dispatch[data-whistle="${wid}"]`, { timeout: LIVE });
+    const tok = await deskToken();
+    const { dispatches } = await (await fetch(`${stack.url}/v1/dispatches`, { headers: { Authorization: `Bearer ${tok}` } })).json();
+    const d = dispatches.find((x) => x.whistle_id === wid);
+    const { now, scale } = await (await fetch(`${stack.url}/v1/time`)).json();
+    const left = Date.parse(d.deadlines.arrive_by) - Date.parse(now);
+    assert.ok(left > 6 * 60000, `the arrival deadline is still far: ${left} ms`);
+    assert.equal((await hooks(desk)).notes.filter((n) => n.title === '距到场时限不足 5 分钟').length, 0);
+    // The page's clock jumps to 4½ minutes before the deadline, as a phone's would after sleeping.
+    await desk.clock.fastForward(Math.round((left - 4.5 * 60000) / scale));
+    await desk.waitForFunction(() => window.notes.some((n) => n.title === '距到场时限不足 5 分钟'), null, { timeout: LIVE });
+    assert.match((await hooks(desk)).notes.find((n) => n.title === '距到场时限不足 5 分钟').body, /占道经营/);
+    assert.deepEqual(desk.errors, [], 'no script errors');
+    await desk.context().close();
   });
 });

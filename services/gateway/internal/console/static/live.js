@@ -5,6 +5,7 @@
 // broke says so in a banner until it is back (docs/duty-desks.md).
 import { token } from './api.js';
 import { t } from './i18n.js';
+import { statusLine } from './ui.js';
 
 const POLL_MS = 3000;
 const SAFETY_REFRESH_MS = 30000;
@@ -184,20 +185,7 @@ function parse(block) {
   return { id, name, data };
 }
 
-function bannerEl() {
-  let el = document.getElementById('conn');
-  if (!el) {
-    el = document.createElement('div');
-    el.id = 'conn';
-    el.className = 'conn';
-    el.setAttribute('role', 'status');
-    el.setAttribute('aria-live', 'assertive');
-    el.hidden = true;
-    const top = document.querySelector('header.top');
-    if (top) top.after(el); else document.body.prepend(el);
-  }
-  return el;
-}
+const bannerEl = () => statusLine('conn', 'assertive');
 
 function setBanner(el, state) {
   streamState.banner = state;

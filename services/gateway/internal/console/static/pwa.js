@@ -3,6 +3,7 @@
 // is the kept copy because the network is gone, and drops the kept data at
 // sign-out so that the next person on the device never reads it.
 import { t } from './i18n.js';
+import { statusLine } from './ui.js';
 
 const DATA = 'whistle-data-v1'; // sw.js's cache of API answers
 const ALERTED = 'whistle.alerted'; // alerts.js's alerts already given
@@ -18,14 +19,7 @@ if ('serviceWorker' in navigator && window.isSecureContext) {
   navigator.serviceWorker.register('/console/sw.js', { scope: '/' }).catch((err) => console.warn('service worker', err));
   navigator.serviceWorker.addEventListener('message', (ev) => {
     if (ev.data?.type !== 'whistle-data') return;
-    let el = document.getElementById('offline');
-    if (!el) {
-      el = document.createElement('p');
-      el.id = 'offline';
-      el.className = 'offline';
-      el.setAttribute('role', 'status');
-      document.getElementById('main')?.before(el);
-    }
+    const el = statusLine('offline');
     el.textContent = t('alert.offline');
     el.hidden = !ev.data.offline;
   });

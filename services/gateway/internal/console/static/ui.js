@@ -20,6 +20,25 @@ export function toast(msg, kind = 'ok') {
   toastTimer = setTimeout(() => el.classList.remove('show'), 4000);
 }
 
+/**
+ * The page-wide status line with this id (and class), under the header,
+ * created hidden on first use: the live stream's banner, the offline note.
+ */
+export function statusLine(id, live = 'polite') {
+  let el = document.getElementById(id);
+  if (!el) {
+    el = document.createElement('p');
+    el.id = id;
+    el.className = id;
+    el.setAttribute('role', 'status');
+    el.setAttribute('aria-live', live);
+    el.hidden = true;
+    const top = document.querySelector('header.top');
+    if (top) top.after(el); else document.body.prepend(el);
+  }
+  return el;
+}
+
 /** Shows an API error, naming the offending fields. */
 export function toastError(err) {
   const fields = (err.details || []).map((d) => `${d.field}: ${d.reason}`).join('; ');

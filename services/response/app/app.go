@@ -80,6 +80,8 @@ type Config struct {
 	// tokens; the services' verifiers must accept it (the issuer's key or a
 	// key in the JWKS). Empty: service accounts cannot be issued.
 	ServiceAccountKey string `env:"WHISTLE_SERVICE_ACCOUNT_KEY"`
+	// Channels are the messages to people on duty (SMS, group robots, e-mail).
+	Channels ChannelsConfig
 }
 
 // duty is the duty desks' service: rosters, heartbeats, service accounts.
@@ -130,7 +132,7 @@ func (c Config) checkWebhooks() error {
 				ep.Department, ep.DistrictID, err)
 		}
 	}
-	return nil
+	return c.Channels.check(eg)
 }
 
 // workHours parses the working hours.
@@ -218,15 +220,17 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	workStart, workEnd, _ := cfg.workHours()           // validated above
-	egress, _ := cfg.egress()                          // validated above
-	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks) // validated above
+	workStart, workEnd, _ := cfg.workHours()                           // validated above
+	egress, _ := cfg.egress()                                          // validated above
+	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks)                 // validated above
+	channelEndpoints, _ := notify.ParseChannels(cfg.Channels.Channels) // validated above
 	// The configured endpoints are in place before any event is written.
-	if err := notify.SyncEndpoints(ctx, rt.Pool, rt.Clock.Now(), cfg.WebhookSecretOverlap, webhooks); err != nil {
+	if err := notify.SyncEndpoints(ctx, rt.Pool, rt.Clock.Now(), cfg.WebhookSecretOverlap, append(webhooks, channelEndpoints...)); err != nil {
 		return nil, fmt.Errorf("load webhook endpoints: %w", err)
 	}
 	subscriptions := &notify.Subscriptions{Pool: rt.Pool}
-	out := &notify.Outbox{Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Throttle: cfg.throttle(), Subscriptions: subscriptions}
+	out := &notify.Outbox{Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Throttle: cfg.throttle(),
+		ChannelThrottle: cfg.Channels.throttle(), Subscriptions: subscriptions}
 	ladder := response.Ladder{SuperviseAfter: cfg.SuperviseAfter, ListAfter: cfg.ListAfter}
 	duties := cfg.duty(rt)
 	duties.Outbox = out
@@ -262,7 +266,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 			Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "webhooks"), Subscriptions: subscriptions,
 			Worker: notify.Worker{
 				Timeout: cfg.WebhookTimeout, Backoff: cfg.WebhookBackoff, MaxAttempts: cfg.WebhookMaxAttempts, Egress: egress,
-				Concurrency: cfg.WebhookWorkers, PerEndpoint: cfg.WebhookPerEndpoint,
+				Concurrency: cfg.WebhookWorkers, PerEndpoint: cfg.WebhookPerEndpoint, Channels: cfg.Channels.sender(),
 			},
 		},
 		revocations: revocations,

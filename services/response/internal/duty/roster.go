@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/services/response/internal/channels"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -30,17 +33,20 @@ const (
 // next begins. Two people on duty at once hold two seats.
 type Shift struct {
 	ID, Department, DistrictID string
-	Seat, Person, Phone        string
+	Seat, Person, Phone, Email string
 	StartsAt, EndsAt           time.Time
 	CreatedBy                  string
 }
 
 func shiftOf(r dutystore.RosterShift) Shift {
 	return Shift{
-		ID: r.ID, Department: r.Department, DistrictID: r.DistrictID, Seat: r.Seat, Person: r.Person, Phone: r.Phone,
+		ID: r.ID, Department: r.Department, DistrictID: r.DistrictID, Seat: r.Seat, Person: r.Person, Phone: r.Phone, Email: r.Email,
 		StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(), CreatedBy: r.CreatedBy,
 	}
 }
+
+// phoneNumber is what a roster accepts as a phone: 13812345678, +86 138 1234 5678, 010-12345678.
+var phoneNumber = regexp.MustCompile(`^\+?[0-9][0-9 -]{2,30}$`)
 
 // Desk names a department in a district.
 type Desk struct{ Department, DistrictID string }
@@ -59,6 +65,14 @@ func (s Shift) check() response.InvalidError {
 	text("seat", s.Seat, true, 32)
 	text("person", s.Person, true, maxNameRunes)
 	text("phone", s.Phone, false, 32)
+	if s.Phone != "" && !phoneNumber.MatchString(s.Phone) {
+		invalid = append(invalid, response.FieldError{Field: "shift.phone", Reason: "must be a phone number: digits, with an optional leading + and - or spaces"})
+	}
+	if s.Email != "" {
+		if a, err := mail.ParseAddress(s.Email); err != nil || a.Address != s.Email || len(s.Email) > 254 {
+			invalid = append(invalid, response.FieldError{Field: "shift.email", Reason: "must be a bare e-mail address such as zhang.san@example.gov.cn"})
+		}
+	}
 	switch {
 	case s.StartsAt.IsZero():
 		invalid = append(invalid, response.FieldError{Field: "shift.starts_at", Reason: "is required"})
@@ -79,7 +93,7 @@ func (s *Service) AddShift(ctx context.Context, caller auth.Identity, sh Shift) 
 	if err != nil {
 		return Shift{}, err
 	}
-	sh.Seat, sh.Person, sh.Phone = strings.TrimSpace(sh.Seat), strings.TrimSpace(sh.Person), strings.TrimSpace(sh.Phone)
+	sh.Seat, sh.Person, sh.Phone, sh.Email = strings.TrimSpace(sh.Seat), strings.TrimSpace(sh.Person), strings.TrimSpace(sh.Phone), strings.TrimSpace(sh.Email)
 	if invalid := sh.check(); len(invalid) > 0 {
 		return Shift{}, invalid
 	}
@@ -105,7 +119,7 @@ func (s *Service) AddShift(ctx context.Context, caller auth.Identity, sh Shift) 
 		}
 		row, err := q.AddShift(ctx, dutystore.AddShiftParams{
 			ID: uuid.Must(uuid.NewV7()).String(), Department: sh.Department, DistrictID: sh.DistrictID,
-			Seat: sh.Seat, Person: sh.Person, Phone: sh.Phone, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt,
+			Seat: sh.Seat, Person: sh.Person, Phone: sh.Phone, Email: sh.Email, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt,
 			CreatedBy: caller.Subject, CreatedAt: s.Clock.Now(),
 		})
 		if err != nil {
@@ -206,4 +220,26 @@ func (s *Service) OnDuty(ctx context.Context, desks []Desk, at time.Time) (map[D
 		out[d] = append(out[d], shiftOf(r))
 	}
 	return out, nil
+}
+
+// ForReader is the shifts as caller may read them: whole for admins and the
+// district's supervisors (who manage the contacts), with phone and e-mail
+// masked for anyone else (a desk reading its own roster or a dispatch).
+func ForReader(caller auth.Identity, list []Shift) []Shift {
+	out := make([]Shift, len(list))
+	for i, sh := range list {
+		scope, err := adminScope(caller)
+		if err != nil || !inScope(scope, sh.DistrictID) {
+			sh.Phone, sh.Email = mask(sh.Phone), mask(sh.Email)
+		}
+		out[i] = sh
+	}
+	return out
+}
+
+func mask(contact string) string {
+	if contact == "" {
+		return ""
+	}
+	return channels.Mask(contact)
 }

@@ -26,6 +26,7 @@ type RosterShift struct {
 	EndsAt     time.Time
 	CreatedBy  string
 	CreatedAt  time.Time
+	Email      string
 }
 
 type ServiceAccount struct {

@@ -14,8 +14,8 @@ WHERE department = @department AND district_id = @district_id AND seat = @seat
 ORDER BY starts_at LIMIT 1;
 
 -- name: AddShift :one
-INSERT INTO roster_shifts (id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at)
-VALUES (@id, @department, @district_id, @seat, @person, @phone, @starts_at, @ends_at, @created_by, @created_at)
+INSERT INTO roster_shifts (id, department, district_id, seat, person, phone, email, starts_at, ends_at, created_by, created_at)
+VALUES (@id, @department, @district_id, @seat, @person, @phone, @email, @starts_at, @ends_at, @created_by, @created_at)
 RETURNING *;
 
 -- name: GetShift :one
@@ -95,9 +95,10 @@ ON CONFLICT (department, district_id, url) DO NOTHING
 RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at;
 
 -- name: ListEndpoints :many
--- Without secrets: they are write-only.
+-- Without secrets: they are write-only. Webhooks only: channels (whose URLs
+-- carry robot keys) are the configuration's.
 SELECT id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at FROM webhook_endpoints
-WHERE (@district_id::text = '' OR district_id = @district_id)
+WHERE kind = 'webhook' AND (@district_id::text = '' OR district_id = @district_id)
   AND (@department::text = '' OR department = @department)
 ORDER BY department, district_id, id;
 
@@ -114,12 +115,12 @@ UPDATE webhook_endpoints SET
     secret = coalesce(sqlc.narg(secret), secret),
     enabled = coalesce(sqlc.narg(enabled), enabled),
     updated_at = @now::timestamptz
-WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id)
+WHERE id = @id AND kind = 'webhook' AND (@district_id::text = '' OR district_id = @district_id)
 RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at;
 
 -- name: DeleteEndpoint :execrows
 -- Deletes an endpoint with its deliveries and their log.
-DELETE FROM webhook_endpoints WHERE id = @id AND (@district_id::text = '' OR district_id = @district_id);
+DELETE FROM webhook_endpoints WHERE id = @id AND kind = 'webhook' AND (@district_id::text = '' OR district_id = @district_id);
 
 -- name: DisableOtherEnvEndpoints :exec
 -- Endpoints dropped from WHISTLE_WEBHOOKS stop receiving; their history stays.
@@ -159,7 +160,7 @@ UPDATE webhook_deliveries SET body = @body WHERE id = @id;
 -- name: DigestDeliveryLog :many
 -- Every attempt to post the digests that listed a dispatch, oldest first;
 -- district_id '' means any district.
-SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+SELECT d.id AS delivery_id, d.event_name, d.status, e.kind, e.url, a.target, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_digest_items i
 JOIN webhook_deliveries d ON d.id = i.delivery_id
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -170,9 +171,9 @@ ORDER BY a.attempted_at, a.id;
 -- name: UpsertConfiguredEndpoint :one
 -- An endpoint from the configuration. A changed secret is rotated: the old one
 -- keeps signing beside it until @previous_until (no overlap when that is now).
-INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
-VALUES (@department, @district_id, @url, @secret, true, @created_at)
-ON CONFLICT (department, district_id, url) DO UPDATE SET
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, kind)
+VALUES (@department, @district_id, @url, @secret, true, @created_at, @kind)
+ON CONFLICT (department, district_id, url) DO UPDATE SET kind = excluded.kind,
     previous_secret = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN webhook_endpoints.secret
                            ELSE webhook_endpoints.previous_secret END,
     previous_secret_expires_at = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN @previous_until::timestamptz
@@ -196,8 +197,8 @@ WHERE e.id = w.endpoint_id AND w.id = (
     ORDER BY d.next_attempt_at
     LIMIT 1
     FOR UPDATE OF d SKIP LOCKED)
-RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest,
-          e.url, e.secret, e.previous_secret, e.previous_secret_expires_at;
+RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest, w.recipients,
+          e.kind, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at;
 
 -- name: NextWebhookDeliveryDue :one
 -- When the next delivery falls due that no live lease holds, outside @busy.
@@ -209,8 +210,8 @@ WHERE d.status = 'pending' AND e.enabled
 ORDER BY d.next_attempt_at LIMIT 1;
 
 -- name: AddWebhookAttempt :exec
-INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature)
-VALUES (@delivery_id, @attempt, @attempted_at, @status_code, @error, @webhook_timestamp, @signature);
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature, target)
+VALUES (@delivery_id, @attempt, @attempted_at, @status_code, @error, @webhook_timestamp, @signature, @target);
 
 -- name: FinishWebhookAttempt :execrows
 -- Records an attempt's outcome and ends the lease, if the lease is still
@@ -222,3 +223,25 @@ UPDATE webhook_deliveries SET
     delivered_at = CASE WHEN @status = 'delivered' THEN @attempted_at::timestamptz ELSE delivered_at END,
     lease_token = '', lease_until = NULL
 WHERE id = @id AND lease_token = @lease_token;
+
+-- name: SubscribedDesks :many
+-- The department x district pairs with an enabled endpoint of any kind.
+SELECT DISTINCT department, district_id FROM webhook_endpoints WHERE enabled;
+
+-- name: OnDutyRecipients :many
+-- The shifts on duty at @at at a desk with a contact for the channel: a
+-- phone (@contact 'phone') or an e-mail address ('email').
+SELECT id FROM roster_shifts
+WHERE department = @department AND district_id = @district_id AND starts_at <= @at AND ends_at > @at
+  AND CASE WHEN @contact::text = 'phone' THEN phone <> '' ELSE email <> '' END
+ORDER BY seat, starts_at, id;
+
+-- name: AddDigestRecipients :exec
+-- A person-channel digest goes to everyone on duty for any event it collects.
+UPDATE webhook_deliveries SET recipients = ARRAY(
+    SELECT DISTINCT r FROM unnest(recipients || @recipients::text[]) AS r ORDER BY r)
+WHERE id = @id;
+
+-- name: ShiftContacts :many
+-- The contacts of the given shifts, to send a message (never logged).
+SELECT id, person, phone, email FROM roster_shifts WHERE id = ANY (@ids::text[]) ORDER BY seat, starts_at, id;

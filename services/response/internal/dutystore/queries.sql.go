@@ -61,6 +61,23 @@ func (q *Queries) AddDigestItem(ctx context.Context, arg AddDigestItemParams) er
 	return err
 }
 
+const addDigestRecipients = `-- name: AddDigestRecipients :exec
+UPDATE webhook_deliveries SET recipients = ARRAY(
+    SELECT DISTINCT r FROM unnest(recipients || $1::text[]) AS r ORDER BY r)
+WHERE id = $2
+`
+
+type AddDigestRecipientsParams struct {
+	Recipients []string
+	ID         string
+}
+
+// A person-channel digest goes to everyone on duty for any event it collects.
+func (q *Queries) AddDigestRecipients(ctx context.Context, arg AddDigestRecipientsParams) error {
+	_, err := q.db.Exec(ctx, addDigestRecipients, arg.Recipients, arg.ID)
+	return err
+}
+
 const addEndpoint = `-- name: AddEndpoint :one
 INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source)
 VALUES ($1, $2, $3, $4, true, $5, $5, 'api')
@@ -153,9 +170,9 @@ func (q *Queries) AddServiceAccount(ctx context.Context, arg AddServiceAccountPa
 }
 
 const addShift = `-- name: AddShift :one
-INSERT INTO roster_shifts (id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at
+INSERT INTO roster_shifts (id, department, district_id, seat, person, phone, email, starts_at, ends_at, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at, email
 `
 
 type AddShiftParams struct {
@@ -165,6 +182,7 @@ type AddShiftParams struct {
 	Seat       string
 	Person     string
 	Phone      string
+	Email      string
 	StartsAt   time.Time
 	EndsAt     time.Time
 	CreatedBy  string
@@ -179,6 +197,7 @@ func (q *Queries) AddShift(ctx context.Context, arg AddShiftParams) (RosterShift
 		arg.Seat,
 		arg.Person,
 		arg.Phone,
+		arg.Email,
 		arg.StartsAt,
 		arg.EndsAt,
 		arg.CreatedBy,
@@ -196,13 +215,14 @@ func (q *Queries) AddShift(ctx context.Context, arg AddShiftParams) (RosterShift
 		&i.EndsAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Email,
 	)
 	return i, err
 }
 
 const addWebhookAttempt = `-- name: AddWebhookAttempt :exec
-INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, webhook_timestamp, signature, target)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type AddWebhookAttemptParams struct {
@@ -213,6 +233,7 @@ type AddWebhookAttemptParams struct {
 	Error            string
 	WebhookTimestamp int64
 	Signature        string
+	Target           string
 }
 
 func (q *Queries) AddWebhookAttempt(ctx context.Context, arg AddWebhookAttemptParams) error {
@@ -224,6 +245,7 @@ func (q *Queries) AddWebhookAttempt(ctx context.Context, arg AddWebhookAttemptPa
 		arg.Error,
 		arg.WebhookTimestamp,
 		arg.Signature,
+		arg.Target,
 	)
 	return err
 }
@@ -240,8 +262,8 @@ WHERE e.id = w.endpoint_id AND w.id = (
     ORDER BY d.next_attempt_at
     LIMIT 1
     FOR UPDATE OF d SKIP LOCKED)
-RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest,
-          e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
+RETURNING w.id, w.endpoint_id, w.event_id, w.event_name, w.dispatch_id, w.body, w.attempts, w.digest, w.recipients,
+          e.kind, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at
 `
 
 type ClaimWebhookDeliveryParams struct {
@@ -260,6 +282,8 @@ type ClaimWebhookDeliveryRow struct {
 	Body                    []byte
 	Attempts                int32
 	Digest                  bool
+	Recipients              []string
+	Kind                    string
 	Url                     string
 	Secret                  string
 	PreviousSecret          string
@@ -287,6 +311,8 @@ func (q *Queries) ClaimWebhookDelivery(ctx context.Context, arg ClaimWebhookDeli
 		&i.Body,
 		&i.Attempts,
 		&i.Digest,
+		&i.Recipients,
+		&i.Kind,
 		&i.Url,
 		&i.Secret,
 		&i.PreviousSecret,
@@ -296,7 +322,7 @@ func (q *Queries) ClaimWebhookDelivery(ctx context.Context, arg ClaimWebhookDeli
 }
 
 const deleteEndpoint = `-- name: DeleteEndpoint :execrows
-DELETE FROM webhook_endpoints WHERE id = $1 AND ($2::text = '' OR district_id = $2)
+DELETE FROM webhook_endpoints WHERE id = $1 AND kind = 'webhook' AND ($2::text = '' OR district_id = $2)
 `
 
 type DeleteEndpointParams struct {
@@ -378,7 +404,7 @@ func (q *Queries) DesksStaffing(ctx context.Context, arg DesksStaffingParams) ([
 }
 
 const digestDeliveryLog = `-- name: DigestDeliveryLog :many
-SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+SELECT d.id AS delivery_id, d.event_name, d.status, e.kind, e.url, a.target, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_digest_items i
 JOIN webhook_deliveries d ON d.id = i.delivery_id
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -396,7 +422,9 @@ type DigestDeliveryLogRow struct {
 	DeliveryID  string
 	EventName   string
 	Status      string
+	Kind        string
 	Url         string
+	Target      string
 	Attempt     int32
 	AttemptedAt time.Time
 	StatusCode  int32
@@ -418,7 +446,9 @@ func (q *Queries) DigestDeliveryLog(ctx context.Context, arg DigestDeliveryLogPa
 			&i.DeliveryID,
 			&i.EventName,
 			&i.Status,
+			&i.Kind,
 			&i.Url,
+			&i.Target,
 			&i.Attempt,
 			&i.AttemptedAt,
 			&i.StatusCode,
@@ -539,7 +569,7 @@ func (q *Queries) GetServiceAccount(ctx context.Context, id string) (ServiceAcco
 }
 
 const getShift = `-- name: GetShift :one
-SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at FROM roster_shifts WHERE id = $1
+SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at, email FROM roster_shifts WHERE id = $1
 `
 
 func (q *Queries) GetShift(ctx context.Context, id string) (RosterShift, error) {
@@ -556,6 +586,7 @@ func (q *Queries) GetShift(ctx context.Context, id string) (RosterShift, error) 
 		&i.EndsAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Email,
 	)
 	return i, err
 }
@@ -585,7 +616,7 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) error {
 
 const listEndpoints = `-- name: ListEndpoints :many
 SELECT id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at FROM webhook_endpoints
-WHERE ($1::text = '' OR district_id = $1)
+WHERE kind = 'webhook' AND ($1::text = '' OR district_id = $1)
   AND ($2::text = '' OR department = $2)
 ORDER BY department, district_id, id
 `
@@ -607,7 +638,8 @@ type ListEndpointsRow struct {
 	PreviousSecretExpiresAt *time.Time
 }
 
-// Without secrets: they are write-only.
+// Without secrets: they are write-only. Webhooks only: channels (whose URLs
+// carry robot keys) are the configuration's.
 func (q *Queries) ListEndpoints(ctx context.Context, arg ListEndpointsParams) ([]ListEndpointsRow, error) {
 	rows, err := q.db.Query(ctx, listEndpoints, arg.DistrictID, arg.Department)
 	if err != nil {
@@ -738,7 +770,7 @@ func (q *Queries) ListServiceAccounts(ctx context.Context, districtID string) ([
 }
 
 const listShifts = `-- name: ListShifts :many
-SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at FROM roster_shifts
+SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at, email FROM roster_shifts
 WHERE ($1::text = '' OR department = $1)
   AND ($2::text = '' OR district_id = $2)
   AND starts_at < $3 AND ends_at > $4
@@ -782,6 +814,7 @@ func (q *Queries) ListShifts(ctx context.Context, arg ListShiftsParams) ([]Roste
 			&i.EndsAt,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.Email,
 		); err != nil {
 			return nil, err
 		}
@@ -840,7 +873,7 @@ func (q *Queries) NextWebhookDeliveryDue(ctx context.Context, busy []int64) (tim
 }
 
 const onDutyAt = `-- name: OnDutyAt :many
-SELECT s.id, s.department, s.district_id, s.seat, s.person, s.phone, s.starts_at, s.ends_at, s.created_by, s.created_at FROM roster_shifts s
+SELECT s.id, s.department, s.district_id, s.seat, s.person, s.phone, s.starts_at, s.ends_at, s.created_by, s.created_at, s.email FROM roster_shifts s
 WHERE (s.department, s.district_id) IN (
     SELECT unnest($1::text[]), unnest($2::text[]))
   AND s.starts_at <= $3 AND s.ends_at > $3
@@ -874,10 +907,52 @@ func (q *Queries) OnDutyAt(ctx context.Context, arg OnDutyAtParams) ([]RosterShi
 			&i.EndsAt,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.Email,
 		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const onDutyRecipients = `-- name: OnDutyRecipients :many
+SELECT id FROM roster_shifts
+WHERE department = $1 AND district_id = $2 AND starts_at <= $3 AND ends_at > $3
+  AND CASE WHEN $4::text = 'phone' THEN phone <> '' ELSE email <> '' END
+ORDER BY seat, starts_at, id
+`
+
+type OnDutyRecipientsParams struct {
+	Department string
+	DistrictID string
+	At         time.Time
+	Contact    string
+}
+
+// The shifts on duty at @at at a desk with a contact for the channel: a
+// phone (@contact 'phone') or an e-mail address ('email').
+func (q *Queries) OnDutyRecipients(ctx context.Context, arg OnDutyRecipientsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, onDutyRecipients,
+		arg.Department,
+		arg.DistrictID,
+		arg.At,
+		arg.Contact,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -901,7 +976,7 @@ func (q *Queries) OpenDigest(ctx context.Context, endpointID int64) (string, err
 }
 
 const overlappingShift = `-- name: OverlappingShift :one
-SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at FROM roster_shifts
+SELECT id, department, district_id, seat, person, phone, starts_at, ends_at, created_by, created_at, email FROM roster_shifts
 WHERE department = $1 AND district_id = $2 AND seat = $3
   AND starts_at < $4 AND ends_at > $5 AND id <> $6
 ORDER BY starts_at LIMIT 1
@@ -938,6 +1013,7 @@ func (q *Queries) OverlappingShift(ctx context.Context, arg OverlappingShiftPara
 		&i.EndsAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Email,
 	)
 	return i, err
 }
@@ -1008,6 +1084,73 @@ func (q *Queries) SealDigest(ctx context.Context, arg SealDigestParams) error {
 	return err
 }
 
+const shiftContacts = `-- name: ShiftContacts :many
+SELECT id, person, phone, email FROM roster_shifts WHERE id = ANY ($1::text[]) ORDER BY seat, starts_at, id
+`
+
+type ShiftContactsRow struct {
+	ID     string
+	Person string
+	Phone  string
+	Email  string
+}
+
+// The contacts of the given shifts, to send a message (never logged).
+func (q *Queries) ShiftContacts(ctx context.Context, ids []string) ([]ShiftContactsRow, error) {
+	rows, err := q.db.Query(ctx, shiftContacts, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ShiftContactsRow
+	for rows.Next() {
+		var i ShiftContactsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Person,
+			&i.Phone,
+			&i.Email,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const subscribedDesks = `-- name: SubscribedDesks :many
+SELECT DISTINCT department, district_id FROM webhook_endpoints WHERE enabled
+`
+
+type SubscribedDesksRow struct {
+	Department string
+	DistrictID string
+}
+
+// The department x district pairs with an enabled endpoint of any kind.
+func (q *Queries) SubscribedDesks(ctx context.Context) ([]SubscribedDesksRow, error) {
+	rows, err := q.db.Query(ctx, subscribedDesks)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SubscribedDesksRow
+	for rows.Next() {
+		var i SubscribedDesksRow
+		if err := rows.Scan(&i.Department, &i.DistrictID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateEndpoint = `-- name: UpdateEndpoint :one
 UPDATE webhook_endpoints SET
     url = coalesce($1, url),
@@ -1018,7 +1161,7 @@ UPDATE webhook_endpoints SET
     secret = coalesce($2, secret),
     enabled = coalesce($4, enabled),
     updated_at = $5::timestamptz
-WHERE id = $6 AND ($7::text = '' OR district_id = $7)
+WHERE id = $6 AND kind = 'webhook' AND ($7::text = '' OR district_id = $7)
 RETURNING id, department, district_id, url, enabled, source, created_at, updated_at, previous_secret_expires_at
 `
 
@@ -1073,12 +1216,12 @@ func (q *Queries) UpdateEndpoint(ctx context.Context, arg UpdateEndpointParams) 
 }
 
 const upsertConfiguredEndpoint = `-- name: UpsertConfiguredEndpoint :one
-INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at)
-VALUES ($1, $2, $3, $4, true, $5)
-ON CONFLICT (department, district_id, url) DO UPDATE SET
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, kind)
+VALUES ($1, $2, $3, $4, true, $5, $6)
+ON CONFLICT (department, district_id, url) DO UPDATE SET kind = excluded.kind,
     previous_secret = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN webhook_endpoints.secret
                            ELSE webhook_endpoints.previous_secret END,
-    previous_secret_expires_at = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN $6::timestamptz
+    previous_secret_expires_at = CASE WHEN webhook_endpoints.secret <> excluded.secret THEN $7::timestamptz
                                       ELSE webhook_endpoints.previous_secret_expires_at END,
     secret = excluded.secret, enabled = true
 RETURNING id
@@ -1090,6 +1233,7 @@ type UpsertConfiguredEndpointParams struct {
 	Url           string
 	Secret        string
 	CreatedAt     time.Time
+	Kind          string
 	PreviousUntil time.Time
 }
 
@@ -1102,6 +1246,7 @@ func (q *Queries) UpsertConfiguredEndpoint(ctx context.Context, arg UpsertConfig
 		arg.Url,
 		arg.Secret,
 		arg.CreatedAt,
+		arg.Kind,
 		arg.PreviousUntil,
 	)
 	var id int64

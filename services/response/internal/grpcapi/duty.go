@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/duty"
@@ -38,14 +39,15 @@ func dutyStatus(ctx context.Context, log *slog.Logger, err error) error {
 
 func shiftProto(s duty.Shift) *responsev1.Shift {
 	return &responsev1.Shift{
-		Id: s.ID, Department: s.Department, DistrictId: s.DistrictID, Seat: s.Seat, Person: s.Person, Phone: s.Phone,
+		Id: s.ID, Department: s.Department, DistrictId: s.DistrictID, Seat: s.Seat, Person: s.Person, Phone: s.Phone, Email: s.Email,
 		StartsAt: timestamppb.New(s.StartsAt), EndsAt: timestamppb.New(s.EndsAt), CreatedBy: s.CreatedBy,
 	}
 }
 
-func shiftsProto(list []duty.Shift) []*responsev1.Shift {
+// shiftsProto renders the shifts as reader may read them (duty.ForReader).
+func shiftsProto(reader auth.Identity, list []duty.Shift) []*responsev1.Shift {
 	out := make([]*responsev1.Shift, len(list))
-	for i, s := range list {
+	for i, s := range duty.ForReader(reader, list) {
 		out[i] = shiftProto(s)
 	}
 	return out
@@ -60,12 +62,16 @@ func (s *Server) withOnDuty(ctx context.Context, list ...*responsev1.Dispatch) e
 	for i, d := range list {
 		desks[i] = duty.Desk{Department: d.GetDepartment(), DistrictID: d.GetDistrictId()}
 	}
+	reader, err := caller(ctx)
+	if err != nil {
+		return err
+	}
 	on, err := s.Duty.OnDuty(ctx, desks, s.Duty.Clock.Now())
 	if err != nil {
 		return err
 	}
 	for i, d := range list {
-		d.OnDuty = shiftsProto(on[desks[i]])
+		d.OnDuty = shiftsProto(reader, on[desks[i]])
 	}
 	return nil
 }
@@ -80,7 +86,7 @@ func (s *Server) DeskHeartbeat(ctx context.Context, req *responsev1.DeskHeartbea
 	if err != nil {
 		return nil, dutyStatus(ctx, s.Log, err)
 	}
-	return &responsev1.DeskHeartbeatResponse{Window: durationpb.New(s.Duty.Window), OnDuty: shiftsProto(on)}, nil
+	return &responsev1.DeskHeartbeatResponse{Window: durationpb.New(s.Duty.Window), OnDuty: shiftsProto(id, on)}, nil
 }
 
 // ListShifts returns the roster of a period.
@@ -100,7 +106,7 @@ func (s *AdminServer) ListShifts(ctx context.Context, req *responsev1.ListShifts
 	if err != nil {
 		return nil, dutyStatus(ctx, s.Log, err)
 	}
-	return &responsev1.ListShiftsResponse{Shifts: shiftsProto(list)}, nil
+	return &responsev1.ListShiftsResponse{Shifts: shiftsProto(id, list)}, nil
 }
 
 // AddShift adds a shift to a roster.
@@ -110,7 +116,7 @@ func (s *AdminServer) AddShift(ctx context.Context, req *responsev1.AddShiftRequ
 		return nil, err
 	}
 	in := req.GetShift()
-	sh := duty.Shift{Department: in.GetDepartment(), DistrictID: in.GetDistrictId(), Seat: in.GetSeat(), Person: in.GetPerson(), Phone: in.GetPhone()}
+	sh := duty.Shift{Department: in.GetDepartment(), DistrictID: in.GetDistrictId(), Seat: in.GetSeat(), Person: in.GetPerson(), Phone: in.GetPhone(), Email: in.GetEmail()}
 	if in.GetStartsAt() != nil {
 		sh.StartsAt = in.GetStartsAt().AsTime()
 	}

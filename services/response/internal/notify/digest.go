@@ -45,7 +45,8 @@ func (th Throttle) window() time.Duration {
 // collect puts ev into endpoint's digest when the endpoint has had its share
 // of individual deliveries in the window, and reports whether it did. The
 // endpoint's row is locked, so concurrent consumers count one after another.
-func (th Throttle) collect(ctx context.Context, tx pgx.Tx, endpoint int64, ev *eventsv1.Event, now time.Time) (bool, error) {
+// A person channel's digest goes to everyone on duty for any of its events (to).
+func (th Throttle) collect(ctx context.Context, tx pgx.Tx, endpoint int64, ev *eventsv1.Event, now time.Time, to []string) (bool, error) {
 	if th.PerMinute <= 0 {
 		return false, nil
 	}
@@ -77,6 +78,11 @@ func (th Throttle) collect(ctx context.Context, tx pgx.Tx, endpoint int64, ev *e
 	})
 	if err != nil {
 		return false, fmt.Errorf("collect event %s into digest %s: %w", ev.GetId(), digest, err)
+	}
+	if len(to) > 0 {
+		if err := q.AddDigestRecipients(ctx, dutystore.AddDigestRecipientsParams{ID: digest, Recipients: to}); err != nil {
+			return false, fmt.Errorf("recipients of digest %s: %w", digest, err)
+		}
 	}
 	return true, nil
 }

@@ -38,12 +38,15 @@ import (
 // EventNames are the events a department's system is told about.
 var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated"}
 
-// Endpoint is where one department of one district receives its webhooks.
+// Endpoint is where one department of one district receives its webhooks,
+// or one of its channels (Kind other than KindWebhook).
 type Endpoint struct {
 	Department string
 	DistrictID string
-	URL        string
-	Secret     string
+	// Kind is KindWebhook ("" means it too) or a channels kind.
+	Kind   string
+	URL    string
+	Secret string
 }
 
 // ParseEndpoints reads WHISTLE_WEBHOOKS: comma-separated
@@ -89,9 +92,12 @@ func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, overl
 		q := dutystore.New(tx)
 		keep := make([]int64, 0, len(endpoints))
 		for _, e := range endpoints {
+			if e.Kind == "" {
+				e.Kind = KindWebhook
+			}
 			id, err := q.UpsertConfiguredEndpoint(ctx, dutystore.UpsertConfiguredEndpointParams{
 				Department: e.Department, DistrictID: e.DistrictID, Url: e.URL, Secret: e.Secret, CreatedAt: now,
-				PreviousUntil: now.Add(max(overlap, 0)),
+				PreviousUntil: now.Add(max(overlap, 0)), Kind: e.Kind,
 			})
 			if err != nil {
 				return fmt.Errorf("save webhook endpoint %s@%s: %w", e.Department, e.DistrictID, err)
@@ -109,14 +115,30 @@ func SyncEndpoints(ctx context.Context, pool *pgxpool.Pool, now time.Time, overl
 // the JSON matches events.proto.
 var bodyOptions = protojson.MarshalOptions{UseProtoNames: true}
 
-// enqueue adds one delivery per enabled endpoint of the event's department
-// and district; beyond an endpoint's limit per minute the event goes into the
-// endpoint's digest instead (see Throttle).
-func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, th Throttle, ev *eventsv1.Event) error {
+// desksOf are the desks whose endpoints hear of ev: its department's in its
+// district and, for an escalation, the district's supervisors'.
+func desksOf(ev *eventsv1.Event) []subscription {
+	out := []subscription{{ev.GetDepartment(), ev.GetDistrictId()}}
+	if events.Name(ev) == "sla.escalated" && ev.GetDepartment() != SupervisorDesk {
+		out = append(out, subscription{SupervisorDesk, ev.GetDistrictId()})
+	}
+	return out
+}
+
+// enqueue adds one delivery per enabled endpoint of the event's desks (see
+// desksOf); beyond an endpoint's limit per window the event goes into the
+// endpoint's digest instead (see Throttle). A channel to people (SMS, e-mail)
+// goes to the shifts on duty now, and is skipped when nobody is.
+func (o *Outbox) enqueue(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	clk, log := o.Clock, o.Log
 	q := store.New(tx)
-	eps, err := q.WebhookEndpointsFor(ctx, store.WebhookEndpointsForParams{Department: ev.GetDepartment(), DistrictID: ev.GetDistrictId()})
-	if err != nil {
-		return fmt.Errorf("webhook endpoints for %s@%s: %w", ev.GetDepartment(), ev.GetDistrictId(), err)
+	var eps []store.WebhookEndpoint
+	for _, desk := range desksOf(ev) {
+		found, err := q.WebhookEndpointsFor(ctx, store.WebhookEndpointsForParams{Department: desk.department, DistrictID: desk.district})
+		if err != nil {
+			return fmt.Errorf("webhook endpoints for %s@%s: %w", desk.department, desk.district, err)
+		}
+		eps = append(eps, found...)
 	}
 	if len(eps) == 0 {
 		return nil
@@ -128,7 +150,19 @@ func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, 
 	now := clk.Now()
 	added := int64(0)
 	for _, ep := range eps {
-		collected, err := th.collect(ctx, tx, ep.ID, ev, now)
+		to, ok, err := recipients(ctx, dutystore.New(tx), ep.Kind, ep.Department, ep.DistrictID, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			log.Debug("nobody on duty to message", "event", ev.GetId(), "channel", ep.Kind, "desk", ep.Department+"@"+ep.DistrictID)
+			continue
+		}
+		th := o.Throttle
+		if ep.Kind != KindWebhook {
+			th = o.ChannelThrottle
+		}
+		collected, err := th.collect(ctx, tx, ep.ID, ev, now, to)
 		if err != nil {
 			return err
 		}
@@ -141,7 +175,7 @@ func enqueue(ctx context.Context, tx pgx.Tx, clk clock.Clock, log *slog.Logger, 
 		}
 		n, err := q.AddWebhookDelivery(ctx, store.AddWebhookDeliveryParams{
 			ID: id.String(), EndpointID: ep.ID, EventID: ev.GetId(), EventName: events.Name(ev),
-			DispatchID: ev.GetDispatchId(), Body: body, CreatedAt: now,
+			DispatchID: ev.GetDispatchId(), Body: body, CreatedAt: now, Recipients: to,
 		})
 		if err != nil {
 			return fmt.Errorf("queue delivery of event %s to endpoint %d: %w", ev.GetId(), ep.ID, err)
@@ -167,6 +201,8 @@ type DeadLetter struct {
 
 // Attempt is one line of a dispatch's delivery log.
 type Attempt struct {
+	// URL is a webhook's URL, or a channel's masked target (kind, robot host
+	// or masked contacts: never a robot key or a whole phone number).
 	DeliveryID, EventName, URL string
 	// Status is the delivery's current status: pending, delivered or dead.
 	Status      string
@@ -198,7 +234,7 @@ func (d *Deliveries) DeadLetters(ctx context.Context, districtID string, limit i
 	for i, r := range rows {
 		out[i] = DeadLetter{
 			ID: r.ID, EventID: r.EventID, EventName: r.EventName, DispatchID: r.DispatchID,
-			Department: r.Department, DistrictID: r.DistrictID, URL: r.Url,
+			Department: r.Department, DistrictID: r.DistrictID, URL: logTarget(r.Kind, r.Url, ""),
 			Attempts: int(r.Attempts), LastStatusCode: int(r.LastStatusCode), LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(),
 		}
 	}
@@ -242,7 +278,7 @@ func (d *Deliveries) Log(ctx context.Context, districtID, dispatchID string) ([]
 	out := make([]Attempt, len(rows))
 	for i, r := range rows {
 		out[i] = Attempt{
-			DeliveryID: r.DeliveryID, EventName: r.EventName, URL: r.Url, Status: r.Status,
+			DeliveryID: r.DeliveryID, EventName: r.EventName, URL: logTarget(r.Kind, r.Url, r.Target), Status: r.Status,
 			Attempt: int(r.Attempt), AttemptedAt: r.AttemptedAt.UTC(), StatusCode: int(r.StatusCode), Error: r.Error,
 		}
 	}
@@ -289,4 +325,19 @@ func Scope(caller auth.Identity, requested string) (district string, ok bool, er
 		return caller.DistrictID, requested == "" || requested == caller.DistrictID, nil
 	}
 	return "", false, fmt.Errorf("%w: webhook dead letters are for supervisors and admins", response.ErrPermission)
+}
+
+// logTarget is where a delivery went as the log shows it: a webhook's URL, or
+// a channel's target masked when it was sent.
+func logTarget(kind, url, target string) string {
+	if kind == KindWebhook {
+		return url
+	}
+	if target != "" {
+		return target
+	}
+	if host, _, ok := strings.Cut(url, "?"); ok {
+		return kind + " " + host // a robot's URL carries its key
+	}
+	return kind
 }

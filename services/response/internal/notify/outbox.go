@@ -29,10 +29,12 @@ const DefaultRefresh = 30 * time.Second
 // common case, no endpoint for the event, costs no statement. A nil *Outbox
 // writes the events only (no webhooks).
 type Outbox struct {
-	Clock         clock.Clock
-	Log           *slog.Logger
-	Throttle      Throttle
-	Subscriptions *Subscriptions
+	Clock    clock.Clock
+	Log      *slog.Logger
+	Throttle Throttle
+	// ChannelThrottle is the Throttle of channels (SMS, robots, e-mail).
+	ChannelThrottle Throttle
+	Subscriptions   *Subscriptions
 }
 
 // Add writes evs to the outbox in their order and queues their webhook deliveries in tx.
@@ -61,10 +63,10 @@ func (o *Outbox) queue(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) er
 		return nil
 	}
 	for _, ev := range evs {
-		if !slices.Contains(EventNames, events.Name(ev)) || !o.Subscriptions.mayHave(ev.GetDepartment(), ev.GetDistrictId()) {
+		if !slices.Contains(EventNames, events.Name(ev)) || !o.Subscriptions.mayHave(desksOf(ev)) {
 			continue
 		}
-		if err := enqueue(ctx, tx, o.Clock, o.Log, o.Throttle, ev); err != nil {
+		if err := o.enqueue(ctx, tx, ev); err != nil {
 			return err
 		}
 	}
@@ -88,14 +90,22 @@ type Subscriptions struct {
 
 type subscription struct{ department, district string }
 
-// mayHave reports whether an enabled endpoint may match department and district.
-func (s *Subscriptions) mayHave(department, district string) bool {
+// mayHave reports whether an enabled endpoint may match one of desks.
+func (s *Subscriptions) mayHave(desks []subscription) bool {
 	if s == nil {
 		return true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.loaded || s.changing > 0 || s.scopes[subscription{department, district}]
+	if !s.loaded || s.changing > 0 {
+		return true
+	}
+	for _, d := range desks {
+		if s.scopes[d] {
+			return true
+		}
+	}
+	return false
 }
 
 // Reload reads the enabled endpoints. A load that a change overlapped is
@@ -107,15 +117,13 @@ func (s *Subscriptions) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	gen := s.gen
 	s.mu.Unlock()
-	rows, err := dutystore.New(s.Pool).ListEndpoints(ctx, dutystore.ListEndpointsParams{})
+	rows, err := dutystore.New(s.Pool).SubscribedDesks(ctx)
 	if err != nil {
 		return fmt.Errorf("load webhook subscriptions: %w", err)
 	}
 	scopes := make(map[subscription]bool, len(rows))
 	for _, r := range rows {
-		if r.Enabled {
-			scopes[subscription{r.Department, r.DistrictID}] = true
-		}
+		scopes[subscription{r.Department, r.DistrictID}] = true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/retry"
+	"github.com/chuishao/whistle/services/response/internal/channels"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -50,6 +51,9 @@ type Worker struct {
 	// Egress is where deliveries may go (the zero value: public addresses only).
 	Egress Egress
 	client *http.Client
+	// Channels sends the deliveries of channel endpoints (SMS, robots,
+	// e-mail); its Client is set to the worker's egress-checked client.
+	Channels channels.Sender
 	// Timeout bounds one attempt (real time: it guards against a stuck receiver).
 	Timeout time.Duration
 	// Backoff is the wait after the first failure; it doubles with each
@@ -77,6 +81,10 @@ func (w *Worker) defaults() {
 		w.Timeout = DefaultTimeout
 	}
 	w.client = w.Egress.Client(w.Timeout)
+	w.Channels.Client = w.client
+	if w.Channels.SMTP.Timeout <= 0 {
+		w.Channels.SMTP.Timeout = w.Timeout
+	}
 	if w.Backoff <= 0 {
 		w.Backoff = DefaultBackoff
 	}
@@ -252,27 +260,45 @@ var errLeaseLost = errors.New("lease ran out")
 // same webhook-id.
 func (w *Worker) attempt(ctx context.Context, d claimed) {
 	at := w.Clock.Now()
-	sig, err := Sign(d.ID, at, d.Body, signingSecrets(d.Secret, d.PreviousSecret, d.PreviousSecretExpiresAt, at)...)
-	code := 0
-	if err == nil {
-		code, err = w.post(ctx, d, at, sig)
+	var (
+		sig, target string
+		code        int
+		permanent   bool
+		err         error
+	)
+	if d.Kind == KindWebhook {
+		sig, err = Sign(d.ID, at, d.Body, signingSecrets(d.Secret, d.PreviousSecret, d.PreviousSecretExpiresAt, at)...)
+		if err == nil {
+			code, err = w.post(ctx, d, at, sig)
+		}
+	} else {
+		code, target, permanent, err = w.sendChannel(ctx, d, at)
 	}
 	if ctx.Err() != nil {
 		return // shutting down: the lease runs out and the delivery is posted again
 	}
 	attempt := d.Attempts + 1
 	errText := outcome(code, err)
+	if d.Kind != KindWebhook && err != nil && code != 0 {
+		// A provider's or robot's own refusal (its error code, contacts
+		// masked): the operator's configured service, not a probed URL.
+		errText = err.Error()
+	}
 	fin := dutystore.FinishWebhookAttemptParams{
 		ID: d.ID, LeaseToken: d.lease, Attempts: attempt, NextAttemptAt: at, LastStatusCode: int32(code), LastError: errText, AttemptedAt: at,
+	}
+	where := d.Url
+	if d.Kind != KindWebhook {
+		where = target // a robot's URL carries its key
 	}
 	switch {
 	case err == nil:
 		fin.Status = "delivered"
-	case int(attempt) >= w.MaxAttempts:
+	case int(attempt) >= w.MaxAttempts, permanent:
 		fin.Status = "dead"
-		w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", d.Url, "attempts", attempt, "err", err)
+		w.Log.Warn("webhook dead-lettered", "delivery", d.ID, "event", d.EventID, "url", where, "attempts", attempt, "err", err)
 	default:
-		w.Log.Info("webhook attempt failed", "delivery", d.ID, "url", d.Url, "attempt", attempt, "err", err)
+		w.Log.Info("webhook attempt failed", "delivery", d.ID, "url", where, "attempt", attempt, "err", err)
 		fin.Status = "pending"
 		fin.NextAttemptAt = at.Add(w.backoff(int(attempt)))
 	}
@@ -287,7 +313,7 @@ func (w *Worker) attempt(ctx context.Context, d claimed) {
 		}
 		return q.AddWebhookAttempt(ctx, dutystore.AddWebhookAttemptParams{
 			DeliveryID: d.ID, Attempt: attempt, AttemptedAt: at, StatusCode: int32(code), Error: errText,
-			WebhookTimestamp: at.Unix(), Signature: sig,
+			WebhookTimestamp: at.Unix(), Signature: sig, Target: target,
 		})
 	})
 	if rerr != nil {

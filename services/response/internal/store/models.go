@@ -137,6 +137,7 @@ type RosterShift struct {
 	EndsAt     time.Time
 	CreatedBy  string
 	CreatedAt  time.Time
+	Email      string
 }
 
 type ServiceAccount struct {
@@ -167,6 +168,7 @@ type WebhookAttempt struct {
 	Error            string
 	WebhookTimestamp int64
 	Signature        string
+	Target           string
 }
 
 type WebhookDelivery struct {
@@ -186,6 +188,7 @@ type WebhookDelivery struct {
 	Digest         bool
 	LeaseToken     string
 	LeaseUntil     *time.Time
+	Recipients     []string
 }
 
 type WebhookDigestItem struct {
@@ -210,4 +213,5 @@ type WebhookEndpoint struct {
 	UpdatedAt               *time.Time
 	PreviousSecret          string
 	PreviousSecretExpiresAt *time.Time
+	Kind                    string
 }

@@ -310,14 +310,14 @@ ORDER BY id;
 
 -- name: AddWebhookDelivery :execrows
 -- One delivery per endpoint and event: a redelivered event adds nothing.
-INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
-VALUES (@id, @endpoint_id, @event_id, @event_name, @dispatch_id, @body, @created_at, @created_at)
+INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at, recipients)
+VALUES (@id, @endpoint_id, @event_id, @event_name, @dispatch_id, @body, @created_at, @created_at, coalesce(@recipients::text[], '{}'))
 ON CONFLICT (endpoint_id, event_id) DO NOTHING;
 
 -- name: ListDeadWebhookDeliveries :many
 -- The dead-letter list, newest first, optionally for one district.
 SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.attempts, d.last_status_code, d.last_error, d.created_at,
-       e.department, e.district_id, e.url
+       e.department, e.district_id, e.url, e.kind
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
 WHERE d.status = 'dead' AND (@district_id::text = '' OR e.district_id = @district_id)
 ORDER BY d.created_at DESC, d.id
@@ -334,7 +334,7 @@ WHERE d.id = @id AND d.status = 'dead' AND e.id = d.endpoint_id
 -- name: WebhookDeliveryLog :many
 -- Every attempt to deliver a dispatch's events, oldest first; district_id ''
 -- means any district, otherwise only that district's endpoints.
-SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+SELECT d.id AS delivery_id, d.event_name, d.status, e.kind, e.url, a.target, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_deliveries d
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id

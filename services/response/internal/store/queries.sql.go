@@ -13,8 +13,8 @@ import (
 )
 
 const addWebhookDelivery = `-- name: AddWebhookDelivery :execrows
-INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at, recipients)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7, coalesce($8::text[], '{}'))
 ON CONFLICT (endpoint_id, event_id) DO NOTHING
 `
 
@@ -26,6 +26,7 @@ type AddWebhookDeliveryParams struct {
 	DispatchID string
 	Body       []byte
 	CreatedAt  time.Time
+	Recipients []string
 }
 
 // One delivery per endpoint and event: a redelivered event adds nothing.
@@ -38,6 +39,7 @@ func (q *Queries) AddWebhookDelivery(ctx context.Context, arg AddWebhookDelivery
 		arg.DispatchID,
 		arg.Body,
 		arg.CreatedAt,
+		arg.Recipients,
 	)
 	if err != nil {
 		return 0, err
@@ -609,7 +611,7 @@ func (q *Queries) ListCalendarDays(ctx context.Context, arg ListCalendarDaysPara
 
 const listDeadWebhookDeliveries = `-- name: ListDeadWebhookDeliveries :many
 SELECT d.id, d.event_id, d.event_name, d.dispatch_id, d.attempts, d.last_status_code, d.last_error, d.created_at,
-       e.department, e.district_id, e.url
+       e.department, e.district_id, e.url, e.kind
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
 WHERE d.status = 'dead' AND ($1::text = '' OR e.district_id = $1)
 ORDER BY d.created_at DESC, d.id
@@ -633,6 +635,7 @@ type ListDeadWebhookDeliveriesRow struct {
 	Department     string
 	DistrictID     string
 	Url            string
+	Kind           string
 }
 
 // The dead-letter list, newest first, optionally for one district.
@@ -657,6 +660,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 			&i.Department,
 			&i.DistrictID,
 			&i.Url,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -1807,7 +1811,7 @@ func (q *Queries) UpdateDispatches(ctx context.Context, rows []byte) error {
 }
 
 const webhookDeliveryLog = `-- name: WebhookDeliveryLog :many
-SELECT d.id AS delivery_id, d.event_name, d.status, e.url, a.attempt, a.attempted_at, a.status_code, a.error
+SELECT d.id AS delivery_id, d.event_name, d.status, e.kind, e.url, a.target, a.attempt, a.attempted_at, a.status_code, a.error
 FROM webhook_deliveries d
 JOIN webhook_endpoints e ON e.id = d.endpoint_id
 JOIN webhook_attempts a ON a.delivery_id = d.id
@@ -1824,7 +1828,9 @@ type WebhookDeliveryLogRow struct {
 	DeliveryID  string
 	EventName   string
 	Status      string
+	Kind        string
 	Url         string
+	Target      string
 	Attempt     int32
 	AttemptedAt time.Time
 	StatusCode  int32
@@ -1846,7 +1852,9 @@ func (q *Queries) WebhookDeliveryLog(ctx context.Context, arg WebhookDeliveryLog
 			&i.DeliveryID,
 			&i.EventName,
 			&i.Status,
+			&i.Kind,
 			&i.Url,
+			&i.Target,
 			&i.Attempt,
 			&i.AttemptedAt,
 			&i.StatusCode,
@@ -1863,7 +1871,7 @@ func (q *Queries) WebhookDeliveryLog(ctx context.Context, arg WebhookDeliveryLog
 }
 
 const webhookEndpointsFor = `-- name: WebhookEndpointsFor :many
-SELECT id, department, district_id, url, secret, enabled, created_at, source, updated_at, previous_secret, previous_secret_expires_at FROM webhook_endpoints
+SELECT id, department, district_id, url, secret, enabled, created_at, source, updated_at, previous_secret, previous_secret_expires_at, kind FROM webhook_endpoints
 WHERE department = $1 AND district_id = $2 AND enabled
 ORDER BY id
 `
@@ -1894,6 +1902,7 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 			&i.UpdatedAt,
 			&i.PreviousSecret,
 			&i.PreviousSecretExpiresAt,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}

@@ -2490,12 +2490,16 @@ type Shift struct {
 	Department string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
 	DistrictId string                 `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
 	// The seat, e.g. 值班长 or desk-1; shifts of one seat never overlap.
-	Seat          string                 `protobuf:"bytes,4,opt,name=seat,proto3" json:"seat,omitempty"`
-	Person        string                 `protobuf:"bytes,5,opt,name=person,proto3" json:"person,omitempty"`
+	Seat   string `protobuf:"bytes,4,opt,name=seat,proto3" json:"seat,omitempty"`
+	Person string `protobuf:"bytes,5,opt,name=person,proto3" json:"person,omitempty"`
+	// The person's phone and e-mail, where SMS and e-mail channels reach them
+	// while on duty (docs/duty-desks.md). Only admins and the district's
+	// supervisors read them whole; anyone else reads them masked (138****5678).
 	Phone         string                 `protobuf:"bytes,6,opt,name=phone,proto3" json:"phone,omitempty"`
 	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
 	EndsAt        *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=ends_at,json=endsAt,proto3" json:"ends_at,omitempty"`
 	CreatedBy     string                 `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
+	Email         string                 `protobuf:"bytes,10,opt,name=email,proto3" json:"email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2589,6 +2593,13 @@ func (x *Shift) GetEndsAt() *timestamppb.Timestamp {
 func (x *Shift) GetCreatedBy() string {
 	if x != nil {
 		return x.CreatedBy
+	}
+	return ""
+}
+
+func (x *Shift) GetEmail() string {
+	if x != nil {
+		return x.Email
 	}
 	return ""
 }
@@ -4320,7 +4331,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vdispatch_id\x18\x01 \x01(\tR\n" +
 	"dispatchId\"^\n" +
 	"\x1bListWebhookAttemptsResponse\x12?\n" +
-	"\battempts\x18\x01 \x03(\v2#.whistle.response.v1.WebhookAttemptR\battempts\"\xa7\x02\n" +
+	"\battempts\x18\x01 \x03(\v2#.whistle.response.v1.WebhookAttemptR\battempts\"\xbd\x02\n" +
 	"\x05Shift\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
 	"\n" +
@@ -4334,7 +4345,9 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\tstarts_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bstartsAt\x123\n" +
 	"\aends_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x06endsAt\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\t \x01(\tR\tcreatedBy\"\xb0\x01\n" +
+	"created_by\x18\t \x01(\tR\tcreatedBy\x12\x14\n" +
+	"\x05email\x18\n" +
+	" \x01(\tR\x05email\"\xb0\x01\n" +
 	"\x11ListShiftsRequest\x12\x1e\n" +
 	"\n" +
 	"department\x18\x01 \x01(\tR\n" +

@@ -80,9 +80,10 @@ func deleteCmd(e *env, use, short, prefix string) *cobra.Command {
 }
 
 func printShifts(e *env, shifts []*responsev1.Shift) error {
-	t := newTable(e.out, "ID", "DEPARTMENT", "DISTRICT", "SEAT", "PERSON", "PHONE", "FROM (CST)", "TO (CST)")
+	t := newTable(e.out, "ID", "DEPARTMENT", "DISTRICT", "SEAT", "PERSON", "PHONE", "EMAIL", "FROM (CST)", "TO (CST)")
 	for _, s := range shifts {
-		t.row(s.GetId(), s.GetDepartment(), s.GetDistrictId(), s.GetSeat(), s.GetPerson(), orDash(s.GetPhone()), cst(s.GetStartsAt()), cst(s.GetEndsAt()))
+		t.row(s.GetId(), s.GetDepartment(), s.GetDistrictId(), s.GetSeat(), s.GetPerson(), orDash(s.GetPhone()), orDash(s.GetEmail()),
+			cst(s.GetStartsAt()), cst(s.GetEndsAt()))
 	}
 	return t.flush()
 }
@@ -143,7 +144,8 @@ func rosterCmd(e *env) *cobra.Command {
 	af.StringVar(&shift.DistrictId, "district", "", "six-digit district code")
 	af.StringVar(&shift.Seat, "seat", "值班", "the seat, e.g. 值班长; two people on duty at once hold two seats")
 	af.StringVar(&shift.Person, "person", "", "who is on duty")
-	af.StringVar(&shift.Phone, "phone", "", "their duty phone")
+	af.StringVar(&shift.Phone, "phone", "", "their duty phone (SMS channels text it while they are on duty)")
+	af.StringVar(&shift.Email, "email", "", "their e-mail (e-mail channels write to it while they are on duty)")
 	af.StringVar(&starts, "from", "", `start, "2026-11-27 08:00" (Asia/Shanghai) or RFC 3339`)
 	af.StringVar(&ends, "to", "", "end")
 

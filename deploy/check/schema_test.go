@@ -79,6 +79,9 @@ func TestChartIngressWithEveryExistingSecret(t *testing.T) {
 	}
 	resp := envOf(find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-response").Spec.Template.Spec.Containers[0])
 	require.Equal(t, "whistle-webhooks", resp["WHISTLE_WEBHOOKS"].ValueFrom.SecretKeyRef.Name)
+	respContainer := find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-response").Spec.Template.Spec.Containers[0]
+	require.Equal(t, "whistle-channels", respContainer.EnvFrom[0].SecretRef.Name, "channels' keys from their Secret")
+	require.Empty(t, gw.Spec.Template.Spec.Containers[0].EnvFrom, "only response sends to people")
 	require.Equal(t, "whistle-sa", resp["WHISTLE_SERVICE_ACCOUNT_KEY"].ValueFrom.SecretKeyRef.Name)
 	intake := envOf(find[*appsv1.Deployment](t, objs, "Deployment", "city-whistle-intake").Spec.Template.Spec.Containers[0])
 	require.Equal(t, "pg-roles", intake["DATABASE_URL"].ValueFrom.SecretKeyRef.Name)

@@ -40,7 +40,7 @@ var exampleStrings = map[string]string{
 	"html": "<!doctype html><html lang=\"zh-CN\"><title>治理成绩单</title></html>", "action": "acknowledge", "from": "received", "to": "acknowledged",
 	"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJzdHJlZXQtMTEwMTAxMDAxIn0.c2lnbmF0dXJl", "subject_token": "",
 	"file": "requests.json", "last_event_id": "42", "replace": "false", "publish": "true", "code_property": "code",
-	"name_property": "name", "parent_property": "parent", "street": "110101001", "district": "110101", "grid": "110101001-03", "client_id": "whistlectl", "scope": "openid",
+	"name_property": "name", "parent_property": "parent", "street": "110101001", "district": "110101", "grid": "110101001-03", "client_id": "whistlectl", "scope": "openid", "Idempotency-Key": "raise-110101001-20261207-0930", "Last-Event-ID": "42",
 }
 
 // exampleNumbers are number and integer values by field name.

@@ -18,14 +18,14 @@ const description = `吹哨报到的公开 REST 接口：街道乡镇“吹哨�
 派单、签收、到场、办结、评价与考核。除标注为公开的接口外，每个请求都需要
 ` + "`Authorization: Bearer <JWT>`" + `（单点登录或开发令牌签发）。出错时统一返回
 ` + "`{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"...\",\"details\":[{\"field\":\"...\",\"reason\":\"...\"}]}}`" + `。
-写操作可带 ` + "`Idempotency-Key`" + ` 请求头，重复提交只生效一次。
+吹哨（POST /v1/whistles）可带 ` + "`Idempotency-Key`" + ` 请求头，重复提交只生效一次。
 
 The public REST API of Whistle (吹哨报到): streets and townships "blow the
 whistle", departments "report for duty"; dispatch, acknowledge, arrive,
 resolve, rate and score. Every request needs ` + "`Authorization: Bearer <JWT>`" + `
 (issued by the sign-in or, in development, by POST /v1/dev/tokens) except the
 operations marked public (` + "`security: []`" + `). Every error answers one JSON
-shape, the Error schema. Writes accept an ` + "`Idempotency-Key`" + ` header. Field
+shape, the Error schema. Raising a whistle accepts an ` + "`Idempotency-Key`" + ` header. Field
 names are snake_case; enums are their names; 64-bit integers are strings; every
 field of a response is present (unset ones carry their zero value). The served
 document's info.version is the build of the gateway serving it.`

@@ -22,6 +22,10 @@ func fixStatuses(doc *openapi3.T) error {
 		r.Value.Description = &desc
 		op.Responses.Set("201", r)
 	}
+	raise := findOperation(doc, "IntakeService_RaiseWhistle")
+	raise.Parameters = append(raise.Parameters, &openapi3.ParameterRef{Value: openapi3.NewHeaderParameter("Idempotency-Key").
+		WithSchema(&openapi3.Schema{Type: typ("string")}).
+		WithDescription("同一键的重复请求只吹一次哨，返回第一次的结果。A repeat with the same key (at most 255 bytes) raises nothing new and answers the first whistle.")})
 	return nil
 }
 

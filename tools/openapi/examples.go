@@ -41,6 +41,11 @@ var exampleStrings = map[string]string{
 	"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJzdHJlZXQtMTEwMTAxMDAxIn0.c2lnbmF0dXJl", "subject_token": "",
 	"file": "requests.json", "last_event_id": "42", "replace": "false", "publish": "true", "code_property": "code",
 	"name_property": "name", "parent_property": "parent", "street": "110101001", "district": "110101", "grid": "110101001-03", "client_id": "whistlectl", "scope": "openid", "Idempotency-Key": "raise-110101001-20261207-0930", "Last-Event-ID": "42",
+	"clock": "ack", "breache": "resolve", "result": "已清理占道摊位，恢复通行", "status": "IN_PROGRESS", "whistle_status": "RESPONDING",
+	"source": "12345", "merged_into": "", "cooperating_department": "police", "issuer": "https://sso.example.gov.cn/realms/whistle",
+	"change": "added", "from_version": "2026.10", "to_version": "2026.11", "desk": "东城区城管执法局值班台", "redirect": "/",
+	"summary": "已责令停工", "commit": "3f9c2d1a7b4e5f60718293a4b5c6d7e8f9012345", "go_version": "go1.26.8", "field": "category", "error": "Post \"https://hooks.example.gov.cn/whistle\": context deadline exceeded",
+	"example": "东华门大街早市占道经营",
 }
 
 // exampleNumbers are number and integer values by field name.
@@ -76,7 +81,7 @@ func leaf(name string) string { return name[strings.LastIndex(name, ".")+1:] }
 
 func fill(doc *openapi3.T, c openapi3.Content) {
 	for _, mt := range c {
-		if mt.Example == nil && mt.Schema != nil {
+		if mt.Example == nil && mt.Schema != nil && (mt.Schema.Value == nil || mt.Schema.Value.ContentMediaType != mediaXLSX) {
 			mt.Example = example(doc, mt.Schema, "", 0)
 		}
 	}

@@ -62,7 +62,9 @@ func TestEveryOperationTellsTheTruth(t *testing.T) {
 			// Examples on every request body and successful answer.
 			if op.RequestBody != nil {
 				for media, mt := range op.RequestBody.Value.Content {
-					require.NotNil(t, mt.Example, "%s request %s", name, media)
+					if media != mediaXLSX { // a binary workbook has no text to show
+						require.NotNil(t, mt.Example, "%s request %s", name, media)
+					}
 				}
 			}
 			var success bool

@@ -42,7 +42,8 @@ var emits = map[string][]string{
 		"whistle.jurisdiction_checked", "whistle.arbitration_requested", "whistle.arbitrated",
 		"whistle.department_added", "whistle.location_confirmed", "whistle.redispatched", "dispatch.requested"),
 	UserResponse: append(subjectsFor("dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
-		"dispatch.resolved", "dispatch.returned", "dispatch.cancelled"), "sla.v1.>"),
+		"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
+		"dispatch.board_noted", "dispatch.joint_completed"), "sla.v1.>"),
 	UserFeedback: {"feedback.v1.>"},
 }
 

@@ -69,3 +69,14 @@ func MayReadTimelines(role string) bool {
 	}
 	return false
 }
+
+// boardOnly are the entries of the joint board (issue 24) that only its
+// participants (the departments' desks) and supervisors read: the notes the
+// departments leave each other are their working talk, not the street's.
+var boardOnly = map[string]bool{"dispatch.board_noted": true}
+
+// MaySeeEntry reports whether id, who may read a timeline, sees its entries
+// of type typ: a street does not see the joint board's notes.
+func MaySeeEntry(id auth.Identity, typ string) bool {
+	return id.Role != auth.RoleStreet || !boardOnly[typ]
+}

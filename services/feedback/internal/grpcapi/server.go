@@ -65,7 +65,11 @@ func (s *Server) GetTimeline(ctx context.Context, req *feedbackv1.GetTimelineReq
 	// entries are in time order.
 	entries := timeline.Join(chains...)
 	resp := &feedbackv1.GetTimelineResponse{Entries: make([]*feedbackv1.TimelineEntry, 0, len(entries))}
+	id, _ := auth.FromContext(ctx)
 	for _, e := range entries {
+		if !feedback.MaySeeEntry(id, e.Type) {
+			continue
+		}
 		pe, err := toProto(e)
 		if err != nil {
 			return nil, s.toStatus(ctx, fmt.Errorf("timeline of whistle %s: %w", req.GetWhistleId(), err))

@@ -23,7 +23,8 @@ var ErrRoleNotAllowed = errors.New("the live stream is for street, grid, desk an
 // rest per event: a street's own whistles, a desk's own whistles.
 //
 // A desk sees its department's dispatch and SLA events in its district and
-// the whistle events of the whistles its department was dispatched to; it
+// the whistle events of the whistles its department was dispatched to, with
+// the other departments' dispatch and SLA events of those (the joint board); it
 // learns those from its queue at connect time (Seed) and from routing events
 // as they pass. A street sees everything of its own whistles and, read only,
 // the whistle events of the whistles a map check informed it of as a
@@ -68,7 +69,10 @@ func (s *Scope) Subjects() []string {
 	case s.id.Role == auth.RoleDesk:
 		return []string{
 			events.DomainWhistle + ".v1.*." + d,
-			events.DomainDispatch + ".v1.*." + d + "." + s.id.Department,
+			// Every department's dispatch events of the district: the joint
+			// board shows a participating desk the other departments' work on
+			// its whistles (issue 24). deskAllows keeps only those.
+			events.DomainDispatch + ".v1.*." + d + ".*",
 			events.DomainSLA + ".v1.*." + d,
 		}
 	case s.id.Role == auth.RoleStreet:
@@ -153,7 +157,8 @@ func (s *Scope) streetAllows(ev *eventsv1.Event) bool {
 		s.follows[ev.GetWhistleId()] = true
 	}
 	if ev.GetDistrictId() == s.id.DistrictID && ev.GetStreetId() == s.id.StreetID {
-		return true
+		// The joint board's notes are the departments' talk (issue 24).
+		return !boardOnly(ev)
 	}
 	// A neighbour reads the whistle, not its departments' work.
 	domain, _, _ := strings.Cut(events.Name(ev), ".")
@@ -187,10 +192,19 @@ func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
 	switch domain, _, _ := strings.Cut(events.Name(ev), "."); domain {
 	case events.DomainDispatch, events.DomainSLA:
 		if ev.GetDepartment() != dept {
-			return false
+			// Another department's work on a whistle the desk takes part
+			// in: its joint board (issue 24). Nothing of other whistles.
+			return s.follows[ev.GetWhistleId()]
 		}
 		s.follows[ev.GetWhistleId()] = true
 		return true
 	}
 	return s.follows[ev.GetWhistleId()]
+}
+
+// boardOnly reports whether ev is a joint board note, which only the
+// whistle's participating desks and supervisors see.
+func boardOnly(ev *eventsv1.Event) bool {
+	_, ok := ev.GetPayload().(*eventsv1.Event_DispatchBoardNoted)
+	return ok
 }

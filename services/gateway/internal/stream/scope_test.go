@@ -35,14 +35,14 @@ func TestDeskFollowsItsDepartmentAndItsWhistles(t *testing.T) {
 	t.Parallel()
 	s, err := stream.NewScope(auth.Identity{Role: auth.RoleDesk, DistrictID: "110101", Department: "police"})
 	require.NoError(t, err)
-	require.Contains(t, s.Subjects(), "dispatch.v1.*.110101.police")
+	require.Contains(t, s.Subjects(), "dispatch.v1.*.110101.*")
 
 	require.False(t, s.Allows(whistleEvent("w1", "110101001", "110101")), "not its whistle yet")
 	routed := &eventsv1.Event{WhistleId: "w1", DistrictId: "110101", Payload: &eventsv1.Event_WhistleRouted{
 		WhistleRouted: &eventsv1.WhistleRouted{Departments: []*eventsv1.RoutedDepartment{{Department: "police"}}}}}
 	require.True(t, s.Allows(routed))
 	require.True(t, s.Allows(whistleEvent("w1", "110101001", "110101")), "routed to police: its whistle now")
-	require.False(t, s.Allows(dispatchEvent("w1", "110101001", "110101", "environment")), "another department's dispatch")
+	require.False(t, s.Allows(dispatchEvent("w2", "110101001", "110101", "environment")), "another department's dispatch of another whistle")
 
 	s.Seed("w9")
 	require.True(t, s.Allows(whistleEvent("w9", "110101003", "110101")), "a whistle from its queue")
@@ -146,4 +146,34 @@ func TestReportEventsAreScoped(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, desk.Subjects(), "report.v1.*.110101")
 	require.False(t, desk.Allows(mine))
+}
+
+// The joint board (issue 24): a desk taking part in a whistle sees the other
+// departments' dispatch events and notes of it; a desk of a department the
+// whistle never reached sees none, and the street sees no notes.
+func TestJointBoardEventsReachTheParticipantsOnly(t *testing.T) {
+	t.Parallel()
+	noted := func(dept string) *eventsv1.Event {
+		return &eventsv1.Event{WhistleId: "w1", StreetId: "110101001", DistrictId: "110101", Department: dept,
+			Payload: &eventsv1.Event_DispatchBoardNoted{DispatchBoardNoted: &eventsv1.DispatchBoardNoted{}}}
+	}
+	police, err := stream.NewScope(auth.Identity{Role: auth.RoleDesk, DistrictID: "110101", Department: "police"})
+	require.NoError(t, err)
+	police.Seed("w1")
+	require.True(t, police.Allows(dispatchEvent("w1", "110101001", "110101", "urban")), "城管's arrival on its joint whistle")
+	require.True(t, police.Allows(noted("urban")), "城管's note on its joint whistle")
+
+	transport, err := stream.NewScope(auth.Identity{Role: auth.RoleDesk, DistrictID: "110101", Department: "transport"})
+	require.NoError(t, err)
+	require.False(t, transport.Allows(dispatchEvent("w1", "110101001", "110101", "urban")), "not a participant")
+	require.False(t, transport.Allows(noted("urban")), "not a participant")
+
+	street, err := stream.NewScope(auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	require.NoError(t, err)
+	require.True(t, street.Allows(dispatchEvent("w1", "110101001", "110101", "urban")))
+	require.False(t, street.Allows(noted("urban")), "the departments' notes are not the street's")
+
+	sup, err := stream.NewScope(auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110101"})
+	require.NoError(t, err)
+	require.True(t, sup.Allows(noted("urban")))
 }

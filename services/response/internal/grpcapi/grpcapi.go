@@ -64,6 +64,9 @@ func (s *Server) ListDispatches(ctx context.Context, req *responsev1.ListDispatc
 	if err := s.withOnDuty(ctx, resp.Dispatches...); err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
+	if err := s.withJoint(ctx, resp.Dispatches...); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
 	return resp, nil
 }
 
@@ -82,6 +85,9 @@ func (s *Server) GetDispatch(ctx context.Context, req *responsev1.GetDispatchReq
 	}
 	p := events.DispatchProto(d)
 	if err := s.withOnDuty(ctx, p); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	if err := s.withJoint(ctx, p); err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
 	return p, nil
@@ -194,7 +200,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var invalid response.InvalidError
 	var transition *response.TransitionError
 	var tooLarge *outbox.TooLargeError
+	var notArrived *response.NotArrivedError
 	switch {
+	case errors.As(err, &notArrived):
+		return notArrivedStatus(notArrived)
 	case errors.As(err, &invalid):
 		var v rpcerr.Violations
 		for _, f := range invalid {

@@ -10,6 +10,18 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BoardNote struct {
+	ID         pgtype.UUID
+	WhistleID  string
+	DistrictID string
+	Department string
+	AuthorRole string
+	AuthorID   string
+	Body       string
+	CreatedAt  time.Time
+	Seq        pgtype.Int8
+}
+
 type CalendarDay struct {
 	Day         pgtype.Date
 	Kind        string
@@ -89,6 +101,12 @@ type Extension struct {
 	DecidedBy     string
 	DecidedAt     *time.Time
 	DecisionNote  string
+}
+
+type JointCompletion struct {
+	WhistleID   string
+	CompletedBy string
+	CompletedAt time.Time
 }
 
 type Outbox struct {

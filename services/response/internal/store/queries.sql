@@ -382,3 +382,32 @@ WHERE e.status = 'PENDING'
        OR (e.requested_at, e.id) > (sqlc.narg(after_requested_at)::timestamptz, @after_id::text))
 ORDER BY e.requested_at, e.id
 LIMIT @page_limit;
+
+-- name: WhistleDispatches :many
+-- Every dispatch of a whistle, for its joint board: the lead first.
+SELECT * FROM dispatches
+WHERE whistle_id = @whistle_id
+ORDER BY (role = 'lead') DESC, dispatched_at, department, id;
+
+-- name: AddBoardNote :exec
+INSERT INTO board_notes (id, whistle_id, district_id, department, author_role, author_id, body, created_at)
+VALUES (@id, @whistle_id, @district_id, @department, @author_role, @author_id, @body, @created_at);
+
+-- name: BoardNotes :many
+SELECT * FROM board_notes WHERE whistle_id = @whistle_id ORDER BY seq;
+
+-- name: CompleteJointAction :execrows
+INSERT INTO joint_completions (whistle_id, completed_by, completed_at)
+VALUES (@whistle_id, @completed_by, @completed_at)
+ON CONFLICT DO NOTHING;
+
+-- name: JointCompletion :many
+SELECT * FROM joint_completions WHERE whistle_id = @whistle_id;
+
+-- name: JointWhistles :many
+-- Of the given whistles, those with dispatches of more than one department
+-- that have not returned theirs: joint whistles, which have a joint board.
+SELECT whistle_id::text FROM dispatches
+WHERE whistle_id = ANY (@whistle_ids::text[]) AND status <> 'RETURNED'
+GROUP BY whistle_id
+HAVING count(DISTINCT department) > 1;

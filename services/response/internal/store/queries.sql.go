@@ -12,6 +12,36 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const addBoardNote = `-- name: AddBoardNote :exec
+INSERT INTO board_notes (id, whistle_id, district_id, department, author_role, author_id, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+`
+
+type AddBoardNoteParams struct {
+	ID         pgtype.UUID
+	WhistleID  string
+	DistrictID string
+	Department string
+	AuthorRole string
+	AuthorID   string
+	Body       string
+	CreatedAt  time.Time
+}
+
+func (q *Queries) AddBoardNote(ctx context.Context, arg AddBoardNoteParams) error {
+	_, err := q.db.Exec(ctx, addBoardNote,
+		arg.ID,
+		arg.WhistleID,
+		arg.DistrictID,
+		arg.Department,
+		arg.AuthorRole,
+		arg.AuthorID,
+		arg.Body,
+		arg.CreatedAt,
+	)
+	return err
+}
+
 const addWebhookDelivery = `-- name: AddWebhookDelivery :execrows
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at, recipients)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, coalesce($8::text[], '{}'))
@@ -146,6 +176,40 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 	return items, nil
 }
 
+const boardNotes = `-- name: BoardNotes :many
+SELECT id, whistle_id, district_id, department, author_role, author_id, body, created_at, seq FROM board_notes WHERE whistle_id = $1 ORDER BY seq
+`
+
+func (q *Queries) BoardNotes(ctx context.Context, whistleID string) ([]BoardNote, error) {
+	rows, err := q.db.Query(ctx, boardNotes, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []BoardNote
+	for rows.Next() {
+		var i BoardNote
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.Department,
+			&i.AuthorRole,
+			&i.AuthorID,
+			&i.Body,
+			&i.CreatedAt,
+			&i.Seq,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const claimDueTimers = `-- name: ClaimDueTimers :many
 SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at
 FROM timers t
@@ -233,6 +297,26 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const completeJointAction = `-- name: CompleteJointAction :execrows
+INSERT INTO joint_completions (whistle_id, completed_by, completed_at)
+VALUES ($1, $2, $3)
+ON CONFLICT DO NOTHING
+`
+
+type CompleteJointActionParams struct {
+	WhistleID   string
+	CompletedBy string
+	CompletedAt time.Time
+}
+
+func (q *Queries) CompleteJointAction(ctx context.Context, arg CompleteJointActionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, completeJointAction, arg.WhistleID, arg.CompletedBy, arg.CompletedAt)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const countDueTimers = `-- name: CountDueTimers :one
@@ -573,6 +657,59 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.EscalateAt,
 	)
 	return i, err
+}
+
+const jointCompletion = `-- name: JointCompletion :many
+SELECT whistle_id, completed_by, completed_at FROM joint_completions WHERE whistle_id = $1
+`
+
+func (q *Queries) JointCompletion(ctx context.Context, whistleID string) ([]JointCompletion, error) {
+	rows, err := q.db.Query(ctx, jointCompletion, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []JointCompletion
+	for rows.Next() {
+		var i JointCompletion
+		if err := rows.Scan(&i.WhistleID, &i.CompletedBy, &i.CompletedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const jointWhistles = `-- name: JointWhistles :many
+SELECT whistle_id::text FROM dispatches
+WHERE whistle_id = ANY ($1::text[]) AND status <> 'RETURNED'
+GROUP BY whistle_id
+HAVING count(DISTINCT department) > 1
+`
+
+// Of the given whistles, those with dispatches of more than one department
+// that have not returned theirs: joint whistles, which have a joint board.
+func (q *Queries) JointWhistles(ctx context.Context, whistleIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, jointWhistles, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var whistle_id string
+		if err := rows.Scan(&whistle_id); err != nil {
+			return nil, err
+		}
+		items = append(items, whistle_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listCalendarDays = `-- name: ListCalendarDays :many
@@ -1903,6 +2040,78 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 			&i.PreviousSecret,
 			&i.PreviousSecretExpiresAt,
 			&i.Kind,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const whistleDispatches = `-- name: WhistleDispatches :many
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
+WHERE whistle_id = $1
+ORDER BY (role = 'lead') DESC, dispatched_at, department, id
+`
+
+// Every dispatch of a whistle, for its joint board: the lead first.
+func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Dispatch, error) {
+	rows, err := q.db.Query(ctx, whistleDispatches, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Dispatch
+	for rows.Next() {
+		var i Dispatch
+		if err := rows.Scan(
+			&i.ID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Role,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.AcknowledgedBy,
+			&i.ArrivedAt,
+			&i.ArrivedBy,
+			&i.ArrivalLat,
+			&i.ArrivalLng,
+			&i.ArrivalDistanceM,
+			&i.ArrivalFar,
+			&i.ResolvedAt,
+			&i.ResolvedBy,
+			&i.ResolutionSummary,
+			&i.ReturnedAt,
+			&i.ReturnedBy,
+			&i.ReturnReason,
+			&i.CancelledAt,
+			&i.Breaches,
+			&i.WhistleLat,
+			&i.WhistleLng,
+			&i.UpdatedAt,
+			&i.QueueAt,
+			&i.EscalationLevel,
+			&i.Warnings,
+			&i.OriginalAckBy,
+			&i.OriginalArriveBy,
+			&i.OriginalResolveBy,
+			&i.ReturnCode,
+			&i.ReturnDepartment,
+			&i.AckWarnAt,
+			&i.ArriveWarnAt,
+			&i.ResolveWarnAt,
+			&i.EscalateAt,
 		); err != nil {
 			return nil, err
 		}

@@ -70,6 +70,8 @@ type Event struct {
 	//	*Event_DispatchResolved
 	//	*Event_DispatchReturned
 	//	*Event_DispatchCancelled
+	//	*Event_DispatchBoardNoted
+	//	*Event_DispatchJointCompleted
 	//	*Event_SlaWarning
 	//	*Event_SlaBreached
 	//	*Event_FeedbackAppealFiled
@@ -411,6 +413,24 @@ func (x *Event) GetDispatchCancelled() *DispatchCancelled {
 	return nil
 }
 
+func (x *Event) GetDispatchBoardNoted() *DispatchBoardNoted {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_DispatchBoardNoted); ok {
+			return x.DispatchBoardNoted
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetDispatchJointCompleted() *DispatchJointCompleted {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_DispatchJointCompleted); ok {
+			return x.DispatchJointCompleted
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetSlaWarning() *SlaWarning {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_SlaWarning); ok {
@@ -681,6 +701,15 @@ type Event_DispatchCancelled struct {
 	DispatchCancelled *DispatchCancelled `protobuf:"bytes,46,opt,name=dispatch_cancelled,json=dispatchCancelled,proto3,oneof"`
 }
 
+type Event_DispatchBoardNoted struct {
+	// The joint board (issue 24): a note of its thread, and the lead's 联合行动完成.
+	DispatchBoardNoted *DispatchBoardNoted `protobuf:"bytes,47,opt,name=dispatch_board_noted,json=dispatchBoardNoted,proto3,oneof"`
+}
+
+type Event_DispatchJointCompleted struct {
+	DispatchJointCompleted *DispatchJointCompleted `protobuf:"bytes,48,opt,name=dispatch_joint_completed,json=dispatchJointCompleted,proto3,oneof"`
+}
+
 type Event_SlaWarning struct {
 	SlaWarning *SlaWarning `protobuf:"bytes,60,opt,name=sla_warning,json=slaWarning,proto3,oneof"`
 }
@@ -808,6 +837,10 @@ func (*Event_DispatchResolved) isEvent_Payload() {}
 func (*Event_DispatchReturned) isEvent_Payload() {}
 
 func (*Event_DispatchCancelled) isEvent_Payload() {}
+
+func (*Event_DispatchBoardNoted) isEvent_Payload() {}
+
+func (*Event_DispatchJointCompleted) isEvent_Payload() {}
 
 func (*Event_SlaWarning) isEvent_Payload() {}
 
@@ -3161,11 +3194,120 @@ func (x *ReportReopened) GetReport() *v11.Report {
 	return nil
 }
 
+// DispatchBoardNoted is a note on a whistle's joint board. The envelope's
+// department and dispatch are the author's (the lead's for a supervisor).
+type DispatchBoardNoted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Note          *v12.BoardNote         `protobuf:"bytes,1,opt,name=note,proto3" json:"note,omitempty"`
+	Dispatch      *v12.Dispatch          `protobuf:"bytes,2,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchBoardNoted) Reset() {
+	*x = DispatchBoardNoted{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchBoardNoted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchBoardNoted) ProtoMessage() {}
+
+func (x *DispatchBoardNoted) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchBoardNoted.ProtoReflect.Descriptor instead.
+func (*DispatchBoardNoted) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *DispatchBoardNoted) GetNote() *v12.BoardNote {
+	if x != nil {
+		return x.Note
+	}
+	return nil
+}
+
+func (x *DispatchBoardNoted) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+// DispatchJointCompleted is the lead department marking the joint action done.
+type DispatchJointCompleted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The lead's dispatch.
+	Dispatch *v12.Dispatch `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	// The departments that had arrived on site.
+	Departments   []string `protobuf:"bytes,2,rep,name=departments,proto3" json:"departments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchJointCompleted) Reset() {
+	*x = DispatchJointCompleted{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchJointCompleted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchJointCompleted) ProtoMessage() {}
+
+func (x *DispatchJointCompleted) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchJointCompleted.ProtoReflect.Descriptor instead.
+func (*DispatchJointCompleted) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *DispatchJointCompleted) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchJointCompleted) GetDepartments() []string {
+	if x != nil {
+		return x.Departments
+	}
+	return nil
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xf2\x1e\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb4 \n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3205,7 +3347,9 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x10dispatch_arrived\x18+ \x01(\v2\".whistle.events.v1.DispatchArrivedH\x00R\x0fdispatchArrived\x12R\n" +
 	"\x11dispatch_resolved\x18, \x01(\v2#.whistle.events.v1.DispatchResolvedH\x00R\x10dispatchResolved\x12R\n" +
 	"\x11dispatch_returned\x18- \x01(\v2#.whistle.events.v1.DispatchReturnedH\x00R\x10dispatchReturned\x12U\n" +
-	"\x12dispatch_cancelled\x18. \x01(\v2$.whistle.events.v1.DispatchCancelledH\x00R\x11dispatchCancelled\x12@\n" +
+	"\x12dispatch_cancelled\x18. \x01(\v2$.whistle.events.v1.DispatchCancelledH\x00R\x11dispatchCancelled\x12Y\n" +
+	"\x14dispatch_board_noted\x18/ \x01(\v2%.whistle.events.v1.DispatchBoardNotedH\x00R\x12dispatchBoardNoted\x12e\n" +
+	"\x18dispatch_joint_completed\x180 \x01(\v2).whistle.events.v1.DispatchJointCompletedH\x00R\x16dispatchJointCompleted\x12@\n" +
 	"\vsla_warning\x18< \x01(\v2\x1d.whistle.events.v1.SlaWarningH\x00R\n" +
 	"slaWarning\x12C\n" +
 	"\fsla_breached\x18= \x01(\v2\x1e.whistle.events.v1.SlaBreachedH\x00R\vslaBreached\x12T\n" +
@@ -3369,7 +3513,13 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x14ReportTriageBreached\x121\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"C\n" +
 	"\x0eReportReopened\x121\n" +
-	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06reportBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"\x83\x01\n" +
+	"\x12DispatchBoardNoted\x122\n" +
+	"\x04note\x18\x01 \x01(\v2\x1e.whistle.response.v1.BoardNoteR\x04note\x129\n" +
+	"\bdispatch\x18\x02 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"u\n" +
+	"\x16DispatchJointCompleted\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\x12 \n" +
+	"\vdepartments\x18\x02 \x03(\tR\vdepartmentsBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -3383,7 +3533,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3427,21 +3577,24 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*ReportTriageWarning)(nil),         // 39: whistle.events.v1.ReportTriageWarning
 	(*ReportTriageBreached)(nil),        // 40: whistle.events.v1.ReportTriageBreached
 	(*ReportReopened)(nil),              // 41: whistle.events.v1.ReportReopened
-	(*timestamppb.Timestamp)(nil),       // 42: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 43: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 44: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 45: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 46: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 48: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 49: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 50: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 51: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 52: whistle.intake.v1.Report
+	(*DispatchBoardNoted)(nil),          // 42: whistle.events.v1.DispatchBoardNoted
+	(*DispatchJointCompleted)(nil),      // 43: whistle.events.v1.DispatchJointCompleted
+	(*timestamppb.Timestamp)(nil),       // 44: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 45: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 46: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 47: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 48: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 49: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 50: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 51: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 52: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 53: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 54: whistle.intake.v1.Report
+	(*v12.BoardNote)(nil),               // 55: whistle.response.v1.BoardNote
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	42, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	43, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	44, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	45, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3467,66 +3620,71 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	17, // 24: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
 	18, // 25: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
 	19, // 26: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	20, // 27: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	21, // 28: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	32, // 29: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	33, // 30: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	29, // 31: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	30, // 32: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	31, // 33: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	35, // 34: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
-	36, // 35: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
-	37, // 36: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
-	38, // 37: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
-	39, // 38: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
-	40, // 39: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	41, // 40: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
-	1,  // 41: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
-	1,  // 42: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
-	1,  // 43: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
-	1,  // 44: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	44, // 45: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	13, // 46: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
-	3,  // 47: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 48: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 49: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	45, // 50: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	46, // 51: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	47, // 52: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	47, // 53: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	47, // 54: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	42, // 55: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	48, // 56: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 57: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 58: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 59: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 60: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 61: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	42, // 62: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	48, // 63: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	42, // 64: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	48, // 65: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	49, // 66: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 67: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 68: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	48, // 69: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 70: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	48, // 71: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 72: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	48, // 73: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 74: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	51, // 75: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	52, // 76: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	52, // 77: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	52, // 78: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	52, // 79: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	52, // 80: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	52, // 81: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	82, // [82:82] is the sub-list for method output_type
-	82, // [82:82] is the sub-list for method input_type
-	82, // [82:82] is the sub-list for extension type_name
-	82, // [82:82] is the sub-list for extension extendee
-	0,  // [0:82] is the sub-list for field type_name
+	42, // 27: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
+	43, // 28: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
+	20, // 29: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	21, // 30: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	32, // 31: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	33, // 32: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	29, // 33: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	30, // 34: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	31, // 35: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	35, // 36: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	36, // 37: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	37, // 38: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	38, // 39: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	39, // 40: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	40, // 41: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	41, // 42: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	1,  // 43: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 44: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 45: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 46: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	46, // 47: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 48: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 49: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 50: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 51: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	47, // 52: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	48, // 53: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	49, // 54: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	49, // 55: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	49, // 56: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	44, // 57: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	50, // 58: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 59: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 60: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 61: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 62: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 63: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	44, // 64: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	50, // 65: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	44, // 66: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	50, // 67: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 68: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 69: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 70: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	50, // 71: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 72: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	50, // 73: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 74: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	50, // 75: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	53, // 76: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	53, // 77: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	54, // 78: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	54, // 79: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	54, // 80: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	54, // 81: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	54, // 82: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	54, // 83: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	55, // 84: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	50, // 85: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	50, // 86: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	87, // [87:87] is the sub-list for method output_type
+	87, // [87:87] is the sub-list for method input_type
+	87, // [87:87] is the sub-list for extension type_name
+	87, // [87:87] is the sub-list for extension extendee
+	0,  // [0:87] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -3560,6 +3718,8 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_DispatchResolved)(nil),
 		(*Event_DispatchReturned)(nil),
 		(*Event_DispatchCancelled)(nil),
+		(*Event_DispatchBoardNoted)(nil),
+		(*Event_DispatchJointCompleted)(nil),
 		(*Event_SlaWarning)(nil),
 		(*Event_SlaBreached)(nil),
 		(*Event_FeedbackAppealFiled)(nil),
@@ -3585,7 +3745,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   42,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -429,7 +429,10 @@ type Dispatch struct {
 	ReturnDepartment string `protobuf:"bytes,28,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
 	// Who is on duty for the department in the district now, from the roster
 	// (computed when read; not part of the events' snapshots). Issue 12.
-	OnDuty        []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
+	OnDuty []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
+	// True when other departments work on the same whistle (联合执法): it has a
+	// joint board (GetWhistleBoard). Filled by ListDispatches and GetDispatch.
+	Joint         bool `protobuf:"varint,41,opt,name=joint,proto3" json:"joint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -665,6 +668,13 @@ func (x *Dispatch) GetOnDuty() []*Shift {
 		return x.OnDuty
 	}
 	return nil
+}
+
+func (x *Dispatch) GetJoint() bool {
+	if x != nil {
+		return x.Joint
+	}
+	return false
 }
 
 // ClockState is one SLA clock of a dispatch.
@@ -4106,6 +4116,322 @@ func (x *ListPendingExtensionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type GetWhistleBoardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWhistleBoardRequest) Reset() {
+	*x = GetWhistleBoardRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWhistleBoardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWhistleBoardRequest) ProtoMessage() {}
+
+func (x *GetWhistleBoardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWhistleBoardRequest.ProtoReflect.Descriptor instead.
+func (*GetWhistleBoardRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{59}
+}
+
+func (x *GetWhistleBoardRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+// BoardNote is one note of a joint board's thread.
+type BoardNote struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	WhistleId string                 `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The author's department; empty for a supervisor.
+	Department string `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	// The author: role and subject.
+	Author        *v1.Actor              `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
+	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoardNote) Reset() {
+	*x = BoardNote{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoardNote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoardNote) ProtoMessage() {}
+
+func (x *BoardNote) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoardNote.ProtoReflect.Descriptor instead.
+func (*BoardNote) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{60}
+}
+
+func (x *BoardNote) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BoardNote) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *BoardNote) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *BoardNote) GetAuthor() *v1.Actor {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+func (x *BoardNote) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *BoardNote) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// WhistleBoard is the joint board of one whistle.
+type WhistleBoard struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId  string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// Every dispatch of the whistle, the lead first, each with its on_duty roster.
+	Dispatches []*Dispatch `protobuf:"bytes,3,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// The notes, oldest first.
+	Notes []*BoardNote `protobuf:"bytes,4,rep,name=notes,proto3" json:"notes,omitempty"`
+	// When the lead marked the joint action done; unset while it is not.
+	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CompletedBy   string                 `protobuf:"bytes,6,opt,name=completed_by,json=completedBy,proto3" json:"completed_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleBoard) Reset() {
+	*x = WhistleBoard{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleBoard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleBoard) ProtoMessage() {}
+
+func (x *WhistleBoard) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleBoard.ProtoReflect.Descriptor instead.
+func (*WhistleBoard) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *WhistleBoard) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *WhistleBoard) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *WhistleBoard) GetDispatches() []*Dispatch {
+	if x != nil {
+		return x.Dispatches
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetNotes() []*BoardNote {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetCompletedBy() string {
+	if x != nil {
+		return x.CompletedBy
+	}
+	return ""
+}
+
+type AddBoardNoteRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The note, 1 to 1000 characters.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddBoardNoteRequest) Reset() {
+	*x = AddBoardNoteRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddBoardNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddBoardNoteRequest) ProtoMessage() {}
+
+func (x *AddBoardNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddBoardNoteRequest.ProtoReflect.Descriptor instead.
+func (*AddBoardNoteRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *AddBoardNoteRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *AddBoardNoteRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type CompleteJointActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteJointActionRequest) Reset() {
+	*x = CompleteJointActionRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteJointActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteJointActionRequest) ProtoMessage() {}
+
+func (x *CompleteJointActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteJointActionRequest.ProtoReflect.Descriptor instead.
+func (*CompleteJointActionRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *CompleteJointActionRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -4115,7 +4441,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xfe\f\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\x94\r\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -4158,7 +4484,8 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vreturn_code\x18\x1b \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
 	"returnCode\x12+\n" +
 	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x123\n" +
-	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\"w\n" +
+	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\x12\x14\n" +
+	"\x05joint\x18) \x01(\bR\x05joint\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -4477,7 +4804,39 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"extensions\x18\x01 \x03(\v2%.whistle.response.v1.PendingExtensionR\n" +
 	"extensions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xdc\b\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n" +
+	"\x16GetWhistleBoardRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xda\x01\n" +
+	"\tBoardNote\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tR\n" +
+	"department\x12/\n" +
+	"\x06author\x18\x04 \x01(\v2\x17.whistle.types.v1.ActorR\x06author\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xa5\x02\n" +
+	"\fWhistleBoard\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12=\n" +
+	"\n" +
+	"dispatches\x18\x03 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
+	"dispatches\x124\n" +
+	"\x05notes\x18\x04 \x03(\v2\x1e.whistle.response.v1.BoardNoteR\x05notes\x12=\n" +
+	"\fcompleted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12!\n" +
+	"\fcompleted_by\x18\x06 \x01(\tR\vcompletedBy\"Q\n" +
+	"\x13AddBoardNoteRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1b\n" +
+	"\x04text\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x04text\";\n" +
+	"\x1aCompleteJointActionRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId2\x84\v\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
@@ -4489,7 +4848,10 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
 	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12f\n" +
 	"\rDeskHeartbeat\x12).whistle.response.v1.DeskHeartbeatRequest\x1a*.whistle.response.v1.DeskHeartbeatResponse\x12~\n" +
-	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse2\xde\x10\n" +
+	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse\x12a\n" +
+	"\x0fGetWhistleBoard\x12+.whistle.response.v1.GetWhistleBoardRequest\x1a!.whistle.response.v1.WhistleBoard\x12X\n" +
+	"\fAddBoardNote\x12(.whistle.response.v1.AddBoardNoteRequest\x1a\x1e.whistle.response.v1.BoardNote\x12i\n" +
+	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xde\x10\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -4525,7 +4887,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 59)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
@@ -4591,145 +4953,162 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*ListPendingExtensionsRequest)(nil),    // 61: whistle.response.v1.ListPendingExtensionsRequest
 	(*PendingExtension)(nil),                // 62: whistle.response.v1.PendingExtension
 	(*ListPendingExtensionsResponse)(nil),   // 63: whistle.response.v1.ListPendingExtensionsResponse
-	(*timestamppb.Timestamp)(nil),           // 64: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 65: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 66: google.protobuf.Duration
+	(*GetWhistleBoardRequest)(nil),          // 64: whistle.response.v1.GetWhistleBoardRequest
+	(*BoardNote)(nil),                       // 65: whistle.response.v1.BoardNote
+	(*WhistleBoard)(nil),                    // 66: whistle.response.v1.WhistleBoard
+	(*AddBoardNoteRequest)(nil),             // 67: whistle.response.v1.AddBoardNoteRequest
+	(*CompleteJointActionRequest)(nil),      // 68: whistle.response.v1.CompleteJointActionRequest
+	(*timestamppb.Timestamp)(nil),           // 69: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 70: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 71: google.protobuf.Duration
+	(*v1.Actor)(nil),                        // 72: whistle.types.v1.Actor
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	64, // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	64, // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	64, // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
-	0,  // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	64, // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	64, // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
-	5,  // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	64, // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	64, // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	64, // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	64, // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	65, // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	65, // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	64, // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
-	7,  // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
-	8,  // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
-	1,  // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	37, // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
-	64, // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	64, // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
-	2,  // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	64, // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	64, // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	64, // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	64, // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
-	3,  // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	64, // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
-	0,  // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
-	6,  // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	65, // 29: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	1,  // 30: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	64, // 31: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
-	4,  // 32: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
-	19, // 33: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
-	19, // 34: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	66, // 35: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	66, // 36: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	66, // 37: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
-	25, // 38: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
-	25, // 39: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	64, // 40: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
-	29, // 41: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	64, // 42: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
-	34, // 43: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	64, // 44: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
-	64, // 45: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
-	64, // 46: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
-	64, // 47: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
-	37, // 48: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
-	37, // 49: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
-	66, // 50: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
-	37, // 51: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
-	64, // 52: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
-	45, // 53: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
-	66, // 54: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
-	64, // 55: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
-	64, // 56: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	64, // 57: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
-	48, // 58: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	66, // 59: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
-	64, // 60: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	64, // 61: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	64, // 62: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
-	55, // 63: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	66, // 64: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
-	55, // 65: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
-	8,  // 66: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
-	6,  // 67: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
-	62, // 68: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	9,  // 69: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11, // 70: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	12, // 71: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	13, // 72: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	14, // 73: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	15, // 74: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	16, // 75: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	17, // 76: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	18, // 77: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	43, // 78: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	61, // 79: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	20, // 80: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	22, // 81: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	23, // 82: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	26, // 83: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	28, // 84: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	30, // 85: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	32, // 86: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	35, // 87: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	38, // 88: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	40, // 89: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	41, // 90: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	46, // 91: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	49, // 92: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	51, // 93: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	52, // 94: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	53, // 95: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	56, // 96: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	58, // 97: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	60, // 98: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10, // 99: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	6,  // 100: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 101: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 102: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 103: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 104: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 105: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,  // 106: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,  // 107: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	44, // 108: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	63, // 109: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	21, // 110: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	19, // 111: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	24, // 112: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	27, // 113: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	25, // 114: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	31, // 115: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	33, // 116: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	36, // 117: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	39, // 118: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	37, // 119: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	42, // 120: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	47, // 121: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	50, // 122: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	48, // 123: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	48, // 124: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	54, // 125: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	57, // 126: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	59, // 127: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	55, // 128: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	99, // [99:129] is the sub-list for method output_type
-	69, // [69:99] is the sub-list for method input_type
-	69, // [69:69] is the sub-list for extension type_name
-	69, // [69:69] is the sub-list for extension extendee
-	0,  // [0:69] is the sub-list for field type_name
+	69,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	69,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	69,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	0,   // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
+	69,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	69,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	5,   // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
+	69,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	69,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	69,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	69,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	70,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	70,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	69,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	7,   // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
+	8,   // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
+	1,   // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	37,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
+	69,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	69,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	2,   // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
+	69,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	69,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	69,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	69,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	3,   // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
+	69,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	0,   // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
+	6,   // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
+	70,  // 29: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	1,   // 30: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	69,  // 31: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	4,   // 32: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
+	19,  // 33: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
+	19,  // 34: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
+	71,  // 35: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	71,  // 36: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	71,  // 37: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	25,  // 38: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
+	25,  // 39: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
+	69,  // 40: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	29,  // 41: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
+	69,  // 42: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	34,  // 43: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
+	69,  // 44: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	69,  // 45: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	69,  // 46: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	69,  // 47: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	37,  // 48: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
+	37,  // 49: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
+	71,  // 50: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	37,  // 51: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
+	69,  // 52: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	45,  // 53: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
+	71,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	69,  // 55: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	69,  // 56: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	69,  // 57: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	48,  // 58: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
+	71,  // 59: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	69,  // 60: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	69,  // 61: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	69,  // 62: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	55,  // 63: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
+	71,  // 64: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	55,  // 65: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
+	8,   // 66: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
+	6,   // 67: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
+	62,  // 68: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
+	72,  // 69: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
+	69,  // 70: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
+	6,   // 71: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
+	65,  // 72: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
+	69,  // 73: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
+	9,   // 74: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11,  // 75: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	12,  // 76: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	13,  // 77: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	14,  // 78: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	15,  // 79: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	16,  // 80: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	17,  // 81: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	18,  // 82: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	43,  // 83: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	61,  // 84: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	64,  // 85: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
+	67,  // 86: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
+	68,  // 87: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
+	20,  // 88: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	22,  // 89: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	23,  // 90: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	26,  // 91: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	28,  // 92: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	30,  // 93: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	32,  // 94: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	35,  // 95: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	38,  // 96: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	40,  // 97: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	41,  // 98: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	46,  // 99: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	49,  // 100: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	51,  // 101: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	52,  // 102: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	53,  // 103: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	56,  // 104: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	58,  // 105: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	60,  // 106: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10,  // 107: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	6,   // 108: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 109: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 110: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 111: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 112: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 113: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 114: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,   // 115: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	44,  // 116: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	63,  // 117: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	66,  // 118: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
+	65,  // 119: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
+	66,  // 120: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
+	21,  // 121: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	19,  // 122: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	24,  // 123: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	27,  // 124: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	25,  // 125: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	31,  // 126: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	33,  // 127: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	36,  // 128: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	39,  // 129: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	37,  // 130: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	42,  // 131: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	47,  // 132: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	50,  // 133: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	48,  // 134: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	48,  // 135: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	54,  // 136: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	57,  // 137: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	59,  // 138: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	55,  // 139: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	107, // [107:140] is the sub-list for method output_type
+	74,  // [74:107] is the sub-list for method input_type
+	74,  // [74:74] is the sub-list for extension type_name
+	74,  // [74:74] is the sub-list for extension extendee
+	0,   // [0:74] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -4744,7 +5123,7 @@ func file_whistle_response_v1_response_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   59,
+			NumMessages:   64,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -30,6 +30,9 @@ const (
 	DispatchService_DecideExtension_FullMethodName       = "/whistle.response.v1.DispatchService/DecideExtension"
 	DispatchService_DeskHeartbeat_FullMethodName         = "/whistle.response.v1.DispatchService/DeskHeartbeat"
 	DispatchService_ListPendingExtensions_FullMethodName = "/whistle.response.v1.DispatchService/ListPendingExtensions"
+	DispatchService_GetWhistleBoard_FullMethodName       = "/whistle.response.v1.DispatchService/GetWhistleBoard"
+	DispatchService_AddBoardNote_FullMethodName          = "/whistle.response.v1.DispatchService/AddBoardNote"
+	DispatchService_CompleteJointAction_FullMethodName   = "/whistle.response.v1.DispatchService/CompleteJointAction"
 )
 
 // DispatchServiceClient is the client API for DispatchService service.
@@ -65,6 +68,20 @@ type DispatchServiceClient interface {
 	// awaiting a decision across the dispatches of its district (the city's
 	// for a supervisor without one), the oldest request first.
 	ListPendingExtensions(ctx context.Context, in *ListPendingExtensionsRequest, opts ...grpc.CallOption) (*ListPendingExtensionsResponse, error)
+	// GetWhistleBoard is the joint board (联合执法) of a whistle: every
+	// department's dispatch with its state, deadlines and who is on duty, the
+	// shared notes and whether the joint action is done. A desk reads the board
+	// of a whistle its department is dispatched on (in its district), a
+	// supervisor those of its district (every district without one).
+	GetWhistleBoard(ctx context.Context, in *GetWhistleBoardRequest, opts ...grpc.CallOption) (*WhistleBoard, error)
+	// AddBoardNote adds a note to the board's thread, by a participating desk
+	// or a supervisor who may read the board; it is recorded on the timeline
+	// (dispatch.board_noted) and never shown on public views.
+	AddBoardNote(ctx context.Context, in *AddBoardNoteRequest, opts ...grpc.CallOption) (*BoardNote, error)
+	// CompleteJointAction is the lead department's desk marking the joint
+	// action done (联合行动完成), once every department still on the whistle
+	// has arrived on site. Idempotent.
+	CompleteJointAction(ctx context.Context, in *CompleteJointActionRequest, opts ...grpc.CallOption) (*WhistleBoard, error)
 }
 
 type dispatchServiceClient struct {
@@ -185,6 +202,36 @@ func (c *dispatchServiceClient) ListPendingExtensions(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *dispatchServiceClient) GetWhistleBoard(ctx context.Context, in *GetWhistleBoardRequest, opts ...grpc.CallOption) (*WhistleBoard, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WhistleBoard)
+	err := c.cc.Invoke(ctx, DispatchService_GetWhistleBoard_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) AddBoardNote(ctx context.Context, in *AddBoardNoteRequest, opts ...grpc.CallOption) (*BoardNote, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(BoardNote)
+	err := c.cc.Invoke(ctx, DispatchService_AddBoardNote_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) CompleteJointAction(ctx context.Context, in *CompleteJointActionRequest, opts ...grpc.CallOption) (*WhistleBoard, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(WhistleBoard)
+	err := c.cc.Invoke(ctx, DispatchService_CompleteJointAction_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility.
@@ -218,6 +265,20 @@ type DispatchServiceServer interface {
 	// awaiting a decision across the dispatches of its district (the city's
 	// for a supervisor without one), the oldest request first.
 	ListPendingExtensions(context.Context, *ListPendingExtensionsRequest) (*ListPendingExtensionsResponse, error)
+	// GetWhistleBoard is the joint board (联合执法) of a whistle: every
+	// department's dispatch with its state, deadlines and who is on duty, the
+	// shared notes and whether the joint action is done. A desk reads the board
+	// of a whistle its department is dispatched on (in its district), a
+	// supervisor those of its district (every district without one).
+	GetWhistleBoard(context.Context, *GetWhistleBoardRequest) (*WhistleBoard, error)
+	// AddBoardNote adds a note to the board's thread, by a participating desk
+	// or a supervisor who may read the board; it is recorded on the timeline
+	// (dispatch.board_noted) and never shown on public views.
+	AddBoardNote(context.Context, *AddBoardNoteRequest) (*BoardNote, error)
+	// CompleteJointAction is the lead department's desk marking the joint
+	// action done (联合行动完成), once every department still on the whistle
+	// has arrived on site. Idempotent.
+	CompleteJointAction(context.Context, *CompleteJointActionRequest) (*WhistleBoard, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -260,6 +321,15 @@ func (UnimplementedDispatchServiceServer) DeskHeartbeat(context.Context, *DeskHe
 }
 func (UnimplementedDispatchServiceServer) ListPendingExtensions(context.Context, *ListPendingExtensionsRequest) (*ListPendingExtensionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPendingExtensions not implemented")
+}
+func (UnimplementedDispatchServiceServer) GetWhistleBoard(context.Context, *GetWhistleBoardRequest) (*WhistleBoard, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetWhistleBoard not implemented")
+}
+func (UnimplementedDispatchServiceServer) AddBoardNote(context.Context, *AddBoardNoteRequest) (*BoardNote, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddBoardNote not implemented")
+}
+func (UnimplementedDispatchServiceServer) CompleteJointAction(context.Context, *CompleteJointActionRequest) (*WhistleBoard, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteJointAction not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 func (UnimplementedDispatchServiceServer) testEmbeddedByValue()                         {}
@@ -480,6 +550,60 @@ func _DispatchService_ListPendingExtensions_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_GetWhistleBoard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetWhistleBoardRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).GetWhistleBoard(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_GetWhistleBoard_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).GetWhistleBoard(ctx, req.(*GetWhistleBoardRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_AddBoardNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddBoardNoteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).AddBoardNote(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_AddBoardNote_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).AddBoardNote(ctx, req.(*AddBoardNoteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_CompleteJointAction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteJointActionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).CompleteJointAction(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_CompleteJointAction_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).CompleteJointAction(ctx, req.(*CompleteJointActionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DispatchService_ServiceDesc is the grpc.ServiceDesc for DispatchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -530,6 +654,18 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPendingExtensions",
 			Handler:    _DispatchService_ListPendingExtensions_Handler,
+		},
+		{
+			MethodName: "GetWhistleBoard",
+			Handler:    _DispatchService_GetWhistleBoard_Handler,
+		},
+		{
+			MethodName: "AddBoardNote",
+			Handler:    _DispatchService_AddBoardNote_Handler,
+		},
+		{
+			MethodName: "CompleteJointAction",
+			Handler:    _DispatchService_CompleteJointAction_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

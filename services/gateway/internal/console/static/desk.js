@@ -7,6 +7,7 @@ import { esc, toast, toastError, activeClock, countdownChip, risk } from './ui.j
 import { now as serverNow, sync, scale as clockScale } from './clock.js';
 import { follow } from './live.js';
 import { deskAlerts } from './alerts.js';
+import { openBoard, boardLabel } from './board.js';
 
 // The first page fills a phone's screen several times over and comes back
 // quickly; the rest of the queue follows in pages of 200.
@@ -205,6 +206,9 @@ export async function render(root, who) {
         });
         break;
       }
+      case 'board':
+        await openBoard(d.whistle_id, who);
+        break;
       case 'details': {
         const box = card.querySelector('.details');
         if (!box.hidden) { box.hidden = true; b.setAttribute('aria-expanded', 'false'); break; }
@@ -285,7 +289,7 @@ function card(d, cats, sts) {
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     <p>${countdownChip(d)}</p>
     <p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>
-    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button><button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
+    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;
 }

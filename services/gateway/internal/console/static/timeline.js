@@ -19,6 +19,7 @@ const typeNames = {
   'whistle.redispatched': ['重新派单', 'Sent back to the departments'],
   'whistle.merged': ['合并', 'Merged'], 'whistle.duplicate_candidate': ['疑似重复', 'Possible duplicate'],
   'whistle.jurisdiction_checked': ['辖区核验', 'Jurisdiction checked'], 'whistle.location_confirmed': ['位置确认', 'Location confirmed'],
+  'dispatch.board_noted': ['协同留言', 'Joint board note'], 'dispatch.joint_completed': ['联合行动完成', 'Joint action done'],
   'feedback.appeal_filed': ['申诉', 'Appeal filed'], 'feedback.appeal_decided': ['申诉裁决', 'Appeal decided'],
 };
 

@@ -197,6 +197,8 @@ func TestStreamResumesAfterReconnectWithoutGaps(t *testing.T) {
 	require.Equal(t, "whistle.raised", full[0].name)
 }
 
+// A desk sees the whistles its department takes part in, every department's
+// work on them (the joint board, issue 24), and nothing of the others.
 func TestStreamDeskSeesOnlyItsDepartment(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
@@ -240,14 +242,16 @@ func TestStreamDeskSeesOnlyItsDepartment(t *testing.T) {
 		}
 	}
 	var names []string
+	others := map[string]bool{}
 	for _, ev := range seen {
 		names = append(names, ev.name)
 		require.NotEqual(t, garbage, ev.data["whistle_id"], "the police desk saw %s of a whistle it has no part in", ev.name)
 		require.Equal(t, noise, ev.data["whistle_id"])
-		if strings.HasPrefix(ev.name, "dispatch.") || strings.HasPrefix(ev.name, "sla.") {
-			require.Equal(t, "police", ev.data["department"], "the police desk saw %s of %s", ev.name, ev.data["department"])
+		if d := str(ev.data["department"]); strings.HasPrefix(ev.name, "dispatch.") && d != "police" {
+			others[d] = true
 		}
 	}
+	require.NotEmpty(t, others, "the other departments' work on its joint whistle (the joint board)")
 	require.Contains(t, names, "whistle.routed", "the desk follows the whistles it was dispatched to")
 	require.Contains(t, names, "dispatch.created")
 }

@@ -209,6 +209,10 @@ describe('duty desk alerts', () => {
     await desk.waitForSelector('#offline:not([hidden])');
     assert.equal(await desk.locator('#offline').innerText(), '离线：显示的是上次的待办队列');
     await shot(desk, 'desk-offline-phone');
+    const offlineRead = (tok) => desk.evaluate((t) => fetch('/v1/dispatches?page_size=200', { headers: { Authorization: `Bearer ${t}` } })
+      .then((r) => r.status, () => 'refused'), tok);
+    assert.equal(await offlineRead(await desk.evaluate(() => localStorage.getItem('whistle.token'))), 200, 'the kept queue, for its own token');
+    assert.equal(await offlineRead('someone-else'), 'refused', 'the kept queue is not given to another token');
     relay.mend();
 
     // Sign-out drops the kept queue (the sign-in page reads only reference names).

@@ -68,7 +68,7 @@ async function networkFirst(req, cacheName, clientId) {
   try {
     const resp = await fetch(req);
     if (resp.ok && asked === epoch) {
-      const copy = resp.clone();
+      const copy = keptCopy(resp.clone(), cacheName === DATA);
       caches.open(cacheName).then((c) => (asked === epoch ? c.put(req, copy) : null)).catch(() => {});
     } else if (resp.status === 401) {
       await forget();
@@ -84,6 +84,18 @@ async function networkFirst(req, cacheName, clientId) {
     if (clientId) tell(clientId, true);
     return kept;
   }
+}
+
+/**
+ * The copy of resp to keep. An API answer is marked as varying by its
+ * Authorization header, so the cache gives it back only to a request with
+ * the same bearer token, never to another person's.
+ */
+function keptCopy(resp, personal) {
+  if (!personal) return resp;
+  const headers = new Headers(resp.headers);
+  headers.append('Vary', 'Authorization');
+  return new Response(resp.body, { status: resp.status, statusText: resp.statusText, headers });
 }
 
 /** Tells the page whether the data it just read came from the kept copy (it shows "offline"). */

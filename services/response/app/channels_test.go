@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"mime"
 	"strings"
 	"testing"
 	"time"
@@ -25,13 +26,14 @@ const (
 
 // channelWorld is a response service whose police desk in the district has
 // an Alibaba Cloud SMS channel and a 企业微信 robot, and whose supervisors have
-// a Tencent Cloud SMS channel and a 钉钉 robot, all local receivers.
+// a Tencent Cloud SMS channel, a 钉钉 robot and e-mail, all local receivers.
 type channelWorld struct {
 	e               *env
 	app             *app.App
 	aliyun          *channelstest.AliyunReceiver
 	tencent         *channelstest.TencentReceiver
 	wecom, dingtalk *channelstest.RobotReceiver
+	mail            *channelstest.MailServer
 }
 
 func newChannelWorld(t *testing.T) *channelWorld {
@@ -43,6 +45,7 @@ func newChannelWorld(t *testing.T) *channelWorld {
 		tencent:  channelstest.NewTencent(t, "AKID-whistle", "tencent-key"),
 		wecom:    channelstest.NewWeCom(t, "wecom-key"),
 		dingtalk: channelstest.NewDingTalk(t, "ding-token", "SECding", e.clk.Now),
+		mail:     channelstest.StartMailServer(t, nil),
 	}
 	e.cfg.WebhookAllow = "127.0.0.1" // the providers are loopback receivers
 	// No heartbeats here: without this a desk with a roster is unstaffed, and
@@ -54,7 +57,9 @@ func newChannelWorld(t *testing.T) *channelWorld {
 			department + "@" + district + "=wecom:" + w.wecom.URL(),
 			"supervisor@" + district + "=tencent-sms",
 			"supervisor@" + district + "=dingtalk:" + w.dingtalk.URL() + "|SECding",
+			"supervisor@" + district + "=email",
 		}, ","),
+		SMTPAddr: w.mail.Addr, SMTPFrom: "whistle@example.gov.cn", SMTPStartTLS: "off",
 		AliyunEndpoint: w.aliyun.URL(), AliyunAccessKeyID: "LTAI-whistle", AliyunAccessSecret: "aliyun-secret",
 		AliyunSignName: "吹哨报到", AliyunTemplateCode: "SMS_100",
 		TencentEndpoint: w.tencent.URL(), TencentSecretID: "AKID-whistle", TencentSecretKey: "tencent-key",
@@ -67,8 +72,8 @@ func newChannelWorld(t *testing.T) *channelWorld {
 		{Department: department, Seat: "值班长", Person: "张三", Phone: onDutyPhone, StartsAt: timestamppb.New(t0.Add(-time.Hour)), EndsAt: timestamppb.New(until)},
 		{Department: department, Seat: "值班长", Person: "李四", Phone: offDutyPhone, StartsAt: timestamppb.New(until), EndsAt: timestamppb.New(until.Add(8 * time.Hour))},
 		{Department: department, Seat: "值班员", Person: "王五", StartsAt: timestamppb.New(t0.Add(-time.Hour)), EndsAt: timestamppb.New(until)}, // no phone: no SMS
-		{Department: "supervisor", Seat: "督导", Person: "赵督导", Phone: supervisorPhone, StartsAt: timestamppb.New(t0.Add(-time.Hour)), EndsAt: timestamppb.New(until)},
-		{Department: "supervisor", Seat: "督导", Person: "钱督导", Phone: offSupervisorPhone, StartsAt: timestamppb.New(until), EndsAt: timestamppb.New(until.Add(8 * time.Hour))},
+		{Department: "supervisor", Seat: "督导", Person: "赵督导", Phone: supervisorPhone, Email: "zhao@example.gov.cn", StartsAt: timestamppb.New(t0.Add(-time.Hour)), EndsAt: timestamppb.New(until)},
+		{Department: "supervisor", Seat: "督导", Person: "钱督导", Phone: offSupervisorPhone, Email: "qian@example.gov.cn", StartsAt: timestamppb.New(until), EndsAt: timestamppb.New(until.Add(8 * time.Hour))},
 	} {
 		s.DistrictId = district
 		_, err := roster.AddShift(ctx, &responsev1.AddShiftRequest{Shift: s})
@@ -129,6 +134,7 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 	e.advanceUntil(t0.Add(40*time.Minute), 30*time.Second, sla, isEscalated("d-1", 2))
 	waitFor(t, "督办 reaches the supervisor's SMS", 1, w.tencent.Sent)
 	waitFor(t, "督办 reaches the supervisor's robot", 1, w.dingtalk.Sent)
+	waitFor(t, "督办 reaches the supervisor's mailbox", 1, w.mail.Received)
 	waitFor(t, "督办 reaches the desk too", 6, w.aliyun.Sent)
 	waitFor(t, "督办 reaches the desk's robot too", 6, w.wecom.Sent)
 	e.settle()
@@ -143,6 +149,12 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 	}, robotEvents(w.wecom.Sent()), "each once; the retried warning may come after the breach")
 	require.Equal(t, []string{"督办 d-1 +86" + supervisorPhone}, smsEvents(w.tencent.Sent()), "the supervisor on duty, at 督办 only")
 	require.Equal(t, []string{"【督办】派单 d-1"}, robotEvents(w.dingtalk.Sent()))
+	mails := w.mail.Received()
+	require.Len(t, mails, 1)
+	require.Equal(t, []string{"zhao@example.gov.cn"}, mails[0].To, "the supervisor on duty, not 钱督导")
+	subject, err := new(mime.WordDecoder).DecodeHeader(mails[0].Header.Get("Subject"))
+	require.NoError(t, err)
+	require.Equal(t, "【督办】派单 d-1", subject)
 	for _, r := range []interface{ Bad() []string }{w.aliyun, w.tencent, w.wecom, w.dingtalk} {
 		require.Empty(t, r.Bad(), "every request as the provider documents it")
 	}
@@ -154,7 +166,7 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 		resp, err := sup.ListWebhookAttempts(sctx, &responsev1.ListWebhookAttemptsRequest{DispatchId: "d-1"})
 		require.NoError(t, err)
 		log = resp.GetAttempts()
-		return len(log) == 6+6+1+1+1
+		return len(log) == 6+6+1+1+1+1
 	}, 10*time.Second, 10*time.Millisecond)
 	lines := map[string]int{}
 	var refused []string
@@ -173,10 +185,11 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 	require.Equal(t, map[string]int{
 		"aliyun-sms dispatch.created": 1, "aliyun-sms sla.warning": 2, "aliyun-sms sla.breached": 2, "aliyun-sms sla.escalated": 1,
 		"wecom dispatch.created": 1, "wecom sla.warning": 3, "wecom sla.breached": 2, "wecom sla.escalated": 1,
-		"tencent-sms sla.escalated": 1, "dingtalk sla.escalated": 1,
+		"tencent-sms sla.escalated": 1, "dingtalk sla.escalated": 1, "email sla.escalated": 1,
 	}, lines, "the refused robot message shows its failed attempt and its retry")
 	require.Contains(t, logTargets(log), "aliyun-sms → 张三 138****5678")
 	require.Contains(t, logTargets(log), "tencent-sms → 赵督导 137****0000")
+	require.Contains(t, logTargets(log), "email → 赵督导 z***@example.gov.cn")
 }
 
 func logTargets(log []*responsev1.WebhookAttempt) []string {

@@ -2302,7 +2302,10 @@ type WebhookAttempt struct {
 	// Delivery id (Whistle-Delivery).
 	DeliveryId string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
 	EventName  string `protobuf:"bytes,2,opt,name=event_name,json=eventName,proto3" json:"event_name,omitempty"`
-	Url        string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// The webhook's URL; for a channel, where it went with contacts masked
+	// ("aliyun-sms → 张三 138****5678", "wecom https://qyapi.weixin.qq.com/cgi-bin/webhook/send",
+	// never a robot's key).
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
 	// The delivery's status now: pending, delivered or dead.
 	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
 	// Counts from 1, again after a replay.

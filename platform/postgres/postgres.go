@@ -110,6 +110,11 @@ type Migrations struct {
 	// schema's owner in its own transaction (search_path = the schema): a
 	// step that needs the owner's rights and the service's configuration.
 	Then func(ctx context.Context, tx pgx.Tx) error
+	// Extensions are created (IF NOT EXISTS, in the schema) by the migrating
+	// admin before the set's files: the owner role lacks the CREATE right on
+	// the database that even a trusted extension such as pg_trgm needs, and
+	// is not given it, since it would let the owner create schemas too.
+	Extensions []string
 }
 
 // Migrate prepares schema's roles (EnsureServiceRoles, without a password)
@@ -159,6 +164,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string, sets ...Mig
 		return fmt.Errorf("migrate %s: history table: %w", schema, err)
 	}
 	for _, set := range sets {
+		for _, ext := range set.Extensions {
+			if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS "+ident(ext)+" WITH SCHEMA "+s); err != nil {
+				return fmt.Errorf("migrate %s: extension %s: %w", schema, ext, err)
+			}
+		}
 		if err := applySet(ctx, conn.Conn(), schema, set); err != nil {
 			return fmt.Errorf("migrate %s: %w", schema, err)
 		}

@@ -14,7 +14,6 @@ import (
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/grpcserver"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -109,7 +108,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := service.Start(ctx, Name, cfg.Base, postgres.Migrations{Name: Name, FS: migrations.FS}, deps)
+	rt, err := service.Start(ctx, Name, cfg.Base, migrations.Set, deps)
 	if err != nil {
 		_ = routing.Close()
 		return nil, err

@@ -26,7 +26,6 @@ import (
 	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
 	protoevents "github.com/chuishao/whistle/proto/events"
@@ -135,7 +134,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dbURL := pgtest.NewDatabaseFrom(t, "intake", pgtest.Migrated(app.Name, bus.Migrations, postgres.Migrations{Name: app.Name, FS: migrations.FS}))
+	dbURL := pgtest.NewDatabaseFrom(t, "intake", pgtest.Migrated(app.Name, bus.Migrations, migrations.Set))
 	natsURL := natstest.Start(t)
 	routing, routingAddr := startRouting(t)
 	pub, priv, err := ed25519.GenerateKey(nil)

@@ -43,7 +43,7 @@ func newSystem(t *testing.T) *system {
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
 	for schema, own := range map[string]postgres.Migrations{
-		"intake": {Name: "intake", FS: intakemig.FS}, "routing": {Name: "routing", FS: routingmig.FS},
+		"intake": intakemig.Set, "routing": {Name: "routing", FS: routingmig.FS},
 		"response": {Name: "response", FS: responsemig.FS}, "feedback": {Name: "feedback", FS: feedbackmig.FS},
 	} {
 		require.NoError(t, postgres.Migrate(ctx, db, schema, bus.Migrations, own), schema)

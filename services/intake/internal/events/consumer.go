@@ -160,6 +160,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			arg.StatusRanks = append(arg.StatusRanks, r.StatusRank)
 			arg.Snapshots = append(arg.Snapshots, r.Snapshot)
 			arg.UpdatedAts = append(arg.UpdatedAts, r.UpdatedAt)
+			arg.Breached = append(arg.Breached, r.Breached)
 		}
 		if err := q.UpsertDispatches(ctx, arg); err != nil {
 			return fmt.Errorf("record %d dispatches: %w", len(order), err)
@@ -400,6 +401,7 @@ func snapshotOf(ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) (s
 		DispatchID: id, WhistleID: whistleID, Department: department,
 		Status: string(status), StatusRank: status.Rank(), Snapshot: raw,
 		UpdatedAt: updated.AsTime().Truncate(time.Microsecond),
+		Breached:  len(d.GetBreaches()) > 0,
 	}, nil
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
@@ -29,7 +28,7 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // returns a pool whose statements are counted.
 func setup(t *testing.T, ids ...string) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
-	url := pgtest.NewDatabaseFrom(t, "intake_events", pgtest.Migrated("intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	url := pgtest.NewDatabaseFrom(t, "intake_events", pgtest.Migrated("intake", bus.Migrations, migrations.Set))
 	pool, count := pgtest.CountedPool(t, url, "intake")
 	_, err := pool.Exec(t.Context(), `INSERT INTO whistles (id, street_id, district_id, category, description, lat, lng, urgency,
 		status, raised_by_role, raised_by_id, raised_at, updated_at)

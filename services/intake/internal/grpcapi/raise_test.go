@@ -19,7 +19,6 @@ import (
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/groupcommit"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -55,7 +54,7 @@ type raiseEnv struct {
 func newRaiseEnv(t *testing.T) *raiseEnv {
 	t.Helper()
 	e := &raiseEnv{t: t}
-	url := pgtest.NewDatabaseFrom(t, "intake_grpcapi", pgtest.Migrated("intake", bus.Migrations, postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	url := pgtest.NewDatabaseFrom(t, "intake_grpcapi", pgtest.Migrated("intake", bus.Migrations, migrations.Set))
 	e.pool, e.stmts = pgtest.CountedPool(t, url, "intake")
 	e.s = &Server{Pool: e.pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.s.refs.init()

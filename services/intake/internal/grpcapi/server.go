@@ -289,20 +289,7 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 	}
 
 	var f intake.Fields
-	size := req.GetPageSize()
-	switch {
-	case size == 0:
-		size = defaultPageSize
-	case size < 1 || size > maxPageSize:
-		f.Add("page_size", fmt.Sprintf("must be between 1 and %d", maxPageSize))
-	}
-	var after cursor
-	if t := req.GetPageToken(); t != "" {
-		var ok bool
-		if after, ok = parseToken(t); !ok {
-			f.Add("page_token", "is not a token this API returned")
-		}
-	}
+	size, curAt, curID := pageArgs(&f, req.GetPageSize(), req.GetPageToken())
 	var statusFilter pgtype.Text
 	if st := req.GetStatus(); st != intakev1.Whistle_STATUS_UNSPECIFIED {
 		if _, known := intakev1.Whistle_Status_name[int32(st)]; !known {
@@ -314,12 +301,6 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		return nil, err
 	}
 
-	var curAt pgtype.Timestamptz
-	var curID pgtype.Text
-	if after.id != "" {
-		curAt = pgtype.Timestamptz{Time: after.raisedAt, Valid: true}
-		curID = pgtype.Text{String: after.id, Valid: true}
-	}
 	limit := size + 1 // one more tells whether there is a next page
 	q := store.New(s.Pool)
 	var rows []store.Whistle
@@ -347,11 +328,22 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		return nil, fmt.Errorf("list whistles: %w", err)
 	}
 
-	resp := &intakev1.ListWhistlesResponse{}
+	whistles, next, err := s.page(ctx, q, id, rows, size)
+	if err != nil {
+		return nil, err
+	}
+	return &intakev1.ListWhistlesResponse{Whistles: whistles, NextPageToken: next}, nil
+}
+
+// page is the API's view of a page of rows (size + 1 rows tell that there is
+// a next page) for the caller id, with each whistle's dispatches, and the
+// token of the next page ("" on the last).
+func (s *Server) page(ctx context.Context, q *store.Queries, id auth.Identity, rows []store.Whistle, size int32) ([]*intakev1.Whistle, string, error) {
+	var next string
 	if len(rows) > int(size) {
 		rows = rows[:size]
 		last := rows[len(rows)-1]
-		resp.NextPageToken = cursor{raisedAt: last.RaisedAt, id: last.ID}.token()
+		next = cursor{raisedAt: last.RaisedAt, id: last.ID}.token()
 	}
 	ids := make([]string, 0, len(rows))
 	var targets []string
@@ -364,7 +356,7 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 	// A merged whistle shows its target's dispatches only to who may read the target.
 	readable, err := s.readableLinks(ctx, q, id, targets)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for _, t := range targets {
 		if readable[t] {
@@ -373,12 +365,13 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 	}
 	dispatches, err := q.DispatchesOfWhistles(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("dispatches of listed whistles: %w", err)
+		return nil, "", fmt.Errorf("dispatches of listed whistles: %w", err)
 	}
 	byWhistle := make(map[string][]store.Dispatch, len(rows))
 	for _, d := range dispatches {
 		byWhistle[d.WhistleID] = append(byWhistle[d.WhistleID], d)
 	}
+	out := make([]*intakev1.Whistle, 0, len(rows))
 	for _, w := range rows {
 		ds := byWhistle[w.ID]
 		if readable[w.MergedInto] {
@@ -386,7 +379,7 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		}
 		pw, err := toProto(w, ds)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		switch {
 		case id.Role == auth.RolePublic:
@@ -394,9 +387,9 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		case id.Role == auth.RoleStreet && w.StreetID != id.StreetID:
 			pw.ViewerRole = intake.ViewerNeighbour
 		}
-		resp.Whistles = append(resp.Whistles, pw)
+		out = append(out, pw)
 	}
-	return resp, nil
+	return out, next, nil
 }
 
 // handle answers an RPC: fn acts for the verified caller, and its error

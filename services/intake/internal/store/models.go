@@ -18,6 +18,7 @@ type Dispatch struct {
 	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
+	Breached   bool
 }
 
 type DuplicateCandidate struct {

@@ -32,7 +32,7 @@ func newPool(t testing.TB) *pgxpool.Pool {
 	pool, err := postgres.Connect(ctx, url, "intake")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "intake", postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	require.NoError(t, postgres.Migrate(ctx, pool, "intake", migrations.Set))
 	return pool
 }
 
@@ -281,7 +281,7 @@ func TestMigrationFillsTheCellsOfExistingWhistles(t *testing.T) {
 	_, err = pool.Exec(ctx, `INSERT INTO whistles (id, street_id, district_id, category, description, lat, lng, urgency,
 		status, raised_by_role, raised_by_id, raised_at, updated_at) VALUES ('old', 'a', '110101', 'noise', 'd', 39.9146, 116.4036, 'NORMAL', 'ROUTED', 'street', 's', $1, $1)`, now)
 	require.NoError(t, err)
-	require.NoError(t, postgres.Migrate(ctx, pool, "intake", postgres.Migrations{Name: "intake", FS: migrations.FS}))
+	require.NoError(t, postgres.Migrate(ctx, pool, "intake", migrations.Set))
 	found, err := New(pool).NearbyOpenWhistles(ctx, nearbyParams("a", 39.9147, 116.4036, intake.DefaultDuplicateRadiusM))
 	require.NoError(t, err)
 	require.Len(t, found, 1)

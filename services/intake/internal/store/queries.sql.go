@@ -83,7 +83,7 @@ func (q *Queries) CountOtherActiveDispatches(ctx context.Context, arg CountOther
 }
 
 const dispatchesOfWhistles = `-- name: DispatchesOfWhistles :many
-SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached FROM dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
 `
 
 func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string) ([]Dispatch, error) {
@@ -103,6 +103,7 @@ func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string)
 			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -1048,15 +1049,16 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 }
 
 const upsertDispatch = `-- name: UpsertDispatch :exec
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
     department = EXCLUDED.department,
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at
+    updated_at = EXCLUDED.updated_at,
+    breached = EXCLUDED.breached
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank)
 `
 
@@ -1068,6 +1070,7 @@ type UpsertDispatchParams struct {
 	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
+	Breached   bool
 }
 
 // Events may arrive out of order: an older snapshot never replaces a newer one.
@@ -1080,16 +1083,17 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 		arg.StatusRank,
 		arg.Snapshot,
 		arg.UpdatedAt,
+		arg.Breached,
 	)
 	return err
 }
 
 const upsertDispatches = `-- name: UpsertDispatches :exec
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
 SELECT unnest($1::text[]) AS dispatch_id, unnest($2::text[]) AS whistle_id,
        unnest($3::text[]) AS department, unnest($4::text[]) AS status,
        unnest($5::smallint[]) AS status_rank, unnest($6::bytea[]) AS snapshot,
-       unnest($7::timestamptz[]) AS updated_at
+       unnest($7::timestamptz[]) AS updated_at, unnest($8::boolean[]) AS breached
 ORDER BY 1
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
@@ -1097,7 +1101,8 @@ ON CONFLICT (dispatch_id) DO UPDATE SET
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at
+    updated_at = EXCLUDED.updated_at,
+    breached = EXCLUDED.breached
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank)
 `
 
@@ -1109,6 +1114,7 @@ type UpsertDispatchesParams struct {
 	StatusRanks []int16
 	Snapshots   [][]byte
 	UpdatedAts  []time.Time
+	Breached    []bool
 }
 
 // UpsertDispatch for many dispatches, one per element of the arrays (ids distinct).
@@ -1121,12 +1127,13 @@ func (q *Queries) UpsertDispatches(ctx context.Context, arg UpsertDispatchesPara
 		arg.StatusRanks,
 		arg.Snapshots,
 		arg.UpdatedAts,
+		arg.Breached,
 	)
 	return err
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached FROM dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
 `
 
 func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Dispatch, error) {
@@ -1146,6 +1153,7 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Di
 			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}

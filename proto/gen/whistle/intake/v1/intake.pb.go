@@ -820,6 +820,202 @@ func (x *ListWhistlesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// SearchWhistlesRequest filters whistles; every field is optional and the
+// filters given all apply. The caller's scope applies first: a street finds its
+// own whistles (and those it was informed of as a neighbour), a district
+// supervisor its district's, a desk those dispatched to its department.
+type SearchWhistlesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Raised at or after.
+	RaisedFrom *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=raised_from,json=raisedFrom,proto3" json:"raised_from,omitempty"`
+	// Raised before.
+	RaisedTo   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=raised_to,json=raisedTo,proto3" json:"raised_to,omitempty"`
+	StreetId   string                 `protobuf:"bytes,3,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,4,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// Category code, e.g. noise.
+	Category string          `protobuf:"bytes,5,opt,name=category,proto3" json:"category,omitempty"`
+	Status   Whistle_Status  `protobuf:"varint,6,opt,name=status,proto3,enum=whistle.intake.v1.Whistle_Status" json:"status,omitempty"`
+	Urgency  Whistle_Urgency `protobuf:"varint,7,opt,name=urgency,proto3,enum=whistle.intake.v1.Whistle_Urgency" json:"urgency,omitempty"`
+	// Only whistles with a dispatch whose SLA clock breached.
+	Breached bool `protobuf:"varint,8,opt,name=breached,proto3" json:"breached,omitempty"`
+	// Only whistles dispatched to this department code.
+	Department string `protobuf:"bytes,9,opt,name=department,proto3" json:"department,omitempty"`
+	// Found in the title, description or address (e.g. 占道 finds 占道经营).
+	Keyword string `protobuf:"bytes,10,opt,name=keyword,proto3" json:"keyword,omitempty"`
+	// 1-100, 20 when unset.
+	PageSize      int32  `protobuf:"varint,11,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,12,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchWhistlesRequest) Reset() {
+	*x = SearchWhistlesRequest{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchWhistlesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchWhistlesRequest) ProtoMessage() {}
+
+func (x *SearchWhistlesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchWhistlesRequest.ProtoReflect.Descriptor instead.
+func (*SearchWhistlesRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *SearchWhistlesRequest) GetRaisedFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RaisedFrom
+	}
+	return nil
+}
+
+func (x *SearchWhistlesRequest) GetRaisedTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RaisedTo
+	}
+	return nil
+}
+
+func (x *SearchWhistlesRequest) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *SearchWhistlesRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *SearchWhistlesRequest) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *SearchWhistlesRequest) GetStatus() Whistle_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Whistle_STATUS_UNSPECIFIED
+}
+
+func (x *SearchWhistlesRequest) GetUrgency() Whistle_Urgency {
+	if x != nil {
+		return x.Urgency
+	}
+	return Whistle_URGENCY_UNSPECIFIED
+}
+
+func (x *SearchWhistlesRequest) GetBreached() bool {
+	if x != nil {
+		return x.Breached
+	}
+	return false
+}
+
+func (x *SearchWhistlesRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *SearchWhistlesRequest) GetKeyword() string {
+	if x != nil {
+		return x.Keyword
+	}
+	return ""
+}
+
+func (x *SearchWhistlesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *SearchWhistlesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// SearchWhistlesResponse is a page of whistles, newest first.
+type SearchWhistlesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Whistles      []*Whistle             `protobuf:"bytes,1,rep,name=whistles,proto3" json:"whistles,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchWhistlesResponse) Reset() {
+	*x = SearchWhistlesResponse{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchWhistlesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchWhistlesResponse) ProtoMessage() {}
+
+func (x *SearchWhistlesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchWhistlesResponse.ProtoReflect.Descriptor instead.
+func (*SearchWhistlesResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SearchWhistlesResponse) GetWhistles() []*Whistle {
+	if x != nil {
+		return x.Whistles
+	}
+	return nil
+}
+
+func (x *SearchWhistlesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // CancelWhistleRequest withdraws a whistle.
 type CancelWhistleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -831,7 +1027,7 @@ type CancelWhistleRequest struct {
 
 func (x *CancelWhistleRequest) Reset() {
 	*x = CancelWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +1039,7 @@ func (x *CancelWhistleRequest) String() string {
 func (*CancelWhistleRequest) ProtoMessage() {}
 
 func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +1052,7 @@ func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWhistleRequest.ProtoReflect.Descriptor instead.
 func (*CancelWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{8}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CancelWhistleRequest) GetId() string {
@@ -886,7 +1082,7 @@ type SubmitFeedbackRequest struct {
 
 func (x *SubmitFeedbackRequest) Reset() {
 	*x = SubmitFeedbackRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +1094,7 @@ func (x *SubmitFeedbackRequest) String() string {
 func (*SubmitFeedbackRequest) ProtoMessage() {}
 
 func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1107,7 @@ func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{9}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SubmitFeedbackRequest) GetId() string {
@@ -946,7 +1142,7 @@ type ReopenWhistleRequest struct {
 
 func (x *ReopenWhistleRequest) Reset() {
 	*x = ReopenWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -958,7 +1154,7 @@ func (x *ReopenWhistleRequest) String() string {
 func (*ReopenWhistleRequest) ProtoMessage() {}
 
 func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -971,7 +1167,7 @@ func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenWhistleRequest.ProtoReflect.Descriptor instead.
 func (*ReopenWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{10}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReopenWhistleRequest) GetId() string {
@@ -1077,6 +1273,28 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"v\n" +
 	"\x14ListWhistlesResponse\x126\n" +
 	"\bwhistles\x18\x01 \x03(\v2\x1a.whistle.intake.v1.WhistleR\bwhistles\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfa\x03\n" +
+	"\x15SearchWhistlesRequest\x12;\n" +
+	"\vraised_from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"raisedFrom\x127\n" +
+	"\traised_to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\braisedTo\x12\x1b\n" +
+	"\tstreet_id\x18\x03 \x01(\tR\bstreetId\x12\x1f\n" +
+	"\vdistrict_id\x18\x04 \x01(\tR\n" +
+	"districtId\x12\x1a\n" +
+	"\bcategory\x18\x05 \x01(\tR\bcategory\x129\n" +
+	"\x06status\x18\x06 \x01(\x0e2!.whistle.intake.v1.Whistle.StatusR\x06status\x12<\n" +
+	"\aurgency\x18\a \x01(\x0e2\".whistle.intake.v1.Whistle.UrgencyR\aurgency\x12\x1a\n" +
+	"\bbreached\x18\b \x01(\bR\bbreached\x12\x1e\n" +
+	"\n" +
+	"department\x18\t \x01(\tR\n" +
+	"department\x12 \n" +
+	"\akeyword\x18\n" +
+	" \x01(\tB\x06\x8a\xb5\x18\x02\bdR\akeyword\x12\x1b\n" +
+	"\tpage_size\x18\v \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\f \x01(\tR\tpageToken\"x\n" +
+	"\x16SearchWhistlesResponse\x126\n" +
+	"\bwhistles\x18\x01 \x03(\v2\x1a.whistle.intake.v1.WhistleR\bwhistles\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"G\n" +
 	"\x14CancelWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
@@ -1087,12 +1305,13 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\acomment\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\acomment\"G\n" +
 	"\x14ReopenWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
-	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason2\xbe\x05\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason2\xa5\x06\n" +
 	"\rIntakeService\x12R\n" +
 	"\fRaiseWhistle\x12&.whistle.intake.v1.RaiseWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12N\n" +
 	"\n" +
 	"GetWhistle\x12$.whistle.intake.v1.GetWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12_\n" +
-	"\fListWhistles\x12&.whistle.intake.v1.ListWhistlesRequest\x1a'.whistle.intake.v1.ListWhistlesResponse\x12T\n" +
+	"\fListWhistles\x12&.whistle.intake.v1.ListWhistlesRequest\x1a'.whistle.intake.v1.ListWhistlesResponse\x12e\n" +
+	"\x0eSearchWhistles\x12(.whistle.intake.v1.SearchWhistlesRequest\x1a).whistle.intake.v1.SearchWhistlesResponse\x12T\n" +
 	"\rCancelWhistle\x12'.whistle.intake.v1.CancelWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12V\n" +
 	"\x0eSubmitFeedback\x12(.whistle.intake.v1.SubmitFeedbackRequest\x1a\x1a.whistle.intake.v1.Whistle\x12T\n" +
 	"\rReopenWhistle\x12'.whistle.intake.v1.ReopenWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12R\n" +
@@ -1112,7 +1331,7 @@ func file_whistle_intake_v1_intake_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_intake_v1_intake_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_whistle_intake_v1_intake_proto_goTypes = []any{
 	(Whistle_Status)(0),            // 0: whistle.intake.v1.Whistle.Status
 	(Whistle_Urgency)(0),           // 1: whistle.intake.v1.Whistle.Urgency
@@ -1124,52 +1343,61 @@ var file_whistle_intake_v1_intake_proto_goTypes = []any{
 	(*GetWhistleRequest)(nil),      // 7: whistle.intake.v1.GetWhistleRequest
 	(*ListWhistlesRequest)(nil),    // 8: whistle.intake.v1.ListWhistlesRequest
 	(*ListWhistlesResponse)(nil),   // 9: whistle.intake.v1.ListWhistlesResponse
-	(*CancelWhistleRequest)(nil),   // 10: whistle.intake.v1.CancelWhistleRequest
-	(*SubmitFeedbackRequest)(nil),  // 11: whistle.intake.v1.SubmitFeedbackRequest
-	(*ReopenWhistleRequest)(nil),   // 12: whistle.intake.v1.ReopenWhistleRequest
-	(*v1.LatLng)(nil),              // 13: whistle.types.v1.LatLng
-	(*timestamppb.Timestamp)(nil),  // 14: google.protobuf.Timestamp
-	(*v1.Actor)(nil),               // 15: whistle.types.v1.Actor
-	(*v11.Dispatch)(nil),           // 16: whistle.response.v1.Dispatch
-	(*v12.RoutingExplanation)(nil), // 17: whistle.routing.v1.RoutingExplanation
+	(*SearchWhistlesRequest)(nil),  // 10: whistle.intake.v1.SearchWhistlesRequest
+	(*SearchWhistlesResponse)(nil), // 11: whistle.intake.v1.SearchWhistlesResponse
+	(*CancelWhistleRequest)(nil),   // 12: whistle.intake.v1.CancelWhistleRequest
+	(*SubmitFeedbackRequest)(nil),  // 13: whistle.intake.v1.SubmitFeedbackRequest
+	(*ReopenWhistleRequest)(nil),   // 14: whistle.intake.v1.ReopenWhistleRequest
+	(*v1.LatLng)(nil),              // 15: whistle.types.v1.LatLng
+	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
+	(*v1.Actor)(nil),               // 17: whistle.types.v1.Actor
+	(*v11.Dispatch)(nil),           // 18: whistle.response.v1.Dispatch
+	(*v12.RoutingExplanation)(nil), // 19: whistle.routing.v1.RoutingExplanation
 }
 var file_whistle_intake_v1_intake_proto_depIdxs = []int32{
-	13, // 0: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
+	15, // 0: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
 	1,  // 1: whistle.intake.v1.Whistle.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
 	0,  // 2: whistle.intake.v1.Whistle.status:type_name -> whistle.intake.v1.Whistle.Status
-	14, // 3: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
-	14, // 4: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
-	14, // 5: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
-	14, // 6: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
-	15, // 7: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
-	16, // 8: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
-	17, // 9: whistle.intake.v1.Whistle.routing:type_name -> whistle.routing.v1.RoutingExplanation
+	16, // 3: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
+	16, // 4: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
+	16, // 5: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
+	16, // 6: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
+	17, // 7: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
+	18, // 8: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
+	19, // 9: whistle.intake.v1.Whistle.routing:type_name -> whistle.routing.v1.RoutingExplanation
 	3,  // 10: whistle.intake.v1.Whistle.duplicate_candidates:type_name -> whistle.intake.v1.DuplicateCandidate
-	13, // 11: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
+	15, // 11: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
 	1,  // 12: whistle.intake.v1.RaiseWhistleRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
 	0,  // 13: whistle.intake.v1.ListWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
 	2,  // 14: whistle.intake.v1.ListWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
-	6,  // 15: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
-	7,  // 16: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
-	8,  // 17: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
-	10, // 18: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
-	11, // 19: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
-	12, // 20: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
-	4,  // 21: whistle.intake.v1.IntakeService.MergeWhistle:input_type -> whistle.intake.v1.MergeWhistleRequest
-	5,  // 22: whistle.intake.v1.IntakeService.KeepWhistle:input_type -> whistle.intake.v1.KeepWhistleRequest
-	2,  // 23: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 24: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
-	9,  // 25: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
-	2,  // 26: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 27: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
-	2,  // 28: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 29: whistle.intake.v1.IntakeService.MergeWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 30: whistle.intake.v1.IntakeService.KeepWhistle:output_type -> whistle.intake.v1.Whistle
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	16, // 15: whistle.intake.v1.SearchWhistlesRequest.raised_from:type_name -> google.protobuf.Timestamp
+	16, // 16: whistle.intake.v1.SearchWhistlesRequest.raised_to:type_name -> google.protobuf.Timestamp
+	0,  // 17: whistle.intake.v1.SearchWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
+	1,  // 18: whistle.intake.v1.SearchWhistlesRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	2,  // 19: whistle.intake.v1.SearchWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
+	6,  // 20: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
+	7,  // 21: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
+	8,  // 22: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
+	10, // 23: whistle.intake.v1.IntakeService.SearchWhistles:input_type -> whistle.intake.v1.SearchWhistlesRequest
+	12, // 24: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
+	13, // 25: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
+	14, // 26: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
+	4,  // 27: whistle.intake.v1.IntakeService.MergeWhistle:input_type -> whistle.intake.v1.MergeWhistleRequest
+	5,  // 28: whistle.intake.v1.IntakeService.KeepWhistle:input_type -> whistle.intake.v1.KeepWhistleRequest
+	2,  // 29: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 30: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
+	9,  // 31: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
+	11, // 32: whistle.intake.v1.IntakeService.SearchWhistles:output_type -> whistle.intake.v1.SearchWhistlesResponse
+	2,  // 33: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 34: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
+	2,  // 35: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 36: whistle.intake.v1.IntakeService.MergeWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 37: whistle.intake.v1.IntakeService.KeepWhistle:output_type -> whistle.intake.v1.Whistle
+	29, // [29:38] is the sub-list for method output_type
+	20, // [20:29] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_whistle_intake_v1_intake_proto_init() }
@@ -1183,7 +1411,7 @@ func file_whistle_intake_v1_intake_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_intake_v1_intake_proto_rawDesc), len(file_whistle_intake_v1_intake_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ const (
 	IntakeService_RaiseWhistle_FullMethodName   = "/whistle.intake.v1.IntakeService/RaiseWhistle"
 	IntakeService_GetWhistle_FullMethodName     = "/whistle.intake.v1.IntakeService/GetWhistle"
 	IntakeService_ListWhistles_FullMethodName   = "/whistle.intake.v1.IntakeService/ListWhistles"
+	IntakeService_SearchWhistles_FullMethodName = "/whistle.intake.v1.IntakeService/SearchWhistles"
 	IntakeService_CancelWhistle_FullMethodName  = "/whistle.intake.v1.IntakeService/CancelWhistle"
 	IntakeService_SubmitFeedback_FullMethodName = "/whistle.intake.v1.IntakeService/SubmitFeedback"
 	IntakeService_ReopenWhistle_FullMethodName  = "/whistle.intake.v1.IntakeService/ReopenWhistle"
@@ -41,6 +42,9 @@ type IntakeServiceClient interface {
 	GetWhistle(ctx context.Context, in *GetWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	// ListWhistles lists whistles, newest first.
 	ListWhistles(ctx context.Context, in *ListWhistlesRequest, opts ...grpc.CallOption) (*ListWhistlesResponse, error)
+	// SearchWhistles finds whistles in the caller's scope by period, place,
+	// category, state, urgency, breach, department and keyword, newest first.
+	SearchWhistles(ctx context.Context, in *SearchWhistlesRequest, opts ...grpc.CallOption) (*SearchWhistlesResponse, error)
 	// CancelWhistle withdraws a whistle that is not resolved yet.
 	CancelWhistle(ctx context.Context, in *CancelWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	// SubmitFeedback rates a resolved whistle and closes it.
@@ -86,6 +90,16 @@ func (c *intakeServiceClient) ListWhistles(ctx context.Context, in *ListWhistles
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListWhistlesResponse)
 	err := c.cc.Invoke(ctx, IntakeService_ListWhistles_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *intakeServiceClient) SearchWhistles(ctx context.Context, in *SearchWhistlesRequest, opts ...grpc.CallOption) (*SearchWhistlesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SearchWhistlesResponse)
+	err := c.cc.Invoke(ctx, IntakeService_SearchWhistles_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +168,9 @@ type IntakeServiceServer interface {
 	GetWhistle(context.Context, *GetWhistleRequest) (*Whistle, error)
 	// ListWhistles lists whistles, newest first.
 	ListWhistles(context.Context, *ListWhistlesRequest) (*ListWhistlesResponse, error)
+	// SearchWhistles finds whistles in the caller's scope by period, place,
+	// category, state, urgency, breach, department and keyword, newest first.
+	SearchWhistles(context.Context, *SearchWhistlesRequest) (*SearchWhistlesResponse, error)
 	// CancelWhistle withdraws a whistle that is not resolved yet.
 	CancelWhistle(context.Context, *CancelWhistleRequest) (*Whistle, error)
 	// SubmitFeedback rates a resolved whistle and closes it.
@@ -183,6 +200,9 @@ func (UnimplementedIntakeServiceServer) GetWhistle(context.Context, *GetWhistleR
 }
 func (UnimplementedIntakeServiceServer) ListWhistles(context.Context, *ListWhistlesRequest) (*ListWhistlesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListWhistles not implemented")
+}
+func (UnimplementedIntakeServiceServer) SearchWhistles(context.Context, *SearchWhistlesRequest) (*SearchWhistlesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SearchWhistles not implemented")
 }
 func (UnimplementedIntakeServiceServer) CancelWhistle(context.Context, *CancelWhistleRequest) (*Whistle, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelWhistle not implemented")
@@ -270,6 +290,24 @@ func _IntakeService_ListWhistles_Handler(srv interface{}, ctx context.Context, d
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IntakeServiceServer).ListWhistles(ctx, req.(*ListWhistlesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IntakeService_SearchWhistles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SearchWhistlesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntakeServiceServer).SearchWhistles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntakeService_SearchWhistles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntakeServiceServer).SearchWhistles(ctx, req.(*SearchWhistlesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -382,6 +420,10 @@ var IntakeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListWhistles",
 			Handler:    _IntakeService_ListWhistles_Handler,
+		},
+		{
+			MethodName: "SearchWhistles",
+			Handler:    _IntakeService_SearchWhistles_Handler,
 		},
 		{
 			MethodName: "CancelWhistle",

@@ -29,7 +29,7 @@ import (
 // would measure the raise, not the search.
 const searchLoad = `
 WITH g AS (
-    SELECT i, (i * 7919) % 1000003 AS h,
+    SELECT i, ((i::bigint * 7919) % 1000003)::int AS h,
            $4::timestamptz - (i::float8 / $3::int) * interval '365 days' AS t
     FROM generate_series($1::int, $2::int) AS i
 ), w AS (

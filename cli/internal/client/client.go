@@ -101,6 +101,12 @@ func (c *Client) Upload(ctx context.Context, path string, query url.Values, cont
 	return raw, nil
 }
 
+// Download gets path?query, a document (a file, not an API message), with
+// the token; errors come back in the API's shape.
+func (c *Client) Download(ctx context.Context, path string, query url.Values) ([]byte, error) {
+	return c.do(ctx, http.MethodGet, path, query, nil, nil, true)
+}
+
 // GetJSON gets path and decodes its JSON answer into out: for the gateway's
 // documents that are not API messages (GET /auth/cli).
 func (c *Client) GetJSON(ctx context.Context, path string, out any) error {

@@ -99,7 +99,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 
 	root.AddCommand(
 		loginCmd(e), logoutCmd(e), tokenCmd(e),
-		raiseCmd(e), listCmd(e), showCmd(e), timelineCmd(e), feedbackCmd(e), cancelCmd(e), reopenCmd(e),
+		raiseCmd(e), listCmd(e), whistlesCmd(e), showCmd(e), timelineCmd(e), feedbackCmd(e), cancelCmd(e), reopenCmd(e),
 		queueCmd(e), dispatchCmd(e), ackCmd(e), arriveCmd(e), resolveCmd(e), returnCmd(e),
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
 		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),

@@ -1,6 +1,6 @@
 // Package download serves the reports that are documents, not data, as real
-// downloads: the SLA report as a CSV file and the monthly scorecard (治理成绩单)
-// as a printable HTML page. The gRPC API carries them as strings (their REST
+// downloads: the SLA report as a CSV file, the monthly scorecard (治理成绩单)
+// as a printable HTML page and the whistle register (台账) as .xlsx and CSV. The gRPC API carries them as strings (their REST
 // mapping wraps them in JSON); these routes call the same methods with the
 // caller's token and answer with the document itself. Errors keep the
 // contract's JSON shape.
@@ -19,6 +19,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 )
 
 // The download routes; their query parameters are those of GET
@@ -41,12 +43,16 @@ const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; b
 type Handler struct {
 	Mux      *runtime.ServeMux
 	Feedback feedbackv1.FeedbackServiceClient
+	Intake   intakev1.IntakeServiceClient
+	Routing  routingv1.RoutingServiceClient
 }
 
 // Register mounts the routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+SlaCSVPath, h.slaCSV)
 	mux.HandleFunc("GET "+MonthlyHTMLPath, h.monthly)
+	mux.HandleFunc("GET "+RegisterXLSXPath, h.registerXLSX)
+	mux.HandleFunc("GET "+RegisterCSVPath, h.registerCSV)
 }
 
 func (h *Handler) slaCSV(w http.ResponseWriter, r *http.Request) {

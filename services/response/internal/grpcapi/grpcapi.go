@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -65,6 +66,31 @@ func (s *Server) ListDispatches(ctx context.Context, req *responsev1.ListDispatc
 		return nil, s.toStatus(ctx, err)
 	}
 	if err := s.withJoint(ctx, resp.Dispatches...); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return resp, nil
+}
+
+// ListDispatchesAtRisk is the supervisors' risk board.
+func (s *Server) ListDispatchesAtRisk(ctx context.Context, req *responsev1.ListDispatchesAtRiskRequest) (*responsev1.ListDispatchesAtRiskResponse, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.Desk.AtRisk(ctx, id, desk.RiskQuery{
+		Within:     time.Duration(req.GetWithinMinutes()) * time.Minute,
+		DistrictID: req.GetDistrictId(),
+		Department: req.GetDepartment(),
+		PageSize:   int(req.GetPageSize()),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	resp := &responsev1.ListDispatchesAtRiskResponse{Open: int32(b.Open), AtRisk: int32(b.AtRisk), Breached: int32(b.Breached)}
+	for _, d := range b.Dispatches {
+		resp.Dispatches = append(resp.Dispatches, events.DispatchProto(d))
+	}
+	if err := s.withOnDuty(ctx, resp.Dispatches...); err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
 	return resp, nil

@@ -317,7 +317,7 @@ func (x CalendarDay_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CalendarDay_Kind.Descriptor instead.
 func (CalendarDay_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{14, 0}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{16, 0}
 }
 
 // Deadlines of a dispatch's SLA clocks.
@@ -429,10 +429,7 @@ type Dispatch struct {
 	ReturnDepartment string `protobuf:"bytes,28,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
 	// Who is on duty for the department in the district now, from the roster
 	// (computed when read; not part of the events' snapshots). Issue 12.
-	OnDuty []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
-	// True when other departments work on the same whistle (联合执法): it has a
-	// joint board (GetWhistleBoard). Filled by ListDispatches and GetDispatch.
-	Joint         bool `protobuf:"varint,41,opt,name=joint,proto3" json:"joint,omitempty"`
+	OnDuty        []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -668,13 +665,6 @@ func (x *Dispatch) GetOnDuty() []*Shift {
 		return x.OnDuty
 	}
 	return nil
-}
-
-func (x *Dispatch) GetJoint() bool {
-	if x != nil {
-		return x.Joint
-	}
-	return false
 }
 
 // ClockState is one SLA clock of a dispatch.
@@ -1017,6 +1007,154 @@ func (x *ListDispatchesResponse) GetNextPageToken() string {
 	return ""
 }
 
+// ListDispatchesAtRiskRequest filters the risk board.
+type ListDispatchesAtRiskRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A running clock is at risk once 80 % of its limit is used (the SLA
+	// warning) or when its deadline is at most this many minutes away (0-1440).
+	WithinMinutes int32 `protobuf:"varint,1,opt,name=within_minutes,json=withinMinutes,proto3" json:"within_minutes,omitempty"`
+	// Only this district (within the caller's scope).
+	DistrictId string `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// Only this department code.
+	Department string `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	// Dispatches listed: 50 when unset, at most 200 (the counts cover all).
+	PageSize      int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDispatchesAtRiskRequest) Reset() {
+	*x = ListDispatchesAtRiskRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDispatchesAtRiskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDispatchesAtRiskRequest) ProtoMessage() {}
+
+func (x *ListDispatchesAtRiskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDispatchesAtRiskRequest.ProtoReflect.Descriptor instead.
+func (*ListDispatchesAtRiskRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListDispatchesAtRiskRequest) GetWithinMinutes() int32 {
+	if x != nil {
+		return x.WithinMinutes
+	}
+	return 0
+}
+
+func (x *ListDispatchesAtRiskRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *ListDispatchesAtRiskRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ListDispatchesAtRiskRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// ListDispatchesAtRiskResponse is the board: the riskiest dispatches first
+// and counts over the whole scope.
+type ListDispatchesAtRiskResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Breached first (most overdue first), then at risk, soonest deadline first.
+	Dispatches []*Dispatch `protobuf:"bytes,1,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// Open dispatches (pending, acknowledged, arrived) in scope.
+	Open int32 `protobuf:"varint,2,opt,name=open,proto3" json:"open,omitempty"`
+	// At risk and not yet breached.
+	AtRisk int32 `protobuf:"varint,3,opt,name=at_risk,json=atRisk,proto3" json:"at_risk,omitempty"`
+	// Past their running clock's deadline.
+	Breached      int32 `protobuf:"varint,4,opt,name=breached,proto3" json:"breached,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDispatchesAtRiskResponse) Reset() {
+	*x = ListDispatchesAtRiskResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDispatchesAtRiskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDispatchesAtRiskResponse) ProtoMessage() {}
+
+func (x *ListDispatchesAtRiskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDispatchesAtRiskResponse.ProtoReflect.Descriptor instead.
+func (*ListDispatchesAtRiskResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListDispatchesAtRiskResponse) GetDispatches() []*Dispatch {
+	if x != nil {
+		return x.Dispatches
+	}
+	return nil
+}
+
+func (x *ListDispatchesAtRiskResponse) GetOpen() int32 {
+	if x != nil {
+		return x.Open
+	}
+	return 0
+}
+
+func (x *ListDispatchesAtRiskResponse) GetAtRisk() int32 {
+	if x != nil {
+		return x.AtRisk
+	}
+	return 0
+}
+
+func (x *ListDispatchesAtRiskResponse) GetBreached() int32 {
+	if x != nil {
+		return x.Breached
+	}
+	return 0
+}
+
 // GetDispatchRequest names a dispatch.
 type GetDispatchRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1027,7 +1165,7 @@ type GetDispatchRequest struct {
 
 func (x *GetDispatchRequest) Reset() {
 	*x = GetDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1177,7 @@ func (x *GetDispatchRequest) String() string {
 func (*GetDispatchRequest) ProtoMessage() {}
 
 func (x *GetDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[6]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1190,7 @@ func (x *GetDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDispatchRequest.ProtoReflect.Descriptor instead.
 func (*GetDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{6}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetDispatchRequest) GetId() string {
@@ -1072,7 +1210,7 @@ type AcknowledgeDispatchRequest struct {
 
 func (x *AcknowledgeDispatchRequest) Reset() {
 	*x = AcknowledgeDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1222,7 @@ func (x *AcknowledgeDispatchRequest) String() string {
 func (*AcknowledgeDispatchRequest) ProtoMessage() {}
 
 func (x *AcknowledgeDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[7]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1235,7 @@ func (x *AcknowledgeDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcknowledgeDispatchRequest.ProtoReflect.Descriptor instead.
 func (*AcknowledgeDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{7}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AcknowledgeDispatchRequest) GetId() string {
@@ -1118,7 +1256,7 @@ type ArriveDispatchRequest struct {
 
 func (x *ArriveDispatchRequest) Reset() {
 	*x = ArriveDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1130,7 +1268,7 @@ func (x *ArriveDispatchRequest) String() string {
 func (*ArriveDispatchRequest) ProtoMessage() {}
 
 func (x *ArriveDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[8]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1281,7 @@ func (x *ArriveDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArriveDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ArriveDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{8}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ArriveDispatchRequest) GetId() string {
@@ -1171,7 +1309,7 @@ type ResolveDispatchRequest struct {
 
 func (x *ResolveDispatchRequest) Reset() {
 	*x = ResolveDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1321,7 @@ func (x *ResolveDispatchRequest) String() string {
 func (*ResolveDispatchRequest) ProtoMessage() {}
 
 func (x *ResolveDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[9]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1334,7 @@ func (x *ResolveDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ResolveDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{9}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ResolveDispatchRequest) GetId() string {
@@ -1230,7 +1368,7 @@ type ReturnDispatchRequest struct {
 
 func (x *ReturnDispatchRequest) Reset() {
 	*x = ReturnDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1242,7 +1380,7 @@ func (x *ReturnDispatchRequest) String() string {
 func (*ReturnDispatchRequest) ProtoMessage() {}
 
 func (x *ReturnDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[10]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1255,7 +1393,7 @@ func (x *ReturnDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReturnDispatchRequest.ProtoReflect.Descriptor instead.
 func (*ReturnDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{10}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReturnDispatchRequest) GetId() string {
@@ -1298,7 +1436,7 @@ type EscalateDispatchRequest struct {
 
 func (x *EscalateDispatchRequest) Reset() {
 	*x = EscalateDispatchRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +1448,7 @@ func (x *EscalateDispatchRequest) String() string {
 func (*EscalateDispatchRequest) ProtoMessage() {}
 
 func (x *EscalateDispatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[11]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +1461,7 @@ func (x *EscalateDispatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EscalateDispatchRequest.ProtoReflect.Descriptor instead.
 func (*EscalateDispatchRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{11}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *EscalateDispatchRequest) GetId() string {
@@ -1354,7 +1492,7 @@ type RequestExtensionRequest struct {
 
 func (x *RequestExtensionRequest) Reset() {
 	*x = RequestExtensionRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1504,7 @@ func (x *RequestExtensionRequest) String() string {
 func (*RequestExtensionRequest) ProtoMessage() {}
 
 func (x *RequestExtensionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[12]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1379,7 +1517,7 @@ func (x *RequestExtensionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestExtensionRequest.ProtoReflect.Descriptor instead.
 func (*RequestExtensionRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{12}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *RequestExtensionRequest) GetId() string {
@@ -1423,7 +1561,7 @@ type DecideExtensionRequest struct {
 
 func (x *DecideExtensionRequest) Reset() {
 	*x = DecideExtensionRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1435,7 +1573,7 @@ func (x *DecideExtensionRequest) String() string {
 func (*DecideExtensionRequest) ProtoMessage() {}
 
 func (x *DecideExtensionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[13]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1448,7 +1586,7 @@ func (x *DecideExtensionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DecideExtensionRequest.ProtoReflect.Descriptor instead.
 func (*DecideExtensionRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{13}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *DecideExtensionRequest) GetId() string {
@@ -1497,7 +1635,7 @@ type CalendarDay struct {
 
 func (x *CalendarDay) Reset() {
 	*x = CalendarDay{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1509,7 +1647,7 @@ func (x *CalendarDay) String() string {
 func (*CalendarDay) ProtoMessage() {}
 
 func (x *CalendarDay) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[14]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1522,7 +1660,7 @@ func (x *CalendarDay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CalendarDay.ProtoReflect.Descriptor instead.
 func (*CalendarDay) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{14}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CalendarDay) GetDate() string {
@@ -1563,7 +1701,7 @@ type ListCalendarDaysRequest struct {
 
 func (x *ListCalendarDaysRequest) Reset() {
 	*x = ListCalendarDaysRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1713,7 @@ func (x *ListCalendarDaysRequest) String() string {
 func (*ListCalendarDaysRequest) ProtoMessage() {}
 
 func (x *ListCalendarDaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[15]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1726,7 @@ func (x *ListCalendarDaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCalendarDaysRequest.ProtoReflect.Descriptor instead.
 func (*ListCalendarDaysRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{15}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListCalendarDaysRequest) GetYear() int32 {
@@ -1608,7 +1746,7 @@ type ListCalendarDaysResponse struct {
 
 func (x *ListCalendarDaysResponse) Reset() {
 	*x = ListCalendarDaysResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1620,7 +1758,7 @@ func (x *ListCalendarDaysResponse) String() string {
 func (*ListCalendarDaysResponse) ProtoMessage() {}
 
 func (x *ListCalendarDaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[16]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1633,7 +1771,7 @@ func (x *ListCalendarDaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCalendarDaysResponse.ProtoReflect.Descriptor instead.
 func (*ListCalendarDaysResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{16}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListCalendarDaysResponse) GetDays() []*CalendarDay {
@@ -1653,7 +1791,7 @@ type SetCalendarDayRequest struct {
 
 func (x *SetCalendarDayRequest) Reset() {
 	*x = SetCalendarDayRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1665,7 +1803,7 @@ func (x *SetCalendarDayRequest) String() string {
 func (*SetCalendarDayRequest) ProtoMessage() {}
 
 func (x *SetCalendarDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[17]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1678,7 +1816,7 @@ func (x *SetCalendarDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetCalendarDayRequest.ProtoReflect.Descriptor instead.
 func (*SetCalendarDayRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{17}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SetCalendarDayRequest) GetDay() *CalendarDay {
@@ -1699,7 +1837,7 @@ type DeleteCalendarDayRequest struct {
 
 func (x *DeleteCalendarDayRequest) Reset() {
 	*x = DeleteCalendarDayRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1711,7 +1849,7 @@ func (x *DeleteCalendarDayRequest) String() string {
 func (*DeleteCalendarDayRequest) ProtoMessage() {}
 
 func (x *DeleteCalendarDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[18]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1724,7 +1862,7 @@ func (x *DeleteCalendarDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCalendarDayRequest.ProtoReflect.Descriptor instead.
 func (*DeleteCalendarDayRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{18}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeleteCalendarDayRequest) GetDate() string {
@@ -1743,7 +1881,7 @@ type DeleteCalendarDayResponse struct {
 
 func (x *DeleteCalendarDayResponse) Reset() {
 	*x = DeleteCalendarDayResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +1893,7 @@ func (x *DeleteCalendarDayResponse) String() string {
 func (*DeleteCalendarDayResponse) ProtoMessage() {}
 
 func (x *DeleteCalendarDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[19]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +1906,7 @@ func (x *DeleteCalendarDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCalendarDayResponse.ProtoReflect.Descriptor instead.
 func (*DeleteCalendarDayResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{19}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{21}
 }
 
 // Policy is the SLA limits of a category in a district; an empty district is
@@ -1789,7 +1927,7 @@ type Policy struct {
 
 func (x *Policy) Reset() {
 	*x = Policy{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1801,7 +1939,7 @@ func (x *Policy) String() string {
 func (*Policy) ProtoMessage() {}
 
 func (x *Policy) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[20]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1814,7 +1952,7 @@ func (x *Policy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Policy.ProtoReflect.Descriptor instead.
 func (*Policy) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{20}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Policy) GetCategory() string {
@@ -1868,7 +2006,7 @@ type ListPoliciesRequest struct {
 
 func (x *ListPoliciesRequest) Reset() {
 	*x = ListPoliciesRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1880,7 +2018,7 @@ func (x *ListPoliciesRequest) String() string {
 func (*ListPoliciesRequest) ProtoMessage() {}
 
 func (x *ListPoliciesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[21]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1893,7 +2031,7 @@ func (x *ListPoliciesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPoliciesRequest.ProtoReflect.Descriptor instead.
 func (*ListPoliciesRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{21}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{23}
 }
 
 // ListPoliciesResponse lists every policy override.
@@ -1906,7 +2044,7 @@ type ListPoliciesResponse struct {
 
 func (x *ListPoliciesResponse) Reset() {
 	*x = ListPoliciesResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1918,7 +2056,7 @@ func (x *ListPoliciesResponse) String() string {
 func (*ListPoliciesResponse) ProtoMessage() {}
 
 func (x *ListPoliciesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[22]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1931,7 +2069,7 @@ func (x *ListPoliciesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPoliciesResponse.ProtoReflect.Descriptor instead.
 func (*ListPoliciesResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{22}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListPoliciesResponse) GetPolicies() []*Policy {
@@ -1951,7 +2089,7 @@ type SetPolicyRequest struct {
 
 func (x *SetPolicyRequest) Reset() {
 	*x = SetPolicyRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +2101,7 @@ func (x *SetPolicyRequest) String() string {
 func (*SetPolicyRequest) ProtoMessage() {}
 
 func (x *SetPolicyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[23]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +2114,7 @@ func (x *SetPolicyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPolicyRequest.ProtoReflect.Descriptor instead.
 func (*SetPolicyRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{23}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetPolicyRequest) GetPolicy() *Policy {
@@ -2009,7 +2147,7 @@ type WebhookDeadLetter struct {
 
 func (x *WebhookDeadLetter) Reset() {
 	*x = WebhookDeadLetter{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2021,7 +2159,7 @@ func (x *WebhookDeadLetter) String() string {
 func (*WebhookDeadLetter) ProtoMessage() {}
 
 func (x *WebhookDeadLetter) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[24]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2034,7 +2172,7 @@ func (x *WebhookDeadLetter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookDeadLetter.ProtoReflect.Descriptor instead.
 func (*WebhookDeadLetter) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{24}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WebhookDeadLetter) GetId() string {
@@ -2127,7 +2265,7 @@ type ListWebhookDeadLettersRequest struct {
 
 func (x *ListWebhookDeadLettersRequest) Reset() {
 	*x = ListWebhookDeadLettersRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2139,7 +2277,7 @@ func (x *ListWebhookDeadLettersRequest) String() string {
 func (*ListWebhookDeadLettersRequest) ProtoMessage() {}
 
 func (x *ListWebhookDeadLettersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[25]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2152,7 +2290,7 @@ func (x *ListWebhookDeadLettersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeadLettersRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeadLettersRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{25}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListWebhookDeadLettersRequest) GetDistrictId() string {
@@ -2179,7 +2317,7 @@ type ListWebhookDeadLettersResponse struct {
 
 func (x *ListWebhookDeadLettersResponse) Reset() {
 	*x = ListWebhookDeadLettersResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2191,7 +2329,7 @@ func (x *ListWebhookDeadLettersResponse) String() string {
 func (*ListWebhookDeadLettersResponse) ProtoMessage() {}
 
 func (x *ListWebhookDeadLettersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[26]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2204,7 +2342,7 @@ func (x *ListWebhookDeadLettersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookDeadLettersResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookDeadLettersResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{26}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListWebhookDeadLettersResponse) GetDeadLetters() []*WebhookDeadLetter {
@@ -2224,7 +2362,7 @@ type ReplayWebhookDeadLetterRequest struct {
 
 func (x *ReplayWebhookDeadLetterRequest) Reset() {
 	*x = ReplayWebhookDeadLetterRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2236,7 +2374,7 @@ func (x *ReplayWebhookDeadLetterRequest) String() string {
 func (*ReplayWebhookDeadLetterRequest) ProtoMessage() {}
 
 func (x *ReplayWebhookDeadLetterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[27]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2249,7 +2387,7 @@ func (x *ReplayWebhookDeadLetterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayWebhookDeadLetterRequest.ProtoReflect.Descriptor instead.
 func (*ReplayWebhookDeadLetterRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{27}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ReplayWebhookDeadLetterRequest) GetId() string {
@@ -2268,7 +2406,7 @@ type ReplayWebhookDeadLetterResponse struct {
 
 func (x *ReplayWebhookDeadLetterResponse) Reset() {
 	*x = ReplayWebhookDeadLetterResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2418,7 @@ func (x *ReplayWebhookDeadLetterResponse) String() string {
 func (*ReplayWebhookDeadLetterResponse) ProtoMessage() {}
 
 func (x *ReplayWebhookDeadLetterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[28]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2431,7 @@ func (x *ReplayWebhookDeadLetterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayWebhookDeadLetterResponse.ProtoReflect.Descriptor instead.
 func (*ReplayWebhookDeadLetterResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{28}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{30}
 }
 
 // WebhookAttempt is one attempt to post one of a dispatch's events.
@@ -2320,7 +2458,7 @@ type WebhookAttempt struct {
 
 func (x *WebhookAttempt) Reset() {
 	*x = WebhookAttempt{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2332,7 +2470,7 @@ func (x *WebhookAttempt) String() string {
 func (*WebhookAttempt) ProtoMessage() {}
 
 func (x *WebhookAttempt) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[29]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2345,7 +2483,7 @@ func (x *WebhookAttempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookAttempt.ProtoReflect.Descriptor instead.
 func (*WebhookAttempt) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{29}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *WebhookAttempt) GetDeliveryId() string {
@@ -2414,7 +2552,7 @@ type ListWebhookAttemptsRequest struct {
 
 func (x *ListWebhookAttemptsRequest) Reset() {
 	*x = ListWebhookAttemptsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2426,7 +2564,7 @@ func (x *ListWebhookAttemptsRequest) String() string {
 func (*ListWebhookAttemptsRequest) ProtoMessage() {}
 
 func (x *ListWebhookAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[30]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2439,7 +2577,7 @@ func (x *ListWebhookAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{30}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListWebhookAttemptsRequest) GetDispatchId() string {
@@ -2459,7 +2597,7 @@ type ListWebhookAttemptsResponse struct {
 
 func (x *ListWebhookAttemptsResponse) Reset() {
 	*x = ListWebhookAttemptsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2609,7 @@ func (x *ListWebhookAttemptsResponse) String() string {
 func (*ListWebhookAttemptsResponse) ProtoMessage() {}
 
 func (x *ListWebhookAttemptsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[31]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2622,7 @@ func (x *ListWebhookAttemptsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookAttemptsResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookAttemptsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{31}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListWebhookAttemptsResponse) GetAttempts() []*WebhookAttempt {
@@ -2519,7 +2657,7 @@ type Shift struct {
 
 func (x *Shift) Reset() {
 	*x = Shift{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2531,7 +2669,7 @@ func (x *Shift) String() string {
 func (*Shift) ProtoMessage() {}
 
 func (x *Shift) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[32]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2544,7 +2682,7 @@ func (x *Shift) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Shift.ProtoReflect.Descriptor instead.
 func (*Shift) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{32}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Shift) GetId() string {
@@ -2632,7 +2770,7 @@ type ListShiftsRequest struct {
 
 func (x *ListShiftsRequest) Reset() {
 	*x = ListShiftsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2644,7 +2782,7 @@ func (x *ListShiftsRequest) String() string {
 func (*ListShiftsRequest) ProtoMessage() {}
 
 func (x *ListShiftsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[33]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2657,7 +2795,7 @@ func (x *ListShiftsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShiftsRequest.ProtoReflect.Descriptor instead.
 func (*ListShiftsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{33}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListShiftsRequest) GetDepartment() string {
@@ -2698,7 +2836,7 @@ type ListShiftsResponse struct {
 
 func (x *ListShiftsResponse) Reset() {
 	*x = ListShiftsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2710,7 +2848,7 @@ func (x *ListShiftsResponse) String() string {
 func (*ListShiftsResponse) ProtoMessage() {}
 
 func (x *ListShiftsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[34]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2723,7 +2861,7 @@ func (x *ListShiftsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShiftsResponse.ProtoReflect.Descriptor instead.
 func (*ListShiftsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{34}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListShiftsResponse) GetShifts() []*Shift {
@@ -2743,7 +2881,7 @@ type AddShiftRequest struct {
 
 func (x *AddShiftRequest) Reset() {
 	*x = AddShiftRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2755,7 +2893,7 @@ func (x *AddShiftRequest) String() string {
 func (*AddShiftRequest) ProtoMessage() {}
 
 func (x *AddShiftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[35]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2768,7 +2906,7 @@ func (x *AddShiftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddShiftRequest.ProtoReflect.Descriptor instead.
 func (*AddShiftRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{35}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AddShiftRequest) GetShift() *Shift {
@@ -2788,7 +2926,7 @@ type DeleteShiftRequest struct {
 
 func (x *DeleteShiftRequest) Reset() {
 	*x = DeleteShiftRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2800,7 +2938,7 @@ func (x *DeleteShiftRequest) String() string {
 func (*DeleteShiftRequest) ProtoMessage() {}
 
 func (x *DeleteShiftRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[36]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2813,7 +2951,7 @@ func (x *DeleteShiftRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShiftRequest.ProtoReflect.Descriptor instead.
 func (*DeleteShiftRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{36}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeleteShiftRequest) GetId() string {
@@ -2832,7 +2970,7 @@ type DeleteShiftResponse struct {
 
 func (x *DeleteShiftResponse) Reset() {
 	*x = DeleteShiftResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2844,7 +2982,7 @@ func (x *DeleteShiftResponse) String() string {
 func (*DeleteShiftResponse) ProtoMessage() {}
 
 func (x *DeleteShiftResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[37]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2857,7 +2995,7 @@ func (x *DeleteShiftResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteShiftResponse.ProtoReflect.Descriptor instead.
 func (*DeleteShiftResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{37}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{39}
 }
 
 // DeskHeartbeatRequest may name the desk (a console tab, a system); the
@@ -2872,7 +3010,7 @@ type DeskHeartbeatRequest struct {
 
 func (x *DeskHeartbeatRequest) Reset() {
 	*x = DeskHeartbeatRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2884,7 +3022,7 @@ func (x *DeskHeartbeatRequest) String() string {
 func (*DeskHeartbeatRequest) ProtoMessage() {}
 
 func (x *DeskHeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[38]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2897,7 +3035,7 @@ func (x *DeskHeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeskHeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*DeskHeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{38}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *DeskHeartbeatRequest) GetDesk() string {
@@ -2919,7 +3057,7 @@ type DeskHeartbeatResponse struct {
 
 func (x *DeskHeartbeatResponse) Reset() {
 	*x = DeskHeartbeatResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2931,7 +3069,7 @@ func (x *DeskHeartbeatResponse) String() string {
 func (*DeskHeartbeatResponse) ProtoMessage() {}
 
 func (x *DeskHeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[39]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2944,7 +3082,7 @@ func (x *DeskHeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeskHeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*DeskHeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{39}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeskHeartbeatResponse) GetWindow() *durationpb.Duration {
@@ -2976,7 +3114,7 @@ type DeskHeartbeat struct {
 
 func (x *DeskHeartbeat) Reset() {
 	*x = DeskHeartbeat{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3126,7 @@ func (x *DeskHeartbeat) String() string {
 func (*DeskHeartbeat) ProtoMessage() {}
 
 func (x *DeskHeartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[40]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3139,7 @@ func (x *DeskHeartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeskHeartbeat.ProtoReflect.Descriptor instead.
 func (*DeskHeartbeat) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{40}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *DeskHeartbeat) GetDepartment() string {
@@ -3050,7 +3188,7 @@ type ListDeskHeartbeatsRequest struct {
 
 func (x *ListDeskHeartbeatsRequest) Reset() {
 	*x = ListDeskHeartbeatsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3062,7 +3200,7 @@ func (x *ListDeskHeartbeatsRequest) String() string {
 func (*ListDeskHeartbeatsRequest) ProtoMessage() {}
 
 func (x *ListDeskHeartbeatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[41]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3075,7 +3213,7 @@ func (x *ListDeskHeartbeatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeskHeartbeatsRequest.ProtoReflect.Descriptor instead.
 func (*ListDeskHeartbeatsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{41}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListDeskHeartbeatsRequest) GetDepartment() string {
@@ -3103,7 +3241,7 @@ type ListDeskHeartbeatsResponse struct {
 
 func (x *ListDeskHeartbeatsResponse) Reset() {
 	*x = ListDeskHeartbeatsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3115,7 +3253,7 @@ func (x *ListDeskHeartbeatsResponse) String() string {
 func (*ListDeskHeartbeatsResponse) ProtoMessage() {}
 
 func (x *ListDeskHeartbeatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[42]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3128,7 +3266,7 @@ func (x *ListDeskHeartbeatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDeskHeartbeatsResponse.ProtoReflect.Descriptor instead.
 func (*ListDeskHeartbeatsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{42}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ListDeskHeartbeatsResponse) GetHeartbeats() []*DeskHeartbeat {
@@ -3167,7 +3305,7 @@ type WebhookEndpoint struct {
 
 func (x *WebhookEndpoint) Reset() {
 	*x = WebhookEndpoint{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3179,7 +3317,7 @@ func (x *WebhookEndpoint) String() string {
 func (*WebhookEndpoint) ProtoMessage() {}
 
 func (x *WebhookEndpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[43]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3192,7 +3330,7 @@ func (x *WebhookEndpoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WebhookEndpoint.ProtoReflect.Descriptor instead.
 func (*WebhookEndpoint) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{43}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WebhookEndpoint) GetId() int64 {
@@ -3269,7 +3407,7 @@ type ListWebhookEndpointsRequest struct {
 
 func (x *ListWebhookEndpointsRequest) Reset() {
 	*x = ListWebhookEndpointsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3281,7 +3419,7 @@ func (x *ListWebhookEndpointsRequest) String() string {
 func (*ListWebhookEndpointsRequest) ProtoMessage() {}
 
 func (x *ListWebhookEndpointsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[44]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3294,7 +3432,7 @@ func (x *ListWebhookEndpointsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEndpointsRequest.ProtoReflect.Descriptor instead.
 func (*ListWebhookEndpointsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{44}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListWebhookEndpointsRequest) GetDepartment() string {
@@ -3321,7 +3459,7 @@ type ListWebhookEndpointsResponse struct {
 
 func (x *ListWebhookEndpointsResponse) Reset() {
 	*x = ListWebhookEndpointsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3333,7 +3471,7 @@ func (x *ListWebhookEndpointsResponse) String() string {
 func (*ListWebhookEndpointsResponse) ProtoMessage() {}
 
 func (x *ListWebhookEndpointsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[45]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3346,7 +3484,7 @@ func (x *ListWebhookEndpointsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWebhookEndpointsResponse.ProtoReflect.Descriptor instead.
 func (*ListWebhookEndpointsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{45}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListWebhookEndpointsResponse) GetEndpoints() []*WebhookEndpoint {
@@ -3371,7 +3509,7 @@ type CreateWebhookEndpointRequest struct {
 
 func (x *CreateWebhookEndpointRequest) Reset() {
 	*x = CreateWebhookEndpointRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3383,7 +3521,7 @@ func (x *CreateWebhookEndpointRequest) String() string {
 func (*CreateWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *CreateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[46]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3396,7 +3534,7 @@ func (x *CreateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*CreateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{46}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *CreateWebhookEndpointRequest) GetDepartment() string {
@@ -3446,7 +3584,7 @@ type UpdateWebhookEndpointRequest struct {
 
 func (x *UpdateWebhookEndpointRequest) Reset() {
 	*x = UpdateWebhookEndpointRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3458,7 +3596,7 @@ func (x *UpdateWebhookEndpointRequest) String() string {
 func (*UpdateWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *UpdateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[47]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3471,7 +3609,7 @@ func (x *UpdateWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*UpdateWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{47}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *UpdateWebhookEndpointRequest) GetId() int64 {
@@ -3519,7 +3657,7 @@ type DeleteWebhookEndpointRequest struct {
 
 func (x *DeleteWebhookEndpointRequest) Reset() {
 	*x = DeleteWebhookEndpointRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3531,7 +3669,7 @@ func (x *DeleteWebhookEndpointRequest) String() string {
 func (*DeleteWebhookEndpointRequest) ProtoMessage() {}
 
 func (x *DeleteWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[48]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3544,7 +3682,7 @@ func (x *DeleteWebhookEndpointRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWebhookEndpointRequest.ProtoReflect.Descriptor instead.
 func (*DeleteWebhookEndpointRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{48}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *DeleteWebhookEndpointRequest) GetId() int64 {
@@ -3563,7 +3701,7 @@ type DeleteWebhookEndpointResponse struct {
 
 func (x *DeleteWebhookEndpointResponse) Reset() {
 	*x = DeleteWebhookEndpointResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3575,7 +3713,7 @@ func (x *DeleteWebhookEndpointResponse) String() string {
 func (*DeleteWebhookEndpointResponse) ProtoMessage() {}
 
 func (x *DeleteWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[49]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3588,7 +3726,7 @@ func (x *DeleteWebhookEndpointResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteWebhookEndpointResponse.ProtoReflect.Descriptor instead.
 func (*DeleteWebhookEndpointResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{49}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{51}
 }
 
 // ServiceAccount is a department's system allowed to act on the department's
@@ -3610,7 +3748,7 @@ type ServiceAccount struct {
 
 func (x *ServiceAccount) Reset() {
 	*x = ServiceAccount{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3622,7 +3760,7 @@ func (x *ServiceAccount) String() string {
 func (*ServiceAccount) ProtoMessage() {}
 
 func (x *ServiceAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[50]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3635,7 +3773,7 @@ func (x *ServiceAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceAccount.ProtoReflect.Descriptor instead.
 func (*ServiceAccount) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{50}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ServiceAccount) GetId() string {
@@ -3711,7 +3849,7 @@ type ListServiceAccountsRequest struct {
 
 func (x *ListServiceAccountsRequest) Reset() {
 	*x = ListServiceAccountsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3723,7 +3861,7 @@ func (x *ListServiceAccountsRequest) String() string {
 func (*ListServiceAccountsRequest) ProtoMessage() {}
 
 func (x *ListServiceAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[51]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3736,7 +3874,7 @@ func (x *ListServiceAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServiceAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListServiceAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{51}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ListServiceAccountsRequest) GetDistrictId() string {
@@ -3756,7 +3894,7 @@ type ListServiceAccountsResponse struct {
 
 func (x *ListServiceAccountsResponse) Reset() {
 	*x = ListServiceAccountsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3768,7 +3906,7 @@ func (x *ListServiceAccountsResponse) String() string {
 func (*ListServiceAccountsResponse) ProtoMessage() {}
 
 func (x *ListServiceAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3781,7 +3919,7 @@ func (x *ListServiceAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServiceAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListServiceAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{52}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListServiceAccountsResponse) GetAccounts() []*ServiceAccount {
@@ -3806,7 +3944,7 @@ type CreateServiceAccountRequest struct {
 
 func (x *CreateServiceAccountRequest) Reset() {
 	*x = CreateServiceAccountRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3818,7 +3956,7 @@ func (x *CreateServiceAccountRequest) String() string {
 func (*CreateServiceAccountRequest) ProtoMessage() {}
 
 func (x *CreateServiceAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3831,7 +3969,7 @@ func (x *CreateServiceAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{53}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *CreateServiceAccountRequest) GetName() string {
@@ -3873,7 +4011,7 @@ type CreateServiceAccountResponse struct {
 
 func (x *CreateServiceAccountResponse) Reset() {
 	*x = CreateServiceAccountResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3885,7 +4023,7 @@ func (x *CreateServiceAccountResponse) String() string {
 func (*CreateServiceAccountResponse) ProtoMessage() {}
 
 func (x *CreateServiceAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3898,7 +4036,7 @@ func (x *CreateServiceAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{54}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreateServiceAccountResponse) GetAccount() *ServiceAccount {
@@ -3925,7 +4063,7 @@ type RevokeServiceAccountRequest struct {
 
 func (x *RevokeServiceAccountRequest) Reset() {
 	*x = RevokeServiceAccountRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3937,7 +4075,7 @@ func (x *RevokeServiceAccountRequest) String() string {
 func (*RevokeServiceAccountRequest) ProtoMessage() {}
 
 func (x *RevokeServiceAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3950,7 +4088,7 @@ func (x *RevokeServiceAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeServiceAccountRequest.ProtoReflect.Descriptor instead.
 func (*RevokeServiceAccountRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{55}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *RevokeServiceAccountRequest) GetId() string {
@@ -3971,7 +4109,7 @@ type ListPendingExtensionsRequest struct {
 
 func (x *ListPendingExtensionsRequest) Reset() {
 	*x = ListPendingExtensionsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3983,7 +4121,7 @@ func (x *ListPendingExtensionsRequest) String() string {
 func (*ListPendingExtensionsRequest) ProtoMessage() {}
 
 func (x *ListPendingExtensionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3996,7 +4134,7 @@ func (x *ListPendingExtensionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPendingExtensionsRequest.ProtoReflect.Descriptor instead.
 func (*ListPendingExtensionsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{56}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListPendingExtensionsRequest) GetPageSize() int32 {
@@ -4024,7 +4162,7 @@ type PendingExtension struct {
 
 func (x *PendingExtension) Reset() {
 	*x = PendingExtension{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4036,7 +4174,7 @@ func (x *PendingExtension) String() string {
 func (*PendingExtension) ProtoMessage() {}
 
 func (x *PendingExtension) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4049,7 +4187,7 @@ func (x *PendingExtension) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingExtension.ProtoReflect.Descriptor instead.
 func (*PendingExtension) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{57}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *PendingExtension) GetExtension() *Extension {
@@ -4077,7 +4215,7 @@ type ListPendingExtensionsResponse struct {
 
 func (x *ListPendingExtensionsResponse) Reset() {
 	*x = ListPendingExtensionsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4089,7 +4227,7 @@ func (x *ListPendingExtensionsResponse) String() string {
 func (*ListPendingExtensionsResponse) ProtoMessage() {}
 
 func (x *ListPendingExtensionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4102,7 +4240,7 @@ func (x *ListPendingExtensionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPendingExtensionsResponse.ProtoReflect.Descriptor instead.
 func (*ListPendingExtensionsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{58}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListPendingExtensionsResponse) GetExtensions() []*PendingExtension {
@@ -4119,322 +4257,6 @@ func (x *ListPendingExtensionsResponse) GetNextPageToken() string {
 	return ""
 }
 
-type GetWhistleBoardRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *GetWhistleBoardRequest) Reset() {
-	*x = GetWhistleBoardRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *GetWhistleBoardRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*GetWhistleBoardRequest) ProtoMessage() {}
-
-func (x *GetWhistleBoardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use GetWhistleBoardRequest.ProtoReflect.Descriptor instead.
-func (*GetWhistleBoardRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{59}
-}
-
-func (x *GetWhistleBoardRequest) GetWhistleId() string {
-	if x != nil {
-		return x.WhistleId
-	}
-	return ""
-}
-
-// BoardNote is one note of a joint board's thread.
-type BoardNote struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	WhistleId string                 `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	// The author's department; empty for a supervisor.
-	Department string `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
-	// The author: role and subject.
-	Author        *v1.Actor              `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
-	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *BoardNote) Reset() {
-	*x = BoardNote{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *BoardNote) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*BoardNote) ProtoMessage() {}
-
-func (x *BoardNote) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use BoardNote.ProtoReflect.Descriptor instead.
-func (*BoardNote) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{60}
-}
-
-func (x *BoardNote) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *BoardNote) GetWhistleId() string {
-	if x != nil {
-		return x.WhistleId
-	}
-	return ""
-}
-
-func (x *BoardNote) GetDepartment() string {
-	if x != nil {
-		return x.Department
-	}
-	return ""
-}
-
-func (x *BoardNote) GetAuthor() *v1.Actor {
-	if x != nil {
-		return x.Author
-	}
-	return nil
-}
-
-func (x *BoardNote) GetText() string {
-	if x != nil {
-		return x.Text
-	}
-	return ""
-}
-
-func (x *BoardNote) GetCreatedAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CreatedAt
-	}
-	return nil
-}
-
-// WhistleBoard is the joint board of one whistle.
-type WhistleBoard struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	WhistleId  string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
-	// Every dispatch of the whistle, the lead first, each with its on_duty roster.
-	Dispatches []*Dispatch `protobuf:"bytes,3,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
-	// The notes, oldest first.
-	Notes []*BoardNote `protobuf:"bytes,4,rep,name=notes,proto3" json:"notes,omitempty"`
-	// When the lead marked the joint action done; unset while it is not.
-	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
-	CompletedBy   string                 `protobuf:"bytes,6,opt,name=completed_by,json=completedBy,proto3" json:"completed_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *WhistleBoard) Reset() {
-	*x = WhistleBoard{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *WhistleBoard) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*WhistleBoard) ProtoMessage() {}
-
-func (x *WhistleBoard) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use WhistleBoard.ProtoReflect.Descriptor instead.
-func (*WhistleBoard) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{61}
-}
-
-func (x *WhistleBoard) GetWhistleId() string {
-	if x != nil {
-		return x.WhistleId
-	}
-	return ""
-}
-
-func (x *WhistleBoard) GetDistrictId() string {
-	if x != nil {
-		return x.DistrictId
-	}
-	return ""
-}
-
-func (x *WhistleBoard) GetDispatches() []*Dispatch {
-	if x != nil {
-		return x.Dispatches
-	}
-	return nil
-}
-
-func (x *WhistleBoard) GetNotes() []*BoardNote {
-	if x != nil {
-		return x.Notes
-	}
-	return nil
-}
-
-func (x *WhistleBoard) GetCompletedAt() *timestamppb.Timestamp {
-	if x != nil {
-		return x.CompletedAt
-	}
-	return nil
-}
-
-func (x *WhistleBoard) GetCompletedBy() string {
-	if x != nil {
-		return x.CompletedBy
-	}
-	return ""
-}
-
-type AddBoardNoteRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	// The note, 1 to 1000 characters.
-	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *AddBoardNoteRequest) Reset() {
-	*x = AddBoardNoteRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *AddBoardNoteRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*AddBoardNoteRequest) ProtoMessage() {}
-
-func (x *AddBoardNoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use AddBoardNoteRequest.ProtoReflect.Descriptor instead.
-func (*AddBoardNoteRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{62}
-}
-
-func (x *AddBoardNoteRequest) GetWhistleId() string {
-	if x != nil {
-		return x.WhistleId
-	}
-	return ""
-}
-
-func (x *AddBoardNoteRequest) GetText() string {
-	if x != nil {
-		return x.Text
-	}
-	return ""
-}
-
-type CompleteJointActionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *CompleteJointActionRequest) Reset() {
-	*x = CompleteJointActionRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *CompleteJointActionRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*CompleteJointActionRequest) ProtoMessage() {}
-
-func (x *CompleteJointActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use CompleteJointActionRequest.ProtoReflect.Descriptor instead.
-func (*CompleteJointActionRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{63}
-}
-
-func (x *CompleteJointActionRequest) GetWhistleId() string {
-	if x != nil {
-		return x.WhistleId
-	}
-	return ""
-}
-
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -4444,7 +4266,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\x94\r\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xfe\f\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -4487,8 +4309,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vreturn_code\x18\x1b \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
 	"returnCode\x12+\n" +
 	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x123\n" +
-	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\x12\x14\n" +
-	"\x05joint\x18) \x01(\bR\x05joint\"w\n" +
+	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -4552,7 +4373,22 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"dispatches\x18\x01 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
 	"dispatches\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"$\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa2\x01\n" +
+	"\x1bListDispatchesAtRiskRequest\x12%\n" +
+	"\x0ewithin_minutes\x18\x01 \x01(\x05R\rwithinMinutes\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tR\n" +
+	"department\x12\x1b\n" +
+	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\"\xa6\x01\n" +
+	"\x1cListDispatchesAtRiskResponse\x12=\n" +
+	"\n" +
+	"dispatches\x18\x01 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
+	"dispatches\x12\x12\n" +
+	"\x04open\x18\x02 \x01(\x05R\x04open\x12\x17\n" +
+	"\aat_risk\x18\x03 \x01(\x05R\x06atRisk\x12\x1a\n" +
+	"\bbreached\x18\x04 \x01(\x05R\bbreached\"$\n" +
 	"\x12GetDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\",\n" +
 	"\x1aAcknowledgeDispatchRequest\x12\x0e\n" +
@@ -4807,41 +4643,10 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"extensions\x18\x01 \x03(\v2%.whistle.response.v1.PendingExtensionR\n" +
 	"extensions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n" +
-	"\x16GetWhistleBoardRequest\x12\x1d\n" +
-	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xda\x01\n" +
-	"\tBoardNote\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
-	"\n" +
-	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1e\n" +
-	"\n" +
-	"department\x18\x03 \x01(\tR\n" +
-	"department\x12/\n" +
-	"\x06author\x18\x04 \x01(\v2\x17.whistle.types.v1.ActorR\x06author\x12\x12\n" +
-	"\x04text\x18\x05 \x01(\tR\x04text\x129\n" +
-	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xa5\x02\n" +
-	"\fWhistleBoard\x12\x1d\n" +
-	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1f\n" +
-	"\vdistrict_id\x18\x02 \x01(\tR\n" +
-	"districtId\x12=\n" +
-	"\n" +
-	"dispatches\x18\x03 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
-	"dispatches\x124\n" +
-	"\x05notes\x18\x04 \x03(\v2\x1e.whistle.response.v1.BoardNoteR\x05notes\x12=\n" +
-	"\fcompleted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12!\n" +
-	"\fcompleted_by\x18\x06 \x01(\tR\vcompletedBy\"Q\n" +
-	"\x13AddBoardNoteRequest\x12\x1d\n" +
-	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1b\n" +
-	"\x04text\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x04text\";\n" +
-	"\x1aCompleteJointActionRequest\x12\x1d\n" +
-	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId2\x84\v\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd9\t\n" +
 	"\x0fDispatchService\x12i\n" +
-	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12U\n" +
+	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12{\n" +
+	"\x14ListDispatchesAtRisk\x120.whistle.response.v1.ListDispatchesAtRiskRequest\x1a1.whistle.response.v1.ListDispatchesAtRiskResponse\x12U\n" +
 	"\vGetDispatch\x12'.whistle.response.v1.GetDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12e\n" +
 	"\x13AcknowledgeDispatch\x12/.whistle.response.v1.AcknowledgeDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12[\n" +
 	"\x0eArriveDispatch\x12*.whistle.response.v1.ArriveDispatchRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
@@ -4851,10 +4656,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
 	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12f\n" +
 	"\rDeskHeartbeat\x12).whistle.response.v1.DeskHeartbeatRequest\x1a*.whistle.response.v1.DeskHeartbeatResponse\x12~\n" +
-	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse\x12a\n" +
-	"\x0fGetWhistleBoard\x12+.whistle.response.v1.GetWhistleBoardRequest\x1a!.whistle.response.v1.WhistleBoard\x12X\n" +
-	"\fAddBoardNote\x12(.whistle.response.v1.AddBoardNoteRequest\x1a\x1e.whistle.response.v1.BoardNote\x12i\n" +
-	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xde\x10\n" +
+	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse2\xde\x10\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -4890,7 +4692,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 64)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
@@ -4903,215 +4705,203 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*Extension)(nil),                       // 8: whistle.response.v1.Extension
 	(*ListDispatchesRequest)(nil),           // 9: whistle.response.v1.ListDispatchesRequest
 	(*ListDispatchesResponse)(nil),          // 10: whistle.response.v1.ListDispatchesResponse
-	(*GetDispatchRequest)(nil),              // 11: whistle.response.v1.GetDispatchRequest
-	(*AcknowledgeDispatchRequest)(nil),      // 12: whistle.response.v1.AcknowledgeDispatchRequest
-	(*ArriveDispatchRequest)(nil),           // 13: whistle.response.v1.ArriveDispatchRequest
-	(*ResolveDispatchRequest)(nil),          // 14: whistle.response.v1.ResolveDispatchRequest
-	(*ReturnDispatchRequest)(nil),           // 15: whistle.response.v1.ReturnDispatchRequest
-	(*EscalateDispatchRequest)(nil),         // 16: whistle.response.v1.EscalateDispatchRequest
-	(*RequestExtensionRequest)(nil),         // 17: whistle.response.v1.RequestExtensionRequest
-	(*DecideExtensionRequest)(nil),          // 18: whistle.response.v1.DecideExtensionRequest
-	(*CalendarDay)(nil),                     // 19: whistle.response.v1.CalendarDay
-	(*ListCalendarDaysRequest)(nil),         // 20: whistle.response.v1.ListCalendarDaysRequest
-	(*ListCalendarDaysResponse)(nil),        // 21: whistle.response.v1.ListCalendarDaysResponse
-	(*SetCalendarDayRequest)(nil),           // 22: whistle.response.v1.SetCalendarDayRequest
-	(*DeleteCalendarDayRequest)(nil),        // 23: whistle.response.v1.DeleteCalendarDayRequest
-	(*DeleteCalendarDayResponse)(nil),       // 24: whistle.response.v1.DeleteCalendarDayResponse
-	(*Policy)(nil),                          // 25: whistle.response.v1.Policy
-	(*ListPoliciesRequest)(nil),             // 26: whistle.response.v1.ListPoliciesRequest
-	(*ListPoliciesResponse)(nil),            // 27: whistle.response.v1.ListPoliciesResponse
-	(*SetPolicyRequest)(nil),                // 28: whistle.response.v1.SetPolicyRequest
-	(*WebhookDeadLetter)(nil),               // 29: whistle.response.v1.WebhookDeadLetter
-	(*ListWebhookDeadLettersRequest)(nil),   // 30: whistle.response.v1.ListWebhookDeadLettersRequest
-	(*ListWebhookDeadLettersResponse)(nil),  // 31: whistle.response.v1.ListWebhookDeadLettersResponse
-	(*ReplayWebhookDeadLetterRequest)(nil),  // 32: whistle.response.v1.ReplayWebhookDeadLetterRequest
-	(*ReplayWebhookDeadLetterResponse)(nil), // 33: whistle.response.v1.ReplayWebhookDeadLetterResponse
-	(*WebhookAttempt)(nil),                  // 34: whistle.response.v1.WebhookAttempt
-	(*ListWebhookAttemptsRequest)(nil),      // 35: whistle.response.v1.ListWebhookAttemptsRequest
-	(*ListWebhookAttemptsResponse)(nil),     // 36: whistle.response.v1.ListWebhookAttemptsResponse
-	(*Shift)(nil),                           // 37: whistle.response.v1.Shift
-	(*ListShiftsRequest)(nil),               // 38: whistle.response.v1.ListShiftsRequest
-	(*ListShiftsResponse)(nil),              // 39: whistle.response.v1.ListShiftsResponse
-	(*AddShiftRequest)(nil),                 // 40: whistle.response.v1.AddShiftRequest
-	(*DeleteShiftRequest)(nil),              // 41: whistle.response.v1.DeleteShiftRequest
-	(*DeleteShiftResponse)(nil),             // 42: whistle.response.v1.DeleteShiftResponse
-	(*DeskHeartbeatRequest)(nil),            // 43: whistle.response.v1.DeskHeartbeatRequest
-	(*DeskHeartbeatResponse)(nil),           // 44: whistle.response.v1.DeskHeartbeatResponse
-	(*DeskHeartbeat)(nil),                   // 45: whistle.response.v1.DeskHeartbeat
-	(*ListDeskHeartbeatsRequest)(nil),       // 46: whistle.response.v1.ListDeskHeartbeatsRequest
-	(*ListDeskHeartbeatsResponse)(nil),      // 47: whistle.response.v1.ListDeskHeartbeatsResponse
-	(*WebhookEndpoint)(nil),                 // 48: whistle.response.v1.WebhookEndpoint
-	(*ListWebhookEndpointsRequest)(nil),     // 49: whistle.response.v1.ListWebhookEndpointsRequest
-	(*ListWebhookEndpointsResponse)(nil),    // 50: whistle.response.v1.ListWebhookEndpointsResponse
-	(*CreateWebhookEndpointRequest)(nil),    // 51: whistle.response.v1.CreateWebhookEndpointRequest
-	(*UpdateWebhookEndpointRequest)(nil),    // 52: whistle.response.v1.UpdateWebhookEndpointRequest
-	(*DeleteWebhookEndpointRequest)(nil),    // 53: whistle.response.v1.DeleteWebhookEndpointRequest
-	(*DeleteWebhookEndpointResponse)(nil),   // 54: whistle.response.v1.DeleteWebhookEndpointResponse
-	(*ServiceAccount)(nil),                  // 55: whistle.response.v1.ServiceAccount
-	(*ListServiceAccountsRequest)(nil),      // 56: whistle.response.v1.ListServiceAccountsRequest
-	(*ListServiceAccountsResponse)(nil),     // 57: whistle.response.v1.ListServiceAccountsResponse
-	(*CreateServiceAccountRequest)(nil),     // 58: whistle.response.v1.CreateServiceAccountRequest
-	(*CreateServiceAccountResponse)(nil),    // 59: whistle.response.v1.CreateServiceAccountResponse
-	(*RevokeServiceAccountRequest)(nil),     // 60: whistle.response.v1.RevokeServiceAccountRequest
-	(*ListPendingExtensionsRequest)(nil),    // 61: whistle.response.v1.ListPendingExtensionsRequest
-	(*PendingExtension)(nil),                // 62: whistle.response.v1.PendingExtension
-	(*ListPendingExtensionsResponse)(nil),   // 63: whistle.response.v1.ListPendingExtensionsResponse
-	(*GetWhistleBoardRequest)(nil),          // 64: whistle.response.v1.GetWhistleBoardRequest
-	(*BoardNote)(nil),                       // 65: whistle.response.v1.BoardNote
-	(*WhistleBoard)(nil),                    // 66: whistle.response.v1.WhistleBoard
-	(*AddBoardNoteRequest)(nil),             // 67: whistle.response.v1.AddBoardNoteRequest
-	(*CompleteJointActionRequest)(nil),      // 68: whistle.response.v1.CompleteJointActionRequest
-	(*timestamppb.Timestamp)(nil),           // 69: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 70: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 71: google.protobuf.Duration
-	(*v1.Actor)(nil),                        // 72: whistle.types.v1.Actor
+	(*ListDispatchesAtRiskRequest)(nil),     // 11: whistle.response.v1.ListDispatchesAtRiskRequest
+	(*ListDispatchesAtRiskResponse)(nil),    // 12: whistle.response.v1.ListDispatchesAtRiskResponse
+	(*GetDispatchRequest)(nil),              // 13: whistle.response.v1.GetDispatchRequest
+	(*AcknowledgeDispatchRequest)(nil),      // 14: whistle.response.v1.AcknowledgeDispatchRequest
+	(*ArriveDispatchRequest)(nil),           // 15: whistle.response.v1.ArriveDispatchRequest
+	(*ResolveDispatchRequest)(nil),          // 16: whistle.response.v1.ResolveDispatchRequest
+	(*ReturnDispatchRequest)(nil),           // 17: whistle.response.v1.ReturnDispatchRequest
+	(*EscalateDispatchRequest)(nil),         // 18: whistle.response.v1.EscalateDispatchRequest
+	(*RequestExtensionRequest)(nil),         // 19: whistle.response.v1.RequestExtensionRequest
+	(*DecideExtensionRequest)(nil),          // 20: whistle.response.v1.DecideExtensionRequest
+	(*CalendarDay)(nil),                     // 21: whistle.response.v1.CalendarDay
+	(*ListCalendarDaysRequest)(nil),         // 22: whistle.response.v1.ListCalendarDaysRequest
+	(*ListCalendarDaysResponse)(nil),        // 23: whistle.response.v1.ListCalendarDaysResponse
+	(*SetCalendarDayRequest)(nil),           // 24: whistle.response.v1.SetCalendarDayRequest
+	(*DeleteCalendarDayRequest)(nil),        // 25: whistle.response.v1.DeleteCalendarDayRequest
+	(*DeleteCalendarDayResponse)(nil),       // 26: whistle.response.v1.DeleteCalendarDayResponse
+	(*Policy)(nil),                          // 27: whistle.response.v1.Policy
+	(*ListPoliciesRequest)(nil),             // 28: whistle.response.v1.ListPoliciesRequest
+	(*ListPoliciesResponse)(nil),            // 29: whistle.response.v1.ListPoliciesResponse
+	(*SetPolicyRequest)(nil),                // 30: whistle.response.v1.SetPolicyRequest
+	(*WebhookDeadLetter)(nil),               // 31: whistle.response.v1.WebhookDeadLetter
+	(*ListWebhookDeadLettersRequest)(nil),   // 32: whistle.response.v1.ListWebhookDeadLettersRequest
+	(*ListWebhookDeadLettersResponse)(nil),  // 33: whistle.response.v1.ListWebhookDeadLettersResponse
+	(*ReplayWebhookDeadLetterRequest)(nil),  // 34: whistle.response.v1.ReplayWebhookDeadLetterRequest
+	(*ReplayWebhookDeadLetterResponse)(nil), // 35: whistle.response.v1.ReplayWebhookDeadLetterResponse
+	(*WebhookAttempt)(nil),                  // 36: whistle.response.v1.WebhookAttempt
+	(*ListWebhookAttemptsRequest)(nil),      // 37: whistle.response.v1.ListWebhookAttemptsRequest
+	(*ListWebhookAttemptsResponse)(nil),     // 38: whistle.response.v1.ListWebhookAttemptsResponse
+	(*Shift)(nil),                           // 39: whistle.response.v1.Shift
+	(*ListShiftsRequest)(nil),               // 40: whistle.response.v1.ListShiftsRequest
+	(*ListShiftsResponse)(nil),              // 41: whistle.response.v1.ListShiftsResponse
+	(*AddShiftRequest)(nil),                 // 42: whistle.response.v1.AddShiftRequest
+	(*DeleteShiftRequest)(nil),              // 43: whistle.response.v1.DeleteShiftRequest
+	(*DeleteShiftResponse)(nil),             // 44: whistle.response.v1.DeleteShiftResponse
+	(*DeskHeartbeatRequest)(nil),            // 45: whistle.response.v1.DeskHeartbeatRequest
+	(*DeskHeartbeatResponse)(nil),           // 46: whistle.response.v1.DeskHeartbeatResponse
+	(*DeskHeartbeat)(nil),                   // 47: whistle.response.v1.DeskHeartbeat
+	(*ListDeskHeartbeatsRequest)(nil),       // 48: whistle.response.v1.ListDeskHeartbeatsRequest
+	(*ListDeskHeartbeatsResponse)(nil),      // 49: whistle.response.v1.ListDeskHeartbeatsResponse
+	(*WebhookEndpoint)(nil),                 // 50: whistle.response.v1.WebhookEndpoint
+	(*ListWebhookEndpointsRequest)(nil),     // 51: whistle.response.v1.ListWebhookEndpointsRequest
+	(*ListWebhookEndpointsResponse)(nil),    // 52: whistle.response.v1.ListWebhookEndpointsResponse
+	(*CreateWebhookEndpointRequest)(nil),    // 53: whistle.response.v1.CreateWebhookEndpointRequest
+	(*UpdateWebhookEndpointRequest)(nil),    // 54: whistle.response.v1.UpdateWebhookEndpointRequest
+	(*DeleteWebhookEndpointRequest)(nil),    // 55: whistle.response.v1.DeleteWebhookEndpointRequest
+	(*DeleteWebhookEndpointResponse)(nil),   // 56: whistle.response.v1.DeleteWebhookEndpointResponse
+	(*ServiceAccount)(nil),                  // 57: whistle.response.v1.ServiceAccount
+	(*ListServiceAccountsRequest)(nil),      // 58: whistle.response.v1.ListServiceAccountsRequest
+	(*ListServiceAccountsResponse)(nil),     // 59: whistle.response.v1.ListServiceAccountsResponse
+	(*CreateServiceAccountRequest)(nil),     // 60: whistle.response.v1.CreateServiceAccountRequest
+	(*CreateServiceAccountResponse)(nil),    // 61: whistle.response.v1.CreateServiceAccountResponse
+	(*RevokeServiceAccountRequest)(nil),     // 62: whistle.response.v1.RevokeServiceAccountRequest
+	(*ListPendingExtensionsRequest)(nil),    // 63: whistle.response.v1.ListPendingExtensionsRequest
+	(*PendingExtension)(nil),                // 64: whistle.response.v1.PendingExtension
+	(*ListPendingExtensionsResponse)(nil),   // 65: whistle.response.v1.ListPendingExtensionsResponse
+	(*timestamppb.Timestamp)(nil),           // 66: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 67: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 68: google.protobuf.Duration
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	69,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	69,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	69,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	66,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	66,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	66,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,   // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	69,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	69,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	66,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	66,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	5,   // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	69,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	69,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	69,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	69,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	70,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	70,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	69,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	66,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	66,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	66,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	66,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	67,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	67,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	66,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	7,   // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	8,   // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
 	1,   // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	37,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
-	69,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	69,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	39,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
+	66,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	66,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	2,   // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	69,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	69,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	69,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	69,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	66,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	66,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	66,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	66,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	3,   // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	69,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	66,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,   // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	6,   // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	70,  // 29: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
-	1,   // 30: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	69,  // 31: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
-	4,   // 32: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
-	19,  // 33: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
-	19,  // 34: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	71,  // 35: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	71,  // 36: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	71,  // 37: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
-	25,  // 38: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
-	25,  // 39: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	69,  // 40: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
-	29,  // 41: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	69,  // 42: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
-	34,  // 43: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	69,  // 44: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
-	69,  // 45: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
-	69,  // 46: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
-	69,  // 47: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
-	37,  // 48: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
-	37,  // 49: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
-	71,  // 50: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
-	37,  // 51: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
-	69,  // 52: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
-	45,  // 53: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
-	71,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
-	69,  // 55: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
-	69,  // 56: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	69,  // 57: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
-	48,  // 58: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	71,  // 59: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
-	69,  // 60: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	69,  // 61: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	69,  // 62: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
-	55,  // 63: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	71,  // 64: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
-	55,  // 65: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
-	8,   // 66: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
-	6,   // 67: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
-	62,  // 68: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	72,  // 69: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
-	69,  // 70: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
-	6,   // 71: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
-	65,  // 72: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
-	69,  // 73: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
-	9,   // 74: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11,  // 75: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	12,  // 76: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	13,  // 77: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	14,  // 78: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	15,  // 79: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	16,  // 80: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	17,  // 81: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	18,  // 82: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	43,  // 83: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	61,  // 84: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	64,  // 85: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
-	67,  // 86: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
-	68,  // 87: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
-	20,  // 88: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	22,  // 89: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	23,  // 90: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	26,  // 91: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	28,  // 92: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	30,  // 93: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	32,  // 94: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	35,  // 95: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	38,  // 96: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	40,  // 97: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	41,  // 98: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	46,  // 99: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	49,  // 100: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	51,  // 101: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	52,  // 102: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	53,  // 103: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	56,  // 104: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	58,  // 105: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	60,  // 106: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10,  // 107: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	6,   // 108: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 109: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 110: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 111: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 112: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 113: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 114: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,   // 115: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	44,  // 116: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	63,  // 117: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	66,  // 118: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
-	65,  // 119: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
-	66,  // 120: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
-	21,  // 121: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	19,  // 122: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	24,  // 123: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	27,  // 124: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	25,  // 125: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	31,  // 126: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	33,  // 127: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	36,  // 128: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	39,  // 129: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	37,  // 130: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	42,  // 131: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	47,  // 132: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	50,  // 133: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	48,  // 134: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	48,  // 135: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	54,  // 136: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	57,  // 137: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	59,  // 138: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	55,  // 139: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	107, // [107:140] is the sub-list for method output_type
-	74,  // [74:107] is the sub-list for method input_type
-	74,  // [74:74] is the sub-list for extension type_name
-	74,  // [74:74] is the sub-list for extension extendee
-	0,   // [0:74] is the sub-list for field type_name
+	6,   // 29: whistle.response.v1.ListDispatchesAtRiskResponse.dispatches:type_name -> whistle.response.v1.Dispatch
+	67,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	1,   // 31: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	66,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	4,   // 33: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
+	21,  // 34: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
+	21,  // 35: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
+	68,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	68,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	68,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	27,  // 39: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
+	27,  // 40: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
+	66,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	31,  // 42: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
+	66,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	36,  // 44: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
+	66,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	66,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	66,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	66,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	39,  // 49: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
+	39,  // 50: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
+	68,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	39,  // 52: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
+	66,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	47,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
+	68,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	66,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	66,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	66,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	50,  // 59: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
+	68,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	66,  // 61: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	66,  // 62: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	66,  // 63: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	57,  // 64: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
+	68,  // 65: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	57,  // 66: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
+	8,   // 67: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
+	6,   // 68: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
+	64,  // 69: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
+	9,   // 70: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11,  // 71: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
+	13,  // 72: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	14,  // 73: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	15,  // 74: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	16,  // 75: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	17,  // 76: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	18,  // 77: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	19,  // 78: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	20,  // 79: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	45,  // 80: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	63,  // 81: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	22,  // 82: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	24,  // 83: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	25,  // 84: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	28,  // 85: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	30,  // 86: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	32,  // 87: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	34,  // 88: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	37,  // 89: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	40,  // 90: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	42,  // 91: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	43,  // 92: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	48,  // 93: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	51,  // 94: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	53,  // 95: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	54,  // 96: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	55,  // 97: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	58,  // 98: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	60,  // 99: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	62,  // 100: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10,  // 101: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	12,  // 102: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
+	6,   // 103: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 104: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 105: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 106: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 107: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 108: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 109: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,   // 110: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	46,  // 111: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	65,  // 112: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	23,  // 113: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	21,  // 114: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	26,  // 115: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	29,  // 116: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	27,  // 117: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	33,  // 118: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	35,  // 119: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	38,  // 120: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	41,  // 121: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	39,  // 122: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	44,  // 123: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	49,  // 124: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	52,  // 125: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	50,  // 126: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	50,  // 127: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	56,  // 128: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	59,  // 129: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	61,  // 130: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	57,  // 131: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	101, // [101:132] is the sub-list for method output_type
+	70,  // [70:101] is the sub-list for method input_type
+	70,  // [70:70] is the sub-list for extension type_name
+	70,  // [70:70] is the sub-list for extension extendee
+	0,   // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -5119,14 +4909,14 @@ func file_whistle_response_v1_response_proto_init() {
 	if File_whistle_response_v1_response_proto != nil {
 		return
 	}
-	file_whistle_response_v1_response_proto_msgTypes[47].OneofWrappers = []any{}
+	file_whistle_response_v1_response_proto_msgTypes[49].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   64,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -20,6 +20,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	DispatchService_ListDispatches_FullMethodName        = "/whistle.response.v1.DispatchService/ListDispatches"
+	DispatchService_ListDispatchesAtRisk_FullMethodName  = "/whistle.response.v1.DispatchService/ListDispatchesAtRisk"
 	DispatchService_GetDispatch_FullMethodName           = "/whistle.response.v1.DispatchService/GetDispatch"
 	DispatchService_AcknowledgeDispatch_FullMethodName   = "/whistle.response.v1.DispatchService/AcknowledgeDispatch"
 	DispatchService_ArriveDispatch_FullMethodName        = "/whistle.response.v1.DispatchService/ArriveDispatch"
@@ -43,6 +44,10 @@ const (
 type DispatchServiceClient interface {
 	// ListDispatches returns the caller's queue, soonest deadline first.
 	ListDispatches(ctx context.Context, in *ListDispatchesRequest, opts ...grpc.CallOption) (*ListDispatchesResponse, error)
+	// ListDispatchesAtRisk is the supervisors' risk board: open dispatches in the
+	// caller's scope whose running clock has breached or is close to its deadline,
+	// soonest deadline first, with the board's counts.
+	ListDispatchesAtRisk(ctx context.Context, in *ListDispatchesAtRiskRequest, opts ...grpc.CallOption) (*ListDispatchesAtRiskResponse, error)
 	// GetDispatch returns one dispatch in the caller's scope.
 	GetDispatch(ctx context.Context, in *GetDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
 	// AcknowledgeDispatch is 签收. Idempotent.
@@ -96,6 +101,16 @@ func (c *dispatchServiceClient) ListDispatches(ctx context.Context, in *ListDisp
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListDispatchesResponse)
 	err := c.cc.Invoke(ctx, DispatchService_ListDispatches_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *dispatchServiceClient) ListDispatchesAtRisk(ctx context.Context, in *ListDispatchesAtRiskRequest, opts ...grpc.CallOption) (*ListDispatchesAtRiskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDispatchesAtRiskResponse)
+	err := c.cc.Invoke(ctx, DispatchService_ListDispatchesAtRisk_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +255,10 @@ func (c *dispatchServiceClient) CompleteJointAction(ctx context.Context, in *Com
 type DispatchServiceServer interface {
 	// ListDispatches returns the caller's queue, soonest deadline first.
 	ListDispatches(context.Context, *ListDispatchesRequest) (*ListDispatchesResponse, error)
+	// ListDispatchesAtRisk is the supervisors' risk board: open dispatches in the
+	// caller's scope whose running clock has breached or is close to its deadline,
+	// soonest deadline first, with the board's counts.
+	ListDispatchesAtRisk(context.Context, *ListDispatchesAtRiskRequest) (*ListDispatchesAtRiskResponse, error)
 	// GetDispatch returns one dispatch in the caller's scope.
 	GetDispatch(context.Context, *GetDispatchRequest) (*Dispatch, error)
 	// AcknowledgeDispatch is 签收. Idempotent.
@@ -291,6 +310,9 @@ type UnimplementedDispatchServiceServer struct{}
 
 func (UnimplementedDispatchServiceServer) ListDispatches(context.Context, *ListDispatchesRequest) (*ListDispatchesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDispatches not implemented")
+}
+func (UnimplementedDispatchServiceServer) ListDispatchesAtRisk(context.Context, *ListDispatchesAtRiskRequest) (*ListDispatchesAtRiskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDispatchesAtRisk not implemented")
 }
 func (UnimplementedDispatchServiceServer) GetDispatch(context.Context, *GetDispatchRequest) (*Dispatch, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDispatch not implemented")
@@ -366,6 +388,24 @@ func _DispatchService_ListDispatches_Handler(srv interface{}, ctx context.Contex
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(DispatchServiceServer).ListDispatches(ctx, req.(*ListDispatchesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _DispatchService_ListDispatchesAtRisk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDispatchesAtRiskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).ListDispatchesAtRisk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_ListDispatchesAtRisk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).ListDispatchesAtRisk(ctx, req.(*ListDispatchesAtRiskRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -614,6 +654,10 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDispatches",
 			Handler:    _DispatchService_ListDispatches_Handler,
+		},
+		{
+			MethodName: "ListDispatchesAtRisk",
+			Handler:    _DispatchService_ListDispatchesAtRisk_Handler,
 		},
 		{
 			MethodName: "GetDispatch",

@@ -166,28 +166,29 @@ export async function render(root, who) {
     if (!alive) return;
     try {
       const from = new Date(serverNow() - 30 * 864e5).toISOString(), to = new Date(serverNow() + 864e5).toISOString();
-      const [ds, ws, report, arb, ext] = await Promise.all([
-        all('/v1/dispatches', 'dispatches'),
+      const showAll = root.querySelector('#show-all').checked;
+      // The risk board and its counts come from the server (its clock, its scope);
+      // every open dispatch is fetched only to show them all.
+      const [risky, ws, report, arb, ext, every] = await Promise.all([
+        api('/v1/risk/dispatches?page_size=200'),
         all('/v1/whistles', 'whistles', { pageSize: 100, maxPages: 10 }),
         api(`/v1/reports/sla?${who.district ? `district=${who.district}&` : ''}from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`).catch(() => null),
         api('/v1/arbitrations').catch(() => null),
         api('/v1/extensions/pending?page_size=100').catch(() => null),
+        showAll ? all('/v1/dispatches', 'dispatches') : null,
       ]);
       if (!alive) return;
-      dispatches = ds;
       const now = serverNow();
-      const levels = ds.map((d) => risk(d, now));
-      const atRisk = levels.filter((l) => l === 'warn').length, late = levels.filter((l) => l === 'late').length;
+      const board = every
+        ? every.sort((a, b) => Date.parse(activeClock(a)?.deadline || '') - Date.parse(activeClock(b)?.deadline || '')).slice(0, 200)
+        : risky.dispatches || [];
+      dispatches = every || board;
       const openW = ws.filter((w) => !CLOSED.has(w.status));
       root.querySelector('#kpis').innerHTML = [
-        ['open', t('sup.open'), ds.length], ['warn', t('sup.atRisk'), atRisk], ['late', t('sup.breached'), late],
+        ['open', t('sup.open'), risky.open || 0], ['warn', t('sup.atRisk'), risky.at_risk || 0], ['late', t('sup.breached'), risky.breached || 0],
         ['whistles', t('sup.openWhistles'), openW.length],
       ].map(([k, label, n]) => `<div class="kpi kpi-${k}" data-kpi="${k}"><span class="kpi-n">${n}</span><span class="kpi-l">${esc(label)}</span></div>`).join('');
 
-      const showAll = root.querySelector('#show-all').checked;
-      const board = ds.filter((d, i) => showAll || levels[i] === 'warn' || levels[i] === 'late')
-        .sort((a, b) => Date.parse(activeClock(a)?.deadline || '') - Date.parse(activeClock(b)?.deadline || ''))
-        .slice(0, 200);
       root.querySelector('#board').innerHTML = board.length ? `<table class="board"><thead><tr>
           <th scope="col">${esc(t('department'))}</th><th scope="col">${esc(t('street'))}</th><th scope="col">${esc(t('category'))}</th>
           <th scope="col">${esc(t('status'))}</th><th scope="col">${esc(t('sup.deadline'))}</th><th scope="col"><span class="sr-only">${esc(t('timeline'))}</span></th></tr></thead><tbody>

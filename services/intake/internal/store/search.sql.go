@@ -25,12 +25,16 @@ WHERE ($1::text IS NULL OR w.street_id = $1
   AND ($8::text IS NULL OR w.category = $8)
   AND ($9::text IS NULL OR w.status = $9)
   AND ($10::text IS NULL OR w.urgency = $10)
-  AND (NOT $11::boolean OR EXISTS (SELECT 1 FROM dispatches d WHERE d.whistle_id = w.id AND d.breached))
+  -- An index condition (the ids of whistles with a breached dispatch, from
+  -- the partial index), which the planner can AND with the others' bitmaps;
+  -- an EXISTS under this OR stays a filter checked row by row.
+  AND (NOT $11::boolean OR w.id = ANY (ARRAY(SELECT d.whistle_id FROM dispatches d WHERE d.breached)))
   AND ($12::text IS NULL
        OR EXISTS (SELECT 1 FROM dispatches d WHERE d.whistle_id = w.id AND d.department = $12))
   AND ($13::text IS NULL OR (w.title || ' ' || w.description || ' ' || w.address) ILIKE $13)
   AND (w.raised_at, w.id) < (coalesce($14::timestamptz, 'infinity'), coalesce($15::text, ''))
-ORDER BY w.raised_at DESC, w.id DESC
+ORDER BY CASE WHEN $1::text IS NOT NULL OR $11::boolean THEN w.raised_at + interval '0 s' END DESC,
+         w.raised_at DESC, w.id DESC
 LIMIT $16
 `
 
@@ -62,6 +66,13 @@ type SearchWhistlesParams struct {
 // which the planner ORs as bitmaps; an EXISTS for the neighbours would make
 // it read every whistle), scope_district,
 // scope_department (a desk: dispatched to its department).
+// The first key is NULL (and dropped by the planner) unless the scope is a
+// street or only breached whistles are asked for. Then it is raised_at again,
+// which orders alike but matches no index: the planner cannot walk the whole
+// table newest first hoping to meet matches early (a street's few thousand
+// whistles, or the breached ones, are spread thinly over all), and instead
+// reads the matching rows through the street's index or the breached
+// dispatches and sorts them.
 func (q *Queries) SearchWhistles(ctx context.Context, arg SearchWhistlesParams) ([]Whistle, error) {
 	rows, err := q.db.Query(ctx, searchWhistles,
 		arg.ScopeStreet,

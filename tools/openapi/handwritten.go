@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -67,6 +68,19 @@ func addHandWritten(doc *openapi3.T) error {
 	add("GET", "/v1/reports/monthly.html", download(doc, "GET", "/v1/reports/monthly", "Edge_DownloadMonthlyScorecard", mediaHTML,
 		"可打印的月度治理成绩单。The monthly scorecard (治理成绩单) as a printable HTML page, same query as GET /v1/reports/monthly.",
 		"<!doctype html><html lang=\"zh-CN\"><title>2026-11 治理成绩单</title>...</html>"))
+	for _, f := range []struct{ path, id, media, what string }{
+		{"/v1/registers/whistles.xlsx", "Edge_DownloadWhistleRegisterXlsx", mediaXLSX, "an .xlsx workbook (sheet 台账)"},
+		{"/v1/registers/whistles.csv", "Edge_DownloadWhistleRegisterCsv", mediaCSV, "a CSV file (UTF-8 with a byte order mark)"},
+	} {
+		op := download(doc, "GET", "/v1/search/whistles", f.id, f.media,
+			"哨单台账下载。The whistle register (台账) of a search as "+f.what+": every matching whistle in the caller's scope, one row each, "+
+				"Chinese headers (编号, 街道, 类别, 状态, 发起时间, 到场时间, 办结时间, 满意度 …), names rather than codes; same filters as "+
+				"GET /v1/search/whistles, at most 50,000 rows (more is INVALID_ARGUMENT).", nil)
+		op.Parameters = slices.DeleteFunc(slices.Clone(op.Parameters), func(p *openapi3.ParameterRef) bool {
+			return p.Value != nil && (p.Value.Name == "page_size" || p.Value.Name == "page_token")
+		})
+		add("GET", f.path, op)
+	}
 	add("GET", "/v1/stream", &openapi3.Operation{
 		OperationID: "Edge_Stream", Tags: []string{"Edge"},
 		Summary: "实时事件流（Server-Sent Events）。The live event stream of the caller's whistles and dispatches.",

@@ -429,7 +429,10 @@ type Dispatch struct {
 	ReturnDepartment string `protobuf:"bytes,28,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
 	// Who is on duty for the department in the district now, from the roster
 	// (computed when read; not part of the events' snapshots). Issue 12.
-	OnDuty        []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
+	OnDuty []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
+	// True when other departments work on the same whistle (联合执法): it has a
+	// joint board (GetWhistleBoard). Filled by ListDispatches and GetDispatch.
+	Joint         bool `protobuf:"varint,41,opt,name=joint,proto3" json:"joint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -665,6 +668,13 @@ func (x *Dispatch) GetOnDuty() []*Shift {
 		return x.OnDuty
 	}
 	return nil
+}
+
+func (x *Dispatch) GetJoint() bool {
+	if x != nil {
+		return x.Joint
+	}
+	return false
 }
 
 // ClockState is one SLA clock of a dispatch.
@@ -4257,6 +4267,322 @@ func (x *ListPendingExtensionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type GetWhistleBoardRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetWhistleBoardRequest) Reset() {
+	*x = GetWhistleBoardRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetWhistleBoardRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetWhistleBoardRequest) ProtoMessage() {}
+
+func (x *GetWhistleBoardRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetWhistleBoardRequest.ProtoReflect.Descriptor instead.
+func (*GetWhistleBoardRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{61}
+}
+
+func (x *GetWhistleBoardRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+// BoardNote is one note of a joint board's thread.
+type BoardNote struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	WhistleId string                 `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The author's department; empty for a supervisor.
+	Department string `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	// The author: role and subject.
+	Author        *v1.Actor              `protobuf:"bytes,4,opt,name=author,proto3" json:"author,omitempty"`
+	Text          string                 `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BoardNote) Reset() {
+	*x = BoardNote{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BoardNote) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BoardNote) ProtoMessage() {}
+
+func (x *BoardNote) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BoardNote.ProtoReflect.Descriptor instead.
+func (*BoardNote) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{62}
+}
+
+func (x *BoardNote) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *BoardNote) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *BoardNote) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *BoardNote) GetAuthor() *v1.Actor {
+	if x != nil {
+		return x.Author
+	}
+	return nil
+}
+
+func (x *BoardNote) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *BoardNote) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+// WhistleBoard is the joint board of one whistle.
+type WhistleBoard struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId  string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// Every dispatch of the whistle, the lead first, each with its on_duty roster.
+	Dispatches []*Dispatch `protobuf:"bytes,3,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// The notes, oldest first.
+	Notes []*BoardNote `protobuf:"bytes,4,rep,name=notes,proto3" json:"notes,omitempty"`
+	// When the lead marked the joint action done; unset while it is not.
+	CompletedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=completed_at,json=completedAt,proto3" json:"completed_at,omitempty"`
+	CompletedBy   string                 `protobuf:"bytes,6,opt,name=completed_by,json=completedBy,proto3" json:"completed_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleBoard) Reset() {
+	*x = WhistleBoard{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleBoard) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleBoard) ProtoMessage() {}
+
+func (x *WhistleBoard) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleBoard.ProtoReflect.Descriptor instead.
+func (*WhistleBoard) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *WhistleBoard) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *WhistleBoard) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *WhistleBoard) GetDispatches() []*Dispatch {
+	if x != nil {
+		return x.Dispatches
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetNotes() []*BoardNote {
+	if x != nil {
+		return x.Notes
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetCompletedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CompletedAt
+	}
+	return nil
+}
+
+func (x *WhistleBoard) GetCompletedBy() string {
+	if x != nil {
+		return x.CompletedBy
+	}
+	return ""
+}
+
+type AddBoardNoteRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// The note, 1 to 1000 characters.
+	Text          string `protobuf:"bytes,2,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddBoardNoteRequest) Reset() {
+	*x = AddBoardNoteRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddBoardNoteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddBoardNoteRequest) ProtoMessage() {}
+
+func (x *AddBoardNoteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddBoardNoteRequest.ProtoReflect.Descriptor instead.
+func (*AddBoardNoteRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{64}
+}
+
+func (x *AddBoardNoteRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *AddBoardNoteRequest) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+type CompleteJointActionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId     string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CompleteJointActionRequest) Reset() {
+	*x = CompleteJointActionRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CompleteJointActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CompleteJointActionRequest) ProtoMessage() {}
+
+func (x *CompleteJointActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CompleteJointActionRequest.ProtoReflect.Descriptor instead.
+func (*CompleteJointActionRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *CompleteJointActionRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -4266,7 +4592,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xfe\f\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\x94\r\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -4309,7 +4635,8 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\vreturn_code\x18\x1b \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
 	"returnCode\x12+\n" +
 	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x123\n" +
-	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\"w\n" +
+	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\x12\x14\n" +
+	"\x05joint\x18) \x01(\bR\x05joint\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -4643,7 +4970,39 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\n" +
 	"extensions\x18\x01 \x03(\v2%.whistle.response.v1.PendingExtensionR\n" +
 	"extensions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd9\t\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"7\n" +
+	"\x16GetWhistleBoardRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"\xda\x01\n" +
+	"\tBoardNote\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tR\n" +
+	"department\x12/\n" +
+	"\x06author\x18\x04 \x01(\v2\x17.whistle.types.v1.ActorR\x06author\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x129\n" +
+	"\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xa5\x02\n" +
+	"\fWhistleBoard\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12=\n" +
+	"\n" +
+	"dispatches\x18\x03 \x03(\v2\x1d.whistle.response.v1.DispatchR\n" +
+	"dispatches\x124\n" +
+	"\x05notes\x18\x04 \x03(\v2\x1e.whistle.response.v1.BoardNoteR\x05notes\x12=\n" +
+	"\fcompleted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vcompletedAt\x12!\n" +
+	"\fcompleted_by\x18\x06 \x01(\tR\vcompletedBy\"Q\n" +
+	"\x13AddBoardNoteRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x1b\n" +
+	"\x04text\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x04text\";\n" +
+	"\x1aCompleteJointActionRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId2\x81\f\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12{\n" +
 	"\x14ListDispatchesAtRisk\x120.whistle.response.v1.ListDispatchesAtRiskRequest\x1a1.whistle.response.v1.ListDispatchesAtRiskResponse\x12U\n" +
@@ -4656,7 +5015,10 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x10RequestExtension\x12,.whistle.response.v1.RequestExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12]\n" +
 	"\x0fDecideExtension\x12+.whistle.response.v1.DecideExtensionRequest\x1a\x1d.whistle.response.v1.Dispatch\x12f\n" +
 	"\rDeskHeartbeat\x12).whistle.response.v1.DeskHeartbeatRequest\x1a*.whistle.response.v1.DeskHeartbeatResponse\x12~\n" +
-	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse2\xde\x10\n" +
+	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse\x12a\n" +
+	"\x0fGetWhistleBoard\x12+.whistle.response.v1.GetWhistleBoardRequest\x1a!.whistle.response.v1.WhistleBoard\x12X\n" +
+	"\fAddBoardNote\x12(.whistle.response.v1.AddBoardNoteRequest\x1a\x1e.whistle.response.v1.BoardNote\x12i\n" +
+	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xde\x10\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -4692,7 +5054,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
@@ -4760,148 +5122,165 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*ListPendingExtensionsRequest)(nil),    // 63: whistle.response.v1.ListPendingExtensionsRequest
 	(*PendingExtension)(nil),                // 64: whistle.response.v1.PendingExtension
 	(*ListPendingExtensionsResponse)(nil),   // 65: whistle.response.v1.ListPendingExtensionsResponse
-	(*timestamppb.Timestamp)(nil),           // 66: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 67: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 68: google.protobuf.Duration
+	(*GetWhistleBoardRequest)(nil),          // 66: whistle.response.v1.GetWhistleBoardRequest
+	(*BoardNote)(nil),                       // 67: whistle.response.v1.BoardNote
+	(*WhistleBoard)(nil),                    // 68: whistle.response.v1.WhistleBoard
+	(*AddBoardNoteRequest)(nil),             // 69: whistle.response.v1.AddBoardNoteRequest
+	(*CompleteJointActionRequest)(nil),      // 70: whistle.response.v1.CompleteJointActionRequest
+	(*timestamppb.Timestamp)(nil),           // 71: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 72: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 73: google.protobuf.Duration
+	(*v1.Actor)(nil),                        // 74: whistle.types.v1.Actor
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	66,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	66,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	66,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	71,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	71,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	71,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,   // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	66,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	66,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	71,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	71,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	5,   // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	66,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	66,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	66,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	66,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	67,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	67,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	66,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	71,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	71,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	71,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	71,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	72,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	72,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	71,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	7,   // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	8,   // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
 	1,   // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	39,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
-	66,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	66,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	71,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	71,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	2,   // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	66,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	66,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	66,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	66,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	71,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	71,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	71,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	71,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	3,   // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	66,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	71,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,   // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	6,   // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
 	6,   // 29: whistle.response.v1.ListDispatchesAtRiskResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	67,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	72,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
 	1,   // 31: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	66,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	71,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
 	4,   // 33: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
 	21,  // 34: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
 	21,  // 35: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	68,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	68,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	68,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	73,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	73,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	73,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
 	27,  // 39: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
 	27,  // 40: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	66,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	71,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
 	31,  // 42: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	66,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	71,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
 	36,  // 44: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	66,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
-	66,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
-	66,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
-	66,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	71,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	71,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	71,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	71,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
 	39,  // 49: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
 	39,  // 50: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
-	68,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	73,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
 	39,  // 52: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
-	66,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	71,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
 	47,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
-	68,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
-	66,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
-	66,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	66,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	73,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	71,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	71,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	71,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
 	50,  // 59: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	68,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
-	66,  // 61: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	66,  // 62: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	66,  // 63: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	73,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	71,  // 61: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	71,  // 62: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	71,  // 63: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
 	57,  // 64: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	68,  // 65: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	73,  // 65: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
 	57,  // 66: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
 	8,   // 67: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
 	6,   // 68: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
 	64,  // 69: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	9,   // 70: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11,  // 71: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
-	13,  // 72: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	14,  // 73: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	15,  // 74: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	16,  // 75: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	17,  // 76: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	18,  // 77: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	19,  // 78: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	20,  // 79: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	45,  // 80: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	63,  // 81: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	22,  // 82: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	24,  // 83: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	25,  // 84: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	28,  // 85: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	30,  // 86: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	32,  // 87: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	34,  // 88: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	37,  // 89: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	40,  // 90: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	42,  // 91: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	43,  // 92: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	48,  // 93: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	51,  // 94: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	53,  // 95: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	54,  // 96: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	55,  // 97: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	58,  // 98: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	60,  // 99: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	62,  // 100: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10,  // 101: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	12,  // 102: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
-	6,   // 103: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 104: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 105: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 106: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 107: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 108: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 109: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,   // 110: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	46,  // 111: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	65,  // 112: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	23,  // 113: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	21,  // 114: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	26,  // 115: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	29,  // 116: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	27,  // 117: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	33,  // 118: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	35,  // 119: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	38,  // 120: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	41,  // 121: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	39,  // 122: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	44,  // 123: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	49,  // 124: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	52,  // 125: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	50,  // 126: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	50,  // 127: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	56,  // 128: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	59,  // 129: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	61,  // 130: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	57,  // 131: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	101, // [101:132] is the sub-list for method output_type
-	70,  // [70:101] is the sub-list for method input_type
-	70,  // [70:70] is the sub-list for extension type_name
-	70,  // [70:70] is the sub-list for extension extendee
-	0,   // [0:70] is the sub-list for field type_name
+	74,  // 70: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
+	71,  // 71: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
+	6,   // 72: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
+	67,  // 73: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
+	71,  // 74: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
+	9,   // 75: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11,  // 76: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
+	13,  // 77: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	14,  // 78: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	15,  // 79: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	16,  // 80: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	17,  // 81: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	18,  // 82: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	19,  // 83: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	20,  // 84: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	45,  // 85: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	63,  // 86: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	66,  // 87: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
+	69,  // 88: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
+	70,  // 89: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
+	22,  // 90: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	24,  // 91: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	25,  // 92: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	28,  // 93: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	30,  // 94: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	32,  // 95: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	34,  // 96: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	37,  // 97: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	40,  // 98: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	42,  // 99: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	43,  // 100: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	48,  // 101: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	51,  // 102: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	53,  // 103: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	54,  // 104: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	55,  // 105: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	58,  // 106: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	60,  // 107: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	62,  // 108: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10,  // 109: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	12,  // 110: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
+	6,   // 111: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 112: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 113: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 114: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 115: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 116: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 117: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,   // 118: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	46,  // 119: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	65,  // 120: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	68,  // 121: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
+	67,  // 122: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
+	68,  // 123: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
+	23,  // 124: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	21,  // 125: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	26,  // 126: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	29,  // 127: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	27,  // 128: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	33,  // 129: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	35,  // 130: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	38,  // 131: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	41,  // 132: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	39,  // 133: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	44,  // 134: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	49,  // 135: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	52,  // 136: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	50,  // 137: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	50,  // 138: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	56,  // 139: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	59,  // 140: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	61,  // 141: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	57,  // 142: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	109, // [109:143] is the sub-list for method output_type
+	75,  // [75:109] is the sub-list for method input_type
+	75,  // [75:75] is the sub-list for extension type_name
+	75,  // [75:75] is the sub-list for extension extendee
+	0,   // [0:75] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -4916,7 +5295,7 @@ func file_whistle_response_v1_response_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   61,
+			NumMessages:   66,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -29,9 +29,9 @@ type RiskQuery struct {
 	PageSize   int
 }
 
-// Board is the risk board: the riskiest open dispatches, the most overdue
+// RiskBoard is the risk board: the riskiest open dispatches, the most overdue
 // first, and counts over every open dispatch in scope.
-type Board struct {
+type RiskBoard struct {
 	Dispatches             []response.Dispatch
 	Open, AtRisk, Breached int
 }
@@ -55,17 +55,17 @@ func RunningClock(d response.Dispatch) (started, due time.Time, ok bool) {
 
 // AtRisk is the risk board of caller's scope at the service's clock. A
 // district or department outside the scope finds nothing.
-func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery) (Board, error) {
+func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery) (RiskBoard, error) {
 	scope, err := s.readScope(ctx, caller)
 	if err != nil {
-		return Board{}, err
+		return RiskBoard{}, err
 	}
 	size, invalid := pageSize(q.PageSize, nil)
 	if q.Within < 0 || q.Within > 24*time.Hour {
 		invalid = append(invalid, response.FieldError{Field: "within_minutes", Reason: "must be between 0 and 1440"})
 	}
 	if len(invalid) > 0 {
-		return Board{}, invalid
+		return RiskBoard{}, invalid
 	}
 	for _, narrow := range []struct {
 		scoped *string
@@ -77,7 +77,7 @@ func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery)
 			continue
 		}
 		if *narrow.scoped != "" && *narrow.scoped != narrow.asked {
-			return Board{}, nil
+			return RiskBoard{}, nil
 		}
 		*narrow.scoped = narrow.asked
 	}
@@ -87,19 +87,19 @@ func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery)
 	}
 	rows, err := store.New(s.Pool).ListDispatches(ctx, params)
 	if err != nil {
-		return Board{}, fmt.Errorf("open dispatches: %w", err)
+		return RiskBoard{}, fmt.Errorf("open dispatches: %w", err)
 	}
 	if len(rows) > MaxRiskScope {
-		return Board{}, response.InvalidError{{Field: "district_id",
+		return RiskBoard{}, response.InvalidError{{Field: "district_id",
 			Reason: fmt.Sprintf("more than %d open dispatches in scope: name a district or department", MaxRiskScope)}}
 	}
 	now := s.Clock.Now()
-	var b Board
+	var b RiskBoard
 	var risky []response.Dispatch
 	for _, row := range rows {
 		d, err := row.Domain()
 		if err != nil {
-			return Board{}, err
+			return RiskBoard{}, err
 		}
 		started, due, ok := RunningClock(d)
 		if !ok {

@@ -3,11 +3,13 @@ package e2e_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -69,9 +71,47 @@ func checkAnswer(t *testing.T, req *http.Request, status int, header http.Header
 		"%s %s (%s) answered %d: %s", req.Method, req.URL.Path, route.Operation.OperationID, status, body)
 }
 
+// checkRequest fails t unless a request s.do would send is one the document
+// accepts: parameters, body and security (a bearer token where one is required).
+func checkRequest(t *testing.T, s *system, method, path, token string, body any) {
+	t.Helper()
+	require.NoError(t, validateRequest(t, s.url, method, path, token, body), "%s %s", method, path)
+}
+
+func validateRequest(t *testing.T, base, method, path, token string, body any) error {
+	t.Helper()
+	router, err := apiRouter()
+	require.NoError(t, err)
+	var data []byte
+	if body != nil {
+		data, err = json.Marshal(body)
+		require.NoError(t, err)
+	}
+	req, err := http.NewRequest(method, base+path, bytes.NewReader(data))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateRequest(req.Context(), &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+			if in.SecuritySchemeName == "bearer" && strings.HasPrefix(in.RequestValidationInput.Request.Header.Get("Authorization"), "Bearer ") {
+				return nil
+			}
+			return errors.New("no " + in.SecuritySchemeName)
+		}},
+	})
+}
+
 // TestAnswersMatchTheOpenAPIDocument walks a whistle's life and the usual
-// refusals through s.do, whose every answer checkAnswer validates; it fails
-// on the old Swagger document (no such error schema, 200 on raise).
+// refusals through s.do, whose every answer checkAnswer validates (the
+// successful requests are validated too); it fails on the old Swagger
+// document (no such error schema, 200 on raise, no null).
 func TestAnswersMatchTheOpenAPIDocument(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
@@ -104,6 +144,9 @@ func TestAnswersMatchTheOpenAPIDocument(t *testing.T) {
 		{http.MethodPost, "/v1/dispatches/" + str(dispatch["id"]) + ":acknowledge", street, map[string]any{}, http.StatusForbidden},
 		{http.MethodGet, "/v1/no-such-route", street, nil, http.StatusNotFound},
 	} {
+		if c.want < 400 {
+			checkRequest(t, s, c.method, c.path, c.token, c.body)
+		}
 		r := s.do(t, c.method, c.path, c.token, c.body)
 		require.Equal(t, c.want, r.status, "%s %s: %s", c.method, c.path, r.raw)
 		if c.want >= 400 {
@@ -138,4 +181,13 @@ func TestCheckAnswerRefusesWhatTheDocumentDoesNotSay(t *testing.T) {
 		"google.rpc.Status, the old document's error schema, is not what the gateway sends")
 	require.Error(t, validate(http.MethodGet, "/v1/whistles/w1", 200, `{"id":7}`))
 	require.Error(t, validate(http.MethodGet, "/v1/nowhere", 200, `{}`))
+
+	// Requests: the documented body and security hold a wrong one back.
+	raise := map[string]any{"street_id": donghuamen, "category": "garbage", "description": "垃圾堆放",
+		"location": map[string]any{"lat": 39.9146, "lng": 116.4036}, "urgency": "HIGH"}
+	require.NoError(t, validateRequest(t, "http://gateway", http.MethodPost, "/v1/whistles", "tok", raise))
+	require.Error(t, validateRequest(t, "http://gateway", http.MethodPost, "/v1/whistles", "", raise), "a token is required")
+	require.Error(t, validateRequest(t, "http://gateway", http.MethodPost, "/v1/whistles", "tok", map[string]any{"location": "here"}))
+	require.Error(t, validateRequest(t, "http://gateway", http.MethodPost, "/v1/whistles", "tok", map[string]any{"urgency": "VERY"}))
+	require.NoError(t, validateRequest(t, "http://gateway", http.MethodGet, "/v1/public/results?district_id="+dongcheng, "", nil), "public")
 }

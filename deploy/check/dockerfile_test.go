@@ -151,3 +151,41 @@ func TestDockerfileHouseRules(t *testing.T) {
 	require.Equal(t, []string{"/whistle", "-healthcheck"}, health.Health.Test[1:])
 	require.Equal(t, []string{"/whistle"}, entrypoint)
 }
+
+// TestTheImageWorkspaceHoldsOnlyModulesInTheContext: Go refuses a workspace
+// that lists a module it cannot find, and the repository's go.work lists the
+// tools' and tests' modules, which the build context leaves out. The image
+// builds in a workspace of its own whose every module has its go.mod copied
+// first and is not ignored, and the repository's go.work stays out.
+func TestTheImageWorkspaceHoldsOnlyModulesInTheContext(t *testing.T) {
+	t.Parallel()
+	text, err := os.ReadFile(dockerfile)
+	require.NoError(t, err)
+	ignore, err := os.ReadFile(dockerfile + ".dockerignore")
+	require.NoError(t, err)
+	ignored := strings.Fields(string(ignore))
+	require.Contains(t, ignored, "go.work", "the repository's workspace stays out of the context")
+
+	copied := map[string]bool{}
+	var workspace []string
+	for _, line := range strings.Split(string(text), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "COPY" && strings.HasSuffix(f[1], "/go.mod"):
+			copied["./"+strings.TrimSuffix(f[1], "/go.mod")] = true
+		case len(f) > 3 && f[0] == "RUN" && f[1] == "go" && f[2] == "work" && f[3] == "init":
+			workspace = f[4:]
+		}
+	}
+	require.NotEmpty(t, workspace, "the build stage makes its own workspace (RUN go work init …)")
+	for _, m := range workspace {
+		require.True(t, copied[m], "module %s of the image's workspace has its go.mod copied before go mod download", m)
+		for _, pattern := range ignored {
+			require.False(t, strings.HasPrefix(strings.TrimPrefix(m, "./")+"/", strings.TrimSuffix(pattern, "/")+"/"),
+				"module %s is excluded from the build context by %q", m, pattern)
+		}
+	}
+	for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+		require.Contains(t, workspace, "./services/"+svc)
+	}
+}

@@ -100,7 +100,8 @@ type JWKSOptions struct {
 // jwkset, with keyfunc picking a token's key by kid. Verifying a token whose
 // kid is known reads memory only: a slow or unreachable key server never
 // stalls it. A kid the set does not hold triggers one refetch (rate-limited
-// to one per MinRefetch; such a token may wait up to Timeout for it), so a
+// to one per MinRefetch, or per 250 ms while no set has been fetched yet; such
+// a token may wait up to Timeout for it), so a
 // rotated-in key works without a restart; a withdrawn key stops working at the
 // next background refresh. Close stops the refreshing.
 type JWKS struct {
@@ -109,10 +110,12 @@ type JWKS struct {
 	// cached reads the keys held; refetching reads them and, for a kid not
 	// held, refetches the set first.
 	cached, refetching keyfunc.Keyfunc
-	// unknown rate-limits the refetches of unknown kids.
-	unknown *rate.Limiter
-	stamp   *stampedStorage
-	cancel  context.CancelFunc
+	// unknown rate-limits the refetches of unknown kids; unset, those made
+	// while no set has been fetched yet (the key server may still be
+	// starting: a process often starts before it).
+	unknown, unset *rate.Limiter
+	stamp          *stampedStorage
+	cancel         context.CancelFunc
 }
 
 // stampedStorage is jwkset's memory storage that remembers when the key
@@ -195,6 +198,7 @@ func NewJWKS(url string, opts JWKSOptions) (*JWKS, error) {
 	return &JWKS{
 		url: url, opts: opts, cached: cached, refetching: refetching, stamp: stamp, cancel: cancel,
 		unknown: rate.NewLimiter(rate.Every(opts.MinRefetch), 1),
+		unset:   rate.NewLimiter(rate.Every(unsetRefetch), 1),
 	}, nil
 }
 
@@ -212,7 +216,7 @@ func (j *JWKS) Key(kid, alg string) (any, error) {
 	}
 	tok := &jwt.Token{Header: map[string]any{"kid": kid, "alg": alg}}
 	key, err := j.cached.Keyfunc(tok)
-	if errors.Is(err, jwkset.ErrKeyNotFound) && j.unknown.Allow() {
+	if errors.Is(err, jwkset.ErrKeyNotFound) && j.mayRefetch() {
 		key, err = j.refetching.Keyfunc(tok)
 	}
 	fetched := j.stamp.fetchedAt.Load()
@@ -227,6 +231,20 @@ func (j *JWKS) Key(kid, alg string) (any, error) {
 		return nil, fmt.Errorf("key %q: %w", kid, err)
 	}
 	return key, nil
+}
+
+// unsetRefetch is the least time between two refetches while no set has been
+// fetched yet: tokens are refused until one is, so the first ones after the
+// key server comes up should not wait MinRefetch.
+const unsetRefetch = 250 * time.Millisecond
+
+// mayRefetch says whether a token of a kid the set does not hold may refetch
+// the set now.
+func (j *JWKS) mayRefetch() bool {
+	if j.stamp.fetchedAt.Load() == nil {
+		return j.unset.Allow()
+	}
+	return j.unknown.Allow()
 }
 
 // KeyConfig is where a process gets its verification keys and which claims it

@@ -137,6 +137,35 @@ func TestUnknownKidRefetchesAreRateLimited(t *testing.T) {
 	require.EqualValues(t, 2, ks.fetches.Load(), "the first unknown kid refetches; the next ones within MinRefetch do not")
 }
 
+// A process often starts before its key server (make run starts the services
+// before the gateway that serves the keys): while no set has been fetched,
+// a token refetches it without waiting MinRefetch, so the first requests
+// after the key server comes up are not refused for ten seconds.
+func TestTokensWorkAsSoonAsAKeyServerThatStartedLateAnswers(t *testing.T) {
+	t.Parallel()
+	key := newSigner(t)
+	ks := newKeyServer(t, key.PublicKey())
+	ks.down.Store(true)
+	v := auth.NewJWKSVerifier(newJWKS(t, ks.url, auth.JWKSOptions{Refresh: time.Hour, MinRefetch: time.Hour, Timeout: time.Second}))
+	tok := sign(t, key, t0)
+	_, err := v.Verify(tok, t0)
+	require.ErrorContains(t, err, "no key set fetched")
+
+	ks.down.Store(false)
+	require.Eventually(t, func() bool {
+		_, err := v.Verify(tok, t0)
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond, "accepted once the key server answers, long before MinRefetch (an hour)")
+
+	forged := sign(t, newSigner(t), t0)
+	fetches := ks.fetches.Load()
+	for range 3 {
+		_, err = v.Verify(forged, t0)
+		require.ErrorContains(t, err, "unknown kid")
+	}
+	require.LessOrEqual(t, ks.fetches.Load(), fetches+1, "with a set held, unknown kids refetch once per MinRefetch again")
+}
+
 func TestASlowKeyServerDoesNotStallTokensOfKnownKeys(t *testing.T) {
 	t.Parallel()
 	known, rotated := newSigner(t), newSigner(t)

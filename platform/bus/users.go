@@ -33,7 +33,7 @@ var ServiceUsers = []string{UserIntake, UserRouting, UserResponse, UserFeedback,
 var emits = map[string][]string{
 	UserIntake: subjectsFor("whistle.raised", "whistle.cancelled", "whistle.closed", "whistle.reopened",
 		"whistle.responding", "whistle.resolved", "whistle.duplicate_candidate", "whistle.merged",
-		"whistle.duplicate_kept", "report.filed", "report.triaged", "report.closed", "report.rated",
+		"whistle.duplicate_kept", "whistle.attachment_added", "report.filed", "report.triaged", "report.closed", "report.rated",
 		"report.triage_warning", "report.triage_breached", "report.reopened"),
 	// Routing's decisions carry their dispatch requests; dispatch.requested,
 	// which it no longer writes, stays allowed while events written before

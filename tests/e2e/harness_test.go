@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/blob"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/platform/clock"
@@ -250,7 +251,7 @@ func startSystem(t *testing.T, opts options) *system {
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
 		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
 		JWTScopedKeys: scoped, Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
-		StreamMaxReplay: opts.streamMaxReplay,
+		StreamMaxReplay: opts.streamMaxReplay, Blob: blob.Config{Dir: t.TempDir()},
 	}, deps("gateway"))
 	require.NoError(t, err)
 	run("gateway", gw.Run)

@@ -288,6 +288,7 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"NATS_URL="+natsURL, // the live stream
 			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(open311Key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
+			"WHISTLE_BLOB_DIR="+filepath.Join(cfg.RunDir, "blobs"), // attachments
 		), append(natsUserEnv(cfg.NATSUsers, bus.UserGateway), oidcEnv(cfg.OIDC, p.APIURL, key)...)...),
 		ReadyURL: "http://" + cfg.GatewayOpsAddr + "/readyz",
 	})

@@ -36,6 +36,7 @@ import (
 	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
 	"github.com/chuishao/whistle/services/gateway/internal/download"
+	"github.com/chuishao/whistle/services/gateway/internal/evidence"
 	"github.com/chuishao/whistle/services/gateway/internal/httpapi"
 	"github.com/chuishao/whistle/services/gateway/internal/logpath"
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
@@ -234,6 +235,14 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	// A 12345 CSV export or a boundary file is larger than the JSON body limit: their own routes.
 	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
 	handler = boundaryfile.Route(handler, routingv1.NewRoutingServiceClient(b.Routing), timeout)
+	// Attachments: uploads are larger than the JSON limit, objects are streamed.
+	store, err := cfg.Blob.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	handler = (&evidence.Routes{
+		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Timeout: timeout, Log: deps.Log.With("component", "evidence"),
+	}).Wrap(handler)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
 		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway", cfg.NATS.Options()...)

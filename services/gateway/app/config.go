@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/blob"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/grpcserver"
@@ -55,6 +56,9 @@ type Config struct {
 	NATSURL string `env:"NATS_URL"`
 	// NATS is the gateway's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
 	NATS bus.Client
+	// Blob is where attachments are stored (WHISTLE_BLOB_DIR or WHISTLE_S3_*);
+	// without one the attachment routes answer 503.
+	Blob blob.Config
 	// GRPCTLS secures the calls to the backends (WHISTLE_GRPC_TLS_CA, and a
 	// client certificate when they require one).
 	GRPCTLS grpcserver.TLS

@@ -88,3 +88,13 @@ func Kept(at time.Time, actor *typesv1.Actor, w store.Whistle, candidateOf strin
 	ev.Payload = &eventsv1.Event_WhistleDuplicateKept{WhistleDuplicateKept: &eventsv1.WhistleDuplicateKept{CandidateOf: candidateOf}}
 	return ev
 }
+
+// AttachmentAdded is whistle.attachment_added (without the EXIF position): a
+// desk's evidence carries its dispatch and department on the envelope.
+func AttachmentAdded(at time.Time, actor *typesv1.Actor, w store.Whistle, a *intakev1.Attachment) *eventsv1.Event {
+	ev := whistleEvent(at, actor, w)
+	ev.DispatchId = a.GetDispatchId()
+	ev.Department = a.GetDepartment()
+	ev.Payload = &eventsv1.Event_WhistleAttachmentAdded{WhistleAttachmentAdded: &eventsv1.WhistleAttachmentAdded{Attachment: a}}
+	return ev
+}

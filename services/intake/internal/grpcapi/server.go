@@ -113,7 +113,13 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 		return nil, err
 	}
 	if id.Role == auth.RolePublic {
-		return publicWhistle(out), nil
+		out = publicWhistle(out)
+	}
+	if err := s.attachments(ctx, id, out); err != nil {
+		return nil, err
+	}
+	if id.Role == auth.RolePublic {
+		return out, nil
 	}
 	out.ViewerRole = viewerRole
 	s.explain(ctx, out)

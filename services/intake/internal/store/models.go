@@ -10,6 +10,27 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Attachment struct {
+	AttachmentID string
+	WhistleID    string
+	Stage        string
+	DispatchID   string
+	Department   string
+	MediaType    string
+	SizeBytes    int64
+	Sha256       string
+	StoredSha256 string
+	Width        int32
+	Height       int32
+	HasThumbnail bool
+	ExifLat      pgtype.Float8
+	ExifLng      pgtype.Float8
+	FileName     string
+	ActorRole    string
+	ActorID      string
+	AddedAt      time.Time
+}
+
 type Dispatch struct {
 	DispatchID string
 	WhistleID  string

@@ -236,3 +236,25 @@ SELECT EXISTS (SELECT 1 FROM whistle_neighbours WHERE whistle_id = @whistle_id A
 -- The repeated condition lets the partial index whistles_merged_into serve a
 -- prepared (generic) plan, which cannot know that @id is never ''.
 SELECT id FROM whistles WHERE merged_into = @id AND merged_into <> '' ORDER BY raised_at, id;
+
+-- name: InsertAttachment :execrows
+-- Adding the same attachment id again inserts nothing.
+INSERT INTO attachments (attachment_id, whistle_id, stage, dispatch_id, department, media_type, size_bytes, sha256,
+    stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at)
+VALUES (@attachment_id, @whistle_id, @stage, @dispatch_id, @department, @media_type, @size_bytes, @sha256,
+    @stored_sha256, @width, @height, @has_thumbnail, @exif_lat, @exif_lng, @file_name, @actor_role, @actor_id, @added_at)
+ON CONFLICT (attachment_id) DO NOTHING;
+
+-- name: GetAttachment :one
+SELECT * FROM attachments WHERE whistle_id = @whistle_id AND attachment_id = @attachment_id;
+
+-- name: ListAttachments :many
+SELECT * FROM attachments WHERE whistle_id = @whistle_id ORDER BY added_at, attachment_id;
+
+-- name: CountAttachments :one
+SELECT count(*) FROM attachments WHERE whistle_id = @whistle_id;
+
+-- name: DispatchOfDepartment :one
+-- The department's current dispatch on the whistle (the newest), for a desk's evidence.
+SELECT dispatch_id FROM dispatches WHERE whistle_id = @whistle_id AND department = @department
+ORDER BY updated_at DESC, dispatch_id LIMIT 1;

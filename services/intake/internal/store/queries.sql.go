@@ -62,6 +62,17 @@ func (q *Queries) AddNeighbour(ctx context.Context, arg AddNeighbourParams) erro
 	return err
 }
 
+const countAttachments = `-- name: CountAttachments :one
+SELECT count(*) FROM attachments WHERE whistle_id = $1
+`
+
+func (q *Queries) CountAttachments(ctx context.Context, whistleID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countAttachments, whistleID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countOtherActiveDispatches = `-- name: CountOtherActiveDispatches :one
 SELECT count(*) FROM dispatches
 WHERE whistle_id = $1 AND department = $2 AND dispatch_id <> $3
@@ -80,6 +91,24 @@ func (q *Queries) CountOtherActiveDispatches(ctx context.Context, arg CountOther
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const dispatchOfDepartment = `-- name: DispatchOfDepartment :one
+SELECT dispatch_id FROM dispatches WHERE whistle_id = $1 AND department = $2
+ORDER BY updated_at DESC, dispatch_id LIMIT 1
+`
+
+type DispatchOfDepartmentParams struct {
+	WhistleID  string
+	Department string
+}
+
+// The department's current dispatch on the whistle (the newest), for a desk's evidence.
+func (q *Queries) DispatchOfDepartment(ctx context.Context, arg DispatchOfDepartmentParams) (string, error) {
+	row := q.db.QueryRow(ctx, dispatchOfDepartment, arg.WhistleID, arg.Department)
+	var dispatch_id string
+	err := row.Scan(&dispatch_id)
+	return dispatch_id, err
 }
 
 const dispatchesOfWhistles = `-- name: DispatchesOfWhistles :many
@@ -174,6 +203,41 @@ func (q *Queries) ExpectedDepartmentsOfWhistles(ctx context.Context, whistleIds 
 		return nil, err
 	}
 	return items, nil
+}
+
+const getAttachment = `-- name: GetAttachment :one
+SELECT attachment_id, whistle_id, stage, dispatch_id, department, media_type, size_bytes, sha256, stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at FROM attachments WHERE whistle_id = $1 AND attachment_id = $2
+`
+
+type GetAttachmentParams struct {
+	WhistleID    string
+	AttachmentID string
+}
+
+func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (Attachment, error) {
+	row := q.db.QueryRow(ctx, getAttachment, arg.WhistleID, arg.AttachmentID)
+	var i Attachment
+	err := row.Scan(
+		&i.AttachmentID,
+		&i.WhistleID,
+		&i.Stage,
+		&i.DispatchID,
+		&i.Department,
+		&i.MediaType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.StoredSha256,
+		&i.Width,
+		&i.Height,
+		&i.HasThumbnail,
+		&i.ExifLat,
+		&i.ExifLng,
+		&i.FileName,
+		&i.ActorRole,
+		&i.ActorID,
+		&i.AddedAt,
+	)
+	return i, err
 }
 
 const getWhistle = `-- name: GetWhistle :one
@@ -319,6 +383,63 @@ func (q *Queries) HasDispatchToDepartment(ctx context.Context, arg HasDispatchTo
 	var exists bool
 	err := row.Scan(&exists)
 	return exists, err
+}
+
+const insertAttachment = `-- name: InsertAttachment :execrows
+INSERT INTO attachments (attachment_id, whistle_id, stage, dispatch_id, department, media_type, size_bytes, sha256,
+    stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+    $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (attachment_id) DO NOTHING
+`
+
+type InsertAttachmentParams struct {
+	AttachmentID string
+	WhistleID    string
+	Stage        string
+	DispatchID   string
+	Department   string
+	MediaType    string
+	SizeBytes    int64
+	Sha256       string
+	StoredSha256 string
+	Width        int32
+	Height       int32
+	HasThumbnail bool
+	ExifLat      pgtype.Float8
+	ExifLng      pgtype.Float8
+	FileName     string
+	ActorRole    string
+	ActorID      string
+	AddedAt      time.Time
+}
+
+// Adding the same attachment id again inserts nothing.
+func (q *Queries) InsertAttachment(ctx context.Context, arg InsertAttachmentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertAttachment,
+		arg.AttachmentID,
+		arg.WhistleID,
+		arg.Stage,
+		arg.DispatchID,
+		arg.Department,
+		arg.MediaType,
+		arg.SizeBytes,
+		arg.Sha256,
+		arg.StoredSha256,
+		arg.Width,
+		arg.Height,
+		arg.HasThumbnail,
+		arg.ExifLat,
+		arg.ExifLng,
+		arg.FileName,
+		arg.ActorRole,
+		arg.ActorID,
+		arg.AddedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const insertDuplicateCandidates = `-- name: InsertDuplicateCandidates :exec
@@ -519,6 +640,49 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAttachments = `-- name: ListAttachments :many
+SELECT attachment_id, whistle_id, stage, dispatch_id, department, media_type, size_bytes, sha256, stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at FROM attachments WHERE whistle_id = $1 ORDER BY added_at, attachment_id
+`
+
+func (q *Queries) ListAttachments(ctx context.Context, whistleID string) ([]Attachment, error) {
+	rows, err := q.db.Query(ctx, listAttachments, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attachment
+	for rows.Next() {
+		var i Attachment
+		if err := rows.Scan(
+			&i.AttachmentID,
+			&i.WhistleID,
+			&i.Stage,
+			&i.DispatchID,
+			&i.Department,
+			&i.MediaType,
+			&i.SizeBytes,
+			&i.Sha256,
+			&i.StoredSha256,
+			&i.Width,
+			&i.Height,
+			&i.HasThumbnail,
+			&i.ExifLat,
+			&i.ExifLng,
+			&i.FileName,
+			&i.ActorRole,
+			&i.ActorID,
+			&i.AddedAt,
 		); err != nil {
 			return nil, err
 		}

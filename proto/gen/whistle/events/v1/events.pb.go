@@ -63,6 +63,7 @@ type Event struct {
 	//	*Event_WhistleDuplicateKept
 	//	*Event_WhistleLocationConfirmed
 	//	*Event_WhistleRedispatched
+	//	*Event_WhistleAttachmentAdded
 	//	*Event_DispatchRequested
 	//	*Event_DispatchCreated
 	//	*Event_DispatchAcknowledged
@@ -345,6 +346,15 @@ func (x *Event) GetWhistleRedispatched() *WhistleRedispatched {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_WhistleRedispatched); ok {
 			return x.WhistleRedispatched
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetWhistleAttachmentAdded() *WhistleAttachmentAdded {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_WhistleAttachmentAdded); ok {
+			return x.WhistleAttachmentAdded
 		}
 	}
 	return nil
@@ -670,6 +680,11 @@ type Event_WhistleRedispatched struct {
 	WhistleRedispatched *WhistleRedispatched `protobuf:"bytes,37,opt,name=whistle_redispatched,json=whistleRedispatched,proto3,oneof"`
 }
 
+type Event_WhistleAttachmentAdded struct {
+	// Evidence added to the whistle (issue 22); its SHA-256 is on the chain.
+	WhistleAttachmentAdded *WhistleAttachmentAdded `protobuf:"bytes,38,opt,name=whistle_attachment_added,json=whistleAttachmentAdded,proto3,oneof"`
+}
+
 type Event_DispatchRequested struct {
 	// Routing no longer publishes it: its decisions carry their dispatch
 	// requests (RoutedDepartment.request). Still read for events written
@@ -823,6 +838,8 @@ func (*Event_WhistleDuplicateKept) isEvent_Payload() {}
 func (*Event_WhistleLocationConfirmed) isEvent_Payload() {}
 
 func (*Event_WhistleRedispatched) isEvent_Payload() {}
+
+func (*Event_WhistleAttachmentAdded) isEvent_Payload() {}
 
 func (*Event_DispatchRequested) isEvent_Payload() {}
 
@@ -3303,11 +3320,57 @@ func (x *DispatchJointCompleted) GetDepartments() []string {
 	return nil
 }
 
+// WhistleAttachmentAdded is evidence added to a whistle, without its EXIF
+// position (which stays with intake's record).
+type WhistleAttachmentAdded struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attachment    *v11.Attachment        `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WhistleAttachmentAdded) Reset() {
+	*x = WhistleAttachmentAdded{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleAttachmentAdded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleAttachmentAdded) ProtoMessage() {}
+
+func (x *WhistleAttachmentAdded) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleAttachmentAdded.ProtoReflect.Descriptor instead.
+func (*WhistleAttachmentAdded) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *WhistleAttachmentAdded) GetAttachment() *v11.Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xb4 \n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\x9b!\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3340,7 +3403,8 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x0ewhistle_merged\x18\" \x01(\v2 .whistle.events.v1.WhistleMergedH\x00R\rwhistleMerged\x12_\n" +
 	"\x16whistle_duplicate_kept\x18# \x01(\v2'.whistle.events.v1.WhistleDuplicateKeptH\x00R\x14whistleDuplicateKept\x12k\n" +
 	"\x1awhistle_location_confirmed\x18$ \x01(\v2+.whistle.events.v1.WhistleLocationConfirmedH\x00R\x18whistleLocationConfirmed\x12[\n" +
-	"\x14whistle_redispatched\x18% \x01(\v2&.whistle.events.v1.WhistleRedispatchedH\x00R\x13whistleRedispatched\x12U\n" +
+	"\x14whistle_redispatched\x18% \x01(\v2&.whistle.events.v1.WhistleRedispatchedH\x00R\x13whistleRedispatched\x12e\n" +
+	"\x18whistle_attachment_added\x18& \x01(\v2).whistle.events.v1.WhistleAttachmentAddedH\x00R\x16whistleAttachmentAdded\x12U\n" +
 	"\x12dispatch_requested\x18( \x01(\v2$.whistle.events.v1.DispatchRequestedH\x00R\x11dispatchRequested\x12O\n" +
 	"\x10dispatch_created\x18) \x01(\v2\".whistle.events.v1.DispatchCreatedH\x00R\x0fdispatchCreated\x12^\n" +
 	"\x15dispatch_acknowledged\x18* \x01(\v2'.whistle.events.v1.DispatchAcknowledgedH\x00R\x14dispatchAcknowledged\x12O\n" +
@@ -3519,7 +3583,11 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\bdispatch\x18\x02 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"u\n" +
 	"\x16DispatchJointCompleted\x129\n" +
 	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\x12 \n" +
-	"\vdepartments\x18\x02 \x03(\tR\vdepartmentsBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"\vdepartments\x18\x02 \x03(\tR\vdepartments\"W\n" +
+	"\x16WhistleAttachmentAdded\x12=\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +
+	"attachmentBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -3533,7 +3601,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3579,22 +3647,24 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*ReportReopened)(nil),              // 41: whistle.events.v1.ReportReopened
 	(*DispatchBoardNoted)(nil),          // 42: whistle.events.v1.DispatchBoardNoted
 	(*DispatchJointCompleted)(nil),      // 43: whistle.events.v1.DispatchJointCompleted
-	(*timestamppb.Timestamp)(nil),       // 44: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 45: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 46: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 47: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 48: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 49: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 50: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 51: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 52: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 53: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 54: whistle.intake.v1.Report
-	(*v12.BoardNote)(nil),               // 55: whistle.response.v1.BoardNote
+	(*WhistleAttachmentAdded)(nil),      // 44: whistle.events.v1.WhistleAttachmentAdded
+	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 46: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 47: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 48: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 49: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 50: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 51: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 52: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 53: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 54: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 55: whistle.intake.v1.Report
+	(*v12.BoardNote)(nil),               // 56: whistle.response.v1.BoardNote
+	(*v11.Attachment)(nil),              // 57: whistle.intake.v1.Attachment
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	44, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	45, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	45, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	46, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3613,78 +3683,80 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	28, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
 	34, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
 	12, // 19: whistle.events.v1.Event.whistle_redispatched:type_name -> whistle.events.v1.WhistleRedispatched
-	13, // 20: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
-	14, // 21: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
-	15, // 22: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
-	16, // 23: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
-	17, // 24: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
-	18, // 25: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
-	19, // 26: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	42, // 27: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
-	43, // 28: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
-	20, // 29: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	21, // 30: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	32, // 31: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	33, // 32: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	29, // 33: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	30, // 34: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	31, // 35: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	35, // 36: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
-	36, // 37: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
-	37, // 38: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
-	38, // 39: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
-	39, // 40: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
-	40, // 41: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	41, // 42: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
-	1,  // 43: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
-	1,  // 44: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
-	1,  // 45: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
-	1,  // 46: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	46, // 47: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	13, // 48: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
-	3,  // 49: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 50: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 51: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	47, // 52: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	48, // 53: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	49, // 54: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	49, // 55: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	49, // 56: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	44, // 57: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	50, // 58: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 59: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 60: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 61: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 62: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 63: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	44, // 64: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	50, // 65: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	44, // 66: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	50, // 67: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 68: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 69: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 70: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	50, // 71: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 72: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	50, // 73: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 74: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	50, // 75: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	53, // 76: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	53, // 77: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	54, // 78: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	54, // 79: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	54, // 80: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	54, // 81: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	54, // 82: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	54, // 83: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	55, // 84: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
-	50, // 85: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
-	50, // 86: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
-	87, // [87:87] is the sub-list for method output_type
-	87, // [87:87] is the sub-list for method input_type
-	87, // [87:87] is the sub-list for extension type_name
-	87, // [87:87] is the sub-list for extension extendee
-	0,  // [0:87] is the sub-list for field type_name
+	44, // 20: whistle.events.v1.Event.whistle_attachment_added:type_name -> whistle.events.v1.WhistleAttachmentAdded
+	13, // 21: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
+	14, // 22: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
+	15, // 23: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
+	16, // 24: whistle.events.v1.Event.dispatch_arrived:type_name -> whistle.events.v1.DispatchArrived
+	17, // 25: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
+	18, // 26: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
+	19, // 27: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
+	42, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
+	43, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
+	20, // 30: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	21, // 31: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	32, // 32: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	33, // 33: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	29, // 34: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	30, // 35: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	31, // 36: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	35, // 37: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	36, // 38: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	37, // 39: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	38, // 40: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	39, // 41: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	40, // 42: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	41, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	1,  // 44: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 45: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 46: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 47: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	47, // 48: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 49: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 50: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 51: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 52: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	48, // 53: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	49, // 54: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	50, // 55: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	50, // 56: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	50, // 57: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	45, // 58: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	51, // 59: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 60: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 61: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 62: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 63: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 64: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	45, // 65: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	51, // 66: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	45, // 67: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	51, // 68: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 69: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 70: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 71: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	51, // 72: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	53, // 73: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	51, // 74: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	53, // 75: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	51, // 76: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 77: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	54, // 78: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	55, // 79: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	55, // 80: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	55, // 81: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	55, // 82: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	55, // 83: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	55, // 84: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	56, // 85: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	51, // 86: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	51, // 87: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	57, // 88: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
+	89, // [89:89] is the sub-list for method output_type
+	89, // [89:89] is the sub-list for method input_type
+	89, // [89:89] is the sub-list for extension type_name
+	89, // [89:89] is the sub-list for extension extendee
+	0,  // [0:89] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -3711,6 +3783,7 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_WhistleDuplicateKept)(nil),
 		(*Event_WhistleLocationConfirmed)(nil),
 		(*Event_WhistleRedispatched)(nil),
+		(*Event_WhistleAttachmentAdded)(nil),
 		(*Event_DispatchRequested)(nil),
 		(*Event_DispatchCreated)(nil),
 		(*Event_DispatchAcknowledged)(nil),
@@ -3745,7 +3818,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -91,7 +91,7 @@ func (x Whistle_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Whistle_Status.Descriptor instead.
 func (Whistle_Status) EnumDescriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{0, 0}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3, 0}
 }
 
 // Urgency of a whistle.
@@ -144,7 +144,292 @@ func (x Whistle_Urgency) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Whistle_Urgency.Descriptor instead.
 func (Whistle_Urgency) EnumDescriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{0, 1}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3, 1}
+}
+
+// Attachment is a piece of evidence on a whistle: a photo (re-encoded without
+// metadata, with a thumbnail), a short video or a PDF, stored in the blob
+// store under keys the gateway derives from the whistle and attachment ids.
+type Attachment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// UUID, chosen by the gateway.
+	Id        string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	WhistleId string `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	// raise (the street), arrival (到场) or resolution (办结) (a desk).
+	Stage string `protobuf:"bytes,3,opt,name=stage,proto3" json:"stage,omitempty"`
+	// The desk's dispatch and department for arrival and resolution.
+	DispatchId string `protobuf:"bytes,4,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Department string `protobuf:"bytes,5,opt,name=department,proto3" json:"department,omitempty"`
+	// The sniffed type of the stored object: image/jpeg, image/png, video/mp4, application/pdf.
+	MediaType string `protobuf:"bytes,6,opt,name=media_type,json=mediaType,proto3" json:"media_type,omitempty"`
+	SizeBytes int64  `protobuf:"varint,7,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	// SHA-256 (hex) of the bytes as uploaded: the evidence's fingerprint, on
+	// the timeline's chain.
+	Sha256 string `protobuf:"bytes,8,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// SHA-256 (hex) of the stored object (the re-encoded image; the upload itself otherwise).
+	StoredSha256 string `protobuf:"bytes,9,opt,name=stored_sha256,json=storedSha256,proto3" json:"stored_sha256,omitempty"`
+	Width        int32  `protobuf:"varint,10,opt,name=width,proto3" json:"width,omitempty"`
+	Height       int32  `protobuf:"varint,11,opt,name=height,proto3" json:"height,omitempty"`
+	HasThumbnail bool   `protobuf:"varint,12,opt,name=has_thumbnail,json=hasThumbnail,proto3" json:"has_thumbnail,omitempty"`
+	// Where the camera said it was (EXIF GPS), kept as evidence for those who
+	// may read the whistle; never in a served image, the public view or Open311.
+	ExifLocation *v1.LatLng             `protobuf:"bytes,13,opt,name=exif_location,json=exifLocation,proto3" json:"exif_location,omitempty"`
+	AddedBy      *v1.Actor              `protobuf:"bytes,14,opt,name=added_by,json=addedBy,proto3" json:"added_by,omitempty"`
+	AddedAt      *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=added_at,json=addedAt,proto3" json:"added_at,omitempty"`
+	// The original file name, for display only.
+	FileName      string `protobuf:"bytes,16,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Attachment) Reset() {
+	*x = Attachment{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Attachment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Attachment) ProtoMessage() {}
+
+func (x *Attachment) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Attachment.ProtoReflect.Descriptor instead.
+func (*Attachment) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Attachment) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Attachment) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *Attachment) GetStage() string {
+	if x != nil {
+		return x.Stage
+	}
+	return ""
+}
+
+func (x *Attachment) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *Attachment) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *Attachment) GetMediaType() string {
+	if x != nil {
+		return x.MediaType
+	}
+	return ""
+}
+
+func (x *Attachment) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *Attachment) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *Attachment) GetStoredSha256() string {
+	if x != nil {
+		return x.StoredSha256
+	}
+	return ""
+}
+
+func (x *Attachment) GetWidth() int32 {
+	if x != nil {
+		return x.Width
+	}
+	return 0
+}
+
+func (x *Attachment) GetHeight() int32 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *Attachment) GetHasThumbnail() bool {
+	if x != nil {
+		return x.HasThumbnail
+	}
+	return false
+}
+
+func (x *Attachment) GetExifLocation() *v1.LatLng {
+	if x != nil {
+		return x.ExifLocation
+	}
+	return nil
+}
+
+func (x *Attachment) GetAddedBy() *v1.Actor {
+	if x != nil {
+		return x.AddedBy
+	}
+	return nil
+}
+
+func (x *Attachment) GetAddedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AddedAt
+	}
+	return nil
+}
+
+func (x *Attachment) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+// AddAttachmentRequest records an attachment.
+type AddAttachmentRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Attachment    *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddAttachmentRequest) Reset() {
+	*x = AddAttachmentRequest{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddAttachmentRequest) ProtoMessage() {}
+
+func (x *AddAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*AddAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AddAttachmentRequest) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+// GetAttachmentRequest names an attachment of a whistle.
+type GetAttachmentRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	Id        string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// What the gateway is about to serve: content (the stored object) or
+	// thumbnail. The public may have thumbnails only.
+	Variant       string `protobuf:"bytes,3,opt,name=variant,proto3" json:"variant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAttachmentRequest) Reset() {
+	*x = GetAttachmentRequest{}
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAttachmentRequest) ProtoMessage() {}
+
+func (x *GetAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*GetAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *GetAttachmentRequest) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *GetAttachmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetAttachmentRequest) GetVariant() string {
+	if x != nil {
+		return x.Variant
+	}
+	return ""
 }
 
 // Whistle is a street's call for departments to act.
@@ -184,14 +469,16 @@ type Whistle struct {
 	// How the caller sees the whistle: empty for the raising street, a desk or
 	// a supervisor; neighbour for a street whose boundary lies within the map
 	// check's buffer of the location (informed, read only).
-	ViewerRole    string `protobuf:"bytes,23,opt,name=viewer_role,json=viewerRole,proto3" json:"viewer_role,omitempty"`
+	ViewerRole string `protobuf:"bytes,23,opt,name=viewer_role,json=viewerRole,proto3" json:"viewer_role,omitempty"`
+	// The evidence, oldest first (the public view: without EXIF positions).
+	Attachments   []*Attachment `protobuf:"bytes,24,rep,name=attachments,proto3" json:"attachments,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Whistle) Reset() {
 	*x = Whistle{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[0]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -203,7 +490,7 @@ func (x *Whistle) String() string {
 func (*Whistle) ProtoMessage() {}
 
 func (x *Whistle) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[0]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -216,7 +503,7 @@ func (x *Whistle) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Whistle.ProtoReflect.Descriptor instead.
 func (*Whistle) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{0}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Whistle) GetId() string {
@@ -380,6 +667,13 @@ func (x *Whistle) GetViewerRole() string {
 	return ""
 }
 
+func (x *Whistle) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
 // DuplicateCandidate is an open whistle a new one may duplicate.
 type DuplicateCandidate struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -393,7 +687,7 @@ type DuplicateCandidate struct {
 
 func (x *DuplicateCandidate) Reset() {
 	*x = DuplicateCandidate{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -405,7 +699,7 @@ func (x *DuplicateCandidate) String() string {
 func (*DuplicateCandidate) ProtoMessage() {}
 
 func (x *DuplicateCandidate) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[1]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -418,7 +712,7 @@ func (x *DuplicateCandidate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DuplicateCandidate.ProtoReflect.Descriptor instead.
 func (*DuplicateCandidate) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{1}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DuplicateCandidate) GetWhistleId() string {
@@ -454,7 +748,7 @@ type MergeWhistleRequest struct {
 
 func (x *MergeWhistleRequest) Reset() {
 	*x = MergeWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +760,7 @@ func (x *MergeWhistleRequest) String() string {
 func (*MergeWhistleRequest) ProtoMessage() {}
 
 func (x *MergeWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[2]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +773,7 @@ func (x *MergeWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MergeWhistleRequest.ProtoReflect.Descriptor instead.
 func (*MergeWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{2}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MergeWhistleRequest) GetId() string {
@@ -506,7 +800,7 @@ type KeepWhistleRequest struct {
 
 func (x *KeepWhistleRequest) Reset() {
 	*x = KeepWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -518,7 +812,7 @@ func (x *KeepWhistleRequest) String() string {
 func (*KeepWhistleRequest) ProtoMessage() {}
 
 func (x *KeepWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[3]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -531,7 +825,7 @@ func (x *KeepWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeepWhistleRequest.ProtoReflect.Descriptor instead.
 func (*KeepWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KeepWhistleRequest) GetId() string {
@@ -567,7 +861,7 @@ type RaiseWhistleRequest struct {
 
 func (x *RaiseWhistleRequest) Reset() {
 	*x = RaiseWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +873,7 @@ func (x *RaiseWhistleRequest) String() string {
 func (*RaiseWhistleRequest) ProtoMessage() {}
 
 func (x *RaiseWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[4]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +886,7 @@ func (x *RaiseWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RaiseWhistleRequest.ProtoReflect.Descriptor instead.
 func (*RaiseWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{4}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RaiseWhistleRequest) GetStreetId() string {
@@ -661,7 +955,7 @@ type GetWhistleRequest struct {
 
 func (x *GetWhistleRequest) Reset() {
 	*x = GetWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -673,7 +967,7 @@ func (x *GetWhistleRequest) String() string {
 func (*GetWhistleRequest) ProtoMessage() {}
 
 func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[5]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -686,7 +980,7 @@ func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWhistleRequest.ProtoReflect.Descriptor instead.
 func (*GetWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{5}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetWhistleRequest) GetId() string {
@@ -711,7 +1005,7 @@ type ListWhistlesRequest struct {
 
 func (x *ListWhistlesRequest) Reset() {
 	*x = ListWhistlesRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -723,7 +1017,7 @@ func (x *ListWhistlesRequest) String() string {
 func (*ListWhistlesRequest) ProtoMessage() {}
 
 func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[6]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -736,7 +1030,7 @@ func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesRequest.ProtoReflect.Descriptor instead.
 func (*ListWhistlesRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{6}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListWhistlesRequest) GetStreetId() string {
@@ -778,7 +1072,7 @@ type ListWhistlesResponse struct {
 
 func (x *ListWhistlesResponse) Reset() {
 	*x = ListWhistlesResponse{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +1084,7 @@ func (x *ListWhistlesResponse) String() string {
 func (*ListWhistlesResponse) ProtoMessage() {}
 
 func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[7]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +1097,7 @@ func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesResponse.ProtoReflect.Descriptor instead.
 func (*ListWhistlesResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{7}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListWhistlesResponse) GetWhistles() []*Whistle {
@@ -851,7 +1145,7 @@ type SearchWhistlesRequest struct {
 
 func (x *SearchWhistlesRequest) Reset() {
 	*x = SearchWhistlesRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -863,7 +1157,7 @@ func (x *SearchWhistlesRequest) String() string {
 func (*SearchWhistlesRequest) ProtoMessage() {}
 
 func (x *SearchWhistlesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[8]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -876,7 +1170,7 @@ func (x *SearchWhistlesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchWhistlesRequest.ProtoReflect.Descriptor instead.
 func (*SearchWhistlesRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{8}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SearchWhistlesRequest) GetRaisedFrom() *timestamppb.Timestamp {
@@ -974,7 +1268,7 @@ type SearchWhistlesResponse struct {
 
 func (x *SearchWhistlesResponse) Reset() {
 	*x = SearchWhistlesResponse{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -986,7 +1280,7 @@ func (x *SearchWhistlesResponse) String() string {
 func (*SearchWhistlesResponse) ProtoMessage() {}
 
 func (x *SearchWhistlesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[9]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -999,7 +1293,7 @@ func (x *SearchWhistlesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchWhistlesResponse.ProtoReflect.Descriptor instead.
 func (*SearchWhistlesResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{9}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SearchWhistlesResponse) GetWhistles() []*Whistle {
@@ -1027,7 +1321,7 @@ type CancelWhistleRequest struct {
 
 func (x *CancelWhistleRequest) Reset() {
 	*x = CancelWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1333,7 @@ func (x *CancelWhistleRequest) String() string {
 func (*CancelWhistleRequest) ProtoMessage() {}
 
 func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1346,7 @@ func (x *CancelWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelWhistleRequest.ProtoReflect.Descriptor instead.
 func (*CancelWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{10}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CancelWhistleRequest) GetId() string {
@@ -1082,7 +1376,7 @@ type SubmitFeedbackRequest struct {
 
 func (x *SubmitFeedbackRequest) Reset() {
 	*x = SubmitFeedbackRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1388,7 @@ func (x *SubmitFeedbackRequest) String() string {
 func (*SubmitFeedbackRequest) ProtoMessage() {}
 
 func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[11]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1401,7 @@ func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{11}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SubmitFeedbackRequest) GetId() string {
@@ -1142,7 +1436,7 @@ type ReopenWhistleRequest struct {
 
 func (x *ReopenWhistleRequest) Reset() {
 	*x = ReopenWhistleRequest{}
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1154,7 +1448,7 @@ func (x *ReopenWhistleRequest) String() string {
 func (*ReopenWhistleRequest) ProtoMessage() {}
 
 func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_intake_proto_msgTypes[12]
+	mi := &file_whistle_intake_v1_intake_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1167,7 +1461,7 @@ func (x *ReopenWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReopenWhistleRequest.ProtoReflect.Descriptor instead.
 func (*ReopenWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{12}
+	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReopenWhistleRequest) GetId() string {
@@ -1188,7 +1482,41 @@ var File_whistle_intake_v1_intake_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\x88\n" +
+	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe0\x04\n" +
+	"\n" +
+	"Attachment\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1c\n" +
+	"\x05stage\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\x05stage\x12'\n" +
+	"\vdispatch_id\x18\x04 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\n" +
+	"dispatchId\x12&\n" +
+	"\n" +
+	"department\x18\x05 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\n" +
+	"department\x12%\n" +
+	"\n" +
+	"media_type\x18\x06 \x01(\tB\x06\x8a\xb5\x18\x02\b@R\tmediaType\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\a \x01(\x03R\tsizeBytes\x12\x1e\n" +
+	"\x06sha256\x18\b \x01(\tB\x06\x8a\xb5\x18\x02\b@R\x06sha256\x12+\n" +
+	"\rstored_sha256\x18\t \x01(\tB\x06\x8a\xb5\x18\x02\b@R\fstoredSha256\x12\x14\n" +
+	"\x05width\x18\n" +
+	" \x01(\x05R\x05width\x12\x16\n" +
+	"\x06height\x18\v \x01(\x05R\x06height\x12#\n" +
+	"\rhas_thumbnail\x18\f \x01(\bR\fhasThumbnail\x12=\n" +
+	"\rexif_location\x18\r \x01(\v2\x18.whistle.types.v1.LatLngR\fexifLocation\x122\n" +
+	"\badded_by\x18\x0e \x01(\v2\x17.whistle.types.v1.ActorR\aaddedBy\x125\n" +
+	"\badded_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\x12$\n" +
+	"\tfile_name\x18\x10 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\bfileName\"U\n" +
+	"\x14AddAttachmentRequest\x12=\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +
+	"attachment\"g\n" +
+	"\x14GetAttachmentRequest\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12 \n" +
+	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\xc9\n" +
 	"\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
@@ -1221,7 +1549,8 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"mergedInto\x12,\n" +
 	"\x12merged_whistle_ids\x18\x16 \x03(\tR\x10mergedWhistleIds\x12\x1f\n" +
 	"\vviewer_role\x18\x17 \x01(\tR\n" +
-	"viewerRole\"\x8f\x01\n" +
+	"viewerRole\x12?\n" +
+	"\vattachments\x18\x18 \x03(\v2\x1d.whistle.intake.v1.AttachmentR\vattachments\"\x8f\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -1305,7 +1634,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\acomment\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\acomment\"G\n" +
 	"\x14ReopenWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
-	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason2\xa5\x06\n" +
+	"\x06reason\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x06reason2\xd7\a\n" +
 	"\rIntakeService\x12R\n" +
 	"\fRaiseWhistle\x12&.whistle.intake.v1.RaiseWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12N\n" +
 	"\n" +
@@ -1316,7 +1645,9 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x0eSubmitFeedback\x12(.whistle.intake.v1.SubmitFeedbackRequest\x1a\x1a.whistle.intake.v1.Whistle\x12T\n" +
 	"\rReopenWhistle\x12'.whistle.intake.v1.ReopenWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12R\n" +
 	"\fMergeWhistle\x12&.whistle.intake.v1.MergeWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12P\n" +
-	"\vKeepWhistle\x12%.whistle.intake.v1.KeepWhistleRequest\x1a\x1a.whistle.intake.v1.WhistleBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
+	"\vKeepWhistle\x12%.whistle.intake.v1.KeepWhistleRequest\x1a\x1a.whistle.intake.v1.Whistle\x12W\n" +
+	"\rAddAttachment\x12'.whistle.intake.v1.AddAttachmentRequest\x1a\x1d.whistle.intake.v1.Attachment\x12W\n" +
+	"\rGetAttachment\x12'.whistle.intake.v1.GetAttachmentRequest\x1a\x1d.whistle.intake.v1.AttachmentBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
 
 var (
 	file_whistle_intake_v1_intake_proto_rawDescOnce sync.Once
@@ -1331,73 +1662,85 @@ func file_whistle_intake_v1_intake_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_intake_v1_intake_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_whistle_intake_v1_intake_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_whistle_intake_v1_intake_proto_goTypes = []any{
 	(Whistle_Status)(0),            // 0: whistle.intake.v1.Whistle.Status
 	(Whistle_Urgency)(0),           // 1: whistle.intake.v1.Whistle.Urgency
-	(*Whistle)(nil),                // 2: whistle.intake.v1.Whistle
-	(*DuplicateCandidate)(nil),     // 3: whistle.intake.v1.DuplicateCandidate
-	(*MergeWhistleRequest)(nil),    // 4: whistle.intake.v1.MergeWhistleRequest
-	(*KeepWhistleRequest)(nil),     // 5: whistle.intake.v1.KeepWhistleRequest
-	(*RaiseWhistleRequest)(nil),    // 6: whistle.intake.v1.RaiseWhistleRequest
-	(*GetWhistleRequest)(nil),      // 7: whistle.intake.v1.GetWhistleRequest
-	(*ListWhistlesRequest)(nil),    // 8: whistle.intake.v1.ListWhistlesRequest
-	(*ListWhistlesResponse)(nil),   // 9: whistle.intake.v1.ListWhistlesResponse
-	(*SearchWhistlesRequest)(nil),  // 10: whistle.intake.v1.SearchWhistlesRequest
-	(*SearchWhistlesResponse)(nil), // 11: whistle.intake.v1.SearchWhistlesResponse
-	(*CancelWhistleRequest)(nil),   // 12: whistle.intake.v1.CancelWhistleRequest
-	(*SubmitFeedbackRequest)(nil),  // 13: whistle.intake.v1.SubmitFeedbackRequest
-	(*ReopenWhistleRequest)(nil),   // 14: whistle.intake.v1.ReopenWhistleRequest
-	(*v1.LatLng)(nil),              // 15: whistle.types.v1.LatLng
-	(*timestamppb.Timestamp)(nil),  // 16: google.protobuf.Timestamp
-	(*v1.Actor)(nil),               // 17: whistle.types.v1.Actor
-	(*v11.Dispatch)(nil),           // 18: whistle.response.v1.Dispatch
-	(*v12.RoutingExplanation)(nil), // 19: whistle.routing.v1.RoutingExplanation
+	(*Attachment)(nil),             // 2: whistle.intake.v1.Attachment
+	(*AddAttachmentRequest)(nil),   // 3: whistle.intake.v1.AddAttachmentRequest
+	(*GetAttachmentRequest)(nil),   // 4: whistle.intake.v1.GetAttachmentRequest
+	(*Whistle)(nil),                // 5: whistle.intake.v1.Whistle
+	(*DuplicateCandidate)(nil),     // 6: whistle.intake.v1.DuplicateCandidate
+	(*MergeWhistleRequest)(nil),    // 7: whistle.intake.v1.MergeWhistleRequest
+	(*KeepWhistleRequest)(nil),     // 8: whistle.intake.v1.KeepWhistleRequest
+	(*RaiseWhistleRequest)(nil),    // 9: whistle.intake.v1.RaiseWhistleRequest
+	(*GetWhistleRequest)(nil),      // 10: whistle.intake.v1.GetWhistleRequest
+	(*ListWhistlesRequest)(nil),    // 11: whistle.intake.v1.ListWhistlesRequest
+	(*ListWhistlesResponse)(nil),   // 12: whistle.intake.v1.ListWhistlesResponse
+	(*SearchWhistlesRequest)(nil),  // 13: whistle.intake.v1.SearchWhistlesRequest
+	(*SearchWhistlesResponse)(nil), // 14: whistle.intake.v1.SearchWhistlesResponse
+	(*CancelWhistleRequest)(nil),   // 15: whistle.intake.v1.CancelWhistleRequest
+	(*SubmitFeedbackRequest)(nil),  // 16: whistle.intake.v1.SubmitFeedbackRequest
+	(*ReopenWhistleRequest)(nil),   // 17: whistle.intake.v1.ReopenWhistleRequest
+	(*v1.LatLng)(nil),              // 18: whistle.types.v1.LatLng
+	(*v1.Actor)(nil),               // 19: whistle.types.v1.Actor
+	(*timestamppb.Timestamp)(nil),  // 20: google.protobuf.Timestamp
+	(*v11.Dispatch)(nil),           // 21: whistle.response.v1.Dispatch
+	(*v12.RoutingExplanation)(nil), // 22: whistle.routing.v1.RoutingExplanation
 }
 var file_whistle_intake_v1_intake_proto_depIdxs = []int32{
-	15, // 0: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
-	1,  // 1: whistle.intake.v1.Whistle.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	0,  // 2: whistle.intake.v1.Whistle.status:type_name -> whistle.intake.v1.Whistle.Status
-	16, // 3: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
-	16, // 4: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
-	16, // 5: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
-	16, // 6: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
-	17, // 7: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
-	18, // 8: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
-	19, // 9: whistle.intake.v1.Whistle.routing:type_name -> whistle.routing.v1.RoutingExplanation
-	3,  // 10: whistle.intake.v1.Whistle.duplicate_candidates:type_name -> whistle.intake.v1.DuplicateCandidate
-	15, // 11: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
-	1,  // 12: whistle.intake.v1.RaiseWhistleRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	0,  // 13: whistle.intake.v1.ListWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
-	2,  // 14: whistle.intake.v1.ListWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
-	16, // 15: whistle.intake.v1.SearchWhistlesRequest.raised_from:type_name -> google.protobuf.Timestamp
-	16, // 16: whistle.intake.v1.SearchWhistlesRequest.raised_to:type_name -> google.protobuf.Timestamp
-	0,  // 17: whistle.intake.v1.SearchWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
-	1,  // 18: whistle.intake.v1.SearchWhistlesRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	2,  // 19: whistle.intake.v1.SearchWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
-	6,  // 20: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
-	7,  // 21: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
-	8,  // 22: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
-	10, // 23: whistle.intake.v1.IntakeService.SearchWhistles:input_type -> whistle.intake.v1.SearchWhistlesRequest
-	12, // 24: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
-	13, // 25: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
-	14, // 26: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
-	4,  // 27: whistle.intake.v1.IntakeService.MergeWhistle:input_type -> whistle.intake.v1.MergeWhistleRequest
-	5,  // 28: whistle.intake.v1.IntakeService.KeepWhistle:input_type -> whistle.intake.v1.KeepWhistleRequest
-	2,  // 29: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 30: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
-	9,  // 31: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
-	11, // 32: whistle.intake.v1.IntakeService.SearchWhistles:output_type -> whistle.intake.v1.SearchWhistlesResponse
-	2,  // 33: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 34: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
-	2,  // 35: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 36: whistle.intake.v1.IntakeService.MergeWhistle:output_type -> whistle.intake.v1.Whistle
-	2,  // 37: whistle.intake.v1.IntakeService.KeepWhistle:output_type -> whistle.intake.v1.Whistle
-	29, // [29:38] is the sub-list for method output_type
-	20, // [20:29] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	18, // 0: whistle.intake.v1.Attachment.exif_location:type_name -> whistle.types.v1.LatLng
+	19, // 1: whistle.intake.v1.Attachment.added_by:type_name -> whistle.types.v1.Actor
+	20, // 2: whistle.intake.v1.Attachment.added_at:type_name -> google.protobuf.Timestamp
+	2,  // 3: whistle.intake.v1.AddAttachmentRequest.attachment:type_name -> whistle.intake.v1.Attachment
+	18, // 4: whistle.intake.v1.Whistle.location:type_name -> whistle.types.v1.LatLng
+	1,  // 5: whistle.intake.v1.Whistle.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	0,  // 6: whistle.intake.v1.Whistle.status:type_name -> whistle.intake.v1.Whistle.Status
+	20, // 7: whistle.intake.v1.Whistle.raised_at:type_name -> google.protobuf.Timestamp
+	20, // 8: whistle.intake.v1.Whistle.updated_at:type_name -> google.protobuf.Timestamp
+	20, // 9: whistle.intake.v1.Whistle.resolved_at:type_name -> google.protobuf.Timestamp
+	20, // 10: whistle.intake.v1.Whistle.closed_at:type_name -> google.protobuf.Timestamp
+	19, // 11: whistle.intake.v1.Whistle.raised_by:type_name -> whistle.types.v1.Actor
+	21, // 12: whistle.intake.v1.Whistle.dispatches:type_name -> whistle.response.v1.Dispatch
+	22, // 13: whistle.intake.v1.Whistle.routing:type_name -> whistle.routing.v1.RoutingExplanation
+	6,  // 14: whistle.intake.v1.Whistle.duplicate_candidates:type_name -> whistle.intake.v1.DuplicateCandidate
+	2,  // 15: whistle.intake.v1.Whistle.attachments:type_name -> whistle.intake.v1.Attachment
+	18, // 16: whistle.intake.v1.RaiseWhistleRequest.location:type_name -> whistle.types.v1.LatLng
+	1,  // 17: whistle.intake.v1.RaiseWhistleRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	0,  // 18: whistle.intake.v1.ListWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
+	5,  // 19: whistle.intake.v1.ListWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
+	20, // 20: whistle.intake.v1.SearchWhistlesRequest.raised_from:type_name -> google.protobuf.Timestamp
+	20, // 21: whistle.intake.v1.SearchWhistlesRequest.raised_to:type_name -> google.protobuf.Timestamp
+	0,  // 22: whistle.intake.v1.SearchWhistlesRequest.status:type_name -> whistle.intake.v1.Whistle.Status
+	1,  // 23: whistle.intake.v1.SearchWhistlesRequest.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	5,  // 24: whistle.intake.v1.SearchWhistlesResponse.whistles:type_name -> whistle.intake.v1.Whistle
+	9,  // 25: whistle.intake.v1.IntakeService.RaiseWhistle:input_type -> whistle.intake.v1.RaiseWhistleRequest
+	10, // 26: whistle.intake.v1.IntakeService.GetWhistle:input_type -> whistle.intake.v1.GetWhistleRequest
+	11, // 27: whistle.intake.v1.IntakeService.ListWhistles:input_type -> whistle.intake.v1.ListWhistlesRequest
+	13, // 28: whistle.intake.v1.IntakeService.SearchWhistles:input_type -> whistle.intake.v1.SearchWhistlesRequest
+	15, // 29: whistle.intake.v1.IntakeService.CancelWhistle:input_type -> whistle.intake.v1.CancelWhistleRequest
+	16, // 30: whistle.intake.v1.IntakeService.SubmitFeedback:input_type -> whistle.intake.v1.SubmitFeedbackRequest
+	17, // 31: whistle.intake.v1.IntakeService.ReopenWhistle:input_type -> whistle.intake.v1.ReopenWhistleRequest
+	7,  // 32: whistle.intake.v1.IntakeService.MergeWhistle:input_type -> whistle.intake.v1.MergeWhistleRequest
+	8,  // 33: whistle.intake.v1.IntakeService.KeepWhistle:input_type -> whistle.intake.v1.KeepWhistleRequest
+	3,  // 34: whistle.intake.v1.IntakeService.AddAttachment:input_type -> whistle.intake.v1.AddAttachmentRequest
+	4,  // 35: whistle.intake.v1.IntakeService.GetAttachment:input_type -> whistle.intake.v1.GetAttachmentRequest
+	5,  // 36: whistle.intake.v1.IntakeService.RaiseWhistle:output_type -> whistle.intake.v1.Whistle
+	5,  // 37: whistle.intake.v1.IntakeService.GetWhistle:output_type -> whistle.intake.v1.Whistle
+	12, // 38: whistle.intake.v1.IntakeService.ListWhistles:output_type -> whistle.intake.v1.ListWhistlesResponse
+	14, // 39: whistle.intake.v1.IntakeService.SearchWhistles:output_type -> whistle.intake.v1.SearchWhistlesResponse
+	5,  // 40: whistle.intake.v1.IntakeService.CancelWhistle:output_type -> whistle.intake.v1.Whistle
+	5,  // 41: whistle.intake.v1.IntakeService.SubmitFeedback:output_type -> whistle.intake.v1.Whistle
+	5,  // 42: whistle.intake.v1.IntakeService.ReopenWhistle:output_type -> whistle.intake.v1.Whistle
+	5,  // 43: whistle.intake.v1.IntakeService.MergeWhistle:output_type -> whistle.intake.v1.Whistle
+	5,  // 44: whistle.intake.v1.IntakeService.KeepWhistle:output_type -> whistle.intake.v1.Whistle
+	2,  // 45: whistle.intake.v1.IntakeService.AddAttachment:output_type -> whistle.intake.v1.Attachment
+	2,  // 46: whistle.intake.v1.IntakeService.GetAttachment:output_type -> whistle.intake.v1.Attachment
+	36, // [36:47] is the sub-list for method output_type
+	25, // [25:36] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_whistle_intake_v1_intake_proto_init() }
@@ -1411,7 +1754,7 @@ func file_whistle_intake_v1_intake_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_intake_v1_intake_proto_rawDesc), len(file_whistle_intake_v1_intake_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

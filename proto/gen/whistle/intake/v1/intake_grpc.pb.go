@@ -28,6 +28,8 @@ const (
 	IntakeService_ReopenWhistle_FullMethodName  = "/whistle.intake.v1.IntakeService/ReopenWhistle"
 	IntakeService_MergeWhistle_FullMethodName   = "/whistle.intake.v1.IntakeService/MergeWhistle"
 	IntakeService_KeepWhistle_FullMethodName    = "/whistle.intake.v1.IntakeService/KeepWhistle"
+	IntakeService_AddAttachment_FullMethodName  = "/whistle.intake.v1.IntakeService/AddAttachment"
+	IntakeService_GetAttachment_FullMethodName  = "/whistle.intake.v1.IntakeService/GetAttachment"
 )
 
 // IntakeServiceClient is the client API for IntakeService service.
@@ -56,6 +58,15 @@ type IntakeServiceClient interface {
 	MergeWhistle(ctx context.Context, in *MergeWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	// KeepWhistle dismisses the duplicate candidates of a whistle: it stays on its own.
 	KeepWhistle(ctx context.Context, in *KeepWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	// AddAttachment records evidence the gateway has checked and stored (the
+	// raising street at raise; a desk dispatched on the whistle at arrival or
+	// resolution) and appends whistle.attachment_added to the timeline. Adding
+	// the same id again changes nothing. Called by the gateway's upload route.
+	AddAttachment(ctx context.Context, in *AddAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
+	// GetAttachment returns one attachment of a whistle the caller may read
+	// (the public: only its public form, without the original). Called by the
+	// gateway before it streams the object.
+	GetAttachment(ctx context.Context, in *GetAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
 }
 
 type intakeServiceClient struct {
@@ -156,6 +167,26 @@ func (c *intakeServiceClient) KeepWhistle(ctx context.Context, in *KeepWhistleRe
 	return out, nil
 }
 
+func (c *intakeServiceClient) AddAttachment(ctx context.Context, in *AddAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attachment)
+	err := c.cc.Invoke(ctx, IntakeService_AddAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *intakeServiceClient) GetAttachment(ctx context.Context, in *GetAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attachment)
+	err := c.cc.Invoke(ctx, IntakeService_GetAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IntakeServiceServer is the server API for IntakeService service.
 // All implementations must embed UnimplementedIntakeServiceServer
 // for forward compatibility.
@@ -182,6 +213,15 @@ type IntakeServiceServer interface {
 	MergeWhistle(context.Context, *MergeWhistleRequest) (*Whistle, error)
 	// KeepWhistle dismisses the duplicate candidates of a whistle: it stays on its own.
 	KeepWhistle(context.Context, *KeepWhistleRequest) (*Whistle, error)
+	// AddAttachment records evidence the gateway has checked and stored (the
+	// raising street at raise; a desk dispatched on the whistle at arrival or
+	// resolution) and appends whistle.attachment_added to the timeline. Adding
+	// the same id again changes nothing. Called by the gateway's upload route.
+	AddAttachment(context.Context, *AddAttachmentRequest) (*Attachment, error)
+	// GetAttachment returns one attachment of a whistle the caller may read
+	// (the public: only its public form, without the original). Called by the
+	// gateway before it streams the object.
+	GetAttachment(context.Context, *GetAttachmentRequest) (*Attachment, error)
 	mustEmbedUnimplementedIntakeServiceServer()
 }
 
@@ -218,6 +258,12 @@ func (UnimplementedIntakeServiceServer) MergeWhistle(context.Context, *MergeWhis
 }
 func (UnimplementedIntakeServiceServer) KeepWhistle(context.Context, *KeepWhistleRequest) (*Whistle, error) {
 	return nil, status.Error(codes.Unimplemented, "method KeepWhistle not implemented")
+}
+func (UnimplementedIntakeServiceServer) AddAttachment(context.Context, *AddAttachmentRequest) (*Attachment, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddAttachment not implemented")
+}
+func (UnimplementedIntakeServiceServer) GetAttachment(context.Context, *GetAttachmentRequest) (*Attachment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAttachment not implemented")
 }
 func (UnimplementedIntakeServiceServer) mustEmbedUnimplementedIntakeServiceServer() {}
 func (UnimplementedIntakeServiceServer) testEmbeddedByValue()                       {}
@@ -402,6 +448,42 @@ func _IntakeService_KeepWhistle_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IntakeService_AddAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddAttachmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntakeServiceServer).AddAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntakeService_AddAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntakeServiceServer).AddAttachment(ctx, req.(*AddAttachmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IntakeService_GetAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAttachmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntakeServiceServer).GetAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntakeService_GetAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntakeServiceServer).GetAttachment(ctx, req.(*GetAttachmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IntakeService_ServiceDesc is the grpc.ServiceDesc for IntakeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -444,6 +526,14 @@ var IntakeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "KeepWhistle",
 			Handler:    _IntakeService_KeepWhistle_Handler,
+		},
+		{
+			MethodName: "AddAttachment",
+			Handler:    _IntakeService_AddAttachment_Handler,
+		},
+		{
+			MethodName: "GetAttachment",
+			Handler:    _IntakeService_GetAttachment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

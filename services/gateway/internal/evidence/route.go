@@ -1,0 +1,239 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/chuishao/whistle/platform/blob"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+)
+
+// Paths of the upload and of the served objects (the attachment's metadata
+// is the generated REST route GET /v1/whistles/{whistle_id}/attachments/{id}).
+const (
+	UploadPath    = "POST /v1/whistles/{whistle_id}/attachments"
+	ContentPath   = "GET /v1/whistles/{whistle_id}/attachments/{id}/content"
+	ThumbnailPath = "GET /v1/whistles/{whistle_id}/attachments/{id}/thumbnail"
+)
+
+// Intake is what the routes ask intake: whether the caller may read the
+// whistle, to record an attachment, and whether the caller may read one.
+type Intake interface {
+	GetWhistle(ctx context.Context, in *intakev1.GetWhistleRequest, opts ...grpc.CallOption) (*intakev1.Whistle, error)
+	AddAttachment(ctx context.Context, in *intakev1.AddAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
+	GetAttachment(ctx context.Context, in *intakev1.GetAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
+}
+
+// Routes serves uploads and downloads of attachments; everything else goes to next.
+type Routes struct {
+	Store   blob.Store
+	Intake  Intake
+	Timeout time.Duration
+	Log     *slog.Logger
+}
+
+// Key is where an attachment's stored object lives; the thumbnail is Key+".thumb".
+func Key(whistleID, attachmentID string) string {
+	return "whistles/" + whistleID + "/" + attachmentID
+}
+
+// ids are UUIDs, so every key is a valid blob key.
+var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// Wrap serves the attachment routes and hands every other request to next.
+func (rt *Routes) Wrap(next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(UploadPath, rt.upload)
+	mux.HandleFunc(ContentPath, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, "content") })
+	mux.HandleFunc(ThumbnailPath, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, "thumbnail") })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// caller is the request's context carrying its bearer token to intake, with
+// the request timeout; false (answered 401) without a token.
+func (rt *Routes) caller(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc, bool) {
+	if rt.Store == nil {
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "attachments are not configured (WHISTLE_BLOB_DIR or WHISTLE_S3_ENDPOINT)")
+		return nil, nil, false
+	}
+	token := r.Header.Get("Authorization")
+	if token == "" {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "a bearer token is required for attachments")
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), rt.Timeout)
+	return metadata.AppendToOutgoingContext(ctx, "authorization", token), cancel, true
+}
+
+// upload takes one file as the raw request body (any Content-Type: the type
+// is sniffed), with stage and file_name in the query.
+func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
+	whistleID := r.PathValue("whistle_id")
+	ctx, cancel, ok := rt.caller(w, r)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if !idPattern.MatchString(whistleID) {
+		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "whistle not found")
+		return
+	}
+	// Whoever may not read the whistle stores nothing: asked before the body is read.
+	if _, err := rt.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: whistleID}); err != nil {
+		apierror.WriteStatus(w, err)
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			apierror.Write(w, http.StatusRequestEntityTooLarge, apierror.CodePayloadTooLarge,
+				fmt.Sprintf("an attachment is at most %d bytes", MaxBytes),
+				apierror.Detail{Field: "body", Reason: fmt.Sprintf("must be at most %d bytes", MaxBytes)})
+			return
+		}
+		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "the body could not be read")
+		return
+	}
+	p, err := Prepare(data)
+	if err != nil {
+		code, name := http.StatusBadRequest, "INVALID_ARGUMENT"
+		if errors.Is(err, ErrUnsupported) {
+			code, name = http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"
+		}
+		apierror.Write(w, code, name, err.Error(), apierror.Detail{Field: "body", Reason: err.Error()})
+		return
+	}
+	id := uuid.Must(uuid.NewV7()).String() // time-ordered: the whistle lists evidence in upload order
+	key := Key(whistleID, id)
+	if err := rt.Store.Put(ctx, key, bytes.NewReader(p.Stored), int64(len(p.Stored)), p.MediaType); err != nil {
+		rt.storeFailed(w, r, err)
+		return
+	}
+	if p.Thumbnail != nil {
+		if err := rt.Store.Put(ctx, key+".thumb", bytes.NewReader(p.Thumbnail), int64(len(p.Thumbnail)), "image/jpeg"); err != nil {
+			rt.storeFailed(w, r, err)
+			return
+		}
+	}
+	a := &intakev1.Attachment{
+		Id: id, WhistleId: whistleID, Stage: r.URL.Query().Get("stage"), MediaType: p.MediaType,
+		SizeBytes: int64(len(p.Stored)), Sha256: p.SHA256, StoredSha256: p.StoredSHA256,
+		Width: int32(p.Width), Height: int32(p.Height), HasThumbnail: p.Thumbnail != nil,
+		FileName: r.URL.Query().Get("file_name"),
+	}
+	if p.GPS != nil {
+		a.ExifLocation = &typesv1.LatLng{Lat: p.GPS.Lat, Lng: p.GPS.Lng}
+	}
+	saved, err := rt.Intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{Attachment: a})
+	if err != nil {
+		// Refused (stage, count, scope): what was stored is removed again.
+		rt.remove(key, p.Thumbnail != nil)
+		apierror.WriteStatus(w, err)
+		return
+	}
+	out, err := protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true}.Marshal(saved)
+	if err != nil {
+		apierror.Write(w, http.StatusInternalServerError, "INTERNAL", "could not encode the answer")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(out)
+}
+
+func (rt *Routes) storeFailed(w http.ResponseWriter, r *http.Request, err error) {
+	rt.Log.ErrorContext(r.Context(), "store attachment", "err", err)
+	apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the attachment could not be stored; try again")
+}
+
+func (rt *Routes) remove(key string, thumb bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), rt.Timeout)
+	defer cancel()
+	for _, k := range []string{key, key + ".thumb"} {
+		if k != key && !thumb {
+			continue
+		}
+		if err := rt.Store.Delete(ctx, k); err != nil && !errors.Is(err, blob.ErrNotFound) {
+			rt.Log.WarnContext(ctx, "remove refused attachment", "key", k, "err", err)
+		}
+	}
+}
+
+// serve streams an attachment's object after intake said the caller may read it.
+func (rt *Routes) serve(w http.ResponseWriter, r *http.Request, variant string) {
+	ctx, cancel, ok := rt.caller(w, r)
+	if !ok {
+		return
+	}
+	defer cancel()
+	whistleID, id := r.PathValue("whistle_id"), r.PathValue("id")
+	if !idPattern.MatchString(whistleID) || !idPattern.MatchString(id) {
+		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "attachment not found")
+		return
+	}
+	a, err := rt.Intake.GetAttachment(ctx, &intakev1.GetAttachmentRequest{WhistleId: whistleID, Id: id, Variant: variant})
+	if err != nil {
+		apierror.WriteStatus(w, err)
+		return
+	}
+	Serve(w, r, rt.Store, rt.Log, a, variant)
+}
+
+// Serve writes the stored object of a (content or thumbnail) to w. The
+// caller has checked the reader may see it.
+func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, log *slog.Logger, a *intakev1.Attachment, variant string) {
+	key := Key(a.GetWhistleId(), a.GetId())
+	if variant == "thumbnail" {
+		if !a.GetHasThumbnail() {
+			apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "this attachment has no thumbnail")
+			return
+		}
+		key += ".thumb"
+	}
+	obj, err := store.Get(r.Context(), key)
+	if errors.Is(err, blob.ErrNotFound) {
+		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "attachment not found")
+		return
+	}
+	if err != nil {
+		log.ErrorContext(r.Context(), "read attachment", "key", key, "err", err)
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the attachment could not be read; try again")
+		return
+	}
+	defer func() { _ = obj.Close() }()
+	h := w.Header()
+	h.Set("Content-Type", obj.ContentType)
+	h.Set("Content-Length", strconv.FormatInt(obj.Size, 10))
+	// Served as the type the gateway sniffed, never rendered as a page.
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "private, max-age=300")
+	h.Set("ETag", `"`+a.GetStoredSha256()+"-"+variant+`"`)
+	if variant == "content" && obj.ContentType != "image/jpeg" && obj.ContentType != "image/png" {
+		h.Set("Content-Disposition", "attachment")
+	}
+	_, _ = io.Copy(w, obj)
+}

@@ -1,0 +1,242 @@
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus/outbox"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/intake/internal/events"
+	"github.com/chuishao/whistle/services/intake/internal/intake"
+	"github.com/chuishao/whistle/services/intake/internal/store"
+)
+
+// What the gateway serves of an attachment.
+const (
+	VariantContent   = "content"
+	VariantThumbnail = "thumbnail"
+)
+
+// MaxAttachments bounds the evidence on one whistle, across all stages.
+const MaxAttachments = 9
+
+// Attachment stages: who adds evidence when.
+const (
+	StageRaise      = "raise"      // the raising street
+	StageArrival    = "arrival"    // a dispatched desk, at 到场
+	StageResolution = "resolution" // a dispatched desk, at 办结
+)
+
+var (
+	uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	mediaTypes  = map[string]bool{"image/jpeg": true, "image/png": true, "video/mp4": true, "application/pdf": true}
+)
+
+// AddAttachment records evidence the gateway has stored, with its event.
+func (s *Server) AddAttachment(ctx context.Context, req *intakev1.AddAttachmentRequest) (*intakev1.Attachment, error) {
+	a, err := s.addAttachment(ctx, req.GetAttachment())
+	return answer(ctx, s, a, err)
+}
+
+func checkAttachment(a *intakev1.Attachment) error {
+	var f intake.Fields
+	if !uuidPattern.MatchString(a.GetId()) {
+		f.Add("attachment.id", "must be a lower-case UUID")
+	}
+	if a.GetWhistleId() == "" {
+		f.Add("attachment.whistle_id", "is required")
+	}
+	switch a.GetStage() {
+	case StageRaise, StageArrival, StageResolution:
+	default:
+		f.Add("attachment.stage", "must be raise, arrival or resolution")
+	}
+	if !mediaTypes[a.GetMediaType()] {
+		f.Add("attachment.media_type", "must be image/jpeg, image/png, video/mp4 or application/pdf")
+	}
+	if !hexSHA256.MatchString(a.GetSha256()) {
+		f.Add("attachment.sha256", "must be 64 lower-case hex digits")
+	}
+	if !hexSHA256.MatchString(a.GetStoredSha256()) {
+		f.Add("attachment.stored_sha256", "must be 64 lower-case hex digits")
+	}
+	if a.GetSizeBytes() <= 0 {
+		f.Add("attachment.size_bytes", "must be positive")
+	}
+	if l := a.GetExifLocation(); l != nil && (l.GetLat() < -90 || l.GetLat() > 90 || l.GetLng() < -180 || l.GetLng() > 180) {
+		f.Add("attachment.exif_location", "must be a WGS-84 point")
+	}
+	return f.Err()
+}
+
+func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment) (*intakev1.Attachment, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case id.Role == auth.RoleStreet && a.GetStage() == StageRaise:
+	case id.Role == auth.RoleDesk && (a.GetStage() == StageArrival || a.GetStage() == StageResolution):
+	case id.Role != auth.RoleStreet && id.Role != auth.RoleDesk:
+		return nil, fmt.Errorf("role %s adds no evidence: %w", id.Role, intake.ErrPermissionDenied)
+	}
+	if err := checkAttachment(a); err != nil {
+		return nil, err
+	}
+	if (id.Role == auth.RoleStreet) != (a.GetStage() == StageRaise) {
+		return nil, intake.Invalid("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
+	}
+	var saved store.Attachment
+	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		w, err := q.LockWhistle(ctx, a.GetWhistleId())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return intake.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("lock whistle %s: %w", a.GetWhistleId(), err)
+		}
+		row := store.InsertAttachmentParams{
+			AttachmentID: a.GetId(), WhistleID: w.ID, Stage: a.GetStage(), MediaType: a.GetMediaType(),
+			SizeBytes: a.GetSizeBytes(), Sha256: a.GetSha256(), StoredSha256: a.GetStoredSha256(),
+			Width: a.GetWidth(), Height: a.GetHeight(), HasThumbnail: a.GetHasThumbnail(), FileName: a.GetFileName(),
+			ActorRole: id.Role, ActorID: id.Subject, AddedAt: s.now(),
+		}
+		switch id.Role {
+		case auth.RoleStreet: // the raising street only: a neighbour reads but adds nothing
+			if w.StreetID != id.StreetID {
+				return intake.ErrNotFound
+			}
+		case auth.RoleDesk: // a desk of a department dispatched on the whistle
+			if w.DistrictID != id.DistrictID {
+				return intake.ErrNotFound
+			}
+			dispatchID, err := q.DispatchOfDepartment(ctx, store.DispatchOfDepartmentParams{WhistleID: w.ID, Department: id.Department})
+			if errors.Is(err, pgx.ErrNoRows) {
+				return intake.ErrNotFound
+			}
+			if err != nil {
+				return fmt.Errorf("dispatch of %s on %s: %w", id.Department, w.ID, err)
+			}
+			row.DispatchID, row.Department = dispatchID, id.Department
+		}
+		if l := a.GetExifLocation(); l != nil {
+			row.ExifLat = pgtype.Float8{Float64: l.GetLat(), Valid: true}
+			row.ExifLng = pgtype.Float8{Float64: l.GetLng(), Valid: true}
+		}
+		if existing, err := q.GetAttachment(ctx, store.GetAttachmentParams{WhistleID: w.ID, AttachmentID: a.GetId()}); err == nil {
+			saved = existing // added before: the retry changes nothing
+			return nil
+		}
+		n, err := q.CountAttachments(ctx, w.ID)
+		if err != nil {
+			return fmt.Errorf("count attachments of %s: %w", w.ID, err)
+		}
+		if n >= MaxAttachments {
+			return intake.Invalid("attachment", fmt.Sprintf("a whistle holds at most %d attachments", MaxAttachments))
+		}
+		inserted, err := q.InsertAttachment(ctx, row)
+		if err != nil {
+			return fmt.Errorf("add attachment to %s: %w", w.ID, err)
+		}
+		if inserted == 0 { // the id belongs to another whistle
+			return intake.Invalid("attachment.id", "is already used")
+		}
+		saved = store.Attachment(row)
+		ev := events.AttachmentAdded(row.AddedAt, actorOf(id), w, withoutPosition(attachmentOf(saved)))
+		if err := outbox.Add(ctx, tx, ev); err != nil {
+			return fmt.Errorf("add attachment to %s: %w", w.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return attachmentOf(saved), nil
+}
+
+// GetAttachment returns one attachment of a whistle the caller may read.
+func (s *Server) GetAttachment(ctx context.Context, req *intakev1.GetAttachmentRequest) (*intakev1.Attachment, error) {
+	a, err := s.getAttachment(ctx, req.GetWhistleId(), req.GetId(), req.GetVariant())
+	return answer(ctx, s, a, err)
+}
+
+func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, variant string) (*intakev1.Attachment, error) {
+	switch variant {
+	case "", VariantThumbnail:
+	case VariantContent:
+		if id, ok := auth.FromContext(ctx); ok && id.Role == auth.RolePublic {
+			return nil, fmt.Errorf("the public sees thumbnails only: %w", intake.ErrPermissionDenied)
+		}
+	default:
+		return nil, intake.Invalid("variant", "must be content or thumbnail")
+	}
+	// The whistle's own check: whoever may read it may read its evidence.
+	w, err := s.get(ctx, whistleID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range w.GetAttachments() {
+		if a.GetId() == attachmentID {
+			return a, nil
+		}
+	}
+	return nil, intake.ErrNotFound
+}
+
+// attachments is the evidence of w for the caller: without positions for the public.
+func (s *Server) attachments(ctx context.Context, id auth.Identity, w *intakev1.Whistle) error {
+	rows, err := store.New(s.Pool).ListAttachments(ctx, w.GetId())
+	if err != nil {
+		return fmt.Errorf("attachments of %s: %w", w.GetId(), err)
+	}
+	w.Attachments = make([]*intakev1.Attachment, 0, len(rows))
+	for _, r := range rows {
+		a := attachmentOf(r)
+		if id.Role == auth.RolePublic {
+			a = publicAttachment(a)
+		}
+		w.Attachments = append(w.Attachments, a)
+	}
+	return nil
+}
+
+func attachmentOf(r store.Attachment) *intakev1.Attachment {
+	a := &intakev1.Attachment{
+		Id: r.AttachmentID, WhistleId: r.WhistleID, Stage: r.Stage, DispatchId: r.DispatchID, Department: r.Department,
+		MediaType: r.MediaType, SizeBytes: r.SizeBytes, Sha256: r.Sha256, StoredSha256: r.StoredSha256,
+		Width: r.Width, Height: r.Height, HasThumbnail: r.HasThumbnail, FileName: r.FileName,
+		AddedBy: &typesv1.Actor{Role: r.ActorRole, Id: r.ActorID}, AddedAt: timestamppb.New(r.AddedAt),
+	}
+	if r.ExifLat.Valid && r.ExifLng.Valid {
+		a.ExifLocation = &typesv1.LatLng{Lat: r.ExifLat.Float64, Lng: r.ExifLng.Float64}
+	}
+	return a
+}
+
+// withoutPosition is a without its EXIF position: the timeline's copy.
+func withoutPosition(a *intakev1.Attachment) *intakev1.Attachment {
+	out := proto.Clone(a).(*intakev1.Attachment)
+	out.ExifLocation = nil
+	return out
+}
+
+// publicAttachment is what the public may know of evidence: that it exists,
+// its kind, stage, time and fingerprint; not its position, file name or who added it.
+func publicAttachment(a *intakev1.Attachment) *intakev1.Attachment {
+	return &intakev1.Attachment{
+		Id: a.GetId(), WhistleId: a.GetWhistleId(), Stage: a.GetStage(), Department: a.GetDepartment(),
+		MediaType: a.GetMediaType(), Sha256: a.GetSha256(), HasThumbnail: a.GetHasThumbnail(), AddedAt: a.GetAddedAt(),
+	}
+}

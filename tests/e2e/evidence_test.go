@@ -1,0 +1,179 @@
+package e2e_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/chuishao/whistle/services/gateway/evidencetest"
+)
+
+// upload sends one file as the raw body of the attachment route, labelled
+// with a Content-Type the gateway must not trust.
+func upload(t *testing.T, s *system, whistleID, stage, token string, data []byte) response {
+	t.Helper()
+	return s.do(t, http.MethodPost, "/v1/whistles/"+whistleID+"/attachments?stage="+stage+"&file_name=photo.jpg", token,
+		string(data), "Content-Type", "application/octet-stream")
+}
+
+// fetch GETs path and returns its status, Content-Type and bytes.
+func fetch(t *testing.T, s *system, path, token string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), body
+}
+
+func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// TestEvidenceFromRaiseToResolution: a street raises with two photos taken
+// on the spot (EXIF GPS), the police desk arrives with a photo and resolves
+// with an after-photo; the whistle and its timeline list all four with
+// their hashes, the served images carry no EXIF, the positions are kept for
+// those on the whistle but not for the public, and a desk of a department
+// not on the whistle can reach none of it.
+func TestEvidenceFromRaiseToResolution(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	streetTok := streetToken(t, s, donghuamen)
+	id, w := raise(t, s, donghuamen, "joint-enforcement", 3)
+	policeTok := deskToken(t, s, dongcheng, "police")
+	policeID := str(dispatchOf(t, w, "police")["id"])
+
+	photos := [][]byte{
+		evidencetest.JPEGWithGPS(t, 640, 480, 39.91461, 116.40362),
+		evidencetest.JPEGWithGPS(t, 480, 640, 39.91466, 116.40355),
+	}
+	var uploaded []map[string]any
+	for _, p := range photos {
+		r := upload(t, s, id, "raise", streetTok, p)
+		require.Equal(t, http.StatusCreated, r.status, r.raw)
+		require.Equal(t, sha(p), r.body["sha256"], "the hash is of the photo as taken")
+		require.Equal(t, "image/jpeg", r.body["media_type"])
+		uploaded = append(uploaded, r.body)
+	}
+	// The desk's evidence needs its own stage: a desk cannot add "raise" photos.
+	r := upload(t, s, id, "raise", policeTok, photos[0])
+	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
+
+	s.clock.Advance(3 * time.Minute)
+	require.Equal(t, http.StatusOK, s.do(t, http.MethodPost, "/v1/dispatches/"+policeID+":acknowledge", policeTok, map[string]any{}).status)
+	s.clock.Advance(10 * time.Minute)
+	arr := s.do(t, http.MethodPost, "/v1/dispatches/"+policeID+":arrive", policeTok,
+		map[string]any{"location": map[string]any{"lat": 39.9147, "lng": 116.4035}})
+	require.Equal(t, http.StatusOK, arr.status, arr.raw)
+	onSite := evidencetest.JPEGWithGPS(t, 800, 600, 39.91470, 116.40350)
+	r = upload(t, s, id, "arrival", policeTok, onSite)
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	require.Equal(t, policeID, r.body["dispatch_id"])
+	uploaded = append(uploaded, r.body)
+
+	s.clock.Advance(30 * time.Minute)
+	res := s.do(t, http.MethodPost, "/v1/dispatches/"+policeID+":resolve", policeTok, map[string]any{"summary": "已责令停工"})
+	require.Equal(t, http.StatusOK, res.status, res.raw)
+	after := evidencetest.JPEGWithGPS(t, 800, 600, 39.91469, 116.40351)
+	r = upload(t, s, id, "resolution", policeTok, after)
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	uploaded = append(uploaded, r.body)
+
+	// The whistle lists all four, with their positions for the street.
+	got := s.do(t, http.MethodGet, "/v1/whistles/"+id, streetTok, nil)
+	require.Equal(t, http.StatusOK, got.status, got.raw)
+	atts := list(got.body["attachments"])
+	require.Len(t, atts, 4)
+	wantStages := []string{"raise", "raise", "arrival", "resolution"}
+	for i, a := range atts {
+		a := obj(a)
+		require.Equal(t, uploaded[i]["id"], a["id"])
+		require.Equal(t, wantStages[i], a["stage"])
+		require.NotNil(t, a["exif_location"], "the evidence keeps where the photo was taken")
+	}
+	require.InDelta(t, 39.91461, obj(obj(atts[0])["exif_location"])["lat"], 1e-6)
+
+	// The timeline has one attachment.added entry per photo, its hash on the chain.
+	eventually(t, "attachments on the timeline", func() bool {
+		tl := s.do(t, http.MethodGet, "/v1/whistles/"+id+"/timeline", streetTok, nil)
+		n := 0
+		for _, e := range list(tl.body["entries"]) {
+			e := obj(e)
+			if e["type"] != "whistle.attachment_added" {
+				continue
+			}
+			a := obj(obj(e["data"])["attachment"])
+			require.Equal(t, uploaded[n]["sha256"], a["sha256"])
+			require.Nil(t, a["exif_location"], "no position on the timeline")
+			require.NotEmpty(t, e["hash"])
+			n++
+		}
+		return n == 4
+	})
+
+	// Every served image is re-encoded: no EXIF, the stored hash as recorded.
+	for _, a := range uploaded {
+		base := "/v1/whistles/" + id + "/attachments/" + str(a["id"])
+		code, ctype, body := fetch(t, s, base+"/content", streetTok)
+		require.Equal(t, http.StatusOK, code)
+		require.Equal(t, "image/jpeg", ctype)
+		require.False(t, evidencetest.HasEXIF(body), "served image carries EXIF")
+		require.Equal(t, a["stored_sha256"], sha(body))
+		code, _, thumb := fetch(t, s, base+"/thumbnail", policeTok)
+		require.Equal(t, http.StatusOK, code)
+		require.False(t, evidencetest.HasEXIF(thumb))
+		require.Less(t, len(thumb), len(body))
+	}
+
+	// A desk of another department (not on the whistle), and one of another
+	// district, reach neither the list nor any object.
+	for _, other := range []string{deskToken(t, s, dongcheng, "fire"), deskToken(t, s, chaoyang, "police")} {
+		for _, a := range uploaded {
+			base := "/v1/whistles/" + id + "/attachments/" + str(a["id"])
+			for _, p := range []string{base + "/content", base + "/thumbnail", base} {
+				code, _, body := fetch(t, s, p, other)
+				require.Equal(t, http.StatusNotFound, code, "%s: %s", p, body)
+				require.False(t, bytes.HasPrefix(body, []byte{0xFF, 0xD8}))
+			}
+		}
+		r := upload(t, s, id, "arrival", other, onSite)
+		require.Equal(t, http.StatusNotFound, r.status, r.raw)
+	}
+	// No token, no photo.
+	code, _, _ := fetch(t, s, "/v1/whistles/"+id+"/attachments/"+str(uploaded[0]["id"])+"/content", "")
+	require.Equal(t, http.StatusUnauthorized, code)
+}
+
+// TestUploadLimits: the type is sniffed from the bytes, not the label; too
+// large a file and a tenth attachment are refused, naming why.
+func TestUploadLimits(t *testing.T) {
+	t.Parallel()
+	s := startSystem(t, options{})
+	tok := streetToken(t, s, donghuamen)
+	id, _ := raise(t, s, donghuamen, "joint-enforcement", 3)
+
+	r := s.do(t, http.MethodPost, "/v1/whistles/"+id+"/attachments?stage=raise", tok,
+		"<html><script>alert(1)</script></html>", "Content-Type", "image/jpeg")
+	require.Equal(t, http.StatusUnsupportedMediaType, r.status, r.raw)
+	require.Contains(t, r.raw, "text/html")
+
+	r = upload(t, s, id, "raise", tok, make([]byte, 10<<20+1))
+	require.Equal(t, http.StatusRequestEntityTooLarge, r.status, r.raw)
+
+	photo := evidencetest.JPEGWithGPS(t, 64, 48, 39.9146, 116.4036)
+	for range 9 {
+		require.Equal(t, http.StatusCreated, upload(t, s, id, "raise", tok, photo).status)
+	}
+	r = upload(t, s, id, "raise", tok, photo)
+	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
+	require.Contains(t, r.raw, "at most 9")
+}

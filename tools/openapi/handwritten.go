@@ -140,6 +140,7 @@ func addHandWritten(doc *openapi3.T) error {
 	addGrants(add, identity)
 	addSignIn(add)
 	addOpen311(add)
+	addEvidence(add)
 	return nil
 }
 

@@ -100,7 +100,8 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 	routed := map[string]bool{}
 	var departments store.AddDepartmentsParams
 	snapshots := map[string]store.UpsertDispatchParams{}
-	var order []string // dispatch ids, first seen first
+	var order []string    // dispatch ids, first seen first
+	var breached []string // whistles with a breached dispatch
 	for _, ev := range evs {
 		id := whistleOf(ev)
 		if id == "" {
@@ -116,9 +117,13 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			}
 			continue
 		}
-		row, err := snapshotOf(ev, id, protoevents.Dispatch(ev))
+		d := protoevents.Dispatch(ev)
+		row, err := snapshotOf(ev, id, d)
 		if err != nil {
 			return err
+		}
+		if len(d.GetBreaches()) > 0 {
+			breached = append(breached, id)
 		}
 		// One statement cannot write a row twice: the newest snapshot of a
 		// dispatch stands for the batch (the later one on a tie, as one by one).
@@ -160,10 +165,14 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			arg.StatusRanks = append(arg.StatusRanks, r.StatusRank)
 			arg.Snapshots = append(arg.Snapshots, r.Snapshot)
 			arg.UpdatedAts = append(arg.UpdatedAts, r.UpdatedAt)
-			arg.Breached = append(arg.Breached, r.Breached)
 		}
 		if err := q.UpsertDispatches(ctx, arg); err != nil {
 			return fmt.Errorf("record %d dispatches: %w", len(order), err)
+		}
+	}
+	if len(breached) > 0 {
+		if err := q.MarkWhistlesBreached(ctx, breached); err != nil {
+			return fmt.Errorf("flag %d breached whistles: %w", len(breached), err)
 		}
 	}
 
@@ -372,6 +381,11 @@ func upsertDispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event, w
 	if err := q.UpsertDispatch(ctx, row); err != nil {
 		return fmt.Errorf("record dispatch %s: %w", row.DispatchID, err)
 	}
+	if len(d.GetBreaches()) > 0 {
+		if err := q.MarkWhistlesBreached(ctx, []string{whistleID}); err != nil {
+			return fmt.Errorf("flag whistle %s breached: %w", whistleID, err)
+		}
+	}
 	return nil
 }
 
@@ -401,7 +415,6 @@ func snapshotOf(ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) (s
 		DispatchID: id, WhistleID: whistleID, Department: department,
 		Status: string(status), StatusRank: status.Rank(), Snapshot: raw,
 		UpdatedAt: updated.AsTime().Truncate(time.Microsecond),
-		Breached:  len(d.GetBreaches()) > 0,
 	}, nil
 }
 

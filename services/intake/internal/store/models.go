@@ -39,7 +39,6 @@ type Dispatch struct {
 	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
-	Breached   bool
 }
 
 type DuplicateCandidate struct {
@@ -122,6 +121,7 @@ type Whistle struct {
 	MergedInto      string
 	Cell            int64
 	Open            bool
+	Breached        bool
 }
 
 type WhistleDepartment struct {

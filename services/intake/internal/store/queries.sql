@@ -130,25 +130,24 @@ WHERE whistle_id = @whistle_id AND department = @department AND dispatch_id <> @
 
 -- name: UpsertDispatch :exec
 -- Events may arrive out of order: an older snapshot never replaces a newer one.
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
-VALUES (@dispatch_id, @whistle_id, @department, @status, @status_rank, @snapshot, @updated_at, @breached)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+VALUES (@dispatch_id, @whistle_id, @department, @status, @status_rank, @snapshot, @updated_at)
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
     department = EXCLUDED.department,
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at,
-    breached = EXCLUDED.breached
+    updated_at = EXCLUDED.updated_at
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank);
 
 -- name: UpsertDispatches :exec
 -- UpsertDispatch for many dispatches, one per element of the arrays (ids distinct).
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
 SELECT unnest(@dispatch_ids::text[]) AS dispatch_id, unnest(@whistle_ids::text[]) AS whistle_id,
        unnest(@departments::text[]) AS department, unnest(@statuses::text[]) AS status,
        unnest(@status_ranks::smallint[]) AS status_rank, unnest(@snapshots::bytea[]) AS snapshot,
-       unnest(@updated_ats::timestamptz[]) AS updated_at, unnest(@breached::boolean[]) AS breached
+       unnest(@updated_ats::timestamptz[]) AS updated_at
 ORDER BY 1
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
@@ -156,9 +155,12 @@ ON CONFLICT (dispatch_id) DO UPDATE SET
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at,
-    breached = EXCLUDED.breached
+    updated_at = EXCLUDED.updated_at
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank);
+
+-- name: MarkWhistlesBreached :exec
+-- Whistles (locked by the caller) one of whose dispatches breached an SLA clock.
+UPDATE whistles SET breached = true WHERE id = ANY (@ids::text[]) AND NOT breached;
 
 -- name: WhistleDispatches :many
 SELECT * FROM dispatches WHERE whistle_id = @whistle_id ORDER BY department, updated_at, dispatch_id;

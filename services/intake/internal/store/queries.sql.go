@@ -112,7 +112,7 @@ func (q *Queries) DispatchOfDepartment(ctx context.Context, arg DispatchOfDepart
 }
 
 const dispatchesOfWhistles = `-- name: DispatchesOfWhistles :many
-SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached FROM dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
 `
 
 func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string) ([]Dispatch, error) {
@@ -132,7 +132,6 @@ func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string)
 			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
-			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -241,7 +240,7 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 }
 
 const getWhistle = `-- name: GetWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = $1
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = $1
 `
 
 func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -273,12 +272,13 @@ func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.MergedInto,
 		&i.Cell,
 		&i.Open,
+		&i.Breached,
 	)
 	return i, err
 }
 
 const getWhistleByIdempotencyKey = `-- name: GetWhistleByIdempotencyKey :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE street_id = $1 AND idempotency_key = $2
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE street_id = $1 AND idempotency_key = $2
 `
 
 type GetWhistleByIdempotencyKeyParams struct {
@@ -315,12 +315,13 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 		&i.MergedInto,
 		&i.Cell,
 		&i.Open,
+		&i.Breached,
 	)
 	return i, err
 }
 
 const getWhistles = `-- name: GetWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
 `
 
 func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
@@ -358,6 +359,7 @@ func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, err
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -479,7 +481,7 @@ SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::te
        unnest($12::text[]), unnest($13::text[]), unnest($14::timestamptz[]),
        unnest($15::timestamptz[]), NULLIF(unnest($16::text[]), '')
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached
 `
 
 type InsertWhistlesParams struct {
@@ -558,6 +560,7 @@ func (q *Queries) InsertWhistles(ctx context.Context, arg InsertWhistlesParams) 
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -586,7 +589,7 @@ func (q *Queries) IsNeighbour(ctx context.Context, arg IsNeighbourParams) (bool,
 }
 
 const listAllWhistles = `-- name: ListAllWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
   AND (raised_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY raised_at DESC, id DESC
@@ -640,6 +643,7 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -695,7 +699,7 @@ func (q *Queries) ListAttachments(ctx context.Context, whistleID string) ([]Atta
 }
 
 const listWhistlesByDistrict = `-- name: ListWhistlesByDistrict :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles
 WHERE district_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND (raised_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::text, ''))
@@ -752,6 +756,7 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -764,8 +769,8 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM (
-    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles own
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM (
+    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles own
      WHERE own.street_id = $1
        AND ($2::text IS NULL OR own.district_id = $2)
        AND ($3::text IS NULL OR own.status = $3)
@@ -773,7 +778,7 @@ SELECT id, street_id, district_id, category, title, description, address, lat, l
      ORDER BY own.raised_at DESC, own.id DESC
      LIMIT $6)
     UNION ALL
-    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
      WHERE $7::boolean AND n.street_id = $1 AND w.street_id <> $1
        AND ($2::text IS NULL OR w.district_id = $2)
        AND ($3::text IS NULL OR w.status = $3)
@@ -842,6 +847,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -854,7 +860,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 }
 
 const lockWhistle = `-- name: LockWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = $1 FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -886,12 +892,13 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.MergedInto,
 		&i.Cell,
 		&i.Open,
+		&i.Breached,
 	)
 	return i, err
 }
 
 const lockWhistles = `-- name: LockWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockWhistle for many whistles, in one order (by id) so that two
@@ -931,6 +938,7 @@ func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, er
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}
@@ -940,6 +948,16 @@ func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, er
 		return nil, err
 	}
 	return items, nil
+}
+
+const markWhistlesBreached = `-- name: MarkWhistlesBreached :exec
+UPDATE whistles SET breached = true WHERE id = ANY ($1::text[]) AND NOT breached
+`
+
+// Whistles (locked by the caller) one of whose dispatches breached an SLA clock.
+func (q *Queries) MarkWhistlesBreached(ctx context.Context, ids []string) error {
+	_, err := q.db.Exec(ctx, markWhistlesBreached, ids)
+	return err
 }
 
 const mergedWhistleIDs = `-- name: MergedWhistleIDs :many
@@ -1154,7 +1172,7 @@ UPDATE whistles SET
     routed_at = $7,
     reopened_at = $8
 WHERE id = $9
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached
 `
 
 type UpdateWhistleParams struct {
@@ -1208,21 +1226,21 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 		&i.MergedInto,
 		&i.Cell,
 		&i.Open,
+		&i.Breached,
 	)
 	return i, err
 }
 
 const upsertDispatch = `-- name: UpsertDispatch :exec
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
     department = EXCLUDED.department,
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at,
-    breached = EXCLUDED.breached
+    updated_at = EXCLUDED.updated_at
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank)
 `
 
@@ -1234,7 +1252,6 @@ type UpsertDispatchParams struct {
 	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
-	Breached   bool
 }
 
 // Events may arrive out of order: an older snapshot never replaces a newer one.
@@ -1247,17 +1264,16 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 		arg.StatusRank,
 		arg.Snapshot,
 		arg.UpdatedAt,
-		arg.Breached,
 	)
 	return err
 }
 
 const upsertDispatches = `-- name: UpsertDispatches :exec
-INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached)
+INSERT INTO dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
 SELECT unnest($1::text[]) AS dispatch_id, unnest($2::text[]) AS whistle_id,
        unnest($3::text[]) AS department, unnest($4::text[]) AS status,
        unnest($5::smallint[]) AS status_rank, unnest($6::bytea[]) AS snapshot,
-       unnest($7::timestamptz[]) AS updated_at, unnest($8::boolean[]) AS breached
+       unnest($7::timestamptz[]) AS updated_at
 ORDER BY 1
 ON CONFLICT (dispatch_id) DO UPDATE SET
     whistle_id = EXCLUDED.whistle_id,
@@ -1265,8 +1281,7 @@ ON CONFLICT (dispatch_id) DO UPDATE SET
     status = EXCLUDED.status,
     status_rank = EXCLUDED.status_rank,
     snapshot = EXCLUDED.snapshot,
-    updated_at = EXCLUDED.updated_at,
-    breached = EXCLUDED.breached
+    updated_at = EXCLUDED.updated_at
 WHERE (dispatches.updated_at, dispatches.status_rank) <= (EXCLUDED.updated_at, EXCLUDED.status_rank)
 `
 
@@ -1278,7 +1293,6 @@ type UpsertDispatchesParams struct {
 	StatusRanks []int16
 	Snapshots   [][]byte
 	UpdatedAts  []time.Time
-	Breached    []bool
 }
 
 // UpsertDispatch for many dispatches, one per element of the arrays (ids distinct).
@@ -1291,13 +1305,12 @@ func (q *Queries) UpsertDispatches(ctx context.Context, arg UpsertDispatchesPara
 		arg.StatusRanks,
 		arg.Snapshots,
 		arg.UpdatedAts,
-		arg.Breached,
 	)
 	return err
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at, breached FROM dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
 `
 
 func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Dispatch, error) {
@@ -1317,7 +1330,6 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Di
 			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
-			&i.Breached,
 		); err != nil {
 			return nil, err
 		}

@@ -21,21 +21,16 @@ WHERE (sqlc.narg(scope_street)::text IS NULL OR w.street_id = sqlc.narg(scope_st
   AND (sqlc.narg(category)::text IS NULL OR w.category = sqlc.narg(category))
   AND (sqlc.narg(status)::text IS NULL OR w.status = sqlc.narg(status))
   AND (sqlc.narg(urgency)::text IS NULL OR w.urgency = sqlc.narg(urgency))
-  -- An index condition (the ids of whistles with a breached dispatch, from
-  -- the partial index), which the planner can AND with the others' bitmaps;
-  -- an EXISTS under this OR stays a filter checked row by row.
-  AND (NOT @breached::boolean OR w.id = ANY (ARRAY(SELECT d.whistle_id FROM dispatches d WHERE d.breached)))
+  AND (NOT @breached::boolean OR w.breached)
   AND (sqlc.narg(department)::text IS NULL
        OR EXISTS (SELECT 1 FROM dispatches d WHERE d.whistle_id = w.id AND d.department = sqlc.narg(department)))
   AND (sqlc.narg(pattern)::text IS NULL OR (w.title || ' ' || w.description || ' ' || w.address) ILIKE sqlc.narg(pattern))
   AND (w.raised_at, w.id) < (coalesce(sqlc.narg(cursor_raised_at)::timestamptz, 'infinity'), coalesce(sqlc.narg(cursor_id)::text, ''))
 -- The first key is NULL (and dropped by the planner) unless the scope is a
--- street or only breached whistles are asked for. Then it is raised_at again,
--- which orders alike but matches no index: the planner cannot walk the whole
--- table newest first hoping to meet matches early (a street's few thousand
--- whistles, or the breached ones, are spread thinly over all), and instead
--- reads the matching rows through the street's index or the breached
--- dispatches and sorts them.
-ORDER BY CASE WHEN sqlc.narg(scope_street)::text IS NOT NULL OR @breached::boolean THEN w.raised_at + interval '0 s' END DESC,
+-- street. Then it is raised_at again, which orders alike but matches no
+-- index: the planner cannot walk the whole table newest first hoping to meet
+-- matches early (a street's few thousand whistles are spread thinly over
+-- all), and instead reads the street's rows through its index and sorts them.
+ORDER BY CASE WHEN sqlc.narg(scope_street)::text IS NOT NULL THEN w.raised_at + interval '0 s' END DESC,
          w.raised_at DESC, w.id DESC
 LIMIT @max_rows;

@@ -12,7 +12,7 @@ import (
 )
 
 const searchWhistles = `-- name: SearchWhistles :many
-SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open FROM whistles w
+SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached FROM whistles w
 WHERE ($1::text IS NULL OR w.street_id = $1
        OR w.id = ANY (ARRAY(SELECT n.whistle_id FROM whistle_neighbours n WHERE n.street_id = $1)))
   AND ($2::text IS NULL OR w.district_id = $2)
@@ -25,15 +25,12 @@ WHERE ($1::text IS NULL OR w.street_id = $1
   AND ($8::text IS NULL OR w.category = $8)
   AND ($9::text IS NULL OR w.status = $9)
   AND ($10::text IS NULL OR w.urgency = $10)
-  -- An index condition (the ids of whistles with a breached dispatch, from
-  -- the partial index), which the planner can AND with the others' bitmaps;
-  -- an EXISTS under this OR stays a filter checked row by row.
-  AND (NOT $11::boolean OR w.id = ANY (ARRAY(SELECT d.whistle_id FROM dispatches d WHERE d.breached)))
+  AND (NOT $11::boolean OR w.breached)
   AND ($12::text IS NULL
        OR EXISTS (SELECT 1 FROM dispatches d WHERE d.whistle_id = w.id AND d.department = $12))
   AND ($13::text IS NULL OR (w.title || ' ' || w.description || ' ' || w.address) ILIKE $13)
   AND (w.raised_at, w.id) < (coalesce($14::timestamptz, 'infinity'), coalesce($15::text, ''))
-ORDER BY CASE WHEN $1::text IS NOT NULL OR $11::boolean THEN w.raised_at + interval '0 s' END DESC,
+ORDER BY CASE WHEN $1::text IS NOT NULL THEN w.raised_at + interval '0 s' END DESC,
          w.raised_at DESC, w.id DESC
 LIMIT $16
 `
@@ -67,12 +64,10 @@ type SearchWhistlesParams struct {
 // it read every whistle), scope_district,
 // scope_department (a desk: dispatched to its department).
 // The first key is NULL (and dropped by the planner) unless the scope is a
-// street or only breached whistles are asked for. Then it is raised_at again,
-// which orders alike but matches no index: the planner cannot walk the whole
-// table newest first hoping to meet matches early (a street's few thousand
-// whistles, or the breached ones, are spread thinly over all), and instead
-// reads the matching rows through the street's index or the breached
-// dispatches and sorts them.
+// street. Then it is raised_at again, which orders alike but matches no
+// index: the planner cannot walk the whole table newest first hoping to meet
+// matches early (a street's few thousand whistles are spread thinly over
+// all), and instead reads the street's rows through its index and sorts them.
 func (q *Queries) SearchWhistles(ctx context.Context, arg SearchWhistlesParams) ([]Whistle, error) {
 	rows, err := q.db.Query(ctx, searchWhistles,
 		arg.ScopeStreet,
@@ -125,6 +120,7 @@ func (q *Queries) SearchWhistles(ctx context.Context, arg SearchWhistlesParams) 
 			&i.MergedInto,
 			&i.Cell,
 			&i.Open,
+			&i.Breached,
 		); err != nil {
 			return nil, err
 		}

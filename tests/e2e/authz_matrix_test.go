@@ -188,6 +188,36 @@ var authzMatrix = []matrixRoute{
 		want: "A   F   F   F    F   F   A   H    A    F   U    U   U   U   U",
 	},
 	{
+		// A search without filters reads the caller's whole scope: a street's
+		// own whistles, a desk's dispatched ones, a supervisor's district.
+		name: "SearchWhistles", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/search/whistles?page_size=100" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			r, err := c.intake.SearchWhistles(ctx, &intakev1.SearchWhistlesRequest{PageSize: 100})
+			return slices.ContainsFunc(r.GetWhistles(), func(w *intakev1.Whistle) bool { return w.GetId() == f.whistleID }), err
+		},
+		seen: func(b map[string]any, f matrixFixture) bool {
+			return slices.ContainsFunc(list(b["whistles"]), func(w any) bool { return str(obj(w)["id"]) == f.whistleID })
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   H   H   A    H   H   A   H    A    F   U    U   U   U   U",
+	},
+	{
+		// The risk board: every open dispatch whose deadline is within a day
+		// is at risk, the police dispatch of the fixture too.
+		name: "ListDispatchesAtRisk", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/risk/dispatches?within_minutes=1440&page_size=200" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			r, err := c.response.ListDispatchesAtRisk(ctx, &responsev1.ListDispatchesAtRiskRequest{WithinMinutes: 1440, PageSize: 200})
+			return slices.ContainsFunc(r.GetDispatches(), func(d *responsev1.Dispatch) bool { return d.GetId() == f.dispatchID }), err
+		},
+		seen: func(b map[string]any, f matrixFixture) bool {
+			return slices.ContainsFunc(list(b["dispatches"]), func(d any) bool { return str(obj(d)["id"]) == f.dispatchID })
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   A    H   H   A   H    A    F   U    U   U   U   U",
+	},
+	{
 		name: "GetWhistle", method: http.MethodGet,
 		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID },
 		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {

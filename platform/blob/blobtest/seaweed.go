@@ -121,13 +121,14 @@ func Seaweed(t testing.TB) blob.S3Config {
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := freePorts(t, 9)
+	p := freePorts(t, 10)
 	s3Port := p[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+data,
 		"-master.port="+p[1], "-master.port.grpc="+p[2], "-volume.port="+p[3], "-volume.port.grpc="+p[4],
 		"-filer", "-filer.port="+p[5], "-filer.port.grpc="+p[6],
-		"-s3", "-s3.port="+s3Port, "-s3.port.grpc="+p[7], "-s3.config="+confPath,
+		"-s3", "-s3.port="+s3Port, "-s3.port.grpc="+p[7], "-s3.port.iceberg="+p[8], "-s3.port.lance="+p[9],
+		"-s3.config="+confPath,
 		"-master.volumeSizeLimitMB=64", "-volume.max=8")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs

@@ -84,6 +84,7 @@ func TestOpen311PublicViewHidesPersonalData(t *testing.T) {
 var publicViewMethods = []string{
 	intakev1.IntakeService_GetWhistle_FullMethodName,
 	intakev1.IntakeService_ListWhistles_FullMethodName,
+	intakev1.IntakeService_GetAttachment_FullMethodName, // thumbnails only
 	intakev1.ReportService_GetReport_FullMethodName,
 	"/whistle.routing.v1.RoutingService/ListCategories",
 	"/whistle.routing.v1.RoutingService/GetCategory",

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/services/gateway/evidencetest"
 )
 
@@ -27,7 +30,9 @@ func fetch(t *testing.T, s *system, path, token string) (int, string, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -148,8 +153,26 @@ func TestEvidenceFromRaiseToResolution(t *testing.T) {
 		r := upload(t, s, id, "arrival", other, onSite)
 		require.Equal(t, http.StatusNotFound, r.status, r.raw)
 	}
+	// The public (Open311) sees a thumbnail of the street's first photo, without
+	// EXIF, and no position of any photo; it cannot have the stored file.
+	code, _, pub := fetch(t, s, "/open311/v2/requests/"+id+".json", "")
+	require.Equal(t, http.StatusOK, code, string(pub))
+	require.NotContains(t, string(pub), "exif")
+	require.NotContains(t, string(pub), "39.9146")
+	var reqs []map[string]any
+	require.NoError(t, json.Unmarshal(pub, &reqs))
+	media := str(reqs[0]["media_url"])
+	require.Contains(t, media, "/open311/v2/media/"+id+"/"+str(uploaded[0]["id"])+".jpg")
+	code, ctype, thumb := fetch(t, s, strings.TrimPrefix(media, s.url), "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "image/jpeg", ctype)
+	require.False(t, evidencetest.HasEXIF(thumb))
+	publicTok := s.token(t, auth.Identity{Role: auth.RolePublic, Subject: "open311-reader"})
+	code, _, _ = fetch(t, s, "/v1/whistles/"+id+"/attachments/"+str(uploaded[0]["id"])+"/content", publicTok)
+	require.Equal(t, http.StatusForbidden, code, "the public has thumbnails only")
+
 	// No token, no photo.
-	code, _, _ := fetch(t, s, "/v1/whistles/"+id+"/attachments/"+str(uploaded[0]["id"])+"/content", "")
+	code, _, _ = fetch(t, s, "/v1/whistles/"+id+"/attachments/"+str(uploaded[0]["id"])+"/content", "")
 	require.Equal(t, http.StatusUnauthorized, code)
 }
 

@@ -43,4 +43,10 @@ func addEvidence(add func(string, string, *openapi3.Operation)) {
 		Summary:   "证据缩略图。A JPEG thumbnail (at most 320 px) of a photo, without metadata.",
 		Responses: ok("The thumbnail.", binary("image/jpeg", "", nil)),
 	})
+	add("GET", "/open311/v2/media/{whistle_id}/{file}", &openapi3.Operation{
+		OperationID: "Open311_GetMedia", Tags: []string{"Open311"}, Security: public(),
+		Parameters: openapi3.Parameters{pathParam("whistle_id", "The whistle."), pathParam("file", "<attachment id>.jpg")},
+		Summary:    "公开缩略图（Open311 media_url）。The public thumbnail a request's media_url points to: re-encoded, without EXIF.",
+		Responses:  ok("The thumbnail.", binary("image/jpeg", "", nil)),
+	})
 }

@@ -197,6 +197,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	if len(published) > 0 {
 		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(published...))
 	}
+	// Attachments' store (nil when none is configured).
+	store, err := cfg.Blob.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Open311SigningKey != "" {
 		key, err := auth.ParsePrivateKey(cfg.Open311SigningKey)
 		if err != nil {
@@ -209,7 +214,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		o := &open311.Handler{
 			Keys: keys, Signer: auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
-			Reports: intakev1.NewReportServiceClient(b.Intake),
+			Reports: intakev1.NewReportServiceClient(b.Intake), Media: store,
 		}
 		mux.Handle(open311.Prefix, o.Routes())
 	}
@@ -236,10 +241,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
 	handler = boundaryfile.Route(handler, routingv1.NewRoutingServiceClient(b.Routing), timeout)
 	// Attachments: uploads are larger than the JSON limit, objects are streamed.
-	store, err := cfg.Blob.Open(ctx)
-	if err != nil {
-		return nil, err
-	}
 	handler = (&evidence.Routes{
 		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Timeout: timeout, Log: deps.Log.With("component", "evidence"),
 	}).Wrap(handler)

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/blob"
 	"github.com/chuishao/whistle/platform/clock"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -65,6 +66,8 @@ type Handler struct {
 	// Reports, when set, takes residents' requests (attribute[reporter]=resident)
 	// as reports and answers their follow-up tokens.
 	Reports intakev1.ReportServiceClient
+	// Media, when set, serves photo thumbnails for media_url.
+	Media blob.Store
 }
 
 // Routes returns the mux of every Open311 endpoint; unknown paths get the
@@ -76,6 +79,7 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"services/{file}", h.getService)
 	mux.HandleFunc("GET "+Prefix+"requests/{file}", h.getRequest)
 	mux.HandleFunc("GET "+Prefix+"tokens/{file}", h.getToken)
+	mux.HandleFunc(mediaPath, h.getMedia)
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		_, format, ok := splitFormat(r.URL.Path)
 		if !ok {
@@ -301,6 +305,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqs := []Request{toRequest(wh, ref)}
+	reqs[0].MediaURL = mediaURL(r, wh)
 	write(w, format, http.StatusOK, reqs, requestsXML{Requests: reqs})
 }
 

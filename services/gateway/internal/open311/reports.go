@@ -38,6 +38,7 @@ func (h *Handler) residentReport(ctx context.Context, street string, in createIn
 		StreetId: street, Category: in.category, Description: in.description, Location: in.location, CoordSys: in.coordSys, Address: in.address,
 		ContactName:  strings.TrimSpace(get("first_name") + " " + get("last_name")),
 		ContactPhone: get("phone"),
+		Photos:       photoReference(get("media_url")),
 	})
 	if err != nil {
 		return Created{}, err
@@ -102,3 +103,13 @@ func isResident(form map[string][]string) bool {
 
 // notFound tells whether a backend answered NotFound.
 func notFound(err error) bool { return status.Code(err) == codes.NotFound }
+
+// photoReference keeps a resident's media_url as a reference on the report
+// (intake accepts https links only). It is never fetched: the gateway makes
+// no requests to addresses a client names (docs/security.md).
+func photoReference(url string) []*intakev1.Photo {
+	if url == "" {
+		return nil
+	}
+	return []*intakev1.Photo{{Url: url}}
+}

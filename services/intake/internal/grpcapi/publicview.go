@@ -14,6 +14,7 @@ import (
 var PublicViewMethods = []string{
 	intakev1.IntakeService_GetWhistle_FullMethodName,
 	intakev1.IntakeService_ListWhistles_FullMethodName,
+	intakev1.IntakeService_GetAttachment_FullMethodName, // thumbnails only (getAttachment)
 	intakev1.ReportService_GetReport_FullMethodName,
 }
 

@@ -415,6 +415,33 @@ var authzMatrix = []matrixRoute{
 		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   U   U",
 	},
 	{
+		// Asked with an invalid attachment: who may add evidence gets 400 (a
+		// desk: wrong stage; the street: bad fields, or the JSON body's type).
+		name: "AddAttachment", method: http.MethodPost, body: map[string]any{},
+		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + "/attachments?stage=raise" },
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{Attachment: &intakev1.Attachment{
+				WhistleId: f.whistleID, Stage: "raise", Id: "not-a-uuid"}})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   F   F    F    F   U    U   U   U   U",
+	},
+	{
+		// An unknown variant is refused only after the whistle's own check.
+		name: "GetAttachment", method: http.MethodGet,
+		path: func(f matrixFixture) string {
+			return "/v1/whistles/" + f.whistleID + "/attachments/00000000-0000-7000-8000-000000000000?variant=bogus"
+		},
+		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {
+			_, err := c.intake.GetAttachment(ctx, &intakev1.GetAttachmentRequest{
+				WhistleId: f.whistleID, Id: "00000000-0000-7000-8000-000000000000", Variant: "bogus"})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   U   U",
+	},
+	{
 		name: "KeepWhistle", method: http.MethodPost, body: map[string]any{},
 		path: func(f matrixFixture) string { return "/v1/whistles/" + f.whistleID + ":keep" },
 		rpc: func(ctx context.Context, c *backendClients, f matrixFixture) (bool, error) {

@@ -31,10 +31,9 @@ const (
 	ThumbnailPath = "GET /v1/whistles/{whistle_id}/attachments/{id}/thumbnail"
 )
 
-// Intake is what the routes ask intake: whether the caller may read the
-// whistle, to record an attachment, and whether the caller may read one.
+// Intake is what the routes ask intake: whether the caller may add evidence,
+// to record it, and whether the caller may read an attachment.
 type Intake interface {
-	GetWhistle(ctx context.Context, in *intakev1.GetWhistleRequest, opts ...grpc.CallOption) (*intakev1.Whistle, error)
 	AddAttachment(ctx context.Context, in *intakev1.AddAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
 	GetAttachment(ctx context.Context, in *intakev1.GetAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
 }
@@ -100,8 +99,10 @@ func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "whistle not found")
 		return
 	}
-	// Whoever may not read the whistle stores nothing: asked before the body is read.
-	if _, err := rt.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: whistleID}); err != nil {
+	// Whoever may not add evidence at this stage stores nothing: asked before the body is read.
+	stage := r.URL.Query().Get("stage")
+	if _, err := rt.Intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{
+		Attachment: &intakev1.Attachment{WhistleId: whistleID, Stage: stage}, CheckOnly: true}); err != nil {
 		apierror.WriteStatus(w, err)
 		return
 	}
@@ -139,7 +140,7 @@ func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	a := &intakev1.Attachment{
-		Id: id, WhistleId: whistleID, Stage: r.URL.Query().Get("stage"), MediaType: p.MediaType,
+		Id: id, WhistleId: whistleID, Stage: stage, MediaType: p.MediaType,
 		SizeBytes: int64(len(p.Stored)), Sha256: p.SHA256, StoredSha256: p.StoredSHA256,
 		Width: int32(p.Width), Height: int32(p.Height), HasThumbnail: p.Thumbnail != nil,
 		FileName: r.URL.Query().Get("file_name"),

@@ -45,7 +45,7 @@ var (
 
 // AddAttachment records evidence the gateway has stored, with its event.
 func (s *Server) AddAttachment(ctx context.Context, req *intakev1.AddAttachmentRequest) (*intakev1.Attachment, error) {
-	a, err := s.addAttachment(ctx, req.GetAttachment())
+	a, err := s.addAttachment(ctx, req.GetAttachment(), req.GetCheckOnly())
 	return answer(ctx, s, a, err)
 }
 
@@ -53,9 +53,6 @@ func checkAttachment(a *intakev1.Attachment) error {
 	var f intake.Fields
 	if !uuidPattern.MatchString(a.GetId()) {
 		f.Add("attachment.id", "must be a lower-case UUID")
-	}
-	if a.GetWhistleId() == "" {
-		f.Add("attachment.whistle_id", "is required")
 	}
 	switch a.GetStage() {
 	case StageRaise, StageArrival, StageResolution:
@@ -80,26 +77,18 @@ func checkAttachment(a *intakev1.Attachment) error {
 	return f.Err()
 }
 
-func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment) (*intakev1.Attachment, error) {
+func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error) {
 	id, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case id.Role == auth.RoleStreet && a.GetStage() == StageRaise:
-	case id.Role == auth.RoleDesk && (a.GetStage() == StageArrival || a.GetStage() == StageResolution):
-	case id.Role != auth.RoleStreet && id.Role != auth.RoleDesk:
+	if id.Role != auth.RoleStreet && id.Role != auth.RoleDesk {
 		return nil, fmt.Errorf("role %s adds no evidence: %w", id.Role, intake.ErrPermissionDenied)
-	}
-	if err := checkAttachment(a); err != nil {
-		return nil, err
-	}
-	if (id.Role == auth.RoleStreet) != (a.GetStage() == StageRaise) {
-		return nil, intake.Invalid("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
 	}
 	var saved store.Attachment
 	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
+		// Scope first, so that nobody learns anything of a whistle out of reach.
 		w, err := q.LockWhistle(ctx, a.GetWhistleId())
 		if errors.Is(err, pgx.ErrNoRows) {
 			return intake.ErrNotFound
@@ -107,12 +96,7 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment) (*in
 		if err != nil {
 			return fmt.Errorf("lock whistle %s: %w", a.GetWhistleId(), err)
 		}
-		row := store.InsertAttachmentParams{
-			AttachmentID: a.GetId(), WhistleID: w.ID, Stage: a.GetStage(), MediaType: a.GetMediaType(),
-			SizeBytes: a.GetSizeBytes(), Sha256: a.GetSha256(), StoredSha256: a.GetStoredSha256(),
-			Width: a.GetWidth(), Height: a.GetHeight(), HasThumbnail: a.GetHasThumbnail(), FileName: a.GetFileName(),
-			ActorRole: id.Role, ActorID: id.Subject, AddedAt: s.now(),
-		}
+		var dispatchID, department string
 		switch id.Role {
 		case auth.RoleStreet: // the raising street only: a neighbour reads but adds nothing
 			if w.StreetID != id.StreetID {
@@ -122,14 +106,30 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment) (*in
 			if w.DistrictID != id.DistrictID {
 				return intake.ErrNotFound
 			}
-			dispatchID, err := q.DispatchOfDepartment(ctx, store.DispatchOfDepartmentParams{WhistleID: w.ID, Department: id.Department})
+			dispatchID, err = q.DispatchOfDepartment(ctx, store.DispatchOfDepartmentParams{WhistleID: w.ID, Department: id.Department})
 			if errors.Is(err, pgx.ErrNoRows) {
 				return intake.ErrNotFound
 			}
 			if err != nil {
 				return fmt.Errorf("dispatch of %s on %s: %w", id.Department, w.ID, err)
 			}
-			row.DispatchID, row.Department = dispatchID, id.Department
+			department = id.Department
+		}
+		if (id.Role == auth.RoleStreet) != (a.GetStage() == StageRaise) {
+			return intake.Invalid("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
+		}
+		if checkOnly {
+			saved = store.Attachment{WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department}
+			return nil
+		}
+		if err := checkAttachment(a); err != nil {
+			return err
+		}
+		row := store.InsertAttachmentParams{
+			AttachmentID: a.GetId(), WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department,
+			MediaType: a.GetMediaType(), SizeBytes: a.GetSizeBytes(), Sha256: a.GetSha256(), StoredSha256: a.GetStoredSha256(),
+			Width: a.GetWidth(), Height: a.GetHeight(), HasThumbnail: a.GetHasThumbnail(), FileName: a.GetFileName(),
+			ActorRole: id.Role, ActorID: id.Subject, AddedAt: s.now(),
 		}
 		if l := a.GetExifLocation(); l != nil {
 			row.ExifLat = pgtype.Float8{Float64: l.GetLat(), Valid: true}
@@ -173,6 +173,11 @@ func (s *Server) GetAttachment(ctx context.Context, req *intakev1.GetAttachmentR
 }
 
 func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, variant string) (*intakev1.Attachment, error) {
+	// The whistle's own check: whoever may read it may read its evidence.
+	w, err := s.get(ctx, whistleID)
+	if err != nil {
+		return nil, err
+	}
 	switch variant {
 	case "", VariantThumbnail:
 	case VariantContent:
@@ -181,11 +186,6 @@ func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, var
 		}
 	default:
 		return nil, intake.Invalid("variant", "must be content or thumbnail")
-	}
-	// The whistle's own check: whoever may read it may read its evidence.
-	w, err := s.get(ctx, whistleID)
-	if err != nil {
-		return nil, err
 	}
 	for _, a := range w.GetAttachments() {
 		if a.GetId() == attachmentID {

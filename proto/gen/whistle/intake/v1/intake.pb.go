@@ -326,8 +326,12 @@ func (x *Attachment) GetFileName() string {
 
 // AddAttachmentRequest records an attachment.
 type AddAttachmentRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Attachment    *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Attachment *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	// check_only asks whether the caller may add evidence of attachment.stage
+	// to attachment.whistle_id, recording nothing: the gateway asks before it
+	// reads and stores an upload.
+	CheckOnly     bool `protobuf:"varint,2,opt,name=check_only,json=checkOnly,proto3" json:"check_only,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -367,6 +371,13 @@ func (x *AddAttachmentRequest) GetAttachment() *Attachment {
 		return x.Attachment
 	}
 	return nil
+}
+
+func (x *AddAttachmentRequest) GetCheckOnly() bool {
+	if x != nil {
+		return x.CheckOnly
+	}
+	return false
 }
 
 // GetAttachmentRequest names an attachment of a whistle.
@@ -1507,11 +1518,13 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\rexif_location\x18\r \x01(\v2\x18.whistle.types.v1.LatLngR\fexifLocation\x122\n" +
 	"\badded_by\x18\x0e \x01(\v2\x17.whistle.types.v1.ActorR\aaddedBy\x125\n" +
 	"\badded_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\x12$\n" +
-	"\tfile_name\x18\x10 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\bfileName\"U\n" +
+	"\tfile_name\x18\x10 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\bfileName\"t\n" +
 	"\x14AddAttachmentRequest\x12=\n" +
 	"\n" +
 	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +
-	"attachment\"g\n" +
+	"attachment\x12\x1d\n" +
+	"\n" +
+	"check_only\x18\x02 \x01(\bR\tcheckOnly\"g\n" +
 	"\x14GetAttachmentRequest\x12\x1d\n" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x0e\n" +

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,20 +24,12 @@ func upload(t *testing.T, s *system, whistleID, stage, token string, data []byte
 		string(data), "Content-Type", "application/octet-stream")
 }
 
-// fetch GETs path and returns its status, Content-Type and bytes.
+// fetch GETs path (getRaw, checked against the OpenAPI document) and
+// returns its status, Content-Type and bytes.
 func fetch(t *testing.T, s *system, path, token string) (int, string, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), body
+	resp, body := getRaw(t, s, path, token)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), []byte(body)
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }

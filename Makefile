@@ -17,7 +17,7 @@ MODULES  := platform proto cli tests/e2e tools/bench tools/chaos tools/openapi $
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 
-.PHONY: run test verify generate build tools lint clean
+.PHONY: run test verify generate build tools lint clean weed
 
 ## run: build everything and start the system (embedded NATS, local Postgres)
 run: build
@@ -31,8 +31,13 @@ build:
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/whistlectl ./cli/cmd/whistlectl
 
 ## test: every module's tests and the end-to-end tests
-test:
+test: weed
 	go test -count=1 -timeout 20m $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+## weed: the SeaweedFS server the S3 storage tests run against, built once from the Go module proxy into the
+## user cache (minutes on two cores), before the tests so that it never counts against a test's timeout
+weed:
+	@go run ./platform/blob/blobtest/buildweed || echo "weed not built: the S3 storage tests will say why and skip"
 
 ## tools: the pinned code generators and linters (tools/go.mod, tools/buf/go.mod)
 tools: $(BIN)/buf $(BIN)/sqlc $(BIN)/protoc-gen-go $(BIN)/staticcheck

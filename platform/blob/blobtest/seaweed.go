@@ -35,43 +35,53 @@ const (
 // WeedEnv names a weed binary to use instead of building one.
 const WeedEnv = "WHISTLE_WEED"
 
-// Weed returns the path of the weed binary: $WHISTLE_WEED, else the cached
-// build in the user cache directory, building it from the module proxy the
-// first time (a few minutes; one build at a time across test processes).
-// The test is skipped, saying why, only when the build itself fails.
+// Weed returns the path of the weed binary (EnsureWeed). The test is
+// skipped, saying why, only when the build itself fails.
 func Weed(t testing.TB) string {
 	t.Helper()
+	bin, err := EnsureWeed()
+	if err != nil {
+		t.Skipf("SeaweedFS S3 tests skipped: %v (set %s to a weed binary)", err, WeedEnv)
+	}
+	return bin
+}
+
+// EnsureWeed returns the path of the weed binary: $WHISTLE_WEED, else the
+// cached build in the user cache directory, building it from the module proxy
+// the first time (minutes on two cores; one build at a time across
+// processes). `make weed` runs it before the tests, so the build never counts
+// against a test's timeout.
+func EnsureWeed() (string, error) {
 	if p := os.Getenv(WeedEnv); p != "" {
-		return p
+		return p, nil
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		t.Skipf("SeaweedFS: no cache directory to build weed into: %v", err)
+		return "", fmt.Errorf("no cache directory to build weed into: %w", err)
 	}
 	dir := filepath.Join(cache, "whistle")
 	bin := filepath.Join(dir, "weed-"+SeaweedVersion)
 	if _, err := os.Stat(bin); err == nil {
-		return bin
+		return bin, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Skipf("SeaweedFS: %v", err)
+		return "", err
 	}
 	lock, err := os.OpenFile(bin+".lock", os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		t.Skipf("SeaweedFS: %v", err)
+		return "", err
 	}
 	defer func() { _ = lock.Close() }()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Skipf("SeaweedFS: lock %s: %v", lock.Name(), err)
+		return "", fmt.Errorf("lock %s: %w", lock.Name(), err)
 	}
 	if _, err := os.Stat(bin); err == nil { // another process built it while we waited
-		return bin
+		return bin, nil
 	}
 	if err := buildWeed(bin); err != nil {
-		t.Skipf("SeaweedFS S3 tests skipped: building weed %s from the Go module proxy failed (set %s to a weed binary): %v",
-			SeaweedVersion, WeedEnv, err)
+		return "", fmt.Errorf("building weed %s from the Go module proxy failed: %w", SeaweedVersion, err)
 	}
-	return bin
+	return bin, nil
 }
 
 func buildWeed(bin string) error {

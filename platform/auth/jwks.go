@@ -16,6 +16,7 @@ import (
 	"github.com/MicahParks/jwkset"
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/sync/singleflight"
 	"golang.org/x/time/rate"
 
 	"github.com/chuishao/whistle/platform/clock"
@@ -114,8 +115,10 @@ type JWKS struct {
 	// while no set has been fetched yet (the key server may still be
 	// starting: a process often starts before it).
 	unknown, unset *rate.Limiter
-	stamp          *stampedStorage
-	cancel         context.CancelFunc
+	// first joins the callers that find no set yet into one fetch.
+	first  singleflight.Group
+	stamp  *stampedStorage
+	cancel context.CancelFunc
 }
 
 // stampedStorage is jwkset's memory storage that remembers when the key
@@ -216,7 +219,19 @@ func (j *JWKS) Key(kid, alg string) (any, error) {
 	}
 	tok := &jwt.Token{Header: map[string]any{"kid": kid, "alg": alg}}
 	key, err := j.cached.Keyfunc(tok)
-	if errors.Is(err, jwkset.ErrKeyNotFound) && j.mayRefetch() {
+	switch {
+	case !errors.Is(err, jwkset.ErrKeyNotFound):
+	case j.stamp.fetchedAt.Load() == nil:
+		// No set yet: the callers of this moment share one fetch and then read
+		// what it brought, instead of all but one being refused.
+		_, _, _ = j.first.Do("", func() (any, error) {
+			if j.unset.Allow() {
+				_, _ = j.refetching.Keyfunc(tok)
+			}
+			return nil, nil
+		})
+		key, err = j.cached.Keyfunc(tok)
+	case j.unknown.Allow():
 		key, err = j.refetching.Keyfunc(tok)
 	}
 	fetched := j.stamp.fetchedAt.Load()
@@ -237,15 +252,6 @@ func (j *JWKS) Key(kid, alg string) (any, error) {
 // fetched yet: tokens are refused until one is, so the first ones after the
 // key server comes up should not wait MinRefetch.
 const unsetRefetch = 250 * time.Millisecond
-
-// mayRefetch says whether a token of a kid the set does not hold may refetch
-// the set now.
-func (j *JWKS) mayRefetch() bool {
-	if j.stamp.fetchedAt.Load() == nil {
-		return j.unset.Allow()
-	}
-	return j.unknown.Allow()
-}
 
 // KeyConfig is where a process gets its verification keys and which claims it
 // insists on (config.Base and the gateway's config fill it).

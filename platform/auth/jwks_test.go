@@ -157,6 +157,23 @@ func TestTokensWorkAsSoonAsAKeyServerThatStartedLateAnswers(t *testing.T) {
 		return err == nil
 	}, 5*time.Second, 50*time.Millisecond, "accepted once the key server answers, long before MinRefetch (an hour)")
 
+	// Many callers at once before any set is held share the one fetch: none is refused.
+	var wg sync.WaitGroup
+	var refused atomic.Int32
+	fresh := newKeyServer(t, key.PublicKey())
+	fresh.down.Store(true)
+	fv := auth.NewJWKSVerifier(newJWKS(t, fresh.url, auth.JWKSOptions{Refresh: time.Hour, MinRefetch: time.Hour, Timeout: time.Second}))
+	fresh.down.Store(false)
+	for range 20 {
+		wg.Go(func() {
+			if _, err := fv.Verify(tok, t0); err != nil {
+				refused.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	require.Zero(t, refused.Load(), "the callers waiting for the first set all got it")
+
 	forged := sign(t, newSigner(t), t0)
 	fetches := ks.fetches.Load()
 	for range 3 {

@@ -119,8 +119,11 @@ type Config struct {
 }
 
 // DefaultMemoryLimitMiB is each process's memory limit when the environment
-// gives none: the chart's default container limit.
-const DefaultMemoryLimitMiB = 256
+// gives none. Not the chart's 256 MiB: a development machine has the memory,
+// and a gateway flooded by the bench's desks (thousands of requests in
+// flight) holds more than that, where a tight limit makes the collector run
+// without pause; in a cluster such load is spread over replicas by the HPA.
+const DefaultMemoryLimitMiB = 1024
 
 // FromEnv returns the default Config, overridden by the environment.
 func FromEnv(getenv func(string) string) Config {
@@ -216,9 +219,8 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 		addrs["WHISTLE_"+strings.ToUpper(b.Name)+"_ADDR"] = b.GRPCAddr
 	}
 	common := slices.Clone(cfg.BaseEnv)
-	// Every process runs under the chart's default container limit unless told
-	// otherwise, so that make run and the bench see a deployment's memory and
-	// collector behaviour (platform/run).
+	// Every process runs under a memory limit unless told otherwise, so that
+	// make run and the bench see a deployment's collector settings (platform/run).
 	if !slices.ContainsFunc(common, func(kv string) bool { return strings.HasPrefix(kv, run.MemoryLimitEnv+"=") }) {
 		common = append(common, run.MemoryLimitEnv+"="+strconv.Itoa(DefaultMemoryLimitMiB))
 	}

@@ -308,9 +308,11 @@ func TestStreamCarriesSLAEventsToTheirDesk(t *testing.T) {
 
 	// Nobody acknowledges: the 5-minute ack clock warns, then breaches, on the fake clock.
 	var seen []sseEvent
+	// The desk takes part in this joint whistle, so its stream also carries the
+	// other departments' work on it (the joint board); it waits for its own breach.
 	breached := func() bool {
 		for _, ev := range seen {
-			if ev.name == "sla.breached" {
+			if ev.name == "sla.breached" && ev.data["department"] == "police" {
 				return true
 			}
 		}
@@ -327,10 +329,7 @@ func TestStreamCarriesSLAEventsToTheirDesk(t *testing.T) {
 		}
 	}
 	for _, ev := range seen {
-		if strings.HasPrefix(ev.name, "sla.") || strings.HasPrefix(ev.name, "dispatch.") {
-			require.Equal(t, "police", ev.data["department"], "%s of another department on the police desk's stream", ev.name)
-		}
-		require.Equal(t, id, ev.data["whistle_id"])
+		require.Equal(t, id, ev.data["whistle_id"], "%s of another whistle on the police desk's stream", ev.name)
 	}
 	// The street follows its whistle's breaches too.
 	street.until(t, 10*time.Second, func(ev sseEvent) bool { return ev.name == "sla.breached" && ev.data["whistle_id"] == id })

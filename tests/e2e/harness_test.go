@@ -146,28 +146,38 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
+	responseCfg := func(b config.Base) responseapp.Config {
+		return responseapp.Config{
+			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed()), WebhookAllow: opts.webhookAllow,
+		}
+	}
+	feedbackCfg := func(b config.Base) feedbackapp.Config {
+		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
+	}
+	// Each backend's migration job: the backend started with MigrateOnly. It
+	// dials nothing, so intake's routing address is a placeholder.
+	migrationJobs := map[string]func(config.Base) error{
+		bus.UserRouting: func(b config.Base) error {
+			_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
+			return err
+		},
+		bus.UserIntake: func(b config.Base) error {
+			_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, deps("intake"))
+			return err
+		},
+		bus.UserResponse: func(b config.Base) error {
+			_, err := responseapp.New(ctx, responseCfg(b), deps("response"))
+			return err
+		},
+		bus.UserFeedback: func(b config.Base) error {
+			_, err := feedbackapp.New(ctx, feedbackCfg(b), deps("feedback"))
+			return err
+		},
+	}
 	// Every test starts from a copy of one database the backends' migration
 	// jobs prepared once; each backend's own job below then finds nothing to do.
 	base.DatabaseURL = pgtest.NewDatabaseFrom(t, "e2e", func(ctx context.Context, url string) error {
-		jobs := map[string]func(config.Base) error{
-			"routing": func(b config.Base) error {
-				_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
-				return err
-			},
-			"intake": func(b config.Base) error {
-				_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, deps("intake"))
-				return err
-			},
-			"response": func(b config.Base) error {
-				_, err := responseapp.New(ctx, responseapp.Config{Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed())}, deps("response"))
-				return err
-			},
-			"feedback": func(b config.Base) error {
-				_, err := feedbackapp.New(ctx, feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}, deps("feedback"))
-				return err
-			},
-		}
-		for name, job := range jobs {
+		for name, job := range migrationJobs {
 			b := as(name) // NATS users are named after their services
 			b.DatabaseURL, b.MigrateOnly, b.DatabaseRolePassword = url, true, e2eRolePassword
 			if err := job(b); !errors.Is(err, config.ErrMigrated) {
@@ -193,31 +203,17 @@ func startSystem(t *testing.T, opts options) *system {
 		}()
 	}
 
-	routingBase := migrated("routing", as(bus.UserRouting), func(b config.Base) error {
-		_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
-		return err
-	})
+	routingBase := migrated("routing", as(bus.UserRouting), migrationJobs[bus.UserRouting])
 	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps("routing"))
 	require.NoError(t, err)
 	run("routing", routing.Run)
 
-	intakeBase := migrated("intake", as(bus.UserIntake), func(b config.Base) error {
-		_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: routing.GRPCAddr()}, deps("intake"))
-		return err
-	})
+	intakeBase := migrated("intake", as(bus.UserIntake), migrationJobs[bus.UserIntake])
 	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps("intake"))
 	require.NoError(t, err)
 	run("intake", intake.Run)
 
-	responseCfg := func(b config.Base) responseapp.Config {
-		return responseapp.Config{
-			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed()), WebhookAllow: opts.webhookAllow,
-		}
-	}
-	responseBase := migrated("response", as(bus.UserResponse), func(b config.Base) error {
-		_, err := responseapp.New(ctx, responseCfg(b), deps("response"))
-		return err
-	})
+	responseBase := migrated("response", as(bus.UserResponse), migrationJobs[bus.UserResponse])
 	var responseAddrs []string
 	for i := range opts.responseReplicas {
 		r, err := responseapp.New(ctx, responseCfg(responseBase), deps(fmt.Sprintf("response-%d", i)))
@@ -227,13 +223,7 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 	responseAddr := responseAddrs[0]
 
-	feedbackCfg := func(b config.Base) feedbackapp.Config {
-		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
-	}
-	feedbackBase := migrated("feedback", as(bus.UserFeedback), func(b config.Base) error {
-		_, err := feedbackapp.New(ctx, feedbackCfg(b), deps("feedback"))
-		return err
-	})
+	feedbackBase := migrated("feedback", as(bus.UserFeedback), migrationJobs[bus.UserFeedback])
 	feedback, err := feedbackapp.New(ctx, feedbackCfg(feedbackBase), deps("feedback"))
 	require.NoError(t, err)
 	run("feedback", feedback.Run)

@@ -101,13 +101,9 @@ func Run(ctx context.Context, c *steady.Client, cfg Config) (Result, error) {
 	for i := range cfg.Whistles {
 		// Paced from the start, not from the previous raise, so a slow
 		// stretch is caught up rather than stretching the storm.
-		if wait := time.Until(res.Start.Add(time.Duration(i) * interval)); wait > 0 {
-			select {
-			case <-ctx.Done():
-				wg.Wait()
-				return res, ctx.Err()
-			case <-time.After(wait):
-			}
+		if err := steady.WaitTurn(ctx, res.Start, i, interval); err != nil {
+			wg.Wait()
+			return res, err
 		}
 		select {
 		case <-ctx.Done():

@@ -97,12 +97,8 @@ func Run(ctx context.Context, c *Client, cfg Config) (report.Steady, error) {
 	// ticker drops the ticks a busy machine delays, so the bench would offer
 	// less than the rate it reports; here a late raise is caught up at once.
 	for i := 0; i < total && time.Now().Before(deadline); i++ {
-		if wait := time.Until(start.Add(time.Duration(i) * interval)); wait > 0 {
-			select {
-			case <-ctx.Done():
-				return res, ctx.Err()
-			case <-time.After(wait):
-			}
+		if err := WaitTurn(ctx, start, i, interval); err != nil {
+			return res, err
 		}
 		select {
 		case sem <- struct{}{}:
@@ -233,4 +229,22 @@ func pollVisible(ctx context.Context, c *Client, token, id string, raisedAt, unt
 		}
 	}
 	return 0, false
+}
+
+// WaitTurn waits until the i-th raise of a run paced every interval from
+// start is due (at once when it is late: a load generator that falls behind
+// catches up instead of offering less than its rate), or ctx ends.
+func WaitTurn(ctx context.Context, start time.Time, i int, interval time.Duration) error {
+	wait := time.Until(start.Add(time.Duration(i) * interval))
+	if wait <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

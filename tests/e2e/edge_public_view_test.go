@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -165,6 +166,9 @@ func TestPublicIdentityReadsOnlyThePublicView(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, r.status, r.raw)
 }
 
+// uuidText matches an id in an answer's text.
+var uuidText = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 // TestTriagedResidentReportKeepsPersonalDataOut: the street blows the whistle
 // on a resident's report; the whistle the departments get carries neither
 // the resident's words, name, phone nor address, and only a rounded point.
@@ -198,6 +202,9 @@ func TestTriagedResidentReportKeepsPersonalDataOut(t *testing.T) {
 	require.Equal(t, http.StatusOK, linked.status, linked.raw)
 	require.Len(t, list(linked.body["reports"]), 1)
 	for _, raw := range []string{w.raw, desk.raw, linked.raw} {
+		// Ids are UUIDv7s, whose hex time prefix spells "502" for hours at a
+		// time: the flat number is looked for everywhere but inside the ids.
+		raw = uuidText.ReplaceAllString(raw, "<id>")
 		for _, private := range []string{privateName, privatePhone, "垃圾三天没清", "502", "39.91463", "116.40357"} {
 			require.NotContains(t, raw, private)
 		}

@@ -1,7 +1,7 @@
 // Starts the whole system for the browser tests: builds the binaries and runs
 // the `make run` launcher (.bin/whistle-dev) on a free HTTP port with its own
-// database and run directory, so nothing is shared with a developer's
-// `make run`. The launcher's backend ports are fixed, so one stack at a time.
+// database, run directory and free ports (WHISTLE_FREE_PORTS), so nothing is
+// shared with a developer's `make run`, a bench or another test's stack.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -59,6 +59,7 @@ export async function startStack() {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}?sslmode=disable`,
       WHISTLE_RUN_DIR: runDir,
       WHISTLE_HTTP_ADDR: `127.0.0.1:${port}`,
+      WHISTLE_FREE_PORTS: '1',
       WHISTLE_GATEWAY_OPS_ADDR: opsUrl.replace('http://', ''),
       // The tests seed hundreds of whistles with one token.
       WHISTLE_RATE_PER_TOKEN: '0',
@@ -71,7 +72,7 @@ export async function startStack() {
     },
   });
   // Whatever ends this process (a timeout's SIGTERM, Ctrl-C) ends the stack too,
-  // so no service is left holding the launcher's fixed ports.
+  // so no service is left running.
   const killGroup = () => { try { process.kill(-child.pid, 'SIGINT'); } catch { /* gone */ } };
   process.once('exit', killGroup);
   for (const sig of ['SIGTERM', 'SIGINT']) process.once(sig, () => { killGroup(); process.exit(130); });

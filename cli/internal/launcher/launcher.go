@@ -133,7 +133,7 @@ func FromEnv(getenv func(string) string) Config {
 		}
 		return def
 	}
-	return Config{
+	cfg := Config{
 		BinDir:         or("WHISTLE_BIN_DIR", ".bin"),
 		RunDir:         or("WHISTLE_RUN_DIR", ".run"),
 		DatabaseURL:    or("DATABASE_URL", DefaultDatabaseURL),
@@ -149,6 +149,39 @@ func FromEnv(getenv func(string) string) Config {
 		StopGrace:      10 * time.Second,
 		ExitOnCrash:    truthy(getenv("WHISTLE_EXIT_ON_CRASH")),
 	}
+	if truthy(getenv("WHISTLE_FREE_PORTS")) {
+		cfg.useFreePorts()
+	}
+	return cfg
+}
+
+// useFreePorts moves the backends, the embedded NATS server and the dev
+// identity provider to ports free now (WHISTLE_FREE_PORTS=1), so that a test's
+// stack can run beside `make run`, a bench or another test's stack. The
+// gateway's addresses stay as configured.
+func (c *Config) useFreePorts() {
+	backends := make([]Backend, len(c.Backends))
+	for i, b := range c.Backends {
+		b.GRPCAddr, b.OpsAddr = freeLoopbackAddr(), freeLoopbackAddr()
+		backends[i] = b
+	}
+	c.Backends = backends
+	c.NATSPort = -1
+	if port, err := strconv.Atoi(strings.TrimPrefix(freeLoopbackAddr(), "127.0.0.1:")); err == nil {
+		c.OIDCPort = port
+	}
+}
+
+// freeLoopbackAddr is a loopback address whose port the kernel has just
+// handed out and taken back: free unless someone else takes it before the
+// child listens (unlikely, and the child then fails to start, loudly).
+func freeLoopbackAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:0"
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // intOr reads an integer environment variable, or def when unset or not a number.

@@ -512,3 +512,21 @@ func TestPlanSharesOneDrillClock(t *testing.T) {
 	}), "nats://x", key, now)
 	require.ErrorContains(t, err, "WHISTLE_TIME_SCALE")
 }
+
+// A test's stack runs beside `make run` or a bench: with WHISTLE_FREE_PORTS
+// none of its backends, NATS or identity provider takes a fixed port.
+func TestFreePortsKeepAStackOffTheFixedPorts(t *testing.T) {
+	cfg := launcher.FromEnv(func(k string) string { return map[string]string{"WHISTLE_FREE_PORTS": "1"}[k] })
+	fixed := map[string]bool{}
+	for _, b := range launcher.DefaultBackends {
+		fixed[b.GRPCAddr], fixed[b.OpsAddr] = true, true
+	}
+	require.Len(t, cfg.Backends, len(launcher.DefaultBackends))
+	for i, b := range cfg.Backends {
+		require.Equal(t, launcher.DefaultBackends[i].Name, b.Name)
+		require.False(t, fixed[b.GRPCAddr] || fixed[b.OpsAddr], "%s kept a fixed port: %+v", b.Name, b)
+	}
+	require.Equal(t, -1, cfg.NATSPort, "the embedded NATS server takes any free port")
+	require.NotEqual(t, launcher.DefaultOIDCPort, cfg.OIDCPort)
+	require.Equal(t, launcher.DefaultBackends, launcher.FromEnv(func(string) string { return "" }).Backends, "make run keeps its fixed ports")
+}

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startStack, ROOT } from './stack.js';
+import { startStack, servicesTakeTokens, ROOT } from './stack.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'docs/screenshots');
@@ -61,7 +61,7 @@ function startRelay(target) {
 before(async () => {
   stack = await startStack();
   relay = await startRelay(stack.url);
-  await servicesTakeTokens();
+  await servicesTakeTokens(stack, { district_id: DISTRICT, department: DEPT });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // A desk's 开启提醒 tap unlocks sound in a real browser; the test has no tap to give.
@@ -75,22 +75,6 @@ after(async () => {
   await relay?.close();
   await stack?.stop();
 });
-
-/**
- * Waits until every service the desk page reads accepts a token: the gateway
- * is ready before each backend has fetched the token keys (JWKS), and a 401
- * in that window signs the page out.
- */
-async function servicesTakeTokens() {
-  const tok = await deskToken();
-  for (let i = 0; i < 120; i++) {
-    const codes = await Promise.all(['/v1/streets?district=110101', '/v1/categories', '/v1/dispatches', '/v1/whistles']
-      .map((p) => fetch(`${stack.url}${p}`, { headers: { Authorization: `Bearer ${tok}` } }).then((r) => r.status)));
-    if (codes.every((c) => c !== 401)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.fail('the services never accepted a desk token');
-}
 
 async function devToken(body) {
   const r = await fetch(`${stack.url}/v1/dev/tokens`, { method: 'POST', body: JSON.stringify(body) });

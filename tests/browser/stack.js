@@ -106,3 +106,21 @@ export async function startStack() {
   }
   return { url, stop };
 }
+
+/**
+ * Waits until every service a desk page reads accepts a desk token of
+ * stack: the gateway is ready before each backend has fetched the token keys
+ * (JWKS), and a 401 in that window signs the page out.
+ */
+export async function servicesTakeTokens(stack, desk) {
+  const r = await fetch(`${stack.url}/v1/dev/tokens`, { method: 'POST', body: JSON.stringify({ role: 'desk', ...desk }) });
+  if (r.status !== 200) throw new Error(`dev token: ${r.status} ${await r.text()}`);
+  const tok = (await r.json()).token;
+  for (let i = 0; i < 120; i++) {
+    const codes = await Promise.all(['/v1/streets?district=110101', '/v1/categories', '/v1/dispatches', '/v1/whistles']
+      .map((p) => fetch(`${stack.url}${p}`, { headers: { Authorization: `Bearer ${tok}` } }).then((res) => res.status)));
+    if (codes.every((c) => c !== 401)) return;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  throw new Error('the services never accepted a desk token');
+}

@@ -243,6 +243,12 @@ export async function render(root, who) {
     const what = kind === 'level' ? LEVELS[payload.escalation_level] || 'remind' : kind;
     const key = kind === 'new' ? `new:${d.id}` : `${what}:${d.id}:${payload.clock || ''}`;
     alerts.call({ key, title: t(`alert.${what}`), body: describe(d), dispatch: d.id });
+    // The event carries the new dispatch: its card shows with the call, not
+    // only after the refresh that follows (unless a form is open on a card).
+    if (kind === 'new' && !items.some((x) => x.id === d.id)) {
+      if (queue.querySelector('.inline-form')) stale = true;
+      else replace({ ...d, fromEvent: true }); // the refresh adds who is on duty
+    }
   };
   const dueSoon = () => {
     const now = serverNow();
@@ -288,7 +294,7 @@ function card(d, cats, sts) {
     <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     <p>${countdownChip(d)}</p>
-    <p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>
+    ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
     <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;

@@ -53,6 +53,13 @@ func TestMergeIsIdempotentAndKeepDismisses(t *testing.T) {
 	third := e.raise(streetA, "noise")
 	require.Len(t, second.GetDuplicateCandidates(), 1)
 	require.Len(t, third.GetDuplicateCandidates(), 2)
+	// One event per new whistle carries all of its candidates, oldest first.
+	dup := e.waitEvents("whistle.duplicate_candidate", third.GetId(), 1)
+	require.Len(t, dup, 1)
+	links := dup[0].GetWhistleDuplicateCandidate().GetCandidates()
+	require.Len(t, links, 2)
+	require.Equal(t, []string{first.GetId(), second.GetId()}, []string{links[0].GetCandidateOf(), links[1].GetCandidateOf()})
+	require.Equal(t, first.GetId(), dup[0].GetWhistleDuplicateCandidate().GetCandidateOf())
 
 	// Only the raising street merges, and only into a candidate.
 	_, err := e.client.MergeWhistle(e.as(streetB), &intakev1.MergeWhistleRequest{Id: second.GetId(), IntoWhistleId: first.GetId()})

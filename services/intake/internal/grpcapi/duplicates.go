@@ -28,9 +28,15 @@ type link struct {
 	distanceM   float64
 }
 
-// event is whistle.duplicate_candidate of the link, by actor.
-func (l link) event(actor *typesv1.Actor) *eventsv1.Event {
-	return events.Duplicate(l.whistle.RaisedAt, actor, l.whistle, &eventsv1.WhistleDuplicateCandidate{CandidateOf: l.candidateOf, DistanceM: l.distanceM})
+// duplicateEvent is whistle.duplicate_candidate of a new whistle's links (all
+// of one whistle, at least one), by actor.
+func duplicateEvent(actor *typesv1.Actor, links []link) *eventsv1.Event {
+	c := &eventsv1.WhistleDuplicateCandidate{CandidateOf: links[0].candidateOf, DistanceM: links[0].distanceM}
+	for _, l := range links {
+		c.Candidates = append(c.Candidates, &eventsv1.DuplicateLink{CandidateOf: l.candidateOf, DistanceM: l.distanceM})
+	}
+	w := links[0].whistle
+	return events.Duplicate(w.RaisedAt, actor, w, c)
 }
 
 // findDuplicates finds, in one statement, the open whistles each of the new

@@ -198,8 +198,8 @@ func (s *Server) raiseGroup(ctx context.Context, reqs []groupcommit.Request[newW
 				return err
 			}
 			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: events.Raised(w.RaisedAt, r.Req.actor, w, whistle)})
-			for _, l := range found[j] {
-				evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: l.event(r.Req.actor)})
+			if len(found[j]) > 0 {
+				evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: duplicateEvent(r.Req.actor, found[j])})
 			}
 			links = append(links, found[j]...)
 			// The answer carries the candidates, the event (marshalled by

@@ -2379,12 +2379,17 @@ func (x *WhistleDepartmentAdded) GetReason() string {
 	return ""
 }
 
-// WhistleDuplicateCandidate links a new whistle to an open one nearby of the
-// same category.
+// WhistleDuplicateCandidate links a new whistle to the open ones nearby of the
+// same category it may duplicate: one event per new whistle, whatever the
+// number of candidates (a storm finds many around each point).
 type WhistleDuplicateCandidate struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	CandidateOf   string                 `protobuf:"bytes,1,opt,name=candidate_of,json=candidateOf,proto3" json:"candidate_of,omitempty"`
-	DistanceM     float64                `protobuf:"fixed64,2,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The first of candidates (the oldest), for readers of one link per event;
+	// events published before candidates existed carry only these two.
+	CandidateOf string  `protobuf:"bytes,1,opt,name=candidate_of,json=candidateOf,proto3" json:"candidate_of,omitempty"`
+	DistanceM   float64 `protobuf:"fixed64,2,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	// Every candidate, oldest first.
+	Candidates    []*DuplicateLink `protobuf:"bytes,3,rep,name=candidates,proto3" json:"candidates,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2433,6 +2438,66 @@ func (x *WhistleDuplicateCandidate) GetDistanceM() float64 {
 	return 0
 }
 
+func (x *WhistleDuplicateCandidate) GetCandidates() []*DuplicateLink {
+	if x != nil {
+		return x.Candidates
+	}
+	return nil
+}
+
+// DuplicateLink is one open whistle a new whistle may duplicate.
+type DuplicateLink struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CandidateOf   string                 `protobuf:"bytes,1,opt,name=candidate_of,json=candidateOf,proto3" json:"candidate_of,omitempty"`
+	DistanceM     float64                `protobuf:"fixed64,2,opt,name=distance_m,json=distanceM,proto3" json:"distance_m,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DuplicateLink) Reset() {
+	*x = DuplicateLink{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DuplicateLink) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DuplicateLink) ProtoMessage() {}
+
+func (x *DuplicateLink) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DuplicateLink.ProtoReflect.Descriptor instead.
+func (*DuplicateLink) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *DuplicateLink) GetCandidateOf() string {
+	if x != nil {
+		return x.CandidateOf
+	}
+	return ""
+}
+
+func (x *DuplicateLink) GetDistanceM() float64 {
+	if x != nil {
+		return x.DistanceM
+	}
+	return 0
+}
+
 // WhistleMerged records that the street merged a duplicate into an open
 // whistle; it is published on both whistles' timelines.
 type WhistleMerged struct {
@@ -2445,7 +2510,7 @@ type WhistleMerged struct {
 
 func (x *WhistleMerged) Reset() {
 	*x = WhistleMerged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2457,7 +2522,7 @@ func (x *WhistleMerged) String() string {
 func (*WhistleMerged) ProtoMessage() {}
 
 func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[27]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2470,7 +2535,7 @@ func (x *WhistleMerged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleMerged.ProtoReflect.Descriptor instead.
 func (*WhistleMerged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{27}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WhistleMerged) GetIntoWhistleId() string {
@@ -2497,7 +2562,7 @@ type WhistleDuplicateKept struct {
 
 func (x *WhistleDuplicateKept) Reset() {
 	*x = WhistleDuplicateKept{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2509,7 +2574,7 @@ func (x *WhistleDuplicateKept) String() string {
 func (*WhistleDuplicateKept) ProtoMessage() {}
 
 func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[28]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2522,7 +2587,7 @@ func (x *WhistleDuplicateKept) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleDuplicateKept.ProtoReflect.Descriptor instead.
 func (*WhistleDuplicateKept) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{28}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *WhistleDuplicateKept) GetCandidateOf() string {
@@ -2553,7 +2618,7 @@ type SlaEscalated struct {
 
 func (x *SlaEscalated) Reset() {
 	*x = SlaEscalated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2565,7 +2630,7 @@ func (x *SlaEscalated) String() string {
 func (*SlaEscalated) ProtoMessage() {}
 
 func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[29]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2578,7 +2643,7 @@ func (x *SlaEscalated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaEscalated.ProtoReflect.Descriptor instead.
 func (*SlaEscalated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{29}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *SlaEscalated) GetClock() string {
@@ -2627,7 +2692,7 @@ type SlaExtensionRequested struct {
 
 func (x *SlaExtensionRequested) Reset() {
 	*x = SlaExtensionRequested{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2704,7 @@ func (x *SlaExtensionRequested) String() string {
 func (*SlaExtensionRequested) ProtoMessage() {}
 
 func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[30]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2717,7 @@ func (x *SlaExtensionRequested) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionRequested.ProtoReflect.Descriptor instead.
 func (*SlaExtensionRequested) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{30}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SlaExtensionRequested) GetExtension() *v12.Extension {
@@ -2681,7 +2746,7 @@ type SlaExtensionDecided struct {
 
 func (x *SlaExtensionDecided) Reset() {
 	*x = SlaExtensionDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2693,7 +2758,7 @@ func (x *SlaExtensionDecided) String() string {
 func (*SlaExtensionDecided) ProtoMessage() {}
 
 func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[31]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2706,7 +2771,7 @@ func (x *SlaExtensionDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SlaExtensionDecided.ProtoReflect.Descriptor instead.
 func (*SlaExtensionDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{31}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SlaExtensionDecided) GetExtension() *v12.Extension {
@@ -2733,7 +2798,7 @@ type AppealFiled struct {
 
 func (x *AppealFiled) Reset() {
 	*x = AppealFiled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2745,7 +2810,7 @@ func (x *AppealFiled) String() string {
 func (*AppealFiled) ProtoMessage() {}
 
 func (x *AppealFiled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[32]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2758,7 +2823,7 @@ func (x *AppealFiled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealFiled.ProtoReflect.Descriptor instead.
 func (*AppealFiled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{32}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *AppealFiled) GetAppeal() *v13.Appeal {
@@ -2778,7 +2843,7 @@ type AppealDecided struct {
 
 func (x *AppealDecided) Reset() {
 	*x = AppealDecided{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +2855,7 @@ func (x *AppealDecided) String() string {
 func (*AppealDecided) ProtoMessage() {}
 
 func (x *AppealDecided) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[33]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +2868,7 @@ func (x *AppealDecided) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppealDecided.ProtoReflect.Descriptor instead.
 func (*AppealDecided) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{33}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *AppealDecided) GetAppeal() *v13.Appeal {
@@ -2826,7 +2891,7 @@ type WhistleLocationConfirmed struct {
 
 func (x *WhistleLocationConfirmed) Reset() {
 	*x = WhistleLocationConfirmed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2838,7 +2903,7 @@ func (x *WhistleLocationConfirmed) String() string {
 func (*WhistleLocationConfirmed) ProtoMessage() {}
 
 func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[34]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2851,7 +2916,7 @@ func (x *WhistleLocationConfirmed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleLocationConfirmed.ProtoReflect.Descriptor instead.
 func (*WhistleLocationConfirmed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{34}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WhistleLocationConfirmed) GetResult() string {
@@ -2879,7 +2944,7 @@ type ReportFiled struct {
 
 func (x *ReportFiled) Reset() {
 	*x = ReportFiled{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2891,7 +2956,7 @@ func (x *ReportFiled) String() string {
 func (*ReportFiled) ProtoMessage() {}
 
 func (x *ReportFiled) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[35]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2904,7 +2969,7 @@ func (x *ReportFiled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportFiled.ProtoReflect.Descriptor instead.
 func (*ReportFiled) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{35}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReportFiled) GetReport() *v11.Report {
@@ -2925,7 +2990,7 @@ type ReportTriaged struct {
 
 func (x *ReportTriaged) Reset() {
 	*x = ReportTriaged{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2937,7 +3002,7 @@ func (x *ReportTriaged) String() string {
 func (*ReportTriaged) ProtoMessage() {}
 
 func (x *ReportTriaged) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[36]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2950,7 +3015,7 @@ func (x *ReportTriaged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriaged.ProtoReflect.Descriptor instead.
 func (*ReportTriaged) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{36}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ReportTriaged) GetReport() *v11.Report {
@@ -2971,7 +3036,7 @@ type ReportClosed struct {
 
 func (x *ReportClosed) Reset() {
 	*x = ReportClosed{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3048,7 @@ func (x *ReportClosed) String() string {
 func (*ReportClosed) ProtoMessage() {}
 
 func (x *ReportClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[37]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3061,7 @@ func (x *ReportClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportClosed.ProtoReflect.Descriptor instead.
 func (*ReportClosed) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{37}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ReportClosed) GetReport() *v11.Report {
@@ -3020,7 +3085,7 @@ type ReportRated struct {
 
 func (x *ReportRated) Reset() {
 	*x = ReportRated{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3097,7 @@ func (x *ReportRated) String() string {
 func (*ReportRated) ProtoMessage() {}
 
 func (x *ReportRated) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[38]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3110,7 @@ func (x *ReportRated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportRated.ProtoReflect.Descriptor instead.
 func (*ReportRated) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{38}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ReportRated) GetReportId() string {
@@ -3086,7 +3151,7 @@ type ReportTriageWarning struct {
 
 func (x *ReportTriageWarning) Reset() {
 	*x = ReportTriageWarning{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3098,7 +3163,7 @@ func (x *ReportTriageWarning) String() string {
 func (*ReportTriageWarning) ProtoMessage() {}
 
 func (x *ReportTriageWarning) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[39]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3111,7 +3176,7 @@ func (x *ReportTriageWarning) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriageWarning.ProtoReflect.Descriptor instead.
 func (*ReportTriageWarning) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{39}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ReportTriageWarning) GetReport() *v11.Report {
@@ -3131,7 +3196,7 @@ type ReportTriageBreached struct {
 
 func (x *ReportTriageBreached) Reset() {
 	*x = ReportTriageBreached{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3143,7 +3208,7 @@ func (x *ReportTriageBreached) String() string {
 func (*ReportTriageBreached) ProtoMessage() {}
 
 func (x *ReportTriageBreached) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[40]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3156,7 +3221,7 @@ func (x *ReportTriageBreached) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportTriageBreached.ProtoReflect.Descriptor instead.
 func (*ReportTriageBreached) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{40}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ReportTriageBreached) GetReport() *v11.Report {
@@ -3176,7 +3241,7 @@ type ReportReopened struct {
 
 func (x *ReportReopened) Reset() {
 	*x = ReportReopened{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3188,7 +3253,7 @@ func (x *ReportReopened) String() string {
 func (*ReportReopened) ProtoMessage() {}
 
 func (x *ReportReopened) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[41]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3201,7 +3266,7 @@ func (x *ReportReopened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportReopened.ProtoReflect.Descriptor instead.
 func (*ReportReopened) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{41}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ReportReopened) GetReport() *v11.Report {
@@ -3223,7 +3288,7 @@ type DispatchBoardNoted struct {
 
 func (x *DispatchBoardNoted) Reset() {
 	*x = DispatchBoardNoted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3235,7 +3300,7 @@ func (x *DispatchBoardNoted) String() string {
 func (*DispatchBoardNoted) ProtoMessage() {}
 
 func (x *DispatchBoardNoted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3248,7 +3313,7 @@ func (x *DispatchBoardNoted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchBoardNoted.ProtoReflect.Descriptor instead.
 func (*DispatchBoardNoted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{42}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *DispatchBoardNoted) GetNote() *v12.BoardNote {
@@ -3278,7 +3343,7 @@ type DispatchJointCompleted struct {
 
 func (x *DispatchJointCompleted) Reset() {
 	*x = DispatchJointCompleted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3290,7 +3355,7 @@ func (x *DispatchJointCompleted) String() string {
 func (*DispatchJointCompleted) ProtoMessage() {}
 
 func (x *DispatchJointCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3303,7 +3368,7 @@ func (x *DispatchJointCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchJointCompleted.ProtoReflect.Descriptor instead.
 func (*DispatchJointCompleted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{43}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *DispatchJointCompleted) GetDispatch() *v12.Dispatch {
@@ -3331,7 +3396,7 @@ type WhistleAttachmentAdded struct {
 
 func (x *WhistleAttachmentAdded) Reset() {
 	*x = WhistleAttachmentAdded{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3343,7 +3408,7 @@ func (x *WhistleAttachmentAdded) String() string {
 func (*WhistleAttachmentAdded) ProtoMessage() {}
 
 func (x *WhistleAttachmentAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3356,7 +3421,7 @@ func (x *WhistleAttachmentAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleAttachmentAdded.ProtoReflect.Descriptor instead.
 func (*WhistleAttachmentAdded) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{44}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *WhistleAttachmentAdded) GetAttachment() *v11.Attachment {
@@ -3532,8 +3597,15 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"department\x18\x01 \x01(\v2#.whistle.events.v1.RoutedDepartmentR\n" +
 	"department\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"]\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x9f\x01\n" +
 	"\x19WhistleDuplicateCandidate\x12!\n" +
+	"\fcandidate_of\x18\x01 \x01(\tR\vcandidateOf\x12\x1d\n" +
+	"\n" +
+	"distance_m\x18\x02 \x01(\x01R\tdistanceM\x12@\n" +
+	"\n" +
+	"candidates\x18\x03 \x03(\v2 .whistle.events.v1.DuplicateLinkR\n" +
+	"candidates\"Q\n" +
+	"\rDuplicateLink\x12!\n" +
 	"\fcandidate_of\x18\x01 \x01(\tR\vcandidateOf\x12\x1d\n" +
 	"\n" +
 	"distance_m\x18\x02 \x01(\x01R\tdistanceM\"c\n" +
@@ -3601,7 +3673,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3630,41 +3702,42 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*WhistleArbitrated)(nil),           // 24: whistle.events.v1.WhistleArbitrated
 	(*WhistleDepartmentAdded)(nil),      // 25: whistle.events.v1.WhistleDepartmentAdded
 	(*WhistleDuplicateCandidate)(nil),   // 26: whistle.events.v1.WhistleDuplicateCandidate
-	(*WhistleMerged)(nil),               // 27: whistle.events.v1.WhistleMerged
-	(*WhistleDuplicateKept)(nil),        // 28: whistle.events.v1.WhistleDuplicateKept
-	(*SlaEscalated)(nil),                // 29: whistle.events.v1.SlaEscalated
-	(*SlaExtensionRequested)(nil),       // 30: whistle.events.v1.SlaExtensionRequested
-	(*SlaExtensionDecided)(nil),         // 31: whistle.events.v1.SlaExtensionDecided
-	(*AppealFiled)(nil),                 // 32: whistle.events.v1.AppealFiled
-	(*AppealDecided)(nil),               // 33: whistle.events.v1.AppealDecided
-	(*WhistleLocationConfirmed)(nil),    // 34: whistle.events.v1.WhistleLocationConfirmed
-	(*ReportFiled)(nil),                 // 35: whistle.events.v1.ReportFiled
-	(*ReportTriaged)(nil),               // 36: whistle.events.v1.ReportTriaged
-	(*ReportClosed)(nil),                // 37: whistle.events.v1.ReportClosed
-	(*ReportRated)(nil),                 // 38: whistle.events.v1.ReportRated
-	(*ReportTriageWarning)(nil),         // 39: whistle.events.v1.ReportTriageWarning
-	(*ReportTriageBreached)(nil),        // 40: whistle.events.v1.ReportTriageBreached
-	(*ReportReopened)(nil),              // 41: whistle.events.v1.ReportReopened
-	(*DispatchBoardNoted)(nil),          // 42: whistle.events.v1.DispatchBoardNoted
-	(*DispatchJointCompleted)(nil),      // 43: whistle.events.v1.DispatchJointCompleted
-	(*WhistleAttachmentAdded)(nil),      // 44: whistle.events.v1.WhistleAttachmentAdded
-	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 46: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 47: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 48: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 49: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 50: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 51: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 52: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 53: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 54: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 55: whistle.intake.v1.Report
-	(*v12.BoardNote)(nil),               // 56: whistle.response.v1.BoardNote
-	(*v11.Attachment)(nil),              // 57: whistle.intake.v1.Attachment
+	(*DuplicateLink)(nil),               // 27: whistle.events.v1.DuplicateLink
+	(*WhistleMerged)(nil),               // 28: whistle.events.v1.WhistleMerged
+	(*WhistleDuplicateKept)(nil),        // 29: whistle.events.v1.WhistleDuplicateKept
+	(*SlaEscalated)(nil),                // 30: whistle.events.v1.SlaEscalated
+	(*SlaExtensionRequested)(nil),       // 31: whistle.events.v1.SlaExtensionRequested
+	(*SlaExtensionDecided)(nil),         // 32: whistle.events.v1.SlaExtensionDecided
+	(*AppealFiled)(nil),                 // 33: whistle.events.v1.AppealFiled
+	(*AppealDecided)(nil),               // 34: whistle.events.v1.AppealDecided
+	(*WhistleLocationConfirmed)(nil),    // 35: whistle.events.v1.WhistleLocationConfirmed
+	(*ReportFiled)(nil),                 // 36: whistle.events.v1.ReportFiled
+	(*ReportTriaged)(nil),               // 37: whistle.events.v1.ReportTriaged
+	(*ReportClosed)(nil),                // 38: whistle.events.v1.ReportClosed
+	(*ReportRated)(nil),                 // 39: whistle.events.v1.ReportRated
+	(*ReportTriageWarning)(nil),         // 40: whistle.events.v1.ReportTriageWarning
+	(*ReportTriageBreached)(nil),        // 41: whistle.events.v1.ReportTriageBreached
+	(*ReportReopened)(nil),              // 42: whistle.events.v1.ReportReopened
+	(*DispatchBoardNoted)(nil),          // 43: whistle.events.v1.DispatchBoardNoted
+	(*DispatchJointCompleted)(nil),      // 44: whistle.events.v1.DispatchJointCompleted
+	(*WhistleAttachmentAdded)(nil),      // 45: whistle.events.v1.WhistleAttachmentAdded
+	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 47: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 48: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 49: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 50: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 52: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 53: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 54: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 55: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 56: whistle.intake.v1.Report
+	(*v12.BoardNote)(nil),               // 57: whistle.response.v1.BoardNote
+	(*v11.Attachment)(nil),              // 58: whistle.intake.v1.Attachment
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	45, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	46, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	46, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	47, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3679,11 +3752,11 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	24, // 13: whistle.events.v1.Event.whistle_arbitrated:type_name -> whistle.events.v1.WhistleArbitrated
 	25, // 14: whistle.events.v1.Event.whistle_department_added:type_name -> whistle.events.v1.WhistleDepartmentAdded
 	26, // 15: whistle.events.v1.Event.whistle_duplicate_candidate:type_name -> whistle.events.v1.WhistleDuplicateCandidate
-	27, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
-	28, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
-	34, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
+	28, // 16: whistle.events.v1.Event.whistle_merged:type_name -> whistle.events.v1.WhistleMerged
+	29, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
+	35, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
 	12, // 19: whistle.events.v1.Event.whistle_redispatched:type_name -> whistle.events.v1.WhistleRedispatched
-	44, // 20: whistle.events.v1.Event.whistle_attachment_added:type_name -> whistle.events.v1.WhistleAttachmentAdded
+	45, // 20: whistle.events.v1.Event.whistle_attachment_added:type_name -> whistle.events.v1.WhistleAttachmentAdded
 	13, // 21: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
 	14, // 22: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
 	15, // 23: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
@@ -3691,72 +3764,73 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	17, // 25: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
 	18, // 26: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
 	19, // 27: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	42, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
-	43, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
+	43, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
+	44, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
 	20, // 30: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
 	21, // 31: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	32, // 32: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	33, // 33: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	29, // 34: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	30, // 35: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	31, // 36: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	35, // 37: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
-	36, // 38: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
-	37, // 39: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
-	38, // 40: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
-	39, // 41: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
-	40, // 42: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	41, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	33, // 32: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	34, // 33: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	30, // 34: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	31, // 35: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	32, // 36: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	36, // 37: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	37, // 38: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	38, // 39: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	39, // 40: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	40, // 41: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	41, // 42: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	42, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
 	1,  // 44: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
 	1,  // 45: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
 	1,  // 46: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
 	1,  // 47: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	47, // 48: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	48, // 48: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
 	13, // 49: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
 	3,  // 50: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
 	3,  // 51: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
 	3,  // 52: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	48, // 53: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	49, // 54: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	50, // 55: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	50, // 56: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	50, // 57: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	45, // 58: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	51, // 59: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 60: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 61: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 62: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 63: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 64: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	45, // 65: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	51, // 66: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	45, // 67: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	51, // 68: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 69: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	49, // 53: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	50, // 54: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	51, // 55: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	51, // 56: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	51, // 57: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	46, // 58: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	52, // 59: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 60: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 61: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 62: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 63: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 64: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	46, // 65: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	52, // 66: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	46, // 67: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	52, // 68: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	53, // 69: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	3,  // 70: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
 	3,  // 71: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	51, // 72: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	53, // 73: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	51, // 74: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	53, // 75: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	51, // 76: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 77: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	54, // 78: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	55, // 79: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	55, // 80: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	55, // 81: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	55, // 82: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	55, // 83: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	55, // 84: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	56, // 85: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
-	51, // 86: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
-	51, // 87: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
-	57, // 88: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
-	89, // [89:89] is the sub-list for method output_type
-	89, // [89:89] is the sub-list for method input_type
-	89, // [89:89] is the sub-list for extension type_name
-	89, // [89:89] is the sub-list for extension extendee
-	0,  // [0:89] is the sub-list for field type_name
+	27, // 72: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
+	52, // 73: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 74: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	52, // 75: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 76: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	52, // 77: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 78: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	55, // 79: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	56, // 80: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	56, // 81: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	56, // 82: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	56, // 83: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	56, // 84: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	56, // 85: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	57, // 86: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	52, // 87: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	52, // 88: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	58, // 89: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
+	90, // [90:90] is the sub-list for method output_type
+	90, // [90:90] is the sub-list for method input_type
+	90, // [90:90] is the sub-list for extension type_name
+	90, // [90:90] is the sub-list for extension extendee
+	0,  // [0:90] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -3818,7 +3892,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   45,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

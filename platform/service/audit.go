@@ -35,6 +35,7 @@ var adminActions = map[string]bool{
 	"ReplayWebhookDeadLetter": true, "CreateServiceAccount": true, "RevokeServiceAccount": true,
 	"DecideArbitration": true, "DecideAppeal": true, "DecideExtension": true,
 	"SetScorecardWeights": true, "RebuildReadModel": true, "ImportBoundaries": true, "PublishBoundaries": true,
+	"SavePropertyCompany": true,
 }
 
 // IsAdminAction tells whether method (/pkg.Service/Method) is audited.

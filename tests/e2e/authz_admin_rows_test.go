@@ -460,6 +460,28 @@ func init() {
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
 	}, matrixRoute{
+		// Who serves a community is reference data, like the departments.
+		name: "ListPropertyCompanies", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/property-companies?district=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.ListPropertyCompanies(ctx, &routingv1.ListPropertyCompaniesRequest{District: dongcheng})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   A   A   A    A   A   A   A    A    A   U    U   U   U   U",
+	}, matrixRoute{
+		name: "SavePropertyCompany", method: http.MethodPut,
+		body: map[string]any{"name": "多福巷物业", "name_en": "Duofu Property", "community_codes": []string{"110101001001"}},
+		path: func(matrixFixture) string { return "/v1/property-companies/pm-matrix" },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.SavePropertyCompany(ctx, &routingv1.SavePropertyCompanyRequest{Code: "pm-matrix",
+				Name: "多福巷物业", NameEn: "Duofu Property", CommunityCodes: []string{"110101001001"}})
+			return true, err
+		},
+		// Registering a property company is the admins' (audited).
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
+	}, matrixRoute{
 		name: "ImportBoundaries", method: http.MethodPost,
 		body: map[string]any{"geojson": `{"type":"FeatureCollection","features":[]}`, "level": "street"},
 		path: func(matrixFixture) string { return "/v1/boundaries:import" },

@@ -131,7 +131,7 @@ func geoCmd(e *env) *cobra.Command {
 	divisions.Flags().StringVar(&divLevel, "level", "", "district, street or community")
 	divisions.Flags().StringVar(&divParent, "parent", "", "only the units within this one, e.g. 110101 (东城区)")
 
-	gc.AddCommand(imp, pub, units, divisions)
+	gc.AddCommand(imp, pub, units, divisions, propertyCmd(e))
 	return gc
 }
 

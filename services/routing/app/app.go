@@ -81,18 +81,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	q := store.New(rt.Pool)
 	h := &events.Handler{Clock: rt.Clock, Log: rt.Log, Map: &jurisdiction.Cache{
 		Buffer: cfg.BoundaryBufferM,
-		Load: func(ctx context.Context) ([]jurisdiction.Street, error) {
-			rows, err := q.ListStreetBoundaries(ctx)
-			if err != nil {
-				return nil, err
-			}
-			out := make([]jurisdiction.Street, len(rows))
-			for i, r := range rows {
-				out[i] = jurisdiction.Street{ID: r.ID, Boundary: r.Boundary}
-			}
-			return out, nil
+		Load:   func(ctx context.Context) (jurisdiction.Map, error) { return loadMap(ctx, q) },
+		Version: func(ctx context.Context) (jurisdiction.Stamp, error) {
+			row, err := q.MapStamp(ctx)
+			return jurisdiction.Stamp{Boundaries: row.Boundaries, Parties: row.Parties}, err
 		},
-		Version: q.CurrentBoundaryNumber,
 	}}
 	api := grpcapi.New(rt.Pool, h, rt.Log)
 	api.CoordSys = sys
@@ -100,6 +93,29 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	grpcserver.RegisterPublic(grpcapi.PublicMethods...)
 	return &App{rt: rt, handler: h}, nil
+}
+
+// loadMap reads what the jurisdiction index is built from: every street's
+// boundary in force, and the communities of the boundary version in force
+// with their property companies.
+func loadMap(ctx context.Context, q *store.Queries) (jurisdiction.Map, error) {
+	rows, err := q.ListStreetBoundaries(ctx)
+	if err != nil {
+		return jurisdiction.Map{}, err
+	}
+	m := jurisdiction.Map{Streets: make([]jurisdiction.Street, len(rows))}
+	for i, r := range rows {
+		m.Streets[i] = jurisdiction.Street{ID: r.ID, Boundary: r.Boundary}
+	}
+	cs, err := q.ListCommunityMap(ctx)
+	if err != nil {
+		return jurisdiction.Map{}, err
+	}
+	m.Communities = make([]jurisdiction.Community, len(cs))
+	for i, c := range cs {
+		m.Communities[i] = jurisdiction.Community{Code: c.Code, Name: c.Name, Street: c.ParentCode, Property: c.Property, Boundary: c.Geometry}
+	}
+	return m, nil
 }
 
 // GRPCAddr is where the gRPC API listens.

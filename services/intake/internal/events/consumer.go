@@ -98,6 +98,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 	var ids []string
 	causes := map[string]context.Context{} // per whistle, its last event's: what moves it on
 	routed := map[string]bool{}
+	communities := map[string][2]string{} // the code and name of each routed whistle's community
 	var departments store.AddDepartmentsParams
 	snapshots := map[string]store.UpsertDispatchParams{}
 	var order []string    // dispatch ids, first seen first
@@ -111,6 +112,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 		causes[id] = bus.ContextOf(ctx, ev)
 		if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRouted); ok {
 			routed[id] = true
+			communities[id] = [2]string{p.WhistleRouted.GetCommunityCode(), p.WhistleRouted.GetCommunityName()}
 			for _, d := range p.WhistleRouted.GetDepartments() {
 				departments.WhistleIds = append(departments.WhistleIds, id)
 				departments.Departments = append(departments.Departments, d.GetDepartment())
@@ -209,6 +211,8 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 		set.Statuses = append(set.Statuses, string(p.Status))
 		set.Routed = append(set.Routed, setRouted)
 		set.Resolved = append(set.Resolved, resolved)
+		set.CommunityCodes = append(set.CommunityCodes, communities[w.ID][0])
+		set.CommunityNames = append(set.CommunityNames, communities[w.ID][1])
 	}
 	if err := outbox.AddCaused(ctx, tx, out); err != nil {
 		return fmt.Errorf("move %d whistles on: %w", len(set.Ids), err)

@@ -35,6 +35,8 @@ func toProto(w store.Whistle, dispatches []store.Dispatch) (*intakev1.Whistle, e
 		FeedbackComment: w.FeedbackComment,
 		RaisedBy:        &typesv1.Actor{Role: w.RaisedByRole, Id: w.RaisedByID},
 		MergedInto:      w.MergedInto,
+		CommunityCode:   w.CommunityCode,
+		CommunityName:   w.CommunityName,
 	}
 	for _, d := range dispatches {
 		var snapshot responsev1.Dispatch

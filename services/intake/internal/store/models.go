@@ -122,6 +122,8 @@ type Whistle struct {
 	Cell            int64
 	Open            bool
 	Breached        bool
+	CommunityCode   string
+	CommunityName   string
 }
 
 type WhistleDepartment struct {

@@ -36,14 +36,18 @@ SELECT * FROM whistles WHERE id = ANY (@ids::text[]) ORDER BY id FOR UPDATE;
 -- name: SetWhistlesProgress :exec
 -- What routing's and response's events move on whistles locked by
 -- LockWhistles, one per element of the arrays (ids distinct): the status, and
--- routed_at / resolved_at set to @at where asked.
+-- routed_at / resolved_at set to @at where asked; a whistle routed now takes
+-- the community routing resolved its point to.
 UPDATE whistles AS w SET
     status = r.status,
     updated_at = @at,
     routed_at = CASE WHEN r.routed THEN @at ELSE w.routed_at END,
-    resolved_at = CASE WHEN r.resolved THEN @at ELSE w.resolved_at END
+    resolved_at = CASE WHEN r.resolved THEN @at ELSE w.resolved_at END,
+    community_code = CASE WHEN r.routed THEN r.community_code ELSE w.community_code END,
+    community_name = CASE WHEN r.routed THEN r.community_name ELSE w.community_name END
 FROM (SELECT unnest(@ids::text[]) AS id, unnest(@statuses::text[]) AS status, unnest(@routed::boolean[]) AS routed,
-             unnest(@resolved::boolean[]) AS resolved) AS r
+             unnest(@resolved::boolean[]) AS resolved, unnest(@community_codes::text[]) AS community_code,
+             unnest(@community_names::text[]) AS community_name) AS r
 WHERE w.id = r.id;
 
 -- name: UpdateWhistle :one

@@ -240,7 +240,7 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 }
 
 const getWhistle = `-- name: GetWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = $1
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles WHERE id = $1
 `
 
 func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -273,12 +273,14 @@ func (q *Queries) GetWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.Cell,
 		&i.Open,
 		&i.Breached,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
 
 const getWhistleByIdempotencyKey = `-- name: GetWhistleByIdempotencyKey :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE street_id = $1 AND idempotency_key = $2
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles WHERE street_id = $1 AND idempotency_key = $2
 `
 
 type GetWhistleByIdempotencyKeyParams struct {
@@ -316,12 +318,14 @@ func (q *Queries) GetWhistleByIdempotencyKey(ctx context.Context, arg GetWhistle
 		&i.Cell,
 		&i.Open,
 		&i.Breached,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
 
 const getWhistles = `-- name: GetWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles WHERE id = ANY($1::text[]) ORDER BY id
 `
 
 func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, error) {
@@ -360,6 +364,8 @@ func (q *Queries) GetWhistles(ctx context.Context, ids []string) ([]Whistle, err
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -481,7 +487,7 @@ SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::te
        unnest($12::text[]), unnest($13::text[]), unnest($14::timestamptz[]),
        unnest($15::timestamptz[]), NULLIF(unnest($16::text[]), '')
 ON CONFLICT (street_id, idempotency_key) DO NOTHING
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name
 `
 
 type InsertWhistlesParams struct {
@@ -561,6 +567,8 @@ func (q *Queries) InsertWhistles(ctx context.Context, arg InsertWhistlesParams) 
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -589,7 +597,7 @@ func (q *Queries) IsNeighbour(ctx context.Context, arg IsNeighbourParams) (bool,
 }
 
 const listAllWhistles = `-- name: ListAllWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles
 WHERE ($1::text IS NULL OR status = $1)
   AND (raised_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY raised_at DESC, id DESC
@@ -644,6 +652,8 @@ func (q *Queries) ListAllWhistles(ctx context.Context, arg ListAllWhistlesParams
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -699,7 +709,7 @@ func (q *Queries) ListAttachments(ctx context.Context, whistleID string) ([]Atta
 }
 
 const listWhistlesByDistrict = `-- name: ListWhistlesByDistrict :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles
 WHERE district_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND (raised_at, id) < (coalesce($3::timestamptz, 'infinity'), coalesce($4::text, ''))
@@ -757,6 +767,8 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -769,8 +781,8 @@ func (q *Queries) ListWhistlesByDistrict(ctx context.Context, arg ListWhistlesBy
 }
 
 const listWhistlesByStreet = `-- name: ListWhistlesByStreet :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM (
-    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles own
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM (
+    (SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles own
      WHERE own.street_id = $1
        AND ($2::text IS NULL OR own.district_id = $2)
        AND ($3::text IS NULL OR own.status = $3)
@@ -778,7 +790,7 @@ SELECT id, street_id, district_id, category, title, description, address, lat, l
      ORDER BY own.raised_at DESC, own.id DESC
      LIMIT $6)
     UNION ALL
-    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
+    (SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached, w.community_code, w.community_name FROM whistle_neighbours n JOIN whistles w ON w.id = n.whistle_id
      WHERE $7::boolean AND n.street_id = $1 AND w.street_id <> $1
        AND ($2::text IS NULL OR w.district_id = $2)
        AND ($3::text IS NULL OR w.status = $3)
@@ -848,6 +860,8 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -860,7 +874,7 @@ func (q *Queries) ListWhistlesByStreet(ctx context.Context, arg ListWhistlesBySt
 }
 
 const lockWhistle = `-- name: LockWhistle :one
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = $1 FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
@@ -893,12 +907,14 @@ func (q *Queries) LockWhistle(ctx context.Context, id string) (Whistle, error) {
 		&i.Cell,
 		&i.Open,
 		&i.Breached,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
 
 const lockWhistles = `-- name: LockWhistles :many
-SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name FROM whistles WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockWhistle for many whistles, in one order (by id) so that two
@@ -939,6 +955,8 @@ func (q *Queries) LockWhistles(ctx context.Context, ids []string) ([]Whistle, er
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -1133,23 +1151,29 @@ UPDATE whistles AS w SET
     status = r.status,
     updated_at = $1,
     routed_at = CASE WHEN r.routed THEN $1 ELSE w.routed_at END,
-    resolved_at = CASE WHEN r.resolved THEN $1 ELSE w.resolved_at END
+    resolved_at = CASE WHEN r.resolved THEN $1 ELSE w.resolved_at END,
+    community_code = CASE WHEN r.routed THEN r.community_code ELSE w.community_code END,
+    community_name = CASE WHEN r.routed THEN r.community_name ELSE w.community_name END
 FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS status, unnest($4::boolean[]) AS routed,
-             unnest($5::boolean[]) AS resolved) AS r
+             unnest($5::boolean[]) AS resolved, unnest($6::text[]) AS community_code,
+             unnest($7::text[]) AS community_name) AS r
 WHERE w.id = r.id
 `
 
 type SetWhistlesProgressParams struct {
-	At       time.Time
-	Ids      []string
-	Statuses []string
-	Routed   []bool
-	Resolved []bool
+	At             time.Time
+	Ids            []string
+	Statuses       []string
+	Routed         []bool
+	Resolved       []bool
+	CommunityCodes []string
+	CommunityNames []string
 }
 
 // What routing's and response's events move on whistles locked by
 // LockWhistles, one per element of the arrays (ids distinct): the status, and
-// routed_at / resolved_at set to @at where asked.
+// routed_at / resolved_at set to @at where asked; a whistle routed now takes
+// the community routing resolved its point to.
 func (q *Queries) SetWhistlesProgress(ctx context.Context, arg SetWhistlesProgressParams) error {
 	_, err := q.db.Exec(ctx, setWhistlesProgress,
 		arg.At,
@@ -1157,6 +1181,8 @@ func (q *Queries) SetWhistlesProgress(ctx context.Context, arg SetWhistlesProgre
 		arg.Statuses,
 		arg.Routed,
 		arg.Resolved,
+		arg.CommunityCodes,
+		arg.CommunityNames,
 	)
 	return err
 }
@@ -1172,7 +1198,7 @@ UPDATE whistles SET
     routed_at = $7,
     reopened_at = $8
 WHERE id = $9
-RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached
+RETURNING id, street_id, district_id, category, title, description, address, lat, lng, urgency, status, raised_by_role, raised_by_id, raised_at, updated_at, resolved_at, closed_at, satisfaction, feedback_comment, idempotency_key, routed_at, reopened_at, merged_into, cell, open, breached, community_code, community_name
 `
 
 type UpdateWhistleParams struct {
@@ -1227,6 +1253,8 @@ func (q *Queries) UpdateWhistle(ctx context.Context, arg UpdateWhistleParams) (W
 		&i.Cell,
 		&i.Open,
 		&i.Breached,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }

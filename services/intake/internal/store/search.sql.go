@@ -12,7 +12,7 @@ import (
 )
 
 const searchWhistles = `-- name: SearchWhistles :many
-SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached FROM whistles w
+SELECT w.id, w.street_id, w.district_id, w.category, w.title, w.description, w.address, w.lat, w.lng, w.urgency, w.status, w.raised_by_role, w.raised_by_id, w.raised_at, w.updated_at, w.resolved_at, w.closed_at, w.satisfaction, w.feedback_comment, w.idempotency_key, w.routed_at, w.reopened_at, w.merged_into, w.cell, w.open, w.breached, w.community_code, w.community_name FROM whistles w
 WHERE ($1::text IS NULL OR w.street_id = $1
        OR w.id = ANY (ARRAY(SELECT n.whistle_id FROM whistle_neighbours n WHERE n.street_id = $1)))
   AND ($2::text IS NULL OR w.district_id = $2)
@@ -121,6 +121,8 @@ func (q *Queries) SearchWhistles(ctx context.Context, arg SearchWhistlesParams) 
 			&i.Cell,
 			&i.Open,
 			&i.Breached,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}

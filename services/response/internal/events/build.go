@@ -43,6 +43,8 @@ func DispatchProto(d response.Dispatch) *responsev1.Dispatch {
 		ReturnReason:      d.ReturnReason,
 		ReturnCode:        responsev1.Dispatch_ReturnCode(responsev1.Dispatch_ReturnCode_value[string(d.ReturnCode)]),
 		ReturnDepartment:  d.ReturnDepartment,
+		CommunityCode:     d.CommunityCode,
+		CommunityName:     d.CommunityName,
 		ResolutionSummary: d.ResolutionSummary,
 		ArrivalLocation:   latLng(d.ArrivalLocation),
 		ArrivalFar:        d.ArrivalFar,

@@ -188,6 +188,8 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		arg.Located = append(arg.Located, loc != nil)
 		arg.Lats = append(arg.Lats, loc.GetLat())
 		arg.Lngs = append(arg.Lngs, loc.GetLng())
+		arg.CommunityCodes = append(arg.CommunityCodes, r.req.GetCommunityCode())
+		arg.CommunityNames = append(arg.CommunityNames, r.req.GetCommunityName())
 	}
 	inserted, err := q.CreateDispatches(ctx, arg)
 	if err != nil {

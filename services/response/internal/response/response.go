@@ -81,7 +81,10 @@ type Dispatch struct {
 	// department a NeedsAnotherDepartment return named.
 	ReturnCode       ReturnCode
 	ReturnDepartment string
-	CancelledAt      *time.Time
+	// CommunityCode and CommunityName are the community (社区/村) of the
+	// whistle's point, as routing resolved it; empty when none.
+	CommunityCode, CommunityName string
+	CancelledAt                  *time.Time
 
 	// Breaches lists the clocks that passed their deadline unmet.
 	Breaches []string

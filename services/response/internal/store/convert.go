@@ -44,6 +44,8 @@ func (r Dispatch) Domain() (response.Dispatch, error) {
 		ReturnReason:      r.ReturnReason,
 		ReturnCode:        response.ReturnCode(r.ReturnCode),
 		ReturnDepartment:  r.ReturnDepartment,
+		CommunityCode:     r.CommunityCode,
+		CommunityName:     r.CommunityName,
 		CancelledAt:       r.CancelledAt,
 		Breaches:          r.Breaches,
 		Warnings:          r.Warnings,

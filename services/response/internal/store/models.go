@@ -86,6 +86,8 @@ type Dispatch struct {
 	ArriveWarnAt      *time.Time
 	ResolveWarnAt     *time.Time
 	EscalateAt        *time.Time
+	CommunityCode     string
+	CommunityName     string
 }
 
 type Extension struct {

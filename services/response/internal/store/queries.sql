@@ -6,7 +6,7 @@ INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     ack_warn_at, arrive_warn_at, resolve_warn_at,
-    whistle_lat, whistle_lng, updated_at
+    whistle_lat, whistle_lng, updated_at, community_code, community_name
 )
 SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
        @dispatched_at, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
@@ -15,7 +15,8 @@ SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department,
        CASE WHEN r.ack_warn_at > @dispatched_at THEN r.ack_warn_at END,
        CASE WHEN r.arrive_warn_at > @dispatched_at THEN r.arrive_warn_at END,
        CASE WHEN r.resolve_warn_at > @dispatched_at THEN r.resolve_warn_at END,
-       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at
+       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at,
+       r.community_code, r.community_name
 FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle_id,
              unnest(@district_ids::text[]) AS district_id, unnest(@street_ids::text[]) AS street_id,
              unnest(@categories::text[]) AS category, unnest(@departments::text[]) AS department,
@@ -24,7 +25,8 @@ FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle
              unnest(@resolve_bys::timestamptz[]) AS resolve_by,
              unnest(@ack_warn_ats::timestamptz[]) AS ack_warn_at, unnest(@arrive_warn_ats::timestamptz[]) AS arrive_warn_at,
              unnest(@resolve_warn_ats::timestamptz[]) AS resolve_warn_at, unnest(@located::boolean[]) AS located,
-             unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng) AS r
+             unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng,
+             unnest(@community_codes::text[]) AS community_code, unnest(@community_names::text[]) AS community_name) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
 RETURNING *;

@@ -85,7 +85,7 @@ WITH earliest AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + $1::interval
@@ -165,6 +165,8 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.CommunityCode,
+			&i.Dispatch.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -211,7 +213,7 @@ func (q *Queries) BoardNotes(ctx context.Context, whistleID string) ([]BoardNote
 }
 
 const claimDueTimers = `-- name: ClaimDueTimers :many
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= $1
@@ -288,6 +290,8 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.CommunityCode,
+			&i.Dispatch.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -360,7 +364,7 @@ INSERT INTO dispatches (
     id, whistle_id, district_id, street_id, category, department, role, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     ack_warn_at, arrive_warn_at, resolve_warn_at,
-    whistle_lat, whistle_lng, updated_at
+    whistle_lat, whistle_lng, updated_at, community_code, community_name
 )
 SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
        $1, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
@@ -369,7 +373,8 @@ SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department,
        CASE WHEN r.ack_warn_at > $1 THEN r.ack_warn_at END,
        CASE WHEN r.arrive_warn_at > $1 THEN r.arrive_warn_at END,
        CASE WHEN r.resolve_warn_at > $1 THEN r.resolve_warn_at END,
-       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1
+       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1,
+       r.community_code, r.community_name
 FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
              unnest($4::text[]) AS district_id, unnest($5::text[]) AS street_id,
              unnest($6::text[]) AS category, unnest($7::text[]) AS department,
@@ -378,10 +383,11 @@ FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
              unnest($12::timestamptz[]) AS resolve_by,
              unnest($13::timestamptz[]) AS ack_warn_at, unnest($14::timestamptz[]) AS arrive_warn_at,
              unnest($15::timestamptz[]) AS resolve_warn_at, unnest($16::boolean[]) AS located,
-             unnest($17::float8[]) AS lat, unnest($18::float8[]) AS lng) AS r
+             unnest($17::float8[]) AS lat, unnest($18::float8[]) AS lng,
+             unnest($19::text[]) AS community_code, unnest($20::text[]) AS community_name) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
 `
 
 type CreateDispatchesParams struct {
@@ -403,6 +409,8 @@ type CreateDispatchesParams struct {
 	Located        []bool
 	Lats           []float64
 	Lngs           []float64
+	CommunityCodes []string
+	CommunityNames []string
 }
 
 // New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
@@ -428,6 +436,8 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 		arg.Located,
 		arg.Lats,
 		arg.Lngs,
+		arg.CommunityCodes,
+		arg.CommunityNames,
 	)
 	if err != nil {
 		return nil, err
@@ -481,6 +491,8 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -604,7 +616,7 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64
 }
 
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -655,6 +667,8 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
@@ -810,7 +824,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 }
 
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -895,6 +909,8 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -944,7 +960,7 @@ func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Exte
 }
 
 const listPendingExtensions = `-- name: ListPendingExtensions :many
-SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at FROM extensions e
+SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name FROM extensions e
 JOIN dispatches d ON d.id = e.dispatch_id
 WHERE e.status = 'PENDING'
   AND ($1::text = '' OR d.district_id = $1::text)
@@ -1040,6 +1056,8 @@ func (q *Queries) ListPendingExtensions(ctx context.Context, arg ListPendingExte
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.CommunityCode,
+			&i.Dispatch.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -1084,7 +1102,7 @@ func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -1135,12 +1153,14 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
 
 const lockDispatches = `-- name: LockDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockDispatch for a group of desk actions, locked in one order (by id) so
@@ -1199,6 +1219,8 @@ func (q *Queries) LockDispatches(ctx context.Context, ids []string) ([]Dispatch,
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -1240,7 +1262,7 @@ func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (E
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -1300,6 +1322,8 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}
@@ -1364,7 +1388,7 @@ UPDATE dispatches SET
     warnings = $10,
     updated_at = $11
 WHERE id = $12
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
 `
 
 type MoveDeadlineParams struct {
@@ -1445,6 +1469,8 @@ func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dis
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
@@ -1807,7 +1833,7 @@ UPDATE dispatches SET
     cancelled_at = $18,
     updated_at = $19
 WHERE id = $20
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
 `
 
 type UpdateDispatchParams struct {
@@ -1902,6 +1928,8 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.CommunityCode,
+		&i.CommunityName,
 	)
 	return i, err
 }
@@ -2052,7 +2080,7 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
 WHERE whistle_id = $1
 ORDER BY (role = 'lead') DESC, dispatched_at, department, id
 `
@@ -2112,6 +2140,8 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Di
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.CommunityCode,
+			&i.CommunityName,
 		); err != nil {
 			return nil, err
 		}

@@ -40,5 +40,7 @@ func dispatchRequested(d store.RoutingDecision, a routing.Assignment, sla routin
 		ResolveWithin: durationpb.New(sla.ResolveWithin),
 		SlaStartedAt:  slaStart,
 		Rule:          rule,
+		CommunityCode: d.CommunityCode,
+		CommunityName: d.CommunityName,
 	}
 }

@@ -236,6 +236,9 @@ func (h *Handler) route(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) e
 		arg.Jurisdictions = append(arg.Jurisdictions, d.decision.Jurisdiction)
 		arg.Neighbours = append(arg.Neighbours, neighbours)
 		arg.DistancesM = append(arg.DistancesM, d.decision.DistanceM)
+		arg.CommunityCodes = append(arg.CommunityCodes, d.decision.CommunityCode)
+		arg.CommunityNames = append(arg.CommunityNames, d.decision.CommunityName)
+		arg.CommunityResults = append(arg.CommunityResults, d.decision.CommunityResult)
 	}
 	inserted, err := q.InsertDecisions(ctx, arg)
 	if err != nil {
@@ -275,6 +278,9 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 			Rule: routing.RuleFallbackNoStreet, CatalogueVersion: plan.CatalogueVersion, SLA: plan.SLA,
 			Assignments: []routing.Assignment{{Department: routing.FallbackDepartment, Role: routing.RoleFallback}},
 		}
+	} else {
+		// The community parties go to the point's community's own.
+		plan = plan.ForCommunity(check.Community.Code, check.Community.Property)
 	}
 	urgency := w.GetUrgency()
 	if urgency == intakev1.Whistle_URGENCY_UNSPECIFIED {
@@ -298,6 +304,9 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 		Jurisdiction:       string(check.Result),
 		NeighbourStreetIds: neighbours,
 		DistanceM:          check.DistanceM,
+		CommunityCode:      check.Community.Code,
+		CommunityName:      check.Community.Name,
+		CommunityResult:    string(check.CommunityResult),
 	}}, nil
 }
 
@@ -306,10 +315,13 @@ func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.
 // when there is one; a whistle in no street is queued for a person's review
 // at once.
 func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *requests, d decided) error {
-	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion}
+	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion,
+		CommunityCode: d.decision.CommunityCode, CommunityName: d.decision.CommunityName}
 	for _, a := range d.plan.Assignments {
+		reason := routing.ExplainParty(routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", ""),
+			a, d.decision.CommunityCode, d.decision.CommunityName)
 		routed.Departments = append(routed.Departments, reqs.request(d.decision, a, d.plan.SLA, d.plan.Rule,
-			pgtype.Timestamptz{}, routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", "")))
+			pgtype.Timestamptz{}, reason))
 	}
 	if d.check.Result != jurisdiction.Inside {
 		checked := &eventsv1.WhistleJurisdictionChecked{

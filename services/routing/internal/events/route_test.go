@@ -61,7 +61,7 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	t.Cleanup(pool.Close)
 
 	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Map: &jurisdiction.Cache{Load: func(context.Context) ([]jurisdiction.Street, error) { return nil, nil }}}
+		Map: &jurisdiction.Cache{Load: func(context.Context) (jurisdiction.Map, error) { return jurisdiction.Map{}, nil }}}
 	counted := func(from, to int) int64 {
 		evs := make([]*eventsv1.Event, 0, to-from)
 		for i := from; i < to; i++ {
@@ -107,7 +107,7 @@ func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
 	require.NoError(t, postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
 	require.NoError(t, seed.Load(ctx, store.New(pool)))
 	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Map: &jurisdiction.Cache{Load: func(context.Context) ([]jurisdiction.Street, error) { return nil, nil }}}
+		Map: &jurisdiction.Cache{Load: func(context.Context) (jurisdiction.Map, error) { return jurisdiction.Map{}, nil }}}
 	handle := func(ev *eventsv1.Event) {
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, []*eventsv1.Event{ev}) }))
 	}

@@ -106,6 +106,7 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 	}
 	return &routingv1.Jurisdiction{
 		Result: string(c.Result), NeighbourStreetIds: c.Neighbours, DistanceM: c.DistanceM, NeedsConfirmation: c.NeedsConfirmation(),
+		CommunityCode: c.Community.Code, CommunityName: c.Community.Name, CommunityResult: string(c.CommunityResult),
 	}, nil
 }
 
@@ -445,6 +446,9 @@ func (s *Server) explain(ctx context.Context, d store.RoutingDecision) (*routing
 			Result: d.Jurisdiction, NeighbourStreetIds: d.NeighbourStreetIds, DistanceM: d.DistanceM,
 			NeedsConfirmation: jurisdiction.Check{Result: jurisdiction.Result(d.Jurisdiction)}.NeedsConfirmation(),
 			ConfirmedBy:       d.LocationConfirmedBy,
+			CommunityCode:     d.CommunityCode,
+			CommunityName:     d.CommunityName,
+			CommunityResult:   d.CommunityResult,
 		},
 	}
 	if d.LocationConfirmedAt.Valid {

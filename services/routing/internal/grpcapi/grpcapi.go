@@ -170,7 +170,7 @@ func (s *Server) ListDepartments(ctx context.Context, _ *routingv1.ListDepartmen
 	}
 	out := &routingv1.ListDepartmentsResponse{Departments: make([]*routingv1.Department, 0, len(rows))}
 	for _, r := range rows {
-		out.Departments = append(out.Departments, &routingv1.Department{Code: r.Code, Name: r.Name, NameEn: r.NameEn})
+		out.Departments = append(out.Departments, &routingv1.Department{Code: r.Code, Name: r.Name, NameEn: r.NameEn, Kind: r.Kind})
 	}
 	return out, nil
 }

@@ -44,7 +44,7 @@ func (s *Server) SaveDepartment(ctx context.Context, req *routingv1.SaveDepartme
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	return &routingv1.Department{Code: row.Code, Name: row.Name, NameEn: row.NameEn}, nil
+	return &routingv1.Department{Code: row.Code, Name: row.Name, NameEn: row.NameEn, Kind: row.Kind}, nil
 }
 
 // RenameStreet changes a street's names (admin only).

@@ -3,10 +3,8 @@
 package jurisdiction
 
 import (
-	"context"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -49,6 +47,10 @@ type Check struct {
 	// DistanceM is how far the point is from the raising street's boundary;
 	// 0 when it is inside.
 	DistanceM float64
+	// Community is the community the point lies in (Cache.Check fills it);
+	// its Code is empty unless CommunityResult is InCommunity.
+	Community       Community
+	CommunityResult CommunityResult
 }
 
 // NeedsConfirmation reports whether the raising street must confirm the location.
@@ -62,10 +64,13 @@ const metresPerDegree = 6371008.8 * math.Pi / 180
 // latitude): across a city the scale error is well under 1 %, i.e. under half
 // a metre of a 50 m buffer, and a look-up needs no trigonometry.
 type Index struct {
-	buffer  float64
-	cosLat  float64
-	streets []entry
-	byID    map[string]int
+	buffer        float64
+	cosLat        float64
+	streets       []entry
+	byID          map[string]int
+	streetGrid    grid
+	communities   []communityEntry
+	communityGrid grid
 }
 
 type entry struct {
@@ -76,13 +81,20 @@ type entry struct {
 
 // New builds an index over streets with the given buffer in metres (DefaultBuffer when <= 0).
 func New(streets []Street, bufferM float64) (*Index, error) {
+	return Build(Map{Streets: streets}, bufferM)
+}
+
+// Build builds an index over a map's streets and communities with the given
+// buffer in metres (DefaultBuffer when <= 0). The plane is centred on the
+// streets' mean latitude (the communities' when there are no streets).
+func Build(m Map, bufferM float64) (*Index, error) {
 	if bufferM <= 0 {
 		bufferM = DefaultBuffer
 	}
-	shapes := make([]orb.MultiPolygon, len(streets))
+	shapes := make([]orb.MultiPolygon, len(m.Streets))
 	var latSum float64
 	var n int
-	for i, s := range streets {
+	for i, s := range m.Streets {
 		shape, err := boundary.Decode(s.Boundary)
 		if err != nil {
 			return nil, fmt.Errorf("boundary of street %s: %w", s.ID, err)
@@ -92,26 +104,43 @@ func New(streets []Street, bufferM float64) (*Index, error) {
 		latSum += c.Lat()
 		n++
 	}
-	ix := &Index{buffer: bufferM, cosLat: 1, byID: make(map[string]int, len(streets))}
+	if n == 0 && len(m.Communities) > 0 {
+		if shape, err := boundary.Decode(m.Communities[0].Boundary); err == nil {
+			latSum, n = shape.Bound().Center().Lat(), 1
+		}
+	}
+	ix := &Index{buffer: bufferM, cosLat: 1, byID: make(map[string]int, len(m.Streets))}
 	if n > 0 {
 		ix.cosLat = math.Cos(latSum / float64(n) * math.Pi / 180)
 	}
-	for i, s := range streets {
-		projected := make(orb.MultiPolygon, len(shapes[i]))
-		for j, poly := range shapes[i] {
-			projected[j] = make(orb.Polygon, len(poly))
-			for k, ring := range poly {
-				r := make(orb.Ring, len(ring))
-				for m, p := range ring {
-					r[m] = ix.project(p)
-				}
-				projected[j][k] = r
-			}
-		}
+	boxes := make([]orb.Bound, len(m.Streets))
+	for i, s := range m.Streets {
+		projected := ix.projectShape(shapes[i])
 		ix.byID[s.ID] = len(ix.streets)
-		ix.streets = append(ix.streets, entry{id: s.ID, shape: projected, bound: projected.Bound().Pad(bufferM)})
+		boxes[i] = projected.Bound().Pad(bufferM)
+		ix.streets = append(ix.streets, entry{id: s.ID, shape: projected, bound: boxes[i]})
+	}
+	ix.streetGrid = newGrid(boxes, streetCell)
+	if err := ix.addCommunities(m.Communities); err != nil {
+		return nil, err
 	}
 	return ix, nil
+}
+
+// projectShape projects a lng/lat shape to the index's plane.
+func (ix *Index) projectShape(shape orb.MultiPolygon) orb.MultiPolygon {
+	projected := make(orb.MultiPolygon, len(shape))
+	for j, poly := range shape {
+		projected[j] = make(orb.Polygon, len(poly))
+		for k, ring := range poly {
+			r := make(orb.Ring, len(ring))
+			for m, p := range ring {
+				r[m] = ix.project(p)
+			}
+			projected[j][k] = r
+		}
+	}
+	return projected
 }
 
 // Len is the number of streets indexed.
@@ -156,9 +185,10 @@ func (ix *Index) Check(streetID string, lat, lng float64) Check {
 		own = ix.streets[i].near(q)
 	}
 	var close, containing []string
-	for _, e := range ix.streets {
+	ix.streetGrid.candidates(q, func(i int32) {
+		e := ix.streets[i]
 		if e.id == streetID || !e.bound.Contains(q) {
-			continue
+			return
 		}
 		n := e.near(q)
 		if n.inside {
@@ -167,7 +197,7 @@ func (ix *Index) Check(streetID string, lat, lng float64) Check {
 		if n.inside || n.dist <= ix.buffer {
 			close = append(close, e.id)
 		}
-	}
+	})
 	switch {
 	case own.inside && own.dist <= ix.buffer && len(close) > 0:
 		return Check{Result: NearBoundary, Neighbours: close}
@@ -183,73 +213,4 @@ func (ix *Index) Check(streetID string, lat, lng float64) Check {
 	default:
 		return Check{Result: NoStreet, DistanceM: own.dist}
 	}
-}
-
-// Cache keeps the index of the streets a loader returns, loading it on first
-// use, again when asked about a street it does not hold (streets are seeded
-// or added while the service runs), and again after Refresh finds a newer
-// boundary version published (by any replica). Safe for concurrent use.
-type Cache struct {
-	// Load returns every street's boundary.
-	Load func(ctx context.Context) ([]Street, error)
-	// Version returns the number of the boundary version in force; nil when
-	// boundaries never change while the service runs.
-	Version func(ctx context.Context) (int32, error)
-	// Buffer in metres; DefaultBuffer when <= 0.
-	Buffer float64
-
-	mu      sync.Mutex
-	ix      *Index
-	version int32 // the version ix was built from
-}
-
-// Refresh drops the index when a newer boundary version is in force than the
-// one it was built from, so the next check uses the new boundaries. It costs
-// one small query; callers make it once per batch of checks.
-func (c *Cache) Refresh(ctx context.Context) error {
-	if c.Version == nil {
-		return nil
-	}
-	v, err := c.Version(ctx)
-	if err != nil {
-		return fmt.Errorf("boundary version: %w", err)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v != c.version {
-		c.ix, c.version = nil, v
-	}
-	return nil
-}
-
-// Check locates the point relative to streetID (see Index.Check). With no
-// streets on the map at all it reports Inside: without a map nothing can be
-// judged, and a whistle must not fall back for that.
-func (c *Cache) Check(ctx context.Context, streetID string, lat, lng float64) (Check, error) {
-	ix, err := c.index(ctx, streetID)
-	if err != nil {
-		return Check{}, err
-	}
-	if ix.Len() == 0 {
-		return Check{Result: Inside}, nil
-	}
-	return ix.Check(streetID, lat, lng), nil
-}
-
-func (c *Cache) index(ctx context.Context, streetID string) (*Index, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ix != nil && c.ix.Has(streetID) {
-		return c.ix, nil
-	}
-	streets, err := c.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load street boundaries: %w", err)
-	}
-	ix, err := New(streets, c.Buffer)
-	if err != nil {
-		return nil, err
-	}
-	c.ix = ix
-	return ix, nil
 }

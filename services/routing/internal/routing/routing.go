@@ -76,6 +76,9 @@ type Category struct {
 type Assignment struct {
 	Department string
 	Role       string
+	// Party is the community party of the catalogue the department stands
+	// for (PropertyParty, CommitteeParty); empty for a department named as it is.
+	Party string
 }
 
 // Plan is a routing decision before it gets dispatch ids.

@@ -84,6 +84,18 @@ type Category struct {
 	CatalogueVersion       string
 }
 
+type CommunityProperty struct {
+	CommunityCode string
+	Department    string
+	RegisteredAt  pgtype.Timestamptz
+	RegisteredBy  string
+}
+
+type CommunityRegistry struct {
+	ID         bool
+	Generation int64
+}
+
 type CurrentBoundaryUnit struct {
 	Version     string
 	Level       string
@@ -101,6 +113,7 @@ type Department struct {
 	NameEn   string
 	EditedAt pgtype.Timestamptz
 	EditedBy string
+	Kind     string
 }
 
 type DispatchAssignment struct {
@@ -157,6 +170,9 @@ type RoutingDecision struct {
 	LocationConfirmedAt pgtype.Timestamptz
 	LocationConfirmedBy string
 	Closed              bool
+	CommunityCode       string
+	CommunityName       string
+	CommunityResult     string
 }
 
 type Street struct {

@@ -134,15 +134,19 @@ SELECT * FROM categories WHERE code = $1;
 -- keeps its decision: only the whistles decided now come back.
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
                                urgency, rule, catalogue_version, decided_at,
-                               jurisdiction, neighbour_street_ids, distance_m)
+                               jurisdiction, neighbour_street_ids, distance_m, community_code, community_name,
+                               community_result)
 SELECT r.whistle_id, r.category, r.street_id, r.district_id, r.lat, r.lng, r.urgency, r.rule, r.catalogue_version,
-       @decided_at, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m
+       @decided_at, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m,
+       r.community_code, r.community_name, r.community_result
 FROM (SELECT unnest(@whistle_ids::text[]) AS whistle_id, unnest(@categories::text[]) AS category,
              unnest(@street_ids::text[]) AS street_id, unnest(@district_ids::text[]) AS district_id,
              unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng, unnest(@urgencies::text[]) AS urgency,
              unnest(@rules::text[]) AS rule, unnest(@catalogue_versions::text[]) AS catalogue_version,
              unnest(@jurisdictions::text[]) AS jurisdiction, unnest(@neighbours::jsonb[]) AS neighbours,
-             unnest(@distances_m::float8[]) AS distance_m) AS r
+             unnest(@distances_m::float8[]) AS distance_m, unnest(@community_codes::text[]) AS community_code,
+             unnest(@community_names::text[]) AS community_name,
+             unnest(@community_results::text[]) AS community_result) AS r
 ORDER BY r.whistle_id
 ON CONFLICT (whistle_id) DO NOTHING
 RETURNING whistle_id;
@@ -369,4 +373,56 @@ FROM divisions d
 LEFT JOIN current_boundary_units u ON u.level = d.level AND u.code = d.code
 LEFT JOIN streets s ON d.level = 'street' AND s.id = d.code
 WHERE (@level::text = '' OR d.level = @level) AND (@parent_code::text = '' OR d.parent_code = @parent_code)
+ORDER BY d.code;
+
+-- name: MapStamp :one
+-- What the jurisdiction cache was built from: the boundary version in force
+-- (0 before the first publication) and the generation of the community
+-- property registry. The cache rebuilds itself when either changes.
+SELECT coalesce((SELECT max(number) FROM boundary_versions WHERE number > 0), 0)::int8 AS boundaries,
+       coalesce((SELECT generation FROM community_registry), 0)::int8 AS parties;
+
+-- name: ListCommunityMap :many
+-- The communities of the boundary version in force, with the property
+-- company registered for each ('' when none): the community index.
+SELECT u.code, u.name, u.parent_code, u.geometry, coalesce(p.department, '')::text AS property
+FROM current_boundary_units u LEFT JOIN community_properties p ON p.community_code = u.code
+WHERE u.level = 'community'
+ORDER BY u.code;
+
+-- name: SavePropertyCompany :one
+-- Adds a property company or renames one; a code an administrative
+-- department (or the committees' desk) holds comes back empty.
+INSERT INTO departments (code, name, name_en, kind, edited_at, edited_by)
+VALUES (@code, @name, @name_en, 'property', @edited_at, @edited_by)
+ON CONFLICT (code) DO UPDATE SET
+    name = excluded.name, name_en = excluded.name_en, edited_at = excluded.edited_at, edited_by = excluded.edited_by
+WHERE departments.kind = 'property'
+RETURNING *;
+
+-- name: AssignCommunityProperties :execrows
+-- Makes the company the property company of each community (replacing the former one).
+INSERT INTO community_properties (community_code, department, registered_at, registered_by)
+SELECT unnest(@community_codes::text[]), @department, @registered_at, @registered_by
+ON CONFLICT (community_code) DO UPDATE SET
+    department = excluded.department, registered_at = excluded.registered_at, registered_by = excluded.registered_by;
+
+-- name: BumpCommunityGeneration :exec
+UPDATE community_registry SET generation = generation + 1;
+
+-- name: OfficialCommunities :many
+-- The codes among the given that are official communities, with their names.
+SELECT code, name FROM divisions WHERE level = 'community' AND code = ANY(@codes::text[]) ORDER BY code;
+
+-- name: ListPropertyCompanies :many
+-- Property companies with the communities they serve, of one district (by
+-- the communities' codes) or all; a company serving none is listed only
+-- without a district filter.
+SELECT d.code, d.name, d.name_en,
+       coalesce(array_agg(p.community_code ORDER BY p.community_code) FILTER (WHERE p.community_code IS NOT NULL), '{}')::text[] AS communities
+FROM departments d LEFT JOIN community_properties p
+    ON p.department = d.code AND (@district_id::text = '' OR left(p.community_code, 6) = @district_id)
+WHERE d.kind = 'property' AND d.code <> 'property-management'
+GROUP BY d.code, d.name, d.name_en
+HAVING @district_id::text = '' OR count(p.community_code) > 0
 ORDER BY d.code;

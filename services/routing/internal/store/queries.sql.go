@@ -44,6 +44,43 @@ func (q *Queries) ActiveAssignmentOf(ctx context.Context, arg ActiveAssignmentOf
 	return i, err
 }
 
+const assignCommunityProperties = `-- name: AssignCommunityProperties :execrows
+INSERT INTO community_properties (community_code, department, registered_at, registered_by)
+SELECT unnest($1::text[]), $2, $3, $4
+ON CONFLICT (community_code) DO UPDATE SET
+    department = excluded.department, registered_at = excluded.registered_at, registered_by = excluded.registered_by
+`
+
+type AssignCommunityPropertiesParams struct {
+	CommunityCodes []string
+	Department     string
+	RegisteredAt   pgtype.Timestamptz
+	RegisteredBy   string
+}
+
+// Makes the company the property company of each community (replacing the former one).
+func (q *Queries) AssignCommunityProperties(ctx context.Context, arg AssignCommunityPropertiesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, assignCommunityProperties,
+		arg.CommunityCodes,
+		arg.Department,
+		arg.RegisteredAt,
+		arg.RegisteredBy,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const bumpCommunityGeneration = `-- name: BumpCommunityGeneration :exec
+UPDATE community_registry SET generation = generation + 1
+`
+
+func (q *Queries) BumpCommunityGeneration(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, bumpCommunityGeneration)
+	return err
+}
+
 const catalogueRules = `-- name: CatalogueRules :many
 SELECT version, category, district_id, lead_department, cooperating_departments, sla_ack_minutes, sla_arrive_minutes, sla_resolve_hours FROM catalogue_rules WHERE version = $1 ORDER BY category, district_id
 `
@@ -408,7 +445,7 @@ func (q *Queries) GetCategory(ctx context.Context, code string) (Category, error
 }
 
 const getDecision = `-- name: GetDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed FROM routing_decisions WHERE whistle_id = $1
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed, community_code, community_name, community_result FROM routing_decisions WHERE whistle_id = $1
 `
 
 func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDecision, error) {
@@ -431,6 +468,9 @@ func (q *Queries) GetDecision(ctx context.Context, whistleID string) (RoutingDec
 		&i.LocationConfirmedAt,
 		&i.LocationConfirmedBy,
 		&i.Closed,
+		&i.CommunityCode,
+		&i.CommunityName,
+		&i.CommunityResult,
 	)
 	return i, err
 }
@@ -577,15 +617,19 @@ func (q *Queries) InsertBoundaryUnits(ctx context.Context, arg InsertBoundaryUni
 const insertDecisions = `-- name: InsertDecisions :many
 INSERT INTO routing_decisions (whistle_id, category, street_id, district_id, location_lat, location_lng,
                                urgency, rule, catalogue_version, decided_at,
-                               jurisdiction, neighbour_street_ids, distance_m)
+                               jurisdiction, neighbour_street_ids, distance_m, community_code, community_name,
+                               community_result)
 SELECT r.whistle_id, r.category, r.street_id, r.district_id, r.lat, r.lng, r.urgency, r.rule, r.catalogue_version,
-       $1, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m
+       $1, r.jurisdiction, ARRAY(SELECT jsonb_array_elements_text(r.neighbours)), r.distance_m,
+       r.community_code, r.community_name, r.community_result
 FROM (SELECT unnest($2::text[]) AS whistle_id, unnest($3::text[]) AS category,
              unnest($4::text[]) AS street_id, unnest($5::text[]) AS district_id,
              unnest($6::float8[]) AS lat, unnest($7::float8[]) AS lng, unnest($8::text[]) AS urgency,
              unnest($9::text[]) AS rule, unnest($10::text[]) AS catalogue_version,
              unnest($11::text[]) AS jurisdiction, unnest($12::jsonb[]) AS neighbours,
-             unnest($13::float8[]) AS distance_m) AS r
+             unnest($13::float8[]) AS distance_m, unnest($14::text[]) AS community_code,
+             unnest($15::text[]) AS community_name,
+             unnest($16::text[]) AS community_result) AS r
 ORDER BY r.whistle_id
 ON CONFLICT (whistle_id) DO NOTHING
 RETURNING whistle_id
@@ -605,6 +649,9 @@ type InsertDecisionsParams struct {
 	Jurisdictions     []string
 	Neighbours        [][]byte
 	DistancesM        []float64
+	CommunityCodes    []string
+	CommunityNames    []string
+	CommunityResults  []string
 }
 
 // Routing decisions, one per element of the arrays (whistles distinct); each
@@ -625,6 +672,9 @@ func (q *Queries) InsertDecisions(ctx context.Context, arg InsertDecisionsParams
 		arg.Jurisdictions,
 		arg.Neighbours,
 		arg.DistancesM,
+		arg.CommunityCodes,
+		arg.CommunityNames,
+		arg.CommunityResults,
 	)
 	if err != nil {
 		return nil, err
@@ -926,8 +976,51 @@ func (q *Queries) ListCategories(ctx context.Context) ([]Category, error) {
 	return items, nil
 }
 
+const listCommunityMap = `-- name: ListCommunityMap :many
+SELECT u.code, u.name, u.parent_code, u.geometry, coalesce(p.department, '')::text AS property
+FROM current_boundary_units u LEFT JOIN community_properties p ON p.community_code = u.code
+WHERE u.level = 'community'
+ORDER BY u.code
+`
+
+type ListCommunityMapRow struct {
+	Code       string
+	Name       string
+	ParentCode string
+	Geometry   []byte
+	Property   string
+}
+
+// The communities of the boundary version in force, with the property
+// company registered for each (” when none): the community index.
+func (q *Queries) ListCommunityMap(ctx context.Context) ([]ListCommunityMapRow, error) {
+	rows, err := q.db.Query(ctx, listCommunityMap)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListCommunityMapRow
+	for rows.Next() {
+		var i ListCommunityMapRow
+		if err := rows.Scan(
+			&i.Code,
+			&i.Name,
+			&i.ParentCode,
+			&i.Geometry,
+			&i.Property,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listDepartments = `-- name: ListDepartments :many
-SELECT code, name, name_en, edited_at, edited_by FROM departments ORDER BY code
+SELECT code, name, name_en, edited_at, edited_by, kind FROM departments ORDER BY code
 `
 
 func (q *Queries) ListDepartments(ctx context.Context) ([]Department, error) {
@@ -945,6 +1038,7 @@ func (q *Queries) ListDepartments(ctx context.Context) ([]Department, error) {
 			&i.NameEn,
 			&i.EditedAt,
 			&i.EditedBy,
+			&i.Kind,
 		); err != nil {
 			return nil, err
 		}
@@ -1030,6 +1124,52 @@ func (q *Queries) ListDivisions(ctx context.Context, arg ListDivisionsParams) ([
 			&i.ParentCode,
 			&i.BoundaryVersion,
 			&i.Operating,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPropertyCompanies = `-- name: ListPropertyCompanies :many
+SELECT d.code, d.name, d.name_en,
+       coalesce(array_agg(p.community_code ORDER BY p.community_code) FILTER (WHERE p.community_code IS NOT NULL), '{}')::text[] AS communities
+FROM departments d LEFT JOIN community_properties p
+    ON p.department = d.code AND ($1::text = '' OR left(p.community_code, 6) = $1)
+WHERE d.kind = 'property' AND d.code <> 'property-management'
+GROUP BY d.code, d.name, d.name_en
+HAVING $1::text = '' OR count(p.community_code) > 0
+ORDER BY d.code
+`
+
+type ListPropertyCompaniesRow struct {
+	Code        string
+	Name        string
+	NameEn      string
+	Communities []string
+}
+
+// Property companies with the communities they serve, of one district (by
+// the communities' codes) or all; a company serving none is listed only
+// without a district filter.
+func (q *Queries) ListPropertyCompanies(ctx context.Context, districtID string) ([]ListPropertyCompaniesRow, error) {
+	rows, err := q.db.Query(ctx, listPropertyCompanies, districtID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPropertyCompaniesRow
+	for rows.Next() {
+		var i ListPropertyCompaniesRow
+		if err := rows.Scan(
+			&i.Code,
+			&i.Name,
+			&i.NameEn,
+			&i.Communities,
 		); err != nil {
 			return nil, err
 		}
@@ -1186,7 +1326,7 @@ func (q *Queries) LockBoundaryDraft(ctx context.Context) (BoundaryVersion, error
 }
 
 const lockDecision = `-- name: LockDecision :one
-SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
+SELECT whistle_id, category, street_id, district_id, location_lat, location_lng, urgency, rule, catalogue_version, decided_at, jurisdiction, neighbour_street_ids, distance_m, location_confirmed_at, location_confirmed_by, closed, community_code, community_name, community_result FROM routing_decisions WHERE whistle_id = $1 FOR UPDATE
 `
 
 // Serialises the handling of returns of one whistle across consumer replicas.
@@ -1210,6 +1350,9 @@ func (q *Queries) LockDecision(ctx context.Context, whistleID string) (RoutingDe
 		&i.LocationConfirmedAt,
 		&i.LocationConfirmedBy,
 		&i.Closed,
+		&i.CommunityCode,
+		&i.CommunityName,
+		&i.CommunityResult,
 	)
 	return i, err
 }
@@ -1229,6 +1372,26 @@ func (q *Queries) LockDraft(ctx context.Context) (CatalogueVersion, error) {
 		&i.PublishedAt,
 		&i.PublishedBy,
 	)
+	return i, err
+}
+
+const mapStamp = `-- name: MapStamp :one
+SELECT coalesce((SELECT max(number) FROM boundary_versions WHERE number > 0), 0)::int8 AS boundaries,
+       coalesce((SELECT generation FROM community_registry), 0)::int8 AS parties
+`
+
+type MapStampRow struct {
+	Boundaries int64
+	Parties    int64
+}
+
+// What the jurisdiction cache was built from: the boundary version in force
+// (0 before the first publication) and the generation of the community
+// property registry. The cache rebuilds itself when either changes.
+func (q *Queries) MapStamp(ctx context.Context) (MapStampRow, error) {
+	row := q.db.QueryRow(ctx, mapStamp)
+	var i MapStampRow
+	err := row.Scan(&i.Boundaries, &i.Parties)
 	return i, err
 }
 
@@ -1287,6 +1450,36 @@ UPDATE boundary_units SET version = $1 WHERE version = 'draft'
 func (q *Queries) MoveBoundaryDraftUnits(ctx context.Context, version string) error {
 	_, err := q.db.Exec(ctx, moveBoundaryDraftUnits, version)
 	return err
+}
+
+const officialCommunities = `-- name: OfficialCommunities :many
+SELECT code, name FROM divisions WHERE level = 'community' AND code = ANY($1::text[]) ORDER BY code
+`
+
+type OfficialCommunitiesRow struct {
+	Code string
+	Name string
+}
+
+// The codes among the given that are official communities, with their names.
+func (q *Queries) OfficialCommunities(ctx context.Context, codes []string) ([]OfficialCommunitiesRow, error) {
+	rows, err := q.db.Query(ctx, officialCommunities, codes)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OfficialCommunitiesRow
+	for rows.Next() {
+		var i OfficialCommunitiesRow
+		if err := rows.Scan(&i.Code, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const renameStreet = `-- name: RenameStreet :one
@@ -1412,7 +1605,7 @@ INSERT INTO departments (code, name, name_en, edited_at, edited_by)
 VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (code) DO UPDATE SET
     name = excluded.name, name_en = excluded.name_en, edited_at = excluded.edited_at, edited_by = excluded.edited_by
-RETURNING code, name, name_en, edited_at, edited_by
+RETURNING code, name, name_en, edited_at, edited_by, kind
 `
 
 type SaveDepartmentParams struct {
@@ -1438,6 +1631,46 @@ func (q *Queries) SaveDepartment(ctx context.Context, arg SaveDepartmentParams) 
 		&i.NameEn,
 		&i.EditedAt,
 		&i.EditedBy,
+		&i.Kind,
+	)
+	return i, err
+}
+
+const savePropertyCompany = `-- name: SavePropertyCompany :one
+INSERT INTO departments (code, name, name_en, kind, edited_at, edited_by)
+VALUES ($1, $2, $3, 'property', $4, $5)
+ON CONFLICT (code) DO UPDATE SET
+    name = excluded.name, name_en = excluded.name_en, edited_at = excluded.edited_at, edited_by = excluded.edited_by
+WHERE departments.kind = 'property'
+RETURNING code, name, name_en, edited_at, edited_by, kind
+`
+
+type SavePropertyCompanyParams struct {
+	Code     string
+	Name     string
+	NameEn   string
+	EditedAt pgtype.Timestamptz
+	EditedBy string
+}
+
+// Adds a property company or renames one; a code an administrative
+// department (or the committees' desk) holds comes back empty.
+func (q *Queries) SavePropertyCompany(ctx context.Context, arg SavePropertyCompanyParams) (Department, error) {
+	row := q.db.QueryRow(ctx, savePropertyCompany,
+		arg.Code,
+		arg.Name,
+		arg.NameEn,
+		arg.EditedAt,
+		arg.EditedBy,
+	)
+	var i Department
+	err := row.Scan(
+		&i.Code,
+		&i.Name,
+		&i.NameEn,
+		&i.EditedAt,
+		&i.EditedBy,
+		&i.Kind,
 	)
 	return i, err
 }

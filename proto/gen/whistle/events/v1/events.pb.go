@@ -1088,8 +1088,12 @@ type WhistleRouted struct {
 	// Which rule chose them, e.g. category:joint-enforcement.
 	Rule             string `protobuf:"bytes,2,opt,name=rule,proto3" json:"rule,omitempty"`
 	CatalogueVersion string `protobuf:"bytes,3,opt,name=catalogue_version,json=catalogueVersion,proto3" json:"catalogue_version,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The community (社区/村) the whistle's point lies in, by the published
+	// community boundaries; empty when it lies in none or none is loaded.
+	CommunityCode string `protobuf:"bytes,4,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	CommunityName string `protobuf:"bytes,5,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WhistleRouted) Reset() {
@@ -1139,6 +1143,20 @@ func (x *WhistleRouted) GetRule() string {
 func (x *WhistleRouted) GetCatalogueVersion() string {
 	if x != nil {
 		return x.CatalogueVersion
+	}
+	return ""
+}
+
+func (x *WhistleRouted) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *WhistleRouted) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
 	}
 	return ""
 }
@@ -1548,7 +1566,10 @@ type DispatchRequested struct {
 	// Start of the SLA clocks when inherited from an earlier dispatch; empty for a new one.
 	SlaStartedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=sla_started_at,json=slaStartedAt,proto3" json:"sla_started_at,omitempty"`
 	// The routing rule that chose this department.
-	Rule          string `protobuf:"bytes,9,opt,name=rule,proto3" json:"rule,omitempty"`
+	Rule string `protobuf:"bytes,9,opt,name=rule,proto3" json:"rule,omitempty"`
+	// The community the whistle's point lies in; empty when none.
+	CommunityCode string `protobuf:"bytes,10,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	CommunityName string `protobuf:"bytes,11,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1642,6 +1663,20 @@ func (x *DispatchRequested) GetSlaStartedAt() *timestamppb.Timestamp {
 func (x *DispatchRequested) GetRule() string {
 	if x != nil {
 		return x.Rule
+	}
+	return ""
+}
+
+func (x *DispatchRequested) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *DispatchRequested) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
 	}
 	return ""
 }
@@ -3512,11 +3547,13 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x1f\n" +
 	"\vdispatch_id\x18\x03 \x01(\tR\n" +
 	"dispatchId\x12>\n" +
-	"\arequest\x18\x04 \x01(\v2$.whistle.events.v1.DispatchRequestedR\arequest\"\x97\x01\n" +
+	"\arequest\x18\x04 \x01(\v2$.whistle.events.v1.DispatchRequestedR\arequest\"\xe5\x01\n" +
 	"\rWhistleRouted\x12E\n" +
 	"\vdepartments\x18\x01 \x03(\v2#.whistle.events.v1.RoutedDepartmentR\vdepartments\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12+\n" +
-	"\x11catalogue_version\x18\x03 \x01(\tR\x10catalogueVersion\"+\n" +
+	"\x11catalogue_version\x18\x03 \x01(\tR\x10catalogueVersion\x12%\n" +
+	"\x0ecommunity_code\x18\x04 \x01(\tR\rcommunityCode\x12%\n" +
+	"\x0ecommunity_name\x18\x05 \x01(\tR\rcommunityName\"+\n" +
 	"\x11WhistleUnroutable\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"\xb9\x01\n" +
 	"\x0fWhistleRerouted\x120\n" +
@@ -3535,7 +3572,7 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\"t\n" +
 	"\x13WhistleRedispatched\x12E\n" +
 	"\vdepartments\x18\x01 \x03(\v2#.whistle.events.v1.RoutedDepartmentR\vdepartments\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"\xc9\x03\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x97\x04\n" +
 	"\x11DispatchRequested\x12\x1a\n" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x124\n" +
@@ -3546,7 +3583,10 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\rarrive_within\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\farriveWithin\x12@\n" +
 	"\x0eresolve_within\x18\a \x01(\v2\x19.google.protobuf.DurationR\rresolveWithin\x12@\n" +
 	"\x0esla_started_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\fslaStartedAt\x12\x12\n" +
-	"\x04rule\x18\t \x01(\tR\x04rule\"L\n" +
+	"\x04rule\x18\t \x01(\tR\x04rule\x12%\n" +
+	"\x0ecommunity_code\x18\n" +
+	" \x01(\tR\rcommunityCode\x12%\n" +
+	"\x0ecommunity_name\x18\v \x01(\tR\rcommunityName\"L\n" +
 	"\x0fDispatchCreated\x129\n" +
 	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\"Q\n" +
 	"\x14DispatchAcknowledged\x129\n" +

@@ -482,7 +482,12 @@ type Whistle struct {
 	// check's buffer of the location (informed, read only).
 	ViewerRole string `protobuf:"bytes,23,opt,name=viewer_role,json=viewerRole,proto3" json:"viewer_role,omitempty"`
 	// The evidence, oldest first (the public view: without EXIF positions).
-	Attachments   []*Attachment `protobuf:"bytes,24,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	Attachments []*Attachment `protobuf:"bytes,24,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// The community (社区/村) the point lies in, as routing resolved it when
+	// it routed the whistle; empty before that, and when the point lies in no
+	// community or no community boundary is loaded.
+	CommunityCode string `protobuf:"bytes,25,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	CommunityName string `protobuf:"bytes,26,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -683,6 +688,20 @@ func (x *Whistle) GetAttachments() []*Attachment {
 		return x.Attachments
 	}
 	return nil
+}
+
+func (x *Whistle) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *Whistle) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
+	}
+	return ""
 }
 
 // DuplicateCandidate is an open whistle a new one may duplicate.
@@ -1529,8 +1548,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12 \n" +
-	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\xc9\n" +
-	"\n" +
+	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\x97\v\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tstreet_id\x18\x02 \x01(\tR\bstreetId\x12\x1f\n" +
@@ -1563,7 +1581,9 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x12merged_whistle_ids\x18\x16 \x03(\tR\x10mergedWhistleIds\x12\x1f\n" +
 	"\vviewer_role\x18\x17 \x01(\tR\n" +
 	"viewerRole\x12?\n" +
-	"\vattachments\x18\x18 \x03(\v2\x1d.whistle.intake.v1.AttachmentR\vattachments\"\x8f\x01\n" +
+	"\vattachments\x18\x18 \x03(\v2\x1d.whistle.intake.v1.AttachmentR\vattachments\x12%\n" +
+	"\x0ecommunity_code\x18\x19 \x01(\tR\rcommunityCode\x12%\n" +
+	"\x0ecommunity_name\x18\x1a \x01(\tR\rcommunityName\"\x8f\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +

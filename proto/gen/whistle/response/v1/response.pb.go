@@ -427,6 +427,10 @@ type Dispatch struct {
 	ReturnCode Dispatch_ReturnCode `protobuf:"varint,27,opt,name=return_code,json=returnCode,proto3,enum=whistle.response.v1.Dispatch_ReturnCode" json:"return_code,omitempty"`
 	// The department a NEEDS_ANOTHER_DEPARTMENT return named; empty when none.
 	ReturnDepartment string `protobuf:"bytes,28,opt,name=return_department,json=returnDepartment,proto3" json:"return_department,omitempty"`
+	// The community (社区/村) the whistle's point lies in, as routing resolved
+	// it; empty when none.
+	CommunityCode string `protobuf:"bytes,29,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	CommunityName string `protobuf:"bytes,30,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
 	// Who is on duty for the department in the district now, from the roster
 	// (computed when read; not part of the events' snapshots). Issue 12.
 	OnDuty []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
@@ -659,6 +663,20 @@ func (x *Dispatch) GetReturnCode() Dispatch_ReturnCode {
 func (x *Dispatch) GetReturnDepartment() string {
 	if x != nil {
 		return x.ReturnDepartment
+	}
+	return ""
+}
+
+func (x *Dispatch) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *Dispatch) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
 	}
 	return ""
 }
@@ -4592,7 +4610,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\x94\r\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xe2\r\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -4634,7 +4652,9 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"extensions\x12I\n" +
 	"\vreturn_code\x18\x1b \x01(\x0e2(.whistle.response.v1.Dispatch.ReturnCodeR\n" +
 	"returnCode\x12+\n" +
-	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x123\n" +
+	"\x11return_department\x18\x1c \x01(\tR\x10returnDepartment\x12%\n" +
+	"\x0ecommunity_code\x18\x1d \x01(\tR\rcommunityCode\x12%\n" +
+	"\x0ecommunity_name\x18\x1e \x01(\tR\rcommunityName\x123\n" +
 	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\x12\x14\n" +
 	"\x05joint\x18) \x01(\bR\x05joint\"w\n" +
 	"\x06Status\x12\x16\n" +

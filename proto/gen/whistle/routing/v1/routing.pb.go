@@ -204,10 +204,15 @@ func (x *Street) GetSyntheticBoundary() bool {
 
 // Department is a responding party, e.g. police (公安).
 type Department struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Code          string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	NameEn        string                 `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Code   string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name   string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn string                 `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	// department (an administrative department), property (a property
+	// company, or property-management: the district desk of 物业 where a
+	// community has no company) or committee (community-committee: the district
+	// desk of community committees where a whistle has no community).
+	Kind          string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -259,6 +264,13 @@ func (x *Department) GetName() string {
 func (x *Department) GetNameEn() string {
 	if x != nil {
 		return x.NameEn
+	}
+	return ""
+}
+
+func (x *Department) GetKind() string {
+	if x != nil {
+		return x.Kind
 	}
 	return ""
 }
@@ -920,10 +932,18 @@ type Jurisdiction struct {
 	// The raising street must confirm the location (outside, no_street).
 	NeedsConfirmation bool `protobuf:"varint,4,opt,name=needs_confirmation,json=needsConfirmation,proto3" json:"needs_confirmation,omitempty"`
 	// When and by whom the street confirmed it; unset until then.
-	ConfirmedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
-	ConfirmedBy   string                 `protobuf:"bytes,6,opt,name=confirmed_by,json=confirmedBy,proto3" json:"confirmed_by,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ConfirmedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=confirmed_at,json=confirmedAt,proto3" json:"confirmed_at,omitempty"`
+	ConfirmedBy string                 `protobuf:"bytes,6,opt,name=confirmed_by,json=confirmedBy,proto3" json:"confirmed_by,omitempty"`
+	// The community (社区/村) the point lies in; empty unless community_result
+	// is inside.
+	CommunityCode string `protobuf:"bytes,7,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
+	CommunityName string `protobuf:"bytes,8,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
+	// inside (in community_code), none (community boundaries are loaded and
+	// the point is in none of them) or unmapped (no community boundary is
+	// loaded, so no point resolves to a community).
+	CommunityResult string `protobuf:"bytes,9,opt,name=community_result,json=communityResult,proto3" json:"community_result,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Jurisdiction) Reset() {
@@ -994,6 +1014,27 @@ func (x *Jurisdiction) GetConfirmedAt() *timestamppb.Timestamp {
 func (x *Jurisdiction) GetConfirmedBy() string {
 	if x != nil {
 		return x.ConfirmedBy
+	}
+	return ""
+}
+
+func (x *Jurisdiction) GetCommunityCode() string {
+	if x != nil {
+		return x.CommunityCode
+	}
+	return ""
+}
+
+func (x *Jurisdiction) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
+	}
+	return ""
+}
+
+func (x *Jurisdiction) GetCommunityResult() string {
+	if x != nil {
+		return x.CommunityResult
 	}
 	return ""
 }
@@ -3157,6 +3198,240 @@ func (x *ListDivisionsResponse) GetDivisions() []*Division {
 	return nil
 }
 
+// SavePropertyCompanyRequest is a property company and the communities it serves.
+type SavePropertyCompanyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower-case letters, digits and hyphens, e.g. pm-dongcheng-yuanyang; not
+	// a department's code.
+	Code   string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name   string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn string `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	// Twelve-digit official community codes it becomes the property company
+	// of; others it serves already stay its own.
+	CommunityCodes []string `protobuf:"bytes,4,rep,name=community_codes,json=communityCodes,proto3" json:"community_codes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SavePropertyCompanyRequest) Reset() {
+	*x = SavePropertyCompanyRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SavePropertyCompanyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SavePropertyCompanyRequest) ProtoMessage() {}
+
+func (x *SavePropertyCompanyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SavePropertyCompanyRequest.ProtoReflect.Descriptor instead.
+func (*SavePropertyCompanyRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SavePropertyCompanyRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *SavePropertyCompanyRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *SavePropertyCompanyRequest) GetNameEn() string {
+	if x != nil {
+		return x.NameEn
+	}
+	return ""
+}
+
+func (x *SavePropertyCompanyRequest) GetCommunityCodes() []string {
+	if x != nil {
+		return x.CommunityCodes
+	}
+	return nil
+}
+
+// PropertyCompany is a property company (物业公司) and the communities it serves.
+type PropertyCompany struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Code           string                 `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	Name           string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn         string                 `protobuf:"bytes,3,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	CommunityCodes []string               `protobuf:"bytes,4,rep,name=community_codes,json=communityCodes,proto3" json:"community_codes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *PropertyCompany) Reset() {
+	*x = PropertyCompany{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PropertyCompany) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PropertyCompany) ProtoMessage() {}
+
+func (x *PropertyCompany) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PropertyCompany.ProtoReflect.Descriptor instead.
+func (*PropertyCompany) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *PropertyCompany) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *PropertyCompany) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PropertyCompany) GetNameEn() string {
+	if x != nil {
+		return x.NameEn
+	}
+	return ""
+}
+
+func (x *PropertyCompany) GetCommunityCodes() []string {
+	if x != nil {
+		return x.CommunityCodes
+	}
+	return nil
+}
+
+// ListPropertyCompaniesRequest filters companies.
+type ListPropertyCompaniesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Six-digit district code: the companies serving communities in it, with
+	// those communities only. Every company when empty.
+	District      string `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPropertyCompaniesRequest) Reset() {
+	*x = ListPropertyCompaniesRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPropertyCompaniesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPropertyCompaniesRequest) ProtoMessage() {}
+
+func (x *ListPropertyCompaniesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPropertyCompaniesRequest.ProtoReflect.Descriptor instead.
+func (*ListPropertyCompaniesRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ListPropertyCompaniesRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+// ListPropertyCompaniesResponse lists companies by code.
+type ListPropertyCompaniesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Companies     []*PropertyCompany     `protobuf:"bytes,1,rep,name=companies,proto3" json:"companies,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPropertyCompaniesResponse) Reset() {
+	*x = ListPropertyCompaniesResponse{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPropertyCompaniesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPropertyCompaniesResponse) ProtoMessage() {}
+
+func (x *ListPropertyCompaniesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPropertyCompaniesResponse.ProtoReflect.Descriptor instead.
+func (*ListPropertyCompaniesResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ListPropertyCompaniesResponse) GetCompanies() []*PropertyCompany {
+	if x != nil {
+		return x.Companies
+	}
+	return nil
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
@@ -3176,12 +3451,13 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\bcentroid\x18\x05 \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\x123\n" +
 	"\bboundary\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bboundary\x12)\n" +
 	"\x10boundary_version\x18\a \x01(\tR\x0fboundaryVersion\x12-\n" +
-	"\x12synthetic_boundary\x18\b \x01(\bR\x11syntheticBoundary\"M\n" +
+	"\x12synthetic_boundary\x18\b \x01(\bR\x11syntheticBoundary\"a\n" +
 	"\n" +
 	"Department\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
-	"\aname_en\x18\x03 \x01(\tR\x06nameEn\"\xc7\x01\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\"\xc7\x01\n" +
 	"\tSlaPolicy\x128\n" +
 	"\n" +
 	"ack_within\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\tackWithin\x12>\n" +
@@ -3217,7 +3493,7 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x13LocateStreetRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x124\n" +
 	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12#\n" +
-	"\tcoord_sys\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\x88\x02\n" +
+	"\tcoord_sys\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\x81\x03\n" +
 	"\fJurisdiction\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x120\n" +
 	"\x14neighbour_street_ids\x18\x02 \x03(\tR\x12neighbourStreetIds\x12\x1d\n" +
@@ -3225,7 +3501,10 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"distance_m\x18\x03 \x01(\x01R\tdistanceM\x12-\n" +
 	"\x12needs_confirmation\x18\x04 \x01(\bR\x11needsConfirmation\x12=\n" +
 	"\fconfirmed_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmedAt\x12!\n" +
-	"\fconfirmed_by\x18\x06 \x01(\tR\vconfirmedBy\"\xdf\x01\n" +
+	"\fconfirmed_by\x18\x06 \x01(\tR\vconfirmedBy\x12%\n" +
+	"\x0ecommunity_code\x18\a \x01(\tR\rcommunityCode\x12%\n" +
+	"\x0ecommunity_name\x18\b \x01(\tR\rcommunityName\x12)\n" +
+	"\x10community_result\x18\t \x01(\tR\x0fcommunityResult\"\xdf\x01\n" +
 	"\rCatalogueRule\x12\x1a\n" +
 	"\bcategory\x18\x01 \x01(\tR\bcategory\x12\x1f\n" +
 	"\vdistrict_id\x18\x02 \x01(\tR\n" +
@@ -3410,7 +3689,21 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x10boundary_version\x18\x05 \x01(\tR\x0fboundaryVersion\x12)\n" +
 	"\x10operating_street\x18\x06 \x01(\bR\x0foperatingStreet\"S\n" +
 	"\x15ListDivisionsResponse\x12:\n" +
-	"\tdivisions\x18\x01 \x03(\v2\x1c.whistle.routing.v1.DivisionR\tdivisions2\x89\x11\n" +
+	"\tdivisions\x18\x01 \x03(\v2\x1c.whistle.routing.v1.DivisionR\tdivisions\"\x8f\x01\n" +
+	"\x1aSavePropertyCompanyRequest\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn\x120\n" +
+	"\x0fcommunity_codes\x18\x04 \x03(\tB\a\x8a\xb5\x18\x03\x18\xf4\x03R\x0ecommunityCodes\"{\n" +
+	"\x0fPropertyCompany\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x17\n" +
+	"\aname_en\x18\x03 \x01(\tR\x06nameEn\x12'\n" +
+	"\x0fcommunity_codes\x18\x04 \x03(\tR\x0ecommunityCodes\":\n" +
+	"\x1cListPropertyCompaniesRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\"b\n" +
+	"\x1dListPropertyCompaniesResponse\x12A\n" +
+	"\tcompanies\x18\x01 \x03(\v2#.whistle.routing.v1.PropertyCompanyR\tcompanies2\xf3\x12\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -3433,7 +3726,9 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x10ImportBoundaries\x12+.whistle.routing.v1.ImportBoundariesRequest\x1a\".whistle.routing.v1.BoundaryImport\x12f\n" +
 	"\x11PublishBoundaries\x12,.whistle.routing.v1.PublishBoundariesRequest\x1a#.whistle.routing.v1.BoundaryVersion\x12p\n" +
 	"\x11ListBoundaryUnits\x12,.whistle.routing.v1.ListBoundaryUnitsRequest\x1a-.whistle.routing.v1.ListBoundaryUnitsResponse\x12d\n" +
-	"\rListDivisions\x12(.whistle.routing.v1.ListDivisionsRequest\x1a).whistle.routing.v1.ListDivisionsResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\rListDivisions\x12(.whistle.routing.v1.ListDivisionsRequest\x1a).whistle.routing.v1.ListDivisionsResponse\x12j\n" +
+	"\x13SavePropertyCompany\x12..whistle.routing.v1.SavePropertyCompanyRequest\x1a#.whistle.routing.v1.PropertyCompany\x12|\n" +
+	"\x15ListPropertyCompanies\x120.whistle.routing.v1.ListPropertyCompaniesRequest\x1a1.whistle.routing.v1.ListPropertyCompaniesResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -3447,147 +3742,156 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
-	(*District)(nil),                    // 0: whistle.routing.v1.District
-	(*Street)(nil),                      // 1: whistle.routing.v1.Street
-	(*Department)(nil),                  // 2: whistle.routing.v1.Department
-	(*SlaPolicy)(nil),                   // 3: whistle.routing.v1.SlaPolicy
-	(*Category)(nil),                    // 4: whistle.routing.v1.Category
-	(*ListDistrictsRequest)(nil),        // 5: whistle.routing.v1.ListDistrictsRequest
-	(*ListDistrictsResponse)(nil),       // 6: whistle.routing.v1.ListDistrictsResponse
-	(*ListStreetsRequest)(nil),          // 7: whistle.routing.v1.ListStreetsRequest
-	(*ListStreetsResponse)(nil),         // 8: whistle.routing.v1.ListStreetsResponse
-	(*GetStreetRequest)(nil),            // 9: whistle.routing.v1.GetStreetRequest
-	(*ListDepartmentsRequest)(nil),      // 10: whistle.routing.v1.ListDepartmentsRequest
-	(*ListDepartmentsResponse)(nil),     // 11: whistle.routing.v1.ListDepartmentsResponse
-	(*ListCategoriesRequest)(nil),       // 12: whistle.routing.v1.ListCategoriesRequest
-	(*ListCategoriesResponse)(nil),      // 13: whistle.routing.v1.ListCategoriesResponse
-	(*GetCategoryRequest)(nil),          // 14: whistle.routing.v1.GetCategoryRequest
-	(*LocateStreetRequest)(nil),         // 15: whistle.routing.v1.LocateStreetRequest
-	(*Jurisdiction)(nil),                // 16: whistle.routing.v1.Jurisdiction
-	(*CatalogueRule)(nil),               // 17: whistle.routing.v1.CatalogueRule
-	(*Catalogue)(nil),                   // 18: whistle.routing.v1.Catalogue
-	(*GetCatalogueRequest)(nil),         // 19: whistle.routing.v1.GetCatalogueRequest
-	(*UpdateCatalogueDraftRequest)(nil), // 20: whistle.routing.v1.UpdateCatalogueDraftRequest
-	(*PublishCatalogueRequest)(nil),     // 21: whistle.routing.v1.PublishCatalogueRequest
-	(*DiffCatalogueRequest)(nil),        // 22: whistle.routing.v1.DiffCatalogueRequest
-	(*RuleChange)(nil),                  // 23: whistle.routing.v1.RuleChange
-	(*DiffCatalogueResponse)(nil),       // 24: whistle.routing.v1.DiffCatalogueResponse
-	(*ExplainRoutingRequest)(nil),       // 25: whistle.routing.v1.ExplainRoutingRequest
-	(*DepartmentReason)(nil),            // 26: whistle.routing.v1.DepartmentReason
-	(*RoutingExplanation)(nil),          // 27: whistle.routing.v1.RoutingExplanation
-	(*Arbitration)(nil),                 // 28: whistle.routing.v1.Arbitration
-	(*ListArbitrationsRequest)(nil),     // 29: whistle.routing.v1.ListArbitrationsRequest
-	(*ListArbitrationsResponse)(nil),    // 30: whistle.routing.v1.ListArbitrationsResponse
-	(*DecideArbitrationRequest)(nil),    // 31: whistle.routing.v1.DecideArbitrationRequest
-	(*AddDepartmentRequest)(nil),        // 32: whistle.routing.v1.AddDepartmentRequest
-	(*ConfirmLocationRequest)(nil),      // 33: whistle.routing.v1.ConfirmLocationRequest
-	(*SaveDepartmentRequest)(nil),       // 34: whistle.routing.v1.SaveDepartmentRequest
-	(*RenameStreetRequest)(nil),         // 35: whistle.routing.v1.RenameStreetRequest
-	(*ImportBoundariesRequest)(nil),     // 36: whistle.routing.v1.ImportBoundariesRequest
-	(*BoundaryChange)(nil),              // 37: whistle.routing.v1.BoundaryChange
-	(*BoundaryImport)(nil),              // 38: whistle.routing.v1.BoundaryImport
-	(*PublishBoundariesRequest)(nil),    // 39: whistle.routing.v1.PublishBoundariesRequest
-	(*BoundaryVersion)(nil),             // 40: whistle.routing.v1.BoundaryVersion
-	(*ListBoundaryUnitsRequest)(nil),    // 41: whistle.routing.v1.ListBoundaryUnitsRequest
-	(*BoundaryUnit)(nil),                // 42: whistle.routing.v1.BoundaryUnit
-	(*ListBoundaryUnitsResponse)(nil),   // 43: whistle.routing.v1.ListBoundaryUnitsResponse
-	(*ListDivisionsRequest)(nil),        // 44: whistle.routing.v1.ListDivisionsRequest
-	(*Division)(nil),                    // 45: whistle.routing.v1.Division
-	(*ListDivisionsResponse)(nil),       // 46: whistle.routing.v1.ListDivisionsResponse
-	(*v1.LatLng)(nil),                   // 47: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),             // 48: google.protobuf.Struct
-	(*durationpb.Duration)(nil),         // 49: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
-	(v11.Dispatch_ReturnCode)(0),        // 51: whistle.response.v1.Dispatch.ReturnCode
+	(*District)(nil),                      // 0: whistle.routing.v1.District
+	(*Street)(nil),                        // 1: whistle.routing.v1.Street
+	(*Department)(nil),                    // 2: whistle.routing.v1.Department
+	(*SlaPolicy)(nil),                     // 3: whistle.routing.v1.SlaPolicy
+	(*Category)(nil),                      // 4: whistle.routing.v1.Category
+	(*ListDistrictsRequest)(nil),          // 5: whistle.routing.v1.ListDistrictsRequest
+	(*ListDistrictsResponse)(nil),         // 6: whistle.routing.v1.ListDistrictsResponse
+	(*ListStreetsRequest)(nil),            // 7: whistle.routing.v1.ListStreetsRequest
+	(*ListStreetsResponse)(nil),           // 8: whistle.routing.v1.ListStreetsResponse
+	(*GetStreetRequest)(nil),              // 9: whistle.routing.v1.GetStreetRequest
+	(*ListDepartmentsRequest)(nil),        // 10: whistle.routing.v1.ListDepartmentsRequest
+	(*ListDepartmentsResponse)(nil),       // 11: whistle.routing.v1.ListDepartmentsResponse
+	(*ListCategoriesRequest)(nil),         // 12: whistle.routing.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 13: whistle.routing.v1.ListCategoriesResponse
+	(*GetCategoryRequest)(nil),            // 14: whistle.routing.v1.GetCategoryRequest
+	(*LocateStreetRequest)(nil),           // 15: whistle.routing.v1.LocateStreetRequest
+	(*Jurisdiction)(nil),                  // 16: whistle.routing.v1.Jurisdiction
+	(*CatalogueRule)(nil),                 // 17: whistle.routing.v1.CatalogueRule
+	(*Catalogue)(nil),                     // 18: whistle.routing.v1.Catalogue
+	(*GetCatalogueRequest)(nil),           // 19: whistle.routing.v1.GetCatalogueRequest
+	(*UpdateCatalogueDraftRequest)(nil),   // 20: whistle.routing.v1.UpdateCatalogueDraftRequest
+	(*PublishCatalogueRequest)(nil),       // 21: whistle.routing.v1.PublishCatalogueRequest
+	(*DiffCatalogueRequest)(nil),          // 22: whistle.routing.v1.DiffCatalogueRequest
+	(*RuleChange)(nil),                    // 23: whistle.routing.v1.RuleChange
+	(*DiffCatalogueResponse)(nil),         // 24: whistle.routing.v1.DiffCatalogueResponse
+	(*ExplainRoutingRequest)(nil),         // 25: whistle.routing.v1.ExplainRoutingRequest
+	(*DepartmentReason)(nil),              // 26: whistle.routing.v1.DepartmentReason
+	(*RoutingExplanation)(nil),            // 27: whistle.routing.v1.RoutingExplanation
+	(*Arbitration)(nil),                   // 28: whistle.routing.v1.Arbitration
+	(*ListArbitrationsRequest)(nil),       // 29: whistle.routing.v1.ListArbitrationsRequest
+	(*ListArbitrationsResponse)(nil),      // 30: whistle.routing.v1.ListArbitrationsResponse
+	(*DecideArbitrationRequest)(nil),      // 31: whistle.routing.v1.DecideArbitrationRequest
+	(*AddDepartmentRequest)(nil),          // 32: whistle.routing.v1.AddDepartmentRequest
+	(*ConfirmLocationRequest)(nil),        // 33: whistle.routing.v1.ConfirmLocationRequest
+	(*SaveDepartmentRequest)(nil),         // 34: whistle.routing.v1.SaveDepartmentRequest
+	(*RenameStreetRequest)(nil),           // 35: whistle.routing.v1.RenameStreetRequest
+	(*ImportBoundariesRequest)(nil),       // 36: whistle.routing.v1.ImportBoundariesRequest
+	(*BoundaryChange)(nil),                // 37: whistle.routing.v1.BoundaryChange
+	(*BoundaryImport)(nil),                // 38: whistle.routing.v1.BoundaryImport
+	(*PublishBoundariesRequest)(nil),      // 39: whistle.routing.v1.PublishBoundariesRequest
+	(*BoundaryVersion)(nil),               // 40: whistle.routing.v1.BoundaryVersion
+	(*ListBoundaryUnitsRequest)(nil),      // 41: whistle.routing.v1.ListBoundaryUnitsRequest
+	(*BoundaryUnit)(nil),                  // 42: whistle.routing.v1.BoundaryUnit
+	(*ListBoundaryUnitsResponse)(nil),     // 43: whistle.routing.v1.ListBoundaryUnitsResponse
+	(*ListDivisionsRequest)(nil),          // 44: whistle.routing.v1.ListDivisionsRequest
+	(*Division)(nil),                      // 45: whistle.routing.v1.Division
+	(*ListDivisionsResponse)(nil),         // 46: whistle.routing.v1.ListDivisionsResponse
+	(*SavePropertyCompanyRequest)(nil),    // 47: whistle.routing.v1.SavePropertyCompanyRequest
+	(*PropertyCompany)(nil),               // 48: whistle.routing.v1.PropertyCompany
+	(*ListPropertyCompaniesRequest)(nil),  // 49: whistle.routing.v1.ListPropertyCompaniesRequest
+	(*ListPropertyCompaniesResponse)(nil), // 50: whistle.routing.v1.ListPropertyCompaniesResponse
+	(*v1.LatLng)(nil),                     // 51: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),               // 52: google.protobuf.Struct
+	(*durationpb.Duration)(nil),           // 53: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),         // 54: google.protobuf.Timestamp
+	(v11.Dispatch_ReturnCode)(0),          // 55: whistle.response.v1.Dispatch.ReturnCode
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	47, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	47, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	48, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	49, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	49, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	49, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	51, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	51, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	52, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	53, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	53, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	53, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	47, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	50, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	51, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	54, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	50, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	50, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	54, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	54, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
 	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	50, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	54, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
 	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
 	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	50, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	54, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
 	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
 	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	50, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	50, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	51, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	54, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	54, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	55, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	28, // 28: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
 	37, // 29: whistle.routing.v1.BoundaryImport.changes:type_name -> whistle.routing.v1.BoundaryChange
-	50, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
-	50, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
-	48, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
-	47, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
+	54, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
+	54, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
+	52, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
+	51, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
 	42, // 34: whistle.routing.v1.ListBoundaryUnitsResponse.units:type_name -> whistle.routing.v1.BoundaryUnit
 	45, // 35: whistle.routing.v1.ListDivisionsResponse.divisions:type_name -> whistle.routing.v1.Division
-	5,  // 36: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 37: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 38: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 39: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 40: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 41: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 42: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 43: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 44: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 45: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 46: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 47: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 48: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 49: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 50: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	33, // 51: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
-	34, // 52: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
-	35, // 53: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
-	36, // 54: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
-	39, // 55: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
-	41, // 56: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
-	44, // 57: whistle.routing.v1.RoutingService.ListDivisions:input_type -> whistle.routing.v1.ListDivisionsRequest
-	6,  // 58: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 59: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 60: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 61: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 62: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 63: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 64: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 65: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 66: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 67: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 68: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 69: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 70: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 71: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 72: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	27, // 73: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
-	2,  // 74: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
-	1,  // 75: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
-	38, // 76: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
-	40, // 77: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
-	43, // 78: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
-	46, // 79: whistle.routing.v1.RoutingService.ListDivisions:output_type -> whistle.routing.v1.ListDivisionsResponse
-	58, // [58:80] is the sub-list for method output_type
-	36, // [36:58] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	48, // 36: whistle.routing.v1.ListPropertyCompaniesResponse.companies:type_name -> whistle.routing.v1.PropertyCompany
+	5,  // 37: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 38: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 39: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 40: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 41: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 42: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 43: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 44: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 45: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 46: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 47: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 48: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 49: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 50: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 51: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 52: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	34, // 53: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
+	35, // 54: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
+	36, // 55: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
+	39, // 56: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
+	41, // 57: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
+	44, // 58: whistle.routing.v1.RoutingService.ListDivisions:input_type -> whistle.routing.v1.ListDivisionsRequest
+	47, // 59: whistle.routing.v1.RoutingService.SavePropertyCompany:input_type -> whistle.routing.v1.SavePropertyCompanyRequest
+	49, // 60: whistle.routing.v1.RoutingService.ListPropertyCompanies:input_type -> whistle.routing.v1.ListPropertyCompaniesRequest
+	6,  // 61: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 62: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 63: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 64: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 65: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 66: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 67: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 68: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 69: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 70: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 71: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 72: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 73: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 74: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 75: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 76: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	2,  // 77: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
+	1,  // 78: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
+	38, // 79: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
+	40, // 80: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
+	43, // 81: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
+	46, // 82: whistle.routing.v1.RoutingService.ListDivisions:output_type -> whistle.routing.v1.ListDivisionsResponse
+	48, // 83: whistle.routing.v1.RoutingService.SavePropertyCompany:output_type -> whistle.routing.v1.PropertyCompany
+	50, // 84: whistle.routing.v1.RoutingService.ListPropertyCompanies:output_type -> whistle.routing.v1.ListPropertyCompaniesResponse
+	61, // [61:85] is the sub-list for method output_type
+	37, // [37:61] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -3601,7 +3905,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

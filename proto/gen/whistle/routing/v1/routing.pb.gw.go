@@ -803,6 +803,86 @@ func local_request_RoutingService_ListDivisions_0(ctx context.Context, marshaler
 	return msg, metadata, err
 }
 
+func request_RoutingService_SavePropertyCompany_0(ctx context.Context, marshaler runtime.Marshaler, client RoutingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SavePropertyCompanyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["code"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "code")
+	}
+	protoReq.Code, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "code", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.SavePropertyCompany(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RoutingService_SavePropertyCompany_0(ctx context.Context, marshaler runtime.Marshaler, server RoutingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq SavePropertyCompanyRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["code"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "code")
+	}
+	protoReq.Code, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "code", err)
+	}
+	msg, err := server.SavePropertyCompany(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_RoutingService_ListPropertyCompanies_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_RoutingService_ListPropertyCompanies_0(ctx context.Context, marshaler runtime.Marshaler, client RoutingServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPropertyCompaniesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_RoutingService_ListPropertyCompanies_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListPropertyCompanies(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_RoutingService_ListPropertyCompanies_0(ctx context.Context, marshaler runtime.Marshaler, server RoutingServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListPropertyCompaniesRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_RoutingService_ListPropertyCompanies_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListPropertyCompanies(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterRoutingServiceHandlerServer registers the http handlers for service RoutingService to "mux".
 // UnaryRPC     :call RoutingServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1249,6 +1329,46 @@ func RegisterRoutingServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		}
 		forward_RoutingService_ListDivisions_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPut, pattern_RoutingService_SavePropertyCompany_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.routing.v1.RoutingService/SavePropertyCompany", runtime.WithHTTPPathPattern("/v1/property-companies/{code}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RoutingService_SavePropertyCompany_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RoutingService_SavePropertyCompany_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RoutingService_ListPropertyCompanies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.routing.v1.RoutingService/ListPropertyCompanies", runtime.WithHTTPPathPattern("/v1/property-companies"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_RoutingService_ListPropertyCompanies_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RoutingService_ListPropertyCompanies_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1663,55 +1783,93 @@ func RegisterRoutingServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		}
 		forward_RoutingService_ListDivisions_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPut, pattern_RoutingService_SavePropertyCompany_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.routing.v1.RoutingService/SavePropertyCompany", runtime.WithHTTPPathPattern("/v1/property-companies/{code}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RoutingService_SavePropertyCompany_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RoutingService_SavePropertyCompany_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_RoutingService_ListPropertyCompanies_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.routing.v1.RoutingService/ListPropertyCompanies", runtime.WithHTTPPathPattern("/v1/property-companies"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_RoutingService_ListPropertyCompanies_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_RoutingService_ListPropertyCompanies_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_RoutingService_ListDistricts_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "districts"}, ""))
-	pattern_RoutingService_ListStreets_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "streets"}, ""))
-	pattern_RoutingService_GetStreet_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "id"}, ""))
-	pattern_RoutingService_ListDepartments_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
-	pattern_RoutingService_ListCategories_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
-	pattern_RoutingService_GetCategory_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "categories", "code"}, ""))
-	pattern_RoutingService_LocateStreet_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "street_id"}, "locate"))
-	pattern_RoutingService_GetCatalogue_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "catalogue"}, ""))
-	pattern_RoutingService_UpdateCatalogueDraft_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalogue", "draft"}, ""))
-	pattern_RoutingService_PublishCatalogue_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalogue", "draft"}, "publish"))
-	pattern_RoutingService_DiffCatalogue_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "catalogue"}, "diff"))
-	pattern_RoutingService_ExplainRouting_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "routing"}, ""))
-	pattern_RoutingService_ListArbitrations_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "arbitrations"}, ""))
-	pattern_RoutingService_DecideArbitration_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "arbitrations", "id"}, "decide"))
-	pattern_RoutingService_AddDepartment_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "addDepartment"))
-	pattern_RoutingService_ConfirmLocation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "confirmLocation"))
-	pattern_RoutingService_SaveDepartment_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "departments", "code"}, ""))
-	pattern_RoutingService_RenameStreet_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "id"}, ""))
-	pattern_RoutingService_ImportBoundaries_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "boundaries"}, "import"))
-	pattern_RoutingService_PublishBoundaries_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "boundaries", "draft"}, "publish"))
-	pattern_RoutingService_ListBoundaryUnits_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "boundaries", "units"}, ""))
-	pattern_RoutingService_ListDivisions_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "divisions"}, ""))
+	pattern_RoutingService_ListDistricts_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "districts"}, ""))
+	pattern_RoutingService_ListStreets_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "streets"}, ""))
+	pattern_RoutingService_GetStreet_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "id"}, ""))
+	pattern_RoutingService_ListDepartments_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
+	pattern_RoutingService_ListCategories_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "categories"}, ""))
+	pattern_RoutingService_GetCategory_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "categories", "code"}, ""))
+	pattern_RoutingService_LocateStreet_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "street_id"}, "locate"))
+	pattern_RoutingService_GetCatalogue_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "catalogue"}, ""))
+	pattern_RoutingService_UpdateCatalogueDraft_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalogue", "draft"}, ""))
+	pattern_RoutingService_PublishCatalogue_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "catalogue", "draft"}, "publish"))
+	pattern_RoutingService_DiffCatalogue_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "catalogue"}, "diff"))
+	pattern_RoutingService_ExplainRouting_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "routing"}, ""))
+	pattern_RoutingService_ListArbitrations_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "arbitrations"}, ""))
+	pattern_RoutingService_DecideArbitration_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "arbitrations", "id"}, "decide"))
+	pattern_RoutingService_AddDepartment_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "addDepartment"))
+	pattern_RoutingService_ConfirmLocation_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "confirmLocation"))
+	pattern_RoutingService_SaveDepartment_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "departments", "code"}, ""))
+	pattern_RoutingService_RenameStreet_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "streets", "id"}, ""))
+	pattern_RoutingService_ImportBoundaries_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "boundaries"}, "import"))
+	pattern_RoutingService_PublishBoundaries_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "boundaries", "draft"}, "publish"))
+	pattern_RoutingService_ListBoundaryUnits_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "boundaries", "units"}, ""))
+	pattern_RoutingService_ListDivisions_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "divisions"}, ""))
+	pattern_RoutingService_SavePropertyCompany_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "property-companies", "code"}, ""))
+	pattern_RoutingService_ListPropertyCompanies_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "property-companies"}, ""))
 )
 
 var (
-	forward_RoutingService_ListDistricts_0        = runtime.ForwardResponseMessage
-	forward_RoutingService_ListStreets_0          = runtime.ForwardResponseMessage
-	forward_RoutingService_GetStreet_0            = runtime.ForwardResponseMessage
-	forward_RoutingService_ListDepartments_0      = runtime.ForwardResponseMessage
-	forward_RoutingService_ListCategories_0       = runtime.ForwardResponseMessage
-	forward_RoutingService_GetCategory_0          = runtime.ForwardResponseMessage
-	forward_RoutingService_LocateStreet_0         = runtime.ForwardResponseMessage
-	forward_RoutingService_GetCatalogue_0         = runtime.ForwardResponseMessage
-	forward_RoutingService_UpdateCatalogueDraft_0 = runtime.ForwardResponseMessage
-	forward_RoutingService_PublishCatalogue_0     = runtime.ForwardResponseMessage
-	forward_RoutingService_DiffCatalogue_0        = runtime.ForwardResponseMessage
-	forward_RoutingService_ExplainRouting_0       = runtime.ForwardResponseMessage
-	forward_RoutingService_ListArbitrations_0     = runtime.ForwardResponseMessage
-	forward_RoutingService_DecideArbitration_0    = runtime.ForwardResponseMessage
-	forward_RoutingService_AddDepartment_0        = runtime.ForwardResponseMessage
-	forward_RoutingService_ConfirmLocation_0      = runtime.ForwardResponseMessage
-	forward_RoutingService_SaveDepartment_0       = runtime.ForwardResponseMessage
-	forward_RoutingService_RenameStreet_0         = runtime.ForwardResponseMessage
-	forward_RoutingService_ImportBoundaries_0     = runtime.ForwardResponseMessage
-	forward_RoutingService_PublishBoundaries_0    = runtime.ForwardResponseMessage
-	forward_RoutingService_ListBoundaryUnits_0    = runtime.ForwardResponseMessage
-	forward_RoutingService_ListDivisions_0        = runtime.ForwardResponseMessage
+	forward_RoutingService_ListDistricts_0         = runtime.ForwardResponseMessage
+	forward_RoutingService_ListStreets_0           = runtime.ForwardResponseMessage
+	forward_RoutingService_GetStreet_0             = runtime.ForwardResponseMessage
+	forward_RoutingService_ListDepartments_0       = runtime.ForwardResponseMessage
+	forward_RoutingService_ListCategories_0        = runtime.ForwardResponseMessage
+	forward_RoutingService_GetCategory_0           = runtime.ForwardResponseMessage
+	forward_RoutingService_LocateStreet_0          = runtime.ForwardResponseMessage
+	forward_RoutingService_GetCatalogue_0          = runtime.ForwardResponseMessage
+	forward_RoutingService_UpdateCatalogueDraft_0  = runtime.ForwardResponseMessage
+	forward_RoutingService_PublishCatalogue_0      = runtime.ForwardResponseMessage
+	forward_RoutingService_DiffCatalogue_0         = runtime.ForwardResponseMessage
+	forward_RoutingService_ExplainRouting_0        = runtime.ForwardResponseMessage
+	forward_RoutingService_ListArbitrations_0      = runtime.ForwardResponseMessage
+	forward_RoutingService_DecideArbitration_0     = runtime.ForwardResponseMessage
+	forward_RoutingService_AddDepartment_0         = runtime.ForwardResponseMessage
+	forward_RoutingService_ConfirmLocation_0       = runtime.ForwardResponseMessage
+	forward_RoutingService_SaveDepartment_0        = runtime.ForwardResponseMessage
+	forward_RoutingService_RenameStreet_0          = runtime.ForwardResponseMessage
+	forward_RoutingService_ImportBoundaries_0      = runtime.ForwardResponseMessage
+	forward_RoutingService_PublishBoundaries_0     = runtime.ForwardResponseMessage
+	forward_RoutingService_ListBoundaryUnits_0     = runtime.ForwardResponseMessage
+	forward_RoutingService_ListDivisions_0         = runtime.ForwardResponseMessage
+	forward_RoutingService_SavePropertyCompany_0   = runtime.ForwardResponseMessage
+	forward_RoutingService_ListPropertyCompanies_0 = runtime.ForwardResponseMessage
 )

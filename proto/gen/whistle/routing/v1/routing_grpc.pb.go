@@ -19,28 +19,30 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	RoutingService_ListDistricts_FullMethodName        = "/whistle.routing.v1.RoutingService/ListDistricts"
-	RoutingService_ListStreets_FullMethodName          = "/whistle.routing.v1.RoutingService/ListStreets"
-	RoutingService_GetStreet_FullMethodName            = "/whistle.routing.v1.RoutingService/GetStreet"
-	RoutingService_ListDepartments_FullMethodName      = "/whistle.routing.v1.RoutingService/ListDepartments"
-	RoutingService_ListCategories_FullMethodName       = "/whistle.routing.v1.RoutingService/ListCategories"
-	RoutingService_GetCategory_FullMethodName          = "/whistle.routing.v1.RoutingService/GetCategory"
-	RoutingService_LocateStreet_FullMethodName         = "/whistle.routing.v1.RoutingService/LocateStreet"
-	RoutingService_GetCatalogue_FullMethodName         = "/whistle.routing.v1.RoutingService/GetCatalogue"
-	RoutingService_UpdateCatalogueDraft_FullMethodName = "/whistle.routing.v1.RoutingService/UpdateCatalogueDraft"
-	RoutingService_PublishCatalogue_FullMethodName     = "/whistle.routing.v1.RoutingService/PublishCatalogue"
-	RoutingService_DiffCatalogue_FullMethodName        = "/whistle.routing.v1.RoutingService/DiffCatalogue"
-	RoutingService_ExplainRouting_FullMethodName       = "/whistle.routing.v1.RoutingService/ExplainRouting"
-	RoutingService_ListArbitrations_FullMethodName     = "/whistle.routing.v1.RoutingService/ListArbitrations"
-	RoutingService_DecideArbitration_FullMethodName    = "/whistle.routing.v1.RoutingService/DecideArbitration"
-	RoutingService_AddDepartment_FullMethodName        = "/whistle.routing.v1.RoutingService/AddDepartment"
-	RoutingService_ConfirmLocation_FullMethodName      = "/whistle.routing.v1.RoutingService/ConfirmLocation"
-	RoutingService_SaveDepartment_FullMethodName       = "/whistle.routing.v1.RoutingService/SaveDepartment"
-	RoutingService_RenameStreet_FullMethodName         = "/whistle.routing.v1.RoutingService/RenameStreet"
-	RoutingService_ImportBoundaries_FullMethodName     = "/whistle.routing.v1.RoutingService/ImportBoundaries"
-	RoutingService_PublishBoundaries_FullMethodName    = "/whistle.routing.v1.RoutingService/PublishBoundaries"
-	RoutingService_ListBoundaryUnits_FullMethodName    = "/whistle.routing.v1.RoutingService/ListBoundaryUnits"
-	RoutingService_ListDivisions_FullMethodName        = "/whistle.routing.v1.RoutingService/ListDivisions"
+	RoutingService_ListDistricts_FullMethodName         = "/whistle.routing.v1.RoutingService/ListDistricts"
+	RoutingService_ListStreets_FullMethodName           = "/whistle.routing.v1.RoutingService/ListStreets"
+	RoutingService_GetStreet_FullMethodName             = "/whistle.routing.v1.RoutingService/GetStreet"
+	RoutingService_ListDepartments_FullMethodName       = "/whistle.routing.v1.RoutingService/ListDepartments"
+	RoutingService_ListCategories_FullMethodName        = "/whistle.routing.v1.RoutingService/ListCategories"
+	RoutingService_GetCategory_FullMethodName           = "/whistle.routing.v1.RoutingService/GetCategory"
+	RoutingService_LocateStreet_FullMethodName          = "/whistle.routing.v1.RoutingService/LocateStreet"
+	RoutingService_GetCatalogue_FullMethodName          = "/whistle.routing.v1.RoutingService/GetCatalogue"
+	RoutingService_UpdateCatalogueDraft_FullMethodName  = "/whistle.routing.v1.RoutingService/UpdateCatalogueDraft"
+	RoutingService_PublishCatalogue_FullMethodName      = "/whistle.routing.v1.RoutingService/PublishCatalogue"
+	RoutingService_DiffCatalogue_FullMethodName         = "/whistle.routing.v1.RoutingService/DiffCatalogue"
+	RoutingService_ExplainRouting_FullMethodName        = "/whistle.routing.v1.RoutingService/ExplainRouting"
+	RoutingService_ListArbitrations_FullMethodName      = "/whistle.routing.v1.RoutingService/ListArbitrations"
+	RoutingService_DecideArbitration_FullMethodName     = "/whistle.routing.v1.RoutingService/DecideArbitration"
+	RoutingService_AddDepartment_FullMethodName         = "/whistle.routing.v1.RoutingService/AddDepartment"
+	RoutingService_ConfirmLocation_FullMethodName       = "/whistle.routing.v1.RoutingService/ConfirmLocation"
+	RoutingService_SaveDepartment_FullMethodName        = "/whistle.routing.v1.RoutingService/SaveDepartment"
+	RoutingService_RenameStreet_FullMethodName          = "/whistle.routing.v1.RoutingService/RenameStreet"
+	RoutingService_ImportBoundaries_FullMethodName      = "/whistle.routing.v1.RoutingService/ImportBoundaries"
+	RoutingService_PublishBoundaries_FullMethodName     = "/whistle.routing.v1.RoutingService/PublishBoundaries"
+	RoutingService_ListBoundaryUnits_FullMethodName     = "/whistle.routing.v1.RoutingService/ListBoundaryUnits"
+	RoutingService_ListDivisions_FullMethodName         = "/whistle.routing.v1.RoutingService/ListDivisions"
+	RoutingService_SavePropertyCompany_FullMethodName   = "/whistle.routing.v1.RoutingService/SavePropertyCompany"
+	RoutingService_ListPropertyCompanies_FullMethodName = "/whistle.routing.v1.RoutingService/ListPropertyCompanies"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -108,6 +110,15 @@ type RoutingServiceClient interface {
 	// streets and towns, communities and villages, by statistical code) and
 	// what the map has for each.
 	ListDivisions(ctx context.Context, in *ListDivisionsRequest, opts ...grpc.CallOption) (*ListDivisionsResponse, error)
+	// SavePropertyCompany adds a property company (物业公司) or renames one
+	// and makes it the property company of the communities it lists (each
+	// community has one; registering another replaces it). A category whose
+	// catalogue rule names property-management goes to the company of the
+	// whistle's community from then on. Admin.
+	SavePropertyCompany(ctx context.Context, in *SavePropertyCompanyRequest, opts ...grpc.CallOption) (*PropertyCompany, error)
+	// ListPropertyCompanies returns the property companies with the
+	// communities they serve, of one district or all.
+	ListPropertyCompanies(ctx context.Context, in *ListPropertyCompaniesRequest, opts ...grpc.CallOption) (*ListPropertyCompaniesResponse, error)
 }
 
 type routingServiceClient struct {
@@ -338,6 +349,26 @@ func (c *routingServiceClient) ListDivisions(ctx context.Context, in *ListDivisi
 	return out, nil
 }
 
+func (c *routingServiceClient) SavePropertyCompany(ctx context.Context, in *SavePropertyCompanyRequest, opts ...grpc.CallOption) (*PropertyCompany, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PropertyCompany)
+	err := c.cc.Invoke(ctx, RoutingService_SavePropertyCompany_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *routingServiceClient) ListPropertyCompanies(ctx context.Context, in *ListPropertyCompaniesRequest, opts ...grpc.CallOption) (*ListPropertyCompaniesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPropertyCompaniesResponse)
+	err := c.cc.Invoke(ctx, RoutingService_ListPropertyCompanies_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -403,6 +434,15 @@ type RoutingServiceServer interface {
 	// streets and towns, communities and villages, by statistical code) and
 	// what the map has for each.
 	ListDivisions(context.Context, *ListDivisionsRequest) (*ListDivisionsResponse, error)
+	// SavePropertyCompany adds a property company (物业公司) or renames one
+	// and makes it the property company of the communities it lists (each
+	// community has one; registering another replaces it). A category whose
+	// catalogue rule names property-management goes to the company of the
+	// whistle's community from then on. Admin.
+	SavePropertyCompany(context.Context, *SavePropertyCompanyRequest) (*PropertyCompany, error)
+	// ListPropertyCompanies returns the property companies with the
+	// communities they serve, of one district or all.
+	ListPropertyCompanies(context.Context, *ListPropertyCompaniesRequest) (*ListPropertyCompaniesResponse, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -478,6 +518,12 @@ func (UnimplementedRoutingServiceServer) ListBoundaryUnits(context.Context, *Lis
 }
 func (UnimplementedRoutingServiceServer) ListDivisions(context.Context, *ListDivisionsRequest) (*ListDivisionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListDivisions not implemented")
+}
+func (UnimplementedRoutingServiceServer) SavePropertyCompany(context.Context, *SavePropertyCompanyRequest) (*PropertyCompany, error) {
+	return nil, status.Error(codes.Unimplemented, "method SavePropertyCompany not implemented")
+}
+func (UnimplementedRoutingServiceServer) ListPropertyCompanies(context.Context, *ListPropertyCompaniesRequest) (*ListPropertyCompaniesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPropertyCompanies not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -896,6 +942,42 @@ func _RoutingService_ListDivisions_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_SavePropertyCompany_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SavePropertyCompanyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).SavePropertyCompany(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_SavePropertyCompany_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).SavePropertyCompany(ctx, req.(*SavePropertyCompanyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _RoutingService_ListPropertyCompanies_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPropertyCompaniesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).ListPropertyCompanies(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_ListPropertyCompanies_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).ListPropertyCompanies(ctx, req.(*ListPropertyCompaniesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -990,6 +1072,14 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListDivisions",
 			Handler:    _RoutingService_ListDivisions_Handler,
+		},
+		{
+			MethodName: "SavePropertyCompany",
+			Handler:    _RoutingService_SavePropertyCompany_Handler,
+		},
+		{
+			MethodName: "ListPropertyCompanies",
+			Handler:    _RoutingService_ListPropertyCompanies_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3,7 +3,7 @@
 // one big button for the next step (签收, 到场, 办结), plus 退单 with a reason.
 import { api, all, categories, streets, byKey } from './api.js';
 import { t, nameOf, when } from './i18n.js';
-import { esc, toast, toastError, activeClock, countdownChip, risk } from './ui.js';
+import { esc, toast, toastError, activeClock, countdownChip, risk, communityLine } from './ui.js';
 import { now as serverNow, sync, scale as clockScale } from './clock.js';
 import { follow } from './live.js';
 import { deskAlerts } from './alerts.js';
@@ -293,6 +293,7 @@ function card(d, cats, sts) {
   return `<article class="dispatch risk-${lvl}" data-dispatch="${esc(d.id)}" data-whistle="${esc(d.whistle_id)}" data-status="${esc(d.status)}" aria-label="${esc(nameOf(cats[d.category], d.category))} ${esc(t(`d.${d.status}`))}">
     <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
+    ${d.community_code ? communityLine(d) : ''}
     <p>${countdownChip(d)}</p>
     ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
     <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>

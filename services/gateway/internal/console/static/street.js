@@ -4,7 +4,7 @@
 // countdowns; rate a resolved whistle or reopen it.
 import { api, categories, departments, streets, byKey } from './api.js';
 import { t, nameOf, describe, when } from './i18n.js';
-import { esc, toast, toastError, countdownChip } from './ui.js';
+import { esc, toast, toastError, countdownChip, communityLine } from './ui.js';
 import { sync } from './clock.js';
 import { drawMap } from './map.js';
 import { follow } from './live.js';
@@ -223,6 +223,7 @@ function card(w, catBy, deps) {
       <span class="badge w-${esc(w.status)}">${esc(t(`w.${w.status}`))}</span></header>
     <p class="muted">${esc(nameOf(cat, w.category))} · ${esc(t(`urgency.${w.urgency || 'NORMAL'}`))} · <time datetime="${esc(w.raised_at)}">${esc(when(w.raised_at))}</time>
       ${w.satisfaction ? ` · ${esc(t('rated', { n: w.satisfaction }))}` : ''}</p>
+    ${w.community_code || (w.status && !['RAISED', 'CANCELLED'].includes(w.status)) ? communityLine(w) : ''}
     ${w.description ? `<p>${esc(w.description)}</p>` : ''}
     ${rows ? `<table class="deps"><caption class="sr-only">${esc(t('department'))}</caption><tbody>${rows}</tbody></table>` : ''}
     <div class="actions"><button type="button" class="ghost" data-timeline="${esc(w.id)}">${esc(t('timeline'))}</button>${actions.join('')}</div>

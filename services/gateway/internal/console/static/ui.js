@@ -125,3 +125,10 @@ export function openDialog(title, bodyHTML) {
   dlg.showModal();
   return dlg;
 }
+
+// communityLine names the community (社区/村) routing placed the whistle in,
+// or says it found none (no community boundary loaded, or the point in none).
+export function communityLine(x) {
+  const name = x.community_code ? `${x.community_name || ''} ${x.community_code}`.trim() : t('community.none');
+  return `<p class="muted community" data-community="${esc(x.community_code || '')}">${esc(t('community'))}：${esc(name)}</p>`;
+}

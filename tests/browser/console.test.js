@@ -436,4 +436,49 @@ describe('console', () => {
       + `→ every card rendered: ${times.join(', ')} ms (median ${times[1]} ms); load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`;
     t.diagnostic(line);
   });
+
+  // Last: it loads community boundaries and changes the catalogue, which the
+  // tests above do not expect.
+  test('a property company desk sees the community of its dispatch, and so does the street', async () => {
+    const admin = await devToken({ role: 'admin' });
+    const call = async (method, url, body, tok, type = 'application/json') => {
+      const r = await fetch(`${stack.url}${url}`, {
+        method, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': type },
+        body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body)),
+      });
+      const text = await r.text();
+      assert.ok(r.status < 300, `${method} ${url}: HTTP ${r.status} ${text}`);
+      return JSON.parse(text);
+    };
+    const rect = (w, s, e, n) => [[w, s], [e, s], [e, n], [w, n], [w, s]];
+    await call('POST', '/v1/boundaries:import?level=community&publish=true', JSON.stringify({
+      type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: '110101001002', name: '银闸社区' },
+        geometry: { type: 'Polygon', coordinates: [rect(116.405, 39.908, 116.411, 39.913)] } }],
+    }), admin, 'application/geo+json');
+    await call('PUT', '/v1/property-companies/pm-yinzha', { name: '银闸物业', name_en: 'Yinzha Property', community_codes: ['110101001002'] }, admin);
+    const draft = await call('GET', '/v1/catalogue?version=draft', undefined, admin);
+    draft.rules.push({ category: 'garbage', district_id: DISTRICT, lead_department: 'property-management', sla: draft.rules[0].sla });
+    await call('PUT', '/v1/catalogue/draft', { rules: draft.rules }, admin);
+    await call('POST', '/v1/catalogue/draft:publish', {}, admin);
+
+    const desk = await newPage(PHONE);
+    await openAs(desk, await devToken({ role: 'desk', district_id: DISTRICT, department: 'pm-yinzha' }), 'desk');
+    await desk.waitForSelector('#queue');
+    const streetTok = await devToken({ role: 'street', street_id: STREET });
+    const w = await call('POST', '/v1/whistles', { street_id: STREET, category: 'garbage', title: '银闸小区垃圾堆积',
+      description: '小区门口垃圾三天未清运', location: { lat: 39.910, lng: 116.408 }, coord_sys: 'WGS84' }, streetTok);
+    const card = desk.locator(`article.dispatch[data-whistle="${w.id}"]`);
+    await card.waitFor({ timeout: LIVE });
+    assert.match(await card.locator('.community').innerText(), /银闸社区 110101001002/);
+    await shot(desk, 'desk-property-company-phone');
+
+    const street = await newPage(DESKTOP);
+    await openAs(street, streetTok, 'street');
+    const wc = street.locator(`article.whistle[data-whistle="${w.id}"] .community`);
+    await wc.waitFor({ timeout: LIVE });
+    assert.match(await wc.innerText(), /社区：银闸社区/);
+    assert.deepEqual([...desk.errors, ...street.errors], []);
+    await desk.context().close();
+    await street.context().close();
+  });
 });

@@ -34,7 +34,7 @@ var emits = map[string][]string{
 	UserIntake: subjectsFor("whistle.raised", "whistle.cancelled", "whistle.closed", "whistle.reopened",
 		"whistle.responding", "whistle.resolved", "whistle.duplicate_candidate", "whistle.merged",
 		"whistle.duplicate_kept", "whistle.attachment_added", "report.filed", "report.triaged", "report.closed", "report.rated",
-		"report.triage_warning", "report.triage_breached", "report.reopened"),
+		"report.triage_warning", "report.triage_breached", "report.reopened", "report.ticket_breached", "report.ticket_returned"),
 	// Routing's decisions carry their dispatch requests; dispatch.requested,
 	// which it no longer writes, stays allowed while events written before
 	// may still wait in its outbox (docs/decisions.md).

@@ -184,6 +184,27 @@ var reportsAuthzMatrix = []reportRoute{
 		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A",
 	},
 	{
+		name: "RecordTicketFollowUp", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "fixed": true},
+		path: func(f reportFixture) string { return "/v1/tickets/" + f.ticket + ":followUp" },
+		rpc: func(ctx context.Context, c intakev1.ReportServiceClient, f reportFixture) (bool, error) {
+			fixed := true
+			_, err := c.RecordTicketFollowUp(ctx, &intakev1.RecordTicketFollowUpRequest{ExternalNumber: f.ticket, Satisfaction: 5, Fixed: &fixed})
+			return true, err
+		},
+		// The ticket is open: FailedPrecondition for whoever finds it in scope.
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   F     F",
+	},
+	{
+		name: "ListTicketReturns", method: http.MethodGet,
+		path: func(reportFixture) string { return "/v1/districts/" + dongcheng + "/ticket-returns" },
+		rpc: func(ctx context.Context, c intakev1.ReportServiceClient, _ reportFixture) (bool, error) {
+			_, err := c.ListTicketReturns(ctx, &intakev1.ListTicketReturnsRequest{DistrictId: dongcheng})
+			return true, err
+		},
+		// Supervisors only; another district's is NotFound.
+		want: "F   F   F   F    F   F   A   N    A    F   U    U   U   F     F",
+	},
+	{
 		// Last: the owner street really triages the report.
 		name: "TriageReports", method: http.MethodPost,
 		path: func(reportFixture) string { return "/v1/discovery/reports:triage" },

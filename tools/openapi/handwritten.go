@@ -81,6 +81,20 @@ func addHandWritten(doc *openapi3.T) error {
 		})
 		add("GET", f.path, op)
 	}
+	for _, f := range []struct{ path, id, media, what string }{
+		{"/v1/districts/{district_id}/ticket-returns.xlsx", "Edge_DownloadTicketReturnsXlsx", mediaXLSX, "an .xlsx workbook (sheet 回复)"},
+		{"/v1/districts/{district_id}/ticket-returns.csv", "Edge_DownloadTicketReturnsCsv", mediaCSV, "a CSV file (UTF-8 with a byte order mark)"},
+	} {
+		op := download(doc, "GET", "/v1/districts/{district_id}/ticket-returns", f.id, f.media,
+			"12345 工单回复文件。A district's 12345 tickets closed or followed up in the period, as "+f.what+
+				" in the hotline's return format (columns 工单编号, 办理状态, 办理结果, 办结时间, 是否超期, 回访满意度, 是否解决, 回访意见 … "+
+				"as docs/hotline.md maps them); same parameters as GET /v1/districts/{district_id}/ticket-returns, at most 50,000 rows. "+
+				"Supervisors of the district and city supervisors only.", nil)
+		op.Parameters = slices.DeleteFunc(slices.Clone(op.Parameters), func(p *openapi3.ParameterRef) bool {
+			return p.Value != nil && (p.Value.Name == "page_size" || p.Value.Name == "page_token")
+		})
+		add("GET", f.path, op)
+	}
 	add("GET", "/v1/stream", &openapi3.Operation{
 		OperationID: "Edge_Stream", Tags: []string{"Edge"},
 		Summary: "实时事件流（Server-Sent Events）。The live event stream of the caller's whistles and dispatches.",

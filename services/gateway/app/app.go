@@ -152,9 +152,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	}})
 	mux := http.NewServeMux()
 	// The CSV report and the printable scorecard as files, beside their
-	// JSON-wrapped REST mapping; the whistle register as .xlsx and CSV.
+	// JSON-wrapped REST mapping; the whistle register and the 12345 return
+	// files as .xlsx and CSV.
 	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
-		Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing)}).Register(mux)
+		Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
+		Routing: routingv1.NewRoutingServiceClient(b.Routing)}).Register(mux)
 	// The OpenAPI 3.1 document, carrying the version of this build.
 	doc, err := openapi.WithVersion(version.Get().Version)
 	if err != nil {

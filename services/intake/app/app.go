@@ -20,6 +20,7 @@ import (
 
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
+	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/migrations"
 )
 
@@ -43,6 +44,10 @@ type Config struct {
 	// CoordSys is the coordinate system of a location whose request names
 	// none: WGS84, GCJ02 or BD09 (what the deployment's clients mostly send).
 	CoordSys string `env:"WHISTLE_COORD_SYS, default=WGS84"`
+	// HotlineLimits are the 12345 statutory limits per ticket type
+	// ("urgent=2h,expedited=24h,general=7d,complex=15d"; types not named keep
+	// these defaults).
+	HotlineLimits string `env:"WHISTLE_HOTLINE_LIMITS"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -67,6 +72,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
 	}
 	if _, err := c.coordSys(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := reports.ParseTicketLimits(c.HotlineLimits); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -102,6 +110,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := reports.ParseTicketLimits(cfg.HotlineLimits)
+	if err != nil {
+		return nil, err
+	}
 	// Dialling is lazy and fails only on a malformed address, so it goes first:
 	// nothing else is open yet to be closed on that error.
 	routing, err := cfg.GRPCTLS.Dial(cfg.RoutingAddr)
@@ -124,7 +136,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		CoordSys:         sys,
 	}
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
-	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL})
+	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
+		TicketLimits: limits})
 	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}

@@ -1,6 +1,7 @@
 // Package download serves the reports that are documents, not data, as real
 // downloads: the SLA report as a CSV file, the monthly scorecard (治理成绩单)
-// as a printable HTML page and the whistle register (台账) as .xlsx and CSV. The gRPC API carries them as strings (their REST
+// as a printable HTML page, the whistle register (台账) and the 12345 return
+// files as .xlsx and CSV. The gRPC API carries them as strings (their REST
 // mapping wraps them in JSON); these routes call the same methods with the
 // caller's token and answer with the document itself. Errors keep the
 // contract's JSON shape.
@@ -44,6 +45,7 @@ type Handler struct {
 	Mux      *runtime.ServeMux
 	Feedback feedbackv1.FeedbackServiceClient
 	Intake   intakev1.IntakeServiceClient
+	Reports  intakev1.ReportServiceClient
 	Routing  routingv1.RoutingServiceClient
 }
 
@@ -53,6 +55,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+MonthlyHTMLPath, h.monthly)
 	mux.HandleFunc("GET "+RegisterXLSXPath, h.registerXLSX)
 	mux.HandleFunc("GET "+RegisterCSVPath, h.registerCSV)
+	mux.HandleFunc("GET "+ReturnsCSVPath, h.returnsCSV)
+	mux.HandleFunc("GET "+ReturnsXLSXPath, h.returnsXLSX)
 }
 
 func (h *Handler) slaCSV(w http.ResponseWriter, r *http.Request) {

@@ -68,31 +68,34 @@ func (h *Handler) registerXLSX(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	const sheet = "台账"
-	err := f.SetSheetName("Sheet1", sheet)
-	if err == nil {
-		var sw *excelize.StreamWriter
-		if sw, err = f.NewStreamWriter(sheet); err == nil {
-			err = writeRows(sw, rows)
-		}
-	}
-	var buf bytes.Buffer
-	if err == nil {
-		err = f.Write(&buf)
-	}
+	doc, err := xlsxDocument("台账", registerWidths, rows)
 	if err != nil {
 		h.fail(ctx, w, r, status.Errorf(codes.Internal, "write register: %v", err))
 		return
 	}
-	write(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "attachment", registerName(r, "xlsx"), buf.String())
+	write(w, xlsxType, "attachment", registerName(r, "xlsx"), doc)
 }
 
-func writeRows(sw *excelize.StreamWriter, rows [][]string) error {
-	for col, width := range []float64{38, 24, 10, 14, 12, 8, 10, 20, 18, 18, 18, 18, 18, 6, 24, 28, 48} {
+// registerWidths are the register's column widths.
+var registerWidths = []float64{38, 24, 10, 14, 12, 8, 10, 20, 18, 18, 18, 18, 18, 6, 24, 28, 48}
+
+// xlsxType is the media type of an .xlsx workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// xlsxDocument is rows as a workbook of one sheet, every cell text.
+func xlsxDocument(sheet string, widths []float64, rows [][]string) (string, error) {
+	f := excelize.NewFile()
+	defer func() { _ = f.Close() }()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return "", err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return "", err
+	}
+	for col, width := range widths {
 		if err := sw.SetColWidth(col+1, col+1, width); err != nil {
-			return err
+			return "", err
 		}
 	}
 	for i, row := range rows {
@@ -102,13 +105,20 @@ func writeRows(sw *excelize.StreamWriter, rows [][]string) error {
 		}
 		cell, err := excelize.CoordinatesToCellName(1, i+1)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if err := sw.SetRow(cell, cells); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return sw.Flush()
+	if err := sw.Flush(); err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
 }
 
 func (h *Handler) registerCSV(w http.ResponseWriter, r *http.Request) {
@@ -116,14 +126,24 @@ func (h *Handler) registerCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	doc, err := csvDocument(rows)
+	if err != nil {
+		h.fail(ctx, w, r, status.Errorf(codes.Internal, "write register: %v", err))
+		return
+	}
+	write(w, "text/csv; charset=utf-8", "attachment", registerName(r, "csv"), doc)
+}
+
+// csvDocument is rows as CSV after a UTF-8 byte order mark, so that
+// spreadsheet programs read the Chinese as UTF-8.
+func csvDocument(rows [][]string) (string, error) {
 	var buf bytes.Buffer
 	buf.WriteString(utf8BOM)
 	cw := csv.NewWriter(&buf)
 	if err := cw.WriteAll(rows); err != nil {
-		h.fail(ctx, w, r, status.Errorf(codes.Internal, "write register: %v", err))
-		return
+		return "", err
 	}
-	write(w, "text/csv; charset=utf-8", "attachment", registerName(r, "csv"), buf.String())
+	return buf.String(), nil
 }
 
 // registerName is the file's name: the register, its period when given.

@@ -119,7 +119,9 @@ func (s *Scope) Allows(ev *eventsv1.Event) bool {
 }
 
 // reportOf is the report an event of the report domain carries; nil for the
-// other domains and for report.rated, which carries only the report's id.
+// other domains and for report.rated, which carries only the report's id, and
+// report.ticket_returned, which carries the ticket's return (a grid worker
+// sees neither).
 func reportOf(ev *eventsv1.Event) *intakev1.Report {
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_ReportFiled:
@@ -134,6 +136,8 @@ func reportOf(ev *eventsv1.Event) *intakev1.Report {
 		return p.ReportTriageWarning.GetReport()
 	case *eventsv1.Event_ReportTriageBreached:
 		return p.ReportTriageBreached.GetReport()
+	case *eventsv1.Event_ReportTicketBreached:
+		return p.ReportTicketBreached.GetReport()
 	}
 	return nil
 }

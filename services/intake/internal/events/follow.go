@@ -18,6 +18,7 @@ import (
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 	"github.com/chuishao/whistle/services/intake/internal/reports"
@@ -106,6 +107,19 @@ func (f *ReportFollower) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Eve
 		if err := outbox.Add(ctx, tx, next); err != nil {
 			return err
 		}
+		if updated.Status == string(reports.StatusClosed) && mergedInto == "" {
+			if err := AddTicketReturned(ctx, tx, now, System, updated); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AddTicketReturned writes report.ticket_returned for r if it is a ticket.
+func AddTicketReturned(ctx context.Context, tx pgx.Tx, now time.Time, actor *typesv1.Actor, r store.Report) error {
+	if ev := TicketReturned(now, actor, r); ev != nil {
+		return outbox.Add(ctx, tx, ev)
 	}
 	return nil
 }
@@ -136,7 +150,9 @@ func ResultOf(ctx context.Context, q *store.Queries, whistleID string) (string, 
 }
 
 // TriageClock raises report.triage_warning at 80 % of a report's triage
-// limit and report.triage_breached at the limit, for untriaged reports.
+// limit and report.triage_breached at the limit, for untriaged reports, and
+// report.ticket_breached when a 12345 ticket's statutory limit passes before
+// it closes.
 type TriageClock struct {
 	Pool  *pgxpool.Pool
 	Clock clock.Clock
@@ -199,12 +215,25 @@ func (c *TriageClock) Sweep(ctx context.Context) (int, error) {
 		if err != nil {
 			return fmt.Errorf("due triage breaches: %w", err)
 		}
-		n = max(len(warn), len(breach))
 		for _, r := range breach {
 			if err := q.MarkTriageBreached(ctx, store.MarkTriageBreachedParams{ID: r.ID, At: at}); err != nil {
 				return fmt.Errorf("breach report %s: %w", r.ID, err)
 			}
 			if err := outbox.Add(ctx, tx, ReportTriageBreached(now, ReportProto(r, now))); err != nil {
+				return err
+			}
+		}
+		overdue, err := q.DueTicketBreaches(ctx, now)
+		if err != nil {
+			return fmt.Errorf("due ticket breaches: %w", err)
+		}
+		n = max(len(warn), len(breach), len(overdue))
+		for _, r := range overdue {
+			if err := q.MarkTicketBreached(ctx, store.MarkTicketBreachedParams{ID: r.ID, At: at}); err != nil {
+				return fmt.Errorf("breach ticket %s: %w", r.ID, err)
+			}
+			r.DueBreachedAt = at
+			if err := outbox.Add(ctx, tx, ReportTicketBreached(now, ReportProto(r, now))); err != nil {
 				return err
 			}
 		}

@@ -68,6 +68,40 @@ func ReportTriageBreached(at time.Time, r *intakev1.Report) *eventsv1.Event {
 	return ev
 }
 
+// ReportTicketBreached is report.ticket_breached: a ticket's statutory limit
+// passed before it closed.
+func ReportTicketBreached(at time.Time, r *intakev1.Report) *eventsv1.Event {
+	ev := reportEvent(at, System, r)
+	ev.Payload = &eventsv1.Event_ReportTicketBreached{ReportTicketBreached: &eventsv1.ReportTicketBreached{Report: r}}
+	return ev
+}
+
+// TicketReturned is report.ticket_returned: what the hotline is told of a
+// ticket (its result, or the follow-up call's outcome). Nil for a report that
+// is not a ticket.
+func TicketReturned(at time.Time, actor *typesv1.Actor, r store.Report) *eventsv1.Event {
+	if r.ExternalNumber == "" {
+		return nil
+	}
+	ret := TicketReturn(r)
+	ev := protoevents.New(at, actor)
+	ev.WhistleId, ev.DistrictId, ev.StreetId = r.WhistleID, r.DistrictID, r.StreetID
+	ev.Payload = &eventsv1.Event_ReportTicketReturned{ReportTicketReturned: &eventsv1.ReportTicketReturned{TicketReturn: ret}}
+	return ev
+}
+
+// TicketReturn is a stored ticket in the hotline's return format's fields.
+func TicketReturn(r store.Report) *intakev1.TicketReturn {
+	return &intakev1.TicketReturn{
+		ExternalNumber: r.ExternalNumber, Source: r.ExternalSource, TicketType: r.TicketType,
+		DistrictId: r.DistrictID, StreetId: r.StreetID, Status: r.Status, Result: r.Result,
+		ReceivedAt: timestamppb.New(r.ReceivedAt), DueAt: ts(r.DueAt), ClosedAt: ts(r.ClosedAt),
+		Overdue:   r.DueBreachedAt.Valid || (r.ClosedAt.Valid && r.DueAt.Valid && r.ClosedAt.Time.After(r.DueAt.Time)),
+		WhistleId: r.WhistleID, FollowedUpAt: ts(r.RatedAt), Satisfaction: r.Satisfaction, Fixed: r.Fixed,
+		FollowUpComment: r.FollowUpComment,
+	}
+}
+
 // ReportRated is report.rated: a reporter's rating through a follow-up token,
 // in the scope of the report or whistle it rates.
 func ReportRated(at time.Time, actor *typesv1.Actor, whistleID, districtID, streetID string, rated *eventsv1.ReportRated) *eventsv1.Event {
@@ -94,6 +128,8 @@ func ReportProto(r store.Report, now time.Time) *intakev1.Report {
 		HasContact: r.ContactName != "" || r.ContactPhone != "",
 		ReportedBy: &typesv1.Actor{Role: r.ReportedByRole, Id: r.ReportedByID},
 		TriageSla:  reports.TriageState(reports.Status(r.Status), r.TriageFrom, r.TriageBy, now),
+		TicketType: r.TicketType, DueBreachedAt: ts(r.DueBreachedAt), FollowUpComment: r.FollowUpComment,
+		DueSla: reports.DueState(r.DueAt.Time, r.ClosedAt.Time, now),
 	}
 	var photos []reports.Photo
 	if err := json.Unmarshal(r.Photos, &photos); err == nil {

@@ -49,6 +49,16 @@ type ReportServer struct {
 	// FollowUpTTL is how long a follow-up token works after the result it
 	// follows (reports.DefaultFollowUpTTL when zero).
 	FollowUpTTL time.Duration
+	// TicketLimits are the 12345 statutory limits per ticket type
+	// (reports.DefaultTicketLimits when nil).
+	TicketLimits reports.TicketLimits
+}
+
+func (s *ReportServer) ticketLimits() reports.TicketLimits {
+	if s.TicketLimits != nil {
+		return s.TicketLimits
+	}
+	return reports.DefaultTicketLimits
 }
 
 func (s *ReportServer) triageLimit() time.Duration {
@@ -74,6 +84,7 @@ type newReport struct {
 	externalNum  string
 	receivedAt   time.Time
 	dueAt        time.Time
+	ticketType   string
 	actor        *typesv1.Actor
 	withToken    bool
 }
@@ -123,7 +134,7 @@ func (s *ReportServer) insert(ctx context.Context, tx pgx.Tx, n newReport) (stor
 		Photos: photos, ContactName: n.contactName, ContactPhone: n.contactPhone, Status: string(reports.StatusReceived),
 		ReceivedAt: received.UTC().Truncate(time.Microsecond), TriageFrom: now, TriageBy: now.Add(s.triageLimit()),
 		ExternalSource: n.externalSrc, ExternalNumber: n.externalNum, DueAt: due,
-		ReportedByRole: n.actor.GetRole(), ReportedByID: n.actor.GetId(),
+		ReportedByRole: n.actor.GetRole(), ReportedByID: n.actor.GetId(), TicketType: n.ticketType,
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Report{}, "", false, nil

@@ -70,6 +70,7 @@ func (c *ticketChecker) check(ctx context.Context, t *reports.Ticket, f *intake.
 	if !known {
 		f.Add("category", "unknown category")
 	}
+	c.ticketClock(t, f)
 	switch {
 	case st == nil:
 		f.Add("street_id", "unknown street")
@@ -85,9 +86,28 @@ func (c *ticketChecker) check(ctx context.Context, t *reports.Ticket, f *intake.
 	return st.GetDistrictId(), nil
 }
 
+// ticketClock names the ticket's type by its code and, when the hotline gave
+// no due_at, sets it from the type's statutory limit.
+func (c *ticketChecker) ticketClock(t *reports.Ticket, f *intake.Fields) {
+	if t.Type == "" {
+		return
+	}
+	limits := c.s.ticketLimits()
+	code, ok := limits.Type(t.Type)
+	if !ok {
+		f.Add("ticket_type", "unknown ticket type: one of "+strings.Join(limits.Types(), ", "))
+		return
+	}
+	received := t.ReceivedAt
+	if received.IsZero() {
+		received = c.s.Whistles.now()
+	}
+	t.Type, t.DueAt = code, limits.Due(code, received, t.DueAt)
+}
+
 func (s *ReportServer) ticketReport(t reports.Ticket, source, district string, id auth.Identity) newReport {
 	return newReport{New: t.Report, source: reports.SourceHotline, districtID: district, externalSrc: source,
-		externalNum: t.ExternalNumber, receivedAt: t.ReceivedAt, dueAt: t.DueAt, actor: actorOf(id)}
+		externalNum: t.ExternalNumber, receivedAt: t.ReceivedAt, dueAt: t.DueAt, ticketType: t.Type, actor: actorOf(id)}
 }
 
 // ImportTicket imports one 12345 ticket; its external number again answers
@@ -104,7 +124,8 @@ func (s *ReportServer) importTicket(ctx context.Context, id auth.Identity, req *
 	var f intake.Fields
 	loc := s.Whistles.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
 	t := reports.Ticket{ExternalNumber: strings.TrimSpace(req.GetExternalNumber()),
-		Report: newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), loc, nil)}
+		Report: newFromRequest(req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(), loc, nil),
+		Type:   strings.TrimSpace(req.GetTicketType())}
 	if req.GetReceivedAt() != nil {
 		t.ReceivedAt = req.GetReceivedAt().AsTime()
 	}
@@ -246,6 +267,7 @@ func (s *ReportServer) insertTickets(ctx context.Context, tickets []reports.Tick
 				p.ReceivedAts = append(p.ReceivedAts, received)
 				p.ExternalNumbers = append(p.ExternalNumbers, t.ExternalNumber)
 				p.DueAts = append(p.DueAts, t.DueAt.UTC().Truncate(time.Microsecond))
+				p.TicketTypes = append(p.TicketTypes, t.Type)
 			}
 			rows, err := q.InsertTickets(ctx, p)
 			if err != nil {

@@ -135,6 +135,9 @@ func (s *ReportServer) triage(ctx context.Context, id auth.Identity, req *intake
 				if err := outbox.Add(ctx, tx, events.ReportClosed(now, actor, pr)); err != nil {
 					return err
 				}
+				if err := events.AddTicketReturned(ctx, tx, now, actor, updated); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -17,8 +17,12 @@ import (
 )
 
 // CSVColumns are the columns of a 12345 ticket CSV, in any order after the
-// header; address and received_at may be empty.
+// header; address and received_at may be empty, and due_at when the
+// optional column TypeColumn names the ticket's type.
 var CSVColumns = []string{"external_number", "street_id", "category", "description", "lat", "lng", "address", "received_at", "due_at"}
+
+// TypeColumn is the optional column of the ticket's type (code or Chinese name).
+const TypeColumn = "ticket_type"
 
 // MaxCSVRows bounds the rows of one import, good or bad.
 const MaxCSVRows = 50000
@@ -35,6 +39,9 @@ type Ticket struct {
 	Report         New
 	ReceivedAt     time.Time
 	DueAt          time.Time
+	// Type is the hotline's ticket type as given (checked against the
+	// configured limits when imported).
+	Type string
 }
 
 // RowError is one bad CSV row.
@@ -70,8 +77,8 @@ func ValidateTicket(t Ticket, f *intake.Fields) {
 	}
 	r.Validate(f)
 	switch {
-	case t.DueAt.IsZero():
-		f.Add("due_at", "is required (the statutory time limit)")
+	case t.DueAt.IsZero() && strings.TrimSpace(t.Type) == "":
+		f.Add("due_at", "is required (the statutory time limit) unless ticket_type is given")
 	case !t.ReceivedAt.IsZero() && !t.DueAt.After(t.ReceivedAt):
 		f.Add("due_at", "must be after received_at")
 	}
@@ -174,6 +181,9 @@ func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 		t.Report.Lat, t.Report.Lng, t.Report.HasLocation = parseLatLng(&f, get("lat"), get("lng"))
 		t.ReceivedAt = parseTime(&f, "received_at", get("received_at"))
 		t.DueAt = parseTime(&f, "due_at", get("due_at"))
+		if i, ok := col[TypeColumn]; ok {
+			t.Type = strings.TrimSpace(rec[i])
+		}
 		ValidateTicket(t, &f)
 		key := number{t.Report.StreetID, t.ExternalNumber}
 		if first, dup := seen[key]; dup && t.ExternalNumber != "" {

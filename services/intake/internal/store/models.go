@@ -93,6 +93,9 @@ type Report struct {
 	Satisfaction     int32
 	Fixed            bool
 	RatedAt          pgtype.Timestamptz
+	TicketType       string
+	DueBreachedAt    pgtype.Timestamptz
+	FollowUpComment  string
 }
 
 type Whistle struct {

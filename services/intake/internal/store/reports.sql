@@ -5,11 +5,11 @@
 INSERT INTO reports (
     id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos,
     contact_name, contact_phone, status, received_at, triage_from, triage_by, external_source, external_number, due_at,
-    reported_by_role, reported_by_id
+    reported_by_role, reported_by_id, ticket_type
 ) VALUES (
     @id, @source, @street_id, @district_id, @grid_id, @category, @description, @address, @lat, @lng, @photos,
     @contact_name, @contact_phone, @status, @received_at, @triage_from, @triage_by, @external_source, @external_number, @due_at,
-    @reported_by_role, @reported_by_id
+    @reported_by_role, @reported_by_id, @ticket_type
 )
 ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING *;
@@ -148,12 +148,43 @@ SELECT * FROM reports WHERE id = ANY(@ids::text[]) ORDER BY received_at, id;
 -- A CSV import's tickets in one statement; numbers imported before return no row.
 INSERT INTO reports (
     id, source, street_id, district_id, category, description, address, lat, lng,
-    status, received_at, triage_from, triage_by, external_source, external_number, due_at, reported_by_role, reported_by_id
+    status, received_at, triage_from, triage_by, external_source, external_number, due_at, reported_by_role, reported_by_id,
+    ticket_type
 )
 SELECT unnest(@ids::text[]), 'HOTLINE', unnest(@street_ids::text[]), unnest(@district_ids::text[]),
        unnest(@categories::text[]), unnest(@descriptions::text[]), unnest(@addresses::text[]),
        unnest(@lats::float8[]), unnest(@lngs::float8[]), 'RECEIVED',
        unnest(@received_ats::timestamptz[]), @triage_from::timestamptz, @triage_by::timestamptz, @external_source::text,
-       unnest(@external_numbers::text[]), unnest(@due_ats::timestamptz[]), @reported_by_role::text, @reported_by_id::text
+       unnest(@external_numbers::text[]), unnest(@due_ats::timestamptz[]), @reported_by_role::text, @reported_by_id::text,
+       unnest(@ticket_types::text[])
 ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
 RETURNING *;
+
+-- name: DueTicketBreaches :many
+-- Tickets whose statutory limit passed before they closed (still open, or
+-- closed late) and whose breach is not recorded yet.
+SELECT * FROM reports
+WHERE due_at IS NOT NULL AND due_breached_at IS NULL AND due_at <= @now::timestamptz
+  AND (closed_at IS NULL OR closed_at > due_at)
+ORDER BY due_at, id
+LIMIT 500
+FOR UPDATE SKIP LOCKED;
+
+-- name: MarkTicketBreached :exec
+UPDATE reports SET due_breached_at = @at WHERE id = @id;
+
+-- name: RecordTicketFollowUp :one
+-- The follow-up call's outcome on a ticket.
+UPDATE reports SET satisfaction = @satisfaction, fixed = @fixed, follow_up_comment = @comment, rated_at = @rated_at
+WHERE id = @id
+RETURNING *;
+
+-- name: TicketReturns :many
+-- A district's tickets of one source closed or followed up in [from, to),
+-- after the keyset id, oldest first.
+SELECT * FROM reports
+WHERE district_id = @district_id AND external_source = @external_source AND external_number <> ''
+  AND id > @after
+  AND ((closed_at >= @since AND closed_at < @until) OR (rated_at >= @since AND rated_at < @until))
+ORDER BY id
+LIMIT @page_size;

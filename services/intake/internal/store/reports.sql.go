@@ -23,8 +23,75 @@ func (q *Queries) CountInboxReports(ctx context.Context, streetID string) (int64
 	return count, err
 }
 
+const dueTicketBreaches = `-- name: DueTicketBreaches :many
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
+WHERE due_at IS NOT NULL AND due_breached_at IS NULL AND due_at <= $1::timestamptz
+  AND (closed_at IS NULL OR closed_at > due_at)
+ORDER BY due_at, id
+LIMIT 500
+FOR UPDATE SKIP LOCKED
+`
+
+// Tickets whose statutory limit passed before they closed (still open, or
+// closed late) and whose breach is not recorded yet.
+func (q *Queries) DueTicketBreaches(ctx context.Context, now time.Time) ([]Report, error) {
+	rows, err := q.db.Query(ctx, dueTicketBreaches, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Report
+	for rows.Next() {
+		var i Report
+		if err := rows.Scan(
+			&i.ID,
+			&i.Source,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.GridID,
+			&i.Category,
+			&i.Description,
+			&i.Address,
+			&i.Lat,
+			&i.Lng,
+			&i.Photos,
+			&i.ContactName,
+			&i.ContactPhone,
+			&i.Status,
+			&i.Triage,
+			&i.WhistleID,
+			&i.Result,
+			&i.ReceivedAt,
+			&i.TriageFrom,
+			&i.TriageBy,
+			&i.TriagedAt,
+			&i.ClosedAt,
+			&i.TriageWarnedAt,
+			&i.TriageBreachedAt,
+			&i.ExternalSource,
+			&i.ExternalNumber,
+			&i.DueAt,
+			&i.ReportedByRole,
+			&i.ReportedByID,
+			&i.Satisfaction,
+			&i.Fixed,
+			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dueTriageBreaches = `-- name: DueTriageBreaches :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE status = 'RECEIVED' AND triage_breached_at IS NULL AND triage_by <= $1
 ORDER BY triage_by, id
 LIMIT 500
@@ -73,6 +140,9 @@ func (q *Queries) DueTriageBreaches(ctx context.Context, now time.Time) ([]Repor
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -85,7 +155,7 @@ func (q *Queries) DueTriageBreaches(ctx context.Context, now time.Time) ([]Repor
 }
 
 const dueTriageWarnings = `-- name: DueTriageWarnings :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE status = 'RECEIVED' AND triage_warned_at IS NULL
   AND triage_from + (triage_by - triage_from) * 0.8 <= $1
 ORDER BY triage_by, id
@@ -136,6 +206,9 @@ func (q *Queries) DueTriageWarnings(ctx context.Context, now time.Time) ([]Repor
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -148,7 +221,7 @@ func (q *Queries) DueTriageWarnings(ctx context.Context, now time.Time) ([]Repor
 }
 
 const findTicket = `-- name: FindTicket :one
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE external_source = $1 AND external_number = $2 AND external_number <> ''
   AND ($3::text IS NULL OR street_id = $3)
   AND ($4::text IS NULL OR district_id = $4)
@@ -206,6 +279,9 @@ func (q *Queries) FindTicket(ctx context.Context, arg FindTicketParams) (Report,
 		&i.Satisfaction,
 		&i.Fixed,
 		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
 	)
 	return i, err
 }
@@ -231,7 +307,7 @@ func (q *Queries) GetFollowUpToken(ctx context.Context, tokenHash string) (Follo
 }
 
 const getReport = `-- name: GetReport :one
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE id = $1
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE id = $1
 `
 
 func (q *Queries) GetReport(ctx context.Context, id string) (Report, error) {
@@ -270,12 +346,15 @@ func (q *Queries) GetReport(ctx context.Context, id string) (Report, error) {
 		&i.Satisfaction,
 		&i.Fixed,
 		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
 	)
 	return i, err
 }
 
 const getReports = `-- name: GetReports :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE id = ANY($1::text[]) ORDER BY received_at, id
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE id = ANY($1::text[]) ORDER BY received_at, id
 `
 
 func (q *Queries) GetReports(ctx context.Context, ids []string) ([]Report, error) {
@@ -320,6 +399,9 @@ func (q *Queries) GetReports(ctx context.Context, ids []string) ([]Report, error
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -332,7 +414,7 @@ func (q *Queries) GetReports(ctx context.Context, ids []string) ([]Report, error
 }
 
 const getTicket = `-- name: GetTicket :one
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE external_source = $1 AND street_id = $2 AND external_number = $3 AND external_number <> ''
 `
 
@@ -379,12 +461,15 @@ func (q *Queries) GetTicket(ctx context.Context, arg GetTicketParams) (Report, e
 		&i.Satisfaction,
 		&i.Fixed,
 		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
 	)
 	return i, err
 }
 
 const inboxReports = `-- name: InboxReports :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE street_id = $1 AND status = 'RECEIVED'
   AND (received_at, id) < (coalesce($2::timestamptz, 'infinity'), coalesce($3::text, ''))
 ORDER BY received_at DESC, id DESC
@@ -447,6 +532,9 @@ func (q *Queries) InboxReports(ctx context.Context, arg InboxReportsParams) ([]R
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -485,14 +573,14 @@ const insertReport = `-- name: InsertReport :one
 INSERT INTO reports (
     id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos,
     contact_name, contact_phone, status, received_at, triage_from, triage_by, external_source, external_number, due_at,
-    reported_by_role, reported_by_id
+    reported_by_role, reported_by_id, ticket_type
 ) VALUES (
     $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
     $12, $13, $14, $15, $16, $17, $18, $19, $20,
-    $21, $22
+    $21, $22, $23
 )
 ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
-RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at
+RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment
 `
 
 type InsertReportParams struct {
@@ -518,6 +606,7 @@ type InsertReportParams struct {
 	DueAt          pgtype.Timestamptz
 	ReportedByRole string
 	ReportedByID   string
+	TicketType     string
 }
 
 // Reports, triage and follow-up tokens (issue 13).
@@ -546,6 +635,7 @@ func (q *Queries) InsertReport(ctx context.Context, arg InsertReportParams) (Rep
 		arg.DueAt,
 		arg.ReportedByRole,
 		arg.ReportedByID,
+		arg.TicketType,
 	)
 	var i Report
 	err := row.Scan(
@@ -581,6 +671,9 @@ func (q *Queries) InsertReport(ctx context.Context, arg InsertReportParams) (Rep
 		&i.Satisfaction,
 		&i.Fixed,
 		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
 	)
 	return i, err
 }
@@ -588,15 +681,17 @@ func (q *Queries) InsertReport(ctx context.Context, arg InsertReportParams) (Rep
 const insertTickets = `-- name: InsertTickets :many
 INSERT INTO reports (
     id, source, street_id, district_id, category, description, address, lat, lng,
-    status, received_at, triage_from, triage_by, external_source, external_number, due_at, reported_by_role, reported_by_id
+    status, received_at, triage_from, triage_by, external_source, external_number, due_at, reported_by_role, reported_by_id,
+    ticket_type
 )
 SELECT unnest($1::text[]), 'HOTLINE', unnest($2::text[]), unnest($3::text[]),
        unnest($4::text[]), unnest($5::text[]), unnest($6::text[]),
        unnest($7::float8[]), unnest($8::float8[]), 'RECEIVED',
        unnest($9::timestamptz[]), $10::timestamptz, $11::timestamptz, $12::text,
-       unnest($13::text[]), unnest($14::timestamptz[]), $15::text, $16::text
+       unnest($13::text[]), unnest($14::timestamptz[]), $15::text, $16::text,
+       unnest($17::text[])
 ON CONFLICT (external_source, street_id, external_number) WHERE external_number <> '' DO NOTHING
-RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at
+RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment
 `
 
 type InsertTicketsParams struct {
@@ -616,6 +711,7 @@ type InsertTicketsParams struct {
 	DueAts          []time.Time
 	ReportedByRole  string
 	ReportedByID    string
+	TicketTypes     []string
 }
 
 // A CSV import's tickets in one statement; numbers imported before return no row.
@@ -637,6 +733,7 @@ func (q *Queries) InsertTickets(ctx context.Context, arg InsertTicketsParams) ([
 		arg.DueAts,
 		arg.ReportedByRole,
 		arg.ReportedByID,
+		arg.TicketTypes,
 	)
 	if err != nil {
 		return nil, err
@@ -678,6 +775,9 @@ func (q *Queries) InsertTickets(ctx context.Context, arg InsertTicketsParams) ([
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -690,7 +790,7 @@ func (q *Queries) InsertTickets(ctx context.Context, arg InsertTicketsParams) ([
 }
 
 const listReportsByStreet = `-- name: ListReportsByStreet :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE street_id = $1 AND ($2::text IS NULL OR status = $2)
 ORDER BY received_at DESC, id DESC
 LIMIT $3
@@ -744,6 +844,9 @@ func (q *Queries) ListReportsByStreet(ctx context.Context, arg ListReportsByStre
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -756,7 +859,7 @@ func (q *Queries) ListReportsByStreet(ctx context.Context, arg ListReportsByStre
 }
 
 const listReportsByWhistle = `-- name: ListReportsByWhistle :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE whistle_id = $1 ORDER BY received_at, id
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE whistle_id = $1 ORDER BY received_at, id
 `
 
 func (q *Queries) ListReportsByWhistle(ctx context.Context, whistleID string) ([]Report, error) {
@@ -801,6 +904,9 @@ func (q *Queries) ListReportsByWhistle(ctx context.Context, whistleID string) ([
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -833,7 +939,7 @@ func (q *Queries) LockFollowUpToken(ctx context.Context, tokenHash string) (Foll
 }
 
 const lockReports = `-- name: LockReports :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE id = ANY($1::text[]) ORDER BY received_at, id FOR UPDATE
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE id = ANY($1::text[]) ORDER BY received_at, id FOR UPDATE
 `
 
 func (q *Queries) LockReports(ctx context.Context, ids []string) ([]Report, error) {
@@ -878,6 +984,9 @@ func (q *Queries) LockReports(ctx context.Context, ids []string) ([]Report, erro
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -890,7 +999,7 @@ func (q *Queries) LockReports(ctx context.Context, ids []string) ([]Report, erro
 }
 
 const lockReportsOfWhistle = `-- name: LockReportsOfWhistle :many
-SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at FROM reports WHERE whistle_id = $1 ORDER BY received_at, id FOR UPDATE
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE whistle_id = $1 ORDER BY received_at, id FOR UPDATE
 `
 
 func (q *Queries) LockReportsOfWhistle(ctx context.Context, whistleID string) ([]Report, error) {
@@ -935,6 +1044,9 @@ func (q *Queries) LockReportsOfWhistle(ctx context.Context, whistleID string) ([
 			&i.Satisfaction,
 			&i.Fixed,
 			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
 		); err != nil {
 			return nil, err
 		}
@@ -944,6 +1056,20 @@ func (q *Queries) LockReportsOfWhistle(ctx context.Context, whistleID string) ([
 		return nil, err
 	}
 	return items, nil
+}
+
+const markTicketBreached = `-- name: MarkTicketBreached :exec
+UPDATE reports SET due_breached_at = $1 WHERE id = $2
+`
+
+type MarkTicketBreachedParams struct {
+	At pgtype.Timestamptz
+	ID string
+}
+
+func (q *Queries) MarkTicketBreached(ctx context.Context, arg MarkTicketBreachedParams) error {
+	_, err := q.db.Exec(ctx, markTicketBreached, arg.At, arg.ID)
+	return err
 }
 
 const markTriageBreached = `-- name: MarkTriageBreached :exec
@@ -1113,6 +1239,70 @@ func (q *Queries) RateFollowUpToken(ctx context.Context, arg RateFollowUpTokenPa
 	return err
 }
 
+const recordTicketFollowUp = `-- name: RecordTicketFollowUp :one
+UPDATE reports SET satisfaction = $1, fixed = $2, follow_up_comment = $3, rated_at = $4
+WHERE id = $5
+RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment
+`
+
+type RecordTicketFollowUpParams struct {
+	Satisfaction int32
+	Fixed        bool
+	Comment      string
+	RatedAt      pgtype.Timestamptz
+	ID           string
+}
+
+// The follow-up call's outcome on a ticket.
+func (q *Queries) RecordTicketFollowUp(ctx context.Context, arg RecordTicketFollowUpParams) (Report, error) {
+	row := q.db.QueryRow(ctx, recordTicketFollowUp,
+		arg.Satisfaction,
+		arg.Fixed,
+		arg.Comment,
+		arg.RatedAt,
+		arg.ID,
+	)
+	var i Report
+	err := row.Scan(
+		&i.ID,
+		&i.Source,
+		&i.StreetID,
+		&i.DistrictID,
+		&i.GridID,
+		&i.Category,
+		&i.Description,
+		&i.Address,
+		&i.Lat,
+		&i.Lng,
+		&i.Photos,
+		&i.ContactName,
+		&i.ContactPhone,
+		&i.Status,
+		&i.Triage,
+		&i.WhistleID,
+		&i.Result,
+		&i.ReceivedAt,
+		&i.TriageFrom,
+		&i.TriageBy,
+		&i.TriagedAt,
+		&i.ClosedAt,
+		&i.TriageWarnedAt,
+		&i.TriageBreachedAt,
+		&i.ExternalSource,
+		&i.ExternalNumber,
+		&i.DueAt,
+		&i.ReportedByRole,
+		&i.ReportedByID,
+		&i.Satisfaction,
+		&i.Fixed,
+		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
+	)
+	return i, err
+}
+
 const restartTriage = `-- name: RestartTriage :exec
 UPDATE reports SET triage_from = $1, triage_by = $2, triage_warned_at = NULL, triage_breached_at = NULL
 WHERE id = $3
@@ -1130,6 +1320,89 @@ func (q *Queries) RestartTriage(ctx context.Context, arg RestartTriageParams) er
 	return err
 }
 
+const ticketReturns = `-- name: TicketReturns :many
+SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
+WHERE district_id = $1 AND external_source = $2 AND external_number <> ''
+  AND id > $3
+  AND ((closed_at >= $4 AND closed_at < $5) OR (rated_at >= $4 AND rated_at < $5))
+ORDER BY id
+LIMIT $6
+`
+
+type TicketReturnsParams struct {
+	DistrictID     string
+	ExternalSource string
+	After          string
+	Since          pgtype.Timestamptz
+	Until          pgtype.Timestamptz
+	PageSize       int32
+}
+
+// A district's tickets of one source closed or followed up in [from, to),
+// after the keyset id, oldest first.
+func (q *Queries) TicketReturns(ctx context.Context, arg TicketReturnsParams) ([]Report, error) {
+	rows, err := q.db.Query(ctx, ticketReturns,
+		arg.DistrictID,
+		arg.ExternalSource,
+		arg.After,
+		arg.Since,
+		arg.Until,
+		arg.PageSize,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Report
+	for rows.Next() {
+		var i Report
+		if err := rows.Scan(
+			&i.ID,
+			&i.Source,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.GridID,
+			&i.Category,
+			&i.Description,
+			&i.Address,
+			&i.Lat,
+			&i.Lng,
+			&i.Photos,
+			&i.ContactName,
+			&i.ContactPhone,
+			&i.Status,
+			&i.Triage,
+			&i.WhistleID,
+			&i.Result,
+			&i.ReceivedAt,
+			&i.TriageFrom,
+			&i.TriageBy,
+			&i.TriagedAt,
+			&i.ClosedAt,
+			&i.TriageWarnedAt,
+			&i.TriageBreachedAt,
+			&i.ExternalSource,
+			&i.ExternalNumber,
+			&i.DueAt,
+			&i.ReportedByRole,
+			&i.ReportedByID,
+			&i.Satisfaction,
+			&i.Fixed,
+			&i.RatedAt,
+			&i.TicketType,
+			&i.DueBreachedAt,
+			&i.FollowUpComment,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateReport = `-- name: UpdateReport :one
 UPDATE reports SET
     status = $1,
@@ -1142,7 +1415,7 @@ UPDATE reports SET
     fixed = $8,
     rated_at = $9
 WHERE id = $10
-RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at
+RETURNING id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment
 `
 
 type UpdateReportParams struct {
@@ -1205,6 +1478,9 @@ func (q *Queries) UpdateReport(ctx context.Context, arg UpdateReportParams) (Rep
 		&i.Satisfaction,
 		&i.Fixed,
 		&i.RatedAt,
+		&i.TicketType,
+		&i.DueBreachedAt,
+		&i.FollowUpComment,
 	)
 	return i, err
 }

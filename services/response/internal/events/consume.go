@@ -39,10 +39,11 @@ type Handler struct {
 
 // Consumer is the durable consumer of routing's decisions, which carry the
 // dispatch requests (events.RequestNames, with dispatch.requested of old),
-// and of whistle cancellations. One consumer for both keeps them in stream
+// of whistle cancellations, and of 12345 ticket returns (posted to the
+// district's hotline endpoint). One consumer for both keeps them in stream
 // order, so a cancellation is not overtaken by a request published before it.
 func (h *Handler) Consumer() bus.Consumer {
-	subjects := []string{events.SubjectFor("whistle.cancelled")}
+	subjects := []string{events.SubjectFor("whistle.cancelled"), events.SubjectFor(notify.HotlineEvent)}
 	for _, name := range events.RequestNames {
 		subjects = append(subjects, events.SubjectFor(name))
 	}
@@ -61,10 +62,14 @@ func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Ev
 		(*eventsv1.Event).GetWhistleId,
 		func(run []*eventsv1.Event) error { return h.createDispatches(ctx, tx, run) },
 		func(ctx context.Context, ev *eventsv1.Event) error {
-			if _, ok := ev.GetPayload().(*eventsv1.Event_WhistleCancelled); !ok {
-				return nil // the consumer's subjects hold nothing else
+			switch ev.GetPayload().(type) {
+			case *eventsv1.Event_WhistleCancelled:
+				return h.cancelWhistle(ctx, tx, ev)
+			case *eventsv1.Event_ReportTicketReturned:
+				// Intake's event, already published: only its webhook is queued here.
+				return h.Outbox.Deliver(ctx, tx, ev)
 			}
-			return h.cancelWhistle(ctx, tx, ev)
+			return nil // the consumer's subjects hold nothing else
 		})
 }
 

@@ -35,8 +35,17 @@ import (
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
 
-// EventNames are the events a department's system is told about.
-var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated"}
+// EventNames are the events a department's system is told about, and the
+// 12345 returns a district's hotline system is told about (HotlineDesk).
+var EventNames = []string{"dispatch.created", "sla.warning", "sla.breached", "sla.escalated", HotlineEvent}
+
+// HotlineEvent is a 12345 ticket's result or follow-up outcome, posted to the
+// endpoints of desk HotlineDesk in the ticket's district.
+const HotlineEvent = "report.ticket_returned"
+
+// HotlineDesk is the department code of a district's 12345 hotline system:
+// an endpoint "hotline@<district>" receives the district's ticket returns.
+const HotlineDesk = "hotline"
 
 // Endpoint is where one department of one district receives its webhooks,
 // or one of its channels (Kind other than KindWebhook).
@@ -118,6 +127,9 @@ var bodyOptions = protojson.MarshalOptions{UseProtoNames: true}
 // desksOf are the desks whose endpoints hear of ev: its department's in its
 // district and, for an escalation, the district's supervisors'.
 func desksOf(ev *eventsv1.Event) []subscription {
+	if events.Name(ev) == HotlineEvent {
+		return []subscription{{HotlineDesk, ev.GetDistrictId()}}
+	}
 	out := []subscription{{ev.GetDepartment(), ev.GetDistrictId()}}
 	if events.Name(ev) == "sla.escalated" && ev.GetDepartment() != SupervisorDesk {
 		out = append(out, subscription{SupervisorDesk, ev.GetDistrictId()})

@@ -57,6 +57,12 @@ func (o *Outbox) AddCaused(ctx context.Context, tx pgx.Tx, evs []outbox.Caused) 
 	return o.queue(ctx, tx, plain)
 }
 
+// Deliver queues the webhook deliveries of ev, an event another service
+// wrote and published, in tx: nothing is added to the outbox.
+func (o *Outbox) Deliver(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	return o.queue(ctx, tx, []*eventsv1.Event{ev})
+}
+
 // queue queues the webhook deliveries of evs in tx.
 func (o *Outbox) queue(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
 	if o == nil {

@@ -87,6 +87,8 @@ type Event struct {
 	//	*Event_ReportTriageWarning
 	//	*Event_ReportTriageBreached
 	//	*Event_ReportReopened
+	//	*Event_ReportTicketBreached
+	//	*Event_ReportTicketReturned
 	//	*Event_AdminIntake
 	//	*Event_AdminRouting
 	//	*Event_AdminResponse
@@ -567,6 +569,24 @@ func (x *Event) GetReportReopened() *ReportReopened {
 	return nil
 }
 
+func (x *Event) GetReportTicketBreached() *ReportTicketBreached {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportTicketBreached); ok {
+			return x.ReportTicketBreached
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetReportTicketReturned() *ReportTicketReturned {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_ReportTicketReturned); ok {
+			return x.ReportTicketReturned
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetAdminIntake() *AdminAction {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_AdminIntake); ok {
@@ -784,6 +804,16 @@ type Event_ReportReopened struct {
 	ReportReopened *ReportReopened `protobuf:"bytes,96,opt,name=report_reopened,json=reportReopened,proto3,oneof"`
 }
 
+type Event_ReportTicketBreached struct {
+	// 12345 tickets: the statutory limit passed before the ticket closed, and
+	// a ticket's result or follow-up outcome to return to the hotline.
+	ReportTicketBreached *ReportTicketBreached `protobuf:"bytes,97,opt,name=report_ticket_breached,json=reportTicketBreached,proto3,oneof"`
+}
+
+type Event_ReportTicketReturned struct {
+	ReportTicketReturned *ReportTicketReturned `protobuf:"bytes,98,opt,name=report_ticket_returned,json=reportTicketReturned,proto3,oneof"`
+}
+
 type Event_AdminIntake struct {
 	// admin.* (100-109): the audit of admin actions (issue 10), one event per
 	// service that performs them, on admin.v1.<service>.<district|_>; the
@@ -886,6 +916,10 @@ func (*Event_ReportTriageWarning) isEvent_Payload() {}
 func (*Event_ReportTriageBreached) isEvent_Payload() {}
 
 func (*Event_ReportReopened) isEvent_Payload() {}
+
+func (*Event_ReportTicketBreached) isEvent_Payload() {}
+
+func (*Event_ReportTicketReturned) isEvent_Payload() {}
 
 func (*Event_AdminIntake) isEvent_Payload() {}
 
@@ -3266,6 +3300,99 @@ func (x *ReportTriageBreached) GetReport() *v11.Report {
 	return nil
 }
 
+// ReportTicketBreached is a ticket's statutory limit (due_at) passed before it
+// closed; recorded once, apart from the whistle's own deadlines.
+type ReportTicketBreached struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *v11.Report            `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportTicketBreached) Reset() {
+	*x = ReportTicketBreached{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportTicketBreached) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportTicketBreached) ProtoMessage() {}
+
+func (x *ReportTicketBreached) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportTicketBreached.ProtoReflect.Descriptor instead.
+func (*ReportTicketBreached) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ReportTicketBreached) GetReport() *v11.Report {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ReportTicketReturned is a ticket's result or follow-up outcome, in the
+// hotline's return format's fields; the response service posts it to the
+// district's hotline endpoint (webhook desk "hotline").
+type ReportTicketReturned struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TicketReturn  *v11.TicketReturn      `protobuf:"bytes,1,opt,name=ticket_return,json=ticketReturn,proto3" json:"ticket_return,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportTicketReturned) Reset() {
+	*x = ReportTicketReturned{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportTicketReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportTicketReturned) ProtoMessage() {}
+
+func (x *ReportTicketReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportTicketReturned.ProtoReflect.Descriptor instead.
+func (*ReportTicketReturned) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ReportTicketReturned) GetTicketReturn() *v11.TicketReturn {
+	if x != nil {
+		return x.TicketReturn
+	}
+	return nil
+}
+
 // ReportReopened is a report back in progress or in the inbox after "not fixed".
 type ReportReopened struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3276,7 +3403,7 @@ type ReportReopened struct {
 
 func (x *ReportReopened) Reset() {
 	*x = ReportReopened{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3288,7 +3415,7 @@ func (x *ReportReopened) String() string {
 func (*ReportReopened) ProtoMessage() {}
 
 func (x *ReportReopened) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[42]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3301,7 +3428,7 @@ func (x *ReportReopened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportReopened.ProtoReflect.Descriptor instead.
 func (*ReportReopened) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{42}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReportReopened) GetReport() *v11.Report {
@@ -3323,7 +3450,7 @@ type DispatchBoardNoted struct {
 
 func (x *DispatchBoardNoted) Reset() {
 	*x = DispatchBoardNoted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3335,7 +3462,7 @@ func (x *DispatchBoardNoted) String() string {
 func (*DispatchBoardNoted) ProtoMessage() {}
 
 func (x *DispatchBoardNoted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[43]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3348,7 +3475,7 @@ func (x *DispatchBoardNoted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchBoardNoted.ProtoReflect.Descriptor instead.
 func (*DispatchBoardNoted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{43}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *DispatchBoardNoted) GetNote() *v12.BoardNote {
@@ -3378,7 +3505,7 @@ type DispatchJointCompleted struct {
 
 func (x *DispatchJointCompleted) Reset() {
 	*x = DispatchJointCompleted{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3390,7 +3517,7 @@ func (x *DispatchJointCompleted) String() string {
 func (*DispatchJointCompleted) ProtoMessage() {}
 
 func (x *DispatchJointCompleted) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[44]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3403,7 +3530,7 @@ func (x *DispatchJointCompleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchJointCompleted.ProtoReflect.Descriptor instead.
 func (*DispatchJointCompleted) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{44}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *DispatchJointCompleted) GetDispatch() *v12.Dispatch {
@@ -3431,7 +3558,7 @@ type WhistleAttachmentAdded struct {
 
 func (x *WhistleAttachmentAdded) Reset() {
 	*x = WhistleAttachmentAdded{}
-	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3443,7 +3570,7 @@ func (x *WhistleAttachmentAdded) String() string {
 func (*WhistleAttachmentAdded) ProtoMessage() {}
 
 func (x *WhistleAttachmentAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_events_v1_events_proto_msgTypes[45]
+	mi := &file_whistle_events_v1_events_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3456,7 +3583,7 @@ func (x *WhistleAttachmentAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleAttachmentAdded.ProtoReflect.Descriptor instead.
 func (*WhistleAttachmentAdded) Descriptor() ([]byte, []int) {
-	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{45}
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *WhistleAttachmentAdded) GetAttachment() *v11.Attachment {
@@ -3470,7 +3597,7 @@ var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\x9b!\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xdd\"\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3528,7 +3655,9 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\freport_rated\x18] \x01(\v2\x1e.whistle.events.v1.ReportRatedH\x00R\vreportRated\x12\\\n" +
 	"\x15report_triage_warning\x18^ \x01(\v2&.whistle.events.v1.ReportTriageWarningH\x00R\x13reportTriageWarning\x12_\n" +
 	"\x16report_triage_breached\x18_ \x01(\v2'.whistle.events.v1.ReportTriageBreachedH\x00R\x14reportTriageBreached\x12L\n" +
-	"\x0freport_reopened\x18` \x01(\v2!.whistle.events.v1.ReportReopenedH\x00R\x0ereportReopened\x12C\n" +
+	"\x0freport_reopened\x18` \x01(\v2!.whistle.events.v1.ReportReopenedH\x00R\x0ereportReopened\x12_\n" +
+	"\x16report_ticket_breached\x18a \x01(\v2'.whistle.events.v1.ReportTicketBreachedH\x00R\x14reportTicketBreached\x12_\n" +
+	"\x16report_ticket_returned\x18b \x01(\v2'.whistle.events.v1.ReportTicketReturnedH\x00R\x14reportTicketReturned\x12C\n" +
 	"\fadmin_intake\x18d \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\vadminIntake\x12E\n" +
 	"\radmin_routing\x18e \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\fadminRouting\x12G\n" +
 	"\x0eadmin_response\x18f \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminResponse\x12G\n" +
@@ -3687,7 +3816,11 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x13ReportTriageWarning\x121\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"I\n" +
 	"\x14ReportTriageBreached\x121\n" +
-	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"C\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"I\n" +
+	"\x14ReportTicketBreached\x121\n" +
+	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"\\\n" +
+	"\x14ReportTicketReturned\x12D\n" +
+	"\rticket_return\x18\x01 \x01(\v2\x1f.whistle.intake.v1.TicketReturnR\fticketReturn\"C\n" +
 	"\x0eReportReopened\x121\n" +
 	"\x06report\x18\x01 \x01(\v2\x19.whistle.intake.v1.ReportR\x06report\"\x83\x01\n" +
 	"\x12DispatchBoardNoted\x122\n" +
@@ -3713,7 +3846,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3757,27 +3890,30 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*ReportRated)(nil),                 // 39: whistle.events.v1.ReportRated
 	(*ReportTriageWarning)(nil),         // 40: whistle.events.v1.ReportTriageWarning
 	(*ReportTriageBreached)(nil),        // 41: whistle.events.v1.ReportTriageBreached
-	(*ReportReopened)(nil),              // 42: whistle.events.v1.ReportReopened
-	(*DispatchBoardNoted)(nil),          // 43: whistle.events.v1.DispatchBoardNoted
-	(*DispatchJointCompleted)(nil),      // 44: whistle.events.v1.DispatchJointCompleted
-	(*WhistleAttachmentAdded)(nil),      // 45: whistle.events.v1.WhistleAttachmentAdded
-	(*timestamppb.Timestamp)(nil),       // 46: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 47: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 48: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 49: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 50: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 51: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 52: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 53: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 54: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 55: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 56: whistle.intake.v1.Report
-	(*v12.BoardNote)(nil),               // 57: whistle.response.v1.BoardNote
-	(*v11.Attachment)(nil),              // 58: whistle.intake.v1.Attachment
+	(*ReportTicketBreached)(nil),        // 42: whistle.events.v1.ReportTicketBreached
+	(*ReportTicketReturned)(nil),        // 43: whistle.events.v1.ReportTicketReturned
+	(*ReportReopened)(nil),              // 44: whistle.events.v1.ReportReopened
+	(*DispatchBoardNoted)(nil),          // 45: whistle.events.v1.DispatchBoardNoted
+	(*DispatchJointCompleted)(nil),      // 46: whistle.events.v1.DispatchJointCompleted
+	(*WhistleAttachmentAdded)(nil),      // 47: whistle.events.v1.WhistleAttachmentAdded
+	(*timestamppb.Timestamp)(nil),       // 48: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 49: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 50: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 51: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 52: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 53: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 54: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 55: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 56: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 57: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 58: whistle.intake.v1.Report
+	(*v11.TicketReturn)(nil),            // 59: whistle.intake.v1.TicketReturn
+	(*v12.BoardNote)(nil),               // 60: whistle.response.v1.BoardNote
+	(*v11.Attachment)(nil),              // 61: whistle.intake.v1.Attachment
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	46, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	47, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	48, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	49, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3796,7 +3932,7 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	29, // 17: whistle.events.v1.Event.whistle_duplicate_kept:type_name -> whistle.events.v1.WhistleDuplicateKept
 	35, // 18: whistle.events.v1.Event.whistle_location_confirmed:type_name -> whistle.events.v1.WhistleLocationConfirmed
 	12, // 19: whistle.events.v1.Event.whistle_redispatched:type_name -> whistle.events.v1.WhistleRedispatched
-	45, // 20: whistle.events.v1.Event.whistle_attachment_added:type_name -> whistle.events.v1.WhistleAttachmentAdded
+	47, // 20: whistle.events.v1.Event.whistle_attachment_added:type_name -> whistle.events.v1.WhistleAttachmentAdded
 	13, // 21: whistle.events.v1.Event.dispatch_requested:type_name -> whistle.events.v1.DispatchRequested
 	14, // 22: whistle.events.v1.Event.dispatch_created:type_name -> whistle.events.v1.DispatchCreated
 	15, // 23: whistle.events.v1.Event.dispatch_acknowledged:type_name -> whistle.events.v1.DispatchAcknowledged
@@ -3804,8 +3940,8 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	17, // 25: whistle.events.v1.Event.dispatch_resolved:type_name -> whistle.events.v1.DispatchResolved
 	18, // 26: whistle.events.v1.Event.dispatch_returned:type_name -> whistle.events.v1.DispatchReturned
 	19, // 27: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
-	43, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
-	44, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
+	45, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
+	46, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
 	20, // 30: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
 	21, // 31: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
 	33, // 32: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
@@ -3819,58 +3955,62 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	39, // 40: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
 	40, // 41: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
 	41, // 42: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	42, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
-	1,  // 44: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
-	1,  // 45: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
-	1,  // 46: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
-	1,  // 47: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	48, // 48: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	13, // 49: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
-	3,  // 50: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 51: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 52: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	49, // 53: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	50, // 54: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	51, // 55: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	51, // 56: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	51, // 57: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	46, // 58: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	52, // 59: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 60: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 61: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 62: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 63: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 64: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	46, // 65: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	52, // 66: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	46, // 67: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	52, // 68: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	53, // 69: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 70: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 71: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	27, // 72: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
-	52, // 73: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 74: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	52, // 75: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 76: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	52, // 77: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	55, // 78: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	55, // 79: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	56, // 80: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	56, // 81: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	56, // 82: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	56, // 83: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	56, // 84: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	56, // 85: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	57, // 86: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
-	52, // 87: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
-	52, // 88: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
-	58, // 89: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
-	90, // [90:90] is the sub-list for method output_type
-	90, // [90:90] is the sub-list for method input_type
-	90, // [90:90] is the sub-list for extension type_name
-	90, // [90:90] is the sub-list for extension extendee
-	0,  // [0:90] is the sub-list for field type_name
+	44, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	42, // 44: whistle.events.v1.Event.report_ticket_breached:type_name -> whistle.events.v1.ReportTicketBreached
+	43, // 45: whistle.events.v1.Event.report_ticket_returned:type_name -> whistle.events.v1.ReportTicketReturned
+	1,  // 46: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 47: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 48: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 49: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	50, // 50: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 51: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 52: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 53: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 54: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	51, // 55: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	52, // 56: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	53, // 57: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	53, // 58: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	53, // 59: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	48, // 60: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	54, // 61: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 62: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 63: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 64: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 65: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 66: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 67: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	54, // 68: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 69: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	54, // 70: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 71: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 72: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 73: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	27, // 74: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
+	54, // 75: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	56, // 76: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	54, // 77: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	56, // 78: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	54, // 79: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	57, // 80: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	57, // 81: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	58, // 82: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	58, // 83: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	58, // 84: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	58, // 85: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	58, // 86: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	58, // 87: whistle.events.v1.ReportTicketBreached.report:type_name -> whistle.intake.v1.Report
+	59, // 88: whistle.events.v1.ReportTicketReturned.ticket_return:type_name -> whistle.intake.v1.TicketReturn
+	58, // 89: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	60, // 90: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	54, // 91: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 92: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	61, // 93: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
+	94, // [94:94] is the sub-list for method output_type
+	94, // [94:94] is the sub-list for method input_type
+	94, // [94:94] is the sub-list for extension type_name
+	94, // [94:94] is the sub-list for extension extendee
+	0,  // [0:94] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -3921,6 +4061,8 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_ReportTriageWarning)(nil),
 		(*Event_ReportTriageBreached)(nil),
 		(*Event_ReportReopened)(nil),
+		(*Event_ReportTicketBreached)(nil),
+		(*Event_ReportTicketReturned)(nil),
 		(*Event_AdminIntake)(nil),
 		(*Event_AdminRouting)(nil),
 		(*Event_AdminResponse)(nil),
@@ -3932,7 +4074,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   46,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -224,9 +224,19 @@ type Report struct {
 	HasContact bool      `protobuf:"varint,23,opt,name=has_contact,json=hasContact,proto3" json:"has_contact,omitempty"`
 	ReportedBy *v1.Actor `protobuf:"bytes,24,opt,name=reported_by,json=reportedBy,proto3" json:"reported_by,omitempty"`
 	// WARNING after 80 % of the triage limit, BREACHED after it.
-	TriageSla     string `protobuf:"bytes,25,opt,name=triage_sla,json=triageSla,proto3" json:"triage_sla,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TriageSla string `protobuf:"bytes,25,opt,name=triage_sla,json=triageSla,proto3" json:"triage_sla,omitempty"`
+	// 12345 tickets: the hotline's ticket type (urgent, expedited, general,
+	// complex), which sets the statutory limit when the hotline gives none.
+	TicketType string `protobuf:"bytes,26,opt,name=ticket_type,json=ticketType,proto3" json:"ticket_type,omitempty"`
+	// 12345 tickets: BREACHED once due_at passed before the ticket closed,
+	// whatever the whistle's own deadlines say; empty otherwise.
+	DueSla string `protobuf:"bytes,27,opt,name=due_sla,json=dueSla,proto3" json:"due_sla,omitempty"`
+	// When the statutory clock's breach was recorded.
+	DueBreachedAt *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=due_breached_at,json=dueBreachedAt,proto3" json:"due_breached_at,omitempty"`
+	// The follow-up call's remark (回访意见), tickets only.
+	FollowUpComment string `protobuf:"bytes,29,opt,name=follow_up_comment,json=followUpComment,proto3" json:"follow_up_comment,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -430,6 +440,34 @@ func (x *Report) GetReportedBy() *v1.Actor {
 func (x *Report) GetTriageSla() string {
 	if x != nil {
 		return x.TriageSla
+	}
+	return ""
+}
+
+func (x *Report) GetTicketType() string {
+	if x != nil {
+		return x.TicketType
+	}
+	return ""
+}
+
+func (x *Report) GetDueSla() string {
+	if x != nil {
+		return x.DueSla
+	}
+	return ""
+}
+
+func (x *Report) GetDueBreachedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueBreachedAt
+	}
+	return nil
+}
+
+func (x *Report) GetFollowUpComment() string {
+	if x != nil {
+		return x.FollowUpComment
 	}
 	return ""
 }
@@ -790,7 +828,11 @@ type ImportTicketRequest struct {
 	DueAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
 	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
 	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
-	CoordSys      string `protobuf:"bytes,10,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
+	CoordSys string `protobuf:"bytes,10,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
+	// The hotline's ticket type: urgent (紧急), expedited (加急), general (一般)
+	// or complex (复杂). Without due_at, the limit is received_at plus the
+	// type's statutory limit (WHISTLE_HOTLINE_LIMITS).
+	TicketType    string `protobuf:"bytes,11,opt,name=ticket_type,json=ticketType,proto3" json:"ticket_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -895,8 +937,16 @@ func (x *ImportTicketRequest) GetCoordSys() string {
 	return ""
 }
 
+func (x *ImportTicketRequest) GetTicketType() string {
+	if x != nil {
+		return x.TicketType
+	}
+	return ""
+}
+
 // ImportTicketsCsvRequest carries the CSV text, header first:
 // external_number,street_id,category,description,lat,lng,address,received_at,due_at
+// and optionally ticket_type.
 type ImportTicketsCsvRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Csv   string                 `protobuf:"bytes,1,opt,name=csv,proto3" json:"csv,omitempty"`
@@ -1156,6 +1206,410 @@ func (x *GetTicketRequest) GetSource() string {
 	return ""
 }
 
+// RecordTicketFollowUpRequest is the outcome of the follow-up call to a
+// ticket's caller.
+type RecordTicketFollowUpRequest struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ExternalNumber string                 `protobuf:"bytes,1,opt,name=external_number,json=externalNumber,proto3" json:"external_number,omitempty"`
+	// 12345 when empty.
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// The ticket's street; the caller's own street when empty.
+	StreetId string `protobuf:"bytes,3,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	// 1-5.
+	Satisfaction int32 `protobuf:"varint,4,opt,name=satisfaction,proto3" json:"satisfaction,omitempty"`
+	// Required: the caller says it was fixed or not.
+	Fixed         *bool  `protobuf:"varint,5,opt,name=fixed,proto3,oneof" json:"fixed,omitempty"`
+	Comment       string `protobuf:"bytes,6,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordTicketFollowUpRequest) Reset() {
+	*x = RecordTicketFollowUpRequest{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordTicketFollowUpRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordTicketFollowUpRequest) ProtoMessage() {}
+
+func (x *RecordTicketFollowUpRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordTicketFollowUpRequest.ProtoReflect.Descriptor instead.
+func (*RecordTicketFollowUpRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RecordTicketFollowUpRequest) GetExternalNumber() string {
+	if x != nil {
+		return x.ExternalNumber
+	}
+	return ""
+}
+
+func (x *RecordTicketFollowUpRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *RecordTicketFollowUpRequest) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *RecordTicketFollowUpRequest) GetSatisfaction() int32 {
+	if x != nil {
+		return x.Satisfaction
+	}
+	return 0
+}
+
+func (x *RecordTicketFollowUpRequest) GetFixed() bool {
+	if x != nil && x.Fixed != nil {
+		return *x.Fixed
+	}
+	return false
+}
+
+func (x *RecordTicketFollowUpRequest) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// ListTicketReturnsRequest names the district and the period.
+type ListTicketReturnsRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DistrictId string                 `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// 12345 when empty.
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// Tickets closed or followed up in [from, to); without to, up to now (now
+	// included); from defaults to 30 days before to.
+	From *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
+	To   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	// 1-5000, 1000 when unset.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTicketReturnsRequest) Reset() {
+	*x = ListTicketReturnsRequest{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTicketReturnsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTicketReturnsRequest) ProtoMessage() {}
+
+func (x *ListTicketReturnsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTicketReturnsRequest.ProtoReflect.Descriptor instead.
+func (*ListTicketReturnsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListTicketReturnsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *ListTicketReturnsRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *ListTicketReturnsRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *ListTicketReturnsRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *ListTicketReturnsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTicketReturnsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTicketReturnsResponse is a page of returns, oldest ticket first.
+type ListTicketReturnsResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Returns []*TicketReturn        `protobuf:"bytes,1,rep,name=returns,proto3" json:"returns,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTicketReturnsResponse) Reset() {
+	*x = ListTicketReturnsResponse{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTicketReturnsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTicketReturnsResponse) ProtoMessage() {}
+
+func (x *ListTicketReturnsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTicketReturnsResponse.ProtoReflect.Descriptor instead.
+func (*ListTicketReturnsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListTicketReturnsResponse) GetReturns() []*TicketReturn {
+	if x != nil {
+		return x.Returns
+	}
+	return nil
+}
+
+func (x *ListTicketReturnsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// TicketReturn is one ticket as the hotline takes it back: the fields of the
+// return format (docs/hotline.md names each column).
+type TicketReturn struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	ExternalNumber string                 `protobuf:"bytes,1,opt,name=external_number,json=externalNumber,proto3" json:"external_number,omitempty"`
+	Source         string                 `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	TicketType     string                 `protobuf:"bytes,3,opt,name=ticket_type,json=ticketType,proto3" json:"ticket_type,omitempty"`
+	DistrictId     string                 `protobuf:"bytes,4,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	StreetId       string                 `protobuf:"bytes,5,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	// RECEIVED, IN_PROGRESS or CLOSED.
+	Status     string                 `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	Result     string                 `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
+	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	DueAt      *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	ClosedAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	// True when the statutory limit passed before the ticket closed.
+	Overdue bool `protobuf:"varint,11,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// The whistle the ticket was handled through, if any.
+	WhistleId    string                 `protobuf:"bytes,12,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	FollowedUpAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=followed_up_at,json=followedUpAt,proto3" json:"followed_up_at,omitempty"`
+	// 0 when not followed up.
+	Satisfaction    int32  `protobuf:"varint,14,opt,name=satisfaction,proto3" json:"satisfaction,omitempty"`
+	Fixed           bool   `protobuf:"varint,15,opt,name=fixed,proto3" json:"fixed,omitempty"`
+	FollowUpComment string `protobuf:"bytes,16,opt,name=follow_up_comment,json=followUpComment,proto3" json:"follow_up_comment,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TicketReturn) Reset() {
+	*x = TicketReturn{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TicketReturn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TicketReturn) ProtoMessage() {}
+
+func (x *TicketReturn) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TicketReturn.ProtoReflect.Descriptor instead.
+func (*TicketReturn) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *TicketReturn) GetExternalNumber() string {
+	if x != nil {
+		return x.ExternalNumber
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetTicketType() string {
+	if x != nil {
+		return x.TicketType
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetResult() string {
+	if x != nil {
+		return x.Result
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
+func (x *TicketReturn) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *TicketReturn) GetClosedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return nil
+}
+
+func (x *TicketReturn) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *TicketReturn) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *TicketReturn) GetFollowedUpAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FollowedUpAt
+	}
+	return nil
+}
+
+func (x *TicketReturn) GetSatisfaction() int32 {
+	if x != nil {
+		return x.Satisfaction
+	}
+	return 0
+}
+
+func (x *TicketReturn) GetFixed() bool {
+	if x != nil {
+		return x.Fixed
+	}
+	return false
+}
+
+func (x *TicketReturn) GetFollowUpComment() string {
+	if x != nil {
+		return x.FollowUpComment
+	}
+	return ""
+}
+
 // GetReportRequest names a report.
 type GetReportRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1166,7 +1620,7 @@ type GetReportRequest struct {
 
 func (x *GetReportRequest) Reset() {
 	*x = GetReportRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1178,7 +1632,7 @@ func (x *GetReportRequest) String() string {
 func (*GetReportRequest) ProtoMessage() {}
 
 func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[10]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1191,7 +1645,7 @@ func (x *GetReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportRequest.ProtoReflect.Descriptor instead.
 func (*GetReportRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{10}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetReportRequest) GetId() string {
@@ -1215,7 +1669,7 @@ type ListReportsRequest struct {
 
 func (x *ListReportsRequest) Reset() {
 	*x = ListReportsRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[11]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1681,7 @@ func (x *ListReportsRequest) String() string {
 func (*ListReportsRequest) ProtoMessage() {}
 
 func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[11]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1694,7 @@ func (x *ListReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsRequest.ProtoReflect.Descriptor instead.
 func (*ListReportsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{11}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListReportsRequest) GetStreetId() string {
@@ -1281,7 +1735,7 @@ type ListReportsResponse struct {
 
 func (x *ListReportsResponse) Reset() {
 	*x = ListReportsResponse{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[12]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1747,7 @@ func (x *ListReportsResponse) String() string {
 func (*ListReportsResponse) ProtoMessage() {}
 
 func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[12]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1760,7 @@ func (x *ListReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListReportsResponse.ProtoReflect.Descriptor instead.
 func (*ListReportsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{12}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListReportsResponse) GetReports() []*Report {
@@ -1330,7 +1784,7 @@ type GetInboxRequest struct {
 
 func (x *GetInboxRequest) Reset() {
 	*x = GetInboxRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[13]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1342,7 +1796,7 @@ func (x *GetInboxRequest) String() string {
 func (*GetInboxRequest) ProtoMessage() {}
 
 func (x *GetInboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[13]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1355,7 +1809,7 @@ func (x *GetInboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInboxRequest.ProtoReflect.Descriptor instead.
 func (*GetInboxRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{13}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetInboxRequest) GetStreetId() string {
@@ -1396,7 +1850,7 @@ type Inbox struct {
 
 func (x *Inbox) Reset() {
 	*x = Inbox{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[14]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1862,7 @@ func (x *Inbox) String() string {
 func (*Inbox) ProtoMessage() {}
 
 func (x *Inbox) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[14]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1875,7 @@ func (x *Inbox) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Inbox.ProtoReflect.Descriptor instead.
 func (*Inbox) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{14}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Inbox) GetStreetId() string {
@@ -1467,7 +1921,7 @@ type ReportGroup struct {
 
 func (x *ReportGroup) Reset() {
 	*x = ReportGroup{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[15]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1479,7 +1933,7 @@ func (x *ReportGroup) String() string {
 func (*ReportGroup) ProtoMessage() {}
 
 func (x *ReportGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[15]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1492,7 +1946,7 @@ func (x *ReportGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportGroup.ProtoReflect.Descriptor instead.
 func (*ReportGroup) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{15}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ReportGroup) GetId() string {
@@ -1541,7 +1995,7 @@ type TriageReportsRequest struct {
 
 func (x *TriageReportsRequest) Reset() {
 	*x = TriageReportsRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[16]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1553,7 +2007,7 @@ func (x *TriageReportsRequest) String() string {
 func (*TriageReportsRequest) ProtoMessage() {}
 
 func (x *TriageReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[16]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +2020,7 @@ func (x *TriageReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageReportsRequest.ProtoReflect.Descriptor instead.
 func (*TriageReportsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{16}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TriageReportsRequest) GetReportIds() []string {
@@ -1615,7 +2069,7 @@ type TriageReportsResponse struct {
 
 func (x *TriageReportsResponse) Reset() {
 	*x = TriageReportsResponse{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[17]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1627,7 +2081,7 @@ func (x *TriageReportsResponse) String() string {
 func (*TriageReportsResponse) ProtoMessage() {}
 
 func (x *TriageReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[17]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1640,7 +2094,7 @@ func (x *TriageReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageReportsResponse.ProtoReflect.Descriptor instead.
 func (*TriageReportsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{17}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TriageReportsResponse) GetReports() []*Report {
@@ -1667,7 +2121,7 @@ type IssueFollowUpTokenRequest struct {
 
 func (x *IssueFollowUpTokenRequest) Reset() {
 	*x = IssueFollowUpTokenRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[18]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1679,7 +2133,7 @@ func (x *IssueFollowUpTokenRequest) String() string {
 func (*IssueFollowUpTokenRequest) ProtoMessage() {}
 
 func (x *IssueFollowUpTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[18]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1692,7 +2146,7 @@ func (x *IssueFollowUpTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueFollowUpTokenRequest.ProtoReflect.Descriptor instead.
 func (*IssueFollowUpTokenRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{18}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *IssueFollowUpTokenRequest) GetWhistleId() string {
@@ -1712,7 +2166,7 @@ type FollowUpToken struct {
 
 func (x *FollowUpToken) Reset() {
 	*x = FollowUpToken{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[19]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1724,7 +2178,7 @@ func (x *FollowUpToken) String() string {
 func (*FollowUpToken) ProtoMessage() {}
 
 func (x *FollowUpToken) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[19]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1737,7 +2191,7 @@ func (x *FollowUpToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUpToken.ProtoReflect.Descriptor instead.
 func (*FollowUpToken) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{19}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *FollowUpToken) GetToken() string {
@@ -1757,7 +2211,7 @@ type GetFollowUpRequest struct {
 
 func (x *GetFollowUpRequest) Reset() {
 	*x = GetFollowUpRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1769,7 +2223,7 @@ func (x *GetFollowUpRequest) String() string {
 func (*GetFollowUpRequest) ProtoMessage() {}
 
 func (x *GetFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1782,7 +2236,7 @@ func (x *GetFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*GetFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{20}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetFollowUpRequest) GetToken() string {
@@ -1816,7 +2270,7 @@ type FollowUp struct {
 
 func (x *FollowUp) Reset() {
 	*x = FollowUp{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1828,7 +2282,7 @@ func (x *FollowUp) String() string {
 func (*FollowUp) ProtoMessage() {}
 
 func (x *FollowUp) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1841,7 +2295,7 @@ func (x *FollowUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUp.ProtoReflect.Descriptor instead.
 func (*FollowUp) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{21}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *FollowUp) GetKind() string {
@@ -1936,7 +2390,7 @@ type RateFollowUpRequest struct {
 
 func (x *RateFollowUpRequest) Reset() {
 	*x = RateFollowUpRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2402,7 @@ func (x *RateFollowUpRequest) String() string {
 func (*RateFollowUpRequest) ProtoMessage() {}
 
 func (x *RateFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +2415,7 @@ func (x *RateFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*RateFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{22}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *RateFollowUpRequest) GetToken() string {
@@ -2005,7 +2459,7 @@ type GetPublicResultsRequest struct {
 
 func (x *GetPublicResultsRequest) Reset() {
 	*x = GetPublicResultsRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2017,7 +2471,7 @@ func (x *GetPublicResultsRequest) String() string {
 func (*GetPublicResultsRequest) ProtoMessage() {}
 
 func (x *GetPublicResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2030,7 +2484,7 @@ func (x *GetPublicResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicResultsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{23}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetPublicResultsRequest) GetStreetId() string {
@@ -2068,7 +2522,7 @@ type PublicResults struct {
 
 func (x *PublicResults) Reset() {
 	*x = PublicResults{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2080,7 +2534,7 @@ func (x *PublicResults) String() string {
 func (*PublicResults) ProtoMessage() {}
 
 func (x *PublicResults) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2093,7 +2547,7 @@ func (x *PublicResults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicResults.ProtoReflect.Descriptor instead.
 func (*PublicResults) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{24}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *PublicResults) GetStreetId() string {
@@ -2147,7 +2601,7 @@ type PublicPeriod struct {
 
 func (x *PublicPeriod) Reset() {
 	*x = PublicPeriod{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2159,7 +2613,7 @@ func (x *PublicPeriod) String() string {
 func (*PublicPeriod) ProtoMessage() {}
 
 func (x *PublicPeriod) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2172,7 +2626,7 @@ func (x *PublicPeriod) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicPeriod.ProtoReflect.Descriptor instead.
 func (*PublicPeriod) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{25}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *PublicPeriod) GetMonth() string {
@@ -2249,8 +2703,7 @@ var File_whistle_intake_v1_reports_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\n" +
-	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\x81\n" +
-	"\n" +
+	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\xab\v\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
 	"\x06source\x18\x02 \x01(\x0e2 .whistle.intake.v1.Report.SourceR\x06source\x12\x1b\n" +
@@ -2284,7 +2737,12 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\vreported_by\x18\x18 \x01(\v2\x17.whistle.types.v1.ActorR\n" +
 	"reportedBy\x12\x1d\n" +
 	"\n" +
-	"triage_sla\x18\x19 \x01(\tR\ttriageSla\"Q\n" +
+	"triage_sla\x18\x19 \x01(\tR\ttriageSla\x12\x1f\n" +
+	"\vticket_type\x18\x1a \x01(\tR\n" +
+	"ticketType\x12\x17\n" +
+	"\adue_sla\x18\x1b \x01(\tR\x06dueSla\x12B\n" +
+	"\x0fdue_breached_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\rdueBreachedAt\x12*\n" +
+	"\x11follow_up_comment\x18\x1d \x01(\tR\x0ffollowUpComment\"Q\n" +
 	"\x06Source\x12\x16\n" +
 	"\x12SOURCE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04GRID\x10\x01\x12\f\n" +
@@ -2330,7 +2788,7 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x06photos\x18\x06 \x03(\v2\x18.whistle.intake.v1.PhotoR\x06photos\x12!\n" +
 	"\fcontact_name\x18\a \x01(\tR\vcontactName\x12#\n" +
 	"\rcontact_phone\x18\b \x01(\tR\fcontactPhone\x12#\n" +
-	"\tcoord_sys\x18\t \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\xa8\x03\n" +
+	"\tcoord_sys\x18\t \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"\xd1\x03\n" +
 	"\x13ImportTicketRequest\x12'\n" +
 	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1b\n" +
@@ -2343,7 +2801,9 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"receivedAt\x121\n" +
 	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12#\n" +
 	"\tcoord_sys\x18\n" +
-	" \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"x\n" +
+	" \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\x12'\n" +
+	"\vticket_type\x18\v \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\n" +
+	"ticketType\"x\n" +
 	"\x17ImportTicketsCsvRequest\x12 \n" +
 	"\x03csv\x18\x01 \x01(\tB\x0e\x8a\xb5\x18\n" +
 	"\b\x80\x80\xc0\x01\x10\x80\x80\xc0\x01R\x03csv\x12\x16\n" +
@@ -2361,7 +2821,49 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"S\n" +
 	"\x10GetTicketRequest\x12'\n" +
 	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\"\"\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\xe7\x01\n" +
+	"\x1bRecordTicketFollowUpRequest\x12'\n" +
+	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1b\n" +
+	"\tstreet_id\x18\x03 \x01(\tR\bstreetId\x12\"\n" +
+	"\fsatisfaction\x18\x04 \x01(\x05R\fsatisfaction\x12\x19\n" +
+	"\x05fixed\x18\x05 \x01(\bH\x00R\x05fixed\x88\x01\x01\x12!\n" +
+	"\acomment\x18\x06 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\acommentB\b\n" +
+	"\x06_fixed\"\xf4\x01\n" +
+	"\x18ListTicketReturnsRequest\x12\x1f\n" +
+	"\vdistrict_id\x18\x01 \x01(\tR\n" +
+	"districtId\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12.\n" +
+	"\x04from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12&\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\tpageToken\"~\n" +
+	"\x19ListTicketReturnsResponse\x129\n" +
+	"\areturns\x18\x01 \x03(\v2\x1f.whistle.intake.v1.TicketReturnR\areturns\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe8\x04\n" +
+	"\fTicketReturn\x12'\n" +
+	"\x0fexternal_number\x18\x01 \x01(\tR\x0eexternalNumber\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1f\n" +
+	"\vticket_type\x18\x03 \x01(\tR\n" +
+	"ticketType\x12\x1f\n" +
+	"\vdistrict_id\x18\x04 \x01(\tR\n" +
+	"districtId\x12\x1b\n" +
+	"\tstreet_id\x18\x05 \x01(\tR\bstreetId\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x16\n" +
+	"\x06result\x18\a \x01(\tR\x06result\x12;\n" +
+	"\vreceived_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\x121\n" +
+	"\x06due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x127\n" +
+	"\tclosed_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\bclosedAt\x12\x18\n" +
+	"\aoverdue\x18\v \x01(\bR\aoverdue\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\f \x01(\tR\twhistleId\x12@\n" +
+	"\x0efollowed_up_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\ffollowedUpAt\x12\"\n" +
+	"\fsatisfaction\x18\x0e \x01(\x05R\fsatisfaction\x12\x14\n" +
+	"\x05fixed\x18\x0f \x01(\bR\x05fixed\x12*\n" +
+	"\x11follow_up_comment\x18\x10 \x01(\tR\x0ffollowUpComment\"\"\n" +
 	"\x10GetReportRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xa7\x01\n" +
 	"\x12ListReportsRequest\x12\x1b\n" +
@@ -2449,14 +2951,17 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x15resolved_on_time_rate\x18\b \x01(\x01R\x12resolvedOnTimeRate\x12\x18\n" +
 	"\aratings\x18\t \x01(\x05R\aratings\x12+\n" +
 	"\x11satisfaction_rate\x18\n" +
-	" \x01(\x01R\x10satisfactionRate2\x9d\t\n" +
+	" \x01(\x01R\x10satisfactionRate2\xf0\n" +
+	"\n" +
 	"\rReportService\x12R\n" +
 	"\n" +
 	"FileReport\x12$.whistle.intake.v1.FileReportRequest\x1a\x1e.whistle.intake.v1.FiledReport\x12b\n" +
 	"\x12SubmitPublicReport\x12,.whistle.intake.v1.SubmitPublicReportRequest\x1a\x1e.whistle.intake.v1.FiledReport\x12Q\n" +
 	"\fImportTicket\x12&.whistle.intake.v1.ImportTicketRequest\x1a\x19.whistle.intake.v1.Report\x12k\n" +
 	"\x10ImportTicketsCsv\x12*.whistle.intake.v1.ImportTicketsCsvRequest\x1a+.whistle.intake.v1.ImportTicketsCsvResponse\x12K\n" +
-	"\tGetTicket\x12#.whistle.intake.v1.GetTicketRequest\x1a\x19.whistle.intake.v1.Report\x12K\n" +
+	"\tGetTicket\x12#.whistle.intake.v1.GetTicketRequest\x1a\x19.whistle.intake.v1.Report\x12a\n" +
+	"\x14RecordTicketFollowUp\x12..whistle.intake.v1.RecordTicketFollowUpRequest\x1a\x19.whistle.intake.v1.Report\x12n\n" +
+	"\x11ListTicketReturns\x12+.whistle.intake.v1.ListTicketReturnsRequest\x1a,.whistle.intake.v1.ListTicketReturnsResponse\x12K\n" +
 	"\tGetReport\x12#.whistle.intake.v1.GetReportRequest\x1a\x19.whistle.intake.v1.Report\x12\\\n" +
 	"\vListReports\x12%.whistle.intake.v1.ListReportsRequest\x1a&.whistle.intake.v1.ListReportsResponse\x12H\n" +
 	"\bGetInbox\x12\".whistle.intake.v1.GetInboxRequest\x1a\x18.whistle.intake.v1.Inbox\x12b\n" +
@@ -2479,110 +2984,126 @@ func file_whistle_intake_v1_reports_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_intake_v1_reports_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_whistle_intake_v1_reports_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_whistle_intake_v1_reports_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_whistle_intake_v1_reports_proto_goTypes = []any{
-	(Report_Source)(0),                // 0: whistle.intake.v1.Report.Source
-	(Report_Status)(0),                // 1: whistle.intake.v1.Report.Status
-	(Report_Triage)(0),                // 2: whistle.intake.v1.Report.Triage
-	(*Report)(nil),                    // 3: whistle.intake.v1.Report
-	(*Photo)(nil),                     // 4: whistle.intake.v1.Photo
-	(*FiledReport)(nil),               // 5: whistle.intake.v1.FiledReport
-	(*FileReportRequest)(nil),         // 6: whistle.intake.v1.FileReportRequest
-	(*SubmitPublicReportRequest)(nil), // 7: whistle.intake.v1.SubmitPublicReportRequest
-	(*ImportTicketRequest)(nil),       // 8: whistle.intake.v1.ImportTicketRequest
-	(*ImportTicketsCsvRequest)(nil),   // 9: whistle.intake.v1.ImportTicketsCsvRequest
-	(*ImportTicketsCsvResponse)(nil),  // 10: whistle.intake.v1.ImportTicketsCsvResponse
-	(*RowError)(nil),                  // 11: whistle.intake.v1.RowError
-	(*GetTicketRequest)(nil),          // 12: whistle.intake.v1.GetTicketRequest
-	(*GetReportRequest)(nil),          // 13: whistle.intake.v1.GetReportRequest
-	(*ListReportsRequest)(nil),        // 14: whistle.intake.v1.ListReportsRequest
-	(*ListReportsResponse)(nil),       // 15: whistle.intake.v1.ListReportsResponse
-	(*GetInboxRequest)(nil),           // 16: whistle.intake.v1.GetInboxRequest
-	(*Inbox)(nil),                     // 17: whistle.intake.v1.Inbox
-	(*ReportGroup)(nil),               // 18: whistle.intake.v1.ReportGroup
-	(*TriageReportsRequest)(nil),      // 19: whistle.intake.v1.TriageReportsRequest
-	(*TriageReportsResponse)(nil),     // 20: whistle.intake.v1.TriageReportsResponse
-	(*IssueFollowUpTokenRequest)(nil), // 21: whistle.intake.v1.IssueFollowUpTokenRequest
-	(*FollowUpToken)(nil),             // 22: whistle.intake.v1.FollowUpToken
-	(*GetFollowUpRequest)(nil),        // 23: whistle.intake.v1.GetFollowUpRequest
-	(*FollowUp)(nil),                  // 24: whistle.intake.v1.FollowUp
-	(*RateFollowUpRequest)(nil),       // 25: whistle.intake.v1.RateFollowUpRequest
-	(*GetPublicResultsRequest)(nil),   // 26: whistle.intake.v1.GetPublicResultsRequest
-	(*PublicResults)(nil),             // 27: whistle.intake.v1.PublicResults
-	(*PublicPeriod)(nil),              // 28: whistle.intake.v1.PublicPeriod
-	(*v1.LatLng)(nil),                 // 29: whistle.types.v1.LatLng
-	(*timestamppb.Timestamp)(nil),     // 30: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                  // 31: whistle.types.v1.Actor
-	(*RaiseWhistleRequest)(nil),       // 32: whistle.intake.v1.RaiseWhistleRequest
-	(*Whistle)(nil),                   // 33: whistle.intake.v1.Whistle
+	(Report_Source)(0),                  // 0: whistle.intake.v1.Report.Source
+	(Report_Status)(0),                  // 1: whistle.intake.v1.Report.Status
+	(Report_Triage)(0),                  // 2: whistle.intake.v1.Report.Triage
+	(*Report)(nil),                      // 3: whistle.intake.v1.Report
+	(*Photo)(nil),                       // 4: whistle.intake.v1.Photo
+	(*FiledReport)(nil),                 // 5: whistle.intake.v1.FiledReport
+	(*FileReportRequest)(nil),           // 6: whistle.intake.v1.FileReportRequest
+	(*SubmitPublicReportRequest)(nil),   // 7: whistle.intake.v1.SubmitPublicReportRequest
+	(*ImportTicketRequest)(nil),         // 8: whistle.intake.v1.ImportTicketRequest
+	(*ImportTicketsCsvRequest)(nil),     // 9: whistle.intake.v1.ImportTicketsCsvRequest
+	(*ImportTicketsCsvResponse)(nil),    // 10: whistle.intake.v1.ImportTicketsCsvResponse
+	(*RowError)(nil),                    // 11: whistle.intake.v1.RowError
+	(*GetTicketRequest)(nil),            // 12: whistle.intake.v1.GetTicketRequest
+	(*RecordTicketFollowUpRequest)(nil), // 13: whistle.intake.v1.RecordTicketFollowUpRequest
+	(*ListTicketReturnsRequest)(nil),    // 14: whistle.intake.v1.ListTicketReturnsRequest
+	(*ListTicketReturnsResponse)(nil),   // 15: whistle.intake.v1.ListTicketReturnsResponse
+	(*TicketReturn)(nil),                // 16: whistle.intake.v1.TicketReturn
+	(*GetReportRequest)(nil),            // 17: whistle.intake.v1.GetReportRequest
+	(*ListReportsRequest)(nil),          // 18: whistle.intake.v1.ListReportsRequest
+	(*ListReportsResponse)(nil),         // 19: whistle.intake.v1.ListReportsResponse
+	(*GetInboxRequest)(nil),             // 20: whistle.intake.v1.GetInboxRequest
+	(*Inbox)(nil),                       // 21: whistle.intake.v1.Inbox
+	(*ReportGroup)(nil),                 // 22: whistle.intake.v1.ReportGroup
+	(*TriageReportsRequest)(nil),        // 23: whistle.intake.v1.TriageReportsRequest
+	(*TriageReportsResponse)(nil),       // 24: whistle.intake.v1.TriageReportsResponse
+	(*IssueFollowUpTokenRequest)(nil),   // 25: whistle.intake.v1.IssueFollowUpTokenRequest
+	(*FollowUpToken)(nil),               // 26: whistle.intake.v1.FollowUpToken
+	(*GetFollowUpRequest)(nil),          // 27: whistle.intake.v1.GetFollowUpRequest
+	(*FollowUp)(nil),                    // 28: whistle.intake.v1.FollowUp
+	(*RateFollowUpRequest)(nil),         // 29: whistle.intake.v1.RateFollowUpRequest
+	(*GetPublicResultsRequest)(nil),     // 30: whistle.intake.v1.GetPublicResultsRequest
+	(*PublicResults)(nil),               // 31: whistle.intake.v1.PublicResults
+	(*PublicPeriod)(nil),                // 32: whistle.intake.v1.PublicPeriod
+	(*v1.LatLng)(nil),                   // 33: whistle.types.v1.LatLng
+	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 35: whistle.types.v1.Actor
+	(*RaiseWhistleRequest)(nil),         // 36: whistle.intake.v1.RaiseWhistleRequest
+	(*Whistle)(nil),                     // 37: whistle.intake.v1.Whistle
 }
 var file_whistle_intake_v1_reports_proto_depIdxs = []int32{
 	0,  // 0: whistle.intake.v1.Report.source:type_name -> whistle.intake.v1.Report.Source
-	29, // 1: whistle.intake.v1.Report.location:type_name -> whistle.types.v1.LatLng
+	33, // 1: whistle.intake.v1.Report.location:type_name -> whistle.types.v1.LatLng
 	4,  // 2: whistle.intake.v1.Report.photos:type_name -> whistle.intake.v1.Photo
 	1,  // 3: whistle.intake.v1.Report.status:type_name -> whistle.intake.v1.Report.Status
 	2,  // 4: whistle.intake.v1.Report.triage:type_name -> whistle.intake.v1.Report.Triage
-	30, // 5: whistle.intake.v1.Report.received_at:type_name -> google.protobuf.Timestamp
-	30, // 6: whistle.intake.v1.Report.triage_by:type_name -> google.protobuf.Timestamp
-	30, // 7: whistle.intake.v1.Report.triaged_at:type_name -> google.protobuf.Timestamp
-	30, // 8: whistle.intake.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
-	30, // 9: whistle.intake.v1.Report.due_at:type_name -> google.protobuf.Timestamp
-	31, // 10: whistle.intake.v1.Report.reported_by:type_name -> whistle.types.v1.Actor
-	30, // 11: whistle.intake.v1.Photo.taken_at:type_name -> google.protobuf.Timestamp
-	29, // 12: whistle.intake.v1.Photo.location:type_name -> whistle.types.v1.LatLng
-	3,  // 13: whistle.intake.v1.FiledReport.report:type_name -> whistle.intake.v1.Report
-	29, // 14: whistle.intake.v1.FileReportRequest.location:type_name -> whistle.types.v1.LatLng
-	4,  // 15: whistle.intake.v1.FileReportRequest.photos:type_name -> whistle.intake.v1.Photo
-	29, // 16: whistle.intake.v1.SubmitPublicReportRequest.location:type_name -> whistle.types.v1.LatLng
-	4,  // 17: whistle.intake.v1.SubmitPublicReportRequest.photos:type_name -> whistle.intake.v1.Photo
-	29, // 18: whistle.intake.v1.ImportTicketRequest.location:type_name -> whistle.types.v1.LatLng
-	30, // 19: whistle.intake.v1.ImportTicketRequest.received_at:type_name -> google.protobuf.Timestamp
-	30, // 20: whistle.intake.v1.ImportTicketRequest.due_at:type_name -> google.protobuf.Timestamp
-	11, // 21: whistle.intake.v1.ImportTicketsCsvResponse.errors:type_name -> whistle.intake.v1.RowError
-	1,  // 22: whistle.intake.v1.ListReportsRequest.status:type_name -> whistle.intake.v1.Report.Status
-	3,  // 23: whistle.intake.v1.ListReportsResponse.reports:type_name -> whistle.intake.v1.Report
-	18, // 24: whistle.intake.v1.Inbox.groups:type_name -> whistle.intake.v1.ReportGroup
-	3,  // 25: whistle.intake.v1.ReportGroup.reports:type_name -> whistle.intake.v1.Report
-	30, // 26: whistle.intake.v1.ReportGroup.triage_by:type_name -> google.protobuf.Timestamp
-	2,  // 27: whistle.intake.v1.TriageReportsRequest.action:type_name -> whistle.intake.v1.Report.Triage
-	32, // 28: whistle.intake.v1.TriageReportsRequest.whistle:type_name -> whistle.intake.v1.RaiseWhistleRequest
-	3,  // 29: whistle.intake.v1.TriageReportsResponse.reports:type_name -> whistle.intake.v1.Report
-	33, // 30: whistle.intake.v1.TriageReportsResponse.whistle:type_name -> whistle.intake.v1.Whistle
-	30, // 31: whistle.intake.v1.FollowUp.received_at:type_name -> google.protobuf.Timestamp
-	30, // 32: whistle.intake.v1.FollowUp.closed_at:type_name -> google.protobuf.Timestamp
-	28, // 33: whistle.intake.v1.PublicResults.current:type_name -> whistle.intake.v1.PublicPeriod
-	28, // 34: whistle.intake.v1.PublicResults.previous:type_name -> whistle.intake.v1.PublicPeriod
-	6,  // 35: whistle.intake.v1.ReportService.FileReport:input_type -> whistle.intake.v1.FileReportRequest
-	7,  // 36: whistle.intake.v1.ReportService.SubmitPublicReport:input_type -> whistle.intake.v1.SubmitPublicReportRequest
-	8,  // 37: whistle.intake.v1.ReportService.ImportTicket:input_type -> whistle.intake.v1.ImportTicketRequest
-	9,  // 38: whistle.intake.v1.ReportService.ImportTicketsCsv:input_type -> whistle.intake.v1.ImportTicketsCsvRequest
-	12, // 39: whistle.intake.v1.ReportService.GetTicket:input_type -> whistle.intake.v1.GetTicketRequest
-	13, // 40: whistle.intake.v1.ReportService.GetReport:input_type -> whistle.intake.v1.GetReportRequest
-	14, // 41: whistle.intake.v1.ReportService.ListReports:input_type -> whistle.intake.v1.ListReportsRequest
-	16, // 42: whistle.intake.v1.ReportService.GetInbox:input_type -> whistle.intake.v1.GetInboxRequest
-	19, // 43: whistle.intake.v1.ReportService.TriageReports:input_type -> whistle.intake.v1.TriageReportsRequest
-	21, // 44: whistle.intake.v1.ReportService.IssueFollowUpToken:input_type -> whistle.intake.v1.IssueFollowUpTokenRequest
-	23, // 45: whistle.intake.v1.ReportService.GetFollowUp:input_type -> whistle.intake.v1.GetFollowUpRequest
-	25, // 46: whistle.intake.v1.ReportService.RateFollowUp:input_type -> whistle.intake.v1.RateFollowUpRequest
-	26, // 47: whistle.intake.v1.ReportService.GetPublicResults:input_type -> whistle.intake.v1.GetPublicResultsRequest
-	5,  // 48: whistle.intake.v1.ReportService.FileReport:output_type -> whistle.intake.v1.FiledReport
-	5,  // 49: whistle.intake.v1.ReportService.SubmitPublicReport:output_type -> whistle.intake.v1.FiledReport
-	3,  // 50: whistle.intake.v1.ReportService.ImportTicket:output_type -> whistle.intake.v1.Report
-	10, // 51: whistle.intake.v1.ReportService.ImportTicketsCsv:output_type -> whistle.intake.v1.ImportTicketsCsvResponse
-	3,  // 52: whistle.intake.v1.ReportService.GetTicket:output_type -> whistle.intake.v1.Report
-	3,  // 53: whistle.intake.v1.ReportService.GetReport:output_type -> whistle.intake.v1.Report
-	15, // 54: whistle.intake.v1.ReportService.ListReports:output_type -> whistle.intake.v1.ListReportsResponse
-	17, // 55: whistle.intake.v1.ReportService.GetInbox:output_type -> whistle.intake.v1.Inbox
-	20, // 56: whistle.intake.v1.ReportService.TriageReports:output_type -> whistle.intake.v1.TriageReportsResponse
-	22, // 57: whistle.intake.v1.ReportService.IssueFollowUpToken:output_type -> whistle.intake.v1.FollowUpToken
-	24, // 58: whistle.intake.v1.ReportService.GetFollowUp:output_type -> whistle.intake.v1.FollowUp
-	24, // 59: whistle.intake.v1.ReportService.RateFollowUp:output_type -> whistle.intake.v1.FollowUp
-	27, // 60: whistle.intake.v1.ReportService.GetPublicResults:output_type -> whistle.intake.v1.PublicResults
-	48, // [48:61] is the sub-list for method output_type
-	35, // [35:48] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	34, // 5: whistle.intake.v1.Report.received_at:type_name -> google.protobuf.Timestamp
+	34, // 6: whistle.intake.v1.Report.triage_by:type_name -> google.protobuf.Timestamp
+	34, // 7: whistle.intake.v1.Report.triaged_at:type_name -> google.protobuf.Timestamp
+	34, // 8: whistle.intake.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
+	34, // 9: whistle.intake.v1.Report.due_at:type_name -> google.protobuf.Timestamp
+	35, // 10: whistle.intake.v1.Report.reported_by:type_name -> whistle.types.v1.Actor
+	34, // 11: whistle.intake.v1.Report.due_breached_at:type_name -> google.protobuf.Timestamp
+	34, // 12: whistle.intake.v1.Photo.taken_at:type_name -> google.protobuf.Timestamp
+	33, // 13: whistle.intake.v1.Photo.location:type_name -> whistle.types.v1.LatLng
+	3,  // 14: whistle.intake.v1.FiledReport.report:type_name -> whistle.intake.v1.Report
+	33, // 15: whistle.intake.v1.FileReportRequest.location:type_name -> whistle.types.v1.LatLng
+	4,  // 16: whistle.intake.v1.FileReportRequest.photos:type_name -> whistle.intake.v1.Photo
+	33, // 17: whistle.intake.v1.SubmitPublicReportRequest.location:type_name -> whistle.types.v1.LatLng
+	4,  // 18: whistle.intake.v1.SubmitPublicReportRequest.photos:type_name -> whistle.intake.v1.Photo
+	33, // 19: whistle.intake.v1.ImportTicketRequest.location:type_name -> whistle.types.v1.LatLng
+	34, // 20: whistle.intake.v1.ImportTicketRequest.received_at:type_name -> google.protobuf.Timestamp
+	34, // 21: whistle.intake.v1.ImportTicketRequest.due_at:type_name -> google.protobuf.Timestamp
+	11, // 22: whistle.intake.v1.ImportTicketsCsvResponse.errors:type_name -> whistle.intake.v1.RowError
+	34, // 23: whistle.intake.v1.ListTicketReturnsRequest.from:type_name -> google.protobuf.Timestamp
+	34, // 24: whistle.intake.v1.ListTicketReturnsRequest.to:type_name -> google.protobuf.Timestamp
+	16, // 25: whistle.intake.v1.ListTicketReturnsResponse.returns:type_name -> whistle.intake.v1.TicketReturn
+	34, // 26: whistle.intake.v1.TicketReturn.received_at:type_name -> google.protobuf.Timestamp
+	34, // 27: whistle.intake.v1.TicketReturn.due_at:type_name -> google.protobuf.Timestamp
+	34, // 28: whistle.intake.v1.TicketReturn.closed_at:type_name -> google.protobuf.Timestamp
+	34, // 29: whistle.intake.v1.TicketReturn.followed_up_at:type_name -> google.protobuf.Timestamp
+	1,  // 30: whistle.intake.v1.ListReportsRequest.status:type_name -> whistle.intake.v1.Report.Status
+	3,  // 31: whistle.intake.v1.ListReportsResponse.reports:type_name -> whistle.intake.v1.Report
+	22, // 32: whistle.intake.v1.Inbox.groups:type_name -> whistle.intake.v1.ReportGroup
+	3,  // 33: whistle.intake.v1.ReportGroup.reports:type_name -> whistle.intake.v1.Report
+	34, // 34: whistle.intake.v1.ReportGroup.triage_by:type_name -> google.protobuf.Timestamp
+	2,  // 35: whistle.intake.v1.TriageReportsRequest.action:type_name -> whistle.intake.v1.Report.Triage
+	36, // 36: whistle.intake.v1.TriageReportsRequest.whistle:type_name -> whistle.intake.v1.RaiseWhistleRequest
+	3,  // 37: whistle.intake.v1.TriageReportsResponse.reports:type_name -> whistle.intake.v1.Report
+	37, // 38: whistle.intake.v1.TriageReportsResponse.whistle:type_name -> whistle.intake.v1.Whistle
+	34, // 39: whistle.intake.v1.FollowUp.received_at:type_name -> google.protobuf.Timestamp
+	34, // 40: whistle.intake.v1.FollowUp.closed_at:type_name -> google.protobuf.Timestamp
+	32, // 41: whistle.intake.v1.PublicResults.current:type_name -> whistle.intake.v1.PublicPeriod
+	32, // 42: whistle.intake.v1.PublicResults.previous:type_name -> whistle.intake.v1.PublicPeriod
+	6,  // 43: whistle.intake.v1.ReportService.FileReport:input_type -> whistle.intake.v1.FileReportRequest
+	7,  // 44: whistle.intake.v1.ReportService.SubmitPublicReport:input_type -> whistle.intake.v1.SubmitPublicReportRequest
+	8,  // 45: whistle.intake.v1.ReportService.ImportTicket:input_type -> whistle.intake.v1.ImportTicketRequest
+	9,  // 46: whistle.intake.v1.ReportService.ImportTicketsCsv:input_type -> whistle.intake.v1.ImportTicketsCsvRequest
+	12, // 47: whistle.intake.v1.ReportService.GetTicket:input_type -> whistle.intake.v1.GetTicketRequest
+	13, // 48: whistle.intake.v1.ReportService.RecordTicketFollowUp:input_type -> whistle.intake.v1.RecordTicketFollowUpRequest
+	14, // 49: whistle.intake.v1.ReportService.ListTicketReturns:input_type -> whistle.intake.v1.ListTicketReturnsRequest
+	17, // 50: whistle.intake.v1.ReportService.GetReport:input_type -> whistle.intake.v1.GetReportRequest
+	18, // 51: whistle.intake.v1.ReportService.ListReports:input_type -> whistle.intake.v1.ListReportsRequest
+	20, // 52: whistle.intake.v1.ReportService.GetInbox:input_type -> whistle.intake.v1.GetInboxRequest
+	23, // 53: whistle.intake.v1.ReportService.TriageReports:input_type -> whistle.intake.v1.TriageReportsRequest
+	25, // 54: whistle.intake.v1.ReportService.IssueFollowUpToken:input_type -> whistle.intake.v1.IssueFollowUpTokenRequest
+	27, // 55: whistle.intake.v1.ReportService.GetFollowUp:input_type -> whistle.intake.v1.GetFollowUpRequest
+	29, // 56: whistle.intake.v1.ReportService.RateFollowUp:input_type -> whistle.intake.v1.RateFollowUpRequest
+	30, // 57: whistle.intake.v1.ReportService.GetPublicResults:input_type -> whistle.intake.v1.GetPublicResultsRequest
+	5,  // 58: whistle.intake.v1.ReportService.FileReport:output_type -> whistle.intake.v1.FiledReport
+	5,  // 59: whistle.intake.v1.ReportService.SubmitPublicReport:output_type -> whistle.intake.v1.FiledReport
+	3,  // 60: whistle.intake.v1.ReportService.ImportTicket:output_type -> whistle.intake.v1.Report
+	10, // 61: whistle.intake.v1.ReportService.ImportTicketsCsv:output_type -> whistle.intake.v1.ImportTicketsCsvResponse
+	3,  // 62: whistle.intake.v1.ReportService.GetTicket:output_type -> whistle.intake.v1.Report
+	3,  // 63: whistle.intake.v1.ReportService.RecordTicketFollowUp:output_type -> whistle.intake.v1.Report
+	15, // 64: whistle.intake.v1.ReportService.ListTicketReturns:output_type -> whistle.intake.v1.ListTicketReturnsResponse
+	3,  // 65: whistle.intake.v1.ReportService.GetReport:output_type -> whistle.intake.v1.Report
+	19, // 66: whistle.intake.v1.ReportService.ListReports:output_type -> whistle.intake.v1.ListReportsResponse
+	21, // 67: whistle.intake.v1.ReportService.GetInbox:output_type -> whistle.intake.v1.Inbox
+	24, // 68: whistle.intake.v1.ReportService.TriageReports:output_type -> whistle.intake.v1.TriageReportsResponse
+	26, // 69: whistle.intake.v1.ReportService.IssueFollowUpToken:output_type -> whistle.intake.v1.FollowUpToken
+	28, // 70: whistle.intake.v1.ReportService.GetFollowUp:output_type -> whistle.intake.v1.FollowUp
+	28, // 71: whistle.intake.v1.ReportService.RateFollowUp:output_type -> whistle.intake.v1.FollowUp
+	31, // 72: whistle.intake.v1.ReportService.GetPublicResults:output_type -> whistle.intake.v1.PublicResults
+	58, // [58:73] is the sub-list for method output_type
+	43, // [43:58] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_whistle_intake_v1_reports_proto_init() }
@@ -2591,14 +3112,15 @@ func file_whistle_intake_v1_reports_proto_init() {
 		return
 	}
 	file_whistle_intake_v1_intake_proto_init()
-	file_whistle_intake_v1_reports_proto_msgTypes[22].OneofWrappers = []any{}
+	file_whistle_intake_v1_reports_proto_msgTypes[10].OneofWrappers = []any{}
+	file_whistle_intake_v1_reports_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_intake_v1_reports_proto_rawDesc), len(file_whistle_intake_v1_reports_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   26,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -196,6 +196,104 @@ func local_request_ReportService_GetTicket_0(ctx context.Context, marshaler runt
 	return msg, metadata, err
 }
 
+func request_ReportService_RecordTicketFollowUp_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordTicketFollowUpRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["external_number"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "external_number")
+	}
+	protoReq.ExternalNumber, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "external_number", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.RecordTicketFollowUp(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReportService_RecordTicketFollowUp_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq RecordTicketFollowUpRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["external_number"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "external_number")
+	}
+	protoReq.ExternalNumber, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "external_number", err)
+	}
+	msg, err := server.RecordTicketFollowUp(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_ReportService_ListTicketReturns_0 = &utilities.DoubleArray{Encoding: map[string]int{"district_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_ReportService_ListTicketReturns_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListTicketReturnsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["district_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "district_id")
+	}
+	protoReq.DistrictId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "district_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReportService_ListTicketReturns_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListTicketReturns(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ReportService_ListTicketReturns_0(ctx context.Context, marshaler runtime.Marshaler, server ReportServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListTicketReturnsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["district_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "district_id")
+	}
+	protoReq.DistrictId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "district_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ReportService_ListTicketReturns_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListTicketReturns(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_ReportService_GetReport_0(ctx context.Context, marshaler runtime.Marshaler, client ReportServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetReportRequest
@@ -673,6 +771,46 @@ func RegisterReportServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ReportService_GetTicket_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ReportService_RecordTicketFollowUp_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.intake.v1.ReportService/RecordTicketFollowUp", runtime.WithHTTPPathPattern("/v1/tickets/{external_number}:followUp"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReportService_RecordTicketFollowUp_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportService_RecordTicketFollowUp_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ReportService_ListTicketReturns_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/whistle.intake.v1.ReportService/ListTicketReturns", runtime.WithHTTPPathPattern("/v1/districts/{district_id}/ticket-returns"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ReportService_ListTicketReturns_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportService_ListTicketReturns_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReportService_GetReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -978,6 +1116,40 @@ func RegisterReportServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_ReportService_GetTicket_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_ReportService_RecordTicketFollowUp_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.intake.v1.ReportService/RecordTicketFollowUp", runtime.WithHTTPPathPattern("/v1/tickets/{external_number}:followUp"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReportService_RecordTicketFollowUp_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportService_RecordTicketFollowUp_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ReportService_ListTicketReturns_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/whistle.intake.v1.ReportService/ListTicketReturns", runtime.WithHTTPPathPattern("/v1/districts/{district_id}/ticket-returns"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ReportService_ListTicketReturns_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ReportService_ListTicketReturns_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ReportService_GetReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1135,35 +1307,39 @@ func RegisterReportServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 }
 
 var (
-	pattern_ReportService_FileReport_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, ""))
-	pattern_ReportService_SubmitPublicReport_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "public", "reports"}, ""))
-	pattern_ReportService_ImportTicket_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "tickets"}, ""))
-	pattern_ReportService_ImportTicketsCsv_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "tickets"}, "importCsv"))
-	pattern_ReportService_GetTicket_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "tickets", "external_number"}, ""))
-	pattern_ReportService_GetReport_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "discovery", "reports", "id"}, ""))
-	pattern_ReportService_ListReports_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, ""))
-	pattern_ReportService_ListReports_1        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "reports"}, ""))
-	pattern_ReportService_GetInbox_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "streets", "street_id", "inbox"}, ""))
-	pattern_ReportService_TriageReports_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, "triage"))
-	pattern_ReportService_IssueFollowUpToken_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "followUpToken"))
-	pattern_ReportService_GetFollowUp_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "public", "follow-ups", "token"}, ""))
-	pattern_ReportService_RateFollowUp_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "public", "follow-ups", "token"}, "rate"))
-	pattern_ReportService_GetPublicResults_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "public", "results"}, ""))
+	pattern_ReportService_FileReport_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, ""))
+	pattern_ReportService_SubmitPublicReport_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "public", "reports"}, ""))
+	pattern_ReportService_ImportTicket_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "tickets"}, ""))
+	pattern_ReportService_ImportTicketsCsv_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "tickets"}, "importCsv"))
+	pattern_ReportService_GetTicket_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "tickets", "external_number"}, ""))
+	pattern_ReportService_RecordTicketFollowUp_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "tickets", "external_number"}, "followUp"))
+	pattern_ReportService_ListTicketReturns_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "districts", "district_id", "ticket-returns"}, ""))
+	pattern_ReportService_GetReport_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "discovery", "reports", "id"}, ""))
+	pattern_ReportService_ListReports_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, ""))
+	pattern_ReportService_ListReports_1          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "whistles", "whistle_id", "reports"}, ""))
+	pattern_ReportService_GetInbox_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "streets", "street_id", "inbox"}, ""))
+	pattern_ReportService_TriageReports_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "discovery", "reports"}, "triage"))
+	pattern_ReportService_IssueFollowUpToken_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "whistle_id"}, "followUpToken"))
+	pattern_ReportService_GetFollowUp_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "public", "follow-ups", "token"}, ""))
+	pattern_ReportService_RateFollowUp_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2, 1, 0, 4, 1, 5, 3}, []string{"v1", "public", "follow-ups", "token"}, "rate"))
+	pattern_ReportService_GetPublicResults_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "public", "results"}, ""))
 )
 
 var (
-	forward_ReportService_FileReport_0         = runtime.ForwardResponseMessage
-	forward_ReportService_SubmitPublicReport_0 = runtime.ForwardResponseMessage
-	forward_ReportService_ImportTicket_0       = runtime.ForwardResponseMessage
-	forward_ReportService_ImportTicketsCsv_0   = runtime.ForwardResponseMessage
-	forward_ReportService_GetTicket_0          = runtime.ForwardResponseMessage
-	forward_ReportService_GetReport_0          = runtime.ForwardResponseMessage
-	forward_ReportService_ListReports_0        = runtime.ForwardResponseMessage
-	forward_ReportService_ListReports_1        = runtime.ForwardResponseMessage
-	forward_ReportService_GetInbox_0           = runtime.ForwardResponseMessage
-	forward_ReportService_TriageReports_0      = runtime.ForwardResponseMessage
-	forward_ReportService_IssueFollowUpToken_0 = runtime.ForwardResponseMessage
-	forward_ReportService_GetFollowUp_0        = runtime.ForwardResponseMessage
-	forward_ReportService_RateFollowUp_0       = runtime.ForwardResponseMessage
-	forward_ReportService_GetPublicResults_0   = runtime.ForwardResponseMessage
+	forward_ReportService_FileReport_0           = runtime.ForwardResponseMessage
+	forward_ReportService_SubmitPublicReport_0   = runtime.ForwardResponseMessage
+	forward_ReportService_ImportTicket_0         = runtime.ForwardResponseMessage
+	forward_ReportService_ImportTicketsCsv_0     = runtime.ForwardResponseMessage
+	forward_ReportService_GetTicket_0            = runtime.ForwardResponseMessage
+	forward_ReportService_RecordTicketFollowUp_0 = runtime.ForwardResponseMessage
+	forward_ReportService_ListTicketReturns_0    = runtime.ForwardResponseMessage
+	forward_ReportService_GetReport_0            = runtime.ForwardResponseMessage
+	forward_ReportService_ListReports_0          = runtime.ForwardResponseMessage
+	forward_ReportService_ListReports_1          = runtime.ForwardResponseMessage
+	forward_ReportService_GetInbox_0             = runtime.ForwardResponseMessage
+	forward_ReportService_TriageReports_0        = runtime.ForwardResponseMessage
+	forward_ReportService_IssueFollowUpToken_0   = runtime.ForwardResponseMessage
+	forward_ReportService_GetFollowUp_0          = runtime.ForwardResponseMessage
+	forward_ReportService_RateFollowUp_0         = runtime.ForwardResponseMessage
+	forward_ReportService_GetPublicResults_0     = runtime.ForwardResponseMessage
 )

@@ -19,19 +19,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ReportService_FileReport_FullMethodName         = "/whistle.intake.v1.ReportService/FileReport"
-	ReportService_SubmitPublicReport_FullMethodName = "/whistle.intake.v1.ReportService/SubmitPublicReport"
-	ReportService_ImportTicket_FullMethodName       = "/whistle.intake.v1.ReportService/ImportTicket"
-	ReportService_ImportTicketsCsv_FullMethodName   = "/whistle.intake.v1.ReportService/ImportTicketsCsv"
-	ReportService_GetTicket_FullMethodName          = "/whistle.intake.v1.ReportService/GetTicket"
-	ReportService_GetReport_FullMethodName          = "/whistle.intake.v1.ReportService/GetReport"
-	ReportService_ListReports_FullMethodName        = "/whistle.intake.v1.ReportService/ListReports"
-	ReportService_GetInbox_FullMethodName           = "/whistle.intake.v1.ReportService/GetInbox"
-	ReportService_TriageReports_FullMethodName      = "/whistle.intake.v1.ReportService/TriageReports"
-	ReportService_IssueFollowUpToken_FullMethodName = "/whistle.intake.v1.ReportService/IssueFollowUpToken"
-	ReportService_GetFollowUp_FullMethodName        = "/whistle.intake.v1.ReportService/GetFollowUp"
-	ReportService_RateFollowUp_FullMethodName       = "/whistle.intake.v1.ReportService/RateFollowUp"
-	ReportService_GetPublicResults_FullMethodName   = "/whistle.intake.v1.ReportService/GetPublicResults"
+	ReportService_FileReport_FullMethodName           = "/whistle.intake.v1.ReportService/FileReport"
+	ReportService_SubmitPublicReport_FullMethodName   = "/whistle.intake.v1.ReportService/SubmitPublicReport"
+	ReportService_ImportTicket_FullMethodName         = "/whistle.intake.v1.ReportService/ImportTicket"
+	ReportService_ImportTicketsCsv_FullMethodName     = "/whistle.intake.v1.ReportService/ImportTicketsCsv"
+	ReportService_GetTicket_FullMethodName            = "/whistle.intake.v1.ReportService/GetTicket"
+	ReportService_RecordTicketFollowUp_FullMethodName = "/whistle.intake.v1.ReportService/RecordTicketFollowUp"
+	ReportService_ListTicketReturns_FullMethodName    = "/whistle.intake.v1.ReportService/ListTicketReturns"
+	ReportService_GetReport_FullMethodName            = "/whistle.intake.v1.ReportService/GetReport"
+	ReportService_ListReports_FullMethodName          = "/whistle.intake.v1.ReportService/ListReports"
+	ReportService_GetInbox_FullMethodName             = "/whistle.intake.v1.ReportService/GetInbox"
+	ReportService_TriageReports_FullMethodName        = "/whistle.intake.v1.ReportService/TriageReports"
+	ReportService_IssueFollowUpToken_FullMethodName   = "/whistle.intake.v1.ReportService/IssueFollowUpToken"
+	ReportService_GetFollowUp_FullMethodName          = "/whistle.intake.v1.ReportService/GetFollowUp"
+	ReportService_RateFollowUp_FullMethodName         = "/whistle.intake.v1.ReportService/RateFollowUp"
+	ReportService_GetPublicResults_FullMethodName     = "/whistle.intake.v1.ReportService/GetPublicResults"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -54,6 +56,12 @@ type ReportServiceClient interface {
 	ImportTicketsCsv(ctx context.Context, in *ImportTicketsCsvRequest, opts ...grpc.CallOption) (*ImportTicketsCsvResponse, error)
 	// GetTicket finds an imported ticket by its external number.
 	GetTicket(ctx context.Context, in *GetTicketRequest, opts ...grpc.CallOption) (*Report, error)
+	// RecordTicketFollowUp records the outcome of the follow-up call (回访) to a
+	// closed ticket's caller; it is returned to the hotline with the result.
+	RecordTicketFollowUp(ctx context.Context, in *RecordTicketFollowUpRequest, opts ...grpc.CallOption) (*Report, error)
+	// ListTicketReturns is a district's tickets to return to the hotline: their
+	// results and follow-up outcomes, in the hotline's return format's fields.
+	ListTicketReturns(ctx context.Context, in *ListTicketReturnsRequest, opts ...grpc.CallOption) (*ListTicketReturnsResponse, error)
 	// GetReport returns one report in the caller's scope.
 	GetReport(ctx context.Context, in *GetReportRequest, opts ...grpc.CallOption) (*Report, error)
 	// ListReports lists a street's reports, or the reports linked to a whistle.
@@ -128,6 +136,26 @@ func (c *reportServiceClient) GetTicket(ctx context.Context, in *GetTicketReques
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Report)
 	err := c.cc.Invoke(ctx, ReportService_GetTicket_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportServiceClient) RecordTicketFollowUp(ctx context.Context, in *RecordTicketFollowUpRequest, opts ...grpc.CallOption) (*Report, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Report)
+	err := c.cc.Invoke(ctx, ReportService_RecordTicketFollowUp_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportServiceClient) ListTicketReturns(ctx context.Context, in *ListTicketReturnsRequest, opts ...grpc.CallOption) (*ListTicketReturnsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTicketReturnsResponse)
+	err := c.cc.Invoke(ctx, ReportService_ListTicketReturns_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +262,12 @@ type ReportServiceServer interface {
 	ImportTicketsCsv(context.Context, *ImportTicketsCsvRequest) (*ImportTicketsCsvResponse, error)
 	// GetTicket finds an imported ticket by its external number.
 	GetTicket(context.Context, *GetTicketRequest) (*Report, error)
+	// RecordTicketFollowUp records the outcome of the follow-up call (回访) to a
+	// closed ticket's caller; it is returned to the hotline with the result.
+	RecordTicketFollowUp(context.Context, *RecordTicketFollowUpRequest) (*Report, error)
+	// ListTicketReturns is a district's tickets to return to the hotline: their
+	// results and follow-up outcomes, in the hotline's return format's fields.
+	ListTicketReturns(context.Context, *ListTicketReturnsRequest) (*ListTicketReturnsResponse, error)
 	// GetReport returns one report in the caller's scope.
 	GetReport(context.Context, *GetReportRequest) (*Report, error)
 	// ListReports lists a street's reports, or the reports linked to a whistle.
@@ -278,6 +312,12 @@ func (UnimplementedReportServiceServer) ImportTicketsCsv(context.Context, *Impor
 }
 func (UnimplementedReportServiceServer) GetTicket(context.Context, *GetTicketRequest) (*Report, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTicket not implemented")
+}
+func (UnimplementedReportServiceServer) RecordTicketFollowUp(context.Context, *RecordTicketFollowUpRequest) (*Report, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordTicketFollowUp not implemented")
+}
+func (UnimplementedReportServiceServer) ListTicketReturns(context.Context, *ListTicketReturnsRequest) (*ListTicketReturnsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTicketReturns not implemented")
 }
 func (UnimplementedReportServiceServer) GetReport(context.Context, *GetReportRequest) (*Report, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetReport not implemented")
@@ -410,6 +450,42 @@ func _ReportService_GetTicket_Handler(srv interface{}, ctx context.Context, dec 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ReportServiceServer).GetTicket(ctx, req.(*GetTicketRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportService_RecordTicketFollowUp_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordTicketFollowUpRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).RecordTicketFollowUp(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_RecordTicketFollowUp_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).RecordTicketFollowUp(ctx, req.(*RecordTicketFollowUpRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportService_ListTicketReturns_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTicketReturnsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).ListTicketReturns(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_ListTicketReturns_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).ListTicketReturns(ctx, req.(*ListTicketReturnsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -584,6 +660,14 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetTicket",
 			Handler:    _ReportService_GetTicket_Handler,
+		},
+		{
+			MethodName: "RecordTicketFollowUp",
+			Handler:    _ReportService_RecordTicketFollowUp_Handler,
+		},
+		{
+			MethodName: "ListTicketReturns",
+			Handler:    _ReportService_ListTicketReturns_Handler,
 		},
 		{
 			MethodName: "GetReport",

@@ -37,8 +37,8 @@ func communityFile(t *testing.T) string {
 // field-level refusals); a category the catalogue gives to 物业 and the
 // community committee goes, for a GCJ-02 point, to that community's property
 // company and committee desks, which act on it like any desk and appear in
-// the district's scorecards. A point in no community goes to the district
-// desks of both parties.
+// the district's scorecards; 物业 added by hand is the community's company
+// too. A point in no community goes to the district desks of both parties.
 func TestCommunityPartiesTakeTheirCommunitysWhistles(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
@@ -175,6 +175,16 @@ func TestCommunityPartiesTakeTheirCommunitysWhistles(t *testing.T) {
 			keys[str(obj(c)["key"])] = true
 		}
 		return keys["pm-yinzha"] && keys["cc-"+yinzha]
+	})
+
+	// 物业 called by hand (manual 吹哨) to a whistle in 银闸 is 银闸's company too.
+	vending := raiseAt("street-vending", wgsLat, wgsLng, "WGS84", 2)
+	r = s.do(t, http.MethodPost, "/v1/whistles/"+str(vending["id"])+":addDepartment", streetTok,
+		map[string]any{"department": "property-management", "reason": "小区门口占道"})
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	eventually(t, "the company added", func() bool {
+		w := s.do(t, http.MethodGet, "/v1/whistles/"+str(vending["id"]), streetTok, nil).body
+		return slices.Contains(departmentsOf(w), "pm-yinzha")
 	})
 
 	// In no community: the district desks of 物业 and of the committees take it.

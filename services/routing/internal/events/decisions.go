@@ -100,7 +100,8 @@ func (h *Handler) Arbitrate(ctx context.Context, tx pgx.Tx, a Arbitration) (stor
 
 // AddDepartment is a manual 吹哨: one more department on a live whistle, with
 // fresh clocks (it was never asked before). A department already active on the
-// whistle is not asked twice.
+// whistle is not asked twice. A community party (物业, the community
+// committee) goes to the whistle's community's own, as in a routing decision.
 func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, department, reason string, by *typesv1.Actor) error {
 	q := store.New(tx)
 	locked, err := q.LockDecision(ctx, decision.WhistleID)
@@ -110,6 +111,11 @@ func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.R
 	if locked.Closed {
 		return fmt.Errorf("add %s to whistle %s: the whistle is cancelled or closed: %w", department, decision.WhistleID, ErrConflict)
 	}
+	added, err := forCommunity(ctx, q, decision, routing.Assignment{Department: department, Role: routing.RoleAdded})
+	if err != nil {
+		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
+	}
+	department = added.Department
 	_, err = q.ActiveAssignmentOf(ctx, store.ActiveAssignmentOfParams{WhistleID: decision.WhistleID, Department: department})
 	if err == nil {
 		return nil
@@ -121,12 +127,12 @@ func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.R
 	if err != nil {
 		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
 	}
-	explain := routing.Explain(routing.RoleAdded, routing.RuleManual, decision.CatalogueVersion, "", "")
+	explain := routing.ExplainParty(routing.Explain(routing.RoleAdded, routing.RuleManual, decision.CatalogueVersion, "", ""),
+		added, decision.CommunityCode, decision.CommunityName)
 	if reason != "" {
 		explain += ": " + reason
 	}
-	to, err := h.dispatch(ctx, tx, decision, routing.Assignment{Department: department, Role: routing.RoleAdded},
-		sla, routing.RuleManual, pgtype.Timestamptz{}, explain)
+	to, err := h.dispatch(ctx, tx, decision, added, sla, routing.RuleManual, pgtype.Timestamptz{}, explain)
 	if err != nil {
 		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
 	}
@@ -139,6 +145,23 @@ func (h *Handler) AddDepartment(ctx context.Context, tx pgx.Tx, decision store.R
 		return fmt.Errorf("add %s to whistle %s: %w", department, decision.WhistleID, err)
 	}
 	return nil
+}
+
+// forCommunity hands a community party named by hand to the decision's
+// community's own party (ForCommunity); other departments stay as they are.
+func forCommunity(ctx context.Context, q *store.Queries, d store.RoutingDecision, a routing.Assignment) (routing.Assignment, error) {
+	if d.CommunityCode == "" || (a.Department != routing.PropertyParty && a.Department != routing.CommitteeParty) {
+		return a, nil
+	}
+	companies, err := q.CommunityProperties(ctx, d.CommunityCode)
+	if err != nil {
+		return a, fmt.Errorf("property company of community %s: %w", d.CommunityCode, err)
+	}
+	property := ""
+	if len(companies) > 0 {
+		property = companies[0]
+	}
+	return routing.Plan{Assignments: []routing.Assignment{a}}.ForCommunity(d.CommunityCode, property).Assignments[0], nil
 }
 
 // reopen sends a reopened whistle ("not fixed") back to the departments that

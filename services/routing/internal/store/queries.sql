@@ -426,3 +426,7 @@ WHERE d.kind = 'property' AND d.code <> 'property-management'
 GROUP BY d.code, d.name, d.name_en
 HAVING @district_id::text = '' OR count(p.community_code) > 0
 ORDER BY d.code;
+
+-- name: CommunityProperties :many
+-- The property company of a community (no row when none is registered).
+SELECT department FROM community_properties WHERE community_code = $1;

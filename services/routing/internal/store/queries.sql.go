@@ -114,6 +114,31 @@ func (q *Queries) CatalogueRules(ctx context.Context, version string) ([]Catalog
 	return items, nil
 }
 
+const communityProperties = `-- name: CommunityProperties :many
+SELECT department FROM community_properties WHERE community_code = $1
+`
+
+// The property company of a community (no row when none is registered).
+func (q *Queries) CommunityProperties(ctx context.Context, communityCode string) ([]string, error) {
+	rows, err := q.db.Query(ctx, communityProperties, communityCode)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var department string
+		if err := rows.Scan(&department); err != nil {
+			return nil, err
+		}
+		items = append(items, department)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const confirmLocation = `-- name: ConfirmLocation :execrows
 UPDATE routing_decisions SET location_confirmed_at = $1, location_confirmed_by = $2
 WHERE whistle_id = $3 AND location_confirmed_at IS NULL

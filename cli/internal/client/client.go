@@ -19,7 +19,6 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
-	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
 
 // Detail names one offending request field.
@@ -301,8 +300,8 @@ func (c *Client) Acknowledge(ctx context.Context, dispatchID string) (*responsev
 }
 
 // Arrive is POST /v1/dispatches/{id}:arrive (到场报到).
-func (c *Client) Arrive(ctx context.Context, dispatchID string, lat, lng float64) (*responsev1.Dispatch, []byte, error) {
-	return c.dispatchAction(ctx, dispatchID, "arrive", &responsev1.ArriveDispatchRequest{Location: &typesv1.LatLng{Lat: lat, Lng: lng}})
+func (c *Client) Arrive(ctx context.Context, dispatchID string, in *responsev1.ArriveDispatchRequest) (*responsev1.Dispatch, []byte, error) {
+	return c.dispatchAction(ctx, dispatchID, "arrive", in)
 }
 
 // Resolve is POST /v1/dispatches/{id}:resolve (办结).

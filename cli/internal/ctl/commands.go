@@ -324,14 +324,29 @@ func ackCmd(e *env) *cobra.Command {
 }
 
 func arriveCmd(e *env) *cobra.Command {
-	var lat, lng float64
-	cmd := dispatchAction(e, "arrive", "Check in on site (到场报到) with your location", func(ctx context.Context, c *client.Client, id string) (*responsev1.Dispatch, []byte, error) {
-		return c.Arrive(ctx, id, lat, lng)
+	var (
+		lat, lng, accuracy float64
+		coordSys           string
+		noLocation         bool
+	)
+	cmd := dispatchAction(e, "arrive", "Check in on site (到场报到) with your location, or --no-location (marked unlocated)", func(ctx context.Context, c *client.Client, id string) (*responsev1.Dispatch, []byte, error) {
+		in := &responsev1.ArriveDispatchRequest{}
+		if !noLocation {
+			in.Location = &typesv1.LatLng{Lat: lat, Lng: lng}
+			in.AccuracyM, in.CoordSys = accuracy, coordSys
+		}
+		return c.Arrive(ctx, id, in)
 	})
 	cmd.Flags().Float64Var(&lat, "lat", 0, "latitude where you are")
 	cmd.Flags().Float64Var(&lng, "lng", 0, "longitude where you are")
-	_ = cmd.MarkFlagRequired("lat")
-	_ = cmd.MarkFlagRequired("lng")
+	cmd.Flags().Float64Var(&accuracy, "accuracy", 0, "accuracy of the position in metres, as the device reports it")
+	cmd.Flags().StringVar(&coordSys, "coord-sys", "", "coordinate system of --lat/--lng: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度); the deployment's default when empty")
+	cmd.Flags().BoolVar(&noLocation, "no-location", false, "arrive without a position (recorded and marked as unlocated)")
+	cmd.MarkFlagsRequiredTogether("lat", "lng")
+	cmd.MarkFlagsOneRequired("lat", "no-location")
+	cmd.MarkFlagsMutuallyExclusive("lat", "no-location")
+	cmd.MarkFlagsMutuallyExclusive("accuracy", "no-location")
+	cmd.MarkFlagsMutuallyExclusive("coord-sys", "no-location")
 	return cmd
 }
 

@@ -106,8 +106,15 @@ func printDispatch(w io.Writer, d *responsev1.Dispatch) error {
 	t.row("RESOLVE BY", fmtTime(d.GetDeadlines().GetResolveBy()))
 	t.row("ACKNOWLEDGED AT", fmtTime(d.GetAcknowledgedAt()))
 	arrived := fmtTime(d.GetArrivedAt())
-	if d.GetArrivedAt() != nil {
+	switch {
+	case d.GetArrivedAt() == nil:
+	case d.GetArrivalUnlocated():
+		arrived += " (UNLOCATED: no position)"
+	default:
 		arrived += fmt.Sprintf(" at %s (%.0f m from the whistle", fmtLoc(d.GetArrivalLocation()), d.GetArrivalDistanceM())
+		if acc := d.GetArrivalAccuracyM(); acc > 0 {
+			arrived += fmt.Sprintf(", ±%.0f m", acc)
+		}
 		if d.GetArrivalFar() {
 			arrived += ", FAR"
 		}

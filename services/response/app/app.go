@@ -13,6 +13,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/services/response/internal/desk"
@@ -34,6 +35,9 @@ type Config struct {
 	config.Base
 	// FarArrivalMeters flags a check-in farther than this from the whistle.
 	FarArrivalMeters float64 `env:"WHISTLE_FAR_ARRIVAL_METERS, default=500"`
+	// CoordSys is the coordinate system of a check-in position whose request
+	// names none (as intake's and routing's WHISTLE_COORD_SYS).
+	CoordSys string `env:"WHISTLE_COORD_SYS, default=WGS84"`
 	// SuperviseAfter is the delay from 催办 (the breach) to 督办 (the district supervisor).
 	SuperviseAfter time.Duration `env:"WHISTLE_SLA_SUPERVISE_AFTER, default=30m"`
 	// ListAfter is the delay from 督办 to 挂牌督办 (city level).
@@ -171,6 +175,9 @@ func (c Config) Validate() error {
 	if c.FarArrivalMeters <= 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_FAR_ARRIVAL_METERS must be positive, got %v", c.FarArrivalMeters))
 	}
+	if _, err := coordsys.ParseDefault(c.CoordSys); err != nil {
+		errs = append(errs, fmt.Errorf("WHISTLE_COORD_SYS: %w", err))
+	}
 	// Zero values (a Config built in code, as the end-to-end tests do) mean the defaults.
 	if c.SuperviseAfter < 0 {
 		errs = append(errs, fmt.Errorf("WHISTLE_SLA_SUPERVISE_AFTER must be positive, got %v", c.SuperviseAfter))
@@ -221,6 +228,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, err
 	}
 	workStart, workEnd, _ := cfg.workHours()                           // validated above
+	coordSys, _ := coordsys.ParseDefault(cfg.CoordSys)                 // validated above
 	egress, _ := cfg.egress()                                          // validated above
 	webhooks, _ := notify.ParseEndpoints(cfg.Webhooks)                 // validated above
 	channelEndpoints, _ := notify.ParseChannels(cfg.Channels.Channels) // validated above
@@ -239,9 +247,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}
 	duties.Revoked = revocations.Wake
 	api := &grpcapi.Server{
-		Desk: &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties, Outbox: out},
-		Duty: duties,
-		Log:  rt.Log.With("component", "grpcapi"),
+		Desk:     &desk.Service{Pool: rt.Pool, Clock: rt.Clock, FarArrivalMeters: cfg.FarArrivalMeters, Ladder: ladder, Accounts: duties, Outbox: out},
+		Duty:     duties,
+		Log:      rt.Log.With("component", "grpcapi"),
+		CoordSys: coordSys,
 	}
 	api.Register(rt.GRPC)
 	admin := &grpcapi.AdminServer{

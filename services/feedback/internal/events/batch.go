@@ -124,6 +124,7 @@ type dispatchFact struct {
 	AcknowledgedAt, ArrivedAt, ResolvedAt, ReturnedAt, CancelledAt    pgtype.Timestamptz
 	SnapshotAt                                                        pgtype.Timestamptz
 	AckLevel, ArriveLevel, ResolveLevel                               int16
+	ArrivalFar, ArrivalUnlocated                                      bool
 }
 
 // whistleFact is one whistle_facts row.
@@ -148,6 +149,8 @@ func foldFact(acc, s dispatchFact) dispatchFact {
 	acc.AckLevel = max(acc.AckLevel, s.AckLevel)
 	acc.ArriveLevel = max(acc.ArriveLevel, s.ArriveLevel)
 	acc.ResolveLevel = max(acc.ResolveLevel, s.ResolveLevel)
+	acc.ArrivalFar = acc.ArrivalFar || s.ArrivalFar
+	acc.ArrivalUnlocated = acc.ArrivalUnlocated || s.ArrivalUnlocated
 	return acc
 }
 
@@ -189,6 +192,8 @@ func upsertFacts(ctx context.Context, q *store.Queries, facts map[string]dispatc
 		p.AckLevels = append(p.AckLevels, f.AckLevel)
 		p.ArriveLevels = append(p.ArriveLevels, f.ArriveLevel)
 		p.ResolveLevels = append(p.ResolveLevels, f.ResolveLevel)
+		p.ArrivalFars = append(p.ArrivalFars, f.ArrivalFar)
+		p.ArrivalUnlocateds = append(p.ArrivalUnlocateds, f.ArrivalUnlocated)
 	}
 	if err := q.UpsertDispatchFacts(ctx, p); err != nil {
 		return fmt.Errorf("project: %d dispatch snapshots: %w", len(rows), err)

@@ -275,15 +275,17 @@ func (s *Server) scorecards(ctx context.Context, p period, w feedback.Weights, b
 			line.Department = r.Key
 		}
 		cards = append(cards, &feedbackv1.Scorecard{
-			Key:            r.Key,
-			Sla:            line,
-			BreachesLevel1: r.BreachesLevel1,
-			BreachesLevel2: r.BreachesLevel2,
-			BreachesLevel3: r.BreachesLevel3,
-			ToAcknowledge:  &feedbackv1.Durations{MedianSeconds: r.AckP50, P90Seconds: r.AckP90, Count: r.AckCount},
-			ToArrive:       &feedbackv1.Durations{MedianSeconds: r.ArriveP50, P90Seconds: r.ArriveP90, Count: r.ArriveCount},
-			ToResolve:      &feedbackv1.Durations{MedianSeconds: r.ResolveP50, P90Seconds: r.ResolveP90, Count: r.ResolveCount},
-			Composite:      composite,
+			Key:               r.Key,
+			Sla:               line,
+			BreachesLevel1:    r.BreachesLevel1,
+			BreachesLevel2:    r.BreachesLevel2,
+			BreachesLevel3:    r.BreachesLevel3,
+			ToAcknowledge:     &feedbackv1.Durations{MedianSeconds: r.AckP50, P90Seconds: r.AckP90, Count: r.AckCount},
+			ToArrive:          &feedbackv1.Durations{MedianSeconds: r.ArriveP50, P90Seconds: r.ArriveP90, Count: r.ArriveCount},
+			ToResolve:         &feedbackv1.Durations{MedianSeconds: r.ResolveP50, P90Seconds: r.ResolveP90, Count: r.ResolveCount},
+			Composite:         composite,
+			FarArrivals:       r.FarArrivals,
+			UnlocatedArrivals: r.UnlocatedArrivals,
 		})
 		ranked = append(ranked, feedback.Ranked{Key: r.Key, Composite: composite})
 	}

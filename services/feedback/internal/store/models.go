@@ -40,34 +40,36 @@ type ChainHead struct {
 }
 
 type DispatchFact struct {
-	DispatchID     string
-	WhistleID      string
-	DistrictID     string
-	StreetID       string
-	Category       string
-	Department     string
-	Round          int32
-	Status         string
-	DispatchedAt   pgtype.Timestamptz
-	SlaStartedAt   pgtype.Timestamptz
-	AckBy          pgtype.Timestamptz
-	ArriveBy       pgtype.Timestamptz
-	ResolveBy      pgtype.Timestamptz
-	AcknowledgedAt pgtype.Timestamptz
-	ArrivedAt      pgtype.Timestamptz
-	ResolvedAt     pgtype.Timestamptz
-	ReturnedAt     pgtype.Timestamptz
-	CancelledAt    pgtype.Timestamptz
-	SnapshotAt     pgtype.Timestamptz
-	ReturnAccepted bool
-	Reopened       bool
-	Satisfaction   int16
-	AckLevel       int16
-	ArriveLevel    int16
-	ResolveLevel   int16
-	AckExcused     bool
-	ArriveExcused  bool
-	ResolveExcused bool
+	DispatchID       string
+	WhistleID        string
+	DistrictID       string
+	StreetID         string
+	Category         string
+	Department       string
+	Round            int32
+	Status           string
+	DispatchedAt     pgtype.Timestamptz
+	SlaStartedAt     pgtype.Timestamptz
+	AckBy            pgtype.Timestamptz
+	ArriveBy         pgtype.Timestamptz
+	ResolveBy        pgtype.Timestamptz
+	AcknowledgedAt   pgtype.Timestamptz
+	ArrivedAt        pgtype.Timestamptz
+	ResolvedAt       pgtype.Timestamptz
+	ReturnedAt       pgtype.Timestamptz
+	CancelledAt      pgtype.Timestamptz
+	SnapshotAt       pgtype.Timestamptz
+	ReturnAccepted   bool
+	Reopened         bool
+	Satisfaction     int16
+	AckLevel         int16
+	ArriveLevel      int16
+	ResolveLevel     int16
+	AckExcused       bool
+	ArriveExcused    bool
+	ResolveExcused   bool
+	ArrivalFar       bool
+	ArrivalUnlocated bool
 }
 
 type ScorecardWeight struct {

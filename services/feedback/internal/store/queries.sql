@@ -87,7 +87,9 @@ SELECT
     COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p90,
     count(resolved_at) AS resolve_count,
     COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p50,
-    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90,
+    count(*) FILTER (WHERE arrival_far) AS far_arrivals,
+    count(*) FILTER (WHERE arrival_unlocated) AS unlocated_arrivals
 FROM dispatch_facts
 WHERE district_id = @district_id AND dispatched_at >= @from_at AND dispatched_at < @to_at AND cancelled_at IS NULL
 GROUP BY 1
@@ -323,14 +325,15 @@ INSERT INTO dispatch_facts (
     dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
-    ack_level, arrive_level, resolve_level
+    ack_level, arrive_level, resolve_level, arrival_far, arrival_unlocated
 )
 SELECT unnest(@dispatch_ids::text[]), unnest(@whistle_ids::text[]), unnest(@district_ids::text[]), unnest(@street_ids::text[]),
     unnest(@categories::text[]), unnest(@departments::text[]), unnest(@rounds::integer[]), unnest(@statuses::text[]),
     unnest(@dispatched_ats::timestamptz[]), unnest(@sla_started_ats::timestamptz[]), unnest(@ack_bys::timestamptz[]), unnest(@arrive_bys::timestamptz[]),
     unnest(@resolve_bys::timestamptz[]), unnest(@acknowledged_ats::timestamptz[]), unnest(@arrived_ats::timestamptz[]), unnest(@resolved_ats::timestamptz[]),
     unnest(@returned_ats::timestamptz[]), unnest(@cancelled_ats::timestamptz[]), unnest(@snapshot_ats::timestamptz[]), unnest(@ack_levels::smallint[]),
-    unnest(@arrive_levels::smallint[]), unnest(@resolve_levels::smallint[])
+    unnest(@arrive_levels::smallint[]), unnest(@resolve_levels::smallint[]),
+    unnest(@arrival_fars::boolean[]), unnest(@arrival_unlocateds::boolean[])
 ON CONFLICT (dispatch_id) DO UPDATE SET
     status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
     ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
@@ -344,7 +347,10 @@ ON CONFLICT (dispatch_id) DO UPDATE SET
     snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
     ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
     arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
-    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level);
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level),
+    -- An arrival happens once; every snapshot after it carries its check.
+    arrival_far = dispatch_facts.arrival_far OR EXCLUDED.arrival_far,
+    arrival_unlocated = dispatch_facts.arrival_unlocated OR EXCLUDED.arrival_unlocated;
 
 -- name: RaiseEscalations :exec
 -- RaiseEscalation for many dispatches, one row each with its highest level per clock.

@@ -905,7 +905,7 @@ func (q *Queries) ListUnkeyedChains(ctx context.Context) ([]string, error) {
 }
 
 const listWhistleDispatchFacts = `-- name: ListWhistleDispatchFacts :many
-SELECT dispatch_id, whistle_id, district_id, street_id, category, department, round, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at, return_accepted, reopened, satisfaction, ack_level, arrive_level, resolve_level, ack_excused, arrive_excused, resolve_excused FROM dispatch_facts WHERE whistle_id = $1 ORDER BY round, dispatched_at, department
+SELECT dispatch_id, whistle_id, district_id, street_id, category, department, round, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at, return_accepted, reopened, satisfaction, ack_level, arrive_level, resolve_level, ack_excused, arrive_excused, resolve_excused, arrival_far, arrival_unlocated FROM dispatch_facts WHERE whistle_id = $1 ORDER BY round, dispatched_at, department
 `
 
 func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string) ([]DispatchFact, error) {
@@ -946,6 +946,8 @@ func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string
 			&i.AckExcused,
 			&i.ArriveExcused,
 			&i.ResolveExcused,
+			&i.ArrivalFar,
+			&i.ArrivalUnlocated,
 		); err != nil {
 			return nil, err
 		}
@@ -1145,7 +1147,9 @@ SELECT
     COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM arrived_at - sla_started_at)), 0)::float8 AS arrive_p90,
     count(resolved_at) AS resolve_count,
     COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p50,
-    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90
+    COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - sla_started_at)), 0)::float8 AS resolve_p90,
+    count(*) FILTER (WHERE arrival_far) AS far_arrivals,
+    count(*) FILTER (WHERE arrival_unlocated) AS unlocated_arrivals
 FROM dispatch_facts
 WHERE district_id = $2 AND dispatched_at >= $3 AND dispatched_at < $4 AND cancelled_at IS NULL
 GROUP BY 1
@@ -1160,35 +1164,37 @@ type ScorecardsParams struct {
 }
 
 type ScorecardsRow struct {
-	Key             string
-	Dispatched      int64
-	ResponseBase    int64
-	AckedOnTime     int64
-	ArrivalBase     int64
-	ArrivedOnTime   int64
-	ResolvedOnTime  int64
-	Returned        int64
-	AcceptedReturns int64
-	ResolutionBase  int64
-	Resolved        int64
-	Reopened        int64
-	Rated           int64
-	Satisfied       int64
-	NotRated        int64
-	Breaches        int64
-	ExcusedBreaches int64
-	BreachesLevel1  int64
-	BreachesLevel2  int64
-	BreachesLevel3  int64
-	AckCount        int64
-	AckP50          float64
-	AckP90          float64
-	ArriveCount     int64
-	ArriveP50       float64
-	ArriveP90       float64
-	ResolveCount    int64
-	ResolveP50      float64
-	ResolveP90      float64
+	Key               string
+	Dispatched        int64
+	ResponseBase      int64
+	AckedOnTime       int64
+	ArrivalBase       int64
+	ArrivedOnTime     int64
+	ResolvedOnTime    int64
+	Returned          int64
+	AcceptedReturns   int64
+	ResolutionBase    int64
+	Resolved          int64
+	Reopened          int64
+	Rated             int64
+	Satisfied         int64
+	NotRated          int64
+	Breaches          int64
+	ExcusedBreaches   int64
+	BreachesLevel1    int64
+	BreachesLevel2    int64
+	BreachesLevel3    int64
+	AckCount          int64
+	AckP50            float64
+	AckP90            float64
+	ArriveCount       int64
+	ArriveP50         float64
+	ArriveP90         float64
+	ResolveCount      int64
+	ResolveP50        float64
+	ResolveP90        float64
+	FarArrivals       int64
+	UnlocatedArrivals int64
 }
 
 // The SLA report's counts grouped by department or by street, with breaches
@@ -1237,6 +1243,8 @@ func (q *Queries) Scorecards(ctx context.Context, arg ScorecardsParams) ([]Score
 			&i.ResolveCount,
 			&i.ResolveP50,
 			&i.ResolveP90,
+			&i.FarArrivals,
+			&i.UnlocatedArrivals,
 		); err != nil {
 			return nil, err
 		}
@@ -1471,14 +1479,15 @@ INSERT INTO dispatch_facts (
     dispatch_id, whistle_id, district_id, street_id, category, department, round, status,
     dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
     acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at,
-    ack_level, arrive_level, resolve_level
+    ack_level, arrive_level, resolve_level, arrival_far, arrival_unlocated
 )
 SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
     unnest($5::text[]), unnest($6::text[]), unnest($7::integer[]), unnest($8::text[]),
     unnest($9::timestamptz[]), unnest($10::timestamptz[]), unnest($11::timestamptz[]), unnest($12::timestamptz[]),
     unnest($13::timestamptz[]), unnest($14::timestamptz[]), unnest($15::timestamptz[]), unnest($16::timestamptz[]),
     unnest($17::timestamptz[]), unnest($18::timestamptz[]), unnest($19::timestamptz[]), unnest($20::smallint[]),
-    unnest($21::smallint[]), unnest($22::smallint[])
+    unnest($21::smallint[]), unnest($22::smallint[]),
+    unnest($23::boolean[]), unnest($24::boolean[])
 ON CONFLICT (dispatch_id) DO UPDATE SET
     status = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE dispatch_facts.status END,
     ack_by = CASE WHEN dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE dispatch_facts.ack_by END,
@@ -1492,32 +1501,37 @@ ON CONFLICT (dispatch_id) DO UPDATE SET
     snapshot_at = GREATEST(dispatch_facts.snapshot_at, EXCLUDED.snapshot_at),
     ack_level = GREATEST(dispatch_facts.ack_level, EXCLUDED.ack_level),
     arrive_level = GREATEST(dispatch_facts.arrive_level, EXCLUDED.arrive_level),
-    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level)
+    resolve_level = GREATEST(dispatch_facts.resolve_level, EXCLUDED.resolve_level),
+    -- An arrival happens once; every snapshot after it carries its check.
+    arrival_far = dispatch_facts.arrival_far OR EXCLUDED.arrival_far,
+    arrival_unlocated = dispatch_facts.arrival_unlocated OR EXCLUDED.arrival_unlocated
 `
 
 type UpsertDispatchFactsParams struct {
-	DispatchIds     []string
-	WhistleIds      []string
-	DistrictIds     []string
-	StreetIds       []string
-	Categories      []string
-	Departments     []string
-	Rounds          []int32
-	Statuses        []string
-	DispatchedAts   []pgtype.Timestamptz
-	SlaStartedAts   []pgtype.Timestamptz
-	AckBys          []pgtype.Timestamptz
-	ArriveBys       []pgtype.Timestamptz
-	ResolveBys      []pgtype.Timestamptz
-	AcknowledgedAts []pgtype.Timestamptz
-	ArrivedAts      []pgtype.Timestamptz
-	ResolvedAts     []pgtype.Timestamptz
-	ReturnedAts     []pgtype.Timestamptz
-	CancelledAts    []pgtype.Timestamptz
-	SnapshotAts     []pgtype.Timestamptz
-	AckLevels       []int16
-	ArriveLevels    []int16
-	ResolveLevels   []int16
+	DispatchIds       []string
+	WhistleIds        []string
+	DistrictIds       []string
+	StreetIds         []string
+	Categories        []string
+	Departments       []string
+	Rounds            []int32
+	Statuses          []string
+	DispatchedAts     []pgtype.Timestamptz
+	SlaStartedAts     []pgtype.Timestamptz
+	AckBys            []pgtype.Timestamptz
+	ArriveBys         []pgtype.Timestamptz
+	ResolveBys        []pgtype.Timestamptz
+	AcknowledgedAts   []pgtype.Timestamptz
+	ArrivedAts        []pgtype.Timestamptz
+	ResolvedAts       []pgtype.Timestamptz
+	ReturnedAts       []pgtype.Timestamptz
+	CancelledAts      []pgtype.Timestamptz
+	SnapshotAts       []pgtype.Timestamptz
+	AckLevels         []int16
+	ArriveLevels      []int16
+	ResolveLevels     []int16
+	ArrivalFars       []bool
+	ArrivalUnlocateds []bool
 }
 
 // UpsertDispatchFact for many dispatches, one snapshot each (folded by the
@@ -1546,6 +1560,8 @@ func (q *Queries) UpsertDispatchFacts(ctx context.Context, arg UpsertDispatchFac
 		arg.AckLevels,
 		arg.ArriveLevels,
 		arg.ResolveLevels,
+		arg.ArrivalFars,
+		arg.ArrivalUnlocateds,
 	)
 	return err
 }

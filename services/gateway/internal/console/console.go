@@ -111,5 +111,6 @@ func contentTags(static fs.FS) map[string]string {
 	return tags
 }
 
-// csp keeps the page to its own origin: no CDN, no inline script, no tiles.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+// csp keeps the page to its own origin: no CDN, no inline script, no tiles;
+// blob: images are the local preview of a photo chosen for upload.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"

@@ -48,12 +48,16 @@ func DispatchProto(d response.Dispatch) *responsev1.Dispatch {
 		ResolutionSummary: d.ResolutionSummary,
 		ArrivalLocation:   latLng(d.ArrivalLocation),
 		ArrivalFar:        d.ArrivalFar,
+		ArrivalUnlocated:  d.ArrivalUnlocated(),
 		Breaches:          append([]string(nil), d.Breaches...),
 		Location:          latLng(d.Location),
 		UpdatedAt:         timestamppb.New(d.UpdatedAt),
 	}
 	if d.ArrivalDistanceM != nil {
 		p.ArrivalDistanceM = *d.ArrivalDistanceM
+	}
+	if d.ArrivalAccuracyM != nil {
+		p.ArrivalAccuracyM = *d.ArrivalAccuracyM
 	}
 	p.EscalationLevel = int32(d.EscalationLevel)
 	for _, cs := range d.ClockStates() {

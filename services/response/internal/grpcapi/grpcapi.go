@@ -14,6 +14,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/response/internal/desk"
@@ -30,6 +31,8 @@ type Server struct {
 	// Duty keeps rosters and heartbeats (issue 12).
 	Duty *duty.Service
 	Log  *slog.Logger
+	// CoordSys is the system of a check-in position whose request names none.
+	CoordSys coordsys.System
 }
 
 // Register adds the API to srv.
@@ -124,11 +127,29 @@ func (s *Server) AcknowledgeDispatch(ctx context.Context, req *responsev1.Acknow
 	return s.act(ctx, req.GetId(), response.Command{Action: response.Acknowledge})
 }
 
-// ArriveDispatch is 到场报到, with the check-in location.
+// ArriveDispatch is 到场报到, with the desk's position when it has one,
+// converted to WGS-84 here, where it comes in.
 func (s *Server) ArriveDispatch(ctx context.Context, req *responsev1.ArriveDispatchRequest) (*responsev1.Dispatch, error) {
 	cmd := response.Command{Action: response.Arrive}
+	sys := s.CoordSys
+	if name := req.GetCoordSys(); name != "" {
+		var err error
+		if sys, err = coordsys.Parse(name); err != nil {
+			return nil, rpcerr.Invalid("coord_sys", "must be WGS84, GCJ02 (高德, 腾讯) or BD09 (百度)")
+		}
+	}
 	if loc := req.GetLocation(); loc != nil {
-		cmd.Location = &response.LatLng{Lat: loc.GetLat(), Lng: loc.GetLng()}
+		p := response.LatLng{Lat: loc.GetLat(), Lng: loc.GetLng()}
+		// A point out of range stays as sent, for the check to name it.
+		if response.ValidateLocation("location", &p) == nil {
+			w := coordsys.ToWGS84(sys, coordsys.Point{Lat: p.Lat, Lng: p.Lng})
+			p = response.LatLng{Lat: w.Lat, Lng: w.Lng}
+		}
+		cmd.Location = &p
+	}
+	// 0 is "not reported", as the field's default.
+	if acc := req.GetAccuracyM(); acc != 0 {
+		cmd.AccuracyM = &acc
 	}
 	return s.act(ctx, req.GetId(), cmd)
 }

@@ -120,8 +120,11 @@ type Command struct {
 	Action Action
 	// By is the subject of who acts.
 	By string
-	// Location is where the desk checks in (Arrive).
+	// Location is where the desk checks in (Arrive), in WGS-84; nil arrives
+	// without a position (unlocated).
 	Location *LatLng
+	// AccuracyM is the accuracy the device reported for Location, in metres; nil when none.
+	AccuracyM *float64
 	// Summary records the handling (Resolve); optional.
 	Summary string
 	// Reason says why the dispatch goes back (Return); required.
@@ -137,7 +140,10 @@ func (c Command) Validate() error {
 	var errs InvalidError
 	switch c.Action {
 	case Arrive:
-		errs = append(errs, ValidateLocation("location", c.Location)...)
+		if c.Location != nil {
+			errs = append(errs, ValidateLocation("location", c.Location)...)
+		}
+		errs = append(errs, validateAccuracy(c.AccuracyM, c.Location != nil)...)
 	case Resolve:
 		if utf8.RuneCountInString(strings.TrimSpace(c.Summary)) > MaxSummaryLen {
 			errs = append(errs, FieldError{"summary", fmt.Sprintf("must be at most %d characters", MaxSummaryLen)})
@@ -173,9 +179,29 @@ func ValidateLocation(field string, p *LatLng) InvalidError {
 	return errs
 }
 
+// MaxAccuracyM bounds a reported accuracy: a position vaguer than 100 km
+// says nothing about being on site, and larger values are input errors.
+const MaxAccuracyM = 100000
+
+// validateAccuracy checks a check-in's reported accuracy: optional, only
+// with a location, 0-MaxAccuracyM metres.
+func validateAccuracy(acc *float64, located bool) InvalidError {
+	switch {
+	case acc == nil:
+		return nil
+	case !located:
+		return InvalidError{{"accuracy_m", "is the accuracy of a location: send location with it"}}
+	case math.IsNaN(*acc) || *acc < 0 || *acc > MaxAccuracyM:
+		return InvalidError{{"accuracy_m", fmt.Sprintf("must be between 0 and %d metres", MaxAccuracyM)}}
+	}
+	return nil
+}
+
 // Apply performs cmd on d at now. changed is false (and d is returned as it
 // was) when d is already past the action. farMeters is the distance from the
-// whistle beyond which a check-in is flagged.
+// whistle beyond which a check-in is flagged. An arrival without a position
+// is recorded (the desk may have none: no signal indoors, positioning
+// refused) without a distance: Unlocated marks it.
 func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch, bool, error) {
 	if err := cmd.Validate(); err != nil {
 		return d, false, err
@@ -194,11 +220,18 @@ func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch,
 	case Acknowledge:
 		d.AcknowledgedAt, d.AcknowledgedBy = &at, cmd.By
 	case Arrive:
-		loc := *cmd.Location
-		d.ArrivedAt, d.ArrivedBy, d.ArrivalLocation = &at, cmd.By, &loc
-		d.ArrivalDistanceM, d.ArrivalFar = nil, false
-		if d.Location != nil {
-			dist := DistanceMeters(*d.Location, loc)
+		d.ArrivedAt, d.ArrivedBy = &at, cmd.By
+		d.ArrivalLocation, d.ArrivalAccuracyM, d.ArrivalDistanceM, d.ArrivalFar = nil, nil, nil, false
+		if cmd.Location != nil {
+			loc := *cmd.Location
+			d.ArrivalLocation = &loc
+			if cmd.AccuracyM != nil {
+				acc := *cmd.AccuracyM
+				d.ArrivalAccuracyM = &acc
+			}
+		}
+		if d.ArrivalLocation != nil && d.Location != nil {
+			dist := DistanceMeters(*d.Location, *d.ArrivalLocation)
 			d.ArrivalDistanceM = &dist
 			d.ArrivalFar = dist > farMeters
 		}

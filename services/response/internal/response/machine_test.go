@@ -101,7 +101,25 @@ func TestApplyRecordsWhoWhenWhere(t *testing.T) {
 	arrived, _, err = response.Apply(d, response.Command{Action: response.Arrive, By: "desk-1", Location: &near}, t0.Add(10*time.Minute), 500)
 	require.NoError(t, err)
 	require.False(t, arrived.ArrivalFar)
+	require.False(t, arrived.ArrivalUnlocated())
 	require.Equal(t, near, *arrived.ArrivalLocation)
+	require.Nil(t, arrived.ArrivalAccuracyM, "no accuracy reported")
+
+	// With the accuracy the phone reported: kept beside the position.
+	acc := 12.5
+	arrived, _, err = response.Apply(d, response.Command{Action: response.Arrive, By: "desk-1", Location: &near, AccuracyM: &acc}, t0.Add(10*time.Minute), 500)
+	require.NoError(t, err)
+	require.Equal(t, 12.5, *arrived.ArrivalAccuracyM)
+
+	// Without a position: arrived all the same, marked unlocated, no distance and not "far".
+	unlocated, changed, err := response.Apply(d, response.Command{Action: response.Arrive, By: "desk-1"}, t0.Add(10*time.Minute), 500)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, response.Arrived, unlocated.Status)
+	require.True(t, unlocated.ArrivalUnlocated())
+	require.Nil(t, unlocated.ArrivalLocation)
+	require.Nil(t, unlocated.ArrivalDistanceM)
+	require.False(t, unlocated.ArrivalFar)
 
 	// A repeat changes nothing, not even the time.
 	again, changed, err := response.Apply(arrived, response.Command{Action: response.Arrive, By: "desk-2", Location: &far}, t0.Add(20*time.Minute), 500)
@@ -144,7 +162,11 @@ func TestCommandValidate(t *testing.T) {
 		{"return naming a department", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NeedsAnotherDepartment, Department: "housing"}, nil},
 		{"return naming a department with another code", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NotOurRemit, Department: "housing"}, []string{"department"}},
 		{"return naming no department code", response.Command{Action: response.Return, Reason: "x", Code: returncodes.NeedsAnotherDepartment, Department: "住建委"}, []string{"department"}},
-		{"arrive without location", response.Command{Action: response.Arrive}, []string{"location"}},
+		{"arrive without location", response.Command{Action: response.Arrive}, nil},
+		{"arrive with an accuracy", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: 116}, AccuracyM: ptr(35.0)}, nil},
+		{"arrive with a negative accuracy", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: 116}, AccuracyM: ptr(-1.0)}, []string{"accuracy_m"}},
+		{"arrive with an accuracy of 200 km", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: 116}, AccuracyM: ptr(200000.0)}, []string{"accuracy_m"}},
+		{"arrive with an accuracy but no location", response.Command{Action: response.Arrive, AccuracyM: ptr(10.0)}, []string{"accuracy_m"}},
 		{"arrive at lat 91", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 91, Lng: 116}}, []string{"location.lat"}},
 		{"arrive at lng -181", response.Command{Action: response.Arrive, Location: &response.LatLng{Lat: 39, Lng: -181}}, []string{"location.lng"}},
 		{"resolve with a long summary", response.Command{Action: response.Resolve, Summary: strings.Repeat("x", 2001)}, []string{"summary"}},
@@ -158,6 +180,8 @@ func TestCommandValidate(t *testing.T) {
 		})
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestDistanceMeters(t *testing.T) {
 	t.Parallel()

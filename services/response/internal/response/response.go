@@ -64,8 +64,12 @@ type Dispatch struct {
 	AcknowledgedBy string
 	ArrivedAt      *time.Time
 	ArrivedBy      string
-	// ArrivalLocation is where the desk checked in.
+	// ArrivalLocation is where the desk checked in; nil when it arrived
+	// without a position (Unlocated).
 	ArrivalLocation *LatLng
+	// ArrivalAccuracyM is the accuracy the device reported for
+	// ArrivalLocation, in metres; nil when it reported none.
+	ArrivalAccuracyM *float64
 	// ArrivalDistanceM is the check-in's distance from the whistle; nil when
 	// the whistle's location is unknown.
 	ArrivalDistanceM *float64
@@ -111,4 +115,9 @@ type Dispatch struct {
 	// Location is the whistle's location, nil when unknown.
 	Location  *LatLng
 	UpdatedAt time.Time
+}
+
+// ArrivalUnlocated reports whether the desk arrived without a position.
+func (d Dispatch) ArrivalUnlocated() bool {
+	return d.ArrivedAt != nil && d.ArrivalLocation == nil
 }

@@ -86,6 +86,7 @@ type Dispatch struct {
 	ArriveWarnAt      *time.Time
 	ResolveWarnAt     *time.Time
 	EscalateAt        *time.Time
+	ArrivalAccuracyM  *float64
 	CommunityCode     string
 	CommunityName     string
 }

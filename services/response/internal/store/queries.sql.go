@@ -85,7 +85,7 @@ WITH earliest AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + $1::interval
@@ -165,6 +165,7 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
 		); err != nil {
@@ -213,7 +214,7 @@ func (q *Queries) BoardNotes(ctx context.Context, whistleID string) ([]BoardNote
 }
 
 const claimDueTimers = `-- name: ClaimDueTimers :many
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= $1
@@ -290,6 +291,7 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
 		); err != nil {
@@ -387,7 +389,7 @@ FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
              unnest($19::text[]) AS community_code, unnest($20::text[]) AS community_name) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
 `
 
 type CreateDispatchesParams struct {
@@ -491,6 +493,7 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
 		); err != nil {
@@ -616,7 +619,7 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64
 }
 
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -667,6 +670,7 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
 	)
@@ -824,7 +828,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 }
 
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -909,6 +913,7 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
 		); err != nil {
@@ -960,7 +965,7 @@ func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Exte
 }
 
 const listPendingExtensions = `-- name: ListPendingExtensions :many
-SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name FROM extensions e
+SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name FROM extensions e
 JOIN dispatches d ON d.id = e.dispatch_id
 WHERE e.status = 'PENDING'
   AND ($1::text = '' OR d.district_id = $1::text)
@@ -1056,6 +1061,7 @@ func (q *Queries) ListPendingExtensions(ctx context.Context, arg ListPendingExte
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
+			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
 		); err != nil {
@@ -1102,7 +1108,7 @@ func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -1153,6 +1159,7 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
 	)
@@ -1160,7 +1167,7 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 }
 
 const lockDispatches = `-- name: LockDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockDispatch for a group of desk actions, locked in one order (by id) so
@@ -1219,6 +1226,7 @@ func (q *Queries) LockDispatches(ctx context.Context, ids []string) ([]Dispatch,
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
 		); err != nil {
@@ -1262,7 +1270,7 @@ func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (E
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -1322,6 +1330,7 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
 		); err != nil {
@@ -1388,7 +1397,7 @@ UPDATE dispatches SET
     warnings = $10,
     updated_at = $11
 WHERE id = $12
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
 `
 
 type MoveDeadlineParams struct {
@@ -1469,6 +1478,7 @@ func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dis
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
 	)
@@ -1822,18 +1832,19 @@ UPDATE dispatches SET
     arrival_lng = $7,
     arrival_distance_m = $8,
     arrival_far = $9,
-    resolved_at = $10,
-    resolved_by = $11,
-    resolution_summary = $12,
-    returned_at = $13,
-    returned_by = $14,
-    return_reason = $15,
-    return_code = $16,
-    return_department = $17,
-    cancelled_at = $18,
-    updated_at = $19
-WHERE id = $20
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name
+    arrival_accuracy_m = $10,
+    resolved_at = $11,
+    resolved_by = $12,
+    resolution_summary = $13,
+    returned_at = $14,
+    returned_by = $15,
+    return_reason = $16,
+    return_code = $17,
+    return_department = $18,
+    cancelled_at = $19,
+    updated_at = $20
+WHERE id = $21
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
 `
 
 type UpdateDispatchParams struct {
@@ -1846,6 +1857,7 @@ type UpdateDispatchParams struct {
 	ArrivalLng        *float64
 	ArrivalDistanceM  *float64
 	ArrivalFar        bool
+	ArrivalAccuracyM  *float64
 	ResolvedAt        *time.Time
 	ResolvedBy        string
 	ResolutionSummary string
@@ -1870,6 +1882,7 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		arg.ArrivalLng,
 		arg.ArrivalDistanceM,
 		arg.ArrivalFar,
+		arg.ArrivalAccuracyM,
 		arg.ResolvedAt,
 		arg.ResolvedBy,
 		arg.ResolutionSummary,
@@ -1928,6 +1941,7 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
+		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
 	)
@@ -1945,6 +1959,7 @@ UPDATE dispatches d SET
     arrival_lng = u.arrival_lng,
     arrival_distance_m = u.arrival_distance_m,
     arrival_far = u.arrival_far,
+    arrival_accuracy_m = u.arrival_accuracy_m,
     resolved_at = u.resolved_at,
     resolved_by = u.resolved_by,
     resolution_summary = u.resolution_summary,
@@ -1961,6 +1976,7 @@ FROM jsonb_to_recordset($1::jsonb) AS u(
     arrived_at timestamptz, arrived_by text,
     arrival_lat double precision, arrival_lng double precision,
     arrival_distance_m double precision, arrival_far boolean,
+    arrival_accuracy_m double precision,
     resolved_at timestamptz, resolved_by text, resolution_summary text,
     returned_at timestamptz, returned_by text, return_reason text,
     return_code text, return_department text,
@@ -2080,7 +2096,7 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
 WHERE whistle_id = $1
 ORDER BY (role = 'lead') DESC, dispatched_at, department, id
 `
@@ -2140,6 +2156,7 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Di
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
+			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
 		); err != nil {

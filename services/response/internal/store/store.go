@@ -123,6 +123,7 @@ type updateRow struct {
 	ArrivalLng        *float64   `json:"arrival_lng"`
 	ArrivalDistanceM  *float64   `json:"arrival_distance_m"`
 	ArrivalFar        bool       `json:"arrival_far"`
+	ArrivalAccuracyM  *float64   `json:"arrival_accuracy_m"`
 	ResolvedAt        *time.Time `json:"resolved_at"`
 	ResolvedBy        string     `json:"resolved_by"`
 	ResolutionSummary string     `json:"resolution_summary"`

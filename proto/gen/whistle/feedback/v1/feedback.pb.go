@@ -1053,9 +1053,14 @@ type Scorecard struct {
 	// Weighted composite of the rates, 0-100.
 	Composite float64 `protobuf:"fixed64,9,opt,name=composite,proto3" json:"composite,omitempty"`
 	// 1 for the best composite.
-	Rank          int32 `protobuf:"varint,10,opt,name=rank,proto3" json:"rank,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Rank int32 `protobuf:"varint,10,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Arrivals checked in farther from the whistle than the response service
+	// allows (arrival_far), not part of the composite.
+	FarArrivals int64 `protobuf:"varint,11,opt,name=far_arrivals,json=farArrivals,proto3" json:"far_arrivals,omitempty"`
+	// Arrivals without a position (arrival_unlocated), not part of the composite.
+	UnlocatedArrivals int64 `protobuf:"varint,12,opt,name=unlocated_arrivals,json=unlocatedArrivals,proto3" json:"unlocated_arrivals,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Scorecard) Reset() {
@@ -1154,6 +1159,20 @@ func (x *Scorecard) GetComposite() float64 {
 func (x *Scorecard) GetRank() int32 {
 	if x != nil {
 		return x.Rank
+	}
+	return 0
+}
+
+func (x *Scorecard) GetFarArrivals() int64 {
+	if x != nil {
+		return x.FarArrivals
+	}
+	return 0
+}
+
+func (x *Scorecard) GetUnlocatedArrivals() int64 {
+	if x != nil {
+		return x.UnlocatedArrivals
 	}
 	return 0
 }
@@ -2680,7 +2699,7 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x0emedian_seconds\x18\x01 \x01(\x01R\rmedianSeconds\x12\x1f\n" +
 	"\vp90_seconds\x18\x02 \x01(\x01R\n" +
 	"p90Seconds\x12\x14\n" +
-	"\x05count\x18\x03 \x01(\x03R\x05count\"\xc3\x03\n" +
+	"\x05count\x18\x03 \x01(\x03R\x05count\"\x95\x04\n" +
 	"\tScorecard\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x124\n" +
 	"\x03sla\x18\x02 \x01(\v2\".whistle.feedback.v1.DepartmentSlaR\x03sla\x12'\n" +
@@ -2693,7 +2712,9 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"to_resolve\x18\b \x01(\v2\x1e.whistle.feedback.v1.DurationsR\ttoResolve\x12\x1c\n" +
 	"\tcomposite\x18\t \x01(\x01R\tcomposite\x12\x12\n" +
 	"\x04rank\x18\n" +
-	" \x01(\x05R\x04rank\"\x8f\x01\n" +
+	" \x01(\x05R\x04rank\x12!\n" +
+	"\ffar_arrivals\x18\v \x01(\x03R\vfarArrivals\x12-\n" +
+	"\x12unlocated_arrivals\x18\f \x01(\x03R\x11unlocatedArrivals\"\x8f\x01\n" +
 	"\x15GetScorecardsResponse\x12>\n" +
 	"\n" +
 	"scorecards\x18\x01 \x03(\v2\x1e.whistle.feedback.v1.ScorecardR\n" +

@@ -407,10 +407,12 @@ type Dispatch struct {
 	ReturnedAt        *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=returned_at,json=returnedAt,proto3" json:"returned_at,omitempty"`
 	ReturnReason      string                 `protobuf:"bytes,16,opt,name=return_reason,json=returnReason,proto3" json:"return_reason,omitempty"`
 	ResolutionSummary string                 `protobuf:"bytes,17,opt,name=resolution_summary,json=resolutionSummary,proto3" json:"resolution_summary,omitempty"`
-	ArrivalLocation   *v1.LatLng             `protobuf:"bytes,18,opt,name=arrival_location,json=arrivalLocation,proto3" json:"arrival_location,omitempty"`
+	// Where the desk checked in (WGS-84); empty for an unlocated arrival.
+	ArrivalLocation *v1.LatLng `protobuf:"bytes,18,opt,name=arrival_location,json=arrivalLocation,proto3" json:"arrival_location,omitempty"`
 	// Distance in metres between the check-in and the whistle's location.
 	ArrivalDistanceM float64 `protobuf:"fixed64,19,opt,name=arrival_distance_m,json=arrivalDistanceM,proto3" json:"arrival_distance_m,omitempty"`
-	// True when the check-in was far from the whistle's location.
+	// True when the check-in was farther from the whistle's location than the
+	// service allows (WHISTLE_FAR_ARRIVAL_METERS, 500 m by default).
 	ArrivalFar bool `protobuf:"varint,20,opt,name=arrival_far,json=arrivalFar,proto3" json:"arrival_far,omitempty"`
 	// SLA clocks that breached: ack, arrive, resolve.
 	Breaches []string `protobuf:"bytes,21,rep,name=breaches,proto3" json:"breaches,omitempty"`
@@ -436,9 +438,15 @@ type Dispatch struct {
 	OnDuty []*Shift `protobuf:"bytes,40,rep,name=on_duty,json=onDuty,proto3" json:"on_duty,omitempty"`
 	// True when other departments work on the same whistle (联合执法): it has a
 	// joint board (GetWhistleBoard). Filled by ListDispatches and GetDispatch.
-	Joint         bool `protobuf:"varint,41,opt,name=joint,proto3" json:"joint,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Joint bool `protobuf:"varint,41,opt,name=joint,proto3" json:"joint,omitempty"`
+	// The accuracy the device reported for the check-in's position, in metres
+	// (radius, 68 % confidence); 0 when it reported none.
+	ArrivalAccuracyM float64 `protobuf:"fixed64,42,opt,name=arrival_accuracy_m,json=arrivalAccuracyM,proto3" json:"arrival_accuracy_m,omitempty"`
+	// True when the desk arrived without a position (到场未定位): the arrival
+	// counts, and is marked on the timeline and in the scorecards.
+	ArrivalUnlocated bool `protobuf:"varint,43,opt,name=arrival_unlocated,json=arrivalUnlocated,proto3" json:"arrival_unlocated,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Dispatch) Reset() {
@@ -691,6 +699,20 @@ func (x *Dispatch) GetOnDuty() []*Shift {
 func (x *Dispatch) GetJoint() bool {
 	if x != nil {
 		return x.Joint
+	}
+	return false
+}
+
+func (x *Dispatch) GetArrivalAccuracyM() float64 {
+	if x != nil {
+		return x.ArrivalAccuracyM
+	}
+	return 0
+}
+
+func (x *Dispatch) GetArrivalUnlocated() bool {
+	if x != nil {
+		return x.ArrivalUnlocated
 	}
 	return false
 }
@@ -1275,9 +1297,18 @@ func (x *AcknowledgeDispatchRequest) GetId() string {
 
 // ArriveDispatchRequest checks in on site.
 type ArriveDispatchRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Location      *v1.LatLng             `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The desk's position (from the phone). Optional: without it the arrival
+	// is recorded as unlocated (arrival_unlocated).
+	Location *v1.LatLng `protobuf:"bytes,2,opt,name=location,proto3" json:"location,omitempty"`
+	// The position's accuracy in metres as the device reports it (the
+	// Geolocation API's coords.accuracy); optional, 0-100000.
+	AccuracyM float64 `protobuf:"fixed64,3,opt,name=accuracy_m,json=accuracyM,proto3" json:"accuracy_m,omitempty"`
+	// The coordinate system of location: WGS84 (phones' own positioning),
+	// GCJ02 (高德, 腾讯) or BD09 (百度); the deployment's default
+	// (WHISTLE_COORD_SYS) when empty. Stored converted to WGS-84.
+	CoordSys      string `protobuf:"bytes,4,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1324,6 +1355,20 @@ func (x *ArriveDispatchRequest) GetLocation() *v1.LatLng {
 		return x.Location
 	}
 	return nil
+}
+
+func (x *ArriveDispatchRequest) GetAccuracyM() float64 {
+	if x != nil {
+		return x.AccuracyM
+	}
+	return 0
+}
+
+func (x *ArriveDispatchRequest) GetCoordSys() string {
+	if x != nil {
+		return x.CoordSys
+	}
+	return ""
 }
 
 // ResolveDispatchRequest closes the department's part.
@@ -4610,7 +4655,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x06ack_by\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x05ackBy\x127\n" +
 	"\tarrive_by\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveBy\x129\n" +
 	"\n" +
-	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xe2\r\n" +
+	"resolve_by\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tresolveBy\"\xbd\x0e\n" +
 	"\bDispatch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
@@ -4656,7 +4701,9 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x0ecommunity_code\x18\x1d \x01(\tR\rcommunityCode\x12%\n" +
 	"\x0ecommunity_name\x18\x1e \x01(\tR\rcommunityName\x123\n" +
 	"\aon_duty\x18( \x03(\v2\x1a.whistle.response.v1.ShiftR\x06onDuty\x12\x14\n" +
-	"\x05joint\x18) \x01(\bR\x05joint\"w\n" +
+	"\x05joint\x18) \x01(\bR\x05joint\x12,\n" +
+	"\x12arrival_accuracy_m\x18* \x01(\x01R\x10arrivalAccuracyM\x12+\n" +
+	"\x11arrival_unlocated\x18+ \x01(\bR\x10arrivalUnlocated\"w\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aPENDING\x10\x01\x12\x10\n" +
@@ -4739,10 +4786,13 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x12GetDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\",\n" +
 	"\x1aAcknowledgeDispatchRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"]\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xa1\x01\n" +
 	"\x15ArriveDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x124\n" +
-	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\"K\n" +
+	"\blocation\x18\x02 \x01(\v2\x18.whistle.types.v1.LatLngR\blocation\x12\x1d\n" +
+	"\n" +
+	"accuracy_m\x18\x03 \x01(\x01R\taccuracyM\x12#\n" +
+	"\tcoord_sys\x18\x04 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\bcoordSys\"K\n" +
 	"\x16ResolveDispatchRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\asummary\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xd0\x0fR\asummary\"\xb3\x01\n" +

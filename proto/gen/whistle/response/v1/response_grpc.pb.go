@@ -52,7 +52,9 @@ type DispatchServiceClient interface {
 	GetDispatch(ctx context.Context, in *GetDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
 	// AcknowledgeDispatch is 签收. Idempotent.
 	AcknowledgeDispatch(ctx context.Context, in *AcknowledgeDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
-	// ArriveDispatch is 到场报到, with the check-in location. Idempotent.
+	// ArriveDispatch is 到场报到, with the desk's position when it has one: the
+	// answer says how far it is from the whistle and flags a far-away or an
+	// unlocated check-in. Idempotent.
 	ArriveDispatch(ctx context.Context, in *ArriveDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
 	// ResolveDispatch is 办结. Idempotent.
 	ResolveDispatch(ctx context.Context, in *ResolveDispatchRequest, opts ...grpc.CallOption) (*Dispatch, error)
@@ -263,7 +265,9 @@ type DispatchServiceServer interface {
 	GetDispatch(context.Context, *GetDispatchRequest) (*Dispatch, error)
 	// AcknowledgeDispatch is 签收. Idempotent.
 	AcknowledgeDispatch(context.Context, *AcknowledgeDispatchRequest) (*Dispatch, error)
-	// ArriveDispatch is 到场报到, with the check-in location. Idempotent.
+	// ArriveDispatch is 到场报到, with the desk's position when it has one: the
+	// answer says how far it is from the whistle and flags a far-away or an
+	// unlocated check-in. Idempotent.
 	ArriveDispatch(context.Context, *ArriveDispatchRequest) (*Dispatch, error)
 	// ResolveDispatch is 办结. Idempotent.
 	ResolveDispatch(context.Context, *ResolveDispatchRequest) (*Dispatch, error)

@@ -90,6 +90,23 @@ export async function api(path, { method = 'GET', body, headers = {}, auth = tru
 }
 
 /**
+ * Sends a file as the raw body of POST path (the attachment upload: the
+ * gateway sniffs the type from the bytes and enforces the size and count
+ * limits). Throws ApiError, with the contract's message, on a refusal.
+ */
+export async function upload(path, file) {
+  const h = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
+  if (token()) h.Authorization = `Bearer ${token()}`;
+  const resp = await fetch(path, { method: 'POST', headers: h, body: file });
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) {
+    if (resp.status === 401) window.dispatchEvent(new CustomEvent('whistle:unauthorized'));
+    throw new ApiError(resp.status, data);
+  }
+  return data;
+}
+
+/**
  * Fetches every page of a list endpoint (bounded, so a huge list cannot hang
  * the page). onPage(items, last) sees each page as it arrives; a small
  * firstPageSize gets the first screenful drawn sooner.

@@ -1,7 +1,7 @@
 // The duty desk's page, built for a phone: the queue soonest deadline first,
 // each dispatch with a colour-coded countdown of the clock it is racing and
 // one big button for the next step (签收, 到场, 办结), plus 退单 with a reason.
-import { api, all, categories, streets, byKey } from './api.js';
+import { api, all, upload, categories, streets, byKey } from './api.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError, activeClock, countdownChip, risk, communityLine } from './ui.js';
 import { now as serverNow, sync, scale as clockScale } from './clock.js';
@@ -48,6 +48,8 @@ export async function render(root, who) {
   });
   let items = [];
   let stale = false;
+  // The photos this page uploaded, by dispatch: shown on the card with their hashes.
+  const evidence = {};
 
   const deadlineOf = (d) => Date.parse(activeClock(d)?.deadline || '') || Infinity;
   const before = (a, b) => deadlineOf(a) - deadlineOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -65,7 +67,7 @@ export async function render(root, who) {
   let frame = 0;
   function paint() {
     frame = 0;
-    queue.insertAdjacentHTML('beforeend', backlog.splice(0, CHUNK).map((d) => card(d, cats, sts)).join(''));
+    queue.insertAdjacentHTML('beforeend', backlog.splice(0, CHUNK).map((d) => card(d, cats, sts, evidence[d.id])).join(''));
     if (backlog.length) frame = requestAnimationFrame(paint);
   }
   function show(list) {
@@ -78,7 +80,7 @@ export async function render(root, who) {
     cancelAnimationFrame(frame);
     frame = 0;
     backlog = [];
-    queue.innerHTML = items.length ? items.map((d) => card(d, cats, sts)).join('') : `<p class="muted">${esc(t('noDispatches'))}</p>`;
+    queue.innerHTML = items.length ? items.map((d) => card(d, cats, sts, evidence[d.id])).join('') : `<p class="muted">${esc(t('noDispatches'))}</p>`;
   }
   // The first load appends page by page; a page out of order redraws all.
   function append(page, last) {
@@ -116,7 +118,7 @@ export async function render(root, who) {
     try {
       const d = await api(`/v1/dispatches/${encodeURIComponent(id)}:${action}`, { method: 'POST', body });
       toast(`${t(`d.${d.status}`)} · ${nameOf(cats[d.category], d.category)}`);
-      if (d.arrival_far) toast(t('desk.far', { m: Math.round(d.arrival_distance_m) }), 'warn');
+      if (action === 'arrive') toast(arrivalText(d), d.arrival_far || d.arrival_unlocated ? 'warn' : 'ok');
       replace(d);
       if (stale) refresh();
       return d;
@@ -130,20 +132,38 @@ export async function render(root, who) {
     for (const b of card.querySelectorAll('.actions button')) b.disabled = false;
     if (stale) refresh();
   };
-  const inlineForm = (card, html, onOK) => {
+  // The photo chosen in a form goes up after its action succeeded (a failed
+  // upload never undoes the action; the toast says why it failed).
+  const attach = async (d, fd, stage) => {
+    const file = fd.get('photo');
+    if (!(file instanceof File) || !file.size) return;
+    try {
+      const a = await upload(`/v1/whistles/${encodeURIComponent(d.whistle_id)}/attachments?stage=${stage}&file_name=${encodeURIComponent(file.name || 'photo.jpg')}`, file);
+      (evidence[d.id] ||= []).push(a);
+      toast(t('desk.photoSaved', { h: a.sha256.slice(0, 12) }));
+      draw();
+    } catch (err) {
+      toastError(err);
+    }
+  };
+  const inlineForm = (card, html, onOK, confirm = t('desk.confirm')) => {
     card.querySelector('.inline-form')?.remove();
     const f = document.createElement('form');
     f.className = 'inline-form stack';
-    f.innerHTML = `${html}<div class="row"><button type="submit" class="primary">${esc(t('desk.confirm'))}</button>`
+    f.innerHTML = `${html}<div class="row"><button type="submit" class="primary">${esc(confirm)}</button>`
       + `<button type="button" class="ghost" data-dismiss>${esc(t('desk.cancel'))}</button></div>`;
     f.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      const submit = f.querySelector('button[type="submit"]');
+      submit.disabled = true;
       const ok = await onOK(new FormData(f));
+      submit.disabled = false;
       if (ok) closeForm(card);
     });
+    f.querySelector('input[type="file"]')?.addEventListener('change', (ev) => preview(ev.target));
     f.querySelector('[data-dismiss]').addEventListener('click', () => closeForm(card));
     card.append(f);
-    f.querySelector('input, textarea')?.focus();
+    f.querySelector('textarea, input:not([type="file"])')?.focus();
   };
 
   queue.addEventListener('click', async (ev) => {
@@ -158,23 +178,33 @@ export async function render(root, who) {
         await act(id, 'acknowledge');
         break;
       case 'arrive': {
-        b.disabled = true;
-        const where = await locate(b);
-        if (where) {
-          await act(id, 'arrive', { location: where });
-          break;
-        }
-        b.disabled = false;
-        const loc = d?.location || {};
-        inlineForm(card, `<p class="hint">${esc(t('desk.manual'))}</p><div class="row">
-          <div class="stack"><label for="lat-${esc(id)}">${esc(t('f.lat'))}</label><input id="lat-${esc(id)}" name="lat" type="number" step="0.000001" required value="${esc(loc.lat ?? '')}" inputmode="decimal"></div>
-          <div class="stack"><label for="lng-${esc(id)}">${esc(t('f.lng'))}</label><input id="lng-${esc(id)}" name="lng" type="number" step="0.000001" required value="${esc(loc.lng ?? '')}" inputmode="decimal"></div></div>`,
-        (fd) => act(id, 'arrive', { location: { lat: parseFloat(fd.get('lat')), lng: parseFloat(fd.get('lng')) } }));
+        // 到场: the phone's position is asked for at once; the desk may add a
+        // photo of the scene while it comes, and confirms. Without a position
+        // (refused, no signal) the arrival is still recorded, marked 未定位.
+        const where = locate();
+        inlineForm(card, `<p class="hint where" data-where="locating" aria-live="polite">${esc(t('desk.locating'))}</p>${photoField(id, 'arrival')}`,
+          async (fd) => {
+            const pos = await where;
+            const body = pos ? { location: { lat: pos.lat, lng: pos.lng }, coord_sys: 'WGS84', ...(pos.accuracy ? { accuracy_m: pos.accuracy } : {}) } : {};
+            const done = await act(id, 'arrive', body);
+            if (done) await attach(done, fd, 'arrival');
+            return done;
+          }, t('desk.confirmArrive'));
+        where.then((pos) => {
+          const el = card.querySelector('.where');
+          if (!el) return;
+          el.dataset.where = pos ? 'located' : 'unlocated';
+          el.textContent = pos ? t('desk.located', { acc: Math.round(pos.accuracy || 0) }) : t('desk.noPosition');
+        });
         break;
       }
       case 'resolve':
-        inlineForm(card, `<label for="sum-${esc(id)}">${esc(t('desk.summary'))}</label><textarea id="sum-${esc(id)}" name="summary" rows="2" required maxlength="2000"></textarea>`,
-          (fd) => act(id, 'resolve', { summary: String(fd.get('summary') || '') }));
+        inlineForm(card, `<label for="sum-${esc(id)}">${esc(t('desk.summary'))}</label><textarea id="sum-${esc(id)}" name="summary" rows="2" required maxlength="2000"></textarea>${photoField(id, 'resolution')}`,
+          async (fd) => {
+            const done = await act(id, 'resolve', { summary: String(fd.get('summary') || '') });
+            if (done) await attach(done, fd, 'resolution');
+            return done;
+          });
         break;
       case 'return':
         // 退单: a reason code (routing re-routes a NEEDS_ANOTHER_DEPARTMENT return to the department named), and a reason.
@@ -269,21 +299,48 @@ export async function render(root, who) {
   return () => { alive = false; clearInterval(beating); clearInterval(watching); cancelAnimationFrame(frame); stop(); alerts.stop(); };
 }
 
-/** The device's position, or null when it cannot be had within a few seconds. */
-function locate(button) {
+/**
+ * The device's position with its accuracy (WGS-84, as the Geolocation API
+ * gives it), or null when it cannot be had within a few seconds.
+ */
+function locate() {
   if (!navigator.geolocation) return Promise.resolve(null);
-  const label = button.textContent;
-  button.textContent = t('desk.locating');
   return new Promise((resolve) => {
     navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: +p.coords.latitude.toFixed(6), lng: +p.coords.longitude.toFixed(6) }),
+      (p) => resolve({ lat: +p.coords.latitude.toFixed(6), lng: +p.coords.longitude.toFixed(6), accuracy: Math.min(100000, Math.max(0, +p.coords.accuracy.toFixed(1) || 0)) }),
       () => resolve(null),
-      { enableHighAccuracy: true, timeout: 5000, maximumAge: 60000 },
+      { enableHighAccuracy: true, timeout: 8000, maximumAge: 30000 },
     );
-  }).finally(() => { button.textContent = label; });
+  });
 }
 
-function card(d, cats, sts) {
+/** The optional photo of a form (the camera on a phone), previewed once chosen. */
+function photoField(id, stage) {
+  const fid = `photo-${stage}-${id}`;
+  return `<label for="${esc(fid)}">${esc(t(`desk.photo.${stage}`))}</label>`
+    + `<input id="${esc(fid)}" name="photo" type="file" accept="image/jpeg,image/png" capture="environment">`
+    + '<img class="photo-preview" alt="" hidden>';
+}
+
+function preview(input) {
+  const img = input.parentElement.querySelector('.photo-preview');
+  if (!img) return;
+  if (img.src) URL.revokeObjectURL(img.src);
+  const file = input.files?.[0];
+  img.hidden = !file;
+  if (file) { img.src = URL.createObjectURL(file); img.alt = file.name; } else img.removeAttribute('src');
+}
+
+/** What the arrival's check says: the distance from the whistle, far or not, or unlocated. */
+function arrivalText(d) {
+  if (d.arrival_unlocated) return t('desk.unlocated');
+  if (!d.arrival_location) return '';
+  const m = Math.round(d.arrival_distance_m || 0);
+  const acc = d.arrival_accuracy_m ? t('desk.accuracy', { acc: Math.round(d.arrival_accuracy_m) }) : '';
+  return `${t(d.arrival_far ? 'desk.far' : 'desk.near', { m })}${acc}`;
+}
+
+function card(d, cats, sts, photos = []) {
   const lvl = risk(d);
   const btn = (act, label, cls = 'primary') => `<button type="button" class="${cls}" data-act="${act}">${esc(label)}</button>`;
   const acts = [];
@@ -295,6 +352,8 @@ function card(d, cats, sts) {
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     ${d.community_code ? communityLine(d) : ''}
     <p>${countdownChip(d)}</p>
+    ${d.arrived_at ? `<p class="arrival${d.arrival_far || d.arrival_unlocated ? ' late-text' : ''}" data-arrival="${d.arrival_unlocated ? 'unlocated' : d.arrival_far ? 'far' : 'near'}">${esc(arrivalText(d))}</p>` : ''}
+    ${photos.length ? `<ul class="evidence">${photos.map((a) => `<li data-attachment="${esc(a.id)}">${esc(t(`ev.${a.stage}`))} · SHA-256 <code>${esc(a.sha256.slice(0, 12))}…</code></li>`).join('')}</ul>` : ''}
     ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
     <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>

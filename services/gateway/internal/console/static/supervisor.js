@@ -86,10 +86,11 @@ export async function render(root, who) {
       const rows = r?.scorecards || [];
       box.innerHTML = rows.length ? `<table class="rank"><thead><tr><th scope="col">#</th><th scope="col">${esc(t(group === 'STREET' ? 'street' : 'department'))}</th>
         <th scope="col">${esc(t('sup.dispatched'))}</th><th scope="col">${esc(t('sc.response'))}</th><th scope="col">${esc(t('sup.onTime'))}</th>
-        <th scope="col">${esc(t('sc.resolution'))}</th><th scope="col">${esc(t('sc.satisfaction'))}</th><th scope="col">${esc(t('sc.composite'))}</th></tr></thead><tbody>
+        <th scope="col">${esc(t('sc.resolution'))}</th><th scope="col">${esc(t('sc.satisfaction'))}</th><th scope="col">${esc(t('sc.composite'))}</th><th scope="col">${esc(t('sc.arrivalCheck'))}</th></tr></thead><tbody>
         ${rows.map((c) => `<tr><td>${esc(c.rank)}</td><th scope="row">${esc(group === 'STREET' ? nameOf(stBy[c.key], c.key) : nameOf(deps[c.key], c.key))}</th>
           <td>${esc(Number(c.sla?.dispatched || 0))}</td><td>${pct(c.sla?.response_rate)}</td><td>${pct(c.sla?.arrival_rate)}</td>
-          <td>${pct(c.sla?.resolution_rate)}</td><td>${pct(c.sla?.satisfaction_rate)}</td><td><strong>${Number(c.composite || 0).toFixed(1)}</strong></td></tr>`).join('')}</tbody></table>`
+          <td>${pct(c.sla?.resolution_rate)}</td><td>${pct(c.sla?.satisfaction_rate)}</td><td><strong>${Number(c.composite || 0).toFixed(1)}</strong></td>
+          <td data-far="${esc(Number(c.far_arrivals || 0))}" data-unlocated="${esc(Number(c.unlocated_arrivals || 0))}">${esc(Number(c.far_arrivals || 0))} / ${esc(Number(c.unlocated_arrivals || 0))}</td></tr>`).join('')}</tbody></table>`
         : `<p class="muted">${esc(t('none'))}</p>`;
     } catch (err) {
       root.querySelector('#sc-card').hidden = err.status === 404;

@@ -21,7 +21,25 @@ const typeNames = {
   'whistle.jurisdiction_checked': ['辖区核验', 'Jurisdiction checked'], 'whistle.location_confirmed': ['位置确认', 'Location confirmed'],
   'dispatch.board_noted': ['协同留言', 'Joint board note'], 'dispatch.joint_completed': ['联合行动完成', 'Joint action done'],
   'feedback.appeal_filed': ['申诉', 'Appeal filed'], 'feedback.appeal_decided': ['申诉裁决', 'Appeal decided'],
+  'whistle.attachment_added': ['添加证据', 'Evidence added'],
 };
+
+// note is what an entry says at a glance: where the desk checked in, or the
+// evidence added with its hash (the full payload stays in the details).
+function note(e) {
+  const d = e.data || {};
+  if (e.type === 'dispatch.arrived') {
+    const a = d.dispatch || {};
+    if (a.arrival_unlocated) return `<span class="late-text" data-arrival="unlocated">${esc(t('desk.unlocated'))}</span>`;
+    if (!a.arrival_location) return '';
+    const m = Math.round(a.arrival_distance_m || 0);
+    return `<span${a.arrival_far ? ' class="late-text"' : ''} data-arrival="${a.arrival_far ? 'far' : 'near'}">${esc(t(a.arrival_far ? 'desk.far' : 'desk.near', { m }))}</span>`;
+  }
+  if (e.type === 'whistle.attachment_added' && d.attachment) {
+    return `<span data-attachment="${esc(d.attachment.id || '')}">${esc(t(`ev.${d.attachment.stage}`))} · SHA-256 <code>${esc(d.attachment.sha256 || '')}</code></span>`;
+  }
+  return '';
+}
 
 // asked are the departments a routing decision asks for a dispatch (each
 // department's request travels in the decision's entry), or [] for others.
@@ -47,6 +65,7 @@ export async function showTimeline(id) {
       const named = e.department ? [e.department] : asked(e);
       return `<li${cls}><time datetime="${esc(e.at)}">${esc(when(e.at))}</time> <strong>${esc(typeName(e.type))}</strong>`
         + `${named.length ? ` · ${named.map((d) => esc(nameOf(deps[d], d))).join('、')}` : ''}`
+        + `${note(e) ? ` · ${note(e)}` : ''}`
         + ` <span class="muted">${esc(e.actor?.role || '')} ${esc(e.actor?.id || '')}</span>`
         + `${data ? `<details><summary>${esc(e.type)}</summary><code>${data}</code></details>` : ''}</li>`;
     }).join('');

@@ -86,9 +86,9 @@ type Dispatch struct {
 	ArriveWarnAt      *time.Time
 	ResolveWarnAt     *time.Time
 	EscalateAt        *time.Time
-	ArrivalAccuracyM  *float64
 	CommunityCode     string
 	CommunityName     string
+	ArrivalAccuracyM  *float64
 }
 
 type Extension struct {

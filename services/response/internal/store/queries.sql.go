@@ -85,7 +85,7 @@ WITH earliest AS (
     LIMIT 1
     FOR UPDATE SKIP LOCKED
 )
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name, d.arrival_accuracy_m
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= (SELECT earliest.due_at FROM earliest) + $1::interval
@@ -165,9 +165,9 @@ func (q *Queries) ArmTimers(ctx context.Context, arg ArmTimersParams) ([]ArmTime
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
-			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
+			&i.Dispatch.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -214,7 +214,7 @@ func (q *Queries) BoardNotes(ctx context.Context, whistleID string) ([]BoardNote
 }
 
 const claimDueTimers = `-- name: ClaimDueTimers :many
-SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name
+SELECT t.due_at AS timer_due_at, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name, d.arrival_accuracy_m
 FROM timers t
 JOIN dispatches d ON d.id = t.dispatch_id
 WHERE t.due_at <= $1
@@ -291,9 +291,9 @@ func (q *Queries) ClaimDueTimers(ctx context.Context, arg ClaimDueTimersParams) 
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
-			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
+			&i.Dispatch.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -389,7 +389,7 @@ FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
              unnest($19::text[]) AS community_code, unnest($20::text[]) AS community_name) AS r
 ORDER BY r.id
 ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m
 `
 
 type CreateDispatchesParams struct {
@@ -493,9 +493,9 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
-			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
+			&i.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -619,7 +619,7 @@ func (q *Queries) DeleteCalendarDay(ctx context.Context, day pgtype.Date) (int64
 }
 
 const getDispatch = `-- name: GetDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = $1
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches WHERE id = $1
 `
 
 func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -670,9 +670,9 @@ func (q *Queries) GetDispatch(ctx context.Context, id string) (Dispatch, error) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
-		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
+		&i.ArrivalAccuracyM,
 	)
 	return i, err
 }
@@ -828,7 +828,7 @@ func (q *Queries) ListDeadWebhookDeliveries(ctx context.Context, arg ListDeadWeb
 }
 
 const listDispatches = `-- name: ListDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches
 WHERE ($1::text = '' OR department = $1::text)
   AND ($2::text = '' OR district_id = $2::text)
   AND status = ANY ($3::text[])
@@ -913,9 +913,9 @@ func (q *Queries) ListDispatches(ctx context.Context, arg ListDispatchesParams) 
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
-			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
+			&i.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -965,7 +965,7 @@ func (q *Queries) ListExtensions(ctx context.Context, dispatchID string) ([]Exte
 }
 
 const listPendingExtensions = `-- name: ListPendingExtensions :many
-SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.arrival_accuracy_m, d.community_code, d.community_name FROM extensions e
+SELECT e.id, e.dispatch_id, e.clock, e.until, e.previous_due_at, e.reason, e.requested_by, e.requested_at, e.status, e.decided_by, e.decided_at, e.decision_note, d.id, d.whistle_id, d.district_id, d.street_id, d.category, d.department, d.role, d.status, d.dispatched_at, d.sla_started_at, d.ack_by, d.arrive_by, d.resolve_by, d.acknowledged_at, d.acknowledged_by, d.arrived_at, d.arrived_by, d.arrival_lat, d.arrival_lng, d.arrival_distance_m, d.arrival_far, d.resolved_at, d.resolved_by, d.resolution_summary, d.returned_at, d.returned_by, d.return_reason, d.cancelled_at, d.breaches, d.whistle_lat, d.whistle_lng, d.updated_at, d.queue_at, d.escalation_level, d.warnings, d.original_ack_by, d.original_arrive_by, d.original_resolve_by, d.return_code, d.return_department, d.ack_warn_at, d.arrive_warn_at, d.resolve_warn_at, d.escalate_at, d.community_code, d.community_name, d.arrival_accuracy_m FROM extensions e
 JOIN dispatches d ON d.id = e.dispatch_id
 WHERE e.status = 'PENDING'
   AND ($1::text = '' OR d.district_id = $1::text)
@@ -1061,9 +1061,9 @@ func (q *Queries) ListPendingExtensions(ctx context.Context, arg ListPendingExte
 			&i.Dispatch.ArriveWarnAt,
 			&i.Dispatch.ResolveWarnAt,
 			&i.Dispatch.EscalateAt,
-			&i.Dispatch.ArrivalAccuracyM,
 			&i.Dispatch.CommunityCode,
 			&i.Dispatch.CommunityName,
+			&i.Dispatch.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -1108,7 +1108,7 @@ func (q *Queries) ListPolicies(ctx context.Context) ([]Policy, error) {
 }
 
 const lockDispatch = `-- name: LockDispatch :one
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = $1 FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error) {
@@ -1159,15 +1159,15 @@ func (q *Queries) LockDispatch(ctx context.Context, id string) (Dispatch, error)
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
-		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
+		&i.ArrivalAccuracyM,
 	)
 	return i, err
 }
 
 const lockDispatches = `-- name: LockDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE
 `
 
 // LockDispatch for a group of desk actions, locked in one order (by id) so
@@ -1226,9 +1226,9 @@ func (q *Queries) LockDispatches(ctx context.Context, ids []string) ([]Dispatch,
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
-			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
+			&i.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -1270,7 +1270,7 @@ func (q *Queries) LockExtension(ctx context.Context, arg LockExtensionParams) (E
 }
 
 const lockOpenDispatchesOfWhistle = `-- name: LockOpenDispatchesOfWhistle :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches
 WHERE whistle_id = $1 AND status IN ('PENDING', 'ACKNOWLEDGED', 'ARRIVED')
 ORDER BY id
 FOR UPDATE
@@ -1330,9 +1330,9 @@ func (q *Queries) LockOpenDispatchesOfWhistle(ctx context.Context, whistleID str
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
-			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
+			&i.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}
@@ -1397,7 +1397,7 @@ UPDATE dispatches SET
     warnings = $10,
     updated_at = $11
 WHERE id = $12
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m
 `
 
 type MoveDeadlineParams struct {
@@ -1478,9 +1478,9 @@ func (q *Queries) MoveDeadline(ctx context.Context, arg MoveDeadlineParams) (Dis
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
-		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
+		&i.ArrivalAccuracyM,
 	)
 	return i, err
 }
@@ -1844,7 +1844,7 @@ UPDATE dispatches SET
     cancelled_at = $19,
     updated_at = $20
 WHERE id = $21
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name
+RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m
 `
 
 type UpdateDispatchParams struct {
@@ -1941,9 +1941,9 @@ func (q *Queries) UpdateDispatch(ctx context.Context, arg UpdateDispatchParams) 
 		&i.ArriveWarnAt,
 		&i.ResolveWarnAt,
 		&i.EscalateAt,
-		&i.ArrivalAccuracyM,
 		&i.CommunityCode,
 		&i.CommunityName,
+		&i.ArrivalAccuracyM,
 	)
 	return i, err
 }
@@ -2096,7 +2096,7 @@ func (q *Queries) WebhookEndpointsFor(ctx context.Context, arg WebhookEndpointsF
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, arrival_accuracy_m, community_code, community_name FROM dispatches
+SELECT id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m FROM dispatches
 WHERE whistle_id = $1
 ORDER BY (role = 'lead') DESC, dispatched_at, department, id
 `
@@ -2156,9 +2156,9 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Di
 			&i.ArriveWarnAt,
 			&i.ResolveWarnAt,
 			&i.EscalateAt,
-			&i.ArrivalAccuracyM,
 			&i.CommunityCode,
 			&i.CommunityName,
+			&i.ArrivalAccuracyM,
 		); err != nil {
 			return nil, err
 		}

@@ -441,7 +441,7 @@ describe('console', () => {
 
   // Last: it loads community boundaries and changes the catalogue, which the
   // tests above do not expect.
-  test('a property company desk sees the community of its dispatch, and so does the street', async () => {
+  test('a property company desk sees the community of its dispatch, and so does the street, with the committee', async () => {
     const admin = await devToken({ role: 'admin' });
     const call = async (method, url, body, tok, type = 'application/json') => {
       const r = await fetch(`${stack.url}${url}`, {
@@ -459,7 +459,8 @@ describe('console', () => {
     }), admin, 'application/geo+json');
     await call('PUT', '/v1/property-companies/pm-yinzha', { name: '银闸物业', name_en: 'Yinzha Property', community_codes: ['110101001002'] }, admin);
     const draft = await call('GET', '/v1/catalogue?version=draft', undefined, admin);
-    draft.rules.push({ category: 'garbage', district_id: DISTRICT, lead_department: 'property-management', sla: draft.rules[0].sla });
+    draft.rules.push({ category: 'garbage', district_id: DISTRICT, lead_department: 'property-management',
+      cooperating_departments: ['community-committee'], sla: draft.rules[0].sla });
     await call('PUT', '/v1/catalogue/draft', { rules: draft.rules }, admin);
     await call('POST', '/v1/catalogue/draft:publish', {}, admin);
 
@@ -479,6 +480,10 @@ describe('console', () => {
     const wc = street.locator(`article.whistle[data-whistle="${w.id}"] .community`);
     await wc.waitFor({ timeout: LIVE });
     assert.match(await wc.innerText(), /社区：银闸社区/);
+    // The committee's desk is named by its community (it is no department row).
+    const deps = street.locator(`article.whistle[data-whistle="${w.id}"] table.deps`);
+    await deps.getByText('社区居委会 110101001002').waitFor({ timeout: LIVE });
+    await deps.getByText('银闸物业').waitFor({ timeout: LIVE });
     assert.deepEqual([...desk.errors, ...street.errors], []);
     await desk.context().close();
     await street.context().close();

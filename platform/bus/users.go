@@ -88,10 +88,11 @@ func PermissionsOf(user string) (Permissions, error) {
 	var pub []string
 	pub = append(pub, emits[user]...)
 	pub = append(pub, api("STREAM.INFO.%s", StreamName))
+	// every service audits its admin actions (platform/service/audit.go;
+	// the gateway its grants, services/gateway/internal/grants)
+	pub = append(pub, AdminSubject(user))
 	if user != UserGateway {
-		// every backend audits its admin actions (platform/service/audit.go)
-		pub = append(pub, AdminSubject(user))
-		// and declares the stream at start-up
+		// every backend declares the stream at start-up
 		pub = append(pub, api("STREAM.CREATE.%s", StreamName), api("STREAM.UPDATE.%s", StreamName))
 	}
 	for _, d := range durables[user] {

@@ -32,6 +32,7 @@ var adminActions = map[string]bool{
 	"PublishCatalogue": true, "UpdateCatalogueDraft": true, "SetPolicy": true,
 	"SetCalendarDay": true, "DeleteCalendarDay": true, "AddShift": true, "DeleteShift": true,
 	"CreateWebhookEndpoint": true, "UpdateWebhookEndpoint": true, "DeleteWebhookEndpoint": true,
+	"CreateChannel": true, "UpdateChannel": true, "DeleteChannel": true,
 	"ReplayWebhookDeadLetter": true, "CreateServiceAccount": true, "RevokeServiceAccount": true,
 	"DecideArbitration": true, "DecideAppeal": true, "DecideExtension": true,
 	"SetScorecardWeights": true, "RebuildReadModel": true, "ImportBoundaries": true, "PublishBoundaries": true,
@@ -170,7 +171,8 @@ func digest(s string) string {
 }
 
 func secretName(name string) bool {
-	for _, s := range []string{"secret", "password", "token", "private_key", "signing_key", "credential"} {
+	// A group robot's URL carries its key (robot_url).
+	for _, s := range []string{"secret", "password", "token", "private_key", "signing_key", "credential", "robot_url"} {
 		if strings.Contains(name, s) {
 			return true
 		}

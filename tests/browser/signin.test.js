@@ -146,3 +146,30 @@ test('an admin grants a role in the console and revokes it; the person is refuse
   await admin.context().close();
   await newcomer.context().close();
 });
+
+test('an admin adds a 钉钉 robot for the district supervisors in the console; its key and secret are never shown again', async () => {
+  const admin = await signInAs('admin');
+  await admin.waitForURL(`${stack.url}/#/admin`);
+  const card = admin.locator('#channels');
+  await card.getByRole('heading', { name: '通知渠道' }).waitFor();
+  await card.getByLabel('区').selectOption('110101');
+  await card.getByLabel('部门').selectOption('supervisor');
+  await card.getByLabel('渠道', { exact: true }).selectOption('dingtalk');
+  const key = 'browser-robot-token-7d3a';
+  await card.getByLabel(/机器人 Webhook 地址/).fill(`https://oapi.dingtalk.com/robot/send?access_token=${key}`);
+  await card.getByLabel(/钉钉加签密钥/).fill('SECbrowser-secret-42');
+  await card.getByRole('button', { name: '添加渠道' }).click();
+  const row = card.locator('#channel-rows tr', { hasText: '钉钉群机器人' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /oapi\.dingtalk\.com\/robot\/send/);
+  assert.match(await row.innerText(), /加签/);
+  assert.equal(await card.getByLabel(/机器人 Webhook 地址/).inputValue(), '', 'the form forgets the key');
+  const html = await admin.content();
+  assert.ok(!html.includes(key) && !html.includes('SECbrowser-secret-42'), 'the key and secret are not on the page');
+
+  await row.getByRole('button', { name: '停用' }).click();
+  await card.locator('#channel-rows tr', { hasText: '钉钉群机器人' }).getByText('已停用').waitFor();
+  mkdirSync(SHOTS, { recursive: true });
+  await card.screenshot({ path: path.join(SHOTS, 'admin-channels-desktop.png') });
+  await admin.context().close();
+});

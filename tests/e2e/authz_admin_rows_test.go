@@ -28,9 +28,10 @@ import (
 // until its deliveries have used up their attempts).
 type matrixObjects struct {
 	shiftID, endpointID, accountID string
+	channelID                      string
 	extDispatchID, extensionID     string
 	arbitrationID, appealID        string
-	// fresh makes a new object of kind "shift", "endpoint" or "account" in
+	// fresh makes a new object of kind "shift", "endpoint", "channel" or "account" in
 	// 东城区 for a row that deletes or revokes one, or finds a "dead-letter"
 	// of 东城区 still dead: every caller gets its own.
 	fresh func(kind string) string
@@ -67,9 +68,12 @@ func makeMatrixObjects(t *testing.T, s *system, w map[string]any, tokens map[str
 		shiftID:    shift("police", "值班长", s.clock.Now().Add(time.Hour)),
 		endpointID: endpoint("police", "https://police.invalid/authz"),
 		accountID:  account("矩阵账号"),
+		channelID:  matrixChannel(t, s, admin, "police", 0),
 		fresh: func(kind string) string {
 			n++
 			switch kind {
+			case "channel":
+				return matrixChannel(t, s, admin, "water", n)
 			case "shift":
 				return shift("water", fmt.Sprintf("seat-%d", n), mustTime("2027-01-01T00:00:00Z"))
 			case "endpoint":

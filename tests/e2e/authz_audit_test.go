@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,12 +37,7 @@ func TestAdminActionsAreAuditedInAChainedTimeline(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.status, r.raw)
 
 	chain := "/v1/whistles/" + service.AuditChain("") + "/timeline"
-	var entries []any
-	eventually(t, "two audited admin actions", func() bool {
-		tl := s.do(t, http.MethodGet, chain, sup, nil)
-		entries = list(tl.body["entries"])
-		return tl.status == http.StatusOK && len(entries) == 2
-	})
+	entries := cityAuditEntries(t, s, sup, 2)
 	for i, method := range []string{"CreateWebhookEndpoint", "UpdateWebhookEndpoint"} {
 		e := obj(entries[i])
 		require.Equal(t, "admin.response", str(e["type"]))
@@ -71,4 +67,18 @@ func TestAdminActionsAreAuditedInAChainedTimeline(t *testing.T) {
 	all := s.do(t, http.MethodPost, "/v1/audit:verify", sup, map[string]any{})
 	require.Equal(t, http.StatusOK, all.status, all.raw)
 	require.Equal(t, "2", all.body["entries_checked"], "verifying the whole scope covers the audit chain: %s", all.raw)
+}
+
+// cityAuditEntries waits until the city's audit chain, read with tok, has n
+// entries, and returns them.
+func cityAuditEntries(t *testing.T, s *system, tok string, n int) []any {
+	t.Helper()
+	chain := "/v1/whistles/" + service.AuditChain("") + "/timeline"
+	var entries []any
+	eventually(t, fmt.Sprintf("%d audited admin actions", n), func() bool {
+		tl := s.do(t, http.MethodGet, chain, tok, nil)
+		entries = list(tl.body["entries"])
+		return tl.status == http.StatusOK && len(entries) == n
+	})
+	return entries
 }

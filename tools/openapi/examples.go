@@ -45,7 +45,8 @@ var exampleStrings = map[string]string{
 	"source": "12345", "merged_into": "", "cooperating_department": "police", "issuer": "https://sso.example.gov.cn/realms/whistle",
 	"change": "added", "from_version": "2026.10", "to_version": "2026.11", "desk": "东城区城管执法局值班台", "redirect": "/",
 	"summary": "已责令停工", "commit": "3f9c2d1a7b4e5f60718293a4b5c6d7e8f9012345", "go_version": "go1.26.8", "field": "category", "error": "Post \"https://hooks.example.gov.cn/whistle\": context deadline exceeded",
-	"example": "东华门大街早市占道经营",
+	"example": "东华门大街早市占道经营", "robot_url": "https://oapi.dingtalk.com/robot/send?access_token=5f1c2b9e0a7d4e3f8b6c1d2e3f4a5b6c",
+	"target": "https://oapi.dingtalk.com/robot/send",
 }
 
 // exampleNumbers are number and integer values by field name.

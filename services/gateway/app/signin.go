@@ -50,6 +50,11 @@ type OIDCConfig struct {
 	TokenTTL time.Duration `env:"WHISTLE_OIDC_TOKEN_TTL, default=10m"`
 	// Replicas is the JetStream replica count of the two buckets.
 	Replicas int `env:"WHISTLE_OIDC_BUCKET_REPLICAS, default=1"`
+	// GrantsHeartbeat is how often this replica proves the grants bucket
+	// readable; past GrantsMaxStale without proof, nobody signed in through
+	// the provider is resolved (fail closed).
+	GrantsHeartbeat time.Duration `env:"WHISTLE_GRANTS_HEARTBEAT, default=1s"`
+	GrantsMaxStale  time.Duration `env:"WHISTLE_GRANTS_MAX_STALE, default=4s"`
 }
 
 func (c OIDCConfig) enabled() bool { return c.Issuer != "" }
@@ -85,6 +90,9 @@ func (c OIDCConfig) validate(natsURL string) error {
 	if c.SessionTTL < 0 || c.TokenTTL < 0 {
 		errs = append(errs, errors.New("WHISTLE_SESSION_TTL and WHISTLE_OIDC_TOKEN_TTL must not be negative"))
 	}
+	if c.GrantsHeartbeat < 0 || c.GrantsMaxStale < 0 || (c.GrantsMaxStale > 0 && c.GrantsMaxStale <= c.GrantsHeartbeat) {
+		errs = append(errs, errors.New("WHISTLE_GRANTS_MAX_STALE must be longer than WHISTLE_GRANTS_HEARTBEAT (both positive)"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -105,7 +113,8 @@ type signIn struct {
 }
 
 func newGrantStore(c OIDCConfig, js jetstream.JetStream, log *slog.Logger) *grants.Store {
-	return &grants.Store{JS: js, Log: log.With("component", "grants"), Replicas: c.Replicas}
+	return &grants.Store{JS: js, Log: log.With("component", "grants"), Replicas: c.Replicas,
+		Heartbeat: c.GrantsHeartbeat, MaxStale: c.GrantsMaxStale}
 }
 
 // newSignIn builds the sign-in routes and the grants API on mux.
@@ -137,6 +146,7 @@ func newSignIn(ctx context.Context, c OIDCConfig, jwtIssuer string, js jetstream
 		return nil, err
 	}
 	h.Register(mux)
-	(&grants.API{Store: store, Issuer: c.Issuer, Verifier: verifier, Clock: clk, Log: log.With("component", "grants")}).Register(mux)
+	(&grants.API{Store: store, Issuer: c.Issuer, Verifier: verifier, Clock: clk, Log: log.With("component", "grants"),
+		Audit: grants.JetStreamAuditor{JS: js}}).Register(mux)
 	return h, nil
 }

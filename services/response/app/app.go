@@ -257,6 +257,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		Policy:    &policy.Service{Pool: rt.Pool, Clock: rt.Clock},
 		Webhooks:  &notify.Deliveries{Pool: rt.Pool, Clock: rt.Clock},
 		Endpoints: &notify.Endpoints{Pool: rt.Pool, Clock: rt.Clock, Egress: egress, Subscriptions: subscriptions, SecretOverlap: cfg.WebhookSecretOverlap},
+		Channels:  &notify.Channels{Pool: rt.Pool, Clock: rt.Clock, Egress: egress, Subscriptions: subscriptions},
 		Duty:      duties,
 		Log:       rt.Log.With("component", "grpcapi"),
 	}

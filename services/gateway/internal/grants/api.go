@@ -1,12 +1,12 @@
 package grants
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
@@ -25,6 +25,8 @@ type API struct {
 	Verifier *auth.Verifier
 	Clock    clock.Clock
 	Log      *slog.Logger
+	// Audit records every grant and revocation (admin.gateway events).
+	Audit Auditor
 }
 
 // Request grants a role and its scope to a person (the fields of a dev
@@ -97,25 +99,35 @@ func (a *API) grant(w http.ResponseWriter, r *http.Request, admin auth.Identity)
 		return
 	}
 	g := Grant{Issuer: a.Issuer, Subject: subject, Name: req.Name, Role: id.Role, Street: id.StreetID, District: id.DistrictID,
-		Department: id.Department, Grid: id.GridID, By: admin.Subject, At: time.Now().UTC()}
-	a.put(w, r, g)
+		Department: id.Department, Grid: id.GridID, By: admin.Subject, At: a.Clock.Now().UTC()}
+	a.put(w, r, admin, g)
 }
 
 func (a *API) revoke(w http.ResponseWriter, r *http.Request, admin auth.Identity) {
 	subject := r.PathValue("subject")
-	g := Grant{Issuer: a.Issuer, Subject: subject, Revoked: true, By: admin.Subject, At: time.Now().UTC()}
+	g := Grant{Issuer: a.Issuer, Subject: subject, Revoked: true, By: admin.Subject, At: a.Clock.Now().UTC()}
 	if old, ok, err := a.Store.Lookup(a.Issuer, subject); err == nil && ok {
 		g.Name = old.Name
 	}
-	a.put(w, r, g)
+	a.put(w, r, admin, g)
 }
 
-func (a *API) put(w http.ResponseWriter, r *http.Request, g Grant) {
+// put writes g and its audit record. A grant whose record cannot be
+// written is undone and refused, so no role is given without a record; a
+// revocation stays whatever happens to its record (refusing is the safe
+// side), and a lost record is logged loudly.
+func (a *API) put(w http.ResponseWriter, r *http.Request, admin auth.Identity, g Grant) {
+	ctx := r.Context()
 	if g.Subject == "" || len(g.Subject) > 255 {
 		apierror.Write(w, http.StatusBadRequest, "INVALID_ARGUMENT", "invalid subject", apierror.Detail{Field: "subject", Reason: "must be 1 to 255 characters"})
 		return
 	}
-	if err := a.Store.Put(r.Context(), g); err != nil {
+	before, had, err := a.Store.Lookup(a.Issuer, g.Subject)
+	if err != nil && !g.Revoked {
+		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", err.Error())
+		return
+	}
+	if err := a.Store.Put(ctx, g); err != nil {
 		if errors.Is(err, ErrNotReady) {
 			apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", err.Error())
 			return
@@ -124,8 +136,39 @@ func (a *API) put(w http.ResponseWriter, r *http.Request, g Grant) {
 		apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "could not write the grant; try again")
 		return
 	}
-	a.Log.InfoContext(r.Context(), "grant changed", "subject", g.Subject, "role", g.Role, "revoked", g.Revoked, "by", g.By)
+	if err := a.audit(ctx, admin, g); err != nil {
+		if g.Revoked {
+			a.Log.ErrorContext(ctx, "AUDIT RECORD LOST for a revocation (it stays in force)", "subject", g.Subject, "by", g.By, "err", err)
+		} else {
+			a.Log.ErrorContext(ctx, "grant refused: its audit record could not be written", "subject", g.Subject, "by", g.By, "err", err)
+			var prev *Grant
+			if had {
+				prev = &before
+			}
+			if uerr := a.Store.restore(context.WithoutCancel(ctx), g.Issuer, g.Subject, prev); uerr != nil {
+				a.Log.ErrorContext(ctx, "grant without audit record could not be undone", "subject", g.Subject, "err", uerr)
+			}
+			apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the grant was not applied: its audit record could not be written; try again")
+			return
+		}
+	}
+	a.Log.InfoContext(ctx, "grant changed", "subject", g.Subject, "role", g.Role, "revoked", g.Revoked, "by", g.By)
 	writeJSON(w, g)
+}
+
+func (a *API) audit(ctx context.Context, admin auth.Identity, g Grant) error {
+	if a.Audit == nil {
+		return nil
+	}
+	method := MethodGrant
+	if g.Revoked {
+		method = MethodRevoke
+	}
+	ev, err := auditEvent(a.Clock.Now(), admin, method, g)
+	if err != nil {
+		return err
+	}
+	return a.Audit.Audit(ctx, ev)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

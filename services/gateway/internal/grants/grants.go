@@ -3,7 +3,10 @@
 // kept in a JetStream key-value bucket that the gateway owns. Every gateway
 // replica watches the bucket, so a grant or a revocation reaches all of them
 // within moments, and every request of a signed-in person is checked against
-// its copy.
+// its copy. The copy answers only while it is known to be current: every
+// replica writes a heartbeat into the bucket each second, and a replica
+// that has not seen one come back through its watch for MaxStale refuses
+// every lookup (fail closed) until it does.
 package grants
 
 import (
@@ -31,6 +34,20 @@ const Bucket = "WHISTLE_GRANTS"
 // history is how many past values of a person's grant the bucket keeps: who
 // granted and revoked what, and when, for whoever audits it.
 const history = 16
+
+// liveKey is the heartbeat every replica rewrites; it is no person's key
+// (those are hex hashes).
+const liveKey = "_live"
+
+// Defaults of the copy's freshness, in real time (transport health, not
+// domain time: a drill's clock does not change it).
+const (
+	// DefaultHeartbeat is how often each replica writes the heartbeat.
+	DefaultHeartbeat = time.Second
+	// DefaultMaxStale is how long after the last heartbeat seen through the
+	// watch the copy still answers.
+	DefaultMaxStale = 4 * time.Second
+)
 
 // Grant is one person's role and scope. A revoked grant stays as a
 // tombstone that refuses the person even when the provider's claims would
@@ -70,16 +87,52 @@ type Store struct {
 	JS       jetstream.JetStream
 	Log      *slog.Logger
 	Replicas int
+	// Heartbeat and MaxStale (defaults DefaultHeartbeat, DefaultMaxStale)
+	// bound how old a copy may be and still answer.
+	Heartbeat, MaxStale time.Duration
+	// Now is the real clock of the freshness check (default time.Now).
+	Now func() time.Time
 
 	mu      sync.Mutex
 	grants  map[string]Grant // by Key
 	ready   bool
+	freshAt time.Time // when the last heartbeat came through the watch; zero: never
 	changed chan struct{}
 	kv      jetstream.KeyValue
 }
 
 // ErrNotReady is a lookup before the first complete copy of the bucket.
 var ErrNotReady = errors.New("the grants are not loaded yet")
+
+// ErrStale is a lookup while the copy may be behind the bucket: no
+// heartbeat came through the watch for MaxStale (NATS unreachable, a lost
+// watch). Nobody is resolved from grants until it is current again.
+var ErrStale = errors.New("the grants copy is not current (the grants bucket cannot be read)")
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Store) maxStale() time.Duration {
+	if s.MaxStale > 0 {
+		return s.MaxStale
+	}
+	return DefaultMaxStale
+}
+
+// currentLocked is nil while the copy may be relied on.
+func (s *Store) currentLocked() error {
+	switch {
+	case !s.ready:
+		return ErrNotReady
+	case s.freshAt.IsZero() || s.now().Sub(s.freshAt) > s.maxStale():
+		return ErrStale
+	}
+	return nil
+}
 
 func (s *Store) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 	s.mu.Lock()
@@ -100,9 +153,41 @@ func (s *Store) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 	return kv, nil
 }
 
-// Run watches the bucket until ctx is cancelled, re-watching after failures.
+// Run watches the bucket and writes this replica's heartbeat until ctx is
+// cancelled, each retried after failures.
 func (s *Store) Run(ctx context.Context) error {
-	return retry.Forever(ctx, s.Log, "watch grants", s.watch)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = retry.Forever(ctx, s.Log, "grants heartbeat", s.beat)
+	}()
+	err := retry.Forever(ctx, s.Log, "watch grants", s.watch)
+	<-done
+	return err
+}
+
+// beat writes the heartbeat every Heartbeat.
+func (s *Store) beat(ctx context.Context) error {
+	kv, err := s.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	every := s.Heartbeat
+	if every <= 0 {
+		every = DefaultHeartbeat
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if _, err := kv.Put(ctx, liveKey, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("write grants heartbeat: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
 }
 
 func (s *Store) watch(ctx context.Context) error {
@@ -116,6 +201,7 @@ func (s *Store) watch(ctx context.Context) error {
 	}
 	defer func() { _ = w.Stop() }()
 	replayed := map[string]Grant{}
+	var replayedFresh time.Time
 	live := false
 	for {
 		var e jetstream.KeyValueEntry
@@ -124,6 +210,10 @@ func (s *Store) watch(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case e, ok = <-w.Updates():
+		case <-time.After(s.maxStale()):
+			// Not even a heartbeat for that long: re-watch (a lost
+			// consumer looks the same); the copy is stale meanwhile.
+			return errors.New("no grants heartbeat")
 		}
 		switch {
 		case !ok:
@@ -131,6 +221,16 @@ func (s *Store) watch(ctx context.Context) error {
 		case e == nil:
 			live = true
 			s.replace(replayed)
+			if !replayedFresh.IsZero() {
+				s.fresh(replayedFresh)
+			}
+		case e.Key() == liveKey:
+			if live {
+				s.fresh(s.now())
+			} else if age := time.Since(e.Created()); age >= 0 && age < s.maxStale() {
+				// A heartbeat of moments ago counts at start-up.
+				replayedFresh = s.now().Add(-age)
+			}
 		case e.Operation() != jetstream.KeyValuePut:
 			if live {
 				s.set(e.Key(), nil)
@@ -159,6 +259,20 @@ func (s *Store) replace(set map[string]Grant) {
 	s.notifyLocked()
 }
 
+// fresh records a heartbeat seen at at; a copy that turns current again
+// wakes whoever waits on Changed.
+func (s *Store) fresh(at time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wasStale := s.currentLocked() != nil
+	if at.After(s.freshAt) {
+		s.freshAt = at
+	}
+	if wasStale && s.currentLocked() == nil {
+		s.notifyLocked()
+	}
+}
+
 func (s *Store) set(key string, g *Grant) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,8 +294,9 @@ func (s *Store) notifyLocked() {
 	}
 }
 
-// Changed returns a channel closed at the next change of any grant, so a
-// long-lived connection (the live stream) re-checks its person at once.
+// Changed returns a channel closed at the next change of any grant (or when
+// a stale copy turns current), so a long-lived connection (the live stream)
+// re-checks its person at once.
 func (s *Store) Changed() <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -191,22 +306,34 @@ func (s *Store) Changed() <-chan struct{} {
 	return s.changed
 }
 
-// Ready reports ErrNotReady until the first complete copy of the bucket.
+// Ready reports ErrNotReady until the first complete copy of the bucket
+// has been current (a heartbeat came through the watch). A copy that turns
+// stale later leaves the gateway ready: callers other than signed-in people
+// are not the grants' business.
 func (s *Store) Ready() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ready {
+	if !s.ready || s.freshAt.IsZero() {
 		return ErrNotReady
 	}
 	return nil
 }
 
-// Lookup returns the person's grant, if any.
+// Current is nil while lookups answer: the copy is loaded and a heartbeat
+// came through the watch within MaxStale; else ErrNotReady or ErrStale.
+func (s *Store) Current() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.currentLocked()
+}
+
+// Lookup returns the person's grant, if any; ErrNotReady or ErrStale while
+// the copy cannot be relied on, for anyone.
 func (s *Store) Lookup(issuer, subject string) (Grant, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ready {
-		return Grant{}, false, ErrNotReady
+	if err := s.currentLocked(); err != nil {
+		return Grant{}, false, err
 	}
 	g, ok := s.grants[Key(issuer, subject)]
 	return g, ok, nil
@@ -216,8 +343,8 @@ func (s *Store) Lookup(issuer, subject string) (Grant, bool, error) {
 func (s *Store) List() ([]Grant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ready {
-		return nil, ErrNotReady
+	if err := s.currentLocked(); err != nil {
+		return nil, err
 	}
 	out := make([]Grant, 0, len(s.grants))
 	for _, g := range s.grants {
@@ -248,6 +375,24 @@ func (s *Store) Put(ctx context.Context, g Grant) error {
 		return fmt.Errorf("write grant of %s: %w", g.Subject, err)
 	}
 	s.set(key, &g)
+	return nil
+}
+
+// restore puts back prev as the person's grant, or removes the person's
+// key when there was none.
+func (s *Store) restore(ctx context.Context, issuer, subject string, prev *Grant) error {
+	if prev != nil {
+		return s.Put(ctx, *prev)
+	}
+	kv, err := s.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	key := Key(issuer, subject)
+	if err := kv.Delete(ctx, key); err != nil {
+		return fmt.Errorf("remove grant of %s: %w", subject, err)
+	}
+	s.set(key, nil)
 	return nil
 }
 

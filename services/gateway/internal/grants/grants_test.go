@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,16 +28,10 @@ func replica(t *testing.T, srv *natstest.Secured) *grants.Store {
 	return s
 }
 
-// ready waits for the store's first complete copy, by its change signal.
+// ready waits for the store's first complete, current copy.
 func ready(t *testing.T, s *grants.Store) {
 	t.Helper()
-	for s.Ready() != nil {
-		select {
-		case <-s.Changed():
-		case <-time.After(10 * time.Second):
-			t.Fatal("the grants never loaded")
-		}
-	}
+	current(t, s)
 }
 
 func TestARevocationReachesEveryReplica(t *testing.T) {

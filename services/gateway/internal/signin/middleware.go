@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
+	"github.com/chuishao/whistle/services/gateway/internal/grants"
 )
 
 // Middleware gives every request the internal token of its caller: a
@@ -27,6 +28,10 @@ func (h *Handler) Middleware(next http.Handler) http.Handler {
 		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 			if h.fromProvider(tok) {
 				m, err := h.cliToken(r.Context(), tok)
+				if errors.Is(err, grants.ErrStale) || errors.Is(err, grants.ErrNotReady) {
+					apierror.Write(w, http.StatusServiceUnavailable, "UNAVAILABLE", err.Error())
+					return
+				}
 				if err != nil {
 					apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
 					return

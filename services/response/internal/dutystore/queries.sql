@@ -245,3 +245,32 @@ WHERE id = @id;
 -- name: ShiftContacts :many
 -- The contacts of the given shifts, to send a message (never logged).
 SELECT id, person, phone, email FROM roster_shifts WHERE id = ANY (@ids::text[]) ORDER BY seat, starts_at, id;
+
+-- name: AddChannel :one
+-- A channel added through the API (kind is not 'webhook'); url is the
+-- robot's URL, or the kind for SMS and e-mail (one of each per desk).
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source, kind)
+VALUES (@department, @district_id, @url, @secret, true, @now, @now, 'api', @kind)
+ON CONFLICT (department, district_id, url) DO NOTHING
+RETURNING id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at;
+
+-- name: ListChannels :many
+-- The channels, without their secrets; district_id '' means any district.
+SELECT id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at FROM webhook_endpoints
+WHERE kind <> 'webhook' AND (@district_id::text = '' OR district_id = @district_id)
+  AND (@department::text = '' OR department = @department)
+ORDER BY district_id, department, kind, id;
+
+-- name: UpdateChannel :one
+-- Changes a channel's URL, secret (when given) or enabled.
+UPDATE webhook_endpoints SET
+    url = coalesce(sqlc.narg(url), url),
+    secret = coalesce(sqlc.narg(secret), secret),
+    enabled = coalesce(sqlc.narg(enabled), enabled),
+    updated_at = @now::timestamptz
+WHERE id = @id AND kind <> 'webhook'
+RETURNING id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at;
+
+-- name: DeleteChannel :execrows
+-- Deletes a channel with its deliveries and their log.
+DELETE FROM webhook_endpoints WHERE id = @id AND kind <> 'webhook';

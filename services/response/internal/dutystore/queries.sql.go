@@ -12,6 +12,62 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const addChannel = `-- name: AddChannel :one
+INSERT INTO webhook_endpoints (department, district_id, url, secret, enabled, created_at, updated_at, source, kind)
+VALUES ($1, $2, $3, $4, true, $5, $5, 'api', $6)
+ON CONFLICT (department, district_id, url) DO NOTHING
+RETURNING id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at
+`
+
+type AddChannelParams struct {
+	Department string
+	DistrictID string
+	Url        string
+	Secret     string
+	Now        time.Time
+	Kind       string
+}
+
+type AddChannelRow struct {
+	ID         int64
+	Department string
+	DistrictID string
+	Kind       string
+	Url        string
+	Signed     bool
+	Enabled    bool
+	Source     string
+	CreatedAt  time.Time
+	UpdatedAt  *time.Time
+}
+
+// A channel added through the API (kind is not 'webhook'); url is the
+// robot's URL, or the kind for SMS and e-mail (one of each per desk).
+func (q *Queries) AddChannel(ctx context.Context, arg AddChannelParams) (AddChannelRow, error) {
+	row := q.db.QueryRow(ctx, addChannel,
+		arg.Department,
+		arg.DistrictID,
+		arg.Url,
+		arg.Secret,
+		arg.Now,
+		arg.Kind,
+	)
+	var i AddChannelRow
+	err := row.Scan(
+		&i.ID,
+		&i.Department,
+		&i.DistrictID,
+		&i.Kind,
+		&i.Url,
+		&i.Signed,
+		&i.Enabled,
+		&i.Source,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const addDigest = `-- name: AddDigest :exec
 INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_name, dispatch_id, body, next_attempt_at, created_at, digest)
 VALUES ($1, $2, $1, 'webhook.digest', '', '', $3, $4, true)
@@ -321,6 +377,19 @@ func (q *Queries) ClaimWebhookDelivery(ctx context.Context, arg ClaimWebhookDeli
 	return i, err
 }
 
+const deleteChannel = `-- name: DeleteChannel :execrows
+DELETE FROM webhook_endpoints WHERE id = $1 AND kind <> 'webhook'
+`
+
+// Deletes a channel with its deliveries and their log.
+func (q *Queries) DeleteChannel(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteChannel, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteEndpoint = `-- name: DeleteEndpoint :execrows
 DELETE FROM webhook_endpoints WHERE id = $1 AND kind = 'webhook' AND ($2::text = '' OR district_id = $2)
 `
@@ -612,6 +681,63 @@ func (q *Queries) Heartbeat(ctx context.Context, arg HeartbeatParams) error {
 		arg.Seen,
 	)
 	return err
+}
+
+const listChannels = `-- name: ListChannels :many
+SELECT id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at FROM webhook_endpoints
+WHERE kind <> 'webhook' AND ($1::text = '' OR district_id = $1)
+  AND ($2::text = '' OR department = $2)
+ORDER BY district_id, department, kind, id
+`
+
+type ListChannelsParams struct {
+	DistrictID string
+	Department string
+}
+
+type ListChannelsRow struct {
+	ID         int64
+	Department string
+	DistrictID string
+	Kind       string
+	Url        string
+	Signed     bool
+	Enabled    bool
+	Source     string
+	CreatedAt  time.Time
+	UpdatedAt  *time.Time
+}
+
+// The channels, without their secrets; district_id ” means any district.
+func (q *Queries) ListChannels(ctx context.Context, arg ListChannelsParams) ([]ListChannelsRow, error) {
+	rows, err := q.db.Query(ctx, listChannels, arg.DistrictID, arg.Department)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListChannelsRow
+	for rows.Next() {
+		var i ListChannelsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Department,
+			&i.DistrictID,
+			&i.Kind,
+			&i.Url,
+			&i.Signed,
+			&i.Enabled,
+			&i.Source,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listEndpoints = `-- name: ListEndpoints :many
@@ -1149,6 +1275,62 @@ func (q *Queries) SubscribedDesks(ctx context.Context) ([]SubscribedDesksRow, er
 		return nil, err
 	}
 	return items, nil
+}
+
+const updateChannel = `-- name: UpdateChannel :one
+UPDATE webhook_endpoints SET
+    url = coalesce($1, url),
+    secret = coalesce($2, secret),
+    enabled = coalesce($3, enabled),
+    updated_at = $4::timestamptz
+WHERE id = $5 AND kind <> 'webhook'
+RETURNING id, department, district_id, kind, url, secret <> '' AS signed, enabled, source, created_at, updated_at
+`
+
+type UpdateChannelParams struct {
+	Url     pgtype.Text
+	Secret  pgtype.Text
+	Enabled pgtype.Bool
+	Now     time.Time
+	ID      int64
+}
+
+type UpdateChannelRow struct {
+	ID         int64
+	Department string
+	DistrictID string
+	Kind       string
+	Url        string
+	Signed     bool
+	Enabled    bool
+	Source     string
+	CreatedAt  time.Time
+	UpdatedAt  *time.Time
+}
+
+// Changes a channel's URL, secret (when given) or enabled.
+func (q *Queries) UpdateChannel(ctx context.Context, arg UpdateChannelParams) (UpdateChannelRow, error) {
+	row := q.db.QueryRow(ctx, updateChannel,
+		arg.Url,
+		arg.Secret,
+		arg.Enabled,
+		arg.Now,
+		arg.ID,
+	)
+	var i UpdateChannelRow
+	err := row.Scan(
+		&i.ID,
+		&i.Department,
+		&i.DistrictID,
+		&i.Kind,
+		&i.Url,
+		&i.Signed,
+		&i.Enabled,
+		&i.Source,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const updateEndpoint = `-- name: UpdateEndpoint :one

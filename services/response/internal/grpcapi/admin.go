@@ -22,8 +22,10 @@ type AdminServer struct {
 	Webhooks *notify.Deliveries
 	// Endpoints manages webhook endpoints; Duty rosters, heartbeats and service accounts.
 	Endpoints *notify.Endpoints
-	Duty      *duty.Service
-	Log       *slog.Logger
+	// Channels manages the channels to people (SMS, e-mail, group robots).
+	Channels *notify.Channels
+	Duty     *duty.Service
+	Log      *slog.Logger
 }
 
 // Register adds the API to srv.

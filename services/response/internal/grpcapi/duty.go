@@ -33,6 +33,10 @@ func dutyStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.NotFound, "webhook endpoint not found")
 	case errors.Is(err, notify.ErrEndpointExists):
 		return status.Error(codes.AlreadyExists, "webhook endpoint already exists for this department, district and URL")
+	case errors.Is(err, notify.ErrChannelNotFound):
+		return status.Error(codes.NotFound, "channel not found")
+	case errors.Is(err, notify.ErrChannelExists):
+		return status.Error(codes.AlreadyExists, "this desk already has a channel of this kind (SMS, e-mail) or robot URL")
 	}
 	return toStatus(ctx, log, err)
 }

@@ -66,10 +66,10 @@ type Endpoints struct {
 	SecretOverlap time.Duration
 }
 
-// requireAdmin refuses every caller but an admin.
-func requireAdmin(caller auth.Identity) error {
+// requireAdmin refuses every caller but an admin; what names what is managed.
+func requireAdmin(caller auth.Identity, what string) error {
 	if caller.Role != auth.RoleAdmin {
-		return fmt.Errorf("%w: webhook endpoints are managed by admins", response.ErrPermission)
+		return fmt.Errorf("%w: %s are managed by admins", response.ErrPermission, what)
 	}
 	return nil
 }
@@ -143,7 +143,7 @@ func (e *Endpoints) List(ctx context.Context, caller auth.Identity, department, 
 
 // Create adds an endpoint of a department in a district.
 func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department, district, url, secret string) (ManagedEndpoint, error) {
-	if err := requireAdmin(caller); err != nil {
+	if err := requireAdmin(caller, "webhook endpoints"); err != nil {
 		return ManagedEndpoint{}, err
 	}
 	var invalid response.InvalidError
@@ -177,7 +177,7 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 // Update changes an endpoint. The URL of an endpoint of WHISTLE_WEBHOOKS
 // stays what the configuration says.
 func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, ch EndpointChange) (ManagedEndpoint, error) {
-	if err := requireAdmin(caller); err != nil {
+	if err := requireAdmin(caller, "webhook endpoints"); err != nil {
 		return ManagedEndpoint{}, err
 	}
 	var invalid response.InvalidError
@@ -226,7 +226,7 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 
 // Delete removes an endpoint with its deliveries.
 func (e *Endpoints) Delete(ctx context.Context, caller auth.Identity, id int64) error {
-	if err := requireAdmin(caller); err != nil {
+	if err := requireAdmin(caller, "webhook endpoints"); err != nil {
 		return err
 	}
 	var n int64

@@ -93,6 +93,7 @@ type Event struct {
 	//	*Event_AdminRouting
 	//	*Event_AdminResponse
 	//	*Event_AdminFeedback
+	//	*Event_AdminGateway
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -623,6 +624,15 @@ func (x *Event) GetAdminFeedback() *AdminAction {
 	return nil
 }
 
+func (x *Event) GetAdminGateway() *AdminAction {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_AdminGateway); ok {
+			return x.AdminGateway
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -833,6 +843,12 @@ type Event_AdminFeedback struct {
 	AdminFeedback *AdminAction `protobuf:"bytes,103,opt,name=admin_feedback,json=adminFeedback,proto3,oneof"`
 }
 
+type Event_AdminGateway struct {
+	// The gateway's: grants and revocations of people's roles, with the
+	// REST method ("PUT /v1/admin/grants/{subject}") in method.
+	AdminGateway *AdminAction `protobuf:"bytes,104,opt,name=admin_gateway,json=adminGateway,proto3,oneof"`
+}
+
 func (*Event_WhistleRaised) isEvent_Payload() {}
 
 func (*Event_WhistleRouted) isEvent_Payload() {}
@@ -929,12 +945,15 @@ func (*Event_AdminResponse) isEvent_Payload() {}
 
 func (*Event_AdminFeedback) isEvent_Payload() {}
 
+func (*Event_AdminGateway) isEvent_Payload() {}
+
 // AdminAction is one successful admin call: who (the envelope's actor), when
 // (occurred_at), and what changed — the method and its request, with secrets
 // replaced by "[redacted]".
 type AdminAction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The full gRPC method, e.g. /whistle.response.v1.SlaAdminService/CreateWebhookEndpoint.
+	// The full gRPC method, e.g. /whistle.response.v1.SlaAdminService/CreateWebhookEndpoint,
+	// or the gateway's REST route, e.g. PUT /v1/admin/grants/{subject}.
 	Method string `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
 	// The request as JSON (proto field names), secrets redacted.
 	RequestJson string `protobuf:"bytes,2,opt,name=request_json,json=requestJson,proto3" json:"request_json,omitempty"`
@@ -3597,7 +3616,7 @@ var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xdd\"\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xa4#\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3661,7 +3680,8 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\fadmin_intake\x18d \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\vadminIntake\x12E\n" +
 	"\radmin_routing\x18e \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\fadminRouting\x12G\n" +
 	"\x0eadmin_response\x18f \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminResponse\x12G\n" +
-	"\x0eadmin_feedback\x18g \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminFeedbackB\t\n" +
+	"\x0eadmin_feedback\x18g \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\radminFeedback\x12E\n" +
+	"\radmin_gateway\x18h \x01(\v2\x1e.whistle.events.v1.AdminActionH\x00R\fadminGatewayB\t\n" +
 	"\apayload\"e\n" +
 	"\vAdminAction\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12!\n" +
@@ -3962,55 +3982,56 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	1,  // 47: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
 	1,  // 48: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
 	1,  // 49: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	50, // 50: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	13, // 51: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
-	3,  // 52: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 53: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 54: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	51, // 55: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	52, // 56: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	53, // 57: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	53, // 58: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	53, // 59: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	48, // 60: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	54, // 61: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 62: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 63: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 64: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 65: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 66: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 67: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	54, // 68: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 69: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	54, // 70: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	55, // 71: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 72: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 73: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	27, // 74: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
-	54, // 75: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	56, // 76: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	54, // 77: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	56, // 78: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	54, // 79: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	57, // 80: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	57, // 81: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	58, // 82: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	58, // 83: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	58, // 84: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	58, // 85: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	58, // 86: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	58, // 87: whistle.events.v1.ReportTicketBreached.report:type_name -> whistle.intake.v1.Report
-	59, // 88: whistle.events.v1.ReportTicketReturned.ticket_return:type_name -> whistle.intake.v1.TicketReturn
-	58, // 89: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	60, // 90: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
-	54, // 91: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 92: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
-	61, // 93: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
-	94, // [94:94] is the sub-list for method output_type
-	94, // [94:94] is the sub-list for method input_type
-	94, // [94:94] is the sub-list for extension type_name
-	94, // [94:94] is the sub-list for extension extendee
-	0,  // [0:94] is the sub-list for field type_name
+	1,  // 50: whistle.events.v1.Event.admin_gateway:type_name -> whistle.events.v1.AdminAction
+	50, // 51: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 52: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 53: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 54: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 55: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	51, // 56: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	52, // 57: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	53, // 58: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	53, // 59: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	53, // 60: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	48, // 61: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	54, // 62: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 63: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 64: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 65: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 66: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 67: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 68: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	54, // 69: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	48, // 70: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	54, // 71: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 72: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 73: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 74: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	27, // 75: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
+	54, // 76: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	56, // 77: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	54, // 78: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	56, // 79: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	54, // 80: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	57, // 81: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	57, // 82: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	58, // 83: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	58, // 84: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	58, // 85: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	58, // 86: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	58, // 87: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	58, // 88: whistle.events.v1.ReportTicketBreached.report:type_name -> whistle.intake.v1.Report
+	59, // 89: whistle.events.v1.ReportTicketReturned.ticket_return:type_name -> whistle.intake.v1.TicketReturn
+	58, // 90: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	60, // 91: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	54, // 92: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	54, // 93: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	61, // 94: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
+	95, // [95:95] is the sub-list for method output_type
+	95, // [95:95] is the sub-list for method input_type
+	95, // [95:95] is the sub-list for extension type_name
+	95, // [95:95] is the sub-list for extension extendee
+	0,  // [0:95] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -4067,6 +4088,7 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_AdminRouting)(nil),
 		(*Event_AdminResponse)(nil),
 		(*Event_AdminFeedback)(nil),
+		(*Event_AdminGateway)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

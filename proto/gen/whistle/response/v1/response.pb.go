@@ -3802,6 +3802,464 @@ func (*DeleteWebhookEndpointResponse) Descriptor() ([]byte, []int) {
 	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{51}
 }
 
+// Channel is one way to reach people: SMS (aliyun-sms, tencent-sms) or
+// e-mail (email) to whoever is on duty at the desk by its roster, or a group
+// robot (wecom, dingtalk). Its keys are never returned: a robot shows the
+// host and path of its URL only.
+type Channel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The department code, or "supervisor": the district's supervisors, who
+	// receive every department's escalations (督办, 挂牌督办).
+	Department string `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string `protobuf:"bytes,3,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// aliyun-sms, tencent-sms, email, wecom or dingtalk.
+	Kind string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
+	// A robot's URL without its query (where its key is); empty for SMS and e-mail.
+	Target string `protobuf:"bytes,5,opt,name=target,proto3" json:"target,omitempty"`
+	// Whether a 钉钉 robot signs its messages (its secret is never returned).
+	Signed  bool `protobuf:"varint,6,opt,name=signed,proto3" json:"signed,omitempty"`
+	Enabled bool `protobuf:"varint,7,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// env (WHISTLE_CHANNELS, applied at each start) or api.
+	Source        string                 `protobuf:"bytes,8,opt,name=source,proto3" json:"source,omitempty"`
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Channel) Reset() {
+	*x = Channel{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Channel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Channel) ProtoMessage() {}
+
+func (x *Channel) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Channel.ProtoReflect.Descriptor instead.
+func (*Channel) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *Channel) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Channel) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *Channel) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *Channel) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Channel) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *Channel) GetSigned() bool {
+	if x != nil {
+		return x.Signed
+	}
+	return false
+}
+
+func (x *Channel) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *Channel) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *Channel) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Channel) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+// ListChannelsRequest filters the channels.
+type ListChannelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Department    string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId    string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChannelsRequest) Reset() {
+	*x = ListChannelsRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChannelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChannelsRequest) ProtoMessage() {}
+
+func (x *ListChannelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChannelsRequest.ProtoReflect.Descriptor instead.
+func (*ListChannelsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *ListChannelsRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ListChannelsRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+// ListChannelsResponse lists channels without their keys.
+type ListChannelsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Channels      []*Channel             `protobuf:"bytes,1,rep,name=channels,proto3" json:"channels,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChannelsResponse) Reset() {
+	*x = ListChannelsResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChannelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChannelsResponse) ProtoMessage() {}
+
+func (x *ListChannelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChannelsResponse.ProtoReflect.Descriptor instead.
+func (*ListChannelsResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *ListChannelsResponse) GetChannels() []*Channel {
+	if x != nil {
+		return x.Channels
+	}
+	return nil
+}
+
+// CreateChannelRequest adds a channel of a department (or the supervisors) in a district.
+type CreateChannelRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Department string                 `protobuf:"bytes,1,opt,name=department,proto3" json:"department,omitempty"`
+	DistrictId string                 `protobuf:"bytes,2,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	Kind       string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// A group robot's webhook URL with its key or access token (wecom,
+	// dingtalk); none for SMS and e-mail. Stored, never returned.
+	RobotUrl string `protobuf:"bytes,4,opt,name=robot_url,json=robotUrl,proto3" json:"robot_url,omitempty"`
+	// A 钉钉 robot's signing secret (SEC...), if it has one. Stored, never returned.
+	Secret        string `protobuf:"bytes,5,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateChannelRequest) Reset() {
+	*x = CreateChannelRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateChannelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateChannelRequest) ProtoMessage() {}
+
+func (x *CreateChannelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateChannelRequest.ProtoReflect.Descriptor instead.
+func (*CreateChannelRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *CreateChannelRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *CreateChannelRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *CreateChannelRequest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *CreateChannelRequest) GetRobotUrl() string {
+	if x != nil {
+		return x.RobotUrl
+	}
+	return ""
+}
+
+func (x *CreateChannelRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// UpdateChannelRequest changes a channel; empty fields stay.
+type UpdateChannelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// A robot's new URL (only for a channel added through the API).
+	RobotUrl string `protobuf:"bytes,2,opt,name=robot_url,json=robotUrl,proto3" json:"robot_url,omitempty"`
+	// A 钉钉 robot's new signing secret.
+	Secret string `protobuf:"bytes,3,opt,name=secret,proto3" json:"secret,omitempty"`
+	// Set to change enabled.
+	Enabled       *bool `protobuf:"varint,4,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateChannelRequest) Reset() {
+	*x = UpdateChannelRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateChannelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateChannelRequest) ProtoMessage() {}
+
+func (x *UpdateChannelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateChannelRequest.ProtoReflect.Descriptor instead.
+func (*UpdateChannelRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *UpdateChannelRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *UpdateChannelRequest) GetRobotUrl() string {
+	if x != nil {
+		return x.RobotUrl
+	}
+	return ""
+}
+
+func (x *UpdateChannelRequest) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *UpdateChannelRequest) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+// DeleteChannelRequest names a channel.
+type DeleteChannelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            int64                  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteChannelRequest) Reset() {
+	*x = DeleteChannelRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteChannelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteChannelRequest) ProtoMessage() {}
+
+func (x *DeleteChannelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteChannelRequest.ProtoReflect.Descriptor instead.
+func (*DeleteChannelRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *DeleteChannelRequest) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+// DeleteChannelResponse is empty.
+type DeleteChannelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteChannelResponse) Reset() {
+	*x = DeleteChannelResponse{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteChannelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteChannelResponse) ProtoMessage() {}
+
+func (x *DeleteChannelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteChannelResponse.ProtoReflect.Descriptor instead.
+func (*DeleteChannelResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{58}
+}
+
 // ServiceAccount is a department's system allowed to act on the department's
 // dispatches in one district, as a desk.
 type ServiceAccount struct {
@@ -3821,7 +4279,7 @@ type ServiceAccount struct {
 
 func (x *ServiceAccount) Reset() {
 	*x = ServiceAccount{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3833,7 +4291,7 @@ func (x *ServiceAccount) String() string {
 func (*ServiceAccount) ProtoMessage() {}
 
 func (x *ServiceAccount) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[52]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3846,7 +4304,7 @@ func (x *ServiceAccount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceAccount.ProtoReflect.Descriptor instead.
 func (*ServiceAccount) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{52}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ServiceAccount) GetId() string {
@@ -3922,7 +4380,7 @@ type ListServiceAccountsRequest struct {
 
 func (x *ListServiceAccountsRequest) Reset() {
 	*x = ListServiceAccountsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3934,7 +4392,7 @@ func (x *ListServiceAccountsRequest) String() string {
 func (*ListServiceAccountsRequest) ProtoMessage() {}
 
 func (x *ListServiceAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[53]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3947,7 +4405,7 @@ func (x *ListServiceAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServiceAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListServiceAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{53}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListServiceAccountsRequest) GetDistrictId() string {
@@ -3967,7 +4425,7 @@ type ListServiceAccountsResponse struct {
 
 func (x *ListServiceAccountsResponse) Reset() {
 	*x = ListServiceAccountsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3979,7 +4437,7 @@ func (x *ListServiceAccountsResponse) String() string {
 func (*ListServiceAccountsResponse) ProtoMessage() {}
 
 func (x *ListServiceAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[54]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3992,7 +4450,7 @@ func (x *ListServiceAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServiceAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListServiceAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{54}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListServiceAccountsResponse) GetAccounts() []*ServiceAccount {
@@ -4017,7 +4475,7 @@ type CreateServiceAccountRequest struct {
 
 func (x *CreateServiceAccountRequest) Reset() {
 	*x = CreateServiceAccountRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4029,7 +4487,7 @@ func (x *CreateServiceAccountRequest) String() string {
 func (*CreateServiceAccountRequest) ProtoMessage() {}
 
 func (x *CreateServiceAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[55]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4042,7 +4500,7 @@ func (x *CreateServiceAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceAccountRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{55}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *CreateServiceAccountRequest) GetName() string {
@@ -4084,7 +4542,7 @@ type CreateServiceAccountResponse struct {
 
 func (x *CreateServiceAccountResponse) Reset() {
 	*x = CreateServiceAccountResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4096,7 +4554,7 @@ func (x *CreateServiceAccountResponse) String() string {
 func (*CreateServiceAccountResponse) ProtoMessage() {}
 
 func (x *CreateServiceAccountResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[56]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4109,7 +4567,7 @@ func (x *CreateServiceAccountResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceAccountResponse.ProtoReflect.Descriptor instead.
 func (*CreateServiceAccountResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{56}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CreateServiceAccountResponse) GetAccount() *ServiceAccount {
@@ -4136,7 +4594,7 @@ type RevokeServiceAccountRequest struct {
 
 func (x *RevokeServiceAccountRequest) Reset() {
 	*x = RevokeServiceAccountRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4148,7 +4606,7 @@ func (x *RevokeServiceAccountRequest) String() string {
 func (*RevokeServiceAccountRequest) ProtoMessage() {}
 
 func (x *RevokeServiceAccountRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[57]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4161,7 +4619,7 @@ func (x *RevokeServiceAccountRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeServiceAccountRequest.ProtoReflect.Descriptor instead.
 func (*RevokeServiceAccountRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{57}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *RevokeServiceAccountRequest) GetId() string {
@@ -4182,7 +4640,7 @@ type ListPendingExtensionsRequest struct {
 
 func (x *ListPendingExtensionsRequest) Reset() {
 	*x = ListPendingExtensionsRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4194,7 +4652,7 @@ func (x *ListPendingExtensionsRequest) String() string {
 func (*ListPendingExtensionsRequest) ProtoMessage() {}
 
 func (x *ListPendingExtensionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[58]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4207,7 +4665,7 @@ func (x *ListPendingExtensionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPendingExtensionsRequest.ProtoReflect.Descriptor instead.
 func (*ListPendingExtensionsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{58}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ListPendingExtensionsRequest) GetPageSize() int32 {
@@ -4235,7 +4693,7 @@ type PendingExtension struct {
 
 func (x *PendingExtension) Reset() {
 	*x = PendingExtension{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4247,7 +4705,7 @@ func (x *PendingExtension) String() string {
 func (*PendingExtension) ProtoMessage() {}
 
 func (x *PendingExtension) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[59]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4260,7 +4718,7 @@ func (x *PendingExtension) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PendingExtension.ProtoReflect.Descriptor instead.
 func (*PendingExtension) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{59}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *PendingExtension) GetExtension() *Extension {
@@ -4288,7 +4746,7 @@ type ListPendingExtensionsResponse struct {
 
 func (x *ListPendingExtensionsResponse) Reset() {
 	*x = ListPendingExtensionsResponse{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4300,7 +4758,7 @@ func (x *ListPendingExtensionsResponse) String() string {
 func (*ListPendingExtensionsResponse) ProtoMessage() {}
 
 func (x *ListPendingExtensionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[60]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4313,7 +4771,7 @@ func (x *ListPendingExtensionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPendingExtensionsResponse.ProtoReflect.Descriptor instead.
 func (*ListPendingExtensionsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{60}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListPendingExtensionsResponse) GetExtensions() []*PendingExtension {
@@ -4339,7 +4797,7 @@ type GetWhistleBoardRequest struct {
 
 func (x *GetWhistleBoardRequest) Reset() {
 	*x = GetWhistleBoardRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4351,7 +4809,7 @@ func (x *GetWhistleBoardRequest) String() string {
 func (*GetWhistleBoardRequest) ProtoMessage() {}
 
 func (x *GetWhistleBoardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[61]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4364,7 +4822,7 @@ func (x *GetWhistleBoardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWhistleBoardRequest.ProtoReflect.Descriptor instead.
 func (*GetWhistleBoardRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{61}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *GetWhistleBoardRequest) GetWhistleId() string {
@@ -4391,7 +4849,7 @@ type BoardNote struct {
 
 func (x *BoardNote) Reset() {
 	*x = BoardNote{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4403,7 +4861,7 @@ func (x *BoardNote) String() string {
 func (*BoardNote) ProtoMessage() {}
 
 func (x *BoardNote) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[62]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4416,7 +4874,7 @@ func (x *BoardNote) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BoardNote.ProtoReflect.Descriptor instead.
 func (*BoardNote) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{62}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *BoardNote) GetId() string {
@@ -4479,7 +4937,7 @@ type WhistleBoard struct {
 
 func (x *WhistleBoard) Reset() {
 	*x = WhistleBoard{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4491,7 +4949,7 @@ func (x *WhistleBoard) String() string {
 func (*WhistleBoard) ProtoMessage() {}
 
 func (x *WhistleBoard) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[63]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4504,7 +4962,7 @@ func (x *WhistleBoard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleBoard.ProtoReflect.Descriptor instead.
 func (*WhistleBoard) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{63}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *WhistleBoard) GetWhistleId() string {
@@ -4560,7 +5018,7 @@ type AddBoardNoteRequest struct {
 
 func (x *AddBoardNoteRequest) Reset() {
 	*x = AddBoardNoteRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4572,7 +5030,7 @@ func (x *AddBoardNoteRequest) String() string {
 func (*AddBoardNoteRequest) ProtoMessage() {}
 
 func (x *AddBoardNoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[64]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4585,7 +5043,7 @@ func (x *AddBoardNoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddBoardNoteRequest.ProtoReflect.Descriptor instead.
 func (*AddBoardNoteRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{64}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *AddBoardNoteRequest) GetWhistleId() string {
@@ -4611,7 +5069,7 @@ type CompleteJointActionRequest struct {
 
 func (x *CompleteJointActionRequest) Reset() {
 	*x = CompleteJointActionRequest{}
-	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4623,7 +5081,7 @@ func (x *CompleteJointActionRequest) String() string {
 func (*CompleteJointActionRequest) ProtoMessage() {}
 
 func (x *CompleteJointActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_response_v1_response_proto_msgTypes[65]
+	mi := &file_whistle_response_v1_response_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4636,7 +5094,7 @@ func (x *CompleteJointActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteJointActionRequest.ProtoReflect.Descriptor instead.
 func (*CompleteJointActionRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{65}
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *CompleteJointActionRequest) GetWhistleId() string {
@@ -4992,7 +5450,51 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\b_enabled\".\n" +
 	"\x1cDeleteWebhookEndpointRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\"\x1f\n" +
-	"\x1dDeleteWebhookEndpointResponse\"\xe4\x02\n" +
+	"\x1dDeleteWebhookEndpointResponse\"\xc6\x02\n" +
+	"\aChannel\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x03 \x01(\tR\n" +
+	"districtId\x12\x12\n" +
+	"\x04kind\x18\x04 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06target\x18\x05 \x01(\tR\x06target\x12\x16\n" +
+	"\x06signed\x18\x06 \x01(\bR\x06signed\x12\x18\n" +
+	"\aenabled\x18\a \x01(\bR\aenabled\x12\x16\n" +
+	"\x06source\x18\b \x01(\tR\x06source\x129\n" +
+	"\n" +
+	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"V\n" +
+	"\x13ListChannelsRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\"P\n" +
+	"\x14ListChannelsResponse\x128\n" +
+	"\bchannels\x18\x01 \x03(\v2\x1c.whistle.response.v1.ChannelR\bchannels\"\xa9\x01\n" +
+	"\x14CreateChannelRequest\x12\x1e\n" +
+	"\n" +
+	"department\x18\x01 \x01(\tR\n" +
+	"department\x12\x1f\n" +
+	"\vdistrict_id\x18\x02 \x01(\tR\n" +
+	"districtId\x12\x12\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12$\n" +
+	"\trobot_url\x18\x04 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\brobotUrl\x12\x16\n" +
+	"\x06secret\x18\x05 \x01(\tR\x06secret\"\x8f\x01\n" +
+	"\x14UpdateChannelRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\x12$\n" +
+	"\trobot_url\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\x80\x10R\brobotUrl\x12\x16\n" +
+	"\x06secret\x18\x03 \x01(\tR\x06secret\x12\x1d\n" +
+	"\aenabled\x18\x04 \x01(\bH\x00R\aenabled\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabled\"&\n" +
+	"\x14DeleteChannelRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x03R\x02id\"\x17\n" +
+	"\x15DeleteChannelResponse\"\xe4\x02\n" +
 	"\x0eServiceAccount\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1e\n" +
@@ -5088,7 +5590,7 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse\x12a\n" +
 	"\x0fGetWhistleBoard\x12+.whistle.response.v1.GetWhistleBoardRequest\x1a!.whistle.response.v1.WhistleBoard\x12X\n" +
 	"\fAddBoardNote\x12(.whistle.response.v1.AddBoardNoteRequest\x1a\x1e.whistle.response.v1.BoardNote\x12i\n" +
-	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xde\x10\n" +
+	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xdf\x13\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -5106,7 +5608,11 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x14ListWebhookEndpoints\x120.whistle.response.v1.ListWebhookEndpointsRequest\x1a1.whistle.response.v1.ListWebhookEndpointsResponse\x12p\n" +
 	"\x15CreateWebhookEndpoint\x121.whistle.response.v1.CreateWebhookEndpointRequest\x1a$.whistle.response.v1.WebhookEndpoint\x12p\n" +
 	"\x15UpdateWebhookEndpoint\x121.whistle.response.v1.UpdateWebhookEndpointRequest\x1a$.whistle.response.v1.WebhookEndpoint\x12~\n" +
-	"\x15DeleteWebhookEndpoint\x121.whistle.response.v1.DeleteWebhookEndpointRequest\x1a2.whistle.response.v1.DeleteWebhookEndpointResponse\x12x\n" +
+	"\x15DeleteWebhookEndpoint\x121.whistle.response.v1.DeleteWebhookEndpointRequest\x1a2.whistle.response.v1.DeleteWebhookEndpointResponse\x12c\n" +
+	"\fListChannels\x12(.whistle.response.v1.ListChannelsRequest\x1a).whistle.response.v1.ListChannelsResponse\x12X\n" +
+	"\rCreateChannel\x12).whistle.response.v1.CreateChannelRequest\x1a\x1c.whistle.response.v1.Channel\x12X\n" +
+	"\rUpdateChannel\x12).whistle.response.v1.UpdateChannelRequest\x1a\x1c.whistle.response.v1.Channel\x12f\n" +
+	"\rDeleteChannel\x12).whistle.response.v1.DeleteChannelRequest\x1a*.whistle.response.v1.DeleteChannelResponse\x12x\n" +
 	"\x13ListServiceAccounts\x12/.whistle.response.v1.ListServiceAccountsRequest\x1a0.whistle.response.v1.ListServiceAccountsResponse\x12{\n" +
 	"\x14CreateServiceAccount\x120.whistle.response.v1.CreateServiceAccountRequest\x1a1.whistle.response.v1.CreateServiceAccountResponse\x12m\n" +
 	"\x14RevokeServiceAccount\x120.whistle.response.v1.RevokeServiceAccountRequest\x1a#.whistle.response.v1.ServiceAccountBFZDgithub.com/chuishao/whistle/proto/gen/whistle/response/v1;responsev1b\x06proto3"
@@ -5124,7 +5630,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 66)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
@@ -5183,174 +5689,192 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*UpdateWebhookEndpointRequest)(nil),    // 54: whistle.response.v1.UpdateWebhookEndpointRequest
 	(*DeleteWebhookEndpointRequest)(nil),    // 55: whistle.response.v1.DeleteWebhookEndpointRequest
 	(*DeleteWebhookEndpointResponse)(nil),   // 56: whistle.response.v1.DeleteWebhookEndpointResponse
-	(*ServiceAccount)(nil),                  // 57: whistle.response.v1.ServiceAccount
-	(*ListServiceAccountsRequest)(nil),      // 58: whistle.response.v1.ListServiceAccountsRequest
-	(*ListServiceAccountsResponse)(nil),     // 59: whistle.response.v1.ListServiceAccountsResponse
-	(*CreateServiceAccountRequest)(nil),     // 60: whistle.response.v1.CreateServiceAccountRequest
-	(*CreateServiceAccountResponse)(nil),    // 61: whistle.response.v1.CreateServiceAccountResponse
-	(*RevokeServiceAccountRequest)(nil),     // 62: whistle.response.v1.RevokeServiceAccountRequest
-	(*ListPendingExtensionsRequest)(nil),    // 63: whistle.response.v1.ListPendingExtensionsRequest
-	(*PendingExtension)(nil),                // 64: whistle.response.v1.PendingExtension
-	(*ListPendingExtensionsResponse)(nil),   // 65: whistle.response.v1.ListPendingExtensionsResponse
-	(*GetWhistleBoardRequest)(nil),          // 66: whistle.response.v1.GetWhistleBoardRequest
-	(*BoardNote)(nil),                       // 67: whistle.response.v1.BoardNote
-	(*WhistleBoard)(nil),                    // 68: whistle.response.v1.WhistleBoard
-	(*AddBoardNoteRequest)(nil),             // 69: whistle.response.v1.AddBoardNoteRequest
-	(*CompleteJointActionRequest)(nil),      // 70: whistle.response.v1.CompleteJointActionRequest
-	(*timestamppb.Timestamp)(nil),           // 71: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 72: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 73: google.protobuf.Duration
-	(*v1.Actor)(nil),                        // 74: whistle.types.v1.Actor
+	(*Channel)(nil),                         // 57: whistle.response.v1.Channel
+	(*ListChannelsRequest)(nil),             // 58: whistle.response.v1.ListChannelsRequest
+	(*ListChannelsResponse)(nil),            // 59: whistle.response.v1.ListChannelsResponse
+	(*CreateChannelRequest)(nil),            // 60: whistle.response.v1.CreateChannelRequest
+	(*UpdateChannelRequest)(nil),            // 61: whistle.response.v1.UpdateChannelRequest
+	(*DeleteChannelRequest)(nil),            // 62: whistle.response.v1.DeleteChannelRequest
+	(*DeleteChannelResponse)(nil),           // 63: whistle.response.v1.DeleteChannelResponse
+	(*ServiceAccount)(nil),                  // 64: whistle.response.v1.ServiceAccount
+	(*ListServiceAccountsRequest)(nil),      // 65: whistle.response.v1.ListServiceAccountsRequest
+	(*ListServiceAccountsResponse)(nil),     // 66: whistle.response.v1.ListServiceAccountsResponse
+	(*CreateServiceAccountRequest)(nil),     // 67: whistle.response.v1.CreateServiceAccountRequest
+	(*CreateServiceAccountResponse)(nil),    // 68: whistle.response.v1.CreateServiceAccountResponse
+	(*RevokeServiceAccountRequest)(nil),     // 69: whistle.response.v1.RevokeServiceAccountRequest
+	(*ListPendingExtensionsRequest)(nil),    // 70: whistle.response.v1.ListPendingExtensionsRequest
+	(*PendingExtension)(nil),                // 71: whistle.response.v1.PendingExtension
+	(*ListPendingExtensionsResponse)(nil),   // 72: whistle.response.v1.ListPendingExtensionsResponse
+	(*GetWhistleBoardRequest)(nil),          // 73: whistle.response.v1.GetWhistleBoardRequest
+	(*BoardNote)(nil),                       // 74: whistle.response.v1.BoardNote
+	(*WhistleBoard)(nil),                    // 75: whistle.response.v1.WhistleBoard
+	(*AddBoardNoteRequest)(nil),             // 76: whistle.response.v1.AddBoardNoteRequest
+	(*CompleteJointActionRequest)(nil),      // 77: whistle.response.v1.CompleteJointActionRequest
+	(*timestamppb.Timestamp)(nil),           // 78: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 79: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 80: google.protobuf.Duration
+	(*v1.Actor)(nil),                        // 81: whistle.types.v1.Actor
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	71,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	71,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	71,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	78,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	78,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	78,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,   // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	71,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	71,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	78,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	78,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	5,   // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	71,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	71,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	71,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	71,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	72,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	72,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	71,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	78,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	78,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	78,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	78,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	79,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	79,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	78,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	7,   // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	8,   // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
 	1,   // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	39,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
-	71,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	71,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	78,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	78,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	2,   // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	71,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	71,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	71,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	71,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	78,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	78,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	78,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	78,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	3,   // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	71,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	78,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,   // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	6,   // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
 	6,   // 29: whistle.response.v1.ListDispatchesAtRiskResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	72,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	79,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
 	1,   // 31: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	71,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	78,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
 	4,   // 33: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
 	21,  // 34: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
 	21,  // 35: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	73,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	73,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	73,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	80,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	80,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	80,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
 	27,  // 39: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
 	27,  // 40: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	71,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	78,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
 	31,  // 42: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	71,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	78,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
 	36,  // 44: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	71,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
-	71,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
-	71,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
-	71,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	78,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	78,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	78,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	78,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
 	39,  // 49: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
 	39,  // 50: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
-	73,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	80,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
 	39,  // 52: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
-	71,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	78,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
 	47,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
-	73,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
-	71,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
-	71,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	71,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	80,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	78,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	78,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	78,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
 	50,  // 59: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	73,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
-	71,  // 61: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	71,  // 62: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	71,  // 63: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
-	57,  // 64: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	73,  // 65: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
-	57,  // 66: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
-	8,   // 67: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
-	6,   // 68: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
-	64,  // 69: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	74,  // 70: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
-	71,  // 71: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
-	6,   // 72: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
-	67,  // 73: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
-	71,  // 74: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
-	9,   // 75: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11,  // 76: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
-	13,  // 77: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	14,  // 78: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	15,  // 79: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	16,  // 80: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	17,  // 81: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	18,  // 82: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	19,  // 83: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	20,  // 84: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	45,  // 85: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	63,  // 86: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	66,  // 87: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
-	69,  // 88: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
-	70,  // 89: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
-	22,  // 90: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	24,  // 91: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	25,  // 92: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	28,  // 93: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	30,  // 94: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	32,  // 95: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	34,  // 96: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	37,  // 97: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	40,  // 98: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	42,  // 99: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	43,  // 100: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	48,  // 101: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	51,  // 102: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	53,  // 103: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	54,  // 104: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	55,  // 105: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	58,  // 106: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	60,  // 107: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	62,  // 108: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10,  // 109: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	12,  // 110: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
-	6,   // 111: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 112: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 113: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 114: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 115: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 116: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 117: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,   // 118: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	46,  // 119: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	65,  // 120: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	68,  // 121: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
-	67,  // 122: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
-	68,  // 123: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
-	23,  // 124: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	21,  // 125: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	26,  // 126: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	29,  // 127: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	27,  // 128: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	33,  // 129: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	35,  // 130: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	38,  // 131: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	41,  // 132: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	39,  // 133: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	44,  // 134: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	49,  // 135: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	52,  // 136: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	50,  // 137: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	50,  // 138: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	56,  // 139: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	59,  // 140: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	61,  // 141: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	57,  // 142: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	109, // [109:143] is the sub-list for method output_type
-	75,  // [75:109] is the sub-list for method input_type
-	75,  // [75:75] is the sub-list for extension type_name
-	75,  // [75:75] is the sub-list for extension extendee
-	0,   // [0:75] is the sub-list for field type_name
+	80,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	78,  // 61: whistle.response.v1.Channel.created_at:type_name -> google.protobuf.Timestamp
+	78,  // 62: whistle.response.v1.Channel.updated_at:type_name -> google.protobuf.Timestamp
+	57,  // 63: whistle.response.v1.ListChannelsResponse.channels:type_name -> whistle.response.v1.Channel
+	78,  // 64: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	78,  // 65: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	78,  // 66: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	64,  // 67: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
+	80,  // 68: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	64,  // 69: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
+	8,   // 70: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
+	6,   // 71: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
+	71,  // 72: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
+	81,  // 73: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
+	78,  // 74: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
+	6,   // 75: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
+	74,  // 76: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
+	78,  // 77: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
+	9,   // 78: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11,  // 79: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
+	13,  // 80: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	14,  // 81: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	15,  // 82: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	16,  // 83: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	17,  // 84: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	18,  // 85: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	19,  // 86: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	20,  // 87: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	45,  // 88: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	70,  // 89: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	73,  // 90: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
+	76,  // 91: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
+	77,  // 92: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
+	22,  // 93: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	24,  // 94: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	25,  // 95: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	28,  // 96: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	30,  // 97: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	32,  // 98: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	34,  // 99: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	37,  // 100: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	40,  // 101: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	42,  // 102: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	43,  // 103: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	48,  // 104: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	51,  // 105: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	53,  // 106: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	54,  // 107: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	55,  // 108: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	58,  // 109: whistle.response.v1.SlaAdminService.ListChannels:input_type -> whistle.response.v1.ListChannelsRequest
+	60,  // 110: whistle.response.v1.SlaAdminService.CreateChannel:input_type -> whistle.response.v1.CreateChannelRequest
+	61,  // 111: whistle.response.v1.SlaAdminService.UpdateChannel:input_type -> whistle.response.v1.UpdateChannelRequest
+	62,  // 112: whistle.response.v1.SlaAdminService.DeleteChannel:input_type -> whistle.response.v1.DeleteChannelRequest
+	65,  // 113: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	67,  // 114: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	69,  // 115: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10,  // 116: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	12,  // 117: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
+	6,   // 118: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 119: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 120: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 121: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 122: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 123: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 124: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,   // 125: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	46,  // 126: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	72,  // 127: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	75,  // 128: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
+	74,  // 129: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
+	75,  // 130: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
+	23,  // 131: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	21,  // 132: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	26,  // 133: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	29,  // 134: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	27,  // 135: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	33,  // 136: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	35,  // 137: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	38,  // 138: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	41,  // 139: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	39,  // 140: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	44,  // 141: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	49,  // 142: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	52,  // 143: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	50,  // 144: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	50,  // 145: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	56,  // 146: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	59,  // 147: whistle.response.v1.SlaAdminService.ListChannels:output_type -> whistle.response.v1.ListChannelsResponse
+	57,  // 148: whistle.response.v1.SlaAdminService.CreateChannel:output_type -> whistle.response.v1.Channel
+	57,  // 149: whistle.response.v1.SlaAdminService.UpdateChannel:output_type -> whistle.response.v1.Channel
+	63,  // 150: whistle.response.v1.SlaAdminService.DeleteChannel:output_type -> whistle.response.v1.DeleteChannelResponse
+	66,  // 151: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	68,  // 152: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	64,  // 153: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	116, // [116:154] is the sub-list for method output_type
+	78,  // [78:116] is the sub-list for method input_type
+	78,  // [78:78] is the sub-list for extension type_name
+	78,  // [78:78] is the sub-list for extension extendee
+	0,   // [0:78] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -5359,13 +5883,14 @@ func file_whistle_response_v1_response_proto_init() {
 		return
 	}
 	file_whistle_response_v1_response_proto_msgTypes[49].OneofWrappers = []any{}
+	file_whistle_response_v1_response_proto_msgTypes[56].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   66,
+			NumMessages:   73,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -737,6 +737,10 @@ const (
 	SlaAdminService_CreateWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/CreateWebhookEndpoint"
 	SlaAdminService_UpdateWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/UpdateWebhookEndpoint"
 	SlaAdminService_DeleteWebhookEndpoint_FullMethodName   = "/whistle.response.v1.SlaAdminService/DeleteWebhookEndpoint"
+	SlaAdminService_ListChannels_FullMethodName            = "/whistle.response.v1.SlaAdminService/ListChannels"
+	SlaAdminService_CreateChannel_FullMethodName           = "/whistle.response.v1.SlaAdminService/CreateChannel"
+	SlaAdminService_UpdateChannel_FullMethodName           = "/whistle.response.v1.SlaAdminService/UpdateChannel"
+	SlaAdminService_DeleteChannel_FullMethodName           = "/whistle.response.v1.SlaAdminService/DeleteChannel"
 	SlaAdminService_ListServiceAccounts_FullMethodName     = "/whistle.response.v1.SlaAdminService/ListServiceAccounts"
 	SlaAdminService_CreateServiceAccount_FullMethodName    = "/whistle.response.v1.SlaAdminService/CreateServiceAccount"
 	SlaAdminService_RevokeServiceAccount_FullMethodName    = "/whistle.response.v1.SlaAdminService/RevokeServiceAccount"
@@ -786,6 +790,16 @@ type SlaAdminServiceClient interface {
 	UpdateWebhookEndpoint(ctx context.Context, in *UpdateWebhookEndpointRequest, opts ...grpc.CallOption) (*WebhookEndpoint, error)
 	// DeleteWebhookEndpoint removes an endpoint with its delivery history.
 	DeleteWebhookEndpoint(ctx context.Context, in *DeleteWebhookEndpointRequest, opts ...grpc.CallOption) (*DeleteWebhookEndpointResponse, error)
+	// ListChannels returns the channels to people (SMS, e-mail, group
+	// robots) per department x district and for the district's supervisors,
+	// never their keys; admins see all, a district's supervisors their own.
+	ListChannels(ctx context.Context, in *ListChannelsRequest, opts ...grpc.CallOption) (*ListChannelsResponse, error)
+	// CreateChannel adds a channel with its (write-only) robot URL and secret; admins only.
+	CreateChannel(ctx context.Context, in *CreateChannelRequest, opts ...grpc.CallOption) (*Channel, error)
+	// UpdateChannel changes a channel's robot URL, secret or enabled flag; admins only.
+	UpdateChannel(ctx context.Context, in *UpdateChannelRequest, opts ...grpc.CallOption) (*Channel, error)
+	// DeleteChannel removes a channel with its delivery history; admins only.
+	DeleteChannel(ctx context.Context, in *DeleteChannelRequest, opts ...grpc.CallOption) (*DeleteChannelResponse, error)
 	// ListServiceAccounts returns the integrations' service accounts.
 	ListServiceAccounts(ctx context.Context, in *ListServiceAccountsRequest, opts ...grpc.CallOption) (*ListServiceAccountsResponse, error)
 	// CreateServiceAccount issues a service account of a department in a
@@ -964,6 +978,46 @@ func (c *slaAdminServiceClient) DeleteWebhookEndpoint(ctx context.Context, in *D
 	return out, nil
 }
 
+func (c *slaAdminServiceClient) ListChannels(ctx context.Context, in *ListChannelsRequest, opts ...grpc.CallOption) (*ListChannelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListChannelsResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_ListChannels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) CreateChannel(ctx context.Context, in *CreateChannelRequest, opts ...grpc.CallOption) (*Channel, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Channel)
+	err := c.cc.Invoke(ctx, SlaAdminService_CreateChannel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) UpdateChannel(ctx context.Context, in *UpdateChannelRequest, opts ...grpc.CallOption) (*Channel, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Channel)
+	err := c.cc.Invoke(ctx, SlaAdminService_UpdateChannel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *slaAdminServiceClient) DeleteChannel(ctx context.Context, in *DeleteChannelRequest, opts ...grpc.CallOption) (*DeleteChannelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteChannelResponse)
+	err := c.cc.Invoke(ctx, SlaAdminService_DeleteChannel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *slaAdminServiceClient) ListServiceAccounts(ctx context.Context, in *ListServiceAccountsRequest, opts ...grpc.CallOption) (*ListServiceAccountsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListServiceAccountsResponse)
@@ -1038,6 +1092,16 @@ type SlaAdminServiceServer interface {
 	UpdateWebhookEndpoint(context.Context, *UpdateWebhookEndpointRequest) (*WebhookEndpoint, error)
 	// DeleteWebhookEndpoint removes an endpoint with its delivery history.
 	DeleteWebhookEndpoint(context.Context, *DeleteWebhookEndpointRequest) (*DeleteWebhookEndpointResponse, error)
+	// ListChannels returns the channels to people (SMS, e-mail, group
+	// robots) per department x district and for the district's supervisors,
+	// never their keys; admins see all, a district's supervisors their own.
+	ListChannels(context.Context, *ListChannelsRequest) (*ListChannelsResponse, error)
+	// CreateChannel adds a channel with its (write-only) robot URL and secret; admins only.
+	CreateChannel(context.Context, *CreateChannelRequest) (*Channel, error)
+	// UpdateChannel changes a channel's robot URL, secret or enabled flag; admins only.
+	UpdateChannel(context.Context, *UpdateChannelRequest) (*Channel, error)
+	// DeleteChannel removes a channel with its delivery history; admins only.
+	DeleteChannel(context.Context, *DeleteChannelRequest) (*DeleteChannelResponse, error)
 	// ListServiceAccounts returns the integrations' service accounts.
 	ListServiceAccounts(context.Context, *ListServiceAccountsRequest) (*ListServiceAccountsResponse, error)
 	// CreateServiceAccount issues a service account of a department in a
@@ -1103,6 +1167,18 @@ func (UnimplementedSlaAdminServiceServer) UpdateWebhookEndpoint(context.Context,
 }
 func (UnimplementedSlaAdminServiceServer) DeleteWebhookEndpoint(context.Context, *DeleteWebhookEndpointRequest) (*DeleteWebhookEndpointResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteWebhookEndpoint not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) ListChannels(context.Context, *ListChannelsRequest) (*ListChannelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListChannels not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) CreateChannel(context.Context, *CreateChannelRequest) (*Channel, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateChannel not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) UpdateChannel(context.Context, *UpdateChannelRequest) (*Channel, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateChannel not implemented")
+}
+func (UnimplementedSlaAdminServiceServer) DeleteChannel(context.Context, *DeleteChannelRequest) (*DeleteChannelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteChannel not implemented")
 }
 func (UnimplementedSlaAdminServiceServer) ListServiceAccounts(context.Context, *ListServiceAccountsRequest) (*ListServiceAccountsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListServiceAccounts not implemented")
@@ -1422,6 +1498,78 @@ func _SlaAdminService_DeleteWebhookEndpoint_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SlaAdminService_ListChannels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListChannelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).ListChannels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_ListChannels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).ListChannels(ctx, req.(*ListChannelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_CreateChannel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateChannelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).CreateChannel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_CreateChannel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).CreateChannel(ctx, req.(*CreateChannelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_UpdateChannel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateChannelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).UpdateChannel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_UpdateChannel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).UpdateChannel(ctx, req.(*UpdateChannelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SlaAdminService_DeleteChannel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteChannelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SlaAdminServiceServer).DeleteChannel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SlaAdminService_DeleteChannel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SlaAdminServiceServer).DeleteChannel(ctx, req.(*DeleteChannelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _SlaAdminService_ListServiceAccounts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListServiceAccountsRequest)
 	if err := dec(in); err != nil {
@@ -1546,6 +1694,22 @@ var SlaAdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteWebhookEndpoint",
 			Handler:    _SlaAdminService_DeleteWebhookEndpoint_Handler,
+		},
+		{
+			MethodName: "ListChannels",
+			Handler:    _SlaAdminService_ListChannels_Handler,
+		},
+		{
+			MethodName: "CreateChannel",
+			Handler:    _SlaAdminService_CreateChannel_Handler,
+		},
+		{
+			MethodName: "UpdateChannel",
+			Handler:    _SlaAdminService_UpdateChannel_Handler,
+		},
+		{
+			MethodName: "DeleteChannel",
+			Handler:    _SlaAdminService_DeleteChannel_Handler,
 		},
 		{
 			MethodName: "ListServiceAccounts",

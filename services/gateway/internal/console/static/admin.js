@@ -5,6 +5,7 @@ import { api, categories, departments, districts, streets, byKey, forgetRefs } f
 import { t, nameOf, describe, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 import { renderGrants } from './grants.js';
+import { renderChannels } from './channels.js';
 
 const mins = (d) => (d ? Math.round(parseFloat(d) / 60) : '–');
 const hours = (d) => (d ? `${Math.round(parseFloat(d) / 3600)} h` : '–');
@@ -15,7 +16,7 @@ export async function render(root) {
   const perDistrict = {};
   for (const s of sts) perDistrict[s.district_id] = (perDistrict[s.district_id] || 0) + 1;
   const dep = (c) => nameOf(depBy[c], c);
-  root.innerHTML = `<section aria-labelledby="a-h"><h1 id="a-h">${esc(t('admin.title'))}</h1><div id="grants"></div>
+  root.innerHTML = `<section aria-labelledby="a-h"><h1 id="a-h">${esc(t('admin.title'))}</h1><div id="grants"></div><div id="channels"></div>
     <section class="card" aria-labelledby="cat-h"><h2 id="cat-h">${esc(t('admin.catalogue'))} <span id="cat-version" class="badge"></span></h2>
       <div class="scroll" id="cat-rules"></div></section>
     <section class="card" aria-labelledby="draft-h"><h2 id="draft-h">${esc(t('admin.draft'))}</h2>
@@ -204,6 +205,6 @@ export async function render(root) {
     const fd = new FormData(stForm);
     reference(() => api(`/v1/streets/${encodeURIComponent(fd.get('id'))}`, { method: 'PATCH', body: { name: fd.get('name'), name_en: fd.get('name_en') } }));
   });
-  await Promise.all([load(), renderGrants(root.querySelector('#grants'))]);
+  await Promise.all([load(), renderGrants(root.querySelector('#grants')), renderChannels(root.querySelector('#channels'))]);
   return () => {};
 }

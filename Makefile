@@ -92,6 +92,9 @@ console:
 	mkdir -p services/gateway/internal/console/static/vendor
 	cp services/gateway/web/node_modules/echarts/dist/echarts.simple.min.js services/gateway/internal/console/static/vendor/
 	cp services/gateway/web/node_modules/echarts/LICENSE services/gateway/internal/console/static/vendor/echarts.LICENSE
+	cp services/gateway/web/node_modules/leaflet/dist/leaflet.js services/gateway/internal/console/static/vendor/
+	cp services/gateway/web/node_modules/leaflet/dist/leaflet.css services/gateway/internal/console/static/vendor/
+	cp services/gateway/web/node_modules/leaflet/LICENSE services/gateway/internal/console/static/vendor/leaflet.LICENSE
 
 ## browser-test: the console's browser tests (playwright-core driving Debian's Chromium) against a stack they start
 browser-test:

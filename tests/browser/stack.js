@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
+import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -123,4 +125,26 @@ export async function servicesTakeTokens(stack, desk) {
     await new Promise((res) => setTimeout(res, 250));
   }
   throw new Error('the services never accepted a desk token');
+}
+
+/**
+ * Registers hooks that start the stack (until its services take tokens) and
+ * a headless Chromium before the file's tests and stop both after them; the returned object holds them
+ * ({stack, browser}) once the tests run.
+ */
+export function stackAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.stack = await startStack();
+    await servicesTakeTokens(env.stack, { district_id: '110101', department: 'police' });
+    env.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.stack?.stop();
+  });
+  return env;
 }

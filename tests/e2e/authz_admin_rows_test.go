@@ -486,6 +486,17 @@ func init() {
 		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
 		want: "F   F   F   F    F   F   F   F    F    A   U    U   U   U   U",
 	}, matrixRoute{
+		// The supervisor's map: its own district only (another district's is
+		// NotFound); the city's supervisors and admins any; no other role.
+		name: "GetDistrictMap", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/map?district_id=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.routing.GetDistrictMap(ctx, &routingv1.GetDistrictMapRequest{DistrictId: dongcheng})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   N    A    A   U    U   U   U   U",
+	}, matrixRoute{
 		name: "ImportBoundaries", method: http.MethodPost,
 		body: map[string]any{"geojson": `{"type":"FeatureCollection","features":[]}`, "level": "street"},
 		path: func(matrixFixture) string { return "/v1/boundaries:import" },

@@ -12,6 +12,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/grpcserver"
+	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
 	"github.com/chuishao/whistle/services/gateway/internal/ratelimit"
 )
@@ -112,9 +113,20 @@ type Config struct {
 	// OIDC is the OpenID Connect sign-in of people (off without WHISTLE_OIDC_ISSUER).
 	OIDC OIDCConfig
 
+	// MapTileURL is the base-map tile URL template the console's maps draw
+	// under their boundaries ({z}/{x}/{y}, one host); empty draws none.
+	MapTileURL string `env:"WHISTLE_MAP_TILE_URL"`
+	// MapTileAttribution is the tile provider's credit line, shown on the map.
+	MapTileAttribution string `env:"WHISTLE_MAP_TILE_ATTRIBUTION"`
+
 	// Console is the web console, served at "/" and under "/console/"; nil
 	// serves none. main sets it; it is not read from the environment.
 	Console http.Handler
+}
+
+// MapTiles are the console's base-map tiles.
+func (c Config) MapTiles() console.Tiles {
+	return console.Tiles{URL: c.MapTileURL, Attribution: c.MapTileAttribution}
 }
 
 // Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.
@@ -189,5 +201,6 @@ func (c Config) Validate() error {
 	if _, err := ratelimit.ParseProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("WHISTLE_TRUSTED_PROXIES: %w", err))
 	}
+	errs = append(errs, c.MapTiles().Validate())
 	return errors.Join(errs...)
 }

@@ -12,7 +12,7 @@ import (
 
 func main() {
 	service.Main[app.Config]("gateway", func(ctx context.Context, cfg app.Config, deps service.Deps) (*app.App, error) {
-		cfg.Console = console.Handler() // the web console is served by the gateway itself
+		cfg.Console = console.Handler(cfg.MapTiles()) // the web console is served by the gateway itself
 		return app.New(ctx, cfg, deps)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"html"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -38,19 +39,23 @@ func Static() fs.FS {
 }
 
 // Handler serves the page at "/" and "/console/", and the assets under
-// Prefix. Mount it on "GET /{$}" and "GET /console/".
+// Prefix. Mount it on "GET /{$}" and "GET /console/". tiles are the
+// deployment's base-map tiles (none: the maps draw without a base map);
+// validate them first (Tiles.Validate).
 //
 // Every file carries an ETag (a hash of its content), so a browser that has
 // it revalidates with a 304 instead of downloading it again. The console's
 // own modules are revalidated at every load (a new gateway's console is
 // picked up at once); the vendored libraries, which change only with `make
 // console`, are cached for a day.
-func Handler() http.Handler {
+func Handler(tiles Tiles) http.Handler {
 	static := Static()
 	index, err := fs.ReadFile(static, "index.html")
 	if err != nil {
 		panic(err)
 	}
+	index = tiles.inject(index)
+	csp := tiles.csp()
 	etags := contentTags(static)
 	assets := http.StripPrefix(strings.TrimSuffix(Prefix, "/"), http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +116,24 @@ func contentTags(static fs.FS) map[string]string {
 	return tags
 }
 
-// csp keeps the page to its own origin: no CDN, no inline script, no tiles;
-// blob: images are the local preview of a photo chosen for upload.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+// csp keeps the page to its own origin: no CDN, no inline script; blob:
+// images are the local preview of a photo chosen for upload, and images come
+// from the tile server too when one is configured.
+func (t Tiles) csp() string {
+	img := "'self' data: blob:"
+	if o := t.origin(); o != "" {
+		img += " " + o
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + img +
+		"; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+}
+
+// inject writes the tile settings into the page's meta elements, where the
+// map module reads them.
+func (t Tiles) inject(index []byte) []byte {
+	page := strings.Replace(string(index), `<meta name="whistle-map-tiles" content="">`,
+		`<meta name="whistle-map-tiles" content="`+html.EscapeString(t.URL)+`">`, 1)
+	page = strings.Replace(page, `<meta name="whistle-map-attribution" content="">`,
+		`<meta name="whistle-map-attribution" content="`+html.EscapeString(t.Attribution)+`">`, 1)
+	return []byte(page)
+}

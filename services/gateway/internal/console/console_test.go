@@ -26,7 +26,7 @@ func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {
 
 func TestPageIsServedAtRootAndUnderPrefix(t *testing.T) {
 	t.Parallel()
-	h := console.Handler()
+	h := console.Handler(console.Tiles{})
 	for _, path := range []string{"/", "/console/"} {
 		resp, body := get(t, h, path)
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
@@ -77,7 +77,7 @@ func TestAssetsAreSelfContained(t *testing.T) {
 // libraries are cached for a day, the console's own modules revalidated.
 func TestAssetsCarryETagsAndCachePolicies(t *testing.T) {
 	t.Parallel()
-	h := console.Handler()
+	h := console.Handler(console.Tiles{})
 	resp, _ := get(t, h, "/console/app.js")
 	tag := resp.Header.Get("Etag")
 	require.NotEmpty(t, tag)

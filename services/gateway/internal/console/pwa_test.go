@@ -21,7 +21,7 @@ import (
 // names served at the size it claims.
 func TestManifestIsServedAndValid(t *testing.T) {
 	t.Parallel()
-	h := console.Handler()
+	h := console.Handler(console.Tiles{})
 	resp, body := get(t, h, console.Prefix+console.Manifest)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "application/manifest+json", resp.Header.Get("Content-Type"))
@@ -70,7 +70,7 @@ func TestManifestIsServedAndValid(t *testing.T) {
 // and keeps every file the console needs to start offline.
 func TestServiceWorkerIsServedAndKeepsTheShell(t *testing.T) {
 	t.Parallel()
-	h := console.Handler()
+	h := console.Handler(console.Tiles{})
 	resp, body := get(t, h, console.Prefix+console.ServiceWorker)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, resp.Header.Get("Content-Type"), "javascript")

@@ -430,3 +430,13 @@ ORDER BY d.code;
 -- name: CommunityProperties :many
 -- The property company of a community (no row when none is registered).
 SELECT department FROM community_properties WHERE community_code = $1;
+
+-- name: ListMapUnits :many
+-- The published units a supervisor's map draws besides the streets: one
+-- district's outline and communities (codes nest: both begin with the
+-- district's), or every district's outline when district_id is empty.
+SELECT level, code, name, parent_code, geometry, centroid_lat, centroid_lng
+FROM current_boundary_units
+WHERE CASE WHEN @district_id::text = '' THEN level = 'district'
+           ELSE level IN ('district', 'community') AND left(code, 6) = @district_id END
+ORDER BY array_position(ARRAY['district', 'community'], level), code;

@@ -1160,6 +1160,55 @@ func (q *Queries) ListDivisions(ctx context.Context, arg ListDivisionsParams) ([
 	return items, nil
 }
 
+const listMapUnits = `-- name: ListMapUnits :many
+SELECT level, code, name, parent_code, geometry, centroid_lat, centroid_lng
+FROM current_boundary_units
+WHERE CASE WHEN $1::text = '' THEN level = 'district'
+           ELSE level IN ('district', 'community') AND left(code, 6) = $1 END
+ORDER BY array_position(ARRAY['district', 'community'], level), code
+`
+
+type ListMapUnitsRow struct {
+	Level       string
+	Code        string
+	Name        string
+	ParentCode  string
+	Geometry    []byte
+	CentroidLat float64
+	CentroidLng float64
+}
+
+// The published units a supervisor's map draws besides the streets: one
+// district's outline and communities (codes nest: both begin with the
+// district's), or every district's outline when district_id is empty.
+func (q *Queries) ListMapUnits(ctx context.Context, districtID string) ([]ListMapUnitsRow, error) {
+	rows, err := q.db.Query(ctx, listMapUnits, districtID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListMapUnitsRow
+	for rows.Next() {
+		var i ListMapUnitsRow
+		if err := rows.Scan(
+			&i.Level,
+			&i.Code,
+			&i.Name,
+			&i.ParentCode,
+			&i.Geometry,
+			&i.CentroidLat,
+			&i.CentroidLng,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listPropertyCompanies = `-- name: ListPropertyCompanies :many
 SELECT d.code, d.name, d.name_en,
        coalesce(array_agg(p.community_code ORDER BY p.community_code) FILTER (WHERE p.community_code IS NOT NULL), '{}')::text[] AS communities

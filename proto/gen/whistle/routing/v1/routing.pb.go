@@ -3432,6 +3432,224 @@ func (x *ListPropertyCompaniesResponse) GetCompanies() []*PropertyCompany {
 	return nil
 }
 
+// GetDistrictMapRequest names the district to draw.
+type GetDistrictMapRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Six-digit district code; empty is the caller's district (the city's
+	// districts and streets for a city supervisor or an admin).
+	DistrictId    string `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDistrictMapRequest) Reset() {
+	*x = GetDistrictMapRequest{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDistrictMapRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDistrictMapRequest) ProtoMessage() {}
+
+func (x *GetDistrictMapRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDistrictMapRequest.ProtoReflect.Descriptor instead.
+func (*GetDistrictMapRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *GetDistrictMapRequest) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+// MapArea is one area a map draws.
+type MapArea struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// district, street or community.
+	Level  string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
+	Code   string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
+	Name   string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	NameEn string `protobuf:"bytes,4,opt,name=name_en,json=nameEn,proto3" json:"name_en,omitempty"`
+	// The district of a street, the street of a community; empty for a district.
+	ParentCode string `protobuf:"bytes,5,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	// GeoJSON Polygon or MultiPolygon geometry, WGS-84.
+	Boundary *structpb.Struct `protobuf:"bytes,6,opt,name=boundary,proto3" json:"boundary,omitempty"`
+	// A point inside the area, where it is labelled.
+	Centroid *v1.LatLng `protobuf:"bytes,7,opt,name=centroid,proto3" json:"centroid,omitempty"`
+	// True when the boundary is the seeded synthetic stand-in (示意边界), not
+	// a published one.
+	Synthetic     bool `protobuf:"varint,8,opt,name=synthetic,proto3" json:"synthetic,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapArea) Reset() {
+	*x = MapArea{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapArea) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapArea) ProtoMessage() {}
+
+func (x *MapArea) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapArea.ProtoReflect.Descriptor instead.
+func (*MapArea) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *MapArea) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *MapArea) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *MapArea) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *MapArea) GetNameEn() string {
+	if x != nil {
+		return x.NameEn
+	}
+	return ""
+}
+
+func (x *MapArea) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+func (x *MapArea) GetBoundary() *structpb.Struct {
+	if x != nil {
+		return x.Boundary
+	}
+	return nil
+}
+
+func (x *MapArea) GetCentroid() *v1.LatLng {
+	if x != nil {
+		return x.Centroid
+	}
+	return nil
+}
+
+func (x *MapArea) GetSynthetic() bool {
+	if x != nil {
+		return x.Synthetic
+	}
+	return false
+}
+
+// DistrictMap is the boundaries of one district, or of the city.
+type DistrictMap struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The district drawn; empty for the city.
+	DistrictId string `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	// The published boundary version in force; empty when none is.
+	BoundaryVersion string `protobuf:"bytes,2,opt,name=boundary_version,json=boundaryVersion,proto3" json:"boundary_version,omitempty"`
+	// Districts first, then streets, then communities, each by code.
+	Areas         []*MapArea `protobuf:"bytes,3,rep,name=areas,proto3" json:"areas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistrictMap) Reset() {
+	*x = DistrictMap{}
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistrictMap) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistrictMap) ProtoMessage() {}
+
+func (x *DistrictMap) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_routing_v1_routing_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistrictMap.ProtoReflect.Descriptor instead.
+func (*DistrictMap) Descriptor() ([]byte, []int) {
+	return file_whistle_routing_v1_routing_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *DistrictMap) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *DistrictMap) GetBoundaryVersion() string {
+	if x != nil {
+		return x.BoundaryVersion
+	}
+	return ""
+}
+
+func (x *DistrictMap) GetAreas() []*MapArea {
+	if x != nil {
+		return x.Areas
+	}
+	return nil
+}
+
 var File_whistle_routing_v1_routing_proto protoreflect.FileDescriptor
 
 const file_whistle_routing_v1_routing_proto_rawDesc = "" +
@@ -3703,7 +3921,25 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x1cListPropertyCompaniesRequest\x12\x1a\n" +
 	"\bdistrict\x18\x01 \x01(\tR\bdistrict\"b\n" +
 	"\x1dListPropertyCompaniesResponse\x12A\n" +
-	"\tcompanies\x18\x01 \x03(\v2#.whistle.routing.v1.PropertyCompanyR\tcompanies2\xf3\x12\n" +
+	"\tcompanies\x18\x01 \x03(\v2#.whistle.routing.v1.PropertyCompanyR\tcompanies\"@\n" +
+	"\x15GetDistrictMapRequest\x12'\n" +
+	"\vdistrict_id\x18\x01 \x01(\tB\x06\x8a\xb5\x18\x02\b\x06R\n" +
+	"districtId\"\x8a\x02\n" +
+	"\aMapArea\x12\x14\n" +
+	"\x05level\x18\x01 \x01(\tR\x05level\x12\x12\n" +
+	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x17\n" +
+	"\aname_en\x18\x04 \x01(\tR\x06nameEn\x12\x1f\n" +
+	"\vparent_code\x18\x05 \x01(\tR\n" +
+	"parentCode\x123\n" +
+	"\bboundary\x18\x06 \x01(\v2\x17.google.protobuf.StructR\bboundary\x124\n" +
+	"\bcentroid\x18\a \x01(\v2\x18.whistle.types.v1.LatLngR\bcentroid\x12\x1c\n" +
+	"\tsynthetic\x18\b \x01(\bR\tsynthetic\"\x8c\x01\n" +
+	"\vDistrictMap\x12\x1f\n" +
+	"\vdistrict_id\x18\x01 \x01(\tR\n" +
+	"districtId\x12)\n" +
+	"\x10boundary_version\x18\x02 \x01(\tR\x0fboundaryVersion\x121\n" +
+	"\x05areas\x18\x03 \x03(\v2\x1b.whistle.routing.v1.MapAreaR\x05areas2\xd1\x13\n" +
 	"\x0eRoutingService\x12d\n" +
 	"\rListDistricts\x12(.whistle.routing.v1.ListDistrictsRequest\x1a).whistle.routing.v1.ListDistrictsResponse\x12^\n" +
 	"\vListStreets\x12&.whistle.routing.v1.ListStreetsRequest\x1a'.whistle.routing.v1.ListStreetsResponse\x12M\n" +
@@ -3728,7 +3964,8 @@ const file_whistle_routing_v1_routing_proto_rawDesc = "" +
 	"\x11ListBoundaryUnits\x12,.whistle.routing.v1.ListBoundaryUnitsRequest\x1a-.whistle.routing.v1.ListBoundaryUnitsResponse\x12d\n" +
 	"\rListDivisions\x12(.whistle.routing.v1.ListDivisionsRequest\x1a).whistle.routing.v1.ListDivisionsResponse\x12j\n" +
 	"\x13SavePropertyCompany\x12..whistle.routing.v1.SavePropertyCompanyRequest\x1a#.whistle.routing.v1.PropertyCompany\x12|\n" +
-	"\x15ListPropertyCompanies\x120.whistle.routing.v1.ListPropertyCompaniesRequest\x1a1.whistle.routing.v1.ListPropertyCompaniesResponseBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
+	"\x15ListPropertyCompanies\x120.whistle.routing.v1.ListPropertyCompaniesRequest\x1a1.whistle.routing.v1.ListPropertyCompaniesResponse\x12\\\n" +
+	"\x0eGetDistrictMap\x12).whistle.routing.v1.GetDistrictMapRequest\x1a\x1f.whistle.routing.v1.DistrictMapBDZBgithub.com/chuishao/whistle/proto/gen/whistle/routing/v1;routingv1b\x06proto3"
 
 var (
 	file_whistle_routing_v1_routing_proto_rawDescOnce sync.Once
@@ -3742,7 +3979,7 @@ func file_whistle_routing_v1_routing_proto_rawDescGZIP() []byte {
 	return file_whistle_routing_v1_routing_proto_rawDescData
 }
 
-var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
+var file_whistle_routing_v1_routing_proto_msgTypes = make([]protoimpl.MessageInfo, 54)
 var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*District)(nil),                      // 0: whistle.routing.v1.District
 	(*Street)(nil),                        // 1: whistle.routing.v1.Street
@@ -3795,103 +4032,111 @@ var file_whistle_routing_v1_routing_proto_goTypes = []any{
 	(*PropertyCompany)(nil),               // 48: whistle.routing.v1.PropertyCompany
 	(*ListPropertyCompaniesRequest)(nil),  // 49: whistle.routing.v1.ListPropertyCompaniesRequest
 	(*ListPropertyCompaniesResponse)(nil), // 50: whistle.routing.v1.ListPropertyCompaniesResponse
-	(*v1.LatLng)(nil),                     // 51: whistle.types.v1.LatLng
-	(*structpb.Struct)(nil),               // 52: google.protobuf.Struct
-	(*durationpb.Duration)(nil),           // 53: google.protobuf.Duration
-	(*timestamppb.Timestamp)(nil),         // 54: google.protobuf.Timestamp
-	(v11.Dispatch_ReturnCode)(0),          // 55: whistle.response.v1.Dispatch.ReturnCode
+	(*GetDistrictMapRequest)(nil),         // 51: whistle.routing.v1.GetDistrictMapRequest
+	(*MapArea)(nil),                       // 52: whistle.routing.v1.MapArea
+	(*DistrictMap)(nil),                   // 53: whistle.routing.v1.DistrictMap
+	(*v1.LatLng)(nil),                     // 54: whistle.types.v1.LatLng
+	(*structpb.Struct)(nil),               // 55: google.protobuf.Struct
+	(*durationpb.Duration)(nil),           // 56: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil),         // 57: google.protobuf.Timestamp
+	(v11.Dispatch_ReturnCode)(0),          // 58: whistle.response.v1.Dispatch.ReturnCode
 }
 var file_whistle_routing_v1_routing_proto_depIdxs = []int32{
-	51, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
-	51, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
-	52, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
-	53, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
-	53, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
-	53, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
+	54, // 0: whistle.routing.v1.District.centroid:type_name -> whistle.types.v1.LatLng
+	54, // 1: whistle.routing.v1.Street.centroid:type_name -> whistle.types.v1.LatLng
+	55, // 2: whistle.routing.v1.Street.boundary:type_name -> google.protobuf.Struct
+	56, // 3: whistle.routing.v1.SlaPolicy.ack_within:type_name -> google.protobuf.Duration
+	56, // 4: whistle.routing.v1.SlaPolicy.arrive_within:type_name -> google.protobuf.Duration
+	56, // 5: whistle.routing.v1.SlaPolicy.resolve_within:type_name -> google.protobuf.Duration
 	3,  // 6: whistle.routing.v1.Category.sla:type_name -> whistle.routing.v1.SlaPolicy
 	0,  // 7: whistle.routing.v1.ListDistrictsResponse.districts:type_name -> whistle.routing.v1.District
 	1,  // 8: whistle.routing.v1.ListStreetsResponse.streets:type_name -> whistle.routing.v1.Street
 	2,  // 9: whistle.routing.v1.ListDepartmentsResponse.departments:type_name -> whistle.routing.v1.Department
 	4,  // 10: whistle.routing.v1.ListCategoriesResponse.categories:type_name -> whistle.routing.v1.Category
-	51, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
-	54, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
+	54, // 11: whistle.routing.v1.LocateStreetRequest.location:type_name -> whistle.types.v1.LatLng
+	57, // 12: whistle.routing.v1.Jurisdiction.confirmed_at:type_name -> google.protobuf.Timestamp
 	3,  // 13: whistle.routing.v1.CatalogueRule.sla:type_name -> whistle.routing.v1.SlaPolicy
-	54, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
-	54, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
+	57, // 14: whistle.routing.v1.Catalogue.effective_at:type_name -> google.protobuf.Timestamp
+	57, // 15: whistle.routing.v1.Catalogue.published_at:type_name -> google.protobuf.Timestamp
 	17, // 16: whistle.routing.v1.Catalogue.rules:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 17: whistle.routing.v1.UpdateCatalogueDraftRequest.rules:type_name -> whistle.routing.v1.CatalogueRule
-	54, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
+	57, // 18: whistle.routing.v1.PublishCatalogueRequest.effective_at:type_name -> google.protobuf.Timestamp
 	17, // 19: whistle.routing.v1.RuleChange.before:type_name -> whistle.routing.v1.CatalogueRule
 	17, // 20: whistle.routing.v1.RuleChange.after:type_name -> whistle.routing.v1.CatalogueRule
 	23, // 21: whistle.routing.v1.DiffCatalogueResponse.changes:type_name -> whistle.routing.v1.RuleChange
-	54, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
+	57, // 22: whistle.routing.v1.DepartmentReason.dispatched_at:type_name -> google.protobuf.Timestamp
 	16, // 23: whistle.routing.v1.RoutingExplanation.jurisdiction:type_name -> whistle.routing.v1.Jurisdiction
 	26, // 24: whistle.routing.v1.RoutingExplanation.departments:type_name -> whistle.routing.v1.DepartmentReason
-	54, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
-	54, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
-	55, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	57, // 25: whistle.routing.v1.Arbitration.requested_at:type_name -> google.protobuf.Timestamp
+	57, // 26: whistle.routing.v1.Arbitration.decided_at:type_name -> google.protobuf.Timestamp
+	58, // 27: whistle.routing.v1.Arbitration.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	28, // 28: whistle.routing.v1.ListArbitrationsResponse.arbitrations:type_name -> whistle.routing.v1.Arbitration
 	37, // 29: whistle.routing.v1.BoundaryImport.changes:type_name -> whistle.routing.v1.BoundaryChange
-	54, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
-	54, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
-	52, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
-	51, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
+	57, // 30: whistle.routing.v1.BoundaryVersion.imported_at:type_name -> google.protobuf.Timestamp
+	57, // 31: whistle.routing.v1.BoundaryVersion.published_at:type_name -> google.protobuf.Timestamp
+	55, // 32: whistle.routing.v1.BoundaryUnit.boundary:type_name -> google.protobuf.Struct
+	54, // 33: whistle.routing.v1.BoundaryUnit.centroid:type_name -> whistle.types.v1.LatLng
 	42, // 34: whistle.routing.v1.ListBoundaryUnitsResponse.units:type_name -> whistle.routing.v1.BoundaryUnit
 	45, // 35: whistle.routing.v1.ListDivisionsResponse.divisions:type_name -> whistle.routing.v1.Division
 	48, // 36: whistle.routing.v1.ListPropertyCompaniesResponse.companies:type_name -> whistle.routing.v1.PropertyCompany
-	5,  // 37: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
-	7,  // 38: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
-	9,  // 39: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
-	10, // 40: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
-	12, // 41: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
-	14, // 42: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
-	15, // 43: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
-	19, // 44: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
-	20, // 45: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
-	21, // 46: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
-	22, // 47: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
-	25, // 48: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
-	29, // 49: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
-	31, // 50: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
-	32, // 51: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
-	33, // 52: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
-	34, // 53: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
-	35, // 54: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
-	36, // 55: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
-	39, // 56: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
-	41, // 57: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
-	44, // 58: whistle.routing.v1.RoutingService.ListDivisions:input_type -> whistle.routing.v1.ListDivisionsRequest
-	47, // 59: whistle.routing.v1.RoutingService.SavePropertyCompany:input_type -> whistle.routing.v1.SavePropertyCompanyRequest
-	49, // 60: whistle.routing.v1.RoutingService.ListPropertyCompanies:input_type -> whistle.routing.v1.ListPropertyCompaniesRequest
-	6,  // 61: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
-	8,  // 62: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
-	1,  // 63: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
-	11, // 64: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
-	13, // 65: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
-	4,  // 66: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
-	16, // 67: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
-	18, // 68: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
-	18, // 69: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
-	18, // 70: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
-	24, // 71: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
-	27, // 72: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
-	30, // 73: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
-	28, // 74: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
-	27, // 75: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
-	27, // 76: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
-	2,  // 77: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
-	1,  // 78: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
-	38, // 79: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
-	40, // 80: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
-	43, // 81: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
-	46, // 82: whistle.routing.v1.RoutingService.ListDivisions:output_type -> whistle.routing.v1.ListDivisionsResponse
-	48, // 83: whistle.routing.v1.RoutingService.SavePropertyCompany:output_type -> whistle.routing.v1.PropertyCompany
-	50, // 84: whistle.routing.v1.RoutingService.ListPropertyCompanies:output_type -> whistle.routing.v1.ListPropertyCompaniesResponse
-	61, // [61:85] is the sub-list for method output_type
-	37, // [37:61] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	55, // 37: whistle.routing.v1.MapArea.boundary:type_name -> google.protobuf.Struct
+	54, // 38: whistle.routing.v1.MapArea.centroid:type_name -> whistle.types.v1.LatLng
+	52, // 39: whistle.routing.v1.DistrictMap.areas:type_name -> whistle.routing.v1.MapArea
+	5,  // 40: whistle.routing.v1.RoutingService.ListDistricts:input_type -> whistle.routing.v1.ListDistrictsRequest
+	7,  // 41: whistle.routing.v1.RoutingService.ListStreets:input_type -> whistle.routing.v1.ListStreetsRequest
+	9,  // 42: whistle.routing.v1.RoutingService.GetStreet:input_type -> whistle.routing.v1.GetStreetRequest
+	10, // 43: whistle.routing.v1.RoutingService.ListDepartments:input_type -> whistle.routing.v1.ListDepartmentsRequest
+	12, // 44: whistle.routing.v1.RoutingService.ListCategories:input_type -> whistle.routing.v1.ListCategoriesRequest
+	14, // 45: whistle.routing.v1.RoutingService.GetCategory:input_type -> whistle.routing.v1.GetCategoryRequest
+	15, // 46: whistle.routing.v1.RoutingService.LocateStreet:input_type -> whistle.routing.v1.LocateStreetRequest
+	19, // 47: whistle.routing.v1.RoutingService.GetCatalogue:input_type -> whistle.routing.v1.GetCatalogueRequest
+	20, // 48: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:input_type -> whistle.routing.v1.UpdateCatalogueDraftRequest
+	21, // 49: whistle.routing.v1.RoutingService.PublishCatalogue:input_type -> whistle.routing.v1.PublishCatalogueRequest
+	22, // 50: whistle.routing.v1.RoutingService.DiffCatalogue:input_type -> whistle.routing.v1.DiffCatalogueRequest
+	25, // 51: whistle.routing.v1.RoutingService.ExplainRouting:input_type -> whistle.routing.v1.ExplainRoutingRequest
+	29, // 52: whistle.routing.v1.RoutingService.ListArbitrations:input_type -> whistle.routing.v1.ListArbitrationsRequest
+	31, // 53: whistle.routing.v1.RoutingService.DecideArbitration:input_type -> whistle.routing.v1.DecideArbitrationRequest
+	32, // 54: whistle.routing.v1.RoutingService.AddDepartment:input_type -> whistle.routing.v1.AddDepartmentRequest
+	33, // 55: whistle.routing.v1.RoutingService.ConfirmLocation:input_type -> whistle.routing.v1.ConfirmLocationRequest
+	34, // 56: whistle.routing.v1.RoutingService.SaveDepartment:input_type -> whistle.routing.v1.SaveDepartmentRequest
+	35, // 57: whistle.routing.v1.RoutingService.RenameStreet:input_type -> whistle.routing.v1.RenameStreetRequest
+	36, // 58: whistle.routing.v1.RoutingService.ImportBoundaries:input_type -> whistle.routing.v1.ImportBoundariesRequest
+	39, // 59: whistle.routing.v1.RoutingService.PublishBoundaries:input_type -> whistle.routing.v1.PublishBoundariesRequest
+	41, // 60: whistle.routing.v1.RoutingService.ListBoundaryUnits:input_type -> whistle.routing.v1.ListBoundaryUnitsRequest
+	44, // 61: whistle.routing.v1.RoutingService.ListDivisions:input_type -> whistle.routing.v1.ListDivisionsRequest
+	47, // 62: whistle.routing.v1.RoutingService.SavePropertyCompany:input_type -> whistle.routing.v1.SavePropertyCompanyRequest
+	49, // 63: whistle.routing.v1.RoutingService.ListPropertyCompanies:input_type -> whistle.routing.v1.ListPropertyCompaniesRequest
+	51, // 64: whistle.routing.v1.RoutingService.GetDistrictMap:input_type -> whistle.routing.v1.GetDistrictMapRequest
+	6,  // 65: whistle.routing.v1.RoutingService.ListDistricts:output_type -> whistle.routing.v1.ListDistrictsResponse
+	8,  // 66: whistle.routing.v1.RoutingService.ListStreets:output_type -> whistle.routing.v1.ListStreetsResponse
+	1,  // 67: whistle.routing.v1.RoutingService.GetStreet:output_type -> whistle.routing.v1.Street
+	11, // 68: whistle.routing.v1.RoutingService.ListDepartments:output_type -> whistle.routing.v1.ListDepartmentsResponse
+	13, // 69: whistle.routing.v1.RoutingService.ListCategories:output_type -> whistle.routing.v1.ListCategoriesResponse
+	4,  // 70: whistle.routing.v1.RoutingService.GetCategory:output_type -> whistle.routing.v1.Category
+	16, // 71: whistle.routing.v1.RoutingService.LocateStreet:output_type -> whistle.routing.v1.Jurisdiction
+	18, // 72: whistle.routing.v1.RoutingService.GetCatalogue:output_type -> whistle.routing.v1.Catalogue
+	18, // 73: whistle.routing.v1.RoutingService.UpdateCatalogueDraft:output_type -> whistle.routing.v1.Catalogue
+	18, // 74: whistle.routing.v1.RoutingService.PublishCatalogue:output_type -> whistle.routing.v1.Catalogue
+	24, // 75: whistle.routing.v1.RoutingService.DiffCatalogue:output_type -> whistle.routing.v1.DiffCatalogueResponse
+	27, // 76: whistle.routing.v1.RoutingService.ExplainRouting:output_type -> whistle.routing.v1.RoutingExplanation
+	30, // 77: whistle.routing.v1.RoutingService.ListArbitrations:output_type -> whistle.routing.v1.ListArbitrationsResponse
+	28, // 78: whistle.routing.v1.RoutingService.DecideArbitration:output_type -> whistle.routing.v1.Arbitration
+	27, // 79: whistle.routing.v1.RoutingService.AddDepartment:output_type -> whistle.routing.v1.RoutingExplanation
+	27, // 80: whistle.routing.v1.RoutingService.ConfirmLocation:output_type -> whistle.routing.v1.RoutingExplanation
+	2,  // 81: whistle.routing.v1.RoutingService.SaveDepartment:output_type -> whistle.routing.v1.Department
+	1,  // 82: whistle.routing.v1.RoutingService.RenameStreet:output_type -> whistle.routing.v1.Street
+	38, // 83: whistle.routing.v1.RoutingService.ImportBoundaries:output_type -> whistle.routing.v1.BoundaryImport
+	40, // 84: whistle.routing.v1.RoutingService.PublishBoundaries:output_type -> whistle.routing.v1.BoundaryVersion
+	43, // 85: whistle.routing.v1.RoutingService.ListBoundaryUnits:output_type -> whistle.routing.v1.ListBoundaryUnitsResponse
+	46, // 86: whistle.routing.v1.RoutingService.ListDivisions:output_type -> whistle.routing.v1.ListDivisionsResponse
+	48, // 87: whistle.routing.v1.RoutingService.SavePropertyCompany:output_type -> whistle.routing.v1.PropertyCompany
+	50, // 88: whistle.routing.v1.RoutingService.ListPropertyCompanies:output_type -> whistle.routing.v1.ListPropertyCompaniesResponse
+	53, // 89: whistle.routing.v1.RoutingService.GetDistrictMap:output_type -> whistle.routing.v1.DistrictMap
+	65, // [65:90] is the sub-list for method output_type
+	40, // [40:65] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_whistle_routing_v1_routing_proto_init() }
@@ -3905,7 +4150,7 @@ func file_whistle_routing_v1_routing_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_routing_v1_routing_proto_rawDesc), len(file_whistle_routing_v1_routing_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   51,
+			NumMessages:   54,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

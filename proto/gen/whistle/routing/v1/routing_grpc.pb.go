@@ -43,6 +43,7 @@ const (
 	RoutingService_ListDivisions_FullMethodName         = "/whistle.routing.v1.RoutingService/ListDivisions"
 	RoutingService_SavePropertyCompany_FullMethodName   = "/whistle.routing.v1.RoutingService/SavePropertyCompany"
 	RoutingService_ListPropertyCompanies_FullMethodName = "/whistle.routing.v1.RoutingService/ListPropertyCompanies"
+	RoutingService_GetDistrictMap_FullMethodName        = "/whistle.routing.v1.RoutingService/GetDistrictMap"
 )
 
 // RoutingServiceClient is the client API for RoutingService service.
@@ -119,6 +120,12 @@ type RoutingServiceClient interface {
 	// ListPropertyCompanies returns the property companies with the
 	// communities they serve, of one district or all.
 	ListPropertyCompanies(ctx context.Context, in *ListPropertyCompaniesRequest, opts ...grpc.CallOption) (*ListPropertyCompaniesResponse, error)
+	// GetDistrictMap returns the boundaries a supervisor's map draws: the
+	// district's outline, its streets (the synthetic stand-in where no real
+	// boundary is published, marked so) and its communities. A district
+	// supervisor gets only its own district; a city supervisor or an admin any
+	// district, or the city's districts and streets when none is named.
+	GetDistrictMap(ctx context.Context, in *GetDistrictMapRequest, opts ...grpc.CallOption) (*DistrictMap, error)
 }
 
 type routingServiceClient struct {
@@ -369,6 +376,16 @@ func (c *routingServiceClient) ListPropertyCompanies(ctx context.Context, in *Li
 	return out, nil
 }
 
+func (c *routingServiceClient) GetDistrictMap(ctx context.Context, in *GetDistrictMapRequest, opts ...grpc.CallOption) (*DistrictMap, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DistrictMap)
+	err := c.cc.Invoke(ctx, RoutingService_GetDistrictMap_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RoutingServiceServer is the server API for RoutingService service.
 // All implementations must embed UnimplementedRoutingServiceServer
 // for forward compatibility.
@@ -443,6 +460,12 @@ type RoutingServiceServer interface {
 	// ListPropertyCompanies returns the property companies with the
 	// communities they serve, of one district or all.
 	ListPropertyCompanies(context.Context, *ListPropertyCompaniesRequest) (*ListPropertyCompaniesResponse, error)
+	// GetDistrictMap returns the boundaries a supervisor's map draws: the
+	// district's outline, its streets (the synthetic stand-in where no real
+	// boundary is published, marked so) and its communities. A district
+	// supervisor gets only its own district; a city supervisor or an admin any
+	// district, or the city's districts and streets when none is named.
+	GetDistrictMap(context.Context, *GetDistrictMapRequest) (*DistrictMap, error)
 	mustEmbedUnimplementedRoutingServiceServer()
 }
 
@@ -524,6 +547,9 @@ func (UnimplementedRoutingServiceServer) SavePropertyCompany(context.Context, *S
 }
 func (UnimplementedRoutingServiceServer) ListPropertyCompanies(context.Context, *ListPropertyCompaniesRequest) (*ListPropertyCompaniesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPropertyCompanies not implemented")
+}
+func (UnimplementedRoutingServiceServer) GetDistrictMap(context.Context, *GetDistrictMapRequest) (*DistrictMap, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDistrictMap not implemented")
 }
 func (UnimplementedRoutingServiceServer) mustEmbedUnimplementedRoutingServiceServer() {}
 func (UnimplementedRoutingServiceServer) testEmbeddedByValue()                        {}
@@ -978,6 +1004,24 @@ func _RoutingService_ListPropertyCompanies_Handler(srv interface{}, ctx context.
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RoutingService_GetDistrictMap_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDistrictMapRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RoutingServiceServer).GetDistrictMap(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: RoutingService_GetDistrictMap_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RoutingServiceServer).GetDistrictMap(ctx, req.(*GetDistrictMapRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // RoutingService_ServiceDesc is the grpc.ServiceDesc for RoutingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1080,6 +1124,10 @@ var RoutingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListPropertyCompanies",
 			Handler:    _RoutingService_ListPropertyCompanies_Handler,
+		},
+		{
+			MethodName: "GetDistrictMap",
+			Handler:    _RoutingService_GetDistrictMap_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

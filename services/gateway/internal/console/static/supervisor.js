@@ -1,12 +1,14 @@
 // The supervisor's wall screen: at-risk and breached dispatches live, the
-// district's streets shaded by open whistles, the departments ranked by
+// district's map (boundaries, streets shaded by open whistles, whistles as
+// markers by dispatch state), the departments ranked by
 // on-time arrival, the week's trend, and a drill-down to any whistle's
 // timeline.
 import { api, all, fetchFile, categories, departments, streets, districts, byKey } from './api.js';
-import { t, nameOf, getLang, when } from './i18n.js';
+import { t, nameOf, when } from './i18n.js';
 import { now as serverNow, sync } from './clock.js';
 import { esc, toast, toastError, countdownChip, risk, activeClock, downloadCSV, openDialog } from './ui.js';
-import { drawMap, shade } from './map.js';
+import { createDistrictMap, legend } from './districtmap.js';
+import { loadVendor } from './vendor.js';
 import { follow } from './live.js';
 import { showTimeline } from './timeline.js';
 
@@ -23,12 +25,12 @@ export async function render(root, who) {
     <div class="queue-head"><h1 id="b-h">${esc(t('sup.board'))} · ${esc(scope)}</h1>
       <button type="button" id="csv" class="secondary">${esc(t('sup.export'))}</button></div>
     <div class="kpis" id="kpis" aria-live="polite"></div>
-    <div class="cols wide">
-      <section class="card" aria-labelledby="risk-h"><div class="queue-head"><h2 id="risk-h">${esc(t('sup.atRisk'))} / ${esc(t('sup.breached'))}</h2>
-        <label class="radio"><input type="checkbox" id="show-all"> ${esc(t('sup.showAll'))}</label></div><div id="board"></div></section>
-      <section class="card" aria-labelledby="map-h"><h2 id="map-h">${esc(t('sup.map'))}</h2>
-        <svg id="smap" class="map" role="img" aria-label="${esc(t('sup.map'))}"></svg><p id="map-legend" class="hint"></p></section>
-    </div>
+    <section class="card" aria-labelledby="risk-h"><div class="queue-head"><h2 id="risk-h">${esc(t('sup.atRisk'))} / ${esc(t('sup.breached'))}</h2>
+      <label class="radio"><input type="checkbox" id="show-all"> ${esc(t('sup.showAll'))}</label></div><div id="board"></div></section>
+    <section class="card" aria-labelledby="map-h"><div class="queue-head"><h2 id="map-h">${esc(t('sup.map'))}</h2>
+      <div class="map-layers" role="group" aria-label="${esc(t('map.layers'))}">
+        ${['district', 'street', 'community', 'whistles'].map((l) => `<label class="radio"><input type="checkbox" data-layer="${l}" checked> ${esc(t(`map.${l}`))}</label>`).join('')}</div></div>
+      <div id="smap" class="lmap" role="region" aria-label="${esc(t('sup.map'))}"></div><div id="map-key"></div><p id="map-legend" class="hint"></p></section>
     <section class="card" aria-labelledby="sc-h" id="sc-card"><div class="queue-head"><h2 id="sc-h">${esc(t('sc.title'))}</h2>
       <form id="sc-form" class="row">
         <div class="stack"><label for="sc-month">${esc(t('sc.month'))}</label><input id="sc-month" name="month" type="month" required></div>
@@ -47,8 +49,28 @@ export async function render(root, who) {
     </div></section>`;
 
   let dispatches = [];
+  // The district map: boundaries once (they change only with a published
+  // import), markers and shading on every refresh.
+  const mapReady = Promise.all([createDistrictMap(root.querySelector('#smap'), { onTimeline: showTimeline }), api('/v1/map')])
+    .then(([m, dm]) => {
+      m.setAreas(dm);
+      m.synthetic = (dm.areas || []).filter((a) => a.level === 'street' && a.synthetic).length;
+      root.querySelector('#smap').dataset.version = dm.boundary_version || '';
+      return m;
+    })
+    .catch((err) => {
+      root.querySelector('#map-key').innerHTML = `<p class="muted">${esc(err.message || String(err))}</p>`;
+      return null;
+    });
+  root.querySelector('.map-layers').addEventListener('change', async (ev) => {
+    const m = await mapReady;
+    const l = ev.target.dataset.layer;
+    if (!m || !l) return;
+    const groups = l === 'street' ? [m.layers.street, m.layers.labels] : [m.layers[l]];
+    for (const g of groups) (ev.target.checked ? m.map.addLayer(g) : m.map.removeLayer(g));
+  });
   const charts = {};
-  const echartsReady = loadECharts().catch(() => null);
+  const echartsReady = loadVendor('echarts.simple.min.js', 'echarts').catch(() => null);
   const chart = async (id, option) => {
     const ec = await echartsReady;
     const el = root.querySelector(`#${id}`);
@@ -213,13 +235,13 @@ export async function render(root, who) {
 
       const perStreet = {};
       for (const w of openW) perStreet[w.street_id] = (perStreet[w.street_id] || 0) + 1;
-      const max = Math.max(1, ...Object.values(perStreet));
-      drawMap(root.querySelector('#smap'), sts.map((s) => ({
-        ...s, fill: shade(perStreet[s.id] || 0, max), title: `${nameOf(s)}: ${t('sup.whistles', { n: perStreet[s.id] || 0 })}`,
-        // Chinese names fit their blocks; English ones only where there is something to count.
-        label: who.district && (getLang() === 'zh' || perStreet[s.id])
-          ? `${nameOf(s).replace(/(街道|地区|镇|乡)$/, '')}${perStreet[s.id] ? ` ${perStreet[s.id]}` : ''}` : '',
-      })));
+      mapReady.then((m) => {
+        if (!m || !alive) return;
+        m.shadeStreets(perStreet);
+        const seen = m.setWhistles(openW, { now, streets: stBy, cats, deps });
+        root.querySelector('#map-key').innerHTML = legend(seen, m.synthetic);
+        root.querySelector('#smap').dataset.refreshed = String(Date.now());
+      });
       root.querySelector('#map-legend').textContent = Object.entries(perStreet).sort((a, b) => b[1] - a[1]).slice(0, 5)
         .map(([id, n]) => `${nameOf(stBy[id], id)} ${n}`).join(' · ') || t('none');
 
@@ -259,6 +281,7 @@ export async function render(root, who) {
     stop();
     window.removeEventListener('resize', onResize);
     Object.values(charts).forEach((c) => c.dispose());
+    mapReady.then((m) => m?.destroy());
   };
 }
 
@@ -284,20 +307,6 @@ function ranking(report, whistles, now) {
   }
   return Object.values(by).map((r) => ({ ...r, rate: r.decided ? r.onTime / r.decided : 1 }))
     .sort((a, b) => b.rate - a.rate || a.breaches - b.breaches);
-}
-
-let echartsPromise;
-/** Loads the vendored ECharts build once, on the first page that charts. */
-function loadECharts() {
-  if (window.echarts) return Promise.resolve(window.echarts);
-  echartsPromise ??= new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = '/console/vendor/echarts.simple.min.js';
-    s.onload = () => resolve(window.echarts);
-    s.onerror = reject;
-    document.head.append(s);
-  });
-  return echartsPromise;
 }
 
 function arbitration(a, deps, cats) {

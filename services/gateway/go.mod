@@ -3,6 +3,7 @@ module github.com/chuishao/whistle/services/gateway
 go 1.26.0
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	github.com/chuishao/whistle/platform v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/proto v0.0.0-00010101000000-000000000000
 	github.com/coreos/go-oidc/v3 v3.21.0

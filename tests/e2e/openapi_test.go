@@ -37,6 +37,8 @@ var apiRouter = sync.OnceValues(func() (routers.Router, error) {
 	}
 	// The scorecard page is HTML, decoded as text like text/plain.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	// The printed forms are PDF files.
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 	// The document names no server (its paths are relative to the gateway
 	// serving it); the router needs one to match paths at all.
 	doc.Servers = openapi3.Servers{{URL: "/"}}

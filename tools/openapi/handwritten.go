@@ -155,6 +155,7 @@ func addHandWritten(doc *openapi3.T) error {
 	addSignIn(add)
 	addOpen311(add)
 	addEvidence(add)
+	addForms(add)
 	return nil
 }
 

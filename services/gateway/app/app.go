@@ -153,10 +153,12 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	mux := http.NewServeMux()
 	// The CSV report and the printable scorecard as files, beside their
 	// JSON-wrapped REST mapping; the whistle register and the 12345 return
-	// files as .xlsx and CSV.
+	// files as .xlsx and CSV; the printed forms (派单单, 督办通知书, 治理成绩单)
+	// as PDF.
 	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
 		Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
-		Routing: routingv1.NewRoutingServiceClient(b.Routing)}).Register(mux)
+		Routing: routingv1.NewRoutingServiceClient(b.Routing), Response: responsev1.NewDispatchServiceClient(b.Response),
+		Clock: deps.Clock}).Register(mux)
 	// The OpenAPI 3.1 document, carrying the version of this build.
 	doc, err := openapi.WithVersion(version.Get().Version)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package download serves the reports that are documents, not data, as real
 // downloads: the SLA report as a CSV file, the monthly scorecard (治理成绩单)
-// as a printable HTML page, the whistle register (台账) and the 12345 return
-// files as .xlsx and CSV. The gRPC API carries them as strings (their REST
+// as a printable HTML page and as PDF, the whistle register (台账) and the
+// 12345 return files as .xlsx and CSV, and the dispatch forms (派单单,
+// 督办通知书) as PDF. The gRPC API carries them as strings (their REST
 // mapping wraps them in JSON); these routes call the same methods with the
 // caller's token and answer with the document itself. Errors keep the
 // contract's JSON shape.
@@ -19,8 +20,11 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chuishao/whistle/platform/clock"
+
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 )
 
@@ -47,6 +51,9 @@ type Handler struct {
 	Intake   intakev1.IntakeServiceClient
 	Reports  intakev1.ReportServiceClient
 	Routing  routingv1.RoutingServiceClient
+	Response responsev1.DispatchServiceClient
+	// Clock dates the printed forms.
+	Clock clock.Clock
 }
 
 // Register mounts the routes on mux.
@@ -57,6 +64,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+RegisterCSVPath, h.registerCSV)
 	mux.HandleFunc("GET "+ReturnsCSVPath, h.returnsCSV)
 	mux.HandleFunc("GET "+ReturnsXLSXPath, h.returnsXLSX)
+	mux.HandleFunc("GET "+OrderPDFPath, h.orderPDF)
+	mux.HandleFunc("GET "+NoticePDFPath, h.noticePDF)
+	mux.HandleFunc("GET "+ScorecardPDFPath, h.scorecardPDF)
 }
 
 func (h *Handler) slaCSV(w http.ResponseWriter, r *http.Request) {
@@ -96,13 +106,23 @@ func (h *Handler) monthly(w http.ResponseWriter, r *http.Request) {
 // prepare reads the query into req and makes the outgoing call's context
 // (the caller's token as metadata), or answers the error and returns false.
 func (h *Handler) prepare(w http.ResponseWriter, r *http.Request, method string, req proto.Message) (context.Context, bool) {
-	ctx, err := runtime.AnnotateContext(r.Context(), h.Mux, r, method, runtime.WithHTTPPathPattern(r.URL.Path))
-	if err != nil {
-		h.fail(r.Context(), w, r, err)
+	ctx, ok := h.annotate(w, r, method)
+	if !ok {
 		return nil, false
 	}
 	if err := runtime.PopulateQueryParameters(req, r.URL.Query(), utilities.NewDoubleArray(nil)); err != nil {
 		h.fail(ctx, w, r, status.Error(codes.InvalidArgument, err.Error()))
+		return nil, false
+	}
+	return ctx, true
+}
+
+// annotate makes the outgoing call's context (the caller's token as
+// metadata), or answers the error and returns false.
+func (h *Handler) annotate(w http.ResponseWriter, r *http.Request, method string) (context.Context, bool) {
+	ctx, err := runtime.AnnotateContext(r.Context(), h.Mux, r, method, runtime.WithHTTPPathPattern(r.URL.Path))
+	if err != nil {
+		h.fail(r.Context(), w, r, err)
 		return nil, false
 	}
 	return ctx, true

@@ -51,9 +51,11 @@ var (
 	clockNames = map[string]string{"ack": "签收", "arrive": "到场", "resolve": "办结"}
 )
 
-// names are routing's names of the codes a register shows.
+// names are routing's names of the codes a register or form shows, and
+// each street's district.
 type names struct {
 	districts, streets, categories, departments map[string]string
+	streetDistricts                             map[string]string
 }
 
 func (n names) of(m map[string]string, code string) string {
@@ -198,7 +200,8 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) ([][]string, 
 
 // names asks routing for the names of districts, streets, categories and departments.
 func (h *Handler) names(ctx context.Context) (names, error) {
-	n := names{districts: map[string]string{}, streets: map[string]string{}, categories: map[string]string{}, departments: map[string]string{}}
+	n := names{districts: map[string]string{}, streets: map[string]string{}, categories: map[string]string{}, departments: map[string]string{},
+		streetDistricts: map[string]string{}}
 	ds, err := h.Routing.ListDistricts(ctx, &routingv1.ListDistrictsRequest{})
 	if err != nil {
 		return n, err
@@ -212,6 +215,7 @@ func (h *Handler) names(ctx context.Context) (names, error) {
 	}
 	for _, s := range ss.GetStreets() {
 		n.streets[s.GetId()] = s.GetName()
+		n.streetDistricts[s.GetId()] = s.GetDistrictId()
 	}
 	cs, err := h.Routing.ListCategories(ctx, &routingv1.ListCategoriesRequest{})
 	if err != nil {

@@ -142,6 +142,23 @@ export async function fetchFile(path) {
   return { blob: await resp.blob(), filename: name ? decodeURIComponent(name) : '' };
 }
 
+/**
+ * Opens a document route (a printable page, a PDF form) in a new tab: the tab
+ * is opened at the click, so no pop-up blocker stops it, then given the file.
+ */
+export async function openDocument(path) {
+  const tab = window.open('', '_blank');
+  try {
+    const { blob } = await fetchFile(path);
+    const url = URL.createObjectURL(blob);
+    if (tab) tab.location.href = url; else window.location.assign(url);
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    tab?.close();
+    throw err;
+  }
+}
+
 const cache = new Map();
 /** Reference data, fetched once per page load. */
 export function ref(path, key) {

@@ -1,9 +1,9 @@
 // The duty desk's page, built for a phone: the queue soonest deadline first,
 // each dispatch with a colour-coded countdown of the clock it is racing and
 // one big button for the next step (签收, 到场, 办结), plus 退单 with a reason.
-import { api, all, upload, categories, streets, byKey } from './api.js';
+import { api, all, upload, openDocument, categories, streets, byKey } from './api.js';
 import { t, nameOf, when } from './i18n.js';
-import { esc, toast, toastError, activeClock, countdownChip, risk, communityLine } from './ui.js';
+import { esc, toast, toastError, activeClock, countdownChip, risk, communityLine, formButtons } from './ui.js';
 import { now as serverNow, sync, scale as clockScale } from './clock.js';
 import { follow } from './live.js';
 import { deskAlerts } from './alerts.js';
@@ -167,6 +167,8 @@ export async function render(root, who) {
   };
 
   queue.addEventListener('click', async (ev) => {
+    const form = ev.target.closest('button[data-form]');
+    if (form) openDocument(form.dataset.form).catch(toastError);
     const b = ev.target.closest('button[data-act]');
     if (!b) return;
     const card = b.closest('[data-dispatch]');
@@ -355,7 +357,7 @@ function card(d, cats, sts, photos = []) {
     ${d.arrived_at ? `<p class="arrival${d.arrival_far || d.arrival_unlocated ? ' late-text' : ''}" data-arrival="${d.arrival_unlocated ? 'unlocated' : d.arrival_far ? 'far' : 'near'}">${esc(arrivalText(d))}</p>` : ''}
     ${photos.length ? `<ul class="evidence">${photos.map((a) => `<li data-attachment="${esc(a.id)}">${esc(t(`ev.${a.stage}`))} · SHA-256 <code>${esc(a.sha256.slice(0, 12))}…</code></li>`).join('')}</ul>` : ''}
     ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
-    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
+    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}${formButtons(d)}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;
 }

@@ -3,10 +3,10 @@
 // markers by dispatch state), the departments ranked by
 // on-time arrival, the week's trend, and a drill-down to any whistle's
 // timeline.
-import { api, all, fetchFile, categories, departments, streets, districts, byKey } from './api.js';
+import { api, all, fetchFile, openDocument, categories, departments, streets, districts, byKey } from './api.js';
 import { t, nameOf, when } from './i18n.js';
 import { now as serverNow, sync } from './clock.js';
-import { esc, toast, toastError, countdownChip, risk, activeClock, downloadCSV, openDialog } from './ui.js';
+import { esc, toast, toastError, countdownChip, risk, activeClock, downloadCSV, openDialog, formButtons } from './ui.js';
 import { createDistrictMap, legend } from './districtmap.js';
 import { loadVendor } from './vendor.js';
 import { follow } from './live.js';
@@ -37,7 +37,8 @@ export async function render(root, who) {
         <div class="stack"><label for="sc-group">${esc(t('sc.group'))}</label><select id="sc-group" name="group">
           <option value="DEPARTMENT">${esc(t('department'))}</option><option value="STREET">${esc(t('street'))}</option></select></div>
         <button type="button" id="sc-csv" class="secondary">${esc(t('sc.csv'))}</button>
-        <button type="button" id="sc-print" class="secondary">${esc(t('sc.print'))}</button></form></div>
+        <button type="button" id="sc-print" class="secondary">${esc(t('sc.print'))}</button>
+        <button type="button" id="sc-pdf" class="secondary">${esc(t('sc.pdf'))}</button></form></div>
       <div id="scorecards" class="scroll"></div></section>
     <section class="card" aria-labelledby="arb-h" id="arb-card"><h2 id="arb-h">${esc(t('sup.arbitrations'))}</h2><div id="arbs"></div></section>
     <section class="card" aria-labelledby="ext-h" id="ext-card"><h2 id="ext-h">${esc(t('ext.queue'))}</h2><div id="exts" class="scroll"></div></section>
@@ -134,18 +135,11 @@ export async function render(root, who) {
       toastError(err);
     }
   });
-  root.querySelector('#sc-print').addEventListener('click', async () => {
-    const tab = window.open('', '_blank'); // opened at the click, so no pop-up blocker stops it
-    try {
-      const { blob } = await fetchFile(`/v1/reports/monthly.html?${who.district ? `district=${who.district}&` : ''}month=${month.value}`);
-      const url = URL.createObjectURL(blob);
-      if (tab) tab.location.href = url; else window.location.assign(url);
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
-    } catch (err) {
-      tab?.close();
-      toastError(err);
-    }
-  });
+  // The printable page, and the PDF 治理成绩单 to sign and seal.
+  for (const [id, ext] of [['#sc-print', 'html'], ['#sc-pdf', 'pdf']]) {
+    root.querySelector(id).addEventListener('click', () =>
+      openDocument(`/v1/reports/monthly.${ext}?${who.district ? `district=${who.district}&` : ''}month=${month.value}`).catch(toastError));
+  }
   scorecards();
   const arbs = root.querySelector('#arbs');
   arbs.addEventListener('submit', async (ev) => {
@@ -362,6 +356,7 @@ async function handleDispatch(id, deps, onChange) {
   const dlg = openDialog(`${nameOf(deps[d.department], d.department)} · ${t(`d.${d.status}`)}`, `
     <table><tbody>${clocks}</tbody></table>
     <p>${esc(t('sup.escalation'))}: <strong>${esc(t(`esc.${d.escalation_level || 0}`))}</strong></p>
+    <p class="row">${formButtons(d)}</p>
     <h3>${esc(t('sup.extensions'))}</h3><ul class="timeline">${exts || `<li>${esc(t('none'))}</li>`}</ul>
     <form class="stack" id="esc-form"><label for="esc-reason">${esc(t('sup.escReason'))}</label><input id="esc-reason" name="reason" required maxlength="1000">
       <button type="submit" class="primary">${esc(t('sup.escalate'))}</button></form>`);
@@ -377,6 +372,8 @@ async function handleDispatch(id, deps, onChange) {
     }
   });
   dlg.addEventListener('click', async (ev) => {
+    const f = ev.target.closest('[data-form]');
+    if (f) openDocument(f.dataset.form).catch(toastError);
     const b = ev.target.closest('[data-ext]');
     if (!b) return;
     try {

@@ -132,3 +132,13 @@ export function communityLine(x) {
   const name = x.community_code ? `${x.community_name || ''} ${x.community_code}`.trim() : t('community.none');
   return `<p class="muted community" data-community="${esc(x.community_code || '')}">${esc(t('community'))}：${esc(name)}</p>`;
 }
+
+/**
+ * The printed forms of a dispatch: its 派单单, and its 督办通知书 once under 督办 (level 2 or more).
+ * Each button carries the form's path in data-form.
+ */
+export function formButtons(d) {
+  const path = `/v1/dispatches/${encodeURIComponent(d.id)}`;
+  const btn = (file, label) => `<button type="button" class="ghost" data-form="${esc(`${path}/${file}`)}">${esc(t(label))}</button>`;
+  return btn('order.pdf', 'form.order') + ((d.escalation_level || 0) >= 2 ? btn('supervision-notice.pdf', 'form.notice') : '');
+}

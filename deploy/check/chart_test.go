@@ -261,6 +261,7 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 		require.NotContains(t, env, "WHISTLE_DATABASE_ROLE_PASSWORD", name)
 		if name == "feedback" {
 			require.Equal(t, "city-whistle-timeline-keys", env["WHISTLE_TIMELINE_KEYS"].ValueFrom.SecretKeyRef.Name)
+			require.Equal(t, "dns:///city-whistle-routing:9090", env["WHISTLE_ROUTING_ADDR"].Value, "feedback names streets and categories")
 		}
 		require.Equal(t, "city-whistle-jwt", env["WHISTLE_JWT_PUBLIC_KEY"].ValueFrom.SecretKeyRef.Name, "%s: JWT key from the secret", name)
 		require.Equal(t, minimal()["natsURL"], env["NATS_URL"].Value)

@@ -107,6 +107,20 @@ func TestPrintedFormsArePDFsWithNamesForTheirReaders(t *testing.T) {
 		require.Contains(t, text, want, "the order prints %s", want)
 	}
 
+	// The upward report (向上级报告) names the street, the category and the late steps.
+	var report string
+	eventually(t, "the upward report tells of the breach", func() bool {
+		r := s.do(t, http.MethodGet, "/v1/whistles/"+str(w["id"])+"/report", streetToken(t, s, donghuamen), nil)
+		report = str(r.body["text"])
+		return strings.Contains(report, "超时：")
+	})
+	require.Contains(t, report, "东城区东华门街道吹哨：东华门大街占道施工扰民（联合执法）。")
+	require.Contains(t, report, "城管 ")
+	require.Contains(t, report, "超时：签收")
+	for _, code := range []string{donghuamen, "joint-enforcement", "ack", "arrive"} {
+		require.NotContains(t, report, code, "names, not codes")
+	}
+
 	// The district's scorecard, and one department's.
 	month := t0.Format("2006-01")
 	resp, body = getRaw(t, s, "/v1/reports/monthly.pdf?month="+month, sup)

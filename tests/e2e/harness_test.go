@@ -224,7 +224,9 @@ func startSystem(t *testing.T, opts options) *system {
 	responseAddr := responseAddrs[0]
 
 	feedbackBase := migrated("feedback", as(bus.UserFeedback), migrationJobs[bus.UserFeedback])
-	feedback, err := feedbackapp.New(ctx, feedbackCfg(feedbackBase), deps("feedback"))
+	fcfg := feedbackCfg(feedbackBase)
+	fcfg.RoutingAddr = routing.GRPCAddr()
+	feedback, err := feedbackapp.New(ctx, fcfg, deps("feedback"))
 	require.NoError(t, err)
 	run("feedback", feedback.Run)
 

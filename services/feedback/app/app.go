@@ -9,11 +9,13 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
 
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/events"
 	"github.com/chuishao/whistle/services/feedback/internal/grpcapi"
@@ -35,6 +37,10 @@ type Config struct {
 	// TimelineRekey re-seals, with the current key, the intact timelines
 	// written before keyed hashes, when the schema is migrated (as its owner).
 	TimelineRekey bool `env:"WHISTLE_TIMELINE_REKEY, default=false"`
+	// RoutingAddr is routing's gRPC address, asked for the names of a
+	// whistle's street and category in its upward report; without it the
+	// report prints their codes.
+	RoutingAddr string `env:"WHISTLE_ROUTING_ADDR"`
 }
 
 // Validate reports missing or malformed variables by name.
@@ -50,6 +56,7 @@ func (c Config) Validate() error {
 type App struct {
 	rt       *service.Runtime
 	recorder *events.Recorder
+	routing  *grpc.ClientConn // nil without RoutingAddr
 }
 
 // New migrates the schema, connects to NATS and registers the API; Run serves it.
@@ -58,17 +65,30 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	keys, _ := timeline.ParseKeys(cfg.TimelineKeys) // validated above
+	// Dialling is lazy and fails only on a malformed address, so it goes first.
+	var conn *grpc.ClientConn
+	var names grpcapi.Names
+	if cfg.RoutingAddr != "" {
+		var err error
+		if conn, err = cfg.GRPCTLS.Dial(cfg.RoutingAddr); err != nil {
+			return nil, err
+		}
+		names = grpcapi.RoutingNames{Client: routingv1.NewRoutingServiceClient(conn)}
+	}
 	schema := postgres.Migrations{Name: Name, FS: migrations.FS}
 	if cfg.TimelineRekey {
 		schema.Then = func(ctx context.Context, tx pgx.Tx) error { return rekey.Run(ctx, tx, keys, deps.Log) }
 	}
 	rt, err := service.Start(ctx, Name, cfg.Base, schema, deps)
 	if err != nil {
+		if conn != nil {
+			_ = conn.Close()
+		}
 		return nil, err
 	}
 	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
-	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys))
-	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}}, nil
+	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys, names))
+	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}, routing: conn}, nil
 }
 
 // GRPCAddr is the address the gRPC API listens on.
@@ -76,6 +96,9 @@ func (a *App) GRPCAddr() string { return a.rt.GRPCAddr() }
 
 // Run serves the API and consumes the event stream until ctx is cancelled.
 func (a *App) Run(ctx context.Context) error {
+	if a.routing != nil {
+		defer func() { _ = a.routing.Close() }()
+	}
 	consumer := a.recorder.Consumer()
 	return a.rt.Run(ctx, func(ctx context.Context) error {
 		return a.rt.Consume(ctx, consumer)

@@ -668,7 +668,7 @@ func TestWhistleUpwardReport(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"ack", "arrive"}, p6.GetDispatches()[0].GetBreaches())
 	require.Equal(t, int32(3), p6.GetDispatches()[0].GetEscalationLevel())
-	require.Contains(t, p6.GetText(), "超时：ack、arrive，已挂牌督办")
+	require.Contains(t, p6.GetText(), "超时：签收、到场，已挂牌督办", "the steps by their Chinese names")
 
 	_, err = h.client.GetWhistleReport(h.as(auth.Identity{Role: auth.RoleSupervisor, DistrictID: xicheng}), &feedbackv1.GetWhistleReportRequest{WhistleId: "w7"})
 	require.Equal(t, codes.NotFound, status.Code(err))

@@ -18,19 +18,26 @@ type DispatchStory struct {
 
 // WhistleStory is what the upward report tells of a whistle.
 type WhistleStory struct {
-	StreetID, Category, Title string
-	RaisedAt                  time.Time
-	Dispatches                []DispatchStory
-	Reopened                  int
-	Satisfaction              int
-	Comment                   string
-	ClosedAt                  time.Time
+	DistrictID, StreetID, Category, Title string
+	// StreetName and CategoryName are routing's names of the codes; the
+	// report prints the codes where they are empty.
+	StreetName, CategoryName string
+	RaisedAt                 time.Time
+	Dispatches               []DispatchStory
+	Reopened                 int
+	Satisfaction             int
+	Comment                  string
+	ClosedAt                 time.Time
 	// MergedInto is the whistle this one was merged into, whose dispatches
 	// and outcome the story goes on with; empty when it was not merged.
 	MergedInto string
 }
 
-var escalationNames = map[int]string{1: "催办", 2: "督办", 3: "挂牌督办"}
+var (
+	escalationNames = map[int]string{1: "催办", 2: "督办", 3: "挂牌督办"}
+	// stepNames are the SLA clocks' Chinese names.
+	stepNames = map[string]string{"ack": "签收", "arrive": "到场", "resolve": "办结"}
+)
 
 // UpwardText renders s as a few lines of plain Chinese for 向上级报告:
 // what happened, who came when, the result and the rating. Times are
@@ -38,11 +45,19 @@ var escalationNames = map[int]string{1: "催办", 2: "督办", 3: "挂牌督办"
 func UpwardText(s WhistleStory) string {
 	at := func(t time.Time) string { return t.In(ReportZone).Format("01-02 15:04") }
 	var b strings.Builder
+	where := "街道 " + s.StreetID + " "
+	if s.StreetName != "" {
+		where = DistrictName(s.DistrictID) + s.StreetName
+	}
+	category := s.Category
+	if s.CategoryName != "" {
+		category = s.CategoryName
+	}
 	title := s.Title
 	if title == "" {
-		title = s.Category
+		title = category
 	}
-	fmt.Fprintf(&b, "%s 街道 %s 吹哨：%s（%s）。\n", at(s.RaisedAt), s.StreetID, title, s.Category)
+	fmt.Fprintf(&b, "%s %s吹哨：%s（%s）。\n", at(s.RaisedAt), where, title, category)
 	if s.MergedInto != "" {
 		fmt.Fprintf(&b, "已合并至吹哨 %s，共享其派单与处置。\n", s.MergedInto)
 	}
@@ -69,7 +84,13 @@ func UpwardText(s WhistleStory) string {
 			fmt.Fprintf(&b, "，%s 退单", at(d.ReturnedAt))
 		}
 		if len(d.Breaches) > 0 {
-			fmt.Fprintf(&b, "；超时：%s", strings.Join(d.Breaches, "、"))
+			steps := make([]string, len(d.Breaches))
+			for i, c := range d.Breaches {
+				if steps[i] = stepNames[c]; steps[i] == "" {
+					steps[i] = c
+				}
+			}
+			fmt.Fprintf(&b, "；超时：%s", strings.Join(steps, "、"))
 			if n, ok := escalationNames[d.EscalationLevel]; ok {
 				fmt.Fprintf(&b, "，已%s", n)
 			}

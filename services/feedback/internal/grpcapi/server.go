@@ -35,15 +35,17 @@ type Server struct {
 	clock   clock.Clock
 	rebuild Rebuilder
 	keys    timeline.Keys
+	names   Names
 }
 
 // Rebuilder replays the event stream into a fresh read model.
 type Rebuilder func(ctx context.Context) (events, dispatches int64, err error)
 
 // New returns a server on the feedback schema through pool; rebuild serves
-// RebuildReadModel and keys verify the timelines' hash chains.
-func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilder, keys timeline.Keys) *Server {
-	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild, keys: keys}
+// RebuildReadModel, keys verify the timelines' hash chains and names (nil
+// for none) name streets and categories in printed reports.
+func New(pool *pgxpool.Pool, log *slog.Logger, clk clock.Clock, rebuild Rebuilder, keys timeline.Keys, names Names) *Server {
+	return &Server{pool: pool, log: log, clock: clk, rebuild: rebuild, keys: keys, names: names}
 }
 
 // GetTimeline returns a whistle's entries in seq order, if the caller may see

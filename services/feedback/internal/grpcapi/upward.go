@@ -70,7 +70,8 @@ func (s *Server) GetWhistleReport(ctx context.Context, req *feedbackv1.GetWhistl
 			rep.Satisfaction, rep.FeedbackComment, rep.ClosedAt = 0, "", nil
 		}
 	}
-	story.StreetID, story.Category, story.Title = rep.GetStreetId(), rep.GetCategory(), rep.GetTitle()
+	story.DistrictID, story.StreetID, story.Category, story.Title = rep.GetDistrictId(), rep.GetStreetId(), rep.GetCategory(), rep.GetTitle()
+	story.StreetName, story.CategoryName = s.referenceNames(ctx, story.StreetID, story.Category)
 	story.RaisedAt, story.Reopened, story.Satisfaction = rep.GetRaisedAt().AsTime(), int(rep.GetReopened()), int(rep.GetSatisfaction())
 	story.Comment = rep.GetFeedbackComment()
 	if rep.GetClosedAt() != nil {

@@ -17,12 +17,13 @@ import (
 )
 
 // reportCallers are callers of the authorisation matrix (matrixTokens) plus
-// two grid workers: one of the owner street (on micro-grid DHM-01), one of
-// another street of the district.
+// three grid workers: one of the owner street (on micro-grid DHM-01, the
+// reporter), one of another street of the district, and one of the owner
+// street's next micro-grid (DHM-02).
 var reportCallers = []string{
 	"owner-street", "district-street", "other-street", "owning-desk", "district-desk", "other-desk",
 	"supervisor", "other-supervisor", "city-supervisor", "admin", "no-token", "expired-token", "foreign-key-token",
-	"owner-grid", "other-grid",
+	"owner-grid", "other-grid", "sibling-grid",
 }
 
 // reportFixture is what the report routes act on: a whistle of the owner
@@ -43,7 +44,7 @@ func ticketRequest() *intakev1.ImportTicketRequest {
 
 // reportsAuthzMatrix holds the rows of issue 13's methods. Columns:
 //
-//	own dSt oSt desk dDk oDk sup oSup city adm none exp key | oGrid xGrid
+//	own dSt oSt desk dDk oDk sup oSup city adm none exp key | oGrid xGrid sGrid
 //
 // Public routes answer everyone, but a token that is sent is still verified.
 // A street or supervisor importing a ticket for a street outside its scope
@@ -56,8 +57,8 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.GetInbox(ctx, &intakev1.GetInboxRequest{StreetId: donghuamen})
 			return true, err
 		},
-		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key oGrid xGrid
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N",
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key oGrid xGrid sGrid
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N     A",
 	},
 	{
 		name: "GetReport", method: http.MethodGet,
@@ -66,7 +67,7 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.GetReport(ctx, &intakev1.GetReportRequest{Id: f.reportID})
 			return true, err
 		},
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N",
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N     N",
 	},
 	{
 		name: "ListReports", method: http.MethodGet,
@@ -78,7 +79,7 @@ var reportsAuthzMatrix = []reportRoute{
 		seen: func(b map[string]any, f reportFixture) bool {
 			return slices.ContainsFunc(list(b["reports"]), func(x any) bool { return str(obj(x)["id"]) == f.reportID })
 		},
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N",
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N     H",
 	},
 	{
 		name: "ListReports ofWhistle", method: http.MethodGet,
@@ -88,7 +89,7 @@ var reportsAuthzMatrix = []reportRoute{
 			return true, err
 		},
 		// Whoever may read the whistle (GetWhistle's row); grid workers read reports, not whistles.
-		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   F     F",
+		want: "A   N   N   A    N   N   A   N    A    F   U    U   U   F     F     F",
 	},
 	{
 		name: "GetTicket", method: http.MethodGet,
@@ -97,7 +98,7 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.GetTicket(ctx, &intakev1.GetTicketRequest{ExternalNumber: f.ticket})
 			return true, err
 		},
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N",
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N     A",
 	},
 	{
 		name: "FileReport", method: http.MethodPost,
@@ -109,7 +110,7 @@ var reportsAuthzMatrix = []reportRoute{
 				Location: &typesv1.LatLng{Lat: spotLat, Lng: spotLng}})
 			return true, err
 		},
-		want: "A   F   F   F    F   F   F   F    F    F   U    U   U   A     F",
+		want: "A   F   F   F    F   F   F   F    F    F   U    U   U   A     F     A",
 	},
 	{
 		name: "ImportTicket", method: http.MethodPost,
@@ -121,7 +122,7 @@ var reportsAuthzMatrix = []reportRoute{
 			return true, err
 		},
 		// A street of another district imports none for 东华门: NotFound once it exists.
-		want: "A   A   A   F    F   F   A   A    A    F   U    U   U   F     F",
+		want: "A   A   A   F    F   F   A   A    A    F   U    U   U   F     F     F",
 	},
 	{
 		name: "ImportTicketsCsv", method: http.MethodPost,
@@ -131,7 +132,7 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.ImportTicketsCsv(ctx, &intakev1.ImportTicketsCsvRequest{Csv: reportCSVBody})
 			return true, err
 		},
-		want: "A   A   A   F    F   F   A   A    A    F   U    U   U   F     F",
+		want: "A   A   A   F    F   F   A   A    A    F   U    U   U   F     F     F",
 	},
 	{
 		name: "IssueFollowUpToken", method: http.MethodPost, body: map[string]any{},
@@ -140,7 +141,7 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.IssueFollowUpToken(ctx, &intakev1.IssueFollowUpTokenRequest{WhistleId: f.whistleID})
 			return true, err
 		},
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   F     F",
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   F     F     F",
 	},
 	{
 		name: "SubmitPublicReport", method: http.MethodPost,
@@ -152,7 +153,7 @@ var reportsAuthzMatrix = []reportRoute{
 				Description: "垃圾", Location: &typesv1.LatLng{Lat: spotLat, Lng: spotLng}})
 			return true, err
 		},
-		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A     A",
 	},
 	{
 		name: "GetFollowUp", method: http.MethodGet,
@@ -161,7 +162,7 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.GetFollowUp(ctx, &intakev1.GetFollowUpRequest{Token: f.followUp})
 			return true, err
 		},
-		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A     A",
 	},
 	{
 		name: "RateFollowUp", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "fixed": true},
@@ -172,7 +173,7 @@ var reportsAuthzMatrix = []reportRoute{
 			return true, err
 		},
 		// The report is not closed yet: FailedPrecondition for everyone who gets through.
-		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A     A",
 	},
 	{
 		name: "GetPublicResults", method: http.MethodGet,
@@ -181,7 +182,33 @@ var reportsAuthzMatrix = []reportRoute{
 			_, err := c.GetPublicResults(ctx, &intakev1.GetPublicResultsRequest{DistrictId: dongcheng})
 			return true, err
 		},
-		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A",
+		want: "A   A   A   A    A   A   A   A    A    A   A    U   U   A     A     A",
+	},
+	{
+		// Asked with an invalid attachment: the reporter gets 415 (the JSON
+		// body is no photo) or InvalidArgument; the street reads the report
+		// but adds no photo to a grid worker's.
+		name: "AddReportAttachment", method: http.MethodPost, body: map[string]any{},
+		path: func(f reportFixture) string { return "/v1/discovery/reports/" + f.reportID + "/attachments" },
+		rpc: func(ctx context.Context, c intakev1.ReportServiceClient, f reportFixture) (bool, error) {
+			_, err := c.AddReportAttachment(ctx, &intakev1.AddReportAttachmentRequest{Attachment: &intakev1.Attachment{
+				ReportId: f.reportID, Stage: "report", Id: "not-a-uuid"}})
+			return true, err
+		},
+		want: "F   N   N   F    F   F   F   F    F    F   U    U   U   A     N     N",
+	},
+	{
+		// An unknown variant is refused only after the report's own check.
+		name: "GetReportAttachment", method: http.MethodGet,
+		path: func(f reportFixture) string {
+			return "/v1/discovery/reports/" + f.reportID + "/attachments/00000000-0000-7000-8000-000000000000?variant=bogus"
+		},
+		rpc: func(ctx context.Context, c intakev1.ReportServiceClient, f reportFixture) (bool, error) {
+			_, err := c.GetReportAttachment(ctx, &intakev1.GetReportAttachmentRequest{
+				ReportId: f.reportID, Id: "00000000-0000-7000-8000-000000000000", Variant: "bogus"})
+			return true, err
+		},
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   A     N     N",
 	},
 	{
 		name: "RecordTicketFollowUp", method: http.MethodPost, body: map[string]any{"satisfaction": 5, "fixed": true},
@@ -192,7 +219,7 @@ var reportsAuthzMatrix = []reportRoute{
 			return true, err
 		},
 		// The ticket is open: FailedPrecondition for whoever finds it in scope.
-		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   F     F",
+		want: "A   N   N   F    F   F   A   N    A    F   U    U   U   F     F     F",
 	},
 	{
 		name: "ListTicketReturns", method: http.MethodGet,
@@ -202,7 +229,7 @@ var reportsAuthzMatrix = []reportRoute{
 			return true, err
 		},
 		// Supervisors only; another district's is NotFound.
-		want: "F   F   F   F    F   F   A   N    A    F   U    U   U   F     F",
+		want: "F   F   F   F    F   F   A   N    A    F   U    U   U   F     F     F",
 	},
 	{
 		// Last: the owner street really triages the report.
@@ -216,7 +243,7 @@ var reportsAuthzMatrix = []reportRoute{
 				Action: intakev1.Report_HANDLE_LOCALLY, Result: "已处理"})
 			return true, err
 		},
-		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   F     F",
+		want: "A   N   N   F    F   F   F   F    F    F   U    U   U   F     F     F",
 	},
 }
 
@@ -229,6 +256,7 @@ func TestReportsAuthorisationMatrix(t *testing.T) {
 	tokens := matrixTokens(t, s)
 	tokens["owner-grid"] = gridToken(t, s, donghuamen, "DHM-01")
 	tokens["other-grid"] = gridToken(t, s, "110101002", "JGS-01")
+	tokens["sibling-grid"] = gridToken(t, s, donghuamen, "DHM-02")
 
 	filed := s.do(t, http.MethodPost, "/v1/discovery/reports", tokens["owner-grid"], map[string]any{
 		"category": "garbage", "description": "垃圾", "location": map[string]any{"lat": spotLat, "lng": spotLng}})

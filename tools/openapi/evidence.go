@@ -43,6 +43,34 @@ func addEvidence(add func(string, string, *openapi3.Operation)) {
 		Summary:   "证据缩略图。A JPEG thumbnail (at most 320 px) of a photo, without metadata.",
 		Responses: ok("The thumbnail.", binary("image/jpeg", "", nil)),
 	})
+	reportIDs := openapi3.Parameters{pathParam("report_id", "The report."), pathParam("id", "The attachment.")}
+	reportCreated := "The attachment, on the report (stage report)."
+	add("POST", "/v1/discovery/reports/{report_id}/attachments", &openapi3.Operation{
+		OperationID: "Edge_UploadReportAttachment", Tags: []string{"Edge"},
+		Summary: "上报附照片。Attach a photo to a report: its reporter (grid worker or street), while the report waits for triage.",
+		Description: "The body is the file itself (curl --data-binary), at most 10 MiB; a report holds at most 9 attachments. " +
+			"JPEG, PNG, WebP, MP4 and PDF are accepted, by their bytes (415 otherwise). The EXIF position is kept for those " +
+			"who may read the report; the public view of a report has no attachments.",
+		Parameters: openapi3.Parameters{
+			pathParam("report_id", "The report."),
+			queryParam("file_name", "The file's name, for display."),
+		},
+		RequestBody: &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).WithContent(file)},
+		Responses: openapi3.NewResponses(openapi3.WithStatus(201, &openapi3.ResponseRef{Value: &openapi3.Response{
+			Description: &reportCreated, Content: jsonContent(openapi3.NewSchemaRef("#/components/schemas/whistle.intake.v1.Attachment", nil)),
+		}})),
+	})
+	add("GET", "/v1/discovery/reports/{report_id}/attachments/{id}/content", &openapi3.Operation{
+		OperationID: "Edge_GetReportAttachmentContent", Tags: []string{"Edge"}, Parameters: reportIDs,
+		Summary: "上报照片（已去除元数据）。The stored file: images re-encoded without EXIF; to whoever may read the report.",
+		Responses: ok("The file, with the type the gateway sniffed.", mergeContent(
+			binary("image/jpeg", "", nil), binary("image/png", "", nil), binary("video/mp4", "", nil), binary("application/pdf", "", nil))),
+	})
+	add("GET", "/v1/discovery/reports/{report_id}/attachments/{id}/thumbnail", &openapi3.Operation{
+		OperationID: "Edge_GetReportAttachmentThumbnail", Tags: []string{"Edge"}, Parameters: reportIDs,
+		Summary:   "上报照片缩略图。A JPEG thumbnail (at most 320 px) of a report's photo, without metadata.",
+		Responses: ok("The thumbnail.", binary("image/jpeg", "", nil)),
+	})
 	add("GET", "/open311/v2/media/{whistle_id}/{file}", &openapi3.Operation{
 		OperationID: "Open311_GetMedia", Tags: []string{"Open311"}, Security: public(),
 		Parameters: openapi3.Parameters{pathParam("whistle_id", "The whistle."), pathParam("file", "<attachment id>.jpg")},

@@ -113,7 +113,7 @@ func reportsCmd(e *env) *cobra.Command {
 	var action, result, into string
 	triage := authed(&cobra.Command{
 		Use:   "triage REPORT_ID...",
-		Short: "Triage reports: --action local --result TEXT | merge --whistle ID | whistle (blow the whistle)",
+		Short: "Triage reports: --action local --result TEXT | merge --whistle ID | whistle (blow the whistle) | reject --result REASON",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := &intakev1.TriageReportsRequest{ReportIds: args, Result: result, WhistleId: into}
@@ -124,8 +124,10 @@ func reportsCmd(e *env) *cobra.Command {
 				req.Action = intakev1.Report_MERGE
 			case "whistle", "blow", "blow_whistle", "blow-whistle":
 				req.Action = intakev1.Report_BLOW_WHISTLE
+			case "reject":
+				req.Action = intakev1.Report_REJECT
 			default:
-				return fmt.Errorf("--action %q: must be one of local, merge, whistle", action)
+				return fmt.Errorf("--action %q: must be one of local, merge, whistle, reject", action)
 			}
 			var resp intakev1.TriageReportsResponse
 			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/discovery/reports:triage", nil, nil, req, &resp)
@@ -139,8 +141,8 @@ func reportsCmd(e *env) *cobra.Command {
 			})
 		},
 	})
-	triage.Flags().StringVar(&action, "action", "", "local (handle locally), merge or whistle (blow the whistle)")
-	triage.Flags().StringVar(&result, "result", "", "the result, for local")
+	triage.Flags().StringVar(&action, "action", "", "local (handle locally), merge, whistle (blow the whistle) or reject (不予受理)")
+	triage.Flags().StringVar(&result, "result", "", "the result, for local; the reason, for reject")
 	triage.Flags().StringVar(&into, "whistle", "", "the open whistle to merge into, for merge")
 	_ = triage.MarkFlagRequired("action")
 

@@ -62,9 +62,14 @@ func TestReportsListShowInboxAndTriage(t *testing.T) {
 	require.Equal(t, "HANDLE_LOCALLY", tri.last(t).Body["action"])
 	require.Equal(t, "已劝离", tri.last(t).Body["result"])
 
+	code, _, errOut = run(t, env, "reports", "triage", "r-1", "--action", "reject", "--result", "不属于街道职责")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "REJECT", tri.last(t).Body["action"])
+	require.Equal(t, "不属于街道职责", tri.last(t).Body["result"])
+
 	code, _, errOut = run(t, env, "reports", "triage", "r-1", "--action", "ignore")
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "must be one of local, merge, whistle")
+	require.Contains(t, errOut, "must be one of local, merge, whistle, reject")
 }
 
 func TestTicketsImportCsv(t *testing.T) {

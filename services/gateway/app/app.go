@@ -246,7 +246,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	handler = boundaryfile.Route(handler, routingv1.NewRoutingServiceClient(b.Routing), timeout)
 	// Attachments: uploads are larger than the JSON limit, objects are streamed.
 	handler = (&evidence.Routes{
-		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Timeout: timeout, Log: deps.Log.With("component", "evidence"),
+		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
+		Timeout: timeout, Log: deps.Log.With("component", "evidence"),
 	}).Wrap(handler)
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {

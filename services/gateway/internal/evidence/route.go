@@ -23,12 +23,16 @@ import (
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 )
 
-// Paths of the upload and of the served objects (the attachment's metadata
-// is the generated REST route GET /v1/whistles/{whistle_id}/attachments/{id}).
+// Paths of the uploads and of the served objects (a whistle attachment's
+// metadata is the generated REST route GET /v1/whistles/{whistle_id}/attachments/{id};
+// a report's are in the report).
 const (
-	UploadPath    = "POST /v1/whistles/{whistle_id}/attachments"
-	ContentPath   = "GET /v1/whistles/{whistle_id}/attachments/{id}/content"
-	ThumbnailPath = "GET /v1/whistles/{whistle_id}/attachments/{id}/thumbnail"
+	UploadPath          = "POST /v1/whistles/{whistle_id}/attachments"
+	ContentPath         = "GET /v1/whistles/{whistle_id}/attachments/{id}/content"
+	ThumbnailPath       = "GET /v1/whistles/{whistle_id}/attachments/{id}/thumbnail"
+	ReportUploadPath    = "POST /v1/discovery/reports/{report_id}/attachments"
+	ReportContentPath   = "GET /v1/discovery/reports/{report_id}/attachments/{id}/content"
+	ReportThumbnailPath = "GET /v1/discovery/reports/{report_id}/attachments/{id}/thumbnail"
 )
 
 // Intake is what the routes ask intake: whether the caller may add evidence,
@@ -38,17 +42,69 @@ type Intake interface {
 	GetAttachment(ctx context.Context, in *intakev1.GetAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
 }
 
+// Reports is the same for the photos on reports.
+type Reports interface {
+	AddReportAttachment(ctx context.Context, in *intakev1.AddReportAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
+	GetReportAttachment(ctx context.Context, in *intakev1.GetReportAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
+}
+
 // Routes serves uploads and downloads of attachments; everything else goes to next.
 type Routes struct {
 	Store   blob.Store
 	Intake  Intake
+	Reports Reports
 	Timeout time.Duration
 	Log     *slog.Logger
 }
 
-// Key is where an attachment's stored object lives; the thumbnail is Key+".thumb".
-func Key(whistleID, attachmentID string) string {
-	return "whistles/" + whistleID + "/" + attachmentID
+// Key is where an attachment's stored object lives: under its report, or
+// else its whistle; the thumbnail is Key+".thumb".
+func Key(a *intakev1.Attachment) string {
+	if a.GetReportId() != "" {
+		return "reports/" + a.GetReportId() + "/" + a.GetId()
+	}
+	return "whistles/" + a.GetWhistleId() + "/" + a.GetId()
+}
+
+// owner is what an upload or download is on: a whistle or a report.
+type owner struct {
+	pathValue string // the path parameter naming it
+	notFound  string // the answer when it is unknown or out of reach
+	// stage of an upload: the query's for a whistle, fixed for a report.
+	stage func(r *http.Request) string
+	// on makes an attachment of it.
+	on func(id string, a *intakev1.Attachment)
+	// add records a (or, checkOnly, asks whether the caller may).
+	add func(ctx context.Context, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error)
+	get func(ctx context.Context, ownerID, id, variant string) (*intakev1.Attachment, error)
+}
+
+func (rt *Routes) whistles() owner {
+	return owner{
+		pathValue: "whistle_id", notFound: "whistle not found",
+		stage: func(r *http.Request) string { return r.URL.Query().Get("stage") },
+		on:    func(id string, a *intakev1.Attachment) { a.WhistleId = id },
+		add: func(ctx context.Context, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error) {
+			return rt.Intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{Attachment: a, CheckOnly: checkOnly})
+		},
+		get: func(ctx context.Context, ownerID, id, variant string) (*intakev1.Attachment, error) {
+			return rt.Intake.GetAttachment(ctx, &intakev1.GetAttachmentRequest{WhistleId: ownerID, Id: id, Variant: variant})
+		},
+	}
+}
+
+func (rt *Routes) reports() owner {
+	return owner{
+		pathValue: "report_id", notFound: "report not found",
+		stage: func(*http.Request) string { return "report" },
+		on:    func(id string, a *intakev1.Attachment) { a.ReportId = id },
+		add: func(ctx context.Context, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error) {
+			return rt.Reports.AddReportAttachment(ctx, &intakev1.AddReportAttachmentRequest{Attachment: a, CheckOnly: checkOnly})
+		},
+		get: func(ctx context.Context, ownerID, id, variant string) (*intakev1.Attachment, error) {
+			return rt.Reports.GetReportAttachment(ctx, &intakev1.GetReportAttachmentRequest{ReportId: ownerID, Id: id, Variant: variant})
+		},
+	}
 }
 
 // ids are UUIDs, so every key is a valid blob key.
@@ -57,9 +113,17 @@ var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 // Wrap serves the attachment routes and hands every other request to next.
 func (rt *Routes) Wrap(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(UploadPath, rt.upload)
-	mux.HandleFunc(ContentPath, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, "content") })
-	mux.HandleFunc(ThumbnailPath, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, "thumbnail") })
+	for _, o := range []struct {
+		owner                      owner
+		upload, content, thumbnail string
+	}{
+		{rt.whistles(), UploadPath, ContentPath, ThumbnailPath},
+		{rt.reports(), ReportUploadPath, ReportContentPath, ReportThumbnailPath},
+	} {
+		mux.HandleFunc(o.upload, func(w http.ResponseWriter, r *http.Request) { rt.upload(w, r, o.owner) })
+		mux.HandleFunc(o.content, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o.owner, "content") })
+		mux.HandleFunc(o.thumbnail, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o.owner, "thumbnail") })
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
 			next.ServeHTTP(w, r)
@@ -87,22 +151,23 @@ func (rt *Routes) caller(w http.ResponseWriter, r *http.Request) (context.Contex
 }
 
 // upload takes one file as the raw request body (any Content-Type: the type
-// is sniffed), with stage and file_name in the query.
-func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
-	whistleID := r.PathValue("whistle_id")
+// is sniffed), with file_name (and a whistle's stage) in the query.
+func (rt *Routes) upload(w http.ResponseWriter, r *http.Request, o owner) {
+	ownerID := r.PathValue(o.pathValue)
 	ctx, cancel, ok := rt.caller(w, r)
 	if !ok {
 		return
 	}
 	defer cancel()
-	if !idPattern.MatchString(whistleID) {
-		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "whistle not found")
+	if !idPattern.MatchString(ownerID) {
+		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", o.notFound)
 		return
 	}
 	// Whoever may not add evidence at this stage stores nothing: asked before the body is read.
-	stage := r.URL.Query().Get("stage")
-	if _, err := rt.Intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{
-		Attachment: &intakev1.Attachment{WhistleId: whistleID, Stage: stage}, CheckOnly: true}); err != nil {
+	stage := o.stage(r)
+	check := &intakev1.Attachment{Stage: stage}
+	o.on(ownerID, check)
+	if _, err := o.add(ctx, check, true); err != nil {
 		apierror.WriteStatus(w, err)
 		return
 	}
@@ -127,8 +192,18 @@ func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
 		apierror.Write(w, code, name, err.Error(), apierror.Detail{Field: "body", Reason: err.Error()})
 		return
 	}
-	id := uuid.Must(uuid.NewV7()).String() // time-ordered: the whistle lists evidence in upload order
-	key := Key(whistleID, id)
+	a := &intakev1.Attachment{
+		Id:    uuid.Must(uuid.NewV7()).String(), // time-ordered: evidence is listed in upload order
+		Stage: stage, MediaType: p.MediaType,
+		SizeBytes: int64(len(p.Stored)), Sha256: p.SHA256, StoredSha256: p.StoredSHA256,
+		Width: int32(p.Width), Height: int32(p.Height), HasThumbnail: p.Thumbnail != nil,
+		FileName: r.URL.Query().Get("file_name"),
+	}
+	o.on(ownerID, a)
+	if p.GPS != nil {
+		a.ExifLocation = &typesv1.LatLng{Lat: p.GPS.Lat, Lng: p.GPS.Lng}
+	}
+	key := Key(a)
 	if err := rt.Store.Put(ctx, key, bytes.NewReader(p.Stored), int64(len(p.Stored)), p.MediaType); err != nil {
 		rt.storeFailed(w, r, err)
 		return
@@ -139,16 +214,7 @@ func (rt *Routes) upload(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	a := &intakev1.Attachment{
-		Id: id, WhistleId: whistleID, Stage: stage, MediaType: p.MediaType,
-		SizeBytes: int64(len(p.Stored)), Sha256: p.SHA256, StoredSha256: p.StoredSHA256,
-		Width: int32(p.Width), Height: int32(p.Height), HasThumbnail: p.Thumbnail != nil,
-		FileName: r.URL.Query().Get("file_name"),
-	}
-	if p.GPS != nil {
-		a.ExifLocation = &typesv1.LatLng{Lat: p.GPS.Lat, Lng: p.GPS.Lng}
-	}
-	saved, err := rt.Intake.AddAttachment(ctx, &intakev1.AddAttachmentRequest{Attachment: a})
+	saved, err := o.add(ctx, a, false)
 	if err != nil {
 		// Refused (stage, count, scope): what was stored is removed again.
 		rt.remove(key, p.Thumbnail != nil)
@@ -184,18 +250,18 @@ func (rt *Routes) remove(key string, thumb bool) {
 }
 
 // serve streams an attachment's object after intake said the caller may read it.
-func (rt *Routes) serve(w http.ResponseWriter, r *http.Request, variant string) {
+func (rt *Routes) serve(w http.ResponseWriter, r *http.Request, o owner, variant string) {
 	ctx, cancel, ok := rt.caller(w, r)
 	if !ok {
 		return
 	}
 	defer cancel()
-	whistleID, id := r.PathValue("whistle_id"), r.PathValue("id")
-	if !idPattern.MatchString(whistleID) || !idPattern.MatchString(id) {
+	ownerID, id := r.PathValue(o.pathValue), r.PathValue("id")
+	if !idPattern.MatchString(ownerID) || !idPattern.MatchString(id) {
 		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "attachment not found")
 		return
 	}
-	a, err := rt.Intake.GetAttachment(ctx, &intakev1.GetAttachmentRequest{WhistleId: whistleID, Id: id, Variant: variant})
+	a, err := o.get(ctx, ownerID, id, variant)
 	if err != nil {
 		apierror.WriteStatus(w, err)
 		return
@@ -206,7 +272,7 @@ func (rt *Routes) serve(w http.ResponseWriter, r *http.Request, variant string) 
 // Serve writes the stored object of a (content or thumbnail) to w. The
 // caller has checked the reader may see it.
 func Serve(w http.ResponseWriter, r *http.Request, store blob.Store, log *slog.Logger, a *intakev1.Attachment, variant string) {
-	key := Key(a.GetWhistleId(), a.GetId())
+	key := Key(a)
 	if variant == "thumbnail" {
 		if !a.GetHasThumbnail() {
 			apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "this attachment has no thumbnail")

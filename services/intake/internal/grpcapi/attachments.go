@@ -35,6 +35,7 @@ const (
 	StageRaise      = "raise"      // the raising street
 	StageArrival    = "arrival"    // a dispatched desk, at 到场
 	StageResolution = "resolution" // a dispatched desk, at 办结
+	StageReport     = "report"     // a report's reporter, before triage
 )
 
 var (
@@ -49,15 +50,12 @@ func (s *Server) AddAttachment(ctx context.Context, req *intakev1.AddAttachmentR
 	return answer(ctx, s, a, err)
 }
 
+// checkAttachment checks what the gateway recorded of an upload; stage is
+// checked by the caller (a whistle's stages differ from a report's).
 func checkAttachment(a *intakev1.Attachment) error {
 	var f intake.Fields
 	if !uuidPattern.MatchString(a.GetId()) {
 		f.Add("attachment.id", "must be a lower-case UUID")
-	}
-	switch a.GetStage() {
-	case StageRaise, StageArrival, StageResolution:
-	default:
-		f.Add("attachment.stage", "must be raise, arrival or resolution")
 	}
 	if !mediaTypes[a.GetMediaType()] {
 		f.Add("attachment.media_type", "must be image/jpeg, image/png, video/mp4 or application/pdf")
@@ -117,6 +115,11 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, chec
 		}
 		if (id.Role == auth.RoleStreet) != (a.GetStage() == StageRaise) {
 			return intake.Invalid("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
+		}
+		switch a.GetStage() {
+		case StageRaise, StageArrival, StageResolution:
+		default:
+			return intake.Invalid("attachment.stage", "must be raise, arrival or resolution")
 		}
 		if checkOnly {
 			saved = store.Attachment{WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department}
@@ -178,14 +181,8 @@ func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, var
 	if err != nil {
 		return nil, err
 	}
-	switch variant {
-	case "", VariantThumbnail:
-	case VariantContent:
-		if id, ok := auth.FromContext(ctx); ok && id.Role == auth.RolePublic {
-			return nil, fmt.Errorf("the public sees thumbnails only: %w", intake.ErrPermissionDenied)
-		}
-	default:
-		return nil, intake.Invalid("variant", "must be content or thumbnail")
+	if err := checkVariant(ctx, variant); err != nil {
+		return nil, err
 	}
 	for _, a := range w.GetAttachments() {
 		if a.GetId() == attachmentID {
@@ -193,6 +190,21 @@ func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, var
 		}
 	}
 	return nil, intake.ErrNotFound
+}
+
+// checkVariant checks what the gateway is about to serve: the public has
+// thumbnails only.
+func checkVariant(ctx context.Context, variant string) error {
+	switch variant {
+	case "", VariantThumbnail:
+	case VariantContent:
+		if id, ok := auth.FromContext(ctx); ok && id.Role == auth.RolePublic {
+			return fmt.Errorf("the public sees thumbnails only: %w", intake.ErrPermissionDenied)
+		}
+	default:
+		return intake.Invalid("variant", "must be content or thumbnail")
+	}
+	return nil
 }
 
 // attachments is the evidence of w for the caller: without positions for the public.

@@ -303,7 +303,11 @@ func (s *ReportServer) getReport(ctx context.Context, reportID string) (*intakev
 	if public {
 		return publicReport(s.proto(r)), nil
 	}
-	return s.proto(r), nil
+	out := s.proto(r)
+	if err := s.withDetails(ctx, []*intakev1.Report{out}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ListReports lists a street's reports or a whistle's linked reports.
@@ -357,15 +361,23 @@ func (s *ReportServer) listReports(ctx context.Context, id auth.Identity, req *i
 		if !streetInScope(id, street) {
 			return nil, intake.ErrNotFound
 		}
-		if rows, err = q.ListReportsByStreet(ctx, store.ListReportsByStreetParams{StreetID: street, Status: st, MaxRows: size}); err != nil {
+		params := store.ListReportsByStreetParams{StreetID: street, Status: st, MaxRows: size}
+		if id.Role == auth.RoleGrid {
+			// Filtered in the query, so the other micro-grids' reports take no room in the page.
+			params.GridID = pgtype.Text{String: id.GridID, Valid: true}
+		}
+		if rows, err = q.ListReportsByStreet(ctx, params); err != nil {
 			return nil, fmt.Errorf("reports of street %s: %w", street, err)
 		}
 	}
 	out := &intakev1.ListReportsResponse{}
+	var full []*intakev1.Report
 	for _, r := range rows {
 		switch {
 		case reportVisible(id, r):
-			out.Reports = append(out.Reports, s.proto(r))
+			p := s.proto(r)
+			full = append(full, p)
+			out.Reports = append(out.Reports, p)
 		case party:
 			// A whistle's reports go to its parties (its street, its desks,
 			// the supervisors), but only the street's side sees what the
@@ -373,6 +385,9 @@ func (s *ReportServer) listReports(ctx context.Context, id auth.Identity, req *i
 			// only the reports it may read on its own.
 			out.Reports = append(out.Reports, publicReport(s.proto(r)))
 		}
+	}
+	if err := s.withDetails(ctx, full); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -478,6 +493,13 @@ func (s *ReportServer) inbox(ctx context.Context, req *intakev1.GetInboxRequest)
 			}
 		}
 		out.Groups = append(out.Groups, g)
+	}
+	var shown []*intakev1.Report
+	for _, g := range out.Groups {
+		shown = append(shown, g.GetReports()...)
+	}
+	if err := s.withDetails(ctx, shown); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

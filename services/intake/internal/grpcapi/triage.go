@@ -28,7 +28,8 @@ import (
 const maxTriage = 100
 
 // TriageReports handles reports locally, merges them into an open whistle of
-// the street, or blows the whistle on them.
+// the street, blows the whistle on them, or rejects them (不予受理) with the
+// reason as their result.
 func (s *ReportServer) TriageReports(ctx context.Context, req *intakev1.TriageReportsRequest) (*intakev1.TriageReportsResponse, error) {
 	return handle(ctx, s.Whistles, req, s.triage)
 }
@@ -48,7 +49,7 @@ func (s *ReportServer) triage(ctx context.Context, id auth.Identity, req *intake
 		f.Add("report_ids", fmt.Sprintf("at most %d reports at once", maxTriage))
 	}
 	switch req.GetAction() {
-	case intakev1.Report_HANDLE_LOCALLY:
+	case intakev1.Report_HANDLE_LOCALLY, intakev1.Report_REJECT:
 		reports.ValidateResult(&f, req.GetResult())
 	case intakev1.Report_MERGE:
 		if req.GetWhistleId() == "" {
@@ -56,7 +57,7 @@ func (s *ReportServer) triage(ctx context.Context, id auth.Identity, req *intake
 		}
 	case intakev1.Report_BLOW_WHISTLE:
 	default:
-		f.Add("action", "must be HANDLE_LOCALLY, MERGE or BLOW_WHISTLE")
+		f.Add("action", "must be HANDLE_LOCALLY, MERGE, BLOW_WHISTLE or REJECT")
 	}
 	if err := f.Err(); err != nil {
 		return nil, err

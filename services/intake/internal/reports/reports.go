@@ -45,6 +45,7 @@ const (
 	TriageLocal   = "HANDLE_LOCALLY"
 	TriageMerge   = "MERGE"
 	TriageWhistle = "BLOW_WHISTLE"
+	TriageReject  = "REJECT"
 )
 
 // DefaultTriageLimit is how long a street has to triage a report.

@@ -98,6 +98,24 @@ type Report struct {
 	FollowUpComment  string
 }
 
+type ReportAttachment struct {
+	AttachmentID string
+	ReportID     string
+	MediaType    string
+	SizeBytes    int64
+	Sha256       string
+	StoredSha256 string
+	Width        int32
+	Height       int32
+	HasThumbnail bool
+	ExifLat      pgtype.Float8
+	ExifLng      pgtype.Float8
+	FileName     string
+	ActorRole    string
+	ActorID      string
+	AddedAt      time.Time
+}
+
 type Whistle struct {
 	ID              string
 	StreetID        string

@@ -36,8 +36,11 @@ ORDER BY id
 LIMIT 1;
 
 -- name: ListReportsByStreet :many
+-- A street's reports; with a grid, only that micro-grid's and the street-wide
+-- ones (those that carry no micro-grid).
 SELECT * FROM reports
 WHERE street_id = @street_id AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status))
+  AND (sqlc.narg(grid_id)::text IS NULL OR grid_id IN (sqlc.narg(grid_id), ''))
 ORDER BY received_at DESC, id DESC
 LIMIT @max_rows;
 
@@ -188,3 +191,25 @@ WHERE district_id = @district_id AND external_source = @external_source AND exte
   AND ((closed_at >= @since AND closed_at < @until) OR (rated_at >= @since AND rated_at < @until))
 ORDER BY id
 LIMIT @page_size;
+
+-- name: InsertReportAttachment :execrows
+-- Adding the same attachment id again inserts nothing.
+INSERT INTO report_attachments (attachment_id, report_id, media_type, size_bytes, sha256, stored_sha256,
+    width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at)
+VALUES (@attachment_id, @report_id, @media_type, @size_bytes, @sha256, @stored_sha256,
+    @width, @height, @has_thumbnail, @exif_lat, @exif_lng, @file_name, @actor_role, @actor_id, @added_at)
+ON CONFLICT (attachment_id) DO NOTHING;
+
+-- name: GetReportAttachment :one
+SELECT * FROM report_attachments WHERE report_id = @report_id AND attachment_id = @attachment_id;
+
+-- name: ListReportAttachments :many
+-- The photos of some reports, oldest first.
+SELECT * FROM report_attachments WHERE report_id = ANY(@report_ids::text[]) ORDER BY added_at, attachment_id;
+
+-- name: CountReportAttachments :one
+SELECT count(*) FROM report_attachments WHERE report_id = @report_id;
+
+-- name: WhistleStatuses :many
+-- The status of the whistles some reports are linked to.
+SELECT id, status FROM whistles WHERE id = ANY(@ids::text[]);

@@ -23,6 +23,17 @@ func (q *Queries) CountInboxReports(ctx context.Context, streetID string) (int64
 	return count, err
 }
 
+const countReportAttachments = `-- name: CountReportAttachments :one
+SELECT count(*) FROM report_attachments WHERE report_id = $1
+`
+
+func (q *Queries) CountReportAttachments(ctx context.Context, reportID string) (int64, error) {
+	row := q.db.QueryRow(ctx, countReportAttachments, reportID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const dueTicketBreaches = `-- name: DueTicketBreaches :many
 SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE due_at IS NOT NULL AND due_breached_at IS NULL AND due_at <= $1::timestamptz
@@ -353,6 +364,38 @@ func (q *Queries) GetReport(ctx context.Context, id string) (Report, error) {
 	return i, err
 }
 
+const getReportAttachment = `-- name: GetReportAttachment :one
+SELECT attachment_id, report_id, media_type, size_bytes, sha256, stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at FROM report_attachments WHERE report_id = $1 AND attachment_id = $2
+`
+
+type GetReportAttachmentParams struct {
+	ReportID     string
+	AttachmentID string
+}
+
+func (q *Queries) GetReportAttachment(ctx context.Context, arg GetReportAttachmentParams) (ReportAttachment, error) {
+	row := q.db.QueryRow(ctx, getReportAttachment, arg.ReportID, arg.AttachmentID)
+	var i ReportAttachment
+	err := row.Scan(
+		&i.AttachmentID,
+		&i.ReportID,
+		&i.MediaType,
+		&i.SizeBytes,
+		&i.Sha256,
+		&i.StoredSha256,
+		&i.Width,
+		&i.Height,
+		&i.HasThumbnail,
+		&i.ExifLat,
+		&i.ExifLng,
+		&i.FileName,
+		&i.ActorRole,
+		&i.ActorID,
+		&i.AddedAt,
+	)
+	return i, err
+}
+
 const getReports = `-- name: GetReports :many
 SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports WHERE id = ANY($1::text[]) ORDER BY received_at, id
 `
@@ -678,6 +721,57 @@ func (q *Queries) InsertReport(ctx context.Context, arg InsertReportParams) (Rep
 	return i, err
 }
 
+const insertReportAttachment = `-- name: InsertReportAttachment :execrows
+INSERT INTO report_attachments (attachment_id, report_id, media_type, size_bytes, sha256, stored_sha256,
+    width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at)
+VALUES ($1, $2, $3, $4, $5, $6,
+    $7, $8, $9, $10, $11, $12, $13, $14, $15)
+ON CONFLICT (attachment_id) DO NOTHING
+`
+
+type InsertReportAttachmentParams struct {
+	AttachmentID string
+	ReportID     string
+	MediaType    string
+	SizeBytes    int64
+	Sha256       string
+	StoredSha256 string
+	Width        int32
+	Height       int32
+	HasThumbnail bool
+	ExifLat      pgtype.Float8
+	ExifLng      pgtype.Float8
+	FileName     string
+	ActorRole    string
+	ActorID      string
+	AddedAt      time.Time
+}
+
+// Adding the same attachment id again inserts nothing.
+func (q *Queries) InsertReportAttachment(ctx context.Context, arg InsertReportAttachmentParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertReportAttachment,
+		arg.AttachmentID,
+		arg.ReportID,
+		arg.MediaType,
+		arg.SizeBytes,
+		arg.Sha256,
+		arg.StoredSha256,
+		arg.Width,
+		arg.Height,
+		arg.HasThumbnail,
+		arg.ExifLat,
+		arg.ExifLng,
+		arg.FileName,
+		arg.ActorRole,
+		arg.ActorID,
+		arg.AddedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const insertTickets = `-- name: InsertTickets :many
 INSERT INTO reports (
     id, source, street_id, district_id, category, description, address, lat, lng,
@@ -789,21 +883,71 @@ func (q *Queries) InsertTickets(ctx context.Context, arg InsertTicketsParams) ([
 	return items, nil
 }
 
+const listReportAttachments = `-- name: ListReportAttachments :many
+SELECT attachment_id, report_id, media_type, size_bytes, sha256, stored_sha256, width, height, has_thumbnail, exif_lat, exif_lng, file_name, actor_role, actor_id, added_at FROM report_attachments WHERE report_id = ANY($1::text[]) ORDER BY added_at, attachment_id
+`
+
+// The photos of some reports, oldest first.
+func (q *Queries) ListReportAttachments(ctx context.Context, reportIds []string) ([]ReportAttachment, error) {
+	rows, err := q.db.Query(ctx, listReportAttachments, reportIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReportAttachment
+	for rows.Next() {
+		var i ReportAttachment
+		if err := rows.Scan(
+			&i.AttachmentID,
+			&i.ReportID,
+			&i.MediaType,
+			&i.SizeBytes,
+			&i.Sha256,
+			&i.StoredSha256,
+			&i.Width,
+			&i.Height,
+			&i.HasThumbnail,
+			&i.ExifLat,
+			&i.ExifLng,
+			&i.FileName,
+			&i.ActorRole,
+			&i.ActorID,
+			&i.AddedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listReportsByStreet = `-- name: ListReportsByStreet :many
 SELECT id, source, street_id, district_id, grid_id, category, description, address, lat, lng, photos, contact_name, contact_phone, status, triage, whistle_id, result, received_at, triage_from, triage_by, triaged_at, closed_at, triage_warned_at, triage_breached_at, external_source, external_number, due_at, reported_by_role, reported_by_id, satisfaction, fixed, rated_at, ticket_type, due_breached_at, follow_up_comment FROM reports
 WHERE street_id = $1 AND ($2::text IS NULL OR status = $2)
+  AND ($3::text IS NULL OR grid_id IN ($3, ''))
 ORDER BY received_at DESC, id DESC
-LIMIT $3
+LIMIT $4
 `
 
 type ListReportsByStreetParams struct {
 	StreetID string
 	Status   pgtype.Text
+	GridID   pgtype.Text
 	MaxRows  int32
 }
 
+// A street's reports; with a grid, only that micro-grid's and the street-wide
+// ones (those that carry no micro-grid).
 func (q *Queries) ListReportsByStreet(ctx context.Context, arg ListReportsByStreetParams) ([]Report, error) {
-	rows, err := q.db.Query(ctx, listReportsByStreet, arg.StreetID, arg.Status, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listReportsByStreet,
+		arg.StreetID,
+		arg.Status,
+		arg.GridID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -1483,4 +1627,34 @@ func (q *Queries) UpdateReport(ctx context.Context, arg UpdateReportParams) (Rep
 		&i.FollowUpComment,
 	)
 	return i, err
+}
+
+const whistleStatuses = `-- name: WhistleStatuses :many
+SELECT id, status FROM whistles WHERE id = ANY($1::text[])
+`
+
+type WhistleStatusesRow struct {
+	ID     string
+	Status string
+}
+
+// The status of the whistles some reports are linked to.
+func (q *Queries) WhistleStatuses(ctx context.Context, ids []string) ([]WhistleStatusesRow, error) {
+	rows, err := q.db.Query(ctx, whistleStatuses, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WhistleStatusesRow
+	for rows.Next() {
+		var i WhistleStatusesRow
+		if err := rows.Scan(&i.ID, &i.Status); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

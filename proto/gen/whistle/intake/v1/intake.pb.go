@@ -147,15 +147,17 @@ func (Whistle_Urgency) EnumDescriptor() ([]byte, []int) {
 	return file_whistle_intake_v1_intake_proto_rawDescGZIP(), []int{3, 1}
 }
 
-// Attachment is a piece of evidence on a whistle: a photo (re-encoded without
-// metadata, with a thumbnail), a short video or a PDF, stored in the blob
-// store under keys the gateway derives from the whistle and attachment ids.
+// Attachment is a piece of evidence on a whistle or a report: a photo
+// (re-encoded without metadata, with a thumbnail), a short video or a PDF,
+// stored in the blob store under keys the gateway derives from the whistle's
+// (or report's) and the attachment's ids.
 type Attachment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// UUID, chosen by the gateway.
 	Id        string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	WhistleId string `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
-	// raise (the street), arrival (到场) or resolution (办结) (a desk).
+	// raise (the street), arrival (到场) or resolution (办结) (a desk); report
+	// (a report's reporter).
 	Stage string `protobuf:"bytes,3,opt,name=stage,proto3" json:"stage,omitempty"`
 	// The desk's dispatch and department for arrival and resolution.
 	DispatchId string `protobuf:"bytes,4,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
@@ -177,7 +179,10 @@ type Attachment struct {
 	AddedBy      *v1.Actor              `protobuf:"bytes,14,opt,name=added_by,json=addedBy,proto3" json:"added_by,omitempty"`
 	AddedAt      *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=added_at,json=addedAt,proto3" json:"added_at,omitempty"`
 	// The original file name, for display only.
-	FileName      string `protobuf:"bytes,16,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	FileName string `protobuf:"bytes,16,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// The report it belongs to, for a report's photo (stage "report"; no
+	// whistle_id then).
+	ReportId      string `protobuf:"bytes,17,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -320,6 +325,13 @@ func (x *Attachment) GetAddedAt() *timestamppb.Timestamp {
 func (x *Attachment) GetFileName() string {
 	if x != nil {
 		return x.FileName
+	}
+	return ""
+}
+
+func (x *Attachment) GetReportId() string {
+	if x != nil {
+		return x.ReportId
 	}
 	return ""
 }
@@ -1512,7 +1524,7 @@ var File_whistle_intake_v1_intake_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\xe0\x04\n" +
+	"\x1ewhistle/intake/v1/intake.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\"whistle/response/v1/response.proto\x1a whistle/routing/v1/routing.proto\x1a\x1cwhistle/types/v1/types.proto\"\xfd\x04\n" +
 	"\n" +
 	"Attachment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
@@ -1537,7 +1549,8 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\rexif_location\x18\r \x01(\v2\x18.whistle.types.v1.LatLngR\fexifLocation\x122\n" +
 	"\badded_by\x18\x0e \x01(\v2\x17.whistle.types.v1.ActorR\aaddedBy\x125\n" +
 	"\badded_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\aaddedAt\x12$\n" +
-	"\tfile_name\x18\x10 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\bfileName\"t\n" +
+	"\tfile_name\x18\x10 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\bfileName\x12\x1b\n" +
+	"\treport_id\x18\x11 \x01(\tR\breportId\"t\n" +
 	"\x14AddAttachmentRequest\x12=\n" +
 	"\n" +
 	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +

@@ -144,6 +144,8 @@ const (
 	Report_HANDLE_LOCALLY     Report_Triage = 1
 	Report_MERGE              Report_Triage = 2
 	Report_BLOW_WHISTLE       Report_Triage = 3
+	// Not taken up (不予受理): result says why.
+	Report_REJECT Report_Triage = 4
 )
 
 // Enum value maps for Report_Triage.
@@ -153,12 +155,14 @@ var (
 		1: "HANDLE_LOCALLY",
 		2: "MERGE",
 		3: "BLOW_WHISTLE",
+		4: "REJECT",
 	}
 	Report_Triage_value = map[string]int32{
 		"TRIAGE_UNSPECIFIED": 0,
 		"HANDLE_LOCALLY":     1,
 		"MERGE":              2,
 		"BLOW_WHISTLE":       3,
+		"REJECT":             4,
 	}
 )
 
@@ -235,8 +239,14 @@ type Report struct {
 	DueBreachedAt *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=due_breached_at,json=dueBreachedAt,proto3" json:"due_breached_at,omitempty"`
 	// The follow-up call's remark (回访意见), tickets only.
 	FollowUpComment string `protobuf:"bytes,29,opt,name=follow_up_comment,json=followUpComment,proto3" json:"follow_up_comment,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The photos uploaded with it, oldest first (stage "report"), each with
+	// its EXIF position for those who may read the report; never public.
+	Attachments []*Attachment `protobuf:"bytes,30,rep,name=attachments,proto3" json:"attachments,omitempty"`
+	// The status of the whistle it is linked to (merged or blown), when the
+	// caller reads the report itself; empty otherwise.
+	WhistleStatus string `protobuf:"bytes,31,opt,name=whistle_status,json=whistleStatus,proto3" json:"whistle_status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Report) Reset() {
@@ -468,6 +478,20 @@ func (x *Report) GetDueBreachedAt() *timestamppb.Timestamp {
 func (x *Report) GetFollowUpComment() string {
 	if x != nil {
 		return x.FollowUpComment
+	}
+	return ""
+}
+
+func (x *Report) GetAttachments() []*Attachment {
+	if x != nil {
+		return x.Attachments
+	}
+	return nil
+}
+
+func (x *Report) GetWhistleStatus() string {
+	if x != nil {
+		return x.WhistleStatus
 	}
 	return ""
 }
@@ -1977,12 +2001,129 @@ func (x *ReportGroup) GetTriageBy() *timestamppb.Timestamp {
 	return nil
 }
 
+// AddReportAttachmentRequest records a photo on attachment.report_id.
+type AddReportAttachmentRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Attachment *Attachment            `protobuf:"bytes,1,opt,name=attachment,proto3" json:"attachment,omitempty"`
+	// check_only asks whether the caller may add a photo to the report,
+	// recording nothing: the gateway asks before it reads and stores an upload.
+	CheckOnly     bool `protobuf:"varint,2,opt,name=check_only,json=checkOnly,proto3" json:"check_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddReportAttachmentRequest) Reset() {
+	*x = AddReportAttachmentRequest{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddReportAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddReportAttachmentRequest) ProtoMessage() {}
+
+func (x *AddReportAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddReportAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*AddReportAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AddReportAttachmentRequest) GetAttachment() *Attachment {
+	if x != nil {
+		return x.Attachment
+	}
+	return nil
+}
+
+func (x *AddReportAttachmentRequest) GetCheckOnly() bool {
+	if x != nil {
+		return x.CheckOnly
+	}
+	return false
+}
+
+// GetReportAttachmentRequest names an attachment of a report.
+type GetReportAttachmentRequest struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	ReportId string                 `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	Id       string                 `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	// What the gateway is about to serve: content (the stored object) or thumbnail.
+	Variant       string `protobuf:"bytes,3,opt,name=variant,proto3" json:"variant,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReportAttachmentRequest) Reset() {
+	*x = GetReportAttachmentRequest{}
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReportAttachmentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReportAttachmentRequest) ProtoMessage() {}
+
+func (x *GetReportAttachmentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReportAttachmentRequest.ProtoReflect.Descriptor instead.
+func (*GetReportAttachmentRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetReportAttachmentRequest) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *GetReportAttachmentRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *GetReportAttachmentRequest) GetVariant() string {
+	if x != nil {
+		return x.Variant
+	}
+	return ""
+}
+
 // TriageReportsRequest triages reports of the caller's street.
 type TriageReportsRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	ReportIds []string               `protobuf:"bytes,1,rep,name=report_ids,json=reportIds,proto3" json:"report_ids,omitempty"`
 	Action    Report_Triage          `protobuf:"varint,2,opt,name=action,proto3,enum=whistle.intake.v1.Report_Triage" json:"action,omitempty"`
-	// HANDLE_LOCALLY: what the street did. Required.
+	// HANDLE_LOCALLY: what the street did; REJECT: why it is not taken up. Required.
 	Result string `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
 	// MERGE: the street's open whistle.
 	WhistleId string `protobuf:"bytes,4,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
@@ -1995,7 +2136,7 @@ type TriageReportsRequest struct {
 
 func (x *TriageReportsRequest) Reset() {
 	*x = TriageReportsRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2148,7 @@ func (x *TriageReportsRequest) String() string {
 func (*TriageReportsRequest) ProtoMessage() {}
 
 func (x *TriageReportsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[20]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2161,7 @@ func (x *TriageReportsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageReportsRequest.ProtoReflect.Descriptor instead.
 func (*TriageReportsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{20}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TriageReportsRequest) GetReportIds() []string {
@@ -2069,7 +2210,7 @@ type TriageReportsResponse struct {
 
 func (x *TriageReportsResponse) Reset() {
 	*x = TriageReportsResponse{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2222,7 @@ func (x *TriageReportsResponse) String() string {
 func (*TriageReportsResponse) ProtoMessage() {}
 
 func (x *TriageReportsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[21]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2235,7 @@ func (x *TriageReportsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageReportsResponse.ProtoReflect.Descriptor instead.
 func (*TriageReportsResponse) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{21}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *TriageReportsResponse) GetReports() []*Report {
@@ -2121,7 +2262,7 @@ type IssueFollowUpTokenRequest struct {
 
 func (x *IssueFollowUpTokenRequest) Reset() {
 	*x = IssueFollowUpTokenRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2133,7 +2274,7 @@ func (x *IssueFollowUpTokenRequest) String() string {
 func (*IssueFollowUpTokenRequest) ProtoMessage() {}
 
 func (x *IssueFollowUpTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[22]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2146,7 +2287,7 @@ func (x *IssueFollowUpTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IssueFollowUpTokenRequest.ProtoReflect.Descriptor instead.
 func (*IssueFollowUpTokenRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{22}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IssueFollowUpTokenRequest) GetWhistleId() string {
@@ -2166,7 +2307,7 @@ type FollowUpToken struct {
 
 func (x *FollowUpToken) Reset() {
 	*x = FollowUpToken{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2178,7 +2319,7 @@ func (x *FollowUpToken) String() string {
 func (*FollowUpToken) ProtoMessage() {}
 
 func (x *FollowUpToken) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[23]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2191,7 +2332,7 @@ func (x *FollowUpToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUpToken.ProtoReflect.Descriptor instead.
 func (*FollowUpToken) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{23}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *FollowUpToken) GetToken() string {
@@ -2211,7 +2352,7 @@ type GetFollowUpRequest struct {
 
 func (x *GetFollowUpRequest) Reset() {
 	*x = GetFollowUpRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2364,7 @@ func (x *GetFollowUpRequest) String() string {
 func (*GetFollowUpRequest) ProtoMessage() {}
 
 func (x *GetFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[24]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2377,7 @@ func (x *GetFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*GetFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{24}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetFollowUpRequest) GetToken() string {
@@ -2270,7 +2411,7 @@ type FollowUp struct {
 
 func (x *FollowUp) Reset() {
 	*x = FollowUp{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2282,7 +2423,7 @@ func (x *FollowUp) String() string {
 func (*FollowUp) ProtoMessage() {}
 
 func (x *FollowUp) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[25]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2295,7 +2436,7 @@ func (x *FollowUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUp.ProtoReflect.Descriptor instead.
 func (*FollowUp) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{25}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *FollowUp) GetKind() string {
@@ -2390,7 +2531,7 @@ type RateFollowUpRequest struct {
 
 func (x *RateFollowUpRequest) Reset() {
 	*x = RateFollowUpRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2402,7 +2543,7 @@ func (x *RateFollowUpRequest) String() string {
 func (*RateFollowUpRequest) ProtoMessage() {}
 
 func (x *RateFollowUpRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[26]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2415,7 +2556,7 @@ func (x *RateFollowUpRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateFollowUpRequest.ProtoReflect.Descriptor instead.
 func (*RateFollowUpRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{26}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *RateFollowUpRequest) GetToken() string {
@@ -2459,7 +2600,7 @@ type GetPublicResultsRequest struct {
 
 func (x *GetPublicResultsRequest) Reset() {
 	*x = GetPublicResultsRequest{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2471,7 +2612,7 @@ func (x *GetPublicResultsRequest) String() string {
 func (*GetPublicResultsRequest) ProtoMessage() {}
 
 func (x *GetPublicResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[27]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2484,7 +2625,7 @@ func (x *GetPublicResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublicResultsRequest.ProtoReflect.Descriptor instead.
 func (*GetPublicResultsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{27}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetPublicResultsRequest) GetStreetId() string {
@@ -2522,7 +2663,7 @@ type PublicResults struct {
 
 func (x *PublicResults) Reset() {
 	*x = PublicResults{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2534,7 +2675,7 @@ func (x *PublicResults) String() string {
 func (*PublicResults) ProtoMessage() {}
 
 func (x *PublicResults) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[28]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2547,7 +2688,7 @@ func (x *PublicResults) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicResults.ProtoReflect.Descriptor instead.
 func (*PublicResults) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{28}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *PublicResults) GetStreetId() string {
@@ -2601,7 +2742,7 @@ type PublicPeriod struct {
 
 func (x *PublicPeriod) Reset() {
 	*x = PublicPeriod{}
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2613,7 +2754,7 @@ func (x *PublicPeriod) String() string {
 func (*PublicPeriod) ProtoMessage() {}
 
 func (x *PublicPeriod) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_intake_v1_reports_proto_msgTypes[29]
+	mi := &file_whistle_intake_v1_reports_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2626,7 +2767,7 @@ func (x *PublicPeriod) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublicPeriod.ProtoReflect.Descriptor instead.
 func (*PublicPeriod) Descriptor() ([]byte, []int) {
-	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{29}
+	return file_whistle_intake_v1_reports_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PublicPeriod) GetMonth() string {
@@ -2703,7 +2844,7 @@ var File_whistle_intake_v1_reports_proto protoreflect.FileDescriptor
 
 const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\n" +
-	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\xab\v\n" +
+	"\x1fwhistle/intake/v1/reports.proto\x12\x11whistle.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/options/v1/limits.proto\x1a\x1cwhistle/types/v1/types.proto\"\x9f\f\n" +
 	"\x06Report\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
 	"\x06source\x18\x02 \x01(\x0e2 .whistle.intake.v1.Report.SourceR\x06source\x12\x1b\n" +
@@ -2742,7 +2883,9 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"ticketType\x12\x17\n" +
 	"\adue_sla\x18\x1b \x01(\tR\x06dueSla\x12B\n" +
 	"\x0fdue_breached_at\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\rdueBreachedAt\x12*\n" +
-	"\x11follow_up_comment\x18\x1d \x01(\tR\x0ffollowUpComment\"Q\n" +
+	"\x11follow_up_comment\x18\x1d \x01(\tR\x0ffollowUpComment\x12?\n" +
+	"\vattachments\x18\x1e \x03(\v2\x1d.whistle.intake.v1.AttachmentR\vattachments\x12%\n" +
+	"\x0ewhistle_status\x18\x1f \x01(\tR\rwhistleStatus\"Q\n" +
 	"\x06Source\x12\x16\n" +
 	"\x12SOURCE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04GRID\x10\x01\x12\f\n" +
@@ -2755,12 +2898,14 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\bRECEIVED\x10\x01\x12\x0f\n" +
 	"\vIN_PROGRESS\x10\x02\x12\n" +
 	"\n" +
-	"\x06CLOSED\x10\x03\"Q\n" +
+	"\x06CLOSED\x10\x03\"]\n" +
 	"\x06Triage\x12\x16\n" +
 	"\x12TRIAGE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eHANDLE_LOCALLY\x10\x01\x12\t\n" +
 	"\x05MERGE\x10\x02\x12\x10\n" +
-	"\fBLOW_WHISTLE\x10\x03\"\xd1\x01\n" +
+	"\fBLOW_WHISTLE\x10\x03\x12\n" +
+	"\n" +
+	"\x06REJECT\x10\x04\"\xd1\x01\n" +
 	"\x05Photo\x12\x19\n" +
 	"\x03url\x18\x01 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x03url\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x1d\n" +
@@ -2888,7 +3033,17 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x123\n" +
 	"\areports\x18\x03 \x03(\v2\x19.whistle.intake.v1.ReportR\areports\x127\n" +
-	"\ttriage_by\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\btriageBy\"\xf1\x01\n" +
+	"\ttriage_by\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\btriageBy\"z\n" +
+	"\x1aAddReportAttachmentRequest\x12=\n" +
+	"\n" +
+	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +
+	"attachment\x12\x1d\n" +
+	"\n" +
+	"check_only\x18\x02 \x01(\bR\tcheckOnly\"k\n" +
+	"\x1aGetReportAttachmentRequest\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\tR\breportId\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12 \n" +
+	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\xf1\x01\n" +
 	"\x14TriageReportsRequest\x12\x1d\n" +
 	"\n" +
 	"report_ids\x18\x01 \x03(\tR\treportIds\x128\n" +
@@ -2951,8 +3106,7 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x15resolved_on_time_rate\x18\b \x01(\x01R\x12resolvedOnTimeRate\x12\x18\n" +
 	"\aratings\x18\t \x01(\x05R\aratings\x12+\n" +
 	"\x11satisfaction_rate\x18\n" +
-	" \x01(\x01R\x10satisfactionRate2\xf0\n" +
-	"\n" +
+	" \x01(\x01R\x10satisfactionRate2\xba\f\n" +
 	"\rReportService\x12R\n" +
 	"\n" +
 	"FileReport\x12$.whistle.intake.v1.FileReportRequest\x1a\x1e.whistle.intake.v1.FiledReport\x12b\n" +
@@ -2969,7 +3123,9 @@ const file_whistle_intake_v1_reports_proto_rawDesc = "" +
 	"\x12IssueFollowUpToken\x12,.whistle.intake.v1.IssueFollowUpTokenRequest\x1a .whistle.intake.v1.FollowUpToken\x12Q\n" +
 	"\vGetFollowUp\x12%.whistle.intake.v1.GetFollowUpRequest\x1a\x1b.whistle.intake.v1.FollowUp\x12S\n" +
 	"\fRateFollowUp\x12&.whistle.intake.v1.RateFollowUpRequest\x1a\x1b.whistle.intake.v1.FollowUp\x12`\n" +
-	"\x10GetPublicResults\x12*.whistle.intake.v1.GetPublicResultsRequest\x1a .whistle.intake.v1.PublicResultsBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
+	"\x10GetPublicResults\x12*.whistle.intake.v1.GetPublicResultsRequest\x1a .whistle.intake.v1.PublicResults\x12c\n" +
+	"\x13AddReportAttachment\x12-.whistle.intake.v1.AddReportAttachmentRequest\x1a\x1d.whistle.intake.v1.Attachment\x12c\n" +
+	"\x13GetReportAttachment\x12-.whistle.intake.v1.GetReportAttachmentRequest\x1a\x1d.whistle.intake.v1.AttachmentBBZ@github.com/chuishao/whistle/proto/gen/whistle/intake/v1;intakev1b\x06proto3"
 
 var (
 	file_whistle_intake_v1_reports_proto_rawDescOnce sync.Once
@@ -2984,7 +3140,7 @@ func file_whistle_intake_v1_reports_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_intake_v1_reports_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_whistle_intake_v1_reports_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_whistle_intake_v1_reports_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_whistle_intake_v1_reports_proto_goTypes = []any{
 	(Report_Source)(0),                  // 0: whistle.intake.v1.Report.Source
 	(Report_Status)(0),                  // 1: whistle.intake.v1.Report.Status
@@ -3009,101 +3165,110 @@ var file_whistle_intake_v1_reports_proto_goTypes = []any{
 	(*GetInboxRequest)(nil),             // 20: whistle.intake.v1.GetInboxRequest
 	(*Inbox)(nil),                       // 21: whistle.intake.v1.Inbox
 	(*ReportGroup)(nil),                 // 22: whistle.intake.v1.ReportGroup
-	(*TriageReportsRequest)(nil),        // 23: whistle.intake.v1.TriageReportsRequest
-	(*TriageReportsResponse)(nil),       // 24: whistle.intake.v1.TriageReportsResponse
-	(*IssueFollowUpTokenRequest)(nil),   // 25: whistle.intake.v1.IssueFollowUpTokenRequest
-	(*FollowUpToken)(nil),               // 26: whistle.intake.v1.FollowUpToken
-	(*GetFollowUpRequest)(nil),          // 27: whistle.intake.v1.GetFollowUpRequest
-	(*FollowUp)(nil),                    // 28: whistle.intake.v1.FollowUp
-	(*RateFollowUpRequest)(nil),         // 29: whistle.intake.v1.RateFollowUpRequest
-	(*GetPublicResultsRequest)(nil),     // 30: whistle.intake.v1.GetPublicResultsRequest
-	(*PublicResults)(nil),               // 31: whistle.intake.v1.PublicResults
-	(*PublicPeriod)(nil),                // 32: whistle.intake.v1.PublicPeriod
-	(*v1.LatLng)(nil),                   // 33: whistle.types.v1.LatLng
-	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 35: whistle.types.v1.Actor
-	(*RaiseWhistleRequest)(nil),         // 36: whistle.intake.v1.RaiseWhistleRequest
-	(*Whistle)(nil),                     // 37: whistle.intake.v1.Whistle
+	(*AddReportAttachmentRequest)(nil),  // 23: whistle.intake.v1.AddReportAttachmentRequest
+	(*GetReportAttachmentRequest)(nil),  // 24: whistle.intake.v1.GetReportAttachmentRequest
+	(*TriageReportsRequest)(nil),        // 25: whistle.intake.v1.TriageReportsRequest
+	(*TriageReportsResponse)(nil),       // 26: whistle.intake.v1.TriageReportsResponse
+	(*IssueFollowUpTokenRequest)(nil),   // 27: whistle.intake.v1.IssueFollowUpTokenRequest
+	(*FollowUpToken)(nil),               // 28: whistle.intake.v1.FollowUpToken
+	(*GetFollowUpRequest)(nil),          // 29: whistle.intake.v1.GetFollowUpRequest
+	(*FollowUp)(nil),                    // 30: whistle.intake.v1.FollowUp
+	(*RateFollowUpRequest)(nil),         // 31: whistle.intake.v1.RateFollowUpRequest
+	(*GetPublicResultsRequest)(nil),     // 32: whistle.intake.v1.GetPublicResultsRequest
+	(*PublicResults)(nil),               // 33: whistle.intake.v1.PublicResults
+	(*PublicPeriod)(nil),                // 34: whistle.intake.v1.PublicPeriod
+	(*v1.LatLng)(nil),                   // 35: whistle.types.v1.LatLng
+	(*timestamppb.Timestamp)(nil),       // 36: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 37: whistle.types.v1.Actor
+	(*Attachment)(nil),                  // 38: whistle.intake.v1.Attachment
+	(*RaiseWhistleRequest)(nil),         // 39: whistle.intake.v1.RaiseWhistleRequest
+	(*Whistle)(nil),                     // 40: whistle.intake.v1.Whistle
 }
 var file_whistle_intake_v1_reports_proto_depIdxs = []int32{
 	0,  // 0: whistle.intake.v1.Report.source:type_name -> whistle.intake.v1.Report.Source
-	33, // 1: whistle.intake.v1.Report.location:type_name -> whistle.types.v1.LatLng
+	35, // 1: whistle.intake.v1.Report.location:type_name -> whistle.types.v1.LatLng
 	4,  // 2: whistle.intake.v1.Report.photos:type_name -> whistle.intake.v1.Photo
 	1,  // 3: whistle.intake.v1.Report.status:type_name -> whistle.intake.v1.Report.Status
 	2,  // 4: whistle.intake.v1.Report.triage:type_name -> whistle.intake.v1.Report.Triage
-	34, // 5: whistle.intake.v1.Report.received_at:type_name -> google.protobuf.Timestamp
-	34, // 6: whistle.intake.v1.Report.triage_by:type_name -> google.protobuf.Timestamp
-	34, // 7: whistle.intake.v1.Report.triaged_at:type_name -> google.protobuf.Timestamp
-	34, // 8: whistle.intake.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
-	34, // 9: whistle.intake.v1.Report.due_at:type_name -> google.protobuf.Timestamp
-	35, // 10: whistle.intake.v1.Report.reported_by:type_name -> whistle.types.v1.Actor
-	34, // 11: whistle.intake.v1.Report.due_breached_at:type_name -> google.protobuf.Timestamp
-	34, // 12: whistle.intake.v1.Photo.taken_at:type_name -> google.protobuf.Timestamp
-	33, // 13: whistle.intake.v1.Photo.location:type_name -> whistle.types.v1.LatLng
-	3,  // 14: whistle.intake.v1.FiledReport.report:type_name -> whistle.intake.v1.Report
-	33, // 15: whistle.intake.v1.FileReportRequest.location:type_name -> whistle.types.v1.LatLng
-	4,  // 16: whistle.intake.v1.FileReportRequest.photos:type_name -> whistle.intake.v1.Photo
-	33, // 17: whistle.intake.v1.SubmitPublicReportRequest.location:type_name -> whistle.types.v1.LatLng
-	4,  // 18: whistle.intake.v1.SubmitPublicReportRequest.photos:type_name -> whistle.intake.v1.Photo
-	33, // 19: whistle.intake.v1.ImportTicketRequest.location:type_name -> whistle.types.v1.LatLng
-	34, // 20: whistle.intake.v1.ImportTicketRequest.received_at:type_name -> google.protobuf.Timestamp
-	34, // 21: whistle.intake.v1.ImportTicketRequest.due_at:type_name -> google.protobuf.Timestamp
-	11, // 22: whistle.intake.v1.ImportTicketsCsvResponse.errors:type_name -> whistle.intake.v1.RowError
-	34, // 23: whistle.intake.v1.ListTicketReturnsRequest.from:type_name -> google.protobuf.Timestamp
-	34, // 24: whistle.intake.v1.ListTicketReturnsRequest.to:type_name -> google.protobuf.Timestamp
-	16, // 25: whistle.intake.v1.ListTicketReturnsResponse.returns:type_name -> whistle.intake.v1.TicketReturn
-	34, // 26: whistle.intake.v1.TicketReturn.received_at:type_name -> google.protobuf.Timestamp
-	34, // 27: whistle.intake.v1.TicketReturn.due_at:type_name -> google.protobuf.Timestamp
-	34, // 28: whistle.intake.v1.TicketReturn.closed_at:type_name -> google.protobuf.Timestamp
-	34, // 29: whistle.intake.v1.TicketReturn.followed_up_at:type_name -> google.protobuf.Timestamp
-	1,  // 30: whistle.intake.v1.ListReportsRequest.status:type_name -> whistle.intake.v1.Report.Status
-	3,  // 31: whistle.intake.v1.ListReportsResponse.reports:type_name -> whistle.intake.v1.Report
-	22, // 32: whistle.intake.v1.Inbox.groups:type_name -> whistle.intake.v1.ReportGroup
-	3,  // 33: whistle.intake.v1.ReportGroup.reports:type_name -> whistle.intake.v1.Report
-	34, // 34: whistle.intake.v1.ReportGroup.triage_by:type_name -> google.protobuf.Timestamp
-	2,  // 35: whistle.intake.v1.TriageReportsRequest.action:type_name -> whistle.intake.v1.Report.Triage
-	36, // 36: whistle.intake.v1.TriageReportsRequest.whistle:type_name -> whistle.intake.v1.RaiseWhistleRequest
-	3,  // 37: whistle.intake.v1.TriageReportsResponse.reports:type_name -> whistle.intake.v1.Report
-	37, // 38: whistle.intake.v1.TriageReportsResponse.whistle:type_name -> whistle.intake.v1.Whistle
-	34, // 39: whistle.intake.v1.FollowUp.received_at:type_name -> google.protobuf.Timestamp
-	34, // 40: whistle.intake.v1.FollowUp.closed_at:type_name -> google.protobuf.Timestamp
-	32, // 41: whistle.intake.v1.PublicResults.current:type_name -> whistle.intake.v1.PublicPeriod
-	32, // 42: whistle.intake.v1.PublicResults.previous:type_name -> whistle.intake.v1.PublicPeriod
-	6,  // 43: whistle.intake.v1.ReportService.FileReport:input_type -> whistle.intake.v1.FileReportRequest
-	7,  // 44: whistle.intake.v1.ReportService.SubmitPublicReport:input_type -> whistle.intake.v1.SubmitPublicReportRequest
-	8,  // 45: whistle.intake.v1.ReportService.ImportTicket:input_type -> whistle.intake.v1.ImportTicketRequest
-	9,  // 46: whistle.intake.v1.ReportService.ImportTicketsCsv:input_type -> whistle.intake.v1.ImportTicketsCsvRequest
-	12, // 47: whistle.intake.v1.ReportService.GetTicket:input_type -> whistle.intake.v1.GetTicketRequest
-	13, // 48: whistle.intake.v1.ReportService.RecordTicketFollowUp:input_type -> whistle.intake.v1.RecordTicketFollowUpRequest
-	14, // 49: whistle.intake.v1.ReportService.ListTicketReturns:input_type -> whistle.intake.v1.ListTicketReturnsRequest
-	17, // 50: whistle.intake.v1.ReportService.GetReport:input_type -> whistle.intake.v1.GetReportRequest
-	18, // 51: whistle.intake.v1.ReportService.ListReports:input_type -> whistle.intake.v1.ListReportsRequest
-	20, // 52: whistle.intake.v1.ReportService.GetInbox:input_type -> whistle.intake.v1.GetInboxRequest
-	23, // 53: whistle.intake.v1.ReportService.TriageReports:input_type -> whistle.intake.v1.TriageReportsRequest
-	25, // 54: whistle.intake.v1.ReportService.IssueFollowUpToken:input_type -> whistle.intake.v1.IssueFollowUpTokenRequest
-	27, // 55: whistle.intake.v1.ReportService.GetFollowUp:input_type -> whistle.intake.v1.GetFollowUpRequest
-	29, // 56: whistle.intake.v1.ReportService.RateFollowUp:input_type -> whistle.intake.v1.RateFollowUpRequest
-	30, // 57: whistle.intake.v1.ReportService.GetPublicResults:input_type -> whistle.intake.v1.GetPublicResultsRequest
-	5,  // 58: whistle.intake.v1.ReportService.FileReport:output_type -> whistle.intake.v1.FiledReport
-	5,  // 59: whistle.intake.v1.ReportService.SubmitPublicReport:output_type -> whistle.intake.v1.FiledReport
-	3,  // 60: whistle.intake.v1.ReportService.ImportTicket:output_type -> whistle.intake.v1.Report
-	10, // 61: whistle.intake.v1.ReportService.ImportTicketsCsv:output_type -> whistle.intake.v1.ImportTicketsCsvResponse
-	3,  // 62: whistle.intake.v1.ReportService.GetTicket:output_type -> whistle.intake.v1.Report
-	3,  // 63: whistle.intake.v1.ReportService.RecordTicketFollowUp:output_type -> whistle.intake.v1.Report
-	15, // 64: whistle.intake.v1.ReportService.ListTicketReturns:output_type -> whistle.intake.v1.ListTicketReturnsResponse
-	3,  // 65: whistle.intake.v1.ReportService.GetReport:output_type -> whistle.intake.v1.Report
-	19, // 66: whistle.intake.v1.ReportService.ListReports:output_type -> whistle.intake.v1.ListReportsResponse
-	21, // 67: whistle.intake.v1.ReportService.GetInbox:output_type -> whistle.intake.v1.Inbox
-	24, // 68: whistle.intake.v1.ReportService.TriageReports:output_type -> whistle.intake.v1.TriageReportsResponse
-	26, // 69: whistle.intake.v1.ReportService.IssueFollowUpToken:output_type -> whistle.intake.v1.FollowUpToken
-	28, // 70: whistle.intake.v1.ReportService.GetFollowUp:output_type -> whistle.intake.v1.FollowUp
-	28, // 71: whistle.intake.v1.ReportService.RateFollowUp:output_type -> whistle.intake.v1.FollowUp
-	31, // 72: whistle.intake.v1.ReportService.GetPublicResults:output_type -> whistle.intake.v1.PublicResults
-	58, // [58:73] is the sub-list for method output_type
-	43, // [43:58] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	36, // 5: whistle.intake.v1.Report.received_at:type_name -> google.protobuf.Timestamp
+	36, // 6: whistle.intake.v1.Report.triage_by:type_name -> google.protobuf.Timestamp
+	36, // 7: whistle.intake.v1.Report.triaged_at:type_name -> google.protobuf.Timestamp
+	36, // 8: whistle.intake.v1.Report.closed_at:type_name -> google.protobuf.Timestamp
+	36, // 9: whistle.intake.v1.Report.due_at:type_name -> google.protobuf.Timestamp
+	37, // 10: whistle.intake.v1.Report.reported_by:type_name -> whistle.types.v1.Actor
+	36, // 11: whistle.intake.v1.Report.due_breached_at:type_name -> google.protobuf.Timestamp
+	38, // 12: whistle.intake.v1.Report.attachments:type_name -> whistle.intake.v1.Attachment
+	36, // 13: whistle.intake.v1.Photo.taken_at:type_name -> google.protobuf.Timestamp
+	35, // 14: whistle.intake.v1.Photo.location:type_name -> whistle.types.v1.LatLng
+	3,  // 15: whistle.intake.v1.FiledReport.report:type_name -> whistle.intake.v1.Report
+	35, // 16: whistle.intake.v1.FileReportRequest.location:type_name -> whistle.types.v1.LatLng
+	4,  // 17: whistle.intake.v1.FileReportRequest.photos:type_name -> whistle.intake.v1.Photo
+	35, // 18: whistle.intake.v1.SubmitPublicReportRequest.location:type_name -> whistle.types.v1.LatLng
+	4,  // 19: whistle.intake.v1.SubmitPublicReportRequest.photos:type_name -> whistle.intake.v1.Photo
+	35, // 20: whistle.intake.v1.ImportTicketRequest.location:type_name -> whistle.types.v1.LatLng
+	36, // 21: whistle.intake.v1.ImportTicketRequest.received_at:type_name -> google.protobuf.Timestamp
+	36, // 22: whistle.intake.v1.ImportTicketRequest.due_at:type_name -> google.protobuf.Timestamp
+	11, // 23: whistle.intake.v1.ImportTicketsCsvResponse.errors:type_name -> whistle.intake.v1.RowError
+	36, // 24: whistle.intake.v1.ListTicketReturnsRequest.from:type_name -> google.protobuf.Timestamp
+	36, // 25: whistle.intake.v1.ListTicketReturnsRequest.to:type_name -> google.protobuf.Timestamp
+	16, // 26: whistle.intake.v1.ListTicketReturnsResponse.returns:type_name -> whistle.intake.v1.TicketReturn
+	36, // 27: whistle.intake.v1.TicketReturn.received_at:type_name -> google.protobuf.Timestamp
+	36, // 28: whistle.intake.v1.TicketReturn.due_at:type_name -> google.protobuf.Timestamp
+	36, // 29: whistle.intake.v1.TicketReturn.closed_at:type_name -> google.protobuf.Timestamp
+	36, // 30: whistle.intake.v1.TicketReturn.followed_up_at:type_name -> google.protobuf.Timestamp
+	1,  // 31: whistle.intake.v1.ListReportsRequest.status:type_name -> whistle.intake.v1.Report.Status
+	3,  // 32: whistle.intake.v1.ListReportsResponse.reports:type_name -> whistle.intake.v1.Report
+	22, // 33: whistle.intake.v1.Inbox.groups:type_name -> whistle.intake.v1.ReportGroup
+	3,  // 34: whistle.intake.v1.ReportGroup.reports:type_name -> whistle.intake.v1.Report
+	36, // 35: whistle.intake.v1.ReportGroup.triage_by:type_name -> google.protobuf.Timestamp
+	38, // 36: whistle.intake.v1.AddReportAttachmentRequest.attachment:type_name -> whistle.intake.v1.Attachment
+	2,  // 37: whistle.intake.v1.TriageReportsRequest.action:type_name -> whistle.intake.v1.Report.Triage
+	39, // 38: whistle.intake.v1.TriageReportsRequest.whistle:type_name -> whistle.intake.v1.RaiseWhistleRequest
+	3,  // 39: whistle.intake.v1.TriageReportsResponse.reports:type_name -> whistle.intake.v1.Report
+	40, // 40: whistle.intake.v1.TriageReportsResponse.whistle:type_name -> whistle.intake.v1.Whistle
+	36, // 41: whistle.intake.v1.FollowUp.received_at:type_name -> google.protobuf.Timestamp
+	36, // 42: whistle.intake.v1.FollowUp.closed_at:type_name -> google.protobuf.Timestamp
+	34, // 43: whistle.intake.v1.PublicResults.current:type_name -> whistle.intake.v1.PublicPeriod
+	34, // 44: whistle.intake.v1.PublicResults.previous:type_name -> whistle.intake.v1.PublicPeriod
+	6,  // 45: whistle.intake.v1.ReportService.FileReport:input_type -> whistle.intake.v1.FileReportRequest
+	7,  // 46: whistle.intake.v1.ReportService.SubmitPublicReport:input_type -> whistle.intake.v1.SubmitPublicReportRequest
+	8,  // 47: whistle.intake.v1.ReportService.ImportTicket:input_type -> whistle.intake.v1.ImportTicketRequest
+	9,  // 48: whistle.intake.v1.ReportService.ImportTicketsCsv:input_type -> whistle.intake.v1.ImportTicketsCsvRequest
+	12, // 49: whistle.intake.v1.ReportService.GetTicket:input_type -> whistle.intake.v1.GetTicketRequest
+	13, // 50: whistle.intake.v1.ReportService.RecordTicketFollowUp:input_type -> whistle.intake.v1.RecordTicketFollowUpRequest
+	14, // 51: whistle.intake.v1.ReportService.ListTicketReturns:input_type -> whistle.intake.v1.ListTicketReturnsRequest
+	17, // 52: whistle.intake.v1.ReportService.GetReport:input_type -> whistle.intake.v1.GetReportRequest
+	18, // 53: whistle.intake.v1.ReportService.ListReports:input_type -> whistle.intake.v1.ListReportsRequest
+	20, // 54: whistle.intake.v1.ReportService.GetInbox:input_type -> whistle.intake.v1.GetInboxRequest
+	25, // 55: whistle.intake.v1.ReportService.TriageReports:input_type -> whistle.intake.v1.TriageReportsRequest
+	27, // 56: whistle.intake.v1.ReportService.IssueFollowUpToken:input_type -> whistle.intake.v1.IssueFollowUpTokenRequest
+	29, // 57: whistle.intake.v1.ReportService.GetFollowUp:input_type -> whistle.intake.v1.GetFollowUpRequest
+	31, // 58: whistle.intake.v1.ReportService.RateFollowUp:input_type -> whistle.intake.v1.RateFollowUpRequest
+	32, // 59: whistle.intake.v1.ReportService.GetPublicResults:input_type -> whistle.intake.v1.GetPublicResultsRequest
+	23, // 60: whistle.intake.v1.ReportService.AddReportAttachment:input_type -> whistle.intake.v1.AddReportAttachmentRequest
+	24, // 61: whistle.intake.v1.ReportService.GetReportAttachment:input_type -> whistle.intake.v1.GetReportAttachmentRequest
+	5,  // 62: whistle.intake.v1.ReportService.FileReport:output_type -> whistle.intake.v1.FiledReport
+	5,  // 63: whistle.intake.v1.ReportService.SubmitPublicReport:output_type -> whistle.intake.v1.FiledReport
+	3,  // 64: whistle.intake.v1.ReportService.ImportTicket:output_type -> whistle.intake.v1.Report
+	10, // 65: whistle.intake.v1.ReportService.ImportTicketsCsv:output_type -> whistle.intake.v1.ImportTicketsCsvResponse
+	3,  // 66: whistle.intake.v1.ReportService.GetTicket:output_type -> whistle.intake.v1.Report
+	3,  // 67: whistle.intake.v1.ReportService.RecordTicketFollowUp:output_type -> whistle.intake.v1.Report
+	15, // 68: whistle.intake.v1.ReportService.ListTicketReturns:output_type -> whistle.intake.v1.ListTicketReturnsResponse
+	3,  // 69: whistle.intake.v1.ReportService.GetReport:output_type -> whistle.intake.v1.Report
+	19, // 70: whistle.intake.v1.ReportService.ListReports:output_type -> whistle.intake.v1.ListReportsResponse
+	21, // 71: whistle.intake.v1.ReportService.GetInbox:output_type -> whistle.intake.v1.Inbox
+	26, // 72: whistle.intake.v1.ReportService.TriageReports:output_type -> whistle.intake.v1.TriageReportsResponse
+	28, // 73: whistle.intake.v1.ReportService.IssueFollowUpToken:output_type -> whistle.intake.v1.FollowUpToken
+	30, // 74: whistle.intake.v1.ReportService.GetFollowUp:output_type -> whistle.intake.v1.FollowUp
+	30, // 75: whistle.intake.v1.ReportService.RateFollowUp:output_type -> whistle.intake.v1.FollowUp
+	33, // 76: whistle.intake.v1.ReportService.GetPublicResults:output_type -> whistle.intake.v1.PublicResults
+	38, // 77: whistle.intake.v1.ReportService.AddReportAttachment:output_type -> whistle.intake.v1.Attachment
+	38, // 78: whistle.intake.v1.ReportService.GetReportAttachment:output_type -> whistle.intake.v1.Attachment
+	62, // [62:79] is the sub-list for method output_type
+	45, // [45:62] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_whistle_intake_v1_reports_proto_init() }
@@ -3113,14 +3278,14 @@ func file_whistle_intake_v1_reports_proto_init() {
 	}
 	file_whistle_intake_v1_intake_proto_init()
 	file_whistle_intake_v1_reports_proto_msgTypes[10].OneofWrappers = []any{}
-	file_whistle_intake_v1_reports_proto_msgTypes[26].OneofWrappers = []any{}
+	file_whistle_intake_v1_reports_proto_msgTypes[28].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_intake_v1_reports_proto_rawDesc), len(file_whistle_intake_v1_reports_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

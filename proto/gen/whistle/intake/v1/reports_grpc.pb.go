@@ -34,6 +34,8 @@ const (
 	ReportService_GetFollowUp_FullMethodName          = "/whistle.intake.v1.ReportService/GetFollowUp"
 	ReportService_RateFollowUp_FullMethodName         = "/whistle.intake.v1.ReportService/RateFollowUp"
 	ReportService_GetPublicResults_FullMethodName     = "/whistle.intake.v1.ReportService/GetPublicResults"
+	ReportService_AddReportAttachment_FullMethodName  = "/whistle.intake.v1.ReportService/AddReportAttachment"
+	ReportService_GetReportAttachment_FullMethodName  = "/whistle.intake.v1.ReportService/GetReportAttachment"
 )
 
 // ReportServiceClient is the client API for ReportService service.
@@ -82,6 +84,13 @@ type ReportServiceClient interface {
 	// GetPublicResults is the public results (公开) of a street or district for
 	// a month; no personal data. No bearer token needed.
 	GetPublicResults(ctx context.Context, in *GetPublicResultsRequest, opts ...grpc.CallOption) (*PublicResults, error)
+	// AddReportAttachment records a photo the gateway has checked and stored
+	// on a report (its reporter, while the report waits for triage). Adding
+	// the same id again changes nothing. Called by the gateway's upload route.
+	AddReportAttachment(ctx context.Context, in *AddReportAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
+	// GetReportAttachment returns one attachment of a report the caller may
+	// read. Called by the gateway before it streams the object.
+	GetReportAttachment(ctx context.Context, in *GetReportAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
 }
 
 type reportServiceClient struct {
@@ -242,6 +251,26 @@ func (c *reportServiceClient) GetPublicResults(ctx context.Context, in *GetPubli
 	return out, nil
 }
 
+func (c *reportServiceClient) AddReportAttachment(ctx context.Context, in *AddReportAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attachment)
+	err := c.cc.Invoke(ctx, ReportService_AddReportAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *reportServiceClient) GetReportAttachment(ctx context.Context, in *GetReportAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Attachment)
+	err := c.cc.Invoke(ctx, ReportService_GetReportAttachment_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ReportServiceServer is the server API for ReportService service.
 // All implementations must embed UnimplementedReportServiceServer
 // for forward compatibility.
@@ -288,6 +317,13 @@ type ReportServiceServer interface {
 	// GetPublicResults is the public results (公开) of a street or district for
 	// a month; no personal data. No bearer token needed.
 	GetPublicResults(context.Context, *GetPublicResultsRequest) (*PublicResults, error)
+	// AddReportAttachment records a photo the gateway has checked and stored
+	// on a report (its reporter, while the report waits for triage). Adding
+	// the same id again changes nothing. Called by the gateway's upload route.
+	AddReportAttachment(context.Context, *AddReportAttachmentRequest) (*Attachment, error)
+	// GetReportAttachment returns one attachment of a report the caller may
+	// read. Called by the gateway before it streams the object.
+	GetReportAttachment(context.Context, *GetReportAttachmentRequest) (*Attachment, error)
 	mustEmbedUnimplementedReportServiceServer()
 }
 
@@ -342,6 +378,12 @@ func (UnimplementedReportServiceServer) RateFollowUp(context.Context, *RateFollo
 }
 func (UnimplementedReportServiceServer) GetPublicResults(context.Context, *GetPublicResultsRequest) (*PublicResults, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetPublicResults not implemented")
+}
+func (UnimplementedReportServiceServer) AddReportAttachment(context.Context, *AddReportAttachmentRequest) (*Attachment, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddReportAttachment not implemented")
+}
+func (UnimplementedReportServiceServer) GetReportAttachment(context.Context, *GetReportAttachmentRequest) (*Attachment, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetReportAttachment not implemented")
 }
 func (UnimplementedReportServiceServer) mustEmbedUnimplementedReportServiceServer() {}
 func (UnimplementedReportServiceServer) testEmbeddedByValue()                       {}
@@ -634,6 +676,42 @@ func _ReportService_GetPublicResults_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ReportService_AddReportAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddReportAttachmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).AddReportAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_AddReportAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).AddReportAttachment(ctx, req.(*AddReportAttachmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ReportService_GetReportAttachment_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReportAttachmentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ReportServiceServer).GetReportAttachment(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ReportService_GetReportAttachment_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ReportServiceServer).GetReportAttachment(ctx, req.(*GetReportAttachmentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ReportService_ServiceDesc is the grpc.ServiceDesc for ReportService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -700,6 +778,14 @@ var ReportService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetPublicResults",
 			Handler:    _ReportService_GetPublicResults_Handler,
+		},
+		{
+			MethodName: "AddReportAttachment",
+			Handler:    _ReportService_AddReportAttachment_Handler,
+		},
+		{
+			MethodName: "GetReportAttachment",
+			Handler:    _ReportService_GetReportAttachment_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -60,14 +60,14 @@ export function identity() {
   const tok = token();
   if (!tok) {
     if (!session) return null;
-    return { subject: session.subject, name: session.name || '', role: session.role, street: session.street || '', district: session.district || '', department: session.department || '' };
+    return { subject: session.subject, name: session.name || '', role: session.role, street: session.street || '', district: session.district || '', department: session.department || '', grid: session.grid || '' };
   }
   try {
     const b64 = tok.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
     const json = new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
     const c = JSON.parse(json);
     if (c.exp && c.exp * 1000 < now()) return null; // exp is on the services' (drill) clock
-    return { subject: c.sub, role: c.role, street: c.street || '', district: c.district || '', department: c.department || '' };
+    return { subject: c.sub, role: c.role, street: c.street || '', district: c.district || '', department: c.department || '', grid: c.grid || '' };
   } catch {
     return null;
   }

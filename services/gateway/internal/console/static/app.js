@@ -11,6 +11,7 @@ const pages = {
   supervisor: () => import('./supervisor.js'),
   admin: () => import('./admin.js'),
   'street/inbox': () => import('./inbox.js'),
+  grid: () => import('./grid.js'),
 };
 // The pages in a role's navigation (a role without an entry has its one page).
 const navPages = { street: ['street', 'street/inbox'] };
@@ -45,6 +46,7 @@ function describeWho(who) {
   else if (who.district) parts.push(nameOf(names.districts[who.district], who.district));
   else if (who.role === 'supervisor') parts.push(t('signin.cityWide'));
   if (who.department) parts.push(nameOf(names.departments[who.department], who.department));
+  if (who.grid) parts.push(`${t('signin.grid')} ${who.grid}`);
   return parts.join(' · ');
 }
 
@@ -124,6 +126,14 @@ async function renderSignIn(main) {
       <label for="si-street">${esc(t('signin.streetPick'))}</label>
       <select id="si-street" name="street_id">${ss.map((s) => opt(s.id, `${nameOf(s)} ${s.id}`, s.id === '110101001')).join('')}</select>
       <button type="submit" class="primary">${esc(t('signin.asStreet'))}</button>
+    </form>
+    <form class="card stack" data-role="grid">
+      <h3>${esc(t('role.grid'))}</h3>
+      <label for="si-grid-street">${esc(t('signin.streetPick'))}</label>
+      <select id="si-grid-street" name="street_id">${ss.map((s) => opt(s.id, `${nameOf(s)} ${s.id}`, s.id === '110101001')).join('')}</select>
+      <label for="si-grid">${esc(t('signin.grid'))}</label>
+      <input id="si-grid" name="grid_id" value="DHM-01" maxlength="64" autocomplete="off">
+      <button type="submit" class="primary">${esc(t('signin.asGrid'))}</button>
     </form>
     <form class="card stack" data-role="desk">
       <h3>${esc(t('role.desk'))}</h3>

@@ -19,6 +19,7 @@ const dict = {
     'signin.streetPick': '街道', 'signin.deskDept': '部门', 'signin.district': '区',
     'signin.asStreet': '以街道身份进入', 'signin.asDesk': '以值班台身份进入',
     'signin.asSupervisor': '以督查身份进入', 'signin.asAdmin': '以管理员身份进入',
+    'signin.grid': '网格编号', 'signin.asGrid': '以网格员身份进入', 'nav.grid': '网格',
     'signin.cityWide': '全市',
     'signin.sso': '统一身份认证登录', 'signin.ssoHint': '使用本单位的统一身份认证账号登录。',
     'role.d.lead': '牵头', 'role.d.cooperating': '配合', 'role.d.fallback': '兜底',
@@ -122,6 +123,7 @@ const dict = {
     'signin.streetPick': 'Street', 'signin.deskDept': 'Department', 'signin.district': 'District',
     'signin.asStreet': 'Enter as street committee', 'signin.asDesk': 'Enter as duty desk',
     'signin.asSupervisor': 'Enter as supervisor', 'signin.asAdmin': 'Enter as admin',
+    'signin.grid': 'Micro-grid', 'signin.asGrid': 'Enter as grid worker', 'nav.grid': 'Grid',
     'signin.cityWide': 'Whole city',
     'signin.sso': 'Sign in with single sign-on', 'signin.ssoHint': "Sign in with your organisation's account.",
     'role.d.lead': 'lead', 'role.d.cooperating': 'cooperating', 'role.d.fallback': 'fallback',
@@ -226,6 +228,19 @@ export function setLang(l) {
 export function t(key, vars = {}) {
   const s = dict[lang][key] ?? dict.zh[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
+}
+
+/**
+ * The labels of one page kept beside it ({zh: {...}, en: {...}}, nested keys
+ * by dots): w(key, vars) in the current language, and both(key, vars) for a
+ * heading or action, Chinese with the English alongside (English alone in English).
+ */
+export function pageWords(words) {
+  const fill = (d, key, vars = {}) => String(key.split('.').reduce((o, k) => o?.[k], d) ?? key)
+    .replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+  const w = (key, vars) => fill(words[lang === 'en' ? 'en' : 'zh'], key, vars);
+  const both = (key, vars) => (lang === 'en' ? w(key, vars) : `${w(key, vars)} / ${fill(words.en, key, vars)}`);
+  return { w, both };
 }
 
 /** Picks the name of a reference object (department, category, street) in the current language. */

@@ -1,12 +1,13 @@
 // The street committee's inbox (issue 13): untriaged reports of grid
 // workers, residents and the 12345 hotline, nearby duplicates grouped by the
 // server. Per group the street handles it locally (with a result), merges it
-// into one of its open whistles, or blows the whistle on it. Its labels live
+// into one of its open whistles, blows the whistle on it, or does not take it
+// up (不予受理, with the reason). Its labels live
 // here (Chinese first, English alongside), so the shared dictionary needs no
 // edit; t() is still the fallback for the shared ones.
 import { api, categories, byKey } from './api.js';
-import { t, nameOf, getLang, when } from './i18n.js';
-import { esc, toast, toastError, countdown } from './ui.js';
+import { t, nameOf, pageWords, when } from './i18n.js';
+import { esc, toast, toastError, countdown, reportPhotos, loadImages } from './ui.js';
 import { sync } from './clock.js';
 import { follow } from './live.js';
 
@@ -17,30 +18,23 @@ const words = {
     title: '收件箱', intro: '网格员、居民和12345热线的上报，待街道分拣。相邻的重复上报已归为一组。',
     empty: '收件箱为空。', refresh: '刷新', reports: '{n} 条上报', triageBy: '分拣时限',
     src: { GRID: '网格员', RESIDENT: '居民', HOTLINE: '12345', STREET: '街道' },
-    action: '处理方式', local: '街道自行处置', merge: '并入已有哨单', blow: '吹哨',
-    result: '处置结果', whistle: '并入的哨单', noWhistle: '（无进行中的哨单）', go: '确认',
+    action: '处理方式', local: '街道自行处置', merge: '并入已有哨单', blow: '吹哨', reject: '不予受理',
+    result: '处置结果（不予受理时填写理由）', whistle: '并入的哨单', noWhistle: '（无进行中的哨单）', go: '确认',
     done: '已分拣 {n} 条', needResult: '请填写处置结果', needWhistle: '请选择哨单', contact: '有联系方式',
-    waiting: '共 {n} 条待分拣，最新的在前。', older: '更早的上报', newest: '回到最新',
+    waiting: '共 {n} 条待分拣，最新的在前。', older: '更早的上报', newest: '回到最新', thumb: '现场照片 {n}',
   },
   en: {
     title: 'Inbox', intro: 'Reports from grid workers, residents and the 12345 hotline, waiting for triage. Nearby duplicates are grouped.',
     empty: 'The inbox is empty.', refresh: 'Refresh', reports: '{n} reports', triageBy: 'Triage by',
     src: { GRID: 'Grid worker', RESIDENT: 'Resident', HOTLINE: '12345', STREET: 'Street' },
-    action: 'Action', local: 'Handle locally', merge: 'Merge into a whistle', blow: 'Blow the whistle',
-    result: 'Result', whistle: 'Whistle to merge into', noWhistle: '(no open whistle)', go: 'Confirm',
+    action: 'Action', local: 'Handle locally', merge: 'Merge into a whistle', blow: 'Blow the whistle', reject: 'Not taken up',
+    result: 'Result (the reason, when not taken up)', whistle: 'Whistle to merge into', noWhistle: '(no open whistle)', go: 'Confirm',
     done: '{n} triaged', needResult: 'Enter the result', needWhistle: 'Choose a whistle', contact: 'has contact',
-    waiting: '{n} waiting, newest first.', older: 'Older reports', newest: 'Back to the newest',
+    waiting: '{n} waiting, newest first.', older: 'Older reports', newest: 'Back to the newest', thumb: 'Photo {n}',
   },
 };
 
-function fill(dict, key, vars = {}) {
-  const s = key.split('.').reduce((o, k) => o?.[k], dict) ?? key;
-  return String(s).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
-}
-/** A label of this page in the current language. */
-const w = (key, vars) => fill(words[getLang() === 'en' ? 'en' : 'zh'], key, vars);
-/** A heading or action label: Chinese with the English alongside (English alone in English). */
-const both = (key, vars) => (getLang() === 'en' ? w(key, vars) : `${w(key, vars)} / ${fill(words.en, key, vars)}`);
+const { w, both } = pageWords(words);
 
 export async function render(root, who) {
   const [cats] = await Promise.all([categories(), sync()]);
@@ -55,6 +49,7 @@ export async function render(root, who) {
   const list = root.querySelector('#inbox-groups');
   const pages = root.querySelector('#inbox-pages');
   let stopped = false;
+  let release = () => {}; // frees the photos shown, on redraw
   // The page shown: '' is the newest; older pages by the server's token.
   let pageToken = '';
 
@@ -71,17 +66,19 @@ export async function render(root, who) {
     pages.innerHTML = (pageToken ? `<button type="button" class="secondary" data-page="">${esc(w('newest'))}</button>` : '')
       + (inbox?.next_page_token
         ? `<button type="button" class="secondary" data-page="${esc(inbox.next_page_token)}">${esc(w('older'))}</button>` : '');
+    release();
     if (!groups.length) {
       list.innerHTML = `<p>${esc(w('empty'))}</p>`;
       return;
     }
     list.innerHTML = groups.map((g, i) => group(g, i, open, catBy)).join('');
+    release = loadImages(list);
   }
 
   list.addEventListener('change', (ev) => {
     if (ev.target.name !== 'action') return;
     const form = ev.target.form;
-    form.querySelector('.need-result').hidden = ev.target.value !== 'HANDLE_LOCALLY';
+    form.querySelector('.need-result').hidden = ev.target.value !== 'HANDLE_LOCALLY' && ev.target.value !== 'REJECT';
     form.querySelector('.need-whistle').hidden = ev.target.value !== 'MERGE';
   });
   list.addEventListener('submit', async (ev) => {
@@ -92,7 +89,7 @@ export async function render(root, who) {
     const body = { report_ids: data.getAll('report_id'), action };
     const errors = form.querySelector('.errors');
     errors.textContent = '';
-    if (action === 'HANDLE_LOCALLY') {
+    if (action === 'HANDLE_LOCALLY' || action === 'REJECT') {
       body.result = String(data.get('result') || '').trim();
       if (!body.result) { errors.textContent = w('needResult'); form.querySelector('textarea').focus(); return; }
     }
@@ -126,7 +123,7 @@ export async function render(root, who) {
   const busy = () => document.activeElement?.matches('#inbox-groups textarea, #inbox-groups select')
     || [...list.querySelectorAll('textarea')].some((x) => x.value);
   const stop = follow(() => (busy() ? null : load().catch(() => {})));
-  return () => { stopped = true; stop(); };
+  return () => { stopped = true; stop(); release(); };
 }
 
 function group(g, i, open, catBy) {
@@ -137,7 +134,8 @@ function group(g, i, open, catBy) {
       <span class="badge">${esc(w(`src.${r.source}`))}</span>
       ${r.external_number ? `<code>${esc(r.external_number)}</code>` : ''}
       ${esc(r.description)}${r.address ? ` · ${esc(r.address)}` : ''}
-      <span class="hint">${esc(when(r.received_at))}${r.has_contact ? ` · ${esc(w('contact'))}` : ''}</span></li>`).join('');
+      <span class="hint">${esc(when(r.received_at))}${r.has_contact ? ` · ${esc(w('contact'))}` : ''}</span>
+      ${reportPhotos(r, (n) => w('thumb', { n }))}</li>`).join('');
   const options = open.length
     ? open.map((x) => `<option value="${esc(x.id)}">${esc(x.title || x.description?.slice(0, 40) || x.id)} · ${esc(t(`w.${x.status}`))}</option>`).join('')
     : `<option value="">${esc(w('noWhistle'))}</option>`;
@@ -150,6 +148,7 @@ function group(g, i, open, catBy) {
       <label class="radio"><input type="radio" name="action" value="HANDLE_LOCALLY" checked> ${esc(both('local'))}</label>
       <label class="radio"><input type="radio" name="action" value="MERGE"${open.length ? '' : ' disabled'}> ${esc(both('merge'))}</label>
       <label class="radio"><input type="radio" name="action" value="BLOW_WHISTLE"> ${esc(both('blow'))}</label>
+      <label class="radio"><input type="radio" name="action" value="REJECT"> ${esc(both('reject'))}</label>
     </fieldset>
     <div class="stack need-result"><label for="${id}-result">${esc(both('result'))}</label>
       <textarea id="${id}-result" name="result" rows="2" maxlength="4000"></textarea></div>

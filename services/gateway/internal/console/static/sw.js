@@ -15,7 +15,7 @@ const SHELL_FILES = [
   '/console/style.css',
   '/console/app.js', '/console/api.js', '/console/i18n.js', '/console/ui.js', '/console/live.js',
   '/console/clock.js', '/console/alerts.js', '/console/pwa.js', '/console/desk.js', '/console/street.js',
-  '/console/inbox.js', '/console/map.js', '/console/timeline.js', '/console/supervisor.js',
+  '/console/inbox.js', '/console/grid.js', '/console/map.js', '/console/timeline.js', '/console/supervisor.js',
   '/console/admin.js', '/console/grants.js', '/console/channels.js', '/console/board.js', '/console/districtmap.js',
   '/console/vendor.js',
   '/console/manifest.webmanifest',

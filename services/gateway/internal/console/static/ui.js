@@ -3,6 +3,7 @@
 // red once breached).
 import { t, duration } from './i18n.js';
 import { now as serverNow } from './clock.js';
+import { fetchFile } from './api.js';
 
 /** Escapes text for HTML. */
 export function esc(s) {
@@ -141,4 +142,32 @@ export function formButtons(d) {
   const path = `/v1/dispatches/${encodeURIComponent(d.id)}`;
   const btn = (file, label) => `<button type="button" class="ghost" data-form="${esc(`${path}/${file}`)}">${esc(t(label))}</button>`;
   return btn('order.pdf', 'form.order') + ((d.escalation_level || 0) >= 2 ? btn('supervision-notice.pdf', 'form.notice') : '');
+}
+
+/**
+ * The thumbnails of a report's photos, to be loaded by loadImages; alt(i)
+ * names the i-th (from 1). Empty when it has none.
+ */
+export function reportPhotos(r, alt) {
+  const imgs = (r.attachments || []).filter((a) => a.has_thumbnail).map((a, i) => `<img data-src="/v1/discovery/reports/${esc(r.id)}/attachments/${esc(a.id)}/thumbnail"`
+    + ` alt="${esc(alt(i + 1))}" width="96" height="72">`).join('');
+  return imgs ? `<div class="report-photos">${imgs}</div>` : '';
+}
+
+/**
+ * Loads the images of container marked data-src with the bearer token (an
+ * <img src> cannot send it); returns the function that releases them.
+ */
+export function loadImages(container) {
+  const urls = [];
+  let live = true;
+  for (const img of container.querySelectorAll('img[data-src]')) {
+    fetchFile(img.dataset.src).then(({ blob }) => {
+      if (!live || !img.isConnected) return;
+      const u = URL.createObjectURL(blob);
+      urls.push(u);
+      img.src = u;
+    }).catch(() => {});
+  }
+  return () => { live = false; for (const u of urls) URL.revokeObjectURL(u); };
 }

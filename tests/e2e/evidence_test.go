@@ -35,16 +35,37 @@ func fetch(t *testing.T, s *system, path, token string) (int, string, []byte) {
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
 
 // TestEvidenceFromRaiseToResolution: a street raises with two photos taken
-// on the spot (EXIF GPS), the police desk arrives with a photo and resolves
-// with an after-photo; the whistle and its timeline list all four with
-// their hashes, the served images carry no EXIF, the positions are kept for
-// those on the whistle but not for the public, and a desk of a department
-// not on the whistle can reach none of it.
+// on the spot (EXIF GPS) and a point picked in 高德 maps (GCJ-02); the
+// whistle resolves to its street and its community (boundaries imported);
+// the police desk arrives 40 m from the whistle with the phone's position and
+// a photo and resolves with an after-photo; the whistle and its timeline list
+// all four with their hashes and the arrival's distance, the served images
+// carry no EXIF, the positions are kept for those on the whistle but not for
+// the public, and a desk of a department not on the whistle can reach none of it.
 func TestEvidenceFromRaiseToResolution(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
 	streetTok := streetToken(t, s, donghuamen)
-	id, w := raise(t, s, donghuamen, "joint-enforcement", 3)
+	imported := s.do(t, http.MethodPost, "/v1/boundaries:import?level=community&publish=true", adminToken(t, s),
+		communityFile(t), "Content-Type", "application/geo+json")
+	require.Equal(t, http.StatusOK, imported.status, imported.raw)
+	raised := s.do(t, http.MethodPost, "/v1/whistles", streetTok, map[string]any{
+		"street_id": donghuamen, "category": "joint-enforcement", "title": "东华门大街占道施工扰民",
+		"description": "路口夜间违规施工，噪声和扬尘扰民，需要联合执法。",
+		"location":    map[string]any{"lat": gcjLat, "lng": gcjLng}, "coord_sys": "GCJ02", "urgency": "HIGH",
+	})
+	require.Equal(t, http.StatusCreated, raised.status, raised.raw)
+	id := str(raised.body["id"])
+	var w map[string]any
+	eventually(t, "the whistle's three dispatches", func() bool {
+		w = s.do(t, http.MethodGet, "/v1/whistles/"+id, streetTok, nil).body
+		return w["routing"] != nil && len(list(w["dispatches"])) == 3
+	})
+	// The 高德 point is stored as WGS-84 and lies in 东华门街道's 银闸社区.
+	require.InDelta(t, wgsLat, obj(w["location"])["lat"], 1e-5)
+	require.InDelta(t, wgsLng, obj(w["location"])["lng"], 1e-5)
+	require.Equal(t, "inside", str(obj(obj(w["routing"])["jurisdiction"])["result"]))
+	require.Equal(t, yinzha, str(w["community_code"]), "the whistle's community")
 	policeTok := deskToken(t, s, dongcheng, "police")
 	policeID := str(dispatchOf(t, w, "police")["id"])
 
@@ -68,8 +89,10 @@ func TestEvidenceFromRaiseToResolution(t *testing.T) {
 	require.Equal(t, http.StatusOK, s.do(t, http.MethodPost, "/v1/dispatches/"+policeID+":acknowledge", policeTok, map[string]any{}).status)
 	s.clock.Advance(10 * time.Minute)
 	arr := s.do(t, http.MethodPost, "/v1/dispatches/"+policeID+":arrive", policeTok,
-		map[string]any{"location": map[string]any{"lat": 39.9147, "lng": 116.4035}})
+		map[string]any{"location": map[string]any{"lat": metresNorth(wgsLat, 40), "lng": wgsLng}, "coord_sys": "WGS84"})
 	require.Equal(t, http.StatusOK, arr.status, arr.raw)
+	require.InDelta(t, 40, arr.body["arrival_distance_m"], 0.5, "the arrival says how far from the whistle it was")
+	require.Equal(t, false, arr.body["arrival_far"])
 	onSite := evidencetest.JPEGWithGPS(t, 800, 600, 39.91470, 116.40350)
 	r = upload(t, s, id, "arrival", policeTok, onSite)
 	require.Equal(t, http.StatusCreated, r.status, r.raw)

@@ -62,7 +62,7 @@ func TestAdminEditsDepartmentsAndStreets(t *testing.T) {
 
 	put := s.do(t, http.MethodPut, "/v1/departments/housing", admin, map[string]any{"name": " 住建委 ", "name_en": "Housing"})
 	require.Equal(t, http.StatusOK, put.status, put.raw)
-	require.Equal(t, map[string]any{"code": "housing", "name": "住建委", "name_en": "Housing"}, put.body)
+	require.Equal(t, map[string]any{"code": "housing", "kind": "department", "name": "住建委", "name_en": "Housing"}, put.body)
 	put = s.do(t, http.MethodPut, "/v1/departments/police", admin, map[string]any{"name": "公安分局", "name_en": "Police"})
 	require.Equal(t, http.StatusOK, put.status, put.raw)
 	deps := s.do(t, http.MethodGet, "/v1/departments", admin, nil)

@@ -334,7 +334,15 @@ func (s *system) do(t *testing.T, method, path, token string, body any, headers 
 // is not advanced, so this only waits for asynchronous event processing.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	eventuallyWithin(t, 20*time.Second, what, cond)
+}
+
+// eventuallyWithin is eventually with its own bound of real time, for a wait
+// whose work grows with the machine's load (many deliveries, each its own
+// round of the worker).
+func eventuallyWithin(t *testing.T, bound time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

@@ -24,8 +24,18 @@ function freePort() {
   });
 }
 
+// The PostgreSQL server the stack's database is made on: the Go tests' own
+// setting (WHISTLE_TEST_DATABASE_URL, an admin URL), else the local server.
+const ADMIN_URL = new URL(process.env.WHISTLE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable');
+
 function psql(sql) {
-  execFileSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+  execFileSync('psql', [ADMIN_URL.href, '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+}
+
+function databaseURL(db) {
+  const u = new URL(ADMIN_URL.href);
+  u.pathname = `/${db}`;
+  return u.href;
 }
 
 // The stack runs on a drill clock, as `make run` does with WHISTLE_TIME_SCALE:
@@ -58,7 +68,7 @@ export async function startStack() {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${db}?sslmode=disable`,
+      DATABASE_URL: databaseURL(db),
       WHISTLE_RUN_DIR: runDir,
       WHISTLE_HTTP_ADDR: `127.0.0.1:${port}`,
       WHISTLE_FREE_PORTS: '1',

@@ -2,9 +2,9 @@ package ctl
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/chuishao/whistle/cli/internal/client"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
 
@@ -57,14 +58,14 @@ func (f *deskFilter) query() url.Values {
 	return q
 }
 
-// deleteCmd is a "delete ID" subcommand that sends DELETE prefix/ID.
-func deleteCmd(e *env, use, short, prefix string) *cobra.Command {
+// deleteCmd is a "delete ID" subcommand that calls del with the ID.
+func deleteCmd(e *env, use, short string, del func(c *client.Client, ctx context.Context, id string) ([]byte, error)) *cobra.Command {
 	return authed(&cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := e.client().Call(cmd.Context(), http.MethodDelete, prefix+url.PathEscape(args[0]), nil, nil, nil, nil)
+			raw, err := del(e.client(), cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -108,9 +109,8 @@ func rosterCmd(e *env) *cobra.Command {
 					q.Set(flag, ts.AsTime().Format(time.RFC3339))
 				}
 			}
-			var resp responsev1.ListShiftsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/roster/shifts", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListShiftsResponse) error { return printShifts(e, r.GetShifts()) })
+			resp, raw, err := e.client().ListShifts(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *responsev1.ListShiftsResponse) error { return printShifts(e, r.GetShifts()) })
 		},
 	})
 	filter.bind(list)
@@ -134,9 +134,8 @@ func rosterCmd(e *env) *cobra.Command {
 			if shift.EndsAt, err = parseShiftTime("to", ends); err != nil {
 				return err
 			}
-			var out responsev1.Shift
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/roster/shifts", nil, nil, &shift, &out)
-			return show(e, &out, raw, err, func(s *responsev1.Shift) error { return printShifts(e, []*responsev1.Shift{s}) })
+			out, raw, err := e.client().AddShift(cmd.Context(), &shift)
+			return show(e, out, raw, err, func(s *responsev1.Shift) error { return printShifts(e, []*responsev1.Shift{s}) })
 		},
 	})
 	af := add.Flags()
@@ -149,7 +148,7 @@ func rosterCmd(e *env) *cobra.Command {
 	af.StringVar(&starts, "from", "", `start, "2026-11-27 08:00" (Asia/Shanghai) or RFC 3339`)
 	af.StringVar(&ends, "to", "", "end")
 
-	del := deleteCmd(e, "delete SHIFT_ID", "Delete a shift", "/v1/roster/shifts/")
+	del := deleteCmd(e, "delete SHIFT_ID", "Delete a shift", (*client.Client).DeleteShift)
 
 	var desk string
 	beat := authed(&cobra.Command{
@@ -157,9 +156,8 @@ func rosterCmd(e *env) *cobra.Command {
 		Short: "Send a desk heartbeat (desk tokens, service accounts): the department counts as staffed for the window",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var out responsev1.DeskHeartbeatResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/desk/heartbeat", nil, nil, &responsev1.DeskHeartbeatRequest{Desk: desk}, &out)
-			return show(e, &out, raw, err, func(r *responsev1.DeskHeartbeatResponse) error {
+			out, raw, err := e.client().DeskHeartbeat(cmd.Context(), desk)
+			return show(e, out, raw, err, func(r *responsev1.DeskHeartbeatResponse) error {
 				if _, err := fmt.Fprintf(e.out, "live for %s; on duty now:\n", dur(r.GetWindow())); err != nil {
 					return err
 				}
@@ -175,9 +173,8 @@ func rosterCmd(e *env) *cobra.Command {
 		Short: "The desks' last heartbeats and whether they are live (supervisors, admins)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp responsev1.ListDeskHeartbeatsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/desk/heartbeats", beats.query(), nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListDeskHeartbeatsResponse) error {
+			resp, raw, err := e.client().ListDeskHeartbeats(cmd.Context(), beats.query())
+			return show(e, resp, raw, err, func(r *responsev1.ListDeskHeartbeatsResponse) error {
 				t := newTable(e.out, "DEPARTMENT", "DISTRICT", "DESK", "LAST SEEN (CST)", "LIVE")
 				for _, h := range r.GetHeartbeats() {
 					t.row(h.GetDepartment(), h.GetDistrictId(), h.GetDesk(), cst(h.GetLastSeen()), strconv.FormatBool(h.GetLive()))
@@ -224,9 +221,8 @@ func endpointsCmd(e *env) *cobra.Command {
 		Short: "List the endpoints (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp responsev1.ListWebhookEndpointsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/webhooks/endpoints", filter.query(), nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListWebhookEndpointsResponse) error { return printEndpoints(e, r.GetEndpoints()) })
+			resp, raw, err := e.client().ListWebhookEndpoints(cmd.Context(), filter.query())
+			return show(e, resp, raw, err, func(r *responsev1.ListWebhookEndpointsResponse) error { return printEndpoints(e, r.GetEndpoints()) })
 		},
 	})
 	filter.bind(list)
@@ -242,9 +238,8 @@ func endpointsCmd(e *env) *cobra.Command {
 			if create.Secret, err = readSecret(cmd); err != nil {
 				return err
 			}
-			var out responsev1.WebhookEndpoint
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/webhooks/endpoints", nil, nil, &create, &out)
-			return show(e, &out, raw, err, func(ep *responsev1.WebhookEndpoint) error {
+			out, raw, err := e.client().CreateWebhookEndpoint(cmd.Context(), &create)
+			return show(e, out, raw, err, func(ep *responsev1.WebhookEndpoint) error {
 				return printEndpoints(e, []*responsev1.WebhookEndpoint{ep})
 			})
 		},
@@ -285,9 +280,8 @@ func endpointsCmd(e *env) *cobra.Command {
 				}
 				update.Enabled = &b
 			}
-			var out responsev1.WebhookEndpoint
-			raw, err := e.client().Call(cmd.Context(), http.MethodPatch, "/v1/webhooks/endpoints/"+strconv.FormatInt(id, 10), nil, nil, &update, &out)
-			return show(e, &out, raw, err, func(ep *responsev1.WebhookEndpoint) error {
+			out, raw, err := e.client().UpdateWebhookEndpoint(cmd.Context(), id, &update)
+			return show(e, out, raw, err, func(ep *responsev1.WebhookEndpoint) error {
 				return printEndpoints(e, []*responsev1.WebhookEndpoint{ep})
 			})
 		},
@@ -297,7 +291,7 @@ func endpointsCmd(e *env) *cobra.Command {
 	upd.Flags().DurationVar(&overlap, "overlap", 0, "how long the replaced secret keeps signing (default: the service's, 24h; 0s: not at all)")
 	upd.Flags().StringVar(&enabled, "enabled", "", "true or false")
 
-	del := deleteCmd(e, "delete ENDPOINT_ID", "Delete an endpoint with its delivery history", "/v1/webhooks/endpoints/")
+	del := deleteCmd(e, "delete ENDPOINT_ID", "Delete an endpoint with its delivery history", (*client.Client).DeleteWebhookEndpoint)
 	endpoints.AddCommand(list, add, upd, del)
 	return endpoints
 }
@@ -322,11 +316,8 @@ func serviceAccountsCmd(e *env) *cobra.Command {
 		Short: "List the service accounts (never their tokens)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			setIf(q, "district_id", district)
-			var resp responsev1.ListServiceAccountsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/service-accounts", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListServiceAccountsResponse) error { return printAccounts(e, r.GetAccounts()) })
+			resp, raw, err := e.client().ListServiceAccounts(cmd.Context(), district)
+			return show(e, resp, raw, err, func(r *responsev1.ListServiceAccountsResponse) error { return printAccounts(e, r.GetAccounts()) })
 		},
 	})
 	list.Flags().StringVar(&district, "district", "", "only this district")
@@ -342,9 +333,8 @@ func serviceAccountsCmd(e *env) *cobra.Command {
 			if ttl > 0 {
 				req.Ttl = durationpb.New(ttl)
 			}
-			var out responsev1.CreateServiceAccountResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/service-accounts", nil, nil, &req, &out)
-			return show(e, &out, raw, err, func(r *responsev1.CreateServiceAccountResponse) error {
+			out, raw, err := e.client().CreateServiceAccount(cmd.Context(), &req)
+			return show(e, out, raw, err, func(r *responsev1.CreateServiceAccountResponse) error {
 				if err := printAccounts(e, []*responsev1.ServiceAccount{r.GetAccount()}); err != nil {
 					return err
 				}
@@ -363,10 +353,8 @@ func serviceAccountsCmd(e *env) *cobra.Command {
 		Short: "Revoke a service account: its token stops working at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out responsev1.ServiceAccount
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/service-accounts/"+url.PathEscape(args[0])+":revoke", nil, nil,
-				&responsev1.RevokeServiceAccountRequest{}, &out)
-			return show(e, &out, raw, err, func(a *responsev1.ServiceAccount) error { return printAccounts(e, []*responsev1.ServiceAccount{a}) })
+			out, raw, err := e.client().RevokeServiceAccount(cmd.Context(), args[0])
+			return show(e, out, raw, err, func(a *responsev1.ServiceAccount) error { return printAccounts(e, []*responsev1.ServiceAccount{a}) })
 		},
 	})
 	accounts.AddCommand(list, create, revoke)

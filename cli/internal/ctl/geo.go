@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -46,9 +45,8 @@ func geoCmd(e *env) *cobra.Command {
 			setIf(q, "description", description)
 			q.Set("replace", strconv.FormatBool(replace))
 			q.Set("publish", strconv.FormatBool(publish))
-			var resp routingv1.BoundaryImport
-			raw, err := e.client().Upload(cmd.Context(), "/v1/boundaries:import", q, "application/geo+json", data, &resp)
-			return show(e, &resp, raw, err, func(r *routingv1.BoundaryImport) error { return printBoundaryImport(e, r) })
+			resp, raw, err := e.client().ImportBoundaries(cmd.Context(), q, data)
+			return show(e, resp, raw, err, func(r *routingv1.BoundaryImport) error { return printBoundaryImport(e, r) })
 		},
 	})
 	f := imp.Flags()
@@ -67,10 +65,8 @@ func geoCmd(e *env) *cobra.Command {
 		Short: "Publish the boundary draft as the next version; routing uses it at once (admin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp routingv1.BoundaryVersion
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/boundaries/draft:publish", nil, nil,
-				&routingv1.PublishBoundariesRequest{SourceSha256: sha}, &resp)
-			return show(e, &resp, raw, err, func(v *routingv1.BoundaryVersion) error {
+			resp, raw, err := e.client().PublishBoundaries(cmd.Context(), &routingv1.PublishBoundariesRequest{SourceSha256: sha})
+			return show(e, resp, raw, err, func(v *routingv1.BoundaryVersion) error {
 				_, err := fmt.Fprintf(e.out, "published %s: %d units\n", v.GetVersion(), v.GetUnits())
 				return err
 			})
@@ -87,9 +83,8 @@ func geoCmd(e *env) *cobra.Command {
 			q := url.Values{}
 			setIf(q, "level", unitLevel)
 			setIf(q, "parent_code", parent)
-			var resp routingv1.ListBoundaryUnitsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/boundaries/units", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *routingv1.ListBoundaryUnitsResponse) error {
+			resp, raw, err := e.client().ListBoundaryUnits(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *routingv1.ListBoundaryUnitsResponse) error {
 				t := newTable(e.out, "LEVEL", "CODE", "NAME", "PARENT")
 				for _, u := range r.GetUnits() {
 					t.row(u.GetLevel(), u.GetCode(), u.GetName(), orDash(u.GetParentCode()))
@@ -110,9 +105,8 @@ func geoCmd(e *env) *cobra.Command {
 			q := url.Values{}
 			setIf(q, "level", divLevel)
 			setIf(q, "parent_code", divParent)
-			var resp routingv1.ListDivisionsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/divisions", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *routingv1.ListDivisionsResponse) error {
+			resp, raw, err := e.client().ListDivisions(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *routingv1.ListDivisionsResponse) error {
 				t := newTable(e.out, "CODE", "LEVEL", "NAME", "BOUNDARY")
 				for _, d := range r.GetDivisions() {
 					b := d.GetBoundaryVersion()

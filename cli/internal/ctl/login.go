@@ -170,7 +170,7 @@ func loginCmd(e *env) *cobra.Command {
 
 func (e *env) login(ctx context.Context, noBrowser bool) error {
 	var cc cliConfig
-	if err := e.client().GetJSON(ctx, "/auth/cli", &cc); err != nil {
+	if err := e.client().CLIConfig(ctx, &cc); err != nil {
 		return fmt.Errorf("ask the gateway how to sign in: %w", err)
 	}
 	octx := oidc.ClientContext(ctx, e.http)

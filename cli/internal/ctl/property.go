@@ -1,8 +1,6 @@
 package ctl
 
 import (
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,10 +21,9 @@ func propertyCmd(e *env) *cobra.Command {
     --community 110101001002 --community 110101001005`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var resp routingv1.PropertyCompany
-			raw, err := e.client().Call(cmd.Context(), http.MethodPut, "/v1/property-companies/"+url.PathEscape(args[0]), nil, nil,
-				&routingv1.SavePropertyCompanyRequest{Name: name, NameEn: nameEn, CommunityCodes: communities}, &resp)
-			return show(e, &resp, raw, err, func(c *routingv1.PropertyCompany) error { return printCompanies(e, c) })
+			resp, raw, err := e.client().SavePropertyCompany(cmd.Context(), args[0],
+				&routingv1.SavePropertyCompanyRequest{Name: name, NameEn: nameEn, CommunityCodes: communities})
+			return show(e, resp, raw, err, func(c *routingv1.PropertyCompany) error { return printCompanies(e, c) })
 		},
 	})
 	f := save.Flags()
@@ -40,11 +37,8 @@ func propertyCmd(e *env) *cobra.Command {
 		Short: "The property companies with the communities they serve",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			setIf(q, "district", district)
-			var resp routingv1.ListPropertyCompaniesResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/property-companies", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *routingv1.ListPropertyCompaniesResponse) error {
+			resp, raw, err := e.client().ListPropertyCompanies(cmd.Context(), district)
+			return show(e, resp, raw, err, func(r *routingv1.ListPropertyCompaniesResponse) error {
 				return printCompanies(e, r.GetCompanies()...)
 			})
 		},

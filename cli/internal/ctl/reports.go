@@ -3,7 +3,6 @@ package ctl
 import (
 	"bytes"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -55,13 +54,8 @@ func reportsCmd(e *env) *cobra.Command {
 			if limit > 0 {
 				q.Set("page_size", strconv.Itoa(int(limit)))
 			}
-			path := "/v1/discovery/reports"
-			if whistle != "" {
-				path = "/v1/whistles/" + url.PathEscape(whistle) + "/reports"
-			}
-			var resp intakev1.ListReportsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, path, q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *intakev1.ListReportsResponse) error {
+			resp, raw, err := e.client().ListReports(cmd.Context(), whistle, q)
+			return show(e, resp, raw, err, func(r *intakev1.ListReportsResponse) error {
 				return printReports(e, r.GetReports())
 			})
 		},
@@ -76,9 +70,8 @@ func reportsCmd(e *env) *cobra.Command {
 		Short: "One report: source, status, triage clock, result, linked whistle",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r intakev1.Report
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/discovery/reports/"+url.PathEscape(args[0]), nil, nil, nil, &r)
-			return show(e, &r, raw, err, func(r *intakev1.Report) error { return printReport(e, r) })
+			r, raw, err := e.client().GetReport(cmd.Context(), args[0])
+			return show(e, r, raw, err, func(r *intakev1.Report) error { return printReport(e, r) })
 		},
 	})
 
@@ -95,9 +88,8 @@ func reportsCmd(e *env) *cobra.Command {
 			if st == "" {
 				return fmt.Errorf("--street is required (the token names no street)")
 			}
-			var resp intakev1.Inbox
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/streets/"+url.PathEscape(st)+"/inbox", nil, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(in *intakev1.Inbox) error {
+			resp, raw, err := e.client().Inbox(cmd.Context(), st)
+			return show(e, resp, raw, err, func(in *intakev1.Inbox) error {
 				t := newTable(e.out, "GROUP", "CATEGORY", "TRIAGE BY (CST)", "REPORT", "SOURCE", "DESCRIPTION")
 				for _, g := range in.GetGroups() {
 					for _, r := range g.GetReports() {
@@ -129,9 +121,8 @@ func reportsCmd(e *env) *cobra.Command {
 			default:
 				return fmt.Errorf("--action %q: must be one of local, merge, whistle, reject", action)
 			}
-			var resp intakev1.TriageReportsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/discovery/reports:triage", nil, nil, req, &resp)
-			return show(e, &resp, raw, err, func(r *intakev1.TriageReportsResponse) error {
+			resp, raw, err := e.client().TriageReports(cmd.Context(), req)
+			return show(e, resp, raw, err, func(r *intakev1.TriageReportsResponse) error {
 				if w := r.GetWhistle(); w != nil {
 					if _, err := fmt.Fprintf(e.out, "whistle %s (%s)\n", w.GetId(), w.GetStatus()); err != nil {
 						return err
@@ -173,9 +164,8 @@ func ticketsCmd(e *env) *cobra.Command {
 			q := url.Values{}
 			setIf(q, "source", source)
 			setIf(q, "coord_sys", coordSys)
-			var resp intakev1.ImportTicketsCsvResponse
-			raw, err := e.client().Upload(cmd.Context(), "/v1/tickets:importCsv", q, ticketFileType(args[0], data), data, &resp)
-			return show(e, &resp, raw, err, func(r *intakev1.ImportTicketsCsvResponse) error {
+			resp, raw, err := e.client().ImportTickets(cmd.Context(), q, ticketFileType(args[0], data), data)
+			return show(e, resp, raw, err, func(r *intakev1.ImportTicketsCsvResponse) error {
 				if _, err := fmt.Fprintf(e.out, "rows %d, imported %d, already imported %d, errors %d\n",
 					r.GetRows(), r.GetImported(), r.GetAlreadyImported(), len(r.GetErrors())); err != nil {
 					return err
@@ -205,9 +195,8 @@ func ticketsCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			q := url.Values{}
 			setIf(q, "source", source)
-			var r intakev1.Report
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/tickets/"+url.PathEscape(args[0]), q, nil, nil, &r)
-			return show(e, &r, raw, err, func(r *intakev1.Report) error { return printReport(e, r) })
+			r, raw, err := e.client().GetTicket(cmd.Context(), args[0], q)
+			return show(e, r, raw, err, func(r *intakev1.Report) error { return printReport(e, r) })
 		},
 	})
 	showTicket.Flags().StringVar(&source, "source", "", "the tickets' source (default 12345)")

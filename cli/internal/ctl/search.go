@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -87,9 +86,8 @@ func searchCmd(e *env) *cobra.Command {
 				q.Set("page_size", strconv.Itoa(pageSize))
 			}
 			setIf(q, "page_token", pageToken)
-			var resp intakev1.SearchWhistlesResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/search/whistles", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(resp *intakev1.SearchWhistlesResponse) error {
+			resp, raw, err := e.client().SearchWhistles(cmd.Context(), q)
+			return show(e, resp, raw, err, func(resp *intakev1.SearchWhistlesResponse) error {
 				if err := printWhistles(e.out, resp.GetWhistles()); err != nil {
 					return err
 				}
@@ -122,7 +120,7 @@ func exportCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			doc, err := e.client().Download(cmd.Context(), "/v1/registers/whistles."+format, q)
+			doc, err := e.client().WhistleRegister(cmd.Context(), format, q)
 			if err != nil {
 				return err
 			}

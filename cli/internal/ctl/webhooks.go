@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -31,9 +30,8 @@ func deadLettersCmd(e *env) *cobra.Command {
 			if limit > 0 {
 				q.Set("page_size", strconv.Itoa(int(limit)))
 			}
-			var resp responsev1.ListWebhookDeadLettersResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/webhooks/dead-letters", q, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListWebhookDeadLettersResponse) error {
+			resp, raw, err := e.client().ListWebhookDeadLetters(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *responsev1.ListWebhookDeadLettersResponse) error {
 				t := newTable(e.out, "ID", "EVENT", "DISPATCH", "DEPARTMENT", "DISTRICT", "URL", "ATTEMPTS", "LAST HTTP", "LAST ERROR", "CREATED (CST)")
 				for _, d := range r.GetDeadLetters() {
 					t.row(d.GetId(), d.GetEventName(), d.GetDispatchId(), d.GetDepartment(), d.GetDistrictId(), d.GetUrl(),
@@ -51,10 +49,8 @@ func deadLettersCmd(e *env) *cobra.Command {
 		Short: "Queue a dead letter again, due now, with a fresh attempt budget",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out responsev1.ReplayWebhookDeadLetterResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodPost, "/v1/webhooks/dead-letters/"+url.PathEscape(args[0])+":replay", nil, nil,
-				&responsev1.ReplayWebhookDeadLetterRequest{}, &out)
-			return show(e, &out, raw, err, func(*responsev1.ReplayWebhookDeadLetterResponse) error {
+			out, raw, err := e.client().ReplayWebhookDeadLetter(cmd.Context(), args[0])
+			return show(e, out, raw, err, func(*responsev1.ReplayWebhookDeadLetterResponse) error {
 				_, err := fmt.Fprintln(e.out, "queued again:", args[0])
 				return err
 			})
@@ -71,9 +67,8 @@ func deliveriesCmd(e *env) *cobra.Command {
 		Short: "A dispatch's webhook delivery log (投递记录): every attempt to post its events, oldest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var resp responsev1.ListWebhookAttemptsResponse
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/dispatches/"+url.PathEscape(args[0])+"/webhook-attempts", nil, nil, nil, &resp)
-			return show(e, &resp, raw, err, func(r *responsev1.ListWebhookAttemptsResponse) error {
+			resp, raw, err := e.client().ListWebhookAttempts(cmd.Context(), args[0])
+			return show(e, resp, raw, err, func(r *responsev1.ListWebhookAttemptsResponse) error {
 				if len(r.GetAttempts()) == 0 {
 					_, err := fmt.Fprintln(e.out, "No webhook deliveries for this dispatch (no endpoint for its desk, or none yet).")
 					return err

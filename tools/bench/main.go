@@ -142,7 +142,7 @@ func run(ctx context.Context, log *slog.Logger, o options) error {
 
 	res := report.Run{}
 	counter := startNATSCount(ctx, log, o.natsURL, natsAuth)
-	sampler := startSampler(log, launcherPid)
+	sampler := startSampler(ctx, log, launcherPid, o.dbURL)
 	res.Steady, err = steady.Run(ctx, client, o.steady)
 	sum := sampler.stop()
 	if err != nil {
@@ -243,11 +243,15 @@ type sampler struct{ s *usage.Sampler }
 
 // startSampler samples every second while a scenario runs; with no launcher
 // (a --target stack) it samples nothing.
-func startSampler(log *slog.Logger, launcherPid int) sampler {
+func startSampler(ctx context.Context, log *slog.Logger, launcherPid int, dbURL string) sampler {
 	if launcherPid == 0 {
 		return sampler{}
 	}
-	s, err := usage.Start(launcherPid, "NATS (whistle-dev)", stack.LauncherOps, time.Second)
+	postmaster, err := usage.Postmaster(ctx, dbURL)
+	if err != nil {
+		log.Warn("every postgres process on the machine is counted as the stack's", "err", err)
+	}
+	s, err := usage.Start(launcherPid, "NATS (whistle-dev)", postmaster, stack.LauncherOps, time.Second)
 	if err != nil {
 		log.Warn("no machine use figures", "err", err)
 		return sampler{}

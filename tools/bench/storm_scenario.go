@@ -45,7 +45,7 @@ func runStorm(ctx context.Context, log *slog.Logger, o stormOptions) error {
 	if err != nil {
 		return err
 	}
-	sampler := startSampler(log, st.Pid())
+	sampler := startSampler(ctx, log, st.Pid(), o.dbURL)
 	res, err := storm.Run(ctx, client, o.cfg)
 	if err != nil {
 		sampler.stop()

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -122,10 +123,13 @@ type Sampler struct {
 	fs       procfs.FS
 	root     int
 	rootName string
-	ops      []string // base URLs of the services' ops endpoints
-	every    time.Duration
-	cancel   context.CancelFunc
-	done     chan struct{}
+	// postmaster is the stack's database server's main process (0: count
+	// every postgres process).
+	postmaster int
+	ops        []string // base URLs of the services' ops endpoints
+	every      time.Duration
+	cancel     context.CancelFunc
+	done       chan struct{}
 
 	mu      sync.Mutex
 	start   time.Time
@@ -141,16 +145,17 @@ type Sampler struct {
 }
 
 // Start samples every interval the process root (named rootName in the
-// summary) and its descendants, all postgres processes, and the ops
-// endpoints at opsAddrs (host:port).
-func Start(root int, rootName string, opsAddrs []string, every time.Duration) (*Sampler, error) {
+// summary) and its descendants, the postgres processes of the server whose
+// postmaster is postmaster (0: every postgres process on the machine), and
+// the ops endpoints at opsAddrs (host:port).
+func Start(root int, rootName string, postmaster int, opsAddrs []string, every time.Duration) (*Sampler, error) {
 	fs, err := procfs.NewDefaultFS()
 	if err != nil {
 		return nil, fmt.Errorf("usage: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Sampler{
-		fs: fs, root: root, rootName: rootName, every: every, cancel: cancel, done: make(chan struct{}),
+		fs: fs, root: root, rootName: rootName, postmaster: postmaster, every: every, cancel: cancel, done: make(chan struct{}),
 		first: map[string]float64{}, last: map[string]float64{}, peakRSS: map[string]uint64{},
 		pending: map[string]float64{}, outbox: map[string]float64{},
 		stmtFirst: map[string]float64{}, stmtLast: map[string]float64{},
@@ -271,7 +276,11 @@ func (s *Sampler) readProcs() (cpu map[string]float64, rss map[string]uint64) {
 		name := st.Comm
 		switch {
 		case name == "postgres":
-			cpu[name] += st.CPUTime()
+			// Another server's processes (a second cluster on the machine)
+			// are not the stack's.
+			if s.postmaster == 0 || pid == s.postmaster || parent[pid] == s.postmaster {
+				cpu[name] += st.CPUTime()
+			}
 		case descends(pid):
 			if pid == s.root {
 				name = s.rootName
@@ -437,4 +446,32 @@ func joinPeaks(m map[string]float64) string {
 		return "none reported"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// Postmaster is the main process of the PostgreSQL server at dbURL (the
+// parent of a backend it serves), so that only that server's processes are
+// counted when the machine runs more than one.
+func Postmaster(ctx context.Context, dbURL string) (int, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("usage: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0, fmt.Errorf("usage: backend pid: %w", err)
+	}
+	fs, err := procfs.NewDefaultFS()
+	if err != nil {
+		return 0, fmt.Errorf("usage: %w", err)
+	}
+	p, err := fs.Proc(backend)
+	if err != nil {
+		return 0, fmt.Errorf("usage: backend %d (is the server on this machine?): %w", backend, err)
+	}
+	st, err := p.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("usage: backend %d: %w", backend, err)
+	}
+	return st.PPID, nil
 }

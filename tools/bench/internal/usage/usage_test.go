@@ -24,7 +24,7 @@ func TestTheSummaryHoldsTheProcessesCPUAndMemoryAndThePeakBacklogs(t *testing.T)
 	}))
 	defer ops.Close()
 
-	s, err := usage.Start(os.Getpid(), "this test", []string{strings.TrimPrefix(ops.URL, "http://")}, 10*time.Millisecond)
+	s, err := usage.Start(os.Getpid(), "this test", 0, []string{strings.TrimPrefix(ops.URL, "http://")}, 10*time.Millisecond)
 	require.NoError(t, err)
 	for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); {
 		// Busy: the test itself is the sampled process.
@@ -62,7 +62,7 @@ func TestTheSummaryGivesTheLatenessOfTheTimersThatFiredInTheWindow(t *testing.T)
 	defer ops.Close()
 
 	fired.Store(50) // fired before the window: not counted
-	s, err := usage.Start(os.Getpid(), "this test", []string{strings.TrimPrefix(ops.URL, "http://")}, time.Hour)
+	s, err := usage.Start(os.Getpid(), "this test", 0, []string{strings.TrimPrefix(ops.URL, "http://")}, time.Hour)
 	require.NoError(t, err)
 	fired.Store(100)
 	sum := s.Stop()

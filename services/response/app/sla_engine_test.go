@@ -428,3 +428,32 @@ func TestCalendarOf2027IsProvisionalUntilAnAdminSetsIt(t *testing.T) {
 	require.Len(t, days.GetDays(), 14)
 	require.Equal(t, 12, provisional)
 }
+
+// The 30-minute arrival is this service's default: a request that carries no
+// limits (routing's fallback, a category without a catalogue entry) gets it,
+// and an admin's policy for the category overrides it for later dispatches.
+func TestArrivalDefaultsToThirtyMinutesUntilAPolicySaysOtherwise(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.start()
+	created := e.watch(events.SubjectFor("dispatch.created"))
+	adm, admCtx := e.adminClient(a, admin)
+
+	bare := func(dispatchID, whistleID string) *eventsv1.Event {
+		ev := e.request(dispatchID, whistleID, department)
+		asked(ev).GetRequest().ResolveWithin = nil
+		return ev
+	}
+	d := e.createDispatch(created, bare("d-default", "w-default"))
+	start := d.GetSlaStartedAt().AsTime()
+	require.True(t, d.GetDeadlines().GetAckBy().AsTime().Equal(start.Add(5*time.Minute)))
+	require.True(t, d.GetDeadlines().GetArriveBy().AsTime().Equal(start.Add(30*time.Minute)))
+	require.True(t, d.GetDeadlines().GetResolveBy().AsTime().Equal(start.Add(72*time.Hour)))
+
+	_, err := adm.SetPolicy(admCtx, &responsev1.SetPolicyRequest{Policy: &responsev1.Policy{Category: "noise", ArriveWithin: durationpb.New(20 * time.Minute)}})
+	require.NoError(t, err)
+	d = e.createDispatch(created, bare("d-policy", "w-policy"))
+	start = d.GetSlaStartedAt().AsTime()
+	require.True(t, d.GetDeadlines().GetArriveBy().AsTime().Equal(start.Add(20*time.Minute)), "arrive by %s", d.GetDeadlines().GetArriveBy().AsTime())
+	require.True(t, d.GetDeadlines().GetAckBy().AsTime().Equal(start.Add(5*time.Minute)), "the policy left the ack clock to the default")
+}

@@ -261,7 +261,10 @@ func TestUnknownCategoryGoesToDistrictGovernment(t *testing.T) {
 	require.Equal(t, "district-government", dispatches[0].GetDepartment())
 	req := dispatches[0].GetRequest()
 	require.Equal(t, "fallback", req.GetRole())
-	require.Equal(t, 30*time.Minute, req.GetArriveWithin().AsDuration())
+	// No catalogue entry, no limits: the response service owns the default.
+	require.Nil(t, req.GetAckWithin())
+	require.Nil(t, req.GetArriveWithin())
+	require.Nil(t, req.GetResolveWithin())
 	require.Equal(t, intakev1.Whistle_NORMAL, req.GetUrgency())
 	require.Len(t, routed.GetDepartments(), 1)
 	require.True(t, proto.Equal(&eventsv1.RoutedDepartment{

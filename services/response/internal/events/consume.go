@@ -141,14 +141,7 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		if st := r.req.GetSlaStartedAt(); st.IsValid() && !st.AsTime().IsZero() {
 			r.start = st.AsTime()
 		}
-		policy := requestedPolicy(r.req)
-		if p.HasPolicy {
-			policy = store.PolicyOver(store.Policy{
-				AckWithinS: p.AckWithinS, ArriveWithinS: p.ArriveWithinS, ResolveWithinS: p.ResolveWithinS,
-				ResolveWorkingDays: p.ResolveWorkingDays,
-			}, policy)
-		}
-		policy = policy.WithDefaults()
+		policy := response.TermsFor(requestedPolicy(r.req), p.Override()).Policy
 		if policy.ResolveWorkingDays > 0 {
 			if calFrom.IsZero() || r.start.Before(calFrom) {
 				calFrom = r.start
@@ -237,10 +230,11 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 	return nil
 }
 
-// requestedPolicy is the limits routing's request asks for. The response
-// schema's policy of the category in the district (or in every district)
-// overrides them (store's PreflightDispatches reads it); read once, at creation,
-// so a later change leaves the dispatch alone.
+// requestedPolicy is the limits routing's catalogue gives the category (zero
+// where the request sets none). response.TermsFor puts the admin's policy of
+// the category in the district (or in every district, read by store's
+// PreflightDispatches) over them and the defaults under them; read once, at
+// creation, so a later change leaves the dispatch alone.
 func requestedPolicy(req *eventsv1.DispatchRequested) response.Policy {
 	return response.Policy{
 		AckWithin:     req.GetAckWithin().AsDuration(),

@@ -47,11 +47,12 @@ func ParseTimerKind(s string) (TimerKind, error) {
 	return "", fmt.Errorf("unknown timer kind %q", s)
 }
 
-// Default limits, used when a dispatch request names none.
+// The default limits, the only ones in the system: a clock that neither an
+// admin's policy nor routing's catalogue sets (TermsFor) gets its default —
+// acknowledge within 5 minutes, arrive within 30, resolve within 72 hours.
 const (
-	DefaultAckWithin    = 5 * time.Minute
-	DefaultArriveWithin = 30 * time.Minute
-	// DefaultResolveWithin applies when routing sent no category limit.
+	DefaultAckWithin     = 5 * time.Minute
+	DefaultArriveWithin  = 30 * time.Minute
 	DefaultResolveWithin = 72 * time.Hour
 )
 

@@ -135,22 +135,16 @@ func Date(t time.Time) pgtype.Date {
 // DayOf is the date of a stored calendar day, in DateLayout.
 func DayOf(d pgtype.Date) string { return d.Time.Format(response.DateLayout) }
 
-// PolicyOver applies the limits a stored policy sets (the positive ones) over p.
-func PolicyOver(r Policy, p response.Policy) response.Policy {
-	if r.AckWithinS > 0 {
-		p.AckWithin = time.Duration(r.AckWithinS) * time.Second
+// Override is the admin's policy a preflight row found for its request, nil
+// when none applies.
+func (r PreflightDispatchesRow) Override() *response.Override {
+	if !r.HasPolicy {
+		return nil
 	}
-	if r.ArriveWithinS > 0 {
-		p.ArriveWithin = time.Duration(r.ArriveWithinS) * time.Second
-	}
-	if r.ResolveWithinS > 0 {
-		p.ResolveWithin = time.Duration(r.ResolveWithinS) * time.Second
-		p.ResolveWorkingDays = 0
-	}
-	if r.ResolveWorkingDays > 0 {
-		p.ResolveWorkingDays = int(r.ResolveWorkingDays)
-	}
-	return p
+	return &response.Override{District: r.PolicyDistrictID, Policy: Policy{
+		AckWithinS: r.AckWithinS, ArriveWithinS: r.ArriveWithinS, ResolveWithinS: r.ResolveWithinS,
+		ResolveWorkingDays: r.ResolveWorkingDays,
+	}.DomainPolicy()}
 }
 
 // DomainPolicy is a stored policy as the admin API shows it.

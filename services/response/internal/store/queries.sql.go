@@ -1500,6 +1500,7 @@ const preflightDispatches = `-- name: PreflightDispatches :many
 SELECT r.whistle_id::text AS whistle_id, r.category::text AS category, r.district_id::text AS district_id,
        EXISTS (SELECT 1 FROM cancelled_whistles c WHERE c.whistle_id = r.whistle_id)::bool AS cancelled,
        (p.category IS NOT NULL)::bool AS has_policy,
+       coalesce(p.district_id, '')::text AS policy_district_id,
        coalesce(p.ack_within_s, 0)::bigint AS ack_within_s,
        coalesce(p.arrive_within_s, 0)::bigint AS arrive_within_s,
        coalesce(p.resolve_within_s, 0)::bigint AS resolve_within_s,
@@ -1526,6 +1527,7 @@ type PreflightDispatchesRow struct {
 	DistrictID         string
 	Cancelled          bool
 	HasPolicy          bool
+	PolicyDistrictID   string
 	AckWithinS         int64
 	ArriveWithinS      int64
 	ResolveWithinS     int64
@@ -1534,7 +1536,8 @@ type PreflightDispatchesRow struct {
 
 // What creating dispatches reads first, per request (whistle, category and
 // district): whether its whistle was cancelled, and the policy of its category
-// in its district (the district's own row wins over the every-district row ”), if any.
+// in its district (the district's own row wins over the every-district row ”), if any,
+// with the policy's district (so a deadline can say which rule gave it).
 func (q *Queries) PreflightDispatches(ctx context.Context, arg PreflightDispatchesParams) ([]PreflightDispatchesRow, error) {
 	rows, err := q.db.Query(ctx, preflightDispatches, arg.WhistleIds, arg.Categories, arg.DistrictIds)
 	if err != nil {
@@ -1550,6 +1553,7 @@ func (q *Queries) PreflightDispatches(ctx context.Context, arg PreflightDispatch
 			&i.DistrictID,
 			&i.Cancelled,
 			&i.HasPolicy,
+			&i.PolicyDistrictID,
 			&i.AckWithinS,
 			&i.ArriveWithinS,
 			&i.ResolveWithinS,

@@ -1,6 +1,8 @@
 package events
 
 import (
+	"time"
+
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -35,12 +37,21 @@ func dispatchRequested(d store.RoutingDecision, a routing.Assignment, sla routin
 		Role:          a.Role,
 		Location:      &typesv1.LatLng{Lat: d.LocationLat, Lng: d.LocationLng},
 		Urgency:       intakev1.Whistle_Urgency(intakev1.Whistle_Urgency_value[d.Urgency]),
-		AckWithin:     durationpb.New(sla.AckWithin),
-		ArriveWithin:  durationpb.New(sla.ArriveWithin),
-		ResolveWithin: durationpb.New(sla.ResolveWithin),
+		AckWithin:     limit(sla.AckWithin),
+		ArriveWithin:  limit(sla.ArriveWithin),
+		ResolveWithin: limit(sla.ResolveWithin),
 		SlaStartedAt:  slaStart,
 		Rule:          rule,
 		CommunityCode: d.CommunityCode,
 		CommunityName: d.CommunityName,
 	}
+}
+
+// limit is a catalogue limit for a dispatch request: unset when the catalogue
+// has none, so the response service applies its default.
+func limit(d time.Duration) *durationpb.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return durationpb.New(d)
 }

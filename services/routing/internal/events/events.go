@@ -400,7 +400,8 @@ func (r *requests) request(decision store.RoutingDecision, a routing.Assignment,
 }
 
 // slaOf is the SLA policy of the whistle's category in the catalogue version
-// its decision was made with.
+// its decision was made with; none (zero limits, response's defaults) for a
+// category the catalogue does not know.
 func slaOf(ctx context.Context, q *store.Queries, d store.RoutingDecision) (routing.SLA, error) {
 	rule, err := q.RuleFor(ctx, store.RuleForParams{Version: d.CatalogueVersion, Category: d.Category, DistrictID: d.DistrictID})
 	if err == nil {
@@ -414,7 +415,7 @@ func slaOf(ctx context.Context, q *store.Queries, d store.RoutingDecision) (rout
 	case err == nil:
 		return cat.Domain().SLA, nil
 	case errors.Is(err, pgx.ErrNoRows):
-		return routing.DefaultSLA, nil
+		return routing.SLA{}, nil
 	default:
 		return routing.SLA{}, fmt.Errorf("category %s: %w", d.Category, err)
 	}

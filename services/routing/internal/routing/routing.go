@@ -51,16 +51,15 @@ var ErrNotFound = errors.New("not found")
 // RuleFor names the catalogue rule of a category, e.g. category:joint-enforcement.
 func RuleFor(category string) string { return "category:" + category }
 
-// SLA is the limits of a dispatch's clocks.
+// SLA is the limits of a dispatch's clocks as the catalogue sets them for a
+// category. Routing carries them into its dispatch requests; the response
+// service owns SLA policy and computes the deadlines: a zero limit (no
+// catalogue entry) leaves the clock to response's default.
 type SLA struct {
 	AckWithin     time.Duration
 	ArriveWithin  time.Duration
 	ResolveWithin time.Duration
 }
-
-// DefaultSLA applies when a whistle's category is unknown: acknowledge in 5
-// minutes and arrive in 30 (DESIGN "SLA timers"), resolve in 3 days.
-var DefaultSLA = SLA{AckWithin: 5 * time.Minute, ArriveWithin: 30 * time.Minute, ResolveWithin: 72 * time.Hour}
 
 // Category is a catalogue entry as routing uses it.
 type Category struct {
@@ -90,13 +89,13 @@ type Plan struct {
 }
 
 // PlanFor routes a whistle of category cat: the lead department and then each
-// cooperating one, or the fallback department alone when cat is nil (no rule).
+// cooperating one, or the fallback department alone when cat is nil (no rule),
+// with no SLA limits of its own (the response service's defaults apply).
 func PlanFor(cat *Category) Plan {
 	if cat == nil {
 		return Plan{
 			Rule:             RuleFallback,
 			CatalogueVersion: CatalogueVersion,
-			SLA:              DefaultSLA,
 			Assignments:      []Assignment{{Department: FallbackDepartment, Role: RoleFallback}},
 		}
 	}

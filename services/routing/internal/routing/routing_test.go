@@ -42,7 +42,7 @@ func TestPlanForUnknownCategoryFallsBackToDistrictGovernment(t *testing.T) {
 	p := routing.PlanFor(nil)
 	require.Equal(t, "fallback", p.Rule)
 	require.Equal(t, []routing.Assignment{{Department: "district-government", Role: "fallback"}}, p.Assignments)
-	require.Equal(t, 30*time.Minute, p.SLA.ArriveWithin)
+	require.Zero(t, p.SLA, "no catalogue limits: the response service's defaults apply")
 }
 
 func TestDecideReturn(t *testing.T) {

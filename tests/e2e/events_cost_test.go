@@ -56,6 +56,10 @@ func TestRoutingAWhistleIsOneEvent(t *testing.T) {
 		len(whole.events), whole.events, whole.messages, whole.processed)
 
 	require.Equal(t, []string{"whistle.routed"}, routed.events, "one event per routing decision")
+	// The whistle's answer, once routed, explains its departments.
+	explained := obj(w["routing"])
+	require.NotEmpty(t, explained["rule"], "routing's explanation comes with the routed whistle: %v", w)
+	require.Len(t, list(explained["departments"]), 3)
 	departments := routing[0].GetWhistleRouted().GetDepartments()
 	require.Len(t, departments, 3)
 	for _, d := range departments {

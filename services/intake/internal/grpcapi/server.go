@@ -122,7 +122,12 @@ func (s *Server) get(ctx context.Context, whistleID string) (*intakev1.Whistle, 
 		return out, nil
 	}
 	out.ViewerRole = viewerRole
-	s.explain(ctx, out)
+	// Routing has nothing to explain to whom intake still shows a whistle as
+	// just raised (a street polling its new whistle asks many times before it
+	// is routed): the explanation comes with the status that shows the routing.
+	if intake.Status(w.Status) != intake.StatusRaised {
+		s.explain(ctx, out)
+	}
 	return out, nil
 }
 

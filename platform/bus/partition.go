@@ -20,7 +20,7 @@ import (
 	"github.com/chuishao/whistle/proto/events"
 )
 
-// Partitioning (docs/decisions.md, "Scale-out (issue 9)"): a stream sourced
+// Partitioning (docs/decisions.md, "Scale-out"): a stream sourced
 // from WHISTLE holds every event again under "part.<k>.<subject>", k being
 // a hash of the event's district into P partitions (a JetStream subject
 // transform). Each consumer becomes P durable consumers "<name>-p<k>" on it,

@@ -24,9 +24,9 @@ const (
 	DomainDispatch = "dispatch"
 	DomainSLA      = "sla"
 	DomainFeedback = "feedback"
-	// DomainReport is discovery before the whistle (issue 13).
+	// DomainReport is discovery before the whistle.
 	DomainReport = "report"
-	// DomainAdmin is the audit of admin actions (issue 10).
+	// DomainAdmin is the audit of admin actions.
 	DomainAdmin = "admin"
 )
 

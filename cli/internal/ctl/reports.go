@@ -30,7 +30,7 @@ func ticketFileType(name string, data []byte) string {
 	return "text/csv"
 }
 
-// reportsCmd is whistlectl reports: discovery (issue 13) — the reports of grid
+// reportsCmd is whistlectl reports: discovery — the reports of grid
 // workers, residents and the 12345 hotline, the street's inbox and triage.
 func reportsCmd(e *env) *cobra.Command {
 	rc := &cobra.Command{

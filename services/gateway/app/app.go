@@ -227,7 +227,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(version.Get())
 	})
-	// Residents' and the public's pages (issue 13): no sign-in.
+	// Residents' and the public's pages: no sign-in.
 	mux.Handle("GET "+publicpages.Prefix, publicpages.Handler())
 	if cfg.Console != nil {
 		mux.Handle("GET /{$}", cfg.Console)

@@ -70,7 +70,7 @@ func MayReadTimelines(role string) bool {
 	return false
 }
 
-// boardOnly are the entries of the joint board (issue 24) that only its
+// boardOnly are the entries of the joint board that only its
 // participants (the departments' desks) and supervisors read: the notes the
 // departments leave each other are their working talk, not the street's.
 var boardOnly = map[string]bool{"dispatch.board_noted": true}

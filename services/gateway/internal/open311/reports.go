@@ -12,7 +12,7 @@ import (
 )
 
 // ReporterAttribute marks a request filed by a resident (value "resident"):
-// it becomes a report in the street's inbox (issue 13) instead of a whistle,
+// it becomes a report in the street's inbox instead of a whistle,
 // and its token is the reporter's follow-up token.
 const ReporterAttribute = "attribute[reporter]"
 

@@ -1,5 +1,5 @@
 // Package publicpages serves the pages residents and the public use without
-// signing in (issue 13): the public results (公开) of a street or district,
+// signing in: the public results (公开) of a street or district,
 // a resident's report form, and the follow-up page where a reporter follows
 // and rates the result with the token. They are static files that call the
 // public REST routes (/v1/public/...); the signed-in console is elsewhere.

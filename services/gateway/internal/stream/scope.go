@@ -71,7 +71,7 @@ func (s *Scope) Subjects() []string {
 			events.DomainWhistle + ".v1.*." + d,
 			// Every department's dispatch events of the district: the joint
 			// board shows a participating desk the other departments' work on
-			// its whistles (issue 24). deskAllows keeps only those.
+			// its whistles. deskAllows keeps only those.
 			events.DomainDispatch + ".v1.*." + d + ".*",
 			events.DomainSLA + ".v1.*." + d,
 		}
@@ -161,7 +161,7 @@ func (s *Scope) streetAllows(ev *eventsv1.Event) bool {
 		s.follows[ev.GetWhistleId()] = true
 	}
 	if ev.GetDistrictId() == s.id.DistrictID && ev.GetStreetId() == s.id.StreetID {
-		// The joint board's notes are the departments' talk (issue 24).
+		// The joint board's notes are the departments' talk.
 		return !boardOnly(ev)
 	}
 	// A neighbour reads the whistle, not its departments' work.
@@ -197,7 +197,7 @@ func (s *Scope) deskAllows(ev *eventsv1.Event) bool {
 	case events.DomainDispatch, events.DomainSLA:
 		if ev.GetDepartment() != dept {
 			// Another department's work on a whistle the desk takes part
-			// in: its joint board (issue 24). Nothing of other whistles.
+			// in: its joint board. Nothing of other whistles.
 			return s.follows[ev.GetWhistleId()]
 		}
 		s.follows[ev.GetWhistleId()] = true

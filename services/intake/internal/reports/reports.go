@@ -1,4 +1,4 @@
-// Package reports is discovery before the whistle (issue 13): what a report
+// Package reports is discovery before the whistle: what a report
 // is, how it is checked, how the inbox groups nearby duplicates, how a 12345
 // CSV is read, and the follow-up tokens reporters rate with. It knows nothing
 // of SQL, gRPC or JetStream.

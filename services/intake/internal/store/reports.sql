@@ -1,4 +1,4 @@
--- Reports, triage and follow-up tokens (issue 13).
+-- Reports, triage and follow-up tokens.
 
 -- name: InsertReport :one
 -- A ticket whose external number was imported before returns no row.

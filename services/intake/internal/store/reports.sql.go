@@ -652,7 +652,7 @@ type InsertReportParams struct {
 	TicketType     string
 }
 
-// Reports, triage and follow-up tokens (issue 13).
+// Reports, triage and follow-up tokens.
 // A ticket whose external number was imported before returns no row.
 func (q *Queries) InsertReport(ctx context.Context, arg InsertReportParams) (Report, error) {
 	row := q.db.QueryRow(ctx, insertReport,

@@ -1,4 +1,4 @@
--- Queries of the duty desks (issue 12): rosters, heartbeats, service
+-- Queries of the duty desks: rosters, heartbeats, service
 -- accounts, webhook endpoints managed through the API, and digests.
 
 -- name: LockDesk :exec

@@ -962,7 +962,7 @@ type LockDeskParams struct {
 	DistrictID string
 }
 
-// Queries of the duty desks (issue 12): rosters, heartbeats, service
+// Queries of the duty desks: rosters, heartbeats, service
 // accounts, webhook endpoints managed through the API, and digests.
 // Serialises roster edits of one department x district, so that the overlap
 // check and the insert see the same shifts.

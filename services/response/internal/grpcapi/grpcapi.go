@@ -28,7 +28,7 @@ import (
 type Server struct {
 	responsev1.UnimplementedDispatchServiceServer
 	Desk *desk.Service
-	// Duty keeps rosters and heartbeats (issue 12).
+	// Duty keeps rosters and heartbeats.
 	Duty *duty.Service
 	Log  *slog.Logger
 	// CoordSys is the system of a check-in position whose request names none.

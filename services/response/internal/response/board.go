@@ -8,7 +8,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 )
 
-// The joint board (联合执法, issue 24): every department of a whistle sees the
+// The joint board (联合执法): every department of a whistle sees the
 // others' dispatches, leaves notes for them, and the lead marks the joint
 // action done once all have arrived on site.
 

@@ -120,3 +120,8 @@ func (c *Client) ListPropertyCompanies(ctx context.Context, district string) (*r
 	setIf(q, "district", district)
 	return send[routingv1.ListPropertyCompaniesResponse](ctx, c, http.MethodGet, "/v1/property-companies", q, nil)
 }
+
+// UpdateCatalogueDraft is PUT /v1/catalogue/draft: the draft's rules, whole (admins).
+func (c *Client) UpdateCatalogueDraft(ctx context.Context, req *routingv1.UpdateCatalogueDraftRequest) (*routingv1.Catalogue, []byte, error) {
+	return send[routingv1.Catalogue](ctx, c, http.MethodPut, "/v1/catalogue/draft", nil, req)
+}

@@ -2,16 +2,18 @@ package ctl
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 )
 
 func catalogueCmd(e *env) *cobra.Command {
-	cat := &cobra.Command{Use: "catalogue", Short: "The routing catalogue (派单目录): diff and publish the draft"}
+	cat := &cobra.Command{Use: "catalogue", Short: "The routing catalogue (派单目录): show it, edit the draft, diff and publish"}
 	var fromV, toV string
 	diff := authed(&cobra.Command{
 		Use:   "diff",
@@ -61,6 +63,55 @@ func catalogueCmd(e *env) *cobra.Command {
 		},
 	})
 	publish.Flags().StringVar(&effective, "effective-at", "", "when the version starts routing (default now)")
-	cat.AddCommand(diff, publish)
+	cat.AddCommand(catalogueShowCmd(e), catalogueDraftCmd(e), diff, publish)
 	return cat
+}
+
+func catalogueShowCmd(e *env) *cobra.Command {
+	var version string
+	cmd := authed(&cobra.Command{
+		Use:     "show",
+		Short:   "The rules of a version: the one in force, the draft or any published one",
+		Example: "  whistlectl catalogue show --version draft -o json > draft.json   # edit, then: whistlectl catalogue draft draft.json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, raw, err := e.client().GetCatalogue(cmd.Context(), version)
+			return show(e, c, raw, err, func(c *routingv1.Catalogue) error { return printCatalogue(e, c) })
+		},
+	})
+	cmd.Flags().StringVar(&version, "version", "", "draft, or a version such as v2 (default: the one in force)")
+	return cmd
+}
+
+func catalogueDraftCmd(e *env) *cobra.Command {
+	return authed(&cobra.Command{
+		Use:   "draft FILE",
+		Short: "Replace the draft's rules with those of a JSON file (admins): what `catalogue show -o json` prints",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			var req routingv1.UpdateCatalogueDraftRequest
+			// A shown catalogue's other fields (version, dates) are not the draft's to set: ignored.
+			if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, &req); err != nil {
+				return fmt.Errorf("FILE %s: not a catalogue in JSON (rules, description): %w", args[0], err)
+			}
+			if len(req.GetRules()) == 0 {
+				return fmt.Errorf("FILE %s: has no rules", args[0])
+			}
+			c, raw, err := e.client().UpdateCatalogueDraft(cmd.Context(), &req)
+			return show(e, c, raw, err, func(c *routingv1.Catalogue) error { return printCatalogue(e, c) })
+		},
+	})
+}
+
+func printCatalogue(e *env, c *routingv1.Catalogue) error {
+	fmt.Fprintf(e.out, "%s (%d rules), effective %s  %s\n\n", orDash(c.GetVersion()), len(c.GetRules()), fmtTime(c.GetEffectiveAt()), c.GetDescription())
+	t := newTable(e.out, "CATEGORY", "DISTRICT", "DEPARTMENTS")
+	for _, r := range c.GetRules() {
+		t.row(r.GetCategory(), orDash(r.GetDistrictId()), rule(r))
+	}
+	return t.flush()
 }

@@ -41,7 +41,7 @@ func enumValue(flag, val string, names map[string]int32) (string, error) {
 		return "", nil
 	}
 	up := strings.ToUpper(strings.ReplaceAll(val, "-", "_"))
-	if _, ok := names[up]; !ok || up == "STATUS_UNSPECIFIED" || up == "URGENCY_UNSPECIFIED" {
+	if v, ok := names[up]; !ok || v == 0 {
 		var valid []string
 		for n, v := range names {
 			if v != 0 {

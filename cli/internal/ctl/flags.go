@@ -21,6 +21,31 @@ func parseWhen(flag, v string) (string, error) {
 	return t.Format(time.RFC3339), nil
 }
 
+// periodQuery is the district, from and to of a report: --to defaults to
+// now, --from to 30 days before --to.
+func periodQuery(district, from, to string) (url.Values, error) {
+	q := url.Values{}
+	setIf(q, "district", district)
+	if to == "" {
+		to = time.Now().Format(time.RFC3339)
+	}
+	if from == "" {
+		end, err := parseTimeFlag("to", to, "2006-01-02", time.Local, "a date (2026-11-01) or an RFC 3339 time")
+		if err != nil {
+			return nil, err
+		}
+		from = end.AddDate(0, 0, -30).Format(time.RFC3339)
+	}
+	for _, p := range []struct{ name, val string }{{"from", from}, {"to", to}} {
+		v, err := parseWhen(p.name, p.val)
+		if err != nil {
+			return nil, err
+		}
+		setIf(q, p.name, v)
+	}
+	return q, nil
+}
+
 // parseTimeFlag reads the time flag --flag: RFC 3339, or layout in loc. An
 // empty value is the zero time; hint says what to use in the error.
 func parseTimeFlag(flag, v, layout string, loc *time.Location, hint string) (time.Time, error) {

@@ -67,6 +67,15 @@ func TestEveryCommandPrintsOneWay(t *testing.T) {
 		{"endpoints", "list"}, {"endpoints", "delete", "1"}, {"service-accounts", "list"},
 		{"service-accounts", "revoke", "sa-1"}, {"deadletters", "list"}, {"deadletters", "replay", "dl-1"},
 		{"deliveries", "d-1"},
+		{"merge", "w-2", "--into", "w-1"}, {"keep", "w-2"}, {"confirm-location", "w-1"}, {"routing", "w-1"},
+		{"add-department", "w-1", "--department", "transport"},
+		{"extension", "request", "d-1", "--clock", "ack", "--until", "2026-11-28 18:00", "--reason", "r"},
+		{"extension", "list"}, {"extension", "decide", "d-1", "x-1", "--approve"},
+		{"appeal", "file", "d-1", "--clock", "ack", "--code", "other", "--reason", "r"}, {"appeal", "list"},
+		{"appeal", "decide", "a-1", "--reject"}, {"report", "scorecards"}, {"report", "hotspots"},
+		{"report", "monthly", "--month", "2026-11"}, {"sla", "policies", "set", "--category", "noise"},
+		{"sla", "calendar", "set", "2027-02-06", "--kind", "holiday"}, {"sla", "calendar", "delete", "2027-02-06"},
+		{"departments", "save", "water-affairs", "--name", "区水务局"},
 	}
 	for _, args := range commands {
 		code, jsonOut, errOut := run(t, env, append(args, "-o", "json")...)

@@ -86,19 +86,44 @@ func streetsCmd(e *env) *cobra.Command {
 }
 
 func departmentsCmd(e *env) *cobra.Command {
-	return authed(&cobra.Command{
+	cmd := authed(&cobra.Command{
 		Use:   "departments",
 		Short: "List the departments",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			resp, raw, err := e.client().ListDepartments(cmd.Context())
-			return show(e, resp, raw, err, func(resp *routingv1.ListDepartmentsResponse) error {
-				t := newTable(e.out, "CODE", "NAME")
-				for _, d := range resp.GetDepartments() {
-					t.row(d.GetCode(), fmt.Sprintf("%s / %s", d.GetName(), d.GetNameEn()))
-				}
-				return t.flush()
+			return show(e, resp, raw, err, func(resp *routingv1.ListDepartmentsResponse) error { return printDepartments(e, resp.GetDepartments()) })
+		},
+	})
+	cmd.AddCommand(departmentSaveCmd(e))
+	return cmd
+}
+
+func departmentSaveCmd(e *env) *cobra.Command {
+	var req routingv1.SaveDepartmentRequest
+	cmd := authed(&cobra.Command{
+		Use:     "save CODE --name NAME",
+		Short:   "Add a department, or rename one (admins)",
+		Example: "  whistlectl departments save water-affairs --name 区水务局 --name-en \"Water Affairs\"",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req.Code = args[0]
+			d, raw, err := e.client().SaveDepartment(cmd.Context(), &req)
+			return show(e, d, raw, err, func(d *routingv1.Department) error {
+				return printDepartments(e, []*routingv1.Department{d})
 			})
 		},
 	})
+	cmd.Flags().StringVar(&req.Name, "name", "", "Chinese name, e.g. 区水务局")
+	cmd.Flags().StringVar(&req.NameEn, "name-en", "", "English name")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func printDepartments(e *env, list []*routingv1.Department) error {
+	t := newTable(e.out, "CODE", "NAME")
+	for _, d := range list {
+		t.row(d.GetCode(), fmt.Sprintf("%s / %s", d.GetName(), d.GetNameEn()))
+	}
+	return t.flush()
 }

@@ -17,17 +17,7 @@ func slaCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			resp, raw, err := e.client().ListPolicies(cmd.Context())
-			return show(e, resp, raw, err, func(resp *responsev1.ListPoliciesResponse) error {
-				t := newTable(e.out, "CATEGORY", "DISTRICT", "ACK", "ARRIVE", "RESOLVE")
-				for _, p := range resp.GetPolicies() {
-					resolve := dur(p.GetResolveWithin())
-					if wd := p.GetResolveWorkingDays(); wd > 0 {
-						resolve = fmt.Sprintf("%d working days", wd)
-					}
-					t.row(p.GetCategory(), orDash(p.GetDistrictId()), dur(p.GetAckWithin()), dur(p.GetArriveWithin()), resolve)
-				}
-				return t.flush()
-			})
+			return show(e, resp, raw, err, func(resp *responsev1.ListPoliciesResponse) error { return printPolicies(e, resp.GetPolicies()) })
 		},
 	})
 	calendar := authed(&cobra.Command{
@@ -40,17 +30,7 @@ func slaCmd(e *env) *cobra.Command {
 				return fmt.Errorf("YEAR must be a number, got %q", args[0])
 			}
 			resp, raw, err := e.client().ListCalendarDays(cmd.Context(), year)
-			return show(e, resp, raw, err, func(resp *responsev1.ListCalendarDaysResponse) error {
-				t := newTable(e.out, "DATE", "KIND", "NAME", "NOTE")
-				for _, d := range resp.GetDays() {
-					note := "-"
-					if d.GetProvisional() {
-						note = "暂定 provisional (调休 not yet published)"
-					}
-					t.row(d.GetDate(), d.GetKind().String(), orDash(d.GetName()), note)
-				}
-				return t.flush()
-			})
+			return show(e, resp, raw, err, func(resp *responsev1.ListCalendarDaysResponse) error { return printCalendar(e, resp.GetDays()) })
 		},
 	})
 	clocks := authed(&cobra.Command{
@@ -62,6 +42,32 @@ func slaCmd(e *env) *cobra.Command {
 			return show(e, d, raw, err, func(d *responsev1.Dispatch) error { return printClocks(e.out, d) })
 		},
 	})
+	policies.AddCommand(policySetCmd(e))
+	calendar.AddCommand(calendarSetCmd(e), calendarDeleteCmd(e))
 	sla.AddCommand(policies, calendar, clocks)
 	return sla
+}
+
+func printPolicies(e *env, policies []*responsev1.Policy) error {
+	t := newTable(e.out, "CATEGORY", "DISTRICT", "ACK", "ARRIVE", "RESOLVE")
+	for _, p := range policies {
+		resolve := dur(p.GetResolveWithin())
+		if wd := p.GetResolveWorkingDays(); wd > 0 {
+			resolve = fmt.Sprintf("%d working days", wd)
+		}
+		t.row(p.GetCategory(), orDash(p.GetDistrictId()), dur(p.GetAckWithin()), dur(p.GetArriveWithin()), resolve)
+	}
+	return t.flush()
+}
+
+func printCalendar(e *env, days []*responsev1.CalendarDay) error {
+	t := newTable(e.out, "DATE", "KIND", "NAME", "NOTE")
+	for _, d := range days {
+		note := "-"
+		if d.GetProvisional() {
+			note = "暂定 provisional (调休 not yet published)"
+		}
+		t.row(d.GetDate(), d.GetKind().String(), orDash(d.GetName()), note)
+	}
+	return t.flush()
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -99,27 +98,9 @@ func reportCmd(e *env) *cobra.Command {
 		Example: "  whistlectl report sla --district 110101 --from 2026-11-01 --to 2026-12-01\n  whistlectl report sla --district 110101 --csv > sla.csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q := url.Values{}
-			setIf(q, "district", district)
-			if to == "" {
-				to = time.Now().Format(time.RFC3339)
-			}
-			if from == "" {
-				end, err := time.Parse(time.RFC3339, to)
-				if err != nil {
-					end, err = time.ParseInLocation("2006-01-02", to, time.Local)
-				}
-				if err != nil {
-					return fmt.Errorf("--to %q: use a date (2026-11-01) or an RFC 3339 time", to)
-				}
-				from = end.AddDate(0, 0, -30).Format(time.RFC3339)
-			}
-			for _, p := range []struct{ name, val string }{{"from", from}, {"to", to}} {
-				v, err := parseWhen(p.name, p.val)
-				if err != nil {
-					return err
-				}
-				setIf(q, p.name, v)
+			q, err := periodQuery(district, from, to)
+			if err != nil {
+				return err
 			}
 			if csv {
 				doc, _, err := e.client().SlaReportCsv(cmd.Context(), q)
@@ -154,7 +135,7 @@ func reportCmd(e *env) *cobra.Command {
 	f.StringVar(&from, "from", "", "start of the period (date or RFC 3339; default 30 days before --to)")
 	f.StringVar(&to, "to", "", "end of the period, exclusive (default now)")
 	f.BoolVar(&csv, "csv", false, "print the report as CSV")
-	report.AddCommand(sla)
+	report.AddCommand(sla, scorecardsCmd(e), hotspotsCmd(e), monthlyCmd(e))
 	return report
 }
 

@@ -1,0 +1,170 @@
+package ctl
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+)
+
+// The supervisor's scorecards (考核), hotspots (未诉先办) and the monthly 治理成绩单.
+
+func scorecardsCmd(e *env) *cobra.Command {
+	var district, from, to, by string
+	cmd := authed(&cobra.Command{
+		Use:     "scorecards",
+		Short:   "Ranked scorecards per department or street (考核排名): 三率, breaches by level, times, composite",
+		Example: "  whistlectl report scorecards --district 110101 --from 2026-11-01 --to 2026-12-01 --by street",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			group, err := enumValue("by", by, feedbackv1.GetScorecardsRequest_GroupBy_value)
+			if err != nil {
+				return err
+			}
+			q, err := periodQuery(district, from, to)
+			if err != nil {
+				return err
+			}
+			setIf(q, "group_by", group)
+			resp, raw, err := e.client().Scorecards(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *feedbackv1.GetScorecardsResponse) error {
+				w := r.GetWeights()
+				fmt.Fprintf(e.out, "Weights: response %.2f, arrival %.2f, resolution %.2f, satisfaction %.2f\n\n",
+					w.GetResponse(), w.GetArrival(), w.GetResolution(), w.GetSatisfaction())
+				t := newTable(e.out, "RANK", "KEY", "DISPATCHED", "RESPONSE", "ARRIVAL", "RESOLUTION", "SATISFACTION",
+					"BREACHES 催办/督办/挂牌", "FAR", "UNLOCATED", "ARRIVE P50", "COMPOSITE")
+				for _, s := range r.GetScorecards() {
+					sla := s.GetSla()
+					t.row(strconv.Itoa(int(s.GetRank())), s.GetKey(), n(sla.GetDispatched()), pct(sla.GetResponseRate()), pct(sla.GetArrivalRate()),
+						pct(sla.GetResolutionRate()), pct(sla.GetSatisfactionRate()),
+						fmt.Sprintf("%d/%d/%d", s.GetBreachesLevel1(), s.GetBreachesLevel2(), s.GetBreachesLevel3()),
+						n(s.GetFarArrivals()), n(s.GetUnlocatedArrivals()), seconds(s.GetToArrive().GetMedianSeconds()),
+						fmt.Sprintf("%.1f", s.GetComposite()))
+				}
+				return t.flush()
+			})
+		},
+	})
+	f := cmd.Flags()
+	f.StringVar(&district, "district", "", "six-digit district (default: the token's district)")
+	f.StringVar(&from, "from", "", "start of the period (date or RFC 3339; default 30 days before --to)")
+	f.StringVar(&to, "to", "", "end of the period, exclusive (default now)")
+	f.StringVar(&by, "by", "department", "department or street")
+	return cmd
+}
+
+func seconds(s float64) string {
+	if s <= 0 {
+		return "-"
+	}
+	return (time.Duration(s) * time.Second).String()
+}
+
+func hotspotsCmd(e *env) *cobra.Command {
+	var district, at string
+	var limit, minCount int
+	cmd := authed(&cobra.Command{
+		Use:     "hotspots",
+		Short:   "Where the same problem keeps coming back (未诉先办): street × category counts and their trend",
+		Example: "  whistlectl report hotspots --district 110101 --min-count 3",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q := url.Values{}
+			setIf(q, "district", district)
+			when, err := parseWhen("at", at)
+			if err != nil {
+				return err
+			}
+			setIf(q, "at", when)
+			if limit < 0 || minCount < 0 {
+				return fmt.Errorf("--limit and --min-count must not be negative")
+			}
+			if limit > 0 {
+				q.Set("limit", strconv.Itoa(limit))
+			}
+			if minCount > 0 {
+				q.Set("min_count", strconv.Itoa(minCount))
+			}
+			resp, raw, err := e.client().Hotspots(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *feedbackv1.ListHotspotsResponse) error {
+				fmt.Fprintf(e.out, "%s – %s\n\n", fmtTime(r.GetWindowStart()), fmtTime(r.GetWindowEnd()))
+				if len(r.GetHotspots()) == 0 {
+					_, err := fmt.Fprintln(e.out, "No hotspots.")
+					return err
+				}
+				t := newTable(e.out, "STREET", "CATEGORY", "COUNT", "BEFORE", "TREND", "LAST RAISED")
+				for _, h := range r.GetHotspots() {
+					t.row(h.GetStreetId(), h.GetCategory(), n(h.GetCount()), n(h.GetPreviousCount()), fmt.Sprintf("%+d", h.GetTrend()), fmtTime(h.GetLastRaisedAt()))
+				}
+				return t.flush()
+			})
+		},
+	})
+	f := cmd.Flags()
+	f.StringVar(&district, "district", "", "six-digit district (default: the token's district)")
+	f.StringVar(&at, "at", "", "end of the window (date or RFC 3339; default now)")
+	f.IntVar(&limit, "limit", 0, "at most this many hotspots")
+	f.IntVar(&minCount, "min-count", 0, "only street × category pairs with at least this many whistles")
+	return cmd
+}
+
+func monthlyCmd(e *env) *cobra.Command {
+	var district, month, format, department, street, out string
+	cmd := authed(&cobra.Command{
+		Use:   "monthly",
+		Short: "The monthly 治理成绩单 as a printable HTML page or PDF",
+		Example: "  whistlectl report monthly --month 2026-11 --out 成绩单-11月.html\n" +
+			"  whistlectl report monthly --month 2026-11 --format pdf --department urban-management --out 城管-11月.pdf",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := time.Parse("2006-01", month); err != nil {
+				return fmt.Errorf("--month %q: use a month, e.g. 2026-11", month)
+			}
+			q := url.Values{}
+			setIf(q, "district", district)
+			q.Set("month", month)
+			var doc []byte
+			switch format {
+			case "html":
+				if department != "" || street != "" {
+					return fmt.Errorf("--department and --street need --format pdf")
+				}
+				m, raw, err := e.client().MonthlyScorecard(cmd.Context(), q)
+				if err != nil {
+					return err
+				}
+				if e.output != OutputTable {
+					return e.emit(raw, nil)
+				}
+				doc = []byte(m.GetHtml())
+			case "pdf":
+				setIf(q, "department", department)
+				setIf(q, "street", street)
+				var err error
+				if doc, err = e.client().MonthlyScorecardDocument(cmd.Context(), "pdf", q); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("--format %q: must be html or pdf", format)
+			}
+			if out == "" {
+				_, err := e.out.Write(doc)
+				return err
+			}
+			return os.WriteFile(out, doc, 0o600)
+		},
+	})
+	f := cmd.Flags()
+	f.StringVar(&district, "district", "", "six-digit district (default: the token's district)")
+	f.StringVar(&month, "month", time.Now().Format("2006-01"), "the month, e.g. 2026-11")
+	f.StringVar(&format, "format", "html", "html or pdf (a PDF ready to sign)")
+	f.StringVar(&department, "department", "", "with --format pdf: one department's sheet")
+	f.StringVar(&street, "street", "", "with --format pdf: one street's sheet")
+	f.StringVar(&out, "out", "", "file to write (default: standard output)")
+	return cmd
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/worker"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -157,30 +158,19 @@ type TriageClock struct {
 	Pool  *pgxpool.Pool
 	Clock clock.Clock
 	Log   *slog.Logger
-	// Every is how often it looks (on the clock); 30 s when zero.
+	// Every is how often it looks (on the clock); worker.DefaultPoll (30 s) when zero.
 	Every time.Duration
 }
 
-// Run sweeps until ctx is cancelled.
+// Run sweeps until ctx is cancelled: again at once after a full batch (more
+// may be due), else every Every on the clock; a failed sweep is retried with
+// the platform loop's backoff (the reports wait in their table meanwhile).
 func (c *TriageClock) Run(ctx context.Context) error {
-	every := c.Every
-	if every <= 0 {
-		every = 30 * time.Second
-	}
-	for {
-		// A full batch means more may be due: sweep again before waiting.
-		for n := sweepBatch; n == sweepBatch && ctx.Err() == nil; {
-			var err error
-			if n, err = c.Sweep(ctx); err != nil && ctx.Err() == nil {
-				c.Log.WarnContext(ctx, "triage clock", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-c.Clock.After(every):
-		}
-	}
+	loop := worker.Loop{Name: "triage clock", Log: c.Log, Clock: c.Clock, Poll: c.Every}
+	return loop.Sweep(ctx, func(ctx context.Context) (bool, error) {
+		n, err := c.Sweep(ctx)
+		return n == sweepBatch, err
+	})
 }
 
 // sweepBatch is the most warnings (and breaches) one sweep raises: the

@@ -18,7 +18,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/retry"
+	"github.com/chuishao/whistle/platform/worker"
 	"github.com/chuishao/whistle/services/response/internal/channels"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/store"
@@ -112,11 +112,8 @@ func (w *Worker) defaults() {
 // database failure (the deliveries wait in their table meanwhile).
 func (w *Worker) Run(ctx context.Context) error {
 	w.defaults()
-	queued, stop := postgres.Wakeups(w.Pool, store.WebhooksTopic)
-	defer stop()
-	return retry.Forever(ctx, w.Log, "webhook worker", func(ctx context.Context) error {
-		return w.dispatch(ctx, queued)
-	})
+	loop := worker.Loop{Name: "webhook worker", Log: w.Log, Clock: w.Clock, Pool: w.Pool, Topic: store.WebhooksTopic}
+	return loop.Run(ctx, w.dispatch)
 }
 
 // claimed is a leased delivery on its way to a poster.
@@ -128,14 +125,14 @@ type claimed struct {
 // dispatch hands due deliveries to posters while one is free and the
 // delivery's endpoint is under its limit, then sleeps until a post ends, the
 // next retry falls due, a transaction of this process queues a delivery
-// (queued), or Recheck passes. It returns once its posts have ended.
-func (w *Worker) dispatch(ctx context.Context, queued <-chan struct{}) error {
+// (wait's signal), or Recheck passes. It returns once its posts have ended.
+func (w *Worker) dispatch(ctx context.Context, wait *worker.Wait) error {
 	var posts sync.WaitGroup
 	defer posts.Wait()
 	done := make(chan int64, w.Concurrency) // the endpoint of an ended post; never blocks
 	busy := map[int64]int{}                 // posts under way per endpoint
 	running := 0
-	var wake wakeup
+	var wake <-chan time.Time // the next retry falling due; nil when none is pending
 	recheck := time.NewTimer(w.Recheck)
 	defer recheck.Stop()
 	for {
@@ -157,7 +154,8 @@ func (w *Worker) dispatch(ctx context.Context, queued <-chan struct{}) error {
 			}()
 		}
 		if running < w.Concurrency {
-			if err := w.nextWake(ctx, w.full(busy), &wake); err != nil {
+			var err error
+			if wake, err = w.nextWake(ctx, w.full(busy), wait); err != nil {
 				return err
 			}
 		}
@@ -168,9 +166,9 @@ func (w *Worker) dispatch(ctx context.Context, queued <-chan struct{}) error {
 			if busy[ep]--; busy[ep] == 0 {
 				delete(busy, ep)
 			}
-		case <-wake.c:
-			wake = wakeup{}
-		case <-queued:
+		case <-wake:
+			wait.Forget()
+		case <-wait.Signal():
 		case <-recheck.C:
 		case <-ctx.Done():
 			return nil
@@ -193,36 +191,25 @@ func (w *Worker) full(busy map[int64]int) []int64 {
 // lockRetry is how soon to look again at a due delivery another worker is claiming.
 const lockRetry = 50 * time.Millisecond
 
-// wakeup is a wait on the clock for the retry due at at.
-type wakeup struct {
-	at time.Time
-	c  <-chan time.Time
-}
-
-// nextWake sets wake to fire when the next unleased delivery outside busy
-// falls due on the clock, or never when none is pending. A wait for the same
-// time is kept rather than started again, so rechecks do not pile up timers.
-func (w *Worker) nextWake(ctx context.Context, busy []int64, wake *wakeup) error {
+// nextWake is the wait for the next unleased delivery outside busy to fall
+// due on the clock, or nil when none is pending. Waiting for the same time
+// keeps the same wait (wait.Until), so rechecks do not pile up timers.
+func (w *Worker) nextWake(ctx context.Context, busy []int64, wait *worker.Wait) (<-chan time.Time, error) {
 	next, err := dutystore.New(w.Pool).NextWebhookDeliveryDue(ctx, busy)
 	if errors.Is(err, pgx.ErrNoRows) {
-		*wake = wakeup{}
-		return nil
+		wait.Forget()
+		return nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("next webhook delivery due: %w", err)
+		return nil, fmt.Errorf("next webhook delivery due: %w", err)
 	}
-	if wake.c != nil && wake.at.Equal(next) {
-		return nil
-	}
-	wait := next.Sub(w.Clock.Now())
-	if wait <= 0 {
+	if !next.After(w.Clock.Now()) {
 		// Due but not claimed: another worker is claiming it. Look again
 		// shortly in real time (a lock, not a deadline) rather than spin.
-		*wake = wakeup{at: next, c: time.After(lockRetry)}
-		return nil
+		wait.Forget()
+		return time.After(lockRetry), nil
 	}
-	*wake = wakeup{at: next, c: w.Clock.After(wait)}
-	return nil
+	return wait.Until(next), nil
 }
 
 // claim leases the oldest due delivery outside busy, in a short transaction

@@ -28,8 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/retry"
+	"github.com/chuishao/whistle/platform/worker"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
 	"github.com/chuishao/whistle/services/response/internal/notify"
@@ -97,17 +96,19 @@ type Poller struct {
 // Run fires timers until ctx is cancelled, reconnecting with backoff after a
 // failure (the timers wait in their table meanwhile).
 func (p *Poller) Run(ctx context.Context) error {
-	added, stop := postgres.Wakeups(p.Pool, store.TimersTopic)
-	defer stop()
-	return retry.Forever(ctx, p.Log, "sla timer poller", func(ctx context.Context) error {
-		return p.fireAndWait(ctx, added)
-	})
+	maxSleep := p.MaxSleep
+	if maxSleep <= 0 {
+		maxSleep = DefaultMaxSleep
+	}
+	loop := worker.Loop{Name: "sla timer poller", Log: p.Log, Clock: p.Clock,
+		Pool: p.Pool, Topic: store.TimersTopic, Poll: maxSleep}
+	return loop.Run(ctx, p.fireAndWait)
 }
 
 // fireAndWait fires what is due, then sleeps until the next deadline, an armed
-// group ends, or a transaction of this process adds a timer (added); other
-// processes' timers are seen at the next deadline or after MaxSleep.
-func (p *Poller) fireAndWait(ctx context.Context, added <-chan struct{}) error {
+// group ends, or a transaction of this process adds a timer (w's signal);
+// other processes' timers are seen at the next deadline or after MaxSleep.
+func (p *Poller) fireAndWait(ctx context.Context, w *worker.Wait) error {
 	// One connection fires the due timers, whatever the pool's size.
 	conn, err := p.Pool.Acquire(ctx)
 	if err != nil {
@@ -127,14 +128,14 @@ func (p *Poller) fireAndWait(ctx context.Context, added <-chan struct{}) error {
 		if err := arm.armAhead(ctx, armedAt); err != nil {
 			return err
 		}
-		wake, err := p.nextWake(ctx, conn.Conn(), armedAt)
+		wake, err := p.nextWake(ctx, conn.Conn(), armedAt, w)
 		if err != nil {
 			return err
 		}
 		select {
 		case <-wake:
 		case <-arm.ended:
-		case <-added:
+		case <-w.Signal():
 		case <-ctx.Done():
 			return nil
 		}
@@ -145,14 +146,14 @@ func (p *Poller) fireAndWait(ctx context.Context, added <-chan struct{}) error {
 // before the next deadline on the clock, or, once arming at armedAt could
 // see it, every ArmWindow until it is due, capped at MaxSleep; or soon in
 // real time when a due timer is held by another transaction.
-func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn, armedAt time.Time) (<-chan time.Time, error) {
+func (p *Poller) nextWake(ctx context.Context, conn *pgx.Conn, armedAt time.Time, w *worker.Wait) (<-chan time.Time, error) {
 	maxSleep := p.MaxSleep
 	if maxSleep <= 0 {
 		maxSleep = DefaultMaxSleep
 	}
 	next, err := store.New(conn).NextTimerDue(ctx)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p.Clock.After(maxSleep), nil
+		return w.Poll(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("next timer due: %w", err)

@@ -114,3 +114,25 @@ func (c *Client) ImportTickets(ctx context.Context, q url.Values, contentType st
 func (c *Client) GetTicket(ctx context.Context, number string, q url.Values) (*intakev1.Report, []byte, error) {
 	return send[intakev1.Report](ctx, c, http.MethodGet, "/v1/tickets/"+id(number), q, nil)
 }
+
+// FileReport is POST /v1/discovery/reports: a grid worker's (or street's) report (上报).
+func (c *Client) FileReport(ctx context.Context, req *intakev1.FileReportRequest) (*intakev1.FiledReport, []byte, error) {
+	return send[intakev1.FiledReport](ctx, c, http.MethodPost, "/v1/discovery/reports", nil, req)
+}
+
+// AttachToWhistle is POST /v1/whistles/{id}/attachments: one photo or file
+// as evidence at stage (raise, arrival, resolution); the gateway sniffs its type.
+func (c *Client) AttachToWhistle(ctx context.Context, whistleID, stage, fileName string, data []byte) (*intakev1.Attachment, []byte, error) {
+	q := url.Values{"stage": {stage}, "file_name": {fileName}}
+	out := &intakev1.Attachment{}
+	raw, err := c.upload(ctx, "/v1/whistles/"+id(whistleID)+"/attachments", q, "application/octet-stream", data, out)
+	return out, raw, err
+}
+
+// AttachToReport is POST /v1/discovery/reports/{id}/attachments: a report's photo.
+func (c *Client) AttachToReport(ctx context.Context, reportID, fileName string, data []byte) (*intakev1.Attachment, []byte, error) {
+	q := url.Values{"file_name": {fileName}}
+	out := &intakev1.Attachment{}
+	raw, err := c.upload(ctx, "/v1/discovery/reports/"+id(reportID)+"/attachments", q, "application/octet-stream", data, out)
+	return out, raw, err
+}

@@ -182,3 +182,55 @@ func (c *Client) RevokeServiceAccount(ctx context.Context, accountID string) (*r
 	return send[responsev1.ServiceAccount](ctx, c, http.MethodPost, "/v1/service-accounts/"+id(accountID)+":revoke", nil,
 		&responsev1.RevokeServiceAccountRequest{})
 }
+
+// WhistleBoard is GET /v1/whistles/{id}/board: the joint board (联合执法) of a whistle.
+func (c *Client) WhistleBoard(ctx context.Context, whistleID string) (*responsev1.WhistleBoard, []byte, error) {
+	return send[responsev1.WhistleBoard](ctx, c, http.MethodGet, "/v1/whistles/"+id(whistleID)+"/board", nil, nil)
+}
+
+// AddBoardNote is POST /v1/whistles/{id}/board/notes.
+func (c *Client) AddBoardNote(ctx context.Context, whistleID, text string) (*responsev1.BoardNote, []byte, error) {
+	return send[responsev1.BoardNote](ctx, c, http.MethodPost, "/v1/whistles/"+id(whistleID)+"/board/notes", nil,
+		&responsev1.AddBoardNoteRequest{Text: text})
+}
+
+// CompleteJointAction is POST /v1/whistles/{id}/board:complete: the lead department marks the joint action done.
+func (c *Client) CompleteJointAction(ctx context.Context, whistleID string) (*responsev1.WhistleBoard, []byte, error) {
+	return send[responsev1.WhistleBoard](ctx, c, http.MethodPost, "/v1/whistles/"+id(whistleID)+"/board:complete", nil,
+		&responsev1.CompleteJointActionRequest{})
+}
+
+// DispatchesAtRisk is GET /v1/risk/dispatches: open dispatches near or past a deadline.
+func (c *Client) DispatchesAtRisk(ctx context.Context, q url.Values) (*responsev1.ListDispatchesAtRiskResponse, []byte, error) {
+	return send[responsev1.ListDispatchesAtRiskResponse](ctx, c, http.MethodGet, "/v1/risk/dispatches", q, nil)
+}
+
+// DispatchForm is GET /v1/dispatches/{id}/order.pdf (派单单) or, with
+// notice, /supervision-notice.pdf (督办通知书).
+func (c *Client) DispatchForm(ctx context.Context, dispatchID string, notice bool) ([]byte, error) {
+	name := "/order.pdf"
+	if notice {
+		name = "/supervision-notice.pdf"
+	}
+	return c.download(ctx, "/v1/dispatches/"+id(dispatchID)+name, nil)
+}
+
+// ListChannels is GET /v1/channels: the channels to people on duty (SMS, e-mail, robots).
+func (c *Client) ListChannels(ctx context.Context, q url.Values) (*responsev1.ListChannelsResponse, []byte, error) {
+	return send[responsev1.ListChannelsResponse](ctx, c, http.MethodGet, "/v1/channels", q, nil)
+}
+
+// CreateChannel is POST /v1/channels (admins).
+func (c *Client) CreateChannel(ctx context.Context, req *responsev1.CreateChannelRequest) (*responsev1.Channel, []byte, error) {
+	return send[responsev1.Channel](ctx, c, http.MethodPost, "/v1/channels", nil, req)
+}
+
+// UpdateChannel is PATCH /v1/channels/{id} (admins).
+func (c *Client) UpdateChannel(ctx context.Context, channelID int64, req *responsev1.UpdateChannelRequest) (*responsev1.Channel, []byte, error) {
+	return send[responsev1.Channel](ctx, c, http.MethodPatch, "/v1/channels/"+strconv.FormatInt(channelID, 10), nil, req)
+}
+
+// DeleteChannel is DELETE /v1/channels/{id} (admins).
+func (c *Client) DeleteChannel(ctx context.Context, channelID string) ([]byte, error) {
+	return c.call(ctx, http.MethodDelete, "/v1/channels/"+id(channelID), nil, nil, nil, nil)
+}

@@ -125,3 +125,13 @@ func (c *Client) ListPropertyCompanies(ctx context.Context, district string) (*r
 func (c *Client) UpdateCatalogueDraft(ctx context.Context, req *routingv1.UpdateCatalogueDraftRequest) (*routingv1.Catalogue, []byte, error) {
 	return send[routingv1.Catalogue](ctx, c, http.MethodPut, "/v1/catalogue/draft", nil, req)
 }
+
+// LocateStreet is POST /v1/streets/{id}:locate: whether a point is in the street (辖区核验).
+func (c *Client) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRequest) (*routingv1.Jurisdiction, []byte, error) {
+	return send[routingv1.Jurisdiction](ctx, c, http.MethodPost, "/v1/streets/"+id(req.GetStreetId())+":locate", nil, req)
+}
+
+// RenameStreet is PATCH /v1/streets/{id} (admins).
+func (c *Client) RenameStreet(ctx context.Context, req *routingv1.RenameStreetRequest) (*routingv1.Street, []byte, error) {
+	return send[routingv1.Street](ctx, c, http.MethodPatch, "/v1/streets/"+id(req.GetId()), nil, req)
+}

@@ -52,6 +52,25 @@ func TestEveryRoleActionCallsItsRoute(t *testing.T) {
 		{[]string{"sla", "calendar", "delete", "2027-02-06"}, http.MethodDelete, "/v1/sla/calendar/days/2027-02-06", nil, nil},
 		{[]string{"departments", "save", "water-affairs", "--name", "区水务局"}, http.MethodPut, "/v1/departments/water-affairs", nil,
 			map[string]any{"code": "water-affairs", "name": "区水务局"}},
+		{[]string{"board", "show", "w-1"}, http.MethodGet, "/v1/whistles/w-1/board", nil, nil},
+		{[]string{"board", "note", "w-1", "--text", "已到场"}, http.MethodPost, "/v1/whistles/w-1/board/notes", nil, map[string]any{"text": "已到场"}},
+		{[]string{"board", "complete", "w-1"}, http.MethodPost, "/v1/whistles/w-1/board:complete", nil, map[string]any{}},
+		{[]string{"risk", "--within", "15", "--department", "police"}, http.MethodGet, "/v1/risk/dispatches",
+			map[string][]string{"within_minutes": {"15"}, "department": {"police"}}, nil},
+		{[]string{"form", "order", "d-1"}, http.MethodGet, "/v1/dispatches/d-1/order.pdf", nil, nil},
+		{[]string{"form", "notice", "d-1"}, http.MethodGet, "/v1/dispatches/d-1/supervision-notice.pdf", nil, nil},
+		{[]string{"streets", "rename", "110101001", "--name", "东华门街道"}, http.MethodPatch, "/v1/streets/110101001", nil,
+			map[string]any{"id": "110101001", "name": "东华门街道"}},
+		{[]string{"streets", "locate", "--street", "110101001", "--lat", "39.93", "--lng", "116.392"}, http.MethodPost, "/v1/streets/110101001:locate", nil,
+			map[string]any{"street_id": "110101001", "location": map[string]any{"lat": 39.93, "lng": 116.392}}},
+		{[]string{"reports", "file", "--street", "110101001", "--category", "garbage", "--description", "垃圾", "--lat", "39.9", "--lng", "116.4"},
+			http.MethodPost, "/v1/discovery/reports", nil, map[string]any{"street_id": "110101001", "category": "garbage", "description": "垃圾",
+				"location": map[string]any{"lat": 39.9, "lng": 116.4}}},
+		{[]string{"channels", "list", "--district", "110101"}, http.MethodGet, "/v1/channels", map[string][]string{"district_id": {"110101"}}, nil},
+		{[]string{"channels", "add", "--department", "police", "--district", "110101", "--kind", "tencent-sms"}, http.MethodPost, "/v1/channels", nil,
+			map[string]any{"department": "police", "district_id": "110101", "kind": "tencent-sms"}},
+		{[]string{"channels", "update", "7", "--disable"}, http.MethodPatch, "/v1/channels/7", nil, map[string]any{"enabled": false}},
+		{[]string{"channels", "delete", "7"}, http.MethodDelete, "/v1/channels/7", nil, nil},
 	} {
 		code, _, errOut := run(t, env, tc.args...)
 		require.Equal(t, 0, code, "%v: %s", tc.args, errOut)
@@ -92,6 +111,16 @@ func TestEveryRoleActionCallsItsRoute(t *testing.T) {
 		{[]string{"sla", "calendar", "set", "2027-02-06", "--kind", "festival"}, "--kind \"festival\": must be one of HOLIDAY, WORKDAY"},
 		{[]string{"sla", "calendar", "delete", "someday"}, `DATE "someday"`},
 		{[]string{"departments", "save", "water-affairs"}, `"name" not set`},
+		{[]string{"board", "note", "w-1"}, `"text" not set`},
+		{[]string{"channels", "add", "--department", "police", "--district", "110101", "--kind", "pager"}, `--kind "pager": must be aliyun-sms`},
+		{[]string{"channels", "update", "seven", "--enable"}, `CHANNEL_ID "seven": must be a number`},
+		{[]string{"channels", "update", "7"}, "nothing to change"},
+		{[]string{"risk", "--within", "-5"}, "--within and --limit must not be negative"},
+		{[]string{"attach", "w-1", "photo.jpg", "--stage", "later"}, `--stage "later": must be raise, arrival or resolution`},
+		{[]string{"attach", "w-1", "no-such-photo.jpg", "--stage", "raise"}, "no-such-photo.jpg"},
+		{[]string{"streets", "locate", "--lat", "39.9", "--lng", "116.4"}, "--street is required"},
+		{[]string{"streets", "rename", "110101001"}, `"name" not set`},
+		{[]string{"reports", "file", "--street", "110101001", "--category", "garbage", "--description", "d", "--lat", "1", "--lng", "2", "--photo", "nope.jpg"}, "--photo: open nope.jpg"},
 	} {
 		code, _, errOut := run(t, env, tc.args...)
 		require.Equal(t, 1, code, tc.args)

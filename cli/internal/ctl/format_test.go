@@ -75,7 +75,10 @@ func TestEveryCommandPrintsOneWay(t *testing.T) {
 		{"appeal", "decide", "a-1", "--reject"}, {"report", "scorecards"}, {"report", "hotspots"},
 		{"report", "monthly", "--month", "2026-11"}, {"sla", "policies", "set", "--category", "noise"},
 		{"sla", "calendar", "set", "2027-02-06", "--kind", "holiday"}, {"sla", "calendar", "delete", "2027-02-06"},
-		{"departments", "save", "water-affairs", "--name", "区水务局"},
+		{"departments", "save", "water-affairs", "--name", "区水务局"}, {"board", "show", "w-1"},
+		{"board", "note", "w-1", "--text", "t"}, {"board", "complete", "w-1"}, {"risk"},
+		{"streets", "rename", "110101001", "--name", "n"}, {"streets", "locate", "--street", "110101001", "--lat", "1", "--lng", "2"},
+		{"catalogue", "show"}, {"channels", "list"}, {"channels", "update", "7", "--enable"}, {"channels", "delete", "7"},
 	}
 	for _, args := range commands {
 		code, jsonOut, errOut := run(t, env, append(args, "-o", "json")...)

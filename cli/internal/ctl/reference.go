@@ -73,15 +73,12 @@ func streetsCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			resp, raw, err := e.client().ListStreets(cmd.Context(), district)
 			return show(e, resp, raw, err, func(resp *routingv1.ListStreetsResponse) error {
-				t := newTable(e.out, "ID", "NAME", "DISTRICT", "CENTROID")
-				for _, s := range resp.GetStreets() {
-					t.row(s.GetId(), s.GetName()+" / "+s.GetNameEn(), s.GetDistrictId(), fmtLoc(s.GetCentroid()))
-				}
-				return t.flush()
+				return printStreets(e, resp.GetStreets())
 			})
 		},
 	})
 	cmd.Flags().StringVar(&district, "district", "", "six-digit district code")
+	cmd.AddCommand(streetRenameCmd(e), streetLocateCmd(e))
 	return cmd
 }
 

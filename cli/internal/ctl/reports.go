@@ -137,7 +137,7 @@ func reportsCmd(e *env) *cobra.Command {
 	triage.Flags().StringVar(&into, "whistle", "", "the open whistle to merge into, for merge")
 	_ = triage.MarkFlagRequired("action")
 
-	rc.AddCommand(list, showReport, inbox, triage)
+	rc.AddCommand(reportFileCmd(e), list, showReport, inbox, triage)
 	return rc
 }
 

@@ -103,9 +103,10 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		queueCmd(e), dispatchCmd(e), ackCmd(e), arriveCmd(e), resolveCmd(e), returnCmd(e),
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
 		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),
-		mergeCmd(e), keepCmd(e), confirmLocationCmd(e), addDepartmentCmd(e), routingCmd(e), extensionCmd(e), appealCmd(e),
+		mergeCmd(e), keepCmd(e), confirmLocationCmd(e), addDepartmentCmd(e), routingCmd(e), attachCmd(e),
+		extensionCmd(e), appealCmd(e), boardCmd(e), riskCmd(e), formCmd(e),
 		seedCmd(e), watchCmd(e),
-		rosterCmd(e), endpointsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
+		rosterCmd(e), endpointsCmd(e), channelsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
 		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e),
 	)
 	return root

@@ -78,7 +78,11 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 	facts := map[string]dispatchFact{}
 	levels := map[string][3]int16{}
 	whistles := map[string]whistleFact{}
+	reports := map[string]reportFact{}
 	for _, ev := range run {
+		if r := carriedReport(ev); r != nil && r.GetId() != "" {
+			reports[r.GetId()] = reportFactOf(ev, r) // a later snapshot overwrites, as its upsert would
+		}
 		dispatchID := ev.GetDispatchId()
 		if d := carriedDispatch(ev); d != nil && d.GetId() != "" {
 			f := factOf(ev, d, rounds[firstOf(d.GetWhistleId(), ev.GetWhistleId())])
@@ -112,7 +116,10 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 	if err := raiseEscalations(ctx, q, levels); err != nil {
 		return err
 	}
-	return upsertWhistles(ctx, q, whistles)
+	if err := upsertWhistles(ctx, q, whistles); err != nil {
+		return err
+	}
+	return upsertReports(ctx, q, reports)
 }
 
 // dispatchFact is one dispatch_facts row as a snapshot sets it.

@@ -35,6 +35,8 @@ type monthlyData struct {
 	Weights                                                 feedback.Weights
 	Departments, Streets                                    []*feedbackv1.Scorecard
 	Hotspots                                                []*feedbackv1.Hotspot
+	// The names of the streets and categories the page shows, by code.
+	StreetNames, CategoryNames map[string]string
 }
 
 // GetMonthlyScorecard renders the district's 治理成绩单 for a month: the
@@ -103,6 +105,15 @@ func (s *Server) renderMonthly(ctx context.Context, p period) (string, error) {
 		Streets:      streets.GetScorecards(),
 		Hotspots:     hot.GetHotspots(),
 	}
+	names := s.nameBook()
+	for _, sc := range data.Streets {
+		names.street(ctx, sc.GetKey())
+	}
+	for _, h := range data.Hotspots {
+		names.street(ctx, h.GetStreetId())
+		names.category(ctx, h.GetCategory())
+	}
+	data.StreetNames, data.CategoryNames = names.streets, names.categories
 	var buf bytes.Buffer
 	if err := monthlyPage.Execute(&buf, data); err != nil {
 		return "", fmt.Errorf("render monthly scorecard of %s: %w", p.district, err)

@@ -1,6 +1,7 @@
 package grpcapi
 
 import (
+	"cmp"
 	"context"
 
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -41,13 +42,42 @@ func (s *Server) referenceNames(ctx context.Context, street, category string) (s
 	var err error
 	if street != "" {
 		if streetName, err = s.names.Street(ctx, street); err != nil {
-			s.log.WarnContext(ctx, "street name for the upward report", "street_id", street, "error", err)
+			s.log.WarnContext(ctx, "street name for a report", "street_id", street, "error", err)
 		}
 	}
 	if category != "" {
 		if categoryName, err = s.names.Category(ctx, category); err != nil {
-			s.log.WarnContext(ctx, "category name for the upward report", "category", category, "error", err)
+			s.log.WarnContext(ctx, "category name for a report", "category", category, "error", err)
 		}
 	}
 	return streetName, categoryName
+}
+
+// nameBook names codes for one answer, asking routing once per code; a name
+// that cannot be had is the code itself.
+type nameBook struct {
+	s                   *Server
+	streets, categories map[string]string
+}
+
+func (s *Server) nameBook() *nameBook {
+	return &nameBook{s: s, streets: map[string]string{}, categories: map[string]string{}}
+}
+
+func (b *nameBook) street(ctx context.Context, id string) string {
+	if n, ok := b.streets[id]; ok {
+		return n
+	}
+	n, _ := b.s.referenceNames(ctx, id, "")
+	b.streets[id] = cmp.Or(n, id)
+	return b.streets[id]
+}
+
+func (b *nameBook) category(ctx context.Context, code string) string {
+	if n, ok := b.categories[code]; ok {
+		return n
+	}
+	_, n := b.s.referenceNames(ctx, "", code)
+	b.categories[code] = cmp.Or(n, code)
+	return b.categories[code]
 }

@@ -72,6 +72,16 @@ type DispatchFact struct {
 	ArrivalUnlocated bool
 }
 
+type ReportFact struct {
+	ReportID   string
+	Source     string
+	DistrictID string
+	StreetID   string
+	Category   string
+	ReceivedAt pgtype.Timestamptz
+	WhistleID  string
+}
+
 type ScorecardWeight struct {
 	Month        string
 	Response     float64

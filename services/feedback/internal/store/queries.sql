@@ -141,7 +141,8 @@ SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
 -- TRUNCATE: the service's role may not truncate (docs/security.md). The
 -- roll-up trigger on dispatch_facts writes to sla_daily at the end of this
 -- statement, so ClearSlaDaily follows.
-WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts)
+WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts),
+    rf AS (DELETE FROM report_facts)
 DELETE FROM arbitration_returns;
 
 -- name: ClearSlaDaily :exec
@@ -150,11 +151,12 @@ DELETE FROM sla_daily;
 -- name: OldestFact :one
 -- When the oldest whistle or dispatch in the read model happened (NULL when
 -- it is empty): a rebuild must replay from a stream that reaches back to it.
-SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts))::timestamptz AS oldest;
+SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts),
+    (SELECT min(received_at) FROM report_facts))::timestamptz AS oldest;
 
 -- name: LockReadModel :exec
 -- Holds the live consumer's writes back while a rebuild replays the stream.
-LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns IN EXCLUSIVE MODE;
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns, report_facts IN EXCLUSIVE MODE;
 
 -- name: CountDispatchFacts :one
 SELECT count(*) FROM dispatch_facts;
@@ -372,3 +374,43 @@ SELECT unnest(@whistle_ids::text[]), unnest(@district_ids::text[]), unnest(@stre
 ON CONFLICT (whistle_id) DO UPDATE SET
     district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
     category = EXCLUDED.category, raised_at = EXCLUDED.raised_at;
+
+-- name: UpsertReportFacts :exec
+-- The reports' latest snapshots, one row each: the first receipt time stays,
+-- a link to a whistle is kept once made.
+INSERT INTO report_facts (report_id, source, district_id, street_id, category, received_at, whistle_id)
+SELECT unnest(@report_ids::text[]), unnest(@sources::text[]), unnest(@district_ids::text[]), unnest(@street_ids::text[]),
+    unnest(@categories::text[]), unnest(@received_ats::timestamptz[]), unnest(@whistle_ids::text[])
+ON CONFLICT (report_id) DO UPDATE SET
+    source = EXCLUDED.source, district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category,
+    whistle_id = CASE WHEN EXCLUDED.whistle_id <> '' THEN EXCLUDED.whistle_id ELSE report_facts.whistle_id END;
+
+-- name: HotspotMonthCounts :many
+-- Whistles, reports and 12345 tickets per district × street × category ×
+-- Beijing month (UTC+8, no daylight saving) in [from_at, to_at), '' selecting
+-- every district, street or category. counted is the appeals counted once: a
+-- whistle some report or ticket was merged into or blown as is left out.
+SELECT x.district_id, x.street_id, x.category,
+    to_char((x.at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM')::text AS month,
+    sum(x.whistles)::bigint AS whistles, sum(x.reports)::bigint AS reports,
+    sum(x.tickets)::bigint AS tickets, sum(x.counted)::bigint AS counted
+FROM (
+    SELECT w.district_id, w.street_id, w.category, w.raised_at AS at, 1 AS whistles, 0 AS reports, 0 AS tickets,
+        CASE WHEN EXISTS (SELECT 1 FROM report_facts l WHERE l.whistle_id = w.whistle_id) THEN 0 ELSE 1 END AS counted
+    FROM whistle_facts w
+    WHERE (@district_id::text = '' OR w.district_id = @district_id::text)
+        AND (@street_id::text = '' OR w.street_id = @street_id::text)
+        AND (@category::text = '' OR w.category = @category::text)
+        AND w.raised_at >= @from_at AND w.raised_at < @to_at
+    UNION ALL
+    SELECT r.district_id, r.street_id, r.category, r.received_at,
+        0, CASE WHEN r.source = 'HOTLINE' THEN 0 ELSE 1 END, CASE WHEN r.source = 'HOTLINE' THEN 1 ELSE 0 END, 1
+    FROM report_facts r
+    WHERE (@district_id::text = '' OR r.district_id = @district_id::text)
+        AND (@street_id::text = '' OR r.street_id = @street_id::text)
+        AND (@category::text = '' OR r.category = @category::text)
+        AND r.received_at >= @from_at AND r.received_at < @to_at
+) x
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4;

@@ -145,7 +145,8 @@ func (q *Queries) ClaimChainHeads(ctx context.Context, whistleIds []string) ([]C
 }
 
 const clearReadModel = `-- name: ClearReadModel :exec
-WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts)
+WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts),
+    rf AS (DELETE FROM report_facts)
 DELETE FROM arbitration_returns
 `
 
@@ -482,6 +483,90 @@ func (q *Queries) GetWhistleScope(ctx context.Context, whistleID string) (GetWhi
 	var i GetWhistleScopeRow
 	err := row.Scan(&i.StreetID, &i.DistrictID)
 	return i, err
+}
+
+const hotspotMonthCounts = `-- name: HotspotMonthCounts :many
+SELECT x.district_id, x.street_id, x.category,
+    to_char((x.at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM')::text AS month,
+    sum(x.whistles)::bigint AS whistles, sum(x.reports)::bigint AS reports,
+    sum(x.tickets)::bigint AS tickets, sum(x.counted)::bigint AS counted
+FROM (
+    SELECT w.district_id, w.street_id, w.category, w.raised_at AS at, 1 AS whistles, 0 AS reports, 0 AS tickets,
+        CASE WHEN EXISTS (SELECT 1 FROM report_facts l WHERE l.whistle_id = w.whistle_id) THEN 0 ELSE 1 END AS counted
+    FROM whistle_facts w
+    WHERE ($1::text = '' OR w.district_id = $1::text)
+        AND ($2::text = '' OR w.street_id = $2::text)
+        AND ($3::text = '' OR w.category = $3::text)
+        AND w.raised_at >= $4 AND w.raised_at < $5
+    UNION ALL
+    SELECT r.district_id, r.street_id, r.category, r.received_at,
+        0, CASE WHEN r.source = 'HOTLINE' THEN 0 ELSE 1 END, CASE WHEN r.source = 'HOTLINE' THEN 1 ELSE 0 END, 1
+    FROM report_facts r
+    WHERE ($1::text = '' OR r.district_id = $1::text)
+        AND ($2::text = '' OR r.street_id = $2::text)
+        AND ($3::text = '' OR r.category = $3::text)
+        AND r.received_at >= $4 AND r.received_at < $5
+) x
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+`
+
+type HotspotMonthCountsParams struct {
+	DistrictID string
+	StreetID   string
+	Category   string
+	FromAt     pgtype.Timestamptz
+	ToAt       pgtype.Timestamptz
+}
+
+type HotspotMonthCountsRow struct {
+	DistrictID string
+	StreetID   string
+	Category   string
+	Month      string
+	Whistles   int64
+	Reports    int64
+	Tickets    int64
+	Counted    int64
+}
+
+// Whistles, reports and 12345 tickets per district × street × category ×
+// Beijing month (UTC+8, no daylight saving) in [from_at, to_at), ” selecting
+// every district, street or category. counted is the appeals counted once: a
+// whistle some report or ticket was merged into or blown as is left out.
+func (q *Queries) HotspotMonthCounts(ctx context.Context, arg HotspotMonthCountsParams) ([]HotspotMonthCountsRow, error) {
+	rows, err := q.db.Query(ctx, hotspotMonthCounts,
+		arg.DistrictID,
+		arg.StreetID,
+		arg.Category,
+		arg.FromAt,
+		arg.ToAt,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []HotspotMonthCountsRow
+	for rows.Next() {
+		var i HotspotMonthCountsRow
+		if err := rows.Scan(
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Month,
+			&i.Whistles,
+			&i.Reports,
+			&i.Tickets,
+			&i.Counted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const hotspots = `-- name: Hotspots :many
@@ -960,7 +1045,7 @@ func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string
 }
 
 const lockReadModel = `-- name: LockReadModel :exec
-LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns IN EXCLUSIVE MODE
+LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns, report_facts IN EXCLUSIVE MODE
 `
 
 // Holds the live consumer's writes back while a rebuild replays the stream.
@@ -1031,7 +1116,8 @@ func (q *Queries) NoteScopes(ctx context.Context, arg NoteScopesParams) error {
 }
 
 const oldestFact = `-- name: OldestFact :one
-SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts))::timestamptz AS oldest
+SELECT least((SELECT min(dispatched_at) FROM dispatch_facts), (SELECT min(raised_at) FROM whistle_facts),
+    (SELECT min(received_at) FROM report_facts))::timestamptz AS oldest
 `
 
 // When the oldest whistle or dispatch in the read model happened (NULL when
@@ -1562,6 +1648,41 @@ func (q *Queries) UpsertDispatchFacts(ctx context.Context, arg UpsertDispatchFac
 		arg.ResolveLevels,
 		arg.ArrivalFars,
 		arg.ArrivalUnlocateds,
+	)
+	return err
+}
+
+const upsertReportFacts = `-- name: UpsertReportFacts :exec
+INSERT INTO report_facts (report_id, source, district_id, street_id, category, received_at, whistle_id)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::text[]), unnest($6::timestamptz[]), unnest($7::text[])
+ON CONFLICT (report_id) DO UPDATE SET
+    source = EXCLUDED.source, district_id = EXCLUDED.district_id, street_id = EXCLUDED.street_id,
+    category = EXCLUDED.category,
+    whistle_id = CASE WHEN EXCLUDED.whistle_id <> '' THEN EXCLUDED.whistle_id ELSE report_facts.whistle_id END
+`
+
+type UpsertReportFactsParams struct {
+	ReportIds   []string
+	Sources     []string
+	DistrictIds []string
+	StreetIds   []string
+	Categories  []string
+	ReceivedAts []pgtype.Timestamptz
+	WhistleIds  []string
+}
+
+// The reports' latest snapshots, one row each: the first receipt time stays,
+// a link to a whistle is kept once made.
+func (q *Queries) UpsertReportFacts(ctx context.Context, arg UpsertReportFactsParams) error {
+	_, err := q.db.Exec(ctx, upsertReportFacts,
+		arg.ReportIds,
+		arg.Sources,
+		arg.DistrictIds,
+		arg.StreetIds,
+		arg.Categories,
+		arg.ReceivedAts,
+		arg.WhistleIds,
 	)
 	return err
 }

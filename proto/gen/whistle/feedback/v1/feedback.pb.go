@@ -2106,6 +2106,447 @@ func (x *ListHotspotsResponse) GetWindowEnd() *timestamppb.Timestamp {
 	return nil
 }
 
+// AnalyzeHotspotsRequest selects the months and the slice to analyse.
+type AnalyzeHotspotsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Six-digit district code; a district supervisor's or street's own when
+	// empty, every district for city-level callers.
+	District string `protobuf:"bytes,1,opt,name=district,proto3" json:"district,omitempty"`
+	// Nine-digit street code; a street caller's own when empty.
+	Street string `protobuf:"bytes,2,opt,name=street,proto3" json:"street,omitempty"`
+	// Category code; every category when empty.
+	Category string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
+	// First and last month, YYYY-MM (Beijing time), at most 24 months; the last
+	// defaults to the current month, the first to five months before the last.
+	FromMonth string `protobuf:"bytes,4,opt,name=from_month,json=fromMonth,proto3" json:"from_month,omitempty"`
+	ToMonth   string `protobuf:"bytes,5,opt,name=to_month,json=toMonth,proto3" json:"to_month,omitempty"`
+	// At most this many pairs (default 20, at most 500).
+	Limit int32 `protobuf:"varint,6,opt,name=limit,proto3" json:"limit,omitempty"`
+	// TOTAL (default): most appeals over the period first; RISING: the steepest
+	// rise of the last month over the month before first.
+	OrderBy string `protobuf:"bytes,7,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Only pairs with at least this many appeals over the period (default 1).
+	MinTotal      int32 `protobuf:"varint,8,opt,name=min_total,json=minTotal,proto3" json:"min_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnalyzeHotspotsRequest) Reset() {
+	*x = AnalyzeHotspotsRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnalyzeHotspotsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnalyzeHotspotsRequest) ProtoMessage() {}
+
+func (x *AnalyzeHotspotsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnalyzeHotspotsRequest.ProtoReflect.Descriptor instead.
+func (*AnalyzeHotspotsRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *AnalyzeHotspotsRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetStreet() string {
+	if x != nil {
+		return x.Street
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetFromMonth() string {
+	if x != nil {
+		return x.FromMonth
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetToMonth() string {
+	if x != nil {
+		return x.ToMonth
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+func (x *AnalyzeHotspotsRequest) GetOrderBy() string {
+	if x != nil {
+		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *AnalyzeHotspotsRequest) GetMinTotal() int32 {
+	if x != nil {
+		return x.MinTotal
+	}
+	return 0
+}
+
+// HotspotMonth is one month's counts of a pair, or of the whole selection.
+type HotspotMonth struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM, Beijing time.
+	Month string `protobuf:"bytes,1,opt,name=month,proto3" json:"month,omitempty"`
+	// Whistles raised.
+	Whistles int64 `protobuf:"varint,2,opt,name=whistles,proto3" json:"whistles,omitempty"`
+	// Reports by grid workers, residents and the street itself (not 12345).
+	Reports int64 `protobuf:"varint,3,opt,name=reports,proto3" json:"reports,omitempty"`
+	// 12345 tickets (reports with the hotline source).
+	Tickets int64 `protobuf:"varint,4,opt,name=tickets,proto3" json:"tickets,omitempty"`
+	// Appeals counted once: reports + tickets + whistles that no report or
+	// ticket led to (a whistle blown from, or merged with, a report or ticket is
+	// not counted again).
+	Total int64 `protobuf:"varint,5,opt,name=total,proto3" json:"total,omitempty"`
+	// total - the month before's total (the month before the period is counted
+	// too, so the first month has its trend).
+	Change        int64 `protobuf:"varint,6,opt,name=change,proto3" json:"change,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HotspotMonth) Reset() {
+	*x = HotspotMonth{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HotspotMonth) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HotspotMonth) ProtoMessage() {}
+
+func (x *HotspotMonth) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HotspotMonth.ProtoReflect.Descriptor instead.
+func (*HotspotMonth) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *HotspotMonth) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *HotspotMonth) GetWhistles() int64 {
+	if x != nil {
+		return x.Whistles
+	}
+	return 0
+}
+
+func (x *HotspotMonth) GetReports() int64 {
+	if x != nil {
+		return x.Reports
+	}
+	return 0
+}
+
+func (x *HotspotMonth) GetTickets() int64 {
+	if x != nil {
+		return x.Tickets
+	}
+	return 0
+}
+
+func (x *HotspotMonth) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *HotspotMonth) GetChange() int64 {
+	if x != nil {
+		return x.Change
+	}
+	return 0
+}
+
+// HotspotPair is one category on one street over the period.
+type HotspotPair struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DistrictId string                 `protobuf:"bytes,1,opt,name=district_id,json=districtId,proto3" json:"district_id,omitempty"`
+	StreetId   string                 `protobuf:"bytes,2,opt,name=street_id,json=streetId,proto3" json:"street_id,omitempty"`
+	// The street's and category's names (the code when routing does not know it).
+	StreetName   string `protobuf:"bytes,3,opt,name=street_name,json=streetName,proto3" json:"street_name,omitempty"`
+	Category     string `protobuf:"bytes,4,opt,name=category,proto3" json:"category,omitempty"`
+	CategoryName string `protobuf:"bytes,5,opt,name=category_name,json=categoryName,proto3" json:"category_name,omitempty"`
+	// Sums over the period.
+	Whistles int64 `protobuf:"varint,6,opt,name=whistles,proto3" json:"whistles,omitempty"`
+	Reports  int64 `protobuf:"varint,7,opt,name=reports,proto3" json:"reports,omitempty"`
+	Tickets  int64 `protobuf:"varint,8,opt,name=tickets,proto3" json:"tickets,omitempty"`
+	Total    int64 `protobuf:"varint,9,opt,name=total,proto3" json:"total,omitempty"`
+	// The last month's total, the month before's, and the difference.
+	Last     int64 `protobuf:"varint,10,opt,name=last,proto3" json:"last,omitempty"`
+	Previous int64 `protobuf:"varint,11,opt,name=previous,proto3" json:"previous,omitempty"`
+	Change   int64 `protobuf:"varint,12,opt,name=change,proto3" json:"change,omitempty"`
+	// One entry per month of the period, oldest first (zeros included).
+	Months        []*HotspotMonth `protobuf:"bytes,13,rep,name=months,proto3" json:"months,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HotspotPair) Reset() {
+	*x = HotspotPair{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HotspotPair) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HotspotPair) ProtoMessage() {}
+
+func (x *HotspotPair) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HotspotPair.ProtoReflect.Descriptor instead.
+func (*HotspotPair) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *HotspotPair) GetDistrictId() string {
+	if x != nil {
+		return x.DistrictId
+	}
+	return ""
+}
+
+func (x *HotspotPair) GetStreetId() string {
+	if x != nil {
+		return x.StreetId
+	}
+	return ""
+}
+
+func (x *HotspotPair) GetStreetName() string {
+	if x != nil {
+		return x.StreetName
+	}
+	return ""
+}
+
+func (x *HotspotPair) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *HotspotPair) GetCategoryName() string {
+	if x != nil {
+		return x.CategoryName
+	}
+	return ""
+}
+
+func (x *HotspotPair) GetWhistles() int64 {
+	if x != nil {
+		return x.Whistles
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetReports() int64 {
+	if x != nil {
+		return x.Reports
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetTickets() int64 {
+	if x != nil {
+		return x.Tickets
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetLast() int64 {
+	if x != nil {
+		return x.Last
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetPrevious() int64 {
+	if x != nil {
+		return x.Previous
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetChange() int64 {
+	if x != nil {
+		return x.Change
+	}
+	return 0
+}
+
+func (x *HotspotPair) GetMonths() []*HotspotMonth {
+	if x != nil {
+		return x.Months
+	}
+	return nil
+}
+
+// HotspotAnalysis is the period's months, their totals over the selection,
+// and the top pairs.
+type HotspotAnalysis struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The months of the period, oldest first.
+	Months []string `protobuf:"bytes,1,rep,name=months,proto3" json:"months,omitempty"`
+	// The selection's counts per month (every pair, not only the top ones).
+	Series []*HotspotMonth `protobuf:"bytes,2,rep,name=series,proto3" json:"series,omitempty"`
+	// The top pairs in the order asked for.
+	Pairs []*HotspotPair `protobuf:"bytes,3,rep,name=pairs,proto3" json:"pairs,omitempty"`
+	// How many pairs had at least min_total appeals (pairs holds at most limit).
+	PairCount int64 `protobuf:"varint,4,opt,name=pair_count,json=pairCount,proto3" json:"pair_count,omitempty"`
+	// The scope the answer covers ("" = every district / street).
+	District      string `protobuf:"bytes,5,opt,name=district,proto3" json:"district,omitempty"`
+	Street        string `protobuf:"bytes,6,opt,name=street,proto3" json:"street,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HotspotAnalysis) Reset() {
+	*x = HotspotAnalysis{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HotspotAnalysis) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HotspotAnalysis) ProtoMessage() {}
+
+func (x *HotspotAnalysis) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HotspotAnalysis.ProtoReflect.Descriptor instead.
+func (*HotspotAnalysis) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *HotspotAnalysis) GetMonths() []string {
+	if x != nil {
+		return x.Months
+	}
+	return nil
+}
+
+func (x *HotspotAnalysis) GetSeries() []*HotspotMonth {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
+func (x *HotspotAnalysis) GetPairs() []*HotspotPair {
+	if x != nil {
+		return x.Pairs
+	}
+	return nil
+}
+
+func (x *HotspotAnalysis) GetPairCount() int64 {
+	if x != nil {
+		return x.PairCount
+	}
+	return 0
+}
+
+func (x *HotspotAnalysis) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *HotspotAnalysis) GetStreet() string {
+	if x != nil {
+		return x.Street
+	}
+	return ""
+}
+
 // GetMonthlyScorecardRequest names a district and a month.
 type GetMonthlyScorecardRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -2118,7 +2559,7 @@ type GetMonthlyScorecardRequest struct {
 
 func (x *GetMonthlyScorecardRequest) Reset() {
 	*x = GetMonthlyScorecardRequest{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2130,7 +2571,7 @@ func (x *GetMonthlyScorecardRequest) String() string {
 func (*GetMonthlyScorecardRequest) ProtoMessage() {}
 
 func (x *GetMonthlyScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[26]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2143,7 +2584,7 @@ func (x *GetMonthlyScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMonthlyScorecardRequest.ProtoReflect.Descriptor instead.
 func (*GetMonthlyScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{26}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetMonthlyScorecardRequest) GetDistrict() string {
@@ -2172,7 +2613,7 @@ type MonthlyScorecard struct {
 
 func (x *MonthlyScorecard) Reset() {
 	*x = MonthlyScorecard{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2184,7 +2625,7 @@ func (x *MonthlyScorecard) String() string {
 func (*MonthlyScorecard) ProtoMessage() {}
 
 func (x *MonthlyScorecard) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[27]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2197,7 +2638,7 @@ func (x *MonthlyScorecard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MonthlyScorecard.ProtoReflect.Descriptor instead.
 func (*MonthlyScorecard) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{27}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *MonthlyScorecard) GetContentType() string {
@@ -2224,7 +2665,7 @@ type GetWhistleReportRequest struct {
 
 func (x *GetWhistleReportRequest) Reset() {
 	*x = GetWhistleReportRequest{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2236,7 +2677,7 @@ func (x *GetWhistleReportRequest) String() string {
 func (*GetWhistleReportRequest) ProtoMessage() {}
 
 func (x *GetWhistleReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[28]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2249,7 +2690,7 @@ func (x *GetWhistleReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWhistleReportRequest.ProtoReflect.Descriptor instead.
 func (*GetWhistleReportRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{28}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetWhistleReportRequest) GetWhistleId() string {
@@ -2287,7 +2728,7 @@ type DispatchSummary struct {
 
 func (x *DispatchSummary) Reset() {
 	*x = DispatchSummary{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2299,7 +2740,7 @@ func (x *DispatchSummary) String() string {
 func (*DispatchSummary) ProtoMessage() {}
 
 func (x *DispatchSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[29]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2312,7 +2753,7 @@ func (x *DispatchSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DispatchSummary.ProtoReflect.Descriptor instead.
 func (*DispatchSummary) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{29}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DispatchSummary) GetDispatchId() string {
@@ -2433,7 +2874,7 @@ type WhistleReport struct {
 
 func (x *WhistleReport) Reset() {
 	*x = WhistleReport{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2445,7 +2886,7 @@ func (x *WhistleReport) String() string {
 func (*WhistleReport) ProtoMessage() {}
 
 func (x *WhistleReport) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[30]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2458,7 +2899,7 @@ func (x *WhistleReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WhistleReport.ProtoReflect.Descriptor instead.
 func (*WhistleReport) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{30}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WhistleReport) GetWhistleId() string {
@@ -2564,7 +3005,7 @@ type SetScorecardWeightsRequest struct {
 
 func (x *SetScorecardWeightsRequest) Reset() {
 	*x = SetScorecardWeightsRequest{}
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2576,7 +3017,7 @@ func (x *SetScorecardWeightsRequest) String() string {
 func (*SetScorecardWeightsRequest) ProtoMessage() {}
 
 func (x *SetScorecardWeightsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[31]
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2589,7 +3030,7 @@ func (x *SetScorecardWeightsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetScorecardWeightsRequest.ProtoReflect.Descriptor instead.
 func (*SetScorecardWeightsRequest) Descriptor() ([]byte, []int) {
-	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{31}
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *SetScorecardWeightsRequest) GetMonth() string {
@@ -2800,7 +3241,49 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\bhotspots\x18\x01 \x03(\v2\x1c.whistle.feedback.v1.HotspotR\bhotspots\x12=\n" +
 	"\fwindow_start\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\vwindowStart\x129\n" +
 	"\n" +
-	"window_end\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\twindowEnd\"N\n" +
+	"window_end\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\twindowEnd\"\xf0\x01\n" +
+	"\x16AnalyzeHotspotsRequest\x12\x1a\n" +
+	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x16\n" +
+	"\x06street\x18\x02 \x01(\tR\x06street\x12\x1a\n" +
+	"\bcategory\x18\x03 \x01(\tR\bcategory\x12\x1d\n" +
+	"\n" +
+	"from_month\x18\x04 \x01(\tR\tfromMonth\x12\x19\n" +
+	"\bto_month\x18\x05 \x01(\tR\atoMonth\x12\x14\n" +
+	"\x05limit\x18\x06 \x01(\x05R\x05limit\x12\x19\n" +
+	"\border_by\x18\a \x01(\tR\aorderBy\x12\x1b\n" +
+	"\tmin_total\x18\b \x01(\x05R\bminTotal\"\xa2\x01\n" +
+	"\fHotspotMonth\x12\x14\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\x12\x1a\n" +
+	"\bwhistles\x18\x02 \x01(\x03R\bwhistles\x12\x18\n" +
+	"\areports\x18\x03 \x01(\x03R\areports\x12\x18\n" +
+	"\atickets\x18\x04 \x01(\x03R\atickets\x12\x14\n" +
+	"\x05total\x18\x05 \x01(\x03R\x05total\x12\x16\n" +
+	"\x06change\x18\x06 \x01(\x03R\x06change\"\x96\x03\n" +
+	"\vHotspotPair\x12\x1f\n" +
+	"\vdistrict_id\x18\x01 \x01(\tR\n" +
+	"districtId\x12\x1b\n" +
+	"\tstreet_id\x18\x02 \x01(\tR\bstreetId\x12\x1f\n" +
+	"\vstreet_name\x18\x03 \x01(\tR\n" +
+	"streetName\x12\x1a\n" +
+	"\bcategory\x18\x04 \x01(\tR\bcategory\x12#\n" +
+	"\rcategory_name\x18\x05 \x01(\tR\fcategoryName\x12\x1a\n" +
+	"\bwhistles\x18\x06 \x01(\x03R\bwhistles\x12\x18\n" +
+	"\areports\x18\a \x01(\x03R\areports\x12\x18\n" +
+	"\atickets\x18\b \x01(\x03R\atickets\x12\x14\n" +
+	"\x05total\x18\t \x01(\x03R\x05total\x12\x12\n" +
+	"\x04last\x18\n" +
+	" \x01(\x03R\x04last\x12\x1a\n" +
+	"\bprevious\x18\v \x01(\x03R\bprevious\x12\x16\n" +
+	"\x06change\x18\f \x01(\x03R\x06change\x129\n" +
+	"\x06months\x18\r \x03(\v2!.whistle.feedback.v1.HotspotMonthR\x06months\"\xef\x01\n" +
+	"\x0fHotspotAnalysis\x12\x16\n" +
+	"\x06months\x18\x01 \x03(\tR\x06months\x129\n" +
+	"\x06series\x18\x02 \x03(\v2!.whistle.feedback.v1.HotspotMonthR\x06series\x126\n" +
+	"\x05pairs\x18\x03 \x03(\v2 .whistle.feedback.v1.HotspotPairR\x05pairs\x12\x1d\n" +
+	"\n" +
+	"pair_count\x18\x04 \x01(\x03R\tpairCount\x12\x1a\n" +
+	"\bdistrict\x18\x05 \x01(\tR\bdistrict\x12\x16\n" +
+	"\x06street\x18\x06 \x01(\tR\x06street\"N\n" +
 	"\x1aGetMonthlyScorecardRequest\x12\x1a\n" +
 	"\bdistrict\x18\x01 \x01(\tR\bdistrict\x12\x14\n" +
 	"\x05month\x18\x02 \x01(\tR\x05month\"I\n" +
@@ -2854,7 +3337,7 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"mergedInto\"j\n" +
 	"\x1aSetScorecardWeightsRequest\x12\x14\n" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x126\n" +
-	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights2\x97\n" +
+	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights2\xfd\n" +
 	"\n" +
 	"\x0fFeedbackService\x12`\n" +
 	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
@@ -2867,7 +3350,8 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\fDecideAppeal\x12(.whistle.feedback.v1.DecideAppealRequest\x1a\x1b.whistle.feedback.v1.Appeal\x12`\n" +
 	"\vListAppeals\x12'.whistle.feedback.v1.ListAppealsRequest\x1a(.whistle.feedback.v1.ListAppealsResponse\x12o\n" +
 	"\x10RebuildReadModel\x12,.whistle.feedback.v1.RebuildReadModelRequest\x1a-.whistle.feedback.v1.RebuildReadModelResponse\x12c\n" +
-	"\fListHotspots\x12(.whistle.feedback.v1.ListHotspotsRequest\x1a).whistle.feedback.v1.ListHotspotsResponse\x12m\n" +
+	"\fListHotspots\x12(.whistle.feedback.v1.ListHotspotsRequest\x1a).whistle.feedback.v1.ListHotspotsResponse\x12d\n" +
+	"\x0fAnalyzeHotspots\x12+.whistle.feedback.v1.AnalyzeHotspotsRequest\x1a$.whistle.feedback.v1.HotspotAnalysis\x12m\n" +
 	"\x13GetMonthlyScorecard\x12/.whistle.feedback.v1.GetMonthlyScorecardRequest\x1a%.whistle.feedback.v1.MonthlyScorecard\x12d\n" +
 	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReport\x12d\n" +
 	"\x13SetScorecardWeights\x12/.whistle.feedback.v1.SetScorecardWeightsRequest\x1a\x1c.whistle.feedback.v1.WeightsBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
@@ -2885,7 +3369,7 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(GetScorecardsRequest_GroupBy)(0),  // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	(Appeal_Status)(0),                 // 1: whistle.feedback.v1.Appeal.Status
@@ -2915,31 +3399,35 @@ var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(*ListHotspotsRequest)(nil),        // 25: whistle.feedback.v1.ListHotspotsRequest
 	(*Hotspot)(nil),                    // 26: whistle.feedback.v1.Hotspot
 	(*ListHotspotsResponse)(nil),       // 27: whistle.feedback.v1.ListHotspotsResponse
-	(*GetMonthlyScorecardRequest)(nil), // 28: whistle.feedback.v1.GetMonthlyScorecardRequest
-	(*MonthlyScorecard)(nil),           // 29: whistle.feedback.v1.MonthlyScorecard
-	(*GetWhistleReportRequest)(nil),    // 30: whistle.feedback.v1.GetWhistleReportRequest
-	(*DispatchSummary)(nil),            // 31: whistle.feedback.v1.DispatchSummary
-	(*WhistleReport)(nil),              // 32: whistle.feedback.v1.WhistleReport
-	(*SetScorecardWeightsRequest)(nil), // 33: whistle.feedback.v1.SetScorecardWeightsRequest
-	(*timestamppb.Timestamp)(nil),      // 34: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                   // 35: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),            // 36: google.protobuf.Struct
+	(*AnalyzeHotspotsRequest)(nil),     // 28: whistle.feedback.v1.AnalyzeHotspotsRequest
+	(*HotspotMonth)(nil),               // 29: whistle.feedback.v1.HotspotMonth
+	(*HotspotPair)(nil),                // 30: whistle.feedback.v1.HotspotPair
+	(*HotspotAnalysis)(nil),            // 31: whistle.feedback.v1.HotspotAnalysis
+	(*GetMonthlyScorecardRequest)(nil), // 32: whistle.feedback.v1.GetMonthlyScorecardRequest
+	(*MonthlyScorecard)(nil),           // 33: whistle.feedback.v1.MonthlyScorecard
+	(*GetWhistleReportRequest)(nil),    // 34: whistle.feedback.v1.GetWhistleReportRequest
+	(*DispatchSummary)(nil),            // 35: whistle.feedback.v1.DispatchSummary
+	(*WhistleReport)(nil),              // 36: whistle.feedback.v1.WhistleReport
+	(*SetScorecardWeightsRequest)(nil), // 37: whistle.feedback.v1.SetScorecardWeightsRequest
+	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                   // 39: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),            // 40: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	34, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	35, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	36, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	38, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	39, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	40, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
 	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	34, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	34, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	34, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
-	34, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	38, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	38, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	38, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	38, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
 	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
 	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
-	34, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	34, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	34, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
-	34, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	38, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	38, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	38, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	38, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
 	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
 	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
@@ -2950,57 +3438,62 @@ var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
 	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
 	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
 	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
-	35, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
-	34, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
-	35, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
-	34, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	39, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	38, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	39, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	38, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
 	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
 	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
-	34, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
-	34, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
+	38, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
+	38, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
 	26, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
-	34, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
-	34, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
-	34, // 35: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
-	34, // 36: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
-	34, // 37: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
-	34, // 38: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
-	34, // 39: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
-	34, // 40: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
-	31, // 41: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
-	34, // 42: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
-	11, // 43: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
-	3,  // 44: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	5,  // 45: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
-	8,  // 46: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
-	10, // 47: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
-	15, // 48: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
-	19, // 49: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
-	20, // 50: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
-	21, // 51: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
-	23, // 52: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
-	25, // 53: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
-	28, // 54: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
-	30, // 55: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
-	33, // 56: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
-	4,  // 57: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	7,  // 58: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
-	9,  // 59: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
-	14, // 60: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
-	17, // 61: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
-	18, // 62: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
-	18, // 63: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
-	22, // 64: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
-	24, // 65: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
-	27, // 66: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
-	29, // 67: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
-	32, // 68: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
-	11, // 69: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
-	57, // [57:70] is the sub-list for method output_type
-	44, // [44:57] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	38, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
+	38, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
+	29, // 35: whistle.feedback.v1.HotspotPair.months:type_name -> whistle.feedback.v1.HotspotMonth
+	29, // 36: whistle.feedback.v1.HotspotAnalysis.series:type_name -> whistle.feedback.v1.HotspotMonth
+	30, // 37: whistle.feedback.v1.HotspotAnalysis.pairs:type_name -> whistle.feedback.v1.HotspotPair
+	38, // 38: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
+	38, // 39: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
+	38, // 40: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
+	38, // 41: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
+	38, // 42: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
+	38, // 43: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
+	35, // 44: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
+	38, // 45: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
+	11, // 46: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
+	3,  // 47: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	5,  // 48: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	8,  // 49: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	10, // 50: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	15, // 51: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	19, // 52: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	20, // 53: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	21, // 54: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	23, // 55: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	25, // 56: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
+	28, // 57: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:input_type -> whistle.feedback.v1.AnalyzeHotspotsRequest
+	32, // 58: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
+	34, // 59: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
+	37, // 60: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
+	4,  // 61: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	7,  // 62: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	9,  // 63: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	14, // 64: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	17, // 65: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	18, // 66: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	18, // 67: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	22, // 68: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	24, // 69: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	27, // 70: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
+	31, // 71: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:output_type -> whistle.feedback.v1.HotspotAnalysis
+	33, // 72: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
+	36, // 73: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
+	11, // 74: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
+	61, // [61:75] is the sub-list for method output_type
+	47, // [47:61] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -3014,7 +3507,7 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

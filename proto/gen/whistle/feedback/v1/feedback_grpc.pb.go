@@ -29,6 +29,7 @@ const (
 	FeedbackService_ListAppeals_FullMethodName         = "/whistle.feedback.v1.FeedbackService/ListAppeals"
 	FeedbackService_RebuildReadModel_FullMethodName    = "/whistle.feedback.v1.FeedbackService/RebuildReadModel"
 	FeedbackService_ListHotspots_FullMethodName        = "/whistle.feedback.v1.FeedbackService/ListHotspots"
+	FeedbackService_AnalyzeHotspots_FullMethodName     = "/whistle.feedback.v1.FeedbackService/AnalyzeHotspots"
 	FeedbackService_GetMonthlyScorecard_FullMethodName = "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard"
 	FeedbackService_GetWhistleReport_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetWhistleReport"
 	FeedbackService_SetScorecardWeights_FullMethodName = "/whistle.feedback.v1.FeedbackService/SetScorecardWeights"
@@ -61,6 +62,11 @@ type FeedbackServiceClient interface {
 	RebuildReadModel(ctx context.Context, in *RebuildReadModelRequest, opts ...grpc.CallOption) (*RebuildReadModelResponse, error)
 	// ListHotspots is 未诉先办: recurring category × street over the last 30 days vs the 30 before.
 	ListHotspots(ctx context.Context, in *ListHotspotsRequest, opts ...grpc.CallOption) (*ListHotspotsResponse, error)
+	// AnalyzeHotspots is 未诉先办 over every channel: whistles, reports and 12345
+	// tickets per street × category × Beijing month, with the month-on-month
+	// trend and the top pairs of the period (street: its own street; district
+	// supervisor: its district; city supervisor, admin: all).
+	AnalyzeHotspots(ctx context.Context, in *AnalyzeHotspotsRequest, opts ...grpc.CallOption) (*HotspotAnalysis, error)
 	// GetMonthlyScorecard renders a district's 治理成绩单 for a month as a printable HTML page.
 	GetMonthlyScorecard(ctx context.Context, in *GetMonthlyScorecardRequest, opts ...grpc.CallOption) (*MonthlyScorecard, error)
 	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
@@ -177,6 +183,16 @@ func (c *feedbackServiceClient) ListHotspots(ctx context.Context, in *ListHotspo
 	return out, nil
 }
 
+func (c *feedbackServiceClient) AnalyzeHotspots(ctx context.Context, in *AnalyzeHotspotsRequest, opts ...grpc.CallOption) (*HotspotAnalysis, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HotspotAnalysis)
+	err := c.cc.Invoke(ctx, FeedbackService_AnalyzeHotspots_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *feedbackServiceClient) GetMonthlyScorecard(ctx context.Context, in *GetMonthlyScorecardRequest, opts ...grpc.CallOption) (*MonthlyScorecard, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MonthlyScorecard)
@@ -234,6 +250,11 @@ type FeedbackServiceServer interface {
 	RebuildReadModel(context.Context, *RebuildReadModelRequest) (*RebuildReadModelResponse, error)
 	// ListHotspots is 未诉先办: recurring category × street over the last 30 days vs the 30 before.
 	ListHotspots(context.Context, *ListHotspotsRequest) (*ListHotspotsResponse, error)
+	// AnalyzeHotspots is 未诉先办 over every channel: whistles, reports and 12345
+	// tickets per street × category × Beijing month, with the month-on-month
+	// trend and the top pairs of the period (street: its own street; district
+	// supervisor: its district; city supervisor, admin: all).
+	AnalyzeHotspots(context.Context, *AnalyzeHotspotsRequest) (*HotspotAnalysis, error)
 	// GetMonthlyScorecard renders a district's 治理成绩单 for a month as a printable HTML page.
 	GetMonthlyScorecard(context.Context, *GetMonthlyScorecardRequest) (*MonthlyScorecard, error)
 	// GetWhistleReport is the per-whistle upward report (向上级报告): what happened, who came when, result, rating.
@@ -279,6 +300,9 @@ func (UnimplementedFeedbackServiceServer) RebuildReadModel(context.Context, *Reb
 }
 func (UnimplementedFeedbackServiceServer) ListHotspots(context.Context, *ListHotspotsRequest) (*ListHotspotsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListHotspots not implemented")
+}
+func (UnimplementedFeedbackServiceServer) AnalyzeHotspots(context.Context, *AnalyzeHotspotsRequest) (*HotspotAnalysis, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnalyzeHotspots not implemented")
 }
 func (UnimplementedFeedbackServiceServer) GetMonthlyScorecard(context.Context, *GetMonthlyScorecardRequest) (*MonthlyScorecard, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMonthlyScorecard not implemented")
@@ -490,6 +514,24 @@ func _FeedbackService_ListHotspots_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_AnalyzeHotspots_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnalyzeHotspotsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).AnalyzeHotspots(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_AnalyzeHotspots_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).AnalyzeHotspots(ctx, req.(*AnalyzeHotspotsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _FeedbackService_GetMonthlyScorecard_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetMonthlyScorecardRequest)
 	if err := dec(in); err != nil {
@@ -590,6 +632,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListHotspots",
 			Handler:    _FeedbackService_ListHotspots_Handler,
+		},
+		{
+			MethodName: "AnalyzeHotspots",
+			Handler:    _FeedbackService_AnalyzeHotspots_Handler,
 		},
 		{
 			MethodName: "GetMonthlyScorecard",

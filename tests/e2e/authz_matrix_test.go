@@ -297,6 +297,25 @@ var authzMatrix = []matrixRoute{
 		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
+		// A street sees its own street only: another street of the district
+		// is answered, without the owner's pair.
+		name: "AnalyzeHotspots", method: http.MethodGet,
+		path: func(matrixFixture) string { return "/v1/reports/hotspots:analyze?district=" + dongcheng },
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			a, err := c.feedback.AnalyzeHotspots(ctx, &feedbackv1.AnalyzeHotspotsRequest{District: dongcheng})
+			return slices.ContainsFunc(a.GetPairs(), func(p *feedbackv1.HotspotPair) bool {
+				return p.GetStreetId() == donghuamen && p.GetCategory() == "joint-enforcement"
+			}), err
+		},
+		seen: func(body map[string]any, _ matrixFixture) bool {
+			return slices.ContainsFunc(list(body["pairs"]), func(p any) bool {
+				return str(obj(p)["street_id"]) == donghuamen && str(obj(p)["category"]) == "joint-enforcement"
+			})
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "A   H   F   F    F   F   A   F    A    A   U    U   U   U   U",
+	},
+	{
 		name: "GetMonthlyScorecard", method: http.MethodGet,
 		path: func(matrixFixture) string { return "/v1/reports/monthly?district=" + dongcheng + "&month=2026-11" },
 		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {

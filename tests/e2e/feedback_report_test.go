@@ -125,6 +125,21 @@ func TestSlaReportThroughTheGateway(t *testing.T) {
 	page := s.do(t, http.MethodGet, "/v1/reports/monthly?district="+dongcheng+"&month="+t0.Format("2006-01"), supervisorTok, nil)
 	require.Equal(t, http.StatusOK, page.status, page.raw)
 	require.Contains(t, str(page.body["html"]), "东城区 治理成绩单")
+	// Streets by name, not code (routing names them).
+	require.Contains(t, str(page.body["html"]), "东华门街道")
+	require.NotContains(t, str(page.body["html"]), ">"+donghuamen+"<")
+
+	// 未诉先办 over every channel: the whistle is this month's one appeal, named.
+	hot := s.do(t, http.MethodGet, "/v1/reports/hotspots:analyze?district="+dongcheng, supervisorTok, nil)
+	require.Equal(t, http.StatusOK, hot.status, hot.raw)
+	pairs := list(hot.body["pairs"])
+	require.Len(t, pairs, 1, hot.raw)
+	require.Equal(t, "东华门街道", str(obj(pairs[0])["street_name"]))
+	require.Equal(t, "联合执法", str(obj(pairs[0])["category_name"]))
+	require.Equal(t, "1", str(obj(pairs[0])["whistles"]))
+	bad := s.do(t, http.MethodGet, "/v1/reports/hotspots:analyze?to_month=May", supervisorTok, nil)
+	require.Equal(t, http.StatusBadRequest, bad.status, bad.raw)
+	require.Contains(t, bad.raw, "to_month")
 	audit := s.do(t, http.MethodPost, "/v1/audit:verify", supervisorTok, map[string]any{"whistle_id": id})
 	require.Equal(t, http.StatusOK, audit.status, audit.raw)
 	require.Equal(t, true, audit.body["ok"])

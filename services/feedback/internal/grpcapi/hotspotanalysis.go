@@ -30,10 +30,10 @@ func (s *Server) AnalyzeHotspots(ctx context.Context, req *feedbackv1.AnalyzeHot
 	var v rpcerr.Violations
 	months, from, to, field, perr := feedback.HotspotMonths(req.GetFromMonth(), req.GetToMonth(), s.clock.Now())
 	if perr != nil {
-		v.Add(field, perr.Error())
+		v.Add(field, "%s", perr.Error())
 	}
 	if req.GetLimit() < 0 || req.GetLimit() > feedback.MaxHotspotPairs {
-		v.Add("limit", fmt.Sprintf("must be between 0 and %d", feedback.MaxHotspotPairs))
+		v.Add("limit", "must be between 0 and %d", feedback.MaxHotspotPairs)
 	}
 	if req.GetMinTotal() < 0 {
 		v.Add("min_total", "must not be negative")

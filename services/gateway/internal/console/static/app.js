@@ -12,9 +12,16 @@ const pages = {
   admin: () => import('./admin.js'),
   'street/inbox': () => import('./inbox.js'),
   grid: () => import('./grid.js'),
+  'street/hotspots': () => import('./hotspots.js'),
+  'supervisor/hotspots': () => import('./hotspots.js'),
+  'admin/hotspots': () => import('./hotspots.js'),
 };
 // The pages in a role's navigation (a role without an entry has its one page).
-const navPages = { street: ['street', 'street/inbox'] };
+const navPages = {
+  street: ['street', 'street/inbox', 'street/hotspots'],
+  supervisor: ['supervisor', 'supervisor/hotspots'],
+  admin: ['admin', 'admin/hotspots'],
+};
 // The page of the hash: a role's sub-page (#/street/inbox) or the role's page.
 function pageKey(who) {
   const sub = `${who.role}/${location.hash.replace(/^#\/?/, '').split('/')[1]}`;

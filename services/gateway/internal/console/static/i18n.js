@@ -5,6 +5,7 @@ const dict = {
   zh: {
     'app.name': '吹哨报到',
     'nav.street/inbox': '收件箱',
+    'nav.street/hotspots': '未诉先办', 'nav.supervisor/hotspots': '未诉先办', 'nav.admin/hotspots': '未诉先办',
     'nav.street': '街道', 'nav.desk': '值班台', 'nav.supervisor': '督查', 'nav.admin': '管理',
     'lang.other': 'English', 'signout': '退出',
     'live.stream': '实时', 'live.poll': '轮询刷新', 'live.off': '离线',
@@ -109,6 +110,7 @@ const dict = {
   en: {
     'app.name': 'Whistle',
     'nav.street/inbox': 'Inbox',
+    'nav.street/hotspots': 'Hotspots', 'nav.supervisor/hotspots': 'Hotspots', 'nav.admin/hotspots': 'Hotspots',
     'nav.street': 'Street', 'nav.desk': 'Duty desk', 'nav.supervisor': 'Supervisor', 'nav.admin': 'Admin',
     'lang.other': '中文', 'signout': 'Sign out',
     'live.stream': 'Live', 'live.poll': 'Polling', 'live.off': 'Offline',

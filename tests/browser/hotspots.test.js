@@ -61,7 +61,7 @@ test('a district supervisor reads the hotspots by name and a row\'s trend; a str
   let n = 0;
   const ticket = (street, category, receivedAt) => call('/v1/tickets', {
     token: supervisor,
-    body: { external_number: `BJ12345-HS-${++n}`, street_id: street, category, description: `12345 来电 ${n}`, location: HERE, received_at: receivedAt },
+    body: { external_number: `BJ12345-HS-${++n}`, street_id: street, category, description: `12345 来电 ${n}`, location: HERE, received_at: receivedAt, ticket_type: 'general' },
   });
   for (const [offset, count] of [[3, 1], [2, 2], [1, 3], [0, 4]]) {
     for (let i = 0; i < count; i++) await ticket(DONGHUAMEN, 'garbage', received(now, offset, i));

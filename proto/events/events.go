@@ -11,9 +11,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
@@ -47,18 +50,31 @@ func Name(e *eventsv1.Event) string {
 // Dispatch is the dispatch snapshot the payload carries — every dispatch.* and
 // sla.* payload has a `dispatch` field — or nil for other events.
 func Dispatch(e *eventsv1.Event) *responsev1.Dispatch {
+	d, _ := carried(e, "dispatch").(*responsev1.Dispatch)
+	return d
+}
+
+// Report is the report snapshot the payload carries — the report.* payloads
+// with a `report` field — or nil for other events (report.rated carries only
+// an id, report.ticket_returned the ticket's return).
+func Report(e *eventsv1.Event) *intakev1.Report {
+	r, _ := carried(e, "report").(*intakev1.Report)
+	return r
+}
+
+// carried is the message in the payload's field of that name, or nil.
+func carried(e *eventsv1.Event, name protoreflect.Name) proto.Message {
 	m := e.ProtoReflect()
 	field := m.WhichOneof(m.Descriptor().Oneofs().ByName("payload"))
 	if field == nil || field.Message() == nil {
 		return nil
 	}
 	payload := m.Get(field).Message()
-	fd := payload.Descriptor().Fields().ByName("dispatch")
-	if fd == nil || !payload.Has(fd) {
+	fd := payload.Descriptor().Fields().ByName(name)
+	if fd == nil || fd.Message() == nil || !payload.Has(fd) {
 		return nil
 	}
-	d, _ := payload.Get(fd).Message().Interface().(*responsev1.Dispatch)
-	return d
+	return payload.Get(fd).Message().Interface()
 }
 
 // Subject is where the event is published.

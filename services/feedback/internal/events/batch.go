@@ -80,7 +80,7 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 	whistles := map[string]whistleFact{}
 	reports := map[string]reportFact{}
 	for _, ev := range run {
-		if r := carriedReport(ev); r != nil && r.GetId() != "" {
+		if r := events.Report(ev); r != nil && r.GetId() != "" {
 			reports[r.GetId()] = reportFactOf(ev, r) // a later snapshot overwrites, as its upsert would
 		}
 		dispatchID := ev.GetDispatchId()

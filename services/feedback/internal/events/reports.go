@@ -19,27 +19,6 @@ type reportFact struct {
 	ReceivedAt                                                  pgtype.Timestamptz
 }
 
-// carriedReport is the report snapshot a report.* event carries, or nil.
-func carriedReport(ev *eventsv1.Event) *intakev1.Report {
-	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_ReportFiled:
-		return p.ReportFiled.GetReport()
-	case *eventsv1.Event_ReportTriaged:
-		return p.ReportTriaged.GetReport()
-	case *eventsv1.Event_ReportClosed:
-		return p.ReportClosed.GetReport()
-	case *eventsv1.Event_ReportTriageWarning:
-		return p.ReportTriageWarning.GetReport()
-	case *eventsv1.Event_ReportTriageBreached:
-		return p.ReportTriageBreached.GetReport()
-	case *eventsv1.Event_ReportTicketBreached:
-		return p.ReportTicketBreached.GetReport()
-	case *eventsv1.Event_ReportReopened:
-		return p.ReportReopened.GetReport()
-	}
-	return nil
-}
-
 func reportFactOf(ev *eventsv1.Event, r *intakev1.Report) reportFact {
 	return reportFact{
 		ReportID:   r.GetId(),

@@ -12,7 +12,6 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
-	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 )
 
 // ErrRoleNotAllowed is returned for roles that have no stream (admin).
@@ -118,35 +117,11 @@ func (s *Scope) Allows(ev *eventsv1.Event) bool {
 	return false
 }
 
-// reportOf is the report an event of the report domain carries; nil for the
-// other domains and for report.rated, which carries only the report's id, and
-// report.ticket_returned, which carries the ticket's return (a grid worker
-// sees neither).
-func reportOf(ev *eventsv1.Event) *intakev1.Report {
-	switch p := ev.GetPayload().(type) {
-	case *eventsv1.Event_ReportFiled:
-		return p.ReportFiled.GetReport()
-	case *eventsv1.Event_ReportTriaged:
-		return p.ReportTriaged.GetReport()
-	case *eventsv1.Event_ReportClosed:
-		return p.ReportClosed.GetReport()
-	case *eventsv1.Event_ReportReopened:
-		return p.ReportReopened.GetReport()
-	case *eventsv1.Event_ReportTriageWarning:
-		return p.ReportTriageWarning.GetReport()
-	case *eventsv1.Event_ReportTriageBreached:
-		return p.ReportTriageBreached.GetReport()
-	case *eventsv1.Event_ReportTicketBreached:
-		return p.ReportTicketBreached.GetReport()
-	}
-	return nil
-}
-
 // gridAllows: a grid worker sees the reports of its own micro-grid and those
 // of its street that carry none (a resident's, a ticket), nothing of whistles
 // or departments — intake's scope for reading reports.
 func (s *Scope) gridAllows(ev *eventsv1.Event) bool {
-	r := reportOf(ev)
+	r := events.Report(ev)
 	return r != nil && ev.GetStreetId() == s.id.StreetID && (r.GetGridId() == "" || r.GetGridId() == s.id.GridID)
 }
 

@@ -23,9 +23,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
+	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/metrics"
 	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/retry"
+	"github.com/chuishao/whistle/platform/worker"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -250,30 +251,16 @@ func (r *Relay) Run(ctx context.Context) error {
 			defer stop()
 		}
 	}
-	wake, stop := postgres.Wakeups(r.Pool, WakeTopic)
-	defer stop()
 	poll := r.Poll
 	if poll <= 0 {
 		poll = time.Second
 	}
-	return retry.Forever(ctx, r.Log, "outbox relay", func(ctx context.Context) error {
-		for {
-			for {
-				n, err := r.relayBatch(ctx)
-				if err != nil {
-					return err
-				}
-				if n < r.batchSize() {
-					break
-				}
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-wake:
-			case <-time.After(poll):
-			}
-		}
+	// The real clock: the relay's poll waits for other processes' commits,
+	// not for a deadline, so it runs in real time even beside a fake clock.
+	loop := worker.Loop{Name: "outbox relay", Log: r.Log, Clock: clock.Real(), Pool: r.Pool, Topic: WakeTopic, Poll: poll}
+	return loop.Sweep(ctx, func(ctx context.Context) (bool, error) {
+		n, err := r.relayBatch(ctx)
+		return n >= r.batchSize(), err // a full batch: more may be waiting
 	})
 }
 

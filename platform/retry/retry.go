@@ -8,9 +8,9 @@ import (
 )
 
 // Forever runs fn until ctx is cancelled, running it again after each
-// failure with a backoff that grows from 100 ms to 5 s. It is for the loops
-// whose work waits durably in a table while they reconnect (the outbox relay,
-// the SLA timer poller, the webhook worker): a failure delays them, it loses nothing.
+// failure, with a backoff that grows from 100 ms to 5 s. It is for the loops
+// whose work waits durably while they reconnect (platform/worker's loops, the
+// consumers' sessions): a failure delays them, it loses nothing.
 func Forever(ctx context.Context, log *slog.Logger, what string, fn func(context.Context) error) error {
 	wait := 100 * time.Millisecond
 	for {

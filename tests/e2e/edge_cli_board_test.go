@@ -106,3 +106,22 @@ func TestWhistlectlJointBoardFormsEvidenceAndReports(t *testing.T) {
 	cli(t, admin, "channels", "delete", chID)
 	require.NotContains(t, cli(t, admin, "channels", "list"), "wecom")
 }
+
+// TestWhistlectlGrants: where people sign in through an identity provider, an
+// admin gives a person a role, lists it and revokes it with whistlectl.
+func TestWhistlectlGrants(t *testing.T) {
+	t.Parallel()
+	s, _ := startSignInSystem(t)
+	admin := cliAs(t, s, adminToken(t, s))
+	g := cliJSON(t, admin, "grants", "set", "u-newcomer", "--name", "新同事", "--role", "desk", "--department", "police", "--district", dongcheng)
+	require.Equal(t, "desk", g["role"])
+	require.Regexp(t, `u-newcomer\s+新同事\s+desk\s+110101 police\s+-`, cli(t, admin, "grants", "list"))
+	code, _, errOut := cliTry(admin, "grants", "set", "u-newcomer", "--role", "desk")
+	require.Equal(t, 1, code, "a desk needs its scope")
+	require.Contains(t, errOut, "department")
+	code, _, errOut = cliTry(cliAs(t, s, deskToken(t, s, dongcheng, "police")), "grants", "list")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "PERMISSION_DENIED")
+	require.Equal(t, true, cliJSON(t, admin, "grants", "revoke", "u-newcomer")["revoked"])
+	require.Regexp(t, `u-newcomer\s+.*REVOKED`, cli(t, admin, "grants", "list"))
+}

@@ -181,6 +181,27 @@ func parseError(status int, raw []byte) *APIError {
 	return &APIError{Status: status, Code: doc.Error.Code, Message: doc.Error.Message, Details: doc.Error.Details}
 }
 
+// sendJSON is send for the gateway's routes that are plain JSON, not API
+// messages (the grants of people signed in through the identity provider).
+func sendJSON[T any](ctx context.Context, c *Client, method, path string, in any) (*T, []byte, error) {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return nil, nil, fmt.Errorf("encode request: %w", err)
+		}
+	}
+	raw, err := c.do(ctx, method, path, nil, nil, body, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := new(T)
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, raw, fmt.Errorf("decode %s %s response: %w", method, path, err)
+	}
+	return out, raw, nil
+}
+
 // send calls method path?query with in (nil for no body) and decodes the
 // answer into a new T: the one shape of every typed method.
 func send[T any, PT interface {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // TokenRequest asks the gateway's dev sign-in for a token.
@@ -60,4 +61,51 @@ func (c *Client) Stream(ctx context.Context) (*http.Response, error) {
 		return nil, &TransportError{URL: c.BaseURL, Err: err}
 	}
 	return resp, nil
+}
+
+// Grant is one person's role at the deployment's identity provider, as an
+// admin gave or revoked it (the gateway's /v1/admin/grants).
+type Grant struct {
+	Issuer     string    `json:"issuer"`
+	Subject    string    `json:"subject"`
+	Name       string    `json:"name,omitempty"`
+	Role       string    `json:"role,omitempty"`
+	StreetID   string    `json:"street_id,omitempty"`
+	DistrictID string    `json:"district_id,omitempty"`
+	Department string    `json:"department,omitempty"`
+	GridID     string    `json:"grid_id,omitempty"`
+	Revoked    bool      `json:"revoked,omitempty"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+}
+
+// GrantRequest gives a person a role and its scope.
+type GrantRequest struct {
+	Name       string `json:"name,omitempty"`
+	Role       string `json:"role"`
+	StreetID   string `json:"street_id,omitempty"`
+	DistrictID string `json:"district_id,omitempty"`
+	Department string `json:"department,omitempty"`
+	GridID     string `json:"grid_id,omitempty"`
+}
+
+// Grants is the answer of GET /v1/admin/grants.
+type Grants struct {
+	Issuer string  `json:"issuer"`
+	Grants []Grant `json:"grants"`
+}
+
+// ListGrants is GET /v1/admin/grants (admins).
+func (c *Client) ListGrants(ctx context.Context) (*Grants, []byte, error) {
+	return sendJSON[Grants](ctx, c, http.MethodGet, "/v1/admin/grants", nil)
+}
+
+// SetGrant is PUT /v1/admin/grants/{subject}: the person signs in with this role.
+func (c *Client) SetGrant(ctx context.Context, subject string, req GrantRequest) (*Grant, []byte, error) {
+	return sendJSON[Grant](ctx, c, http.MethodPut, "/v1/admin/grants/"+id(subject), req)
+}
+
+// RevokeGrant is DELETE /v1/admin/grants/{subject}: the person is refused from the next request on.
+func (c *Client) RevokeGrant(ctx context.Context, subject string) (*Grant, []byte, error) {
+	return sendJSON[Grant](ctx, c, http.MethodDelete, "/v1/admin/grants/"+id(subject), nil)
 }

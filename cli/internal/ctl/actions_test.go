@@ -71,6 +71,10 @@ func TestEveryRoleActionCallsItsRoute(t *testing.T) {
 			map[string]any{"department": "police", "district_id": "110101", "kind": "tencent-sms"}},
 		{[]string{"channels", "update", "7", "--disable"}, http.MethodPatch, "/v1/channels/7", nil, map[string]any{"enabled": false}},
 		{[]string{"channels", "delete", "7"}, http.MethodDelete, "/v1/channels/7", nil, nil},
+		{[]string{"grants", "list"}, http.MethodGet, "/v1/admin/grants", nil, nil},
+		{[]string{"grants", "set", "u-1", "--role", "desk", "--department", "police", "--district", "110101"}, http.MethodPut, "/v1/admin/grants/u-1", nil,
+			map[string]any{"role": "desk", "department": "police", "district_id": "110101"}},
+		{[]string{"grants", "revoke", "u-1"}, http.MethodDelete, "/v1/admin/grants/u-1", nil, nil},
 	} {
 		code, _, errOut := run(t, env, tc.args...)
 		require.Equal(t, 0, code, "%v: %s", tc.args, errOut)
@@ -115,6 +119,7 @@ func TestEveryRoleActionCallsItsRoute(t *testing.T) {
 		{[]string{"channels", "add", "--department", "police", "--district", "110101", "--kind", "pager"}, `--kind "pager": must be aliyun-sms`},
 		{[]string{"channels", "update", "seven", "--enable"}, `CHANNEL_ID "seven": must be a number`},
 		{[]string{"channels", "update", "7"}, "nothing to change"},
+		{[]string{"grants", "set", "u-1"}, `"role" not set`},
 		{[]string{"risk", "--within", "-5"}, "--within and --limit must not be negative"},
 		{[]string{"attach", "w-1", "photo.jpg", "--stage", "later"}, `--stage "later": must be raise, arrival or resolution`},
 		{[]string{"attach", "w-1", "no-such-photo.jpg", "--stage", "raise"}, "no-such-photo.jpg"},

@@ -79,6 +79,7 @@ func TestEveryCommandPrintsOneWay(t *testing.T) {
 		{"board", "note", "w-1", "--text", "t"}, {"board", "complete", "w-1"}, {"risk"},
 		{"streets", "rename", "110101001", "--name", "n"}, {"streets", "locate", "--street", "110101001", "--lat", "1", "--lng", "2"},
 		{"catalogue", "show"}, {"channels", "list"}, {"channels", "update", "7", "--enable"}, {"channels", "delete", "7"},
+		{"grants", "list"}, {"grants", "set", "u-1", "--role", "admin"}, {"grants", "revoke", "u-1"},
 	}
 	for _, args := range commands {
 		code, jsonOut, errOut := run(t, env, append(args, "-o", "json")...)

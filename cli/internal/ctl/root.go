@@ -106,7 +106,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		mergeCmd(e), keepCmd(e), confirmLocationCmd(e), addDepartmentCmd(e), routingCmd(e), attachCmd(e),
 		extensionCmd(e), appealCmd(e), boardCmd(e), riskCmd(e), formCmd(e),
 		seedCmd(e), watchCmd(e),
-		rosterCmd(e), endpointsCmd(e), channelsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
+		rosterCmd(e), endpointsCmd(e), channelsCmd(e), grantsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
 		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e),
 	)
 	return root

@@ -105,7 +105,7 @@ export async function render(root, who) {
         <th scope="row">${esc(nameOf(stBy[p.street_id], p.street_name || p.street_id))}</th><td>${esc(nameOf(cats[p.category], p.category_name || p.category))}</td>
         <td>${Number(p.whistles || 0)}</td><td>${Number(p.reports || 0)}</td><td>${Number(p.tickets || 0)}</td><td><strong>${Number(p.total || 0)}</strong></td>
         <td>${Number(p.last || 0)}</td><td>${chg(Number(p.change || 0))}</td>
-        <td><button type="button" class="ghost" data-pair="${i}" aria-label="${esc(`${w('showTrend')}: ${label(p)}`)}">${esc(w('showTrend'))}</button></td></tr>`).join('')}
+        <td class="nowrap"><button type="button" class="ghost" data-pair="${i}" aria-label="${esc(`${w('showTrend')}: ${label(p)}`)}">${esc(w('showTrend'))}</button></td></tr>`).join('')}
       </tbody></table>` : `<p class="muted">${esc(w('none'))}</p>`;
     draw(w('selection'), months, series);
     root.dataset.loaded = String(Date.now());

@@ -120,8 +120,9 @@ test('a district supervisor reads the hotspots by name and a row\'s trend; a str
   // A category filter narrows the table to 景山's noise.
   await page.getByLabel('类别').selectOption({ label: '噪音扰民' });
   await page.getByRole('button', { name: '查询' }).click();
-  await page.locator('#hs-table tbody tr th', { hasText: '景山街道' }).waitFor({ timeout: LIVE });
-  assert.equal(await rows.count(), 1);
+  // (景山 is the table's second row before the answer: wait for the new table.)
+  await page.waitForFunction(() => document.querySelectorAll('#hs-table tbody tr').length === 1, null, { timeout: LIVE });
+  assert.equal(await rows.first().locator('th').textContent(), '景山街道');
   assert.deepEqual(errors, []);
   await ctx.close();
 

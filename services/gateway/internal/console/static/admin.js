@@ -67,7 +67,19 @@ export async function render(root) {
           <div class="row"><div class="stack"><label for="st-name">${esc(t('admin.nameZh'))}</label><input id="st-name" name="name" required maxlength="64"></div>
           <div class="stack"><label for="st-name-en">${esc(t('admin.nameEn'))}</label><input id="st-name-en" name="name_en" required maxlength="128"></div></div>
           <button type="submit" class="secondary">${esc(t('admin.renameStreet'))}</button></form></section>
-    </div></section>`;
+    </div>
+    <section class="card" aria-labelledby="pm-h"><h2 id="pm-h">${esc(t('admin.pm'))}</h2>
+      <div id="pm-list" class="scroll"></div>
+      <form id="pm-form" class="stack"><h3>${esc(t('admin.pmSave'))}</h3>
+        <label for="pm-code">${esc(t('admin.code'))}</label><input id="pm-code" name="code" required maxlength="40" aria-describedby="pm-code-hint" autocomplete="off">
+        <p id="pm-code-hint" class="hint">${esc(t('admin.pmCodeHint'))}</p>
+        <div class="row"><div class="stack"><label for="pm-name">${esc(t('admin.nameZh'))}</label><input id="pm-name" name="name" required maxlength="64"></div>
+        <div class="stack"><label for="pm-name-en">${esc(t('admin.nameEn'))}</label><input id="pm-name-en" name="name_en" maxlength="128"></div></div>
+        <label for="pm-communities">${esc(t('admin.pmCommunities'))}</label>
+        <textarea id="pm-communities" name="community_codes" rows="2" aria-describedby="pm-communities-hint" spellcheck="false"></textarea>
+        <p id="pm-communities-hint" class="hint">${esc(t('admin.pmCommunitiesHint'))}</p>
+        <button type="submit" class="secondary">${esc(t('admin.pmSave'))}</button></form></section>
+    </section>`;
 
   const ruleRows = (rules) => `<table><thead><tr><th scope="col">${esc(t('category'))}</th><th scope="col">${esc(t('admin.districts'))}</th>
     <th scope="col">${esc(t('admin.lead'))}</th><th scope="col">${esc(t('admin.coop'))}</th></tr></thead><tbody>
@@ -102,6 +114,9 @@ export async function render(root) {
     root.querySelector('#policies').innerHTML = (pol?.policies || []).length ? `<table><thead><tr><th scope="col">${esc(t('category'))}</th><th scope="col">${esc(t('admin.districts'))}</th><th scope="col">${esc(t('admin.sla'))}</th></tr></thead><tbody>
       ${pol.policies.map((p) => `<tr><td>${esc(nameOf(catBy[p.category], p.category))}</td><td>${esc(p.district_id ? nameOf(distBy[p.district_id], p.district_id) : t('signin.cityWide'))}</td>
         <td>${mins(p.ack_within)} / ${mins(p.arrive_within)} min / ${p.resolve_working_days ? `${p.resolve_working_days} ${esc(t('admin.workdays'))}` : hours(p.resolve_within)}</td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
+    const pms = await api('/v1/property-companies').catch(() => null);
+    root.querySelector('#pm-list').innerHTML = (pms?.companies || []).length ? `<table><tbody>${pms.companies.map((c) => `<tr data-company="${esc(c.code)}"><td><code>${esc(c.code)}</code></td>
+      <td>${esc(c.name)}</td><td>${esc(c.name_en || '')}</td><td>${esc((c.community_codes || []).join('、'))}</td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
     section('#calendar').hidden = !cal;
     root.querySelector('#calendar').innerHTML = (cal?.days || []).length ? `<table><tbody>${cal.days.map((d) => `<tr data-day="${esc(d.date)}"><td>${esc(d.date)}</td><td>${esc(t(`admin.day.${d.kind}`))}</td><td>${esc(d.name || '')}</td>
       <td><button type="button" class="ghost" data-delete-day="${esc(d.date)}" aria-label="${esc(t('admin.deleteDay'))} ${esc(d.date)}">${esc(t('admin.delete'))}</button></td></tr>`).join('')}</tbody></table>` : `<p class="muted">${esc(t('none'))}</p>`;
@@ -120,6 +135,20 @@ export async function render(root) {
     root.querySelector('#draft-json').removeAttribute('aria-invalid');
     try {
       await api('/v1/catalogue/draft', { method: 'PUT', body: { rules, description: root.querySelector('#draft-desc').value } });
+      toast(t('saved'));
+      load();
+    } catch (err) {
+      toastError(err);
+    }
+  });
+  // 物业: a property company and the communities it serves (routing's SavePropertyCompany).
+  root.querySelector('#pm-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const fd = new FormData(ev.target);
+    const body = { name: String(fd.get('name') || ''), name_en: String(fd.get('name_en') || ''),
+      community_codes: String(fd.get('community_codes') || '').split(/[\s,，、]+/).filter(Boolean) };
+    try {
+      await api(`/v1/property-companies/${encodeURIComponent(String(fd.get('code') || '').trim())}`, { method: 'PUT', body });
       toast(t('saved'));
       load();
     } catch (err) {

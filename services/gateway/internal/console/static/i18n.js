@@ -105,6 +105,8 @@ const dict = {
     'admin.setPolicy': '设置时限策略', 'admin.ackMin': '签收时限（分钟）', 'admin.arriveMin': '到场时限（分钟）', 'admin.resolveH': '办结时限（小时）',
     'admin.resolveWD': '办结时限（工作日，0 表示按小时）', 'admin.save': '保存', 'admin.setDay': '设置日历', 'admin.date': '日期', 'admin.kind': '类型',
     'admin.dayName': '名称（如 国庆节）', 'admin.delete': '删除', 'admin.deleteDay': '删除日历日',
+    'admin.pm': '物业公司', 'admin.pmSave': '保存物业公司', 'admin.pmCodeHint': '小写字母、数字和连字符，如 pm-dongcheng-yuanyang；不能与部门代码相同',
+    'admin.pmCommunities': '服务的社区（12 位社区代码）', 'admin.pmCommunitiesHint': '多个代码以空格、逗号或换行分隔；已服务的社区保留',
     'err': '出错了：{m}', 'saved': '已保存', 'loading': '加载中…',
   },
   en: {
@@ -210,6 +212,8 @@ const dict = {
     'admin.setPolicy': 'Set an SLA policy', 'admin.ackMin': 'Acknowledge within (minutes)', 'admin.arriveMin': 'Arrive within (minutes)', 'admin.resolveH': 'Resolve within (hours)',
     'admin.resolveWD': 'Resolve within (working days; 0 = hours)', 'admin.save': 'Save', 'admin.setDay': 'Set a calendar day', 'admin.date': 'Date', 'admin.kind': 'Kind',
     'admin.dayName': 'Name (e.g. National Day)', 'admin.delete': 'Delete', 'admin.deleteDay': 'Delete calendar day',
+    'admin.pm': 'Property companies', 'admin.pmSave': 'Save property company', 'admin.pmCodeHint': 'lower-case letters, digits and hyphens, e.g. pm-dongcheng-yuanyang; not a department code',
+    'admin.pmCommunities': 'Communities served (12-digit codes)', 'admin.pmCommunitiesHint': 'separate codes by spaces, commas or new lines; communities already served stay',
     'err': 'Something went wrong: {m}', 'saved': 'Saved', 'loading': 'Loading…',
   },
 };

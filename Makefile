@@ -13,7 +13,7 @@ DATE    ?= $(shell TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y-%m-%dT
 VERSION_PKG := github.com/chuishao/whistle/platform/version
 LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
 
-MODULES  := platform proto cli tests/e2e tools/bench tools/chaos tools/openapi $(wildcard services/*)
+MODULES  := platform proto cli tests/e2e tests/layout tools/bench tools/chaos tools/openapi $(wildcard services/*)
 SERVICES := intake routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 

@@ -65,7 +65,7 @@ func PublicKeySet(keys ...ed25519.PublicKey) KeySet {
 }
 
 // JWKSHandler serves PublicKeySet(keys...) as application/jwk-set+json (the
-// gateway's /.well-known/jwks.json in dev auth).
+// REST edge's /.well-known/jwks.json in dev auth).
 func JWKSHandler(keys ...ed25519.PublicKey) http.Handler {
 	body, _ := json.Marshal(PublicKeySet(keys...)) // cannot fail: strings only
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -254,7 +254,7 @@ func (j *JWKS) Key(kid, alg string) (any, error) {
 const unsetRefetch = 250 * time.Millisecond
 
 // KeyConfig is where a process gets its verification keys and which claims it
-// insists on (config.Base and the gateway's config fill it).
+// insists on (config.Base and the REST edge's config fill it).
 type KeyConfig struct {
 	// PublicKey is a static base64 Ed25519 key (WHISTLE_JWT_PUBLIC_KEY).
 	PublicKey string

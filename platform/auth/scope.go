@@ -19,10 +19,10 @@ type KeyScope string
 
 // Key scopes.
 const (
-	// ScopeServiceAccount is response's service-account key: desk tokens
+	// ScopeServiceAccount is the service-account key: desk tokens
 	// whose subject is sa:<account id>, nothing else.
 	ScopeServiceAccount KeyScope = "service-account"
-	// ScopeOpen311 is the gateway's Open311 key: street identities (a
+	// ScopeOpen311 is the Open311 endpoints' key: street identities (a
 	// client's api_key bound to its street) and the public's read-only
 	// identity, never a desk, supervisor or admin.
 	ScopeOpen311 KeyScope = "open311"
@@ -125,7 +125,7 @@ func WithScopedKeys(keys ...ScopedKey) VerifierOption {
 }
 
 // WithIdentityCheck makes the verifier refuse every identity check refuses,
-// on every call (a remembered token too): the gateway's check that a
+// on every call (a remembered token too): the REST edge's check that a
 // signed-in person's grant still stands.
 func WithIdentityCheck(check func(Identity) error) VerifierOption {
 	return func(v *Verifier) { v.check = check }

@@ -1,7 +1,7 @@
 // Package blob stores evidence files (photos, short videos, PDFs) behind one
 // interface: the local filesystem for make run and S3-compatible object
-// storage (minio-go) in production. Objects are streamed through the gateway,
-// never handed out as presigned links, so every read passes the gateway's
+// storage (minio-go) in production. Objects are streamed through the REST edge,
+// never handed out as presigned links, so every read passes the edge's
 // access check on the whistle the object belongs to.
 package blob
 

@@ -37,7 +37,8 @@ type BatchHandler func(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) er
 // Consumer is a durable pull consumer of the event stream. It sets Handle or
 // HandleBatch, not both.
 type Consumer struct {
-	// Name is the durable name and the de-duplication scope, e.g. "routing".
+	// Name is the durable name and the de-duplication scope, one of the
+	// service's durables in proto/topology.
 	Name string
 	// Subjects filter the stream, e.g. events.SubjectFor("whistle.raised").
 	Subjects []string

@@ -63,7 +63,7 @@ func denyList(p bus.Permissions) string {
 
 func renderConf(t *testing.T) string {
 	var b strings.Builder
-	b.WriteString("# Generated from platform/bus/users.go: go test ./platform/bus -run TestDeployedNATSUsers -update\n")
+	b.WriteString("# Generated from proto/topology (bus.PermissionsOf): go test ./platform/bus -run TestDeployedNATSUsers -update\n")
 	b.WriteString("# One user per service, limited to its own subjects; passwords come from the environment.\n")
 	b.WriteString("authorization {\n  users = [\n")
 	for _, u := range users() {

@@ -12,6 +12,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/proto/topology"
 )
 
 // TestRevocationsReachEveryServiceUser: the owner's revocations reach a
@@ -32,7 +33,7 @@ func TestRevocationsReachEveryServiceUser(t *testing.T) {
 
 	var mu sync.Mutex
 	revoked := []string{}
-	_, ownerJS, err := bus.Connect(srv.URL, "owner", srv.Client(bus.UserResponse).Options()...)
+	_, ownerJS, err := bus.Connect(srv.URL, "owner", srv.Client(topology.Response).Options()...)
 	require.NoError(t, err)
 	pubCtx, stopPublishing := context.WithCancel(ctx)
 	pub := &bus.RevocationPublisher{JS: ownerJS, Log: logger(t), Every: 100 * time.Millisecond,

@@ -17,11 +17,12 @@ import (
 	"github.com/chuishao/whistle/platform/bus/natstest"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	"github.com/chuishao/whistle/proto/topology"
 )
 
 // TestEveryEventHasOnePublisher: every event type of events.proto may be
 // published by exactly one service's NATS user. A new event fails here until
-// the service that emits it gets it in bus/users.go (emits).
+// the service that emits it gets it in proto/topology (Emits).
 func TestEveryEventHasOnePublisher(t *testing.T) {
 	t.Parallel()
 	fields := (&eventsv1.Event{}).ProtoReflect().Descriptor().Oneofs().ByName("payload").Fields()
@@ -40,7 +41,7 @@ func TestEveryEventHasOnePublisher(t *testing.T) {
 			}
 		}
 		if len(owners) != 1 {
-			t.Errorf("event %s (%s) is publishable by %v: give it to the one service that emits it in platform/bus/users.go",
+			t.Errorf("event %s (%s) is publishable by %v: give it to the one service that emits it in proto/topology",
 				name, subject, owners)
 		}
 	}
@@ -110,7 +111,7 @@ func startWithStream(t *testing.T) (*natstest.Secured, client) {
 func TestAServiceUserPublishesOnlyTheEventsItOwns(t *testing.T) {
 	t.Parallel()
 	srv, admin := startWithStream(t)
-	routing := connectAs(t, srv, bus.UserRouting)
+	routing := connectAs(t, srv, topology.Routing)
 	require.NoError(t, bus.EnsureStream(t.Context(), routing.js, 1), "a backend declares the stream at start-up")
 	_, err := routing.js.Publish(t.Context(), "whistle.v1.routed.110101", []byte("x"))
 	require.NoError(t, err, "routing publishes whistle.routed")
@@ -120,12 +121,12 @@ func TestAServiceUserPublishesOnlyTheEventsItOwns(t *testing.T) {
 	// nor intake (whistle.raised); response's cannot raise whistles; the
 	// gateway publishes no event at all.
 	for _, tc := range []struct{ user, subject string }{
-		{bus.UserRouting, "dispatch.v1.acknowledged.110101.police"},
-		{bus.UserRouting, "whistle.v1.raised.110101"},
-		{bus.UserResponse, "whistle.v1.raised.110101"},
-		{bus.UserIntake, "sla.v1.breached.110101"},
-		{bus.UserFeedback, "dispatch.v1.resolved.110101.police"},
-		{bus.UserGateway, "whistle.v1.cancelled.110101"},
+		{topology.Routing, "dispatch.v1.acknowledged.110101.police"},
+		{topology.Routing, "whistle.v1.raised.110101"},
+		{topology.Response, "whistle.v1.raised.110101"},
+		{topology.Intake, "sla.v1.breached.110101"},
+		{topology.Feedback, "dispatch.v1.resolved.110101.police"},
+		{topology.Gateway, "whistle.v1.cancelled.110101"},
 	} {
 		c := connectAs(t, srv, tc.user)
 		require.NoError(t, c.nc.Publish(tc.subject, []byte("forged")))
@@ -137,7 +138,7 @@ func TestAServiceUserPublishesOnlyTheEventsItOwns(t *testing.T) {
 func TestAServiceUserReadsOnlyItsOwnConsumersAndInbox(t *testing.T) {
 	t.Parallel()
 	srv, _ := startWithStream(t)
-	routing := connectAs(t, srv, bus.UserRouting)
+	routing := connectAs(t, srv, topology.Routing)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	_, err := routing.js.CreateOrUpdateConsumer(ctx, bus.StreamName, jetstream.ConsumerConfig{
@@ -153,7 +154,7 @@ func TestAServiceUserReadsOnlyItsOwnConsumersAndInbox(t *testing.T) {
 		require.NoError(t, routing.nc.Publish(subject, nil))
 		require.Contains(t, routing.violation(t), subject)
 	}
-	_, err = routing.nc.SubscribeSync(bus.InboxPrefix(bus.UserResponse) + ".>")
+	_, err = routing.nc.SubscribeSync(bus.InboxPrefix(topology.Response) + ".>")
 	require.NoError(t, err)
 	require.Contains(t, routing.violation(t), "Subscription to")
 }

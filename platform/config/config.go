@@ -43,8 +43,8 @@ type Base struct {
 	JWTIssuer   string `env:"WHISTLE_JWT_ISSUER, default=whistle-dev"`
 	JWTAudience string `env:"WHISTLE_JWT_AUDIENCE"`
 	// JWTScopedKeys are signing keys trusted only for some identities
-	// (scope:base64-public-key pairs: response's service-account key, the
-	// gateway's Open311 key; see auth.ParseScopedKeys).
+	// (scope:base64-public-key pairs: the service-account key, the Open311
+	// key; see auth.ParseScopedKeys).
 	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
 	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
 	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`

@@ -243,8 +243,8 @@ const serviceConfig = `{"loadBalancingConfig":[{"round_robin":{}}]}`
 
 // Dial returns a client connection that traces calls and forwards the incoming
 // caller's bearer token, so the called service checks the same identity. A
-// target without a scheme is a DNS name ("dns:///intake:9090", or
-// "intake:9090"): every address it resolves to (a headless Service's pods) gets
+// target without a scheme is a DNS name ("dns:///svc:9090", or
+// "svc:9090"): every address it resolves to (a headless Service's pods) gets
 // calls in turn, and the name is resolved again whenever a connection closes.
 // A service config published in DNS is ignored. It is plaintext unless opts
 // give transport credentials (TLS.DialOption).

@@ -33,7 +33,7 @@ const (
 
 // MaxMessageBytes is the largest request message a gRPC server receives. The
 // largest declared field (a 12345 CSV, 3 MiB) fits with room for the rest of
-// its message; the gateway's body limits stay below it.
+// its message; the REST edge's body limits stay below it.
 const MaxMessageBytes = 4 << 20
 
 // maxViolations is how many problems one answer names: the error travels in

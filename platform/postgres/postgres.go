@@ -103,7 +103,7 @@ func EnsureDatabase(ctx context.Context, url string) error {
 // Migrations is a named set of numbered SQL files (0001_init.sql, ...), applied
 // in file-name order. Files are never edited once landed: a change is a new file.
 type Migrations struct {
-	// Name keeps sets apart in the schema's history (platform, intake, ...).
+	// Name keeps sets apart in the schema's history (the platform's, the service's).
 	Name string
 	FS   fs.FS
 	// Then, when set, runs after the set's files on every Migrate, as the

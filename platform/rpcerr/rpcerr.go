@@ -1,5 +1,5 @@
 // Package rpcerr builds gRPC errors that name the offending request fields,
-// which the gateway turns into the contract's JSON error details.
+// which the REST edge turns into the contract's JSON error details.
 package rpcerr
 
 import (

@@ -73,7 +73,7 @@ func Main(service string, fn func(ctx context.Context, log *slog.Logger) error) 
 }
 
 // healthcheck probes /healthz on the ops address (WHISTLE_OPS_ADDR), where
-// every process, the gateway too, serves it (platform/ops).
+// every process, the REST edge too, serves it (platform/ops).
 func healthcheck() int {
 	addr := os.Getenv("WHISTLE_OPS_ADDR")
 	if addr == "" {

@@ -25,27 +25,37 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
 
-// adminActions are the methods (by name, whichever service serves them) that
-// change the system's configuration or decide for others: each successful
-// call is audited as an admin.<service> event.
-var adminActions = map[string]bool{
-	"PublishCatalogue": true, "UpdateCatalogueDraft": true, "SetPolicy": true,
-	"SetCalendarDay": true, "DeleteCalendarDay": true, "AddShift": true, "DeleteShift": true,
-	"CreateWebhookEndpoint": true, "UpdateWebhookEndpoint": true, "DeleteWebhookEndpoint": true,
-	"CreateChannel": true, "UpdateChannel": true, "DeleteChannel": true,
-	"ReplayWebhookDeadLetter": true, "CreateServiceAccount": true, "RevokeServiceAccount": true,
-	"DecideArbitration": true, "DecideAppeal": true, "DecideExtension": true,
-	"SetScorecardWeights": true, "RebuildReadModel": true, "ImportBoundaries": true, "PublishBoundaries": true,
-	"SavePropertyCompany": true,
+// Audit declares methods (full gRPC names, /pkg.Service/Method, the
+// generated *_FullMethodName constants) that change the system's
+// configuration or decide for others: each successful call of one is audited
+// as an admin.<service> event (auditUnary). Each service declares its own in
+// its app package, before Run; Run refuses a declared method the server does
+// not serve, so a renamed method cannot silently drop out of the audit.
+func (rt *Runtime) Audit(methods ...string) {
+	for _, m := range methods {
+		rt.audited[m] = true
+	}
 }
 
-// IsAdminAction tells whether method (/pkg.Service/Method) is audited.
-func IsAdminAction(method string) bool {
-	return adminActions[method[strings.LastIndex(method, "/")+1:]]
+// checkAudited fails for a method declared audited that the gRPC server does
+// not serve.
+func (rt *Runtime) checkAudited() error {
+	served := map[string]bool{}
+	for svc, info := range rt.GRPC.GetServiceInfo() {
+		for _, m := range info.Methods {
+			served["/"+svc+"/"+m.Name] = true
+		}
+	}
+	for m := range rt.audited {
+		if !served[m] {
+			return fmt.Errorf("service: %s is declared audited but not served", m)
+		}
+	}
+	return nil
 }
 
 // AuditChain is the timeline an admin action of a caller in district (""
-// for the city) is chained into by the feedback service.
+// for the city) is chained into: the timeline keeps one chain per district.
 func AuditChain(district string) string {
 	if district == "" {
 		return "audit-city"
@@ -56,16 +66,16 @@ func AuditChain(district string) string {
 // redacted replaces the value of every secret-looking string field.
 const redacted = "[redacted]"
 
-// auditUnary records every successful admin action as an admin.<service>
+// auditUnary records every successful call of an audited method as an admin.<service>
 // event in the outbox. It opens a transaction for the action and hands it to
 // the handler (postgres.WithTx): an action whose use case joins it
 // (postgres.InTx) commits with its audit record or not at all — if the record
 // cannot be written the action is refused with Unavailable. An action that
 // ran in a transaction of its own has committed already; its record is then
 // written alone, and a failure is logged loudly.
-func auditUnary(service string, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
+func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !IsAdminAction(info.FullMethod) {
+		if !audited[info.FullMethod] {
 			return handler(ctx, req)
 		}
 		tx, err := pool.Begin(ctx)

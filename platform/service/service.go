@@ -52,6 +52,7 @@ type Runtime struct {
 	retention   time.Duration
 	revocations *bus.RevocationList
 	verifier    *auth.Verifier
+	audited     map[string]bool // see Audit
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -70,7 +71,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
-	}, revocations: revocations, verifier: verifier}
+	}, revocations: revocations, verifier: verifier, audited: map[string]bool{}}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
@@ -108,7 +109,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err != nil {
 		return nil, err
 	}
-	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.Pool, deps.Clock, deps.Log))
+	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.audited, rt.Pool, deps.Clock, deps.Log))
 	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock, append(tlsOpts, audit)...)
 	return rt, nil
 }
@@ -153,6 +154,9 @@ func (rt *Runtime) GRPCAddr() string { return rt.lis.Addr().String() }
 // it stops them all and closes the connections.
 func (rt *Runtime) Run(ctx context.Context, tasks ...func(context.Context) error) error {
 	defer rt.close()
+	if err := rt.checkAudited(); err != nil {
+		return err
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return grpcserver.Serve(ctx, rt.GRPC, rt.lis) })
 	relay := &outbox.Relay{Pool: rt.Pool, JS: rt.JS, Log: rt.Log.With("component", "outbox"), Name: rt.Name}

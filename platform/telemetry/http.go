@@ -14,7 +14,7 @@ import (
 // HTTPHandler is otelhttp's server instrumentation: a span per request that
 // continues the caller's W3C traceparent (so a client can follow its request
 // through every gRPC call and NATS hop, the span being the parent of the
-// gateway's gRPC client spans), and the standard http.server.* metrics.
+// edge's gRPC client spans), and the standard http.server.* metrics.
 // The span is named "METHOD route" by the route pattern that served the
 // request (SetRoute), never by the raw path, which holds ids; a request no
 // route matched is named by its method alone. server names the server in the
@@ -84,10 +84,10 @@ func Routes(mux http.Handler) http.Handler {
 // captureAll is a grpc-gateway path variable's "{name=*}" form.
 var captureAll = regexp.MustCompile(`\{([^=}]+)=\*\}`)
 
-// GatewayRoute turns a grpc-gateway pattern ("/v1/whistles/{id=*}:cancel",
+// PatternRoute turns a grpc-gateway pattern ("/v1/whistles/{id=*}:cancel",
 // runtime.Pattern's String) into the route template the API documents
 // ("/v1/whistles/{id}:cancel").
-func GatewayRoute(pattern string) string {
+func PatternRoute(pattern string) string {
 	if !strings.Contains(pattern, "=*}") {
 		return pattern
 	}

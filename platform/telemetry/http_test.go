@@ -19,7 +19,7 @@ import (
 // catch-all that answers unknown paths.
 func routedMux() http.Handler {
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		SetRoute(r.Context(), r.Method, GatewayRoute("/v1/whistles/{id=*}:cancel"))
+		SetRoute(r.Context(), r.Method, PatternRoute("/v1/whistles/{id=*}:cancel"))
 		w.WriteHeader(http.StatusAccepted)
 	})
 	mux := http.NewServeMux()

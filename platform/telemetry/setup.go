@@ -113,7 +113,7 @@ const DefaultSampleRatio = 0.1
 // sampling everything. parentbased_traceidratio differs from the SDK's in one
 // way: a remote parent's sampled flag does not force sampling, the ratio
 // decides by trace id instead, so a public client sending traceparent cannot
-// make the gateway trace every request. The decision by trace id is the same
+// make the REST edge trace every request. The decision by trace id is the same
 // on every hop, and so every trace whole, as long as every service has the
 // same ratio; a local parent's decision (a span of the same process) stands.
 func Sampler(getenv func(string) string) (sdktrace.Sampler, error) {

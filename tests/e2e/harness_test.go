@@ -28,6 +28,7 @@ import (
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/proto/topology"
 	feedbackapp "github.com/chuishao/whistle/services/feedback/app"
 	gatewayapp "github.com/chuishao/whistle/services/gateway/app"
 	intakeapp "github.com/chuishao/whistle/services/intake/app"
@@ -157,19 +158,19 @@ func startSystem(t *testing.T, opts options) *system {
 	// Each backend's migration job: the backend started with MigrateOnly. It
 	// dials nothing, so intake's routing address is a placeholder.
 	migrationJobs := map[string]func(config.Base) error{
-		bus.UserRouting: func(b config.Base) error {
+		topology.Routing: func(b config.Base) error {
 			_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
 			return err
 		},
-		bus.UserIntake: func(b config.Base) error {
+		topology.Intake: func(b config.Base) error {
 			_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, deps("intake"))
 			return err
 		},
-		bus.UserResponse: func(b config.Base) error {
+		topology.Response: func(b config.Base) error {
 			_, err := responseapp.New(ctx, responseCfg(b), deps("response"))
 			return err
 		},
-		bus.UserFeedback: func(b config.Base) error {
+		topology.Feedback: func(b config.Base) error {
 			_, err := feedbackapp.New(ctx, feedbackCfg(b), deps("feedback"))
 			return err
 		},
@@ -203,17 +204,17 @@ func startSystem(t *testing.T, opts options) *system {
 		}()
 	}
 
-	routingBase := migrated("routing", as(bus.UserRouting), migrationJobs[bus.UserRouting])
+	routingBase := migrated("routing", as(topology.Routing), migrationJobs[topology.Routing])
 	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps("routing"))
 	require.NoError(t, err)
 	run("routing", routing.Run)
 
-	intakeBase := migrated("intake", as(bus.UserIntake), migrationJobs[bus.UserIntake])
+	intakeBase := migrated("intake", as(topology.Intake), migrationJobs[topology.Intake])
 	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps("intake"))
 	require.NoError(t, err)
 	run("intake", intake.Run)
 
-	responseBase := migrated("response", as(bus.UserResponse), migrationJobs[bus.UserResponse])
+	responseBase := migrated("response", as(topology.Response), migrationJobs[topology.Response])
 	var responseAddrs []string
 	for i := range opts.responseReplicas {
 		r, err := responseapp.New(ctx, responseCfg(responseBase), deps(fmt.Sprintf("response-%d", i)))
@@ -223,7 +224,7 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 	responseAddr := responseAddrs[0]
 
-	feedbackBase := migrated("feedback", as(bus.UserFeedback), migrationJobs[bus.UserFeedback])
+	feedbackBase := migrated("feedback", as(topology.Feedback), migrationJobs[topology.Feedback])
 	fcfg := feedbackCfg(feedbackBase)
 	fcfg.RoutingAddr = routing.GRPCAddr()
 	feedback, err := feedbackapp.New(ctx, fcfg, deps("feedback"))
@@ -241,7 +242,7 @@ func startSystem(t *testing.T, opts options) *system {
 		HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
-		NATSURL: base.NATSURL, NATS: natsSrv.Client(bus.UserGateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
+		NATSURL: base.NATSURL, NATS: natsSrv.Client(topology.Gateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
 		JWTScopedKeys: scoped, Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
 		StreamMaxReplay: opts.streamMaxReplay, Blob: blob.Config{Dir: t.TempDir()},
 	}, deps("gateway"))

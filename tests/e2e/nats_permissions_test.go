@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/proto/topology"
 )
 
 // The harness runs every service as its own NATS user (bus.PermissionsOf), so
@@ -35,14 +36,14 @@ func TestAServiceCannotPublishAnotherServicesEvents(t *testing.T) {
 
 	for _, tc := range []struct{ user, subject string }{
 		// response consumes whistle.routed, which asks for its dispatches, but only routing may publish it
-		{bus.UserResponse, routed.Subject},
+		{topology.Response, routed.Subject},
 		// intake cannot acknowledge a dispatch on the desk's behalf
-		{bus.UserIntake, "dispatch.v1.acknowledged." + dongcheng + ".police"},
+		{topology.Intake, "dispatch.v1.acknowledged." + dongcheng + ".police"},
 		// routing cannot close a whistle, feedback cannot breach an SLA
-		{bus.UserRouting, "whistle.v1.closed." + dongcheng},
-		{bus.UserFeedback, "sla.v1.breached." + dongcheng},
+		{topology.Routing, "whistle.v1.closed." + dongcheng},
+		{topology.Feedback, "sla.v1.breached." + dongcheng},
 		// the gateway only reads
-		{bus.UserGateway, "whistle.v1.raised." + dongcheng},
+		{topology.Gateway, "whistle.v1.raised." + dongcheng},
 	} {
 		errs := make(chan error, 4)
 		nc, _, err := bus.Connect(s.nats.URL, "forger", append(s.nats.Client(tc.user).Options(),
@@ -79,7 +80,7 @@ func TestAReaderCannotTouchAnotherServicesConsumer(t *testing.T) {
 	s := startSystem(t, options{})
 	ctx := t.Context()
 	raise(t, s, donghuamen, "joint-enforcement", 3)
-	victims := map[string]string{bus.UserGateway: "routing", bus.UserFeedback: "response"}
+	victims := map[string]string{topology.Gateway: "routing", topology.Feedback: "response"}
 	for user, victim := range victims {
 		before, err := s.js.Consumer(ctx, bus.StreamName, victim)
 		require.NoError(t, err, "the %s durable exists", victim)

@@ -18,6 +18,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/run"
+	"github.com/chuishao/whistle/proto/topology"
 )
 
 // Process is one child to start.
@@ -143,7 +144,7 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			"WHISTLE_OPEN311_SIGNING_KEY="+auth.EncodeKey(open311Key.Seed()),
 			"WHISTLE_OPEN311_KEYS="+DemoOpen311Key+":"+DemoOpen311Street,
 			"WHISTLE_BLOB_DIR="+filepath.Join(cfg.RunDir, "blobs"), // attachments
-		), append(natsUserEnv(cfg.NATSUsers, bus.UserGateway), oidcEnv(cfg.OIDC, p.APIURL, key)...)...),
+		), append(natsUserEnv(cfg.NATSUsers, topology.Gateway), oidcEnv(cfg.OIDC, p.APIURL, key)...)...),
 		ReadyURL: "http://" + cfg.GatewayOpsAddr + "/readyz",
 	})
 	return p, nil

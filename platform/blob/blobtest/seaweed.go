@@ -107,7 +107,7 @@ func buildWeed(bin string) error {
 	return os.Rename(bin+".tmp", bin)
 }
 
-// Seaweed starts a SeaweedFS server with its S3 gateway on free ports, with
+// Seaweed starts a SeaweedFS server with its S3 API on free ports, with
 // its data in a temporary directory, for the life of the test, and returns
 // the settings of a bucket on it (created by blob.NewS3).
 func Seaweed(t testing.TB) blob.S3Config {
@@ -165,7 +165,7 @@ func Seaweed(t testing.TB) blob.S3Config {
 	return cfg
 }
 
-// waitS3 waits until the S3 gateway answers a signed request (the master,
+// waitS3 waits until the S3 API answers a signed request (the master,
 // volume and filer start first), or the server exits, or a minute passes.
 func waitS3(t testing.TB, cfg blob.S3Config, exited <-chan error, logs *bytes.Buffer) {
 	t.Helper()

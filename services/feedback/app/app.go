@@ -88,6 +88,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	}
 	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
 	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys, names))
+	rt.Audit(auditedMethods...)
 	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}, routing: conn}, nil
 }
 

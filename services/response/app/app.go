@@ -262,6 +262,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		Log:       rt.Log.With("component", "grpcapi"),
 	}
 	admin.Register(rt.GRPC)
+	rt.Audit(auditedMethods...)
 	return &App{
 		rt: rt,
 		handler: &events.Handler{

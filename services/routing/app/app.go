@@ -90,6 +90,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	api := grpcapi.New(rt.Pool, h, rt.Log)
 	api.CoordSys = sys
 	routingv1.RegisterRoutingServiceServer(rt.GRPC, api)
+	rt.Audit(auditedMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	grpcserver.RegisterPublic(grpcapi.PublicMethods...)
 	return &App{rt: rt, handler: h}, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/proto/topology"
 	"github.com/chuishao/whistle/services/gateway/internal/grants"
 )
 
@@ -18,7 +19,7 @@ const issuer = "https://sso.example.gov.cn"
 // replica is one gateway's store, connected as the gateway's NATS user and watching.
 func replica(t *testing.T, srv *natstest.Secured) *grants.Store {
 	t.Helper()
-	_, js, err := bus.Connect(srv.URL, "gateway", srv.Client(bus.UserGateway).Options()...)
+	_, js, err := bus.Connect(srv.URL, "gateway", srv.Client(topology.Gateway).Options()...)
 	require.NoError(t, err)
 	s := &grants.Store{JS: js, Log: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())

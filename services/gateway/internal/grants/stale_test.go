@@ -15,6 +15,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/proto/topology"
 	"github.com/chuishao/whistle/services/gateway/internal/grants"
 )
 
@@ -113,7 +114,7 @@ func TestAGatewayCutOffFromTheGrantsRefusesPeopleUntilItIsCurrentAgain(t *testin
 	require.NoError(t, err)
 	cable := startRelay(t, net.JoinHostPort(host, port))
 	clock := &fakeNow{}
-	_, js, err := bus.Connect("nats://"+cable.lis.Addr().String(), "gateway", srv.Client(bus.UserGateway).Options()...)
+	_, js, err := bus.Connect("nats://"+cable.lis.Addr().String(), "gateway", srv.Client(topology.Gateway).Options()...)
 	require.NoError(t, err)
 	cutOff := &grants.Store{JS: js, Log: slog.New(slog.DiscardHandler), Heartbeat: 100 * time.Millisecond, Now: clock.Now}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -81,7 +81,7 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 func nameRoute(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 		if p, ok := runtime.HTTPPattern(r.Context()); ok {
-			telemetry.SetRoute(r.Context(), r.Method, telemetry.GatewayRoute(p.String()))
+			telemetry.SetRoute(r.Context(), r.Method, telemetry.PatternRoute(p.String()))
 		}
 		next(w, r, params)
 	}

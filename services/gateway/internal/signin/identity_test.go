@@ -11,6 +11,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
+	"github.com/chuishao/whistle/proto/topology"
 	"github.com/chuishao/whistle/services/gateway/internal/grants"
 	"github.com/chuishao/whistle/services/gateway/internal/signin"
 )
@@ -28,7 +29,7 @@ func TestClaimMappingReadsTheConfiguredClaims(t *testing.T) {
 func TestGrantsComeFirstThenAdminsThenClaims(t *testing.T) {
 	t.Parallel()
 	srv := natstest.StartSecured(t)
-	_, js, err := bus.Connect(srv.URL, "gateway", srv.Client(bus.UserGateway).Options()...)
+	_, js, err := bus.Connect(srv.URL, "gateway", srv.Client(topology.Gateway).Options()...)
 	require.NoError(t, err)
 	store := &grants.Store{JS: js, Log: slog.New(slog.DiscardHandler)}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,0 +1,3 @@
+module github.com/chuishao/whistle/tests/layout
+
+go 1.26.0

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 
@@ -349,9 +350,12 @@ func (s *Server) SetScorecardWeights(ctx context.Context, req *feedbackv1.SetSco
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	err := store.New(s.pool).SetScorecardWeights(ctx, store.SetScorecardWeightsParams{
-		Month: req.GetMonth(), Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution,
-		Satisfaction: w.Satisfaction, SetBy: id.Subject, SetAt: tstz(s.clock.Now()),
+	// In a transaction, so that the call commits with its audit record.
+	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		return store.New(tx).SetScorecardWeights(ctx, store.SetScorecardWeightsParams{
+			Month: req.GetMonth(), Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution,
+			Satisfaction: w.Satisfaction, SetBy: id.Subject, SetAt: tstz(s.clock.Now()),
+		})
 	})
 	if err != nil {
 		return nil, s.toStatus(ctx, fmt.Errorf("set weights of %s: %w", req.GetMonth(), err))

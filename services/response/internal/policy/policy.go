@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -82,7 +84,13 @@ func (s *Service) SetDay(ctx context.Context, caller auth.Identity, d Day) (Day,
 	if len(errs) > 0 {
 		return Day{}, errs
 	}
-	row, err := store.New(s.Pool).SetCalendarDay(ctx, store.SetCalendarDayParams{Day: store.Date(day), Kind: string(d.Kind), Name: d.Name})
+	// In a transaction, so that an audited call commits with its record.
+	var row store.CalendarDay
+	err = postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		row, err = store.New(tx).SetCalendarDay(ctx, store.SetCalendarDayParams{Day: store.Date(day), Kind: string(d.Kind), Name: d.Name})
+		return err
+	})
 	if err != nil {
 		return Day{}, fmt.Errorf("set calendar day %s: %w", d.Date, err)
 	}
@@ -98,7 +106,11 @@ func (s *Service) DeleteDay(ctx context.Context, caller auth.Identity, date stri
 	if err != nil {
 		return response.InvalidError{{Field: "date", Reason: "must be a date YYYY-MM-DD"}}
 	}
-	if _, err := store.New(s.Pool).DeleteCalendarDay(ctx, store.Date(day)); err != nil {
+	err = postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		_, err := store.New(tx).DeleteCalendarDay(ctx, store.Date(day))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("delete calendar day %s: %w", date, err)
 	}
 	return nil

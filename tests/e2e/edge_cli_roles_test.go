@@ -193,6 +193,15 @@ func TestWhistlectlSupervisorReportsAndAdminEdits(t *testing.T) {
 	doc, err := os.ReadFile(pdf)
 	require.NoError(t, err)
 	require.True(t, bytes.HasPrefix(doc, []byte("%PDF-")), "a PDF")
+	// The upward report of one whistle, and the composite's weights from next month on.
+	upward := cliJSON(t, sup, "report", "whistle", str(ids[0]))
+	require.NotEmpty(t, upward["text"])
+	require.Contains(t, cli(t, sup, "report", "whistle", str(ids[0])), strings.SplitN(str(upward["text"]), "\n", 2)[0])
+	require.Contains(t, cli(t, admin, "report", "weights", "set", t0.AddDate(0, 1, 0).Format("2006-01"),
+		"--response", "0.2", "--arrival", "0.4", "--resolution", "0.2", "--satisfaction", "0.2"), "arrival 0.40")
+	code, _, errOut = cliTry(sup, "report", "weights", "set", "2026-12", "--arrival", "1")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "PERMISSION_DENIED")
 	code, _, errOut = cliTry(cliAs(t, s, deskToken(t, s, dongcheng, "police")), "report", "scorecards")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "PERMISSION_DENIED")

@@ -65,3 +65,13 @@ func (c *Client) ListAppeals(ctx context.Context, status string) (*feedbackv1.Li
 	setIf(q, "status", status)
 	return send[feedbackv1.ListAppealsResponse](ctx, c, http.MethodGet, "/v1/appeals", q, nil)
 }
+
+// WhistleReport is GET /v1/whistles/{id}/report: the upward report (上报材料) of one whistle.
+func (c *Client) WhistleReport(ctx context.Context, whistleID string) (*feedbackv1.WhistleReport, []byte, error) {
+	return send[feedbackv1.WhistleReport](ctx, c, http.MethodGet, "/v1/whistles/"+id(whistleID)+"/report", nil, nil)
+}
+
+// SetScorecardWeights is PUT /v1/reports/weights/{month}: the composite's weights from that month on (admins).
+func (c *Client) SetScorecardWeights(ctx context.Context, month string, w *feedbackv1.Weights) (*feedbackv1.Weights, []byte, error) {
+	return send[feedbackv1.Weights](ctx, c, http.MethodPut, "/v1/reports/weights/"+id(month), nil, w)
+}

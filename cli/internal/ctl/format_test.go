@@ -80,6 +80,7 @@ func TestEveryCommandPrintsOneWay(t *testing.T) {
 		{"streets", "rename", "110101001", "--name", "n"}, {"streets", "locate", "--street", "110101001", "--lat", "1", "--lng", "2"},
 		{"catalogue", "show"}, {"channels", "list"}, {"channels", "update", "7", "--enable"}, {"channels", "delete", "7"},
 		{"grants", "list"}, {"grants", "set", "u-1", "--role", "admin"}, {"grants", "revoke", "u-1"},
+		{"report", "whistle", "w-1"}, {"report", "weights", "set", "2026-12", "--arrival", "1"},
 	}
 	for _, args := range commands {
 		code, jsonOut, errOut := run(t, env, append(args, "-o", "json")...)

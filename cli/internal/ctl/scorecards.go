@@ -168,3 +168,52 @@ func monthlyCmd(e *env) *cobra.Command {
 	f.StringVar(&out, "out", "", "file to write (default: standard output)")
 	return cmd
 }
+
+func whistleReportCmd(e *env) *cobra.Command {
+	return authed(&cobra.Command{
+		Use:   "whistle WHISTLE_ID",
+		Short: "The upward report (上报材料) of one whistle: what happened, department by department",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, raw, err := e.client().WhistleReport(cmd.Context(), args[0])
+			return show(e, r, raw, err, func(r *feedbackv1.WhistleReport) error {
+				_, err := fmt.Fprintln(e.out, r.GetText())
+				return err
+			})
+		},
+	})
+}
+
+func weightsCmd(e *env) *cobra.Command {
+	weights := &cobra.Command{Use: "weights", Short: "The weights of the scorecards' composite (考核权重)"}
+	var w feedbackv1.Weights
+	set := authed(&cobra.Command{
+		Use:     "set MONTH",
+		Short:   "Weigh response, arrival, resolution and satisfaction from MONTH on (admins)",
+		Example: "  whistlectl report weights set 2026-12 --response 0.2 --arrival 0.3 --resolution 0.3 --satisfaction 0.2",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := time.Parse("2006-01", args[0]); err != nil {
+				return fmt.Errorf("MONTH %q: use a month, e.g. 2026-12", args[0])
+			}
+			for flag, v := range map[string]float64{"response": w.Response, "arrival": w.Arrival, "resolution": w.Resolution, "satisfaction": w.Satisfaction} {
+				if v < 0 {
+					return fmt.Errorf("--%s %g: must not be negative", flag, v)
+				}
+			}
+			out, raw, err := e.client().SetScorecardWeights(cmd.Context(), args[0], &w)
+			return show(e, out, raw, err, func(w *feedbackv1.Weights) error {
+				_, err := fmt.Fprintf(e.out, "From %s: response %.2f, arrival %.2f, resolution %.2f, satisfaction %.2f\n",
+					args[0], w.GetResponse(), w.GetArrival(), w.GetResolution(), w.GetSatisfaction())
+				return err
+			})
+		},
+	})
+	f := set.Flags()
+	f.Float64Var(&w.Response, "response", 0, "weight of the response rate (签收及时率)")
+	f.Float64Var(&w.Arrival, "arrival", 0, "weight of the arrival rate (到场及时率)")
+	f.Float64Var(&w.Resolution, "resolution", 0, "weight of the resolution rate (办结率)")
+	f.Float64Var(&w.Satisfaction, "satisfaction", 0, "weight of the satisfaction rate (满意率)")
+	weights.AddCommand(set)
+	return weights
+}

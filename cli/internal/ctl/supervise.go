@@ -135,7 +135,7 @@ func reportCmd(e *env) *cobra.Command {
 	f.StringVar(&from, "from", "", "start of the period (date or RFC 3339; default 30 days before --to)")
 	f.StringVar(&to, "to", "", "end of the period, exclusive (default now)")
 	f.BoolVar(&csv, "csv", false, "print the report as CSV")
-	report.AddCommand(sla, scorecardsCmd(e), hotspotsCmd(e), monthlyCmd(e))
+	report.AddCommand(sla, scorecardsCmd(e), hotspotsCmd(e), monthlyCmd(e), whistleReportCmd(e), weightsCmd(e))
 	return report
 }
 

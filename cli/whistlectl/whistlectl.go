@@ -6,6 +6,7 @@ package whistlectl
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/chuishao/whistle/cli/internal/ctl"
 )
@@ -15,4 +16,17 @@ import (
 // the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	return ctl.Execute(ctx, args, stdout, stderr, getenv)
+}
+
+// Clock paces a drill's replay (`whistlectl drill run`).
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d (a fake clock advances by d) or until ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// RunWithClock is Run with `drill run` paced by clock instead of the wall
+// clock, so a test replays a recorded day on its fake clock.
+func RunWithClock(ctx context.Context, clock Clock, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	return ctl.ExecuteWithClock(ctx, clock, args, stdout, stderr, getenv)
 }

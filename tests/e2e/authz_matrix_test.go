@@ -287,6 +287,34 @@ var authzMatrix = []matrixRoute{
 		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
 	},
 	{
+		// A drill's report: the district's supervisors and admins, like the scorecards.
+		name: "GetDrillReport", method: http.MethodGet,
+		path: func(matrixFixture) string {
+			return "/v1/drills/matrix_drill/report?district=" + dongcheng + "&real_from=" + reportFrom + "&real_to=" + reportTo
+		},
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.feedback.GetDrillReport(ctx, &feedbackv1.GetDrillReportRequest{DrillId: "matrix_drill", District: dongcheng,
+				RealFrom: timestamppb.New(mustTime(reportFrom)), RealTo: timestamppb.New(mustTime(reportTo))})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   F    A    A   U    U   U   U   U",
+	},
+	{
+		// Raising into a drill: only who runs drills (the street's district
+		// supervisor, a city supervisor, an admin); no street or desk.
+		name: "RaiseDrillWhistle", method: http.MethodPost, path: func(matrixFixture) string { return "/v1/whistles" },
+		body: map[string]any{"street_id": donghuamen, "category": "garbage", "description": "演练", "drill_id": "matrix_drill",
+			"location": map[string]any{"lat": 39.9146, "lng": 116.4036}},
+		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {
+			_, err := c.intake.RaiseWhistle(ctx, &intakev1.RaiseWhistleRequest{StreetId: donghuamen, Category: "garbage",
+				Description: "演练", DrillId: "matrix_drill", Location: &typesv1.LatLng{Lat: 39.9146, Lng: 116.4036}})
+			return true, err
+		},
+		//     own dSt oSt desk dDk oDk sup oSup city adm none exp key aud nbf
+		want: "F   F   F   F    F   F   A   N    A    A   U    U   U   U   U",
+	},
+	{
 		name: "ListHotspots", method: http.MethodGet,
 		path: func(matrixFixture) string { return "/v1/reports/hotspots?district=" + dongcheng },
 		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {

@@ -37,7 +37,7 @@ var exampleStrings = map[string]string{
 	"reset_reason": "办结不实，重新派单", "sla_reset_reason": "办结不实，重新派单", "return_code": "NOT_OUR_DUTY", "reason_code": "NOT_OUR_DUTY",
 	"rule": "category street-vending → urban-management", "last_error": "Post \"https://hooks.example.gov.cn/whistle\": context deadline exceeded",
 	"version": "2026.11", "catalogue_version": "2026.11", "boundary_version": "3", "window": "2026-11", "state": "open",
-	"html": "<!doctype html><html lang=\"zh-CN\"><title>治理成绩单</title></html>", "action": "acknowledge", "from": "received", "to": "acknowledged",
+	"drill_id": "flood_2026_07", "group_by": "DEPARTMENT", "html": "<!doctype html><html lang=\"zh-CN\"><title>治理成绩单</title></html>", "action": "acknowledge", "from": "received", "to": "acknowledged",
 	"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImsxIn0.eyJzdWIiOiJzdHJlZXQtMTEwMTAxMDAxIn0.c2lnbmF0dXJl", "subject_token": "",
 	"file": "requests.json", "last_event_id": "42", "replace": "false", "publish": "true", "code_property": "code",
 	"name_property": "name", "parent_property": "parent", "street": "110101001", "district": "110101", "grid": "110101001-03", "client_id": "whistlectl", "scope": "openid", "Idempotency-Key": "raise-110101001-20261207-0930", "Last-Event-ID": "42",

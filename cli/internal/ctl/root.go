@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/chuishao/whistle/cli/internal/client"
+	"github.com/chuishao/whistle/cli/internal/drill"
 )
 
 // DefaultURL is the gateway of `make run`.
@@ -30,6 +31,8 @@ type env struct {
 	out                io.Writer
 	getenv             func(string) string
 	http               *http.Client
+	// drillClock paces `drill run`: the wall clock, or a test's.
+	drillClock drill.Clock
 }
 
 // client returns a client for the resolved URL and token.
@@ -42,7 +45,11 @@ const needsToken = "needs-token"
 
 // NewRootCommand builds whistlectl. getenv supplies WHISTLE_URL and WHISTLE_TOKEN.
 func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
-	e := &env{out: out, getenv: getenv, http: &http.Client{Timeout: 60 * time.Second}}
+	return newRootCommand(out, getenv, drill.WallClock{})
+}
+
+func newRootCommand(out io.Writer, getenv func(string) string, drillClock drill.Clock) *cobra.Command {
+	e := &env{out: out, getenv: getenv, http: &http.Client{Timeout: 60 * time.Second}, drillClock: drillClock}
 	root := &cobra.Command{
 		Use:   "whistlectl",
 		Short: "Raise and follow whistles (吹哨), work a duty desk's queue (报到), rate the response",
@@ -107,7 +114,7 @@ func NewRootCommand(out io.Writer, getenv func(string) string) *cobra.Command {
 		extensionCmd(e), appealCmd(e), boardCmd(e), riskCmd(e), formCmd(e),
 		seedCmd(e), watchCmd(e),
 		rosterCmd(e), endpointsCmd(e), channelsCmd(e), grantsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
-		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e),
+		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e), drillCmd(e),
 	)
 	return root
 }
@@ -126,7 +133,13 @@ func isCompletion(cmd *cobra.Command) bool {
 // Execute runs whistlectl with args and returns the process exit code,
 // printing any error readably to errOut.
 func Execute(ctx context.Context, args []string, out, errOut io.Writer, getenv func(string) string) int {
-	root := NewRootCommand(out, getenv)
+	return ExecuteWithClock(ctx, drill.WallClock{}, args, out, errOut, getenv)
+}
+
+// ExecuteWithClock is Execute with `drill run` paced by clock (a test's fake
+// clock: a replay then takes no real time).
+func ExecuteWithClock(ctx context.Context, clock drill.Clock, args []string, out, errOut io.Writer, getenv func(string) string) int {
+	root := newRootCommand(out, getenv, clock)
 	root.SetErr(errOut)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {

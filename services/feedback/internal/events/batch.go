@@ -19,13 +19,17 @@ import (
 )
 
 // ProjectBatch is Project for many events in stream order, in a few
-// statements. Runs of events that carry only dispatch snapshots, escalation
+// statements. A drill's events go to the drill's tables (projectDrill). Runs of events that carry only dispatch snapshots, escalation
 // levels or a raised whistle are folded and written together; the rarer
 // events (a reroute, arbitration, closing, reopening) are projected one by one
 // between the runs, so a run after a reopen sees the round it started.
 func ProjectBatch(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) error {
-	var run []*eventsv1.Event
+	var run, drills []*eventsv1.Event
 	for _, ev := range evs {
+		if drillOf(ev) != "" {
+			drills = append(drills, ev) // drills have tables of their own
+			continue
+		}
 		if foldable(ev) {
 			run = append(run, ev)
 			continue
@@ -38,7 +42,10 @@ func ProjectBatch(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) 
 			return err
 		}
 	}
-	return projectRun(ctx, q, run)
+	if err := projectRun(ctx, q, run); err != nil {
+		return err
+	}
+	return projectDrill(ctx, q, drills)
 }
 
 // foldable tells whether Project of ev only upserts dispatch and whistle facts

@@ -32,6 +32,9 @@ type Whistle struct {
 	Desks []DeskScope
 	// Neighbours are the streets the map check informed (near a boundary).
 	Neighbours []string
+	// Drill is a drill whistle's (docs/drills.md): its participants, the
+	// supervisors and the desks it was dispatched to, read it; a street not.
+	Drill bool
 }
 
 // CanRead decides whether id may read w's timeline: a street its own street's
@@ -41,7 +44,7 @@ type Whistle struct {
 func CanRead(id auth.Identity, w Whistle) error {
 	switch id.Role {
 	case auth.RoleStreet:
-		if id.StreetID != "" && (id.StreetID == w.StreetID || slices.Contains(w.Neighbours, id.StreetID)) {
+		if !w.Drill && id.StreetID != "" && (id.StreetID == w.StreetID || slices.Contains(w.Neighbours, id.StreetID)) {
 			return nil
 		}
 	case auth.RoleDesk:

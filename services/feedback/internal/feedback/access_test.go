@@ -45,6 +45,17 @@ func TestCanRead(t *testing.T) {
 	}
 }
 
+func TestCanReadDrill(t *testing.T) {
+	t.Parallel()
+	w := feedback.Whistle{
+		StreetID: "110101001", DistrictID: "110101", Drill: true,
+		Desks: []feedback.DeskScope{{Department: "police", DistrictID: "110101"}},
+	}
+	require.ErrorIs(t, feedback.CanRead(auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}, w), feedback.ErrNotFound)
+	require.NoError(t, feedback.CanRead(auth.Identity{Role: auth.RoleDesk, Department: "police", DistrictID: "110101"}, w))
+	require.NoError(t, feedback.CanRead(auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110101"}, w))
+}
+
 func TestMayReadTimelines(t *testing.T) {
 	t.Parallel()
 	for _, role := range []string{auth.RoleStreet, auth.RoleDesk, auth.RoleSupervisor} {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -139,7 +140,7 @@ func readableEntries(ctx context.Context, q *store.Queries, id auth.Identity, wh
 	if err != nil {
 		return nil, fmt.Errorf("scope of whistle %s: %w", whistleID, err)
 	}
-	w := feedback.Whistle{StreetID: scope.StreetID, DistrictID: scope.DistrictID}
+	w := feedback.Whistle{StreetID: scope.StreetID, DistrictID: scope.DistrictID, Drill: drill.Is(whistleID)}
 	if id.Role == auth.RoleDesk {
 		desks, err := q.ListDispatchDepartments(ctx, whistleID)
 		if err != nil {

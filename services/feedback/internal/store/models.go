@@ -72,6 +72,27 @@ type DispatchFact struct {
 	ArrivalUnlocated bool
 }
 
+type DrillDispatchFact struct {
+	DispatchID     string
+	DrillID        string
+	WhistleID      string
+	DistrictID     string
+	StreetID       string
+	Category       string
+	Department     string
+	Status         string
+	DispatchedAt   pgtype.Timestamptz
+	AckBy          pgtype.Timestamptz
+	ArriveBy       pgtype.Timestamptz
+	ResolveBy      pgtype.Timestamptz
+	AcknowledgedAt pgtype.Timestamptz
+	ArrivedAt      pgtype.Timestamptz
+	ResolvedAt     pgtype.Timestamptz
+	ReturnedAt     pgtype.Timestamptz
+	CancelledAt    pgtype.Timestamptz
+	SnapshotAt     pgtype.Timestamptz
+}
+
 type ReportFact struct {
 	ReportID   string
 	Source     string

@@ -142,7 +142,8 @@ SELECT dispatch_id, clock FROM appeals WHERE status = 'ACCEPTED';
 -- roll-up trigger on dispatch_facts writes to sla_daily at the end of this
 -- statement, so ClearSlaDaily follows.
 WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts),
-    rf AS (DELETE FROM report_facts)
+    rf AS (DELETE FROM report_facts),
+    d AS (DELETE FROM drill_dispatch_facts)
 DELETE FROM arbitration_returns;
 
 -- name: ClearSlaDaily :exec
@@ -414,3 +415,57 @@ FROM (
 ) x
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4;
+
+-- name: UpsertDrillFacts :exec
+-- The drill dispatches' snapshots, one per dispatch (folded by the caller),
+-- with UpsertDispatchFacts' rules: a newer snapshot wins, a time once set stays.
+INSERT INTO drill_dispatch_facts (
+    dispatch_id, drill_id, whistle_id, district_id, street_id, category, department, status,
+    dispatched_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at,
+    returned_at, cancelled_at, snapshot_at
+)
+SELECT unnest(@dispatch_ids::text[]), unnest(@drill_ids::text[]), unnest(@whistle_ids::text[]), unnest(@district_ids::text[]),
+    unnest(@street_ids::text[]), unnest(@categories::text[]), unnest(@departments::text[]), unnest(@statuses::text[]),
+    unnest(@dispatched_ats::timestamptz[]), unnest(@ack_bys::timestamptz[]), unnest(@arrive_bys::timestamptz[]),
+    unnest(@resolve_bys::timestamptz[]), unnest(@acknowledged_ats::timestamptz[]), unnest(@arrived_ats::timestamptz[]),
+    unnest(@resolved_ats::timestamptz[]), unnest(@returned_ats::timestamptz[]), unnest(@cancelled_ats::timestamptz[]),
+    unnest(@snapshot_ats::timestamptz[])
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE drill_dispatch_facts.status END,
+    ack_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE drill_dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE drill_dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE drill_dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(drill_dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(drill_dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(drill_dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(drill_dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(drill_dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(drill_dispatch_facts.snapshot_at, EXCLUDED.snapshot_at);
+
+-- name: DrillOnTime :many
+-- The on-time counts of a drill's dispatches in a district and, computed by
+-- the same expressions, of the real dispatches the district dispatched in
+-- [real_from, real_to), per department, street or category (@group_by).
+-- Cancelled dispatches are left out; returned ones are out of the arrival
+-- and resolve bases; appeals are not applied (docs/drills.md).
+WITH facts AS (
+    SELECT true AS drill, street_id, category, department, ack_by, arrive_by, resolve_by,
+           acknowledged_at, arrived_at, resolved_at, returned_at
+    FROM drill_dispatch_facts
+    WHERE drill_id = @drill_id::text AND district_id = @district_id::text AND cancelled_at IS NULL
+    UNION ALL
+    SELECT false, street_id, category, department, ack_by, arrive_by, resolve_by,
+           acknowledged_at, arrived_at, resolved_at, returned_at
+    FROM dispatch_facts
+    WHERE district_id = @district_id::text AND dispatched_at >= @real_from::timestamptz AND dispatched_at < @real_to::timestamptz AND cancelled_at IS NULL
+)
+SELECT drill,
+    (CASE @group_by::text WHEN 'STREET' THEN street_id WHEN 'CATEGORY' THEN category ELSE department END)::text AS key,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by)) AS acked_on_time,
+    count(*) FILTER (WHERE returned_at IS NULL) AS arrival_base,
+    count(*) FILTER (WHERE returned_at IS NULL AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE returned_at IS NULL AND resolved_at <= resolve_by) AS resolved_on_time
+FROM facts
+GROUP BY 1, 2
+ORDER BY 2, 1;

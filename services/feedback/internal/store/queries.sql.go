@@ -146,7 +146,8 @@ func (q *Queries) ClaimChainHeads(ctx context.Context, whistleIds []string) ([]C
 
 const clearReadModel = `-- name: ClearReadModel :exec
 WITH f AS (DELETE FROM dispatch_facts), r AS (DELETE FROM whistle_reopens), w AS (DELETE FROM whistle_facts),
-    rf AS (DELETE FROM report_facts)
+    rf AS (DELETE FROM report_facts),
+    d AS (DELETE FROM drill_dispatch_facts)
 DELETE FROM arbitration_returns
 `
 
@@ -257,6 +258,87 @@ func (q *Queries) DecideAppeal(ctx context.Context, arg DecideAppealParams) (App
 		&i.DecisionNote,
 	)
 	return i, err
+}
+
+const drillOnTime = `-- name: DrillOnTime :many
+WITH facts AS (
+    SELECT true AS drill, street_id, category, department, ack_by, arrive_by, resolve_by,
+           acknowledged_at, arrived_at, resolved_at, returned_at
+    FROM drill_dispatch_facts
+    WHERE drill_id = $2::text AND district_id = $3::text AND cancelled_at IS NULL
+    UNION ALL
+    SELECT false, street_id, category, department, ack_by, arrive_by, resolve_by,
+           acknowledged_at, arrived_at, resolved_at, returned_at
+    FROM dispatch_facts
+    WHERE district_id = $3::text AND dispatched_at >= $4::timestamptz AND dispatched_at < $5::timestamptz AND cancelled_at IS NULL
+)
+SELECT drill,
+    (CASE $1::text WHEN 'STREET' THEN street_id WHEN 'CATEGORY' THEN category ELSE department END)::text AS key,
+    count(*) AS dispatched,
+    count(*) FILTER (WHERE acknowledged_at <= ack_by OR (acknowledged_at IS NULL AND returned_at <= ack_by)) AS acked_on_time,
+    count(*) FILTER (WHERE returned_at IS NULL) AS arrival_base,
+    count(*) FILTER (WHERE returned_at IS NULL AND arrived_at <= arrive_by) AS arrived_on_time,
+    count(*) FILTER (WHERE returned_at IS NULL AND resolved_at <= resolve_by) AS resolved_on_time
+FROM facts
+GROUP BY 1, 2
+ORDER BY 2, 1
+`
+
+type DrillOnTimeParams struct {
+	GroupBy    string
+	DrillID    string
+	DistrictID string
+	RealFrom   pgtype.Timestamptz
+	RealTo     pgtype.Timestamptz
+}
+
+type DrillOnTimeRow struct {
+	Drill          bool
+	Key            string
+	Dispatched     int64
+	AckedOnTime    int64
+	ArrivalBase    int64
+	ArrivedOnTime  int64
+	ResolvedOnTime int64
+}
+
+// The on-time counts of a drill's dispatches in a district and, computed by
+// the same expressions, of the real dispatches the district dispatched in
+// [real_from, real_to), per department, street or category (@group_by).
+// Cancelled dispatches are left out; returned ones are out of the arrival
+// and resolve bases; appeals are not applied (docs/drills.md).
+func (q *Queries) DrillOnTime(ctx context.Context, arg DrillOnTimeParams) ([]DrillOnTimeRow, error) {
+	rows, err := q.db.Query(ctx, drillOnTime,
+		arg.GroupBy,
+		arg.DrillID,
+		arg.DistrictID,
+		arg.RealFrom,
+		arg.RealTo,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DrillOnTimeRow
+	for rows.Next() {
+		var i DrillOnTimeRow
+		if err := rows.Scan(
+			&i.Drill,
+			&i.Key,
+			&i.Dispatched,
+			&i.AckedOnTime,
+			&i.ArrivalBase,
+			&i.ArrivedOnTime,
+			&i.ResolvedOnTime,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const excuseClock = `-- name: ExcuseClock :exec
@@ -1648,6 +1730,78 @@ func (q *Queries) UpsertDispatchFacts(ctx context.Context, arg UpsertDispatchFac
 		arg.ResolveLevels,
 		arg.ArrivalFars,
 		arg.ArrivalUnlocateds,
+	)
+	return err
+}
+
+const upsertDrillFacts = `-- name: UpsertDrillFacts :exec
+INSERT INTO drill_dispatch_facts (
+    dispatch_id, drill_id, whistle_id, district_id, street_id, category, department, status,
+    dispatched_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at,
+    returned_at, cancelled_at, snapshot_at
+)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+    unnest($5::text[]), unnest($6::text[]), unnest($7::text[]), unnest($8::text[]),
+    unnest($9::timestamptz[]), unnest($10::timestamptz[]), unnest($11::timestamptz[]),
+    unnest($12::timestamptz[]), unnest($13::timestamptz[]), unnest($14::timestamptz[]),
+    unnest($15::timestamptz[]), unnest($16::timestamptz[]), unnest($17::timestamptz[]),
+    unnest($18::timestamptz[])
+ON CONFLICT (dispatch_id) DO UPDATE SET
+    status = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.status ELSE drill_dispatch_facts.status END,
+    ack_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.ack_by ELSE drill_dispatch_facts.ack_by END,
+    arrive_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.arrive_by ELSE drill_dispatch_facts.arrive_by END,
+    resolve_by = CASE WHEN drill_dispatch_facts.snapshot_at <= EXCLUDED.snapshot_at THEN EXCLUDED.resolve_by ELSE drill_dispatch_facts.resolve_by END,
+    acknowledged_at = COALESCE(drill_dispatch_facts.acknowledged_at, EXCLUDED.acknowledged_at),
+    arrived_at = COALESCE(drill_dispatch_facts.arrived_at, EXCLUDED.arrived_at),
+    resolved_at = COALESCE(drill_dispatch_facts.resolved_at, EXCLUDED.resolved_at),
+    returned_at = COALESCE(drill_dispatch_facts.returned_at, EXCLUDED.returned_at),
+    cancelled_at = COALESCE(drill_dispatch_facts.cancelled_at, EXCLUDED.cancelled_at),
+    snapshot_at = GREATEST(drill_dispatch_facts.snapshot_at, EXCLUDED.snapshot_at)
+`
+
+type UpsertDrillFactsParams struct {
+	DispatchIds     []string
+	DrillIds        []string
+	WhistleIds      []string
+	DistrictIds     []string
+	StreetIds       []string
+	Categories      []string
+	Departments     []string
+	Statuses        []string
+	DispatchedAts   []pgtype.Timestamptz
+	AckBys          []pgtype.Timestamptz
+	ArriveBys       []pgtype.Timestamptz
+	ResolveBys      []pgtype.Timestamptz
+	AcknowledgedAts []pgtype.Timestamptz
+	ArrivedAts      []pgtype.Timestamptz
+	ResolvedAts     []pgtype.Timestamptz
+	ReturnedAts     []pgtype.Timestamptz
+	CancelledAts    []pgtype.Timestamptz
+	SnapshotAts     []pgtype.Timestamptz
+}
+
+// The drill dispatches' snapshots, one per dispatch (folded by the caller),
+// with UpsertDispatchFacts' rules: a newer snapshot wins, a time once set stays.
+func (q *Queries) UpsertDrillFacts(ctx context.Context, arg UpsertDrillFactsParams) error {
+	_, err := q.db.Exec(ctx, upsertDrillFacts,
+		arg.DispatchIds,
+		arg.DrillIds,
+		arg.WhistleIds,
+		arg.DistrictIds,
+		arg.StreetIds,
+		arg.Categories,
+		arg.Departments,
+		arg.Statuses,
+		arg.DispatchedAts,
+		arg.AckBys,
+		arg.ArriveBys,
+		arg.ResolveBys,
+		arg.AcknowledgedAts,
+		arg.ArrivedAts,
+		arg.ResolvedAts,
+		arg.ReturnedAts,
+		arg.CancelledAts,
+		arg.SnapshotAts,
 	)
 	return err
 }

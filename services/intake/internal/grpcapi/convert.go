@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/chuishao/whistle/platform/drill"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -37,6 +38,7 @@ func toProto(w store.Whistle, dispatches []store.Dispatch) (*intakev1.Whistle, e
 		MergedInto:      w.MergedInto,
 		CommunityCode:   w.CommunityCode,
 		CommunityName:   w.CommunityName,
+		DrillId:         drill.Of(w.ID),
 	}
 	for _, d := range dispatches {
 		var snapshot responsev1.Dispatch

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/drill"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -76,6 +77,9 @@ func (s *Server) findDuplicates(ctx context.Context, q *store.Queries, raised []
 	for _, r := range rows {
 		j := int(r.Whistle) - 1
 		w := raised[j]
+		if drill.Of(w.ID) != drill.Of(r.ID) {
+			continue // a drill whistle and a real one are never each other's duplicates
+		}
 		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
 		if d > radius {
 			continue

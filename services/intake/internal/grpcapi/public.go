@@ -3,11 +3,13 @@ package grpcapi
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/chuishao/whistle/platform/drill"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 
@@ -84,6 +86,7 @@ func (s *ReportServer) period(ctx context.Context, street, district pgtype.Text,
 	if err != nil {
 		return nil, fmt.Errorf("public whistles: %w", err)
 	}
+	whistles = slices.DeleteFunc(whistles, func(w store.PublicWhistlesRow) bool { return drill.Is(w.ID) })
 	p.WhistlesRaised = int32(len(whistles))
 	ids := make([]string, len(whistles))
 	var live, resolved int

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/platform/groupcommit"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -26,6 +27,9 @@ import (
 // IdempotencyKeyHeader is the gRPC metadata key that makes a raise idempotent;
 // the gateway maps the HTTP Idempotency-Key header to it.
 const IdempotencyKeyHeader = "idempotency-key"
+
+// drillKeyPrefix starts the stored idempotency key of a drill raise.
+const drillKeyPrefix = "drill:"
 
 // RaiseWhistle is 吹哨: a street asks departments to act.
 func (s *Server) RaiseWhistle(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
@@ -41,13 +45,28 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	if err != nil {
 		return nil, err
 	}
-	if id.Role != auth.RoleStreet {
+	drillID := req.GetDrillId()
+	switch {
+	case drillID != "":
+		// A drill replays a recorded period's raises for the streets: only
+		// those who run drills (a supervisor, an admin) may raise into one.
+		if id.Role != auth.RoleSupervisor && id.Role != auth.RoleAdmin {
+			return nil, fmt.Errorf("only a supervisor or an admin raises drill whistles: %w", intake.ErrPermissionDenied)
+		}
+	case id.Role != auth.RoleStreet:
 		return nil, fmt.Errorf("only a street raises whistles: %w", intake.ErrPermissionDenied)
-	}
-	if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
+	case req.GetStreetId() != "" && req.GetStreetId() != id.StreetID:
 		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
 	}
 	var f intake.Fields
+	if drillID != "" {
+		if err := drill.Validate(drillID); err != nil {
+			f.Add("drill_id", err.Error())
+		}
+		if req.GetStreetId() == "" {
+			f.Add("street_id", "a drill whistle names its street")
+		}
+	}
 	loc := s.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
 	r := intake.Raise{
 		StreetID:    req.GetStreetId(),
@@ -70,14 +89,29 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	if err != nil {
 		return nil, err
 	}
+	// A drill's keys live apart from the street's own: a street's key can
+	// never answer a drill whistle, nor a drill's key a real one.
+	if key.Valid && strings.HasPrefix(key.String, drillKeyPrefix) {
+		return nil, intake.Invalid("idempotency_key", "must not start with "+drillKeyPrefix)
+	}
+	wid := uuid.Must(uuid.NewV7()).String()
+	if drillID != "" {
+		wid = drill.WhistleID(drillID, wid)
+		if key.Valid {
+			key.String = drillKeyPrefix + drillID + ":" + key.String
+		}
+	}
 	districtID, err := s.checkReferences(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+	if drillID != "" && id.Role == auth.RoleSupervisor && id.DistrictID != "" && id.DistrictID != districtID {
+		return nil, fmt.Errorf("street %s is outside the supervisor's district: %w", r.StreetID, intake.ErrNotFound)
+	}
 
 	now := s.now()
 	row := store.Whistle{
-		ID: uuid.Must(uuid.NewV7()).String(), StreetID: r.StreetID, DistrictID: districtID,
+		ID: wid, StreetID: r.StreetID, DistrictID: districtID,
 		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
 		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
 		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,

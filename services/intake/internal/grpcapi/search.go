@@ -35,7 +35,8 @@ func (s *Server) search(ctx context.Context, id auth.Identity, req *intakev1.Sea
 	if err != nil {
 		return nil, fmt.Errorf("search whistles: %w", err)
 	}
-	whistles, next, err := s.page(ctx, store.New(s.Pool), id, rows, size)
+	// Searches and the registers made of them are the real record: drills stay out.
+	whistles, next, err := s.page(ctx, store.New(s.Pool), id, rows, size, true)
 	if err != nil {
 		return nil, err
 	}

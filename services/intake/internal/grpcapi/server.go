@@ -19,6 +19,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/groupcommit"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
@@ -149,6 +150,9 @@ func (s *Server) explain(ctx context.Context, w *intakev1.Whistle) {
 // visible tells whether w is in the caller's scope, and how the caller sees
 // it: ViewerNeighbour for a street informed as a neighbour, "" otherwise.
 func (s *Server) visible(ctx context.Context, q *store.Queries, id auth.Identity, w store.Whistle) (bool, string, error) {
+	if drill.Is(w.ID) && !seesDrills(id) {
+		return false, "", nil
+	}
 	switch id.Role {
 	case auth.RoleStreet:
 		if w.StreetID == id.StreetID {
@@ -339,7 +343,7 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 		return nil, fmt.Errorf("list whistles: %w", err)
 	}
 
-	whistles, next, err := s.page(ctx, q, id, rows, size)
+	whistles, next, err := s.page(ctx, q, id, rows, size, !seesDrills(id))
 	if err != nil {
 		return nil, err
 	}
@@ -348,8 +352,9 @@ func (s *Server) list(ctx context.Context, req *intakev1.ListWhistlesRequest) (*
 
 // page is the API's view of a page of rows (size + 1 rows tell that there is
 // a next page) for the caller id, with each whistle's dispatches, and the
-// token of the next page ("" on the last).
-func (s *Server) page(ctx context.Context, q *store.Queries, id auth.Identity, rows []store.Whistle, size int32) ([]*intakev1.Whistle, string, error) {
+// token of the next page ("" on the last). With realOnly, drill whistles are
+// left out of the page (which may then be shorter; the token still follows it).
+func (s *Server) page(ctx context.Context, q *store.Queries, id auth.Identity, rows []store.Whistle, size int32, realOnly bool) ([]*intakev1.Whistle, string, error) {
 	var next string
 	if len(rows) > int(size) {
 		rows = rows[:size]
@@ -384,6 +389,9 @@ func (s *Server) page(ctx context.Context, q *store.Queries, id auth.Identity, r
 	}
 	out := make([]*intakev1.Whistle, 0, len(rows))
 	for _, w := range rows {
+		if realOnly && drill.Is(w.ID) {
+			continue
+		}
 		ds := byWhistle[w.ID]
 		if readable[w.MergedInto] {
 			ds = append(append([]store.Dispatch(nil), ds...), byWhistle[w.MergedInto]...)
@@ -414,4 +422,16 @@ func handle[Req, Resp any](ctx context.Context, s *Server, req Req,
 	}
 	out, err := fn(ctx, id, req)
 	return answer(ctx, s, out, err)
+}
+
+// seesDrills tells whether the caller takes part in drills: the supervisors
+// and admins who run them and the desks their whistles are dispatched to
+// (still only those of their own department). A street (which did not raise
+// a replayed whistle) and the public never see a drill whistle.
+func seesDrills(id auth.Identity) bool {
+	switch id.Role {
+	case auth.RoleSupervisor, auth.RoleAdmin, auth.RoleDesk:
+		return true
+	}
+	return false
 }

@@ -3047,6 +3047,360 @@ func (x *SetScorecardWeightsRequest) GetWeights() *Weights {
 	return nil
 }
 
+// GetDrillReportRequest names a drill and the real period it replayed.
+type GetDrillReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The drill id the whistles were raised with. Required.
+	DrillId string `protobuf:"bytes,1,opt,name=drill_id,json=drillId,proto3" json:"drill_id,omitempty"`
+	// Six-digit district code; a district supervisor may leave it empty for its own.
+	District string `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	// The recorded real period (its file's header): start, inclusive. Required.
+	RealFrom *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=real_from,json=realFrom,proto3" json:"real_from,omitempty"`
+	// The recorded real period's end, exclusive. Required.
+	RealTo *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=real_to,json=realTo,proto3" json:"real_to,omitempty"`
+	// Rows per department (default), street or category.
+	GroupBy GetScorecardsRequest_GroupBy `protobuf:"varint,5,opt,name=group_by,json=groupBy,proto3,enum=whistle.feedback.v1.GetScorecardsRequest_GroupBy" json:"group_by,omitempty"`
+	// Group by category instead (group_by is then ignored).
+	ByCategory    bool `protobuf:"varint,6,opt,name=by_category,json=byCategory,proto3" json:"by_category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDrillReportRequest) Reset() {
+	*x = GetDrillReportRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDrillReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDrillReportRequest) ProtoMessage() {}
+
+func (x *GetDrillReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDrillReportRequest.ProtoReflect.Descriptor instead.
+func (*GetDrillReportRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *GetDrillReportRequest) GetDrillId() string {
+	if x != nil {
+		return x.DrillId
+	}
+	return ""
+}
+
+func (x *GetDrillReportRequest) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *GetDrillReportRequest) GetRealFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RealFrom
+	}
+	return nil
+}
+
+func (x *GetDrillReportRequest) GetRealTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RealTo
+	}
+	return nil
+}
+
+func (x *GetDrillReportRequest) GetGroupBy() GetScorecardsRequest_GroupBy {
+	if x != nil {
+		return x.GroupBy
+	}
+	return GetScorecardsRequest_GROUP_BY_UNSPECIFIED
+}
+
+func (x *GetDrillReportRequest) GetByCategory() bool {
+	if x != nil {
+		return x.ByCategory
+	}
+	return false
+}
+
+// OnTime is the on-time counts and rates of a set of dispatches, computed
+// alike for a drill and for the real period (docs/drills.md): cancelled
+// dispatches left out, returned ones out of the arrival and resolve bases,
+// appeals not applied.
+type OnTime struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Dispatched     int64                  `protobuf:"varint,1,opt,name=dispatched,proto3" json:"dispatched,omitempty"`
+	AckedOnTime    int64                  `protobuf:"varint,2,opt,name=acked_on_time,json=ackedOnTime,proto3" json:"acked_on_time,omitempty"`
+	ArrivalBase    int64                  `protobuf:"varint,3,opt,name=arrival_base,json=arrivalBase,proto3" json:"arrival_base,omitempty"`
+	ArrivedOnTime  int64                  `protobuf:"varint,4,opt,name=arrived_on_time,json=arrivedOnTime,proto3" json:"arrived_on_time,omitempty"`
+	ResolvedOnTime int64                  `protobuf:"varint,5,opt,name=resolved_on_time,json=resolvedOnTime,proto3" json:"resolved_on_time,omitempty"`
+	// acked_on_time / dispatched, in [0, 1]; 0 when nothing was dispatched.
+	AckRate float64 `protobuf:"fixed64,6,opt,name=ack_rate,json=ackRate,proto3" json:"ack_rate,omitempty"`
+	// arrived_on_time / arrival_base.
+	ArriveRate float64 `protobuf:"fixed64,7,opt,name=arrive_rate,json=arriveRate,proto3" json:"arrive_rate,omitempty"`
+	// resolved_on_time / arrival_base.
+	ResolveRate   float64 `protobuf:"fixed64,8,opt,name=resolve_rate,json=resolveRate,proto3" json:"resolve_rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OnTime) Reset() {
+	*x = OnTime{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OnTime) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OnTime) ProtoMessage() {}
+
+func (x *OnTime) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OnTime.ProtoReflect.Descriptor instead.
+func (*OnTime) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *OnTime) GetDispatched() int64 {
+	if x != nil {
+		return x.Dispatched
+	}
+	return 0
+}
+
+func (x *OnTime) GetAckedOnTime() int64 {
+	if x != nil {
+		return x.AckedOnTime
+	}
+	return 0
+}
+
+func (x *OnTime) GetArrivalBase() int64 {
+	if x != nil {
+		return x.ArrivalBase
+	}
+	return 0
+}
+
+func (x *OnTime) GetArrivedOnTime() int64 {
+	if x != nil {
+		return x.ArrivedOnTime
+	}
+	return 0
+}
+
+func (x *OnTime) GetResolvedOnTime() int64 {
+	if x != nil {
+		return x.ResolvedOnTime
+	}
+	return 0
+}
+
+func (x *OnTime) GetAckRate() float64 {
+	if x != nil {
+		return x.AckRate
+	}
+	return 0
+}
+
+func (x *OnTime) GetArriveRate() float64 {
+	if x != nil {
+		return x.ArriveRate
+	}
+	return 0
+}
+
+func (x *OnTime) GetResolveRate() float64 {
+	if x != nil {
+		return x.ResolveRate
+	}
+	return 0
+}
+
+// DrillReportRow is one department's, street's or category's line.
+type DrillReportRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Department code, street id or category code.
+	Key           string  `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Drill         *OnTime `protobuf:"bytes,2,opt,name=drill,proto3" json:"drill,omitempty"`
+	Real          *OnTime `protobuf:"bytes,3,opt,name=real,proto3" json:"real,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DrillReportRow) Reset() {
+	*x = DrillReportRow{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DrillReportRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DrillReportRow) ProtoMessage() {}
+
+func (x *DrillReportRow) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DrillReportRow.ProtoReflect.Descriptor instead.
+func (*DrillReportRow) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *DrillReportRow) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *DrillReportRow) GetDrill() *OnTime {
+	if x != nil {
+		return x.Drill
+	}
+	return nil
+}
+
+func (x *DrillReportRow) GetReal() *OnTime {
+	if x != nil {
+		return x.Real
+	}
+	return nil
+}
+
+// DrillReport is a drill's on-time rates next to the real ones.
+type DrillReport struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	DrillId  string                 `protobuf:"bytes,1,opt,name=drill_id,json=drillId,proto3" json:"drill_id,omitempty"`
+	District string                 `protobuf:"bytes,2,opt,name=district,proto3" json:"district,omitempty"`
+	RealFrom *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=real_from,json=realFrom,proto3" json:"real_from,omitempty"`
+	RealTo   *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=real_to,json=realTo,proto3" json:"real_to,omitempty"`
+	// DEPARTMENT, STREET or CATEGORY.
+	GroupBy       string            `protobuf:"bytes,5,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
+	Rows          []*DrillReportRow `protobuf:"bytes,6,rep,name=rows,proto3" json:"rows,omitempty"`
+	Total         *DrillReportRow   `protobuf:"bytes,7,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DrillReport) Reset() {
+	*x = DrillReport{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DrillReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DrillReport) ProtoMessage() {}
+
+func (x *DrillReport) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DrillReport.ProtoReflect.Descriptor instead.
+func (*DrillReport) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *DrillReport) GetDrillId() string {
+	if x != nil {
+		return x.DrillId
+	}
+	return ""
+}
+
+func (x *DrillReport) GetDistrict() string {
+	if x != nil {
+		return x.District
+	}
+	return ""
+}
+
+func (x *DrillReport) GetRealFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RealFrom
+	}
+	return nil
+}
+
+func (x *DrillReport) GetRealTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RealTo
+	}
+	return nil
+}
+
+func (x *DrillReport) GetGroupBy() string {
+	if x != nil {
+		return x.GroupBy
+	}
+	return ""
+}
+
+func (x *DrillReport) GetRows() []*DrillReportRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *DrillReport) GetTotal() *DrillReportRow {
+	if x != nil {
+		return x.Total
+	}
+	return nil
+}
+
 var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
@@ -3337,8 +3691,39 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"mergedInto\"j\n" +
 	"\x1aSetScorecardWeightsRequest\x12\x14\n" +
 	"\x05month\x18\x01 \x01(\tR\x05month\x126\n" +
-	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights2\xfd\n" +
+	"\aweights\x18\x02 \x01(\v2\x1c.whistle.feedback.v1.WeightsR\aweights\"\xb3\x02\n" +
+	"\x15GetDrillReportRequest\x12!\n" +
+	"\bdrill_id\x18\x01 \x01(\tB\x06\x8a\xb5\x18\x02\b\x18R\adrillId\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x127\n" +
+	"\treal_from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\brealFrom\x123\n" +
+	"\areal_to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06realTo\x12L\n" +
+	"\bgroup_by\x18\x05 \x01(\x0e21.whistle.feedback.v1.GetScorecardsRequest.GroupByR\agroupBy\x12\x1f\n" +
+	"\vby_category\x18\x06 \x01(\bR\n" +
+	"byCategory\"\xa0\x02\n" +
+	"\x06OnTime\x12\x1e\n" +
 	"\n" +
+	"dispatched\x18\x01 \x01(\x03R\n" +
+	"dispatched\x12\"\n" +
+	"\racked_on_time\x18\x02 \x01(\x03R\vackedOnTime\x12!\n" +
+	"\farrival_base\x18\x03 \x01(\x03R\varrivalBase\x12&\n" +
+	"\x0farrived_on_time\x18\x04 \x01(\x03R\rarrivedOnTime\x12(\n" +
+	"\x10resolved_on_time\x18\x05 \x01(\x03R\x0eresolvedOnTime\x12\x19\n" +
+	"\back_rate\x18\x06 \x01(\x01R\aackRate\x12\x1f\n" +
+	"\varrive_rate\x18\a \x01(\x01R\n" +
+	"arriveRate\x12!\n" +
+	"\fresolve_rate\x18\b \x01(\x01R\vresolveRate\"\x86\x01\n" +
+	"\x0eDrillReportRow\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x121\n" +
+	"\x05drill\x18\x02 \x01(\v2\x1b.whistle.feedback.v1.OnTimeR\x05drill\x12/\n" +
+	"\x04real\x18\x03 \x01(\v2\x1b.whistle.feedback.v1.OnTimeR\x04real\"\xc1\x02\n" +
+	"\vDrillReport\x12\x19\n" +
+	"\bdrill_id\x18\x01 \x01(\tR\adrillId\x12\x1a\n" +
+	"\bdistrict\x18\x02 \x01(\tR\bdistrict\x127\n" +
+	"\treal_from\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\brealFrom\x123\n" +
+	"\areal_to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06realTo\x12\x19\n" +
+	"\bgroup_by\x18\x05 \x01(\tR\agroupBy\x127\n" +
+	"\x04rows\x18\x06 \x03(\v2#.whistle.feedback.v1.DrillReportRowR\x04rows\x129\n" +
+	"\x05total\x18\a \x01(\v2#.whistle.feedback.v1.DrillReportRowR\x05total2\xdd\v\n" +
 	"\x0fFeedbackService\x12`\n" +
 	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
 	"\fGetSlaReport\x12(.whistle.feedback.v1.GetSlaReportRequest\x1a\x1e.whistle.feedback.v1.SlaReport\x12a\n" +
@@ -3354,7 +3739,8 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x0fAnalyzeHotspots\x12+.whistle.feedback.v1.AnalyzeHotspotsRequest\x1a$.whistle.feedback.v1.HotspotAnalysis\x12m\n" +
 	"\x13GetMonthlyScorecard\x12/.whistle.feedback.v1.GetMonthlyScorecardRequest\x1a%.whistle.feedback.v1.MonthlyScorecard\x12d\n" +
 	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReport\x12d\n" +
-	"\x13SetScorecardWeights\x12/.whistle.feedback.v1.SetScorecardWeightsRequest\x1a\x1c.whistle.feedback.v1.WeightsBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
+	"\x13SetScorecardWeights\x12/.whistle.feedback.v1.SetScorecardWeightsRequest\x1a\x1c.whistle.feedback.v1.Weights\x12^\n" +
+	"\x0eGetDrillReport\x12*.whistle.feedback.v1.GetDrillReportRequest\x1a .whistle.feedback.v1.DrillReportBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
 
 var (
 	file_whistle_feedback_v1_feedback_proto_rawDescOnce sync.Once
@@ -3369,7 +3755,7 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(GetScorecardsRequest_GroupBy)(0),  // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	(Appeal_Status)(0),                 // 1: whistle.feedback.v1.Appeal.Status
@@ -3409,25 +3795,29 @@ var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
 	(*DispatchSummary)(nil),            // 35: whistle.feedback.v1.DispatchSummary
 	(*WhistleReport)(nil),              // 36: whistle.feedback.v1.WhistleReport
 	(*SetScorecardWeightsRequest)(nil), // 37: whistle.feedback.v1.SetScorecardWeightsRequest
-	(*timestamppb.Timestamp)(nil),      // 38: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                   // 39: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),            // 40: google.protobuf.Struct
+	(*GetDrillReportRequest)(nil),      // 38: whistle.feedback.v1.GetDrillReportRequest
+	(*OnTime)(nil),                     // 39: whistle.feedback.v1.OnTime
+	(*DrillReportRow)(nil),             // 40: whistle.feedback.v1.DrillReportRow
+	(*DrillReport)(nil),                // 41: whistle.feedback.v1.DrillReport
+	(*timestamppb.Timestamp)(nil),      // 42: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                   // 43: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	38, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	39, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	40, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	42, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	43, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	44, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
 	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	38, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	38, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	38, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
-	38, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	42, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	42, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	42, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	42, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
 	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
 	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
-	38, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	38, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	38, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
-	38, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	42, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	42, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	42, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	42, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
 	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
 	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
 	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
@@ -3438,62 +3828,73 @@ var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
 	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
 	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
 	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
-	39, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
-	38, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
-	39, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
-	38, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	43, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	42, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	43, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	42, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
 	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
 	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
-	38, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
-	38, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
+	42, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
+	42, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
 	26, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
-	38, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
-	38, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
+	42, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
+	42, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
 	29, // 35: whistle.feedback.v1.HotspotPair.months:type_name -> whistle.feedback.v1.HotspotMonth
 	29, // 36: whistle.feedback.v1.HotspotAnalysis.series:type_name -> whistle.feedback.v1.HotspotMonth
 	30, // 37: whistle.feedback.v1.HotspotAnalysis.pairs:type_name -> whistle.feedback.v1.HotspotPair
-	38, // 38: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
-	38, // 39: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
-	38, // 40: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
-	38, // 41: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
-	38, // 42: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
-	38, // 43: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
+	42, // 38: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
+	42, // 39: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
+	42, // 40: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
+	42, // 41: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
+	42, // 42: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
+	42, // 43: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
 	35, // 44: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
-	38, // 45: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
+	42, // 45: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
 	11, // 46: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
-	3,  // 47: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	5,  // 48: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
-	8,  // 49: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
-	10, // 50: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
-	15, // 51: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
-	19, // 52: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
-	20, // 53: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
-	21, // 54: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
-	23, // 55: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
-	25, // 56: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
-	28, // 57: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:input_type -> whistle.feedback.v1.AnalyzeHotspotsRequest
-	32, // 58: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
-	34, // 59: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
-	37, // 60: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
-	4,  // 61: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	7,  // 62: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
-	9,  // 63: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
-	14, // 64: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
-	17, // 65: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
-	18, // 66: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
-	18, // 67: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
-	22, // 68: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
-	24, // 69: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
-	27, // 70: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
-	31, // 71: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:output_type -> whistle.feedback.v1.HotspotAnalysis
-	33, // 72: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
-	36, // 73: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
-	11, // 74: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
-	61, // [61:75] is the sub-list for method output_type
-	47, // [47:61] is the sub-list for method input_type
-	47, // [47:47] is the sub-list for extension type_name
-	47, // [47:47] is the sub-list for extension extendee
-	0,  // [0:47] is the sub-list for field type_name
+	42, // 47: whistle.feedback.v1.GetDrillReportRequest.real_from:type_name -> google.protobuf.Timestamp
+	42, // 48: whistle.feedback.v1.GetDrillReportRequest.real_to:type_name -> google.protobuf.Timestamp
+	0,  // 49: whistle.feedback.v1.GetDrillReportRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	39, // 50: whistle.feedback.v1.DrillReportRow.drill:type_name -> whistle.feedback.v1.OnTime
+	39, // 51: whistle.feedback.v1.DrillReportRow.real:type_name -> whistle.feedback.v1.OnTime
+	42, // 52: whistle.feedback.v1.DrillReport.real_from:type_name -> google.protobuf.Timestamp
+	42, // 53: whistle.feedback.v1.DrillReport.real_to:type_name -> google.protobuf.Timestamp
+	40, // 54: whistle.feedback.v1.DrillReport.rows:type_name -> whistle.feedback.v1.DrillReportRow
+	40, // 55: whistle.feedback.v1.DrillReport.total:type_name -> whistle.feedback.v1.DrillReportRow
+	3,  // 56: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	5,  // 57: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	8,  // 58: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	10, // 59: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	15, // 60: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	19, // 61: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	20, // 62: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	21, // 63: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	23, // 64: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	25, // 65: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
+	28, // 66: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:input_type -> whistle.feedback.v1.AnalyzeHotspotsRequest
+	32, // 67: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
+	34, // 68: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
+	37, // 69: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
+	38, // 70: whistle.feedback.v1.FeedbackService.GetDrillReport:input_type -> whistle.feedback.v1.GetDrillReportRequest
+	4,  // 71: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	7,  // 72: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	9,  // 73: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	14, // 74: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	17, // 75: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	18, // 76: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	18, // 77: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	22, // 78: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	24, // 79: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	27, // 80: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
+	31, // 81: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:output_type -> whistle.feedback.v1.HotspotAnalysis
+	33, // 82: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
+	36, // 83: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
+	11, // 84: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
+	41, // 85: whistle.feedback.v1.FeedbackService.GetDrillReport:output_type -> whistle.feedback.v1.DrillReport
+	71, // [71:86] is the sub-list for method output_type
+	56, // [56:71] is the sub-list for method input_type
+	56, // [56:56] is the sub-list for extension type_name
+	56, // [56:56] is the sub-list for extension extendee
+	0,  // [0:56] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -3507,7 +3908,7 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   36,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,7 @@ const (
 	FeedbackService_GetMonthlyScorecard_FullMethodName = "/whistle.feedback.v1.FeedbackService/GetMonthlyScorecard"
 	FeedbackService_GetWhistleReport_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetWhistleReport"
 	FeedbackService_SetScorecardWeights_FullMethodName = "/whistle.feedback.v1.FeedbackService/SetScorecardWeights"
+	FeedbackService_GetDrillReport_FullMethodName      = "/whistle.feedback.v1.FeedbackService/GetDrillReport"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -73,6 +74,9 @@ type FeedbackServiceClient interface {
 	GetWhistleReport(ctx context.Context, in *GetWhistleReportRequest, opts ...grpc.CallOption) (*WhistleReport, error)
 	// SetScorecardWeights sets a month's composite weights (admin); scorecards of periods starting in it use them.
 	SetScorecardWeights(ctx context.Context, in *SetScorecardWeightsRequest, opts ...grpc.CallOption) (*Weights, error)
+	// GetDrillReport compares a drill's (演练) on-time rates with the real ones
+	// of the period it replayed (supervisor of the district, admin).
+	GetDrillReport(ctx context.Context, in *GetDrillReportRequest, opts ...grpc.CallOption) (*DrillReport, error)
 }
 
 type feedbackServiceClient struct {
@@ -223,6 +227,16 @@ func (c *feedbackServiceClient) SetScorecardWeights(ctx context.Context, in *Set
 	return out, nil
 }
 
+func (c *feedbackServiceClient) GetDrillReport(ctx context.Context, in *GetDrillReportRequest, opts ...grpc.CallOption) (*DrillReport, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DrillReport)
+	err := c.cc.Invoke(ctx, FeedbackService_GetDrillReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -261,6 +275,9 @@ type FeedbackServiceServer interface {
 	GetWhistleReport(context.Context, *GetWhistleReportRequest) (*WhistleReport, error)
 	// SetScorecardWeights sets a month's composite weights (admin); scorecards of periods starting in it use them.
 	SetScorecardWeights(context.Context, *SetScorecardWeightsRequest) (*Weights, error)
+	// GetDrillReport compares a drill's (演练) on-time rates with the real ones
+	// of the period it replayed (supervisor of the district, admin).
+	GetDrillReport(context.Context, *GetDrillReportRequest) (*DrillReport, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -312,6 +329,9 @@ func (UnimplementedFeedbackServiceServer) GetWhistleReport(context.Context, *Get
 }
 func (UnimplementedFeedbackServiceServer) SetScorecardWeights(context.Context, *SetScorecardWeightsRequest) (*Weights, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetScorecardWeights not implemented")
+}
+func (UnimplementedFeedbackServiceServer) GetDrillReport(context.Context, *GetDrillReportRequest) (*DrillReport, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDrillReport not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -586,6 +606,24 @@ func _FeedbackService_SetScorecardWeights_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_GetDrillReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDrillReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).GetDrillReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_GetDrillReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).GetDrillReport(ctx, req.(*GetDrillReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -648,6 +686,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetScorecardWeights",
 			Handler:    _FeedbackService_SetScorecardWeights_Handler,
+		},
+		{
+			MethodName: "GetDrillReport",
+			Handler:    _FeedbackService_GetDrillReport_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -500,6 +500,10 @@ type Whistle struct {
 	// community or no community boundary is loaded.
 	CommunityCode string `protobuf:"bytes,25,opt,name=community_code,json=communityCode,proto3" json:"community_code,omitempty"`
 	CommunityName string `protobuf:"bytes,26,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
+	// The drill (演练) this whistle belongs to, empty for a real one. A drill
+	// whistle runs through the same stack but never enters real scorecards,
+	// registers or the public Open311 list (docs/drills.md).
+	DrillId       string `protobuf:"bytes,27,opt,name=drill_id,json=drillId,proto3" json:"drill_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -716,6 +720,13 @@ func (x *Whistle) GetCommunityName() string {
 	return ""
 }
 
+func (x *Whistle) GetDrillId() string {
+	if x != nil {
+		return x.DrillId
+	}
+	return ""
+}
+
 // DuplicateCandidate is an open whistle a new one may duplicate.
 type DuplicateCandidate struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -896,7 +907,11 @@ type RaiseWhistleRequest struct {
 	Urgency Whistle_Urgency `protobuf:"varint,7,opt,name=urgency,proto3,enum=whistle.intake.v1.Whistle_Urgency" json:"urgency,omitempty"`
 	// The system location is given in: WGS84, GCJ02 (高德, 腾讯) or BD09 (百度);
 	// the deployment's default (WHISTLE_COORD_SYS) when empty. Stored as WGS-84.
-	CoordSys      string `protobuf:"bytes,8,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
+	CoordSys string `protobuf:"bytes,8,opt,name=coord_sys,json=coordSys,proto3" json:"coord_sys,omitempty"`
+	// Raise into this drill (演练) instead of for real: a supervisor (of the
+	// street's district) or an admin replaying a recorded period for a street
+	// (`whistlectl drill run`). 1-24 lowercase letters, digits or underscores.
+	DrillId       string `protobuf:"bytes,9,opt,name=drill_id,json=drillId,proto3" json:"drill_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -983,6 +998,13 @@ func (x *RaiseWhistleRequest) GetUrgency() Whistle_Urgency {
 func (x *RaiseWhistleRequest) GetCoordSys() string {
 	if x != nil {
 		return x.CoordSys
+	}
+	return ""
+}
+
+func (x *RaiseWhistleRequest) GetDrillId() string {
+	if x != nil {
+		return x.DrillId
 	}
 	return ""
 }
@@ -1561,7 +1583,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\n" +
 	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12 \n" +
-	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\x97\v\n" +
+	"\avariant\x18\x03 \x01(\tB\x06\x8a\xb5\x18\x02\b\x10R\avariant\"\xb2\v\n" +
 	"\aWhistle\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tstreet_id\x18\x02 \x01(\tR\bstreetId\x12\x1f\n" +
@@ -1596,7 +1618,8 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"viewerRole\x12?\n" +
 	"\vattachments\x18\x18 \x03(\v2\x1d.whistle.intake.v1.AttachmentR\vattachments\x12%\n" +
 	"\x0ecommunity_code\x18\x19 \x01(\tR\rcommunityCode\x12%\n" +
-	"\x0ecommunity_name\x18\x1a \x01(\tR\rcommunityName\"\x8f\x01\n" +
+	"\x0ecommunity_name\x18\x1a \x01(\tR\rcommunityName\x12\x19\n" +
+	"\bdrill_id\x18\x1b \x01(\tR\adrillId\"\x8f\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -1628,7 +1651,7 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12&\n" +
 	"\x0finto_whistle_id\x18\x02 \x01(\tR\rintoWhistleId\"$\n" +
 	"\x12KeepWhistleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\xd4\x02\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xf7\x02\n" +
 	"\x13RaiseWhistleRequest\x12\x1b\n" +
 	"\tstreet_id\x18\x01 \x01(\tR\bstreetId\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12)\n" +
@@ -1637,7 +1660,8 @@ const file_whistle_intake_v1_intake_proto_rawDesc = "" +
 	"\x05title\x18\x05 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\x05title\x12!\n" +
 	"\aaddress\x18\x06 \x01(\tB\a\x8a\xb5\x18\x03\b\xf4\x03R\aaddress\x12<\n" +
 	"\aurgency\x18\a \x01(\x0e2\".whistle.intake.v1.Whistle.UrgencyR\aurgency\x12#\n" +
-	"\tcoord_sys\x18\b \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\"#\n" +
+	"\tcoord_sys\x18\b \x01(\tB\x06\x8a\xb5\x18\x02\b\bR\bcoordSys\x12!\n" +
+	"\bdrill_id\x18\t \x01(\tB\x06\x8a\xb5\x18\x02\b\x18R\adrillId\"#\n" +
 	"\x11GetWhistleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\xa9\x01\n" +
 	"\x13ListWhistlesRequest\x12\x1b\n" +

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 )
@@ -101,7 +102,8 @@ func (s *Scope) Subjects() []string {
 func (s *Scope) Allows(ev *eventsv1.Event) bool {
 	id := s.id
 	if id.Role == auth.RoleStreet {
-		return s.streetAllows(ev)
+		// A street did not raise a drill's replayed whistles (docs/drills.md).
+		return !drill.Is(ev.GetWhistleId()) && s.streetAllows(ev)
 	}
 	if id.DistrictID != "" && ev.GetDistrictId() != id.DistrictID {
 		return false // subjects already filter; this guards a mis-published event

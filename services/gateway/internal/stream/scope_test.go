@@ -177,3 +177,17 @@ func TestJointBoardEventsReachTheParticipantsOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, sup.Allows(noted("urban")))
 }
+
+// A drill's replayed whistle on a street's ground is not the street's: its
+// events reach the district's supervisors, never the street (docs/drills.md).
+func TestDrillEventsDoNotReachTheStreet(t *testing.T) {
+	t.Parallel()
+	ev := whistleEvent("drill-d1-0193b7e2-5c1a-7d3e-9f10-2a4b6c8d0e1f", "110101001", "110101")
+	street, err := stream.NewScope(auth.Identity{Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"})
+	require.NoError(t, err)
+	require.False(t, street.Allows(ev))
+	require.True(t, street.Allows(whistleEvent("w1", "110101001", "110101")))
+	sup, err := stream.NewScope(auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110101"})
+	require.NoError(t, err)
+	require.True(t, sup.Allows(ev))
+}

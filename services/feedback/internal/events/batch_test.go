@@ -31,22 +31,7 @@ import (
 // scopes and departments the access checks read.
 func TestBatchLeavesWhatOneByOneLeaves(t *testing.T) {
 	t.Parallel()
-	evs := storyOfTwoWhistles()
-	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
-	keys, err := timeline.ParseKeys(timeline.EncodeKey("k1", []byte("a chain key of thirty-two bytes!")))
-	require.NoError(t, err)
-	rec := &feedbackevents.Recorder{Clock: clk, Log: slog.New(slog.DiscardHandler), Keys: keys}
-	ctx := context.Background()
-
-	batched := migratedPool(t)
-	require.NoError(t, pgx.BeginFunc(ctx, batched, func(tx pgx.Tx) error { return rec.HandleBatch(ctx, tx, evs) }))
-
-	oneByOne := migratedPool(t)
-	for _, ev := range evs {
-		require.NoError(t, pgx.BeginFunc(ctx, oneByOne, func(tx pgx.Tx) error {
-			return rec.HandleBatch(ctx, tx, []*eventsv1.Event{ev})
-		}))
-	}
+	batched, oneByOne := handleBothWays(t, storyOfTwoWhistles())
 
 	for _, query := range []string{
 		`SELECT dispatch_id, whistle_id, district_id, street_id, category, department, round, status, dispatched_at,
@@ -72,6 +57,27 @@ func TestBatchLeavesWhatOneByOneLeaves(t *testing.T) {
 		{"d-3", int32(1), "ACKNOWLEDGED", int16(0)},
 		{"d-4", int32(2), "PENDING", int16(0)},
 	}, got)
+}
+
+// handleBothWays handles evs as one batch in one database and one by one in
+// another, and returns both.
+func handleBothWays(t *testing.T, evs []*eventsv1.Event) (batched, oneByOne *pgxpool.Pool) {
+	t.Helper()
+	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
+	keys, err := timeline.ParseKeys(timeline.EncodeKey("k1", []byte("a chain key of thirty-two bytes!")))
+	require.NoError(t, err)
+	rec := &feedbackevents.Recorder{Clock: clk, Log: slog.New(slog.DiscardHandler), Keys: keys}
+	ctx := context.Background()
+
+	batched = migratedPool(t)
+	require.NoError(t, pgx.BeginFunc(ctx, batched, func(tx pgx.Tx) error { return rec.HandleBatch(ctx, tx, evs) }))
+	oneByOne = migratedPool(t)
+	for _, ev := range evs {
+		require.NoError(t, pgx.BeginFunc(ctx, oneByOne, func(tx pgx.Tx) error {
+			return rec.HandleBatch(ctx, tx, []*eventsv1.Event{ev})
+		}))
+	}
+	return batched, oneByOne
 }
 
 // storyOfTwoWhistles is a batch as the stream delivers it: two whistles

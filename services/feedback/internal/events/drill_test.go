@@ -1,19 +1,11 @@
 package events_test
 
 import (
-	"context"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
-
-	feedbackevents "github.com/chuishao/whistle/services/feedback/internal/events"
-	"github.com/chuishao/whistle/services/feedback/internal/timeline"
 )
 
 // The same story played by a drill (its whistle ids drill-d1-…) leaves no row
@@ -38,20 +30,7 @@ func TestDrillEventsStayOutOfTheRealReadModel(t *testing.T) {
 			p.SlaBreached.Dispatch.WhistleId = drillID(p.SlaBreached.GetDispatch().GetWhistleId())
 		}
 	}
-	clk := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC))
-	keys, err := timeline.ParseKeys(timeline.EncodeKey("k1", []byte("a chain key of thirty-two bytes!")))
-	require.NoError(t, err)
-	rec := &feedbackevents.Recorder{Clock: clk, Log: slog.New(slog.DiscardHandler), Keys: keys}
-	ctx := context.Background()
-
-	batched := migratedPool(t)
-	require.NoError(t, pgx.BeginFunc(ctx, batched, func(tx pgx.Tx) error { return rec.HandleBatch(ctx, tx, evs) }))
-	oneByOne := migratedPool(t)
-	for _, ev := range evs {
-		require.NoError(t, pgx.BeginFunc(ctx, oneByOne, func(tx pgx.Tx) error {
-			return rec.HandleBatch(ctx, tx, []*eventsv1.Event{ev})
-		}))
-	}
+	batched, oneByOne := handleBothWays(t, evs)
 	for _, query := range []string{
 		`SELECT count(*) FROM dispatch_facts`, `SELECT count(*) FROM whistle_facts`, `SELECT count(*) FROM sla_daily`,
 		`SELECT count(*) FROM whistle_reopens`,

@@ -33,6 +33,11 @@ func (c *Client) Scorecards(ctx context.Context, q url.Values) (*feedbackv1.GetS
 	return send[feedbackv1.GetScorecardsResponse](ctx, c, http.MethodGet, "/v1/reports/scorecards", q, nil)
 }
 
+// DrillReport is GET /v1/drills/{drill_id}/report with the district and real period in q.
+func (c *Client) DrillReport(ctx context.Context, drillID string, q url.Values) (*feedbackv1.DrillReport, []byte, error) {
+	return send[feedbackv1.DrillReport](ctx, c, http.MethodGet, "/v1/drills/"+id(drillID)+"/report", q, nil)
+}
+
 // Hotspots is GET /v1/reports/hotspots (未诉先办).
 func (c *Client) Hotspots(ctx context.Context, q url.Values) (*feedbackv1.ListHotspotsResponse, []byte, error) {
 	return send[feedbackv1.ListHotspotsResponse](ctx, c, http.MethodGet, "/v1/reports/hotspots", q, nil)

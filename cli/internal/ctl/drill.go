@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -105,8 +104,8 @@ func searchAll(ctx context.Context, e *env, district string, from, to time.Time)
 		q.Set("raised_to", to.UTC().Format(time.RFC3339Nano))
 		q.Set("page_size", strconv.Itoa(recordPageSize))
 		setIf(q, "page_token", token)
-		var resp intakev1.SearchWhistlesResponse
-		if _, err := e.client().Call(ctx, http.MethodGet, "/v1/search/whistles", q, nil, nil, &resp); err != nil {
+		resp, _, err := e.client().SearchWhistles(ctx, q)
+		if err != nil {
 			return nil, err
 		}
 		all = append(all, resp.GetWhistles()...)
@@ -222,9 +221,8 @@ func drillReportCmd(e *env) *cobra.Command {
 			default:
 				return fmt.Errorf("--by %q: must be department, street or category", by)
 			}
-			var rep feedbackv1.DrillReport
-			raw, err := e.client().Call(cmd.Context(), http.MethodGet, "/v1/drills/"+url.PathEscape(drillID)+"/report", q, nil, nil, &rep)
-			return show(e, &rep, raw, err, func(rep *feedbackv1.DrillReport) error { return printDrillReport(e, rep) })
+			rep, raw, err := e.client().DrillReport(cmd.Context(), drillID, q)
+			return show(e, rep, raw, err, func(rep *feedbackv1.DrillReport) error { return printDrillReport(e, rep) })
 		},
 	})
 	fl := cmd.Flags()

@@ -1,9 +1,10 @@
 // Package drill names the drill tenant (演练): whistles a supervisor replays
 // from a recorded period run through the same stack as real ones, and their
-// id says which drill they belong to. Only intake mints whistle ids, and it
-// mints a drill id only for a raise with a drill, so every service can tell a
-// drill whistle (and its dispatches and events, which carry the whistle id)
-// from a real one without a column of its own (docs/drills.md).
+// id says which drill they belong to. Only the service that takes raises
+// mints whistle ids, and it mints a drill's only for a raise into a drill, so
+// every service can tell a drill whistle (and its dispatches and events,
+// which carry the whistle id) from a real one without a column of its own
+// (docs/drills.md).
 package drill
 
 import (

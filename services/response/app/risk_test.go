@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/proto/events"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
@@ -22,6 +23,8 @@ func TestDispatchesAtRisk(t *testing.T) {
 	e.createDispatch(created, e.request("d-1", "w-1", department))
 	e.createDispatch(created, e.request("d-2", "w-2", department))
 	e.createDispatch(created, e.request("d-3", "w-3", "environment"))
+	// A drill's dispatch is judged in the drill's report, never on the live board.
+	e.createDispatch(created, e.request("d-drill", drill.WhistleID("flood", "7c1e0f5a-2b1d-4c7e-9a51-0d3f8e6b2c44"), department))
 
 	sup, supCtx := e.client(a, supervisorOf(district))
 	board := func(req *responsev1.ListDispatchesAtRiskRequest) (ids []string, open, atRisk, breached int32) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/services/response/internal/response"
 	"github.com/chuishao/whistle/services/response/internal/store"
 )
@@ -54,7 +55,8 @@ func RunningClock(d response.Dispatch) (started, due time.Time, ok bool) {
 }
 
 // AtRisk is the risk board of caller's scope at the service's clock. A
-// district or department outside the scope finds nothing.
+// district or department outside the scope finds nothing; drill dispatches
+// are not on it.
 func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery) (RiskBoard, error) {
 	scope, err := s.readScope(ctx, caller)
 	if err != nil {
@@ -97,6 +99,9 @@ func (s *Service) AtRisk(ctx context.Context, caller auth.Identity, q RiskQuery)
 	var b RiskBoard
 	var risky []response.Dispatch
 	for _, row := range rows {
+		if drill.Is(row.WhistleID) {
+			continue // a drill's dispatches are judged in its own report, not on the live board
+		}
 		d, err := row.Domain()
 		if err != nil {
 			return RiskBoard{}, err

@@ -342,6 +342,12 @@ function arrivalText(d) {
   return `${t(d.arrival_far ? 'desk.far' : 'desk.near', { m })}${acc}`;
 }
 
+// isDrill tells a dispatch of a drill (演练) whistle: its id is drill-<drill>-<uuid>
+// (platform/drill), and the desk must see at once that it is an exercise.
+function isDrill(d) {
+  return (d.whistle_id || '').startsWith('drill-');
+}
+
 function card(d, cats, sts, photos = []) {
   const lvl = risk(d);
   const btn = (act, label, cls = 'primary') => `<button type="button" class="${cls}" data-act="${act}">${esc(label)}</button>`;
@@ -350,7 +356,7 @@ function card(d, cats, sts, photos = []) {
   if (d.status === 'ACKNOWLEDGED') acts.push(btn('arrive', t('desk.arrive')), btn('resolve', t('desk.resolve'), 'secondary'), btn('return', t('desk.return'), 'secondary'));
   if (d.status === 'ARRIVED') acts.push(btn('resolve', t('desk.resolve')));
   return `<article class="dispatch risk-${lvl}" data-dispatch="${esc(d.id)}" data-whistle="${esc(d.whistle_id)}" data-status="${esc(d.status)}" aria-label="${esc(nameOf(cats[d.category], d.category))} ${esc(t(`d.${d.status}`))}">
-    <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
+    <header><h3>${esc(nameOf(cats[d.category], d.category))}</h3>${isDrill(d) ? `<span class="badge drill" data-drill>${esc(t('d.drill'))}</span>` : ''}<span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></header>
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     ${d.community_code ? communityLine(d) : ''}
     <p>${countdownChip(d)}</p>

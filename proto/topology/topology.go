@@ -70,7 +70,7 @@ var Services = []Service{
 		Name: Response,
 		Emits: append(subjectsFor("dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
 			"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
-			"dispatch.board_noted", "dispatch.joint_completed"), "sla.v1.>"),
+			"dispatch.board_noted", "dispatch.joint_completed", "dispatch.eta_set"), "sla.v1.>"),
 		Durables:         []string{"response"},
 		DeclaresStream:   true,
 		KeepsRevocations: true,

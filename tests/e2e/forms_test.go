@@ -107,6 +107,29 @@ func TestPrintedFormsArePDFsWithNamesForTheirReaders(t *testing.T) {
 		require.Contains(t, text, want, "the order prints %s", want)
 	}
 
+	// The street that raised the whistle prints the order too, naming the
+	// whistle; another street, a wrong whistle and the notice stay closed.
+	street := streetToken(t, s, donghuamen)
+	byStreet := order + "?whistle_id=" + str(w["id"])
+	resp, body = getRaw(t, s, byStreet, street)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	text, _ = pdfPage(t, dir, body)
+	require.Contains(t, text, "派单单")
+	require.Contains(t, text, "东城区城管（")
+	otherWhistle, _ := raise(t, s, donghuamen, "garbage", 2)
+	for _, tc := range []struct {
+		name, path, token string
+		status            int
+	}{
+		{"another street", byStreet, streetToken(t, s, "110101002"), http.StatusNotFound},
+		{"a whistle the dispatch is not on", order + "?whistle_id=" + otherWhistle, street, http.StatusNotFound},
+		{"the street's notice", notice + "?whistle_id=" + str(w["id"]), street, http.StatusForbidden},
+	} {
+		resp, body = getRaw(t, s, tc.path, tc.token)
+		require.Equal(t, tc.status, resp.StatusCode, "%s: %s", tc.name, body)
+	}
+
 	// The upward report (向上级报告) names the street, the category and the late steps.
 	var report string
 	eventually(t, "the upward report tells of the breach", func() bool {

@@ -17,7 +17,9 @@ func addForms(add func(string, string, *openapi3.Operation)) {
 	id := openapi3.Parameters{pathParam("id", "The dispatch.")}
 	pdf("/v1/dispatches/{id}/order.pdf", "Edge_PrintDispatchOrder", "派单单（PDF）。The dispatch order: department, street, category, place, description and deadlines by name, "+
 		"signature lines for receipt and arrival, the street office's seal and date. For whoever may read the dispatch "+
-		"(its department's desk in its district, the district's supervisors).", id)
+		"(its department's desk in its district, the district's supervisors), and for the street that raised the whistle, "+
+		"which names it with whistle_id.",
+		openapi3.Parameters{id[0], queryParam("whistle_id", "The dispatch's whistle: how the street that raised it prints the order (it does not read dispatches otherwise).")})
 	pdf("/v1/dispatches/{id}/supervision-notice.pdf", "Edge_PrintSupervisionNotice", "督办通知书（PDF）。The supervision notice of a dispatch under 督办 or 挂牌督办 (escalation level 2 or 3; "+
 		"FAILED_PRECONDITION otherwise): what was asked, which deadlines passed, what the department must do, issued by the "+
 		"district's supervision office (督查室) and dated, with a receipt to sign. For whoever may read the dispatch.", id)

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/chuishao/whistle/platform/config"
+	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
@@ -89,6 +90,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
 	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys, names))
 	rt.Audit(auditedMethods...)
+	grpcserver.RegisterPublicView(grpcapi.ListWhistleEtasMethod)
 	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}, routing: conn}, nil
 }
 

@@ -219,6 +219,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			Keys: keys, Signer: auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
 			Reports: intakev1.NewReportServiceClient(b.Intake), Media: store,
+			Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
 		}
 		mux.Handle(open311.Prefix, o.Routes())
 	}

@@ -53,7 +53,7 @@ func ProjectBatch(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) 
 func foldable(ev *eventsv1.Event) bool {
 	switch ev.GetPayload().(type) {
 	case *eventsv1.Event_WhistleRerouted, *eventsv1.Event_WhistleArbitrationRequested, *eventsv1.Event_WhistleArbitrated,
-		*eventsv1.Event_WhistleClosed, *eventsv1.Event_WhistleReopened:
+		*eventsv1.Event_WhistleClosed, *eventsv1.Event_WhistleReopened, *eventsv1.Event_DispatchEtaSet:
 		return false
 	}
 	return true

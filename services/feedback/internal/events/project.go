@@ -66,6 +66,18 @@ func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 				return fmt.Errorf("project whistle.arbitrated: %w", err)
 			}
 		}
+	case *eventsv1.Event_DispatchEtaSet:
+		e := p.DispatchEtaSet.GetEta()
+		if e.GetDispatchId() == "" || e.GetArriveAt() == nil {
+			return nil
+		}
+		err := q.SetDeskEta(ctx, store.SetDeskEtaParams{
+			DispatchID: e.GetDispatchId(), WhistleID: firstOf(e.GetWhistleId(), ev.GetWhistleId()),
+			ArriveAt: tsOf(e.GetArriveAt()), Note: e.GetNote(), SetAt: tsOf(firstTime(e.GetSetAt(), ev.GetOccurredAt())),
+		})
+		if err != nil {
+			return fmt.Errorf("project dispatch.eta_set: %w", err)
+		}
 	case *eventsv1.Event_WhistleClosed:
 		round, err := currentRound(ctx, q, ev.GetWhistleId())
 		if err != nil {

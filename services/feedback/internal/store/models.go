@@ -39,6 +39,14 @@ type ChainHead struct {
 	LastHash  string
 }
 
+type DeskEta struct {
+	DispatchID string
+	WhistleID  string
+	ArriveAt   pgtype.Timestamptz
+	Note       string
+	SetAt      pgtype.Timestamptz
+}
+
 type DispatchFact struct {
 	DispatchID       string
 	WhistleID        string
@@ -91,6 +99,14 @@ type DrillDispatchFact struct {
 	ReturnedAt     pgtype.Timestamptz
 	CancelledAt    pgtype.Timestamptz
 	SnapshotAt     pgtype.Timestamptz
+}
+
+type EtaStat struct {
+	DistrictID string
+	Department string
+	Category   string
+	Buckets    []byte
+	ComputedAt pgtype.Timestamptz
 }
 
 type ReportFact struct {

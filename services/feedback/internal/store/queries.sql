@@ -469,3 +469,53 @@ SELECT drill,
 FROM facts
 GROUP BY 1, 2
 ORDER BY 2, 1;
+-- name: ComputeEtaStats :many
+-- The history of one department × category of a district in [since, until):
+-- per hour of day (Asia/Shanghai) and for any hour (hour -1), the samples,
+-- median and 80th percentile in seconds of dispatch → arrival and dispatch →
+-- resolution (returned and cancelled dispatches do not count as resolved).
+SELECT (CASE WHEN GROUPING(f.h) = 1 THEN -1 ELSE f.h END)::integer AS hour,
+       count(f.arrive_s)::bigint AS arrive_n,
+       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.arrive_s), 0)::float8 AS arrive_median_s,
+       COALESCE(percentile_cont(0.8) WITHIN GROUP (ORDER BY f.arrive_s), 0)::float8 AS arrive_p80_s,
+       count(f.resolve_s)::bigint AS resolve_n,
+       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolve_s), 0)::float8 AS resolve_median_s,
+       COALESCE(percentile_cont(0.8) WITHIN GROUP (ORDER BY f.resolve_s), 0)::float8 AS resolve_p80_s
+FROM (
+    SELECT EXTRACT(HOUR FROM dispatched_at AT TIME ZONE 'Asia/Shanghai')::integer AS h,
+           EXTRACT(EPOCH FROM arrived_at - dispatched_at)::float8 AS arrive_s,
+           CASE WHEN returned_at IS NULL THEN EXTRACT(EPOCH FROM resolved_at - dispatched_at)::float8 END AS resolve_s
+    FROM dispatch_facts
+    WHERE district_id = @district_id AND department = @department AND category = @category
+      AND dispatched_at >= @since AND dispatched_at < @until AND cancelled_at IS NULL
+) f
+GROUP BY GROUPING SETS ((f.h), ());
+
+-- name: GetEtaStats :many
+SELECT * FROM eta_stats
+WHERE (district_id, department, category) IN (
+    SELECT unnest(@district_ids::text[]), unnest(@departments::text[]), unnest(@categories::text[]));
+
+-- name: PutEtaStats :exec
+INSERT INTO eta_stats (district_id, department, category, buckets, computed_at)
+VALUES (@district_id, @department, @category, @buckets, @computed_at)
+ON CONFLICT (district_id, department, category) DO UPDATE
+SET buckets = EXCLUDED.buckets, computed_at = EXCLUDED.computed_at
+WHERE eta_stats.computed_at < EXCLUDED.computed_at;
+
+-- name: SetDeskEta :exec
+-- The latest statement wins; replaying an older one changes nothing.
+INSERT INTO desk_etas (dispatch_id, whistle_id, arrive_at, note, set_at)
+VALUES (@dispatch_id, @whistle_id, @arrive_at, @note, @set_at)
+ON CONFLICT (dispatch_id) DO UPDATE
+SET arrive_at = EXCLUDED.arrive_at, note = EXCLUDED.note, set_at = EXCLUDED.set_at
+WHERE desk_etas.set_at <= EXCLUDED.set_at;
+
+-- name: ListDeskEtas :many
+SELECT * FROM desk_etas WHERE whistle_id = ANY(@whistle_ids::text[]);
+
+-- name: ListWhistlesDispatchFacts :many
+SELECT * FROM dispatch_facts WHERE whistle_id = ANY(@whistle_ids::text[]) ORDER BY whistle_id, round, dispatched_at, department;
+
+-- name: ListWhistleScopes :many
+SELECT whistle_id, street_id, district_id FROM whistle_scopes WHERE whistle_id = ANY(@whistle_ids::text[]);

@@ -169,6 +169,81 @@ func (q *Queries) ClearSlaDaily(ctx context.Context) error {
 	return err
 }
 
+const computeEtaStats = `-- name: ComputeEtaStats :many
+SELECT (CASE WHEN GROUPING(f.h) = 1 THEN -1 ELSE f.h END)::integer AS hour,
+       count(f.arrive_s)::bigint AS arrive_n,
+       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.arrive_s), 0)::float8 AS arrive_median_s,
+       COALESCE(percentile_cont(0.8) WITHIN GROUP (ORDER BY f.arrive_s), 0)::float8 AS arrive_p80_s,
+       count(f.resolve_s)::bigint AS resolve_n,
+       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolve_s), 0)::float8 AS resolve_median_s,
+       COALESCE(percentile_cont(0.8) WITHIN GROUP (ORDER BY f.resolve_s), 0)::float8 AS resolve_p80_s
+FROM (
+    SELECT EXTRACT(HOUR FROM dispatched_at AT TIME ZONE 'Asia/Shanghai')::integer AS h,
+           EXTRACT(EPOCH FROM arrived_at - dispatched_at)::float8 AS arrive_s,
+           CASE WHEN returned_at IS NULL THEN EXTRACT(EPOCH FROM resolved_at - dispatched_at)::float8 END AS resolve_s
+    FROM dispatch_facts
+    WHERE district_id = $1 AND department = $2 AND category = $3
+      AND dispatched_at >= $4 AND dispatched_at < $5 AND cancelled_at IS NULL
+) f
+GROUP BY GROUPING SETS ((f.h), ())
+`
+
+type ComputeEtaStatsParams struct {
+	DistrictID string
+	Department string
+	Category   string
+	Since      pgtype.Timestamptz
+	Until      pgtype.Timestamptz
+}
+
+type ComputeEtaStatsRow struct {
+	Hour           int32
+	ArriveN        int64
+	ArriveMedianS  float64
+	ArriveP80S     float64
+	ResolveN       int64
+	ResolveMedianS float64
+	ResolveP80S    float64
+}
+
+// The history of one department × category of a district in [since, until):
+// per hour of day (Asia/Shanghai) and for any hour (hour -1), the samples,
+// median and 80th percentile in seconds of dispatch → arrival and dispatch →
+// resolution (returned and cancelled dispatches do not count as resolved).
+func (q *Queries) ComputeEtaStats(ctx context.Context, arg ComputeEtaStatsParams) ([]ComputeEtaStatsRow, error) {
+	rows, err := q.db.Query(ctx, computeEtaStats,
+		arg.DistrictID,
+		arg.Department,
+		arg.Category,
+		arg.Since,
+		arg.Until,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ComputeEtaStatsRow
+	for rows.Next() {
+		var i ComputeEtaStatsRow
+		if err := rows.Scan(
+			&i.Hour,
+			&i.ArriveN,
+			&i.ArriveMedianS,
+			&i.ArriveP80S,
+			&i.ResolveN,
+			&i.ResolveMedianS,
+			&i.ResolveP80S,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const countDispatchFacts = `-- name: CountDispatchFacts :one
 SELECT count(*) FROM dispatch_facts
 `
@@ -476,6 +551,44 @@ func (q *Queries) GetDispatchFact(ctx context.Context, dispatchID string) (GetDi
 		&i.ResolveLevel,
 	)
 	return i, err
+}
+
+const getEtaStats = `-- name: GetEtaStats :many
+SELECT district_id, department, category, buckets, computed_at FROM eta_stats
+WHERE (district_id, department, category) IN (
+    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]))
+`
+
+type GetEtaStatsParams struct {
+	DistrictIds []string
+	Departments []string
+	Categories  []string
+}
+
+func (q *Queries) GetEtaStats(ctx context.Context, arg GetEtaStatsParams) ([]EtaStat, error) {
+	rows, err := q.db.Query(ctx, getEtaStats, arg.DistrictIds, arg.Departments, arg.Categories)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []EtaStat
+	for rows.Next() {
+		var i EtaStat
+		if err := rows.Scan(
+			&i.DistrictID,
+			&i.Department,
+			&i.Category,
+			&i.Buckets,
+			&i.ComputedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getLiveAppeal = `-- name: GetLiveAppeal :one
@@ -903,6 +1016,36 @@ func (q *Queries) ListAuditChains(ctx context.Context, arg ListAuditChainsParams
 	return items, nil
 }
 
+const listDeskEtas = `-- name: ListDeskEtas :many
+SELECT dispatch_id, whistle_id, arrive_at, note, set_at FROM desk_etas WHERE whistle_id = ANY($1::text[])
+`
+
+func (q *Queries) ListDeskEtas(ctx context.Context, whistleIds []string) ([]DeskEta, error) {
+	rows, err := q.db.Query(ctx, listDeskEtas, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DeskEta
+	for rows.Next() {
+		var i DeskEta
+		if err := rows.Scan(
+			&i.DispatchID,
+			&i.WhistleID,
+			&i.ArriveAt,
+			&i.Note,
+			&i.SetAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listDispatchDepartments = `-- name: ListDispatchDepartments :many
 SELECT department, district_id FROM whistle_dispatch_departments
 WHERE whistle_id = $1
@@ -1126,6 +1269,91 @@ func (q *Queries) ListWhistleDispatchFacts(ctx context.Context, whistleID string
 	return items, nil
 }
 
+const listWhistleScopes = `-- name: ListWhistleScopes :many
+SELECT whistle_id, street_id, district_id FROM whistle_scopes WHERE whistle_id = ANY($1::text[])
+`
+
+type ListWhistleScopesRow struct {
+	WhistleID  string
+	StreetID   string
+	DistrictID string
+}
+
+func (q *Queries) ListWhistleScopes(ctx context.Context, whistleIds []string) ([]ListWhistleScopesRow, error) {
+	rows, err := q.db.Query(ctx, listWhistleScopes, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListWhistleScopesRow
+	for rows.Next() {
+		var i ListWhistleScopesRow
+		if err := rows.Scan(&i.WhistleID, &i.StreetID, &i.DistrictID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listWhistlesDispatchFacts = `-- name: ListWhistlesDispatchFacts :many
+SELECT dispatch_id, whistle_id, district_id, street_id, category, department, round, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, arrived_at, resolved_at, returned_at, cancelled_at, snapshot_at, return_accepted, reopened, satisfaction, ack_level, arrive_level, resolve_level, ack_excused, arrive_excused, resolve_excused, arrival_far, arrival_unlocated FROM dispatch_facts WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, round, dispatched_at, department
+`
+
+func (q *Queries) ListWhistlesDispatchFacts(ctx context.Context, whistleIds []string) ([]DispatchFact, error) {
+	rows, err := q.db.Query(ctx, listWhistlesDispatchFacts, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DispatchFact
+	for rows.Next() {
+		var i DispatchFact
+		if err := rows.Scan(
+			&i.DispatchID,
+			&i.WhistleID,
+			&i.DistrictID,
+			&i.StreetID,
+			&i.Category,
+			&i.Department,
+			&i.Round,
+			&i.Status,
+			&i.DispatchedAt,
+			&i.SlaStartedAt,
+			&i.AckBy,
+			&i.ArriveBy,
+			&i.ResolveBy,
+			&i.AcknowledgedAt,
+			&i.ArrivedAt,
+			&i.ResolvedAt,
+			&i.ReturnedAt,
+			&i.CancelledAt,
+			&i.SnapshotAt,
+			&i.ReturnAccepted,
+			&i.Reopened,
+			&i.Satisfaction,
+			&i.AckLevel,
+			&i.ArriveLevel,
+			&i.ResolveLevel,
+			&i.AckExcused,
+			&i.ArriveExcused,
+			&i.ResolveExcused,
+			&i.ArrivalFar,
+			&i.ArrivalUnlocated,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockReadModel = `-- name: LockReadModel :exec
 LOCK TABLE dispatch_facts, whistle_reopens, sla_daily, whistle_facts, arbitration_returns, report_facts IN EXCLUSIVE MODE
 `
@@ -1209,6 +1437,33 @@ func (q *Queries) OldestFact(ctx context.Context) (pgtype.Timestamptz, error) {
 	var oldest pgtype.Timestamptz
 	err := row.Scan(&oldest)
 	return oldest, err
+}
+
+const putEtaStats = `-- name: PutEtaStats :exec
+INSERT INTO eta_stats (district_id, department, category, buckets, computed_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (district_id, department, category) DO UPDATE
+SET buckets = EXCLUDED.buckets, computed_at = EXCLUDED.computed_at
+WHERE eta_stats.computed_at < EXCLUDED.computed_at
+`
+
+type PutEtaStatsParams struct {
+	DistrictID string
+	Department string
+	Category   string
+	Buckets    []byte
+	ComputedAt pgtype.Timestamptz
+}
+
+func (q *Queries) PutEtaStats(ctx context.Context, arg PutEtaStatsParams) error {
+	_, err := q.db.Exec(ctx, putEtaStats,
+		arg.DistrictID,
+		arg.Department,
+		arg.Category,
+		arg.Buckets,
+		arg.ComputedAt,
+	)
+	return err
 }
 
 const raiseEscalations = `-- name: RaiseEscalations :exec
@@ -1435,6 +1690,34 @@ type SetChainHeadHashParams struct {
 
 func (q *Queries) SetChainHeadHash(ctx context.Context, arg SetChainHeadHashParams) error {
 	_, err := q.db.Exec(ctx, setChainHeadHash, arg.LastHash, arg.WhistleID)
+	return err
+}
+
+const setDeskEta = `-- name: SetDeskEta :exec
+INSERT INTO desk_etas (dispatch_id, whistle_id, arrive_at, note, set_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (dispatch_id) DO UPDATE
+SET arrive_at = EXCLUDED.arrive_at, note = EXCLUDED.note, set_at = EXCLUDED.set_at
+WHERE desk_etas.set_at <= EXCLUDED.set_at
+`
+
+type SetDeskEtaParams struct {
+	DispatchID string
+	WhistleID  string
+	ArriveAt   pgtype.Timestamptz
+	Note       string
+	SetAt      pgtype.Timestamptz
+}
+
+// The latest statement wins; replaying an older one changes nothing.
+func (q *Queries) SetDeskEta(ctx context.Context, arg SetDeskEtaParams) error {
+	_, err := q.db.Exec(ctx, setDeskEta,
+		arg.DispatchID,
+		arg.WhistleID,
+		arg.ArriveAt,
+		arg.Note,
+		arg.SetAt,
+	)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package download
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -19,7 +20,8 @@ import (
 
 // The printed forms as PDF. The dispatch forms are for whoever may read the
 // dispatch (its department's desk in its district, the district's
-// supervisors); the scorecard for whoever may read the district's
+// supervisors; the order also for the street that raised the whistle, which
+// names it with ?whistle_id=); the scorecard for whoever may read the district's
 // scorecards (its supervisors, the city's, an admin).
 const (
 	OrderPDFPath     = "/v1/dispatches/{id}/order.pdf"
@@ -49,6 +51,12 @@ func (h *Handler) dispatchForm(w http.ResponseWriter, r *http.Request, notice bo
 		return
 	}
 	d, err := h.Response.GetDispatch(ctx, &responsev1.GetDispatchRequest{Id: r.PathValue("id")})
+	var wh *intakev1.Whistle
+	if status.Code(err) == codes.PermissionDenied && !notice && r.URL.Query().Get("whistle_id") != "" {
+		// A street does not read dispatches from response; it prints the
+		// order of a dispatch of a whistle it raised, as intake shows it.
+		d, wh, err = h.raisersDispatch(ctx, r.PathValue("id"), r.URL.Query().Get("whistle_id"))
+	}
 	if err != nil {
 		h.fail(ctx, w, r, err)
 		return
@@ -58,10 +66,11 @@ func (h *Handler) dispatchForm(w http.ResponseWriter, r *http.Request, notice bo
 			"dispatch %s is not under 督办 (escalation level %d): a supervision notice is for level 2 (督办) or 3 (挂牌督办)", d.GetId(), d.GetEscalationLevel()))
 		return
 	}
-	wh, err := h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: d.GetWhistleId()})
-	if err != nil {
-		h.fail(ctx, w, r, err)
-		return
+	if wh == nil {
+		if wh, err = h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: d.GetWhistleId()}); err != nil {
+			h.fail(ctx, w, r, err)
+			return
+		}
 	}
 	n, err := h.names(ctx)
 	if err != nil {
@@ -80,6 +89,27 @@ func (h *Handler) dispatchForm(w http.ResponseWriter, r *http.Request, notice bo
 		return
 	}
 	write(w, mediaPDF, "inline", name+d.GetId()+".pdf", string(pdf))
+}
+
+// raisersDispatch is dispatch id of whistle whistleID as the caller reads the
+// whistle from intake, which checks the caller's scope: only the street that
+// raised it (not a neighbour informed of it) gets the dispatch; anyone else,
+// and a dispatch not on the whistle, is not found.
+func (h *Handler) raisersDispatch(ctx context.Context, id, whistleID string) (*responsev1.Dispatch, *intakev1.Whistle, error) {
+	wh, err := h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: whistleID})
+	if err != nil {
+		return nil, nil, err
+	}
+	notFound := status.Errorf(codes.NotFound, "dispatch %s not found on whistle %s", id, whistleID)
+	if wh.GetViewerRole() != "" {
+		return nil, nil, notFound
+	}
+	for _, d := range wh.GetDispatches() {
+		if d.GetId() == id {
+			return d, wh, nil
+		}
+	}
+	return nil, nil, notFound
 }
 
 // dispatch is the form's view of a dispatch and its whistle, by name.

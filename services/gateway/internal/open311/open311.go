@@ -23,6 +23,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/blob"
 	"github.com/chuishao/whistle/platform/clock"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
@@ -63,6 +64,9 @@ type Handler struct {
 	Reports intakev1.ReportServiceClient
 	// Media, when set, serves photo thumbnails for media_url.
 	Media blob.Store
+	// Feedback, when set, gives expected_datetime from the whistles' ETA
+	// (docs/eta.md); without it, or when it fails, the SLA deadline stands.
+	Feedback feedbackv1.FeedbackServiceClient
 }
 
 // Routes returns the mux of every Open311 endpoint; unknown paths get the

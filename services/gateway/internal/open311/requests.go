@@ -1,6 +1,7 @@
 package open311
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
@@ -46,6 +48,7 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	reqs := []Request{toRequest(wh, ref)}
 	reqs[0].MediaURL = mediaURL(r, wh)
+	h.withEtas(ctx, reqs)
 	write(w, format, http.StatusOK, reqs, requestsXML{Requests: reqs})
 }
 
@@ -166,6 +169,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, format st
 			}
 			reqs = append(reqs, toRequest(wh, ref))
 		}
+		h.withEtas(ctx, reqs)
 		write(w, format, http.StatusOK, reqs, requestsXML{Requests: reqs})
 		return
 	}
@@ -202,6 +206,7 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, format st
 			break
 		}
 	}
+	h.withEtas(ctx, reqs)
 	write(w, format, http.StatusOK, reqs, requestsXML{Requests: reqs})
 }
 
@@ -260,6 +265,42 @@ func toRequest(wh *intakev1.Whistle, ref reference) Request {
 	}
 	return req
 }
+
+// withEtas sets the expected_datetime of reqs to their whistles' expected
+// resolution (the latest of their dispatches', from history, the desks' own
+// ETAs or the deadlines; docs/eta.md). A whistle without one, or a feedback
+// service that does not answer, keeps the SLA deadline toRequest put there.
+func (h *Handler) withEtas(ctx context.Context, reqs []Request) {
+	if h.Feedback == nil {
+		return
+	}
+	for from := 0; from < len(reqs); from += etaBatch {
+		part := reqs[from:min(from+etaBatch, len(reqs))]
+		ids := make([]string, 0, len(part))
+		for _, r := range part {
+			ids = append(ids, r.ServiceRequestID)
+		}
+		resp, err := h.Feedback.ListWhistleEtas(ctx, &feedbackv1.ListWhistleEtasRequest{WhistleIds: ids})
+		if err != nil {
+			h.Log.WarnContext(ctx, "open311: no ETA, the SLA deadlines stand", "err", err)
+			return
+		}
+		expected := map[string]time.Time{}
+		for _, e := range resp.GetEtas() {
+			if e.GetExpectedResolutionAt() != nil {
+				expected[e.GetWhistleId()] = e.GetExpectedResolutionAt().AsTime()
+			}
+		}
+		for i := range part {
+			if at, ok := expected[part[i].ServiceRequestID]; ok {
+				part[i].ExpectedDatetime = ptr(at.In(beijing).Format(time.RFC3339))
+			}
+		}
+	}
+}
+
+// etaBatch is how many whistles one ETA call names (the feedback service's limit).
+const etaBatch = 100
 
 func statusNotes(wh *intakev1.Whistle) string {
 	switch wh.GetStatus() {

@@ -34,6 +34,15 @@ type CancelledWhistle struct {
 	CancelledAt time.Time
 }
 
+type DeskEta struct {
+	DispatchID string
+	ArriveAt   time.Time
+	Note       string
+	SetByRole  string
+	SetByID    string
+	SetAt      time.Time
+}
+
 type DeskHeartbeat struct {
 	Department string
 	DistrictID string

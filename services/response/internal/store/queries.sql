@@ -418,3 +418,10 @@ SELECT whistle_id::text FROM dispatches
 WHERE whistle_id = ANY (@whistle_ids::text[]) AND status <> 'RETURNED'
 GROUP BY whistle_id
 HAVING count(DISTINCT department) > 1;
+
+-- name: SetDeskEta :exec
+INSERT INTO desk_etas (dispatch_id, arrive_at, note, set_by_role, set_by_id, set_at)
+VALUES (@dispatch_id, @arrive_at, @note, @set_by_role, @set_by_id, @set_at)
+ON CONFLICT (dispatch_id) DO UPDATE
+SET arrive_at = EXCLUDED.arrive_at, note = EXCLUDED.note, set_by_role = EXCLUDED.set_by_role,
+    set_by_id = EXCLUDED.set_by_id, set_at = EXCLUDED.set_at;

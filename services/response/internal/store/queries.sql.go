@@ -1677,6 +1677,35 @@ func (q *Queries) SetCalendarDay(ctx context.Context, arg SetCalendarDayParams) 
 	return i, err
 }
 
+const setDeskEta = `-- name: SetDeskEta :exec
+INSERT INTO desk_etas (dispatch_id, arrive_at, note, set_by_role, set_by_id, set_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (dispatch_id) DO UPDATE
+SET arrive_at = EXCLUDED.arrive_at, note = EXCLUDED.note, set_by_role = EXCLUDED.set_by_role,
+    set_by_id = EXCLUDED.set_by_id, set_at = EXCLUDED.set_at
+`
+
+type SetDeskEtaParams struct {
+	DispatchID string
+	ArriveAt   time.Time
+	Note       string
+	SetByRole  string
+	SetByID    string
+	SetAt      time.Time
+}
+
+func (q *Queries) SetDeskEta(ctx context.Context, arg SetDeskEtaParams) error {
+	_, err := q.db.Exec(ctx, setDeskEta,
+		arg.DispatchID,
+		arg.ArriveAt,
+		arg.Note,
+		arg.SetByRole,
+		arg.SetByID,
+		arg.SetAt,
+	)
+	return err
+}
+
 const setEscalation = `-- name: SetEscalation :exec
 UPDATE dispatches SET escalation_level = $1, escalate_at = $2, updated_at = $3
 WHERE id = $4

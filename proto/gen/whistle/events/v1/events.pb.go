@@ -73,6 +73,7 @@ type Event struct {
 	//	*Event_DispatchCancelled
 	//	*Event_DispatchBoardNoted
 	//	*Event_DispatchJointCompleted
+	//	*Event_DispatchEtaSet
 	//	*Event_SlaWarning
 	//	*Event_SlaBreached
 	//	*Event_FeedbackAppealFiled
@@ -444,6 +445,15 @@ func (x *Event) GetDispatchJointCompleted() *DispatchJointCompleted {
 	return nil
 }
 
+func (x *Event) GetDispatchEtaSet() *DispatchEtaSet {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_DispatchEtaSet); ok {
+			return x.DispatchEtaSet
+		}
+	}
+	return nil
+}
+
 func (x *Event) GetSlaWarning() *SlaWarning {
 	if x != nil {
 		if x, ok := x.Payload.(*Event_SlaWarning); ok {
@@ -755,6 +765,11 @@ type Event_DispatchJointCompleted struct {
 	DispatchJointCompleted *DispatchJointCompleted `protobuf:"bytes,48,opt,name=dispatch_joint_completed,json=dispatchJointCompleted,proto3,oneof"`
 }
 
+type Event_DispatchEtaSet struct {
+	// A desk's own ETA for arriving (SetDispatchEta).
+	DispatchEtaSet *DispatchEtaSet `protobuf:"bytes,49,opt,name=dispatch_eta_set,json=dispatchEtaSet,proto3,oneof"`
+}
+
 type Event_SlaWarning struct {
 	SlaWarning *SlaWarning `protobuf:"bytes,60,opt,name=sla_warning,json=slaWarning,proto3,oneof"`
 }
@@ -904,6 +919,8 @@ func (*Event_DispatchCancelled) isEvent_Payload() {}
 func (*Event_DispatchBoardNoted) isEvent_Payload() {}
 
 func (*Event_DispatchJointCompleted) isEvent_Payload() {}
+
+func (*Event_DispatchEtaSet) isEvent_Payload() {}
 
 func (*Event_SlaWarning) isEvent_Payload() {}
 
@@ -3612,11 +3629,64 @@ func (x *WhistleAttachmentAdded) GetAttachment() *v11.Attachment {
 	return nil
 }
 
+// DispatchEtaSet is a desk stating when it expects to be on site.
+type DispatchEtaSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Dispatch      *v12.Dispatch          `protobuf:"bytes,1,opt,name=dispatch,proto3" json:"dispatch,omitempty"`
+	Eta           *v12.DeskEta           `protobuf:"bytes,2,opt,name=eta,proto3" json:"eta,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchEtaSet) Reset() {
+	*x = DispatchEtaSet{}
+	mi := &file_whistle_events_v1_events_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchEtaSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchEtaSet) ProtoMessage() {}
+
+func (x *DispatchEtaSet) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_events_v1_events_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchEtaSet.ProtoReflect.Descriptor instead.
+func (*DispatchEtaSet) Descriptor() ([]byte, []int) {
+	return file_whistle_events_v1_events_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *DispatchEtaSet) GetDispatch() *v12.Dispatch {
+	if x != nil {
+		return x.Dispatch
+	}
+	return nil
+}
+
+func (x *DispatchEtaSet) GetEta() *v12.DeskEta {
+	if x != nil {
+		return x.Eta
+	}
+	return nil
+}
+
 var File_whistle_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xa4#\n" +
+	"\x1ewhistle/events/v1/events.proto\x12\x11whistle.events.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"whistle/feedback/v1/feedback.proto\x1a\x1ewhistle/intake/v1/intake.proto\x1a\x1fwhistle/intake/v1/reports.proto\x1a\"whistle/response/v1/response.proto\x1a\x1cwhistle/types/v1/types.proto\"\xf3#\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12;\n" +
 	"\voccurred_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -3659,7 +3729,8 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x11dispatch_returned\x18- \x01(\v2#.whistle.events.v1.DispatchReturnedH\x00R\x10dispatchReturned\x12U\n" +
 	"\x12dispatch_cancelled\x18. \x01(\v2$.whistle.events.v1.DispatchCancelledH\x00R\x11dispatchCancelled\x12Y\n" +
 	"\x14dispatch_board_noted\x18/ \x01(\v2%.whistle.events.v1.DispatchBoardNotedH\x00R\x12dispatchBoardNoted\x12e\n" +
-	"\x18dispatch_joint_completed\x180 \x01(\v2).whistle.events.v1.DispatchJointCompletedH\x00R\x16dispatchJointCompleted\x12@\n" +
+	"\x18dispatch_joint_completed\x180 \x01(\v2).whistle.events.v1.DispatchJointCompletedH\x00R\x16dispatchJointCompleted\x12M\n" +
+	"\x10dispatch_eta_set\x181 \x01(\v2!.whistle.events.v1.DispatchEtaSetH\x00R\x0edispatchEtaSet\x12@\n" +
 	"\vsla_warning\x18< \x01(\v2\x1d.whistle.events.v1.SlaWarningH\x00R\n" +
 	"slaWarning\x12C\n" +
 	"\fsla_breached\x18= \x01(\v2\x1e.whistle.events.v1.SlaBreachedH\x00R\vslaBreached\x12T\n" +
@@ -3852,7 +3923,10 @@ const file_whistle_events_v1_events_proto_rawDesc = "" +
 	"\x16WhistleAttachmentAdded\x12=\n" +
 	"\n" +
 	"attachment\x18\x01 \x01(\v2\x1d.whistle.intake.v1.AttachmentR\n" +
-	"attachmentBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
+	"attachment\"{\n" +
+	"\x0eDispatchEtaSet\x129\n" +
+	"\bdispatch\x18\x01 \x01(\v2\x1d.whistle.response.v1.DispatchR\bdispatch\x12.\n" +
+	"\x03eta\x18\x02 \x01(\v2\x1c.whistle.response.v1.DeskEtaR\x03etaBBZ@github.com/chuishao/whistle/proto/gen/whistle/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_whistle_events_v1_events_proto_rawDescOnce sync.Once
@@ -3866,7 +3940,7 @@ func file_whistle_events_v1_events_proto_rawDescGZIP() []byte {
 	return file_whistle_events_v1_events_proto_rawDescData
 }
 
-var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_whistle_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*Event)(nil),                       // 0: whistle.events.v1.Event
 	(*AdminAction)(nil),                 // 1: whistle.events.v1.AdminAction
@@ -3916,24 +3990,26 @@ var file_whistle_events_v1_events_proto_goTypes = []any{
 	(*DispatchBoardNoted)(nil),          // 45: whistle.events.v1.DispatchBoardNoted
 	(*DispatchJointCompleted)(nil),      // 46: whistle.events.v1.DispatchJointCompleted
 	(*WhistleAttachmentAdded)(nil),      // 47: whistle.events.v1.WhistleAttachmentAdded
-	(*timestamppb.Timestamp)(nil),       // 48: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                    // 49: whistle.types.v1.Actor
-	(*v11.Whistle)(nil),                 // 50: whistle.intake.v1.Whistle
-	(*v1.LatLng)(nil),                   // 51: whistle.types.v1.LatLng
-	(v11.Whistle_Urgency)(0),            // 52: whistle.intake.v1.Whistle.Urgency
-	(*durationpb.Duration)(nil),         // 53: google.protobuf.Duration
-	(*v12.Dispatch)(nil),                // 54: whistle.response.v1.Dispatch
-	(v12.Dispatch_ReturnCode)(0),        // 55: whistle.response.v1.Dispatch.ReturnCode
-	(*v12.Extension)(nil),               // 56: whistle.response.v1.Extension
-	(*v13.Appeal)(nil),                  // 57: whistle.feedback.v1.Appeal
-	(*v11.Report)(nil),                  // 58: whistle.intake.v1.Report
-	(*v11.TicketReturn)(nil),            // 59: whistle.intake.v1.TicketReturn
-	(*v12.BoardNote)(nil),               // 60: whistle.response.v1.BoardNote
-	(*v11.Attachment)(nil),              // 61: whistle.intake.v1.Attachment
+	(*DispatchEtaSet)(nil),              // 48: whistle.events.v1.DispatchEtaSet
+	(*timestamppb.Timestamp)(nil),       // 49: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                    // 50: whistle.types.v1.Actor
+	(*v11.Whistle)(nil),                 // 51: whistle.intake.v1.Whistle
+	(*v1.LatLng)(nil),                   // 52: whistle.types.v1.LatLng
+	(v11.Whistle_Urgency)(0),            // 53: whistle.intake.v1.Whistle.Urgency
+	(*durationpb.Duration)(nil),         // 54: google.protobuf.Duration
+	(*v12.Dispatch)(nil),                // 55: whistle.response.v1.Dispatch
+	(v12.Dispatch_ReturnCode)(0),        // 56: whistle.response.v1.Dispatch.ReturnCode
+	(*v12.Extension)(nil),               // 57: whistle.response.v1.Extension
+	(*v13.Appeal)(nil),                  // 58: whistle.feedback.v1.Appeal
+	(*v11.Report)(nil),                  // 59: whistle.intake.v1.Report
+	(*v11.TicketReturn)(nil),            // 60: whistle.intake.v1.TicketReturn
+	(*v12.BoardNote)(nil),               // 61: whistle.response.v1.BoardNote
+	(*v11.Attachment)(nil),              // 62: whistle.intake.v1.Attachment
+	(*v12.DeskEta)(nil),                 // 63: whistle.response.v1.DeskEta
 }
 var file_whistle_events_v1_events_proto_depIdxs = []int32{
-	48, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
-	49, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
+	49, // 0: whistle.events.v1.Event.occurred_at:type_name -> google.protobuf.Timestamp
+	50, // 1: whistle.events.v1.Event.actor:type_name -> whistle.types.v1.Actor
 	2,  // 2: whistle.events.v1.Event.whistle_raised:type_name -> whistle.events.v1.WhistleRaised
 	4,  // 3: whistle.events.v1.Event.whistle_routed:type_name -> whistle.events.v1.WhistleRouted
 	5,  // 4: whistle.events.v1.Event.whistle_unroutable:type_name -> whistle.events.v1.WhistleUnroutable
@@ -3962,76 +4038,79 @@ var file_whistle_events_v1_events_proto_depIdxs = []int32{
 	19, // 27: whistle.events.v1.Event.dispatch_cancelled:type_name -> whistle.events.v1.DispatchCancelled
 	45, // 28: whistle.events.v1.Event.dispatch_board_noted:type_name -> whistle.events.v1.DispatchBoardNoted
 	46, // 29: whistle.events.v1.Event.dispatch_joint_completed:type_name -> whistle.events.v1.DispatchJointCompleted
-	20, // 30: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
-	21, // 31: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
-	33, // 32: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
-	34, // 33: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
-	30, // 34: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
-	31, // 35: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
-	32, // 36: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
-	36, // 37: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
-	37, // 38: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
-	38, // 39: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
-	39, // 40: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
-	40, // 41: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
-	41, // 42: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
-	44, // 43: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
-	42, // 44: whistle.events.v1.Event.report_ticket_breached:type_name -> whistle.events.v1.ReportTicketBreached
-	43, // 45: whistle.events.v1.Event.report_ticket_returned:type_name -> whistle.events.v1.ReportTicketReturned
-	1,  // 46: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
-	1,  // 47: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
-	1,  // 48: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
-	1,  // 49: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
-	1,  // 50: whistle.events.v1.Event.admin_gateway:type_name -> whistle.events.v1.AdminAction
-	50, // 51: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
-	13, // 52: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
-	3,  // 53: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 54: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 55: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
-	51, // 56: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
-	52, // 57: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
-	53, // 58: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
-	53, // 59: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
-	53, // 60: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
-	48, // 61: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
-	54, // 62: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 63: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 64: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 65: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 66: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 67: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 68: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
-	54, // 69: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
-	48, // 70: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
-	54, // 71: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
-	55, // 72: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	3,  // 73: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
-	3,  // 74: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
-	27, // 75: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
-	54, // 76: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
-	56, // 77: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
-	54, // 78: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
-	56, // 79: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
-	54, // 80: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
-	57, // 81: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
-	57, // 82: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
-	58, // 83: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
-	58, // 84: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
-	58, // 85: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
-	58, // 86: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
-	58, // 87: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
-	58, // 88: whistle.events.v1.ReportTicketBreached.report:type_name -> whistle.intake.v1.Report
-	59, // 89: whistle.events.v1.ReportTicketReturned.ticket_return:type_name -> whistle.intake.v1.TicketReturn
-	58, // 90: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
-	60, // 91: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
-	54, // 92: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
-	54, // 93: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
-	61, // 94: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
-	95, // [95:95] is the sub-list for method output_type
-	95, // [95:95] is the sub-list for method input_type
-	95, // [95:95] is the sub-list for extension type_name
-	95, // [95:95] is the sub-list for extension extendee
-	0,  // [0:95] is the sub-list for field type_name
+	48, // 30: whistle.events.v1.Event.dispatch_eta_set:type_name -> whistle.events.v1.DispatchEtaSet
+	20, // 31: whistle.events.v1.Event.sla_warning:type_name -> whistle.events.v1.SlaWarning
+	21, // 32: whistle.events.v1.Event.sla_breached:type_name -> whistle.events.v1.SlaBreached
+	33, // 33: whistle.events.v1.Event.feedback_appeal_filed:type_name -> whistle.events.v1.AppealFiled
+	34, // 34: whistle.events.v1.Event.feedback_appeal_decided:type_name -> whistle.events.v1.AppealDecided
+	30, // 35: whistle.events.v1.Event.sla_escalated:type_name -> whistle.events.v1.SlaEscalated
+	31, // 36: whistle.events.v1.Event.sla_extension_requested:type_name -> whistle.events.v1.SlaExtensionRequested
+	32, // 37: whistle.events.v1.Event.sla_extension_decided:type_name -> whistle.events.v1.SlaExtensionDecided
+	36, // 38: whistle.events.v1.Event.report_filed:type_name -> whistle.events.v1.ReportFiled
+	37, // 39: whistle.events.v1.Event.report_triaged:type_name -> whistle.events.v1.ReportTriaged
+	38, // 40: whistle.events.v1.Event.report_closed:type_name -> whistle.events.v1.ReportClosed
+	39, // 41: whistle.events.v1.Event.report_rated:type_name -> whistle.events.v1.ReportRated
+	40, // 42: whistle.events.v1.Event.report_triage_warning:type_name -> whistle.events.v1.ReportTriageWarning
+	41, // 43: whistle.events.v1.Event.report_triage_breached:type_name -> whistle.events.v1.ReportTriageBreached
+	44, // 44: whistle.events.v1.Event.report_reopened:type_name -> whistle.events.v1.ReportReopened
+	42, // 45: whistle.events.v1.Event.report_ticket_breached:type_name -> whistle.events.v1.ReportTicketBreached
+	43, // 46: whistle.events.v1.Event.report_ticket_returned:type_name -> whistle.events.v1.ReportTicketReturned
+	1,  // 47: whistle.events.v1.Event.admin_intake:type_name -> whistle.events.v1.AdminAction
+	1,  // 48: whistle.events.v1.Event.admin_routing:type_name -> whistle.events.v1.AdminAction
+	1,  // 49: whistle.events.v1.Event.admin_response:type_name -> whistle.events.v1.AdminAction
+	1,  // 50: whistle.events.v1.Event.admin_feedback:type_name -> whistle.events.v1.AdminAction
+	1,  // 51: whistle.events.v1.Event.admin_gateway:type_name -> whistle.events.v1.AdminAction
+	51, // 52: whistle.events.v1.WhistleRaised.whistle:type_name -> whistle.intake.v1.Whistle
+	13, // 53: whistle.events.v1.RoutedDepartment.request:type_name -> whistle.events.v1.DispatchRequested
+	3,  // 54: whistle.events.v1.WhistleRouted.departments:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 55: whistle.events.v1.WhistleRerouted.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 56: whistle.events.v1.WhistleRedispatched.departments:type_name -> whistle.events.v1.RoutedDepartment
+	52, // 57: whistle.events.v1.DispatchRequested.location:type_name -> whistle.types.v1.LatLng
+	53, // 58: whistle.events.v1.DispatchRequested.urgency:type_name -> whistle.intake.v1.Whistle.Urgency
+	54, // 59: whistle.events.v1.DispatchRequested.ack_within:type_name -> google.protobuf.Duration
+	54, // 60: whistle.events.v1.DispatchRequested.arrive_within:type_name -> google.protobuf.Duration
+	54, // 61: whistle.events.v1.DispatchRequested.resolve_within:type_name -> google.protobuf.Duration
+	49, // 62: whistle.events.v1.DispatchRequested.sla_started_at:type_name -> google.protobuf.Timestamp
+	55, // 63: whistle.events.v1.DispatchCreated.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 64: whistle.events.v1.DispatchAcknowledged.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 65: whistle.events.v1.DispatchArrived.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 66: whistle.events.v1.DispatchResolved.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 67: whistle.events.v1.DispatchReturned.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 68: whistle.events.v1.DispatchCancelled.dispatch:type_name -> whistle.response.v1.Dispatch
+	49, // 69: whistle.events.v1.SlaWarning.due_at:type_name -> google.protobuf.Timestamp
+	55, // 70: whistle.events.v1.SlaWarning.dispatch:type_name -> whistle.response.v1.Dispatch
+	49, // 71: whistle.events.v1.SlaBreached.due_at:type_name -> google.protobuf.Timestamp
+	55, // 72: whistle.events.v1.SlaBreached.dispatch:type_name -> whistle.response.v1.Dispatch
+	56, // 73: whistle.events.v1.WhistleArbitrationRequested.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
+	3,  // 74: whistle.events.v1.WhistleArbitrated.to:type_name -> whistle.events.v1.RoutedDepartment
+	3,  // 75: whistle.events.v1.WhistleDepartmentAdded.department:type_name -> whistle.events.v1.RoutedDepartment
+	27, // 76: whistle.events.v1.WhistleDuplicateCandidate.candidates:type_name -> whistle.events.v1.DuplicateLink
+	55, // 77: whistle.events.v1.SlaEscalated.dispatch:type_name -> whistle.response.v1.Dispatch
+	57, // 78: whistle.events.v1.SlaExtensionRequested.extension:type_name -> whistle.response.v1.Extension
+	55, // 79: whistle.events.v1.SlaExtensionRequested.dispatch:type_name -> whistle.response.v1.Dispatch
+	57, // 80: whistle.events.v1.SlaExtensionDecided.extension:type_name -> whistle.response.v1.Extension
+	55, // 81: whistle.events.v1.SlaExtensionDecided.dispatch:type_name -> whistle.response.v1.Dispatch
+	58, // 82: whistle.events.v1.AppealFiled.appeal:type_name -> whistle.feedback.v1.Appeal
+	58, // 83: whistle.events.v1.AppealDecided.appeal:type_name -> whistle.feedback.v1.Appeal
+	59, // 84: whistle.events.v1.ReportFiled.report:type_name -> whistle.intake.v1.Report
+	59, // 85: whistle.events.v1.ReportTriaged.report:type_name -> whistle.intake.v1.Report
+	59, // 86: whistle.events.v1.ReportClosed.report:type_name -> whistle.intake.v1.Report
+	59, // 87: whistle.events.v1.ReportTriageWarning.report:type_name -> whistle.intake.v1.Report
+	59, // 88: whistle.events.v1.ReportTriageBreached.report:type_name -> whistle.intake.v1.Report
+	59, // 89: whistle.events.v1.ReportTicketBreached.report:type_name -> whistle.intake.v1.Report
+	60, // 90: whistle.events.v1.ReportTicketReturned.ticket_return:type_name -> whistle.intake.v1.TicketReturn
+	59, // 91: whistle.events.v1.ReportReopened.report:type_name -> whistle.intake.v1.Report
+	61, // 92: whistle.events.v1.DispatchBoardNoted.note:type_name -> whistle.response.v1.BoardNote
+	55, // 93: whistle.events.v1.DispatchBoardNoted.dispatch:type_name -> whistle.response.v1.Dispatch
+	55, // 94: whistle.events.v1.DispatchJointCompleted.dispatch:type_name -> whistle.response.v1.Dispatch
+	62, // 95: whistle.events.v1.WhistleAttachmentAdded.attachment:type_name -> whistle.intake.v1.Attachment
+	55, // 96: whistle.events.v1.DispatchEtaSet.dispatch:type_name -> whistle.response.v1.Dispatch
+	63, // 97: whistle.events.v1.DispatchEtaSet.eta:type_name -> whistle.response.v1.DeskEta
+	98, // [98:98] is the sub-list for method output_type
+	98, // [98:98] is the sub-list for method input_type
+	98, // [98:98] is the sub-list for extension type_name
+	98, // [98:98] is the sub-list for extension extendee
+	0,  // [0:98] is the sub-list for field type_name
 }
 
 func init() { file_whistle_events_v1_events_proto_init() }
@@ -4068,6 +4147,7 @@ func file_whistle_events_v1_events_proto_init() {
 		(*Event_DispatchCancelled)(nil),
 		(*Event_DispatchBoardNoted)(nil),
 		(*Event_DispatchJointCompleted)(nil),
+		(*Event_DispatchEtaSet)(nil),
 		(*Event_SlaWarning)(nil),
 		(*Event_SlaBreached)(nil),
 		(*Event_FeedbackAppealFiled)(nil),
@@ -4096,7 +4176,7 @@ func file_whistle_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_events_v1_events_proto_rawDesc), len(file_whistle_events_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -25,6 +25,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EtaBasis says where an estimate comes from.
+type EtaBasis int32
+
+const (
+	EtaBasis_ETA_BASIS_UNSPECIFIED EtaBasis = 0
+	// It happened: expected_at is when.
+	EtaBasis_ETA_BASIS_ACTUAL EtaBasis = 1
+	// The desk's own ETA (arrival only).
+	EtaBasis_ETA_BASIS_DESK EtaBasis = 2
+	// History of the district's department × category raised in the same hour of day.
+	EtaBasis_ETA_BASIS_HISTORY_HOUR EtaBasis = 3
+	// History of the district's department × category at any hour (too few in the hour).
+	EtaBasis_ETA_BASIS_HISTORY_ANY_HOUR EtaBasis = 4
+	// The SLA deadline: too little history.
+	EtaBasis_ETA_BASIS_SLA EtaBasis = 5
+)
+
+// Enum value maps for EtaBasis.
+var (
+	EtaBasis_name = map[int32]string{
+		0: "ETA_BASIS_UNSPECIFIED",
+		1: "ETA_BASIS_ACTUAL",
+		2: "ETA_BASIS_DESK",
+		3: "ETA_BASIS_HISTORY_HOUR",
+		4: "ETA_BASIS_HISTORY_ANY_HOUR",
+		5: "ETA_BASIS_SLA",
+	}
+	EtaBasis_value = map[string]int32{
+		"ETA_BASIS_UNSPECIFIED":      0,
+		"ETA_BASIS_ACTUAL":           1,
+		"ETA_BASIS_DESK":             2,
+		"ETA_BASIS_HISTORY_HOUR":     3,
+		"ETA_BASIS_HISTORY_ANY_HOUR": 4,
+		"ETA_BASIS_SLA":              5,
+	}
+)
+
+func (x EtaBasis) Enum() *EtaBasis {
+	p := new(EtaBasis)
+	*p = x
+	return p
+}
+
+func (x EtaBasis) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EtaBasis) Descriptor() protoreflect.EnumDescriptor {
+	return file_whistle_feedback_v1_feedback_proto_enumTypes[0].Descriptor()
+}
+
+func (EtaBasis) Type() protoreflect.EnumType {
+	return &file_whistle_feedback_v1_feedback_proto_enumTypes[0]
+}
+
+func (x EtaBasis) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EtaBasis.Descriptor instead.
+func (EtaBasis) EnumDescriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{0}
+}
+
 // Grouping of a scorecard.
 type GetScorecardsRequest_GroupBy int32
 
@@ -61,11 +125,11 @@ func (x GetScorecardsRequest_GroupBy) String() string {
 }
 
 func (GetScorecardsRequest_GroupBy) Descriptor() protoreflect.EnumDescriptor {
-	return file_whistle_feedback_v1_feedback_proto_enumTypes[0].Descriptor()
+	return file_whistle_feedback_v1_feedback_proto_enumTypes[1].Descriptor()
 }
 
 func (GetScorecardsRequest_GroupBy) Type() protoreflect.EnumType {
-	return &file_whistle_feedback_v1_feedback_proto_enumTypes[0]
+	return &file_whistle_feedback_v1_feedback_proto_enumTypes[1]
 }
 
 func (x GetScorecardsRequest_GroupBy) Number() protoreflect.EnumNumber {
@@ -114,11 +178,11 @@ func (x Appeal_Status) String() string {
 }
 
 func (Appeal_Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_whistle_feedback_v1_feedback_proto_enumTypes[1].Descriptor()
+	return file_whistle_feedback_v1_feedback_proto_enumTypes[2].Descriptor()
 }
 
 func (Appeal_Status) Type() protoreflect.EnumType {
-	return &file_whistle_feedback_v1_feedback_proto_enumTypes[1]
+	return &file_whistle_feedback_v1_feedback_proto_enumTypes[2]
 }
 
 func (x Appeal_Status) Number() protoreflect.EnumNumber {
@@ -3401,6 +3465,320 @@ func (x *DrillReport) GetTotal() *DrillReportRow {
 	return nil
 }
 
+// ListWhistleEtasRequest names up to 100 whistles.
+type ListWhistleEtasRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	WhistleIds    []string               `protobuf:"bytes,1,rep,name=whistle_ids,json=whistleIds,proto3" json:"whistle_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWhistleEtasRequest) Reset() {
+	*x = ListWhistleEtasRequest{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWhistleEtasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWhistleEtasRequest) ProtoMessage() {}
+
+func (x *ListWhistleEtasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWhistleEtasRequest.ProtoReflect.Descriptor instead.
+func (*ListWhistleEtasRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListWhistleEtasRequest) GetWhistleIds() []string {
+	if x != nil {
+		return x.WhistleIds
+	}
+	return nil
+}
+
+// ListWhistleEtasResponse has one entry per whistle the caller may see.
+type ListWhistleEtasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Etas          []*WhistleEta          `protobuf:"bytes,1,rep,name=etas,proto3" json:"etas,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWhistleEtasResponse) Reset() {
+	*x = ListWhistleEtasResponse{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWhistleEtasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWhistleEtasResponse) ProtoMessage() {}
+
+func (x *ListWhistleEtasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWhistleEtasResponse.ProtoReflect.Descriptor instead.
+func (*ListWhistleEtasResponse) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *ListWhistleEtasResponse) GetEtas() []*WhistleEta {
+	if x != nil {
+		return x.Etas
+	}
+	return nil
+}
+
+// WhistleEta is the ETA of one whistle's current dispatches.
+type WhistleEta struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	WhistleId  string                 `protobuf:"bytes,1,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	Dispatches []*DispatchEta         `protobuf:"bytes,2,rep,name=dispatches,proto3" json:"dispatches,omitempty"`
+	// The latest expected resolution of the whistle's dispatches that are not
+	// returned or cancelled: when the whistle is expected to be done (Open311
+	// expected_datetime). Empty when no dispatch has one.
+	ExpectedResolutionAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expected_resolution_at,json=expectedResolutionAt,proto3" json:"expected_resolution_at,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *WhistleEta) Reset() {
+	*x = WhistleEta{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WhistleEta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WhistleEta) ProtoMessage() {}
+
+func (x *WhistleEta) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WhistleEta.ProtoReflect.Descriptor instead.
+func (*WhistleEta) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *WhistleEta) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *WhistleEta) GetDispatches() []*DispatchEta {
+	if x != nil {
+		return x.Dispatches
+	}
+	return nil
+}
+
+func (x *WhistleEta) GetExpectedResolutionAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpectedResolutionAt
+	}
+	return nil
+}
+
+// DispatchEta is one dispatch's expected arrival and resolution.
+type DispatchEta struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DispatchId string                 `protobuf:"bytes,1,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	Department string                 `protobuf:"bytes,2,opt,name=department,proto3" json:"department,omitempty"`
+	// The dispatch's status (PENDING, ACKNOWLEDGED, ARRIVED, RESOLVED, ...).
+	Status        string    `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	Arrival       *Estimate `protobuf:"bytes,4,opt,name=arrival,proto3" json:"arrival,omitempty"`
+	Resolution    *Estimate `protobuf:"bytes,5,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchEta) Reset() {
+	*x = DispatchEta{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchEta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchEta) ProtoMessage() {}
+
+func (x *DispatchEta) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchEta.ProtoReflect.Descriptor instead.
+func (*DispatchEta) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *DispatchEta) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *DispatchEta) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DispatchEta) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DispatchEta) GetArrival() *Estimate {
+	if x != nil {
+		return x.Arrival
+	}
+	return nil
+}
+
+func (x *DispatchEta) GetResolution() *Estimate {
+	if x != nil {
+		return x.Resolution
+	}
+	return nil
+}
+
+// Estimate is one expected time and what it rests on.
+type Estimate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Dispatched at + the median (history), the desk's ETA, the deadline (SLA)
+	// or when it happened (actual).
+	ExpectedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=expected_at,json=expectedAt,proto3" json:"expected_at,omitempty"`
+	// Dispatched at + the 80th percentile: 4 in 5 were done by then (history only).
+	P80At *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=p80_at,json=p80At,proto3" json:"p80_at,omitempty"`
+	Basis EtaBasis               `protobuf:"varint,3,opt,name=basis,proto3,enum=whistle.feedback.v1.EtaBasis" json:"basis,omitempty"`
+	// Past dispatches the history rests on (history only).
+	Samples int64 `protobuf:"varint,4,opt,name=samples,proto3" json:"samples,omitempty"`
+	// The desk's note with its own ETA (not shown to the public).
+	Note          string `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Estimate) Reset() {
+	*x = Estimate{}
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Estimate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Estimate) ProtoMessage() {}
+
+func (x *Estimate) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_feedback_v1_feedback_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Estimate.ProtoReflect.Descriptor instead.
+func (*Estimate) Descriptor() ([]byte, []int) {
+	return file_whistle_feedback_v1_feedback_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *Estimate) GetExpectedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpectedAt
+	}
+	return nil
+}
+
+func (x *Estimate) GetP80At() *timestamppb.Timestamp {
+	if x != nil {
+		return x.P80At
+	}
+	return nil
+}
+
+func (x *Estimate) GetBasis() EtaBasis {
+	if x != nil {
+		return x.Basis
+	}
+	return EtaBasis_ETA_BASIS_UNSPECIFIED
+}
+
+func (x *Estimate) GetSamples() int64 {
+	if x != nil {
+		return x.Samples
+	}
+	return 0
+}
+
+func (x *Estimate) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_whistle_feedback_v1_feedback_proto protoreflect.FileDescriptor
 
 const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
@@ -3723,7 +4101,45 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\areal_to\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x06realTo\x12\x19\n" +
 	"\bgroup_by\x18\x05 \x01(\tR\agroupBy\x127\n" +
 	"\x04rows\x18\x06 \x03(\v2#.whistle.feedback.v1.DrillReportRowR\x04rows\x129\n" +
-	"\x05total\x18\a \x01(\v2#.whistle.feedback.v1.DrillReportRowR\x05total2\xdd\v\n" +
+	"\x05total\x18\a \x01(\v2#.whistle.feedback.v1.DrillReportRowR\x05total\"9\n" +
+	"\x16ListWhistleEtasRequest\x12\x1f\n" +
+	"\vwhistle_ids\x18\x01 \x03(\tR\n" +
+	"whistleIds\"N\n" +
+	"\x17ListWhistleEtasResponse\x123\n" +
+	"\x04etas\x18\x01 \x03(\v2\x1f.whistle.feedback.v1.WhistleEtaR\x04etas\"\xbf\x01\n" +
+	"\n" +
+	"WhistleEta\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\x12@\n" +
+	"\n" +
+	"dispatches\x18\x02 \x03(\v2 .whistle.feedback.v1.DispatchEtaR\n" +
+	"dispatches\x12P\n" +
+	"\x16expected_resolution_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14expectedResolutionAt\"\xde\x01\n" +
+	"\vDispatchEta\x12\x1f\n" +
+	"\vdispatch_id\x18\x01 \x01(\tR\n" +
+	"dispatchId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x02 \x01(\tR\n" +
+	"department\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x127\n" +
+	"\aarrival\x18\x04 \x01(\v2\x1d.whistle.feedback.v1.EstimateR\aarrival\x12=\n" +
+	"\n" +
+	"resolution\x18\x05 \x01(\v2\x1d.whistle.feedback.v1.EstimateR\n" +
+	"resolution\"\xdd\x01\n" +
+	"\bEstimate\x12;\n" +
+	"\vexpected_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expectedAt\x121\n" +
+	"\x06p80_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x05p80At\x123\n" +
+	"\x05basis\x18\x03 \x01(\x0e2\x1d.whistle.feedback.v1.EtaBasisR\x05basis\x12\x18\n" +
+	"\asamples\x18\x04 \x01(\x03R\asamples\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note*\x9e\x01\n" +
+	"\bEtaBasis\x12\x19\n" +
+	"\x15ETA_BASIS_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10ETA_BASIS_ACTUAL\x10\x01\x12\x12\n" +
+	"\x0eETA_BASIS_DESK\x10\x02\x12\x1a\n" +
+	"\x16ETA_BASIS_HISTORY_HOUR\x10\x03\x12\x1e\n" +
+	"\x1aETA_BASIS_HISTORY_ANY_HOUR\x10\x04\x12\x11\n" +
+	"\rETA_BASIS_SLA\x10\x052\xcb\f\n" +
 	"\x0fFeedbackService\x12`\n" +
 	"\vGetTimeline\x12'.whistle.feedback.v1.GetTimelineRequest\x1a(.whistle.feedback.v1.GetTimelineResponse\x12X\n" +
 	"\fGetSlaReport\x12(.whistle.feedback.v1.GetSlaReportRequest\x1a\x1e.whistle.feedback.v1.SlaReport\x12a\n" +
@@ -3740,7 +4156,8 @@ const file_whistle_feedback_v1_feedback_proto_rawDesc = "" +
 	"\x13GetMonthlyScorecard\x12/.whistle.feedback.v1.GetMonthlyScorecardRequest\x1a%.whistle.feedback.v1.MonthlyScorecard\x12d\n" +
 	"\x10GetWhistleReport\x12,.whistle.feedback.v1.GetWhistleReportRequest\x1a\".whistle.feedback.v1.WhistleReport\x12d\n" +
 	"\x13SetScorecardWeights\x12/.whistle.feedback.v1.SetScorecardWeightsRequest\x1a\x1c.whistle.feedback.v1.Weights\x12^\n" +
-	"\x0eGetDrillReport\x12*.whistle.feedback.v1.GetDrillReportRequest\x1a .whistle.feedback.v1.DrillReportBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
+	"\x0eGetDrillReport\x12*.whistle.feedback.v1.GetDrillReportRequest\x1a .whistle.feedback.v1.DrillReport\x12l\n" +
+	"\x0fListWhistleEtas\x12+.whistle.feedback.v1.ListWhistleEtasRequest\x1a,.whistle.feedback.v1.ListWhistleEtasResponseBFZDgithub.com/chuishao/whistle/proto/gen/whistle/feedback/v1;feedbackv1b\x06proto3"
 
 var (
 	file_whistle_feedback_v1_feedback_proto_rawDescOnce sync.Once
@@ -3754,147 +4171,163 @@ func file_whistle_feedback_v1_feedback_proto_rawDescGZIP() []byte {
 	return file_whistle_feedback_v1_feedback_proto_rawDescData
 }
 
-var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_whistle_feedback_v1_feedback_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_whistle_feedback_v1_feedback_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_whistle_feedback_v1_feedback_proto_goTypes = []any{
-	(GetScorecardsRequest_GroupBy)(0),  // 0: whistle.feedback.v1.GetScorecardsRequest.GroupBy
-	(Appeal_Status)(0),                 // 1: whistle.feedback.v1.Appeal.Status
-	(*TimelineEntry)(nil),              // 2: whistle.feedback.v1.TimelineEntry
-	(*GetTimelineRequest)(nil),         // 3: whistle.feedback.v1.GetTimelineRequest
-	(*GetTimelineResponse)(nil),        // 4: whistle.feedback.v1.GetTimelineResponse
-	(*GetSlaReportRequest)(nil),        // 5: whistle.feedback.v1.GetSlaReportRequest
-	(*DepartmentSla)(nil),              // 6: whistle.feedback.v1.DepartmentSla
-	(*SlaReport)(nil),                  // 7: whistle.feedback.v1.SlaReport
-	(*ExportSlaReportRequest)(nil),     // 8: whistle.feedback.v1.ExportSlaReportRequest
-	(*SlaReportCsv)(nil),               // 9: whistle.feedback.v1.SlaReportCsv
-	(*GetScorecardsRequest)(nil),       // 10: whistle.feedback.v1.GetScorecardsRequest
-	(*Weights)(nil),                    // 11: whistle.feedback.v1.Weights
-	(*Durations)(nil),                  // 12: whistle.feedback.v1.Durations
-	(*Scorecard)(nil),                  // 13: whistle.feedback.v1.Scorecard
-	(*GetScorecardsResponse)(nil),      // 14: whistle.feedback.v1.GetScorecardsResponse
-	(*VerifyAuditRequest)(nil),         // 15: whistle.feedback.v1.VerifyAuditRequest
-	(*BrokenChain)(nil),                // 16: whistle.feedback.v1.BrokenChain
-	(*VerifyAuditResponse)(nil),        // 17: whistle.feedback.v1.VerifyAuditResponse
-	(*Appeal)(nil),                     // 18: whistle.feedback.v1.Appeal
-	(*FileAppealRequest)(nil),          // 19: whistle.feedback.v1.FileAppealRequest
-	(*DecideAppealRequest)(nil),        // 20: whistle.feedback.v1.DecideAppealRequest
-	(*ListAppealsRequest)(nil),         // 21: whistle.feedback.v1.ListAppealsRequest
-	(*ListAppealsResponse)(nil),        // 22: whistle.feedback.v1.ListAppealsResponse
-	(*RebuildReadModelRequest)(nil),    // 23: whistle.feedback.v1.RebuildReadModelRequest
-	(*RebuildReadModelResponse)(nil),   // 24: whistle.feedback.v1.RebuildReadModelResponse
-	(*ListHotspotsRequest)(nil),        // 25: whistle.feedback.v1.ListHotspotsRequest
-	(*Hotspot)(nil),                    // 26: whistle.feedback.v1.Hotspot
-	(*ListHotspotsResponse)(nil),       // 27: whistle.feedback.v1.ListHotspotsResponse
-	(*AnalyzeHotspotsRequest)(nil),     // 28: whistle.feedback.v1.AnalyzeHotspotsRequest
-	(*HotspotMonth)(nil),               // 29: whistle.feedback.v1.HotspotMonth
-	(*HotspotPair)(nil),                // 30: whistle.feedback.v1.HotspotPair
-	(*HotspotAnalysis)(nil),            // 31: whistle.feedback.v1.HotspotAnalysis
-	(*GetMonthlyScorecardRequest)(nil), // 32: whistle.feedback.v1.GetMonthlyScorecardRequest
-	(*MonthlyScorecard)(nil),           // 33: whistle.feedback.v1.MonthlyScorecard
-	(*GetWhistleReportRequest)(nil),    // 34: whistle.feedback.v1.GetWhistleReportRequest
-	(*DispatchSummary)(nil),            // 35: whistle.feedback.v1.DispatchSummary
-	(*WhistleReport)(nil),              // 36: whistle.feedback.v1.WhistleReport
-	(*SetScorecardWeightsRequest)(nil), // 37: whistle.feedback.v1.SetScorecardWeightsRequest
-	(*GetDrillReportRequest)(nil),      // 38: whistle.feedback.v1.GetDrillReportRequest
-	(*OnTime)(nil),                     // 39: whistle.feedback.v1.OnTime
-	(*DrillReportRow)(nil),             // 40: whistle.feedback.v1.DrillReportRow
-	(*DrillReport)(nil),                // 41: whistle.feedback.v1.DrillReport
-	(*timestamppb.Timestamp)(nil),      // 42: google.protobuf.Timestamp
-	(*v1.Actor)(nil),                   // 43: whistle.types.v1.Actor
-	(*structpb.Struct)(nil),            // 44: google.protobuf.Struct
+	(EtaBasis)(0),                      // 0: whistle.feedback.v1.EtaBasis
+	(GetScorecardsRequest_GroupBy)(0),  // 1: whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	(Appeal_Status)(0),                 // 2: whistle.feedback.v1.Appeal.Status
+	(*TimelineEntry)(nil),              // 3: whistle.feedback.v1.TimelineEntry
+	(*GetTimelineRequest)(nil),         // 4: whistle.feedback.v1.GetTimelineRequest
+	(*GetTimelineResponse)(nil),        // 5: whistle.feedback.v1.GetTimelineResponse
+	(*GetSlaReportRequest)(nil),        // 6: whistle.feedback.v1.GetSlaReportRequest
+	(*DepartmentSla)(nil),              // 7: whistle.feedback.v1.DepartmentSla
+	(*SlaReport)(nil),                  // 8: whistle.feedback.v1.SlaReport
+	(*ExportSlaReportRequest)(nil),     // 9: whistle.feedback.v1.ExportSlaReportRequest
+	(*SlaReportCsv)(nil),               // 10: whistle.feedback.v1.SlaReportCsv
+	(*GetScorecardsRequest)(nil),       // 11: whistle.feedback.v1.GetScorecardsRequest
+	(*Weights)(nil),                    // 12: whistle.feedback.v1.Weights
+	(*Durations)(nil),                  // 13: whistle.feedback.v1.Durations
+	(*Scorecard)(nil),                  // 14: whistle.feedback.v1.Scorecard
+	(*GetScorecardsResponse)(nil),      // 15: whistle.feedback.v1.GetScorecardsResponse
+	(*VerifyAuditRequest)(nil),         // 16: whistle.feedback.v1.VerifyAuditRequest
+	(*BrokenChain)(nil),                // 17: whistle.feedback.v1.BrokenChain
+	(*VerifyAuditResponse)(nil),        // 18: whistle.feedback.v1.VerifyAuditResponse
+	(*Appeal)(nil),                     // 19: whistle.feedback.v1.Appeal
+	(*FileAppealRequest)(nil),          // 20: whistle.feedback.v1.FileAppealRequest
+	(*DecideAppealRequest)(nil),        // 21: whistle.feedback.v1.DecideAppealRequest
+	(*ListAppealsRequest)(nil),         // 22: whistle.feedback.v1.ListAppealsRequest
+	(*ListAppealsResponse)(nil),        // 23: whistle.feedback.v1.ListAppealsResponse
+	(*RebuildReadModelRequest)(nil),    // 24: whistle.feedback.v1.RebuildReadModelRequest
+	(*RebuildReadModelResponse)(nil),   // 25: whistle.feedback.v1.RebuildReadModelResponse
+	(*ListHotspotsRequest)(nil),        // 26: whistle.feedback.v1.ListHotspotsRequest
+	(*Hotspot)(nil),                    // 27: whistle.feedback.v1.Hotspot
+	(*ListHotspotsResponse)(nil),       // 28: whistle.feedback.v1.ListHotspotsResponse
+	(*AnalyzeHotspotsRequest)(nil),     // 29: whistle.feedback.v1.AnalyzeHotspotsRequest
+	(*HotspotMonth)(nil),               // 30: whistle.feedback.v1.HotspotMonth
+	(*HotspotPair)(nil),                // 31: whistle.feedback.v1.HotspotPair
+	(*HotspotAnalysis)(nil),            // 32: whistle.feedback.v1.HotspotAnalysis
+	(*GetMonthlyScorecardRequest)(nil), // 33: whistle.feedback.v1.GetMonthlyScorecardRequest
+	(*MonthlyScorecard)(nil),           // 34: whistle.feedback.v1.MonthlyScorecard
+	(*GetWhistleReportRequest)(nil),    // 35: whistle.feedback.v1.GetWhistleReportRequest
+	(*DispatchSummary)(nil),            // 36: whistle.feedback.v1.DispatchSummary
+	(*WhistleReport)(nil),              // 37: whistle.feedback.v1.WhistleReport
+	(*SetScorecardWeightsRequest)(nil), // 38: whistle.feedback.v1.SetScorecardWeightsRequest
+	(*GetDrillReportRequest)(nil),      // 39: whistle.feedback.v1.GetDrillReportRequest
+	(*OnTime)(nil),                     // 40: whistle.feedback.v1.OnTime
+	(*DrillReportRow)(nil),             // 41: whistle.feedback.v1.DrillReportRow
+	(*DrillReport)(nil),                // 42: whistle.feedback.v1.DrillReport
+	(*ListWhistleEtasRequest)(nil),     // 43: whistle.feedback.v1.ListWhistleEtasRequest
+	(*ListWhistleEtasResponse)(nil),    // 44: whistle.feedback.v1.ListWhistleEtasResponse
+	(*WhistleEta)(nil),                 // 45: whistle.feedback.v1.WhistleEta
+	(*DispatchEta)(nil),                // 46: whistle.feedback.v1.DispatchEta
+	(*Estimate)(nil),                   // 47: whistle.feedback.v1.Estimate
+	(*timestamppb.Timestamp)(nil),      // 48: google.protobuf.Timestamp
+	(*v1.Actor)(nil),                   // 49: whistle.types.v1.Actor
+	(*structpb.Struct)(nil),            // 50: google.protobuf.Struct
 }
 var file_whistle_feedback_v1_feedback_proto_depIdxs = []int32{
-	42, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
-	43, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
-	44, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
-	2,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
-	42, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	42, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	42, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
-	42, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
-	6,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
-	6,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
-	42, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
-	42, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
-	42, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
-	42, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
-	0,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
-	11, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
-	6,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
-	12, // 17: whistle.feedback.v1.Scorecard.to_acknowledge:type_name -> whistle.feedback.v1.Durations
-	12, // 18: whistle.feedback.v1.Scorecard.to_arrive:type_name -> whistle.feedback.v1.Durations
-	12, // 19: whistle.feedback.v1.Scorecard.to_resolve:type_name -> whistle.feedback.v1.Durations
-	13, // 20: whistle.feedback.v1.GetScorecardsResponse.scorecards:type_name -> whistle.feedback.v1.Scorecard
-	11, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
-	16, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
-	1,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
-	43, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
-	42, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
-	43, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
-	42, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
-	1,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
-	18, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
-	42, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
-	42, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
-	26, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
-	42, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
-	42, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
-	29, // 35: whistle.feedback.v1.HotspotPair.months:type_name -> whistle.feedback.v1.HotspotMonth
-	29, // 36: whistle.feedback.v1.HotspotAnalysis.series:type_name -> whistle.feedback.v1.HotspotMonth
-	30, // 37: whistle.feedback.v1.HotspotAnalysis.pairs:type_name -> whistle.feedback.v1.HotspotPair
-	42, // 38: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
-	42, // 39: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
-	42, // 40: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
-	42, // 41: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
-	42, // 42: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
-	42, // 43: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
-	35, // 44: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
-	42, // 45: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
-	11, // 46: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
-	42, // 47: whistle.feedback.v1.GetDrillReportRequest.real_from:type_name -> google.protobuf.Timestamp
-	42, // 48: whistle.feedback.v1.GetDrillReportRequest.real_to:type_name -> google.protobuf.Timestamp
-	0,  // 49: whistle.feedback.v1.GetDrillReportRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
-	39, // 50: whistle.feedback.v1.DrillReportRow.drill:type_name -> whistle.feedback.v1.OnTime
-	39, // 51: whistle.feedback.v1.DrillReportRow.real:type_name -> whistle.feedback.v1.OnTime
-	42, // 52: whistle.feedback.v1.DrillReport.real_from:type_name -> google.protobuf.Timestamp
-	42, // 53: whistle.feedback.v1.DrillReport.real_to:type_name -> google.protobuf.Timestamp
-	40, // 54: whistle.feedback.v1.DrillReport.rows:type_name -> whistle.feedback.v1.DrillReportRow
-	40, // 55: whistle.feedback.v1.DrillReport.total:type_name -> whistle.feedback.v1.DrillReportRow
-	3,  // 56: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
-	5,  // 57: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
-	8,  // 58: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
-	10, // 59: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
-	15, // 60: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
-	19, // 61: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
-	20, // 62: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
-	21, // 63: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
-	23, // 64: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
-	25, // 65: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
-	28, // 66: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:input_type -> whistle.feedback.v1.AnalyzeHotspotsRequest
-	32, // 67: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
-	34, // 68: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
-	37, // 69: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
-	38, // 70: whistle.feedback.v1.FeedbackService.GetDrillReport:input_type -> whistle.feedback.v1.GetDrillReportRequest
-	4,  // 71: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
-	7,  // 72: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
-	9,  // 73: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
-	14, // 74: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
-	17, // 75: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
-	18, // 76: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
-	18, // 77: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
-	22, // 78: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
-	24, // 79: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
-	27, // 80: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
-	31, // 81: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:output_type -> whistle.feedback.v1.HotspotAnalysis
-	33, // 82: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
-	36, // 83: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
-	11, // 84: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
-	41, // 85: whistle.feedback.v1.FeedbackService.GetDrillReport:output_type -> whistle.feedback.v1.DrillReport
-	71, // [71:86] is the sub-list for method output_type
-	56, // [56:71] is the sub-list for method input_type
-	56, // [56:56] is the sub-list for extension type_name
-	56, // [56:56] is the sub-list for extension extendee
-	0,  // [0:56] is the sub-list for field type_name
+	48, // 0: whistle.feedback.v1.TimelineEntry.at:type_name -> google.protobuf.Timestamp
+	49, // 1: whistle.feedback.v1.TimelineEntry.actor:type_name -> whistle.types.v1.Actor
+	50, // 2: whistle.feedback.v1.TimelineEntry.data:type_name -> google.protobuf.Struct
+	3,  // 3: whistle.feedback.v1.GetTimelineResponse.entries:type_name -> whistle.feedback.v1.TimelineEntry
+	48, // 4: whistle.feedback.v1.GetSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	48, // 5: whistle.feedback.v1.GetSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	48, // 6: whistle.feedback.v1.SlaReport.from:type_name -> google.protobuf.Timestamp
+	48, // 7: whistle.feedback.v1.SlaReport.to:type_name -> google.protobuf.Timestamp
+	7,  // 8: whistle.feedback.v1.SlaReport.departments:type_name -> whistle.feedback.v1.DepartmentSla
+	7,  // 9: whistle.feedback.v1.SlaReport.total:type_name -> whistle.feedback.v1.DepartmentSla
+	48, // 10: whistle.feedback.v1.ExportSlaReportRequest.from:type_name -> google.protobuf.Timestamp
+	48, // 11: whistle.feedback.v1.ExportSlaReportRequest.to:type_name -> google.protobuf.Timestamp
+	48, // 12: whistle.feedback.v1.GetScorecardsRequest.from:type_name -> google.protobuf.Timestamp
+	48, // 13: whistle.feedback.v1.GetScorecardsRequest.to:type_name -> google.protobuf.Timestamp
+	1,  // 14: whistle.feedback.v1.GetScorecardsRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	12, // 15: whistle.feedback.v1.GetScorecardsRequest.weights:type_name -> whistle.feedback.v1.Weights
+	7,  // 16: whistle.feedback.v1.Scorecard.sla:type_name -> whistle.feedback.v1.DepartmentSla
+	13, // 17: whistle.feedback.v1.Scorecard.to_acknowledge:type_name -> whistle.feedback.v1.Durations
+	13, // 18: whistle.feedback.v1.Scorecard.to_arrive:type_name -> whistle.feedback.v1.Durations
+	13, // 19: whistle.feedback.v1.Scorecard.to_resolve:type_name -> whistle.feedback.v1.Durations
+	14, // 20: whistle.feedback.v1.GetScorecardsResponse.scorecards:type_name -> whistle.feedback.v1.Scorecard
+	12, // 21: whistle.feedback.v1.GetScorecardsResponse.weights:type_name -> whistle.feedback.v1.Weights
+	17, // 22: whistle.feedback.v1.VerifyAuditResponse.broken:type_name -> whistle.feedback.v1.BrokenChain
+	2,  // 23: whistle.feedback.v1.Appeal.status:type_name -> whistle.feedback.v1.Appeal.Status
+	49, // 24: whistle.feedback.v1.Appeal.filed_by:type_name -> whistle.types.v1.Actor
+	48, // 25: whistle.feedback.v1.Appeal.filed_at:type_name -> google.protobuf.Timestamp
+	49, // 26: whistle.feedback.v1.Appeal.decided_by:type_name -> whistle.types.v1.Actor
+	48, // 27: whistle.feedback.v1.Appeal.decided_at:type_name -> google.protobuf.Timestamp
+	2,  // 28: whistle.feedback.v1.ListAppealsRequest.status:type_name -> whistle.feedback.v1.Appeal.Status
+	19, // 29: whistle.feedback.v1.ListAppealsResponse.appeals:type_name -> whistle.feedback.v1.Appeal
+	48, // 30: whistle.feedback.v1.ListHotspotsRequest.at:type_name -> google.protobuf.Timestamp
+	48, // 31: whistle.feedback.v1.Hotspot.last_raised_at:type_name -> google.protobuf.Timestamp
+	27, // 32: whistle.feedback.v1.ListHotspotsResponse.hotspots:type_name -> whistle.feedback.v1.Hotspot
+	48, // 33: whistle.feedback.v1.ListHotspotsResponse.window_start:type_name -> google.protobuf.Timestamp
+	48, // 34: whistle.feedback.v1.ListHotspotsResponse.window_end:type_name -> google.protobuf.Timestamp
+	30, // 35: whistle.feedback.v1.HotspotPair.months:type_name -> whistle.feedback.v1.HotspotMonth
+	30, // 36: whistle.feedback.v1.HotspotAnalysis.series:type_name -> whistle.feedback.v1.HotspotMonth
+	31, // 37: whistle.feedback.v1.HotspotAnalysis.pairs:type_name -> whistle.feedback.v1.HotspotPair
+	48, // 38: whistle.feedback.v1.DispatchSummary.dispatched_at:type_name -> google.protobuf.Timestamp
+	48, // 39: whistle.feedback.v1.DispatchSummary.acknowledged_at:type_name -> google.protobuf.Timestamp
+	48, // 40: whistle.feedback.v1.DispatchSummary.arrived_at:type_name -> google.protobuf.Timestamp
+	48, // 41: whistle.feedback.v1.DispatchSummary.resolved_at:type_name -> google.protobuf.Timestamp
+	48, // 42: whistle.feedback.v1.DispatchSummary.returned_at:type_name -> google.protobuf.Timestamp
+	48, // 43: whistle.feedback.v1.WhistleReport.raised_at:type_name -> google.protobuf.Timestamp
+	36, // 44: whistle.feedback.v1.WhistleReport.dispatches:type_name -> whistle.feedback.v1.DispatchSummary
+	48, // 45: whistle.feedback.v1.WhistleReport.closed_at:type_name -> google.protobuf.Timestamp
+	12, // 46: whistle.feedback.v1.SetScorecardWeightsRequest.weights:type_name -> whistle.feedback.v1.Weights
+	48, // 47: whistle.feedback.v1.GetDrillReportRequest.real_from:type_name -> google.protobuf.Timestamp
+	48, // 48: whistle.feedback.v1.GetDrillReportRequest.real_to:type_name -> google.protobuf.Timestamp
+	1,  // 49: whistle.feedback.v1.GetDrillReportRequest.group_by:type_name -> whistle.feedback.v1.GetScorecardsRequest.GroupBy
+	40, // 50: whistle.feedback.v1.DrillReportRow.drill:type_name -> whistle.feedback.v1.OnTime
+	40, // 51: whistle.feedback.v1.DrillReportRow.real:type_name -> whistle.feedback.v1.OnTime
+	48, // 52: whistle.feedback.v1.DrillReport.real_from:type_name -> google.protobuf.Timestamp
+	48, // 53: whistle.feedback.v1.DrillReport.real_to:type_name -> google.protobuf.Timestamp
+	41, // 54: whistle.feedback.v1.DrillReport.rows:type_name -> whistle.feedback.v1.DrillReportRow
+	41, // 55: whistle.feedback.v1.DrillReport.total:type_name -> whistle.feedback.v1.DrillReportRow
+	45, // 56: whistle.feedback.v1.ListWhistleEtasResponse.etas:type_name -> whistle.feedback.v1.WhistleEta
+	46, // 57: whistle.feedback.v1.WhistleEta.dispatches:type_name -> whistle.feedback.v1.DispatchEta
+	48, // 58: whistle.feedback.v1.WhistleEta.expected_resolution_at:type_name -> google.protobuf.Timestamp
+	47, // 59: whistle.feedback.v1.DispatchEta.arrival:type_name -> whistle.feedback.v1.Estimate
+	47, // 60: whistle.feedback.v1.DispatchEta.resolution:type_name -> whistle.feedback.v1.Estimate
+	48, // 61: whistle.feedback.v1.Estimate.expected_at:type_name -> google.protobuf.Timestamp
+	48, // 62: whistle.feedback.v1.Estimate.p80_at:type_name -> google.protobuf.Timestamp
+	0,  // 63: whistle.feedback.v1.Estimate.basis:type_name -> whistle.feedback.v1.EtaBasis
+	4,  // 64: whistle.feedback.v1.FeedbackService.GetTimeline:input_type -> whistle.feedback.v1.GetTimelineRequest
+	6,  // 65: whistle.feedback.v1.FeedbackService.GetSlaReport:input_type -> whistle.feedback.v1.GetSlaReportRequest
+	9,  // 66: whistle.feedback.v1.FeedbackService.ExportSlaReport:input_type -> whistle.feedback.v1.ExportSlaReportRequest
+	11, // 67: whistle.feedback.v1.FeedbackService.GetScorecards:input_type -> whistle.feedback.v1.GetScorecardsRequest
+	16, // 68: whistle.feedback.v1.FeedbackService.VerifyAudit:input_type -> whistle.feedback.v1.VerifyAuditRequest
+	20, // 69: whistle.feedback.v1.FeedbackService.FileAppeal:input_type -> whistle.feedback.v1.FileAppealRequest
+	21, // 70: whistle.feedback.v1.FeedbackService.DecideAppeal:input_type -> whistle.feedback.v1.DecideAppealRequest
+	22, // 71: whistle.feedback.v1.FeedbackService.ListAppeals:input_type -> whistle.feedback.v1.ListAppealsRequest
+	24, // 72: whistle.feedback.v1.FeedbackService.RebuildReadModel:input_type -> whistle.feedback.v1.RebuildReadModelRequest
+	26, // 73: whistle.feedback.v1.FeedbackService.ListHotspots:input_type -> whistle.feedback.v1.ListHotspotsRequest
+	29, // 74: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:input_type -> whistle.feedback.v1.AnalyzeHotspotsRequest
+	33, // 75: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:input_type -> whistle.feedback.v1.GetMonthlyScorecardRequest
+	35, // 76: whistle.feedback.v1.FeedbackService.GetWhistleReport:input_type -> whistle.feedback.v1.GetWhistleReportRequest
+	38, // 77: whistle.feedback.v1.FeedbackService.SetScorecardWeights:input_type -> whistle.feedback.v1.SetScorecardWeightsRequest
+	39, // 78: whistle.feedback.v1.FeedbackService.GetDrillReport:input_type -> whistle.feedback.v1.GetDrillReportRequest
+	43, // 79: whistle.feedback.v1.FeedbackService.ListWhistleEtas:input_type -> whistle.feedback.v1.ListWhistleEtasRequest
+	5,  // 80: whistle.feedback.v1.FeedbackService.GetTimeline:output_type -> whistle.feedback.v1.GetTimelineResponse
+	8,  // 81: whistle.feedback.v1.FeedbackService.GetSlaReport:output_type -> whistle.feedback.v1.SlaReport
+	10, // 82: whistle.feedback.v1.FeedbackService.ExportSlaReport:output_type -> whistle.feedback.v1.SlaReportCsv
+	15, // 83: whistle.feedback.v1.FeedbackService.GetScorecards:output_type -> whistle.feedback.v1.GetScorecardsResponse
+	18, // 84: whistle.feedback.v1.FeedbackService.VerifyAudit:output_type -> whistle.feedback.v1.VerifyAuditResponse
+	19, // 85: whistle.feedback.v1.FeedbackService.FileAppeal:output_type -> whistle.feedback.v1.Appeal
+	19, // 86: whistle.feedback.v1.FeedbackService.DecideAppeal:output_type -> whistle.feedback.v1.Appeal
+	23, // 87: whistle.feedback.v1.FeedbackService.ListAppeals:output_type -> whistle.feedback.v1.ListAppealsResponse
+	25, // 88: whistle.feedback.v1.FeedbackService.RebuildReadModel:output_type -> whistle.feedback.v1.RebuildReadModelResponse
+	28, // 89: whistle.feedback.v1.FeedbackService.ListHotspots:output_type -> whistle.feedback.v1.ListHotspotsResponse
+	32, // 90: whistle.feedback.v1.FeedbackService.AnalyzeHotspots:output_type -> whistle.feedback.v1.HotspotAnalysis
+	34, // 91: whistle.feedback.v1.FeedbackService.GetMonthlyScorecard:output_type -> whistle.feedback.v1.MonthlyScorecard
+	37, // 92: whistle.feedback.v1.FeedbackService.GetWhistleReport:output_type -> whistle.feedback.v1.WhistleReport
+	12, // 93: whistle.feedback.v1.FeedbackService.SetScorecardWeights:output_type -> whistle.feedback.v1.Weights
+	42, // 94: whistle.feedback.v1.FeedbackService.GetDrillReport:output_type -> whistle.feedback.v1.DrillReport
+	44, // 95: whistle.feedback.v1.FeedbackService.ListWhistleEtas:output_type -> whistle.feedback.v1.ListWhistleEtasResponse
+	80, // [80:96] is the sub-list for method output_type
+	64, // [64:80] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_whistle_feedback_v1_feedback_proto_init() }
@@ -3907,8 +4340,8 @@ func file_whistle_feedback_v1_feedback_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_feedback_v1_feedback_proto_rawDesc), len(file_whistle_feedback_v1_feedback_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   40,
+			NumEnums:      3,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -34,6 +34,7 @@ const (
 	FeedbackService_GetWhistleReport_FullMethodName    = "/whistle.feedback.v1.FeedbackService/GetWhistleReport"
 	FeedbackService_SetScorecardWeights_FullMethodName = "/whistle.feedback.v1.FeedbackService/SetScorecardWeights"
 	FeedbackService_GetDrillReport_FullMethodName      = "/whistle.feedback.v1.FeedbackService/GetDrillReport"
+	FeedbackService_ListWhistleEtas_FullMethodName     = "/whistle.feedback.v1.FeedbackService/ListWhistleEtas"
 )
 
 // FeedbackServiceClient is the client API for FeedbackService service.
@@ -77,6 +78,12 @@ type FeedbackServiceClient interface {
 	// GetDrillReport compares a drill's (演练) on-time rates with the real ones
 	// of the period it replayed (supervisor of the district, admin).
 	GetDrillReport(ctx context.Context, in *GetDrillReportRequest, opts ...grpc.CallOption) (*DrillReport, error)
+	// ListWhistleEtas is the honest ETA of whistles the caller may see: per
+	// dispatch, the expected arrival and resolution from the history of its
+	// district's department × category × hour of day (median and p80 of the
+	// last 90 days), the desk's own ETA, or the SLA deadline when history is
+	// thin (docs/eta.md). Whistles the caller may not see are left out.
+	ListWhistleEtas(ctx context.Context, in *ListWhistleEtasRequest, opts ...grpc.CallOption) (*ListWhistleEtasResponse, error)
 }
 
 type feedbackServiceClient struct {
@@ -237,6 +244,16 @@ func (c *feedbackServiceClient) GetDrillReport(ctx context.Context, in *GetDrill
 	return out, nil
 }
 
+func (c *feedbackServiceClient) ListWhistleEtas(ctx context.Context, in *ListWhistleEtasRequest, opts ...grpc.CallOption) (*ListWhistleEtasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWhistleEtasResponse)
+	err := c.cc.Invoke(ctx, FeedbackService_ListWhistleEtas_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FeedbackServiceServer is the server API for FeedbackService service.
 // All implementations must embed UnimplementedFeedbackServiceServer
 // for forward compatibility.
@@ -278,6 +295,12 @@ type FeedbackServiceServer interface {
 	// GetDrillReport compares a drill's (演练) on-time rates with the real ones
 	// of the period it replayed (supervisor of the district, admin).
 	GetDrillReport(context.Context, *GetDrillReportRequest) (*DrillReport, error)
+	// ListWhistleEtas is the honest ETA of whistles the caller may see: per
+	// dispatch, the expected arrival and resolution from the history of its
+	// district's department × category × hour of day (median and p80 of the
+	// last 90 days), the desk's own ETA, or the SLA deadline when history is
+	// thin (docs/eta.md). Whistles the caller may not see are left out.
+	ListWhistleEtas(context.Context, *ListWhistleEtasRequest) (*ListWhistleEtasResponse, error)
 	mustEmbedUnimplementedFeedbackServiceServer()
 }
 
@@ -332,6 +355,9 @@ func (UnimplementedFeedbackServiceServer) SetScorecardWeights(context.Context, *
 }
 func (UnimplementedFeedbackServiceServer) GetDrillReport(context.Context, *GetDrillReportRequest) (*DrillReport, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDrillReport not implemented")
+}
+func (UnimplementedFeedbackServiceServer) ListWhistleEtas(context.Context, *ListWhistleEtasRequest) (*ListWhistleEtasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWhistleEtas not implemented")
 }
 func (UnimplementedFeedbackServiceServer) mustEmbedUnimplementedFeedbackServiceServer() {}
 func (UnimplementedFeedbackServiceServer) testEmbeddedByValue()                         {}
@@ -624,6 +650,24 @@ func _FeedbackService_GetDrillReport_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FeedbackService_ListWhistleEtas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWhistleEtasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FeedbackServiceServer).ListWhistleEtas(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FeedbackService_ListWhistleEtas_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FeedbackServiceServer).ListWhistleEtas(ctx, req.(*ListWhistleEtasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FeedbackService_ServiceDesc is the grpc.ServiceDesc for FeedbackService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -690,6 +734,10 @@ var FeedbackService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDrillReport",
 			Handler:    _FeedbackService_GetDrillReport_Handler,
+		},
+		{
+			MethodName: "ListWhistleEtas",
+			Handler:    _FeedbackService_ListWhistleEtas_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

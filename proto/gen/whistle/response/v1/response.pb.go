@@ -5104,6 +5104,162 @@ func (x *CompleteJointActionRequest) GetWhistleId() string {
 	return ""
 }
 
+// SetDispatchEtaRequest is a desk's own ETA for arriving at dispatch id.
+type SetDispatchEtaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// When the desk expects to be on site: after now, within 7 days.
+	ArriveAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=arrive_at,json=arriveAt,proto3" json:"arrive_at,omitempty"`
+	// Optional, shown to the street (e.g. 正在处理另一起警情，约 40 分钟后到).
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDispatchEtaRequest) Reset() {
+	*x = SetDispatchEtaRequest{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDispatchEtaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDispatchEtaRequest) ProtoMessage() {}
+
+func (x *SetDispatchEtaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDispatchEtaRequest.ProtoReflect.Descriptor instead.
+func (*SetDispatchEtaRequest) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *SetDispatchEtaRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *SetDispatchEtaRequest) GetArriveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArriveAt
+	}
+	return nil
+}
+
+func (x *SetDispatchEtaRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// DeskEta is the ETA a desk stated for its dispatch (the latest one counts).
+type DeskEta struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DispatchId    string                 `protobuf:"bytes,1,opt,name=dispatch_id,json=dispatchId,proto3" json:"dispatch_id,omitempty"`
+	WhistleId     string                 `protobuf:"bytes,2,opt,name=whistle_id,json=whistleId,proto3" json:"whistle_id,omitempty"`
+	Department    string                 `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	ArriveAt      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=arrive_at,json=arriveAt,proto3" json:"arrive_at,omitempty"`
+	Note          string                 `protobuf:"bytes,5,opt,name=note,proto3" json:"note,omitempty"`
+	SetBy         *v1.Actor              `protobuf:"bytes,6,opt,name=set_by,json=setBy,proto3" json:"set_by,omitempty"`
+	SetAt         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=set_at,json=setAt,proto3" json:"set_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeskEta) Reset() {
+	*x = DeskEta{}
+	mi := &file_whistle_response_v1_response_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeskEta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeskEta) ProtoMessage() {}
+
+func (x *DeskEta) ProtoReflect() protoreflect.Message {
+	mi := &file_whistle_response_v1_response_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeskEta.ProtoReflect.Descriptor instead.
+func (*DeskEta) Descriptor() ([]byte, []int) {
+	return file_whistle_response_v1_response_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *DeskEta) GetDispatchId() string {
+	if x != nil {
+		return x.DispatchId
+	}
+	return ""
+}
+
+func (x *DeskEta) GetWhistleId() string {
+	if x != nil {
+		return x.WhistleId
+	}
+	return ""
+}
+
+func (x *DeskEta) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *DeskEta) GetArriveAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ArriveAt
+	}
+	return nil
+}
+
+func (x *DeskEta) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *DeskEta) GetSetBy() *v1.Actor {
+	if x != nil {
+		return x.SetBy
+	}
+	return nil
+}
+
+func (x *DeskEta) GetSetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SetAt
+	}
+	return nil
+}
+
 var File_whistle_response_v1_response_proto protoreflect.FileDescriptor
 
 const file_whistle_response_v1_response_proto_rawDesc = "" +
@@ -5574,7 +5730,23 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x04text\x18\x02 \x01(\tB\a\x8a\xb5\x18\x03\b\xe8\aR\x04text\";\n" +
 	"\x1aCompleteJointActionRequest\x12\x1d\n" +
 	"\n" +
-	"whistle_id\x18\x01 \x01(\tR\twhistleId2\x81\f\n" +
+	"whistle_id\x18\x01 \x01(\tR\twhistleId\"}\n" +
+	"\x15SetDispatchEtaRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
+	"\tarrive_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\barriveAt\x12\x1b\n" +
+	"\x04note\x18\x03 \x01(\tB\a\x8a\xb5\x18\x03\b\xc8\x01R\x04note\"\x99\x02\n" +
+	"\aDeskEta\x12\x1f\n" +
+	"\vdispatch_id\x18\x01 \x01(\tR\n" +
+	"dispatchId\x12\x1d\n" +
+	"\n" +
+	"whistle_id\x18\x02 \x01(\tR\twhistleId\x12\x1e\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tR\n" +
+	"department\x127\n" +
+	"\tarrive_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\barriveAt\x12\x12\n" +
+	"\x04note\x18\x05 \x01(\tR\x04note\x12.\n" +
+	"\x06set_by\x18\x06 \x01(\v2\x17.whistle.types.v1.ActorR\x05setBy\x121\n" +
+	"\x06set_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05setAt2\xdd\f\n" +
 	"\x0fDispatchService\x12i\n" +
 	"\x0eListDispatches\x12*.whistle.response.v1.ListDispatchesRequest\x1a+.whistle.response.v1.ListDispatchesResponse\x12{\n" +
 	"\x14ListDispatchesAtRisk\x120.whistle.response.v1.ListDispatchesAtRiskRequest\x1a1.whistle.response.v1.ListDispatchesAtRiskResponse\x12U\n" +
@@ -5590,7 +5762,8 @@ const file_whistle_response_v1_response_proto_rawDesc = "" +
 	"\x15ListPendingExtensions\x121.whistle.response.v1.ListPendingExtensionsRequest\x1a2.whistle.response.v1.ListPendingExtensionsResponse\x12a\n" +
 	"\x0fGetWhistleBoard\x12+.whistle.response.v1.GetWhistleBoardRequest\x1a!.whistle.response.v1.WhistleBoard\x12X\n" +
 	"\fAddBoardNote\x12(.whistle.response.v1.AddBoardNoteRequest\x1a\x1e.whistle.response.v1.BoardNote\x12i\n" +
-	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard2\xdf\x13\n" +
+	"\x13CompleteJointAction\x12/.whistle.response.v1.CompleteJointActionRequest\x1a!.whistle.response.v1.WhistleBoard\x12Z\n" +
+	"\x0eSetDispatchEta\x12*.whistle.response.v1.SetDispatchEtaRequest\x1a\x1c.whistle.response.v1.DeskEta2\xdf\x13\n" +
 	"\x0fSlaAdminService\x12o\n" +
 	"\x10ListCalendarDays\x12,.whistle.response.v1.ListCalendarDaysRequest\x1a-.whistle.response.v1.ListCalendarDaysResponse\x12^\n" +
 	"\x0eSetCalendarDay\x12*.whistle.response.v1.SetCalendarDayRequest\x1a .whistle.response.v1.CalendarDay\x12r\n" +
@@ -5630,7 +5803,7 @@ func file_whistle_response_v1_response_proto_rawDescGZIP() []byte {
 }
 
 var file_whistle_response_v1_response_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 73)
+var file_whistle_response_v1_response_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
 var file_whistle_response_v1_response_proto_goTypes = []any{
 	(Dispatch_Status)(0),                    // 0: whistle.response.v1.Dispatch.Status
 	(Dispatch_ReturnCode)(0),                // 1: whistle.response.v1.Dispatch.ReturnCode
@@ -5710,171 +5883,179 @@ var file_whistle_response_v1_response_proto_goTypes = []any{
 	(*WhistleBoard)(nil),                    // 75: whistle.response.v1.WhistleBoard
 	(*AddBoardNoteRequest)(nil),             // 76: whistle.response.v1.AddBoardNoteRequest
 	(*CompleteJointActionRequest)(nil),      // 77: whistle.response.v1.CompleteJointActionRequest
-	(*timestamppb.Timestamp)(nil),           // 78: google.protobuf.Timestamp
-	(*v1.LatLng)(nil),                       // 79: whistle.types.v1.LatLng
-	(*durationpb.Duration)(nil),             // 80: google.protobuf.Duration
-	(*v1.Actor)(nil),                        // 81: whistle.types.v1.Actor
+	(*SetDispatchEtaRequest)(nil),           // 78: whistle.response.v1.SetDispatchEtaRequest
+	(*DeskEta)(nil),                         // 79: whistle.response.v1.DeskEta
+	(*timestamppb.Timestamp)(nil),           // 80: google.protobuf.Timestamp
+	(*v1.LatLng)(nil),                       // 81: whistle.types.v1.LatLng
+	(*durationpb.Duration)(nil),             // 82: google.protobuf.Duration
+	(*v1.Actor)(nil),                        // 83: whistle.types.v1.Actor
 }
 var file_whistle_response_v1_response_proto_depIdxs = []int32{
-	78,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
-	78,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
-	78,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
+	80,  // 0: whistle.response.v1.Deadlines.ack_by:type_name -> google.protobuf.Timestamp
+	80,  // 1: whistle.response.v1.Deadlines.arrive_by:type_name -> google.protobuf.Timestamp
+	80,  // 2: whistle.response.v1.Deadlines.resolve_by:type_name -> google.protobuf.Timestamp
 	0,   // 3: whistle.response.v1.Dispatch.status:type_name -> whistle.response.v1.Dispatch.Status
-	78,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
-	78,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
+	80,  // 4: whistle.response.v1.Dispatch.dispatched_at:type_name -> google.protobuf.Timestamp
+	80,  // 5: whistle.response.v1.Dispatch.sla_started_at:type_name -> google.protobuf.Timestamp
 	5,   // 6: whistle.response.v1.Dispatch.deadlines:type_name -> whistle.response.v1.Deadlines
-	78,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
-	78,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
-	78,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
-	78,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
-	79,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
-	79,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
-	78,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
+	80,  // 7: whistle.response.v1.Dispatch.acknowledged_at:type_name -> google.protobuf.Timestamp
+	80,  // 8: whistle.response.v1.Dispatch.arrived_at:type_name -> google.protobuf.Timestamp
+	80,  // 9: whistle.response.v1.Dispatch.resolved_at:type_name -> google.protobuf.Timestamp
+	80,  // 10: whistle.response.v1.Dispatch.returned_at:type_name -> google.protobuf.Timestamp
+	81,  // 11: whistle.response.v1.Dispatch.arrival_location:type_name -> whistle.types.v1.LatLng
+	81,  // 12: whistle.response.v1.Dispatch.location:type_name -> whistle.types.v1.LatLng
+	80,  // 13: whistle.response.v1.Dispatch.updated_at:type_name -> google.protobuf.Timestamp
 	7,   // 14: whistle.response.v1.Dispatch.clocks:type_name -> whistle.response.v1.ClockState
 	8,   // 15: whistle.response.v1.Dispatch.extensions:type_name -> whistle.response.v1.Extension
 	1,   // 16: whistle.response.v1.Dispatch.return_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
 	39,  // 17: whistle.response.v1.Dispatch.on_duty:type_name -> whistle.response.v1.Shift
-	78,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
-	78,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
+	80,  // 18: whistle.response.v1.ClockState.due_at:type_name -> google.protobuf.Timestamp
+	80,  // 19: whistle.response.v1.ClockState.original_due_at:type_name -> google.protobuf.Timestamp
 	2,   // 20: whistle.response.v1.ClockState.state:type_name -> whistle.response.v1.ClockState.State
-	78,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
-	78,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
-	78,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
-	78,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
+	80,  // 21: whistle.response.v1.ClockState.met_at:type_name -> google.protobuf.Timestamp
+	80,  // 22: whistle.response.v1.Extension.until:type_name -> google.protobuf.Timestamp
+	80,  // 23: whistle.response.v1.Extension.previous_due_at:type_name -> google.protobuf.Timestamp
+	80,  // 24: whistle.response.v1.Extension.requested_at:type_name -> google.protobuf.Timestamp
 	3,   // 25: whistle.response.v1.Extension.status:type_name -> whistle.response.v1.Extension.Status
-	78,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
+	80,  // 26: whistle.response.v1.Extension.decided_at:type_name -> google.protobuf.Timestamp
 	0,   // 27: whistle.response.v1.ListDispatchesRequest.status:type_name -> whistle.response.v1.Dispatch.Status
 	6,   // 28: whistle.response.v1.ListDispatchesResponse.dispatches:type_name -> whistle.response.v1.Dispatch
 	6,   // 29: whistle.response.v1.ListDispatchesAtRiskResponse.dispatches:type_name -> whistle.response.v1.Dispatch
-	79,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
+	81,  // 30: whistle.response.v1.ArriveDispatchRequest.location:type_name -> whistle.types.v1.LatLng
 	1,   // 31: whistle.response.v1.ReturnDispatchRequest.reason_code:type_name -> whistle.response.v1.Dispatch.ReturnCode
-	78,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
+	80,  // 32: whistle.response.v1.RequestExtensionRequest.until:type_name -> google.protobuf.Timestamp
 	4,   // 33: whistle.response.v1.CalendarDay.kind:type_name -> whistle.response.v1.CalendarDay.Kind
 	21,  // 34: whistle.response.v1.ListCalendarDaysResponse.days:type_name -> whistle.response.v1.CalendarDay
 	21,  // 35: whistle.response.v1.SetCalendarDayRequest.day:type_name -> whistle.response.v1.CalendarDay
-	80,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
-	80,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
-	80,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
+	82,  // 36: whistle.response.v1.Policy.ack_within:type_name -> google.protobuf.Duration
+	82,  // 37: whistle.response.v1.Policy.arrive_within:type_name -> google.protobuf.Duration
+	82,  // 38: whistle.response.v1.Policy.resolve_within:type_name -> google.protobuf.Duration
 	27,  // 39: whistle.response.v1.ListPoliciesResponse.policies:type_name -> whistle.response.v1.Policy
 	27,  // 40: whistle.response.v1.SetPolicyRequest.policy:type_name -> whistle.response.v1.Policy
-	78,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
+	80,  // 41: whistle.response.v1.WebhookDeadLetter.created_at:type_name -> google.protobuf.Timestamp
 	31,  // 42: whistle.response.v1.ListWebhookDeadLettersResponse.dead_letters:type_name -> whistle.response.v1.WebhookDeadLetter
-	78,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
+	80,  // 43: whistle.response.v1.WebhookAttempt.attempted_at:type_name -> google.protobuf.Timestamp
 	36,  // 44: whistle.response.v1.ListWebhookAttemptsResponse.attempts:type_name -> whistle.response.v1.WebhookAttempt
-	78,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
-	78,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
-	78,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
-	78,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
+	80,  // 45: whistle.response.v1.Shift.starts_at:type_name -> google.protobuf.Timestamp
+	80,  // 46: whistle.response.v1.Shift.ends_at:type_name -> google.protobuf.Timestamp
+	80,  // 47: whistle.response.v1.ListShiftsRequest.from:type_name -> google.protobuf.Timestamp
+	80,  // 48: whistle.response.v1.ListShiftsRequest.to:type_name -> google.protobuf.Timestamp
 	39,  // 49: whistle.response.v1.ListShiftsResponse.shifts:type_name -> whistle.response.v1.Shift
 	39,  // 50: whistle.response.v1.AddShiftRequest.shift:type_name -> whistle.response.v1.Shift
-	80,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
+	82,  // 51: whistle.response.v1.DeskHeartbeatResponse.window:type_name -> google.protobuf.Duration
 	39,  // 52: whistle.response.v1.DeskHeartbeatResponse.on_duty:type_name -> whistle.response.v1.Shift
-	78,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
+	80,  // 53: whistle.response.v1.DeskHeartbeat.last_seen:type_name -> google.protobuf.Timestamp
 	47,  // 54: whistle.response.v1.ListDeskHeartbeatsResponse.heartbeats:type_name -> whistle.response.v1.DeskHeartbeat
-	80,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
-	78,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
-	78,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
-	78,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
+	82,  // 55: whistle.response.v1.ListDeskHeartbeatsResponse.window:type_name -> google.protobuf.Duration
+	80,  // 56: whistle.response.v1.WebhookEndpoint.created_at:type_name -> google.protobuf.Timestamp
+	80,  // 57: whistle.response.v1.WebhookEndpoint.updated_at:type_name -> google.protobuf.Timestamp
+	80,  // 58: whistle.response.v1.WebhookEndpoint.previous_secret_expires_at:type_name -> google.protobuf.Timestamp
 	50,  // 59: whistle.response.v1.ListWebhookEndpointsResponse.endpoints:type_name -> whistle.response.v1.WebhookEndpoint
-	80,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
-	78,  // 61: whistle.response.v1.Channel.created_at:type_name -> google.protobuf.Timestamp
-	78,  // 62: whistle.response.v1.Channel.updated_at:type_name -> google.protobuf.Timestamp
+	82,  // 60: whistle.response.v1.UpdateWebhookEndpointRequest.secret_overlap:type_name -> google.protobuf.Duration
+	80,  // 61: whistle.response.v1.Channel.created_at:type_name -> google.protobuf.Timestamp
+	80,  // 62: whistle.response.v1.Channel.updated_at:type_name -> google.protobuf.Timestamp
 	57,  // 63: whistle.response.v1.ListChannelsResponse.channels:type_name -> whistle.response.v1.Channel
-	78,  // 64: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
-	78,  // 65: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
-	78,  // 66: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
+	80,  // 64: whistle.response.v1.ServiceAccount.created_at:type_name -> google.protobuf.Timestamp
+	80,  // 65: whistle.response.v1.ServiceAccount.expires_at:type_name -> google.protobuf.Timestamp
+	80,  // 66: whistle.response.v1.ServiceAccount.revoked_at:type_name -> google.protobuf.Timestamp
 	64,  // 67: whistle.response.v1.ListServiceAccountsResponse.accounts:type_name -> whistle.response.v1.ServiceAccount
-	80,  // 68: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
+	82,  // 68: whistle.response.v1.CreateServiceAccountRequest.ttl:type_name -> google.protobuf.Duration
 	64,  // 69: whistle.response.v1.CreateServiceAccountResponse.account:type_name -> whistle.response.v1.ServiceAccount
 	8,   // 70: whistle.response.v1.PendingExtension.extension:type_name -> whistle.response.v1.Extension
 	6,   // 71: whistle.response.v1.PendingExtension.dispatch:type_name -> whistle.response.v1.Dispatch
 	71,  // 72: whistle.response.v1.ListPendingExtensionsResponse.extensions:type_name -> whistle.response.v1.PendingExtension
-	81,  // 73: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
-	78,  // 74: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
+	83,  // 73: whistle.response.v1.BoardNote.author:type_name -> whistle.types.v1.Actor
+	80,  // 74: whistle.response.v1.BoardNote.created_at:type_name -> google.protobuf.Timestamp
 	6,   // 75: whistle.response.v1.WhistleBoard.dispatches:type_name -> whistle.response.v1.Dispatch
 	74,  // 76: whistle.response.v1.WhistleBoard.notes:type_name -> whistle.response.v1.BoardNote
-	78,  // 77: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
-	9,   // 78: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
-	11,  // 79: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
-	13,  // 80: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
-	14,  // 81: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
-	15,  // 82: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
-	16,  // 83: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
-	17,  // 84: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
-	18,  // 85: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
-	19,  // 86: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
-	20,  // 87: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
-	45,  // 88: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
-	70,  // 89: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
-	73,  // 90: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
-	76,  // 91: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
-	77,  // 92: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
-	22,  // 93: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
-	24,  // 94: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
-	25,  // 95: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
-	28,  // 96: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
-	30,  // 97: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
-	32,  // 98: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
-	34,  // 99: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
-	37,  // 100: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
-	40,  // 101: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
-	42,  // 102: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
-	43,  // 103: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
-	48,  // 104: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
-	51,  // 105: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
-	53,  // 106: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
-	54,  // 107: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
-	55,  // 108: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
-	58,  // 109: whistle.response.v1.SlaAdminService.ListChannels:input_type -> whistle.response.v1.ListChannelsRequest
-	60,  // 110: whistle.response.v1.SlaAdminService.CreateChannel:input_type -> whistle.response.v1.CreateChannelRequest
-	61,  // 111: whistle.response.v1.SlaAdminService.UpdateChannel:input_type -> whistle.response.v1.UpdateChannelRequest
-	62,  // 112: whistle.response.v1.SlaAdminService.DeleteChannel:input_type -> whistle.response.v1.DeleteChannelRequest
-	65,  // 113: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
-	67,  // 114: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
-	69,  // 115: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
-	10,  // 116: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
-	12,  // 117: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
-	6,   // 118: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 119: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 120: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 121: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 122: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 123: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
-	6,   // 124: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
-	6,   // 125: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
-	46,  // 126: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
-	72,  // 127: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
-	75,  // 128: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
-	74,  // 129: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
-	75,  // 130: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
-	23,  // 131: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
-	21,  // 132: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
-	26,  // 133: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
-	29,  // 134: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
-	27,  // 135: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
-	33,  // 136: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
-	35,  // 137: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
-	38,  // 138: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
-	41,  // 139: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
-	39,  // 140: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
-	44,  // 141: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
-	49,  // 142: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
-	52,  // 143: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
-	50,  // 144: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	50,  // 145: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
-	56,  // 146: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
-	59,  // 147: whistle.response.v1.SlaAdminService.ListChannels:output_type -> whistle.response.v1.ListChannelsResponse
-	57,  // 148: whistle.response.v1.SlaAdminService.CreateChannel:output_type -> whistle.response.v1.Channel
-	57,  // 149: whistle.response.v1.SlaAdminService.UpdateChannel:output_type -> whistle.response.v1.Channel
-	63,  // 150: whistle.response.v1.SlaAdminService.DeleteChannel:output_type -> whistle.response.v1.DeleteChannelResponse
-	66,  // 151: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
-	68,  // 152: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
-	64,  // 153: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
-	116, // [116:154] is the sub-list for method output_type
-	78,  // [78:116] is the sub-list for method input_type
-	78,  // [78:78] is the sub-list for extension type_name
-	78,  // [78:78] is the sub-list for extension extendee
-	0,   // [0:78] is the sub-list for field type_name
+	80,  // 77: whistle.response.v1.WhistleBoard.completed_at:type_name -> google.protobuf.Timestamp
+	80,  // 78: whistle.response.v1.SetDispatchEtaRequest.arrive_at:type_name -> google.protobuf.Timestamp
+	80,  // 79: whistle.response.v1.DeskEta.arrive_at:type_name -> google.protobuf.Timestamp
+	83,  // 80: whistle.response.v1.DeskEta.set_by:type_name -> whistle.types.v1.Actor
+	80,  // 81: whistle.response.v1.DeskEta.set_at:type_name -> google.protobuf.Timestamp
+	9,   // 82: whistle.response.v1.DispatchService.ListDispatches:input_type -> whistle.response.v1.ListDispatchesRequest
+	11,  // 83: whistle.response.v1.DispatchService.ListDispatchesAtRisk:input_type -> whistle.response.v1.ListDispatchesAtRiskRequest
+	13,  // 84: whistle.response.v1.DispatchService.GetDispatch:input_type -> whistle.response.v1.GetDispatchRequest
+	14,  // 85: whistle.response.v1.DispatchService.AcknowledgeDispatch:input_type -> whistle.response.v1.AcknowledgeDispatchRequest
+	15,  // 86: whistle.response.v1.DispatchService.ArriveDispatch:input_type -> whistle.response.v1.ArriveDispatchRequest
+	16,  // 87: whistle.response.v1.DispatchService.ResolveDispatch:input_type -> whistle.response.v1.ResolveDispatchRequest
+	17,  // 88: whistle.response.v1.DispatchService.ReturnDispatch:input_type -> whistle.response.v1.ReturnDispatchRequest
+	18,  // 89: whistle.response.v1.DispatchService.EscalateDispatch:input_type -> whistle.response.v1.EscalateDispatchRequest
+	19,  // 90: whistle.response.v1.DispatchService.RequestExtension:input_type -> whistle.response.v1.RequestExtensionRequest
+	20,  // 91: whistle.response.v1.DispatchService.DecideExtension:input_type -> whistle.response.v1.DecideExtensionRequest
+	45,  // 92: whistle.response.v1.DispatchService.DeskHeartbeat:input_type -> whistle.response.v1.DeskHeartbeatRequest
+	70,  // 93: whistle.response.v1.DispatchService.ListPendingExtensions:input_type -> whistle.response.v1.ListPendingExtensionsRequest
+	73,  // 94: whistle.response.v1.DispatchService.GetWhistleBoard:input_type -> whistle.response.v1.GetWhistleBoardRequest
+	76,  // 95: whistle.response.v1.DispatchService.AddBoardNote:input_type -> whistle.response.v1.AddBoardNoteRequest
+	77,  // 96: whistle.response.v1.DispatchService.CompleteJointAction:input_type -> whistle.response.v1.CompleteJointActionRequest
+	78,  // 97: whistle.response.v1.DispatchService.SetDispatchEta:input_type -> whistle.response.v1.SetDispatchEtaRequest
+	22,  // 98: whistle.response.v1.SlaAdminService.ListCalendarDays:input_type -> whistle.response.v1.ListCalendarDaysRequest
+	24,  // 99: whistle.response.v1.SlaAdminService.SetCalendarDay:input_type -> whistle.response.v1.SetCalendarDayRequest
+	25,  // 100: whistle.response.v1.SlaAdminService.DeleteCalendarDay:input_type -> whistle.response.v1.DeleteCalendarDayRequest
+	28,  // 101: whistle.response.v1.SlaAdminService.ListPolicies:input_type -> whistle.response.v1.ListPoliciesRequest
+	30,  // 102: whistle.response.v1.SlaAdminService.SetPolicy:input_type -> whistle.response.v1.SetPolicyRequest
+	32,  // 103: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:input_type -> whistle.response.v1.ListWebhookDeadLettersRequest
+	34,  // 104: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:input_type -> whistle.response.v1.ReplayWebhookDeadLetterRequest
+	37,  // 105: whistle.response.v1.SlaAdminService.ListWebhookAttempts:input_type -> whistle.response.v1.ListWebhookAttemptsRequest
+	40,  // 106: whistle.response.v1.SlaAdminService.ListShifts:input_type -> whistle.response.v1.ListShiftsRequest
+	42,  // 107: whistle.response.v1.SlaAdminService.AddShift:input_type -> whistle.response.v1.AddShiftRequest
+	43,  // 108: whistle.response.v1.SlaAdminService.DeleteShift:input_type -> whistle.response.v1.DeleteShiftRequest
+	48,  // 109: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:input_type -> whistle.response.v1.ListDeskHeartbeatsRequest
+	51,  // 110: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:input_type -> whistle.response.v1.ListWebhookEndpointsRequest
+	53,  // 111: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:input_type -> whistle.response.v1.CreateWebhookEndpointRequest
+	54,  // 112: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:input_type -> whistle.response.v1.UpdateWebhookEndpointRequest
+	55,  // 113: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:input_type -> whistle.response.v1.DeleteWebhookEndpointRequest
+	58,  // 114: whistle.response.v1.SlaAdminService.ListChannels:input_type -> whistle.response.v1.ListChannelsRequest
+	60,  // 115: whistle.response.v1.SlaAdminService.CreateChannel:input_type -> whistle.response.v1.CreateChannelRequest
+	61,  // 116: whistle.response.v1.SlaAdminService.UpdateChannel:input_type -> whistle.response.v1.UpdateChannelRequest
+	62,  // 117: whistle.response.v1.SlaAdminService.DeleteChannel:input_type -> whistle.response.v1.DeleteChannelRequest
+	65,  // 118: whistle.response.v1.SlaAdminService.ListServiceAccounts:input_type -> whistle.response.v1.ListServiceAccountsRequest
+	67,  // 119: whistle.response.v1.SlaAdminService.CreateServiceAccount:input_type -> whistle.response.v1.CreateServiceAccountRequest
+	69,  // 120: whistle.response.v1.SlaAdminService.RevokeServiceAccount:input_type -> whistle.response.v1.RevokeServiceAccountRequest
+	10,  // 121: whistle.response.v1.DispatchService.ListDispatches:output_type -> whistle.response.v1.ListDispatchesResponse
+	12,  // 122: whistle.response.v1.DispatchService.ListDispatchesAtRisk:output_type -> whistle.response.v1.ListDispatchesAtRiskResponse
+	6,   // 123: whistle.response.v1.DispatchService.GetDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 124: whistle.response.v1.DispatchService.AcknowledgeDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 125: whistle.response.v1.DispatchService.ArriveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 126: whistle.response.v1.DispatchService.ResolveDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 127: whistle.response.v1.DispatchService.ReturnDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 128: whistle.response.v1.DispatchService.EscalateDispatch:output_type -> whistle.response.v1.Dispatch
+	6,   // 129: whistle.response.v1.DispatchService.RequestExtension:output_type -> whistle.response.v1.Dispatch
+	6,   // 130: whistle.response.v1.DispatchService.DecideExtension:output_type -> whistle.response.v1.Dispatch
+	46,  // 131: whistle.response.v1.DispatchService.DeskHeartbeat:output_type -> whistle.response.v1.DeskHeartbeatResponse
+	72,  // 132: whistle.response.v1.DispatchService.ListPendingExtensions:output_type -> whistle.response.v1.ListPendingExtensionsResponse
+	75,  // 133: whistle.response.v1.DispatchService.GetWhistleBoard:output_type -> whistle.response.v1.WhistleBoard
+	74,  // 134: whistle.response.v1.DispatchService.AddBoardNote:output_type -> whistle.response.v1.BoardNote
+	75,  // 135: whistle.response.v1.DispatchService.CompleteJointAction:output_type -> whistle.response.v1.WhistleBoard
+	79,  // 136: whistle.response.v1.DispatchService.SetDispatchEta:output_type -> whistle.response.v1.DeskEta
+	23,  // 137: whistle.response.v1.SlaAdminService.ListCalendarDays:output_type -> whistle.response.v1.ListCalendarDaysResponse
+	21,  // 138: whistle.response.v1.SlaAdminService.SetCalendarDay:output_type -> whistle.response.v1.CalendarDay
+	26,  // 139: whistle.response.v1.SlaAdminService.DeleteCalendarDay:output_type -> whistle.response.v1.DeleteCalendarDayResponse
+	29,  // 140: whistle.response.v1.SlaAdminService.ListPolicies:output_type -> whistle.response.v1.ListPoliciesResponse
+	27,  // 141: whistle.response.v1.SlaAdminService.SetPolicy:output_type -> whistle.response.v1.Policy
+	33,  // 142: whistle.response.v1.SlaAdminService.ListWebhookDeadLetters:output_type -> whistle.response.v1.ListWebhookDeadLettersResponse
+	35,  // 143: whistle.response.v1.SlaAdminService.ReplayWebhookDeadLetter:output_type -> whistle.response.v1.ReplayWebhookDeadLetterResponse
+	38,  // 144: whistle.response.v1.SlaAdminService.ListWebhookAttempts:output_type -> whistle.response.v1.ListWebhookAttemptsResponse
+	41,  // 145: whistle.response.v1.SlaAdminService.ListShifts:output_type -> whistle.response.v1.ListShiftsResponse
+	39,  // 146: whistle.response.v1.SlaAdminService.AddShift:output_type -> whistle.response.v1.Shift
+	44,  // 147: whistle.response.v1.SlaAdminService.DeleteShift:output_type -> whistle.response.v1.DeleteShiftResponse
+	49,  // 148: whistle.response.v1.SlaAdminService.ListDeskHeartbeats:output_type -> whistle.response.v1.ListDeskHeartbeatsResponse
+	52,  // 149: whistle.response.v1.SlaAdminService.ListWebhookEndpoints:output_type -> whistle.response.v1.ListWebhookEndpointsResponse
+	50,  // 150: whistle.response.v1.SlaAdminService.CreateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	50,  // 151: whistle.response.v1.SlaAdminService.UpdateWebhookEndpoint:output_type -> whistle.response.v1.WebhookEndpoint
+	56,  // 152: whistle.response.v1.SlaAdminService.DeleteWebhookEndpoint:output_type -> whistle.response.v1.DeleteWebhookEndpointResponse
+	59,  // 153: whistle.response.v1.SlaAdminService.ListChannels:output_type -> whistle.response.v1.ListChannelsResponse
+	57,  // 154: whistle.response.v1.SlaAdminService.CreateChannel:output_type -> whistle.response.v1.Channel
+	57,  // 155: whistle.response.v1.SlaAdminService.UpdateChannel:output_type -> whistle.response.v1.Channel
+	63,  // 156: whistle.response.v1.SlaAdminService.DeleteChannel:output_type -> whistle.response.v1.DeleteChannelResponse
+	66,  // 157: whistle.response.v1.SlaAdminService.ListServiceAccounts:output_type -> whistle.response.v1.ListServiceAccountsResponse
+	68,  // 158: whistle.response.v1.SlaAdminService.CreateServiceAccount:output_type -> whistle.response.v1.CreateServiceAccountResponse
+	64,  // 159: whistle.response.v1.SlaAdminService.RevokeServiceAccount:output_type -> whistle.response.v1.ServiceAccount
+	121, // [121:160] is the sub-list for method output_type
+	82,  // [82:121] is the sub-list for method input_type
+	82,  // [82:82] is the sub-list for extension type_name
+	82,  // [82:82] is the sub-list for extension extendee
+	0,   // [0:82] is the sub-list for field type_name
 }
 
 func init() { file_whistle_response_v1_response_proto_init() }
@@ -5890,7 +6071,7 @@ func file_whistle_response_v1_response_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_whistle_response_v1_response_proto_rawDesc), len(file_whistle_response_v1_response_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   73,
+			NumMessages:   75,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

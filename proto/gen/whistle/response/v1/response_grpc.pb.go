@@ -34,6 +34,7 @@ const (
 	DispatchService_GetWhistleBoard_FullMethodName       = "/whistle.response.v1.DispatchService/GetWhistleBoard"
 	DispatchService_AddBoardNote_FullMethodName          = "/whistle.response.v1.DispatchService/AddBoardNote"
 	DispatchService_CompleteJointAction_FullMethodName   = "/whistle.response.v1.DispatchService/CompleteJointAction"
+	DispatchService_SetDispatchEta_FullMethodName        = "/whistle.response.v1.DispatchService/SetDispatchEta"
 )
 
 // DispatchServiceClient is the client API for DispatchService service.
@@ -89,6 +90,10 @@ type DispatchServiceClient interface {
 	// action done (联合行动完成), once every department still on the whistle
 	// has arrived on site. Idempotent.
 	CompleteJointAction(ctx context.Context, in *CompleteJointActionRequest, opts ...grpc.CallOption) (*WhistleBoard, error)
+	// SetDispatchEta is a desk stating when it expects to be on site (its own
+	// ETA), before it has arrived; shown to the street and on the timeline, it
+	// wins over the history-based estimate for this dispatch.
+	SetDispatchEta(ctx context.Context, in *SetDispatchEtaRequest, opts ...grpc.CallOption) (*DeskEta, error)
 }
 
 type dispatchServiceClient struct {
@@ -249,6 +254,16 @@ func (c *dispatchServiceClient) CompleteJointAction(ctx context.Context, in *Com
 	return out, nil
 }
 
+func (c *dispatchServiceClient) SetDispatchEta(ctx context.Context, in *SetDispatchEtaRequest, opts ...grpc.CallOption) (*DeskEta, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeskEta)
+	err := c.cc.Invoke(ctx, DispatchService_SetDispatchEta_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // DispatchServiceServer is the server API for DispatchService service.
 // All implementations must embed UnimplementedDispatchServiceServer
 // for forward compatibility.
@@ -302,6 +317,10 @@ type DispatchServiceServer interface {
 	// action done (联合行动完成), once every department still on the whistle
 	// has arrived on site. Idempotent.
 	CompleteJointAction(context.Context, *CompleteJointActionRequest) (*WhistleBoard, error)
+	// SetDispatchEta is a desk stating when it expects to be on site (its own
+	// ETA), before it has arrived; shown to the street and on the timeline, it
+	// wins over the history-based estimate for this dispatch.
+	SetDispatchEta(context.Context, *SetDispatchEtaRequest) (*DeskEta, error)
 	mustEmbedUnimplementedDispatchServiceServer()
 }
 
@@ -356,6 +375,9 @@ func (UnimplementedDispatchServiceServer) AddBoardNote(context.Context, *AddBoar
 }
 func (UnimplementedDispatchServiceServer) CompleteJointAction(context.Context, *CompleteJointActionRequest) (*WhistleBoard, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteJointAction not implemented")
+}
+func (UnimplementedDispatchServiceServer) SetDispatchEta(context.Context, *SetDispatchEtaRequest) (*DeskEta, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetDispatchEta not implemented")
 }
 func (UnimplementedDispatchServiceServer) mustEmbedUnimplementedDispatchServiceServer() {}
 func (UnimplementedDispatchServiceServer) testEmbeddedByValue()                         {}
@@ -648,6 +670,24 @@ func _DispatchService_CompleteJointAction_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _DispatchService_SetDispatchEta_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetDispatchEtaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(DispatchServiceServer).SetDispatchEta(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: DispatchService_SetDispatchEta_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(DispatchServiceServer).SetDispatchEta(ctx, req.(*SetDispatchEtaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // DispatchService_ServiceDesc is the grpc.ServiceDesc for DispatchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -714,6 +754,10 @@ var DispatchService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CompleteJointAction",
 			Handler:    _DispatchService_CompleteJointAction_Handler,
+		},
+		{
+			MethodName: "SetDispatchEta",
+			Handler:    _DispatchService_SetDispatchEta_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -238,6 +238,25 @@ export async function render(root, who) {
         });
         break;
       }
+      case 'eta': {
+        // 报预计到场: the desk's own ETA, shown to the street (docs/eta.md).
+        const local = new Date(serverNow() + 30 * 60000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+        inlineForm(card, `<label for="eta-${esc(id)}">${esc(t('desk.eta'))}</label><input id="eta-${esc(id)}" name="arrive_at" type="datetime-local" required value="${local}">
+          <label for="etanote-${esc(id)}">${esc(t('desk.eta.note'))}</label><input id="etanote-${esc(id)}" name="note" maxlength="200">`,
+        async (fd) => {
+          try {
+            await api(`/v1/dispatches/${encodeURIComponent(id)}:setEta`, { method: 'POST', body: {
+              arrive_at: new Date(String(fd.get('arrive_at'))).toISOString(), note: String(fd.get('note') || ''),
+            } });
+            toast(t('saved'));
+            return true;
+          } catch (err) {
+            toastError(err);
+            return false;
+          }
+        }, t('desk.eta.set'));
+        break;
+      }
       case 'board':
         await openBoard(d.whistle_id, who);
         break;
@@ -363,7 +382,7 @@ function card(d, cats, sts, photos = []) {
     ${d.arrived_at ? `<p class="arrival${d.arrival_far || d.arrival_unlocated ? ' late-text' : ''}" data-arrival="${d.arrival_unlocated ? 'unlocated' : d.arrival_far ? 'far' : 'near'}">${esc(arrivalText(d))}</p>` : ''}
     ${photos.length ? `<ul class="evidence">${photos.map((a) => `<li data-attachment="${esc(a.id)}">${esc(t(`ev.${a.stage}`))} · SHA-256 <code>${esc(a.sha256.slice(0, 12))}…</code></li>`).join('')}</ul>` : ''}
     ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
-    <div class="actions">${acts.join('')}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}${formButtons(d)}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
+    <div class="actions">${acts.join('')}${d.status === 'PENDING' || d.status === 'ACKNOWLEDGED' ? `<button type="button" class="ghost" data-act="eta">${esc(t('desk.eta.set'))}</button>` : ''}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}${formButtons(d)}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>
     <div class="details" hidden></div>
   </article>`;
 }

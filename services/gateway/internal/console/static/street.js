@@ -2,7 +2,7 @@
 // description, the spot on the street's map or typed coordinates, urgency,
 // description), and follow my whistles live, per department, with
 // countdowns; rate a resolved whistle or reopen it.
-import { api, categories, departments, streets, byKey } from './api.js';
+import { api, openDocument, categories, departments, streets, byKey } from './api.js';
 import { t, nameOf, describe, when } from './i18n.js';
 import { esc, toast, toastError, countdownChip, communityLine } from './ui.js';
 import { sync } from './clock.js';
@@ -165,7 +165,9 @@ export async function render(root, who) {
       const page = await api(`/v1/whistles?street_id=${encodeURIComponent(who.street)}&page_size=50`);
       if (!alive) return;
       const list = page?.whistles || [];
-      mine.innerHTML = list.length ? list.map((w) => card(w, catBy, deps)).join('') : `<p class="muted">${esc(t('noWhistles'))}</p>`;
+      const etas = await etasOf(list);
+      if (!alive) return;
+      mine.innerHTML = list.length ? list.map((w) => card(w, catBy, deps, etas)).join('') : `<p class="muted">${esc(t('noWhistles'))}</p>`;
     } catch (err) {
       toastError(err);
     }
@@ -174,6 +176,8 @@ export async function render(root, who) {
   mine.addEventListener('click', (ev) => {
     const b = ev.target.closest('[data-timeline]');
     if (b) showTimeline(b.dataset.timeline);
+    const f = ev.target.closest('button[data-form]');
+    if (f) openDocument(f.dataset.form).catch(toastError);
   });
   mine.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -198,12 +202,43 @@ export async function render(root, who) {
   return () => { alive = false; stop(); };
 }
 
-function card(w, catBy, deps) {
+// etasOf are the ETAs of the open whistles of list, by dispatch id (docs/eta.md);
+// none when the feedback service does not answer: the countdowns remain.
+async function etasOf(list) {
+  const ids = list.filter((w) => OPEN.has(w.status)).map((w) => w.id).slice(0, 100);
+  if (!ids.length) return {};
+  try {
+    const r = await api(`/v1/etas?${ids.map((id) => `whistle_ids=${encodeURIComponent(id)}`).join('&')}`);
+    const out = {};
+    for (const e of r?.etas || []) for (const d of e.dispatches || []) out[d.dispatch_id] = d;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+// etaLine is a dispatch's 预计到场 / 预计办结 with what each rests on; nothing
+// for what already happened.
+function etaLine(d) {
+  if (!d) return '';
+  const part = (key, e) => {
+    if (!e || !e.expected_at || e.basis === 'ETA_BASIS_ACTUAL') return '';
+    const basis = t(`eta.${e.basis}`);
+    const p80 = e.p80_at ? `，${t('eta.p80', { at: when(e.p80_at) })}` : '';
+    const note = e.note ? ` “${e.note}”` : '';
+    return `<span class="eta" data-basis="${esc(e.basis)}">${esc(t(key))} <time datetime="${esc(e.expected_at)}">${esc(when(e.expected_at))}</time>（${esc(basis)}${esc(p80)}）${esc(note)}</span>`;
+  };
+  const parts = [part('eta.arrive', d.arrival), part('eta.resolve', d.resolution)].filter(Boolean);
+  return parts.length ? `<br><span class="muted etas">${parts.join(' · ')}</span>` : '';
+}
+
+function card(w, catBy, deps, etas = {}) {
   const cat = catBy[w.category];
   const rows = (w.dispatches || []).map((d) => `<tr>
       <th scope="row">${esc(nameOf(deps[d.department], d.department))}</th>
       <td><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></td>
-      <td>${countdownChip(d)}${d.return_reason ? ` <span class="muted">${esc(d.return_reason)}</span>` : ''}${(d.on_duty || []).length ? ` <span class="muted on-duty">${esc(t('desk.onDuty'))}：${esc(d.on_duty.map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；'))}</span>` : ''}</td></tr>`).join('');
+      <td>${countdownChip(d)}${d.return_reason ? ` <span class="muted">${esc(d.return_reason)}</span>` : ''}${(d.on_duty || []).length ? ` <span class="muted on-duty">${esc(t('desk.onDuty'))}：${esc(d.on_duty.map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；'))}</span>` : ''}${etaLine(etas[d.id])}</td>
+      <td><button type="button" class="ghost" data-form="${esc(`/v1/dispatches/${encodeURIComponent(d.id)}/order.pdf?whistle_id=${encodeURIComponent(w.id)}`)}">${esc(t('form.order'))}</button></td></tr>`).join('');
   const actions = [];
   if (w.status === 'RESOLVED') {
     actions.push(`<details><summary class="button primary">${esc(t('rate'))}</summary>

@@ -20,6 +20,7 @@ const typeNames = {
   'whistle.merged': ['合并', 'Merged'], 'whistle.duplicate_candidate': ['疑似重复', 'Possible duplicate'],
   'whistle.jurisdiction_checked': ['辖区核验', 'Jurisdiction checked'], 'whistle.location_confirmed': ['位置确认', 'Location confirmed'],
   'dispatch.board_noted': ['协同留言', 'Joint board note'], 'dispatch.joint_completed': ['联合行动完成', 'Joint action done'],
+  'dispatch.eta_set': ['值班台报预计到场', 'Desk stated its ETA'],
   'feedback.appeal_filed': ['申诉', 'Appeal filed'], 'feedback.appeal_decided': ['申诉裁决', 'Appeal decided'],
   'whistle.attachment_added': ['添加证据', 'Evidence added'],
 };

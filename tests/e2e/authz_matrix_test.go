@@ -303,7 +303,7 @@ var authzMatrix = []matrixRoute{
 	{
 		// Raising into a drill: only who runs drills (the street's district
 		// supervisor, a city supervisor, an admin); no street or desk.
-		name: "RaiseDrillWhistle", method: http.MethodPost, path: func(matrixFixture) string { return "/v1/whistles" },
+		name: "RaiseWhistle (into a drill)", method: http.MethodPost, path: func(matrixFixture) string { return "/v1/whistles" },
 		body: map[string]any{"street_id": donghuamen, "category": "garbage", "description": "演练", "drill_id": "matrix_drill",
 			"location": map[string]any{"lat": 39.9146, "lng": 116.4036}},
 		rpc: func(ctx context.Context, c *backendClients, _ matrixFixture) (bool, error) {

@@ -98,6 +98,17 @@ func Sustainable(steps []Step) float64 {
 	return best
 }
 
+// SustainedAchieved is the highest achieved rate of a sustained step (0: none).
+func SustainedAchieved(steps []Step) float64 {
+	best := 0.0
+	for _, s := range steps {
+		if s.Sustained {
+			best = max(best, s.Result.Achieved())
+		}
+	}
+	return best
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
 // WriteTable prints one line per step and the verdict.

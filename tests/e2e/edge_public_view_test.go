@@ -91,6 +91,8 @@ var publicViewMethods = []string{
 	"/whistle.routing.v1.RoutingService/GetCategory",
 	"/whistle.routing.v1.RoutingService/ListDepartments",
 	"/whistle.routing.v1.RoutingService/GetStreet",
+	// Open311's expected_datetime: the expected times, never the desks' notes.
+	"/whistle.feedback.v1.FeedbackService/ListWhistleEtas",
 }
 
 // TestPublicIdentityReadsOnlyThePublicView: a token of the public's identity

@@ -130,7 +130,12 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 	require.Empty(t, w.tencent.Sent(), "the supervisor is not called before 督办")
 	require.Empty(t, w.dingtalk.Sent())
 
-	// 30 minutes after the breach: 督办 reaches the supervisors' channels.
+	// The arrival clock (30 minutes) warns and breaches before 督办 (35 minutes):
+	// its messages go out before the clock moves on, as five minutes would let them.
+	e.advanceUntil(t0.Add(40*time.Minute), 30*time.Second, sla, isBreach("d-1", "arrive"))
+	waitFor(t, "the arrival's warning and breach reach the on-duty person", 5, w.aliyun.Sent)
+
+	// 30 minutes after the ack breach: 督办 reaches the supervisors' channels.
 	e.advanceUntil(t0.Add(40*time.Minute), 30*time.Second, sla, isEscalated("d-1", 2))
 	waitFor(t, "督办 reaches the supervisor's SMS", 1, w.tencent.Sent)
 	waitFor(t, "督办 reaches the supervisor's robot", 1, w.dingtalk.Sent)
@@ -139,7 +144,6 @@ func TestABreachCallsTheOnDutyPersonAndTheRobotAndTheSupervisorAtDuBan(t *testin
 	waitFor(t, "督办 reaches the desk's robot too", 6, w.wecom.Sent)
 	e.settle()
 
-	// The arrival clock (30 minutes) warns and breaches too, before 督办.
 	require.Equal(t, []string{
 		"新派单 d-1 " + onDutyPhone, "催办·签收 d-1 " + onDutyPhone, "超时·签收 d-1 " + onDutyPhone,
 		"催办·到场 d-1 " + onDutyPhone, "超时·到场 d-1 " + onDutyPhone, "督办 d-1 " + onDutyPhone,

@@ -95,7 +95,7 @@ test('the desk arrives with its position and a photo, and resolves with an after
 
   // Police: 到场 asks the phone for its position; the photo is taken meanwhile.
   let card = police.locator(`article.dispatch[data-whistle="${w.id}"]`);
-  await card.getByRole('button', { name: '到场' }).click();
+  await card.getByRole('button', { name: '到场', exact: true }).click();
   await card.locator('.where[data-where="located"]').waitFor({ timeout: LIVE });
   assert.match(await card.locator('.where').innerText(), /已定位（精度约 12 米）/);
   await card.getByLabel('现场照片（可选）').setInputFiles(await photo(police, '现场'));
@@ -111,7 +111,7 @@ test('the desk arrives with its position and a photo, and resolves with an after
 
   // The environment desk's phone has no position: arrived all the same, marked.
   const envCard = env.locator(`article.dispatch[data-whistle="${w.id}"]`);
-  await envCard.getByRole('button', { name: '到场' }).click();
+  await envCard.getByRole('button', { name: '到场', exact: true }).click();
   await envCard.locator('.where[data-where="unlocated"]').waitFor({ timeout: LIVE });
   await envCard.getByRole('button', { name: '确认到场' }).click();
   await env.waitForSelector(`article.dispatch[data-whistle="${w.id}"][data-status="ARRIVED"] .arrival[data-arrival="unlocated"]`, { timeout: LIVE });

@@ -158,7 +158,7 @@ describe('console', () => {
       const d = page.locator(`article.dispatch[data-whistle="${wid}"]`);
       await d.getByRole('button', { name: '签收' }).click();
       await page.waitForSelector(`article.dispatch[data-whistle="${wid}"][data-status="ACKNOWLEDGED"]`);
-      await d.getByRole('button', { name: '到场' }).click(); // the browser's location, asked for at once
+      await d.getByRole('button', { name: '到场', exact: true }).click(); // the browser's location, asked for at once
       await d.locator('.where[data-where="located"]').waitFor({ timeout: LIVE });
       await d.getByRole('button', { name: '确认到场' }).click();
       await page.waitForSelector(`article.dispatch[data-whistle="${wid}"][data-status="ARRIVED"]`);

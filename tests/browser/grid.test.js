@@ -95,7 +95,15 @@ test('a grid worker files a report with a photo and its position on a phone, and
     return img && img.complete && img.naturalWidth > 0;
   }, null, { timeout: LIVE });
   await axe(page, 'grid page');
-  await item.scrollIntoViewIfNeeded();
+  // The list is drawn again as news of the report arrives: scroll to the item as it is then.
+  for (let tries = 1; ; tries++) {
+    try {
+      await item.scrollIntoViewIfNeeded();
+      break;
+    } catch (err) {
+      if (tries === 3) throw err;
+    }
+  }
   await page.screenshot({ path: path.join(SHOTS, 'grid-phone-filed.png') });
   // The form is ready for the next report: no photo, and the position is taken afresh.
   assert.equal(await page.locator('#gr-pos').innerText(), '');

@@ -83,12 +83,16 @@ export async function render(root, who) {
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v));
     q.set('limit', '50');
+    let got;
     try {
-      answer = await api(`/v1/reports/hotspots:analyze?${q}`);
+      got = await api(`/v1/reports/hotspots:analyze?${q}`);
     } catch (err) {
-      toastError(err);
+      if (form.isConnected) toastError(err);
       return;
     }
+    // The user may have left the page while the answer was on its way.
+    if (!form.isConnected) return;
+    answer = got;
     const months = answer.months || [];
     const series = answer.series || [];
     const sum = (k) => series.reduce((n, m) => n + Number(m[k] || 0), 0);

@@ -55,6 +55,18 @@ export async function startStack() {
     return { url: process.env.WHISTLE_CONSOLE_URL.replace(/\/$/, ''), stop: async () => {} };
   }
   execFileSync('make', ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // A port found free may be taken by another process before the stack binds
+  // it (the tests' stacks start side by side): start again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (err) {
+      if (attempt === 3 || !String(err.message).includes('address already in use')) throw err;
+    }
+  }
+}
+
+async function startOnce() {
   const db = `whistle_browser_${process.pid}`;
   psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   const runDir = mkdtempSync(path.join(tmpdir(), 'whistle-browser-'));

@@ -21,6 +21,8 @@ const DISTRICT = '110101'; // 东城区
 const WHISTLE = { lat: 39.9146, lng: 116.4036 };
 const NORTH_40M = 40 / 111195; // degrees of latitude in 40 m
 const LIVE = 30000;
+// A desk's cards skip rendering while off screen (content-visibility: auto), and
+// innerText of a skipped element is empty: the tests read cards' textContent.
 
 let stack;
 let browser;
@@ -97,15 +99,15 @@ test('the desk arrives with its position and a photo, and resolves with an after
   let card = police.locator(`article.dispatch[data-whistle="${w.id}"]`);
   await card.getByRole('button', { name: '到场', exact: true }).click();
   await card.locator('.where[data-where="located"]').waitFor({ timeout: LIVE });
-  assert.match(await card.locator('.where').innerText(), /已定位（精度约 12 米）/);
+  assert.match(await card.locator('.where').textContent(), /已定位（精度约 12 米）/);
   await card.getByLabel('现场照片（可选）').setInputFiles(await photo(police, '现场'));
   await card.locator('.photo-preview:not([hidden])').waitFor();
   await card.getByRole('button', { name: '确认到场' }).click();
   await police.waitForSelector(`article.dispatch[data-whistle="${w.id}"][data-status="ARRIVED"] .evidence li`, { timeout: LIVE });
   card = police.locator(`article.dispatch[data-whistle="${w.id}"]`);
   assert.equal(await card.locator('.arrival').getAttribute('data-arrival'), 'near');
-  assert.match(await card.locator('.arrival').innerText(), /到场位置距哨点 40 米（定位精度 ±12 米）/);
-  assert.match(await card.locator('.evidence').innerText(), /现场照片 · SHA-256 [0-9a-f]{12}…/);
+  assert.match(await card.locator('.arrival').textContent(), /到场位置距哨点 40 米（定位精度 ±12 米）/);
+  assert.match(await card.locator('.evidence').textContent(), /现场照片 · SHA-256 [0-9a-f]{12}…/);
   mkdirSync(SHOTS, { recursive: true });
   await police.screenshot({ path: path.join(SHOTS, 'desk-arrival-phone.png') });
 
@@ -115,7 +117,7 @@ test('the desk arrives with its position and a photo, and resolves with an after
   await envCard.locator('.where[data-where="unlocated"]').waitFor({ timeout: LIVE });
   await envCard.getByRole('button', { name: '确认到场' }).click();
   await env.waitForSelector(`article.dispatch[data-whistle="${w.id}"][data-status="ARRIVED"] .arrival[data-arrival="unlocated"]`, { timeout: LIVE });
-  assert.match(await env.locator(`article.dispatch[data-whistle="${w.id}"] .arrival`).innerText(), /到场未定位/);
+  assert.match(await env.locator(`article.dispatch[data-whistle="${w.id}"] .arrival`).textContent(), /到场未定位/);
 
   // Police resolves with an after-photo.
   await card.getByRole('button', { name: '办结' }).click();

@@ -21,6 +21,8 @@ const STREET = '110101001'; // 东华门街道, 东城区
 const DISTRICT = '110101';
 const DEPTS = ['urban-management', 'police', 'environment'];
 const LIVE = 30000; // how long a change may take to show without a reload (generous: CI shares two cores)
+// A desk's cards skip rendering while off screen (content-visibility: auto), and
+// innerText of a skipped element is empty: the tests read cards' textContent.
 
 let stack;
 let browser;
@@ -142,7 +144,7 @@ describe('console', () => {
       const d = page.locator(`article.dispatch[data-whistle="${wid}"]`);
       await d.waitFor({ timeout: LIVE });
       assert.equal(await d.getAttribute('data-status'), 'PENDING');
-      assert.match(await d.locator('.cd').innerText(), /剩/);
+      assert.match(await d.locator('.cd').textContent(), /剩/);
     }
     // The supervisor's board counts the three new dispatches without a reload.
     await sup.waitForFunction((n) => Number(document.querySelector('[data-kpi="open"] .kpi-n')?.textContent) >= n + 3, openBefore, { timeout: LIVE });
@@ -315,7 +317,7 @@ describe('console', () => {
     const deadline = Date.parse(await chip.getAttribute('data-deadline'));
     // What is left on the services' clock, and what the card says, in minutes.
     const want = (deadline - Date.parse((await (await fetch(`${stack.url}/v1/time`)).json()).now)) / 60000;
-    const text = await chip.locator('.cd-text').innerText();
+    const text = await chip.locator('.cd-text').textContent();
     const m = text.match(/剩\s*(?:(\d+)小时)?(\d+)分/);
     assert.ok(m, `countdown "${text}"`);
     const shown = Number(m[1] || 0) * 60 + Number(m[2]);
@@ -472,7 +474,7 @@ describe('console', () => {
       description: '小区门口垃圾三天未清运', location: { lat: 39.910, lng: 116.408 }, coord_sys: 'WGS84' }, streetTok);
     const card = desk.locator(`article.dispatch[data-whistle="${w.id}"]`);
     await card.waitFor({ timeout: LIVE });
-    assert.match(await card.locator('.community').innerText(), /银闸社区 110101001002/);
+    assert.match(await card.locator('.community').textContent(), /银闸社区 110101001002/);
     await shot(desk, 'desk-property-company-phone');
 
     const street = await newPage(DESKTOP);

@@ -56,12 +56,14 @@ export async function startStack() {
   }
   execFileSync('make', ['build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   // A port found free may be taken by another process before the stack binds
-  // it (the tests' stacks start side by side): start again on other ports.
+  // it, or a service may stop while starting: start again, on other ports.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce();
     } catch (err) {
-      if (attempt === 3 || !String(err.message).includes('address already in use')) throw err;
+      if (attempt === 3) throw err;
+      // Said on stderr, so that a run that passed on a later try still shows why the first failed.
+      process.stderr.write(`stack.js: start ${attempt} failed, starting again: ${String(err.message).slice(-4000)}\n`);
     }
   }
 }
@@ -137,16 +139,22 @@ async function startOnce() {
  * (JWKS), and a 401 in that window signs the page out.
  */
 export async function servicesTakeTokens(stack, desk) {
-  const r = await fetch(`${stack.url}/v1/dev/tokens`, { method: 'POST', body: JSON.stringify({ role: 'desk', ...desk }) });
-  if (r.status !== 200) throw new Error(`dev token: ${r.status} ${await r.text()}`);
-  const tok = (await r.json()).token;
+  let last = '';
   for (let i = 0; i < 120; i++) {
-    const codes = await Promise.all(['/v1/streets?district=110101', '/v1/categories', '/v1/dispatches', '/v1/whistles']
-      .map((p) => fetch(`${stack.url}${p}`, { headers: { Authorization: `Bearer ${tok}` } }).then((res) => res.status)));
-    if (codes.every((c) => c !== 401)) return;
+    const r = await fetch(`${stack.url}/v1/dev/tokens`, { method: 'POST', body: JSON.stringify({ role: 'desk', ...desk }) })
+      .catch((err) => ({ status: 0, text: async () => String(err) }));
+    if (r.status === 200) {
+      const tok = (await r.json()).token;
+      const codes = await Promise.all(['/v1/streets?district=110101', '/v1/categories', '/v1/dispatches', '/v1/whistles']
+        .map((p) => fetch(`${stack.url}${p}`, { headers: { Authorization: `Bearer ${tok}` } }).then((res) => res.status)));
+      if (codes.every((c) => c !== 401)) return;
+      last = `answers ${codes.join(', ')}`;
+    } else {
+      last = `dev token: ${r.status} ${await r.text()}`;
+    }
     await new Promise((res) => setTimeout(res, 250));
   }
-  throw new Error('the services never accepted a desk token');
+  throw new Error(`the services never accepted a desk token (${last})`);
 }
 
 /**

@@ -81,7 +81,13 @@ async function route() {
   main.innerHTML = `<p class="loading">${esc(t('loading'))}</p>`;
   const mod = await page();
   if (gen !== generation) return;
-  const stop = await mod.render(main, who);
+  // Each page draws into a container of its own: a page left while an answer
+  // was on its way then draws into its detached container, never into the
+  // next page's elements (or into nothing, which throws).
+  const root = document.createElement('div');
+  root.className = 'page';
+  main.replaceChildren(root);
+  const stop = await mod.render(root, who);
   if (gen !== generation) { stop?.(); return; }
   cleanup = stop;
   // The names in the header are cosmetic: fetch them once the page is up, not

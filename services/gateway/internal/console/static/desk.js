@@ -353,6 +353,8 @@ function preview(input) {
 }
 
 /** What the arrival's check says: the distance from the whistle, far or not, or unlocated. */
+// arrivalText is the arrival's distance line, or '' while the card holds only a
+// live event's fields (no position yet): the line is drawn once it is known.
 function arrivalText(d) {
   if (d.arrival_unlocated) return t('desk.unlocated');
   if (!d.arrival_location) return '';
@@ -379,7 +381,7 @@ function card(d, cats, sts, photos = []) {
     <p class="muted">${esc(nameOf(sts[d.street_id], d.street_id))} · <time datetime="${esc(d.dispatched_at)}">${esc(when(d.dispatched_at))}</time>${d.role ? ` · ${esc(t(`role.d.${d.role}`))}` : ''}${(d.breaches || []).length ? ` · <span class="late-text">${esc(t('sup.breached'))}: ${esc(d.breaches.map((c) => t(`clock.${c}`)).join('、'))}</span>` : ''}</p>
     ${d.community_code ? communityLine(d) : ''}
     <p>${countdownChip(d)}</p>
-    ${d.arrived_at ? `<p class="arrival${d.arrival_far || d.arrival_unlocated ? ' late-text' : ''}" data-arrival="${d.arrival_unlocated ? 'unlocated' : d.arrival_far ? 'far' : 'near'}">${esc(arrivalText(d))}</p>` : ''}
+    ${d.arrived_at && arrivalText(d) ? `<p class="arrival${d.arrival_far || d.arrival_unlocated ? ' late-text' : ''}" data-arrival="${d.arrival_unlocated ? 'unlocated' : d.arrival_far ? 'far' : 'near'}">${esc(arrivalText(d))}</p>` : ''}
     ${photos.length ? `<ul class="evidence">${photos.map((a) => `<li data-attachment="${esc(a.id)}">${esc(t(`ev.${a.stage}`))} · SHA-256 <code>${esc(a.sha256.slice(0, 12))}…</code></li>`).join('')}</ul>` : ''}
     ${d.fromEvent ? '' : `<p class="muted on-duty">${esc(t('desk.onDuty'))}：${esc((d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || t('desk.nobodyOnDuty'))}</p>`}
     <div class="actions">${acts.join('')}${d.status === 'PENDING' || d.status === 'ACKNOWLEDGED' ? `<button type="button" class="ghost" data-act="eta">${esc(t('desk.eta.set'))}</button>` : ''}<button type="button" class="ghost" data-act="extend">${esc(t('desk.extend'))}</button>${d.joint ? `<button type="button" class="secondary" data-act="board">${esc(boardLabel())}</button>` : ''}${formButtons(d)}<button type="button" class="ghost" data-act="details" aria-expanded="false">${esc(t('desk.details'))}</button></div>

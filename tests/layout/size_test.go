@@ -18,9 +18,6 @@ const maxLines = 500
 // leave this list.
 var longTests = map[string]bool{
 	"services/feedback/app/report_test.go": true,
-	"services/response/app/app_test.go":    true,
-	"tests/e2e/authz_admin_rows_test.go":   true,
-	"tests/e2e/authz_matrix_test.go":       true,
 }
 
 // TestNoHandWrittenGoFileIsOverMaxLines: every hand-written Go file, tests

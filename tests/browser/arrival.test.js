@@ -6,49 +6,27 @@
 // after-photo. The environment desk's phone gives no position: its arrival
 // is recorded and marked 未定位. The timeline dialog shows both checks and
 // both photos. Screenshot: docs/screenshots/desk-arrival-phone.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT } from './stack.js';
+import { stackAndBrowser, request, devToken as stackToken, SHOTS, PHONE, LIVE } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs/screenshots');
-const PHONE = { width: 390, height: 844 };
 const STREET = '110101001'; // 东华门街道
 const DISTRICT = '110101'; // 东城区
 const WHISTLE = { lat: 39.9146, lng: 116.4036 };
 const NORTH_40M = 40 / 111195; // degrees of latitude in 40 m
-const LIVE = 30000;
 // A desk's cards skip rendering while off screen (content-visibility: auto), and
 // innerText of a skipped element is empty: the tests read cards' textContent.
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function call(method, url, body, token) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  const r = await fetch(`${stack.url}${url}`, { method, headers, body: body && JSON.stringify(body) });
-  assert.ok(r.status === 200 || r.status === 201, `${method} ${url}: ${r.status} ${await r.clone().text()}`);
-  return r.json();
-}
-
-const devToken = async (body) => (await call('POST', '/v1/dev/tokens', body)).token;
+const call = (method, url, body, token) => request(env.stack, method, url, { body, token });
+const devToken = (body) => stackToken(env.stack, body);
 
 /** A desk's phone page in its own context: with a position when geolocation is given. */
 async function deskPhone(token, geolocation) {
-  const ctx = await browser.newContext({
+  const ctx = await env.browser.newContext({
     viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
     ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
   });
@@ -56,7 +34,7 @@ async function deskPhone(token, geolocation) {
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   await page.addInitScript((tok) => localStorage.setItem('whistle.token', tok), token);
-  await page.goto(`${stack.url}/#/desk`);
+  await page.goto(`${env.stack.url}/#/desk`);
   return page;
 }
 

@@ -5,49 +5,20 @@
 // the street made of it: raised as a whistle (with the whistle's state), and
 // a second report not taken up (with the reason). Accessibility checked with
 // axe; screenshots go to docs/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT } from './stack.js';
+import { stackAndBrowser, request, axe, SHOTS, PHONE, LIVE } from './stack.js';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs/screenshots');
-const PHONE = { width: 390, height: 844 };
 const STREET = '110101001'; // 东华门街道
 const HERE = { latitude: 39.91462, longitude: 116.40351 };
-const LIVE = 30000;
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function call(path, body, token) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  const r = await fetch(`${stack.url}${path}`, { method: body ? 'POST' : 'GET', headers, body: body && JSON.stringify(body) });
-  assert.equal(r.status, 200, await r.clone().text());
-  return r.json();
-}
-
-async function axe(page, what) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), [], `${what}: accessibility violations`);
-}
+const call = (url, body, token) => request(env.stack, body ? 'POST' : 'GET', url, { body, token });
 
 test('a grid worker files a report with a photo and its position on a phone, and follows its outcome', async () => {
-  const ctx = await browser.newContext({
+  const ctx = await env.browser.newContext({
     viewport: PHONE, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true,
     geolocation: HERE, permissions: ['geolocation'],
   });
@@ -56,7 +27,7 @@ test('a grid worker files a report with a photo and its position on a phone, and
   page.on('pageerror', (e) => errors.push(String(e)));
 
   // Sign in as a grid worker of micro-grid DHM-07 through the dev sign-in form.
-  await page.goto(`${stack.url}/`);
+  await page.goto(`${env.stack.url}/`);
   const signIn = page.locator('form[data-role="grid"]');
   await signIn.waitFor({ timeout: LIVE });
   await signIn.locator('select[name="street_id"]').selectOption(STREET);

@@ -3,47 +3,19 @@
 // street and category names (no codes), and picks a row to draw its monthly
 // trend; a street sees its own street only. Accessibility checked with axe;
 // the screenshot goes to docs/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT } from './stack.js';
+import { stackAndBrowser, request, devToken, axe, SHOTS, LIVE } from './stack.js';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs/screenshots');
 const DONGHUAMEN = '110101001'; // 东华门街道
 const JINGSHAN = '110101002'; // 景山街道
 const HERE = { lat: 39.9146, lng: 116.4036 };
-const LIVE = 30000;
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function call(path, { body, token, headers = {} } = {}) {
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(`${stack.url}${path}`, { method: body ? 'POST' : 'GET', headers, body: body && JSON.stringify(body) });
-  assert.ok(r.status === 200 || r.status === 201, `${path}: ${r.status} ${await r.clone().text()}`);
-  return r.json();
-}
-const tokenOf = async (body) => (await call('/v1/dev/tokens', { body })).token;
-
-async function axe(page, what) {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  assert.deepEqual(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), [], `${what}: accessibility violations`);
-}
+const call = (url, opts = {}) => request(env.stack, opts.body ? 'POST' : 'GET', url, opts);
+const tokenOf = (body) => devToken(env.stack, body);
 
 // The i-th ticket of the month offset months before the services' current
 // month: on its 15th in the morning (Beijing time), or minutes ago this month.
@@ -54,7 +26,7 @@ function received(now, offset, i) {
 }
 
 test('a district supervisor reads the hotspots by name and a row\'s trend; a street sees its own street', async () => {
-  const { now } = await (await fetch(`${stack.url}/v1/time`)).json();
+  const { now } = await (await fetch(`${env.stack.url}/v1/time`)).json();
   const supervisor = await tokenOf({ role: 'supervisor', district_id: '110101' });
   // 东华门 garbage: 12345 tickets rising over four months (1, 2, 3 and 4 this
   // month), two grid reports and a whistle this month; 景山 noise: two tickets.
@@ -88,12 +60,12 @@ test('a district supervisor reads the hotspots by name and a row\'s trend; a str
     await new Promise((r) => setTimeout(r, 300));
   }
 
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.addInitScript((tok) => localStorage.setItem('whistle.token', tok), supervisor);
-  await page.goto(`${stack.url}/#/supervisor`);
+  await page.goto(`${env.stack.url}/#/supervisor`);
   await page.getByRole('link', { name: '未诉先办' }).click();
   const rows = page.locator('#hs-table tbody tr');
   await rows.first().waitFor({ timeout: LIVE });
@@ -128,10 +100,10 @@ test('a district supervisor reads the hotspots by name and a row\'s trend; a str
 
   // 景山街道 sees its own street only.
   const jingshan = await tokenOf({ role: 'street', street_id: JINGSHAN });
-  const sctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+  const sctx = await env.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
   const spage = await sctx.newPage();
   await spage.addInitScript((tok) => localStorage.setItem('whistle.token', tok), jingshan);
-  await spage.goto(`${stack.url}/#/street/hotspots`);
+  await spage.goto(`${env.stack.url}/#/street/hotspots`);
   const srows = spage.locator('#hs-table tbody tr');
   await srows.first().waitFor({ timeout: LIVE });
   assert.equal(await srows.count(), 1);

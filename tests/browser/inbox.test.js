@@ -1,36 +1,15 @@
 // Browser test of the street's inbox (issue 13): two grid workers' reports of
 // one spot show as one group; the street handles it locally with the keyboard
 // alone, and the inbox empties. Accessibility checked with axe.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-import { startStack } from './stack.js';
+import { stackAndBrowser, request, axe, LIVE } from './stack.js';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const STREET = '110101001'; // 东华门街道
-const LIVE = 30000;
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function call(path, body, token) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  const r = await fetch(`${stack.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
-  assert.equal(r.status, 200, await r.clone().text());
-  return r.json();
-}
+const call = (url, body, token) => request(env.stack, 'POST', url, { body, token });
 
 test('the street triages a group of its inbox with the keyboard', async () => {
   for (const [grid, lat] of [['DHM-01', 39.9146], ['DHM-02', 39.9149]]) {
@@ -38,12 +17,12 @@ test('the street triages a group of its inbox with the keyboard', async () => {
     await call('/v1/discovery/reports', { category: 'garbage', description: `垃圾桶满溢 ${grid}`, location: { lat, lng: 116.4036 } }, token);
   }
   const { token } = await call('/v1/dev/tokens', { role: 'street', street_id: STREET });
-  const ctx = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.addInitScript((tok) => localStorage.setItem('whistle.token', tok), token);
-  await page.goto(`${stack.url}/#/street`);
+  await page.goto(`${env.stack.url}/#/street`);
 
   // The street page first (its render must finish: a page still loading when
   // the route changes writes into the next page's root, see the report).
@@ -56,9 +35,7 @@ test('the street triages a group of its inbox with the keyboard', async () => {
   assert.equal(await group.locator('li').count(), 2);
   assert.equal(await page.getByRole('link', { name: '收件箱' }).getAttribute('aria-current'), 'page');
 
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  assert.deepEqual(result.violations.map((v) => v.id), [], 'inbox: accessibility violations');
+  await axe(page, 'inbox');
 
   // Keyboard only: the result field is labelled; Tab reaches the button.
   await page.getByLabel(/处置结果/).focus();

@@ -4,49 +4,28 @@
 // arriving on site) the other sees live; the lead completes the joint action
 // once all have arrived, and 公安 sees that too. Screenshots of both go to
 // docs/screenshots/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startStack, ROOT } from './stack.js';
+import { stackAndBrowser, request, devToken as stackToken, SHOTS, LIVE } from './stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs/screenshots');
 const STREET = '110101001'; // 东华门街道
 const DISTRICT = '110101'; // 东城区
-const LIVE = 30000;
 
-let stack;
-let browser;
+const env = stackAndBrowser();
 
-before(async () => {
-  stack = await startStack();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-});
-
-async function call(method, url, body, token) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  const r = await fetch(`${stack.url}${url}`, { method, headers, body: body && JSON.stringify(body) });
-  assert.ok(r.status === 200 || r.status === 201, `${method} ${url}: ${r.status} ${await r.clone().text()}`);
-  return r.json();
-}
-
-const devToken = async (body) => (await call('POST', '/v1/dev/tokens', body)).token;
+const call = (method, url, body, token) => request(env.stack, method, url, { body, token });
+const devToken = (body) => stackToken(env.stack, body);
 
 /** A desk's page in its own browser context, with its token stored. */
 async function deskPage(token) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', bypassCSP: true });
   const page = await ctx.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(String(e)));
   await page.addInitScript((tok) => localStorage.setItem('whistle.token', tok), token);
-  await page.goto(`${stack.url}/#/desk`);
+  await page.goto(`${env.stack.url}/#/desk`);
   return page;
 }
 
@@ -75,7 +54,7 @@ test('two departments share the joint board live', async () => {
   let dispatches = [];
   let last = '';
   for (let i = 0; i < 150 && dispatches.length < 3; i++) {
-    const r = await fetch(`${stack.url}/v1/whistles/${w.id}/board`, { headers: { Authorization: `Bearer ${tokens.police}` } });
+    const r = await fetch(`${env.stack.url}/v1/whistles/${w.id}/board`, { headers: { Authorization: `Bearer ${tokens.police}` } });
     last = `${r.status} ${await r.clone().text()}`;
     if (r.ok) dispatches = (await r.json()).dispatches || [];
     if (dispatches.length < 3) await new Promise((res) => setTimeout(res, 200));

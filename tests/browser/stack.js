@@ -2,8 +2,10 @@
 // the `make run` launcher (.bin/whistle-dev) on a free HTTP port with its own
 // database, run directory and free ports (WHISTLE_FREE_PORTS), so nothing is
 // shared with a developer's `make run`, a bench or another test's stack.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,14 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Where the tests' screenshots go (the docs show them).
+export const SHOTS = path.join(ROOT, 'docs/screenshots');
+// A phone's viewport.
+export const PHONE = { width: 390, height: 844 };
+// How long a change may take to show without a reload (generous: CI shares two cores).
+export const LIVE = 30000;
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -168,7 +178,7 @@ export function stackAndBrowser() {
     env.stack = await startStack();
     await servicesTakeTokens(env.stack, { district_id: '110101', department: 'police' });
     env.browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
     });
   });
@@ -177,4 +187,34 @@ export function stackAndBrowser() {
     await env.stack?.stop();
   });
   return env;
+}
+
+/**
+ * Calls the stack's REST API: body is sent as JSON (a string as it is),
+ * token as the bearer; anything but a 2xx fails the test with the answer.
+ * Returns the answer's JSON.
+ */
+export async function request(stack, method, url, { body, token, headers = {} } = {}) {
+  const h = { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+  const r = await fetch(`${stack.url}${url}`, { method, headers: h, body: typeof body === 'string' ? body : body && JSON.stringify(body) });
+  assert.ok(r.status >= 200 && r.status < 300, `${method} ${url}: ${r.status} ${await r.clone().text()}`);
+  return r.json();
+}
+
+/** A development token of the stack for the identity in body (role, street_id, …). */
+export async function devToken(stack, body) {
+  return (await request(stack, 'POST', '/v1/dev/tokens', { body })).token;
+}
+
+/**
+ * Fails the test on WCAG 2.1 A/AA violations (axe-core) in the page, or in the
+ * element of selector; label names them.
+ */
+export async function axe(page, label, selector) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async (sel) => window.axe.run(sel ? document.querySelector(sel) : document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }), selector);
+  const bad = result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(bad, [], `${label}: accessibility violations`);
 }

@@ -115,6 +115,23 @@ func (h *Handler) postTop(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// openResource starts an answer about one resource, /{name}.{json|xml}: its
+// name, the format asked for, and the request's context as the public
+// reader. When either fails it has answered the request and ok is false.
+func (h *Handler) openResource(w http.ResponseWriter, r *http.Request) (name, format string, ctx context.Context, ok bool) {
+	name, format, ok = splitFormat(r.PathValue("file"))
+	if !ok {
+		writeError(w, formatJSON, http.StatusNotFound, "unknown format: use .json or .xml")
+		return "", "", nil, false
+	}
+	ctx, err := h.asReader(r.Context())
+	if err != nil {
+		h.fail(w, r, format, err)
+		return "", "", nil, false
+	}
+	return name, format, ctx, true
+}
+
 // asReader returns ctx carrying the public's read-only token: the backends
 // let it call only their public-view reads and answer those without
 // personal data.

@@ -17,14 +17,8 @@ import (
 )
 
 func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
-	id, format, ok := splitFormat(r.PathValue("file"))
+	id, format, ctx, ok := h.openResource(w, r)
 	if !ok {
-		writeError(w, formatJSON, http.StatusNotFound, "unknown format: use .json or .xml")
-		return
-	}
-	ctx, err := h.asReader(r.Context())
-	if err != nil {
-		h.fail(w, r, format, err)
 		return
 	}
 	wh, err := h.Intake.GetWhistle(ctx, &intakev1.GetWhistleRequest{Id: id})
@@ -53,14 +47,8 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getToken(w http.ResponseWriter, r *http.Request) {
-	token, format, ok := splitFormat(r.PathValue("file"))
+	token, format, ctx, ok := h.openResource(w, r)
 	if !ok {
-		writeError(w, formatJSON, http.StatusNotFound, "unknown format: use .json or .xml")
-		return
-	}
-	ctx, err := h.asReader(r.Context())
-	if err != nil {
-		h.fail(w, r, format, err)
 		return
 	}
 	// A whistle exists as soon as it is raised, so its token is its id.

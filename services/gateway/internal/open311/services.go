@@ -44,14 +44,8 @@ func toService(c *routingv1.Category) Service {
 }
 
 func (h *Handler) getService(w http.ResponseWriter, r *http.Request) {
-	code, format, ok := splitFormat(r.PathValue("file"))
+	code, format, ctx, ok := h.openResource(w, r)
 	if !ok {
-		writeError(w, formatJSON, http.StatusNotFound, "unknown format: use .json or .xml")
-		return
-	}
-	ctx, err := h.asReader(r.Context())
-	if err != nil {
-		h.fail(w, r, format, err)
 		return
 	}
 	if _, err := h.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: code}); err != nil {

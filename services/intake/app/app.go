@@ -21,6 +21,7 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
 	"github.com/chuishao/whistle/services/intake/internal/reports"
+	"github.com/chuishao/whistle/services/intake/internal/whistles"
 	"github.com/chuishao/whistle/services/intake/migrations"
 )
 
@@ -125,7 +126,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		_ = routing.Close()
 		return nil, err
 	}
-	whistles := &grpcapi.Server{
+	api := &grpcapi.Server{Service: &whistles.Service{
 		Pool:    rt.Pool,
 		Routing: routingv1.NewRoutingServiceClient(routing),
 		Clock:   rt.Clock,
@@ -134,9 +135,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		DuplicateRadiusM: cfg.DuplicateRadiusM,
 		DuplicateWindow:  cfg.DuplicateWindow,
 		CoordSys:         sys,
-	}
-	intakev1.RegisterIntakeServiceServer(rt.GRPC, whistles)
-	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: whistles, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
+	}}
+	intakev1.RegisterIntakeServiceServer(rt.GRPC, api)
+	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: api, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
 		TicketLimits: limits})
 	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)

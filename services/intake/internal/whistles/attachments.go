@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
@@ -44,15 +44,9 @@ var (
 	mediaTypes  = map[string]bool{"image/jpeg": true, "image/png": true, "video/mp4": true, "application/pdf": true}
 )
 
-// AddAttachment records evidence the gateway has stored, with its event.
-func (s *Server) AddAttachment(ctx context.Context, req *intakev1.AddAttachmentRequest) (*intakev1.Attachment, error) {
-	a, err := s.addAttachment(ctx, req.GetAttachment(), req.GetCheckOnly())
-	return answer(ctx, s, a, err)
-}
-
-// checkAttachment checks what the gateway recorded of an upload; stage is
+// CheckAttachment checks what the gateway recorded of an upload; stage is
 // checked by the caller (a whistle's stages differ from a report's).
-func checkAttachment(a *intakev1.Attachment) error {
+func CheckAttachment(a *intakev1.Attachment) error {
 	var f intake.Fields
 	if !uuidPattern.MatchString(a.GetId()) {
 		f.Add("attachment.id", "must be a lower-case UUID")
@@ -75,16 +69,14 @@ func checkAttachment(a *intakev1.Attachment) error {
 	return f.Err()
 }
 
-func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
+// AddAttachment records evidence the gateway has stored on a whistle, with
+// its event; with checkOnly it only tells whether caller may add it.
+func (s *Service) AddAttachment(ctx context.Context, id auth.Identity, a *intakev1.Attachment, checkOnly bool) (*intakev1.Attachment, error) {
 	if id.Role != auth.RoleStreet && id.Role != auth.RoleDesk {
 		return nil, fmt.Errorf("role %s adds no evidence: %w", id.Role, intake.ErrPermissionDenied)
 	}
 	var saved store.Attachment
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		// Scope first, so that nobody learns anything of a whistle out of reach.
 		w, err := q.LockWhistle(ctx, a.GetWhistleId())
@@ -125,14 +117,14 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, chec
 			saved = store.Attachment{WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department}
 			return nil
 		}
-		if err := checkAttachment(a); err != nil {
+		if err := CheckAttachment(a); err != nil {
 			return err
 		}
 		row := store.InsertAttachmentParams{
 			AttachmentID: a.GetId(), WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department,
 			MediaType: a.GetMediaType(), SizeBytes: a.GetSizeBytes(), Sha256: a.GetSha256(), StoredSha256: a.GetStoredSha256(),
 			Width: a.GetWidth(), Height: a.GetHeight(), HasThumbnail: a.GetHasThumbnail(), FileName: a.GetFileName(),
-			ActorRole: id.Role, ActorID: id.Subject, AddedAt: s.now(),
+			ActorRole: id.Role, ActorID: id.Subject, AddedAt: s.Now(),
 		}
 		if l := a.GetExifLocation(); l != nil {
 			row.ExifLat = pgtype.Float8{Float64: l.GetLat(), Valid: true}
@@ -157,7 +149,7 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, chec
 			return intake.Invalid("attachment.id", "is already used")
 		}
 		saved = store.Attachment(row)
-		ev := events.AttachmentAdded(row.AddedAt, actorOf(id), w, withoutPosition(attachmentOf(saved)))
+		ev := events.AttachmentAdded(row.AddedAt, ActorOf(id), w, withoutPosition(attachmentOf(saved)))
 		if err := outbox.Add(ctx, tx, ev); err != nil {
 			return fmt.Errorf("add attachment to %s: %w", w.ID, err)
 		}
@@ -169,19 +161,15 @@ func (s *Server) addAttachment(ctx context.Context, a *intakev1.Attachment, chec
 	return attachmentOf(saved), nil
 }
 
-// GetAttachment returns one attachment of a whistle the caller may read.
-func (s *Server) GetAttachment(ctx context.Context, req *intakev1.GetAttachmentRequest) (*intakev1.Attachment, error) {
-	a, err := s.getAttachment(ctx, req.GetWhistleId(), req.GetId(), req.GetVariant())
-	return answer(ctx, s, a, err)
-}
-
-func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, variant string) (*intakev1.Attachment, error) {
+// GetAttachment returns one attachment of a whistle the caller may read,
+// about to be served as variant.
+func (s *Service) GetAttachment(ctx context.Context, caller auth.Identity, whistleID, attachmentID, variant string) (*intakev1.Attachment, error) {
 	// The whistle's own check: whoever may read it may read its evidence.
-	w, err := s.get(ctx, whistleID)
+	w, err := s.Get(ctx, caller, whistleID)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkVariant(ctx, variant); err != nil {
+	if err := CheckVariant(caller, variant); err != nil {
 		return nil, err
 	}
 	for _, a := range w.GetAttachments() {
@@ -192,13 +180,13 @@ func (s *Server) getAttachment(ctx context.Context, whistleID, attachmentID, var
 	return nil, intake.ErrNotFound
 }
 
-// checkVariant checks what the gateway is about to serve: the public has
-// thumbnails only.
-func checkVariant(ctx context.Context, variant string) error {
+// CheckVariant checks what the gateway is about to serve to caller: the
+// public has thumbnails only.
+func CheckVariant(caller auth.Identity, variant string) error {
 	switch variant {
 	case "", VariantThumbnail:
 	case VariantContent:
-		if id, ok := auth.FromContext(ctx); ok && id.Role == auth.RolePublic {
+		if caller.Role == auth.RolePublic {
 			return fmt.Errorf("the public sees thumbnails only: %w", intake.ErrPermissionDenied)
 		}
 	default:
@@ -208,7 +196,7 @@ func checkVariant(ctx context.Context, variant string) error {
 }
 
 // attachments is the evidence of w for the caller: without positions for the public.
-func (s *Server) attachments(ctx context.Context, id auth.Identity, w *intakev1.Whistle) error {
+func (s *Service) attachments(ctx context.Context, id auth.Identity, w *intakev1.Whistle) error {
 	rows, err := store.New(s.Pool).ListAttachments(ctx, w.GetId())
 	if err != nil {
 		return fmt.Errorf("attachments of %s: %w", w.GetId(), err)

@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/postgres"
@@ -106,24 +105,24 @@ func BenchmarkSearchWhistles(b *testing.B) {
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE whistles, dispatches")
 	require.NoError(b, err)
 
-	s := &Server{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Service{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	district := auth.Identity{Subject: "sup", Role: auth.RoleSupervisor, DistrictID: "110105"}
 	city := auth.Identity{Subject: "city", Role: auth.RoleSupervisor}
 	street := auth.Identity{Subject: "st", Role: auth.RoleStreet, StreetID: "110101007", DistrictID: "110101"}
-	month := timestamppb.New(now.AddDate(0, -1, 0))
+	month := ptr(now.AddDate(0, -1, 0))
 	queries := []struct {
 		name string
 		id   auth.Identity
-		req  *intakev1.SearchWhistlesRequest
+		req  SearchQuery
 	}{
-		{"district-keyword4-month", district, &intakev1.SearchWhistlesRequest{Keyword: "占道经营", RaisedFrom: month}},
-		{"district-keyword2", district, &intakev1.SearchWhistlesRequest{Keyword: "噪音"}},
-		{"street-keyword2", street, &intakev1.SearchWhistlesRequest{Keyword: "油烟"}},
-		{"city-rare-keyword", city, &intakev1.SearchWhistlesRequest{Keyword: "井盖缺失"}},
-		{"city-address-category-status", city, &intakev1.SearchWhistlesRequest{Keyword: "建国路", Category: "garbage", Status: intakev1.Whistle_CLOSED}},
-		{"district-keyword-breached-department", district, &intakev1.SearchWhistlesRequest{Keyword: "消防隐患", Breached: true, Department: "police"}},
-		{"district-urgency-period", district, &intakev1.SearchWhistlesRequest{Urgency: intakev1.Whistle_CRITICAL, RaisedFrom: month}},
-		{"city-keyword-none", city, &intakev1.SearchWhistlesRequest{Keyword: "不存在的问题描述"}},
+		{"district-keyword4-month", district, SearchQuery{Keyword: "占道经营", RaisedFrom: month}},
+		{"district-keyword2", district, SearchQuery{Keyword: "噪音"}},
+		{"street-keyword2", street, SearchQuery{Keyword: "油烟"}},
+		{"city-rare-keyword", city, SearchQuery{Keyword: "井盖缺失"}},
+		{"city-address-category-status", city, SearchQuery{Keyword: "建国路", Category: "garbage", Status: intakev1.Whistle_CLOSED}},
+		{"district-keyword-breached-department", district, SearchQuery{Keyword: "消防隐患", Breached: true, Department: "police"}},
+		{"district-urgency-period", district, SearchQuery{Urgency: intakev1.Whistle_CRITICAL, RaisedFrom: month}},
+		{"city-keyword-none", city, SearchQuery{Keyword: "不存在的问题描述"}},
 	}
 	var all []time.Duration
 	for _, q := range queries {
@@ -137,7 +136,7 @@ func BenchmarkSearchWhistles(b *testing.B) {
 			var took []time.Duration
 			for b.Loop() {
 				t := time.Now()
-				_, err := s.search(ctx, q.id, q.req)
+				_, err := s.Search(ctx, q.id, q.req)
 				took = append(took, time.Since(t))
 				require.NoError(b, err)
 			}
@@ -150,6 +149,8 @@ func BenchmarkSearchWhistles(b *testing.B) {
 	p50, p95 := percentiles(all)
 	b.Logf("mix of %d searches over %d whistles: p50 %.1f ms, p95 %.1f ms", len(all), n, p50, p95)
 }
+
+func ptr(t time.Time) *time.Time { return &t }
 
 // percentiles are the p50 and p95 of took, in milliseconds.
 func percentiles(took []time.Duration) (float64, float64) {

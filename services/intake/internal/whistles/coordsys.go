@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"github.com/chuishao/whistle/platform/geo/coordsys"
@@ -7,9 +7,9 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
-// coordSys reads a request's coord_sys: the deployment's default when empty,
+// CoordSysOf reads a request's coord_sys: the deployment's default when empty,
 // a problem of the field when it names no system.
-func (s *Server) coordSys(f *intake.Fields, name string) coordsys.System {
+func (s *Service) CoordSysOf(f *intake.Fields, name string) coordsys.System {
 	if name == "" {
 		if s.CoordSys == "" {
 			return coordsys.WGS84
@@ -24,12 +24,12 @@ func (s *Server) coordSys(f *intake.Fields, name string) coordsys.System {
 	return sys
 }
 
-// toWGS84 converts a location given in the named coordinate system to
+// ToWGS84 converts a location given in the named coordinate system to
 // WGS-84, the only one intake stores and routing's map is drawn in. It is
 // done here, where a point comes in, so that nothing behind intake ever sees
 // another system. A missing location stays missing.
-func (s *Server) toWGS84(f *intake.Fields, loc *typesv1.LatLng, name string) *typesv1.LatLng {
-	sys := s.coordSys(f, name)
+func (s *Service) ToWGS84(f *intake.Fields, loc *typesv1.LatLng, name string) *typesv1.LatLng {
+	sys := s.CoordSysOf(f, name)
 	if loc == nil {
 		return nil
 	}

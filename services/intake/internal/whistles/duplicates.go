@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"cmp"
@@ -47,7 +47,7 @@ func duplicateEvent(actor *typesv1.Actor, links []link) *eventsv1.Event {
 // whistles are candidates, wherever the point lies: the street may read and
 // merge into them, and nothing of another street is shown to it. The links of
 // raised[j] are found[j], in the search's order (oldest first).
-func (s *Server) findDuplicates(ctx context.Context, q *store.Queries, raised []store.Whistle) ([][]link, error) {
+func (s *Service) findDuplicates(ctx context.Context, q *store.Queries, raised []store.Whistle) ([][]link, error) {
 	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
 	if radius <= 0 {
 		radius = intake.DefaultDuplicateRadiusM
@@ -123,25 +123,19 @@ func candidates(links []link) []*intakev1.DuplicateCandidate {
 // candidateState is a new duplicate link's state (the column's default).
 const candidateState = "candidate"
 
-// MergeWhistle merges a duplicate into the open whistle it duplicates: the
-// duplicate is withdrawn (its dispatches are cancelled) and points at the
-// surviving whistle, and both timelines record the merge.
-func (s *Server) MergeWhistle(ctx context.Context, req *intakev1.MergeWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.resolveDuplicate(ctx, req.GetId(), req.GetIntoWhistleId(), true)
-	return answer(ctx, s, w, err)
+// Merge merges the caller's duplicate whistle into the open whistle it
+// duplicates: the duplicate is withdrawn (its dispatches are cancelled) and
+// points at the surviving whistle, and both timelines record the merge.
+func (s *Service) Merge(ctx context.Context, caller auth.Identity, whistleID, into string) (*intakev1.Whistle, error) {
+	return s.resolveDuplicate(ctx, caller, whistleID, into, true)
 }
 
-// KeepWhistle keeps a whistle on its own despite its candidates.
-func (s *Server) KeepWhistle(ctx context.Context, req *intakev1.KeepWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.resolveDuplicate(ctx, req.GetId(), "", false)
-	return answer(ctx, s, w, err)
+// Keep keeps the caller's whistle on its own despite its candidates.
+func (s *Service) Keep(ctx context.Context, caller auth.Identity, whistleID string) (*intakev1.Whistle, error) {
+	return s.resolveDuplicate(ctx, caller, whistleID, "", false)
 }
 
-func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, merge bool) (*intakev1.Whistle, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistleID, into string, merge bool) (*intakev1.Whistle, error) {
 	if id.Role != auth.RoleStreet {
 		return nil, fmt.Errorf("only the raising street merges or keeps its whistle: %w", intake.ErrPermissionDenied)
 	}
@@ -149,7 +143,7 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 		return nil, intake.Invalid("into_whistle_id", "is required")
 	}
 	var saved store.Whistle
-	err = pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		w, err := q.LockWhistle(ctx, whistleID)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && w.StreetID != id.StreetID) {
@@ -187,7 +181,7 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 			}
 			for _, c := range candidates {
 				if c.State == intake.CandidateOpen {
-					ev := events.Kept(s.now(), actorOf(id), w, c.CandidateOf)
+					ev := events.Kept(s.Now(), ActorOf(id), w, c.CandidateOf)
 					if err := outbox.Add(ctx, tx, ev); err != nil {
 						return err
 					}
@@ -202,7 +196,7 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 		if !found {
 			return intake.Invalid("into_whistle_id", "is not a duplicate candidate of this whistle")
 		}
-		now := s.now()
+		now := s.Now()
 		next, _, err := intake.Cancel(intake.Status(w.Status))
 		if err != nil {
 			return err
@@ -215,7 +209,7 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 		}
 		merged := &eventsv1.WhistleMerged{IntoWhistleId: into, MergedWhistleId: w.ID}
 		for _, on := range []store.Whistle{w, target} {
-			if err := outbox.Add(ctx, tx, events.Merged(now, actorOf(id), on, merged)); err != nil {
+			if err := outbox.Add(ctx, tx, events.Merged(now, ActorOf(id), on, merged)); err != nil {
 				return err
 			}
 		}
@@ -226,7 +220,7 @@ func (s *Server) resolveDuplicate(ctx context.Context, whistleID, into string, m
 			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
 		}
 		saved = w
-		return outbox.Add(ctx, tx, events.Cancelled(now, actorOf(id), w, "merged into "+into))
+		return outbox.Add(ctx, tx, events.Cancelled(now, ActorOf(id), w, "merged into "+into))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolve duplicates of whistle %s: %w", whistleID, err)

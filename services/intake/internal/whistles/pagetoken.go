@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"encoding/base64"
@@ -12,34 +12,36 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
-// cursor is the keyset position after the last whistle of a page. Clients see
-// it only as an opaque token.
-type cursor struct {
-	raisedAt time.Time
-	id       string
+// Cursor is the keyset position after the last row of a page (a whistle's
+// raise, a report's receipt). Clients see it only as an opaque token.
+type Cursor struct {
+	RaisedAt time.Time
+	ID       string
 }
 
 const tokenVersion = "v1"
 
-func (c cursor) token() string {
-	raw := tokenVersion + ":" + strconv.FormatInt(c.raisedAt.UnixMicro(), 10) + ":" + c.id
+// Token is the cursor as a client sees it.
+func (c Cursor) Token() string {
+	raw := tokenVersion + ":" + strconv.FormatInt(c.RaisedAt.UnixMicro(), 10) + ":" + c.ID
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-func parseToken(token string) (cursor, bool) {
+// ParseToken reads a token Token made; false when it is none.
+func ParseToken(token string) (Cursor, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return cursor{}, false
+		return Cursor{}, false
 	}
 	parts := strings.SplitN(string(raw), ":", 3)
 	if len(parts) != 3 || parts[0] != tokenVersion || parts[2] == "" {
-		return cursor{}, false
+		return Cursor{}, false
 	}
 	micros, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil {
-		return cursor{}, false
+		return Cursor{}, false
 	}
-	return cursor{raisedAt: time.UnixMicro(micros).UTC(), id: parts[2]}, true
+	return Cursor{RaisedAt: time.UnixMicro(micros).UTC(), ID: parts[2]}, true
 }
 
 // pageArgs checks a list's page size (defaultPageSize when 0) and token,
@@ -55,10 +57,10 @@ func pageArgs(f *intake.Fields, size int32, token string) (int32, pgtype.Timesta
 	if token == "" {
 		return size, pgtype.Timestamptz{}, pgtype.Text{}
 	}
-	after, ok := parseToken(token)
+	after, ok := ParseToken(token)
 	if !ok {
 		f.Add("page_token", "is not a token this API returned")
 		return size, pgtype.Timestamptz{}, pgtype.Text{}
 	}
-	return size, pgtype.Timestamptz{Time: after.raisedAt, Valid: true}, pgtype.Text{String: after.id, Valid: true}
+	return size, pgtype.Timestamptz{Time: after.RaisedAt, Valid: true}, pgtype.Text{String: after.ID, Valid: true}
 }

@@ -1,7 +1,8 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,9 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
@@ -23,6 +21,7 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/intake"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 	"github.com/chuishao/whistle/services/intake/migrations"
 )
@@ -38,13 +37,13 @@ const (
 
 var streetA = auth.Identity{Subject: "street-a", Role: auth.RoleStreet, StreetID: street, DistrictID: district}
 
-// raiseEnv is a Server on a fresh intake schema whose statements are
+// raiseEnv is a Service on a fresh intake schema whose statements are
 // counted, with routing's answers for the street and "noise" remembered (the
 // tests raise nothing else), and whose raises go through a batcher the test
 // controls.
 type raiseEnv struct {
 	t      *testing.T
-	s      *Server
+	s      *Service
 	pool   *pgxpool.Pool
 	stmts  *pgtest.Statements
 	groups []int // the size of each group the batcher ran, in order
@@ -54,9 +53,9 @@ type raiseEnv struct {
 func newRaiseEnv(t *testing.T) *raiseEnv {
 	t.Helper()
 	e := &raiseEnv{t: t}
-	url := pgtest.NewDatabaseFrom(t, "intake_grpcapi", pgtest.Migrated("intake", bus.Migrations, migrations.Set))
+	url := pgtest.NewDatabaseFrom(t, "intake_whistles", pgtest.Migrated("intake", bus.Migrations, migrations.Set))
 	e.pool, e.stmts = pgtest.CountedPool(t, url, "intake")
-	e.s = &Server{Pool: e.pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.s = &Service{Pool: e.pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	e.s.refs.init()
 	e.s.refs.streets.Add(street, district)
 	e.s.refs.categories.Add("noise", struct{}{})
@@ -77,22 +76,36 @@ type result struct {
 }
 
 func (e *raiseEnv) raise(ctx context.Context, c call) (*intakev1.Whistle, error) {
-	req := &intakev1.RaiseWhistleRequest{
-		StreetId: street, Category: "noise", Description: c.description, Title: "工地噪音",
-		Location: &typesv1.LatLng{Lat: 39.914 + c.northM*metre, Lng: 116.404},
+	n := NewWhistle{
+		StreetID: street, Category: "noise", Description: c.description, Title: "工地噪音",
+		Location: &typesv1.LatLng{Lat: 39.914 + c.northM*metre, Lng: 116.404}, IdempotencyKey: c.key,
 	}
-	if req.Description == "" {
-		req.Description = "夜间施工噪音扰民"
+	if n.Description == "" {
+		n.Description = "夜间施工噪音扰民"
 	}
-	ctx = auth.WithIdentity(ctx, streetA)
-	if c.key != "" {
-		ctx = metadata.NewIncomingContext(ctx, metadata.Pairs(IdempotencyKeyHeader, c.key))
+	return e.s.Raise(ctx, streetA, n)
+}
+
+// kind is what an error of a use case tells the caller: the class the API
+// maps to its code, "internal" for anything else.
+func kind(err error) string {
+	var invalid *intake.InvalidError
+	var state *intake.StateError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &invalid):
+		return "invalid"
+	case errors.As(err, &state):
+		return "state"
+	case errors.Is(err, intake.ErrNotFound):
+		return "not found"
+	case errors.Is(err, intake.ErrPermissionDenied):
+		return "denied"
+	case errors.Is(err, intake.ErrUnavailable):
+		return "unavailable"
 	}
-	w, err := e.s.raise(ctx, req)
-	if err != nil {
-		return nil, toStatus(ctx, e.s.Log, err)
-	}
-	return w, nil
+	return "internal"
 }
 
 // inOneGroup raises calls concurrently as one group, in their order: a raise
@@ -247,7 +260,7 @@ func TestAFailingRaiseDoesNotFailTheOthersOfItsGroup(t *testing.T) {
 	got := e.inOneGroup(call{key: "a"}, call{northM: 10, description: "bad\x00byte"}, call{northM: 20, key: "a"}, call{northM: 30})
 	require.Equal(t, []int{4}, e.groups)
 	require.NoError(t, got[0].err)
-	require.Equal(t, codes.Internal, status.Code(got[1].err), "the bad raise fails, as it did alone")
+	require.Equal(t, "internal", kind(got[1].err), "the bad raise fails, as it did alone")
 	require.NoError(t, got[2].err)
 	require.NoError(t, got[3].err)
 	require.Equal(t, got[0].w.GetId(), got[2].w.GetId(), "the key still makes one whistle")
@@ -270,7 +283,7 @@ func TestAGroupOfRaisesTakesAFixedNumberOfStatements(t *testing.T) {
 				Status: "RAISED", RaisedByRole: "street", RaisedByID: "street-a", RaisedAt: t0, UpdatedAt: t0,
 			}
 			row.IdempotencyKey.String, row.IdempotencyKey.Valid = fmt.Sprint("key-", from, "-", i%(n-1)), true
-			reqs = append(reqs, groupcommit.Request[newWhistle]{Ctx: ctx, Req: newWhistle{row: row, actor: actorOf(streetA)}})
+			reqs = append(reqs, groupcommit.Request[newWhistle]{Ctx: ctx, Req: newWhistle{row: row, actor: ActorOf(streetA)}})
 		}
 		start := e.stmts.Count()
 		outs, err := e.s.raiseGroup(context.Background(), reqs)

@@ -1,13 +1,10 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
@@ -16,16 +13,8 @@ import (
 
 // raiseAs raises a noise whistle at the test's spot as id, into drillID when set, with key.
 func (e *raiseEnv) raiseAs(id auth.Identity, drillID, key string) (*intakev1.Whistle, error) {
-	ctx := auth.WithIdentity(context.Background(), id)
-	if key != "" {
-		ctx = metadata.NewIncomingContext(ctx, metadata.Pairs(IdempotencyKeyHeader, key))
-	}
-	w, err := e.s.raise(ctx, &intakev1.RaiseWhistleRequest{StreetId: street, Category: "noise", Description: "演练回放",
-		DrillId: drillID, Location: &typesv1.LatLng{Lat: 39.914, Lng: 116.404}})
-	if err != nil {
-		return nil, toStatus(ctx, e.s.Log, err)
-	}
-	return w, nil
+	return e.s.Raise(context.Background(), id, NewWhistle{StreetID: street, Category: "noise", Description: "演练回放",
+		DrillID: drillID, Location: &typesv1.LatLng{Lat: 39.914, Lng: 116.404}, IdempotencyKey: key})
 }
 
 func TestDrillRaises(t *testing.T) {
@@ -60,18 +49,18 @@ func TestDrillRaises(t *testing.T) {
 		id    auth.Identity
 		drill string
 		key   string
-		code  codes.Code
+		kind  string
 		field string
 	}{
-		"a street into a drill":      {streetA, "d1", "", codes.PermissionDenied, ""},
-		"a desk into a drill":        {auth.Identity{Role: auth.RoleDesk, DistrictID: district, Department: "police"}, "d1", "", codes.PermissionDenied, ""},
-		"a supervisor without drill": {sup, "", "", codes.PermissionDenied, ""},
-		"another district":           {auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110105"}, "d1", "", codes.NotFound, ""},
-		"a bad drill id":             {sup, "Has-Dash", "", codes.InvalidArgument, "drill_id"},
-		"a street's drill key":       {streetA, "", "drill:d1:k1", codes.InvalidArgument, "idempotency_key"},
+		"a street into a drill":      {streetA, "d1", "", "denied", ""},
+		"a desk into a drill":        {auth.Identity{Role: auth.RoleDesk, DistrictID: district, Department: "police"}, "d1", "", "denied", ""},
+		"a supervisor without drill": {sup, "", "", "denied", ""},
+		"another district":           {auth.Identity{Role: auth.RoleSupervisor, DistrictID: "110105"}, "d1", "", "not found", ""},
+		"a bad drill id":             {sup, "Has-Dash", "", "invalid", "drill_id"},
+		"a street's drill key":       {streetA, "", "drill:d1:k1", "invalid", "idempotency_key"},
 	} {
 		_, err := e.raiseAs(tc.id, tc.drill, tc.key)
-		require.Equal(t, tc.code, status.Code(err), "%s: %v", name, err)
+		require.Equal(t, tc.kind, kind(err), "%s: %v", name, err)
 		if tc.field != "" {
 			require.Contains(t, err.Error(), tc.field, name)
 		}

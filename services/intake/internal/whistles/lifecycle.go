@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
@@ -20,45 +20,35 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 
-// change applies one of the street's actions to w at now. It returns the
-// event to emit, or nil when the action had already taken effect.
-type change func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error)
+// Change applies an action to w at now. It returns the event to emit, or nil
+// when the action had already taken effect.
+type Change func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error)
 
-// CancelWhistle withdraws a whistle that is not resolved yet.
-func (s *Server) CancelWhistle(ctx context.Context, req *intakev1.CancelWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.cancel(ctx, req)
-	return answer(ctx, s, w, err)
-}
-
-func (s *Server) cancel(ctx context.Context, req *intakev1.CancelWhistleRequest) (*intakev1.Whistle, error) {
-	if err := intake.ValidateReason(req.GetReason(), false); err != nil {
+// Cancel withdraws the caller's whistle that is not resolved yet.
+func (s *Service) Cancel(ctx context.Context, caller auth.Identity, whistleID, reason string) (*intakev1.Whistle, error) {
+	if err := intake.ValidateReason(reason, false); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, "cancel", req.GetId(), func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
+	return s.act(ctx, caller, "cancel", whistleID, func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
 		next, changed, err := intake.Cancel(intake.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
 		}
 		w.Status = string(next)
-		return events.Cancelled(now, actor, *w, req.GetReason()), nil
+		return events.Cancelled(now, actor, *w, reason), nil
 	})
 }
 
-// SubmitFeedback rates a resolved whistle and closes it.
-func (s *Server) SubmitFeedback(ctx context.Context, req *intakev1.SubmitFeedbackRequest) (*intakev1.Whistle, error) {
-	w, err := s.feedback(ctx, req)
-	return answer(ctx, s, w, err)
-}
-
-func (s *Server) feedback(ctx context.Context, req *intakev1.SubmitFeedbackRequest) (*intakev1.Whistle, error) {
-	if err := intake.ValidateFeedback(req.GetSatisfaction(), req.GetComment()); err != nil {
+// Close is the caller's 回访 answer: it rates its resolved whistle and closes it.
+func (s *Service) Close(ctx context.Context, caller auth.Identity, whistleID string, satisfaction int32, comment string) (*intakev1.Whistle, error) {
+	if err := intake.ValidateFeedback(satisfaction, comment); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, "give feedback on", req.GetId(), closeWith(req.GetSatisfaction(), req.GetComment()))
+	return s.act(ctx, caller, "give feedback on", whistleID, CloseWith(satisfaction, comment))
 }
 
-// closeWith is the 回访 answer that closes a resolved whistle with a rating.
-func closeWith(satisfaction int32, comment string) change {
+// CloseWith is the 回访 answer that closes a resolved whistle with a rating.
+func CloseWith(satisfaction int32, comment string) Change {
 	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
 		next, changed, err := intake.Close(intake.Status(w.Status))
 		if err != nil || !changed {
@@ -72,21 +62,16 @@ func closeWith(satisfaction int32, comment string) change {
 	}
 }
 
-// ReopenWhistle sends a resolved or closed whistle back: "not fixed".
-func (s *Server) ReopenWhistle(ctx context.Context, req *intakev1.ReopenWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.reopen(ctx, req)
-	return answer(ctx, s, w, err)
-}
-
-func (s *Server) reopen(ctx context.Context, req *intakev1.ReopenWhistleRequest) (*intakev1.Whistle, error) {
-	if err := intake.ValidateReason(req.GetReason(), true); err != nil {
+// Reopen sends the caller's resolved or closed whistle back: "not fixed".
+func (s *Service) Reopen(ctx context.Context, caller auth.Identity, whistleID, reason string) (*intakev1.Whistle, error) {
+	if err := intake.ValidateReason(reason, true); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, "reopen", req.GetId(), reopenWith(req.GetReason()))
+	return s.act(ctx, caller, "reopen", whistleID, ReopenWith(reason))
 }
 
-// reopenWith is "not fixed": a resolved or closed whistle is reopened.
-func reopenWith(reason string) change {
+// ReopenWith is "not fixed": a resolved or closed whistle is reopened.
+func ReopenWith(reason string) Change {
 	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
 		next, changed, err := intake.Reopen(intake.Status(w.Status))
 		if err != nil || !changed {
@@ -105,21 +90,18 @@ func reopenWith(reason string) change {
 // act runs one of the street's actions on its own whistle: the new state and
 // its event commit together, and an action that already took effect changes
 // nothing and answers the whistle as it is.
-func (s *Server) act(ctx context.Context, verb, whistleID string, apply change) (*intakev1.Whistle, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) act(ctx context.Context, id auth.Identity, verb, whistleID string, apply Change) (*intakev1.Whistle, error) {
 	if id.Role != auth.RoleStreet {
 		return nil, fmt.Errorf("only the street that raised it may %s a whistle: %w", verb, intake.ErrPermissionDenied)
 	}
-	return s.actAs(ctx, verb, whistleID, actorOf(id), func(w store.Whistle) bool { return w.StreetID == id.StreetID }, apply)
+	return s.ActAs(ctx, id, verb, whistleID, ActorOf(id), func(w store.Whistle) bool { return w.StreetID == id.StreetID }, apply)
 }
 
-// actAs runs apply on a whistle for actor, who may act on it when inScope
+// ActAs runs apply on a whistle for actor, who may act on it when inScope
 // says so: the street's own actions, and a resident's through a follow-up
-// token (the token is the scope).
-func (s *Server) actAs(ctx context.Context, verb, whistleID string, actor *typesv1.Actor, inScope func(store.Whistle) bool, apply change) (*intakev1.Whistle, error) {
+// token (the token is the scope). The answer is the whistle as viewer sees it
+// (a resident acting through a token has no identity: links are left out).
+func (s *Service) ActAs(ctx context.Context, viewer auth.Identity, verb, whistleID string, actor *typesv1.Actor, inScope func(store.Whistle) bool, apply Change) (*intakev1.Whistle, error) {
 	var saved store.Whistle
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
@@ -133,7 +115,7 @@ func (s *Server) actAs(ctx context.Context, verb, whistleID string, actor *types
 		if !inScope(w) {
 			return intake.ErrNotFound
 		}
-		now := s.now()
+		now := s.Now()
 		ev, err := apply(&w, now, actor)
 		if err != nil || ev == nil {
 			saved = w
@@ -151,7 +133,5 @@ func (s *Server) actAs(ctx context.Context, verb, whistleID string, actor *types
 	if err != nil {
 		return nil, err
 	}
-	// A resident acting through a token has no identity: links are left out.
-	viewer, _ := auth.FromContext(ctx)
 	return s.withDispatches(ctx, viewer, saved)
 }

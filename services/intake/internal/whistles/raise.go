@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"cmp"
@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
@@ -24,28 +23,34 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 
-// IdempotencyKeyHeader is the gRPC metadata key that makes a raise idempotent;
-// the gateway maps the HTTP Idempotency-Key header to it.
-const IdempotencyKeyHeader = "idempotency-key"
-
 // drillKeyPrefix starts the stored idempotency key of a drill raise.
 const drillKeyPrefix = "drill:"
 
-// RaiseWhistle is 吹哨: a street asks departments to act.
-func (s *Server) RaiseWhistle(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
-	w, err := s.raise(ctx, req)
-	return answer(ctx, s, w, err)
+// NewWhistle is a raise as the caller asked it.
+type NewWhistle struct {
+	StreetID    string
+	Category    string
+	Description string
+	Title       string
+	Address     string
+	Urgency     intake.Urgency // "" for the default
+	// Location is given in CoordSys (the deployment's default when empty); nil when none.
+	Location *typesv1.LatLng
+	CoordSys string
+	// DrillID raises into a drill (a supervisor's or an admin's replay).
+	DrillID string
+	// IdempotencyKey makes the raise idempotent per street: a key used before
+	// answers the first whistle raised with it, as it is now.
+	IdempotencyKey string
 }
 
-// raise checks the caller and the request, then saves the whistle with the
-// raises that arrive meanwhile (raiseGroup). A key the street used before
-// answers the first whistle raised with it, as it is now.
-func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (*intakev1.Whistle, error) {
-	id, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	drillID := req.GetDrillId()
+// Raise is 吹哨: caller asks departments to act. It checks the caller and the
+// request, looks the street and category up in routing's catalogue, then
+// saves the whistle with the raises that arrive meanwhile (raiseGroup): the
+// whistle, its duplicate candidates and its events commit together.
+func (s *Service) Raise(ctx context.Context, caller auth.Identity, in NewWhistle) (*intakev1.Whistle, error) {
+	id := caller
+	drillID := in.DrillID
 	switch {
 	case drillID != "":
 		// A drill replays a recorded period's raises for the streets: only
@@ -55,7 +60,7 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		}
 	case id.Role != auth.RoleStreet:
 		return nil, fmt.Errorf("only a street raises whistles: %w", intake.ErrPermissionDenied)
-	case req.GetStreetId() != "" && req.GetStreetId() != id.StreetID:
+	case in.StreetID != "" && in.StreetID != id.StreetID:
 		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
 	}
 	var f intake.Fields
@@ -63,29 +68,27 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		if err := drill.Validate(drillID); err != nil {
 			f.Add("drill_id", err.Error())
 		}
-		if req.GetStreetId() == "" {
+		if in.StreetID == "" {
 			f.Add("street_id", "a drill whistle names its street")
 		}
 	}
-	loc := s.toWGS84(&f, req.GetLocation(), req.GetCoordSys())
+	loc := s.ToWGS84(&f, in.Location, in.CoordSys)
 	r := intake.Raise{
-		StreetID:    req.GetStreetId(),
-		Category:    req.GetCategory(),
-		Description: req.GetDescription(),
-		Title:       req.GetTitle(),
-		Address:     req.GetAddress(),
+		StreetID:    in.StreetID,
+		Category:    in.Category,
+		Description: in.Description,
+		Title:       in.Title,
+		Address:     in.Address,
+		Urgency:     in.Urgency,
 		HasLocation: loc != nil,
 		Lat:         loc.GetLat(),
 		Lng:         loc.GetLng(),
-	}
-	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
-		r.Urgency = intake.Urgency(u.String())
 	}
 	f.Merge(r.Validate())
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	key, err := idempotencyKey(ctx)
+	key, err := idempotencyKey(in.IdempotencyKey)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 			key.String = drillKeyPrefix + drillID + ":" + key.String
 		}
 	}
-	districtID, err := s.checkReferences(ctx, r)
+	districtID, err := s.CheckReferences(ctx, r.StreetID, r.Category)
 	if err != nil {
 		return nil, err
 	}
@@ -109,14 +112,14 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 		return nil, fmt.Errorf("street %s is outside the supervisor's district: %w", r.StreetID, intake.ErrNotFound)
 	}
 
-	now := s.now()
+	now := s.Now()
 	row := store.Whistle{
 		ID: wid, StreetID: r.StreetID, DistrictID: districtID,
 		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
 		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
 		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
 	}
-	w, err := s.raises().Do(ctx, newWhistle{row: row, actor: actorOf(id)})
+	w, err := s.raises().Do(ctx, newWhistle{row: row, actor: ActorOf(id)})
 	if err != nil {
 		return nil, fmt.Errorf("raise whistle: %w", err)
 	}
@@ -132,16 +135,15 @@ func (s *Server) raise(ctx context.Context, req *intakev1.RaiseWhistleRequest) (
 	return s.withDispatches(ctx, id, saved)
 }
 
-func idempotencyKey(ctx context.Context) (pgtype.Text, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	values := md.Get(IdempotencyKeyHeader)
-	if len(values) == 0 || values[0] == "" {
+// idempotencyKey is a raise's key as stored: NULL when there is none.
+func idempotencyKey(key string) (pgtype.Text, error) {
+	if key == "" {
 		return pgtype.Text{}, nil
 	}
-	if len(values[0]) > intake.MaxIdempotencyKey {
+	if len(key) > intake.MaxIdempotencyKey {
 		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
 	}
-	return pgtype.Text{String: values[0], Valid: true}, nil
+	return pgtype.Text{String: key, Valid: true}, nil
 }
 
 // newWhistle is one checked raise, ready to join a group: the row to insert
@@ -152,7 +154,7 @@ type newWhistle struct {
 }
 
 // raises is the batcher raises go through: concurrent raises commit together.
-func (s *Server) raises() *groupcommit.Batcher[newWhistle, *intakev1.Whistle] {
+func (s *Service) raises() *groupcommit.Batcher[newWhistle, *intakev1.Whistle] {
 	s.raiseOnce.Do(func() {
 		s.raiseBatcher = &groupcommit.Batcher[newWhistle, *intakev1.Whistle]{Group: s.raiseGroup, Alone: s.raiseAlone}
 	})
@@ -161,7 +163,7 @@ func (s *Server) raises() *groupcommit.Batcher[newWhistle, *intakev1.Whistle] {
 
 // raiseAlone is a group of one: a raise that found a free slot, or one of a
 // group that failed as a whole.
-func (s *Server) raiseAlone(ctx context.Context, n newWhistle) (*intakev1.Whistle, error) {
+func (s *Service) raiseAlone(ctx context.Context, n newWhistle) (*intakev1.Whistle, error) {
 	outs, err := s.raiseGroup(ctx, []groupcommit.Request[newWhistle]{{Ctx: ctx, Req: n}})
 	if err != nil {
 		return nil, err
@@ -175,7 +177,7 @@ func (s *Server) raiseAlone(ctx context.Context, n newWhistle) (*intakev1.Whistl
 // by one in arrival order. A raise whose key its street used before (in an
 // earlier transaction, or earlier in the group) is not inserted: its outcome
 // is nil, and its caller reads the first whistle after the commit.
-func (s *Server) raiseGroup(ctx context.Context, reqs []groupcommit.Request[newWhistle]) ([]groupcommit.Outcome[*intakev1.Whistle], error) {
+func (s *Service) raiseGroup(ctx context.Context, reqs []groupcommit.Request[newWhistle]) ([]groupcommit.Outcome[*intakev1.Whistle], error) {
 	outs := make([]groupcommit.Outcome[*intakev1.Whistle], len(reqs))
 	// The first raise of each key is inserted; a later one with the same key
 	// answers the same whistle.

@@ -1,9 +1,10 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -20,27 +21,34 @@ import (
 // maxKeywordChars bounds a search keyword (as the proto's limit says).
 const maxKeywordChars = 100
 
-// SearchWhistles finds whistles in the caller's scope, newest first.
-func (s *Server) SearchWhistles(ctx context.Context, req *intakev1.SearchWhistlesRequest) (*intakev1.SearchWhistlesResponse, error) {
-	return handle(ctx, s, req, s.search)
+// SearchQuery is what Search is asked for; empty fields filter nothing.
+type SearchQuery struct {
+	RaisedFrom, RaisedTo *time.Time
+	StreetID             string
+	DistrictID           string
+	Category             string
+	Department           string
+	Breached             bool
+	Status               intakev1.Whistle_Status
+	Urgency              intakev1.Whistle_Urgency
+	Keyword              string
+	PageSize             int32 // 0 for the default
+	PageToken            string
 }
 
-func (s *Server) search(ctx context.Context, id auth.Identity, req *intakev1.SearchWhistlesRequest) (*intakev1.SearchWhistlesResponse, error) {
-	arg, size, err := searchArgs(id, req)
+// Search finds whistles in the caller's scope, newest first.
+func (s *Service) Search(ctx context.Context, caller auth.Identity, req SearchQuery) (Page, error) {
+	arg, size, err := searchArgs(caller, req)
 	if err != nil {
-		return nil, err
+		return Page{}, err
 	}
 	q := store.New(customPlans{s.Pool})
 	rows, err := q.SearchWhistles(ctx, arg)
 	if err != nil {
-		return nil, fmt.Errorf("search whistles: %w", err)
+		return Page{}, fmt.Errorf("search whistles: %w", err)
 	}
 	// Searches and the registers made of them are the real record: drills stay out.
-	whistles, next, err := s.page(ctx, store.New(s.Pool), id, rows, size, true)
-	if err != nil {
-		return nil, err
-	}
-	return &intakev1.SearchWhistlesResponse{Whistles: whistles, NextPageToken: next}, nil
+	return s.page(ctx, store.New(s.Pool), caller, rows, size, true)
 }
 
 // searchArgs checks req and turns it into the query's filters, the caller's
@@ -48,7 +56,7 @@ func (s *Server) search(ctx context.Context, id auth.Identity, req *intakev1.Sea
 // neighbour whistles; a supervisor: its district, or every district when it
 // has none) and GetWhistle for a desk (whistles dispatched to its department
 // in its district).
-func searchArgs(id auth.Identity, req *intakev1.SearchWhistlesRequest) (store.SearchWhistlesParams, int32, error) {
+func searchArgs(id auth.Identity, req SearchQuery) (store.SearchWhistlesParams, int32, error) {
 	var arg store.SearchWhistlesParams
 	switch id.Role {
 	case auth.RoleStreet:
@@ -65,35 +73,35 @@ func searchArgs(id auth.Identity, req *intakev1.SearchWhistlesRequest) (store.Se
 	}
 
 	var f intake.Fields
-	size, curAt, curID := pageArgs(&f, req.GetPageSize(), req.GetPageToken())
+	size, curAt, curID := pageArgs(&f, req.PageSize, req.PageToken)
 	arg.CursorRaisedAt, arg.CursorID, arg.MaxRows = curAt, curID, size+1
-	if t := req.GetRaisedFrom(); t != nil {
-		arg.RaisedFrom = pgtype.Timestamptz{Time: t.AsTime(), Valid: true}
+	if t := req.RaisedFrom; t != nil {
+		arg.RaisedFrom = pgtype.Timestamptz{Time: *t, Valid: true}
 	}
-	if t := req.GetRaisedTo(); t != nil {
-		arg.RaisedTo = pgtype.Timestamptz{Time: t.AsTime(), Valid: true}
+	if t := req.RaisedTo; t != nil {
+		arg.RaisedTo = pgtype.Timestamptz{Time: *t, Valid: true}
 	}
 	if arg.RaisedFrom.Valid && arg.RaisedTo.Valid && !arg.RaisedFrom.Time.Before(arg.RaisedTo.Time) {
 		f.Add("raised_to", "must be after raised_from")
 	}
-	arg.StreetID = text(req.GetStreetId())
-	arg.DistrictID = text(req.GetDistrictId())
-	arg.Category = text(req.GetCategory())
-	arg.Department = text(req.GetDepartment())
-	arg.Breached = req.GetBreached()
-	if st := req.GetStatus(); st != intakev1.Whistle_STATUS_UNSPECIFIED {
+	arg.StreetID = text(req.StreetID)
+	arg.DistrictID = text(req.DistrictID)
+	arg.Category = text(req.Category)
+	arg.Department = text(req.Department)
+	arg.Breached = req.Breached
+	if st := req.Status; st != intakev1.Whistle_STATUS_UNSPECIFIED {
 		if _, known := intakev1.Whistle_Status_name[int32(st)]; !known {
 			f.Add("status", "is not a whistle status")
 		}
 		arg.Status = text(st.String())
 	}
-	if u := req.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
+	if u := req.Urgency; u != intakev1.Whistle_URGENCY_UNSPECIFIED {
 		if _, known := intakev1.Whistle_Urgency_name[int32(u)]; !known {
 			f.Add("urgency", "is not an urgency")
 		}
 		arg.Urgency = text(u.String())
 	}
-	kw := strings.TrimSpace(req.GetKeyword())
+	kw := strings.TrimSpace(req.Keyword)
 	if utf8.RuneCountInString(kw) > maxKeywordChars {
 		f.Add("keyword", fmt.Sprintf("must be at most %d characters", maxKeywordChars))
 	}

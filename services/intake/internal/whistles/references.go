@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
@@ -40,35 +40,35 @@ func (r *references) init() {
 	})
 }
 
-// checkReferences asks routing whether the street and the category exist, and
+// CheckReferences asks routing whether the street and the category exist, and
 // returns the street's district.
-func (s *Server) checkReferences(ctx context.Context, r intake.Raise) (string, error) {
+func (s *Service) CheckReferences(ctx context.Context, streetID, category string) (string, error) {
 	s.refs.init()
 	var f intake.Fields
-	district, found := s.refs.streets.Get(r.StreetID)
+	district, found := s.refs.streets.Get(streetID)
 	if !found {
-		street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: r.StreetID})
+		street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: streetID})
 		switch status.Code(err) {
 		case codes.OK:
 			if district = street.GetDistrictId(); district == "" {
-				return "", fmt.Errorf("street %s has no district: %w", r.StreetID, intake.ErrUnavailable)
+				return "", fmt.Errorf("street %s has no district: %w", streetID, intake.ErrUnavailable)
 			}
-			s.refs.streets.Add(r.StreetID, district)
+			s.refs.streets.Add(streetID, district)
 		case codes.NotFound:
 			f.Add("street_id", "unknown street")
 		default:
-			return "", fmt.Errorf("look up street %s: %w: %w", r.StreetID, intake.ErrUnavailable, err)
+			return "", fmt.Errorf("look up street %s: %w: %w", streetID, intake.ErrUnavailable, err)
 		}
 	}
-	if _, found := s.refs.categories.Get(r.Category); !found {
-		_, err := s.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: r.Category})
+	if _, found := s.refs.categories.Get(category); !found {
+		_, err := s.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: category})
 		switch status.Code(err) {
 		case codes.OK:
-			s.refs.categories.Add(r.Category, struct{}{})
+			s.refs.categories.Add(category, struct{}{})
 		case codes.NotFound:
 			f.Add("category", "unknown category")
 		default:
-			return "", fmt.Errorf("look up category %s: %w: %w", r.Category, intake.ErrUnavailable, err)
+			return "", fmt.Errorf("look up category %s: %w: %w", category, intake.ErrUnavailable, err)
 		}
 	}
 	if err := f.Err(); err != nil {

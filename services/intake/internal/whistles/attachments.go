@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -149,7 +151,7 @@ func (s *Service) AddAttachment(ctx context.Context, id auth.Identity, a *intake
 			return intake.Invalid("attachment.id", "is already used")
 		}
 		saved = store.Attachment(row)
-		ev := events.AttachmentAdded(row.AddedAt, ActorOf(id), w, withoutPosition(attachmentOf(saved)))
+		ev := attachmentAddedEvent(row.AddedAt, ActorOf(id), w, withoutPosition(attachmentOf(saved)))
 		if err := outbox.Add(ctx, tx, ev); err != nil {
 			return fmt.Errorf("add attachment to %s: %w", w.ID, err)
 		}
@@ -239,4 +241,14 @@ func publicAttachment(a *intakev1.Attachment) *intakev1.Attachment {
 		Id: a.GetId(), WhistleId: a.GetWhistleId(), Stage: a.GetStage(), Department: a.GetDepartment(),
 		MediaType: a.GetMediaType(), Sha256: a.GetSha256(), HasThumbnail: a.GetHasThumbnail(), AddedAt: a.GetAddedAt(),
 	}
+}
+
+// attachmentAddedEvent is whistle.attachment_added (without the EXIF position): a
+// desk's evidence carries its dispatch and department on the envelope.
+func attachmentAddedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, a *intakev1.Attachment) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.DispatchId = a.GetDispatchId()
+	ev.Department = a.GetDepartment()
+	ev.Payload = &eventsv1.Event_WhistleAttachmentAdded{WhistleAttachmentAdded: &eventsv1.WhistleAttachmentAdded{Attachment: a}}
+	return ev
 }

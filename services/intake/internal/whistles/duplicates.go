@@ -1,18 +1,15 @@
 package whistles
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
-	"github.com/chuishao/whistle/platform/drill"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -21,107 +18,6 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
-
-// link is a new whistle's link to an open whistle it may duplicate.
-type link struct {
-	whistle     store.Whistle
-	candidateOf string
-	distanceM   float64
-}
-
-// duplicateEvent is whistle.duplicate_candidate of a new whistle's links (all
-// of one whistle, at least one), by actor.
-func duplicateEvent(actor *typesv1.Actor, links []link) *eventsv1.Event {
-	c := &eventsv1.WhistleDuplicateCandidate{CandidateOf: links[0].candidateOf, DistanceM: links[0].distanceM}
-	for _, l := range links {
-		c.Candidates = append(c.Candidates, &eventsv1.DuplicateLink{CandidateOf: l.candidateOf, DistanceM: l.distanceM})
-	}
-	w := links[0].whistle
-	return events.Duplicate(w.RaisedAt, actor, w, c)
-}
-
-// findDuplicates finds, in one statement, the open whistles each of the new
-// whistles raised (in arrival order) may duplicate: those of its street and
-// category raised nearby recently, including the group's whistles raised
-// before it, as raising them one by one would. Only the raising street's own
-// whistles are candidates, wherever the point lies: the street may read and
-// merge into them, and nothing of another street is shown to it. The links of
-// raised[j] are found[j], in the search's order (oldest first).
-func (s *Service) findDuplicates(ctx context.Context, q *store.Queries, raised []store.Whistle) ([][]link, error) {
-	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
-	if radius <= 0 {
-		radius = intake.DefaultDuplicateRadiusM
-	}
-	if window <= 0 {
-		window = intake.DefaultDuplicateWindow
-	}
-	var p store.NearbyOpenWhistlesParams
-	for j, w := range raised {
-		p.Ids = append(p.Ids, w.ID)
-		minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
-		for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
-			p.Whistles = append(p.Whistles, int32(j+1))
-			p.Cells = append(p.Cells, c)
-			p.StreetIds = append(p.StreetIds, w.StreetID)
-			p.Categories = append(p.Categories, w.Category)
-			p.Since = append(p.Since, w.RaisedAt.Add(-window))
-			p.MinLats, p.MaxLats = append(p.MinLats, minLat), append(p.MaxLats, maxLat)
-			p.MinLngs, p.MaxLngs = append(p.MinLngs, minLng), append(p.MaxLngs, maxLng)
-		}
-	}
-	rows, err := q.NearbyOpenWhistles(ctx, p)
-	if err != nil {
-		return nil, fmt.Errorf("find duplicates of %d whistles: %w", len(raised), err)
-	}
-	found := make([][]link, len(raised))
-	for _, r := range rows {
-		j := int(r.Whistle) - 1
-		w := raised[j]
-		if drill.Of(w.ID) != drill.Of(r.ID) {
-			continue // a drill whistle and a real one are never each other's duplicates
-		}
-		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
-		if d > radius {
-			continue
-		}
-		found[j] = append(found[j], link{whistle: w, candidateOf: r.ID, distanceM: d})
-	}
-	return found, nil
-}
-
-// insertLinks saves links in one statement (none when there are none).
-func insertLinks(ctx context.Context, q *store.Queries, links []link) error {
-	if len(links) == 0 {
-		return nil
-	}
-	var p store.InsertDuplicateCandidatesParams
-	for _, l := range links {
-		p.WhistleIds = append(p.WhistleIds, l.whistle.ID)
-		p.CandidateOfs = append(p.CandidateOfs, l.candidateOf)
-		p.Distances = append(p.Distances, l.distanceM)
-		p.FoundAts = append(p.FoundAts, l.whistle.RaisedAt)
-	}
-	if err := q.InsertDuplicateCandidates(ctx, p); err != nil {
-		return fmt.Errorf("link %d duplicate candidates: %w", len(links), err)
-	}
-	return nil
-}
-
-// candidates are a new whistle's links as its answer shows them, in the
-// order DuplicateCandidates reads them back.
-func candidates(links []link) []*intakev1.DuplicateCandidate {
-	var out []*intakev1.DuplicateCandidate
-	for _, l := range links {
-		out = append(out, &intakev1.DuplicateCandidate{WhistleId: l.candidateOf, DistanceM: l.distanceM, State: candidateState})
-	}
-	slices.SortStableFunc(out, func(a, b *intakev1.DuplicateCandidate) int {
-		return cmp.Or(cmp.Compare(a.DistanceM, b.DistanceM), strings.Compare(a.WhistleId, b.WhistleId))
-	})
-	return out
-}
-
-// candidateState is a new duplicate link's state (the column's default).
-const candidateState = "candidate"
 
 // Merge merges the caller's duplicate whistle into the open whistle it
 // duplicates: the duplicate is withdrawn (its dispatches are cancelled) and
@@ -181,7 +77,7 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 			}
 			for _, c := range candidates {
 				if c.State == intake.CandidateOpen {
-					ev := events.Kept(s.Now(), ActorOf(id), w, c.CandidateOf)
+					ev := keptEvent(s.Now(), ActorOf(id), w, c.CandidateOf)
 					if err := outbox.Add(ctx, tx, ev); err != nil {
 						return err
 					}
@@ -209,7 +105,7 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 		}
 		merged := &eventsv1.WhistleMerged{IntoWhistleId: into, MergedWhistleId: w.ID}
 		for _, on := range []store.Whistle{w, target} {
-			if err := outbox.Add(ctx, tx, events.Merged(now, ActorOf(id), on, merged)); err != nil {
+			if err := outbox.Add(ctx, tx, mergedEvent(now, ActorOf(id), on, merged)); err != nil {
 				return err
 			}
 		}
@@ -220,7 +116,7 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 			return fmt.Errorf("merge whistle %s: %w", w.ID, err)
 		}
 		saved = w
-		return outbox.Add(ctx, tx, events.Cancelled(now, ActorOf(id), w, "merged into "+into))
+		return outbox.Add(ctx, tx, cancelledEvent(now, ActorOf(id), w, "merged into "+into))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("resolve duplicates of whistle %s: %w", whistleID, err)
@@ -230,4 +126,18 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 		return nil, fmt.Errorf("read whistle %s: %w", saved.ID, err)
 	}
 	return s.withDispatches(ctx, id, fresh)
+}
+
+// mergedEvent is whistle.merged, on the timeline of w (either of the two whistles).
+func mergedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, m *eventsv1.WhistleMerged) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleMerged{WhistleMerged: m}
+	return ev
+}
+
+// keptEvent is whistle.duplicate_kept: the street keeps w despite a candidate.
+func keptEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, candidateOf string) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleDuplicateKept{WhistleDuplicateKept: &eventsv1.WhistleDuplicateKept{CandidateOf: candidateOf}}
+	return ev
 }

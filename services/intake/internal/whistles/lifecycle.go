@@ -35,7 +35,7 @@ func (s *Service) Cancel(ctx context.Context, caller auth.Identity, whistleID, r
 			return nil, err
 		}
 		w.Status = string(next)
-		return events.Cancelled(now, actor, *w, reason), nil
+		return cancelledEvent(now, actor, *w, reason), nil
 	})
 }
 
@@ -58,7 +58,7 @@ func CloseWith(satisfaction int32, comment string) Change {
 		w.ClosedAt = pgtype.Timestamptz{Time: now, Valid: true}
 		w.Satisfaction = satisfaction
 		w.FeedbackComment = comment
-		return events.Closed(now, actor, *w), nil
+		return closedEvent(now, actor, *w), nil
 	}
 }
 
@@ -83,7 +83,7 @@ func ReopenWith(reason string) Change {
 		w.ResolvedAt = pgtype.Timestamptz{}
 		w.ClosedAt = pgtype.Timestamptz{}
 		w.ReopenedAt = pgtype.Timestamptz{Time: now, Valid: true}
-		return events.Reopened(now, actor, *w, reason), nil
+		return reopenedEvent(now, actor, *w, reason), nil
 	}
 }
 
@@ -134,4 +134,27 @@ func (s *Service) ActAs(ctx context.Context, viewer auth.Identity, verb, whistle
 		return nil, err
 	}
 	return s.withDispatches(ctx, viewer, saved)
+}
+
+// cancelledEvent is whistle.cancelled.
+func cancelledEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, reason string) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleCancelled{WhistleCancelled: &eventsv1.WhistleCancelled{Reason: reason}}
+	return ev
+}
+
+// closedEvent is whistle.closed, with the street's feedback.
+func closedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleClosed{WhistleClosed: &eventsv1.WhistleClosed{
+		Satisfaction: w.Satisfaction, Comment: w.FeedbackComment,
+	}}
+	return ev
+}
+
+// reopenedEvent is whistle.reopened.
+func reopenedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, reason string) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: reason}}
+	return ev
 }

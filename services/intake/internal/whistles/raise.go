@@ -6,16 +6,23 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/drill"
 	"github.com/chuishao/whistle/platform/groupcommit"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/events"
@@ -233,7 +240,7 @@ func (s *Service) raiseGroup(ctx context.Context, reqs []groupcommit.Request[new
 			if err != nil {
 				return err
 			}
-			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: events.Raised(w.RaisedAt, r.Req.actor, w, whistle)})
+			evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: raisedEvent(w.RaisedAt, r.Req.actor, w, whistle)})
 			if len(found[j]) > 0 {
 				evs = append(evs, outbox.Caused{Ctx: r.Ctx, Event: duplicateEvent(r.Req.actor, found[j])})
 			}
@@ -257,4 +264,177 @@ func (s *Service) raiseGroup(ctx context.Context, reqs []groupcommit.Request[new
 		return nil, fmt.Errorf("raise %d whistles: %w", len(reqs), err)
 	}
 	return outs, nil
+}
+
+// raisedEvent is whistle.raised, carrying the whole new whistle.
+func raisedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, whistle *intakev1.Whistle) *eventsv1.Event {
+	ev := events.WhistleEnvelope(at, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleRaised{WhistleRaised: &eventsv1.WhistleRaised{Whistle: whistle}}
+	return ev
+}
+
+// link is a new whistle's link to an open whistle it may duplicate.
+type link struct {
+	whistle     store.Whistle
+	candidateOf string
+	distanceM   float64
+}
+
+// duplicateEvent is whistle.duplicate_candidate of a new whistle's links (all
+// of one whistle, at least one), by actor.
+func duplicateEvent(actor *typesv1.Actor, links []link) *eventsv1.Event {
+	c := &eventsv1.WhistleDuplicateCandidate{CandidateOf: links[0].candidateOf, DistanceM: links[0].distanceM}
+	for _, l := range links {
+		c.Candidates = append(c.Candidates, &eventsv1.DuplicateLink{CandidateOf: l.candidateOf, DistanceM: l.distanceM})
+	}
+	w := links[0].whistle
+	ev := events.WhistleEnvelope(w.RaisedAt, actor, w)
+	ev.Payload = &eventsv1.Event_WhistleDuplicateCandidate{WhistleDuplicateCandidate: c}
+	return ev
+}
+
+// findDuplicates finds, in one statement, the open whistles each of the new
+// whistles raised (in arrival order) may duplicate: those of its street and
+// category raised nearby recently, including the group's whistles raised
+// before it, as raising them one by one would. Only the raising street's own
+// whistles are candidates, wherever the point lies: the street may read and
+// merge into them, and nothing of another street is shown to it. The links of
+// raised[j] are found[j], in the search's order (oldest first).
+func (s *Service) findDuplicates(ctx context.Context, q *store.Queries, raised []store.Whistle) ([][]link, error) {
+	radius, window := s.DuplicateRadiusM, s.DuplicateWindow
+	if radius <= 0 {
+		radius = intake.DefaultDuplicateRadiusM
+	}
+	if window <= 0 {
+		window = intake.DefaultDuplicateWindow
+	}
+	var p store.NearbyOpenWhistlesParams
+	for j, w := range raised {
+		p.Ids = append(p.Ids, w.ID)
+		minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
+		for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
+			p.Whistles = append(p.Whistles, int32(j+1))
+			p.Cells = append(p.Cells, c)
+			p.StreetIds = append(p.StreetIds, w.StreetID)
+			p.Categories = append(p.Categories, w.Category)
+			p.Since = append(p.Since, w.RaisedAt.Add(-window))
+			p.MinLats, p.MaxLats = append(p.MinLats, minLat), append(p.MaxLats, maxLat)
+			p.MinLngs, p.MaxLngs = append(p.MinLngs, minLng), append(p.MaxLngs, maxLng)
+		}
+	}
+	rows, err := q.NearbyOpenWhistles(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("find duplicates of %d whistles: %w", len(raised), err)
+	}
+	found := make([][]link, len(raised))
+	for _, r := range rows {
+		j := int(r.Whistle) - 1
+		w := raised[j]
+		if drill.Of(w.ID) != drill.Of(r.ID) {
+			continue // a drill whistle and a real one are never each other's duplicates
+		}
+		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
+		if d > radius {
+			continue
+		}
+		found[j] = append(found[j], link{whistle: w, candidateOf: r.ID, distanceM: d})
+	}
+	return found, nil
+}
+
+// insertLinks saves links in one statement (none when there are none).
+func insertLinks(ctx context.Context, q *store.Queries, links []link) error {
+	if len(links) == 0 {
+		return nil
+	}
+	var p store.InsertDuplicateCandidatesParams
+	for _, l := range links {
+		p.WhistleIds = append(p.WhistleIds, l.whistle.ID)
+		p.CandidateOfs = append(p.CandidateOfs, l.candidateOf)
+		p.Distances = append(p.Distances, l.distanceM)
+		p.FoundAts = append(p.FoundAts, l.whistle.RaisedAt)
+	}
+	if err := q.InsertDuplicateCandidates(ctx, p); err != nil {
+		return fmt.Errorf("link %d duplicate candidates: %w", len(links), err)
+	}
+	return nil
+}
+
+// candidates are a new whistle's links as its answer shows them, in the
+// order DuplicateCandidates reads them back.
+func candidates(links []link) []*intakev1.DuplicateCandidate {
+	var out []*intakev1.DuplicateCandidate
+	for _, l := range links {
+		out = append(out, &intakev1.DuplicateCandidate{WhistleId: l.candidateOf, DistanceM: l.distanceM, State: candidateState})
+	}
+	slices.SortStableFunc(out, func(a, b *intakev1.DuplicateCandidate) int {
+		return cmp.Or(cmp.Compare(a.DistanceM, b.DistanceM), strings.Compare(a.WhistleId, b.WhistleId))
+	})
+	return out
+}
+
+// candidateState is a new duplicate link's state (the column's default).
+const candidateState = "candidate"
+
+// Found streets and categories are remembered for referenceTTL, so a raise
+// does not ask routing twice over gRPC for what it answered a moment ago
+// (those two look-ups were a fifth of routing's and an eighth of intake's CPU
+// at 200 raises/s). What routing did not find is never remembered: a street
+// or category added a moment ago is accepted at once. A category withdrawn
+// from the catalogue may still be accepted for up to referenceTTL; routing
+// then routes it by its fallback rule (docs/decisions.md).
+const (
+	referenceTTL   = 30 * time.Second
+	referenceLimit = 4096
+)
+
+// references caches routing's answers about streets and categories.
+type references struct {
+	once       sync.Once
+	streets    *expirable.LRU[string, string] // street id → district id
+	categories *expirable.LRU[string, struct{}]
+}
+
+func (r *references) init() {
+	r.once.Do(func() {
+		r.streets = expirable.NewLRU[string, string](referenceLimit, nil, referenceTTL)
+		r.categories = expirable.NewLRU[string, struct{}](referenceLimit, nil, referenceTTL)
+	})
+}
+
+// CheckReferences asks routing whether the street and the category exist, and
+// returns the street's district.
+func (s *Service) CheckReferences(ctx context.Context, streetID, category string) (string, error) {
+	s.refs.init()
+	var f intake.Fields
+	district, found := s.refs.streets.Get(streetID)
+	if !found {
+		street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: streetID})
+		switch status.Code(err) {
+		case codes.OK:
+			if district = street.GetDistrictId(); district == "" {
+				return "", fmt.Errorf("street %s has no district: %w", streetID, intake.ErrUnavailable)
+			}
+			s.refs.streets.Add(streetID, district)
+		case codes.NotFound:
+			f.Add("street_id", "unknown street")
+		default:
+			return "", fmt.Errorf("look up street %s: %w: %w", streetID, intake.ErrUnavailable, err)
+		}
+	}
+	if _, found := s.refs.categories.Get(category); !found {
+		_, err := s.Routing.GetCategory(ctx, &routingv1.GetCategoryRequest{Code: category})
+		switch status.Code(err) {
+		case codes.OK:
+			s.refs.categories.Add(category, struct{}{})
+		case codes.NotFound:
+			f.Add("category", "unknown category")
+		default:
+			return "", fmt.Errorf("look up category %s: %w: %w", category, intake.ErrUnavailable, err)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return "", err
+	}
+	return district, nil
 }

@@ -18,10 +18,14 @@ import (
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
+	"github.com/chuishao/whistle/services/feedback/internal/appeals"
 	"github.com/chuishao/whistle/services/feedback/internal/events"
 	"github.com/chuishao/whistle/services/feedback/internal/grpcapi"
+	"github.com/chuishao/whistle/services/feedback/internal/refnames"
 	"github.com/chuishao/whistle/services/feedback/internal/rekey"
+	"github.com/chuishao/whistle/services/feedback/internal/reports"
 	"github.com/chuishao/whistle/services/feedback/internal/timeline"
+	"github.com/chuishao/whistle/services/feedback/internal/whistles"
 	"github.com/chuishao/whistle/services/feedback/migrations"
 )
 
@@ -68,13 +72,13 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 	keys, _ := timeline.ParseKeys(cfg.TimelineKeys) // validated above
 	// Dialling is lazy and fails only on a malformed address, so it goes first.
 	var conn *grpc.ClientConn
-	var names grpcapi.Names
+	var names refnames.Names
 	if cfg.RoutingAddr != "" {
 		var err error
 		if conn, err = cfg.GRPCTLS.Dial(cfg.RoutingAddr); err != nil {
 			return nil, err
 		}
-		names = grpcapi.RoutingNames{Client: routingv1.NewRoutingServiceClient(conn)}
+		names = refnames.Routing{Client: routingv1.NewRoutingServiceClient(conn)}
 	}
 	schema := postgres.Migrations{Name: Name, FS: migrations.FS}
 	if cfg.TimelineRekey {
@@ -88,7 +92,13 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, err
 	}
 	rebuild := func(ctx context.Context) (int64, int64, error) { return events.Rebuild(ctx, rt.Pool, rt.JS) }
-	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, grpcapi.New(rt.Pool, rt.Log, rt.Clock, rebuild, keys, names))
+	lookup := refnames.Lookup{Names: names, Log: rt.Log}
+	feedbackv1.RegisterFeedbackServiceServer(rt.GRPC, &grpcapi.Server{
+		Whistles: &whistles.Service{Pool: rt.Pool, Log: rt.Log, Clock: rt.Clock, Keys: keys, Names: lookup},
+		Reports:  &reports.Service{Pool: rt.Pool, Clock: rt.Clock, Names: lookup, Rebuilder: rebuild},
+		Appeals:  &appeals.Service{Pool: rt.Pool, Clock: rt.Clock},
+		Log:      rt.Log,
+	})
 	rt.Audit(auditedMethods...)
 	grpcserver.RegisterPublicView(grpcapi.ListWhistleEtasMethod)
 	return &App{rt: rt, recorder: &events.Recorder{Clock: rt.Clock, Log: rt.Log, Keys: keys}, routing: conn}, nil

@@ -3,6 +3,7 @@ package feedback
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/chuishao/whistle/platform/auth"
 )
@@ -91,3 +92,24 @@ func Decision(accept bool) string {
 
 // TrimText trims surrounding space from a free-text field.
 func TrimText(s string) string { return strings.TrimSpace(s) }
+
+// Actor is who did something: a role and a subject.
+type Actor struct {
+	Role, ID string
+}
+
+// Appeal is a desk's appeal against one breached clock of its dispatch.
+type Appeal struct {
+	ID, DispatchID, WhistleID, DistrictID, Department string
+	// Clock is the SLA clock appealed: ack, arrive or resolve.
+	Clock              string
+	ReasonCode, Reason string
+	// Status is AppealPending, AppealAccepted or AppealRejected.
+	Status  string
+	FiledBy Actor
+	FiledAt time.Time
+	// DecidedBy and DecidedAt are zero while the appeal is pending.
+	DecidedBy    Actor
+	DecidedAt    time.Time
+	DecisionNote string
+}

@@ -8,6 +8,7 @@ import (
 
 // DispatchStory is what the upward report tells of one dispatch.
 type DispatchStory struct {
+	DispatchID, WhistleID, Status                                   string
 	Department                                                      string
 	Round                                                           int
 	DispatchedAt, AcknowledgedAt, ArrivedAt, ResolvedAt, ReturnedAt time.Time
@@ -22,12 +23,14 @@ type WhistleStory struct {
 	// StreetName and CategoryName are routing's names of the codes; the
 	// report prints the codes where they are empty.
 	StreetName, CategoryName string
-	RaisedAt                 time.Time
-	Dispatches               []DispatchStory
-	Reopened                 int
-	Satisfaction             int
-	Comment                  string
-	ClosedAt                 time.Time
+	// RaisedAt and ClosedAt are zero when the timeline holds no raising, or
+	// no closing that stands.
+	RaisedAt     time.Time
+	Dispatches   []DispatchStory
+	Reopened     int
+	Satisfaction int
+	Comment      string
+	ClosedAt     time.Time
 	// MergedInto is the whistle this one was merged into, whose dispatches
 	// and outcome the story goes on with; empty when it was not merged.
 	MergedInto string

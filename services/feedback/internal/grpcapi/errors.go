@@ -17,7 +17,14 @@ import (
 // not know is the service's fault: logged, and reported without details.
 func (s *Server) toStatus(ctx context.Context, err error) error {
 	var tooLarge *outbox.TooLargeError
+	var invalid feedback.InvalidError
 	switch {
+	case errors.As(err, &invalid):
+		var v rpcerr.Violations
+		for _, f := range invalid {
+			v.Add(f.Field, "%s", f.Reason)
+		}
+		return v.Err()
 	case errors.As(err, &tooLarge):
 		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, feedback.ErrNotFound):
@@ -33,6 +40,6 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	}
-	s.log.ErrorContext(ctx, "internal error", "err", err)
+	s.Log.ErrorContext(ctx, "internal error", "err", err)
 	return status.Error(codes.Internal, "internal error")
 }

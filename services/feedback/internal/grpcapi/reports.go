@@ -1,150 +1,49 @@
 package grpcapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
-	"fmt"
-	"maps"
-	"slices"
-	"strconv"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/rpcerr"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
-	"github.com/chuishao/whistle/services/feedback/internal/store"
+	"github.com/chuishao/whistle/services/feedback/internal/reports"
 )
-
-// period is a validated report request: the district in scope and [from, to).
-type period struct {
-	district string
-	from, to time.Time
-}
-
-// reportPeriod checks the caller and the request's district and period.
-func (s *Server) reportPeriod(ctx context.Context, district string, from, to *timestamppb.Timestamp) (period, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok {
-		return period{}, status.Error(codes.Unauthenticated, "missing identity")
-	}
-	d, err := feedback.ReportScope(id, district)
-	if err != nil {
-		return period{}, s.toStatus(ctx, err)
-	}
-	var v rpcerr.Violations
-	if d == "" {
-		v.Add("district", "is required")
-	}
-	if from == nil {
-		v.Add("from", "is required")
-	}
-	if to == nil {
-		v.Add("to", "is required")
-	}
-	p := period{district: d, from: from.AsTime(), to: to.AsTime()}
-	if from != nil && to != nil {
-		switch {
-		case !p.to.After(p.from):
-			v.Add("to", "must be after from")
-		case p.to.Sub(p.from) > feedback.MaxPeriod:
-			v.Add("to", "must be at most 366 days after from")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return period{}, err
-	}
-	return p, nil
-}
 
 // GetSlaReport is GET /v1/reports/sla.
 func (s *Server) GetSlaReport(ctx context.Context, req *feedbackv1.GetSlaReportRequest) (*feedbackv1.SlaReport, error) {
-	p, err := s.reportPeriod(ctx, req.GetDistrict(), req.GetFrom(), req.GetTo())
+	id, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := s.slaReport(ctx, p)
+	rep, err := s.Reports.SlaReport(ctx, id, req.GetDistrict(), asTime(req.GetFrom()), asTime(req.GetTo()))
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	return rep, nil
+	out := &feedbackv1.SlaReport{District: rep.District, From: timestamppb.New(rep.From), To: timestamppb.New(rep.To), Total: slaLine("", rep.Total.Counts)}
+	for _, l := range rep.Departments {
+		out.Departments = append(out.Departments, slaLine(l.Department, l.Counts))
+	}
+	return out, nil
 }
 
-// slaReport sums the daily roll-up over the whole days of the period and
-// scans dispatch_facts only for the partial days at its edges, all in one
-// snapshot.
-func (s *Server) slaReport(ctx context.Context, p period) (*feedbackv1.SlaReport, error) {
-	byDept := map[string]feedback.Counts{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		q := store.New(tx)
-		scan := func(from, to time.Time) error {
-			if !from.Before(to) {
-				return nil
-			}
-			rows, err := q.SlaReport(ctx, store.SlaReportParams{DistrictID: p.district, FromAt: tstz(from), ToAt: tstz(to)})
-			if err != nil {
-				return err
-			}
-			for _, r := range rows {
-				byDept[r.Department] = byDept[r.Department].Add(slaCounts(r))
-			}
-			return nil
-		}
-		days := feedback.WholeDays(p.from, p.to)
-		if days.Empty() {
-			return scan(p.from, p.to)
-		}
-		rows, err := q.SlaReportDaily(ctx, store.SlaReportDailyParams{DistrictID: p.district, FromDay: pgDate(days.First), ToDay: pgDate(days.End)})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			byDept[r.Department] = byDept[r.Department].Add(slaCounts(store.SlaReportRow(r)))
-		}
-		if err := scan(p.from, days.First); err != nil {
-			return err
-		}
-		return scan(days.End, p.to)
-	})
+// ExportSlaReport is the SLA report as CSV, one line per department and a
+// last line "total".
+func (s *Server) ExportSlaReport(ctx context.Context, req *feedbackv1.ExportSlaReportRequest) (*feedbackv1.SlaReportCsv, error) {
+	id, err := caller(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sla report of %s: %w", p.district, err)
+		return nil, err
 	}
-	rep := &feedbackv1.SlaReport{District: p.district, From: timestamppb.New(p.from), To: timestamppb.New(p.to)}
-	var total feedback.Counts
-	for _, dept := range slices.Sorted(maps.Keys(byDept)) {
-		c := byDept[dept]
-		total = total.Add(c)
-		rep.Departments = append(rep.Departments, slaLine(dept, c))
+	rep, err := s.Reports.SlaReport(ctx, id, req.GetDistrict(), asTime(req.GetFrom()), asTime(req.GetTo()))
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
 	}
-	rep.Total = slaLine("", total)
-	return rep, nil
-}
-
-// pgDate is the calendar date of t (a midnight in feedback.ReportZone).
-func pgDate(t time.Time) pgtype.Date {
-	y, m, d := t.Date()
-	return pgtype.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Valid: true}
-}
-
-// slaCounts copies a report row's counts.
-func slaCounts(r store.SlaReportRow) feedback.Counts {
-	return feedback.Counts{
-		Dispatched: r.Dispatched, ResponseBase: r.ResponseBase, AckedOnTime: r.AckedOnTime,
-		ArrivalBase: r.ArrivalBase, ArrivedOnTime: r.ArrivedOnTime, ResolvedOnTime: r.ResolvedOnTime,
-		Returned: r.Returned, AcceptedReturns: r.AcceptedReturns, ResolutionBase: r.ResolutionBase,
-		Resolved: r.Resolved, Reopened: r.Reopened, Rated: r.Rated, Satisfied: r.Satisfied,
-		NotRated: r.NotRated, Breaches: r.Breaches, ExcusedBreaches: r.ExcusedBreaches,
+	name, body, err := rep.CSV()
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
 	}
+	return &feedbackv1.SlaReportCsv{Filename: name, ContentType: "text/csv; charset=utf-8", Csv: body}, nil
 }
 
 func slaLine(department string, c feedback.Counts) *feedbackv1.DepartmentSla {
@@ -171,194 +70,185 @@ func slaLine(department string, c feedback.Counts) *feedbackv1.DepartmentSla {
 	}
 }
 
-// CSVHeader is the header row of the exported SLA report (docs/feedback.md).
-var CSVHeader = []string{
-	"district", "from", "to", "department", "dispatched", "acked_on_time", "arrived_on_time",
-	"resolved_on_time", "returned", "accepted_returns", "breaches", "excused_breaches", "resolved",
-	"reopened", "rated", "satisfied", "not_rated", "response_rate", "arrival_rate",
-	"resolution_rate", "satisfaction_rate",
-}
-
-// ExportSlaReport is the SLA report as CSV, one line per department and a
-// last line "total".
-func (s *Server) ExportSlaReport(ctx context.Context, req *feedbackv1.ExportSlaReportRequest) (*feedbackv1.SlaReportCsv, error) {
-	p, err := s.reportPeriod(ctx, req.GetDistrict(), req.GetFrom(), req.GetTo())
-	if err != nil {
-		return nil, err
-	}
-	rep, err := s.slaReport(ctx, p)
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write(CSVHeader)
-	from, to := p.from.UTC().Format(time.RFC3339), p.to.UTC().Format(time.RFC3339)
-	lines := append(rep.GetDepartments(), rep.GetTotal())
-	for i, l := range lines {
-		dept := l.GetDepartment()
-		if i == len(lines)-1 {
-			dept = "total"
-		}
-		_ = w.Write([]string{
-			p.district, from, to, dept, itoa(l.GetDispatched()), itoa(l.GetAckedOnTime()), itoa(l.GetArrivedOnTime()),
-			itoa(l.GetResolvedOnTime()), itoa(l.GetReturned()), itoa(l.GetAcceptedReturns()), itoa(l.GetBreaches()),
-			itoa(l.GetExcusedBreaches()), itoa(l.GetResolved()), itoa(l.GetReopened()), itoa(l.GetRated()),
-			itoa(l.GetSatisfied()), itoa(l.GetNotRated()), ftoa(l.GetResponseRate()), ftoa(l.GetArrivalRate()),
-			ftoa(l.GetResolutionRate()), ftoa(l.GetSatisfactionRate()),
-		})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("write csv: %w", err))
-	}
-	return &feedbackv1.SlaReportCsv{
-		Filename:    fmt.Sprintf("sla-%s-%s-%s.csv", p.district, p.from.UTC().Format("20060102T150405Z"), p.to.UTC().Format("20060102T150405Z")),
-		ContentType: "text/csv; charset=utf-8",
-		Csv:         buf.String(),
-	}, nil
-}
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-// ftoa prints a rate with four decimals, enough for a percentage with two.
-func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 4, 64) }
-
 // GetScorecards returns the scorecards of a district's departments or
 // streets, best composite first.
 func (s *Server) GetScorecards(ctx context.Context, req *feedbackv1.GetScorecardsRequest) (*feedbackv1.GetScorecardsResponse, error) {
-	p, err := s.reportPeriod(ctx, req.GetDistrict(), req.GetFrom(), req.GetTo())
+	id, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	w := feedback.Weights{
-		Response: req.GetWeights().GetResponse(), Arrival: req.GetWeights().GetArrival(),
-		Resolution: req.GetWeights().GetResolution(), Satisfaction: req.GetWeights().GetSatisfaction(),
-	}
-	if err := w.Validate(); err != nil {
-		return nil, rpcerr.Invalid("weights", "%s", err.Error())
-	}
-	if w.IsZero() {
-		if w, err = s.periodWeights(ctx, p.from); err != nil {
-			return nil, s.toStatus(ctx, err)
-		}
-	}
-	resp, err := s.scorecards(ctx, p, w, req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET)
+	cards, err := s.Reports.Scorecards(ctx, id, req.GetDistrict(), asTime(req.GetFrom()), asTime(req.GetTo()),
+		weightsOf(req.GetWeights()), req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET)
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	return resp, nil
-}
-
-// scorecards computes the scorecards of p grouped by department or street,
-// ranked by their composite under w.
-func (s *Server) scorecards(ctx context.Context, p period, w feedback.Weights, byStreet bool) (*feedbackv1.GetScorecardsResponse, error) {
-	rows, err := store.New(s.pool).Scorecards(ctx, store.ScorecardsParams{
-		ByStreet:   byStreet,
-		DistrictID: p.district, FromAt: tstz(p.from), ToAt: tstz(p.to),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scorecards of %s: %w", p.district, err)
-	}
-	cards := make([]*feedbackv1.Scorecard, 0, len(rows))
-	ranked := make([]feedback.Ranked, 0, len(rows))
-	for _, r := range rows {
-		c := feedback.Counts{
-			Dispatched: r.Dispatched, ResponseBase: r.ResponseBase, AckedOnTime: r.AckedOnTime,
-			ArrivalBase: r.ArrivalBase, ArrivedOnTime: r.ArrivedOnTime, ResolvedOnTime: r.ResolvedOnTime,
-			Returned: r.Returned, AcceptedReturns: r.AcceptedReturns, ResolutionBase: r.ResolutionBase,
-			Resolved: r.Resolved, Reopened: r.Reopened, Rated: r.Rated, Satisfied: r.Satisfied,
-			NotRated: r.NotRated, Breaches: r.Breaches, ExcusedBreaches: r.ExcusedBreaches,
+	resp := &feedbackv1.GetScorecardsResponse{Weights: weightsProto(cards.Weights)}
+	for _, c := range cards.Cards {
+		line := slaLine("", c.Counts)
+		if !cards.ByStreet {
+			line.Department = c.Key
 		}
-		composite := w.Composite(c.Rates())
-		line := slaLine("", c)
-		if !byStreet {
-			line.Department = r.Key
-		}
-		cards = append(cards, &feedbackv1.Scorecard{
-			Key:               r.Key,
+		resp.Scorecards = append(resp.Scorecards, &feedbackv1.Scorecard{
+			Key:               c.Key,
 			Sla:               line,
-			BreachesLevel1:    r.BreachesLevel1,
-			BreachesLevel2:    r.BreachesLevel2,
-			BreachesLevel3:    r.BreachesLevel3,
-			ToAcknowledge:     &feedbackv1.Durations{MedianSeconds: r.AckP50, P90Seconds: r.AckP90, Count: r.AckCount},
-			ToArrive:          &feedbackv1.Durations{MedianSeconds: r.ArriveP50, P90Seconds: r.ArriveP90, Count: r.ArriveCount},
-			ToResolve:         &feedbackv1.Durations{MedianSeconds: r.ResolveP50, P90Seconds: r.ResolveP90, Count: r.ResolveCount},
-			Composite:         composite,
-			FarArrivals:       r.FarArrivals,
-			UnlocatedArrivals: r.UnlocatedArrivals,
+			BreachesLevel1:    c.BreachesLevel1,
+			BreachesLevel2:    c.BreachesLevel2,
+			BreachesLevel3:    c.BreachesLevel3,
+			ToAcknowledge:     durationsProto(c.ToAcknowledge),
+			ToArrive:          durationsProto(c.ToArrive),
+			ToResolve:         durationsProto(c.ToResolve),
+			Composite:         c.Composite,
+			Rank:              int32(c.Rank),
+			FarArrivals:       c.FarArrivals,
+			UnlocatedArrivals: c.UnlocatedArrivals,
 		})
-		ranked = append(ranked, feedback.Ranked{Key: r.Key, Composite: composite})
-	}
-	order, ranks := feedback.Rank(ranked)
-	resp := &feedbackv1.GetScorecardsResponse{
-		Weights: &feedbackv1.Weights{Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution, Satisfaction: w.Satisfaction},
-	}
-	for _, i := range order {
-		cards[i].Rank = int32(ranks[i])
-		resp.Scorecards = append(resp.Scorecards, cards[i])
 	}
 	return resp, nil
 }
 
-func tstz(t time.Time) pgtype.Timestamptz { return pgtype.Timestamptz{Time: t, Valid: true} }
-
-// pbTime is t as a proto timestamp, nil when NULL.
-func pbTime(t pgtype.Timestamptz) *timestamppb.Timestamp {
-	if !t.Valid {
-		return nil
-	}
-	return timestamppb.New(t.Time)
+func durationsProto(d reports.Durations) *feedbackv1.Durations {
+	return &feedbackv1.Durations{MedianSeconds: d.MedianSeconds, P90Seconds: d.P90Seconds, Count: d.Count}
 }
 
-// periodWeights are the weights set for the month (Beijing time) that
-// contains from, or the defaults.
-func (s *Server) periodWeights(ctx context.Context, from time.Time) (feedback.Weights, error) {
-	month := from.In(feedback.ReportZone).Format("2006-01")
-	row, err := store.New(s.pool).GetScorecardWeights(ctx, month)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return feedback.DefaultWeights, nil
-	}
-	if err != nil {
-		return feedback.Weights{}, fmt.Errorf("weights of %s: %w", month, err)
-	}
-	return feedback.Weights{Response: row.Response, Arrival: row.Arrival, Resolution: row.Resolution, Satisfaction: row.Satisfaction}, nil
+func weightsOf(w *feedbackv1.Weights) feedback.Weights {
+	return feedback.Weights{Response: w.GetResponse(), Arrival: w.GetArrival(), Resolution: w.GetResolution(), Satisfaction: w.GetSatisfaction()}
+}
+
+func weightsProto(w feedback.Weights) *feedbackv1.Weights {
+	return &feedbackv1.Weights{Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution, Satisfaction: w.Satisfaction}
 }
 
 // SetScorecardWeights sets a month's composite weights (admin only).
 func (s *Server) SetScorecardWeights(ctx context.Context, req *feedbackv1.SetScorecardWeightsRequest) (*feedbackv1.Weights, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "missing identity")
-	}
-	if id.Role != auth.RoleAdmin {
-		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
-	}
-	var v rpcerr.Violations
-	if _, err := time.Parse("2006-01", req.GetMonth()); err != nil {
-		v.Add("month", "must be YYYY-MM")
-	}
-	w := feedback.Weights{
-		Response: req.GetWeights().GetResponse(), Arrival: req.GetWeights().GetArrival(),
-		Resolution: req.GetWeights().GetResolution(), Satisfaction: req.GetWeights().GetSatisfaction(),
-	}
-	if err := w.Validate(); err != nil {
-		v.Add("weights", "%s", err.Error())
-	} else if w.IsZero() {
-		v.Add("weights", "at least one weight must be positive")
-	}
-	if err := v.Err(); err != nil {
+	id, err := caller(ctx)
+	if err != nil {
 		return nil, err
 	}
-	// In a transaction, so that the call commits with its audit record.
-	err := postgres.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		return store.New(tx).SetScorecardWeights(ctx, store.SetScorecardWeightsParams{
-			Month: req.GetMonth(), Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution,
-			Satisfaction: w.Satisfaction, SetBy: id.Subject, SetAt: tstz(s.clock.Now()),
+	w := weightsOf(req.GetWeights())
+	if err := s.Reports.SetWeights(ctx, id, req.GetMonth(), w); err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return weightsProto(w), nil
+}
+
+// ListHotspots is 未诉先办: the category × street pairs of a district that
+// keep coming back over the last 30 days, with the 30 days before for trend.
+func (s *Server) ListHotspots(ctx context.Context, req *feedbackv1.ListHotspotsRequest) (*feedbackv1.ListHotspotsResponse, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := reports.HotspotQuery{District: req.GetDistrict(), Limit: int(req.GetLimit()), MinCount: int(req.GetMinCount())}
+	if req.GetAt() != nil {
+		q.At = req.GetAt().AsTime()
+	}
+	h, err := s.Reports.Hotspots(ctx, id, q)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	resp := &feedbackv1.ListHotspotsResponse{WindowStart: timestamppb.New(h.WindowStart), WindowEnd: timestamppb.New(h.WindowEnd)}
+	for _, r := range h.Hotspots {
+		resp.Hotspots = append(resp.Hotspots, &feedbackv1.Hotspot{
+			StreetId: r.StreetID, Category: r.Category, Count: r.Count, PreviousCount: r.PreviousCount,
+			Trend: r.Trend(), LastRaisedAt: timestamppb.New(r.LastRaisedAt),
 		})
+	}
+	return resp, nil
+}
+
+// AnalyzeHotspots is 未诉先办 over whistles, reports and 12345 tickets: per
+// street × category × Beijing month of the period, with each month's change
+// and the top pairs, in the caller's scope.
+func (s *Server) AnalyzeHotspots(ctx context.Context, req *feedbackv1.AnalyzeHotspotsRequest) (*feedbackv1.HotspotAnalysis, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Reports.AnalyzeHotspots(ctx, id, reports.AnalysisQuery{
+		District: req.GetDistrict(), Street: req.GetStreet(), Category: req.GetCategory(),
+		FromMonth: req.GetFromMonth(), ToMonth: req.GetToMonth(),
+		Limit: int(req.GetLimit()), MinTotal: int(req.GetMinTotal()), Order: req.GetOrderBy(),
 	})
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("set weights of %s: %w", req.GetMonth(), err))
+		return nil, s.toStatus(ctx, err)
 	}
-	return &feedbackv1.Weights{Response: w.Response, Arrival: w.Arrival, Resolution: w.Resolution, Satisfaction: w.Satisfaction}, nil
+	resp := &feedbackv1.HotspotAnalysis{Months: a.Months, PairCount: int64(a.PairCount), District: a.District, Street: a.Street}
+	for _, m := range a.Series {
+		resp.Series = append(resp.Series, monthProto(m))
+	}
+	for _, p := range a.Pairs {
+		pb := &feedbackv1.HotspotPair{
+			DistrictId: p.District, StreetId: p.Street, StreetName: a.StreetNames[p.Street],
+			Category: p.Category, CategoryName: a.CategoryNames[p.Category],
+			Whistles: p.Sum.Whistles, Reports: p.Sum.Reports, Tickets: p.Sum.Tickets, Total: p.Sum.Total,
+			Last: p.Last, Previous: p.Previous, Change: p.Change,
+		}
+		for _, m := range p.Months {
+			pb.Months = append(pb.Months, monthProto(m))
+		}
+		resp.Pairs = append(resp.Pairs, pb)
+	}
+	return resp, nil
+}
+
+func monthProto(m feedback.MonthCounts) *feedbackv1.HotspotMonth {
+	return &feedbackv1.HotspotMonth{Month: m.Month, Whistles: m.Whistles, Reports: m.Reports, Tickets: m.Tickets, Total: m.Total, Change: m.Change}
+}
+
+// GetDrillReport is GET /v1/drills/{drill_id}/report: a drill's on-time
+// rates next to the real ones of the period it replayed, for the district's
+// supervisor or an admin.
+func (s *Server) GetDrillReport(ctx context.Context, req *feedbackv1.GetDrillReportRequest) (*feedbackv1.DrillReport, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	group := reports.ByDepartment
+	switch {
+	case req.GetByCategory():
+		group = reports.ByCategory
+	case req.GetGroupBy() == feedbackv1.GetScorecardsRequest_STREET:
+		group = reports.ByStreet
+	}
+	d, err := s.Reports.DrillReport(ctx, id, reports.DrillQuery{
+		DrillID: req.GetDrillId(), District: req.GetDistrict(),
+		RealFrom: asTime(req.GetRealFrom()), RealTo: asTime(req.GetRealTo()), GroupBy: group,
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	out := &feedbackv1.DrillReport{
+		DrillId: d.DrillID, District: d.District, RealFrom: timestamppb.New(d.RealFrom), RealTo: timestamppb.New(d.RealTo),
+		GroupBy: d.GroupBy, Total: drillRowProto(d.Total),
+	}
+	for _, r := range d.Rows {
+		out.Rows = append(out.Rows, drillRowProto(r))
+	}
+	return out, nil
+}
+
+func drillRowProto(r reports.DrillRow) *feedbackv1.DrillReportRow {
+	return &feedbackv1.DrillReportRow{Key: r.Key, Drill: onTimeProto(r.Drill), Real: onTimeProto(r.Real)}
+}
+
+func onTimeProto(o feedback.OnTime) *feedbackv1.OnTime {
+	ack, arrive, resolve := o.Rates()
+	return &feedbackv1.OnTime{
+		Dispatched: o.Dispatched, AckedOnTime: o.AckedOnTime, ArrivalBase: o.ArrivalBase, ArrivedOnTime: o.ArrivedOnTime,
+		ResolvedOnTime: o.ResolvedOnTime, AckRate: ack, ArriveRate: arrive, ResolveRate: resolve,
+	}
+}
+
+// GetMonthlyScorecard renders the district's 治理成绩单 for a month as one
+// printable HTML page.
+func (s *Server) GetMonthlyScorecard(ctx context.Context, req *feedbackv1.GetMonthlyScorecardRequest) (*feedbackv1.MonthlyScorecard, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	html, err := s.Reports.MonthlyScorecard(ctx, id, req.GetDistrict(), req.GetMonth())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return &feedbackv1.MonthlyScorecard{ContentType: "text/html; charset=utf-8", Html: html}, nil
 }

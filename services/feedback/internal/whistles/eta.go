@@ -1,4 +1,4 @@
-package grpcapi
+package whistles
 
 import (
 	"context"
@@ -7,65 +7,66 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/rpcerr"
-	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/feedback"
 	"github.com/chuishao/whistle/services/feedback/internal/store"
 )
 
-// maxEtaWhistles bounds one ListWhistleEtas call.
-const maxEtaWhistles = 100
+// MaxEtaWhistles bounds one Etas call.
+const MaxEtaWhistles = 100
 
 // etaStatsTTL is how long a department × category's statistics serve before
 // they are computed again from the facts: the history moves slowly, and a
 // whistle page must not scan 90 days of dispatches.
 const etaStatsTTL = time.Hour
 
-// ListWhistleEtasMethod is the full method name the public (Open311's
-// anonymous reads) may call: its answer carries no desk notes for that role.
-const ListWhistleEtasMethod = "/whistle.feedback.v1.FeedbackService/ListWhistleEtas"
+// DispatchEta is the estimate of one dispatch of a whistle's current round.
+type DispatchEta struct {
+	DispatchID, Department, Status string
+	Arrival, Resolution            feedback.Estimate
+}
 
-// ListWhistleEtas is the ETA of each named whistle the caller may see; the
-// others are left out, as unknown ones are.
-func (s *Server) ListWhistleEtas(ctx context.Context, req *feedbackv1.ListWhistleEtasRequest) (*feedbackv1.ListWhistleEtasResponse, error) {
-	id, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, status.Error(codes.Unauthenticated, "missing identity")
+// WhistleEta is a whistle's dispatches' estimates and the latest expected
+// resolution among them (zero when none is expected).
+type WhistleEta struct {
+	WhistleID            string
+	Dispatches           []DispatchEta
+	ExpectedResolutionAt time.Time
+}
+
+// Etas is the ETA of each named whistle caller may see, in the order named;
+// the others are left out, as unknown ones are. The public (Open311's
+// anonymous reads) sees every whistle, without the desks' notes.
+func (s *Service) Etas(ctx context.Context, caller auth.Identity, ids []string) ([]WhistleEta, error) {
+	public := caller.Role == auth.RolePublic
+	if !public && !feedback.MayReadTimelines(caller.Role) {
+		return nil, feedback.ErrWrongRole
 	}
-	public := id.Role == auth.RolePublic
-	if !public && !feedback.MayReadTimelines(id.Role) {
-		return nil, s.toStatus(ctx, feedback.ErrWrongRole)
-	}
-	ids := req.GetWhistleIds()
 	switch {
 	case len(ids) == 0:
-		return nil, rpcerr.Invalid("whistle_ids", "name at least one whistle")
-	case len(ids) > maxEtaWhistles:
-		return nil, rpcerr.Invalid("whistle_ids", "name at most %d whistles", maxEtaWhistles)
+		return nil, feedback.Invalid("whistle_ids", "name at least one whistle")
+	case len(ids) > MaxEtaWhistles:
+		return nil, feedback.Invalid("whistle_ids", "name at most %d whistles", MaxEtaWhistles)
 	}
 	for _, w := range ids {
 		if w == "" {
-			return nil, rpcerr.Invalid("whistle_ids", "an id is empty")
+			return nil, feedback.Invalid("whistle_ids", "an id is empty")
 		}
 	}
-	q := store.New(s.pool)
+	q := store.New(s.Pool)
 	scopes, err := q.ListWhistleScopes(ctx, ids)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("eta: scopes: %w", err))
+		return nil, fmt.Errorf("eta: scopes: %w", err)
 	}
 	facts, err := q.ListWhistlesDispatchFacts(ctx, ids)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("eta: facts: %w", err))
+		return nil, fmt.Errorf("eta: facts: %w", err)
 	}
 	desks, err := q.ListDeskEtas(ctx, ids)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("eta: desk etas: %w", err))
+		return nil, fmt.Errorf("eta: desk etas: %w", err)
 	}
 	byWhistle := map[string][]store.DispatchFact{}
 	for _, f := range facts {
@@ -76,7 +77,6 @@ func (s *Server) ListWhistleEtas(ctx context.Context, req *feedbackv1.ListWhistl
 		deskEta[d.DispatchID] = &feedback.DeskEta{At: d.ArriveAt.Time, Note: d.Note}
 	}
 	// The whistles the caller may see, each with its current round's dispatches.
-
 	current := map[string][]store.DispatchFact{}
 	var keys []etaKey
 	for _, sc := range scopes {
@@ -86,7 +86,7 @@ func (s *Server) ListWhistleEtas(ctx context.Context, req *feedbackv1.ListWhistl
 			for _, f := range fs {
 				w.Desks = append(w.Desks, feedback.DeskScope{Department: f.Department, DistrictID: f.DistrictID})
 			}
-			if feedback.CanRead(id, w) != nil {
+			if feedback.CanRead(caller, w) != nil {
 				continue
 			}
 		}
@@ -97,16 +97,15 @@ func (s *Server) ListWhistleEtas(ctx context.Context, req *feedbackv1.ListWhistl
 	}
 	stats, err := s.etaStats(ctx, keys)
 	if err != nil {
-		return nil, s.toStatus(ctx, err)
+		return nil, err
 	}
-	resp := &feedbackv1.ListWhistleEtasResponse{}
+	var out []WhistleEta
 	for _, w := range ids {
 		fs, ok := current[w]
 		if !ok {
 			continue
 		}
-		we := &feedbackv1.WhistleEta{WhistleId: w}
-		var done time.Time
+		we := WhistleEta{WhistleID: w}
 		for _, f := range fs {
 			arrival, resolution := feedback.EstimateDispatch(feedback.EtaInput{
 				DispatchedAt: f.DispatchedAt.Time, ArriveBy: f.ArriveBy.Time, ResolveBy: f.ResolveBy.Time,
@@ -116,20 +115,17 @@ func (s *Server) ListWhistleEtas(ctx context.Context, req *feedbackv1.ListWhistl
 			if public {
 				arrival.Note = "" // the desk's words are for the street, not the public
 			}
-			we.Dispatches = append(we.Dispatches, &feedbackv1.DispatchEta{
-				DispatchId: f.DispatchID, Department: f.Department, Status: f.Status,
-				Arrival: estimateProto(arrival), Resolution: estimateProto(resolution),
+			we.Dispatches = append(we.Dispatches, DispatchEta{
+				DispatchID: f.DispatchID, Department: f.Department, Status: f.Status,
+				Arrival: arrival, Resolution: resolution,
 			})
-			if resolution.ExpectedAt.After(done) {
-				done = resolution.ExpectedAt
+			if resolution.ExpectedAt.After(we.ExpectedResolutionAt) {
+				we.ExpectedResolutionAt = resolution.ExpectedAt
 			}
 		}
-		if !done.IsZero() {
-			we.ExpectedResolutionAt = timestamppb.New(done)
-		}
-		resp.Etas = append(resp.Etas, we)
+		out = append(out, we)
 	}
-	return resp, nil
+	return out, nil
 }
 
 // currentRound are the dispatches of a whistle's latest round that still
@@ -148,31 +144,18 @@ func currentRound(fs []store.DispatchFact) []store.DispatchFact {
 	return out
 }
 
-func estimateProto(e feedback.Estimate) *feedbackv1.Estimate {
-	if e.Basis == feedback.BasisNone {
-		return nil
-	}
-	p := &feedbackv1.Estimate{
-		ExpectedAt: timestamppb.New(e.ExpectedAt), Basis: feedbackv1.EtaBasis(e.Basis), Samples: e.Samples, Note: e.Note,
-	}
-	if !e.P80At.IsZero() {
-		p.P80At = timestamppb.New(e.P80At)
-	}
-	return p
-}
-
 // etaKey is a district's department × category, the unit of the history.
 type etaKey struct{ district, department, category string }
 
 // etaStats are the statistics of keys: those computed within etaStatsTTL
 // as stored, the others computed now from the last EtaWindow of facts (the
 // index dispatch_facts_eta) and stored for the next reader.
-func (s *Server) etaStats(ctx context.Context, keys []etaKey) (map[etaKey]feedback.EtaStats, error) {
+func (s *Service) etaStats(ctx context.Context, keys []etaKey) (map[etaKey]feedback.EtaStats, error) {
 	out := map[etaKey]feedback.EtaStats{}
 	if len(keys) == 0 {
 		return out, nil
 	}
-	q := store.New(s.pool)
+	q := store.New(s.Pool)
 	var p store.GetEtaStatsParams
 	seen := map[etaKey]bool{}
 	for _, k := range keys {
@@ -181,7 +164,7 @@ func (s *Server) etaStats(ctx context.Context, keys []etaKey) (map[etaKey]feedba
 			p.DistrictIds, p.Departments, p.Categories = append(p.DistrictIds, k.district), append(p.Departments, k.department), append(p.Categories, k.category)
 		}
 	}
-	now := s.clock.Now()
+	now := s.Clock.Now()
 	rows, err := q.GetEtaStats(ctx, p)
 	if err != nil {
 		return nil, fmt.Errorf("eta stats: %w", err)

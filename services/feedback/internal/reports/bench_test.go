@@ -1,4 +1,4 @@
-package grpcapi
+package reports
 
 import (
 	"context"
@@ -67,18 +67,18 @@ FROM generate_series($5::int, $6::int) AS i,
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE dispatch_facts")
 	require.NoError(b, err)
 
-	s := &Server{pool: pool}
+	s := &Service{Pool: pool}
 	// A calendar month, and the same month shifted by 9.5 hours so that two
 	// partial days are scanned from the facts.
-	for name, p := range map[string]period{
-		"month":   {district: "110101", from: may, to: june},
-		"shifted": {district: "110101", from: may.Add(570 * time.Minute), to: june.Add(570 * time.Minute)},
+	for name, p := range map[string]Period{
+		"month":   {District: "110101", From: may, To: june},
+		"shifted": {District: "110101", From: may.Add(570 * time.Minute), To: june.Add(570 * time.Minute)},
 	} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				rep, err := s.slaReport(ctx, p)
 				require.NoError(b, err)
-				require.Len(b, rep.GetDepartments(), 9)
+				require.Len(b, rep.Departments, 9)
 			}
 		})
 	}

@@ -13,13 +13,9 @@ import (
 
 // GetSlaReport is GET /v1/reports/sla.
 func (s *Server) GetSlaReport(ctx context.Context, req *feedbackv1.GetSlaReportRequest) (*feedbackv1.SlaReport, error) {
-	id, err := caller(ctx)
+	rep, err := s.slaReport(ctx, req.GetDistrict(), req.GetFrom(), req.GetTo())
 	if err != nil {
 		return nil, err
-	}
-	rep, err := s.Reports.SlaReport(ctx, id, req.GetDistrict(), asTime(req.GetFrom()), asTime(req.GetTo()))
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
 	}
 	out := &feedbackv1.SlaReport{District: rep.District, From: timestamppb.New(rep.From), To: timestamppb.New(rep.To), Total: slaLine("", rep.Total.Counts)}
 	for _, l := range rep.Departments {
@@ -31,19 +27,29 @@ func (s *Server) GetSlaReport(ctx context.Context, req *feedbackv1.GetSlaReportR
 // ExportSlaReport is the SLA report as CSV, one line per department and a
 // last line "total".
 func (s *Server) ExportSlaReport(ctx context.Context, req *feedbackv1.ExportSlaReportRequest) (*feedbackv1.SlaReportCsv, error) {
-	id, err := caller(ctx)
+	rep, err := s.slaReport(ctx, req.GetDistrict(), req.GetFrom(), req.GetTo())
 	if err != nil {
 		return nil, err
-	}
-	rep, err := s.Reports.SlaReport(ctx, id, req.GetDistrict(), asTime(req.GetFrom()), asTime(req.GetTo()))
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
 	}
 	name, body, err := rep.CSV()
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
 	return &feedbackv1.SlaReportCsv{Filename: name, ContentType: "text/csv; charset=utf-8", Csv: body}, nil
+}
+
+// slaReport is the caller's SLA report of a district and period (errors are
+// status errors).
+func (s *Server) slaReport(ctx context.Context, district string, from, to *timestamppb.Timestamp) (reports.SlaReport, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return reports.SlaReport{}, err
+	}
+	rep, err := s.Reports.SlaReport(ctx, id, district, asTime(from), asTime(to))
+	if err != nil {
+		return reports.SlaReport{}, s.toStatus(ctx, err)
+	}
+	return rep, nil
 }
 
 func slaLine(department string, c feedback.Counts) *feedbackv1.DepartmentSla {

@@ -70,7 +70,9 @@ const redacted = "[redacted]"
 // event in the outbox. It opens a transaction for the action and hands it to
 // the handler (postgres.WithTx): an action whose use case joins it
 // (postgres.InTx) commits with its audit record or not at all — if the record
-// cannot be written the action is refused with Unavailable. An action that
+// cannot be written the action is refused with Unavailable — and what it left
+// for after its commit (postgres.AfterTx) runs once the transaction ended,
+// before the answer goes back. An action that
 // ran in a transaction of its own has committed already; its record is then
 // written alone, and a failure is logged loudly.
 func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
@@ -82,8 +84,11 @@ func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk
 		if err != nil {
 			return nil, status.Error(codes.Unavailable, "the action was not applied: the database is unavailable")
 		}
-		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op once committed
 		actx := postgres.WithTx(ctx, tx)
+		defer func() {
+			_ = tx.Rollback(context.WithoutCancel(ctx)) // a no-op once committed
+			postgres.EndTx(actx)                        // what the action left for after its commit
+		}()
 		resp, err := handler(actx, req)
 		if err != nil {
 			return resp, err

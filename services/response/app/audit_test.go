@@ -1,13 +1,17 @@
 package app_test
 
 import (
+	"crypto/ed25519"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/chuishao/whistle/platform/auth"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
 
@@ -38,4 +42,69 @@ func TestACalendarChangeCommitsOnlyWithItsAuditRecord(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM response.calendar_days WHERE day = '2027-03-08'`).Scan(&n))
 	require.Equal(t, 1, n)
+}
+
+// TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord: with the
+// outbox refusing audit events, creating a webhook endpoint or a service
+// account, revoking an account and deleting a shift are refused and leave
+// nothing changed;
+// once audit records can be written they go through.
+func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	e.cfg.ServiceAccountKey = auth.EncodeKey(key)
+	a := e.start()
+	adm, ctx := e.adminClient(a, admin)
+	conn, err := pgx.Connect(ctx, e.cfg.DatabaseURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(ctx) })
+	account, err := adm.CreateServiceAccount(ctx, &responsev1.CreateServiceAccountRequest{Name: "旧系统", Department: department, DistrictId: district})
+	require.NoError(t, err)
+	shift, err := adm.AddShift(ctx, &responsev1.AddShiftRequest{Shift: &responsev1.Shift{Department: department, DistrictId: district,
+		Seat: "值班长", Person: "张三", Phone: "13800000000", StartsAt: timestamppb.New(t0), EndsAt: timestamppb.New(t0.Add(8 * time.Hour))}})
+	require.NoError(t, err)
+	count := func(sql string) int {
+		var n int
+		require.NoError(t, conn.QueryRow(ctx, sql).Scan(&n))
+		return n
+	}
+	actions := []struct {
+		name  string
+		do    func() error
+		count string // rows that say whether the action took effect
+		want  int    // their number once it has
+	}{
+		{"CreateWebhookEndpoint", func() error {
+			_, err := adm.CreateWebhookEndpoint(ctx, &responsev1.CreateWebhookEndpointRequest{Department: "water", DistrictId: district,
+				Url: "https://water.example/hook", Secret: "water-secret-00001"})
+			return err
+		}, `SELECT count(*) FROM response.webhook_endpoints WHERE department = 'water'`, 1},
+		{"CreateServiceAccount", func() error {
+			_, err := adm.CreateServiceAccount(ctx, &responsev1.CreateServiceAccountRequest{Name: "指挥系统", Department: department, DistrictId: district})
+			return err
+		}, `SELECT count(*) - 1 FROM response.service_accounts`, 1},
+		{"RevokeServiceAccount", func() error {
+			_, err := adm.RevokeServiceAccount(ctx, &responsev1.RevokeServiceAccountRequest{Id: account.GetAccount().GetId()})
+			return err
+		}, `SELECT count(*) FROM response.service_accounts WHERE revoked_at IS NOT NULL`, 1},
+		{"DeleteShift", func() error {
+			_, err := adm.DeleteShift(ctx, &responsev1.DeleteShiftRequest{Id: shift.GetId()})
+			return err
+		}, `SELECT 1 - count(*) FROM response.roster_shifts`, 1},
+	}
+
+	_, err = conn.Exec(ctx, `ALTER TABLE response.outbox ADD CONSTRAINT no_audit CHECK (subject NOT LIKE 'admin.%') NOT VALID`)
+	require.NoError(t, err)
+	for _, act := range actions {
+		require.Equal(t, codes.Unavailable, status.Code(act.do()), act.name)
+		require.Equal(t, 1-act.want, count(act.count), "%s was not applied", act.name)
+	}
+	_, err = conn.Exec(ctx, `ALTER TABLE response.outbox DROP CONSTRAINT no_audit`)
+	require.NoError(t, err)
+	for _, act := range actions {
+		require.NoError(t, act.do(), act.name)
+		require.Equal(t, act.want, count(act.count), "%s was applied", act.name)
+	}
 }

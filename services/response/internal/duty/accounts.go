@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -81,9 +82,14 @@ func (s *Service) CreateAccount(ctx context.Context, caller auth.Identity, req N
 		return Account{}, "", ErrNoSigner
 	}
 	now := s.Clock.Now()
-	row, err := dutystore.New(s.Pool).AddServiceAccount(ctx, dutystore.AddServiceAccountParams{
-		ID: uuid.Must(uuid.NewV7()).String(), Name: req.Name, Department: req.Department, DistrictID: req.DistrictID,
-		CreatedBy: caller.Subject, CreatedAt: now, ExpiresAt: now.Add(req.TTL),
+	var row dutystore.ServiceAccount
+	// In a transaction, so that the admin action's audit record joins it.
+	err := postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) (err error) {
+		row, err = dutystore.New(tx).AddServiceAccount(ctx, dutystore.AddServiceAccountParams{
+			ID: uuid.Must(uuid.NewV7()).String(), Name: req.Name, Department: req.Department, DistrictID: req.DistrictID,
+			CreatedBy: caller.Subject, CreatedAt: now, ExpiresAt: now.Add(req.TTL),
+		})
+		return err
 	})
 	if err != nil {
 		return Account{}, "", fmt.Errorf("add service account: %w", err)
@@ -125,8 +131,14 @@ func (s *Service) RevokeAccount(ctx context.Context, caller auth.Identity, id st
 	if err != nil {
 		return Account{}, err
 	}
-	row, err := dutystore.New(s.Pool).RevokeServiceAccount(ctx, dutystore.RevokeServiceAccountParams{
-		ID: id, Now: s.Clock.Now(), RevokedBy: caller.Subject, DistrictID: scope,
+	var row dutystore.ServiceAccount
+	// In a transaction, so that the admin action's audit record joins it;
+	// the revocation is announced once that transaction has ended.
+	err = postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) (err error) {
+		row, err = dutystore.New(tx).RevokeServiceAccount(ctx, dutystore.RevokeServiceAccountParams{
+			ID: id, Now: s.Clock.Now(), RevokedBy: caller.Subject, DistrictID: scope,
+		})
+		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Account{}, ErrAccountNotFound
@@ -135,7 +147,7 @@ func (s *Service) RevokeAccount(ctx context.Context, caller auth.Identity, id st
 		return Account{}, fmt.Errorf("revoke service account %s: %w", id, err)
 	}
 	if s.Revoked != nil {
-		s.Revoked()
+		postgres.AfterTx(ctx, s.Revoked)
 	}
 	return accountOf(row), nil
 }

@@ -137,18 +137,21 @@ func (s *Service) DeleteShift(ctx context.Context, caller auth.Identity, id stri
 	if err != nil {
 		return err
 	}
-	q := dutystore.New(s.Pool)
-	row, err := q.GetShift(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !inScope(scope, row.DistrictID)) {
-		return ErrShiftNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("get shift %s: %w", id, err)
-	}
-	if _, err := q.DeleteShift(ctx, id); err != nil {
-		return fmt.Errorf("delete shift %s: %w", id, err)
-	}
-	return nil
+	// In a transaction, so that the admin action's audit record joins it.
+	return postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := dutystore.New(tx)
+		row, err := q.GetShift(ctx, id)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !inScope(scope, row.DistrictID)) {
+			return ErrShiftNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("get shift %s: %w", id, err)
+		}
+		if _, err := q.DeleteShift(ctx, id); err != nil {
+			return fmt.Errorf("delete shift %s: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // Period is [From, To); zero From means now, zero To a week after From.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
 )
@@ -160,10 +161,12 @@ func (e *Endpoints) Create(ctx context.Context, caller auth.Identity, department
 	}
 	var row dutystore.AddEndpointRow
 	err := e.Subscriptions.change(ctx, func() (err error) {
-		row, err = dutystore.New(e.Pool).AddEndpoint(ctx, dutystore.AddEndpointParams{
-			Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
+		return postgres.InTx(ctx, e.Pool, func(tx pgx.Tx) (err error) {
+			row, err = dutystore.New(tx).AddEndpoint(ctx, dutystore.AddEndpointParams{
+				Department: department, DistrictID: district, Url: url, Secret: secret, Now: e.Clock.Now(),
+			})
+			return err
 		})
-		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ManagedEndpoint{}, ErrEndpointExists
@@ -203,7 +206,7 @@ func (e *Endpoints) Update(ctx context.Context, caller auth.Identity, id int64, 
 	now := e.Clock.Now()
 	var out ManagedEndpoint
 	err := e.Subscriptions.change(ctx, func() error {
-		return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+		return postgres.InTx(ctx, e.Pool, func(tx pgx.Tx) error {
 			row, err := dutystore.New(tx).UpdateEndpoint(ctx, dutystore.UpdateEndpointParams{
 				ID: id, Url: optText(ch.URL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: now,
 				PreviousUntil: now.Add(overlap),
@@ -231,8 +234,10 @@ func (e *Endpoints) Delete(ctx context.Context, caller auth.Identity, id int64) 
 	}
 	var n int64
 	err := e.Subscriptions.change(ctx, func() (err error) {
-		n, err = dutystore.New(e.Pool).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id})
-		return err
+		return postgres.InTx(ctx, e.Pool, func(tx pgx.Tx) (err error) {
+			n, err = dutystore.New(tx).DeleteEndpoint(ctx, dutystore.DeleteEndpointParams{ID: id})
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint %d: %w", id, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
@@ -139,11 +140,10 @@ func (s *Subscriptions) Reload(ctx context.Context) error {
 	return nil
 }
 
-// change runs f, which changes endpoints, and reloads after it. Meanwhile
-// every event is looked up, so none committed after the change is missed.
-// f must commit before it returns: a change that joined a caller's
-// transaction (postgres.InTx) would be reloaded before its commit, and an
-// endpoint it enabled would be matched only at the next periodic reload.
+// change runs f, which changes endpoints, and reloads once f's transaction
+// has ended (postgres.AfterTx: f's own, or the caller's that f joined).
+// Meanwhile every event is looked up, so none committed after the change is
+// missed.
 func (s *Subscriptions) change(ctx context.Context, f func() error) error {
 	if s == nil {
 		return f()
@@ -153,16 +153,20 @@ func (s *Subscriptions) change(ctx context.Context, f func() error) error {
 	s.gen++
 	s.mu.Unlock()
 	err := f()
-	s.mu.Lock()
-	s.changing--
-	s.gen++
-	s.mu.Unlock()
-	if rerr := s.Reload(ctx); rerr != nil {
-		// Look every event up until the next periodic load succeeds.
+	// The change is in the database once its transaction has ended: an admin
+	// action's transaction commits with its audit record after f returns.
+	postgres.AfterTx(ctx, func() {
 		s.mu.Lock()
-		s.loaded = false
+		s.changing--
+		s.gen++
 		s.mu.Unlock()
-	}
+		if rerr := s.Reload(context.WithoutCancel(ctx)); rerr != nil {
+			// Look every event up until the next periodic load succeeds.
+			s.mu.Lock()
+			s.loaded = false
+			s.mu.Unlock()
+		}
+	})
 	return err
 }
 

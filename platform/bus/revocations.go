@@ -179,59 +179,26 @@ func (l *RevocationList) watch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", RevokedBucket, err)
 	}
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return fmt.Errorf("watch %s: %w", RevokedBucket, err)
-	}
-	defer func() { _ = w.Stop() }()
-	replayed := map[string]bool{}
-	var replayedFresh time.Time // when the replayed heartbeat was written, in local time
-	live := false
 	maxStale := l.MaxStale
 	if maxStale <= 0 {
 		maxStale = DefaultRevocationMaxStale
 	}
-	for {
-		var e jetstream.KeyValueEntry
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return nil
-		case e, ok = <-w.Updates():
-		case <-time.After(maxStale):
-			// Nothing at all for that long: the owner's heartbeat is missing,
-			// so re-watch (a lost consumer shows up the same way).
-			return errors.New("no revocation list heartbeat")
-		}
-		switch {
-		case !ok:
-			return errors.New("revocation watch closed")
-		case e == nil:
-			// Caught up: the replayed set replaces the one of a previous watch.
-			live = true
-			l.replace(replayed)
-			if !replayedFresh.IsZero() {
-				l.fresh(replayedFresh)
-			}
-		case e.Key() == LiveKey:
-			if live {
-				l.fresh(time.Now())
-			} else if age := time.Since(e.Created()); age >= 0 && age < maxStale {
-				// A pass from moments ago counts at start-up, so a process
-				// that just started need not wait for the next one.
-				replayedFresh = time.Now().Add(-age)
-			}
-		case e.Operation() != jetstream.KeyValuePut && live:
-			l.set(e.Key(), false)
-		case e.Operation() != jetstream.KeyValuePut:
-			delete(replayed, e.Key())
-		case live:
-			l.set(e.Key(), true)
-		default:
-			replayed[e.Key()] = true
-		}
+	err = WatchMirror(ctx, MirrorWatch[bool]{
+		KV: kv, Heartbeat: LiveKey, MaxStale: maxStale, Now: time.Now,
+		Decode: func(string, []byte) (bool, error) { return true, nil }, // a key is a revoked account
+	}, revocationMirror{l})
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", RevokedBucket, err)
 	}
+	return nil
 }
+
+// revocationMirror is the list as WatchMirror's Mirror.
+type revocationMirror struct{ l *RevocationList }
+
+func (m revocationMirror) Replace(set map[string]bool) { m.l.replace(set) }
+func (m revocationMirror) Set(account string, v *bool) { m.l.set(account, v != nil) }
+func (m revocationMirror) Fresh(at time.Time)          { m.l.fresh(at) }
 
 // replace installs the set a watch replayed.
 func (l *RevocationList) replace(set map[string]bool) {

@@ -25,6 +25,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/retry"
 )
 
@@ -195,62 +196,28 @@ func (s *Store) watch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := kv.WatchAll(ctx)
+	err = bus.WatchMirror(ctx, bus.MirrorWatch[Grant]{
+		KV: kv, Heartbeat: liveKey, MaxStale: s.maxStale(), Now: s.now,
+		Decode: func(_ string, value []byte) (g Grant, err error) {
+			err = json.Unmarshal(value, &g)
+			return g, err
+		},
+		Skipped: func(key string, err error) {
+			s.Log.WarnContext(ctx, "unreadable grant skipped", "key", key, "err", err)
+		},
+	}, grantMirror{s})
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", Bucket, err)
 	}
-	defer func() { _ = w.Stop() }()
-	replayed := map[string]Grant{}
-	var replayedFresh time.Time
-	live := false
-	for {
-		var e jetstream.KeyValueEntry
-		var ok bool
-		select {
-		case <-ctx.Done():
-			return nil
-		case e, ok = <-w.Updates():
-		case <-time.After(s.maxStale()):
-			// Not even a heartbeat for that long: re-watch (a lost
-			// consumer looks the same); the copy is stale meanwhile.
-			return errors.New("no grants heartbeat")
-		}
-		switch {
-		case !ok:
-			return errors.New("grants watch closed")
-		case e == nil:
-			live = true
-			s.replace(replayed)
-			if !replayedFresh.IsZero() {
-				s.fresh(replayedFresh)
-			}
-		case e.Key() == liveKey:
-			if live {
-				s.fresh(s.now())
-			} else if age := time.Since(e.Created()); age >= 0 && age < s.maxStale() {
-				// A heartbeat of moments ago counts at start-up.
-				replayedFresh = s.now().Add(-age)
-			}
-		case e.Operation() != jetstream.KeyValuePut:
-			if live {
-				s.set(e.Key(), nil)
-			} else {
-				delete(replayed, e.Key())
-			}
-		default:
-			var g Grant
-			if err := json.Unmarshal(e.Value(), &g); err != nil {
-				s.Log.WarnContext(ctx, "unreadable grant skipped", "key", e.Key(), "err", err)
-				continue
-			}
-			if live {
-				s.set(e.Key(), &g)
-			} else {
-				replayed[e.Key()] = g
-			}
-		}
-	}
+	return nil
 }
+
+// grantMirror is the store as bus.WatchMirror's Mirror.
+type grantMirror struct{ s *Store }
+
+func (m grantMirror) Replace(set map[string]Grant) { m.s.replace(set) }
+func (m grantMirror) Set(key string, g *Grant)     { m.s.set(key, g) }
+func (m grantMirror) Fresh(at time.Time)           { m.s.fresh(at) }
 
 func (s *Store) replace(set map[string]Grant) {
 	s.mu.Lock()

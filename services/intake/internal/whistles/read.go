@@ -118,7 +118,7 @@ func (s *Service) visible(ctx context.Context, q *store.Queries, id auth.Identit
 	return false, "", nil
 }
 
-// withDispatches is the API's view of w for the caller id: its dispatches (a
+// withDispatches is the whistle w as the caller id sees it: its dispatches (a
 // merged whistle's own, cancelled ones followed by those of the whistle it
 // was merged into), the whistles merged into it and its duplicate candidates.
 // What a link brings in comes only from whistles the caller may read on their
@@ -287,9 +287,9 @@ func (s *Service) List(ctx context.Context, caller auth.Identity, req ListQuery)
 	return s.page(ctx, q, id, rows, size, !seesDrills(id))
 }
 
-// page is the API's view of a page of rows (size + 1 rows tell that there is
-// a next page) for the caller id, with each whistle's dispatches, and the
-// token of the next page ("" on the last). With realOnly, drill whistles are
+// page is a page of rows (size + 1 rows tell that there is a next page) as
+// the caller id sees them, with each whistle's dispatches, and the token of
+// the next page ("" on the last). With realOnly, drill whistles are
 // left out of the page (which may then be shorter; the token still follows it).
 func (s *Service) page(ctx context.Context, q *store.Queries, id auth.Identity, rows []store.Whistle, size int32, realOnly bool) (Page, error) {
 	var next string

@@ -38,4 +38,3 @@ func Resolved(at time.Time, w store.Whistle) *eventsv1.Event {
 	ev.Payload = &eventsv1.Event_WhistleResolved{WhistleResolved: &eventsv1.WhistleResolved{}}
 	return ev
 }
-

@@ -10,7 +10,7 @@ import (
 
 // Mirror is a process's copy of a key-value bucket whose owner rewrites a
 // heartbeat key while the bucket is complete (the revoked service accounts,
-// the gateway's role grants). WatchMirror keeps it up to date.
+// people's role grants). WatchMirror keeps it up to date.
 type Mirror[V any] interface {
 	// Replace installs the whole set a watch replayed, once caught up.
 	Replace(set map[string]V)

@@ -38,9 +38,9 @@ func (c *Client) DrillReport(ctx context.Context, drillID string, q url.Values) 
 	return send[feedbackv1.DrillReport](ctx, c, http.MethodGet, "/v1/drills/"+id(drillID)+"/report", q, nil)
 }
 
-// Hotspots is GET /v1/reports/hotspots (未诉先办).
-func (c *Client) Hotspots(ctx context.Context, q url.Values) (*feedbackv1.ListHotspotsResponse, []byte, error) {
-	return send[feedbackv1.ListHotspotsResponse](ctx, c, http.MethodGet, "/v1/reports/hotspots", q, nil)
+// AnalyzeHotspots is GET /v1/reports/hotspots:analyze (未诉先办 over every channel).
+func (c *Client) AnalyzeHotspots(ctx context.Context, q url.Values) (*feedbackv1.HotspotAnalysis, []byte, error) {
+	return send[feedbackv1.HotspotAnalysis](ctx, c, http.MethodGet, "/v1/reports/hotspots:analyze", q, nil)
 }
 
 // MonthlyScorecard is GET /v1/reports/monthly (治理成绩单 as data).

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,51 +67,80 @@ func seconds(s float64) string {
 }
 
 func hotspotsCmd(e *env) *cobra.Command {
-	var district, at string
-	var limit, minCount int
+	var district, street, category, from, to, order string
+	var limit, minTotal int
 	cmd := authed(&cobra.Command{
-		Use:     "hotspots",
-		Short:   "Where the same problem keeps coming back (未诉先办): street × category counts and their trend",
-		Example: "  whistlectl report hotspots --district 110101 --min-count 3",
-		Args:    cobra.NoArgs,
+		Use: "hotspots",
+		Short: "Where the same problem keeps coming back (未诉先办): street × category over whistles, reports and 12345 tickets, " +
+			"month by month, as the console's page shows it",
+		Example: "  whistlectl report hotspots --district 110101 --from 2026-07 --to 2026-12\n" +
+			"  whistlectl report hotspots --order rising --min-total 3 --limit 10",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q := url.Values{}
 			setIf(q, "district", district)
-			when, err := parseWhen("at", at)
-			if err != nil {
-				return err
+			setIf(q, "street", street)
+			setIf(q, "category", category)
+			for _, m := range [][2]string{{"from", from}, {"to", to}} {
+				if _, err := time.Parse("2006-01", m[1]); m[1] != "" && err != nil {
+					return fmt.Errorf("--%s %q: use a month, e.g. 2026-11", m[0], m[1])
+				}
 			}
-			setIf(q, "at", when)
-			if limit < 0 || minCount < 0 {
-				return fmt.Errorf("--limit and --min-count must not be negative")
+			setIf(q, "from_month", from)
+			setIf(q, "to_month", to)
+			switch strings.ToUpper(order) {
+			case "", "TOTAL", "RISING":
+				setIf(q, "order_by", strings.ToUpper(order))
+			default:
+				return fmt.Errorf("--order %q: must be one of total, rising", order)
+			}
+			if limit < 0 || minTotal < 0 {
+				return fmt.Errorf("--limit and --min-total must not be negative")
 			}
 			if limit > 0 {
 				q.Set("limit", strconv.Itoa(limit))
 			}
-			if minCount > 0 {
-				q.Set("min_count", strconv.Itoa(minCount))
+			if minTotal > 0 {
+				q.Set("min_total", strconv.Itoa(minTotal))
 			}
-			resp, raw, err := e.client().Hotspots(cmd.Context(), q)
-			return show(e, resp, raw, err, func(r *feedbackv1.ListHotspotsResponse) error {
-				fmt.Fprintf(e.out, "%s – %s\n\n", fmtTime(r.GetWindowStart()), fmtTime(r.GetWindowEnd()))
-				if len(r.GetHotspots()) == 0 {
+			resp, raw, err := e.client().AnalyzeHotspots(cmd.Context(), q)
+			return show(e, resp, raw, err, func(r *feedbackv1.HotspotAnalysis) error {
+				months := r.GetMonths()
+				if len(months) > 0 {
+					fmt.Fprintf(e.out, "%s – %s, %d street × category pairs\n\n", months[0], months[len(months)-1], r.GetPairCount())
+				}
+				if len(r.GetPairs()) == 0 {
 					_, err := fmt.Fprintln(e.out, "No hotspots.")
 					return err
 				}
-				t := newTable(e.out, "STREET", "CATEGORY", "COUNT", "BEFORE", "TREND", "LAST RAISED")
-				for _, h := range r.GetHotspots() {
-					t.row(h.GetStreetId(), h.GetCategory(), n(h.GetCount()), n(h.GetPreviousCount()), fmt.Sprintf("%+d", h.GetTrend()), fmtTime(h.GetLastRaisedAt()))
+				t := newTable(e.out, "STREET", "CATEGORY", "WHISTLES", "REPORTS", "TICKETS", "TOTAL", "LAST MONTH", "CHANGE")
+				for _, p := range r.GetPairs() {
+					t.row(named(p.GetStreetName(), p.GetStreetId()), named(p.GetCategoryName(), p.GetCategory()),
+						n(p.GetWhistles()), n(p.GetReports()), n(p.GetTickets()), n(p.GetTotal()), n(p.GetLast()), fmt.Sprintf("%+d", p.GetChange()))
 				}
 				return t.flush()
 			})
 		},
 	})
 	f := cmd.Flags()
-	f.StringVar(&district, "district", "", "six-digit district (default: the token's district)")
-	f.StringVar(&at, "at", "", "end of the window (date or RFC 3339; default now)")
-	f.IntVar(&limit, "limit", 0, "at most this many hotspots")
-	f.IntVar(&minCount, "min-count", 0, "only street × category pairs with at least this many whistles")
+	f.StringVar(&district, "district", "", "six-digit district (default: the token's district; every district for the city)")
+	f.StringVar(&street, "street", "", "nine-digit street (default: a street token's own)")
+	f.StringVar(&category, "category", "", "only this category")
+	f.StringVar(&from, "from", "", "first month, YYYY-MM (default: five months before --to)")
+	f.StringVar(&to, "to", "", "last month, YYYY-MM (default: this month)")
+	f.StringVar(&order, "order", "", "total (most appeals first, the default) or rising (the steepest rise of the last month)")
+	f.IntVar(&limit, "limit", 0, "at most this many pairs (default 20)")
+	f.IntVar(&minTotal, "min-total", 0, "only pairs with at least this many appeals over the period")
 	return cmd
+}
+
+// named is a name with its code ("东华门街道 110101001"), or the code alone
+// when the name is the code (one the reference data does not know).
+func named(name, code string) string {
+	if name == "" || name == code {
+		return code
+	}
+	return name + " " + code
 }
 
 func monthlyCmd(e *env) *cobra.Command {

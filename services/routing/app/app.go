@@ -17,6 +17,8 @@ import (
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/service"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	"github.com/chuishao/whistle/services/routing/internal/catalogue"
+	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/events"
 	"github.com/chuishao/whistle/services/routing/internal/grpcapi"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
@@ -79,7 +81,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, err
 	}
 	q := store.New(rt.Pool)
-	h := &events.Handler{Clock: rt.Clock, Log: rt.Log, Map: &jurisdiction.Cache{
+	d := &decisions.Service{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log, Map: &jurisdiction.Cache{
 		Buffer: cfg.BoundaryBufferM,
 		Load:   func(ctx context.Context) (jurisdiction.Map, error) { return loadMap(ctx, q) },
 		Version: func(ctx context.Context) (jurisdiction.Stamp, error) {
@@ -87,7 +89,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 			return jurisdiction.Stamp{Boundaries: row.Boundaries, Parties: row.Parties}, err
 		},
 	}}
-	api := grpcapi.New(rt.Pool, h, rt.Log)
+	h := &events.Handler{Decisions: d}
+	api := grpcapi.New(d, &catalogue.Service{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log}, rt.Log)
 	api.CoordSys = sys
 	routingv1.RegisterRoutingServiceServer(rt.GRPC, api)
 	rt.Audit(auditedMethods...)

@@ -1,31 +1,25 @@
-// Package events is the routing service's consumer and its state changes: it
-// turns whistle.raised into whistle.routed, which carries a dispatch request
-// per department (and, when the map says so, whistle.jurisdiction_checked), a
-// returned dispatch (退单) into a re-dispatch or an arbitration request, a
-// supervisor's arbitration or a manual 吹哨 into new dispatches, and a
-// reopened whistle into whistle.redispatched. Each decision is one event that
-// carries the dispatch requests it makes.
+// Package events is the routing service's consumer adapter and its event
+// builders: the consumer decodes whistle.raised, dispatch.returned,
+// whistle.reopened, whistle.cancelled and whistle.closed and calls the
+// decision use cases (package decisions), which build their events here.
 package events
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"log/slog"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/bus"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
+	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
@@ -34,12 +28,23 @@ import (
 // ConsumerName is the durable consumer and de-duplication scope of routing.
 const ConsumerName = "routing"
 
-// Handler applies the events routing consumes and the decisions people make.
+// Decisions are the use cases the consumer calls, in the consumer's
+// transaction (decisions.Service; an interface because that package builds
+// its events with this one).
+type Decisions interface {
+	// Route decides where new whistles go, in a fixed number of statements.
+	Route(ctx context.Context, tx pgx.Tx, ws []routing.Raised) error
+	// Reroute handles a returned dispatch.
+	Reroute(ctx context.Context, tx pgx.Tx, r routing.Returned) error
+	// Reopen sends a reopened whistle back to its departments, once per reopen event.
+	Reopen(ctx context.Context, tx pgx.Tx, eventID, whistleID, reason string) error
+	// Close records that a whistle is cancelled or closed.
+	Close(ctx context.Context, tx pgx.Tx, whistleID string) error
+}
+
+// Handler is routing's consumer.
 type Handler struct {
-	Clock clock.Clock
-	Log   *slog.Logger
-	// Map checks a whistle's location against its street.
-	Map *jurisdiction.Cache
+	Decisions Decisions
 }
 
 // Consumer is the durable consumer of whistle.raised, whistle.reopened and dispatch.returned.
@@ -72,351 +77,195 @@ func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Ev
 		func(ctx context.Context, ev *eventsv1.Event) error { return h.handle(ctx, tx, ev) })
 }
 
+// route decodes a run of whistle.raised and routes them together.
+func (h *Handler) route(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	ws := make([]routing.Raised, len(evs))
+	for i, ev := range evs {
+		w := ev.GetWhistleRaised().GetWhistle()
+		if w.GetId() == "" {
+			return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
+		}
+		ws[i] = routing.Raised{
+			Cause: bus.ContextOf(ctx, ev), ID: w.GetId(), Category: w.GetCategory(), StreetID: w.GetStreetId(),
+			DistrictID: w.GetDistrictId(), Lat: w.GetLocation().GetLat(), Lng: w.GetLocation().GetLng(),
+		}
+		if u := w.GetUrgency(); u != intakev1.Whistle_URGENCY_UNSPECIFIED {
+			ws[i].Urgency = u.String()
+		}
+	}
+	return h.Decisions.Route(ctx, tx, ws)
+}
+
 // handle applies one event other than whistle.raised in tx; events of other
 // kinds are ignored.
 func (h *Handler) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_DispatchReturned:
-		return h.reroute(ctx, tx, p.DispatchReturned.GetDispatch())
+		d := p.DispatchReturned.GetDispatch()
+		if d.GetId() == "" || d.GetWhistleId() == "" {
+			return bus.Permanent(errors.New("reroute: dispatch.returned without a dispatch"))
+		}
+		return h.Decisions.Reroute(ctx, tx, returned(d))
 	case *eventsv1.Event_WhistleReopened:
-		// Each reopen is one round, whatever the copies of its event.
-		n, err := store.New(tx).MarkReopenHandled(ctx, store.MarkReopenHandledParams{EventID: ev.GetId(), WhistleID: ev.GetWhistleId()})
-		if err != nil {
-			return fmt.Errorf("reopen whistle %s: %w", ev.GetWhistleId(), err)
-		}
-		if n == 0 {
-			return nil
-		}
-		if err := setClosed(ctx, tx, ev.GetWhistleId(), false); err != nil {
-			return err
-		}
-		return h.reopen(ctx, tx, ev)
+		return h.Decisions.Reopen(ctx, tx, ev.GetId(), ev.GetWhistleId(), p.WhistleReopened.GetReason())
 	case *eventsv1.Event_WhistleCancelled, *eventsv1.Event_WhistleClosed:
-		return setClosed(ctx, tx, ev.GetWhistleId(), true)
+		return h.Decisions.Close(ctx, tx, ev.GetWhistleId())
 	default:
 		return nil
 	}
 }
 
-// setClosed records whether the whistle is over (cancelled or closed), so no
-// department is added to it; a whistle never routed has nothing to record.
-func setClosed(ctx context.Context, tx pgx.Tx, whistleID string, closed bool) error {
-	if err := store.New(tx).SetDecisionClosed(ctx, store.SetDecisionClosedParams{WhistleID: whistleID, Closed: closed}); err != nil {
-		return fmt.Errorf("whistle %s closed=%v: %w", whistleID, closed, err)
+// returned is a returned dispatch as routing re-routes it; a return without a
+// code (RETURN_CODE_UNSPECIFIED, from before codes existed) has code "".
+func returned(d *responsev1.Dispatch) routing.Returned {
+	r := routing.Returned{
+		DispatchID: d.GetId(), WhistleID: d.GetWhistleId(), Reason: d.GetReturnReason(), Department: d.GetReturnDepartment(),
 	}
-	return nil
+	if c := d.GetReturnCode(); c != responsev1.Dispatch_RETURN_CODE_UNSPECIFIED {
+		r.Code = routing.ReturnCode(c.String())
+	}
+	if d.GetSlaStartedAt().IsValid() {
+		r.SLAStartedAt = d.GetSlaStartedAt().AsTime()
+	}
+	if d.GetDispatchedAt().IsValid() {
+		r.DispatchedAt = d.GetDispatchedAt().AsTime()
+	}
+	return r
 }
 
-// plansFor finds, for each whistle, the rule of the catalogue version in force
-// now for its category in its district: two statements for all of them.
-// Without any published version (a database that was never seeded) it falls
-// back to the categories table.
-func plansFor(ctx context.Context, q *store.Queries, now pgtype.Timestamptz, ws []*intakev1.Whistle) ([]routing.Plan, error) {
-	plans := make([]routing.Plan, len(ws))
-	version, err := q.CurrentCatalogueVersion(ctx, now)
-	if errors.Is(err, pgx.ErrNoRows) {
-		for i, w := range ws {
-			if plans[i], err = categoryPlan(ctx, q, w.GetCategory()); err != nil {
-				return nil, err
-			}
-		}
-		return plans, nil
+// Actor is who routing's events are by.
+func Actor() *typesv1.Actor { return &typesv1.Actor{Role: "system", Id: "routing"} }
+
+// whistleEvent starts an event about the decision's whistle, by by (routing
+// itself when nil).
+func whistleEvent(clk clock.Clock, d store.RoutingDecision, by *typesv1.Actor) *eventsv1.Event {
+	ev := events.New(clk.Now(), Actor())
+	if by != nil {
+		ev.Actor = by
 	}
-	if err != nil {
-		return nil, fmt.Errorf("catalogue in force: %w", err)
-	}
-	arg := store.RulesForParams{Version: version.Version}
-	for _, w := range ws {
-		arg.Categories = append(arg.Categories, w.GetCategory())
-		arg.DistrictIds = append(arg.DistrictIds, w.GetDistrictId())
-	}
-	rows, err := q.RulesFor(ctx, arg)
-	if err != nil {
-		return nil, fmt.Errorf("rules in catalogue %s: %w", version.Version, err)
-	}
-	type key struct{ category, district string }
-	rules := make(map[key]store.CatalogueRule, len(rows))
-	for _, row := range rows {
-		k := key{row.CatalogueRule.Category, row.ForDistrict}
-		if _, ok := rules[k]; !ok { // the district's override comes before the city-wide rule
-			rules[k] = row.CatalogueRule
-		}
-	}
-	for i, w := range ws {
-		rule, ok := rules[key{w.GetCategory(), w.GetDistrictId()}]
-		if !ok {
-			plans[i] = routing.PlanFor(nil)
-			plans[i].CatalogueVersion = version.Version
-			continue
-		}
-		r := rule.Domain()
-		c := r.AsCategory(version.Version)
-		plans[i] = routing.PlanFor(&c)
-		plans[i].Rule = r.Name()
-	}
-	return plans, nil
+	ev.WhistleId = d.WhistleID
+	ev.DistrictId = d.DistrictID
+	ev.StreetId = d.StreetID
+	return ev
 }
 
-// categoryPlan is the plan of category from the categories table.
-func categoryPlan(ctx context.Context, q *store.Queries, category string) (routing.Plan, error) {
-	row, err := q.GetCategory(ctx, category)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return routing.PlanFor(nil), nil
-	case err != nil:
-		return routing.Plan{}, fmt.Errorf("category %s: %w", category, err)
-	}
-	c := row.Domain()
-	return routing.PlanFor(&c), nil
-}
-
-// decided is one whistle's routing decision before it is written.
-type decided struct {
-	ctx      context.Context // of the whistle.raised it answers
-	decision store.RoutingDecision
-	plan     routing.Plan
-	check    jurisdiction.Check
-}
-
-// route decides which departments new whistles go to and asks for their
-// dispatches, in a fixed number of statements however many whistles there
-// are (plus one per whistle in no street, queued for a person's review). The
-// decision row's primary key makes it happen once per whistle, however often
-// whistle.raised arrives.
-func (h *Handler) route(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	// The batch is checked against the boundaries in force now.
-	if err := h.Map.Refresh(ctx); err != nil {
-		return err
-	}
-	q := store.New(tx)
-	now := h.Clock.Now()
-	at := pgtype.Timestamptz{Time: now, Valid: true}
-	var fresh []*intakev1.Whistle
-	var causes []context.Context
-	seen := map[string]bool{}
-	for _, ev := range evs {
-		w := ev.GetWhistleRaised().GetWhistle()
-		if w.GetId() == "" {
-			return bus.Permanent(errors.New("route whistle: whistle.raised without a whistle"))
-		}
-		if !seen[w.GetId()] { // a second copy in the batch changes nothing
-			seen[w.GetId()] = true
-			fresh = append(fresh, w)
-			causes = append(causes, bus.ContextOf(ctx, ev))
-		}
-	}
-	plans, err := plansFor(ctx, q, at, fresh)
-	if err != nil {
-		return fmt.Errorf("route %d whistles: %w", len(fresh), err)
-	}
-	ds := make([]decided, len(fresh))
-	arg := store.InsertDecisionsParams{DecidedAt: at}
-	for i, w := range fresh {
-		d, err := h.decide(causes[i], w, plans[i], at)
-		if err != nil {
-			return err
-		}
-		ds[i] = d
-		neighbours, err := json.Marshal(d.decision.NeighbourStreetIds)
-		if err != nil {
-			return bus.Permanent(fmt.Errorf("route whistle %s: %w", w.GetId(), err))
-		}
-		arg.WhistleIds = append(arg.WhistleIds, d.decision.WhistleID)
-		arg.Categories = append(arg.Categories, d.decision.Category)
-		arg.StreetIds = append(arg.StreetIds, d.decision.StreetID)
-		arg.DistrictIds = append(arg.DistrictIds, d.decision.DistrictID)
-		arg.Lats = append(arg.Lats, d.decision.LocationLat)
-		arg.Lngs = append(arg.Lngs, d.decision.LocationLng)
-		arg.Urgencies = append(arg.Urgencies, d.decision.Urgency)
-		arg.Rules = append(arg.Rules, d.decision.Rule)
-		arg.CatalogueVersions = append(arg.CatalogueVersions, d.decision.CatalogueVersion)
-		arg.Jurisdictions = append(arg.Jurisdictions, d.decision.Jurisdiction)
-		arg.Neighbours = append(arg.Neighbours, neighbours)
-		arg.DistancesM = append(arg.DistancesM, d.decision.DistanceM)
-		arg.CommunityCodes = append(arg.CommunityCodes, d.decision.CommunityCode)
-		arg.CommunityNames = append(arg.CommunityNames, d.decision.CommunityName)
-		arg.CommunityResults = append(arg.CommunityResults, d.decision.CommunityResult)
-	}
-	inserted, err := q.InsertDecisions(ctx, arg)
-	if err != nil {
-		return fmt.Errorf("route %d whistles: record decisions: %w", len(fresh), err)
-	}
-	isNew := make(map[string]bool, len(inserted))
-	for _, id := range inserted {
-		isNew[id] = true
-	}
-
-	// The assignments, their dispatch requests and the whistles' events, in
-	// stream order, in one statement each.
-	var reqs requests
-	for _, d := range ds {
-		if !isNew[d.decision.WhistleID] {
-			continue // routed already
-		}
-		if err := h.requestAll(ctx, q, &reqs, d); err != nil {
-			return fmt.Errorf("route whistle %s: %w", d.decision.WhistleID, err)
-		}
-		h.Log.InfoContext(d.ctx, "whistle routed", "whistle_id", d.decision.WhistleID, "rule", d.plan.Rule,
-			"catalogue_version", d.plan.CatalogueVersion, "jurisdiction", d.check.Result, "departments", len(d.plan.Assignments))
-	}
-	return reqs.write(ctx, tx, now)
-}
-
-// decide makes a whistle's decision in memory (the map check reads its cache).
-func (h *Handler) decide(ctx context.Context, w *intakev1.Whistle, plan routing.Plan, at pgtype.Timestamptz) (decided, error) {
-	check, err := h.Map.Check(ctx, w.GetStreetId(), w.GetLocation().GetLat(), w.GetLocation().GetLng())
-	if err != nil {
-		return decided{}, fmt.Errorf("route whistle %s: %w", w.GetId(), err)
-	}
-	if check.Result == jurisdiction.NoStreet {
-		// Nobody's street: the district government takes it (兜底) while a person
-		// reviews where it is. The catalogue version stays on record.
-		plan = routing.Plan{
-			Rule: routing.RuleFallbackNoStreet, CatalogueVersion: plan.CatalogueVersion, SLA: plan.SLA,
-			Assignments: []routing.Assignment{{Department: routing.FallbackDepartment, Role: routing.RoleFallback}},
-		}
-	} else {
-		// The community parties go to the point's community's own.
-		plan = plan.ForCommunity(check.Community.Code, check.Community.Property)
-	}
-	urgency := w.GetUrgency()
-	if urgency == intakev1.Whistle_URGENCY_UNSPECIFIED {
-		urgency = intakev1.Whistle_NORMAL
-	}
-	neighbours := check.Neighbours
-	if neighbours == nil {
-		neighbours = []string{}
-	}
-	return decided{ctx: ctx, plan: plan, check: check, decision: store.RoutingDecision{
-		WhistleID:          w.GetId(),
-		Category:           w.GetCategory(),
-		StreetID:           w.GetStreetId(),
-		DistrictID:         w.GetDistrictId(),
-		LocationLat:        w.GetLocation().GetLat(),
-		LocationLng:        w.GetLocation().GetLng(),
-		Urgency:            urgency.String(),
-		Rule:               plan.Rule,
-		CatalogueVersion:   plan.CatalogueVersion,
-		DecidedAt:          at,
-		Jurisdiction:       string(check.Result),
-		NeighbourStreetIds: neighbours,
-		DistanceM:          check.DistanceM,
-		CommunityCode:      check.Community.Code,
-		CommunityName:      check.Community.Name,
-		CommunityResult:    string(check.CommunityResult),
-	}}, nil
-}
-
-// requestAll adds a new decision's assignments and events to reqs: one
-// whistle.routed carrying every dispatch request, after the map check's event
-// when there is one; a whistle in no street is queued for a person's review
-// at once.
-func (h *Handler) requestAll(ctx context.Context, q *store.Queries, reqs *requests, d decided) error {
-	routed := &eventsv1.WhistleRouted{Rule: d.plan.Rule, CatalogueVersion: d.plan.CatalogueVersion,
-		CommunityCode: d.decision.CommunityCode, CommunityName: d.decision.CommunityName}
-	for _, a := range d.plan.Assignments {
-		reason := routing.ExplainParty(routing.Explain(a.Role, d.plan.Rule, d.plan.CatalogueVersion, "", ""),
-			a, d.decision.CommunityCode, d.decision.CommunityName)
-		routed.Departments = append(routed.Departments, reqs.request(d.decision, a, d.plan.SLA, d.plan.Rule,
-			pgtype.Timestamptz{}, reason))
-	}
-	if d.check.Result != jurisdiction.Inside {
-		checked := &eventsv1.WhistleJurisdictionChecked{
-			Result: string(d.check.Result), NeighbourStreetIds: d.check.Neighbours, DistanceM: d.check.DistanceM,
-			NeedsConfirmation: d.check.NeedsConfirmation(),
-		}
-		if d.check.Result == jurisdiction.NoStreet {
-			checked.ReviewId = uuid.Must(uuid.NewV7()).String()
-			if err := q.InsertArbitration(ctx, store.InsertArbitrationParams{
-				ID: checked.ReviewId, WhistleID: d.decision.WhistleID, DistrictID: d.decision.DistrictID, Kind: "location",
-				Reason: "the location is in no street", RequestedAt: d.decision.DecidedAt,
-			}); err != nil {
-				return fmt.Errorf("queue location review: %w", err)
-			}
-		}
-		ev := whistleEvent(h.Clock, d.decision)
-		ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: checked}
-		reqs.events = append(reqs.events, outbox.Caused{Ctx: d.ctx, Event: ev})
-	}
-	ev := whistleEvent(h.Clock, d.decision)
-	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: routed}
-	reqs.events = append(reqs.events, outbox.Caused{Ctx: d.ctx, Event: ev})
-	return nil
-}
-
-// requests are dispatch assignments and events on their way to the database:
-// write records them all in two statements.
-type requests struct {
-	assignments store.InsertAssignmentsParams
-	events      []outbox.Caused
-}
-
-// write records the assignments, then the events in their order.
-func (r *requests) write(ctx context.Context, tx pgx.Tx, now time.Time) error {
-	if len(r.assignments.DispatchIds) > 0 {
-		r.assignments.CreatedAt = pgtype.Timestamptz{Time: now, Valid: true}
-		if err := store.New(tx).InsertAssignments(ctx, r.assignments); err != nil {
-			return fmt.Errorf("record %d dispatch assignments: %w", len(r.assignments.DispatchIds), err)
-		}
-	}
-	return outbox.AddCaused(ctx, tx, r.events)
-}
-
-// dispatch records an assignment and returns its department with the
-// dispatch request, for the event of the decision to carry.
-func (h *Handler) dispatch(ctx context.Context, tx pgx.Tx, decision store.RoutingDecision, a routing.Assignment,
-	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) (*eventsv1.RoutedDepartment, error) {
-	var reqs requests
-	to := reqs.request(decision, a, sla, rule, slaStart, reason)
-	if err := reqs.write(ctx, tx, h.Clock.Now()); err != nil {
-		return nil, fmt.Errorf("record dispatch to %s: %w", a.Department, err)
-	}
-	return to, nil
-}
-
-// request adds an assignment with a new dispatch id to r and returns its
-// department with the request for the response service to create the
-// dispatch; the event of the decision carries it.
-func (r *requests) request(decision store.RoutingDecision, a routing.Assignment,
-	sla routing.SLA, rule string, slaStart pgtype.Timestamptz, reason string) *eventsv1.RoutedDepartment {
-	dispatchID := uuid.Must(uuid.NewV7()).String()
-	as := &r.assignments
-	as.DispatchIds = append(as.DispatchIds, dispatchID)
-	as.WhistleIds = append(as.WhistleIds, decision.WhistleID)
-	as.Departments = append(as.Departments, a.Department)
-	as.Roles = append(as.Roles, a.Role)
-	as.SlaStartedAts = append(as.SlaStartedAts, slaStart)
-	as.Rules = append(as.Rules, rule)
-	as.Reasons = append(as.Reasons, reason)
+// RoutedDepartment is one department a decision asks, with the request for
+// the response service to create its dispatch (dispatchID). slaStart is zero
+// for a new dispatch, whose clocks start when it is created.
+func RoutedDepartment(d store.RoutingDecision, a routing.Assignment, sla routing.SLA, rule string,
+	slaStart time.Time, dispatchID string) *eventsv1.RoutedDepartment {
 	var start *timestamppb.Timestamp
-	if slaStart.Valid {
-		start = timestamppb.New(slaStart.Time)
+	if !slaStart.IsZero() {
+		start = timestamppb.New(slaStart)
 	}
 	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: dispatchID,
-		Request: dispatchRequested(decision, a, sla, rule, start)}
+		Request: &eventsv1.DispatchRequested{
+			Category:      d.Category,
+			Role:          a.Role,
+			Location:      &typesv1.LatLng{Lat: d.LocationLat, Lng: d.LocationLng},
+			Urgency:       intakev1.Whistle_Urgency(intakev1.Whistle_Urgency_value[d.Urgency]),
+			AckWithin:     limit(sla.AckWithin),
+			ArriveWithin:  limit(sla.ArriveWithin),
+			ResolveWithin: limit(sla.ResolveWithin),
+			SlaStartedAt:  start,
+			Rule:          rule,
+			CommunityCode: d.CommunityCode,
+			CommunityName: d.CommunityName,
+		}}
 }
 
-// slaOf is the SLA policy of the whistle's category in the catalogue version
-// its decision was made with; none (zero limits, response's defaults) for a
-// category the catalogue does not know.
-func slaOf(ctx context.Context, q *store.Queries, d store.RoutingDecision) (routing.SLA, error) {
-	rule, err := q.RuleFor(ctx, store.RuleForParams{Version: d.CatalogueVersion, Category: d.Category, DistrictID: d.DistrictID})
-	if err == nil {
-		return rule.Domain().SLA, nil
+// Joined is a department's existing dispatch that returned work joins.
+func Joined(a store.DispatchAssignment) *eventsv1.RoutedDepartment {
+	return &eventsv1.RoutedDepartment{Department: a.Department, Role: a.Role, DispatchId: a.DispatchID}
+}
+
+// limit is a catalogue limit for a dispatch request: unset when the catalogue
+// has none, so the response service applies its default.
+func limit(d time.Duration) *durationpb.Duration {
+	if d <= 0 {
+		return nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return routing.SLA{}, fmt.Errorf("rule of whistle %s: %w", d.WhistleID, err)
-	}
-	cat, err := q.GetCategory(ctx, d.Category)
-	switch {
-	case err == nil:
-		return cat.Domain().SLA, nil
-	case errors.Is(err, pgx.ErrNoRows):
-		return routing.SLA{}, nil
-	default:
-		return routing.SLA{}, fmt.Errorf("category %s: %w", d.Category, err)
-	}
+	return durationpb.New(d)
+}
+
+// Routed is whistle.routed: the decision and every department it asks.
+func Routed(clk clock.Clock, d store.RoutingDecision, to []*eventsv1.RoutedDepartment) *eventsv1.Event {
+	ev := whistleEvent(clk, d, nil)
+	ev.Payload = &eventsv1.Event_WhistleRouted{WhistleRouted: &eventsv1.WhistleRouted{
+		Rule: d.Rule, CatalogueVersion: d.CatalogueVersion, CommunityCode: d.CommunityCode, CommunityName: d.CommunityName,
+		Departments: to,
+	}}
+	return ev
+}
+
+// JurisdictionChecked is whistle.jurisdiction_checked: the map check of a
+// location not inside its street, with the review queued (reviewID) when it
+// is in no street.
+func JurisdictionChecked(clk clock.Clock, d store.RoutingDecision, c jurisdiction.Check, reviewID string) *eventsv1.Event {
+	ev := whistleEvent(clk, d, nil)
+	ev.Payload = &eventsv1.Event_WhistleJurisdictionChecked{WhistleJurisdictionChecked: &eventsv1.WhistleJurisdictionChecked{
+		Result: string(c.Result), NeighbourStreetIds: c.Neighbours, DistanceM: c.DistanceM,
+		NeedsConfirmation: c.NeedsConfirmation(), ReviewId: reviewID,
+	}}
+	return ev
+}
+
+// ArbitrationRequested is whistle.arbitration_requested: a returned dispatch
+// queued for the district supervisor (returns counts the whistle's returns).
+func ArbitrationRequested(clk clock.Clock, d store.RoutingDecision, id string, r routing.Returned, from string, returns int64) *eventsv1.Event {
+	ev := whistleEvent(clk, d, nil)
+	ev.Payload = &eventsv1.Event_WhistleArbitrationRequested{WhistleArbitrationRequested: &eventsv1.WhistleArbitrationRequested{
+		ArbitrationId: id, ReturnedDispatchId: r.DispatchID, FromDepartment: from,
+		ReasonCode: r.Code.Legacy(), Reason: r.Reason, ReturnCount: int32(returns),
+		ReturnCode: responsev1.Dispatch_ReturnCode(responsev1.Dispatch_ReturnCode_value[string(r.Code)]), ReturnDepartment: r.Department,
+	}}
+	return ev
+}
+
+// Rerouted is whistle.rerouted: a returned dispatch's work sent on to another department.
+func Rerouted(clk clock.Clock, d store.RoutingDecision, r routing.Returned, from string, to *eventsv1.RoutedDepartment) *eventsv1.Event {
+	ev := whistleEvent(clk, d, nil)
+	ev.Payload = &eventsv1.Event_WhistleRerouted{WhistleRerouted: &eventsv1.WhistleRerouted{
+		ReturnedDispatchId: r.DispatchID, FromDepartment: from, To: to, Reason: r.Reason,
+	}}
+	return ev
+}
+
+// Redispatched is whistle.redispatched: a reopened whistle's second round.
+func Redispatched(clk clock.Clock, d store.RoutingDecision, reason string, to []*eventsv1.RoutedDepartment) *eventsv1.Event {
+	ev := whistleEvent(clk, d, nil)
+	ev.Payload = &eventsv1.Event_WhistleRedispatched{WhistleRedispatched: &eventsv1.WhistleRedispatched{Reason: reason, Departments: to}}
+	return ev
+}
+
+// Arbitrated is whistle.arbitrated: a supervisor's binding decision.
+func Arbitrated(clk clock.Clock, d store.RoutingDecision, by *typesv1.Actor, id string, to *eventsv1.RoutedDepartment,
+	slaReset bool, resetReason, note string) *eventsv1.Event {
+	ev := whistleEvent(clk, d, by)
+	ev.Payload = &eventsv1.Event_WhistleArbitrated{WhistleArbitrated: &eventsv1.WhistleArbitrated{
+		ArbitrationId: id, To: to, SlaReset: slaReset, SlaResetReason: resetReason, Note: note,
+	}}
+	return ev
+}
+
+// DepartmentAdded is whistle.department_added: a manual 吹哨.
+func DepartmentAdded(clk clock.Clock, d store.RoutingDecision, by *typesv1.Actor, to *eventsv1.RoutedDepartment, reason string) *eventsv1.Event {
+	ev := whistleEvent(clk, d, by)
+	ev.Payload = &eventsv1.Event_WhistleDepartmentAdded{WhistleDepartmentAdded: &eventsv1.WhistleDepartmentAdded{
+		Department: to, Reason: reason,
+	}}
+	return ev
+}
+
+// LocationConfirmed is whistle.location_confirmed: the raising street's
+// confirmation of a flagged location.
+func LocationConfirmed(clk clock.Clock, d store.RoutingDecision, by *typesv1.Actor, note string) *eventsv1.Event {
+	ev := whistleEvent(clk, d, by)
+	ev.Payload = &eventsv1.Event_WhistleLocationConfirmed{WhistleLocationConfirmed: &eventsv1.WhistleLocationConfirmed{
+		Result: d.Jurisdiction, Note: note,
+	}}
+	return ev
 }

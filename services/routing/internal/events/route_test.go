@@ -21,6 +21,7 @@ import (
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/events"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/seed"
@@ -42,6 +43,14 @@ func raised(i int) *eventsv1.Event {
 	return ev
 }
 
+// handler is the consumer over the decision use cases, with an empty map
+// (every location inside its street).
+func handler(pool *pgxpool.Pool) *events.Handler {
+	return &events.Handler{Decisions: &decisions.Service{Pool: pool, Clock: clock.NewFake(t0),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Map: &jurisdiction.Cache{Load: func(context.Context) (jurisdiction.Map, error) { return jurisdiction.Map{}, nil }}}}
+}
+
 func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -60,8 +69,7 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
 
-	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Map: &jurisdiction.Cache{Load: func(context.Context) (jurisdiction.Map, error) { return jurisdiction.Map{}, nil }}}
+	h := handler(pool)
 	counted := func(from, to int) int64 {
 		evs := make([]*eventsv1.Event, 0, to-from)
 		for i := from; i < to; i++ {
@@ -75,6 +83,7 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	ten := counted(100, 110)
 	t.Logf("statements for a batch of 100 new whistles: %d (of 10: %d), begin and commit included", hundred, ten)
 	require.Equal(t, ten, hundred, "the count does not grow with the batch")
+	require.EqualValues(t, 7, hundred, "begin, the catalogue in force, its rules, the decisions, the assignments, the outbox, commit")
 	var decisions, assigned, routed, carried int
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM routing_decisions").Scan(&decisions))
 	require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM dispatch_assignments").Scan(&assigned))
@@ -106,8 +115,7 @@ func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
 	t.Cleanup(pool.Close)
 	require.NoError(t, postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
 	require.NoError(t, seed.Load(ctx, store.New(pool)))
-	h := &events.Handler{Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Map: &jurisdiction.Cache{Load: func(context.Context) (jurisdiction.Map, error) { return jurisdiction.Map{}, nil }}}
+	h := handler(pool)
 	handle := func(ev *eventsv1.Event) {
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, []*eventsv1.Event{ev}) }))
 	}

@@ -3,17 +3,13 @@ package grpcapi
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
-	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
-	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 )
 
@@ -51,15 +47,6 @@ func requireRole(ctx context.Context, roles ...string) (auth.Identity, error) {
 	return id, status.Errorf(codes.PermissionDenied, "role %s may not do this", id.Role)
 }
 
-func actor(id auth.Identity) *typesv1.Actor { return &typesv1.Actor{Role: id.Role, Id: id.Subject} }
-
-// inTx runs fn in one transaction, so a state change and its events commit
-// together — with the admin action's audit record when the caller's context
-// carries the audit's transaction.
-func (s *Server) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return postgres.InTx(ctx, s.pool, fn)
-}
-
 // LocateStreet checks a point against a street's boundary.
 func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRequest) (*routingv1.Jurisdiction, error) {
 	if _, err := caller(ctx); err != nil {
@@ -86,11 +73,7 @@ func (s *Server) LocateStreet(ctx context.Context, req *routingv1.LocateStreetRe
 		return nil, err
 	}
 	p := coordsys.ToWGS84(sys, coordsys.Point{Lat: req.GetLocation().GetLat(), Lng: req.GetLocation().GetLng()})
-	err := s.h.Map.Refresh(ctx)
-	var c jurisdiction.Check
-	if err == nil {
-		c, err = s.h.Map.Check(ctx, req.GetStreetId(), p.Lat, p.Lng)
-	}
+	c, err := s.decisions.Locate(ctx, req.GetStreetId(), p.Lat, p.Lng)
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}

@@ -2,60 +2,17 @@ package grpcapi
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/jackc/pgx/v5"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
-	"github.com/chuishao/whistle/services/routing/internal/events"
+	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
-
-// decisionFor loads a whistle's decision if the caller may see it; NotFound
-// otherwise, so ids cannot be probed.
-func (s *Server) decisionFor(ctx context.Context, id auth.Identity, whistleID string) (store.RoutingDecision, error) {
-	d, err := s.q.GetDecision(ctx, whistleID)
-	if err != nil {
-		return d, notFound(err, "whistle", whistleID)
-	}
-	hidden := fmt.Errorf("whistle %q: %w", whistleID, routing.ErrNotFound)
-	switch id.Role {
-	case auth.RoleAdmin:
-	case auth.RoleStreet:
-		if d.StreetID != id.StreetID {
-			return d, hidden
-		}
-	case auth.RoleSupervisor:
-		if id.DistrictID != "" && d.DistrictID != id.DistrictID {
-			return d, hidden
-		}
-	case auth.RoleDesk:
-		if d.DistrictID != id.DistrictID {
-			return d, hidden
-		}
-		rows, err := s.q.ListAssignments(ctx, whistleID)
-		if err != nil {
-			return d, fmt.Errorf("dispatches of whistle %s: %w", whistleID, err)
-		}
-		for _, r := range rows {
-			if r.Department == id.Department {
-				return d, nil
-			}
-		}
-		return d, hidden
-	default:
-		return d, hidden
-	}
-	return d, nil
-}
 
 // ExplainRouting tells why each department of a whistle was chosen.
 func (s *Server) ExplainRouting(ctx context.Context, req *routingv1.ExplainRoutingRequest) (*routingv1.RoutingExplanation, error) {
@@ -63,22 +20,15 @@ func (s *Server) ExplainRouting(ctx context.Context, req *routingv1.ExplainRouti
 	if err != nil {
 		return nil, err
 	}
-	d, err := s.decisionFor(ctx, id, req.GetWhistleId())
+	e, err := s.decisions.Explain(ctx, id, req.GetWhistleId())
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	out, err := s.explain(ctx, d)
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	return out, nil
+	return explanationToProto(e), nil
 }
 
-func (s *Server) explain(ctx context.Context, d store.RoutingDecision) (*routingv1.RoutingExplanation, error) {
-	rows, err := s.q.ListAssignments(ctx, d.WhistleID)
-	if err != nil {
-		return nil, fmt.Errorf("dispatches of whistle %s: %w", d.WhistleID, err)
-	}
+func explanationToProto(e decisions.Explanation) *routingv1.RoutingExplanation {
+	d := e.Decision
 	out := &routingv1.RoutingExplanation{
 		WhistleId: d.WhistleID, CatalogueVersion: d.CatalogueVersion, Rule: d.Rule,
 		Jurisdiction: &routingv1.Jurisdiction{
@@ -93,7 +43,7 @@ func (s *Server) explain(ctx context.Context, d store.RoutingDecision) (*routing
 	if d.LocationConfirmedAt.Valid {
 		out.Jurisdiction.ConfirmedAt = timestamppb.New(d.LocationConfirmedAt.Time)
 	}
-	for _, r := range rows {
+	for _, r := range e.Assignments {
 		reason := r.Reason
 		if reason == "" { // decided before reasons were recorded
 			reason = routing.Explain(r.Role, d.Rule, d.CatalogueVersion, "", "")
@@ -110,7 +60,7 @@ func (s *Server) explain(ctx context.Context, d store.RoutingDecision) (*routing
 		}
 		out.Departments = append(out.Departments, dr)
 	}
-	return out, nil
+	return out
 }
 
 // ListArbitrations is a supervisor's queue: its own district, or any (or all)
@@ -120,26 +70,9 @@ func (s *Server) ListArbitrations(ctx context.Context, req *routingv1.ListArbitr
 	if err != nil {
 		return nil, err
 	}
-	district := req.GetDistrict()
-	if id.DistrictID != "" {
-		if district != "" && district != id.DistrictID {
-			return nil, status.Error(codes.PermissionDenied, "a district supervisor sees only its own district's queue")
-		}
-		district = id.DistrictID
-	}
-	st := req.GetStatus()
-	switch st {
-	case "":
-		st = "open"
-	case "all":
-		st = ""
-	case "open", "decided":
-	default:
-		return nil, rpcerr.Invalid("status", "must be open, decided or all")
-	}
-	rows, err := s.q.ListArbitrations(ctx, store.ListArbitrationsParams{DistrictID: district, Status: st})
+	rows, err := s.decisions.ListArbitrations(ctx, id, req.GetDistrict(), req.GetStatus())
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("list arbitrations: %w", err))
+		return nil, s.toStatus(ctx, err)
 	}
 	out := &routingv1.ListArbitrationsResponse{}
 	for _, r := range rows {
@@ -181,55 +114,14 @@ func (s *Server) DecideArbitration(ctx context.Context, req *routingv1.DecideArb
 	if err != nil {
 		return nil, err
 	}
-	known, err := s.departments(ctx)
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	var v rpcerr.Violations
-	switch {
-	case req.GetDepartment() == "":
-		v.Add("department", "is required")
-	case !known[req.GetDepartment()]:
-		v.Add("department", "unknown department %q", req.GetDepartment())
-	}
-	if req.GetResetSla() && req.GetResetReason() == "" {
-		v.Add("reset_reason", "is required to reset the arrival clock")
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	existing, err := s.q.GetArbitration(ctx, req.GetId())
-	if err != nil {
-		return nil, s.toStatus(ctx, notFound(err, "arbitration", req.GetId()))
-	}
-	if id.DistrictID != "" && existing.DistrictID != id.DistrictID {
-		return nil, s.toStatus(ctx, fmt.Errorf("arbitration %q: %w", req.GetId(), routing.ErrNotFound))
-	}
-	var row store.Arbitration
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		row, err = s.h.Arbitrate(ctx, tx, events.Arbitration{
-			ID: req.GetId(), Department: req.GetDepartment(), ResetSLA: req.GetResetSla(),
-			Reason: req.GetResetReason(), Note: req.GetNote(), By: actor(id),
-		})
-		return err
+	row, err := s.decisions.Arbitrate(ctx, id, decisions.Arbitration{
+		ID: req.GetId(), Department: req.GetDepartment(), ResetSLA: req.GetResetSla(),
+		Reason: req.GetResetReason(), Note: req.GetNote(),
 	})
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
 	return arbitrationToProto(row), nil
-}
-
-func (s *Server) departments(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.q.ListDepartments(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list departments: %w", err)
-	}
-	out := make(map[string]bool, len(rows))
-	for _, r := range rows {
-		out[r.Code] = true
-	}
-	return out, nil
 }
 
 // AddDepartment is a manual 吹哨 on a live whistle.
@@ -238,27 +130,11 @@ func (s *Server) AddDepartment(ctx context.Context, req *routingv1.AddDepartment
 	if err != nil {
 		return nil, err
 	}
-	known, err := s.departments(ctx)
+	e, err := s.decisions.AddDepartment(ctx, id, req.GetWhistleId(), req.GetDepartment(), req.GetReason())
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	switch {
-	case req.GetDepartment() == "":
-		return nil, rpcerr.Invalid("department", "is required")
-	case !known[req.GetDepartment()]:
-		return nil, rpcerr.Invalid("department", "unknown department %q", req.GetDepartment())
-	}
-	d, err := s.decisionFor(ctx, id, req.GetWhistleId())
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		return s.h.AddDepartment(ctx, tx, d, req.GetDepartment(), req.GetReason(), actor(id))
-	})
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	return s.explain(ctx, d)
+	return explanationToProto(e), nil
 }
 
 // ConfirmLocation is the raising street confirming its flagged location.
@@ -267,22 +143,9 @@ func (s *Server) ConfirmLocation(ctx context.Context, req *routingv1.ConfirmLoca
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.decisionFor(ctx, id, req.GetWhistleId()); err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		return s.h.ConfirmLocation(ctx, tx, req.GetWhistleId(), req.GetNote(), actor(id))
-	})
+	e, err := s.decisions.ConfirmLocation(ctx, id, req.GetWhistleId(), req.GetNote())
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	d, err := s.q.GetDecision(ctx, req.GetWhistleId())
-	if err != nil {
-		return nil, s.toStatus(ctx, notFound(err, "whistle", req.GetWhistleId()))
-	}
-	out, err := s.explain(ctx, d)
-	if err != nil {
-		return nil, s.toStatus(ctx, err)
-	}
-	return out, nil
+	return explanationToProto(e), nil
 }

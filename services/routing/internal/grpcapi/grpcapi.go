@@ -1,5 +1,7 @@
-// Package grpcapi serves the routing service's reference data over gRPC:
-// districts, streets with their boundaries, departments and the routing catalogue.
+// Package grpcapi serves RoutingService: it checks the caller's identity and
+// role, turns requests into calls of the use cases (decisions, catalogue) and
+// their answers into messages, and domain errors into gRPC codes in one place
+// (toStatus).
 package grpcapi
 
 import (
@@ -8,20 +10,18 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
-	"github.com/chuishao/whistle/services/routing/internal/events"
+	"github.com/chuishao/whistle/services/routing/internal/catalogue"
+	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
@@ -29,20 +29,19 @@ import (
 // Server implements routingv1.RoutingServiceServer.
 type Server struct {
 	routingv1.UnimplementedRoutingServiceServer
-	pool  *pgxpool.Pool
-	q     *store.Queries
-	h     *events.Handler
-	clock clock.Clock
-	log   *slog.Logger
+	decisions *decisions.Service
+	catalogue *catalogue.Service
+	log       *slog.Logger
 	// CoordSys is the system of a point to locate whose request names none
 	// (WGS-84 when empty).
 	CoordSys coordsys.System
 }
 
-// New returns a server over pool; h makes the decisions people ask for
-// (arbitration, manual 吹哨) the same way the consumer does.
-func New(pool *pgxpool.Pool, h *events.Handler, log *slog.Logger) *Server {
-	return &Server{pool: pool, q: store.New(pool), h: h, clock: h.Clock, log: log}
+// New returns a server over the use cases: d makes the decisions people ask
+// for (arbitration, manual 吹哨) the same way the consumer does, c keeps the
+// reference data.
+func New(d *decisions.Service, c *catalogue.Service, log *slog.Logger) *Server {
+	return &Server{decisions: d, catalogue: c, log: log}
 }
 
 // toStatus is the one map from domain errors to gRPC codes.
@@ -54,13 +53,22 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 		return err
 	}
 	var tooLarge *outbox.TooLargeError
+	var invalid routing.InvalidError
 	switch {
+	case errors.As(err, &invalid):
+		var v rpcerr.Violations
+		for _, f := range invalid {
+			v.Add(f.Field, "%s", f.Reason)
+		}
+		return v.Err()
 	case errors.As(err, &tooLarge):
 		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, routing.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, events.ErrConflict):
+	case errors.Is(err, routing.ErrConflict):
 		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, routing.ErrPermission):
+		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
@@ -100,22 +108,14 @@ func requireCaller(ctx context.Context) error {
 	return nil
 }
 
-// notFound turns pgx.ErrNoRows into the domain's ErrNotFound.
-func notFound(err error, what, id string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s %q: %w", what, id, routing.ErrNotFound)
-	}
-	return fmt.Errorf("get %s %s: %w", what, id, err)
-}
-
 // ListDistricts returns every district.
 func (s *Server) ListDistricts(ctx context.Context, _ *routingv1.ListDistrictsRequest) (*routingv1.ListDistrictsResponse, error) {
 	if err := requireCaller(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.q.ListDistricts(ctx)
+	rows, err := s.catalogue.Districts(ctx)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("list districts: %w", err))
+		return nil, s.toStatus(ctx, err)
 	}
 	out := &routingv1.ListDistrictsResponse{Districts: make([]*routingv1.District, 0, len(rows))}
 	for _, r := range rows {
@@ -131,9 +131,9 @@ func (s *Server) ListStreets(ctx context.Context, req *routingv1.ListStreetsRequ
 	if err := requireCaller(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.q.ListStreets(ctx, req.GetDistrict())
+	rows, err := s.catalogue.Streets(ctx, req.GetDistrict())
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("list streets of %q: %w", req.GetDistrict(), err))
+		return nil, s.toStatus(ctx, err)
 	}
 	out := &routingv1.ListStreetsResponse{Streets: make([]*routingv1.Street, 0, len(rows))}
 	for _, r := range rows {
@@ -148,11 +148,11 @@ func (s *Server) ListStreets(ctx context.Context, req *routingv1.ListStreetsRequ
 
 // GetStreet returns one street.
 func (s *Server) GetStreet(ctx context.Context, req *routingv1.GetStreetRequest) (*routingv1.Street, error) {
-	r, err := s.q.GetStreet(ctx, req.GetId())
+	r, err := s.catalogue.Street(ctx, req.GetId())
 	if err != nil {
-		return nil, s.toStatus(ctx, notFound(err, "street", req.GetId()))
+		return nil, s.toStatus(ctx, err)
 	}
-	st, err := streetToProto(store.ListStreetsRow(r))
+	st, err := streetToProto(r)
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
@@ -164,9 +164,9 @@ func (s *Server) ListDepartments(ctx context.Context, _ *routingv1.ListDepartmen
 	if err := requireCaller(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.q.ListDepartments(ctx)
+	rows, err := s.catalogue.Departments(ctx)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("list departments: %w", err))
+		return nil, s.toStatus(ctx, err)
 	}
 	out := &routingv1.ListDepartmentsResponse{Departments: make([]*routingv1.Department, 0, len(rows))}
 	for _, r := range rows {
@@ -180,9 +180,9 @@ func (s *Server) ListCategories(ctx context.Context, _ *routingv1.ListCategories
 	if err := requireCaller(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.q.ListCategories(ctx)
+	rows, err := s.catalogue.Categories(ctx)
 	if err != nil {
-		return nil, s.toStatus(ctx, fmt.Errorf("list categories: %w", err))
+		return nil, s.toStatus(ctx, err)
 	}
 	out := &routingv1.ListCategoriesResponse{Categories: make([]*routingv1.Category, 0, len(rows))}
 	for _, r := range rows {
@@ -193,9 +193,9 @@ func (s *Server) ListCategories(ctx context.Context, _ *routingv1.ListCategories
 
 // GetCategory returns one category.
 func (s *Server) GetCategory(ctx context.Context, req *routingv1.GetCategoryRequest) (*routingv1.Category, error) {
-	r, err := s.q.GetCategory(ctx, req.GetCode())
+	r, err := s.catalogue.Category(ctx, req.GetCode())
 	if err != nil {
-		return nil, s.toStatus(ctx, notFound(err, "category", req.GetCode()))
+		return nil, s.toStatus(ctx, err)
 	}
 	return categoryToProto(r), nil
 }

@@ -2,8 +2,8 @@
 // districts, streets, departments and categories; the routing catalogue's
 // draft, versions and their differences; the boundary files, their versions
 // and units, the official divisions and the supervisors' district map; and the
-// communities' property companies. Admin edits run their writes through
-// postgres.InTx, so each commits with its audit record.
+// communities' property companies. The edits that write more than one row
+// run them through postgres.InTx, so they commit with the audit record.
 package catalogue
 
 import (

@@ -18,6 +18,7 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
 	"github.com/chuishao/whistle/services/intake/internal/reports"
@@ -137,8 +138,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		CoordSys:         sys,
 	}}
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, api)
-	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: api, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
-		TicketLimits: limits})
+	disc := &discovery.Service{Pool: rt.Pool, Clock: rt.Clock, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
+		TicketLimits: limits, DuplicateRadiusM: cfg.DuplicateRadiusM}
+	disc.Whistles, disc.Refs = api.ForDiscovery()
+	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: api, Discovery: disc})
 	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}

@@ -37,7 +37,6 @@ const (
 	StageRaise      = "raise"      // the raising street
 	StageArrival    = "arrival"    // a dispatched desk, at 到场
 	StageResolution = "resolution" // a dispatched desk, at 办结
-	StageReport     = "report"     // a report's reporter, before triage
 )
 
 var (

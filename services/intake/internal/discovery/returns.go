@@ -1,4 +1,4 @@
-package grpcapi
+package discovery
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
-	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
@@ -22,49 +21,56 @@ import (
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 
+// TicketFollowUp is the follow-up call's outcome on a ticket of Source
+// (the caller's street's, or Street's when a supervisor names one).
+type TicketFollowUp struct {
+	Source, ExternalNumber, Street string
+	Satisfaction                   int32
+	// Fixed is nil when the request did not say.
+	Fixed   *bool
+	Comment string
+}
+
 // RecordTicketFollowUp records the follow-up call's outcome on a closed
 // ticket: the ticket's street, or a supervisor of its district (or the
 // city). The outcome goes back to the hotline with the result; a "not fixed"
 // does not reopen anything here, since the hotline decides whether to send
 // the ticket again.
-func (s *ReportServer) RecordTicketFollowUp(ctx context.Context, req *intakev1.RecordTicketFollowUpRequest) (*intakev1.Report, error) {
-	return handle(ctx, s.Whistles, req, s.recordTicketFollowUp)
-}
-
-func (s *ReportServer) recordTicketFollowUp(ctx context.Context, id auth.Identity, req *intakev1.RecordTicketFollowUpRequest) (*intakev1.Report, error) {
+func (s *Service) RecordTicketFollowUp(ctx context.Context, id auth.Identity, in TicketFollowUp) (store.Report, error) {
 	if id.Role != auth.RoleStreet && id.Role != auth.RoleSupervisor {
-		return nil, fmt.Errorf("role %s records no follow-up calls: %w", id.Role, intake.ErrPermissionDenied)
+		return store.Report{}, fmt.Errorf("role %s records no follow-up calls: %w", id.Role, intake.ErrPermissionDenied)
 	}
 	var f intake.Fields
-	f.Merge(intake.ValidateFeedback(req.GetSatisfaction(), req.GetComment()))
-	if req.Fixed == nil {
+	f.Merge(intake.ValidateFeedback(in.Satisfaction, in.Comment))
+	if in.Fixed == nil {
 		f.Add("fixed", "is required: true (fixed) or false (not fixed)")
 	}
-	if strings.TrimSpace(req.GetExternalNumber()) == "" {
+	number := strings.TrimSpace(in.ExternalNumber)
+	if number == "" {
 		f.Add("external_number", "is required")
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return store.Report{}, err
 	}
 	// Only the caller's scope is searched: a ticket elsewhere answers as unknown.
-	p := store.FindTicketParams{ExternalSource: ticketSource(req.GetSource()), ExternalNumber: strings.TrimSpace(req.GetExternalNumber())}
+	p := store.FindTicketParams{ExternalSource: TicketSource(in.Source), ExternalNumber: number}
 	switch {
 	case id.Role == auth.RoleStreet:
-		if req.GetStreetId() != "" && req.GetStreetId() != id.StreetID {
-			return nil, intake.ErrNotFound
+		if in.Street != "" && in.Street != id.StreetID {
+			return store.Report{}, intake.ErrNotFound
 		}
 		p.StreetID = pgtype.Text{String: id.StreetID, Valid: true}
-	case req.GetStreetId() != "":
-		p.StreetID = pgtype.Text{String: req.GetStreetId(), Valid: true}
+	case in.Street != "":
+		p.StreetID = pgtype.Text{String: in.Street, Valid: true}
 	}
 	if id.Role == auth.RoleSupervisor && id.DistrictID != "" {
 		p.DistrictID = pgtype.Text{String: id.DistrictID, Valid: true}
 	}
 	var saved store.Report
-	err := pgx.BeginFunc(ctx, s.Whistles.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		found, err := q.FindTicket(ctx, p)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !reportVisible(id, found)) {
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !ReportVisible(id, found)) {
 			return intake.ErrNotFound
 		}
 		if err != nil {
@@ -77,9 +83,9 @@ func (s *ReportServer) recordTicketFollowUp(ctx context.Context, id auth.Identit
 		if locked[0].Status != string(reports.StatusClosed) {
 			return &intake.StateError{Status: intake.Status("report " + locked[0].Status), Reason: "a ticket is followed up once it is closed"}
 		}
-		now := s.Whistles.now()
-		saved, err = q.RecordTicketFollowUp(ctx, store.RecordTicketFollowUpParams{ID: found.ID, Satisfaction: req.GetSatisfaction(),
-			Fixed: req.GetFixed(), Comment: req.GetComment(), RatedAt: pgtype.Timestamptz{Time: now, Valid: true}})
+		now := s.Now()
+		saved, err = q.RecordTicketFollowUp(ctx, store.RecordTicketFollowUpParams{ID: found.ID, Satisfaction: in.Satisfaction,
+			Fixed: *in.Fixed, Comment: in.Comment, RatedAt: pgtype.Timestamptz{Time: now, Valid: true}})
 		if err != nil {
 			return fmt.Errorf("record follow-up of ticket %s: %w", found.ID, err)
 		}
@@ -90,10 +96,7 @@ func (s *ReportServer) recordTicketFollowUp(ctx context.Context, id auth.Identit
 		}
 		return events.AddTicketReturned(ctx, tx, now, actor, saved)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.proto(saved), nil
+	return saved, err
 }
 
 // Return listing bounds.
@@ -105,24 +108,35 @@ const (
 	returnsTokenPrefix   = "r1:"
 )
 
-// ListTicketReturns lists a district's tickets closed or followed up in a
-// period, in the hotline's return format's fields. Supervisors only: a
-// district supervisor its own district (another district is NotFound), the
-// city supervisor any.
-func (s *ReportServer) ListTicketReturns(ctx context.Context, req *intakev1.ListTicketReturnsRequest) (*intakev1.ListTicketReturnsResponse, error) {
-	return handle(ctx, s.Whistles, req, s.listTicketReturns)
+// ReturnsQuery asks for a district's ticket returns of Source in [From, To)
+// (To now, From 30 days before To, when zero), PageSize (1000 when zero) at
+// a time after PageToken.
+type ReturnsQuery struct {
+	District, Source, PageToken string
+	PageSize                    int32
+	From, To                    time.Time
 }
 
-func (s *ReportServer) listTicketReturns(ctx context.Context, id auth.Identity, req *intakev1.ListTicketReturnsRequest) (*intakev1.ListTicketReturnsResponse, error) {
+// TicketReturns is a page of returns and the next page's token ("" on the last).
+type TicketReturns struct {
+	Returns       []store.Report
+	NextPageToken string
+}
+
+// ListTicketReturns lists a district's tickets closed or followed up in a
+// period, for the hotline's return format. Supervisors only: a district
+// supervisor its own district (another district is NotFound), the city
+// supervisor any.
+func (s *Service) ListTicketReturns(ctx context.Context, id auth.Identity, in ReturnsQuery) (TicketReturns, error) {
 	if id.Role != auth.RoleSupervisor {
-		return nil, fmt.Errorf("role %s exports no ticket returns: %w", id.Role, intake.ErrPermissionDenied)
+		return TicketReturns{}, fmt.Errorf("role %s exports no ticket returns: %w", id.Role, intake.ErrPermissionDenied)
 	}
 	var f intake.Fields
-	district := req.GetDistrictId()
+	district := in.District
 	if district == "" {
 		f.Add("district_id", "is required")
 	}
-	size := req.GetPageSize()
+	size := in.PageSize
 	switch {
 	case size == 0:
 		size = defaultReturnsPage
@@ -130,7 +144,7 @@ func (s *ReportServer) listTicketReturns(ctx context.Context, id auth.Identity, 
 		f.Add("page_size", fmt.Sprintf("must be between 1 and %d", maxReturnsPage))
 	}
 	after := ""
-	if tok := req.GetPageToken(); tok != "" {
+	if tok := in.PageToken; tok != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		var ok bool
 		if after, ok = strings.CutPrefix(string(raw), returnsTokenPrefix); err != nil || !ok || after == "" {
@@ -139,33 +153,30 @@ func (s *ReportServer) listTicketReturns(ctx context.Context, id auth.Identity, 
 	}
 	// Without to, everything up to now counts, now included (times are kept
 	// to the microsecond).
-	to := s.Whistles.now().Add(time.Microsecond)
-	if req.GetTo() != nil {
-		to = req.GetTo().AsTime()
+	to := s.Now().Add(time.Microsecond)
+	if !in.To.IsZero() {
+		to = in.To
 	}
 	from := to.Add(-defaultReturnsPeriod)
-	if req.GetFrom() != nil {
-		from = req.GetFrom().AsTime()
+	if !in.From.IsZero() {
+		from = in.From
 	}
 	if !from.Before(to) {
 		f.Add("from", "must be before to")
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return TicketReturns{}, err
 	}
 	if id.DistrictID != "" && district != id.DistrictID {
-		return nil, intake.ErrNotFound // another district answers like an unknown one
+		return TicketReturns{}, intake.ErrNotFound // another district answers like an unknown one
 	}
-	rows, err := store.New(s.Whistles.Pool).TicketReturns(ctx, store.TicketReturnsParams{DistrictID: district,
-		ExternalSource: ticketSource(req.GetSource()), After: after,
+	rows, err := store.New(s.Pool).TicketReturns(ctx, store.TicketReturnsParams{DistrictID: district,
+		ExternalSource: TicketSource(in.Source), After: after,
 		Since: pgtype.Timestamptz{Time: from, Valid: true}, Until: pgtype.Timestamptz{Time: to, Valid: true}, PageSize: size})
 	if err != nil {
-		return nil, fmt.Errorf("ticket returns of district %s: %w", district, err)
+		return TicketReturns{}, fmt.Errorf("ticket returns of district %s: %w", district, err)
 	}
-	out := &intakev1.ListTicketReturnsResponse{}
-	for _, r := range rows {
-		out.Returns = append(out.Returns, events.TicketReturn(r))
-	}
+	out := TicketReturns{Returns: rows}
 	if len(rows) == int(size) {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString([]byte(returnsTokenPrefix + rows[len(rows)-1].ID))
 	}

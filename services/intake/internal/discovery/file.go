@@ -142,10 +142,9 @@ func (s *Service) FileReport(ctx context.Context, id auth.Identity, n reports.Ne
 // Contact is how a resident may be called back.
 type Contact struct{ Name, Phone string }
 
-// SubmitPublicReport is a resident's report. It needs no token, so routing
-// (which serves signed-in callers only) cannot be asked: the street must be a
-// nine-digit township code, its district is the code's first six digits, and
-// the category is checked when the street blows the whistle on it.
+// SubmitPublicReport is a resident's report, which needs no sign-in: the
+// street must be a nine-digit township code that routing knows, with a
+// category routing knows.
 func (s *Service) SubmitPublicReport(ctx context.Context, n reports.New, c Contact, f *intake.Fields) (Filed, error) {
 	n.Validate(f)
 	if n.StreetID != "" && !TownshipCode(n.StreetID) {

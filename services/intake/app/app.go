@@ -19,9 +19,9 @@ import (
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/discovery"
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/whistles"
 	"github.com/chuishao/whistle/services/intake/migrations"
 )

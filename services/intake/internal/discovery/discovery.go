@@ -25,9 +25,9 @@ import (
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 )
 
 func TestFileReport(t *testing.T) {

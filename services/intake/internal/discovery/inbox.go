@@ -10,8 +10,8 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 

@@ -17,9 +17,9 @@ import (
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 

@@ -21,8 +21,8 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/rpcerr"
 
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 )
 
 // toStatus is THE map from intake's errors to gRPC codes. Anything it does not

@@ -10,9 +10,9 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/discovery"
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 	"github.com/chuishao/whistle/services/intake/internal/store"
 )
 

@@ -8,9 +8,9 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/discovery"
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/reports"
 )
 
 // ImportTicket imports one 12345 ticket; its external number again answers

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/chuishao/whistle/services/intake/internal/reports"
+	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 )
 
 func TestTicketLimits(t *testing.T) {

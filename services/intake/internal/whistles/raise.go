@@ -208,7 +208,7 @@ func (s *Service) raiseGroup(ctx context.Context, reqs []groupcommit.Request[new
 	})
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
-		inserted, err := q.InsertWhistles(ctx, store.InsertWhistlesOf(rows))
+		inserted, err := q.InsertWhistles(ctx, insertParams(rows))
 		if err != nil {
 			return fmt.Errorf("insert %d whistles: %w", len(rows), err)
 		}
@@ -437,4 +437,29 @@ func (s *Service) CheckReferences(ctx context.Context, streetID, category string
 		return "", err
 	}
 	return district, nil
+}
+
+// insertParams is the multi-row insert of new whistles ws, in their order.
+func insertParams(ws []store.Whistle) store.InsertWhistlesParams {
+	var p store.InsertWhistlesParams
+	for _, w := range ws {
+		p.Ids = append(p.Ids, w.ID)
+		p.StreetIds = append(p.StreetIds, w.StreetID)
+		p.DistrictIds = append(p.DistrictIds, w.DistrictID)
+		p.Categories = append(p.Categories, w.Category)
+		p.Titles = append(p.Titles, w.Title)
+		p.Descriptions = append(p.Descriptions, w.Description)
+		p.Addresses = append(p.Addresses, w.Address)
+		p.Lats = append(p.Lats, w.Lat)
+		p.Lngs = append(p.Lngs, w.Lng)
+		p.Urgencies = append(p.Urgencies, w.Urgency)
+		p.Statuses = append(p.Statuses, w.Status)
+		p.RaisedByRoles = append(p.RaisedByRoles, w.RaisedByRole)
+		p.RaisedByIds = append(p.RaisedByIds, w.RaisedByID)
+		p.RaisedAts = append(p.RaisedAts, w.RaisedAt)
+		p.UpdatedAts = append(p.UpdatedAts, w.UpdatedAt)
+		// An empty key is none (NULLIF in the query).
+		p.IdempotencyKeys = append(p.IdempotencyKeys, w.IdempotencyKey.String)
+	}
+	return p
 }

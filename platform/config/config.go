@@ -15,20 +15,9 @@ import (
 	"github.com/chuishao/whistle/platform/grpcserver"
 )
 
-// Base is what every backend service reads. Services embed it in their own Config.
-type Base struct {
-	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
-	NATSURL     string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
-	// NATS is the service's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
-	NATS bus.Client
-	// GRPCTLS is the gRPC server's certificate and the CA its peers are
-	// checked against (WHISTLE_GRPC_TLS_*); Postgres TLS is in DATABASE_URL
-	// (sslmode=verify-full&sslrootcert=...).
-	GRPCTLS grpcserver.TLS
-	// GRPCAddr is where the service's gRPC API listens.
-	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
-	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
-	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
+// Tokens is how a process verifies its callers' tokens (WHISTLE_JWT_*,
+// WHISTLE_JWKS_*): every backend through Base, the gateway for its live stream.
+type Tokens struct {
 	// JWTPublicKey is the base64 (std) raw Ed25519 public key that verifies tokens.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
 	// JWKSURL is where verification keys are fetched from (preferred over
@@ -46,6 +35,43 @@ type Base struct {
 	// (scope:base64-public-key pairs: the service-account key, the Open311
 	// key; see auth.ParseScopedKeys).
 	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
+}
+
+// Keys is where the tokens' verification keys come from.
+func (t Tokens) Keys() auth.KeyConfig {
+	return auth.KeyConfig{
+		PublicKey: t.JWTPublicKey, JWKSURL: t.JWKSURL, Issuer: t.JWTIssuer, Audience: t.JWTAudience,
+		ScopedKeys: t.JWTScopedKeys, Refresh: t.JWKSRefresh, MaxStale: t.JWKSMaxStale,
+	}
+}
+
+// Validate reports a malformed issuer or scoped key; whether a key or a key
+// set is required is the caller's to say.
+func (t Tokens) Validate() error {
+	var errs []error
+	errs = append(errs, auth.ValidateIssuer(t.JWTIssuer))
+	if _, err := auth.ParseScopedKeys(t.JWTScopedKeys); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Base is what every backend service reads. Services embed it in their own Config.
+type Base struct {
+	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
+	NATSURL     string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
+	// NATS is the service's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
+	NATS bus.Client
+	// GRPCTLS is the gRPC server's certificate and the CA its peers are
+	// checked against (WHISTLE_GRPC_TLS_*); Postgres TLS is in DATABASE_URL
+	// (sslmode=verify-full&sslrootcert=...).
+	GRPCTLS grpcserver.TLS
+	// GRPCAddr is where the service's gRPC API listens.
+	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
+	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
+	// Tokens is how the service verifies its callers' tokens.
+	Tokens
 	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
 	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
 	// TimeScale makes the clock run N times faster from TimeOrigin (drills).
@@ -100,10 +126,7 @@ func (b Base) Validate() error {
 	if b.JWTPublicKey == "" && b.JWKSURL == "" {
 		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
 	}
-	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate(), auth.ValidateIssuer(b.JWTIssuer))
-	if _, err := auth.ParseScopedKeys(b.JWTScopedKeys); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate(), b.Tokens.Validate())
 	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
 	}
@@ -127,14 +150,6 @@ func (b Base) Validate() error {
 		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))
 	}
 	return errors.Join(errs...)
-}
-
-// Keys is where the service gets its token verification keys.
-func (b Base) Keys() auth.KeyConfig {
-	return auth.KeyConfig{
-		PublicKey: b.JWTPublicKey, JWKSURL: b.JWKSURL, Issuer: b.JWTIssuer, Audience: b.JWTAudience,
-		ScopedKeys: b.JWTScopedKeys, Refresh: b.JWKSRefresh, MaxStale: b.JWKSMaxStale,
-	}
 }
 
 // Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.

@@ -30,7 +30,7 @@ func TestMigrateOnlyMigratesAndStops(t *testing.T) {
 	dbURL := pgtest.NewDatabase(t)
 	cfg := config.Base{
 		DatabaseURL: dbURL, NATSURL: "nats://127.0.0.1:1", GRPCAddr: "127.0.0.1:0",
-		JWTPublicKey: auth.EncodeKey(pub), StreamReplicas: 1, TimeScale: 1, MigrateOnly: true,
+		Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1, MigrateOnly: true,
 	}
 	migrations := postgres.Migrations{Name: "demo", FS: fstest.MapFS{"0001_init.sql": {Data: []byte("CREATE TABLE things (id int);")}}}
 	rt, err := service.Start(ctx, "demo", cfg, migrations, service.Deps{

@@ -112,12 +112,11 @@ func startSystem(t *testing.T, opts options) *system {
 		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub})
 	natsSrv := natstest.StartSecured(t) // one NATS user per service, limited to its subjects
 	base := config.Base{
-		NATSURL:        natsSrv.URL,
-		GRPCAddr:       "127.0.0.1:0",
-		JWTPublicKey:   auth.EncodeKey(pub),
-		JWTIssuer:      opts.issuer,
-		JWTAudience:    auth.Audience,
-		JWTScopedKeys:  scoped,
+		NATSURL:  natsSrv.URL,
+		GRPCAddr: "127.0.0.1:0",
+		Tokens: config.Tokens{
+			JWTPublicKey: auth.EncodeKey(pub), JWTIssuer: opts.issuer, JWTAudience: auth.Audience, JWTScopedKeys: scoped,
+		},
 		StreamReplicas: 1,
 		TimeScale:      1,
 		// Partitions (when asked for) move between replicas within a fraction of a second.
@@ -242,8 +241,8 @@ func startSystem(t *testing.T, opts options) *system {
 		HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
 		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
-		NATSURL: base.NATSURL, NATS: natsSrv.Client(topology.Gateway), JWTPublicKey: base.JWTPublicKey, JWTIssuer: opts.issuer, JWTAudience: auth.Audience,
-		JWTScopedKeys: scoped, Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
+		NATSURL: base.NATSURL, NATS: natsSrv.Client(topology.Gateway), Tokens: base.Tokens,
+		Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
 		StreamMaxReplay: opts.streamMaxReplay, Blob: blob.Config{Dir: t.TempDir()},
 	}, deps("gateway"))
 	require.NoError(t, err)

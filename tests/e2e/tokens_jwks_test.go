@@ -51,8 +51,10 @@ func TestServiceFollowsJWKSKeyRotation(t *testing.T) {
 	fake := clock.NewFake(t0)
 	base := config.Base{
 		DatabaseURL: pgtest.NewDatabase(t), NATSURL: natstest.Start(t), GRPCAddr: "127.0.0.1:0",
-		JWKSURL: keys.URL, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience,
-		JWKSRefresh: 50 * time.Millisecond, JWKSMaxStale: time.Hour, StreamReplicas: 1, TimeScale: 1,
+		Tokens: config.Tokens{
+			JWKSURL: keys.URL, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience, JWKSRefresh: 50 * time.Millisecond, JWKSMaxStale: time.Hour,
+		},
+		StreamReplicas: 1, TimeScale: 1,
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	routing, err := routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, service.Deps{Log: testLogger(t, "routing"), Clock: fake})

@@ -81,7 +81,7 @@ func start(t *testing.T) *harness {
 
 	cfg := app.Config{Base: config.Base{
 		DatabaseURL: dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-		JWTPublicKey: auth.EncodeKey(pub), StreamReplicas: 1, TimeScale: 1,
+		Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
 	}, TimelineKeys: testTimelineKeys}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())

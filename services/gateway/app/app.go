@@ -260,11 +260,8 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// The stream refuses revoked service accounts, at connect and at once
 		// when a revocation arrives.
 		a.revocations = &bus.RevocationList{JS: js, Log: deps.Log.With("component", "revocations")}
-		keys := auth.KeyConfig{
-			PublicKey: cfg.JWTPublicKey, JWKSURL: cfg.JWKSURL, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
-			ScopedKeys: cfg.JWTScopedKeys, Refresh: cfg.JWKSRefresh, MaxStale: cfg.JWKSMaxStale,
-			Revocations: a.revocations,
-		}
+		keys := cfg.Keys()
+		keys.Revocations = a.revocations
 		var grantsChanged func() <-chan struct{}
 		if cfg.OIDC.enabled() {
 			store := newGrantStore(cfg.OIDC, js, deps.Log)

@@ -11,6 +11,7 @@ import (
 	"github.com/chuishao/whistle/platform/blob"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
@@ -68,20 +69,11 @@ type Config struct {
 	// StreamMaxReplay caps how many stream positions a reconnecting client
 	// may go back with Last-Event-ID.
 	StreamMaxReplay uint64 `env:"WHISTLE_STREAM_MAX_REPLAY, default=10000"`
-	// JWTPublicKey verifies the stream's callers (the stream has no backend
-	// to do it); required with NATS_URL.
-	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`
-	// JWKSURL, when set, is where the stream's verification keys come from
-	// instead (see config.Base for these five).
-	JWKSURL      string        `env:"WHISTLE_JWKS_URL"`
-	JWKSRefresh  time.Duration `env:"WHISTLE_JWKS_REFRESH, default=5m"`
-	JWKSMaxStale time.Duration `env:"WHISTLE_JWKS_MAX_STALE, default=1h"`
-	JWTIssuer    string        `env:"WHISTLE_JWT_ISSUER, default=whistle-dev"`
-	JWTAudience  string        `env:"WHISTLE_JWT_AUDIENCE"`
-	// JWTScopedKeys are the keys trusted only for some identities (see
-	// config.Base); the Open311 key must be among them, so that it can
-	// never sign anyone but the streets and the public reader.
-	JWTScopedKeys string `env:"WHISTLE_JWT_SCOPED_KEYS"`
+	// Tokens verify the stream's callers (the stream has no backend to do it):
+	// a key or a key set is required with NATS_URL. Its scoped keys must
+	// include the Open311 key, so that it can never sign anyone but the
+	// streets and the public reader.
+	config.Tokens
 
 	// Open311SigningKey (base64 Ed25519 seed, trusted by the services) signs
 	// the short-lived tokens the Open311 endpoints call the backends with;
@@ -158,10 +150,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("WHISTLE_DEV_SIGNING_KEY: %w", err))
 		}
 	}
-	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), auth.ValidateIssuer(c.JWTIssuer), c.OIDC.validate(c.NATSURL))
-	if _, err := auth.ParseScopedKeys(c.JWTScopedKeys); err != nil {
-		errs = append(errs, err)
-	}
+	errs = append(errs, c.NATS.Validate(), c.GRPCTLS.Validate(), c.Tokens.Validate(), c.OIDC.validate(c.NATSURL))
 	for _, d := range []struct {
 		name string
 		val  time.Duration

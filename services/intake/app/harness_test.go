@@ -144,7 +144,7 @@ func newEnv(t *testing.T) *env {
 	cfg := app.Config{
 		Base: config.Base{
 			DatabaseURL: dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-			JWTPublicKey: auth.EncodeKey(pub), StreamReplicas: 1, TimeScale: 1,
+			Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
 		},
 		RoutingAddr: routingAddr,
 	}

@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 				DatabaseURL:    pgtest.NewDatabaseFrom(t, "response", pgtest.Migrated(app.Name, bus.Migrations, postgres.Migrations{Name: app.Name, FS: migrations.FS})),
 				NATSURL:        natstest.Start(t),
 				GRPCAddr:       "127.0.0.1:0",
-				JWTPublicKey:   auth.EncodeKey(pub),
+				Tokens:         config.Tokens{JWTPublicKey: auth.EncodeKey(pub)},
 				StreamReplicas: 1,
 				TimeScale:      1,
 			},

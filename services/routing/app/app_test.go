@@ -59,7 +59,7 @@ func start(t *testing.T, opts options) *harness {
 	cfg := app.Config{
 		Base: config.Base{
 			DatabaseURL: opts.dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-			JWTPublicKey: auth.EncodeKey(pub), StreamReplicas: 1, TimeScale: 1,
+			Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
 		},
 		Seed: opts.seed,
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // Tokens is how a process verifies its callers' tokens (WHISTLE_JWT_*,
-// WHISTLE_JWKS_*): every backend through Base, the gateway for its live stream.
+// WHISTLE_JWKS_*): every backend through Base, and the edge for its live stream.
 type Tokens struct {
 	// JWTPublicKey is the base64 (std) raw Ed25519 public key that verifies tokens.
 	JWTPublicKey string `env:"WHISTLE_JWT_PUBLIC_KEY"`

@@ -1,7 +1,6 @@
 package catalogue_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"strconv"
@@ -12,15 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/services/routing/internal/catalogue"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
-	"github.com/chuishao/whistle/services/routing/internal/seed"
-	"github.com/chuishao/whistle/services/routing/internal/store"
-	"github.com/chuishao/whistle/services/routing/migrations"
+	"github.com/chuishao/whistle/services/routing/internal/routingtest"
 )
 
 var (
@@ -31,20 +25,7 @@ var (
 // newService is the catalogue use cases over a seeded database of their own.
 func newService(t *testing.T) *catalogue.Service {
 	t.Helper()
-	url := pgtest.NewDatabaseFrom(t, "routing_catalogue", func(ctx context.Context, url string) error {
-		pool, err := postgres.Connect(ctx, url, "routing")
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		if err := postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}); err != nil {
-			return err
-		}
-		return seed.Load(ctx, store.New(pool))
-	})
-	pool, err := postgres.Connect(t.Context(), url, "routing")
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := routingtest.SeededPool(t)
 	return &catalogue.Service{Pool: pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 

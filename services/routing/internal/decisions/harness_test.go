@@ -14,18 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
-	"github.com/chuishao/whistle/services/routing/internal/seed"
+	"github.com/chuishao/whistle/services/routing/internal/routingtest"
 	"github.com/chuishao/whistle/services/routing/internal/store"
-	"github.com/chuishao/whistle/services/routing/migrations"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -51,20 +47,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	url := pgtest.NewDatabaseFrom(t, "routing_decisions", func(ctx context.Context, url string) error {
-		pool, err := postgres.Connect(ctx, url, "routing")
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		if err := postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}); err != nil {
-			return err
-		}
-		return seed.Load(ctx, store.New(pool))
-	})
-	pool, err := postgres.Connect(t.Context(), url, "routing")
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool := routingtest.SeededPool(t)
 	q := store.New(pool)
 	return &fixture{pool: pool, svc: &decisions.Service{
 		Pool: pool, Clock: clock.NewFake(t0), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),

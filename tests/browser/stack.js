@@ -191,13 +191,14 @@ export function stackAndBrowser() {
 
 /**
  * Calls the stack's REST API: body is sent as JSON (a string as it is),
- * token as the bearer; anything but a 2xx fails the test with the answer.
- * Returns the answer's JSON.
+ * token as the bearer. An answer other than status (when given) or, without
+ * it, other than 200 or 201 fails the test with the answer. Returns its JSON.
  */
-export async function request(stack, method, url, { body, token, headers = {} } = {}) {
+export async function request(stack, method, url, { body, token, headers = {}, status } = {}) {
   const h = { ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) };
   const r = await fetch(`${stack.url}${url}`, { method, headers: h, body: typeof body === 'string' ? body : body && JSON.stringify(body) });
-  assert.ok(r.status >= 200 && r.status < 300, `${method} ${url}: ${r.status} ${await r.clone().text()}`);
+  const ok = status ? r.status === status : r.status === 200 || r.status === 201;
+  assert.ok(ok, `${method} ${url}: ${r.status} ${await r.clone().text()}`);
   return r.json();
 }
 

@@ -23,15 +23,26 @@ export const LIVE = 30000;
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const require = createRequire(import.meta.url);
 
+// A free port below the kernel's ephemeral range (32768 and up by default),
+// as the launcher picks its own: a port handed out for port 0 comes from that
+// range, where any outgoing connection could take it before the stack listens.
+const handedOut = new Set();
 function freePort() {
-  return new Promise((resolve, reject) => {
+  const tryPort = (port) => new Promise((resolve) => {
     const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
+    srv.on('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+  return (async () => {
+    for (let i = 0; i < 200; i++) {
+      const port = 20000 + Math.floor(Math.random() * 12700);
+      if (!handedOut.has(port) && await tryPort(port)) {
+        handedOut.add(port);
+        return port;
+      }
+    }
+    throw new Error('no free port below 32700');
+  })();
 }
 
 // The PostgreSQL server the stack's database is made on: the Go tests' own

@@ -1,7 +1,6 @@
 package launcher
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -150,18 +149,6 @@ func (c *Config) useFreePorts() {
 	if port, err := strconv.Atoi(strings.TrimPrefix(freeLoopbackAddr(), "127.0.0.1:")); err == nil {
 		c.OIDCPort = port
 	}
-}
-
-// freeLoopbackAddr is a loopback address whose port the kernel has just
-// handed out and taken back: free unless someone else takes it before the
-// child listens (unlikely, and the child then fails to start, loudly).
-func freeLoopbackAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "127.0.0.1:0"
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // intOr reads an integer environment variable, or def when unset or not a number.

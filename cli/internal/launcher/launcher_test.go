@@ -131,12 +131,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// freeAddr is a loopback address free now, picked as the launcher picks its own.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := lis.Addr().String()
-	require.NoError(t, lis.Close())
+	addr := launcher.FreeLoopbackAddr()
+	require.NotEqual(t, "127.0.0.1:0", addr, "no free port")
 	return addr
 }
 

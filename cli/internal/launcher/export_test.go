@@ -1,0 +1,5 @@
+package launcher
+
+// FreeLoopbackAddr lets the tests reserve their addresses the way the
+// launcher does.
+var FreeLoopbackAddr = freeLoopbackAddr

@@ -101,6 +101,9 @@ export async function render(root, who) {
     try {
       const list = await all('/v1/dispatches', 'dispatches');
       if (!alive) return;
+      // A form opened while the list was on its way stays open: the redraw
+      // waits until it closes (a redraw would discard what the desk typed).
+      if (queue.querySelector('.inline-form')) { stale = true; return; }
       items = list;
       draw();
       root.dataset.loaded = String(items.length);

@@ -24,6 +24,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/internal/busdb"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/platform/metrics"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/worker"
@@ -79,6 +80,16 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrEventTooLarg
 // Reason is the error in words for the caller, naming no internals.
 func (e *TooLargeError) Reason() string {
 	return fmt.Sprintf("the request is too large to record: its event would be %d bytes, over the limit of %d bytes", e.Size, e.Limit)
+}
+
+// As makes errors.As see the error as an invalid.Error of its Field: the
+// request was too large, which the API answers like any other invalid field.
+func (e *TooLargeError) As(target any) bool {
+	t, ok := target.(*invalid.Error)
+	if ok {
+		*t = invalid.Error{{Field: e.Field, Reason: e.Reason()}}
+	}
+	return ok
 }
 
 // Add writes ev to the outbox of the schema tx works in and wakes the relay

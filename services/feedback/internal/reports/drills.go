@@ -54,7 +54,7 @@ func (s *Service) DrillReport(ctx context.Context, caller auth.Identity, d Drill
 		return DrillReport{}, err
 	}
 	if err := drill.Validate(d.DrillID); err != nil {
-		v.Add("drill_id", "%s", err)
+		v.Addf("drill_id", "%s", err)
 	}
 	if district == "" {
 		v.Add("district", "is required")

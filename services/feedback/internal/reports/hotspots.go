@@ -115,10 +115,10 @@ func (s *Service) AnalyzeHotspots(ctx context.Context, caller auth.Identity, a A
 	var v feedback.Violations
 	months, from, to, field, perr := feedback.HotspotMonths(a.FromMonth, a.ToMonth, s.Clock.Now())
 	if perr != nil {
-		v.Add(field, "%s", perr.Error())
+		v.Addf(field, "%s", perr.Error())
 	}
 	if a.Limit < 0 || a.Limit > feedback.MaxHotspotPairs {
-		v.Add("limit", "must be between 0 and %d", feedback.MaxHotspotPairs)
+		v.Addf("limit", "must be between 0 and %d", feedback.MaxHotspotPairs)
 	}
 	if a.MinTotal < 0 {
 		v.Add("min_total", "must not be negative")

@@ -64,9 +64,9 @@ func span(v *feedback.Violations, fromField, toField string, from, to *time.Time
 	}
 	switch {
 	case !to.After(*from):
-		v.Add(toField, "must be after %s", fromField)
+		v.Addf(toField, "must be after %s", fromField)
 	case to.Sub(*from) > feedback.MaxPeriod:
-		v.Add(toField, "must be at most 366 days after %s", fromField)
+		v.Addf(toField, "must be at most 366 days after %s", fromField)
 	}
 }
 

@@ -126,7 +126,7 @@ func (s *Service) SetWeights(ctx context.Context, caller auth.Identity, month st
 		v.Add("month", "must be YYYY-MM")
 	}
 	if err := w.Validate(); err != nil {
-		v.Add("weights", "%s", err.Error())
+		v.Addf("weights", "%s", err.Error())
 	} else if w.IsZero() {
 		v.Add("weights", "at least one weight must be positive")
 	}

@@ -174,7 +174,7 @@ func (e *env) outbox(t *testing.T) []string {
 
 // kind names the class of an error the API maps to a status.
 func kind(err error) string {
-	var invalid *intake.InvalidError
+	var invalid intake.InvalidError
 	var state *intake.StateError
 	switch {
 	case err == nil:

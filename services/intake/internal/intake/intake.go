@@ -6,6 +6,8 @@ package intake
 import (
 	"errors"
 	"fmt"
+
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // Status is where a whistle is in its life. The names are the API's enum names.
@@ -59,55 +61,13 @@ type StateError struct {
 func (e *StateError) Error() string { return fmt.Sprintf("the whistle is %s; %s", e.Status, e.Reason) }
 
 // FieldError is one invalid request field, named by its proto path (location.lat).
-type FieldError struct {
-	Field  string
-	Reason string
-}
+type FieldError = invalid.Violation
 
 // InvalidError lists every invalid field of a request.
-type InvalidError struct {
-	Fields []FieldError
-}
-
-// Error lists the invalid fields and why.
-func (e *InvalidError) Error() string {
-	msg := "invalid request"
-	for i, f := range e.Fields {
-		sep := "; "
-		if i == 0 {
-			sep = ": "
-		}
-		msg += sep + f.Field + ": " + f.Reason
-	}
-	return msg
-}
+type InvalidError = invalid.Error
 
 // Invalid is an InvalidError for one field.
-func Invalid(field, reason string) *InvalidError {
-	return &InvalidError{Fields: []FieldError{{Field: field, Reason: reason}}}
-}
+func Invalid(field, reason string) error { return invalid.Field(field, reason) }
 
 // Fields collects field errors; Err is nil when there are none.
-type Fields struct{ list []FieldError }
-
-// Add records that field is invalid for reason.
-func (f *Fields) Add(field, reason string) { f.list = append(f.list, FieldError{field, reason}) }
-
-// Merge adds the field errors of err when it is an *InvalidError.
-func (f *Fields) Merge(err error) {
-	var invalid *InvalidError
-	if errors.As(err, &invalid) {
-		f.list = append(f.list, invalid.Fields...)
-	}
-}
-
-// List is the collected errors.
-func (f *Fields) List() []FieldError { return f.list }
-
-// Err returns the collected errors as an *InvalidError, or nil.
-func (f *Fields) Err() error {
-	if len(f.list) == 0 {
-		return nil
-	}
-	return &InvalidError{Fields: f.list}
-}
+type Fields = invalid.Violations

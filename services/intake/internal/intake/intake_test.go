@@ -16,10 +16,10 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func fieldsOf(t *testing.T, err error) []string {
 	t.Helper()
-	var invalid *intake.InvalidError
+	var invalid intake.InvalidError
 	require.ErrorAs(t, err, &invalid)
 	var out []string
-	for _, f := range invalid.Fields {
+	for _, f := range invalid {
 		out = append(out, f.Field)
 	}
 	return out

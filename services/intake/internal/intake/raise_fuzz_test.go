@@ -29,11 +29,11 @@ func FuzzRaiseValidate(f *testing.F) {
 		}
 		err := r.Validate()
 		if err != nil {
-			var invalid *intake.InvalidError
-			if !errors.As(err, &invalid) || len(invalid.Fields) == 0 {
+			var invalid intake.InvalidError
+			if !errors.As(err, &invalid) || len(invalid) == 0 {
 				t.Fatalf("Validate error %v names no field", err)
 			}
-			for _, fe := range invalid.Fields {
+			for _, fe := range invalid {
 				if fe.Field == "" || fe.Reason == "" {
 					t.Fatalf("field error %+v lacks a field or a reason", fe)
 				}

@@ -43,12 +43,12 @@ func (catalogue) GetCategory(_ context.Context, req *routingv1.GetCategoryReques
 
 // fields are the invalid fields err names, in order ("" when it names none).
 func fields(err error) string {
-	var invalid *intake.InvalidError
+	var invalid intake.InvalidError
 	if !errors.As(err, &invalid) {
 		return ""
 	}
 	var names []string
-	for _, f := range invalid.Fields {
+	for _, f := range invalid {
 		names = append(names, f.Field)
 	}
 	return strings.Join(names, ",")

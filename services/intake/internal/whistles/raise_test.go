@@ -89,7 +89,7 @@ func (e *raiseEnv) raise(ctx context.Context, c call) (*intakev1.Whistle, error)
 // kind is what an error of a use case tells the caller: the class the API
 // maps to its code, "internal" for anything else.
 func kind(err error) string {
-	var invalid *intake.InvalidError
+	var invalid intake.InvalidError
 	var state *intake.StateError
 	switch {
 	case err == nil:

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -243,22 +242,14 @@ func (s *Server) act(ctx context.Context, dispatchID string, cmd response.Comman
 // without the details.
 func (s *Server) toStatus(ctx context.Context, err error) error { return dutyStatus(ctx, s.Log, err) }
 
+// toStatus maps the dispatch desk's errors; the ones every service shares
+// are rpcerr.Status's.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
-	var invalid response.InvalidError
 	var transition *response.TransitionError
-	var tooLarge *outbox.TooLargeError
 	var notArrived *response.NotArrivedError
 	switch {
 	case errors.As(err, &notArrived):
 		return notArrivedStatus(notArrived)
-	case errors.As(err, &invalid):
-		var v rpcerr.Violations
-		for _, f := range invalid {
-			v.Add(f.Field, "%s", f.Reason)
-		}
-		return v.Err()
-	case errors.As(err, &tooLarge):
-		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, response.ErrNotFound):
 		return status.Error(codes.NotFound, "dispatch not found")
 	case errors.Is(err, response.ErrExtensionNotFound):
@@ -269,11 +260,6 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.PermissionDenied, err.Error())
 	case errors.As(err, &transition):
 		return status.Error(codes.FailedPrecondition, transition.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request cancelled")
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	log.ErrorContext(ctx, "dispatch request", "err", err)
-	return status.Error(codes.Internal, "internal error")
+	return rpcerr.Status(ctx, log, err)
 }

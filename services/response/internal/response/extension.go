@@ -52,19 +52,19 @@ func CheckExtensionRequest(d Dispatch, req ExtensionRequest, now time.Time) (Clo
 	var errs InvalidError
 	c, err := ParseClock(req.Clock)
 	if err != nil {
-		errs = append(errs, FieldError{"clock", "must be ack, arrive or resolve"})
+		errs = append(errs, FieldError{Field: "clock", Reason: "must be ack, arrive or resolve"})
 	}
 	reason := strings.TrimSpace(req.Reason)
 	switch {
 	case reason == "":
-		errs = append(errs, FieldError{"reason", "is required to ask for an extension"})
+		errs = append(errs, FieldError{Field: "reason", Reason: "is required to ask for an extension"})
 	case utf8.RuneCountInString(reason) > MaxReasonLen:
-		errs = append(errs, FieldError{"reason", fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
+		errs = append(errs, FieldError{Field: "reason", Reason: fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
 	}
 	if req.Until.IsZero() {
-		errs = append(errs, FieldError{"until", "is required"})
+		errs = append(errs, FieldError{Field: "until", Reason: "is required"})
 	} else if err == nil && !req.Until.After(d.Deadline(c)) {
-		errs = append(errs, FieldError{"until", "must be later than the current deadline"})
+		errs = append(errs, FieldError{Field: "until", Reason: "must be later than the current deadline"})
 	}
 	if len(errs) > 0 {
 		return "", errs
@@ -84,7 +84,7 @@ func CheckExtensionRequest(d Dispatch, req ExtensionRequest, now time.Time) (Clo
 // CheckDecision validates a supervisor's decision on e.
 func CheckDecision(e Extension, note string) error {
 	if utf8.RuneCountInString(strings.TrimSpace(note)) > MaxReasonLen {
-		return InvalidError{{"note", fmt.Sprintf("must be at most %d characters", MaxReasonLen)}}
+		return InvalidError{{Field: "note", Reason: fmt.Sprintf("must be at most %d characters", MaxReasonLen)}}
 	}
 	if e.Status != ExtensionPending {
 		return &TransitionError{Action: "decideExtension", msg: fmt.Sprintf("extension %s is already %s", e.ID, e.Status)}

@@ -86,7 +86,7 @@ func (d Dispatch) PressingClock() Clock {
 // the level it reaches.
 func ManualEscalation(d Dispatch, reason string) (int, error) {
 	if utf8.RuneCountInString(strings.TrimSpace(reason)) > MaxReasonLen {
-		return 0, InvalidError{{"reason", fmt.Sprintf("must be at most %d characters", MaxReasonLen)}}
+		return 0, InvalidError{{Field: "reason", Reason: fmt.Sprintf("must be at most %d characters", MaxReasonLen)}}
 	}
 	if !d.Status.Open() {
 		return 0, &TransitionError{From: d.Status, Action: "escalate", msg: fmt.Sprintf("dispatch is %s; only an open dispatch can be escalated", d.Status)}

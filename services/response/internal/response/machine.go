@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // Action is something done to a dispatch.
@@ -41,21 +43,10 @@ type TransitionError struct {
 func (e *TransitionError) Error() string { return e.msg }
 
 // FieldError names one invalid field of a request, by its proto path.
-type FieldError struct {
-	Field  string
-	Reason string
-}
+type FieldError = invalid.Violation
 
 // InvalidError lists what is wrong with a request.
-type InvalidError []FieldError
-
-func (e InvalidError) Error() string {
-	parts := make([]string, len(e))
-	for i, f := range e {
-		parts[i] = f.Field + ": " + f.Reason
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
+type InvalidError = invalid.Error
 
 // Next is the dispatch state machine: where action a takes a dispatch in
 // status from. changed is false when the dispatch is already past a — the
@@ -146,15 +137,15 @@ func (c Command) Validate() error {
 		errs = append(errs, validateAccuracy(c.AccuracyM, c.Location != nil)...)
 	case Resolve:
 		if utf8.RuneCountInString(strings.TrimSpace(c.Summary)) > MaxSummaryLen {
-			errs = append(errs, FieldError{"summary", fmt.Sprintf("must be at most %d characters", MaxSummaryLen)})
+			errs = append(errs, FieldError{Field: "summary", Reason: fmt.Sprintf("must be at most %d characters", MaxSummaryLen)})
 		}
 	case Return:
 		reason := strings.TrimSpace(c.Reason)
 		switch {
 		case reason == "":
-			errs = append(errs, FieldError{"reason", "is required to return a dispatch"})
+			errs = append(errs, FieldError{Field: "reason", Reason: "is required to return a dispatch"})
 		case utf8.RuneCountInString(reason) > MaxReasonLen:
-			errs = append(errs, FieldError{"reason", fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
+			errs = append(errs, FieldError{Field: "reason", Reason: fmt.Sprintf("must be at most %d characters", MaxReasonLen)})
 		}
 		errs = append(errs, validateReturnCode(c.Code, c.Department)...)
 	}
@@ -167,14 +158,14 @@ func (c Command) Validate() error {
 // ValidateLocation checks a point; field is its name in the request.
 func ValidateLocation(field string, p *LatLng) InvalidError {
 	if p == nil {
-		return InvalidError{{field, "is required"}}
+		return InvalidError{{Field: field, Reason: "is required"}}
 	}
 	var errs InvalidError
 	if math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90 {
-		errs = append(errs, FieldError{field + ".lat", "must be between -90 and 90"})
+		errs = append(errs, FieldError{Field: field + ".lat", Reason: "must be between -90 and 90"})
 	}
 	if math.IsNaN(p.Lng) || p.Lng < -180 || p.Lng > 180 {
-		errs = append(errs, FieldError{field + ".lng", "must be between -180 and 180"})
+		errs = append(errs, FieldError{Field: field + ".lng", Reason: "must be between -180 and 180"})
 	}
 	return errs
 }
@@ -190,9 +181,9 @@ func validateAccuracy(acc *float64, located bool) InvalidError {
 	case acc == nil:
 		return nil
 	case !located:
-		return InvalidError{{"accuracy_m", "is the accuracy of a location: send location with it"}}
+		return InvalidError{{Field: "accuracy_m", Reason: "is the accuracy of a location: send location with it"}}
 	case math.IsNaN(*acc) || *acc < 0 || *acc > MaxAccuracyM:
-		return InvalidError{{"accuracy_m", fmt.Sprintf("must be between 0 and %d metres", MaxAccuracyM)}}
+		return InvalidError{{Field: "accuracy_m", Reason: fmt.Sprintf("must be between 0 and %d metres", MaxAccuracyM)}}
 	}
 	return nil
 }

@@ -19,15 +19,15 @@ var departmentCode = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
 func validateReturnCode(code ReturnCode, department string) InvalidError {
 	var errs InvalidError
 	if !code.Known() {
-		errs = append(errs, FieldError{"reason_code", "is required: NOT_OUR_REMIT, WRONG_LOCATION, DUPLICATE or NEEDS_ANOTHER_DEPARTMENT"})
+		errs = append(errs, FieldError{Field: "reason_code", Reason: "is required: NOT_OUR_REMIT, WRONG_LOCATION, DUPLICATE or NEEDS_ANOTHER_DEPARTMENT"})
 	}
 	department = strings.TrimSpace(department)
 	switch {
 	case department == "":
 	case code != returncodes.NeedsAnotherDepartment:
-		errs = append(errs, FieldError{"department", "is only given with NEEDS_ANOTHER_DEPARTMENT"})
+		errs = append(errs, FieldError{Field: "department", Reason: "is only given with NEEDS_ANOTHER_DEPARTMENT"})
 	case !departmentCode.MatchString(department):
-		errs = append(errs, FieldError{"department", "must be a department code such as housing"})
+		errs = append(errs, FieldError{Field: "department", Reason: "must be a department code such as housing"})
 	}
 	return errs
 }

@@ -98,7 +98,7 @@ func (s *Service) ImportBoundaries(ctx context.Context, caller auth.Identity, in
 func violations(problems []boundary.Problem) error {
 	var v routing.Violations
 	for _, p := range problems {
-		v.Add(p.Field(), "%s", p.Message())
+		v.Addf(p.Field(), "%s", p.Message())
 	}
 	return v.Err()
 }

@@ -36,7 +36,7 @@ func (s *Service) SavePropertyCompany(ctx context.Context, caller auth.Identity,
 	case !departmentCode.MatchString(p.Code):
 		v.Add("code", "must be 2 to 40 lower-case letters, digits or hyphens, beginning with a letter")
 	case p.Code == routing.PropertyParty || p.Code == routing.CommitteeParty || strings.HasPrefix(p.Code, "cc-") || committee:
-		v.Add("code", "%q is reserved for the community parties' desks", p.Code)
+		v.Addf("code", "%q is reserved for the community parties' desks", p.Code)
 	}
 	name, nameEn := checkNames(&v, p.Name, p.NameEn)
 	seen := map[string]int{}
@@ -45,7 +45,7 @@ func (s *Service) SavePropertyCompany(ctx context.Context, caller auth.Identity,
 		if !communityCode.MatchString(c) {
 			v.Add(f, "must be a twelve-digit community code")
 		} else if j, dup := seen[c]; dup {
-			v.Add(f, "%s is listed twice (community_codes[%d])", c, j)
+			v.Addf(f, "%s is listed twice (community_codes[%d])", c, j)
 		}
 		seen[c] = i
 	}
@@ -100,7 +100,7 @@ func checkCommunities(ctx context.Context, q *store.Queries, codes []string) err
 	var v routing.Violations
 	for i, c := range codes {
 		if !known[c] {
-			v.Add(fmt.Sprintf("community_codes[%d]", i), "%s is no official community (社区/村)", c)
+			v.Addf(fmt.Sprintf("community_codes[%d]", i), "%s is no official community (社区/村)", c)
 		}
 	}
 	return v.Err()

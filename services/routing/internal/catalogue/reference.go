@@ -160,7 +160,7 @@ func checkNames(v *routing.Violations, name, nameEn string) (string, string) {
 		case n == 0:
 			v.Add(f.field, "is required")
 		case n > f.max:
-			v.Add(f.field, "must be at most %d characters", f.max)
+			v.Addf(f.field, "must be at most %d characters", f.max)
 		case strings.ContainsAny(f.value, "\n\r\t<>"):
 			v.Add(f.field, "must be one line of plain text")
 		}

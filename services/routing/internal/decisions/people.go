@@ -137,7 +137,7 @@ func (s *Service) Arbitrate(ctx context.Context, caller auth.Identity, a Arbitra
 	case a.Department == "":
 		v.Add("department", "is required")
 	case !known[a.Department]:
-		v.Add("department", "unknown department %q", a.Department)
+		v.Addf("department", "unknown department %q", a.Department)
 	}
 	if a.ResetSLA && a.Reason == "" {
 		v.Add("reset_reason", "is required to reset the arrival clock")

@@ -15,7 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -44,39 +43,21 @@ func New(d *decisions.Service, c *catalogue.Service, log *slog.Logger) *Server {
 	return &Server{decisions: d, catalogue: c, log: log}
 }
 
-// toStatus is the one map from domain errors to gRPC codes.
+// toStatus is the one map from domain errors to gRPC codes: routing's own
+// errors here, the ones every service shares in rpcerr.Status.
 func (s *Server) toStatus(ctx context.Context, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := status.FromError(err); ok {
+	if _, ok := status.FromError(err); ok { // a status already, or nil
 		return err
 	}
-	var tooLarge *outbox.TooLargeError
-	var invalid routing.InvalidError
 	switch {
-	case errors.As(err, &invalid):
-		var v rpcerr.Violations
-		for _, f := range invalid {
-			v.Add(f.Field, "%s", f.Reason)
-		}
-		return v.Err()
-	case errors.As(err, &tooLarge):
-		return rpcerr.Invalid(tooLarge.Field, "%s", tooLarge.Reason())
 	case errors.Is(err, routing.ErrNotFound):
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, routing.ErrConflict):
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, routing.ErrPermission):
 		return status.Error(codes.PermissionDenied, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	default:
-		s.log.ErrorContext(ctx, "routing api", "err", err)
-		return status.Error(codes.Internal, "internal error")
 	}
+	return rpcerr.Status(ctx, s.log, err)
 }
 
 // PublicViewMethods are the reference reads the public's read-only identity

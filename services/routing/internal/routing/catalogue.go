@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // DraftVersion names the one editable version of the catalogue.
@@ -51,10 +53,7 @@ type Reference struct {
 
 // Violation is one field-level problem of a draft, named by its request field
 // path (rules[2].lead_department).
-type Violation struct {
-	Field  string
-	Reason string
-}
+type Violation = invalid.Violation
 
 // ValidateCatalogue checks a draft: known categories, districts and
 // departments; exactly one rule — so exactly one lead — per category and

@@ -3,7 +3,8 @@ package routing
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // Errors of routing's use cases, mapped to gRPC codes by grpcapi.
@@ -36,33 +37,10 @@ func (r *Refusal) Error() string { return r.Msg }
 func (r *Refusal) Unwrap() error { return r.Kind }
 
 // InvalidError is what is wrong with a request, field by field.
-type InvalidError []Violation
-
-func (e InvalidError) Error() string {
-	parts := make([]string, len(e))
-	for i, v := range e {
-		parts[i] = v.Field + ": " + v.Reason
-	}
-	return "invalid request: " + strings.Join(parts, "; ")
-}
-
-// Invalid is an InvalidError of one field.
-func Invalid(field, format string, args ...any) error {
-	return InvalidError{{Field: field, Reason: fmt.Sprintf(format, args...)}}
-}
+type InvalidError = invalid.Error
 
 // Violations collects what is wrong with a request.
-type Violations struct{ list InvalidError }
+type Violations = invalid.Violations
 
-// Add records that field is invalid for reason.
-func (v *Violations) Add(field, format string, args ...any) {
-	v.list = append(v.list, Violation{Field: field, Reason: fmt.Sprintf(format, args...)})
-}
-
-// Err is an InvalidError of every violation, or nil.
-func (v *Violations) Err() error {
-	if len(v.list) == 0 {
-		return nil
-	}
-	return v.list
-}
+// Invalid is an InvalidError of one field.
+func Invalid(field, format string, args ...any) error { return invalid.Fieldf(field, format, args...) }

@@ -19,7 +19,7 @@ import (
 )
 
 // ProjectBatch is Project for many events in stream order, in a few
-// statements. A drill's events go to the drill's tables (projectDrill). Runs of events that carry only dispatch snapshots, escalation
+// statements. A drill's events go to the drill's tables (drillTables). Runs of events that carry only dispatch snapshots, escalation
 // levels or a raised whistle are folded and written together; the rarer
 // events (a reroute, arbitration, closing, reopening) are projected one by one
 // between the runs, so a run after a reopen sees the round it started.
@@ -34,7 +34,7 @@ func ProjectBatch(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) 
 			run = append(run, ev)
 			continue
 		}
-		if err := projectRun(ctx, q, run); err != nil {
+		if err := projectRun(ctx, q, run, realTables); err != nil {
 			return err
 		}
 		run = run[:0]
@@ -42,10 +42,10 @@ func ProjectBatch(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) 
 			return err
 		}
 	}
-	if err := projectRun(ctx, q, run); err != nil {
+	if err := projectRun(ctx, q, run, realTables); err != nil {
 		return err
 	}
-	return projectDrill(ctx, q, drills)
+	return projectRun(ctx, q, drills, drillTables)
 }
 
 // foldable tells whether Project of ev only upserts dispatch and whistle facts
@@ -59,9 +59,24 @@ func foldable(ev *eventsv1.Event) bool {
 	return true
 }
 
-// projectRun projects foldable events: one read of the whistles' rounds and at
-// most three writes, whatever the number of events.
-func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) error {
+// tables are where projectRun writes what it folds; a nil writer's facts are
+// not kept.
+type tables struct {
+	// rounds is the current round of each whistle whose snapshots the run
+	// carries (nil: the table has no rounds).
+	rounds      func(ctx context.Context, q *store.Queries, whistleIDs []string) (map[string]int32, error)
+	facts       func(ctx context.Context, q *store.Queries, facts []dispatchFact) error
+	escalations func(ctx context.Context, q *store.Queries, levels map[string][3]int16) error
+	whistles    func(ctx context.Context, q *store.Queries, whistles map[string]whistleFact) error
+	reports     func(ctx context.Context, q *store.Queries, reports map[string]reportFact) error
+}
+
+// realTables is the supervision read model.
+var realTables = tables{rounds: currentRounds, facts: upsertFacts, escalations: raiseEscalations, whistles: upsertWhistles, reports: upsertReports}
+
+// projectRun projects foldable events into t: one read of the whistles'
+// rounds and a write a table, whatever the number of events.
+func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event, t tables) error {
 	if len(run) == 0 {
 		return nil
 	}
@@ -72,13 +87,10 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 		}
 	}
 	rounds := map[string]int32{}
-	if len(snapshotWhistles) > 0 {
-		rows, err := q.CurrentRounds(ctx, distinct(snapshotWhistles))
-		if err != nil {
-			return fmt.Errorf("project: rounds: %w", err)
-		}
-		for _, r := range rows {
-			rounds[r.WhistleID] = r.Round
+	if len(snapshotWhistles) > 0 && t.rounds != nil {
+		var err error
+		if rounds, err = t.rounds(ctx, q, distinct(snapshotWhistles)); err != nil {
+			return err
 		}
 	}
 
@@ -117,16 +129,38 @@ func projectRun(ctx context.Context, q *store.Queries, run []*eventsv1.Event) er
 			whistles[f.WhistleID] = f // a later copy overwrites, as its upsert would
 		}
 	}
-	if err := upsertFacts(ctx, q, facts); err != nil {
-		return err
+	if len(facts) > 0 {
+		if err := t.facts(ctx, q, sortedValues(facts)); err != nil {
+			return err
+		}
 	}
-	if err := raiseEscalations(ctx, q, levels); err != nil {
-		return err
+	if len(levels) > 0 && t.escalations != nil {
+		if err := t.escalations(ctx, q, levels); err != nil {
+			return err
+		}
 	}
-	if err := upsertWhistles(ctx, q, whistles); err != nil {
-		return err
+	if len(whistles) > 0 && t.whistles != nil {
+		if err := t.whistles(ctx, q, whistles); err != nil {
+			return err
+		}
 	}
-	return upsertReports(ctx, q, reports)
+	if len(reports) > 0 && t.reports != nil {
+		return t.reports(ctx, q, reports)
+	}
+	return nil
+}
+
+// currentRounds is each whistle's round in the read model.
+func currentRounds(ctx context.Context, q *store.Queries, whistleIDs []string) (map[string]int32, error) {
+	rows, err := q.CurrentRounds(ctx, whistleIDs)
+	if err != nil {
+		return nil, fmt.Errorf("project: rounds: %w", err)
+	}
+	rounds := make(map[string]int32, len(rows))
+	for _, r := range rows {
+		rounds[r.WhistleID] = r.Round
+	}
+	return rounds, nil
 }
 
 // dispatchFact is one dispatch_facts row as a snapshot sets it.
@@ -175,15 +209,19 @@ func firstValid(a, b pgtype.Timestamptz) pgtype.Timestamptz {
 	return b
 }
 
-// upsertFacts writes the folded facts in dispatch id order, the order every
+// upsertFacts writes the folded facts, in dispatch id order: the order every
 // batch locks them in.
-func upsertFacts(ctx context.Context, q *store.Queries, facts map[string]dispatchFact) error {
-	if len(facts) == 0 {
-		return nil
+func upsertFacts(ctx context.Context, q *store.Queries, facts []dispatchFact) error {
+	if err := q.UpsertDispatchFacts(ctx, factParams(facts)); err != nil {
+		return fmt.Errorf("project: %d dispatch snapshots: %w", len(facts), err)
 	}
-	rows := sortedValues(facts)
+	return nil
+}
+
+// factParams is the facts as UpsertDispatchFacts' columns.
+func factParams(facts []dispatchFact) store.UpsertDispatchFactsParams {
 	var p store.UpsertDispatchFactsParams
-	for _, f := range rows {
+	for _, f := range facts {
 		p.DispatchIds = append(p.DispatchIds, f.DispatchID)
 		p.WhistleIds = append(p.WhistleIds, f.WhistleID)
 		p.DistrictIds = append(p.DistrictIds, f.DistrictID)
@@ -209,10 +247,7 @@ func upsertFacts(ctx context.Context, q *store.Queries, facts map[string]dispatc
 		p.ArrivalFars = append(p.ArrivalFars, f.ArrivalFar)
 		p.ArrivalUnlocateds = append(p.ArrivalUnlocateds, f.ArrivalUnlocated)
 	}
-	if err := q.UpsertDispatchFacts(ctx, p); err != nil {
-		return fmt.Errorf("project: %d dispatch snapshots: %w", len(rows), err)
-	}
-	return nil
+	return p
 }
 
 func raiseEscalations(ctx context.Context, q *store.Queries, levels map[string][3]int16) error {

@@ -22,51 +22,29 @@ func drillOf(ev *eventsv1.Event) string {
 	return ""
 }
 
-// projectDrill projects a drill's events: their dispatch snapshots go to
-// drill_dispatch_facts, folded as projectRun folds real ones, and nothing
-// else of a drill is kept in the read model (no rounds, ratings, reopens,
+// drillTables are where a drill's events go: only their dispatch snapshots,
+// to drill_dispatch_facts (which has no rounds), folded as real ones are. Nothing else
+// of a drill is kept in the read model (no rounds, ratings, reopens,
 // escalation levels or whistle facts): the drill report needs only the
 // clocks, and the real tables stay free of drills by construction.
-func projectDrill(ctx context.Context, q *store.Queries, run []*eventsv1.Event) error {
-	facts := map[string]dispatchFact{}
-	drills := map[string]string{}
-	for _, ev := range run {
-		d := carriedDispatch(ev)
-		if d == nil || d.GetId() == "" {
-			continue
-		}
-		f := factOf(ev, d, 1)
-		if acc, ok := facts[f.DispatchID]; ok {
-			f = foldFact(acc, f)
-		}
-		facts[f.DispatchID] = f
-		drills[f.DispatchID] = drillOf(ev)
+var drillTables = tables{facts: upsertDrillFacts}
+
+// upsertDrillFacts writes a drill's folded facts, in dispatch id order, with
+// the drill each belongs to.
+func upsertDrillFacts(ctx context.Context, q *store.Queries, facts []dispatchFact) error {
+	p := factParams(facts)
+	drills := make([]string, len(facts))
+	for i, f := range facts {
+		drills[i] = drill.Of(f.WhistleID)
 	}
-	if len(facts) == 0 {
-		return nil
-	}
-	var p store.UpsertDrillFactsParams
-	for _, f := range sortedValues(facts) {
-		p.DispatchIds = append(p.DispatchIds, f.DispatchID)
-		p.DrillIds = append(p.DrillIds, drills[f.DispatchID])
-		p.WhistleIds = append(p.WhistleIds, f.WhistleID)
-		p.DistrictIds = append(p.DistrictIds, f.DistrictID)
-		p.StreetIds = append(p.StreetIds, f.StreetID)
-		p.Categories = append(p.Categories, f.Category)
-		p.Departments = append(p.Departments, f.Department)
-		p.Statuses = append(p.Statuses, f.Status)
-		p.DispatchedAts = append(p.DispatchedAts, f.DispatchedAt)
-		p.AckBys = append(p.AckBys, f.AckBy)
-		p.ArriveBys = append(p.ArriveBys, f.ArriveBy)
-		p.ResolveBys = append(p.ResolveBys, f.ResolveBy)
-		p.AcknowledgedAts = append(p.AcknowledgedAts, f.AcknowledgedAt)
-		p.ArrivedAts = append(p.ArrivedAts, f.ArrivedAt)
-		p.ResolvedAts = append(p.ResolvedAts, f.ResolvedAt)
-		p.ReturnedAts = append(p.ReturnedAts, f.ReturnedAt)
-		p.CancelledAts = append(p.CancelledAts, f.CancelledAt)
-		p.SnapshotAts = append(p.SnapshotAts, f.SnapshotAt)
-	}
-	if err := q.UpsertDrillFacts(ctx, p); err != nil {
+	err := q.UpsertDrillFacts(ctx, store.UpsertDrillFactsParams{
+		DispatchIds: p.DispatchIds, DrillIds: drills, WhistleIds: p.WhistleIds, DistrictIds: p.DistrictIds,
+		StreetIds: p.StreetIds, Categories: p.Categories, Departments: p.Departments, Statuses: p.Statuses,
+		DispatchedAts: p.DispatchedAts, AckBys: p.AckBys, ArriveBys: p.ArriveBys, ResolveBys: p.ResolveBys,
+		AcknowledgedAts: p.AcknowledgedAts, ArrivedAts: p.ArrivedAts, ResolvedAts: p.ResolvedAts,
+		ReturnedAts: p.ReturnedAts, CancelledAts: p.CancelledAts, SnapshotAts: p.SnapshotAts,
+	})
+	if err != nil {
 		return fmt.Errorf("project: %d drill dispatch snapshots: %w", len(facts), err)
 	}
 	return nil

@@ -21,14 +21,14 @@ import (
 // Project applies ev to the supervision read model (dispatch_facts): the
 // dispatch snapshot any dispatch.* or sla.* event carries, escalation levels,
 // accepted returns, ratings and reopens; a drill's events only its drill
-// facts (projectDrill). Every step is idempotent, so an
+// facts (drillTables). Every step is idempotent, so an
 // event applied twice (a live delivery racing a rebuild) changes nothing.
 func Project(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
 	if drillOf(ev) != "" {
-		return projectDrill(ctx, q, []*eventsv1.Event{ev})
+		return projectRun(ctx, q, []*eventsv1.Event{ev}, drillTables)
 	}
 	if foldable(ev) {
-		return projectRun(ctx, q, []*eventsv1.Event{ev})
+		return projectRun(ctx, q, []*eventsv1.Event{ev}, realTables)
 	}
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_WhistleRerouted:

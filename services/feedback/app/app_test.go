@@ -2,30 +2,22 @@ package app_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus"
-	"github.com/chuishao/whistle/platform/bus/natstest"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
@@ -59,9 +51,8 @@ func verifyChain(t *testing.T, entries []*feedbackv1.TimelineEntry) (timeline.Br
 
 type harness struct {
 	t      *testing.T
+	w      *servicetest.World
 	clk    *clockwork.FakeClock
-	js     jetstream.JetStream
-	signer *auth.Signer
 	client feedbackv1.FeedbackServiceClient
 	// dbURL is the service's database, for tests that tamper with it.
 	dbURL string
@@ -73,49 +64,24 @@ type harness struct {
 // start runs the feedback service on its own database and NATS server.
 func start(t *testing.T) *harness {
 	t.Helper()
-	dbURL := pgtest.NewDatabase(t)
-	natsURL := natstest.Start(t)
-	pub, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	clk := clock.NewFake(t0)
-
-	cfg := app.Config{Base: config.Base{
-		DatabaseURL: dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-		Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
-	}, TimelineKeys: testTimelineKeys}
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, service.Deps{Log: log, Clock: clk})
-	if err != nil {
-		cancel()
-		require.NoError(t, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-	nc, js, err := bus.Connect(natsURL, "feedback-test")
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-
-	return &harness{t: t, clk: clk, js: js, signer: auth.NewSigner(priv), client: feedbackv1.NewFeedbackServiceClient(conn), dbURL: dbURL, cfg: cfg, log: log}
+	w := servicetest.New(t, t0)
+	cfg := app.Config{Base: w.Base(app.Name), TimelineKeys: testTimelineKeys}
+	cfg.DatabaseURL = w.Database("feedback", servicetest.MigrationJob(cfg.Base, func(ctx context.Context, b config.Base) error {
+		job := cfg
+		job.Base = b
+		_, err := app.New(ctx, job, w.Deps(app.Name))
+		return err
+	}))
+	deps := w.Deps(app.Name)
+	a, _ := servicetest.Start(w, app.Name, func(ctx context.Context, _ service.Deps) (*app.App, error) { return app.New(ctx, cfg, deps) })
+	client := feedbackv1.NewFeedbackServiceClient(w.Dial(a.GRPCAddr()))
+	return &harness{t: t, w: w, clk: w.Clock, client: client, dbURL: cfg.DatabaseURL, cfg: cfg, log: deps.Log}
 }
 
 // publish puts ev on the stream as a producer's outbox relay would, under msgID.
 func (h *harness) publish(ev *eventsv1.Event, msgID string) {
 	h.t.Helper()
-	subject, err := events.Subject(ev)
-	require.NoError(h.t, err)
-	data, err := proto.Marshal(ev)
-	require.NoError(h.t, err)
-	_, err = h.js.Publish(context.Background(), subject, data, jetstream.WithMsgID(msgID))
-	require.NoError(h.t, err)
+	h.w.PublishWithID(ev, msgID)
 }
 
 // as is a context carrying a token for id.
@@ -124,9 +90,7 @@ func (h *harness) as(id auth.Identity) context.Context {
 	if id.Subject == "" {
 		id.Subject = "user-" + id.Role
 	}
-	token, err := h.signer.Sign(id, h.clk.Now(), time.Hour)
-	require.NoError(h.t, err)
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+	return h.w.As(id)
 }
 
 var supervisor = auth.Identity{Role: auth.RoleSupervisor}

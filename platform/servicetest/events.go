@@ -111,16 +111,21 @@ func (wt *Watch) Seen(match Match) []*eventsv1.Event {
 // those recorded so far.
 func (wt *Watch) AwaitN(n int, match Match) []*eventsv1.Event {
 	wt.w.t.Helper()
+	var got []*eventsv1.Event
+	wt.Until(func() bool { got = wt.Seen(match); return len(got) >= n })
+	return got
+}
+
+// Until waits until cond, which reads what the watch has seen, holds: it
+// checks again on every event recorded.
+func (wt *Watch) Until(cond func() bool) {
+	wt.w.t.Helper()
 	timeout := time.After(Wait)
-	for {
-		if got := wt.Seen(match); len(got) >= n {
-			return got
-		}
+	for !cond() {
 		select {
 		case <-wt.change:
 		case <-timeout:
-			wt.w.t.Fatalf("servicetest: %d of %d matching events within %s", len(wt.Seen(match)), n, Wait)
-			return nil
+			wt.w.t.Fatalf("servicetest: condition not reached within %s of events", Wait)
 		}
 	}
 }

@@ -2,26 +2,16 @@ package app_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus"
-	"github.com/chuishao/whistle/platform/bus/natstest"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
-	"github.com/chuishao/whistle/platform/grpcserver"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
@@ -36,138 +26,67 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 // harness is one running routing service with its own database and NATS server.
 type harness struct {
 	client routingv1.RoutingServiceClient
-	js     jetstream.JetStream
-	signer *auth.Signer
+	w      *servicetest.World
 	clk    *clockwork.FakeClock
 	seen   *collector
+	// dbURL is the service's database, for tests that tamper with it.
+	dbURL string
 }
 
 type options struct {
-	seed  bool
+	seed bool
+	// dbURL, when set, is the database to start on (else a copy of the
+	// migrated template, seeded when seed is).
 	dbURL string
 }
 
 func start(t *testing.T, opts options) *harness {
 	t.Helper()
+	w := servicetest.New(t, t0)
+	cfg := app.Config{Base: w.Base(app.Name), Seed: opts.seed}
 	if opts.dbURL == "" {
-		opts.dbURL = pgtest.NewDatabase(t)
+		template := "routing"
+		if opts.seed {
+			template = "routing_seeded"
+		}
+		opts.dbURL = w.Database(template, servicetest.MigrationJob(cfg.Base, func(ctx context.Context, b config.Base) error {
+			_, err := app.New(ctx, app.Config{Base: b, Seed: opts.seed}, w.Deps(app.Name))
+			return err
+		}))
 	}
-	natsURL := natstest.Start(t)
-	pub, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	clk := clock.NewFake(t0)
-	cfg := app.Config{
-		Base: config.Base{
-			DatabaseURL: opts.dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-			Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
-		},
-		Seed: opts.seed,
-	}
+	cfg.DatabaseURL = opts.dbURL
 	require.NoError(t, cfg.Validate())
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx := context.Background()
-	a, err := app.New(ctx, cfg, service.Deps{Log: log, Clock: clk})
-	require.NoError(t, err)
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-
-	conn, err := grpcserver.Dial(a.GRPCAddr())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-
-	nc, js, err := bus.Connect(natsURL, "routing-test")
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-
-	h := &harness{client: routingv1.NewRoutingServiceClient(conn), js: js, signer: auth.NewSigner(priv), clk: clk}
-	h.seen = watch(t, js)
+	a, _ := servicetest.Start(w, app.Name, func(ctx context.Context, deps service.Deps) (*app.App, error) { return app.New(ctx, cfg, deps) })
+	h := &harness{client: routingv1.NewRoutingServiceClient(w.Dial(a.GRPCAddr())), w: w, clk: w.Clock, dbURL: opts.dbURL}
+	h.seen = &collector{w.Watch("dispatch.v1.>", "whistle.v1.>")}
 	return h
 }
 
 // as returns a context that calls the API with a token for id.
 func (h *harness) as(t *testing.T, id auth.Identity) context.Context {
 	t.Helper()
-	token, err := h.signer.Sign(id, h.clk.Now(), time.Hour)
-	require.NoError(t, err)
-	return metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
+	return h.w.As(id)
 }
 
 // publish puts ev on the stream the way the outbox relay does.
 func (h *harness) publish(t *testing.T, ev *eventsv1.Event) {
 	t.Helper()
-	subject, err := events.Subject(ev)
-	require.NoError(t, err)
-	data, err := proto.Marshal(ev)
-	require.NoError(t, err)
-	_, err = h.js.Publish(t.Context(), subject, data, jetstream.WithMsgID(ev.GetId()))
-	require.NoError(t, err)
+	h.w.Publish(ev)
 }
 
 // collector records every event on the stream, in stream order.
-type collector struct {
-	mu     sync.Mutex
-	events []*eventsv1.Event
-	change chan struct{}
-}
-
-func watch(t *testing.T, js jetstream.JetStream) *collector {
-	t.Helper()
-	c := &collector{change: make(chan struct{}, 1)}
-	cons, err := js.OrderedConsumer(t.Context(), bus.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"dispatch.v1.>", "whistle.v1.>"},
-	})
-	require.NoError(t, err)
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		var ev eventsv1.Event
-		if proto.Unmarshal(msg.Data(), &ev) != nil {
-			return
-		}
-		c.mu.Lock()
-		c.events = append(c.events, &ev)
-		c.mu.Unlock()
-		select {
-		case c.change <- struct{}{}:
-		default:
-		}
-	})
-	require.NoError(t, err)
-	t.Cleanup(cc.Stop)
-	return c
-}
+type collector struct{ *servicetest.Watch }
 
 // of returns the events named name about whistle, in stream order.
 func (c *collector) of(name, whistle string) []*eventsv1.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []*eventsv1.Event
-	for _, ev := range c.events {
-		if events.Name(ev) == name && ev.GetWhistleId() == whistle {
-			out = append(out, ev)
-		}
-	}
-	return out
+	return c.Seen(servicetest.Named(name, whistle))
 }
 
 // await waits until n events named name about whistle have been seen, and
 // returns all of them seen so far.
 func (c *collector) await(t *testing.T, n int, name, whistle string) []*eventsv1.Event {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		if got := c.of(name, whistle); len(got) >= n {
-			return got
-		}
-		select {
-		case <-c.change:
-		case <-timeout:
-			t.Fatalf("timed out waiting for %d %s of whistle %s; have %d", n, name, whistle, len(c.of(name, whistle)))
-		}
-	}
+	return c.AwaitN(n, servicetest.Named(name, whistle))
 }
 
 // asked is one dispatch request routing made: the department, the dispatch
@@ -179,13 +98,12 @@ type asked struct {
 
 // requests returns the dispatch requests about whistle, in stream order.
 func (c *collector) requests(whistle string) []asked {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	return requestsIn(c.Seen(ofWhistle(whistle)))
+}
+
+func requestsIn(evs []*eventsv1.Event) []asked {
 	var out []asked
-	for _, ev := range c.events {
-		if ev.GetWhistleId() != whistle {
-			continue
-		}
+	for _, ev := range evs {
 		for _, r := range events.Requests(ev) {
 			out = append(out, asked{RoutedDepartment: r, ev: ev})
 		}
@@ -193,21 +111,17 @@ func (c *collector) requests(whistle string) []asked {
 	return out
 }
 
+func ofWhistle(id string) servicetest.Match {
+	return func(ev *eventsv1.Event) bool { return ev.GetWhistleId() == id }
+}
+
 // awaitRequests waits until n dispatch requests about whistle have been
 // seen, and returns all of them seen so far.
 func (c *collector) awaitRequests(t *testing.T, n int, whistle string) []asked {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		if got := c.requests(whistle); len(got) >= n {
-			return got
-		}
-		select {
-		case <-c.change:
-		case <-timeout:
-			t.Fatalf("timed out waiting for %d dispatch requests of whistle %s; have %d", n, whistle, len(c.requests(whistle)))
-		}
-	}
+	var got []asked
+	c.Until(func() bool { got = c.requests(whistle); return len(got) >= n })
+	return got
 }
 
 func system() *typesv1.Actor { return &typesv1.Actor{Role: "system", Id: "intake"} }

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 )
 
@@ -18,8 +17,8 @@ import (
 // not applied — an admin action never stands without its record.
 func TestAnAdminActionCommitsOnlyWithItsAuditRecord(t *testing.T) {
 	t.Parallel()
-	dbURL := pgtest.NewDatabase(t)
-	h := start(t, options{seed: true, dbURL: dbURL})
+	h := start(t, options{seed: true})
+	dbURL := h.dbURL
 	admin := h.as(t, auth.Identity{Subject: "admin-1", Role: auth.RoleAdmin})
 	draft, err := h.client.GetCatalogue(admin, &routingv1.GetCatalogueRequest{Version: "draft"})
 	require.NoError(t, err)

@@ -2,39 +2,30 @@ package app_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"log/slog"
 	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus"
-	"github.com/chuishao/whistle/platform/bus/natstest"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
-	"github.com/chuishao/whistle/services/intake/migrations"
 
 	"github.com/chuishao/whistle/services/intake/app"
 )
@@ -122,65 +113,32 @@ func startRouting(t *testing.T) (*fakeRouting, string) {
 // env is one intake service on its own database and JetStream server.
 type env struct {
 	t       *testing.T
+	w       *servicetest.World
 	clk     *clockwork.FakeClock
-	signer  *auth.Signer
 	client  intakev1.IntakeServiceClient
-	js      jetstream.JetStream
 	routing *fakeRouting
-	// events reads everything published on whistle.v1.> in order; seen keeps it.
-	events jetstream.Consumer
-	seen   []*eventsv1.Event
+	// events records everything published on whistle.v1.> in order.
+	events *servicetest.Watch
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	dbURL := pgtest.NewDatabaseFrom(t, "intake", pgtest.Migrated(app.Name, bus.Migrations, migrations.Set))
-	natsURL := natstest.Start(t)
+	w := servicetest.New(t, t0)
 	routing, routingAddr := startRouting(t)
-	pub, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	clk := clock.NewFake(t0)
-
-	cfg := app.Config{
-		Base: config.Base{
-			DatabaseURL: dbURL, NATSURL: natsURL, GRPCAddr: "127.0.0.1:0",
-			Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1,
-		},
-		RoutingAddr: routingAddr,
-	}
+	cfg := app.Config{Base: w.Base(app.Name), RoutingAddr: routingAddr}
+	cfg.DatabaseURL = w.Database("intake", servicetest.MigrationJob(cfg.Base, func(ctx context.Context, b config.Base) error {
+		_, err := app.New(ctx, app.Config{Base: b, RoutingAddr: routingAddr}, w.Deps(app.Name))
+		return err
+	}))
 	require.NoError(t, cfg.Validate())
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, service.Deps{Log: log, Clock: clk})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-
-	conn, err := grpc.NewClient(a.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close() })
-
-	nc, js, err := bus.Connect(natsURL, "intake-test")
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	events, err := js.OrderedConsumer(context.Background(), bus.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{"whistle.v1.>"},
-	})
-	require.NoError(t, err)
-
-	return &env{t: t, clk: clk, signer: auth.NewSigner(priv), client: intakev1.NewIntakeServiceClient(conn), js: js, routing: routing, events: events}
+	a, _ := servicetest.Start(w, app.Name, func(ctx context.Context, deps service.Deps) (*app.App, error) { return app.New(ctx, cfg, deps) })
+	return &env{t: t, w: w, clk: w.Clock, client: intakev1.NewIntakeServiceClient(w.Dial(a.GRPCAddr())), routing: routing, events: w.Watch("whistle.v1.>")}
 }
 
 // as is a request context carrying id's token.
 func (e *env) as(id auth.Identity) context.Context {
 	e.t.Helper()
-	token, err := e.signer.Sign(id, e.clk.Now(), time.Hour)
-	require.NoError(e.t, err)
-	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
+	return e.w.As(id)
 }
 
 func raiseRequest(street, category string) *intakev1.RaiseWhistleRequest {
@@ -241,47 +199,18 @@ func (e *env) waitEvent(name, whistleID string) *eventsv1.Event {
 // waitEvents reads the stream until n events name of whistleID have arrived.
 func (e *env) waitEvents(name, whistleID string, n int) []*eventsv1.Event {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var found []*eventsv1.Event
-		for _, ev := range e.seen {
-			if protoevents.Name(ev) == name && ev.GetWhistleId() == whistleID {
-				found = append(found, ev)
-			}
-		}
-		if len(found) >= n {
-			return found
-		}
-		msg, err := e.events.Next(jetstream.FetchMaxWait(time.Until(deadline)))
-		if err != nil {
-			e.t.Fatalf("%d of %d %s events for whistle %s: %v", len(found), n, name, whistleID, err)
-		}
-		var ev eventsv1.Event
-		require.NoError(e.t, proto.Unmarshal(msg.Data(), &ev))
-		e.seen = append(e.seen, &ev)
-	}
+	return e.events.AwaitN(n, servicetest.Named(name, whistleID))
 }
 
 // count is how many name events of whistleID have been read so far.
 func (e *env) count(name, whistleID string) int {
-	n := 0
-	for _, ev := range e.seen {
-		if protoevents.Name(ev) == name && ev.GetWhistleId() == whistleID {
-			n++
-		}
-	}
-	return n
+	return len(e.events.Seen(servicetest.Named(name, whistleID)))
 }
 
 // publish puts ev on the stream the way another service's outbox relay does.
 func (e *env) publish(ev *eventsv1.Event) {
 	e.t.Helper()
-	subject, err := protoevents.Subject(ev)
-	require.NoError(e.t, err)
-	data, err := proto.Marshal(ev)
-	require.NoError(e.t, err)
-	_, err = e.js.Publish(context.Background(), subject, data, jetstream.WithMsgID(ev.GetId()))
-	require.NoError(e.t, err)
+	e.w.Publish(ev)
 }
 
 func whistleEvent(w *intakev1.Whistle, actor *typesv1.Actor) *eventsv1.Event {

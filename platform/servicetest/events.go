@@ -35,7 +35,7 @@ func (w *World) PublishWithID(ev *eventsv1.Event, msgID string) {
 	if err != nil {
 		w.t.Fatalf("servicetest: %v", err)
 	}
-	if _, err := w.JS.PublishMsg(context.Background(), &nats.Msg{Subject: subject, Data: data}, jetstream.WithMsgID(msgID)); err != nil {
+	if _, err := w.JetStream().PublishMsg(context.Background(), &nats.Msg{Subject: subject, Data: data}, jetstream.WithMsgID(msgID)); err != nil {
 		w.t.Fatalf("servicetest: publish %s: %v", subject, err)
 	}
 }
@@ -70,7 +70,7 @@ type Watch struct {
 func (w *World) Watch(filters ...string) *Watch {
 	w.t.Helper()
 	wt := &Watch{w: w, change: make(chan struct{}, 1)}
-	cons, err := w.JS.OrderedConsumer(context.Background(), bus.StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: filters})
+	cons, err := w.JetStream().OrderedConsumer(context.Background(), bus.StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: filters})
 	if err != nil {
 		w.t.Fatalf("servicetest: watch %v: %v", filters, err)
 	}
@@ -197,7 +197,7 @@ func (wt *Watch) AdvanceUntil(limit time.Time, step time.Duration, match Match) 
 func (w *World) Stored(filter string) []*eventsv1.Event {
 	w.t.Helper()
 	ctx := context.Background()
-	stream, err := w.JS.Stream(ctx, bus.StreamName)
+	stream, err := w.JetStream().Stream(ctx, bus.StreamName)
 	if err != nil {
 		w.t.Fatalf("servicetest: %v", err)
 	}
@@ -212,7 +212,7 @@ func (w *World) Stored(filter string) []*eventsv1.Event {
 	if total == 0 {
 		return nil
 	}
-	cons, err := w.JS.OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	cons, err := w.JetStream().OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
 	if err != nil {
 		w.t.Fatalf("servicetest: %v", err)
 	}

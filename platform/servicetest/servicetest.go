@@ -39,15 +39,17 @@ type World struct {
 	Clock *clockwork.FakeClock
 	// Signer signs the tokens every service trusts (Base's Tokens).
 	Signer *auth.Signer
-	// NATSURL is the JetStream server's address.
-	NATSURL string
-	// NATS is the server's users when the world is Secured (nil otherwise).
-	NATS *natstest.Secured
-	// JS is an unrestricted JetStream client, for publishing and watching.
-	JS jetstream.JetStream
 
-	issuer string
-	logs   io.Writer
+	issuer  string
+	logs    io.Writer
+	secured bool
+
+	// The NATS server starts when first needed (a world of services that
+	// use none has none).
+	natsOnce sync.Once
+	natsURL  string
+	users    *natstest.Secured
+	js       jetstream.JetStream
 }
 
 // Option changes how New builds a world.
@@ -55,7 +57,7 @@ type Option func(*World)
 
 // Secured gives each service its own NATS user limited to its subjects
 // (natstest.StartSecured); Base(user) then connects as user.
-func Secured() Option { return func(w *World) { w.NATS = &natstest.Secured{} } }
+func Secured() Option { return func(w *World) { w.secured = true } }
 
 // Issuer makes the signer write, and every service require, issuer as the
 // tokens' iss claim (default auth.Issuer).
@@ -65,8 +67,7 @@ func Issuer(issuer string) Option { return func(w *World) { w.issuer = issuer } 
 // test's output (warnings and worse).
 func Logs(out io.Writer) Option { return func(w *World) { w.logs = out } }
 
-// New makes a world for t whose clock reads start, with its own NATS server
-// and the event stream created.
+// New makes a world for t whose clock reads start.
 func New(t testing.TB, start time.Time, opts ...Option) *World {
 	t.Helper()
 	w := &World{t: t, Clock: clock.NewFake(start), issuer: auth.Issuer}
@@ -78,25 +79,41 @@ func New(t testing.TB, start time.Time, opts ...Option) *World {
 		t.Fatalf("servicetest: %v", err)
 	}
 	w.Signer = auth.NewSigner(priv).WithIssuer(w.issuer)
-	admin := bus.Client{}
-	if w.NATS != nil {
-		w.NATS = natstest.StartSecured(t)
-		w.NATSURL = w.NATS.URL
-		admin = w.NATS.Client(bus.UserAdmin)
-	} else {
-		w.NATSURL = natstest.Start(t)
-	}
-	nc, js, err := bus.Connect(w.NATSURL, "servicetest", admin.Options()...)
-	if err != nil {
-		t.Fatalf("servicetest: %v", err)
-	}
-	t.Cleanup(nc.Close)
-	if err := bus.EnsureStream(context.Background(), js, 1); err != nil {
-		t.Fatalf("servicetest: %v", err)
-	}
-	w.JS = js
 	return w
 }
+
+// startNATS runs the world's JetStream server, with the event stream, and
+// connects an unrestricted client to it.
+func (w *World) startNATS() {
+	w.natsOnce.Do(func() {
+		admin := bus.Client{}
+		if w.secured {
+			w.users = natstest.StartSecured(w.t)
+			w.natsURL = w.users.URL
+			admin = w.users.Client(bus.UserAdmin)
+		} else {
+			w.natsURL = natstest.Start(w.t)
+		}
+		nc, js, err := bus.Connect(w.natsURL, "servicetest", admin.Options()...)
+		if err != nil {
+			w.t.Fatalf("servicetest: %v", err)
+		}
+		w.t.Cleanup(nc.Close)
+		if err := bus.EnsureStream(context.Background(), js, 1); err != nil {
+			w.t.Fatalf("servicetest: %v", err)
+		}
+		w.js = js
+	})
+}
+
+// NATSURL is the JetStream server's address.
+func (w *World) NATSURL() string { w.startNATS(); return w.natsURL }
+
+// JetStream is an unrestricted client of the world's server.
+func (w *World) JetStream() jetstream.JetStream { w.startNATS(); return w.js }
+
+// NATSUsers are the server's users when the world is Secured (nil otherwise).
+func (w *World) NATSUsers() *natstest.Secured { w.startNATS(); return w.users }
 
 // Base is the configuration every service of the world shares: its NATS
 // server (as user when Secured), a free loopback gRPC port, the signer's key,
@@ -104,7 +121,7 @@ func New(t testing.TB, start time.Time, opts ...Option) *World {
 // (Database) and anything of its own.
 func (w *World) Base(user string) config.Base {
 	b := config.Base{
-		NATSURL:  w.NATSURL,
+		NATSURL:  w.NATSURL(),
 		GRPCAddr: "127.0.0.1:0",
 		Tokens: config.Tokens{
 			JWTPublicKey: auth.EncodeKey(w.Signer.PublicKey()), JWTIssuer: w.issuer, JWTAudience: auth.Audience,
@@ -112,8 +129,8 @@ func (w *World) Base(user string) config.Base {
 		StreamReplicas: 1,
 		TimeScale:      1,
 	}
-	if w.NATS != nil {
-		b.NATS = w.NATS.Client(user)
+	if w.secured {
+		b.NATS = w.users.Client(user)
 	}
 	return b
 }

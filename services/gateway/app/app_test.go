@@ -27,6 +27,7 @@ import (
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/rpcerr"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 	"github.com/chuishao/whistle/services/gateway/app"
@@ -77,15 +78,8 @@ func startApp(t *testing.T, backend string, edit func(*app.Config)) *app.App {
 	if edit != nil {
 		edit(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, service.Deps{Log: slog.New(slog.DiscardHandler), Clock: clock.NewFake(t0)})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
+	w := servicetest.New(t, t0)
+	a, _ := servicetest.Start(w, "gateway", func(ctx context.Context, deps service.Deps) (*app.App, error) { return app.New(ctx, cfg, deps) })
 	return a
 }
 

@@ -66,7 +66,7 @@ func newEnv(t *testing.T) *env {
 		_, err := app.New(ctx, app.Config{Base: b, FarArrivalMeters: 500}, w.Deps(app.Name))
 		return err
 	}))
-	e := &env{t: t, ctx: ctx, w: w, clk: w.Clock, signer: w.Signer, cfg: cfg, js: w.JS}
+	e := &env{t: t, ctx: ctx, w: w, clk: w.Clock, signer: w.Signer, cfg: cfg, js: w.JetStream()}
 	pool, err := postgres.Connect(ctx, e.cfg.DatabaseURL, app.Name)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)

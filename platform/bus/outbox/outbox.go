@@ -54,7 +54,7 @@ func SetMaxEventBytes(n int) {
 // MaxEventBytes is the largest event the outbox of this process takes.
 func MaxEventBytes() int { return int(maxEventBytes.Load()) }
 
-// ErrEventTooLarge is what Add, Queue and AddAll return (as a *TooLargeError)
+// ErrEventTooLarge is what Add and AddAll return (as a *TooLargeError)
 // for an event over MaxEventBytes: the caller's request was too large, and
 // its transaction must not commit.
 var ErrEventTooLarge = errors.New("event too large")
@@ -95,25 +95,13 @@ func (e *TooLargeError) As(target any) bool {
 // Add writes ev to the outbox of the schema tx works in and wakes the relay
 // after commit. The trace context of ctx travels with it in the message headers.
 func Add(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
-	b := &pgx.Batch{}
-	if err := Queue(ctx, tx, b, ev); err != nil {
-		return err
-	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
-	}
-	return nil
-}
-
-// Queue is Add as a statement queued on b, for a handler that sends its writes
-// in one round trip (tx.SendBatch): the event is in the outbox once b has been
-// sent without error in tx.
-func Queue(ctx context.Context, tx pgx.Tx, b *pgx.Batch, ev *eventsv1.Event) error {
 	row, err := rowOf(ctx, ev)
 	if err != nil {
 		return err
 	}
-	busdb.QueueAddOutbox(b, row)
+	if err := busdb.New(tx).AddOutbox(ctx, row); err != nil {
+		return fmt.Errorf("outbox: add %s: %w", ev.GetId(), err)
+	}
 	postgres.WakeAfterCommit(tx, WakeTopic)
 	return nil
 }

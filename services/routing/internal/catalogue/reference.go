@@ -2,8 +2,8 @@
 // districts, streets, departments and categories; the routing catalogue's
 // draft, versions and their differences; the boundary files, their versions
 // and units, the official divisions and the supervisors' district map; and the
-// communities' property companies. The edits that write more than one row
-// run them through postgres.InTx, so they commit with the audit record.
+// communities' property companies. Every edit runs through postgres.InTx, so
+// it commits with its audit record (the audit interceptor's transaction).
 package catalogue
 
 import (
@@ -21,6 +21,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/routing/internal/routing"
 	"github.com/chuishao/whistle/services/routing/internal/store"
 )
@@ -121,8 +122,13 @@ func (s *Service) SaveDepartment(ctx context.Context, caller auth.Identity, code
 	if err := v.Err(); err != nil {
 		return store.Department{}, err
 	}
-	row, err := s.q().SaveDepartment(ctx, store.SaveDepartmentParams{
-		Code: code, Name: name, NameEn: nameEn, EditedAt: s.now(), EditedBy: caller.Subject,
+	var row store.Department
+	err := postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		row, err = store.New(tx).SaveDepartment(ctx, store.SaveDepartmentParams{
+			Code: code, Name: name, NameEn: nameEn, EditedAt: s.now(), EditedBy: caller.Subject,
+		})
+		return err
 	})
 	if err != nil {
 		return row, fmt.Errorf("save department %s: %w", code, err)
@@ -141,12 +147,22 @@ func (s *Service) RenameStreet(ctx context.Context, caller auth.Identity, id, na
 	if err := v.Err(); err != nil {
 		return store.ListStreetsRow{}, err
 	}
-	if _, err := s.q().RenameStreet(ctx, store.RenameStreetParams{
-		ID: id, Name: name, NameEn: nameEn, EditedAt: s.now(), EditedBy: caller.Subject,
-	}); err != nil {
+	var row store.GetStreetRow
+	err := postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		q := store.New(tx)
+		if _, err := q.RenameStreet(ctx, store.RenameStreetParams{
+			ID: id, Name: name, NameEn: nameEn, EditedAt: s.now(), EditedBy: caller.Subject,
+		}); err != nil {
+			return err
+		}
+		var err error
+		row, err = q.GetStreet(ctx, id)
+		return err
+	})
+	if err != nil {
 		return store.ListStreetsRow{}, notFound(err, "street", id)
 	}
-	return s.Street(ctx, id)
+	return store.ListStreetsRow(row), nil
 }
 
 // checkNames trims a Chinese and an English name and adds what is wrong with them to v.

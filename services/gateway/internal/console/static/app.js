@@ -15,16 +15,25 @@ const pages = {
   'street/hotspots': () => import('./hotspots.js'),
   'supervisor/hotspots': () => import('./hotspots.js'),
   'admin/hotspots': () => import('./hotspots.js'),
+  'supervisor/search': () => import('./search.js'),
+  'street/search': () => import('./search.js'),
+  'desk/search': () => import('./search.js'),
 };
 // The pages in a role's navigation (a role without an entry has its one page).
 const navPages = {
-  street: ['street', 'street/inbox', 'street/hotspots'],
-  supervisor: ['supervisor', 'supervisor/hotspots'],
+  street: ['street', 'street/inbox', 'street/search', 'street/hotspots'],
+  desk: ['desk', 'desk/search'],
+  supervisor: ['supervisor', 'supervisor/search', 'supervisor/hotspots'],
   admin: ['admin', 'admin/hotspots'],
 };
+// The hash's path (#/street/inbox?…): its segments, without the query a
+// page may keep there (the search's filters).
+function hashPath() {
+  return location.hash.replace(/^#\/?/, '').split('?')[0].split('/');
+}
 // The page of the hash: a role's sub-page (#/street/inbox) or the role's page.
 function pageKey(who) {
-  const sub = `${who.role}/${location.hash.replace(/^#\/?/, '').split('/')[1]}`;
+  const sub = `${who.role}/${hashPath()[1]}`;
   return pages[sub] ? sub : who.role;
 }
 let shown = '';
@@ -68,9 +77,12 @@ async function route() {
     await renderSignIn(main);
     return;
   }
-  const want = location.hash.replace(/^#\/?/, '').split('/')[0];
+  const [want, sub] = hashPath();
   if (want !== who.role) {
-    history.replaceState(null, '', `#/${who.role}`);
+    // Another role's link to a page this role has too (a search sent by a
+    // supervisor to a street) opens this role's, with its query.
+    const same = sub && pages[`${who.role}/${sub}`];
+    history.replaceState(null, '', same ? `#/${who.role}/${sub}${location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?')) : ''}` : `#/${who.role}`);
   }
   shown = pageKey(who);
   const page = pages[shown];

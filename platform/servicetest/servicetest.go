@@ -37,8 +37,9 @@ type World struct {
 	t testing.TB
 	// Clock is every service's clock; the test moves it.
 	Clock *clockwork.FakeClock
-	// Signer signs the tokens every service trusts (Base's Tokens).
+	// Signer signs the tokens every service trusts (Base's Tokens) with Key.
 	Signer *auth.Signer
+	Key    ed25519.PrivateKey
 
 	issuer  string
 	logs    io.Writer
@@ -78,7 +79,7 @@ func New(t testing.TB, start time.Time, opts ...Option) *World {
 	if err != nil {
 		t.Fatalf("servicetest: %v", err)
 	}
-	w.Signer = auth.NewSigner(priv).WithIssuer(w.issuer)
+	w.Key, w.Signer = priv, auth.NewSigner(priv).WithIssuer(w.issuer)
 	return w
 }
 

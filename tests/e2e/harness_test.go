@@ -5,13 +5,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,13 +17,11 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/blob"
-	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/natstest"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	"github.com/chuishao/whistle/proto/topology"
 	feedbackapp "github.com/chuishao/whistle/services/feedback/app"
 	gatewayapp "github.com/chuishao/whistle/services/gateway/app"
@@ -43,7 +37,9 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 // gRPC server, real Postgres (one database per test), real embedded NATS JetStream,
 // the REST gateway, and one fake clock shared by all services.
 type system struct {
-	url string
+	// world is the services' shared clock, NATS server and signer.
+	world *servicetest.World
+	url   string
 	// opsURL is the gateway's ops listener (/healthz, /readyz, /metrics).
 	opsURL string
 	clock  *clockwork.FakeClock
@@ -100,8 +96,12 @@ func startSystem(t *testing.T, opts options) *system {
 	if opts.issuer == "" {
 		opts.issuer = auth.Issuer
 	}
-	pub, priv, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
+	logs := opts.logs
+	if logs == nil {
+		logs = io.Discard
+	}
+	// One NATS user per service, limited to its subjects.
+	w := servicetest.New(t, t0, servicetest.Secured(), servicetest.Issuer(opts.issuer), servicetest.Logs(logs))
 	// Response's service-account key and the gateway's Open311 key are their
 	// own, trusted only within their scopes.
 	saPub, saPriv, err := ed25519.GenerateKey(nil)
@@ -110,42 +110,13 @@ func startSystem(t *testing.T, opts options) *system {
 	require.NoError(t, err)
 	scoped := auth.FormatScopedKeys(auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saPub},
 		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub})
-	natsSrv := natstest.StartSecured(t) // one NATS user per service, limited to its subjects
-	base := config.Base{
-		NATSURL:  natsSrv.URL,
-		GRPCAddr: "127.0.0.1:0",
-		Tokens: config.Tokens{
-			JWTPublicKey: auth.EncodeKey(pub), JWTIssuer: opts.issuer, JWTAudience: auth.Audience, JWTScopedKeys: scoped,
-		},
-		StreamReplicas: 1,
-		TimeScale:      1,
+	as := func(user string) config.Base {
+		b := w.Base(user) // NATS users are named after their services
+		b.JWTScopedKeys = scoped
 		// Partitions (when asked for) move between replicas within a fraction of a second.
-		ConsumerPartitions: opts.partitions,
-		ConsumerRebalance:  200 * time.Millisecond,
-	}
-	as := func(user string) config.Base { b := base; b.NATS = natsSrv.Client(user); return b }
-	// Each backend's schema is migrated as the admin (its migration job), and
-	// the backend then runs as its own role, so the tests exercise its grants.
-	dbURLs := map[string]string{}
-	migrated := func(name string, b config.Base, newApp func(config.Base) error) config.Base {
-		b.MigrateOnly, b.DatabaseRolePassword = true, e2eRolePassword
-		require.ErrorIs(t, newApp(b), config.ErrMigrated)
-		url, err := postgres.RoleURL(base.DatabaseURL, postgres.RuntimeRole(name), e2eRolePassword)
-		require.NoError(t, err)
-		dbURLs[name] = url
-		b.MigrateOnly, b.DatabaseRolePassword, b.DatabaseURL = false, "", url
+		b.ConsumerPartitions, b.ConsumerRebalance = opts.partitions, 200*time.Millisecond
 		return b
 	}
-	fake := clock.NewFake(t0)
-	deps := func(name string) service.Deps { return service.Deps{Log: testLogger(t, name), Clock: fake} }
-	if opts.logs != nil {
-		deps = func(name string) service.Deps {
-			h := slog.NewTextHandler(opts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})
-			return service.Deps{Log: slog.New(h).With("svc", name), Clock: fake}
-		}
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
 	responseCfg := func(b config.Base) responseapp.Config {
 		return responseapp.Config{
 			Base: b, FarArrivalMeters: 500, ServiceAccountKey: auth.EncodeKey(saPriv.Seed()), WebhookAllow: opts.webhookAllow,
@@ -154,106 +125,109 @@ func startSystem(t *testing.T, opts options) *system {
 	feedbackCfg := func(b config.Base) feedbackapp.Config {
 		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
 	}
-	// Each backend's migration job: the backend started with MigrateOnly. It
-	// dials nothing, so intake's routing address is a placeholder.
-	migrationJobs := map[string]func(config.Base) error{
-		topology.Routing: func(b config.Base) error {
-			_, err := routingapp.New(ctx, routingapp.Config{Base: b}, deps("routing"))
+	// Each backend's migration job: the backend started with MigrateOnly, as
+	// the admin, giving the backend's own role its password. It dials
+	// nothing, so intake's routing address is a placeholder.
+	migrationJobs := map[string]func(context.Context, config.Base) error{
+		topology.Routing: func(ctx context.Context, b config.Base) error {
+			_, err := routingapp.New(ctx, routingapp.Config{Base: b}, w.Deps("routing"))
 			return err
 		},
-		topology.Intake: func(b config.Base) error {
-			_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, deps("intake"))
+		topology.Intake: func(ctx context.Context, b config.Base) error {
+			_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, w.Deps("intake"))
 			return err
 		},
-		topology.Response: func(b config.Base) error {
-			_, err := responseapp.New(ctx, responseCfg(b), deps("response"))
+		topology.Response: func(ctx context.Context, b config.Base) error {
+			_, err := responseapp.New(ctx, responseCfg(b), w.Deps("response"))
 			return err
 		},
-		topology.Feedback: func(b config.Base) error {
-			_, err := feedbackapp.New(ctx, feedbackCfg(b), deps("feedback"))
+		topology.Feedback: func(ctx context.Context, b config.Base) error {
+			_, err := feedbackapp.New(ctx, feedbackCfg(b), w.Deps("feedback"))
 			return err
 		},
 	}
 	// Every test starts from a copy of one database the backends' migration
-	// jobs prepared once; each backend's own job below then finds nothing to do.
-	base.DatabaseURL = pgtest.NewDatabaseFrom(t, "e2e", func(ctx context.Context, url string) error {
+	// jobs prepared once per run; each backend then runs as its own role
+	// (whistle_<service>, whose password the jobs set), so the tests
+	// exercise its grants.
+	adminURL := w.Database("e2e", func(ctx context.Context, url string) error {
 		for name, job := range migrationJobs {
-			b := as(name) // NATS users are named after their services
-			b.DatabaseURL, b.MigrateOnly, b.DatabaseRolePassword = url, true, e2eRolePassword
-			if err := job(b); !errors.Is(err, config.ErrMigrated) {
+			b := as(name)
+			b.DatabaseRolePassword = e2eRolePassword
+			if err := servicetest.MigrationJob(b, job)(ctx, url); err != nil {
 				return fmt.Errorf("migrate %s: %w", name, err)
 			}
 		}
 		return nil
 	})
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	dbURLs := map[string]string{}
+	running := func(name string) config.Base {
+		url, err := postgres.RoleURL(adminURL, postgres.RuntimeRole(name), e2eRolePassword)
+		require.NoError(t, err)
+		dbURLs[name] = url
+		b := as(name)
+		b.DatabaseURL = url
+		return b
+	}
 	stops := map[string][]func(){}
-	run := func(name string, fn func(context.Context) error) {
-		sctx, stop := context.WithCancel(ctx)
-		stopped := make(chan struct{})
-		stops[name] = append(stops[name], func() { stop(); <-stopped })
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(stopped)
-			if err := fn(sctx); err != nil && sctx.Err() == nil {
-				t.Errorf("%s stopped: %v", name, err)
-			}
-		}()
+	start := func(name string, newApp func(ctx context.Context, deps service.Deps) (servicetest.Runner, error)) servicetest.Runner {
+		a, stop := servicetest.Start(w, name, newApp)
+		stops[name] = append(stops[name], stop)
+		return a
 	}
 
-	routingBase := migrated("routing", as(topology.Routing), migrationJobs[topology.Routing])
-	routing, err := routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps("routing"))
-	require.NoError(t, err)
-	run("routing", routing.Run)
+	routingBase := running(topology.Routing)
+	routing := start("routing", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
+		return routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps)
+	}).(*routingapp.App)
 
-	intakeBase := migrated("intake", as(topology.Intake), migrationJobs[topology.Intake])
-	intake, err := intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps("intake"))
-	require.NoError(t, err)
-	run("intake", intake.Run)
+	intakeBase := running(topology.Intake)
+	intake := start("intake", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
+		return intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps)
+	}).(*intakeapp.App)
 
-	responseBase := migrated("response", as(topology.Response), migrationJobs[topology.Response])
+	responseBase := running(topology.Response)
 	var responseAddrs []string
 	for i := range opts.responseReplicas {
-		r, err := responseapp.New(ctx, responseCfg(responseBase), deps(fmt.Sprintf("response-%d", i)))
-		require.NoError(t, err)
-		run("response", r.Run)
+		r := start("response", func(ctx context.Context, _ service.Deps) (servicetest.Runner, error) {
+			return responseapp.New(ctx, responseCfg(responseBase), w.Deps(fmt.Sprintf("response-%d", i)))
+		}).(*responseapp.App)
 		responseAddrs = append(responseAddrs, r.GRPCAddr())
 	}
 	responseAddr := responseAddrs[0]
 
-	feedbackBase := migrated("feedback", as(topology.Feedback), migrationJobs[topology.Feedback])
-	fcfg := feedbackCfg(feedbackBase)
+	fcfg := feedbackCfg(running(topology.Feedback))
 	fcfg.RoutingAddr = routing.GRPCAddr()
-	feedback, err := feedbackapp.New(ctx, fcfg, deps("feedback"))
-	require.NoError(t, err)
-	run("feedback", feedback.Run)
+	feedback := start("feedback", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
+		return feedbackapp.New(ctx, fcfg, deps)
+	}).(*feedbackapp.App)
 
 	gwAddr := "127.0.0.1:0"
 	if opts.oidc.Issuer != "" {
 		// The callback URL names the gateway's port, so it is picked first.
 		gwAddr = freeAddr(t)
 		opts.oidc.RedirectURL = "http://" + gwAddr + "/auth/callback"
-		opts.oidc.SigningKey = auth.EncodeKey(priv.Seed()) // the key the services trust
 	}
-	gw, err := gatewayapp.New(ctx, gatewayapp.Config{
-		HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
-		ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
-		DevAuth: true, DevSigningKey: auth.EncodeKey(priv.Seed()),
-		NATSURL: base.NATSURL, NATS: natsSrv.Client(topology.Gateway), Tokens: base.Tokens,
-		Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
-		StreamMaxReplay: opts.streamMaxReplay, Blob: blob.Config{Dir: t.TempDir()},
-	}, deps("gateway"))
-	require.NoError(t, err)
-	run("gateway", gw.Run)
+	gwBase := as(topology.Gateway)
+	devKey := auth.EncodeKey(w.Key.Seed()) // the key the services trust
+	if opts.oidc.Issuer != "" {
+		opts.oidc.SigningKey = devKey
+	}
+	gw := start("gateway", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
+		return gatewayapp.New(ctx, gatewayapp.Config{
+			HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
+			ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
+			DevAuth: true, DevSigningKey: devKey,
+			NATSURL: gwBase.NATSURL, NATS: gwBase.NATS, Tokens: gwBase.Tokens,
+			Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
+			StreamMaxReplay: opts.streamMaxReplay, Blob: blob.Config{Dir: t.TempDir()},
+		}, deps)
+	}).(*gatewayapp.App)
 
-	nc, js, err := bus.Connect(base.NATSURL, "e2e", natsSrv.Client(bus.UserAdmin).Options()...)
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), clock: fake, signer: auth.NewSigner(priv).WithIssuer(opts.issuer), open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: js,
+	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), world: w, clock: w.Clock, signer: w.Signer,
+		open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: w.JetStream(),
 		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
-		nats: natsSrv, stops: stops, db: dbURLs}
+		nats: w.NATSUsers(), stops: stops, db: dbURLs}
 }
 
 // The backends' database role password and the feedback service's chain key
@@ -263,22 +237,10 @@ const (
 	e2eTimelineKeys = "e2e:ZTJlLXRpbWVsaW5lLWtleS0zMi1ieXRlcy1sb25nLi4uLi4="
 )
 
-func testLogger(t *testing.T, name string) *slog.Logger {
-	if os.Getenv("WHISTLE_TEST_LOG") == "" {
-		return slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("svc", name, "test", t.Name())
-}
-
 // Tokens of the demo identities used across the tests.
 func (s *system) token(t *testing.T, id auth.Identity) string {
 	t.Helper()
-	if id.Subject == "" {
-		id.Subject = fmt.Sprintf("%s-%s%s%s", id.Role, id.StreetID, id.DistrictID, id.Department)
-	}
-	tok, err := s.signer.Sign(id, s.clock.Now(), 24*time.Hour)
-	require.NoError(t, err)
-	return tok
+	return s.world.Token(id)
 }
 
 func streetToken(t *testing.T, s *system, street string) string {

@@ -16,12 +16,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/bus/natstest"
-	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/config"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/platform/service"
+	"github.com/chuishao/whistle/platform/servicetest"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
+	"github.com/chuishao/whistle/proto/topology"
 	routingapp "github.com/chuishao/whistle/services/routing/app"
 )
 
@@ -48,20 +48,17 @@ func TestServiceFollowsJWKSKeyRotation(t *testing.T) {
 	t.Cleanup(keys.Close)
 	publish := func(k ...ed25519.PublicKey) { mu.Lock(); published = k; mu.Unlock() }
 
-	fake := clock.NewFake(t0)
-	base := config.Base{
-		DatabaseURL: pgtest.NewDatabase(t), NATSURL: natstest.Start(t), GRPCAddr: "127.0.0.1:0",
-		Tokens: config.Tokens{
-			JWKSURL: keys.URL, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience, JWKSRefresh: 50 * time.Millisecond, JWKSMaxStale: time.Hour,
-		},
-		StreamReplicas: 1, TimeScale: 1,
+	w := servicetest.New(t, t0)
+	fake := w.Clock
+	base := w.Base(topology.Routing)
+	base.DatabaseURL = pgtest.NewDatabase(t)
+	base.Tokens = config.Tokens{
+		JWKSURL: keys.URL, JWTIssuer: auth.Issuer, JWTAudience: auth.Audience, JWKSRefresh: 50 * time.Millisecond, JWKSMaxStale: time.Hour,
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	routing, err := routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, service.Deps{Log: testLogger(t, "routing"), Clock: fake})
-	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() { done <- routing.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	ctx := context.Background()
+	routing, _ := servicetest.Start(w, "routing", func(ctx context.Context, deps service.Deps) (*routingapp.App, error) {
+		return routingapp.New(ctx, routingapp.Config{Base: base, Seed: true}, deps)
+	})
 
 	conn, err := grpc.NewClient(routing.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

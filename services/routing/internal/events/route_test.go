@@ -13,9 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
@@ -24,9 +22,7 @@ import (
 	"github.com/chuishao/whistle/services/routing/internal/decisions"
 	"github.com/chuishao/whistle/services/routing/internal/events"
 	"github.com/chuishao/whistle/services/routing/internal/jurisdiction"
-	"github.com/chuishao/whistle/services/routing/internal/seed"
-	"github.com/chuishao/whistle/services/routing/internal/store"
-	"github.com/chuishao/whistle/services/routing/migrations"
+	"github.com/chuishao/whistle/services/routing/internal/routingtest"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -54,20 +50,7 @@ func handler(pool *pgxpool.Pool) *events.Handler {
 func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	url := pgtest.NewDatabase(t)
-	plain, err := postgres.Connect(ctx, url, "routing")
-	require.NoError(t, err)
-	defer plain.Close()
-	require.NoError(t, postgres.Migrate(ctx, plain, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
-	require.NoError(t, seed.Load(ctx, store.New(plain)))
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = "routing"
-	stmts := &pgtest.Statements{}
-	cfg.ConnConfig.Tracer = stmts
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
+	pool, stmts := pgtest.CountedPool(t, routingtest.SeededURL(t), routingtest.Schema)
 
 	h := handler(pool)
 	counted := func(from, to int) int64 {
@@ -110,11 +93,7 @@ func TestABatchOfNewWhistlesIsRoutedInAFixedNumberOfStatements(t *testing.T) {
 func TestACopyOfAReopenDispatchesNoFurtherRound(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "routing")
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "routing", bus.Migrations, postgres.Migrations{Name: "routing", FS: migrations.FS}))
-	require.NoError(t, seed.Load(ctx, store.New(pool)))
+	pool := routingtest.SeededPool(t)
 	h := handler(pool)
 	handle := func(ev *eventsv1.Event) {
 		require.NoError(t, pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return h.HandleBatch(ctx, tx, []*eventsv1.Event{ev}) }))

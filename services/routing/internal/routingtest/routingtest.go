@@ -24,8 +24,18 @@ const Schema = "routing"
 // SeededPool is a pool on a fresh seeded database for t, closed with it.
 func SeededPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
+	pool, err := postgres.Connect(t.Context(), SeededURL(t), Schema)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// SeededURL is the URL of a fresh seeded database for t (for a pool of the
+// test's own, pgtest.CountedPool say), dropped with it.
+func SeededURL(t *testing.T) string {
+	t.Helper()
 	migrated := pgtest.Migrated(Schema, bus.Migrations, postgres.Migrations{Name: Schema, FS: migrations.FS})
-	url := pgtest.NewDatabaseFrom(t, "routing_seeded", func(ctx context.Context, url string) error {
+	return pgtest.NewDatabaseFrom(t, "routing_seeded", func(ctx context.Context, url string) error {
 		if err := migrated(ctx, url); err != nil {
 			return err
 		}
@@ -36,8 +46,4 @@ func SeededPool(t *testing.T) *pgxpool.Pool {
 		defer pool.Close()
 		return seed.Load(ctx, store.New(pool))
 	})
-	pool, err := postgres.Connect(t.Context(), url, Schema)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool
 }

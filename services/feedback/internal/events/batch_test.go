@@ -163,10 +163,10 @@ func storyOfTwoWhistles() []*eventsv1.Event {
 func migratedPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "feedback")
+	url := pgtest.NewDatabaseFrom(t, "feedback", pgtest.Migrated("feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS}))
+	pool, err := postgres.Connect(ctx, url, "feedback")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS}))
 	return pool
 }
 

@@ -19,10 +19,10 @@ import (
 func TestTimelineEntriesAreAppendOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "feedback")
+	url := pgtest.NewDatabaseFrom(t, "feedback", pgtest.Migrated("feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS}))
+	pool, err := postgres.Connect(ctx, url, "feedback")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS}))
 
 	at := pgtype.Timestamptz{Time: time.Date(2026, 5, 11, 1, 0, 0, 0, time.UTC), Valid: true}
 	q := store.New(pool)

@@ -28,11 +28,10 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 func newPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
+	url := pgtest.NewDatabaseFrom(t, "intake", pgtest.Migrated("intake", migrations.Set))
 	pool, err := postgres.Connect(ctx, url, "intake")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "intake", migrations.Set))
 	return pool
 }
 

@@ -24,24 +24,12 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-// setup migrates a fresh response schema and returns a pool whose statements are counted.
+// setup is a fresh response schema, cloned from a template migrated once per
+// test binary, and a pool on it whose statements are counted.
 func setup(t *testing.T) (*pgxpool.Pool, *pgtest.Statements) {
 	t.Helper()
-	ctx := t.Context()
-	url := pgtest.NewDatabase(t)
-	plain, err := postgres.Connect(ctx, url, "response")
-	require.NoError(t, err)
-	defer plain.Close()
-	require.NoError(t, postgres.Migrate(ctx, plain, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
-	cfg, err := pgxpool.ParseConfig(url)
-	require.NoError(t, err)
-	cfg.ConnConfig.RuntimeParams["search_path"] = "response"
-	count := &pgtest.Statements{}
-	cfg.ConnConfig.Tracer = count
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	require.NoError(t, err)
-	t.Cleanup(pool.Close)
-	return pool, count
+	url := pgtest.NewDatabaseFrom(t, "response", pgtest.Migrated("response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
+	return pgtest.CountedPool(t, url, "response")
 }
 
 func handler() *events.Handler {

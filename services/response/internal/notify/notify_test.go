@@ -144,10 +144,10 @@ func newRigWith(t *testing.T, w notify.Worker, th notify.Throttle) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(t), "response")
+	url := pgtest.NewDatabaseFrom(t, "response", pgtest.Migrated("response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
+	pool, err := postgres.Connect(ctx, url, "response")
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	require.NoError(t, postgres.Migrate(ctx, pool, "response", bus.Migrations, postgres.Migrations{Name: "response", FS: migrations.FS}))
 
 	clk := clock.NewFake(t0)
 	recv := &receiver{t: t, clk: clk, status: http.StatusOK, secrets: []string{secret}, hits: make(chan hit, 100)}

@@ -126,11 +126,13 @@ func startSystem(t *testing.T, opts options) *system {
 		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
 	}
 	// Each backend's migration job: the backend started with MigrateOnly, as
-	// the admin, giving the backend's own role its password. It dials
-	// nothing, so intake's routing address is a placeholder.
+	// the admin, giving the backend's own role its password; routing's also
+	// loads the seed (the Beijing catalogue, streets and map), so that no
+	// test pays for it. It dials nothing, so intake's routing address is a
+	// placeholder.
 	migrationJobs := map[string]func(context.Context, config.Base) error{
 		topology.Routing: func(ctx context.Context, b config.Base) error {
-			_, err := routingapp.New(ctx, routingapp.Config{Base: b}, w.Deps("routing"))
+			_, err := routingapp.New(ctx, routingapp.Config{Base: b, Seed: true}, w.Deps("routing"))
 			return err
 		},
 		topology.Intake: func(ctx context.Context, b config.Base) error {
@@ -178,7 +180,7 @@ func startSystem(t *testing.T, opts options) *system {
 
 	routingBase := running(topology.Routing)
 	routing := start("routing", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
-		return routingapp.New(ctx, routingapp.Config{Base: routingBase, Seed: true, CoordSys: opts.coordSys}, deps)
+		return routingapp.New(ctx, routingapp.Config{Base: routingBase, CoordSys: opts.coordSys}, deps)
 	}).(*routingapp.App)
 
 	intakeBase := running(topology.Intake)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,12 +15,33 @@ import (
 
 const committed = "../../proto/openapi/whistle.openapi.json"
 
+// committedDocument is the committed document's bytes and what Load made of them.
+type committedDocument struct {
+	data []byte
+	doc  *openapi3.T
+}
+
+// readCommitted reads and validates the committed document once for every
+// test (validation takes seconds).
+var readCommitted = sync.OnceValues(func() (committedDocument, error) {
+	data, err := os.ReadFile(committed)
+	if err != nil {
+		return committedDocument{}, err
+	}
+	doc, err := Load(context.Background(), data)
+	return committedDocument{data: data, doc: doc}, err
+})
+
+func loadCommitted() ([]byte, *openapi3.T, error) {
+	c, err := readCommitted()
+	return c.data, c.doc, err
+}
+
 // TestCommittedDocumentValidates loads the committed document with
 // kin-openapi and validates it as OpenAPI 3.1, examples included.
 func TestCommittedDocumentValidates(t *testing.T) {
-	data, err := os.ReadFile(committed)
-	require.NoError(t, err)
-	doc, err := Load(context.Background(), data)
+	t.Parallel()
+	_, doc, err := loadCommitted()
 	require.NoError(t, err)
 	require.Equal(t, Version, doc.OpenAPI)
 	require.True(t, doc.IsOpenAPI31OrLater())
@@ -30,9 +52,8 @@ func TestCommittedDocumentValidates(t *testing.T) {
 
 // TestEveryOperationTellsTheTruth checks what a client relies on, operation by operation.
 func TestEveryOperationTellsTheTruth(t *testing.T) {
-	data, err := os.ReadFile(committed)
-	require.NoError(t, err)
-	doc, err := Load(context.Background(), data)
+	t.Parallel()
+	data, doc, err := loadCommitted()
 	require.NoError(t, err)
 	require.Equal(t, "bearer", doc.Components.SecuritySchemes[BearerScheme].Value.Scheme)
 	require.Equal(t, "JWT", doc.Components.SecuritySchemes[BearerScheme].Value.BearerFormat)
@@ -102,9 +123,8 @@ func TestEveryOperationTellsTheTruth(t *testing.T) {
 // TestErrorSchemaMatchesTheGateway decodes the example of every error
 // response as the gateway's body and back.
 func TestErrorSchemaMatchesTheGateway(t *testing.T) {
-	data, err := os.ReadFile(committed)
-	require.NoError(t, err)
-	doc, err := Load(context.Background(), data)
+	t.Parallel()
+	_, doc, err := loadCommitted()
 	require.NoError(t, err)
 	// The body apierror.Write sends for a bad field, byte for byte.
 	body := `{"error":{"code":"INVALID_ARGUMENT","message":"malformed JSON body","details":[{"field":"body","reason":"unexpected EOF"}]}}`

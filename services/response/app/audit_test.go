@@ -45,10 +45,9 @@ func TestACalendarChangeCommitsOnlyWithItsAuditRecord(t *testing.T) {
 }
 
 // TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord: with the
-// outbox refusing audit events, creating a webhook endpoint or a service
-// account, revoking an account and deleting a shift are refused and leave
-// nothing changed;
-// once audit records can be written they go through.
+// outbox refusing audit events, creating a webhook endpoint, a channel or a
+// service account, revoking an account and deleting a shift are refused and
+// leave nothing changed; once audit records can be written they go through.
 func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -81,6 +80,10 @@ func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) 
 				Url: "https://water.example/hook", Secret: "water-secret-00001"})
 			return err
 		}, `SELECT count(*) FROM response.webhook_endpoints WHERE department = 'water'`, 1},
+		{"CreateChannel", func() error {
+			_, err := adm.CreateChannel(ctx, &responsev1.CreateChannelRequest{Department: "water", DistrictId: district, Kind: "email"})
+			return err
+		}, `SELECT count(*) FROM response.webhook_endpoints WHERE department = 'water' AND kind = 'email'`, 1},
 		{"CreateServiceAccount", func() error {
 			_, err := adm.CreateServiceAccount(ctx, &responsev1.CreateServiceAccountRequest{Name: "指挥系统", Department: department, DistrictId: district})
 			return err

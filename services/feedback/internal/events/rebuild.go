@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/postgres"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 
 	"github.com/chuishao/whistle/services/feedback/internal/store"
@@ -26,8 +27,10 @@ const rebuildBatch = 1000
 var ErrStreamTooShort = errors.New("the event stream no longer reaches back to the read model's oldest fact")
 
 // Rebuild empties the read model and replays the stream into it, from the
-// first event to the last one present when it starts, in one transaction:
-// reports see the old model until the new one commits, and the live consumer
+// first event to the last one present when it starts, in one transaction
+// (the audit interceptor's, when the admin's call carries one: the rebuild
+// commits with its audit record): reports see the old model until the new
+// one commits, and the live consumer
 // waits on the table lock meanwhile (its events are applied after, and
 // applying an event twice changes nothing). Accepted appeals, this service's
 // own record, are applied again at the end. It returns the number of events
@@ -43,7 +46,7 @@ func Rebuild(ctx context.Context, pool *pgxpool.Pool, js jetstream.JetStream) (r
 		return 0, 0, fmt.Errorf("rebuild: stream info: %w", err)
 	}
 	last := info.State.LastSeq
-	err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+	err = postgres.InTx(ctx, pool, func(tx pgx.Tx) error {
 		q := store.New(tx)
 		if err := q.LockReadModel(ctx); err != nil {
 			return fmt.Errorf("lock read model: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/services/response/internal/channels"
 	"github.com/chuishao/whistle/services/response/internal/dutystore"
 	"github.com/chuishao/whistle/services/response/internal/response"
@@ -154,10 +155,12 @@ func (c *Channels) Create(ctx context.Context, caller auth.Identity, department,
 	}
 	var row dutystore.AddChannelRow
 	err := c.Subscriptions.change(ctx, func() (err error) {
-		row, err = dutystore.New(c.Pool).AddChannel(ctx, dutystore.AddChannelParams{
-			Department: department, DistrictID: district, Url: robotURL, Secret: secret, Now: c.Clock.Now(), Kind: kind,
+		return postgres.InTx(ctx, c.Pool, func(tx pgx.Tx) (err error) {
+			row, err = dutystore.New(tx).AddChannel(ctx, dutystore.AddChannelParams{
+				Department: department, DistrictID: district, Url: robotURL, Secret: secret, Now: c.Clock.Now(), Kind: kind,
+			})
+			return err
 		})
-		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ManagedChannel{}, ErrChannelExists
@@ -176,7 +179,7 @@ func (c *Channels) Update(ctx context.Context, caller auth.Identity, id int64, c
 	}
 	var out ManagedChannel
 	err := c.Subscriptions.change(ctx, func() error {
-		return pgx.BeginFunc(ctx, c.Pool, func(tx pgx.Tx) error {
+		return postgres.InTx(ctx, c.Pool, func(tx pgx.Tx) error {
 			row, err := dutystore.New(tx).UpdateChannel(ctx, dutystore.UpdateChannelParams{
 				ID: id, Url: optText(ch.RobotURL), Secret: optText(ch.Secret), Enabled: optBool(ch.Enabled), Now: c.Clock.Now(),
 			})
@@ -214,8 +217,10 @@ func (c *Channels) Delete(ctx context.Context, caller auth.Identity, id int64) e
 	}
 	var n int64
 	err := c.Subscriptions.change(ctx, func() (err error) {
-		n, err = dutystore.New(c.Pool).DeleteChannel(ctx, id)
-		return err
+		return postgres.InTx(ctx, c.Pool, func(tx pgx.Tx) (err error) {
+			n, err = dutystore.New(tx).DeleteChannel(ctx, id)
+			return err
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("delete channel %d: %w", id, err)

@@ -80,3 +80,9 @@ func (c *Client) WhistleReport(ctx context.Context, whistleID string) (*feedback
 func (c *Client) SetScorecardWeights(ctx context.Context, month string, w *feedbackv1.Weights) (*feedbackv1.Weights, []byte, error) {
 	return send[feedbackv1.Weights](ctx, c, http.MethodPut, "/v1/reports/weights/"+id(month), nil, w)
 }
+
+// WhistleEtas is GET /v1/etas: each whistle's expected arrival and resolution
+// per dispatch (预计到场 / 预计办结), for the whistles the caller may see.
+func (c *Client) WhistleEtas(ctx context.Context, whistleIDs []string) (*feedbackv1.ListWhistleEtasResponse, []byte, error) {
+	return send[feedbackv1.ListWhistleEtasResponse](ctx, c, http.MethodGet, "/v1/etas", url.Values{"whistle_ids": whistleIDs}, nil)
+}

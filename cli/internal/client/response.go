@@ -206,13 +206,23 @@ func (c *Client) DispatchesAtRisk(ctx context.Context, q url.Values) (*responsev
 }
 
 // DispatchForm is GET /v1/dispatches/{id}/order.pdf (派单单) or, with
-// notice, /supervision-notice.pdf (督办通知书).
-func (c *Client) DispatchForm(ctx context.Context, dispatchID string, notice bool) ([]byte, error) {
+// notice, /supervision-notice.pdf (督办通知书). whistleID, when set, names
+// the whistle the dispatch belongs to: how a street that raised it prints
+// its order.
+func (c *Client) DispatchForm(ctx context.Context, dispatchID, whistleID string, notice bool) ([]byte, error) {
 	name := "/order.pdf"
 	if notice {
 		name = "/supervision-notice.pdf"
 	}
-	return c.download(ctx, "/v1/dispatches/"+id(dispatchID)+name, nil)
+	q := url.Values{}
+	setIf(q, "whistle_id", whistleID)
+	return c.download(ctx, "/v1/dispatches/"+id(dispatchID)+name, q)
+}
+
+// SetDispatchEta is POST /v1/dispatches/{id}:setEta: the desk's own ETA for
+// arriving (报预计到场).
+func (c *Client) SetDispatchEta(ctx context.Context, dispatchID string, in *responsev1.SetDispatchEtaRequest) (*responsev1.DeskEta, []byte, error) {
+	return send[responsev1.DeskEta](ctx, c, http.MethodPost, "/v1/dispatches/"+id(dispatchID)+":setEta", nil, in)
 }
 
 // ListChannels is GET /v1/channels: the channels to people on duty (SMS, e-mail, robots).

@@ -114,13 +114,13 @@ func formCmd(e *env) *cobra.Command {
 		{"order DISPATCH_ID", "The 派单单 of a dispatch, ready to sign", false},
 		{"notice DISPATCH_ID", "The 督办通知书 of an escalated dispatch, ready to sign", true},
 	} {
-		var out string
+		var out, whistle string
 		cmd := authed(&cobra.Command{
 			Use:   f.use,
 			Short: f.short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				doc, err := e.client().DispatchForm(cmd.Context(), args[0], f.notice)
+				doc, err := e.client().DispatchForm(cmd.Context(), args[0], whistle, f.notice)
 				if err != nil {
 					return err
 				}
@@ -132,6 +132,10 @@ func formCmd(e *env) *cobra.Command {
 			},
 		})
 		cmd.Flags().StringVar(&out, "out", "", "file to write (default: standard output)")
+		if !f.notice {
+			// A street reads its whistle's dispatches through the whistle, not from the desks' queue.
+			cmd.Flags().StringVar(&whistle, "whistle", "", "the whistle the dispatch belongs to (a street printing the order of its own whistle)")
+		}
 		form.AddCommand(cmd)
 	}
 	return form

@@ -81,6 +81,7 @@ func TestEveryCommandPrintsOneWay(t *testing.T) {
 		{"catalogue", "show"}, {"channels", "list"}, {"channels", "update", "7", "--enable"}, {"channels", "delete", "7"},
 		{"grants", "list"}, {"grants", "set", "u-1", "--role", "admin"}, {"grants", "revoke", "u-1"},
 		{"report", "whistle", "w-1"}, {"report", "weights", "set", "2026-12", "--arrival", "1"},
+		{"eta", "show", "w-1"}, {"eta", "set", "d-1", "--at", "2026-11-28 10:40"},
 	}
 	for _, args := range commands {
 		code, jsonOut, errOut := run(t, env, append(args, "-o", "json")...)

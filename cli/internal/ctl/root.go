@@ -111,7 +111,7 @@ func newRootCommand(out io.Writer, getenv func(string) string, drillClock drill.
 		categoriesCmd(e), districtsCmd(e), streetsCmd(e), departmentsCmd(e),
 		escalateCmd(e), arbitrationsCmd(e), arbitrateCmd(e), reportCmd(e), auditCmd(e), slaCmd(e), catalogueCmd(e),
 		mergeCmd(e), keepCmd(e), confirmLocationCmd(e), addDepartmentCmd(e), routingCmd(e), attachCmd(e),
-		extensionCmd(e), appealCmd(e), boardCmd(e), riskCmd(e), formCmd(e),
+		extensionCmd(e), appealCmd(e), boardCmd(e), riskCmd(e), formCmd(e), etaCmd(e),
 		seedCmd(e), watchCmd(e),
 		rosterCmd(e), endpointsCmd(e), channelsCmd(e), grantsCmd(e), serviceAccountsCmd(e), deadLettersCmd(e), deliveriesCmd(e),
 		reportsCmd(e), ticketsCmd(e), geoCmd(e), outboxCmd(e), versionCmd(e), drillCmd(e),

@@ -111,11 +111,9 @@ func raiseCmd(e *env) *cobra.Command {
 		Example: `  whistlectl raise --category joint-enforcement --description "占道经营，堵塞消防通道" --lat 39.9125 --lng 116.4015`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if req.StreetId == "" {
-				req.StreetId = tokenClaim(e.token, "street") // a street raises for itself
-			}
-			if req.StreetId == "" {
-				return fmt.Errorf("--street is required (the token names no street)")
+			var err error
+			if req.StreetId, err = streetOf(e, req.StreetId); err != nil {
+				return err
 			}
 			u, err := enumValue("urgency", urgency, intakev1.Whistle_Urgency_value)
 			if err != nil {

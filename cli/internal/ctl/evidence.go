@@ -62,11 +62,9 @@ func reportFileCmd(e *env) *cobra.Command {
 		Example: "  whistlectl reports file --category garbage --description 小区门口垃圾堆积 --lat 39.9146 --lng 116.4036 --photo 现场.jpg",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if req.StreetId == "" {
-				req.StreetId = tokenClaim(e.token, "street")
-			}
-			if req.StreetId == "" {
-				return fmt.Errorf("--street is required (the token names no street)")
+			var err error
+			if req.StreetId, err = streetOf(e, req.StreetId); err != nil {
+				return err
 			}
 			var data []byte
 			if photo != "" {

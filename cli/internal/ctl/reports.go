@@ -81,12 +81,9 @@ func reportsCmd(e *env) *cobra.Command {
 		Short: "The street's untriaged reports (收件箱), nearby duplicates grouped",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st := inboxStreet
-			if st == "" {
-				st = tokenClaim(e.token, "street")
-			}
-			if st == "" {
-				return fmt.Errorf("--street is required (the token names no street)")
+			st, err := streetOf(e, inboxStreet)
+			if err != nil {
+				return err
 			}
 			resp, raw, err := e.client().Inbox(cmd.Context(), st)
 			return show(e, resp, raw, err, func(in *intakev1.Inbox) error {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -183,6 +184,28 @@ func newIdempotencyKey() string {
 
 // tokenClaim reads one claim of a JWT without verifying it: only to fill in
 // defaults (the caller's own street); the server verifies the token.
+// writeOut writes a document to the file out (readable by its owner only),
+// or to the command's output when out is empty.
+func writeOut(e *env, out string, doc []byte) error {
+	if out == "" {
+		_, err := e.out.Write(doc)
+		return err
+	}
+	return os.WriteFile(out, doc, 0o600)
+}
+
+// streetOf is the street a command acts in: flag (--street) when given, else
+// the street the token names (a street acts for itself); an error when neither.
+func streetOf(e *env, flag string) (string, error) {
+	if flag == "" {
+		flag = tokenClaim(e.token, "street")
+	}
+	if flag == "" {
+		return "", fmt.Errorf("--street is required (the token names no street)")
+	}
+	return flag, nil
+}
+
 func tokenClaim(token, claim string) string {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {

@@ -3,7 +3,6 @@ package ctl
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -182,11 +181,7 @@ func monthlyCmd(e *env) *cobra.Command {
 			default:
 				return fmt.Errorf("--format %q: must be html or pdf", format)
 			}
-			if out == "" {
-				_, err := e.out.Write(doc)
-				return err
-			}
-			return os.WriteFile(out, doc, 0o600)
+			return writeOut(e, out, doc)
 		},
 	})
 	f := cmd.Flags()

@@ -3,7 +3,6 @@ package ctl
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -124,11 +123,7 @@ func exportCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				_, err = e.out.Write(doc)
-				return err
-			}
-			return os.WriteFile(out, doc, 0o600)
+			return writeOut(e, out, doc)
 		},
 	})
 	s.bind(cmd.Flags())

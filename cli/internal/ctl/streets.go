@@ -45,11 +45,9 @@ func streetLocateCmd(e *env) *cobra.Command {
 		Example: "  whistlectl streets locate --lat 39.93 --lng 116.392",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if req.StreetId == "" {
-				req.StreetId = tokenClaim(e.token, "street")
-			}
-			if req.StreetId == "" {
-				return fmt.Errorf("--street is required (the token names no street)")
+			var err error
+			if req.StreetId, err = streetOf(e, req.StreetId); err != nil {
+				return err
 			}
 			req.Location = &typesv1.LatLng{Lat: lat, Lng: lng}
 			j, raw, err := e.client().LocateStreet(cmd.Context(), &req)

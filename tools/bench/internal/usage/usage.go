@@ -411,7 +411,7 @@ func (sum Summary) PerWhistle(whistles int, natsMsgs float64, natsSplit string) 
 		for k, v := range sum.Statements {
 			per[k] = v / n
 		}
-		line += fmt.Sprintf(", %.1f SQL statements (%s)", total/n, joinFloats(per))
+		line += fmt.Sprintf(", %.1f SQL statements (%s)", total/n, joinFloats(per, "%.1f"))
 	}
 	if natsMsgs >= 0 {
 		line += fmt.Sprintf(", %.1f NATS messages (%s)", natsMsgs/n, natsSplit)
@@ -419,7 +419,9 @@ func (sum Summary) PerWhistle(whistles int, natsMsgs float64, natsSplit string) 
 	return line
 }
 
-func joinFloats(m map[string]float64) string {
+// joinFloats is m as "key value, …" in key order, each value formatted
+// with format (e.g. "%.1f").
+func joinFloats(m map[string]float64, format string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -427,25 +429,17 @@ func joinFloats(m map[string]float64) string {
 	slices.Sort(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %.1f", k, m[k]))
+		parts = append(parts, k+" "+fmt.Sprintf(format, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
 
+// joinPeaks is the peaks of m as whole numbers, or "none reported".
 func joinPeaks(m map[string]float64) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
-	}
-	if len(parts) == 0 {
+	if len(m) == 0 {
 		return "none reported"
 	}
-	return strings.Join(parts, ", ")
+	return joinFloats(m, "%.0f")
 }
 
 // Postmaster is the main process of the PostgreSQL server at dbURL (the

@@ -2,8 +2,6 @@ package reports
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,15 +17,7 @@ import (
 // next to another district's 200,000. Loading takes about a minute, so it
 // runs only with WHISTLE_BENCH=1 (see docs/benchmarks.md).
 func BenchmarkSlaReport(b *testing.B) {
-	if os.Getenv("WHISTLE_BENCH") != "1" {
-		b.Skip("set WHISTLE_BENCH=1 to load the benchmark data")
-	}
-	n := 1_000_000
-	if s := os.Getenv("WHISTLE_BENCH_DISPATCHES"); s != "" {
-		var err error
-		n, err = strconv.Atoi(s)
-		require.NoError(b, err)
-	}
+	n := pgtest.BenchRows(b, "WHISTLE_BENCH_DISPATCHES", 1_000_000)
 	ctx := context.Background()
 	pool, err := postgres.Connect(ctx, pgtest.NewDatabase(b), "feedback")
 	require.NoError(b, err)

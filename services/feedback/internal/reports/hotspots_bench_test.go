@@ -53,24 +53,10 @@ FROM g WHERE i % 4 = 0`
 // docs/benchmarks.md); WHISTLE_BENCH_EXPLAIN=1 logs each count query's plan,
 // WHISTLE_BENCH_DATABASE_URL keeps the loaded rows for another run.
 func BenchmarkHotspotAnalysis(b *testing.B) {
-	if os.Getenv("WHISTLE_BENCH") != "1" {
-		b.Skip("set WHISTLE_BENCH=1 to load the benchmark data")
-	}
-	n := 200_000
-	if s := os.Getenv("WHISTLE_BENCH_WHISTLES"); s != "" {
-		var err error
-		n, err = strconv.Atoi(s)
-		require.NoError(b, err)
-	}
+	n := pgtest.BenchRows(b, "WHISTLE_BENCH_WHISTLES", 200_000)
 	ctx := context.Background()
-	url := os.Getenv("WHISTLE_BENCH_DATABASE_URL")
-	if url == "" {
-		url = pgtest.NewDatabase(b)
-	}
-	pool, err := postgres.Connect(ctx, url, "feedback")
-	require.NoError(b, err)
-	b.Cleanup(pool.Close)
-	require.NoError(b, postgres.Migrate(ctx, pool, "feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS}))
+	pool := pgtest.BenchPool(b, "feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS})
+	var err error
 	now := time.Date(2026, 12, 15, 4, 0, 0, 0, time.UTC)
 	var have int
 	require.NoError(b, pool.QueryRow(ctx, "SELECT count(*) FROM whistle_facts").Scan(&have))

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/auth"
-	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
@@ -68,26 +66,12 @@ FROM g WHERE i % 5 = 0`
 // Loading takes minutes, so it runs only with WHISTLE_BENCH=1 (see
 // docs/benchmarks.md).
 func BenchmarkSearchWhistles(b *testing.B) {
-	if os.Getenv("WHISTLE_BENCH") != "1" {
-		b.Skip("set WHISTLE_BENCH=1 to load the benchmark data")
-	}
-	n := 1_000_000
-	if s := os.Getenv("WHISTLE_BENCH_WHISTLES"); s != "" {
-		var err error
-		n, err = strconv.Atoi(s)
-		require.NoError(b, err)
-	}
+	n := pgtest.BenchRows(b, "WHISTLE_BENCH_WHISTLES", 1_000_000)
 	ctx := context.Background()
 	// WHISTLE_BENCH_DATABASE_URL keeps the loaded rows between runs (loaded
 	// when its intake schema holds no whistle); by default a fresh database.
-	url := os.Getenv("WHISTLE_BENCH_DATABASE_URL")
-	if url == "" {
-		url = pgtest.NewDatabase(b)
-	}
-	pool, err := postgres.Connect(ctx, url, "intake")
-	require.NoError(b, err)
-	b.Cleanup(pool.Close)
-	require.NoError(b, postgres.Migrate(ctx, pool, "intake", migrations.Set))
+	pool := pgtest.BenchPool(b, "intake", migrations.Set)
+	var err error
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	var have int
 	require.NoError(b, pool.QueryRow(ctx, "SELECT count(*) FROM whistles").Scan(&have))

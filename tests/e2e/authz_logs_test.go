@@ -75,17 +75,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		tok := deskToken(t, s, dongcheng, dept)
 		secrets = append(secrets, tok)
 		did := str(dispatchOf(t, w, dept)["id"])
-		for _, step := range []struct {
-			action string
-			body   map[string]any
-		}{
-			{"acknowledge", map[string]any{}},
-			{"arrive", map[string]any{"location": map[string]any{"lat": 39.9146, "lng": 116.4036}}},
-			{"resolve", map[string]any{"summary": "处理完毕"}},
-		} {
-			r := s.do(t, http.MethodPost, "/v1/dispatches/"+did+":"+step.action, tok, step.body)
-			require.Equal(t, http.StatusOK, r.status, "%s %s: %s", dept, step.action, r.raw)
-		}
+		work(t, s, tok, did, 39.9146, 116.4036, "处理完毕")
 	}
 	eventually(t, "whistle resolved", func() bool {
 		return s.do(t, http.MethodGet, "/v1/whistles/"+id, streetTok, nil).body["status"] == "RESOLVED"

@@ -148,17 +148,7 @@ func TestCommunityPartiesTakeTheirCommunitysWhistles(t *testing.T) {
 		d := obj(list(q.body["dispatches"])[0])
 		require.Equal(t, yinzha, str(d["community_code"]), desk)
 		s.clock.Advance(2 * time.Minute)
-		for _, step := range []struct {
-			action string
-			body   map[string]any
-		}{
-			{"acknowledge", map[string]any{}},
-			{"arrive", map[string]any{"location": map[string]any{"lat": wgsLat, "lng": wgsLng}}},
-			{"resolve", map[string]any{"summary": "垃圾已清运"}},
-		} {
-			r := s.do(t, http.MethodPost, "/v1/dispatches/"+str(d["id"])+":"+step.action, tok, step.body)
-			require.Equal(t, http.StatusOK, r.status, "%s %s: %s", desk, step.action, r.raw)
-		}
+		work(t, s, tok, str(d["id"]), wgsLat, wgsLng, "垃圾已清运")
 	}
 	eventually(t, "the whistle resolved", func() bool {
 		return s.do(t, http.MethodGet, "/v1/whistles/"+str(w["id"]), streetTok, nil).body["status"] == "RESOLVED"

@@ -29,17 +29,7 @@ func resolveAll(t *testing.T, s *system, w map[string]any, summary string) {
 	for _, d := range list(w["dispatches"]) {
 		d := obj(d)
 		tok := deskToken(t, s, str(w["district_id"]), str(d["department"]))
-		for _, step := range []struct {
-			action string
-			body   map[string]any
-		}{
-			{"acknowledge", map[string]any{}},
-			{"arrive", map[string]any{"location": map[string]any{"lat": spotLat, "lng": spotLng}}},
-			{"resolve", map[string]any{"summary": summary}},
-		} {
-			r := s.do(t, http.MethodPost, "/v1/dispatches/"+str(d["id"])+":"+step.action, tok, step.body)
-			require.Equal(t, http.StatusOK, r.status, "%s %s: %s", d["department"], step.action, r.raw)
-		}
+		work(t, s, tok, str(d["id"]), spotLat, spotLng, summary)
 	}
 }
 

@@ -51,17 +51,7 @@ func TestDrillReplaysARecordedDayAt60xWithoutTouchingRealScores(t *testing.T) {
 		for _, d := range list(w["dispatches"]) {
 			d := obj(d)
 			tok := deskToken(t, s, dongcheng, str(d["department"]))
-			for _, step := range []struct {
-				action string
-				body   map[string]any
-			}{
-				{"acknowledge", map[string]any{}},
-				{"arrive", map[string]any{"location": map[string]any{"lat": 39.9146, "lng": 116.4036}}},
-				{"resolve", map[string]any{"summary": "已清运"}},
-			} {
-				r := s.do(t, http.MethodPost, "/v1/dispatches/"+str(d["id"])+":"+step.action, tok, step.body)
-				require.Equal(t, http.StatusOK, r.status, "%s %s: %s", d["department"], step.action, r.raw)
-			}
+			work(t, s, tok, str(d["id"]), 39.9146, 116.4036, "已清运")
 		}
 	}
 	dayEnd := s.clock.Now().Add(time.Minute)

@@ -48,6 +48,23 @@ func dispatchOf(t *testing.T, w map[string]any, department string) map[string]an
 	return nil
 }
 
+// work has the desk of tok acknowledge its dispatch, arrive at (lat, lng)
+// (WGS-84) and resolve it with summary, each step answered 200.
+func work(t *testing.T, s *system, tok, dispatchID string, lat, lng float64, summary string) {
+	t.Helper()
+	for _, step := range []struct {
+		action string
+		body   map[string]any
+	}{
+		{"acknowledge", map[string]any{}},
+		{"arrive", map[string]any{"location": map[string]any{"lat": lat, "lng": lng}}},
+		{"resolve", map[string]any{"summary": summary}},
+	} {
+		r := s.do(t, http.MethodPost, "/v1/dispatches/"+dispatchID+":"+step.action, tok, step.body)
+		require.Equal(t, http.StatusOK, r.status, "%s %s: %s", dispatchID, step.action, r.raw)
+	}
+}
+
 func TestJointEnforcementFromRaiseToClose(t *testing.T) {
 	t.Parallel()
 	s := startSystem(t, options{})
@@ -110,17 +127,7 @@ func TestJointEnforcementFromRaiseToClose(t *testing.T) {
 	for _, dept := range []string{"urban-management", "environment"} {
 		tok := deskToken(t, s, dongcheng, dept)
 		did := str(dispatchOf(t, w, dept)["id"])
-		for _, step := range []struct {
-			action string
-			body   map[string]any
-		}{
-			{"acknowledge", map[string]any{}},
-			{"arrive", map[string]any{"location": map[string]any{"lat": 39.9146, "lng": 116.4036}}},
-			{"resolve", map[string]any{"summary": "处理完毕"}},
-		} {
-			r := s.do(t, http.MethodPost, "/v1/dispatches/"+did+":"+step.action, tok, step.body)
-			require.Equal(t, http.StatusOK, r.status, "%s %s: %s", dept, step.action, r.raw)
-		}
+		work(t, s, tok, did, 39.9146, 116.4036, "处理完毕")
 	}
 	eventually(t, "whistle resolved", func() bool {
 		return s.do(t, http.MethodGet, "/v1/whistles/"+id, streetTok, nil).body["status"] == "RESOLVED"

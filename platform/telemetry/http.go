@@ -64,23 +64,6 @@ func SetRoute(ctx context.Context, method, pattern string) {
 	}
 }
 
-// Routes wraps a net/http ServeMux (or anything that sets Request.Pattern):
-// once it has served a request, the pattern that matched names the route,
-// unless a router inside named it already (SetRoute) or the pattern is the
-// catch-all "/" (no route: the method alone names the span).
-func Routes(mux http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r)
-		pattern := r.Pattern
-		if i := strings.IndexByte(pattern, '/'); i >= 0 {
-			pattern = pattern[i:] // "GET /v1/time" → "/v1/time"
-		}
-		if pattern != "" && pattern != "/" {
-			SetRoute(r.Context(), r.Method, pattern)
-		}
-	})
-}
-
 // captureAll is a grpc-gateway path variable's "{name=*}" form.
 var captureAll = regexp.MustCompile(`\{([^=}]+)=\*\}`)
 

@@ -32,8 +32,6 @@ import (
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	"github.com/chuishao/whistle/proto/openapi"
 	"github.com/chuishao/whistle/services/gateway/internal/boundaryfile"
-	"github.com/chuishao/whistle/services/gateway/internal/compression"
-	"github.com/chuishao/whistle/services/gateway/internal/console"
 	"github.com/chuishao/whistle/services/gateway/internal/devtoken"
 	"github.com/chuishao/whistle/services/gateway/internal/download"
 	"github.com/chuishao/whistle/services/gateway/internal/evidence"
@@ -42,6 +40,7 @@ import (
 	"github.com/chuishao/whistle/services/gateway/internal/open311"
 	"github.com/chuishao/whistle/services/gateway/internal/publicpages"
 	"github.com/chuishao/whistle/services/gateway/internal/ratelimit"
+	"github.com/chuishao/whistle/services/gateway/internal/routes"
 	"github.com/chuishao/whistle/services/gateway/internal/servertime"
 	"github.com/chuishao/whistle/services/gateway/internal/stream"
 	"github.com/chuishao/whistle/services/gateway/internal/ticketcsv"
@@ -87,6 +86,8 @@ type App struct {
 	verifier *auth.Verifier
 	// signIn is the OIDC sign-in (nil when off).
 	signIn *signIn
+	// routes is the table of the gateway's own routes (routes.go).
+	routes []routes.Route
 }
 
 // New validates cfg, dials the backends (lazily: a backend may start later)
@@ -150,23 +151,31 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		}
 		return nil
 	}})
-	mux := http.NewServeMux()
-	// The CSV report and the printable scorecard as files, beside their
-	// JSON-wrapped REST mapping; the whistle register and the 12345 return
-	// files as .xlsx and CSV; the printed forms (派单单, 督办通知书, 治理成绩单)
-	// as PDF.
-	(&download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
-		Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
-		Routing: routingv1.NewRoutingServiceClient(b.Routing), Response: responsev1.NewDispatchServiceClient(b.Response),
-		Clock: deps.Clock}).Register(mux)
+	e := &edge{
+		// The CSV report and the printable scorecard as files, beside their
+		// JSON-wrapped REST mapping; the whistle register and the 12345
+		// return files as .xlsx and CSV; the printed forms (派单单,
+		// 督办通知书, 治理成绩单) as PDF.
+		downloads: &download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
+			Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
+			Routing: routingv1.NewRoutingServiceClient(b.Routing), Response: responsev1.NewDispatchServiceClient(b.Response),
+			Clock: deps.Clock},
+		serverTime:  servertime.Handler(deps.Clock, cfg.TimeScale),
+		publicPages: publicpages.Handler(),
+		console:     cfg.Console,
+	}
 	// The OpenAPI 3.1 document, carrying the version of this build.
 	doc, err := openapi.WithVersion(version.Get().Version)
 	if err != nil {
 		return nil, err
 	}
-	mux.HandleFunc("GET "+OpenAPIPath, func(w http.ResponseWriter, _ *http.Request) {
+	e.openAPI = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
+	})
+	e.version = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(version.Get())
 	})
 	// Services given WHISTLE_JWKS_URL=<gateway>/.well-known/jwks.json trust
 	// the dev signer and the signed-in people's signer without holding their
@@ -191,7 +200,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		}
 		// A drill's clock runs scale times faster; keep the token alive for 12 real hours.
 		ttl := time.Duration(float64(DevTokenTTL) * scale)
-		mux.Handle(devtoken.Path, devtoken.Handler(auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), deps.Clock, ttl, deps.Log))
+		e.devToken = devtoken.Handler(auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), deps.Clock, ttl, deps.Log)
 		published = append(published, key.Public().(ed25519.PublicKey))
 		// Anyone who can reach the gateway can mint any identity: an operator
 		// must not miss that this is switched on.
@@ -199,7 +208,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 			"env", "WHISTLE_DEV_AUTH")
 	}
 	if len(published) > 0 {
-		mux.Handle("GET "+JWKSPath, auth.JWKSHandler(published...))
+		e.jwks = auth.JWKSHandler(published...)
 	}
 	// Attachments' store (nil when none is configured).
 	store, err := cfg.Blob.Open(ctx)
@@ -215,41 +224,26 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		if err != nil {
 			return nil, fmt.Errorf("WHISTLE_OPEN311_KEYS: %w", err)
 		}
-		o := &open311.Handler{
+		e.open311 = &open311.Handler{
 			Keys: keys, Signer: auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
 			Reports: intakev1.NewReportServiceClient(b.Intake), Media: store,
 			Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
 		}
-		mux.Handle(open311.Prefix, o.Routes())
 	}
-	mux.Handle("GET "+servertime.Path, servertime.Handler(deps.Clock, cfg.TimeScale))
-	mux.HandleFunc("GET "+VersionPath, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(version.Get())
-	})
-	// Residents' and the public's pages: no sign-in.
-	mux.Handle("GET "+publicpages.Prefix, publicpages.Handler())
-	if cfg.Console != nil {
-		mux.Handle("GET /{$}", cfg.Console)
-		mux.Handle("GET "+console.Prefix, cfg.Console)
-	}
-	// Everything else is the generated REST API; unknown paths get its 404.
-	mux.Handle("/", gw)
 
 	timeout := cfg.RequestTimeout
 	if timeout == 0 {
 		timeout = defaultRequestTimeout
 	}
-	var handler http.Handler = httpapi.WithLimits(compression.Wrap(telemetry.Routes(mux)), timeout)
-	// A 12345 CSV export or a boundary file is larger than the JSON body limit: their own routes.
-	handler = ticketcsv.Route(handler, intakev1.NewReportServiceClient(b.Intake), timeout)
-	handler = boundaryfile.Route(handler, routingv1.NewRoutingServiceClient(b.Routing), timeout)
+	// A 12345 CSV export or a boundary file is larger than the JSON body limit.
+	e.tickets = ticketcsv.Handler(intakev1.NewReportServiceClient(b.Intake), timeout)
+	e.boundaries = boundaryfile.Handler(routingv1.NewRoutingServiceClient(b.Routing), timeout)
 	// Attachments: uploads are larger than the JSON limit, objects are streamed.
-	handler = (&evidence.Routes{
+	e.evidence = &evidence.Routes{
 		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
 		Timeout: timeout, Log: deps.Log.With("component", "evidence"),
-	}).Wrap(handler)
+	}
 	stopStreams := make(chan struct{})
 	if cfg.NATSURL != "" {
 		nc, js, err := bus.Connect(cfg.NATSURL, "whistle-gateway", cfg.NATS.Options()...)
@@ -276,20 +270,26 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		}
 		a.verifier = verifier
 		if a.signIn != nil {
-			if a.signIn.handler, err = newSignIn(ctx, cfg.OIDC, cfg.JWTIssuer, js, a.signIn.grants, verifier, mux, deps.Clock, deps.Log); err != nil {
+			if e.signIn, e.grants, err = newSignIn(ctx, cfg.OIDC, cfg.JWTIssuer, js, a.signIn.grants, verifier, deps.Clock, deps.Log); err != nil {
 				return nil, err
 			}
+			a.signIn.handler = e.signIn
 		}
-		// The stream lives longer than any request timeout, so it bypasses WithLimits.
-		handler = withStream(handler, &stream.Handler{
+		e.stream = &stream.Handler{
 			JS: js, Verifier: verifier, Revoked: a.revocations.Changed, Clock: deps.Clock, Log: deps.Log.With("component", "stream"),
 			Dispatches: responsev1.NewDispatchServiceClient(b.Response), Whistles: intakev1.NewIntakeServiceClient(b.Intake),
 			Stop: stopStreams, MaxPerCaller: cfg.StreamMaxPerCaller, MaxReplay: cfg.StreamMaxReplay, GrantsChanged: grantsChanged,
-		})
-		if a.signIn != nil {
-			// Inside the rate limits, outside everything that reads the caller's token.
-			handler = a.signIn.handler.Middleware(handler)
 		}
+	}
+	a.routes = e.table()
+	// Everything the table does not name is the generated REST API; unknown paths get its 404.
+	handler, err := routes.Mux(a.routes, gw, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if a.signIn != nil {
+		// Inside the rate limits, outside everything that reads the caller's token.
+		handler = a.signIn.handler.Middleware(handler)
 	}
 	proxies, err := ratelimit.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
@@ -319,17 +319,9 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 	return a, nil
 }
 
-// withStream serves GET /v1/stream with s and everything else with next.
-func withStream(next http.Handler, s http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == stream.Path {
-			telemetry.SetRoute(r.Context(), r.Method, stream.Path)
-			s.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+// Routes is the table of the gateway's own routes, those that are off
+// included; every other request is the generated REST API.
+func (a *App) Routes() []routes.Route { return a.routes }
 
 // HTTPAddr is the address the REST API listens on (useful with port 0).
 func (a *App) HTTPAddr() string { return a.lis.Addr().String() }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -117,12 +116,12 @@ func newGrantStore(c OIDCConfig, js jetstream.JetStream, log *slog.Logger) *gran
 		Heartbeat: c.GrantsHeartbeat, MaxStale: c.GrantsMaxStale}
 }
 
-// newSignIn builds the sign-in routes and the grants API on mux.
+// newSignIn builds the sign-in's handler and the grants API.
 func newSignIn(ctx context.Context, c OIDCConfig, jwtIssuer string, js jetstream.JetStream, store *grants.Store, verifier *auth.Verifier,
-	mux *http.ServeMux, clk clock.Clock, log *slog.Logger) (*signin.Handler, error) {
+	clk clock.Clock, log *slog.Logger) (*signin.Handler, *grants.API, error) {
 	key, err := auth.ParsePrivateKey(c.SigningKey)
 	if err != nil {
-		return nil, fmt.Errorf("WHISTLE_OIDC_SIGNING_KEY: %w", err)
+		return nil, nil, fmt.Errorf("WHISTLE_OIDC_SIGNING_KEY: %w", err)
 	}
 	// The defaults of the environment, for a Config built in code (tests).
 	if c.SessionTTL == 0 {
@@ -143,10 +142,8 @@ func newSignIn(ctx context.Context, c OIDCConfig, jwtIssuer string, js jetstream
 		CookieKey: sha256.Sum256(append([]byte("whistle sign-in cookie "), key.Seed()...)),
 	}, js, resolver, auth.NewSigner(key).WithIssuer(jwtIssuer), clk, log.With("component", "signin"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	h.Register(mux)
-	(&grants.API{Store: store, Issuer: c.Issuer, Verifier: verifier, Clock: clk, Log: log.With("component", "grants"),
-		Audit: grants.JetStreamAuditor{JS: js}}).Register(mux)
-	return h, nil
+	return h, &grants.API{Store: store, Issuer: c.Issuer, Verifier: verifier, Clock: clk, Log: log.With("component", "grants"),
+		Audit: grants.JetStreamAuditor{JS: js}}, nil
 }

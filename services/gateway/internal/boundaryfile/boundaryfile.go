@@ -9,7 +9,6 @@ package boundaryfile
 import (
 	"context"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -38,18 +37,13 @@ type Importer interface {
 	ImportBoundaries(ctx context.Context, in *routingv1.ImportBoundariesRequest, opts ...grpc.CallOption) (*routingv1.BoundaryImport, error)
 }
 
-// Route serves GeoJSON POSTs to Path with imp and everything else with next,
-// outside the gateway's 1 MiB body limit, with its own limit and the request
-// timeout. The query carries the request's other fields by name (replace
-// and publish are true or 1).
-func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler {
+// Handler imports the GeoJSON file of a POST to Path (a MediaType body)
+// with imp. It is served outside the gateway's 1 MiB body limit, with its
+// own limit (MaxBytes) and the request timeout. The query carries the
+// request's other fields by name (replace and publish are true or 1).
+func Handler(imp Importer, timeout time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.URL.Path != Path || r.Method != http.MethodPost || media != MediaType {
-			next.ServeHTTP(w, r)
-			return
-		}
-		auth, body, ok := httpapi.ReadUpload(w, r, Path, MaxBytes, "boundaries",
+		auth, body, ok := httpapi.ReadUpload(w, r, MaxBytes, "boundaries",
 			fmt.Sprintf("a GeoJSON body is at most %d bytes: split the file (e.g. by district)", MaxBytes))
 		if !ok {
 			return

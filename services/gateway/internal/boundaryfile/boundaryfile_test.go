@@ -47,10 +47,10 @@ func post(h http.Handler, path, media, body, auth string) *httptest.ResponseReco
 	return rec
 }
 
-func TestRouteTakesGeoJSONFilesWithTheirOptions(t *testing.T) {
+func TestHandlerTakesGeoJSONFilesWithTheirOptions(t *testing.T) {
 	t.Parallel()
 	imp := &routing{}
-	h := boundaryfile.Route(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }), imp, time.Second)
+	h := boundaryfile.Handler(imp, time.Second)
 
 	rec := post(h, boundaryfile.Path+"?level=street&coord_sys=GCJ02&replace=true&publish=1&code_property=XZQDM&description=v",
 		"application/geo+json", `{"type":"FeatureCollection"}`, "Bearer t")
@@ -64,10 +64,6 @@ func TestRouteTakesGeoJSONFilesWithTheirOptions(t *testing.T) {
 	require.True(t, imp.got.GetReplace())
 	require.True(t, imp.got.GetPublish())
 	require.Equal(t, []string{"Bearer t"}, imp.auth)
-
-	// JSON bodies and other paths belong to the REST API.
-	require.Equal(t, http.StatusTeapot, post(h, boundaryfile.Path, "application/json", `{"geojson":""}`, "Bearer t").Code)
-	require.Equal(t, http.StatusTeapot, post(h, "/v1/boundaries/units", "application/geo+json", `{}`, "Bearer t").Code)
 
 	require.Equal(t, http.StatusUnauthorized, post(h, boundaryfile.Path, "application/geo+json", `{}`, "").Code)
 	require.Equal(t, http.StatusRequestEntityTooLarge,

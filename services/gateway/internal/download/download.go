@@ -56,20 +56,8 @@ type Handler struct {
 	Clock clock.Clock
 }
 
-// Register mounts the routes on mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+SlaCSVPath, h.slaCSV)
-	mux.HandleFunc("GET "+MonthlyHTMLPath, h.monthly)
-	mux.HandleFunc("GET "+RegisterXLSXPath, h.registerXLSX)
-	mux.HandleFunc("GET "+RegisterCSVPath, h.registerCSV)
-	mux.HandleFunc("GET "+ReturnsCSVPath, h.returnsCSV)
-	mux.HandleFunc("GET "+ReturnsXLSXPath, h.returnsXLSX)
-	mux.HandleFunc("GET "+OrderPDFPath, h.orderPDF)
-	mux.HandleFunc("GET "+NoticePDFPath, h.noticePDF)
-	mux.HandleFunc("GET "+ScorecardPDFPath, h.scorecardPDF)
-}
-
-func (h *Handler) slaCSV(w http.ResponseWriter, r *http.Request) {
+// SlaCSV answers GET SlaCSVPath: the SLA report as a CSV file.
+func (h *Handler) SlaCSV(w http.ResponseWriter, r *http.Request) {
 	var req feedbackv1.ExportSlaReportRequest
 	ctx, ok := h.prepare(w, r, feedbackv1.FeedbackService_ExportSlaReport_FullMethodName, &req)
 	if !ok {
@@ -87,7 +75,8 @@ func (h *Handler) slaCSV(w http.ResponseWriter, r *http.Request) {
 	write(w, or(doc.GetContentType(), "text/csv; charset=utf-8"), "attachment", name, utf8BOM+doc.GetCsv())
 }
 
-func (h *Handler) monthly(w http.ResponseWriter, r *http.Request) {
+// Monthly answers GET MonthlyHTMLPath: the monthly scorecard as a printable page.
+func (h *Handler) Monthly(w http.ResponseWriter, r *http.Request) {
 	var req feedbackv1.GetMonthlyScorecardRequest
 	ctx, ok := h.prepare(w, r, feedbackv1.FeedbackService_GetMonthlyScorecard_FullMethodName, &req)
 	if !ok {

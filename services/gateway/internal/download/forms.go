@@ -39,9 +39,11 @@ var (
 	roleNames = map[string]string{"lead": "主办", "cooperating": "协办"}
 )
 
-func (h *Handler) orderPDF(w http.ResponseWriter, r *http.Request) { h.dispatchForm(w, r, false) }
+// OrderPDF answers GET OrderPDFPath: a dispatch's 派单单 as PDF.
+func (h *Handler) OrderPDF(w http.ResponseWriter, r *http.Request) { h.dispatchForm(w, r, false) }
 
-func (h *Handler) noticePDF(w http.ResponseWriter, r *http.Request) { h.dispatchForm(w, r, true) }
+// NoticePDF answers GET NoticePDFPath: a dispatch's 督办通知书 as PDF.
+func (h *Handler) NoticePDF(w http.ResponseWriter, r *http.Request) { h.dispatchForm(w, r, true) }
 
 // dispatchForm answers the dispatch order, or the supervision notice of a
 // dispatch under 督办 (escalation level 2 or more).
@@ -142,10 +144,10 @@ func when(t *timestamppb.Timestamp) time.Time {
 	return t.AsTime()
 }
 
-// scorecardPDF answers the month's 治理成绩单 of a district (query district,
+// ScorecardPDF answers GET ScorecardPDFPath: the month's 治理成绩单 of a district (query district,
 // month YYYY-MM), or of one of its departments (department) or streets
 // (street).
-func (h *Handler) scorecardPDF(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ScorecardPDF(w http.ResponseWriter, r *http.Request) {
 	ctx, ok := h.annotate(w, r, feedbackv1.FeedbackService_GetScorecards_FullMethodName)
 	if !ok {
 		return

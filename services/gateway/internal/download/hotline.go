@@ -77,7 +77,8 @@ func yesNo(b bool) string {
 	return "否"
 }
 
-func (h *Handler) returnsCSV(w http.ResponseWriter, r *http.Request) {
+// ReturnsCSV answers GET ReturnsCSVPath: a district's 12345 return file as CSV.
+func (h *Handler) ReturnsCSV(w http.ResponseWriter, r *http.Request) {
 	rows, ctx, ok := h.returns(w, r)
 	if !ok {
 		return
@@ -90,7 +91,8 @@ func (h *Handler) returnsCSV(w http.ResponseWriter, r *http.Request) {
 	write(w, "text/csv; charset=utf-8", "attachment", returnsName(r, "csv"), doc)
 }
 
-func (h *Handler) returnsXLSX(w http.ResponseWriter, r *http.Request) {
+// ReturnsXLSX answers GET ReturnsXLSXPath: a district's 12345 return file as a workbook.
+func (h *Handler) ReturnsXLSX(w http.ResponseWriter, r *http.Request) {
 	rows, ctx, ok := h.returns(w, r)
 	if !ok {
 		return

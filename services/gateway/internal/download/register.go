@@ -65,7 +65,8 @@ func (n names) of(m map[string]string, code string) string {
 	return code
 }
 
-func (h *Handler) registerXLSX(w http.ResponseWriter, r *http.Request) {
+// RegisterXLSX answers GET RegisterXLSXPath: the whistle register as a workbook.
+func (h *Handler) RegisterXLSX(w http.ResponseWriter, r *http.Request) {
 	rows, ctx, ok := h.register(w, r)
 	if !ok {
 		return
@@ -123,7 +124,8 @@ func xlsxDocument(sheet string, widths []float64, rows [][]string) (string, erro
 	return buf.String(), nil
 }
 
-func (h *Handler) registerCSV(w http.ResponseWriter, r *http.Request) {
+// RegisterCSV answers GET RegisterCSVPath: the whistle register as CSV.
+func (h *Handler) RegisterCSV(w http.ResponseWriter, r *http.Request) {
 	rows, ctx, ok := h.register(w, r)
 	if !ok {
 		return

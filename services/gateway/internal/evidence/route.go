@@ -48,7 +48,7 @@ type Reports interface {
 	GetReportAttachment(ctx context.Context, in *intakev1.GetReportAttachmentRequest, opts ...grpc.CallOption) (*intakev1.Attachment, error)
 }
 
-// Routes serves uploads and downloads of attachments; everything else goes to next.
+// Routes serves uploads and downloads of attachments.
 type Routes struct {
 	Store   blob.Store
 	Intake  Intake
@@ -110,27 +110,39 @@ func (rt *Routes) reports() owner {
 // ids are UUIDs, so every key is a valid blob key.
 var idPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// Wrap serves the attachment routes and hands every other request to next.
-func (rt *Routes) Wrap(next http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	for _, o := range []struct {
-		owner                      owner
-		upload, content, thumbnail string
-	}{
-		{rt.whistles(), UploadPath, ContentPath, ThumbnailPath},
-		{rt.reports(), ReportUploadPath, ReportContentPath, ReportThumbnailPath},
-	} {
-		mux.HandleFunc(o.upload, func(w http.ResponseWriter, r *http.Request) { rt.upload(w, r, o.owner) })
-		mux.HandleFunc(o.content, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o.owner, "content") })
-		mux.HandleFunc(o.thumbnail, func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o.owner, "thumbnail") })
+// On is what an attachment route's attachments are on.
+type On int
+
+const (
+	OnWhistle On = iota // a whistle's evidence
+	OnReport            // a discovery report's photos
+)
+
+func (rt *Routes) owner(on On) owner {
+	if on == OnReport {
+		return rt.reports()
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
+	return rt.whistles()
+}
+
+// Upload answers UploadPath (OnWhistle) or ReportUploadPath (OnReport): it
+// stores the body and records it as an attachment.
+func (rt *Routes) Upload(on On) http.HandlerFunc {
+	o := rt.owner(on)
+	return func(w http.ResponseWriter, r *http.Request) { rt.upload(w, r, o) }
+}
+
+// Content answers ContentPath or ReportContentPath: the stored object.
+func (rt *Routes) Content(on On) http.HandlerFunc {
+	o := rt.owner(on)
+	return func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o, "content") }
+}
+
+// Thumbnail answers ThumbnailPath or ReportThumbnailPath: the image's
+// thumbnail.
+func (rt *Routes) Thumbnail(on On) http.HandlerFunc {
+	o := rt.owner(on)
+	return func(w http.ResponseWriter, r *http.Request) { rt.serve(w, r, o, "thumbnail") }
 }
 
 // caller is the request's context carrying its bearer token to intake, with

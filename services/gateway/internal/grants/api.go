@@ -46,12 +46,23 @@ type List struct {
 	Grants []Grant `json:"grants"`
 }
 
-// Register mounts the API on mux.
-func (a *API) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+Path, a.admin(a.list))
-	mux.HandleFunc("PUT "+Path+"/{subject}", a.admin(a.grant))
-	mux.HandleFunc("DELETE "+Path+"/{subject}", a.admin(a.revoke))
-}
+// Paths of the API's routes, as net/http patterns.
+const (
+	ListPattern   = "GET " + Path
+	GrantPattern  = "PUT " + Path + "/{subject}"
+	RevokePattern = "DELETE " + Path + "/{subject}"
+)
+
+// List answers ListPattern: every grant (admins only).
+func (a *API) List(w http.ResponseWriter, r *http.Request) { a.admin(a.list)(w, r) }
+
+// Grant answers GrantPattern: it grants a role and scope to the person
+// {subject} (admins only).
+func (a *API) Grant(w http.ResponseWriter, r *http.Request) { a.admin(a.grant)(w, r) }
+
+// Revoke answers RevokePattern: the person {subject} has no role any more
+// (admins only).
+func (a *API) Revoke(w http.ResponseWriter, r *http.Request) { a.admin(a.revoke)(w, r) }
 
 // admin lets only an admin through to next.
 func (a *API) admin(next func(http.ResponseWriter, *http.Request, auth.Identity)) http.HandlerFunc {

@@ -59,9 +59,12 @@ func TestEveryGrantAndRevocationIsAudited(t *testing.T) {
 	signer := auth.NewSigner(key)
 	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	log := &auditLog{}
+	a := &grants.API{Store: store, Issuer: issuer, Verifier: auth.NewVerifier(signer.PublicKey()), Clock: clock.NewFake(at),
+		Log: slog.New(slog.DiscardHandler), Audit: log}
 	mux := http.NewServeMux()
-	(&grants.API{Store: store, Issuer: issuer, Verifier: auth.NewVerifier(signer.PublicKey()), Clock: clock.NewFake(at),
-		Log: slog.New(slog.DiscardHandler), Audit: log}).Register(mux)
+	mux.HandleFunc(grants.ListPattern, a.List)
+	mux.HandleFunc(grants.GrantPattern, a.Grant)
+	mux.HandleFunc(grants.RevokePattern, a.Revoke)
 	api := httptest.NewServer(mux)
 	t.Cleanup(api.Close)
 	admin := auth.Identity{Subject: "oidc:chief", Role: auth.RoleAdmin}

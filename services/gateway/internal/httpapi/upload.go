@@ -8,18 +8,16 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/chuishao/whistle/platform/telemetry"
 	"github.com/chuishao/whistle/services/gateway/internal/apierror"
 )
 
 // ReadUpload reads the file body of an import route (a 12345 export, a
 // boundary file), which sits outside the JSON API and its 1 MiB limit. It
-// names the route for telemetry, turns away a caller without a bearer token
-// before reading anything (the backend checks the token itself; imports is
-// what they may not import, e.g. "tickets"), and answers a body over max
-// bytes 413 with tooLarge. ok is false when it has answered.
-func ReadUpload(w http.ResponseWriter, r *http.Request, pattern string, max int, imports, tooLarge string) (auth string, body []byte, ok bool) {
-	telemetry.SetRoute(r.Context(), r.Method, pattern)
+// turns away a caller without a bearer token before reading anything (the
+// backend checks the token itself; imports is what they may not import,
+// e.g. "tickets"), and answers a body over max bytes 413 with tooLarge. ok
+// is false when it has answered.
+func ReadUpload(w http.ResponseWriter, r *http.Request, max int, imports, tooLarge string) (auth string, body []byte, ok bool) {
 	if auth = r.Header.Get("Authorization"); auth == "" {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		apierror.Write(w, http.StatusUnauthorized, "UNAUTHENTICATED", "a bearer token is required to import "+imports)

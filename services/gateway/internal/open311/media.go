@@ -8,13 +8,11 @@ import (
 	"github.com/chuishao/whistle/services/gateway/internal/evidence"
 )
 
-// mediaPath serves a whistle's photo thumbnails to the public: the
-// media_url of requests/{id} points here. Thumbnails only, re-encoded
-// without EXIF; intake refuses the public anything else.
-const mediaPath = "GET " + Prefix + "media/{whistle_id}/{file}"
-
-// getMedia streams the thumbnail of attachment <id>.jpg as the public reader.
-func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
+// Thumbnail answers MediaPattern: it streams the thumbnail of attachment
+// <id>.jpg as the public reader. The media_url of requests/{id} points here.
+// Thumbnails only, re-encoded without EXIF; intake refuses the public
+// anything else.
+func (h *Handler) Thumbnail(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutSuffix(r.PathValue("file"), ".jpg")
 	if h.Media == nil || !ok {
 		writeError(w, formatJSON, http.StatusNotFound, "no such media")

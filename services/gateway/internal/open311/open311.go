@@ -69,27 +69,29 @@ type Handler struct {
 	Feedback feedbackv1.FeedbackServiceClient
 }
 
-// Routes returns the mux of every Open311 endpoint; unknown paths get the
+// The Open311 routes, as net/http patterns; everything else under Prefix
+// is NotFound's.
+const (
+	ListPattern    = "GET " + Prefix + "{file}"
+	PostPattern    = "POST " + Prefix + "{file}"
+	ServicePattern = "GET " + Prefix + "services/{file}"
+	RequestPattern = "GET " + Prefix + "requests/{file}"
+	TokenPattern   = "GET " + Prefix + "tokens/{file}"
+	MediaPattern   = "GET " + Prefix + "media/{whistle_id}/{file}"
+)
+
+// NotFound answers every path under Prefix that no pattern names with the
 // spec's error list.
-func (h *Handler) Routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+Prefix+"{file}", h.getTop)
-	mux.HandleFunc("POST "+Prefix+"{file}", h.postTop)
-	mux.HandleFunc("GET "+Prefix+"services/{file}", h.getService)
-	mux.HandleFunc("GET "+Prefix+"requests/{file}", h.getRequest)
-	mux.HandleFunc("GET "+Prefix+"tokens/{file}", h.getToken)
-	mux.HandleFunc(mediaPath, h.getMedia)
-	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
-		_, format, ok := splitFormat(r.URL.Path)
-		if !ok {
-			format = formatJSON
-		}
-		writeError(w, format, http.StatusNotFound, fmt.Sprintf("no Open311 resource %s %s", r.Method, r.URL.Path))
-	})
-	return mux
+func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
+	_, format, ok := splitFormat(r.URL.Path)
+	if !ok {
+		format = formatJSON
+	}
+	writeError(w, format, http.StatusNotFound, fmt.Sprintf("no Open311 resource %s %s", r.Method, r.URL.Path))
 }
 
-func (h *Handler) getTop(w http.ResponseWriter, r *http.Request) {
+// List answers ListPattern: services.json and requests.json.
+func (h *Handler) List(w http.ResponseWriter, r *http.Request) {
 	name, format, ok := splitFormat(r.PathValue("file"))
 	switch {
 	case !ok:
@@ -103,7 +105,9 @@ func (h *Handler) getTop(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) postTop(w http.ResponseWriter, r *http.Request) {
+// Post answers PostPattern: requests.json raises a whistle (or takes a
+// resident's report).
+func (h *Handler) Post(w http.ResponseWriter, r *http.Request) {
 	name, format, ok := splitFormat(r.PathValue("file"))
 	switch {
 	case !ok:

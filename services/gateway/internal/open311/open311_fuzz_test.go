@@ -109,7 +109,9 @@ func FuzzCreateRequestForm(f *testing.F) {
 		Clock: clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), Log: slog.New(slog.DiscardHandler),
 		Intake: intakev1.NewIntakeServiceClient(be), Routing: routingv1.NewRoutingServiceClient(be),
 	}
-	routes := httpapi.WithLimits(h.Routes(), time.Minute)
+	mux := http.NewServeMux()
+	mux.HandleFunc(PostPattern, h.Post)
+	routes := httpapi.WithLimits(mux, time.Minute)
 	post := func(body string) (*httptest.ResponseRecorder, *intakev1.RaiseWhistleRequest) {
 		r := httptest.NewRequest(http.MethodPost, Prefix+"requests.json", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -16,7 +16,8 @@ import (
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
 
-func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
+// Request answers RequestPattern: one service request.
+func (h *Handler) Request(w http.ResponseWriter, r *http.Request) {
 	id, format, ctx, ok := h.openResource(w, r)
 	if !ok {
 		return
@@ -46,7 +47,8 @@ func (h *Handler) getRequest(w http.ResponseWriter, r *http.Request) {
 	write(w, format, http.StatusOK, reqs, requestsXML{Requests: reqs})
 }
 
-func (h *Handler) getToken(w http.ResponseWriter, r *http.Request) {
+// Token answers TokenPattern: the request a resident's follow-up token names.
+func (h *Handler) Token(w http.ResponseWriter, r *http.Request) {
 	token, format, ctx, ok := h.openResource(w, r)
 	if !ok {
 		return

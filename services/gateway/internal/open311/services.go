@@ -43,7 +43,8 @@ func toService(c *routingv1.Category) Service {
 	}
 }
 
-func (h *Handler) getService(w http.ResponseWriter, r *http.Request) {
+// Service answers ServicePattern: one service's definition.
+func (h *Handler) Service(w http.ResponseWriter, r *http.Request) {
 	code, format, ctx, ok := h.openResource(w, r)
 	if !ok {
 		return

@@ -157,15 +157,6 @@ func (h *Handler) audienceOK(tok *oidc.IDToken) bool {
 	return slices.Contains(tok.Audience, h.cfg.ClientID) || (h.cfg.CLIClientID != "" && slices.Contains(tok.Audience, h.cfg.CLIClientID))
 }
 
-// Register mounts the sign-in routes on mux.
-func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+LoginPath, h.login)
-	mux.HandleFunc("GET "+CallbackPath, h.callback)
-	mux.HandleFunc("POST "+LogoutPath, h.logout)
-	mux.HandleFunc("GET "+SessionPath, h.session)
-	mux.HandleFunc("GET "+CLIPath, h.cliConfig)
-}
-
 func (h *Handler) cookie(name, value, path string, maxAge time.Duration, sameSite http.SameSite) *http.Cookie {
 	c := &http.Cookie{Name: name, Value: value, Path: path, HttpOnly: true, Secure: h.secure, SameSite: sameSite, MaxAge: int(maxAge.Seconds())}
 	if value == "" {
@@ -174,7 +165,8 @@ func (h *Handler) cookie(name, value, path string, maxAge time.Duration, sameSit
 	return c
 }
 
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+// Login answers GET LoginPath: it sends the browser to the provider.
+func (h *Handler) Login(w http.ResponseWriter, r *http.Request) {
 	p, err := h.discover(r.Context())
 	if err != nil {
 		h.log.WarnContext(r.Context(), "sign-in: provider unreachable", "err", err)
@@ -194,7 +186,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, h.oauth(p).AuthCodeURL(pend.State, oauth2.S256ChallengeOption(pend.Verifier), oidc.Nonce(pend.Nonce)), http.StatusFound)
 }
 
-func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+// Callback answers GET CallbackPath: the provider's redirect back, which starts the session.
+func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	c, err := r.Cookie(loginCookie)
 	if err != nil {
@@ -287,7 +280,9 @@ func (h *Handler) fromToken(ctx context.Context, p *oidc.Provider, tok *oauth2.T
 	return Session{Subject: idTok.Subject, Name: name, Claims: h.cfg.Claims.Map(claims), RefreshToken: tok.RefreshToken, IDToken: raw, Expiry: tok.Expiry}, idTok, nil
 }
 
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+// Logout answers POST LogoutPath: it ends the session and answers where the
+// browser goes next (the provider's sign-out when it has one).
+func (h *Handler) Logout(w http.ResponseWriter, r *http.Request) {
 	if !h.sameOrigin(r) {
 		apierror.Write(w, http.StatusForbidden, "PERMISSION_DENIED", "sign-out must come from the console's own origin")
 		return
@@ -325,7 +320,8 @@ type sessionInfo struct {
 	Grid       string `json:"grid,omitempty"`
 }
 
-func (h *Handler) session(w http.ResponseWriter, r *http.Request) {
+// Session answers GET SessionPath: who the session's person is.
+func (h *Handler) Session(w http.ResponseWriter, r *http.Request) {
 	m, sess, ok := h.fromCookie(w, r)
 	if !ok {
 		return
@@ -343,7 +339,8 @@ type CLIConfig struct {
 	Scopes   []string `json:"scopes"`
 }
 
-func (h *Handler) cliConfig(w http.ResponseWriter, _ *http.Request) {
+// CLI answers GET CLIPath: the provider and client whistlectl signs in with.
+func (h *Handler) CLI(w http.ResponseWriter, _ *http.Request) {
 	if h.cfg.CLIClientID == "" {
 		apierror.Write(w, http.StatusNotFound, "NOT_FOUND", "command-line sign-in is not configured (WHISTLE_OIDC_CLI_CLIENT_ID)")
 		return

@@ -37,18 +37,18 @@ type Importer interface {
 	ImportTicketsCsv(ctx context.Context, in *intakev1.ImportTicketsCsvRequest, opts ...grpc.CallOption) (*intakev1.ImportTicketsCsvResponse, error)
 }
 
-// Route serves text/csv POSTs to Path with imp and everything else with next.
-// It sits outside the gateway's 1 MiB body limit, with its own limit and the
-// request timeout.
-func Route(next http.Handler, imp Importer, timeout time.Duration) http.Handler {
+// MediaTypes are the bodies Handler takes; any other body of a POST to Path
+// is the JSON form, the generated REST route's.
+var MediaTypes = []string{"text/csv", XLSXType}
+
+// Handler imports the file of a POST to Path (a body of one of MediaTypes)
+// with imp. It is served outside the gateway's 1 MiB body limit, with its
+// own limit (MaxBytes) and the request timeout.
+func Handler(imp Importer, timeout time.Duration) http.Handler {
 	workbooks := make(chan struct{}, MaxWorkbooksAtOnce)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if r.URL.Path != Path || r.Method != http.MethodPost || (media != "text/csv" && media != XLSXType) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		auth, body, ok := httpapi.ReadUpload(w, r, Path, MaxBytes, "tickets",
+		auth, body, ok := httpapi.ReadUpload(w, r, MaxBytes, "tickets",
 			fmt.Sprintf("a CSV or .xlsx body is at most %d bytes: split the file", MaxBytes))
 		if !ok {
 			return

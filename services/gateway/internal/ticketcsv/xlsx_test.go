@@ -142,13 +142,13 @@ func (a *answeringImporter) ImportTicketsCsv(_ context.Context, in *intakev1.Imp
 	return a.resp, nil
 }
 
-// TestRouteTakesWorkbooksAndNamesSheetRows: an .xlsx body reaches intake as
+// TestHandlerTakesWorkbooksAndNamesSheetRows: an .xlsx body reaches intake as
 // CSV text, and the lines intake names come back as sheet rows.
-func TestRouteTakesWorkbooksAndNamesSheetRows(t *testing.T) {
+func TestHandlerTakesWorkbooksAndNamesSheetRows(t *testing.T) {
 	t.Parallel()
 	imp := &answeringImporter{resp: &intakev1.ImportTicketsCsvResponse{Rows: 2, Imported: 1,
 		Errors: []*intakev1.RowError{{Line: 4, Field: "lat", Reason: "is not a number"}}}}
-	h := ticketcsv.Route(http.NotFoundHandler(), imp, time.Second)
+	h := ticketcsv.Handler(imp, time.Second)
 	body := workbook(t, [][]any{header,
 		{"BJ-1", "110101001", "garbage", "一\n二", 39.91, 116.40, "", "", "2026-11-26 08:00"},
 		{"BJ-2", "110101001", "garbage", "坐标错误", "北纬39度", 116.40, "", "", "2026-11-26 08:00"}})

@@ -56,28 +56,33 @@ func (t Tokens) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Base is what every backend service reads. Services embed it in their own Config.
+// Base is what every backend service reads, in parts by concern, each with
+// its own checks; the environment variables are the parts'. Services embed
+// it in their own Config.
 type Base struct {
-	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
-	NATSURL     string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
-	// NATS is the service's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
-	NATS bus.Client
-	// GRPCTLS is the gRPC server's certificate and the CA its peers are
-	// checked against (WHISTLE_GRPC_TLS_*); Postgres TLS is in DATABASE_URL
-	// (sslmode=verify-full&sslrootcert=...).
-	GRPCTLS grpcserver.TLS
-	// GRPCAddr is where the service's gRPC API listens.
-	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
-	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
-	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
+	Database
+	Bus
+	Server
 	// Tokens is how the service verifies its callers' tokens.
 	Tokens
-	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
-	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
-	// TimeScale makes the clock run N times faster from TimeOrigin (drills).
-	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
-	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
-	LogLevel   string    `env:"WHISTLE_LOG_LEVEL, default=info"`
+	Time
+	Logging
+}
+
+// Validate reports every missing or malformed variable by name.
+func (b Base) Validate() error {
+	var errs []error
+	if b.JWTPublicKey == "" && b.JWKSURL == "" {
+		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
+	}
+	errs = append(errs, b.Database.Validate(), b.Bus.Validate(), b.Server.Validate(), b.Tokens.Validate(), b.Time.Validate())
+	return errors.Join(errs...)
+}
+
+// Database is the service's Postgres: where it is, and how a migration sets
+// up the service's own role.
+type Database struct {
+	DatabaseURL string `env:"DATABASE_URL, default=postgres://postgres@127.0.0.1:5432/whistle?sslmode=disable"`
 	// MigrateOnly makes the service migrate its schema and exit (a deployment's
 	// migration job, run with the database admin's DATABASE_URL) instead of serving.
 	MigrateOnly bool `env:"WHISTLE_MIGRATE_ONLY, default=false"`
@@ -85,9 +90,24 @@ type Base struct {
 	// service's own login role (whistle_<service>), which the service then
 	// runs as (its DATABASE_URL names that role).
 	DatabaseRolePassword string `env:"WHISTLE_DATABASE_ROLE_PASSWORD"`
-	// OpsPprof serves net/http/pprof under /debug/pprof/ on the ops address
-	// (profiling a bench run; off by default: it reveals internals).
-	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`
+}
+
+// Validate reports a missing DATABASE_URL.
+func (d Database) Validate() error {
+	if d.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is required")
+	}
+	return nil
+}
+
+// Bus is the service's NATS JetStream: the connection, the event stream's
+// replicas, how the consumers run and how large an event may be.
+type Bus struct {
+	NATSURL string `env:"NATS_URL, default=nats://127.0.0.1:4222"`
+	// NATS is the service's NATS user and TLS settings (NATS_USER, NATS_CA, ...).
+	NATS bus.Client
+	// StreamReplicas is the JetStream replica count of the event stream (3 in a cluster).
+	StreamReplicas int `env:"WHISTLE_STREAM_REPLICAS, default=1"`
 	// ConsumerBatch is the most events a consumer handles in one transaction.
 	ConsumerBatch int `env:"WHISTLE_CONSUMER_BATCH, default=256"`
 	// ConsumerPartitions splits every consumer by district into this many
@@ -111,26 +131,18 @@ type Base struct {
 // events would be refused.
 const MinEventBytes = 4 << 10
 
-// Validate reports the first missing or malformed variable by name.
-func (b Base) Validate() error {
+// Validate reports every missing or out-of-range NATS and consumer setting.
+// Zero values (a Bus built in code, as the end-to-end tests do) mean the
+// defaults, except the URL and the stream's replicas.
+func (b Bus) Validate() error {
 	var errs []error
-	if b.DatabaseURL == "" {
-		errs = append(errs, errors.New("DATABASE_URL is required"))
-	}
 	if b.NATSURL == "" {
 		errs = append(errs, errors.New("NATS_URL is required"))
 	}
-	if b.GRPCAddr == "" {
-		errs = append(errs, errors.New("WHISTLE_GRPC_ADDR is required"))
-	}
-	if b.JWTPublicKey == "" && b.JWKSURL == "" {
-		errs = append(errs, errors.New("WHISTLE_JWKS_URL or WHISTLE_JWT_PUBLIC_KEY is required"))
-	}
-	errs = append(errs, b.NATS.Validate(), b.GRPCTLS.Validate(), b.Tokens.Validate())
+	errs = append(errs, b.NATS.Validate())
 	if b.StreamReplicas < 1 || b.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("WHISTLE_STREAM_REPLICAS must be 1..5, got %d", b.StreamReplicas))
 	}
-	// Zero values (a Base built in code, as the end-to-end tests do) mean the defaults.
 	if b.ConsumerBatch < 0 || b.ConsumerBatch > 1000 {
 		errs = append(errs, fmt.Errorf("WHISTLE_CONSUMER_BATCH must be 1..1000, got %d", b.ConsumerBatch))
 	}
@@ -146,14 +158,57 @@ func (b Base) Validate() error {
 	if b.DedupRetention != 0 && b.DedupRetention < bus.MinRetention {
 		errs = append(errs, fmt.Errorf("WHISTLE_DEDUP_RETENTION must be at least %v (longer than any redelivery), got %v", bus.MinRetention, b.DedupRetention))
 	}
-	if b.TimeScale <= 0 {
-		errs = append(errs, fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", b.TimeScale))
-	}
 	return errors.Join(errs...)
 }
 
+// Server is where the service listens: its gRPC API and its ops endpoints.
+type Server struct {
+	// GRPCAddr is where the service's gRPC API listens.
+	GRPCAddr string `env:"WHISTLE_GRPC_ADDR"`
+	// GRPCTLS is the gRPC server's certificate and the CA its peers are
+	// checked against (WHISTLE_GRPC_TLS_*); Postgres TLS is in DATABASE_URL
+	// (sslmode=verify-full&sslrootcert=...).
+	GRPCTLS grpcserver.TLS
+	// OpsAddr serves /healthz, /readyz and /metrics; empty disables it.
+	OpsAddr string `env:"WHISTLE_OPS_ADDR"`
+	// OpsPprof serves net/http/pprof under /debug/pprof/ on the ops address
+	// (profiling a bench run; off by default: it reveals internals).
+	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`
+}
+
+// Validate reports a missing gRPC address and malformed TLS settings.
+func (s Server) Validate() error {
+	var errs []error
+	if s.GRPCAddr == "" {
+		errs = append(errs, errors.New("WHISTLE_GRPC_ADDR is required"))
+	}
+	return errors.Join(append(errs, s.GRPCTLS.Validate())...)
+}
+
+// Time is the service clock: real time, or a drill's clock that runs
+// TimeScale times faster from TimeOrigin.
+type Time struct {
+	TimeScale  float64   `env:"WHISTLE_TIME_SCALE, default=1"`
+	TimeOrigin time.Time `env:"WHISTLE_TIME_ORIGIN"`
+}
+
+// Validate reports a scale that is not positive.
+func (t Time) Validate() error {
+	if t.TimeScale <= 0 {
+		return fmt.Errorf("WHISTLE_TIME_SCALE must be positive, got %v", t.TimeScale)
+	}
+	return nil
+}
+
 // Clock is the real clock, or the drill clock when WHISTLE_TIME_SCALE is not 1.
-func (b Base) Clock() (clock.Clock, error) { return clock.FromConfig(b.TimeScale, b.TimeOrigin) }
+func (t Time) Clock() (clock.Clock, error) { return clock.FromConfig(t.TimeScale, t.TimeOrigin) }
+
+// Logging is how much the service logs.
+type Logging struct {
+	// LogLevel is debug, info, warn or error; platform/run reads it to make
+	// the logger before the configuration is loaded.
+	LogLevel string `env:"WHISTLE_LOG_LEVEL, default=info"`
+}
 
 // ErrMigrated is what service.Start returns once it has migrated the schema
 // when WHISTLE_MIGRATE_ONLY is set: the process has done its job, and run.Main

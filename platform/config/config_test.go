@@ -1,7 +1,9 @@
 package config_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -29,4 +31,49 @@ func TestNATSAndTLSSettingsComeFromTheEnvironment(t *testing.T) {
 
 	t.Setenv("NATS_PASSWORD", "")
 	require.ErrorContains(t, config.Load(t.Context(), &config.Base{}), "NATS_PASSWORD is required with NATS_USER")
+}
+
+// TestEveryPartReadsItsVariables: Base is its parts, and each reads the
+// variables it always did.
+func TestEveryPartReadsItsVariables(t *testing.T) {
+	for k, v := range map[string]string{
+		"DATABASE_URL": "postgres://svc@db/whistle", "WHISTLE_MIGRATE_ONLY": "true", "WHISTLE_DATABASE_ROLE_PASSWORD": "rpw",
+		"NATS_URL": "nats://bus:4222", "WHISTLE_STREAM_REPLICAS": "3", "WHISTLE_CONSUMER_BATCH": "64",
+		"WHISTLE_CONSUMER_PARTITIONS": "4", "WHISTLE_CONSUMER_REBALANCE": "5s", "WHISTLE_MAX_EVENT_BYTES": "8192",
+		"WHISTLE_DEDUP_RETENTION": "200h", "WHISTLE_GRPC_ADDR": ":9090", "WHISTLE_OPS_ADDR": ":7100", "WHISTLE_OPS_PPROF": "true",
+		"WHISTLE_JWT_PUBLIC_KEY": "k", "WHISTLE_TIME_SCALE": "60", "WHISTLE_TIME_ORIGIN": "2026-03-02T09:00:00+08:00",
+		"WHISTLE_LOG_LEVEL": "debug",
+	} {
+		t.Setenv(k, v)
+	}
+	var cfg config.Base
+	require.NoError(t, config.Load(t.Context(), &cfg))
+	require.Equal(t, config.Database{DatabaseURL: "postgres://svc@db/whistle", MigrateOnly: true, DatabaseRolePassword: "rpw"}, cfg.Database)
+	require.Equal(t, config.Bus{NATSURL: "nats://bus:4222", StreamReplicas: 3, ConsumerBatch: 64, ConsumerPartitions: 4,
+		ConsumerRebalance: 5 * time.Second, MaxEventBytes: 8192, DedupRetention: 200 * time.Hour}, cfg.Bus)
+	require.Equal(t, ":9090", cfg.GRPCAddr)
+	require.Equal(t, ":7100", cfg.OpsAddr)
+	require.True(t, cfg.OpsPprof)
+	require.Equal(t, "k", cfg.JWTPublicKey)
+	require.Equal(t, 60.0, cfg.TimeScale)
+	require.Equal(t, time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC), cfg.TimeOrigin.UTC())
+	require.Equal(t, "debug", cfg.LogLevel)
+	_, err := cfg.Clock()
+	require.NoError(t, err, "a drill clock")
+}
+
+// TestEachPartNamesItsVariables: an empty Base names every required
+// variable once, and each part checks its own.
+func TestEachPartNamesItsVariables(t *testing.T) {
+	err := config.Base{}.Validate()
+	require.Error(t, err)
+	for _, name := range []string{"DATABASE_URL", "NATS_URL", "WHISTLE_STREAM_REPLICAS", "WHISTLE_GRPC_ADDR", "WHISTLE_JWT_PUBLIC_KEY", "WHISTLE_TIME_SCALE"} {
+		require.Equal(t, 1, strings.Count(err.Error(), name), "%s in %q", name, err)
+	}
+	require.ErrorContains(t, config.Database{}.Validate(), "DATABASE_URL")
+	require.ErrorContains(t, config.Bus{NATSURL: "nats://x", StreamReplicas: 1, ConsumerBatch: 5000}.Validate(), "WHISTLE_CONSUMER_BATCH")
+	require.ErrorContains(t, config.Bus{NATSURL: "nats://x", StreamReplicas: 1, MaxEventBytes: 10}.Validate(), "WHISTLE_MAX_EVENT_BYTES")
+	require.NoError(t, config.Bus{NATSURL: "nats://x", StreamReplicas: 1}.Validate(), "zero values are the defaults")
+	require.ErrorContains(t, config.Server{}.Validate(), "WHISTLE_GRPC_ADDR")
+	require.ErrorContains(t, config.Time{TimeScale: -1}.Validate(), "WHISTLE_TIME_SCALE")
 }

@@ -29,8 +29,10 @@ func TestMigrateOnlyMigratesAndStops(t *testing.T) {
 	require.NoError(t, err)
 	dbURL := pgtest.NewDatabase(t)
 	cfg := config.Base{
-		DatabaseURL: dbURL, NATSURL: "nats://127.0.0.1:1", GRPCAddr: "127.0.0.1:0",
-		Tokens: config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, StreamReplicas: 1, TimeScale: 1, MigrateOnly: true,
+		Database: config.Database{DatabaseURL: dbURL, MigrateOnly: true},
+		Bus:      config.Bus{NATSURL: "nats://127.0.0.1:1", StreamReplicas: 1},
+		Server:   config.Server{GRPCAddr: "127.0.0.1:0"},
+		Tokens:   config.Tokens{JWTPublicKey: auth.EncodeKey(pub)}, Time: config.Time{TimeScale: 1},
 	}
 	migrations := postgres.Migrations{Name: "demo", FS: fstest.MapFS{"0001_init.sql": {Data: []byte("CREATE TABLE things (id int);")}}}
 	rt, err := service.Start(ctx, "demo", cfg, migrations, service.Deps{

@@ -122,13 +122,12 @@ func (w *World) NATSUsers() *natstest.Secured { w.startNATS(); return w.users }
 // (Database) and anything of its own.
 func (w *World) Base(user string) config.Base {
 	b := config.Base{
-		NATSURL:  w.NATSURL(),
-		GRPCAddr: "127.0.0.1:0",
+		Bus:    config.Bus{NATSURL: w.NATSURL(), StreamReplicas: 1},
+		Server: config.Server{GRPCAddr: "127.0.0.1:0"},
 		Tokens: config.Tokens{
 			JWTPublicKey: auth.EncodeKey(w.Signer.PublicKey()), JWTIssuer: w.issuer, JWTAudience: auth.Audience,
 		},
-		StreamReplicas: 1,
-		TimeScale:      1,
+		Time: config.Time{TimeScale: 1},
 	}
 	if w.secured {
 		b.NATS = w.users.Client(user)

@@ -245,7 +245,8 @@ func TestRekeyAdoptsIntactUnkeyedTimelines(t *testing.T) {
 func TestTheChainKeyIsRequired(t *testing.T) {
 	t.Parallel()
 	cfg := app.Config{Base: config.Base{
-		DatabaseURL: "postgres://x@127.0.0.1/x", NATSURL: "nats://127.0.0.1:1", GRPCAddr: "127.0.0.1:0", Tokens: config.Tokens{JWTPublicKey: "k"}, StreamReplicas: 1, TimeScale: 1,
+		Database: config.Database{DatabaseURL: "postgres://x@127.0.0.1/x"}, Bus: config.Bus{NATSURL: "nats://127.0.0.1:1", StreamReplicas: 1},
+		Server: config.Server{GRPCAddr: "127.0.0.1:0"}, Tokens: config.Tokens{JWTPublicKey: "k"}, Time: config.Time{TimeScale: 1},
 	}}
 	require.ErrorContains(t, cfg.Validate(), "WHISTLE_TIMELINE_KEYS")
 	cfg.TimelineKeys = timeline.EncodeKey("short", []byte("16 bytes only..."))

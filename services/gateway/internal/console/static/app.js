@@ -14,6 +14,7 @@ const pages = {
   grid: () => import('./grid.js'),
   'street/hotspots': () => import('./hotspots.js'),
   'supervisor/hotspots': () => import('./hotspots.js'),
+  'supervisor/drills': () => import('./drills.js'),
   'admin/hotspots': () => import('./hotspots.js'),
   'supervisor/search': () => import('./search.js'),
   'street/search': () => import('./search.js'),
@@ -23,7 +24,7 @@ const pages = {
 const navPages = {
   street: ['street', 'street/inbox', 'street/search', 'street/hotspots'],
   desk: ['desk', 'desk/search'],
-  supervisor: ['supervisor', 'supervisor/search', 'supervisor/hotspots'],
+  supervisor: ['supervisor', 'supervisor/search', 'supervisor/hotspots', 'supervisor/drills'],
   admin: ['admin', 'admin/hotspots'],
 };
 // The hash's path (#/street/inbox?…): its segments, without the query a

@@ -224,7 +224,8 @@ function etaLine(d) {
   const part = (key, e) => {
     if (!e || !e.expected_at || e.basis === 'ETA_BASIS_ACTUAL') return '';
     const basis = t(`eta.${e.basis}`);
-    const p80 = e.p80_at ? `，${t('eta.p80', { at: when(e.p80_at) })}` : '';
+    // A resolution moved to the expected arrival can have its history's p80 before it: not shown then.
+    const p80 = e.p80_at && Date.parse(e.p80_at) >= Date.parse(e.expected_at) ? `，${t('eta.p80', { at: when(e.p80_at) })}` : '';
     const note = e.note ? ` “${e.note}”` : '';
     return `<span class="eta" data-basis="${esc(e.basis)}">${esc(t(key))} <time datetime="${esc(e.expected_at)}">${esc(when(e.expected_at))}</time>（${esc(basis)}${esc(p80)}）${esc(note)}</span>`;
   };

@@ -62,6 +62,15 @@ func TestLoadSeedsTheDivisionsOnce(t *testing.T) {
 	require.NotEmpty(t, communities)
 	require.Equal(t, "多福巷社区居委会", communities[0].Name)
 	require.Equal(t, "community", communities[0].Level)
+	// A district's communities (its committees) in one answer, every one of its streets'.
+	dongcheng, err := q.ListDivisions(ctx, store.ListDivisionsParams{Level: "community", ParentCode: "110101"})
+	require.NoError(t, err)
+	require.Greater(t, len(dongcheng), len(communities))
+	require.Equal(t, "多福巷社区居委会", dongcheng[0].Name)
+	for _, c := range dongcheng {
+		require.Equal(t, "community", c.Level)
+		require.True(t, strings.HasPrefix(c.ParentCode, "110101"), c.Code)
+	}
 	streets, err := q.ListDivisions(ctx, store.ListDivisionsParams{Level: "street", ParentCode: "110105"})
 	require.NoError(t, err)
 	operating := 0

@@ -366,13 +366,18 @@ WHERE (divisions.level, divisions.name, divisions.parent_code) IS DISTINCT FROM 
 -- Official units with what the map has for each: the published boundary
 -- version holding it ('' when none), and for a street whether it is an
 -- operating street (with a synthetic boundary when no version holds it).
+-- The parent is a unit's own parent, or for communities their district too
+-- (its six digits begin each community's code): a district's committees in
+-- one answer.
 SELECT d.code, d.level, d.name, d.parent_code,
        coalesce(u.version, '')::text AS boundary_version,
        (s.id IS NOT NULL)::bool AS operating
 FROM divisions d
 LEFT JOIN current_boundary_units u ON u.level = d.level AND u.code = d.code
 LEFT JOIN streets s ON d.level = 'street' AND s.id = d.code
-WHERE (@level::text = '' OR d.level = @level) AND (@parent_code::text = '' OR d.parent_code = @parent_code)
+WHERE (@level::text = '' OR d.level = @level)
+  AND (@parent_code::text = '' OR d.parent_code = @parent_code
+       OR (d.level = 'community' AND length(@parent_code) = 6 AND left(d.code, 6) = @parent_code))
 ORDER BY d.code;
 
 -- name: MapStamp :one

@@ -1112,7 +1112,9 @@ SELECT d.code, d.level, d.name, d.parent_code,
 FROM divisions d
 LEFT JOIN current_boundary_units u ON u.level = d.level AND u.code = d.code
 LEFT JOIN streets s ON d.level = 'street' AND s.id = d.code
-WHERE ($1::text = '' OR d.level = $1) AND ($2::text = '' OR d.parent_code = $2)
+WHERE ($1::text = '' OR d.level = $1)
+  AND ($2::text = '' OR d.parent_code = $2
+       OR (d.level = 'community' AND length($2) = 6 AND left(d.code, 6) = $2))
 ORDER BY d.code
 `
 
@@ -1133,6 +1135,9 @@ type ListDivisionsRow struct {
 // Official units with what the map has for each: the published boundary
 // version holding it (” when none), and for a street whether it is an
 // operating street (with a synthetic boundary when no version holds it).
+// The parent is a unit's own parent, or for communities their district too
+// (its six digits begin each community's code): a district's committees in
+// one answer.
 func (q *Queries) ListDivisions(ctx context.Context, arg ListDivisionsParams) ([]ListDivisionsRow, error) {
 	rows, err := q.db.Query(ctx, listDivisions, arg.Level, arg.ParentCode)
 	if err != nil {

@@ -3014,7 +3014,9 @@ type ListDivisionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// district, street or community; every level when empty.
 	Level string `protobuf:"bytes,1,opt,name=level,proto3" json:"level,omitempty"`
-	// Only the units within this one (a district's streets, a street's communities).
+	// Only the units within this one: a district's streets, a street's
+	// communities, and with level community a district's communities (its
+	// committees, cc-<community code>).
 	ParentCode    string `protobuf:"bytes,2,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

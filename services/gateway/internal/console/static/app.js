@@ -4,6 +4,7 @@
 import { api, identity, setToken, districts, streets, departments, byKey, loadSession, ssoOffered, viaSession, endSession, forgetSession } from './api.js';
 import { t, setLang, getLang, nameOf } from './i18n.js';
 import { esc, toastError } from './ui.js';
+import { offerCommittees } from './committees.js';
 
 const pages = {
   street: () => import('./street.js'),
@@ -135,10 +136,10 @@ async function renderSignIn(main) {
     return;
   }
   // Reference data needs a signed-in caller: borrow an admin dev token to fill the pickers.
-  let ds = [], ss = [], deps = [];
+  let ds = [], ss = [], deps = [], get = null;
   try {
     const { token } = await api('/v1/dev/tokens', { method: 'POST', body: { role: 'admin' }, auth: false });
-    const get = (p) => fetch(p, { headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json());
+    get = (p) => fetch(p, { headers: { Authorization: `Bearer ${token}` } }).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))));
     [ds, ss, deps] = await Promise.all([get('/v1/districts'), get('/v1/streets'), get('/v1/departments')])
       .then(([a, b, c]) => [a.districts || [], b.streets || [], c.departments || []]);
   } catch (err) {
@@ -179,6 +180,11 @@ async function renderSignIn(main) {
       <h3>${esc(t('role.admin'))}</h3>
       <button type="submit" class="primary">${esc(t('signin.asAdmin'))}</button>
     </form></div>`;
+  // A committee's desk (cc-<community code>) signs in as a desk too: the chosen district's committees follow its departments.
+  const deskDistrict = dev.querySelector('#si-desk-district');
+  const offer = () => get && offerCommittees(dev.querySelector('#si-desk-dept'), deskDistrict.value, get);
+  deskDistrict.addEventListener('change', offer);
+  offer();
   for (const form of dev.querySelectorAll('form')) {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();

@@ -3,6 +3,7 @@
 // per department x district and for a district's supervisors (督办). A
 // robot's URL and secret are write-only: the list shows the host and path.
 import { api, departments, districts, byKey } from './api.js';
+import { offerCommittees } from './committees.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 
@@ -43,6 +44,10 @@ export async function renderChannels(el) {
   const robotFields = () => { el.querySelector('#ch-robot').hidden = !ROBOTS.has(form.kind.value); };
   form.kind.addEventListener('change', robotFields);
   robotFields();
+  // A committee's desk (cc-<community code>) has channels too: the chosen district's committees follow the departments.
+  const offer = () => offerCommittees(form.querySelector('#ch-dept'), form.querySelector('#ch-district').value);
+  form.querySelector('#ch-district').addEventListener('change', offer);
+  offer();
   const reload = async () => { el.querySelector('#channel-rows').innerHTML = draw(await list()); };
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

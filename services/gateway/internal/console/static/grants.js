@@ -2,6 +2,7 @@
 // which role and scope, granted and revoked here (GET/PUT/DELETE
 // /v1/admin/grants). Shown only when the gateway offers single sign-on.
 import { api, departments, districts, streets, byKey } from './api.js';
+import { offerCommittees } from './committees.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 
@@ -42,6 +43,9 @@ export async function renderGrants(el) {
       <div class="stack"><label for="gr-grid">${esc(t('grants.grid'))}</label><input id="gr-grid" name="grid_id" maxlength="40"></div></div>
       <button type="submit" class="secondary">${esc(t('grants.grant'))}</button></form></section>`;
 
+  // A desk of a committee (cc-<community code>): the chosen district's committees follow the departments.
+  const district = el.querySelector('#gr-district');
+  district.addEventListener('change', () => offerCommittees(el.querySelector('#gr-dept'), district.value));
   const reload = async () => {
     const fresh = await api('/v1/admin/grants');
     el.querySelector('#grant-rows').innerHTML = draw(fresh.grants || []);

@@ -17,7 +17,7 @@ const SHELL_FILES = [
   '/console/clock.js', '/console/alerts.js', '/console/pwa.js', '/console/desk.js', '/console/street.js',
   '/console/inbox.js', '/console/grid.js', '/console/map.js', '/console/timeline.js', '/console/supervisor.js',
   '/console/admin.js', '/console/grants.js', '/console/channels.js', '/console/board.js', '/console/districtmap.js',
-  '/console/vendor.js', '/console/hotspots.js', '/console/search.js', '/console/drills.js',
+  '/console/vendor.js', '/console/hotspots.js', '/console/search.js', '/console/drills.js', '/console/committees.js',
   '/console/manifest.webmanifest',
   '/console/icons/icon.svg', '/console/icons/icon-180.png', '/console/icons/icon-192.png', '/console/icons/icon-512.png',
 ];

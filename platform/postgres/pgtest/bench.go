@@ -5,7 +5,9 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chuishao/whistle/platform/postgres"
@@ -50,4 +52,29 @@ func BenchPool(b *testing.B, schema string, sets ...postgres.Migrations) *pgxpoo
 		b.Fatal(err)
 	}
 	return pool
+}
+
+// BenchLoad fills a benchmark's table with n generated rows, unless it holds
+// rows already (a kept WHISTLE_BENCH_DATABASE_URL), and answers how many it
+// holds. load is one statement that generates rows $1 to $2 of $3 as of $4
+// (now); it runs for 100,000 rows at a time.
+func BenchLoad(b *testing.B, pool *pgxpool.Pool, table string, n int, load string, now time.Time) int {
+	b.Helper()
+	ctx := context.Background()
+	var have int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&have); err != nil {
+		b.Fatal(err)
+	}
+	if have > 0 {
+		return have
+	}
+	start := time.Now()
+	const chunk = 100_000
+	for lo := 1; lo <= n; lo += chunk {
+		if _, err := pool.Exec(ctx, load, lo, min(lo+chunk-1, n), n, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("loaded %d rows into %s in %s", n, table, time.Since(start).Round(time.Second))
+	return n
 }

@@ -58,18 +58,7 @@ func BenchmarkHotspotAnalysis(b *testing.B) {
 	pool := pgtest.BenchPool(b, "feedback", postgres.Migrations{Name: "feedback", FS: migrations.FS})
 	var err error
 	now := time.Date(2026, 12, 15, 4, 0, 0, 0, time.UTC)
-	var have int
-	require.NoError(b, pool.QueryRow(ctx, "SELECT count(*) FROM whistle_facts").Scan(&have))
-	if have == 0 {
-		start := time.Now()
-		const chunk = 100_000
-		for lo := 1; lo <= n; lo += chunk {
-			_, err = pool.Exec(ctx, hotspotLoad, lo, min(lo+chunk-1, n), n, now)
-			require.NoError(b, err)
-		}
-		b.Logf("loaded %d whistle facts in %s", n, time.Since(start).Round(time.Second))
-		have = n
-	}
+	have := pgtest.BenchLoad(b, pool, "whistle_facts", n, hotspotLoad, now)
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE whistle_facts, report_facts")
 	require.NoError(b, err)
 

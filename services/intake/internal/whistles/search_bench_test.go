@@ -73,19 +73,7 @@ func BenchmarkSearchWhistles(b *testing.B) {
 	pool := pgtest.BenchPool(b, "intake", migrations.Set)
 	var err error
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	var have int
-	require.NoError(b, pool.QueryRow(ctx, "SELECT count(*) FROM whistles").Scan(&have))
-	if have == 0 {
-		start := time.Now()
-		const chunk = 100_000
-		for lo := 1; lo <= n; lo += chunk {
-			_, err = pool.Exec(ctx, searchLoad, lo, min(lo+chunk-1, n), n, now)
-			require.NoError(b, err)
-		}
-		b.Logf("loaded %d whistles in %s", n, time.Since(start).Round(time.Second))
-		have = n
-	}
-	n = have
+	n = pgtest.BenchLoad(b, pool, "whistles", n, searchLoad, now)
 	_, err = pool.Exec(ctx, "VACUUM ANALYZE whistles, dispatches")
 	require.NoError(b, err)
 

@@ -95,6 +95,17 @@ func (h *harness) as(id auth.Identity) context.Context {
 
 var supervisor = auth.Identity{Role: auth.RoleSupervisor}
 
+// play publishes a whistle's whole lifecycle and waits until its timeline
+// holds every event: the events and the timeline's entries.
+func (h *harness) play(s scenario) ([]*eventsv1.Event, []*feedbackv1.TimelineEntry) {
+	h.t.Helper()
+	evs := lifecycle(s)
+	for _, ev := range evs {
+		h.publish(ev, ev.GetId())
+	}
+	return evs, h.waitForTimeline(s.whistle, len(evs))
+}
+
 // waitForTimeline polls until the whistle's timeline has n entries and returns them.
 func (h *harness) waitForTimeline(whistleID string, n int) []*feedbackv1.TimelineEntry {
 	h.t.Helper()
@@ -224,12 +235,7 @@ func TestTimelineRecordsEveryEventInOrder(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	s := scenario{clk: h.clk, whistle: "w-night-market", street: donghuamen, district: dongcheng}
-	evs := lifecycle(s)
-	for _, ev := range evs {
-		h.publish(ev, ev.GetId())
-	}
-
-	entries := h.waitForTimeline(s.whistle, len(evs))
+	evs, entries := h.play(s)
 	for i, ev := range evs {
 		e := entries[i]
 		require.EqualValues(t, i+1, e.GetSeq())
@@ -283,11 +289,7 @@ func TestRepublishedEventAddsNothing(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	s := scenario{clk: h.clk, whistle: "w-dup", street: donghuamen, district: dongcheng}
-	evs := lifecycle(s)
-	for _, ev := range evs {
-		h.publish(ev, ev.GetId())
-	}
-	before := h.waitForTimeline(s.whistle, len(evs))
+	evs, before := h.play(s)
 
 	// A producer that lost its outbox bookkeeping re-publishes the acknowledgement
 	// under a new message id, so JetStream does not drop it; then the whistle goes on.
@@ -311,11 +313,7 @@ func TestTimelineAccess(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	s := scenario{clk: h.clk, whistle: "w-access", street: donghuamen, district: dongcheng}
-	evs := lifecycle(s)
-	for _, ev := range evs {
-		h.publish(ev, ev.GetId())
-	}
-	h.waitForTimeline(s.whistle, len(evs))
+	evs, _ := h.play(s)
 
 	get := func(id auth.Identity, whistleID string) (*feedbackv1.GetTimelineResponse, error) {
 		return h.client.GetTimeline(h.as(id), &feedbackv1.GetTimelineRequest{WhistleId: whistleID})

@@ -20,11 +20,7 @@ func TestARebuildCommitsOnlyWithItsAuditRecord(t *testing.T) {
 	t.Parallel()
 	h := start(t)
 	s := scenario{clk: h.clk, whistle: "w-rebuild-audit", street: donghuamen, district: dongcheng}
-	evs := lifecycle(s)
-	for _, ev := range evs {
-		h.publish(ev, ev.GetId())
-	}
-	h.waitForTimeline(s.whistle, len(evs))
+	h.play(s)
 	audit := h.w.Watch("admin.v1.>")
 
 	conn, err := pgx.Connect(t.Context(), h.dbURL)

@@ -28,6 +28,12 @@ const (
 	// declares as its public view (grpcserver.RegisterPublicView), and gets
 	// those answers without personal data.
 	RolePublic = "public"
+	// RoleResident is a resident answering a follow-up (回访) through the
+	// code a street or a report gave them, on whose behalf a service acts: it
+	// carries no scope claims, is signed only by a follow-up key
+	// (ScopeFollowUp), and may call only the methods a service declares for
+	// it (grpcserver.RegisterResidentMethods).
+	RoleResident = "resident"
 )
 
 // Issuer is the default iss claim: what signers write and verifiers require
@@ -76,9 +82,9 @@ func (id Identity) Validate() error {
 		}
 	case RoleSupervisor, RoleAdmin:
 		// A supervisor without district has city scope.
-	case RolePublic:
+	case RolePublic, RoleResident:
 		if id.StreetID != "" || id.DistrictID != "" || id.Department != "" || id.GridID != "" {
-			return errors.New("a public token carries no scope claims")
+			return fmt.Errorf("a %s token carries no scope claims", id.Role)
 		}
 	default:
 		return fmt.Errorf("unknown role %q", id.Role)

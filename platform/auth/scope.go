@@ -26,6 +26,10 @@ const (
 	// client's api_key bound to its street) and the public's read-only
 	// identity, never a desk, supervisor or admin.
 	ScopeOpen311 KeyScope = "open311"
+	// ScopeFollowUp is the follow-up key: resident identities, nothing else,
+	// for the service that holds residents' follow-up codes to act on their
+	// answer.
+	ScopeFollowUp KeyScope = "follow-up"
 )
 
 // Permits reports why id is outside the scope, or nil when the scope may sign it.
@@ -38,6 +42,10 @@ func (s KeyScope) Permits(id Identity) error {
 		}
 	case ScopeOpen311:
 		if !sa && (id.Role == RoleStreet || id.Role == RolePublic) {
+			return nil
+		}
+	case ScopeFollowUp:
+		if !sa && id.Role == RoleResident {
 			return nil
 		}
 	default:
@@ -67,8 +75,8 @@ func ParseScopedKeys(s string) ([]ScopedKey, error) {
 			return nil, fmt.Errorf("WHISTLE_JWT_SCOPED_KEYS: %q is not scope:key", part)
 		}
 		sk := ScopedKey{Scope: KeyScope(strings.TrimSpace(scope))}
-		if sk.Scope != ScopeServiceAccount && sk.Scope != ScopeOpen311 {
-			return nil, fmt.Errorf("WHISTLE_JWT_SCOPED_KEYS: unknown scope %q (want %s or %s)", sk.Scope, ScopeServiceAccount, ScopeOpen311)
+		if sk.Scope != ScopeServiceAccount && sk.Scope != ScopeOpen311 && sk.Scope != ScopeFollowUp {
+			return nil, fmt.Errorf("WHISTLE_JWT_SCOPED_KEYS: unknown scope %q (want %s, %s or %s)", sk.Scope, ScopeServiceAccount, ScopeOpen311, ScopeFollowUp)
 		}
 		key, err := ParsePublicKey(strings.TrimSpace(b64))
 		if err != nil {

@@ -120,13 +120,34 @@ func RegisterPublicView(methods ...string) {
 	}
 }
 
+// residentMethods are the methods a token of role resident may call
+// (RegisterResidentMethods).
+var residentMethods sync.Map
+
+// RegisterResidentMethods declares full method names (/pkg.Service/Method) a
+// token of role auth.RoleResident may call: the acts a service performs on a
+// resident's behalf. Every other method refuses the role with
+// PermissionDenied before the service sees the request.
+func RegisterResidentMethods(methods ...string) {
+	for _, m := range methods {
+		residentMethods.Store(m, true)
+	}
+}
+
 // servesRole tells whether method may be called by a verified id.
 func servesRole(method string, id auth.Identity) bool {
-	if id.Role != auth.RolePublic || isPublic(method) {
-		return true
+	switch id.Role {
+	case auth.RolePublic:
+		if isPublic(method) {
+			return true
+		}
+		_, ok := publicViewMethods.Load(method)
+		return ok
+	case auth.RoleResident:
+		_, ok := residentMethods.Load(method)
+		return ok
 	}
-	_, ok := publicViewMethods.Load(method)
-	return ok
+	return true
 }
 
 func authenticate(ctx context.Context, method string, verifier *auth.Verifier, clk clock.Clock) (context.Context, error) {
@@ -150,7 +171,7 @@ func authenticate(ctx context.Context, method string, verifier *auth.Verifier, c
 		return nil, status.Error(codes.Unauthenticated, err.Error())
 	}
 	if !servesRole(method, id) {
-		return nil, status.Errorf(codes.PermissionDenied, "role %s may call only the public view", id.Role)
+		return nil, status.Errorf(codes.PermissionDenied, "role %s may not call %s", id.Role, method)
 	}
 	return auth.WithIdentity(ctx, id), nil
 }

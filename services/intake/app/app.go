@@ -18,8 +18,6 @@ import (
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
-	"github.com/chuishao/whistle/services/intake/internal/discovery"
-	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/events"
 	"github.com/chuishao/whistle/services/intake/internal/grpcapi"
 	"github.com/chuishao/whistle/services/intake/internal/whistles"
@@ -38,18 +36,9 @@ type Config struct {
 	// one of the same category raised this recently is a duplicate candidate.
 	DuplicateRadiusM float64       `env:"WHISTLE_DUPLICATE_RADIUS_M, default=100"`
 	DuplicateWindow  time.Duration `env:"WHISTLE_DUPLICATE_WINDOW, default=24h"`
-	// TriageLimit is how long a street has to triage a report (warning at 80 %).
-	TriageLimit time.Duration `env:"WHISTLE_TRIAGE_LIMIT, default=2h"`
-	// FollowUpTTL is how long a resident's follow-up token works after the
-	// result it follows was given (30 days).
-	FollowUpTTL time.Duration `env:"WHISTLE_FOLLOWUP_TTL, default=720h"`
 	// CoordSys is the coordinate system of a location whose request names
 	// none: WGS84, GCJ02 or BD09 (what the deployment's clients mostly send).
 	CoordSys string `env:"WHISTLE_COORD_SYS, default=WGS84"`
-	// HotlineLimits are the 12345 statutory limits per ticket type
-	// ("urgent=2h,expedited=24h,general=7d,complex=15d"; types not named keep
-	// these defaults).
-	HotlineLimits string `env:"WHISTLE_HOTLINE_LIMITS"`
 }
 
 // Validate reports every missing or malformed variable by name.
@@ -64,19 +53,10 @@ func (c Config) Validate() error {
 	if c.DuplicateRadiusM < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_RADIUS_M must not be negative"))
 	}
-	if c.TriageLimit < 0 {
-		errs = append(errs, errors.New("WHISTLE_TRIAGE_LIMIT must not be negative"))
-	}
-	if c.FollowUpTTL < 0 {
-		errs = append(errs, errors.New("WHISTLE_FOLLOWUP_TTL must not be negative"))
-	}
 	if c.DuplicateWindow < 0 {
 		errs = append(errs, errors.New("WHISTLE_DUPLICATE_WINDOW must not be negative"))
 	}
 	if _, err := c.coordSys(); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := reports.ParseTicketLimits(c.HotlineLimits); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -97,10 +77,6 @@ type App struct {
 	rt       *service.Runtime
 	routing  *grpc.ClientConn
 	consumer bus.Consumer
-	// reports keeps linked reports in step with their whistles; triage
-	// raises the triage clock's warnings and breaches.
-	reports bus.Consumer
-	triage  *events.TriageClock
 }
 
 // New connects, migrates and registers the API; Run serves it.
@@ -109,10 +85,6 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		return nil, errors.New("WHISTLE_ROUTING_ADDR is required")
 	}
 	sys, err := cfg.coordSys()
-	if err != nil {
-		return nil, err
-	}
-	limits, err := reports.ParseTicketLimits(cfg.HotlineLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -138,16 +110,10 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
 		CoordSys:         sys,
 	}}
 	intakev1.RegisterIntakeServiceServer(rt.GRPC, api)
-	disc := &discovery.Service{Pool: rt.Pool, Clock: rt.Clock, TriageLimit: cfg.TriageLimit, FollowUpTTL: cfg.FollowUpTTL,
-		TicketLimits: limits, DuplicateRadiusM: cfg.DuplicateRadiusM}
-	disc.Whistles, disc.Refs = api.ForDiscovery()
-	intakev1.RegisterReportServiceServer(rt.GRPC, &grpcapi.ReportServer{Whistles: api, Discovery: disc})
-	grpcserver.RegisterPublic(grpcapi.PublicReportMethods...)
 	grpcserver.RegisterPublicView(grpcapi.PublicViewMethods...)
+	grpcserver.RegisterResidentMethods(grpcapi.ResidentMethods...)
 	consumer := &events.Consumer{Clock: rt.Clock}
-	follower := &events.ReportFollower{Clock: rt.Clock}
-	return &App{rt: rt, routing: routing, consumer: consumer.Bus(), reports: follower.Bus(),
-		triage: &events.TriageClock{Pool: rt.Pool, Clock: rt.Clock, Log: rt.Log.With("component", "triage")}}, nil
+	return &App{rt: rt, routing: routing, consumer: consumer.Bus()}, nil
 }
 
 // GRPCAddr is the address the gRPC API listens on.
@@ -159,7 +125,5 @@ func (a *App) Run(ctx context.Context) error {
 	defer func() { _ = a.routing.Close() }()
 	return a.rt.Run(ctx, func(ctx context.Context) error {
 		return a.rt.Consume(ctx, a.consumer)
-	}, func(ctx context.Context) error {
-		return a.rt.Consume(ctx, a.reports)
-	}, a.triage.Run)
+	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/chuishao/whistle/platform/rpcerr"
 
-	"github.com/chuishao/whistle/services/intake/internal/discovery/reports"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
@@ -22,8 +21,6 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	switch {
 	case errors.As(err, &state):
 		return status.Error(codes.FailedPrecondition, state.Error())
-	case errors.Is(err, reports.ErrTokenExpired), errors.Is(err, reports.ErrAlreadyRated):
-		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, intake.ErrNotFound):
 		return status.Error(codes.NotFound, intake.ErrNotFound.Error())
 	case errors.Is(err, intake.ErrPermissionDenied):

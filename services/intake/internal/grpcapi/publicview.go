@@ -6,21 +6,9 @@ import (
 
 // PublicViewMethods are the reads the public's read-only identity
 // (auth.RolePublic, Open311's anonymous reads) may call; each answers it its
-// public view (the whistles' in package whistles, the report's below).
+// public view (package whistles).
 var PublicViewMethods = []string{
 	intakev1.IntakeService_GetWhistle_FullMethodName,
 	intakev1.IntakeService_ListWhistles_FullMethodName,
 	intakev1.IntakeService_GetAttachment_FullMethodName, // thumbnails only (getAttachment)
-	intakev1.ReportService_GetReport_FullMethodName,
-}
-
-// publicReport is what the public may know of a report: its category,
-// street, status and times, and the whistle it went into. Not the reporter's
-// words, address, point, photos or contact, nor the street's result text.
-func publicReport(r *intakev1.Report) *intakev1.Report {
-	return &intakev1.Report{
-		Id: r.GetId(), Source: r.GetSource(), StreetId: r.GetStreetId(), DistrictId: r.GetDistrictId(),
-		Category: r.GetCategory(), Status: r.GetStatus(), Triage: r.GetTriage(), WhistleId: r.GetWhistleId(),
-		ReceivedAt: r.GetReceivedAt(), TriagedAt: r.GetTriagedAt(), ClosedAt: r.GetClosedAt(),
-	}
 }

@@ -1,0 +1,168 @@
+package events
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/clock"
+	protoevents "github.com/chuishao/whistle/proto/events"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
+
+	"github.com/chuishao/whistle/services/discovery/internal/store"
+	"github.com/chuishao/whistle/services/discovery/internal/whistle"
+)
+
+// ConsumerName is discovery's durable consumer.
+const ConsumerName = "discovery"
+
+// System is the actor of the events discovery emits on its own (a linked
+// report following its whistle, the triage clock).
+var System = &typesv1.Actor{Role: "system", Id: "discovery"}
+
+// Consumed are the events discovery keeps its whistle facts from: every
+// move of a whistle's status, its merge, and its dispatches' snapshots.
+var Consumed = []string{
+	"whistle.raised", "whistle.routed", "whistle.rerouted", "whistle.unroutable", "whistle.arbitrated",
+	"whistle.responding", "whistle.resolved", "whistle.closed", "whistle.cancelled", "whistle.reopened",
+	"whistle.merged",
+	"dispatch.created", "dispatch.acknowledged", "dispatch.arrived",
+	"dispatch.resolved", "dispatch.returned", "dispatch.cancelled",
+}
+
+// Consumer keeps discovery's facts of whistles and their dispatches from the
+// events, and moves a whistle's linked reports with it.
+type Consumer struct {
+	Clock clock.Clock
+}
+
+// Bus is the durable consumer to run.
+func (c *Consumer) Bus() bus.Consumer {
+	subjects := make([]string, len(Consumed))
+	for i, name := range Consumed {
+		subjects[i] = protoevents.SubjectFor(name)
+	}
+	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: c.Handle}
+}
+
+// Handle takes one event in, in tx.
+func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) error {
+	q := store.New(tx)
+	if d := protoevents.Dispatch(ev); d != nil {
+		return c.dispatch(ctx, q, ev)
+	}
+	id := ev.GetWhistleId()
+	if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
+		w := p.WhistleRaised.GetWhistle()
+		status := whistle.Status(w.GetStatus().String())
+		if w.GetStatus() == 0 {
+			status = whistle.StatusRaised
+		}
+		raised := ev.GetOccurredAt().AsTime()
+		if w.GetRaisedAt() != nil {
+			raised = w.GetRaisedAt().AsTime()
+		}
+		if err := q.InsertWhistle(ctx, store.InsertWhistleParams{ID: w.GetId(), StreetID: w.GetStreetId(),
+			DistrictID: w.GetDistrictId(), Category: w.GetCategory(), Status: string(status), RaisedAt: raised}); err != nil {
+			return fmt.Errorf("whistle %s raised: %w", w.GetId(), err)
+		}
+		return nil
+	}
+	if m, ok := ev.GetPayload().(*eventsv1.Event_WhistleMerged); ok {
+		// Written on both whistles: the merged one records where it went.
+		if m.WhistleMerged.GetMergedWhistleId() != id {
+			return nil
+		}
+		if err := q.SetWhistleMergedInto(ctx, store.SetWhistleMergedIntoParams{ID: id, MergedInto: m.WhistleMerged.GetIntoWhistleId()}); err != nil {
+			return fmt.Errorf("whistle %s merged: %w", id, err)
+		}
+		return nil
+	}
+	if err := c.move(ctx, q, ev); err != nil {
+		return err
+	}
+	return c.follow(ctx, tx, ev)
+}
+
+// move applies a status event to the whistle's facts, as intake moves the
+// whistle (a whistle not known yet, raised before discovery's facts began,
+// is left alone).
+func (c *Consumer) move(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
+	id := ev.GetWhistleId()
+	w, err := q.GetWhistle(ctx, id)
+	if err == pgx.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("whistle %s: %w", id, err)
+	}
+	status := whistle.Status(w.Status)
+	var resolvedAt pgtype.Timestamptz
+	switch ev.GetPayload().(type) {
+	case *eventsv1.Event_WhistleRouted:
+		if status == whistle.StatusRaised || status == whistle.StatusUnroutable {
+			status = whistle.StatusRouted
+		}
+	case *eventsv1.Event_WhistleRerouted, *eventsv1.Event_WhistleArbitrated:
+		if status == whistle.StatusUnroutable {
+			status = whistle.StatusRouted
+		}
+	case *eventsv1.Event_WhistleUnroutable:
+		if !status.Final() {
+			status = whistle.StatusUnroutable
+		}
+	case *eventsv1.Event_WhistleResponding:
+		status = whistle.StatusResponding
+	case *eventsv1.Event_WhistleResolved:
+		status = whistle.StatusResolved
+		resolvedAt = pgtype.Timestamptz{Time: ev.GetOccurredAt().AsTime().UTC().Truncate(time.Microsecond), Valid: true}
+	case *eventsv1.Event_WhistleClosed:
+		status = whistle.StatusClosed
+	case *eventsv1.Event_WhistleCancelled:
+		status = whistle.StatusCancelled
+	case *eventsv1.Event_WhistleReopened:
+		status = whistle.StatusReopened
+	}
+	if err := q.SetWhistleStatus(ctx, store.SetWhistleStatusParams{ID: id, Status: string(status), ResolvedAt: resolvedAt}); err != nil {
+		return fmt.Errorf("whistle %s %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// dispatch keeps the dispatch's latest snapshot.
+func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
+	d := protoevents.Dispatch(ev)
+	id, whistleID := d.GetId(), d.GetWhistleId()
+	if id == "" {
+		id = ev.GetDispatchId()
+	}
+	if whistleID == "" {
+		whistleID = ev.GetWhistleId()
+	}
+	if id == "" || whistleID == "" {
+		return bus.Permanent(fmt.Errorf("%s %s names no dispatch or whistle", protoevents.Name(ev), ev.GetId()))
+	}
+	department := d.GetDepartment()
+	if department == "" {
+		department = ev.GetDepartment()
+	}
+	updated := d.GetUpdatedAt()
+	if updated == nil {
+		updated = ev.GetOccurredAt()
+	}
+	raw, err := proto.Marshal(d)
+	if err != nil {
+		return bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
+	}
+	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams{DispatchID: id, WhistleID: whistleID, Department: department,
+		Status: d.GetStatus().String(), Snapshot: raw, UpdatedAt: updated.AsTime()}); err != nil {
+		return fmt.Errorf("record dispatch %s: %w", id, err)
+	}
+	return nil
+}

@@ -14,7 +14,7 @@ VERSION_PKG := github.com/chuishao/whistle/platform/version
 LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT) -X $(VERSION_PKG).Date=$(DATE)
 
 MODULES  := platform proto cli tests/e2e tests/layout tools/bench tools/chaos tools/openapi $(wildcard services/*)
-SERVICES := intake routing response feedback gateway
+SERVICES := intake discovery routing response feedback gateway
 SQLC_DIRS := $(patsubst %/sqlc.yaml,%,$(shell find platform services -name sqlc.yaml))
 
 .PHONY: run test verify generate build tools lint clean weed

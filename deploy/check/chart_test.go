@@ -27,7 +27,7 @@ import (
 
 var chartDir = filepath.Join("..", "..", "charts", "whistle")
 
-var backends = []string{"intake", "routing", "response", "feedback"}
+var backends = []string{"intake", "discovery", "routing", "response", "feedback"}
 
 // minimal are the values an install needs: an external NATS (the NATS chart
 // is a dependency fetched with `helm dependency build`, which needs the
@@ -39,7 +39,7 @@ func minimal() map[string]any {
 		"postgres": map[string]any{"url": "postgres://whistle:secret@pg-rw:5432/whistle?sslmode=require"},
 		"jwt":      map[string]any{"publicKey": "qxzbmaT1dScWluD8nPWIr8/yRPV4H5mDUC7YsgW2yJg="},
 		"databaseRoles": map[string]any{"passwords": map[string]any{
-			"intake": "pw-intake", "routing": "pw-routing", "response": "pw-response", "feedback": "pw/feedback",
+			"intake": "pw-intake", "discovery": "pw-discovery", "routing": "pw-routing", "response": "pw-response", "feedback": "pw/feedback",
 		}},
 		"timelineKeys": map[string]any{"keys": "k1:MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
 	}
@@ -376,7 +376,7 @@ func TestChartVerifiesTokensWithTheJWKSAndConnectsAsEachServicesNATSUser(t *test
 	vals := minimal()
 	vals["jwt"] = map[string]any{"jwksURL": "https://idp.example.gov.cn/.well-known/jwks.json", "issuer": "https://idp.example.gov.cn"}
 	vals["natsUsers"] = map[string]any{"passwords": map[string]any{
-		"admin": "a", "intake": "i", "routing": "r", "response": "s", "feedback": "f", "gateway": "g"}}
+		"admin": "a", "intake": "i", "discovery": "d", "routing": "r", "response": "s", "feedback": "f", "gateway": "g"}}
 	objs, err := render(t, vals)
 	require.NoError(t, err)
 	for _, name := range append(slices.Clone(backends), "gateway") {

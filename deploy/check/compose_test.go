@@ -37,7 +37,7 @@ func loadCompose(t *testing.T) *types.Project {
 func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 	t.Parallel()
 	p := loadCompose(t)
-	for _, name := range []string{"nats-1", "nats-2", "nats-3", "postgres", "intake", "routing", "response-1", "response-2",
+	for _, name := range []string{"nats-1", "nats-2", "nats-3", "postgres", "intake", "discovery", "routing", "response-1", "response-2",
 		"feedback", "gateway", "otel-collector", "jaeger", "prometheus", "grafana"} {
 		require.Contains(t, p.Services, name)
 	}
@@ -51,14 +51,14 @@ func TestComposeIsAValidClusterOfEveryService(t *testing.T) {
 		require.Contains(t, cmd, "nats://nats-1:6222,nats://nats-2:6222,nats://nats-3:6222", n)
 		// with one user per service (deploy/nats/users.conf), whose passwords it has
 		require.Contains(t, cmd, "--config /etc/nats/users.conf", n)
-		for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+		for _, svc := range []string{"intake", "discovery", "routing", "response", "feedback", "gateway"} {
 			require.NotEmpty(t, *p.Services[n].Environment["NATS_"+strings.ToUpper(svc)+"_PASSWORD"], n)
 		}
 	}
 
 	// Every Whistle process is built from deploy/Dockerfile for its service and
 	// exports traces to the collector; the backends use an R3 stream on all three servers.
-	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback", "gateway"} {
+	for _, name := range []string{"intake", "discovery", "routing", "response-1", "response-2", "feedback", "gateway"} {
 		s := p.Services[name]
 		require.NotNil(t, s.Build, name)
 		require.Equal(t, "deploy/Dockerfile", s.Build.Dockerfile, name)
@@ -136,7 +136,7 @@ func TestPrometheusScrapesEveryWhistleProcess(t *testing.T) {
 			targets = append(targets, st.Targets...)
 		}
 	}
-	for _, name := range []string{"intake", "routing", "response-1", "response-2", "feedback", "gateway"} {
+	for _, name := range []string{"intake", "discovery", "routing", "response-1", "response-2", "feedback", "gateway"} {
 		require.Contains(t, targets, name+":8081")
 		require.Equal(t, ":8081", *p.Services[name].Environment["WHISTLE_OPS_ADDR"], name)
 	}

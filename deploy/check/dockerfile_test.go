@@ -28,7 +28,7 @@ func TestDockerfilePassesBuildChecks(t *testing.T) {
 	t.Parallel()
 	dt, err := os.ReadFile(dockerfile)
 	require.NoError(t, err)
-	for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+	for _, svc := range []string{"intake", "discovery", "routing", "response", "feedback", "gateway"} {
 		for _, w := range buildChecks(t, dt, svc) {
 			t.Errorf("%s: %s", svc, w)
 		}
@@ -185,7 +185,7 @@ func TestTheImageWorkspaceHoldsOnlyModulesInTheContext(t *testing.T) {
 				"module %s is excluded from the build context by %q", m, pattern)
 		}
 	}
-	for _, svc := range []string{"intake", "routing", "response", "feedback", "gateway"} {
+	for _, svc := range []string{"intake", "discovery", "routing", "response", "feedback", "gateway"} {
 		require.Contains(t, workspace, "./services/"+svc)
 	}
 }

@@ -15,11 +15,12 @@ import (
 // Names of the services, which are also their NATS users, their database
 // schemas and the admin.<name> domain of their audit events.
 const (
-	Intake   = "intake"
-	Routing  = "routing"
-	Response = "response"
-	Feedback = "feedback"
-	Gateway  = "gateway"
+	Intake    = "intake"
+	Discovery = "discovery"
+	Routing   = "routing"
+	Response  = "response"
+	Feedback  = "feedback"
+	Gateway   = "gateway"
 )
 
 // A Service is one service as the event stream sees it.
@@ -50,9 +51,17 @@ var Services = []Service{
 		Name: Intake,
 		Emits: subjectsFor("whistle.raised", "whistle.cancelled", "whistle.closed", "whistle.reopened",
 			"whistle.responding", "whistle.resolved", "whistle.duplicate_candidate", "whistle.merged",
-			"whistle.duplicate_kept", "whistle.attachment_added", "report.filed", "report.triaged", "report.closed", "report.rated",
+			"whistle.duplicate_kept", "whistle.attachment_added"),
+		Durables:       []string{"intake"},
+		DeclaresStream: true,
+	},
+	{
+		// Reports, their triage and follow-ups; it keeps its facts of
+		// whistles from the whistle.* and dispatch.* events.
+		Name: Discovery,
+		Emits: subjectsFor("report.filed", "report.triaged", "report.closed", "report.rated",
 			"report.triage_warning", "report.triage_breached", "report.reopened", "report.ticket_breached", "report.ticket_returned"),
-		Durables:       []string{"intake", "intake-reports"},
+		Durables:       []string{"discovery"},
 		DeclaresStream: true,
 	},
 	{

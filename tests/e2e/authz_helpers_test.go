@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/chuishao/whistle/platform/auth"
 	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
@@ -23,7 +24,33 @@ import (
 
 // backendAddrs are the gRPC addresses of the in-process backends.
 type backendAddrs struct {
-	intake, routing, response, feedback string
+	intake, discovery, routing, response, feedback string
+}
+
+// connFor dials every backend once and answers the connection of the
+// backend that serves a method: its service's (the ReportService is
+// discovery's), else its proto package's.
+func connFor(t *testing.T, s *system) func(m protoreflect.MethodDescriptor) *grpc.ClientConn {
+	t.Helper()
+	byService := map[string]string{"whistle.intake.v1.ReportService": s.grpc.discovery}
+	byPackage := map[string]string{
+		"whistle.intake.v1": s.grpc.intake, "whistle.routing.v1": s.grpc.routing,
+		"whistle.response.v1": s.grpc.response, "whistle.feedback.v1": s.grpc.feedback,
+	}
+	conns := map[string]*grpc.ClientConn{}
+	for _, addr := range []string{s.grpc.intake, s.grpc.discovery, s.grpc.routing, s.grpc.response, s.grpc.feedback} {
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = conn.Close() })
+		conns[addr] = conn
+	}
+	return func(m protoreflect.MethodDescriptor) *grpc.ClientConn {
+		addr, ok := byService[string(m.Parent().FullName())]
+		if !ok {
+			addr = byPackage[string(m.ParentFile().Package())]
+		}
+		return conns[addr]
+	}
 }
 
 // backendClients talk to the backends directly, bypassing the gateway.

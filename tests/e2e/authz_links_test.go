@@ -140,7 +140,7 @@ func TestLinksAuthorisationMatrix(t *testing.T) {
 			return s.do(t, http.MethodGet, "/v1/whistles/"+w+"/timeline", tokens["owning-desk"], nil).status == http.StatusOK
 		})
 	}
-	conn, err := grpc.NewClient(s.grpc.intake, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(s.grpc.discovery, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
 	clients := linkClients{backendClients: dialBackends(t, s), reports: intakev1.NewReportServiceClient(conn)}

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -106,21 +105,10 @@ func TestEveryGRPCMethodRefusesBadTokens(t *testing.T) {
 	s := startSystem(t, options{})
 	tokens := matrixTokens(t, s)
 	maps.Copy(tokens, refusedTokens(t, s))
-	addrs := map[string]string{
-		"whistle.intake.v1": s.grpc.intake, "whistle.routing.v1": s.grpc.routing,
-		"whistle.response.v1": s.grpc.response, "whistle.feedback.v1": s.grpc.feedback,
-	}
-	conns := map[string]*grpc.ClientConn{}
-	for pkg, addr := range addrs {
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = conn.Close() })
-		conns[pkg] = conn
-	}
+	connOf := connFor(t, s)
 	for _, m := range whistleMethods() {
-		pkg := string(m.ParentFile().Package())
-		conn, ok := conns[pkg]
-		require.True(t, ok, "no backend serves package %s (%s)", pkg, fullMethod(m))
+		conn := connOf(m)
+		require.NotNil(t, conn, "no backend serves %s", fullMethod(m))
 		for _, caller := range []string{"no-token", "expired-token", "foreign-key-token", "wrong-audience", "not-yet-valid",
 			"revoked-service-account", "open311-key-admin", "wrong-issuer"} {
 			if caller == "no-token" && grpcserver.IsPublic(fullMethod(m)) {

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/dynamicpb"
 
@@ -131,23 +130,14 @@ func TestPublicIdentityReadsOnlyThePublicView(t *testing.T) {
 	require.InDelta(t, 116.40, listed.GetWhistles()[0].GetLocation().GetLng(), 1e-9)
 
 	// Every other method of every service refuses the identity outright.
-	conns := map[string]*grpc.ClientConn{}
-	for pkg, addr := range map[string]string{
-		"whistle.intake.v1": s.grpc.intake, "whistle.routing.v1": s.grpc.routing,
-		"whistle.response.v1": s.grpc.response, "whistle.feedback.v1": s.grpc.feedback,
-	} {
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = conn.Close() })
-		conns[pkg] = conn
-	}
+	connOf := connFor(t, s)
 	for _, m := range whistleMethods() {
 		name := fullMethod(m)
 		if grpcserver.IsPublic(name) || slices.Contains(publicViewMethods, name) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(withBearer(context.Background(), public), 10*time.Second)
-		conn := conns[string(m.ParentFile().Package())]
+		conn := connOf(m)
 		if m.IsStreamingServer() || m.IsStreamingClient() {
 			var st grpc.ClientStream
 			st, err = conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: m.IsStreamingServer(), ClientStreams: m.IsStreamingClient()}, name)

@@ -23,6 +23,7 @@ import (
 	"github.com/chuishao/whistle/platform/service"
 	"github.com/chuishao/whistle/platform/servicetest"
 	"github.com/chuishao/whistle/proto/topology"
+	discoveryapp "github.com/chuishao/whistle/services/discovery/app"
 	feedbackapp "github.com/chuishao/whistle/services/feedback/app"
 	gatewayapp "github.com/chuishao/whistle/services/gateway/app"
 	intakeapp "github.com/chuishao/whistle/services/intake/app"
@@ -108,8 +109,11 @@ func startSystem(t *testing.T, opts options) *system {
 	require.NoError(t, err)
 	o311Pub, o311Priv, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
+	// Discovery's follow-up key signs the resident tokens it answers a follow-up with.
+	fuPub, fuPriv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
 	scoped := auth.FormatScopedKeys(auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saPub},
-		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub})
+		auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub}, auth.ScopedKey{Scope: auth.ScopeFollowUp, Key: fuPub})
 	as := func(user string) config.Base {
 		b := w.Base(user) // NATS users are named after their services
 		b.JWTScopedKeys = scoped
@@ -125,11 +129,15 @@ func startSystem(t *testing.T, opts options) *system {
 	feedbackCfg := func(b config.Base) feedbackapp.Config {
 		return feedbackapp.Config{Base: b, TimelineKeys: e2eTimelineKeys}
 	}
+	discoveryCfg := func(b config.Base, intake, routing string) discoveryapp.Config {
+		return discoveryapp.Config{Base: b, IntakeAddr: intake, RoutingAddr: routing, CoordSys: opts.coordSys,
+			FollowUpSigningKey: auth.EncodeKey(fuPriv.Seed())}
+	}
 	// Each backend's migration job: the backend started with MigrateOnly, as
 	// the admin, giving the backend's own role its password; routing's also
 	// loads the seed (the Beijing catalogue, streets and map), so that no
-	// test pays for it. It dials nothing, so intake's routing address is a
-	// placeholder.
+	// test pays for it. It dials nothing, so the addresses of the services it
+	// calls are placeholders.
 	migrationJobs := map[string]func(context.Context, config.Base) error{
 		topology.Routing: func(ctx context.Context, b config.Base) error {
 			_, err := routingapp.New(ctx, routingapp.Config{Base: b, Seed: true}, w.Deps("routing"))
@@ -137,6 +145,10 @@ func startSystem(t *testing.T, opts options) *system {
 		},
 		topology.Intake: func(ctx context.Context, b config.Base) error {
 			_, err := intakeapp.New(ctx, intakeapp.Config{Base: b, RoutingAddr: "127.0.0.1:1"}, w.Deps("intake"))
+			return err
+		},
+		topology.Discovery: func(ctx context.Context, b config.Base) error {
+			_, err := discoveryapp.New(ctx, discoveryCfg(b, "127.0.0.1:1", "127.0.0.1:1"), w.Deps("discovery"))
 			return err
 		},
 		topology.Response: func(ctx context.Context, b config.Base) error {
@@ -188,6 +200,11 @@ func startSystem(t *testing.T, opts options) *system {
 		return intakeapp.New(ctx, intakeapp.Config{Base: intakeBase, RoutingAddr: routing.GRPCAddr(), CoordSys: opts.coordSys}, deps)
 	}).(*intakeapp.App)
 
+	discoveryBase := running(topology.Discovery)
+	discovery := start("discovery", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
+		return discoveryapp.New(ctx, discoveryCfg(discoveryBase, intake.GRPCAddr(), routing.GRPCAddr()), deps)
+	}).(*discoveryapp.App)
+
 	responseBase := running(topology.Response)
 	var responseAddrs []string
 	for i := range opts.responseReplicas {
@@ -217,8 +234,8 @@ func startSystem(t *testing.T, opts options) *system {
 	}
 	gw := start("gateway", func(ctx context.Context, deps service.Deps) (servicetest.Runner, error) {
 		return gatewayapp.New(ctx, gatewayapp.Config{
-			HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), RoutingAddr: routing.GRPCAddr(),
-			ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
+			HTTPAddr: gwAddr, OpsAddr: "127.0.0.1:0", OIDC: opts.oidc, IntakeAddr: intake.GRPCAddr(), DiscoveryAddr: discovery.GRPCAddr(),
+			RoutingAddr: routing.GRPCAddr(), ResponseAddr: replicasTarget(t, responseAddrs), FeedbackAddr: feedback.GRPCAddr(),
 			DevAuth: true, DevSigningKey: devKey,
 			NATSURL: gwBase.NATSURL, NATS: gwBase.NATS, Tokens: gwBase.Tokens,
 			Open311SigningKey: auth.EncodeKey(o311Priv.Seed()), Open311Keys: open311Key + ":" + open311Street,
@@ -228,7 +245,7 @@ func startSystem(t *testing.T, opts options) *system {
 
 	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), world: w, clock: w.Clock, signer: w.Signer,
 		open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: w.JetStream(),
-		grpc: backendAddrs{intake: intake.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
+		grpc: backendAddrs{intake: intake.GRPCAddr(), discovery: discovery.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
 		nats: w.NATSUsers(), stops: stops, db: dbURLs}
 }
 

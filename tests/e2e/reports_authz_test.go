@@ -267,7 +267,7 @@ func TestReportsAuthorisationMatrix(t *testing.T) {
 	require.Equal(t, http.StatusOK, ticket.status, ticket.raw)
 	f := reportFixture{whistleID: whistleID, reportID: str(obj(filed.body["report"])["id"]), ticket: "AUTHZ-T-1",
 		followUp: str(filed.body["follow_up_token"])}
-	conn, err := grpc.NewClient(s.grpc.intake, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(s.grpc.discovery, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
 	client := intakev1.NewReportServiceClient(conn)

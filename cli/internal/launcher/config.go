@@ -41,6 +41,7 @@ type Backend struct {
 var DefaultBackends = []Backend{
 	{Name: "routing", GRPCAddr: "127.0.0.1:7102", OpsAddr: "127.0.0.1:7202"},
 	{Name: "intake", GRPCAddr: "127.0.0.1:7101", OpsAddr: "127.0.0.1:7201"},
+	{Name: "discovery", GRPCAddr: "127.0.0.1:7105", OpsAddr: "127.0.0.1:7206"},
 	{Name: "response", GRPCAddr: "127.0.0.1:7103", OpsAddr: "127.0.0.1:7203"},
 	{Name: "feedback", GRPCAddr: "127.0.0.1:7104", OpsAddr: "127.0.0.1:7204"},
 }

@@ -27,7 +27,7 @@ import (
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 )
 
-var services = []string{"intake", "routing", "response", "feedback", "gateway"}
+var services = []string{"intake", "discovery", "routing", "response", "feedback", "gateway"}
 
 // TestMain doubles as every fake service: the launcher under test runs this
 // test binary (through symlinks named after the services) as its children.
@@ -284,10 +284,14 @@ func TestRunStartsEverythingAndStopsCleanly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, launcher.DerivedKey(priv, auth.ScopeServiceAccount), sa)
 	require.NotEqual(t, priv, sa)
+	followUp, err := auth.ParsePrivateKey(readEnv(t, fakeDir, "discovery")["WHISTLE_FOLLOWUP_SIGNING_KEY"])
+	require.NoError(t, err)
+	require.Equal(t, launcher.DerivedKey(priv, auth.ScopeFollowUp), followUp)
 	scoped, err := auth.ParseScopedKeys(routing["WHISTLE_JWT_SCOPED_KEYS"])
 	require.NoError(t, err)
 	require.Equal(t, []auth.ScopedKey{{Scope: auth.ScopeServiceAccount, Key: sa.Public().(ed25519.PublicKey)},
-		{Scope: auth.ScopeOpen311, Key: open311.Public().(ed25519.PublicKey)}}, scoped)
+		{Scope: auth.ScopeOpen311, Key: open311.Public().(ed25519.PublicKey)},
+		{Scope: auth.ScopeFollowUp, Key: followUp.Public().(ed25519.PublicKey)}}, scoped)
 	require.Equal(t, routing["WHISTLE_JWT_SCOPED_KEYS"], gw["WHISTLE_JWT_SCOPED_KEYS"])
 	require.Equal(t, launcher.DemoOpen311Key+":110101001", gw["WHISTLE_OPEN311_KEYS"])
 

@@ -87,12 +87,16 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 	// the way a deployment fetches its identity provider's JWKS. Response's
 	// service-account key and the gateway's Open311 key are keys of their own,
 	// which every service trusts only within their scopes.
+	// Discovery's follow-up key signs the resident tokens it answers a
+	// follow-up with, trusted likewise only for residents.
 	saKey, open311Key := DerivedKey(key, auth.ScopeServiceAccount), DerivedKey(key, auth.ScopeOpen311)
+	followUpKey := DerivedKey(key, auth.ScopeFollowUp)
 	common = append(common, "WHISTLE_JWKS_URL="+p.APIURL+"/.well-known/jwks.json",
 		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience,
 		"WHISTLE_JWT_SCOPED_KEYS="+auth.FormatScopedKeys(
 			auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saKey.Public().(ed25519.PublicKey)},
-			auth.ScopedKey{Scope: auth.ScopeOpen311, Key: open311Key.Public().(ed25519.PublicKey)}))
+			auth.ScopedKey{Scope: auth.ScopeOpen311, Key: open311Key.Public().(ed25519.PublicKey)},
+			auth.ScopedKey{Scope: auth.ScopeFollowUp, Key: followUpKey.Public().(ed25519.PublicKey)}))
 
 	for _, b := range cfg.Backends {
 		dbURL := cfg.DatabaseURL
@@ -121,6 +125,8 @@ func MakePlan(cfg Config, natsURL string, key ed25519.PrivateKey, now time.Time)
 			env = append(env, "WHISTLE_SEED=1")
 		case "response":
 			env = append(env, "WHISTLE_SERVICE_ACCOUNT_KEY="+auth.EncodeKey(saKey.Seed()))
+		case "discovery":
+			env = append(env, "WHISTLE_FOLLOWUP_SIGNING_KEY="+auth.EncodeKey(followUpKey.Seed()))
 		case "feedback":
 			env = append(env, "WHISTLE_TIMELINE_KEYS="+cfg.TimelineKeys)
 			if migrateEnv != nil {

@@ -23,7 +23,7 @@ func TestPlanSharesOneDrillClock(t *testing.T) {
 	plan, err := launcher.MakePlan(cfg, "nats://x", key, now)
 	require.NoError(t, err)
 	require.Equal(t, "http://127.0.0.1:9090", plan.APIURL)
-	require.Len(t, plan.Processes, 5)
+	require.Len(t, plan.Processes, 6) // routing, intake, discovery, response, feedback, gateway
 	for _, p := range plan.Processes {
 		require.Contains(t, p.Env, "WHISTLE_TIME_SCALE=60", p.Name)
 		require.Contains(t, p.Env, "WHISTLE_TIME_ORIGIN=2026-03-02T09:00:00Z", p.Name)

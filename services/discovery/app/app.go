@@ -102,14 +102,23 @@ type App struct {
 
 // New connects, migrates and registers the API; Run serves it.
 func New(ctx context.Context, cfg Config, deps service.Deps) (*App, error) {
-	if err := cfg.Validate(); err != nil {
+	if cfg.IntakeAddr == "" || cfg.RoutingAddr == "" {
+		return nil, errors.New("WHISTLE_INTAKE_ADDR and WHISTLE_ROUTING_ADDR are required")
+	}
+	sys, err := coordsys.ParseDefault(cfg.CoordSys)
+	if err != nil {
+		return nil, fmt.Errorf("WHISTLE_COORD_SYS: %w", err)
+	}
+	limits, err := reports.ParseTicketLimits(cfg.HotlineLimits)
+	if err != nil {
 		return nil, err
 	}
-	sys, _ := coordsys.ParseDefault(cfg.CoordSys)
-	limits, _ := reports.ParseTicketLimits(cfg.HotlineLimits)
 	var resident *auth.Signer
 	if cfg.FollowUpSigningKey != "" {
-		key, _ := auth.ParsePrivateKey(cfg.FollowUpSigningKey)
+		key, err := auth.ParsePrivateKey(cfg.FollowUpSigningKey)
+		if err != nil {
+			return nil, fmt.Errorf("WHISTLE_FOLLOWUP_SIGNING_KEY: %w", err)
+		}
 		resident = auth.NewSigner(key).WithIssuer(cfg.JWTIssuer)
 	}
 	// Dialling is lazy and fails only on a malformed address, so it goes first.

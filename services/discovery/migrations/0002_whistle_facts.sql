@@ -26,6 +26,8 @@ CREATE TABLE whistle_dispatches (
     whistle_id  text        NOT NULL,
     department  text        NOT NULL,
     status      text        NOT NULL,
+    -- Orders snapshots that carry the same updated_at (PENDING < ... < CANCELLED).
+    status_rank smallint    NOT NULL,
     -- The response.v1.Dispatch, protobuf-encoded.
     snapshot    bytea       NOT NULL,
     updated_at  timestamptz NOT NULL

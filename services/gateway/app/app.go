@@ -123,6 +123,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		dst        *grpc.ClientConnInterface
 	}{
 		{"intake", cfg.IntakeAddr, &b.Intake},
+		{"discovery", cfg.DiscoveryAddr, &b.Discovery},
 		{"routing", cfg.RoutingAddr, &b.Routing},
 		{"response", cfg.ResponseAddr, &b.Response},
 		{"feedback", cfg.FeedbackAddr, &b.Feedback},
@@ -157,7 +158,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		// return files as .xlsx and CSV; the printed forms (派单单,
 		// 督办通知书, 治理成绩单) as PDF.
 		downloads: &download.Handler{Mux: gw, Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
-			Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
+			Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Discovery),
 			Routing: routingv1.NewRoutingServiceClient(b.Routing), Response: responsev1.NewDispatchServiceClient(b.Response),
 			Clock: deps.Clock},
 		serverTime:  servertime.Handler(deps.Clock, cfg.TimeScale),
@@ -227,7 +228,7 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		e.open311 = &open311.Handler{
 			Keys: keys, Signer: auth.NewSigner(key).WithIssuer(cfg.JWTIssuer), Clock: deps.Clock, Log: deps.Log.With("component", "open311"),
 			Intake: intakev1.NewIntakeServiceClient(b.Intake), Routing: routingv1.NewRoutingServiceClient(b.Routing),
-			Reports: intakev1.NewReportServiceClient(b.Intake), Media: store,
+			Reports: intakev1.NewReportServiceClient(b.Discovery), Media: store,
 			Feedback: feedbackv1.NewFeedbackServiceClient(b.Feedback),
 		}
 	}
@@ -237,11 +238,11 @@ func New(ctx context.Context, cfg Config, deps service.Deps) (a *App, err error)
 		timeout = defaultRequestTimeout
 	}
 	// A 12345 CSV export or a boundary file is larger than the JSON body limit.
-	e.tickets = ticketcsv.Handler(intakev1.NewReportServiceClient(b.Intake), timeout)
+	e.tickets = ticketcsv.Handler(intakev1.NewReportServiceClient(b.Discovery), timeout)
 	e.boundaries = boundaryfile.Handler(routingv1.NewRoutingServiceClient(b.Routing), timeout)
 	// Attachments: uploads are larger than the JSON limit, objects are streamed.
 	e.evidence = &evidence.Routes{
-		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Intake),
+		Store: store, Intake: intakev1.NewIntakeServiceClient(b.Intake), Reports: intakev1.NewReportServiceClient(b.Discovery),
 		Timeout: timeout, Log: deps.Log.With("component", "evidence"),
 	}
 	stopStreams := make(chan struct{})

@@ -30,10 +30,11 @@ type Config struct {
 	// OpsPprof serves net/http/pprof on the ops address.
 	OpsPprof bool `env:"WHISTLE_OPS_PPROF, default=false"`
 	// gRPC addresses of the backends.
-	IntakeAddr   string `env:"WHISTLE_INTAKE_ADDR"`
-	RoutingAddr  string `env:"WHISTLE_ROUTING_ADDR"`
-	ResponseAddr string `env:"WHISTLE_RESPONSE_ADDR"`
-	FeedbackAddr string `env:"WHISTLE_FEEDBACK_ADDR"`
+	IntakeAddr    string `env:"WHISTLE_INTAKE_ADDR"`
+	DiscoveryAddr string `env:"WHISTLE_DISCOVERY_ADDR"`
+	RoutingAddr   string `env:"WHISTLE_ROUTING_ADDR"`
+	ResponseAddr  string `env:"WHISTLE_RESPONSE_ADDR"`
+	FeedbackAddr  string `env:"WHISTLE_FEEDBACK_ADDR"`
 	// DevAuth enables POST /v1/dev/tokens.
 	DevAuth bool `env:"WHISTLE_DEV_AUTH, default=false"`
 	// DevSigningKey is the base64 Ed25519 seed dev tokens are signed with;
@@ -135,6 +136,7 @@ func (c Config) Validate() error {
 	}
 	for _, v := range []struct{ name, val string }{
 		{"WHISTLE_INTAKE_ADDR", c.IntakeAddr},
+		{"WHISTLE_DISCOVERY_ADDR", c.DiscoveryAddr},
 		{"WHISTLE_ROUTING_ADDR", c.RoutingAddr},
 		{"WHISTLE_RESPONSE_ADDR", c.ResponseAddr},
 		{"WHISTLE_FEEDBACK_ADDR", c.FeedbackAddr},

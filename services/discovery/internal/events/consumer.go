@@ -160,8 +160,9 @@ func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.
 	if err != nil {
 		return bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
 	}
+	status := d.GetStatus().String()
 	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams{DispatchID: id, WhistleID: whistleID, Department: department,
-		Status: d.GetStatus().String(), Snapshot: raw, UpdatedAt: updated.AsTime()}); err != nil {
+		Status: status, StatusRank: whistle.DispatchRank(status), Snapshot: raw, UpdatedAt: updated.AsTime()}); err != nil {
 		return fmt.Errorf("record dispatch %s: %w", id, err)
 	}
 	return nil

@@ -17,12 +17,12 @@ UPDATE whistles SET merged_into = @merged_into WHERE id = @id;
 
 -- name: UpsertDispatch :exec
 -- A dispatch's snapshot, unless a newer one is kept already.
-INSERT INTO whistle_dispatches (dispatch_id, whistle_id, department, status, snapshot, updated_at)
-VALUES (@dispatch_id, @whistle_id, @department, @status, @snapshot, @updated_at)
+INSERT INTO whistle_dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+VALUES (@dispatch_id, @whistle_id, @department, @status, @status_rank, @snapshot, @updated_at)
 ON CONFLICT (dispatch_id) DO UPDATE
-SET status = excluded.status, snapshot = excluded.snapshot, updated_at = excluded.updated_at,
-    department = excluded.department
-WHERE whistle_dispatches.updated_at <= excluded.updated_at;
+SET status = excluded.status, status_rank = excluded.status_rank, snapshot = excluded.snapshot,
+    updated_at = excluded.updated_at, department = excluded.department
+WHERE (whistle_dispatches.updated_at, whistle_dispatches.status_rank) <= (excluded.updated_at, excluded.status_rank);
 
 -- name: WhistleDispatches :many
 SELECT * FROM whistle_dispatches WHERE whistle_id = @whistle_id ORDER BY department, updated_at, dispatch_id;

@@ -13,7 +13,7 @@ import (
 )
 
 const dispatchesOfWhistles = `-- name: DispatchesOfWhistles :many
-SELECT dispatch_id, whistle_id, department, status, snapshot, updated_at FROM whistle_dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM whistle_dispatches WHERE whistle_id = ANY($1::text[]) ORDER BY whistle_id, department, updated_at, dispatch_id
 `
 
 func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string) ([]WhistleDispatch, error) {
@@ -30,6 +30,7 @@ func (q *Queries) DispatchesOfWhistles(ctx context.Context, whistleIds []string)
 			&i.WhistleID,
 			&i.Department,
 			&i.Status,
+			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
 		); err != nil {
@@ -123,12 +124,12 @@ func (q *Queries) SetWhistleStatus(ctx context.Context, arg SetWhistleStatusPara
 }
 
 const upsertDispatch = `-- name: UpsertDispatch :exec
-INSERT INTO whistle_dispatches (dispatch_id, whistle_id, department, status, snapshot, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO whistle_dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (dispatch_id) DO UPDATE
-SET status = excluded.status, snapshot = excluded.snapshot, updated_at = excluded.updated_at,
-    department = excluded.department
-WHERE whistle_dispatches.updated_at <= excluded.updated_at
+SET status = excluded.status, status_rank = excluded.status_rank, snapshot = excluded.snapshot,
+    updated_at = excluded.updated_at, department = excluded.department
+WHERE (whistle_dispatches.updated_at, whistle_dispatches.status_rank) <= (excluded.updated_at, excluded.status_rank)
 `
 
 type UpsertDispatchParams struct {
@@ -136,6 +137,7 @@ type UpsertDispatchParams struct {
 	WhistleID  string
 	Department string
 	Status     string
+	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
 }
@@ -147,6 +149,7 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 		arg.WhistleID,
 		arg.Department,
 		arg.Status,
+		arg.StatusRank,
 		arg.Snapshot,
 		arg.UpdatedAt,
 	)
@@ -154,7 +157,7 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 }
 
 const whistleDispatches = `-- name: WhistleDispatches :many
-SELECT dispatch_id, whistle_id, department, status, snapshot, updated_at FROM whistle_dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
+SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM whistle_dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
 `
 
 func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]WhistleDispatch, error) {
@@ -171,6 +174,7 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Wh
 			&i.WhistleID,
 			&i.Department,
 			&i.Status,
+			&i.StatusRank,
 			&i.Snapshot,
 			&i.UpdatedAt,
 		); err != nil {

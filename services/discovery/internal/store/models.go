@@ -93,6 +93,7 @@ type WhistleDispatch struct {
 	WhistleID  string
 	Department string
 	Status     string
+	StatusRank int16
 	Snapshot   []byte
 	UpdatedAt  time.Time
 }

@@ -36,10 +36,31 @@ func (s Status) Final() bool {
 
 // Dispatch statuses as response reports them.
 const (
-	DispatchResolved  = "RESOLVED"
-	DispatchReturned  = "RETURNED"
-	DispatchCancelled = "CANCELLED"
+	DispatchPending      = "PENDING"
+	DispatchAcknowledged = "ACKNOWLEDGED"
+	DispatchArrived      = "ARRIVED"
+	DispatchResolved     = "RESOLVED"
+	DispatchReturned     = "RETURNED"
+	DispatchCancelled    = "CANCELLED"
 )
+
+// DispatchRank orders a dispatch's statuses along its life, so that of two
+// snapshots stamped with the same time the later one in the life wins.
+func DispatchRank(status string) int16 {
+	switch status {
+	case DispatchPending:
+		return 1
+	case DispatchAcknowledged:
+		return 2
+	case DispatchArrived:
+		return 3
+	case DispatchResolved, DispatchReturned:
+		return 4
+	case DispatchCancelled:
+		return 5
+	}
+	return 0
+}
 
 // ViewerNeighbour is the viewer role of a neighbouring street that is
 // informed of a whistle and may read it, but not act on it.

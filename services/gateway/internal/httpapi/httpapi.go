@@ -42,9 +42,9 @@ const RaiseWhistleMethod = "/whistle.intake.v1.IntakeService/RaiseWhistle"
 // metadata "idempotency-key".
 const IdempotencyKeyHeader = "Idempotency-Key"
 
-// Backends are the client connections of the four services behind the gateway.
+// Backends are the client connections of the five services behind the gateway.
 type Backends struct {
-	Intake, Routing, Response, Feedback grpc.ClientConnInterface
+	Intake, Discovery, Routing, Response, Feedback grpc.ClientConnInterface
 }
 
 // NewGateway returns the mux serving every REST route of proto/http.yaml by
@@ -64,7 +64,7 @@ func NewGateway(ctx context.Context, log *slog.Logger, b Backends) (*runtime.Ser
 	)
 	regs := []error{
 		intakev1.RegisterIntakeServiceHandlerClient(ctx, mux, intakev1.NewIntakeServiceClient(b.Intake)),
-		intakev1.RegisterReportServiceHandlerClient(ctx, mux, intakev1.NewReportServiceClient(b.Intake)),
+		intakev1.RegisterReportServiceHandlerClient(ctx, mux, intakev1.NewReportServiceClient(b.Discovery)),
 		routingv1.RegisterRoutingServiceHandlerClient(ctx, mux, routingv1.NewRoutingServiceClient(b.Routing)),
 		responsev1.RegisterDispatchServiceHandlerClient(ctx, mux, responsev1.NewDispatchServiceClient(b.Response)),
 		responsev1.RegisterSlaAdminServiceHandlerClient(ctx, mux, responsev1.NewSlaAdminServiceClient(b.Response)),

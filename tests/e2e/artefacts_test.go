@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// servicePackages are the five service binaries' main packages.
-var servicePackages = []string{"intake", "routing", "response", "feedback", "gateway"}
+// servicePackages are the six service binaries' main packages.
+var servicePackages = []string{"intake", "discovery", "routing", "response", "feedback", "gateway"}
 
 // TestServiceBinariesDoNotLinkTheNATSServer: production connects to an
 // external NATS cluster, so no service binary carries the embedded server

@@ -29,6 +29,12 @@ func TestServicesRunAsTheirOwnDatabaseRoles(t *testing.T) {
 			"SELECT count(*) FROM feedback.timeline_entries",
 			"TRUNCATE intake.outbox",
 			"CREATE TABLE intake.forged (id int)",
+			"SELECT count(*) FROM discovery.reports",
+		},
+		"discovery": {
+			"SELECT count(*) FROM intake.whistles",
+			"TRUNCATE discovery.outbox",
+			"DROP TABLE discovery.reports",
 		},
 		"routing":  {"SELECT count(*) FROM response.dispatches", "ALTER TABLE routing.outbox ADD COLUMN x int"},
 		"response": {"SELECT count(*) FROM routing.outbox", "DROP TABLE response.dispatches"},

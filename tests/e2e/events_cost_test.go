@@ -151,7 +151,7 @@ func cost(t *testing.T, s *system, evs []*eventsv1.Event) busCost {
 			}
 		}
 	}
-	for _, schema := range []string{"intake", "routing", "response", "feedback"} {
+	for _, schema := range []string{"intake", "discovery", "routing", "response", "feedback"} {
 		conn, err := pgx.Connect(ctx, s.db[schema])
 		require.NoError(t, err)
 		var n int

@@ -73,7 +73,7 @@ func startApp(t *testing.T, backend string, edit func(*app.Config)) *app.App {
 	}
 	cfg := app.Config{
 		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0",
-		IntakeAddr: backend, RoutingAddr: backend, ResponseAddr: backend, FeedbackAddr: backend,
+		IntakeAddr: backend, DiscoveryAddr: backend, RoutingAddr: backend, ResponseAddr: backend, FeedbackAddr: backend,
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -246,7 +246,7 @@ func TestDevTokens(t *testing.T) {
 
 func TestDevAuthWithoutKeyNamesVariable(t *testing.T) {
 	t.Parallel()
-	err := app.Config{HTTPAddr: "x", IntakeAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x", DevAuth: true}.Validate()
+	err := app.Config{HTTPAddr: "x", IntakeAddr: "x", DiscoveryAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x", DevAuth: true}.Validate()
 	require.ErrorContains(t, err, "WHISTLE_DEV_SIGNING_KEY")
 	err = app.Config{HTTPAddr: "x"}.Validate()
 	require.ErrorContains(t, err, "WHISTLE_INTAKE_ADDR")
@@ -390,7 +390,7 @@ func TestOpsEndpointsAreOnTheOpsPortOnly(t *testing.T) {
 
 func TestOpsAddressMustDifferFromThePublicOne(t *testing.T) {
 	t.Parallel()
-	err := app.Config{HTTPAddr: ":8080", OpsAddr: ":8080", IntakeAddr: "a", RoutingAddr: "b", ResponseAddr: "c", FeedbackAddr: "d"}.Validate()
+	err := app.Config{HTTPAddr: ":8080", OpsAddr: ":8080", IntakeAddr: "a", DiscoveryAddr: "a", RoutingAddr: "b", ResponseAddr: "c", FeedbackAddr: "d"}.Validate()
 	require.ErrorContains(t, err, "WHISTLE_OPS_ADDR must differ")
 }
 
@@ -424,7 +424,7 @@ func TestShutdownTurnsNotReadyThenDrains(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, err := app.New(ctx, app.Config{
-		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", IntakeAddr: addr, RoutingAddr: addr, ResponseAddr: addr, FeedbackAddr: addr,
+		HTTPAddr: "127.0.0.1:0", OpsAddr: "127.0.0.1:0", IntakeAddr: addr, DiscoveryAddr: addr, RoutingAddr: addr, ResponseAddr: addr, FeedbackAddr: addr,
 		ShutdownDelay: time.Minute, ShutdownTimeout: time.Minute,
 	}, service.Deps{Log: slog.New(slog.DiscardHandler), Clock: clk})
 	require.NoError(t, err)

@@ -142,7 +142,7 @@ func TestRateLimitsKeyOnTheClientBehindATrustedProxy(t *testing.T) {
 		require.NotEqual(t, http.StatusTooManyRequests, get(base, "203.0.113.7"))
 		require.Equal(t, http.StatusTooManyRequests, get(base, "203.0.113.8"), "a made-up address does not help")
 	})
-	c := app.Config{HTTPAddr: "x", IntakeAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x", TrustedProxies: "10.0.0.0/8,ingress"}
+	c := app.Config{HTTPAddr: "x", IntakeAddr: "x", DiscoveryAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x", TrustedProxies: "10.0.0.0/8,ingress"}
 	require.ErrorContains(t, c.Validate(), "WHISTLE_TRUSTED_PROXIES")
 }
 
@@ -191,7 +191,7 @@ func TestUnknownFieldsAreRejectedOnEveryBody(t *testing.T) {
 
 func TestConfigNamesStreamAndOpen311Variables(t *testing.T) {
 	t.Parallel()
-	ok := app.Config{HTTPAddr: "x", IntakeAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x"}
+	ok := app.Config{HTTPAddr: "x", IntakeAddr: "x", DiscoveryAddr: "x", RoutingAddr: "x", ResponseAddr: "x", FeedbackAddr: "x"}
 	c := ok
 	c.NATSURL = "nats://127.0.0.1:4222"
 	require.ErrorContains(t, c.Validate(), "WHISTLE_JWT_PUBLIC_KEY")
@@ -251,7 +251,7 @@ func TestTakenAddressIsAnErrorNotAPanic(t *testing.T) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer lis.Close()
-	cfg := app.Config{HTTPAddr: lis.Addr().String(), IntakeAddr: "x:1", RoutingAddr: "x:1", ResponseAddr: "x:1", FeedbackAddr: "x:1"}
+	cfg := app.Config{HTTPAddr: lis.Addr().String(), IntakeAddr: "x:1", DiscoveryAddr: "x:1", RoutingAddr: "x:1", ResponseAddr: "x:1", FeedbackAddr: "x:1"}
 	_, err = app.New(context.Background(), cfg, service.Deps{Log: slog.New(slog.DiscardHandler), Clock: clock.NewFake(t0)})
 	require.ErrorContains(t, err, "WHISTLE_HTTP_ADDR")
 }

@@ -204,11 +204,11 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 	t.Parallel()
 	objs, err := render(t, minimal())
 	require.NoError(t, err)
-	require.Equal(t, 5, count(objs, "Deployment"))
-	require.Equal(t, 5, count(objs, "Service"))
-	require.Equal(t, 5, count(objs, "HorizontalPodAutoscaler"))
-	require.Equal(t, 5, count(objs, "PodDisruptionBudget"))
-	require.Equal(t, 5, count(objs, "NetworkPolicy"))
+	require.Equal(t, 6, count(objs, "Deployment"))
+	require.Equal(t, 6, count(objs, "Service"))
+	require.Equal(t, 6, count(objs, "HorizontalPodAutoscaler"))
+	require.Equal(t, 6, count(objs, "PodDisruptionBudget"))
+	require.Equal(t, 6, count(objs, "NetworkPolicy"))
 	require.Equal(t, 0, count(objs, "PodMonitor"), "the PodMonitor is optional and off by default")
 	require.Equal(t, 0, count(objs, "Ingress"), "the Ingress is off by default")
 
@@ -276,8 +276,11 @@ func TestChartRendersValidManifestsForEveryService(t *testing.T) {
 		require.Equal(t, "true", env["WHISTLE_MIGRATE_ONLY"].Value)
 		require.Equal(t, "city-whistle-postgres", env["DATABASE_URL"].ValueFrom.SecretKeyRef.Name, "%s migrates as the admin", c.Name)
 		require.Equal(t, c.Name+"-password", env["WHISTLE_DATABASE_ROLE_PASSWORD"].ValueFrom.SecretKeyRef.Key, "and sets its role's password")
-		if c.Name == "intake" {
-			require.Equal(t, "city-whistle-routing:9090", env["WHISTLE_ROUTING_ADDR"].Value, "intake's configuration is valid")
+		if c.Name == "intake" || c.Name == "discovery" {
+			require.Equal(t, "city-whistle-routing:9090", env["WHISTLE_ROUTING_ADDR"].Value, "%s's configuration is valid", c.Name)
+		}
+		if c.Name == "discovery" {
+			require.Equal(t, "city-whistle-intake:9090", env["WHISTLE_INTAKE_ADDR"].Value, "discovery's configuration is valid")
 		}
 		migrated = append(migrated, c.Name)
 	}
@@ -308,7 +311,7 @@ func TestChartWithExistingSecretsPodMonitorAndFixedReplicas(t *testing.T) {
 	objs, err := render(t, vals)
 	require.NoError(t, err)
 	require.Zero(t, count(objs, "Secret"), "existing secrets are used, not created")
-	require.Equal(t, 4, count(objs, "Deployment"), "feedback is disabled")
+	require.Equal(t, 5, count(objs, "Deployment"), "feedback is disabled")
 	pm := find[*podMonitor](t, objs, "PodMonitor", "city-whistle")
 	require.Equal(t, "ops", pm.Spec.PodMetricsEndpoints[0].Port, "scraped on the private ops port")
 

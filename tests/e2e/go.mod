@@ -6,6 +6,7 @@ require (
 	github.com/chuishao/whistle/cli v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/platform v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/proto v0.0.0-00010101000000-000000000000
+	github.com/chuishao/whistle/services/discovery v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/feedback v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/gateway v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/intake v0.0.0-00010101000000-000000000000
@@ -131,6 +132,8 @@ replace github.com/chuishao/whistle/platform => ../../platform
 replace github.com/chuishao/whistle/proto => ../../proto
 
 replace github.com/chuishao/whistle/services/intake => ../../services/intake
+
+replace github.com/chuishao/whistle/services/discovery => ../../services/discovery
 
 replace github.com/chuishao/whistle/services/routing => ../../services/routing
 

@@ -11,6 +11,7 @@ replace (
 require (
 	github.com/chuishao/whistle/platform v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/proto v0.0.0-00010101000000-000000000000
+	github.com/chuishao/whistle/services/discovery v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/feedback v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/intake v0.0.0-00010101000000-000000000000
 	github.com/chuishao/whistle/services/response v0.0.0-00010101000000-000000000000
@@ -63,6 +64,7 @@ require (
 )
 
 replace (
+	github.com/chuishao/whistle/services/discovery => ../../services/discovery
 	github.com/chuishao/whistle/services/feedback => ../../services/feedback
 	github.com/chuishao/whistle/services/intake => ../../services/intake
 	github.com/chuishao/whistle/services/response => ../../services/response

@@ -18,7 +18,7 @@ import (
 )
 
 // Schemas are the services' schemas, each with an outbox.
-var Schemas = []string{"intake", "routing", "response", "feedback"}
+var Schemas = []string{"intake", "discovery", "routing", "response", "feedback"}
 
 // Sources is where Load reads from.
 type Sources struct {

@@ -20,6 +20,7 @@ import (
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	pevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
+	discoverymig "github.com/chuishao/whistle/services/discovery/migrations"
 	feedbackmig "github.com/chuishao/whistle/services/feedback/migrations"
 	intakemig "github.com/chuishao/whistle/services/intake/migrations"
 	responsemig "github.com/chuishao/whistle/services/response/migrations"
@@ -43,7 +44,7 @@ func newSystem(t *testing.T) *system {
 	require.NoError(t, err)
 	t.Cleanup(db.Close)
 	for schema, own := range map[string]postgres.Migrations{
-		"intake": intakemig.Set, "routing": {Name: "routing", FS: routingmig.FS},
+		"intake": intakemig.Set, "discovery": discoverymig.Set, "routing": {Name: "routing", FS: routingmig.FS},
 		"response": {Name: "response", FS: responsemig.FS}, "feedback": {Name: "feedback", FS: feedbackmig.FS},
 	} {
 		require.NoError(t, postgres.Migrate(ctx, db, schema, bus.Migrations, own), schema)

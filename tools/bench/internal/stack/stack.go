@@ -48,7 +48,7 @@ type Config struct {
 }
 
 // LauncherOps are the services' ops addresses (/metrics) on `make run`.
-var LauncherOps = []string{"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204"}
+var LauncherOps = []string{"127.0.0.1:7201", "127.0.0.1:7202", "127.0.0.1:7203", "127.0.0.1:7204", "127.0.0.1:7206"}
 
 // LauncherGatewayOps is the gateway's ops address (/readyz, /metrics) on `make run`.
 const LauncherGatewayOps = "127.0.0.1:7205"
@@ -56,7 +56,7 @@ const LauncherGatewayOps = "127.0.0.1:7205"
 // LauncherPorts are the fixed addresses `make run` listens on.
 var LauncherPorts = append([]string{
 	"127.0.0.1:8080", LauncherGatewayOps, "127.0.0.1:4333",
-	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104",
+	"127.0.0.1:7101", "127.0.0.1:7102", "127.0.0.1:7103", "127.0.0.1:7104", "127.0.0.1:7105",
 }, LauncherOps...)
 
 // Stack is a running system.

@@ -56,7 +56,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		return nil, fmt.Errorf("generate dev key: %w", err)
 	}
 	type backend struct{ name, kind, consumer string }
-	backends := []backend{{"routing", "routing", "routing"}, {"intake", "intake", "intake"}}
+	backends := []backend{{"routing", "routing", "routing"}, {"intake", "intake", "intake"}, {"discovery", "discovery", "discovery"}}
 	for i := range max(cfg.ResponseReplicas, 1) {
 		backends = append(backends, backend{fmt.Sprintf("response-%d", i+1), "response", "response"})
 	}
@@ -75,7 +75,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 		ops[b.name] = fmt.Sprintf("127.0.0.1:%d", ports[2+2*i])
 	}
 	common := append(os.Environ(),
-		"WHISTLE_INTAKE_ADDR="+grpc["intake"], "WHISTLE_ROUTING_ADDR="+grpc["routing"],
+		"WHISTLE_INTAKE_ADDR="+grpc["intake"], "WHISTLE_DISCOVERY_ADDR="+grpc["discovery"], "WHISTLE_ROUTING_ADDR="+grpc["routing"],
 		"WHISTLE_RESPONSE_ADDR="+grpc["response-1"], "WHISTLE_FEEDBACK_ADDR="+grpc["feedback"],
 		"WHISTLE_JWKS_URL="+f.APIURL+"/.well-known/jwks.json",
 		"WHISTLE_JWT_ISSUER="+auth.Issuer, "WHISTLE_JWT_AUDIENCE="+auth.Audience,
@@ -133,7 +133,7 @@ func Start(ctx context.Context, cfg Config) (*Fleet, error) {
 }
 
 // backendKinds are the services with a database schema.
-var backendKinds = []string{"routing", "intake", "response", "feedback"}
+var backendKinds = []string{"routing", "intake", "discovery", "response", "feedback"}
 
 // migrate prepares each backend kind's database roles and migrates its schema
 // as the cluster's admin (the binary with WHISTLE_MIGRATE_ONLY, which calls

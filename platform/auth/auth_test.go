@@ -69,8 +69,10 @@ func TestScopedKeysSignOnlyTheirScope(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	saPub, saPriv, _ := ed25519.GenerateKey(nil)
 	o311Pub, o311Priv, _ := ed25519.GenerateKey(nil)
+	fuPub, fuPriv, _ := ed25519.GenerateKey(nil)
 	keys, err := auth.ParseScopedKeys(auth.FormatScopedKeys(
-		auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saPub}, auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub}))
+		auth.ScopedKey{Scope: auth.ScopeServiceAccount, Key: saPub}, auth.ScopedKey{Scope: auth.ScopeOpen311, Key: o311Pub},
+		auth.ScopedKey{Scope: auth.ScopeFollowUp, Key: fuPub}))
 	require.NoError(t, err)
 	v := auth.NewVerifier(pub, auth.WithIssuer(auth.Issuer), auth.WithScopedKeys(keys...))
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -80,6 +82,7 @@ func TestScopedKeysSignOnlyTheirScope(t *testing.T) {
 	street := auth.Identity{Subject: "client", Role: auth.RoleStreet, StreetID: "110101001", DistrictID: "110101"}
 	public := auth.Identity{Subject: "open311-public", Role: auth.RolePublic}
 	publicSupervisor := auth.Identity{Subject: "open311-public", Role: auth.RoleSupervisor}
+	resident := auth.Identity{Subject: "grid:g-1", Role: auth.RoleResident}
 	for _, c := range []struct {
 		key  ed25519.PrivateKey
 		id   auth.Identity
@@ -89,6 +92,9 @@ func TestScopedKeysSignOnlyTheirScope(t *testing.T) {
 		{saPriv, saDesk, true}, {saPriv, admin, false}, {saPriv, desk, false}, {saPriv, street, false},
 		{o311Priv, street, true}, {o311Priv, public, true}, {o311Priv, admin, false}, {o311Priv, saDesk, false},
 		{o311Priv, desk, false}, {o311Priv, publicSupervisor, false}, {saPriv, public, false},
+		// The follow-up key signs residents only, and only it (or the main key) signs them.
+		{fuPriv, resident, true}, {fuPriv, street, false}, {fuPriv, public, false}, {fuPriv, admin, false},
+		{o311Priv, resident, false}, {saPriv, resident, false},
 	} {
 		tok, err := auth.NewSigner(c.key).Sign(c.id, now, time.Hour)
 		require.NoError(t, err)

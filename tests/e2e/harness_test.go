@@ -47,7 +47,9 @@ type system struct {
 	signer *auth.Signer
 	// open311Signer holds the gateway's Open311 key (scoped: streets and the public reader).
 	open311Signer *auth.Signer
-	js            jetstream.JetStream
+	// residentSigner holds discovery's follow-up key (scoped: residents only).
+	residentSigner *auth.Signer
+	js             jetstream.JetStream
 	// grpc holds each backend's gRPC address, for tests that bypass the gateway.
 	grpc backendAddrs
 	// nats is the NATS server, with each service's credentials.
@@ -244,7 +246,8 @@ func startSystem(t *testing.T, opts options) *system {
 	}).(*gatewayapp.App)
 
 	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), world: w, clock: w.Clock, signer: w.Signer,
-		open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), js: w.JetStream(),
+		open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), residentSigner: auth.NewSigner(fuPriv).WithIssuer(opts.issuer),
+		js: w.JetStream(),
 		grpc: backendAddrs{intake: intake.GRPCAddr(), discovery: discovery.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
 		nats: w.NATSUsers(), stops: stops, db: dbURLs}
 }

@@ -5,10 +5,10 @@
 // checks, transactions, SQL and outbox writes — and answers in the domain's
 // and the store's terms; the gRPC API maps requests and answers around it.
 //
-// It is named for the service it may become: what it needs of the whistle
-// side (raising a whistle, reading one, reopening or closing one for a
-// resident) comes only through the Whistles interface, and what it asks of
-// routing through References.
+// What it needs of the whistle side (raising a whistle, reading one,
+// reopening or closing one for a resident) comes only through the Whistles
+// interface, and what it asks of routing through References; the gRPC API
+// implements both on intake's and routing's clients.
 package discovery
 
 import (

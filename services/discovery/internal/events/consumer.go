@@ -1,3 +1,6 @@
+// Package events is discovery's side of the stream: the report.* events it
+// builds, the consumer that keeps its facts of whistles and their dispatches
+// (and moves a whistle's linked reports with it), and the triage clock.
 package events
 
 import (

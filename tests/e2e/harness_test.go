@@ -247,7 +247,7 @@ func startSystem(t *testing.T, opts options) *system {
 
 	return &system{url: "http://" + gw.HTTPAddr(), opsURL: "http://" + gw.OpsAddr(), world: w, clock: w.Clock, signer: w.Signer,
 		open311Signer: auth.NewSigner(o311Priv).WithIssuer(opts.issuer), residentSigner: auth.NewSigner(fuPriv).WithIssuer(opts.issuer),
-		js: w.JetStream(),
+		js:   w.JetStream(),
 		grpc: backendAddrs{intake: intake.GRPCAddr(), discovery: discovery.GRPCAddr(), routing: routing.GRPCAddr(), response: responseAddr, feedback: feedback.GRPCAddr()},
 		nats: w.NATSUsers(), stops: stops, db: dbURLs}
 }

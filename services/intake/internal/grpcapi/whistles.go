@@ -2,17 +2,14 @@ package grpcapi
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"google.golang.org/grpc/metadata"
 
 	"github.com/chuishao/whistle/platform/auth"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
-	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
-	"github.com/chuishao/whistle/services/intake/internal/store"
 	"github.com/chuishao/whistle/services/intake/internal/whistles"
 )
 
@@ -101,13 +98,6 @@ func (s *Server) CancelWhistle(ctx context.Context, req *intakev1.CancelWhistleR
 // SubmitFeedback rates a resolved whistle and closes it.
 func (s *Server) SubmitFeedback(ctx context.Context, req *intakev1.SubmitFeedbackRequest) (*intakev1.Whistle, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.SubmitFeedbackRequest) (*intakev1.Whistle, error) {
-		if id.Role == auth.RoleResident {
-			if err := intake.ValidateFeedback(req.GetSatisfaction(), req.GetComment()); err != nil {
-				return nil, err
-			}
-			return s.ActAs(ctx, auth.Identity{}, "give feedback on", req.GetId(), residentActor(id), tokenScope,
-				whistles.CloseWith(req.GetSatisfaction(), req.GetComment()))
-		}
 		return s.Close(ctx, id, req.GetId(), req.GetSatisfaction(), req.GetComment())
 	})
 }
@@ -115,12 +105,6 @@ func (s *Server) SubmitFeedback(ctx context.Context, req *intakev1.SubmitFeedbac
 // ReopenWhistle sends a resolved or closed whistle back: "not fixed".
 func (s *Server) ReopenWhistle(ctx context.Context, req *intakev1.ReopenWhistleRequest) (*intakev1.Whistle, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.ReopenWhistleRequest) (*intakev1.Whistle, error) {
-		if id.Role == auth.RoleResident {
-			if err := intake.ValidateReason(req.GetReason(), true); err != nil {
-				return nil, err
-			}
-			return s.ActAs(ctx, auth.Identity{}, "reopen", req.GetId(), residentActor(id), tokenScope, whistles.ReopenWith(req.GetReason()))
-		}
 		return s.Reopen(ctx, id, req.GetId(), req.GetReason())
 	})
 }
@@ -132,20 +116,6 @@ func (s *Server) ReopenWhistle(ctx context.Context, req *intakev1.ReopenWhistleR
 var ResidentMethods = []string{
 	intakev1.IntakeService_SubmitFeedback_FullMethodName,
 	intakev1.IntakeService_ReopenWhistle_FullMethodName,
-}
-
-// tokenScope: a resident answering through a follow-up code may act on the
-// whistle it follows (the code, checked by its holder, is the scope).
-func tokenScope(store.Whistle) bool { return true }
-
-// residentActor is who answered: a resident token's subject is role:id (a
-// resident, or the grid worker or hotline whose report the code follows).
-func residentActor(id auth.Identity) *typesv1.Actor {
-	role, subject, ok := strings.Cut(id.Subject, ":")
-	if !ok {
-		return &typesv1.Actor{Role: auth.RoleResident, Id: id.Subject}
-	}
-	return &typesv1.Actor{Role: role, Id: subject}
 }
 
 // MergeWhistle merges a duplicate into the open whistle it duplicates.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,7 +45,7 @@ func (s *Service) Close(ctx context.Context, caller auth.Identity, whistleID str
 	if err := intake.ValidateFeedback(satisfaction, comment); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, caller, "give feedback on", whistleID, CloseWith(satisfaction, comment))
+	return s.answer(ctx, caller, "give feedback on", whistleID, CloseWith(satisfaction, comment))
 }
 
 // CloseWith is the 回访 answer that closes a resolved whistle with a rating.
@@ -67,7 +68,7 @@ func (s *Service) Reopen(ctx context.Context, caller auth.Identity, whistleID, r
 	if err := intake.ValidateReason(reason, true); err != nil {
 		return nil, err
 	}
-	return s.act(ctx, caller, "reopen", whistleID, ReopenWith(reason))
+	return s.answer(ctx, caller, "reopen", whistleID, ReopenWith(reason))
 }
 
 // ReopenWith is "not fixed": a resolved or closed whistle is reopened.
@@ -157,4 +158,26 @@ func reopenedEvent(at time.Time, actor *typesv1.Actor, w store.Whistle, reason s
 	ev := events.WhistleEnvelope(at, actor, w)
 	ev.Payload = &eventsv1.Event_WhistleReopened{WhistleReopened: &eventsv1.WhistleReopened{Reason: reason}}
 	return ev
+}
+
+// answer is the street's 回访 answer on its own whistle (act), or a
+// resident's answer to a follow-up code, for whom the service that holds the
+// codes acts: the code, checked there, is the scope, and the whistle is
+// answered without links, as to no one in particular.
+func (s *Service) answer(ctx context.Context, id auth.Identity, verb, whistleID string, apply Change) (*intakev1.Whistle, error) {
+	if id.Role != auth.RoleResident {
+		return s.act(ctx, id, verb, whistleID, apply)
+	}
+	return s.ActAs(ctx, auth.Identity{}, verb, whistleID, residentActor(id), func(store.Whistle) bool { return true }, apply)
+}
+
+// residentActor is who answered a follow-up: a resident token's subject is
+// role:id (a resident, or the grid worker or hotline whose report the code
+// follows).
+func residentActor(id auth.Identity) *typesv1.Actor {
+	role, subject, ok := strings.Cut(id.Subject, ":")
+	if !ok {
+		return &typesv1.Actor{Role: auth.RoleResident, Id: id.Subject}
+	}
+	return &typesv1.Actor{Role: role, Id: subject}
 }

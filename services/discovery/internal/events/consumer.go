@@ -51,7 +51,7 @@ func (c *Consumer) Bus() bus.Consumer {
 	for i, name := range Consumed {
 		subjects[i] = protoevents.SubjectFor(name)
 	}
-	return bus.Consumer{Name: ConsumerName, Subjects: subjects, Handle: c.Handle}
+	return bus.Consumer{Name: ConsumerName, Subjects: subjects, HandleBatch: c.HandleBatch}
 }
 
 // Handle takes one event in, in tx.
@@ -62,18 +62,10 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	}
 	id := ev.GetWhistleId()
 	if p, ok := ev.GetPayload().(*eventsv1.Event_WhistleRaised); ok {
-		w := p.WhistleRaised.GetWhistle()
-		status := whistle.Status(w.GetStatus().String())
-		if w.GetStatus() == 0 {
-			status = whistle.StatusRaised
-		}
-		raised := ev.GetOccurredAt().AsTime()
-		if w.GetRaisedAt() != nil {
-			raised = w.GetRaisedAt().AsTime()
-		}
-		if err := q.InsertWhistle(ctx, store.InsertWhistleParams{ID: w.GetId(), StreetID: w.GetStreetId(),
-			DistrictID: w.GetDistrictId(), Category: w.GetCategory(), Status: string(status), RaisedAt: raised}); err != nil {
-			return fmt.Errorf("whistle %s raised: %w", w.GetId(), err)
+		row := raisedRow(ev, p)
+		if err := q.InsertWhistle(ctx, store.InsertWhistleParams{ID: row.ID, StreetID: row.StreetID,
+			DistrictID: row.DistrictID, Category: row.Category, Status: row.Status, RaisedAt: row.RaisedAt}); err != nil {
+			return fmt.Errorf("whistle %s raised: %w", row.ID, err)
 		}
 		return nil
 	}
@@ -93,6 +85,21 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	return c.follow(ctx, tx, ev)
 }
 
+// raisedRow is the facts a whistle.raised starts a whistle with.
+func raisedRow(ev *eventsv1.Event, p *eventsv1.Event_WhistleRaised) store.Whistle {
+	w := p.WhistleRaised.GetWhistle()
+	status := whistle.Status(w.GetStatus().String())
+	if w.GetStatus() == 0 {
+		status = whistle.StatusRaised
+	}
+	raised := ev.GetOccurredAt().AsTime()
+	if w.GetRaisedAt() != nil {
+		raised = w.GetRaisedAt().AsTime()
+	}
+	return store.Whistle{ID: w.GetId(), StreetID: w.GetStreetId(), DistrictID: w.GetDistrictId(),
+		Category: w.GetCategory(), Status: string(status), RaisedAt: raised}
+}
+
 // move applies a status event to the whistle's facts, as intake moves the
 // whistle (a whistle not known yet, raised before discovery's facts began,
 // is left alone).
@@ -105,7 +112,16 @@ func (c *Consumer) move(ctx context.Context, q *store.Queries, ev *eventsv1.Even
 	if err != nil {
 		return fmt.Errorf("whistle %s: %w", id, err)
 	}
-	status := whistle.Status(w.Status)
+	status, resolvedAt := nextStatus(whistle.Status(w.Status), ev)
+	if err := q.SetWhistleStatus(ctx, store.SetWhistleStatusParams{ID: id, Status: string(status), ResolvedAt: resolvedAt}); err != nil {
+		return fmt.Errorf("whistle %s %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// nextStatus is the status a whistle in status moves to with the status
+// event ev, as intake moves it, and when ev resolved it (valid only then).
+func nextStatus(status whistle.Status, ev *eventsv1.Event) (whistle.Status, pgtype.Timestamptz) {
 	var resolvedAt pgtype.Timestamptz
 	switch ev.GetPayload().(type) {
 	case *eventsv1.Event_WhistleRouted:
@@ -132,14 +148,24 @@ func (c *Consumer) move(ctx context.Context, q *store.Queries, ev *eventsv1.Even
 	case *eventsv1.Event_WhistleReopened:
 		status = whistle.StatusReopened
 	}
-	if err := q.SetWhistleStatus(ctx, store.SetWhistleStatusParams{ID: id, Status: string(status), ResolvedAt: resolvedAt}); err != nil {
-		return fmt.Errorf("whistle %s %s: %w", id, status, err)
-	}
-	return nil
+	return status, resolvedAt
 }
 
 // dispatch keeps the dispatch's latest snapshot.
 func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
+	row, err := dispatchRow(ev)
+	if err != nil {
+		return err
+	}
+	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams(row)); err != nil {
+		return fmt.Errorf("record dispatch %s: %w", row.DispatchID, err)
+	}
+	return nil
+}
+
+// dispatchRow is the snapshot a dispatch event carries, as kept (updated_at
+// to the microsecond, as Postgres keeps it).
+func dispatchRow(ev *eventsv1.Event) (store.WhistleDispatch, error) {
 	d := protoevents.Dispatch(ev)
 	id, whistleID := d.GetId(), d.GetWhistleId()
 	if id == "" {
@@ -149,7 +175,7 @@ func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.
 		whistleID = ev.GetWhistleId()
 	}
 	if id == "" || whistleID == "" {
-		return bus.Permanent(fmt.Errorf("%s %s names no dispatch or whistle", protoevents.Name(ev), ev.GetId()))
+		return store.WhistleDispatch{}, bus.Permanent(fmt.Errorf("%s %s names no dispatch or whistle", protoevents.Name(ev), ev.GetId()))
 	}
 	department := d.GetDepartment()
 	if department == "" {
@@ -161,12 +187,9 @@ func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.
 	}
 	raw, err := proto.Marshal(d)
 	if err != nil {
-		return bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
+		return store.WhistleDispatch{}, bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
 	}
 	status := d.GetStatus().String()
-	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams{DispatchID: id, WhistleID: whistleID, Department: department,
-		Status: status, StatusRank: whistle.DispatchRank(status), Snapshot: raw, UpdatedAt: updated.AsTime()}); err != nil {
-		return fmt.Errorf("record dispatch %s: %w", id, err)
-	}
-	return nil
+	return store.WhistleDispatch{DispatchID: id, WhistleID: whistleID, Department: department, Status: status,
+		StatusRank: whistle.DispatchRank(status), Snapshot: raw, UpdatedAt: updated.AsTime().Truncate(time.Microsecond)}, nil
 }

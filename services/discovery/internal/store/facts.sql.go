@@ -94,6 +94,65 @@ func (q *Queries) InsertWhistle(ctx context.Context, arg InsertWhistleParams) er
 	return err
 }
 
+const insertWhistles = `-- name: InsertWhistles :exec
+INSERT INTO whistles (id, street_id, district_id, category, status, raised_at)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+       unnest($5::text[]), unnest($6::timestamptz[])
+ON CONFLICT (id) DO NOTHING
+`
+
+type InsertWhistlesParams struct {
+	Ids         []string
+	StreetIds   []string
+	DistrictIds []string
+	Categories  []string
+	Statuses    []string
+	RaisedAts   []time.Time
+}
+
+// The batch's whistle.raised; a redelivered one changes nothing.
+func (q *Queries) InsertWhistles(ctx context.Context, arg InsertWhistlesParams) error {
+	_, err := q.db.Exec(ctx, insertWhistles,
+		arg.Ids,
+		arg.StreetIds,
+		arg.DistrictIds,
+		arg.Categories,
+		arg.Statuses,
+		arg.RaisedAts,
+	)
+	return err
+}
+
+const setWhistleFacts = `-- name: SetWhistleFacts :exec
+UPDATE whistles w
+SET status = f.status, merged_into = f.merged_into,
+    resolved_at = CASE WHEN f.resolved THEN f.resolved_at ELSE w.resolved_at END
+FROM (SELECT unnest($1::text[]) AS id, unnest($2::text[]) AS status, unnest($3::text[]) AS merged_into,
+             unnest($4::bool[]) AS resolved, unnest($5::timestamptz[]) AS resolved_at) AS f
+WHERE w.id = f.id
+`
+
+type SetWhistleFactsParams struct {
+	Ids         []string
+	Statuses    []string
+	MergedIntos []string
+	Resolved    []bool
+	ResolvedAts []time.Time
+}
+
+// The facts the batch's status and merge events leave; resolved_at is kept
+// where the batch did not resolve the whistle.
+func (q *Queries) SetWhistleFacts(ctx context.Context, arg SetWhistleFactsParams) error {
+	_, err := q.db.Exec(ctx, setWhistleFacts,
+		arg.Ids,
+		arg.Statuses,
+		arg.MergedIntos,
+		arg.Resolved,
+		arg.ResolvedAts,
+	)
+	return err
+}
+
 const setWhistleMergedInto = `-- name: SetWhistleMergedInto :exec
 UPDATE whistles SET merged_into = $1 WHERE id = $2
 `
@@ -156,6 +215,41 @@ func (q *Queries) UpsertDispatch(ctx context.Context, arg UpsertDispatchParams) 
 	return err
 }
 
+const upsertDispatches = `-- name: UpsertDispatches :exec
+INSERT INTO whistle_dispatches (dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at)
+SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+       unnest($5::smallint[]), unnest($6::bytea[]), unnest($7::timestamptz[])
+ON CONFLICT (dispatch_id) DO UPDATE
+SET status = excluded.status, status_rank = excluded.status_rank, snapshot = excluded.snapshot,
+    updated_at = excluded.updated_at, department = excluded.department
+WHERE (whistle_dispatches.updated_at, whistle_dispatches.status_rank) <= (excluded.updated_at, excluded.status_rank)
+`
+
+type UpsertDispatchesParams struct {
+	DispatchIds []string
+	WhistleIds  []string
+	Departments []string
+	Statuses    []string
+	StatusRanks []int16
+	Snapshots   [][]byte
+	UpdatedAts  []time.Time
+}
+
+// Each dispatch's latest snapshot of the batch (one per dispatch), unless a
+// newer one is kept already (the rule of UpsertDispatch).
+func (q *Queries) UpsertDispatches(ctx context.Context, arg UpsertDispatchesParams) error {
+	_, err := q.db.Exec(ctx, upsertDispatches,
+		arg.DispatchIds,
+		arg.WhistleIds,
+		arg.Departments,
+		arg.Statuses,
+		arg.StatusRanks,
+		arg.Snapshots,
+		arg.UpdatedAts,
+	)
+	return err
+}
+
 const whistleDispatches = `-- name: WhistleDispatches :many
 SELECT dispatch_id, whistle_id, department, status, status_rank, snapshot, updated_at FROM whistle_dispatches WHERE whistle_id = $1 ORDER BY department, updated_at, dispatch_id
 `
@@ -181,6 +275,66 @@ func (q *Queries) WhistleDispatches(ctx context.Context, whistleID string) ([]Wh
 			return nil, err
 		}
 		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const whistlesByID = `-- name: WhistlesByID :many
+
+SELECT id, street_id, district_id, category, status, raised_at, resolved_at, merged_into FROM whistles WHERE id = ANY($1::text[])
+`
+
+// The consumer's set-based writes: one statement for a batch of events.
+func (q *Queries) WhistlesByID(ctx context.Context, ids []string) ([]Whistle, error) {
+	rows, err := q.db.Query(ctx, whistlesByID, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Whistle
+	for rows.Next() {
+		var i Whistle
+		if err := rows.Scan(
+			&i.ID,
+			&i.StreetID,
+			&i.DistrictID,
+			&i.Category,
+			&i.Status,
+			&i.RaisedAt,
+			&i.ResolvedAt,
+			&i.MergedInto,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const whistlesWithReports = `-- name: WhistlesWithReports :many
+SELECT DISTINCT whistle_id FROM reports WHERE whistle_id = ANY($1::text[])
+`
+
+// Which of these whistles have linked reports.
+func (q *Queries) WhistlesWithReports(ctx context.Context, whistleIds []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, whistlesWithReports, whistleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var whistle_id string
+		if err := rows.Scan(&whistle_id); err != nil {
+			return nil, err
+		}
+		items = append(items, whistle_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ const (
 	killPostgres = "postgres"
 )
 
-var serviceKinds = []string{"intake", "routing", "response", "feedback", "gateway"}
+var serviceKinds = []string{"intake", "discovery", "routing", "response", "feedback", "gateway"}
 
 // planKills turns --kills into a sequence of kinds: "1-of-each" (every
 // service, one NATS node and Postgres, shuffled), "random:N", or a comma

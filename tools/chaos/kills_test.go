@@ -13,7 +13,7 @@ func TestPlanKills(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	each, err := planKills("1-of-each", rnd)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"intake", "routing", "response", "feedback", "gateway", "nats", "postgres"}, each)
+	assert.ElementsMatch(t, []string{"intake", "discovery", "routing", "response", "feedback", "gateway", "nats", "postgres"}, each)
 
 	random, err := planKills("random:12", rnd)
 	require.NoError(t, err)

@@ -60,7 +60,7 @@ func main() {
 	flag.StringVar(&o.binDir, "bin-dir", ".bin", "directory of the service binaries (make build)")
 	flag.StringVar(&o.pgBin, "pg-bin", "", "directory of initdb and pg_ctl (default: newest /usr/lib/postgresql/*/bin, else PATH)")
 	flag.StringVar(&o.scratch, "scratch", "", "parent of the run's scratch directory (default: the system's temp dir)")
-	flag.StringVar(&o.kills, "kills", "1-of-each", "what to kill during the storm: 1-of-each, random:N, or a comma list of intake, routing, response, feedback, gateway, nats, postgres")
+	flag.StringVar(&o.kills, "kills", "1-of-each", "what to kill during the storm: 1-of-each, random:N, or a comma list of intake, discovery, routing, response, feedback, gateway, nats, postgres")
 	flag.IntVar(&o.whistles, "whistles", 2000, "whistles in the storm")
 	flag.DurationVar(&o.duration, "duration", time.Minute, "how long the storm lasts; the kills are spread over it")
 	flag.IntVar(&o.responseReplicas, "response-replicas", 2, "response service processes")

@@ -1,8 +1,9 @@
 // Package whistle is the whistle side as discovery meets it: a whistle's and a
 // dispatch's statuses (the API's enum names), the rules a raise must satisfy
 // before discovery asks intake for it, and the errors and field checks
-// discovery's use cases answer with. It is discovery's own copy of those
-// terms: services share the API and the events, never code.
+// discovery's use cases answer with. Its statuses are discovery's own copy (services
+// share the API and the events, not each other's code); a raise's field rules
+// are the API's own, platform/whistlefields.
 package whistle
 
 import (
@@ -11,6 +12,36 @@ import (
 	"math"
 
 	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlefields"
+)
+
+// A whistle's field rules are the API's (platform/whistlefields), named here
+// as the domain's own terms.
+type (
+	// Urgency of a whistle. The names are the API's enum names.
+	Urgency = whistlefields.Urgency
+	// Raise is a street's request for a new whistle, before it is checked.
+	Raise = whistlefields.Raise
+)
+
+// Urgencies and the limits of a whistle's text fields, in characters.
+const (
+	UrgencyNormal     = whistlefields.UrgencyNormal
+	UrgencyHigh       = whistlefields.UrgencyHigh
+	UrgencyCritical   = whistlefields.UrgencyCritical
+	MaxTitle          = whistlefields.MaxTitle
+	MaxDescription    = whistlefields.MaxDescription
+	MaxAddress        = whistlefields.MaxAddress
+	MaxComment        = whistlefields.MaxComment
+	MaxReason         = whistlefields.MaxReason
+	MaxIdempotencyKey = whistlefields.MaxIdempotencyKey
+)
+
+// ValidateFeedback checks the street's rating and comment; ValidateReason the
+// reason of a cancel or reopen.
+var (
+	ValidateFeedback = whistlefields.ValidateRating
+	ValidateReason   = whistlefields.ValidateReason
 )
 
 // Status is where a whistle is in its life. The names are the API's enum names.

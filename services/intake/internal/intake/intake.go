@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlefields"
 )
 
 // Status is where a whistle is in its life. The names are the API's enum names.
@@ -31,14 +32,33 @@ func (s Status) Final() bool {
 	return s == StatusResolved || s == StatusClosed || s == StatusCancelled
 }
 
-// Urgency of a whistle. The names are the API's enum names.
-type Urgency string
+// A whistle's field rules are the API's (platform/whistlefields), named here
+// as the domain's own terms.
+type (
+	// Urgency of a whistle. The names are the API's enum names.
+	Urgency = whistlefields.Urgency
+	// Raise is a street's request for a new whistle, before it is checked.
+	Raise = whistlefields.Raise
+)
 
-// Urgencies.
+// Urgencies and the limits of a whistle's text fields, in characters.
 const (
-	UrgencyNormal   Urgency = "NORMAL"
-	UrgencyHigh     Urgency = "HIGH"
-	UrgencyCritical Urgency = "CRITICAL"
+	UrgencyNormal     = whistlefields.UrgencyNormal
+	UrgencyHigh       = whistlefields.UrgencyHigh
+	UrgencyCritical   = whistlefields.UrgencyCritical
+	MaxTitle          = whistlefields.MaxTitle
+	MaxDescription    = whistlefields.MaxDescription
+	MaxAddress        = whistlefields.MaxAddress
+	MaxComment        = whistlefields.MaxComment
+	MaxReason         = whistlefields.MaxReason
+	MaxIdempotencyKey = whistlefields.MaxIdempotencyKey
+)
+
+// ValidateFeedback checks the street's rating and comment; ValidateReason the
+// reason of a cancel or reopen.
+var (
+	ValidateFeedback = whistlefields.ValidateRating
+	ValidateReason   = whistlefields.ValidateReason
 )
 
 // ErrNotFound means the whistle does not exist or is outside the caller's scope;

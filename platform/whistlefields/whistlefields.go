@@ -1,9 +1,16 @@
-package whistle
+// Package whistlefields holds the API's rules for a whistle's fields: the
+// urgency names, the text limits, and the checks of a raise, a rating and a
+// reason. Whoever builds a RaiseWhistleRequest (the service that keeps whistles,
+// and the one that raises them from reports) checks it by these same rules, so
+// a request one accepts the other never refuses for a field.
+package whistlefields
 
 import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // Urgency of a whistle. The names are the API's enum names.
@@ -44,7 +51,7 @@ type Raise struct {
 // Validate checks every field and reports all problems at once, and fills in
 // the default urgency.
 func (r *Raise) Validate() error {
-	var f Fields
+	var f invalid.Violations
 	if strings.TrimSpace(r.StreetID) == "" {
 		f.Add("street_id", "is required")
 	}
@@ -84,9 +91,9 @@ func (r *Raise) Validate() error {
 	return f.Err()
 }
 
-// ValidateFeedback checks the street's rating and comment.
-func ValidateFeedback(satisfaction int32, comment string) error {
-	var f Fields
+// ValidateRating checks the street's rating (satisfaction) and comment.
+func ValidateRating(satisfaction int32, comment string) error {
+	var f invalid.Violations
 	if satisfaction < 1 || satisfaction > 5 {
 		f.Add("satisfaction", "must be between 1 and 5")
 	}
@@ -98,7 +105,7 @@ func ValidateFeedback(satisfaction int32, comment string) error {
 
 // ValidateReason checks the reason of a cancel or reopen.
 func ValidateReason(reason string, required bool) error {
-	var f Fields
+	var f invalid.Violations
 	if required && strings.TrimSpace(reason) == "" {
 		f.Add("reason", "is required")
 	}

@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/whistlefields"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/discovery"
@@ -75,7 +76,7 @@ func (s *ReportServer) GetInbox(ctx context.Context, req *intakev1.GetInboxReque
 func (s *ReportServer) AddReportAttachment(ctx context.Context, req *intakev1.AddReportAttachmentRequest) (*intakev1.Attachment, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.AddReportAttachmentRequest) (*intakev1.Attachment, error) {
 		a := req.GetAttachment()
-		in := discovery.NewAttachment{Stage: a.GetStage(), CheckOnly: req.GetCheckOnly(), Problems: checkAttachment(a),
+		in := discovery.NewAttachment{Stage: a.GetStage(), CheckOnly: req.GetCheckOnly(), Problems: whistlefields.CheckAttachment(a),
 			ID: a.GetId(), ReportID: a.GetReportId(), MediaType: a.GetMediaType(), SizeBytes: a.GetSizeBytes(),
 			Sha256: a.GetSha256(), StoredSha256: a.GetStoredSha256(), Width: a.GetWidth(), Height: a.GetHeight(),
 			HasThumbnail: a.GetHasThumbnail(), FileName: a.GetFileName()}

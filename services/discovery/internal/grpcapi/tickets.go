@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/geo/coordsys"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/discovery"
@@ -40,7 +41,7 @@ func (s *ReportServer) ImportTicket(ctx context.Context, req *intakev1.ImportTic
 func (s *ReportServer) ImportTicketsCsv(ctx context.Context, req *intakev1.ImportTicketsCsvRequest) (*intakev1.ImportTicketsCsvResponse, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.ImportTicketsCsvRequest) (*intakev1.ImportTicketsCsvResponse, error) {
 		var f whistle.Fields
-		sys := s.coordSysOf(&f, req.GetCoordSys())
+		sys := coordsys.FieldOf(&f, req.GetCoordSys(), s.CoordSys)
 		done, err := s.Discovery.ImportTicketsCSV(ctx, id, req.GetSource(), req.GetCsv(), sys, &f)
 		if err != nil {
 			return nil, err

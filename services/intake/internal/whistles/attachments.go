@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/whistlefields"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -38,37 +38,6 @@ const (
 	StageArrival    = "arrival"    // a dispatched desk, at 到场
 	StageResolution = "resolution" // a dispatched desk, at 办结
 )
-
-var (
-	uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	hexSHA256   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	mediaTypes  = map[string]bool{"image/jpeg": true, "image/png": true, "video/mp4": true, "application/pdf": true}
-)
-
-// CheckAttachment checks what the gateway recorded of an upload; stage is
-// checked by the caller (a whistle's stages differ from a report's).
-func CheckAttachment(a *intakev1.Attachment) error {
-	var f intake.Fields
-	if !uuidPattern.MatchString(a.GetId()) {
-		f.Add("attachment.id", "must be a lower-case UUID")
-	}
-	if !mediaTypes[a.GetMediaType()] {
-		f.Add("attachment.media_type", "must be image/jpeg, image/png, video/mp4 or application/pdf")
-	}
-	if !hexSHA256.MatchString(a.GetSha256()) {
-		f.Add("attachment.sha256", "must be 64 lower-case hex digits")
-	}
-	if !hexSHA256.MatchString(a.GetStoredSha256()) {
-		f.Add("attachment.stored_sha256", "must be 64 lower-case hex digits")
-	}
-	if a.GetSizeBytes() <= 0 {
-		f.Add("attachment.size_bytes", "must be positive")
-	}
-	if l := a.GetExifLocation(); l != nil && (l.GetLat() < -90 || l.GetLat() > 90 || l.GetLng() < -180 || l.GetLng() > 180) {
-		f.Add("attachment.exif_location", "must be a WGS-84 point")
-	}
-	return f.Err()
-}
 
 // AddAttachment records evidence the gateway has stored on a whistle, with
 // its event; with checkOnly it only tells whether caller may add it.
@@ -118,7 +87,7 @@ func (s *Service) AddAttachment(ctx context.Context, id auth.Identity, a *intake
 			saved = store.Attachment{WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department}
 			return nil
 		}
-		if err := CheckAttachment(a); err != nil {
+		if err := whistlefields.CheckAttachment(a); err != nil {
 			return err
 		}
 		row := store.InsertAttachmentParams{

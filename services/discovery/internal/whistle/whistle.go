@@ -15,34 +15,19 @@ import (
 	"github.com/chuishao/whistle/platform/whistlefields"
 )
 
-// A whistle's field rules are the API's (platform/whistlefields), named here
-// as the domain's own terms.
-type (
-	// Urgency of a whistle. The names are the API's enum names.
-	Urgency = whistlefields.Urgency
-	// Raise is a street's request for a new whistle, before it is checked.
-	Raise = whistlefields.Raise
-)
+// The whistle's field rules discovery checks a raise and a rating by are the
+// API's (platform/whistlefields), named here as the domain's own terms.
+type Raise = whistlefields.Raise
 
-// Urgencies and the limits of a whistle's text fields, in characters.
+// Limits, in characters, of what discovery passes on to a whistle: the
+// triaged reports' text as its description, a resident's reason to reopen it.
 const (
-	UrgencyNormal     = whistlefields.UrgencyNormal
-	UrgencyHigh       = whistlefields.UrgencyHigh
-	UrgencyCritical   = whistlefields.UrgencyCritical
-	MaxTitle          = whistlefields.MaxTitle
-	MaxDescription    = whistlefields.MaxDescription
-	MaxAddress        = whistlefields.MaxAddress
-	MaxComment        = whistlefields.MaxComment
-	MaxReason         = whistlefields.MaxReason
-	MaxIdempotencyKey = whistlefields.MaxIdempotencyKey
+	MaxDescription = whistlefields.MaxDescription
+	MaxReason      = whistlefields.MaxReason
 )
 
-// ValidateFeedback checks the street's rating and comment; ValidateReason the
-// reason of a cancel or reopen.
-var (
-	ValidateFeedback = whistlefields.ValidateRating
-	ValidateReason   = whistlefields.ValidateReason
-)
+// ValidateFeedback checks a rating and its comment.
+var ValidateFeedback = whistlefields.ValidateRating
 
 // Status is where a whistle is in its life. The names are the API's enum names.
 type Status string

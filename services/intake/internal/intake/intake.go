@@ -49,8 +49,6 @@ const (
 	MaxTitle          = whistlefields.MaxTitle
 	MaxDescription    = whistlefields.MaxDescription
 	MaxAddress        = whistlefields.MaxAddress
-	MaxComment        = whistlefields.MaxComment
-	MaxReason         = whistlefields.MaxReason
 	MaxIdempotencyKey = whistlefields.MaxIdempotencyKey
 )
 

@@ -482,10 +482,15 @@ describe('console', () => {
     const wc = street.locator(`article.whistle[data-whistle="${w.id}"] .community`);
     await wc.waitFor({ timeout: LIVE });
     assert.match(await wc.innerText(), /社区：银闸社区/);
-    // The committee's desk is named by its community (it is no department row).
+    // The committee's desk is named by its committee (it is no department row).
     const deps = street.locator(`article.whistle[data-whistle="${w.id}"] table.deps`);
-    await deps.getByText('社区居委会 110101001002').waitFor({ timeout: LIVE });
+    await deps.getByText('银闸社区居委会').waitFor({ timeout: LIVE });
     await deps.getByText('银闸物业').waitFor({ timeout: LIVE });
+    // So does the whistle's timeline.
+    await street.locator(`article.whistle[data-whistle="${w.id}"] [data-timeline]`).click();
+    const tl = street.locator('ol.timeline');
+    await tl.getByText('银闸社区居委会').first().waitFor({ timeout: LIVE });
+    assert.doesNotMatch(await tl.innerText(), /社区居委会 110101001002/);
     assert.deepEqual([...desk.errors, ...street.errors], []);
     await desk.context().close();
     await street.context().close();

@@ -3,7 +3,8 @@
 // list shows it; the form's fields are labelled (axe). The committees
 // (社区居委会, desks cc-<community code>): the desk pickers (sign-in, the
 // admin's grants and channels) offer the chosen district's committees by
-// name, and a committee's desk signs in from the picker.
+// name, a committee's desk signs in from the picker and the header names it,
+// and the admin's channels list names a committee's desk (its code beside).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stackAndBrowser, devToken, axe, LIVE } from './stack.js';
@@ -57,7 +58,10 @@ test('the desk pickers offer the chosen district\'s community committees by name
   await page.locator('#si-desk-dept').selectOption('cc-110101001002');
   await page.locator('form[data-role="desk"]').getByRole('button').click();
   await page.waitForURL(/#\/desk$/, { timeout: LIVE });
-  await page.locator('#who', { hasText: '部门值班台' }).waitFor({ timeout: LIVE });
+  // The header names the committee, not its code.
+  const who = page.locator('#who');
+  await who.filter({ hasText: '部门值班台 · 东城区 · 银闸社区居委会' }).waitFor({ timeout: LIVE });
+  assert.doesNotMatch(await who.textContent(), /cc-|110101001002/);
   const claims = await page.evaluate(() => JSON.parse(atob(localStorage.getItem('whistle.token').split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))));
   assert.equal(claims.department, 'cc-110101001002');
   assert.equal(claims.district, '110101');
@@ -75,6 +79,22 @@ test('the desk pickers offer the chosen district\'s community committees by name
   await page.locator('#ch-district').selectOption('110102');
   await committee('#ch-dept', '府右街南社区居委会').waitFor({ state: 'attached', timeout: LIVE });
   assert.equal(await committee('#ch-dept', '府右街南社区居委会').getAttribute('value'), 'cc-110102001004');
+
+  // A channel of a committee's desk: the list names the committee, with its code as a hint.
+  await page.locator('#ch-district').selectOption('110101');
+  await committee('#ch-dept', '银闸社区居委会').waitFor({ state: 'attached', timeout: LIVE });
+  await page.locator('#ch-dept').selectOption('cc-110101001002');
+  await page.locator('#ch-kind').selectOption('email');
+  await page.locator('#channel-form').getByRole('button', { name: '添加渠道' }).click();
+  const row = page.locator('#channel-rows tr', { hasText: '银闸社区居委会' });
+  await row.waitFor({ timeout: LIVE });
+  const desk = row.locator('td').first();
+  assert.match(await desk.textContent(), /^东城区 · 银闸社区居委会 cc-110101001002$/);
+  assert.equal(await desk.locator('code').textContent(), 'cc-110101001002', 'the code is the hint beside the name');
+  // After a reload too (the committees fetched anew).
+  await page.reload();
+  await page.locator('#channel-rows tr', { hasText: '银闸社区居委会' }).waitFor({ timeout: LIVE });
+  assert.equal(await page.locator('#channel-rows', { hasText: '社区居委会 110101001002' }).count(), 0);
   await axe(page, 'grants and channels', '#grants');
   assert.deepEqual(errors, []);
   await ctx.close();

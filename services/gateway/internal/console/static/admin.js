@@ -6,6 +6,7 @@ import { t, nameOf, describe, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 import { renderGrants } from './grants.js';
 import { renderChannels } from './channels.js';
+import { deptName } from './committees.js';
 
 const mins = (d) => (d ? Math.round(parseFloat(d) / 60) : '–');
 const hours = (d) => (d ? `${Math.round(parseFloat(d) / 3600)} h` : '–');
@@ -15,7 +16,7 @@ export async function render(root) {
   const depBy = byKey(deps), catBy = byKey(cats), distBy = byKey(dists, 'id');
   const perDistrict = {};
   for (const s of sts) perDistrict[s.district_id] = (perDistrict[s.district_id] || 0) + 1;
-  const dep = (c) => nameOf(depBy[c], c);
+  const dep = (c) => deptName(depBy[c], c);
   root.innerHTML = `<section aria-labelledby="a-h"><h1 id="a-h">${esc(t('admin.title'))}</h1><div id="grants"></div><div id="channels"></div>
     <section class="card" aria-labelledby="cat-h"><h2 id="cat-h">${esc(t('admin.catalogue'))} <span id="cat-version" class="badge"></span></h2>
       <div class="scroll" id="cat-rules"></div></section>

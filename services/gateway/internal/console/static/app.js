@@ -4,7 +4,7 @@
 import { api, identity, setToken, districts, streets, departments, byKey, loadSession, ssoOffered, viaSession, endSession, forgetSession } from './api.js';
 import { t, setLang, getLang, nameOf } from './i18n.js';
 import { esc, toastError } from './ui.js';
-import { offerCommittees } from './committees.js';
+import { offerCommittees, nameCommittees, deptName } from './committees.js';
 
 const pages = {
   street: () => import('./street.js'),
@@ -63,7 +63,7 @@ function describeWho(who) {
   if (who.street) parts.push(nameOf(names.streets[who.street], who.street));
   else if (who.district) parts.push(nameOf(names.districts[who.district], who.district));
   else if (who.role === 'supervisor') parts.push(t('signin.cityWide'));
-  if (who.department) parts.push(nameOf(names.departments[who.department], who.department));
+  if (who.department) parts.push(deptName(names.departments[who.department], who.department));
   if (who.grid) parts.push(`${t('signin.grid')} ${who.grid}`);
   return parts.join(' · ');
 }
@@ -106,8 +106,9 @@ async function route() {
   cleanup = stop;
   // The names in the header are cosmetic: fetch them once the page is up, not
   // beside it (a phone has few connections to spare). A district's streets are
-  // the list its pages already fetched.
-  Promise.all([districts(), streets(who.district), departments()]).then(([ds, ss, deps]) => {
+  // the list its pages already fetched; a committee's desk is named by its
+  // district's committees.
+  Promise.all([districts(), streets(who.district), departments(), nameCommittees([who.department])]).then(([ds, ss, deps]) => {
     names = { districts: byKey(ds, 'id'), streets: byKey(ss, 'id'), departments: byKey(deps) };
     if (gen === generation) shell(who);
   }).catch(() => {});

@@ -8,6 +8,7 @@ import { api, departments, byKey } from './api.js';
 import { nameOf, when } from './i18n.js';
 import { esc, toast, toastError, countdownChip, openDialog } from './ui.js';
 import { follow } from './live.js';
+import { nameCommittees, deptName } from './committees.js';
 
 // The board's own words, Chinese first (kept here so the page's dictionary
 // stays as it is).
@@ -41,14 +42,14 @@ const onBoard = (d) => d.status !== 'RETURNED' && d.status !== 'CANCELLED';
 function departmentRow(d, deps) {
   const duty = (d.on_duty || []).map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；') || w('nobody');
   return `<li class="board-dept" data-department="${esc(d.department)}" data-status="${esc(d.status)}">
-    <strong>${esc(nameOf(deps[d.department], d.department))}</strong>
+    <strong>${esc(deptName(deps[d.department], d.department))}</strong>
     <span class="muted">${esc(w(d.role === 'lead' ? 'lead' : 'cooperating'))}</span>
     <span class="badge d-${esc(d.status)}">${esc(w(d.status))}</span> ${countdownChip(d)}
     <br><span class="muted">${esc(onSite(d) ? w('arrived', { t: when(d.arrived_at) }) : w('notArrived'))} · ${esc(w('onDuty'))}：${esc(duty)}</span></li>`;
 }
 
 function noteRow(n, deps) {
-  const who = n.department ? nameOf(deps[n.department], n.department) : w('supervisor');
+  const who = n.department ? deptName(deps[n.department], n.department) : w('supervisor');
   return `<li class="board-note"><time datetime="${esc(n.created_at)}">${esc(when(n.created_at))}</time> `
     + `<strong>${esc(who)}</strong>：${esc(n.text)}</li>`;
 }
@@ -56,13 +57,19 @@ function noteRow(n, deps) {
 /** The label of the button that opens a joint whistle's board. */
 export const boardLabel = () => w('title');
 
+// A board with its committees' desks named (their districts' committees fetched).
+const named = async (board) => {
+  await nameCommittees([...(board.dispatches || []), ...(board.notes || [])].map((x) => x.department));
+  return board;
+};
+
 /** Opens the joint board of whistle id for who (the signed-in identity) in a dialog. */
 export async function openBoard(id, who) {
   const path = `/v1/whistles/${encodeURIComponent(id)}/board`;
   let deps;
   let board;
   try {
-    [board, deps] = await Promise.all([api(path), departments().then((d) => byKey(d))]);
+    [board, deps] = await Promise.all([api(path).then(named), departments().then((d) => byKey(d))]);
   } catch (err) {
     toastError(err);
     return;
@@ -97,7 +104,7 @@ export async function openBoard(id, who) {
   async function refresh() {
     if (!dlg.open) return;
     try {
-      board = await api(path);
+      board = await named(await api(path));
       draw();
     } catch (err) {
       toastError(err);

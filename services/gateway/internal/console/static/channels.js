@@ -3,7 +3,7 @@
 // per department x district and for a district's supervisors (督办). A
 // robot's URL and secret are write-only: the list shows the host and path.
 import { api, departments, districts, byKey } from './api.js';
-import { offerCommittees } from './committees.js';
+import { offerCommittees, nameCommittees, deptName, isCommitteeDesk } from './committees.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 
@@ -15,16 +15,22 @@ const SUPERVISOR = 'supervisor';
 export async function renderChannels(el) {
   const [deps, dists] = await Promise.all([departments(), districts()]);
   const depBy = byKey(deps), distBy = byKey(dists, 'id');
-  const desk = (c) => `${nameOf(distBy[c.district_id], c.district_id)} · ${c.department === SUPERVISOR ? t('channels.supervisors') : nameOf(depBy[c.department], c.department)}`;
+  const desk = (c) => `${nameOf(distBy[c.district_id], c.district_id)} · ${c.department === SUPERVISOR ? t('channels.supervisors') : deptName(depBy[c.department], c.department)}`;
+  // A committee's desk by its name, with its code beside it (communities' names repeat across streets).
+  const deskCell = (c) => `${esc(desk(c))}${isCommitteeDesk(c.department) ? ` <code class="muted">${esc(c.department)}</code>` : ''}`;
   const opt = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
   const draw = (list) => list.map((c) => `<tr data-channel="${esc(c.id)}">
-      <td>${esc(desk(c))}</td><td>${esc(t(`channels.kind.${c.kind}`))}</td>
+      <td>${deskCell(c)}</td><td>${esc(t(`channels.kind.${c.kind}`))}</td>
       <td>${c.target ? `<code>${esc(c.target)}</code>${c.signed ? ` <span class="badge">${esc(t('channels.signed'))}</span>` : ''}` : esc(t('channels.onDuty'))}</td>
       <td class="muted">${esc(t(`channels.source.${c.source}`))}<br>${esc(when(c.updated_at || c.created_at))}</td>
       <td>${c.enabled ? esc(t('channels.on')) : `<span class="badge">${esc(t('channels.off'))}</span>`}</td>
       <td><button type="button" class="ghost" data-toggle="${esc(c.id)}" data-enabled="${c.enabled}">${esc(t(c.enabled ? 'channels.disable' : 'channels.enable'))}</button>
         ${c.source === 'api' ? `<button type="button" class="ghost" data-delete="${esc(c.id)}" aria-label="${esc(t('channels.delete'))} ${esc(desk(c))} ${esc(t(`channels.kind.${c.kind}`))}">${esc(t('channels.delete'))}</button>` : ''}</td></tr>`).join('');
-  const list = async () => (await api('/v1/channels')).channels || [];
+  const list = async () => {
+    const channels = (await api('/v1/channels')).channels || [];
+    await nameCommittees(channels.map((c) => c.department));
+    return channels;
+  };
   el.innerHTML = `<section class="card" aria-labelledby="ch-h"><h2 id="ch-h">${esc(t('channels.title'))}</h2>
     <p class="hint">${esc(t('channels.hint'))}</p>
     <div class="scroll"><table><thead><tr><th scope="col">${esc(t('channels.desk'))}</th><th scope="col">${esc(t('channels.kindH'))}</th>

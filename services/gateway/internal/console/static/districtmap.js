@@ -7,6 +7,7 @@
 import { t, nameOf, getLang } from './i18n.js';
 import { esc, risk } from './ui.js';
 import { shade } from './map.js';
+import { deptName } from './committees.js';
 import { loadVendor } from './vendor.js';
 
 // A whistle's marker state: the least advanced of its live dispatches, or
@@ -142,7 +143,7 @@ export async function createDistrictMap(el, { onTimeline }) {
 function popup(w, { breached, streets, cats, deps }) {
   const rows = (w.dispatches || []).filter((d) => d.status !== 'CANCELLED').map((d) => {
     const late = (d.breaches || []).length ? ` · <strong class="late">${esc(t('sup.breached'))}（${d.breaches.map((c) => esc(t(`clock.${c}`))).join('、')}）</strong>` : '';
-    return `<li data-department="${esc(d.department)}">${esc(nameOf(deps[d.department], d.department))}：${esc(t(`d.${d.status}`))}${late}</li>`;
+    return `<li data-department="${esc(d.department)}">${esc(deptName(deps[d.department], d.department))}：${esc(t(`d.${d.status}`))}${late}</li>`;
   }).join('');
   return `<div class="wpop" data-whistle="${esc(w.id)}"><h3>${esc(w.title || nameOf(cats[w.category], w.category))}</h3>
     <p class="muted">${esc(nameOf(streets[w.street_id], w.street_id))} · ${esc(nameOf(cats[w.category], w.category))} · ${esc(t(`w.${w.status}`))}</p>

@@ -8,6 +8,7 @@
 import { api, all, departments, streets, categories, districts, byKey } from './api.js';
 import { nameOf, when, pageWords } from './i18n.js';
 import { esc, toastError } from './ui.js';
+import { nameCommittees, deptName } from './committees.js';
 
 const words = {
   zh: {
@@ -145,12 +146,13 @@ export async function render(root, who) {
     let r;
     try {
       r = await api(`/v1/drills/${encodeURIComponent(field('dr-drill').value.trim())}/report?${q}`);
+      if (r.group_by !== 'STREET' && r.group_by !== 'CATEGORY') await nameCommittees((r.rows || []).map((row) => row.key));
     } catch (err) {
       if (root.isConnected) toastError(err);
       return;
     }
     if (!root.isConnected) return;
-    const name = (k) => (r.group_by === 'STREET' ? nameOf(sts[k], k) : r.group_by === 'CATEGORY' ? nameOf(cats[k], k) : nameOf(deps[k], k));
+    const name = (k) => (r.group_by === 'STREET' ? nameOf(sts[k], k) : r.group_by === 'CATEGORY' ? nameOf(cats[k], k) : deptName(deps[k], k));
     const cells = (row) => [['dispatched', null], ['ack_rate'], ['arrive_rate'], ['resolve_rate']].map(([k, n]) => {
       const d = row.drill || {}, real = row.real || {};
       if (n === null) return `<td>${Number(d.dispatched || 0)}</td><td>${Number(real.dispatched || 0)}</td>`;

@@ -2,7 +2,7 @@
 // which role and scope, granted and revoked here (GET/PUT/DELETE
 // /v1/admin/grants). Shown only when the gateway offers single sign-on.
 import { api, departments, districts, streets, byKey } from './api.js';
-import { offerCommittees } from './committees.js';
+import { offerCommittees, nameCommittees, deptName, isCommitteeDesk } from './committees.js';
 import { t, nameOf, when } from './i18n.js';
 import { esc, toast, toastError } from './ui.js';
 
@@ -17,16 +17,18 @@ export async function renderGrants(el) {
     if (err.status !== 404) toastError(err);
     return;
   }
-  const [deps, dists, sts] = await Promise.all([departments(), districts(), streets()]);
+  const [deps, dists, sts] = await Promise.all([departments(), districts(), streets(), nameCommittees((list.grants || []).map((g) => g.department))]);
   const depBy = byKey(deps), distBy = byKey(dists, 'id'), stBy = byKey(sts, 'id');
   const opt = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
   const scope = (g) => [g.street_id && nameOf(stBy[g.street_id], g.street_id), g.grid_id,
     !g.street_id && g.district_id && nameOf(distBy[g.district_id], g.district_id),
-    g.department && nameOf(depBy[g.department], g.department)].filter(Boolean).join(' · ');
+    g.department && deptName(depBy[g.department], g.department)].filter(Boolean).join(' · ');
+  // A committee's desk by its name, with its code beside it (communities' names repeat across streets).
+  const scopeCell = (g) => (g.revoked ? '' : `${esc(scope(g))}${isCommitteeDesk(g.department) ? ` <code class="muted">${esc(g.department)}</code>` : ''}`);
   const draw = (grants) => grants.map((g) => `<tr data-subject="${esc(g.subject)}">
       <td>${esc(g.name || '')}<br><code>${esc(g.subject)}</code></td>
       <td>${g.revoked ? `<span class="badge">${esc(t('grants.revoked'))}</span>` : esc(t(`role.${g.role}`))}</td>
-      <td>${esc(g.revoked ? '' : scope(g))}</td><td class="muted">${esc(g.by)}<br>${esc(when(g.at))}</td>
+      <td>${scopeCell(g)}</td><td class="muted">${esc(g.by)}<br>${esc(when(g.at))}</td>
       <td>${g.revoked ? '' : `<button type="button" class="ghost" data-revoke="${esc(g.subject)}" aria-label="${esc(t('grants.revoke'))} ${esc(g.name || g.subject)}">${esc(t('grants.revoke'))}</button>`}</td></tr>`).join('');
   el.innerHTML = `<section class="card" aria-labelledby="gr-h"><h2 id="gr-h">${esc(t('grants.title'))}</h2>
     <p class="hint">${esc(t('grants.hint'))} <code>${esc(list.issuer)}</code></p>
@@ -48,6 +50,7 @@ export async function renderGrants(el) {
   district.addEventListener('change', () => offerCommittees(el.querySelector('#gr-dept'), district.value));
   const reload = async () => {
     const fresh = await api('/v1/admin/grants');
+    await nameCommittees((fresh.grants || []).map((g) => g.department));
     el.querySelector('#grant-rows').innerHTML = draw(fresh.grants || []);
   };
   el.querySelector('#grant-form').addEventListener('submit', async (ev) => {

@@ -263,14 +263,8 @@ export function pageWords(words) {
 
 /** Picks the name of a reference object (department, category, street) in the current language. */
 export function nameOf(obj, fallback = '') {
-  if (!obj) return committeeName(fallback) || fallback;
+  if (!obj) return fallback;
   return (lang === 'en' ? obj.name_en || obj.name : obj.name || obj.name_en) || fallback;
-}
-
-/** A community committee's desk (cc-<community code>) is no department row: it is named by its code. */
-function committeeName(code) {
-  const m = /^cc-(\d{12})$/.exec(code);
-  return m && `${lang === 'en' ? 'Community committee' : '社区居委会'} ${m[1]}`;
 }
 
 /** A category description is stored as "中文 / English"; show the current language's half. */

@@ -10,6 +10,7 @@
 // sent to a colleague.
 import { api, fetchFile, categories, departments, streets, districts, byKey } from './api.js';
 import { t, nameOf, pageWords, when } from './i18n.js';
+import { committees, nameCommittees, deptName, isCommitteeDesk } from './committees.js';
 import { esc, countdownChip, activeClock } from './ui.js';
 import { sync } from './clock.js';
 import { showTimeline } from './timeline.js';
@@ -68,12 +69,11 @@ export async function render(root, who) {
   const city = who.role === 'supervisor' && !who.district;
   const [cats, deps, sts, dists] = await Promise.all([
     categories().then((c) => byKey(c)), departments(), streets(who.role === 'street' ? '' : who.district || ''),
-    districts().then((d) => byKey(d, 'id')), sync(),
+    districts().then((d) => byKey(d, 'id')), sync(), nameCommittees([who.department]),
   ]);
   const stBy = byKey(sts, 'id');
   const depBy = byKey(deps);
-  const committeeNames = {}; // cc-<community> → the community committee's name, as the divisions give it
-  const depName = (code) => nameOf(depBy[code], committeeNames[code] || code);
+  const depName = (code) => deptName(depBy[code], code);
   const opt = (v, label, sel) => `<option value="${esc(v)}"${sel ? ' selected' : ''}>${esc(label)}</option>`;
   const scope = who.role === 'street' ? `${nameOf(stBy[who.street], who.street)}（${w('scopeStreet')}）`
     : who.role === 'desk' ? `${nameOf(dists[who.district], who.district)} · ${depName(who.department)}`
@@ -128,21 +128,20 @@ export async function render(root, who) {
   // The departments, then the desks of the community committees of the
   // chosen street (or the street's own): a committee desk (cc-<community>)
   // takes dispatches like a department but is no department row, so its
-  // names come from the street's official communities.
+  // names come from the committees of the street's district (a community's
+  // code begins with its street's).
   let committeeAsk = 0;
   const fillDepartments = async (keep) => {
     if (!deptPick) return;
     const street = streetPick?.value || (who.role === 'street' ? who.street : '');
     const ask = ++committeeAsk;
-    let communities = [];
+    let ccs = [];
     if (street) {
-      communities = await api(`/v1/divisions?level=community&parent_code=${encodeURIComponent(street)}`)
-        .then((r) => r?.divisions || []).catch(() => []);
+      const [list] = await Promise.all([committees(street.slice(0, 6)).catch(() => []), nameCommittees([keep])]);
       if (ask !== committeeAsk) return;
+      ccs = list.map((c) => c.code).filter((c) => c.startsWith(`cc-${street}`));
     }
-    for (const c of communities) committeeNames[`cc-${c.code}`] = c.name;
-    const ccs = communities.map((c) => `cc-${c.code}`);
-    if (keep?.startsWith('cc-') && !ccs.includes(keep)) ccs.push(keep);
+    if (isCommitteeDesk(keep) && !ccs.includes(keep)) ccs.push(keep);
     deptPick.innerHTML = opt('', w('all'))
       + `<optgroup label="${esc(w('departments'))}">${deps.map((d) => opt(d.code, nameOf(d), d.code === keep)).join('')}</optgroup>`
       + (ccs.length ? `<optgroup label="${esc(w('committees'))}">${ccs.map((c) => opt(c, depName(c), c === keep)).join('')}</optgroup>` : '');
@@ -210,6 +209,8 @@ export async function render(root, who) {
     }
     if (no !== searchNo || !root.isConnected) return;
     const got = page?.whistles || [];
+    await nameCommittees(got.flatMap((x) => (x.dispatches || []).map((d) => d.department)));
+    if (no !== searchNo || !root.isConnected) return;
     rows.push(...got);
     next = page?.next_page_token || '';
     results.removeAttribute('aria-busy');

@@ -9,6 +9,7 @@ import { sync } from './clock.js';
 import { drawMap } from './map.js';
 import { follow } from './live.js';
 import { showTimeline } from './timeline.js';
+import { nameCommittees, deptName } from './committees.js';
 
 const OPEN = new Set(['RAISED', 'ROUTED', 'RESPONDING', 'REOPENED', 'UNROUTABLE']);
 
@@ -64,7 +65,7 @@ export async function render(root, who) {
   const showCat = () => {
     const c = catBy[catSel.value];
     if (!c) return;
-    const routed = [c.lead_department, ...(c.cooperating_departments || [])].map((d) => nameOf(deps[d], d)).join('、');
+    const routed = [c.lead_department, ...(c.cooperating_departments || [])].map((d) => deptName(deps[d], d)).join('、');
     form.querySelector('#f-cat-desc').textContent = `${describe(c.description)} → ${routed}`;
   };
   catSel.addEventListener('change', showCat);
@@ -165,7 +166,7 @@ export async function render(root, who) {
       const page = await api(`/v1/whistles?street_id=${encodeURIComponent(who.street)}&page_size=50`);
       if (!alive) return;
       const list = page?.whistles || [];
-      const etas = await etasOf(list);
+      const [etas] = await Promise.all([etasOf(list), nameCommittees(list.flatMap((w) => (w.dispatches || []).map((d) => d.department)))]);
       if (!alive) return;
       mine.innerHTML = list.length ? list.map((w) => card(w, catBy, deps, etas)).join('') : `<p class="muted">${esc(t('noWhistles'))}</p>`;
     } catch (err) {
@@ -236,7 +237,7 @@ function etaLine(d) {
 function card(w, catBy, deps, etas = {}) {
   const cat = catBy[w.category];
   const rows = (w.dispatches || []).map((d) => `<tr>
-      <th scope="row">${esc(nameOf(deps[d.department], d.department))}</th>
+      <th scope="row">${esc(deptName(deps[d.department], d.department))}</th>
       <td><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></td>
       <td>${countdownChip(d)}${d.return_reason ? ` <span class="muted">${esc(d.return_reason)}</span>` : ''}${(d.on_duty || []).length ? ` <span class="muted on-duty">${esc(t('desk.onDuty'))}：${esc(d.on_duty.map((s) => [s.seat, s.person, s.phone].filter(Boolean).join(' ')).join('；'))}</span>` : ''}${etaLine(etas[d.id])}</td>
       <td><button type="button" class="ghost" data-form="${esc(`/v1/dispatches/${encodeURIComponent(d.id)}/order.pdf?whistle_id=${encodeURIComponent(w.id)}`)}">${esc(t('form.order'))}</button></td></tr>`).join('');

@@ -11,6 +11,7 @@ import { createDistrictMap, legend } from './districtmap.js';
 import { loadVendor } from './vendor.js';
 import { follow } from './live.js';
 import { showTimeline } from './timeline.js';
+import { nameCommittees, deptName } from './committees.js';
 
 const CLOSED = new Set(['CLOSED', 'CANCELLED']);
 
@@ -107,10 +108,11 @@ export async function render(root, who) {
       const r = await api(`/v1/reports/scorecards?${period()}&group_by=${group}`);
       const pct = (x) => `${(Number(x || 0) * 100).toFixed(0)}%`;
       const rows = r?.scorecards || [];
+      if (group !== 'STREET') await nameCommittees(rows.map((c) => c.key));
       box.innerHTML = rows.length ? `<table class="rank"><thead><tr><th scope="col">#</th><th scope="col">${esc(t(group === 'STREET' ? 'street' : 'department'))}</th>
         <th scope="col">${esc(t('sup.dispatched'))}</th><th scope="col">${esc(t('sc.response'))}</th><th scope="col">${esc(t('sup.onTime'))}</th>
         <th scope="col">${esc(t('sc.resolution'))}</th><th scope="col">${esc(t('sc.satisfaction'))}</th><th scope="col">${esc(t('sc.composite'))}</th><th scope="col">${esc(t('sc.arrivalCheck'))}</th></tr></thead><tbody>
-        ${rows.map((c) => `<tr><td>${esc(c.rank)}</td><th scope="row">${esc(group === 'STREET' ? nameOf(stBy[c.key], c.key) : nameOf(deps[c.key], c.key))}</th>
+        ${rows.map((c) => `<tr><td>${esc(c.rank)}</td><th scope="row">${esc(group === 'STREET' ? nameOf(stBy[c.key], c.key) : deptName(deps[c.key], c.key))}</th>
           <td>${esc(Number(c.sla?.dispatched || 0))}</td><td>${pct(c.sla?.response_rate)}</td><td>${pct(c.sla?.arrival_rate)}</td>
           <td>${pct(c.sla?.resolution_rate)}</td><td>${pct(c.sla?.satisfaction_rate)}</td><td><strong>${Number(c.composite || 0).toFixed(1)}</strong></td>
           <td data-far="${esc(Number(c.far_arrivals || 0))}" data-unlocated="${esc(Number(c.unlocated_arrivals || 0))}">${esc(Number(c.far_arrivals || 0))} / ${esc(Number(c.unlocated_arrivals || 0))}</td></tr>`).join('')}</tbody></table>`
@@ -194,6 +196,11 @@ export async function render(root, who) {
         api('/v1/extensions/pending?page_size=100').catch(() => null),
         showAll ? all('/v1/dispatches', 'dispatches') : null,
       ]);
+      // The committees' desks among them are named by their districts' committees.
+      await nameCommittees([
+        ...[every || risky.dispatches || [], ws.flatMap((w) => w.dispatches || []), report?.departments || [],
+          (ext?.extensions || []).map((e) => e.dispatch || {})].flat().map((d) => d.department),
+        ...(arb?.arbitrations || []).map((a) => a.from_department)]);
       if (!alive) return;
       const now = serverNow();
       const board = every
@@ -209,7 +216,7 @@ export async function render(root, who) {
       root.querySelector('#board').innerHTML = board.length ? `<table class="board"><thead><tr>
           <th scope="col">${esc(t('department'))}</th><th scope="col">${esc(t('street'))}</th><th scope="col">${esc(t('category'))}</th>
           <th scope="col">${esc(t('status'))}</th><th scope="col">${esc(t('sup.deadline'))}</th><th scope="col"><span class="sr-only">${esc(t('timeline'))}</span></th></tr></thead><tbody>
-        ${board.map((d) => `<tr class="risk-${risk(d, now)}" data-dispatch="${esc(d.id)}"><td>${esc(nameOf(deps[d.department], d.department))}</td>
+        ${board.map((d) => `<tr class="risk-${risk(d, now)}" data-dispatch="${esc(d.id)}"><td>${esc(deptName(deps[d.department], d.department))}</td>
           <td>${esc(nameOf(stBy[d.street_id], d.street_id))}</td><td>${esc(nameOf(cats[d.category], d.category))}</td>
           <td><span class="badge d-${esc(d.status)}">${esc(t(`d.${d.status}`))}</span></td><td>${countdownChip(d)}</td>
           <td class="nowrap"><button type="button" class="ghost" data-handle="${esc(d.id)}">${esc(t('sup.handle'))}</button>
@@ -242,12 +249,12 @@ export async function render(root, who) {
       const rows = ranking(report, ws, now);
       root.querySelector('#rank-table').innerHTML = `<table class="rank"><thead><tr><th scope="col">${esc(t('department'))}</th>
         <th scope="col">${esc(t('sup.dispatched'))}</th><th scope="col">${esc(t('sup.onTime'))}</th><th scope="col">${esc(t('sup.breaches'))}</th></tr></thead><tbody>
-        ${rows.map((r) => `<tr data-department="${esc(r.department)}"><th scope="row">${esc(nameOf(deps[r.department], r.department))}</th><td>${r.dispatched}</td>
+        ${rows.map((r) => `<tr data-department="${esc(r.department)}"><th scope="row">${esc(deptName(deps[r.department], r.department))}</th><td>${r.dispatched}</td>
           <td>${(r.rate * 100).toFixed(0)}%</td><td>${r.breaches}</td></tr>`).join('') || `<tr><td colspan="4">${esc(t('none'))}</td></tr>`}</tbody></table>`;
       chart('rank-chart', {
         animation: false, grid: { left: 90, right: 56, top: 10, bottom: 24 },
         xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%', color: '#333' } },
-        yAxis: { type: 'category', inverse: true, data: rows.map((r) => nameOf(deps[r.department], r.department)), axisLabel: { color: '#222' } },
+        yAxis: { type: 'category', inverse: true, data: rows.map((r) => deptName(deps[r.department], r.department)), axisLabel: { color: '#222' } },
         series: [{ type: 'bar', data: rows.map((r) => +(r.rate * 100).toFixed(1)), itemStyle: { color: '#1f5fa8' }, label: { show: true, position: 'right', formatter: '{c}%', color: '#222' } }],
       });
       const days = [...Array(7)].map((_, i) => new Date(now - (6 - i) * 864e5).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }));
@@ -309,7 +316,7 @@ function arbitration(a, deps, cats) {
   return `<article class="whistle" data-arbitration="${id}">
     <header><h3>${esc(t(`arb.${a.kind}`))} · ${esc(nameOf(cats[a.category], a.category || ''))}</h3>
       <time class="muted" datetime="${esc(a.requested_at)}">${esc(when(a.requested_at))}</time></header>
-    <p>${a.from_department ? `${esc(nameOf(deps[a.from_department], a.from_department))}: ` : ''}${esc(a.reason || a.reason_code || '')}</p>
+    <p>${a.from_department ? `${esc(deptName(deps[a.from_department], a.from_department))}: ` : ''}${esc(a.reason || a.reason_code || '')}</p>
     <div class="actions"><button type="button" class="ghost" data-timeline="${esc(a.whistle_id)}">${esc(t('timeline'))}</button>
     <details><summary class="button primary">${esc(t('arb.decide'))}</summary>
       <form class="stack" data-id="${id}">
@@ -329,10 +336,10 @@ function extensionQueue(list, deps, stBy, cats) {
     <th scope="col">${esc(t('ext.until'))}</th><th scope="col">${esc(t('ext.reason'))}</th><th scope="col">${esc(t('ext.asked'))}</th>
     <th scope="col"><span class="sr-only">${esc(t('sup.handle'))}</span></th></tr></thead><tbody>
     ${list.map(({ extension: x, dispatch: d }) => {
-      const who = `${nameOf(deps[d.department], d.department)} · ${nameOf(cats[d.category], d.category)}`;
+      const who = `${deptName(deps[d.department], d.department)} · ${nameOf(cats[d.category], d.category)}`;
       const btn = (approve, cls, label) => `<button type="button" class="${cls}" data-ext="${esc(x.id)}" data-dispatch="${esc(d.id)}" data-approve="${approve}"
         aria-label="${esc(`${label}: ${who}`)}">${esc(label)}</button>`;
-      return `<tr data-extension="${esc(x.id)}"><td>${esc(nameOf(deps[d.department], d.department))}</td><td>${esc(nameOf(stBy[d.street_id], d.street_id))}</td>
+      return `<tr data-extension="${esc(x.id)}"><td>${esc(deptName(deps[d.department], d.department))}</td><td>${esc(nameOf(stBy[d.street_id], d.street_id))}</td>
         <td>${esc(nameOf(cats[d.category], d.category))}</td><td>${esc(t(`clock.${x.clock}`))}</td><td>${esc(when(x.previous_due_at))}</td>
         <td>${esc(when(x.until))}</td><td>${esc(x.reason)}</td><td>${esc(when(x.requested_at))}</td>
         <td class="nowrap">${btn('1', 'primary', t('ext.approve'))} ${btn('', 'secondary', t('ext.reject'))}</td></tr>`;
@@ -353,7 +360,7 @@ async function handleDispatch(id, deps, onChange) {
   const exts = (d.extensions || []).map((x) => `<li>${esc(t(`clock.${x.clock}`))} → ${esc(when(x.until))} · ${esc(x.reason)} · <strong>${esc(t(`ext.${x.status}`))}</strong>
     ${x.status === 'PENDING' ? `<span class="row"><button type="button" class="primary" data-ext="${esc(x.id)}" data-approve="1">${esc(t('ext.approve'))}</button>
       <button type="button" class="secondary" data-ext="${esc(x.id)}" data-approve="">${esc(t('ext.reject'))}</button></span>` : ''}</li>`).join('');
-  const dlg = openDialog(`${nameOf(deps[d.department], d.department)} · ${t(`d.${d.status}`)}`, `
+  const dlg = openDialog(`${deptName(deps[d.department], d.department)} · ${t(`d.${d.status}`)}`, `
     <table><tbody>${clocks}</tbody></table>
     <p>${esc(t('sup.escalation'))}: <strong>${esc(t(`esc.${d.escalation_level || 0}`))}</strong></p>
     <p class="row">${formButtons(d)}</p>

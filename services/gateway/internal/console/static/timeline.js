@@ -4,6 +4,7 @@
 import { api, departments, byKey } from './api.js';
 import { t, when, nameOf } from './i18n.js';
 import { esc, openDialog, toastError } from './ui.js';
+import { nameCommittees, deptName } from './committees.js';
 
 const typeNames = {
   'whistle.raised': ['吹哨', 'Raised'], 'whistle.routed': ['派单', 'Routed'], 'whistle.rerouted': ['改派（兜底）', 'Re-routed (fallback)'],
@@ -60,12 +61,13 @@ function typeName(type) {
 export async function showTimeline(id) {
   try {
     const [tl, deps] = await Promise.all([api(`/v1/whistles/${encodeURIComponent(id)}/timeline`), departments().then((d) => byKey(d))]);
+    await nameCommittees((tl?.entries || []).flatMap((e) => (e.department ? [e.department] : asked(e))));
     const rows = (tl?.entries || []).map((e) => {
       const cls = e.type.startsWith('sla.breached') ? ' class="tl-late"' : e.type.startsWith('sla.warning') ? ' class="tl-warn"' : '';
       const data = e.data && Object.keys(e.data).length ? esc(JSON.stringify(e.data)) : '';
       const named = e.department ? [e.department] : asked(e);
       return `<li${cls}><time datetime="${esc(e.at)}">${esc(when(e.at))}</time> <strong>${esc(typeName(e.type))}</strong>`
-        + `${named.length ? ` · ${named.map((d) => esc(nameOf(deps[d], d))).join('、')}` : ''}`
+        + `${named.length ? ` · ${named.map((d) => esc(deptName(deps[d], d))).join('、')}` : ''}`
         + `${note(e) ? ` · ${note(e)}` : ''}`
         + ` <span class="muted">${esc(e.actor?.role || '')} ${esc(e.actor?.id || '')}</span>`
         + `${data ? `<details><summary>${esc(e.type)}</summary><code>${data}</code></details>` : ''}</li>`;

@@ -102,6 +102,16 @@ func SubjectFor(name string) string {
 	return domain + ".v1." + event + ".>"
 }
 
+// SubjectsFor is SubjectFor of each name, in order: the subjects of a durable
+// consumer of those events.
+func SubjectsFor(names ...string) []string {
+	out := make([]string, len(names))
+	for i, name := range names {
+		out[i] = SubjectFor(name)
+	}
+	return out
+}
+
 // token keeps a subject token valid even for a missing value.
 func token(s string) string {
 	if s == "" {

@@ -45,6 +45,7 @@ func TestNamesAndSubjectsFollowThePayload(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "whistle.v1.raised.110101", subject)
 	require.Equal(t, "sla.v1.breached.>", events.SubjectFor("sla.breached"))
+	require.Equal(t, []string{"whistle.v1.routed.>", "dispatch.v1.arrived.>"}, events.SubjectsFor("whistle.routed", "dispatch.arrived"))
 
 	_, err = events.Subject(&eventsv1.Event{Id: "x"})
 	require.Error(t, err, "an event without payload has no subject")

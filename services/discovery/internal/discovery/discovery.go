@@ -21,6 +21,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -49,7 +50,7 @@ type Whistles interface {
 // References is what discovery asks routing.
 type References interface {
 	// District checks that the street and category exist (an
-	// whistle.InvalidError names what does not) and gives the street's district.
+	// invalid.Error names what does not) and gives the street's district.
 	District(ctx context.Context, streetID, category string) (string, error)
 	// Street is a street (nil when routing does not know it).
 	Street(ctx context.Context, id string) (*routingv1.Street, error)
@@ -183,9 +184,9 @@ func remember(ctx context.Context, q *store.Queries, w *intakev1.Whistle) error 
 	if w == nil {
 		return nil
 	}
-	status := whistle.Status(w.GetStatus().String())
+	status := whistlestatus.Status(w.GetStatus().String())
 	if w.GetStatus() == intakev1.Whistle_STATUS_UNSPECIFIED {
-		status = whistle.StatusRaised
+		status = whistlestatus.Raised
 	}
 	raised := w.GetRaisedAt().AsTime()
 	if err := q.InsertWhistle(ctx, store.InsertWhistleParams{ID: w.GetId(), StreetID: w.GetStreetId(), DistrictID: w.GetDistrictId(),

@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/invalid"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 func TestFileReport(t *testing.T) {
@@ -32,7 +32,7 @@ func TestFileReport(t *testing.T) {
 		{"an unknown category", grid1, "", "weather", "invalid", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var f whistle.Fields
+			var f invalid.Violations
 			n := reports.New{StreetID: tc.street, Category: tc.category, Description: "夜间施工噪音", HasLocation: true, Lat: 39.914, Lng: 116.404}
 			got, err := e.s.FileReport(t.Context(), tc.id, n, &f)
 			require.Equal(t, tc.want, kind(err))
@@ -266,7 +266,7 @@ func TestTickets(t *testing.T) {
 		{"a grid worker", grid1, ticket("T6", streetA), "denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var f whistle.Fields
+			var f invalid.Violations
 			r, err := e.s.ImportTicket(t.Context(), tc.id, "", tc.t, &f)
 			require.Equal(t, tc.want, kind(err))
 			if err != nil {
@@ -305,7 +305,7 @@ func TestTicketCSV(t *testing.T) {
 		name                    string
 		imported, importedAgain int
 	}{{"the first time", 1, 0}, {"again", 0, 1}} {
-		var f whistle.Fields
+		var f invalid.Violations
 		got, err := e.s.ImportTicketsCSV(t.Context(), sup, "", csv, "", &f)
 		require.NoError(t, err, tc.name)
 		require.Equal(t, 2, got.Rows, tc.name)
@@ -313,7 +313,7 @@ func TestTicketCSV(t *testing.T) {
 		require.Equal(t, tc.importedAgain, got.AlreadyImported, tc.name)
 		require.Equal(t, []reports.RowError{{Line: 3, Field: "category", Reason: "unknown category"}}, got.Errors, tc.name)
 	}
-	var f whistle.Fields
+	var f invalid.Violations
 	_, err := e.s.ImportTicketsCSV(t.Context(), grid1, "", csv, "", &f)
 	require.Equal(t, "denied", kind(err))
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -50,7 +52,7 @@ var (
 type refs struct{}
 
 func (refs) District(_ context.Context, streetID, category string) (string, error) {
-	var f whistle.Fields
+	var f invalid.Violations
 	st, _ := refs{}.Street(context.Background(), streetID)
 	if st == nil {
 		f.Add("street_id", "unknown street")
@@ -144,7 +146,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) file(t *testing.T, id auth.Identity, s string, description string) Filed {
 	t.Helper()
 	n := reports.New{StreetID: s, Category: "noise", Description: description, HasLocation: true, Lat: 39.914, Lng: 116.404}
-	var f whistle.Fields
+	var f invalid.Violations
 	var out Filed
 	var err error
 	if id.Role == "" {
@@ -174,12 +176,12 @@ func (e *env) outbox(t *testing.T) []string {
 
 // kind names the class of an error the API maps to a status.
 func kind(err error) string {
-	var invalid whistle.InvalidError
-	var state *whistle.StateError
+	var bad invalid.Error
+	var state *whistlestatus.StateError
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.As(err, &invalid):
+	case errors.As(err, &bad):
 		return "invalid"
 	case errors.As(err, &state):
 		return "state"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/invalid"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/events"
@@ -113,7 +114,7 @@ func (s *Service) file(ctx context.Context, n newReport) (Filed, error) {
 // FileReport is a grid worker's report on its own street (or a street's
 // own). n's location is in WGS-84; problems the API found in the request
 // (its coordinate system) come in f.
-func (s *Service) FileReport(ctx context.Context, id auth.Identity, n reports.New, f *whistle.Fields) (Filed, error) {
+func (s *Service) FileReport(ctx context.Context, id auth.Identity, n reports.New, f *invalid.Violations) (Filed, error) {
 	source := reports.SourceGrid
 	switch id.Role {
 	case auth.RoleGrid:
@@ -145,7 +146,7 @@ type Contact struct{ Name, Phone string }
 // SubmitPublicReport is a resident's report, which needs no sign-in: the
 // street must be a nine-digit township code that routing knows, with a
 // category routing knows.
-func (s *Service) SubmitPublicReport(ctx context.Context, n reports.New, c Contact, f *whistle.Fields) (Filed, error) {
+func (s *Service) SubmitPublicReport(ctx context.Context, n reports.New, c Contact, f *invalid.Violations) (Filed, error) {
 	n.Validate(f)
 	if n.StreetID != "" && !TownshipCode(n.StreetID) {
 		f.Add("street_id", "must be a nine-digit township code")

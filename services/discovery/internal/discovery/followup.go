@@ -12,6 +12,8 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -70,8 +72,8 @@ func (fu followUp) check() reports.TokenCheck {
 			c.ResultAt = fu.report.ClosedAt.Time
 		}
 	case fu.whistle != nil:
-		st := whistle.Status(fu.whistle.Status)
-		if (st == whistle.StatusResolved || st == whistle.StatusClosed) && fu.whistle.ResolvedAt.Valid {
+		st := whistlestatus.Status(fu.whistle.Status)
+		if (st == whistlestatus.Resolved || st == whistlestatus.Closed) && fu.whistle.ResolvedAt.Valid {
 			c.ResultAt = fu.whistle.ResolvedAt.Time
 		}
 	}
@@ -81,7 +83,7 @@ func (fu followUp) check() reports.TokenCheck {
 func (s *Service) loadFollowUp(ctx context.Context, token string) (followUp, error) {
 	var fu followUp
 	if strings.TrimSpace(token) == "" {
-		return fu, whistle.Invalid("token", "is required")
+		return fu, invalid.Field("token", "is required")
 	}
 	q := store.New(s.Pool)
 	t, err := q.GetFollowUpToken(ctx, reports.HashToken(token))
@@ -155,9 +157,9 @@ func (s *Service) followUpView(ctx context.Context, fu followUp) (FollowUp, erro
 	if w.ResolvedAt.Valid {
 		out.ClosedAt = w.ResolvedAt.Time
 	}
-	st := whistle.Status(w.Status)
-	out.CanRate = (st == whistle.StatusResolved || st == whistle.StatusClosed) && !fu.check().Rated()
-	if st == whistle.StatusResolved || st == whistle.StatusClosed {
+	st := whistlestatus.Status(w.Status)
+	out.CanRate = (st == whistlestatus.Resolved || st == whistlestatus.Closed) && !fu.check().Rated()
+	if st == whistlestatus.Resolved || st == whistlestatus.Closed {
 		result, err := events.ResultOf(ctx, store.New(s.Pool), w.ID)
 		if err != nil {
 			return FollowUp{}, err
@@ -182,7 +184,7 @@ type Rating struct {
 // "fixed" rating of a resolved whistle closes it with that rating, like the
 // street's 回访 — whichever answer comes first closes it.
 func (s *Service) RateFollowUp(ctx context.Context, in Rating) (FollowUp, error) {
-	var f whistle.Fields
+	var f invalid.Violations
 	f.Merge(whistle.ValidateFeedback(in.Satisfaction, in.Comment))
 	if in.Fixed == nil {
 		f.Add("fixed", "is required: true (fixed) or false (not fixed)")
@@ -202,7 +204,7 @@ func (s *Service) RateFollowUp(ctx context.Context, in Rating) (FollowUp, error)
 		return FollowUp{}, reports.ErrAlreadyRated
 	}
 	if !view.CanRate {
-		return FollowUp{}, &whistle.StateError{Status: whistle.Status(view.Status), Reason: "the result can be rated once it is closed"}
+		return FollowUp{}, &whistlestatus.StateError{Status: whistlestatus.Status(view.Status), Reason: "the result can be rated once it is closed"}
 	}
 	fixed := *in.Fixed
 	actor := &typesv1.Actor{Role: "resident", Id: "follow-up-" + fu.token.TokenHash[:8]}
@@ -221,7 +223,7 @@ func (s *Service) RateFollowUp(ctx context.Context, in Rating) (FollowUp, error)
 				reason += "：" + c
 			}
 			err = s.Whistles.Reopen(ctx, w.ID, actor, truncate(reason, whistle.MaxReason))
-		case whistle.Status(w.Status) == whistle.StatusResolved:
+		case whistlestatus.Status(w.Status) == whistlestatus.Resolved:
 			err = s.Whistles.Close(ctx, w.ID, actor, in.Satisfaction, in.Comment)
 		}
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/invalid"
 
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
 	"github.com/chuishao/whistle/services/discovery/internal/store"
@@ -61,7 +62,7 @@ func (s *Service) GetInbox(ctx context.Context, id auth.Identity, in InboxQuery)
 	if err := readsReports(id); err != nil {
 		return Inbox{}, err
 	}
-	var f whistle.Fields
+	var f invalid.Violations
 	size := in.PageSize
 	switch {
 	case size == 0:

@@ -10,10 +10,11 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/drill"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/store"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // PublicResults is the public results (公开) of a street or a district for
@@ -37,7 +38,7 @@ type Period struct {
 // month before: counts and rates only, nothing that names a person, a phone
 // or a home.
 func (s *Service) GetPublicResults(ctx context.Context, street, district, month string) (PublicResults, error) {
-	var f whistle.Fields
+	var f invalid.Violations
 	switch {
 	case street == "" && district == "":
 		f.Add("street_id", "a street_id or a district_id is required")
@@ -99,10 +100,10 @@ func (s *Service) period(ctx context.Context, street, district pgtype.Text, from
 	var live, resolved int
 	for i, w := range whistles {
 		ids[i] = w.ID
-		switch whistle.Status(w.Status) {
-		case whistle.StatusCancelled:
+		switch whistlestatus.Status(w.Status) {
+		case whistlestatus.Cancelled:
 			continue
-		case whistle.StatusResolved, whistle.StatusClosed:
+		case whistlestatus.Resolved, whistlestatus.Closed:
 			resolved++
 		}
 		live++
@@ -115,7 +116,7 @@ func (s *Service) period(ctx context.Context, street, district pgtype.Text, from
 	now := s.Now()
 	var due, onTime, resolvedDispatches, resolvedOnTime int
 	for _, row := range dispatches {
-		if row.Status == string(whistle.DispatchCancelled) || row.Status == string(whistle.DispatchReturned) {
+		if row.Status == string(whistlestatus.DispatchCancelled) || row.Status == string(whistlestatus.DispatchReturned) {
 			continue
 		}
 		var d responsev1.Dispatch

@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
 	"github.com/chuishao/whistle/services/discovery/internal/store"
@@ -87,7 +89,7 @@ func (s *Service) ListReports(ctx context.Context, id auth.Identity, in ReportQu
 		if street == "" {
 			street = id.StreetID
 		}
-		var f whistle.Fields
+		var f invalid.Violations
 		if street == "" {
 			f.Add("street_id", "is required")
 		}
@@ -231,10 +233,10 @@ func (s *Service) AddReportAttachment(ctx context.Context, id auth.Identity, a N
 			return fmt.Errorf("only the reporter adds photos to a report: %w", whistle.ErrPermissionDenied)
 		}
 		if a.Stage != StageReport {
-			return whistle.Invalid("attachment.stage", "must be report")
+			return invalid.Field("attachment.stage", "must be report")
 		}
 		if r.Status != string(reports.StatusReceived) {
-			return &whistle.StateError{Status: whistle.Status("report " + r.Status), Reason: "photos are added while the report waits for triage"}
+			return &whistlestatus.StateError{Status: whistlestatus.Status("report " + r.Status), Reason: "photos are added while the report waits for triage"}
 		}
 		if a.CheckOnly {
 			saved = store.ReportAttachment{ReportID: r.ID}
@@ -252,7 +254,7 @@ func (s *Service) AddReportAttachment(ctx context.Context, id auth.Identity, a N
 			return fmt.Errorf("count attachments of report %s: %w", r.ID, err)
 		}
 		if n >= MaxReportAttachments {
-			return whistle.Invalid("attachment", fmt.Sprintf("a report holds at most %d attachments", MaxReportAttachments))
+			return invalid.Field("attachment", fmt.Sprintf("a report holds at most %d attachments", MaxReportAttachments))
 		}
 		row := store.InsertReportAttachmentParams{
 			AttachmentID: a.ID, ReportID: r.ID, MediaType: a.MediaType, SizeBytes: a.SizeBytes,
@@ -269,7 +271,7 @@ func (s *Service) AddReportAttachment(ctx context.Context, id auth.Identity, a N
 			return fmt.Errorf("add attachment to report %s: %w", r.ID, err)
 		}
 		if inserted == 0 { // the id belongs to another report
-			return whistle.Invalid("attachment.id", "is already used")
+			return invalid.Field("attachment.id", "is already used")
 		}
 		saved = store.ReportAttachment(row)
 		return nil

@@ -13,6 +13,8 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/events"
@@ -40,7 +42,7 @@ func (s *Service) RecordTicketFollowUp(ctx context.Context, id auth.Identity, in
 	if id.Role != auth.RoleStreet && id.Role != auth.RoleSupervisor {
 		return store.Report{}, fmt.Errorf("role %s records no follow-up calls: %w", id.Role, whistle.ErrPermissionDenied)
 	}
-	var f whistle.Fields
+	var f invalid.Violations
 	f.Merge(whistle.ValidateFeedback(in.Satisfaction, in.Comment))
 	if in.Fixed == nil {
 		f.Add("fixed", "is required: true (fixed) or false (not fixed)")
@@ -81,7 +83,7 @@ func (s *Service) RecordTicketFollowUp(ctx context.Context, id auth.Identity, in
 			return fmt.Errorf("lock ticket %s: %w", found.ID, err)
 		}
 		if locked[0].Status != string(reports.StatusClosed) {
-			return &whistle.StateError{Status: whistle.Status("report " + locked[0].Status), Reason: "a ticket is followed up once it is closed"}
+			return &whistlestatus.StateError{Status: whistlestatus.Status("report " + locked[0].Status), Reason: "a ticket is followed up once it is closed"}
 		}
 		now := s.Now()
 		saved, err = q.RecordTicketFollowUp(ctx, store.RecordTicketFollowUpParams{ID: found.ID, Satisfaction: in.Satisfaction,
@@ -131,7 +133,7 @@ func (s *Service) ListTicketReturns(ctx context.Context, id auth.Identity, in Re
 	if id.Role != auth.RoleSupervisor {
 		return TicketReturns{}, fmt.Errorf("role %s exports no ticket returns: %w", id.Role, whistle.ErrPermissionDenied)
 	}
-	var f whistle.Fields
+	var f invalid.Violations
 	district := in.District
 	if district == "" {
 		f.Add("district_id", "is required")

@@ -15,6 +15,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/invalid"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/events"
@@ -41,7 +42,7 @@ type ticketChecker struct {
 	categories map[string]bool
 }
 
-func (c *ticketChecker) check(ctx context.Context, t *reports.Ticket, f *whistle.Fields) (string, error) {
+func (c *ticketChecker) check(ctx context.Context, t *reports.Ticket, f *invalid.Violations) (string, error) {
 	if c.streets == nil {
 		c.streets, c.categories = map[string]*routingv1.Street{}, map[string]bool{}
 	}
@@ -82,7 +83,7 @@ func (c *ticketChecker) check(ctx context.Context, t *reports.Ticket, f *whistle
 
 // ticketClock names the ticket's type by its code and, when the hotline gave
 // no due_at, sets it from the type's statutory limit.
-func (c *ticketChecker) ticketClock(t *reports.Ticket, f *whistle.Fields) {
+func (c *ticketChecker) ticketClock(t *reports.Ticket, f *invalid.Violations) {
 	if t.Type == "" {
 		return
 	}
@@ -110,7 +111,7 @@ func TicketSource(s string) string {
 // ImportTicket imports one 12345 ticket from source; its external number
 // again answers the ticket as imported the first time. t's location is in
 // WGS-84; problems the API found in the request come in f.
-func (s *Service) ImportTicket(ctx context.Context, id auth.Identity, source string, t reports.Ticket, f *whistle.Fields) (store.Report, error) {
+func (s *Service) ImportTicket(ctx context.Context, id auth.Identity, source string, t reports.Ticket, f *invalid.Violations) (store.Report, error) {
 	if err := importsTickets(id); err != nil {
 		return store.Report{}, err
 	}
@@ -160,7 +161,7 @@ type CSVImport struct {
 // in one transaction: good rows are imported, rows imported before are
 // counted, bad rows are answered with their line numbers and reasons.
 // Problems the API found in the request (its coordinate system) come in f.
-func (s *Service) ImportTicketsCSV(ctx context.Context, id auth.Identity, source, csv string, sys coordsys.System, f *whistle.Fields) (CSVImport, error) {
+func (s *Service) ImportTicketsCSV(ctx context.Context, id auth.Identity, source, csv string, sys coordsys.System, f *invalid.Violations) (CSVImport, error) {
 	if err := importsTickets(id); err != nil {
 		return CSVImport{}, err
 	}
@@ -172,7 +173,7 @@ func (s *Service) ImportTicketsCSV(ctx context.Context, id auth.Identity, source
 		return CSVImport{}, ctx.Err()
 	}
 	if err != nil {
-		return CSVImport{}, whistle.Invalid("csv", err.Error())
+		return CSVImport{}, invalid.Field("csv", err.Error())
 	}
 	source = TicketSource(source)
 	checker := &ticketChecker{s: s, id: id}
@@ -187,7 +188,7 @@ func (s *Service) ImportTicketsCSV(ctx context.Context, id auth.Identity, source
 			p := coordsys.ToWGS84(sys, coordsys.Point{Lat: t.Report.Lat, Lng: t.Report.Lng})
 			t.Report.Lat, t.Report.Lng = p.Lat, p.Lng
 		}
-		var f whistle.Fields
+		var f invalid.Violations
 		district, err := checker.check(ctx, &t, &f)
 		if err != nil {
 			return CSVImport{}, err

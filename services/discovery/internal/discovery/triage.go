@@ -17,6 +17,8 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -59,7 +61,7 @@ func (s *Service) Triage(ctx context.Context, id auth.Identity, in Triage) (Tria
 	ids := slices.Clone(in.ReportIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	var f whistle.Fields
+	var f invalid.Violations
 	switch {
 	case len(ids) == 0:
 		f.Add("report_ids", "at least one report is required")
@@ -100,10 +102,10 @@ func (s *Service) Triage(ctx context.Context, id auth.Identity, in Triage) (Tria
 		if w.GetStreetId() != id.StreetID {
 			return Triaged{}, whistle.ErrNotFound
 		}
-		switch whistle.Status(w.GetStatus().String()) {
-		case whistle.StatusResolved, whistle.StatusClosed, whistle.StatusCancelled:
+		switch whistlestatus.Status(w.GetStatus().String()) {
+		case whistlestatus.Resolved, whistlestatus.Closed, whistlestatus.Cancelled:
 			if !alreadyLinked(rows, w.GetId()) {
-				return Triaged{}, &whistle.StateError{Status: whistle.Status(w.GetStatus().String()), Reason: "reports are merged into an open whistle only"}
+				return Triaged{}, &whistlestatus.StateError{Status: whistlestatus.Status(w.GetStatus().String()), Reason: "reports are merged into an open whistle only"}
 			}
 		}
 		out.Whistle = w
@@ -134,7 +136,7 @@ func (s *Service) Triage(ctx context.Context, id auth.Identity, in Triage) (Tria
 					out.Reports = append(out.Reports, r) // triaged this way already
 					continue
 				}
-				return &whistle.StateError{Status: whistle.Status("report " + r.Status), Reason: "report " + r.ID + " was triaged already"}
+				return &whistlestatus.StateError{Status: whistlestatus.Status("report " + r.Status), Reason: "report " + r.ID + " was triaged already"}
 			}
 			r.Triage, r.TriagedAt = in.Action, at
 			if whistleID != "" {

@@ -1,7 +1,6 @@
 package events
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -9,11 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chuishao/whistle/platform/bus"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/store"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // HandleBatch takes a batch of events in, in tx, set-based: the raised
@@ -158,7 +157,7 @@ func (c *Consumer) facts(ctx context.Context, q *store.Queries, evs []*eventsv1.
 			if f == nil { // raised before discovery's facts began
 				continue
 			}
-			status, resolvedAt := nextStatus(whistle.Status(f.row.Status), ev)
+			status, resolvedAt := nextStatus(whistlestatus.Status(f.row.Status), ev)
 			f.row.Status, f.touched = string(status), true
 			if resolvedAt.Valid {
 				f.row.ResolvedAt, f.resolved = resolvedAt, true
@@ -200,25 +199,25 @@ func (c *Consumer) facts(ctx context.Context, q *store.Queries, evs []*eventsv1.
 // whistle of a dispatch is the one its first event names, as the first
 // insert would keep it.
 func (c *Consumer) dispatches(ctx context.Context, q *store.Queries, evs []*eventsv1.Event) error {
-	latest := map[string]store.WhistleDispatch{}
+	latest := map[string]whistlestatus.Snapshot{}
 	var order []string
 	for _, ev := range evs {
 		if protoevents.Dispatch(ev) == nil {
 			continue
 		}
-		row, err := dispatchRow(ev)
+		s, err := whistlestatus.SnapshotOf(ev)
 		if err != nil {
-			return err
+			return bus.Permanent(err)
 		}
-		kept, ok := latest[row.DispatchID]
+		kept, ok := latest[s.DispatchID]
 		if !ok {
-			order = append(order, row.DispatchID)
-			latest[row.DispatchID] = row
+			order = append(order, s.DispatchID)
+			latest[s.DispatchID] = s
 			continue
 		}
-		if newer(kept, row) {
-			row.WhistleID = kept.WhistleID
-			latest[row.DispatchID] = row
+		if s.Replaces(kept) {
+			s.WhistleID = kept.WhistleID
+			latest[s.DispatchID] = s
 		}
 	}
 	if len(order) == 0 {
@@ -227,7 +226,7 @@ func (c *Consumer) dispatches(ctx context.Context, q *store.Queries, evs []*even
 	slices.Sort(order)
 	var p store.UpsertDispatchesParams
 	for _, id := range order {
-		r := latest[id]
+		r := dispatchRow(latest[id])
 		p.DispatchIds, p.WhistleIds, p.Departments = append(p.DispatchIds, r.DispatchID), append(p.WhistleIds, r.WhistleID), append(p.Departments, r.Department)
 		p.Statuses, p.StatusRanks = append(p.Statuses, r.Status), append(p.StatusRanks, r.StatusRank)
 		p.Snapshots, p.UpdatedAts = append(p.Snapshots, r.Snapshot), append(p.UpdatedAts, r.UpdatedAt)
@@ -236,13 +235,4 @@ func (c *Consumer) dispatches(ctx context.Context, q *store.Queries, evs []*even
 		return fmt.Errorf("record dispatches: %w", err)
 	}
 	return nil
-}
-
-// newer reports whether next replaces kept, as UpsertDispatch's rule has it:
-// (kept.updated_at, kept.status_rank) <= (next.updated_at, next.status_rank).
-func newer(kept, next store.WhistleDispatch) bool {
-	if c := kept.UpdatedAt.Compare(next.UpdatedAt); c != 0 {
-		return c < 0
-	}
-	return cmp.Compare(kept.StatusRank, next.StatusRank) <= 0
 }

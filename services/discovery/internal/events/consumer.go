@@ -10,16 +10,15 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/store"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // ConsumerName is discovery's durable consumer.
@@ -47,11 +46,7 @@ type Consumer struct {
 
 // Bus is the durable consumer to run.
 func (c *Consumer) Bus() bus.Consumer {
-	subjects := make([]string, len(Consumed))
-	for i, name := range Consumed {
-		subjects[i] = protoevents.SubjectFor(name)
-	}
-	return bus.Consumer{Name: ConsumerName, Subjects: subjects, HandleBatch: c.HandleBatch}
+	return bus.Consumer{Name: ConsumerName, Subjects: protoevents.SubjectsFor(Consumed...), HandleBatch: c.HandleBatch}
 }
 
 // Handle takes one event in, in tx.
@@ -88,9 +83,9 @@ func (c *Consumer) Handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 // raisedRow is the facts a whistle.raised starts a whistle with.
 func raisedRow(ev *eventsv1.Event, p *eventsv1.Event_WhistleRaised) store.Whistle {
 	w := p.WhistleRaised.GetWhistle()
-	status := whistle.Status(w.GetStatus().String())
+	status := whistlestatus.Status(w.GetStatus().String())
 	if w.GetStatus() == 0 {
-		status = whistle.StatusRaised
+		status = whistlestatus.Raised
 	}
 	raised := ev.GetOccurredAt().AsTime()
 	if w.GetRaisedAt() != nil {
@@ -112,7 +107,7 @@ func (c *Consumer) move(ctx context.Context, q *store.Queries, ev *eventsv1.Even
 	if err != nil {
 		return fmt.Errorf("whistle %s: %w", id, err)
 	}
-	status, resolvedAt := nextStatus(whistle.Status(w.Status), ev)
+	status, resolvedAt := nextStatus(whistlestatus.Status(w.Status), ev)
 	if err := q.SetWhistleStatus(ctx, store.SetWhistleStatusParams{ID: id, Status: string(status), ResolvedAt: resolvedAt}); err != nil {
 		return fmt.Errorf("whistle %s %s: %w", id, status, err)
 	}
@@ -120,76 +115,46 @@ func (c *Consumer) move(ctx context.Context, q *store.Queries, ev *eventsv1.Even
 }
 
 // nextStatus is the status a whistle in status moves to with the status
-// event ev, as intake moves it, and when ev resolved it (valid only then).
-func nextStatus(status whistle.Status, ev *eventsv1.Event) (whistle.Status, pgtype.Timestamptz) {
+// event ev, by the moves intake makes too (platform/whistlestatus), and when
+// ev resolved it (valid only then).
+func nextStatus(status whistlestatus.Status, ev *eventsv1.Event) (whistlestatus.Status, pgtype.Timestamptz) {
 	var resolvedAt pgtype.Timestamptz
 	switch ev.GetPayload().(type) {
 	case *eventsv1.Event_WhistleRouted:
-		if status == whistle.StatusRaised || status == whistle.StatusUnroutable {
-			status = whistle.StatusRouted
-		}
+		status = whistlestatus.OnRouted(status)
 	case *eventsv1.Event_WhistleRerouted, *eventsv1.Event_WhistleArbitrated:
-		if status == whistle.StatusUnroutable {
-			status = whistle.StatusRouted
-		}
+		status = whistlestatus.OnRerouted(status)
 	case *eventsv1.Event_WhistleUnroutable:
-		if !status.Final() {
-			status = whistle.StatusUnroutable
-		}
+		status = whistlestatus.OnUnroutable(status)
 	case *eventsv1.Event_WhistleResponding:
-		status = whistle.StatusResponding
+		status = whistlestatus.Responding
 	case *eventsv1.Event_WhistleResolved:
-		status = whistle.StatusResolved
+		status = whistlestatus.Resolved
 		resolvedAt = pgtype.Timestamptz{Time: ev.GetOccurredAt().AsTime().UTC().Truncate(time.Microsecond), Valid: true}
 	case *eventsv1.Event_WhistleClosed:
-		status = whistle.StatusClosed
+		status = whistlestatus.Closed
 	case *eventsv1.Event_WhistleCancelled:
-		status = whistle.StatusCancelled
+		status = whistlestatus.Cancelled
 	case *eventsv1.Event_WhistleReopened:
-		status = whistle.StatusReopened
+		status = whistlestatus.Reopened
 	}
 	return status, resolvedAt
 }
 
 // dispatch keeps the dispatch's latest snapshot.
 func (c *Consumer) dispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
-	row, err := dispatchRow(ev)
+	s, err := whistlestatus.SnapshotOf(ev)
 	if err != nil {
-		return err
+		return bus.Permanent(err)
 	}
-	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams(row)); err != nil {
-		return fmt.Errorf("record dispatch %s: %w", row.DispatchID, err)
+	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams(dispatchRow(s))); err != nil {
+		return fmt.Errorf("record dispatch %s: %w", s.DispatchID, err)
 	}
 	return nil
 }
 
-// dispatchRow is the snapshot a dispatch event carries, as kept (updated_at
-// to the microsecond, as Postgres keeps it).
-func dispatchRow(ev *eventsv1.Event) (store.WhistleDispatch, error) {
-	d := protoevents.Dispatch(ev)
-	id, whistleID := d.GetId(), d.GetWhistleId()
-	if id == "" {
-		id = ev.GetDispatchId()
-	}
-	if whistleID == "" {
-		whistleID = ev.GetWhistleId()
-	}
-	if id == "" || whistleID == "" {
-		return store.WhistleDispatch{}, bus.Permanent(fmt.Errorf("%s %s names no dispatch or whistle", protoevents.Name(ev), ev.GetId()))
-	}
-	department := d.GetDepartment()
-	if department == "" {
-		department = ev.GetDepartment()
-	}
-	updated := d.GetUpdatedAt()
-	if updated == nil {
-		updated = ev.GetOccurredAt()
-	}
-	raw, err := proto.Marshal(d)
-	if err != nil {
-		return store.WhistleDispatch{}, bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
-	}
-	status := d.GetStatus().String()
-	return store.WhistleDispatch{DispatchID: id, WhistleID: whistleID, Department: department, Status: status,
-		StatusRank: whistle.DispatchRank(status), Snapshot: raw, UpdatedAt: updated.AsTime().Truncate(time.Microsecond)}, nil
+// dispatchRow is the row a snapshot is kept as.
+func dispatchRow(s whistlestatus.Snapshot) store.WhistleDispatch {
+	return store.WhistleDispatch{DispatchID: s.DispatchID, WhistleID: s.WhistleID, Department: s.Department,
+		Status: string(s.Status), StatusRank: s.Rank(), Snapshot: s.Raw, UpdatedAt: s.UpdatedAt}
 }

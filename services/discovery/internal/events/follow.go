@@ -15,6 +15,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	"github.com/chuishao/whistle/platform/worker"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -22,7 +23,6 @@ import (
 
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
 	"github.com/chuishao/whistle/services/discovery/internal/store"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // follow closes a whistle's linked reports with its result when it is
@@ -120,7 +120,7 @@ func ResultOf(ctx context.Context, q *store.Queries, whistleID string) (string, 
 	}
 	var parts []string
 	for _, row := range rows {
-		if row.Status != whistle.DispatchResolved {
+		if row.Status != string(whistlestatus.DispatchResolved) {
 			continue
 		}
 		var d responsev1.Dispatch

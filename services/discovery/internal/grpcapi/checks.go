@@ -9,6 +9,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/invalid"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/whistle"
@@ -22,7 +23,7 @@ import (
 // toWGS84 converts a location given in the named coordinate system to WGS-84,
 // the only one stored (coordsys.LocationToWGS84, with the deployment's
 // default); a missing location stays missing.
-func (s *ReportServer) toWGS84(f *whistle.Fields, loc *typesv1.LatLng, name string) *typesv1.LatLng {
+func (s *ReportServer) toWGS84(f *invalid.Violations, loc *typesv1.LatLng, name string) *typesv1.LatLng {
 	return coordsys.LocationToWGS84(f, loc, name, s.CoordSys)
 }
 
@@ -74,7 +75,7 @@ func checkVariant(caller auth.Identity, variant string) error {
 			return fmt.Errorf("the public sees thumbnails only: %w", whistle.ErrPermissionDenied)
 		}
 	default:
-		return whistle.Invalid("variant", "must be content or thumbnail")
+		return invalid.Field("variant", "must be content or thumbnail")
 	}
 	return nil
 }

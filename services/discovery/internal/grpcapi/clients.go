@@ -12,6 +12,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/invalid"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -120,7 +121,7 @@ var _ discovery.Whistles = Whistles{}
 
 // District checks the street and the category and gives the street's district.
 func (r *References) District(ctx context.Context, streetID, category string) (string, error) {
-	var f whistle.Fields
+	var f invalid.Violations
 	district, found := r.streets.Get(streetID)
 	if !found {
 		street, err := r.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: streetID})

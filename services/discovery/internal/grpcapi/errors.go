@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/rpcerr"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
 	"github.com/chuishao/whistle/services/discovery/internal/whistle"
@@ -20,7 +21,7 @@ import (
 // fields, cancelled requests, and anything unknown as Internal) in
 // rpcerr.Status.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
-	var state *whistle.StateError
+	var state *whistlestatus.StateError
 	switch {
 	case errors.As(err, &state):
 		return status.Error(codes.FailedPrecondition, state.Error())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/invalid"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/chuishao/whistle/services/discovery/internal/events"
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
 	"github.com/chuishao/whistle/services/discovery/internal/store"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // PublicReportMethods are the ReportService methods that need no token: a
@@ -62,7 +62,7 @@ func (s *ReportServer) filed(f discovery.Filed) *intakev1.FiledReport {
 
 // newReport is a request's report with its location in WGS-84 (what is
 // wrong with its coordinate system goes to f).
-func (s *ReportServer) newReport(f *whistle.Fields, street, category, description, address string, loc *typesv1.LatLng, coordSys string, photos []*intakev1.Photo) reports.New {
+func (s *ReportServer) newReport(f *invalid.Violations, street, category, description, address string, loc *typesv1.LatLng, coordSys string, photos []*intakev1.Photo) reports.New {
 	loc = s.toWGS84(f, loc, coordSys)
 	n := reports.New{StreetID: street, Category: category, Description: description, Address: address,
 		HasLocation: loc != nil, Lat: loc.GetLat(), Lng: loc.GetLng()}
@@ -82,7 +82,7 @@ func (s *ReportServer) newReport(f *whistle.Fields, street, category, descriptio
 // FileReport is a grid worker's report on its own street (or a street's own).
 func (s *ReportServer) FileReport(ctx context.Context, req *intakev1.FileReportRequest) (*intakev1.FiledReport, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.FileReportRequest) (*intakev1.FiledReport, error) {
-		var f whistle.Fields
+		var f invalid.Violations
 		n := s.newReport(&f, req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(),
 			req.GetLocation(), req.GetCoordSys(), req.GetPhotos())
 		out, err := s.Discovery.FileReport(ctx, id, n, &f)
@@ -95,7 +95,7 @@ func (s *ReportServer) FileReport(ctx context.Context, req *intakev1.FileReportR
 
 // SubmitPublicReport is a resident's report; it needs no token.
 func (s *ReportServer) SubmitPublicReport(ctx context.Context, req *intakev1.SubmitPublicReportRequest) (*intakev1.FiledReport, error) {
-	var f whistle.Fields
+	var f invalid.Violations
 	n := s.newReport(&f, req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(),
 		req.GetLocation(), req.GetCoordSys(), req.GetPhotos())
 	out, err := s.Discovery.SubmitPublicReport(ctx, n, discovery.Contact{Name: req.GetContactName(), Phone: req.GetContactPhone()}, &f)

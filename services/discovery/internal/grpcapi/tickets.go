@@ -6,19 +6,19 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/geo/coordsys"
+	"github.com/chuishao/whistle/platform/invalid"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/discovery/internal/discovery"
 	"github.com/chuishao/whistle/services/discovery/internal/events"
 	"github.com/chuishao/whistle/services/discovery/internal/reports"
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
 // ImportTicket imports one 12345 ticket; its external number again answers
 // the ticket as imported the first time.
 func (s *ReportServer) ImportTicket(ctx context.Context, req *intakev1.ImportTicketRequest) (*intakev1.Report, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.ImportTicketRequest) (*intakev1.Report, error) {
-		var f whistle.Fields
+		var f invalid.Violations
 		t := reports.Ticket{ExternalNumber: strings.TrimSpace(req.GetExternalNumber()),
 			Report: s.newReport(&f, req.GetStreetId(), req.GetCategory(), req.GetDescription(), req.GetAddress(),
 				req.GetLocation(), req.GetCoordSys(), nil),
@@ -40,7 +40,7 @@ func (s *ReportServer) ImportTicket(ctx context.Context, req *intakev1.ImportTic
 // ImportTicketsCsv imports a CSV of tickets in one transaction.
 func (s *ReportServer) ImportTicketsCsv(ctx context.Context, req *intakev1.ImportTicketsCsvRequest) (*intakev1.ImportTicketsCsvResponse, error) {
 	return handle(ctx, s, req, func(ctx context.Context, id auth.Identity, req *intakev1.ImportTicketsCsvRequest) (*intakev1.ImportTicketsCsvResponse, error) {
-		var f whistle.Fields
+		var f invalid.Violations
 		sys := coordsys.FieldOf(&f, req.GetCoordSys(), s.CoordSys)
 		done, err := s.Discovery.ImportTicketsCSV(ctx, id, req.GetSource(), req.GetCsv(), sys, &f)
 		if err != nil {

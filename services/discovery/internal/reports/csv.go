@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/chuishao/whistle/services/discovery/internal/whistle"
+	"github.com/chuishao/whistle/platform/invalid"
 )
 
 // CSVColumns are the columns of a 12345 ticket CSV, in any order after the
@@ -52,7 +52,7 @@ type RowError struct {
 }
 
 // RowErrorsOf are the field errors of f as errors of CSV line line.
-func RowErrorsOf(line int, f *whistle.Fields) []RowError {
+func RowErrorsOf(line int, f *invalid.Violations) []RowError {
 	var out []RowError
 	for _, fe := range f.List() {
 		out = append(out, RowError{Line: line, Field: fe.Field, Reason: fe.Reason})
@@ -62,7 +62,7 @@ func RowErrorsOf(line int, f *whistle.Fields) []RowError {
 
 // ValidateTicket checks a ticket's own fields (the report's, the number and
 // the time limit); whether its street and category exist is asked elsewhere.
-func ValidateTicket(t Ticket, f *whistle.Fields) {
+func ValidateTicket(t Ticket, f *invalid.Violations) {
 	switch n := utf8.RuneCountInString(t.ExternalNumber); {
 	case strings.TrimSpace(t.ExternalNumber) == "":
 		f.Add("external_number", "is required")
@@ -174,7 +174,7 @@ func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 			continue
 		}
 		get := func(name string) string { return strings.TrimSpace(rec[col[name]]) }
-		var f whistle.Fields
+		var f invalid.Violations
 		t := Ticket{Line: line, ExternalNumber: get("external_number"), Report: New{
 			StreetID: get("street_id"), Category: get("category"), Description: get("description"), Address: get("address"),
 		}}
@@ -199,7 +199,7 @@ func ParseCSV(ctx context.Context, r io.Reader) (*ParsedCSV, error) {
 	return out, nil
 }
 
-func parseLatLng(f *whistle.Fields, lat, lng string) (float64, float64, bool) {
+func parseLatLng(f *invalid.Violations, lat, lng string) (float64, float64, bool) {
 	if lat == "" && lng == "" {
 		return 0, 0, false
 	}
@@ -220,7 +220,7 @@ func parseLatLng(f *whistle.Fields, lat, lng string) (float64, float64, bool) {
 // beijing is UTC+8 (no DST since 1991): a time without offset is Beijing time.
 var beijing = time.FixedZone("CST", 8*3600)
 
-func parseTime(f *whistle.Fields, field, s string) time.Time {
+func parseTime(f *invalid.Violations, field, s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}

@@ -1,6 +1,6 @@
 package reports
 
-import "github.com/chuishao/whistle/services/discovery/internal/whistle"
+import "github.com/chuishao/whistle/platform/geo"
 
 // Point is what grouping needs of a report.
 type Point struct {
@@ -28,7 +28,7 @@ func Group(points []Point, radiusM float64) [][]int {
 	for i := range points {
 		for j := i + 1; j < len(points); j++ {
 			a, b := points[i], points[j]
-			if a.Category != b.Category || whistle.DistanceM(a.Lat, a.Lng, b.Lat, b.Lng) > radiusM {
+			if a.Category != b.Category || geo.DistanceM(a.Lat, a.Lng, b.Lat, b.Lng) > radiusM {
 				continue
 			}
 			ri, rj := find(i), find(j)

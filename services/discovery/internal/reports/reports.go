@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/services/discovery/internal/whistle"
 )
 
@@ -90,7 +91,7 @@ type Photo struct {
 
 // Validate checks a report with the whistle's own rules for the fields they
 // share (a report may become a whistle), and the photos.
-func (n New) Validate(f *whistle.Fields) {
+func (n New) Validate(f *invalid.Violations) {
 	r := whistle.Raise{StreetID: n.StreetID, Category: n.Category, Description: n.Description,
 		Address: n.Address, HasLocation: n.HasLocation, Lat: n.Lat, Lng: n.Lng}
 	f.Merge(r.Validate())
@@ -133,7 +134,7 @@ func photoURLAllowed(raw string) bool {
 }
 
 // ValidateContact checks a resident's optional contact.
-func ValidateContact(f *whistle.Fields, name, phone string) {
+func ValidateContact(f *invalid.Violations, name, phone string) {
 	if utf8.RuneCountInString(name) > MaxContact {
 		f.Add("contact_name", "must be at most 100 characters")
 	}
@@ -143,7 +144,7 @@ func ValidateContact(f *whistle.Fields, name, phone string) {
 }
 
 // ValidateResult checks the result text of a locally handled report.
-func ValidateResult(f *whistle.Fields, result string) {
+func ValidateResult(f *invalid.Violations, result string) {
 	switch n := utf8.RuneCountInString(result); {
 	case strings.TrimSpace(result) == "":
 		f.Add("result", "is required")

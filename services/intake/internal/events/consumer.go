@@ -13,6 +13,7 @@ import (
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	protoevents "github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
@@ -44,11 +45,7 @@ type Consumer struct {
 
 // Bus is the durable consumer to run with bus.Consume.
 func (c *Consumer) Bus() bus.Consumer {
-	subjects := make([]string, len(Consumed))
-	for i, name := range Consumed {
-		subjects[i] = protoevents.SubjectFor(name)
-	}
-	return bus.Consumer{Name: ConsumerName, Subjects: subjects, HandleBatch: c.HandleBatch}
+	return bus.Consumer{Name: ConsumerName, Subjects: protoevents.SubjectsFor(Consumed...), HandleBatch: c.HandleBatch}
 }
 
 // HandleBatch applies a batch of events in tx as if one by one in stream
@@ -100,7 +97,7 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 	routed := map[string]bool{}
 	communities := map[string][2]string{} // the code and name of each routed whistle's community
 	var departments store.AddDepartmentsParams
-	snapshots := map[string]store.UpsertDispatchParams{}
+	snapshots := map[string]whistlestatus.Snapshot{}
 	var order []string    // dispatch ids, first seen first
 	var breached []string // whistles with a breached dispatch
 	for _, ev := range evs {
@@ -119,21 +116,20 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			}
 			continue
 		}
-		d := protoevents.Dispatch(ev)
-		row, err := snapshotOf(ev, id, d)
+		snap, err := whistlestatus.SnapshotOf(ev)
 		if err != nil {
-			return err
+			return bus.Permanent(err)
 		}
-		if len(d.GetBreaches()) > 0 {
+		if len(protoevents.Dispatch(ev).GetBreaches()) > 0 {
 			breached = append(breached, id)
 		}
 		// One statement cannot write a row twice: the newest snapshot of a
 		// dispatch stands for the batch (the later one on a tie, as one by one).
-		if prev, ok := snapshots[row.DispatchID]; !ok {
-			order = append(order, row.DispatchID)
-			snapshots[row.DispatchID] = row
-		} else if !row.UpdatedAt.Before(prev.UpdatedAt) && (row.UpdatedAt.After(prev.UpdatedAt) || row.StatusRank >= prev.StatusRank) {
-			snapshots[row.DispatchID] = row
+		if prev, ok := snapshots[snap.DispatchID]; !ok {
+			order = append(order, snap.DispatchID)
+			snapshots[snap.DispatchID] = snap
+		} else if snap.Replaces(prev) {
+			snapshots[snap.DispatchID] = snap
 		}
 	}
 	q := store.New(tx)
@@ -163,9 +159,9 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 			arg.DispatchIds = append(arg.DispatchIds, r.DispatchID)
 			arg.WhistleIds = append(arg.WhistleIds, r.WhistleID)
 			arg.Departments = append(arg.Departments, r.Department)
-			arg.Statuses = append(arg.Statuses, r.Status)
-			arg.StatusRanks = append(arg.StatusRanks, r.StatusRank)
-			arg.Snapshots = append(arg.Snapshots, r.Snapshot)
+			arg.Statuses = append(arg.Statuses, string(r.Status))
+			arg.StatusRanks = append(arg.StatusRanks, r.Rank())
+			arg.Snapshots = append(arg.Snapshots, r.Raw)
 			arg.UpdatedAts = append(arg.UpdatedAts, r.UpdatedAt)
 		}
 		if err := q.UpsertDispatches(ctx, arg); err != nil {
@@ -188,16 +184,16 @@ func (c *Consumer) progress(ctx context.Context, tx pgx.Tx, evs []*eventsv1.Even
 	for _, w := range locked {
 		p := progress[w.ID]
 		if routed[w.ID] {
-			p.Status = intake.OnRouted(p.Status)
+			p.Status = whistlestatus.OnRouted(p.Status)
 			p.Routed = true
 		}
 		resolved := false
 		for _, next := range intake.Advance(p) {
 			p.Status = next
 			switch next {
-			case intake.StatusResponding:
+			case whistlestatus.Responding:
 				out = append(out, outbox.Caused{Ctx: causes[w.ID], Event: Responding(now, w)})
-			case intake.StatusResolved:
+			case whistlestatus.Resolved:
 				resolved = true
 				w.ResolvedAt = pgtype.Timestamptz{Time: now, Valid: true}
 				out = append(out, outbox.Caused{Ctx: causes[w.ID], Event: Resolved(now, w)})
@@ -247,7 +243,7 @@ func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 	}
 	before := w
 	now := c.Clock.Now().UTC().Truncate(time.Microsecond)
-	status := intake.Status(w.Status)
+	status := whistlestatus.Status(w.Status)
 
 	switch p := ev.GetPayload().(type) {
 	case *eventsv1.Event_WhistleRouted:
@@ -259,14 +255,14 @@ func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 		if !w.RoutedAt.Valid {
 			w.RoutedAt = pgtype.Timestamptz{Time: now, Valid: true}
 		}
-		status = intake.OnRouted(status)
+		status = whistlestatus.OnRouted(status)
 	case *eventsv1.Event_WhistleRerouted:
 		if err := reroute(ctx, q, w.ID, p.WhistleRerouted); err != nil {
 			return err
 		}
-		status = intake.OnRerouted(status)
+		status = whistlestatus.OnRerouted(status)
 	case *eventsv1.Event_WhistleUnroutable:
-		status = intake.OnUnroutable(status)
+		status = whistlestatus.OnUnroutable(status)
 	case *eventsv1.Event_WhistleArbitrationRequested:
 		// The returning department is no longer waited for; the supervisor's
 		// decision names who is.
@@ -289,7 +285,7 @@ func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 		}); err != nil {
 			return fmt.Errorf("arbitration %s of whistle %s decided: %w", a.GetArbitrationId(), w.ID, err)
 		}
-		status = intake.OnRerouted(status)
+		status = whistlestatus.OnRerouted(status)
 	case *eventsv1.Event_WhistleDepartmentAdded:
 		if err := expect(ctx, q, w.ID, p.WhistleDepartmentAdded.GetDepartment().GetDepartment()); err != nil {
 			return err
@@ -301,10 +297,7 @@ func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 			}
 		}
 	default:
-		if snapshot == nil {
-			return bus.Permanent(fmt.Errorf("%s %s carries no dispatch", protoevents.Name(ev), ev.GetId()))
-		}
-		if err := upsertDispatch(ctx, q, ev, whistleID, snapshot); err != nil {
+		if err := upsertDispatch(ctx, q, ev); err != nil {
 			return err
 		}
 	}
@@ -317,9 +310,9 @@ func (c *Consumer) handle(ctx context.Context, tx pgx.Tx, ev *eventsv1.Event) er
 		status = next
 		var out *eventsv1.Event
 		switch next {
-		case intake.StatusResponding:
+		case whistlestatus.Responding:
 			out = Responding(now, w)
-		case intake.StatusResolved:
+		case whistlestatus.Resolved:
 			w.ResolvedAt = pgtype.Timestamptz{Time: now, Valid: true}
 			out = Resolved(now, w)
 		}
@@ -376,53 +369,28 @@ func expect(ctx context.Context, q *store.Queries, whistleID, department string)
 	return nil
 }
 
-// upsertDispatch records the snapshot unless the projection already holds a newer one.
-func upsertDispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) error {
-	row, err := snapshotOf(ev, whistleID, d)
+// upsertDispatch records the snapshot ev carries unless the projection
+// already holds a newer one.
+func upsertDispatch(ctx context.Context, q *store.Queries, ev *eventsv1.Event) error {
+	s, err := whistlestatus.SnapshotOf(ev)
 	if err != nil {
-		return err
+		return bus.Permanent(err)
 	}
-	if err := q.UpsertDispatch(ctx, row); err != nil {
-		return fmt.Errorf("record dispatch %s: %w", row.DispatchID, err)
+	if err := q.UpsertDispatch(ctx, store.UpsertDispatchParams{
+		DispatchID: s.DispatchID, WhistleID: s.WhistleID, Department: s.Department,
+		Status: string(s.Status), StatusRank: s.Rank(), Snapshot: s.Raw, UpdatedAt: s.UpdatedAt,
+	}); err != nil {
+		return fmt.Errorf("record dispatch %s: %w", s.DispatchID, err)
 	}
-	if len(d.GetBreaches()) > 0 {
-		if err := q.MarkWhistlesBreached(ctx, []string{whistleID}); err != nil {
-			return fmt.Errorf("flag whistle %s breached: %w", whistleID, err)
+	if len(protoevents.Dispatch(ev).GetBreaches()) > 0 {
+		if err := q.MarkWhistlesBreached(ctx, []string{s.WhistleID}); err != nil {
+			return fmt.Errorf("flag whistle %s breached: %w", s.WhistleID, err)
 		}
 	}
 	return nil
 }
 
-// snapshotOf is the projection's row of the dispatch an event carries.
-func snapshotOf(ev *eventsv1.Event, whistleID string, d *responsev1.Dispatch) (store.UpsertDispatchParams, error) {
-	id := d.GetId()
-	if id == "" {
-		id = ev.GetDispatchId()
-	}
-	if id == "" {
-		return store.UpsertDispatchParams{}, bus.Permanent(fmt.Errorf("%s %s names no dispatch", protoevents.Name(ev), ev.GetId()))
-	}
-	department := d.GetDepartment()
-	if department == "" {
-		department = ev.GetDepartment()
-	}
-	updated := d.GetUpdatedAt()
-	if updated == nil {
-		updated = ev.GetOccurredAt()
-	}
-	raw, err := proto.Marshal(d)
-	if err != nil {
-		return store.UpsertDispatchParams{}, bus.Permanent(fmt.Errorf("marshal dispatch %s: %w", id, err))
-	}
-	status := intake.DispatchStatus(d.GetStatus().String())
-	return store.UpsertDispatchParams{
-		DispatchID: id, WhistleID: whistleID, Department: department,
-		Status: string(status), StatusRank: status.Rank(), Snapshot: raw,
-		UpdatedAt: updated.AsTime().Truncate(time.Microsecond),
-	}, nil
-}
-
-func loadProgress(ctx context.Context, q *store.Queries, w store.Whistle, status intake.Status) (intake.Progress, error) {
+func loadProgress(ctx context.Context, q *store.Queries, w store.Whistle, status whistlestatus.Status) (intake.Progress, error) {
 	ps, err := loadProgresses(ctx, q, []store.Whistle{w})
 	p := ps[w.ID]
 	p.Status = status
@@ -435,7 +403,7 @@ func loadProgresses(ctx context.Context, q *store.Queries, ws []store.Whistle) (
 	ids := make([]string, len(ws))
 	for i, w := range ws {
 		ids[i] = w.ID
-		p := intake.Progress{Status: intake.Status(w.Status), Routed: w.RoutedAt.Valid}
+		p := intake.Progress{Status: whistlestatus.Status(w.Status), Routed: w.RoutedAt.Valid}
 		if w.ReopenedAt.Valid {
 			p.ReopenedAt = w.ReopenedAt.Time
 		}
@@ -462,7 +430,7 @@ func loadProgresses(ctx context.Context, q *store.Queries, ws []store.Whistle) (
 		p := out[row.WhistleID]
 		p.Dispatches = append(p.Dispatches, intake.Dispatch{
 			Department:     row.Department,
-			Status:         intake.DispatchStatus(row.Status),
+			Status:         whistlestatus.Dispatch(row.Status),
 			AcknowledgedAt: timeOf(d.GetAcknowledgedAt().AsTime(), d.AcknowledgedAt != nil),
 			ArrivedAt:      timeOf(d.GetArrivedAt().AsTime(), d.ArrivedAt != nil),
 			ResolvedAt:     timeOf(d.GetResolvedAt().AsTime(), d.ResolvedAt != nil),

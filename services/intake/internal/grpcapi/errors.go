@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/rpcerr"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
@@ -17,7 +18,7 @@ import (
 // errors here, the ones every service shares (invalid fields, cancelled
 // requests, and anything unknown as Internal) in rpcerr.Status.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
-	var state *intake.StateError
+	var state *whistlestatus.StateError
 	switch {
 	case errors.As(err, &state):
 		return status.Error(codes.FailedPrecondition, state.Error())

@@ -1,36 +1,15 @@
-// Package intake is the whistle's domain: its statuses and the moves between
-// them, the rules a new whistle must satisfy, and how the whistle's status
-// follows from its dispatches. It knows nothing of SQL, gRPC or JetStream.
+// Package intake is the whistle's domain: the street's moves of its status,
+// the rules a new whistle must satisfy, and how the whistle's status follows
+// from its dispatches. The statuses themselves and the moves the dispatcher's
+// decisions cause are the API's, platform/whistlestatus. It knows nothing of
+// SQL, gRPC or JetStream.
 package intake
 
 import (
 	"errors"
-	"fmt"
 
-	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/platform/whistlefields"
 )
-
-// Status is where a whistle is in its life. The names are the API's enum names.
-type Status string
-
-// Whistle statuses.
-const (
-	StatusRaised     Status = "RAISED"
-	StatusRouted     Status = "ROUTED"
-	StatusResponding Status = "RESPONDING"
-	StatusResolved   Status = "RESOLVED"
-	StatusClosed     Status = "CLOSED"
-	StatusUnroutable Status = "UNROUTABLE"
-	StatusCancelled  Status = "CANCELLED"
-	StatusReopened   Status = "REOPENED"
-)
-
-// Final reports whether no dispatch event may move the whistle any more:
-// only the street moves a resolved whistle on (feedback or reopen).
-func (s Status) Final() bool {
-	return s == StatusResolved || s == StatusClosed || s == StatusCancelled
-}
 
 // A whistle's field rules are the API's (platform/whistlefields), named here
 // as the domain's own terms.
@@ -68,24 +47,3 @@ var ErrPermissionDenied = errors.New("permission denied")
 
 // ErrUnavailable means a service intake depends on did not answer.
 var ErrUnavailable = errors.New("dependency unavailable")
-
-// StateError means the whistle's status does not allow the action.
-type StateError struct {
-	Status Status
-	Reason string
-}
-
-// Error says what the status is and why it does not allow the action.
-func (e *StateError) Error() string { return fmt.Sprintf("the whistle is %s; %s", e.Status, e.Reason) }
-
-// FieldError is one invalid request field, named by its proto path (location.lat).
-type FieldError = invalid.Violation
-
-// InvalidError lists every invalid field of a request.
-type InvalidError = invalid.Error
-
-// Invalid is an InvalidError for one field.
-func Invalid(field, reason string) error { return invalid.Field(field, reason) }
-
-// Fields collects field errors; Err is nil when there are none.
-type Fields = invalid.Violations

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
@@ -16,10 +18,10 @@ var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func fieldsOf(t *testing.T, err error) []string {
 	t.Helper()
-	var invalid intake.InvalidError
-	require.ErrorAs(t, err, &invalid)
+	var bad invalid.Error
+	require.ErrorAs(t, err, &bad)
 	var out []string
-	for _, f := range invalid {
+	for _, f := range bad {
 		out = append(out, f.Field)
 	}
 	return out
@@ -80,10 +82,10 @@ func TestFeedbackAndReasonValidate(t *testing.T) {
 
 func TestStreetActions(t *testing.T) {
 	t.Parallel()
-	type action func(intake.Status) (intake.Status, bool, error)
-	all := []intake.Status{intake.StatusRaised, intake.StatusRouted, intake.StatusResponding, intake.StatusResolved,
-		intake.StatusClosed, intake.StatusUnroutable, intake.StatusCancelled, intake.StatusReopened}
-	check := func(name string, act action, to intake.Status, from ...intake.Status) {
+	type action func(whistlestatus.Status) (whistlestatus.Status, bool, error)
+	all := []whistlestatus.Status{whistlestatus.Raised, whistlestatus.Routed, whistlestatus.Responding, whistlestatus.Resolved,
+		whistlestatus.Closed, whistlestatus.Unroutable, whistlestatus.Cancelled, whistlestatus.Reopened}
+	check := func(name string, act action, to whistlestatus.Status, from ...whistlestatus.Status) {
 		for _, s := range all {
 			next, changed, err := act(s)
 			switch {
@@ -96,22 +98,22 @@ func TestStreetActions(t *testing.T) {
 				require.True(t, changed)
 				require.Equal(t, to, next)
 			default:
-				var state *intake.StateError
+				var state *whistlestatus.StateError
 				require.True(t, errors.As(err, &state), "%s from %s must be refused", name, s)
 				require.Contains(t, state.Error(), string(s))
 			}
 		}
 	}
-	check("cancel", intake.Cancel, intake.StatusCancelled,
-		intake.StatusRaised, intake.StatusRouted, intake.StatusResponding, intake.StatusUnroutable, intake.StatusReopened)
-	check("close", intake.Close, intake.StatusClosed, intake.StatusResolved)
-	check("reopen", intake.Reopen, intake.StatusReopened, intake.StatusResolved, intake.StatusClosed)
+	check("cancel", intake.Cancel, whistlestatus.Cancelled,
+		whistlestatus.Raised, whistlestatus.Routed, whistlestatus.Responding, whistlestatus.Unroutable, whistlestatus.Reopened)
+	check("close", intake.Close, whistlestatus.Closed, whistlestatus.Resolved)
+	check("reopen", intake.Reopen, whistlestatus.Reopened, whistlestatus.Resolved, whistlestatus.Closed)
 
-	_, _, err := intake.Close(intake.StatusResponding)
+	_, _, err := intake.Close(whistlestatus.Responding)
 	require.EqualError(t, err, "the whistle is RESPONDING; feedback is given once it is resolved")
 }
 
-func contains(list []intake.Status, s intake.Status) bool {
+func contains(list []whistlestatus.Status, s whistlestatus.Status) bool {
 	for _, x := range list {
 		if x == s {
 			return true
@@ -120,27 +122,12 @@ func contains(list []intake.Status, s intake.Status) bool {
 	return false
 }
 
-func TestRoutingMoves(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, intake.StatusRouted, intake.OnRouted(intake.StatusRaised))
-	require.Equal(t, intake.StatusRouted, intake.OnRouted(intake.StatusUnroutable))
-	require.Equal(t, intake.StatusResponding, intake.OnRouted(intake.StatusResponding), "a late whistle.routed does not go back")
-	require.Equal(t, intake.StatusCancelled, intake.OnRouted(intake.StatusCancelled))
-	require.Equal(t, intake.StatusUnroutable, intake.OnUnroutable(intake.StatusRaised))
-	require.Equal(t, intake.StatusUnroutable, intake.OnUnroutable(intake.StatusResponding))
-	for _, final := range []intake.Status{intake.StatusResolved, intake.StatusClosed, intake.StatusCancelled} {
-		require.Equal(t, final, intake.OnUnroutable(final))
-	}
-	require.Equal(t, intake.StatusRouted, intake.OnRerouted(intake.StatusUnroutable))
-	require.Equal(t, intake.StatusResponding, intake.OnRerouted(intake.StatusResponding))
-}
-
-func dispatch(dept string, s intake.DispatchStatus, at time.Time) intake.Dispatch {
+func dispatch(dept string, s whistlestatus.Dispatch, at time.Time) intake.Dispatch {
 	d := intake.Dispatch{Department: dept, Status: s, UpdatedAt: at}
 	switch s {
-	case intake.DispatchAcknowledged:
+	case whistlestatus.DispatchAcknowledged:
 		d.AcknowledgedAt = at
-	case intake.DispatchResolved:
+	case whistlestatus.DispatchResolved:
 		d.ResolvedAt = at
 	}
 	return d
@@ -151,33 +138,33 @@ func TestAdvance(t *testing.T) {
 	both := []string{"police", "urban-management"}
 	cases := map[string]struct {
 		p    intake.Progress
-		want []intake.Status
+		want []whistlestatus.Status
 	}{
-		"nothing yet": {intake.Progress{Status: intake.StatusRouted, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchPending, t0)}}, nil},
-		"first acknowledgement": {intake.Progress{Status: intake.StatusRouted, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchAcknowledged, t0)}}, []intake.Status{intake.StatusResponding}},
-		"one of two resolved": {intake.Progress{Status: intake.StatusResponding, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchArrived, t0)}}, nil},
-		"all resolved": {intake.Progress{Status: intake.StatusResponding, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchResolved, t0)}},
-			[]intake.Status{intake.StatusResolved}},
-		"resolved before routed is not resolved": {intake.Progress{Status: intake.StatusRaised, Routed: false, Expected: nil,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0)}}, nil},
-		"routed after everything resolved": {intake.Progress{Status: intake.StatusRouted, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchResolved, t0)}},
-			[]intake.Status{intake.StatusResponding, intake.StatusResolved}},
-		"a returned department that is no longer expected": {intake.Progress{Status: intake.StatusResponding, Routed: true,
+		"nothing yet": {intake.Progress{Status: whistlestatus.Routed, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchPending, t0)}}, nil},
+		"first acknowledgement": {intake.Progress{Status: whistlestatus.Routed, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchAcknowledged, t0)}}, []whistlestatus.Status{whistlestatus.Responding}},
+		"one of two resolved": {intake.Progress{Status: whistlestatus.Responding, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchArrived, t0)}}, nil},
+		"all resolved": {intake.Progress{Status: whistlestatus.Responding, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}},
+			[]whistlestatus.Status{whistlestatus.Resolved}},
+		"resolved before routed is not resolved": {intake.Progress{Status: whistlestatus.Raised, Routed: false, Expected: nil,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0)}}, nil},
+		"routed after everything resolved": {intake.Progress{Status: whistlestatus.Routed, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}},
+			[]whistlestatus.Status{whistlestatus.Responding, whistlestatus.Resolved}},
+		"a returned department that is no longer expected": {intake.Progress{Status: whistlestatus.Responding, Routed: true,
 			Expected:   []string{"district-government", "urban-management"},
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchReturned, t0), dispatch("district-government", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchResolved, t0)}},
-			[]intake.Status{intake.StatusResolved}},
-		"cancelled stays cancelled": {intake.Progress{Status: intake.StatusCancelled, Routed: true, Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchResolved, t0)}}, nil},
-		"reopened ignores work from before": {intake.Progress{Status: intake.StatusReopened, Routed: true, ReopenedAt: t0.Add(time.Hour), Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchResolved, t0), dispatch("urban-management", intake.DispatchResolved, t0)}}, nil},
-		"reopened and acknowledged again": {intake.Progress{Status: intake.StatusReopened, Routed: true, ReopenedAt: t0.Add(time.Hour), Expected: both,
-			Dispatches: []intake.Dispatch{dispatch("police", intake.DispatchAcknowledged, t0.Add(2*time.Hour)), dispatch("urban-management", intake.DispatchResolved, t0)}},
-			[]intake.Status{intake.StatusResponding}},
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchReturned, t0), dispatch("district-government", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}},
+			[]whistlestatus.Status{whistlestatus.Resolved}},
+		"cancelled stays cancelled": {intake.Progress{Status: whistlestatus.Cancelled, Routed: true, Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}}, nil},
+		"reopened ignores work from before": {intake.Progress{Status: whistlestatus.Reopened, Routed: true, ReopenedAt: t0.Add(time.Hour), Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchResolved, t0), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}}, nil},
+		"reopened and acknowledged again": {intake.Progress{Status: whistlestatus.Reopened, Routed: true, ReopenedAt: t0.Add(time.Hour), Expected: both,
+			Dispatches: []intake.Dispatch{dispatch("police", whistlestatus.DispatchAcknowledged, t0.Add(2*time.Hour)), dispatch("urban-management", whistlestatus.DispatchResolved, t0)}},
+			[]whistlestatus.Status{whistlestatus.Responding}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -185,26 +172,4 @@ func TestAdvance(t *testing.T) {
 			require.Equal(t, tc.want, intake.Advance(tc.p))
 		})
 	}
-}
-
-func TestDispatchRankFollowsItsLife(t *testing.T) {
-	t.Parallel()
-	order := []intake.DispatchStatus{intake.DispatchPending, intake.DispatchAcknowledged, intake.DispatchArrived, intake.DispatchResolved, intake.DispatchCancelled}
-	for i := 1; i < len(order); i++ {
-		require.Less(t, order[i-1].Rank(), order[i].Rank())
-	}
-}
-
-func TestDistanceAndBox(t *testing.T) {
-	t.Parallel()
-	// 40 m north of a point in Dongcheng.
-	lat, lng := 39.9146, 116.4036
-	north := lat + 40/111195.0
-	require.InDelta(t, 40, intake.DistanceM(lat, lng, north, lng), 0.5)
-	minLat, maxLat, minLng, maxLng := intake.Box(lat, lng, 100)
-	require.Less(t, minLat, north)
-	require.Greater(t, maxLat, north)
-	require.InDelta(t, 100, intake.DistanceM(lat, lng, lat, maxLng), 0.5)
-	require.InDelta(t, 100, intake.DistanceM(lat, lng, lat, minLng), 0.5)
-	require.InDelta(t, 100, intake.DistanceM(lat, lng, minLat, lng), 0.5)
 }

@@ -1,42 +1,15 @@
 package intake
 
-import "time"
+import (
+	"time"
 
-// DispatchStatus is a dispatch's status as response reports it (the API's enum names).
-type DispatchStatus string
-
-// Dispatch statuses.
-const (
-	DispatchPending      DispatchStatus = "PENDING"
-	DispatchAcknowledged DispatchStatus = "ACKNOWLEDGED"
-	DispatchArrived      DispatchStatus = "ARRIVED"
-	DispatchResolved     DispatchStatus = "RESOLVED"
-	DispatchReturned     DispatchStatus = "RETURNED"
-	DispatchCancelled    DispatchStatus = "CANCELLED"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 )
-
-// Rank orders a dispatch's statuses along its life, so that of two snapshots
-// stamped with the same time the later one in the life wins.
-func (s DispatchStatus) Rank() int16 {
-	switch s {
-	case DispatchPending:
-		return 1
-	case DispatchAcknowledged:
-		return 2
-	case DispatchArrived:
-		return 3
-	case DispatchResolved, DispatchReturned:
-		return 4
-	case DispatchCancelled:
-		return 5
-	}
-	return 0
-}
 
 // Dispatch is what the whistle's status needs to know of one dispatch.
 type Dispatch struct {
 	Department     string
-	Status         DispatchStatus
+	Status         whistlestatus.Dispatch
 	AcknowledgedAt time.Time
 	ArrivedAt      time.Time
 	ResolvedAt     time.Time
@@ -45,7 +18,7 @@ type Dispatch struct {
 
 // Progress is everything the whistle's derived status depends on.
 type Progress struct {
-	Status Status
+	Status whistlestatus.Status
 	// Routed is true once routing's decision (whistle.routed) has arrived; until
 	// then Expected may be incomplete.
 	Routed bool
@@ -61,15 +34,15 @@ type Progress struct {
 // dispatches: RESPONDING once a department has acknowledged, RESOLVED once
 // every expected department has resolved. Empty when nothing changes. Events
 // may arrive in any order, so this is evaluated after each of them.
-func Advance(p Progress) []Status {
-	var moves []Status
+func Advance(p Progress) []whistlestatus.Status {
+	var moves []whistlestatus.Status
 	s := p.Status
-	if (s == StatusRouted || s == StatusReopened) && p.anyResponse() {
-		s = StatusResponding
+	if (s == whistlestatus.Routed || s == whistlestatus.Reopened) && p.anyResponse() {
+		s = whistlestatus.Responding
 		moves = append(moves, s)
 	}
-	if (s == StatusRouted || s == StatusResponding || s == StatusReopened) && p.allResolved() {
-		s = StatusResolved
+	if (s == whistlestatus.Routed || s == whistlestatus.Responding || s == whistlestatus.Reopened) && p.allResolved() {
+		s = whistlestatus.Resolved
 		moves = append(moves, s)
 	}
 	return moves
@@ -83,7 +56,7 @@ func (p Progress) counts(t time.Time) bool {
 func (p Progress) anyResponse() bool {
 	for _, d := range p.Dispatches {
 		switch d.Status {
-		case DispatchAcknowledged, DispatchArrived, DispatchResolved:
+		case whistlestatus.DispatchAcknowledged, whistlestatus.DispatchArrived, whistlestatus.DispatchResolved:
 			last := latest(d.AcknowledgedAt, d.ArrivedAt, d.ResolvedAt)
 			if last.IsZero() {
 				last = d.UpdatedAt
@@ -110,7 +83,7 @@ func (p Progress) allResolved() bool {
 
 func (p Progress) resolvedBy(dept string) bool {
 	for _, d := range p.Dispatches {
-		if d.Department != dept || d.Status != DispatchResolved {
+		if d.Department != dept || d.Status != whistlestatus.DispatchResolved {
 			continue
 		}
 		at := d.ResolvedAt

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
@@ -29,11 +30,11 @@ func FuzzRaiseValidate(f *testing.F) {
 		}
 		err := r.Validate()
 		if err != nil {
-			var invalid intake.InvalidError
-			if !errors.As(err, &invalid) || len(invalid) == 0 {
+			var bad invalid.Error
+			if !errors.As(err, &bad) || len(bad) == 0 {
 				t.Fatalf("Validate error %v names no field", err)
 			}
-			for _, fe := range invalid {
+			for _, fe := range bad {
 				if fe.Field == "" || fe.Reason == "" {
 					t.Fatalf("field error %+v lacks a field or a reason", fe)
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/geo"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
 	"github.com/chuishao/whistle/services/intake/internal/intake"
@@ -77,7 +78,7 @@ func raiseStormOver(t testing.TB, pool *pgxpool.Pool, n int, latSpan, lngSpan fl
 // nearbyParams is the duplicate search of a new whistle of street at (lat,
 // lng), a group of one.
 func nearbyParams(street string, lat, lng, radiusM float64) NearbyOpenWhistlesParams {
-	minLat, maxLat, minLng, maxLng := intake.Box(lat, lng, radiusM)
+	minLat, maxLat, minLng, maxLng := geo.Box(lat, lng, radiusM)
 	p := NearbyOpenWhistlesParams{Ids: []string{"new"}}
 	for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
 		p.Whistles = append(p.Whistles, 1)
@@ -230,7 +231,7 @@ func TestDuplicateSearchFindsWhatAFullScanFinds(t *testing.T) {
 		// What the query meant before the grid: the first 20 (oldest first) of
 		// the street's open whistles of the category in the box, then the
 		// exact distance.
-		minLat, maxLat, minLng, maxLng := intake.Box(lat, lng, radius)
+		minLat, maxLat, minLng, maxLng := geo.Box(lat, lng, radius)
 		var inBox []row
 		for _, r := range rows {
 			if r.street == "a" && r.category == "noise" && r.status == "ROUTED" && !r.at.Before(now.Add(-24*time.Hour)) &&
@@ -241,7 +242,7 @@ func TestDuplicateSearchFindsWhatAFullScanFinds(t *testing.T) {
 		slices.SortFunc(inBox, func(a, b row) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.id, b.id)) })
 		var want []string
 		for _, r := range inBox[:min(20, len(inBox))] {
-			if intake.DistanceM(lat, lng, r.lat, r.lng) <= radius {
+			if geo.DistanceM(lat, lng, r.lat, r.lng) <= radius {
 				want = append(want, r.id)
 			}
 		}
@@ -249,7 +250,7 @@ func TestDuplicateSearchFindsWhatAFullScanFinds(t *testing.T) {
 		require.NoError(t, err)
 		var got []string
 		for _, f := range found {
-			if intake.DistanceM(lat, lng, f.Lat, f.Lng) <= radius {
+			if geo.DistanceM(lat, lng, f.Lat, f.Lng) <= radius {
 				got = append(got, f.ID)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/platform/whistlefields"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
@@ -76,12 +77,12 @@ func (s *Service) AddAttachment(ctx context.Context, id auth.Identity, a *intake
 			department = id.Department
 		}
 		if (id.Role == auth.RoleStreet) != (a.GetStage() == StageRaise) {
-			return intake.Invalid("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
+			return invalid.Field("attachment.stage", "the street adds evidence at raise, a desk at arrival or resolution")
 		}
 		switch a.GetStage() {
 		case StageRaise, StageArrival, StageResolution:
 		default:
-			return intake.Invalid("attachment.stage", "must be raise, arrival or resolution")
+			return invalid.Field("attachment.stage", "must be raise, arrival or resolution")
 		}
 		if checkOnly {
 			saved = store.Attachment{WhistleID: w.ID, Stage: a.GetStage(), DispatchID: dispatchID, Department: department}
@@ -109,14 +110,14 @@ func (s *Service) AddAttachment(ctx context.Context, id auth.Identity, a *intake
 			return fmt.Errorf("count attachments of %s: %w", w.ID, err)
 		}
 		if n >= MaxAttachments {
-			return intake.Invalid("attachment", fmt.Sprintf("a whistle holds at most %d attachments", MaxAttachments))
+			return invalid.Field("attachment", fmt.Sprintf("a whistle holds at most %d attachments", MaxAttachments))
 		}
 		inserted, err := q.InsertAttachment(ctx, row)
 		if err != nil {
 			return fmt.Errorf("add attachment to %s: %w", w.ID, err)
 		}
 		if inserted == 0 { // the id belongs to another whistle
-			return intake.Invalid("attachment.id", "is already used")
+			return invalid.Field("attachment.id", "is already used")
 		}
 		saved = store.Attachment(row)
 		ev := attachmentAddedEvent(row.AddedAt, ActorOf(id), w, withoutPosition(attachmentOf(saved)))
@@ -160,7 +161,7 @@ func CheckVariant(caller auth.Identity, variant string) error {
 			return fmt.Errorf("the public sees thumbnails only: %w", intake.ErrPermissionDenied)
 		}
 	default:
-		return intake.Invalid("variant", "must be content or thumbnail")
+		return invalid.Field("variant", "must be content or thumbnail")
 	}
 	return nil
 }

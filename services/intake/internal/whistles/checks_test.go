@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/invalid"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -43,7 +44,7 @@ func (catalogue) GetCategory(_ context.Context, req *routingv1.GetCategoryReques
 
 // fields are the invalid fields err names, in order ("" when it names none).
 func fields(err error) string {
-	var invalid intake.InvalidError
+	var invalid invalid.Error
 	if !errors.As(err, &invalid) {
 		return ""
 	}

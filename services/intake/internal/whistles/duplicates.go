@@ -10,6 +10,8 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -36,7 +38,7 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 		return nil, fmt.Errorf("only the raising street merges or keeps its whistle: %w", intake.ErrPermissionDenied)
 	}
 	if merge && into == "" {
-		return nil, intake.Invalid("into_whistle_id", "is required")
+		return nil, invalid.Field("into_whistle_id", "is required")
 	}
 	var saved store.Whistle
 	err := pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
@@ -69,7 +71,7 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 			if merge && w.MergedInto == into {
 				return nil // merged already: the same answer again
 			}
-			return &intake.StateError{Status: intake.Status(w.Status), Reason: "the whistle was merged into " + w.MergedInto + " already"}
+			return &whistlestatus.StateError{Status: whistlestatus.Status(w.Status), Reason: "the whistle was merged into " + w.MergedInto + " already"}
 		}
 		if !merge {
 			if err := q.SetCandidateStates(ctx, store.SetCandidateStatesParams{WhistleID: w.ID}); err != nil {
@@ -90,10 +92,10 @@ func (s *Service) resolveDuplicate(ctx context.Context, id auth.Identity, whistl
 			found = found || c.CandidateOf == into
 		}
 		if !found {
-			return intake.Invalid("into_whistle_id", "is not a duplicate candidate of this whistle")
+			return invalid.Field("into_whistle_id", "is not a duplicate candidate of this whistle")
 		}
 		now := s.Now()
-		next, _, err := intake.Cancel(intake.Status(w.Status))
+		next, _, err := intake.Cancel(whistlestatus.Status(w.Status))
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
@@ -31,7 +32,7 @@ func (s *Service) Cancel(ctx context.Context, caller auth.Identity, whistleID, r
 		return nil, err
 	}
 	return s.act(ctx, caller, "cancel", whistleID, func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
-		next, changed, err := intake.Cancel(intake.Status(w.Status))
+		next, changed, err := intake.Cancel(whistlestatus.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
 		}
@@ -51,7 +52,7 @@ func (s *Service) Close(ctx context.Context, caller auth.Identity, whistleID str
 // CloseWith is the 回访 answer that closes a resolved whistle with a rating.
 func CloseWith(satisfaction int32, comment string) Change {
 	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
-		next, changed, err := intake.Close(intake.Status(w.Status))
+		next, changed, err := intake.Close(whistlestatus.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
 		}
@@ -74,7 +75,7 @@ func (s *Service) Reopen(ctx context.Context, caller auth.Identity, whistleID, r
 // ReopenWith is "not fixed": a resolved or closed whistle is reopened.
 func ReopenWith(reason string) Change {
 	return func(w *store.Whistle, now time.Time, actor *typesv1.Actor) (*eventsv1.Event, error) {
-		next, changed, err := intake.Reopen(intake.Status(w.Status))
+		next, changed, err := intake.Reopen(whistlestatus.Status(w.Status))
 		if err != nil || !changed {
 			return nil, err
 		}

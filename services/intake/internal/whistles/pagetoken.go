@@ -7,9 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/jackc/pgx/v5/pgtype"
-
-	"github.com/chuishao/whistle/services/intake/internal/intake"
 )
 
 // Cursor is the keyset position after the last row of a page (a whistle's
@@ -47,7 +46,7 @@ func ParseToken(token string) (Cursor, bool) {
 // pageArgs checks a list's page size (defaultPageSize when 0) and token,
 // adding what is wrong to f, and gives the size and the cursor to start after
 // (NULL for the first page).
-func pageArgs(f *intake.Fields, size int32, token string) (int32, pgtype.Timestamptz, pgtype.Text) {
+func pageArgs(f *invalid.Violations, size int32, token string) (int32, pgtype.Timestamptz, pgtype.Text) {
 	switch {
 	case size == 0:
 		size = defaultPageSize

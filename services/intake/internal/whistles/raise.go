@@ -19,7 +19,10 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/drill"
+	"github.com/chuishao/whistle/platform/geo"
 	"github.com/chuishao/whistle/platform/groupcommit"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
@@ -70,7 +73,7 @@ func (s *Service) Raise(ctx context.Context, caller auth.Identity, in NewWhistle
 	case in.StreetID != "" && in.StreetID != id.StreetID:
 		return nil, fmt.Errorf("a street raises whistles for itself only: %w", intake.ErrPermissionDenied)
 	}
-	var f intake.Fields
+	var f invalid.Violations
 	if drillID != "" {
 		if err := drill.Validate(drillID); err != nil {
 			f.Add("drill_id", err.Error())
@@ -102,7 +105,7 @@ func (s *Service) Raise(ctx context.Context, caller auth.Identity, in NewWhistle
 	// A drill's keys live apart from the street's own: a street's key can
 	// never answer a drill whistle, nor a drill's key a real one.
 	if key.Valid && strings.HasPrefix(key.String, drillKeyPrefix) {
-		return nil, intake.Invalid("idempotency_key", "must not start with "+drillKeyPrefix)
+		return nil, invalid.Field("idempotency_key", "must not start with "+drillKeyPrefix)
 	}
 	wid := uuid.Must(uuid.NewV7()).String()
 	if drillID != "" {
@@ -123,7 +126,7 @@ func (s *Service) Raise(ctx context.Context, caller auth.Identity, in NewWhistle
 	row := store.Whistle{
 		ID: wid, StreetID: r.StreetID, DistrictID: districtID,
 		Category: r.Category, Title: r.Title, Description: r.Description, Address: r.Address,
-		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(intake.StatusRaised),
+		Lat: r.Lat, Lng: r.Lng, Urgency: string(r.Urgency), Status: string(whistlestatus.Raised),
 		RaisedByRole: id.Role, RaisedByID: id.Subject, RaisedAt: now, UpdatedAt: now, IdempotencyKey: key,
 	}
 	w, err := s.raises().Do(ctx, newWhistle{row: row, actor: ActorOf(id)})
@@ -148,7 +151,7 @@ func idempotencyKey(key string) (pgtype.Text, error) {
 		return pgtype.Text{}, nil
 	}
 	if len(key) > intake.MaxIdempotencyKey {
-		return pgtype.Text{}, intake.Invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
+		return pgtype.Text{}, invalid.Field("idempotency_key", fmt.Sprintf("must be at most %d bytes", intake.MaxIdempotencyKey))
 	}
 	return pgtype.Text{String: key, Valid: true}, nil
 }
@@ -311,7 +314,7 @@ func (s *Service) findDuplicates(ctx context.Context, q *store.Queries, raised [
 	var p store.NearbyOpenWhistlesParams
 	for j, w := range raised {
 		p.Ids = append(p.Ids, w.ID)
-		minLat, maxLat, minLng, maxLng := intake.Box(w.Lat, w.Lng, radius)
+		minLat, maxLat, minLng, maxLng := geo.Box(w.Lat, w.Lng, radius)
 		for _, c := range intake.Cells(minLat, maxLat, minLng, maxLng) {
 			p.Whistles = append(p.Whistles, int32(j+1))
 			p.Cells = append(p.Cells, c)
@@ -333,7 +336,7 @@ func (s *Service) findDuplicates(ctx context.Context, q *store.Queries, raised [
 		if drill.Of(w.ID) != drill.Of(r.ID) {
 			continue // a drill whistle and a real one are never each other's duplicates
 		}
-		d := intake.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
+		d := geo.DistanceM(w.Lat, w.Lng, r.Lat, r.Lng)
 		if d > radius {
 			continue
 		}
@@ -406,7 +409,7 @@ func (r *references) init() {
 // returns the street's district.
 func (s *Service) CheckReferences(ctx context.Context, streetID, category string) (string, error) {
 	s.refs.init()
-	var f intake.Fields
+	var f invalid.Violations
 	district, found := s.refs.streets.Get(streetID)
 	if !found {
 		street, err := s.Routing.GetStreet(ctx, &routingv1.GetStreetRequest{Id: streetID})

@@ -17,7 +17,9 @@ import (
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
 	"github.com/chuishao/whistle/platform/groupcommit"
+	"github.com/chuishao/whistle/platform/invalid"
 	"github.com/chuishao/whistle/platform/postgres/pgtest"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 
@@ -89,8 +91,8 @@ func (e *raiseEnv) raise(ctx context.Context, c call) (*intakev1.Whistle, error)
 // kind is what an error of a use case tells the caller: the class the API
 // maps to its code, "internal" for anything else.
 func kind(err error) string {
-	var invalid intake.InvalidError
-	var state *intake.StateError
+	var invalid invalid.Error
+	var state *whistlestatus.StateError
 	switch {
 	case err == nil:
 		return "ok"

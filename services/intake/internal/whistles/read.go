@@ -13,6 +13,8 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/drill"
+	"github.com/chuishao/whistle/platform/invalid"
+	"github.com/chuishao/whistle/platform/whistlestatus"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 	routingv1 "github.com/chuishao/whistle/proto/gen/whistle/routing/v1"
 
@@ -61,7 +63,7 @@ func (s *Service) Get(ctx context.Context, caller auth.Identity, whistleID strin
 	// Routing has nothing to explain to whom intake still shows a whistle as
 	// just raised (a street polling its new whistle asks many times before it
 	// is routed): the explanation comes with the status that shows the routing.
-	if intake.Status(w.Status) != intake.StatusRaised {
+	if whistlestatus.Status(w.Status) != whistlestatus.Raised {
 		s.explain(ctx, out)
 	}
 	return out, nil
@@ -245,7 +247,7 @@ func (s *Service) List(ctx context.Context, caller auth.Identity, req ListQuery)
 		}
 	}
 
-	var f intake.Fields
+	var f invalid.Violations
 	size, curAt, curID := pageArgs(&f, req.PageSize, req.PageToken)
 	var statusFilter pgtype.Text
 	if st := req.Status; st != intakev1.Whistle_STATUS_UNSPECIFIED {

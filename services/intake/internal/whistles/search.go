@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/chuishao/whistle/platform/auth"
+	"github.com/chuishao/whistle/platform/invalid"
 	intakev1 "github.com/chuishao/whistle/proto/gen/whistle/intake/v1"
 
 	"github.com/chuishao/whistle/services/intake/internal/intake"
@@ -72,7 +73,7 @@ func searchArgs(id auth.Identity, req SearchQuery) (store.SearchWhistlesParams, 
 		return arg, 0, fmt.Errorf("role %s searches no whistles: %w", id.Role, intake.ErrPermissionDenied)
 	}
 
-	var f intake.Fields
+	var f invalid.Violations
 	size, curAt, curID := pageArgs(&f, req.PageSize, req.PageToken)
 	arg.CursorRaisedAt, arg.CursorID, arg.MaxRows = curAt, curID, size+1
 	if t := req.RaisedFrom; t != nil {

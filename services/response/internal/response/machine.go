@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/chuishao/whistle/platform/geo"
 	"github.com/chuishao/whistle/platform/invalid"
 )
 
@@ -222,7 +223,7 @@ func Apply(d Dispatch, cmd Command, now time.Time, farMeters float64) (Dispatch,
 			}
 		}
 		if d.ArrivalLocation != nil && d.Location != nil {
-			dist := DistanceMeters(*d.Location, *d.ArrivalLocation)
+			dist := geo.DistanceM(d.Location.Lat, d.Location.Lng, d.ArrivalLocation.Lat, d.ArrivalLocation.Lng)
 			d.ArrivalDistanceM = &dist
 			d.ArrivalFar = dist > farMeters
 		}
@@ -242,19 +243,6 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// earthRadiusM is the mean Earth radius (IUGG), plenty for "is the desk on site".
-const earthRadiusM = 6371008.8
-
-// DistanceMeters is the great-circle (haversine) distance between a and b.
-func DistanceMeters(a, b LatLng) float64 {
-	rad := math.Pi / 180
-	dLat := (b.Lat - a.Lat) * rad
-	dLng := (b.Lng - a.Lng) * rad
-	h := math.Sin(dLat/2)*math.Sin(dLat/2) +
-		math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLng/2)*math.Sin(dLng/2)
-	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
 // Reject is a TransitionError for a move the rules of the SLA engine forbid.

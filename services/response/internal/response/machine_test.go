@@ -182,11 +182,3 @@ func TestCommandValidate(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func TestDistanceMeters(t *testing.T) {
-	t.Parallel()
-	// Tiananmen to the Forbidden City's north gate, about 1.9 km.
-	d := response.DistanceMeters(response.LatLng{Lat: 39.9087, Lng: 116.3975}, response.LatLng{Lat: 39.9254, Lng: 116.3972})
-	require.InDelta(t, 1857, d, 20)
-	require.Zero(t, response.DistanceMeters(response.LatLng{Lat: 1, Lng: 2}, response.LatLng{Lat: 1, Lng: 2}))
-}

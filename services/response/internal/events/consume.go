@@ -81,7 +81,8 @@ type request struct {
 	to    *eventsv1.RoutedDepartment
 	req   *eventsv1.DispatchRequested
 	start time.Time
-	sched response.Schedule
+	// d is the dispatch it creates.
+	d response.Dispatch
 }
 
 // createDispatches starts the dispatches evs ask for with their deadlines and
@@ -164,62 +165,67 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		}
 	}
 
+	// Each dispatch as the domain creates it, stored with its first timer row
+	// (its NextStep) in one statement.
 	arg := store.CreateDispatchesParams{DispatchedAt: now}
 	for i := range reqs {
 		r := &reqs[i]
-		r.sched = policies[i].Schedule(r.start, cal)
-		ev, loc := r.ev, r.req.GetLocation()
-		arg.Ids = append(arg.Ids, r.to.GetDispatchId())
-		arg.WhistleIds = append(arg.WhistleIds, ev.GetWhistleId())
-		arg.DistrictIds = append(arg.DistrictIds, ev.GetDistrictId())
-		arg.StreetIds = append(arg.StreetIds, ev.GetStreetId())
-		arg.Categories = append(arg.Categories, r.req.GetCategory())
-		arg.Departments = append(arg.Departments, r.to.GetDepartment())
-		arg.Roles = append(arg.Roles, r.to.GetRole())
-		arg.SlaStartedAts = append(arg.SlaStartedAts, r.start)
-		arg.AckBys = append(arg.AckBys, r.sched.Due[response.ClockAck])
-		arg.ArriveBys = append(arg.ArriveBys, r.sched.Due[response.ClockArrive])
-		arg.ResolveBys = append(arg.ResolveBys, r.sched.Due[response.ClockResolve])
-		arg.AckWarnAts = append(arg.AckWarnAts, r.sched.Warn[response.ClockAck])
-		arg.ArriveWarnAts = append(arg.ArriveWarnAts, r.sched.Warn[response.ClockArrive])
-		arg.ResolveWarnAts = append(arg.ResolveWarnAts, r.sched.Warn[response.ClockResolve])
-		arg.Located = append(arg.Located, loc != nil)
-		arg.Lats = append(arg.Lats, loc.GetLat())
-		arg.Lngs = append(arg.Lngs, loc.GetLng())
-		arg.CommunityCodes = append(arg.CommunityCodes, r.req.GetCommunityCode())
-		arg.CommunityNames = append(arg.CommunityNames, r.req.GetCommunityName())
+		r.d = response.NewDispatch(dispatchRequest(r.ev, r.to), r.start, now, policies[i].Schedule(r.start, cal))
+		d := r.d
+		arg.Ids = append(arg.Ids, d.ID)
+		arg.WhistleIds = append(arg.WhistleIds, d.WhistleID)
+		arg.DistrictIds = append(arg.DistrictIds, d.DistrictID)
+		arg.StreetIds = append(arg.StreetIds, d.StreetID)
+		arg.Categories = append(arg.Categories, d.Category)
+		arg.Departments = append(arg.Departments, d.Department)
+		arg.Roles = append(arg.Roles, d.Role)
+		arg.SlaStartedAts = append(arg.SlaStartedAts, d.SLAStartedAt)
+		arg.AckBys = append(arg.AckBys, d.AckBy)
+		arg.ArriveBys = append(arg.ArriveBys, d.ArriveBy)
+		arg.ResolveBys = append(arg.ResolveBys, d.ResolveBy)
+		arg.AckWarnAts = append(arg.AckWarnAts, orZero(d.AckWarnAt))
+		arg.ArriveWarnAts = append(arg.ArriveWarnAts, orZero(d.ArriveWarnAt))
+		arg.ResolveWarnAts = append(arg.ResolveWarnAts, orZero(d.ResolveWarnAt))
+		arg.Located = append(arg.Located, d.Location != nil)
+		var at response.LatLng
+		if d.Location != nil {
+			at = *d.Location
+		}
+		arg.Lats = append(arg.Lats, at.Lat)
+		arg.Lngs = append(arg.Lngs, at.Lng)
+		arg.CommunityCodes = append(arg.CommunityCodes, d.CommunityCode)
+		arg.CommunityNames = append(arg.CommunityNames, d.CommunityName)
+		if s, ok := d.NextStep(); ok {
+			arg.StepIds = append(arg.StepIds, d.ID)
+			arg.StepDueAts = append(arg.StepDueAts, s.DueAt)
+			arg.StepClocks = append(arg.StepClocks, string(s.Clock))
+			arg.StepKinds = append(arg.StepKinds, string(s.Kind))
+		}
 	}
-	inserted, err := q.CreateDispatches(ctx, arg)
+	ids, err := q.CreateDispatches(ctx, arg)
 	if err != nil {
 		return fmt.Errorf("create %d dispatches: %w", len(reqs), err)
 	}
-	created := make(map[string]response.Dispatch, len(inserted))
-	for _, row := range inserted {
-		d, err := row.Domain()
-		if err != nil {
-			return err
-		}
-		created[d.ID] = d
+	created := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		created[id] = true
 	}
 
-	// In stream order: the timers, the pollers' wake-up and dispatch.created.
+	// In stream order: dispatch.created of each dispatch created now.
 	var ds []response.Dispatch
 	var out []outbox.Caused
 	for _, r := range reqs {
-		d, ok := created[r.to.GetDispatchId()]
-		if !ok {
-			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.to.GetDispatchId(), "event_id", r.ev.GetId())
+		if !created[r.d.ID] {
+			h.Log.InfoContext(bus.ContextOf(ctx, r.ev), "dispatch already exists", "dispatch_id", r.d.ID, "event_id", r.ev.GetId())
 			continue
 		}
-		ds = append(ds, d)
-		out = append(out, outbox.Caused{Ctx: bus.ContextOf(ctx, r.ev), Event: DispatchCreated(d, now)})
+		ds = append(ds, r.d)
+		out = append(out, outbox.Caused{Ctx: bus.ContextOf(ctx, r.ev), Event: DispatchCreated(r.d, now)})
 	}
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := q.Reschedule(ctx, ds...); err != nil {
-		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
-	}
+	// A new timer may fall due before the one the pollers sleep towards.
 	store.WakeTimerPollers(tx)
 	if err := h.Outbox.AddCaused(ctx, tx, out); err != nil {
 		return fmt.Errorf("create %d dispatches: %w", len(ds), err)
@@ -228,6 +234,28 @@ func (h *Handler) createDispatches(ctx context.Context, tx pgx.Tx, evs []*events
 		return h.Created(ctx, tx, ds, now)
 	}
 	return nil
+}
+
+// dispatchRequest is the dispatch that to, routed in ev, asks for.
+func dispatchRequest(ev *eventsv1.Event, to *eventsv1.RoutedDepartment) response.DispatchRequest {
+	req := to.GetRequest()
+	r := response.DispatchRequest{
+		ID: to.GetDispatchId(), WhistleID: ev.GetWhistleId(), DistrictID: ev.GetDistrictId(), StreetID: ev.GetStreetId(),
+		Category: req.GetCategory(), Department: to.GetDepartment(), Role: to.GetRole(),
+		CommunityCode: req.GetCommunityCode(), CommunityName: req.GetCommunityName(),
+	}
+	if loc := req.GetLocation(); loc != nil {
+		r.Location = &response.LatLng{Lat: loc.GetLat(), Lng: loc.GetLng()}
+	}
+	return r
+}
+
+// orZero is *t, or the zero time that CreateDispatches stores as none.
+func orZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 // requestedPolicy is the limits routing's catalogue gives the category (zero

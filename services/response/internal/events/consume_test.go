@@ -9,7 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/clock"
@@ -19,6 +21,8 @@ import (
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 	"github.com/chuishao/whistle/services/response/internal/events"
+	"github.com/chuishao/whistle/services/response/internal/response"
+	"github.com/chuishao/whistle/services/response/internal/store"
 	"github.com/chuishao/whistle/services/response/migrations"
 )
 
@@ -188,4 +192,54 @@ func TestARequestOfOldStillCreatesItsDispatchOnce(t *testing.T) {
 	require.Equal(t, map[string]string{"d-1": "PENDING"}, dispatches(t, pool, "w-1"))
 	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM dispatches WHERE id = 'd-1' AND department = 'police'"))
 	require.Equal(t, 1, count(t, pool, "SELECT count(*) FROM outbox WHERE subject LIKE 'dispatch.v1.created.%'"))
+}
+
+// A created dispatch is stored as the domain made it: read back, its NextStep
+// is what its timer row says, and its dispatch.created event shows the stored
+// row. Here with a located request, an unlocated one, and a re-dispatch whose
+// clocks started 4½ minutes ago (its ack warning, due already, is not kept),
+// at times finer than the microseconds Postgres keeps.
+func TestACreatedDispatchIsStoredWithItsFirstTimer(t *testing.T) {
+	t.Parallel()
+	pool, _ := setup(t)
+	now := t0.Add(1234 * time.Nanosecond)
+	h := handler()
+	h.Clock = clock.NewFake(now)
+	unlocated := request("d-2", "w-2")
+	unlocated.GetWhistleRouted().GetDepartments()[0].Request.Location = nil
+	redispatch := request("d-3", "w-3")
+	redispatch.GetWhistleRouted().GetDepartments()[0].Request.SlaStartedAt = timestamppb.New(t0.Add(-4*time.Minute - 30*time.Second))
+	handle(t, pool, h, request("d-1", "w-1"), unlocated, redispatch)
+
+	rows, err := pool.Query(t.Context(), "SELECT payload FROM outbox WHERE subject LIKE 'dispatch.v1.created.%' ORDER BY id")
+	require.NoError(t, err)
+	payloads, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	require.NoError(t, err)
+	require.Len(t, payloads, 3)
+	q := store.New(pool)
+	firsts := map[string]response.Step{}
+	for i, id := range []string{"d-1", "d-2", "d-3"} {
+		row, err := q.GetDispatch(t.Context(), id)
+		require.NoError(t, err)
+		stored, err := row.Domain()
+		require.NoError(t, err)
+		next, ok := stored.NextStep()
+		require.True(t, ok)
+		var timer response.Step
+		require.NoError(t, pool.QueryRow(t.Context(), "SELECT due_at, clock, kind FROM timers WHERE dispatch_id = $1", id).
+			Scan(&timer.DueAt, &timer.Clock, &timer.Kind))
+		require.True(t, next.DueAt.Equal(timer.DueAt), "%s: next step due %s, timer due %s", id, next.DueAt, timer.DueAt)
+		require.Equal(t, next.Clock, timer.Clock, id)
+		require.Equal(t, next.Kind, timer.Kind, id)
+		timer.DueAt = timer.DueAt.UTC()
+		firsts[id] = timer
+
+		var ev eventsv1.Event // in stream order
+		require.NoError(t, proto.Unmarshal(payloads[i], &ev))
+		want, got := events.DispatchProto(stored), ev.GetDispatchCreated().GetDispatch()
+		require.True(t, proto.Equal(want, got), "%s: the event shows\n%v\nthe store\n%v", id, got, want)
+	}
+	require.Equal(t, response.Step{Clock: response.ClockAck, Kind: response.Warning, DueAt: t0.Add(4*time.Minute + time.Microsecond)}, firsts["d-1"])
+	require.Equal(t, response.Step{Clock: response.ClockAck, Kind: response.Breach, DueAt: t0.Add(30 * time.Second)}, firsts["d-3"],
+		"the re-dispatch's ack warning was due already")
 }

@@ -137,6 +137,50 @@ func (p Policy) Schedule(start time.Time, cal *Calendar) Schedule {
 	return s
 }
 
+// DispatchRequest is routing's request for one department's part of a
+// whistle, as a dispatch is created from it.
+type DispatchRequest struct {
+	ID, WhistleID, DistrictID, StreetID, Category, Department string
+	// Role is lead or cooperating.
+	Role string
+	// CommunityCode and CommunityName are the community of the whistle's
+	// point; empty when none.
+	CommunityCode, CommunityName string
+	// Location is the whistle's, nil when unknown.
+	Location *LatLng
+}
+
+// NewDispatch is the dispatch r asks for, created at now: pending, its clocks
+// started at start and due and warning as s (the Schedule of its terms from
+// start) says. A warning due by now is not kept: a re-dispatch inherits an
+// old start, and the warning would tell of what is late or about to be. Its
+// times are kept to the microsecond, the precision they are stored at, so the
+// dispatch is the row it is stored as and its NextStep is its first timer's.
+func NewDispatch(r DispatchRequest, start, now time.Time, s Schedule) Dispatch {
+	now = now.Truncate(time.Microsecond)
+	warn := func(c Clock) *time.Time {
+		if at := s.Warn[c].Truncate(time.Microsecond); at.After(now) {
+			return &at
+		}
+		return nil
+	}
+	return Dispatch{
+		ID: r.ID, WhistleID: r.WhistleID, DistrictID: r.DistrictID, StreetID: r.StreetID,
+		Category: r.Category, Department: r.Department, Role: r.Role,
+		CommunityCode: r.CommunityCode, CommunityName: r.CommunityName, Location: r.Location,
+		Status:        Pending,
+		DispatchedAt:  now,
+		SLAStartedAt:  start.Truncate(time.Microsecond),
+		AckBy:         s.Due[ClockAck].Truncate(time.Microsecond),
+		ArriveBy:      s.Due[ClockArrive].Truncate(time.Microsecond),
+		ResolveBy:     s.Due[ClockResolve].Truncate(time.Microsecond),
+		AckWarnAt:     warn(ClockAck),
+		ArriveWarnAt:  warn(ClockArrive),
+		ResolveWarnAt: warn(ClockResolve),
+		UpdatedAt:     now,
+	}
+}
+
 // ClockRunning reports whether clock c still runs for a dispatch in status s,
 // i.e. whether its deadline is still to be met. A stopped clock neither warns
 // nor breaches.

@@ -1,35 +1,46 @@
 -- name: CreateDispatches :many
--- New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
--- makes a re-delivered request (even under a new event id) a no-op: only the
--- dispatches created now come back, and the caller does nothing more for the others.
-INSERT INTO dispatches (
-    id, whistle_id, district_id, street_id, category, department, role, status,
-    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
-    ack_warn_at, arrive_warn_at, resolve_warn_at,
-    whistle_lat, whistle_lng, updated_at, community_code, community_name
+-- New dispatches, one per element of the arrays (ids distinct), each with its
+-- first timer row in the same statement: @step_ids, @step_due_ats,
+-- @step_clocks and @step_kinds are the dispatches' NextStep. ON CONFLICT makes
+-- a re-delivered request (even under a new event id) a no-op: only the ids of
+-- the dispatches created now come back, only they get a timer row, and the
+-- caller does nothing more for the others. A warning not to fire comes as the
+-- zero time (0001-01-01), stored as none.
+WITH created AS (
+    INSERT INTO dispatches (
+        id, whistle_id, district_id, street_id, category, department, role, status,
+        dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+        ack_warn_at, arrive_warn_at, resolve_warn_at,
+        whistle_lat, whistle_lng, updated_at, community_code, community_name
+    )
+    SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
+           @dispatched_at, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+           NULLIF(r.ack_warn_at, '0001-01-01 00:00:00+00'), NULLIF(r.arrive_warn_at, '0001-01-01 00:00:00+00'),
+           NULLIF(r.resolve_warn_at, '0001-01-01 00:00:00+00'),
+           CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at,
+           r.community_code, r.community_name
+    FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle_id,
+                 unnest(@district_ids::text[]) AS district_id, unnest(@street_ids::text[]) AS street_id,
+                 unnest(@categories::text[]) AS category, unnest(@departments::text[]) AS department,
+                 unnest(@roles::text[]) AS role, unnest(@sla_started_ats::timestamptz[]) AS sla_started_at,
+                 unnest(@ack_bys::timestamptz[]) AS ack_by, unnest(@arrive_bys::timestamptz[]) AS arrive_by,
+                 unnest(@resolve_bys::timestamptz[]) AS resolve_by,
+                 unnest(@ack_warn_ats::timestamptz[]) AS ack_warn_at, unnest(@arrive_warn_ats::timestamptz[]) AS arrive_warn_at,
+                 unnest(@resolve_warn_ats::timestamptz[]) AS resolve_warn_at, unnest(@located::boolean[]) AS located,
+                 unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng,
+                 unnest(@community_codes::text[]) AS community_code, unnest(@community_names::text[]) AS community_name) AS r
+    ORDER BY r.id
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), armed AS (
+    INSERT INTO timers (dispatch_id, due_at, clock, kind)
+    SELECT s.dispatch_id, s.due_at, s.clock, s.kind
+    FROM created
+    JOIN (SELECT unnest(@step_ids::text[]) AS dispatch_id, unnest(@step_due_ats::timestamptz[]) AS due_at,
+                 unnest(@step_clocks::text[]) AS clock, unnest(@step_kinds::text[]) AS kind) AS s
+        ON s.dispatch_id = created.id
 )
-SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
-       @dispatched_at, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
-       -- A warning already due at creation (a re-dispatch inherits an old
-       -- start) is not kept: it would warn of what is late or about to be.
-       CASE WHEN r.ack_warn_at > @dispatched_at THEN r.ack_warn_at END,
-       CASE WHEN r.arrive_warn_at > @dispatched_at THEN r.arrive_warn_at END,
-       CASE WHEN r.resolve_warn_at > @dispatched_at THEN r.resolve_warn_at END,
-       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, @dispatched_at,
-       r.community_code, r.community_name
-FROM (SELECT unnest(@ids::text[]) AS id, unnest(@whistle_ids::text[]) AS whistle_id,
-             unnest(@district_ids::text[]) AS district_id, unnest(@street_ids::text[]) AS street_id,
-             unnest(@categories::text[]) AS category, unnest(@departments::text[]) AS department,
-             unnest(@roles::text[]) AS role, unnest(@sla_started_ats::timestamptz[]) AS sla_started_at,
-             unnest(@ack_bys::timestamptz[]) AS ack_by, unnest(@arrive_bys::timestamptz[]) AS arrive_by,
-             unnest(@resolve_bys::timestamptz[]) AS resolve_by,
-             unnest(@ack_warn_ats::timestamptz[]) AS ack_warn_at, unnest(@arrive_warn_ats::timestamptz[]) AS arrive_warn_at,
-             unnest(@resolve_warn_ats::timestamptz[]) AS resolve_warn_at, unnest(@located::boolean[]) AS located,
-             unnest(@lats::float8[]) AS lat, unnest(@lngs::float8[]) AS lng,
-             unnest(@community_codes::text[]) AS community_code, unnest(@community_names::text[]) AS community_name) AS r
-ORDER BY r.id
-ON CONFLICT (id) DO NOTHING
-RETURNING *;
+SELECT id FROM created;
 
 -- name: GetDispatch :one
 SELECT * FROM dispatches WHERE id = @id;

@@ -362,34 +362,41 @@ func (q *Queries) CountTimers(ctx context.Context) (int64, error) {
 }
 
 const createDispatches = `-- name: CreateDispatches :many
-INSERT INTO dispatches (
-    id, whistle_id, district_id, street_id, category, department, role, status,
-    dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
-    ack_warn_at, arrive_warn_at, resolve_warn_at,
-    whistle_lat, whistle_lng, updated_at, community_code, community_name
+WITH created AS (
+    INSERT INTO dispatches (
+        id, whistle_id, district_id, street_id, category, department, role, status,
+        dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by,
+        ack_warn_at, arrive_warn_at, resolve_warn_at,
+        whistle_lat, whistle_lng, updated_at, community_code, community_name
+    )
+    SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
+           $1, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
+           NULLIF(r.ack_warn_at, '0001-01-01 00:00:00+00'), NULLIF(r.arrive_warn_at, '0001-01-01 00:00:00+00'),
+           NULLIF(r.resolve_warn_at, '0001-01-01 00:00:00+00'),
+           CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1,
+           r.community_code, r.community_name
+    FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
+                 unnest($4::text[]) AS district_id, unnest($5::text[]) AS street_id,
+                 unnest($6::text[]) AS category, unnest($7::text[]) AS department,
+                 unnest($8::text[]) AS role, unnest($9::timestamptz[]) AS sla_started_at,
+                 unnest($10::timestamptz[]) AS ack_by, unnest($11::timestamptz[]) AS arrive_by,
+                 unnest($12::timestamptz[]) AS resolve_by,
+                 unnest($13::timestamptz[]) AS ack_warn_at, unnest($14::timestamptz[]) AS arrive_warn_at,
+                 unnest($15::timestamptz[]) AS resolve_warn_at, unnest($16::boolean[]) AS located,
+                 unnest($17::float8[]) AS lat, unnest($18::float8[]) AS lng,
+                 unnest($19::text[]) AS community_code, unnest($20::text[]) AS community_name) AS r
+    ORDER BY r.id
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), armed AS (
+    INSERT INTO timers (dispatch_id, due_at, clock, kind)
+    SELECT s.dispatch_id, s.due_at, s.clock, s.kind
+    FROM created
+    JOIN (SELECT unnest($21::text[]) AS dispatch_id, unnest($22::timestamptz[]) AS due_at,
+                 unnest($23::text[]) AS clock, unnest($24::text[]) AS kind) AS s
+        ON s.dispatch_id = created.id
 )
-SELECT r.id, r.whistle_id, r.district_id, r.street_id, r.category, r.department, r.role, 'PENDING',
-       $1, r.sla_started_at, r.ack_by, r.arrive_by, r.resolve_by,
-       -- A warning already due at creation (a re-dispatch inherits an old
-       -- start) is not kept: it would warn of what is late or about to be.
-       CASE WHEN r.ack_warn_at > $1 THEN r.ack_warn_at END,
-       CASE WHEN r.arrive_warn_at > $1 THEN r.arrive_warn_at END,
-       CASE WHEN r.resolve_warn_at > $1 THEN r.resolve_warn_at END,
-       CASE WHEN r.located THEN r.lat END, CASE WHEN r.located THEN r.lng END, $1,
-       r.community_code, r.community_name
-FROM (SELECT unnest($2::text[]) AS id, unnest($3::text[]) AS whistle_id,
-             unnest($4::text[]) AS district_id, unnest($5::text[]) AS street_id,
-             unnest($6::text[]) AS category, unnest($7::text[]) AS department,
-             unnest($8::text[]) AS role, unnest($9::timestamptz[]) AS sla_started_at,
-             unnest($10::timestamptz[]) AS ack_by, unnest($11::timestamptz[]) AS arrive_by,
-             unnest($12::timestamptz[]) AS resolve_by,
-             unnest($13::timestamptz[]) AS ack_warn_at, unnest($14::timestamptz[]) AS arrive_warn_at,
-             unnest($15::timestamptz[]) AS resolve_warn_at, unnest($16::boolean[]) AS located,
-             unnest($17::float8[]) AS lat, unnest($18::float8[]) AS lng,
-             unnest($19::text[]) AS community_code, unnest($20::text[]) AS community_name) AS r
-ORDER BY r.id
-ON CONFLICT (id) DO NOTHING
-RETURNING id, whistle_id, district_id, street_id, category, department, role, status, dispatched_at, sla_started_at, ack_by, arrive_by, resolve_by, acknowledged_at, acknowledged_by, arrived_at, arrived_by, arrival_lat, arrival_lng, arrival_distance_m, arrival_far, resolved_at, resolved_by, resolution_summary, returned_at, returned_by, return_reason, cancelled_at, breaches, whistle_lat, whistle_lng, updated_at, queue_at, escalation_level, warnings, original_ack_by, original_arrive_by, original_resolve_by, return_code, return_department, ack_warn_at, arrive_warn_at, resolve_warn_at, escalate_at, community_code, community_name, arrival_accuracy_m
+SELECT id FROM created
 `
 
 type CreateDispatchesParams struct {
@@ -413,12 +420,20 @@ type CreateDispatchesParams struct {
 	Lngs           []float64
 	CommunityCodes []string
 	CommunityNames []string
+	StepIds        []string
+	StepDueAts     []time.Time
+	StepClocks     []string
+	StepKinds      []string
 }
 
-// New dispatches, one per element of the arrays (ids distinct). ON CONFLICT
-// makes a re-delivered request (even under a new event id) a no-op: only the
-// dispatches created now come back, and the caller does nothing more for the others.
-func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesParams) ([]Dispatch, error) {
+// New dispatches, one per element of the arrays (ids distinct), each with its
+// first timer row in the same statement: @step_ids, @step_due_ats,
+// @step_clocks and @step_kinds are the dispatches' NextStep. ON CONFLICT makes
+// a re-delivered request (even under a new event id) a no-op: only the ids of
+// the dispatches created now come back, only they get a timer row, and the
+// caller does nothing more for the others. A warning not to fire comes as the
+// zero time (0001-01-01), stored as none.
+func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesParams) ([]string, error) {
 	rows, err := q.db.Query(ctx, createDispatches,
 		arg.DispatchedAt,
 		arg.Ids,
@@ -440,66 +455,22 @@ func (q *Queries) CreateDispatches(ctx context.Context, arg CreateDispatchesPara
 		arg.Lngs,
 		arg.CommunityCodes,
 		arg.CommunityNames,
+		arg.StepIds,
+		arg.StepDueAts,
+		arg.StepClocks,
+		arg.StepKinds,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Dispatch
+	var items []string
 	for rows.Next() {
-		var i Dispatch
-		if err := rows.Scan(
-			&i.ID,
-			&i.WhistleID,
-			&i.DistrictID,
-			&i.StreetID,
-			&i.Category,
-			&i.Department,
-			&i.Role,
-			&i.Status,
-			&i.DispatchedAt,
-			&i.SlaStartedAt,
-			&i.AckBy,
-			&i.ArriveBy,
-			&i.ResolveBy,
-			&i.AcknowledgedAt,
-			&i.AcknowledgedBy,
-			&i.ArrivedAt,
-			&i.ArrivedBy,
-			&i.ArrivalLat,
-			&i.ArrivalLng,
-			&i.ArrivalDistanceM,
-			&i.ArrivalFar,
-			&i.ResolvedAt,
-			&i.ResolvedBy,
-			&i.ResolutionSummary,
-			&i.ReturnedAt,
-			&i.ReturnedBy,
-			&i.ReturnReason,
-			&i.CancelledAt,
-			&i.Breaches,
-			&i.WhistleLat,
-			&i.WhistleLng,
-			&i.UpdatedAt,
-			&i.QueueAt,
-			&i.EscalationLevel,
-			&i.Warnings,
-			&i.OriginalAckBy,
-			&i.OriginalArriveBy,
-			&i.OriginalResolveBy,
-			&i.ReturnCode,
-			&i.ReturnDepartment,
-			&i.AckWarnAt,
-			&i.ArriveWarnAt,
-			&i.ResolveWarnAt,
-			&i.EscalateAt,
-			&i.CommunityCode,
-			&i.CommunityName,
-			&i.ArrivalAccuracyM,
-		); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		items = append(items, i)
+		items = append(items, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

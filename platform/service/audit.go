@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
@@ -25,20 +27,34 @@ import (
 	typesv1 "github.com/chuishao/whistle/proto/gen/whistle/types/v1"
 )
 
-// Audit declares methods (full gRPC names, /pkg.Service/Method, the
-// generated *_FullMethodName constants) that change the system's
-// configuration or decide for others: each successful call of one is audited
-// as an admin.<service> event (auditUnary). Each service declares its own in
-// its app package, before Run; Run refuses a declared method the server does
-// not serve, so a renamed method cannot silently drop out of the audit.
-func (rt *Runtime) Audit(methods ...string) {
+// Audited is a method a service declares audited (Runtime.Audit) and the
+// field that names the object a call of it creates or changes.
+type Audited struct {
+	// Method is the full gRPC name, /pkg.Service/Method (the generated
+	// *_FullMethodName constant).
+	Method string
+	// Object is the field the record's object id is read from: a field of
+	// the answer, or of the request when the answer has it unset; a dotted
+	// path reaches into nested messages ("account.id"), and a key of several
+	// fields joins their values with "/" ("district_id/category"). Empty for
+	// an action on no one object (a rebuild of everything).
+	Object string
+}
+
+// Audit declares methods that change the system's configuration or decide
+// for others: each successful call of one is audited as an admin.<service>
+// event (auditUnary). Each service declares its own in its app package,
+// before Run; Run refuses a declared method the server does not serve, or
+// whose Object is a field of neither its request nor its answer, so a
+// renamed method or field cannot silently drop out of the audit.
+func (rt *Runtime) Audit(methods ...Audited) {
 	for _, m := range methods {
-		rt.audited[m] = true
+		rt.audited[m.Method] = m.Object
 	}
 }
 
 // checkAudited fails for a method declared audited that the gRPC server does
-// not serve.
+// not serve, or whose object is named by a field its messages do not have.
 func (rt *Runtime) checkAudited() error {
 	served := map[string]bool{}
 	for svc, info := range rt.GRPC.GetServiceInfo() {
@@ -46,12 +62,45 @@ func (rt *Runtime) checkAudited() error {
 			served["/"+svc+"/"+m.Name] = true
 		}
 	}
-	for m := range rt.audited {
+	for m, object := range rt.audited {
 		if !served[m] {
 			return fmt.Errorf("service: %s is declared audited but not served", m)
 		}
+		if object == "" {
+			continue
+		}
+		md, err := methodDescriptor(m)
+		if err != nil {
+			return fmt.Errorf("service: %s is declared audited: %w", m, err)
+		}
+		if !hasObject(md.Output(), object) && !hasObject(md.Input(), object) {
+			return fmt.Errorf("service: %s is declared audited by its %q, a field of neither %s nor %s",
+				m, object, md.Input().FullName(), md.Output().FullName())
+		}
 	}
 	return nil
+}
+
+// methodDescriptor is the descriptor of the gRPC method named
+// /pkg.Service/Method, from the generated code's registry.
+func methodDescriptor(fullMethod string) (protoreflect.MethodDescriptor, error) {
+	svc, name, ok := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
+	if !ok {
+		return nil, fmt.Errorf("%q is not /pkg.Service/Method", fullMethod)
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	if err != nil {
+		return nil, err
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a service", svc)
+	}
+	md := sd.Methods().ByName(protoreflect.Name(name))
+	if md == nil {
+		return nil, fmt.Errorf("%s has no method %s", svc, name)
+	}
+	return md, nil
 }
 
 // AuditChain is the timeline an admin action of a caller in district (""
@@ -75,9 +124,10 @@ const redacted = "[redacted]"
 // before the answer goes back. An action that
 // ran in a transaction of its own has committed already; its record is then
 // written alone, and a failure is logged loudly.
-func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
+func auditUnary(service string, audited map[string]string, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !audited[info.FullMethod] {
+		object, ok := audited[info.FullMethod]
+		if !ok {
 			return handler(ctx, req)
 		}
 		tx, err := pool.Begin(ctx)
@@ -93,7 +143,7 @@ func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk
 		if err != nil {
 			return resp, err
 		}
-		ev, aerr := adminEvent(ctx, clk, service, info.FullMethod, req, resp)
+		ev, aerr := adminEvent(ctx, clk, service, info.FullMethod, object, req, resp)
 		if aerr == nil {
 			aerr = outbox.Add(ctx, tx, ev)
 		}
@@ -113,7 +163,7 @@ func auditUnary(service string, audited map[string]bool, pool *pgxpool.Pool, clk
 	}
 }
 
-func adminEvent(ctx context.Context, clk clock.Clock, service, method string, req, resp any) (*eventsv1.Event, error) {
+func adminEvent(ctx context.Context, clk clock.Clock, service, method, object string, req, resp any) (*eventsv1.Event, error) {
 	id, _ := auth.FromContext(ctx)
 	ev := events.New(clk.Now(), &typesv1.Actor{Role: id.Role, Id: id.Subject})
 	ev.DistrictId = id.DistrictID
@@ -128,10 +178,11 @@ func adminEvent(ctx context.Context, clk clock.Clock, service, method string, re
 			return nil, fmt.Errorf("audit %s: %w", method, err)
 		}
 		action.RequestJson = string(data)
-		action.ObjectId = idOf(m)
 	}
-	if m, ok := resp.(proto.Message); ok && idOf(m) != "" {
-		action.ObjectId = idOf(m)
+	for _, m := range []any{resp, req} {
+		if m, ok := m.(proto.Message); ok && action.ObjectId == "" {
+			action.ObjectId = objectOf(m.ProtoReflect(), object)
+		}
 	}
 	msg := ev.ProtoReflect()
 	field := msg.Descriptor().Fields().ByName(protoreflect.Name("admin_" + service))
@@ -142,18 +193,72 @@ func adminEvent(ctx context.Context, clk clock.Clock, service, method string, re
 	return ev, nil
 }
 
-// idOf is the message's "id" field (a string or a number), if it has a set one.
-func idOf(m proto.Message) string {
-	r := m.ProtoReflect()
-	f := r.Descriptor().Fields().ByName("id")
-	if f == nil || f.IsList() || f.IsMap() || !r.Has(f) {
+// objectOf is the value of the fields object names in m (Audited.Object),
+// joined with "/": "" when m lacks one of them or has none of them set.
+func objectOf(m protoreflect.Message, object string) string {
+	if object == "" {
 		return ""
 	}
-	switch f.Kind() {
-	case protoreflect.StringKind, protoreflect.Int64Kind, protoreflect.Int32Kind, protoreflect.Uint64Kind, protoreflect.Uint32Kind:
-		return r.Get(f).String()
+	paths := strings.Split(object, "/")
+	values := make([]string, len(paths))
+	set := false
+	for i, path := range paths {
+		v, ok := valueAt(m, path)
+		if !ok {
+			return ""
+		}
+		values[i], set = v, set || v != ""
 	}
-	return ""
+	if !set {
+		return ""
+	}
+	return strings.Join(values, "/")
+}
+
+// valueAt is the string or number at path (dotted field names) in m, ""
+// when a message on the way is unset; false when m has no such field.
+func valueAt(m protoreflect.Message, path string) (string, bool) {
+	names := strings.Split(path, ".")
+	for i, name := range names {
+		f := m.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if f == nil || f.IsList() || f.IsMap() {
+			return "", false
+		}
+		if i < len(names)-1 {
+			if f.Kind() != protoreflect.MessageKind {
+				return "", false
+			}
+			m = m.Get(f).Message() // an unset message reads as empty
+			continue
+		}
+		if !objectKind(f.Kind()) {
+			return "", false
+		}
+		if !m.Has(f) {
+			return "", true
+		}
+		return m.Get(f).String(), true
+	}
+	return "", false
+}
+
+// hasObject tells whether messages of md have every field object names.
+func hasObject(md protoreflect.MessageDescriptor, object string) bool {
+	for _, path := range strings.Split(object, "/") {
+		if _, ok := valueAt(dynamicpb.NewMessage(md), path); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// objectKind tells whether a field of kind k can name an object.
+func objectKind(k protoreflect.Kind) bool {
+	switch k {
+	case protoreflect.StringKind, protoreflect.Int64Kind, protoreflect.Int32Kind, protoreflect.Uint64Kind, protoreflect.Uint32Kind:
+		return true
+	}
+	return false
 }
 
 // redact blanks secret-looking string fields of m and of its nested messages.

@@ -52,7 +52,7 @@ type Runtime struct {
 	retention   time.Duration
 	revocations *bus.RevocationList
 	verifier    *auth.Verifier
-	audited     map[string]bool // see Audit
+	audited     map[string]string // method: its object (Audited.Object)
 }
 
 // Start connects to Postgres (schema = name) and migrates it, connects to NATS
@@ -71,7 +71,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
-	}, revocations: revocations, verifier: verifier, audited: map[string]bool{}}
+	}, revocations: revocations, verifier: verifier, audited: map[string]string{}}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {

@@ -1,12 +1,15 @@
 package app
 
-import feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+import (
+	"github.com/chuishao/whistle/platform/service"
+	feedbackv1 "github.com/chuishao/whistle/proto/gen/whistle/feedback/v1"
+)
 
-// auditedMethods decide a department's appeal, change the scorecard's
-// weights or rebuild the read model: each successful call is an
-// admin.feedback event (service.Runtime.Audit).
-var auditedMethods = []string{
-	feedbackv1.FeedbackService_DecideAppeal_FullMethodName,
-	feedbackv1.FeedbackService_SetScorecardWeights_FullMethodName,
-	feedbackv1.FeedbackService_RebuildReadModel_FullMethodName,
+// auditedMethods decide a department's appeal, change a month's scorecard
+// weights or rebuild the read model (no one object): each successful call
+// is an admin.feedback event (service.Runtime.Audit).
+var auditedMethods = []service.Audited{
+	{Method: feedbackv1.FeedbackService_DecideAppeal_FullMethodName, Object: "id"},
+	{Method: feedbackv1.FeedbackService_SetScorecardWeights_FullMethodName, Object: "month"},
+	{Method: feedbackv1.FeedbackService_RebuildReadModel_FullMethodName},
 }

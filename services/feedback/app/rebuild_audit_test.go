@@ -54,3 +54,19 @@ func TestARebuildCommitsOnlyWithItsAuditRecord(t *testing.T) {
 	})
 	require.Equal(t, "admin-1", ev.GetActor().GetId())
 }
+
+// TestScorecardWeightsRecordsNameTheMonth: an admin's change of a month's
+// scorecard weights is recorded with the month as its object.
+func TestScorecardWeightsRecordsNameTheMonth(t *testing.T) {
+	t.Parallel()
+	h := start(t)
+	audit := h.w.Watch("admin.v1.>")
+	admin := h.as(auth.Identity{Subject: "admin-1", Role: auth.RoleAdmin})
+	_, err := h.client.SetScorecardWeights(admin, &feedbackv1.SetScorecardWeightsRequest{Month: "2026-05",
+		Weights: &feedbackv1.Weights{Response: 10, Arrival: 30, Resolution: 30, Satisfaction: 30}})
+	require.NoError(t, err)
+	ev := audit.Await(func(ev *eventsv1.Event) bool {
+		return ev.GetAdminFeedback().GetMethod() == feedbackv1.FeedbackService_SetScorecardWeights_FullMethodName
+	})
+	require.Equal(t, "2026-05", ev.GetAdminFeedback().GetObjectId())
+}

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/chuishao/whistle/platform/auth"
+	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
 
@@ -110,4 +111,44 @@ func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) 
 		require.NoError(t, act.do(), act.name)
 		require.Equal(t, act.want, count(act.count), "%s was applied", act.name)
 	}
+}
+
+// TestAdminRecordsNameWhatTheyChanged: the audit records of a new service
+// account, an SLA policy and a calendar day name the account, the policy (its
+// district and category) and the date, though none of them is an "id" of
+// the request or the answer.
+func TestAdminRecordsNameWhatTheyChanged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	e.cfg.ServiceAccountKey = auth.EncodeKey(key)
+	a := e.start()
+	adm, ctx := e.adminClient(a, admin)
+	audit := e.watch("admin.v1.>")
+
+	account, err := adm.CreateServiceAccount(ctx, &responsev1.CreateServiceAccountRequest{Name: "指挥系统", Department: department, DistrictId: district})
+	require.NoError(t, err)
+	_, err = adm.SetPolicy(ctx, &responsev1.SetPolicyRequest{Policy: &responsev1.Policy{Category: "noise", ResolveWorkingDays: 3}})
+	require.NoError(t, err)
+	_, err = adm.SetPolicy(ctx, &responsev1.SetPolicyRequest{Policy: &responsev1.Policy{Category: "noise", DistrictId: district, ResolveWorkingDays: 2}})
+	require.NoError(t, err)
+	day := &responsev1.CalendarDay{Date: "2027-03-08", Kind: responsev1.CalendarDay_HOLIDAY, Name: "妇女节"}
+	_, err = adm.SetCalendarDay(ctx, &responsev1.SetCalendarDayRequest{Day: day})
+	require.NoError(t, err)
+	_, err = adm.DeleteCalendarDay(ctx, &responsev1.DeleteCalendarDayRequest{Date: day.GetDate()})
+	require.NoError(t, err)
+
+	for _, want := range []struct{ method, object string }{
+		{responsev1.SlaAdminService_CreateServiceAccount_FullMethodName, account.GetAccount().GetId()},
+		{responsev1.SlaAdminService_SetPolicy_FullMethodName, "/noise"},
+		{responsev1.SlaAdminService_SetPolicy_FullMethodName, district + "/noise"},
+		{responsev1.SlaAdminService_SetCalendarDay_FullMethodName, "2027-03-08"},
+		{responsev1.SlaAdminService_DeleteCalendarDay_FullMethodName, "2027-03-08"},
+	} {
+		ev := e.next(audit, func(ev *eventsv1.Event) bool { return ev.GetAdminResponse() != nil })
+		require.Equal(t, want.method, ev.GetAdminResponse().GetMethod())
+		require.Equal(t, want.object, ev.GetAdminResponse().GetObjectId(), want.method)
+	}
+	require.NotEmpty(t, account.GetAccount().GetId())
 }

@@ -51,7 +51,7 @@ func TestAnAdminActionCommitsOnlyWithItsAuditRecord(t *testing.T) {
 
 // TestReferenceEditsAreAudited: adding a department and renaming a street
 // each leave an admin.routing record naming the method, the admin and what was
-// edited, and neither edit stands without its record.
+// edited (the department by its code, the street by its id), and neither edit stands without its record.
 func TestReferenceEditsAreAudited(t *testing.T) {
 	t.Parallel()
 	h := start(t, options{seed: true})
@@ -100,6 +100,7 @@ func TestReferenceEditsAreAudited(t *testing.T) {
 			require.NoError(t, c.edit("留痕的名字"))
 			ev := audit.Await(func(ev *eventsv1.Event) bool { return ev.GetAdminRouting().GetMethod() == c.method })
 			require.Equal(t, "admin-1", ev.GetActor().GetId(), "the record names the admin")
+			require.Equal(t, c.named, ev.GetAdminRouting().GetObjectId(), "the record names what was edited")
 			require.Contains(t, ev.GetAdminRouting().GetRequestJson(), `"`+c.named+`"`)
 			require.Contains(t, ev.GetAdminRouting().GetRequestJson(), "留痕的名字")
 

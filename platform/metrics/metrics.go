@@ -39,6 +39,7 @@ const (
 	OutboxBacklog      = "whistle_outbox_backlog"
 	OutboxOldestAge    = "whistle_outbox_oldest_age"
 	OutboxDeadLetters  = "whistle_outbox_dead_letters"
+	AuditOutsideTx     = "whistle_audit_outside_tx"
 	ConsumerPending    = "whistle_consumer_pending"
 	ConsumerAckPending = "whistle_consumer_ack_pending"
 	SQLStatements      = "whistle_sql_statements"
@@ -56,6 +57,7 @@ type instruments struct {
 	lateness   metric.Float64Histogram
 	statements metric.Int64Counter
 	dead       metric.Int64Counter
+	outsideTx  metric.Int64Counter
 }
 
 var (
@@ -92,6 +94,8 @@ func current() *instruments {
 		metric.WithDescription("SQL statements the service sent to PostgreSQL (each statement of a pipelined batch counts, and each COPY)."))
 	in.dead, _ = m.Int64Counter(OutboxDeadLetters,
 		metric.WithDescription("Outbox events the relay could never publish (too large, bad subject or headers), moved to the dead-letter table, by service."))
+	in.outsideTx, _ = m.Int64Counter(AuditOutsideTx,
+		metric.WithDescription("Audited admin actions that answered OK without running in their audit record's transaction (their record was written after them, alone), by service and method."))
 	cached = in
 	return in
 }
@@ -106,6 +110,12 @@ func Statement(ctx context.Context) {
 // dead-letter table instead of publishing it.
 func DeadLettered(ctx context.Context, service string) {
 	current().dead.Add(ctx, 1, metric.WithAttributes(attribute.String("service", service)))
+}
+
+// AuditedOutsideTx counts an audited admin action of service that answered
+// OK without running in the transaction of its audit record.
+func AuditedOutsideTx(ctx context.Context, service, method string) {
+	current().outsideTx.Add(ctx, 1, metric.WithAttributes(attribute.String("service", service), attribute.String("method", method)))
 }
 
 // Published records what a published event stands for. The outbox relay calls

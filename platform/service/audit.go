@@ -21,6 +21,7 @@ import (
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/bus/outbox"
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/metrics"
 	"github.com/chuishao/whistle/platform/postgres"
 	"github.com/chuishao/whistle/proto/events"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
@@ -121,10 +122,15 @@ const redacted = "[redacted]"
 // (postgres.InTx) commits with its audit record or not at all — if the record
 // cannot be written the action is refused with Unavailable — and what it left
 // for after its commit (postgres.AfterTx) runs once the transaction ended,
-// before the answer goes back. An action that
-// ran in a transaction of its own has committed already; its record is then
-// written alone, and a failure is logged loudly.
-func auditUnary(service string, audited map[string]string, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
+// before the answer goes back.
+//
+// An audited action that answers OK without having joined it (it ran in a
+// transaction of its own, or wrote nothing) is a fault of the service: its
+// record is written alone, after it, and nothing ties the two. It is logged
+// as an error with the method and the caller and counted
+// (metrics.AuditedOutsideTx); with strict (tests) the call fails with
+// Internal, so the test that calls it fails.
+func auditUnary(service string, audited map[string]string, strict bool, pool *pgxpool.Pool, clk clock.Clock, log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		object, ok := audited[info.FullMethod]
 		if !ok {
@@ -150,16 +156,27 @@ func auditUnary(service string, audited map[string]string, pool *pgxpool.Pool, c
 		if aerr == nil {
 			aerr = tx.Commit(ctx)
 		}
+		joined := postgres.Joined(actx)
 		switch {
-		case aerr == nil:
+		case joined && aerr == nil:
 			return resp, nil
-		case postgres.Joined(actx):
+		case joined:
 			log.ErrorContext(ctx, "admin action refused: its audit record could not be written", "method", info.FullMethod, "err", aerr)
 			return nil, status.Error(codes.Unavailable, "the action was not applied: its audit record could not be written")
-		default:
-			log.ErrorContext(ctx, "AUDIT RECORD LOST for an admin action", "method", info.FullMethod, "err", aerr)
-			return resp, nil
 		}
+		id, _ := auth.FromContext(ctx)
+		metrics.AuditedOutsideTx(ctx, service, info.FullMethod)
+		if aerr != nil {
+			log.ErrorContext(ctx, "AUDIT RECORD LOST for an admin action that ran outside its audit transaction",
+				"method", info.FullMethod, "subject", id.Subject, "err", aerr)
+		} else {
+			log.ErrorContext(ctx, "admin action ran outside its audit transaction: its record was written after it, alone",
+				"method", info.FullMethod, "subject", id.Subject)
+		}
+		if strict {
+			return nil, status.Errorf(codes.Internal, "%s answered without running in its audit transaction (postgres.InTx with the request's context)", info.FullMethod)
+		}
+		return resp, nil
 	}
 }
 

@@ -32,6 +32,10 @@ import (
 type Deps struct {
 	Log   *slog.Logger
 	Clock clock.Clock
+	// StrictAudit fails the call of an audited method that answered without
+	// running in its audit transaction (auditUnary) instead of only logging
+	// and counting it: tests set it (servicetest does), production does not.
+	StrictAudit bool
 }
 
 // Runtime is a started service's shared plumbing.
@@ -109,7 +113,7 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	if err != nil {
 		return nil, err
 	}
-	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.audited, rt.Pool, deps.Clock, deps.Log))
+	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.audited, deps.StrictAudit, rt.Pool, deps.Clock, deps.Log))
 	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock, append(tlsOpts, audit)...)
 	return rt, nil
 }

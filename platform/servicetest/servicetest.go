@@ -135,9 +135,11 @@ func (w *World) Base(user string) config.Base {
 	return b
 }
 
-// Deps are a service's log (named name) and the world's clock.
+// Deps are a service's log (named name) and the world's clock, with an
+// audited method that answers without its audit transaction failing its call
+// (service.Deps.StrictAudit).
 func (w *World) Deps(name string) service.Deps {
-	return service.Deps{Log: w.logger(name), Clock: w.Clock}
+	return service.Deps{Log: w.logger(name), Clock: w.Clock, StrictAudit: true}
 }
 
 func (w *World) logger(name string) *slog.Logger {

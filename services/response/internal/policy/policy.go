@@ -156,11 +156,17 @@ func (s *Service) SetRule(ctx context.Context, caller auth.Identity, r Rule) (Ru
 	if len(errs) > 0 {
 		return Rule{}, errs
 	}
-	row, err := store.New(s.Pool).SetPolicy(ctx, store.SetPolicyParams{
-		Category: r.Category, DistrictID: r.DistrictID,
-		AckWithinS: int64(r.AckWithin / time.Second), ArriveWithinS: int64(r.ArriveWithin / time.Second),
-		ResolveWithinS: int64(r.ResolveWithin / time.Second), ResolveWorkingDays: int32(r.ResolveWorkingDays),
-		UpdatedAt: s.Clock.Now(),
+	// In a transaction, so that an audited call commits with its record.
+	var row store.Policy
+	err := postgres.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		row, err = store.New(tx).SetPolicy(ctx, store.SetPolicyParams{
+			Category: r.Category, DistrictID: r.DistrictID,
+			AckWithinS: int64(r.AckWithin / time.Second), ArriveWithinS: int64(r.ArriveWithin / time.Second),
+			ResolveWithinS: int64(r.ResolveWithin / time.Second), ResolveWorkingDays: int32(r.ResolveWorkingDays),
+			UpdatedAt: s.Clock.Now(),
+		})
+		return err
 	})
 	if err != nil {
 		return Rule{}, fmt.Errorf("set policy of %s in %q: %w", r.Category, r.DistrictID, err)

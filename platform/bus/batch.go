@@ -40,18 +40,24 @@ type durable struct {
 // declare creates or updates the durable consumer, trying again while
 // JetStream cannot answer (a node restarting, a stream leader being elected):
 // a replica that starts in such a moment waits for the cluster instead of
-// exiting. It fails only when ctx is cancelled.
+// exiting. It fails only when ctx is cancelled. A consumer it creates starts
+// where Options.Starts says for c.Name (its partitions too); one that exists
+// keeps its start and position (deliverFrom).
 func (d durable) declare(ctx context.Context) (jetstream.Consumer, error) {
 	wait := 100 * time.Millisecond
 	for {
-		cons, err := d.js.CreateOrUpdateConsumer(ctx, d.stream, jetstream.ConsumerConfig{
+		cfg := jetstream.ConsumerConfig{
 			Durable:        d.name,
 			FilterSubjects: d.subjects,
 			AckPolicy:      jetstream.AckExplicitPolicy,
 			AckWait:        d.opts.ackWait(),
-			DeliverPolicy:  jetstream.DeliverAllPolicy,
 			MaxAckPending:  max(1000, 4*d.opts.batch()),
-		})
+		}
+		err := deliverFrom(ctx, d.js, d.stream, &cfg, d.opts.Starts[d.c.Name])
+		var cons jetstream.Consumer
+		if err == nil {
+			cons, err = d.js.CreateOrUpdateConsumer(ctx, d.stream, cfg)
+		}
 		if err == nil {
 			return cons, nil
 		}

@@ -107,6 +107,9 @@ type Options struct {
 	// AckWait is how long an event delivered to a replica that died stays
 	// with it before it is redelivered (default DefaultAckWait).
 	AckWait time.Duration
+	// Starts say where a consumer that does not exist yet begins, by name
+	// (default: the stream's first event); an existing one is not moved.
+	Starts Starts
 }
 
 // Limit is a number of batch slots, shared by the consumers of one pool.

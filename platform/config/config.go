@@ -117,6 +117,10 @@ type Bus struct {
 	// ConsumerRebalance is how often a replica re-counts the replicas and
 	// takes or gives up partitions.
 	ConsumerRebalance time.Duration `env:"WHISTLE_CONSUMER_REBALANCE, default=2s"`
+	// ConsumerStart says where a durable consumer that does not exist yet
+	// begins, by name ("<durable>=2026-12-01T00:00:00+08:00" or "<durable>=new";
+	// the default is the stream's first event); an existing one is never moved.
+	ConsumerStart bus.Starts `env:"WHISTLE_CONSUMER_START"`
 	// MaxEventBytes is the largest event (encoded, with its headers) a
 	// service writes to its outbox; a request that would make a larger one is
 	// refused. It must stay well under the NATS server's max_payload, so that

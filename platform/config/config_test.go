@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/chuishao/whistle/platform/bus"
 	"github.com/chuishao/whistle/platform/config"
 )
 
@@ -76,4 +77,37 @@ func TestEachPartNamesItsVariables(t *testing.T) {
 	require.NoError(t, config.Bus{NATSURL: "nats://x", StreamReplicas: 1}.Validate(), "zero values are the defaults")
 	require.ErrorContains(t, config.Server{}.Validate(), "WHISTLE_GRPC_ADDR")
 	require.ErrorContains(t, config.Time{TimeScale: -1}.Validate(), "WHISTLE_TIME_SCALE")
+}
+
+// TestConsumerStartsAreReadByDurable: WHISTLE_CONSUMER_START gives new
+// durable consumers a start time or new events only, by name; a malformed
+// one is refused with the variable named.
+func TestConsumerStartsAreReadByDurable(t *testing.T) {
+	t.Setenv("WHISTLE_GRPC_ADDR", ":9090")
+	t.Setenv("WHISTLE_JWT_PUBLIC_KEY", "k")
+	t.Setenv("WHISTLE_CONSUMER_START", "reports=2026-12-01T00:00:00+08:00, audit=new,scores=all")
+	var cfg config.Base
+	require.NoError(t, config.Load(t.Context(), &cfg))
+	require.Equal(t, bus.Starts{
+		"reports": {At: time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)},
+		"audit":   {New: true},
+		"scores":  {},
+	}, normalised(cfg.ConsumerStart))
+
+	for _, bad := range []string{"reports", "reports=yesterday", "=new", "reports=new,reports=all"} {
+		t.Setenv("WHISTLE_CONSUMER_START", bad)
+		require.ErrorContains(t, config.Load(t.Context(), &config.Base{}), "WHISTLE_CONSUMER_START", bad)
+	}
+}
+
+// normalised has the starts' times in UTC, for comparing.
+func normalised(s bus.Starts) bus.Starts {
+	out := bus.Starts{}
+	for k, v := range s {
+		if !v.At.IsZero() {
+			v.At = v.At.UTC()
+		}
+		out[k] = v
+	}
+	return out
 }

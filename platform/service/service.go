@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,6 +26,7 @@ import (
 	"github.com/chuishao/whistle/platform/grpcserver"
 	"github.com/chuishao/whistle/platform/ops"
 	"github.com/chuishao/whistle/platform/postgres"
+	"github.com/chuishao/whistle/proto/topology"
 )
 
 // Deps are what a service takes from its caller rather than from the environment,
@@ -75,7 +77,11 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	}
 	rt = &Runtime{Name: name, Log: deps.Log, Clock: deps.Clock, pprof: cfg.OpsPprof, retention: cfg.DedupRetention, consumers: bus.Options{
 		Batch: cfg.ConsumerBatch, Partitions: cfg.ConsumerPartitions, Rebalance: cfg.ConsumerRebalance,
+		Starts: cfg.ConsumerStart,
 	}, revocations: revocations, verifier: verifier, audited: map[string]string{}}
+	if err := checkStarts(name, cfg.ConsumerStart); err != nil {
+		return nil, err
+	}
 	started := rt // the named result is nil by the time a failed Start returns
 	defer func() {
 		if err != nil {
@@ -116,6 +122,25 @@ func Start(ctx context.Context, name string, cfg config.Base, migrations postgre
 	audit := grpc.ChainUnaryInterceptor(auditUnary(name, rt.audited, deps.StrictAudit, rt.Pool, deps.Clock, deps.Log))
 	rt.GRPC = grpcserver.New(deps.Log, verifier, deps.Clock, append(tlsOpts, audit)...)
 	return rt, nil
+}
+
+// checkStarts fails for a consumer start (WHISTLE_CONSUMER_START) that names
+// none of the service's durables (proto/topology): a misspelt name would
+// otherwise leave a new consumer to read the whole stream.
+func checkStarts(name string, starts bus.Starts) error {
+	if len(starts) == 0 {
+		return nil
+	}
+	svc, err := topology.Of(name)
+	if err != nil {
+		return fmt.Errorf("WHISTLE_CONSUMER_START: %w", err)
+	}
+	for durable := range starts {
+		if !slices.Contains(svc.Durables, durable) {
+			return fmt.Errorf("WHISTLE_CONSUMER_START names %q, not one of %s's durable consumers %v", durable, name, svc.Durables)
+		}
+	}
+	return nil
 }
 
 // eventHeadroom is the part of the server's max payload kept for what the

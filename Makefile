@@ -30,9 +30,11 @@ build:
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/whistle-dev ./cli/cmd/whistle-dev
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/whistlectl ./cli/cmd/whistlectl
 
-## test: every module's tests and the end-to-end tests
+## test: every module's tests and the end-to-end tests, on a private PostgreSQL cluster and a temporary
+## directory in memory (platform/testrun); vet runs in make lint/verify, not again here; test binaries link
+## without DWARF (-w), which no test reads
 test: weed
-	go test -count=1 -timeout 20m $(addsuffix /...,$(addprefix ./,$(MODULES)))
+	go run ./platform/testrun -- go test -count=1 -vet=off -ldflags=-w -parallel 4 -timeout 20m $(addsuffix /...,$(addprefix ./,$(MODULES)))
 
 ## weed: the SeaweedFS server the S3 storage tests run against, built once from the Go module proxy into the
 ## user cache (minutes on two cores), before the tests so that it never counts against a test's timeout

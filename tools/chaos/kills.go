@@ -12,9 +12,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/chuishao/whistle/platform/postgres/pgcluster"
 	"github.com/chuishao/whistle/tools/chaos/internal/fleet"
 	"github.com/chuishao/whistle/tools/chaos/internal/natscluster"
-	"github.com/chuishao/whistle/tools/chaos/internal/pgcluster"
 )
 
 // Kill kinds: a service (by its kind: one replica of response), a NATS node,

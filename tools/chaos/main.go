@@ -27,10 +27,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chuishao/whistle/platform/clock"
+	"github.com/chuishao/whistle/platform/postgres/pgcluster"
 	"github.com/chuishao/whistle/tools/bench/storm"
 	"github.com/chuishao/whistle/tools/chaos/internal/fleet"
 	"github.com/chuishao/whistle/tools/chaos/internal/natscluster"
-	"github.com/chuishao/whistle/tools/chaos/internal/pgcluster"
 	"github.com/chuishao/whistle/tools/chaos/invariant"
 )
 
@@ -193,7 +193,11 @@ func setUp(ctx context.Context, log *slog.Logger, o options, dir string) (w *wor
 	if err != nil {
 		return w, err
 	}
-	if w.pg, err = pgcluster.Start(ctx, pgBin, filepath.Join(dir, "pg")); err != nil {
+	// fsync is off: a chaos run kills processes, not the machine, so the page
+	// cache survives every crash it causes; commits stay synchronous, so an
+	// immediate restart still must not lose an acknowledged transaction.
+	settings := pgcluster.Settings{"fsync": "off", "full_page_writes": "off", "max_connections": "200", "shared_buffers": "128MB"}
+	if w.pg, err = pgcluster.Start(ctx, pgBin, filepath.Join(dir, "pg"), settings); err != nil {
 		return w, err
 	}
 	if err := w.pg.CreateDatabase(ctx, "whistle"); err != nil {

@@ -19,7 +19,7 @@ import (
 
 	"github.com/chuishao/whistle/platform/auth"
 	"github.com/chuishao/whistle/platform/postgres"
-	"github.com/chuishao/whistle/tools/chaos/internal/pgcluster"
+	"github.com/chuishao/whistle/platform/postgres/pgcluster"
 	"github.com/chuishao/whistle/tools/chaos/internal/proc"
 )
 

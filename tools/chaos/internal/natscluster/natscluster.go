@@ -18,7 +18,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
-	"github.com/chuishao/whistle/tools/chaos/internal/pgcluster"
+	"github.com/chuishao/whistle/platform/postgres/pgcluster"
 	"github.com/chuishao/whistle/tools/chaos/internal/proc"
 )
 

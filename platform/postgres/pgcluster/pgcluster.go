@@ -1,6 +1,7 @@
-// Package pgcluster runs a private PostgreSQL cluster for a chaos run: initdb
-// into a scratch directory with the machine's PostgreSQL binaries, a free
-// loopback port, trust authentication, and pg_ctl to restart it the hard way.
+// Package pgcluster runs a private PostgreSQL cluster (for a chaos run, or for
+// a test run: testcluster): initdb into a scratch directory with the machine's
+// PostgreSQL binaries, a free loopback port, trust authentication, the
+// caller's settings, and pg_ctl to restart it the hard way.
 // initdb and postgres refuse to run as root, so under root the cluster runs as
 // the postgres user (runuser), which must exist (Debian's postgresql package
 // creates it).
@@ -10,11 +11,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,8 +47,12 @@ func FindBin(bin string) (string, error) {
 	return "", errors.New("no PostgreSQL binaries: install postgresql (15+) or pass --pg-bin")
 }
 
-// Start initialises a cluster under dir (which must not exist yet) and starts it.
-func Start(ctx context.Context, bin, dir string) (*Cluster, error) {
+// Settings are postgresql.conf lines beyond the port and sockets (name = value).
+type Settings map[string]string
+
+// Start initialises a cluster under dir (which must not exist yet) and starts
+// it with settings.
+func Start(ctx context.Context, bin, dir string, settings Settings) (*Cluster, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -65,11 +72,10 @@ func Start(ctx context.Context, bin, dir string) (*Cluster, error) {
 	if err := c.run(ctx, "initdb", "-D", c.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions", "--no-sync"); err != nil {
 		return nil, err
 	}
-	// fsync is off: a chaos run kills processes, not the machine, so the page
-	// cache survives every crash it causes; commits stay synchronous, so an
-	// immediate restart still must not lose an acknowledged transaction.
-	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\n"+
-		"full_page_writes = off\nmax_connections = 200\nshared_buffers = 128MB\n", port, dir)
+	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n", port, dir)
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
+		conf += fmt.Sprintf("%s = %s\n", name, settings[name])
+	}
 	if err := appendFile(filepath.Join(c.dir, "postgresql.conf"), conf); err != nil {
 		return nil, err
 	}
@@ -106,6 +112,9 @@ func (c *Cluster) RestartImmediate(ctx context.Context) error {
 // Stop stops the server fast.
 func (c *Cluster) Stop(ctx context.Context) error { return c.pgctl(ctx, "stop", "-m", "fast") }
 
+// Discard stops the server at once, for a cluster whose data no one keeps.
+func (c *Cluster) Discard(ctx context.Context) error { return c.pgctl(ctx, "stop", "-m", "immediate") }
+
 // Ready reports whether the server accepts connections.
 func (c *Cluster) Ready(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -131,8 +140,8 @@ func (c *Cluster) run(ctx context.Context, prog string, args ...string) error {
 	} else {
 		cmd = exec.CommandContext(ctx, path, args...)
 	}
-	// pg_ctl's server must not share the chaos run's process group, or a
-	// Ctrl-C would reach it before the run stops it.
+	// pg_ctl's server must not share its starter's process group, or a
+	// Ctrl-C would reach it before the starter stops it.
 	cmd.SysProcAttr = detached()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%s %s: %w\n%s", prog, strings.Join(args, " "), err, out)

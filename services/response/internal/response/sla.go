@@ -2,6 +2,7 @@ package response
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -286,4 +287,78 @@ func (t Terms) Explain(c Clock) string {
 		return fmt.Sprintf("%s within %d working days (%s)", c, t.ResolveWorkingDays, t.From[c])
 	}
 	return fmt.Sprintf("%s within %s of the SLA start (%s)", c, t.Limit(c).Round(time.Second), t.From[c])
+}
+
+// Step is one thing the SLA engine does for a dispatch when it falls due: a
+// running clock's warning or breach, or the escalation ladder's next step
+// (Escalate, its Clock the breached one that keeps the ladder climbing).
+type Step struct {
+	Clock Clock
+	Kind  TimerKind
+	DueAt time.Time
+}
+
+// before orders steps as they fire: by due time; at the same instant in clock
+// order, a warning before its breach before the ladder's step.
+func (s Step) before(o Step) bool {
+	if !s.DueAt.Equal(o.DueAt) {
+		return s.DueAt.Before(o.DueAt)
+	}
+	if a, b := slices.Index(Clocks, s.Clock), slices.Index(Clocks, o.Clock); a != b {
+		return a < b
+	}
+	return kindRank(s.Kind) < kindRank(o.Kind)
+}
+
+func kindRank(k TimerKind) int {
+	switch k {
+	case Warning:
+		return 0
+	case Breach:
+		return 1
+	}
+	return 2
+}
+
+// WarnAt is when clock c warns, nil when it is not to.
+func (d Dispatch) WarnAt(c Clock) *time.Time {
+	switch c {
+	case ClockAck:
+		return d.AckWarnAt
+	case ClockArrive:
+		return d.ArriveWarnAt
+	default:
+		return d.ResolveWarnAt
+	}
+}
+
+// NextStep is the first step still to fire for d, computed from its state
+// alone: what the pollers fire when it falls due and what the dispatch's one
+// timer row says. ok is false when nothing is left (a closed dispatch, or
+// every clock breached and the ladder at its top or stopped).
+//
+// A running clock warns unless it warned already, and breaches unless it
+// breached already; the ladder climbs at EscalateAt while a breached clock is
+// unmet (meeting it stops the ladder) and the top is not reached.
+func (d Dispatch) NextStep() (next Step, ok bool) {
+	consider := func(s Step) {
+		if !ok || s.before(next) {
+			next, ok = s, true
+		}
+	}
+	for _, c := range Clocks {
+		if !ClockRunning(d.Status, c) || slices.Contains(d.Breaches, string(c)) {
+			continue
+		}
+		if w := d.WarnAt(c); w != nil && !slices.Contains(d.Warnings, string(c)) {
+			consider(Step{Clock: c, Kind: Warning, DueAt: *w})
+		}
+		consider(Step{Clock: c, Kind: Breach, DueAt: d.Deadline(c)})
+	}
+	if d.EscalateAt != nil && d.EscalationLevel < MaxLevel {
+		if c, unmet := d.UnmetBreach(); unmet {
+			consider(Step{Clock: c, Kind: Escalate, DueAt: *d.EscalateAt})
+		}
+	}
+	return next, ok
 }

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"crypto/ed25519"
 	"testing"
 	"time"
 
@@ -11,7 +10,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/chuishao/whistle/platform/auth"
 	eventsv1 "github.com/chuishao/whistle/proto/gen/whistle/events/v1"
 	responsev1 "github.com/chuishao/whistle/proto/gen/whistle/response/v1"
 )
@@ -52,9 +50,7 @@ func TestACalendarChangeCommitsOnlyWithItsAuditRecord(t *testing.T) {
 func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	e.cfg.ServiceAccountKey = auth.EncodeKey(key)
+	e.withServiceAccounts()
 	a := e.start()
 	adm, ctx := e.adminClient(a, admin)
 	conn, err := pgx.Connect(ctx, e.cfg.DatabaseURL)
@@ -120,9 +116,7 @@ func TestRostersWebhooksAndAccountsCommitOnlyWithTheirAuditRecord(t *testing.T) 
 func TestAdminRecordsNameWhatTheyChanged(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, key, err := ed25519.GenerateKey(nil)
-	require.NoError(t, err)
-	e.cfg.ServiceAccountKey = auth.EncodeKey(key)
+	e.withServiceAccounts()
 	a := e.start()
 	adm, ctx := e.adminClient(a, admin)
 	audit := e.watch("admin.v1.>")

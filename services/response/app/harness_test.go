@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"io"
 	"testing"
 	"time"
@@ -72,6 +73,15 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(pool.Close)
 	e.db = store.New(pool)
 	return e
+}
+
+// withServiceAccounts gives the service a key to sign service accounts' tokens
+// with, so that an admin may create them; call it before start.
+func (e *env) withServiceAccounts() {
+	e.t.Helper()
+	_, key, err := ed25519.GenerateKey(nil)
+	require.NoError(e.t, err)
+	e.cfg.ServiceAccountKey = auth.EncodeKey(key)
 }
 
 // start runs one more instance of the service until the test ends.
